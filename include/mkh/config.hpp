@@ -1,0 +1,48 @@
+// The hosted machine's shape and run-time switches, as an embedder gives them.
+// Public API. Parsing and validation return a message that names the bad value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+namespace mkh {
+
+// Hardware limits of the hosted machine. cxy = (x << kYWidth) | y.
+inline constexpr uint32_t kXWidth = 4;
+inline constexpr uint32_t kYWidth = 4;
+inline constexpr uint32_t kMaxXSize = 1u << kXWidth;
+inline constexpr uint32_t kMaxYSize = 1u << kYWidth;
+inline constexpr uint32_t kMaxCoresPerCluster = 64;
+inline constexpr uint32_t kMaxCores = 1024;  // host threads: one per virtual core
+inline constexpr uint64_t kMinBankMib = 4;
+inline constexpr uint64_t kMaxBankMib = 16384;
+
+struct Topology {
+  uint32_t x_size = 2;
+  uint32_t y_size = 2;
+  uint32_t cores_per_cluster = 2;
+
+  uint32_t clusters() const { return x_size * y_size; }
+  uint32_t cores() const { return clusters() * cores_per_cluster; }
+  friend bool operator==(const Topology&, const Topology&) = default;
+};
+
+struct MachineConfig {
+  Topology topology;
+  uint64_t bank_mib = 64;
+  bool pin = false;              // pin core host threads round-robin on host CPUs
+  uint32_t idle_spin_us = 20;    // an idle core polls this long before it sleeps on a futex
+  bool quiet = false;            // no notices on stderr
+};
+
+// "XxY:C", e.g. "2x2:2". The error names the part that is wrong.
+tl::expected<Topology, std::string> parse_topology(std::string_view text);
+
+// Every limit of the machine, checked; nullopt when the configuration can boot.
+std::optional<std::string> validate_config(const MachineConfig& config);
+
+}  // namespace mkh

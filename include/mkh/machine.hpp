@@ -1,0 +1,93 @@
+// The hosted machine as an embedder sees it: boot, run kernel threads, report, shut down.
+// Public API. One machine at a time per process (it owns the physical address space).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mkh/config.hpp"
+#include "mkh/result.hpp"
+
+namespace mkh {
+
+struct KcmReport {
+  std::string type;
+  uint32_t object_size = 0;
+  uint64_t in_use = 0;
+  uint64_t allocs = 0;
+  uint64_t frees = 0;
+  uint64_t failures = 0;
+};
+
+struct ClusterReport {
+  uint32_t cxy = 0;
+  uint32_t x = 0;
+  uint32_t y = 0;
+  uint64_t pages_total = 0;
+  uint64_t pages_reserved = 0;  // kernel data: cluster descriptor, page descriptors
+  uint64_t pages_free = 0;
+  uint64_t pages_used = 0;      // allocated by the kernel (total - reserved - free)
+  uint64_t page_allocs = 0;
+  uint64_t page_frees = 0;
+  uint64_t page_failures = 0;
+  std::vector<KcmReport> kcm;
+  uint64_t threads_alive = 0;   // idle threads included
+  uint64_t threads_created = 0;
+  uint64_t threads_destroyed = 0;
+  uint64_t switches = 0;
+  uint64_t ipis_sent = 0;
+  uint64_t ipis_received = 0;
+  uint64_t sleeps = 0;
+  uint64_t errors = 0;          // errors the cluster's kernel returned to callers
+  int64_t pages_leaked = 0;     // after shutdown: free pages short of their boot value
+};
+
+struct MachineReport {
+  std::vector<ClusterReport> clusters;
+  uint64_t threads_left = 0;    // threads still blocked at shutdown, abandoned
+  bool shut_down = false;
+};
+
+class Machine {
+ public:
+  // Validates the configuration, maps the banks, boots every cluster and starts one host
+  // thread per virtual core. The error message names what is wrong.
+  static tl::expected<std::unique_ptr<Machine>, std::string> boot(const MachineConfig& config);
+
+  ~Machine();  // shuts down if shutdown() was not called
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  const MachineConfig& config() const;
+  // Cluster identifiers (cxy), in x-major order.
+  const std::vector<uint32_t>& clusters() const;
+
+  // Starts fn(arg) as a kernel thread (type DEV) on core `lid` of cluster `cxy`; returns the
+  // thread's extended pointer. kInval for an unknown cluster or core, kNoMem when full.
+  Result<uint64_t> spawn(uint32_t cxy, uint32_t lid, void (*fn)(void* arg), void* arg, std::string_view name);
+
+  // Changes how long idle cores poll before they sleep (benchmarks compare both regimes).
+  void set_idle_spin_us(uint32_t microseconds);
+
+  // Figures of every cluster, readable while the machine runs.
+  MachineReport report() const;
+
+  // Waits up to `grace` for every kernel thread to finish, then stops every core and joins
+  // every host thread. Threads still blocked then are abandoned and counted in the report,
+  // which also gives each cluster's pages leaked since boot.
+  MachineReport shutdown(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  // The scheduler state of one core, as SCHED_DISPLAY prints it.
+  std::string display_core(uint32_t cxy, uint32_t lid) const;
+
+ private:
+  struct Impl;
+  explicit Machine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace mkh

@@ -1,0 +1,54 @@
+// What the running host thread is, for the kernel: the local cluster and core, the
+// busylocks it holds, and the host-level relax/yield used by every spin loop.
+// Layer: hal. Set by the core driver (kern/machine.cpp) before it runs a core's scheduler.
+#pragma once
+
+#include <cstdint>
+#include <thread>
+
+#include "hal/xptr.hpp"
+
+namespace mkh::hal {
+
+struct CpuContext {
+  cxy_t cxy = kInvalidCxy;   // the cluster whose kernel instance this host thread runs now
+  lid_t lid = 0;             // the core inside it
+  uint32_t busylocks = 0;    // busylocks held: a thread must hold none when it deschedules
+};
+
+inline thread_local CpuContext t_cpu;
+
+inline cxy_t local_cxy() {
+  DEBUG_KASSERT(t_cpu.cxy != kInvalidCxy, "local_cxy() on a host thread outside the machine");
+  return t_cpu.cxy;
+}
+
+// One spin-wait step: a pause, and every so often a host yield so that a preempted lock
+// holder or producer on the same host CPU gets to run (the usual case when virtual cores
+// outnumber host CPUs).
+inline void cpu_relax(uint32_t& spins) {
+  if ((++spins & 63u) == 0) {
+    std::this_thread::yield();
+  } else {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+}
+
+// Runs on a host thread that is not a core (the embedder's, a test's) and acts for cluster
+// cxy while in scope: it may then allocate from that cluster and create its threads.
+class ClusterScope {
+ public:
+  explicit ClusterScope(cxy_t cxy) : m_saved(t_cpu) { t_cpu = CpuContext{cxy, 0, 0}; }
+  ~ClusterScope() { t_cpu = m_saved; }
+  ClusterScope(const ClusterScope&) = delete;
+  ClusterScope& operator=(const ClusterScope&) = delete;
+
+ private:
+  CpuContext m_saved;
+};
+
+}  // namespace mkh::hal

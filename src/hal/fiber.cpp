@@ -1,0 +1,137 @@
+// Fiber switches on Boost.Context, with the sanitizer announcements around each switch.
+// Layer: hal. The stack allocator hands Boost the caller's stack and frees nothing: the
+// owner gives the pages back to its ppm once the fiber has finished.
+#include "hal/fiber.hpp"
+
+#include <new>
+#include <utility>
+
+#include "libk/assert.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MKH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MKH_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define MKH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MKH_TSAN 1
+#endif
+#endif
+
+#if defined(MKH_ASAN)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(MKH_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace mkh::hal {
+
+namespace {
+
+// Gives Boost the stack we already own; releasing it is the owner's business.
+class GivenStack {
+ public:
+  GivenStack(void* stack, std::size_t size) : m_stack(stack), m_size(size) {}
+  boost::context::stack_context allocate() {
+    boost::context::stack_context context;
+    context.size = m_size;
+    context.sp = static_cast<char*>(m_stack) + m_size;
+    return context;
+  }
+  void deallocate(boost::context::stack_context&) noexcept {}
+
+ private:
+  void* m_stack;
+  std::size_t m_size;
+};
+
+}  // namespace
+
+Fiber::~Fiber() {
+  if (!m_abandoned) {
+    KASSERT(!m_started || m_finished, "fiber destroyed while suspended inside its entry");
+    m_fiber.~fiber();
+  }
+#if defined(MKH_ASAN)
+  // Frames that never returned normally (the entry's, Boost's) keep poisoned red zones;
+  // the owner is about to reuse the stack's pages for other objects.
+  if (m_stack != nullptr) ASAN_UNPOISON_MEMORY_REGION(m_stack, m_stack_size);
+#endif
+#if defined(MKH_TSAN)
+  if (m_tsan_fiber != nullptr) __tsan_destroy_fiber(m_tsan_fiber);
+#endif
+}
+
+void Fiber::abandon() { m_abandoned = true; }
+
+Fiber::Fiber() { new (&m_fiber) boost::context::fiber(); }
+
+void Fiber::init(void* stack, std::size_t size, Entry entry, void* arg) {
+  m_entry = entry;
+  m_arg = arg;
+  m_stack = stack;
+  m_stack_size = size;
+  m_fiber = boost::context::fiber(std::allocator_arg, GivenStack(stack, size),
+                                  [this](boost::context::fiber&& scheduler) {
+                                    return trampoline(this, std::move(scheduler));
+                                  });
+#if defined(MKH_TSAN)
+  m_tsan_fiber = __tsan_create_fiber(0);
+#endif
+}
+
+boost::context::fiber Fiber::trampoline(Fiber* self, boost::context::fiber&& scheduler) {
+#if defined(MKH_ASAN)
+  __sanitizer_finish_switch_fiber(nullptr, &self->m_scheduler_stack_bottom, &self->m_scheduler_stack_size);
+#endif
+  self->m_scheduler = std::move(scheduler);
+  self->m_entry(self->m_arg);
+  self->m_finished = true;
+#if defined(MKH_ASAN)
+  // nullptr: this stack is left for good, ASan may drop its fake frames.
+  __sanitizer_start_switch_fiber(nullptr, self->m_scheduler_stack_bottom, self->m_scheduler_stack_size);
+#endif
+#if defined(MKH_TSAN)
+  __tsan_switch_to_fiber(self->m_tsan_scheduler, 0);
+#endif
+  return std::move(self->m_scheduler);
+}
+
+void Fiber::resume() {
+  KASSERT(m_fiber && !m_finished, "resume of a fiber that is not runnable");
+  m_started = true;
+#if defined(MKH_ASAN)
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, m_stack, m_stack_size);
+#endif
+#if defined(MKH_TSAN)
+  m_tsan_scheduler = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(m_tsan_fiber, 0);
+#endif
+  m_fiber = std::move(m_fiber).resume();
+#if defined(MKH_ASAN)
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
+}
+
+void Fiber::suspend() {
+#if defined(MKH_ASAN)
+  __sanitizer_start_switch_fiber(&m_asan_fake_stack, m_scheduler_stack_bottom, m_scheduler_stack_size);
+#endif
+#if defined(MKH_TSAN)
+  __tsan_switch_to_fiber(m_tsan_scheduler, 0);
+#endif
+  m_scheduler = std::move(m_scheduler).resume();
+#if defined(MKH_ASAN)
+  __sanitizer_finish_switch_fiber(m_asan_fake_stack, &m_scheduler_stack_bottom, &m_scheduler_stack_size);
+#endif
+}
+
+}  // namespace mkh::hal

@@ -1,0 +1,72 @@
+// IPI send / take / wait over a futex, with the spin-before-sleep budget.
+// Layer: hal. Calls the futex system call.
+#include "hal/ipi.hpp"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <climits>
+
+#include "hal/cpu.hpp"
+#include "hal/remote.hpp"
+
+namespace mkh::hal {
+
+namespace {
+
+void futex_wait(uint32_t* word, uint32_t expected) {
+  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+void futex_wake_all(uint32_t* word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
+
+uint64_t now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
+}
+
+}  // namespace
+
+bool ipi_send(Xptr<IpiLine> line) {
+  const auto pending = line.field(&IpiLine::pending);
+  const bool fresh = remote_exchange(pending, 1u) == 0;  // seq_cst
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (remote_load(line.field(&IpiLine::sleeping)) != 0) futex_wake_all(pending.host_ptr());
+  return fresh;
+}
+
+bool ipi_take(IpiLine& line) {
+  if (local_load(line.pending, std::memory_order_relaxed) == 0) return false;
+  return std::atomic_ref<uint32_t>(line.pending).exchange(0) != 0;
+}
+
+bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop) {
+  auto ready = [&] {
+    return local_load(line.pending, std::memory_order_relaxed) != 0 ||
+           local_load(stop, std::memory_order_relaxed) != 0;
+  };
+  if (spin_ns != 0) {
+    const uint64_t deadline = now_ns() + spin_ns;
+    uint32_t spins = 0;
+    while (!ready()) {
+      hal::cpu_relax(spins);
+      if ((spins & 31u) == 0 && now_ns() >= deadline) break;
+    }
+    if (ready()) return false;
+  }
+  std::atomic_ref<uint32_t>(line.sleeping).store(1, std::memory_order_seq_cst);
+  bool slept = false;
+  while (std::atomic_ref<uint32_t>(line.pending).load(std::memory_order_seq_cst) == 0 &&
+         local_load(stop, std::memory_order_seq_cst) == 0) {
+    futex_wait(&line.pending, 0);
+    slept = true;
+  }
+  std::atomic_ref<uint32_t>(line.sleeping).store(0, std::memory_order_relaxed);
+  return slept;
+}
+
+}  // namespace mkh::hal

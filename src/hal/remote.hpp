@@ -1,0 +1,82 @@
+// Remote access: every read or write of another cluster's memory goes through here.
+// Layer: hal. Today these are plain atomic loads and stores on the shared region; a later
+// transport (other processes, MPI windows) replaces the bodies, not the callers.
+// Loads are acquire, stores release, read-modify-writes sequentially consistent.
+#pragma once
+
+#include <atomic>
+#include <cstring>
+#include <type_traits>
+
+#include "hal/xptr.hpp"
+
+namespace mkh::hal {
+
+template <typename T>
+concept RemoteWord = std::is_trivially_copyable_v<T> &&
+                     (sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+
+template <RemoteWord T>
+inline T remote_load(Xptr<T> xp) {
+  return std::atomic_ref<T>(*xp.host_ptr()).load(std::memory_order_acquire);
+}
+
+template <RemoteWord T>
+inline void remote_store(Xptr<T> xp, T value) {
+  std::atomic_ref<T>(*xp.host_ptr()).store(value, std::memory_order_release);
+}
+
+// Compare-and-swap: true when *xp was `expected` and is now `desired`.
+template <RemoteWord T>
+inline bool remote_cas(Xptr<T> xp, T expected, T desired) {
+  return std::atomic_ref<T>(*xp.host_ptr()).compare_exchange_strong(expected, desired);
+}
+
+template <RemoteWord T>
+inline T remote_exchange(Xptr<T> xp, T value) {
+  return std::atomic_ref<T>(*xp.host_ptr()).exchange(value);
+}
+
+// Atomic add, or, and: each returns the value before the operation.
+template <RemoteWord T>
+inline T remote_atomic_add(Xptr<T> xp, T delta) {
+  return std::atomic_ref<T>(*xp.host_ptr()).fetch_add(delta);
+}
+template <RemoteWord T>
+inline T remote_atomic_or(Xptr<T> xp, T bits) {
+  return std::atomic_ref<T>(*xp.host_ptr()).fetch_or(bits);
+}
+template <RemoteWord T>
+inline T remote_atomic_and(Xptr<T> xp, T bits) {
+  return std::atomic_ref<T>(*xp.host_ptr()).fetch_and(bits);
+}
+
+// Bulk copy between any two places of the machine. Not atomic: the caller orders it.
+inline void remote_memcpy(Xptr<void> dst, Xptr<void> src, std::size_t size) {
+#if defined(MKH_DEBUG_CHECKS)
+  check_xptr(dst.raw(), size, "remote_memcpy destination");
+  check_xptr(src.raw(), size, "remote_memcpy source");
+#endif
+  std::memcpy(GET_PTR(dst.raw()), GET_PTR(src.raw()), size);
+}
+
+// Copy a NUL-terminated string of at most `capacity` bytes including the NUL; the result
+// is always terminated. Returns the length copied (without the NUL).
+std::size_t remote_strcpy(Xptr<char> dst, Xptr<const char> src, std::size_t capacity);
+
+// Plain local atomics on fields that other clusters also reach through remote_*.
+template <RemoteWord T>
+inline T local_load(const T& field, std::memory_order order = std::memory_order_acquire) {
+  return std::atomic_ref<T>(const_cast<T&>(field)).load(order);
+}
+template <RemoteWord T>
+inline void local_store(T& field, T value, std::memory_order order = std::memory_order_release) {
+  std::atomic_ref<T>(field).store(value, order);
+}
+// A statistics counter: relaxed increment by its owner, read by anyone.
+template <RemoteWord T>
+inline void stat_add(T& counter, T delta = 1) {
+  std::atomic_ref<T>(counter).fetch_add(delta, std::memory_order_relaxed);
+}
+
+}  // namespace mkh::hal

@@ -1,0 +1,70 @@
+// Boot of one cluster's kernel instance: its descriptor at kClusterLpa, ppm, kcm caches,
+// cores and their idle threads; the idle loop. Layer: kern. Calls mm, hal, thread, sched.
+#include "kern/cluster.hpp"
+
+#include <new>
+
+#include "kern/thread.hpp"
+
+namespace mkh::kern {
+
+namespace {
+
+uint32_t kcm_object_size(mm::KcmType type) {
+  switch (type) {
+    case mm::KcmType::THREAD: return sizeof(Thread);
+    case mm::KcmType::GENERIC_64: return 64;
+    case mm::KcmType::GENERIC_256: return 256;
+    case mm::KcmType::GENERIC_1024: return 1024;
+    case mm::KcmType::kCount: break;
+  }
+  kpanic("kcm type {} has no object size", uint32_t(type));
+}
+
+// The idle thread: announces the core idle, looks once more for work, then waits for an
+// IPI (spinning first, then on the futex) and gives the core back to the scheduler.
+void idle_loop(void* arg) {
+  auto* core = static_cast<Core*>(arg);
+  while (hal::local_load(core->m_stop) == 0) {
+    hal::local_store(core->m_idle, 1u, std::memory_order_seq_cst);
+    if (!core->m_sched.has_runnable()) {
+      if (hal::ipi_wait(core->m_ipi, hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed), core->m_stop))
+        hal::stat_add(core->m_stats.sleeps, uint64_t(1));
+    }
+    hal::local_store(core->m_idle, 0u, std::memory_order_seq_cst);
+    if (hal::ipi_take(core->m_ipi)) hal::stat_add(core->m_stats.ipis_received, uint64_t(1));
+    sched_yield();
+  }
+}
+
+}  // namespace
+
+Result<void> cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
+  hal::ClusterScope scope(cxy);
+  uint8_t* bank = hal::bank_base(cxy);
+  auto* cluster = new (bank + kClusterLpa) Cluster();
+  cluster->m_cxy = cxy;
+  cluster->m_x = hal::cxy_x(cxy);
+  cluster->m_y = hal::cxy_y(cxy);
+  cluster->m_cores_nr = config.topology.cores_per_cluster;
+  cluster->m_topology = config.topology;
+
+  cluster->m_ppm.init(bank, hal::g_address_space.bank_size, kClusterLpa + sizeof(Cluster));
+  cluster->m_boot_free_pages = cluster->m_ppm.stats().free_pages;
+  for (uint32_t type = 0; type < kKcmTypeCount; ++type)
+    cluster->m_kcm[type].init(mm::KcmType(type), kcm_object_size(mm::KcmType(type)), &cluster->m_ppm);
+
+  const uint32_t cluster_index = hal::cxy_x(cxy) * config.topology.y_size + hal::cxy_y(cxy);
+  for (hal::lid_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
+    Core* core = &cluster->m_cores[lid];
+    core->m_cxy = cxy;
+    core->m_lid = lid;
+    core->m_gid = cluster_index * cluster->m_cores_nr + lid;
+    core->m_idle_spin_ns = uint64_t(config.idle_spin_us) * 1000;
+    core->m_sched.init();
+    TRY(thread_idle_create(lid, idle_loop, core));
+  }
+  return {};
+}
+
+}  // namespace mkh::kern

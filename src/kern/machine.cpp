@@ -1,0 +1,210 @@
+// The hosted machine: boot (region, clusters, idle threads), one host thread per virtual
+// core driving its scheduler, reports and shutdown. Layer: kern (implements the public
+// include/mkh/machine.hpp). Calls hal (region, cpu) and kern (cluster, sched, thread).
+#include "mkh/machine.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "hal/region.hpp"
+#include "kern/cluster.hpp"
+#include "kern/sched_display.hpp"
+#include "kern/thread.hpp"
+
+namespace mkh {
+
+using kern::Cluster;
+using kern::Core;
+
+struct Machine::Impl {
+  MachineConfig config;
+  std::vector<uint32_t> clusters;
+  std::optional<hal::Region> region;
+  std::vector<std::thread> host_threads;
+  MachineReport final_report;
+  bool shut_down = false;
+};
+
+namespace {
+
+std::atomic<Machine*> g_running_machine{nullptr};
+
+void drive_core(Core* core, bool pin) {
+  char name[16];
+  std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
+  pthread_setname_np(pthread_self(), name);
+  if (pin) {
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core->m_gid % cpus, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
+  while (kern::core_step(core)) {
+  }
+  hal::t_cpu = hal::CpuContext{};
+}
+
+void dump_every_core() {
+  Machine* machine = g_running_machine.load();
+  if (machine == nullptr) return;
+  for (uint32_t cxy : machine->clusters())
+    for (uint32_t lid = 0; lid < machine->config().topology.cores_per_cluster; ++lid)
+      std::fputs(machine->display_core(cxy, lid).c_str(), stderr);
+}
+
+ClusterReport cluster_report(hal::cxy_t cxy) {
+  hal::ClusterScope scope(cxy);
+  Cluster* cluster = LOCAL_CLUSTER;
+  ClusterReport r;
+  r.cxy = cxy;
+  r.x = cluster->m_x;
+  r.y = cluster->m_y;
+  const mm::PpmStats ppm = cluster->m_ppm.stats();
+  r.pages_total = ppm.total_pages;
+  r.pages_reserved = ppm.reserved_pages;
+  r.pages_free = ppm.free_pages;
+  r.pages_used = ppm.total_pages - ppm.reserved_pages - ppm.free_pages;
+  r.page_allocs = ppm.allocs;
+  r.page_frees = ppm.frees;
+  r.page_failures = ppm.alloc_failures;
+  for (uint32_t type = 0; type < kern::kKcmTypeCount; ++type) {
+    const mm::KcmStats kcm = cluster->m_kcm[type].stats();
+    r.kcm.push_back(KcmReport{std::string(mm::kcm_type_name(mm::KcmType(type))), kcm.object_size,
+                              kcm.objects_in_use, kcm.allocs, kcm.frees, kcm.alloc_failures});
+  }
+  for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
+    Core& core = cluster->m_cores[lid];
+    auto load = [](const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); };
+    r.threads_created += load(core.m_stats.threads_created);
+    r.threads_destroyed += load(core.m_stats.threads_destroyed);
+    r.switches += load(core.m_stats.switches);
+    r.ipis_sent += load(core.m_stats.ipis_sent);
+    r.ipis_received += load(core.m_stats.ipis_received);
+    r.sleeps += load(core.m_stats.sleeps);
+  }
+  r.threads_alive = r.threads_created - r.threads_destroyed;
+  r.errors = hal::local_load(cluster->m_errors, std::memory_order_relaxed);
+  r.pages_leaked = int64_t(cluster->m_boot_free_pages) - int64_t(ppm.free_pages);
+  return r;
+}
+
+}  // namespace
+
+Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineConfig& config) {
+  if (auto problem = validate_config(config)) return tl::unexpected(*problem);
+  const Topology& t = config.topology;
+  auto region = hal::Region::map(t, config.bank_mib << 20, config.quiet);
+  if (!region) {
+    if (region.error() == Errno::kBusy) return tl::unexpected(std::string("another machine is running in this process"));
+    return tl::unexpected(fmt::format("cannot reserve {} clusters of {} MiB: {}", t.clusters(), config.bank_mib,
+                                      errno_name(region.error())));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->region.emplace(std::move(*region));
+  for (uint32_t x = 0; x < t.x_size; ++x)
+    for (uint32_t y = 0; y < t.y_size; ++y) impl->clusters.push_back(hal::make_cxy(x, y));
+  for (uint32_t cxy : impl->clusters) {
+    if (auto booted = kern::cluster_init(cxy, config); !booted)
+      return tl::unexpected(fmt::format("bank of {} MiB is too small for the kernel data and the {} idle threads "
+                                        "of a cluster ({})",
+                                        config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
+  }
+
+  std::unique_ptr<Machine> machine(new Machine(std::move(impl)));
+  for (uint32_t cxy : machine->m_impl->clusters)
+    for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid)
+      machine->m_impl->host_threads.emplace_back(drive_core, &kern::cluster_at(cxy)->m_cores[lid], config.pin);
+  g_running_machine.store(machine.get());
+  set_panic_dump_hook(dump_every_core);
+  return machine;
+}
+
+Machine::~Machine() {
+  if (!m_impl->shut_down) shutdown();
+}
+
+const MachineConfig& Machine::config() const { return m_impl->config; }
+const std::vector<uint32_t>& Machine::clusters() const { return m_impl->clusters; }
+
+Result<uint64_t> Machine::spawn(uint32_t cxy, uint32_t lid, void (*fn)(void*), void* arg, std::string_view name) {
+  if (m_impl->shut_down || cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy])
+    return error(Errno::kInval);
+  hal::ClusterScope scope(cxy);
+  kern::Thread* thread = TRY(kern::thread_create(kern::ThreadType::DEV, fn, arg, lid, name));
+  return hal::XPTR(cxy, thread);
+}
+
+void Machine::set_idle_spin_us(uint32_t microseconds) {
+  m_impl->config.idle_spin_us = microseconds;
+  for (uint32_t cxy : m_impl->clusters) {
+    Cluster* cluster = kern::cluster_at(cxy);
+    for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
+      hal::local_store(cluster->m_cores[lid].m_idle_spin_ns, uint64_t(microseconds) * 1000, std::memory_order_relaxed);
+  }
+}
+
+MachineReport Machine::report() const {
+  if (m_impl->shut_down) return m_impl->final_report;
+  MachineReport report;
+  for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
+  return report;
+}
+
+std::string Machine::display_core(uint32_t cxy, uint32_t lid) const {
+  if (m_impl->shut_down || cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy] ||
+      lid >= m_impl->config.topology.cores_per_cluster)
+    return {};
+  hal::ClusterScope scope(cxy);
+  return kern::sched_display(&LOCAL_CLUSTER->m_cores[lid]);
+}
+
+MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
+  if (m_impl->shut_down) return m_impl->final_report;
+  // Let the kernel threads finish their work first.
+  auto threads_running = [&] {
+    uint64_t total = 0;
+    for (uint32_t cxy : m_impl->clusters) {
+      Cluster* cluster = kern::cluster_at(cxy);
+      for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
+        total += hal::local_load(cluster->m_cores[lid].m_sched.m_threads_nr);
+    }
+    return total;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (threads_running() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  for (uint32_t cxy : m_impl->clusters) {
+    Cluster* cluster = kern::cluster_at(cxy);
+    for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
+      hal::local_store(cluster->m_cores[lid].m_stop, 1u, std::memory_order_seq_cst);
+      hal::ipi_send(kern::core_xptr(cxy, lid).field(&Core::m_ipi));
+    }
+  }
+  for (std::thread& host : m_impl->host_threads) host.join();
+  m_impl->host_threads.clear();
+
+  MachineReport report;
+  report.threads_left = threads_running();
+  for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
+  report.shut_down = true;
+  m_impl->final_report = report;
+  m_impl->shut_down = true;
+  g_running_machine.store(nullptr);
+  set_panic_dump_hook(nullptr);
+  m_impl->region.reset();
+  return report;
+}
+
+}  // namespace mkh

@@ -1,0 +1,138 @@
+// Scheduler: thread lists, selection, the scheduling loop step, yield, the idle thread's
+// loop and IPIs. Layer: kern. Calls hal (fiber, IPI, remote access) and thread_destroy.
+#include "kern/sched.hpp"
+
+#include <atomic>
+
+#include "kern/cluster.hpp"
+#include "kern/thread.hpp"
+
+namespace mkh::kern {
+
+namespace {
+
+std::atomic<SchedulingPointHook> g_scheduling_point_hook{nullptr};
+
+Thread* entry_thread(libk::ListEntry* entry) { return libk::list_element(entry, &Thread::m_sched_entry); }
+
+bool is_runnable(const Thread* thread) {
+  return hal::local_load(thread->m_blocked) == 0 || (hal::local_load(thread->m_flags) & THREAD_FLAG_REQ_DELETE) != 0;
+}
+
+bool is_kernel_type(ThreadType type) { return type != ThreadType::USER; }
+
+}  // namespace
+
+void set_scheduling_point_hook(SchedulingPointHook hook) { g_scheduling_point_hook.store(hook); }
+
+void Sched::init() {
+  BusylockGuard guard(m_lock);
+  libk::list_root_init(&m_kernel_root);
+  libk::list_root_init(&m_user_root);
+  m_kernel_cursor = &m_kernel_root;
+  m_user_cursor = &m_user_root;
+}
+
+void Sched::register_thread(Thread* thread) {
+  BusylockGuard guard(m_lock);
+  libk::list_add_last(is_kernel_type(thread->m_type) ? &m_kernel_root : &m_user_root, &thread->m_sched_entry);
+  hal::local_store(m_threads_nr, m_threads_nr + 1);
+}
+
+void Sched::unregister_thread(Thread* thread) {
+  BusylockGuard guard(m_lock);
+  libk::ListEntry* entry = &thread->m_sched_entry;
+  if (m_kernel_cursor == entry) m_kernel_cursor = entry->pred;
+  if (m_user_cursor == entry) m_user_cursor = entry->pred;
+  libk::list_unlink(entry);
+  hal::local_store(m_threads_nr, m_threads_nr - 1);
+}
+
+void Sched::for_each_thread(void (*visit)(Thread* thread, void* context), void* context) {
+  BusylockGuard guard(m_lock);
+  for (auto* root : {&m_kernel_root, &m_user_root})
+    for (libk::ListEntry* entry = root->next; entry != root; entry = entry->next) visit(entry_thread(entry), context);
+  if (Thread* idle = hal::local_load(m_idle)) visit(idle, context);
+}
+
+Thread* Sched::select_in(libk::ListEntry* root, libk::ListEntry*& cursor) {
+  // Round robin: start after the last thread selected from this list.
+  libk::ListEntry* entry = cursor;
+  do {
+    entry = entry->next;
+    if (entry == root) continue;
+    if (is_runnable(entry_thread(entry))) {
+      cursor = entry;
+      return entry_thread(entry);
+    }
+  } while (entry != cursor);
+  return nullptr;
+}
+
+Thread* Sched::select() {
+  BusylockGuard guard(m_lock);
+  if (Thread* thread = select_in(&m_kernel_root, m_kernel_cursor)) return thread;
+  return select_in(&m_user_root, m_user_cursor);
+}
+
+bool Sched::has_runnable() {
+  BusylockGuard guard(m_lock);
+  for (auto* root : {&m_kernel_root, &m_user_root})
+    for (libk::ListEntry* entry = root->next; entry != root; entry = entry->next)
+      if (is_runnable(entry_thread(entry))) return true;
+  return false;
+}
+
+Core* core_current() {
+  if (hal::t_cpu.cxy == hal::kInvalidCxy) return nullptr;
+  Core* core = &cluster_at(hal::t_cpu.cxy)->m_cores[hal::t_cpu.lid];
+  // A host thread acting for a cluster (hal::ClusterScope) is not running a core.
+  return hal::local_load(core->m_sched.m_current, std::memory_order_relaxed) != nullptr ? core : nullptr;
+}
+
+void send_ipi(hal::cxy_t cxy, hal::lid_t lid) {
+  const auto core = core_xptr(cxy, lid);
+  hal::ipi_send(core.field(&Core::m_ipi));
+  if (hal::t_cpu.cxy != hal::kInvalidCxy)
+    hal::stat_add(cluster_at(hal::t_cpu.cxy)->m_cores[hal::t_cpu.lid].m_stats.ipis_sent, uint64_t(1));
+}
+
+bool core_step(Core* core) {
+  if (SchedulingPointHook hook = g_scheduling_point_hook.load(std::memory_order_relaxed)) hook(core);
+
+  Sched& sched = core->m_sched;
+  Thread* next = sched.select();
+  if (next == nullptr) {
+    next = hal::local_load(sched.m_idle, std::memory_order_relaxed);
+    if (next == nullptr) return false;
+  }
+  if ((hal::local_load(next->m_flags) & THREAD_FLAG_REQ_DELETE) != 0) {
+    thread_destroy(next);
+    return true;
+  }
+
+  hal::local_store(sched.m_current, next, std::memory_order_relaxed);
+  next->m_state = ThreadState::kRunning;
+  hal::stat_add(next->m_switches, uint64_t(1));
+  hal::stat_add(core->m_stats.switches, uint64_t(1));
+  next->m_fiber.resume();
+  hal::local_store(sched.m_current, static_cast<Thread*>(nullptr), std::memory_order_relaxed);
+
+  if (next->m_fiber.finished() || next->m_state == ThreadState::kExited ||
+      (hal::local_load(next->m_flags) & THREAD_FLAG_REQ_DELETE) != 0) {
+    thread_destroy(next);
+  } else {
+    next->m_state = ThreadState::kReady;
+  }
+  return true;
+}
+
+void sched_yield() {
+  Thread* self = thread_current();
+  KASSERT(self != nullptr, "sched_yield outside a thread");
+  KASSERT(hal::t_cpu.busylocks == 0, "thread {} deschedules holding {} busylock(s)", self->m_name,
+          hal::t_cpu.busylocks);
+  self->m_fiber.suspend();
+}
+
+}  // namespace mkh::kern

@@ -1,0 +1,66 @@
+// The per-core scheduler: round-robin over the core's threads, kernel threads before user
+// threads, the idle thread when nothing else can run. Layer: kern.
+// The scheduler runs in the core's own context (the driving host thread's stack); a thread
+// yields by switching back to it. core_step() makes one scheduling decision, so the same
+// scheduler can be driven by one host thread per core or by a single deterministic driver.
+#pragma once
+
+#include <cstdint>
+
+#include "kern/busylock.hpp"
+#include "libk/list.hpp"
+
+namespace mkh::kern {
+
+struct Core;
+struct Thread;
+
+class Sched {
+ public:
+  void init();
+
+  // Adds a new thread to this core's lists (any core of the cluster may call it).
+  void register_thread(Thread* thread) EXCLUDES(m_lock);
+  // Removes a thread that will never run again.
+  void unregister_thread(Thread* thread) EXCLUDES(m_lock);
+
+  // The next thread to run: a runnable kernel thread, else a runnable user thread, each
+  // list served round-robin; nullptr when none (the idle thread is not in the lists).
+  Thread* select() EXCLUDES(m_lock);
+  bool has_runnable() EXCLUDES(m_lock);
+
+  // Calls visit(thread, context) for every thread of the core, the idle thread included,
+  // under the lock (so visit must not block).
+  void for_each_thread(void (*visit)(Thread* thread, void* context), void* context) EXCLUDES(m_lock);
+
+  // written by the owner core, read by others (displays) through local_load
+  Thread* m_current = nullptr;  // running thread; nullptr while the scheduler itself runs
+  Thread* m_idle = nullptr;     // nullptr once the idle thread has exited (shutdown)
+
+  // any core of the cluster reads it
+  uint32_t m_threads_nr = 0;  // threads in the lists (idle excluded); guarded by m_lock for writes
+
+ private:
+  Thread* select_in(libk::ListEntry* root, libk::ListEntry*& cursor) REQUIRES(m_lock);
+
+  Busylock m_lock;
+  libk::ListEntry m_kernel_root GUARDED_BY(m_lock);
+  libk::ListEntry m_user_root GUARDED_BY(m_lock);
+  libk::ListEntry* m_kernel_cursor GUARDED_BY(m_lock) = nullptr;  // last kernel thread selected
+  libk::ListEntry* m_user_cursor GUARDED_BY(m_lock) = nullptr;
+};
+
+// A hook run at every scheduling point of every core (the RPC layer's rpc_check()).
+using SchedulingPointHook = void (*)(Core* core);
+void set_scheduling_point_hook(SchedulingPointHook hook);
+
+// Runs one scheduling decision on `core`: the scheduling-point hook, then the selected
+// thread until it yields. Returns false when the core has nothing left to run (stopping,
+// idle thread gone). Must run on the host thread that currently drives this core.
+bool core_step(Core* core);
+
+// From a thread: give the core back to its scheduler. The thread runs again when it is
+// selected (immediately if nothing else is runnable and it is not blocked).
+void sched_yield();
+
+}  // namespace mkh::kern

@@ -1,0 +1,205 @@
+// Kernel threads: creation from the local kcm and ppm, exit, destroy, block and unblock.
+// Layer: kern. Calls mm (ppm, kcm), hal (fiber, remote access, IPI), the scheduler.
+#include "kern/thread.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "kern/cluster.hpp"
+#include "kern/sched.hpp"
+#include "mm/kmem.hpp"
+
+namespace mkh::kern {
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr uint32_t kStackOrder = 6;  // 256 KiB: sanitizers grow frames
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr uint32_t kStackOrder = 6;
+#else
+constexpr uint32_t kStackOrder = 4;  // 64 KiB
+#endif
+#else
+constexpr uint32_t kStackOrder = 4;  // 64 KiB
+#endif
+
+void thread_entry(void* arg) {
+  auto* thread = static_cast<Thread*>(arg);
+  thread->m_entry(thread->m_arg);
+  // The fiber returns to the scheduler, which sees it finished and destroys the thread.
+  thread->m_state = ThreadState::kExited;
+}
+
+}  // namespace
+
+std::string_view thread_type_name(ThreadType type) {
+  switch (type) {
+#define MKH_X(name, label) \
+  case ThreadType::name:   \
+    return label;
+    MKH_THREAD_TYPES(MKH_X)
+#undef MKH_X
+  }
+  return "?";
+}
+
+std::size_t format_blocked(uint32_t blocked, char* buffer, std::size_t capacity) {
+  static constexpr const char* kNames[] = {
+#define MKH_X(name, label) label,
+      MKH_THREAD_BLOCKING_CAUSES(MKH_X)
+#undef MKH_X
+  };
+  std::size_t length = 0;
+  auto put = [&](const char* text) {
+    for (; *text != '\0' && length + 1 < capacity; ++text) buffer[length++] = *text;
+  };
+  if (blocked == 0) put("-");
+  for (uint32_t bit = 0; bit < blocked_bit::kCount; ++bit) {
+    if ((blocked & (1u << bit)) == 0) continue;
+    if (length != 0) put("|");
+    put(kNames[bit]);
+  }
+  if (capacity != 0) buffer[length] = '\0';
+  return length;
+}
+
+namespace {
+
+Result<Thread*> thread_make(ThreadType type, ThreadEntry entry, void* arg, hal::lid_t lid, std::string_view name) {
+  Cluster* cluster = LOCAL_CLUSTER;
+  // Both allocations first, then nothing can fail.
+  auto stack = mm::kmem_alloc_pages(kStackOrder);
+  if (!stack) {
+    cluster_count_error();
+    return error(stack.error());
+  }
+  auto made = mm::kmem_new<Thread>();
+  if (!made) {
+    mm::kmem_free_pages(*stack);
+    cluster_count_error();
+    return error(made.error());
+  }
+  Thread* thread = *made;
+  thread->m_type = type;
+  thread->m_cxy = cluster->m_cxy;
+  thread->m_lid = lid;
+  const uint32_t index = std::atomic_ref<uint32_t>(cluster->m_next_thread_index).fetch_add(1);
+  thread->m_trdid = (cluster->m_cxy << 16) | (index & 0xffff);
+  thread->m_entry = entry;
+  thread->m_arg = arg;
+  thread->m_stack_page = *stack;
+  const std::size_t name_length = std::min(name.size(), kThreadNameSize - 1);
+  std::memcpy(thread->m_name, name.data(), name_length);
+  thread->m_name[name_length] = '\0';
+  thread->m_fiber.init(mm::kmem_page_base(*stack), hal::kPageSize << kStackOrder, thread_entry, thread);
+
+  Core* core = &cluster->m_cores[lid];
+  hal::stat_add(core->m_stats.threads_created, uint64_t(1));
+  if (type == ThreadType::IDLE) {
+    hal::local_store(core->m_sched.m_idle, thread);
+  } else {
+    core->m_sched.register_thread(thread);
+  }
+  // The thread is runnable now: a core that went idle must look at its lists again.
+  if (hal::local_load(core->m_idle, std::memory_order_seq_cst) != 0) send_ipi(cluster->m_cxy, lid);
+  return thread;
+}
+
+}  // namespace
+
+Result<Thread*> thread_create(ThreadType type, ThreadEntry entry, void* arg, hal::lid_t lid,
+                              std::string_view name) {
+  if (lid >= LOCAL_CLUSTER->m_cores_nr || entry == nullptr || type == ThreadType::IDLE) {
+    cluster_count_error();
+    return error(Errno::kInval);
+  }
+  return thread_make(type, entry, arg, lid, name);
+}
+
+Result<Thread*> thread_idle_create(hal::lid_t lid, ThreadEntry entry, void* arg) {
+  char name[kThreadNameSize];
+  const int length = std::snprintf(name, sizeof name, "idle%u", lid);
+  return thread_make(ThreadType::IDLE, entry, arg, lid, std::string_view(name, std::size_t(length)));
+}
+
+Thread* thread_current() {
+  Core* core = core_current();
+  return core == nullptr ? nullptr : hal::local_load(core->m_sched.m_current, std::memory_order_relaxed);
+}
+
+void thread_block(hal::Xptr<Thread> thread, uint32_t cause) {
+  hal::remote_atomic_or(thread.field(&Thread::m_blocked), cause);
+}
+
+bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause) {
+  const uint32_t before = hal::remote_atomic_and(thread.field(&Thread::m_blocked), ~cause);
+  if ((before & cause) == 0 || (before & ~cause) != 0) return false;
+  // Runnable now. Its core sets m_idle before it last scans its lists, and we cleared the
+  // word before reading m_idle (both sequentially consistent): either the core's scan sees
+  // the thread runnable, or we see the core idle and send the IPI.
+  const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
+  const auto core = core_xptr(thread.cxy(), lid);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (hal::remote_load(core.field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
+  return true;
+}
+
+void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause) {
+  const auto self = thread_current_xptr();
+  for (;;) {
+    thread_block(self, cause);
+    if (hal::remote_exchange(flag, 0u) != 0) {
+      thread_unblock(self, cause);
+      return;
+    }
+    sched_yield();
+  }
+}
+
+void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause) {
+  hal::remote_store(flag, 1u);
+  thread_unblock(waiter, cause);
+}
+
+Result<void> thread_request_delete(hal::Xptr<Thread> thread) {
+  const uint32_t before = hal::remote_atomic_or(thread.field(&Thread::m_flags), uint32_t(THREAD_FLAG_REQ_DELETE));
+  if ((before & THREAD_FLAG_REQ_DELETE) != 0) return error(Errno::kSrch);
+  // Make it selectable so its core reaches it at the next scheduling point.
+  hal::remote_store(thread.field(&Thread::m_blocked), 0u);
+  const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (hal::remote_load(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
+  return {};
+}
+
+void thread_exit() {
+  Thread* self = thread_current();
+  KASSERT(self != nullptr, "thread_exit outside a thread");
+  self->m_state = ThreadState::kExited;
+  hal::Fiber& fiber = self->m_fiber;
+  fiber.suspend();
+  kpanic("exited thread {} was resumed", self->m_name);
+}
+
+void thread_destroy(Thread* thread) {
+  Cluster* cluster = LOCAL_CLUSTER;
+  Core* core = &cluster->m_cores[thread->m_lid];
+  KASSERT(thread != hal::local_load(core->m_sched.m_current, std::memory_order_relaxed),
+          "thread {} destroys itself", thread->m_name);
+  if (thread->m_type == ThreadType::IDLE) {
+    hal::local_store(core->m_sched.m_idle, static_cast<Thread*>(nullptr));
+  } else {
+    core->m_sched.unregister_thread(thread);
+  }
+  if (!thread->m_fiber.finished()) thread->m_fiber.abandon();
+  mm::Page* stack = thread->m_stack_page;
+  mm::kmem_delete(thread);
+  mm::kmem_free_pages(stack);
+  hal::stat_add(core->m_stats.threads_destroyed, uint64_t(1));
+}
+
+}  // namespace mkh::kern

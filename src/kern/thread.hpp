@@ -1,0 +1,147 @@
+// Kernel threads: descriptor, types, blocking causes, create / exit / block / unblock.
+// Layer: kern. A thread lives in its owner cluster's bank (descriptor from kcm, stack from
+// ppm) and runs on one core of that cluster as a fiber. Any cluster may block or unblock
+// any thread through its xptr; unblocking a thread of an idle core sends that core an IPI.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "hal/cpu.hpp"
+#include "hal/fiber.hpp"
+#include "hal/xptr.hpp"
+#include "libk/list.hpp"
+#include "libk/result.hpp"
+#include "libk/xlist.hpp"
+#include "mm/kcm_types.hpp"
+
+namespace mkh::mm {
+struct Page;
+}
+
+namespace mkh::kern {
+
+struct Core;
+
+// Thread types (the reference's THREAD_USER, THREAD_RPC, THREAD_DEV, THREAD_IDLE).
+#define MKH_THREAD_TYPES(X) \
+  X(USER, "user")           \
+  X(RPC, "rpc")             \
+  X(DEV, "dev")             \
+  X(IDLE, "idle")
+
+enum class ThreadType : uint8_t {
+#define MKH_X(name, label) name,
+  MKH_THREAD_TYPES(MKH_X)
+#undef MKH_X
+};
+std::string_view thread_type_name(ThreadType type);
+
+// Blocking causes: one bit each; a thread runs only while its `blocked` word is zero.
+#define MKH_THREAD_BLOCKING_CAUSES(X) \
+  X(GLOBAL, "global")                 \
+  X(IDLE, "idle")                     \
+  X(USERSYNC, "usersync")             \
+  X(RPC, "rpc")                       \
+  X(IO, "io")                         \
+  X(WAIT, "wait")                     \
+  X(JOIN, "join")                     \
+  X(EXIT, "exit")                     \
+  X(LOCK, "lock")                     \
+  X(SLEEP, "sleep")
+
+namespace blocked_bit {
+enum : uint32_t {
+#define MKH_X(name, label) name##_INDEX,
+  MKH_THREAD_BLOCKING_CAUSES(MKH_X)
+#undef MKH_X
+  kCount
+};
+}  // namespace blocked_bit
+
+enum ThreadBlocked : uint32_t {
+#define MKH_X(name, label) THREAD_BLOCKED_##name = 1u << blocked_bit::name##_INDEX,
+  MKH_THREAD_BLOCKING_CAUSES(MKH_X)
+#undef MKH_X
+};
+// "rpc|lock" for a blocked word, "-" when zero. Returns the length written.
+std::size_t format_blocked(uint32_t blocked, char* buffer, std::size_t capacity);
+
+// Flags set by other threads (any cluster) and acted on by the owner core.
+enum ThreadFlag : uint32_t {
+  THREAD_FLAG_REQ_DELETE = 1u << 0,  // destroy at the core's next scheduling point
+};
+
+enum class ThreadState : uint8_t { kReady, kRunning, kExited };
+
+using ThreadEntry = void (*)(void* arg);
+
+inline constexpr std::size_t kThreadNameSize = 24;
+
+struct Thread {
+  static constexpr mm::KcmType kKcmType = mm::KcmType::THREAD;
+
+  // immutable after thread_create()
+  ThreadType m_type = ThreadType::DEV;
+  hal::cxy_t m_cxy = 0;
+  hal::lid_t m_lid = 0;
+  uint32_t m_trdid = 0;  // (cxy << 16) | local index
+  ThreadEntry m_entry = nullptr;
+  void* m_arg = nullptr;
+  mm::Page* m_stack_page = nullptr;
+  char m_name[kThreadNameSize] = {};
+
+  // owner core only
+  hal::Fiber m_fiber;
+  ThreadState m_state = ThreadState::kReady;
+  uint64_t m_switches = 0;  // times this thread was switched in
+
+  // guarded by the owner core's Sched::m_lock
+  libk::ListEntry m_sched_entry;
+
+  // any cluster, through remote atomics
+  uint32_t m_blocked = 0;  // ThreadBlocked bits
+  uint32_t m_flags = 0;    // ThreadFlag bits
+
+  // guarded by the lock of the waiting list the thread is in (queuelock, rwlock, ...)
+  libk::XlistEntry m_wait_entry;
+};
+
+// Creates a thread of the local cluster on core `lid` and makes it runnable.
+// kInval for a bad lid or type, kNoMem when the descriptor or the stack cannot be had.
+[[nodiscard]] Result<Thread*> thread_create(ThreadType type, ThreadEntry entry, void* arg,
+                                            hal::lid_t lid, std::string_view name);
+
+// Creates the idle thread of core `lid` of the local cluster (boot only).
+[[nodiscard]] Result<Thread*> thread_idle_create(hal::lid_t lid, ThreadEntry entry, void* arg);
+
+// The running thread, or nullptr on a host thread that is not running a core's fiber.
+Thread* thread_current();
+inline hal::Xptr<Thread> thread_current_xptr() { return hal::Xptr<Thread>(hal::local_cxy(), thread_current()); }
+
+// Sets cause bits in the thread's blocked word. A thread that blocks itself must then
+// call sched_yield(); a wake-up between the two is not lost (the scheduler reads the word).
+void thread_block(hal::Xptr<Thread> thread, uint32_t cause);
+// Clears cause bits; when the word becomes zero and the thread's core is idle, IPIs it.
+// Returns true when the thread became runnable.
+bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause);
+
+// A one-word event between threads of any clusters. The waiter blocks on `cause` until
+// *flag is non-zero, then clears it; it blocks before it looks, so a post that lands
+// between the look and the yield is not lost. The poster sets the word, then unblocks.
+void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause);
+void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause);
+
+// Requests deletion: the thread is destroyed at its core's next scheduling point, wherever
+// it was blocked. Only for threads that hold no lock and own nothing shared (kernel threads
+// parked in a wait); kSrch when the thread has already exited or is being deleted.
+[[nodiscard]] Result<void> thread_request_delete(hal::Xptr<Thread> thread);
+
+// Called by a thread's entry wrapper when its function returns; never returns.
+[[noreturn]] void thread_exit();
+
+// Destroys an exited (or deletion-requested) thread of the local cluster: frees its stack
+// and descriptor. Called by the owner core's scheduler, never by the thread itself.
+void thread_destroy(Thread* thread);
+
+}  // namespace mkh::kern

@@ -1,0 +1,127 @@
+// Test support: boot a machine, run closures as kernel threads on chosen cores, wait.
+// The closures and completion counters are test-harness memory on the host heap; the
+// kernel objects the tests exercise live in the banks as usual.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kern/cluster.hpp"
+#include "kern/thread.hpp"
+#include "mkh/machine.hpp"
+
+namespace mkh::test {
+
+inline MachineConfig quiet_config(Topology topology, uint64_t bank_mib = 16) {
+  MachineConfig config;
+  config.topology = topology;
+  config.bank_mib = bank_mib;
+  config.quiet = true;
+  return config;
+}
+
+// A start line for kernel threads: each waits (yielding its core) until all have arrived,
+// so that contention tests really overlap.
+class StartLine {
+ public:
+  explicit StartLine(int threads) : m_threads(threads) {}
+  void arrive_and_wait() {
+    m_arrived.fetch_add(1);
+    while (m_arrived.load() < m_threads) kern::sched_yield();
+  }
+
+ private:
+  const int m_threads;
+  std::atomic<int> m_arrived{0};
+};
+
+// Runs closures as kernel threads and waits for them.
+class ThreadRunner {
+ public:
+  explicit ThreadRunner(Machine& machine) : m_machine(machine) {}
+  ~ThreadRunner() { EXPECT_TRUE(wait()); }
+
+  // Starts fn as a kernel thread on core lid of cluster cxy; returns the thread's xptr.
+  uint64_t start(uint32_t cxy, uint32_t lid, std::function<void()> fn) {
+    auto task = std::make_unique<Task>(Task{std::move(fn), &m_done});
+    auto thread = m_machine.spawn(cxy, lid, &ThreadRunner::trampoline, task.get(), "test");
+    EXPECT_TRUE(thread.has_value());
+    if (!thread) return 0;
+    m_tasks.push_back(std::move(task));
+    return *thread;
+  }
+
+  // One thread per core of the machine: fn(cxy, lid, index).
+  void start_on_every_core(const std::function<void(uint32_t, uint32_t, uint32_t)>& fn) {
+    uint32_t index = 0;
+    for (uint32_t cxy : m_machine.clusters())
+      for (uint32_t lid = 0; lid < m_machine.config().topology.cores_per_cluster; ++lid, ++index)
+        start(cxy, lid, [fn, cxy, lid, index] { fn(cxy, lid, index); });
+  }
+
+  // Waits until every started thread has returned; false after the timeout.
+  bool wait(std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (m_done.load() < m_tasks.size()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return true;
+  }
+
+  std::size_t finished() const { return m_done.load(); }
+
+  // Counts n started threads as finished: they were destroyed without returning.
+  void abandon(std::size_t n) { m_done.fetch_add(n); }
+
+ private:
+  struct Task {
+    std::function<void()> fn;
+    std::atomic<std::size_t>* done;
+  };
+  static void trampoline(void* arg) {
+    auto* task = static_cast<Task*>(arg);
+    task->fn();
+    task->done->fetch_add(1);
+  }
+
+  Machine& m_machine;
+  std::vector<std::unique_ptr<Task>> m_tasks;
+  std::atomic<std::size_t> m_done{0};
+};
+
+// Boots before each test, shuts down after it and checks nothing was left behind.
+class MachineTest : public ::testing::Test {
+ protected:
+  void boot(Topology topology, uint64_t bank_mib = 16) {
+    auto machine = Machine::boot(quiet_config(topology, bank_mib));
+    ASSERT_TRUE(machine.has_value()) << machine.error();
+    m_machine = std::move(*machine);
+  }
+
+  // Shuts down and checks: no thread left, no page leaked, no kcm object in use.
+  void shutdown_and_check() {
+    if (!m_machine) return;
+    const MachineReport report = m_machine->shutdown();
+    EXPECT_EQ(report.threads_left, 0u);
+    for (const ClusterReport& c : report.clusters) {
+      EXPECT_EQ(c.pages_leaked, 0) << "cluster " << c.cxy;
+      for (const KcmReport& k : c.kcm) EXPECT_EQ(k.in_use, 0u) << "cluster " << c.cxy << " kcm " << k.type;
+    }
+    m_machine.reset();
+  }
+
+  void TearDown() override { shutdown_and_check(); }
+
+  Machine& machine() { return *m_machine; }
+
+  std::unique_ptr<Machine> m_machine;
+};
+
+}  // namespace mkh::test

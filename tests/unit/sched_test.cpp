@@ -1,0 +1,209 @@
+// ctest-label: concurrency
+// Threads and the scheduler: create, run, block and unblock from remote clusters,
+// thousands of switches, deletion of a parked thread, errors, IPIs to idle cores.
+#include <atomic>
+
+#include <gtest/gtest.h>
+
+#include "kern/sched_display.hpp"
+#include "machine_fixture.hpp"
+
+namespace mkh::test {
+namespace {
+
+using kern::thread_block;
+using kern::thread_current_xptr;
+using kern::thread_unblock;
+
+class SchedTest : public MachineTest {};
+
+TEST_F(SchedTest, EveryCoreRunsItsThreads) {
+  boot({2, 2, 2});
+  std::atomic<int> ran{0};
+  std::atomic<int> wrong_place{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t cxy, uint32_t lid, uint32_t) {
+      if (hal::local_cxy() != cxy || kern::thread_current()->m_lid != lid) wrong_place.fetch_add(1);
+      ran.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(ran.load(), 8);
+  EXPECT_EQ(wrong_place.load(), 0);
+}
+
+TEST_F(SchedTest, ThousandsOfSwitchesBetweenThreadsOfOneCore) {
+  boot({1, 1, 1});
+  constexpr int kYields = 5000;
+  std::atomic<int> turns{0};
+  {
+    ThreadRunner runner(machine());
+    for (int t = 0; t < 3; ++t)
+      runner.start(0, 0, [&] {
+        for (int i = 0; i < kYields; ++i) {
+          turns.fetch_add(1);
+          kern::sched_yield();
+        }
+      });
+  }
+  EXPECT_EQ(turns.load(), 3 * kYields);
+  const auto report = machine().report();
+  EXPECT_GE(report.clusters[0].switches, uint64_t(3 * kYields));
+}
+
+TEST_F(SchedTest, RoundRobinInterleavesRunnableThreads) {
+  boot({1, 1, 1});
+  std::vector<int> order;  // only touched by threads of the one core, one at a time
+  {
+    ThreadRunner runner(machine());
+    for (int t = 0; t < 2; ++t)
+      runner.start(0, 0, [&order, t] {
+        for (int i = 0; i < 3; ++i) {
+          order.push_back(t);
+          kern::sched_yield();
+        }
+      });
+  }
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 0, 1, 0, 1}));
+}
+
+// A thread blocks itself; a thread of another cluster unblocks it. Repeated, across every
+// pair of clusters, with the unblock racing the block (no lost wake-up).
+TEST_F(SchedTest, RemoteUnblockWakesABlockedThread) {
+  boot({2, 2, 1});
+  constexpr int kRounds = 300;
+  const auto& clusters = machine().clusters();
+  std::atomic<int> wakeups{0};
+  {
+    ThreadRunner runner(machine());
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+      const uint32_t sleeper_cxy = clusters[i], waker_cxy = clusters[(i + 1) % clusters.size()];
+      auto sleeper_xp = std::make_shared<std::atomic<uint64_t>>(0);
+      auto flag = std::make_shared<std::atomic<uint64_t>>(0);  // xptr of the flag word
+      runner.start(sleeper_cxy, 0, [=, &wakeups] {
+        auto* word = static_cast<uint32_t*>(*LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
+        flag->store(hal::XPTR(hal::local_cxy(), word));
+        sleeper_xp->store(thread_current_xptr().raw());
+        for (int r = 0; r < kRounds; ++r) {
+          kern::thread_wait_flag(hal::Xptr<uint32_t>(flag->load()), kern::THREAD_BLOCKED_WAIT);
+          wakeups.fetch_add(1);
+        }
+        LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].free(word);
+      });
+      runner.start(waker_cxy, 0, [=] {
+        while (sleeper_xp->load() == 0 || flag->load() == 0) kern::sched_yield();
+        const hal::Xptr<kern::Thread> sleeper(sleeper_xp->load());
+        const hal::Xptr<uint32_t> word(flag->load());
+        for (int r = 0; r < kRounds; ++r) {
+          // Wait until the previous post was consumed, then post again.
+          while (hal::remote_load(word) != 0) kern::sched_yield();
+          kern::thread_post_flag(word, sleeper, kern::THREAD_BLOCKED_WAIT);
+        }
+      });
+    }
+  }
+  EXPECT_EQ(wakeups.load(), kRounds * int(clusters.size()));
+}
+
+TEST_F(SchedTest, BlockedThreadDoesNotRunUntilEveryCauseIsCleared) {
+  boot({2, 1, 1});
+  std::atomic<uint64_t> sleeper{0};
+  std::atomic<int> stage{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      const auto self = thread_current_xptr();
+      thread_block(self, kern::THREAD_BLOCKED_IO | kern::THREAD_BLOCKED_JOIN);
+      sleeper.store(self.raw());
+      kern::sched_yield();
+      stage.store(2);
+    });
+    runner.start(machine().clusters()[1], 0, [&] {
+      while (sleeper.load() == 0) kern::sched_yield();
+      const hal::Xptr<kern::Thread> thread(sleeper.load());
+      EXPECT_FALSE(thread_unblock(thread, kern::THREAD_BLOCKED_IO));  // JOIN still set
+      for (int i = 0; i < 200; ++i) kern::sched_yield();
+      EXPECT_EQ(stage.load(), 0);
+      EXPECT_TRUE(thread_unblock(thread, kern::THREAD_BLOCKED_JOIN));
+    });
+  }
+  EXPECT_EQ(stage.load(), 2);
+}
+
+TEST_F(SchedTest, UnblockingAThreadOfASleepingCoreSendsAnIpi) {
+  boot({2, 1, 1});
+  machine().set_idle_spin_us(0);  // idle cores sleep at once
+  std::atomic<uint64_t> sleeper{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      const auto self = thread_current_xptr();
+      thread_block(self, kern::THREAD_BLOCKED_WAIT);
+      sleeper.store(self.raw());
+      kern::sched_yield();
+    });
+    while (sleeper.load() == 0) std::this_thread::yield();
+    // Let core 0 go idle and sleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    runner.start(machine().clusters()[1], 0,
+                 [&] { thread_unblock(hal::Xptr<kern::Thread>(sleeper.load()), kern::THREAD_BLOCKED_WAIT); });
+  }
+  const auto report = machine().report();
+  EXPECT_GE(report.clusters[0].sleeps, 1u);
+  EXPECT_GE(report.clusters[0].ipis_received, 1u);
+  EXPECT_GE(report.clusters[1].ipis_sent, 1u);
+}
+
+TEST_F(SchedTest, DeleteRequestDestroysAParkedThread) {
+  boot({2, 1, 1});
+  std::atomic<uint64_t> parked{0};
+  std::atomic<bool> returned{false};
+  ThreadRunner runner(machine());
+  runner.start(0, 0, [&] {
+    const auto self = thread_current_xptr();
+    thread_block(self, kern::THREAD_BLOCKED_GLOBAL);
+    parked.store(self.raw());
+    kern::sched_yield();
+    returned.store(true);  // never reached: the thread is destroyed while parked
+  });
+  while (parked.load() == 0) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  {
+    hal::ClusterScope scope(machine().clusters()[1]);
+    EXPECT_TRUE(kern::thread_request_delete(hal::Xptr<kern::Thread>(parked.load())).has_value());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (machine().report().clusters[0].threads_alive != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(machine().report().clusters[0].threads_alive, 1u);  // the idle thread only
+  EXPECT_FALSE(returned.load());
+  runner.abandon(1);  // its closure never returns
+}
+
+TEST_F(SchedTest, CreateRejectsABadCoreAndCountsIt) {
+  boot({1, 1, 2});
+  hal::ClusterScope scope(0);
+  auto thread = kern::thread_create(kern::ThreadType::DEV, [](void*) {}, nullptr, 2, "bad");
+  ASSERT_FALSE(thread.has_value());
+  EXPECT_EQ(thread.error(), Errno::kInval);
+  EXPECT_FALSE(kern::thread_create(kern::ThreadType::IDLE, [](void*) {}, nullptr, 0, "bad").has_value());
+  EXPECT_FALSE(machine().spawn(0x77, 0, [](void*) {}, nullptr, "bad").has_value());
+  EXPECT_EQ(machine().report().clusters[0].errors, 2u);
+}
+
+TEST_F(SchedTest, DisplayListsTheThreadsOfACore) {
+  boot({1, 1, 1});
+  std::atomic<bool> release{false};
+  ThreadRunner runner(machine());
+  runner.start(0, 0, [&] {
+    while (!release.load()) kern::sched_yield();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string text = machine().display_core(0, 0);
+  EXPECT_NE(text.find("idle0"), std::string::npos) << text;
+  EXPECT_NE(text.find("test"), std::string::npos) << text;
+  release.store(true);
+}
+
+}  // namespace
+}  // namespace mkh::test
