@@ -37,7 +37,16 @@ struct MachineConfig {
   bool pin = false;              // pin core host threads round-robin on host CPUs
   uint32_t idle_spin_us = 20;    // an idle core polls this long before it sleeps on a futex
   bool quiet = false;            // no notices on stderr
+
+  // RPC layer
+  uint32_t rpc_fifo_slots = 64;     // per server core, a power of two
+  uint32_t rpc_pool_bound = 16;     // RPC threads per core at most
+  uint32_t rpc_batch = 16;          // requests an RPC thread serves before it yields
+  uint32_t rpc_full_retries = 1000; // back-off rounds on a full FIFO before the send fails
 };
+
+inline constexpr uint32_t kMaxRpcFifoSlots = 4096;
+inline constexpr uint32_t kMaxRpcPoolBound = 64;
 
 // "XxY:C", e.g. "2x2:2". The error names the part that is wrong.
 tl::expected<Topology, std::string> parse_topology(std::string_view text);

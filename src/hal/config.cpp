@@ -63,6 +63,13 @@ std::optional<std::string> validate_config(const MachineConfig& config) {
                        kMaxBankMib);
   if ((config.bank_mib & (config.bank_mib - 1)) != 0)
     return fmt::format("bank size {} MiB is not a power-of-two number of pages", config.bank_mib);
+  if (config.rpc_fifo_slots < 2 || config.rpc_fifo_slots > kMaxRpcFifoSlots ||
+      (config.rpc_fifo_slots & (config.rpc_fifo_slots - 1)) != 0)
+    return fmt::format("RPC FIFO of {} slots: must be a power of two in [2, {}]", config.rpc_fifo_slots,
+                       kMaxRpcFifoSlots);
+  if (config.rpc_pool_bound < 1 || config.rpc_pool_bound > kMaxRpcPoolBound)
+    return fmt::format("RPC pool bound {} is out of range [1, {}]", config.rpc_pool_bound, kMaxRpcPoolBound);
+  if (config.rpc_batch < 1) return std::string("RPC batch must be at least 1");
   if (config.idle_spin_us > 1'000'000)
     return fmt::format("idle spin {} us exceeds one second", config.idle_spin_us);
   return std::nullopt;

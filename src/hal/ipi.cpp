@@ -34,8 +34,7 @@ uint64_t now_ns() {
 bool ipi_send(Xptr<IpiLine> line) {
   const auto pending = line.field(&IpiLine::pending);
   const bool fresh = remote_exchange(pending, 1u) == 0;  // seq_cst
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (remote_load(line.field(&IpiLine::sleeping)) != 0) futex_wake_all(pending.host_ptr());
+  if (remote_load_sc(line.field(&IpiLine::sleeping)) != 0) futex_wake_all(pending.host_ptr());
   return fresh;
 }
 

@@ -44,7 +44,8 @@ std::string bind_banks(const Topology& topology) {
 
 Result<Region> Region::map(const Topology& topology, uint64_t bank_bytes, bool quiet) {
   if (bank_bytes < kPageSize || (bank_bytes & (bank_bytes - 1)) != 0) return error(Errno::kInval);
-  if (topology.x_size > kMaxXSize || topology.y_size > kMaxYSize) return error(Errno::kInval);
+  if (topology.x_size == 0 || topology.y_size == 0 || topology.x_size > kMaxXSize || topology.y_size > kMaxYSize)
+    return error(Errno::kInval);
   if (g_region_mapped.exchange(true)) return error(Errno::kBusy);
 
   const unsigned span_shift = log2_exact(bank_bytes);

@@ -21,6 +21,13 @@ inline T remote_load(Xptr<T> xp) {
   return std::atomic_ref<T>(*xp.host_ptr()).load(std::memory_order_acquire);
 }
 
+// A sequentially consistent load, for the store-then-load pairings (Dekker) of the wake-up
+// protocols, where acquire is not enough: the preceding store must be an RMW or seq_cst too.
+template <RemoteWord T>
+inline T remote_load_sc(Xptr<T> xp) {
+  return std::atomic_ref<T>(*xp.host_ptr()).load(std::memory_order_seq_cst);
+}
+
 template <RemoteWord T>
 inline void remote_store(Xptr<T> xp, T value) {
   std::atomic_ref<T>(*xp.host_ptr()).store(value, std::memory_order_release);

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "kern/thread.hpp"
+#include "rpc/rpc.hpp"
 
 namespace mkh::kern {
 
@@ -50,9 +51,11 @@ Result<void> cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
   cluster->m_topology = config.topology;
 
   cluster->m_ppm.init(bank, hal::g_address_space.bank_size, kClusterLpa + sizeof(Cluster));
-  cluster->m_boot_free_pages = cluster->m_ppm.stats().free_pages;
   for (uint32_t type = 0; type < kKcmTypeCount; ++type)
     cluster->m_kcm[type].init(mm::KcmType(type), kcm_object_size(mm::KcmType(type)), &cluster->m_ppm);
+  TRY(rpc::rpc_cluster_init(config));
+  // What the kernel holds for good is taken; from here on every page comes back.
+  cluster->m_boot_free_pages = cluster->m_ppm.stats().free_pages;
 
   const uint32_t cluster_index = hal::cxy_x(cxy) * config.topology.y_size + hal::cxy_y(cxy);
   for (hal::lid_t lid = 0; lid < cluster->m_cores_nr; ++lid) {

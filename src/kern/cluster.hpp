@@ -12,6 +12,7 @@
 #include "mm/kcm.hpp"
 #include "mm/kcm_types.hpp"
 #include "mm/ppm.hpp"
+#include "rpc/state.hpp"
 
 namespace mkh::kern {
 
@@ -33,6 +34,7 @@ struct Cluster {
   mm::Ppm m_ppm;
   mm::Kcm m_kcm[kKcmTypeCount];
   Core m_cores[kMaxCoresPerCluster];
+  rpc::RpcClusterState m_rpc;
 
   // any core of the cluster, atomically
   uint32_t m_next_thread_index = 0;

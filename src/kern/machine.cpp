@@ -16,6 +16,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched_display.hpp"
 #include "kern/thread.hpp"
+#include "rpc/rpc.hpp"
 
 namespace mkh {
 
@@ -109,6 +110,7 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
     return tl::unexpected(fmt::format("cannot reserve {} clusters of {} MiB: {}", t.clusters(), config.bank_mib,
                                       errno_name(region.error())));
   }
+  rpc::rpc_install();
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->region.emplace(std::move(*region));
@@ -171,13 +173,15 @@ std::string Machine::display_core(uint32_t cxy, uint32_t lid) const {
 
 MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   if (m_impl->shut_down) return m_impl->final_report;
-  // Let the kernel threads finish their work first.
+  // Let the kernel threads finish their work first. RPC threads are the machine's own:
+  // they leave when the cores stop.
   auto threads_running = [&] {
     uint64_t total = 0;
     for (uint32_t cxy : m_impl->clusters) {
       Cluster* cluster = kern::cluster_at(cxy);
       for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
-        total += hal::local_load(cluster->m_cores[lid].m_sched.m_threads_nr);
+        total += hal::local_load(cluster->m_cores[lid].m_sched.m_threads_nr) -
+                 hal::local_load(cluster->m_rpc.m_cores[lid].m_idle_nr, std::memory_order_relaxed);
     }
     return total;
   };

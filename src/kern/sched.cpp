@@ -12,11 +12,13 @@ namespace mkh::kern {
 namespace {
 
 std::atomic<SchedulingPointHook> g_scheduling_point_hook{nullptr};
+std::atomic<RpcBlockingHook> g_rpc_blocking_hook{nullptr};
 
 Thread* entry_thread(libk::ListEntry* entry) { return libk::list_element(entry, &Thread::m_sched_entry); }
 
+// Sequentially consistent: pairs with thread_unblock's read of the core's m_idle (see there).
 bool is_runnable(const Thread* thread) {
-  return hal::local_load(thread->m_blocked) == 0 || (hal::local_load(thread->m_flags) & THREAD_FLAG_REQ_DELETE) != 0;
+  return hal::local_load(thread->m_blocked, std::memory_order_seq_cst) == 0 || (hal::local_load(thread->m_flags) & THREAD_FLAG_REQ_DELETE) != 0;
 }
 
 bool is_kernel_type(ThreadType type) { return type != ThreadType::USER; }
@@ -24,6 +26,7 @@ bool is_kernel_type(ThreadType type) { return type != ThreadType::USER; }
 }  // namespace
 
 void set_scheduling_point_hook(SchedulingPointHook hook) { g_scheduling_point_hook.store(hook); }
+void set_rpc_blocking_hook(RpcBlockingHook hook) { g_rpc_blocking_hook.store(hook); }
 
 void Sched::init() {
   BusylockGuard guard(m_lock);
@@ -132,6 +135,8 @@ void sched_yield() {
   KASSERT(self != nullptr, "sched_yield outside a thread");
   KASSERT(hal::t_cpu.busylocks == 0, "thread {} deschedules holding {} busylock(s)", self->m_name,
           hal::t_cpu.busylocks);
+  if (self->m_type == ThreadType::RPC && hal::local_load(self->m_blocked) != 0)
+    if (RpcBlockingHook hook = g_rpc_blocking_hook.load(std::memory_order_relaxed)) hook(self);
   self->m_fiber.suspend();
 }
 

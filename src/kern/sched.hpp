@@ -54,6 +54,10 @@ class Sched {
 using SchedulingPointHook = void (*)(Core* core);
 void set_scheduling_point_hook(SchedulingPointHook hook);
 
+// A hook run when an RPC thread deschedules blocked (the RPC layer gives FIFO ownership up).
+using RpcBlockingHook = void (*)(Thread* thread);
+void set_rpc_blocking_hook(RpcBlockingHook hook);
+
 // Runs one scheduling decision on `core`: the scheduling-point hook, then the selected
 // thread until it yields. Returns false when the core has nothing left to run (stopping,
 // idle thread gone). Must run on the host thread that currently drives this core.

@@ -143,8 +143,7 @@ bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause) {
   // the thread runnable, or we see the core idle and send the IPI.
   const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
   const auto core = core_xptr(thread.cxy(), lid);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (hal::remote_load(core.field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
+  if (hal::remote_load_sc(core.field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
   return true;
 }
 
@@ -169,10 +168,9 @@ Result<void> thread_request_delete(hal::Xptr<Thread> thread) {
   const uint32_t before = hal::remote_atomic_or(thread.field(&Thread::m_flags), uint32_t(THREAD_FLAG_REQ_DELETE));
   if ((before & THREAD_FLAG_REQ_DELETE) != 0) return error(Errno::kSrch);
   // Make it selectable so its core reaches it at the next scheduling point.
-  hal::remote_store(thread.field(&Thread::m_blocked), 0u);
+  hal::remote_exchange(thread.field(&Thread::m_blocked), 0u);
   const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (hal::remote_load(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
+  if (hal::remote_load_sc(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
   return {};
 }
 

@@ -129,25 +129,35 @@ Result<void*> Kcm::alloc_zeroed() {
 }
 
 void Kcm::free(void* object) {
+  if (const char* why = release(object))
+    kpanic("kcm {}: freeing {}: {}", kcm_type_name(m_type), object, why);
+}
+
+Result<void> Kcm::try_free(void* object) {
+  if (release(object) != nullptr) return error(Errno::kInval);
+  return {};
+}
+
+const char* Kcm::release(void* object) {
   const uint64_t block_bytes = hal::kPageSize << m_block_order;
-  auto* block = reinterpret_cast<KcmBlock*>(reinterpret_cast<uintptr_t>(object) & ~uintptr_t(block_bytes - 1));
-  Page* page = m_ppm->base_to_page(block);  // kpanics when outside the bank
-  KASSERT(page->has(PageFlags::KCM) && page->owner == block, "kcm {}: freeing {} which is in no kcm block",
-          kcm_type_name(m_type), object);
-  KASSERT(block->kcm == this, "kcm {}: freeing {} which belongs to kcm {}", kcm_type_name(m_type), object,
-          kcm_type_name(block->kcm->m_type));
+  const auto address = reinterpret_cast<uintptr_t>(object);
+  const auto bank = reinterpret_cast<uintptr_t>(m_ppm->bank_base());
+  if (address < bank || address >= bank + (m_ppm->total_pages() << hal::kPageShift)) return "outside this bank";
+  auto* block = reinterpret_cast<KcmBlock*>(address & ~uintptr_t(block_bytes - 1));
+  Page* page = m_ppm->base_to_page(block);
+  if (!page->has(PageFlags::KCM) || page->owner != block) return "in no kcm block";
+  if (block->kcm != this) return "in a block of another kcm";
   const uint64_t offset = uint64_t(static_cast<uint8_t*>(object) - reinterpret_cast<uint8_t*>(block));
-  KASSERT(offset >= m_first_slot && (offset - m_first_slot) % m_object_size == 0 &&
-              (offset - m_first_slot) / m_object_size < m_objects_per_block,
-          "kcm {}: freeing {} which is not the start of a slot", kcm_type_name(m_type), object);
+  if (offset < m_first_slot || (offset - m_first_slot) % m_object_size != 0 ||
+      (offset - m_first_slot) / m_object_size >= m_objects_per_block)
+    return "not the start of a slot";
   const uint64_t slot = (offset - m_first_slot) / m_object_size;
   const uint64_t bit = uint64_t(1) << (slot % 64);
 
-  Page* release = nullptr;
+  Page* release_page = nullptr;
   {
     kern::BusylockGuard guard(m_lock);
-    KASSERT((block->bitmap[slot / 64] & bit) != 0, "kcm {}: freeing {} which is already free",
-            kcm_type_name(m_type), object);
+    if ((block->bitmap[slot / 64] & bit) == 0) return "already free";
     block->bitmap[slot / 64] &= ~bit;
     const bool was_full = block->used == m_objects_per_block;
     --block->used;
@@ -159,7 +169,7 @@ void Kcm::free(void* object) {
       counter_add(m_blocks_active, -1);
     }
     if (block->used == 0) {
-      release = page;
+      release_page = page;
     } else if (was_full) {
       list_push(m_active, block);
       counter_add(m_blocks_active, 1);
@@ -167,11 +177,12 @@ void Kcm::free(void* object) {
     counter_add(m_objects_in_use, -1);
     counter_add(m_frees, 1);
   }
-  if (release != nullptr) {  // the block is unreachable now: give it back outside the lock
-    release->owner = nullptr;
-    release->clear_flags(PageFlags::KCM);
-    m_ppm->free_pages(release);
+  if (release_page != nullptr) {  // the block is unreachable now: give it back outside the lock
+    release_page->owner = nullptr;
+    release_page->clear_flags(PageFlags::KCM);
+    m_ppm->free_pages(release_page);
   }
+  return nullptr;
 }
 
 KcmStats Kcm::stats() const {

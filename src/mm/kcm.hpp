@@ -54,6 +54,9 @@ class Kcm {
   // Gives an object back; a block left empty goes back to the ppm at once. Freeing an
   // object that is not allocated from this cache is a kernel bug (kpanic).
   void free(void* object) EXCLUDES(m_lock);
+  // The same for an object named by another cluster (an RPC argument): kInval, not a
+  // panic, when it is not an allocated object of this cache.
+  [[nodiscard]] Result<void> try_free(void* object) EXCLUDES(m_lock);
 
   KcmStats stats() const;
 
@@ -64,6 +67,8 @@ class Kcm {
   uint32_t object_size() const { return m_object_size; }
 
  private:
+  // Frees an object; nullptr on success, else why it cannot be freed.
+  const char* release(void* object) EXCLUDES(m_lock);
   void* take_slot_locked(KcmBlock* block) REQUIRES(m_lock);
 
   // immutable after init()

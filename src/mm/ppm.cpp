@@ -120,15 +120,26 @@ Result<Page*> Ppm::alloc_pages(uint32_t order) {
 }
 
 void Ppm::free_pages(Page* page) {
-  KASSERT(page >= m_pages && page < m_pages + m_total_pages, "ppm: freeing {} which is not a page of this ppm",
-          static_cast<void*>(page));
+  if (const char* why = release(page)) kpanic("ppm: freeing page {}: {}", static_cast<void*>(page), why);
+}
+
+Result<void> Ppm::try_free_pages(Page* page) {
+  if (release(page) != nullptr) return error(Errno::kInval);
+  return {};
+}
+
+const char* Ppm::release(Page* page) {
+  const auto offset = reinterpret_cast<uintptr_t>(page) - reinterpret_cast<uintptr_t>(m_pages);
+  if (page < m_pages || page >= m_pages + m_total_pages || offset % sizeof(Page) != 0)
+    return "not a page descriptor of this ppm";
   uint64_t index = uint64_t(page - m_pages);
 
   kern::BusylockGuard guard(m_lock);
   const PageFlags flags = page->flags();
-  KASSERT(!any(flags & PageFlags::RESERVED), "ppm: freeing reserved page {}", index);
-  KASSERT(!any(flags & PageFlags::FREE), "ppm: freeing page {} which is already free", index);
-  KASSERT(any(flags & PageFlags::ALLOCATED), "ppm: freeing page {} which heads no allocated block", index);
+  if (any(flags & PageFlags::RESERVED)) return "reserved page";
+  if (any(flags & PageFlags::FREE)) return "already free";
+  if (!any(flags & PageFlags::ALLOCATED)) return "heads no allocated block";
+  if (any(flags & PageFlags::KCM)) return "a kcm block (free its objects instead)";
   uint32_t order = page->order;
   KASSERT(order <= kMaxAllocOrder && (index & (block_pages(order) - 1)) == 0,
           "ppm: page {} has a corrupt order {}", index, order);
@@ -146,6 +157,7 @@ void Ppm::free_pages(Page* page) {
   push_locked(&m_pages[index], order);
   counter_add(m_free_pages, int64_t(freed_pages));
   counter_add(m_frees, 1);
+  return nullptr;
 }
 
 void* Ppm::page_to_base(const Page* page) const {

@@ -50,6 +50,9 @@ class Ppm {
   // Gives back a block returned by alloc_pages, coalescing it with its free buddies.
   // Freeing a reserved, already free or non-head page is a kernel bug (kpanic).
   void free_pages(Page* page) EXCLUDES(m_lock);
+  // The same for a page named by another cluster (an RPC argument): kInval, not a panic,
+  // when it is not the head of an allocated block of this ppm (or is a kcm block).
+  [[nodiscard]] Result<void> try_free_pages(Page* page) EXCLUDES(m_lock);
 
   void* page_to_base(const Page* page) const;
   Page* base_to_page(const void* address) const;  // any address inside the page
@@ -66,6 +69,8 @@ class Ppm {
   uint8_t* bank_base() const { return m_base; }
 
  private:
+  // Frees the block page heads; nullptr on success, else why it cannot be freed.
+  const char* release(Page* page) EXCLUDES(m_lock);
   void push_locked(Page* page, uint32_t order) REQUIRES(m_lock);
   void unlink_locked(Page* page, uint32_t order) REQUIRES(m_lock);
   bool check_locked() const REQUIRES(m_lock);

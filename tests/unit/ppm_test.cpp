@@ -352,6 +352,24 @@ TEST(Ppm, ConcurrentAllocAndFree) {
 }
 
 // Kernel bugs end in kpanic.
+// What a remote caller (PMEM_RELEASE_PAGES) may name is checked, not trusted.
+TEST(Ppm, TryFreeRejectsWhatFreeWouldPanicOn) {
+  TestBank bank(4 * kMiB);
+  Ppm& ppm = bank.ppm();
+  const uint64_t free_before = ppm.stats().free_pages;
+  Page* block = *ppm.alloc_pages(2);
+  Page outside{};
+  EXPECT_EQ(ppm.try_free_pages(&outside).error(), Errno::kInval);
+  EXPECT_EQ(ppm.try_free_pages(block + 1).error(), Errno::kInval);  // not the head
+  EXPECT_EQ(ppm.try_free_pages(ppm.base_to_page(bank.base())).error(), Errno::kInval);  // reserved
+  EXPECT_EQ(ppm.try_free_pages(reinterpret_cast<Page*>(reinterpret_cast<uint8_t*>(block) + 4)).error(),
+            Errno::kInval);  // misaligned descriptor
+  EXPECT_TRUE(ppm.try_free_pages(block).has_value());
+  EXPECT_EQ(ppm.try_free_pages(block).error(), Errno::kInval);  // twice
+  EXPECT_EQ(ppm.stats().free_pages, free_before);
+  EXPECT_TRUE(ppm.check());
+}
+
 class PpmDeathTest : public ::testing::Test {
  protected:
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
@@ -378,7 +396,7 @@ TEST_F(PpmDeathTest, FreeingANonHeadPageIsAKernelBug) {
 TEST_F(PpmDeathTest, FreeingAForeignDescriptorIsAKernelBug) {
   TestBank bank(4 * kMiB);
   Page outside;
-  EXPECT_DEATH(bank.ppm().free_pages(&outside), "not a page of this ppm");
+  EXPECT_DEATH(bank.ppm().free_pages(&outside), "not a page descriptor of this ppm");
 }
 
 }  // namespace

@@ -1,0 +1,340 @@
+// Host-thread baselines for `mkh bench rpc` (see baselines.hpp): spin floor, atomic_queue,
+// condition variable and futex request/response, atomic_queue streaming, shared-CPU futex.
+// Layer: bench. Calls std::thread, pthread_setaffinity_np, SYS_futex and atomic_queue only.
+// Each round starts its threads, waits for them at a start barrier, then the initiating side
+// times from its first request to its last response; a lost or wrong echo fails the round.
+#include "baselines.hpp"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+// atomic_queue's constructor asserts std::atomic<T>::is_lock_free(), which Clang 14 with
+// libstdc++ 12 leaves as a call into libatomic (not linked into mkh): include it with its
+// asserts off (they expand where the templates are defined) and check at compile time.
+#ifndef NDEBUG
+#define MKH_BASELINES_RESTORE_ASSERT
+#define NDEBUG
+#endif
+#include <atomic_queue/atomic_queue.h>
+#ifdef MKH_BASELINES_RESTORE_ASSERT
+#undef NDEBUG
+#undef MKH_BASELINES_RESTORE_ASSERT
+#include <cassert>  // assert() back on for the rest of this file
+#endif
+
+namespace mkh::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One spin-wait step. Only a pause: no yield and no sleep in a spinning path.
+inline void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+double ns_per(Clock::time_point start, Clock::time_point end, uint64_t operations) {
+  return std::chrono::duration<double, std::nano>(end - start).count() / double(operations);
+}
+
+bool pin_current_thread(int cpu) {
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+// Start barrier for the threads of one round: each pins itself, arrives, and waits for the
+// others. Outside the timed part, so it may yield.
+class StartBarrier {
+ public:
+  StartBarrier(int parties, bool pin) : m_parties(parties), m_pin(pin) {}
+
+  void arrive_and_wait(int cpu) {
+    if (m_pin && !pin_current_thread(cpu)) m_pin_failed.store(true, std::memory_order_relaxed);
+    m_arrived.fetch_add(1, std::memory_order_acq_rel);
+    while (m_arrived.load(std::memory_order_acquire) < m_parties) std::this_thread::yield();
+  }
+
+  // Called after every thread is joined.
+  void report(bool* pin_failed) const {
+    if (pin_failed != nullptr) *pin_failed = m_pin_failed.load(std::memory_order_relaxed);
+  }
+
+ private:
+  const int m_parties;
+  const bool m_pin;
+  std::atomic<int> m_arrived{0};
+  std::atomic<bool> m_pin_failed{false};
+};
+
+// Runs side_b (the answerer) and side_a (the initiator, returns the figure) on two fresh
+// threads pinned to setup.cpu_b / setup.cpu_a; returns side_a's figure.
+template <class SideA, class SideB>
+double run_pair(const PingPongSetup& setup, SideA side_a, SideB side_b) {
+  StartBarrier barrier(2, setup.pin);
+  double figure = kBaselineFailed;
+  std::thread answerer([&] {
+    barrier.arrive_and_wait(setup.cpu_b);
+    side_b();
+  });
+  std::thread initiator([&] {
+    barrier.arrive_and_wait(setup.cpu_a);
+    figure = side_a();
+  });
+  initiator.join();
+  answerer.join();
+  barrier.report(setup.pin_failed);
+  return figure;
+}
+
+// --- futex ------------------------------------------------------------------------------
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+uint32_t* futex_word(std::atomic<uint32_t>& word) { return reinterpret_cast<uint32_t*>(&word); }
+
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected) {
+  syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+void futex_wake_one(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, futex_word(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+// Sleeps until word differs from `old`; returns the new value. FUTEX_WAIT returns at once
+// if the word already changed, so no wake-up is lost.
+uint32_t futex_wait_change(std::atomic<uint32_t>& word, uint32_t old) {
+  uint32_t value;
+  while ((value = word.load(std::memory_order_acquire)) == old) futex_wait(word, old);
+  return value;
+}
+
+// --- atomic_queue -------------------------------------------------------------------------
+// atomic_queue 0.0+git20220518 pops with exchange(NIL, release): no acquire on the element.
+// So the payload carries its own release/acquire pair rather than relying on the queue.
+struct RttMessage {
+  std::atomic<uint64_t> seq{0};
+  std::atomic<uint64_t> reply{0};
+};
+using RttQueue = atomic_queue::AtomicQueue<RttMessage*, 64>;
+static_assert(std::atomic<RttMessage*>::is_always_lock_free);
+
+// Streaming messages are immutable once the round's threads start (std::thread's start
+// orders their construction before any read): the pointer alone carries the message.
+struct StreamMessage {
+  uint32_t producer = 0;
+  uint32_t index = 0;  // position in the producer's ring
+};
+constexpr uint32_t kStreamRing = 1024;
+using StreamQueue = atomic_queue::AtomicQueue<StreamMessage*, 4096>;
+
+}  // namespace
+
+double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  if (round_trips == 0) return kBaselineFailed;
+  struct alignas(64) Line {
+    std::atomic<uint64_t> value{0};
+  };
+  struct Lines {
+    Line request;   // written by the initiator only
+    Line response;  // written by the answerer only
+  } lines;
+  static_assert(sizeof(Line) == 64 && sizeof(Lines) == 128);
+  uint64_t errors = 0;
+  auto initiator = [&] {
+    const auto start = Clock::now();
+    for (uint64_t i = 1; i <= round_trips; ++i) {
+      lines.request.value.store(i, std::memory_order_release);
+      uint64_t echo;
+      while ((echo = lines.response.value.load(std::memory_order_acquire)) == i - 1) spin_pause();
+      if (echo != i) ++errors;
+    }
+    const auto end = Clock::now();
+    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+  };
+  auto answerer = [&] {
+    uint64_t last = 0;
+    for (uint64_t i = 0; i < round_trips; ++i) {
+      uint64_t request;
+      while ((request = lines.request.value.load(std::memory_order_acquire)) == last) spin_pause();
+      last = request;
+      lines.response.value.store(request, std::memory_order_release);
+    }
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
+double atomic_queue_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  if (round_trips == 0) return kBaselineFailed;
+  auto requests = std::make_unique<RttQueue>();
+  auto responses = std::make_unique<RttQueue>();
+  RttMessage slots[2];  // alternated, so a stale pointer coming back is caught
+  auto initiator = [&] {
+    uint64_t errors = 0;
+    const auto start = Clock::now();
+    for (uint64_t i = 1; i <= round_trips; ++i) {
+      RttMessage* message = &slots[i & 1];
+      message->reply.store(0, std::memory_order_relaxed);
+      message->seq.store(i, std::memory_order_release);
+      requests->push(message);
+      RttMessage* back = responses->pop();  // spins
+      if (back != message || back->reply.load(std::memory_order_acquire) != i) ++errors;
+    }
+    const auto end = Clock::now();
+    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+  };
+  auto answerer = [&] {
+    for (uint64_t i = 0; i < round_trips; ++i) {
+      RttMessage* message = requests->pop();  // spins
+      message->reply.store(message->seq.load(std::memory_order_acquire), std::memory_order_release);
+      responses->push(message);
+    }
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
+double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  if (round_trips == 0) return kBaselineFailed;
+  std::mutex mutex;
+  std::condition_variable request_ready;
+  std::condition_variable response_ready;
+  uint64_t request = 0;   // guarded by mutex
+  uint64_t response = 0;  // guarded by mutex
+  auto initiator = [&] {
+    uint64_t errors = 0;
+    const auto start = Clock::now();
+    for (uint64_t i = 1; i <= round_trips; ++i) {
+      std::unique_lock<std::mutex> lock(mutex);
+      request = i;
+      request_ready.notify_one();
+      response_ready.wait(lock, [&] { return response != i - 1; });
+      if (response != i) ++errors;
+    }
+    const auto end = Clock::now();
+    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+  };
+  auto answerer = [&] {
+    uint64_t last = 0;
+    for (uint64_t i = 0; i < round_trips; ++i) {
+      std::unique_lock<std::mutex> lock(mutex);
+      request_ready.wait(lock, [&] { return request != last; });
+      last = request;
+      response = request;
+      response_ready.notify_one();
+    }
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
+double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  // 32-bit futex words carry the sequence: it must not wrap back to its start value.
+  if (round_trips == 0 || round_trips >= (uint64_t(1) << 32)) return kBaselineFailed;
+  struct alignas(64) Word {
+    std::atomic<uint32_t> value{0};
+  };
+  Word request;   // the answerer sleeps on it
+  Word response;  // the initiator sleeps on it
+  auto initiator = [&] {
+    uint64_t errors = 0;
+    const auto start = Clock::now();
+    for (uint32_t i = 1; i <= uint32_t(round_trips); ++i) {
+      request.value.store(i, std::memory_order_release);
+      futex_wake_one(request.value);
+      if (futex_wait_change(response.value, i - 1) != i) ++errors;
+    }
+    const auto end = Clock::now();
+    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+  };
+  auto answerer = [&] {
+    uint32_t last = 0;
+    for (uint64_t i = 0; i < round_trips; ++i) {
+      last = futex_wait_change(request.value, last);
+      response.value.store(last, std::memory_order_release);
+      futex_wake_one(response.value);
+    }
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
+double shared_cpu_futex_ns(uint64_t round_trips, int cpu, bool* pin_failed) {
+  return futex_rtt_ns(round_trips, PingPongSetup{cpu, cpu, true, pin_failed});
+}
+
+double atomic_queue_stream_mops(uint64_t messages, int producers, PingPongSetup setup,
+                                uint64_t* out_of_order) {
+  if (messages == 0 || producers < 1 || producers > 1024) return kBaselineFailed;
+  const auto n_producers = std::size_t(producers);
+  auto queue = std::make_unique<StreamQueue>();
+  std::vector<std::vector<StreamMessage>> rings(n_producers);
+  std::vector<uint64_t> quota(n_producers);
+  for (std::size_t p = 0; p < n_producers; ++p) {
+    rings[p].resize(kStreamRing);
+    for (uint32_t j = 0; j < kStreamRing; ++j) rings[p][j] = StreamMessage{uint32_t(p), j};
+    quota[p] = messages / n_producers + (p < messages % n_producers ? 1 : 0);
+  }
+  StartBarrier barrier(producers + 1, setup.pin);
+  std::atomic<bool> go{false};
+  double figure = kBaselineFailed;
+  uint64_t reordered = 0;
+
+  std::vector<std::thread> threads;
+  threads.reserve(n_producers + 1);
+  threads.emplace_back([&] {  // the consumer releases the producers and times the round
+    barrier.arrive_and_wait(setup.cpu_b);
+    // Arrivals per (producer, ring slot): every message exactly once, whatever the order.
+    std::vector<uint64_t> arrived(n_producers * kStreamRing, 0);
+    std::vector<uint32_t> next_index(n_producers, 0);
+    uint64_t errors = 0;
+    const auto start = Clock::now();
+    go.store(true, std::memory_order_release);
+    for (uint64_t m = 0; m < messages; ++m) {
+      const StreamMessage* message = queue->pop();  // spins
+      const std::size_t p = message->producer;
+      if (p >= n_producers || message->index >= kStreamRing) {
+        ++errors;
+        continue;
+      }
+      ++arrived[p * kStreamRing + message->index];
+      reordered += message->index != next_index[p];
+      next_index[p] = (message->index + 1) % kStreamRing;
+    }
+    const auto end = Clock::now();
+    for (std::size_t p = 0; p < n_producers; ++p) {
+      for (uint32_t j = 0; j < kStreamRing; ++j) {
+        errors += arrived[p * kStreamRing + j] != quota[p] / kStreamRing + (j < quota[p] % kStreamRing);
+      }
+    }
+    const double seconds = std::chrono::duration<double>(end - start).count();
+    figure = errors == 0 ? double(messages) / seconds / 1e6 : kBaselineFailed;
+  });
+  for (std::size_t p = 0; p < n_producers; ++p) {
+    threads.emplace_back([&, p] {
+      barrier.arrive_and_wait(setup.cpu_a);
+      while (!go.load(std::memory_order_acquire)) spin_pause();
+      for (uint64_t i = 0; i < quota[p]; ++i) queue->push(&rings[p][i % kStreamRing]);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  barrier.report(setup.pin_failed);
+  if (out_of_order != nullptr) *out_of_order = reordered;
+  return figure;
+}
+
+}  // namespace mkh::bench

@@ -1,0 +1,56 @@
+// Baselines for `mkh bench rpc`: host-thread request/response and streaming figures that the
+// RPC round trip is compared with, measured in the same run on the same host CPUs.
+// Layer: bench (host only, independent of the kernel). Calls std::thread, pthread affinity,
+// the futex system call and atomic_queue; nothing of src/.
+// Each function runs ONE round (threads started per round, start-up outside the timed part);
+// the caller interleaves rounds and takes medians.
+#pragma once
+
+#include <cstdint>
+
+namespace mkh::bench {
+
+// Returned instead of a figure when a round was refused (zero messages, bad argument) or a
+// message did not come back intact (lost, duplicated, out of order, wrong echo).
+inline constexpr double kBaselineFailed = -1.0;
+
+inline bool baseline_failed(double figure) { return figure < 0; }
+
+struct PingPongSetup {
+  int cpu_a = 0;     // the initiating side (times the round)
+  int cpu_b = 1;     // the answering side (the consumer, for the streaming figure)
+  bool pin = true;   // pin each thread to its host CPU with pthread_setaffinity_np
+  // Out, optional: set after the round to true if pinning was asked for and failed on some
+  // thread (that thread then ran unpinned), to false otherwise. Never aborts the round.
+  bool* pin_failed = nullptr;
+};
+
+// Two threads, one request cache line and one response cache line, spin hand-off (pause,
+// no yield): the hardware floor of a request/response. ns per round trip.
+double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
+// atomic_queue::AtomicQueue<Message*> request queue + response queue, pointer ping-pong,
+// both sides spinning in push/pop. ns per round trip.
+double atomic_queue_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
+// std::mutex + std::condition_variable request/response. ns per round trip.
+double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
+// Raw futex ping-pong, no spinning: each side sleeps in FUTEX_WAIT_PRIVATE on its own word
+// and the other wakes it with FUTEX_WAKE_PRIVATE. The "sleeping" baseline. ns per round trip.
+double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
+// AtomicQueue streaming throughput: `producers` threads (all pinned to cpu_a) push `messages`
+// in total to one consumer (cpu_b), timed by the consumer from the start signal to the last
+// message. Million messages per second. Fails only if a message is lost or duplicated: the
+// queue is not FIFO per producer once producers share a CPU (a producer preempted between
+// claiming a slot and filling it is overtaken a lap later), so reordering is counted instead,
+// into *out_of_order when given (arrivals not following their producer's previous one).
+double atomic_queue_stream_mops(uint64_t messages, int producers, PingPongSetup setup,
+                                uint64_t* out_of_order = nullptr);
+
+// Futex ping-pong between two threads both pinned to the SAME host CPU (the oversubscribed
+// case). ns per round trip. pin_failed as in PingPongSetup.
+double shared_cpu_futex_ns(uint64_t round_trips, int cpu, bool* pin_failed = nullptr);
+
+}  // namespace mkh::bench

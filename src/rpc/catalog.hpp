@@ -1,0 +1,84 @@
+// The RPC catalogue: the reference interface's 30 indexes, each with its name and the
+// state of its server in mkh. Layer: rpc. The one table from which the index enum, the
+// names of stats, displays and traces, and the server dispatch table all derive.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace mkh::rpc {
+
+// S(index, NAME): a service served now (its server is declared in rpc/services/).
+// P(index, NAME): a service of the interface whose server comes with a later layer;
+//                 until then it answers ENOSYS.
+// U(index):       an unused index; it reaches rpc_undefined.
+#define MKH_RPC_CATALOG(S, P, U) \
+  S(0, PMEM_GET_PAGES)           \
+  S(1, PMEM_RELEASE_PAGES)       \
+  P(2, PROCESS_MAKE_EXEC)        \
+  P(3, PROCESS_MAKE_FORK)        \
+  P(4, PROCESS_MAKE_EXIT)        \
+  P(5, PROCESS_MAKE_KILL)        \
+  P(6, THREAD_USER_CREATE)       \
+  S(7, THREAD_KERNEL_CREATE)     \
+  S(8, THREAD_KILL)              \
+  P(9, PROCESS_SIGACTION)        \
+  P(10, VFS_INODE_CREATE)        \
+  P(11, VFS_INODE_DESTROY)       \
+  P(12, VFS_DENTRY_CREATE)       \
+  P(13, VFS_DENTRY_DESTROY)      \
+  P(14, VFS_FILE_CREATE)         \
+  P(15, VFS_FILE_DESTROY)        \
+  P(16, VFS_INODE_LOAD)          \
+  P(17, VFS_MAPPER_LOAD_ALL)     \
+  P(18, FATFS_GET_CLUSTER)       \
+  U(19)                          \
+  P(20, VMM_GET_VSEG)            \
+  P(21, VMM_GET_PTE)             \
+  S(22, KCM_ALLOC)               \
+  S(23, KCM_FREE)                \
+  P(24, MAPPER_MOVE_BUFFER)      \
+  P(25, MAPPER_GET_PAGE)         \
+  P(26, VMM_CREATE_VSEG)         \
+  S(27, SCHED_DISPLAY)           \
+  P(28, VMM_SET_COW)             \
+  U(29)
+
+// mkh's own services, outside the reference's range (for measures, tests and soaks):
+// X(index, NAME), served like the catalogue's.
+#define MKH_RPC_PRIVATE(X) \
+  X(64, MKH_PING)          \
+  X(65, MKH_CHAIN)
+
+enum RpcIndex : uint32_t {
+#define MKH_RPC_ENUM(index, name) RPC_##name = index,
+#define MKH_RPC_UNUSED(index)
+  MKH_RPC_CATALOG(MKH_RPC_ENUM, MKH_RPC_ENUM, MKH_RPC_UNUSED)
+  MKH_RPC_PRIVATE(MKH_RPC_ENUM)
+#undef MKH_RPC_ENUM
+#undef MKH_RPC_UNUSED
+  RPC_MAX_INDEX = 30,
+  RPC_PRIVATE_BASE = 64,
+  RPC_PRIVATE_END = 66,
+};
+
+// Statistics have one slot per catalogue index, one per private index, and one for every
+// other value (out of range).
+inline constexpr uint32_t kRpcStatSlots = RPC_MAX_INDEX + (RPC_PRIVATE_END - RPC_PRIVATE_BASE) + 1;
+inline constexpr uint32_t rpc_stat_slot(uint32_t index) {
+  if (index < RPC_MAX_INDEX) return index;
+  if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) return RPC_MAX_INDEX + (index - RPC_PRIVATE_BASE);
+  return kRpcStatSlots - 1;
+}
+// The index of a statistics slot (the last slot has none: out of range).
+inline constexpr uint32_t rpc_slot_index(uint32_t slot) {
+  return slot < RPC_MAX_INDEX ? slot : RPC_PRIVATE_BASE + (slot - RPC_MAX_INDEX);
+}
+
+enum class RpcState : uint8_t { kServed, kPending, kUnused };
+
+// "PMEM_GET_PAGES", or "UNUSED_19" / "INVALID" for other values.
+std::string_view rpc_name(uint32_t index);
+RpcState rpc_state(uint32_t index);
+
+}  // namespace mkh::rpc

@@ -1,0 +1,145 @@
+// RPC client side: post with back-off, blocking wait, multicast, statistics and trace.
+// Layer: rpc. Calls the FIFO, kern (thread block/unblock, yield, IPI) and trace.
+#include <algorithm>
+#include <chrono>
+
+#include "kern/cluster.hpp"
+#include "kern/sched.hpp"
+#include "kern/thread.hpp"
+#include "rpc/rpc.hpp"
+#include "rpc/trace.hpp"
+
+namespace mkh::rpc {
+
+namespace {
+
+RpcIndexStats& local_stats(uint32_t index) {
+  return LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
+}
+
+uint64_t now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
+}
+
+bool cluster_present(hal::cxy_t cxy) {
+  return cxy < hal::g_address_space.cxy_limit && hal::g_address_space.present[cxy];
+}
+
+// Waits until the last server has cleared the caller's RPC cause: spins first while the
+// core has nothing else to run (the fast path), then deschedules.
+void wait_for_response(kern::Thread* self, kern::Core* core) {
+  const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
+  auto answered = [&] { return (hal::local_load(self->m_blocked) & kern::THREAD_BLOCKED_RPC) == 0; };
+  // An RPC thread waiting inside a service (a nested call) lets its FIFO go first.
+  if (self->m_type == kern::ThreadType::RPC && !answered()) rpc_thread_blocking(self);
+  if (spin_ns != 0 && !answered() && !core->m_sched.has_runnable()) {
+    const uint64_t deadline = now_ns() + spin_ns;
+    uint32_t spins = 0;
+    while (!answered()) {
+      hal::cpu_relax(spins);
+      if ((spins & 31u) == 0 && now_ns() >= deadline) break;
+    }
+  }
+  while (!answered()) kern::sched_yield();  // returns once the cause is cleared
+}
+
+}  // namespace
+
+Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
+  kern::Cluster* cluster = LOCAL_CLUSTER;
+  RpcIndexStats& stats = local_stats(desc->index);
+  if (!cluster_present(cxy)) {
+    hal::stat_add(stats.send_failures, uint64_t(1));
+    return error(Errno::kInval);
+  }
+  const uint32_t server_cores = hal::remote_load(kern::cluster_field(cxy, &cluster->m_cores_nr));
+  const hal::lid_t server_lid = hal::t_cpu.lid % server_cores;
+  const hal::Xptr<RemoteFifo> fifo(cxy, &kern::cluster_at(cxy)->m_rpc.m_cores[server_lid].m_fifo);
+  const hal::xptr_t item = hal::XPTR(hal::local_cxy(), desc);
+  kern::Thread* self = kern::thread_current();
+  const uint32_t rounds = uint32_t(cluster->m_rpc.m_full_retries);
+
+  for (uint32_t round = 0;; ++round) {
+    const PushResult pushed = fifo_push(fifo, item);
+    if (pushed != PushResult::kFull) {
+      hal::stat_add(stats.sent, uint64_t(1));
+      if (pushed == PushResult::kQueuedRing) kern::send_ipi(cxy, server_lid);
+      return {};
+    }
+    if (round == rounds) {
+      hal::stat_add(stats.send_failures, uint64_t(1));
+      return error(Errno::kAgain);
+    }
+    hal::stat_add(stats.fifo_full_retries, uint64_t(1));
+    // Back off: let the other threads of this core run (the server may be one of them);
+    // the caller's RPC cause is cleared meanwhile, or the yield would never return.
+    if (self != nullptr) {
+      const uint32_t held = hal::local_load(self->m_blocked) & kern::THREAD_BLOCKED_RPC;
+      if (held != 0) kern::thread_unblock(kern::thread_current_xptr(), held);
+      kern::sched_yield();
+      if (held != 0) kern::thread_block(kern::thread_current_xptr(), held);
+    }
+    uint32_t spins = 0;
+    for (uint32_t i = 0; i < (1u << std::min(round, 6u)); ++i) hal::cpu_relax(spins);
+  }
+}
+
+Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
+  kern::Thread* self = kern::thread_current();
+  KASSERT(self != nullptr, "rpc_send outside a kernel thread");
+  kern::Core* core = kern::core_current();
+  const auto self_xp = kern::thread_current_xptr();
+  desc->thread = self_xp.raw();
+  desc->lid = hal::t_cpu.lid;
+  desc->error = 0;
+  desc->response = 1;
+  const bool traced = trace_enabled();
+  desc->flow = traced ? trace_new_flow_id() : 0;
+  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
+  const uint64_t start = now_ns();
+
+  if (desc->blocking != 0) kern::thread_block(self_xp, kern::THREAD_BLOCKED_RPC);  // before the post
+  if (auto posted = rpc_post(cxy, desc); !posted) {
+    if (desc->blocking != 0) kern::thread_unblock(self_xp, kern::THREAD_BLOCKED_RPC);
+    return posted;
+  }
+  if (desc->blocking == 0) return {};
+
+  wait_for_response(self, core);
+  const uint64_t elapsed = now_ns() - start;
+  hal::stat_add(local_stats(desc->index).latency[latency_bucket(elapsed)], uint64_t(1));
+  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientEnd, uint16_t(desc->index), desc->flow);
+  if (desc->error != 0) return error(Errno(desc->error));
+  return {};
+}
+
+Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
+  kern::Thread* self = kern::thread_current();
+  KASSERT(self != nullptr, "rpc_multicast outside a kernel thread");
+  if (n == 0) return {};
+  const auto self_xp = kern::thread_current_xptr();
+  desc->thread = self_xp.raw();
+  desc->lid = hal::t_cpu.lid;
+  desc->error = 0;
+  desc->blocking = 1;  // the last server unblocks the client
+  desc->response = n;
+  desc->flow = 0;
+  // Blocked before the first post, descheduled after the last: an early last response is
+  // not lost.
+  kern::thread_block(self_xp, kern::THREAD_BLOCKED_RPC);
+  uint32_t failed = 0;
+  for (uint32_t i = 0; i < n; ++i)
+    if (!rpc_post(cxys[i], desc)) ++failed;
+  // Take the failed posts off the count; if that brings it to zero, nobody else will.
+  if (failed != 0 &&
+      hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &desc->response), ~failed + 1) == failed)
+    kern::thread_unblock(self_xp, kern::THREAD_BLOCKED_RPC);
+  wait_for_response(self, kern::core_current());
+  if (failed != 0) return error(Errno::kAgain);
+  if (desc->error != 0) return error(Errno(desc->error));
+  return {};
+}
+
+}  // namespace mkh::rpc

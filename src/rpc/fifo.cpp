@@ -1,0 +1,100 @@
+// The remote FIFO's producer and consumer sides, and the doorbell. Layer: rpc.
+// Calls hal remote access only.
+//
+// The doorbell, and why no wake-up is lost. The consumer, before it stops consuming, does
+//   armed = 1 (seq_cst);  look at the head slot's sequence (seq_cst)
+// and a producer, after publishing, does
+//   sequence = published (seq_cst);  look at armed (seq_cst), and if 1 exchange it to 0.
+// In the single total order of these sequentially consistent operations, either the
+// consumer's look comes after the publish (it sees the item and keeps consuming), or the
+// producer's look comes after armed = 1 (it sees the doorbell and rings: IPI). The
+// exchange makes one producer ring per arming, so a burst costs one IPI, and a consumer
+// that is busy (armed == 0) is never interrupted.
+#include "rpc/fifo.hpp"
+
+#include <atomic>
+
+#include "hal/remote.hpp"
+
+namespace mkh::rpc {
+
+namespace {
+
+hal::Xptr<FifoSlot> slot_xptr(hal::Xptr<RemoteFifo> fifo, FifoSlot* slots, uint64_t position, uint32_t mask) {
+  return hal::Xptr<FifoSlot>(fifo.cxy(), slots + (position & mask));
+}
+
+uint64_t load_sc(const uint64_t& word) { return hal::local_load(word, std::memory_order_seq_cst); }
+
+}  // namespace
+
+void fifo_init(RemoteFifo* fifo, FifoSlot* slots, uint32_t slots_nr) {
+  fifo->m_slots = slots;
+  fifo->m_slots_nr = slots_nr;
+  fifo->m_mask = slots_nr - 1;
+  for (uint32_t i = 0; i < slots_nr; ++i) {
+    slots[i].sequence = i;
+    slots[i].item = hal::XPTR_NULL;
+  }
+  fifo->m_tail = 0;
+  fifo->m_head = 0;
+  fifo->m_high_water = 0;
+  fifo->m_armed = 1;
+}
+
+PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, hal::xptr_t item) {
+  FifoSlot* const slots = hal::remote_load(fifo.field(&RemoteFifo::m_slots));
+  const uint32_t mask = hal::remote_load(fifo.field(&RemoteFifo::m_mask));
+  const auto tail = fifo.field(&RemoteFifo::m_tail);
+  uint64_t position = hal::remote_load(tail);
+  for (;;) {
+    const auto slot = slot_xptr(fifo, slots, position, mask);
+    const uint64_t sequence = hal::remote_load(slot.field(&FifoSlot::sequence));
+    if (sequence == position) {
+      // Free: claim it.
+      if (hal::remote_cas(tail, position, position + 1)) {
+        hal::remote_store(slot.field(&FifoSlot::item), item);
+        hal::remote_exchange(slot.field(&FifoSlot::sequence), position + 1);  // publish (seq_cst)
+        const auto armed = fifo.field(&RemoteFifo::m_armed);
+        const bool ring = hal::remote_load_sc(armed) != 0 && hal::remote_exchange(armed, 0u) != 0;
+        return ring ? PushResult::kQueuedRing : PushResult::kQueued;
+      }
+      position = hal::remote_load(tail);
+    } else if (sequence < position) {
+      return PushResult::kFull;  // the slot still holds an item of the previous lap
+    } else {
+      position = hal::remote_load(tail);  // another producer claimed it: move on
+    }
+  }
+}
+
+hal::xptr_t fifo_pop(RemoteFifo* fifo) {
+  const uint64_t position = fifo->m_head;
+  FifoSlot& slot = fifo->m_slots[position & fifo->m_mask];
+  if (load_sc(slot.sequence) != position + 1) return hal::XPTR_NULL;
+  const hal::xptr_t item = hal::local_load(slot.item);
+  const uint64_t depth = hal::local_load(fifo->m_tail, std::memory_order_relaxed) - position;
+  if (depth > fifo->m_high_water) hal::local_store(fifo->m_high_water, depth, std::memory_order_relaxed);
+  hal::local_store(slot.sequence, position + fifo->m_mask + 1);  // free for the next lap
+  hal::local_store(fifo->m_head, position + 1, std::memory_order_relaxed);
+  return item;
+}
+
+bool fifo_ready(const RemoteFifo* fifo) {
+  const uint64_t position = hal::local_load(fifo->m_head, std::memory_order_relaxed);
+  return load_sc(fifo->m_slots[position & fifo->m_mask].sequence) == position + 1;
+}
+
+uint64_t fifo_depth(const RemoteFifo* fifo) {
+  return hal::local_load(fifo->m_tail, std::memory_order_relaxed) -
+         hal::local_load(fifo->m_head, std::memory_order_relaxed);
+}
+
+bool fifo_arm_and_recheck(RemoteFifo* fifo) {
+  std::atomic_ref<uint32_t>(fifo->m_armed).store(1, std::memory_order_seq_cst);
+  return fifo_ready(fifo);
+}
+
+void fifo_disarm(RemoteFifo* fifo) { hal::local_store(fifo->m_armed, 0u, std::memory_order_relaxed); }
+
+}  // namespace mkh::rpc

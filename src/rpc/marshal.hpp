@@ -1,0 +1,143 @@
+// Typed marshalling: from a service's C++ signature, the packing of its arguments into the
+// descriptor's 64-bit words, the server stub and the typed client call. Layer: rpc.
+//
+// A service is a function `Result<R> server_fn(In...)`. Its in-arguments travel in
+// args[0 .. sizeof...(In)), its result R (nothing, one value, or a std::tuple of values)
+// comes back in the words after them. Every argument type is a word: an integer, an enum,
+// a bool, a pointer (local to the cluster the catalogue names) or an Xptr.
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "hal/cpu.hpp"
+#include "hal/remote.hpp"
+#include "libk/result.hpp"
+#include "rpc/catalog.hpp"
+#include "rpc/desc.hpp"
+#include "rpc/rpc.hpp"
+
+namespace mkh::rpc {
+
+template <typename T>
+struct IsXptr : std::false_type {};
+template <typename T>
+struct IsXptr<hal::Xptr<T>> : std::true_type {};
+
+template <typename T>
+uint64_t to_word(T value) {
+  if constexpr (std::is_pointer_v<T>) return reinterpret_cast<uintptr_t>(value);
+  else if constexpr (std::is_enum_v<T>) return uint64_t(std::underlying_type_t<T>(value));
+  else if constexpr (IsXptr<T>::value) return value.raw();
+  else {
+    static_assert(std::is_integral_v<T>, "an RPC argument must be an integer, enum, pointer or Xptr");
+    return uint64_t(value);
+  }
+}
+
+template <typename T>
+T from_word(uint64_t word) {
+  if constexpr (std::is_pointer_v<T>) return reinterpret_cast<T>(uintptr_t(word));
+  else if constexpr (std::is_enum_v<T>) return T(std::underlying_type_t<T>(word));
+  else if constexpr (IsXptr<T>::value) return T(word);
+  else if constexpr (std::is_same_v<T, bool>) return word != 0;
+  else return T(word);
+}
+
+// The result words of R: none for void, one for a value, one per element of a tuple.
+template <typename R>
+struct ResultWords {
+  static constexpr uint32_t kCount = 1;
+  static void store(hal::Xptr<RpcDesc> desc, uint32_t first, const R& value) {
+    hal::remote_store(rpc_arg(desc, first), to_word(value));
+  }
+  static R load(const RpcDesc& desc, uint32_t first) { return from_word<R>(desc.args[first]); }
+};
+template <>
+struct ResultWords<void> {
+  static constexpr uint32_t kCount = 0;
+};
+template <typename... T>
+struct ResultWords<std::tuple<T...>> {
+  static constexpr uint32_t kCount = sizeof...(T);
+  static void store(hal::Xptr<RpcDesc> desc, uint32_t first, const std::tuple<T...>& value) {
+    store_each(desc, first, value, std::index_sequence_for<T...>{});
+  }
+  static std::tuple<T...> load(const RpcDesc& desc, uint32_t first) {
+    return load_each(desc, first, std::index_sequence_for<T...>{});
+  }
+
+ private:
+  template <std::size_t... I>
+  static void store_each(hal::Xptr<RpcDesc> desc, uint32_t first, const std::tuple<T...>& value,
+                         std::index_sequence<I...>) {
+    (hal::remote_store(rpc_arg(desc, first + uint32_t(I)), to_word(std::get<I>(value))), ...);
+  }
+  template <std::size_t... I>
+  static std::tuple<T...> load_each(const RpcDesc& desc, uint32_t first, std::index_sequence<I...>) {
+    return std::tuple<T...>(from_word<T>(desc.args[first + I])...);
+  }
+};
+
+// Records the server's error in the descriptor (the first error wins: multicast servers
+// share one descriptor).
+inline void record_error(hal::Xptr<RpcDesc> desc, Errno e) {
+  hal::remote_cas(desc.field(&RpcDesc::error), int32_t(0), int32_t(e));
+}
+
+template <auto kServerFn>
+struct Marshal;
+
+template <typename R, typename... In, Result<R> (*kServerFn)(In...)>
+struct Marshal<kServerFn> {
+  static constexpr uint32_t kIns = sizeof...(In);
+  static_assert(kIns + ResultWords<R>::kCount <= kRpcArgs, "too many RPC arguments");
+  using Return = R;
+
+  // The server stub: in-arguments by remote loads, the call, results by remote stores.
+  static void serve(hal::Xptr<RpcDesc> desc) { serve_with(desc, std::index_sequence_for<In...>{}); }
+
+  // The client: pack, send (blocking), unpack.
+  static Result<R> call(hal::cxy_t cxy, uint32_t index, In... in) {
+    RpcDesc desc;
+    desc.index = index;
+    desc.blocking = 1;
+    pack(desc, std::index_sequence_for<In...>{}, in...);
+    TRY(rpc_send(cxy, &desc));
+    if constexpr (std::is_void_v<R>) return {};
+    else return ResultWords<R>::load(desc, kIns);
+  }
+
+  // The same service run in the calling thread (a local call the catalogue allows).
+  static Result<R> call_direct(In... in) { return kServerFn(in...); }
+
+ private:
+  template <std::size_t... I>
+  static void pack(RpcDesc& desc, std::index_sequence<I...>, In... in) {
+    ((desc.args[I] = to_word(in)), ...);
+  }
+  template <std::size_t... I>
+  static void serve_with(hal::Xptr<RpcDesc> desc, std::index_sequence<I...>) {
+    Result<R> result = kServerFn(from_word<In>(hal::remote_load(rpc_arg(desc, uint32_t(I))))...);
+    if (!result) {
+      record_error(desc, result.error());
+    } else if constexpr (!std::is_void_v<R>) {
+      ResultWords<R>::store(desc, kIns, *result);
+    }
+  }
+};
+
+// Each served index names its server function (rpc/services/*.hpp specialise this).
+template <uint32_t kIndex>
+struct RpcService;
+
+// The typed client of index kIndex: rpc_call<RPC_KCM_ALLOC>(cxy, type).
+template <uint32_t kIndex, typename... Args>
+auto rpc_call(hal::cxy_t cxy, Args... args) {
+  using M = Marshal<RpcService<kIndex>::kServer>;
+  return M::call(cxy, kIndex, args...);
+}
+
+}  // namespace mkh::rpc

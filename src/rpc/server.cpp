@@ -1,0 +1,206 @@
+// RPC server side: rpc_check, the RPC thread pool and its FIFO ownership, dispatch and
+// completion, rpc_undefined. Layer: rpc. Calls the FIFO, kern (threads, scheduler), the
+// dispatch table (rpc/table.cpp) and trace.
+//
+// Ownership: at most one RPC thread of a core consumes its FIFO (the owner). All of a
+// core's RPC threads and its scheduler run on one host thread at a time, so the owner
+// field is core-local. rpc_check hands ownership to the thread it wakes or creates; an
+// owner gives it up when the FIFO is empty (after arming the doorbell), and when it blocks
+// inside a service (rpc_thread_blocking), so the next requests go to another thread.
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "kern/cluster.hpp"
+#include "kern/sched.hpp"
+#include "kern/thread.hpp"
+#include "mm/kmem.hpp"
+#include "rpc/rpc.hpp"
+#include "rpc/table.hpp"
+#include "rpc/trace.hpp"
+
+namespace mkh::rpc {
+
+namespace {
+
+RpcCoreState& core_state(kern::Core* core) { return kern::cluster_at(core->m_cxy)->m_rpc.m_cores[core->m_lid]; }
+
+bool stopping(kern::Core* core) { return hal::local_load(core->m_stop, std::memory_order_relaxed) != 0; }
+
+uint64_t now_ns() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
+}
+
+void take_ownership(RpcCoreState& s, kern::Thread* thread) {
+  s.m_owner = thread;
+  fifo_disarm(&s.m_fifo);
+}
+
+// Gives ownership up; the doorbell is armed first, so a request posted from now on rings.
+void release_ownership(RpcCoreState& s) {
+  fifo_arm_and_recheck(&s.m_fifo);
+  s.m_owner = nullptr;
+}
+
+// Polls the FIFO for the core's spin budget while nothing else can run on the core (the
+// "server core polling" fast path: producers find the doorbell disarmed and do not IPI).
+bool poll_for_work(kern::Core* core, RpcCoreState& s) {
+  const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
+  if (spin_ns == 0 || core->m_sched.has_runnable()) return false;
+  const uint64_t deadline = now_ns() + spin_ns;
+  uint32_t spins = 0;
+  while (!fifo_ready(&s.m_fifo)) {
+    if (stopping(core)) return false;
+    hal::cpu_relax(spins);
+    if ((spins & 31u) == 0 && now_ns() >= deadline) return false;
+  }
+  return true;
+}
+
+// The parked RPC threads of a core (m_idle_nr is also read by the machine at shutdown).
+void park(RpcCoreState& s, kern::Thread* thread) {
+  s.m_idle[s.m_idle_nr] = thread;
+  hal::local_store(s.m_idle_nr, s.m_idle_nr + 1, std::memory_order_relaxed);
+}
+kern::Thread* unpark(RpcCoreState& s) {
+  hal::local_store(s.m_idle_nr, s.m_idle_nr - 1, std::memory_order_relaxed);
+  return s.m_idle[s.m_idle_nr];
+}
+
+enum class BatchEnd { kDrained, kBatchDone, kLostOwnership };
+
+BatchEnd serve_batch(RpcCoreState& s, kern::Thread* self, uint32_t batch) {
+  for (uint32_t served = 0; served < batch; ++served) {
+    hal::xptr_t item = fifo_pop(&s.m_fifo);
+    if (item == hal::XPTR_NULL) {
+      if (!fifo_arm_and_recheck(&s.m_fifo)) return BatchEnd::kDrained;
+      fifo_disarm(&s.m_fifo);
+      item = fifo_pop(&s.m_fifo);
+    }
+    rpc_serve(hal::Xptr<RpcDesc>(item));
+    if (s.m_owner != self) return BatchEnd::kLostOwnership;  // it blocked inside the service
+  }
+  return BatchEnd::kBatchDone;
+}
+
+void rpc_thread_loop(void* arg) {
+  auto* core = static_cast<kern::Core*>(arg);
+  RpcCoreState& s = core_state(core);
+  kern::Thread* self = kern::thread_current();
+  const uint32_t batch = kern::cluster_at(core->m_cxy)->m_rpc.m_batch;
+  for (;;) {
+    if (s.m_owner == nullptr) take_ownership(s, self);
+    if (s.m_owner == self) {
+      const BatchEnd end = serve_batch(s, self, batch);
+      if (end == BatchEnd::kBatchDone) {
+        kern::sched_yield();  // fairness: the core's other threads run, ownership is kept
+        continue;
+      }
+      if (end == BatchEnd::kDrained) {
+        if (poll_for_work(core, s)) {
+          fifo_disarm(&s.m_fifo);
+          continue;
+        }
+        release_ownership(s);
+      }
+    }
+    // Not the owner: park, or leave when the pool has a parked thread already (surplus
+    // threads are reclaimed) or the machine stops.
+    if (stopping(core) || s.m_idle_nr >= 1) break;
+    park(s, self);
+    kern::thread_block(kern::thread_current_xptr(), kern::THREAD_BLOCKED_IDLE);
+    kern::sched_yield();  // rpc_check unblocks it, with ownership handed over
+  }
+  if (s.m_owner == self) release_ownership(s);
+  --s.m_threads_nr;
+  hal::stat_add(s.m_threads_reclaimed, uint64_t(1));
+}
+
+}  // namespace
+
+void rpc_check(kern::Core* core) {
+  RpcCoreState& s = core_state(core);
+  if (stopping(core)) {
+    // Every parked RPC thread leaves.
+    while (s.m_idle_nr > 0) kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, unpark(s)), kern::THREAD_BLOCKED_IDLE);
+    return;
+  }
+  if (s.m_owner != nullptr || !fifo_ready(&s.m_fifo)) return;
+  if (s.m_idle_nr > 0) {
+    kern::Thread* thread = unpark(s);
+    take_ownership(s, thread);
+    kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, thread), kern::THREAD_BLOCKED_IDLE);
+    return;
+  }
+  kern::Cluster* cluster = kern::cluster_at(core->m_cxy);
+  if (s.m_threads_nr >= cluster->m_rpc.m_pool_bound) {
+    hal::stat_add(s.m_pool_exhausted, uint64_t(1));
+    if (s.m_pool_bound_reported == 0) {
+      s.m_pool_bound_reported = 1;
+      fmt::print(stderr, "mkh: rpc: core {:#04x}/{}: all {} RPC threads are blocked; requests wait\n", core->m_cxy,
+                 core->m_lid, s.m_threads_nr);
+    }
+    return;
+  }
+  char name[kern::kThreadNameSize];
+  std::snprintf(name, sizeof name, "rpc%u.%lu", core->m_lid, static_cast<unsigned long>(s.m_threads_created));
+  auto thread = kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name);
+  if (!thread) return;  // counted by thread_create; retried at the next scheduling point
+  ++s.m_threads_nr;
+  hal::stat_add(s.m_threads_created, uint64_t(1));
+  take_ownership(s, *thread);
+}
+
+void rpc_thread_blocking(kern::Thread* thread) {
+  RpcCoreState& s = kern::cluster_at(thread->m_cxy)->m_rpc.m_cores[thread->m_lid];
+  if (s.m_owner == thread) release_ownership(s);
+}
+
+void rpc_serve(hal::Xptr<RpcDesc> desc) {
+  const uint32_t index = hal::remote_load(desc.field(&RpcDesc::index));
+  const uint64_t flow = hal::remote_load(desc.field(&RpcDesc::flow));
+  const bool traced = flow != 0 && trace_enabled();
+  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(index), flow);
+
+  rpc_dispatch(index, desc);
+
+  RpcIndexStats& stats = LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
+  hal::stat_add(stats.served, uint64_t(1));
+  if (hal::remote_load(desc.field(&RpcDesc::error)) != 0) hal::stat_add(stats.errors, uint64_t(1));
+  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(index), flow);
+
+  // Completion. Read what is needed before the decrement: once `response` is zero the
+  // client may return and its stack (this descriptor) is gone. Its thread stays alive
+  // until the unblock below, which is the last access to the client.
+  const auto client = hal::Xptr<kern::Thread>(hal::remote_load(desc.field(&RpcDesc::thread)));
+  const bool blocking = hal::remote_load(desc.field(&RpcDesc::blocking)) != 0;
+  const uint32_t before = hal::remote_atomic_add(desc.field(&RpcDesc::response), ~0u);
+  if (before == 1 && blocking && client) kern::thread_unblock(client, kern::THREAD_BLOCKED_RPC);
+}
+
+Result<void> rpc_cluster_init(const MachineConfig& config) {
+  kern::Cluster* cluster = LOCAL_CLUSTER;
+  RpcClusterState& rpc = cluster->m_rpc;
+  rpc.m_fifo_slots_nr = config.rpc_fifo_slots;
+  rpc.m_pool_bound = config.rpc_pool_bound;
+  rpc.m_batch = config.rpc_batch;
+  rpc.m_full_retries = config.rpc_full_retries;
+  const uint64_t bytes = uint64_t(config.rpc_fifo_slots) * sizeof(FifoSlot) * cluster->m_cores_nr;
+  uint32_t order = 0;
+  while ((hal::kPageSize << order) < bytes) ++order;
+  mm::Page* page = TRY(mm::kmem_alloc_pages(order));
+  auto* slots = static_cast<FifoSlot*>(mm::kmem_page_base(page));
+  for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
+    fifo_init(&rpc.m_cores[lid].m_fifo, slots + uint64_t(lid) * config.rpc_fifo_slots, config.rpc_fifo_slots);
+  return {};
+}
+
+void rpc_install() {
+  kern::set_scheduling_point_hook(rpc_check);
+  kern::set_rpc_blocking_hook(rpc_thread_blocking);
+}
+
+}  // namespace mkh::rpc

@@ -1,0 +1,31 @@
+// Services 0 PMEM_GET_PAGES and 1 PMEM_RELEASE_PAGES: the server cluster's ppm.
+// Layer: rpc services. Calls mm.
+#pragma once
+
+#include "rpc/marshal.hpp"
+
+namespace mkh::mm {
+struct Page;
+}
+
+namespace mkh::rpc {
+
+// Allocates 2^order contiguous pages; the page descriptor is local to the server.
+Result<mm::Page*> pmem_get_pages_server(uint32_t order);
+// Gives a block back to the server's ppm; kInval when `page` heads no allocated block there.
+Result<void> pmem_release_pages_server(mm::Page* page);
+
+template <>
+struct RpcService<RPC_PMEM_GET_PAGES> {
+  static constexpr auto kServer = &pmem_get_pages_server;
+};
+template <>
+struct RpcService<RPC_PMEM_RELEASE_PAGES> {
+  static constexpr auto kServer = &pmem_release_pages_server;
+};
+
+// The reference's client functions.
+Result<void> rpc_pmem_get_pages_client(hal::cxy_t cxy, uint32_t order, mm::Page** page);
+Result<void> rpc_pmem_release_pages_client(hal::cxy_t cxy, mm::Page* page);
+
+}  // namespace mkh::rpc

@@ -1,0 +1,69 @@
+// THREAD_KERNEL_CREATE / THREAD_KILL: servers and clients. Layer: rpc services.
+#include "rpc/services/thread.hpp"
+
+#include <cstdio>
+
+#include "kern/cluster.hpp"
+#include "kern/sched.hpp"
+
+namespace mkh::rpc {
+
+namespace {
+
+// The core of the local cluster with the fewest threads.
+hal::lid_t least_loaded_core() {
+  kern::Cluster* cluster = LOCAL_CLUSTER;
+  hal::lid_t best = 0;
+  for (hal::lid_t lid = 1; lid < cluster->m_cores_nr; ++lid)
+    if (hal::local_load(cluster->m_cores[lid].m_sched.m_threads_nr) <
+        hal::local_load(cluster->m_cores[best].m_sched.m_threads_nr))
+      best = lid;
+  return best;
+}
+
+// True when `thread` is a thread in the lists of one of the local cluster's cores.
+bool is_live_thread(const kern::Thread* thread) {
+  kern::Cluster* cluster = LOCAL_CLUSTER;
+  struct Search {
+    const kern::Thread* wanted;
+    bool found;
+  } search{thread, false};
+  for (hal::lid_t lid = 0; lid < cluster->m_cores_nr && !search.found; ++lid)
+    cluster->m_cores[lid].m_sched.for_each_thread(
+        [](kern::Thread* candidate, void* context) {
+          auto* s = static_cast<Search*>(context);
+          if (candidate == s->wanted) s->found = true;
+        },
+        &search);
+  return search.found;
+}
+
+}  // namespace
+
+Result<hal::xptr_t> thread_kernel_create_server(uint32_t type, kern::ThreadEntry fn, void* arg) {
+  if (type != uint32_t(kern::ThreadType::DEV) || fn == nullptr) return error(Errno::kInval);
+  char name[kern::kThreadNameSize];
+  std::snprintf(name, sizeof name, "kthread%u", hal::local_load(LOCAL_CLUSTER->m_next_thread_index));
+  kern::Thread* thread = TRY(kern::thread_create(kern::ThreadType::DEV, fn, arg, least_loaded_core(), name));
+  return hal::XPTR(hal::local_cxy(), thread);
+}
+
+Result<void> thread_kill_server(kern::Thread* thread) {
+  // The pointer comes from another cluster: checked against the cores' lists, never trusted.
+  if (thread == nullptr || !is_live_thread(thread)) return error(Errno::kSrch);
+  if (thread->m_type == kern::ThreadType::IDLE || thread->m_type == kern::ThreadType::RPC)
+    return error(Errno::kInval);
+  return kern::thread_request_delete(hal::Xptr<kern::Thread>(hal::local_cxy(), thread));
+}
+
+Result<void> rpc_thread_kernel_create_client(hal::cxy_t cxy, uint32_t type, kern::ThreadEntry fn, void* arg,
+                                             hal::xptr_t* thread) {
+  *thread = TRY(rpc_call<RPC_THREAD_KERNEL_CREATE>(cxy, type, fn, arg));
+  return {};
+}
+
+Result<void> rpc_thread_kill_client(hal::cxy_t cxy, kern::Thread* thread) {
+  return rpc_call<RPC_THREAD_KILL>(cxy, thread);
+}
+
+}  // namespace mkh::rpc

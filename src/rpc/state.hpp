@@ -1,0 +1,67 @@
+// The RPC layer's state inside each cluster descriptor: per core a FIFO and its pool of
+// RPC threads; per cluster the counters of every index. Layer: rpc (data only, so that
+// kern/cluster.hpp can hold it without depending on the RPC code).
+#pragma once
+
+#include <cstdint>
+
+#include "mkh/config.hpp"
+#include "rpc/catalog.hpp"
+#include "rpc/fifo.hpp"
+
+namespace mkh::kern {
+struct Thread;
+}
+
+namespace mkh::rpc {
+
+inline constexpr uint32_t kMaxRpcThreadsPerCore = 64;
+inline constexpr uint32_t kLatencyBuckets = 32;  // bucket b: [2^b, 2^(b+1)) ns
+
+struct RpcCoreState {
+  RemoteFifo m_fifo;
+
+  // core-local: touched only by the threads of this core and its scheduler (one host
+  // thread at a time), so plain fields; counters are read by others with relaxed loads
+  kern::Thread* m_owner = nullptr;                         // RPC thread holding FIFO ownership
+  kern::Thread* m_idle[kMaxRpcThreadsPerCore] = {};        // RPC threads parked idle
+  uint32_t m_idle_nr = 0;
+  uint32_t m_threads_nr = 0;                               // RPC threads alive
+  uint64_t m_threads_created = 0;
+  uint64_t m_threads_reclaimed = 0;
+  uint64_t m_pool_exhausted = 0;                           // times every RPC thread was busy at the bound
+  uint32_t m_pool_bound_reported = 0;
+};
+
+struct RpcIndexStats {
+  uint64_t sent = 0;               // by clients of this cluster
+  uint64_t served = 0;             // by servers of this cluster
+  uint64_t errors = 0;             // errors returned by servers of this cluster
+  uint64_t fifo_full_retries = 0;  // back-off rounds of clients of this cluster
+  uint64_t send_failures = 0;      // sends given up with the FIFO still full
+  uint64_t latency[kLatencyBuckets] = {};  // client-side round trips (blocking calls)
+};
+
+struct RpcClusterState {
+  RpcCoreState m_cores[kMaxCoresPerCluster];
+  RpcIndexStats m_stats[kRpcStatSlots];  // by rpc_stat_slot(index)
+  uint64_t m_undefined_logged = 0;           // bit per index: rpc_undefined logged it once
+
+  // immutable after boot
+  uint32_t m_fifo_slots_nr = 0;
+  uint32_t m_pool_bound = 0;
+  uint32_t m_batch = 0;
+  uint32_t m_full_retries = 0;
+};
+
+// Latency bucket of a round trip of `ns` nanoseconds.
+inline uint32_t latency_bucket(uint64_t ns) {
+  uint32_t bucket = 0;
+  while (ns > 1 && bucket + 1 < kLatencyBuckets) {
+    ns >>= 1;
+    ++bucket;
+  }
+  return bucket;
+}
+
+}  // namespace mkh::rpc

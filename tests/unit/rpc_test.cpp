@@ -1,0 +1,384 @@
+// ctest-label: concurrency
+// The RPC layer on a booted machine: every service from every cluster to every cluster
+// with its error paths, local calls, rpc_undefined, multicast, nested chains deeper than
+// the pool, a storm with exactly-once accounting, back-pressure on a full FIFO.
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "libk/console.hpp"
+#include "machine_fixture.hpp"
+#include "mm/kmem.hpp"
+#include "rpc/rpc.hpp"
+#include "rpc/services/kcm.hpp"
+#include "rpc/services/mkh.hpp"
+#include "rpc/services/pmem.hpp"
+#include "rpc/services/sched.hpp"
+#include "rpc/services/thread.hpp"
+
+namespace mkh::test {
+namespace {
+
+using namespace mkh::rpc;
+
+// Totals of one index over every cluster.
+struct Totals {
+  uint64_t sent = 0, served = 0, errors = 0, failures = 0, retries = 0;
+};
+Totals totals(uint32_t index) {
+  Totals t;
+  for (hal::cxy_t cxy = 0; cxy < hal::g_address_space.cxy_limit; ++cxy) {
+    if (!hal::g_address_space.present[cxy]) continue;
+    const RpcIndexStats& s = kern::cluster_at(cxy)->m_rpc.m_stats[rpc_stat_slot(index)];
+    t.sent += hal::local_load(s.sent, std::memory_order_relaxed);
+    t.served += hal::local_load(s.served, std::memory_order_relaxed);
+    t.errors += hal::local_load(s.errors, std::memory_order_relaxed);
+    t.failures += hal::local_load(s.send_failures, std::memory_order_relaxed);
+    t.retries += hal::local_load(s.fifo_full_retries, std::memory_order_relaxed);
+  }
+  return t;
+}
+
+// Captures the kernel console while in scope.
+class ConsoleCapture {
+ public:
+  ConsoleCapture() {
+    libk::console_set_sink(
+        [](std::string_view text, void* self) { static_cast<ConsoleCapture*>(self)->m_text.append(text); }, this);
+  }
+  ~ConsoleCapture() { libk::console_set_sink(nullptr, nullptr); }
+  std::string text() const { return m_text; }  // read after the writers are done
+
+ private:
+  std::string m_text;
+};
+
+class RpcTest : public MachineTest {};
+
+TEST_F(RpcTest, PingFromEveryClusterToEveryCluster) {
+  boot({2, 2, 2});
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t index) {
+      for (uint32_t server : machine().clusters())
+        for (uint64_t v = 0; v < 50; ++v) {
+          auto r = rpc_call<RPC_MKH_PING>(server, v * 1000 + index);
+          if (!r || *r != v * 1000 + index + 1) bad.fetch_add(1);
+        }
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  const Totals t = totals(RPC_MKH_PING);
+  EXPECT_EQ(t.sent, 8u * 4 * 50);
+  EXPECT_EQ(t.served, t.sent);
+  EXPECT_EQ(t.errors, 0u);
+}
+
+TEST_F(RpcTest, PmemGetAndReleasePagesEverywhere) {
+  boot({2, 2, 1});
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
+      for (uint32_t server : machine().clusters()) {
+        mm::Page* page = nullptr;
+        if (!rpc_pmem_get_pages_client(server, 2, &page) || page == nullptr) bad.fetch_add(1);
+        if (!rpc_pmem_release_pages_client(server, page)) bad.fetch_add(1);
+        // Error paths: an order too large, a page released twice, a pointer that is no page.
+        if (rpc_pmem_get_pages_client(server, 99, &page).error() != Errno::kInval) bad.fetch_add(1);
+        if (rpc_pmem_release_pages_client(server, page).error() != Errno::kInval) bad.fetch_add(1);
+        if (rpc_pmem_release_pages_client(server, reinterpret_cast<mm::Page*>(0x1234)).error() != Errno::kInval)
+          bad.fetch_add(1);
+      }
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(totals(RPC_PMEM_GET_PAGES).errors, 4u * 4);      // 4 clients x 4 servers
+  EXPECT_EQ(totals(RPC_PMEM_RELEASE_PAGES).errors, 4u * 4 * 2);
+}
+
+TEST_F(RpcTest, PmemExhaustionIsAnErrorNotACrash) {
+  boot({2, 1, 1}, 4);
+  std::atomic<int> no_memory{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      mm::Page* pages[64];
+      int got = 0;
+      for (; got < 64; ++got) {  // 64 x 64 KiB is more than a 4 MiB bank holds
+        auto r = rpc_pmem_get_pages_client(machine().clusters()[1], 4, &pages[got]);
+        if (!r) {
+          if (r.error() == Errno::kNoMem) no_memory.fetch_add(1);
+          break;
+        }
+      }
+      for (int i = 0; i < got; ++i) (void)rpc_pmem_release_pages_client(machine().clusters()[1], pages[i]);
+    });
+  }
+  EXPECT_EQ(no_memory.load(), 1);
+}
+
+TEST_F(RpcTest, KcmAllocAndFreeEverywhereWithErrors) {
+  boot({2, 2, 1});
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
+      for (uint32_t server : machine().clusters()) {
+        for (uint32_t type = 0; type < uint32_t(mm::KcmType::kCount); ++type) {
+          hal::xptr_t object = 0;
+          if (!rpc_kcm_alloc_client(server, type, &object) || hal::GET_CXY(object) != server) bad.fetch_add(1);
+          if (!rpc_kcm_free_client(server, hal::GET_PTR(object), type)) bad.fetch_add(1);
+        }
+      }
+    });
+  }
+  // Error paths, from one client at a time (a double free must not race a reuse of the slot).
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters()[0], 0, [&] {
+      for (uint32_t server : machine().clusters()) {
+        hal::xptr_t object = 0;
+        if (!rpc_kcm_alloc_client(server, 1, &object)) bad.fetch_add(1);
+        if (!rpc_kcm_free_client(server, hal::GET_PTR(object), 1)) bad.fetch_add(1);
+        if (rpc_kcm_free_client(server, hal::GET_PTR(object), 1).error() != Errno::kInval) bad.fetch_add(1);
+        if (rpc_kcm_alloc_client(server, 77, &object).error() != Errno::kInval) bad.fetch_add(1);
+        if (rpc_kcm_free_client(server, nullptr, 0).error() != Errno::kInval) bad.fetch_add(1);
+        if (rpc_kcm_free_client(server, nullptr, 77).error() != Errno::kInval) bad.fetch_add(1);
+      }
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+}
+
+std::atomic<int> g_kernel_threads_ran{0};
+
+void park_forever(void*) {
+  kern::thread_block(kern::thread_current_xptr(), kern::THREAD_BLOCKED_GLOBAL);
+  kern::sched_yield();
+}
+
+TEST_F(RpcTest, ThreadKernelCreateAndKillEverywhere) {
+  boot({2, 2, 2});
+  g_kernel_threads_ran.store(0);
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
+      for (uint32_t server : machine().clusters()) {
+        // A thread that runs and returns; a thread that parks until it is killed.
+        hal::xptr_t thread = 0, parked = 0;
+        if (!rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV),
+                                             [](void*) { g_kernel_threads_ran.fetch_add(1); }, nullptr, &thread))
+          bad.fetch_add(1);
+        if (!rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), park_forever, nullptr, &parked))
+          bad.fetch_add(1);
+        if (!rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(parked))) bad.fetch_add(1);
+      }
+    });
+  }
+  while (g_kernel_threads_ran.load() < 8 * 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the returned threads are destroyed
+  // Error paths, one client at a time (a stale pointer must not meet a reused descriptor).
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters()[0], 0, [&] {
+      for (uint32_t server : machine().clusters()) {
+        // A thread that has exited: it is gone once its core has destroyed one more thread.
+        auto destroyed = [&] {
+          uint64_t total = 0;
+          for (uint32_t lid = 0; lid < 2; ++lid)
+            total += hal::remote_load(
+                kern::core_xptr(server, lid).field(&kern::Core::m_stats).field(&kern::CoreStats::threads_destroyed));
+          return total;
+        };
+        const uint64_t destroyed_before = destroyed();
+        hal::xptr_t parked = 0, thread = 0;
+        if (!rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), [](void*) {}, nullptr, &thread))
+          bad.fetch_add(1);
+        while (destroyed() == destroyed_before) kern::sched_yield();
+        if (rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(thread)).error() != Errno::kSrch)
+          bad.fetch_add(1);
+        if (!rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), park_forever, nullptr, &parked))
+          bad.fetch_add(1);
+        if (!rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(parked))) bad.fetch_add(1);
+        // Killed again: being deleted, or gone.
+        if (rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(parked)).error() != Errno::kSrch)
+          bad.fetch_add(1);
+        // The idle thread may not be killed; bad type; no function.
+        const auto idle = hal::remote_load(kern::core_xptr(server, 0).field(&kern::Core::m_sched).field(&kern::Sched::m_idle));
+        if (rpc_thread_kill_client(server, idle).error() != Errno::kInval) bad.fetch_add(1);
+        if (rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::IDLE), [](void*) {}, nullptr, &thread)
+                .error() != Errno::kInval)
+          bad.fetch_add(1);
+        if (rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), nullptr, nullptr, &thread)
+                .error() != Errno::kInval)
+          bad.fetch_add(1);
+      }
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(g_kernel_threads_ran.load(), 8 * 4);
+}
+
+TEST_F(RpcTest, SchedDisplayPrintsTheServerCore) {
+  boot({2, 1, 2});
+  ConsoleCapture console;
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      if (!rpc_sched_display_client(machine().clusters()[1], 1)) bad.fetch_add(1);
+      if (rpc_sched_display_client(machine().clusters()[1], 2).error() != Errno::kInval) bad.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_NE(console.text().find("core 0x10/1"), std::string::npos) << console.text();
+  EXPECT_NE(console.text().find("idle1"), std::string::npos) << console.text();
+}
+
+TEST_F(RpcTest, LocalCallGoesThroughTheLocalFifo) {
+  boot({1, 1, 1});
+  std::atomic<uint64_t> result{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] { result.store(*rpc_call<RPC_MKH_PING>(0, 41)); });
+  }
+  EXPECT_EQ(result.load(), 42u);
+  EXPECT_EQ(totals(RPC_MKH_PING).served, 1u);
+}
+
+TEST_F(RpcTest, UndefinedAndNotYetServedIndexesAnswerWithAnError) {
+  boot({2, 1, 1});
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      for (uint32_t index : {19u, 29u, 30u, 63u, 66u, 1000u, 0xffffffffu}) {
+        RpcDesc desc;
+        desc.index = index;
+        desc.blocking = 1;
+        if (rpc_send(machine().clusters()[1], &desc).error() != Errno::kInval) bad.fetch_add(1);
+      }
+      RpcDesc desc;
+      desc.index = RPC_VMM_GET_PTE;
+      desc.blocking = 1;
+      if (rpc_send(machine().clusters()[1], &desc).error() != Errno::kNoSys) bad.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(totals(19).errors, 1u);
+  EXPECT_EQ(totals(1000).errors, 5u);  // 30, 63, 66, 1000 and 0xffffffff share the out-of-range slot
+}
+
+TEST_F(RpcTest, MulticastToEveryClusterSharesOneResponseCounter) {
+  boot({2, 2, 2});
+  ConsoleCapture console;
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
+      for (int round = 0; round < 20; ++round) {
+        RpcDesc desc;
+        desc.index = RPC_MKH_PING;
+        const auto& clusters = machine().clusters();
+        if (!rpc_multicast(clusters.data(), uint32_t(clusters.size()), &desc) || desc.response != 0)
+          bad.fetch_add(1);
+      }
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(totals(RPC_MKH_PING).served, 8u * 20 * 4);
+}
+
+TEST_F(RpcTest, NestedChainDeeperThanThePoolCompletes) {
+  boot({2, 1, 1});
+  std::atomic<uint64_t> result{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] { result.store(*rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], 24u, 0u)); });
+  }
+  EXPECT_EQ(result.load(), 25u);
+  // Every level but the last held an RPC thread blocked: the pools grew past one thread.
+  uint64_t created = 0;
+  for (uint32_t cxy : machine().clusters()) created += kern::cluster_at(cxy)->m_rpc.m_cores[0].m_threads_created;
+  EXPECT_GE(created, 24u);
+}
+
+TEST_F(RpcTest, StormFromEveryCoreIsServedExactlyOnce) {
+  boot({4, 4, 4}, 8);
+  constexpr uint64_t kCalls = 40;
+  std::atomic<uint64_t> answered{0};
+  std::atomic<int> bad{0};
+  StartLine start(64);
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t index) {
+      start.arrive_and_wait();
+      const auto& clusters = machine().clusters();
+      for (uint64_t i = 0; i < kCalls; ++i) {
+        const uint64_t token = (uint64_t(index) << 32) | i;
+        auto r = rpc_call<RPC_MKH_PING>(clusters[(index + i) % clusters.size()], token);
+        if (!r || *r != token + 1) bad.fetch_add(1);
+        answered.fetch_add(1);
+      }
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(answered.load(), 64 * kCalls);
+  const Totals t = totals(RPC_MKH_PING);
+  EXPECT_EQ(t.sent, 64 * kCalls);
+  EXPECT_EQ(t.served, 64 * kCalls);
+  EXPECT_EQ(t.failures, 0u);
+}
+
+TEST_F(RpcTest, FullFifoBacksOffThenFailsWithAnErrorAndLosesNothing) {
+  MachineConfig config = quiet_config({2, 1, 1});
+  config.rpc_fifo_slots = 2;
+  config.rpc_full_retries = 3;
+  auto booted = Machine::boot(config);
+  ASSERT_TRUE(booted.has_value());
+  m_machine = std::move(*booted);
+  // Cluster 1's only core is kept busy by a thread that never yields until released, so
+  // its FIFO (2 slots) fills up.
+  std::atomic<bool> release{false};
+  std::atomic<int> busy_started{0};
+  std::atomic<int> ok{0}, again{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters()[1], 0, [&] {
+      busy_started.store(1);
+      while (!release.load()) std::this_thread::yield();  // holds the core: no scheduling point
+    });
+    while (busy_started.load() == 0) std::this_thread::yield();
+    for (int t = 0; t < 4; ++t)
+      runner.start(0, 0, [&] {
+        RpcDesc desc;
+        desc.index = RPC_MKH_PING;
+        desc.blocking = 0;  // fire and forget: only the post is tested
+        auto r = rpc_send(machine().clusters()[1], &desc);
+        if (r) {
+          ok.fetch_add(1);
+          while (hal::local_load(desc.response) != 0) kern::sched_yield();  // keep desc alive
+        } else if (r.error() == Errno::kAgain) {
+          again.fetch_add(1);
+        }
+      });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (ok.load() + again.load() < 4 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(again.load(), 2);  // two posts found the FIFO full through every round
+    release.store(true);
+  }
+  EXPECT_EQ(ok.load(), 2);
+  const Totals t = totals(RPC_MKH_PING);
+  EXPECT_EQ(t.failures, 2u);
+  EXPECT_GE(t.retries, 6u);
+  EXPECT_EQ(t.served, 2u);
+}
+
+}  // namespace
+}  // namespace mkh::test
