@@ -35,6 +35,7 @@ struct MachineConfig {
   Topology topology;
   uint64_t bank_mib = 64;
   bool pin = false;              // pin core host threads round-robin on host CPUs
+  int pin_cpu = -1;              // >= 0: pin every core host thread on this one host CPU
   uint32_t idle_spin_us = 20;    // an idle core polls this long before it sleeps on a futex
   bool quiet = false;            // no notices on stderr
 

@@ -23,6 +23,17 @@ struct KcmReport {
   uint64_t failures = 0;
 };
 
+struct RpcIndexReport {
+  uint32_t index = 0;             // catalogue index (or a private one); out of range: ~0u
+  std::string name;
+  uint64_t sent = 0;              // by clients of the cluster
+  uint64_t served = 0;            // by servers of the cluster
+  uint64_t errors = 0;            // errors returned by servers of the cluster
+  uint64_t fifo_full_retries = 0;
+  uint64_t send_failures = 0;     // sends given up on a full FIFO
+  std::vector<uint64_t> latency;  // client round trips: latency[b] counts [2^b, 2^(b+1)) ns
+};
+
 struct ClusterReport {
   uint32_t cxy = 0;
   uint32_t x = 0;
@@ -44,6 +55,11 @@ struct ClusterReport {
   uint64_t sleeps = 0;
   uint64_t errors = 0;          // errors the cluster's kernel returned to callers
   int64_t pages_leaked = 0;     // after shutdown: free pages short of their boot value
+  std::vector<RpcIndexReport> rpc;  // indexes with any activity
+  uint64_t rpc_threads_created = 0;
+  uint64_t rpc_threads_reclaimed = 0;
+  uint64_t rpc_pool_exhausted = 0;  // times a request waited with every RPC thread blocked
+  uint64_t rpc_fifo_high_water = 0; // most requests waiting in one of its FIFOs
 };
 
 struct MachineReport {

@@ -14,6 +14,8 @@ tl::expected<uint32_t, std::string> parse_count(std::string_view text, std::stri
                                                 std::string_view whole) {
   uint32_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    return tl::unexpected(fmt::format("topology '{}': {} '{}' is far too large", whole, what, text));
   if (text.empty() || ec != std::errc() || end != text.data() + text.size())
     return tl::unexpected(fmt::format("topology '{}': {} '{}' is not a whole number", whole, what, text));
   if (value == 0) return tl::unexpected(fmt::format("topology '{}': {} must be at least 1", whole, what));

@@ -25,7 +25,7 @@ void check_xptr(xptr_t xp, uint64_t size, const char* what) {
   const cxy_t cxy = GET_CXY(xp);
   KASSERT(cxy < g_address_space.cxy_limit && g_address_space.present[cxy],
           "{}: xptr {:#x} names absent cluster {:#x}", what, xp, cxy);
-  KASSERT(GET_LPA(xp) + size <= g_address_space.bank_size,
+  KASSERT(size <= g_address_space.bank_size && GET_LPA(xp) <= g_address_space.bank_size - size,
           "{}: xptr {:#x} (+{} bytes) is past the end of bank {:#x} ({} bytes)", what, xp, size, cxy,
           g_address_space.bank_size);
 }

@@ -12,50 +12,60 @@
 
 namespace mkh::hal {
 
+// A word the remote primitives move atomically: naturally aligned, 1 to 8 bytes.
 template <typename T>
-concept RemoteWord = std::is_trivially_copyable_v<T> &&
+concept RemoteWord = std::is_trivially_copyable_v<T> && alignof(T) == sizeof(T) &&
                      (sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+
+// The host address of a remote word, checked (debug builds) for natural alignment.
+template <RemoteWord T>
+inline T* word_at(Xptr<T> xp) {
+  T* word = xp.host_ptr();
+  DEBUG_KASSERT(reinterpret_cast<uintptr_t>(word) % sizeof(T) == 0, "xptr {:#x} is not aligned for a {}-byte word",
+                xp.raw(), sizeof(T));
+  return word;
+}
 
 template <RemoteWord T>
 inline T remote_load(Xptr<T> xp) {
-  return std::atomic_ref<T>(*xp.host_ptr()).load(std::memory_order_acquire);
+  return std::atomic_ref<T>(*word_at(xp)).load(std::memory_order_acquire);
 }
 
 // A sequentially consistent load, for the store-then-load pairings (Dekker) of the wake-up
 // protocols, where acquire is not enough: the preceding store must be an RMW or seq_cst too.
 template <RemoteWord T>
 inline T remote_load_sc(Xptr<T> xp) {
-  return std::atomic_ref<T>(*xp.host_ptr()).load(std::memory_order_seq_cst);
+  return std::atomic_ref<T>(*word_at(xp)).load(std::memory_order_seq_cst);
 }
 
 template <RemoteWord T>
 inline void remote_store(Xptr<T> xp, T value) {
-  std::atomic_ref<T>(*xp.host_ptr()).store(value, std::memory_order_release);
+  std::atomic_ref<T>(*word_at(xp)).store(value, std::memory_order_release);
 }
 
 // Compare-and-swap: true when *xp was `expected` and is now `desired`.
 template <RemoteWord T>
 inline bool remote_cas(Xptr<T> xp, T expected, T desired) {
-  return std::atomic_ref<T>(*xp.host_ptr()).compare_exchange_strong(expected, desired);
+  return std::atomic_ref<T>(*word_at(xp)).compare_exchange_strong(expected, desired);
 }
 
 template <RemoteWord T>
 inline T remote_exchange(Xptr<T> xp, T value) {
-  return std::atomic_ref<T>(*xp.host_ptr()).exchange(value);
+  return std::atomic_ref<T>(*word_at(xp)).exchange(value);
 }
 
 // Atomic add, or, and: each returns the value before the operation.
 template <RemoteWord T>
 inline T remote_atomic_add(Xptr<T> xp, T delta) {
-  return std::atomic_ref<T>(*xp.host_ptr()).fetch_add(delta);
+  return std::atomic_ref<T>(*word_at(xp)).fetch_add(delta);
 }
 template <RemoteWord T>
 inline T remote_atomic_or(Xptr<T> xp, T bits) {
-  return std::atomic_ref<T>(*xp.host_ptr()).fetch_or(bits);
+  return std::atomic_ref<T>(*word_at(xp)).fetch_or(bits);
 }
 template <RemoteWord T>
 inline T remote_atomic_and(Xptr<T> xp, T bits) {
-  return std::atomic_ref<T>(*xp.host_ptr()).fetch_and(bits);
+  return std::atomic_ref<T>(*word_at(xp)).fetch_and(bits);
 }
 
 // Bulk copy between any two places of the machine. Not atomic: the caller orders it.

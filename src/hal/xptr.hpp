@@ -111,10 +111,10 @@ class Xptr {
   }
 
   // A field of the pointed-to object, in the same cluster.
-  template <typename F, typename U = T>
-    requires std::is_class_v<U>
+  template <typename F, typename U>
+    requires std::is_class_v<T> && std::is_base_of_v<U, T>
   Xptr<F> field(F U::*member) const {
-    return Xptr<F>(m_raw + detail::member_offset(member));
+    return Xptr<F>(m_raw + detail::member_offset<T>(static_cast<F T::*>(member)));
   }
 
   // Reinterpret (e.g. an xlist entry as its containing object).

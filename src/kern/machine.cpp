@@ -36,15 +36,15 @@ namespace {
 
 std::atomic<Machine*> g_running_machine{nullptr};
 
-void drive_core(Core* core, bool pin) {
+void drive_core(Core* core, bool pin, int pin_cpu) {
   char name[16];
   std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
   pthread_setname_np(pthread_self(), name);
-  if (pin) {
+  if (pin || pin_cpu >= 0) {
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(core->m_gid % cpus, &set);
+    CPU_SET(pin_cpu >= 0 ? unsigned(pin_cpu) % cpus : core->m_gid % cpus, &set);
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   }
   hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
@@ -92,6 +92,27 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
     r.sleeps += load(core.m_stats.sleeps);
   }
   r.threads_alive = r.threads_created - r.threads_destroyed;
+  auto relaxed = [](const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); };
+  for (uint32_t slot = 0; slot < rpc::kRpcStatSlots; ++slot) {
+    const rpc::RpcIndexStats& s = cluster->m_rpc.m_stats[slot];
+    RpcIndexReport index;
+    index.index = slot + 1 == rpc::kRpcStatSlots ? ~0u : rpc::rpc_slot_index(slot);
+    index.name = slot + 1 == rpc::kRpcStatSlots ? "OUT_OF_RANGE" : std::string(rpc::rpc_name(index.index));
+    index.sent = relaxed(s.sent);
+    index.served = relaxed(s.served);
+    index.errors = relaxed(s.errors);
+    index.fifo_full_retries = relaxed(s.fifo_full_retries);
+    index.send_failures = relaxed(s.send_failures);
+    for (uint64_t bucket : s.latency) index.latency.push_back(relaxed(bucket));
+    if (index.sent + index.served + index.send_failures != 0) r.rpc.push_back(std::move(index));
+  }
+  for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
+    const rpc::RpcCoreState& s = cluster->m_rpc.m_cores[lid];
+    r.rpc_threads_created += relaxed(s.m_threads_created);
+    r.rpc_threads_reclaimed += relaxed(s.m_threads_reclaimed);
+    r.rpc_pool_exhausted += relaxed(s.m_pool_exhausted);
+    r.rpc_fifo_high_water = std::max(r.rpc_fifo_high_water, relaxed(s.m_fifo.m_high_water));
+  }
   r.errors = hal::local_load(cluster->m_errors, std::memory_order_relaxed);
   r.pages_leaked = int64_t(cluster->m_boot_free_pages) - int64_t(ppm.free_pages);
   return r;
@@ -126,7 +147,8 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
   std::unique_ptr<Machine> machine(new Machine(std::move(impl)));
   for (uint32_t cxy : machine->m_impl->clusters)
     for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid)
-      machine->m_impl->host_threads.emplace_back(drive_core, &kern::cluster_at(cxy)->m_cores[lid], config.pin);
+      machine->m_impl->host_threads.emplace_back(drive_core, &kern::cluster_at(cxy)->m_cores[lid], config.pin,
+                                                    config.pin_cpu);
   g_running_machine.store(machine.get());
   set_panic_dump_hook(dump_every_core);
   return machine;

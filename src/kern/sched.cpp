@@ -78,11 +78,11 @@ Thread* Sched::select() {
   return select_in(&m_user_root, m_user_cursor);
 }
 
-bool Sched::has_runnable() {
+bool Sched::has_runnable(const Thread* except) {
   BusylockGuard guard(m_lock);
   for (auto* root : {&m_kernel_root, &m_user_root})
     for (libk::ListEntry* entry = root->next; entry != root; entry = entry->next)
-      if (is_runnable(entry_thread(entry))) return true;
+      if (entry_thread(entry) != except && is_runnable(entry_thread(entry))) return true;
   return false;
 }
 

@@ -27,7 +27,8 @@ class Sched {
   // The next thread to run: a runnable kernel thread, else a runnable user thread, each
   // list served round-robin; nullptr when none (the idle thread is not in the lists).
   Thread* select() EXCLUDES(m_lock);
-  bool has_runnable() EXCLUDES(m_lock);
+  // A runnable thread other than `except` (the caller asking whether it may spin).
+  bool has_runnable(const Thread* except = nullptr) EXCLUDES(m_lock);
 
   // Calls visit(thread, context) for every thread of the core, the idle thread included,
   // under the lock (so visit must not block).

@@ -34,7 +34,7 @@ void wait_for_response(kern::Thread* self, kern::Core* core) {
   auto answered = [&] { return (hal::local_load(self->m_blocked) & kern::THREAD_BLOCKED_RPC) == 0; };
   // An RPC thread waiting inside a service (a nested call) lets its FIFO go first.
   if (self->m_type == kern::ThreadType::RPC && !answered()) rpc_thread_blocking(self);
-  if (spin_ns != 0 && !answered() && !core->m_sched.has_runnable()) {
+  if (spin_ns != 0 && !answered() && !core->m_sched.has_runnable(self)) {
     const uint64_t deadline = now_ns() + spin_ns;
     uint32_t spins = 0;
     while (!answered()) {

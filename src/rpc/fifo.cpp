@@ -29,6 +29,8 @@ uint64_t load_sc(const uint64_t& word) { return hal::local_load(word, std::memor
 }  // namespace
 
 void fifo_init(RemoteFifo* fifo, FifoSlot* slots, uint32_t slots_nr) {
+  // With one slot a published item's sequence equals the next lap's "free" value.
+  KASSERT(slots_nr >= 2 && (slots_nr & (slots_nr - 1)) == 0, "FIFO of {} slots", slots_nr);
   fifo->m_slots = slots;
   fifo->m_slots_nr = slots_nr;
   fifo->m_mask = slots_nr - 1;

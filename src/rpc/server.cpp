@@ -47,9 +47,9 @@ void release_ownership(RpcCoreState& s) {
 
 // Polls the FIFO for the core's spin budget while nothing else can run on the core (the
 // "server core polling" fast path: producers find the doorbell disarmed and do not IPI).
-bool poll_for_work(kern::Core* core, RpcCoreState& s) {
+bool poll_for_work(kern::Core* core, RpcCoreState& s, kern::Thread* self) {
   const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
-  if (spin_ns == 0 || core->m_sched.has_runnable()) return false;
+  if (spin_ns == 0 || core->m_sched.has_runnable(self)) return false;
   const uint64_t deadline = now_ns() + spin_ns;
   uint32_t spins = 0;
   while (!fifo_ready(&s.m_fifo)) {
@@ -100,7 +100,7 @@ void rpc_thread_loop(void* arg) {
         continue;
       }
       if (end == BatchEnd::kDrained) {
-        if (poll_for_work(core, s)) {
+        if (poll_for_work(core, s, self)) {
           fifo_disarm(&s.m_fifo);
           continue;
         }

@@ -382,3 +382,37 @@ TEST_F(RpcTest, FullFifoBacksOffThenFailsWithAnErrorAndLosesNothing) {
 
 }  // namespace
 }  // namespace mkh::test
+
+namespace mkh::test {
+namespace {
+
+TEST_F(RpcTest, NonBlockingWindowOfRequestsIsServedExactlyOnce) {
+  boot({2, 1, 1});
+  constexpr uint32_t kWindow = 32;
+  constexpr uint64_t kMessages = 20000;
+  std::atomic<uint64_t> sent{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      auto page = mm::kmem_alloc_pages(2);
+      ASSERT_TRUE(page.has_value());
+      auto* descs = new (mm::kmem_page_base(*page)) RpcDesc[kWindow];
+      for (uint64_t i = 0; i < kMessages; ++i) {
+        RpcDesc& d = descs[i % kWindow];
+        while (hal::local_load(d.response) != 0) kern::sched_yield();
+        d.index = RPC_MKH_PING;
+        d.blocking = 0;
+        d.args[0] = i;
+        if (rpc_send(machine().clusters()[1], &d)) sent.fetch_add(1);
+      }
+      for (uint32_t w = 0; w < kWindow; ++w)
+        while (hal::local_load(descs[w].response) != 0) kern::sched_yield();
+      mm::kmem_free_pages(*page);
+    });
+  }
+  EXPECT_EQ(sent.load(), kMessages);
+  EXPECT_EQ(totals(RPC_MKH_PING).served, kMessages);
+}
+
+}  // namespace
+}  // namespace mkh::test

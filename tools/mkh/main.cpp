@@ -9,7 +9,11 @@
 #include <fmt/format.h>
 
 #include "bench_core.hpp"
+#include "bench_rpc.hpp"
 #include "kern/boot_workload.hpp"
+#include "rpc/catalog.hpp"
+#include "rpc/tour.hpp"
+#include "rpc/trace.hpp"
 #include "mkh/machine.hpp"
 #include "report.hpp"
 
@@ -54,30 +58,65 @@ bool finish_machine_options(mkh::MachineConfig& config, const std::string& topol
   return true;
 }
 
-int run_boot(mkh::MachineConfig config, const mkh::kern::WorkloadOptions& workload) {
+struct BootOptions {
+  mkh::kern::WorkloadOptions workload;
+  bool stats = false;
+  bool json = false;
+  std::string trace_path;
+};
+
+int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
   auto machine = mkh::Machine::boot(config);
   if (!machine) {
     fmt::print(stderr, "mkh: boot: {}\n", machine.error());
     return kExitRuntime;
   }
   const auto& t = config.topology;
-  fmt::print("mkh {}: booted {}x{}:{} ({} clusters, {} cores, {} MiB banks)\n", MKH_VERSION, t.x_size, t.y_size,
-             t.cores_per_cluster, t.clusters(), t.cores(), config.bank_mib);
-  auto figures = mkh::kern::run_boot_workload(**machine, workload);
+  if (!options.json)
+    fmt::print("mkh {}: booted {}x{}:{} ({} clusters, {} cores, {} MiB banks)\n", MKH_VERSION, t.x_size, t.y_size,
+               t.cores_per_cluster, t.clusters(), t.cores(), config.bank_mib);
+  if (!options.trace_path.empty()) mkh::rpc::trace_enable(1u << 16);
+  auto figures = mkh::kern::run_boot_workload(**machine, options.workload);
+  tl::expected<mkh::rpc::TourFigures, std::string> tour = tl::unexpected(std::string("not run"));
+  if (figures) tour = mkh::rpc::run_rpc_tour(**machine);
   const mkh::MachineReport report = (*machine)->shutdown();
-  if (!figures) {
-    fmt::print(stderr, "mkh: workload: {}\n", figures.error());
+  if (!figures || !tour) {
+    fmt::print(stderr, "mkh: {}\n", !figures ? "workload: " + figures.error() : "RPC tour: " + tour.error());
     mkh::tool::print_report(stderr, report);
     return kExitRuntime;
   }
-  fmt::print("workload: {} workers, {} page blocks and {} objects allocated and freed, {} token hops across "
-             "clusters, {:.3f} s\n\n",
-             figures->workers, figures->pages_allocated, figures->objects_allocated, figures->token_hops,
-             figures->seconds);
-  mkh::tool::print_report(stdout, report);
-  const uint64_t errors =
-      mkh::tool::report_error_count(report) + figures->pattern_errors + figures->alloc_errors;
-  fmt::print("\nerrors: {}\n", errors);
+  const uint64_t errors = mkh::tool::report_error_count(report) + figures->pattern_errors + figures->alloc_errors +
+                          tour->wrong_answers;
+  if (options.json) {
+    mkh::tool::print_json(
+        stdout, report,
+        fmt::format("\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"workload\": {{\"workers\": {}, "
+                    "\"page_blocks\": {}, \"objects\": {}, \"token_hops\": {}, \"seconds\": {:.6f}}}, "
+                    "\"rpc_tour\": {{\"calls\": {}, \"wrong_answers\": {}, \"displays\": {}}}, \"total_errors\": {}",
+                    t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, figures->workers,
+                    figures->pages_allocated, figures->objects_allocated, figures->token_hops, figures->seconds,
+                    tour->calls, tour->wrong_answers, tour->displays, errors));
+  } else {
+    fmt::print("workload: {} workers, {} page blocks and {} objects allocated and freed, {} token hops across "
+               "clusters, {:.3f} s\n",
+               figures->workers, figures->pages_allocated, figures->objects_allocated, figures->token_hops,
+               figures->seconds);
+    fmt::print("RPC tour: {} calls from every cluster to every other one and a multicast to all, {} wrong answers; "
+               "{} SCHED_DISPLAY outputs, the first:\n{}\n",
+               tour->calls, tour->wrong_answers, tour->displays, tour->sample_display);
+    mkh::tool::print_report(stdout, report);
+    if (options.stats) mkh::tool::print_rpc_stats(stdout, report);
+    fmt::print("\nerrors: {}\n", errors);
+  }
+  if (!options.trace_path.empty()) {
+    auto failed = mkh::rpc::trace_write_chrome_json(options.trace_path,
+                                                    [](uint16_t index) { return std::string(mkh::rpc::rpc_name(index)); });
+    mkh::rpc::trace_disable();
+    if (failed) {
+      fmt::print(stderr, "mkh: --trace {}: {}\n", options.trace_path, *failed);
+      return kExitRuntime;
+    }
+  }
   return errors == 0 ? 0 : kExitRuntime;
 }
 
@@ -90,16 +129,25 @@ int main(int argc, char** argv) {
 
   mkh::MachineConfig boot_config;
   std::string boot_topology = "2x2:2";
-  mkh::kern::WorkloadOptions workload;
-  CLI::App* boot = app.add_subcommand("boot", "boot the machine, run the built-in kernel workload, report, shut down");
+  BootOptions boot_options;
+  CLI::App* boot = app.add_subcommand(
+      "boot", "boot the machine, run the built-in kernel workload and the RPC tour, report, shut down");
   add_machine_options(boot, boot_config, boot_topology);
-  add_bounded(boot, "--rounds", workload.memory_rounds, 0, 1'000'000, "alloc/free rounds per worker");
-  add_bounded(boot, "--laps", workload.ring_laps, 0, 1'000'000, "laps of the token ring");
-  add_bounded(boot, "--seed", workload.seed, 0, INT64_MAX, "seed of the workload");
+  add_bounded(boot, "--rounds", boot_options.workload.memory_rounds, 0, 1'000'000, "alloc/free rounds per worker");
+  add_bounded(boot, "--laps", boot_options.workload.ring_laps, 0, 1'000'000, "laps of the token ring");
+  add_bounded(boot, "--seed", boot_options.workload.seed, 0, INT64_MAX, "seed of the workload");
+  boot->add_flag("--stats", boot_options.stats, "print the RPC statistics table");
+  boot->add_flag("--json", boot_options.json, "print the report and statistics as one JSON object");
+  boot->add_option("--trace", boot_options.trace_path, "write a Chrome trace-event JSON of the RPCs to FILE (Perfetto)");
 
   mkh::tool::BenchOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "measure the machine (medians of interleaved rounds)");
   bench->require_subcommand(1);
+  mkh::tool::BenchRpcOptions bench_rpc_options;
+  CLI::App* bench_rpc = bench->add_subcommand("rpc", "RPC round trips and throughput against baselines");
+  bench_rpc->add_flag("--json", bench_rpc_options.json, "print one JSON object");
+  add_bounded(bench_rpc, "--rounds", bench_rpc_options.rounds, 1, 1000, "interleaved rounds");
+  add_bounded(bench_rpc, "--spin-us", bench_rpc_options.spin_us, 0, 1'000'000, "idle spin budget of the polling measures");
   CLI::App* bench_core = bench->add_subcommand("core", "fiber switch, block→unblock→run, ppm and kcm");
   bench_core->add_flag("--json", bench_options.json, "print one JSON object");
   add_bounded(bench_core, "--rounds", bench_options.rounds, 1, 1000, "rounds per measure");
@@ -129,8 +177,9 @@ int main(int argc, char** argv) {
 
   if (boot->parsed()) {
     if (!finish_machine_options(boot_config, boot_topology)) return kExitUsage;
-    return run_boot(boot_config, workload);
+    return run_boot(boot_config, boot_options);
   }
   if (bench_core->parsed()) return mkh::tool::run_bench_core(bench_options);
+  if (bench_rpc->parsed()) return mkh::tool::run_bench_rpc(bench_rpc_options);
   return kExitUsage;
 }

@@ -2,12 +2,24 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "mkh/machine.hpp"
 
 namespace mkh::tool {
 
 void print_report(std::FILE* out, const MachineReport& report);
+
+// The RPC statistics: one row per cluster and index with activity, then the pools.
+void print_rpc_stats(std::FILE* out, const MachineReport& report);
+
+// The whole report as one JSON object; `extra` (already JSON members, may be empty) is
+// added at the top level.
+void print_json(std::FILE* out, const MachineReport& report, const std::string& extra);
+
+// The latency below which `fraction` of the round trips fell, from a log2 histogram.
+uint64_t latency_percentile_ns(const std::vector<uint64_t>& buckets, double fraction);
 
 // Total of the errors the report shows: kernel errors, leaked pages and objects, left threads.
 uint64_t report_error_count(const MachineReport& report);

@@ -1,0 +1,148 @@
+// The RPC tour: one touring thread per cluster, every served service on every other
+// cluster, then one multicast to all. Layer: rpc. The figures are host memory of the
+// harness; every kernel object involved lives in a bank.
+#include "rpc/tour.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "kern/cluster.hpp"
+#include "kern/sched.hpp"
+#include "libk/console.hpp"
+#include "rpc/services/kcm.hpp"
+#include "rpc/services/mkh.hpp"
+#include "rpc/services/pmem.hpp"
+#include "rpc/services/sched.hpp"
+#include "rpc/services/thread.hpp"
+
+namespace mkh::rpc {
+
+namespace {
+
+struct Tour {
+  const std::vector<uint32_t>* clusters = nullptr;
+  uint32_t cores_per_cluster = 0;
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> wrong{0};
+  std::atomic<uint32_t> finished{0};
+};
+
+struct TourArg {
+  Tour* tour;
+  uint32_t position;
+};
+
+void parked_kernel_thread(void*) {
+  kern::thread_block(kern::thread_current_xptr(), kern::THREAD_BLOCKED_GLOBAL);
+  kern::sched_yield();
+}
+void short_kernel_thread(void*) {}
+
+// Counts a call that must succeed.
+template <typename R>
+void expect_ok(Tour& tour, const R& result) {
+  tour.calls.fetch_add(1);
+  if (!result) tour.wrong.fetch_add(1);
+}
+// Only requests that must succeed: the tour's statistics then show zero errors. The error
+// paths are the unit tests' (tests/unit/rpc_test.cpp).
+void visit(Tour& tour, hal::cxy_t server) {
+  mm::Page* page = nullptr;
+  expect_ok(tour, rpc_pmem_get_pages_client(server, 1, &page));
+  expect_ok(tour, rpc_pmem_release_pages_client(server, page));
+
+  for (uint32_t type = 0; type < uint32_t(mm::KcmType::kCount); ++type) {
+    hal::xptr_t object = 0;
+    auto allocated = rpc_kcm_alloc_client(server, type, &object);
+    expect_ok(tour, allocated);
+    if (allocated) expect_ok(tour, rpc_kcm_free_client(server, hal::GET_PTR(object), type));
+  }
+
+  hal::xptr_t thread = 0;
+  expect_ok(tour, rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), short_kernel_thread,
+                                                  nullptr, &thread));
+  auto parked = rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), parked_kernel_thread,
+                                                nullptr, &thread);
+  expect_ok(tour, parked);
+  if (parked) {
+    expect_ok(tour, rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(thread)));
+  }
+
+  const uint32_t cores = hal::remote_load(kern::cluster_field(server, &LOCAL_CLUSTER->m_cores_nr));
+  expect_ok(tour, rpc_sched_display_client(server, cores - 1));
+
+  auto ping = rpc_call<RPC_MKH_PING>(server, uint64_t(server));
+  expect_ok(tour, ping);
+  if (ping && *ping != server + 1u) tour.wrong.fetch_add(1);
+  auto chain = rpc_call<RPC_MKH_CHAIN>(server, 4u, hal::local_cxy());
+  expect_ok(tour, chain);
+  if (chain && *chain != 5) tour.wrong.fetch_add(1);
+}
+
+void tour_thread(void* raw) {
+  const TourArg arg = *static_cast<TourArg*>(raw);
+  Tour& tour = *arg.tour;
+  const auto& clusters = *tour.clusters;
+  for (std::size_t i = 1; i < clusters.size(); ++i) visit(tour, clusters[(arg.position + i) % clusters.size()]);
+  // One multicast to every cluster (this one included), sharing one response counter.
+  RpcDesc desc;
+  desc.index = RPC_MKH_PING;
+  expect_ok(tour, rpc_multicast(clusters.data(), uint32_t(clusters.size()), &desc));
+  tour.finished.fetch_add(1);
+}
+
+}  // namespace
+
+tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine) {
+  Tour tour;
+  tour.clusters = &machine.clusters();
+  tour.cores_per_cluster = machine.config().topology.cores_per_cluster;
+
+  // SCHED_DISPLAY prints on the kernel console: keep one display, count them all.
+  struct Capture {
+    std::mutex lock;
+    uint64_t displays = 0;
+    std::string sample;
+  } capture;
+  libk::console_set_sink(
+      [](std::string_view text, void* context) {
+        auto* c = static_cast<Capture*>(context);
+        std::lock_guard<std::mutex> guard(c->lock);
+        if (c->displays++ == 0) c->sample = std::string(text);
+      },
+      &capture);
+
+  std::vector<TourArg> args(machine.clusters().size());
+  for (uint32_t position = 0; position < machine.clusters().size(); ++position) {
+    args[position] = TourArg{&tour, position};
+    auto thread = machine.spawn(machine.clusters()[position], 0, tour_thread, &args[position], "tour");
+    if (!thread) {
+      libk::console_set_sink(nullptr, nullptr);
+      return tl::unexpected(fmt::format("cannot start the tour on cluster {:#x}: {}", machine.clusters()[position],
+                                        errno_name(thread.error())));
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (tour.finished.load() < machine.clusters().size()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      libk::console_set_sink(nullptr, nullptr);
+      return tl::unexpected(fmt::format("the RPC tour did not finish in 2 minutes ({} of {} clusters done)",
+                                        tour.finished.load(), machine.clusters().size()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  libk::console_set_sink(nullptr, nullptr);
+
+  TourFigures figures;
+  figures.calls = tour.calls.load();
+  figures.wrong_answers = tour.wrong.load();
+  figures.displays = capture.displays;
+  figures.sample_display = capture.sample;
+  return figures;
+}
+
+}  // namespace mkh::rpc

@@ -1,0 +1,159 @@
+// The machine's shape as an embedder gives it: parse_topology ("XxY:C") and
+// validate_config. Every rejection must name the part or the value that is wrong.
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "mkh/config.hpp"
+
+namespace mkh::test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+// ---- parse_topology
+
+struct Accepted {
+  const char* text;
+  Topology expected;
+};
+
+class ParseTopologyAccepts : public ::testing::TestWithParam<Accepted> {};
+
+TEST_P(ParseTopologyAccepts, GivesTheSizes) {
+  const auto topology = parse_topology(GetParam().text);
+  ASSERT_TRUE(topology) << topology.error();
+  EXPECT_EQ(*topology, GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ParseTopologyAccepts,
+                         ::testing::Values(Accepted{"1x1:1", {1, 1, 1}}, Accepted{"2x2:2", {2, 2, 2}},
+                                           Accepted{"4x4:4", {4, 4, 4}}, Accepted{"16x16:4", {16, 16, 4}},
+                                           Accepted{"3x1:7", {3, 1, 7}}));
+
+struct Rejected {
+  const char* text;
+  // Substrings the message must hold: which part is wrong, and its value.
+  const char* part;
+  const char* value;
+};
+
+void PrintTo(const Rejected& r, std::ostream* os) { *os << '"' << r.text << '"'; }
+
+class ParseTopologyRejects : public ::testing::TestWithParam<Rejected> {};
+
+TEST_P(ParseTopologyRejects, NamingTheBadPart) {
+  const auto topology = parse_topology(GetParam().text);
+  ASSERT_FALSE(topology) << "accepted as " << topology->x_size << "x" << topology->y_size << ":"
+                         << topology->cores_per_cluster;
+  EXPECT_THAT(topology.error(), AllOf(HasSubstr(GetParam().part), HasSubstr(GetParam().value)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadText, ParseTopologyRejects,
+    ::testing::Values(Rejected{"", "not of the form XxY:C", "topology ''"},
+                      Rejected{"2x2", "not of the form XxY:C", "'2x2'"},
+                      Rejected{"2:2x2", "not of the form XxY:C", "'2:2x2'"},
+                      Rejected{"x2:2", "X (clusters per row)", "''"},
+                      Rejected{"2x:2", "Y (clusters per column)", "''"},
+                      Rejected{"2x2:", "C (cores per cluster)", "''"},
+                      Rejected{"0x2:2", "X (clusters per row)", "at least 1"},
+                      Rejected{"2x0:2", "Y (clusters per column)", "at least 1"},
+                      Rejected{"2x2:0", "C (cores per cluster)", "at least 1"},
+                      Rejected{"axb:c", "X (clusters per row)", "'a'"},
+                      Rejected{"2xb:2", "Y (clusters per column)", "'b'"},
+                      Rejected{"2x2:c", "C (cores per cluster)", "'c'"},
+                      Rejected{"2x2:2x", "C (cores per cluster)", "'2x'"},
+                      Rejected{"2x2x2:2", "Y (clusters per column)", "'2x2'"},
+                      Rejected{"-1x2:2", "X (clusters per row)", "'-1'"},
+                      Rejected{" 2x2:2", "X (clusters per row)", "' 2'"},
+                      Rejected{"2x2:2 ", "C (cores per cluster)", "'2 '"},
+                      Rejected{"99999999999x1:1", "X (clusters per row)", "'99999999999'"},
+                      Rejected{"1x4294967296:1", "Y (clusters per column)", "'4294967296'"}));
+
+// ---- validate_config
+
+MachineConfig with_topology(uint32_t x, uint32_t y, uint32_t c) {
+  MachineConfig config;
+  config.topology = Topology{x, y, c};
+  return config;
+}
+
+MachineConfig with_bank(uint64_t mib) {
+  MachineConfig config;
+  config.bank_mib = mib;
+  return config;
+}
+
+TEST(ValidateConfig, AcceptsTheDefaultAndTheLimitsThemselves) {
+  EXPECT_EQ(validate_config(MachineConfig{}), std::nullopt);
+  EXPECT_EQ(validate_config(with_topology(16, 16, 4)), std::nullopt);  // 1024 cores
+  EXPECT_EQ(validate_config(with_topology(1, 1, 64)), std::nullopt);
+  EXPECT_EQ(validate_config(with_topology(16, 1, 64)), std::nullopt);  // 1024 cores
+  EXPECT_EQ(validate_config(with_bank(4)), std::nullopt);
+  EXPECT_EQ(validate_config(with_bank(16384)), std::nullopt);
+  MachineConfig spin;
+  spin.idle_spin_us = 1'000'000;
+  EXPECT_EQ(validate_config(spin), std::nullopt);
+  spin.idle_spin_us = 0;
+  EXPECT_EQ(validate_config(spin), std::nullopt);
+}
+
+TEST(ValidateConfig, RejectsTooManyClustersPerRowOrColumn) {
+  const auto x = validate_config(with_topology(17, 1, 1));
+  ASSERT_TRUE(x);
+  EXPECT_THAT(*x, AllOf(HasSubstr("X = 17"), HasSubstr("16")));
+  const auto y = validate_config(with_topology(1, 17, 1));
+  ASSERT_TRUE(y);
+  EXPECT_THAT(*y, AllOf(HasSubstr("Y = 17"), HasSubstr("16")));
+}
+
+TEST(ValidateConfig, RejectsTooManyCoresPerCluster) {
+  const auto c = validate_config(with_topology(1, 1, 65));
+  ASSERT_TRUE(c);
+  EXPECT_THAT(*c, AllOf(HasSubstr("C = 65"), HasSubstr("64")));
+}
+
+TEST(ValidateConfig, RejectsTooManyCoresInAll) {
+  const auto total = validate_config(with_topology(16, 16, 5));
+  ASSERT_TRUE(total);
+  EXPECT_THAT(*total, AllOf(HasSubstr("16x16:5"), HasSubstr("1280"), HasSubstr("1024")));
+  const auto just_over = validate_config(with_topology(16, 2, 33));
+  ASSERT_TRUE(just_over);
+  EXPECT_THAT(*just_over, HasSubstr("1056"));
+}
+
+TEST(ValidateConfig, RejectsZeroSizes) {
+  for (const auto& config : {with_topology(0, 1, 1), with_topology(1, 0, 1), with_topology(1, 1, 0)}) {
+    const auto error = validate_config(config);
+    ASSERT_TRUE(error);
+    EXPECT_THAT(*error, HasSubstr("at least 1"));
+  }
+}
+
+TEST(ValidateConfig, RejectsBadBankSizes) {
+  for (const uint64_t mib : {uint64_t(0), uint64_t(3), uint64_t(20000), uint64_t(32768)}) {
+    const auto error = validate_config(with_bank(mib));
+    ASSERT_TRUE(error) << mib << " MiB accepted";
+    EXPECT_THAT(*error, AllOf(HasSubstr("bank size " + std::to_string(mib) + " MiB"), HasSubstr("out of range")));
+  }
+  for (const uint64_t mib : {uint64_t(6), uint64_t(12), uint64_t(16383)}) {
+    const auto error = validate_config(with_bank(mib));
+    ASSERT_TRUE(error) << mib << " MiB accepted";
+    EXPECT_THAT(*error, AllOf(HasSubstr("bank size " + std::to_string(mib) + " MiB"), HasSubstr("power-of-two")));
+  }
+  for (const uint64_t mib : {uint64_t(8), uint64_t(64), uint64_t(1024)}) EXPECT_EQ(validate_config(with_bank(mib)), std::nullopt);
+}
+
+TEST(ValidateConfig, RejectsAnIdleSpinOverOneSecond) {
+  MachineConfig config;
+  config.idle_spin_us = 1'000'001;
+  const auto error = validate_config(config);
+  ASSERT_TRUE(error);
+  EXPECT_THAT(*error, AllOf(HasSubstr("idle spin 1000001 us"), HasSubstr("one second")));
+}
+
+}  // namespace
+}  // namespace mkh::test
