@@ -4,6 +4,8 @@
 
 #include <new>
 
+#include "hal/fault.hpp"
+
 #include "kern/thread.hpp"
 #include "rpc/rpc.hpp"
 
@@ -29,6 +31,7 @@ void idle_loop(void* arg) {
   while (hal::local_load(core->m_stop) == 0) {
     hal::local_store(core->m_idle, 1u, std::memory_order_seq_cst);
     if (!core->m_sched.has_runnable()) {
+      hal::fault_point(hal::FaultPoint::kIdleBeforeSleep);
       if (hal::ipi_wait(core->m_ipi, hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed), core->m_stop))
         hal::stat_add(core->m_stats.sleeps, uint64_t(1));
     }

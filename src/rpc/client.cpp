@@ -27,14 +27,16 @@ bool cluster_present(hal::cxy_t cxy) {
   return cxy < hal::g_address_space.cxy_limit && hal::g_address_space.present[cxy];
 }
 
-// Waits until the last server has cleared the caller's RPC cause: spins first while the
-// core has nothing else to run (the fast path), then deschedules.
-void wait_for_response(kern::Thread* self, kern::Core* core) {
-  const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
-  auto answered = [&] { return (hal::local_load(self->m_blocked) & kern::THREAD_BLOCKED_RPC) == 0; };
+// Waits until the response count of desc is zero: spins while the core has nothing else to
+// run, then blocks with the waiter bit set (see rpc/rpc.hpp for the handshake).
+void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core) {
+  uint32_t& response = desc->response;
+  auto answered = [&] { return (hal::local_load(response) & kRpcResponseCount) == 0; };
+  if (answered()) return;
   // An RPC thread waiting inside a service (a nested call) lets its FIFO go first.
-  if (self->m_type == kern::ThreadType::RPC && !answered()) rpc_thread_blocking(self);
-  if (spin_ns != 0 && !answered() && !core->m_sched.has_runnable(self)) {
+  if (self->m_type == kern::ThreadType::RPC) rpc_thread_blocking(self);
+  const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
+  if (spin_ns != 0 && !core->m_sched.has_runnable(self)) {
     const uint64_t deadline = now_ns() + spin_ns;
     uint32_t spins = 0;
     while (!answered()) {
@@ -42,7 +44,21 @@ void wait_for_response(kern::Thread* self, kern::Core* core) {
       if ((spins & 31u) == 0 && now_ns() >= deadline) break;
     }
   }
-  while (!answered()) kern::sched_yield();  // returns once the cause is cleared
+  if (answered()) return;
+
+  const auto self_xp = kern::thread_current_xptr();
+  kern::thread_block(self_xp, kern::THREAD_BLOCKED_RPC);
+  const hal::Xptr<uint32_t> word(hal::local_cxy(), &response);
+  for (;;) {
+    const uint32_t value = hal::remote_load(word);
+    if ((value & kRpcResponseCount) == 0) {  // the last response came before the bit was set
+      kern::thread_unblock(self_xp, kern::THREAD_BLOCKED_RPC);
+      return;
+    }
+    if (hal::remote_cas(word, value, value | kRpcResponseWaiter)) break;
+  }
+  kern::sched_yield();  // returns once the last server has cleared the RPC cause
+  KASSERT(answered(), "woken with {} responses outstanding", hal::local_load(response) & kRpcResponseCount);
 }
 
 }  // namespace
@@ -73,14 +89,8 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
       return error(Errno::kAgain);
     }
     hal::stat_add(stats.fifo_full_retries, uint64_t(1));
-    // Back off: let the other threads of this core run (the server may be one of them);
-    // the caller's RPC cause is cleared meanwhile, or the yield would never return.
-    if (self != nullptr) {
-      const uint32_t held = hal::local_load(self->m_blocked) & kern::THREAD_BLOCKED_RPC;
-      if (held != 0) kern::thread_unblock(kern::thread_current_xptr(), held);
-      kern::sched_yield();
-      if (held != 0) kern::thread_block(kern::thread_current_xptr(), held);
-    }
+    // Back off: let the other threads of this core run (the server may be one of them).
+    if (self != nullptr) kern::sched_yield();
     uint32_t spins = 0;
     for (uint32_t i = 0; i < (1u << std::min(round, 6u)); ++i) hal::cpu_relax(spins);
   }
@@ -90,8 +100,7 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_send outside a kernel thread");
   kern::Core* core = kern::core_current();
-  const auto self_xp = kern::thread_current_xptr();
-  desc->thread = self_xp.raw();
+  desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::t_cpu.lid;
   desc->error = 0;
   desc->response = 1;
@@ -100,14 +109,10 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
   const uint64_t start = now_ns();
 
-  if (desc->blocking != 0) kern::thread_block(self_xp, kern::THREAD_BLOCKED_RPC);  // before the post
-  if (auto posted = rpc_post(cxy, desc); !posted) {
-    if (desc->blocking != 0) kern::thread_unblock(self_xp, kern::THREAD_BLOCKED_RPC);
-    return posted;
-  }
+  TRY(rpc_post(cxy, desc));
   if (desc->blocking == 0) return {};
 
-  wait_for_response(self, core);
+  wait_for_response(desc, self, core);
   const uint64_t elapsed = now_ns() - start;
   hal::stat_add(local_stats(desc->index).latency[latency_bucket(elapsed)], uint64_t(1));
   if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientEnd, uint16_t(desc->index), desc->flow);
@@ -119,24 +124,18 @@ Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_multicast outside a kernel thread");
   if (n == 0) return {};
-  const auto self_xp = kern::thread_current_xptr();
-  desc->thread = self_xp.raw();
+  desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::t_cpu.lid;
   desc->error = 0;
-  desc->blocking = 1;  // the last server unblocks the client
+  desc->blocking = 1;
   desc->response = n;
   desc->flow = 0;
-  // Blocked before the first post, descheduled after the last: an early last response is
-  // not lost.
-  kern::thread_block(self_xp, kern::THREAD_BLOCKED_RPC);
   uint32_t failed = 0;
   for (uint32_t i = 0; i < n; ++i)
     if (!rpc_post(cxys[i], desc)) ++failed;
-  // Take the failed posts off the count; if that brings it to zero, nobody else will.
-  if (failed != 0 &&
-      hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &desc->response), ~failed + 1) == failed)
-    kern::thread_unblock(self_xp, kern::THREAD_BLOCKED_RPC);
-  wait_for_response(self, kern::core_current());
+  // The failed posts come off the count (the waiter bit is not set yet: nobody to wake).
+  if (failed != 0) hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &desc->response), ~failed + 1);
+  wait_for_response(desc, self, kern::core_current());
   if (failed != 0) return error(Errno::kAgain);
   if (desc->error != 0) return error(Errno(desc->error));
   return {};

@@ -12,12 +12,20 @@ namespace mkh::rpc {
 
 inline constexpr uint32_t kRpcArgs = 10;
 
-struct RpcDesc {
+// The response word: the count of responses still expected, and the waiter bit a blocking
+// client sets when it stops spinning and deschedules; the server whose decrement ends the
+// count unblocks the client only when that bit was set (rpc/rpc.hpp explains why).
+inline constexpr uint32_t kRpcResponseWaiter = 1u << 31;
+inline constexpr uint32_t kRpcResponseCount = kRpcResponseWaiter - 1;
+
+// Aligned on a cache line: the server's reads, its results and the response word of a call
+// with at most five argument words share the first line.
+struct alignas(64) RpcDesc {
   uint32_t index = 0;          // RpcIndex
-  uint32_t response = 0;       // responses still expected; the server that brings it to 0 unblocks
+  uint32_t response = 0;       // count of responses still expected | kRpcResponseWaiter
   hal::xptr_t thread = 0;      // client thread
   uint32_t lid = 0;            // client core
-  uint32_t blocking = 0;       // 1: the last server unblocks the client (cause RPC)
+  uint32_t blocking = 0;       // 1: the client waits for the response (rpc_send)
   uint64_t args[kRpcArgs] = {};  // in-arguments first, then out-arguments
 
   // mkh additions

@@ -14,6 +14,7 @@
 
 #include <atomic>
 
+#include "hal/fault.hpp"
 #include "hal/remote.hpp"
 
 namespace mkh::rpc {
@@ -55,8 +56,10 @@ PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, hal::xptr_t item) {
     if (sequence == position) {
       // Free: claim it.
       if (hal::remote_cas(tail, position, position + 1)) {
+        hal::fault_point(hal::FaultPoint::kFifoClaimedNotPublished);
         hal::remote_store(slot.field(&FifoSlot::item), item);
         hal::remote_exchange(slot.field(&FifoSlot::sequence), position + 1);  // publish (seq_cst)
+        hal::fault_point(hal::FaultPoint::kFifoPublishedNotRung);
         const auto armed = fifo.field(&RemoteFifo::m_armed);
         const bool ring = hal::remote_load_sc(armed) != 0 && hal::remote_exchange(armed, 0u) != 0;
         return ring ? PushResult::kQueuedRing : PushResult::kQueued;
@@ -75,8 +78,13 @@ hal::xptr_t fifo_pop(RemoteFifo* fifo) {
   FifoSlot& slot = fifo->m_slots[position & fifo->m_mask];
   if (load_sc(slot.sequence) != position + 1) return hal::XPTR_NULL;
   const hal::xptr_t item = hal::local_load(slot.item);
-  const uint64_t depth = hal::local_load(fifo->m_tail, std::memory_order_relaxed) - position;
-  if (depth > fifo->m_high_water) hal::local_store(fifo->m_high_water, depth, std::memory_order_relaxed);
+  // High-water mark: the published items waiting from the head on. Looking only past the
+  // current mark keeps this O(1), and off the producers' m_tail line.
+  uint64_t mark = fifo->m_high_water;
+  while (mark < fifo->m_slots_nr &&
+         load_sc(fifo->m_slots[(position + mark) & fifo->m_mask].sequence) == position + mark + 1)
+    ++mark;
+  if (mark != fifo->m_high_water) hal::local_store(fifo->m_high_water, mark, std::memory_order_relaxed);
   hal::local_store(slot.sequence, position + fifo->m_mask + 1);  // free for the next lap
   hal::local_store(fifo->m_head, position + 1, std::memory_order_relaxed);
   return item;

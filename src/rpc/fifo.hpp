@@ -32,7 +32,7 @@ struct alignas(64) RemoteFifo {
   alignas(64) uint64_t m_tail = 0;  // next position to claim
   // consumer (the owner core) only, read by displays
   alignas(64) uint64_t m_head = 0;  // next position to consume
-  uint64_t m_high_water = 0;        // most items seen waiting at once
+  uint64_t m_high_water = 0;        // most published items seen waiting at a pop
   // the doorbell: 1 while the consumer may be going to sleep and wants an IPI
   alignas(64) uint32_t m_armed = 1;
 };

@@ -97,7 +97,8 @@ struct Marshal<kServerFn> {
   using Return = R;
 
   // The server stub: in-arguments by remote loads, the call, results by remote stores.
-  static void serve(hal::Xptr<RpcDesc> desc) { serve_with(desc, std::index_sequence_for<In...>{}); }
+  // Returns the error recorded in the descriptor (kOk when none).
+  static Errno serve(hal::Xptr<RpcDesc> desc) { return serve_with(desc, std::index_sequence_for<In...>{}); }
 
   // The client: pack, send (blocking), unpack.
   static Result<R> call(hal::cxy_t cxy, uint32_t index, In... in) {
@@ -119,13 +120,14 @@ struct Marshal<kServerFn> {
     ((desc.args[I] = to_word(in)), ...);
   }
   template <std::size_t... I>
-  static void serve_with(hal::Xptr<RpcDesc> desc, std::index_sequence<I...>) {
+  static Errno serve_with(hal::Xptr<RpcDesc> desc, std::index_sequence<I...>) {
     Result<R> result = kServerFn(from_word<In>(hal::remote_load(rpc_arg(desc, uint32_t(I))))...);
     if (!result) {
       record_error(desc, result.error());
-    } else if constexpr (!std::is_void_v<R>) {
-      ResultWords<R>::store(desc, kIns, *result);
+      return result.error();
     }
+    if constexpr (!std::is_void_v<R>) ResultWords<R>::store(desc, kIns, *result);
+    return Errno::kOk;
   }
 };
 

@@ -2,12 +2,15 @@
 // run at every scheduling point. Layer: rpc. Calls kern (threads, scheduler, IPIs) and
 // the FIFO; the services are in rpc/services/, dispatched through rpc/table.cpp.
 //
-// Blocking call, and why the response cannot be lost: the client sets its RPC blocking
-// cause *before* it posts the descriptor, then deschedules; the server whose decrement
-// brings `response` to zero clears that cause as its very last access to the client
-// (thread_unblock). A response that comes before the client has descheduled only makes
-// its yield return at once; and since the client waits for the cause to be cleared, not
-// for `response`, no server touches a client that has already returned.
+// Blocking call, and why no response is lost and no server touches a client that has
+// gone. The client posts, then spins on its descriptor's response count while its core has
+// nothing else to run. When the spin budget is spent it blocks itself (cause RPC) and sets
+// the waiter bit of the response word by a CAS that fails if the count has reached zero
+// meanwhile (then it unblocks itself and returns). A server reads the client's thread
+// before it decrements the count; the server whose decrement ends the count unblocks the
+// client only if the waiter bit was set in the value it replaced. So either the client
+// sees the count at zero, or the last server sees the bit and wakes it; and a server
+// touches a client thread only while that thread is blocked waiting for it.
 #pragma once
 
 #include <cstdint>
@@ -35,12 +38,12 @@ void rpc_install();
 [[nodiscard]] Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc);
 
 // The generic client: fills the client fields, posts, and when desc->blocking waits for
-// the response. The caller must be a kernel thread; desc must be in its cluster's memory
+// the response. A non-blocking caller keeps desc alive until its response count is 0. The caller must be a kernel thread; desc must be in its cluster's memory
 // (its stack). Returns the server's error when it recorded one.
 [[nodiscard]] Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc);
 
-// One descriptor to n clusters, response = n, sent non-blocking; the last server unblocks
-// the client. Posts that fail are taken off the count (the client never waits for them)
+// One descriptor to n clusters, response = n, sent non-blocking; the client waits once for
+// the shared count, the last server unblocks it if it sleeps. Posts that fail are taken off the count (the client never waits for them)
 // and make the call return kAgain after the others have answered.
 [[nodiscard]] Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc);
 

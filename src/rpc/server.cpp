@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "hal/fault.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
@@ -39,7 +40,9 @@ void take_ownership(RpcCoreState& s, kern::Thread* thread) {
   fifo_disarm(&s.m_fifo);
 }
 
-// Gives ownership up; the doorbell is armed first, so a request posted from now on rings.
+// Gives ownership up (the owner blocks inside a service); the doorbell is armed first, so
+// a request posted from now on rings, and one already there is seen by rpc_check at the
+// scheduling point that follows.
 void release_ownership(RpcCoreState& s) {
   fifo_arm_and_recheck(&s.m_fifo);
   s.m_owner = nullptr;
@@ -74,12 +77,8 @@ enum class BatchEnd { kDrained, kBatchDone, kLostOwnership };
 
 BatchEnd serve_batch(RpcCoreState& s, kern::Thread* self, uint32_t batch) {
   for (uint32_t served = 0; served < batch; ++served) {
-    hal::xptr_t item = fifo_pop(&s.m_fifo);
-    if (item == hal::XPTR_NULL) {
-      if (!fifo_arm_and_recheck(&s.m_fifo)) return BatchEnd::kDrained;
-      fifo_disarm(&s.m_fifo);
-      item = fifo_pop(&s.m_fifo);
-    }
+    const hal::xptr_t item = fifo_pop(&s.m_fifo);
+    if (item == hal::XPTR_NULL) return BatchEnd::kDrained;
     rpc_serve(hal::Xptr<RpcDesc>(item));
     if (s.m_owner != self) return BatchEnd::kLostOwnership;  // it blocked inside the service
   }
@@ -100,11 +99,14 @@ void rpc_thread_loop(void* arg) {
         continue;
       }
       if (end == BatchEnd::kDrained) {
-        if (poll_for_work(core, s, self)) {
+        // Poll a while (the doorbell stays disarmed: producers do not IPI), then arm it
+        // and look once more before giving ownership up.
+        if (poll_for_work(core, s, self)) continue;
+        if (fifo_arm_and_recheck(&s.m_fifo)) {
           fifo_disarm(&s.m_fifo);
           continue;
         }
-        release_ownership(s);
+        s.m_owner = nullptr;
       }
     }
     // Not the owner: park, or leave when the pool has a parked thread already (surplus
@@ -128,7 +130,14 @@ void rpc_check(kern::Core* core) {
     while (s.m_idle_nr > 0) kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, unpark(s)), kern::THREAD_BLOCKED_IDLE);
     return;
   }
-  if (s.m_owner != nullptr || !fifo_ready(&s.m_fifo)) return;
+  if (s.m_owner != nullptr) return;
+  // Nothing to serve: make sure the doorbell is armed before the core may go idle. A ring
+  // can come late (its producer was preempted between publishing and ringing) and disarm
+  // the doorbell for an item already served; the next item would then not ring. So an
+  // idle core re-arms here, at every scheduling point, and looks once more.
+  if (!fifo_ready(&s.m_fifo) &&
+      (hal::local_load(s.m_fifo.m_armed, std::memory_order_relaxed) != 0 || !fifo_arm_and_recheck(&s.m_fifo)))
+    return;
   if (s.m_idle_nr > 0) {
     kern::Thread* thread = unpark(s);
     take_ownership(s, thread);
@@ -160,25 +169,26 @@ void rpc_thread_blocking(kern::Thread* thread) {
 }
 
 void rpc_serve(hal::Xptr<RpcDesc> desc) {
+  // Read before the decrement: once the count is zero the client may return, and this
+  // descriptor (its stack) is gone.
   const uint32_t index = hal::remote_load(desc.field(&RpcDesc::index));
-  const uint64_t flow = hal::remote_load(desc.field(&RpcDesc::flow));
-  const bool traced = flow != 0 && trace_enabled();
-  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(index), flow);
+  const auto client = hal::Xptr<kern::Thread>(hal::remote_load(desc.field(&RpcDesc::thread)));
+  const uint64_t flow = trace_enabled() ? hal::remote_load(desc.field(&RpcDesc::flow)) : 0;
+  if (flow != 0) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(index), flow);
 
-  rpc_dispatch(index, desc);
+  const Errno failure = rpc_dispatch(index, desc);
 
   RpcIndexStats& stats = LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
   hal::stat_add(stats.served, uint64_t(1));
-  if (hal::remote_load(desc.field(&RpcDesc::error)) != 0) hal::stat_add(stats.errors, uint64_t(1));
-  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(index), flow);
+  if (failure != Errno::kOk) hal::stat_add(stats.errors, uint64_t(1));
+  if (flow != 0) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(index), flow);
 
-  // Completion. Read what is needed before the decrement: once `response` is zero the
-  // client may return and its stack (this descriptor) is gone. Its thread stays alive
-  // until the unblock below, which is the last access to the client.
-  const auto client = hal::Xptr<kern::Thread>(hal::remote_load(desc.field(&RpcDesc::thread)));
-  const bool blocking = hal::remote_load(desc.field(&RpcDesc::blocking)) != 0;
+  hal::fault_point(hal::FaultPoint::kServedNotCompleted);
+  // Completion: the last response wakes the client only if it sleeps (waiter bit); the
+  // client is blocked until then, so its thread is alive for this last access.
   const uint32_t before = hal::remote_atomic_add(desc.field(&RpcDesc::response), ~0u);
-  if (before == 1 && blocking && client) kern::thread_unblock(client, kern::THREAD_BLOCKED_RPC);
+  if ((before & kRpcResponseCount) == 1 && (before & kRpcResponseWaiter) != 0 && client)
+    kern::thread_unblock(client, kern::THREAD_BLOCKED_RPC);
 }
 
 Result<void> rpc_cluster_init(const MachineConfig& config) {

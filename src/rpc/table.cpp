@@ -18,11 +18,11 @@ namespace mkh::rpc {
 
 namespace {
 
-using ServerStub = void (*)(hal::Xptr<RpcDesc> desc);
+using ServerStub = Errno (*)(hal::Xptr<RpcDesc> desc);
 
 // An index out of range or unused: the error goes back to the client, the first time an
 // index is seen it is logged with the client's cluster, and the response completes.
-void rpc_undefined(hal::Xptr<RpcDesc> desc) {
+Errno rpc_undefined(hal::Xptr<RpcDesc> desc) {
   const uint32_t index = hal::remote_load(desc.field(&RpcDesc::index));
   record_error(desc, Errno::kInval);
   const uint64_t bit = uint64_t(1) << std::min<uint32_t>(index, 63);
@@ -30,10 +30,14 @@ void rpc_undefined(hal::Xptr<RpcDesc> desc) {
   if ((std::atomic_ref<uint64_t>(logged).fetch_or(bit) & bit) == 0)
     fmt::print(stderr, "mkh: rpc_undefined: cluster {:#04x} sent index {} to cluster {:#04x}\n", desc.cxy(), index,
                hal::local_cxy());
+  return Errno::kInval;
 }
 
 // A service of the interface whose server comes with a later layer.
-void rpc_not_served_yet(hal::Xptr<RpcDesc> desc) { record_error(desc, Errno::kNoSys); }
+Errno rpc_not_served_yet(hal::Xptr<RpcDesc> desc) {
+  record_error(desc, Errno::kNoSys);
+  return Errno::kNoSys;
+}
 
 constexpr ServerStub kServers[RPC_MAX_INDEX] = {
 #define MKH_RPC_SERVED(index, name) &Marshal<RpcService<RPC_##name>::kServer>::serve,
@@ -53,14 +57,10 @@ constexpr ServerStub kPrivateServers[RPC_PRIVATE_END - RPC_PRIVATE_BASE] = {
 
 }  // namespace
 
-void rpc_dispatch(uint32_t index, hal::Xptr<RpcDesc> desc) {
-  if (index < RPC_MAX_INDEX) {
-    kServers[index](desc);
-  } else if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) {
-    kPrivateServers[index - RPC_PRIVATE_BASE](desc);
-  } else {
-    rpc_undefined(desc);
-  }
+Errno rpc_dispatch(uint32_t index, hal::Xptr<RpcDesc> desc) {
+  if (index < RPC_MAX_INDEX) return kServers[index](desc);
+  if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) return kPrivateServers[index - RPC_PRIVATE_BASE](desc);
+  return rpc_undefined(desc);
 }
 
 std::string_view rpc_name(uint32_t index) {
