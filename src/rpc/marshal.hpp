@@ -111,9 +111,6 @@ struct Marshal<kServerFn> {
     else return ResultWords<R>::load(desc, kIns);
   }
 
-  // The same service run in the calling thread (a local call the catalogue allows).
-  static Result<R> call_direct(In... in) { return kServerFn(in...); }
-
  private:
   template <std::size_t... I>
   static void pack(RpcDesc& desc, std::index_sequence<I...>, In... in) {
