@@ -4,6 +4,8 @@
 // Harness results are host memory; descriptors live in the client's stack or bank.
 #include "bench_rpc.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -111,6 +113,17 @@ uint64_t stream_loop(Gang* g, uint32_t) {
   return sent;
 }
 
+// Calls separated by a pause of the client (its host thread sleeps g->count us):
+// the server idles between calls, so its spin budget decides whether it polls or sleeps.
+uint64_t paced_ping_loop(Gang* g, uint32_t) {
+  constexpr uint64_t kCalls = 400;
+  for (uint64_t i = 0; i < kCalls; ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(g->count));
+    if (!rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i)) return 0;
+  }
+  return kCalls;
+}
+
 uint64_t multicast_loop(Gang* g, uint32_t) {
   for (uint64_t i = 0; i < g->count; ++i) {
     rpc::RpcDesc desc;
@@ -149,6 +162,40 @@ double measure(uint32_t clusters, int pin_cpu, uint32_t spin_us, uint64_t (*body
   return mops ? double(g.operations.load()) / seconds * 1e-6 : seconds * 1e9 / double(count);
 }
 
+// The spin budget's trade-off: round trip and CPU burned per call when the server idles
+// `pause_us` between calls, for several budgets.
+struct SweepPoint {
+  uint32_t spin_us;
+  double rtt_ns;
+  double cpu_us_per_call;
+};
+
+double process_cpu_us() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) * 1e6 + double(t.tv_nsec) * 1e-3;
+}
+
+SweepPoint sweep_point(uint32_t spin_us, uint32_t pause_us) {
+  SweepPoint point{spin_us, -1, -1};
+  auto machine = boot_small(2, -1, spin_us);
+  if (!machine) return point;
+  Gang g;
+  g.body = paced_ping_loop;
+  g.count = pause_us;
+  g.servers.push_back(machine->clusters()[1]);
+  const double cpu_before = process_cpu_us();
+  const double seconds = run_gang(*machine, {machine->clusters()[0]}, g);
+  const double cpu = process_cpu_us() - cpu_before;
+  machine->shutdown();
+  if (seconds <= 0 || g.operations.load() == 0) return point;
+  const auto calls = double(g.operations.load());
+  // The client's pauses are sleeps: what remains of the wall time is the round trips.
+  point.rtt_ns = (seconds * 1e9 - calls * pause_us * 1e3) / calls;
+  point.cpu_us_per_call = cpu / calls;
+  return point;
+}
+
 }  // namespace
 
 int run_bench_rpc(const BenchRpcOptions& options) {
@@ -169,6 +216,13 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     rounds["shared_cpu_futex_ns"].push_back(bench::shared_cpu_futex_ns(5000, 0));
     rounds["multicast4_ns"].push_back(measure(4, -1, options.spin_us, multicast_loop, 2000, {0}, {0, 1, 2, 3}, false));
   }
+  // The spin budget's trade-off, interleaved over the budgets, medians per budget.
+  constexpr uint32_t kPauseUs = 100;
+  const uint32_t budgets[] = {0, 20, 50, 200};
+  std::map<uint32_t, std::vector<SweepPoint>> sweep;
+  for (uint32_t round = 0; round < std::max(3u, options.rounds / 3); ++round)
+    for (uint32_t budget : budgets) sweep[budget].push_back(sweep_point(budget, kPauseUs));
+
   std::map<std::string, double> m;
   bool failed = false;
   for (auto& [name, values] : rounds) {
@@ -181,13 +235,28 @@ int run_bench_rpc(const BenchRpcOptions& options) {
   m["ratio_rpc_nb_over_atomic_queue_stream"] = m["rpc_nb_mops"] / m["atomic_queue_stream_mops"];
   m["ratio_shared_cpu_rpc_over_futex"] = m["shared_cpu_rpc_ns"] / m["shared_cpu_futex_ns"];
 
+  std::string sweep_json, sweep_text;
+  for (uint32_t budget : budgets) {
+    std::vector<double> rtt, cpu;
+    for (const SweepPoint& p : sweep[budget]) {
+      failed |= p.rtt_ns < 0;
+      rtt.push_back(p.rtt_ns);
+      cpu.push_back(p.cpu_us_per_call);
+    }
+    sweep_json += fmt::format("{}{{\"spin_us\": {}, \"rtt_ns\": {:.0f}, \"cpu_us_per_call\": {:.1f}}}",
+                              sweep_json.empty() ? "" : ", ", budget, median(rtt), median(cpu));
+    sweep_text += fmt::format("  spin {:>4} us: round trip {:>9.0f} ns, CPU {:>7.1f} us per call\n", budget, median(rtt),
+                              median(cpu));
+  }
+
   if (options.json) {
     std::string json = fmt::format("{{\"rounds\": {}, \"spin_us\": {}", options.rounds, options.spin_us);
     for (const auto& [name, value] : m) json += fmt::format(", \"{}\": {:.3f}", name, value);
-    fmt::print("{}}}\n", json);
+    fmt::print("{}, \"spin_sweep_pause_us\": {}, \"spin_sweep\": [{}]}}\n", json, kPauseUs, sweep_json);
   } else {
     fmt::print("mkh bench rpc: medians of {} interleaved rounds (spin budget {} us)\n", options.rounds, options.spin_us);
     for (const auto& [name, value] : m) fmt::print("  {:<40} {:>12.3f}\n", name, value);
+    fmt::print("spin budget trade-off, calls {} us apart:\n{}", kPauseUs, sweep_text);
   }
   if (failed) {
     fmt::print(stderr, "mkh: bench rpc: a measure failed (lost or wrong messages, or a machine did not boot)\n");

@@ -51,12 +51,12 @@ class Fiber {
   bool m_started = false;
   bool m_finished = false;
 
-  // Sanitizer bookkeeping.
-  void* m_asan_fake_stack = nullptr;          // saved by ASan while this side is switched out
-  const void* m_scheduler_stack_bottom = nullptr;
-  std::size_t m_scheduler_stack_size = 0;
-  void* m_tsan_fiber = nullptr;
-  void* m_tsan_scheduler = nullptr;
+  // Sanitizer bookkeeping (unused in builds without the sanitizers).
+  [[maybe_unused]] void* m_asan_fake_stack = nullptr;  // saved by ASan while this side is switched out
+  [[maybe_unused]] const void* m_scheduler_stack_bottom = nullptr;
+  [[maybe_unused]] std::size_t m_scheduler_stack_size = 0;
+  [[maybe_unused]] void* m_tsan_fiber = nullptr;
+  [[maybe_unused]] void* m_tsan_scheduler = nullptr;
 };
 
 }  // namespace mkh::hal
