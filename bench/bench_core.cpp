@@ -15,6 +15,7 @@
 #include "hal/fiber.hpp"
 #include "kern/cluster.hpp"
 #include "kern/thread.hpp"
+#include "median.hpp"
 #include "mkh/machine.hpp"
 
 namespace mkh::tool {
@@ -22,12 +23,6 @@ namespace mkh::tool {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 double ns_since(Clock::time_point start, uint64_t operations) {
   return std::chrono::duration<double, std::nano>(Clock::now() - start).count() / double(operations);

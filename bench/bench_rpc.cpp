@@ -20,6 +20,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
+#include "median.hpp"
 #include "mkh/machine.hpp"
 #include "mm/kmem.hpp"
 #include "rpc/marshal.hpp"
@@ -30,12 +31,6 @@ namespace mkh::tool {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 // Runs body() as a kernel thread on core 0 of each cluster of `clients`, after all have
 // started; returns the seconds from the common start to the last finish.

@@ -20,6 +20,8 @@
 
 #include <gtest/gtest.h>
 
+#include "region_fixture.hpp"
+
 #include "hal/cpu.hpp"
 #include "hal/region.hpp"
 #include "hal/remote.hpp"
@@ -105,14 +107,9 @@ class OrderChecker {
   uint64_t m_received = 0;
 };
 
-class FifoTest : public ::testing::Test {
+class FifoTest : public RegionTest {
  protected:
-  void SetUp() override {
-    auto region = hal::Region::map(Topology{4, 2, 1}, kBankBytes, /*quiet=*/true);
-    ASSERT_TRUE(region) << "Region::map: " << errno_name(region.error());
-    m_region.emplace(std::move(*region));
-  }
-  void TearDown() override { m_region.reset(); }
+  FifoTest() : RegionTest(Topology{4, 2, 1}, kBankBytes) {}
 
   // A FIFO of slots_nr slots in the consumer's bank, initialised by its owner.
   RemoteFifo* make_fifo(uint32_t slots_nr) {
@@ -160,7 +157,6 @@ class FifoTest : public ::testing::Test {
     return Xptr<FifoSlot>(kConsumerCxy, slots + (position & mask));
   }
 
-  std::optional<hal::Region> m_region;
   RemoteFifo* m_fifo = nullptr;
 };
 

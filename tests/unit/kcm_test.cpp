@@ -4,6 +4,8 @@
 #include "mm/kcm.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_bank.hpp"
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -22,34 +24,9 @@ namespace {
 constexpr uint64_t kMiB = uint64_t(1) << 20;
 constexpr uint32_t kCaches = 3;
 
-// A bank_size-aligned bank inside an anonymous mapping; a Ppm and kCaches Kcms at its base.
-class TestBank {
- public:
-  explicit TestBank(uint64_t bank_size) : m_size(bank_size) {
-    m_mapping = mmap(nullptr, 2 * bank_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m_mapping == MAP_FAILED) std::abort();
-    const auto raw = reinterpret_cast<uintptr_t>(m_mapping);
-    m_base = reinterpret_cast<uint8_t*>((raw + bank_size - 1) & ~(bank_size - 1));
-    m_ppm = new (m_base) Ppm();
-    m_kcms = new (m_base + sizeof(Ppm)) Kcm[kCaches];
-    m_ppm->init(m_base, bank_size, (sizeof(Ppm) + kCaches * sizeof(Kcm) + 63) & ~uint64_t(63));
-  }
-  ~TestBank() { munmap(m_mapping, 2 * m_size); }
-  TestBank(const TestBank&) = delete;
-  TestBank& operator=(const TestBank&) = delete;
-
-  Ppm& ppm() { return *m_ppm; }
-  Kcm& kcm(uint32_t at) { return m_kcms[at]; }
-  bool inside(const void* p) const {
-    return static_cast<const uint8_t*>(p) >= m_base && static_cast<const uint8_t*>(p) < m_base + m_size;
-  }
-
- private:
-  void* m_mapping = nullptr;
-  uint8_t* m_base = nullptr;
-  uint64_t m_size = 0;
-  Ppm* m_ppm = nullptr;
-  Kcm* m_kcms = nullptr;
+// A bank with a Ppm and kCaches Kcms at its base.
+struct TestBank : test::TestBank {
+  explicit TestBank(uint64_t bank_size) : test::TestBank(bank_size, kCaches) {}
 };
 
 uint64_t test_seed() {

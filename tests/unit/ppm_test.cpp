@@ -4,6 +4,8 @@
 #include "mm/ppm.hpp"
 
 #include <gtest/gtest.h>
+
+#include "test_bank.hpp"
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -18,34 +20,9 @@
 namespace mkh::mm {
 namespace {
 
+using test::TestBank;
+
 constexpr uint64_t kMiB = uint64_t(1) << 20;
-
-// A bank_size-aligned bank inside an anonymous mapping, with a Ppm placed at its base.
-class TestBank {
- public:
-  explicit TestBank(uint64_t bank_size) : m_size(bank_size) {
-    m_mapping = mmap(nullptr, 2 * bank_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m_mapping == MAP_FAILED) std::abort();
-    const auto raw = reinterpret_cast<uintptr_t>(m_mapping);
-    m_base = reinterpret_cast<uint8_t*>((raw + bank_size - 1) & ~(bank_size - 1));
-    m_ppm = new (m_base) Ppm();
-    m_ppm->init(m_base, bank_size, kernel_data_end());
-  }
-  ~TestBank() { munmap(m_mapping, 2 * m_size); }
-  TestBank(const TestBank&) = delete;
-  TestBank& operator=(const TestBank&) = delete;
-
-  static uint64_t kernel_data_end() { return (sizeof(Ppm) + 63) & ~uint64_t(63); }
-  Ppm& ppm() { return *m_ppm; }
-  uint8_t* base() const { return m_base; }
-  uint64_t size() const { return m_size; }
-
- private:
-  void* m_mapping = nullptr;
-  uint8_t* m_base = nullptr;
-  uint64_t m_size = 0;
-  Ppm* m_ppm = nullptr;
-};
 
 uint64_t test_seed() {
   if (const char* env = std::getenv("MKH_TEST_SEED")) return std::strtoull(env, nullptr, 0);

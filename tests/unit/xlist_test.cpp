@@ -17,6 +17,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "region_fixture.hpp"
+
 #include "hal/cpu.hpp"
 #include "hal/region.hpp"
 #include "hal/remote.hpp"
@@ -46,21 +48,10 @@ struct Item {
   XlistEntry other_link;
 };
 
-// The object at `lpa` of cxy's bank: kernel-data replication, the lpa of a pointer into
-// cluster 0's bank names the same offset in every bank.
-template <typename T>
-Xptr<T> place(cxy_t cxy, lpa_t lpa) {
-  return Xptr<T>(hal::XPTR(cxy, hal::bank_base(0) + lpa));
-}
 
-class XlistTest : public ::testing::Test {
+class XlistTest : public RegionTest {
  protected:
-  void SetUp() override {
-    auto region = hal::Region::map(Topology{3, 2, 1}, kBankBytes, /*quiet=*/true);
-    ASSERT_TRUE(region) << "Region::map: " << errno_name(region.error());
-    m_region.emplace(std::move(*region));
-  }
-  void TearDown() override { m_region.reset(); }
+  XlistTest() : RegionTest(Topology{3, 2, 1}, kBankBytes) {}
 
   // A root at a chosen slot of a chosen cluster, initialised.
   static Xptr<XlistEntry> make_root(cxy_t cxy, uint32_t slot = 0) {
@@ -141,7 +132,6 @@ class XlistTest : public ::testing::Test {
            hal::remote_load(entry.field(&XlistEntry::pred)) == hal::XPTR_NULL;
   }
 
-  std::optional<hal::Region> m_region;
 };
 
 TEST_F(XlistTest, EmptyList) {

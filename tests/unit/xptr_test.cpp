@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "region_fixture.hpp"
+
 #include "hal/cpu.hpp"
 #include "hal/region.hpp"
 #include "hal/remote.hpp"
@@ -34,20 +36,10 @@ constexpr cxy_t kAbsentOutside = 0x20;
 
 xptr_t raw_xptr(cxy_t cxy, lpa_t lpa) { return (xptr_t(cxy) << hal::kCxyShift) | lpa; }
 
-template <typename T>
-Xptr<T> place(cxy_t cxy, lpa_t lpa) {
-  return Xptr<T>(hal::XPTR(cxy, hal::bank_base(0) + lpa));
-}
 
-class XptrTest : public ::testing::Test {
+class XptrTest : public RegionTest {
  protected:
-  void SetUp() override {
-    auto region = hal::Region::map(Topology{2, 2, 1}, kBankBytes, /*quiet=*/true);
-    ASSERT_TRUE(region) << "Region::map: " << errno_name(region.error());
-    m_region.emplace(std::move(*region));
-  }
-  void TearDown() override { m_region.reset(); }
-  std::optional<hal::Region> m_region;
+  XptrTest() : RegionTest(Topology{2, 2, 1}, kBankBytes) {}
 };
 
 TEST_F(XptrTest, RoundTripsInEveryCluster) {
