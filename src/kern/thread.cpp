@@ -136,12 +136,13 @@ void thread_block(hal::Xptr<Thread> thread, uint32_t cause) {
 }
 
 bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause) {
+  // The core first: once the word is clear the thread may run, exit and be freed.
+  const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
   const uint32_t before = hal::remote_atomic_and(thread.field(&Thread::m_blocked), ~cause);
   if ((before & cause) == 0 || (before & ~cause) != 0) return false;
   // Runnable now. Its core sets m_idle before it last scans its lists, and we cleared the
   // word before reading m_idle (both sequentially consistent): either the core's scan sees
   // the thread runnable, or we see the core idle and send the IPI.
-  const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
   const auto core = core_xptr(thread.cxy(), lid);
   if (hal::remote_load_sc(core.field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
   return true;
@@ -168,8 +169,8 @@ Result<void> thread_request_delete(hal::Xptr<Thread> thread) {
   const uint32_t before = hal::remote_atomic_or(thread.field(&Thread::m_flags), uint32_t(THREAD_FLAG_REQ_DELETE));
   if ((before & THREAD_FLAG_REQ_DELETE) != 0) return error(Errno::kSrch);
   // Make it selectable so its core reaches it at the next scheduling point.
-  hal::remote_exchange(thread.field(&Thread::m_blocked), 0u);
   const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
+  hal::remote_exchange(thread.field(&Thread::m_blocked), 0u);
   if (hal::remote_load_sc(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
   return {};
 }
