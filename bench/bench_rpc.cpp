@@ -42,6 +42,7 @@ struct Gang {
   std::atomic<int64_t> last_end_ns{0};
   uint64_t (*body)(Gang*, uint32_t) = nullptr;  // returns operations done
   std::atomic<uint64_t> operations{0};
+  std::atomic<uint64_t> timed_ns{0};  // time spent inside the measured calls, when a body times them
   std::vector<uint32_t> servers;
   uint64_t count = 0;
 };
@@ -108,13 +109,16 @@ uint64_t stream_loop(Gang* g, uint32_t) {
   return sent;
 }
 
-// Calls separated by a pause of the client (its host thread sleeps g->count us):
-// the server idles between calls, so its spin budget decides whether it polls or sleeps.
+// Calls separated by a pause of the client (its host thread sleeps g->count us): the
+// server idles between calls, so its spin budget decides whether it polls or sleeps.
+// Only the calls are timed (g->timed_ns).
 uint64_t paced_ping_loop(Gang* g, uint32_t) {
   constexpr uint64_t kCalls = 400;
   for (uint64_t i = 0; i < kCalls; ++i) {
     std::this_thread::sleep_for(std::chrono::microseconds(g->count));
+    const auto start = Clock::now();
     if (!rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i)) return 0;
+    g->timed_ns.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
   }
   return kCalls;
 }
@@ -185,8 +189,7 @@ SweepPoint sweep_point(uint32_t spin_us, uint32_t pause_us) {
   machine->shutdown();
   if (seconds <= 0 || g.operations.load() == 0) return point;
   const auto calls = double(g.operations.load());
-  // The client's pauses are sleeps: what remains of the wall time is the round trips.
-  point.rtt_ns = (seconds * 1e9 - calls * pause_us * 1e3) / calls;
+  point.rtt_ns = double(g.timed_ns.load()) / calls;
   point.cpu_us_per_call = cpu / calls;
   return point;
 }
