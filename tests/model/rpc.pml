@@ -1,574 +1,616 @@
 /*
  * Promela model of the mkh RPC protocol, as src/rpc, src/hal/ipi.cpp and src/kern implement
- * it (DESIGN.md §3). See README.md in this directory for the mapping, the properties and how
- * to run it (check.sh). When the protocol changes, this model changes in the same commit.
+ * it (DESIGN.md §3). README.md in this directory maps every process and variable to the
+ * C++, lists the properties and how they are checked, and how to run it (check.sh).
+ * When the protocol changes, this model changes in the same commit.
  *
- * What runs concurrently (one Promela process per host thread, or per fiber of one):
- *   rpc_send(d)      client threads, each on its own core (host thread): one blocking call
- *   rpc_multicast()  (MULTICAST mode) one client posting the same descriptor NPOSTS times
- *   service_waker()  the other cores that end an RPC thread's wait inside a service
- *                    (thread_unblock from another cluster)
- *   the server core: ONE host thread that runs, one at a time, the fibers
- *     core_step()       the scheduler loop (machine.cpp core loop + sched.cpp core_step):
- *                       rpc_check hook, Sched::select, fiber resume
- *     idle_loop()       the idle thread (kern/cluster.cpp idle_loop + hal ipi_wait/ipi_take)
- *     rpc_thread_loop(t) the RPC threads of the pool (server.cpp rpc_thread_loop)
- *   `m_current` (Sched::m_current) says which of them holds the host thread; each of these
- *   processes is `provided (m_current == me)`, so their steps never interleave with each
- *   other, only with the clients' and the waker's; sched_yield() is `m_current = SCHED`.
+ * Processes (one per host thread, or per fiber of the server core's host thread):
+ *   rpc_send(d)        a blocking client on its own core: one rpc_send (client.cpp)
+ *   rpc_multicast()    (-DMULTICAST) a client posting one descriptor NPOSTS times
+ *   service_waker()    the other cores that end the wait of an RPC thread blocked inside a
+ *                      service: kern thread_unblock from another cluster
+ *   the server core, ONE host thread running one fiber at a time:
+ *     core_step()        the scheduler (machine.cpp loop + sched.cpp core_step): the
+ *                        rpc_check scheduling-point hook, Sched::select, fiber resume
+ *     idle_loop()        the idle thread (kern/cluster.cpp idle_loop, hal ipi_wait/ipi_take)
+ *     rpc_thread_loop(t) the RPC threads of the pool, t = 0..NTHREADS-1 (server.cpp)
+ *   m_current (Sched::m_current) names the fiber that holds the host thread; each of these
+ *   processes is `provided (m_current == itself)`, so their steps never interleave with
+ *   each other, only with the clients' and the waker's. sched_yield() = `m_current = SCHED`.
+ *   end_state_check() asserts what must hold when everything has come to rest.
  *
- * Granularity: every statement that touches a variable shared with another host thread
- * (FIFO slots, m_tail, m_armed, the IPI line, m_idle, m_blocked words, descriptors) is its
- * own step, one C++ atomic access per step; steps touching only core-local state (m_owner,
- * m_head, the idle list, thread counts) are merged with a neighbouring step (atomic). All
- * the modelled C++ accesses that order against each other are seq_cst or RMWs, so the
- * interleaving (sequentially consistent) semantics of Promela is the C++ semantics here.
+ * Step granularity. Each step (atomic / d_step) holds at most ONE access to a variable that
+ * another host thread also accesses (the FIFO's m_tail and slots, m_armed, the IPI line,
+ * m_idle, the m_blocked words, the descriptors), as the C++ does it (one std::atomic
+ * operation). The core-local state (m_owner, m_head, the idle list, the thread count,
+ * m_current), process locals and ghost variables are folded into the neighbouring step.
+ * The C++ accesses that order against each other are seq_cst loads/stores or RMWs, so
+ * Promela's interleaving semantics is the C++ semantics for them. The few places that fold
+ * two shared accesses into one step say why no other thread can tell the difference.
+ *
+ * Properties: 1 every request served exactly once; 2 every client returns; 3 the core never
+ * sleeps for good with a request in its FIFO; 4 only the owner consumes, ownership is
+ * never taken from a live owner and the owner never sleeps holding it; 5 nobody touches a
+ * client's descriptor or a Thread after it may be gone. Assertions (marked "property n"),
+ * end_state_check, invalid end states, and the two LTL formulas at the end.
  *
  * Switches (-D on the spin command line):
- *   MULTICAST       the multicast mode instead of NCLIENTS blocking rpc_send clients
- *   NCLIENTS=n      blocking clients (default 3)
- *   NPOSTS=n        posts of the multicast (default 3)
- *   FIX_REARM       proposed fix 1: rpc_check re-arms the doorbell when it finds no owner
- *                   and the head slot not published (see README "Findings")
- *   FIX_LID_FIRST   proposed fix 2: thread_unblock reads the thread's m_lid before the
- *                   atomic_and that lets the thread run (and possibly exit)
+ *   MULTICAST      add the rpc_multicast client (descriptor 0); NCLIENTS then defaults to 1
+ *   NCLIENTS=n     blocking rpc_send clients, 0..3 (default 3, or 1 with MULTICAST)
+ *   NPOSTS=n       posts of the multicast (default 3)
+ *   SVC_BLOCK=0    services never block (smaller state space, for some liveness runs)
+ *   MAXBLOCKS=n    at most n services block in a run (default: any number)
+ *   NESTED         a blocked service waits for a nested call that comes back to this core:
+ *                  the waker ends it only once the FIFO is empty; one blocked at a time
+ *                  (nesting shallower than the pool)
+ *   CREATE_FAILS_ONCE  thread_create fails once (out of memory): shows the hang of
+ *                  README "Findings" (the code returns and relies on a later scheduling
+ *                  point, which may never come); not part of check.sh
  */
 
 /* ------------------------------------------------------------------ configuration */
+#ifdef MULTICAST
+#define MC 1                /* descriptor 0: the multicast client's */
+#ifndef NCLIENTS
+#define NCLIENTS 1          /* blocking clients besides the multicast one */
+#endif
+#else
+#define MC 0
 #ifndef NCLIENTS
 #define NCLIENTS 3          /* blocking clients (rpc_send) */
 #endif
+#endif
 #ifndef NPOSTS
-#define NPOSTS 3            /* rpc_multicast: n (response = n) */
+#define NPOSTS 3            /* rpc_multicast: n, response = n */
+#endif
+#define NDESC (MC + NCLIENTS)   /* descriptor d belongs to client d; its item (xptr) is d + 1 */
+#ifndef SVC_BLOCK
+#define SVC_BLOCK 1         /* 0: services never block (no ownership hand-over, no waker) */
 #endif
 #define NSLOTS 2            /* RemoteFifo::m_slots_nr (a power of two) */
 #define MASK (NSLOTS - 1)   /* RemoteFifo::m_mask */
 #define NTHREADS 2          /* RpcClusterState::m_pool_bound: RPC threads per core */
 #define BATCH 2             /* RpcClusterState::m_batch */
 
-#ifdef MULTICAST
-#define NDESC 1             /* one descriptor, posted NPOSTS times */
-#define NRET 1              /* client calls that return */
-#else
-#define NDESC NCLIENTS      /* descriptor d belongs to client d; its item (xptr) is d + 1 */
-#define NRET NCLIENTS
-#endif
-
 /* m_current values besides the RPC thread numbers 0..NTHREADS-1 */
-#define IDLE_THREAD 100     /* Sched::m_idle, the idle thread */
-#define SCHED 101           /* no fiber: the host thread is in core_step */
-#define RPC_PID0 3          /* _pid of rpc_thread_loop(0) (see init): provided clauses
-                               cannot name a parameter */
+#define IDLE_THREAD 100     /* Sched::m_idle: the idle thread */
+#define SCHED 101           /* no fiber runs: the host thread is in core_step */
 #define NONE 255            /* nullptr (m_owner) */
+#ifdef NESTED                 /* -DNESTED: one service at a time blocks, on a nested call */
+#define NESTED_ONE (((rpc_blocked[0] | rpc_blocked[1]) & BLOCKED_SVC) == 0)  /* back here */
+#else
+#define NESTED_ONE true
+#endif
+#define RPC_PID0 3          /* _pid of rpc_thread_loop(0), see init (a provided clause
+                               cannot name a parameter) */
 
 /* Thread::m_blocked causes */
 #define BLOCKED_IDLE 1      /* THREAD_BLOCKED_IDLE: a parked RPC thread */
-#define BLOCKED_SVC 2       /* the cause a service blocks on (RPC for a nested call, a lock...) */
+#define BLOCKED_SVC 2       /* what a service blocks on (RPC for a nested call, a lock...) */
 
 /* ------------------------------------------------------------------ shared state */
 /* RemoteFifo of the server core (rpc/fifo.hpp) */
-byte m_tail;                  /* RemoteFifo::m_tail: next position to claim (producers CAS) */
+byte m_tail;                  /* RemoteFifo::m_tail: next position to claim */
 byte slot_sequence[NSLOTS];   /* FifoSlot::sequence: == pos free, == pos + 1 published */
-byte slot_item[NSLOTS];       /* FifoSlot::item: the xptr of a descriptor (d + 1), 0 = null */
+byte slot_item[NSLOTS];       /* FifoSlot::item: a descriptor's xptr (d + 1), 0 = null */
 bit  m_armed = 1;             /* RemoteFifo::m_armed: the doorbell */
-local byte m_head;            /* RemoteFifo::m_head: consumer (server core) only */
+byte m_head;                  /* RemoteFifo::m_head: the consumer's (server core's) */
 
 /* IpiLine of the server core (hal/ipi.hpp) */
-bit ipi_pending;              /* IpiLine::pending (also the futex word) */
+bit ipi_pending;              /* IpiLine::pending (the futex word) */
 bit ipi_sleeping;             /* IpiLine::sleeping */
-bit futex_waiting;            /* the host thread is inside FUTEX_WAIT on `pending` (kernel) */
+bit futex_waiting;            /* the host thread sleeps in FUTEX_WAIT on `pending` */
 
-/* Core of the server (kern/core.hpp), its scheduler and its RPC state (rpc/state.hpp) */
-bit  m_idle;                  /* Core::m_idle: the idle thread is about to look/sleep */
+/* the server Core, its Sched and its RpcCoreState (kern/core.hpp, rpc/state.hpp) */
+bit  m_idle;                  /* Core::m_idle */
 byte m_current = SCHED;       /* Sched::m_current: which fiber holds the host thread */
 byte rpc_blocked[NTHREADS];   /* Thread::m_blocked of the pool's RPC threads */
-bit  rpc_alive[NTHREADS];     /* the Thread object exists (created, not yet destroyed) */
+bit  rpc_alive[NTHREADS];     /* the Thread exists (thread_create .. thread_destroy) */
 byte m_owner = NONE;          /* RpcCoreState::m_owner */
 byte m_idle_nr;               /* RpcCoreState::m_idle_nr */
-byte m_idle_list[NTHREADS];   /* RpcCoreState::m_idle[] (parked RPC threads) */
+byte m_idle_list[NTHREADS];   /* RpcCoreState::m_idle[] */
 byte m_threads_nr;            /* RpcCoreState::m_threads_nr */
 
-/* the clients: their descriptors (RpcDesc, on the client's stack) and Thread::m_blocked */
-byte desc_response[NDESC];    /* RpcDesc::response */
-bit  client_blocked[NDESC];   /* Thread::m_blocked & THREAD_BLOCKED_RPC of client d */
+/* the clients: descriptors (RpcDesc, on the client's stack), Thread::m_blocked & RPC */
+byte desc_count[NDESC];       /* RpcDesc::response & kRpcResponseCount */
+bit  desc_waiter[NDESC];      /* RpcDesc::response & kRpcResponseWaiter (same word) */
+bit  client_blocked[NDESC];   /* client d's THREAD_BLOCKED_RPC bit */
 
-/* ghost state, for the properties only */
+/* ghost state (properties only) */
 byte posted[NDESC];           /* items of descriptor d published in the FIFO */
-byte served[NDESC];           /* items of descriptor d served (rpc_dispatch ran) */
-bit  client_gone[NDESC];      /* client d returned: its descriptor and Thread may be gone */
+byte served[NDESC];           /* items of descriptor d whose service ran */
+bit  client_gone[NDESC];      /* client d returned: its descriptor is gone, the thread may go */
 byte returned;                /* client calls that returned */
-bit  client_window[NDESC];    /* a server is inside thread_unblock(client d) after its atomic_and */
-bit  waker_window[NTHREADS];  /* the waker is inside thread_unblock(RPC thread t) after its atomic_and */
+#ifdef CREATE_FAILS_ONCE
+bit  create_fails = 1;        /* the next thread_create fails */
+#endif
+#ifdef MAXBLOCKS
+byte blocks_left = MAXBLOCKS; /* services that may still block (-DMAXBLOCKS=n) */
+#define MAY_BLOCK (blocks_left > 0)
+#define BLOCKED_ONE blocks_left--
+#else
+#define MAY_BLOCK true
+#define BLOCKED_ONE skip
+#endif
 
-/* ------------------------------------------------------------------ helpers */
-#define fifo_depth (m_tail != m_head)    /* claimed and not consumed */
-#define has_runnable ((rpc_alive[0] && rpc_blocked[0] == 0) || (rpc_alive[1] && rpc_blocked[1] == 0))
+#define fifo_ready (slot_sequence[m_head & MASK] == m_head + 1)   /* fifo.cpp fifo_ready */
+#define runnable(t) (rpc_alive[t] && rpc_blocked[t] == 0)          /* sched.cpp is_runnable */
+#define has_runnable (runnable(0) || runnable(1))                  /* Sched::has_runnable */
 
-/* hal ipi_send (hal/ipi.cpp) + kern send_ipi: exchange pending, then look at sleeping and
- * FUTEX_WAKE the sleeper. Two shared accesses, two steps (plus the wake). */
-inline ipi_send() {
-  ipi_pending = 1;                                   /* remote_exchange(pending, 1) */
-  if
-  :: ipi_sleeping != 0 -> futex_waiting = 0          /* remote_load_sc(sleeping); futex_wake_all */
-  :: else
-  fi
-}
-
-/* fifo.cpp fifo_push: claim (CAS on m_tail), write the item, publish (exchange sequence),
- * then the doorbell: load armed, and if 1 exchange it to 0 -> ring.
- * result: 0 kQueued, 1 kQueuedRing, 2 kFull */
-#define KQUEUED 0
-#define KQUEUED_RING 1
-#define KFULL 2
-inline fifo_push(item, result) {
-  position = m_tail;                                 /* remote_load(tail) */
-  do
-  :: sequence = slot_sequence[position & MASK];      /* remote_load(slot.sequence) */
-     if
-     :: sequence == position ->                      /* free: claim it */
-        if
-        :: atomic { m_tail == position -> m_tail = position + 1 } ->   /* remote_cas succeeds */
-           break
-        :: atomic { m_tail != position -> skip };                      /* remote_cas fails */
-           position = m_tail                                           /* remote_load(tail) */
-        fi
-     :: sequence < position -> result = KFULL; goto push_done          /* previous lap */
-     :: sequence > position -> position = m_tail     /* another producer claimed it */
-     fi
-  od;
-  slot_item[position & MASK] = item;                 /* remote_store(slot.item) */
-  d_step {                                           /* remote_exchange(sequence, pos+1): publish */
-    slot_sequence[position & MASK] = position + 1;
-    posted[item - 1]++
-  }
-  if                                                 /* remote_load_sc(armed) != 0 && */
-  :: m_armed != 0 ->
-     atomic { if                                     /* remote_exchange(armed, 0) != 0 */
-              :: m_armed != 0 -> result = KQUEUED_RING
-              :: else -> result = KQUEUED
-              fi; m_armed = 0 }
-  :: else -> result = KQUEUED
-  fi;
-push_done:
-  position = 0; sequence = 0                         /* dead locals (smaller state space) */
-}
-
-/* client.cpp rpc_post: push; on kQueuedRing send_ipi; on kFull back off (the caller's RPC
- * cause is cleared around the sched_yield) and retry, or give up after `rounds` (here: at
- * any round, nondeterministically). ok = 1 when queued. */
-inline rpc_post(d, ok) {
-  do
-  :: fifo_push(d + 1, result);
-     if
-     :: result == KQUEUED_RING -> ipi_send(); ok = 1; break
-     :: result == KQUEUED -> ok = 1; break
-     :: result == KFULL ->
-        if
-        :: ok = 0; break                             /* round == rounds: kAgain */
-        :: client_blocked[d] == 1 ->                 /* back-off: held != 0 */
-           client_blocked[d] = 0;                    /* thread_unblock(self, held) */
-           /* sched_yield(): the client's core runs its other threads meanwhile */
-           client_blocked[d] = 1                     /* thread_block(self, held) */
-        fi
-     fi
-  od;
-  result = 0
-}
+/* hal/ipi.cpp ipi_send (kern send_ipi): exchange(pending, 1), then load_sc(sleeping) and
+ * FUTEX_WAKE when set. The load and the wake are one step: pending is 1 already, so a
+ * sleeper entering FUTEX_WAIT in between returns at once anyway. */
+#define IPI_SEND_WAKE  d_step { if :: ipi_sleeping != 0 -> futex_waiting = 0 :: else fi }
 
 /* ------------------------------------------------------------------ clients */
-#ifndef MULTICAST
-/* client.cpp rpc_send, blocking (desc->blocking = 1, response = 1). The client's own core
- * (its idle loop and the IPI thread_unblock sends it) is the same handshake as the server
- * core's, modelled below; here wait_for_response is just "until the RPC cause is clear". */
+/* rpc/fifo.cpp fifo_push, as used by client.cpp rpc_post:
+ *   position = load(tail); loop { sequence = load(slot.sequence);
+ *     == position: cas(tail, position, position + 1) -> claimed, else position = load(tail)
+ *     <  position: kFull;   > position: position = load(tail) }
+ *   store(slot.item); exchange(slot.sequence, position + 1)     -- publish
+ *   ring = load_sc(armed) != 0 && exchange(armed, 0) != 0       -- the doorbell
+ * rpc_post: kQueuedRing -> send_ipi; kFull -> back off (sched_yield, cpu_relax: nothing
+ * the model sees) and retry, or after `rounds` rounds fail with kAgain (here: at any round,
+ * a nondeterministic choice). ITEM is the descriptor's xptr, d + 1. */
+#define FIFO_PUSH(d, FULL_FAIL, QUEUED, RING)                              \
+  position = m_tail;                                 /* load(tail) */                 \
+fifo_push_claim:                                                                      \
+  if                                                 /* load(slot.sequence) */        \
+  :: atomic { slot_sequence[position & MASK] == position -> skip }                    \
+  :: atomic { slot_sequence[position & MASK] > position -> skip }; goto fifo_push_reload \
+  :: atomic { slot_sequence[position & MASK] < position -> position = 0 }; goto fifo_push_reload \
+                                                     /* kFull: back off, retry */     \
+  :: atomic { slot_sequence[position & MASK] < position -> position = 0 }; goto FULL_FAIL \
+  fi;                                                                                 \
+  if                                                                                  \
+  :: atomic { m_tail == position -> m_tail = position + 1 }   /* cas(tail) succeeds */ \
+  :: atomic { m_tail != position -> skip }; goto fifo_push_reload   /* cas fails */   \
+  fi;                                                                                 \
+  /* store(slot.item), exchange(slot.sequence, position + 1): one step, as nobody reads \
+   * the item of a claimed slot before its sequence publishes it */                   \
+  d_step {                                                                            \
+    slot_item[position & MASK] = d + 1;                                               \
+    slot_sequence[position & MASK] = position + 1;                                    \
+    posted[d]++;                                                                      \
+    position = 0                                                                      \
+  }                                                                                   \
+  /* load_sc(armed) != 0 && exchange(armed, 0) != 0, as one step: the load only decides  \
+   * whether to exchange, and "exchange when 1" at the exchange's instant has the same   \
+   * effect and result (the producer's state in between is its own) */                 \
+  if                                                                                  \
+  :: atomic { m_armed == 0 -> skip }; goto QUEUED           /* kQueued */             \
+  :: atomic { m_armed != 0 -> m_armed = 0 }; goto RING      /* kQueuedRing */         \
+  fi;                                                                                 \
+fifo_push_reload:                                                                     \
+  position = m_tail;                                 /* load(tail) */                 \
+  goto fifo_push_claim
+
+/* client.cpp wait_for_response(desc) (rpc/rpc.hpp explains the handshake):
+ *   if (answered()) return; [RPC thread: rpc_thread_blocking]; spin on answered() while the
+ *   core has nothing else to run; if (answered()) return;
+ *   thread_block(self, RPC);
+ *   loop { value = load(response); count 0: thread_unblock(self, RPC), return;
+ *          cas(response, value, value | kRpcResponseWaiter) -> break }
+ *   sched_yield() -- resumed once the last server has cleared the RPC cause
+ * Nobody looks at the client's m_blocked before the waiter bit is set, so thread_block and
+ * the self-unblock are invisible until the CAS: the model sets the RPC cause with the
+ * successful CAS. The loads before it (answered(), the spin, value = load) and the CAS are
+ * one step: only the last load decides, and a CAS that fails (a decrement came between)
+ * just loads again, so "count 0: return, else set the waiter bit" at the CAS's instant has
+ * the same outcomes. The client's core (its idle loop, the IPI of thread_unblock) runs the
+ * handshake modelled for the server core below, so the yield is "until the RPC cause is
+ * clear". */
+#define WAIT_FOR_RESPONSE(d, DONE)                                                     \
+  if                                                 /* load(response), cas(..., |W) */ \
+  :: atomic { desc_count[d] == 0 -> skip }; goto DONE      /* answered: return */    \
+  :: atomic { desc_count[d] != 0 ->                  /* waiter bit set, RPC cause set */ \
+              assert(!desc_waiter[d]); desc_waiter[d] = 1; client_blocked[d] = 1 }     \
+  fi;                                                                                 \
+  atomic {                                           /* sched_yield(): resumed once */ \
+    client_blocked[d] == 0;                          /* the RPC cause is clear */     \
+    assert(desc_count[d] == 0)                       /* KASSERT(answered()) */        \
+  };                                                                                  \
+  goto DONE
+
+/* client.cpp rpc_send, blocking: desc->response = 1 (done by init: nobody reads it before
+ * the post publishes the item), rpc_post, wait_for_response. */
 proctype rpc_send(byte d) {
-  byte position, sequence, result;
-  bit ok;
-  desc_response[d] = 1;                              /* desc->response = 1 (own stack) */
-  client_blocked[d] = 1;                             /* thread_block(self, RPC): before the post */
-  rpc_post(d, ok);
-  if
-  :: ok == 0 ->                                      /* the post failed */
-     client_blocked[d] = 0;                          /* thread_unblock(self, RPC) */
-     assert(posted[d] == 0 && served[d] == 0)
-  :: else ->
-     client_blocked[d] == 0;                         /* wait_for_response(): cause cleared */
-     assert(posted[d] == 1 && served[d] == 1)        /* property 1: served, and once */
-  fi;
-  /* returns: its stack frame (the descriptor) is gone, and the thread may exit from now on
-   * (thread_exit, then thread_destroy frees the Thread): nobody may still be about to read it */
-  d_step { assert(!client_window[d]); client_gone[d] = 1; returned++ }
+  byte position;
+  FIFO_PUSH(d, post_failed, wait_for_response, ring);
+ring:
+  ipi_pending = 1;                                   /* send_ipi: exchange(pending, 1) */
+  IPI_SEND_WAKE;
+wait_for_response:
+  WAIT_FOR_RESPONSE(d, answered);
+answered:
+  atomic {
+    assert(posted[d] == 1 && served[d] == 1);        /* property 1: served, once */
+    client_gone[d] = 1; returned++                   /* returns: the descriptor is gone */
+  };
+  goto done;
+post_failed:
+  atomic {                                           /* rpc_post failed: kAgain */
+    assert(posted[d] == 0 && served[d] == 0);
+    client_gone[d] = 1; returned++
+  };
+done:
+  skip
 }
-#else
-/* client.cpp rpc_multicast: response = n, blocked before the first post, the failed posts
- * subtracted at the end (the one that brings response to 0 unblocks), then
- * wait_for_response. All n posts go to the modelled server core's FIFO. */
+
+#ifdef MULTICAST
+/* client.cpp rpc_multicast: response = n (by init); the n posts (rpc_post each); the
+ * failed ones taken off the count (atomic_add: the waiter bit is not set yet); then
+ * wait_for_response. The n posts all go to the modelled server core's FIFO. */
 proctype rpc_multicast() {
-  byte position, sequence, result, i, failed, before;
-  bit ok;
-  desc_response[0] = NPOSTS;                         /* desc->response = n */
-  client_blocked[0] = 1;                             /* thread_block(self, RPC) */
-  do
-  :: i < NPOSTS ->
-     rpc_post(0, ok);
-     d_step { if :: ok == 0 -> failed++ :: else fi; i++; ok = 0 }
-  :: else -> break
-  od;
+  byte position, i, failed;
+  FIFO_PUSH(0, post_failed, next_post, ring);
+post_failed:
+  failed++;
+  goto next_post;
+ring:
+  ipi_pending = 1;                                   /* send_ipi */
+  IPI_SEND_WAKE;
+next_post:
   if
-  :: failed != 0 ->
-     d_step { before = desc_response[0];             /* remote_atomic_add(response, -failed) */
-              desc_response[0] = desc_response[0] - failed };
-     assert(before >= failed);
-     if
-     :: before == failed -> client_blocked[0] = 0    /* thread_unblock(self, RPC) */
-     :: else
-     fi
-  :: else
+  :: atomic { i + 1 < NPOSTS -> i++; position = m_tail }; goto fifo_push_claim
+  :: atomic { i + 1 >= NPOSTS && failed == 0 -> i = 0 }
+  :: atomic { i + 1 >= NPOSTS && failed != 0 ->      /* atomic_add(response, -failed) */
+       i = 0;
+       assert(desc_count[0] >= failed && !desc_waiter[0]);
+       desc_count[0] = desc_count[0] - failed }
   fi;
-  client_blocked[0] == 0;                            /* wait_for_response() */
-  assert(desc_response[0] == 0);
-  assert(posted[0] == NPOSTS - failed && served[0] == posted[0]);   /* property 1 */
-  d_step { assert(!client_window[0]); client_gone[0] = 1; returned++ }
+wait_for_response:
+  WAIT_FOR_RESPONSE(0, answered);
+answered:
+  atomic {
+    assert(posted[0] == NPOSTS - failed && served[0] == posted[0]);   /* property 1 */
+    client_gone[0] = 1; returned++; failed = 0
+  }
 }
 #endif
-
 
 /* ------------------------------------------------------------------ service waker */
-/* remote_atomic_and(thread->m_blocked, ~cause); FIX_LID_FIRST: remote_load(thread->m_lid)
- * comes before it, while the thread is still blocked, so no window */
-#ifdef FIX_LID_FIRST
-#define WAKER_WINDOW skip
+/* Another core ends the wait of an RPC thread blocked inside a service (a nested call's
+ * response, a lock's release...): kern thread_unblock(thread, cause): load(thread->m_lid)
+ * (folded: the thread is blocked, so nothing changes it), atomic_and(m_blocked, ~cause);
+ * the thread is runnable now (a thread blocked in a service has no other cause), so
+ * load_sc(core->m_idle), and send_ipi when set. */
+#define WAKE(t) d_step { (rpc_blocked[t] & BLOCKED_SVC) != 0 && NESTED_DONE -> \
+                         assert(rpc_blocked[t] == BLOCKED_SVC && rpc_alive[t]);   \
+                         rpc_blocked[t] = 0 }
+#ifdef NESTED
+/* the service waits for a nested call that comes back to this core: it can end only once
+ * this core's FIFO has been served (is empty) */
+#define NESTED_DONE (m_tail == m_head)
 #else
-#define WAKER_WINDOW if :: (before & ~BLOCKED_SVC) == 0 -> waker_window[t] = 1 :: else fi
+#define NESTED_DONE true
 #endif
-inline waker_atomic_and() {
-  before = rpc_blocked[t];
-  rpc_blocked[t] = rpc_blocked[t] & ~BLOCKED_SVC;
-  WAKER_WINDOW
-}
-
-/* Another core ends the wait of an RPC thread blocked inside a service (a nested RPC's
- * response, a lock's release...) with kern thread_unblock(thread, cause): atomic_and; if the
- * thread became runnable, remote_load(thread->m_lid), then load the core's m_idle and send
- * the IPI when it is set. The RPC thread may run, finish, leave and be destroyed as soon as
- * the atomic_and is done (waker_window, checked when the thread is destroyed). */
 proctype service_waker() {
-  byte t, before;
 end_service_waker:
-  do                                                 /* thread_unblock(thread, cause): */
-  :: d_step { (rpc_blocked[0] & BLOCKED_SVC) != 0 -> t = 0; waker_atomic_and() }; break
-  :: d_step { (rpc_blocked[1] & BLOCKED_SVC) != 0 -> t = 1; waker_atomic_and() }; break
-  od;
   if
-  :: (before & ~BLOCKED_SVC) == 0 ->                 /* runnable now */
-#ifndef FIX_LID_FIRST
-     waker_window[t] = 0;                            /* remote_load(thread->m_lid) */
-#endif
-     if
-     :: m_idle != 0 -> ipi_send()                    /* remote_load_sc(core->m_idle); send_ipi */
-     :: else
-     fi
-  :: else
+  :: WAKE(0)
+  :: WAKE(1)
   fi;
-  t = 0; before = 0;
+  if                                                 /* load_sc(core->m_idle) */
+  :: atomic { m_idle == 0 -> skip }; goto end_service_waker
+  :: atomic { m_idle != 0 -> skip }
+  fi;
+  ipi_pending = 1;                                   /* send_ipi */
+  IPI_SEND_WAKE;
   goto end_service_waker
 }
 
-/* ------------------------------------------------------------------ the server core */
-/* machine.cpp core loop + sched.cpp core_step: the rpc_check scheduling-point hook, then
- * Sched::select (a runnable RPC thread, else the idle thread), then resume its fiber; the
- * fiber runs until it calls sched_yield (m_current = SCHED). Sched::select is round robin;
- * the model picks any runnable thread (more behaviours). */
+/* ------------------------------------------------------------------ server core: core_step */
+/* The core's host thread: core_step = the rpc_check hook, Sched::select (a runnable RPC
+ * thread, else the idle thread), resume that fiber until it yields. Sched::select is
+ * round robin; the model picks any runnable RPC thread (a superset of behaviours). */
+/* property 4: at every scheduling point the FIFO's owner (if any) can run: an RPC thread
+ * never sleeps holding the ownership (it gives it up before it blocks) */
+#define OWNER_RUNNABLE  assert(m_owner == NONE || runnable(m_owner))
+#define SELECT(cond)                                                                  \
+  :: atomic { cond && runnable(0) -> OWNER_RUNNABLE; m_current = 0 }; goto end_core_step \
+  :: atomic { cond && runnable(1) -> OWNER_RUNNABLE; m_current = 1 }; goto end_core_step \
+  :: atomic { cond && !runnable(0) && !runnable(1) -> OWNER_RUNNABLE;                 \
+              m_current = IDLE_THREAD }; goto end_core_step
+
 proctype core_step() provided (m_current == SCHED) {
-  byte t, before;
-  bit ready;
+  byte t;
 end_core_step:
-  do
-  :: /* ---- server.cpp rpc_check(core) */
-     if
-     :: m_owner != NONE -> skip
-     :: else ->
-        ready = (slot_sequence[m_head & MASK] == m_head + 1);     /* fifo_ready: load_sc(sequence) */
-#ifdef FIX_REARM
-        /* fix: no owner and nothing to serve -> make sure the doorbell is armed, look again */
-        if
-        :: !ready ->
-           m_armed = 1;                                           /* fifo_arm_and_recheck */
-           ready = (slot_sequence[m_head & MASK] == m_head + 1)
-        :: else
-        fi;
-#endif
-        if
-        :: !ready -> skip
-        :: ready && m_idle_nr > 0 ->
-           atomic {
-             m_idle_nr--; t = m_idle_list[m_idle_nr]; m_idle_list[m_idle_nr] = 0;   /* unpark */
-             assert(m_owner == NONE);                             /* property 4 */
-             m_owner = t; m_armed = 0                             /* take_ownership: fifo_disarm */
-           }
-           d_step {                                               /* thread_unblock(t, IDLE) */
-             before = rpc_blocked[t]; rpc_blocked[t] = rpc_blocked[t] & ~BLOCKED_IDLE
-           }
-           if
-           :: before == BLOCKED_IDLE ->                           /* runnable: load its core's m_idle */
-              if :: m_idle != 0 -> ipi_send() :: else fi
-           :: else
-           fi
-        :: ready && m_idle_nr == 0 && m_threads_nr >= NTHREADS ->
-           skip                                                   /* pool exhausted: requests wait */
-        :: ready && m_idle_nr == 0 && m_threads_nr < NTHREADS ->
-           atomic {                                               /* thread_create(RPC, rpc_thread_loop) */
-             if :: !rpc_alive[0] -> t = 0 :: else -> t = 1 fi;
-             rpc_alive[t] = 1;                                    /* kmem_new: m_blocked = 0 */
-             assert(rpc_blocked[t] == 0)                          /*   register_thread */
-           }
-           if :: m_idle != 0 -> ipi_send() :: else fi;           /* thread_make: load_sc(m_idle) */
-           atomic {
-             m_threads_nr++;
-             assert(m_owner == NONE);                             /* property 4 */
-             m_owner = t; m_armed = 0                             /* take_ownership: fifo_disarm */
-           }
-        fi
-     fi;
-     t = 0; before = 0; ready = 0;
-     /* ---- Sched::select, then resume the fiber (core_step waits until it yields) */
-     if
-     :: atomic { rpc_alive[0] && rpc_blocked[0] == 0 -> m_current = 0 }
-     :: atomic { rpc_alive[1] && rpc_blocked[1] == 0 -> m_current = 1 }
-     :: else -> m_current = IDLE_THREAD              /* Sched::m_idle */
-     fi
-  od
-}
-
-/* kern/cluster.cpp idle_loop, with hal ipi_wait (sleep phase) and ipi_take. The spin phase of
- * ipi_wait (poll `pending` for idle_spin_us, return when set) is left out: it only returns
- * early in states where the sleep phase below returns without sleeping. */
-proctype idle_loop() provided (m_current == IDLE_THREAD) {
-end_idle_loop:
-  do
-  :: m_idle = 1;                                     /* local_store(m_idle, 1, seq_cst) */
-     if
-     :: has_runnable -> skip                         /* Sched::has_runnable: load_sc(m_blocked) */
-     :: else ->                                      /* ipi_wait */
-        ipi_sleeping = 1;                            /* store(sleeping, 1, seq_cst) */
-        do
-        :: ipi_pending != 0 -> break                 /* load(pending, seq_cst) */
-        :: else ->
-           atomic {                                  /* futex_wait(&pending, 0): sleeps only */
-             if                                      /* while pending is still 0 */
-             :: ipi_pending == 0 -> futex_waiting = 1
-             :: else
-             fi
-           };
-end_futex_wait:
-           futex_waiting == 0                        /* woken by FUTEX_WAKE */
-        od;
-        ipi_sleeping = 0                             /* store(sleeping, 0) */
-     fi;
-     m_idle = 0;                                     /* local_store(m_idle, 0, seq_cst) */
-     if                                              /* ipi_take: load, then exchange(0) */
-     :: ipi_pending != 0 -> ipi_pending = 0
-     :: else
-     fi;
-     m_current = SCHED                               /* sched_yield */
-  od
-}
-
-/* server.cpp rpc_thread_loop (with serve_batch, poll_for_work, park, rpc_serve, and the
- * sched_yield hook rpc_thread_blocking). Thread `self` of the pool; the process sits at
- * end_rpc_thread_loop while the thread does not exist, and resumes there after the
- * kBatchDone yield and after the park yield (the `for (;;)` loop top). */
-proctype rpc_thread_loop(byte self) provided (m_current + RPC_PID0 == _pid) {
-  byte item, served_b, d, before;
-  bit ready;
-end_rpc_thread_loop:
-  atomic {                                           /* if (m_owner == nullptr) take_ownership */
-    assert(_pid == self + RPC_PID0);
-    if :: m_owner == NONE -> m_owner = self; m_armed = 0 :: else fi
-  }
   if
-  :: m_owner == self ->
-     /* ---- serve_batch(s, self, batch) */
-     served_b = 0;
-serve_next:
-     if
-     :: served_b == BATCH ->                         /* kBatchDone: sched_yield, keeps ownership */
-        atomic { served_b = 0; m_current = SCHED }   /*   (m_blocked == 0: no blocking hook) */
-        goto end_rpc_thread_loop
-     :: else
-     fi;
-     atomic {                                        /* fifo_pop: load_sc(sequence), item */
-       assert(m_owner == self);                      /* property 4: only the owner consumes */
-       if
-       :: slot_sequence[m_head & MASK] == m_head + 1 ->
-          item = slot_item[m_head & MASK];
-          slot_item[m_head & MASK] = 0               /* ghost: a second pop would read null */
-       :: else -> item = 0
-       fi
-     }
-     if
-     :: item == 0 ->                                 /* XPTR_NULL */
-        m_armed = 1;                                 /* fifo_arm_and_recheck: store(armed, 1) */
-        ready = (slot_sequence[m_head & MASK] == m_head + 1);     /*  fifo_ready */
-        if
-        :: !ready -> ready = 0; goto drained         /* kDrained */
-        :: else
-        fi;
-        ready = 0;
-        m_armed = 0;                                 /* fifo_disarm */
-        atomic {                                     /* fifo_pop */
-          assert(m_owner == self);
-          if
-          :: slot_sequence[m_head & MASK] == m_head + 1 ->
-             item = slot_item[m_head & MASK];
-             slot_item[m_head & MASK] = 0
-          :: else -> item = 0
-          fi
-        }
-     :: else
-     fi;
-     assert(item != 0);                              /* a published, never consumed item */
-     d_step {                                        /* fifo_pop: free the slot, m_head++ */
-       slot_sequence[m_head & MASK] = m_head + NSLOTS;
-       m_head++;
-       d = item - 1; item = 0
-     }
-     /* ---- rpc_serve(desc): rpc_dispatch runs the service */
-     d_step {
-       assert(!client_gone[d]);                      /* the descriptor is alive */
-       assert(served[d] < posted[d]);                /* property 1: no duplicate */
-       served[d]++
-     }
-     if
-     :: skip                                         /* the service does not block */
-     :: rpc_blocked[self] = rpc_blocked[self] | BLOCKED_SVC;   /* thread_block(self, cause) */
-        /* sched_yield(): RPC thread with m_blocked != 0 -> rpc_thread_blocking(self) */
-        if
-        :: rpc_blocked[self] != 0 ->                 /* local_load(m_blocked) */
-           atomic {
-             if                                      /* if (m_owner == thread) release_ownership */
-             :: m_owner == self -> m_armed = 1; m_owner = NONE   /* arm_and_recheck; owner = null */
-             :: else
-             fi
-           }
-        :: else
-        fi;
-        m_current = SCHED                            /* suspend; resumed once runnable */
-        /* the service's wait loop ends: the cause is clear */
-     fi;
-     /* completion: read desc->thread and desc->blocking, then the atomic decrement */
-     d_step {
-       assert(!client_gone[d]);
-       before = desc_response[d];                    /* remote_atomic_add(response, ~0u) */
-       desc_response[d]--
-     }
-     assert(before > 0);
-     if
-     :: before == 1 ->                               /* blocking && client */
-        /* kern thread_unblock(client, THREAD_BLOCKED_RPC) */
-        d_step {                                     /* remote_atomic_and(m_blocked, ~RPC) */
-          before = client_blocked[d];
-          client_blocked[d] = 0;
-#ifndef FIX_LID_FIRST
-          client_window[d] = before
-#endif
-        }
-        if
-        :: before != 0 ->                            /* runnable now */
-#ifndef FIX_LID_FIRST
-           client_window[d] = 0;                     /* remote_load(thread->m_lid) */
-#endif
-           skip                                      /* load the client core's m_idle, IPI it:
-                                                        the client cores are not modelled */
-        :: else
-        fi
-     :: else
-     fi;
-     d = 0; before = 0;
-     if
-     :: m_owner != self -> goto not_owner            /* kLostOwnership */
-     :: else
-     fi;
-     served_b++;
-     goto serve_next;
-drained:
-     served_b = 0;
-     /* ---- poll_for_work: only while no thread of the core is runnable (idle_spin_ns != 0) */
-     if
-     :: !has_runnable ->                             /* unreachable: the caller itself is runnable */
-        if
-        :: (slot_sequence[m_head & MASK] == m_head + 1) ->    /* fifo_ready within the budget */
-           m_armed = 0;                              /* fifo_disarm; continue */
-           goto end_rpc_thread_loop
-        :: true                                      /* deadline */
-        fi
-     :: else
-     fi;
-     atomic { m_armed = 1; m_owner = NONE }          /* release_ownership */
-  :: else
+  /* rpc_check: m_owner != nullptr -> return; then Sched::select */
+  SELECT(m_owner != NONE)
+  /* rpc_check: fifo_ready: load_sc(sequence) */
+  :: atomic { m_owner == NONE && fifo_ready -> skip }; goto handover
+  :: atomic { m_owner == NONE && !fifo_ready -> skip }
   fi;
-not_owner:
-  /* not the owner: leave when a thread is parked already, else park */
+  /* nothing to serve: if the doorbell is armed (relaxed load), return; else
+   * fifo_arm_and_recheck: store(armed, 1), fifo_ready */
   if
-  :: m_idle_nr >= 1 ->                               /* break */
-     atomic { if :: m_owner == self -> m_armed = 1; m_owner = NONE :: else fi }
-     atomic {                                        /* --m_threads_nr; the fiber returns and */
-       m_threads_nr--;                               /* core_step calls thread_destroy */
-       assert(!waker_window[self]);                  /* nobody is about to read the Thread */
-       rpc_alive[self] = 0;
-       served_b = 0; item = 0; d = 0; before = 0; ready = 0;
-       m_current = SCHED
-     }
-     goto end_rpc_thread_loop
-  :: else ->
-     atomic {                                        /* park(s, self) */
-       m_idle_list[m_idle_nr] = self; m_idle_nr++;
-       rpc_blocked[self] = rpc_blocked[self] | BLOCKED_IDLE   /* thread_block(self, IDLE) */
-     }
-     /* sched_yield: m_blocked != 0 -> rpc_thread_blocking (owner == self? never here) */
-     atomic {
-       if :: m_owner == self -> m_armed = 1; m_owner = NONE :: else fi;
-       m_current = SCHED
-     }
-     goto end_rpc_thread_loop                        /* rpc_check unblocks it, owner */
+  :: atomic { m_armed != 0 -> skip }; goto sched_select
+  :: atomic { m_armed == 0 -> skip }
+  fi;
+  m_armed = 1;
+  if
+  :: atomic { fifo_ready -> skip }; goto handover
+  :: atomic { !fifo_ready -> skip }; goto sched_select
+  fi;
+handover:
+  atomic {
+    if
+    :: m_idle_nr > 0 ->
+       m_idle_nr--; t = m_idle_list[m_idle_nr]; m_idle_list[m_idle_nr] = 0;   /* unpark */
+       assert(m_owner == NONE);                      /* property 4 */
+       m_owner = t;                                  /* take_ownership */
+       /* thread_unblock(t, IDLE): only this core touches a parked thread's m_blocked
+        * (it has no other cause), and m_idle is 0 while core_step runs: no IPI */
+       assert(rpc_blocked[t] == BLOCKED_IDLE && m_idle == 0);
+       rpc_blocked[t] = 0;
+       m_armed = 0                                   /* take_ownership: fifo_disarm */
+    :: m_idle_nr == 0 && m_threads_nr >= NTHREADS ->
+       skip                                          /* pool exhausted: requests wait */
+#ifdef CREATE_FAILS_ONCE
+    :: m_idle_nr == 0 && m_threads_nr < NTHREADS && create_fails ->
+       create_fails = 0                              /* fails: "retried at the next
+                                                        scheduling point" */
+#endif
+    :: m_idle_nr == 0 && m_threads_nr < NTHREADS ->
+       /* thread_create(RPC, rpc_thread_loop): registered, runnable; thread_make's
+        * load_sc(m_idle) is 0 here: no IPI */
+       if :: !rpc_alive[0] -> t = 0 :: else -> t = 1 fi;
+       assert(!rpc_alive[t] && rpc_blocked[t] == 0 && m_idle == 0);
+       rpc_alive[t] = 1;
+       m_threads_nr++;
+       assert(m_owner == NONE);                      /* property 4 */
+       m_owner = t;                                  /* take_ownership */
+       m_armed = 0                                   /*   fifo_disarm */
+    fi;
+    t = 0
+  }
+sched_select:
+  if
+  SELECT(true)
   fi
 }
 
-/* ------------------------------------------------------------------ end-state check */
-/* Runs only when no other process can move (timeout): the system has come to rest. */
+/* ------------------------------------------------------------------ server core: idle_loop */
+/* kern/cluster.cpp idle_loop with hal ipi_wait and ipi_take. The spin phase of ipi_wait
+ * (poll `pending` for idle_spin_us) is left out: it returns early only in states where the
+ * sleep phase returns without sleeping. */
+proctype idle_loop() provided (m_current == IDLE_THREAD) {
+end_idle_loop:
+  m_idle = 1;                                        /* store(m_idle, 1, seq_cst) */
+  if                                                 /* Sched::has_runnable: load_sc */
+  :: atomic { has_runnable -> skip }; goto idle_wake
+  :: atomic { !has_runnable -> skip }
+  fi;
+  ipi_sleeping = 1;                                  /* ipi_wait: store(sleeping, 1) */
+  do
+  :: ipi_pending != 0 -> break                       /* load(pending, seq_cst) != 0 */
+  :: atomic { ipi_pending == 0 -> futex_waiting = 1 };   /* futex_wait(&pending, 0): the
+                                                        load and the futex's own check of
+                                                        pending == 0 as one step */
+end_futex_wait:
+     futex_waiting == 0                              /* FUTEX_WAKE */
+  od;
+  ipi_sleeping = 0;                                  /* store(sleeping, 0) */
+idle_wake:
+  m_idle = 0;                                        /* store(m_idle, 0, seq_cst) */
+  if                                                 /* ipi_take: load(pending), */
+  :: atomic { ipi_pending != 0 -> skip };            /*   then exchange(pending, 0) */
+     atomic { ipi_pending = 0; m_current = SCHED }   /* sched_yield */
+  :: atomic { ipi_pending == 0 -> m_current = SCHED }
+  fi;
+  goto end_idle_loop
+}
+
+/* ------------------------------------------------------------------ server core: RPC thread */
+/* server.cpp rpc_thread_loop with serve_batch, poll_for_work, park, rpc_serve, and
+ * sched_yield's RPC blocking hook (rpc_thread_blocking -> release_ownership). The process
+ * sits at end_rpc_thread_loop while the thread does not exist; a new thread starts there,
+ * and the thread resumes there after its kBatchDone and park yields (the loop top). */
+
+/* Not the owner: leave when the pool has a parked thread already (the fiber returns and
+ * core_step destroys the thread), else park(s, self) + thread_block(self, IDLE) + the
+ * sched_yield (whose rpc_thread_blocking does nothing: not the owner). The atomic_or on
+ * m_blocked is folded in: the waker only touches a thread with the service cause. */
+#define NOT_OWNER(L1, L2)                                                             \
+  if                                                                                  \
+  :: m_idle_nr >= 1 ->                                                                \
+     assert(m_owner != self);                                                         \
+     m_threads_nr--;                                                                  \
+     rpc_alive[self] = 0;                                                             \
+     m_current = SCHED;                                                               \
+L1:  goto end_rpc_thread_loop                                                         \
+  :: m_idle_nr == 0 ->                                                                \
+     assert(m_owner != self);                                                         \
+     m_idle_list[m_idle_nr] = self; m_idle_nr++;                                      \
+     rpc_blocked[self] = BLOCKED_IDLE;                                                \
+     m_current = SCHED;                                                               \
+L2:  goto end_rpc_thread_loop                                                         \
+  fi
+
+/* fifo_pop: load_sc(sequence); if published: the item, then store(sequence, pos + mask +
+ * 1) (free for the next lap) and m_head++, in the same step (the consumer's state in
+ * between is seen by nobody) */
+#define FIFO_POP                                                                      \
+  if                                                                                  \
+  :: fifo_ready ->                                                                    \
+     item = slot_item[m_head & MASK];                                                 \
+     assert(item != 0);                            /* property 1: real, unconsumed */ \
+     slot_item[m_head & MASK] = 0;                 /* ghost: a 2nd pop would read 0 */ \
+     slot_sequence[m_head & MASK] = m_head + NSLOTS;                                  \
+     m_head++                                                                         \
+  :: else -> item = 0                              /* XPTR_NULL */                    \
+  fi
+
+#define OTHER (1 - self)
+
+proctype rpc_thread_loop(byte self) provided (m_current + RPC_PID0 == _pid) {
+  byte item, served_b, d;
+  bit wake;
+end_rpc_thread_loop:
+  atomic {
+    assert(_pid == self + RPC_PID0 && rpc_alive[self]);
+    if
+    :: m_owner == NONE -> m_owner = self; m_armed = 0   /* take_ownership: fifo_disarm */
+    :: m_owner == self -> skip
+    :: else -> NOT_OWNER(end_left0, end_parked0)
+    fi
+  }
+serve_next:
+  /* ---- serve_batch(s, self, batch): the loop, from the end of rpc_serve on */
+  atomic {
+    if
+    :: wake ->                                       /* completion, end: thread_unblock */
+       /* (client, RPC): load(m_lid), then atomic_and(m_blocked, ~RPC) (the m_lid load is
+        * folded: the client is blocked, nothing changes it); then load_sc(the client
+        * core's m_idle) and IPI it: the client cores are not modelled */
+       assert(!client_gone[d] && client_blocked[d]); /* property 5: blocked, so alive */
+       client_blocked[d] = 0;
+       wake = 0;
+       d = 0;
+       goto serve_next
+    :: else
+    fi;
+    d = 0;
+    if
+    :: m_owner != self ->                            /* kLostOwnership (after rpc_serve) */
+       served_b = 0;
+       NOT_OWNER(end_left1, end_parked1)
+    :: m_owner == self && served_b == BATCH ->       /* kBatchDone: sched_yield, owner kept */
+       served_b = 0;
+       m_current = SCHED;
+end_batch_done:
+       goto end_rpc_thread_loop
+    :: m_owner == self && served_b < BATCH ->
+       assert(m_owner == self);                      /* property 4: only the owner pops */
+       FIFO_POP
+    fi
+  }
+  /* ---- rpc_serve(desc): reads desc->index, desc->thread; rpc_dispatch runs the service */
+  if
+  :: d_step {                                        /* the service runs to its end, then */
+       item != 0 ->
+       d = item - 1; item = 0;
+       assert(!client_gone[d] && served[d] < posted[d]);   /* property 1: no duplicate */
+       served[d]++;
+       served_b++;
+       /* completion: atomic_add(response, ~0u); the last response wakes the client only
+        * if its waiter bit was set */
+       assert(desc_count[d] > 0);
+       wake = (desc_count[d] == 1 && desc_waiter[d]);
+       desc_count[d]--
+     }; goto serve_next
+  :: d_step {                                        /* the service blocks: thread_block */
+       SVC_BLOCK && item != 0 && NESTED_ONE && MAY_BLOCK ->
+       BLOCKED_ONE;
+       d = item - 1; item = 0;
+       assert(!client_gone[d] && served[d] < posted[d]);
+       served[d]++;
+       served_b++;
+       rpc_blocked[self] = rpc_blocked[self] | BLOCKED_SVC
+     }
+     /* sched_yield(): an RPC thread with m_blocked != 0 calls rpc_thread_blocking(self):
+      * the owner releases ownership: fifo_arm_and_recheck (store(armed, 1); the result is
+      * not used), m_owner = nullptr */
+     if                                              /* load(m_blocked) */
+     :: atomic { rpc_blocked[self] != 0 && m_owner == self -> m_owner = NONE };
+        atomic { m_armed = 1; m_current = SCHED }
+     :: atomic { rpc_blocked[self] != 0 && m_owner != self -> m_current = SCHED }
+     :: atomic { rpc_blocked[self] == 0 -> m_current = SCHED }     /* woken already */
+     fi;
+     goto service_resumed
+  :: d_step {                                        /* the service makes a nested rpc_send */
+       SVC_BLOCK && item != 0 && NESTED_ONE && MAY_BLOCK ->
+       BLOCKED_ONE;
+       d = item - 1; item = 0;
+       assert(!client_gone[d] && served[d] < posted[d]);
+       served[d]++;
+       served_b++;
+       /* wait_for_response: not answered yet; an RPC thread calls rpc_thread_blocking
+        * before it spins: the owner releases ownership (no scheduling point) */
+       if :: m_owner == self -> m_owner = NONE :: else fi
+     }
+     m_armed = 1;                                    /* release_ownership: arm_and_recheck */
+     if
+     :: goto service_done                            /* answered while it spun */
+     :: d_step {                                     /* thread_block, waiter bit, then the */
+          rpc_blocked[self] = rpc_blocked[self] | BLOCKED_SVC;   /* sched_yield (the hook: */
+          m_current = SCHED                          /* not the owner any more) */
+        }
+     fi;
+     /* resumed by core_step: the service's wait ends, its cause is clear */
+service_resumed:
+service_done:
+     atomic {                                        /* completion, as above */
+       assert(rpc_blocked[self] == 0 && !client_gone[d] && desc_count[d] > 0);
+       wake = (desc_count[d] == 1 && desc_waiter[d]);
+       desc_count[d]--
+     }; goto serve_next
+  /* XPTR_NULL: kDrained. poll_for_work: when idle_spin_ns != 0 and no other thread of the
+   * core is runnable (has_runnable(self): load_sc of its m_blocked), poll fifo_ready until
+   * the deadline, with the doorbell disarmed; found -> continue (loop top: owner, new
+   * batch). One step: the has_runnable check and the poll's last, successful fifo_ready
+   * (the thread's state in between is its own; a poll that ends at the deadline is the
+   * second option). */
+  :: atomic { item == 0 && !runnable(OTHER) && fifo_ready -> served_b = 0 }; goto serve_next
+  :: atomic { item == 0 -> skip }                    /* no poll, or the deadline */
+  fi;
+  m_armed = 1;                                       /* fifo_arm_and_recheck: store(armed) */
+  if                                                 /*   fifo_ready: load_sc(sequence) */
+  :: atomic { fifo_ready -> skip };
+     atomic { m_armed = 0; served_b = 0 }; goto serve_next    /* fifo_disarm; continue */
+  :: atomic {
+       !fifo_ready ->
+       served_b = 0;
+       m_owner = NONE;                               /* s.m_owner = nullptr */
+       NOT_OWNER(end_left2, end_parked2)             /* then: park, or leave */
+     }
+  fi;
+}
+
+/* ------------------------------------------------------------------ end state */
+/* Runs only when no other process can move (timeout): the system is at rest. */
 proctype end_state_check() {
   timeout;
-  assert(returned == NRET);                          /* property 2: every client returned */
+  assert(returned == NDESC);                         /* property 2: every client returned */
   assert(m_tail == m_head);                          /* property 3: the FIFO is empty */
-  assert(!has_runnable && futex_waiting);            /* the core sleeps with nothing to run */
+  assert(!has_runnable && futex_waiting)             /* the core sleeps, nothing to run */
 }
 
 init {
+  byte d;
   atomic {
     slot_sequence[1] = 1;                            /* fifo_init: slot i sequence = i */
-    run core_step();
-    run idle_loop();
-    run rpc_thread_loop(0);
-    run rpc_thread_loop(1);
+    do
+    :: d < NDESC ->
+       desc_count[d] = (d < MC -> NPOSTS : 1);       /* desc->response = n, or 1: set by */
+       d++                                           /* the client before its first post */
+    :: else -> break
+    od;
+    d = 0;
+    run core_step();                                 /* _pid 1 */
+    run idle_loop();                                 /* _pid 2 */
+    run rpc_thread_loop(0);                          /* _pid 3 = RPC_PID0 */
+    run rpc_thread_loop(1);                          /* _pid 4 */
     run service_waker();
     run end_state_check();
 #ifdef MULTICAST
-    run rpc_multicast();
-#else
-    run rpc_send(0);
+    run rpc_multicast();                             /* descriptor 0 */
+#endif
+#if NCLIENTS > 0
+    run rpc_send(MC);
+#endif
 #if NCLIENTS > 1
-    run rpc_send(1);
+    run rpc_send(MC + 1);
 #endif
 #if NCLIENTS > 2
-    run rpc_send(2);
-#endif
-#if NCLIENTS > 3
-    run rpc_send(3);
-#endif
+    run rpc_send(MC + 2);
 #endif
   }
 }
 
-/* ------------------------------------------------------------------ LTL (liveness) */
-/* with weak fairness (pan -a -f -N name) */
-ltl all_return { <> (returned == NRET) }                                   /* property 2 */
-ltl no_sleep_with_work { [] <> !(futex_waiting && m_tail != m_head) }     /* property 3 */
+/* ------------------------------------------------------------------ LTL, under weak fairness */
+/* pan -a -f -N <name> */
+ltl all_return { <> (returned == NDESC) }                                      /* property 2 */
+ltl no_sleep_with_work { [] <> !(futex_waiting && m_tail != m_head) }         /* property 3 */

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Exhaustive verification of the RPC protocol model (tests/model/rpc.pml) with spin.
+# Usage: check.sh [--keep] [-j N] [-DNAME[=value]...]
+#   --keep        keep the work directory (pan sources, trails) and print its path
+#   -j N          runs at once (default 2)
+#   -D...         extra defines for every run (rpc.pml's switches)
+# Prints one line per run; exits 0 only when every run reports "errors: 0" and a complete
+# search, 1 otherwise, 77 when spin (or a C compiler) is not installed.
+set -u
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+model="$here/rpc.pml"
+
+keep=0
+jobs=2
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1 ;;
+    -j) shift; jobs="$1" ;;
+    -j*) jobs="${1#-j}" ;;
+    -D*) extra+=("$1") ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "check.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if ! command -v spin >/dev/null 2>&1; then
+  echo "SKIP: spin not installed"
+  exit 77
+fi
+cc="${CC:-}"
+if [ -z "$cc" ]; then
+  for candidate in gcc cc clang; do
+    if command -v "$candidate" >/dev/null 2>&1; then cc="$candidate"; break; fi
+  done
+fi
+if [ -z "$cc" ]; then
+  echo "SKIP: no C compiler for pan"
+  exit 77
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/mkh-rpc-model.XXXXXX")"
+if [ "$keep" -eq 0 ]; then trap 'rm -rf "$work"' EXIT; fi
+
+# name | spin defines | pan compile flags | pan run flags
+# Safety runs: assertions (properties 1, 4, 5), invalid end states and end_state_check
+# (properties 2, 3 at rest). LTL runs: acceptance cycles under weak fairness (-a -f).
+# Three clients with services that may block make the largest state space: the safety
+# run lets any number of services block (both RPC threads blocked: the pool exhausted);
+# the LTL run of three clients lets at most one block (-DMAXBLOCKS=1), the two-client and
+# multicast runs any number.
+safety_cc="-DSAFETY -DNOCLAIM -DMEMLIM=8000"
+ltl_cc="-DNFAIR=4 -DMEMLIM=8000"
+runs=(
+  "safety-3clients|-DNCLIENTS=3|$safety_cc|-m100000 -w27"
+  "ltl-no_sleep_with_work-3clients-1block|-DNCLIENTS=3 -DMAXBLOCKS=1|$ltl_cc|-m100000 -w26 -a -f -N no_sleep_with_work"
+  "ltl-all_return-3clients-noblock|-DNCLIENTS=3 -DSVC_BLOCK=0|$ltl_cc|-m100000 -w24 -a -f -N all_return"
+  "safety-multicast+1client|-DMULTICAST -DNCLIENTS=1|$safety_cc|-m100000 -w25"
+  "ltl-no_sleep_with_work-multicast+1client|-DMULTICAST -DNCLIENTS=1|$ltl_cc|-m100000 -w25 -a -f -N no_sleep_with_work"
+  "ltl-all_return-2clients|-DNCLIENTS=2|$ltl_cc|-m100000 -w24 -a -f -N all_return"
+  "ltl-all_return-nested-2clients|-DNESTED -DNCLIENTS=2|$ltl_cc|-m100000 -w24 -a -f -N all_return"
+  "ltl-all_return-multicast+1client-noblock|-DMULTICAST -DNCLIENTS=1 -DSVC_BLOCK=0|$ltl_cc|-m100000 -w22 -a -f -N all_return"
+  "ltl-all_return-multicast|-DMULTICAST -DNCLIENTS=0|$ltl_cc|-m100000 -w22 -a -f -N all_return"
+  "safety-2clients|-DNCLIENTS=2|$safety_cc|-m100000 -w22"
+  "safety-nested-2clients|-DNESTED -DNCLIENTS=2|$safety_cc|-m100000 -w22"
+  "ltl-no_sleep_with_work-2clients|-DNCLIENTS=2|$ltl_cc|-m100000 -w22 -a -f -N no_sleep_with_work"
+)
+
+run_one() {  # index name defines ccflags panflags
+  trap - EXIT
+  local dir="$work/$1-$2"
+  mkdir -p "$dir"
+  cp "$model" "$dir/rpc.pml"
+  (
+    cd "$dir" || exit 1
+    # shellcheck disable=SC2086
+    spin $3 ${extra[@]+"${extra[@]}"} -a rpc.pml >spin.out 2>&1 || { echo "spin -a failed" >>spin.out; exit 1; }
+    # shellcheck disable=SC2086
+    "$cc" -O2 -w $4 -o pan pan.c >cc.out 2>&1 || { echo "pan compile failed" >>cc.out; exit 1; }
+    # shellcheck disable=SC2086
+    ./pan $5 >pan.out 2>&1
+    exit 0
+  ) >"$dir/status" 2>&1
+  echo $? >>"$dir/status"
+}
+
+start=$(date +%s)
+pids=()
+for i in "${!runs[@]}"; do
+  IFS='|' read -r name defines ccflags panflags <<<"${runs[$i]}"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 0.2; done
+  run_one "$i" "$name" "$defines" "$ccflags" "$panflags" &
+  pids+=($!)
+done
+wait
+
+mode=""
+[ ${#extra[@]} -gt 0 ] && mode=" (${extra[*]})"
+echo "rpc.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+failed=0
+for i in "${!runs[@]}"; do
+  IFS='|' read -r name defines ccflags panflags <<<"${runs[$i]}"
+  dir="$work/$i-$name"
+  out="$dir/pan.out"
+  verdict="FAIL"
+  why=""
+  if [ ! -s "$out" ]; then
+    why="$(cat "$dir/spin.out" "$dir/cc.out" 2>/dev/null | grep -v '^ltl \|never claims\|only one claim\|choose which\|or use e.g' | head -3 | tr '\n' ' ')"
+  else
+    errors="$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$out" | tail -1)"
+    stored="$(awk '/states, stored/ {print $1; exit}' "$out")"
+    secs="$(sed -n 's/^pan: elapsed time \([0-9.e+]*\) seconds.*/\1/p' "$out" | tail -1)"
+    mem="$(awk '/total actual memory usage/ {print $1; exit}' "$out")"
+    incomplete=""
+    grep -q "Search not completed" "$out" && incomplete="search not completed"
+    grep -q "depth too small" "$out" && incomplete="search depth too small"
+    grep -qi "memlim\|out of memory" "$out" && incomplete="memory bound reached"
+    if [ "$errors" = "0" ] && [ -z "$incomplete" ]; then
+      verdict="PASS"
+    else
+      why="$(grep -m1 '^pan:[0-9]' "$out")"
+      [ -z "$why" ] && why="$incomplete"
+      [ -z "$why" ] && why="no result (errors: ${errors:-?})"
+    fi
+    why="errors: ${errors:-?}, ${stored:-?} states, ${secs:-?} s, ${mem:-?} MB${why:+ -- $why}"
+  fi
+  [ "$verdict" = "PASS" ] || failed=1
+  printf '%s %-42s %s\n' "$verdict" "$name" "$why"
+done
+echo "total $(( $(date +%s) - start )) s"
+if [ "$keep" -eq 1 ]; then echo "work directory: $work"; fi
+if [ "$failed" -ne 0 ]; then
+  echo "FAILED: replay a counterexample with: check.sh --keep, then in the run's directory"
+  echo "  spin -t -p <the run's -D flags> rpc.pml    (see tests/model/README.md)"
+fi
+exit "$failed"
