@@ -31,6 +31,24 @@ struct Topology {
   friend bool operator==(const Topology&, const Topology&) = default;
 };
 
+// How often one kind of fault is injected: every n-th attempt, or with a probability.
+struct FaultRate {
+  uint32_t every = 0;        // > 0: the n-th, 2n-th, ... attempts fail
+  double probability = 0.0;  // else: each attempt fails with this probability
+  bool on() const { return every != 0 || probability > 0.0; }
+};
+
+// Faults injected by the kernel at run time; all off by default (then each site costs one
+// relaxed load). The draws come from one generator seeded by MachineConfig::seed.
+struct FaultConfig {
+  FaultRate ppm;         // ppm page allocations fail (kNoMem)
+  FaultRate kcm;         // kcm object allocations fail (kNoMem)
+  FaultRate rpc_thread;  // creating an RPC thread fails (the request waits and is retried)
+  FaultRate points;      // a stall at the marked points of the send and serve paths
+  uint32_t delay_us = 0; // a stall lasts this long (0: a yield of the core or host thread)
+  bool any() const { return ppm.on() || kcm.on() || rpc_thread.on() || points.on(); }
+};
+
 struct MachineConfig {
   Topology topology;
   uint64_t bank_mib = 64;
@@ -44,6 +62,12 @@ struct MachineConfig {
   uint32_t rpc_pool_bound = 16;     // RPC threads per core at most
   uint32_t rpc_batch = 16;          // requests an RPC thread serves before it yields
   uint32_t rpc_full_retries = 1000; // back-off rounds on a full FIFO before the send fails
+
+  // Testing
+  FaultConfig faults;          // injected from the end of boot to the start of shutdown
+  uint64_t seed = 1;           // of the fault draws and of the deterministic switch order
+  bool deterministic = false;  // every core on one host thread, switched in an order drawn
+                               // from `seed` (they start at Machine::start())
 };
 
 inline constexpr uint32_t kMaxRpcFifoSlots = 4096;
@@ -51,6 +75,12 @@ inline constexpr uint32_t kMaxRpcPoolBound = 64;
 
 // "XxY:C", e.g. "2x2:2". The error names the part that is wrong.
 tl::expected<Topology, std::string> parse_topology(std::string_view text);
+
+// A fault specification, comma-separated KEY=VALUE items, applied to `config`:
+//   ppm=RATE kcm=RATE rpc-thread=RATE points=RATE   RATE: a probability in [0, 1] or 1/N
+//   delay-us=N (stall length)  fifo=N (RPC FIFO slots)  pool=N (RPC pool bound)
+// or "none". The error names the item that is wrong.
+std::optional<std::string> parse_fault_spec(std::string_view spec, MachineConfig& config);
 
 // Every limit of the machine, checked; nullopt when the configuration can boot.
 std::optional<std::string> validate_config(const MachineConfig& config);

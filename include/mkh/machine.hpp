@@ -62,8 +62,18 @@ struct ClusterReport {
   uint64_t rpc_fifo_high_water = 0; // most requests waiting in one of its FIFOs
 };
 
+// Faults injected so far (MachineConfig::faults), by kind.
+struct FaultReport {
+  uint64_t ppm = 0;
+  uint64_t kcm = 0;
+  uint64_t rpc_thread = 0;
+  uint64_t points = 0;
+  uint64_t total() const { return ppm + kcm + rpc_thread + points; }
+};
+
 struct MachineReport {
   std::vector<ClusterReport> clusters;
+  FaultReport faults;
   uint64_t threads_left = 0;    // threads still blocked at shutdown, abandoned
   bool shut_down = false;
 };
@@ -85,6 +95,11 @@ class Machine {
   // Starts fn(arg) as a kernel thread (type DEV) on core `lid` of cluster `cxy`; returns the
   // thread's extended pointer. kInval for an unknown cluster or core, kNoMem when full.
   Result<uint64_t> spawn(uint32_t cxy, uint32_t lid, void (*fn)(void* arg), void* arg, std::string_view name);
+
+  // A deterministic machine (MachineConfig::deterministic) is booted held: threads spawned
+  // before start() run from its first scheduling step on, in the seeded order. Otherwise
+  // the cores run from boot on and start() does nothing.
+  void start();
 
   // Changes how long idle cores poll before they sleep (benchmarks compare both regimes).
   void set_idle_spin_us(uint32_t microseconds);

@@ -22,7 +22,65 @@ tl::expected<uint32_t, std::string> parse_count(std::string_view text, std::stri
   return value;
 }
 
+// "0.05" (a probability) or "1/N" (every N-th).
+std::optional<std::string> parse_rate(std::string_view text, FaultRate& rate) {
+  if (text.starts_with("1/")) {
+    uint32_t every = 0;
+    const std::string_view digits = text.substr(2);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), every);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || every == 0)
+      return fmt::format("'{}' is not 1/N with N a whole number of at least 1", text);
+    rate = FaultRate{every, 0.0};
+    return std::nullopt;
+  }
+  double probability = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), probability);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    return fmt::format("'{}' is neither a probability (e.g. 0.01) nor 1/N", text);
+  if (!(probability >= 0.0 && probability <= 1.0)) return fmt::format("probability {} is not in [0, 1]", text);
+  rate = FaultRate{0, probability};
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_whole(std::string_view text, uint32_t max, uint32_t& value) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max)
+    return fmt::format("'{}' is not a whole number in [0, {}]", text, max);
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<std::string> parse_fault_spec(std::string_view spec, MachineConfig& config) {
+  if (spec == "none") return std::nullopt;
+  if (spec.empty()) return std::string("empty fault specification (use KEY=VALUE,... or none)");
+  MachineConfig result = config;
+  while (!spec.empty()) {
+    const std::string_view item = spec.substr(0, spec.find(','));
+    const bool more = item.size() < spec.size();
+    spec = more ? spec.substr(item.size() + 1) : std::string_view();
+    if (more && spec.empty()) return std::string("fault specification ends with a comma");
+    const auto equal = item.find('=');
+    if (equal == std::string_view::npos)
+      return fmt::format("fault item '{}' is not KEY=VALUE", item);
+    const std::string_view key = item.substr(0, equal);
+    const std::string_view value = item.substr(equal + 1);
+    std::optional<std::string> problem;
+    if (key == "ppm") problem = parse_rate(value, result.faults.ppm);
+    else if (key == "kcm") problem = parse_rate(value, result.faults.kcm);
+    else if (key == "rpc-thread") problem = parse_rate(value, result.faults.rpc_thread);
+    else if (key == "points") problem = parse_rate(value, result.faults.points);
+    else if (key == "delay-us") problem = parse_whole(value, 100'000, result.faults.delay_us);
+    else if (key == "fifo") problem = parse_whole(value, kMaxRpcFifoSlots, result.rpc_fifo_slots);
+    else if (key == "pool") problem = parse_whole(value, kMaxRpcPoolBound, result.rpc_pool_bound);
+    else
+      return fmt::format("unknown fault '{}' (known: ppm, kcm, rpc-thread, points, delay-us, fifo, pool)", key);
+    if (problem) return fmt::format("fault '{}': {}", key, *problem);
+  }
+  if (auto problem = validate_config(result)) return problem;
+  config = result;
+  return std::nullopt;
+}
 
 tl::expected<Topology, std::string> parse_topology(std::string_view text) {
   const auto x_pos = text.find('x');

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <climits>
+#include <ctime>
 
 #include "hal/cpu.hpp"
 #include "hal/remote.hpp"
@@ -17,8 +19,11 @@ namespace mkh::hal {
 
 namespace {
 
-void futex_wait(uint32_t* word, uint32_t expected) {
-  syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+// Returns false when the timeout (if not 0) expired.
+bool futex_wait(uint32_t* word, uint32_t expected, uint64_t timeout_ns) {
+  timespec timeout{time_t(timeout_ns / 1'000'000'000), long(timeout_ns % 1'000'000'000)};
+  const long r = syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout_ns != 0 ? &timeout : nullptr, nullptr, 0);
+  return !(r == -1 && errno == ETIMEDOUT);
 }
 
 void futex_wake_all(uint32_t* word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
@@ -43,7 +48,7 @@ bool ipi_take(IpiLine& line) {
   return std::atomic_ref<uint32_t>(line.pending).exchange(0) != 0;
 }
 
-bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop) {
+bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop, uint64_t timeout_ns) {
   auto ready = [&] {
     return local_load(line.pending, std::memory_order_relaxed) != 0 ||
            local_load(stop, std::memory_order_relaxed) != 0;
@@ -61,8 +66,8 @@ bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop) {
   bool slept = false;
   while (std::atomic_ref<uint32_t>(line.pending).load(std::memory_order_seq_cst) == 0 &&
          local_load(stop, std::memory_order_seq_cst) == 0) {
-    futex_wait(&line.pending, 0);
     slept = true;
+    if (!futex_wait(&line.pending, 0, timeout_ns)) break;
   }
   std::atomic_ref<uint32_t>(line.sleeping).store(0, std::memory_order_relaxed);
   return slept;

@@ -26,7 +26,8 @@ bool ipi_send(Xptr<IpiLine> line);
 bool ipi_take(IpiLine& line);
 
 // Owner side: waits until an IPI is pending or *stop is non-zero; polls for spin_ns
-// nanoseconds first, then sleeps on the futex. Returns true when it slept.
-bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop);
+// nanoseconds first, then sleeps on the futex, for at most timeout_ns when it is not 0.
+// Returns true when it slept.
+bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop, uint64_t timeout_ns = 0);
 
 }  // namespace mkh::hal

@@ -37,9 +37,18 @@ struct Core {
   uint32_t m_idle = 0;   // 1 while the idle thread looks for work or sleeps
   uint32_t m_stop = 0;   // set by the machine at shutdown
 
+  // owner core only
+  uint32_t m_retry_soon = 0;  // set by a scheduling point that could not do its work (no
+                              // memory for an RPC thread): the idle thread then sleeps at
+                              // most kRetrySleepNs before the next scheduling point
+  uint32_t m_hosted_alone = 0; // deterministic mode: every core shares one host thread, so
+                               // the idle thread never waits, it gives the host thread back
+
   // statistics: updated by the owner (relaxed), read by anyone
   CoreStats m_stats;
 };
+
+inline constexpr uint64_t kRetrySleepNs = 1'000'000;
 
 // Sends an IPI to core `lid` of cluster `cxy`, counting it on the sending core.
 void send_ipi(hal::cxy_t cxy, hal::lid_t lid);

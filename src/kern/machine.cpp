@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "hal/fault.hpp"
 #include "hal/region.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched_display.hpp"
@@ -29,6 +30,7 @@ struct Machine::Impl {
   std::optional<hal::Region> region;
   std::vector<std::thread> host_threads;
   MachineReport final_report;
+  bool started = false;
   bool shut_down = false;
 };
 
@@ -48,9 +50,52 @@ void drive_core(Core* core, bool pin, int pin_cpu) {
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   }
   hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
-  while (kern::core_step(core)) {
+  while (kern::core_step(core) != kern::Step::kStopped) {
   }
   hal::t_cpu = hal::CpuContext{};
+}
+
+// The deterministic mode: every core on this one host thread, one scheduling decision at a
+// time, the next core drawn from `seed`. Nothing here depends on time, so a seed replays
+// the same interleaving (sleeping when every core is idle changes no draw).
+void drive_cores_alone(std::vector<Core*> cores, uint64_t seed) {
+  pthread_setname_np(pthread_self(), "mkh/cores");
+  uint64_t state = seed;
+  auto draw = [&state] {  // splitmix64
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  };
+  std::size_t idle_steps = 0;
+  while (!cores.empty()) {
+    const std::size_t i = draw() % cores.size();
+    Core* core = cores[i];
+    hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
+    const kern::Step step = kern::core_step(core);
+    hal::t_cpu = hal::CpuContext{};
+    if (step == kern::Step::kStopped) {
+      cores.erase(cores.begin() + std::ptrdiff_t(i));
+    } else if (step == kern::Step::kRanThread) {
+      idle_steps = 0;
+    } else if (++idle_steps >= 8 * cores.size()) {
+      idle_steps = 0;
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+}
+
+// A drawn stall at a marked point (hal/fault.hpp): the running kernel thread yields its
+// core when it may (it holds no busylock), else, or for a delay, the host thread waits.
+void fault_stall(hal::FaultPoint, uint32_t delay_us) {
+  kern::Core* core = kern::core_current();
+  if (delay_us != 0 && (core == nullptr || core->m_hosted_alone == 0)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+  } else if (kern::thread_current() != nullptr && hal::t_cpu.busylocks == 0) {
+    kern::sched_yield();
+  } else {
+    std::this_thread::yield();
+  }
 }
 
 void dump_every_core() {
@@ -118,6 +163,11 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   return r;
 }
 
+FaultReport fault_report() {
+  return FaultReport{hal::fault_count(hal::FaultSite::kPpmAlloc), hal::fault_count(hal::FaultSite::kKcmAlloc),
+                     hal::fault_count(hal::FaultSite::kRpcThreadCreate), hal::fault_count(hal::FaultSite::kPoint)};
+}
+
 }  // namespace
 
 Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -144,14 +194,36 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
                                         config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
   }
 
+  if (config.deterministic)
+    for (uint32_t cxy : impl->clusters)
+      for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {
+        Core& core = kern::cluster_at(cxy)->m_cores[lid];
+        core.m_hosted_alone = 1;
+        core.m_idle_spin_ns = 0;  // nobody else runs while a core spins
+      }
+  hal::fault_set_stall(fault_stall);
+  hal::fault_enable(config.faults, config.seed);
+
   std::unique_ptr<Machine> machine(new Machine(std::move(impl)));
-  for (uint32_t cxy : machine->m_impl->clusters)
-    for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid)
-      machine->m_impl->host_threads.emplace_back(drive_core, &kern::cluster_at(cxy)->m_cores[lid], config.pin,
-                                                    config.pin_cpu);
   g_running_machine.store(machine.get());
   set_panic_dump_hook(dump_every_core);
+  if (!config.deterministic) machine->start();
   return machine;
+}
+
+void Machine::start() {
+  if (m_impl->started || m_impl->shut_down) return;
+  m_impl->started = true;
+  const MachineConfig& config = m_impl->config;
+  std::vector<Core*> cores;
+  for (uint32_t cxy : m_impl->clusters)
+    for (uint32_t lid = 0; lid < config.topology.cores_per_cluster; ++lid)
+      cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
+  if (config.deterministic) {
+    m_impl->host_threads.emplace_back(drive_cores_alone, std::move(cores), config.seed);
+    return;
+  }
+  for (Core* core : cores) m_impl->host_threads.emplace_back(drive_core, core, config.pin, config.pin_cpu);
 }
 
 Machine::~Machine() {
@@ -170,6 +242,7 @@ Result<uint64_t> Machine::spawn(uint32_t cxy, uint32_t lid, void (*fn)(void*), v
 }
 
 void Machine::set_idle_spin_us(uint32_t microseconds) {
+  if (m_impl->config.deterministic) return;  // its cores never spin
   m_impl->config.idle_spin_us = microseconds;
   for (uint32_t cxy : m_impl->clusters) {
     Cluster* cluster = kern::cluster_at(cxy);
@@ -182,6 +255,7 @@ MachineReport Machine::report() const {
   if (m_impl->shut_down) return m_impl->final_report;
   MachineReport report;
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
+  report.faults = fault_report();
   return report;
 }
 
@@ -195,6 +269,8 @@ std::string Machine::display_core(uint32_t cxy, uint32_t lid) const {
 
 MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   if (m_impl->shut_down) return m_impl->final_report;
+  hal::fault_disable();
+  start();  // a held deterministic machine runs to its stop
   // Let the kernel threads finish their work first. RPC threads are the machine's own:
   // they leave when the cores stop.
   auto threads_running = [&] {
@@ -224,6 +300,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   MachineReport report;
   report.threads_left = threads_running();
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
+  report.faults = fault_report();
   report.shut_down = true;
   m_impl->final_report = report;
   m_impl->shut_down = true;

@@ -17,9 +17,9 @@ std::atomic<RpcBlockingHook> g_rpc_blocking_hook{nullptr};
 Thread* entry_thread(libk::ListEntry* entry) { return libk::list_element(entry, &Thread::m_sched_entry); }
 
 // Sequentially consistent: pairs with thread_unblock's read of the core's m_idle (see there).
-bool is_runnable(const Thread* thread) {
-  return hal::local_load(thread->m_blocked, std::memory_order_seq_cst) == 0 || (hal::local_load(thread->m_flags) & THREAD_FLAG_REQ_DELETE) != 0;
-}
+// A thread to delete is selectable once its blocked word is clear (thread_request_delete
+// clears the killable causes), and core_step then destroys it instead of running it.
+bool is_runnable(const Thread* thread) { return hal::local_load(thread->m_blocked, std::memory_order_seq_cst) == 0; }
 
 bool is_kernel_type(ThreadType type) { return type != ThreadType::USER; }
 
@@ -100,18 +100,19 @@ void send_ipi(hal::cxy_t cxy, hal::lid_t lid) {
     hal::stat_add(cluster_at(hal::t_cpu.cxy)->m_cores[hal::t_cpu.lid].m_stats.ipis_sent, uint64_t(1));
 }
 
-bool core_step(Core* core) {
+Step core_step(Core* core) {
   if (SchedulingPointHook hook = g_scheduling_point_hook.load(std::memory_order_relaxed)) hook(core);
 
   Sched& sched = core->m_sched;
   Thread* next = sched.select();
+  const Step step = next != nullptr ? Step::kRanThread : Step::kRanIdle;
   if (next == nullptr) {
     next = hal::local_load(sched.m_idle, std::memory_order_relaxed);
-    if (next == nullptr) return false;
+    if (next == nullptr) return Step::kStopped;
   }
-  if ((hal::local_load(next->m_flags) & THREAD_FLAG_REQ_DELETE) != 0) {
+  if (thread_deletable(next)) {
     thread_destroy(next);
-    return true;
+    return Step::kRanThread;
   }
 
   hal::local_store(sched.m_current, next, std::memory_order_relaxed);
@@ -121,13 +122,12 @@ bool core_step(Core* core) {
   next->m_fiber.resume();
   hal::local_store(sched.m_current, static_cast<Thread*>(nullptr), std::memory_order_relaxed);
 
-  if (next->m_fiber.finished() || next->m_state == ThreadState::kExited ||
-      (hal::local_load(next->m_flags) & THREAD_FLAG_REQ_DELETE) != 0) {
+  if (next->m_fiber.finished() || next->m_state == ThreadState::kExited || thread_deletable(next)) {
     thread_destroy(next);
   } else {
     next->m_state = ThreadState::kReady;
   }
-  return true;
+  return step;
 }
 
 void sched_yield() {

@@ -59,10 +59,16 @@ void set_scheduling_point_hook(SchedulingPointHook hook);
 using RpcBlockingHook = void (*)(Thread* thread);
 void set_rpc_blocking_hook(RpcBlockingHook hook);
 
+// What one scheduling decision did.
+enum class Step {
+  kRanThread,  // a thread ran (or a thread was destroyed)
+  kRanIdle,    // only the idle thread could run
+  kStopped,    // nothing left to run: the core has stopped (idle thread gone)
+};
+
 // Runs one scheduling decision on `core`: the scheduling-point hook, then the selected
-// thread until it yields. Returns false when the core has nothing left to run (stopping,
-// idle thread gone). Must run on the host thread that currently drives this core.
-bool core_step(Core* core);
+// thread until it yields. Must run on the host thread that currently drives this core.
+Step core_step(Core* core);
 
 // From a thread: give the core back to its scheduler. The thread runs again when it is
 // selected (immediately if nothing else is runnable and it is not blocked).

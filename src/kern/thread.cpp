@@ -168,11 +168,27 @@ void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32
 Result<void> thread_request_delete(hal::Xptr<Thread> thread) {
   const uint32_t before = hal::remote_atomic_or(thread.field(&Thread::m_flags), uint32_t(THREAD_FLAG_REQ_DELETE));
   if ((before & THREAD_FLAG_REQ_DELETE) != 0) return error(Errno::kSrch);
-  // Make it selectable so its core reaches it at the next scheduling point.
+  // Wake it from a killable wait so its core reaches it at the next scheduling point; a
+  // held cause stays until its holder clears it (and that unblock IPIs an idle core).
   const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
-  hal::remote_exchange(thread.field(&Thread::m_blocked), 0u);
-  if (hal::remote_load_sc(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
+  const uint32_t blocked = hal::remote_atomic_and(thread.field(&Thread::m_blocked), ~THREAD_BLOCKED_KILLABLE);
+  if ((blocked & ~THREAD_BLOCKED_KILLABLE) == 0 &&
+      hal::remote_load_sc(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0)
+    send_ipi(thread.cxy(), lid);
   return {};
+}
+
+void thread_deletion_point() {
+  Thread* self = thread_current();
+  if (self != nullptr && thread_deletable(self)) {
+    sched_yield();  // core_step destroys it
+    kpanic("thread {} was resumed after its deletion", self->m_name);
+  }
+}
+
+bool thread_deletable(const Thread* thread) {
+  return (hal::local_load(thread->m_flags) & THREAD_FLAG_REQ_DELETE) != 0 && thread->m_no_delete == 0 &&
+         (hal::local_load(thread->m_blocked) & ~THREAD_BLOCKED_KILLABLE) == 0;
 }
 
 void thread_exit() {

@@ -64,6 +64,11 @@ enum ThreadBlocked : uint32_t {
   MKH_THREAD_BLOCKING_CAUSES(MKH_X)
 #undef MKH_X
 };
+// Causes a deletion request clears: waits in which no other party holds a reference to
+// the thread. The others (an RPC server will unblock it, a lock's wait list links it, ...)
+// stay, and the thread is destroyed only once its holder has cleared them.
+inline constexpr uint32_t THREAD_BLOCKED_KILLABLE = THREAD_BLOCKED_GLOBAL | THREAD_BLOCKED_SLEEP;
+
 // "rpc|lock" for a blocked word, "-" when zero. Returns the length written.
 std::size_t format_blocked(uint32_t blocked, char* buffer, std::size_t capacity);
 
@@ -95,6 +100,7 @@ struct Thread {
   hal::Fiber m_fiber;
   ThreadState m_state = ThreadState::kReady;
   uint64_t m_switches = 0;  // times this thread was switched in
+  uint32_t m_no_delete = 0; // > 0 inside a NoDeleteScope: a deletion request waits
 
   // guarded by the owner core's Sched::m_lock
   libk::ListEntry m_sched_entry;
@@ -132,10 +138,39 @@ bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause);
 void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause);
 void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause);
 
-// Requests deletion: the thread is destroyed at its core's next scheduling point, wherever
-// it was blocked. Only for threads that hold no lock and own nothing shared (kernel threads
-// parked in a wait); kSrch when the thread has already exited or is being deleted.
+// Requests deletion: the thread is destroyed at its core's next scheduling point at which
+// it is neither inside a NoDeleteScope nor blocked on a cause other than the killable ones
+// (which the request clears). So a client waiting for an RPC is destroyed once the last
+// response came, never while a server may still write its descriptor. The thread must
+// hold no lock at its scheduling points; kSrch when it has exited or is being deleted.
 [[nodiscard]] Result<void> thread_request_delete(hal::Xptr<Thread> thread);
+
+// True when the core may destroy `thread` (of its own) now: deletion was requested, and
+// nothing else still refers to it (see thread_request_delete).
+bool thread_deletable(const Thread* thread);
+
+// A deletion point: when deletion of the running thread was requested and it may be
+// destroyed now, it yields and never returns. Blocking calls that would hand out a
+// reference to the thread (rpc_send) pass one first, so a killed thread cannot go on
+// making calls forever.
+void thread_deletion_point();
+
+// A section in which the running thread must not be destroyed (it has handed out a
+// reference to its stack: an RPC descriptor in flight). Nests; no-op outside a thread.
+class NoDeleteScope {
+ public:
+  NoDeleteScope() : m_thread(thread_current()) {
+    if (m_thread != nullptr) ++m_thread->m_no_delete;
+  }
+  ~NoDeleteScope() {
+    if (m_thread != nullptr) --m_thread->m_no_delete;
+  }
+  NoDeleteScope(const NoDeleteScope&) = delete;
+  NoDeleteScope& operator=(const NoDeleteScope&) = delete;
+
+ private:
+  Thread* m_thread;
+};
 
 // Called by a thread's entry wrapper when its function returns; never returns.
 [[noreturn]] void thread_exit();

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <new>
 
+#include "hal/fault.hpp"
+
 namespace mkh::mm {
 
 // The header at the base of every kcm block.
@@ -98,6 +100,10 @@ void* Kcm::take_slot_locked(KcmBlock* block) {
 }
 
 Result<void*> Kcm::alloc() {
+  if (hal::fault_inject(hal::FaultSite::kKcmAlloc)) {  // counted like a real exhaustion
+    counter_add(m_alloc_failures, 1);
+    return error(Errno::kNoMem);
+  }
   {
     kern::BusylockGuard guard(m_lock);
     if (m_active != nullptr) return take_slot_locked(m_active);

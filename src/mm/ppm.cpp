@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <new>
 
+#include "hal/fault.hpp"
+
 namespace mkh::mm {
 
 namespace {
@@ -93,8 +95,10 @@ void Ppm::unlink_locked(Page* page, uint32_t order) {
 Result<Page*> Ppm::alloc_pages(uint32_t order) {
   if (order > kMaxAllocOrder) return error(Errno::kInval);
 
-  // FAULT INJECTION: a later switch makes alloc_pages fail here on demand (kNoMem, counted
-  // in m_alloc_failures like a real exhaustion), before the lock is taken.
+  if (hal::fault_inject(hal::FaultSite::kPpmAlloc)) {  // counted like a real exhaustion
+    counter_add(m_alloc_failures, 1);
+    return error(Errno::kNoMem);
+  }
 
   kern::BusylockGuard guard(m_lock);
   uint32_t current = order;

@@ -99,6 +99,8 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
 Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_send outside a kernel thread");
+  kern::thread_deletion_point();
+  const kern::NoDeleteScope no_delete;  // a server may hold desc until the response
   kern::Core* core = kern::core_current();
   desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::t_cpu.lid;
@@ -123,6 +125,8 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
 Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_multicast outside a kernel thread");
+  kern::thread_deletion_point();
+  const kern::NoDeleteScope no_delete;
   if (n == 0) return {};
   desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::t_cpu.lid;

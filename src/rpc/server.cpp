@@ -125,6 +125,7 @@ void rpc_thread_loop(void* arg) {
 
 void rpc_check(kern::Core* core) {
   RpcCoreState& s = core_state(core);
+  core->m_retry_soon = 0;
   if (stopping(core)) {
     // Every parked RPC thread leaves.
     while (s.m_idle_nr > 0) kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, unpark(s)), kern::THREAD_BLOCKED_IDLE);
@@ -156,8 +157,18 @@ void rpc_check(kern::Core* core) {
   }
   char name[kern::kThreadNameSize];
   std::snprintf(name, sizeof name, "rpc%u.%lu", core->m_lid, static_cast<unsigned long>(s.m_threads_created));
-  auto thread = kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name);
-  if (!thread) return;  // counted by thread_create; retried at the next scheduling point
+  auto thread = hal::fault_inject(hal::FaultSite::kRpcThreadCreate)
+                    ? Result<kern::Thread*>(error(Errno::kNoMem))
+                    : kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name);
+  if (!thread) {
+    // No memory for a thread: the request waits. A ring may have disarmed the doorbell,
+    // and nothing else might bring another scheduling point: re-arm it (the next post
+    // rings), and make the idle thread wake up by itself to retry (tests/model: the
+    // CREATE_FAILS_ONCE runs).
+    (void)fifo_arm_and_recheck(&s.m_fifo);
+    core->m_retry_soon = 1;
+    return;
+  }
   ++s.m_threads_nr;
   hal::stat_add(s.m_threads_created, uint64_t(1));
   take_ownership(s, *thread);
@@ -187,8 +198,10 @@ void rpc_serve(hal::Xptr<RpcDesc> desc) {
   // Completion: the last response wakes the client only if it sleeps (waiter bit); the
   // client is blocked until then, so its thread is alive for this last access.
   const uint32_t before = hal::remote_atomic_add(desc.field(&RpcDesc::response), ~0u);
-  if ((before & kRpcResponseCount) == 1 && (before & kRpcResponseWaiter) != 0 && client)
+  if ((before & kRpcResponseCount) == 1 && (before & kRpcResponseWaiter) != 0 && client) {
+    hal::fault_point(hal::FaultPoint::kDecrementedNotUnblocked);
     kern::thread_unblock(client, kern::THREAD_BLOCKED_RPC);
+  }
 }
 
 Result<void> rpc_cluster_init(const MachineConfig& config) {

@@ -43,9 +43,9 @@
  *   NESTED         a blocked service waits for a nested call that comes back to this core:
  *                  the waker ends it only once the FIFO is empty; one blocked at a time
  *                  (nesting shallower than the pool)
- *   CREATE_FAILS_ONCE  thread_create fails once (out of memory): shows the hang of
- *                  README "Findings" (the code returns and relies on a later scheduling
- *                  point, which may never come); not part of check.sh
+ *   CREATE_FAILS_ONCE  thread_create fails once (out of memory): rpc_check re-arms the
+ *                  doorbell and the idle thread's wait is bounded until the retry (the
+ *                  hang of README "Findings" without them)
  */
 
 /* ------------------------------------------------------------------ configuration */
@@ -103,6 +103,7 @@ bit futex_waiting;            /* the host thread sleeps in FUTEX_WAIT on `pendin
 
 /* the server Core, its Sched and its RpcCoreState (kern/core.hpp, rpc/state.hpp) */
 bit  m_idle;                  /* Core::m_idle */
+bit  retry_soon;              /* Core::m_retry_soon: rpc_check could not create a thread */
 byte m_current = SCHED;       /* Sched::m_current: which fiber holds the host thread */
 byte rpc_blocked[NTHREADS];   /* Thread::m_blocked of the pool's RPC threads */
 bit  rpc_alive[NTHREADS];     /* the Thread exists (thread_create .. thread_destroy) */
@@ -316,6 +317,7 @@ end_service_waker:
 proctype core_step() provided (m_current == SCHED) {
   byte t;
 end_core_step:
+  retry_soon = 0;                                    /* rpc_check: m_retry_soon = 0 */
   if
   /* rpc_check: m_owner != nullptr -> return; then Sched::select */
   SELECT(m_owner != NONE)
@@ -350,8 +352,10 @@ handover:
        skip                                          /* pool exhausted: requests wait */
 #ifdef CREATE_FAILS_ONCE
     :: m_idle_nr == 0 && m_threads_nr < NTHREADS && create_fails ->
-       create_fails = 0                              /* fails: "retried at the next
-                                                        scheduling point" */
+       create_fails = 0;                             /* fails (no memory): */
+       m_armed = 1;                                  /*   fifo_arm_and_recheck (its look is */
+       retry_soon = 1                                /*   moot: the core retries anyway), and
+                                                        m_retry_soon = 1 */
 #endif
     :: m_idle_nr == 0 && m_threads_nr < NTHREADS ->
        /* thread_create(RPC, rpc_thread_loop): registered, runnable; thread_make's
@@ -386,7 +390,9 @@ end_idle_loop:
   ipi_sleeping = 1;                                  /* ipi_wait: store(sleeping, 1) */
   do
   :: ipi_pending != 0 -> break                       /* load(pending, seq_cst) != 0 */
-  :: atomic { ipi_pending == 0 -> futex_waiting = 1 };   /* futex_wait(&pending, 0): the
+  :: retry_soon -> break                             /* the timed futex wait (kRetrySleepNs)
+                                                        of a core with work to retry ends */
+  :: atomic { ipi_pending == 0 && !retry_soon -> futex_waiting = 1 };   /* futex_wait(&pending, 0): the
                                                         load and the futex's own check of
                                                         pending == 0 as one step */
 end_futex_wait:

@@ -155,5 +155,51 @@ TEST(ValidateConfig, RejectsAnIdleSpinOverOneSecond) {
   EXPECT_THAT(*error, AllOf(HasSubstr("idle spin 1000001 us"), HasSubstr("one second")));
 }
 
+TEST(FaultSpec, ReadsEveryKeyAndBothRateForms) {
+  MachineConfig config;
+  ASSERT_EQ(parse_fault_spec("ppm=0.01,kcm=1/50,rpc-thread=0.5,points=1/3,delay-us=20,fifo=2,pool=1", config),
+            std::nullopt);
+  EXPECT_EQ(config.faults.ppm.probability, 0.01);
+  EXPECT_EQ(config.faults.ppm.every, 0u);
+  EXPECT_EQ(config.faults.kcm.every, 50u);
+  EXPECT_EQ(config.faults.rpc_thread.probability, 0.5);
+  EXPECT_EQ(config.faults.points.every, 3u);
+  EXPECT_EQ(config.faults.delay_us, 20u);
+  EXPECT_EQ(config.rpc_fifo_slots, 2u);
+  EXPECT_EQ(config.rpc_pool_bound, 1u);
+  EXPECT_TRUE(config.faults.any());
+  MachineConfig none;
+  EXPECT_EQ(parse_fault_spec("none", none), std::nullopt);
+  EXPECT_FALSE(none.faults.any());
+}
+
+TEST(FaultSpec, NamesTheBadItemAndChangesNothing) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"ppm=2", "probability 2 is not in [0, 1]"},
+      {"ppm=-0.1", "not in [0, 1]"},
+      {"kcm=1/0", "'1/0' is not 1/N"},
+      {"kcm=1/x", "'1/x' is not 1/N"},
+      {"points=often", "'often' is neither a probability"},
+      {"bogus=1", "unknown fault 'bogus'"},
+      {"ppm", "'ppm' is not KEY=VALUE"},
+      {"ppm=0.1,", "ends with a comma"},
+      {"ppm=0.1,,kcm=0.1", "'' is not KEY=VALUE"},
+      {"", "empty fault specification"},
+      {"fifo=3", "RPC FIFO of 3 slots"},
+      {"fifo=1", "RPC FIFO of 1 slots"},
+      {"pool=0", "RPC pool bound 0"},
+      {"pool=65", "fault 'pool': '65' is not a whole number in [0, 64]"},
+      {"delay-us=1000000", "fault 'delay-us'"},
+  };
+  for (const auto& [spec, message] : cases) {
+    MachineConfig config;
+    const auto error = parse_fault_spec(spec, config);
+    ASSERT_TRUE(error) << spec;
+    EXPECT_THAT(*error, HasSubstr(message)) << spec;
+    EXPECT_FALSE(config.faults.any()) << spec;
+    EXPECT_EQ(config.rpc_fifo_slots, MachineConfig{}.rpc_fifo_slots) << spec;
+  }
+}
+
 }  // namespace
 }  // namespace mkh::test

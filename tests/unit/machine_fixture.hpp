@@ -99,8 +99,9 @@ class ThreadRunner {
 // Boots before each test, shuts down after it and checks nothing was left behind.
 class MachineTest : public ::testing::Test {
  protected:
-  void boot(Topology topology, uint64_t bank_mib = 16) {
-    auto machine = Machine::boot(quiet_config(topology, bank_mib));
+  void boot(Topology topology, uint64_t bank_mib = 16) { boot_config(quiet_config(topology, bank_mib)); }
+  void boot_config(const MachineConfig& config) {
+    auto machine = Machine::boot(config);
     ASSERT_TRUE(machine.has_value()) << machine.error();
     m_machine = std::move(*machine);
   }
