@@ -148,7 +148,7 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
     index.errors = relaxed(s.errors);
     index.fifo_full_retries = relaxed(s.fifo_full_retries);
     index.send_failures = relaxed(s.send_failures);
-    for (uint64_t bucket : s.latency) index.latency.push_back(relaxed(bucket));
+    for (const uint64_t& bucket : s.latency) index.latency.push_back(relaxed(bucket));
     if (index.sent + index.served + index.send_failures != 0) r.rpc.push_back(std::move(index));
   }
   for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
