@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
 #include <climits>
 #include <ctime>
 
+#include "hal/clock.hpp"
 #include "hal/cpu.hpp"
 #include "hal/remote.hpp"
 
@@ -27,12 +27,6 @@ bool futex_wait(uint32_t* word, uint32_t expected, uint64_t timeout_ns) {
 }
 
 void futex_wake_all(uint32_t* word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
-
-uint64_t now_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
-}
 
 }  // namespace
 
@@ -53,15 +47,7 @@ bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop, uint64_t ti
     return local_load(line.pending, std::memory_order_relaxed) != 0 ||
            local_load(stop, std::memory_order_relaxed) != 0;
   };
-  if (spin_ns != 0) {
-    const uint64_t deadline = now_ns() + spin_ns;
-    uint32_t spins = 0;
-    while (!ready()) {
-      hal::cpu_relax(spins);
-      if ((spins & 31u) == 0 && now_ns() >= deadline) break;
-    }
-    if (ready()) return false;
-  }
+  if (spin_ns != 0 && spin_until(ready, spin_ns)) return false;
   std::atomic_ref<uint32_t>(line.sleeping).store(1, std::memory_order_seq_cst);
   bool slept = false;
   while (std::atomic_ref<uint32_t>(line.pending).load(std::memory_order_seq_cst) == 0 &&

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "hal/clock.hpp"
 #include "hal/fault.hpp"
 #include "hal/region.hpp"
 #include "kern/cluster.hpp"
@@ -163,6 +164,15 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   return r;
 }
 
+// How long the cores of this machine may spin (idle, waiting for a response, polling their
+// FIFO): not at all when they cannot run while one spins, i.e. every core on one host
+// thread (deterministic) or on one host CPU (pin_cpu); spinning there only delays the
+// partner, and a futex hand-off is the fastest way.
+uint64_t spin_budget_ns(const MachineConfig& config, uint32_t microseconds) {
+  if (config.deterministic || (config.pin_cpu >= 0 && config.topology.cores() > 1)) return 0;
+  return uint64_t(microseconds) * 1000;
+}
+
 FaultReport fault_report() {
   return FaultReport{hal::fault_count(hal::FaultSite::kPpmAlloc), hal::fault_count(hal::FaultSite::kKcmAlloc),
                      hal::fault_count(hal::FaultSite::kRpcThreadCreate), hal::fault_count(hal::FaultSite::kPoint)};
@@ -182,6 +192,7 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
                                       errno_name(region.error())));
   }
   rpc::rpc_install();
+  hal::clock_calibrate();
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->region.emplace(std::move(*region));
@@ -194,13 +205,12 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
                                         config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
   }
 
-  if (config.deterministic)
-    for (uint32_t cxy : impl->clusters)
-      for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {
-        Core& core = kern::cluster_at(cxy)->m_cores[lid];
-        core.m_hosted_alone = 1;
-        core.m_idle_spin_ns = 0;  // nobody else runs while a core spins
-      }
+  for (uint32_t cxy : impl->clusters)
+    for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {
+      Core& core = kern::cluster_at(cxy)->m_cores[lid];
+      core.m_hosted_alone = config.deterministic ? 1 : 0;
+      core.m_idle_spin_ns = spin_budget_ns(config, config.idle_spin_us);
+    }
   hal::fault_set_stall(fault_stall);
   hal::fault_enable(config.faults, config.seed);
 
@@ -242,12 +252,12 @@ Result<uint64_t> Machine::spawn(uint32_t cxy, uint32_t lid, void (*fn)(void*), v
 }
 
 void Machine::set_idle_spin_us(uint32_t microseconds) {
-  if (m_impl->config.deterministic) return;  // its cores never spin
   m_impl->config.idle_spin_us = microseconds;
   for (uint32_t cxy : m_impl->clusters) {
     Cluster* cluster = kern::cluster_at(cxy);
     for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
-      hal::local_store(cluster->m_cores[lid].m_idle_spin_ns, uint64_t(microseconds) * 1000, std::memory_order_relaxed);
+      hal::local_store(cluster->m_cores[lid].m_idle_spin_ns, spin_budget_ns(m_impl->config, microseconds),
+                       std::memory_order_relaxed);
   }
 }
 

@@ -40,10 +40,12 @@ void Sched::register_thread(Thread* thread) {
   BusylockGuard guard(m_lock);
   libk::list_add_last(is_kernel_type(thread->m_type) ? &m_kernel_root : &m_user_root, &thread->m_sched_entry);
   hal::local_store(m_threads_nr, m_threads_nr + 1);
+  if (hal::local_load(thread->m_blocked) == 0) std::atomic_ref<uint32_t>(m_ready_nr).fetch_add(1);
 }
 
 void Sched::unregister_thread(Thread* thread) {
   BusylockGuard guard(m_lock);
+  if (hal::local_load(thread->m_blocked) == 0) std::atomic_ref<uint32_t>(m_ready_nr).fetch_sub(1);
   libk::ListEntry* entry = &thread->m_sched_entry;
   if (m_kernel_cursor == entry) m_kernel_cursor = entry->pred;
   if (m_user_cursor == entry) m_user_cursor = entry->pred;
@@ -56,6 +58,10 @@ void Sched::for_each_thread(void (*visit)(Thread* thread, void* context), void* 
   for (auto* root : {&m_kernel_root, &m_user_root})
     for (libk::ListEntry* entry = root->next; entry != root; entry = entry->next) visit(entry_thread(entry), context);
   if (Thread* idle = hal::local_load(m_idle)) visit(idle, context);
+}
+
+void Sched::count_ready(hal::Xptr<Core> core, int32_t delta) {
+  hal::remote_atomic_add(core.field(&Core::m_sched).field(&Sched::m_ready_nr), uint32_t(delta));
 }
 
 Thread* Sched::select_in(libk::ListEntry* root, libk::ListEntry*& cursor) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "hal/remote.hpp"
 #include "kern/busylock.hpp"
 #include "libk/list.hpp"
 
@@ -27,8 +28,15 @@ class Sched {
   // The next thread to run: a runnable kernel thread, else a runnable user thread, each
   // list served round-robin; nullptr when none (the idle thread is not in the lists).
   Thread* select() EXCLUDES(m_lock);
-  // A runnable thread other than `except` (the caller asking whether it may spin).
+  // A runnable thread other than `except`, from a scan of the lists under the lock (the
+  // idle thread's look before it sleeps, which the no-lost-wake-up argument relies on).
   bool has_runnable(const Thread* except = nullptr) EXCLUDES(m_lock);
+
+  // Whether a thread besides the running one is ready: a hint, without the lock, for a
+  // thread deciding whether to spin (a wrong answer costs time, never a wake-up).
+  bool others_ready_hint() const { return hal::local_load(m_ready_nr, std::memory_order_relaxed) > 1; }
+  // Counts a thread of this core whose blocked word went to zero (+1) or from zero (-1).
+  static void count_ready(hal::Xptr<Core> core, int32_t delta);
 
   // Calls visit(thread, context) for every thread of the core, the idle thread included,
   // under the lock (so visit must not block).
@@ -40,6 +48,9 @@ class Sched {
 
   // any core of the cluster reads it
   uint32_t m_threads_nr = 0;  // threads in the lists (idle excluded); guarded by m_lock for writes
+  // any cluster, by remote atomics right after each change of a blocked word (so it may
+  // lag): threads in the lists that are not blocked, the running one included
+  uint32_t m_ready_nr = 0;
 
  private:
   Thread* select_in(libk::ListEntry* root, libk::ListEntry*& cursor) REQUIRES(m_lock);

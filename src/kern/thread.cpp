@@ -132,7 +132,9 @@ Thread* thread_current() {
 }
 
 void thread_block(hal::Xptr<Thread> thread, uint32_t cause) {
-  hal::remote_atomic_or(thread.field(&Thread::m_blocked), cause);
+  const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
+  if (hal::remote_atomic_or(thread.field(&Thread::m_blocked), cause) == 0)
+    Sched::count_ready(core_xptr(thread.cxy(), lid), -1);
 }
 
 bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause) {
@@ -140,6 +142,7 @@ bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause) {
   const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
   const uint32_t before = hal::remote_atomic_and(thread.field(&Thread::m_blocked), ~cause);
   if ((before & cause) == 0 || (before & ~cause) != 0) return false;
+  Sched::count_ready(core_xptr(thread.cxy(), lid), +1);
   // Runnable now. Its core sets m_idle before it last scans its lists, and we cleared the
   // word before reading m_idle (both sequentially consistent): either the core's scan sees
   // the thread runnable, or we see the core idle and send the IPI.
@@ -172,15 +175,15 @@ Result<void> thread_request_delete(hal::Xptr<Thread> thread) {
   // held cause stays until its holder clears it (and that unblock IPIs an idle core).
   const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
   const uint32_t blocked = hal::remote_atomic_and(thread.field(&Thread::m_blocked), ~THREAD_BLOCKED_KILLABLE);
-  if ((blocked & ~THREAD_BLOCKED_KILLABLE) == 0 &&
-      hal::remote_load_sc(core_xptr(thread.cxy(), lid).field(&Core::m_idle)) != 0)
-    send_ipi(thread.cxy(), lid);
+  if (blocked == 0 || (blocked & ~THREAD_BLOCKED_KILLABLE) != 0) return {};
+  const auto core = core_xptr(thread.cxy(), lid);
+  Sched::count_ready(core, +1);
+  if (hal::remote_load_sc(core.field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
   return {};
 }
 
-void thread_deletion_point() {
-  Thread* self = thread_current();
-  if (self != nullptr && thread_deletable(self)) {
+void thread_deletion_point(Thread* self) {
+  if (thread_deletable(self)) {
     sched_yield();  // core_step destroys it
     kpanic("thread {} was resumed after its deletion", self->m_name);
   }

@@ -153,18 +153,14 @@ bool thread_deletable(const Thread* thread);
 // destroyed now, it yields and never returns. Blocking calls that would hand out a
 // reference to the thread (rpc_send) pass one first, so a killed thread cannot go on
 // making calls forever.
-void thread_deletion_point();
+void thread_deletion_point(Thread* self);
 
 // A section in which the running thread must not be destroyed (it has handed out a
-// reference to its stack: an RPC descriptor in flight). Nests; no-op outside a thread.
+// reference to its stack: an RPC descriptor in flight). Nests.
 class NoDeleteScope {
  public:
-  NoDeleteScope() : m_thread(thread_current()) {
-    if (m_thread != nullptr) ++m_thread->m_no_delete;
-  }
-  ~NoDeleteScope() {
-    if (m_thread != nullptr) --m_thread->m_no_delete;
-  }
+  explicit NoDeleteScope(Thread* self) : m_thread(self) { ++m_thread->m_no_delete; }
+  ~NoDeleteScope() { --m_thread->m_no_delete; }
   NoDeleteScope(const NoDeleteScope&) = delete;
   NoDeleteScope& operator=(const NoDeleteScope&) = delete;
 

@@ -1,8 +1,8 @@
 // RPC client side: post with back-off, blocking wait, multicast, statistics and trace.
 // Layer: rpc. Calls the FIFO, kern (thread block/unblock, yield, IPI) and trace.
 #include <algorithm>
-#include <chrono>
 
+#include "hal/clock.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
@@ -15,12 +15,6 @@ namespace {
 
 RpcIndexStats& local_stats(uint32_t index) {
   return LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
-}
-
-uint64_t now_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
 }
 
 bool cluster_present(hal::cxy_t cxy) {
@@ -36,14 +30,7 @@ void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core) {
   // An RPC thread waiting inside a service (a nested call) lets its FIFO go first.
   if (self->m_type == kern::ThreadType::RPC) rpc_thread_blocking(self);
   const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
-  if (spin_ns != 0 && !core->m_sched.has_runnable(self)) {
-    const uint64_t deadline = now_ns() + spin_ns;
-    uint32_t spins = 0;
-    while (!answered()) {
-      hal::cpu_relax(spins);
-      if ((spins & 31u) == 0 && now_ns() >= deadline) break;
-    }
-  }
+  if (spin_ns != 0 && !core->m_sched.others_ready_hint() && hal::spin_until(answered, spin_ns)) return;
   if (answered()) return;
 
   const auto self_xp = kern::thread_current_xptr();
@@ -99,8 +86,8 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
 Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_send outside a kernel thread");
-  kern::thread_deletion_point();
-  const kern::NoDeleteScope no_delete;  // a server may hold desc until the response
+  kern::thread_deletion_point(self);
+  const kern::NoDeleteScope no_delete(self);  // a server may hold desc until the response
   kern::Core* core = kern::core_current();
   desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::t_cpu.lid;
@@ -109,14 +96,17 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   const bool traced = trace_enabled();
   desc->flow = traced ? trace_new_flow_id() : 0;
   if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
-  const uint64_t start = now_ns();
+  // Latency is sampled: one blocking call in kLatencySampleEvery per core is timed.
+  uint32_t& calls = LOCAL_CLUSTER->m_rpc.m_cores[hal::t_cpu.lid].m_client_calls;
+  const bool timed = desc->blocking != 0 && (calls++ % kLatencySampleEvery) == 0;
+  const uint64_t start = timed ? hal::ticks() : 0;
 
   TRY(rpc_post(cxy, desc));
   if (desc->blocking == 0) return {};
 
   wait_for_response(desc, self, core);
-  const uint64_t elapsed = now_ns() - start;
-  hal::stat_add(local_stats(desc->index).latency[latency_bucket(elapsed)], uint64_t(1));
+  if (timed)
+    hal::stat_add(local_stats(desc->index).latency[latency_bucket(hal::ticks_to_ns(hal::ticks() - start))], uint64_t(1));
   if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientEnd, uint16_t(desc->index), desc->flow);
   if (desc->error != 0) return error(Errno(desc->error));
   return {};
@@ -125,8 +115,8 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
 Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_multicast outside a kernel thread");
-  kern::thread_deletion_point();
-  const kern::NoDeleteScope no_delete;
+  kern::thread_deletion_point(self);
+  const kern::NoDeleteScope no_delete(self);
   if (n == 0) return {};
   desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::t_cpu.lid;

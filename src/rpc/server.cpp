@@ -7,11 +7,11 @@
 // field is core-local. rpc_check hands ownership to the thread it wakes or creates; an
 // owner gives it up when the FIFO is empty (after arming the doorbell), and when it blocks
 // inside a service (rpc_thread_blocking), so the next requests go to another thread.
-#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
 
+#include "hal/clock.hpp"
 #include "hal/fault.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
@@ -29,12 +29,6 @@ RpcCoreState& core_state(kern::Core* core) { return kern::cluster_at(core->m_cxy
 
 bool stopping(kern::Core* core) { return hal::local_load(core->m_stop, std::memory_order_relaxed) != 0; }
 
-uint64_t now_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
-}
-
 void take_ownership(RpcCoreState& s, kern::Thread* thread) {
   s.m_owner = thread;
   fifo_disarm(&s.m_fifo);
@@ -50,17 +44,10 @@ void release_ownership(RpcCoreState& s) {
 
 // Polls the FIFO for the core's spin budget while nothing else can run on the core (the
 // "server core polling" fast path: producers find the doorbell disarmed and do not IPI).
-bool poll_for_work(kern::Core* core, RpcCoreState& s, kern::Thread* self) {
+bool poll_for_work(kern::Core* core, RpcCoreState& s) {
   const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
-  if (spin_ns == 0 || core->m_sched.has_runnable(self)) return false;
-  const uint64_t deadline = now_ns() + spin_ns;
-  uint32_t spins = 0;
-  while (!fifo_ready(&s.m_fifo)) {
-    if (stopping(core)) return false;
-    hal::cpu_relax(spins);
-    if ((spins & 31u) == 0 && now_ns() >= deadline) return false;
-  }
-  return true;
+  if (spin_ns == 0 || core->m_sched.others_ready_hint()) return false;
+  return hal::spin_until([&] { return fifo_ready(&s.m_fifo) || stopping(core); }, spin_ns) && !stopping(core);
 }
 
 // The parked RPC threads of a core (m_idle_nr is also read by the machine at shutdown).
@@ -101,7 +88,7 @@ void rpc_thread_loop(void* arg) {
       if (end == BatchEnd::kDrained) {
         // Poll a while (the doorbell stays disarmed: producers do not IPI), then arm it
         // and look once more before giving ownership up.
-        if (poll_for_work(core, s, self)) continue;
+        if (poll_for_work(core, s)) continue;
         if (fifo_arm_and_recheck(&s.m_fifo)) {
           fifo_disarm(&s.m_fifo);
           continue;

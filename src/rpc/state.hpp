@@ -17,6 +17,7 @@ namespace mkh::rpc {
 
 inline constexpr uint32_t kMaxRpcThreadsPerCore = 64;
 inline constexpr uint32_t kLatencyBuckets = 32;  // bucket b: [2^b, 2^(b+1)) ns
+inline constexpr uint32_t kLatencySampleEvery = 8;  // blocking calls of a core timed: 1 in 8
 
 struct RpcCoreState {
   RemoteFifo m_fifo;
@@ -31,6 +32,7 @@ struct RpcCoreState {
   uint64_t m_threads_reclaimed = 0;
   uint64_t m_pool_exhausted = 0;                           // times every RPC thread was busy at the bound
   uint32_t m_pool_bound_reported = 0;
+  uint32_t m_client_calls = 0;                             // RPCs sent by this core's threads
 };
 
 struct RpcIndexStats {
@@ -39,7 +41,7 @@ struct RpcIndexStats {
   uint64_t errors = 0;             // errors returned by servers of this cluster
   uint64_t fifo_full_retries = 0;  // back-off rounds of clients of this cluster
   uint64_t send_failures = 0;      // sends given up with the FIFO still full
-  uint64_t latency[kLatencyBuckets] = {};  // client-side round trips (blocking calls)
+  uint64_t latency[kLatencyBuckets] = {};  // client-side round trips (a sample of the blocking calls)
 };
 
 struct RpcClusterState {

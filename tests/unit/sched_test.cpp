@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "kern/sched_display.hpp"
+#include "rpc/marshal.hpp"
+#include "rpc/services/mkh.hpp"
 #include "machine_fixture.hpp"
 
 namespace mkh::test {
@@ -206,6 +208,40 @@ TEST_F(SchedTest, DisplayListsTheThreadsOfACore) {
   EXPECT_NE(text.find("idle0"), std::string::npos) << text;
   EXPECT_NE(text.find("test"), std::string::npos) << text;
   release.store(true);
+}
+
+// The ready count (the spinners' hint) follows every block, unblock, kill, creation and
+// destruction: at rest it equals the threads of the lists that are not blocked.
+TEST_F(SchedTest, ReadyCountMatchesTheUnblockedThreadsAtRest) {
+  boot({2, 2, 2});
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t index) {
+      for (int i = 0; i < 50; ++i) {
+        const uint32_t server = machine().clusters()[(index + uint32_t(i)) % machine().clusters().size()];
+        (void)rpc::rpc_call<rpc::RPC_MKH_PING>(server, uint64_t(i));  // blocks, is unblocked
+        kern::sched_yield();
+      }
+    });
+  }
+  auto mismatches = [&] {
+    int bad = 0;
+    for (uint32_t cxy : machine().clusters())
+      for (uint32_t lid = 0; lid < 2; ++lid) {
+        kern::Sched& sched = kern::cluster_at(cxy)->m_cores[lid].m_sched;
+        uint32_t unblocked = 0;
+        sched.for_each_thread(
+            [](kern::Thread* t, void* count) {
+              if (t->m_type != kern::ThreadType::IDLE && hal::local_load(t->m_blocked) == 0) ++*static_cast<uint32_t*>(count);
+            },
+            &unblocked);
+        if (hal::local_load(sched.m_ready_nr) != unblocked) ++bad;
+      }
+    return bad;
+  };
+  // The runner's threads are destroyed at their cores' next scheduling points.
+  for (int i = 0; i < 2000 && mismatches() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(mismatches(), 0);
 }
 
 }  // namespace
