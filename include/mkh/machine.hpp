@@ -31,6 +31,7 @@ struct RpcIndexReport {
   uint64_t errors = 0;            // errors returned by servers of the cluster
   uint64_t fifo_full_retries = 0;
   uint64_t send_failures = 0;     // sends given up on a full FIFO
+  uint64_t direct = 0;            // local calls served directly, without the FIFO
   std::vector<uint64_t> latency;  // client round trips: latency[b] counts [2^b, 2^(b+1)) ns
 };
 

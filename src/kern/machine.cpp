@@ -149,8 +149,9 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
     index.errors = relaxed(s.errors);
     index.fifo_full_retries = relaxed(s.fifo_full_retries);
     index.send_failures = relaxed(s.send_failures);
+    index.direct = relaxed(s.direct);
     for (const uint64_t& bucket : s.latency) index.latency.push_back(relaxed(bucket));
-    if (index.sent + index.served + index.send_failures != 0) r.rpc.push_back(std::move(index));
+    if (index.sent + index.served + index.send_failures + index.direct != 0) r.rpc.push_back(std::move(index));
   }
   for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
     const rpc::RpcCoreState& s = cluster->m_rpc.m_cores[lid];

@@ -112,6 +112,12 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   return {};
 }
 
+void rpc_count_direct(uint32_t index, bool succeeded) {
+  RpcIndexStats& stats = local_stats(index);
+  hal::stat_add(stats.direct, uint64_t(1));
+  if (!succeeded) hal::stat_add(stats.errors, uint64_t(1));
+}
+
 Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_multicast outside a kernel thread");

@@ -100,6 +100,14 @@ struct Marshal<kServerFn> {
   // Returns the error recorded in the descriptor (kOk when none).
   static Errno serve(hal::Xptr<RpcDesc> desc) { return serve_with(desc, std::index_sequence_for<In...>{}); }
 
+  // A local call served directly by the calling thread: the same function on the same
+  // cluster, so the same results, without the descriptor and the FIFO.
+  static Result<R> call_direct(uint32_t index, In... in) {
+    Result<R> result = kServerFn(in...);
+    rpc_count_direct(index, result.has_value());
+    return result;
+  }
+
   // The client: pack, send (blocking), unpack.
   static Result<R> call(hal::cxy_t cxy, uint32_t index, In... in) {
     RpcDesc desc;
@@ -128,14 +136,23 @@ struct Marshal<kServerFn> {
   }
 };
 
-// Each served index names its server function (rpc/services/*.hpp specialise this).
+// Each served index names its server function (rpc/services/*.hpp specialise this), and
+// may allow local calls to run it directly: `static constexpr bool kLocalDirect = true;`
+// for services that neither block nor care which thread runs them (THREAD_KILL must not:
+// a thread cannot be deleted from its own stack).
 template <uint32_t kIndex>
 struct RpcService;
 
-// The typed client of index kIndex: rpc_call<RPC_KCM_ALLOC>(cxy, type).
+template <typename Service>
+concept LocalDirect = Service::kLocalDirect;
+
+// The typed client of index kIndex: rpc_call<RPC_KCM_ALLOC>(cxy, type). A call to the
+// local cluster goes through the local FIFO, or directly when the service allows it.
 template <uint32_t kIndex, typename... Args>
 auto rpc_call(hal::cxy_t cxy, Args... args) {
   using M = Marshal<RpcService<kIndex>::kServer>;
+  if constexpr (LocalDirect<RpcService<kIndex>>)
+    if (cxy == hal::local_cxy()) return M::call_direct(kIndex, args...);
   return M::call(cxy, kIndex, args...);
 }
 

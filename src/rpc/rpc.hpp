@@ -47,6 +47,9 @@ void rpc_install();
 // and make the call return kAgain after the others have answered.
 [[nodiscard]] Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc);
 
+// Counts a local call served directly (rpc_call of a service that allows it).
+void rpc_count_direct(uint32_t index, bool succeeded);
+
 // Server side, at every scheduling point of `core` and after each IPI: when its FIFO holds
 // a request and no RPC thread owns the FIFO, hand ownership to an idle RPC thread or to a
 // new one (up to the pool bound, which is counted and reported when hit).

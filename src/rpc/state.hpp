@@ -38,9 +38,10 @@ struct RpcCoreState {
 struct RpcIndexStats {
   uint64_t sent = 0;               // by clients of this cluster
   uint64_t served = 0;             // by servers of this cluster
-  uint64_t errors = 0;             // errors returned by servers of this cluster
+  uint64_t errors = 0;             // errors returned by servers of this cluster (direct calls too)
   uint64_t fifo_full_retries = 0;  // back-off rounds of clients of this cluster
   uint64_t send_failures = 0;      // sends given up with the FIFO still full
+  uint64_t direct = 0;             // local calls served directly (no descriptor, no FIFO)
   uint64_t latency[kLatencyBuckets] = {};  // client-side round trips (a sample of the blocking calls)
 };
 

@@ -265,6 +265,34 @@ TEST_F(RpcTest, LocalCallGoesThroughTheLocalFifo) {
   EXPECT_EQ(totals(RPC_MKH_PING).served, 1u);
 }
 
+// A service whose table entry allows it (kLocalDirect) runs in the calling thread when
+// called locally: the same results and errors, counted as direct, nothing through the FIFO.
+TEST_F(RpcTest, LocalCallOfADirectServiceRunsInTheCallerWithTheSameResults) {
+  boot({1, 1, 1});
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      hal::xptr_t object = 0;
+      if (!rpc_kcm_alloc_client(0, 1, &object) || hal::GET_CXY(object) != 0) bad.fetch_add(1);
+      if (!rpc_kcm_free_client(0, hal::GET_PTR(object), 1)) bad.fetch_add(1);
+      if (rpc_kcm_alloc_client(0, 77, &object).error() != Errno::kInval) bad.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
+  const MachineReport report = machine().report();
+  uint64_t direct = 0, sent = 0, errors = 0;
+  for (const RpcIndexReport& r : report.clusters[0].rpc)
+    if (r.index == RPC_KCM_ALLOC || r.index == RPC_KCM_FREE) {
+      direct += r.direct;
+      sent += r.sent;
+      errors += r.errors;
+    }
+  EXPECT_EQ(direct, 3u);
+  EXPECT_EQ(sent, 0u);
+  EXPECT_EQ(errors, 1u);
+}
+
 TEST_F(RpcTest, UndefinedAndNotYetServedIndexesAnswerWithAnError) {
   boot({2, 1, 1});
   std::atomic<int> bad{0};

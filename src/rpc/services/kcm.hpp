@@ -14,10 +14,12 @@ Result<void> kcm_free_server(void* object, uint32_t type);
 template <>
 struct RpcService<RPC_KCM_ALLOC> {
   static constexpr auto kServer = &kcm_alloc_server;
+  static constexpr bool kLocalDirect = true;
 };
 template <>
 struct RpcService<RPC_KCM_FREE> {
   static constexpr auto kServer = &kcm_free_server;
+  static constexpr bool kLocalDirect = true;
 };
 
 Result<void> rpc_kcm_alloc_client(hal::cxy_t cxy, uint32_t type, hal::xptr_t* object);

@@ -18,10 +18,12 @@ Result<void> pmem_release_pages_server(mm::Page* page);
 template <>
 struct RpcService<RPC_PMEM_GET_PAGES> {
   static constexpr auto kServer = &pmem_get_pages_server;
+  static constexpr bool kLocalDirect = true;
 };
 template <>
 struct RpcService<RPC_PMEM_RELEASE_PAGES> {
   static constexpr auto kServer = &pmem_release_pages_server;
+  static constexpr bool kLocalDirect = true;
 };
 
 // The reference's client functions.
