@@ -38,6 +38,16 @@ inline void cpu_relax(uint32_t& spins) {
   }
 }
 
+// Asks for the cache line at `address` in exclusive state (PREFETCHW; on x86 CPUs
+// without it the opcode is a no-op), for a line about to be written.
+inline void prefetch_for_write(const void* address) {
+#if defined(__x86_64__)
+  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(address)));
+#else
+  __builtin_prefetch(address, 1);
+#endif
+}
+
 // Runs on a host thread that is not a core (the embedder's, a test's) and acts for cluster
 // cxy while in scope: it may then allocate from that cluster and create its threads.
 class ClusterScope {

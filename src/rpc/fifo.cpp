@@ -14,6 +14,7 @@
 
 #include <atomic>
 
+#include "hal/cpu.hpp"
 #include "hal/fault.hpp"
 #include "hal/remote.hpp"
 
@@ -52,6 +53,9 @@ PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, hal::xptr_t item) {
   uint64_t position = hal::remote_load(tail);
   for (;;) {
     const auto slot = slot_xptr(fifo, slots, position, mask);
+    // The slot's line is about to be written (item, then sequence): ask for it exclusive
+    // now rather than read it shared and upgrade it (the consumer polls it meanwhile).
+    hal::prefetch_for_write(slot.host_ptr());
     const uint64_t sequence = hal::remote_load(slot.field(&FifoSlot::sequence));
     if (sequence == position) {
       // Free: claim it.

@@ -174,10 +174,11 @@ void rpc_serve(hal::Xptr<RpcDesc> desc) {
   const uint64_t flow = trace_enabled() ? hal::remote_load(desc.field(&RpcDesc::flow)) : 0;
   if (flow != 0) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(index), flow);
 
-  const Errno failure = rpc_dispatch(index, desc);
-
+  // Counted before the service runs: from its result stores to the decrement the client
+  // polls that same line, and every instruction in between gives it a chance to steal it.
   RpcIndexStats& stats = LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
   hal::stat_add(stats.served, uint64_t(1));
+  const Errno failure = rpc_dispatch(index, desc);
   if (failure != Errno::kOk) hal::stat_add(stats.errors, uint64_t(1));
   if (flow != 0) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(index), flow);
 
