@@ -29,6 +29,7 @@ void remote_queuelock_acquire(hal::Xptr<RemoteQueuelock> lock) {
       hal::cpu_relax(spins);
     }
   }
+  thread_hold_lock(self);  // waiting, then holding: not to be destroyed
   remote_busylock_acquire(busy);
   if (hal::remote_load(taken) == 0) {
     hal::remote_store(taken, 1u);
@@ -47,6 +48,7 @@ void remote_queuelock_acquire(hal::Xptr<RemoteQueuelock> lock) {
 void remote_queuelock_release(hal::Xptr<RemoteQueuelock> lock) {
   const auto busy = lock.field(&RemoteQueuelock::m_lock);
   const auto waiting = lock.field(&RemoteQueuelock::m_waiting);
+  thread_release_lock(thread_current());
   remote_busylock_acquire(busy);
   if (libk::xlist_is_empty(waiting)) {
     hal::remote_store(lock.field(&RemoteQueuelock::m_taken), 0u);

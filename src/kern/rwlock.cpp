@@ -28,6 +28,7 @@ void enter(hal::Xptr<RemoteRwlock> lock, libk::XlistEntry RemoteRwlock::*waiting
       hal::cpu_relax(spins);
     }
   }
+  thread_hold_lock(thread_current());  // waiting, then holding: not to be destroyed
   remote_busylock_acquire(busy);
   if (may_enter()) {
     hal::remote_atomic_add(counter, 1u);
@@ -81,6 +82,7 @@ void remote_rwlock_wr_acquire(hal::Xptr<RemoteRwlock> lock) {
 
 void remote_rwlock_rd_release(hal::Xptr<RemoteRwlock> lock) {
   const auto busy = lock.field(&RemoteRwlock::m_lock);
+  thread_release_lock(thread_current());
   remote_busylock_acquire(busy);
   // The last reader out lets one waiting writer in.
   if (hal::remote_atomic_add(lock.field(&RemoteRwlock::m_readers), ~0u) == 1)
@@ -90,6 +92,7 @@ void remote_rwlock_rd_release(hal::Xptr<RemoteRwlock> lock) {
 
 void remote_rwlock_wr_release(hal::Xptr<RemoteRwlock> lock) {
   const auto busy = lock.field(&RemoteRwlock::m_lock);
+  thread_release_lock(thread_current());
   remote_busylock_acquire(busy);
   hal::remote_store(lock.field(&RemoteRwlock::m_writer), 0u);
   // Waiting readers first (they were held back by this writer), else the next writer.

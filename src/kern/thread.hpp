@@ -10,6 +10,7 @@
 #include "hal/cpu.hpp"
 #include "hal/fiber.hpp"
 #include "hal/xptr.hpp"
+#include "libk/assert.hpp"
 #include "libk/list.hpp"
 #include "libk/result.hpp"
 #include "libk/xlist.hpp"
@@ -141,8 +142,9 @@ void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32
 // Requests deletion: the thread is destroyed at its core's next scheduling point at which
 // it is neither inside a NoDeleteScope nor blocked on a cause other than the killable ones
 // (which the request clears). So a client waiting for an RPC is destroyed once the last
-// response came, never while a server may still write its descriptor. The thread must
-// hold no lock at its scheduling points; kSrch when it has exited or is being deleted.
+// response came, never while a server may still write its descriptor, and a thread
+// holding a queuelock or rwlock once it released it. kSrch when it has exited or is
+// being deleted.
 [[nodiscard]] Result<void> thread_request_delete(hal::Xptr<Thread> thread);
 
 // True when the core may destroy `thread` (of its own) now: deletion was requested, and
@@ -155,8 +157,18 @@ bool thread_deletable(const Thread* thread);
 // making calls forever.
 void thread_deletion_point(Thread* self);
 
-// A section in which the running thread must not be destroyed (it has handed out a
-// reference to its stack: an RPC descriptor in flight). Nests.
+// Sections in which the running thread must not be destroyed: it has handed out a
+// reference to its stack (an RPC descriptor in flight), or it holds a sleeping lock that
+// others wait for. They nest. thread_hold_lock/thread_release_lock bracket a queuelock or
+// rwlock held by a kernel thread (nothing for a host thread outside the machine).
+inline void thread_hold_lock(Thread* self) {
+  if (self != nullptr) ++self->m_no_delete;
+}
+inline void thread_release_lock(Thread* self) {
+  if (self == nullptr) return;
+  KASSERT(self->m_no_delete > 0, "thread {} releases a lock it did not take", self->m_name);
+  --self->m_no_delete;
+}
 class NoDeleteScope {
  public:
   explicit NoDeleteScope(Thread* self) : m_thread(self) { ++m_thread->m_no_delete; }

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "hal/fault.hpp"
+#include "kern/queuelock.hpp"
 #include "machine_fixture.hpp"
 #include "rpc/rpc.hpp"
 #include "rpc/services/mkh.hpp"
@@ -130,6 +131,53 @@ TEST_F(FaultTest, KillingAThreadWaitingForAnRpcWaitsForItsResponse) {
   EXPECT_EQ(killed.load(), 1);
   // shutdown_and_check (TearDown) finds the victim destroyed and nothing leaked; under
   // ASan a use of the freed stack would abort.
+}
+
+std::atomic<uint64_t> g_lock_xptr{0};
+std::atomic<int> g_holder_has_lock{0};
+
+// Takes the queuelock, then parks (a killable wait) holding it; once woken it releases
+// the lock and keeps yielding: it is destroyed at the first scheduling point after.
+void lock_holder(void*) {
+  const hal::Xptr<kern::RemoteQueuelock> lock(g_lock_xptr.load());
+  kern::remote_queuelock_acquire(lock);
+  g_holder_has_lock.store(1);
+  kern::thread_block(kern::thread_current_xptr(), kern::THREAD_BLOCKED_GLOBAL);
+  kern::sched_yield();
+  kern::remote_queuelock_release(lock);
+  for (;;) kern::sched_yield();
+}
+
+// A thread killed while it holds a queuelock is destroyed only after it released it, so
+// the thread waiting for the lock gets it.
+TEST_F(FaultTest, KillingALockHolderWaitsUntilItReleasesTheLock) {
+  boot({2, 1, 1});
+  const hal::cxy_t a = machine().clusters()[0], b = machine().clusters()[1];
+  g_holder_has_lock.store(0);
+  {
+    hal::ClusterScope scope(a);
+    auto* lock = static_cast<kern::RemoteQueuelock*>(*LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
+    kern::remote_queuelock_init(hal::Xptr<kern::RemoteQueuelock>(a, lock));
+    g_lock_xptr.store(hal::XPTR(a, lock));
+  }
+  auto holder = machine().spawn(a, 0, lock_holder, nullptr, "holder");
+  ASSERT_TRUE(holder.has_value());
+  while (g_holder_has_lock.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::atomic<int> got_lock{0}, killed{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(b, 0, [&] {
+      if (rpc_thread_kill_client(a, hal::GET_PTR<kern::Thread>(*holder))) killed.fetch_add(1);
+      const hal::Xptr<kern::RemoteQueuelock> lock(g_lock_xptr.load());
+      kern::remote_queuelock_acquire(lock);
+      got_lock.fetch_add(1);
+      kern::remote_queuelock_release(lock);
+    });
+  }
+  EXPECT_EQ(killed.load(), 1);
+  EXPECT_EQ(got_lock.load(), 1);
+  hal::ClusterScope scope(a);
+  LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].free(hal::GET_PTR<void>(g_lock_xptr.load()));
 }
 
 // One run of the deterministic mode: threads on every core append to one log as they
