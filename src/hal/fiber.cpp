@@ -98,9 +98,9 @@ boost::context::fiber Fiber::trampoline(Fiber* self, boost::context::fiber&& sch
   // nullptr: this stack is left for good, ASan may drop its fake frames.
   __sanitizer_start_switch_fiber(nullptr, self->m_scheduler_stack_bottom, self->m_scheduler_stack_size);
 #endif
-#if defined(MKH_TSAN)
-  __tsan_switch_to_fiber(self->m_tsan_scheduler, 0);
-#endif
+  // TSan: the switch back is announced by resume() once this fiber's last frames (the
+  // lambda's, Boost's) have returned; announced here, their function exits were charged
+  // to the scheduler's shadow stack, which underflowed after many finished fibers.
   return std::move(self->m_scheduler);
 }
 
@@ -118,6 +118,9 @@ void Fiber::resume() {
   m_fiber = std::move(m_fiber).resume();
 #if defined(MKH_ASAN)
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
+#if defined(MKH_TSAN)
+  if (m_finished) __tsan_switch_to_fiber(m_tsan_scheduler, 0);
 #endif
 }
 

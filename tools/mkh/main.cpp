@@ -1,4 +1,4 @@
-// The `mkh` command: boot the hosted machine, run benchmarks.
+// The `mkh` command: boot the hosted machine, run benchmarks, soak the RPC layer.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage (the message names the option).
 #include <algorithm>
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "rpc/trace.hpp"
 #include "mkh/machine.hpp"
 #include "report.hpp"
+#include "soak/soak.hpp"
 
 namespace {
 
@@ -120,6 +121,90 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
   return errors == 0 ? 0 : kExitRuntime;
 }
 
+struct SoakCli {
+  mkh::soak::SoakOptions options;
+  std::string topology = "2x2:2";
+  std::string faults;
+  bool json = false;
+};
+
+// The command line that replays a soak: the same workload per worker, and with
+// --deterministic the same interleaving.
+std::string soak_replay(const SoakCli& cli, uint64_t ops_done) {
+  const mkh::MachineConfig& config = cli.options.config;
+  const mkh::Topology& t = config.topology;
+  std::string line = fmt::format("mkh soak --ops {} --seed {} --topology {}x{}:{} --bank-mib {}",
+                                 cli.options.ops != 0 ? cli.options.ops : std::max<uint64_t>(ops_done, 1), config.seed,
+                                 t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib);
+  if (!cli.faults.empty()) line += fmt::format(" --faults {}", cli.faults);
+  if (config.idle_spin_us != mkh::MachineConfig{}.idle_spin_us) line += fmt::format(" --idle-spin-us {}", config.idle_spin_us);
+  if (config.deterministic) line += " --deterministic";
+  return line;
+}
+
+int run_soak_command(const SoakCli& cli) {
+  auto figures = mkh::soak::run_soak(cli.options);
+  if (!figures) {
+    fmt::print(stderr, "mkh: soak: {}\n", figures.error());
+    return kExitRuntime;
+  }
+  const mkh::MachineConfig& config = cli.options.config;
+  const mkh::Topology& t = config.topology;
+  const std::string replay = soak_replay(cli, figures->counts.ops_total());
+  if (cli.json) {
+    mkh::tool::print_soak_json(
+        stdout, *figures,
+        fmt::format("\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"seed\": {}, \"faults\": {}, "
+                    "\"deterministic\": {}, \"replay\": {}",
+                    t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, config.seed,
+                    mkh::tool::json_string(cli.faults.empty() ? "none" : cli.faults), config.deterministic,
+                    mkh::tool::json_string(replay)));
+  } else {
+    fmt::print("soak: {}x{}:{} ({} workers), seed {}, {}, faults {}{}\n", t.x_size, t.y_size, t.cores_per_cluster,
+               t.cores(), config.seed,
+               cli.options.ops != 0 ? fmt::format("{} ops", cli.options.ops) : fmt::format("{} s", cli.options.seconds),
+               cli.faults.empty() ? "none" : cli.faults, config.deterministic ? ", deterministic" : "");
+    mkh::tool::print_soak(stdout, *figures);
+  }
+  std::fflush(stdout);
+  if (figures->ok()) {
+    if (!cli.json) fmt::print("soak: OK\n");
+    return 0;
+  }
+  if (!figures->core_displays.empty()) fmt::print(stderr, "{}", figures->core_displays);
+  for (const std::string& violation : figures->violations) fmt::print(stderr, "mkh: soak FAILED: {}\n", violation);
+  if (figures->invariant_failures > figures->violations.size())
+    fmt::print(stderr, "mkh: soak FAILED: ... and {} more violations\n",
+               figures->invariant_failures - figures->violations.size());
+  fmt::print(stderr, "replay: {}\n", replay);
+  if (!cli.json) fmt::print("soak: FAILED ({} violations)\n", figures->invariant_failures);
+  return kExitRuntime;
+}
+
+// Checks what CLI11 cannot: one of --seconds and --ops, the fault specification (applied
+// to the configuration), the deterministic mode's needs. False after printing why.
+bool finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Option* ops, bool deterministic) {
+  if (seconds->count() + ops->count() != 1) {
+    fmt::print(stderr, "mkh: soak: give exactly one of --seconds N and --ops N ({})\n",
+               seconds->count() != 0 ? "both given" : "neither given");
+    return false;
+  }
+  if (deterministic && seconds->count() != 0) {
+    fmt::print(stderr, "mkh: soak: --deterministic needs --ops N, not --seconds (a run bounded by time does not "
+                       "replay)\n");
+    return false;
+  }
+  mkh::MachineConfig& config = cli.options.config;
+  if (!finish_machine_options(config, cli.topology)) return false;
+  if (!cli.faults.empty())
+    if (auto problem = mkh::parse_fault_spec(cli.faults, config)) {
+      fmt::print(stderr, "mkh: --faults: {}\n", *problem);
+      return false;
+    }
+  config.deterministic = deterministic;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,13 +237,31 @@ int main(int argc, char** argv) {
   bench_core->add_flag("--json", bench_options.json, "print one JSON object");
   add_bounded(bench_core, "--rounds", bench_options.rounds, 1, 1000, "rounds per measure");
 
+  SoakCli soak_cli;
+  bool soak_deterministic = false;
+  CLI::App* soak = app.add_subcommand(
+      "soak", "random concurrent RPC workloads with invariant checks; exit 1 on a violation, with the replay line");
+  add_machine_options(soak, soak_cli.options.config, soak_cli.topology);
+  CLI::Option* soak_seconds = add_bounded(soak, "--seconds", soak_cli.options.seconds, 1, 86'400, "run this long");
+  CLI::Option* soak_ops =
+      add_bounded(soak, "--ops", soak_cli.options.ops, 1, 1'000'000'000, "run this many operations machine-wide");
+  add_bounded(soak, "--seed", soak_cli.options.config.seed, 0, INT64_MAX,
+              "seed of the workload, the faults and the deterministic order")
+      ->required();
+  soak->add_option("--faults", soak_cli.faults,
+                   "faults to inject: KEY=VALUE,... with ppm, kcm, rpc-thread, points = P or 1/N; delay-us, fifo, "
+                   "pool = N; or none");
+  soak->add_flag("--deterministic", soak_deterministic,
+                 "every core on one host thread, switched in an order drawn from the seed (needs --ops)");
+  soak->add_flag("--json", soak_cli.json, "print the figures as one JSON object");
+
   // CLI11 would only say "a subcommand is required": name the word it did not know.
   const auto commands = app.get_subcommands([](CLI::App*) { return true; });
   const auto is_command = [&](const char* word) {
     return std::any_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->get_name() == word; });
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
-    fmt::print(stderr, "mkh: unknown command '{}' (expected: boot, bench)\nRun 'mkh --help' for the accepted forms.\n",
+    fmt::print(stderr, "mkh: unknown command '{}' (expected: boot, bench, soak)\nRun 'mkh --help' for the accepted forms.\n",
                argv[1]);
     return kExitUsage;
   }
@@ -178,6 +281,10 @@ int main(int argc, char** argv) {
   if (boot->parsed()) {
     if (!finish_machine_options(boot_config, boot_topology)) return kExitUsage;
     return run_boot(boot_config, boot_options);
+  }
+  if (soak->parsed()) {
+    if (!finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic)) return kExitUsage;
+    return run_soak_command(soak_cli);
   }
   if (bench_core->parsed()) return mkh::tool::run_bench_core(bench_options);
   if (bench_rpc->parsed()) return mkh::tool::run_bench_rpc(bench_rpc_options);

@@ -1,5 +1,6 @@
-// The per-cluster report of `mkh boot`: pages, objects per kcm type, threads, switches, IPIs.
-// Part of the `mkh` tool; reads only the public MachineReport.
+// The per-cluster report of `mkh boot`: pages, objects per kcm type, threads, switches, IPIs;
+// the figures of `mkh soak`. Part of the `mkh` tool; reads the public MachineReport and the
+// soak's figures.
 #include "report.hpp"
 
 #include <fmt/format.h>
@@ -57,7 +58,6 @@ void print_rpc_stats(std::FILE* out, const MachineReport& report) {
                c.rpc_pool_exhausted, c.rpc_fifo_high_water);
 }
 
-namespace {
 std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
@@ -70,7 +70,6 @@ std::string json_string(const std::string& text) {
   }
   return out + "\"";
 }
-}  // namespace
 
 void print_json(std::FILE* out, const MachineReport& report, const std::string& extra) {
   std::string json = "{";
@@ -120,6 +119,86 @@ uint64_t report_error_count(const MachineReport& report) {
     }
   }
   return errors;
+}
+
+namespace {
+
+std::string errors_text(const std::vector<soak::SoakErrorCount>& errors) {
+  if (errors.empty()) return "none";
+  std::string text;
+  for (const soak::SoakErrorCount& e : errors)
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", errno_name(e.error), e.count);
+  return text;
+}
+
+}  // namespace
+
+void print_soak(std::FILE* out, const soak::SoakFigures& figures) {
+  const soak::SoakCounts& c = figures.counts;
+  std::string ops;
+  for (uint32_t kind = 0; kind < soak::kOpKinds; ++kind)
+    ops += fmt::format("{}{} {}", kind == 0 ? "" : ", ", soak::op_kind_name(soak::OpKind(kind)), c.ops[kind]);
+  fmt::print(out, "ops: {} ({})\n", c.ops_total(), ops);
+  fmt::print(out,
+             "requests: window {}, multicast posts {}, chain levels {} ({} chains without a pool token), "
+             "threads {} ({} finished, {} killed, {} pings), page blocks {}, objects {}\n",
+             c.window_requests, c.multicast_posts, c.chain_levels, c.chains_without_token, c.children_created,
+             c.children_finished, c.children_killed, c.child_pings, c.pages_allocated, c.objects_allocated);
+  fmt::print(out, "rpcs: sent {} served {} (send failures {}, direct local calls {})\n", c.rpc_sent, c.rpc_served,
+             c.rpc_send_failures, c.rpc_direct);
+  for (const soak::SoakRpcFigures& r : c.rpc)
+    fmt::print(out, "  {:<22} sent {:>9} served {:>9} direct {:>7} errors {:>7} refused {:>6} retries {:>8}\n", r.name,
+               r.sent, r.served, r.direct, r.errors, r.send_failures, r.fifo_full_retries);
+  fmt::print(out, "errors returned: {}\n", errors_text(c.errors_returned));
+  fmt::print(out, "faults injected: ppm {} kcm {} rpc-thread {} points {} ({} total)\n", c.faults.ppm, c.faults.kcm,
+             c.faults.rpc_thread, c.faults.points, c.faults.total());
+  fmt::print(out, "fifo-full retries: {}\n", c.fifo_full_retries);
+  const uint64_t passed = figures.invariant_checks - figures.invariant_failures;
+  if (figures.invariant_failures == 0)
+    fmt::print(out, "invariant checks: {} passed\n", passed);
+  else
+    fmt::print(out, "invariant checks: {} passed, {} failed\n", passed, figures.invariant_failures);
+  fmt::print(out, "time: {:.3f} s, {:.0f} ops/s\n", figures.seconds,
+             figures.seconds > 0 ? double(c.ops_total()) / figures.seconds : 0.0);
+}
+
+void print_soak_json(std::FILE* out, const soak::SoakFigures& figures, const std::string& extra) {
+  const soak::SoakCounts& c = figures.counts;
+  std::string json = "{";
+  if (!extra.empty()) json += extra + ", ";
+  json += fmt::format("\"ok\": {}, \"workers\": {}, \"ops\": {{\"total\": {}", figures.ok(), c.workers, c.ops_total());
+  for (uint32_t kind = 0; kind < soak::kOpKinds; ++kind)
+    json += fmt::format(", \"{}\": {}", soak::op_kind_name(soak::OpKind(kind)), c.ops[kind]);
+  json += fmt::format(
+      "}}, \"requests\": {{\"window\": {}, \"multicast_posts\": {}, \"chain_levels\": {}, "
+      "\"chains_without_token\": {}, \"threads_created\": {}, \"threads_finished\": {}, \"threads_killed\": {}, "
+      "\"thread_pings\": {}, \"page_blocks\": {}, \"objects\": {}}}",
+      c.window_requests, c.multicast_posts, c.chain_levels, c.chains_without_token, c.children_created,
+      c.children_finished, c.children_killed, c.child_pings, c.pages_allocated, c.objects_allocated);
+  json += fmt::format(", \"rpcs\": {{\"sent\": {}, \"served\": {}, \"send_failures\": {}, \"direct\": {}, \"by_index\": [",
+                      c.rpc_sent, c.rpc_served, c.rpc_send_failures, c.rpc_direct);
+  for (std::size_t i = 0; i < c.rpc.size(); ++i) {
+    const soak::SoakRpcFigures& r = c.rpc[i];
+    json += fmt::format("{}{{\"index\": {}, \"name\": {}, \"sent\": {}, \"served\": {}, \"errors\": {}, "
+                        "\"send_failures\": {}, \"direct\": {}, \"fifo_full_retries\": {}}}",
+                        i == 0 ? "" : ", ", r.index == ~0u ? std::string("null") : fmt::format("{}", r.index),
+                        json_string(r.name), r.sent, r.served, r.errors, r.send_failures, r.direct,
+                        r.fifo_full_retries);
+  }
+  json += "]}, \"errors_returned\": {";
+  for (std::size_t i = 0; i < c.errors_returned.size(); ++i)
+    json += fmt::format("{}\"{}\": {}", i == 0 ? "" : ", ", errno_name(c.errors_returned[i].error),
+                        c.errors_returned[i].count);
+  json += fmt::format("}}, \"faults_injected\": {{\"ppm\": {}, \"kcm\": {}, \"rpc_thread\": {}, \"points\": {}, "
+                      "\"total\": {}}}, \"fifo_full_retries\": {}, \"invariant_checks\": {{\"passed\": {}, "
+                      "\"failed\": {}}}, \"violations\": [",
+                      c.faults.ppm, c.faults.kcm, c.faults.rpc_thread, c.faults.points, c.faults.total(),
+                      c.fifo_full_retries, figures.invariant_checks - figures.invariant_failures,
+                      figures.invariant_failures);
+  for (std::size_t i = 0; i < figures.violations.size(); ++i)
+    json += fmt::format("{}{}", i == 0 ? "" : ", ", json_string(figures.violations[i]));
+  json += fmt::format("], \"seconds\": {:.6f}}}", figures.seconds);
+  fmt::print(out, "{}\n", json);
 }
 
 }  // namespace mkh::tool

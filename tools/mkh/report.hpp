@@ -1,4 +1,5 @@
-// Printing a machine report as a text table. Part of the `mkh` tool.
+// Printing a machine report as a text table, and the figures of a soak. Part of the `mkh`
+// tool.
 #pragma once
 
 #include <cstdio>
@@ -6,6 +7,7 @@
 #include <vector>
 
 #include "mkh/machine.hpp"
+#include "soak/soak.hpp"
 
 namespace mkh::tool {
 
@@ -23,5 +25,15 @@ uint64_t latency_percentile_ns(const std::vector<uint64_t>& buckets, double frac
 
 // Total of the errors the report shows: kernel errors, leaked pages and objects, left threads.
 uint64_t report_error_count(const MachineReport& report);
+
+// A JSON string literal: quotes, backslashes and control characters escaped.
+std::string json_string(const std::string& text);
+
+// The figures of a soak as text, one figure per line; the timing alone on the last line,
+// which starts with "time:" (the other lines are equal between two deterministic runs).
+void print_soak(std::FILE* out, const soak::SoakFigures& figures);
+
+// The same as one JSON object; `extra` (already JSON members, may be empty) is added first.
+void print_soak_json(std::FILE* out, const soak::SoakFigures& figures, const std::string& extra);
 
 }  // namespace mkh::tool
