@@ -49,6 +49,16 @@ struct FaultConfig {
   bool any() const { return ppm.on() || kcm.on() || rpc_thread.on() || points.on(); }
 };
 
+// Faults injected so far, by kind.
+struct FaultReport {
+  uint64_t ppm = 0;
+  uint64_t kcm = 0;
+  uint64_t rpc_thread = 0;
+  uint64_t points = 0;
+  uint64_t total() const { return ppm + kcm + rpc_thread + points; }
+  friend bool operator==(const FaultReport&, const FaultReport&) = default;
+};
+
 struct MachineConfig {
   Topology topology;
   uint64_t bank_mib = 64;

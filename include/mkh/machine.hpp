@@ -63,15 +63,6 @@ struct ClusterReport {
   uint64_t rpc_fifo_high_water = 0; // most requests waiting in one of its FIFOs
 };
 
-// Faults injected so far (MachineConfig::faults), by kind.
-struct FaultReport {
-  uint64_t ppm = 0;
-  uint64_t kcm = 0;
-  uint64_t rpc_thread = 0;
-  uint64_t points = 0;
-  uint64_t total() const { return ppm + kcm + rpc_thread + points; }
-};
-
 struct MachineReport {
   std::vector<ClusterReport> clusters;
   FaultReport faults;

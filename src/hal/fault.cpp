@@ -79,4 +79,9 @@ void fault_disable() {
 
 uint64_t fault_count(FaultSite site) { return g_state.injected[size_t(site)].load(std::memory_order_relaxed); }
 
+FaultReport fault_counts() {
+  return FaultReport{fault_count(FaultSite::kPpmAlloc), fault_count(FaultSite::kKcmAlloc),
+                     fault_count(FaultSite::kRpcThreadCreate), fault_count(FaultSite::kPoint)};
+}
+
 }  // namespace mkh::hal

@@ -57,7 +57,8 @@ void fault_set_stall(void (*stall)(FaultPoint point, uint32_t delay_us));
 void fault_enable(const FaultConfig& config, uint64_t seed);
 void fault_disable();
 
-// Faults injected at `site` since the last fault_enable().
+// Faults injected at `site`, and at every site, since the last fault_enable().
 uint64_t fault_count(FaultSite site);
+FaultReport fault_counts();
 
 }  // namespace mkh::hal

@@ -174,11 +174,6 @@ uint64_t spin_budget_ns(const MachineConfig& config, uint32_t microseconds) {
   return uint64_t(microseconds) * 1000;
 }
 
-FaultReport fault_report() {
-  return FaultReport{hal::fault_count(hal::FaultSite::kPpmAlloc), hal::fault_count(hal::FaultSite::kKcmAlloc),
-                     hal::fault_count(hal::FaultSite::kRpcThreadCreate), hal::fault_count(hal::FaultSite::kPoint)};
-}
-
 }  // namespace
 
 Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -266,7 +261,7 @@ MachineReport Machine::report() const {
   if (m_impl->shut_down) return m_impl->final_report;
   MachineReport report;
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
-  report.faults = fault_report();
+  report.faults = hal::fault_counts();
   return report;
 }
 
@@ -311,7 +306,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   MachineReport report;
   report.threads_left = threads_running();
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
-  report.faults = fault_report();
+  report.faults = hal::fault_counts();
   report.shut_down = true;
   m_impl->final_report = report;
   m_impl->shut_down = true;

@@ -157,7 +157,7 @@ std::vector<SoakRpcFigures> rpc_figures_of(const MachineReport& report) {
 }
 
 // The counts the workload determines, from the soak's counters and the given RPC figures.
-SoakCounts counts_of(SoakRun& run, std::vector<SoakRpcFigures> rpc, const SoakFaults& faults) {
+SoakCounts counts_of(SoakRun& run, std::vector<SoakRpcFigures> rpc, const FaultReport& faults) {
   SoakCounts c;
   c.workers = run.worker_count;
   for (uint32_t kind = 0; kind < kOpKinds; ++kind) c.ops[kind] = read(run.ops[kind]);
@@ -228,9 +228,7 @@ void master_entry(void* raw) {
     kern::sched_yield();
     hal::cpu_relax(spins);
   }
-  const SoakFaults faults{hal::fault_count(hal::FaultSite::kPpmAlloc), hal::fault_count(hal::FaultSite::kKcmAlloc),
-                          hal::fault_count(hal::FaultSite::kRpcThreadCreate), hal::fault_count(hal::FaultSite::kPoint)};
-  run.snapshot = counts_of(run, read_rpc_figures(run.clusters), faults);
+  run.snapshot = counts_of(run, read_rpc_figures(run.clusters), hal::fault_counts());
   run.snapshot_taken = true;
   run.ended = std::chrono::steady_clock::now();
   run.master_done.store(true, std::memory_order_release);
@@ -405,9 +403,7 @@ tl::expected<SoakFigures, std::string> run_soak(const SoakOptions& options) {
   figures.snapshot_taken = run.snapshot_taken;
   figures.counts = run.snapshot_taken
                        ? run.snapshot
-                       : counts_of(run, rpc_figures_of(report),
-                                   SoakFaults{report.faults.ppm, report.faults.kcm, report.faults.rpc_thread,
-                                              report.faults.points});
+                       : counts_of(run, rpc_figures_of(report), report.faults);
   figures.invariant_checks = read(run.checks);
   figures.invariant_failures = read(run.failures);
   figures.violations = run.messages;

@@ -73,15 +73,6 @@ struct SoakErrorCount {
   friend bool operator==(const SoakErrorCount&, const SoakErrorCount&) = default;
 };
 
-struct SoakFaults {
-  uint64_t ppm = 0;
-  uint64_t kcm = 0;
-  uint64_t rpc_thread = 0;
-  uint64_t points = 0;
-  uint64_t total() const { return ppm + kcm + rpc_thread + points; }
-  friend bool operator==(const SoakFaults&, const SoakFaults&) = default;
-};
-
 // The figures the workload determines: equal between two deterministic runs of one seed.
 // Taken inside the machine by the soak's master thread once every worker and every thread
 // they created has finished, so that idle scheduling steps afterwards do not change them.
@@ -105,7 +96,7 @@ struct SoakCounts {
   uint64_t rpc_direct = 0;
   uint64_t fifo_full_retries = 0;
   std::vector<SoakErrorCount> errors_returned;  // to the soak's callers, by Errno
-  SoakFaults faults;                            // injected from boot to the snapshot
+  FaultReport faults;                            // injected from boot to the snapshot
   uint64_t invariant_checks = 0;                // made while the workload ran
 
   uint64_t ops_total() const;

@@ -3,23 +3,7 @@
 # a message that names the problem). Usage: cli.sh path/to/mkh
 set -u
 mkh=$1
-failures=0
-total=0
-check() {  # check NAME EXPECTED_EXIT PATTERN -- command...
-  local name=$1 expected=$2 pattern=$3
-  shift 4
-  total=$((total + 1))
-  local output status
-  output=$("$@" 2>&1)
-  status=$?
-  if [ "$status" -ne "$expected" ]; then
-    echo "FAIL $name: exit $status, expected $expected"; echo "$output" | tail -5; failures=$((failures + 1)); return
-  fi
-  if ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAIL $name: output lacks /$pattern/"; echo "$output" | tail -5; failures=$((failures + 1)); return
-  fi
-  echo "ok   $name"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
 check help 0 'boot' -- "$mkh" --help
 check version 0 '^mkh [0-9]+\.[0-9]+\.[0-9]+' -- "$mkh" --version
@@ -42,5 +26,4 @@ check spin-huge 2 '--idle-spin-us: Value 5000000 not in range' -- "$mkh" boot --
 check rounds-range 2 'rounds' -- "$mkh" boot --rounds 99999999
 check bench-needs-which 2 'subcommand' -- "$mkh" bench
 
-echo "$((total - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

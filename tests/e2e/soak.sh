@@ -4,23 +4,7 @@
 # that print the same figures (the "time:" line aside). Usage: soak.sh path/to/mkh
 set -u
 mkh=$1
-failures=0
-total=0
-check() {  # check NAME EXPECTED_EXIT PATTERN -- command...
-  local name=$1 expected=$2 pattern=$3
-  shift 4
-  total=$((total + 1))
-  local output status
-  output=$("$@" 2>&1)
-  status=$?
-  if [ "$status" -ne "$expected" ]; then
-    echo "FAIL $name: exit $status, expected $expected"; echo "$output" | tail -5; failures=$((failures + 1)); return
-  fi
-  if ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAIL $name: output lacks /$pattern/"; echo "$output" | tail -5; failures=$((failures + 1)); return
-  fi
-  echo "ok   $name"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
 check help 0 '--deterministic' -- "$mkh" soak --help
 check listed 0 'soak' -- "$mkh" --help
@@ -65,5 +49,4 @@ else
   echo "ok   deterministic"
 fi
 
-echo "$((total - failures)) passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish
