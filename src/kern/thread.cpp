@@ -152,20 +152,25 @@ bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause) {
 }
 
 void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause) {
+  KASSERT((cause & THREAD_BLOCKED_KILLABLE) == 0, "a flag wait on a killable cause {:#x}", cause);
   const auto self = thread_current_xptr();
   for (;;) {
+    if (hal::remote_cas(flag, kFlagPosted, 0u)) return;
+    // Blocked before the CAS that announces the sleep: the poster's unblock can come
+    // between the CAS and the yield and is not lost.
     thread_block(self, cause);
-    if (hal::remote_exchange(flag, 0u) != 0) {
-      thread_unblock(self, cause);
-      return;
+    if (hal::remote_cas(flag, 0u, kFlagWaiter)) {
+      sched_yield();  // returns once the poster unblocked it; the word is kFlagPosted
+    } else {
+      thread_unblock(self, cause);  // posted meanwhile
     }
-    sched_yield();
   }
 }
 
 void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause) {
-  hal::remote_store(flag, 1u);
-  thread_unblock(waiter, cause);
+  const uint32_t before = hal::remote_exchange(flag, kFlagPosted);
+  KASSERT(before != kFlagPosted, "a flag posted twice before its waiter took it");
+  if (before == kFlagWaiter) thread_unblock(waiter, cause);
 }
 
 Result<void> thread_request_delete(hal::Xptr<Thread> thread) {

@@ -133,9 +133,15 @@ void thread_block(hal::Xptr<Thread> thread, uint32_t cause);
 // Returns true when the thread became runnable.
 bool thread_unblock(hal::Xptr<Thread> thread, uint32_t cause);
 
-// A one-word event between threads of any clusters. The waiter blocks on `cause` until
-// *flag is non-zero, then clears it; it blocks before it looks, so a post that lands
-// between the look and the yield is not lost. The poster sets the word, then unblocks.
+// A one-word event between threads of any clusters, one post at a time (the next post
+// comes after the waiter took this one). The word: 0, kFlagPosted, or kFlagWaiter while
+// the waiter sleeps. The waiter takes a post (back to 0) or, blocked on `cause` first,
+// sets kFlagWaiter by CAS and sleeps; the poster exchanges kFlagPosted in and unblocks
+// the waiter only if it replaced kFlagWaiter. So no post is lost, and the poster touches
+// the waiter only while it sleeps for this post (it cannot have returned and exited).
+// `cause` must not be a killable one (only the poster may wake the waiter).
+inline constexpr uint32_t kFlagPosted = 1;
+inline constexpr uint32_t kFlagWaiter = 2;
 void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause);
 void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause);
 

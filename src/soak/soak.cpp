@@ -70,8 +70,8 @@ bool expected_error(Errno e, bool allocates) { return e == Errno::kAgain || (all
 namespace {
 
 void post_master(SoakRun& run) {
-  // Safe although the master may see the flag and go on before the unblock: it waits for
-  // every kernel thread of the soak, this one included, to be gone before it returns.
+  // One post at a time: the last arrival's, taken before the gate opens, then the last
+  // finisher's.
   kern::thread_post_flag(hal::Xptr<uint32_t>(run.master_flag.load()),
                          hal::Xptr<kern::Thread>(run.master_thread.load()), kern::THREAD_BLOCKED_WAIT);
 }

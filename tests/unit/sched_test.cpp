@@ -100,8 +100,8 @@ TEST_F(SchedTest, RemoteUnblockWakesABlockedThread) {
         const hal::Xptr<kern::Thread> sleeper(sleeper_xp->load());
         const hal::Xptr<uint32_t> word(flag->load());
         for (int r = 0; r < kRounds; ++r) {
-          // Wait until the previous post was consumed, then post again.
-          while (hal::remote_load(word) != 0) kern::sched_yield();
+          // Wait until the previous post was taken, then post again.
+          while (hal::remote_load(word) == kern::kFlagPosted) kern::sched_yield();
           kern::thread_post_flag(word, sleeper, kern::THREAD_BLOCKED_WAIT);
         }
       });
@@ -242,6 +242,27 @@ TEST_F(SchedTest, ReadyCountMatchesTheUnblockedThreadsAtRest) {
   // The runner's threads are destroyed at their cores' next scheduling points.
   for (int i = 0; i < 2000 && mismatches() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(mismatches(), 0);
+}
+
+// Bug: thread_post_flag stored the flag and then unblocked the waiter, which might have
+// seen the flag, returned and exited in between: the unblock touched a freed thread. Now
+// the poster touches the waiter only when the word says it sleeps for this post.
+TEST_F(SchedTest, PostingAFlagTouchesTheWaiterOnlyWhileItSleeps) {
+  boot({2, 1, 1});
+  std::atomic<int> bad{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters()[0], 0, [&] {
+      uint32_t word = 0;
+      const hal::Xptr<uint32_t> flag(hal::local_cxy(), &word);
+      // Nobody waits: the post must not touch the waiter (a null xptr would fault).
+      kern::thread_post_flag(flag, hal::Xptr<kern::Thread>(), kern::THREAD_BLOCKED_WAIT);
+      if (word != kern::kFlagPosted) bad.fetch_add(1);
+      kern::thread_wait_flag(flag, kern::THREAD_BLOCKED_WAIT);  // takes it without sleeping
+      if (word != 0) bad.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(bad.load(), 0);
 }
 
 }  // namespace
