@@ -1,6 +1,8 @@
 // Fault injection: the draws, their counts, the stall at marked points. Layer: hal.
 #include "hal/fault.hpp"
 
+#include "libk/random.hpp"
+
 namespace mkh::hal {
 
 namespace {
@@ -29,11 +31,9 @@ const FaultRate& rate_of(FaultSite site) {
 // A uniform draw in [0, 1): splitmix64 over a shared counter, so that concurrent draws
 // never repeat a value and a single host thread draws the same sequence every run.
 double uniform() {
-  uint64_t z = g_state.generator.fetch_add(0x9e3779b97f4a7c15ull, std::memory_order_relaxed) + 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return double(z >> 11) * 0x1.0p-53;
+  const uint64_t state =
+      g_state.generator.fetch_add(libk::kSplitMixGamma, std::memory_order_relaxed) + libk::kSplitMixGamma;
+  return double(libk::splitmix64_mix(state) >> 11) * 0x1.0p-53;
 }
 
 void stall_at_point(FaultPoint point) {

@@ -18,6 +18,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched_display.hpp"
 #include "kern/thread.hpp"
+#include "libk/random.hpp"
 #include "rpc/rpc.hpp"
 
 namespace mkh {
@@ -61,16 +62,10 @@ void drive_core(Core* core, bool pin, int pin_cpu) {
 // the same interleaving (sleeping when every core is idle changes no draw).
 void drive_cores_alone(std::vector<Core*> cores, uint64_t seed) {
   pthread_setname_np(pthread_self(), "mkh/cores");
-  uint64_t state = seed;
-  auto draw = [&state] {  // splitmix64
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  };
+  libk::SplitMix64 order(seed);
   std::size_t idle_steps = 0;
   while (!cores.empty()) {
-    const std::size_t i = draw() % cores.size();
+    const std::size_t i = order.below(uint32_t(cores.size()));
     Core* core = cores[i];
     hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
     const kern::Step step = kern::core_step(core);

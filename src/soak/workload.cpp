@@ -13,6 +13,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
+#include "libk/random.hpp"
 #include "rpc/rpc.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
@@ -34,21 +35,10 @@ constexpr uint32_t kMaxHeld = 6;           // pages and objects a worker holds a
 constexpr uint32_t kPatienceYields = 1000; // yields before a worker kills a child it waits for
 constexpr uint64_t kGenerationMask = (uint64_t(1) << 40) - 1;
 
-// splitmix64: small, and the same sequence with every standard library.
-class Random {
+class Random : public libk::SplitMix64 {
  public:
-  explicit Random(uint64_t seed) : m_state(seed) {}
-  uint64_t next() {
-    uint64_t z = (m_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint32_t below(uint32_t n) { return uint32_t(next() % n); }
+  using SplitMix64::SplitMix64;
   uint64_t value() { return next() >> 2; }  // a ping payload: value + 1 does not wrap
-
- private:
-  uint64_t m_state;
 };
 
 // The seed of one stream (1: workers, 2: children) and one member of it.
