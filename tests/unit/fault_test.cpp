@@ -100,7 +100,6 @@ TEST_F(FaultTest, StallsAtEveryMarkedPointLoseNoRequest) {
   EXPECT_GT(machine().report().faults.points, 0u);
 }
 
-std::atomic<int> g_victim_returned{0};
 std::atomic<int> g_victim_calling{0};
 
 // A kernel thread that sits in a blocking RPC whose server is slow (a chain deep enough).
