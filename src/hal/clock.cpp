@@ -1,4 +1,5 @@
-// Calibration of the cheap clock against steady_clock. Layer: hal.
+// Calibration of the cheap clock against steady_clock, once per process (at the first
+// Machine::boot). Layer: hal. Calls std::chrono and a host sleep only.
 #include "hal/clock.hpp"
 
 #include <mutex>

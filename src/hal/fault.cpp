@@ -1,4 +1,5 @@
 // Fault injection: the draws, their counts, the stall at marked points. Layer: hal.
+// Calls libk/random only; the stall itself is the kernel's (fault_set_stall).
 #include "hal/fault.hpp"
 
 #include "libk/random.hpp"

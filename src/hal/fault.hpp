@@ -47,8 +47,9 @@ inline bool fault_inject(FaultSite site) {
   return detail::fault_draw(site);
 }
 
-// The stall run at a drawn point: the kernel's (it yields the running thread, or sleeps
-// the host thread for FaultConfig::delay_us). Set once, before fault_enable().
+// The stall run at a drawn point: the kernel's (it sleeps the host thread for
+// FaultConfig::delay_us, or yields the running thread; in the deterministic mode it always
+// yields, a sleep would change nothing). Set once, before fault_enable().
 void fault_set_stall(void (*stall)(FaultPoint point, uint32_t delay_us));
 
 // Starts drawing faults as `config` says, from a generator seeded by `seed`; the counts

@@ -108,12 +108,13 @@ void worker(void* raw) {
   slot->token = arg.position == 0 ? 1 : 0;
   const hal::Xptr<WorkerSlot> my_slot(hal::local_cxy(), slot);
   hal::remote_store(slot_entry(shared, arg.position), my_slot.raw());
-  // Blocked before arriving, so the last arrival's unblock cannot come too early.
-  thread_block(thread_current_xptr(), THREAD_BLOCKED_GLOBAL);
+  // Blocked before arriving, so the last arrival's unblock cannot come too early (WAIT:
+  // another thread holds this one to unblock it, a kill must not clear it).
+  thread_block(thread_current_xptr(), THREAD_BLOCKED_WAIT);
   if (hal::remote_atomic_add(shared.field(&Shared::arrived), 1u) + 1 == workers) {
     for (uint32_t i = 0; i < workers; ++i) {
       const auto other = hal::Xptr<WorkerSlot>(hal::remote_load(slot_entry(shared, i)));
-      thread_unblock(hal::Xptr<Thread>(hal::remote_load(other.field(&WorkerSlot::thread))), THREAD_BLOCKED_GLOBAL);
+      thread_unblock(hal::Xptr<Thread>(hal::remote_load(other.field(&WorkerSlot::thread))), THREAD_BLOCKED_WAIT);
     }
   }
   sched_yield();  // returns once unblocked, even if that happened before this yield

@@ -26,13 +26,13 @@ uint32_t kcm_object_size(mm::KcmType type) {
 
 // The idle thread: announces the core idle, looks once more for work, then waits for an
 // IPI (spinning first, then on the futex; for a bounded time when a scheduling point has
-// work to retry) and gives the core back to the scheduler. A core hosted alone with the
-// others on one host thread never waits: it gives the host thread back at once.
+// work to retry) and gives the core back to the scheduler. A core that shares one host
+// thread with the others never waits: it gives the host thread back at once.
 void idle_loop(void* arg) {
   auto* core = static_cast<Core*>(arg);
   while (hal::local_load(core->m_stop) == 0) {
     hal::local_store(core->m_idle, 1u, std::memory_order_seq_cst);
-    if (!core->m_hosted_alone && !core->m_sched.has_runnable()) {
+    if (!core->m_shares_host_thread && !core->m_sched.has_runnable()) {
       hal::fault_point(hal::FaultPoint::kIdleBeforeSleep);
       if (hal::ipi_wait(core->m_ipi, hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed), core->m_stop,
                         core->m_retry_soon != 0 ? kRetrySleepNs : 0))

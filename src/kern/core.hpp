@@ -38,11 +38,12 @@ struct Core {
   uint32_t m_stop = 0;   // set by the machine at shutdown
 
   // owner core only
-  uint32_t m_retry_soon = 0;  // set by a scheduling point that could not do its work (no
-                              // memory for an RPC thread): the idle thread then sleeps at
-                              // most kRetrySleepNs before the next scheduling point
-  uint32_t m_hosted_alone = 0; // deterministic mode: every core shares one host thread, so
-                               // the idle thread never waits, it gives the host thread back
+  // set by a scheduling point that could not do its work (no memory for an RPC thread):
+  // the idle thread then sleeps at most kRetrySleepNs before the next scheduling point
+  uint32_t m_retry_soon = 0;
+  // deterministic mode: every core shares one host thread, so the idle thread never
+  // waits, it gives the host thread back
+  uint32_t m_shares_host_thread = 0;
 
   // statistics: updated by the owner (relaxed), read by anyone
   CoreStats m_stats;

@@ -81,11 +81,12 @@ void drive_cores_alone(std::vector<Core*> cores, uint64_t seed) {
   }
 }
 
-// A drawn stall at a marked point (hal/fault.hpp): the running kernel thread yields its
-// core when it may (it holds no busylock), else, or for a delay, the host thread waits.
+// A drawn stall at a marked point (hal/fault.hpp): a delay sleeps the host thread (not in
+// the deterministic mode, where it would change nothing); else the running kernel thread
+// yields its core when it may (it holds no busylock), or the host thread yields.
 void fault_stall(hal::FaultPoint, uint32_t delay_us) {
   kern::Core* core = kern::core_current();
-  if (delay_us != 0 && (core == nullptr || core->m_hosted_alone == 0)) {
+  if (delay_us != 0 && (core == nullptr || core->m_shares_host_thread == 0)) {
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
   } else if (kern::thread_current() != nullptr && hal::t_cpu.busylocks == 0) {
     kern::sched_yield();
@@ -199,7 +200,7 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
   for (uint32_t cxy : impl->clusters)
     for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {
       Core& core = kern::cluster_at(cxy)->m_cores[lid];
-      core.m_hosted_alone = config.deterministic ? 1 : 0;
+      core.m_shares_host_thread = config.deterministic ? 1 : 0;
       core.m_idle_spin_ns = spin_budget_ns(config, config.idle_spin_us);
     }
   hal::fault_set_stall(fault_stall);

@@ -60,6 +60,18 @@ void Sched::for_each_thread(void (*visit)(Thread* thread, void* context), void* 
   if (Thread* idle = hal::local_load(m_idle)) visit(idle, context);
 }
 
+bool Sched::visit_thread(const Thread* candidate, void (*visit)(Thread* thread, void* context), void* context) {
+  BusylockGuard guard(m_lock);
+  Thread* found = nullptr;
+  if (candidate != nullptr && candidate == hal::local_load(m_idle)) found = hal::local_load(m_idle);
+  for (auto* root : {&m_kernel_root, &m_user_root})
+    for (libk::ListEntry* entry = root->next; entry != root && found == nullptr; entry = entry->next)
+      if (entry_thread(entry) == candidate) found = entry_thread(entry);
+  if (found == nullptr) return false;
+  visit(found, context);
+  return true;
+}
+
 void Sched::count_ready(hal::Xptr<Core> core, int32_t delta) {
   hal::remote_atomic_add(core.field(&Core::m_sched).field(&Sched::m_ready_nr), uint32_t(delta));
 }

@@ -41,6 +41,11 @@ class Sched {
   // Calls visit(thread, context) for every thread of the core, the idle thread included,
   // under the lock (so visit must not block).
   void for_each_thread(void (*visit)(Thread* thread, void* context), void* context) EXCLUDES(m_lock);
+  // When `candidate` is one of the core's threads (idle included), calls visit(thread,
+  // context) under the lock — so the thread cannot be destroyed meanwhile — and returns
+  // true; false otherwise. `candidate` may be any pointer: it is compared, not followed.
+  bool visit_thread(const Thread* candidate, void (*visit)(Thread* thread, void* context), void* context)
+      EXCLUDES(m_lock);
 
   // written by the owner core, read by others (displays) through local_load
   Thread* m_current = nullptr;  // running thread; nullptr while the scheduler itself runs

@@ -159,8 +159,9 @@ void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause) {
     // Blocked before the CAS that announces the sleep: the poster's unblock can come
     // between the CAS and the yield and is not lost.
     thread_block(self, cause);
-    if (hal::remote_cas(flag, 0u, kFlagWaiter)) {
-      sched_yield();  // returns once the poster unblocked it; the word is kFlagPosted
+    // Asleep (again, after a wake-up that was not the poster's): yield until it posts.
+    if (hal::remote_cas(flag, 0u, kFlagWaiter) || hal::remote_load(flag) == kFlagWaiter) {
+      sched_yield();
     } else {
       thread_unblock(self, cause);  // posted meanwhile
     }
@@ -173,18 +174,43 @@ void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32
   if (before == kFlagWaiter) thread_unblock(waiter, cause);
 }
 
-Result<void> thread_request_delete(hal::Xptr<Thread> thread) {
-  const uint32_t before = hal::remote_atomic_or(thread.field(&Thread::m_flags), uint32_t(THREAD_FLAG_REQ_DELETE));
-  if ((before & THREAD_FLAG_REQ_DELETE) != 0) return error(Errno::kSrch);
-  // Wake it from a killable wait so its core reaches it at the next scheduling point; a
-  // held cause stays until its holder clears it (and that unblock IPIs an idle core).
-  const hal::lid_t lid = hal::remote_load(thread.field(&Thread::m_lid));
-  const uint32_t blocked = hal::remote_atomic_and(thread.field(&Thread::m_blocked), ~THREAD_BLOCKED_KILLABLE);
-  if (blocked == 0 || (blocked & ~THREAD_BLOCKED_KILLABLE) != 0) return {};
-  const auto core = core_xptr(thread.cxy(), lid);
-  Sched::count_ready(core, +1);
-  if (hal::remote_load_sc(core.field(&Core::m_idle)) != 0) send_ipi(thread.cxy(), lid);
-  return {};
+Result<void> thread_request_delete(Thread* thread) {
+  // Under the lock of the core whose lists hold it: the check, the mark, and the clearing
+  // of the killable causes; after it, only the core is touched.
+  struct Request {
+    Errno result = Errno::kOk;
+    bool runnable_now = false;
+  } request;
+  Cluster* cluster = LOCAL_CLUSTER;
+  for (hal::lid_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
+    Core* core = &cluster->m_cores[lid];
+    const bool found = core->m_sched.visit_thread(
+        thread,
+        [](Thread* t, void* context) {
+          auto* r = static_cast<Request*>(context);
+          if (t->m_type == ThreadType::IDLE || t->m_type == ThreadType::RPC) {
+            r->result = Errno::kInval;
+            return;
+          }
+          const auto self = hal::Xptr<Thread>(t->m_cxy, t);
+          if ((hal::remote_atomic_or(self.field(&Thread::m_flags), uint32_t(THREAD_FLAG_REQ_DELETE)) &
+               THREAD_FLAG_REQ_DELETE) != 0) {
+            r->result = Errno::kSrch;  // being deleted already
+            return;
+          }
+          const uint32_t blocked = hal::remote_atomic_and(self.field(&Thread::m_blocked), ~THREAD_BLOCKED_KILLABLE);
+          r->runnable_now = blocked != 0 && (blocked & ~THREAD_BLOCKED_KILLABLE) == 0;
+          if (r->runnable_now) Sched::count_ready(core_xptr(t->m_cxy, t->m_lid), +1);
+        },
+        &request);
+    if (!found) continue;
+    if (request.result != Errno::kOk) return error(request.result);
+    // Runnable now: wake its core if idle (the same argument as thread_unblock's).
+    if (request.runnable_now && hal::local_load(core->m_idle, std::memory_order_seq_cst) != 0)
+      send_ipi(hal::local_cxy(), lid);
+    return {};
+  }
+  return error(Errno::kSrch);
 }
 
 void thread_deletion_point(Thread* self) {

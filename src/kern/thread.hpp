@@ -65,9 +65,10 @@ enum ThreadBlocked : uint32_t {
   MKH_THREAD_BLOCKING_CAUSES(MKH_X)
 #undef MKH_X
 };
-// Causes a deletion request clears: waits in which no other party holds a reference to
-// the thread. The others (an RPC server will unblock it, a lock's wait list links it, ...)
-// stay, and the thread is destroyed only once its holder has cleared them.
+// Causes a deletion request clears: parks in which no other party holds a reference to
+// the thread to unblock it later (a waker uses another cause, e.g. WAIT). The others (an
+// RPC server will unblock it, a lock's wait list links it, ...) stay, and the thread is
+// destroyed only once their holder has cleared them.
 inline constexpr uint32_t THREAD_BLOCKED_KILLABLE = THREAD_BLOCKED_GLOBAL | THREAD_BLOCKED_SLEEP;
 
 // "rpc|lock" for a blocked word, "-" when zero. Returns the length written.
@@ -145,13 +146,16 @@ inline constexpr uint32_t kFlagWaiter = 2;
 void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause);
 void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause);
 
-// Requests deletion: the thread is destroyed at its core's next scheduling point at which
-// it is neither inside a NoDeleteScope nor blocked on a cause other than the killable ones
-// (which the request clears). So a client waiting for an RPC is destroyed once the last
-// response came, never while a server may still write its descriptor, and a thread
-// holding a queuelock or rwlock once it released it. kSrch when it has exited or is
-// being deleted.
-[[nodiscard]] Result<void> thread_request_delete(hal::Xptr<Thread> thread);
+// Requests deletion of `thread`, a pointer naming a thread of the local cluster (not
+// trusted: it is looked up in the cores' lists, and checked and marked under that core's
+// scheduler lock, so it cannot be destroyed meanwhile). kSrch when it is no thread of the
+// cluster or is being deleted already; kInval for idle and RPC threads (the kernel's).
+// The thread is destroyed at its core's next scheduling point at which it is neither in a
+// NoDeleteScope nor blocked on a cause other than the killable ones (which the request
+// clears). So a client waiting for a blocking RPC is destroyed once the last response
+// came, never while a server may still write its descriptor, and a thread holding a
+// queuelock or rwlock once it released it.
+[[nodiscard]] Result<void> thread_request_delete(Thread* thread);
 
 // True when the core may destroy `thread` (of its own) now: deletion was requested, and
 // nothing else still refers to it (see thread_request_delete).
@@ -164,8 +168,9 @@ bool thread_deletable(const Thread* thread);
 void thread_deletion_point(Thread* self);
 
 // Sections in which the running thread must not be destroyed: it has handed out a
-// reference to its stack (an RPC descriptor in flight), or it holds a sleeping lock that
-// others wait for. They nest. thread_hold_lock/thread_release_lock bracket a queuelock or
+// reference to its stack (a blocking RPC's descriptor: rpc_send opens one; a thread that
+// sends non-blocking from its stack opens its own until the response count is 0), or it
+// holds a sleeping lock that others wait for. They nest. thread_hold_lock/thread_release_lock bracket a queuelock or
 // rwlock held by a kernel thread (nothing for a host thread outside the machine).
 inline void thread_hold_lock(Thread* self) {
   if (self != nullptr) ++self->m_no_delete;

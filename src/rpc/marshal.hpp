@@ -138,8 +138,8 @@ struct Marshal<kServerFn> {
 
 // Each served index names its server function (rpc/services/*.hpp specialise this), and
 // may allow local calls to run it directly: `static constexpr bool kLocalDirect = true;`
-// for services that neither block nor care which thread runs them (THREAD_KILL must not:
-// a thread cannot be deleted from its own stack).
+// for services that neither block nor care which thread runs them (not THREAD_KILL: its
+// victim may be the caller, and the reference serves it from another thread).
 template <uint32_t kIndex>
 struct RpcService;
 

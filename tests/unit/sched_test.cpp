@@ -174,8 +174,8 @@ TEST_F(SchedTest, DeleteRequestDestroysAParkedThread) {
   while (parked.load() == 0) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   {
-    hal::ClusterScope scope(machine().clusters()[1]);
-    EXPECT_TRUE(kern::thread_request_delete(hal::Xptr<kern::Thread>(parked.load())).has_value());
+    hal::ClusterScope scope(machine().clusters()[0]);
+    EXPECT_TRUE(kern::thread_request_delete(hal::GET_PTR<kern::Thread>(parked.load())).has_value());
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (machine().report().clusters[0].threads_alive != 1 && std::chrono::steady_clock::now() < deadline)

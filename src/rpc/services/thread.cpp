@@ -21,23 +21,6 @@ hal::lid_t least_loaded_core() {
   return best;
 }
 
-// True when `thread` is a thread in the lists of one of the local cluster's cores.
-bool is_live_thread(const kern::Thread* thread) {
-  kern::Cluster* cluster = LOCAL_CLUSTER;
-  struct Search {
-    const kern::Thread* wanted;
-    bool found;
-  } search{thread, false};
-  for (hal::lid_t lid = 0; lid < cluster->m_cores_nr && !search.found; ++lid)
-    cluster->m_cores[lid].m_sched.for_each_thread(
-        [](kern::Thread* candidate, void* context) {
-          auto* s = static_cast<Search*>(context);
-          if (candidate == s->wanted) s->found = true;
-        },
-        &search);
-  return search.found;
-}
-
 }  // namespace
 
 Result<hal::xptr_t> thread_kernel_create_server(uint32_t type, kern::ThreadEntry fn, void* arg) {
@@ -49,11 +32,9 @@ Result<hal::xptr_t> thread_kernel_create_server(uint32_t type, kern::ThreadEntry
 }
 
 Result<void> thread_kill_server(kern::Thread* thread) {
-  // The pointer comes from another cluster: checked against the cores' lists, never trusted.
-  if (thread == nullptr || !is_live_thread(thread)) return error(Errno::kSrch);
-  if (thread->m_type == kern::ThreadType::IDLE || thread->m_type == kern::ThreadType::RPC)
-    return error(Errno::kInval);
-  return kern::thread_request_delete(hal::Xptr<kern::Thread>(hal::local_cxy(), thread));
+  // The pointer comes from another cluster: thread_request_delete looks it up in the
+  // cores' lists and checks it under the lock, never trusting it.
+  return kern::thread_request_delete(thread);
 }
 
 Result<void> rpc_thread_kernel_create_client(hal::cxy_t cxy, uint32_t type, kern::ThreadEntry fn, void* arg,
