@@ -2,18 +2,19 @@
 #include "libk/console.hpp"
 
 #include <cstdio>
-#include <mutex>
+
+#include "libk/host_mutex.hpp"
 
 namespace mkh::libk {
 
 namespace {
-std::mutex g_console_lock;  // host-level: console writes come from any host thread
-ConsoleSink g_sink = nullptr;
-void* g_context = nullptr;
+HostMutex g_console_lock;  // console writes come from any host thread
+ConsoleSink g_sink GUARDED_BY(g_console_lock) = nullptr;
+void* g_context GUARDED_BY(g_console_lock) = nullptr;
 }  // namespace
 
 void console_write(std::string_view text) {
-  std::lock_guard<std::mutex> guard(g_console_lock);
+  HostMutexGuard guard(g_console_lock);
   if (g_sink != nullptr) {
     g_sink(text, g_context);
   } else {
@@ -23,7 +24,7 @@ void console_write(std::string_view text) {
 }
 
 void console_set_sink(ConsoleSink sink, void* context) {
-  std::lock_guard<std::mutex> guard(g_console_lock);
+  HostMutexGuard guard(g_console_lock);
   g_sink = sink;
   g_context = context;
 }

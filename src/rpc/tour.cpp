@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +12,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "libk/console.hpp"
+#include "libk/host_mutex.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
 #include "rpc/services/pmem.hpp"
@@ -104,14 +104,14 @@ tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine) {
 
   // SCHED_DISPLAY prints on the kernel console: keep one display, count them all.
   struct Capture {
-    std::mutex lock;
-    uint64_t displays = 0;
-    std::string sample;
+    libk::HostMutex lock;
+    uint64_t displays GUARDED_BY(lock) = 0;
+    std::string sample GUARDED_BY(lock);
   } capture;
   libk::console_set_sink(
       [](std::string_view text, void* context) {
         auto* c = static_cast<Capture*>(context);
-        std::lock_guard<std::mutex> guard(c->lock);
+        libk::HostMutexGuard guard(c->lock);
         if (c->displays++ == 0) c->sample = std::string(text);
       },
       &capture);
@@ -140,8 +140,11 @@ tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine) {
   TourFigures figures;
   figures.calls = tour.calls.load();
   figures.wrong_answers = tour.wrong.load();
-  figures.displays = capture.displays;
-  figures.sample_display = capture.sample;
+  {
+    libk::HostMutexGuard guard(capture.lock);
+    figures.displays = capture.displays;
+    figures.sample_display = capture.sample;
+  }
   return figures;
 }
 

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "hal/xptr.hpp"
+#include "libk/host_mutex.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"
 #include "soak/soak.hpp"
@@ -28,6 +28,12 @@ namespace mkh::soak::detail {
 constexpr uint32_t kChildSlots = 4;    // a worker's children not yet finished or killed
 constexpr uint32_t kTries = 100'000;   // a creation at setup or a free, retried on kNoMem/kAgain
 constexpr uint32_t kErrnoSlots = 128;  // Linux errno values are below this
+
+// A worker's record of one child thread: (generation << 2) | phase. The child and its
+// worker settle it by compare-and-swap, so a child that runs late (killed while it ran,
+// or its slot reused since) changes nothing.
+enum ChildPhase : uint64_t { kSlotFree = 0, kSlotRunning = 1, kSlotFinished = 2, kSlotKilled = 3 };
+inline uint64_t slot_word(uint64_t generation, ChildPhase phase) { return (generation << 2) | phase; }
 
 struct WorkerState {
   // set by run_soak before the master starts
@@ -58,7 +64,7 @@ struct SoakRun {
 
   // the master's wake-up flag (in its stack) and thread, set before it creates anything
   std::atomic<hal::xptr_t> master_thread{0};
-  std::atomic<hal::xptr_t> master_flag{0};
+  std::atomic<hal::xptr_t> master_flags{0};   // the master's two event flags (soak.cpp)
   std::atomic<uint32_t> arrived{0};
   std::atomic<uint32_t> finished{0};
   std::atomic<bool> stop{false};         // timed runs: set by the host at the deadline
@@ -76,8 +82,8 @@ struct SoakRun {
   std::atomic<uint64_t> chain_posts_min{0}, chain_posts_max{0};  // a failed chain stops early
   std::atomic<uint64_t> errors[kErrnoSlots] = {};
   std::atomic<uint64_t> checks{0}, failures{0};
-  std::mutex messages_lock;
-  std::vector<std::string> messages;
+  libk::HostMutex messages_lock;
+  std::vector<std::string> messages GUARDED_BY(messages_lock);
 
   // written by the master before master_done
   SoakCounts snapshot;

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,7 +60,7 @@ std::atomic<SoakRun*> g_run{nullptr};
 
 void violation(SoakRun& run, std::string message) {
   bump(run.failures);
-  std::lock_guard<std::mutex> guard(run.messages_lock);
+  libk::HostMutexGuard guard(run.messages_lock);
   if (run.messages.size() < kMaxMessages) run.messages.push_back(std::move(message));
 }
 
@@ -69,20 +68,22 @@ bool expected_error(Errno e, bool allocates) { return e == Errno::kAgain || (all
 
 namespace {
 
-void post_master(SoakRun& run) {
-  // One post at a time: the last arrival's, taken before the gate opens, then the last
-  // finisher's.
-  kern::thread_post_flag(hal::Xptr<uint32_t>(run.master_flag.load()),
+// The master waits on two flags, one per event (kArrived, kFinished): when no worker could
+// be created both come at once, and a flag takes one post at a time.
+enum MasterEvent : uint32_t { kArrived = 0, kFinished = 1 };
+
+void post_master(SoakRun& run, MasterEvent event) {
+  kern::thread_post_flag(hal::Xptr<uint32_t>(run.master_flags.load()) + event,
                          hal::Xptr<kern::Thread>(run.master_thread.load()), kern::THREAD_BLOCKED_WAIT);
 }
 
 }  // namespace
 
 void worker_arrived(SoakRun& run) {
-  if (run.arrived.fetch_add(1) + 1 == run.worker_count) post_master(run);
+  if (run.arrived.fetch_add(1) + 1 == run.worker_count) post_master(run, kArrived);
 }
 void worker_finished(SoakRun& run) {
-  if (run.finished.fetch_add(1) + 1 == run.worker_count) post_master(run);
+  if (run.finished.fetch_add(1) + 1 == run.worker_count) post_master(run, kFinished);
 }
 
 }  // namespace detail
@@ -188,9 +189,9 @@ SoakCounts counts_of(SoakRun& run, std::vector<SoakRpcFigures> rpc, const FaultR
 
 void master_entry(void* raw) {
   SoakRun& run = *static_cast<SoakRun*>(raw);
-  uint32_t flag = 0;
-  const hal::Xptr<uint32_t> flag_xp(hal::local_cxy(), &flag);
-  run.master_flag.store(flag_xp.raw());
+  uint32_t flags[2] = {0, 0};  // by MasterEvent
+  const hal::Xptr<uint32_t> flags_xp(hal::local_cxy(), flags);
+  run.master_flags.store(flags_xp.raw());
   run.master_thread.store(kern::thread_current_xptr().raw());
 
   for (uint32_t ci = 0; ci < run.clusters.size(); ++ci) {
@@ -215,11 +216,11 @@ void master_entry(void* raw) {
     }
   }
 
-  kern::thread_wait_flag(flag_xp, kern::THREAD_BLOCKED_WAIT);  // every worker arrived
+  kern::thread_wait_flag(flags_xp + kArrived, kern::THREAD_BLOCKED_WAIT);
   for (uint32_t w = 0; w < run.worker_count; ++w)
     if (const hal::xptr_t thread = run.workers[w].thread.load(); thread != hal::XPTR_NULL)
       kern::thread_unblock(hal::Xptr<kern::Thread>(thread), kern::THREAD_BLOCKED_WAIT);
-  kern::thread_wait_flag(flag_xp, kern::THREAD_BLOCKED_WAIT);  // every worker finished
+  kern::thread_wait_flag(flags_xp + kFinished, kern::THREAD_BLOCKED_WAIT);
 
   // The children (and the last workers) end on their cores: wait until only this thread
   // is left, yielding, so that every figure of the workload is final.
@@ -308,9 +309,15 @@ void check_final(SoakRun& run, const MachineReport& boot, const MachineReport& r
         read(run.pages_allocated), read(run.pages_released));
   check(run, read(run.objects_allocated) == read(run.objects_freed), "{} objects allocated, {} freed",
         read(run.objects_allocated), read(run.objects_freed));
-  check(run, read(run.children_finished) + read(run.children_killed) >= read(run.children_created),
-        "{} threads created, {} finished and {} killed", read(run.children_created), read(run.children_finished),
-        read(run.children_killed));
+  // Every child settled once, as finished or killed, except those destroyed through
+  // another worker's stale pointer whose own worker had stopped killing (still "running"
+  // in its slot although every soak thread is gone).
+  uint64_t unsettled = 0;
+  for (uint32_t w = 0; w < run.worker_count; ++w)
+    for (const auto& slot : run.workers[w].children) unsettled += (slot.load() & 3) == kSlotRunning ? 1 : 0;
+  check(run, read(run.children_finished) + read(run.children_killed) + unsettled == read(run.children_created),
+        "{} threads created, {} finished, {} killed, {} unsettled", read(run.children_created),
+        read(run.children_finished), read(run.children_killed), unsettled);
   check(run, report.threads_left == 0, "{} threads left at shutdown", report.threads_left);
   for (std::size_t i = 0; i < report.clusters.size() && i < boot.clusters.size(); ++i) {
     const ClusterReport& now = report.clusters[i];
@@ -406,7 +413,10 @@ tl::expected<SoakFigures, std::string> run_soak(const SoakOptions& options) {
                        : counts_of(run, rpc_figures_of(report), report.faults);
   figures.invariant_checks = read(run.checks);
   figures.invariant_failures = read(run.failures);
-  figures.violations = run.messages;
+  {
+    libk::HostMutexGuard guard(run.messages_lock);
+    figures.violations = run.messages;
+  }
   return figures;
 }
 

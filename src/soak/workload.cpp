@@ -47,11 +47,6 @@ uint64_t stream_seed(uint64_t seed, uint64_t stream, uint64_t member) {
   return mix.next() ^ Random(member + 0x632be59bd9b4e019ull).next();
 }
 
-// A worker's record of one child thread: (generation << 2) | phase. The child and its
-// worker settle it by compare-and-swap, so a child that runs late (killed while it ran,
-// or its slot reused since) changes nothing.
-enum ChildPhase : uint64_t { kSlotFree = 0, kSlotRunning = 1, kSlotFinished = 2, kSlotKilled = 3 };
-inline uint64_t slot_word(uint64_t generation, ChildPhase phase) { return (generation << 2) | phase; }
 
 void count_error(SoakRun& run, uint32_t index, Errno e) {
   bump(run.client_errors[rpc::rpc_stat_slot(index)]);
@@ -196,7 +191,7 @@ class Worker {
   // One MKH_PING to k distinct clusters, one descriptor, one shared response count.
   void multicast() {
     const uint32_t k = 1 + m_random.below(std::min(m_clusters, kMaxMulticast));
-    uint32_t order[1u << 8];
+    uint32_t order[kMaxXSize * kMaxYSize];  // every cluster of the largest machine
     for (uint32_t i = 0; i < m_clusters; ++i) order[i] = i;
     hal::cxy_t targets[kMaxMulticast];
     for (uint32_t i = 0; i < k; ++i) {  // a partial Fisher-Yates shuffle
@@ -332,14 +327,17 @@ class Worker {
     const hal::xptr_t thread = m_state.child_thread[slot];
     const uint64_t word = m_state.children[slot].load();
     auto killed = call<rpc::RPC_THREAD_KILL>(m_run, hal::GET_CXY(thread), hal::GET_PTR<kern::Thread>(thread));
-    if (killed) bump(m_run.children_killed);
-    else
+    if (!killed)
       check(m_run,
             killed.error() == Errno::kSrch || killed.error() == Errno::kInval || killed.error() == Errno::kAgain,
             "THREAD_KILL of {:#x}: {}", thread, errno_name(killed.error()));
+    // Settled once: as killed here, or as finished by the child (a kill after its last
+    // scheduling point lets it finish); a child counts in exactly one of the two.
     if (killed || killed.error() != Errno::kAgain) {
       uint64_t expected = word;
-      if ((word & 3) == kSlotRunning) m_state.children[slot].compare_exchange_strong(expected, (word & ~3ull) | kSlotKilled);
+      if ((word & 3) == kSlotRunning &&
+          m_state.children[slot].compare_exchange_strong(expected, (word & ~3ull) | kSlotKilled))
+        bump(m_run.children_killed);
     }
   }
 

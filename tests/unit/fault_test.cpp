@@ -85,18 +85,30 @@ TEST_F(FaultTest, AFailedRpcThreadCreationIsRetriedWithoutAnotherWakeUp) {
 
 TEST_F(FaultTest, StallsAtEveryMarkedPointLoseNoRequest) {
   boot_config(faulty_config({2, 2, 2}, "points=0.2,fifo=2,pool=2"));
-  std::atomic<int> bad{0};
+  std::atomic<int> bad{0}, answered{0}, refused{0};
   {
     ThreadRunner runner(machine());
     runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t index) {
       for (uint64_t i = 0; i < 40; ++i)
         for (uint32_t server : machine().clusters()) {
           auto r = rpc_call<RPC_MKH_PING>(server, i * 100 + index);
-          if (!r || *r != i * 100 + index + 1) bad.fetch_add(1);
+          if (!r && r.error() == Errno::kAgain) refused.fetch_add(1);  // FIFO of 2 still full
+          else if (!r || *r != i * 100 + index + 1) bad.fetch_add(1);
+          else answered.fetch_add(1);
         }
     });
   }
   EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(answered.load() + refused.load(), 8 * 40 * 4);
+  uint64_t sent = 0, served = 0;
+  for (const ClusterReport& c : machine().report().clusters)
+    for (const RpcIndexReport& r : c.rpc)
+      if (r.index == RPC_MKH_PING) {
+        sent += r.sent;
+        served += r.served;
+      }
+  EXPECT_EQ(sent, uint64_t(answered.load()));  // a refused request was never queued
+  EXPECT_EQ(served, sent);
   EXPECT_GT(machine().report().faults.points, 0u);
 }
 

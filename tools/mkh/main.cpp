@@ -129,7 +129,8 @@ struct SoakCli {
 };
 
 // The command line that replays a soak: the same workload per worker, and with
-// --deterministic the same interleaving.
+// --deterministic the same interleaving. A timed run has no exact replay: the line asks for
+// as many operations, which the workers share evenly rather than as the clock cut them.
 std::string soak_replay(const SoakCli& cli, uint64_t ops_done) {
   const mkh::MachineConfig& config = cli.options.config;
   const mkh::Topology& t = config.topology;
@@ -138,6 +139,7 @@ std::string soak_replay(const SoakCli& cli, uint64_t ops_done) {
                                  t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib);
   if (!cli.faults.empty()) line += fmt::format(" --faults {}", cli.faults);
   if (config.idle_spin_us != mkh::MachineConfig{}.idle_spin_us) line += fmt::format(" --idle-spin-us {}", config.idle_spin_us);
+  if (config.pin) line += " --pin";
   if (config.deterministic) line += " --deterministic";
   return line;
 }
@@ -176,7 +178,7 @@ int run_soak_command(const SoakCli& cli) {
   if (figures->invariant_failures > figures->violations.size())
     fmt::print(stderr, "mkh: soak FAILED: ... and {} more violations\n",
                figures->invariant_failures - figures->violations.size());
-  fmt::print(stderr, "replay: {}\n", replay);
+  fmt::print(stderr, "{}: {}\n", cli.options.ops != 0 ? "replay" : "replay a similar workload (a timed run)", replay);
   if (!cli.json) fmt::print("soak: FAILED ({} violations)\n", figures->invariant_failures);
   return kExitRuntime;
 }
