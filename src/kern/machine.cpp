@@ -138,8 +138,8 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   for (uint32_t slot = 0; slot < rpc::kRpcStatSlots; ++slot) {
     const rpc::RpcIndexStats& s = cluster->m_rpc.m_stats[slot];
     RpcIndexReport index;
-    index.index = slot + 1 == rpc::kRpcStatSlots ? ~0u : rpc::rpc_slot_index(slot);
-    index.name = slot + 1 == rpc::kRpcStatSlots ? "OUT_OF_RANGE" : std::string(rpc::rpc_name(index.index));
+    index.index = rpc::rpc_slot_index(slot);
+    index.name = std::string(rpc::rpc_slot_name(slot));
     index.sent = relaxed(s.sent);
     index.served = relaxed(s.served);
     index.errors = relaxed(s.errors);

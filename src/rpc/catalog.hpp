@@ -70,8 +70,9 @@ inline constexpr uint32_t rpc_stat_slot(uint32_t index) {
   if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) return RPC_MAX_INDEX + (index - RPC_PRIVATE_BASE);
   return kRpcStatSlots - 1;
 }
-// The index of a statistics slot (the last slot has none: out of range).
+// The index of a statistics slot; ~0u for the last slot (every index out of range).
 inline constexpr uint32_t rpc_slot_index(uint32_t slot) {
+  if (slot + 1 >= kRpcStatSlots) return ~0u;
   return slot < RPC_MAX_INDEX ? slot : RPC_PRIVATE_BASE + (slot - RPC_MAX_INDEX);
 }
 
@@ -79,6 +80,10 @@ enum class RpcState : uint8_t { kServed, kPending, kUnused };
 
 // "PMEM_GET_PAGES", or "UNUSED_19" / "INVALID" for other values.
 std::string_view rpc_name(uint32_t index);
+// The name of a statistics slot: its index's, or "OUT_OF_RANGE" for the last one.
+inline std::string_view rpc_slot_name(uint32_t slot) {
+  return slot + 1 >= kRpcStatSlots ? std::string_view("OUT_OF_RANGE") : rpc_name(rpc_slot_index(slot));
+}
 RpcState rpc_state(uint32_t index);
 
 }  // namespace mkh::rpc

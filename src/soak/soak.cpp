@@ -111,17 +111,13 @@ int64_t live_kernel_threads(const SoakRun& run) {
   return live;
 }
 
-std::string slot_name(uint32_t slot) {
-  return slot + 1 == rpc::kRpcStatSlots ? std::string("OUT_OF_RANGE") : std::string(rpc::rpc_name(rpc::rpc_slot_index(slot)));
-}
-
 // The RPC counters of every index with activity, summed over the clusters (kernel side).
 std::vector<SoakRpcFigures> read_rpc_figures(const std::vector<uint32_t>& clusters) {
   std::vector<SoakRpcFigures> out;
   for (uint32_t slot = 0; slot < rpc::kRpcStatSlots; ++slot) {
     SoakRpcFigures f;
-    f.index = slot + 1 == rpc::kRpcStatSlots ? ~0u : rpc::rpc_slot_index(slot);
-    f.name = slot_name(slot);
+    f.index = rpc::rpc_slot_index(slot);
+    f.name = std::string(rpc::rpc_slot_name(slot));
     rpc::RpcIndexStats& local = LOCAL_CLUSTER->m_rpc.m_stats[slot];
     for (uint32_t cxy : clusters) {
       f.sent += hal::remote_load(kern::cluster_field(cxy, &local.sent));

@@ -562,6 +562,14 @@ struct DoorbellConsumer {
     }
     return {};
   }
+
+  // After a run: every producer's items taken once, in order; nothing left; one ring per
+  // arming at most (plus the boot arming).
+  void expect_every_item_once(uint64_t per_producer, const ProducerStats& stats) {
+    for (uint32_t p = 0; p < kProducersNr; ++p) EXPECT_EQ(checker.next(p), per_producer) << "producer " << p;
+    EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+    EXPECT_LE(stats.rings.load(), arms + 1);
+  }
 };
 
 // Producers stream their items; the consumer goes idle whenever it catches up.
@@ -586,10 +594,7 @@ TEST_F(FifoTest, IdleConsumerIsAlwaysRungNoLostWakeUp) {
   stop.store(true);
   for (auto& t : producers) t.join();
   ASSERT_TRUE(error.empty()) << error << " (after " << consumer.checker.received() << " items)";
-  for (uint32_t p = 0; p < kProducersNr; ++p) EXPECT_EQ(consumer.checker.next(p), per_producer) << "producer " << p;
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
-  // One ring per arming at most (plus the boot arming).
-  EXPECT_LE(stats.rings.load(), consumer.arms + 1);
+  consumer.expect_every_item_once(per_producer, stats);
   EXPECT_GE(stats.rings.load(), 1u);
   RecordProperty("sleeps", std::to_string(consumer.sleeps));
   RecordProperty("rings", std::to_string(stats.rings.load()));
@@ -639,9 +644,7 @@ TEST_F(FifoTest, RoundsEndingDrainedNeverLeaveTheConsumerAsleep) {
   stop.store(true);
   for (auto& t : producers) t.join();
   ASSERT_TRUE(error.empty()) << error << " (after " << consumer.checker.received() << " items)";
-  for (uint32_t p = 0; p < kProducersNr; ++p) EXPECT_EQ(consumer.checker.next(p), per_producer) << "producer " << p;
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
-  EXPECT_LE(stats.rings.load(), consumer.arms + 1);
+  consumer.expect_every_item_once(per_producer, stats);
   EXPECT_GE(consumer.sleeps, uint64_t(rounds)) << "the consumer goes idle at least once a round";
   RecordProperty("sleeps", std::to_string(consumer.sleeps));
   RecordProperty("rings", std::to_string(stats.rings.load()));
