@@ -27,11 +27,19 @@ constexpr uint32_t kStackOrder = 4;  // 64 KiB
 constexpr uint32_t kStackOrder = 4;  // 64 KiB
 #endif
 
+// A thread leaves holding nothing that others wait for or that refers to its stack.
+void mark_exited(Thread* thread) {
+  KASSERT(thread->m_locks_held == 0, "thread {} exits holding {} sleeping lock(s)", thread->m_name,
+          thread->m_locks_held);
+  KASSERT(thread->m_no_delete == 0, "thread {} exits inside a no-delete scope", thread->m_name);
+  thread->m_state = ThreadState::kExited;
+}
+
 void thread_entry(void* arg) {
   auto* thread = static_cast<Thread*>(arg);
   thread->m_entry(thread->m_arg);
   // The fiber returns to the scheduler, which sees it finished and destroys the thread.
-  thread->m_state = ThreadState::kExited;
+  mark_exited(thread);
 }
 
 }  // namespace
@@ -222,13 +230,13 @@ void thread_deletion_point(Thread* self) {
 
 bool thread_deletable(const Thread* thread) {
   return (hal::local_load(thread->m_flags) & THREAD_FLAG_REQ_DELETE) != 0 && thread->m_no_delete == 0 &&
-         (hal::local_load(thread->m_blocked) & ~THREAD_BLOCKED_KILLABLE) == 0;
+         thread->m_locks_held == 0 && (hal::local_load(thread->m_blocked) & ~THREAD_BLOCKED_KILLABLE) == 0;
 }
 
 void thread_exit() {
   Thread* self = thread_current();
   KASSERT(self != nullptr, "thread_exit outside a thread");
-  self->m_state = ThreadState::kExited;
+  mark_exited(self);
   hal::Fiber& fiber = self->m_fiber;
   fiber.suspend();
   kpanic("exited thread {} was resumed", self->m_name);

@@ -102,7 +102,8 @@ struct Thread {
   hal::Fiber m_fiber;
   ThreadState m_state = ThreadState::kReady;
   uint64_t m_switches = 0;  // times this thread was switched in
-  uint32_t m_no_delete = 0; // > 0 inside a NoDeleteScope: a deletion request waits
+  uint32_t m_no_delete = 0;   // > 0 inside a NoDeleteScope: a deletion request waits
+  uint32_t m_locks_held = 0;  // queuelocks and rwlocks waited for or held: a deletion request waits
 
   // guarded by the owner core's Sched::m_lock
   libk::ListEntry m_sched_entry;
@@ -170,15 +171,17 @@ void thread_deletion_point(Thread* self);
 // Sections in which the running thread must not be destroyed: it has handed out a
 // reference to its stack (a blocking RPC's descriptor: rpc_send opens one; a thread that
 // sends non-blocking from its stack opens its own until the response count is 0), or it
-// holds a sleeping lock that others wait for. They nest. thread_hold_lock/thread_release_lock bracket a queuelock or
-// rwlock held by a kernel thread (nothing for a host thread outside the machine).
+// holds a sleeping lock that others wait for. They nest. thread_hold_lock/thread_release_lock
+// bracket a queuelock or rwlock waited for and held by a kernel thread (nothing for a host
+// thread outside the machine); they count apart from the scopes, so a release without its
+// acquire is caught, and so is a thread that exits holding a lock.
 inline void thread_hold_lock(Thread* self) {
-  if (self != nullptr) ++self->m_no_delete;
+  if (self != nullptr) ++self->m_locks_held;
 }
 inline void thread_release_lock(Thread* self) {
   if (self == nullptr) return;
-  KASSERT(self->m_no_delete > 0, "thread {} releases a lock it did not take", self->m_name);
-  --self->m_no_delete;
+  KASSERT(self->m_locks_held > 0, "thread {} releases a lock it did not take", self->m_name);
+  --self->m_locks_held;
 }
 class NoDeleteScope {
  public:

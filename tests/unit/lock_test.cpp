@@ -3,6 +3,7 @@
 // remote_busylock, queuelock, remote_queuelock, rwlock. Each protects a non-atomic
 // counter whose final value proves mutual exclusion.
 #include <atomic>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
@@ -259,6 +260,20 @@ TEST_F(LockTest, TwoReadersHoldTheRwlockTogether) {
   }
   EXPECT_TRUE(shared.load());
   release_page(machine(), page);
+}
+
+// A release must match an acquire of the same thread, and scopes that only hold off a
+// deletion (NoDeleteScope) must not hide a release without one.
+TEST(LockAccountingDeathTest, ReleasingASleepingLockNotTakenIsCaughtEvenInsideANoDeleteScope) {
+  kern::Thread thread;
+  std::snprintf(thread.m_name, sizeof thread.m_name, "t");
+  EXPECT_DEATH(kern::thread_release_lock(&thread), "releases a lock it did not take");
+  const kern::NoDeleteScope scope(&thread);
+  EXPECT_DEATH(kern::thread_release_lock(&thread), "releases a lock it did not take");
+  kern::thread_hold_lock(&thread);
+  kern::thread_release_lock(&thread);
+  EXPECT_EQ(thread.m_locks_held, 0u);
+  EXPECT_EQ(thread.m_no_delete, 1u);
 }
 
 }  // namespace
