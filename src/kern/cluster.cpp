@@ -72,6 +72,7 @@ Result<void> cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
     core->m_idle_spin_ns = uint64_t(config.idle_spin_us) * 1000;
     core->m_sched.init();
     TRY(thread_idle_create(lid, idle_loop, core));
+    TRY(rpc::rpc_core_init(core));
   }
   return {};
 }

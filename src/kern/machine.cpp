@@ -192,8 +192,8 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
     for (uint32_t y = 0; y < t.y_size; ++y) impl->clusters.push_back(hal::make_cxy(x, y));
   for (uint32_t cxy : impl->clusters) {
     if (auto booted = kern::cluster_init(cxy, config); !booted)
-      return tl::unexpected(fmt::format("bank of {} MiB is too small for the kernel data and the {} idle threads "
-                                        "of a cluster ({})",
+      return tl::unexpected(fmt::format("bank of {} MiB is too small for the kernel data and the idle and "
+                                        "first RPC threads of {} cores ({})",
                                         config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
   }
 

@@ -29,6 +29,11 @@ namespace mkh::rpc {
 
 // Boot: the FIFOs of the local cluster (slots from its ppm) and the pool settings.
 [[nodiscard]] Result<void> rpc_cluster_init(const MachineConfig& config);
+// Boot, per core once its scheduler is ready: the pool's first RPC thread, parked. A core
+// then always has a thread to serve its FIFO with (the reclaim keeps one parked), even
+// when its cluster has no memory left for a new one: a request that frees memory is
+// served when memory is exhausted.
+[[nodiscard]] Result<void> rpc_core_init(kern::Core* core);
 // Installs rpc_check as the schedulers' scheduling-point hook (once per process).
 void rpc_install();
 

@@ -108,7 +108,27 @@ void rpc_thread_loop(void* arg) {
   hal::stat_add(s.m_threads_reclaimed, uint64_t(1));
 }
 
+// A new RPC thread of `core`, counted in its pool.
+Result<kern::Thread*> create_rpc_thread(kern::Core* core, RpcCoreState& s) {
+  char name[kern::kThreadNameSize];
+  std::snprintf(name, sizeof name, "rpc%u.%lu", core->m_lid, static_cast<unsigned long>(s.m_threads_created));
+  kern::Thread* thread = TRY(hal::fault_inject(hal::FaultSite::kRpcThreadCreate)
+                                 ? Result<kern::Thread*>(error(Errno::kNoMem))
+                                 : kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name));
+  ++s.m_threads_nr;
+  hal::stat_add(s.m_threads_created, uint64_t(1));
+  return thread;
+}
+
 }  // namespace
+
+Result<void> rpc_core_init(kern::Core* core) {
+  RpcCoreState& s = core_state(core);
+  kern::Thread* thread = TRY(create_rpc_thread(core, s));
+  kern::thread_block(hal::Xptr<kern::Thread>(core->m_cxy, thread), kern::THREAD_BLOCKED_IDLE);
+  park(s, thread);
+  return {};
+}
 
 void rpc_check(kern::Core* core) {
   RpcCoreState& s = core_state(core);
@@ -142,11 +162,7 @@ void rpc_check(kern::Core* core) {
     }
     return;
   }
-  char name[kern::kThreadNameSize];
-  std::snprintf(name, sizeof name, "rpc%u.%lu", core->m_lid, static_cast<unsigned long>(s.m_threads_created));
-  auto thread = hal::fault_inject(hal::FaultSite::kRpcThreadCreate)
-                    ? Result<kern::Thread*>(error(Errno::kNoMem))
-                    : kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name);
+  auto thread = create_rpc_thread(core, s);
   if (!thread) {
     // No memory for a thread: the request waits. A ring may have disarmed the doorbell,
     // and nothing else might bring another scheduling point: re-arm it (the next post
@@ -156,8 +172,6 @@ void rpc_check(kern::Core* core) {
     core->m_retry_soon = 1;
     return;
   }
-  ++s.m_threads_nr;
-  hal::stat_add(s.m_threads_created, uint64_t(1));
   take_ownership(s, *thread);
 }
 

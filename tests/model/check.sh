@@ -68,7 +68,7 @@ runs=(
   "ltl-no_sleep_with_work-2clients|-DNCLIENTS=2|$ltl_cc|-m100000 -w22 -a -f -N no_sleep_with_work"
   "safety-create_fails-2clients|-DCREATE_FAILS_ONCE -DNCLIENTS=2|$safety_cc|-m100000 -w23"
   "ltl-no_sleep_with_work-create_fails-2clients|-DCREATE_FAILS_ONCE -DNCLIENTS=2|$ltl_cc|-m100000 -w23 -a -f -N no_sleep_with_work"
-  "ltl-all_return-create_fails-1client|-DCREATE_FAILS_ONCE -DNCLIENTS=1|$ltl_cc|-m100000 -w20 -a -f -N all_return"
+  "ltl-all_return-create_fails-nested-2clients|-DCREATE_FAILS_ONCE -DNESTED -DNCLIENTS=2|$ltl_cc|-m100000 -w23 -a -f -N all_return"
 )
 
 run_one() {  # index name defines ccflags panflags

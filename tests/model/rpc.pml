@@ -588,6 +588,13 @@ init {
   byte d;
   atomic {
     slot_sequence[1] = 1;                            /* fifo_init: slot i sequence = i */
+    /* rpc_core_init: the pool's first RPC thread, created at boot and parked (it has
+     * never run: unparked, it starts at the top of rpc_thread_loop as the owner) */
+    rpc_alive[0] = 1;
+    rpc_blocked[0] = BLOCKED_IDLE;
+    m_idle_list[0] = 0;
+    m_idle_nr = 1;
+    m_threads_nr = 1;
     do
     :: d < NDESC ->
        desc_count[d] = (d < MC -> NPOSTS : 1);       /* desc->response = n, or 1: set by */

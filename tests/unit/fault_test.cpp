@@ -64,16 +64,18 @@ TEST_F(FaultTest, EveryNthPageAllocationFailsWithNoMemory) {
 // Bug: rpc_check returned on a failed thread_create "to retry at the next scheduling
 // point", but the ring that woke the core had disarmed the doorbell and the idle core slept
 // with the request queued: no later post rang, the client waited forever.
+// Cluster 1's first RPC thread serves a chain whose last call comes back to cluster 1
+// while that thread waits for cluster 0: serving it needs a second RPC thread there.
 TEST_F(FaultTest, AFailedRpcThreadCreationIsRetriedWithoutAnotherWakeUp) {
   MachineConfig config = faulty_config({2, 1, 1}, "rpc-thread=1/1");
-  config.rpc_pool_bound = 1;
+  config.rpc_pool_bound = 2;
   boot_config(config);
   std::atomic<int> answered{0};
   {
     ThreadRunner runner(machine());
     runner.start(machine().clusters()[0], 0, [&] {
-      auto r = rpc_call<RPC_MKH_PING>(machine().clusters()[1], uint64_t(41));
-      if (r && *r == 42) answered.fetch_add(1);
+      auto r = rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], 2u, machine().clusters()[0]);
+      if (r && *r == 3) answered.fetch_add(1);
     });
     // Every creation fails for a while; the core sleeps with the request queued.
     while (machine().report().faults.rpc_thread < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
