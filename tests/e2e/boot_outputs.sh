@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mkh boot's outputs: the RPC tour in the report, the --stats table (every served service
 # seen from every cluster, zero errors), --json (valid JSON, zero errors, the tour), and
-# --trace (valid Chrome trace JSON with client and server slices and flow arrows).
+# --trace (valid Chrome trace JSON with client and server slices and flow arrows), and a
+# topology of more clusters than an RPC pool holds threads (the tour once deadlocked there).
 # Usage: boot_outputs.sh path/to/mkh
 set -u
 mkh=$1
@@ -17,6 +18,9 @@ for service in PMEM_GET_PAGES PMEM_RELEASE_PAGES THREAD_KERNEL_CREATE THREAD_KIL
   rows=$(grep -cE "^ +0x[0-9a-f]+ +[0-9]+ $service +\| +[1-9][0-9]* +[1-9][0-9]* +0 " "$work/stats.txt")
   [ "$rows" -eq 4 ] || fail "$service: served with zero errors in $rows of 4 clusters"
 done
+
+"$mkh" boot --topology 12x11:1 --bank-mib 4 --rounds 10 --laps 2 >"$work/big.txt" 2>&1 || fail "boot 12x11:1 exited $?"
+grep -q '^errors: 0$' "$work/big.txt" || fail "boot 12x11:1 does not report zero errors"
 
 "$mkh" boot --topology 2x1:2 --bank-mib 16 --json >"$work/report.json" 2>"$work/json.err" || fail "boot --json exited $?"
 python3 - "$work/report.json" <<'PY' || fail "--json output"
