@@ -76,13 +76,13 @@ void Sched::count_ready(hal::Xptr<Core> core, int32_t delta) {
   hal::remote_atomic_add(core.field(&Core::m_sched).field(&Sched::m_ready_nr), uint32_t(delta));
 }
 
-Thread* Sched::select_in(libk::ListEntry* root, libk::ListEntry*& cursor) {
+Thread* Sched::select_in(libk::ListEntry* root, libk::ListEntry*& cursor, bool rpc_only) {
   // Round robin: start after the last thread selected from this list.
   libk::ListEntry* entry = cursor;
   do {
     entry = entry->next;
     if (entry == root) continue;
-    if (is_runnable(entry_thread(entry))) {
+    if (is_runnable(entry_thread(entry)) && (!rpc_only || entry_thread(entry)->m_type == ThreadType::RPC)) {
       cursor = entry;
       return entry_thread(entry);
     }
@@ -90,10 +90,10 @@ Thread* Sched::select_in(libk::ListEntry* root, libk::ListEntry*& cursor) {
   return nullptr;
 }
 
-Thread* Sched::select() {
+Thread* Sched::select(bool rpc_only) {
   BusylockGuard guard(m_lock);
-  if (Thread* thread = select_in(&m_kernel_root, m_kernel_cursor)) return thread;
-  return select_in(&m_user_root, m_user_cursor);
+  if (Thread* thread = select_in(&m_kernel_root, m_kernel_cursor, rpc_only)) return thread;
+  return rpc_only ? nullptr : select_in(&m_user_root, m_user_cursor, false);
 }
 
 bool Sched::has_runnable(const Thread* except) {
@@ -122,7 +122,7 @@ Step core_step(Core* core) {
   if (SchedulingPointHook hook = g_scheduling_point_hook.load(std::memory_order_relaxed)) hook(core);
 
   Sched& sched = core->m_sched;
-  Thread* next = sched.select();
+  Thread* next = sched.select(hal::local_load(core->m_stop, std::memory_order_relaxed) != 0);
   const Step step = next != nullptr ? Step::kRanThread : Step::kRanIdle;
   if (next == nullptr) {
     next = hal::local_load(sched.m_idle, std::memory_order_relaxed);

@@ -27,7 +27,8 @@ class Sched {
 
   // The next thread to run: a runnable kernel thread, else a runnable user thread, each
   // list served round-robin; nullptr when none (the idle thread is not in the lists).
-  Thread* select() EXCLUDES(m_lock);
+  // With rpc_only, RPC threads only (a stopping core lets only its pool leave).
+  Thread* select(bool rpc_only = false) EXCLUDES(m_lock);
   // A runnable thread other than `except`, from a scan of the lists under the lock (the
   // idle thread's look before it sleeps, which the no-lost-wake-up argument relies on).
   bool has_runnable(const Thread* except = nullptr) EXCLUDES(m_lock);
@@ -58,7 +59,7 @@ class Sched {
   uint32_t m_ready_nr = 0;
 
  private:
-  Thread* select_in(libk::ListEntry* root, libk::ListEntry*& cursor) REQUIRES(m_lock);
+  Thread* select_in(libk::ListEntry* root, libk::ListEntry*& cursor, bool rpc_only) REQUIRES(m_lock);
 
   Busylock m_lock;
   libk::ListEntry m_kernel_root GUARDED_BY(m_lock);
@@ -84,6 +85,10 @@ enum class Step {
 
 // Runs one scheduling decision on `core`: the scheduling-point hook, then the selected
 // thread until it yields. Must run on the host thread that currently drives this core.
+// Once the core is stopping (Core::m_stop) it runs only the RPC threads, which leave, and
+// the idle thread, which ends; kernel threads still there are left to the machine's count
+// (a thread that never blocks cannot hold the shutdown forever). kStopped when nothing of
+// the core is left to run.
 Step core_step(Core* core);
 
 // From a thread: give the core back to its scheduler. The thread runs again when it is

@@ -112,5 +112,21 @@ TEST(MachineBoot, ShutdownCountsThreadsThatNeverFinish) {
   EXPECT_GT(report.clusters[0].pages_leaked, 0);  // its stack, reported rather than hidden
 }
 
+// A thread that never blocks keeps its core busy, not the shutdown: once the grace has
+// passed the core runs only what must leave, and the thread is counted as left.
+TEST(MachineBoot, ShutdownEndsWithAThreadThatNeverBlocks) {
+  for (const bool deterministic : {false, true}) {
+    MachineConfig config = quiet_config({2, 1, 1});
+    config.deterministic = deterministic;
+    auto machine = Machine::boot(config);
+    ASSERT_TRUE(machine.has_value());
+    ASSERT_TRUE((*machine)->spawn((*machine)->clusters()[1], 0, [](void*) { for (;;) kern::sched_yield(); }, nullptr,
+                                  "spinner")
+                    .has_value());
+    const MachineReport report = (*machine)->shutdown(std::chrono::milliseconds(50));
+    EXPECT_EQ(report.threads_left, 1u) << "deterministic " << deterministic;
+  }
+}
+
 }  // namespace
 }  // namespace mkh::test
