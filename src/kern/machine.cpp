@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -40,21 +42,32 @@ namespace {
 
 std::atomic<Machine*> g_running_machine{nullptr};
 
-void drive_core(Core* core, bool pin, int pin_cpu) {
+void drive_core(Core* core) {
   char name[16];
   std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
   pthread_setname_np(pthread_self(), name);
-  if (pin || pin_cpu >= 0) {
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(pin_cpu >= 0 ? unsigned(pin_cpu) % cpus : core->m_gid % cpus, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-  }
   hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
   while (kern::core_step(core) != kern::Step::kStopped) {
   }
   hal::t_cpu = hal::CpuContext{};
+}
+
+// The host CPU of each core host thread, in core order, or none when not pinned: every
+// core on config.pin_cpu, or with config.pin round-robin over the CPUs this process may run
+// on (its affinity mask, which taskset or a container may have narrowed).
+std::vector<int> host_cpus(const MachineConfig& config, std::size_t cores) {
+  if (config.pin_cpu >= 0) return std::vector<int>(cores, config.pin_cpu);
+  if (!config.pin) return {};
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::vector<int> usable;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &allowed)) usable.push_back(cpu);
+  if (usable.empty()) return {};
+  std::vector<int> cpus(cores);
+  for (std::size_t i = 0; i < cores; ++i) cpus[i] = usable[i % usable.size()];
+  return cpus;
 }
 
 // The deterministic mode: every core on this one host thread, one scheduling decision at a
@@ -225,7 +238,24 @@ void Machine::start() {
     m_impl->host_threads.emplace_back(drive_cores_alone, std::move(cores), config.seed);
     return;
   }
-  for (Core* core : cores) m_impl->host_threads.emplace_back(drive_core, core, config.pin, config.pin_cpu);
+  const std::vector<int> cpus = host_cpus(config, cores.size());
+  uint32_t unpinned = 0;
+  int error = 0;
+  for (std::size_t i = 0; i < cores.size(); ++i) {
+    std::thread& thread = m_impl->host_threads.emplace_back(drive_core, cores[i]);
+    if (cpus.empty()) continue;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (cpus[i] < CPU_SETSIZE) CPU_SET(cpus[i], &set);
+    if (const int e = cpus[i] < CPU_SETSIZE ? pthread_setaffinity_np(thread.native_handle(), sizeof set, &set) : EINVAL;
+        e != 0) {
+      ++unpinned;
+      error = e;
+    }
+  }
+  if (unpinned != 0 && !config.quiet)
+    fmt::print(stderr, "mkh: pin: {} of {} core threads could not be pinned ({}); they run unpinned\n", unpinned,
+               cores.size(), std::strerror(error));
 }
 
 Machine::~Machine() {
