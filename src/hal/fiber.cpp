@@ -78,12 +78,20 @@ void Fiber::init(void* stack, std::size_t size, Entry entry, void* arg) {
   m_arg = arg;
   m_stack = stack;
   m_stack_size = size;
+#if defined(MKH_TSAN)
+  // Creating the fiber runs the first instructions of Boost's entry function on the new
+  // stack (up to its first switch back): announced as the new fiber's, or that entry's
+  // frame, which never returns, would pile up on the creator's shadow stack.
+  m_tsan_fiber = __tsan_create_fiber(0);
+  void* const creator = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(m_tsan_fiber, 0);
+#endif
   m_fiber = boost::context::fiber(std::allocator_arg, GivenStack(stack, size),
                                   [this](boost::context::fiber&& scheduler) {
                                     return trampoline(this, std::move(scheduler));
                                   });
 #if defined(MKH_TSAN)
-  m_tsan_fiber = __tsan_create_fiber(0);
+  __tsan_switch_to_fiber(creator, 0);
 #endif
 }
 
