@@ -20,6 +20,7 @@ inline constexpr uint32_t kMaxCoresPerCluster = 64;
 inline constexpr uint32_t kMaxCores = 1024;  // host threads: one per virtual core
 inline constexpr uint64_t kMinBankMib = 4;
 inline constexpr uint64_t kMaxBankMib = 16384;
+inline constexpr uint32_t kMaxIdleSpinUs = 1'000'000;  // one second
 
 struct Topology {
   uint32_t x_size = 2;
@@ -92,7 +93,15 @@ tl::expected<Topology, std::string> parse_topology(std::string_view text);
 // or "none". The error names the item that is wrong.
 std::optional<std::string> parse_fault_spec(std::string_view spec, MachineConfig& config);
 
-// Every limit of the machine, checked; nullopt when the configuration can boot.
+// Every limit of the machine, checked; nullopt when the configuration can boot. The topology
+// and the bank size are checked first, with the messages of the two functions below.
 std::optional<std::string> validate_config(const MachineConfig& config);
+
+// The checks of validate_config that one setting decides alone, for a caller that checks each
+// setting where it reads it (a command line, whose message names the option):
+// sizes in [1, kMaxXSize], [1, kMaxYSize], [1, kMaxCoresPerCluster], at most kMaxCores in all;
+std::optional<std::string> validate_topology(const Topology& topology);
+// a power of two in [kMinBankMib, kMaxBankMib].
+std::optional<std::string> validate_bank_mib(uint64_t bank_mib);
 
 }  // namespace mkh

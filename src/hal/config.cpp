@@ -100,8 +100,7 @@ tl::expected<Topology, std::string> parse_topology(std::string_view text) {
   return t;
 }
 
-std::optional<std::string> validate_config(const MachineConfig& config) {
-  const Topology& t = config.topology;
+std::optional<std::string> validate_topology(const Topology& t) {
   if (t.x_size == 0 || t.y_size == 0 || t.cores_per_cluster == 0)
     return fmt::format("topology {}x{}:{}: every size must be at least 1", t.x_size, t.y_size,
                        t.cores_per_cluster);
@@ -118,11 +117,20 @@ std::optional<std::string> validate_config(const MachineConfig& config) {
     return fmt::format("topology {}x{}:{} has {} virtual cores; at most {} are allowed (one host thread each)",
                        t.x_size, t.y_size, t.cores_per_cluster,
                        uint64_t(t.clusters()) * t.cores_per_cluster, kMaxCores);
-  if (config.bank_mib < kMinBankMib || config.bank_mib > kMaxBankMib)
-    return fmt::format("bank size {} MiB is out of range [{}, {}] MiB", config.bank_mib, kMinBankMib,
-                       kMaxBankMib);
-  if ((config.bank_mib & (config.bank_mib - 1)) != 0)
-    return fmt::format("bank size {} MiB is not a power-of-two number of pages", config.bank_mib);
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_bank_mib(uint64_t bank_mib) {
+  if (bank_mib < kMinBankMib || bank_mib > kMaxBankMib)
+    return fmt::format("bank size {} MiB is out of range [{}, {}] MiB", bank_mib, kMinBankMib, kMaxBankMib);
+  if ((bank_mib & (bank_mib - 1)) != 0)
+    return fmt::format("bank size {} MiB is not a power-of-two number of pages", bank_mib);
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_config(const MachineConfig& config) {
+  if (auto problem = validate_topology(config.topology)) return problem;
+  if (auto problem = validate_bank_mib(config.bank_mib)) return problem;
   if (config.rpc_fifo_slots < 2 || config.rpc_fifo_slots > kMaxRpcFifoSlots ||
       (config.rpc_fifo_slots & (config.rpc_fifo_slots - 1)) != 0)
     return fmt::format("RPC FIFO of {} slots: must be a power of two in [2, {}]", config.rpc_fifo_slots,
@@ -130,7 +138,7 @@ std::optional<std::string> validate_config(const MachineConfig& config) {
   if (config.rpc_pool_bound < 1 || config.rpc_pool_bound > kMaxRpcPoolBound)
     return fmt::format("RPC pool bound {} is out of range [1, {}]", config.rpc_pool_bound, kMaxRpcPoolBound);
   if (config.rpc_batch < 1) return std::string("RPC batch must be at least 1");
-  if (config.idle_spin_us > 1'000'000)
+  if (config.idle_spin_us > kMaxIdleSpinUs)
     return fmt::format("idle spin {} us exceeds one second", config.idle_spin_us);
   return std::nullopt;
 }

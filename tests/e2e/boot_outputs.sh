@@ -19,7 +19,7 @@ for service in PMEM_GET_PAGES PMEM_RELEASE_PAGES THREAD_KERNEL_CREATE THREAD_KIL
   [ "$rows" -eq 4 ] || fail "$service: served with zero errors in $rows of 4 clusters"
 done
 
-"$mkh" boot --topology 12x11:1 --bank-mib 4 --rounds 10 --laps 2 >"$work/big.txt" 2>&1 || fail "boot 12x11:1 exited $?"
+"$mkh" boot --topology 12x11:1 --bank-mib 16 --rounds 10 --laps 2 >"$work/big.txt" 2>&1 || fail "boot 12x11:1 exited $?"
 grep -q '^errors: 0$' "$work/big.txt" || fail "boot 12x11:1 does not report zero errors"
 
 "$mkh" boot --topology 2x1:2 --bank-mib 16 --json >"$work/report.json" 2>"$work/json.err" || fail "boot --json exited $?"
@@ -49,7 +49,7 @@ PY
 
 "$mkh" boot --trace /nonexistent-dir/trace.json >"$work/bad.txt" 2>&1
 status=$?
-[ "$status" -eq 1 ] || fail "--trace into a missing directory exited $status, expected 1"
+[ "$status" -eq 2 ] || fail "--trace into a missing directory exited $status, expected 2 (checked before booting)"
 grep -q -- "--trace /nonexistent-dir/trace.json" "$work/bad.txt" || fail "--trace error does not name the file"
 
 total=5

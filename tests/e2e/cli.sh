@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The mkh command line: help, version, a boot with its report, and bad usage (exit 2 with
-# a message that names the problem). Usage: cli.sh path/to/mkh
+# a message that names the option or the word that is wrong and the accepted form).
+# Usage: cli.sh path/to/mkh
 set -u
 mkh=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
@@ -10,20 +11,42 @@ check version 0 '^mkh [0-9]+\.[0-9]+\.[0-9]+' -- "$mkh" --version
 check boot-help 0 '--topology' -- "$mkh" boot --help
 check boot-default 0 '^errors: 0$' -- "$mkh" boot
 check boot-report 0 'token hops across clusters' -- "$mkh" boot --topology 2x1:2 --bank-mib 16
-check no-subcommand 2 'subcommand' -- "$mkh"
-check unknown-subcommand 2 'frobnicate' -- "$mkh" frobnicate
+check no-subcommand 2 'mkh: a subcommand is required \(expected: boot, bench, soak\)' -- "$mkh"
+check unknown-subcommand 2 "unknown command 'frobnicate' \(expected: boot, bench, soak\)" -- "$mkh" frobnicate
+check option-for-subcommand 2 "unknown option '--bang' \(expected a subcommand: boot, bench, soak; or --help" -- "$mkh" --bang
 check unknown-option 2 '--bogus' -- "$mkh" boot --bogus
-check topology-form 2 "topology 'banana' is not of the form XxY:C" -- "$mkh" boot --topology banana
-check topology-zero 2 'C \(cores per cluster\) must be at least 1' -- "$mkh" boot --topology 2x2:0
-check topology-x 2 'X = 17 exceeds 16' -- "$mkh" boot --topology 17x1:1
-check topology-cores 2 'at most 1024' -- "$mkh" boot --topology 16x16:8
+check help-hint-names-the-subcommand 2 "Run 'mkh boot --help'" -- "$mkh" boot --bogus
+check topology-form 2 "^mkh: --topology: topology 'banana' is not of the form XxY:C" -- "$mkh" boot --topology banana
+check topology-zero 2 '--topology: .*C \(cores per cluster\) must be at least 1; expected XxY:C' -- "$mkh" boot --topology 2x2:0
+check topology-x 2 '^mkh: --topology: topology X = 17 exceeds 16.*; expected XxY:C with X in \[1, 16\], Y in \[1, 16\], C in \[1, 64\] and X\*Y\*C at most 1024$' -- "$mkh" boot --topology 17x1:1
+check topology-every-size-too-big 2 '^mkh: --topology: topology X = 99 exceeds 16.*expected XxY:C' -- "$mkh" boot --topology 99x99:99
+check topology-cores 2 '^mkh: --topology: topology 16x16:8 has 2048 virtual cores; at most 1024 .*expected XxY:C' -- "$mkh" boot --topology 16x16:8
 check topology-garbage 2 "'2q'" -- "$mkh" boot --topology 2qx2:2
-check bank-not-pow2 2 'bank size 48 MiB is not a power-of-two' -- "$mkh" boot --bank-mib 48
-check bank-zero 2 '--bank-mib: Value 0 not in range 4 to 16384' -- "$mkh" boot --bank-mib 0
-check bank-text 2 'bank-mib' -- "$mkh" boot --bank-mib lots
-check bank-negative 2 'bank-mib' -- "$mkh" boot --bank-mib -64
-check spin-huge 2 '--idle-spin-us: Value 5000000 not in range' -- "$mkh" boot --idle-spin-us 5000000
+check bank-not-pow2 2 '^mkh: --bank-mib: bank size 48 MiB is not a power-of-two.*; expected a power of two in \[4, 16384\]$' -- "$mkh" boot --bank-mib 48
+check bank-zero 2 '^mkh: --bank-mib: Value 0 not in range 4 to 16384; expected a power of two in \[4, 16384\]$' -- "$mkh" boot --bank-mib 0
+check bank-text 2 "^mkh: --bank-mib: 'lots' is not a whole number; expected a power of two in \[4, 16384\]$" -- "$mkh" boot --bank-mib lots
+check bank-fraction 2 "^mkh: --bank-mib: '1.5' is not a whole number; expected a power of two" -- "$mkh" boot --bank-mib 1.5
+check bank-negative 2 '^mkh: --bank-mib: Value -64 not in range 4 to 16384' -- "$mkh" boot --bank-mib -64
+check spin-huge 2 '--idle-spin-us: Value 5000000 not in range 0 to 1000000' -- "$mkh" boot --idle-spin-us 5000000
+check spin-negative 2 '--idle-spin-us: Value -1 not in range 0 to 1000000' -- "$mkh" boot --idle-spin-us -1
+check spin-text 2 "^mkh: --idle-spin-us: 'x' is not a whole number; expected a whole number in \[0, 1000000\]$" -- "$mkh" boot --idle-spin-us x
 check rounds-range 2 'rounds' -- "$mkh" boot --rounds 99999999
-check bench-needs-which 2 'subcommand' -- "$mkh" bench
+check seed-negative 2 '^mkh: --seed: Value -1 not in range 0 to 9223372036854775807$' -- "$mkh" boot --seed -1
+check seed-text 2 "^mkh: --seed: 'x' is not a whole number; expected a whole number in \[0, " -- "$mkh" boot --seed x
+# CLI11 once clamped a seed past 2^63-1 to 2^63-1 and ran with it.
+check seed-overflow-was-clamped 2 '^mkh: --seed: Value 99999999999999999999 not in range 0 to' -- "$mkh" soak --ops 10 --seed 99999999999999999999
+check trace-missing-dir 2 '^mkh: --trace /nonexistent-dir/t.json: cannot create it: No such file or directory; expected' -- "$mkh" boot --trace /nonexistent-dir/t.json --stats
+check trace-directory 2 '^mkh: --trace /: cannot write it: Is a directory' -- "$mkh" boot --trace /
+check bench-needs-which 2 'mkh bench: a subcommand is required \(expected: rpc, core\)' -- "$mkh" bench
+check bench-unknown-which 2 "^mkh bench: unknown command 'foo' \(expected: rpc, core\)$" -- "$mkh" bench foo
+check bench-option-for-which 2 "^mkh bench: unknown option '--json' \(expected a subcommand: rpc, core; or --help\)$" -- "$mkh" bench --json
+check bench-rpc-rounds-text 2 "^mkh: --rounds: 'x' is not a whole number; expected a whole number in \[1, 1000\]$" -- "$mkh" bench rpc --rounds x
+check bench-rpc-rounds-zero 2 '^mkh: --rounds: Value 0 not in range 1 to 1000$' -- "$mkh" bench rpc --rounds 0
+check bench-rpc-spin-negative 2 '^mkh: --spin-us: Value -3 not in range 0 to 1000000$' -- "$mkh" bench rpc --spin-us -3
+check bench-core-rounds-text 2 "^mkh: --rounds: '1e3' is not a whole number; expected a whole number in \[1, 1000\]$" -- "$mkh" bench core --rounds 1e3
+check soak-ops-text 2 "^mkh: --ops: 'x' is not a whole number; expected a whole number in \[1, 1000000000\]$" -- "$mkh" soak --ops x --seed 1
+check soak-seconds-fraction 2 "^mkh: --seconds: '1.5' is not a whole number; expected a whole number in \[1, 86400\]$" -- "$mkh" soak --seconds 1.5 --seed 1
+check soak-topology 2 '^mkh: --topology: topology Y = 17 exceeds 16.*expected XxY:C' -- "$mkh" soak --topology 1x17:1 --ops 10 --seed 1
+check soak-bank 2 '^mkh: --bank-mib: bank size 12 MiB is not a power-of-two' -- "$mkh" soak --bank-mib 12 --ops 10 --seed 1
 
 finish

@@ -1,6 +1,8 @@
-// The machine's shape as an embedder gives it: parse_topology ("XxY:C") and
-// validate_config. Every rejection must name the part or the value that is wrong.
+// The machine's shape as an embedder gives it: parse_topology ("XxY:C"), validate_config and
+// its parts validate_topology and validate_bank_mib, parse_fault_spec. Every rejection must
+// name the part or the value that is wrong.
 #include <string>
+#include <utility>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -153,6 +155,61 @@ TEST(ValidateConfig, RejectsAnIdleSpinOverOneSecond) {
   const auto error = validate_config(config);
   ASSERT_TRUE(error);
   EXPECT_THAT(*error, AllOf(HasSubstr("idle spin 1000001 us"), HasSubstr("one second")));
+}
+
+// ---- validate_topology and validate_bank_mib: what one setting decides alone (a command
+// line checks each option with them, so that its message names the option)
+
+TEST(ValidateTopology, AcceptsTheLimitsThemselves) {
+  for (const Topology& topology : {Topology{1, 1, 1}, Topology{16, 16, 4}, Topology{1, 1, 64}, Topology{16, 1, 64},
+                                   Topology{1, 16, 64}})
+    EXPECT_EQ(validate_topology(topology), std::nullopt)
+        << topology.x_size << "x" << topology.y_size << ":" << topology.cores_per_cluster;
+}
+
+TEST(ValidateTopology, RejectsEachLimitWithTheMessageOfValidateConfig) {
+  const std::pair<Topology, const char*> cases[] = {
+      {{0, 1, 1}, "at least 1"}, {{17, 1, 1}, "X = 17 exceeds 16"}, {{1, 17, 1}, "Y = 17 exceeds 16"},
+      {{1, 1, 65}, "C = 65 exceeds 64"}, {{16, 16, 5}, "1280 virtual cores; at most 1024"},
+  };
+  for (const auto& [topology, message] : cases) {
+    const auto alone = validate_topology(topology);
+    ASSERT_TRUE(alone) << message;
+    EXPECT_THAT(*alone, HasSubstr(message));
+    MachineConfig config;
+    config.topology = topology;
+    config.bank_mib = 48;  // also wrong: the topology is reported first, as before
+    EXPECT_EQ(validate_config(config), alone);
+  }
+}
+
+TEST(ValidateBankMib, AcceptsPowersOfTwoInRange) {
+  for (const uint64_t mib : {kMinBankMib, uint64_t(8), uint64_t(64), uint64_t(1024), kMaxBankMib})
+    EXPECT_EQ(validate_bank_mib(mib), std::nullopt) << mib;
+}
+
+TEST(ValidateBankMib, RejectsWithTheMessageOfValidateConfig) {
+  const std::pair<uint64_t, const char*> cases[] = {
+      {0, "bank size 0 MiB is out of range [4, 16384] MiB"},
+      {2, "bank size 2 MiB is out of range"},
+      {32768, "bank size 32768 MiB is out of range"},
+      {48, "bank size 48 MiB is not a power-of-two"},
+      {16383, "bank size 16383 MiB is not a power-of-two"},
+  };
+  for (const auto& [mib, message] : cases) {
+    const auto alone = validate_bank_mib(mib);
+    ASSERT_TRUE(alone) << mib;
+    EXPECT_THAT(*alone, HasSubstr(message));
+    EXPECT_EQ(validate_config(with_bank(mib)), alone);
+  }
+}
+
+TEST(ValidateConfig, AcceptsTheIdleSpinLimitItself) {
+  MachineConfig config;
+  config.idle_spin_us = kMaxIdleSpinUs;
+  EXPECT_EQ(validate_config(config), std::nullopt);
+  config.idle_spin_us = kMaxIdleSpinUs + 1;
+  EXPECT_TRUE(validate_config(config));
 }
 
 TEST(FaultSpec, ReadsEveryKeyAndBothRateForms) {

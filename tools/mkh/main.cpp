@@ -15,6 +15,7 @@
 #include "rpc/tour.hpp"
 #include "rpc/trace.hpp"
 #include "mkh/machine.hpp"
+#include "options.hpp"
 #include "report.hpp"
 #include "soak/soak.hpp"
 
@@ -23,40 +24,16 @@ namespace {
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
-// An unsigned option read as a signed number and range-checked, so that "-1" is refused
-// with the option's name instead of wrapping around.
-template <typename T>
-CLI::Option* add_bounded(CLI::App* command, const std::string& name, T& target, int64_t min, int64_t max,
-                         const std::string& description) {
-  return command
-      ->add_option_function<int64_t>(name, [&target](const int64_t& value) { target = T(value); }, description)
-      ->check(CLI::Range(min, max))
-      ->default_str(std::to_string(target));
-}
+using mkh::tool::add_bounded;
 
-// Adds the options that describe the machine to a subcommand.
-void add_machine_options(CLI::App* command, mkh::MachineConfig& config, std::string& topology) {
-  command->add_option("--topology", topology, "clusters and cores, XxY:C")->default_str("2x2:2");
-  add_bounded(command, "--bank-mib", config.bank_mib, int64_t(mkh::kMinBankMib), int64_t(mkh::kMaxBankMib),
-              "memory bank of each cluster in MiB (a power of two)");
+// Adds the options that describe the machine to a subcommand; each value is checked against
+// the machine's limits as it is read, so a message names its option.
+void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
+  mkh::tool::add_topology_option(command, config.topology);
+  mkh::tool::add_bank_mib_option(command, config.bank_mib);
   command->add_flag("--pin", config.pin, "pin core host threads round-robin on host CPUs");
-  add_bounded(command, "--idle-spin-us", config.idle_spin_us, 0, 1'000'000,
+  add_bounded(command, "--idle-spin-us", config.idle_spin_us, 0, mkh::kMaxIdleSpinUs,
               "an idle core polls this long before it sleeps");
-}
-
-// Fills config.topology and validates the whole configuration; false after printing why.
-bool finish_machine_options(mkh::MachineConfig& config, const std::string& topology) {
-  auto parsed = mkh::parse_topology(topology);
-  if (!parsed) {
-    fmt::print(stderr, "mkh: --topology: {}\n", parsed.error());
-    return false;
-  }
-  config.topology = *parsed;
-  if (auto problem = mkh::validate_config(config)) {
-    fmt::print(stderr, "mkh: {}\n", *problem);
-    return false;
-  }
-  return true;
 }
 
 struct BootOptions {
@@ -123,7 +100,6 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
 
 struct SoakCli {
   mkh::soak::SoakOptions options;
-  std::string topology = "2x2:2";
   std::string faults;
   bool json = false;
 };
@@ -183,8 +159,8 @@ int run_soak_command(const SoakCli& cli) {
   return kExitRuntime;
 }
 
-// Checks what CLI11 cannot: one of --seconds and --ops, the fault specification (applied
-// to the configuration), the deterministic mode's needs. False after printing why.
+// Checks what the options alone cannot: one of --seconds and --ops, the fault specification
+// (applied to the configuration), the deterministic mode's needs. False after printing why.
 bool finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Option* ops, bool deterministic) {
   if (seconds->count() + ops->count() != 1) {
     fmt::print(stderr, "mkh: soak: give exactly one of --seconds N and --ops N ({})\n",
@@ -197,7 +173,6 @@ bool finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Op
     return false;
   }
   mkh::MachineConfig& config = cli.options.config;
-  if (!finish_machine_options(config, cli.topology)) return false;
   if (!cli.faults.empty())
     if (auto problem = mkh::parse_fault_spec(cli.faults, config)) {
       fmt::print(stderr, "mkh: --faults: {}\n", *problem);
@@ -215,11 +190,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   mkh::MachineConfig boot_config;
-  std::string boot_topology = "2x2:2";
   BootOptions boot_options;
   CLI::App* boot = app.add_subcommand(
       "boot", "boot the machine, run the built-in kernel workload and the RPC tour, report, shut down");
-  add_machine_options(boot, boot_config, boot_topology);
+  add_machine_options(boot, boot_config);
   add_bounded(boot, "--rounds", boot_options.workload.memory_rounds, 0, 1'000'000, "alloc/free rounds per worker");
   add_bounded(boot, "--laps", boot_options.workload.ring_laps, 0, 1'000'000, "laps of the token ring");
   add_bounded(boot, "--seed", boot_options.workload.seed, 0, INT64_MAX, "seed of the workload");
@@ -243,7 +217,7 @@ int main(int argc, char** argv) {
   bool soak_deterministic = false;
   CLI::App* soak = app.add_subcommand(
       "soak", "random concurrent RPC workloads with invariant checks; exit 1 on a violation, with the replay line");
-  add_machine_options(soak, soak_cli.options.config, soak_cli.topology);
+  add_machine_options(soak, soak_cli.options.config);
   CLI::Option* soak_seconds = add_bounded(soak, "--seconds", soak_cli.options.seconds, 1, 86'400, "run this long");
   CLI::Option* soak_ops =
       add_bounded(soak, "--ops", soak_cli.options.ops, 1, 1'000'000'000, "run this many operations machine-wide");
@@ -257,14 +231,12 @@ int main(int argc, char** argv) {
                  "every core on one host thread, switched in an order drawn from the seed (needs --ops)");
   soak->add_flag("--json", soak_cli.json, "print the figures as one JSON object");
 
-  // CLI11 would only say "a subcommand is required": name the word it did not know.
-  const auto commands = app.get_subcommands([](CLI::App*) { return true; });
-  const auto is_command = [&](const char* word) {
-    return std::any_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->get_name() == word; });
-  };
-  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
-    fmt::print(stderr, "mkh: unknown command '{}' (expected: boot, bench, soak)\nRun 'mkh --help' for the accepted forms.\n",
-               argv[1]);
+  // CLI11 would only say "a subcommand is required": name the word it did not know, and the
+  // commands it expected.
+  const mkh::tool::CommandWords words = mkh::tool::read_command_words(app, argc, argv);
+  const std::string help_hint = fmt::format("Run '{} --help' for the accepted forms.", words.path);
+  if (words.problem) {
+    fmt::print(stderr, "{}\n{}\n", *words.problem, help_hint);
     return kExitUsage;
   }
   try {
@@ -276,12 +248,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "mkh: {}\nRun 'mkh --help' for the accepted forms.\n", e.what());
+    fmt::print(stderr, "mkh: {}\n{}\n", e.what(), help_hint);
     return kExitUsage;
   }
 
   if (boot->parsed()) {
-    if (!finish_machine_options(boot_config, boot_topology)) return kExitUsage;
+    // Before the boot: the trace is written only after the whole run and its report.
+    if (!boot_options.trace_path.empty())
+      if (auto problem = mkh::tool::check_writable_file(boot_options.trace_path)) {
+        fmt::print(stderr, "mkh: --trace {}: {}; expected the path of a file that can be written\n",
+                   boot_options.trace_path, *problem);
+        return kExitUsage;
+      }
     return run_boot(boot_config, boot_options);
   }
   if (soak->parsed()) {
