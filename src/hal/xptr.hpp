@@ -74,6 +74,9 @@ inline xptr_t XPTR(cxy_t cxy, const void* ptr) {
 template <typename T = void>
 inline T* GET_PTR(xptr_t xp) {
   if (xp == XPTR_NULL) return nullptr;
+#if defined(MKH_DEBUG_CHECKS)
+  check_xptr(xp, 1, "GET_PTR");
+#endif
   return reinterpret_cast<T*>(bank_base(GET_CXY(xp)) + GET_LPA(xp));
 }
 
@@ -92,7 +95,11 @@ template <typename T>
 class Xptr {
  public:
   constexpr Xptr() = default;
-  constexpr explicit Xptr(xptr_t raw) : m_raw(raw) {}
+  constexpr explicit Xptr(xptr_t raw) : m_raw(raw) {
+#if defined(MKH_DEBUG_CHECKS)
+    if (!std::is_constant_evaluated() && raw != XPTR_NULL) check_xptr(raw, 1, "Xptr");
+#endif
+  }
   Xptr(cxy_t cxy, T* ptr) : m_raw(XPTR(cxy, ptr)) {}
 
   constexpr xptr_t raw() const { return m_raw; }

@@ -132,9 +132,9 @@ TEST_F(LockTest, QueuelockWaiterBlocksAndGetsTheLockHandedOver) {
     hal::ClusterScope scope(machine().clusters()[0]);
     kern::remote_queuelock_init(lock);
   }
-  std::atomic<bool> holder_in{false}, waiter_in{false}, saw_waiter_blocked{false};
+  std::atomic<bool> holder_in{false}, waiter_in{false}, saw_waiter_blocked{false}, measured{false};
   std::atomic<uint64_t> waiter{0};
-  std::atomic<uint64_t> waiter_core_switches{0};
+  std::atomic<uint64_t> waiter_switches{0};
   {
     ThreadRunner runner(machine());
     runner.start(machine().clusters()[0], 0, [&] {
@@ -147,12 +147,15 @@ TEST_F(LockTest, QueuelockWaiterBlocksAndGetsTheLockHandedOver) {
           saw_waiter_blocked.store(true);
         kern::sched_yield();
       }
-      const auto core = kern::core_xptr(other.cxy(), 0);
-      const uint64_t before = hal::remote_load(core.field(&kern::Core::m_stats).field(&kern::CoreStats::switches));
+      // The waiter's own count of times it was switched in (not its core's, which the idle
+      // thread's runs also raise).
+      const auto switches = other.field(&kern::Thread::m_switches);
+      const uint64_t before = hal::remote_load(switches);
       EXPECT_FALSE(waiter_in.load());
       kern::remote_queuelock_release(lock);
       while (!waiter_in.load()) kern::sched_yield();
-      waiter_core_switches.store(hal::remote_load(core.field(&kern::Core::m_stats).field(&kern::CoreStats::switches)) - before);
+      waiter_switches.store(hal::remote_load(switches) - before);
+      measured.store(true);  // the waiter may end now
     });
     runner.start(machine().clusters()[1], 0, [&] {
       waiter.store(kern::thread_current_xptr().raw());
@@ -160,11 +163,12 @@ TEST_F(LockTest, QueuelockWaiterBlocksAndGetsTheLockHandedOver) {
       kern::remote_queuelock_acquire(lock);
       waiter_in.store(true);
       kern::remote_queuelock_release(lock);
+      while (!measured.load()) kern::sched_yield();
     });
   }
   EXPECT_TRUE(saw_waiter_blocked.load());
   EXPECT_TRUE(waiter_in.load());
-  EXPECT_GE(waiter_core_switches.load(), 1u);  // it was switched back in after the hand-over
+  EXPECT_GE(waiter_switches.load(), 1u);  // it was switched back in after the hand-over
   release_page(machine(), page);
 }
 
