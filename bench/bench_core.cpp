@@ -1,7 +1,7 @@
 // The core benchmarks, measured on a booted 2x1:1 machine (two clusters, one core each)
 // so that the block→unblock→run hop really crosses clusters and host threads.
 // The harness's own result words are host memory; every kernel object is in a bank.
-#include "bench_core.hpp"
+#include "mkh/bench.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -14,11 +14,12 @@
 
 #include "hal/fiber.hpp"
 #include "kern/cluster.hpp"
+#include "mm/memory.hpp"
 #include "kern/thread.hpp"
 #include "median.hpp"
 #include "mkh/machine.hpp"
 
-namespace mkh::tool {
+namespace mkh::bench {
 
 namespace {
 
@@ -111,8 +112,8 @@ double bench_ping_pong(Machine& machine, uint64_t iterations) {
   mm::Page* pages[2];
   for (int side = 0; side < 2; ++side) {
     hal::ClusterScope scope(side == 0 ? a : b);
-    pages[side] = *LOCAL_CLUSTER->m_ppm.alloc_pages(0);
-    auto* word = static_cast<uint32_t*>(LOCAL_CLUSTER->m_ppm.page_to_base(pages[side]));
+    pages[side] = *mm::local_memory()->m_ppm.alloc_pages(0);
+    auto* word = static_cast<uint32_t*>(mm::local_memory()->m_ppm.page_to_base(pages[side]));
     *word = 0;
     p.flag[side] = hal::Xptr<uint32_t>(hal::local_cxy(), word);
   }
@@ -120,7 +121,7 @@ double bench_ping_pong(Machine& machine, uint64_t iterations) {
   wait_done(p.done, 2);
   for (int side = 0; side < 2; ++side) {
     hal::ClusterScope scope(side == 0 ? a : b);
-    LOCAL_CLUSTER->m_ppm.free_pages(pages[side]);
+    mm::local_memory()->m_ppm.free_pages(pages[side]);
   }
   return p.ns;
 }
@@ -128,7 +129,7 @@ double bench_ping_pong(Machine& machine, uint64_t iterations) {
 // --- allocators, from a host thread acting for cluster 0 ---------------------------------
 double bench_ppm(Machine& machine, uint64_t iterations) {
   hal::ClusterScope scope(machine.clusters()[0]);
-  mm::Ppm& ppm = LOCAL_CLUSTER->m_ppm;
+  mm::Ppm& ppm = mm::local_memory()->m_ppm;
   const auto start = Clock::now();
   for (uint64_t i = 0; i < iterations; ++i) ppm.free_pages(*ppm.alloc_pages(0));
   return ns_since(start, iterations);
@@ -136,7 +137,7 @@ double bench_ppm(Machine& machine, uint64_t iterations) {
 
 double bench_kcm(Machine& machine, uint64_t iterations) {
   hal::ClusterScope scope(machine.clusters()[0]);
-  mm::Kcm& kcm = LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)];
+  mm::Kcm& kcm = mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)];
   void* keep = *kcm.alloc();  // keeps one block alive, as a busy cache has
   const auto start = Clock::now();
   for (uint64_t i = 0; i < iterations; ++i) kcm.free(*kcm.alloc());
@@ -147,7 +148,7 @@ double bench_kcm(Machine& machine, uint64_t iterations) {
 
 }  // namespace
 
-int run_bench_core(const BenchOptions& options) {
+int run_bench_core(const BenchCoreOptions& options) {
   MachineConfig config;
   config.topology = Topology{2, 1, 1};
   config.bank_mib = 64;
@@ -198,4 +199,4 @@ int run_bench_core(const BenchOptions& options) {
   return 0;
 }
 
-}  // namespace mkh::tool
+}  // namespace mkh::bench

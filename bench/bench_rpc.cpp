@@ -2,7 +2,7 @@
 // with the baselines: round trips with the server polling and asleep, non-blocking
 // throughput 1->1 and N->1, two clusters sharing one host CPU, multicast to k clusters.
 // Harness results are host memory; descriptors live in the client's stack or bank.
-#include "bench_rpc.hpp"
+#include "mkh/bench.hpp"
 
 #include <time.h>
 
@@ -26,7 +26,7 @@
 #include "rpc/marshal.hpp"
 #include "rpc/services/mkh.hpp"
 
-namespace mkh::tool {
+namespace mkh::bench {
 
 namespace {
 
@@ -263,4 +263,4 @@ int run_bench_rpc(const BenchRpcOptions& options) {
   return 0;
 }
 
-}  // namespace mkh::tool
+}  // namespace mkh::bench

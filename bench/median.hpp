@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace mkh::tool {
+namespace mkh::bench {
 
 inline double median(std::vector<double> values) {
   if (values.empty()) return 0;
@@ -13,4 +13,4 @@ inline double median(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-}  // namespace mkh::tool
+}  // namespace mkh::bench

@@ -1,6 +1,6 @@
 // What the running host thread is, for the kernel: the local cluster and core, the
 // busylocks it holds, and the host-level relax/yield used by every spin loop.
-// Layer: hal. Set by the core driver (kern/machine.cpp) before it runs a core's scheduler.
+// Layer: hal. Set by the core driver (boot/machine.cpp) before it runs a core's scheduler.
 #pragma once
 
 #include <cstdint>

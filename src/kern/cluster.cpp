@@ -1,5 +1,5 @@
-// Boot of one cluster's kernel instance: its descriptor at kClusterLpa, ppm, kcm caches,
-// cores and their idle threads; the idle loop. Layer: kern. Calls mm, hal, thread, sched.
+// Boot of one cluster's kernel instance: its descriptor at hal::kKernDataLpa, its cores and
+// their idle threads; the idle loop. Layer: kern. Calls hal, thread, sched.
 #include "kern/cluster.hpp"
 
 #include <new>
@@ -7,22 +7,10 @@
 #include "hal/fault.hpp"
 
 #include "kern/thread.hpp"
-#include "rpc/rpc.hpp"
 
 namespace mkh::kern {
 
 namespace {
-
-uint32_t kcm_object_size(mm::KcmType type) {
-  switch (type) {
-    case mm::KcmType::THREAD: return sizeof(Thread);
-    case mm::KcmType::GENERIC_64: return 64;
-    case mm::KcmType::GENERIC_256: return 256;
-    case mm::KcmType::GENERIC_1024: return 1024;
-    case mm::KcmType::kCount: break;
-  }
-  kpanic("kcm type {} has no object size", uint32_t(type));
-}
 
 // The idle thread: announces the core idle, looks once more for work, then waits for an
 // IPI (spinning first, then on the futex; for a bounded time when a scheduling point has
@@ -46,34 +34,28 @@ void idle_loop(void* arg) {
 
 }  // namespace
 
-Result<void> cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
-  hal::ClusterScope scope(cxy);
-  uint8_t* bank = hal::bank_base(cxy);
-  auto* cluster = new (bank + kClusterLpa) Cluster();
+void cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
+  auto* cluster = new (cluster_at(cxy)) Cluster();
   cluster->m_cxy = cxy;
   cluster->m_x = hal::cxy_x(cxy);
   cluster->m_y = hal::cxy_y(cxy);
   cluster->m_cores_nr = config.topology.cores_per_cluster;
   cluster->m_topology = config.topology;
-
-  cluster->m_ppm.init(bank, hal::g_address_space.bank_size, kClusterLpa + sizeof(Cluster));
-  for (uint32_t type = 0; type < kKcmTypeCount; ++type)
-    cluster->m_kcm[type].init(mm::KcmType(type), kcm_object_size(mm::KcmType(type)), &cluster->m_ppm);
-  TRY(rpc::rpc_cluster_init(config));
-  // What the kernel holds for good is taken; from here on every page comes back.
-  cluster->m_boot_free_pages = cluster->m_ppm.stats().free_pages;
-
-  const uint32_t cluster_index = hal::cxy_x(cxy) * config.topology.y_size + hal::cxy_y(cxy);
+  const uint32_t cluster_index = cluster->m_x * config.topology.y_size + cluster->m_y;
   for (hal::lid_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
     Core* core = &cluster->m_cores[lid];
     core->m_cxy = cxy;
     core->m_lid = lid;
     core->m_gid = cluster_index * cluster->m_cores_nr + lid;
     core->m_idle_spin_ns = uint64_t(config.idle_spin_us) * 1000;
-    core->m_sched.init();
-    TRY(thread_idle_create(lid, idle_loop, core));
-    TRY(rpc::rpc_core_init(core));
   }
+}
+
+Result<void> core_init(hal::cxy_t cxy, hal::lid_t lid) {
+  hal::ClusterScope scope(cxy);
+  Core* core = &LOCAL_CLUSTER->m_cores[lid];
+  core->m_sched.init();
+  TRY(thread_idle_create(lid, idle_loop, core));
   return {};
 }
 

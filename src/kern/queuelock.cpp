@@ -8,9 +8,9 @@
 namespace mkh::kern {
 
 void remote_queuelock_init(hal::Xptr<RemoteQueuelock> lock) {
-  hal::remote_store(lock.field(&RemoteQueuelock::m_lock).field(&RemoteBusylock::m_taken), 0u);
+  hal::remote_store(lock.field(&RemoteQueuelock::m_lock).field(&hal::RemoteBusylock::m_taken), 0u);
   hal::remote_store(lock.field(&RemoteQueuelock::m_taken), 0u);
-  libk::xlist_root_init(lock.field(&RemoteQueuelock::m_waiting));
+  hal::xlist_root_init(lock.field(&RemoteQueuelock::m_waiting));
 }
 
 void remote_queuelock_acquire(hal::Xptr<RemoteQueuelock> lock) {
@@ -37,7 +37,7 @@ void remote_queuelock_acquire(hal::Xptr<RemoteQueuelock> lock) {
     return;
   }
   const auto self_xp = thread_current_xptr();
-  libk::xlist_add_last(lock.field(&RemoteQueuelock::m_waiting), self_xp.field(&Thread::m_wait_entry));
+  hal::xlist_add_last(lock.field(&RemoteQueuelock::m_waiting), self_xp.field(&Thread::m_wait_entry));
   // Blocked while the list is still locked: the releaser's unblock cannot come first.
   thread_block(self_xp, THREAD_BLOCKED_LOCK);
   remote_busylock_release(busy);
@@ -50,14 +50,14 @@ void remote_queuelock_release(hal::Xptr<RemoteQueuelock> lock) {
   const auto waiting = lock.field(&RemoteQueuelock::m_waiting);
   thread_release_lock(thread_current());
   remote_busylock_acquire(busy);
-  if (libk::xlist_is_empty(waiting)) {
+  if (hal::xlist_is_empty(waiting)) {
     hal::remote_store(lock.field(&RemoteQueuelock::m_taken), 0u);
     remote_busylock_release(busy);
     return;
   }
-  const auto entry = libk::xlist_first(waiting);
-  libk::xlist_unlink(entry);
-  const auto next = libk::xlist_element(entry, &Thread::m_wait_entry);
+  const auto entry = hal::xlist_first(waiting);
+  hal::xlist_unlink(entry);
+  const auto next = hal::xlist_element(entry, &Thread::m_wait_entry);
   thread_unblock(next, THREAD_BLOCKED_LOCK);  // hand-over: m_taken stays 1
   remote_busylock_release(busy);
 }

@@ -9,17 +9,17 @@
 #include <cstdint>
 
 #include "hal/xptr.hpp"
-#include "kern/busylock.hpp"
+#include "hal/busylock.hpp"
 #include "libk/thread_annotations.hpp"
-#include "libk/xlist.hpp"
+#include "hal/xlist.hpp"
 
 namespace mkh::kern {
 
 struct RemoteQueuelock {
-  RemoteBusylock m_lock;
+  hal::RemoteBusylock m_lock;
   // guarded by m_lock
   uint32_t m_taken = 0;
-  libk::XlistEntry m_waiting;  // threads, by their m_wait_entry
+  hal::XlistEntry m_waiting;  // threads, by their m_wait_entry
 };
 
 // Must be called once, by the lock's owner cluster, before any use.

@@ -14,7 +14,7 @@ using Field = uint32_t RemoteRwlock::*;
 // Enters when `may_enter` holds (under the busylock); otherwise queues on `waiting` and
 // deschedules until the releaser has admitted it (and updated the counts for it).
 template <typename MayEnter>
-void enter(hal::Xptr<RemoteRwlock> lock, libk::XlistEntry RemoteRwlock::*waiting, Field count, MayEnter may_enter) {
+void enter(hal::Xptr<RemoteRwlock> lock, hal::XlistEntry RemoteRwlock::*waiting, Field count, MayEnter may_enter) {
   const auto busy = lock.field(&RemoteRwlock::m_lock);
   const auto counter = lock.field(count);
   if (thread_current() == nullptr) {
@@ -36,21 +36,21 @@ void enter(hal::Xptr<RemoteRwlock> lock, libk::XlistEntry RemoteRwlock::*waiting
     return;
   }
   const auto self = thread_current_xptr();
-  libk::xlist_add_last(lock.field(waiting), self.field(&Thread::m_wait_entry));
+  hal::xlist_add_last(lock.field(waiting), self.field(&Thread::m_wait_entry));
   thread_block(self, THREAD_BLOCKED_LOCK);
   remote_busylock_release(busy);
   sched_yield();
 }
 
 // Admits the first waiter of `waiting` (all of them when `all`); returns how many.
-uint32_t admit(hal::Xptr<RemoteRwlock> lock, libk::XlistEntry RemoteRwlock::*waiting, Field count, bool all) {
+uint32_t admit(hal::Xptr<RemoteRwlock> lock, hal::XlistEntry RemoteRwlock::*waiting, Field count, bool all) {
   const auto root = lock.field(waiting);
   uint32_t admitted = 0;
-  while (!libk::xlist_is_empty(root) && (all || admitted == 0)) {
-    const auto entry = libk::xlist_first(root);
-    libk::xlist_unlink(entry);
+  while (!hal::xlist_is_empty(root) && (all || admitted == 0)) {
+    const auto entry = hal::xlist_first(root);
+    hal::xlist_unlink(entry);
     hal::remote_atomic_add(lock.field(count), 1u);
-    thread_unblock(libk::xlist_element(entry, &Thread::m_wait_entry), THREAD_BLOCKED_LOCK);
+    thread_unblock(hal::xlist_element(entry, &Thread::m_wait_entry), THREAD_BLOCKED_LOCK);
     ++admitted;
   }
   return admitted;
@@ -59,17 +59,17 @@ uint32_t admit(hal::Xptr<RemoteRwlock> lock, libk::XlistEntry RemoteRwlock::*wai
 }  // namespace
 
 void remote_rwlock_init(hal::Xptr<RemoteRwlock> lock) {
-  hal::remote_store(lock.field(&RemoteRwlock::m_lock).field(&RemoteBusylock::m_taken), 0u);
+  hal::remote_store(lock.field(&RemoteRwlock::m_lock).field(&hal::RemoteBusylock::m_taken), 0u);
   hal::remote_store(lock.field(&RemoteRwlock::m_readers), 0u);
   hal::remote_store(lock.field(&RemoteRwlock::m_writer), 0u);
-  libk::xlist_root_init(lock.field(&RemoteRwlock::m_waiting_readers));
-  libk::xlist_root_init(lock.field(&RemoteRwlock::m_waiting_writers));
+  hal::xlist_root_init(lock.field(&RemoteRwlock::m_waiting_readers));
+  hal::xlist_root_init(lock.field(&RemoteRwlock::m_waiting_writers));
 }
 
 void remote_rwlock_rd_acquire(hal::Xptr<RemoteRwlock> lock) {
   enter(lock, &RemoteRwlock::m_waiting_readers, &RemoteRwlock::m_readers, [&] {
     return hal::remote_load(lock.field(&RemoteRwlock::m_writer)) == 0 &&
-           libk::xlist_is_empty(lock.field(&RemoteRwlock::m_waiting_writers));
+           hal::xlist_is_empty(lock.field(&RemoteRwlock::m_waiting_writers));
   });
 }
 

@@ -8,19 +8,19 @@
 #include <cstdint>
 
 #include "hal/xptr.hpp"
-#include "kern/busylock.hpp"
+#include "hal/busylock.hpp"
 #include "libk/thread_annotations.hpp"
-#include "libk/xlist.hpp"
+#include "hal/xlist.hpp"
 
 namespace mkh::kern {
 
 struct RemoteRwlock {
-  RemoteBusylock m_lock;
+  hal::RemoteBusylock m_lock;
   // guarded by m_lock
   uint32_t m_readers = 0;  // readers inside
   uint32_t m_writer = 0;   // 1 while a writer is inside
-  libk::XlistEntry m_waiting_readers;
-  libk::XlistEntry m_waiting_writers;
+  hal::XlistEntry m_waiting_readers;
+  hal::XlistEntry m_waiting_writers;
 };
 
 void remote_rwlock_init(hal::Xptr<RemoteRwlock> lock);

@@ -29,7 +29,7 @@ void set_scheduling_point_hook(SchedulingPointHook hook) { g_scheduling_point_ho
 void set_rpc_blocking_hook(RpcBlockingHook hook) { g_rpc_blocking_hook.store(hook); }
 
 void Sched::init() {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   libk::list_root_init(&m_kernel_root);
   libk::list_root_init(&m_user_root);
   m_kernel_cursor = &m_kernel_root;
@@ -37,14 +37,14 @@ void Sched::init() {
 }
 
 void Sched::register_thread(Thread* thread) {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   libk::list_add_last(is_kernel_type(thread->m_type) ? &m_kernel_root : &m_user_root, &thread->m_sched_entry);
   hal::local_store(m_threads_nr, m_threads_nr + 1);
   if (hal::local_load(thread->m_blocked) == 0) std::atomic_ref<uint32_t>(m_ready_nr).fetch_add(1);
 }
 
 void Sched::unregister_thread(Thread* thread) {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   if (hal::local_load(thread->m_blocked) == 0) std::atomic_ref<uint32_t>(m_ready_nr).fetch_sub(1);
   libk::ListEntry* entry = &thread->m_sched_entry;
   if (m_kernel_cursor == entry) m_kernel_cursor = entry->pred;
@@ -54,14 +54,14 @@ void Sched::unregister_thread(Thread* thread) {
 }
 
 void Sched::for_each_thread(void (*visit)(Thread* thread, void* context), void* context) {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   for (auto* root : {&m_kernel_root, &m_user_root})
     for (libk::ListEntry* entry = root->next; entry != root; entry = entry->next) visit(entry_thread(entry), context);
   if (Thread* idle = hal::local_load(m_idle)) visit(idle, context);
 }
 
 bool Sched::visit_thread(const Thread* candidate, void (*visit)(Thread* thread, void* context), void* context) {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   Thread* found = nullptr;
   if (candidate != nullptr && candidate == hal::local_load(m_idle)) found = hal::local_load(m_idle);
   for (auto* root : {&m_kernel_root, &m_user_root})
@@ -91,13 +91,13 @@ Thread* Sched::select_in(libk::ListEntry* root, libk::ListEntry*& cursor, bool r
 }
 
 Thread* Sched::select(bool rpc_only) {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   if (Thread* thread = select_in(&m_kernel_root, m_kernel_cursor, rpc_only)) return thread;
   return rpc_only ? nullptr : select_in(&m_user_root, m_user_cursor, false);
 }
 
 bool Sched::has_runnable(const Thread* except) {
-  BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   for (auto* root : {&m_kernel_root, &m_user_root})
     for (libk::ListEntry* entry = root->next; entry != root; entry = entry->next)
       if (entry_thread(entry) != except && is_runnable(entry_thread(entry))) return true;

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "hal/remote.hpp"
-#include "kern/busylock.hpp"
+#include "hal/busylock.hpp"
 #include "libk/list.hpp"
 
 namespace mkh::kern {
@@ -61,7 +61,7 @@ class Sched {
  private:
   Thread* select_in(libk::ListEntry* root, libk::ListEntry*& cursor, bool rpc_only) REQUIRES(m_lock);
 
-  Busylock m_lock;
+  hal::Busylock m_lock;
   libk::ListEntry m_kernel_root GUARDED_BY(m_lock);
   libk::ListEntry m_user_root GUARDED_BY(m_lock);
   libk::ListEntry* m_kernel_cursor GUARDED_BY(m_lock) = nullptr;  // last kernel thread selected

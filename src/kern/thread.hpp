@@ -13,7 +13,7 @@
 #include "libk/assert.hpp"
 #include "libk/list.hpp"
 #include "libk/result.hpp"
-#include "libk/xlist.hpp"
+#include "hal/xlist.hpp"
 #include "mm/kcm_types.hpp"
 
 namespace mkh::mm {
@@ -113,7 +113,7 @@ struct Thread {
   uint32_t m_flags = 0;    // ThreadFlag bits
 
   // guarded by the lock of the waiting list the thread is in (queuelock, rwlock, ...)
-  libk::XlistEntry m_wait_entry;
+  hal::XlistEntry m_wait_entry;
 };
 
 // Creates a thread of the local cluster on core `lid` and makes it runnable.

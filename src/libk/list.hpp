@@ -1,6 +1,6 @@
 // A local intrusive circular doubly linked list (the reference's list_entry_t).
 // Layer: libk. For structures that never leave their cluster (a core's thread lists);
-// structures that span clusters use libk/xlist.hpp. Not synchronised: callers lock.
+// structures that span clusters use hal/xlist.hpp. Not synchronised: callers lock.
 #pragma once
 
 #include <cstddef>

@@ -70,7 +70,7 @@ void Kcm::init(KcmType type, uint32_t object_size, Ppm* ppm) {
   m_first_slot = kHeaderSize;
   m_ppm = ppm;
 
-  kern::BusylockGuard guard(m_lock);  // nobody else sees the cache yet; the lock documents it
+  hal::BusylockGuard guard(m_lock);  // nobody else sees the cache yet; the lock documents it
   m_active = m_full = nullptr;
   for (uint64_t* counter : {&m_objects_in_use, &m_blocks_active, &m_blocks_full, &m_allocs, &m_frees,
                             &m_alloc_failures})
@@ -105,7 +105,7 @@ Result<void*> Kcm::alloc() {
     return error(Errno::kNoMem);
   }
   {
-    kern::BusylockGuard guard(m_lock);
+    hal::BusylockGuard guard(m_lock);
     if (m_active != nullptr) return take_slot_locked(m_active);
   }
   // No free slot: a fresh block from the ppm, prepared without the kcm lock held.
@@ -122,7 +122,7 @@ Result<void*> Kcm::alloc() {
   (*page)->owner = block;
   (*page)->set_flags(PageFlags::KCM);
 
-  kern::BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   list_push(m_active, block);
   counter_add(m_blocks_active, 1);
   return take_slot_locked(block);
@@ -162,7 +162,7 @@ const char* Kcm::release(void* object) {
 
   Page* release_page = nullptr;
   {
-    kern::BusylockGuard guard(m_lock);
+    hal::BusylockGuard guard(m_lock);
     if ((block->bitmap[slot / 64] & bit) == 0) return "already free";
     block->bitmap[slot / 64] &= ~bit;
     const bool was_full = block->used == m_objects_per_block;
@@ -206,7 +206,7 @@ KcmStats Kcm::stats() const {
 }
 
 bool Kcm::check() const {
-  kern::BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   uint64_t in_use = 0;
   uint64_t counts[2] = {0, 0};
   const uint64_t limit = m_ppm->total_pages();  // bounds a corrupt (cyclic) list

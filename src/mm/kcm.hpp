@@ -1,5 +1,5 @@
 // kcm: the kernel object cache of one object type, carving fixed-size slots out of ppm blocks.
-// Layer: mm. Calls the cluster's Ppm, kern/busylock.hpp, hal (relaxed statistics atomics).
+// Layer: mm. Calls the cluster's Ppm, hal/busylock.hpp, hal (relaxed statistics atomics).
 // A Kcm lives in the cluster's kernel data (placement-constructed, no heap). Each kcm block
 // is one naturally aligned ppm block whose first bytes are the block header (slot bitmap,
 // used count, links, back pointer); an object's block is found by aligning its address down.
@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "kern/busylock.hpp"
+#include "hal/busylock.hpp"
 #include "libk/result.hpp"
 #include "libk/thread_annotations.hpp"
 #include "mm/kcm_types.hpp"
@@ -79,7 +79,7 @@ class Kcm {
   uint32_t m_first_slot = 0;  // offset of slot 0 from the block base (after the header)
   Ppm* m_ppm = nullptr;
 
-  mutable kern::Busylock m_lock;
+  mutable hal::Busylock m_lock;
   // guarded by m_lock: null-terminated doubly linked lists of block headers
   KcmBlock* m_active GUARDED_BY(m_lock) = nullptr;  // some slots free
   KcmBlock* m_full GUARDED_BY(m_lock) = nullptr;    // no slot free

@@ -6,21 +6,21 @@
 #include <new>
 #include <utility>
 
-#include "kern/cluster.hpp"
 #include "libk/result.hpp"
+#include "mm/memory.hpp"
 
 namespace mkh::mm {
 
-inline Result<Page*> kmem_alloc_pages(uint32_t order) { return LOCAL_CLUSTER->m_ppm.alloc_pages(order); }
-inline void kmem_free_pages(Page* page) { LOCAL_CLUSTER->m_ppm.free_pages(page); }
-inline void* kmem_page_base(Page* page) { return LOCAL_CLUSTER->m_ppm.page_to_base(page); }
+inline Result<Page*> kmem_alloc_pages(uint32_t order) { return local_memory()->m_ppm.alloc_pages(order); }
+inline void kmem_free_pages(Page* page) { local_memory()->m_ppm.free_pages(page); }
+inline void* kmem_page_base(Page* page) { return local_memory()->m_ppm.page_to_base(page); }
 
 // One object of a kcm type, by index (the form KCM_ALLOC uses); kInval for a bad type.
 inline Result<void*> kmem_alloc(KcmType type) {
   if (uint32_t(type) >= uint32_t(KcmType::kCount)) return error(Errno::kInval);
-  return LOCAL_CLUSTER->m_kcm[uint32_t(type)].alloc();
+  return local_memory()->m_kcm[uint32_t(type)].alloc();
 }
-inline void kmem_free(void* object, KcmType type) { LOCAL_CLUSTER->m_kcm[uint32_t(type)].free(object); }
+inline void kmem_free(void* object, KcmType type) { local_memory()->m_kcm[uint32_t(type)].free(object); }
 
 // A constructed object of type T from its cache.
 template <typename T, typename... Args>

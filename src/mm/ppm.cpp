@@ -1,5 +1,5 @@
 // ppm: the buddy allocator of one cluster's pages (see ppm.hpp).
-// Layer: mm. Calls kern/busylock, hal (relaxed statistics atomics), libk (KASSERT).
+// Layer: mm. Calls hal/busylock, hal (relaxed statistics atomics), libk (KASSERT).
 // Free lists are null-terminated doubly linked lists of head pages, one per order, all under
 // one busylock. No allocation anywhere: everything lives in the bank being managed.
 #include "mm/ppm.hpp"
@@ -47,7 +47,7 @@ void Ppm::init(uint8_t* bank_base, uint64_t bank_size, uint64_t kernel_data_end)
   m_pages = reinterpret_cast<Page*>(bank_base + array_offset);
   m_reserved_pages = (array_end + hal::kPageSize - 1) >> hal::kPageShift;
 
-  kern::BusylockGuard guard(m_lock);  // nobody else sees the ppm yet; the lock documents it
+  hal::BusylockGuard guard(m_lock);  // nobody else sees the ppm yet; the lock documents it
   for (auto& head : m_free_lists) head = nullptr;
   for (auto& count : m_free_blocks) hal::local_store(count, uint64_t(0), std::memory_order_relaxed);
   hal::local_store(m_free_pages, uint64_t(0), std::memory_order_relaxed);
@@ -100,7 +100,7 @@ Result<Page*> Ppm::alloc_pages(uint32_t order) {
     return error(Errno::kNoMem);
   }
 
-  kern::BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   uint32_t current = order;
   while (current <= m_bank_order && m_free_lists[current] == nullptr) ++current;
   if (current > m_bank_order) {
@@ -138,7 +138,7 @@ const char* Ppm::release(Page* page) {
     return "not a page descriptor of this ppm";
   uint64_t index = uint64_t(page - m_pages);
 
-  kern::BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   const PageFlags flags = page->flags();
   if (any(flags & PageFlags::RESERVED)) return "reserved page";
   if (any(flags & PageFlags::FREE)) return "already free";
@@ -195,7 +195,7 @@ PpmStats Ppm::stats() const {
 }
 
 bool Ppm::check() const {
-  kern::BusylockGuard guard(m_lock);
+  hal::BusylockGuard guard(m_lock);
   return check_locked();
 }
 

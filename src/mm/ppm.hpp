@@ -1,5 +1,5 @@
 // ppm: the physical page manager of one cluster, a buddy allocator of its bank's 4 KiB pages.
-// Layer: mm. Calls kern/busylock.hpp, hal (page size, relaxed statistics atomics), libk.
+// Layer: mm. Calls hal/busylock.hpp, hal (page size, relaxed statistics atomics), libk.
 // The Ppm lives in the cluster's kernel data inside the very bank it manages (placement-
 // constructed, no heap); its page array sits right after the kernel data. Blocks are
 // naturally aligned both as page indexes and as host addresses (the bank is aligned).
@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "hal/xptr.hpp"
-#include "kern/busylock.hpp"
+#include "hal/busylock.hpp"
 #include "libk/result.hpp"
 #include "libk/thread_annotations.hpp"
 #include "mm/page.hpp"
@@ -83,7 +83,7 @@ class Ppm {
   uint64_t m_reserved_pages = 0;
   uint32_t m_bank_order = 0;  // log2(m_total_pages): no block is larger
 
-  mutable kern::Busylock m_lock;
+  mutable hal::Busylock m_lock;
   // guarded by m_lock
   Page* m_free_lists[kMaxOrder + 1] GUARDED_BY(m_lock) = {};  // null-terminated, by order
 

@@ -7,6 +7,7 @@
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
 #include "rpc/rpc.hpp"
+#include "rpc/state.hpp"
 #include "rpc/trace.hpp"
 
 namespace mkh::rpc {
@@ -14,7 +15,7 @@ namespace mkh::rpc {
 namespace {
 
 RpcIndexStats& local_stats(uint32_t index) {
-  return LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
+  return local_rpc_state()->m_stats[rpc_stat_slot(index)];
 }
 
 bool cluster_present(hal::cxy_t cxy) {
@@ -57,12 +58,12 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
     hal::stat_add(stats.send_failures, uint64_t(1));
     return error(Errno::kInval);
   }
-  const uint32_t server_cores = hal::remote_load(kern::cluster_field(cxy, &cluster->m_cores_nr));
+  const uint32_t server_cores = hal::remote_load(hal::cluster_field(cxy, &cluster->m_cores_nr));
   const hal::lid_t server_lid = hal::t_cpu.lid % server_cores;
-  const hal::Xptr<RemoteFifo> fifo(cxy, &kern::cluster_at(cxy)->m_rpc.m_cores[server_lid].m_fifo);
+  const hal::Xptr<RemoteFifo> fifo(cxy, &rpc_cluster_state(cxy)->m_cores[server_lid].m_fifo);
   const hal::xptr_t item = hal::XPTR(hal::local_cxy(), desc);
   kern::Thread* self = kern::thread_current();
-  const uint32_t rounds = uint32_t(cluster->m_rpc.m_full_retries);
+  const uint32_t rounds = uint32_t(local_rpc_state()->m_full_retries);
 
   for (uint32_t round = 0;; ++round) {
     const PushResult pushed = fifo_push(fifo, item);
@@ -97,7 +98,7 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   desc->flow = traced ? trace_new_flow_id() : 0;
   if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
   // Latency is sampled: one blocking call in kLatencySampleEvery per core is timed.
-  uint32_t& calls = LOCAL_CLUSTER->m_rpc.m_cores[hal::t_cpu.lid].m_client_calls;
+  uint32_t& calls = local_rpc_state()->m_cores[hal::t_cpu.lid].m_client_calls;
   const bool timed = desc->blocking != 0 && (calls++ % kLatencySampleEvery) == 0;
   const uint64_t start = timed ? hal::ticks() : 0;
 

@@ -1,6 +1,6 @@
 // The RPC mechanism: client send (blocking, non-blocking, multicast) and the server side
 // run at every scheduling point. Layer: rpc. Calls kern (threads, scheduler, IPIs) and
-// the FIFO; the services are in rpc/services/, dispatched through rpc/table.cpp.
+// the FIFO; the services are in rpc/services/, dispatched through the table the composition root installs (rpc/table.hpp).
 //
 // Blocking call, and why no response is lost and no server touches a client that has
 // gone. The client posts, then spins on its descriptor's response count while its core has
@@ -27,15 +27,13 @@ struct Thread;
 
 namespace mkh::rpc {
 
-// Boot: the FIFOs of the local cluster (slots from its ppm) and the pool settings.
+// Boot (rpc_install in rpc/table.hpp first): the FIFOs of the local cluster (slots from its ppm) and the pool settings.
 [[nodiscard]] Result<void> rpc_cluster_init(const MachineConfig& config);
 // Boot, per core once its scheduler is ready: the pool's first RPC thread, parked. A core
 // then always has a thread to serve its FIFO with (the reclaim keeps one parked), even
 // when its cluster has no memory left for a new one: a request that frees memory is
 // served when memory is exhausted.
 [[nodiscard]] Result<void> rpc_core_init(kern::Core* core);
-// Installs rpc_check as the schedulers' scheduling-point hook (once per process).
-void rpc_install();
 
 // Posts desc to cluster cxy (the FIFO of core `client lid mod C`), ringing the doorbell
 // when armed. With the FIFO still full after the configured back-off rounds: kAgain,

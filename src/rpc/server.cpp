@@ -1,6 +1,6 @@
 // RPC server side: rpc_check, the RPC thread pool and its FIFO ownership, dispatch and
 // completion, rpc_undefined. Layer: rpc. Calls the FIFO, kern (threads, scheduler), the
-// dispatch table (rpc/table.cpp) and trace.
+// dispatch table (rpc/table.hpp, installed by boot) and trace.
 //
 // Ownership: at most one RPC thread of a core consumes its FIFO (the owner). All of a
 // core's RPC threads and its scheduler run on one host thread at a time, so the owner
@@ -8,6 +8,7 @@
 // owner gives it up when the FIFO is empty (after arming the doorbell), and when it blocks
 // inside a service (rpc_thread_blocking), so the next requests go to another thread.
 #include <cstdio>
+#include <new>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include "kern/thread.hpp"
 #include "mm/kmem.hpp"
 #include "rpc/rpc.hpp"
+#include "rpc/state.hpp"
 #include "rpc/table.hpp"
 #include "rpc/trace.hpp"
 
@@ -25,7 +27,7 @@ namespace mkh::rpc {
 
 namespace {
 
-RpcCoreState& core_state(kern::Core* core) { return kern::cluster_at(core->m_cxy)->m_rpc.m_cores[core->m_lid]; }
+RpcCoreState& core_state(kern::Core* core) { return rpc_cluster_state(core->m_cxy)->m_cores[core->m_lid]; }
 
 bool stopping(kern::Core* core) { return hal::local_load(core->m_stop, std::memory_order_relaxed) != 0; }
 
@@ -76,7 +78,7 @@ void rpc_thread_loop(void* arg) {
   auto* core = static_cast<kern::Core*>(arg);
   RpcCoreState& s = core_state(core);
   kern::Thread* self = kern::thread_current();
-  const uint32_t batch = kern::cluster_at(core->m_cxy)->m_rpc.m_batch;
+  const uint32_t batch = rpc_cluster_state(core->m_cxy)->m_batch;
   for (;;) {
     if (s.m_owner == nullptr) take_ownership(s, self);
     if (s.m_owner == self) {
@@ -152,8 +154,7 @@ void rpc_check(kern::Core* core) {
     kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, thread), kern::THREAD_BLOCKED_IDLE);
     return;
   }
-  kern::Cluster* cluster = kern::cluster_at(core->m_cxy);
-  if (s.m_threads_nr >= cluster->m_rpc.m_pool_bound) {
+  if (s.m_threads_nr >= rpc_cluster_state(core->m_cxy)->m_pool_bound) {
     hal::stat_add(s.m_pool_exhausted, uint64_t(1));
     if (s.m_pool_bound_reported == 0) {
       s.m_pool_bound_reported = 1;
@@ -176,7 +177,7 @@ void rpc_check(kern::Core* core) {
 }
 
 void rpc_thread_blocking(kern::Thread* thread) {
-  RpcCoreState& s = kern::cluster_at(thread->m_cxy)->m_rpc.m_cores[thread->m_lid];
+  RpcCoreState& s = rpc_cluster_state(thread->m_cxy)->m_cores[thread->m_lid];
   if (s.m_owner == thread) release_ownership(s);
 }
 
@@ -190,7 +191,7 @@ void rpc_serve(hal::Xptr<RpcDesc> desc) {
 
   // Counted before the service runs: from its result stores to the decrement the client
   // polls that same line, and every instruction in between gives it a chance to steal it.
-  RpcIndexStats& stats = LOCAL_CLUSTER->m_rpc.m_stats[rpc_stat_slot(index)];
+  RpcIndexStats& stats = local_rpc_state()->m_stats[rpc_stat_slot(index)];
   hal::stat_add(stats.served, uint64_t(1));
   const Errno failure = rpc_dispatch(index, desc);
   if (failure != Errno::kOk) hal::stat_add(stats.errors, uint64_t(1));
@@ -207,25 +208,20 @@ void rpc_serve(hal::Xptr<RpcDesc> desc) {
 }
 
 Result<void> rpc_cluster_init(const MachineConfig& config) {
-  kern::Cluster* cluster = LOCAL_CLUSTER;
-  RpcClusterState& rpc = cluster->m_rpc;
+  RpcClusterState& rpc = *new (local_rpc_state()) RpcClusterState();
   rpc.m_fifo_slots_nr = config.rpc_fifo_slots;
   rpc.m_pool_bound = config.rpc_pool_bound;
   rpc.m_batch = config.rpc_batch;
   rpc.m_full_retries = config.rpc_full_retries;
-  const uint64_t bytes = uint64_t(config.rpc_fifo_slots) * sizeof(FifoSlot) * cluster->m_cores_nr;
+  const uint32_t cores = config.topology.cores_per_cluster;
+  const uint64_t bytes = uint64_t(config.rpc_fifo_slots) * sizeof(FifoSlot) * cores;
   uint32_t order = 0;
   while ((hal::kPageSize << order) < bytes) ++order;
   mm::Page* page = TRY(mm::kmem_alloc_pages(order));
   auto* slots = static_cast<FifoSlot*>(mm::kmem_page_base(page));
-  for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
+  for (uint32_t lid = 0; lid < cores; ++lid)
     fifo_init(&rpc.m_cores[lid].m_fifo, slots + uint64_t(lid) * config.rpc_fifo_slots, config.rpc_fifo_slots);
   return {};
-}
-
-void rpc_install() {
-  kern::set_scheduling_point_hook(rpc_check);
-  kern::set_rpc_blocking_hook(rpc_thread_blocking);
 }
 
 }  // namespace mkh::rpc

@@ -1,10 +1,12 @@
-// The RPC layer's state inside each cluster descriptor: per core a FIFO and its pool of
-// RPC threads; per cluster the counters of every index. Layer: rpc (data only, so that
-// kern/cluster.hpp can hold it without depending on the RPC code).
+// The RPC layer's per-cluster state: per core a FIFO and its pool of RPC threads; per
+// cluster the counters of every index. Layer: rpc (data only). It sits at hal::kRpcDataLpa
+// of every bank, so any cluster reaches another's FIFOs and counters by replication.
 #pragma once
 
 #include <cstdint>
 
+#include "hal/cpu.hpp"
+#include "hal/kdata.hpp"
 #include "mkh/config.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/fifo.hpp"
@@ -56,6 +58,12 @@ struct RpcClusterState {
   uint32_t m_batch = 0;
   uint32_t m_full_retries = 0;
 };
+static_assert(sizeof(RpcClusterState) <= hal::kRpcDataSpan, "rpc's kernel data outgrew its span in hal/kdata.hpp");
+
+inline RpcClusterState* rpc_cluster_state(hal::cxy_t cxy) {
+  return hal::kdata_at<RpcClusterState, hal::kRpcDataLpa>(cxy);
+}
+inline RpcClusterState* local_rpc_state() { return rpc_cluster_state(hal::local_cxy()); }
 
 // Latency bucket of a round trip of `ns` nanoseconds.
 inline uint32_t latency_bucket(uint64_t ns) {

@@ -21,7 +21,7 @@
 #include "libk/host_mutex.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"
-#include "soak/soak.hpp"
+#include "mkh/soak.hpp"
 
 namespace mkh::soak::detail {
 

@@ -27,9 +27,10 @@
 #include "mkh/machine.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/rpc.hpp"
+#include "rpc/state.hpp"
 #include "rpc/services/thread.hpp"
 #include "soak/run.hpp"
-#include "soak/soak.hpp"
+#include "mkh/soak.hpp"
 
 namespace mkh::soak {
 
@@ -100,10 +101,10 @@ int64_t live_kernel_threads(const SoakRun& run) {
   for (uint32_t cxy : run.clusters) {
     for (hal::lid_t lid = 0; lid < run.cores_per_cluster; ++lid) {
       const auto stats = kern::core_xptr(cxy, lid).field(&kern::Core::m_stats);
-      rpc::RpcCoreState& pool = LOCAL_CLUSTER->m_rpc.m_cores[lid];
+      rpc::RpcCoreState& pool = rpc::local_rpc_state()->m_cores[lid];
       const uint64_t destroyed = hal::remote_load(stats.field(&kern::CoreStats::threads_destroyed));
-      const uint64_t reclaimed = hal::remote_load(kern::cluster_field(cxy, &pool.m_threads_reclaimed));
-      const uint64_t rpc_created = hal::remote_load(kern::cluster_field(cxy, &pool.m_threads_created));
+      const uint64_t reclaimed = hal::remote_load(hal::cluster_field(cxy, &pool.m_threads_reclaimed));
+      const uint64_t rpc_created = hal::remote_load(hal::cluster_field(cxy, &pool.m_threads_created));
       const uint64_t created = hal::remote_load(stats.field(&kern::CoreStats::threads_created));
       live += int64_t(created - destroyed) - int64_t(rpc_created - reclaimed) - 1;  // - the idle thread
     }
@@ -118,14 +119,14 @@ std::vector<SoakRpcFigures> read_rpc_figures(const std::vector<uint32_t>& cluste
     SoakRpcFigures f;
     f.index = rpc::rpc_slot_index(slot);
     f.name = std::string(rpc::rpc_slot_name(slot));
-    rpc::RpcIndexStats& local = LOCAL_CLUSTER->m_rpc.m_stats[slot];
+    rpc::RpcIndexStats& local = rpc::local_rpc_state()->m_stats[slot];
     for (uint32_t cxy : clusters) {
-      f.sent += hal::remote_load(kern::cluster_field(cxy, &local.sent));
-      f.served += hal::remote_load(kern::cluster_field(cxy, &local.served));
-      f.errors += hal::remote_load(kern::cluster_field(cxy, &local.errors));
-      f.send_failures += hal::remote_load(kern::cluster_field(cxy, &local.send_failures));
-      f.direct += hal::remote_load(kern::cluster_field(cxy, &local.direct));
-      f.fifo_full_retries += hal::remote_load(kern::cluster_field(cxy, &local.fifo_full_retries));
+      f.sent += hal::remote_load(hal::cluster_field(cxy, &local.sent));
+      f.served += hal::remote_load(hal::cluster_field(cxy, &local.served));
+      f.errors += hal::remote_load(hal::cluster_field(cxy, &local.errors));
+      f.send_failures += hal::remote_load(hal::cluster_field(cxy, &local.send_failures));
+      f.direct += hal::remote_load(hal::cluster_field(cxy, &local.direct));
+      f.fifo_full_retries += hal::remote_load(hal::cluster_field(cxy, &local.fifo_full_retries));
     }
     if (f.sent + f.served + f.send_failures + f.direct != 0) out.push_back(std::move(f));
   }

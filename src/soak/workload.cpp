@@ -14,6 +14,7 @@
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
 #include "libk/random.hpp"
+#include "mm/memory.hpp"
 #include "rpc/rpc.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
@@ -345,7 +346,7 @@ class Worker {
   // random cluster: allocate one, or release one held (in random order), all freed at the end.
   void pages_or_objects(bool page) {
     const hal::cxy_t server = any_cluster();
-    const uint32_t size = page ? m_random.below(kMaxPageOrder + 1) : m_random.below(kern::kKcmTypeCount);
+    const uint32_t size = page ? m_random.below(kMaxPageOrder + 1) : m_random.below(mm::kKcmTypeCount);
     const bool release_one = m_random.below(2) == 0;
     const uint32_t pick = m_random.below(kMaxHeld);
     uint32_t mine[kMaxHeld], mine_nr = 0;

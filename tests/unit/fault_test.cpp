@@ -14,6 +14,7 @@
 #include "hal/fault.hpp"
 #include "kern/queuelock.hpp"
 #include "machine_fixture.hpp"
+#include "mm/memory.hpp"
 #include "rpc/rpc.hpp"
 #include "rpc/services/mkh.hpp"
 #include "rpc/services/pmem.hpp"
@@ -169,7 +170,7 @@ TEST_F(FaultTest, KillingALockHolderWaitsUntilItReleasesTheLock) {
   g_holder_has_lock.store(0);
   {
     hal::ClusterScope scope(a);
-    auto* lock = static_cast<kern::RemoteQueuelock*>(*LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
+    auto* lock = static_cast<kern::RemoteQueuelock*>(*mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
     kern::remote_queuelock_init(hal::Xptr<kern::RemoteQueuelock>(a, lock));
     g_lock_xptr.store(hal::XPTR(a, lock));
   }
@@ -190,7 +191,7 @@ TEST_F(FaultTest, KillingALockHolderWaitsUntilItReleasesTheLock) {
   EXPECT_EQ(killed.load(), 1);
   EXPECT_EQ(got_lock.load(), 1);
   hal::ClusterScope scope(a);
-  LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].free(hal::GET_PTR<void>(g_lock_xptr.load()));
+  mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].free(hal::GET_PTR<void>(g_lock_xptr.load()));
 }
 
 // One run of the deterministic mode: threads on every core append to one log as they

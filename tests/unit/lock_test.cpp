@@ -10,6 +10,7 @@
 #include "kern/queuelock.hpp"
 #include "kern/rwlock.hpp"
 #include "machine_fixture.hpp"
+#include "mm/memory.hpp"
 
 namespace mkh::test {
 namespace {
@@ -28,13 +29,13 @@ struct Guarded {
 template <typename Lock>
 Guarded<Lock>* place_in_cluster0(Machine& machine, mm::Page** page) {
   hal::ClusterScope scope(machine.clusters()[0]);
-  *page = *LOCAL_CLUSTER->m_ppm.alloc_pages(0);
-  return new (LOCAL_CLUSTER->m_ppm.page_to_base(*page)) Guarded<Lock>();
+  *page = *mm::local_memory()->m_ppm.alloc_pages(0);
+  return new (mm::local_memory()->m_ppm.page_to_base(*page)) Guarded<Lock>();
 }
 
 void release_page(Machine& machine, mm::Page* page) {
   hal::ClusterScope scope(machine.clusters()[0]);
-  LOCAL_CLUSTER->m_ppm.free_pages(page);
+  mm::local_memory()->m_ppm.free_pages(page);
 }
 
 // Enters the critical section: checks exclusion, bumps the counter, maybe yields inside.
@@ -52,7 +53,7 @@ class LockTest : public MachineTest {};
 TEST_F(LockTest, BusylockExcludesCoresOfOneCluster) {
   boot({1, 1, 4});
   mm::Page* page;
-  auto* g = place_in_cluster0<kern::Busylock>(machine(), &page);
+  auto* g = place_in_cluster0<hal::Busylock>(machine(), &page);
   StartLine start(4);
   {
     ThreadRunner runner(machine());
@@ -73,8 +74,8 @@ TEST_F(LockTest, BusylockExcludesCoresOfOneCluster) {
 TEST_F(LockTest, RemoteBusylockExcludesEveryCluster) {
   boot({2, 2, 2});
   mm::Page* page;
-  auto* g = place_in_cluster0<kern::RemoteBusylock>(machine(), &page);
-  const auto lock = hal::Xptr<kern::RemoteBusylock>(machine().clusters()[0], &g->lock);
+  auto* g = place_in_cluster0<hal::RemoteBusylock>(machine(), &page);
+  const auto lock = hal::Xptr<hal::RemoteBusylock>(machine().clusters()[0], &g->lock);
   const auto counter = hal::Xptr<uint64_t>(machine().clusters()[0], &g->counter);
   StartLine start(8);
   {
@@ -82,11 +83,11 @@ TEST_F(LockTest, RemoteBusylockExcludesEveryCluster) {
     runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
       start.arrive_and_wait();
       for (int i = 0; i < kIterations * 10; ++i) {
-        kern::remote_busylock_acquire(lock);
+        hal::remote_busylock_acquire(lock);
         // A non-atomic read-modify-write through remote access, made exclusive by the lock.
         const uint64_t value = hal::remote_load(counter);
         hal::remote_store(counter, value + 1);
-        kern::remote_busylock_release(lock);
+        hal::remote_busylock_release(lock);
       }
     });
   }

@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "kern/boot_workload.hpp"
+#include "mkh/workload.hpp"
 #include "machine_fixture.hpp"
 
 namespace mkh::test {
@@ -33,11 +33,11 @@ TEST_P(BootLoop, TwentyBootsWithWorkloadLeaveNothingBehind) {
   for (int boot = 0; boot < 20; ++boot) {
     auto machine = Machine::boot(quiet_config(topology, 8));
     ASSERT_TRUE(machine.has_value()) << machine.error();
-    kern::WorkloadOptions options;
+    WorkloadOptions options;
     options.memory_rounds = 20;
     options.ring_laps = 2;
     options.seed = uint64_t(boot);
-    auto figures = kern::run_boot_workload(**machine, options);
+    auto figures = run_boot_workload(**machine, options);
     ASSERT_TRUE(figures.has_value()) << figures.error();
     EXPECT_EQ(figures->workers, topology.cores());
     EXPECT_EQ(figures->token_hops, uint64_t(topology.cores()) * options.ring_laps);
@@ -89,7 +89,7 @@ TEST(MachineBoot, ClusterDescriptorsAreReplicatedAtTheSameLpa) {
   for (uint32_t cxy : (*machine)->clusters()) {
     hal::ClusterScope scope((*machine)->clusters()[0]);
     // The local descriptor's field, reached in another cluster by replication.
-    const auto remote_cxy = kern::cluster_field(cxy, &LOCAL_CLUSTER->m_cxy);
+    const auto remote_cxy = hal::cluster_field(cxy, &LOCAL_CLUSTER->m_cxy);
     EXPECT_EQ(remote_cxy.lpa(), hal::lpa_of(&LOCAL_CLUSTER->m_cxy));
     EXPECT_EQ(hal::remote_load(remote_cxy), cxy);
   }

@@ -13,6 +13,7 @@
 #include "machine_fixture.hpp"
 #include "mm/kmem.hpp"
 #include "rpc/rpc.hpp"
+#include "rpc/state.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
 #include "rpc/services/pmem.hpp"
@@ -32,7 +33,7 @@ Totals totals(uint32_t index) {
   Totals t;
   for (hal::cxy_t cxy = 0; cxy < hal::g_address_space.cxy_limit; ++cxy) {
     if (!hal::g_address_space.present[cxy]) continue;
-    const RpcIndexStats& s = kern::cluster_at(cxy)->m_rpc.m_stats[rpc_stat_slot(index)];
+    const RpcIndexStats& s = rpc::rpc_cluster_state(cxy)->m_stats[rpc_stat_slot(index)];
     t.sent += hal::local_load(s.sent, std::memory_order_relaxed);
     t.served += hal::local_load(s.served, std::memory_order_relaxed);
     t.errors += hal::local_load(s.errors, std::memory_order_relaxed);
@@ -346,7 +347,7 @@ TEST_F(RpcTest, NestedChainDeeperThanThePoolCompletes) {
   EXPECT_EQ(result.load(), 25u);
   // Every level but the last held an RPC thread blocked: the pools grew past one thread.
   uint64_t created = 0;
-  for (uint32_t cxy : machine().clusters()) created += kern::cluster_at(cxy)->m_rpc.m_cores[0].m_threads_created;
+  for (uint32_t cxy : machine().clusters()) created += rpc::rpc_cluster_state(cxy)->m_cores[0].m_threads_created;
   EXPECT_GE(created, 24u);
 }
 

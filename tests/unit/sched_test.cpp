@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "kern/sched_display.hpp"
+#include "mm/memory.hpp"
 #include "rpc/marshal.hpp"
 #include "rpc/services/mkh.hpp"
 #include "machine_fixture.hpp"
@@ -108,14 +109,14 @@ TEST_F(SchedTest, RemoteUnblockWakesABlockedThread) {
       auto sleeper_xp = std::make_shared<std::atomic<uint64_t>>(0);
       auto flag = std::make_shared<std::atomic<uint64_t>>(0);  // xptr of the flag word
       runner.start(sleeper_cxy, 0, [=, &wakeups] {
-        auto* word = static_cast<uint32_t*>(*LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
+        auto* word = static_cast<uint32_t*>(*mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
         flag->store(hal::XPTR(hal::local_cxy(), word));
         sleeper_xp->store(thread_current_xptr().raw());
         for (int r = 0; r < kRounds; ++r) {
           kern::thread_wait_flag(hal::Xptr<uint32_t>(flag->load()), kern::THREAD_BLOCKED_WAIT);
           wakeups.fetch_add(1);
         }
-        LOCAL_CLUSTER->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].free(word);
+        mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].free(word);
       });
       runner.start(waker_cxy, 0, [=] {
         while (sleeper_xp->load() == 0 || flag->load() == 0) kern::sched_yield();

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "soak/soak.hpp"
+#include "mkh/soak.hpp"
 
 namespace mkh::test {
 namespace {

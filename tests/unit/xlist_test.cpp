@@ -1,5 +1,5 @@
 // ctest-label: concurrency
-// libk/xlist: lists whose links are extended pointers, built across the banks of a mapped
+// hal/xlist: lists whose links are extended pointers, built across the banks of a mapped
 // region (no machine boot). Order, unlink, replace, insert, iteration with and without
 // removal, element-from-entry, a seeded random walk against std::list, and host threads
 // acting as different clusters sharing one list under a remote_busylock.
@@ -22,8 +22,8 @@
 #include "hal/cpu.hpp"
 #include "hal/region.hpp"
 #include "hal/remote.hpp"
-#include "kern/busylock.hpp"
-#include "libk/xlist.hpp"
+#include "hal/busylock.hpp"
+#include "hal/xlist.hpp"
 
 namespace mkh::test {
 namespace {
@@ -31,7 +31,7 @@ namespace {
 using hal::cxy_t;
 using hal::lpa_t;
 using hal::Xptr;
-using libk::XlistEntry;
+using hal::XlistEntry;
 
 constexpr uint64_t kBankBytes = uint64_t(4) << 20;
 constexpr lpa_t kObjectsLpa = uint64_t(1) << 20;  // objects go past the first MiB of a bank
@@ -56,7 +56,7 @@ class XlistTest : public RegionTest {
   // A root at a chosen slot of a chosen cluster, initialised.
   static Xptr<XlistEntry> make_root(cxy_t cxy, uint32_t slot = 0) {
     const auto root = place<XlistEntry>(cxy, kObjectsLpa + slot * sizeof(XlistEntry));
-    libk::xlist_root_init(root);
+    hal::xlist_root_init(root);
     return root;
   }
 
@@ -72,14 +72,14 @@ class XlistTest : public RegionTest {
     const auto item = item_at(id, cxy, slot);
     hal::remote_store(item.field(&Item::id), id);
     hal::remote_store(item.field(&Item::tag), uint32_t(0xC0FFEEu));
-    libk::xlist_entry_init(item.field(&Item::link));
-    libk::xlist_entry_init(item.field(&Item::other_link));
+    hal::xlist_entry_init(item.field(&Item::link));
+    hal::xlist_entry_init(item.field(&Item::other_link));
     return item;
   }
 
   static Xptr<XlistEntry> link(Xptr<Item> item) { return item.field(&Item::link); }
   static uint64_t id_of(Xptr<XlistEntry> entry) {
-    return hal::remote_load(libk::xlist_element(entry, &Item::link).field(&Item::id));
+    return hal::remote_load(hal::xlist_element(entry, &Item::link).field(&Item::id));
   }
 
   static std::vector<uint64_t> forward(Xptr<XlistEntry> root) {
@@ -119,10 +119,10 @@ class XlistTest : public RegionTest {
       at = next;
     }
     if (at != root) return ::testing::AssertionFailure() << "the ring does not close on the root";
-    if (libk::xlist_is_empty(root) != expected.empty())
+    if (hal::xlist_is_empty(root) != expected.empty())
       return ::testing::AssertionFailure() << "xlist_is_empty disagrees";
-    if (!expected.empty() && (id_of(libk::xlist_first(root)) != expected.front() ||
-                              id_of(libk::xlist_last(root)) != expected.back()))
+    if (!expected.empty() && (id_of(hal::xlist_first(root)) != expected.front() ||
+                              id_of(hal::xlist_last(root)) != expected.back()))
       return ::testing::AssertionFailure() << "xlist_first/xlist_last disagree";
     return ::testing::AssertionSuccess();
   }
@@ -136,9 +136,9 @@ class XlistTest : public RegionTest {
 
 TEST_F(XlistTest, EmptyList) {
   const auto root = make_root(kRootCluster);
-  EXPECT_TRUE(libk::xlist_is_empty(root));
-  EXPECT_TRUE(libk::xlist_first(root).is_null());
-  EXPECT_TRUE(libk::xlist_last(root).is_null());
+  EXPECT_TRUE(hal::xlist_is_empty(root));
+  EXPECT_TRUE(hal::xlist_first(root).is_null());
+  EXPECT_TRUE(hal::xlist_last(root).is_null());
   EXPECT_EQ(hal::remote_load(root.field(&XlistEntry::next)), root.raw());
   EXPECT_EQ(hal::remote_load(root.field(&XlistEntry::pred)), root.raw());
   int visits = 0;
@@ -151,113 +151,113 @@ TEST_F(XlistTest, EmptyList) {
 
 TEST_F(XlistTest, AddFirstAndAddLastOrder) {
   const auto root = make_root(kRootCluster);
-  libk::xlist_add_last(root, link(make_item(1)));
-  libk::xlist_add_last(root, link(make_item(2)));
-  libk::xlist_add_first(root, link(make_item(0)));
-  libk::xlist_add_last(root, link(make_item(3)));
-  libk::xlist_add_first(root, link(make_item(4)));
+  hal::xlist_add_last(root, link(make_item(1)));
+  hal::xlist_add_last(root, link(make_item(2)));
+  hal::xlist_add_first(root, link(make_item(0)));
+  hal::xlist_add_last(root, link(make_item(3)));
+  hal::xlist_add_first(root, link(make_item(4)));
   EXPECT_TRUE(holds(root, {4, 0, 1, 2, 3}));
-  EXPECT_TRUE(libk::xlist_next(root, libk::xlist_last(root)).is_null());
-  EXPECT_TRUE(libk::xlist_pred(root, libk::xlist_first(root)).is_null());
-  EXPECT_EQ(id_of(libk::xlist_next(root, libk::xlist_first(root))), 0u);
-  EXPECT_EQ(id_of(libk::xlist_pred(root, libk::xlist_last(root))), 2u);
+  EXPECT_TRUE(hal::xlist_next(root, hal::xlist_last(root)).is_null());
+  EXPECT_TRUE(hal::xlist_pred(root, hal::xlist_first(root)).is_null());
+  EXPECT_EQ(id_of(hal::xlist_next(root, hal::xlist_first(root))), 0u);
+  EXPECT_EQ(id_of(hal::xlist_pred(root, hal::xlist_last(root))), 2u);
 }
 
 TEST_F(XlistTest, EntriesInFourClustersRootInAFifth) {
   const auto root = make_root(kRootCluster);
-  for (uint64_t id = 0; id < 4; ++id) libk::xlist_add_last(root, link(make_item(id)));
+  for (uint64_t id = 0; id < 4; ++id) hal::xlist_add_last(root, link(make_item(id)));
   ASSERT_TRUE(holds(root, {0, 1, 2, 3}));
   // Every link is an xptr into the neighbour's own cluster.
-  EXPECT_EQ(libk::xlist_first(root).cxy(), kEntryClusters[0]);
-  EXPECT_EQ(libk::xlist_last(root).cxy(), kEntryClusters[3]);
+  EXPECT_EQ(hal::xlist_first(root).cxy(), kEntryClusters[0]);
+  EXPECT_EQ(hal::xlist_last(root).cxy(), kEntryClusters[3]);
   cxy_t pred_cxy = kRootCluster;
   XLIST_FOREACH(root, iter) {
     const uint64_t id = id_of(iter);
     EXPECT_EQ(iter.cxy(), kEntryClusters[id]);
-    EXPECT_EQ(libk::xlist_element(iter, &Item::link).cxy(), kEntryClusters[id]);
+    EXPECT_EQ(hal::xlist_element(iter, &Item::link).cxy(), kEntryClusters[id]);
     EXPECT_EQ(hal::GET_CXY(hal::remote_load(iter.field(&XlistEntry::pred))), pred_cxy);
     const cxy_t next_cxy = id == 3 ? kRootCluster : kEntryClusters[id + 1];
     EXPECT_EQ(hal::GET_CXY(hal::remote_load(iter.field(&XlistEntry::next))), next_cxy);
     pred_cxy = iter.cxy();
   }
   // The four entries sit at different lpas than the root, in four different banks.
-  EXPECT_NE(libk::xlist_first(root).lpa(), root.lpa());
+  EXPECT_NE(hal::xlist_first(root).lpa(), root.lpa());
 }
 
 TEST_F(XlistTest, UnlinkHeadMiddleTail) {
   const auto root = make_root(kRootCluster);
-  for (uint64_t id = 0; id < 5; ++id) libk::xlist_add_last(root, link(make_item(id)));
-  libk::xlist_unlink(libk::xlist_first(root));  // head
+  for (uint64_t id = 0; id < 5; ++id) hal::xlist_add_last(root, link(make_item(id)));
+  hal::xlist_unlink(hal::xlist_first(root));  // head
   EXPECT_TRUE(holds(root, {1, 2, 3, 4}));
-  const auto middle = libk::xlist_next(root, libk::xlist_first(root));
+  const auto middle = hal::xlist_next(root, hal::xlist_first(root));
   ASSERT_EQ(id_of(middle), 2u);
-  libk::xlist_unlink(middle);
+  hal::xlist_unlink(middle);
   EXPECT_TRUE(is_unlinked(middle));
   EXPECT_TRUE(holds(root, {1, 3, 4}));
-  const auto tail = libk::xlist_last(root);
-  libk::xlist_unlink(tail);
+  const auto tail = hal::xlist_last(root);
+  hal::xlist_unlink(tail);
   EXPECT_TRUE(is_unlinked(tail));
   EXPECT_TRUE(holds(root, {1, 3}));
-  libk::xlist_unlink(libk::xlist_last(root));
-  libk::xlist_unlink(libk::xlist_first(root));
+  hal::xlist_unlink(hal::xlist_last(root));
+  hal::xlist_unlink(hal::xlist_first(root));
   EXPECT_TRUE(holds(root, {}));
   EXPECT_EQ(hal::remote_load(root.field(&XlistEntry::next)), root.raw());
   EXPECT_EQ(hal::remote_load(root.field(&XlistEntry::pred)), root.raw());
   // An unlinked entry can go into a list again.
-  libk::xlist_add_first(root, middle);
+  hal::xlist_add_first(root, middle);
   EXPECT_TRUE(holds(root, {2}));
 }
 
 TEST_F(XlistTest, ReplaceKeepsThePlace) {
   const auto root = make_root(kRootCluster);
-  for (uint64_t id = 0; id < 3; ++id) libk::xlist_add_last(root, link(make_item(id)));
+  for (uint64_t id = 0; id < 3; ++id) hal::xlist_add_last(root, link(make_item(id)));
   const auto middle = link(item_at(1));
   const auto newcomer = link(make_item(10, cxy_t(0x20)));  // from yet another cluster
-  libk::xlist_replace(middle, newcomer);
+  hal::xlist_replace(middle, newcomer);
   EXPECT_TRUE(is_unlinked(middle));
   EXPECT_TRUE(holds(root, {0, 10, 2}));
-  libk::xlist_replace(libk::xlist_first(root), link(make_item(11)));
+  hal::xlist_replace(hal::xlist_first(root), link(make_item(11)));
   EXPECT_TRUE(holds(root, {11, 10, 2}));
-  libk::xlist_replace(libk::xlist_last(root), middle);
+  hal::xlist_replace(hal::xlist_last(root), middle);
   EXPECT_TRUE(holds(root, {11, 10, 1}));
 
   const auto alone = make_root(kRootCluster, 1);
   const auto first = link(make_item(20));
-  libk::xlist_add_first(alone, first);
-  libk::xlist_replace(first, link(make_item(21)));
+  hal::xlist_add_first(alone, first);
+  hal::xlist_replace(first, link(make_item(21)));
   EXPECT_TRUE(holds(alone, {21}));
   EXPECT_TRUE(is_unlinked(first));
 }
 
 TEST_F(XlistTest, InsertAfterAndBefore) {
   const auto root = make_root(kRootCluster);
-  libk::xlist_add_last(root, link(make_item(1)));
-  libk::xlist_add_last(root, link(make_item(3)));
-  libk::xlist_insert_after(libk::xlist_first(root), link(make_item(2)));  // middle
+  hal::xlist_add_last(root, link(make_item(1)));
+  hal::xlist_add_last(root, link(make_item(3)));
+  hal::xlist_insert_after(hal::xlist_first(root), link(make_item(2)));  // middle
   EXPECT_TRUE(holds(root, {1, 2, 3}));
-  libk::xlist_insert_before(libk::xlist_first(root), link(make_item(0)));  // new head
+  hal::xlist_insert_before(hal::xlist_first(root), link(make_item(0)));  // new head
   EXPECT_TRUE(holds(root, {0, 1, 2, 3}));
-  libk::xlist_insert_after(libk::xlist_last(root), link(make_item(4)));  // new tail
+  hal::xlist_insert_after(hal::xlist_last(root), link(make_item(4)));  // new tail
   EXPECT_TRUE(holds(root, {0, 1, 2, 3, 4}));
-  libk::xlist_insert_before(libk::xlist_last(root), link(make_item(5)));
+  hal::xlist_insert_before(hal::xlist_last(root), link(make_item(5)));
   EXPECT_TRUE(holds(root, {0, 1, 2, 3, 5, 4}));
-  libk::xlist_insert_after(root, link(make_item(6)));   // after the root: first
-  libk::xlist_insert_before(root, link(make_item(7)));  // before the root: last
+  hal::xlist_insert_after(root, link(make_item(6)));   // after the root: first
+  hal::xlist_insert_before(root, link(make_item(7)));  // before the root: last
   EXPECT_TRUE(holds(root, {6, 0, 1, 2, 3, 5, 4, 7}));
 }
 
 TEST_F(XlistTest, IterationForwardBackwardAndNested) {
   const auto root = make_root(kRootCluster);
   const auto other = make_root(kEntryClusters[2], 1);
-  for (uint64_t id = 0; id < 6; ++id) libk::xlist_add_last(root, link(make_item(id)));
+  for (uint64_t id = 0; id < 6; ++id) hal::xlist_add_last(root, link(make_item(id)));
   for (uint64_t id = 0; id < 3; ++id) {
     const auto item = item_at(id);  // already in `root` by its other link
-    libk::xlist_add_first(other, item.field(&Item::other_link));  // same objects, second list
+    hal::xlist_add_first(other, item.field(&Item::other_link));  // same objects, second list
   }
   std::vector<std::pair<uint64_t, uint64_t>> pairs;
   XLIST_FOREACH(root, outer) {
     XLIST_FOREACH_BACKWARD(other, inner) {
-      pairs.emplace_back(id_of(outer), hal::remote_load(libk::xlist_element(inner, &Item::other_link).field(&Item::id)));
+      pairs.emplace_back(id_of(outer), hal::remote_load(hal::xlist_element(inner, &Item::other_link).field(&Item::id)));
     }
   }
   ASSERT_EQ(pairs.size(), 18u);
@@ -275,22 +275,22 @@ TEST_F(XlistTest, IterationForwardBackwardAndNested) {
 TEST_F(XlistTest, SafeIterationAllowsUnlinkingTheCurrentEntry) {
   const auto root = make_root(kRootCluster);
   const auto evens = make_root(kRootCluster, 1);
-  for (uint64_t id = 0; id < 10; ++id) libk::xlist_add_last(root, link(make_item(id)));
+  for (uint64_t id = 0; id < 10; ++id) hal::xlist_add_last(root, link(make_item(id)));
   XLIST_FOREACH_SAFE(root, iter, next) {
-    if (id_of(iter) % 2 == 1) libk::xlist_unlink(iter);
+    if (id_of(iter) % 2 == 1) hal::xlist_unlink(iter);
   }
   EXPECT_TRUE(holds(root, {0, 2, 4, 6, 8}));
   // Moving the current entry to another list during the walk.
   XLIST_FOREACH_BACKWARD_SAFE(root, iter, pred) {
-    libk::xlist_unlink(iter);
-    libk::xlist_add_last(evens, iter);
+    hal::xlist_unlink(iter);
+    hal::xlist_add_last(evens, iter);
   }
   EXPECT_TRUE(holds(root, {}));
   EXPECT_TRUE(holds(evens, {8, 6, 4, 2, 0}));
   int visits = 0;
   XLIST_FOREACH_SAFE(evens, iter, next) {
     ++visits;
-    libk::xlist_unlink(iter);
+    hal::xlist_unlink(iter);
   }
   EXPECT_EQ(visits, 5);
   EXPECT_TRUE(holds(evens, {}));
@@ -299,14 +299,14 @@ TEST_F(XlistTest, SafeIterationAllowsUnlinkingTheCurrentEntry) {
 TEST_F(XlistTest, ElementFromEntry) {
   for (const cxy_t cxy : kEntryClusters) {
     const auto item = make_item(7, cxy);
-    EXPECT_EQ(libk::xlist_element(item.field(&Item::link), &Item::link), item);
-    EXPECT_EQ(libk::xlist_element(item.field(&Item::other_link), &Item::other_link), item);
+    EXPECT_EQ(hal::xlist_element(item.field(&Item::link), &Item::link), item);
+    EXPECT_EQ(hal::xlist_element(item.field(&Item::other_link), &Item::other_link), item);
     EXPECT_NE(item.field(&Item::link).raw(), item.raw());  // the offset is really undone
-    EXPECT_EQ(hal::remote_load(libk::xlist_element(item.field(&Item::other_link), &Item::other_link)
+    EXPECT_EQ(hal::remote_load(hal::xlist_element(item.field(&Item::other_link), &Item::other_link)
                                    .field(&Item::tag)),
               0xC0FFEEu);
   }
-  EXPECT_TRUE(libk::xlist_element(Xptr<XlistEntry>(), &Item::link).is_null());
+  EXPECT_TRUE(hal::xlist_element(Xptr<XlistEntry>(), &Item::link).is_null());
 }
 
 // A seeded random walk of every operation, checked against std::list after each step.
@@ -342,21 +342,21 @@ TEST_F(XlistTest, RandomOperationsMatchStdList) {
       case 0:
         if (!outside) continue;
         what = "add_first " + std::to_string(*outside);
-        libk::xlist_add_first(root, link(items[*outside]));
+        hal::xlist_add_first(root, link(items[*outside]));
         model.push_front(*outside);
         in_list[*outside] = true;
         break;
       case 1:
         if (!outside) continue;
         what = "add_last " + std::to_string(*outside);
-        libk::xlist_add_last(root, link(items[*outside]));
+        hal::xlist_add_last(root, link(items[*outside]));
         model.push_back(*outside);
         in_list[*outside] = true;
         break;
       case 2:
         if (!inside) continue;
         what = "unlink " + std::to_string(*inside);
-        libk::xlist_unlink(link(items[*inside]));
+        hal::xlist_unlink(link(items[*inside]));
         model.erase(position(*inside));
         in_list[*inside] = false;
         if (!is_unlinked(link(items[*inside]))) FAIL() << "step " << step << ": " << what << " left links";
@@ -364,21 +364,21 @@ TEST_F(XlistTest, RandomOperationsMatchStdList) {
       case 3:
         if (!inside || !outside) continue;
         what = "insert_after " + std::to_string(*inside) + " " + std::to_string(*outside);
-        libk::xlist_insert_after(link(items[*inside]), link(items[*outside]));
+        hal::xlist_insert_after(link(items[*inside]), link(items[*outside]));
         model.insert(std::next(position(*inside)), *outside);
         in_list[*outside] = true;
         break;
       case 4:
         if (!inside || !outside) continue;
         what = "insert_before " + std::to_string(*inside) + " " + std::to_string(*outside);
-        libk::xlist_insert_before(link(items[*inside]), link(items[*outside]));
+        hal::xlist_insert_before(link(items[*inside]), link(items[*outside]));
         model.insert(position(*inside), *outside);
         in_list[*outside] = true;
         break;
       case 5:
         if (!inside || !outside) continue;
         what = "replace " + std::to_string(*inside) + " " + std::to_string(*outside);
-        libk::xlist_replace(link(items[*inside]), link(items[*outside]));
+        hal::xlist_replace(link(items[*inside]), link(items[*outside]));
         *position(*inside) = *outside;
         in_list[*inside] = false;
         in_list[*outside] = true;
@@ -394,16 +394,16 @@ TEST_F(XlistTest, DebugChecksCatchMisuse) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   const auto root = make_root(kRootCluster);
   const auto entry = link(make_item(1));
-  libk::xlist_add_last(root, entry);
-  EXPECT_DEATH(libk::xlist_add_last(root, entry), "already in a list");
-  libk::xlist_unlink(entry);
-  EXPECT_DEATH(libk::xlist_unlink(entry), "is in no list");
+  hal::xlist_add_last(root, entry);
+  EXPECT_DEATH(hal::xlist_add_last(root, entry), "already in a list");
+  hal::xlist_unlink(entry);
+  EXPECT_DEATH(hal::xlist_unlink(entry), "is in no list");
   const auto zeroed_root = place<XlistEntry>(kRootCluster, kObjectsLpa + 64 * sizeof(XlistEntry));
-  EXPECT_DEATH(libk::xlist_add_first(zeroed_root, entry), "root not initialised");
+  EXPECT_DEATH(hal::xlist_add_first(zeroed_root, entry), "root not initialised");
   // A link that points elsewhere is caught before it is followed.
-  libk::xlist_add_last(root, entry);
+  hal::xlist_add_last(root, entry);
   hal::remote_store(entry.field(&XlistEntry::next), link(make_item(2)).raw());
-  EXPECT_DEATH(libk::xlist_unlink(entry), "are corrupt");
+  EXPECT_DEATH(hal::xlist_unlink(entry), "are corrupt");
 }
 #else
 TEST_F(XlistTest, DebugChecksCatchMisuse) { GTEST_SKIP() << "built without MKH_DEBUG_CHECKS"; }
@@ -412,7 +412,7 @@ TEST_F(XlistTest, DebugChecksCatchMisuse) { GTEST_SKIP() << "built without MKH_D
 // ---- concurrency: host threads acting as four clusters share one list in a fifth.
 
 struct Shared {
-  kern::RemoteBusylock lock;
+  hal::RemoteBusylock lock;
   uint64_t counter;     // plain load + store under the lock: a lost update proves no exclusion
   uint64_t inside;      // holders of the lock right now: more than one proves no exclusion
   uint64_t violations;
@@ -428,7 +428,7 @@ TEST_F(XlistTest, ConcurrentAddAndUnlinkUnderRemoteBusylock) {
   const auto inside = shared.field(&Shared::inside);
   const auto violations = shared.field(&Shared::violations);
   const auto root = shared.field(&Shared::root);
-  libk::xlist_root_init(root);
+  hal::xlist_root_init(root);
 
   std::latch start(4);
   std::latch halfway(4);  // all four are still running at the middle: they do overlap
@@ -444,12 +444,12 @@ TEST_F(XlistTest, ConcurrentAddAndUnlinkUnderRemoteBusylock) {
       start.arrive_and_wait();
       for (uint64_t k = 0; k < kPerThread; ++k) {
         if (k == kPerThread / 2) halfway.arrive_and_wait();
-        kern::remote_busylock_acquire(lock);
+        hal::remote_busylock_acquire(lock);
         if (hal::remote_atomic_add(inside, uint64_t(1)) != 0) hal::remote_atomic_add(violations, uint64_t(1));
-        if (t % 2 == 0) libk::xlist_add_last(root, link(mine[k]));
-        else libk::xlist_add_first(root, link(mine[k]));
+        if (t % 2 == 0) hal::xlist_add_last(root, link(mine[k]));
+        else hal::xlist_add_first(root, link(mine[k]));
         hal::remote_store(counter, hal::remote_load(counter) + 1);
-        if (k % 3 == 2) libk::xlist_unlink(link(mine[k - 1]));  // by now among other threads' entries
+        if (k % 3 == 2) hal::xlist_unlink(link(mine[k - 1]));  // by now among other threads' entries
         if (k % 1000 == 0) {  // a whole walk now and then, while others wait
           uint64_t length = 0;
           XLIST_FOREACH(root, iter) {
@@ -460,7 +460,7 @@ TEST_F(XlistTest, ConcurrentAddAndUnlinkUnderRemoteBusylock) {
           }
         }
         hal::remote_atomic_add(inside, uint64_t(-1));
-        kern::remote_busylock_release(lock);
+        hal::remote_busylock_release(lock);
       }
       busylocks_left[t] = hal::t_cpu.busylocks;
     });
@@ -470,7 +470,7 @@ TEST_F(XlistTest, ConcurrentAddAndUnlinkUnderRemoteBusylock) {
   EXPECT_EQ(hal::remote_load(violations), 0u);
   EXPECT_EQ(hal::remote_load(counter), 4 * kPerThread);
   EXPECT_THAT(busylocks_left, ::testing::Each(0u));
-  EXPECT_EQ(hal::remote_load(lock.field(&kern::RemoteBusylock::m_taken)), 0u);
+  EXPECT_EQ(hal::remote_load(lock.field(&hal::RemoteBusylock::m_taken)), 0u);
   // Exactly the entries k % 3 != 1 of each thread remain; each thread's own entries keep
   // their relative order (add_last threads ascending, add_first threads descending).
   const auto ids = forward(root);
@@ -498,7 +498,7 @@ TEST_F(XlistTest, ConcurrentProducersAndConsumerKeepFifoOrder) {
   const auto shared = place<Shared>(0x21, kObjectsLpa);
   const auto lock = shared.field(&Shared::lock);
   const auto root = shared.field(&Shared::root);
-  libk::xlist_root_init(root);
+  hal::xlist_root_init(root);
 
   std::latch start(4);
   std::vector<uint64_t> consumed;
@@ -511,9 +511,9 @@ TEST_F(XlistTest, ConcurrentProducersAndConsumerKeepFifoOrder) {
       for (uint64_t k = 0; k < kPerProducer; ++k) mine.push_back(make_item(t * kThreadStride + k, cxy, k));
       start.arrive_and_wait();
       for (uint64_t k = 0; k < kPerProducer; ++k) {
-        kern::remote_busylock_acquire(lock);
-        libk::xlist_add_last(root, link(mine[k]));
-        kern::remote_busylock_release(lock);
+        hal::remote_busylock_acquire(lock);
+        hal::xlist_add_last(root, link(mine[k]));
+        hal::remote_busylock_release(lock);
       }
     });
   }
@@ -523,13 +523,13 @@ TEST_F(XlistTest, ConcurrentProducersAndConsumerKeepFifoOrder) {
     uint32_t spins = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (consumed.size() < 3 * kPerProducer && std::chrono::steady_clock::now() < deadline) {
-      kern::remote_busylock_acquire(lock);
-      const auto first = libk::xlist_first(root);
+      hal::remote_busylock_acquire(lock);
+      const auto first = hal::xlist_first(root);
       if (!first.is_null()) {
-        libk::xlist_unlink(first);
+        hal::xlist_unlink(first);
         consumed.push_back(id_of(first));
       }
-      kern::remote_busylock_release(lock);
+      hal::remote_busylock_release(lock);
       if (first.is_null()) hal::cpu_relax(spins);
     }
   });

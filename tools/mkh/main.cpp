@@ -1,4 +1,5 @@
 // The `mkh` command: boot the hosted machine, run benchmarks, soak the RPC layer.
+// Layer: tools. Uses the public API (include/mkh/) only.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage (the message names the option).
 #include <algorithm>
 #include <cstdint>
@@ -8,16 +9,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "bench_core.hpp"
-#include "bench_rpc.hpp"
-#include "kern/boot_workload.hpp"
-#include "rpc/catalog.hpp"
-#include "rpc/tour.hpp"
-#include "rpc/trace.hpp"
+#include "mkh/bench.hpp"
 #include "mkh/machine.hpp"
+#include "mkh/soak.hpp"
+#include "mkh/trace.hpp"
+#include "mkh/workload.hpp"
 #include "options.hpp"
 #include "report.hpp"
-#include "soak/soak.hpp"
 
 namespace {
 
@@ -37,7 +35,7 @@ void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
 }
 
 struct BootOptions {
-  mkh::kern::WorkloadOptions workload;
+  mkh::WorkloadOptions workload;
   bool stats = false;
   bool json = false;
   std::string trace_path;
@@ -53,10 +51,10 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
   if (!options.json)
     fmt::print("mkh {}: booted {}x{}:{} ({} clusters, {} cores, {} MiB banks)\n", MKH_VERSION, t.x_size, t.y_size,
                t.cores_per_cluster, t.clusters(), t.cores(), config.bank_mib);
-  if (!options.trace_path.empty()) mkh::rpc::trace_enable(1u << 16);
-  auto figures = mkh::kern::run_boot_workload(**machine, options.workload);
-  tl::expected<mkh::rpc::TourFigures, std::string> tour = tl::unexpected(std::string("not run"));
-  if (figures) tour = mkh::rpc::run_rpc_tour(**machine);
+  if (!options.trace_path.empty()) mkh::rpc_trace_start(1u << 16);
+  auto figures = mkh::run_boot_workload(**machine, options.workload);
+  tl::expected<mkh::TourFigures, std::string> tour = tl::unexpected(std::string("not run"));
+  if (figures) tour = mkh::run_rpc_tour(**machine);
   const mkh::MachineReport report = (*machine)->shutdown();
   if (!figures || !tour) {
     fmt::print(stderr, "mkh: {}\n", !figures ? "workload: " + figures.error() : "RPC tour: " + tour.error());
@@ -87,9 +85,8 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
     fmt::print("\nerrors: {}\n", errors);
   }
   if (!options.trace_path.empty()) {
-    auto failed = mkh::rpc::trace_write_chrome_json(options.trace_path,
-                                                    [](uint16_t index) { return std::string(mkh::rpc::rpc_name(index)); });
-    mkh::rpc::trace_disable();
+    auto failed = mkh::rpc_trace_write(options.trace_path);
+    mkh::rpc_trace_stop();
     if (failed) {
       fmt::print(stderr, "mkh: --trace {}: {}\n", options.trace_path, *failed);
       return kExitRuntime;
@@ -201,10 +198,10 @@ int main(int argc, char** argv) {
   boot->add_flag("--json", boot_options.json, "print the report and statistics as one JSON object");
   boot->add_option("--trace", boot_options.trace_path, "write a Chrome trace-event JSON of the RPCs to FILE (Perfetto)");
 
-  mkh::tool::BenchOptions bench_options;
+  mkh::bench::BenchCoreOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "measure the machine (medians of interleaved rounds)");
   bench->require_subcommand(1);
-  mkh::tool::BenchRpcOptions bench_rpc_options;
+  mkh::bench::BenchRpcOptions bench_rpc_options;
   CLI::App* bench_rpc = bench->add_subcommand("rpc", "RPC round trips and throughput against baselines");
   bench_rpc->add_flag("--json", bench_rpc_options.json, "print one JSON object");
   add_bounded(bench_rpc, "--rounds", bench_rpc_options.rounds, 1, 1000, "interleaved rounds");
@@ -266,7 +263,7 @@ int main(int argc, char** argv) {
     if (!finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic)) return kExitUsage;
     return run_soak_command(soak_cli);
   }
-  if (bench_core->parsed()) return mkh::tool::run_bench_core(bench_options);
-  if (bench_rpc->parsed()) return mkh::tool::run_bench_rpc(bench_rpc_options);
+  if (bench_core->parsed()) return mkh::bench::run_bench_core(bench_options);
+  if (bench_rpc->parsed()) return mkh::bench::run_bench_rpc(bench_rpc_options);
   return kExitUsage;
 }

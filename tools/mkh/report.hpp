@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "mkh/machine.hpp"
-#include "soak/soak.hpp"
+#include "mkh/soak.hpp"
 
 namespace mkh::tool {
 

@@ -2,6 +2,7 @@
 #include "rpc/services/kcm.hpp"
 
 #include "mm/kmem.hpp"
+#include "mm/memory.hpp"
 
 namespace mkh::rpc {
 
@@ -12,7 +13,7 @@ Result<hal::xptr_t> kcm_alloc_server(uint32_t type) {
 
 Result<void> kcm_free_server(void* object, uint32_t type) {
   if (type >= uint32_t(mm::KcmType::kCount)) return error(Errno::kInval);
-  return LOCAL_CLUSTER->m_kcm[type].try_free(object);
+  return mm::local_memory()->m_kcm[type].try_free(object);
 }
 
 Result<void> rpc_kcm_alloc_client(hal::cxy_t cxy, uint32_t type, hal::xptr_t* object) {

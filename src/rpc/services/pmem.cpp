@@ -2,12 +2,13 @@
 #include "rpc/services/pmem.hpp"
 
 #include "mm/kmem.hpp"
+#include "mm/memory.hpp"
 
 namespace mkh::rpc {
 
 Result<mm::Page*> pmem_get_pages_server(uint32_t order) { return mm::kmem_alloc_pages(order); }
 
-Result<void> pmem_release_pages_server(mm::Page* page) { return LOCAL_CLUSTER->m_ppm.try_free_pages(page); }
+Result<void> pmem_release_pages_server(mm::Page* page) { return mm::local_memory()->m_ppm.try_free_pages(page); }
 
 Result<void> rpc_pmem_get_pages_client(hal::cxy_t cxy, uint32_t order, mm::Page** page) {
   *page = TRY(rpc_call<RPC_PMEM_GET_PAGES>(cxy, order));

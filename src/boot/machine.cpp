@@ -1,6 +1,6 @@
-// The hosted machine: boot (region, clusters, idle threads), one host thread per virtual
-// core driving its scheduler, reports and shutdown. Layer: kern (implements the public
-// include/mkh/machine.hpp). Calls hal (region, cpu) and kern (cluster, sched, thread).
+// The hosted machine: boot (region, the layers of every cluster), one host thread per
+// virtual core driving its scheduler, reports and shutdown. Layer: boot (implements the
+// public include/mkh/machine.hpp). Calls every layer below.
 #include "mkh/machine.hpp"
 
 #include <pthread.h>
@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "boot/init.hpp"
 #include "hal/clock.hpp"
 #include "hal/fault.hpp"
 #include "hal/region.hpp"
@@ -21,7 +22,9 @@
 #include "kern/sched_display.hpp"
 #include "kern/thread.hpp"
 #include "libk/random.hpp"
-#include "rpc/rpc.hpp"
+#include "mm/memory.hpp"
+#include "rpc/catalog.hpp"
+#include "rpc/state.hpp"
 
 namespace mkh {
 
@@ -119,11 +122,13 @@ void dump_every_core() {
 ClusterReport cluster_report(hal::cxy_t cxy) {
   hal::ClusterScope scope(cxy);
   Cluster* cluster = LOCAL_CLUSTER;
+  mm::Memory* memory = mm::local_memory();
+  rpc::RpcClusterState* rpc_state = rpc::local_rpc_state();
   ClusterReport r;
   r.cxy = cxy;
   r.x = cluster->m_x;
   r.y = cluster->m_y;
-  const mm::PpmStats ppm = cluster->m_ppm.stats();
+  const mm::PpmStats ppm = memory->m_ppm.stats();
   r.pages_total = ppm.total_pages;
   r.pages_reserved = ppm.reserved_pages;
   r.pages_free = ppm.free_pages;
@@ -131,8 +136,8 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   r.page_allocs = ppm.allocs;
   r.page_frees = ppm.frees;
   r.page_failures = ppm.alloc_failures;
-  for (uint32_t type = 0; type < kern::kKcmTypeCount; ++type) {
-    const mm::KcmStats kcm = cluster->m_kcm[type].stats();
+  for (uint32_t type = 0; type < mm::kKcmTypeCount; ++type) {
+    const mm::KcmStats kcm = memory->m_kcm[type].stats();
     r.kcm.push_back(KcmReport{std::string(mm::kcm_type_name(mm::KcmType(type))), kcm.object_size,
                               kcm.objects_in_use, kcm.allocs, kcm.frees, kcm.alloc_failures});
   }
@@ -149,7 +154,7 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   r.threads_alive = r.threads_created - r.threads_destroyed;
   auto relaxed = [](const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); };
   for (uint32_t slot = 0; slot < rpc::kRpcStatSlots; ++slot) {
-    const rpc::RpcIndexStats& s = cluster->m_rpc.m_stats[slot];
+    const rpc::RpcIndexStats& s = rpc_state->m_stats[slot];
     RpcIndexReport index;
     index.index = rpc::rpc_slot_index(slot);
     index.name = std::string(rpc::rpc_slot_name(slot));
@@ -163,14 +168,14 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
     if (index.sent + index.served + index.send_failures + index.direct != 0) r.rpc.push_back(std::move(index));
   }
   for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
-    const rpc::RpcCoreState& s = cluster->m_rpc.m_cores[lid];
+    const rpc::RpcCoreState& s = rpc_state->m_cores[lid];
     r.rpc_threads_created += relaxed(s.m_threads_created);
     r.rpc_threads_reclaimed += relaxed(s.m_threads_reclaimed);
     r.rpc_pool_exhausted += relaxed(s.m_pool_exhausted);
     r.rpc_fifo_high_water = std::max(r.rpc_fifo_high_water, relaxed(s.m_fifo.m_high_water));
   }
   r.errors = hal::local_load(cluster->m_errors, std::memory_order_relaxed);
-  r.pages_leaked = int64_t(cluster->m_boot_free_pages) - int64_t(ppm.free_pages);
+  r.pages_leaked = int64_t(memory->m_boot_free_pages) - int64_t(ppm.free_pages);
   return r;
 }
 
@@ -196,19 +201,16 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
     return tl::unexpected(fmt::format("cannot reserve {} clusters of {} MiB: {}", t.clusters(), config.bank_mib,
                                       errno_name(region.error())));
   }
-  rpc::rpc_install();
   hal::clock_calibrate();
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->region.emplace(std::move(*region));
   for (uint32_t x = 0; x < t.x_size; ++x)
     for (uint32_t y = 0; y < t.y_size; ++y) impl->clusters.push_back(hal::make_cxy(x, y));
-  for (uint32_t cxy : impl->clusters) {
-    if (auto booted = kern::cluster_init(cxy, config); !booted)
-      return tl::unexpected(fmt::format("bank of {} MiB is too small for the kernel data and the idle and "
+  if (auto booted = boot::boot_clusters(impl->clusters, config); !booted)
+    return tl::unexpected(fmt::format("bank of {} MiB is too small for the kernel data and the idle and "
                                         "first RPC threads of {} cores ({})",
-                                        config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
-  }
+                                      config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
 
   for (uint32_t cxy : impl->clusters)
     for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {
@@ -311,7 +313,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
       Cluster* cluster = kern::cluster_at(cxy);
       for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid)
         total += hal::local_load(cluster->m_cores[lid].m_sched.m_threads_nr) -
-                 hal::local_load(cluster->m_rpc.m_cores[lid].m_idle_nr, std::memory_order_relaxed);
+                 hal::local_load(rpc::rpc_cluster_state(cxy)->m_cores[lid].m_idle_nr, std::memory_order_relaxed);
     }
     return total;
   };

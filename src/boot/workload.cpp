@@ -1,7 +1,7 @@
 // The `mkh boot` workload: per-core workers, memory churn, then a token ring across
-// clusters. Layer: kern. Shared state lives in cluster 0's bank and each worker's slot in
+// clusters. Layer: boot. Shared state lives in cluster 0's bank and each worker's slot in
 // its own cluster's bank; every cross-cluster access goes through hal::remote_*.
-#include "kern/boot_workload.hpp"
+#include "mkh/workload.hpp"
 
 #include <bit>
 #include <chrono>
@@ -14,10 +14,13 @@
 #include "kern/cluster.hpp"
 #include "kern/thread.hpp"
 #include "mm/kmem.hpp"
+#include "mm/memory.hpp"
 
-namespace mkh::kern {
+namespace mkh {
 
 namespace {
+
+using namespace kern;  // the reference names, unqualified
 
 // A worker's mailbox, in the worker's own cluster (one GENERIC_64 object).
 struct WorkerSlot {
@@ -58,7 +61,7 @@ void churn_memory(hal::Xptr<Shared> shared, std::mt19937_64& random, uint32_t ro
   for (uint32_t round = 0; round < rounds; ++round) {
     const uint32_t order = uint32_t(random() % 4);
     auto page = mm::kmem_alloc_pages(order);
-    const auto type = mm::KcmType(1 + random() % (kKcmTypeCount - 1));  // a generic size
+    const auto type = mm::KcmType(1 + random() % (mm::kKcmTypeCount - 1));  // a generic size
     auto object = mm::kmem_alloc(type);
     const auto stamp = uint8_t(random());
     if (page) {
@@ -198,4 +201,4 @@ tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, c
   return figures;
 }
 
-}  // namespace mkh::kern
+}  // namespace mkh

@@ -1,10 +1,10 @@
 // Extended lists: the debug checks, out of line so that the inline operations stay small.
-// Layer: libk. Calls hal/remote.hpp and kpanic.
-#include "libk/xlist.hpp"
+// Layer: hal. Calls hal/remote.hpp and kpanic.
+#include "hal/xlist.hpp"
 
 #include "libk/assert.hpp"
 
-namespace mkh::libk::detail {
+namespace mkh::hal::detail {
 
 void xlist_check_anchor(hal::Xptr<XlistEntry> anchor, const char* what) {
   KASSERT(!anchor.is_null(), "{}: null xlist entry", what);
@@ -30,4 +30,4 @@ void xlist_check_unlinked(hal::Xptr<XlistEntry> entry, const char* what) {
           entry.raw(), next.raw(), pred.raw());
 }
 
-}  // namespace mkh::libk::detail
+}  // namespace mkh::hal::detail

@@ -1,7 +1,7 @@
 // The built-in kernel workload of `mkh boot`: on every core a kernel thread that allocates
 // and frees pages and objects of its cluster, then all of them pass a token round a ring
 // that crosses every cluster, blocking and unblocking each other by xptr.
-// Layer: kern (runs on the machine through the public Machine API).
+// Public API (implemented in src/boot/, running on the machine through the Machine API).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 #include "mkh/machine.hpp"
 
-namespace mkh::kern {
+namespace mkh {
 
 struct WorkloadOptions {
   uint32_t memory_rounds = 200;  // alloc/free rounds per worker
@@ -32,4 +32,16 @@ struct WorkloadFigures {
 // Runs the workload to completion; the message says what went wrong when it could not run.
 tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, const WorkloadOptions& options);
 
-}  // namespace mkh::kern
+// The RPC tour of `mkh boot`: from one kernel thread per cluster, every served service of
+// the catalogue is called on every other cluster, a nested chain runs along a ring of the
+// clusters, then a multicast reaches every cluster.
+struct TourFigures {
+  uint64_t calls = 0;            // RPCs issued by the tour
+  uint64_t wrong_answers = 0;    // results or errors other than expected
+  uint64_t displays = 0;         // SCHED_DISPLAY outputs (captured, one kept)
+  std::string sample_display;    // one of them
+};
+
+tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine);
+
+}  // namespace mkh

@@ -1,6 +1,6 @@
 // Extended lists: circular doubly linked lists whose links are extended pointers, so a
 // root in one cluster can chain entries that live in any clusters (the reference's xlist).
-// Layer: libk. Calls only hal/remote.hpp (and libk/assert.hpp for debug checks): no host
+// Layer: hal. Calls only hal/remote.hpp (and libk/assert.hpp for debug checks): no host
 // pointer of another cluster is ever dereferenced. Not synchronised: every operation,
 // traversals included, runs under the lock that guards the root (a remote_busylock or a
 // remote_queuelock in the root's cluster), taken by the caller.
@@ -11,7 +11,7 @@
 #include "hal/remote.hpp"
 #include "hal/xptr.hpp"
 
-namespace mkh::libk {
+namespace mkh::hal {
 
 // A list root and a list entry have the same shape. A root is empty when root.next is the
 // root's own xptr; an entry that is in no list has null links (as constructed, and after
@@ -157,7 +157,7 @@ inline hal::Xptr<XlistEntry> xlist_pred_or_null(hal::Xptr<XlistEntry> root, hal:
 }
 }  // namespace detail
 
-}  // namespace mkh::libk
+}  // namespace mkh::hal
 
 // ---- iteration, as in the reference: `iter` is declared by the macro as an
 // hal::Xptr<XlistEntry> naming each entry in turn; `root` is evaluated once.
@@ -166,25 +166,25 @@ inline hal::Xptr<XlistEntry> xlist_pred_or_null(hal::Xptr<XlistEntry> root, hal:
 // read the following entry into `next` before the body runs, so the body may unlink (or
 // move to another list) the current entry `iter` — and no other entry.
 #define XLIST_FOREACH(root, iter)                                                      \
-  for (::mkh::hal::Xptr<::mkh::libk::XlistEntry> iter##_root = (root),                 \
-                                                  iter = ::mkh::libk::xlist_first(iter##_root); \
-       !iter.is_null(); iter = ::mkh::libk::xlist_next(iter##_root, iter))
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                 \
+                                                  iter = ::mkh::hal::xlist_first(iter##_root); \
+       !iter.is_null(); iter = ::mkh::hal::xlist_next(iter##_root, iter))
 
 #define XLIST_FOREACH_BACKWARD(root, iter)                                             \
-  for (::mkh::hal::Xptr<::mkh::libk::XlistEntry> iter##_root = (root),                 \
-                                                  iter = ::mkh::libk::xlist_last(iter##_root); \
-       !iter.is_null(); iter = ::mkh::libk::xlist_pred(iter##_root, iter))
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                 \
+                                                  iter = ::mkh::hal::xlist_last(iter##_root); \
+       !iter.is_null(); iter = ::mkh::hal::xlist_pred(iter##_root, iter))
 
 #define XLIST_FOREACH_SAFE(root, iter, next)                                                  \
-  for (::mkh::hal::Xptr<::mkh::libk::XlistEntry> iter##_root = (root),                        \
-                                                  iter = ::mkh::libk::xlist_first(iter##_root), \
-                                                  next = ::mkh::libk::detail::xlist_next_or_null(iter##_root, iter); \
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                        \
+                                                  iter = ::mkh::hal::xlist_first(iter##_root), \
+                                                  next = ::mkh::hal::detail::xlist_next_or_null(iter##_root, iter); \
        !iter.is_null();                                                                       \
-       iter = next, next = ::mkh::libk::detail::xlist_next_or_null(iter##_root, iter))
+       iter = next, next = ::mkh::hal::detail::xlist_next_or_null(iter##_root, iter))
 
 #define XLIST_FOREACH_BACKWARD_SAFE(root, iter, pred)                                         \
-  for (::mkh::hal::Xptr<::mkh::libk::XlistEntry> iter##_root = (root),                        \
-                                                  iter = ::mkh::libk::xlist_last(iter##_root), \
-                                                  pred = ::mkh::libk::detail::xlist_pred_or_null(iter##_root, iter); \
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                        \
+                                                  iter = ::mkh::hal::xlist_last(iter##_root), \
+                                                  pred = ::mkh::hal::detail::xlist_pred_or_null(iter##_root, iter); \
        !iter.is_null();                                                                       \
-       iter = pred, pred = ::mkh::libk::detail::xlist_pred_or_null(iter##_root, iter))
+       iter = pred, pred = ::mkh::hal::detail::xlist_pred_or_null(iter##_root, iter))

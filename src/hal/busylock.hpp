@@ -1,5 +1,5 @@
 // busylock (a spin lock on local memory) and remote_busylock (a spin lock on an xptr).
-// Layer: kern. Never held across a descheduling point: the holder's busylock count is
+// Layer: hal (beside the CPU context that counts the holder's busylocks). Never held across a descheduling point: the holder's busylock count is
 // checked by the scheduler. Waiters spin with pause and host-yield (see hal::cpu_relax).
 // No allocation while a busylock is held.
 #pragma once
@@ -10,7 +10,7 @@
 #include "hal/remote.hpp"
 #include "libk/thread_annotations.hpp"
 
-namespace mkh::kern {
+namespace mkh::hal {
 
 class CAPABILITY("busylock") Busylock {
  public:
@@ -79,4 +79,4 @@ class SCOPED_CAPABILITY BusylockGuard {
   Busylock& m_lock;
 };
 
-}  // namespace mkh::kern
+}  // namespace mkh::hal

@@ -1,6 +1,6 @@
 // The RPC tour: one touring thread per cluster, every served service on every other
 // cluster, a nested chain with the next cluster of a ring, then one multicast to all.
-// Layer: rpc. The figures are host memory of the harness; every kernel object involved
+// Layer: boot. The figures are host memory of the harness; every kernel object involved
 // lives in a bank.
 //
 // Nested calls hold RPC threads: a chain of depth 4 between A and B keeps two of A's and
@@ -9,7 +9,7 @@
 // each other never unwind (the pool is deadlock free only for nesting shallower than the
 // pool, tests/model/README.md). Along a ring each cluster takes part in two chains: at
 // most eight RPC threads, whatever the topology.
-#include "rpc/tour.hpp"
+#include "mkh/workload.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -27,9 +27,11 @@
 #include "rpc/services/sched.hpp"
 #include "rpc/services/thread.hpp"
 
-namespace mkh::rpc {
+namespace mkh {
 
 namespace {
+
+using namespace rpc;  // the reference names, unqualified
 
 struct Tour {
   const std::vector<uint32_t>* clusters = nullptr;
@@ -80,7 +82,7 @@ void visit(Tour& tour, hal::cxy_t server) {
     expect_ok(tour, rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(thread)));
   }
 
-  const uint32_t cores = hal::remote_load(kern::cluster_field(server, &LOCAL_CLUSTER->m_cores_nr));
+  const uint32_t cores = hal::remote_load(hal::cluster_field(server, &LOCAL_CLUSTER->m_cores_nr));
   expect_ok(tour, rpc_sched_display_client(server, cores - 1));
 
   auto ping = rpc_call<RPC_MKH_PING>(server, uint64_t(server));
@@ -167,4 +169,4 @@ tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine) {
   return figures;
 }
 
-}  // namespace mkh::rpc
+}  // namespace mkh

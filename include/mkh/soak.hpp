@@ -1,7 +1,7 @@
 // The soak of the RPC layer (`mkh soak`): random concurrent workloads from a worker kernel
 // thread on every core, invariant checks while they run and after shutdown, figures.
-// Layer: soak, above rpc and kern; it drives the machine through the public Machine API and
-// calls the typed RPC clients, kern threads and the hal fault counters.
+// Public API, implemented by the soak layer (src/soak/, above boot): it drives the machine
+// through the Machine API and calls the typed RPC clients, kern threads and fault counters.
 // Same seed + same topology => same operations per worker; with MachineConfig::deterministic
 // the same interleaving too, hence the same figures (SoakCounts) run after run.
 #pragma once

@@ -1,0 +1,91 @@
+// The init levels of the layers and what each one boots. Layer: boot. Calls mm, kern, rpc.
+#include "boot/init.hpp"
+
+#include <array>
+
+#include "boot/rpc_table.hpp"
+#include "hal/cpu.hpp"
+#include "kern/cluster.hpp"
+#include "kern/thread.hpp"
+#include "mm/memory.hpp"
+#include "rpc/rpc.hpp"
+
+namespace mkh::boot {
+
+namespace {
+
+// The object size of each kcm type: mm names the caches, the layers above own the types.
+constexpr uint32_t kcm_object_size(mm::KcmType type) {
+  switch (type) {
+    case mm::KcmType::THREAD: return sizeof(kern::Thread);
+    case mm::KcmType::GENERIC_64: return 64;
+    case mm::KcmType::GENERIC_256: return 256;
+    case mm::KcmType::GENERIC_1024: return 1024;
+    case mm::KcmType::kCount: break;
+  }
+  return 0;
+}
+
+constexpr auto kKcmObjectSizes = [] {
+  std::array<uint32_t, mm::kKcmTypeCount> sizes{};
+  for (uint32_t type = 0; type < mm::kKcmTypeCount; ++type) sizes[type] = kcm_object_size(mm::KcmType(type));
+  return sizes;
+}();
+
+Result<void> mm_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
+  mm::memory_init(cxy, kKcmObjectSizes);
+  return {};
+}
+
+Result<void> kern_cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
+  kern::cluster_init(cxy, config);
+  return {};
+}
+
+Result<void> rpc_cluster_init(hal::cxy_t, const MachineConfig& config) { return rpc::rpc_cluster_init(config); }
+
+// What the layers hold for good is placed: from here on every page comes back.
+Result<void> mm_boot_done(hal::cxy_t cxy, const MachineConfig&) {
+  mm::memory_boot_done(cxy);
+  return {};
+}
+
+Result<void> rpc_core_init(hal::cxy_t cxy, hal::lid_t lid) {
+  return rpc::rpc_core_init(&kern::cluster_at(cxy)->m_cores[lid]);
+}
+
+struct InitHook {
+  const char* name;
+  Result<void> (*cluster)(hal::cxy_t cxy, const MachineConfig& config);  // on every cluster, or null
+  Result<void> (*core)(hal::cxy_t cxy, hal::lid_t lid);                 // then on every core, or null
+};
+
+// In the order of the layers; a layer's hooks may use every layer before it.
+constexpr InitHook kInitHooks[] = {
+    {"mm", mm_cluster_init, nullptr},
+    {"kern", kern_cluster_init, kern::core_init},
+    {"rpc", rpc_cluster_init, rpc_core_init},
+    {"mm: boot done", mm_boot_done, nullptr},
+};
+
+}  // namespace
+
+Result<void> boot_clusters(const std::vector<uint32_t>& clusters, const MachineConfig& config) {
+  rpc::rpc_install(rpc_server_table());
+  for (const InitHook& hook : kInitHooks)
+    if (hook.cluster != nullptr)
+      for (uint32_t cxy : clusters) {
+        hal::ClusterScope scope(cxy);
+        TRY(hook.cluster(cxy, config));
+      }
+  for (const InitHook& hook : kInitHooks)
+    if (hook.core != nullptr)
+      for (uint32_t cxy : clusters)
+        for (hal::lid_t lid = 0; lid < config.topology.cores_per_cluster; ++lid) {
+          hal::ClusterScope scope(cxy);
+          TRY(hook.core(cxy, lid));
+        }
+  return {};
+}
+
+}  // namespace mkh::boot

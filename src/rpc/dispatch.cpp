@@ -1,0 +1,54 @@
+// Dispatch through the installed table; rpc_undefined and the ENOSYS answer of services not
+// served yet. Layer: rpc. Calls the marshalling helpers (record_error) and the stubs the
+// table names.
+#include <algorithm>
+#include <atomic>
+
+#include <fmt/format.h>
+
+#include "kern/sched.hpp"
+#include "rpc/marshal.hpp"
+#include "rpc/rpc.hpp"
+#include "rpc/state.hpp"
+#include "rpc/table.hpp"
+
+namespace mkh::rpc {
+
+namespace {
+const RpcServerTable* g_servers = nullptr;  // written once before the cores run
+}  // namespace
+
+Errno rpc_undefined(hal::Xptr<RpcDesc> desc) {
+  const uint32_t index = hal::remote_load(desc.field(&RpcDesc::index));
+  record_error(desc, Errno::kInval);
+  const uint64_t bit = uint64_t(1) << std::min<uint32_t>(index, 63);
+  uint64_t& logged = local_rpc_state()->m_undefined_logged;
+  if ((std::atomic_ref<uint64_t>(logged).fetch_or(bit) & bit) == 0)
+    fmt::print(stderr, "mkh: rpc_undefined: cluster {:#04x} sent index {} to cluster {:#04x}\n", desc.cxy(), index,
+               hal::local_cxy());
+  return Errno::kInval;
+}
+
+Errno rpc_not_served_yet(hal::Xptr<RpcDesc> desc) {
+  record_error(desc, Errno::kNoSys);
+  return Errno::kNoSys;
+}
+
+void rpc_install(const RpcServerTable* table) {
+  g_servers = table;
+  kern::set_scheduling_point_hook(rpc_check);
+  kern::set_rpc_blocking_hook(rpc_thread_blocking);
+}
+
+Errno rpc_dispatch(uint32_t index, hal::Xptr<RpcDesc> desc) {
+  RpcServer server = nullptr;
+  if (g_servers == nullptr) {
+  } else if (index < RPC_MAX_INDEX) {
+    server = g_servers->catalogue[index];
+  } else if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) {
+    server = g_servers->private_services[index - RPC_PRIVATE_BASE];
+  }
+  return server != nullptr ? server(desc) : rpc_undefined(desc);
+}
+
+}  // namespace mkh::rpc
