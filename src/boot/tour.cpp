@@ -61,26 +61,20 @@ void expect_ok(Tour& tour, const R& result) {
 // Only requests that must succeed: the tour's statistics then show zero errors. The error
 // paths are the unit tests' (tests/unit/rpc_test.cpp).
 void visit(Tour& tour, hal::cxy_t server) {
-  mm::Page* page = nullptr;
-  expect_ok(tour, rpc_pmem_get_pages_client(server, 1, &page));
-  expect_ok(tour, rpc_pmem_release_pages_client(server, page));
+  auto page = rpc_pmem_get_pages_client(server, 1);
+  expect_ok(tour, page);
+  if (page) expect_ok(tour, rpc_pmem_release_pages_client(server, *page));
 
-  for (uint32_t type = 0; type < uint32_t(mm::KcmType::kCount); ++type) {
-    hal::xptr_t object = 0;
-    auto allocated = rpc_kcm_alloc_client(server, type, &object);
-    expect_ok(tour, allocated);
-    if (allocated) expect_ok(tour, rpc_kcm_free_client(server, hal::GET_PTR(object), type));
+  for (uint32_t type = 0; type < mm::kKcmTypeCount; ++type) {
+    auto object = rpc_kcm_alloc_client(server, mm::KcmType(type));
+    expect_ok(tour, object);
+    if (object) expect_ok(tour, rpc_kcm_free_client(server, object->host_ptr(), mm::KcmType(type)));
   }
 
-  hal::xptr_t thread = 0;
-  expect_ok(tour, rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), short_kernel_thread,
-                                                  nullptr, &thread));
-  auto parked = rpc_thread_kernel_create_client(server, uint32_t(kern::ThreadType::DEV), parked_kernel_thread,
-                                                nullptr, &thread);
+  expect_ok(tour, rpc_thread_kernel_create_client(server, kern::ThreadType::DEV, short_kernel_thread, nullptr));
+  auto parked = rpc_thread_kernel_create_client(server, kern::ThreadType::DEV, parked_kernel_thread, nullptr);
   expect_ok(tour, parked);
-  if (parked) {
-    expect_ok(tour, rpc_thread_kill_client(server, hal::GET_PTR<kern::Thread>(thread)));
-  }
+  if (parked) expect_ok(tour, rpc_thread_kill_client(server, parked->host_ptr()));
 
   const uint32_t cores = hal::remote_load(hal::cluster_field(server, &LOCAL_CLUSTER->m_cores_nr));
   expect_ok(tour, rpc_sched_display_client(server, cores - 1));

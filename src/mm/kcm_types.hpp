@@ -21,6 +21,7 @@ enum class KcmType : uint32_t {
 #undef MKH_X
   kCount
 };
+inline constexpr uint32_t kKcmTypeCount = uint32_t(KcmType::kCount);
 
 inline constexpr std::string_view kcm_type_name(KcmType type) {
   switch (type) {

@@ -14,8 +14,6 @@
 
 namespace mkh::mm {
 
-inline constexpr uint32_t kKcmTypeCount = uint32_t(KcmType::kCount);
-
 struct Memory {
   // each manager has its own lock
   Ppm m_ppm;

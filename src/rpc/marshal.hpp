@@ -1,13 +1,16 @@
 // Typed marshalling: from a service's C++ signature, the packing of its arguments into the
 // descriptor's 64-bit words, the server stub and the typed client call. Layer: rpc.
 //
-// A service is a function `Result<R> server_fn(In...)`. Its in-arguments travel in
-// args[0 .. sizeof...(In)), its result R (nothing, one value, or a std::tuple of values)
-// comes back in the words after them. Every argument type is a word: an integer, an enum,
-// a bool, a pointer (local to the cluster the catalogue names) or an Xptr.
+// A service is a function `Result<R> server_fn(In...)` with the real types of its
+// arguments (the kcm type enum, the thread type, a typed Xptr<T>, a pointer local to the
+// server cluster), never raw words. Its in-arguments travel in args[0 .. sizeof...(In)), its
+// result R (nothing, one value, or a std::tuple of values: several out-values) comes back in
+// the words after them. Every argument type is a word: an integer, an enum, a bool, a
+// pointer or an Xptr. The server still validates what arrives: another cluster wrote it.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -37,12 +40,22 @@ uint64_t to_word(T value) {
   }
 }
 
+// A word that does not fit an integer or enum type saturates to the type's largest value
+// instead of wrapping into a valid one: the server's range check then refuses it (words come
+// from another cluster's descriptor and are validated, never trusted).
+template <typename U>
+U saturate(uint64_t word) {
+  constexpr uint64_t kMax = uint64_t(std::numeric_limits<U>::max());
+  return U(word > kMax ? kMax : word);
+}
+
 template <typename T>
 T from_word(uint64_t word) {
   if constexpr (std::is_pointer_v<T>) return reinterpret_cast<T>(uintptr_t(word));
-  else if constexpr (std::is_enum_v<T>) return T(std::underlying_type_t<T>(word));
+  else if constexpr (std::is_enum_v<T>) return T(saturate<std::make_unsigned_t<std::underlying_type_t<T>>>(word));
   else if constexpr (IsXptr<T>::value) return T(word);
   else if constexpr (std::is_same_v<T, bool>) return word != 0;
+  else if constexpr (std::is_unsigned_v<T>) return saturate<T>(word);
   else return T(word);
 }
 

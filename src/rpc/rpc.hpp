@@ -1,6 +1,7 @@
 // The RPC mechanism: client send (blocking, non-blocking, multicast) and the server side
 // run at every scheduling point. Layer: rpc. Calls kern (threads, scheduler, IPIs) and
-// the FIFO; the services are in rpc/services/, dispatched through the table the composition root installs (rpc/table.hpp).
+// the FIFO; it knows no service: they are dispatched through the table that the
+// composition root installs (rpc/table.hpp).
 //
 // Blocking call, and why no response is lost and no server touches a client that has
 // gone. The client posts, then spins on its descriptor's response count while its core has
@@ -11,6 +12,26 @@
 // client only if the waiter bit was set in the value it replaced. So either the client
 // sees the count at zero, or the last server sees the bit and wakes it; and a server
 // touches a client thread only while that thread is blocked waiting for it.
+//
+// Nested calls: which services may call which, and why the pool keeps it deadlock free.
+//  * A service may send RPCs (it runs in an RPC thread, a kernel thread like any other),
+//    but only to services of its own layer or of layers below it: VFS -> FAT -> mapper ->
+//    PMEM, process -> VMM -> PMEM, never upwards (the mapper never calls the VFS). The
+//    graph of service families is thus a DAG ordered by the layers; a cycle between
+//    clusters inside one family (MKH_CHAIN: A -> B -> A) is allowed, a cycle between
+//    families is not.
+//  * A service that sends an RPC blocks (cause RPC) and its RPC thread gives up FIFO
+//    ownership first (rpc_thread_blocking); rpc_check then hands the FIFO to an idle RPC
+//    thread of the pool or creates one. So a nested call A -> B -> A is served by a second
+//    thread of A's pool while the first waits: each level of nesting in progress holds one
+//    RPC thread on the cluster it runs on.
+//  * Hence the pool is deadlock free while the nested calls in progress on a core need
+//    fewer RPC threads than the pool bound (MachineConfig::rpc_pool_bound; the Promela
+//    model's NESTED assumption). Reaching the bound is counted and logged, never silent.
+//    A service must not wait for anything but an RPC it sent or a lock of its layer
+//    (never for a request still queued behind it in a FIFO).
+//  * Services that allow the local direct call (RpcService::kLocalDirect) neither block nor
+//    nest: they run in the caller's thread.
 #pragma once
 
 #include <cstdint>

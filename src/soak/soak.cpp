@@ -199,7 +199,7 @@ void master_entry(void* raw) {
     }
     Errno last = Errno::kOk;
     for (uint32_t attempt = 0; attempt < kTries; ++attempt) {
-      auto leader = call<rpc::RPC_THREAD_KERNEL_CREATE>(run, cxy, uint32_t(kern::ThreadType::DEV),
+      auto leader = call<rpc::RPC_THREAD_KERNEL_CREATE>(run, cxy, kern::ThreadType::DEV,
                                                         kern::ThreadEntry(&leader_entry), &run.leader_cluster[ci]);
       last = leader ? Errno::kOk : leader.error();
       if (!expected_error(last, true)) break;

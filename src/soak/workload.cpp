@@ -285,7 +285,7 @@ class Worker {
     const uint64_t generation = ++m_state.child_generation & kGenerationMask;
     m_state.children[slot].store(slot_word(generation, kSlotRunning));
     auto created = call<rpc::RPC_THREAD_KERNEL_CREATE>(
-        m_run, server, uint32_t(kern::ThreadType::DEV), kern::ThreadEntry(&child_entry),
+        m_run, server, kern::ThreadType::DEV, kern::ThreadEntry(&child_entry),
         reinterpret_cast<void*>(child_ticket(m_state.index, slot, generation)));
     if (!created) {
       m_state.children[slot].store(kSlotFree);
@@ -293,10 +293,10 @@ class Worker {
             errno_name(created.error()));
       return;
     }
-    check(m_run, hal::GET_CXY(*created) == server, "THREAD_KERNEL_CREATE on {:#x}: thread {:#x} is elsewhere", server,
-          *created);
+    check(m_run, created->cxy() == server, "THREAD_KERNEL_CREATE on {:#x}: thread {:#x} is elsewhere", server,
+          created->raw());
     bump(m_run.children_created);
-    m_state.child_thread[slot] = *created;
+    m_state.child_thread[slot] = created->raw();
     if (kill_mode < 2) return;
     if (kill_mode == 3)
       for (uint32_t i = 0; i < kPatienceYields && phase(slot) == kSlotRunning; ++i) kern::sched_yield();
@@ -366,17 +366,17 @@ class Worker {
       bump(m_run.pages_allocated);
       m_held[m_held_nr++] = Held{true, server, reinterpret_cast<uint64_t>(*got), 0};
     } else {
-      auto got = call<rpc::RPC_KCM_ALLOC>(m_run, server, size);
+      auto got = call<rpc::RPC_KCM_ALLOC>(m_run, server, mm::KcmType(size));
       if (!got) {
         check(m_run, expected_error(got.error(), true), "KCM_ALLOC of type {} on {:#x}: {}", size, server,
               errno_name(got.error()));
         return;
       }
-      if (!check(m_run, hal::GET_CXY(*got) == server && *got != hal::XPTR_NULL,
-                 "KCM_ALLOC of type {} on {:#x}: object {:#x}", size, server, *got))
+      if (!check(m_run, got->cxy() == server && !got->is_null(), "KCM_ALLOC of type {} on {:#x}: object {:#x}", size,
+                 server, got->raw()))
         return;
       bump(m_run.objects_allocated);
-      m_held[m_held_nr++] = Held{false, server, reinterpret_cast<uint64_t>(hal::GET_PTR(*got)), size};
+      m_held[m_held_nr++] = Held{false, server, reinterpret_cast<uint64_t>(got->host_ptr()), size};
     }
   }
 
@@ -385,7 +385,7 @@ class Worker {
     m_held[i] = m_held[--m_held_nr];
     for (uint32_t attempt = 0; attempt < kTries; ++attempt) {
       auto freed = held.page ? call<rpc::RPC_PMEM_RELEASE_PAGES>(m_run, held.cxy, reinterpret_cast<mm::Page*>(held.pointer))
-                             : call<rpc::RPC_KCM_FREE>(m_run, held.cxy, reinterpret_cast<void*>(held.pointer), held.type);
+                             : call<rpc::RPC_KCM_FREE>(m_run, held.cxy, reinterpret_cast<void*>(held.pointer), mm::KcmType(held.type));
       if (freed) {
         bump(held.page ? m_run.pages_released : m_run.objects_freed);
         return;

@@ -41,11 +41,10 @@ TEST_F(FaultTest, EveryNthPageAllocationFailsWithNoMemory) {
     ThreadRunner runner(machine());
     runner.start(machine().clusters()[0], 0, [&] {
       for (int i = 0; i < 30; ++i) {
-        mm::Page* page = nullptr;
-        auto r = rpc_pmem_get_pages_client(machine().clusters()[1], 0, &page);
+        auto r = rpc_pmem_get_pages_client(machine().clusters()[1], 0);
         if (r) {
           got.fetch_add(1);
-          if (!rpc_pmem_release_pages_client(machine().clusters()[1], page)) other.fetch_add(1);
+          if (!rpc_pmem_release_pages_client(machine().clusters()[1], *r)) other.fetch_add(1);
         } else if (r.error() == Errno::kNoMem) {
           no_memory.fetch_add(1);
         } else {

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kcheck.hpp"
 #include "kern/cluster.hpp"
 #include "kern/thread.hpp"
 #include "mkh/machine.hpp"
@@ -106,10 +107,12 @@ class MachineTest : public ::testing::Test {
     m_machine = std::move(*machine);
   }
 
-  // Shuts down and checks: no thread left, no page leaked, no kcm object in use.
+  // Shuts down and checks: no KCHECK failed in a kernel thread, no thread left, no page
+  // leaked, no kcm object in use.
   void shutdown_and_check() {
     if (!m_machine) return;
     const MachineReport report = m_machine->shutdown();
+    expect_no_kcheck_failed();
     EXPECT_EQ(report.threads_left, 0u);
     for (const ClusterReport& c : report.clusters) {
       EXPECT_EQ(c.pages_leaked, 0) << "cluster " << c.cxy;
@@ -119,6 +122,13 @@ class MachineTest : public ::testing::Test {
   }
 
   void TearDown() override { shutdown_and_check(); }
+
+  // Fails the test with every KCHECK that failed in a kernel thread since the last call.
+  static void expect_no_kcheck_failed() {
+    uint64_t count = 0;
+    for (const std::string& failure : Kchecks::instance().take(&count)) ADD_FAILURE() << failure;
+    EXPECT_EQ(count, 0u) << "KCHECK failures in kernel threads";
+  }
 
   Machine& machine() { return *m_machine; }
 

@@ -43,12 +43,10 @@ void rpc_round(const std::vector<uint32_t>& clusters, std::atomic<int>& bad) {
   for (uint32_t server : clusters) {
     for (uint64_t i = 0; i < 50; ++i)
       if (!rpc_call<RPC_MKH_PING>(server, i)) bad.fetch_add(1);
-    mm::Page* page = nullptr;
-    if (!rpc_pmem_get_pages_client(server, 0, &page) || !rpc_pmem_release_pages_client(server, page))
-      bad.fetch_add(1);
-    hal::xptr_t object = 0;
-    if (!rpc_kcm_alloc_client(server, 1, &object) || !rpc_kcm_free_client(server, hal::GET_PTR(object), 1))
-      bad.fetch_add(1);
+    auto page = rpc_pmem_get_pages_client(server, 0);
+    if (!page || !rpc_pmem_release_pages_client(server, *page)) bad.fetch_add(1);
+    auto object = rpc_kcm_alloc_client(server, mm::KcmType::GENERIC_64);
+    if (!object || !rpc_kcm_free_client(server, object->host_ptr(), mm::KcmType::GENERIC_64)) bad.fetch_add(1);
   }
   RpcDesc desc;
   desc.index = RPC_MKH_PING;

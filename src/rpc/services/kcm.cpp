@@ -6,22 +6,21 @@
 
 namespace mkh::rpc {
 
-Result<hal::xptr_t> kcm_alloc_server(uint32_t type) {
-  void* object = TRY(mm::kmem_alloc(mm::KcmType(type)));
-  return hal::XPTR(hal::local_cxy(), object);
+Result<hal::Xptr<void>> kcm_alloc_server(mm::KcmType type) {
+  void* object = TRY(mm::kmem_alloc(type));
+  return hal::Xptr<void>(hal::local_cxy(), object);
 }
 
-Result<void> kcm_free_server(void* object, uint32_t type) {
-  if (type >= uint32_t(mm::KcmType::kCount)) return error(Errno::kInval);
-  return mm::local_memory()->m_kcm[type].try_free(object);
+Result<void> kcm_free_server(void* object, mm::KcmType type) {
+  if (uint32_t(type) >= mm::kKcmTypeCount) return error(Errno::kInval);
+  return mm::local_memory()->m_kcm[uint32_t(type)].try_free(object);
 }
 
-Result<void> rpc_kcm_alloc_client(hal::cxy_t cxy, uint32_t type, hal::xptr_t* object) {
-  *object = TRY(rpc_call<RPC_KCM_ALLOC>(cxy, type));
-  return {};
+Result<hal::Xptr<void>> rpc_kcm_alloc_client(hal::cxy_t cxy, mm::KcmType type) {
+  return rpc_call<RPC_KCM_ALLOC>(cxy, type);
 }
 
-Result<void> rpc_kcm_free_client(hal::cxy_t cxy, void* object, uint32_t type) {
+Result<void> rpc_kcm_free_client(hal::cxy_t cxy, void* object, mm::KcmType type) {
   return rpc_call<RPC_KCM_FREE>(cxy, object, type);
 }
 

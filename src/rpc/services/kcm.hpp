@@ -2,14 +2,17 @@
 // Layer: rpc services. Calls mm.
 #pragma once
 
+#include "mm/kcm_types.hpp"
 #include "rpc/marshal.hpp"
 
 namespace mkh::rpc {
 
-// One object of kcm type `type` (an mm::KcmType value); kInval for a bad type.
-Result<hal::xptr_t> kcm_alloc_server(uint32_t type);
-// Releases it; kInval for a bad type or an object that is not allocated from that cache.
-Result<void> kcm_free_server(void* object, uint32_t type);
+// One object of kcm type `type`, as an xptr into the server cluster; kInval for a type out
+// of range (the value comes from another cluster).
+Result<hal::Xptr<void>> kcm_alloc_server(mm::KcmType type);
+// Releases it; kInval for a type out of range or an object that is not allocated from that
+// cache.
+Result<void> kcm_free_server(void* object, mm::KcmType type);
 
 template <>
 struct RpcService<RPC_KCM_ALLOC> {
@@ -22,7 +25,8 @@ struct RpcService<RPC_KCM_FREE> {
   static constexpr bool kLocalDirect = true;
 };
 
-Result<void> rpc_kcm_alloc_client(hal::cxy_t cxy, uint32_t type, hal::xptr_t* object);
-Result<void> rpc_kcm_free_client(hal::cxy_t cxy, void* object, uint32_t type);
+// The reference's client functions (its out-parameter is the result).
+Result<hal::Xptr<void>> rpc_kcm_alloc_client(hal::cxy_t cxy, mm::KcmType type);
+Result<void> rpc_kcm_free_client(hal::cxy_t cxy, void* object, mm::KcmType type);
 
 }  // namespace mkh::rpc

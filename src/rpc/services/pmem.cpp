@@ -10,9 +10,8 @@ Result<mm::Page*> pmem_get_pages_server(uint32_t order) { return mm::kmem_alloc_
 
 Result<void> pmem_release_pages_server(mm::Page* page) { return mm::local_memory()->m_ppm.try_free_pages(page); }
 
-Result<void> rpc_pmem_get_pages_client(hal::cxy_t cxy, uint32_t order, mm::Page** page) {
-  *page = TRY(rpc_call<RPC_PMEM_GET_PAGES>(cxy, order));
-  return {};
+Result<mm::Page*> rpc_pmem_get_pages_client(hal::cxy_t cxy, uint32_t order) {
+  return rpc_call<RPC_PMEM_GET_PAGES>(cxy, order);
 }
 
 Result<void> rpc_pmem_release_pages_client(hal::cxy_t cxy, mm::Page* page) {

@@ -26,8 +26,8 @@ struct RpcService<RPC_PMEM_RELEASE_PAGES> {
   static constexpr bool kLocalDirect = true;
 };
 
-// The reference's client functions.
-Result<void> rpc_pmem_get_pages_client(hal::cxy_t cxy, uint32_t order, mm::Page** page);
+// The reference's client functions (its out-parameter is the result).
+Result<mm::Page*> rpc_pmem_get_pages_client(hal::cxy_t cxy, uint32_t order);
 Result<void> rpc_pmem_release_pages_client(hal::cxy_t cxy, mm::Page* page);
 
 }  // namespace mkh::rpc

@@ -8,12 +8,12 @@
 
 namespace mkh::rpc {
 
-Result<void> sched_display_server(uint32_t lid) {
+Result<void> sched_display_server(hal::lid_t lid) {
   if (lid >= LOCAL_CLUSTER->m_cores_nr) return error(Errno::kInval);
   libk::console_write(kern::sched_display(&LOCAL_CLUSTER->m_cores[lid]));
   return {};
 }
 
-Result<void> rpc_sched_display_client(hal::cxy_t cxy, uint32_t lid) { return rpc_call<RPC_SCHED_DISPLAY>(cxy, lid); }
+Result<void> rpc_sched_display_client(hal::cxy_t cxy, hal::lid_t lid) { return rpc_call<RPC_SCHED_DISPLAY>(cxy, lid); }
 
 }  // namespace mkh::rpc

@@ -23,12 +23,12 @@ hal::lid_t least_loaded_core() {
 
 }  // namespace
 
-Result<hal::xptr_t> thread_kernel_create_server(uint32_t type, kern::ThreadEntry fn, void* arg) {
-  if (type != uint32_t(kern::ThreadType::DEV) || fn == nullptr) return error(Errno::kInval);
+Result<hal::Xptr<kern::Thread>> thread_kernel_create_server(kern::ThreadType type, kern::ThreadEntry fn, void* arg) {
+  if (type != kern::ThreadType::DEV || fn == nullptr) return error(Errno::kInval);
   char name[kern::kThreadNameSize];
   std::snprintf(name, sizeof name, "kthread%u", hal::local_load(LOCAL_CLUSTER->m_next_thread_index));
   kern::Thread* thread = TRY(kern::thread_create(kern::ThreadType::DEV, fn, arg, least_loaded_core(), name));
-  return hal::XPTR(hal::local_cxy(), thread);
+  return hal::Xptr<kern::Thread>(hal::local_cxy(), thread);
 }
 
 Result<void> thread_kill_server(kern::Thread* thread) {
@@ -37,10 +37,9 @@ Result<void> thread_kill_server(kern::Thread* thread) {
   return kern::thread_request_delete(thread);
 }
 
-Result<void> rpc_thread_kernel_create_client(hal::cxy_t cxy, uint32_t type, kern::ThreadEntry fn, void* arg,
-                                             hal::xptr_t* thread) {
-  *thread = TRY(rpc_call<RPC_THREAD_KERNEL_CREATE>(cxy, type, fn, arg));
-  return {};
+Result<hal::Xptr<kern::Thread>> rpc_thread_kernel_create_client(hal::cxy_t cxy, kern::ThreadType type,
+                                                                kern::ThreadEntry fn, void* arg) {
+  return rpc_call<RPC_THREAD_KERNEL_CREATE>(cxy, type, fn, arg);
 }
 
 Result<void> rpc_thread_kill_client(hal::cxy_t cxy, kern::Thread* thread) {
