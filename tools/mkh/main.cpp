@@ -87,11 +87,11 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
     fmt::print("\nerrors: {}\n", errors);
   }
   if (!options.trace_path.empty()) {
-    auto failed = mkh::rpc::trace_write_chrome_json(options.trace_path,
-                                                    [](uint16_t index) { return std::string(mkh::rpc::rpc_name(index)); });
+    auto written = mkh::rpc::trace_write_chrome_json(
+        options.trace_path, [](uint16_t index) { return std::string(mkh::rpc::rpc_name(index)); });
     mkh::rpc::trace_disable();
-    if (failed) {
-      fmt::print(stderr, "mkh: --trace {}: {}\n", options.trace_path, *failed);
+    if (!written) {
+      fmt::print(stderr, "mkh: --trace {}: {}\n", options.trace_path, written.error());
       return kExitRuntime;
     }
   }
@@ -235,8 +235,8 @@ int main(int argc, char** argv) {
   // commands it expected.
   const mkh::tool::CommandWords words = mkh::tool::read_command_words(app, argc, argv);
   const std::string help_hint = fmt::format("Run '{} --help' for the accepted forms.", words.path);
-  if (words.problem) {
-    fmt::print(stderr, "{}\n{}\n", *words.problem, help_hint);
+  if (!words.checked) {
+    fmt::print(stderr, "{}\n{}\n", words.checked.error(), help_hint);
     return kExitUsage;
   }
   try {
@@ -255,9 +255,9 @@ int main(int argc, char** argv) {
   if (boot->parsed()) {
     // Before the boot: the trace is written only after the whole run and its report.
     if (!boot_options.trace_path.empty())
-      if (auto problem = mkh::tool::check_writable_file(boot_options.trace_path)) {
+      if (auto writable = mkh::tool::check_writable_file(boot_options.trace_path); !writable) {
         fmt::print(stderr, "mkh: --trace {}: {}; expected the path of a file that can be written\n",
-                   boot_options.trace_path, *problem);
+                   boot_options.trace_path, writable.error());
         return kExitUsage;
       }
     return run_boot(boot_config, boot_options);

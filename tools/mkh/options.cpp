@@ -84,40 +84,41 @@ CommandWords read_command_words(CLI::App& app, int argc, const char* const* argv
   std::string path = "mkh";
   for (int i = 1;; ++i) {
     const std::vector<CLI::App*> commands = commands_of(*level);
-    if (commands.empty() || level->get_require_subcommand_min() == 0) return {path, std::nullopt};
+    if (commands.empty() || level->get_require_subcommand_min() == 0) return {path, {}};
     const std::string names = fmt::format("{}", fmt::join(names_of(commands), ", "));
-    if (i >= argc) return {path, fmt::format("{}: a subcommand is required (expected: {})", path, names)};
+    if (i >= argc) return {path, error(Errno::kInval, "{}: a subcommand is required (expected: {})", path, names)};
     const std::string word = argv[i];
     if (word.starts_with('-')) {
-      if (level->get_option_no_throw(word.substr(0, word.find('='))) != nullptr) return {path, std::nullopt};
+      if (level->get_option_no_throw(word.substr(0, word.find('='))) != nullptr) return {path, {}};
       std::vector<std::string> options;
       for (const CLI::Option* option : level->get_options()) options.push_back(option->get_name());
-      return {path, fmt::format("{}: unknown option '{}' (expected a subcommand: {}; or {})", path, word, names,
-                                fmt::join(options, ", "))};
+      return {path, error(Errno::kInval, "{}: unknown option '{}' (expected a subcommand: {}; or {})", path, word,
+                          names, fmt::join(options, ", "))};
     }
     const auto found = std::find_if(commands.begin(), commands.end(),
                                     [&](const CLI::App* command) { return command->get_name() == word; });
     if (found == commands.end())
-      return {path, fmt::format("{}: unknown command '{}' (expected: {})", path, word, names)};
+      return {path, error(Errno::kInval, "{}: unknown command '{}' (expected: {})", path, word, names)};
     level = *found;
     path += " " + word;
   }
 }
 
-std::optional<std::string> check_writable_file(const std::string& path) {
+Result<void, Error> check_writable_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd >= 0) {  // created by the check: removed, the writer creates it again
     ::close(fd);
     ::unlink(path.c_str());
-    return std::nullopt;
+    return {};
   }
-  if (errno != EEXIST) return fmt::format("cannot create it: {}", std::strerror(errno));
+  if (const int e = errno; e != EEXIST) return error(errno_from_host(e), "cannot create it: {}", std::strerror(e));
   // Not truncated here. O_NONBLOCK: a named pipe without a reader yet fails (ENXIO) instead of
   // blocking the check; the writer will wait for its reader.
   fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0 && errno != ENXIO) return fmt::format("cannot write it: {}", std::strerror(errno));
+  if (const int e = errno; fd < 0 && e != ENXIO)
+    return error(errno_from_host(e), "cannot write it: {}", std::strerror(e));
   if (fd >= 0) ::close(fd);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace mkh::tool

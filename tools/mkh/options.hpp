@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mkh/config.hpp"
+#include "mkh/result.hpp"
 
 namespace mkh::tool {
 
@@ -39,18 +40,19 @@ CLI::Option* add_topology_option(CLI::App* command, Topology& topology);
 CLI::Option* add_bank_mib_option(CLI::App* command, uint64_t& bank_mib);
 
 // The command words of argv (e.g. "bench rpc") read down the tree of `app`'s subcommands, as
-// far as they go. `path` is "mkh" and the words that were commands; `problem`, when set, is
-// the whole message of a word that is not a command of its level, of an option where only a
-// command or --help is expected, or of a missing command. Options of the last level are left to
-// CLI11.
+// far as they go. `path` is "mkh" and the words that were commands; `checked` fails (kInval)
+// with the whole message of a word that is not a command of its level, of an option where
+// only a command or --help is expected, or of a missing command. Options of the last level
+// are left to CLI11.
 struct CommandWords {
   std::string path;
-  std::optional<std::string> problem;
+  Result<void, Error> checked;
 };
 CommandWords read_command_words(CLI::App& app, int argc, const char* const* argv);
 
-// nullopt when a file can be written at `path`; else why not (e.g. "cannot create it: No such
-// file or directory"). Neither truncates an existing file nor leaves a new one behind.
-std::optional<std::string> check_writable_file(const std::string& path);
+// A value when a file can be written at `path`; else the host's errno and why not (e.g.
+// "cannot create it: No such file or directory"). Neither truncates an existing file nor
+// leaves a new one behind.
+Result<void, Error> check_writable_file(const std::string& path);
 
 }  // namespace mkh::tool
