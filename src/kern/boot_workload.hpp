@@ -5,10 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
-#include <tl/expected.hpp>
-
 #include "mkh/machine.hpp"
 
 namespace mkh::kern {
@@ -29,7 +25,8 @@ struct WorkloadFigures {
   double seconds = 0;
 };
 
-// Runs the workload to completion; the message says what went wrong when it could not run.
-tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, const WorkloadOptions& options);
+// Runs the workload to completion; the error says what went wrong when it could not run
+// (kNoMem, a worker's creation) or finish (kTimedOut after 2 minutes).
+Result<WorkloadFigures, Error> run_boot_workload(Machine& machine, const WorkloadOptions& options);
 
 }  // namespace mkh::kern

@@ -5,8 +5,6 @@
 #include <cstdint>
 #include <string>
 
-#include <tl/expected.hpp>
-
 #include "mkh/machine.hpp"
 
 namespace mkh::rpc {
@@ -18,6 +16,8 @@ struct TourFigures {
   std::string sample_display;    // one of them
 };
 
-tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine);
+// Runs the tour to completion; the error says why it could not run (a touring thread's
+// creation) or finish (kTimedOut after 2 minutes).
+Result<TourFigures, Error> run_rpc_tour(Machine& machine);
 
 }  // namespace mkh::rpc

@@ -55,11 +55,12 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
                t.cores_per_cluster, t.clusters(), t.cores(), config.bank_mib);
   if (!options.trace_path.empty()) mkh::rpc::trace_enable(1u << 16);
   auto figures = mkh::kern::run_boot_workload(**machine, options.workload);
-  tl::expected<mkh::rpc::TourFigures, std::string> tour = tl::unexpected(std::string("not run"));
+  mkh::Result<mkh::rpc::TourFigures, mkh::Error> tour = mkh::error(mkh::Errno::kCanceled, "not run");
   if (figures) tour = mkh::rpc::run_rpc_tour(**machine);
   const mkh::MachineReport report = (*machine)->shutdown();
   if (!figures || !tour) {
-    fmt::print(stderr, "mkh: {}\n", !figures ? "workload: " + figures.error() : "RPC tour: " + tour.error());
+    fmt::print(stderr, "mkh: {}\n",
+               !figures ? figures.error().context("workload") : tour.error().context("RPC tour"));
     mkh::tool::print_report(stderr, report);
     return kExitRuntime;
   }
@@ -160,26 +161,22 @@ int run_soak_command(const SoakCli& cli) {
 }
 
 // Checks what the options alone cannot: one of --seconds and --ops, the fault specification
-// (applied to the configuration), the deterministic mode's needs. False after printing why.
-bool finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Option* ops, bool deterministic) {
-  if (seconds->count() + ops->count() != 1) {
-    fmt::print(stderr, "mkh: soak: give exactly one of --seconds N and --ops N ({})\n",
-               seconds->count() != 0 ? "both given" : "neither given");
-    return false;
-  }
-  if (deterministic && seconds->count() != 0) {
-    fmt::print(stderr, "mkh: soak: --deterministic needs --ops N, not --seconds (a run bounded by time does not "
-                       "replay)\n");
-    return false;
-  }
+// (applied to the configuration), the deterministic mode's needs. The error (kInval) names
+// the options.
+mkh::Result<void, mkh::Error> finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Option* ops,
+                                                  bool deterministic) {
+  if (seconds->count() + ops->count() != 1)
+    return mkh::error(mkh::Errno::kInval, "soak: give exactly one of --seconds N and --ops N ({})",
+                      seconds->count() != 0 ? "both given" : "neither given");
+  if (deterministic && seconds->count() != 0)
+    return mkh::error(mkh::Errno::kInval, "soak: --deterministic needs --ops N, not --seconds (a run bounded by time "
+                                          "does not replay)");
   mkh::MachineConfig& config = cli.options.config;
   if (!cli.faults.empty())
-    if (auto problem = mkh::parse_fault_spec(cli.faults, config)) {
-      fmt::print(stderr, "mkh: --faults: {}\n", *problem);
-      return false;
-    }
+    if (auto applied = mkh::parse_fault_spec(cli.faults, config); !applied)
+      return mkh::error(applied.error().context("--faults"));
   config.deterministic = deterministic;
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -263,7 +260,10 @@ int main(int argc, char** argv) {
     return run_boot(boot_config, boot_options);
   }
   if (soak->parsed()) {
-    if (!finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic)) return kExitUsage;
+    if (auto finished = finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic); !finished) {
+      fmt::print(stderr, "mkh: {}\n", finished.error());
+      return kExitUsage;
+    }
     return run_soak_command(soak_cli);
   }
   if (bench_core->parsed()) return mkh::tool::run_bench_core(bench_options);

@@ -35,7 +35,7 @@ std::vector<std::string> names_of(const std::vector<CLI::App*>& commands) {
 
 CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std::function<void(int64_t)> store,
                                 int64_t min, int64_t max, const std::string& description,
-                                std::function<std::optional<std::string>(int64_t)> more, const std::string& form) {
+                                std::function<Result<void, Error>(int64_t)> more, const std::string& form) {
   const std::string accepted = form.empty() ? fmt::format("a whole number in [{}, {}]", min, max) : form;
   auto check = [min, max, more, accepted](std::string& text) -> std::string {
     int64_t value = 0;
@@ -47,7 +47,7 @@ CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std:
     if (ec == std::errc::result_out_of_range || value < min || value > max)
       return fmt::format("Value {} not in range {} to {}{}", text, min, max, more ? "; expected " + accepted : "");
     if (more)
-      if (auto problem = more(value)) return fmt::format("{}; expected {}", *problem, accepted);
+      if (auto checked = more(value); !checked) return fmt::format("{}; expected {}", checked.error(), accepted);
     return std::string();
   };
   return command
@@ -58,12 +58,12 @@ CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std:
 CLI::Option* add_topology_option(CLI::App* command, Topology& topology) {
   auto read = [&topology](const std::string& text) {
     auto parsed = parse_topology(text);
-    const std::optional<std::string> problem = parsed ? validate_topology(*parsed) : parsed.error();
-    if (problem)
+    const Result<void, Error> checked = parsed ? validate_topology(*parsed) : error(parsed.error());
+    if (!checked)
       throw CLI::ValidationError(
           "--topology", fmt::format("{}; expected XxY:C with X in [1, {}], Y in [1, {}], C in [1, {}] and X*Y*C at "
                                     "most {}",
-                                    *problem, kMaxXSize, kMaxYSize, kMaxCoresPerCluster, kMaxCores));
+                                    checked.error(), kMaxXSize, kMaxYSize, kMaxCoresPerCluster, kMaxCores));
     topology = *parsed;
   };
   return command->add_option_function<std::string>("--topology", read, "clusters and cores, XxY:C")

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -18,11 +17,11 @@ namespace mkh::tool {
 // Adds `name`, a whole number in [min, max] for an unsigned target. The text is checked before
 // CLI11 converts it: "abc" and "1.5" are not whole numbers, "-1" and "99999999999999999999" are
 // out of range (instead of wrapping around or being clamped). `more`, if given, checks what the
-// range does not (nullopt when the value passes), and `form` is then the accepted form the
+// range does not (its error's message is shown), and `form` is then the accepted form the
 // messages name, e.g. "a power of two in [4, 16384]" (by default "a whole number in [min, max]").
 CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std::function<void(int64_t)> store,
                                 int64_t min, int64_t max, const std::string& description,
-                                std::function<std::optional<std::string>(int64_t)> more = {},
+                                std::function<Result<void, Error>(int64_t)> more = {},
                                 const std::string& form = {});
 
 template <typename T>
