@@ -1,13 +1,11 @@
 // The hosted machine's shape and run-time switches, as an embedder gives them.
-// Public API. Parsing and validation return a message that names the bad value.
+// Public API. Parsing and validation return an Error (kInval) whose message names the bad value.
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string>
 #include <string_view>
 
-#include <tl/expected.hpp>
+#include "mkh/result.hpp"
 
 namespace mkh {
 
@@ -85,23 +83,23 @@ inline constexpr uint32_t kMaxRpcFifoSlots = 4096;
 inline constexpr uint32_t kMaxRpcPoolBound = 64;
 
 // "XxY:C", e.g. "2x2:2". The error names the part that is wrong.
-tl::expected<Topology, std::string> parse_topology(std::string_view text);
+Result<Topology, Error> parse_topology(std::string_view text);
 
 // A fault specification, comma-separated KEY=VALUE items, applied to `config`:
 //   ppm=RATE kcm=RATE rpc-thread=RATE points=RATE   RATE: a probability in [0, 1] or 1/N
 //   delay-us=N (stall length)  fifo=N (RPC FIFO slots)  pool=N (RPC pool bound)
-// or "none". The error names the item that is wrong.
-std::optional<std::string> parse_fault_spec(std::string_view spec, MachineConfig& config);
+// or "none". The error names the item that is wrong; `config` is then left as it was.
+Result<void, Error> parse_fault_spec(std::string_view spec, MachineConfig& config);
 
-// Every limit of the machine, checked; nullopt when the configuration can boot. The topology
+// Every limit of the machine, checked; a value when the configuration can boot. The topology
 // and the bank size are checked first, with the messages of the two functions below.
-std::optional<std::string> validate_config(const MachineConfig& config);
+Result<void, Error> validate_config(const MachineConfig& config);
 
 // The checks of validate_config that one setting decides alone, for a caller that checks each
 // setting where it reads it (a command line, whose message names the option):
 // sizes in [1, kMaxXSize], [1, kMaxYSize], [1, kMaxCoresPerCluster], at most kMaxCores in all;
-std::optional<std::string> validate_topology(const Topology& topology);
+Result<void, Error> validate_topology(const Topology& topology);
 // a power of two in [kMinBankMib, kMaxBankMib].
-std::optional<std::string> validate_bank_mib(uint64_t bank_mib);
+Result<void, Error> validate_bank_mib(uint64_t bank_mib);
 
 }  // namespace mkh

@@ -73,8 +73,10 @@ struct MachineReport {
 class Machine {
  public:
   // Validates the configuration, maps the banks, boots every cluster and starts one host
-  // thread per virtual core. The error message names what is wrong.
-  static tl::expected<std::unique_ptr<Machine>, std::string> boot(const MachineConfig& config);
+  // thread per virtual core. The error's message names what is wrong: kInval for a bad
+  // configuration (validate_config's message), kBusy when another machine runs in this
+  // process, kNoMem when the banks cannot be reserved or are too small.
+  static Result<std::unique_ptr<Machine>, Error> boot(const MachineConfig& config);
 
   ~Machine();  // shuts down if shutdown() was not called
   Machine(const Machine&) = delete;

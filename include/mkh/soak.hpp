@@ -12,8 +12,6 @@
 #include <string_view>
 #include <vector>
 
-#include <tl/expected.hpp>
-
 #include "mkh/config.hpp"
 #include "mkh/result.hpp"
 
@@ -115,8 +113,8 @@ struct SoakFigures {
 };
 
 // Boots a machine with options.config, runs the soak, shuts the machine down and checks the
-// final invariants. The error says why the soak could not run (bad options, boot failure);
-// invariant violations are in the figures.
-tl::expected<SoakFigures, std::string> run_soak(const SoakOptions& options);
+// final invariants. The error says why the soak could not run (bad options: kInval; the
+// boot's error; the master thread's); invariant violations are in the figures.
+Result<SoakFigures, Error> run_soak(const SoakOptions& options);
 
 }  // namespace mkh::soak

@@ -4,8 +4,9 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
+
+#include "mkh/result.hpp"
 
 namespace mkh {
 
@@ -13,7 +14,7 @@ namespace mkh {
 void rpc_trace_start(uint32_t events_per_core);
 // Stops recording and drops what was recorded.
 void rpc_trace_stop();
-// Writes every recorded event to `path`; the error message on I/O failure.
-std::optional<std::string> rpc_trace_write(const std::string& path);
+// Writes every recorded event to `path`; the error names the I/O failure.
+Result<void, Error> rpc_trace_write(const std::string& path);
 
 }  // namespace mkh

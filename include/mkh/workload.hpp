@@ -5,10 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
-#include <tl/expected.hpp>
-
 #include "mkh/machine.hpp"
 
 namespace mkh {
@@ -29,8 +25,9 @@ struct WorkloadFigures {
   double seconds = 0;
 };
 
-// Runs the workload to completion; the message says what went wrong when it could not run.
-tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, const WorkloadOptions& options);
+// Runs the workload to completion; the error says what went wrong when it could not run
+// (kNoMem, a worker's creation) or finish (kTimedOut after 2 minutes).
+Result<WorkloadFigures, Error> run_boot_workload(Machine& machine, const WorkloadOptions& options);
 
 // The RPC tour of `mkh boot`: from one kernel thread per cluster, every served service of
 // the catalogue is called on every other cluster, a nested chain runs along a ring of the
@@ -42,6 +39,6 @@ struct TourFigures {
   std::string sample_display;    // one of them
 };
 
-tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine);
+Result<TourFigures, Error> run_rpc_tour(Machine& machine);
 
 }  // namespace mkh

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -192,14 +193,14 @@ uint64_t spin_budget_ns(const MachineConfig& config, uint32_t microseconds) {
 
 Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
-tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineConfig& config) {
-  if (auto problem = validate_config(config)) return tl::unexpected(*problem);
+Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& config) {
+  TRY(validate_config(config));
   const Topology& t = config.topology;
   auto region = hal::Region::map(t, config.bank_mib << 20, config.quiet);
   if (!region) {
-    if (region.error() == Errno::kBusy) return tl::unexpected(std::string("another machine is running in this process"));
-    return tl::unexpected(fmt::format("cannot reserve {} clusters of {} MiB: {}", t.clusters(), config.bank_mib,
-                                      errno_name(region.error())));
+    if (region.error() == Errno::kBusy) return error(Errno::kBusy, "another machine is running in this process");
+    return error(region.error(), "cannot reserve {} clusters of {} MiB: {}", t.clusters(), config.bank_mib,
+                 errno_name(region.error()));
   }
   hal::clock_calibrate();
   auto impl = std::make_unique<Impl>();
@@ -208,9 +209,9 @@ tl::expected<std::unique_ptr<Machine>, std::string> Machine::boot(const MachineC
   for (uint32_t x = 0; x < t.x_size; ++x)
     for (uint32_t y = 0; y < t.y_size; ++y) impl->clusters.push_back(hal::make_cxy(x, y));
   if (auto booted = boot::boot_clusters(impl->clusters, config); !booted)
-    return tl::unexpected(fmt::format("bank of {} MiB is too small for the kernel data and the idle and "
-                                        "first RPC threads of {} cores ({})",
-                                      config.bank_mib, t.cores_per_cluster, errno_name(booted.error())));
+    return error(booted.error(),
+                 "bank of {} MiB is too small for the kernel data and the idle and first RPC threads of {} cores ({})",
+                 config.bank_mib, t.cores_per_cluster, errno_name(booted.error()));
 
   for (uint32_t cxy : impl->clusters)
     for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {

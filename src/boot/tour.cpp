@@ -106,7 +106,7 @@ void tour_thread(void* raw) {
 
 }  // namespace
 
-tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine) {
+Result<TourFigures, Error> run_rpc_tour(Machine& machine) {
   // The touring threads point at the tour and their arguments: when they do not finish,
   // both are left to them (leaked) rather than freed under them.
   auto owned = std::make_unique<Tour>();
@@ -129,25 +129,26 @@ tl::expected<TourFigures, std::string> run_rpc_tour(Machine& machine) {
         if (c->displays++ == 0) c->sample = std::string(text);
       },
       &capture);
-  auto abandon = [&](std::string why) {
+  auto abandon = [&](Error why) {
     libk::console_set_sink(nullptr, nullptr);
     (void)owned.release();
     (void)owned_args.release();
-    return tl::unexpected(std::move(why));
+    return error(std::move(why));
   };
 
   for (uint32_t position = 0; position < machine.clusters().size(); ++position) {
     args[position] = TourArg{&tour, position};
     auto thread = machine.spawn(machine.clusters()[position], 0, tour_thread, &args[position], "tour");
     if (!thread)
-      return abandon(fmt::format("cannot start the tour on cluster {:#x}: {}", machine.clusters()[position],
-                                 errno_name(thread.error())));
+      return abandon(Error(thread.error(), fmt::format("cannot start the tour on cluster {:#x}: {}",
+                                                       machine.clusters()[position], errno_name(thread.error()))));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (tour.finished.load() < machine.clusters().size()) {
     if (std::chrono::steady_clock::now() > deadline)
-      return abandon(fmt::format("the RPC tour did not finish in 2 minutes ({} of {} clusters done)",
-                                 tour.finished.load(), machine.clusters().size()));
+      return abandon(Error(Errno::kTimedOut, fmt::format("the RPC tour did not finish in 2 minutes ({} of {} "
+                                                         "clusters done)",
+                                                         tour.finished.load(), machine.clusters().size())));
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   libk::console_set_sink(nullptr, nullptr);

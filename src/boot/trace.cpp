@@ -10,7 +10,7 @@ void rpc_trace_start(uint32_t events_per_core) { rpc::trace_enable(events_per_co
 
 void rpc_trace_stop() { rpc::trace_disable(); }
 
-std::optional<std::string> rpc_trace_write(const std::string& path) {
+Result<void, Error> rpc_trace_write(const std::string& path) {
   return rpc::trace_write_chrome_json(path, [](uint16_t index) { return std::string(rpc::rpc_name(index)); });
 }
 

@@ -141,7 +141,7 @@ void worker(void* raw) {
 
 }  // namespace
 
-tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, const WorkloadOptions& options) {
+Result<WorkloadFigures, Error> run_boot_workload(Machine& machine, const WorkloadOptions& options) {
   const Topology& topology = machine.config().topology;
   const uint32_t workers = topology.cores();
   const hal::cxy_t home = machine.clusters().front();
@@ -155,7 +155,7 @@ tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, c
   {
     hal::ClusterScope scope(home);
     auto allocated = mm::kmem_alloc_pages(order);
-    if (!allocated) return tl::unexpected(std::string("no memory in cluster 0 for the workload's shared state"));
+    if (!allocated) return error(allocated.error(), "no memory in cluster 0 for the workload's shared state");
     page = *allocated;
     auto* memory = static_cast<uint8_t*>(mm::kmem_page_base(page));
     auto* local = new (memory) Shared{};
@@ -173,8 +173,9 @@ tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, c
     for (uint32_t lid = 0; lid < topology.cores_per_cluster; ++lid, ++position) {
       args[position] = WorkerArg{shared, position};
       auto thread = machine.spawn(cxy, lid, worker, &args[position], fmt::format("worker{}", position));
-      if (!thread) return tl::unexpected(fmt::format("cannot start worker {} on cluster {:#x} core {}: {}", position,
-                                                     cxy, lid, errno_name(thread.error())));
+      if (!thread)
+        return error(thread.error(), "cannot start worker {} on cluster {:#x} core {}: {}", position, cxy, lid,
+                     errno_name(thread.error()));
     }
   }
 
@@ -185,8 +186,8 @@ tl::expected<WorkloadFigures, std::string> run_boot_workload(Machine& machine, c
     hal::ClusterScope scope(home);
     while (hal::remote_load(shared.field(&Shared::finished)) != workers) {
       if (std::chrono::steady_clock::now() > deadline)
-        return tl::unexpected(fmt::format("workload did not finish in 2 minutes ({} of {} workers done)",
-                                          hal::remote_load(shared.field(&Shared::finished)), workers));
+        return error(Errno::kTimedOut, "workload did not finish in 2 minutes ({} of {} workers done)",
+                     hal::remote_load(shared.field(&Shared::finished)), workers);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     figures.pages_allocated = hal::remote_load(shared.field(&Shared::pages_allocated));

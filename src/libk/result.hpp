@@ -1,4 +1,5 @@
-// Errors as values inside the kernel: Result<T> (mkh/result.hpp) and the TRY macro.
+// Errors as values inside the kernel: Result<T> and Result<T, Error> (mkh/result.hpp) and the
+// TRY macro.
 // Layer: libk (used by every layer). Calls nothing.
 #pragma once
 
@@ -7,14 +8,16 @@
 #include "mkh/result.hpp"
 
 namespace mkh::detail {
-template <typename T>
-T take_value(Result<T>&& result) {
+template <typename T, typename E>
+T take_value(tl::expected<T, E>&& result) {
   return std::move(*result);
 }
-inline void take_value(Result<void>&&) {}
+template <typename E>
+void take_value(tl::expected<void, E>&&) {}
 }  // namespace mkh::detail
 
-// TRY(expr): evaluate a Result; on error return the error from the enclosing function.
+// TRY(expr): evaluate a Result; on error return the error (an Errno or an Error) from the
+// enclosing function. An Errno carries into a function that returns Result<T, Error>.
 #define MKH_TRY_CONCAT2(a, b) a##b
 #define MKH_TRY_CONCAT(a, b) MKH_TRY_CONCAT2(a, b)
 #define TRY(expr)                                                                 \

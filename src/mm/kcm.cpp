@@ -5,7 +5,6 @@
 #include "mm/kcm.hpp"
 
 #include <bit>
-#include <cstdio>
 #include <cstring>
 #include <new>
 
@@ -46,10 +45,13 @@ void list_unlink(KcmBlock*& head, KcmBlock* block) {
   block->next = block->prev = nullptr;
 }
 
-bool fail(KcmType type, const char* what, const void* block) {
-  std::fprintf(stderr, "kcm %s check: %s (block %p)\n", kcm_type_name(type).data(), what, block);
-  return false;
+// A broken invariant, found by check() (a failure path: the message is built under the lock).
+tl::unexpected<Error> fail(KcmType type, std::string_view what, const void* block) {
+  return error(Errno::kUClean, "kcm {} check: {} (block {})", kcm_type_name(type), what, block);
 }
+
+// An argument that free cannot free (a failure path: built under the lock, like KASSERT's).
+tl::unexpected<Error> refuse(std::string_view why) { return error(Error(Errno::kInval, std::string(why))); }
 
 }  // namespace
 
@@ -135,35 +137,36 @@ Result<void*> Kcm::alloc_zeroed() {
 }
 
 void Kcm::free(void* object) {
-  if (const char* why = release(object))
-    kpanic("kcm {}: freeing {}: {}", kcm_type_name(m_type), object, why);
+  if (auto released = release(object); !released)
+    kpanic("kcm {}: freeing {}: {}", kcm_type_name(m_type), object, released.error());
 }
 
 Result<void> Kcm::try_free(void* object) {
-  if (release(object) != nullptr) return error(Errno::kInval);
+  if (auto released = release(object); !released) return error(released.error().code);
   return {};
 }
 
-const char* Kcm::release(void* object) {
+Result<void, Error> Kcm::release(void* object) {
   const uint64_t block_bytes = hal::kPageSize << m_block_order;
   const auto address = reinterpret_cast<uintptr_t>(object);
   const auto bank = reinterpret_cast<uintptr_t>(m_ppm->bank_base());
-  if (address < bank || address >= bank + (m_ppm->total_pages() << hal::kPageShift)) return "outside this bank";
+  if (address < bank || address >= bank + (m_ppm->total_pages() << hal::kPageShift))
+    return refuse("outside this bank");
   auto* block = reinterpret_cast<KcmBlock*>(address & ~uintptr_t(block_bytes - 1));
   Page* page = m_ppm->base_to_page(block);
-  if (!page->has(PageFlags::KCM) || page->owner != block) return "in no kcm block";
-  if (block->kcm != this) return "in a block of another kcm";
+  if (!page->has(PageFlags::KCM) || page->owner != block) return refuse("in no kcm block");
+  if (block->kcm != this) return refuse("in a block of another kcm");
   const uint64_t offset = uint64_t(static_cast<uint8_t*>(object) - reinterpret_cast<uint8_t*>(block));
   if (offset < m_first_slot || (offset - m_first_slot) % m_object_size != 0 ||
       (offset - m_first_slot) / m_object_size >= m_objects_per_block)
-    return "not the start of a slot";
+    return refuse("not the start of a slot");
   const uint64_t slot = (offset - m_first_slot) / m_object_size;
   const uint64_t bit = uint64_t(1) << (slot % 64);
 
   Page* release_page = nullptr;
   {
     hal::BusylockGuard guard(m_lock);
-    if ((block->bitmap[slot / 64] & bit) == 0) return "already free";
+    if ((block->bitmap[slot / 64] & bit) == 0) return refuse("already free");
     block->bitmap[slot / 64] &= ~bit;
     const bool was_full = block->used == m_objects_per_block;
     --block->used;
@@ -188,7 +191,7 @@ const char* Kcm::release(void* object) {
     release_page->clear_flags(PageFlags::KCM);
     m_ppm->free_pages(release_page);
   }
-  return nullptr;
+  return {};
 }
 
 KcmStats Kcm::stats() const {
@@ -205,7 +208,7 @@ KcmStats Kcm::stats() const {
   return s;
 }
 
-bool Kcm::check() const {
+Result<void, Error> Kcm::check() const {
   hal::BusylockGuard guard(m_lock);
   uint64_t in_use = 0;
   uint64_t counts[2] = {0, 0};
@@ -230,7 +233,7 @@ bool Kcm::check() const {
   if (counts[0] != counter_read(m_blocks_active) || counts[1] != counter_read(m_blocks_full))
     return fail(m_type, "block counters wrong", nullptr);
   if (in_use != counter_read(m_objects_in_use)) return fail(m_type, "objects_in_use counter wrong", nullptr);
-  return true;
+  return {};
 }
 
 }  // namespace mkh::mm

@@ -60,15 +60,16 @@ class Kcm {
 
   KcmStats stats() const;
 
-  // Walks both block lists under the lock; false (reason on stderr) on a broken invariant.
-  bool check() const EXCLUDES(m_lock);
+  // Walks both block lists under the lock; kUClean, with a message naming the broken
+  // invariant and the block, when one is broken. For tests and debugging.
+  Result<void, Error> check() const EXCLUDES(m_lock);
 
   KcmType type() const { return m_type; }
   uint32_t object_size() const { return m_object_size; }
 
  private:
-  // Frees an object; nullptr on success, else why it cannot be freed.
-  const char* release(void* object) EXCLUDES(m_lock);
+  // Frees an object; else kInval and why it cannot be freed.
+  Result<void, Error> release(void* object) EXCLUDES(m_lock);
   void* take_slot_locked(KcmBlock* block) REQUIRES(m_lock);
 
   // immutable after init()

@@ -5,7 +5,6 @@
 #include "mm/ppm.hpp"
 
 #include <bit>
-#include <cstdio>
 #include <new>
 
 #include "hal/fault.hpp"
@@ -20,11 +19,13 @@ uint64_t counter_read(const uint64_t& counter) { return hal::local_load(counter,
 
 constexpr uint64_t block_pages(uint32_t order) { return uint64_t(1) << order; }
 
-bool fail(const char* what, uint64_t index, uint32_t order) {
-  std::fprintf(stderr, "ppm check: %s (page %llu, order %u)\n", what, static_cast<unsigned long long>(index),
-               order);
-  return false;
+// A broken invariant, found by check() (a failure path: the message is built under the lock).
+tl::unexpected<Error> fail(std::string_view what, uint64_t index, uint32_t order) {
+  return error(Errno::kUClean, "ppm check: {} (page {}, order {})", what, index, order);
 }
+
+// An argument that free_pages cannot free (a failure path: built under the lock, like KASSERT's).
+tl::unexpected<Error> refuse(std::string_view why) { return error(Error(Errno::kInval, std::string(why))); }
 
 }  // namespace
 
@@ -124,26 +125,27 @@ Result<Page*> Ppm::alloc_pages(uint32_t order) {
 }
 
 void Ppm::free_pages(Page* page) {
-  if (const char* why = release(page)) kpanic("ppm: freeing page {}: {}", static_cast<void*>(page), why);
+  if (auto released = release(page); !released)
+    kpanic("ppm: freeing page {}: {}", static_cast<void*>(page), released.error());
 }
 
 Result<void> Ppm::try_free_pages(Page* page) {
-  if (release(page) != nullptr) return error(Errno::kInval);
+  if (auto released = release(page); !released) return error(released.error().code);
   return {};
 }
 
-const char* Ppm::release(Page* page) {
+Result<void, Error> Ppm::release(Page* page) {
   const auto offset = reinterpret_cast<uintptr_t>(page) - reinterpret_cast<uintptr_t>(m_pages);
   if (page < m_pages || page >= m_pages + m_total_pages || offset % sizeof(Page) != 0)
-    return "not a page descriptor of this ppm";
+    return refuse("not a page descriptor of this ppm");
   uint64_t index = uint64_t(page - m_pages);
 
   hal::BusylockGuard guard(m_lock);
   const PageFlags flags = page->flags();
-  if (any(flags & PageFlags::RESERVED)) return "reserved page";
-  if (any(flags & PageFlags::FREE)) return "already free";
-  if (!any(flags & PageFlags::ALLOCATED)) return "heads no allocated block";
-  if (any(flags & PageFlags::KCM)) return "a kcm block (free its objects instead)";
+  if (any(flags & PageFlags::RESERVED)) return refuse("reserved page");
+  if (any(flags & PageFlags::FREE)) return refuse("already free");
+  if (!any(flags & PageFlags::ALLOCATED)) return refuse("heads no allocated block");
+  if (any(flags & PageFlags::KCM)) return refuse("a kcm block (free its objects instead)");
   uint32_t order = page->order;
   KASSERT(order <= kMaxAllocOrder && (index & (block_pages(order) - 1)) == 0,
           "ppm: page {} has a corrupt order {}", index, order);
@@ -161,7 +163,7 @@ const char* Ppm::release(Page* page) {
   push_locked(&m_pages[index], order);
   counter_add(m_free_pages, int64_t(freed_pages));
   counter_add(m_frees, 1);
-  return nullptr;
+  return {};
 }
 
 void* Ppm::page_to_base(const Page* page) const {
@@ -194,12 +196,12 @@ PpmStats Ppm::stats() const {
   return s;
 }
 
-bool Ppm::check() const {
+Result<void, Error> Ppm::check() const {
   hal::BusylockGuard guard(m_lock);
   return check_locked();
 }
 
-bool Ppm::check_locked() const {
+Result<void, Error> Ppm::check_locked() const {
   uint64_t listed_blocks[kMaxOrder + 1] = {};
   uint64_t listed_pages = 0;
   for (uint32_t order = 0; order <= kMaxOrder; ++order) {
@@ -241,7 +243,7 @@ bool Ppm::check_locked() const {
     if (counter_read(m_free_blocks[order]) != listed_blocks[order]) return fail("free_blocks counter wrong", 0, order);
   }
   if (counter_read(m_free_pages) != listed_pages) return fail("free_pages counter wrong", listed_pages, 0);
-  return true;
+  return {};
 }
 
 }  // namespace mkh::mm

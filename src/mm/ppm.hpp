@@ -60,20 +60,20 @@ class Ppm {
 
   PpmStats stats() const;
 
-  // Walks every free list and the page array under the lock; false (with the reason on
-  // stderr) when an invariant is broken. For tests and debugging.
-  bool check() const EXCLUDES(m_lock);
+  // Walks every free list and the page array under the lock; kUClean, with a message naming
+  // the broken invariant and where, when one is broken. For tests and debugging.
+  Result<void, Error> check() const EXCLUDES(m_lock);
 
   uint64_t total_pages() const { return m_total_pages; }
   uint64_t reserved_pages() const { return m_reserved_pages; }
   uint8_t* bank_base() const { return m_base; }
 
  private:
-  // Frees the block page heads; nullptr on success, else why it cannot be freed.
-  const char* release(Page* page) EXCLUDES(m_lock);
+  // Frees the block page heads; else kInval and why it cannot be freed.
+  Result<void, Error> release(Page* page) EXCLUDES(m_lock);
   void push_locked(Page* page, uint32_t order) REQUIRES(m_lock);
   void unlink_locked(Page* page, uint32_t order) REQUIRES(m_lock);
-  bool check_locked() const REQUIRES(m_lock);
+  Result<void, Error> check_locked() const REQUIRES(m_lock);
 
   // immutable after init()
   uint8_t* m_base = nullptr;

@@ -13,6 +13,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <system_error>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -277,20 +278,27 @@ std::vector<TraceEvent> trace_snapshot() {
   return events;
 }
 
-std::optional<std::string> trace_write_chrome_json(const std::string& path, std::string (*name_of)(uint16_t index)) {
+Result<void, Error> trace_write_chrome_json(const std::string& path, std::string (*name_of)(uint16_t index)) {
   const std::vector<TraceEvent> events = trace_snapshot();
   std::FILE* file = std::fopen(path.c_str(), "w");
-  if (file == nullptr) return fmt::format("trace: cannot open {}: {}", path, std::strerror(errno));
-  std::optional<std::string> error;
+  if (const int e = errno; file == nullptr)
+    return error(errno_from_host(e), "trace: cannot open {}: {}", path, std::strerror(e));
+  Result<void, Error> written;
   try {
     write_events(file, events, name_of);
-  } catch (const std::exception& e) {  // fmt::print throws on a failed write
-    error = fmt::format("trace: cannot write {}: {}", path, e.what());
+  } catch (const std::system_error& e) {  // fmt::print throws on a failed write, with its errno
+    written = error(e.code().value() != 0 ? errno_from_host(e.code().value()) : Errno::kIo,
+                    "trace: cannot write {}: {}", path, e.what());
+  } catch (const std::exception& e) {
+    written = error(Errno::kIo, "trace: cannot write {}: {}", path, e.what());
   }
   const bool write_failed = std::ferror(file) != 0;
-  if (std::fclose(file) != 0 && !error) error = fmt::format("trace: cannot write {}: {}", path, std::strerror(errno));
-  if (write_failed && !error) error = fmt::format("trace: cannot write {}", path);
-  return error;
+  if (std::fclose(file) != 0 && written) {
+    const int e = errno;
+    written = error(errno_from_host(e), "trace: cannot write {}: {}", path, std::strerror(e));
+  }
+  if (write_failed && written) written = error(Errno::kIo, "trace: cannot write {}", path);
+  return written;
 }
 
 }  // namespace mkh::rpc

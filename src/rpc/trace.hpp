@@ -7,9 +7,10 @@
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "mkh/result.hpp"
 
 namespace mkh::rpc {
 
@@ -68,7 +69,7 @@ std::vector<TraceEvent> trace_snapshot();
 //    flow whose client and server begins are both held;
 //  * process_name "cluster 0xCC (x,y)" and thread_name "core N" metadata.
 // Timestamps are µs relative to the earliest event. Same concurrency caveat as trace_snapshot.
-// Returns an error message on I/O failure.
-std::optional<std::string> trace_write_chrome_json(const std::string& path, std::string (*name_of)(uint16_t index));
+// On I/O failure, the error (the host's errno, else kIo) says which step failed.
+Result<void, Error> trace_write_chrome_json(const std::string& path, std::string (*name_of)(uint16_t index));
 
 }  // namespace mkh::rpc

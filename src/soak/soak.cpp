@@ -332,13 +332,13 @@ void check_final(SoakRun& run, const MachineReport& boot, const MachineReport& r
 
 }  // namespace
 
-tl::expected<SoakFigures, std::string> run_soak(const SoakOptions& options) {
+Result<SoakFigures, Error> run_soak(const SoakOptions& options) {
   if ((options.ops == 0) == (options.seconds == 0))
-    return tl::unexpected(std::string("give exactly one of a number of operations and a duration"));
+    return error(Errno::kInval, "give exactly one of a number of operations and a duration");
   if (options.config.deterministic && options.seconds != 0)
-    return tl::unexpected(std::string("a deterministic soak needs a number of operations (time does not replay)"));
+    return error(Errno::kInval, "a deterministic soak needs a number of operations (time does not replay)");
   auto booted = Machine::boot(options.config);
-  if (!booted) return tl::unexpected("boot: " + booted.error());
+  if (!booted) return error(booted.error().context("boot"));
   Machine& machine = **booted;
   const MachineReport boot_report = machine.report();
 
@@ -369,7 +369,7 @@ tl::expected<SoakFigures, std::string> run_soak(const SoakOptions& options) {
   if (!master) {
     machine.shutdown();
     g_run.store(nullptr);
-    return tl::unexpected(fmt::format("cannot start the soak master: {}", errno_name(master.error())));
+    return error(master.error(), "cannot start the soak master: {}", errno_name(master.error()));
   }
   const auto started = std::chrono::steady_clock::now();
   machine.start();

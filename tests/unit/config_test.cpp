@@ -15,6 +15,9 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
+// The message of a rejection, "" when accepted: EXPECT_EQ(problem(...), "") shows it.
+std::string problem(const Result<void, Error>& checked) { return checked ? std::string() : checked.error().message; }
+
 // ---- parse_topology
 
 struct Accepted {
@@ -26,7 +29,7 @@ class ParseTopologyAccepts : public ::testing::TestWithParam<Accepted> {};
 
 TEST_P(ParseTopologyAccepts, GivesTheSizes) {
   const auto topology = parse_topology(GetParam().text);
-  ASSERT_TRUE(topology) << topology.error();
+  ASSERT_TRUE(topology) << topology.error().message;
   EXPECT_EQ(*topology, GetParam().expected);
 }
 
@@ -50,7 +53,8 @@ TEST_P(ParseTopologyRejects, NamingTheBadPart) {
   const auto topology = parse_topology(GetParam().text);
   ASSERT_FALSE(topology) << "accepted as " << topology->x_size << "x" << topology->y_size << ":"
                          << topology->cores_per_cluster;
-  EXPECT_THAT(topology.error(), AllOf(HasSubstr(GetParam().part), HasSubstr(GetParam().value)));
+  EXPECT_THAT(topology.error().message, AllOf(HasSubstr(GetParam().part), HasSubstr(GetParam().value)));
+  EXPECT_EQ(topology.error().code, Errno::kInval);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -90,71 +94,74 @@ MachineConfig with_bank(uint64_t mib) {
 }
 
 TEST(ValidateConfig, AcceptsTheDefaultAndTheLimitsThemselves) {
-  EXPECT_EQ(validate_config(MachineConfig{}), std::nullopt);
-  EXPECT_EQ(validate_config(with_topology(16, 16, 4)), std::nullopt);  // 1024 cores
-  EXPECT_EQ(validate_config(with_topology(1, 1, 64)), std::nullopt);
-  EXPECT_EQ(validate_config(with_topology(16, 1, 64)), std::nullopt);  // 1024 cores
-  EXPECT_EQ(validate_config(with_bank(4)), std::nullopt);
-  EXPECT_EQ(validate_config(with_bank(16384)), std::nullopt);
+  EXPECT_EQ(problem(validate_config(MachineConfig{})), "");
+  EXPECT_EQ(problem(validate_config(with_topology(16, 16, 4))), "");  // 1024 cores
+  EXPECT_EQ(problem(validate_config(with_topology(1, 1, 64))), "");
+  EXPECT_EQ(problem(validate_config(with_topology(16, 1, 64))), "");  // 1024 cores
+  EXPECT_EQ(problem(validate_config(with_bank(4))), "");
+  EXPECT_EQ(problem(validate_config(with_bank(16384))), "");
   MachineConfig spin;
   spin.idle_spin_us = 1'000'000;
-  EXPECT_EQ(validate_config(spin), std::nullopt);
+  EXPECT_EQ(problem(validate_config(spin)), "");
   spin.idle_spin_us = 0;
-  EXPECT_EQ(validate_config(spin), std::nullopt);
+  EXPECT_EQ(problem(validate_config(spin)), "");
 }
 
 TEST(ValidateConfig, RejectsTooManyClustersPerRowOrColumn) {
   const auto x = validate_config(with_topology(17, 1, 1));
-  ASSERT_TRUE(x);
-  EXPECT_THAT(*x, AllOf(HasSubstr("X = 17"), HasSubstr("16")));
+  ASSERT_FALSE(x);
+  EXPECT_THAT(x.error().message, AllOf(HasSubstr("X = 17"), HasSubstr("16")));
   const auto y = validate_config(with_topology(1, 17, 1));
-  ASSERT_TRUE(y);
-  EXPECT_THAT(*y, AllOf(HasSubstr("Y = 17"), HasSubstr("16")));
+  ASSERT_FALSE(y);
+  EXPECT_THAT(y.error().message, AllOf(HasSubstr("Y = 17"), HasSubstr("16")));
 }
 
 TEST(ValidateConfig, RejectsTooManyCoresPerCluster) {
   const auto c = validate_config(with_topology(1, 1, 65));
-  ASSERT_TRUE(c);
-  EXPECT_THAT(*c, AllOf(HasSubstr("C = 65"), HasSubstr("64")));
+  ASSERT_FALSE(c);
+  EXPECT_THAT(c.error().message, AllOf(HasSubstr("C = 65"), HasSubstr("64")));
 }
 
 TEST(ValidateConfig, RejectsTooManyCoresInAll) {
   const auto total = validate_config(with_topology(16, 16, 5));
-  ASSERT_TRUE(total);
-  EXPECT_THAT(*total, AllOf(HasSubstr("16x16:5"), HasSubstr("1280"), HasSubstr("1024")));
+  ASSERT_FALSE(total);
+  EXPECT_THAT(total.error().message, AllOf(HasSubstr("16x16:5"), HasSubstr("1280"), HasSubstr("1024")));
   const auto just_over = validate_config(with_topology(16, 2, 33));
-  ASSERT_TRUE(just_over);
-  EXPECT_THAT(*just_over, HasSubstr("1056"));
+  ASSERT_FALSE(just_over);
+  EXPECT_THAT(just_over.error().message, HasSubstr("1056"));
 }
 
 TEST(ValidateConfig, RejectsZeroSizes) {
   for (const auto& config : {with_topology(0, 1, 1), with_topology(1, 0, 1), with_topology(1, 1, 0)}) {
     const auto error = validate_config(config);
-    ASSERT_TRUE(error);
-    EXPECT_THAT(*error, HasSubstr("at least 1"));
+    ASSERT_FALSE(error);
+    EXPECT_THAT(error.error().message, HasSubstr("at least 1"));
   }
 }
 
 TEST(ValidateConfig, RejectsBadBankSizes) {
   for (const uint64_t mib : {uint64_t(0), uint64_t(3), uint64_t(20000), uint64_t(32768)}) {
     const auto error = validate_config(with_bank(mib));
-    ASSERT_TRUE(error) << mib << " MiB accepted";
-    EXPECT_THAT(*error, AllOf(HasSubstr("bank size " + std::to_string(mib) + " MiB"), HasSubstr("out of range")));
+    ASSERT_FALSE(error) << mib << " MiB accepted";
+    EXPECT_THAT(error.error().message,
+                AllOf(HasSubstr("bank size " + std::to_string(mib) + " MiB"), HasSubstr("out of range")));
   }
   for (const uint64_t mib : {uint64_t(6), uint64_t(12), uint64_t(16383)}) {
     const auto error = validate_config(with_bank(mib));
-    ASSERT_TRUE(error) << mib << " MiB accepted";
-    EXPECT_THAT(*error, AllOf(HasSubstr("bank size " + std::to_string(mib) + " MiB"), HasSubstr("power-of-two")));
+    ASSERT_FALSE(error) << mib << " MiB accepted";
+    EXPECT_THAT(error.error().message,
+                AllOf(HasSubstr("bank size " + std::to_string(mib) + " MiB"), HasSubstr("power-of-two")));
   }
-  for (const uint64_t mib : {uint64_t(8), uint64_t(64), uint64_t(1024)}) EXPECT_EQ(validate_config(with_bank(mib)), std::nullopt);
+  for (const uint64_t mib : {uint64_t(8), uint64_t(64), uint64_t(1024)})
+    EXPECT_EQ(problem(validate_config(with_bank(mib))), "");
 }
 
 TEST(ValidateConfig, RejectsAnIdleSpinOverOneSecond) {
   MachineConfig config;
   config.idle_spin_us = 1'000'001;
   const auto error = validate_config(config);
-  ASSERT_TRUE(error);
-  EXPECT_THAT(*error, AllOf(HasSubstr("idle spin 1000001 us"), HasSubstr("one second")));
+  ASSERT_FALSE(error);
+  EXPECT_THAT(error.error().message, AllOf(HasSubstr("idle spin 1000001 us"), HasSubstr("one second")));
 }
 
 // ---- validate_topology and validate_bank_mib: what one setting decides alone (a command
@@ -163,7 +170,7 @@ TEST(ValidateConfig, RejectsAnIdleSpinOverOneSecond) {
 TEST(ValidateTopology, AcceptsTheLimitsThemselves) {
   for (const Topology& topology : {Topology{1, 1, 1}, Topology{16, 16, 4}, Topology{1, 1, 64}, Topology{16, 1, 64},
                                    Topology{1, 16, 64}})
-    EXPECT_EQ(validate_topology(topology), std::nullopt)
+    EXPECT_EQ(problem(validate_topology(topology)), "")
         << topology.x_size << "x" << topology.y_size << ":" << topology.cores_per_cluster;
 }
 
@@ -174,18 +181,18 @@ TEST(ValidateTopology, RejectsEachLimitWithTheMessageOfValidateConfig) {
   };
   for (const auto& [topology, message] : cases) {
     const auto alone = validate_topology(topology);
-    ASSERT_TRUE(alone) << message;
-    EXPECT_THAT(*alone, HasSubstr(message));
+    ASSERT_FALSE(alone) << message;
+    EXPECT_THAT(alone.error().message, HasSubstr(message));
     MachineConfig config;
     config.topology = topology;
     config.bank_mib = 48;  // also wrong: the topology is reported first, as before
-    EXPECT_EQ(validate_config(config), alone);
+    EXPECT_EQ(problem(validate_config(config)), alone.error().message);
   }
 }
 
 TEST(ValidateBankMib, AcceptsPowersOfTwoInRange) {
   for (const uint64_t mib : {kMinBankMib, uint64_t(8), uint64_t(64), uint64_t(1024), kMaxBankMib})
-    EXPECT_EQ(validate_bank_mib(mib), std::nullopt) << mib;
+    EXPECT_EQ(problem(validate_bank_mib(mib)), "") << mib;
 }
 
 TEST(ValidateBankMib, RejectsWithTheMessageOfValidateConfig) {
@@ -198,24 +205,24 @@ TEST(ValidateBankMib, RejectsWithTheMessageOfValidateConfig) {
   };
   for (const auto& [mib, message] : cases) {
     const auto alone = validate_bank_mib(mib);
-    ASSERT_TRUE(alone) << mib;
-    EXPECT_THAT(*alone, HasSubstr(message));
-    EXPECT_EQ(validate_config(with_bank(mib)), alone);
+    ASSERT_FALSE(alone) << mib;
+    EXPECT_THAT(alone.error().message, HasSubstr(message));
+    EXPECT_EQ(problem(validate_config(with_bank(mib))), alone.error().message);
   }
 }
 
 TEST(ValidateConfig, AcceptsTheIdleSpinLimitItself) {
   MachineConfig config;
   config.idle_spin_us = kMaxIdleSpinUs;
-  EXPECT_EQ(validate_config(config), std::nullopt);
+  EXPECT_EQ(problem(validate_config(config)), "");
   config.idle_spin_us = kMaxIdleSpinUs + 1;
-  EXPECT_TRUE(validate_config(config));
+  EXPECT_FALSE(validate_config(config));
 }
 
 TEST(FaultSpec, ReadsEveryKeyAndBothRateForms) {
   MachineConfig config;
-  ASSERT_EQ(parse_fault_spec("ppm=0.01,kcm=1/50,rpc-thread=0.5,points=1/3,delay-us=20,fifo=2,pool=1", config),
-            std::nullopt);
+  ASSERT_EQ(problem(parse_fault_spec("ppm=0.01,kcm=1/50,rpc-thread=0.5,points=1/3,delay-us=20,fifo=2,pool=1", config)),
+            "");
   EXPECT_EQ(config.faults.ppm.probability, 0.01);
   EXPECT_EQ(config.faults.ppm.every, 0u);
   EXPECT_EQ(config.faults.kcm.every, 50u);
@@ -226,7 +233,7 @@ TEST(FaultSpec, ReadsEveryKeyAndBothRateForms) {
   EXPECT_EQ(config.rpc_pool_bound, 1u);
   EXPECT_TRUE(config.faults.any());
   MachineConfig none;
-  EXPECT_EQ(parse_fault_spec("none", none), std::nullopt);
+  EXPECT_EQ(problem(parse_fault_spec("none", none)), "");
   EXPECT_FALSE(none.faults.any());
 }
 
@@ -251,8 +258,9 @@ TEST(FaultSpec, NamesTheBadItemAndChangesNothing) {
   for (const auto& [spec, message] : cases) {
     MachineConfig config;
     const auto error = parse_fault_spec(spec, config);
-    ASSERT_TRUE(error) << spec;
-    EXPECT_THAT(*error, HasSubstr(message)) << spec;
+    ASSERT_FALSE(error) << spec;
+    EXPECT_THAT(error.error().message, HasSubstr(message)) << spec;
+    EXPECT_EQ(error.error().code, Errno::kInval) << spec;
     EXPECT_FALSE(config.faults.any()) << spec;
     EXPECT_EQ(config.rpc_fifo_slots, MachineConfig{}.rpc_fifo_slots) << spec;
   }

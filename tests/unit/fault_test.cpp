@@ -30,7 +30,8 @@ class FaultTest : public MachineTest {};
 MachineConfig faulty_config(Topology topology, std::string_view spec, uint64_t seed = 1) {
   MachineConfig config = quiet_config(topology);
   config.seed = seed;
-  EXPECT_EQ(parse_fault_spec(spec, config), std::nullopt);
+  const auto applied = parse_fault_spec(spec, config);
+  EXPECT_TRUE(applied) << applied.error();
   return config;
 }
 

@@ -21,6 +21,8 @@
 namespace mkh::mm {
 namespace {
 
+using test::broken;
+
 constexpr uint64_t kMiB = uint64_t(1) << 20;
 constexpr uint32_t kCaches = 3;
 
@@ -62,7 +64,7 @@ TEST(Kcm, ObjectSizeIsRoundedAndBlockHoldsAtLeastFourObjects) {
     EXPECT_TRUE(aligned16(*object));
     std::memset(*object, 0xee, s.object_size);  // the whole object is usable
     kcm.free(*object);
-    EXPECT_TRUE(kcm.check());
+    EXPECT_EQ(broken(kcm.check()), "");
   }
 }
 
@@ -98,7 +100,7 @@ TEST(Kcm, ManyObjectsAreDistinctAlignedAndIsolated) {
     EXPECT_EQ(s.blocks_full, 5u);
     EXPECT_EQ(s.blocks_active, 1u);
     EXPECT_EQ(bank.ppm().stats().free_pages, initial_free - 6 * (uint64_t(1) << s.block_order));
-    EXPECT_TRUE(kcm.check());
+    EXPECT_EQ(broken(kcm.check()), "");
     // Free in a shuffled order: every block goes back to the ppm.
     const uint64_t seed = test_seed();
     SCOPED_TRACE(::testing::Message() << "MKH_TEST_SEED=" << seed);
@@ -109,7 +111,7 @@ TEST(Kcm, ManyObjectsAreDistinctAlignedAndIsolated) {
       ASSERT_TRUE(intact(objects[order[n]], size, order[n])) << "object " << order[n];
       kcm.free(objects[order[n]]);
       if (n % 64 == 0) {
-        ASSERT_TRUE(kcm.check());
+        ASSERT_EQ(broken(kcm.check()), "");
       }
     }
     s = kcm.stats();
@@ -118,7 +120,7 @@ TEST(Kcm, ManyObjectsAreDistinctAlignedAndIsolated) {
     EXPECT_EQ(s.allocs, count);
     EXPECT_EQ(s.frees, count);
     EXPECT_EQ(bank.ppm().stats().free_pages, initial_free);
-    EXPECT_TRUE(bank.ppm().check());
+    EXPECT_EQ(broken(bank.ppm().check()), "");
   }
 }
 
@@ -134,7 +136,7 @@ TEST(Kcm, AnEmptiedBlockGoesBackToThePpmAtOnce) {
   EXPECT_EQ(bank.ppm().stats().free_pages, initial_free - 1);  // b still lives there
   kcm.free(b);
   EXPECT_EQ(bank.ppm().stats().free_pages, initial_free);
-  EXPECT_TRUE(kcm.check());
+  EXPECT_EQ(broken(kcm.check()), "");
 }
 
 TEST(Kcm, ExhaustionReturnsNoMemCountsItAndRecovers) {
@@ -155,7 +157,7 @@ TEST(Kcm, ExhaustionReturnsNoMemCountsItAndRecovers) {
   EXPECT_EQ(bank.ppm().stats().alloc_failures, ppm_failures + 1);
   EXPECT_EQ(kcm.alloc_zeroed().error(), Errno::kNoMem);
   EXPECT_EQ(kcm.stats().alloc_failures, 2u);
-  EXPECT_TRUE(kcm.check());
+  EXPECT_EQ(broken(kcm.check()), "");
   // Give the ppm back two buddy pages: an order-1 block exists again and kcm recovers.
   std::sort(drained.begin(), drained.end());
   auto buddy = std::adjacent_find(drained.begin(), drained.end(), [&](Page* x, Page* y) {
@@ -172,8 +174,8 @@ TEST(Kcm, ExhaustionReturnsNoMemCountsItAndRecovers) {
   for (void* object : objects) kcm.free(object);
   for (Page* page : drained) bank.ppm().free_pages(page);
   EXPECT_EQ(kcm.stats().objects_in_use, 0u);
-  EXPECT_TRUE(kcm.check());
-  EXPECT_TRUE(bank.ppm().check());
+  EXPECT_EQ(broken(kcm.check()), "");
+  EXPECT_EQ(broken(bank.ppm().check()), "");
 }
 
 TEST(Kcm, AllocZeroedIsZeroed) {
@@ -246,10 +248,10 @@ TEST(Kcm, ConcurrentUseFromFourThreads) {
     EXPECT_EQ(s.objects_in_use, 0u);
     EXPECT_EQ(s.allocs, s.frees);
     EXPECT_GT(s.allocs, 0u);
-    EXPECT_TRUE(bank.kcm(c).check());
+    EXPECT_EQ(broken(bank.kcm(c).check()), "");
   }
   EXPECT_EQ(bank.ppm().stats().free_pages, initial_free);
-  EXPECT_TRUE(bank.ppm().check());
+  EXPECT_EQ(broken(bank.ppm().check()), "");
 }
 
 // Kernel bugs end in kpanic.
@@ -272,7 +274,7 @@ TEST(Kcm, TryFreeRejectsWhatFreeWouldPanicOn) {
   EXPECT_EQ(kcm.stats().objects_in_use, 1u);
   kcm.free(keeper);
   bank.ppm().free_pages(page);
-  EXPECT_TRUE(bank.ppm().check());
+  EXPECT_EQ(broken(bank.ppm().check()), "");
 }
 
 class KcmDeathTest : public ::testing::Test {

@@ -56,18 +56,20 @@ TEST(MachineBoot, RejectsBadConfigurationsWithAMessage) {
   MachineConfig config = quiet_config({17, 1, 1});
   auto machine = Machine::boot(config);
   ASSERT_FALSE(machine.has_value());
-  EXPECT_THAT(machine.error(), ::testing::HasSubstr("17"));
+  EXPECT_THAT(machine.error().message, ::testing::HasSubstr("17"));
+  EXPECT_EQ(machine.error().code, Errno::kInval);
 
   config = quiet_config({1, 1, 1}, 3);
   machine = Machine::boot(config);
   ASSERT_FALSE(machine.has_value());
-  EXPECT_THAT(machine.error(), ::testing::HasSubstr("3 MiB"));
+  EXPECT_THAT(machine.error().message, ::testing::HasSubstr("3 MiB"));
 }
 
 TEST(MachineBoot, BankTooSmallForTheIdleThreadsIsAnErrorNotACrash) {
   auto machine = Machine::boot(quiet_config({1, 1, 64}, 4));
   ASSERT_FALSE(machine.has_value());
-  EXPECT_THAT(machine.error(), ::testing::HasSubstr("too small"));
+  EXPECT_THAT(machine.error().message, ::testing::HasSubstr("too small"));
+  EXPECT_EQ(machine.error().code, Errno::kNoMem);
   // The region was released: a normal machine boots afterwards.
   auto next = Machine::boot(quiet_config({1, 1, 1}, 4));
   ASSERT_TRUE(next.has_value()) << next.error();
@@ -79,7 +81,8 @@ TEST(MachineBoot, OnlyOneMachinePerProcess) {
   ASSERT_TRUE(first.has_value());
   auto second = Machine::boot(quiet_config({1, 1, 1}));
   ASSERT_FALSE(second.has_value());
-  EXPECT_THAT(second.error(), ::testing::HasSubstr("another machine"));
+  EXPECT_THAT(second.error().message, ::testing::HasSubstr("another machine"));
+  EXPECT_EQ(second.error().code, Errno::kBusy);
   expect_clean((*first)->shutdown());
 }
 

@@ -14,12 +14,14 @@
 #include <map>
 #include <new>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace mkh::mm {
 namespace {
 
+using test::broken;
 using test::TestBank;
 
 constexpr uint64_t kMiB = uint64_t(1) << 20;
@@ -30,6 +32,24 @@ uint64_t test_seed() {
 }
 
 std::vector<uint64_t> free_shape(const PpmStats& s) { return {std::begin(s.free_blocks), std::end(s.free_blocks)}; }
+
+// check() names the invariant a corruption breaks, as an error (it once printed it on stderr
+// and answered false).
+TEST(Ppm, CheckNamesTheBrokenInvariant) {
+  TestBank bank(16 * kMiB);
+  Ppm& ppm = bank.ppm();
+  auto page = ppm.alloc_pages(0);
+  ASSERT_TRUE(page);
+  (*page)->reset_flags(PageFlags::RESERVED);  // an allocated page past the reserved ones
+  const auto checked = ppm.check();
+  ASSERT_FALSE(checked);
+  EXPECT_EQ(checked.error().code, Errno::kUClean);
+  EXPECT_EQ(checked.error().message,
+            "ppm check: RESERVED flag misplaced (page " + std::to_string(ppm.page_index(*page)) + ", order 0)");
+  (*page)->reset_flags(PageFlags::ALLOCATED);
+  ppm.free_pages(*page);
+  EXPECT_EQ(broken(ppm.check()), "");
+}
 
 TEST(Ppm, InitAccounting) {
   TestBank bank(16 * kMiB);
@@ -51,7 +71,7 @@ TEST(Ppm, InitAccounting) {
   EXPECT_EQ(pages, s.free_pages);
   EXPECT_EQ(free_shape(s), expected);
   EXPECT_EQ(s.allocs + s.frees + s.alloc_failures, 0u);
-  EXPECT_TRUE(bank.ppm().check());
+  EXPECT_EQ(broken(bank.ppm().check()), "");
   // The page array sits after the kernel data, inside the reserved pages.
   const Page* first = bank.ppm().base_to_page(bank.base());
   EXPECT_GE(reinterpret_cast<const uint8_t*>(first), bank.base() + TestBank::kernel_data_end());
@@ -83,14 +103,14 @@ TEST(Ppm, Order0RoundTrip) {
   auto* memory = static_cast<uint8_t*>(ppm.page_to_base(*page));
   std::fill(memory, memory + hal::kPageSize, uint8_t(0x5a));
   EXPECT_EQ(ppm.stats().free_pages, before.free_pages - 1);
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
   ppm.free_pages(*page);
   const PpmStats after = ppm.stats();
   EXPECT_EQ(after.free_pages, before.free_pages);
   EXPECT_EQ(free_shape(after), free_shape(before));
   EXPECT_EQ(after.allocs, 1u);
   EXPECT_EQ(after.frees, 1u);
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 TEST(Ppm, SplitCreatesOneBlockOfEveryLowerOrder) {
@@ -110,11 +130,11 @@ TEST(Ppm, SplitCreatesOneBlockOfEveryLowerOrder) {
   for (uint32_t order = 0; order < split; ++order) EXPECT_EQ(after.free_blocks[order], 1u) << "order " << order;
   EXPECT_EQ(after.free_blocks[split], before.free_blocks[split] - 1);
   EXPECT_EQ(ppm.page_index(*page) % (uint64_t(1) << split), 0u);  // the head of the split block
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
   held.push_back(*page);
   for (Page* p : held) ppm.free_pages(p);
   EXPECT_EQ(free_shape(ppm.stats()), free_shape(initial));  // everything coalesced again
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 TEST(Ppm, FreeingEverythingCoalescesToTheInitialShape) {
@@ -130,7 +150,7 @@ TEST(Ppm, FreeingEverythingCoalescesToTheInitialShape) {
   for (Page* page : pages) ppm.free_pages(page);
   EXPECT_EQ(free_shape(ppm.stats()), free_shape(initial));
   EXPECT_EQ(ppm.stats().free_pages, initial.free_pages);
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 TEST(Ppm, BlocksAreAlignedInsideTheBankAndDisjoint) {
@@ -164,7 +184,7 @@ TEST(Ppm, BlocksAreAlignedInsideTheBankAndDisjoint) {
   EXPECT_EQ(pages, initial.free_pages);
   for (const auto& [index, order] : blocks) ppm.free_pages(ppm.base_to_page(bank.base() + index * hal::kPageSize));
   EXPECT_EQ(free_shape(ppm.stats()), free_shape(initial));
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 TEST(Ppm, ExhaustionReturnsNoMemCountsItAndRecovers) {
@@ -178,7 +198,7 @@ TEST(Ppm, ExhaustionReturnsNoMemCountsItAndRecovers) {
   EXPECT_EQ(pages.size(), initial.free_pages);
   EXPECT_EQ(ppm.stats().free_pages, 0u);
   EXPECT_EQ(ppm.stats().alloc_failures, 1u);
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
   // Free every other page: half the pages are free, but no two are buddies.
   std::sort(pages.begin(), pages.end());
   std::vector<Page*> kept;
@@ -194,7 +214,7 @@ TEST(Ppm, ExhaustionReturnsNoMemCountsItAndRecovers) {
   for (Page* p : kept) ppm.free_pages(p);
   EXPECT_EQ(free_shape(ppm.stats()), free_shape(initial));
   ASSERT_TRUE(ppm.alloc_pages(kMaxAllocOrder - 2).has_value());  // large blocks are back
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 TEST(Ppm, OrderAboveMaxAllocOrderIsInvalid) {
@@ -206,7 +226,7 @@ TEST(Ppm, OrderAboveMaxAllocOrderIsInvalid) {
   auto largest = ppm.alloc_pages(kMaxAllocOrder);
   ASSERT_TRUE(largest.has_value());
   ppm.free_pages(*largest);
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 // Is some naturally aligned range of 2^order free pages left, according to the model?
@@ -262,14 +282,14 @@ TEST(Ppm, RandomizedRunAgreesWithAModel) {
     }
     ASSERT_EQ(ppm.stats().free_pages, initial.free_pages - model_pages) << "op " << op;
     if (op % 100 == 0) {
-      ASSERT_TRUE(ppm.check()) << "op " << op;
+      ASSERT_EQ(broken(ppm.check()), "") << "op " << op;
     }
   }
   EXPECT_GT(failures, 0u) << "the run never exhausted the bank";
   EXPECT_EQ(ppm.stats().alloc_failures, failures);
   for (uint64_t index : live) ppm.free_pages(ppm.base_to_page(bank.base() + index * hal::kPageSize));
   EXPECT_EQ(free_shape(ppm.stats()), free_shape(initial));
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 TEST(Ppm, ConcurrentAllocAndFree) {
@@ -325,7 +345,7 @@ TEST(Ppm, ConcurrentAllocAndFree) {
   EXPECT_EQ(after.allocs, after.frees);
   EXPECT_EQ(after.allocs + after.alloc_failures, attempts.load());
   EXPECT_EQ(free_shape(after), free_shape(initial));
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 // Kernel bugs end in kpanic.
@@ -344,7 +364,7 @@ TEST(Ppm, TryFreeRejectsWhatFreeWouldPanicOn) {
   EXPECT_TRUE(ppm.try_free_pages(block).has_value());
   EXPECT_EQ(ppm.try_free_pages(block).error(), Errno::kInval);  // twice
   EXPECT_EQ(ppm.stats().free_pages, free_before);
-  EXPECT_TRUE(ppm.check());
+  EXPECT_EQ(broken(ppm.check()), "");
 }
 
 class PpmDeathTest : public ::testing::Test {

@@ -23,14 +23,15 @@ SoakOptions options_for(Topology topology, uint64_t ops, uint64_t seed, std::str
   options.config.bank_mib = 16;
   options.config.quiet = true;
   options.config.seed = seed;
-  EXPECT_EQ(parse_fault_spec(faults, options.config), std::nullopt) << faults;
+  const auto applied = parse_fault_spec(faults, options.config);
+  EXPECT_TRUE(applied) << faults << ": " << applied.error();
   options.ops = ops;
   return options;
 }
 
 SoakFigures run(const SoakOptions& options) {
   auto figures = soak::run_soak(options);
-  EXPECT_TRUE(figures.has_value()) << (figures ? std::string() : figures.error());
+  EXPECT_TRUE(figures.has_value()) << figures.error();
   return figures ? *figures : SoakFigures{};
 }
 
@@ -150,7 +151,8 @@ TEST(SoakTest, OptionsThatCannotRunAreRefused) {
   timed_deterministic.config.deterministic = true;
   auto refused = soak::run_soak(timed_deterministic);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_NE(refused.error().find("deterministic"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().message.find("deterministic"), std::string::npos) << refused.error();
+  EXPECT_EQ(refused.error().code, Errno::kInval);
   SoakOptions bad_topology = options_for({1, 1, 1}, 10, 1);
   bad_topology.config.topology.x_size = 0;
   EXPECT_FALSE(soak::run_soak(bad_topology).has_value());

@@ -8,11 +8,18 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
 
 #include "mm/kcm.hpp"
 #include "mm/ppm.hpp"
 
 namespace mkh::test {
+
+// The broken invariant a check() reports, "" when none: EXPECT_EQ(broken(ppm.check()), "")
+// shows it.
+inline std::string broken(const Result<void, Error>& checked) {
+  return checked ? std::string() : std::string(checked.error().text());
+}
 
 class TestBank {
  public:

@@ -212,8 +212,8 @@ TEST_F(TraceTest, ChromeJsonHasOneSlicePerSideAndAFlowPerRpc) {
   EXPECT_EQ(trace_dropped(), 0u);
 
   const std::string path = temp_path("rpc.json");
-  const std::optional<std::string> error = trace_write_chrome_json(path, name_of);
-  ASSERT_FALSE(error) << *error;
+  const auto written = trace_write_chrome_json(path, name_of);
+  ASSERT_TRUE(written) << written.error();
   EXPECT_TRUE(json_valid(path));
   EXPECT_TRUE(check_trace(path, 2 * kCoreCount * kRounds, kCoreCount * kRounds, kCoreCount));
   std::remove(path.c_str());
@@ -222,7 +222,8 @@ TEST_F(TraceTest, ChromeJsonHasOneSlicePerSideAndAFlowPerRpc) {
 TEST_F(TraceTest, EmptyTraceIsValidJson) {
   trace_enable(16);
   const std::string path = temp_path("empty.json");
-  ASSERT_FALSE(trace_write_chrome_json(path, nullptr));
+  const auto written = trace_write_chrome_json(path, nullptr);
+  ASSERT_TRUE(written) << written.error();
   EXPECT_TRUE(json_valid(path));
   EXPECT_TRUE(check_trace(path, 0, 0, 0));
   std::remove(path.c_str());
@@ -232,11 +233,14 @@ TEST_F(TraceTest, WriteFailuresAreReported) {
   trace_enable(16);
   trace_record(0, 0, TraceKind::kClientBegin, 1, 1);
   trace_record(0, 0, TraceKind::kClientEnd, 1, 1);
-  const std::optional<std::string> missing = trace_write_chrome_json("/nonexistent-dir/trace.json", name_of);
-  ASSERT_TRUE(missing);
-  EXPECT_NE(missing->find("/nonexistent-dir/trace.json"), std::string::npos) << *missing;
+  const auto missing = trace_write_chrome_json("/nonexistent-dir/trace.json", name_of);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("/nonexistent-dir/trace.json"), std::string::npos) << missing.error();
+  EXPECT_EQ(missing.error().code, Errno::kNoEnt);
   if (access("/dev/full", W_OK) == 0) {
-    EXPECT_TRUE(trace_write_chrome_json("/dev/full", name_of));
+    const auto full = trace_write_chrome_json("/dev/full", name_of);
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code, Errno::kNoSpc) << full.error();
   }
 }
 

@@ -53,11 +53,12 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
                t.cores_per_cluster, t.clusters(), t.cores(), config.bank_mib);
   if (!options.trace_path.empty()) mkh::rpc_trace_start(1u << 16);
   auto figures = mkh::run_boot_workload(**machine, options.workload);
-  tl::expected<mkh::TourFigures, std::string> tour = tl::unexpected(std::string("not run"));
+  mkh::Result<mkh::TourFigures, mkh::Error> tour = mkh::error(mkh::Errno::kCanceled, "not run");
   if (figures) tour = mkh::run_rpc_tour(**machine);
   const mkh::MachineReport report = (*machine)->shutdown();
   if (!figures || !tour) {
-    fmt::print(stderr, "mkh: {}\n", !figures ? "workload: " + figures.error() : "RPC tour: " + tour.error());
+    fmt::print(stderr, "mkh: {}\n",
+               !figures ? figures.error().context("workload") : tour.error().context("RPC tour"));
     mkh::tool::print_report(stderr, report);
     return kExitRuntime;
   }
@@ -85,10 +86,10 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
     fmt::print("\nerrors: {}\n", errors);
   }
   if (!options.trace_path.empty()) {
-    auto failed = mkh::rpc_trace_write(options.trace_path);
+    auto written = mkh::rpc_trace_write(options.trace_path);
     mkh::rpc_trace_stop();
-    if (failed) {
-      fmt::print(stderr, "mkh: --trace {}: {}\n", options.trace_path, *failed);
+    if (!written) {
+      fmt::print(stderr, "mkh: --trace {}: {}\n", options.trace_path, written.error());
       return kExitRuntime;
     }
   }
@@ -157,26 +158,22 @@ int run_soak_command(const SoakCli& cli) {
 }
 
 // Checks what the options alone cannot: one of --seconds and --ops, the fault specification
-// (applied to the configuration), the deterministic mode's needs. False after printing why.
-bool finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Option* ops, bool deterministic) {
-  if (seconds->count() + ops->count() != 1) {
-    fmt::print(stderr, "mkh: soak: give exactly one of --seconds N and --ops N ({})\n",
-               seconds->count() != 0 ? "both given" : "neither given");
-    return false;
-  }
-  if (deterministic && seconds->count() != 0) {
-    fmt::print(stderr, "mkh: soak: --deterministic needs --ops N, not --seconds (a run bounded by time does not "
-                       "replay)\n");
-    return false;
-  }
+// (applied to the configuration), the deterministic mode's needs. The error (kInval) names
+// the options.
+mkh::Result<void, mkh::Error> finish_soak_options(SoakCli& cli, const CLI::Option* seconds, const CLI::Option* ops,
+                                                  bool deterministic) {
+  if (seconds->count() + ops->count() != 1)
+    return mkh::error(mkh::Errno::kInval, "soak: give exactly one of --seconds N and --ops N ({})",
+                      seconds->count() != 0 ? "both given" : "neither given");
+  if (deterministic && seconds->count() != 0)
+    return mkh::error(mkh::Errno::kInval, "soak: --deterministic needs --ops N, not --seconds (a run bounded by time "
+                                          "does not replay)");
   mkh::MachineConfig& config = cli.options.config;
   if (!cli.faults.empty())
-    if (auto problem = mkh::parse_fault_spec(cli.faults, config)) {
-      fmt::print(stderr, "mkh: --faults: {}\n", *problem);
-      return false;
-    }
+    if (auto applied = mkh::parse_fault_spec(cli.faults, config); !applied)
+      return mkh::error(applied.error().context("--faults"));
   config.deterministic = deterministic;
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -232,8 +229,8 @@ int main(int argc, char** argv) {
   // commands it expected.
   const mkh::tool::CommandWords words = mkh::tool::read_command_words(app, argc, argv);
   const std::string help_hint = fmt::format("Run '{} --help' for the accepted forms.", words.path);
-  if (words.problem) {
-    fmt::print(stderr, "{}\n{}\n", *words.problem, help_hint);
+  if (!words.checked) {
+    fmt::print(stderr, "{}\n{}\n", words.checked.error(), help_hint);
     return kExitUsage;
   }
   try {
@@ -252,15 +249,18 @@ int main(int argc, char** argv) {
   if (boot->parsed()) {
     // Before the boot: the trace is written only after the whole run and its report.
     if (!boot_options.trace_path.empty())
-      if (auto problem = mkh::tool::check_writable_file(boot_options.trace_path)) {
+      if (auto writable = mkh::tool::check_writable_file(boot_options.trace_path); !writable) {
         fmt::print(stderr, "mkh: --trace {}: {}; expected the path of a file that can be written\n",
-                   boot_options.trace_path, *problem);
+                   boot_options.trace_path, writable.error());
         return kExitUsage;
       }
     return run_boot(boot_config, boot_options);
   }
   if (soak->parsed()) {
-    if (!finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic)) return kExitUsage;
+    if (auto finished = finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic); !finished) {
+      fmt::print(stderr, "mkh: {}\n", finished.error());
+      return kExitUsage;
+    }
     return run_soak_command(soak_cli);
   }
   if (bench_core->parsed()) return mkh::bench::run_bench_core(bench_options);

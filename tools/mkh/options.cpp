@@ -35,7 +35,7 @@ std::vector<std::string> names_of(const std::vector<CLI::App*>& commands) {
 
 CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std::function<void(int64_t)> store,
                                 int64_t min, int64_t max, const std::string& description,
-                                std::function<std::optional<std::string>(int64_t)> more, const std::string& form) {
+                                std::function<Result<void, Error>(int64_t)> more, const std::string& form) {
   const std::string accepted = form.empty() ? fmt::format("a whole number in [{}, {}]", min, max) : form;
   auto check = [min, max, more, accepted](std::string& text) -> std::string {
     int64_t value = 0;
@@ -47,7 +47,7 @@ CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std:
     if (ec == std::errc::result_out_of_range || value < min || value > max)
       return fmt::format("Value {} not in range {} to {}{}", text, min, max, more ? "; expected " + accepted : "");
     if (more)
-      if (auto problem = more(value)) return fmt::format("{}; expected {}", *problem, accepted);
+      if (auto checked = more(value); !checked) return fmt::format("{}; expected {}", checked.error(), accepted);
     return std::string();
   };
   return command
@@ -58,12 +58,12 @@ CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std:
 CLI::Option* add_topology_option(CLI::App* command, Topology& topology) {
   auto read = [&topology](const std::string& text) {
     auto parsed = parse_topology(text);
-    const std::optional<std::string> problem = parsed ? validate_topology(*parsed) : parsed.error();
-    if (problem)
+    const Result<void, Error> checked = parsed ? validate_topology(*parsed) : error(parsed.error());
+    if (!checked)
       throw CLI::ValidationError(
           "--topology", fmt::format("{}; expected XxY:C with X in [1, {}], Y in [1, {}], C in [1, {}] and X*Y*C at "
                                     "most {}",
-                                    *problem, kMaxXSize, kMaxYSize, kMaxCoresPerCluster, kMaxCores));
+                                    checked.error(), kMaxXSize, kMaxYSize, kMaxCoresPerCluster, kMaxCores));
     topology = *parsed;
   };
   return command->add_option_function<std::string>("--topology", read, "clusters and cores, XxY:C")
@@ -84,40 +84,41 @@ CommandWords read_command_words(CLI::App& app, int argc, const char* const* argv
   std::string path = "mkh";
   for (int i = 1;; ++i) {
     const std::vector<CLI::App*> commands = commands_of(*level);
-    if (commands.empty() || level->get_require_subcommand_min() == 0) return {path, std::nullopt};
+    if (commands.empty() || level->get_require_subcommand_min() == 0) return {path, {}};
     const std::string names = fmt::format("{}", fmt::join(names_of(commands), ", "));
-    if (i >= argc) return {path, fmt::format("{}: a subcommand is required (expected: {})", path, names)};
+    if (i >= argc) return {path, error(Errno::kInval, "{}: a subcommand is required (expected: {})", path, names)};
     const std::string word = argv[i];
     if (word.starts_with('-')) {
-      if (level->get_option_no_throw(word.substr(0, word.find('='))) != nullptr) return {path, std::nullopt};
+      if (level->get_option_no_throw(word.substr(0, word.find('='))) != nullptr) return {path, {}};
       std::vector<std::string> options;
       for (const CLI::Option* option : level->get_options()) options.push_back(option->get_name());
-      return {path, fmt::format("{}: unknown option '{}' (expected a subcommand: {}; or {})", path, word, names,
-                                fmt::join(options, ", "))};
+      return {path, error(Errno::kInval, "{}: unknown option '{}' (expected a subcommand: {}; or {})", path, word,
+                          names, fmt::join(options, ", "))};
     }
     const auto found = std::find_if(commands.begin(), commands.end(),
                                     [&](const CLI::App* command) { return command->get_name() == word; });
     if (found == commands.end())
-      return {path, fmt::format("{}: unknown command '{}' (expected: {})", path, word, names)};
+      return {path, error(Errno::kInval, "{}: unknown command '{}' (expected: {})", path, word, names)};
     level = *found;
     path += " " + word;
   }
 }
 
-std::optional<std::string> check_writable_file(const std::string& path) {
+Result<void, Error> check_writable_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd >= 0) {  // created by the check: removed, the writer creates it again
     ::close(fd);
     ::unlink(path.c_str());
-    return std::nullopt;
+    return {};
   }
-  if (errno != EEXIST) return fmt::format("cannot create it: {}", std::strerror(errno));
+  if (const int e = errno; e != EEXIST) return error(errno_from_host(e), "cannot create it: {}", std::strerror(e));
   // Not truncated here. O_NONBLOCK: a named pipe without a reader yet fails (ENXIO) instead of
   // blocking the check; the writer will wait for its reader.
   fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0 && errno != ENXIO) return fmt::format("cannot write it: {}", std::strerror(errno));
+  if (const int e = errno; fd < 0 && e != ENXIO)
+    return error(errno_from_host(e), "cannot write it: {}", std::strerror(e));
   if (fd >= 0) ::close(fd);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace mkh::tool
