@@ -9,6 +9,7 @@
 
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
+#include "libk/scope_guard.hpp"
 #include "mm/kmem.hpp"
 
 namespace mkh::kern {
@@ -79,19 +80,15 @@ namespace {
 
 Result<Thread*> thread_make(ThreadType type, ThreadEntry entry, void* arg, hal::lid_t lid, std::string_view name) {
   Cluster* cluster = LOCAL_CLUSTER;
-  // Both allocations first, then nothing can fail.
-  auto stack = mm::kmem_alloc_pages(kStackOrder);
-  if (!stack) {
-    cluster_count_error();
-    return error(stack.error());
-  }
-  auto made = mm::kmem_new<Thread>();
-  if (!made) {
-    mm::kmem_free_pages(*stack);
-    cluster_count_error();
-    return error(made.error());
-  }
-  Thread* thread = *made;
+  // Every allocation is held by its owner until the thread is complete: a failure half-way
+  // frees what was taken and counts the error.
+  libk::ScopeGuard count_failure([] { cluster_count_error(); });
+  mm::PageBlock stack = TRY(mm::PageBlock::alloc(kStackOrder));
+  mm::KmemOwner<Thread> made = TRY(mm::KmemOwner<Thread>::make());
+  count_failure.dismiss();
+
+  // Nothing can fail from here on.
+  Thread* thread = made.release();
   thread->m_type = type;
   thread->m_cxy = cluster->m_cxy;
   thread->m_lid = lid;
@@ -99,11 +96,12 @@ Result<Thread*> thread_make(ThreadType type, ThreadEntry entry, void* arg, hal::
   thread->m_trdid = (cluster->m_cxy << 16) | (index & 0xffff);
   thread->m_entry = entry;
   thread->m_arg = arg;
-  thread->m_stack_page = *stack;
+  void* stack_base = stack.base();
+  thread->m_stack_page = stack.release();
   const std::size_t name_length = std::min(name.size(), kThreadNameSize - 1);
   std::memcpy(thread->m_name, name.data(), name_length);
   thread->m_name[name_length] = '\0';
-  thread->m_fiber.init(mm::kmem_page_base(*stack), hal::kPageSize << kStackOrder, thread_entry, thread);
+  thread->m_fiber.init(stack_base, hal::kPageSize << kStackOrder, thread_entry, thread);
 
   Core* core = &cluster->m_cores[lid];
   hal::stat_add(core->m_stats.threads_created, uint64_t(1));

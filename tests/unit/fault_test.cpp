@@ -35,6 +35,30 @@ MachineConfig faulty_config(Topology topology, std::string_view spec, uint64_t s
   return config;
 }
 
+// Thread creation takes a stack, then a descriptor, each held by its owner: when the
+// descriptor cannot be had, the stack goes back by itself and one error is counted; when the
+// stack cannot be had, nothing else is taken.
+TEST_F(FaultTest, AThreadCreationThatFailsHalfWayGivesEverythingBack) {
+  for (const char* spec : {"kcm=1", "ppm=1"}) {
+    SCOPED_TRACE(spec);
+    boot_config(faulty_config({1, 1, 1}, spec));
+    const ClusterReport before = machine().report().clusters[0];
+    auto spawned = machine().spawn(0, 0, [](void*) {}, nullptr, "half-way");
+    ASSERT_FALSE(spawned.has_value());
+    EXPECT_EQ(spawned.error(), Errno::kNoMem);
+    const ClusterReport after = machine().report().clusters[0];
+    EXPECT_EQ(after.pages_free, before.pages_free);
+    EXPECT_EQ(after.errors, before.errors + 1);
+    const bool stack_taken = std::string_view(spec) == "kcm=1";
+    EXPECT_EQ(after.page_allocs - before.page_allocs, stack_taken ? 1u : 0u);
+    EXPECT_EQ(after.page_frees - before.page_frees, stack_taken ? 1u : 0u);
+    uint64_t kcm_failures = 0;
+    for (std::size_t t = 0; t < after.kcm.size(); ++t) kcm_failures += after.kcm[t].failures - before.kcm[t].failures;
+    EXPECT_EQ(kcm_failures, stack_taken ? 1u : 0u);
+    shutdown_and_check();
+  }
+}
+
 TEST_F(FaultTest, EveryNthPageAllocationFailsWithNoMemory) {
   boot_config(faulty_config({2, 1, 1}, "ppm=1/3"));
   std::atomic<int> no_memory{0}, got{0}, other{0};
