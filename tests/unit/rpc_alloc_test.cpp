@@ -6,8 +6,10 @@
 //   posix_memalign, memalign, valloc and pvalloc, defined here over glibc's __libc_*
 //   functions, which every operator new (plain, array, aligned, nothrow) of libstdc++
 //   calls too; and every operator new, replaced here as well;
-// * under ASan or TSan: every allocation of the sanitizer's allocator (which serves malloc
-//   and operator new alike), through __sanitizer_install_malloc_and_free_hooks.
+// * under ASan or TSan: every operator new (replaced here), and what the sanitizer's
+//   allocator reports through __sanitizer_install_malloc_and_free_hooks: malloc, calloc
+//   and realloc, but not aligned_alloc, posix_memalign or memalign (GCC 12's TSan calls no
+//   hook for them), which only the unsanitized builds count.
 // Memory mapped directly (mmap: the banks, the fiber stacks' banks) is not the heap.
 #include <malloc.h>
 
@@ -199,7 +201,10 @@ TEST_F(RpcAllocTest, TheCounterSeesEveryKindOfAllocation) {
       g_counting.store(false);
     });
   }
-  for (int kind = 0; kind < 6; ++kind) EXPECT_GE(seen[kind].load(), 1u) << "allocation kind " << kind;
+  for (int kind = 0; kind < 6; ++kind) {
+    if (kind == 2 && kSanitized) continue;
+    EXPECT_GE(seen[kind].load(), 1u) << "allocation kind " << kind;
+  }
   g_heap_allocations.store(0);
 }
 
