@@ -1,13 +1,16 @@
 // The core benchmarks, measured on a booted 2x1:1 machine (two clusters, one core each)
 // so that the block→unblock→run hop really crosses clusters and host threads.
-// The harness's own result words are host memory; every kernel object is in a bank.
+// The harness's own result words are host memory; every kernel object is in a bank. A
+// measure that fails (a lost or wrong message, an allocation refused) fails the command.
 #include "mkh/bench.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -79,12 +82,16 @@ double bench_thread_switch(Machine& machine, uint64_t iterations) {
 }
 
 // --- block → unblock → run across clusters: a ping-pong of two threads -----------------
+// Each message carries its round number, in the word after the receiver's flag (the same
+// cache line): side 1 echoes it, and each side checks it got the round it waits for.
 struct PingPong {
   uint64_t iterations = 0;
   hal::Xptr<uint32_t> flag[2];           // each side's flag, in its own cluster's bank
+  hal::Xptr<uint32_t> round[2];          // the word after each flag
   std::atomic<uint64_t> thread[2] = {};  // each side's thread xptr
   std::atomic<int> ready{0};
   std::atomic<int> done{0};
+  std::atomic<uint64_t> wrong{0};        // messages that did not carry the expected round
   double ns = 0;
 };
 
@@ -95,13 +102,23 @@ void pinger(void* arg) {
   p->ready.fetch_add(1);
   while (p->ready.load() < 2) kern::sched_yield();
   const hal::Xptr<kern::Thread> other(p->thread[1 - kSide].load());
+  uint64_t wrong = 0;
   const auto start = Clock::now();
   for (uint64_t i = 0; i < p->iterations; ++i) {
-    if (kSide == 0) kern::thread_post_flag(p->flag[1], other, kern::THREAD_BLOCKED_WAIT);
+    const auto round = uint32_t(i + 1);
+    if (kSide == 0) {
+      hal::remote_store(p->round[1], round);
+      kern::thread_post_flag(p->flag[1], other, kern::THREAD_BLOCKED_WAIT);
+    }
     kern::thread_wait_flag(p->flag[kSide], kern::THREAD_BLOCKED_WAIT);
-    if (kSide == 1) kern::thread_post_flag(p->flag[0], other, kern::THREAD_BLOCKED_WAIT);
+    wrong += hal::remote_load(p->round[kSide]) != round;
+    if (kSide == 1) {
+      hal::remote_store(p->round[0], round);
+      kern::thread_post_flag(p->flag[0], other, kern::THREAD_BLOCKED_WAIT);
+    }
   }
   if (kSide == 0) p->ns = ns_since(start, 2 * p->iterations);  // two hops per round trip
+  p->wrong.fetch_add(wrong);
   p->done.fetch_add(1);
 }
 
@@ -109,13 +126,23 @@ double bench_ping_pong(Machine& machine, uint64_t iterations) {
   PingPong p;
   p.iterations = iterations;
   const uint32_t a = machine.clusters().front(), b = machine.clusters().back();
-  mm::Page* pages[2];
+  mm::Page* pages[2] = {};
   for (int side = 0; side < 2; ++side) {
     hal::ClusterScope scope(side == 0 ? a : b);
-    pages[side] = *mm::local_memory()->m_ppm.alloc_pages(0);
-    auto* word = static_cast<uint32_t*>(mm::local_memory()->m_ppm.page_to_base(pages[side]));
-    *word = 0;
-    p.flag[side] = hal::Xptr<uint32_t>(hal::local_cxy(), word);
+    auto page = mm::local_memory()->m_ppm.alloc_pages(0);
+    if (!page) {
+      if (side == 1) {
+        hal::ClusterScope first(a);
+        mm::local_memory()->m_ppm.free_pages(pages[0]);
+      }
+      return -1;
+    }
+    pages[side] = *page;
+    auto* words = static_cast<uint32_t*>(mm::local_memory()->m_ppm.page_to_base(pages[side]));
+    words[0] = 0;
+    words[1] = 0;
+    p.flag[side] = hal::Xptr<uint32_t>(hal::local_cxy(), &words[0]);
+    p.round[side] = hal::Xptr<uint32_t>(hal::local_cxy(), &words[1]);
   }
   if (!machine.spawn(a, 0, pinger<0>, &p, "ping") || !machine.spawn(b, 0, pinger<1>, &p, "pong")) return -1;
   wait_done(p.done, 2);
@@ -123,7 +150,7 @@ double bench_ping_pong(Machine& machine, uint64_t iterations) {
     hal::ClusterScope scope(side == 0 ? a : b);
     mm::local_memory()->m_ppm.free_pages(pages[side]);
   }
-  return p.ns;
+  return p.wrong.load() == 0 ? p.ns : -1;
 }
 
 // --- allocators, from a host thread acting for cluster 0 ---------------------------------
@@ -131,19 +158,29 @@ double bench_ppm(Machine& machine, uint64_t iterations) {
   hal::ClusterScope scope(machine.clusters()[0]);
   mm::Ppm& ppm = mm::local_memory()->m_ppm;
   const auto start = Clock::now();
-  for (uint64_t i = 0; i < iterations; ++i) ppm.free_pages(*ppm.alloc_pages(0));
+  for (uint64_t i = 0; i < iterations; ++i) {
+    auto page = ppm.alloc_pages(0);
+    if (!page) return -1;
+    ppm.free_pages(*page);
+  }
   return ns_since(start, iterations);
 }
 
 double bench_kcm(Machine& machine, uint64_t iterations) {
   hal::ClusterScope scope(machine.clusters()[0]);
   mm::Kcm& kcm = mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)];
-  void* keep = *kcm.alloc();  // keeps one block alive, as a busy cache has
+  auto keep = kcm.alloc();  // keeps one block alive, as a busy cache has
+  if (!keep) return -1;
+  bool refused = false;
   const auto start = Clock::now();
-  for (uint64_t i = 0; i < iterations; ++i) kcm.free(*kcm.alloc());
+  for (uint64_t i = 0; i < iterations && !refused; ++i) {
+    auto object = kcm.alloc();
+    refused = !object;
+    if (object) kcm.free(*object);
+  }
   const double ns = ns_since(start, iterations);
-  kcm.free(keep);
-  return ns;
+  kcm.free(*keep);
+  return refused ? -1 : ns;
 }
 
 }  // namespace
@@ -174,6 +211,13 @@ int run_bench_core(const BenchCoreOptions& options) {
   uint64_t leaked = report.threads_left;
   for (const auto& c : report.clusters) leaked += uint64_t(std::abs(c.pages_leaked));
 
+  std::string failed;  // the measures with a failed round
+  for (const auto& [name, values] : {std::pair{"thread switch", &yield}, std::pair{"spinning ping-pong", &spin},
+                                     std::pair{"sleeping ping-pong", &sleep}, std::pair{"ppm", &ppm},
+                                     std::pair{"kcm", &kcm}})
+    if (std::any_of(values->begin(), values->end(), [](double v) { return v < 0; }))
+      failed += fmt::format("{}{}", failed.empty() ? "" : ", ", name);
+
   const double m_bare = median(bare), m_yield = median(yield), m_spin = median(spin), m_sleep = median(sleep),
                m_ppm = median(ppm), m_kcm = median(kcm);
   if (options.json) {
@@ -191,6 +235,10 @@ int run_bench_core(const BenchCoreOptions& options) {
                m_sleep / m_spin);
     fmt::print("  ppm order-0 alloc+free                           {:>10.1f} ns\n", m_ppm);
     fmt::print("  kcm 64-byte alloc+free                           {:>10.1f} ns\n", m_kcm);
+  }
+  if (!failed.empty()) {
+    fmt::print(stderr, "mkh: bench core: failed: {} (a lost or wrong message, or an allocation refused)\n", failed);
+    return 1;
   }
   if (leaked != 0) {
     fmt::print(stderr, "mkh: bench: {} pages or threads left behind\n", leaked);

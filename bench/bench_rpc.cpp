@@ -1,7 +1,8 @@
 // The RPC measures, each on a freshly booted small machine so the rounds can interleave
 // with the baselines: round trips with the server polling and asleep, non-blocking
 // throughput 1->1 and N->1, two clusters sharing one host CPU, multicast to k clusters.
-// Harness results are host memory; descriptors live in the client's stack or bank.
+// Harness results are host memory; descriptors live in the client's stack or bank. Every
+// answer is checked (a ping answers v+1): a wrong or missing one fails the measure.
 #include "mkh/bench.hpp"
 
 #include <time.h>
@@ -10,11 +11,13 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "baselines.hpp"
 #include "kern/cluster.hpp"
@@ -43,6 +46,7 @@ struct Gang {
   uint64_t (*body)(Gang*, uint32_t) = nullptr;  // returns operations done
   std::atomic<uint64_t> operations{0};
   std::atomic<uint64_t> timed_ns{0};  // time spent inside the measured calls, when a body times them
+  std::atomic<uint64_t> wrong{0};     // answers that were not the expected ones
   std::vector<uint32_t> servers;
   uint64_t count = 0;
 };
@@ -80,8 +84,13 @@ double run_gang(Machine& machine, const std::vector<uint32_t>& clients, Gang& g)
 }
 
 uint64_t ping_loop(Gang* g, uint32_t) {
-  for (uint64_t i = 0; i < g->count; ++i)
-    if (!rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i)) return 0;
+  uint64_t wrong = 0;
+  for (uint64_t i = 0; i < g->count; ++i) {
+    auto answer = rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i);
+    if (!answer) return 0;
+    wrong += *answer != i + 1;
+  }
+  g->wrong.fetch_add(wrong);
   return g->count;
 }
 
@@ -91,21 +100,27 @@ uint64_t stream_loop(Gang* g, uint32_t) {
   auto page = mm::kmem_alloc_pages(2);
   if (!page) return 0;
   auto* descs = new (mm::kmem_page_base(*page)) rpc::RpcDesc[kWindow];
-  uint64_t sent = 0;
+  uint64_t sent = 0, wrong = 0;
+  // A served descriptor holds its answer, args[1] = args[0] + 1 (checked before its reuse).
+  auto check = [&](const rpc::RpcDesc& d) { wrong += d.args[1] != d.args[0] + 1; };
   for (uint64_t i = 0; i < g->count; ++i) {
     rpc::RpcDesc& d = descs[i % kWindow];
     uint32_t spins = 0;
     while (hal::local_load(d.response) != 0) hal::cpu_relax(spins);  // its previous use is served
+    if (i >= kWindow) check(d);
     d.index = rpc::RPC_MKH_PING;
     d.blocking = 0;
     d.args[0] = i;
+    d.args[1] = 0;
     if (rpc::rpc_send(g->servers[0], &d)) ++sent;
   }
   for (uint32_t w = 0; w < kWindow; ++w) {
     uint32_t spins = 0;
     while (hal::local_load(descs[w].response) != 0) hal::cpu_relax(spins);
+    if (w < g->count) check(descs[w]);
   }
   mm::kmem_free_pages(*page);
+  g->wrong.fetch_add(wrong);
   return sent;
 }
 
@@ -117,18 +132,25 @@ uint64_t paced_ping_loop(Gang* g, uint32_t) {
   for (uint64_t i = 0; i < kCalls; ++i) {
     std::this_thread::sleep_for(std::chrono::microseconds(g->count));
     const auto start = Clock::now();
-    if (!rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i)) return 0;
+    auto answer = rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i);
+    if (!answer) return 0;
+    if (*answer != i + 1) g->wrong.fetch_add(1);
     g->timed_ns.fetch_add(uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
   }
   return kCalls;
 }
 
+// Every server writes the same answer into the shared descriptor: v+1.
 uint64_t multicast_loop(Gang* g, uint32_t) {
+  uint64_t wrong = 0;
   for (uint64_t i = 0; i < g->count; ++i) {
     rpc::RpcDesc desc;
     desc.index = rpc::RPC_MKH_PING;
+    desc.args[0] = i;
     if (!rpc::rpc_multicast(g->servers.data(), uint32_t(g->servers.size()), &desc)) return 0;
+    wrong += desc.args[1] != i + 1;
   }
+  g->wrong.fetch_add(wrong);
   return g->count;
 }
 
@@ -157,7 +179,7 @@ double measure(uint32_t clusters, int pin_cpu, uint32_t spin_us, uint64_t (*body
   for (uint32_t p : client_positions) clients.push_back(machine->clusters()[p]);
   const double seconds = run_gang(*machine, clients, g);
   machine->shutdown();
-  if (seconds <= 0 || g.operations.load() != count * clients.size()) return -1;
+  if (seconds <= 0 || g.wrong.load() != 0 || g.operations.load() != count * clients.size()) return -1;
   return mops ? double(g.operations.load()) / seconds * 1e-6 : seconds * 1e9 / double(count);
 }
 
@@ -187,7 +209,7 @@ SweepPoint sweep_point(uint32_t spin_us, uint32_t pause_us) {
   const double seconds = run_gang(*machine, {machine->clusters()[0]}, g);
   const double cpu = process_cpu_us() - cpu_before;
   machine->shutdown();
-  if (seconds <= 0 || g.operations.load() == 0) return point;
+  if (seconds <= 0 || g.wrong.load() != 0 || g.operations.load() == 0) return point;
   const auto calls = double(g.operations.load());
   point.rtt_ns = double(g.timed_ns.load()) / calls;
   point.cpu_us_per_call = cpu / calls;
@@ -222,9 +244,9 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     for (uint32_t budget : budgets) sweep[budget].push_back(sweep_point(budget, kPauseUs));
 
   std::map<std::string, double> m;
-  bool failed = false;
+  std::set<std::string> failed;  // the measures with a failed round
   for (auto& [name, values] : rounds) {
-    failed |= std::any_of(values.begin(), values.end(), [](double v) { return v < 0; });
+    if (std::any_of(values.begin(), values.end(), [](double v) { return v < 0; })) failed.insert(name);
     m[name] = median(values);
   }
   m["ratio_rpc_over_floor"] = m["rpc_rtt_ns"] / m["floor_rtt_ns"];
@@ -237,7 +259,7 @@ int run_bench_rpc(const BenchRpcOptions& options) {
   for (uint32_t budget : budgets) {
     std::vector<double> rtt, cpu;
     for (const SweepPoint& p : sweep[budget]) {
-      failed |= p.rtt_ns < 0;
+      if (p.rtt_ns < 0) failed.insert(fmt::format("spin sweep at {} us", budget));
       rtt.push_back(p.rtt_ns);
       cpu.push_back(p.cpu_us_per_call);
     }
@@ -256,8 +278,9 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     for (const auto& [name, value] : m) fmt::print("  {:<40} {:>12.3f}\n", name, value);
     fmt::print("spin budget trade-off, calls {} us apart:\n{}", kPauseUs, sweep_text);
   }
-  if (failed) {
-    fmt::print(stderr, "mkh: bench rpc: a measure failed (lost or wrong messages, or a machine did not boot)\n");
+  if (!failed.empty()) {
+    fmt::print(stderr, "mkh: bench rpc: failed: {} (lost or wrong messages, or a machine did not boot)\n",
+               fmt::join(failed, ", "));
     return 1;
   }
   return 0;

@@ -1,10 +1,14 @@
 // The built-in kernel workload of `mkh boot`: on every core a kernel thread that allocates
 // and frees pages and objects of its cluster, then all of them pass a token round a ring
-// that crosses every cluster, blocking and unblocking each other by xptr.
+// through every core, ordered so that every hop goes to another cluster (when there are
+// several), blocking and unblocking each other by xptr.
 // Public API (implemented in src/boot/, running on the machine through the Machine API).
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
+
 #include "mkh/machine.hpp"
 
 namespace mkh {
@@ -20,6 +24,9 @@ struct WorkloadFigures {
   uint64_t pages_allocated = 0;
   uint64_t objects_allocated = 0;
   uint64_t token_hops = 0;
+  uint64_t cross_cluster_hops = 0;  // hops whose sender was on another cluster than the receiver
+  uint64_t ring_errors = 0;         // tokens that did not carry the hop count of their place in the ring
+  std::vector<uint32_t> received;   // tokens taken, by ring position (position 0 also takes the final pass)
   uint64_t pattern_errors = 0;   // memory that did not read back what was written
   uint64_t alloc_errors = 0;     // allocations refused (not expected with the default banks)
   double seconds = 0;

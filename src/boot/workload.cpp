@@ -1,5 +1,6 @@
-// The `mkh boot` workload: per-core workers, memory churn, then a token ring across
-// clusters. Layer: boot. Shared state lives in cluster 0's bank and each worker's slot in
+// The `mkh boot` workload: per-core workers, memory churn, then a token ring whose every
+// hop crosses clusters (when there are several). Layer: boot. Shared state lives in
+// cluster 0's bank and each worker's slot in
 // its own cluster's bank; every cross-cluster access goes through hal::remote_*.
 #include "mkh/workload.hpp"
 
@@ -27,7 +28,11 @@ struct WorkerSlot {
   static constexpr mm::KcmType kKcmType = mm::KcmType::GENERIC_64;
   hal::xptr_t thread = hal::XPTR_NULL;  // the worker, for its predecessor's unblock
   uint32_t token = 0;                   // 1 while the token waits here
-  uint32_t received = 0;
+  // written by the predecessor before it posts the token
+  uint32_t hop = 0;                     // hops the token made before this one
+  uint32_t sender_cxy = 0;              // the predecessor's cluster
+  // the worker's own
+  uint32_t received = 0;                // tokens taken from this slot
 };
 static_assert(sizeof(WorkerSlot) <= 64);
 
@@ -42,13 +47,20 @@ struct Shared {
   uint64_t pages_allocated;
   uint64_t objects_allocated;
   uint64_t token_hops;
+  uint64_t cross_cluster_hops;  // hops taken from a predecessor of another cluster
+  uint64_t ring_errors;         // tokens that arrived with another hop count than expected
   uint64_t pattern_errors;
   uint64_t alloc_errors;
   hal::xptr_t slots[kMaxCores];  // xptr of each worker's WorkerSlot, by ring position
+  uint32_t received[kMaxCores];  // each slot's `received`, published by its worker at the end
 };
 
 hal::Xptr<hal::xptr_t> slot_entry(hal::Xptr<Shared> shared, uint32_t position) {
   return hal::Xptr<hal::xptr_t>(shared.field(&Shared::slots).raw() + position * sizeof(hal::xptr_t));
+}
+
+hal::Xptr<uint32_t> received_entry(hal::Xptr<Shared> shared, uint32_t position) {
+  return hal::Xptr<uint32_t>(shared.field(&Shared::received).raw() + position * sizeof(uint32_t));
 }
 
 struct WorkerArg {
@@ -122,19 +134,32 @@ void worker(void* raw) {
   }
   sched_yield();  // returns once unblocked, even if that happened before this yield
 
-  // The ring: receive the token, pass it on. Position 0 also takes the final pass.
+  // The ring: receive the token, check the hop count it carries and where it came from,
+  // pass it on. Position 0 also takes the final pass. The token that reaches position p in
+  // lap l has made l * workers + p hops.
   const uint32_t next = (arg.position + 1) % workers;
   const auto next_slot = hal::Xptr<WorkerSlot>(hal::remote_load(slot_entry(shared, next)));
   const auto next_thread = hal::Xptr<Thread>(hal::remote_load(next_slot.field(&WorkerSlot::thread)));
-  uint64_t hops = 0;
-  for (uint32_t lap = 0; lap < laps; ++lap) {
+  uint64_t hops = 0, cross_cluster = 0, wrong = 0;
+  auto take = [&](uint32_t expected_hop) {
     thread_wait_flag(my_slot.field(&WorkerSlot::token), THREAD_BLOCKED_WAIT);
     ++slot->received;
+    wrong += hal::local_load(slot->hop) != expected_hop;
+    // The initial token (position 0, hop 0) was put here, not sent.
+    if (expected_hop != 0) cross_cluster += hal::local_load(slot->sender_cxy) != hal::local_cxy();
+  };
+  for (uint32_t lap = 0; lap < laps; ++lap) {
+    take(lap * workers + arg.position);
+    hal::remote_store(next_slot.field(&WorkerSlot::hop), hal::local_load(slot->hop) + 1);
+    hal::remote_store(next_slot.field(&WorkerSlot::sender_cxy), uint32_t(hal::local_cxy()));
     thread_post_flag(next_slot.field(&WorkerSlot::token), next_thread, THREAD_BLOCKED_WAIT);
     ++hops;
   }
-  if (arg.position == 0) thread_wait_flag(my_slot.field(&WorkerSlot::token), THREAD_BLOCKED_WAIT);
+  if (arg.position == 0 && laps != 0) take(laps * workers);
   hal::remote_atomic_add(shared.field(&Shared::token_hops), hops);
+  hal::remote_atomic_add(shared.field(&Shared::cross_cluster_hops), cross_cluster);
+  hal::remote_atomic_add(shared.field(&Shared::ring_errors), wrong);
+  hal::remote_store(received_entry(shared, arg.position), slot->received);
   mm::kmem_delete(slot);
   hal::remote_atomic_add(shared.field(&Shared::finished), 1u);
 }
@@ -167,16 +192,18 @@ Result<WorkloadFigures, Error> run_boot_workload(Machine& machine, const Workloa
     shared = hal::Xptr<Shared>(home, local);
   }
 
-  // Threads first (blocked at the start barrier until all slots are published).
-  uint32_t position = 0;
-  for (uint32_t cxy : machine.clusters()) {
-    for (uint32_t lid = 0; lid < topology.cores_per_cluster; ++lid, ++position) {
-      args[position] = WorkerArg{shared, position};
-      auto thread = machine.spawn(cxy, lid, worker, &args[position], fmt::format("worker{}", position));
-      if (!thread)
-        return error(thread.error(), "cannot start worker {} on cluster {:#x} core {}: {}", position, cxy, lid,
-                     errno_name(thread.error()));
-    }
+  // Threads first (blocked at the start barrier until all slots are published). Ring
+  // position p runs on cluster p mod n, core p div n (n clusters): consecutive positions,
+  // the last and the first included, are on different clusters whenever n > 1.
+  const std::vector<uint32_t>& clusters = machine.clusters();
+  const auto clusters_nr = uint32_t(clusters.size());
+  for (uint32_t position = 0; position < workers; ++position) {
+    const uint32_t cxy = clusters[position % clusters_nr], lid = position / clusters_nr;
+    args[position] = WorkerArg{shared, position};
+    auto thread = machine.spawn(cxy, lid, worker, &args[position], fmt::format("worker{}", position));
+    if (!thread)
+      return error(thread.error(), "cannot start worker {} on cluster {:#x} core {}: {}", position, cxy, lid,
+                   errno_name(thread.error()));
   }
 
   WorkloadFigures figures;
@@ -193,6 +220,10 @@ Result<WorkloadFigures, Error> run_boot_workload(Machine& machine, const Workloa
     figures.pages_allocated = hal::remote_load(shared.field(&Shared::pages_allocated));
     figures.objects_allocated = hal::remote_load(shared.field(&Shared::objects_allocated));
     figures.token_hops = hal::remote_load(shared.field(&Shared::token_hops));
+    figures.cross_cluster_hops = hal::remote_load(shared.field(&Shared::cross_cluster_hops));
+    figures.ring_errors = hal::remote_load(shared.field(&Shared::ring_errors));
+    for (uint32_t position = 0; position < workers; ++position)
+      figures.received.push_back(hal::remote_load(received_entry(shared, position)));
     figures.pattern_errors = hal::remote_load(shared.field(&Shared::pattern_errors));
     figures.alloc_errors = hal::remote_load(shared.field(&Shared::alloc_errors));
     // No worker touches the shared state after counting itself finished.

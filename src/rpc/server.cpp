@@ -145,9 +145,11 @@ void rpc_check(kern::Core* core) {
   // can come late (its producer was preempted between publishing and ringing) and disarm
   // the doorbell for an item already served; the next item would then not ring. So an
   // idle core re-arms here, at every scheduling point, and looks once more.
-  if (!fifo_ready(&s.m_fifo) &&
-      (hal::local_load(s.m_fifo.m_armed, std::memory_order_relaxed) != 0 || !fifo_arm_and_recheck(&s.m_fifo)))
-    return;
+  if (!fifo_ready(&s.m_fifo)) {
+    if (hal::local_load(s.m_fifo.m_armed, std::memory_order_relaxed) != 0) return;
+    hal::stat_add(s.m_doorbell_rearms, uint64_t(1));
+    if (!fifo_arm_and_recheck(&s.m_fifo)) return;
+  }
   if (s.m_idle_nr > 0) {
     kern::Thread* thread = unpark(s);
     take_ownership(s, thread);

@@ -33,6 +33,7 @@ struct RpcCoreState {
   uint64_t m_threads_created = 0;
   uint64_t m_threads_reclaimed = 0;
   uint64_t m_pool_exhausted = 0;                           // times every RPC thread was busy at the bound
+  uint64_t m_doorbell_rearms = 0;                          // idle with nothing to serve, found disarmed (a late ring)
   uint32_t m_pool_bound_reported = 0;
   uint32_t m_client_calls = 0;                             // blocking RPCs sent by this core's threads
 };

@@ -10,7 +10,7 @@ check help 0 'boot' -- "$mkh" --help
 check version 0 '^mkh [0-9]+\.[0-9]+\.[0-9]+' -- "$mkh" --version
 check boot-help 0 '--topology' -- "$mkh" boot --help
 check boot-default 0 '^errors: 0$' -- "$mkh" boot
-check boot-report 0 'token hops across clusters' -- "$mkh" boot --topology 2x1:2 --bank-mib 16
+check boot-report 0 ' 80 token hops \(80 across clusters\)' -- "$mkh" boot --topology 2x1:2 --bank-mib 16
 check no-subcommand 2 'mkh: a subcommand is required \(expected: boot, bench, soak\)' -- "$mkh"
 check unknown-subcommand 2 "unknown command 'frobnicate' \(expected: boot, bench, soak\)" -- "$mkh" frobnicate
 check option-for-subcommand 2 "unknown option '--bang' \(expected a subcommand: boot, bench, soak; or --help" -- "$mkh" --bang

@@ -139,36 +139,86 @@ TEST_F(FaultTest, StallsAtEveryMarkedPointLoseNoRequest) {
   EXPECT_GT(machine().report().faults.points, 0u);
 }
 
-std::atomic<int> g_victim_calling{0};
+// The victim's call and the response its server holds back (see the test below).
+std::atomic<int> g_victim_answered{0};
+std::atomic<uint32_t> g_hold_cxy{~0u};  // the server cluster whose first served call is held
+std::atomic<int> g_held{0};             // set once that call is held
+std::atomic<bool> g_release{false};
 
-// A kernel thread that sits in a blocking RPC whose server is slow (a chain deep enough).
+// At kServedNotCompleted: the first call served by cluster g_hold_cxy waits, its service
+// done and its response not yet given, until the test releases it.
+void hold_first_response(hal::FaultPoint point) {
+  if (point != hal::FaultPoint::kServedNotCompleted || hal::local_cxy() != g_hold_cxy.load()) return;
+  if (g_held.exchange(1) != 0) return;
+  while (!g_release.load()) std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+
+// A kernel thread in a blocking RPC whose response is held; then calls until it is killed
+// (each call begins with a deletion point).
 void rpc_victim(void* arg) {
-  const auto other = hal::cxy_t(reinterpret_cast<uintptr_t>(arg));
-  g_victim_calling.store(1);
-  for (;;) (void)rpc_call<RPC_MKH_CHAIN>(other, uint32_t(20), hal::local_cxy());
+  const auto server = hal::cxy_t(reinterpret_cast<uintptr_t>(arg));
+  auto first = rpc_call<RPC_MKH_PING>(server, uint64_t(41));
+  if (first && *first == 42) g_victim_answered.fetch_add(1);
+  for (;;) (void)rpc_call<RPC_MKH_PING>(server, uint64_t(0));
+}
+
+// Polls `condition` from the host: true once it holds, false after `seconds` (scaled for
+// sanitized builds).
+template <class Condition>
+bool eventually(Condition condition, int seconds = 60) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds * kSlowdown);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 // Bug: THREAD_KILL of a thread blocked in rpc_send cleared its blocked word and destroyed
 // it, freeing the stack holding the descriptor a server was still writing. Deletion now
 // waits for the last response; the thread is destroyed at its next scheduling point after.
+// The server holds the response back until the kill is done, so the kill does land inside
+// rpc_send: the victim is seen blocked on RPC when it is killed and still there after, and
+// it gets its answer once the response comes.
 TEST_F(FaultTest, KillingAThreadWaitingForAnRpcWaitsForItsResponse) {
-  boot({2, 1, 1});
-  g_victim_calling.store(0);
-  const hal::cxy_t a = machine().clusters()[0], b = machine().clusters()[1];
+  boot({3, 1, 1});
+  const hal::cxy_t a = machine().clusters()[0], b = machine().clusters()[1], c = machine().clusters()[2];
+  g_victim_answered.store(0);
+  g_held.store(0);
+  g_release.store(false);
+  g_hold_cxy.store(b);
+  hal::g_fault_hook.store(hold_first_response);
   auto victim = machine().spawn(a, 0, rpc_victim, reinterpret_cast<void*>(uintptr_t(b)), "victim");
   ASSERT_TRUE(victim.has_value());
-  while (g_victim_calling.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const hal::Xptr<kern::Thread> victim_xp(*victim);
+  auto victim_word = [&](uint32_t kern::Thread::*field) {
+    hal::ClusterScope scope(a);
+    return hal::remote_load(victim_xp.field(field));
+  };
+  // Its call was served and the response is held; it stopped spinning and blocked.
+  const bool waiting = eventually([&] {
+    return g_held.load() != 0 && (victim_word(&kern::Thread::m_blocked) & kern::THREAD_BLOCKED_RPC) != 0;
+  });
   std::atomic<int> killed{0};
-  {
+  if (waiting) {
     ThreadRunner runner(machine());
-    runner.start(b, 0, [&] {
-      for (int i = 0; i < 20; ++i) kern::sched_yield();
+    runner.start(c, 0, [&] {
       if (rpc_thread_kill_client(a, hal::GET_PTR<kern::Thread>(*victim))) killed.fetch_add(1);
     });
   }
+  // Killed inside rpc_send: marked for deletion and still blocked on its RPC. Only its
+  // answer, below, shows it was not destroyed meanwhile.
+  const bool marked_and_waiting = waiting && (victim_word(&kern::Thread::m_flags) & kern::THREAD_FLAG_REQ_DELETE) != 0 &&
+                                  (victim_word(&kern::Thread::m_blocked) & kern::THREAD_BLOCKED_RPC) != 0;
+  g_release.store(true);
+  const bool answered = eventually([] { return g_victim_answered.load() != 0; });
+  hal::g_fault_hook.store(nullptr);
+  ASSERT_TRUE(waiting) << "the victim never blocked in its held call";
   EXPECT_EQ(killed.load(), 1);
-  // shutdown_and_check (TearDown) finds the victim destroyed and nothing leaked; under
-  // ASan a use of the freed stack would abort.
+  EXPECT_TRUE(marked_and_waiting);
+  EXPECT_TRUE(answered) << "the killed victim never got the answer of the call it was killed in";
+  // shutdown_and_check (TearDown) finds the victim destroyed (it was calling for ever
+  // otherwise) and nothing leaked; under ASan a use of the freed stack would abort.
 }
 
 std::atomic<uint64_t> g_lock_xptr{0};

@@ -17,7 +17,24 @@
 #include "kern/thread.hpp"
 #include "mkh/machine.hpp"
 
+// Sanitized builds run every step several times slower (ThreadSanitizer most): tests size
+// their work by kSanitized, and the runner's waits scale by kSlowdown.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define MKH_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define MKH_TEST_SANITIZED 1
+#endif
+#endif
+
 namespace mkh::test {
+
+#ifdef MKH_TEST_SANITIZED
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+inline constexpr int kSlowdown = kSanitized ? 4 : 1;
 
 inline MachineConfig quiet_config(Topology topology, uint64_t bank_mib = 16) {
   MachineConfig config;
@@ -42,11 +59,21 @@ class StartLine {
   std::atomic<int> m_arrived{0};
 };
 
-// Runs closures as kernel threads and waits for them.
+// Runs closures as kernel threads and waits for them. The closures usually refer to the
+// test's locals: a thread still running when the runner goes out of scope would use them
+// after they are gone. So a wait that times out fails the test, and the destructor then
+// shuts the machine down (its cores stop running kernel threads) and leaks the tasks
+// rather than free them under a thread.
 class ThreadRunner {
  public:
+  static constexpr std::chrono::seconds kDefaultWait{120 * kSlowdown};
+
   explicit ThreadRunner(Machine& machine) : m_machine(machine) {}
-  ~ThreadRunner() { EXPECT_TRUE(wait()); }
+  ~ThreadRunner() {
+    // After a wait that timed out, no second one: the test has failed already.
+    const bool done = m_gave_up ? m_done.load() == m_tasks.size() : wait();
+    if (!done) abandon_running_threads();
+  }
 
   // Starts fn as a kernel thread on core lid of cluster cxy; returns the thread's xptr.
   uint64_t start(uint32_t cxy, uint32_t lid, std::function<void()> fn) {
@@ -66,12 +93,39 @@ class ThreadRunner {
         start(cxy, lid, [fn, cxy, lid, index] { fn(cxy, lid, index); });
   }
 
-  // Waits until every started thread has returned; false after the timeout.
-  bool wait(std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  // Waits until every started thread has returned; false, with a test failure, after the
+  // timeout (the threads may still be running).
+  bool wait(std::chrono::seconds timeout = kDefaultWait) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (m_done.load() < m_tasks.size()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "ThreadRunner: " << m_done.load() << " of " << m_tasks.size() << " threads returned within "
+                      << timeout.count() << " s";
+        m_gave_up = true;
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return true;
+  }
+
+  // Waits until every started thread has returned, however long that takes while
+  // `progress()` keeps changing: false, with a test failure, once it stayed the same for
+  // `stall` (a hang, not a slow or loaded machine).
+  bool wait_while_progressing(const std::function<uint64_t()>& progress, std::chrono::seconds stall = kDefaultWait) {
+    uint64_t seen = progress();
+    auto deadline = std::chrono::steady_clock::now() + stall;
+    while (m_done.load() < m_tasks.size()) {
+      if (const uint64_t now = progress(); now != seen) {
+        seen = now;
+        deadline = std::chrono::steady_clock::now() + stall;
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "ThreadRunner: no progress for " << stall.count() << " s (at " << seen << "), "
+                      << m_done.load() << " of " << m_tasks.size() << " threads returned";
+        m_gave_up = true;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;
   }
@@ -86,6 +140,15 @@ class ThreadRunner {
     std::function<void()> fn;
     std::atomic<std::size_t>* done;
   };
+  // After a timeout: no kernel thread may run once the test's locals are gone, and none
+  // may find its task freed. Shutting down joins the cores' host threads (a thread that
+  // never reaches a scheduling point would hang it: the test then fails by its timeout).
+  void abandon_running_threads() {
+    ADD_FAILURE() << "ThreadRunner: threads still running; the machine is shut down and their tasks are leaked";
+    m_machine.shutdown(std::chrono::milliseconds(0));
+    for (std::unique_ptr<Task>& task : m_tasks) (void)task.release();
+  }
+
   static void trampoline(void* arg) {
     auto* task = static_cast<Task*>(arg);
     task->fn();
@@ -95,6 +158,7 @@ class ThreadRunner {
   Machine& m_machine;
   std::vector<std::unique_ptr<Task>> m_tasks;
   std::atomic<std::size_t> m_done{0};
+  bool m_gave_up = false;  // a wait timed out
 };
 
 // Boots before each test, shuts down after it and checks nothing was left behind.

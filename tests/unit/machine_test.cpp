@@ -1,6 +1,7 @@
 // ctest-label: concurrency
 // Boot and shutdown: every topology from 1x1:1 to 4x4:4, 20 times in a row, with the
-// built-in workload, without leak or hang; boot errors; kernel-data replication.
+// built-in workload (its token ring checked slot by slot), without leak or hang; boot
+// errors; kernel-data replication.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -41,6 +42,14 @@ TEST_P(BootLoop, TwentyBootsWithWorkloadLeaveNothingBehind) {
     ASSERT_TRUE(figures.has_value()) << figures.error();
     EXPECT_EQ(figures->workers, topology.cores());
     EXPECT_EQ(figures->token_hops, uint64_t(topology.cores()) * options.ring_laps);
+    // What each slot took, counted where the token arrived: every position the laps, and
+    // position 0 its initial token too; each token carried the hop count of its place.
+    ASSERT_EQ(figures->received.size(), topology.cores());
+    for (uint32_t position = 0; position < topology.cores(); ++position)
+      EXPECT_EQ(figures->received[position], options.ring_laps + (position == 0 ? 1 : 0)) << "position " << position;
+    EXPECT_EQ(figures->ring_errors, 0u);
+    // Every hop crosses clusters when there are several; none can with one.
+    EXPECT_EQ(figures->cross_cluster_hops, topology.clusters() > 1 ? figures->token_hops : 0u);
     EXPECT_EQ(figures->pattern_errors, 0u);
     EXPECT_EQ(figures->alloc_errors, 0u);
     expect_clean((*machine)->shutdown());

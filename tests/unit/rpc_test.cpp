@@ -327,18 +327,28 @@ TEST_F(RpcTest, MulticastToEveryClusterSharesOneResponseCounter) {
   EXPECT_EQ(totals(RPC_MKH_PING).served, 8u * 20 * 4);
 }
 
+// A chain A->B->A->... of 2 x bound levels (twice as deep as a core's pool may grow): each
+// of the two cores holds `bound` levels at once, every one an RPC thread of its pool (all
+// blocked in their nested call but the deepest), so both pools grow to exactly the bound,
+// and the chain completes without ever finding a pool exhausted.
 TEST_F(RpcTest, NestedChainDeeperThanThePoolCompletes) {
   boot({2, 1, 1});
+  const uint32_t bound = machine().config().rpc_pool_bound;
+  const uint32_t depth = 2 * bound - 1;  // depth d runs d + 1 levels, alternately on cluster 1 and 0
   std::atomic<uint64_t> result{0};
   {
     ThreadRunner runner(machine());
-    runner.start(0, 0, [&] { result.store(*rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], 24u, 0u)); });
+    runner.start(0, 0, [&] {
+      auto r = rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], depth, machine().clusters()[0]);
+      result.store(r ? *r : 0);
+    });
   }
-  EXPECT_EQ(result.load(), 25u);
-  // Every level but the last held an RPC thread blocked: the pools grew past one thread.
-  uint64_t created = 0;
-  for (uint32_t cxy : machine().clusters()) created += rpc::rpc_cluster_state(cxy)->m_cores[0].m_threads_created;
-  EXPECT_GE(created, 24u);
+  EXPECT_EQ(result.load(), uint64_t(depth) + 1);
+  for (uint32_t cxy : machine().clusters()) {
+    const RpcCoreState& s = rpc::rpc_cluster_state(cxy)->m_cores[0];
+    EXPECT_EQ(hal::local_load(s.m_threads_created, std::memory_order_relaxed), bound) << "cluster " << cxy;
+    EXPECT_EQ(hal::local_load(s.m_pool_exhausted, std::memory_order_relaxed), 0u) << "cluster " << cxy;
+  }
 }
 
 TEST_F(RpcTest, StormFromEveryCoreIsServedExactlyOnce) {
@@ -478,11 +488,15 @@ TEST_F(RpcTest, LateRingAfterAPollingServeDoesNotLoseTheNextWakeUp) {
       for (uint64_t i = 0; i < 3000; ++i)
         if (rpc_call<RPC_MKH_PING>(machine().clusters()[1], i)) answered.fetch_add(1);
     });
-    const bool finished = runner.wait(std::chrono::seconds(60));
+    const bool finished = runner.wait_while_progressing([&] { return answered.load(); }, std::chrono::seconds(60));
     hal::g_fault_hook.store(nullptr);
     ASSERT_TRUE(finished) << "a client is stuck after " << answered.load() << " answers";
   }
   EXPECT_EQ(answered.load(), 3000u);
+  // The scenario happened: the server's core, idle, found its doorbell disarmed by a late
+  // ring with nothing to serve, and re-armed it.
+  const RpcCoreState& server = rpc::rpc_cluster_state(machine().clusters()[1])->m_cores[0];
+  EXPECT_GT(hal::local_load(server.m_doorbell_rearms, std::memory_order_relaxed), 0u);
 }
 
 }  // namespace

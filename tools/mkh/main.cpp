@@ -63,21 +63,23 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
     return kExitRuntime;
   }
   const uint64_t errors = mkh::tool::report_error_count(report) + figures->pattern_errors + figures->alloc_errors +
-                          tour->wrong_answers;
+                          figures->ring_errors + tour->wrong_answers;
   if (options.json) {
     mkh::tool::print_json(
         stdout, report,
         fmt::format("\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"workload\": {{\"workers\": {}, "
-                    "\"page_blocks\": {}, \"objects\": {}, \"token_hops\": {}, \"seconds\": {:.6f}}}, "
+                    "\"page_blocks\": {}, \"objects\": {}, \"token_hops\": {}, \"cross_cluster_hops\": {}, "
+                    "\"ring_errors\": {}, \"seconds\": {:.6f}}}, "
                     "\"rpc_tour\": {{\"calls\": {}, \"wrong_answers\": {}, \"displays\": {}}}, \"total_errors\": {}",
                     t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, figures->workers,
-                    figures->pages_allocated, figures->objects_allocated, figures->token_hops, figures->seconds,
-                    tour->calls, tour->wrong_answers, tour->displays, errors));
+                    figures->pages_allocated, figures->objects_allocated, figures->token_hops,
+                    figures->cross_cluster_hops, figures->ring_errors, figures->seconds, tour->calls,
+                    tour->wrong_answers, tour->displays, errors));
   } else {
-    fmt::print("workload: {} workers, {} page blocks and {} objects allocated and freed, {} token hops across "
-               "clusters, {:.3f} s\n",
+    fmt::print("workload: {} workers, {} page blocks and {} objects allocated and freed, {} token hops ({} across "
+               "clusters), {:.3f} s\n",
                figures->workers, figures->pages_allocated, figures->objects_allocated, figures->token_hops,
-               figures->seconds);
+               figures->cross_cluster_hops, figures->seconds);
     fmt::print("RPC tour: {} calls from every cluster to every other one and a multicast to all, {} wrong answers; "
                "{} SCHED_DISPLAY outputs, the first:\n{}\n",
                tour->calls, tour->wrong_answers, tour->displays, tour->sample_display);
