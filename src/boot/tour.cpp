@@ -59,7 +59,7 @@ void expect_ok(Tour& tour, const R& result) {
   if (!result) tour.wrong.fetch_add(1);
 }
 // Only requests that must succeed: the tour's statistics then show zero errors. The error
-// paths are the unit tests' (tests/unit/rpc_test.cpp).
+// paths are the unit tests' (tests/unit/rpc/rpc_test.cpp).
 void visit(Tour& tour, hal::cxy_t server) {
   auto page = rpc_pmem_get_pages_client(server, 1);
   expect_ok(tour, page);
