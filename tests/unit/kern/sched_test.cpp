@@ -11,6 +11,7 @@
 #include "mm/memory.hpp"
 #include "rpc/marshal.hpp"
 #include "rpc/services/mkh.hpp"
+#include "kcheck.hpp"
 #include "machine_fixture.hpp"
 
 namespace mkh::test {
@@ -25,16 +26,15 @@ class SchedTest : public MachineTest {};
 TEST_F(SchedTest, EveryCoreRunsItsThreads) {
   boot({2, 2, 2});
   std::atomic<int> ran{0};
-  std::atomic<int> wrong_place{0};
   {
     ThreadRunner runner(machine());
     runner.start_on_every_core([&](uint32_t cxy, uint32_t lid, uint32_t) {
-      if (hal::local_cxy() != cxy || kern::thread_current()->m_lid != lid) wrong_place.fetch_add(1);
+      KCHECK_EQ(hal::local_cxy(), cxy);
+      KCHECK_EQ(kern::thread_current()->m_lid, lid);
       ran.fetch_add(1);
     });
   }
   EXPECT_EQ(ran.load(), 8);
-  EXPECT_EQ(wrong_place.load(), 0);
 }
 
 TEST_F(SchedTest, ThousandsOfSwitchesBetweenThreadsOfOneCore) {
@@ -293,7 +293,6 @@ TEST_F(SchedTest, ReadyCountMatchesTheUnblockedThreadsAtRest) {
 // the poster touches the waiter only when the word says it sleeps for this post.
 TEST_F(SchedTest, PostingAFlagTouchesTheWaiterOnlyWhileItSleeps) {
   boot({2, 1, 1});
-  std::atomic<int> bad{0};
   {
     ThreadRunner runner(machine());
     runner.start(machine().clusters()[0], 0, [&] {
@@ -301,12 +300,11 @@ TEST_F(SchedTest, PostingAFlagTouchesTheWaiterOnlyWhileItSleeps) {
       const hal::Xptr<uint32_t> flag(hal::local_cxy(), &word);
       // Nobody waits: the post must not touch the waiter (a null xptr would fault).
       kern::thread_post_flag(flag, hal::Xptr<kern::Thread>(), kern::THREAD_BLOCKED_WAIT);
-      if (word != kern::kFlagPosted) bad.fetch_add(1);
+      KCHECK_EQ(word, kern::kFlagPosted);
       kern::thread_wait_flag(flag, kern::THREAD_BLOCKED_WAIT);  // takes it without sleeping
-      if (word != 0) bad.fetch_add(1);
+      KCHECK_EQ(word, 0u);
     });
   }
-  EXPECT_EQ(bad.load(), 0);
 }
 
 }  // namespace
