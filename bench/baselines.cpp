@@ -105,8 +105,7 @@ double run_pair(const PingPongSetup& setup, SideA side_a, SideB side_b) {
 }
 
 // --- futex ------------------------------------------------------------------------------
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
-              std::atomic<uint32_t>::is_always_lock_free);
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
 
 uint32_t* futex_word(std::atomic<uint32_t>& word) { return reinterpret_cast<uint32_t*>(&word); }
 
@@ -277,8 +276,7 @@ double shared_cpu_futex_ns(uint64_t round_trips, int cpu, bool* pin_failed) {
   return futex_rtt_ns(round_trips, PingPongSetup{cpu, cpu, true, pin_failed});
 }
 
-double atomic_queue_stream_mops(uint64_t messages, int producers, PingPongSetup setup,
-                                uint64_t* out_of_order) {
+double atomic_queue_stream_mops(uint64_t messages, int producers, PingPongSetup setup, uint64_t* out_of_order) {
   if (messages == 0 || producers < 1 || producers > 1024) return kBaselineFailed;
   const auto n_producers = std::size_t(producers);
   auto queue = std::make_unique<StreamQueue>();

@@ -17,9 +17,9 @@ inline constexpr double kBaselineFailed = -1.0;
 inline bool baseline_failed(double figure) { return figure < 0; }
 
 struct PingPongSetup {
-  int cpu_a = 0;     // the initiating side (times the round)
-  int cpu_b = 1;     // the answering side (the consumer, for the streaming figure)
-  bool pin = true;   // pin each thread to its host CPU with pthread_setaffinity_np
+  int cpu_a = 0;    // the initiating side (times the round)
+  int cpu_b = 1;    // the answering side (the consumer, for the streaming figure)
+  bool pin = true;  // pin each thread to its host CPU with pthread_setaffinity_np
   // Out, optional: set after the round to true if pinning was asked for and failed on some
   // thread (that thread then ran unpinned), to false otherwise. Never aborts the round.
   bool* pin_failed = nullptr;

@@ -17,10 +17,10 @@
 
 #include "hal/fiber.hpp"
 #include "kern/cluster.hpp"
-#include "mm/memory.hpp"
 #include "kern/thread.hpp"
 #include "median.hpp"
 #include "mkh/machine.hpp"
+#include "mm/memory.hpp"
 
 namespace mkh::bench {
 
@@ -47,10 +47,13 @@ double bench_bare_fiber(uint64_t iterations) {
   std::vector<unsigned char> stack(256 * 1024);
   FiberLoop loop;
   loop.iterations = iterations;
-  loop.fiber.init(stack.data(), stack.size(), [](void* arg) {
-    auto* self = static_cast<FiberLoop*>(arg);
-    for (uint64_t i = 0; i < self->iterations; ++i) self->fiber.suspend();
-  }, &loop);
+  loop.fiber.init(
+      stack.data(), stack.size(),
+      [](void* arg) {
+        auto* self = static_cast<FiberLoop*>(arg);
+        for (uint64_t i = 0; i < self->iterations; ++i) self->fiber.suspend();
+      },
+      &loop);
   const auto start = Clock::now();
   for (uint64_t i = 0; i <= iterations; ++i) loop.fiber.resume();
   return ns_since(start, 2 * iterations);  // two switches per round trip
@@ -75,8 +78,7 @@ double bench_thread_switch(Machine& machine, uint64_t iterations) {
   pair.iterations = iterations;
   pair.start = Clock::now();
   const uint32_t cxy = machine.clusters()[0];
-  if (!machine.spawn(cxy, 0, yielder, &pair, "yield-a") || !machine.spawn(cxy, 0, yielder, &pair, "yield-b"))
-    return -1;
+  if (!machine.spawn(cxy, 0, yielder, &pair, "yield-a") || !machine.spawn(cxy, 0, yielder, &pair, "yield-b")) return -1;
   wait_done(pair.done, 2);
   return pair.ns;
 }
@@ -91,7 +93,7 @@ struct PingPong {
   std::atomic<uint64_t> thread[2] = {};  // each side's thread xptr
   std::atomic<int> ready{0};
   std::atomic<int> done{0};
-  std::atomic<uint64_t> wrong{0};        // messages that did not carry the expected round
+  std::atomic<uint64_t> wrong{0};  // messages that did not carry the expected round
   double ns = 0;
 };
 
@@ -212,20 +214,21 @@ int run_bench_core(const BenchCoreOptions& options) {
   for (const auto& c : report.clusters) leaked += uint64_t(std::abs(c.pages_leaked));
 
   std::string failed;  // the measures with a failed round
-  for (const auto& [name, values] : {std::pair{"thread switch", &yield}, std::pair{"spinning ping-pong", &spin},
-                                     std::pair{"sleeping ping-pong", &sleep}, std::pair{"ppm", &ppm},
-                                     std::pair{"kcm", &kcm}})
+  for (const auto& [name, values] :
+       {std::pair{"thread switch", &yield}, std::pair{"spinning ping-pong", &spin},
+        std::pair{"sleeping ping-pong", &sleep}, std::pair{"ppm", &ppm}, std::pair{"kcm", &kcm}})
     if (std::any_of(values->begin(), values->end(), [](double v) { return v < 0; }))
       failed += fmt::format("{}{}", failed.empty() ? "" : ", ", name);
 
   const double m_bare = median(bare), m_yield = median(yield), m_spin = median(spin), m_sleep = median(sleep),
                m_ppm = median(ppm), m_kcm = median(kcm);
   if (options.json) {
-    fmt::print("{{\"rounds\": {}, \"fiber_switch_ns\": {:.1f}, \"thread_switch_ns\": {:.1f}, "
-               "\"block_unblock_run_spinning_ns\": {:.1f}, \"block_unblock_run_sleeping_ns\": {:.1f}, "
-               "\"ppm_alloc_free_ns\": {:.1f}, \"kcm_alloc_free_ns\": {:.1f}, "
-               "\"ratio_sleeping_over_spinning\": {:.2f}}}\n",
-               options.rounds, m_bare, m_yield, m_spin, m_sleep, m_ppm, m_kcm, m_sleep / m_spin);
+    fmt::print(
+        "{{\"rounds\": {}, \"fiber_switch_ns\": {:.1f}, \"thread_switch_ns\": {:.1f}, "
+        "\"block_unblock_run_spinning_ns\": {:.1f}, \"block_unblock_run_sleeping_ns\": {:.1f}, "
+        "\"ppm_alloc_free_ns\": {:.1f}, \"kcm_alloc_free_ns\": {:.1f}, "
+        "\"ratio_sleeping_over_spinning\": {:.2f}}}\n",
+        options.rounds, m_bare, m_yield, m_spin, m_sleep, m_ppm, m_kcm, m_sleep / m_spin);
   } else {
     fmt::print("mkh bench core: medians of {} interleaved rounds, machine 2x1:1\n", options.rounds);
     fmt::print("  fiber switch (bare hal::Fiber, one way)          {:>10.1f} ns\n", m_bare);

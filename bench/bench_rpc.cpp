@@ -64,8 +64,7 @@ void gang_thread(void* raw) {
   g->operations.fetch_add(g->body(g, arg.index));
   const int64_t end = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - g->start).count();
   int64_t seen = g->last_end_ns.load();
-  while (end > seen && !g->last_end_ns.compare_exchange_weak(seen, end)) {
-  }
+  while (end > seen && !g->last_end_ns.compare_exchange_weak(seen, end)) {}
   g->done.fetch_add(1);
 }
 
@@ -265,8 +264,8 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     }
     sweep_json += fmt::format("{}{{\"spin_us\": {}, \"rtt_ns\": {:.0f}, \"cpu_us_per_call\": {:.1f}}}",
                               sweep_json.empty() ? "" : ", ", budget, median(rtt), median(cpu));
-    sweep_text += fmt::format("  spin {:>4} us: round trip {:>9.0f} ns, CPU {:>7.1f} us per call\n", budget, median(rtt),
-                              median(cpu));
+    sweep_text += fmt::format("  spin {:>4} us: round trip {:>9.0f} ns, CPU {:>7.1f} us per call\n", budget,
+                              median(rtt), median(cpu));
   }
 
   if (options.json) {
@@ -274,7 +273,8 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     for (const auto& [name, value] : m) json += fmt::format(", \"{}\": {:.3f}", name, value);
     fmt::print("{}, \"spin_sweep_pause_us\": {}, \"spin_sweep\": [{}]}}\n", json, kPauseUs, sweep_json);
   } else {
-    fmt::print("mkh bench rpc: medians of {} interleaved rounds (spin budget {} us)\n", options.rounds, options.spin_us);
+    fmt::print("mkh bench rpc: medians of {} interleaved rounds (spin budget {} us)\n", options.rounds,
+               options.spin_us);
     for (const auto& [name, value] : m) fmt::print("  {:<40} {:>12.3f}\n", name, value);
     fmt::print("spin budget trade-off, calls {} us apart:\n{}", kPauseUs, sweep_text);
   }

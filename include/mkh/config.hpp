@@ -40,11 +40,11 @@ struct FaultRate {
 // Faults injected by the kernel at run time; all off by default (then each site costs one
 // relaxed load). The draws come from one generator seeded by MachineConfig::seed.
 struct FaultConfig {
-  FaultRate ppm;         // ppm page allocations fail (kNoMem)
-  FaultRate kcm;         // kcm object allocations fail (kNoMem)
-  FaultRate rpc_thread;  // creating an RPC thread fails (the request waits and is retried)
-  FaultRate points;      // a stall at the marked points of the send and serve paths
-  uint32_t delay_us = 0; // a stall lasts this long (0: a yield of the core or host thread)
+  FaultRate ppm;          // ppm page allocations fail (kNoMem)
+  FaultRate kcm;          // kcm object allocations fail (kNoMem)
+  FaultRate rpc_thread;   // creating an RPC thread fails (the request waits and is retried)
+  FaultRate points;       // a stall at the marked points of the send and serve paths
+  uint32_t delay_us = 0;  // a stall lasts this long (0: a yield of the core or host thread)
   bool any() const { return ppm.on() || kcm.on() || rpc_thread.on() || points.on(); }
 };
 
@@ -61,16 +61,16 @@ struct FaultReport {
 struct MachineConfig {
   Topology topology;
   uint64_t bank_mib = 64;
-  bool pin = false;              // pin core host threads round-robin on host CPUs
-  int pin_cpu = -1;              // >= 0: pin every core host thread on this one host CPU
-  uint32_t idle_spin_us = 20;    // an idle core polls this long before it sleeps on a futex
-  bool quiet = false;            // no notices on stderr
+  bool pin = false;            // pin core host threads round-robin on host CPUs
+  int pin_cpu = -1;            // >= 0: pin every core host thread on this one host CPU
+  uint32_t idle_spin_us = 20;  // an idle core polls this long before it sleeps on a futex
+  bool quiet = false;          // no notices on stderr
 
   // RPC layer
-  uint32_t rpc_fifo_slots = 64;     // per server core, a power of two
-  uint32_t rpc_pool_bound = 16;     // RPC threads per core at most
-  uint32_t rpc_batch = 16;          // requests an RPC thread serves before it yields
-  uint32_t rpc_full_retries = 1000; // back-off rounds on a full FIFO before the send fails
+  uint32_t rpc_fifo_slots = 64;      // per server core, a power of two
+  uint32_t rpc_pool_bound = 16;      // RPC threads per core at most
+  uint32_t rpc_batch = 16;           // requests an RPC thread serves before it yields
+  uint32_t rpc_full_retries = 1000;  // back-off rounds on a full FIFO before the send fails
 
   // Testing
   FaultConfig faults;          // injected from the end of boot to the start of shutdown

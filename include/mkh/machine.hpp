@@ -24,11 +24,11 @@ struct KcmReport {
 };
 
 struct RpcIndexReport {
-  uint32_t index = 0;             // catalogue index (or a private one); out of range: ~0u
+  uint32_t index = 0;  // catalogue index (or a private one); out of range: ~0u
   std::string name;
-  uint64_t sent = 0;              // by clients of the cluster
-  uint64_t served = 0;            // by servers of the cluster
-  uint64_t errors = 0;            // errors returned by servers of the cluster
+  uint64_t sent = 0;    // by clients of the cluster
+  uint64_t served = 0;  // by servers of the cluster
+  uint64_t errors = 0;  // errors returned by servers of the cluster
   uint64_t fifo_full_retries = 0;
   uint64_t send_failures = 0;     // sends given up on a full FIFO
   uint64_t direct = 0;            // local calls served directly, without the FIFO
@@ -42,31 +42,31 @@ struct ClusterReport {
   uint64_t pages_total = 0;
   uint64_t pages_reserved = 0;  // kernel data: cluster descriptor, page descriptors
   uint64_t pages_free = 0;
-  uint64_t pages_used = 0;      // allocated by the kernel (total - reserved - free)
+  uint64_t pages_used = 0;  // allocated by the kernel (total - reserved - free)
   uint64_t page_allocs = 0;
   uint64_t page_frees = 0;
   uint64_t page_failures = 0;
   std::vector<KcmReport> kcm;
-  uint64_t threads_alive = 0;   // idle threads included
+  uint64_t threads_alive = 0;  // idle threads included
   uint64_t threads_created = 0;
   uint64_t threads_destroyed = 0;
   uint64_t switches = 0;
   uint64_t ipis_sent = 0;
   uint64_t ipis_received = 0;
   uint64_t sleeps = 0;
-  uint64_t errors = 0;          // errors the cluster's kernel returned to callers
-  int64_t pages_leaked = 0;     // after shutdown: free pages short of their boot value
+  uint64_t errors = 0;              // errors the cluster's kernel returned to callers
+  int64_t pages_leaked = 0;         // after shutdown: free pages short of their boot value
   std::vector<RpcIndexReport> rpc;  // indexes with any activity
   uint64_t rpc_threads_created = 0;
   uint64_t rpc_threads_reclaimed = 0;
-  uint64_t rpc_pool_exhausted = 0;  // times a request waited with every RPC thread blocked
-  uint64_t rpc_fifo_high_water = 0; // most requests waiting in one of its FIFOs
+  uint64_t rpc_pool_exhausted = 0;   // times a request waited with every RPC thread blocked
+  uint64_t rpc_fifo_high_water = 0;  // most requests waiting in one of its FIFOs
 };
 
 struct MachineReport {
   std::vector<ClusterReport> clusters;
   FaultReport faults;
-  uint64_t threads_left = 0;    // threads still blocked at shutdown, abandoned
+  uint64_t threads_left = 0;  // threads still blocked at shutdown, abandoned
   bool shut_down = false;
 };
 

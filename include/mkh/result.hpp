@@ -17,48 +17,48 @@ namespace mkh {
 
 // Every error number: X(enumerator, Linux number, name). The numbers are literals (the ABI of
 // user mode), checked below against the host's <cerrno>.
-#define MKH_ERRNO_LIST(X)            \
-  X(kPerm, 1, EPERM)                 \
-  X(kNoEnt, 2, ENOENT)               \
-  X(kSrch, 3, ESRCH)                 \
-  X(kIntr, 4, EINTR)                 \
-  X(kIo, 5, EIO)                     \
-  X(kNxIo, 6, ENXIO)                 \
-  X(k2Big, 7, E2BIG)                 \
-  X(kNoExec, 8, ENOEXEC)             \
-  X(kBadF, 9, EBADF)                 \
-  X(kChild, 10, ECHILD)              \
-  X(kAgain, 11, EAGAIN)              \
-  X(kNoMem, 12, ENOMEM)              \
-  X(kAcces, 13, EACCES)              \
-  X(kFault, 14, EFAULT)              \
-  X(kBusy, 16, EBUSY)                \
-  X(kExist, 17, EEXIST)              \
-  X(kXDev, 18, EXDEV)                \
-  X(kNoDev, 19, ENODEV)              \
-  X(kNotDir, 20, ENOTDIR)            \
-  X(kIsDir, 21, EISDIR)              \
-  X(kInval, 22, EINVAL)              \
-  X(kNFile, 23, ENFILE)              \
-  X(kMFile, 24, EMFILE)              \
-  X(kNotTy, 25, ENOTTY)              \
-  X(kTxtBsy, 26, ETXTBSY)            \
-  X(kFBig, 27, EFBIG)                \
-  X(kNoSpc, 28, ENOSPC)              \
-  X(kSPipe, 29, ESPIPE)              \
-  X(kRoFs, 30, EROFS)                \
-  X(kMLink, 31, EMLINK)              \
-  X(kPipe, 32, EPIPE)                \
-  X(kDom, 33, EDOM)                  \
-  X(kRange, 34, ERANGE)              \
-  X(kDeadLk, 35, EDEADLK)            \
-  X(kNameTooLong, 36, ENAMETOOLONG)  \
-  X(kNoSys, 38, ENOSYS)              \
-  X(kNotEmpty, 39, ENOTEMPTY)        \
-  X(kLoop, 40, ELOOP)                \
-  X(kOverflow, 75, EOVERFLOW)        \
-  X(kNotSup, 95, ENOTSUP) /* Linux: EOPNOTSUPP is the same number */ \
-  X(kTimedOut, 110, ETIMEDOUT)       \
+#define MKH_ERRNO_LIST(X)                                                         \
+  X(kPerm, 1, EPERM)                                                              \
+  X(kNoEnt, 2, ENOENT)                                                            \
+  X(kSrch, 3, ESRCH)                                                              \
+  X(kIntr, 4, EINTR)                                                              \
+  X(kIo, 5, EIO)                                                                  \
+  X(kNxIo, 6, ENXIO)                                                              \
+  X(k2Big, 7, E2BIG)                                                              \
+  X(kNoExec, 8, ENOEXEC)                                                          \
+  X(kBadF, 9, EBADF)                                                              \
+  X(kChild, 10, ECHILD)                                                           \
+  X(kAgain, 11, EAGAIN)                                                           \
+  X(kNoMem, 12, ENOMEM)                                                           \
+  X(kAcces, 13, EACCES)                                                           \
+  X(kFault, 14, EFAULT)                                                           \
+  X(kBusy, 16, EBUSY)                                                             \
+  X(kExist, 17, EEXIST)                                                           \
+  X(kXDev, 18, EXDEV)                                                             \
+  X(kNoDev, 19, ENODEV)                                                           \
+  X(kNotDir, 20, ENOTDIR)                                                         \
+  X(kIsDir, 21, EISDIR)                                                           \
+  X(kInval, 22, EINVAL)                                                           \
+  X(kNFile, 23, ENFILE)                                                           \
+  X(kMFile, 24, EMFILE)                                                           \
+  X(kNotTy, 25, ENOTTY)                                                           \
+  X(kTxtBsy, 26, ETXTBSY)                                                         \
+  X(kFBig, 27, EFBIG)                                                             \
+  X(kNoSpc, 28, ENOSPC)                                                           \
+  X(kSPipe, 29, ESPIPE)                                                           \
+  X(kRoFs, 30, EROFS)                                                             \
+  X(kMLink, 31, EMLINK)                                                           \
+  X(kPipe, 32, EPIPE)                                                             \
+  X(kDom, 33, EDOM)                                                               \
+  X(kRange, 34, ERANGE)                                                           \
+  X(kDeadLk, 35, EDEADLK)                                                         \
+  X(kNameTooLong, 36, ENAMETOOLONG)                                               \
+  X(kNoSys, 38, ENOSYS)                                                           \
+  X(kNotEmpty, 39, ENOTEMPTY)                                                     \
+  X(kLoop, 40, ELOOP)                                                             \
+  X(kOverflow, 75, EOVERFLOW)                                                     \
+  X(kNotSup, 95, ENOTSUP) /* Linux: EOPNOTSUPP is the same number */              \
+  X(kTimedOut, 110, ETIMEDOUT)                                                    \
   X(kUClean, 117, EUCLEAN) /* a structure found corrupt (Linux's EFSCORRUPTED) */ \
   X(kCanceled, 125, ECANCELED)
 

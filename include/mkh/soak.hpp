@@ -33,20 +33,20 @@ struct SoakOptions {
 };
 
 // The operations a worker draws.
-#define MKH_SOAK_OPS(X)       \
-  X(kPing, "ping")            \
-  X(kWindow, "window")        \
-  X(kMulticast, "multicast")  \
-  X(kChain, "chain")          \
-  X(kThread, "thread")        \
-  X(kPages, "pages")          \
+#define MKH_SOAK_OPS(X)      \
+  X(kPing, "ping")           \
+  X(kWindow, "window")       \
+  X(kMulticast, "multicast") \
+  X(kChain, "chain")         \
+  X(kThread, "thread")       \
+  X(kPages, "pages")         \
   X(kObjects, "objects")
 
 enum class OpKind : uint32_t {
 #define MKH_X(name, label) name,
   MKH_SOAK_OPS(MKH_X)
 #undef MKH_X
-  kCount
+      kCount
 };
 inline constexpr uint32_t kOpKinds = uint32_t(OpKind::kCount);
 std::string_view op_kind_name(OpKind kind);
@@ -83,18 +83,18 @@ struct SoakCounts {
   uint64_t chains_without_token = 0;  // chains drawn but not run (pool budget), a ping instead
   uint64_t children_created = 0;      // kernel threads created by THREAD_KERNEL_CREATE
   uint64_t children_finished = 0;
-  uint64_t children_killed = 0;       // THREAD_KILL answered OK
+  uint64_t children_killed = 0;  // THREAD_KILL answered OK
   uint64_t child_pings = 0;
-  uint64_t pages_allocated = 0;       // PMEM_GET_PAGES that succeeded (all released)
-  uint64_t objects_allocated = 0;     // KCM_ALLOC that succeeded (all freed)
-  std::vector<SoakRpcFigures> rpc;    // indexes with any activity
+  uint64_t pages_allocated = 0;     // PMEM_GET_PAGES that succeeded (all released)
+  uint64_t objects_allocated = 0;   // KCM_ALLOC that succeeded (all freed)
+  std::vector<SoakRpcFigures> rpc;  // indexes with any activity
   uint64_t rpc_sent = 0;
   uint64_t rpc_served = 0;
   uint64_t rpc_send_failures = 0;
   uint64_t rpc_direct = 0;
   uint64_t fifo_full_retries = 0;
   std::vector<SoakErrorCount> errors_returned;  // to the soak's callers, by Errno
-  FaultReport faults;                            // injected from boot to the snapshot
+  FaultReport faults;                           // injected from boot to the snapshot
   uint64_t invariant_checks = 0;                // made while the workload ran
 
   uint64_t ops_total() const;
@@ -102,13 +102,13 @@ struct SoakCounts {
 };
 
 struct SoakFigures {
-  SoakCounts counts;               // at the end of the workload (see SoakCounts)
-  bool snapshot_taken = false;     // false after a hang: counts then come from shutdown
-  uint64_t invariant_checks = 0;   // every check, the final ones included (passed + failed)
+  SoakCounts counts;              // at the end of the workload (see SoakCounts)
+  bool snapshot_taken = false;    // false after a hang: counts then come from shutdown
+  uint64_t invariant_checks = 0;  // every check, the final ones included (passed + failed)
   uint64_t invariant_failures = 0;
   std::vector<std::string> violations;  // the first ones, one line each
-  std::string core_displays;       // after a hang: the scheduler state of every core
-  double seconds = 0;              // from Machine::start() to the end of the workload
+  std::string core_displays;            // after a hang: the scheduler state of every core
+  double seconds = 0;                   // from Machine::start() to the end of the workload
   bool ok() const { return invariant_failures == 0; }
 };
 

@@ -27,8 +27,8 @@ struct WorkloadFigures {
   uint64_t cross_cluster_hops = 0;  // hops whose sender was on another cluster than the receiver
   uint64_t ring_errors = 0;         // tokens that did not carry the hop count of their place in the ring
   std::vector<uint32_t> received;   // tokens taken, by ring position (position 0 also takes the final pass)
-  uint64_t pattern_errors = 0;   // memory that did not read back what was written
-  uint64_t alloc_errors = 0;     // allocations refused (not expected with the default banks)
+  uint64_t pattern_errors = 0;      // memory that did not read back what was written
+  uint64_t alloc_errors = 0;        // allocations refused (not expected with the default banks)
   double seconds = 0;
 };
 
@@ -40,10 +40,10 @@ Result<WorkloadFigures, Error> run_boot_workload(Machine& machine, const Workloa
 // the catalogue is called on every other cluster, a nested chain runs along a ring of the
 // clusters, then a multicast reaches every cluster.
 struct TourFigures {
-  uint64_t calls = 0;            // RPCs issued by the tour
-  uint64_t wrong_answers = 0;    // results or errors other than expected
-  uint64_t displays = 0;         // SCHED_DISPLAY outputs (captured, one kept)
-  std::string sample_display;    // one of them
+  uint64_t calls = 0;          // RPCs issued by the tour
+  uint64_t wrong_answers = 0;  // results or errors other than expected
+  uint64_t displays = 0;       // SCHED_DISPLAY outputs (captured, one kept)
+  std::string sample_display;  // one of them
 };
 
 Result<TourFigures, Error> run_rpc_tour(Machine& machine);

@@ -57,7 +57,7 @@ Result<void> rpc_core_init(hal::cxy_t cxy, hal::lid_t lid) {
 struct InitHook {
   const char* name;
   Result<void> (*cluster)(hal::cxy_t cxy, const MachineConfig& config);  // on every cluster, or null
-  Result<void> (*core)(hal::cxy_t cxy, hal::lid_t lid);                 // then on every core, or null
+  Result<void> (*core)(hal::cxy_t cxy, hal::lid_t lid);                  // then on every core, or null
 };
 
 // In the order of the layers; a layer's hooks may use every layer before it.

@@ -51,8 +51,7 @@ void drive_core(Core* core) {
   std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
   pthread_setname_np(pthread_self(), name);
   hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
-  while (kern::core_step(core) != kern::Step::kStopped) {
-  }
+  while (kern::core_step(core) != kern::Step::kStopped) {}
   hal::t_cpu = hal::CpuContext{};
 }
 
@@ -139,8 +138,8 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   r.page_failures = ppm.alloc_failures;
   for (uint32_t type = 0; type < mm::kKcmTypeCount; ++type) {
     const mm::KcmStats kcm = memory->m_kcm[type].stats();
-    r.kcm.push_back(KcmReport{std::string(mm::kcm_type_name(mm::KcmType(type))), kcm.object_size,
-                              kcm.objects_in_use, kcm.allocs, kcm.frees, kcm.alloc_failures});
+    r.kcm.push_back(KcmReport{std::string(mm::kcm_type_name(mm::KcmType(type))), kcm.object_size, kcm.objects_in_use,
+                              kcm.allocs, kcm.frees, kcm.alloc_failures});
   }
   for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
     Core& core = cluster->m_cores[lid];

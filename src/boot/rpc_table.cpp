@@ -16,20 +16,22 @@ namespace mkh::boot {
 namespace {
 
 constexpr rpc::RpcServerTable kServers = {
-    .catalogue = {
+    .catalogue =
+        {
 #define MKH_RPC_SERVED(index, name) &rpc::Marshal<rpc::RpcService<rpc::RPC_##name>::kServer>::serve,
 #define MKH_RPC_PENDING(index, name) &rpc::rpc_not_served_yet,
 #define MKH_RPC_UNUSED(index) &rpc::rpc_undefined,
-    MKH_RPC_CATALOG(MKH_RPC_SERVED, MKH_RPC_PENDING, MKH_RPC_UNUSED)
+            MKH_RPC_CATALOG(MKH_RPC_SERVED, MKH_RPC_PENDING, MKH_RPC_UNUSED)
 #undef MKH_RPC_SERVED
 #undef MKH_RPC_PENDING
 #undef MKH_RPC_UNUSED
-    },
-    .private_services = {
+        },
+    .private_services =
+        {
 #define MKH_RPC_SERVED(index, name) &rpc::Marshal<rpc::RpcService<rpc::RPC_##name>::kServer>::serve,
-        MKH_RPC_PRIVATE(MKH_RPC_SERVED)
+            MKH_RPC_PRIVATE(MKH_RPC_SERVED)
 #undef MKH_RPC_SERVED
-    },
+        },
 };
 
 }  // namespace

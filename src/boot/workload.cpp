@@ -29,10 +29,10 @@ struct WorkerSlot {
   hal::xptr_t thread = hal::XPTR_NULL;  // the worker, for its predecessor's unblock
   uint32_t token = 0;                   // 1 while the token waits here
   // written by the predecessor before it posts the token
-  uint32_t hop = 0;                     // hops the token made before this one
-  uint32_t sender_cxy = 0;              // the predecessor's cluster
+  uint32_t hop = 0;         // hops the token made before this one
+  uint32_t sender_cxy = 0;  // the predecessor's cluster
   // the worker's own
-  uint32_t received = 0;                // tokens taken from this slot
+  uint32_t received = 0;  // tokens taken from this slot
 };
 static_assert(sizeof(WorkerSlot) <= 64);
 
@@ -41,7 +41,7 @@ struct Shared {
   uint32_t workers;
   uint32_t memory_rounds;
   uint32_t ring_laps;
-  uint32_t arrived;          // workers that published their slot
+  uint32_t arrived;  // workers that published their slot
   uint32_t finished;
   uint64_t seed;
   uint64_t pages_allocated;

@@ -17,9 +17,9 @@
 namespace mkh::hal {
 
 inline uint64_t steady_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 // Ticks of the cheap clock: TSC cycles on x86, nanoseconds elsewhere.

@@ -36,8 +36,7 @@ Result<FaultRate, Error> parse_rate(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), probability);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size())
     return error(Errno::kInval, "'{}' is neither a probability (e.g. 0.01) nor 1/N", text);
-  if (!(probability >= 0.0 && probability <= 1.0))
-    return error(Errno::kInval, "probability {} is not in [0, 1]", text);
+  if (!(probability >= 0.0 && probability <= 1.0)) return error(Errno::kInval, "probability {} is not in [0, 1]", text);
   return FaultRate{0, probability};
 }
 
@@ -106,25 +105,23 @@ Result<void, Error> validate_topology(const Topology& t) {
     return error(Errno::kInval, "topology {}x{}:{}: every size must be at least 1", t.x_size, t.y_size,
                  t.cores_per_cluster);
   if (t.x_size > kMaxXSize)
-    return error(Errno::kInval, "topology X = {} exceeds {} (the cxy field holds {} bits of x)", t.x_size,
-                 kMaxXSize, kXWidth);
+    return error(Errno::kInval, "topology X = {} exceeds {} (the cxy field holds {} bits of x)", t.x_size, kMaxXSize,
+                 kXWidth);
   if (t.y_size > kMaxYSize)
-    return error(Errno::kInval, "topology Y = {} exceeds {} (the cxy field holds {} bits of y)", t.y_size,
-                 kMaxYSize, kYWidth);
+    return error(Errno::kInval, "topology Y = {} exceeds {} (the cxy field holds {} bits of y)", t.y_size, kMaxYSize,
+                 kYWidth);
   if (t.cores_per_cluster > kMaxCoresPerCluster)
     return error(Errno::kInval, "topology C = {} exceeds {} cores per cluster", t.cores_per_cluster,
                  kMaxCoresPerCluster);
   if (uint64_t(t.clusters()) * t.cores_per_cluster > kMaxCores)
-    return error(Errno::kInval,
-                 "topology {}x{}:{} has {} virtual cores; at most {} are allowed (one host thread each)", t.x_size,
-                 t.y_size, t.cores_per_cluster, uint64_t(t.clusters()) * t.cores_per_cluster, kMaxCores);
+    return error(Errno::kInval, "topology {}x{}:{} has {} virtual cores; at most {} are allowed (one host thread each)",
+                 t.x_size, t.y_size, t.cores_per_cluster, uint64_t(t.clusters()) * t.cores_per_cluster, kMaxCores);
   return {};
 }
 
 Result<void, Error> validate_bank_mib(uint64_t bank_mib) {
   if (bank_mib < kMinBankMib || bank_mib > kMaxBankMib)
-    return error(Errno::kInval, "bank size {} MiB is out of range [{}, {}] MiB", bank_mib, kMinBankMib,
-                 kMaxBankMib);
+    return error(Errno::kInval, "bank size {} MiB is out of range [{}, {}] MiB", bank_mib, kMinBankMib, kMaxBankMib);
   if ((bank_mib & (bank_mib - 1)) != 0)
     return error(Errno::kInval, "bank size {} MiB is not a power-of-two number of pages", bank_mib);
   return {};
@@ -138,8 +135,7 @@ Result<void, Error> validate_config(const MachineConfig& config) {
     return error(Errno::kInval, "RPC FIFO of {} slots: must be a power of two in [2, {}]", config.rpc_fifo_slots,
                  kMaxRpcFifoSlots);
   if (config.rpc_pool_bound < 1 || config.rpc_pool_bound > kMaxRpcPoolBound)
-    return error(Errno::kInval, "RPC pool bound {} is out of range [1, {}]", config.rpc_pool_bound,
-                 kMaxRpcPoolBound);
+    return error(Errno::kInval, "RPC pool bound {} is out of range [1, {}]", config.rpc_pool_bound, kMaxRpcPoolBound);
   if (config.rpc_batch < 1) return error(Errno::kInval, "RPC batch must be at least 1");
   if (config.idle_spin_us > kMaxIdleSpinUs)
     return error(Errno::kInval, "idle spin {} us exceeds one second", config.idle_spin_us);

@@ -11,9 +11,9 @@
 namespace mkh::hal {
 
 struct CpuContext {
-  cxy_t cxy = kInvalidCxy;   // the cluster whose kernel instance this host thread runs now
-  lid_t lid = 0;             // the core inside it
-  uint32_t busylocks = 0;    // busylocks held: a thread must hold none when it deschedules
+  cxy_t cxy = kInvalidCxy;  // the cluster whose kernel instance this host thread runs now
+  lid_t lid = 0;            // the core inside it
+  uint32_t busylocks = 0;   // busylocks held: a thread must hold none when it deschedules
 };
 
 inline thread_local CpuContext t_cpu;

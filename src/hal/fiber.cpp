@@ -86,10 +86,9 @@ void Fiber::init(void* stack, std::size_t size, Entry entry, void* arg) {
   void* const creator = __tsan_get_current_fiber();
   __tsan_switch_to_fiber(m_tsan_fiber, 0);
 #endif
-  m_fiber = boost::context::fiber(std::allocator_arg, GivenStack(stack, size),
-                                  [this](boost::context::fiber&& scheduler) {
-                                    return trampoline(this, std::move(scheduler));
-                                  });
+  m_fiber = boost::context::fiber(
+      std::allocator_arg, GivenStack(stack, size),
+      [this](boost::context::fiber&& scheduler) { return trampoline(this, std::move(scheduler)); });
 #if defined(MKH_TSAN)
   __tsan_switch_to_fiber(creator, 0);
 #endif

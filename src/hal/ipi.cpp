@@ -22,7 +22,8 @@ namespace {
 // Returns false when the timeout (if not 0) expired.
 bool futex_wait(uint32_t* word, uint32_t expected, uint64_t timeout_ns) {
   timespec timeout{time_t(timeout_ns / 1'000'000'000), long(timeout_ns % 1'000'000'000)};
-  const long r = syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout_ns != 0 ? &timeout : nullptr, nullptr, 0);
+  const long r =
+      syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, timeout_ns != 0 ? &timeout : nullptr, nullptr, 0);
   return !(r == -1 && errno == ETIMEDOUT);
 }
 
@@ -44,8 +45,7 @@ bool ipi_take(IpiLine& line) {
 
 bool ipi_wait(IpiLine& line, uint64_t spin_ns, const uint32_t& stop, uint64_t timeout_ns) {
   auto ready = [&] {
-    return local_load(line.pending, std::memory_order_relaxed) != 0 ||
-           local_load(stop, std::memory_order_relaxed) != 0;
+    return local_load(line.pending, std::memory_order_relaxed) != 0 || local_load(stop, std::memory_order_relaxed) != 0;
   };
   if (spin_ns != 0 && spin_until(ready, spin_ns)) return false;
   std::atomic_ref<uint32_t>(line.sleeping).store(1, std::memory_order_seq_cst);

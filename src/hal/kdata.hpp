@@ -12,11 +12,11 @@
 namespace mkh::hal {
 
 // Page 0 of every bank is never used, so no kernel object has lpa 0 (XPTR_NULL).
-inline constexpr lpa_t kMemoryDataLpa = kPageSize;                     // mm: ppm, kcm caches
+inline constexpr lpa_t kMemoryDataLpa = kPageSize;  // mm: ppm, kcm caches
 inline constexpr uint64_t kMemoryDataSpan = 4 * kPageSize;
 inline constexpr lpa_t kKernDataLpa = kMemoryDataLpa + kMemoryDataSpan;  // kern: cores, counters
 inline constexpr uint64_t kKernDataSpan = 8 * kPageSize;
-inline constexpr lpa_t kRpcDataLpa = kKernDataLpa + kKernDataSpan;      // rpc: FIFOs, pools, stats
+inline constexpr lpa_t kRpcDataLpa = kKernDataLpa + kKernDataSpan;  // rpc: FIFOs, pools, stats
 inline constexpr uint64_t kRpcDataSpan = 24 * kPageSize;
 // First byte after the replicated kernel data: the ppm's page array starts here.
 inline constexpr lpa_t kKernelDataEnd = kRpcDataLpa + kRpcDataSpan;

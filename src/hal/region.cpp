@@ -85,8 +85,7 @@ Result<Region> Region::map(const Topology& topology, uint64_t bank_bytes, bool q
   region.m_mapping = mapping;
   region.m_size = size + span;
   region.m_numa_notice = bind_banks(topology);
-  if (!quiet && !g_numa_notice_printed.exchange(true))
-    std::fprintf(stderr, "mkh: %s\n", region.m_numa_notice.c_str());
+  if (!quiet && !g_numa_notice_printed.exchange(true)) std::fprintf(stderr, "mkh: %s\n", region.m_numa_notice.c_str());
   return region;
 }
 

@@ -15,16 +15,15 @@ void check_host_ptr(const void* ptr, const char* what) {
   KASSERT(base != 0 && address >= base && address < base + span * g_address_space.cxy_limit,
           "{}: host pointer {} is outside the machine's region", what, ptr);
   const cxy_t cxy = cxy_t((address - base) >> g_address_space.span_shift);
-  KASSERT(g_address_space.present[cxy], "{}: host pointer {} is in the bank of absent cluster {:#x}",
-          what, ptr, cxy);
+  KASSERT(g_address_space.present[cxy], "{}: host pointer {} is in the bank of absent cluster {:#x}", what, ptr, cxy);
   KASSERT(((address - base) & (span - 1)) < g_address_space.bank_size,
           "{}: host pointer {} is past the end of bank {:#x}", what, ptr, cxy);
 }
 
 void check_xptr(xptr_t xp, uint64_t size, const char* what) {
   const cxy_t cxy = GET_CXY(xp);
-  KASSERT(cxy < g_address_space.cxy_limit && g_address_space.present[cxy],
-          "{}: xptr {:#x} names absent cluster {:#x}", what, xp, cxy);
+  KASSERT(cxy < g_address_space.cxy_limit && g_address_space.present[cxy], "{}: xptr {:#x} names absent cluster {:#x}",
+          what, xp, cxy);
   KASSERT(size <= g_address_space.bank_size && GET_LPA(xp) <= g_address_space.bank_size - size,
           "{}: xptr {:#x} (+{} bytes) is past the end of bank {:#x} ({} bytes)", what, xp, size, cxy,
           g_address_space.bank_size);

@@ -26,8 +26,8 @@ void xlist_check_unlinked(hal::Xptr<XlistEntry> entry, const char* what) {
   const auto next = xlist_load_next(entry);
   const auto pred = xlist_load_pred(entry);
   KASSERT(next.is_null() && pred.is_null(),
-          "{}: xlist entry {:#x} is already in a list (next {:#x}, pred {:#x}); unlink it first", what,
-          entry.raw(), next.raw(), pred.raw());
+          "{}: xlist entry {:#x} is already in a list (next {:#x}, pred {:#x}); unlink it first", what, entry.raw(),
+          next.raw(), pred.raw());
 }
 
 }  // namespace mkh::hal::detail

@@ -35,8 +35,7 @@ inline hal::Xptr<XlistEntry> xlist_load_next(hal::Xptr<XlistEntry> entry) {
 inline hal::Xptr<XlistEntry> xlist_load_pred(hal::Xptr<XlistEntry> entry) {
   return hal::Xptr<XlistEntry>(hal::remote_load(xlist_pred_field(entry)));
 }
-inline void xlist_store_links(hal::Xptr<XlistEntry> entry, hal::Xptr<XlistEntry> next,
-                              hal::Xptr<XlistEntry> pred) {
+inline void xlist_store_links(hal::Xptr<XlistEntry> entry, hal::Xptr<XlistEntry> next, hal::Xptr<XlistEntry> pred) {
   hal::remote_store(xlist_next_field(entry), next.raw());
   hal::remote_store(xlist_pred_field(entry), pred.raw());
 }
@@ -165,26 +164,20 @@ inline hal::Xptr<XlistEntry> xlist_pred_or_null(hal::Xptr<XlistEntry> root, hal:
 // The list must not change during XLIST_FOREACH / XLIST_FOREACH_BACKWARD. The _SAFE forms
 // read the following entry into `next` before the body runs, so the body may unlink (or
 // move to another list) the current entry `iter` — and no other entry.
-#define XLIST_FOREACH(root, iter)                                                      \
-  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                 \
-                                                  iter = ::mkh::hal::xlist_first(iter##_root); \
+#define XLIST_FOREACH(root, iter)                                                                                  \
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root), iter = ::mkh::hal::xlist_first(iter##_root); \
        !iter.is_null(); iter = ::mkh::hal::xlist_next(iter##_root, iter))
 
-#define XLIST_FOREACH_BACKWARD(root, iter)                                             \
-  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                 \
-                                                  iter = ::mkh::hal::xlist_last(iter##_root); \
+#define XLIST_FOREACH_BACKWARD(root, iter)                                                                        \
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root), iter = ::mkh::hal::xlist_last(iter##_root); \
        !iter.is_null(); iter = ::mkh::hal::xlist_pred(iter##_root, iter))
 
-#define XLIST_FOREACH_SAFE(root, iter, next)                                                  \
-  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                        \
-                                                  iter = ::mkh::hal::xlist_first(iter##_root), \
-                                                  next = ::mkh::hal::detail::xlist_next_or_null(iter##_root, iter); \
-       !iter.is_null();                                                                       \
-       iter = next, next = ::mkh::hal::detail::xlist_next_or_null(iter##_root, iter))
+#define XLIST_FOREACH_SAFE(root, iter, next)                                                                       \
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root), iter = ::mkh::hal::xlist_first(iter##_root), \
+                                                next = ::mkh::hal::detail::xlist_next_or_null(iter##_root, iter);  \
+       !iter.is_null(); iter = next, next = ::mkh::hal::detail::xlist_next_or_null(iter##_root, iter))
 
-#define XLIST_FOREACH_BACKWARD_SAFE(root, iter, pred)                                         \
-  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root),                        \
-                                                  iter = ::mkh::hal::xlist_last(iter##_root), \
-                                                  pred = ::mkh::hal::detail::xlist_pred_or_null(iter##_root, iter); \
-       !iter.is_null();                                                                       \
-       iter = pred, pred = ::mkh::hal::detail::xlist_pred_or_null(iter##_root, iter))
+#define XLIST_FOREACH_BACKWARD_SAFE(root, iter, pred)                                                             \
+  for (::mkh::hal::Xptr<::mkh::hal::XlistEntry> iter##_root = (root), iter = ::mkh::hal::xlist_last(iter##_root), \
+                                                pred = ::mkh::hal::detail::xlist_pred_or_null(iter##_root, iter); \
+       !iter.is_null(); iter = pred, pred = ::mkh::hal::detail::xlist_pred_or_null(iter##_root, iter))

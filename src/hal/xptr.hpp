@@ -31,8 +31,8 @@ struct AddressSpace {
   uint8_t* base = nullptr;
   unsigned span_shift = 0;
   uint64_t bank_size = 0;
-  uint32_t cxy_limit = 0;            // every valid cxy is below this
-  bool present[1u << 8] = {};        // cluster present at this cxy
+  uint32_t cxy_limit = 0;      // every valid cxy is below this
+  bool present[1u << 8] = {};  // cluster present at this cxy
 };
 extern AddressSpace g_address_space;
 
@@ -119,14 +119,14 @@ class Xptr {
 
   // A field of the pointed-to object, in the same cluster.
   template <typename F, typename U>
-    requires std::is_class_v<T> && std::is_base_of_v<U, T>
-  Xptr<F> field(F U::*member) const {
-    return Xptr<F>(m_raw + detail::member_offset<T>(static_cast<F T::*>(member)));
-  }
+  requires std::is_class_v<T> && std::is_base_of_v<U, T> Xptr<F> field(F U::*member)
+  const { return Xptr<F>(m_raw + detail::member_offset<T>(static_cast<F T::*>(member))); }
 
   // Reinterpret (e.g. an xlist entry as its containing object).
   template <typename U>
-  Xptr<U> as() const { return Xptr<U>(m_raw); }
+  Xptr<U> as() const {
+    return Xptr<U>(m_raw);
+  }
 
   Xptr operator+(std::ptrdiff_t elements) const {
     return Xptr(m_raw + xptr_t(elements * std::ptrdiff_t(sizeof_or_one())));

@@ -12,10 +12,10 @@
 namespace mkh::kern {
 
 struct CoreStats {
-  uint64_t switches = 0;        // threads switched in
-  uint64_t ipis_sent = 0;       // by threads of this core
-  uint64_t ipis_received = 0;   // taken by this core
-  uint64_t sleeps = 0;          // times the idle thread slept on the futex
+  uint64_t switches = 0;       // threads switched in
+  uint64_t ipis_sent = 0;      // by threads of this core
+  uint64_t ipis_received = 0;  // taken by this core
+  uint64_t sleeps = 0;         // times the idle thread slept on the futex
   uint64_t threads_created = 0;
   uint64_t threads_destroyed = 0;
 };
@@ -24,7 +24,7 @@ struct Core {
   // immutable after boot
   hal::cxy_t m_cxy = 0;
   hal::lid_t m_lid = 0;
-  uint32_t m_gid = 0;            // global index, for host-CPU pinning and names
+  uint32_t m_gid = 0;  // global index, for host-CPU pinning and names
 
   // set by the machine at any time (relaxed), read by the idle thread
   uint64_t m_idle_spin_ns = 0;
@@ -34,8 +34,8 @@ struct Core {
 
   // any cluster, through remote atomics
   hal::IpiLine m_ipi;
-  uint32_t m_idle = 0;   // 1 while the idle thread looks for work or sleeps
-  uint32_t m_stop = 0;   // set by the machine at shutdown
+  uint32_t m_idle = 0;  // 1 while the idle thread looks for work or sleeps
+  uint32_t m_stop = 0;  // set by the machine at shutdown
 
   // owner core only
   // set by a scheduling point that could not do its work (no memory for an RPC thread):

@@ -7,10 +7,10 @@
 
 #include <cstdint>
 
-#include "hal/xptr.hpp"
 #include "hal/busylock.hpp"
-#include "libk/thread_annotations.hpp"
 #include "hal/xlist.hpp"
+#include "hal/xptr.hpp"
+#include "libk/thread_annotations.hpp"
 
 namespace mkh::kern {
 

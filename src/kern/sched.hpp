@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "hal/remote.hpp"
 #include "hal/busylock.hpp"
+#include "hal/remote.hpp"
 #include "libk/list.hpp"
 
 namespace mkh::kern {

@@ -48,8 +48,7 @@ void thread_entry(void* arg) {
 std::string_view thread_type_name(ThreadType type) {
   switch (type) {
 #define MKH_X(name, label) \
-  case ThreadType::name:   \
-    return label;
+  case ThreadType::name: return label;
     MKH_THREAD_TYPES(MKH_X)
 #undef MKH_X
   }
@@ -117,8 +116,7 @@ Result<Thread*> thread_make(ThreadType type, ThreadEntry entry, void* arg, hal::
 
 }  // namespace
 
-Result<Thread*> thread_create(ThreadType type, ThreadEntry entry, void* arg, hal::lid_t lid,
-                              std::string_view name) {
+Result<Thread*> thread_create(ThreadType type, ThreadEntry entry, void* arg, hal::lid_t lid, std::string_view name) {
   if (lid >= LOCAL_CLUSTER->m_cores_nr || entry == nullptr || type == ThreadType::IDLE) {
     cluster_count_error();
     return error(Errno::kInval);
@@ -243,8 +241,8 @@ void thread_exit() {
 void thread_destroy(Thread* thread) {
   Cluster* cluster = LOCAL_CLUSTER;
   Core* core = &cluster->m_cores[thread->m_lid];
-  KASSERT(thread != hal::local_load(core->m_sched.m_current, std::memory_order_relaxed),
-          "thread {} destroys itself", thread->m_name);
+  KASSERT(thread != hal::local_load(core->m_sched.m_current, std::memory_order_relaxed), "thread {} destroys itself",
+          thread->m_name);
   if (thread->m_type == ThreadType::IDLE) {
     hal::local_store(core->m_sched.m_idle, static_cast<Thread*>(nullptr));
   } else {

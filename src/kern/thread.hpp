@@ -9,11 +9,11 @@
 
 #include "hal/cpu.hpp"
 #include "hal/fiber.hpp"
+#include "hal/xlist.hpp"
 #include "hal/xptr.hpp"
 #include "libk/assert.hpp"
 #include "libk/list.hpp"
 #include "libk/result.hpp"
-#include "hal/xlist.hpp"
 #include "mm/kcm_types.hpp"
 
 namespace mkh::mm {
@@ -56,7 +56,7 @@ enum : uint32_t {
 #define MKH_X(name, label) name##_INDEX,
   MKH_THREAD_BLOCKING_CAUSES(MKH_X)
 #undef MKH_X
-  kCount
+      kCount
 };
 }  // namespace blocked_bit
 
@@ -101,7 +101,7 @@ struct Thread {
   // owner core only
   hal::Fiber m_fiber;
   ThreadState m_state = ThreadState::kReady;
-  uint64_t m_switches = 0;  // times this thread was switched in
+  uint64_t m_switches = 0;    // times this thread was switched in
   uint32_t m_no_delete = 0;   // > 0 inside a NoDeleteScope: a deletion request waits
   uint32_t m_locks_held = 0;  // queuelocks and rwlocks waited for or held: a deletion request waits
 
@@ -118,8 +118,8 @@ struct Thread {
 
 // Creates a thread of the local cluster on core `lid` and makes it runnable.
 // kInval for a bad lid or type, kNoMem when the descriptor or the stack cannot be had.
-[[nodiscard]] Result<Thread*> thread_create(ThreadType type, ThreadEntry entry, void* arg,
-                                            hal::lid_t lid, std::string_view name);
+[[nodiscard]] Result<Thread*> thread_create(ThreadType type, ThreadEntry entry, void* arg, hal::lid_t lid,
+                                            std::string_view name);
 
 // Creates the idle thread of core `lid` of the local cluster (boot only).
 [[nodiscard]] Result<Thread*> thread_idle_create(hal::lid_t lid, ThreadEntry entry, void* arg);

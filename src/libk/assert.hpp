@@ -17,11 +17,10 @@ void set_panic_dump_hook(PanicDumpHook hook);
 
 #define kpanic(...) ::mkh::kpanic_message(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))
 
-#define KASSERT(cond, ...)                                                           \
-  do {                                                                               \
-    if (__builtin_expect(!(cond), 0))                                                \
-      ::mkh::kpanic_message(__FILE__, __LINE__,                                      \
-                            "assertion `" #cond "` failed: " + ::fmt::format(__VA_ARGS__)); \
+#define KASSERT(cond, ...)                                                                                      \
+  do {                                                                                                          \
+    if (__builtin_expect(!(cond), 0))                                                                           \
+      ::mkh::kpanic_message(__FILE__, __LINE__, "assertion `" #cond "` failed: " + ::fmt::format(__VA_ARGS__)); \
   } while (0)
 
 #if defined(MKH_DEBUG_CHECKS)

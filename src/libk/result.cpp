@@ -9,7 +9,7 @@ std::string_view errno_name(Errno e) {
     case Errno::kOk: return "OK";
 #define MKH_ERRNO_NAME(enumerator, number, name) \
   case Errno::enumerator: return #name;
-    MKH_ERRNO_LIST(MKH_ERRNO_NAME)
+      MKH_ERRNO_LIST(MKH_ERRNO_NAME)
 #undef MKH_ERRNO_NAME
   }
   return "E?";

@@ -20,10 +20,9 @@ void take_value(tl::expected<void, E>&&) {}
 // enclosing function. An Errno carries into a function that returns Result<T, Error>.
 #define MKH_TRY_CONCAT2(a, b) a##b
 #define MKH_TRY_CONCAT(a, b) MKH_TRY_CONCAT2(a, b)
-#define TRY(expr)                                                                 \
-  __extension__({                                                                 \
-    auto MKH_TRY_CONCAT(try_result_, __LINE__) = (expr);                          \
-    if (!MKH_TRY_CONCAT(try_result_, __LINE__))                                   \
-      return ::mkh::error(MKH_TRY_CONCAT(try_result_, __LINE__).error());         \
-    ::mkh::detail::take_value(std::move(MKH_TRY_CONCAT(try_result_, __LINE__)));                     \
+#define TRY(expr)                                                                                                   \
+  __extension__({                                                                                                   \
+    auto MKH_TRY_CONCAT(try_result_, __LINE__) = (expr);                                                            \
+    if (!MKH_TRY_CONCAT(try_result_, __LINE__)) return ::mkh::error(MKH_TRY_CONCAT(try_result_, __LINE__).error()); \
+    ::mkh::detail::take_value(std::move(MKH_TRY_CONCAT(try_result_, __LINE__)));                                    \
   })

@@ -74,8 +74,8 @@ void Kcm::init(KcmType type, uint32_t object_size, Ppm* ppm) {
 
   hal::BusylockGuard guard(m_lock);  // nobody else sees the cache yet; the lock documents it
   m_active = m_full = nullptr;
-  for (uint64_t* counter : {&m_objects_in_use, &m_blocks_active, &m_blocks_full, &m_allocs, &m_frees,
-                            &m_alloc_failures})
+  for (uint64_t* counter :
+       {&m_objects_in_use, &m_blocks_active, &m_blocks_full, &m_allocs, &m_frees, &m_alloc_failures})
     hal::local_store(*counter, uint64_t(0), std::memory_order_relaxed);
 }
 
@@ -150,8 +150,7 @@ Result<void, Error> Kcm::release(void* object) {
   const uint64_t block_bytes = hal::kPageSize << m_block_order;
   const auto address = reinterpret_cast<uintptr_t>(object);
   const auto bank = reinterpret_cast<uintptr_t>(m_ppm->bank_base());
-  if (address < bank || address >= bank + (m_ppm->total_pages() << hal::kPageShift))
-    return refuse("outside this bank");
+  if (address < bank || address >= bank + (m_ppm->total_pages() << hal::kPageShift)) return refuse("outside this bank");
   auto* block = reinterpret_cast<KcmBlock*>(address & ~uintptr_t(block_bytes - 1));
   Page* page = m_ppm->base_to_page(block);
   if (!page->has(PageFlags::KCM) || page->owner != block) return refuse("in no kcm block");

@@ -16,24 +16,24 @@
 
 namespace mkh::mm {
 
-inline constexpr uint32_t kKcmObjectAlign = 16;         // every object is 16-byte aligned
-inline constexpr uint32_t kKcmMinObjectsPerBlock = 4;   // a block holds at least this many...
-inline constexpr uint32_t kKcmMaxBlockOrder = 4;        // ...unless that would need a larger block
-inline constexpr uint32_t kKcmMaxObjectsPerBlock = 256; // slot bitmap size
+inline constexpr uint32_t kKcmObjectAlign = 16;          // every object is 16-byte aligned
+inline constexpr uint32_t kKcmMinObjectsPerBlock = 4;    // a block holds at least this many...
+inline constexpr uint32_t kKcmMaxBlockOrder = 4;         // ...unless that would need a larger block
+inline constexpr uint32_t kKcmMaxObjectsPerBlock = 256;  // slot bitmap size
 
 struct KcmBlock;  // the block header, private to kcm.cpp
 
 // A snapshot of the counters, read without the lock (exact when the cache is quiet).
 struct KcmStats {
-  uint32_t object_size = 0;        // after rounding to kKcmObjectAlign
+  uint32_t object_size = 0;  // after rounding to kKcmObjectAlign
   uint32_t objects_per_block = 0;
-  uint32_t block_order = 0;        // ppm order of a kcm block
+  uint32_t block_order = 0;  // ppm order of a kcm block
   uint64_t objects_in_use = 0;
-  uint64_t blocks_active = 0;      // blocks with free slots (and at least one used)
+  uint64_t blocks_active = 0;  // blocks with free slots (and at least one used)
   uint64_t blocks_full = 0;
   uint64_t allocs = 0;
   uint64_t frees = 0;
-  uint64_t alloc_failures = 0;     // kNoMem returned
+  uint64_t alloc_failures = 0;  // kNoMem returned
 };
 
 class Kcm {

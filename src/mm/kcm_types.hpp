@@ -9,29 +9,27 @@
 namespace mkh::mm {
 
 // X(name, label): the enumerator and the label used by displays, stats and metrics.
-#define MKH_KCM_TYPES(X)          \
-  X(THREAD, "thread")             \
-  X(GENERIC_64, "generic-64")     \
-  X(GENERIC_256, "generic-256")   \
+#define MKH_KCM_TYPES(X)        \
+  X(THREAD, "thread")           \
+  X(GENERIC_64, "generic-64")   \
+  X(GENERIC_256, "generic-256") \
   X(GENERIC_1024, "generic-1024")
 
 enum class KcmType : uint32_t {
 #define MKH_X(name, label) name,
   MKH_KCM_TYPES(MKH_X)
 #undef MKH_X
-  kCount
+      kCount
 };
 inline constexpr uint32_t kKcmTypeCount = uint32_t(KcmType::kCount);
 
 inline constexpr std::string_view kcm_type_name(KcmType type) {
   switch (type) {
 #define MKH_X(name, label) \
-  case KcmType::name:      \
-    return label;
+  case KcmType::name: return label;
     MKH_KCM_TYPES(MKH_X)
 #undef MKH_X
-    case KcmType::kCount:
-      break;
+    case KcmType::kCount: break;
   }
   return "invalid";
 }

@@ -147,8 +147,8 @@ Result<void, Error> Ppm::release(Page* page) {
   if (!any(flags & PageFlags::ALLOCATED)) return refuse("heads no allocated block");
   if (any(flags & PageFlags::KCM)) return refuse("a kcm block (free its objects instead)");
   uint32_t order = page->order;
-  KASSERT(order <= kMaxAllocOrder && (index & (block_pages(order) - 1)) == 0,
-          "ppm: page {} has a corrupt order {}", index, order);
+  KASSERT(order <= kMaxAllocOrder && (index & (block_pages(order) - 1)) == 0, "ppm: page {} has a corrupt order {}",
+          index, order);
   const uint64_t freed_pages = block_pages(order);
   page->reset_flags(PageFlags::NONE);
 

@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "hal/xptr.hpp"
 #include "hal/busylock.hpp"
+#include "hal/xptr.hpp"
 #include "libk/result.hpp"
 #include "libk/thread_annotations.hpp"
 #include "mm/page.hpp"
@@ -24,12 +24,12 @@ inline constexpr uint32_t kMaxAllocOrder = 10;
 // while other cores allocate (exact when the ppm is quiet).
 struct PpmStats {
   uint64_t total_pages = 0;
-  uint64_t reserved_pages = 0;              // kernel data and page array
+  uint64_t reserved_pages = 0;  // kernel data and page array
   uint64_t free_pages = 0;
   uint64_t free_blocks[kMaxOrder + 1] = {};  // free blocks per order
   uint64_t allocs = 0;                       // successful alloc_pages
   uint64_t frees = 0;
-  uint64_t alloc_failures = 0;               // kNoMem returned (not kInval)
+  uint64_t alloc_failures = 0;  // kNoMem returned (not kInval)
 };
 
 class Ppm {

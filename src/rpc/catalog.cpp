@@ -6,23 +6,26 @@ namespace mkh::rpc {
 
 std::string_view rpc_name(uint32_t index) {
   switch (index) {
+    // clang-format 14 would merge these case-label macros into one.
+    // clang-format off
 #define MKH_RPC_NAME(i, name) \
   case i:                     \
     return #name;
 #define MKH_RPC_UNUSED_NAME(i) \
   case i:                      \
     return "UNUSED_" #i;
+    // clang-format on
     MKH_RPC_CATALOG(MKH_RPC_NAME, MKH_RPC_NAME, MKH_RPC_UNUSED_NAME)
     MKH_RPC_PRIVATE(MKH_RPC_NAME)
 #undef MKH_RPC_NAME
 #undef MKH_RPC_UNUSED_NAME
-    default:
-      return "INVALID";
+    default: return "INVALID";
   }
 }
 
 RpcState rpc_state(uint32_t index) {
   switch (index) {
+    // clang-format off
 #define MKH_RPC_S(i, name) \
   case i:                  \
     return RpcState::kServed;
@@ -32,13 +35,13 @@ RpcState rpc_state(uint32_t index) {
 #define MKH_RPC_U(i) \
   case i:            \
     return RpcState::kUnused;
+    // clang-format on
     MKH_RPC_CATALOG(MKH_RPC_S, MKH_RPC_P, MKH_RPC_U)
     MKH_RPC_PRIVATE(MKH_RPC_S)
 #undef MKH_RPC_S
 #undef MKH_RPC_P
 #undef MKH_RPC_U
-    default:
-      return RpcState::kUnused;
+    default: return RpcState::kUnused;
   }
 }
 

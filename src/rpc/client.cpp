@@ -14,9 +14,7 @@ namespace mkh::rpc {
 
 namespace {
 
-RpcIndexStats& local_stats(uint32_t index) {
-  return local_rpc_state()->m_stats[rpc_stat_slot(index)];
-}
+RpcIndexStats& local_stats(uint32_t index) { return local_rpc_state()->m_stats[rpc_stat_slot(index)]; }
 
 bool cluster_present(hal::cxy_t cxy) {
   return cxy < hal::g_address_space.cxy_limit && hal::g_address_space.present[cxy];
@@ -96,7 +94,8 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   desc->response = 1;
   const bool traced = trace_enabled();
   desc->flow = traced ? trace_new_flow_id() : 0;
-  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
+  if (traced)
+    trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
   // Latency is sampled: one blocking call in kLatencySampleEvery per core is timed.
   uint32_t& calls = local_rpc_state()->m_cores[hal::t_cpu.lid].m_client_calls;
   const bool timed = desc->blocking != 0 && (calls++ % kLatencySampleEvery) == 0;
@@ -107,7 +106,8 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
 
   wait_for_response(desc, self, core);
   if (timed)
-    hal::stat_add(local_stats(desc->index).latency[latency_bucket(hal::ticks_to_ns(hal::ticks() - start))], uint64_t(1));
+    hal::stat_add(local_stats(desc->index).latency[latency_bucket(hal::ticks_to_ns(hal::ticks() - start))],
+                  uint64_t(1));
   if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientEnd, uint16_t(desc->index), desc->flow);
   if (desc->error != 0) return error(Errno(desc->error));
   return {};

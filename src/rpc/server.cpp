@@ -114,9 +114,10 @@ void rpc_thread_loop(void* arg) {
 Result<kern::Thread*> create_rpc_thread(kern::Core* core, RpcCoreState& s) {
   char name[kern::kThreadNameSize];
   std::snprintf(name, sizeof name, "rpc%u.%lu", core->m_lid, static_cast<unsigned long>(s.m_threads_created));
-  kern::Thread* thread = TRY(hal::fault_inject(hal::FaultSite::kRpcThreadCreate)
-                                 ? Result<kern::Thread*>(error(Errno::kNoMem))
-                                 : kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name));
+  kern::Thread* thread =
+      TRY(hal::fault_inject(hal::FaultSite::kRpcThreadCreate)
+              ? Result<kern::Thread*>(error(Errno::kNoMem))
+              : kern::thread_create(kern::ThreadType::RPC, rpc_thread_loop, core, core->m_lid, name));
   ++s.m_threads_nr;
   hal::stat_add(s.m_threads_created, uint64_t(1));
   return thread;
@@ -137,7 +138,8 @@ void rpc_check(kern::Core* core) {
   core->m_retry_soon = 0;
   if (stopping(core)) {
     // Every parked RPC thread leaves.
-    while (s.m_idle_nr > 0) kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, unpark(s)), kern::THREAD_BLOCKED_IDLE);
+    while (s.m_idle_nr > 0)
+      kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, unpark(s)), kern::THREAD_BLOCKED_IDLE);
     return;
   }
   if (s.m_owner != nullptr) return;

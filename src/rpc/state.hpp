@@ -18,7 +18,7 @@ struct Thread;
 namespace mkh::rpc {
 
 inline constexpr uint32_t kMaxRpcThreadsPerCore = 64;
-inline constexpr uint32_t kLatencyBuckets = 32;  // bucket b: [2^b, 2^(b+1)) ns
+inline constexpr uint32_t kLatencyBuckets = 32;     // bucket b: [2^b, 2^(b+1)) ns
 inline constexpr uint32_t kLatencySampleEvery = 8;  // blocking calls of a core timed: 1 in 8
 
 struct RpcCoreState {
@@ -26,32 +26,32 @@ struct RpcCoreState {
 
   // core-local: touched only by the threads of this core and its scheduler (one host
   // thread at a time), so plain fields; counters are read by others with relaxed loads
-  kern::Thread* m_owner = nullptr;                         // RPC thread holding FIFO ownership
-  kern::Thread* m_idle[kMaxRpcThreadsPerCore] = {};        // RPC threads parked idle
+  kern::Thread* m_owner = nullptr;                   // RPC thread holding FIFO ownership
+  kern::Thread* m_idle[kMaxRpcThreadsPerCore] = {};  // RPC threads parked idle
   uint32_t m_idle_nr = 0;
-  uint32_t m_threads_nr = 0;                               // RPC threads alive
+  uint32_t m_threads_nr = 0;  // RPC threads alive
   uint64_t m_threads_created = 0;
   uint64_t m_threads_reclaimed = 0;
-  uint64_t m_pool_exhausted = 0;                           // times every RPC thread was busy at the bound
-  uint64_t m_doorbell_rearms = 0;                          // idle with nothing to serve, found disarmed (a late ring)
+  uint64_t m_pool_exhausted = 0;   // times every RPC thread was busy at the bound
+  uint64_t m_doorbell_rearms = 0;  // idle with nothing to serve, found disarmed (a late ring)
   uint32_t m_pool_bound_reported = 0;
-  uint32_t m_client_calls = 0;                             // blocking RPCs sent by this core's threads
+  uint32_t m_client_calls = 0;  // blocking RPCs sent by this core's threads
 };
 
 struct RpcIndexStats {
-  uint64_t sent = 0;               // by clients of this cluster
-  uint64_t served = 0;             // by servers of this cluster
-  uint64_t errors = 0;             // errors returned by servers of this cluster (direct calls too)
-  uint64_t fifo_full_retries = 0;  // back-off rounds of clients of this cluster
-  uint64_t send_failures = 0;      // sends given up with the FIFO still full
-  uint64_t direct = 0;             // local calls served directly (no descriptor, no FIFO)
+  uint64_t sent = 0;                       // by clients of this cluster
+  uint64_t served = 0;                     // by servers of this cluster
+  uint64_t errors = 0;                     // errors returned by servers of this cluster (direct calls too)
+  uint64_t fifo_full_retries = 0;          // back-off rounds of clients of this cluster
+  uint64_t send_failures = 0;              // sends given up with the FIFO still full
+  uint64_t direct = 0;                     // local calls served directly (no descriptor, no FIFO)
   uint64_t latency[kLatencyBuckets] = {};  // client-side round trips (a sample of the blocking calls)
 };
 
 struct RpcClusterState {
   RpcCoreState m_cores[kMaxCoresPerCluster];
   RpcIndexStats m_stats[kRpcStatSlots];  // by rpc_stat_slot(index)
-  uint64_t m_undefined_logged = 0;           // bit per index: rpc_undefined logged it once
+  uint64_t m_undefined_logged = 0;       // bit per index: rpc_undefined logged it once
 
   // immutable after boot
   uint32_t m_fifo_slots_nr = 0;

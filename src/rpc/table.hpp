@@ -16,7 +16,7 @@ namespace mkh::rpc {
 using RpcServer = Errno (*)(hal::Xptr<RpcDesc> desc);
 
 struct RpcServerTable {
-  RpcServer catalogue[RPC_MAX_INDEX];                         // by catalogue index
+  RpcServer catalogue[RPC_MAX_INDEX];                              // by catalogue index
   RpcServer private_services[RPC_PRIVATE_END - RPC_PRIVATE_BASE];  // by index - RPC_PRIVATE_BASE
 };
 

@@ -68,9 +68,9 @@ Ring* make_ring(uint32_t capacity) {
 }
 
 uint64_t now_ns() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 bool is_begin(TraceKind kind) { return kind == TraceKind::kClientBegin || kind == TraceKind::kServerBegin; }
@@ -106,8 +106,8 @@ class JsonWriter {
 
   void metadata(uint32_t cxy, uint32_t lid, bool process) {
     if (process) {
-      emit(R"j({{"ph":"M","name":"process_name","pid":{},"args":{{"name":"cluster {:#04x} ({},{})"}}}})j", cxy,
-           cxy, hal::cxy_x(cxy), hal::cxy_y(cxy));
+      emit(R"j({{"ph":"M","name":"process_name","pid":{},"args":{{"name":"cluster {:#04x} ({},{})"}}}})j", cxy, cxy,
+           hal::cxy_x(cxy), hal::cxy_y(cxy));
       emit(R"({{"ph":"M","name":"process_sort_index","pid":{},"args":{{"sort_index":{}}}}})", cxy, cxy);
     }
     emit(R"({{"ph":"M","name":"thread_name","pid":{},"tid":{},"args":{{"name":"core {}"}}}})", cxy, lid, lid);
@@ -262,9 +262,8 @@ std::vector<TraceEvent> trace_snapshot() {
       for (uint64_t n = oldest; n < done; ++n) {
         const Slot& slot = ring->m_slots[n % capacity];
         const uint64_t meta = slot.meta.load(std::memory_order_acquire);
-        events.push_back(TraceEvent{slot.ts.load(std::memory_order_acquire),
-                                    slot.flow.load(std::memory_order_acquire), cxy, lid, uint16_t(meta),
-                                    TraceKind(uint8_t(meta >> 16))});
+        events.push_back(TraceEvent{slot.ts.load(std::memory_order_acquire), slot.flow.load(std::memory_order_acquire),
+                                    cxy, lid, uint16_t(meta), TraceKind(uint8_t(meta >> 16))});
       }
       // Events whose slot a later write has begun to overwrite may be torn: drop them.
       const uint64_t begun = ring->m_begun.load(std::memory_order_relaxed);

@@ -24,7 +24,7 @@ struct TraceEvent {
   uint64_t flow_id;  // the RPC: same id on the client and the server side
   uint32_t cxy;      // the recording core
   uint32_t lid;
-  uint16_t index;    // RPC index, named by the exporter's name_of
+  uint16_t index;  // RPC index, named by the exporter's name_of
   TraceKind kind;
 };
 

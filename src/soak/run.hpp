@@ -19,9 +19,9 @@
 
 #include "hal/xptr.hpp"
 #include "libk/host_mutex.hpp"
+#include "mkh/soak.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"
-#include "mkh/soak.hpp"
 
 namespace mkh::soak::detail {
 
@@ -64,7 +64,7 @@ struct SoakRun {
 
   // the master's wake-up flag (in its stack) and thread, set before it creates anything
   std::atomic<hal::xptr_t> master_thread{0};
-  std::atomic<hal::xptr_t> master_flags{0};   // the master's two event flags (soak.cpp)
+  std::atomic<hal::xptr_t> master_flags{0};  // the master's two event flags (soak.cpp)
   std::atomic<uint32_t> arrived{0};
   std::atomic<uint32_t> finished{0};
   std::atomic<bool> stop{false};         // timed runs: set by the host at the deadline

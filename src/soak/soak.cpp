@@ -25,24 +25,22 @@
 #include "kern/sched.hpp"
 #include "kern/thread.hpp"
 #include "mkh/machine.hpp"
+#include "mkh/soak.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/rpc.hpp"
-#include "rpc/state.hpp"
 #include "rpc/services/thread.hpp"
+#include "rpc/state.hpp"
 #include "soak/run.hpp"
-#include "mkh/soak.hpp"
 
 namespace mkh::soak {
 
 std::string_view op_kind_name(OpKind kind) {
   switch (kind) {
 #define MKH_X(name, label) \
-  case OpKind::name:       \
-    return label;
+  case OpKind::name: return label;
     MKH_SOAK_OPS(MKH_X)
 #undef MKH_X
-    case OpKind::kCount:
-      break;
+    case OpKind::kCount: break;
   }
   return "?";
 }
@@ -284,8 +282,7 @@ void check_final(SoakRun& run, const MachineReport& boot, const MachineReport& r
     check(run, f.sent + f.send_failures + f.direct == posted,
           "{}: the soak made {} calls, the machine counted {} sent, {} refused and {} direct", rpc::rpc_name(index),
           posted, f.sent, f.send_failures, f.direct);
-    if (index == rpc::RPC_MKH_PING)
-      check(run, f.errors == 0, "MKH_PING: servers returned {} errors", f.errors);
+    if (index == rpc::RPC_MKH_PING) check(run, f.errors == 0, "MKH_PING: servers returned {} errors", f.errors);
     else
       check(run, f.errors + f.send_failures == read(run.client_errors[slot]),
             "{}: callers got {} errors, servers returned {} and {} posts were refused", rpc::rpc_name(index),
@@ -398,16 +395,15 @@ Result<SoakFigures, Error> run_soak(const SoakOptions& options) {
     violation(run, fmt::format("hang: no operation completed machine-wide for {} s ({} of {} workers finished)",
                                hang_timeout.count(), run.finished.load(), run.worker_count));
     for (uint32_t cxy : run.clusters)
-      for (uint32_t lid = 0; lid < run.cores_per_cluster; ++lid) figures.core_displays += machine.display_core(cxy, lid);
+      for (uint32_t lid = 0; lid < run.cores_per_cluster; ++lid)
+        figures.core_displays += machine.display_core(cxy, lid);
   }
   const MachineReport report = machine.shutdown(hung ? std::chrono::seconds(2) : std::chrono::seconds(10));
   g_run.store(nullptr);
 
   check_final(run, boot_report, report);
   figures.snapshot_taken = run.snapshot_taken;
-  figures.counts = run.snapshot_taken
-                       ? run.snapshot
-                       : counts_of(run, rpc_figures_of(report), report.faults);
+  figures.counts = run.snapshot_taken ? run.snapshot : counts_of(run, rpc_figures_of(report), report.faults);
   figures.invariant_checks = read(run.checks);
   figures.invariant_failures = read(run.failures);
   {

@@ -28,12 +28,12 @@ namespace {
 
 using rpc::RpcDesc;
 
-constexpr uint32_t kMaxWindow = 16;        // non-blocking descriptors in flight per window
-constexpr uint32_t kMaxMulticast = 8;      // clusters per multicast
+constexpr uint32_t kMaxWindow = 16;    // non-blocking descriptors in flight per window
+constexpr uint32_t kMaxMulticast = 8;  // clusters per multicast
 constexpr uint32_t kMaxChainDepth = 6;
-constexpr uint32_t kMaxPageOrder = 3;      // PMEM_GET_PAGES of 1 to 8 pages
-constexpr uint32_t kMaxHeld = 6;           // pages and objects a worker holds at once
-constexpr uint32_t kPatienceYields = 1000; // yields before a worker kills a child it waits for
+constexpr uint32_t kMaxPageOrder = 3;       // PMEM_GET_PAGES of 1 to 8 pages
+constexpr uint32_t kMaxHeld = 6;            // pages and objects a worker holds at once
+constexpr uint32_t kPatienceYields = 1000;  // yields before a worker kills a child it waits for
 constexpr uint64_t kGenerationMask = (uint64_t(1) << 40) - 1;
 
 class Random : public libk::SplitMix64 {
@@ -47,7 +47,6 @@ uint64_t stream_seed(uint64_t seed, uint64_t stream, uint64_t member) {
   Random mix(seed ^ (stream << 56));
   return mix.next() ^ Random(member + 0x632be59bd9b4e019ull).next();
 }
-
 
 void count_error(SoakRun& run, uint32_t index, Errno e) {
   bump(run.client_errors[rpc::rpc_stat_slot(index)]);
@@ -97,12 +96,13 @@ void child_entry(void* raw) {
 class Worker {
  public:
   Worker(SoakRun& run, WorkerState& state)
-      : m_run(run), m_state(state), m_random(stream_seed(run.seed, 1, state.index)),
+      : m_run(run),
+        m_state(state),
+        m_random(stream_seed(run.seed, 1, state.index)),
         m_clusters(uint32_t(run.clusters.size())) {}
 
   void run_ops() {
-    for (uint64_t done = 0; m_run.timed ? !m_run.stop.load(std::memory_order_relaxed) : done < m_state.budget;
-         ++done) {
+    for (uint64_t done = 0; m_run.timed ? !m_run.stop.load(std::memory_order_relaxed) : done < m_state.budget; ++done) {
       OpKind kind = draw();
       switch (kind) {
         case OpKind::kPing: {
@@ -179,8 +179,8 @@ class Worker {
         kern::sched_yield();
         hal::cpu_relax(spins);
       }
-      if (!check(m_run, left == 0, "window MKH_PING to {:#x}: response count {} (served more than once?)",
-                 servers[i], left))
+      if (!check(m_run, left == 0, "window MKH_PING to {:#x}: response count {} (served more than once?)", servers[i],
+                 left))
         continue;
       bump(m_run.window_completed);
       bump(m_run.progress);
@@ -206,8 +206,8 @@ class Worker {
     bump(m_run.multicast_posts, k);
     auto result = rpc::rpc_multicast(targets, k, &desc);
     bump(m_run.progress);
-    check(m_run, (desc.response & rpc::kRpcResponseCount) == 0, "multicast to {} clusters returned with {} responses due",
-          k, desc.response & rpc::kRpcResponseCount);
+    check(m_run, (desc.response & rpc::kRpcResponseCount) == 0,
+          "multicast to {} clusters returned with {} responses due", k, desc.response & rpc::kRpcResponseCount);
     if (!result) {
       count_error(m_run, rpc::RPC_MKH_PING, result.error());
       check(m_run, result.error() == Errno::kAgain, "multicast MKH_PING to {} clusters: {}", k,
@@ -284,9 +284,9 @@ class Worker {
     const uint32_t slot = free_slot();
     const uint64_t generation = ++m_state.child_generation & kGenerationMask;
     m_state.children[slot].store(slot_word(generation, kSlotRunning));
-    auto created = call<rpc::RPC_THREAD_KERNEL_CREATE>(
-        m_run, server, kern::ThreadType::DEV, kern::ThreadEntry(&child_entry),
-        reinterpret_cast<void*>(child_ticket(m_state.index, slot, generation)));
+    auto created =
+        call<rpc::RPC_THREAD_KERNEL_CREATE>(m_run, server, kern::ThreadType::DEV, kern::ThreadEntry(&child_entry),
+                                            reinterpret_cast<void*>(child_ticket(m_state.index, slot, generation)));
     if (!created) {
       m_state.children[slot].store(kSlotFree);
       check(m_run, expected_error(created.error(), true), "THREAD_KERNEL_CREATE on {:#x}: {}", server,
@@ -329,8 +329,7 @@ class Worker {
     const uint64_t word = m_state.children[slot].load();
     auto killed = call<rpc::RPC_THREAD_KILL>(m_run, hal::GET_CXY(thread), hal::GET_PTR<kern::Thread>(thread));
     if (!killed)
-      check(m_run,
-            killed.error() == Errno::kSrch || killed.error() == Errno::kInval || killed.error() == Errno::kAgain,
+      check(m_run, killed.error() == Errno::kSrch || killed.error() == Errno::kInval || killed.error() == Errno::kAgain,
             "THREAD_KILL of {:#x}: {}", thread, errno_name(killed.error()));
     // Settled once: as killed here, or as finished by the child (a kill after its last
     // scheduling point lets it finish); a child counts in exactly one of the two.
@@ -384,8 +383,10 @@ class Worker {
     const Held held = m_held[i];
     m_held[i] = m_held[--m_held_nr];
     for (uint32_t attempt = 0; attempt < kTries; ++attempt) {
-      auto freed = held.page ? call<rpc::RPC_PMEM_RELEASE_PAGES>(m_run, held.cxy, reinterpret_cast<mm::Page*>(held.pointer))
-                             : call<rpc::RPC_KCM_FREE>(m_run, held.cxy, reinterpret_cast<void*>(held.pointer), mm::KcmType(held.type));
+      auto freed =
+          held.page
+              ? call<rpc::RPC_PMEM_RELEASE_PAGES>(m_run, held.cxy, reinterpret_cast<mm::Page*>(held.pointer))
+              : call<rpc::RPC_KCM_FREE>(m_run, held.cxy, reinterpret_cast<void*>(held.pointer), mm::KcmType(held.type));
       if (freed) {
         bump(held.page ? m_run.pages_released : m_run.objects_freed);
         return;

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "mkh/bench.hpp"
 #include "mkh/machine.hpp"
@@ -57,8 +57,7 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
   if (figures) tour = mkh::run_rpc_tour(**machine);
   const mkh::MachineReport report = (*machine)->shutdown();
   if (!figures || !tour) {
-    fmt::print(stderr, "mkh: {}\n",
-               !figures ? figures.error().context("workload") : tour.error().context("RPC tour"));
+    fmt::print(stderr, "mkh: {}\n", !figures ? figures.error().context("workload") : tour.error().context("RPC tour"));
     mkh::tool::print_report(stderr, report);
     return kExitRuntime;
   }
@@ -76,13 +75,15 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
                     figures->cross_cluster_hops, figures->ring_errors, figures->seconds, tour->calls,
                     tour->wrong_answers, tour->displays, errors));
   } else {
-    fmt::print("workload: {} workers, {} page blocks and {} objects allocated and freed, {} token hops ({} across "
-               "clusters), {:.3f} s\n",
-               figures->workers, figures->pages_allocated, figures->objects_allocated, figures->token_hops,
-               figures->cross_cluster_hops, figures->seconds);
-    fmt::print("RPC tour: {} calls from every cluster to every other one and a multicast to all, {} wrong answers; "
-               "{} SCHED_DISPLAY outputs, the first:\n{}\n",
-               tour->calls, tour->wrong_answers, tour->displays, tour->sample_display);
+    fmt::print(
+        "workload: {} workers, {} page blocks and {} objects allocated and freed, {} token hops ({} across "
+        "clusters), {:.3f} s\n",
+        figures->workers, figures->pages_allocated, figures->objects_allocated, figures->token_hops,
+        figures->cross_cluster_hops, figures->seconds);
+    fmt::print(
+        "RPC tour: {} calls from every cluster to every other one and a multicast to all, {} wrong answers; "
+        "{} SCHED_DISPLAY outputs, the first:\n{}\n",
+        tour->calls, tour->wrong_answers, tour->displays, tour->sample_display);
     mkh::tool::print_report(stdout, report);
     if (options.stats) mkh::tool::print_rpc_stats(stdout, report);
     fmt::print("\nerrors: {}\n", errors);
@@ -114,7 +115,8 @@ std::string soak_replay(const SoakCli& cli, uint64_t ops_done) {
                                  cli.options.ops != 0 ? cli.options.ops : std::max<uint64_t>(ops_done, 1), config.seed,
                                  t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib);
   if (!cli.faults.empty()) line += fmt::format(" --faults {}", cli.faults);
-  if (config.idle_spin_us != mkh::MachineConfig{}.idle_spin_us) line += fmt::format(" --idle-spin-us {}", config.idle_spin_us);
+  if (config.idle_spin_us != mkh::MachineConfig{}.idle_spin_us)
+    line += fmt::format(" --idle-spin-us {}", config.idle_spin_us);
   if (config.pin) line += " --pin";
   if (config.deterministic) line += " --deterministic";
   return line;
@@ -168,8 +170,9 @@ mkh::Result<void, mkh::Error> finish_soak_options(SoakCli& cli, const CLI::Optio
     return mkh::error(mkh::Errno::kInval, "soak: give exactly one of --seconds N and --ops N ({})",
                       seconds->count() != 0 ? "both given" : "neither given");
   if (deterministic && seconds->count() != 0)
-    return mkh::error(mkh::Errno::kInval, "soak: --deterministic needs --ops N, not --seconds (a run bounded by time "
-                                          "does not replay)");
+    return mkh::error(mkh::Errno::kInval,
+                      "soak: --deterministic needs --ops N, not --seconds (a run bounded by time "
+                      "does not replay)");
   mkh::MachineConfig& config = cli.options.config;
   if (!cli.faults.empty())
     if (auto applied = mkh::parse_fault_spec(cli.faults, config); !applied)
@@ -195,7 +198,8 @@ int main(int argc, char** argv) {
   add_bounded(boot, "--seed", boot_options.workload.seed, 0, INT64_MAX, "seed of the workload");
   boot->add_flag("--stats", boot_options.stats, "print the RPC statistics table");
   boot->add_flag("--json", boot_options.json, "print the report and statistics as one JSON object");
-  boot->add_option("--trace", boot_options.trace_path, "write a Chrome trace-event JSON of the RPCs to FILE (Perfetto)");
+  boot->add_option("--trace", boot_options.trace_path,
+                   "write a Chrome trace-event JSON of the RPCs to FILE (Perfetto)");
 
   mkh::bench::BenchCoreOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "measure the machine (medians of interleaved rounds)");
@@ -204,7 +208,8 @@ int main(int argc, char** argv) {
   CLI::App* bench_rpc = bench->add_subcommand("rpc", "RPC round trips and throughput against baselines");
   bench_rpc->add_flag("--json", bench_rpc_options.json, "print one JSON object");
   add_bounded(bench_rpc, "--rounds", bench_rpc_options.rounds, 1, 1000, "interleaved rounds");
-  add_bounded(bench_rpc, "--spin-us", bench_rpc_options.spin_us, 0, 1'000'000, "idle spin budget of the polling measures");
+  add_bounded(bench_rpc, "--spin-us", bench_rpc_options.spin_us, 0, 1'000'000,
+              "idle spin budget of the polling measures");
   CLI::App* bench_core = bench->add_subcommand("core", "fiber switch, block→unblock→run, ppm and kcm");
   bench_core->add_flag("--json", bench_options.json, "print one JSON object");
   add_bounded(bench_core, "--rounds", bench_options.rounds, 1, 1000, "rounds per measure");

@@ -51,7 +51,8 @@ CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std:
     return std::string();
   };
   return command
-      ->add_option_function<int64_t>(name, [store](const int64_t& value) { store(value); }, description)
+      ->add_option_function<int64_t>(
+          name, [store](const int64_t& value) { store(value); }, description)
       ->check(CLI::Validator(check, fmt::format("INT in [{} - {}]", min, max)));
 }
 

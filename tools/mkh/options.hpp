@@ -21,13 +21,13 @@ namespace mkh::tool {
 // messages name, e.g. "a power of two in [4, 16384]" (by default "a whole number in [min, max]").
 CLI::Option* add_bounded_option(CLI::App* command, const std::string& name, std::function<void(int64_t)> store,
                                 int64_t min, int64_t max, const std::string& description,
-                                std::function<Result<void, Error>(int64_t)> more = {},
-                                const std::string& form = {});
+                                std::function<Result<void, Error>(int64_t)> more = {}, const std::string& form = {});
 
 template <typename T>
 CLI::Option* add_bounded(CLI::App* command, const std::string& name, T& target, int64_t min, int64_t max,
                          const std::string& description) {
-  return add_bounded_option(command, name, [&target](int64_t value) { target = T(value); }, min, max, description)
+  return add_bounded_option(
+             command, name, [&target](int64_t value) { target = T(value); }, min, max, description)
       ->default_str(std::to_string(target));
 }
 

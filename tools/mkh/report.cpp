@@ -10,8 +10,8 @@ namespace mkh::tool {
 
 void print_report(std::FILE* out, const MachineReport& report) {
   fmt::print(out, "{:>6} {:>5} | {:>8} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>5} | {:>9} {:>8} {:>8} {:>7} | {:>6}\n",
-             "cxy", "(x,y)", "pages", "free", "used", "leaked", "created", "ended", "alive", "switches",
-             "ipi-sent", "ipi-recv", "sleeps", "errors");
+             "cxy", "(x,y)", "pages", "free", "used", "leaked", "created", "ended", "alive", "switches", "ipi-sent",
+             "ipi-recv", "sleeps", "errors");
   for (const ClusterReport& c : report.clusters) {
     fmt::print(out, "{:>#6x} {:>5} | {:>8} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>5} | {:>9} {:>8} {:>8} {:>7} | {:>6}\n",
                c.cxy, fmt::format("({},{})", c.x, c.y), c.pages_total, c.pages_free, c.pages_used,
@@ -48,8 +48,8 @@ void print_rpc_stats(std::FILE* out, const MachineReport& report) {
     const uint64_t ns = latency_percentile_ns(latency, fraction);
     return ns == 0 ? std::string("-") : fmt::format("{}", ns);
   };
-  fmt::print(out, "{:>6} {:>5} {:<22} | {:>8} {:>8} {:>6} {:>6} {:>7} {:>6} | {:>9} {:>9}\n", "cxy", "index",
-             "service", "sent", "served", "direct", "errors", "retries", "failed", "p50 (ns)", "p99 (ns)");
+  fmt::print(out, "{:>6} {:>5} {:<22} | {:>8} {:>8} {:>6} {:>6} {:>7} {:>6} | {:>9} {:>9}\n", "cxy", "index", "service",
+             "sent", "served", "direct", "errors", "retries", "failed", "p50 (ns)", "p99 (ns)");
   for (const ClusterReport& c : report.clusters)
     for (const RpcIndexReport& r : c.rpc)
       fmt::print(out, "{:>#6x} {:>5} {:<22} | {:>8} {:>8} {:>6} {:>6} {:>7} {:>6} | {:>9} {:>9}\n", c.cxy,
@@ -92,20 +92,21 @@ void print_json(std::FILE* out, const MachineReport& report, const std::string& 
         c.threads_created, c.threads_destroyed, c.switches, c.ipis_sent, c.ipis_received, c.sleeps, c.errors,
         c.rpc_threads_created, c.rpc_threads_reclaimed, c.rpc_pool_exhausted, c.rpc_fifo_high_water);
     for (std::size_t k = 0; k < c.kcm.size(); ++k)
-      json += fmt::format("{}{{\"type\": {}, \"object_size\": {}, \"in_use\": {}, \"allocs\": {}, \"frees\": {}, "
-                          "\"failures\": {}}}",
-                          k == 0 ? "" : ", ", json_string(c.kcm[k].type), c.kcm[k].object_size, c.kcm[k].in_use,
-                          c.kcm[k].allocs, c.kcm[k].frees, c.kcm[k].failures);
+      json += fmt::format(
+          "{}{{\"type\": {}, \"object_size\": {}, \"in_use\": {}, \"allocs\": {}, \"frees\": {}, "
+          "\"failures\": {}}}",
+          k == 0 ? "" : ", ", json_string(c.kcm[k].type), c.kcm[k].object_size, c.kcm[k].in_use, c.kcm[k].allocs,
+          c.kcm[k].frees, c.kcm[k].failures);
     json += "], \"rpc\": [";
     for (std::size_t r = 0; r < c.rpc.size(); ++r) {
       const RpcIndexReport& x = c.rpc[r];
-      json += fmt::format("{}{{\"index\": {}, \"name\": {}, \"sent\": {}, \"served\": {}, \"direct\": {}, "
-                          "\"errors\": {}, \"fifo_full_retries\": {}, \"send_failures\": {}, \"latency_p50_ns\": {}, "
-                          "\"latency_p99_ns\": {}, \"latency_log2_ns\": [{}]}}",
-                          r == 0 ? "" : ", ", x.index == ~0u ? std::string("null") : fmt::format("{}", x.index),
-                          json_string(x.name), x.sent, x.served, x.direct, x.errors, x.fifo_full_retries, x.send_failures,
-                          latency_percentile_ns(x.latency, 0.5), latency_percentile_ns(x.latency, 0.99),
-                          fmt::join(x.latency, ", "));
+      json += fmt::format(
+          "{}{{\"index\": {}, \"name\": {}, \"sent\": {}, \"served\": {}, \"direct\": {}, "
+          "\"errors\": {}, \"fifo_full_retries\": {}, \"send_failures\": {}, \"latency_p50_ns\": {}, "
+          "\"latency_p99_ns\": {}, \"latency_log2_ns\": [{}]}}",
+          r == 0 ? "" : ", ", x.index == ~0u ? std::string("null") : fmt::format("{}", x.index), json_string(x.name),
+          x.sent, x.served, x.direct, x.errors, x.fifo_full_retries, x.send_failures,
+          latency_percentile_ns(x.latency, 0.5), latency_percentile_ns(x.latency, 0.99), fmt::join(x.latency, ", "));
     }
     json += "]}";
   }
@@ -159,10 +160,8 @@ void print_soak(std::FILE* out, const soak::SoakFigures& figures) {
              c.faults.rpc_thread, c.faults.points, c.faults.total());
   fmt::print(out, "fifo-full retries: {}\n", c.fifo_full_retries);
   const uint64_t passed = figures.invariant_checks - figures.invariant_failures;
-  if (figures.invariant_failures == 0)
-    fmt::print(out, "invariant checks: {} passed\n", passed);
-  else
-    fmt::print(out, "invariant checks: {} passed, {} failed\n", passed, figures.invariant_failures);
+  if (figures.invariant_failures == 0) fmt::print(out, "invariant checks: {} passed\n", passed);
+  else fmt::print(out, "invariant checks: {} passed, {} failed\n", passed, figures.invariant_failures);
   fmt::print(out, "time: {:.3f} s, {:.0f} ops/s\n", figures.seconds,
              figures.seconds > 0 ? double(c.ops_total()) / figures.seconds : 0.0);
 }
@@ -180,26 +179,27 @@ void print_soak_json(std::FILE* out, const soak::SoakFigures& figures, const std
       "\"thread_pings\": {}, \"page_blocks\": {}, \"objects\": {}}}",
       c.window_requests, c.multicast_posts, c.chain_levels, c.chains_without_token, c.children_created,
       c.children_finished, c.children_killed, c.child_pings, c.pages_allocated, c.objects_allocated);
-  json += fmt::format(", \"rpcs\": {{\"sent\": {}, \"served\": {}, \"send_failures\": {}, \"direct\": {}, \"by_index\": [",
-                      c.rpc_sent, c.rpc_served, c.rpc_send_failures, c.rpc_direct);
+  json +=
+      fmt::format(", \"rpcs\": {{\"sent\": {}, \"served\": {}, \"send_failures\": {}, \"direct\": {}, \"by_index\": [",
+                  c.rpc_sent, c.rpc_served, c.rpc_send_failures, c.rpc_direct);
   for (std::size_t i = 0; i < c.rpc.size(); ++i) {
     const soak::SoakRpcFigures& r = c.rpc[i];
-    json += fmt::format("{}{{\"index\": {}, \"name\": {}, \"sent\": {}, \"served\": {}, \"errors\": {}, "
-                        "\"send_failures\": {}, \"direct\": {}, \"fifo_full_retries\": {}}}",
-                        i == 0 ? "" : ", ", r.index == ~0u ? std::string("null") : fmt::format("{}", r.index),
-                        json_string(r.name), r.sent, r.served, r.errors, r.send_failures, r.direct,
-                        r.fifo_full_retries);
+    json += fmt::format(
+        "{}{{\"index\": {}, \"name\": {}, \"sent\": {}, \"served\": {}, \"errors\": {}, "
+        "\"send_failures\": {}, \"direct\": {}, \"fifo_full_retries\": {}}}",
+        i == 0 ? "" : ", ", r.index == ~0u ? std::string("null") : fmt::format("{}", r.index), json_string(r.name),
+        r.sent, r.served, r.errors, r.send_failures, r.direct, r.fifo_full_retries);
   }
   json += "]}, \"errors_returned\": {";
   for (std::size_t i = 0; i < c.errors_returned.size(); ++i)
     json += fmt::format("{}\"{}\": {}", i == 0 ? "" : ", ", errno_name(c.errors_returned[i].error),
                         c.errors_returned[i].count);
-  json += fmt::format("}}, \"faults_injected\": {{\"ppm\": {}, \"kcm\": {}, \"rpc_thread\": {}, \"points\": {}, "
-                      "\"total\": {}}}, \"fifo_full_retries\": {}, \"invariant_checks\": {{\"passed\": {}, "
-                      "\"failed\": {}}}, \"violations\": [",
-                      c.faults.ppm, c.faults.kcm, c.faults.rpc_thread, c.faults.points, c.faults.total(),
-                      c.fifo_full_retries, figures.invariant_checks - figures.invariant_failures,
-                      figures.invariant_failures);
+  json += fmt::format(
+      "}}, \"faults_injected\": {{\"ppm\": {}, \"kcm\": {}, \"rpc_thread\": {}, \"points\": {}, "
+      "\"total\": {}}}, \"fifo_full_retries\": {}, \"invariant_checks\": {{\"passed\": {}, "
+      "\"failed\": {}}}, \"violations\": [",
+      c.faults.ppm, c.faults.kcm, c.faults.rpc_thread, c.faults.points, c.faults.total(), c.fifo_full_retries,
+      figures.invariant_checks - figures.invariant_failures, figures.invariant_failures);
   for (std::size_t i = 0; i < figures.violations.size(); ++i)
     json += fmt::format("{}{}", i == 0 ? "" : ", ", json_string(figures.violations[i]));
   json += fmt::format("], \"seconds\": {:.6f}}}", figures.seconds);

@@ -5,8 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "mkh/workload.hpp"
 #include "machine_fixture.hpp"
+#include "mkh/workload.hpp"
 
 namespace mkh::test {
 namespace {
@@ -57,8 +57,8 @@ TEST_P(BootLoop, TwentyBootsWithWorkloadLeaveNothingBehind) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Topologies, BootLoop,
-                         ::testing::Values(Topology{1, 1, 1}, Topology{1, 2, 1}, Topology{2, 2, 2},
-                                           Topology{3, 2, 2}, Topology{4, 4, 4}),
+                         ::testing::Values(Topology{1, 1, 1}, Topology{1, 2, 1}, Topology{2, 2, 2}, Topology{3, 2, 2},
+                                           Topology{4, 4, 4}),
                          topology_name);
 
 TEST(MachineBoot, RejectsBadConfigurationsWithAMessage) {
@@ -112,12 +112,13 @@ TEST(MachineBoot, ShutdownCountsThreadsThatNeverFinish) {
   auto machine = Machine::boot(quiet_config({1, 1, 1}));
   ASSERT_TRUE(machine.has_value());
   ASSERT_TRUE((*machine)
-                  ->spawn(0, 0,
-                          [](void*) {
-                            kern::thread_block(kern::thread_current_xptr(), kern::THREAD_BLOCKED_GLOBAL);
-                            kern::sched_yield();
-                          },
-                          nullptr, "stuck")
+                  ->spawn(
+                      0, 0,
+                      [](void*) {
+                        kern::thread_block(kern::thread_current_xptr(), kern::THREAD_BLOCKED_GLOBAL);
+                        kern::sched_yield();
+                      },
+                      nullptr, "stuck")
                   .has_value());
   const MachineReport report = (*machine)->shutdown(std::chrono::milliseconds(50));
   EXPECT_EQ(report.threads_left, 1u);
@@ -132,8 +133,12 @@ TEST(MachineBoot, ShutdownEndsWithAThreadThatNeverBlocks) {
     config.deterministic = deterministic;
     auto machine = Machine::boot(config);
     ASSERT_TRUE(machine.has_value());
-    ASSERT_TRUE((*machine)->spawn((*machine)->clusters()[1], 0, [](void*) { for (;;) kern::sched_yield(); }, nullptr,
-                                  "spinner")
+    ASSERT_TRUE((*machine)
+                    ->spawn((*machine)->clusters()[1], 0,
+                            [](void*) {
+                              for (;;) kern::sched_yield();
+                            },
+                            nullptr, "spinner")
                     .has_value());
     const MachineReport report = (*machine)->shutdown(std::chrono::milliseconds(50));
     EXPECT_EQ(report.threads_left, 1u) << "deterministic " << deterministic;

@@ -59,25 +59,19 @@ TEST_P(ParseTopologyRejects, NamingTheBadPart) {
 
 INSTANTIATE_TEST_SUITE_P(
     BadText, ParseTopologyRejects,
-    ::testing::Values(Rejected{"", "not of the form XxY:C", "topology ''"},
-                      Rejected{"2x2", "not of the form XxY:C", "'2x2'"},
-                      Rejected{"2:2x2", "not of the form XxY:C", "'2:2x2'"},
-                      Rejected{"x2:2", "X (clusters per row)", "''"},
-                      Rejected{"2x:2", "Y (clusters per column)", "''"},
-                      Rejected{"2x2:", "C (cores per cluster)", "''"},
-                      Rejected{"0x2:2", "X (clusters per row)", "at least 1"},
-                      Rejected{"2x0:2", "Y (clusters per column)", "at least 1"},
-                      Rejected{"2x2:0", "C (cores per cluster)", "at least 1"},
-                      Rejected{"axb:c", "X (clusters per row)", "'a'"},
-                      Rejected{"2xb:2", "Y (clusters per column)", "'b'"},
-                      Rejected{"2x2:c", "C (cores per cluster)", "'c'"},
-                      Rejected{"2x2:2x", "C (cores per cluster)", "'2x'"},
-                      Rejected{"2x2x2:2", "Y (clusters per column)", "'2x2'"},
-                      Rejected{"-1x2:2", "X (clusters per row)", "'-1'"},
-                      Rejected{" 2x2:2", "X (clusters per row)", "' 2'"},
-                      Rejected{"2x2:2 ", "C (cores per cluster)", "'2 '"},
-                      Rejected{"99999999999x1:1", "X (clusters per row)", "'99999999999'"},
-                      Rejected{"1x4294967296:1", "Y (clusters per column)", "'4294967296'"}));
+    ::testing::Values(
+        Rejected{"", "not of the form XxY:C", "topology ''"}, Rejected{"2x2", "not of the form XxY:C", "'2x2'"},
+        Rejected{"2:2x2", "not of the form XxY:C", "'2:2x2'"}, Rejected{"x2:2", "X (clusters per row)", "''"},
+        Rejected{"2x:2", "Y (clusters per column)", "''"}, Rejected{"2x2:", "C (cores per cluster)", "''"},
+        Rejected{"0x2:2", "X (clusters per row)", "at least 1"},
+        Rejected{"2x0:2", "Y (clusters per column)", "at least 1"},
+        Rejected{"2x2:0", "C (cores per cluster)", "at least 1"}, Rejected{"axb:c", "X (clusters per row)", "'a'"},
+        Rejected{"2xb:2", "Y (clusters per column)", "'b'"}, Rejected{"2x2:c", "C (cores per cluster)", "'c'"},
+        Rejected{"2x2:2x", "C (cores per cluster)", "'2x'"}, Rejected{"2x2x2:2", "Y (clusters per column)", "'2x2'"},
+        Rejected{"-1x2:2", "X (clusters per row)", "'-1'"}, Rejected{" 2x2:2", "X (clusters per row)", "' 2'"},
+        Rejected{"2x2:2 ", "C (cores per cluster)", "'2 '"},
+        Rejected{"99999999999x1:1", "X (clusters per row)", "'99999999999'"},
+        Rejected{"1x4294967296:1", "Y (clusters per column)", "'4294967296'"}));
 
 // ---- validate_config
 
@@ -168,16 +162,19 @@ TEST(ValidateConfig, RejectsAnIdleSpinOverOneSecond) {
 // line checks each option with them, so that its message names the option)
 
 TEST(ValidateTopology, AcceptsTheLimitsThemselves) {
-  for (const Topology& topology : {Topology{1, 1, 1}, Topology{16, 16, 4}, Topology{1, 1, 64}, Topology{16, 1, 64},
-                                   Topology{1, 16, 64}})
+  for (const Topology& topology :
+       {Topology{1, 1, 1}, Topology{16, 16, 4}, Topology{1, 1, 64}, Topology{16, 1, 64}, Topology{1, 16, 64}})
     EXPECT_EQ(problem(validate_topology(topology)), "")
         << topology.x_size << "x" << topology.y_size << ":" << topology.cores_per_cluster;
 }
 
 TEST(ValidateTopology, RejectsEachLimitWithTheMessageOfValidateConfig) {
   const std::pair<Topology, const char*> cases[] = {
-      {{0, 1, 1}, "at least 1"}, {{17, 1, 1}, "X = 17 exceeds 16"}, {{1, 17, 1}, "Y = 17 exceeds 16"},
-      {{1, 1, 65}, "C = 65 exceeds 64"}, {{16, 16, 5}, "1280 virtual cores; at most 1024"},
+      {{0, 1, 1}, "at least 1"},
+      {{17, 1, 1}, "X = 17 exceeds 16"},
+      {{1, 17, 1}, "Y = 17 exceeds 16"},
+      {{1, 1, 65}, "C = 65 exceeds 64"},
+      {{16, 16, 5}, "1280 virtual cores; at most 1024"},
   };
   for (const auto& [topology, message] : cases) {
     const auto alone = validate_topology(topology);
@@ -197,10 +194,8 @@ TEST(ValidateBankMib, AcceptsPowersOfTwoInRange) {
 
 TEST(ValidateBankMib, RejectsWithTheMessageOfValidateConfig) {
   const std::pair<uint64_t, const char*> cases[] = {
-      {0, "bank size 0 MiB is out of range [4, 16384] MiB"},
-      {2, "bank size 2 MiB is out of range"},
-      {32768, "bank size 32768 MiB is out of range"},
-      {48, "bank size 48 MiB is not a power-of-two"},
+      {0, "bank size 0 MiB is out of range [4, 16384] MiB"}, {2, "bank size 2 MiB is out of range"},
+      {32768, "bank size 32768 MiB is out of range"},        {48, "bank size 48 MiB is not a power-of-two"},
       {16383, "bank size 16383 MiB is not a power-of-two"},
   };
   for (const auto& [mib, message] : cases) {

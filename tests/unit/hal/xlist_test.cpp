@@ -19,10 +19,10 @@
 
 #include "region_fixture.hpp"
 
+#include "hal/busylock.hpp"
 #include "hal/cpu.hpp"
 #include "hal/region.hpp"
 #include "hal/remote.hpp"
-#include "hal/busylock.hpp"
 #include "hal/xlist.hpp"
 
 namespace mkh::test {
@@ -30,8 +30,8 @@ namespace {
 
 using hal::cxy_t;
 using hal::lpa_t;
-using hal::Xptr;
 using hal::XlistEntry;
+using hal::Xptr;
 
 constexpr uint64_t kBankBytes = uint64_t(4) << 20;
 constexpr lpa_t kObjectsLpa = uint64_t(1) << 20;  // objects go past the first MiB of a bank
@@ -47,7 +47,6 @@ struct Item {
   XlistEntry link;
   XlistEntry other_link;
 };
-
 
 class XlistTest : public RegionTest {
  protected:
@@ -104,8 +103,8 @@ class XlistTest : public RegionTest {
   static ::testing::AssertionResult holds(Xptr<XlistEntry> root, const std::vector<uint64_t>& expected) {
     const auto ids = forward(root);
     if (ids != expected)
-      return ::testing::AssertionFailure() << "forward " << ::testing::PrintToString(ids) << ", expected "
-                                           << ::testing::PrintToString(expected);
+      return ::testing::AssertionFailure()
+             << "forward " << ::testing::PrintToString(ids) << ", expected " << ::testing::PrintToString(expected);
     auto reversed = backward(root);
     std::reverse(reversed.begin(), reversed.end());
     if (reversed != expected)
@@ -121,8 +120,8 @@ class XlistTest : public RegionTest {
     if (at != root) return ::testing::AssertionFailure() << "the ring does not close on the root";
     if (hal::xlist_is_empty(root) != expected.empty())
       return ::testing::AssertionFailure() << "xlist_is_empty disagrees";
-    if (!expected.empty() && (id_of(hal::xlist_first(root)) != expected.front() ||
-                              id_of(hal::xlist_last(root)) != expected.back()))
+    if (!expected.empty() &&
+        (id_of(hal::xlist_first(root)) != expected.front() || id_of(hal::xlist_last(root)) != expected.back()))
       return ::testing::AssertionFailure() << "xlist_first/xlist_last disagree";
     return ::testing::AssertionSuccess();
   }
@@ -131,7 +130,6 @@ class XlistTest : public RegionTest {
     return hal::remote_load(entry.field(&XlistEntry::next)) == hal::XPTR_NULL &&
            hal::remote_load(entry.field(&XlistEntry::pred)) == hal::XPTR_NULL;
   }
-
 };
 
 TEST_F(XlistTest, EmptyList) {
@@ -142,9 +140,9 @@ TEST_F(XlistTest, EmptyList) {
   EXPECT_EQ(hal::remote_load(root.field(&XlistEntry::next)), root.raw());
   EXPECT_EQ(hal::remote_load(root.field(&XlistEntry::pred)), root.raw());
   int visits = 0;
-  XLIST_FOREACH(root, iter) ++visits;
-  XLIST_FOREACH_BACKWARD(root, iter) ++visits;
-  XLIST_FOREACH_SAFE(root, iter, next) ++visits;
+  XLIST_FOREACH(root, iter)++ visits;
+  XLIST_FOREACH_BACKWARD(root, iter)++ visits;
+  XLIST_FOREACH_SAFE(root, iter, next)++ visits;
   EXPECT_EQ(visits, 0);
   EXPECT_TRUE(holds(root, {}));
 }
@@ -251,7 +249,7 @@ TEST_F(XlistTest, IterationForwardBackwardAndNested) {
   const auto other = make_root(kEntryClusters[2], 1);
   for (uint64_t id = 0; id < 6; ++id) hal::xlist_add_last(root, link(make_item(id)));
   for (uint64_t id = 0; id < 3; ++id) {
-    const auto item = item_at(id);  // already in `root` by its other link
+    const auto item = item_at(id);                               // already in `root` by its other link
     hal::xlist_add_first(other, item.field(&Item::other_link));  // same objects, second list
   }
   std::vector<std::pair<uint64_t, uint64_t>> pairs;
@@ -302,8 +300,7 @@ TEST_F(XlistTest, ElementFromEntry) {
     EXPECT_EQ(hal::xlist_element(item.field(&Item::link), &Item::link), item);
     EXPECT_EQ(hal::xlist_element(item.field(&Item::other_link), &Item::other_link), item);
     EXPECT_NE(item.field(&Item::link).raw(), item.raw());  // the offset is really undone
-    EXPECT_EQ(hal::remote_load(hal::xlist_element(item.field(&Item::other_link), &Item::other_link)
-                                   .field(&Item::tag)),
+    EXPECT_EQ(hal::remote_load(hal::xlist_element(item.field(&Item::other_link), &Item::other_link).field(&Item::tag)),
               0xC0FFEEu);
   }
   EXPECT_TRUE(hal::xlist_element(Xptr<XlistEntry>(), &Item::link).is_null());
@@ -413,8 +410,8 @@ TEST_F(XlistTest, DebugChecksCatchMisuse) { GTEST_SKIP() << "built without MKH_D
 
 struct Shared {
   hal::RemoteBusylock lock;
-  uint64_t counter;     // plain load + store under the lock: a lost update proves no exclusion
-  uint64_t inside;      // holders of the lock right now: more than one proves no exclusion
+  uint64_t counter;  // plain load + store under the lock: a lost update proves no exclusion
+  uint64_t inside;   // holders of the lock right now: more than one proves no exclusion
   uint64_t violations;
   XlistEntry root;
 };
@@ -450,7 +447,7 @@ TEST_F(XlistTest, ConcurrentAddAndUnlinkUnderRemoteBusylock) {
         else hal::xlist_add_first(root, link(mine[k]));
         hal::remote_store(counter, hal::remote_load(counter) + 1);
         if (k % 3 == 2) hal::xlist_unlink(link(mine[k - 1]));  // by now among other threads' entries
-        if (k % 1000 == 0) {  // a whole walk now and then, while others wait
+        if (k % 1000 == 0) {                                   // a whole walk now and then, while others wait
           uint64_t length = 0;
           XLIST_FOREACH(root, iter) {
             if (++length > 4 * kPerThread) {  // a corrupt ring: say so, do not spin forever

@@ -36,7 +36,6 @@ constexpr cxy_t kAbsentOutside = 0x20;
 
 xptr_t raw_xptr(cxy_t cxy, lpa_t lpa) { return (xptr_t(cxy) << hal::kCxyShift) | lpa; }
 
-
 class XptrTest : public RegionTest {
  protected:
   XptrTest() : RegionTest(Topology{2, 2, 1}, kBankBytes) {}
@@ -255,7 +254,7 @@ class StrcpyTest : public XptrTest {
 
 TEST_F(StrcpyTest, TruncatesAndAlwaysTerminates) {
   const auto src = Xptr<const char>(m_source.raw());
-  fill("hello, cluster");  // 14 characters
+  fill("hello, cluster");                                    // 14 characters
   EXPECT_EQ(hal::remote_strcpy(m_destination, src, 0), 0u);  // capacity 0: nothing written
   EXPECT_EQ(destination_bytes(2), "xx");
   EXPECT_EQ(hal::remote_strcpy(m_destination, src, 1), 0u);  // room for the NUL only

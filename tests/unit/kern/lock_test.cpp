@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "kcheck.hpp"
 #include "kern/queuelock.hpp"
 #include "kern/rwlock.hpp"
-#include "kcheck.hpp"
 #include "machine_fixture.hpp"
 #include "mm/memory.hpp"
 

@@ -7,12 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "kcheck.hpp"
 #include "kern/sched_display.hpp"
+#include "machine_fixture.hpp"
 #include "mm/memory.hpp"
 #include "rpc/marshal.hpp"
 #include "rpc/services/mkh.hpp"
-#include "kcheck.hpp"
-#include "machine_fixture.hpp"
 
 namespace mkh::test {
 namespace {
@@ -68,9 +68,9 @@ TEST_F(SchedTest, SeventyThousandThreadLifetimesFromOneCreator) {
     ThreadRunner runner(machine());
     runner.start(0, 0, [&] {
       for (int i = 0; i < kThreads; ++i) {
-        auto thread = kern::thread_create(kern::ThreadType::DEV, [](void* count) {
-          static_cast<std::atomic<int>*>(count)->fetch_add(1);
-        }, &ran, 0, "short");
+        auto thread = kern::thread_create(
+            kern::ThreadType::DEV, [](void* count) { static_cast<std::atomic<int>*>(count)->fetch_add(1); }, &ran, 0,
+            "short");
         ASSERT_TRUE(thread.has_value());
         kern::sched_yield();  // it runs, ends and is destroyed before this thread runs again
       }
@@ -118,7 +118,8 @@ TEST_F(SchedTest, RemoteUnblockWakesABlockedThread) {
       auto flag = std::make_shared<std::atomic<uint64_t>>(0);  // xptr of the flag word
       auto switched_out = slept.emplace_back(std::make_shared<std::atomic<int>>(0));
       runner.start(sleeper_cxy, 0, [=, &wakeups] {
-        auto* word = static_cast<uint32_t*>(*mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
+        auto* word =
+            static_cast<uint32_t*>(*mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
         flag->store(hal::XPTR(hal::local_cxy(), word));
         sleeper_xp->store(thread_current_xptr().raw());
         const kern::Thread* self = kern::thread_current();
@@ -232,11 +233,17 @@ TEST_F(SchedTest, DeleteRequestDestroysAParkedThread) {
 TEST_F(SchedTest, CreateRejectsABadCoreAndCountsIt) {
   boot({1, 1, 2});
   hal::ClusterScope scope(0);
-  auto thread = kern::thread_create(kern::ThreadType::DEV, [](void*) {}, nullptr, 2, "bad");
+  auto thread = kern::thread_create(
+      kern::ThreadType::DEV, [](void*) {}, nullptr, 2, "bad");
   ASSERT_FALSE(thread.has_value());
   EXPECT_EQ(thread.error(), Errno::kInval);
-  EXPECT_FALSE(kern::thread_create(kern::ThreadType::IDLE, [](void*) {}, nullptr, 0, "bad").has_value());
-  EXPECT_FALSE(machine().spawn(0x77, 0, [](void*) {}, nullptr, "bad").has_value());
+  EXPECT_FALSE(kern::thread_create(
+                   kern::ThreadType::IDLE, [](void*) {}, nullptr, 0, "bad")
+                   .has_value());
+  EXPECT_FALSE(machine()
+                   .spawn(
+                       0x77, 0, [](void*) {}, nullptr, "bad")
+                   .has_value());
   EXPECT_EQ(machine().report().clusters[0].errors, 2u);
 }
 
@@ -276,7 +283,8 @@ TEST_F(SchedTest, ReadyCountMatchesTheUnblockedThreadsAtRest) {
         uint32_t unblocked = 0;
         sched.for_each_thread(
             [](kern::Thread* t, void* count) {
-              if (t->m_type != kern::ThreadType::IDLE && hal::local_load(t->m_blocked) == 0) ++*static_cast<uint32_t*>(count);
+              if (t->m_type != kern::ThreadType::IDLE && hal::local_load(t->m_blocked) == 0)
+                ++*static_cast<uint32_t*>(count);
             },
             &unblocked);
         if (hal::local_load(sched.m_ready_nr) != unblocked) ++bad;

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "test_bank.hpp"
 #include <sys/mman.h>
+#include "test_bank.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -160,9 +160,8 @@ TEST(Kcm, ExhaustionReturnsNoMemCountsItAndRecovers) {
   EXPECT_EQ(broken(kcm.check()), "");
   // Give the ppm back two buddy pages: an order-1 block exists again and kcm recovers.
   std::sort(drained.begin(), drained.end());
-  auto buddy = std::adjacent_find(drained.begin(), drained.end(), [&](Page* x, Page* y) {
-    return y == x + 1 && bank.ppm().page_index(x) % 2 == 0;
-  });
+  auto buddy = std::adjacent_find(drained.begin(), drained.end(),
+                                  [&](Page* x, Page* y) { return y == x + 1 && bank.ppm().page_index(x) % 2 == 0; });
   ASSERT_NE(buddy, drained.end());
   Page* first = *buddy;
   drained.erase(buddy, buddy + 2);

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "test_bank.hpp"
 #include <sys/mman.h>
+#include "test_bank.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -312,7 +312,8 @@ TEST(Ppm, ConcurrentAllocAndFree) {
       Page* page = mine[at];
       auto* words = static_cast<uint64_t*>(ppm.page_to_base(page));
       for (uint64_t nr = 0; nr < (uint64_t(1) << page->order); ++nr)
-        if (words[nr * hal::kPageSize / 8] != stamp(page, nr) || words[(nr + 1) * hal::kPageSize / 8 - 1] != ~stamp(page, nr))
+        if (words[nr * hal::kPageSize / 8] != stamp(page, nr) ||
+            words[(nr + 1) * hal::kPageSize / 8 - 1] != ~stamp(page, nr))
           corrupted.fetch_add(1);
       ppm.free_pages(page);
       mine[at] = mine.back();
@@ -357,7 +358,7 @@ TEST(Ppm, TryFreeRejectsWhatFreeWouldPanicOn) {
   Page* block = *ppm.alloc_pages(2);
   Page outside{};
   EXPECT_EQ(ppm.try_free_pages(&outside).error(), Errno::kInval);
-  EXPECT_EQ(ppm.try_free_pages(block + 1).error(), Errno::kInval);  // not the head
+  EXPECT_EQ(ppm.try_free_pages(block + 1).error(), Errno::kInval);                      // not the head
   EXPECT_EQ(ppm.try_free_pages(ppm.base_to_page(bank.base())).error(), Errno::kInval);  // reserved
   EXPECT_EQ(ppm.try_free_pages(reinterpret_cast<Page*>(reinterpret_cast<uint8_t*>(block) + 4)).error(),
             Errno::kInval);  // misaligned descriptor

@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "hal/fault.hpp"
-#include "kern/queuelock.hpp"
 #include "kcheck.hpp"
+#include "kern/queuelock.hpp"
 #include "machine_fixture.hpp"
 #include "mm/memory.hpp"
 #include "rpc/rpc.hpp"
@@ -44,7 +44,8 @@ TEST_F(FaultTest, AThreadCreationThatFailsHalfWayGivesEverythingBack) {
     SCOPED_TRACE(spec);
     boot_config(faulty_config({1, 1, 1}, spec));
     const ClusterReport before = machine().report().clusters[0];
-    auto spawned = machine().spawn(0, 0, [](void*) {}, nullptr, "half-way");
+    auto spawned = machine().spawn(
+        0, 0, [](void*) {}, nullptr, "half-way");
     ASSERT_FALSE(spawned.has_value());
     EXPECT_EQ(spawned.error(), Errno::kNoMem);
     const ClusterReport after = machine().report().clusters[0];
@@ -198,9 +199,8 @@ TEST_F(FaultTest, KillingAThreadWaitingForAnRpcWaitsForItsResponse) {
     return hal::remote_load(victim_xp.field(field));
   };
   // Its call was served and the response is held; it stopped spinning and blocked.
-  const bool waiting = eventually([&] {
-    return g_held.load() != 0 && (victim_word(&kern::Thread::m_blocked) & kern::THREAD_BLOCKED_RPC) != 0;
-  });
+  const bool waiting = eventually(
+      [&] { return g_held.load() != 0 && (victim_word(&kern::Thread::m_blocked) & kern::THREAD_BLOCKED_RPC) != 0; });
   std::atomic<int> killed{0};
   if (waiting) {
     ThreadRunner runner(machine());
@@ -210,7 +210,8 @@ TEST_F(FaultTest, KillingAThreadWaitingForAnRpcWaitsForItsResponse) {
   }
   // Killed inside rpc_send: marked for deletion and still blocked on its RPC. Only its
   // answer, below, shows it was not destroyed meanwhile.
-  const bool marked_and_waiting = waiting && (victim_word(&kern::Thread::m_flags) & kern::THREAD_FLAG_REQ_DELETE) != 0 &&
+  const bool marked_and_waiting = waiting &&
+                                  (victim_word(&kern::Thread::m_flags) & kern::THREAD_FLAG_REQ_DELETE) != 0 &&
                                   (victim_word(&kern::Thread::m_blocked) & kern::THREAD_BLOCKED_RPC) != 0;
   g_release.store(true);
   const bool answered = eventually([] { return g_victim_answered.load() != 0; });
@@ -246,7 +247,8 @@ TEST_F(FaultTest, KillingALockHolderWaitsUntilItReleasesTheLock) {
   g_holder_has_lock.store(0);
   {
     hal::ClusterScope scope(a);
-    auto* lock = static_cast<kern::RemoteQueuelock*>(*mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
+    auto* lock = static_cast<kern::RemoteQueuelock*>(
+        *mm::local_memory()->m_kcm[uint32_t(mm::KcmType::GENERIC_64)].alloc_zeroed());
     kern::remote_queuelock_init(hal::Xptr<kern::RemoteQueuelock>(a, lock));
     g_lock_xptr.store(hal::XPTR(a, lock));
   }

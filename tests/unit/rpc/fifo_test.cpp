@@ -52,7 +52,7 @@ constexpr bool kSanitized = false;
 
 constexpr uint64_t kBankBytes = uint64_t(4) << 20;
 constexpr lpa_t kFifoLpa = uint64_t(1) << 20;           // the FIFO, in the consumer's bank
-constexpr lpa_t kSlotsLpa = kFifoLpa + 4096;             // its slots, right after it
+constexpr lpa_t kSlotsLpa = kFifoLpa + 4096;            // its slots, right after it
 constexpr lpa_t kItemLpa = uint64_t(1) << 20;           // items name bytes from here on
 constexpr uint64_t kItemLimit = kBankBytes - kItemLpa;  // so item n < kItemLimit
 
@@ -91,8 +91,8 @@ class OrderChecker {
     const uint64_t n = lpa - kItemLpa;
     if (n != m_next[producer]) {
       std::ostringstream out;
-      out << "producer " << producer << ": item " << n << " arrived when item " << m_next[producer]
-          << " was expected (" << (n < m_next[producer] ? "duplicate or reordered" : "lost or reordered") << ")";
+      out << "producer " << producer << ": item " << n << " arrived when item " << m_next[producer] << " was expected ("
+          << (n < m_next[producer] ? "duplicate or reordered" : "lost or reordered") << ")";
       return out.str();
     }
     ++m_next[producer];
@@ -204,12 +204,10 @@ TEST_F(FifoTest, HighWaterMarkIsTheDeepestQueueSeenByPop) {
   for (int i = 0; i < 5; ++i) ASSERT_NE(push_as(0, item_of(0, n++)), PushResult::kFull);
   ASSERT_NE(rpc::fifo_pop(fifo), hal::XPTR_NULL);
   EXPECT_EQ(high_water(), 7u);
-  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {
-  }
+  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {}
   EXPECT_EQ(high_water(), 7u);
   for (int i = 0; i < 2; ++i) ASSERT_NE(push_as(0, item_of(0, n++)), PushResult::kFull);
-  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {
-  }
+  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {}
   EXPECT_EQ(high_water(), 7u) << "a mark, not the last depth";
 }
 
@@ -284,8 +282,7 @@ TEST_F(FifoTest, DoorbellRingsOncePerArming) {
   EXPECT_EQ(push_as(5, item_of(5, 1)), PushResult::kQueuedRing);
   EXPECT_NE(rpc::fifo_pop(fifo), hal::XPTR_NULL);
   EXPECT_EQ(push_as(5, item_of(5, 2)), PushResult::kQueued);
-  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {
-  }
+  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {}
 
   // Every arming earns exactly one ring.
   for (uint64_t round = 0; round < 100; ++round) {
@@ -380,9 +377,10 @@ TEST_F(FifoTest, ManyProducersEveryItemExactlyOnceInProducerOrder) {
   ProducerStats stats;
   std::vector<std::thread> producers;
   for (uint32_t p = 0; p < kProducersNr; ++p)
-    producers.emplace_back(
-        [&, p] { run_producer(fifo_xptr(), p, per_producer, seed, stop, stats, [] {}, [](uint64_t) { return true; });
-        });
+    producers.emplace_back([&, p] {
+      run_producer(
+          fifo_xptr(), p, per_producer, seed, stop, stats, [] {}, [](uint64_t) { return true; });
+    });
 
   hal::ClusterScope consumer(kConsumerCxy);
   std::mt19937_64 random(seed);
@@ -637,8 +635,7 @@ TEST_F(FifoTest, RoundsEndingDrainedNeverLeaveTheConsumerAsleep) {
         return true;
       };
       run_producer(
-          fifo_xptr(), p, per_producer, seed, stop, stats, [&] { rung.store(true, std::memory_order_release); },
-          pace);
+          fifo_xptr(), p, per_producer, seed, stop, stats, [&] { rung.store(true, std::memory_order_release); }, pace);
     });
   const std::string error = consumer.run(per_producer * kProducersNr);
   stop.store(true);

@@ -103,8 +103,9 @@ namespace {
 void* counted_new(std::size_t size, std::size_t alignment = 0) {
   count_allocation();
   if (size == 0) size = 1;
-  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(size)
-                                                     : std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+  void* p = alignment <= alignof(std::max_align_t)
+                ? std::malloc(size)
+                : std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
@@ -193,12 +194,33 @@ TEST_F(RpcAllocTest, TheCounterSeesEveryKindOfAllocation) {
       };
       g_counting.store(true);
       // volatile pointers: the compiler may not pair and elide the calls
-      seen[0] = measure([] { void* volatile p = std::malloc(24); std::free(p); });
-      seen[1] = measure([] { void* volatile p = std::calloc(3, 8); std::free(p); });
-      seen[2] = measure([] { void* volatile p = std::aligned_alloc(64, 64); std::free(p); });
-      seen[3] = measure([] { int* volatile p = new int(1); delete p; });
-      seen[4] = measure([] { struct alignas(128) Line { char bytes[128]; }; Line* volatile p = new Line; delete p; });
-      seen[5] = measure([] { int* volatile p = new int[5]; delete[] p; });
+      seen[0] = measure([] {
+        void* volatile p = std::malloc(24);
+        std::free(p);
+      });
+      seen[1] = measure([] {
+        void* volatile p = std::calloc(3, 8);
+        std::free(p);
+      });
+      seen[2] = measure([] {
+        void* volatile p = std::aligned_alloc(64, 64);
+        std::free(p);
+      });
+      seen[3] = measure([] {
+        int* volatile p = new int(1);
+        delete p;
+      });
+      seen[4] = measure([] {
+        struct alignas(128) Line {
+          char bytes[128];
+        };
+        Line* volatile p = new Line;
+        delete p;
+      });
+      seen[5] = measure([] {
+        int* volatile p = new int[5];
+        delete[] p;
+      });
       g_counting.store(false);
     });
   }

@@ -9,17 +9,17 @@
 #include <gtest/gtest.h>
 
 #include "hal/fault.hpp"
-#include "libk/console.hpp"
 #include "kcheck.hpp"
+#include "libk/console.hpp"
 #include "machine_fixture.hpp"
 #include "mm/kmem.hpp"
 #include "rpc/rpc.hpp"
-#include "rpc/state.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
 #include "rpc/services/pmem.hpp"
 #include "rpc/services/sched.hpp"
 #include "rpc/services/thread.hpp"
+#include "rpc/state.hpp"
 
 namespace mkh::test {
 namespace {
@@ -109,7 +109,7 @@ TEST_F(RpcTest, PmemGetAndReleasePagesEverywhere) {
       }
     });
   }
-  EXPECT_EQ(totals(RPC_PMEM_GET_PAGES).errors, 4u * 4);      // 4 clients x 4 servers
+  EXPECT_EQ(totals(RPC_PMEM_GET_PAGES).errors, 4u * 4);  // 4 clients x 4 servers
   EXPECT_EQ(totals(RPC_PMEM_RELEASE_PAGES).errors, 4u * 4 + 4);
 }
 
@@ -186,8 +186,8 @@ TEST_F(RpcTest, ThreadKernelCreateAndKillEverywhere) {
     runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
       for (uint32_t server : machine().clusters()) {
         // A thread that runs and returns; a thread that parks until it is killed.
-        KCHECK_OK(rpc_thread_kernel_create_client(server, kern::ThreadType::DEV,
-                                                  [](void*) { g_kernel_threads_ran.fetch_add(1); }, nullptr));
+        KCHECK_OK(rpc_thread_kernel_create_client(
+            server, kern::ThreadType::DEV, [](void*) { g_kernel_threads_ran.fetch_add(1); }, nullptr));
         auto parked = rpc_thread_kernel_create_client(server, kern::ThreadType::DEV, park_forever, nullptr);
         KCHECK_OK(parked);
         if (parked) KCHECK_OK(rpc_thread_kill_client(server, parked->host_ptr()));
@@ -210,7 +210,8 @@ TEST_F(RpcTest, ThreadKernelCreateAndKillEverywhere) {
           return total;
         };
         const uint64_t destroyed_before = destroyed();
-        auto thread = rpc_thread_kernel_create_client(server, kern::ThreadType::DEV, [](void*) {}, nullptr);
+        auto thread = rpc_thread_kernel_create_client(
+            server, kern::ThreadType::DEV, [](void*) {}, nullptr);
         KCHECK_OK(thread);
         if (!thread) continue;
         while (destroyed() == destroyed_before) kern::sched_yield();
@@ -223,10 +224,15 @@ TEST_F(RpcTest, ThreadKernelCreateAndKillEverywhere) {
         KCHECK_ERR(rpc_thread_kill_client(server, parked->host_ptr()), Errno::kSrch);
         // The idle thread may not be killed; bad type (as another cluster may send it); no
         // function.
-        const auto idle = hal::remote_load(kern::core_xptr(server, 0).field(&kern::Core::m_sched).field(&kern::Sched::m_idle));
+        const auto idle =
+            hal::remote_load(kern::core_xptr(server, 0).field(&kern::Core::m_sched).field(&kern::Sched::m_idle));
         KCHECK_ERR(rpc_thread_kill_client(server, idle), Errno::kInval);
-        KCHECK_ERR(rpc_thread_kernel_create_client(server, kern::ThreadType::IDLE, [](void*) {}, nullptr), Errno::kInval);
-        KCHECK_ERR(rpc_thread_kernel_create_client(server, kern::ThreadType(200), [](void*) {}, nullptr), Errno::kInval);
+        KCHECK_ERR(rpc_thread_kernel_create_client(
+                       server, kern::ThreadType::IDLE, [](void*) {}, nullptr),
+                   Errno::kInval);
+        KCHECK_ERR(rpc_thread_kernel_create_client(
+                       server, kern::ThreadType(200), [](void*) {}, nullptr),
+                   Errno::kInval);
         KCHECK_ERR(rpc_thread_kernel_create_client(server, kern::ThreadType::DEV, nullptr, nullptr), Errno::kInval);
       }
     });

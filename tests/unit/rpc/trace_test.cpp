@@ -5,12 +5,12 @@
 // module plus a script that counts slices and matches each flow arrow to its slices).
 #include "rpc/trace.hpp"
 
+#include <unistd.h>
 #include <barrier>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -203,7 +203,7 @@ TEST_F(TraceTest, ChromeJsonHasOneSlicePerSideAndAFlowPerRpc) {
         trace_record(cxy, lid, TraceKind::kClientEnd, index, flows[t][k]);
       }
       trace_record(cxy, lid, TraceKind::kClientBegin, 1, trace_new_flow_id());  // still running
-      trace_record(cxy, lid, TraceKind::kServerEnd, 1, ~uint64_t(0));          // begin lost
+      trace_record(cxy, lid, TraceKind::kServerEnd, 1, ~uint64_t(0));           // begin lost
       running.fetch_sub(1);
     });
   }

@@ -54,8 +54,7 @@ TEST(SoakTest, EveryInvariantHoldsWithoutFaults) {
   const soak::SoakCounts& c = figures.counts;
   EXPECT_EQ(c.workers, 8u);
   EXPECT_EQ(c.ops_total(), 400u);
-  for (uint32_t kind = 0; kind < soak::kOpKinds; ++kind)
-    EXPECT_GT(c.ops[kind], 0u) << soak::op_kind_name(OpKind(kind));
+  for (uint32_t kind = 0; kind < soak::kOpKinds; ++kind) EXPECT_GT(c.ops[kind], 0u) << soak::op_kind_name(OpKind(kind));
   EXPECT_GT(c.rpc_sent, 400u);
   EXPECT_EQ(c.rpc_sent, c.rpc_served);
   EXPECT_EQ(c.rpc_send_failures, 0u);

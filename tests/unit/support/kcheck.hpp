@@ -61,35 +61,35 @@ std::string kcheck_result(const R& result) {
 
 #define KCHECK_FAIL(...) ::mkh::test::Kchecks::instance().fail(__FILE__, __LINE__, ::fmt::format(__VA_ARGS__))
 
-#define KCHECK(cond)                           \
-  do {                                         \
+#define KCHECK(cond)                               \
+  do {                                             \
     if (!(cond)) KCHECK_FAIL("KCHECK({})", #cond); \
   } while (0)
 
-#define MKH_KCHECK_OP(a, b, op)                                                                          \
-  do {                                                                                                   \
-    const auto& kcheck_a = (a);                                                                          \
-    const auto& kcheck_b = (b);                                                                          \
-    if (!(kcheck_a op kcheck_b))                                                                         \
-      KCHECK_FAIL("expected {} " #op " {}: {} vs {}", #a, #b, ::mkh::test::kcheck_value(kcheck_a),      \
-                  ::mkh::test::kcheck_value(kcheck_b));                                                  \
+#define MKH_KCHECK_OP(a, b, op)                                                                    \
+  do {                                                                                             \
+    const auto& kcheck_a = (a);                                                                    \
+    const auto& kcheck_b = (b);                                                                    \
+    if (!(kcheck_a op kcheck_b))                                                                   \
+      KCHECK_FAIL("expected {} " #op " {}: {} vs {}", #a, #b, ::mkh::test::kcheck_value(kcheck_a), \
+                  ::mkh::test::kcheck_value(kcheck_b));                                            \
   } while (0)
 #define KCHECK_EQ(a, b) MKH_KCHECK_OP(a, b, ==)
 #define KCHECK_NE(a, b) MKH_KCHECK_OP(a, b, !=)
 #define KCHECK_LE(a, b) MKH_KCHECK_OP(a, b, <=)
 
 // A Result that must hold a value.
-#define KCHECK_OK(result)                                                                          \
-  do {                                                                                             \
-    const auto& kcheck_r = (result);                                                               \
+#define KCHECK_OK(result)                                                                                   \
+  do {                                                                                                      \
+    const auto& kcheck_r = (result);                                                                        \
     if (!kcheck_r) KCHECK_FAIL("expected {} to succeed: {}", #result, ::mkh::errno_name(kcheck_r.error())); \
   } while (0)
 
 // A Result that must fail with `e`.
-#define KCHECK_ERR(result, e)                                                                        \
-  do {                                                                                               \
-    const auto& kcheck_r = (result);                                                                 \
-    if (kcheck_r || kcheck_r.error() != (e))                                                         \
-      KCHECK_FAIL("expected {} to fail with {}: {}", #result, ::mkh::errno_name(e),                  \
-                  ::mkh::test::kcheck_result(kcheck_r));                                             \
+#define KCHECK_ERR(result, e)                                                       \
+  do {                                                                              \
+    const auto& kcheck_r = (result);                                                \
+    if (kcheck_r || kcheck_r.error() != (e))                                        \
+      KCHECK_FAIL("expected {} to fail with {}: {}", #result, ::mkh::errno_name(e), \
+                  ::mkh::test::kcheck_result(kcheck_r));                            \
   } while (0)

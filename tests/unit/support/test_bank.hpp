@@ -24,7 +24,8 @@ inline std::string broken(const Result<void, Error>& checked) {
 class TestBank {
  public:
   explicit TestBank(uint64_t bank_size, uint32_t caches = 0) : m_size(bank_size) {
-    m_mapping = mmap(nullptr, 2 * bank_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    m_mapping =
+        mmap(nullptr, 2 * bank_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m_mapping == MAP_FAILED) std::abort();
     const auto raw = reinterpret_cast<uintptr_t>(m_mapping);
     m_base = reinterpret_cast<uint8_t*>((raw + bank_size - 1) & ~(bank_size - 1));
