@@ -15,7 +15,9 @@
 namespace mkh::rpc {
 
 namespace {
-const RpcServerTable* g_servers = nullptr;  // written once before the cores run
+// Written once by rpc_install, before any core runs (Machine::boot); an empty table until then.
+const RpcServerTable kNoServers = {};
+const RpcServerTable* g_servers = &kNoServers;
 }  // namespace
 
 Errno rpc_undefined(hal::Xptr<RpcDesc> desc) {
@@ -42,8 +44,7 @@ void rpc_install(const RpcServerTable* table) {
 
 Errno rpc_dispatch(uint32_t index, hal::Xptr<RpcDesc> desc) {
   RpcServer server = nullptr;
-  if (g_servers == nullptr) {
-  } else if (index < RPC_MAX_INDEX) {
+  if (index < RPC_MAX_INDEX) {
     server = g_servers->catalogue[index];
   } else if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) {
     server = g_servers->private_services[index - RPC_PRIVATE_BASE];
