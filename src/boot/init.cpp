@@ -55,17 +55,16 @@ Result<void> rpc_core_init(hal::cxy_t cxy, hal::lid_t lid) {
 }
 
 struct InitHook {
-  const char* name;
   Result<void> (*cluster)(hal::cxy_t cxy, const MachineConfig& config);  // on every cluster, or null
   Result<void> (*core)(hal::cxy_t cxy, hal::lid_t lid);                  // then on every core, or null
 };
 
 // In the order of the layers; a layer's hooks may use every layer before it.
 constexpr InitHook kInitHooks[] = {
-    {"mm", mm_cluster_init, nullptr},
-    {"kern", kern_cluster_init, kern::core_init},
-    {"rpc", rpc_cluster_init, rpc_core_init},
-    {"mm: boot done", mm_boot_done, nullptr},
+    {mm_cluster_init, nullptr},
+    {kern_cluster_init, kern::core_init},
+    {rpc_cluster_init, rpc_core_init},
+    {mm_boot_done, nullptr},  // after every layer placed what it holds for good
 };
 
 }  // namespace

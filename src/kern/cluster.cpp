@@ -47,7 +47,6 @@ void cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
     core->m_cxy = cxy;
     core->m_lid = lid;
     core->m_gid = cluster_index * cluster->m_cores_nr + lid;
-    core->m_idle_spin_ns = uint64_t(config.idle_spin_us) * 1000;
   }
 }
 
