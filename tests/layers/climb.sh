@@ -32,7 +32,8 @@ libk libk/result.hpp hal/xptr.hpp
 hal hal/xlist.hpp mm/ppm.hpp
 mm mm/kmem.hpp kern/cluster.hpp
 kern kern/thread.hpp rpc/rpc.hpp
-rpc rpc/services/thread.hpp boot/init.hpp
+rpc rpc/services/thread.hpp fs/fat/format.hpp
+fs fs/fat/format.hpp boot/init.hpp
 LAYERS
 
 expect ok "" mkh/machine.hpp "tools"
