@@ -288,6 +288,153 @@ class Volume:
         self.patch(self.fsinfo_sector * self.bytes_per_sector + 492, struct.pack("<I", value))
 
 
+MIN_CLUSTERS = 65525  # fewer is not FAT32 (Microsoft's FAT specification)
+
+
+def fresh_image(path, sectors_per_cluster, data_kib=0, label="MKH"):
+    """Makes an empty FAT32 image (-S 512) just above FAT32's minimum cluster count, with room
+    for data_kib more (a sparse file: only what is written takes disk space)."""
+    if os.path.exists(path):
+        os.remove(path)
+    cluster = 512 * sectors_per_cluster
+    size_kib = (MIN_CLUSTERS + 500) * cluster // 1024 + 2048 + data_kib
+    subprocess.run([mkfs_fat(), "-C", "-F", "32", "-S", "512", "-s", str(sectors_per_cluster), "-n", label,
+                    "-i", f"{0x4D4B0000 + sectors_per_cluster:08X}", path, str(size_kib)], check=True,
+                   capture_output=True)
+    volume = Volume(path)
+    assert volume.cluster_size == cluster and volume.clusters >= MIN_CLUSTERS, (path, volume.clusters)
+    return volume
+
+
+def mtools_view(name):
+    """How mtools shows a long name: each character outside the BMP (a UTF-16 surrogate pair)
+    as two '_' (it cannot convert them)."""
+    return "".join("__" if ord(ch) > 0xFFFF else ch for ch in name)
+
+
+def volume_tree(image):
+    """tree_lines() of the image read by Volume (the exact long names, sizes from the entries)."""
+    volume = Volume(image)
+    out = []
+
+    def walk(cluster, prefix):
+        for entry in volume.entries(cluster):
+            name = volume.name(entry)
+            if name in (".", "..") or entry["attributes"] & 0x08:
+                continue
+            if entry["attributes"] & 0x10:
+                out.append((prefix + "/" + name, None))
+                walk(entry["first_cluster"], prefix + "/" + name)
+            else:
+                out.append((prefix + "/" + name, entry["size"]))
+
+    walk(volume.root_cluster, "")
+    out.sort(key=lambda e: e[0].encode("utf-8", "surrogateescape"))
+    return [f"0 {path}/" if size is None else f"{size} {path}" for path, size in out]
+
+
+class Model:
+    """The host-directory model of a volume: the commands of `mkh fs` (put, mkdir, rmdir, rm,
+    mv, write, append, truncate) applied to a host folder, and recorded as script lines whose
+    host files (the bytes to put or write) are kept in a data folder."""
+
+    def __init__(self, root, data):
+        self.root, self.data = root, data
+        os.makedirs(root, exist_ok=True)
+        os.makedirs(data, exist_ok=True)
+        self.lines = []
+        self.blobs = 0
+
+    def host(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def blob(self, content):
+        self.blobs += 1
+        path = os.path.join(self.data, f"{self.blobs}.bin")
+        with open(path, "wb") as f:
+            f.write(content)
+        return path
+
+    def put(self, path, content):
+        with open(self.host(path), "wb") as f:
+            f.write(content)
+        self.lines.append(["put", self.blob(content), path])
+
+    def mkdir(self, path):
+        os.mkdir(self.host(path))
+        self.lines.append(["mkdir", path])
+
+    def rmdir(self, path):
+        os.rmdir(self.host(path))
+        self.lines.append(["rmdir", path])
+
+    def rm(self, path):
+        os.remove(self.host(path))
+        self.lines.append(["rm", path])
+
+    def mv(self, old, new):
+        os.rename(self.host(old), self.host(new))
+        self.lines.append(["mv", old, new])
+
+    def write(self, path, offset, content):
+        host = self.host(path)
+        with open(host, "r+b" if os.path.exists(host) else "wb") as f:
+            f.seek(offset)
+            f.write(content)
+        self.lines.append(["write", path, str(offset), self.blob(content)])
+
+    def append(self, path, content):
+        with open(self.host(path), "ab") as f:
+            f.write(content)
+        self.lines.append(["append", path, self.blob(content)])
+
+    def truncate(self, path, size):
+        os.truncate(self.host(path), size)
+        self.lines.append(["truncate", path, str(size)])
+
+
+def judge(image, root, work):
+    """The problems (a list, empty when none) of an image that must hold exactly the host folder
+    root: fsck.fat -n clean; mtools' extraction equal to root in names, sizes and bytes (names
+    outside the BMP as mtools shows them); the exact long names as the raw reader sees them."""
+    problems = []
+    ok, output = fsck(image)
+    if not ok:
+        problems.append("fsck.fat -n: " + output.strip()[-1500:])
+    extracted = os.path.join(work, "extracted")
+    shutil.rmtree(extracted, ignore_errors=True)
+    try:
+        extract(image, extracted)
+    except RuntimeError as error:
+        return problems + [f"mcopy cannot extract the image: {error}"]
+    expected = sorted(f"{size} {mtools_view(path)}" if size is not None else f"0 {mtools_view(path)}/"
+                      for path, size in tree_entries(root))
+    problem = compare_lines(expected, sorted(tree_lines(extracted)), "tree through mtools")
+    if problem:
+        problems.append(problem)
+    else:
+        differ = []
+        for path, size in tree_entries(root):
+            if size is not None:
+                with open(os.path.join(root, path.lstrip("/")), "rb") as a, \
+                     open(os.path.join(extracted, mtools_view(path).lstrip("/")), "rb") as b:
+                    left, right = a.read(), b.read()
+                if left != right:
+                    first = next(i for i in range(min(len(left), len(right)) + 1)
+                                 if i >= min(len(left), len(right)) or left[i] != right[i])
+                    differ.append(f"{path} (first difference at byte {first})")
+        if differ:
+            problems.append(f"{len(differ)} files differ through mtools: {differ[:5]}")
+    try:
+        problem = compare_lines(tree_lines(root), volume_tree(image), "long names read raw")
+    except Exception as error:  # a damaged directory the raw reader cannot walk
+        problem = f"the raw reader fails: {error!r}"
+    if problem:
+        problems.append(problem)
+    shutil.rmtree(extracted, ignore_errors=True)
+    return problems
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "tree":
         print("\n".join(tree_lines(argv[2])))

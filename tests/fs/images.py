@@ -14,7 +14,6 @@ import argparse
 import os
 import random
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,7 +21,6 @@ import fsref  # noqa: E402
 
 # (image name, sectors per cluster, with the folder of 300 files)
 IMAGES = [("c512", 1, True), ("c1k", 2, False), ("c4k", 8, True), ("c32k", 64, False)]
-MIN_CLUSTERS = 65525  # fewer is not FAT32 (Microsoft's FAT specification)
 
 NAMES = [
     "A Long File Name With Mixed Case.txt",
@@ -53,11 +51,6 @@ def placeholder(name):
     """A name of the same UTF-16 length that mcopy can write (mtools drops characters outside
     the BMP): each such character becomes two '~'."""
     return "".join("\u2603\u2603" if ord(ch) > 0xFFFF else ch for ch in name)
-
-
-def mtools_view(name):
-    """How mtools shows a long name: each UTF-16 surrogate as '_'."""
-    return "".join("__" if ord(ch) > 0xFFFF else ch for ch in name)
 
 
 def build_model(model, seed, cluster, many):
@@ -105,12 +98,7 @@ def make_image(directory, name, sectors_per_cluster, many, seed):
             os.remove(path)
     build_model(model, seed, cluster, many)
     data_kib = sum(size for _, size in fsref.tree_entries(model) if size) // 1024
-    size_kib = (MIN_CLUSTERS + 500) * cluster // 1024 + 2048 + 2 * data_kib
-    subprocess.run([fsref.mkfs_fat(), "-C", "-F", "32", "-S", "512", "-s", str(sectors_per_cluster), "-n", name.upper(),
-                    "-i", f"{0x4D4B0000 + sectors_per_cluster:08X}", image, str(size_kib)], check=True,
-                   capture_output=True)
-    volume = fsref.Volume(image)
-    assert volume.cluster_size == cluster and volume.clusters >= MIN_CLUSTERS, (name, volume.clusters)
+    volume = fsref.fresh_image(image, sectors_per_cluster, 2 * data_kib, name.upper())
 
     # The upload: the model with names mtools cannot write replaced by placeholders, and the
     # fragmented trio copied apart.
@@ -156,7 +144,7 @@ def check_image(image, model):
     extracted = image + ".extract"
     shutil.rmtree(extracted, ignore_errors=True)
     fsref.extract(image, extracted)
-    expected = sorted((mtools_view(p), s) for p, s in fsref.tree_entries(model))
+    expected = sorted((fsref.mtools_view(p), s) for p, s in fsref.tree_entries(model))
     actual = sorted(fsref.tree_entries(extracted))
     if expected != actual:
         problems.append(fsref.compare_lines([f"{s} {p}" for p, s in expected], [f"{s} {p}" for p, s in actual],
@@ -164,7 +152,7 @@ def check_image(image, model):
     for path, size in fsref.tree_entries(model):
         if size is not None:
             with open(os.path.join(model, path.lstrip("/")), "rb") as a, \
-                 open(os.path.join(extracted, mtools_view(path).lstrip("/")), "rb") as b:
+                 open(os.path.join(extracted, fsref.mtools_view(path).lstrip("/")), "rb") as b:
                 if a.read() != b.read():
                     problems.append(f"bytes differ: {path}")
     shutil.rmtree(extracted)

@@ -81,10 +81,14 @@ class Machine:
     def entry(self, path):
         if path == "/":
             return dict(attributes=0x10, first_cluster=self.volume.root_cluster, size=0)
-        try:
-            entry = self.volume.find(path)
-        except KeyError:
-            raise FsError(path, "ENOENT") from None
+        entry = dict(attributes=0x10, first_cluster=self.volume.root_cluster, size=0)
+        for part in [p for p in path.split("/") if p]:
+            if not entry["attributes"] & 0x10:
+                raise FsError(path, "ENOTDIR")
+            matches = [e for e in self.volume.entries(entry["first_cluster"]) if self.volume.name(e) == part]
+            if not matches:
+                raise FsError(path, "ENOENT")
+            entry = matches[0]
         return entry
 
     def children(self, path):
@@ -179,6 +183,10 @@ class Machine:
         elif command == "mkdir":
             if self.exists(args[0]):
                 raise FsError(args[0], "EEXIST")
+            try:
+                self.children(args[0].rsplit("/", 1)[0] or "/")
+            except FsError as error:
+                raise FsError(args[0], "ENOENT") from error
             self.mtools("mmd", "::" + args[0], path=args[0])
         elif command == "rmdir":
             if self.children(args[0]):
