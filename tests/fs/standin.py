@@ -4,7 +4,7 @@ command line, outputs, errors and exit codes as the contract of `mkh fs`, so the
 scripts of tests/fs/ can be checked against something else than mkh (a referee that passes a
 wrong answer, or fails a right one, judges nothing). Not a test: run a referee with it, as
 `bash tests/fs/readback.sh tests/fs/standin.py`. Names outside the BMP cannot be written
-(mtools drops them): the scripts that write skip them with MKH_FS_BMP_ONLY=1.
+(mtools drops them): the scripts that write skip them with MKH_FS_MTOOLS_NAMES=1.
 
 Usage: standin.py fs [--disk IMAGE] [--topology T] [--bank-mib N] COMMAND ARGS...
 """
@@ -138,6 +138,20 @@ class Machine:
             free = next(c for c in range(volume.max_cluster, 2, -1) if volume.fat_entry(c) == 0)
             volume.set_fat_entry(free, 0x0FFFFFFF)
 
+    def move(self, old, new):
+        """mv by copies (mtools' mmove asserts on some long-name layouts): a file is stored
+        under its new name then deleted, a folder made anew, its children moved, then removed."""
+        if self.entry(old)["attributes"] & 0x10:
+            self.mtools("mmd", "::" + new, path=new)
+            self.volume = fsref.Volume(self.image)
+            for child in self.children(old):
+                name = self.volume.name(child)
+                self.move(old.rstrip("/") + "/" + name, new + "/" + name)
+            self.mtools("mrd", "::" + old, path=old)
+        else:
+            self.store(new, self.read(old))
+            self.mtools("mdel", "::" + old, path=old)
+
     def tree(self, path, out):
         for entry in sorted(self.children(path), key=lambda e: self.volume.name(e).encode()):
             full = (path.rstrip("/") + "/" + self.volume.name(entry))
@@ -202,7 +216,7 @@ class Machine:
                 if self.entry(args[1])["attributes"] & 0x10:
                     raise FsError(args[1], "EISDIR")
                 self.mtools("mdel", "::" + args[1], path=args[1])
-            self.mtools("mmove", "::" + args[0], "::" + args[1], path=args[0])
+            self.move(args[0], args[1])
         elif command == "stat":
             entry = self.entry(args[0])
             kind = "directory" if entry["attributes"] & 0x10 else "file"

@@ -7,7 +7,7 @@ truncate, append and write at offsets; the same commands are applied to a host f
 the image must pass `fsck.fat -n`, read back through mcopy as that folder, name for name and
 byte for byte, and `df` must count the free clusters as fsck.fat does. Last, the errors: exit
 1 with the path and the POSIX name, exit 2 on usage, and the image still clean.
-A script of tests/fs/ (ctest fs.writes). MKH_FS_BMP_ONLY=1 leaves out names outside the BMP.
+A script of tests/fs/ (ctest fs.writes). MKH_FS_MTOOLS_NAMES=1 leaves out names outside the BMP.
 
 Usage: writes.py MKH [--keep DIR]
 """
@@ -22,7 +22,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fsref  # noqa: E402
 
-BMP_ONLY = os.environ.get("MKH_FS_BMP_ONLY") == "1"
+MTOOLS_NAMES = os.environ.get("MKH_FS_MTOOLS_NAMES") == "1"
 
 
 def first_boot(model, cluster, rng):
@@ -32,7 +32,7 @@ def first_boot(model, cluster, rng):
         model.mkdir(deep)
     model.put(deep + "/bottom.txt", b"eight folders down\n")
     for folder in ["/sizes", "/names", "/many", "/Ünïcödé Folder", "/日本語のフォルダ", "/empty"] + \
-            ([] if BMP_ONLY else ["/emoji 🎉 folder"]):
+            ([] if MTOOLS_NAMES else ["/emoji 🎉 folder"]):
         model.mkdir(folder)
     sizes = {"zero.bin": 0, "one.bin": 1, "cluster-minus-one.bin": cluster - 1, "cluster.bin": cluster,
              "cluster-plus-one.bin": cluster + 1, "big.bin": 5 * 1024 * 1024 + 17}
@@ -42,13 +42,13 @@ def first_boot(model, cluster, rng):
         model.put(f"/names/Long Name {n}.txt", f"long name {n}\n".encode())
     names = ["A Long File Name With Mixed Case.txt", "UPPER.TXT", "lower.txt", "MiXeD.TxT", "Grüße, 世界.txt",
              "Ελληνικά.md", "+,;=[] legal.txt", "name with  two spaces.and.dots.txt", "y" * 180 + ".txt"]
-    if not BMP_ONLY:
+    if not MTOOLS_NAMES:
         names.append("emoji 😀 party 🎉.txt")
     for name in names:
         model.put(f"/names/{name}", rng.randbytes(rng.randrange(1, 3 * cluster)))
     model.put("/Ünïcödé Folder/fichier été.txt", b"accents\n")
     model.put("/日本語のフォルダ/ファイル.txt", "日本語\n".encode())
-    if not BMP_ONLY:
+    if not MTOOLS_NAMES:
         model.put("/emoji 🎉 folder/🙂.txt", b"smile\n")
     for index in range(60):  # the folder grows past its first cluster
         model.put(f"/many/entry number {index:02d}.dat", rng.randbytes(rng.randrange(0, 700)))
