@@ -523,6 +523,21 @@ TEST(FatDirectory, DecodesWhatMtoolsWrote) {
   DirCursor sub_cursor(sub, true);
   EXPECT_EQ(sub_cursor.next()->sfn.first_cluster, sub_cluster);  // "."
   EXPECT_EQ(sub_cursor.next()->sfn.first_cluster, 0u);           // "..": the root is 0
+  // What encode_dot_entries writes is what mmd wrote, times aside.
+  uint8_t dots[2 * kSlotSize];
+  encode_dot_entries(dots, sub_cluster, 0, FatTime{});
+  for (uint32_t i = 0; i < 2; ++i) {
+    const uint8_t* theirs = sub.data() + i * kSlotSize;
+    const uint8_t* ours = dots + i * kSlotSize;
+    EXPECT_EQ(std::memcmp(ours, theirs, 12), 0) << "name and attributes of slot " << i;
+    EXPECT_EQ(std::memcmp(ours + 20, theirs + 20, 2), 0) << "first cluster (high) of slot " << i;
+    EXPECT_EQ(std::memcmp(ours + 26, theirs + 26, 6), 0) << "first cluster (low) and size of slot " << i;
+  }
+  // The aliases mtools chose are in the root; names it did not choose are not.
+  EXPECT_TRUE(short_name_in_directory(root, reinterpret_cast<const uint8_t*>("LONGFI~1TXT")));
+  EXPECT_TRUE(short_name_in_directory(root, reinterpret_cast<const uint8_t*>("SUBDIR~1   ")));
+  EXPECT_FALSE(short_name_in_directory(root, reinterpret_cast<const uint8_t*>("LONGFI~2TXT")));
+  EXPECT_FALSE(short_name_in_directory(root, reinterpret_cast<const uint8_t*>("DELETE~1TXT")));  // deleted
 }
 
 }  // namespace
