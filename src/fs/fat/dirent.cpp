@@ -126,6 +126,32 @@ FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count) {
   return {run_start, run_length};
 }
 
+bool short_name_in_directory(std::span<const uint8_t> directory, const uint8_t name[11]) {
+  const uint32_t slots = uint32_t(directory.size() / kSlotSize);
+  for (uint32_t i = 0; i < slots; ++i) {
+    const std::span<const uint8_t, kSlotSize> slot(directory.data() + uint64_t(i) * kSlotSize, kSlotSize);
+    if (slot[0] == kSlotEnd) break;
+    if (slot[0] == kSlotDeleted || is_lfn_slot(slot)) continue;
+    if (std::memcmp(slot.data(), name, 11) == 0) return true;
+  }
+  return false;
+}
+
+void encode_dot_entries(std::span<uint8_t, 2 * kSlotSize> slots, uint32_t self_cluster, uint32_t parent_cluster,
+                        FatTime time) {
+  ShortEntry e{};
+  e.attr = kAttrDirectory;
+  e.ctime_tenth = time.tenth;
+  e.ctime = e.wtime = time.time;
+  e.cdate = e.wdate = e.adate = time.date;
+  std::memcpy(e.name, ".          ", 11);
+  e.first_cluster = self_cluster;
+  encode_short_entry(e, slots.first<kSlotSize>());
+  std::memcpy(e.name, "..         ", 11);
+  e.first_cluster = parent_cluster;
+  encode_short_entry(e, slots.last<kSlotSize>());
+}
+
 bool directory_is_empty(std::span<const uint8_t> directory) { return !DirCursor(directory).next().has_value(); }
 
 }  // namespace mkh::fs::fat

@@ -65,6 +65,16 @@ struct FreeSlots {
 };
 FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count);
 
+// Whether a short entry of the directory (live, not a long-name slot) has these 11 bytes: what
+// the `taken` callback of generate_short_name asks.
+bool short_name_in_directory(std::span<const uint8_t> directory, const uint8_t name[11]);
+
+// The "." and ".." entries that open a new directory (in its first two slots): "." names the
+// directory's own first cluster, ".." its parent's, 0 when the parent is the root directory
+// (as the FAT specification and fsck.fat want); both directories, with the given times.
+void encode_dot_entries(std::span<uint8_t, 2 * kSlotSize> slots, uint32_t self_cluster, uint32_t parent_cluster,
+                        FatTime time);
+
 // Whether the slots hold nothing but free entries ("." and ".." aside): what rmdir checks.
 bool directory_is_empty(std::span<const uint8_t> directory);
 

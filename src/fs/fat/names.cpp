@@ -78,7 +78,10 @@ bool put_utf8(uint32_t cp, std::span<char> out, uint32_t* length) {
   return true;
 }
 
-bool is_forbidden_in_long_name(uint32_t cp) { return cp < 0x20 || std::strchr("\"*/:<>?\\|", int(cp)) != nullptr; }
+// (strchr also finds the terminating NUL, and would see a character past 0xFF cut to a char.)
+bool is_forbidden_in_long_name(uint32_t cp) {
+  return cp < 0x20 || (cp < 0x80 && std::strchr("\"*/:<>?\\|", int(cp)) != nullptr);
+}
 
 // Characters a short name may hold besides letters and digits.
 bool is_short_name_symbol(char c) { return c != '\0' && std::strchr("$%'-_@~`!(){}^#&", c) != nullptr; }
@@ -221,21 +224,28 @@ Result<void> generate_short_name(std::string_view name, bool (*taken)(const uint
   uint32_t start = 0;
   while (start < count && chars[start] == '.') ++start;
   if (start > 0) lossy = true;
-  uint32_t first_dot = start, last_dot = count;
-  while (first_dot < count && chars[first_dot] != '.') ++first_dot;
+  uint32_t last_dot = count;
   for (uint32_t i = count; i > start; --i)
     if (chars[i - 1] == '.') {
       last_dot = i - 1;
       break;
     }
-  if (first_dot != last_dot) lossy = true;  // dots inside the base are dropped
 
+  // The base: what comes before the last dot, its own dots dropped (as Windows, Linux and
+  // mtools do: "a.b.c" gives "AB~1.C").
   uint8_t basis[11];
   std::memset(basis, ' ', 11);
-  uint32_t base_length = std::min<uint32_t>(first_dot - start, 8);
-  if (first_dot - start > 8) lossy = true;
-  std::memcpy(basis, chars + start, base_length);
-  if (base_length == 0) {  // e.g. "+" gave "_" already; a base of nothing at all cannot be stored
+  uint32_t base_length = 0;
+  for (uint32_t i = start; i < last_dot; ++i) {
+    if (chars[i] == '.') {
+      lossy = true;
+    } else if (base_length == 8) {
+      lossy = true;
+    } else {
+      basis[base_length++] = uint8_t(chars[i]);
+    }
+  }
+  if (base_length == 0) {  // nothing left before the extension
     basis[0] = '_';
     base_length = 1;
     lossy = true;
