@@ -198,12 +198,17 @@ class Volume:
             offset = self.fat_offset + copy * self.fat_sectors * self.bytes_per_sector + 4 * cluster
             self.patch(offset, struct.pack("<I", value))
 
-    def chain(self, first, limit=1 << 22):
-        chain = []
+    def chain(self, first, strict=False):
+        """The clusters of a chain. strict: a ValueError when it loops or leaves the volume
+        (otherwise it stops there)."""
+        chain, seen = [], set()
         cluster = first
-        while 2 <= cluster <= self.max_cluster and len(chain) < limit:
+        while 2 <= cluster <= self.max_cluster and cluster not in seen:
             chain.append(cluster)
+            seen.add(cluster)
             cluster = self.fat_entry(cluster)
+        if strict and first != 0 and cluster < 0x0FFFFFF8:
+            raise ValueError(f"chain from {first} {'loops' if cluster in seen else 'leaves the volume'} at {cluster}")
         return chain
 
     def cluster_offset(self, cluster):
@@ -214,7 +219,7 @@ class Volume:
         first cluster, size, the byte offset of the short entry and those of its long-name
         entries."""
         result = []
-        lfn_parts, lfn_offsets = [], []
+        lfn_parts, lfn_offsets, lfn_sums = [], [], set()
         for cluster in self.chain(dir_cluster):
             base = self.cluster_offset(cluster)
             data = self.read(base, self.cluster_size)
@@ -223,15 +228,19 @@ class Volume:
                 if raw[0] == 0:
                     return result
                 if raw[0] == 0xE5:
-                    lfn_parts, lfn_offsets = [], []
+                    lfn_parts, lfn_offsets, lfn_sums = [], [], set()
                     continue
                 if raw[11] == 0x0F:
                     units = raw[1:11] + raw[14:26] + raw[28:32]
                     lfn_parts.insert(0, units)
                     lfn_offsets.append(base + index)
+                    lfn_sums.add(raw[13])
                     continue
                 long_name = None
-                if lfn_parts:
+                checksum = 0
+                for byte in raw[0:11]:
+                    checksum = (((checksum & 1) << 7) + (checksum >> 1) + byte) & 0xFF
+                if lfn_parts and lfn_sums == {checksum}:  # a long name whose checksum fails is ignored
                     utf16 = b"".join(lfn_parts)
                     end = next((i for i in range(0, len(utf16), 2) if utf16[i:i + 2] == b"\0\0"), len(utf16))
                     long_name = utf16[:end].decode("utf-16-le", errors="replace")
@@ -239,7 +248,7 @@ class Volume:
                 result.append(dict(long_name=long_name, short_name=raw[0:11], attributes=raw[11], case=raw[12],
                                    first_cluster=first, size=struct.unpack_from("<I", raw, 28)[0],
                                    offset=base + index, lfn_offsets=lfn_offsets))
-                lfn_parts, lfn_offsets = [], []
+                lfn_parts, lfn_offsets, lfn_sums = [], [], set()
         return result
 
     @staticmethod

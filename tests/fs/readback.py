@@ -5,7 +5,7 @@ through `mkh fs` exactly: `tree /` equals the image's model, every file fetched 
 what the model, the boot sector and fsck.fat say; afterwards the image still passes
 `fsck.fat -n`. A script of tests/fs/ (ctest fs.readback).
 
-Usage: readback.py MKH [--keep DIR]
+Usage: readback.py MKH [--keep DIR] [--seed S] [--only NAME]
 """
 
 import argparse
@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fsref  # noqa: E402
 import images  # noqa: E402
@@ -102,6 +103,7 @@ def main():
     parser.add_argument("mkh")
     parser.add_argument("--keep", help="make the images in DIR and keep them")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--only", help="only the image NAME (c512, c1k, c4k, c32k)")
     args = parser.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="mkh-readback-")
     os.makedirs(work, exist_ok=True)
@@ -109,6 +111,8 @@ def main():
     mkh = fsref.Mkh(args.mkh)
     try:
         for name, sectors, many in images.IMAGES:
+            if args.only and name != args.only:
+                continue
             image, model = images.make_image(work, name, sectors, many, args.seed)
             problems = images.check_image(image, model)
             if not tally.check(f"{name} image made by mkfs.fat + mcopy is its model", "; ".join(problems)):

@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fsref  # noqa: E402
 
@@ -71,8 +72,11 @@ class Machine:
         self.image = image
         try:
             self.volume = fsref.Volume(image)
-            ok = self.volume.bytes_per_sector in (512, 1024, 2048, 4096) and self.volume.fat_sectors > 0 and \
-                self.volume.clusters >= 65525
+            v = self.volume
+            ok = v.bytes_per_sector in (512, 1024, 2048, 4096) and v.fat_sectors > 0 and v.clusters >= 65525 and \
+                v.sectors_per_cluster in (1, 2, 4, 8, 16, 32, 64, 128) and v.fats > 0 and \
+                v.read(510, 2) == b"\x55\xaa" and 2 <= v.root_cluster <= v.max_cluster and \
+                os.path.getsize(image) >= v.total_sectors * v.bytes_per_sector
         except Exception:
             ok = False
         if not ok:
@@ -95,6 +99,10 @@ class Machine:
         entry = self.entry(path)
         if not entry["attributes"] & 0x10:
             raise FsError(path, "ENOTDIR")
+        try:
+            self.volume.chain(entry["first_cluster"], strict=True)
+        except ValueError:
+            raise FsError(path, "EIO") from None
         found = [e for e in self.volume.entries(entry["first_cluster"])
                  if self.volume.name(e) not in (".", "..") and not e["attributes"] & 0x08]
         return found[1:] if FAULT == "drop-entry" and len(found) > 5 else found
@@ -104,7 +112,13 @@ class Machine:
         if entry["attributes"] & 0x10:
             raise FsError(path, "EISDIR")
         out = bytearray()
-        for cluster in self.volume.chain(entry["first_cluster"]):
+        try:
+            chain = self.volume.chain(entry["first_cluster"], strict=True)
+        except ValueError:
+            raise FsError(path, "EIO") from None
+        if len(chain) * self.volume.cluster_size < entry["size"]:
+            raise FsError(path, "EIO")
+        for cluster in chain:
             out += self.volume.read(self.volume.cluster_offset(cluster), self.volume.cluster_size)
         data = bytes(out[:entry["size"]])
         if FAULT == "flip-byte" and len(data) > 1000:  # a wrong byte, for the referees' self-check
