@@ -51,7 +51,7 @@ void drive_core(Core* core) {
   char name[16];
   std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
   pthread_setname_np(pthread_self(), name);
-  hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
+  hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
   while (kern::core_step(core) != kern::Step::kStopped) {}
   hal::t_cpu = hal::CpuContext{};
 }
@@ -84,7 +84,7 @@ void drive_cores_alone(std::vector<Core*> cores, uint64_t seed) {
   while (!cores.empty()) {
     const std::size_t i = order.below(uint32_t(cores.size()));
     Core* core = cores[i];
-    hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
+    hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
     const kern::Step step = kern::core_step(core);
     hal::t_cpu = hal::CpuContext{};
     if (step == kern::Step::kStopped) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "hal/cpu.hpp"
 #include "kern/thread.hpp"
@@ -110,6 +111,18 @@ Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index, bool zeroed_only) 
 // which then acts as the mapper's cluster (it cannot send RPCs).
 bool is_local(hal::cxy_t cxy) { return hal::t_cpu.cxy == cxy || hal::t_cpu.cxy == hal::kInvalidCxy; }
 
+// A host thread outside the machine acts as the mapper's cluster while in scope; a kernel
+// thread (or a host thread in a ClusterScope already) keeps its context.
+class HostScope {
+ public:
+  explicit HostScope(hal::cxy_t cxy) {
+    if (hal::t_cpu.cxy == hal::kInvalidCxy) m_scope.emplace(cxy);
+  }
+
+ private:
+  std::optional<hal::ClusterScope> m_scope;
+};
+
 }  // namespace
 
 Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner) {
@@ -151,7 +164,7 @@ Result<mm::Page*> mapper_get_page_local(Mapper* mapper, uint32_t index) {
 Result<hal::Xptr<mm::Page>> mapper_get_page(hal::Xptr<Mapper> mapper, uint32_t index) {
   if (mapper.is_null()) return error(Errno::kInval);
   if (!is_local(mapper.cxy())) return rpc_mapper_get_page_client(mapper.cxy(), mapper.host_ptr(), index);
-  hal::ClusterScope scope(mapper.cxy());  // a host thread outside the machine acts as the mapper's cluster
+  HostScope scope(mapper.cxy());
   mm::Page* page = TRY(mapper_get_page_local(mapper.host_ptr(), index));
   return hal::Xptr<mm::Page>(mapper.cxy(), page);
 }
@@ -204,7 +217,7 @@ Result<void> mapper_move_buffer(hal::Xptr<Mapper> mapper, bool to_buffer, bool i
   if (mapper.is_null()) return error(Errno::kInval);
   if (!is_local(mapper.cxy()))
     return rpc_mapper_move_buffer_client(mapper.cxy(), mapper.host_ptr(), to_buffer, is_user, offset, buffer, size);
-  hal::ClusterScope scope(mapper.cxy());
+  HostScope scope(mapper.cxy());
   return mapper_move_buffer_local(mapper.host_ptr(), to_buffer, is_user, offset, buffer, size);
 }
 
