@@ -116,6 +116,16 @@ void dev_release(const std::vector<uint32_t>& clusters) {
   for (uint32_t cxy : clusters) new (dev_directory_at(cxy)) DevDirectory();
 }
 
+uint32_t dev_server_threads() {
+  if (dev_directory_at(kIoCxy)->m_placed == 0) return 0;
+  uint32_t running = 0;
+  for (const hal::Xptr<Chdev>& chdev : every_chdev())
+    if (hal::remote_load(chdev.field(&Chdev::m_server)) != hal::XPTR_NULL &&
+        hal::remote_load(chdev.field(&Chdev::m_server_gone)) == 0)
+      ++running;
+  return running;
+}
+
 std::vector<DeviceReport> dev_report() {
   std::vector<DeviceReport> reports;
   if (dev_directory_at(kIoCxy)->m_placed == 0) return reports;

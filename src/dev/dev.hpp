@@ -58,6 +58,8 @@ void dev_stop(std::chrono::steady_clock::time_point deadline);
 // Shutdown, cores stopped (or a failed boot): closes the host files, frees the chdevs, clears
 // the directories.
 void dev_release(const std::vector<uint32_t>& clusters);
+// The DEV threads running (one per chdev, from boot to dev_stop): the machine's own threads.
+uint32_t dev_server_threads();
 // The counters of every chdev.
 std::vector<DeviceReport> dev_report();
 
