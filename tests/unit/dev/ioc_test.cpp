@@ -165,7 +165,8 @@ TEST_F(IocTest, ConcurrentClientsOfEveryClusterSeeTheirOwnBytes) {
             }
           });
   }
-  const DeviceReport* ioc = device(machine().report(), "ioc0");
+  const MachineReport report = machine().report();
+  const DeviceReport* ioc = device(report, "ioc0");
   ASSERT_NE(ioc, nullptr);
   EXPECT_EQ(ioc->commands, uint64_t(threads) * kRounds * 2);
   EXPECT_EQ(ioc->direct, 0u);  // every one through the DEV thread's queue
@@ -190,7 +191,8 @@ TEST_F(IocTest, RangesPastTheEndAreIoErrors) {
       KCHECK_ERR(dev::ioc_read(0, hal::Xptr<void>(), 1), Errno::kInval);
     });
   }
-  const DeviceReport* ioc = device(machine().report(), "ioc0");
+  const MachineReport report = machine().report();
+  const DeviceReport* ioc = device(report, "ioc0");
   ASSERT_NE(ioc, nullptr);
   EXPECT_EQ(ioc->errors, 3u);
   EXPECT_EQ(ioc->commands, 4u);
@@ -252,7 +254,8 @@ TEST_F(IocTest, VectoredRequestsMapEachBufferToItsSectors) {
       KCHECK_ERR(dev::ioc_readv(kImageSectors - 1, buffers.data(), 2, kEach), Errno::kIo);
     });
   }
-  const DeviceReport* ioc = device(machine().report(), "ioc0");
+  const MachineReport report = machine().report();
+  const DeviceReport* ioc = device(report, "ioc0");
   ASSERT_NE(ioc, nullptr);
   EXPECT_EQ(ioc->commands, 2u + 2 + 1 + 1);  // 70 buffers: two commands each way, the read, the failed one
 }
@@ -273,7 +276,8 @@ TEST_F(IocTest, HostThreadsRunTheirCommandsThemselves) {
     for (uint32_t i = 0; i < 4096; ++i) ASSERT_EQ(data[i], pattern(i, 0));
   }
   mm::kmem_free_pages(page);
-  const DeviceReport* ioc = device(machine().report(), "ioc0");
+  const MachineReport report = machine().report();
+  const DeviceReport* ioc = device(report, "ioc0");
   ASSERT_NE(ioc, nullptr);
   EXPECT_EQ(ioc->direct, 2u);
 }

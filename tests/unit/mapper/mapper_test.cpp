@@ -103,6 +103,7 @@ TEST_F(MapperTest, GetPageFromEveryClusterToEveryCluster) {
   std::vector<hal::Xptr<Mapper>> mappers;
   for (uint32_t cxy : clusters) {
     files.push_back(std::make_unique<FakeFs>(16 * kPage));
+    files.back()->fail_from = 15;
     mappers.push_back(create(cxy, files.back().get()));
   }
   {
@@ -147,7 +148,6 @@ TEST_F(MapperTest, GetPageFromEveryClusterToEveryCluster) {
         // A load that fails gives its error and leaves the page absent.
         KCHECK_ERR(mapper::mapper_get_page(mappers[c], 15), Errno::kIo);
       });
-    for (auto& fs : files) fs->fail_from = 15;
   }
   const MachineReport report = machine().report();
   for (const ClusterReport& cluster : report.clusters) {
