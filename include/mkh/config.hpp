@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "mkh/result.hpp"
@@ -71,6 +72,11 @@ struct MachineConfig {
   uint32_t rpc_pool_bound = 16;      // RPC threads per core at most
   uint32_t rpc_batch = 16;           // requests an RPC thread serves before it yields
   uint32_t rpc_full_retries = 1000;  // back-off rounds on a full FIFO before the send fails
+
+  // Devices
+  std::string disk_image;  // the IOC disk: a host file opened read-write at boot (its size a
+                           // multiple of 512); empty: the machine has no disk
+  int console_fd = 1;      // the host file descriptor TXT0 writes to (not closed by mkh)
 
   // Testing
   FaultConfig faults;          // injected from the end of boot to the start of shutdown

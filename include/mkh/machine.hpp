@@ -63,8 +63,20 @@ struct ClusterReport {
   uint64_t rpc_fifo_high_water = 0;  // most requests waiting in one of its FIFOs
 };
 
+// One device channel (chdev) and what its server did.
+struct DeviceReport {
+  std::string name;  // "ioc0", "txt0"
+  uint32_t cxy = 0;  // the cluster of the chdev and of its DEV thread
+  uint64_t commands = 0;
+  uint64_t bytes = 0;
+  uint64_t errors = 0;
+  uint64_t queue_high_water = 0;  // most clients queued at once
+  uint64_t direct = 0;            // commands run by their caller (host threads, after the stop)
+};
+
 struct MachineReport {
   std::vector<ClusterReport> clusters;
+  std::vector<DeviceReport> devices;  // empty when the machine has no device
   FaultReport faults;
   uint64_t threads_left = 0;  // threads still blocked at shutdown, abandoned
   bool shut_down = false;

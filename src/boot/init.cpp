@@ -1,12 +1,15 @@
-// The init levels of the layers and what each one boots. Layer: boot. Calls mm, kern, rpc.
+// The init levels of the layers and what each one boots. Layer: boot. Calls mm, kern, rpc, dev.
 #include "boot/init.hpp"
 
 #include <array>
 
 #include "boot/rpc_table.hpp"
+#include "dev/chdev.hpp"
+#include "dev/dev.hpp"
 #include "hal/cpu.hpp"
 #include "kern/cluster.hpp"
 #include "kern/thread.hpp"
+#include "mm/mapper/mapper.hpp"
 #include "mm/memory.hpp"
 #include "rpc/rpc.hpp"
 
@@ -21,6 +24,9 @@ constexpr uint32_t kcm_object_size(mm::KcmType type) {
     case mm::KcmType::GENERIC_64: return 64;
     case mm::KcmType::GENERIC_256: return 256;
     case mm::KcmType::GENERIC_1024: return 1024;
+    case mm::KcmType::CHDEV: return sizeof(dev::Chdev);
+    case mm::KcmType::MAPPER: return sizeof(mapper::Mapper);
+    case mm::KcmType::RADIX_NODE: return sizeof(mapper::RadixNode);
     case mm::KcmType::kCount: break;
   }
   return 0;
@@ -32,20 +38,23 @@ constexpr auto kKcmObjectSizes = [] {
   return sizes;
 }();
 
-Result<void> mm_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
+Result<void, Error> mm_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
   mm::memory_init(cxy, kKcmObjectSizes);
   return {};
 }
 
-Result<void> kern_cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
+Result<void, Error> kern_cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
   kern::cluster_init(cxy, config);
   return {};
 }
 
-Result<void> rpc_cluster_init(hal::cxy_t, const MachineConfig& config) { return rpc::rpc_cluster_init(config); }
+Result<void, Error> rpc_cluster_init(hal::cxy_t, const MachineConfig& config) {
+  TRY(rpc::rpc_cluster_init(config));
+  return {};
+}
 
 // What the layers hold for good is placed: from here on every page comes back.
-Result<void> mm_boot_done(hal::cxy_t cxy, const MachineConfig&) {
+Result<void, Error> mm_boot_done(hal::cxy_t cxy, const MachineConfig&) {
   mm::memory_boot_done(cxy);
   return {};
 }
@@ -55,8 +64,8 @@ Result<void> rpc_core_init(hal::cxy_t cxy, hal::lid_t lid) {
 }
 
 struct InitHook {
-  Result<void> (*cluster)(hal::cxy_t cxy, const MachineConfig& config);  // on every cluster, or null
-  Result<void> (*core)(hal::cxy_t cxy, hal::lid_t lid);                  // then on every core, or null
+  Result<void, Error> (*cluster)(hal::cxy_t cxy, const MachineConfig& config);  // on every cluster, or null
+  Result<void> (*core)(hal::cxy_t cxy, hal::lid_t lid);                         // then on every core, or null
 };
 
 // In the order of the layers; a layer's hooks may use every layer before it.
@@ -64,12 +73,15 @@ constexpr InitHook kInitHooks[] = {
     {mm_cluster_init, nullptr},
     {kern_cluster_init, kern::core_init},
     {rpc_cluster_init, rpc_core_init},
+    // The directory on every cluster and the disk opened; the chdevs and their DEV threads
+    // by the core hook (they need the schedulers), on lid 0 of the I/O cluster.
+    {dev::dev_cluster_init, dev::dev_core_init},
     {mm_boot_done, nullptr},  // after every layer placed what it holds for good
 };
 
 }  // namespace
 
-Result<void> boot_clusters(const std::vector<uint32_t>& clusters, const MachineConfig& config) {
+Result<void, Error> boot_clusters(const std::vector<uint32_t>& clusters, const MachineConfig& config) {
   rpc::rpc_install(rpc_server_table());
   for (const InitHook& hook : kInitHooks)
     if (hook.cluster != nullptr)

@@ -12,8 +12,9 @@
 
 namespace mkh::boot {
 
-// Boots the kernel instance of every cluster: mm, kern, rpc; then every core; kNoMem when
-// a bank cannot hold what the layers need.
-[[nodiscard]] Result<void> boot_clusters(const std::vector<uint32_t>& clusters, const MachineConfig& config);
+// Boots the kernel instance of every cluster: mm, kern, rpc, dev; then every core; kNoMem
+// (no message) when a bank cannot hold what the layers need; a layer's refusal with its
+// message (dev: a disk image that cannot be used).
+[[nodiscard]] Result<void, Error> boot_clusters(const std::vector<uint32_t>& clusters, const MachineConfig& config);
 
 }  // namespace mkh::boot

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "boot/init.hpp"
+#include "dev/dev.hpp"
 #include "hal/clock.hpp"
 #include "hal/fault.hpp"
 #include "hal/region.hpp"
@@ -50,7 +51,7 @@ void drive_core(Core* core) {
   char name[16];
   std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
   pthread_setname_np(pthread_self(), name);
-  hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
+  hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
   while (kern::core_step(core) != kern::Step::kStopped) {}
   hal::t_cpu = hal::CpuContext{};
 }
@@ -83,7 +84,7 @@ void drive_cores_alone(std::vector<Core*> cores, uint64_t seed) {
   while (!cores.empty()) {
     const std::size_t i = order.below(uint32_t(cores.size()));
     Core* core = cores[i];
-    hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0};
+    hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
     const kern::Step step = kern::core_step(core);
     hal::t_cpu = hal::CpuContext{};
     if (step == kern::Step::kStopped) {
@@ -207,10 +208,13 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
   impl->region.emplace(std::move(*region));
   for (uint32_t x = 0; x < t.x_size; ++x)
     for (uint32_t y = 0; y < t.y_size; ++y) impl->clusters.push_back(hal::make_cxy(x, y));
-  if (auto booted = boot::boot_clusters(impl->clusters, config); !booted)
-    return error(booted.error(),
+  if (auto booted = boot::boot_clusters(impl->clusters, config); !booted) {
+    dev::dev_release(impl->clusters);  // the disk image's file, when it was opened
+    if (!booted.error().message.empty()) return error(booted.error());
+    return error(booted.error().code,
                  "bank of {} MiB is too small for the kernel data and the idle and first RPC threads of {} cores ({})",
-                 config.bank_mib, t.cores_per_cluster, errno_name(booted.error()));
+                 config.bank_mib, t.cores_per_cluster, errno_name(booted.error().code));
+  }
 
   for (uint32_t cxy : impl->clusters)
     for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) {
@@ -289,6 +293,7 @@ MachineReport Machine::report() const {
   if (m_impl->shut_down) return m_impl->final_report;
   MachineReport report;
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
+  report.devices = dev::dev_report();
   report.faults = hal::fault_counts();
   return report;
 }
@@ -318,6 +323,9 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
     return total;
   };
   const auto deadline = std::chrono::steady_clock::now() + grace;
+  // The DEV threads drain their queues and leave (kernel threads still running then do
+  // their device commands themselves).
+  dev::dev_stop(deadline);
   while (threads_running() != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
@@ -333,6 +341,8 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
 
   MachineReport report;
   report.threads_left = threads_running();
+  report.devices = dev::dev_report();
+  dev::dev_release(m_impl->clusters);  // the chdevs back to their kcm before the count
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
   report.faults = hal::fault_counts();
   report.shut_down = true;

@@ -3,6 +3,7 @@
 // RPC mechanism knows no service). Calls the service stubs of every layer.
 #include "boot/rpc_table.hpp"
 
+#include "mm/mapper/services.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"
 #include "rpc/services/kcm.hpp"

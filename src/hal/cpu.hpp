@@ -11,9 +11,10 @@
 namespace mkh::hal {
 
 struct CpuContext {
-  cxy_t cxy = kInvalidCxy;  // the cluster whose kernel instance this host thread runs now
-  lid_t lid = 0;            // the core inside it
-  uint32_t busylocks = 0;   // busylocks held: a thread must hold none when it deschedules
+  cxy_t cxy = kInvalidCxy;   // the cluster whose kernel instance this host thread runs now
+  lid_t lid = 0;             // the core inside it
+  uint32_t busylocks = 0;    // busylocks held: a thread must hold none when it deschedules
+  uint32_t drives_core = 0;  // 1 on the host thread that drives core (cxy, lid); 0 in a ClusterScope
 };
 
 inline thread_local CpuContext t_cpu;

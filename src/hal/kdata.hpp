@@ -18,8 +18,10 @@ inline constexpr lpa_t kKernDataLpa = kMemoryDataLpa + kMemoryDataSpan;  // kern
 inline constexpr uint64_t kKernDataSpan = 8 * kPageSize;
 inline constexpr lpa_t kRpcDataLpa = kKernDataLpa + kKernDataSpan;  // rpc: FIFOs, pools, stats
 inline constexpr uint64_t kRpcDataSpan = 24 * kPageSize;
+inline constexpr lpa_t kDevDataLpa = kRpcDataLpa + kRpcDataSpan;  // dev: the chdev directory
+inline constexpr uint64_t kDevDataSpan = 1 * kPageSize;
 // First byte after the replicated kernel data: the ppm's page array starts here.
-inline constexpr lpa_t kKernelDataEnd = kRpcDataLpa + kRpcDataSpan;
+inline constexpr lpa_t kKernelDataEnd = kDevDataLpa + kDevDataSpan;
 
 // The descriptor of type T that a layer keeps at `lpa` of cxy's bank.
 template <typename T, lpa_t lpa>

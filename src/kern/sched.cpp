@@ -105,9 +105,10 @@ bool Sched::has_runnable(const Thread* except) {
 }
 
 Core* core_current() {
-  if (hal::t_cpu.cxy == hal::kInvalidCxy) return nullptr;
+  // A host thread acting for a cluster (hal::ClusterScope) is not running a core, even while
+  // that cluster's core 0 runs a thread on its own host thread.
+  if (hal::t_cpu.cxy == hal::kInvalidCxy || hal::t_cpu.drives_core == 0) return nullptr;
   Core* core = &cluster_at(hal::t_cpu.cxy)->m_cores[hal::t_cpu.lid];
-  // A host thread acting for a cluster (hal::ClusterScope) is not running a core.
   return hal::local_load(core->m_sched.m_current, std::memory_order_relaxed) != nullptr ? core : nullptr;
 }
 

@@ -85,6 +85,21 @@ using ThreadEntry = void (*)(void* arg);
 
 inline constexpr std::size_t kThreadNameSize = 24;
 
+// A device command, put by a client thread in its own descriptor before it queues itself on
+// a device (the reference's thread->ioc_cmd / txt_cmd). Words only: the device layer gives
+// them their meaning (kern knows no device). Written by the client before it links itself
+// in the device's queue (under the queue's lock); read, and `error` written, by the device's
+// server thread while the client waits blocked on cause IO.
+struct DevCommand {
+  uint32_t op = 0;                       // device-specific operation
+  uint32_t count = 0;                    // sectors, bytes or buffers
+  uint64_t offset = 0;                   // first sector, or byte offset
+  hal::xptr_t buffer = hal::XPTR_NULL;   // one buffer (any cluster)
+  hal::xptr_t buffers = hal::XPTR_NULL;  // vectored: an array of `count` buffer xptrs
+  uint32_t bytes_each = 0;               // vectored: the size of each buffer
+  int32_t error = 0;                     // an Errno, written by the server
+};
+
 struct Thread {
   static constexpr mm::KcmType kKcmType = mm::KcmType::THREAD;
 
@@ -114,6 +129,9 @@ struct Thread {
 
   // guarded by the lock of the waiting list the thread is in (queuelock, rwlock, ...)
   hal::XlistEntry m_wait_entry;
+
+  // the client's, until it queues on a device; then the device server's until it unblocks it
+  DevCommand m_dev_command;
 };
 
 // Creates a thread of the local cluster on core `lid` and makes it runnable.

@@ -9,11 +9,14 @@
 namespace mkh::mm {
 
 // X(name, label): the enumerator and the label used by displays, stats and metrics.
-#define MKH_KCM_TYPES(X)        \
-  X(THREAD, "thread")           \
-  X(GENERIC_64, "generic-64")   \
-  X(GENERIC_256, "generic-256") \
-  X(GENERIC_1024, "generic-1024")
+#define MKH_KCM_TYPES(X)          \
+  X(THREAD, "thread")             \
+  X(GENERIC_64, "generic-64")     \
+  X(GENERIC_256, "generic-256")   \
+  X(GENERIC_1024, "generic-1024") \
+  X(CHDEV, "chdev")               \
+  X(MAPPER, "mapper")             \
+  X(RADIX_NODE, "radix-node")
 
 enum class KcmType : uint32_t {
 #define MKH_X(name, label) name,

@@ -19,6 +19,7 @@ enum class PageFlags : uint16_t {
   RESERVED = 1u << 1,   // kernel data or the page array: never allocated, never freed
   ALLOCATED = 1u << 2,  // heads a block handed out by Ppm::alloc_pages
   KCM = 1u << 3,        // heads a kcm block (owner = the KcmBlock header at its base)
+  DIRTY = 1u << 4,      // a mapper's page written since it was loaded or last synced
 };
 
 constexpr PageFlags operator|(PageFlags a, PageFlags b) { return PageFlags(uint16_t(a) | uint16_t(b)); }
@@ -45,6 +46,8 @@ struct Page {
     std::atomic_ref<uint16_t>(m_flags).fetch_and(uint16_t(~bits), std::memory_order_relaxed);
   }
   void reset_flags(PageFlags bits) { hal::local_store(m_flags, uint16_t(bits), std::memory_order_relaxed); }
+  // The flags word of a page of any cluster, for hal::remote_atomic_or / remote_load.
+  static hal::Xptr<uint16_t> flags_field(hal::Xptr<Page> page) { return page.field(&Page::m_flags); }
 
   // the ppm's (under its lock) for a free block; read-only for the owner of an allocated one
   uint8_t order = 0;  // log2 of the pages in the block this page heads

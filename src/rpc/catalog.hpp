@@ -37,8 +37,8 @@ namespace mkh::rpc {
   P(21, VMM_GET_PTE)             \
   S(22, KCM_ALLOC)               \
   S(23, KCM_FREE)                \
-  P(24, MAPPER_MOVE_BUFFER)      \
-  P(25, MAPPER_GET_PAGE)         \
+  S(24, MAPPER_MOVE_BUFFER)      \
+  S(25, MAPPER_GET_PAGE)         \
   P(26, VMM_CREATE_VSEG)         \
   S(27, SCHED_DISPLAY)           \
   P(28, VMM_SET_COW)             \

@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "dev/dev.hpp"
 #include "hal/fault.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
@@ -107,7 +108,7 @@ int64_t live_kernel_threads(const SoakRun& run) {
       live += int64_t(created - destroyed) - int64_t(rpc_created - reclaimed) - 1;  // - the idle thread
     }
   }
-  return live;
+  return live - int64_t(dev::dev_server_threads());  // the machine's own DEV threads
 }
 
 // The RPC counters of every index with activity, summed over the clusters (kernel side).
@@ -318,9 +319,13 @@ void check_final(SoakRun& run, const MachineReport& boot, const MachineReport& r
     const ClusterReport& then = boot.clusters[i];
     check(run, now.pages_leaked == 0, "cluster {:#x}: {} pages leaked", now.cxy, now.pages_leaked);
     for (std::size_t t = 0; t < now.kcm.size() && t < then.kcm.size(); ++t) {
-      // At boot the idle threads' descriptors are in use; shutdown destroys them.
-      const uint64_t expected =
-          then.kcm[t].in_use - (t == uint32_t(mm::KcmType::THREAD) ? then.threads_alive : uint64_t(0));
+      // At boot the idle and DEV threads' descriptors and the chdevs are in use; shutdown
+      // destroys them.
+      uint64_t boot_objects = 0;
+      if (t == uint32_t(mm::KcmType::THREAD)) boot_objects = then.threads_alive;
+      if (t == uint32_t(mm::KcmType::CHDEV))
+        for (const DeviceReport& device : boot.devices) boot_objects += device.cxy == now.cxy ? 1 : 0;
+      const uint64_t expected = then.kcm[t].in_use - boot_objects;
       check(run, now.kcm[t].in_use == expected, "cluster {:#x}: kcm {}: {} objects in use, {} expected", now.cxy,
             now.kcm[t].type, now.kcm[t].in_use, expected);
     }

@@ -32,7 +32,9 @@ libk libk/result.hpp hal/xptr.hpp
 hal hal/xlist.hpp mm/ppm.hpp
 mm mm/kmem.hpp kern/cluster.hpp
 kern kern/thread.hpp rpc/rpc.hpp
-rpc rpc/services/thread.hpp fs/fat/format.hpp
+rpc rpc/services/thread.hpp dev/ioc.hpp
+dev dev/ioc.hpp mm/mapper/mapper.hpp
+mapper mm/mapper/mapper.hpp fs/fat/format.hpp
 fs fs/fat/format.hpp boot/init.hpp
 LAYERS
 

@@ -196,6 +196,7 @@ int main(int argc, char** argv) {
   add_bounded(boot, "--rounds", boot_options.workload.memory_rounds, 0, 1'000'000, "alloc/free rounds per worker");
   add_bounded(boot, "--laps", boot_options.workload.ring_laps, 0, 1'000'000, "laps of the token ring");
   add_bounded(boot, "--seed", boot_options.workload.seed, 0, INT64_MAX, "seed of the workload");
+  boot->add_option("--disk", boot_config.disk_image, "the disk image (a FAT32 file system) of the IOC device");
   boot->add_flag("--stats", boot_options.stats, "print the RPC statistics table");
   boot->add_flag("--json", boot_options.json, "print the report and statistics as one JSON object");
   boot->add_option("--trace", boot_options.trace_path,

@@ -25,6 +25,16 @@ void print_report(std::FILE* out, const MachineReport& report) {
       line += fmt::format("  {}[{}B] {}/{}/{}/{}", k.type, k.object_size, k.in_use, k.allocs, k.frees, k.failures);
     fmt::print(out, "{}\n", line);
   }
+  // The devices, when the machine has a disk or a device did any work (TXT0 is always there).
+  bool any_device = false;
+  for (const DeviceReport& d : report.devices) any_device = any_device || d.name.starts_with("ioc") || d.commands != 0;
+  if (any_device) {
+    fmt::print(out,
+               "\ndevices (chdev on its cluster: commands, bytes, errors, queue high-water, run by their caller):\n");
+    for (const DeviceReport& d : report.devices)
+      fmt::print(out, "  {:<6} {:#04x}: {} commands, {} bytes, {} errors, queue {}, direct {}\n", d.name, d.cxy,
+                 d.commands, d.bytes, d.errors, d.queue_high_water, d.direct);
+  }
   if (report.shut_down) fmt::print(out, "\nthreads left at shutdown: {}\n", report.threads_left);
 }
 

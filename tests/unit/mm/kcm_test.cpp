@@ -39,10 +39,13 @@ uint64_t test_seed() {
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % kKcmObjectAlign == 0; }
 
 TEST(KcmTypes, OneTableGivesEnumAndNames) {
-  EXPECT_EQ(uint32_t(KcmType::kCount), 4u);
+  EXPECT_EQ(uint32_t(KcmType::kCount), 7u);
   EXPECT_EQ(kcm_type_name(KcmType::THREAD), "thread");
   EXPECT_EQ(kcm_type_name(KcmType::GENERIC_64), "generic-64");
   EXPECT_EQ(kcm_type_name(KcmType::GENERIC_1024), "generic-1024");
+  EXPECT_EQ(kcm_type_name(KcmType::CHDEV), "chdev");
+  EXPECT_EQ(kcm_type_name(KcmType::MAPPER), "mapper");
+  EXPECT_EQ(kcm_type_name(KcmType::RADIX_NODE), "radix-node");
 }
 
 TEST(Kcm, ObjectSizeIsRoundedAndBlockHoldsAtLeastFourObjects) {

@@ -1,0 +1,114 @@
+// The mapper: the page cache of one file (or of the FAT), a radix tree of the pages of its
+// own cluster, indexed by page number. Layer: mapper (above rpc and dev: it calls RPCs 24
+// and 25 for a remote mapper, and the file system through MapperOps, never through fs/).
+// Calls mm (ppm, kmem), kern (rwlock), rpc (client calls), mm/mapper/radix.hpp.
+//
+// Concurrency: the tree and the presence of pages are guarded by m_lock. Lookups take it
+// shared; a miss takes it exclusive, looks again, allocates the pages and loads them through
+// ops->move_pages while it holds it (so a second reader of the same page waits for the first
+// load instead of loading it twice; loading under the exclusive lock also stalls readers of
+// other pages of the file: good enough until it shows in a measure). Bytes are copied in and
+// out under the shared lock, so truncate and destroy (exclusive) never free a page in use.
+// A page handed out by mapper_get_page stays valid until the owner truncates or destroys the
+// mapper: the file system orders those after its users (the inode's own lock).
+#pragma once
+
+#include <cstdint>
+
+#include "hal/xptr.hpp"
+#include "kern/rwlock.hpp"
+#include "libk/result.hpp"
+#include "mm/kcm_types.hpp"
+#include "mm/mapper/radix.hpp"
+#include "mm/page.hpp"
+
+namespace mkh::mapper {
+
+struct Mapper;
+
+// The file system's side, implemented by fs/ (the mapper never includes fs): runs on the mapper's cluster, in the thread that missed or syncs;
+// it may block on device I/O and send RPCs.
+struct MapperOps {
+  // Loads (to_memory) or writes back the `count` pages of indexes first .. first+count-1; pages[i] are pages of the mapper's cluster.
+  // To memory, the pages come zeroed: the file system may leave the bytes past the end of the file as they are.
+  Result<void> (*move_pages)(Mapper* mapper, uint32_t first, mm::Page* const* pages, uint32_t count, bool to_memory);
+  // How many pages from `index` on (>= 1) are worth loading in one go (read-ahead; the fs knows the size and the disk layout).
+  uint32_t (*readahead)(Mapper* mapper, uint32_t index);
+};
+
+// Page indexes at or past this are refused (kInval): 2^24 pages are files of 64 GiB, beyond
+// FAT32's 4 GiB; a radix tree of three levels of 256 entries covers them.
+inline constexpr uint32_t kMapperIndexLimit = 1u << 24;
+// Pages loaded by one miss at most, whatever readahead answers.
+inline constexpr uint32_t kMapperMaxReadahead = 64;
+
+// A snapshot of a mapper's counters.
+struct MapperStats {
+  uint64_t pages = 0;         // pages present
+  uint64_t hits = 0;          // page lookups that found the page
+  uint64_t misses = 0;        // lookups that had to load (each loads one or more pages)
+  uint64_t loaded = 0;        // pages loaded through move_pages
+  uint64_t created = 0;       // pages created zeroed without loading (wholly overwritten)
+  uint64_t written_back = 0;  // pages written back by sync
+  uint64_t load_calls = 0;    // move_pages calls to memory
+  uint64_t sync_calls = 0;    // move_pages calls to the device
+};
+
+struct Mapper {
+  static constexpr mm::KcmType kKcmType = mm::KcmType::MAPPER;  // new kcm type
+  static constexpr uint32_t kMagic = 0x4d415050;                // "MAPP": set by create, cleared by destroy
+
+  // immutable after mapper_create
+  const MapperOps* m_ops = nullptr;
+  hal::xptr_t m_owner = hal::XPTR_NULL;  // opaque to the mapper: the inode, or the fs context for the FAT mapper
+  uint32_t m_magic = 0;                  // what the RPC servers check before they trust a Mapper* from another cluster
+
+  // the file system's (under its own locks)
+  uint64_t m_fs_word = 0;  // opaque word for the fs (e.g. a cached chain position)
+
+  kern::RemoteRwlock m_lock;  // guards the tree and the pages' presence
+  // guarded by m_lock (exclusive to change, shared to read)
+  Radix m_tree;
+  uint64_t m_pages = 0;
+
+  // relaxed atomics (hal::stat_add), read by anyone
+  uint64_t m_hits = 0;
+  uint64_t m_misses = 0;
+  uint64_t m_loaded = 0;
+  uint64_t m_created = 0;
+  uint64_t m_written_back = 0;
+  uint64_t m_load_calls = 0;
+  uint64_t m_sync_calls = 0;
+};
+
+[[nodiscard]] Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner);  // in the local cluster
+void mapper_destroy(Mapper* mapper);  // local: frees pages and tree, no write-back
+// Any cluster: the page of `index`, loaded (with read-ahead) on a miss; through RPC 25 MAPPER_GET_PAGE when the mapper is remote.
+// kInval for a null mapper or an index at or past kMapperIndexLimit; kNoMem; the error of move_pages.
+[[nodiscard]] Result<hal::Xptr<mm::Page>> mapper_get_page(hal::Xptr<Mapper> mapper, uint32_t index);
+// Any cluster: moves `size` bytes between the file bytes at `offset` and `buffer` (a kernel xptr of any cluster); to_buffer: read, else write
+// (pages written are marked dirty; a page entirely overwritten is not loaded first; pages past the end are created zeroed — the caller decides
+// the file size). is_user: a user virtual address (kNoSys until the VMM exists). Through RPC 24 MAPPER_MOVE_BUFFER when the mapper is remote.
+// kInval for a null mapper or buffer, or a range that overflows or reaches past kMapperIndexLimit pages.
+[[nodiscard]] Result<void> mapper_move_buffer(hal::Xptr<Mapper> mapper, bool to_buffer, bool is_user, uint64_t offset,
+                                              hal::xptr_t buffer, uint64_t size);
+// Local: writes every dirty page back through ops->move_pages (consecutive dirty pages in one call), in index order; clears dirty.
+// Stops at the first error (the pages not written stay dirty).
+[[nodiscard]] Result<void> mapper_sync(Mapper* mapper);
+// Local: drops (frees, without write-back) every page of index >= first.
+void mapper_truncate(Mapper* mapper, uint32_t first);
+// The 4 KiB of any cluster's page, as an xptr (page descriptor -> its base, by the page array's arithmetic).
+hal::Xptr<void> mapper_page_base(hal::Xptr<mm::Page> page);
+void mapper_set_dirty(hal::Xptr<mm::Page> page);  // the mapper's cluster marks it; sync writes it
+
+// Local: the page of `index` if present (no load, no counting); nullptr otherwise.
+mm::Page* mapper_lookup(Mapper* mapper, uint32_t index);
+// Any cluster (remote loads of the counters).
+MapperStats mapper_stats(hal::Xptr<Mapper> mapper);
+
+// The local work of services 25 and 24 (also what a local call runs).
+[[nodiscard]] Result<mm::Page*> mapper_get_page_local(Mapper* mapper, uint32_t index);
+[[nodiscard]] Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_user, uint64_t offset,
+                                                    hal::xptr_t buffer, uint64_t size);
+
+}  // namespace mkh::mapper
