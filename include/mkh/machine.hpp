@@ -79,6 +79,7 @@ struct MachineReport {
   std::vector<DeviceReport> devices;  // empty when the machine has no device
   FaultReport faults;
   uint64_t threads_left = 0;  // threads still blocked at shutdown, abandoned
+  std::string disk_error;     // why the volume could not be synced and unmounted at shutdown
   bool shut_down = false;
 };
 

@@ -6,6 +6,9 @@
 #include "boot/rpc_table.hpp"
 #include "dev/chdev.hpp"
 #include "dev/dev.hpp"
+#include "fs/fat/fatfs.hpp"
+#include "fs/vfs/objects.hpp"
+#include "fs/vfs/vfs.hpp"
 #include "hal/cpu.hpp"
 #include "kern/cluster.hpp"
 #include "kern/thread.hpp"
@@ -27,6 +30,10 @@ constexpr uint32_t kcm_object_size(mm::KcmType type) {
     case mm::KcmType::CHDEV: return sizeof(dev::Chdev);
     case mm::KcmType::MAPPER: return sizeof(mapper::Mapper);
     case mm::KcmType::RADIX_NODE: return sizeof(mapper::RadixNode);
+    case mm::KcmType::INODE: return sizeof(fs::Inode);
+    case mm::KcmType::DENTRY: return sizeof(fs::Dentry);
+    case mm::KcmType::FILE: return sizeof(fs::File);
+    case mm::KcmType::FAT_CONTEXT: return sizeof(fs::fat::FatContext);
     case mm::KcmType::kCount: break;
   }
   return 0;
@@ -53,6 +60,10 @@ Result<void, Error> rpc_cluster_init(hal::cxy_t, const MachineConfig& config) {
   return {};
 }
 
+Result<void, Error> fs_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
+  fs::fs_cluster_init(cxy);
+  return {};
+}
 // What the layers hold for good is placed: from here on every page comes back.
 Result<void, Error> mm_boot_done(hal::cxy_t cxy, const MachineConfig&) {
   mm::memory_boot_done(cxy);
@@ -76,6 +87,7 @@ constexpr InitHook kInitHooks[] = {
     // The directory on every cluster and the disk opened; the chdevs and their DEV threads
     // by the core hook (they need the schedulers), on lid 0 of the I/O cluster.
     {dev::dev_cluster_init, dev::dev_core_init},
+    {fs_cluster_init, nullptr},  // no volume yet: the machine mounts its disk once its cores run
     {mm_boot_done, nullptr},  // after every layer placed what it holds for good
 };
 

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "boot/files.hpp"
 #include "boot/init.hpp"
 #include "dev/dev.hpp"
 #include "hal/clock.hpp"
@@ -229,6 +230,16 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
   g_running_machine.store(machine.get());
   set_panic_dump_hook(dump_every_core);
   if (!config.deterministic) machine->start();
+  if (!config.disk_image.empty()) {
+    if (config.deterministic) {
+      machine->shutdown();
+      return error(Errno::kInval, "a deterministic machine has no disk (its cores run only from start())");
+    }
+    if (auto mounted = boot::mount_disk(machine->clusters().front()); !mounted) {
+      machine->shutdown();
+      return error(mounted.error().context(fmt::format("disk {}", config.disk_image)));
+    }
+  }
   return machine;
 }
 
@@ -310,6 +321,8 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   if (m_impl->shut_down) return m_impl->final_report;
   hal::fault_disable();
   start();  // a held deterministic machine runs to its stop
+  // The volume first (its sync needs the device), then the devices.
+  const Result<void> unmounted = boot::unmount_disk(m_impl->clusters.front());
   // Let the kernel threads finish their work first. RPC threads are the machine's own:
   // they leave when the cores stop.
   auto threads_running = [&] {
@@ -341,6 +354,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
 
   MachineReport report;
   report.threads_left = threads_running();
+  if (!unmounted) report.disk_error = fmt::format("sync and unmount failed: {}", errno_name(unmounted.error()));
   report.devices = dev::dev_report();
   dev::dev_release(m_impl->clusters);  // the chdevs back to their kcm before the count
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));

@@ -2,6 +2,8 @@
 // MKH_RPC_CATALOG and the services' declarations. Layer: boot (the composition root: the
 // RPC mechanism knows no service). Calls the service stubs of every layer.
 #include "boot/rpc_table.hpp"
+#include "fs/fat/services.hpp"
+#include "fs/vfs/services.hpp"
 
 #include "mm/mapper/services.hpp"
 #include "rpc/catalog.hpp"

@@ -20,8 +20,10 @@ inline constexpr lpa_t kRpcDataLpa = kKernDataLpa + kKernDataSpan;  // rpc: FIFO
 inline constexpr uint64_t kRpcDataSpan = 24 * kPageSize;
 inline constexpr lpa_t kDevDataLpa = kRpcDataLpa + kRpcDataSpan;  // dev: the chdev directory
 inline constexpr uint64_t kDevDataSpan = 1 * kPageSize;
+inline constexpr lpa_t kFsDataLpa = kDevDataLpa + kDevDataSpan;  // fs: the mounted volume
+inline constexpr uint64_t kFsDataSpan = 1 * kPageSize;
 // First byte after the replicated kernel data: the ppm's page array starts here.
-inline constexpr lpa_t kKernelDataEnd = kDevDataLpa + kDevDataSpan;
+inline constexpr lpa_t kKernelDataEnd = kFsDataLpa + kFsDataSpan;
 
 // The descriptor of type T that a layer keeps at `lpa` of cxy's bank.
 template <typename T, lpa_t lpa>

@@ -16,7 +16,11 @@ namespace mkh::mm {
   X(GENERIC_1024, "generic-1024") \
   X(CHDEV, "chdev")               \
   X(MAPPER, "mapper")             \
-  X(RADIX_NODE, "radix-node")
+  X(RADIX_NODE, "radix-node")     \
+  X(INODE, "inode")               \
+  X(DENTRY, "dentry")             \
+  X(FILE, "file")                 \
+  X(FAT_CONTEXT, "fat-context")
 
 enum class KcmType : uint32_t {
 #define MKH_X(name, label) name,

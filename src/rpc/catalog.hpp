@@ -23,15 +23,15 @@ namespace mkh::rpc {
   S(7, THREAD_KERNEL_CREATE)     \
   S(8, THREAD_KILL)              \
   P(9, PROCESS_SIGACTION)        \
-  P(10, VFS_INODE_CREATE)        \
-  P(11, VFS_INODE_DESTROY)       \
-  P(12, VFS_DENTRY_CREATE)       \
-  P(13, VFS_DENTRY_DESTROY)      \
-  P(14, VFS_FILE_CREATE)         \
-  P(15, VFS_FILE_DESTROY)        \
-  P(16, VFS_INODE_LOAD)          \
-  P(17, VFS_MAPPER_LOAD_ALL)     \
-  P(18, FATFS_GET_CLUSTER)       \
+  S(10, VFS_INODE_CREATE)        \
+  S(11, VFS_INODE_DESTROY)       \
+  S(12, VFS_DENTRY_CREATE)       \
+  S(13, VFS_DENTRY_DESTROY)      \
+  S(14, VFS_FILE_CREATE)         \
+  S(15, VFS_FILE_DESTROY)        \
+  S(16, VFS_INODE_LOAD)          \
+  S(17, VFS_MAPPER_LOAD_ALL)     \
+  S(18, FATFS_GET_CLUSTER)       \
   U(19)                          \
   P(20, VMM_GET_VSEG)            \
   P(21, VMM_GET_PTE)             \

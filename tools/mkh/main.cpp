@@ -1,7 +1,11 @@
 // The `mkh` command: boot the hosted machine, run benchmarks, soak the RPC layer.
 // Layer: tools. Uses the public API (include/mkh/) only.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage (the message names the option).
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -10,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mkh/bench.hpp"
+#include "mkh/files.hpp"
 #include "mkh/machine.hpp"
 #include "mkh/soak.hpp"
 #include "mkh/trace.hpp"
@@ -34,6 +39,27 @@ void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
               "an idle core polls this long before it sleeps");
 }
 
+// The default disk: disk.img beside the mkh binary (the build makes it there), or empty.
+std::string default_disk() {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return {};
+  std::string path(self, std::size_t(n));
+  path = path.substr(0, path.rfind('/') + 1) + "disk.img";
+  return access(path.c_str(), R_OK | W_OK) == 0 ? path : std::string();
+}
+
+// --disk IMAGE, checked as it is read: a file mkh can read and write.
+void add_disk_option(CLI::App* command, std::string& disk) {
+  command->add_option("--disk", disk, "the FAT32 image to mount (default: disk.img beside the mkh binary)")
+      ->check([](const std::string& path) -> std::string {
+        if (access(path.c_str(), R_OK | W_OK) != 0)
+          return fmt::format("--disk {}: {}; expected a FAT32 image file mkh can read and write", path,
+                             std::strerror(errno));
+        return {};
+      });
+}
+
 struct BootOptions {
   mkh::WorkloadOptions workload;
   bool stats = false;
@@ -41,7 +67,8 @@ struct BootOptions {
   std::string trace_path;
 };
 
-int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
+int run_boot(mkh::MachineConfig config, const BootOptions& options) {
+  if (config.disk_image.empty()) config.disk_image = default_disk();
   auto machine = mkh::Machine::boot(config);
   if (!machine) {
     fmt::print(stderr, "mkh: boot: {}\n", machine.error());
@@ -97,6 +124,60 @@ int run_boot(const mkh::MachineConfig& config, const BootOptions& options) {
     }
   }
   return errors == 0 ? 0 : kExitRuntime;
+}
+
+struct FsCli {
+  mkh::MachineConfig config;
+};
+
+// mkh fs: the command words after the options (a script, or one command).
+int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
+  std::vector<mkh::FsCommand> commands;
+  if (words.empty()) {
+    fmt::print(stderr, "mkh: fs: a command is required (ls, tree, cat, get, put, mkdir, rmdir, rm, mv, stat, df, "
+                       "write, append, truncate, script)\n");
+    return kExitUsage;
+  }
+  if (words[0] == "script") {
+    if (words.size() != 2) {
+      fmt::print(stderr, "mkh: fs: script takes one argument: script FILE\n");
+      return kExitUsage;
+    }
+    auto script = mkh::read_fs_script(words[1]);
+    if (!script) {
+      fmt::print(stderr, "mkh: fs: script {}\n", script.error());
+      return kExitUsage;
+    }
+    commands = std::move(*script);
+  } else {
+    commands.push_back(mkh::FsCommand{.words = words, .origin = {}});
+    if (auto checked = mkh::check_fs_command(commands.back()); !checked) {
+      fmt::print(stderr, "mkh: fs: {}\n", checked.error());
+      return kExitUsage;
+    }
+  }
+  if (cli.config.disk_image.empty()) cli.config.disk_image = default_disk();
+  if (cli.config.disk_image.empty()) {
+    fmt::print(stderr, "mkh: fs: no disk: give --disk IMAGE (no disk.img beside the mkh binary)\n");
+    return kExitUsage;
+  }
+  cli.config.quiet = true;
+  auto machine = mkh::Machine::boot(cli.config);
+  if (!machine) {
+    fmt::print(stderr, "mkh: fs: {}\n", machine.error());
+    return kExitRuntime;
+  }
+  const auto ran = mkh::run_fs_commands(**machine, commands, stdout);
+  const mkh::MachineReport report = (*machine)->shutdown();
+  if (!ran) {
+    fmt::print(stderr, "mkh: fs: {}\n", ran.error());
+    return kExitRuntime;
+  }
+  if (!report.disk_error.empty()) {
+    fmt::print(stderr, "mkh: fs: {}\n", report.disk_error);
+    return kExitRuntime;
+  }
+  return 0;
 }
 
 struct SoakCli {
@@ -196,11 +277,22 @@ int main(int argc, char** argv) {
   add_bounded(boot, "--rounds", boot_options.workload.memory_rounds, 0, 1'000'000, "alloc/free rounds per worker");
   add_bounded(boot, "--laps", boot_options.workload.ring_laps, 0, 1'000'000, "laps of the token ring");
   add_bounded(boot, "--seed", boot_options.workload.seed, 0, INT64_MAX, "seed of the workload");
-  boot->add_option("--disk", boot_config.disk_image, "the disk image (a FAT32 file system) of the IOC device");
+  add_disk_option(boot, boot_config.disk_image);
   boot->add_flag("--stats", boot_options.stats, "print the RPC statistics table");
   boot->add_flag("--json", boot_options.json, "print the report and statistics as one JSON object");
   boot->add_option("--trace", boot_options.trace_path,
                    "write a Chrome trace-event JSON of the RPCs to FILE (Perfetto)");
+
+  FsCli fs_cli;
+  CLI::App* fs = app.add_subcommand(
+      "fs", "boot, mount a FAT32 image, run a file command (or a script of them) through the VFS, sync, shut down");
+  add_machine_options(fs, fs_cli.config);
+  add_disk_option(fs, fs_cli.config.disk_image);
+  fs->prefix_command();
+  fs->footer(
+      "Commands: ls PATH, tree [PATH], cat PATH, get PATH HOSTFILE, put HOSTFILE PATH, mkdir PATH, rmdir PATH, rm "
+      "PATH, mv OLD NEW, stat PATH, df, write PATH OFFSET HOSTFILE, append PATH HOSTFILE, truncate PATH SIZE, script "
+      "FILE (one command a line).");
 
   mkh::bench::BenchCoreOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "measure the machine (medians of interleaved rounds)");
@@ -264,6 +356,7 @@ int main(int argc, char** argv) {
       }
     return run_boot(boot_config, boot_options);
   }
+  if (fs->parsed()) return run_fs_command(fs_cli, fs->remaining());
   if (soak->parsed()) {
     if (auto finished = finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic); !finished) {
       fmt::print(stderr, "mkh: {}\n", finished.error());

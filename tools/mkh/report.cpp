@@ -36,6 +36,7 @@ void print_report(std::FILE* out, const MachineReport& report) {
                  d.commands, d.bytes, d.errors, d.queue_high_water, d.direct);
   }
   if (report.shut_down) fmt::print(out, "\nthreads left at shutdown: {}\n", report.threads_left);
+  if (!report.disk_error.empty()) fmt::print(out, "disk: {}\n", report.disk_error);
 }
 
 uint64_t latency_percentile_ns(const std::vector<uint64_t>& buckets, double fraction) {
@@ -125,7 +126,7 @@ void print_json(std::FILE* out, const MachineReport& report, const std::string& 
 }
 
 uint64_t report_error_count(const MachineReport& report) {
-  uint64_t errors = report.threads_left;
+  uint64_t errors = report.threads_left + (report.disk_error.empty() ? 0 : 1);
   for (const ClusterReport& c : report.clusters) {
     errors += c.errors + c.page_failures;
     for (const RpcIndexReport& r : c.rpc) errors += r.errors + r.send_failures;

@@ -1,0 +1,23 @@
+// The machine's disk: mount at boot, unmount at shutdown, and kernel work started from the
+// host. Layer: boot. Calls fs, kern.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "libk/result.hpp"
+
+namespace mkh::boot {
+
+// Runs `work` in a new kernel thread on core 0 of cluster `cxy` and waits (on the host) for
+// it to return; kNoMem when the thread cannot be made.
+Result<void> run_in_kernel(uint32_t cxy, const std::function<void()>& work);
+
+// Mounts the disk's volume (from a kernel thread of the I/O cluster `io_cxy`); the error
+// says why the volume is refused.
+Result<void, Error> mount_disk(uint32_t io_cxy);
+// Syncs and unmounts, when a volume is mounted.
+Result<void> unmount_disk(uint32_t io_cxy);
+bool disk_mounted(uint32_t cxy);
+
+}  // namespace mkh::boot

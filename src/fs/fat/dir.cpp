@@ -1,0 +1,191 @@
+// FAT directories through their inode's mapper: find, add, remove and update entries.
+// Layer: fs. Calls the directory decoder (fs/fat/dirent.hpp), the mapper (RPC 24 when the
+// directory lives elsewhere), the chains of fatfs.cpp. The caller holds the directory
+// inode's lock: the read lock to find or update, the write lock to add or remove.
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include "dev/ioc.hpp"
+#include "fs/fat/dirent.hpp"
+#include "fs/fat/fatfs.hpp"
+#include "hal/cpu.hpp"
+#include "mm/kmem.hpp"
+
+namespace mkh::fs::fat {
+namespace {
+
+using hal::Xptr;
+
+constexpr uint32_t kMaxDirectorySlots = 65536;  // FAT's limit: 2 MiB of entries
+
+// A copy of a whole directory in pages of the caller's cluster, for the decoder.
+class DirImage {
+ public:
+  static Result<DirImage> load(Xptr<Inode> dir) {
+    const uint64_t size = rload(dir, &Inode::m_size);
+    if (size == 0 || size > uint64_t(kMaxDirectorySlots) * kSlotSize) return error(Errno::kIo);
+    uint32_t order = 0;
+    while ((hal::kPageSize << order) < size) ++order;
+    auto block = TRY(mm::PageBlock::alloc(order));
+    TRY(mapper::mapper_move_buffer(rload(dir, &Inode::m_mapper), true, false, 0,
+                                   hal::XPTR(hal::local_cxy(), block.base()), size));
+    return DirImage(std::move(block), size);
+  }
+  std::span<const uint8_t> bytes() const { return {static_cast<const uint8_t*>(m_block.base()), m_size}; }
+
+ private:
+  DirImage(mm::PageBlock block, uint64_t size) : m_block(std::move(block)), m_size(size) {}
+  mm::PageBlock m_block;
+  uint64_t m_size;
+};
+
+Result<void> write_slots(Xptr<Inode> dir, uint32_t slot, const uint8_t* bytes, uint32_t count) {
+  return mapper::mapper_move_buffer(rload(dir, &Inode::m_mapper), false, false, uint64_t(slot) * kSlotSize,
+                                    hal::XPTR(hal::local_cxy(), bytes), uint64_t(count) * kSlotSize);
+}
+
+Result<void> read_slot(Xptr<Inode> dir, uint32_t slot, uint8_t* out) {
+  return mapper::mapper_move_buffer(rload(dir, &Inode::m_mapper), true, false, uint64_t(slot) * kSlotSize,
+                                    hal::XPTR(hal::local_cxy(), out), kSlotSize);
+}
+
+bool short_name_taken(const uint8_t candidate[11], void* context) {
+  const auto* image = static_cast<const DirImage*>(context);
+  DirCursor cursor(image->bytes(), true);
+  while (auto entry = cursor.next())
+    if (std::memcmp(entry->sfn.name, candidate, 11) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+Result<Found> dir_find(Xptr<Inode> dir, const char* name, uint32_t name_len) {
+  const auto image = TRY(DirImage::load(dir));
+  const std::string_view wanted(name, name_len);
+  DirCursor cursor(image.bytes());
+  while (auto entry = cursor.next()) {
+    if (!name_equal(wanted, std::string_view(entry->name, entry->name_len))) continue;
+    if (entry->lfn_broken) return error(Errno::kIo);
+    return Found{.slot = entry->first_slot, .slot_count = entry->slot_count, .entry = entry->sfn};
+  }
+  return error(Errno::kNoEnt);
+}
+
+Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr, uint32_t first_cluster,
+                      uint32_t size, uint64_t mtime) {
+  const std::string_view wanted(name, name_len);
+  TRY(validate_name(wanted));
+  const auto image = TRY(DirImage::load(dir));
+  ShortEntry sfn{};
+  if (!fits_short_name(wanted, sfn.name, &sfn.nt_flags))
+    TRY(generate_short_name(wanted, short_name_taken, const_cast<DirImage*>(&image), sfn.name));
+  const FatTime time = fat_time_from_unix(int64_t(mtime));
+  sfn.attr = attr;
+  sfn.first_cluster = first_cluster;
+  sfn.size = size;
+  sfn.wdate = sfn.cdate = sfn.adate = time.date;
+  sfn.wtime = sfn.ctime = time.time;
+  sfn.ctime_tenth = time.tenth;
+  uint8_t slots[kMaxEntrySlots * kSlotSize];
+  const uint32_t count = TRY(encode_entries(wanted, sfn, std::span<uint8_t, kMaxEntrySlots * kSlotSize>(slots)));
+
+  const FreeSlots free = find_free_slots(image.bytes(), count);
+  const uint32_t dir_slots = uint32_t(image.bytes().size() / kSlotSize);
+  if (free.available < count) {
+    // Grow the directory by whole clusters (zeroed on the disk) to make room.
+    const auto context = Xptr<FatContext>(local_fs()->m_fat);
+    const uint32_t cluster_size = fat_cluster_size(context);
+    const uint32_t missing = count - free.available;
+    const uint32_t new_clusters = (missing * kSlotSize + cluster_size - 1) / cluster_size;
+    if (dir_slots + new_clusters * (cluster_size / kSlotSize) > kMaxDirectorySlots) return error(Errno::kNoSpc);
+    const uint32_t first_new = TRY(fat_extend(context, rload(dir, &Inode::m_last_cluster), new_clusters, true));
+    rstore(dir, &Inode::m_last_cluster, TRY(fat_get_cluster(context, first_new, new_clusters - 1)));
+    rstore(dir, &Inode::m_clusters, rload(dir, &Inode::m_clusters) + new_clusters);
+    rstore(dir, &Inode::m_size, rload(dir, &Inode::m_size) + uint64_t(new_clusters) * cluster_size);
+  }
+  TRY(write_slots(dir, free.first, slots, count));
+  // Written at the end marker: the slot after them must still end the directory (it does
+  // when it is past the old end: zeroed clusters; else it was free and keeps its byte).
+  return Found{.slot = free.first, .slot_count = count, .entry = sfn};
+}
+
+Result<void> dir_remove(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count) {
+  for (uint32_t i = 0; i < slot_count; ++i) {
+    uint8_t bytes[kSlotSize];
+    TRY(read_slot(dir, slot + i, bytes));
+    bytes[0] = kSlotDeleted;
+    TRY(write_slots(dir, slot + i, bytes, 1));
+  }
+  return {};
+}
+
+Result<void> dir_update(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster, uint32_t size,
+                        uint64_t mtime) {
+  if (slot_count == 0) return error(Errno::kInval);
+  const uint32_t sfn_slot = slot + slot_count - 1;
+  uint8_t bytes[kSlotSize];
+  TRY(read_slot(dir, sfn_slot, bytes));
+  ShortEntry entry = decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes, kSlotSize));
+  const FatTime time = fat_time_from_unix(int64_t(mtime));
+  entry.first_cluster = first_cluster;
+  entry.size = size;
+  entry.wdate = entry.adate = time.date;
+  entry.wtime = time.time;
+  encode_short_entry(entry, std::span<uint8_t, kSlotSize>(bytes, kSlotSize));
+  return write_slots(dir, sfn_slot, bytes, 1);
+}
+
+Result<void> dir_set_dotdot(Xptr<Inode> dir, uint32_t parent_cluster) {
+  const auto image = TRY(DirImage::load(dir));
+  DirCursor cursor(image.bytes(), true);
+  while (auto entry = cursor.next())
+    if (entry->dot && entry->name_len == 2) {
+      const uint32_t slot = entry->sfn_slot();
+      uint8_t bytes[kSlotSize];
+      std::memcpy(bytes, image.bytes().data() + uint64_t(slot) * kSlotSize, kSlotSize);
+      ShortEntry dotdot = decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes, kSlotSize));
+      dotdot.first_cluster = parent_cluster;
+      encode_short_entry(dotdot, std::span<uint8_t, kSlotSize>(bytes, kSlotSize));
+      return write_slots(dir, slot, bytes, 1);
+    }
+  return error(Errno::kIo);  // a directory without ".."
+}
+
+Result<void> dir_init(Xptr<FatContext> context, uint32_t cluster, uint32_t parent_cluster, uint64_t mtime) {
+  const Geometry geometry = [&] {
+    Geometry g;
+    hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &g), context.field(&FatContext::m_geometry).as<void>(), sizeof g);
+    return g;
+  }();
+  alignas(8) uint8_t sector[dev::kSectorSize] = {};
+  const FatTime time = fat_time_from_unix(int64_t(mtime));
+  ShortEntry dot{};
+  std::memset(dot.name, ' ', 11);
+  dot.name[0] = '.';
+  dot.attr = kAttrDirectory;
+  dot.first_cluster = cluster;
+  dot.wdate = dot.cdate = dot.adate = time.date;
+  dot.wtime = dot.ctime = time.time;
+  encode_short_entry(dot, std::span<uint8_t, kSlotSize>(sector, kSlotSize));
+  dot.name[1] = '.';
+  dot.first_cluster = parent_cluster;
+  encode_short_entry(dot, std::span<uint8_t, kSlotSize>(sector + kSlotSize, kSlotSize));
+  const uint64_t disk = geometry.cluster_offset(cluster);
+  return dev::ioc_write(disk / dev::kSectorSize, hal::Xptr<void>(hal::local_cxy(), sector), 1);
+}
+
+Result<bool> dir_is_empty(Xptr<Inode> dir) {
+  const auto image = TRY(DirImage::load(dir));
+  return directory_is_empty(image.bytes());
+}
+
+Result<void> dir_for_each(Xptr<Inode> dir, DirVisitor visit, void* context) {
+  const auto image = TRY(DirImage::load(dir));
+  DirCursor cursor(image.bytes());
+  while (auto entry = cursor.next())
+    if (!visit(entry->name, entry->name_len, entry->sfn, context)) break;
+  return {};
+}
+
+}  // namespace mkh::fs::fat

@@ -1,0 +1,396 @@
+// The FAT32 driver: mount, the FAT mapper, chains, and the page moves of inode mappers.
+// Layer: fs. Calls the on-disk format, the mapper, the ioc device, RPCs. Directory entries
+// are in fat/dir.cpp.
+#include "fs/fat/fatfs.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dev/ioc.hpp"
+#include "fs/fat/services.hpp"
+#include "hal/cpu.hpp"
+#include "mm/kmem.hpp"
+#include "mm/mapper/mapper.hpp"
+
+namespace mkh::fs::fat {
+namespace {
+
+using hal::Xptr;
+using mapper::Mapper;
+
+constexpr uint32_t kPageBytes = uint32_t(hal::kPageSize);
+constexpr uint32_t kSectorsPerPage = kPageBytes / dev::kSectorSize;
+constexpr uint32_t kReadAheadPages = 32;
+
+FatContext* local_context(Mapper* fat_mapper) { return hal::GET_PTR<FatContext>(fat_mapper->m_owner); }
+
+// ---- FAT entries, through the FAT mapper (from any cluster: the mapper answers remotely)
+
+Result<Xptr<uint32_t>> fat_entry(Xptr<FatContext> context, uint32_t cluster) {
+  const uint64_t byte = uint64_t(cluster) * 4;
+  const auto fat_mapper = rload(context, &FatContext::m_fat_mapper);
+  const auto page = TRY(mapper::mapper_get_page(fat_mapper, uint32_t(byte / kPageBytes)));
+  return mapper::mapper_page_base(page).as<uint8_t>().operator+(std::ptrdiff_t(byte % kPageBytes)).as<uint32_t>();
+}
+
+Result<uint32_t> fat_read(Xptr<FatContext> context, uint32_t cluster) {
+  return hal::remote_load(TRY(fat_entry(context, cluster))) & kFatEntryMask;
+}
+
+Result<void> fat_write(Xptr<FatContext> context, uint32_t cluster, uint32_t value) {
+  const auto entry = TRY(fat_entry(context, cluster));
+  hal::remote_store(entry, fat_entry_merge(hal::remote_load(entry), value));
+  const uint64_t byte = uint64_t(cluster) * 4;
+  const auto fat_mapper = rload(context, &FatContext::m_fat_mapper);
+  mapper::mapper_set_dirty(TRY(mapper::mapper_get_page(fat_mapper, uint32_t(byte / kPageBytes))));
+  return {};
+}
+
+Geometry geometry_of(Xptr<FatContext> context) {
+  Geometry geometry;
+  hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &geometry), context.field(&FatContext::m_geometry).as<void>(),
+                     sizeof geometry);
+  return geometry;
+}
+
+// The walk itself, on any cluster.
+Result<uint32_t> walk(Xptr<FatContext> context, const Geometry& geometry, uint32_t cluster, uint32_t steps) {
+  if (!is_valid_cluster(geometry, cluster)) return error(Errno::kIo);
+  for (uint32_t step = 0; step < steps; ++step) {
+    const uint32_t next = TRY(fat_read(context, cluster));
+    if (!is_valid_cluster(geometry, next)) return error(Errno::kIo);  // ends early, bad or out of the volume
+    cluster = next;
+  }
+  return cluster;
+}
+
+// ---- the FAT mapper's page moves: FAT #0 on load, every copy on write-back
+
+uint64_t fat_sector(const Geometry& geometry, uint32_t copy) {
+  return (geometry.fat_offset + uint64_t(copy) * geometry.fat_sectors * geometry.bytes_per_sector) /
+         dev::kSectorSize;
+}
+
+Result<void> fat_move_pages(Mapper* fat_mapper, uint32_t first, mm::Page* const* pages, uint32_t count,
+                            bool to_memory) {
+  const FatContext* context = local_context(fat_mapper);
+  const Geometry& geometry = context->m_geometry;
+  const uint32_t copies = to_memory ? 1 : geometry.fat_count;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t offset = uint64_t(first + i) * kPageBytes;
+    if (offset >= context->m_fat_bytes) return error(Errno::kInval);
+    const uint32_t bytes = uint32_t(std::min<uint64_t>(kPageBytes, context->m_fat_bytes - offset));
+    const auto base = mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i]));
+    if (to_memory && bytes < kPageBytes) std::memset(base.host_ptr(), 0, kPageBytes);
+    for (uint32_t copy = 0; copy < copies; ++copy) {
+      const uint32_t fat = to_memory && !geometry.mirrored ? geometry.active_fat : copy;
+      const uint64_t lba = fat_sector(geometry, fat) + offset / dev::kSectorSize;
+      const uint32_t sectors = bytes / dev::kSectorSize;
+      if (to_memory) TRY(dev::ioc_read(lba, base, sectors));
+      else TRY(dev::ioc_write(lba, base, sectors));
+    }
+  }
+  return {};
+}
+
+uint32_t fat_readahead(Mapper* fat_mapper, uint32_t index) {
+  const uint32_t pages = uint32_t((local_context(fat_mapper)->m_fat_bytes + kPageBytes - 1) / kPageBytes);
+  return index >= pages ? 1 : std::min(kReadAheadPages, pages - index);
+}
+
+constexpr mapper::MapperOps kFatMapperOps = {.move_pages = fat_move_pages, .readahead = fat_readahead};
+
+// ---- inode mappers: file pages <-> clusters
+
+// Where the bytes of one page go on the disk: up to kPageBytes / 512 pieces of a cluster each.
+struct Piece {
+  uint64_t lba = 0;
+  uint32_t page_offset = 0;
+  uint32_t bytes = 0;
+};
+
+// The cluster of ordinal `ordinal` in the inode's chain, walking from the mapper's cached
+// position when it is not past it (sequential access walks one link a page).
+Result<uint32_t> inode_cluster(Mapper* inode_mapper, Xptr<FatContext> context, uint32_t first, uint32_t ordinal) {
+  uint32_t from_cluster = first;
+  uint32_t from_ordinal = 0;
+  const uint64_t cached = inode_mapper->m_fs_word;
+  if (cached != 0 && uint32_t(cached) <= ordinal) {
+    from_cluster = uint32_t(cached >> 32);
+    from_ordinal = uint32_t(cached);
+  }
+  const uint32_t cluster = TRY(fat_get_cluster(context, from_cluster, ordinal - from_ordinal));
+  inode_mapper->m_fs_word = (uint64_t(cluster) << 32) | ordinal;
+  return cluster;
+}
+
+Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* const* pages, uint32_t count,
+                              bool to_memory) {
+  Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
+  const auto context = Xptr<FatContext>(local_fs()->m_fat);
+  const Geometry geometry = geometry_of(context);
+  const uint32_t csize = geometry.cluster_size;
+  // The inode's writer holds its lock: its size and chain are stable here.
+  const uint64_t size = inode->m_size;
+  const uint32_t first_cluster = inode->m_first_cluster;
+  const uint64_t allocated = first_cluster == 0 ? 0 : TRY(fat_chain_length(context, first_cluster)) * uint64_t(csize);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t page_start = uint64_t(first + i) * kPageBytes;
+    uint8_t* base = static_cast<uint8_t*>(mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i])).host_ptr());
+    const auto base_xptr = Xptr<void>(hal::local_cxy(), base);
+    if (to_memory) std::memset(base, 0, kPageBytes);
+    // The valid bytes of the page: inside the file and inside its chain.
+    const uint64_t valid_end = std::min<uint64_t>({page_start + kPageBytes, size, allocated});
+    if (to_memory ? valid_end <= page_start : page_start >= allocated) continue;
+    const uint64_t end = to_memory ? valid_end : std::min<uint64_t>(page_start + kPageBytes, allocated);
+    for (uint64_t at = page_start; at < end;) {
+      const uint32_t ordinal = uint32_t(at / csize);
+      const uint32_t in_cluster = uint32_t(at % csize);
+      const uint32_t bytes = uint32_t(std::min<uint64_t>(csize - in_cluster, end - at));
+      const uint32_t cluster = TRY(inode_cluster(inode_mapper, context, first_cluster, ordinal));
+      const uint64_t disk = geometry.data_offset + uint64_t(cluster - 2) * csize + in_cluster;
+      const uint32_t sectors = (bytes + dev::kSectorSize - 1) / dev::kSectorSize;
+      const auto piece = (base_xptr.as<uint8_t>() + std::ptrdiff_t(at - page_start)).as<void>();
+      if (to_memory) TRY(dev::ioc_read(disk / dev::kSectorSize, piece, sectors));
+      else TRY(dev::ioc_write(disk / dev::kSectorSize, piece, sectors));
+      at += bytes;
+    }
+    // A load reads whole sectors: clear what lies past the file's end.
+    if (to_memory && valid_end < page_start + kPageBytes) std::memset(base + (valid_end - page_start), 0,
+                                                                       kPageBytes - (valid_end - page_start));
+  }
+  return {};
+}
+
+uint32_t inode_readahead(Mapper* inode_mapper, uint32_t index) {
+  const Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
+  const uint64_t pages = (inode->m_size + kPageBytes - 1) / kPageBytes;
+  return index >= pages ? 1 : uint32_t(std::min<uint64_t>(kReadAheadPages, pages - index));
+}
+
+}  // namespace
+
+Result<hal::Xptr<FatContext>, Error> fat_mount() {
+  const uint64_t sectors = dev::ioc_sector_count();
+  if (sectors == 0) return error(Errno::kNoDev, "the machine has no disk");
+  auto block = TRY(mm::PageBlock::alloc(0));
+  const auto buffer = Xptr<void>(hal::local_cxy(), block.base());
+  const uint32_t boot_sectors = uint32_t(std::min<uint64_t>(sectors, kSectorsPerPage));
+  if (auto read = dev::ioc_read(0, buffer, boot_sectors); !read)
+    return error(read.error(), "cannot read the boot sector: {}", errno_name(read.error()));
+  const auto* bytes = static_cast<const uint8_t*>(block.base());
+  const Geometry geometry =
+      TRY(parse_boot_sector(std::span<const uint8_t>(bytes, boot_sectors * dev::kSectorSize), sectors * dev::kSectorSize));
+
+  FsInfo hint{.free_count = kFsInfoUnknown, .next_free = kFsInfoUnknown};
+  if (geometry.fsinfo_sector != 0 && geometry.bytes_per_sector <= kPageBytes) {
+    const uint32_t per_sector = geometry.bytes_per_sector / dev::kSectorSize;
+    if (dev::ioc_read(uint64_t(geometry.fsinfo_sector) * per_sector, buffer, per_sector))
+      if (auto info = parse_fsinfo(std::span<const uint8_t>(bytes, geometry.bytes_per_sector)))
+        hint = fsinfo_sanitize(geometry, *info);
+  }
+
+  auto context = TRY(mm::KmemOwner<FatContext>::make());
+  auto pending = TRY(mm::PageBlock::alloc(0));
+  context->m_geometry = geometry;
+  context->m_fat_bytes = uint32_t(geometry.fat_bytes());
+  kern::remote_rwlock_init(Xptr<kern::RemoteRwlock>(hal::local_cxy(), &context->m_alloc_lock));
+  Mapper* fat_mapper = TRY(mapper::mapper_create(&kFatMapperOps, hal::XPTR(hal::local_cxy(), context.get())));
+  context->m_fat_mapper = Xptr<Mapper>(hal::local_cxy(), fat_mapper);
+  const auto self = Xptr<FatContext>(hal::local_cxy(), context.get());
+  auto fail = [&](Errno code, const char* what) {
+    mapper::mapper_destroy(fat_mapper);
+    return error(code, "{}", what);
+  };
+
+  // The free clusters, counted (the FSInfo count is only a hint), a FAT page at a time.
+  uint32_t free_count = 0;
+  const uint32_t last_cluster = geometry.max_cluster();
+  for (uint32_t page_index = 0; uint64_t(page_index) * (kPageBytes / 4) <= last_cluster; ++page_index) {
+    auto page = mapper::mapper_get_page(context->m_fat_mapper, page_index);
+    if (!page) return fail(page.error(), "cannot read the FAT");
+    const auto* entries = static_cast<const uint32_t*>(mapper::mapper_page_base(*page).host_ptr());
+    for (uint32_t i = 0; i < kPageBytes / 4; ++i) {
+      const uint32_t cluster = page_index * (kPageBytes / 4) + i;
+      if (cluster >= 2 && cluster <= last_cluster && is_free(entries[i])) ++free_count;
+    }
+  }
+  auto root_length = fat_chain_length(self, geometry.root_cluster);
+  if (!root_length) return fail(Errno::kInval, "the root directory's cluster chain is broken");
+  context->m_free_count = free_count;
+  context->m_next_free = hint.next_free != kFsInfoUnknown ? hint.next_free : 2;
+  context->m_fsinfo_dirty = hint.free_count != free_count ? 1 : 0;
+  context->m_pending = Xptr<uint32_t>(hal::local_cxy(), static_cast<uint32_t*>(pending.base()));
+  pending.release();
+  return Xptr<FatContext>(hal::local_cxy(), context.release());
+}
+
+void fat_unmount(Xptr<FatContext> context) {
+  FatContext* local = context.host_ptr();
+  mapper::mapper_destroy(local->m_fat_mapper.host_ptr());
+  mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(local->m_pending.host_ptr()));
+  mm::kmem_delete(local);
+}
+
+const mapper::MapperOps kInodeMapperOps = {.move_pages = inode_move_pages, .readahead = inode_readahead};
+
+Result<uint32_t> fatfs_get_cluster_server(Mapper* fat_mapper, uint32_t first_cluster, uint32_t steps) {
+  // The pointer comes from another cluster: it must be this cluster's FAT mapper.
+  const auto context = Xptr<FatContext>(local_fs()->m_fat);
+  if (context.is_null() || context.cxy() != hal::local_cxy() ||
+      context.host_ptr()->m_fat_mapper != Xptr<Mapper>(hal::local_cxy(), fat_mapper))
+    return error(Errno::kInval);
+  return walk(context, context.host_ptr()->m_geometry, first_cluster, steps);
+}
+
+Result<uint32_t> fat_get_cluster(Xptr<FatContext> context, uint32_t cluster, uint32_t steps) {
+  if (steps == 0) {
+    if (!is_valid_cluster(geometry_of(context), cluster)) return error(Errno::kIo);
+    return cluster;
+  }
+  const auto fat_mapper = rload(context, &FatContext::m_fat_mapper);
+  if (fat_mapper.cxy() == hal::local_cxy()) return walk(context, context.host_ptr()->m_geometry, cluster, steps);
+  return rpc_fatfs_get_cluster_client(fat_mapper.cxy(), fat_mapper.host_ptr(), cluster, steps);
+}
+
+Result<uint32_t> fat_chain_length(Xptr<FatContext> context, uint32_t first) {
+  if (first == 0) return 0u;
+  const Geometry geometry = geometry_of(context);
+  uint32_t length = 1;
+  for (uint32_t cluster = first;; ++length) {
+    if (!is_valid_cluster(geometry, cluster) || length > geometry.cluster_count) return error(Errno::kIo);
+    const uint32_t next = TRY(fat_read(context, cluster));
+    if (is_end(next)) return length;
+    cluster = next;
+  }
+}
+
+Result<uint32_t> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero) {
+  if (count == 0) return error(Errno::kInval);
+  const Geometry geometry = geometry_of(context);
+  const auto lock = context.field(&FatContext::m_alloc_lock);
+  kern::remote_rwlock_wr_acquire(lock);
+  auto release = [&] { kern::remote_rwlock_wr_release(lock); };
+  if (rload(context, &FatContext::m_free_count) < count) {
+    release();
+    return error(Errno::kNoSpc);
+  }
+  const uint32_t max_cluster = geometry.cluster_count + 1;
+  uint32_t candidate = rload(context, &FatContext::m_next_free);
+  uint32_t first_new = 0;
+  uint32_t previous = last;
+  uint32_t found = 0;
+  for (uint32_t scanned = 0; found < count && scanned < geometry.cluster_count; ++scanned) {
+    if (candidate < 2 || candidate > max_cluster) candidate = 2;
+    auto entry = fat_read(context, candidate);
+    if (!entry) {
+      release();
+      return error(entry.error());
+    }
+    if (*entry == kFatFree) {
+      // Linked as found: the chain is whole at every step (a failure leaves a shorter chain).
+      Result<void> linked = fat_write(context, candidate, kFatEndMark);
+      if (linked && previous != 0) linked = fat_write(context, previous, candidate);
+      if (!linked) {
+        release();
+        return error(linked.error());
+      }
+      if (first_new == 0) first_new = candidate;
+      previous = candidate;
+      ++found;
+      hal::remote_atomic_add(context.field(&FatContext::m_free_count), ~0u);  // - 1
+    }
+    ++candidate;
+  }
+  rstore(context, &FatContext::m_next_free, candidate);
+  rstore(context, &FatContext::m_fsinfo_dirty, 1u);
+  release();
+  if (found < count) return error(Errno::kNoSpc);  // the free count was wrong: a damaged volume
+  if (zero) {
+    // Directory clusters: zero on the disk, so that a load of them reads no old entries.
+    auto block = TRY(mm::PageBlock::alloc(0));
+    std::memset(block.base(), 0, kPageBytes);
+    const auto zeros = Xptr<void>(hal::local_cxy(), block.base());
+    for (uint32_t cluster = first_new, n = 0; n < count; ++n) {
+      const uint64_t disk = geometry.data_offset + uint64_t(cluster - 2) * geometry.cluster_size;
+      for (uint32_t done = 0; done < geometry.cluster_size; done += kPageBytes) {
+        const uint32_t bytes = std::min(kPageBytes, geometry.cluster_size - done);
+        TRY(dev::ioc_write((disk + done) / dev::kSectorSize, zeros, bytes / dev::kSectorSize));
+      }
+      if (n + 1 < count) cluster = TRY(fat_read(context, cluster));
+    }
+  }
+  return first_new;
+}
+
+Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_t last) {
+  uint32_t cut = first;
+  if (last != 0) {
+    cut = TRY(fat_read(context, last));
+    if (is_end(cut)) return {};
+  }
+  if (cut == 0) return {};
+  const auto lock = context.field(&FatContext::m_alloc_lock);
+  kern::remote_rwlock_wr_acquire(lock);
+  const uint32_t pending = rload(context, &FatContext::m_pending_nr);
+  if (pending == kPendingFrees) {
+    kern::remote_rwlock_wr_release(lock);
+    return error(Errno::kAgain);
+  }
+  if (last != 0) TRY(fat_write(context, last, kFatEndMark));  // cannot fail: the page was just read
+  hal::remote_store(rload(context, &FatContext::m_pending) + pending, cut);
+  rstore(context, &FatContext::m_pending_nr, pending + 1);
+  kern::remote_rwlock_wr_release(lock);
+  return {};
+}
+
+Result<void> fat_sync_local(FatContext* local, bool free_pending) {
+  const auto context = Xptr<FatContext>(hal::local_cxy(), local);
+  const Geometry& geometry = local->m_geometry;
+  if (free_pending) {
+    kern::remote_rwlock_wr_acquire(context.field(&FatContext::m_alloc_lock));
+    Result<void> freed = {};
+    for (uint32_t i = 0; i < local->m_pending_nr && freed; ++i) {
+      uint32_t cluster = local->m_pending.host_ptr()[i];
+      for (uint32_t n = 0; freed; ++n) {
+        if (!is_valid_cluster(geometry, cluster) || n > geometry.cluster_count) {
+          freed = error(Errno::kIo);
+          break;
+        }
+        auto next = fat_read(context, cluster);
+        if (!next) {
+          freed = error(next.error());
+          break;
+        }
+        freed = fat_write(context, cluster, kFatFree);
+        ++local->m_free_count;
+        if (is_end(*next)) break;
+        cluster = *next;
+      }
+    }
+    local->m_pending_nr = 0;
+    local->m_fsinfo_dirty = 1;
+    kern::remote_rwlock_wr_release(context.field(&FatContext::m_alloc_lock));
+    TRY(freed);
+  }
+  TRY(mapper::mapper_sync(local->m_fat_mapper.host_ptr()));
+  if (free_pending && local->m_fsinfo_dirty != 0 && geometry.fsinfo_sector != 0) {
+    // Read-modify-write of the FSInfo sector: only its two counters change.
+    alignas(8) uint8_t sector[4096];
+    const uint32_t sectors = geometry.bytes_per_sector / dev::kSectorSize;
+    const uint64_t lba = uint64_t(geometry.fsinfo_sector) * sectors;
+    const auto buffer = Xptr<void>(hal::local_cxy(), sector);
+    TRY(dev::ioc_read(lba, buffer, sectors));
+    TRY(encode_fsinfo(std::span<uint8_t>(sector, geometry.bytes_per_sector),
+                      FsInfo{.free_count = local->m_free_count, .next_free = local->m_next_free}));
+    TRY(dev::ioc_write(lba, buffer, sectors));
+    local->m_fsinfo_dirty = 0;
+  }
+  return {};
+}
+
+uint32_t fat_free_clusters(Xptr<FatContext> context) { return rload(context, &FatContext::m_free_count); }
+uint32_t fat_cluster_size(Xptr<FatContext> context) { return geometry_of(context).cluster_size; }
+uint32_t fat_cluster_count(Xptr<FatContext> context) { return geometry_of(context).cluster_count; }
+
+}  // namespace mkh::fs::fat

@@ -1,0 +1,119 @@
+// The FAT32 driver: the volume, its FAT (a mapper of its own), cluster chains, the page
+// moves of file and directory mappers, and directory entries. Layer: fs. Calls the on-disk
+// format (fs/fat/format.hpp), the mapper, the ioc device, RPCs.
+//
+// The FAT context and the FAT mapper live on the FAT cluster (the I/O cluster). Chains are
+// walked there (FATFS_GET_CLUSTER when the caller is elsewhere) and allocated there, under
+// the context's allocation lock.
+//
+// Write order (what a crash between two syncs can leave): a sync writes the files' data
+// pages first, then the FAT (every copy), then the directories, then the FSInfo sector. A
+// cluster freed by unlink or truncate stays marked used in the FAT until the sync after its
+// directory entry is gone (the pending frees), so a crash can leak it but never hand it to
+// another file while a directory entry on the disk still names it: no cross-link. A crash
+// inside a sync may leave a file whose entry's size runs past a chain cut short (fsck.fat
+// truncates it); it loses the unsynced truncation, nothing else.
+#pragma once
+
+#include <cstdint>
+
+#include "fs/fat/format.hpp"
+#include "fs/vfs/objects.hpp"
+#include "hal/xptr.hpp"
+#include "kern/rwlock.hpp"
+#include "libk/result.hpp"
+#include "mm/kcm_types.hpp"
+#include "mm/mapper/mapper.hpp"
+
+namespace mkh::fs::fat {
+
+inline constexpr uint32_t kPendingFrees = uint32_t(hal::kPageSize / sizeof(uint32_t));
+
+struct FatContext {
+  static constexpr mm::KcmType kKcmType = mm::KcmType::FAT_CONTEXT;
+
+  Geometry m_geometry;                  // immutable after mount
+  hal::Xptr<mapper::Mapper> m_fat_mapper;  // the FAT region, page i = bytes [i * 4 KiB, ...) of FAT #0
+  uint32_t m_fat_bytes = 0;             // bytes of one FAT
+
+  // guarded by m_alloc_lock (write side)
+  kern::RemoteRwlock m_alloc_lock;
+  uint32_t m_free_count = 0;   // free clusters (the FSInfo hint, recounted at mount)
+  uint32_t m_next_free = 2;    // where the next allocation starts looking
+  uint32_t m_fsinfo_dirty = 0;
+  // First clusters of the chains whose directory entry is gone, freed at the next sync
+  // (kPendingFrees of them in one page of the context's cluster; full, the VFS syncs).
+  hal::Xptr<uint32_t> m_pending;
+  uint32_t m_pending_nr = 0;
+};
+
+// Mounts the volume of the ioc device: reads and checks the boot sector and FSInfo, creates
+// the FAT context and the FAT mapper on the local cluster, counts the free clusters. The
+// error names what is wrong with the volume (kInval: not FAT32 or damaged; kIo: the device).
+Result<hal::Xptr<FatContext>, Error> fat_mount();
+// Frees the context and the FAT mapper (after a sync).
+void fat_unmount(hal::Xptr<FatContext> context);
+
+// The cluster `steps` links after `cluster` in its chain (steps = 0: cluster itself). On the
+// FAT cluster directly, elsewhere through FATFS_GET_CLUSTER. kIo when the chain ends first,
+// loops or leaves the volume.
+Result<uint32_t> fat_get_cluster(hal::Xptr<FatContext> context, uint32_t cluster, uint32_t steps);
+// Service 18 FATFS_GET_CLUSTER: on the FAT mapper's cluster. The catalogue's arguments: the
+// FAT mapper, the first FAT cluster of the walk, and the page index — here the number of
+// links to follow (a mapper page and a cluster need not be the same size; see decisions.md).
+Result<uint32_t> fatfs_get_cluster_server(mapper::Mapper* fat_mapper, uint32_t first_cluster, uint32_t steps);
+
+// The length of the chain from `first` (0 for first = 0); kIo when it is broken.
+Result<uint32_t> fat_chain_length(hal::Xptr<FatContext> context, uint32_t first);
+// Allocates `count` clusters linked after `last` (0: a new chain), zeroed on the disk when
+// `zero` (directories); returns the first new cluster. kNoSpc when the volume is full (then
+// nothing is allocated).
+Result<uint32_t> fat_extend(hal::Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero);
+// Cuts the chain after `last` (last = 0: the whole chain from `first` goes) and queues the
+// cut part for freeing at the next sync. kAgain when the queue is full: sync, then call again.
+Result<void> fat_release_after(hal::Xptr<FatContext> context, uint32_t first, uint32_t last);
+// On the FAT cluster: writes the FAT (every copy); with free_pending, first frees the chains
+// queued for freeing, and then writes the FSInfo sector. The VFS's sync calls it between its
+// data and directory writes, then with free_pending after them (see the order above).
+Result<void> fat_sync_local(FatContext* context, bool free_pending);
+// Free clusters now (for df), and the volume's shape.
+uint32_t fat_free_clusters(hal::Xptr<FatContext> context);
+uint32_t fat_cluster_size(hal::Xptr<FatContext> context);
+uint32_t fat_cluster_count(hal::Xptr<FatContext> context);
+
+// The mapper operations of file and directory inodes (the inode is the mapper's owner).
+extern const mapper::MapperOps kInodeMapperOps;
+
+// ---- directories (the directory inode's mapper holds its entries, loaded whole)
+
+// One entry found in a directory.
+struct Found {
+  uint32_t slot = 0;        // first slot (LFN or short entry)
+  uint32_t slot_count = 0;  // LFN slots + 1
+  ShortEntry entry;
+};
+// Looks `name` up in the directory `dir` (any cluster): kNoEnt when absent, kIo when the
+// entry is damaged (a broken long name that matches only through its short name).
+Result<Found> dir_find(hal::Xptr<Inode> dir, const char* name, uint32_t name_len);
+// Adds an entry for `name` (a long name and its ~N alias as needed), growing the directory
+// when it has no run of free slots; returns where it went.
+Result<Found> dir_add(hal::Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr, uint32_t first_cluster,
+                      uint32_t size, uint64_t mtime);
+// Marks the entry's slots deleted.
+Result<void> dir_remove(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count);
+// Rewrites the short entry of a file (size, first cluster, modification time).
+Result<void> dir_update(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster,
+                        uint32_t size, uint64_t mtime);
+// Points the ".." entry of directory `dir` at `parent_cluster` (after a rename across directories).
+Result<void> dir_set_dotdot(hal::Xptr<Inode> dir, uint32_t parent_cluster);
+// Writes "." and ".." into the new, zeroed, directory cluster `cluster`.
+Result<void> dir_init(hal::Xptr<FatContext> context, uint32_t cluster, uint32_t parent_cluster, uint64_t mtime);
+// True when the directory has no entry but "." and "..".
+Result<bool> dir_is_empty(hal::Xptr<Inode> dir);
+
+// Calls visit(name, len, entry, context) for every entry of the directory, in disk order.
+// Stops early when visit returns false.
+using DirVisitor = bool (*)(const char* name, uint32_t name_len, const ShortEntry& entry, void* context);
+Result<void> dir_for_each(hal::Xptr<Inode> dir, DirVisitor visit, void* context);
+
+}  // namespace mkh::fs::fat

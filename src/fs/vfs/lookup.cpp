@@ -1,0 +1,196 @@
+// Path lookup: the children tables, the miss sequence of services 12, 10, 16 and 17, and
+// the creation of new entries. Layer: fs. Calls the VFS services, the FAT driver.
+#include "fs/vfs/lookup.hpp"
+
+#include <cstring>
+#include <ctime>
+#include <string_view>
+
+#include "fs/fat/fatfs.hpp"
+#include "fs/fat/names.hpp"
+#include "fs/vfs/services.hpp"
+#include "hal/cpu.hpp"
+#include "kern/cluster.hpp"
+
+namespace mkh::fs {
+
+using hal::Xptr;
+
+namespace {
+
+constexpr FsType kFs = FsType::kFat;
+
+Xptr<hal::XlistEntry> bucket(Xptr<Inode> dir, uint32_t hash) {
+  return rload(dir, &Inode::m_buckets) + std::ptrdiff_t(hash % kChildBuckets);
+}
+
+// The dentry of `dir` named `name`, or null; under the directory's lock.
+Xptr<Dentry> table_find(Xptr<Inode> dir, std::string_view name, uint32_t hash) {
+  char other[kNameMax + 1];
+  XLIST_FOREACH(bucket(dir, hash), iter) {
+    const auto dentry = hal::xlist_element(iter, &Dentry::m_bucket_entry);
+    const uint32_t len = rload(dentry, &Dentry::m_name_len);
+    if (rload(dentry, &Dentry::m_hash) != hash || len != name.size()) continue;
+    hal::remote_memcpy(Xptr<void>(hal::local_cxy(), other), dentry.field(&Dentry::m_name).as<void>(), len);
+    if (fat::name_equal(name, std::string_view(other, len))) return dentry;
+  }
+  return {};
+}
+
+void table_insert(Xptr<Inode> dir, Xptr<Dentry> dentry) {
+  hal::xlist_add_last(bucket(dir, rload(dentry, &Dentry::m_hash)), dentry.field(&Dentry::m_bucket_entry));
+  rstore(dir, &Inode::m_children_nr, rload(dir, &Inode::m_children_nr) + 1);
+}
+
+// Round robin over the clusters of the machine, from this one on.
+hal::cxy_t choose_cluster() {
+  const Topology& topology = LOCAL_CLUSTER->m_topology;
+  const uint32_t clusters = topology.clusters();
+  const uint32_t here = hal::cxy_x(hal::local_cxy()) * topology.y_size + hal::cxy_y(hal::local_cxy());
+  const uint32_t turn = hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &local_fs()->m_next_inode), 1u);
+  const uint32_t index = (here + turn) % clusters;
+  return hal::make_cxy(index / topology.y_size, index % topology.y_size);
+}
+
+void destroy_inode(Xptr<Inode> inode) {
+  (void)rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr());
+}
+void destroy_dentry(Xptr<Dentry> dentry) {
+  (void)rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr());
+}
+
+// A new entry for `name` in `dir` and its new (still private) inode: a file, or a directory
+// with its first cluster holding "." and "..".
+Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inode, Xptr<Dentry> dentry,
+                        Create create) {
+  const auto context = fat_context();
+  const uint64_t now = uint64_t(std::time(nullptr));
+  uint32_t cluster = 0;
+  uint8_t attr = fat::kAttrArchive;
+  if (create == Create::kDir) {
+    attr = fat::kAttrDirectory;
+    cluster = TRY(fat::fat_extend(context, 0, 1, true));
+    const uint32_t parent_cluster = is_root(dir) ? 0 : rload(dir, &Inode::m_first_cluster);
+    if (auto made = fat::dir_init(context, cluster, parent_cluster, now); !made) {
+      (void)fat::fat_release_after(context, cluster, 0);
+      return made;
+    }
+  }
+  auto found = fat::dir_add(dir, name.data(), uint32_t(name.size()), attr, cluster, 0, now);
+  if (!found) {
+    if (cluster != 0) (void)fat::fat_release_after(context, cluster, 0);
+    return error(found.error());
+  }
+  const uint32_t cluster_size = fat::fat_cluster_size(context);
+  rstore(inode, &Inode::m_type, create == Create::kDir ? InodeType::kDir : InodeType::kFile);
+  rstore(inode, &Inode::m_first_cluster, cluster);
+  rstore(inode, &Inode::m_clusters, cluster != 0 ? 1u : 0u);
+  rstore(inode, &Inode::m_last_cluster, cluster);
+  rstore(inode, &Inode::m_size, create == Create::kDir ? uint64_t(cluster_size) : uint64_t(0));
+  rstore(inode, &Inode::m_attr, uint32_t(attr));
+  rstore(inode, &Inode::m_mtime, now);
+  rstore(dentry, &Dentry::m_slot, found->slot);
+  rstore(dentry, &Dentry::m_slot_count, found->slot_count);
+  return {};
+}
+
+}  // namespace
+
+Xptr<fat::FatContext> fat_context() { return Xptr<fat::FatContext>(local_fs()->m_fat); }
+
+bool is_root(Xptr<Inode> inode) { return inode == local_fs()->m_root; }
+
+Xptr<Inode> parent_of(Xptr<Inode> inode) {
+  const auto dentry = rload(inode, &Inode::m_dentry);
+  return dentry.is_null() ? inode : rload(dentry, &Dentry::m_parent);
+}
+
+Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
+  if (created != nullptr) *created = false;
+  if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  if (name.size() > kNameMax) return error(Errno::kNameTooLong);
+  const uint32_t hash = fat::name_hash(name);
+  if (auto dentry = table_find(dir, name, hash)) return dentry;
+
+  // A miss: the dentry on the directory's cluster, the inode on a chosen one, loaded from
+  // the directory's entries (or made, when asked to create).
+  char local_name[kNameMax + 1];
+  std::memcpy(local_name, name.data(), name.size());
+  local_name[name.size()] = '\0';
+  const auto name_xptr = Xptr<const char>(hal::local_cxy(), local_name);
+  const auto len = uint32_t(name.size());
+  const auto dentry = TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(dir.cxy(), kFs, name_xptr, len, dir.host_ptr()));
+  auto inode = rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(choose_cluster(), dentry, kFs, InodeType::kFile, 0u, 0u, 0u,
+                                                        0u, 0u);
+  if (!inode) {
+    destroy_dentry(dentry);
+    return error(inode.error());
+  }
+  auto loaded = rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(dir.cxy(), dir.host_ptr(), name_xptr, len, *inode);
+  if (!loaded && loaded.error() == Errno::kNoEnt && create != Create::kNo) {
+    loaded = make_entry(dir, name, *inode, dentry, create);
+    if (loaded && created != nullptr) *created = true;
+  }
+  if (loaded && rload(*inode, &Inode::m_type) == InodeType::kDir)
+    loaded = rpc::rpc_call<rpc::RPC_VFS_MAPPER_LOAD_ALL>(inode->cxy(), inode->host_ptr());
+  if (!loaded) {
+    destroy_inode(*inode);
+    destroy_dentry(dentry);
+    return error(loaded.error());
+  }
+  rstore(dentry, &Dentry::m_child, *inode);
+  table_insert(dir, dentry);
+  return dentry;
+}
+
+Result<Xptr<Inode>> lookup_child(Xptr<Inode> dir, std::string_view name) {
+  if (name == ".") return dir;
+  if (name == "..") return parent_of(dir);
+  if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  {
+    InodeReadLock read(dir);
+    if (auto dentry = table_find(dir, name, fat::name_hash(name))) return rload(dentry, &Dentry::m_child);
+  }
+  InodeWriteLock write(dir);
+  const auto dentry = TRY(child_locked(dir, name, Create::kNo, nullptr));
+  return rload(dentry, &Dentry::m_child);
+}
+
+Result<Xptr<Inode>> walk_parent(const char* path, PathLast* last) {
+  if (path == nullptr || path[0] != '/') return error(Errno::kInval);
+  const std::string_view whole(path);
+  Xptr<Inode> dir = local_fs()->m_root;
+  if (dir.is_null()) return error(Errno::kNoDev);
+  std::size_t at = 0;
+  std::string_view pending;
+  while (at < whole.size()) {
+    while (at < whole.size() && whole[at] == '/') ++at;
+    const std::size_t end = std::min(whole.find('/', at), whole.size());
+    if (end == at) break;
+    const std::string_view component = whole.substr(at, end - at);
+    if (component.size() > kNameMax) return error(Errno::kNameTooLong);
+    if (!pending.empty()) dir = TRY(lookup_child(dir, pending));
+    pending = component;
+    at = end;
+  }
+  if (!pending.empty() && rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  // "." and ".." as the last component: resolve them, so the caller gets a plain name or none.
+  if (pending == "." || pending == "..") {
+    dir = TRY(lookup_child(dir, pending));
+    pending = {};
+  }
+  last->len = uint32_t(pending.size());
+  std::memcpy(last->name, pending.data(), pending.size());
+  last->name[pending.size()] = '\0';
+  if (last->len == 0) return dir;  // the path names `dir` itself
+  return dir;
+}
+
+Result<Xptr<Inode>> resolve(const char* path) {
+  PathLast last;
+  const auto dir = TRY(walk_parent(path, &last));
+  if (last.len == 0) return dir;
+  return lookup_child(dir, last.view());
+}
+
+}  // namespace mkh::fs

@@ -1,0 +1,61 @@
+// Path lookup inside the VFS (see fs/vfs/vfs.hpp for the protocol). Layer: fs.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "fs/fat/fatfs.hpp"
+#include "fs/vfs/objects.hpp"
+#include "kern/rwlock.hpp"
+#include "libk/result.hpp"
+
+namespace mkh::fs {
+
+// An inode's lock held for a scope.
+class InodeReadLock {
+ public:
+  explicit InodeReadLock(hal::Xptr<Inode> inode) : m_lock(inode_lock(inode)) { kern::remote_rwlock_rd_acquire(m_lock); }
+  ~InodeReadLock() { kern::remote_rwlock_rd_release(m_lock); }
+  InodeReadLock(const InodeReadLock&) = delete;
+  InodeReadLock& operator=(const InodeReadLock&) = delete;
+
+ private:
+  hal::Xptr<kern::RemoteRwlock> m_lock;
+};
+class InodeWriteLock {
+ public:
+  explicit InodeWriteLock(hal::Xptr<Inode> inode) : m_lock(inode_lock(inode)) { kern::remote_rwlock_wr_acquire(m_lock); }
+  ~InodeWriteLock() { kern::remote_rwlock_wr_release(m_lock); }
+  InodeWriteLock(const InodeWriteLock&) = delete;
+  InodeWriteLock& operator=(const InodeWriteLock&) = delete;
+
+ private:
+  hal::Xptr<kern::RemoteRwlock> m_lock;
+};
+
+hal::Xptr<fat::FatContext> fat_context();
+bool is_root(hal::Xptr<Inode> inode);
+// The directory holding `inode` (the root for the root).
+hal::Xptr<Inode> parent_of(hal::Xptr<Inode> inode);
+
+enum class Create { kNo, kFile, kDir };
+
+// Under `dir`'s write lock: the dentry of `name` in `dir`, looked up and loaded on a miss;
+// with create, made when the name is absent (*created tells). kNoEnt, kNotDir, kIo.
+Result<hal::Xptr<Dentry>> child_locked(hal::Xptr<Inode> dir, std::string_view name, Create create, bool* created);
+// The inode of `name` in `dir` ("." and ".." included), taking the directory's locks.
+Result<hal::Xptr<Inode>> lookup_child(hal::Xptr<Inode> dir, std::string_view name);
+
+// The last component of a path.
+struct PathLast {
+  char name[kNameMax + 1];
+  uint32_t len = 0;
+  std::string_view view() const { return std::string_view(name, len); }
+};
+// Resolves every component of the absolute `path` but the last, which goes to `last`; a
+// path naming a directory itself ("/", "/a/..") gives that directory and an empty last.
+Result<hal::Xptr<Inode>> walk_parent(const char* path, PathLast* last);
+// The inode the whole path names.
+Result<hal::Xptr<Inode>> resolve(const char* path);
+
+}  // namespace mkh::fs

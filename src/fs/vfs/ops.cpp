@@ -1,0 +1,475 @@
+// The file operations: open, close, read, write, lseek, stat, mkdir, rmdir, unlink, rename,
+// truncate, readdir, statfs, and the file-descriptor table. Layer: fs.
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+
+#include "fs/fat/fatfs.hpp"
+#include "fs/vfs/lookup.hpp"
+#include "fs/vfs/services.hpp"
+#include "fs/vfs/vfs.hpp"
+#include "hal/cpu.hpp"
+#include "mm/kmem.hpp"
+
+namespace mkh::fs {
+
+using hal::Xptr;
+
+namespace {
+
+constexpr uint64_t kMaxFileSize = 0xFFFFFFFFull;  // a FAT entry's size is 32 bits
+
+uint64_t now() { return uint64_t(std::time(nullptr)); }
+
+// A sync before an operation that may queue chains to free, when the queue is nearly full.
+Result<void> make_room_for_frees() {
+  const auto context = fat_context();
+  if (rload(context, &fat::FatContext::m_pending_nr) + 4 >= fat::kPendingFrees) TRY(vfs_sync());
+  return {};
+}
+
+// Makes the inode's chain long enough for `size` bytes; under the inode's write lock.
+Result<void> ensure_clusters(Xptr<Inode> inode, uint64_t size) {
+  const auto context = fat_context();
+  const uint32_t cluster_size = fat::fat_cluster_size(context);
+  const uint32_t needed = uint32_t((size + cluster_size - 1) / cluster_size);
+  const uint32_t have = rload(inode, &Inode::m_clusters);
+  if (needed <= have) return {};
+  const uint32_t last = rload(inode, &Inode::m_last_cluster);
+  const uint32_t first_new = TRY(fat::fat_extend(context, have == 0 ? 0 : last, needed - have, false));
+  if (have == 0) rstore(inode, &Inode::m_first_cluster, first_new);
+  rstore(inode, &Inode::m_last_cluster, TRY(fat::fat_get_cluster(context, first_new, needed - have - 1)));
+  rstore(inode, &Inode::m_clusters, needed);
+  rstore(inode, &Inode::m_meta_dirty, 1u);
+  return {};
+}
+
+// Writes zeros over [from, to) through the mapper; the chain covers `to`.
+Result<void> zero_fill(Xptr<Inode> inode, uint64_t from, uint64_t to) {
+  if (from >= to) return {};
+  auto block = TRY(mm::PageBlock::alloc(0));
+  std::memset(block.base(), 0, hal::kPageSize);
+  const auto mapper = rload(inode, &Inode::m_mapper);
+  for (uint64_t at = from; at < to;) {
+    const uint64_t bytes = std::min<uint64_t>(hal::kPageSize - at % hal::kPageSize, to - at);
+    TRY(mapper::mapper_move_buffer(mapper, false, false, at, hal::XPTR(hal::local_cxy(), block.base()), bytes));
+    at += bytes;
+  }
+  return {};
+}
+
+// Under the inode's write lock: the new size, the chain grown (zeros) or cut.
+Result<void> truncate_locked(Xptr<Inode> inode, uint64_t size) {
+  if (size > kMaxFileSize) return error(Errno::kFBig);
+  const uint64_t old = rload(inode, &Inode::m_size);
+  if (size > old) {
+    TRY(ensure_clusters(inode, size));
+    TRY(zero_fill(inode, old, size));
+  } else if (size < old) {
+    const auto context = fat_context();
+    const uint32_t cluster_size = fat::fat_cluster_size(context);
+    const uint32_t keep = uint32_t((size + cluster_size - 1) / cluster_size);
+    const uint32_t first = rload(inode, &Inode::m_first_cluster);
+    if (keep < rload(inode, &Inode::m_clusters)) {
+      const uint32_t last = keep == 0 ? 0 : TRY(fat::fat_get_cluster(context, first, keep - 1));
+      TRY(fat::fat_release_after(context, first, last));
+      rstore(inode, &Inode::m_clusters, keep);
+      rstore(inode, &Inode::m_last_cluster, last);
+      if (keep == 0) rstore(inode, &Inode::m_first_cluster, 0u);
+    }
+    // Bytes past the new end stay in the mapper; a later growth writes zeros over them.
+  }
+  rstore(inode, &Inode::m_size, size);
+  rstore(inode, &Inode::m_mtime, now());
+  rstore(inode, &Inode::m_meta_dirty, 1u);
+  return {};
+}
+
+// Writes a file's size, chain and time into its directory entry (after its writer released
+// it: the parent's lock comes first in the lock order).
+Result<void> update_entry(Xptr<Inode> inode) {
+  const auto dentry = rload(inode, &Inode::m_dentry);
+  if (dentry.is_null() || rload(inode, &Inode::m_meta_dirty) == 0) return {};
+  const auto dir = rload(dentry, &Dentry::m_parent);
+  InodeReadLock dir_lock(dir);
+  if (rload(inode, &Inode::m_unlinked) != 0) return {};
+  uint32_t first = 0;
+  uint64_t size = 0;
+  uint64_t mtime = 0;
+  {
+    InodeReadLock read(inode);
+    first = rload(inode, &Inode::m_first_cluster);
+    size = rload(inode, &Inode::m_size);
+    mtime = rload(inode, &Inode::m_mtime);
+    rstore(inode, &Inode::m_meta_dirty, 0u);
+  }
+  const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
+  return fat::dir_update(dir, rload(dentry, &Dentry::m_slot), rload(dentry, &Dentry::m_slot_count), first,
+                         is_dir ? 0 : uint32_t(size), mtime);
+}
+
+// An unlinked inode whose last user went: its chain to free, its objects to release. Called
+// by the one party that moved m_unlinked from 1 to 2.
+Result<void> release_inode(Xptr<Inode> inode) {
+  const uint32_t first = rload(inode, &Inode::m_first_cluster);
+  Result<void> freed = first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
+  (void)rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr());
+  return freed;
+}
+
+bool take_release(Xptr<Inode> inode) {
+  return hal::remote_cas(inode.field(&Inode::m_unlinked), 1u, 2u);
+}
+
+// Under the parent's write lock: removes the entry of `dentry` (naming `child`) from `dir`.
+// The child goes now, or at its last close when it is open.
+Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> child) {
+  TRY(fat::dir_remove(dir, rload(dentry, &Dentry::m_slot), rload(dentry, &Dentry::m_slot_count)));
+  TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr()));
+  hal::remote_store(child.field(&Inode::m_unlinked), 1u);
+  if (hal::remote_load_sc(child.field(&Inode::m_open_nr)) == 0 && take_release(child)) return release_inode(child);
+  return {};
+}
+
+Result<Xptr<Inode>> file_inode(Xptr<File> file) {
+  if (file.is_null()) return error(Errno::kBadF);
+  return rload(file, &File::m_inode);
+}
+
+Stat stat_of(Xptr<Inode> inode) {
+  InodeReadLock read(inode);
+  Stat stat;
+  stat.type = rload(inode, &Inode::m_type);
+  stat.size = rload(inode, &Inode::m_size);
+  stat.first_cluster = rload(inode, &Inode::m_first_cluster);
+  stat.clusters = rload(inode, &Inode::m_clusters);
+  stat.attr = rload(inode, &Inode::m_attr);
+  stat.mtime = rload(inode, &Inode::m_mtime);
+  stat.inode = inode.raw();
+  return stat;
+}
+
+// Two directories' write locks, in xptr order (once when they are the same).
+class TwoDirLocks {
+ public:
+  TwoDirLocks(Xptr<Inode> a, Xptr<Inode> b) : m_first(a.raw() < b.raw() ? a : b), m_second(a.raw() < b.raw() ? b : a) {
+    kern::remote_rwlock_wr_acquire(inode_lock(m_first));
+    if (m_second != m_first) kern::remote_rwlock_wr_acquire(inode_lock(m_second));
+  }
+  ~TwoDirLocks() {
+    if (m_second != m_first) kern::remote_rwlock_wr_release(inode_lock(m_second));
+    kern::remote_rwlock_wr_release(inode_lock(m_first));
+  }
+  TwoDirLocks(const TwoDirLocks&) = delete;
+  TwoDirLocks& operator=(const TwoDirLocks&) = delete;
+
+ private:
+  Xptr<Inode> m_first;
+  Xptr<Inode> m_second;
+};
+
+}  // namespace
+
+Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
+  if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
+  if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
+  PathLast last;
+  const auto dir = TRY(walk_parent(path, &last));
+  Xptr<Inode> inode = dir;
+  Xptr<File> file;
+  if (last.len == 0) {
+    if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
+  } else {
+    // The parent's lock pins the inode until the open file counts it.
+    InodeWriteLock dir_lock(dir);
+    bool created = false;
+    const auto dentry =
+        TRY(child_locked(dir, last.view(), (flags & O_CREAT) != 0 ? Create::kFile : Create::kNo, &created));
+    if (!created && (flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
+    inode = rload(dentry, &Dentry::m_child);
+  }
+  const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
+  if (is_dir && (flags & O_ACCMODE) != O_RDONLY) return error(Errno::kIsDir);
+  if (!is_dir && (flags & O_DIRECTORY) != 0) return error(Errno::kNotDir);
+  if (last.len == 0) {
+    file = TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags));
+  } else {
+    InodeReadLock dir_lock(dir);
+    if (rload(inode, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);
+    file = TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags));
+  }
+  if ((flags & O_TRUNC) != 0 && !is_dir && (flags & O_ACCMODE) != O_RDONLY) {
+    Result<void> truncated = {};
+    {
+      InodeWriteLock write(inode);
+      if (rload(inode, &Inode::m_size) != 0) truncated = truncate_locked(inode, 0);
+    }
+    if (truncated) truncated = update_entry(inode);
+    if (!truncated) {
+      (void)vfs_close(file);
+      return error(truncated.error());
+    }
+  }
+  return file;
+}
+
+Result<void> vfs_close(Xptr<File> file) {
+  const auto inode = TRY(file_inode(file));
+  TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(file.cxy(), file.host_ptr()));
+  if (hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0 && hal::remote_load(inode.field(&Inode::m_unlinked)) == 1 &&
+      take_release(inode))
+    return release_inode(inode);
+  return {};
+}
+
+Result<uint64_t> vfs_read(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
+  const auto inode = TRY(file_inode(file));
+  if ((rload(file, &File::m_flags) & O_ACCMODE) == O_WRONLY) return error(Errno::kBadF);
+  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  const uint64_t offset = rload(file, &File::m_offset);
+  uint64_t count = 0;
+  {
+    InodeReadLock read(inode);
+    const uint64_t file_size = rload(inode, &Inode::m_size);
+    count = offset >= file_size ? 0 : std::min(size, file_size - offset);
+    if (count != 0)
+      TRY(mapper::mapper_move_buffer(rload(inode, &Inode::m_mapper), true, false, offset, buffer.raw(), count));
+  }
+  rstore(file, &File::m_offset, offset + count);
+  return count;
+}
+
+Result<uint64_t> vfs_write(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
+  const auto inode = TRY(file_inode(file));
+  const uint32_t flags = rload(file, &File::m_flags);
+  if ((flags & O_ACCMODE) == O_RDONLY) return error(Errno::kBadF);
+  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  uint64_t end = 0;
+  {
+    InodeWriteLock write(inode);
+    const uint64_t file_size = rload(inode, &Inode::m_size);
+    const uint64_t offset = (flags & O_APPEND) != 0 ? file_size : rload(file, &File::m_offset);
+    end = offset + size;
+    if (end > kMaxFileSize || end < offset) return error(Errno::kFBig);
+    if (size == 0) return uint64_t(0);
+    TRY(ensure_clusters(inode, end));
+    if (offset > file_size) TRY(zero_fill(inode, file_size, offset));
+    TRY(mapper::mapper_move_buffer(rload(inode, &Inode::m_mapper), false, false, offset, buffer.raw(), size));
+    if (end > file_size) rstore(inode, &Inode::m_size, end);
+    rstore(inode, &Inode::m_mtime, now());
+    rstore(inode, &Inode::m_meta_dirty, 1u);
+  }
+  rstore(file, &File::m_offset, end);
+  TRY(update_entry(inode));
+  return size;
+}
+
+Result<uint64_t> vfs_lseek(Xptr<File> file, int64_t offset, Whence whence) {
+  const auto inode = TRY(file_inode(file));
+  int64_t base = 0;
+  switch (whence) {
+    case Whence::kSet: base = 0; break;
+    case Whence::kCur: base = int64_t(rload(file, &File::m_offset)); break;
+    case Whence::kEnd: {
+      InodeReadLock read(inode);
+      base = int64_t(rload(inode, &Inode::m_size));
+      break;
+    }
+    default: return error(Errno::kInval);
+  }
+  const int64_t target = base + offset;
+  if (target < 0) return error(Errno::kInval);
+  rstore(file, &File::m_offset, uint64_t(target));
+  return uint64_t(target);
+}
+
+Result<Stat> vfs_stat(const char* path) { return stat_of(TRY(resolve(path))); }
+
+Result<Stat> vfs_fstat(Xptr<File> file) { return stat_of(TRY(file_inode(file))); }
+
+Result<void> vfs_mkdir(const char* path) {
+  PathLast last;
+  const auto dir = TRY(walk_parent(path, &last));
+  if (last.len == 0) return error(Errno::kExist);
+  InodeWriteLock dir_lock(dir);
+  bool created = false;
+  TRY(child_locked(dir, last.view(), Create::kDir, &created));
+  if (!created) return error(Errno::kExist);
+  return {};
+}
+
+Result<void> vfs_unlink(const char* path) {
+  TRY(make_room_for_frees());
+  PathLast last;
+  const auto dir = TRY(walk_parent(path, &last));
+  if (last.len == 0) return error(Errno::kIsDir);
+  InodeWriteLock dir_lock(dir);
+  const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
+  const auto child = rload(dentry, &Dentry::m_child);
+  if (rload(child, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  return remove_locked(dir, dentry, child);
+}
+
+Result<void> vfs_rmdir(const char* path) {
+  TRY(make_room_for_frees());
+  PathLast last;
+  const auto dir = TRY(walk_parent(path, &last));
+  if (last.len == 0) return error(Errno::kBusy);
+  InodeWriteLock dir_lock(dir);
+  const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
+  const auto child = rload(dentry, &Dentry::m_child);
+  if (rload(child, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  {
+    InodeReadLock child_lock(child);
+    if (!TRY(fat::dir_is_empty(child))) return error(Errno::kNotEmpty);
+  }
+  return remove_locked(dir, dentry, child);
+}
+
+Result<void> vfs_rename(const char* old_path, const char* new_path) {
+  TRY(make_room_for_frees());
+  PathLast old_last;
+  PathLast new_last;
+  const auto old_dir = TRY(walk_parent(old_path, &old_last));
+  const auto new_dir = TRY(walk_parent(new_path, &new_last));
+  if (old_last.len == 0 || new_last.len == 0) return error(Errno::kBusy);
+  TwoDirLocks locks(old_dir, new_dir);
+  const auto old_dentry = TRY(child_locked(old_dir, old_last.view(), Create::kNo, nullptr));
+  const auto child = rload(old_dentry, &Dentry::m_child);
+  const bool is_dir = rload(child, &Inode::m_type) == InodeType::kDir;
+  if (is_dir)
+    // Not into itself or one of its own subdirectories.
+    for (auto up = new_dir;; up = parent_of(up)) {
+      if (up == child) return error(Errno::kInval);
+      if (is_root(up)) break;
+    }
+  auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
+  if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
+  if (existing) {
+    const auto target = rload(*existing, &Dentry::m_child);
+    if (target == child) return {};  // the same entry (or the same name in another case)
+    const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
+    if (is_dir && !target_is_dir) return error(Errno::kNotDir);
+    if (!is_dir && target_is_dir) return error(Errno::kIsDir);
+    if (target_is_dir) {
+      InodeReadLock target_lock(target);
+      if (!TRY(fat::dir_is_empty(target))) return error(Errno::kNotEmpty);
+    }
+    TRY(remove_locked(new_dir, *existing, target));
+  }
+  // The old entry goes first: a crash in between loses the name (a leaked chain), it never
+  // leaves two entries naming one chain.
+  const uint32_t first = rload(child, &Inode::m_first_cluster);
+  const uint64_t size = rload(child, &Inode::m_size);
+  TRY(fat::dir_remove(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count)));
+  const auto found = TRY(fat::dir_add(new_dir, new_last.name, new_last.len, uint8_t(rload(child, &Inode::m_attr)),
+                                      first, is_dir ? 0 : uint32_t(size), rload(child, &Inode::m_mtime)));
+  const auto name_xptr = Xptr<const char>(hal::local_cxy(), new_last.name);
+  const auto new_dentry = TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(new_dir.cxy(), FsType::kFat, name_xptr,
+                                                                        new_last.len, new_dir.host_ptr()));
+  rstore(new_dentry, &Dentry::m_child, child);
+  rstore(new_dentry, &Dentry::m_slot, found.slot);
+  rstore(new_dentry, &Dentry::m_slot_count, found.slot_count);
+  hal::xlist_add_last(rload(new_dir, &Inode::m_buckets) + std::ptrdiff_t(rload(new_dentry, &Dentry::m_hash) % kChildBuckets),
+                      new_dentry.field(&Dentry::m_bucket_entry));
+  rstore(new_dir, &Inode::m_children_nr, rload(new_dir, &Inode::m_children_nr) + 1);
+  rstore(child, &Inode::m_dentry, new_dentry);
+  TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(old_dentry.cxy(), old_dentry.host_ptr()));
+  if (is_dir && old_dir != new_dir) {
+    InodeWriteLock child_lock(child);
+    TRY(fat::dir_set_dotdot(child, is_root(new_dir) ? 0 : rload(new_dir, &Inode::m_first_cluster)));
+  }
+  return {};
+}
+
+Result<void> vfs_truncate(const char* path, uint64_t size) {
+  TRY(make_room_for_frees());
+  const auto inode = TRY(resolve(path));
+  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  {
+    InodeWriteLock write(inode);
+    TRY(truncate_locked(inode, size));
+  }
+  return update_entry(inode);
+}
+
+Result<StatFs> vfs_statfs() {
+  const auto context = fat_context();
+  if (context.is_null()) return error(Errno::kNoDev);
+  return StatFs{.cluster_size = fat::fat_cluster_size(context),
+                .clusters = fat::fat_cluster_count(context),
+                .free_clusters = fat::fat_free_clusters(context)};
+}
+
+namespace {
+struct ReaddirState {
+  DirEntry* entries;
+  uint32_t capacity;
+  uint64_t skip;
+  uint32_t count = 0;
+};
+bool readdir_visit(const char* name, uint32_t name_len, const fat::ShortEntry& entry, void* context) {
+  auto* state = static_cast<ReaddirState*>(context);
+  if (state->skip > 0) {
+    --state->skip;
+    return true;
+  }
+  DirEntry& out = state->entries[state->count++];
+  std::memcpy(out.name, name, name_len);
+  out.name[name_len] = '\0';
+  out.name_len = name_len;
+  out.type = entry.is_directory() ? InodeType::kDir : InodeType::kFile;
+  out.size = entry.is_directory() ? 0 : entry.size;
+  return state->count < state->capacity;
+}
+}  // namespace
+
+Result<uint32_t> vfs_readdir(Xptr<File> dir, DirEntry* entries, uint32_t capacity) {
+  const auto inode = TRY(file_inode(dir));
+  if (rload(inode, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  if (capacity == 0) return error(Errno::kInval);
+  ReaddirState state{.entries = entries, .capacity = capacity, .skip = rload(dir, &File::m_offset)};
+  {
+    InodeReadLock read(inode);
+    TRY(fat::dir_for_each(inode, readdir_visit, &state));
+  }
+  rstore(dir, &File::m_offset, rload(dir, &File::m_offset) + state.count);
+  return state.count;
+}
+
+// ---- the file-descriptor table
+
+Result<int32_t> fd_open(FdTable* table, const char* path, uint32_t flags) {
+  const auto file = TRY(vfs_open(path, flags));
+  {
+    hal::BusylockGuard guard(table->m_lock);
+    for (uint32_t fd = 0; fd < kMaxFds; ++fd)
+      if (table->m_files[fd].is_null()) {
+        table->m_files[fd] = file;
+        return int32_t(fd);
+      }
+  }
+  (void)vfs_close(file);
+  return error(Errno::kMFile);
+}
+
+Result<Xptr<File>> fd_get(FdTable* table, int32_t fd) {
+  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
+  hal::BusylockGuard guard(table->m_lock);
+  if (table->m_files[fd].is_null()) return error(Errno::kBadF);
+  return table->m_files[fd];
+}
+
+Result<void> fd_close(FdTable* table, int32_t fd) {
+  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
+  Xptr<File> file;
+  {
+    hal::BusylockGuard guard(table->m_lock);
+    file = table->m_files[fd];
+    table->m_files[fd] = {};
+  }
+  if (file.is_null()) return error(Errno::kBadF);
+  return vfs_close(file);
+}
+
+}  // namespace mkh::fs

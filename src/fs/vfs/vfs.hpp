@@ -1,0 +1,92 @@
+// The virtual file system: mount, path lookup, and the file operations of the system-call
+// interface, for kernel threads of any cluster. Layer: fs. Calls the VFS services (RPCs 10
+// to 17), the mapper (RPCs 24, 25) and the FAT driver.
+//
+// Lookup walks the path from the root one component at a time: the directory's children
+// table (a hash table of dentries with xptr links, on the directory's cluster) under the
+// directory's read lock; on a miss, under its write lock, VFS_DENTRY_CREATE on the
+// directory's cluster, VFS_INODE_CREATE on a cluster chosen round robin, VFS_INODE_LOAD on
+// the directory's cluster (which scans its entries and fills the child), and for a
+// directory VFS_MAPPER_LOAD_ALL on the child's cluster. A name that is not there costs the
+// same and is undone (VFS_INODE_DESTROY, VFS_DENTRY_DESTROY).
+//
+// Lock order: a parent directory before its child; two directories (rename) by xptr. A
+// writer that changed a file's size updates its directory entry after releasing the file.
+// Names compare as FAT does: ASCII letters without case.
+#pragma once
+
+#include <cstdint>
+
+#include "fs/vfs/objects.hpp"
+#include "hal/xptr.hpp"
+#include "libk/result.hpp"
+
+namespace mkh::fs {
+
+// Boot, on every cluster: no volume mounted yet.
+void fs_cluster_init(hal::cxy_t cxy);
+// Mounts the FAT32 volume of the ioc device on every cluster: the FAT context and the root
+// inode on this cluster (the I/O cluster). From a kernel thread. The error says why a volume
+// is refused.
+Result<void, Error> vfs_mount();
+// Syncs, then frees every inode, dentry and mapper of every cluster, and the FAT context.
+Result<void> vfs_unmount();
+// Writes every dirty page to the disk, in the order fs/fat/fatfs.hpp gives.
+Result<void> vfs_sync();
+
+struct Stat {
+  InodeType type = InodeType::kFile;
+  uint64_t size = 0;
+  uint32_t first_cluster = 0;
+  uint32_t clusters = 0;
+  uint32_t attr = 0;
+  uint64_t mtime = 0;
+  hal::xptr_t inode = 0;  // where the inode lives
+};
+
+struct StatFs {
+  uint32_t cluster_size = 0;
+  uint32_t clusters = 0;
+  uint32_t free_clusters = 0;
+};
+
+[[nodiscard]] Result<hal::Xptr<File>> vfs_open(const char* path, uint32_t flags);
+[[nodiscard]] Result<void> vfs_close(hal::Xptr<File> file);
+// Reads / writes at the file's offset and advances it; `buffer` is kernel memory of any
+// cluster. The count moved (a read stops at the end of the file).
+[[nodiscard]] Result<uint64_t> vfs_read(hal::Xptr<File> file, hal::Xptr<void> buffer, uint64_t size);
+[[nodiscard]] Result<uint64_t> vfs_write(hal::Xptr<File> file, hal::Xptr<void> buffer, uint64_t size);
+enum class Whence : uint32_t { kSet = 0, kCur = 1, kEnd = 2 };
+[[nodiscard]] Result<uint64_t> vfs_lseek(hal::Xptr<File> file, int64_t offset, Whence whence);
+[[nodiscard]] Result<Stat> vfs_stat(const char* path);
+[[nodiscard]] Result<Stat> vfs_fstat(hal::Xptr<File> file);
+[[nodiscard]] Result<void> vfs_mkdir(const char* path);
+[[nodiscard]] Result<void> vfs_rmdir(const char* path);
+[[nodiscard]] Result<void> vfs_unlink(const char* path);
+[[nodiscard]] Result<void> vfs_rename(const char* old_path, const char* new_path);
+[[nodiscard]] Result<void> vfs_truncate(const char* path, uint64_t size);
+[[nodiscard]] Result<StatFs> vfs_statfs();
+
+// One directory entry as readdir gives it.
+struct DirEntry {
+  char name[kNameMax + 1];
+  uint32_t name_len;
+  InodeType type;
+  uint64_t size;
+};
+// Reads the directory open as `dir` from its offset (an entry index): up to `capacity`
+// entries into `entries` (kernel memory of the caller's cluster); 0 at the end.
+[[nodiscard]] Result<uint32_t> vfs_readdir(hal::Xptr<File> dir, DirEntry* entries, uint32_t capacity);
+
+// A file-descriptor table (a process's, later; a kernel thread's now): small integers
+// naming open files, lowest free first.
+inline constexpr uint32_t kMaxFds = 64;
+struct FdTable {
+  hal::Busylock m_lock;
+  hal::Xptr<File> m_files[kMaxFds] GUARDED_BY(m_lock);
+};
+[[nodiscard]] Result<int32_t> fd_open(FdTable* table, const char* path, uint32_t flags);
+[[nodiscard]] Result<hal::Xptr<File>> fd_get(FdTable* table, int32_t fd);
+[[nodiscard]] Result<void> fd_close(FdTable* table, int32_t fd);
+
+}  // namespace mkh::fs
