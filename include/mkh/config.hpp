@@ -76,6 +76,8 @@ struct MachineConfig {
   // Devices
   std::string disk_image;  // the IOC disk: a host file opened read-write at boot (its size a
                            // multiple of 512); empty: the machine has no disk
+  bool mount_disk = true;  // mount the disk's FAT32 volume at boot (a refused volume fails the
+                           // boot); false: the disk is a raw block device
   int console_fd = 1;      // the host file descriptor TXT0 writes to (not closed by mkh)
 
   // Testing

@@ -82,8 +82,7 @@ class Session {
     if (name == "mv") return check(w[1], fs::vfs_rename(w[1].c_str(), w[2].c_str()));
     if (name == "stat") return stat(w[1]);
     if (name == "df") return df();
-    if (name == "write")
-      return copy_in(w[3], w[1], fs::O_WRONLY | fs::O_CREAT, TRY(parse_size(w[2], "the offset")));
+    if (name == "write") return copy_in(w[3], w[1], fs::O_WRONLY | fs::O_CREAT, TRY(parse_size(w[2], "the offset")));
     if (name == "append") return copy_in(w[2], w[1], fs::O_WRONLY | fs::O_CREAT | fs::O_APPEND, 0);
     if (name == "truncate") return check(w[1], fs::vfs_truncate(w[1].c_str(), TRY(parse_size(w[2], "the size"))));
     return error(Errno::kInval, "unknown command '{}'", name);
@@ -169,8 +168,8 @@ class Session {
       }
       if (*count == 0) break;
       if (std::fwrite(m_buffer.base(), 1, *count, host != nullptr ? host : m_out) != *count) {
-        copied = error(Errno::kIo, "writing {}: {}", host != nullptr ? "the host file" : "the output",
-                       std::strerror(errno));
+        copied =
+            error(Errno::kIo, "writing {}: {}", host != nullptr ? "the host file" : "the output", std::strerror(errno));
         break;
       }
     }
@@ -227,8 +226,8 @@ class Session {
 
   Result<void, Error> df() {
     const auto s = TRY(check("/", fs::vfs_statfs()));
-    fmt::print(m_out, "cluster_size: {}\nclusters: {}\nfree_clusters: {}\nfree_bytes: {}\n", s.cluster_size,
-               s.clusters, s.free_clusters, uint64_t(s.free_clusters) * s.cluster_size);
+    fmt::print(m_out, "cluster_size: {}\nclusters: {}\nfree_clusters: {}\nfree_bytes: {}\n", s.cluster_size, s.clusters,
+               s.free_clusters, uint64_t(s.free_clusters) * s.cluster_size);
     return {};
   }
 
@@ -290,8 +289,7 @@ Result<std::vector<FsCommand>, Error> read_fs_script(const std::string& path) {
     if (quoted) return error(Errno::kInval, "{}: a double quote is not closed", command.origin);
     if (in_word) command.words.push_back(std::move(word));
     if (command.words.empty()) continue;
-    if (auto checked = check_fs_command(command); !checked)
-      return error(checked.error().context(command.origin));
+    if (auto checked = check_fs_command(command); !checked) return error(checked.error().context(command.origin));
     commands.push_back(std::move(command));
   }
   return commands;

@@ -88,7 +88,7 @@ constexpr InitHook kInitHooks[] = {
     // by the core hook (they need the schedulers), on lid 0 of the I/O cluster.
     {dev::dev_cluster_init, dev::dev_core_init},
     {fs_cluster_init, nullptr},  // no volume yet: the machine mounts its disk once its cores run
-    {mm_boot_done, nullptr},  // after every layer placed what it holds for good
+    {mm_boot_done, nullptr},     // after every layer placed what it holds for good
 };
 
 }  // namespace

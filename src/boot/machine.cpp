@@ -235,7 +235,8 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
       machine->shutdown();
       return error(Errno::kInval, "a deterministic machine has no disk (its cores run only from start())");
     }
-    if (auto mounted = boot::mount_disk(machine->clusters().front()); !mounted) {
+    if (auto mounted = config.mount_disk ? boot::mount_disk(machine->clusters().front()) : Result<void, Error>{};
+        !mounted) {
       machine->shutdown();
       return error(mounted.error().context(fmt::format("disk {}", config.disk_image)));
     }

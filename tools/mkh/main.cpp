@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include <fmt/format.h>
@@ -134,8 +134,9 @@ struct FsCli {
 int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
   std::vector<mkh::FsCommand> commands;
   if (words.empty()) {
-    fmt::print(stderr, "mkh: fs: a command is required (ls, tree, cat, get, put, mkdir, rmdir, rm, mv, stat, df, "
-                       "write, append, truncate, script)\n");
+    fmt::print(stderr,
+               "mkh: fs: a command is required (ls, tree, cat, get, put, mkdir, rmdir, rm, mv, stat, df, "
+               "write, append, truncate, script)\n");
     return kExitUsage;
   }
   if (words[0] == "script") {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "dev/ioc.hpp"
 #include "fs/fat/services.hpp"
@@ -20,31 +21,46 @@ using mapper::Mapper;
 
 constexpr uint32_t kPageBytes = uint32_t(hal::kPageSize);
 constexpr uint32_t kSectorsPerPage = kPageBytes / dev::kSectorSize;
-constexpr uint32_t kReadAheadPages = 32;
+constexpr uint32_t kReadAheadPages = mapper::kMapperMaxReadahead;
 
 FatContext* local_context(Mapper* fat_mapper) { return hal::GET_PTR<FatContext>(fat_mapper->m_owner); }
 
 // ---- FAT entries, through the FAT mapper (from any cluster: the mapper answers remotely)
 
-Result<Xptr<uint32_t>> fat_entry(Xptr<FatContext> context, uint32_t cluster) {
-  const uint64_t byte = uint64_t(cluster) * 4;
-  const auto fat_mapper = rload(context, &FatContext::m_fat_mapper);
-  const auto page = TRY(mapper::mapper_get_page(fat_mapper, uint32_t(byte / kPageBytes)));
-  return mapper::mapper_page_base(page).as<uint8_t>().operator+(std::ptrdiff_t(byte % kPageBytes)).as<uint32_t>();
-}
+// Reads and writes the entries of one FAT from any cluster, keeping the last FAT page it was
+// given: a chain walked in order asks the FAT mapper for a page once per 1024 entries. The
+// FAT mapper keeps its pages while the volume is mounted, so the page stays valid.
+class FatCursor {
+ public:
+  explicit FatCursor(Xptr<FatContext> context) : m_fat_mapper(rload(context, &FatContext::m_fat_mapper)) {}
 
-Result<uint32_t> fat_read(Xptr<FatContext> context, uint32_t cluster) {
-  return hal::remote_load(TRY(fat_entry(context, cluster))) & kFatEntryMask;
-}
+  Result<uint32_t> read(uint32_t cluster) { return hal::remote_load(TRY(entry(cluster))) & kFatEntryMask; }
 
-Result<void> fat_write(Xptr<FatContext> context, uint32_t cluster, uint32_t value) {
-  const auto entry = TRY(fat_entry(context, cluster));
-  hal::remote_store(entry, fat_entry_merge(hal::remote_load(entry), value));
-  const uint64_t byte = uint64_t(cluster) * 4;
-  const auto fat_mapper = rload(context, &FatContext::m_fat_mapper);
-  mapper::mapper_set_dirty(TRY(mapper::mapper_get_page(fat_mapper, uint32_t(byte / kPageBytes))));
-  return {};
-}
+  Result<void> write(uint32_t cluster, uint32_t value) {
+    const auto at = TRY(entry(cluster));
+    hal::remote_store(at, fat_entry_merge(hal::remote_load(at), value));
+    mapper::mapper_set_dirty(m_page);  // every time: a sync may have cleaned the page meanwhile
+    return {};
+  }
+
+ private:
+  static constexpr uint32_t kEntriesPerPage = kPageBytes / 4;
+
+  Result<Xptr<uint32_t>> entry(uint32_t cluster) {
+    const uint32_t index = cluster / kEntriesPerPage;
+    if (m_page.is_null() || index != m_index) {
+      m_page = TRY(mapper::mapper_get_page(m_fat_mapper, index));
+      m_index = index;
+      m_entries = mapper::mapper_page_base(m_page).as<uint32_t>();
+    }
+    return m_entries + std::ptrdiff_t(cluster % kEntriesPerPage);
+  }
+
+  Xptr<Mapper> m_fat_mapper;
+  Xptr<mm::Page> m_page;
+  uint32_t m_index = 0;
+  Xptr<uint32_t> m_entries;
+};
 
 Geometry geometry_of(Xptr<FatContext> context) {
   Geometry geometry;
@@ -56,8 +72,9 @@ Geometry geometry_of(Xptr<FatContext> context) {
 // The walk itself, on any cluster.
 Result<uint32_t> walk(Xptr<FatContext> context, const Geometry& geometry, uint32_t cluster, uint32_t steps) {
   if (!is_valid_cluster(geometry, cluster)) return error(Errno::kIo);
+  FatCursor fat(context);
   for (uint32_t step = 0; step < steps; ++step) {
-    const uint32_t next = TRY(fat_read(context, cluster));
+    const uint32_t next = TRY(fat.read(cluster));
     if (!is_valid_cluster(geometry, next)) return error(Errno::kIo);  // ends early, bad or out of the volume
     cluster = next;
   }
@@ -67,8 +84,7 @@ Result<uint32_t> walk(Xptr<FatContext> context, const Geometry& geometry, uint32
 // ---- the FAT mapper's page moves: FAT #0 on load, every copy on write-back
 
 uint64_t fat_sector(const Geometry& geometry, uint32_t copy) {
-  return (geometry.fat_offset + uint64_t(copy) * geometry.fat_sectors * geometry.bytes_per_sector) /
-         dev::kSectorSize;
+  return (geometry.fat_offset + uint64_t(copy) * geometry.fat_sectors * geometry.bytes_per_sector) / dev::kSectorSize;
 }
 
 Result<void> fat_move_pages(Mapper* fat_mapper, uint32_t first, mm::Page* const* pages, uint32_t count,
@@ -102,27 +118,87 @@ constexpr mapper::MapperOps kFatMapperOps = {.move_pages = fat_move_pages, .read
 
 // ---- inode mappers: file pages <-> clusters
 
-// Where the bytes of one page go on the disk: up to kPageBytes / 512 pieces of a cluster each.
-struct Piece {
-  uint64_t lba = 0;
-  uint32_t page_offset = 0;
-  uint32_t bytes = 0;
+// The clusters of one inode's chain by ordinal, for one page move: walks forward from the
+// position the mapper remembers (m_fs_word: cluster << 32 | ordinal, 0 for none; the VFS
+// clears it when it cuts the chain), reading the FAT in place, or asks the FAT's cluster
+// (FATFS_GET_CLUSTER) to walk a long way.
+class ChainWalker {
+ public:
+  ChainWalker(Mapper* inode_mapper, Xptr<FatContext> context, const Geometry& geometry, uint32_t first)
+      : m_inode_mapper(inode_mapper), m_context(context), m_geometry(geometry), m_fat(context), m_first(first) {
+    const uint64_t cached = inode_mapper->m_fs_word;
+    if (cached != 0) {
+      m_cluster = uint32_t(cached >> 32);
+      m_ordinal = uint32_t(cached);
+    }
+  }
+  ~ChainWalker() {
+    if (m_cluster != 0) m_inode_mapper->m_fs_word = (uint64_t(m_cluster) << 32) | m_ordinal;
+  }
+  ChainWalker(const ChainWalker&) = delete;
+  ChainWalker& operator=(const ChainWalker&) = delete;
+
+  Result<uint32_t> cluster_at(uint32_t ordinal) {
+    if (m_cluster == 0 || ordinal < m_ordinal) {
+      m_cluster = m_first;
+      m_ordinal = 0;
+    }
+    const uint32_t steps = ordinal - m_ordinal;
+    if (steps > kStepsInPlace) {
+      m_cluster = TRY(fat_get_cluster(m_context, m_cluster, steps));
+    } else {
+      for (uint32_t step = 0; step < steps; ++step) {
+        const uint32_t next = TRY(m_fat.read(m_cluster));
+        if (!is_valid_cluster(m_geometry, next)) {
+          m_cluster = 0;
+          return error(Errno::kIo);
+        }
+        m_cluster = next;
+      }
+    }
+    m_ordinal = ordinal;
+    return m_cluster;
+  }
+
+ private:
+  static constexpr uint32_t kStepsInPlace = 64;
+
+  Mapper* m_inode_mapper;
+  Xptr<FatContext> m_context;
+  const Geometry& m_geometry;
+  FatCursor m_fat;
+  uint32_t m_first;
+  uint32_t m_cluster = 0;
+  uint32_t m_ordinal = 0;
 };
 
-// The cluster of ordinal `ordinal` in the inode's chain, walking from the mapper's cached
-// position when it is not past it (sequential access walks one link a page).
-Result<uint32_t> inode_cluster(Mapper* inode_mapper, Xptr<FatContext> context, uint32_t first, uint32_t ordinal) {
-  uint32_t from_cluster = first;
-  uint32_t from_ordinal = 0;
-  const uint64_t cached = inode_mapper->m_fs_word;
-  if (cached != 0 && uint32_t(cached) <= ordinal) {
-    from_cluster = uint32_t(cached >> 32);
-    from_ordinal = uint32_t(cached);
+// Consecutive whole pages over consecutive sectors, moved by one vectored request.
+class PageRun {
+ public:
+  explicit PageRun(bool to_memory) : m_to_memory(to_memory) {}
+
+  // Adds a page whose bytes are the kPageBytes from `lba` on; flushes first when it does not follow.
+  Result<void> add(uint64_t lba, Xptr<void> page) {
+    if (m_count != 0 && (lba != m_lba + uint64_t(m_count) * kSectorsPerPage || m_count == dev::kIocMaxBuffers))
+      TRY(flush());
+    if (m_count == 0) m_lba = lba;
+    m_pages[m_count++] = page;
+    return {};
   }
-  const uint32_t cluster = TRY(fat_get_cluster(context, from_cluster, ordinal - from_ordinal));
-  inode_mapper->m_fs_word = (uint64_t(cluster) << 32) | ordinal;
-  return cluster;
-}
+
+  Result<void> flush() {
+    if (m_count == 0) return {};
+    const uint32_t n = std::exchange(m_count, 0);
+    if (m_to_memory) return dev::ioc_readv(m_lba, m_pages, n, kPageBytes);
+    return dev::ioc_writev(m_lba, m_pages, n, kPageBytes);
+  }
+
+ private:
+  bool m_to_memory;
+  uint64_t m_lba = 0;
+  uint32_t m_count = 0;
+  Xptr<void> m_pages[mapper::kMapperMaxReadahead];
+};
 
 Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* const* pages, uint32_t count,
                               bool to_memory) {
@@ -130,36 +206,51 @@ Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* co
   const auto context = Xptr<FatContext>(local_fs()->m_fat);
   const Geometry geometry = geometry_of(context);
   const uint32_t csize = geometry.cluster_size;
-  // The inode's writer holds its lock: its size and chain are stable here.
+  // The inode's users hold its lock: its size and chain are stable here.
   const uint64_t size = inode->m_size;
-  const uint32_t first_cluster = inode->m_first_cluster;
-  const uint64_t allocated = first_cluster == 0 ? 0 : TRY(fat_chain_length(context, first_cluster)) * uint64_t(csize);
+  const uint64_t allocated = uint64_t(inode->m_clusters) * csize;
+  ChainWalker chain(inode_mapper, context, geometry, inode->m_first_cluster);
+  PageRun run(to_memory);
   for (uint32_t i = 0; i < count; ++i) {
     const uint64_t page_start = uint64_t(first + i) * kPageBytes;
-    uint8_t* base = static_cast<uint8_t*>(mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i])).host_ptr());
-    const auto base_xptr = Xptr<void>(hal::local_cxy(), base);
-    if (to_memory) std::memset(base, 0, kPageBytes);
-    // The valid bytes of the page: inside the file and inside its chain.
-    const uint64_t valid_end = std::min<uint64_t>({page_start + kPageBytes, size, allocated});
-    if (to_memory ? valid_end <= page_start : page_start >= allocated) continue;
-    const uint64_t end = to_memory ? valid_end : std::min<uint64_t>(page_start + kPageBytes, allocated);
+    const auto base = mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i])).as<uint8_t>();
+    // The bytes of the page to move: inside the chain, and inside the file for a load (the
+    // pages come zeroed). The chain ends on a cluster, so a write moves whole sectors.
+    const uint64_t end = std::min<uint64_t>({page_start + kPageBytes, allocated, to_memory ? size : allocated});
+    if (end <= page_start) continue;
+    // The disk extents of [page_start, end): one when its clusters are consecutive.
+    uint64_t extent_start = 0;
+    bool consecutive = true;
     for (uint64_t at = page_start; at < end;) {
-      const uint32_t ordinal = uint32_t(at / csize);
+      const uint32_t in_cluster = uint32_t(at % csize);
+      const uint32_t cluster = TRY(chain.cluster_at(uint32_t(at / csize)));
+      const uint64_t disk = geometry.data_offset + uint64_t(cluster - 2) * csize + in_cluster;
+      if (at == page_start) extent_start = disk;
+      else if (disk != extent_start + (at - page_start)) consecutive = false;
+      at += std::min<uint64_t>(csize - in_cluster, end - at);
+    }
+    if (consecutive && end - page_start == kPageBytes) {
+      TRY(run.add(extent_start / dev::kSectorSize, base.as<void>()));
+      continue;
+    }
+    // A page cut by the end, or over scattered clusters: piece by piece, whole sectors.
+    TRY(run.flush());
+    for (uint64_t at = page_start; at < end;) {
       const uint32_t in_cluster = uint32_t(at % csize);
       const uint32_t bytes = uint32_t(std::min<uint64_t>(csize - in_cluster, end - at));
-      const uint32_t cluster = TRY(inode_cluster(inode_mapper, context, first_cluster, ordinal));
+      const uint32_t cluster = TRY(chain.cluster_at(uint32_t(at / csize)));
       const uint64_t disk = geometry.data_offset + uint64_t(cluster - 2) * csize + in_cluster;
       const uint32_t sectors = (bytes + dev::kSectorSize - 1) / dev::kSectorSize;
-      const auto piece = (base_xptr.as<uint8_t>() + std::ptrdiff_t(at - page_start)).as<void>();
+      const auto piece = (base + std::ptrdiff_t(at - page_start)).as<void>();
       if (to_memory) TRY(dev::ioc_read(disk / dev::kSectorSize, piece, sectors));
       else TRY(dev::ioc_write(disk / dev::kSectorSize, piece, sectors));
       at += bytes;
     }
     // A load reads whole sectors: clear what lies past the file's end.
-    if (to_memory && valid_end < page_start + kPageBytes) std::memset(base + (valid_end - page_start), 0,
-                                                                       kPageBytes - (valid_end - page_start));
+    if (to_memory && end < page_start + kPageBytes)
+      std::memset(base.host_ptr() + (end - page_start), 0, kPageBytes - (end - page_start));
   }
-  return {};
+  return run.flush();
 }
 
 uint32_t inode_readahead(Mapper* inode_mapper, uint32_t index) {
@@ -179,8 +270,8 @@ Result<hal::Xptr<FatContext>, Error> fat_mount() {
   if (auto read = dev::ioc_read(0, buffer, boot_sectors); !read)
     return error(read.error(), "cannot read the boot sector: {}", errno_name(read.error()));
   const auto* bytes = static_cast<const uint8_t*>(block.base());
-  const Geometry geometry =
-      TRY(parse_boot_sector(std::span<const uint8_t>(bytes, boot_sectors * dev::kSectorSize), sectors * dev::kSectorSize));
+  const Geometry geometry = TRY(
+      parse_boot_sector(std::span<const uint8_t>(bytes, boot_sectors * dev::kSectorSize), sectors * dev::kSectorSize));
 
   FsInfo hint{.free_count = kFsInfoUnknown, .next_free = kFsInfoUnknown};
   if (geometry.fsinfo_sector != 0 && geometry.bytes_per_sector <= kPageBytes) {
@@ -219,7 +310,9 @@ Result<hal::Xptr<FatContext>, Error> fat_mount() {
   if (!root_length) return fail(Errno::kInval, "the root directory's cluster chain is broken");
   context->m_free_count = free_count;
   context->m_next_free = hint.next_free != kFsInfoUnknown ? hint.next_free : 2;
-  context->m_fsinfo_dirty = hint.free_count != free_count ? 1 : 0;
+  // A wrong hint is corrected by the first sync after an allocation or a free: a session that
+  // only reads writes nothing.
+  context->m_fsinfo_dirty = 0;
   context->m_pending = Xptr<uint32_t>(hal::local_cxy(), static_cast<uint32_t*>(pending.base()));
   pending.release();
   return Xptr<FatContext>(hal::local_cxy(), context.release());
@@ -256,10 +349,11 @@ Result<uint32_t> fat_get_cluster(Xptr<FatContext> context, uint32_t cluster, uin
 Result<uint32_t> fat_chain_length(Xptr<FatContext> context, uint32_t first) {
   if (first == 0) return 0u;
   const Geometry geometry = geometry_of(context);
+  FatCursor fat(context);
   uint32_t length = 1;
   for (uint32_t cluster = first;; ++length) {
     if (!is_valid_cluster(geometry, cluster) || length > geometry.cluster_count) return error(Errno::kIo);
-    const uint32_t next = TRY(fat_read(context, cluster));
+    const uint32_t next = TRY(fat.read(cluster));
     if (is_end(next)) return length;
     cluster = next;
   }
@@ -276,21 +370,22 @@ Result<uint32_t> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t co
     return error(Errno::kNoSpc);
   }
   const uint32_t max_cluster = geometry.cluster_count + 1;
+  FatCursor fat(context);
   uint32_t candidate = rload(context, &FatContext::m_next_free);
   uint32_t first_new = 0;
   uint32_t previous = last;
   uint32_t found = 0;
   for (uint32_t scanned = 0; found < count && scanned < geometry.cluster_count; ++scanned) {
     if (candidate < 2 || candidate > max_cluster) candidate = 2;
-    auto entry = fat_read(context, candidate);
+    auto entry = fat.read(candidate);
     if (!entry) {
       release();
       return error(entry.error());
     }
     if (*entry == kFatFree) {
       // Linked as found: the chain is whole at every step (a failure leaves a shorter chain).
-      Result<void> linked = fat_write(context, candidate, kFatEndMark);
-      if (linked && previous != 0) linked = fat_write(context, previous, candidate);
+      Result<void> linked = fat.write(candidate, kFatEndMark);
+      if (linked && previous != 0) linked = fat.write(previous, candidate);
       if (!linked) {
         release();
         return error(linked.error());
@@ -317,16 +412,17 @@ Result<uint32_t> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t co
         const uint32_t bytes = std::min(kPageBytes, geometry.cluster_size - done);
         TRY(dev::ioc_write((disk + done) / dev::kSectorSize, zeros, bytes / dev::kSectorSize));
       }
-      if (n + 1 < count) cluster = TRY(fat_read(context, cluster));
+      if (n + 1 < count) cluster = TRY(fat.read(cluster));
     }
   }
   return first_new;
 }
 
 Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_t last) {
+  FatCursor fat(context);
   uint32_t cut = first;
   if (last != 0) {
-    cut = TRY(fat_read(context, last));
+    cut = TRY(fat.read(last));
     if (is_end(cut)) return {};
   }
   if (cut == 0) return {};
@@ -337,7 +433,7 @@ Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_
     kern::remote_rwlock_wr_release(lock);
     return error(Errno::kAgain);
   }
-  if (last != 0) TRY(fat_write(context, last, kFatEndMark));  // cannot fail: the page was just read
+  if (last != 0) TRY(fat.write(last, kFatEndMark));  // cannot fail: the page was just read
   hal::remote_store(rload(context, &FatContext::m_pending) + pending, cut);
   rstore(context, &FatContext::m_pending_nr, pending + 1);
   kern::remote_rwlock_wr_release(lock);
@@ -349,6 +445,7 @@ Result<void> fat_sync_local(FatContext* local, bool free_pending) {
   const Geometry& geometry = local->m_geometry;
   if (free_pending) {
     kern::remote_rwlock_wr_acquire(context.field(&FatContext::m_alloc_lock));
+    FatCursor fat(context);
     Result<void> freed = {};
     for (uint32_t i = 0; i < local->m_pending_nr && freed; ++i) {
       uint32_t cluster = local->m_pending.host_ptr()[i];
@@ -357,19 +454,19 @@ Result<void> fat_sync_local(FatContext* local, bool free_pending) {
           freed = error(Errno::kIo);
           break;
         }
-        auto next = fat_read(context, cluster);
+        auto next = fat.read(cluster);
         if (!next) {
           freed = error(next.error());
           break;
         }
-        freed = fat_write(context, cluster, kFatFree);
+        freed = fat.write(cluster, kFatFree);
         ++local->m_free_count;
         if (is_end(*next)) break;
         cluster = *next;
       }
     }
+    if (local->m_pending_nr != 0) local->m_fsinfo_dirty = 1;
     local->m_pending_nr = 0;
-    local->m_fsinfo_dirty = 1;
     kern::remote_rwlock_wr_release(context.field(&FatContext::m_alloc_lock));
     TRY(freed);
   }

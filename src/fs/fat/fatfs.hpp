@@ -32,14 +32,14 @@ inline constexpr uint32_t kPendingFrees = uint32_t(hal::kPageSize / sizeof(uint3
 struct FatContext {
   static constexpr mm::KcmType kKcmType = mm::KcmType::FAT_CONTEXT;
 
-  Geometry m_geometry;                  // immutable after mount
+  Geometry m_geometry;                     // immutable after mount
   hal::Xptr<mapper::Mapper> m_fat_mapper;  // the FAT region, page i = bytes [i * 4 KiB, ...) of FAT #0
-  uint32_t m_fat_bytes = 0;             // bytes of one FAT
+  uint32_t m_fat_bytes = 0;                // bytes of one FAT
 
   // guarded by m_alloc_lock (write side)
   kern::RemoteRwlock m_alloc_lock;
-  uint32_t m_free_count = 0;   // free clusters (the FSInfo hint, recounted at mount)
-  uint32_t m_next_free = 2;    // where the next allocation starts looking
+  uint32_t m_free_count = 0;  // free clusters (the FSInfo hint, recounted at mount)
+  uint32_t m_next_free = 2;   // where the next allocation starts looking
   uint32_t m_fsinfo_dirty = 0;
   // First clusters of the chains whose directory entry is gone, freed at the next sync
   // (kPendingFrees of them in one page of the context's cluster; full, the VFS syncs).
@@ -102,8 +102,8 @@ Result<Found> dir_add(hal::Xptr<Inode> dir, const char* name, uint32_t name_len,
 // Marks the entry's slots deleted.
 Result<void> dir_remove(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count);
 // Rewrites the short entry of a file (size, first cluster, modification time).
-Result<void> dir_update(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster,
-                        uint32_t size, uint64_t mtime);
+Result<void> dir_update(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster, uint32_t size,
+                        uint64_t mtime);
 // Points the ".." entry of directory `dir` at `parent_cluster` (after a rename across directories).
 Result<void> dir_set_dotdot(hal::Xptr<Inode> dir, uint32_t parent_cluster);
 // Writes "." and ".." into the new, zeroed, directory cluster `cluster`.

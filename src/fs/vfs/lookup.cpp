@@ -61,8 +61,7 @@ void destroy_dentry(Xptr<Dentry> dentry) {
 
 // A new entry for `name` in `dir` and its new (still private) inode: a file, or a directory
 // with its first cluster holding "." and "..".
-Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inode, Xptr<Dentry> dentry,
-                        Create create) {
+Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inode, Xptr<Dentry> dentry, Create create) {
   const auto context = fat_context();
   const uint64_t now = uint64_t(std::time(nullptr));
   uint32_t cluster = 0;
@@ -120,8 +119,8 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
   const auto name_xptr = Xptr<const char>(hal::local_cxy(), local_name);
   const auto len = uint32_t(name.size());
   const auto dentry = TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(dir.cxy(), kFs, name_xptr, len, dir.host_ptr()));
-  auto inode = rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(choose_cluster(), dentry, kFs, InodeType::kFile, 0u, 0u, 0u,
-                                                        0u, 0u);
+  auto inode =
+      rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(choose_cluster(), dentry, kFs, InodeType::kFile, 0u, 0u, 0u, 0u, 0u);
   if (!inode) {
     destroy_dentry(dentry);
     return error(inode.error());

@@ -24,7 +24,9 @@ class InodeReadLock {
 };
 class InodeWriteLock {
  public:
-  explicit InodeWriteLock(hal::Xptr<Inode> inode) : m_lock(inode_lock(inode)) { kern::remote_rwlock_wr_acquire(m_lock); }
+  explicit InodeWriteLock(hal::Xptr<Inode> inode) : m_lock(inode_lock(inode)) {
+    kern::remote_rwlock_wr_acquire(m_lock);
+  }
   ~InodeWriteLock() { kern::remote_rwlock_wr_release(m_lock); }
   InodeWriteLock(const InodeWriteLock&) = delete;
   InodeWriteLock& operator=(const InodeWriteLock&) = delete;

@@ -172,10 +172,13 @@ Result<void> vfs_unmount() {
   if (context.is_null()) return error(Errno::kNoDev);
   TRY(vfs_sync());
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, release_local_inodes, nullptr); }));
-  TRY(run_on(context.cxy(), [](void*) -> Result<void> {
-    fat::fat_unmount(Xptr<fat::FatContext>(local_fs()->m_fat));
-    return {};
-  }, nullptr));
+  TRY(run_on(
+      context.cxy(),
+      [](void*) -> Result<void> {
+        fat::fat_unmount(Xptr<fat::FatContext>(local_fs()->m_fat));
+        return {};
+      },
+      nullptr));
   return for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, clear_mount, nullptr); });
 }
 

@@ -62,8 +62,8 @@ Result<void> copy_name(Xptr<const char> name, uint32_t name_len, char* out) {
 
 }  // namespace
 
-Result<Xptr<Inode>> vfs_inode_create_server(Xptr<Dentry> dentry, FsType fs_type, InodeType type,
-                                            uint32_t fs_extension, uint32_t attr, uint32_t, uint32_t, uint32_t) {
+Result<Xptr<Inode>> vfs_inode_create_server(Xptr<Dentry> dentry, FsType fs_type, InodeType type, uint32_t fs_extension,
+                                            uint32_t attr, uint32_t, uint32_t, uint32_t) {
   if (fs_type != FsType::kFat || (type != InodeType::kFile && type != InodeType::kDir)) return error(Errno::kInval);
   auto inode = TRY(mm::KmemOwner<Inode>::make());
   const auto self = Xptr<Inode>(hal::local_cxy(), inode.get());
@@ -80,6 +80,9 @@ Result<Xptr<Inode>> vfs_inode_create_server(Xptr<Dentry> dentry, FsType fs_type,
     return error(mapper.error());
   }
   inode->m_mapper = Xptr<mapper::Mapper>(hal::local_cxy(), *mapper);
+  // A file's pages are reached through move_buffer only: past half the bank, the mapper
+  // writes back and drops them (a directory's pages stay: its entries are used in place).
+  if (type == InodeType::kFile) (*mapper)->m_page_limit = mm::local_memory()->m_ppm.total_pages() / 2;
   FsCluster* fs = local_fs();
   const auto list_lock = Xptr<kern::RemoteRwlock>(hal::local_cxy(), &fs->m_inodes_lock);
   kern::remote_rwlock_wr_acquire(list_lock);
@@ -103,8 +106,7 @@ Result<void> vfs_inode_destroy_server(Inode* inode) {
   return {};
 }
 
-Result<Xptr<Dentry>> vfs_dentry_create_server(FsType fs_type, Xptr<const char> name, uint32_t name_len,
-                                              Inode* parent) {
+Result<Xptr<Dentry>> vfs_dentry_create_server(FsType fs_type, Xptr<const char> name, uint32_t name_len, Inode* parent) {
   if (fs_type != FsType::kFat || !is_live(parent, kInodeMagic) || parent->m_type != InodeType::kDir)
     return error(Errno::kInval);
   auto dentry = TRY(mm::KmemOwner<Dentry>::make());
@@ -163,6 +165,7 @@ Result<void> vfs_inode_load_server(Inode* parent, Xptr<const char> name, uint32_
   if (!is_dir && entry.size > allocated) return error(Errno::kIo);  // the size runs past the chain
   const uint32_t last = clusters == 0 ? 0 : TRY(fat::fat_get_cluster(context, first, clusters - 1));
   rstore(child, &Inode::m_type, is_dir ? InodeType::kDir : InodeType::kFile);
+  if (is_dir) rstore(rload(child, &Inode::m_mapper), &mapper::Mapper::m_page_limit, uint64_t(0));
   rstore(child, &Inode::m_first_cluster, first);
   rstore(child, &Inode::m_clusters, clusters);
   rstore(child, &Inode::m_last_cluster, last);

@@ -39,25 +39,25 @@ inline constexpr uint32_t kFileMagic = 0xf11e0f1e;
 struct Inode {
   static constexpr mm::KcmType kKcmType = mm::KcmType::INODE;
 
-  uint32_t m_magic = kInodeMagic;  // checked by the services that receive a local pointer
+  uint32_t m_magic = kInodeMagic;   // checked by the services that receive a local pointer
   hal::XlistEntry m_cluster_entry;  // in its cluster's FsCluster::m_inodes
   // immutable after VFS_INODE_CREATE
   InodeType m_type = InodeType::kFile;
   FsType m_fs_type = FsType::kFat;
-  hal::Xptr<mapper::Mapper> m_mapper;  // on the inode's cluster
+  hal::Xptr<mapper::Mapper> m_mapper;    // on the inode's cluster
   hal::Xptr<hal::XlistEntry> m_buckets;  // directories: kChildBuckets roots in one page of the inode's cluster
 
   // guarded by m_lock (written under the write lock, read under either)
-  uint64_t m_size = 0;            // bytes; a directory: its chain's length in bytes
-  uint32_t m_first_cluster = 0;   // the fs extension: FAT's first cluster (0: none yet)
-  uint32_t m_clusters = 0;        // the chain's length
-  uint32_t m_last_cluster = 0;    // the chain's last cluster (0: none)
-  uint32_t m_attr = 0;            // FAT attribute byte
-  uint64_t m_mtime = 0;           // Unix seconds
-  hal::Xptr<Dentry> m_dentry;     // the dentry naming this inode (null for the root)
-  uint32_t m_children_nr = 0;     // dentries in the children table
-  uint32_t m_meta_dirty = 0;      // size, first cluster or time changed since the entry was written
-  uint32_t m_unlinked = 0;        // removed from its directory; destroyed at its last close
+  uint64_t m_size = 0;           // bytes; a directory: its chain's length in bytes
+  uint32_t m_first_cluster = 0;  // the fs extension: FAT's first cluster (0: none yet)
+  uint32_t m_clusters = 0;       // the chain's length
+  uint32_t m_last_cluster = 0;   // the chain's last cluster (0: none)
+  uint32_t m_attr = 0;           // FAT attribute byte
+  uint64_t m_mtime = 0;          // Unix seconds
+  hal::Xptr<Dentry> m_dentry;    // the dentry naming this inode (null for the root)
+  uint32_t m_children_nr = 0;    // dentries in the children table
+  uint32_t m_meta_dirty = 0;     // size, first cluster or time changed since the entry was written
+  uint32_t m_unlinked = 0;       // removed from its directory; destroyed at its last close
 
   // remote atomics
   uint32_t m_open_nr = 0;  // open files on this inode
@@ -111,10 +111,10 @@ struct File {
 
 // The cluster's view of the mounted file system (replicated: the same on every cluster).
 struct FsCluster {
-  hal::Xptr<Inode> m_root;      // the root directory's inode
-  hal::xptr_t m_fat = 0;        // the FAT context (fs/fat), on the FAT cluster
+  hal::Xptr<Inode> m_root;  // the root directory's inode
+  hal::xptr_t m_fat = 0;    // the FAT context (fs/fat), on the FAT cluster
   uint32_t m_mounted = 0;
-  uint32_t m_next_inode = 0;    // round-robin placement of the inodes this cluster creates
+  uint32_t m_next_inode = 0;  // round-robin placement of the inodes this cluster creates
   // The inodes of this cluster (sync and unmount visit them).
   kern::RemoteRwlock m_inodes_lock;
   hal::XlistEntry m_inodes;

@@ -76,6 +76,8 @@ Result<void> truncate_locked(Xptr<Inode> inode, uint64_t size) {
       rstore(inode, &Inode::m_clusters, keep);
       rstore(inode, &Inode::m_last_cluster, last);
       if (keep == 0) rstore(inode, &Inode::m_first_cluster, 0u);
+      // The chain position the mapper remembers may be past the cut (fat/fatfs.cpp).
+      rstore(rload(inode, &Inode::m_mapper), &mapper::Mapper::m_fs_word, uint64_t(0));
     }
     // Bytes past the new end stay in the mapper; a later growth writes zeros over them.
   }
@@ -117,9 +119,7 @@ Result<void> release_inode(Xptr<Inode> inode) {
   return freed;
 }
 
-bool take_release(Xptr<Inode> inode) {
-  return hal::remote_cas(inode.field(&Inode::m_unlinked), 1u, 2u);
-}
+bool take_release(Xptr<Inode> inode) { return hal::remote_cas(inode.field(&Inode::m_unlinked), 1u, 2u); }
 
 // Under the parent's write lock: removes the entry of `dentry` (naming `child`) from `dir`.
 // The child goes now, or at its last close when it is open.
@@ -175,29 +175,29 @@ Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
   if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
   PathLast last;
   const auto dir = TRY(walk_parent(path, &last));
+  // The type checked and the open file made while the inode cannot go: the parent's lock
+  // pins it until the open file counts it (the root is never released).
+  auto open_inode = [flags](Xptr<Inode> inode) -> Result<Xptr<File>> {
+    const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
+    if (is_dir && (flags & O_ACCMODE) != O_RDONLY) return error(Errno::kIsDir);
+    if (!is_dir && (flags & O_DIRECTORY) != 0) return error(Errno::kNotDir);
+    return rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags);
+  };
   Xptr<Inode> inode = dir;
   Xptr<File> file;
   if (last.len == 0) {
     if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
+    file = TRY(open_inode(dir));
   } else {
-    // The parent's lock pins the inode until the open file counts it.
     InodeWriteLock dir_lock(dir);
     bool created = false;
     const auto dentry =
         TRY(child_locked(dir, last.view(), (flags & O_CREAT) != 0 ? Create::kFile : Create::kNo, &created));
     if (!created && (flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
     inode = rload(dentry, &Dentry::m_child);
+    file = TRY(open_inode(inode));
   }
   const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
-  if (is_dir && (flags & O_ACCMODE) != O_RDONLY) return error(Errno::kIsDir);
-  if (!is_dir && (flags & O_DIRECTORY) != 0) return error(Errno::kNotDir);
-  if (last.len == 0) {
-    file = TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags));
-  } else {
-    InodeReadLock dir_lock(dir);
-    if (rload(inode, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);
-    file = TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags));
-  }
   if ((flags & O_TRUNC) != 0 && !is_dir && (flags & O_ACCMODE) != O_RDONLY) {
     Result<void> truncated = {};
     {
@@ -216,8 +216,8 @@ Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
 Result<void> vfs_close(Xptr<File> file) {
   const auto inode = TRY(file_inode(file));
   TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(file.cxy(), file.host_ptr()));
-  if (hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0 && hal::remote_load(inode.field(&Inode::m_unlinked)) == 1 &&
-      take_release(inode))
+  if (hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0 &&
+      hal::remote_load(inode.field(&Inode::m_unlinked)) == 1 && take_release(inode))
     return release_inode(inode);
   return {};
 }
@@ -370,8 +370,9 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
   rstore(new_dentry, &Dentry::m_child, child);
   rstore(new_dentry, &Dentry::m_slot, found.slot);
   rstore(new_dentry, &Dentry::m_slot_count, found.slot_count);
-  hal::xlist_add_last(rload(new_dir, &Inode::m_buckets) + std::ptrdiff_t(rload(new_dentry, &Dentry::m_hash) % kChildBuckets),
-                      new_dentry.field(&Dentry::m_bucket_entry));
+  hal::xlist_add_last(
+      rload(new_dir, &Inode::m_buckets) + std::ptrdiff_t(rload(new_dentry, &Dentry::m_hash) % kChildBuckets),
+      new_dentry.field(&Dentry::m_bucket_entry));
   rstore(new_dir, &Inode::m_children_nr, rload(new_dir, &Inode::m_children_nr) + 1);
   rstore(child, &Inode::m_dentry, new_dentry);
   TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(old_dentry.cxy(), old_dentry.host_ptr()));

@@ -53,6 +53,42 @@ Result<mm::Page*> new_page(Mapper* mapper) {
   return page;
 }
 
+// Writes every dirty page back (write lock held).
+Result<void> sync_locked(Mapper* mapper) {
+  mm::Page* run[kMapperMaxReadahead];
+  uint32_t run_first = 0;
+  uint32_t run_count = 0;
+  auto flush = [&]() -> Result<void> {
+    if (run_count == 0) return {};
+    for (uint32_t i = 0; i < run_count; ++i) run[i]->clear_flags(mm::PageFlags::DIRTY);
+    count(mapper->m_sync_calls);
+    if (auto written = mapper->m_ops->move_pages(mapper, run_first, run, run_count, false); !written) {
+      for (uint32_t i = 0; i < run_count; ++i) run[i]->set_flags(mm::PageFlags::DIRTY);
+      return error(written.error());
+    }
+    count(mapper->m_written_back, run_count);
+    run_count = 0;
+    return {};
+  };
+  for (auto entry = mapper->m_tree.next(0); entry; entry = mapper->m_tree.next(entry->index + 1)) {
+    auto* page = static_cast<mm::Page*>(entry->value);
+    if (!page->has(mm::PageFlags::DIRTY)) continue;
+    if (run_count != 0 && (entry->index != run_first + run_count || run_count == kMapperMaxReadahead)) TRY(flush());
+    if (run_count == 0) run_first = entry->index;
+    run[run_count++] = page;
+  }
+  return flush();
+}
+
+// Frees every page of index >= first, without write-back (write lock held).
+void drop_locked(Mapper* mapper, uint32_t first) {
+  for (auto entry = mapper->m_tree.next(first); entry; entry = mapper->m_tree.next(entry->index + 1)) {
+    mapper->m_tree.remove(entry->index);
+    mm::kmem_free_pages(static_cast<mm::Page*>(entry->value));
+    count(mapper->m_pages, ~uint64_t(0));  // minus one
+  }
+}
+
 // Makes the page of `index` present (write lock held, absent checked by the caller): loaded
 // with the pages after it that read-ahead asks for and that are absent, or, with
 // `zeroed_only`, created zeroed without loading (it is about to be overwritten whole).
@@ -63,6 +99,12 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) 
   wanted = std::min(wanted, kMapperIndexLimit - index);
   uint32_t count_absent = 1;  // index itself is absent; then the run of absent pages after it
   while (count_absent < wanted && mapper->m_tree.lookup(index + count_absent) == nullptr) ++count_absent;
+
+  if (mapper->m_page_limit != 0 && mapper->m_pages + count_absent > mapper->m_page_limit) {
+    TRY(sync_locked(mapper));
+    drop_locked(mapper, 0);
+    count(mapper->m_reclaims);
+  }
 
   mm::Page* pages[kMapperMaxReadahead];
   uint32_t made = 0;
@@ -225,38 +267,12 @@ Result<void> mapper_sync(Mapper* mapper) {
   // Exclusive: no copy into a page while it is written back, so what is written is what the
   // dirty bit covered. The write-back may block on the device; it holds a sleeping lock.
   WriteLocked locked(mapper);
-  mm::Page* run[kMapperMaxReadahead];
-  uint32_t run_first = 0;
-  uint32_t run_count = 0;
-  auto flush = [&]() -> Result<void> {
-    if (run_count == 0) return {};
-    for (uint32_t i = 0; i < run_count; ++i) run[i]->clear_flags(mm::PageFlags::DIRTY);
-    count(mapper->m_sync_calls);
-    if (auto written = mapper->m_ops->move_pages(mapper, run_first, run, run_count, false); !written) {
-      for (uint32_t i = 0; i < run_count; ++i) run[i]->set_flags(mm::PageFlags::DIRTY);
-      return error(written.error());
-    }
-    count(mapper->m_written_back, run_count);
-    run_count = 0;
-    return {};
-  };
-  for (auto entry = mapper->m_tree.next(0); entry; entry = mapper->m_tree.next(entry->index + 1)) {
-    auto* page = static_cast<mm::Page*>(entry->value);
-    if (!page->has(mm::PageFlags::DIRTY)) continue;
-    if (run_count != 0 && (entry->index != run_first + run_count || run_count == kMapperMaxReadahead)) TRY(flush());
-    if (run_count == 0) run_first = entry->index;
-    run[run_count++] = page;
-  }
-  return flush();
+  return sync_locked(mapper);
 }
 
 void mapper_truncate(Mapper* mapper, uint32_t first) {
   WriteLocked locked(mapper);
-  for (auto entry = mapper->m_tree.next(first); entry; entry = mapper->m_tree.next(entry->index + 1)) {
-    mapper->m_tree.remove(entry->index);
-    mm::kmem_free_pages(static_cast<mm::Page*>(entry->value));
-    count(mapper->m_pages, ~uint64_t(0));  // minus one
-  }
+  drop_locked(mapper, first);
 }
 
 hal::Xptr<void> mapper_page_base(hal::Xptr<mm::Page> page) {
@@ -285,6 +301,7 @@ MapperStats mapper_stats(hal::Xptr<Mapper> mapper) {
   s.written_back = load(&Mapper::m_written_back);
   s.load_calls = load(&Mapper::m_load_calls);
   s.sync_calls = load(&Mapper::m_sync_calls);
+  s.reclaims = load(&Mapper::m_reclaims);
   return s;
 }
 

@@ -52,6 +52,7 @@ struct MapperStats {
   uint64_t written_back = 0;  // pages written back by sync
   uint64_t load_calls = 0;    // move_pages calls to memory
   uint64_t sync_calls = 0;    // move_pages calls to the device
+  uint64_t reclaims = 0;      // times the page limit emptied the mapper
 };
 
 struct Mapper {
@@ -65,6 +66,10 @@ struct Mapper {
 
   // the file system's (under its own locks)
   uint64_t m_fs_word = 0;  // opaque word for the fs (e.g. a cached chain position)
+  // The pages this mapper may hold (0: no limit). A miss that would pass it first writes back
+  // and drops every page it holds: only for mappers whose pages are reached through
+  // mapper_move_buffer alone (a file's data), never one whose page xptrs are kept.
+  uint64_t m_page_limit = 0;
 
   kern::RemoteRwlock m_lock;  // guards the tree and the pages' presence
   // guarded by m_lock (exclusive to change, shared to read)
@@ -79,6 +84,7 @@ struct Mapper {
   uint64_t m_written_back = 0;
   uint64_t m_load_calls = 0;
   uint64_t m_sync_calls = 0;
+  uint64_t m_reclaims = 0;
 };
 
 [[nodiscard]] Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner);  // in the local cluster

@@ -66,6 +66,7 @@ class IocTest : public MachineTest {
   void boot_disk(Topology topology, const std::string& path) {
     MachineConfig config = quiet_config(topology);
     config.disk_image = path;
+    config.mount_disk = false;  // a raw disk: no file system on it
     boot_config(config);
   }
   const DeviceReport* device(const MachineReport& report, const std::string& name) {
@@ -302,6 +303,7 @@ TEST(IocBoot, RefusesASizeThatIsNotWholeSectors) {
   // The refused boot released everything: the next one boots.
   TempImage good(kSectorSize * 4);
   config.disk_image = good.path();
+  config.mount_disk = false;
   auto again = Machine::boot(config);
   ASSERT_TRUE(again.has_value()) << again.error();
   const MachineReport report = (*again)->shutdown();

@@ -1,0 +1,392 @@
+// The VFS and the FAT32 driver on a running machine: services 10 to 18, 24 and 25 from every
+// cluster to every cluster with their error paths, the POSIX errors of the operations,
+// concurrent creators in one directory, and a file larger than its mapper may hold. Images
+// are made by mkfs.fat and mcopy and judged by fsck.fat after the machine is gone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "fat_image.hpp"
+#include "fs/fat/fatfs.hpp"
+#include "fs/fat/services.hpp"
+#include "fs/vfs/lookup.hpp"
+#include "fs/vfs/services.hpp"
+#include "fs/vfs/vfs.hpp"
+#include "kcheck.hpp"
+#include "machine_fixture.hpp"
+#include "mm/kmem.hpp"
+#include "mm/mapper/services.hpp"
+
+namespace mkh::test {
+namespace {
+
+using fs::InodeType;
+using hal::Xptr;
+
+// A page block of the calling kernel thread's cluster, as a buffer.
+struct KernelBuffer {
+  explicit KernelBuffer(uint32_t order) : block(mm::PageBlock::alloc(order)) {}
+  uint8_t* data() { return static_cast<uint8_t*>(block->base()); }
+  Xptr<void> xptr() { return Xptr<void>(hal::local_cxy(), block->base()); }
+  Result<mm::PageBlock> block;
+};
+
+uint8_t pattern(uint64_t at, uint32_t seed) { return uint8_t((at * 131 + seed * 7 + (at >> 9)) & 0xFF); }
+
+class VfsTest : public MachineTest {
+ protected:
+  // A FAT32 image of `mib` MiB (`sectors_per_cluster` sectors of 512 B a cluster); the host
+  // files of `files` (path in the image -> bytes) copied in by mcopy.
+  std::string make_image(uint32_t mib, uint32_t sectors_per_cluster,
+                         const std::vector<std::pair<std::string, std::string>>& files = {}) {
+    const std::string image = m_dir.path("disk.img");
+    must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 -s " + std::to_string(sectors_per_cluster) + " " + image +
+             " " + std::to_string(mib * 1024) + " >/dev/null");
+    const std::string mcopy = fat_tool("mcopy", "mtools");
+    const std::string mmd = fat_tool("mmd", "mtools");
+    for (const auto& [path, bytes] : files) {
+      if (path.back() == '/') {
+        must_run(mmd + " -i " + image + " ::" + path.substr(0, path.size() - 1));
+        continue;
+      }
+      const std::string host = m_dir.path("host-file");
+      std::ofstream(host, std::ios::binary) << bytes;
+      must_run(mcopy + " -i " + image + " " + host + " '::" + path + "'");
+    }
+    return image;
+  }
+
+  void boot_disk(Topology topology, const std::string& image, uint64_t bank_mib = 16) {
+    MachineConfig config = quiet_config(topology, bank_mib);
+    config.disk_image = image;
+    boot_config(config);
+  }
+
+  // After shutdown: fsck.fat -n finds nothing to say.
+  void expect_fsck_clean(const std::string& image) {
+    int status = 0;
+    const std::string output = run_command(fat_tool("fsck.fat", "dosfstools") + " -n " + image + " 2>&1", &status);
+    EXPECT_EQ(status, 0) << output;
+  }
+
+  std::string mcopy_out(const std::string& image, const std::string& path) {
+    const std::string host = m_dir.path("read-back");
+    must_run(fat_tool("mcopy", "mtools") + " -n -o -i " + image + " '::" + path + "' " + host);
+    std::ifstream in(host, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  uint64_t served(const MachineReport& report, uint32_t cxy, const std::string& name, bool sent = false) {
+    for (const ClusterReport& cluster : report.clusters)
+      if (cluster.cxy == cxy)
+        for (const RpcIndexReport& r : cluster.rpc)
+          if (r.name == name) return sent ? r.sent : r.served;
+    return 0;
+  }
+
+  TempDir m_dir;
+};
+
+// Writes `bytes` bytes of pattern(seed) to `path` (created), in writes of `chunk` bytes.
+void write_file(const char* path, uint64_t bytes, uint32_t seed, uint64_t chunk = 4096) {
+  KernelBuffer buffer(4);
+  KCHECK(buffer.block.has_value());
+  if (!buffer.block) return;
+  auto file = fs::vfs_open(path, fs::O_WRONLY | fs::O_CREAT | fs::O_TRUNC);
+  KCHECK_OK(file);
+  if (!file) return;
+  for (uint64_t at = 0; at < bytes;) {
+    const uint64_t n = std::min({chunk, bytes - at, uint64_t(16 * hal::kPageSize)});
+    for (uint64_t i = 0; i < n; ++i) buffer.data()[i] = pattern(at + i, seed);
+    auto written = fs::vfs_write(*file, buffer.xptr(), n);
+    KCHECK_OK(written);
+    if (!written) break;
+    at += n;
+  }
+  KCHECK_OK(fs::vfs_close(*file));
+}
+
+// Reads `path` whole and checks it is `bytes` bytes of pattern(seed).
+void check_file(const char* path, uint64_t bytes, uint32_t seed) {
+  KernelBuffer buffer(4);
+  KCHECK(buffer.block.has_value());
+  if (!buffer.block) return;
+  auto file = fs::vfs_open(path, fs::O_RDONLY);
+  KCHECK_OK(file);
+  if (!file) return;
+  uint64_t at = 0;
+  for (;;) {
+    auto got = fs::vfs_read(*file, buffer.xptr(), 16 * hal::kPageSize);
+    KCHECK_OK(got);
+    if (!got || *got == 0) break;
+    for (uint64_t i = 0; i < *got; ++i)
+      if (buffer.data()[i] != pattern(at + i, seed)) {
+        KCHECK_FAIL("{}: byte {} differs", path, at + i);
+        break;
+      }
+    at += *got;
+  }
+  KCHECK_EQ(at, bytes);
+  KCHECK_OK(fs::vfs_close(*file));
+}
+
+// Every service from every cluster to every cluster: the file system's own use of them
+// (lookups, reads and writes spread over all clusters, each driven from each cluster), then
+// each service called directly with what its server must refuse.
+TEST_F(VfsTest, ServicesFromEveryClusterToEveryCluster) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int d = 0; d < 8; ++d) {
+    files.push_back({"/d" + std::to_string(d) + "/", ""});
+    for (int f = 0; f < 3; ++f)
+      files.push_back({"/d" + std::to_string(d) + "/file " + std::to_string(f) + ".txt",
+                       std::string(1000 + 4096 * f, char('a' + d))});
+  }
+  const std::string image = make_image(64, 1, files);
+  boot_disk({2, 2, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  const uint32_t io_cxy = clusters.front();
+  {
+    ThreadRunner runner(machine());
+    for (uint32_t c = 0; c < clusters.size(); ++c)
+      runner.start(clusters[c], 0, [&, c] {
+        KernelBuffer buffer(2);
+        KCHECK(buffer.block.has_value());
+        if (!buffer.block) return;
+        // Through the VFS: every file of every directory read, and one written per cluster.
+        for (int d = 0; d < 8; ++d)
+          for (int f = 0; f < 3; ++f) {
+            const std::string path = "/d" + std::to_string(d) + "/file " + std::to_string(f) + ".txt";
+            auto stat = fs::vfs_stat(path.c_str());
+            KCHECK_OK(stat);
+            if (stat) KCHECK_EQ(stat->size, uint64_t(1000 + 4096 * f));
+            auto file = fs::vfs_open(path.c_str(), fs::O_RDONLY);
+            KCHECK_OK(file);
+            if (!file) continue;
+            auto got = fs::vfs_read(*file, buffer.xptr(), 4 * hal::kPageSize);
+            KCHECK_OK(got);
+            if (got) KCHECK_EQ(*got, uint64_t(1000 + 4096 * f));
+            if (got && *got > 0) KCHECK_EQ(buffer.data()[*got - 1], uint8_t('a' + d));
+            KCHECK_OK(fs::vfs_close(*file));
+          }
+        const std::string mine = "/d" + std::to_string(c) + "/written by " + std::to_string(c);
+        write_file(mine.c_str(), 3 * hal::kPageSize + 17, c);
+
+        // Each service, to each cluster, with what its server refuses.
+        auto* bogus = reinterpret_cast<void*>(buffer.data());  // a pointer that names no object there
+        for (uint32_t t : clusters) {
+          auto inode = rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(t, Xptr<fs::Dentry>(), fs::FsType::kFat,
+                                                                InodeType::kFile, 0u, 0x20u, 0u, 0u, 0u);
+          KCHECK_OK(inode);
+          if (!inode) continue;
+          KCHECK_EQ(inode->cxy(), t);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(t, Xptr<fs::Dentry>(), fs::FsType(9), InodeType::kFile,
+                                                              0u, 0u, 0u, 0u, 0u),
+                     Errno::kInval);
+          auto file = rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(t, inode->host_ptr(), uint32_t(fs::O_RDONLY));
+          KCHECK_OK(file);
+          if (file) KCHECK_OK(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(t, file->host_ptr()));
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(t, static_cast<fs::Inode*>(bogus), 0u), Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(t, static_cast<fs::File*>(bogus)), Errno::kInval);
+          KCHECK_ERR(
+              rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(t, fs::FsType::kFat, Xptr<const char>(hal::local_cxy(), "x"),
+                                                        1u, static_cast<fs::Inode*>(bogus)),
+              Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(t, static_cast<fs::Dentry*>(bogus)), Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(t, static_cast<fs::Inode*>(bogus),
+                                                            Xptr<const char>(hal::local_cxy(), "x"), 1u, *inode),
+                     Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_MAPPER_LOAD_ALL>(t, static_cast<fs::Inode*>(bogus)), Errno::kInval);
+          KCHECK_ERR(mapper::rpc_mapper_get_page_client(t, static_cast<mapper::Mapper*>(bogus), 0), Errno::kInval);
+          KCHECK_ERR(mapper::rpc_mapper_move_buffer_client(t, static_cast<mapper::Mapper*>(bogus), true, false, 0,
+                                                           buffer.xptr().raw(), 8),
+                     Errno::kInval);
+          // Only the FAT's cluster walks chains; elsewhere the FAT mapper pointer names nothing.
+          const auto context = fs::fat_context();
+          const auto fat_mapper = fs::rload(context, &fs::fat::FatContext::m_fat_mapper);
+          const uint32_t root_cluster = fs::fat::fat_cluster_count(context) > 0 ? 2u : 0u;
+          if (t == fat_mapper.cxy()) {
+            KCHECK_OK(fs::fat::rpc_fatfs_get_cluster_client(t, fat_mapper.host_ptr(), root_cluster, 0));
+            KCHECK_ERR(fs::fat::rpc_fatfs_get_cluster_client(t, fat_mapper.host_ptr(), root_cluster, 1000000),
+                       Errno::kIo);
+            KCHECK_ERR(fs::fat::rpc_fatfs_get_cluster_client(t, fat_mapper.host_ptr(), 1, 0), Errno::kIo);
+          } else {
+            KCHECK_ERR(fs::fat::rpc_fatfs_get_cluster_client(t, fat_mapper.host_ptr(), root_cluster, 0), Errno::kInval);
+          }
+          KCHECK_ERR(fs::fat::rpc_fatfs_get_cluster_client(t, static_cast<mapper::Mapper*>(bogus), 2, 0),
+                     Errno::kInval);
+          KCHECK_OK(rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(t, inode->host_ptr()));
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(t, static_cast<fs::Inode*>(bogus)), Errno::kInval);
+        }
+      });
+  }
+  const MachineReport report = machine().report();
+  const char* services[] = {"VFS_INODE_CREATE",   "VFS_INODE_DESTROY", "VFS_DENTRY_CREATE", "VFS_DENTRY_DESTROY",
+                            "VFS_FILE_CREATE",    "VFS_FILE_DESTROY",  "VFS_INODE_LOAD",    "VFS_MAPPER_LOAD_ALL",
+                            "MAPPER_MOVE_BUFFER", "MAPPER_GET_PAGE"};
+  for (uint32_t cxy : clusters)
+    for (const char* name : services) {
+      EXPECT_GT(served(report, cxy, name), 0u) << name << " on cluster " << cxy;
+      EXPECT_GT(served(report, cxy, name, true), 0u) << name << " sent from cluster " << cxy;
+    }
+  EXPECT_GT(served(report, io_cxy, "FATFS_GET_CLUSTER"), 0u);
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  for (uint32_t c = 0; c < clusters.size(); ++c) {
+    const std::string bytes = mcopy_out(image, "/d" + std::to_string(c) + "/written by " + std::to_string(c));
+    ASSERT_EQ(bytes.size(), 3 * hal::kPageSize + 17);
+    for (uint64_t i = 0; i < bytes.size(); ++i) ASSERT_EQ(uint8_t(bytes[i]), pattern(i, c)) << "byte " << i;
+  }
+}
+
+// The POSIX error of each failure, and nothing changed by a failed operation.
+TEST_F(VfsTest, EachFailureHasItsPosixError) {
+  const std::string image = make_image(64, 1, {{"/dir/", ""}, {"/dir/inner.txt", "inner"}, {"/file.txt", "file"}});
+  boot_disk({2, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [] {
+      KCHECK_ERR(fs::vfs_open("/missing", fs::O_RDONLY), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_open("/missing/x", fs::O_RDONLY | fs::O_CREAT), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_open("/file.txt/x", fs::O_RDONLY), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_open("/dir", fs::O_WRONLY), Errno::kIsDir);
+      KCHECK_ERR(fs::vfs_open("/file.txt", fs::O_RDONLY | fs::O_DIRECTORY), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_open("/file.txt", fs::O_WRONLY | fs::O_CREAT | fs::O_EXCL), Errno::kExist);
+      KCHECK_ERR(fs::vfs_mkdir("/dir"), Errno::kExist);
+      KCHECK_ERR(fs::vfs_mkdir("/file.txt"), Errno::kExist);
+      KCHECK_ERR(fs::vfs_rmdir("/dir"), Errno::kNotEmpty);
+      KCHECK_ERR(fs::vfs_rmdir("/file.txt"), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_unlink("/dir"), Errno::kIsDir);
+      KCHECK_ERR(fs::vfs_unlink("/missing"), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_rename("/missing", "/other"), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_rename("/dir", "/dir/inside"), Errno::kInval);
+      const std::string long_name = "/" + std::string(256, 'n');
+      KCHECK_ERR(fs::vfs_open(long_name.c_str(), fs::O_WRONLY | fs::O_CREAT), Errno::kNameTooLong);
+      KCHECK_ERR(fs::vfs_truncate("/dir", 0), Errno::kIsDir);
+      // A read-only open file refuses writes; a write-only one reads.
+      auto file = fs::vfs_open("/file.txt", fs::O_RDONLY);
+      KCHECK_OK(file);
+      if (file) {
+        KernelBuffer buffer(0);
+        KCHECK_ERR(fs::vfs_write(*file, buffer.xptr(), 1), Errno::kBadF);
+        KCHECK_OK(fs::vfs_close(*file));
+      }
+      // Rename over a file replaces it; across directories.
+      KCHECK_OK(fs::vfs_rename("/file.txt", "/dir/inner.txt"));
+      auto stat = fs::vfs_stat("/dir/inner.txt");
+      KCHECK_OK(stat);
+      if (stat) KCHECK_EQ(stat->size, 4u);
+      KCHECK_ERR(fs::vfs_stat("/file.txt"), Errno::kNoEnt);
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  EXPECT_EQ(mcopy_out(image, "/dir/inner.txt"), "file");
+}
+
+// A full volume answers ENOSPC and stays consistent.
+TEST_F(VfsTest, AFullVolumeAnswersNoSpace) {
+  const std::string image = make_image(33, 1);  // about 65 000 clusters of 512 B: 32 MiB
+  boot_disk({1, 1, 2}, image, 128);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().front(), 1, [] {
+      KernelBuffer buffer(4);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      std::memset(buffer.data(), 0x5a, 16 * hal::kPageSize);
+      auto file = fs::vfs_open("/big", fs::O_WRONLY | fs::O_CREAT);
+      KCHECK_OK(file);
+      if (!file) return;
+      Errno last = Errno::kOk;
+      for (int i = 0; i < 1000; ++i) {
+        auto written = fs::vfs_write(*file, buffer.xptr(), 16 * hal::kPageSize);
+        if (!written) {
+          last = written.error();
+          break;
+        }
+      }
+      KCHECK_EQ(int(last), int(Errno::kNoSpc));
+      KCHECK_OK(fs::vfs_close(*file));
+      auto statfs = fs::vfs_statfs();
+      KCHECK_OK(statfs);
+      if (statfs) KCHECK_LE(statfs->free_clusters, 64u * 1024 / 512);
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+}
+
+// Creators on every core, in one directory and each in its own, then every file checked.
+TEST_F(VfsTest, ConcurrentCreatorsFromEveryCore) {
+  const std::string image = make_image(64, 1, {{"/shared/", ""}});
+  boot_disk({2, 2, 2}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  constexpr uint32_t kFilesEach = 12;
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
+      const std::string own = "/own " + std::to_string(id);
+      KCHECK_OK(fs::vfs_mkdir(own.c_str()));
+      for (uint32_t f = 0; f < kFilesEach; ++f) {
+        const std::string shared = "/shared/file " + std::to_string(id) + "-" + std::to_string(f);
+        write_file(shared.c_str(), 700 * f + 1, id * 100 + f, 333);
+        write_file((own + "/f" + std::to_string(f)).c_str(), 5000 + f, id + f);
+      }
+      for (uint32_t f = 0; f < kFilesEach; f += 2) KCHECK_OK(fs::vfs_unlink((own + "/f" + std::to_string(f)).c_str()));
+    });
+  }
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
+      for (uint32_t f = 0; f < kFilesEach; ++f) {
+        check_file(("/shared/file " + std::to_string(id) + "-" + std::to_string(f)).c_str(), 700 * f + 1, id * 100 + f);
+        const std::string own = "/own " + std::to_string(id) + "/f" + std::to_string(f);
+        if (f % 2 == 0) KCHECK_ERR(fs::vfs_stat(own.c_str()), Errno::kNoEnt);
+        else check_file(own.c_str(), 5000 + f, id + f);
+      }
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  int status = 0;
+  const std::string listing = run_command(fat_tool("mdir", "mtools") + " -b -i " + image + " ::/shared", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(std::count(listing.begin(), listing.end(), '\n'), 8 * long(kFilesEach)) << listing;  // 2x2:2
+}
+
+// A file larger than its mapper may hold: written back and dropped on the way, read back whole.
+TEST_F(VfsTest, AFileLargerThanItsMapperLimit) {
+  const std::string image = make_image(300, 8);  // 4 KiB clusters
+  boot_disk({2, 1, 1}, image, 16);
+  ASSERT_FALSE(HasFatalFailure());  // a mapper holds at most half of 16 MiB
+  constexpr uint64_t kBytes = 12ull << 20;
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [&] {
+      write_file("/large", kBytes, 7, 16 * hal::kPageSize);
+      check_file("/large", kBytes, 7);
+      auto stat = fs::vfs_stat("/large");
+      KCHECK_OK(stat);
+      if (!stat) return;
+      const auto inode = Xptr<fs::Inode>(stat->inode);
+      const mapper::MapperStats s = mapper::mapper_stats(fs::rload(inode, &fs::Inode::m_mapper));
+      KCHECK(s.reclaims > 0);
+      KCHECK_LE(s.pages, uint64_t(16 << 20) / hal::kPageSize / 2);
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  const std::string bytes = mcopy_out(image, "/large");
+  ASSERT_EQ(bytes.size(), kBytes);
+  for (uint64_t i = 0; i < kBytes; ++i) ASSERT_EQ(uint8_t(bytes[i]), pattern(i, 7)) << "byte " << i;
+}
+
+}  // namespace
+}  // namespace mkh::test
