@@ -17,10 +17,18 @@
 
 #include <fmt/format.h>
 
+#include "fs/fat/fatfs.hpp"
+#include "fs/fat/services.hpp"
+#include "fs/vfs/lookup.hpp"
+#include "fs/vfs/services.hpp"
+#include "fs/vfs/vfs.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "libk/console.hpp"
 #include "libk/host_mutex.hpp"
+#include "mm/kmem.hpp"
+#include "mm/mapper/mapper.hpp"
+#include "mm/mapper/services.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
 #include "rpc/services/pmem.hpp"
@@ -84,6 +92,103 @@ void visit(Tour& tour, hal::cxy_t server) {
   if (ping && *ping != server + 1u) tour.wrong.fetch_add(1);
 }
 
+// With a disk mounted: a directory of the root and one entry in it, found through the VFS,
+// that the file services' visit names from every cluster.
+struct FileTarget {
+  fs::DirEntry dir;
+  fs::DirEntry entry;
+};
+
+// The first entry of the directory at `path` (a directory when want_dir), or false.
+bool first_entry(const char* path, bool want_dir, fs::DirEntry* found) {
+  auto block = mm::PageBlock::alloc(1);
+  if (!block) return false;
+  auto* entries = static_cast<fs::DirEntry*>(block->base());
+  const uint32_t capacity = uint32_t(2 * hal::kPageSize / sizeof(fs::DirEntry));
+  auto dir = fs::vfs_open(path, fs::O_RDONLY | fs::O_DIRECTORY);
+  if (!dir) return false;
+  bool done = false;
+  while (!done) {
+    auto count = fs::vfs_readdir(*dir, entries, capacity);
+    if (!count || *count == 0) break;
+    for (uint32_t i = 0; i < *count && !done; ++i) {
+      const std::string_view name(entries[i].name, entries[i].name_len);
+      if (name == "." || name == ".." || (want_dir && entries[i].type != fs::InodeType::kDir)) continue;
+      *found = entries[i];
+      done = true;
+    }
+  }
+  (void)fs::vfs_close(*dir);
+  return done;
+}
+
+bool find_file_target(FileTarget* target) {
+  if (fs::local_fs()->m_mounted == 0 || !first_entry("/", true, &target->dir)) return false;
+  const std::string path = "/" + std::string(target->dir.name, target->dir.name_len);
+  return first_entry(path.c_str(), false, &target->entry);
+}
+
+// Services 10 to 18, 24 and 25 on `server`, each doing its real work: a twin of the target
+// directory made there (its dentry under the root, its inode loaded from the root's entry,
+// its mapper loaded whole), the target entry looked up in the twin, an open file of it, its
+// first page got and read, a FAT chain walked by the FAT's cluster; then all released.
+void visit_files(Tour& tour, hal::cxy_t server, const FileTarget& target) {
+  using fs::FsType;
+  using fs::InodeType;
+  const auto root = fs::local_fs()->m_root;
+  const auto dir_name = hal::Xptr<const char>(hal::local_cxy(), target.dir.name);
+  const auto entry_name = hal::Xptr<const char>(hal::local_cxy(), target.entry.name);
+  const InodeType entry_type = target.entry.type;
+
+  auto dir_dentry =
+      rpc_call<RPC_VFS_DENTRY_CREATE>(root.cxy(), FsType::kFat, dir_name, target.dir.name_len, root.host_ptr());
+  expect_ok(tour, dir_dentry);
+  if (!dir_dentry) return;
+  auto dir = rpc_call<RPC_VFS_INODE_CREATE>(server, *dir_dentry, FsType::kFat, InodeType::kDir, 0u, 0u, 0u, 0u, 0u);
+  expect_ok(tour, dir);
+  if (dir) {
+    {
+      fs::InodeReadLock root_lock(root);
+      expect_ok(tour, rpc_call<RPC_VFS_INODE_LOAD>(root.cxy(), root.host_ptr(), dir_name, target.dir.name_len, *dir));
+    }
+    expect_ok(tour, rpc_call<RPC_VFS_MAPPER_LOAD_ALL>(server, dir->host_ptr()));
+    auto entry_dentry =
+        rpc_call<RPC_VFS_DENTRY_CREATE>(server, FsType::kFat, entry_name, target.entry.name_len, dir->host_ptr());
+    expect_ok(tour, entry_dentry);
+    auto entry = entry_dentry ? rpc_call<RPC_VFS_INODE_CREATE>(server, *entry_dentry, FsType::kFat, entry_type, 0u, 0u,
+                                                               0u, 0u, 0u)
+                              : Result<hal::Xptr<fs::Inode>>(error(entry_dentry.error()));
+    if (entry_dentry) expect_ok(tour, entry);
+    if (entry) {
+      expect_ok(tour, rpc_call<RPC_VFS_INODE_LOAD>(server, dir->host_ptr(), entry_name, target.entry.name_len, *entry));
+      if (entry_type == InodeType::kDir) {
+        expect_ok(tour, rpc_call<RPC_VFS_MAPPER_LOAD_ALL>(server, entry->host_ptr()));
+      } else {
+        auto file = rpc_call<RPC_VFS_FILE_CREATE>(server, entry->host_ptr(), uint32_t(fs::O_RDONLY));
+        expect_ok(tour, file);
+        if (file) expect_ok(tour, rpc_call<RPC_VFS_FILE_DESTROY>(server, file->host_ptr()));
+      }
+      // The entry's first page (a file's, or the directory's own), and a few of its bytes.
+      const auto mapper = fs::rload(*entry, &fs::Inode::m_mapper);
+      if (fs::rload(*entry, &fs::Inode::m_size) != 0) {
+        expect_ok(tour, mapper::rpc_mapper_get_page_client(server, mapper.host_ptr(), 0));
+        uint64_t bytes = 0;
+        expect_ok(tour, mapper::rpc_mapper_move_buffer_client(server, mapper.host_ptr(), true, false, 0,
+                                                              hal::XPTR(hal::local_cxy(), &bytes), sizeof bytes));
+      }
+      expect_ok(tour, rpc_call<RPC_VFS_INODE_DESTROY>(server, entry->host_ptr()));
+    }
+    if (entry_dentry) expect_ok(tour, rpc_call<RPC_VFS_DENTRY_DESTROY>(server, entry_dentry->host_ptr()));
+    // The twin's chain, walked to its first link by the FAT's cluster.
+    const auto fat_mapper = fs::rload(fs::fat_context(), &fs::fat::FatContext::m_fat_mapper);
+    if (fat_mapper.cxy() == server)
+      expect_ok(tour, fs::fat::rpc_fatfs_get_cluster_client(server, fat_mapper.host_ptr(),
+                                                            fs::rload(*dir, &fs::Inode::m_first_cluster), 0));
+    expect_ok(tour, rpc_call<RPC_VFS_INODE_DESTROY>(server, dir->host_ptr()));
+  }
+  expect_ok(tour, rpc_call<RPC_VFS_DENTRY_DESTROY>(root.cxy(), dir_dentry->host_ptr()));
+}
+
 void chain_with(Tour& tour, hal::cxy_t server) {
   constexpr uint32_t kDepth = 4;
   auto chain = rpc_call<RPC_MKH_CHAIN>(server, kDepth, hal::local_cxy());
@@ -96,6 +201,10 @@ void tour_thread(void* raw) {
   Tour& tour = *arg.tour;
   const auto& clusters = *tour.clusters;
   for (std::size_t i = 1; i < clusters.size(); ++i) visit(tour, clusters[(arg.position + i) % clusters.size()]);
+  FileTarget target;
+  if (find_file_target(&target))
+    for (std::size_t i = 1; i < clusters.size(); ++i)
+      visit_files(tour, clusters[(arg.position + i) % clusters.size()], target);
   if (clusters.size() > 1) chain_with(tour, clusters[(arg.position + 1) % clusters.size()]);
   // One multicast to every cluster (this one included), sharing one response counter.
   RpcDesc desc;

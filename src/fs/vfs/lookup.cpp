@@ -179,9 +179,8 @@ Result<Xptr<Inode>> walk_parent(const char* path, PathLast* last) {
     pending = {};
   }
   last->len = uint32_t(pending.size());
-  std::memcpy(last->name, pending.data(), pending.size());
-  last->name[pending.size()] = '\0';
-  if (last->len == 0) return dir;  // the path names `dir` itself
+  if (!pending.empty()) std::memcpy(last->name, pending.data(), pending.size());
+  last->name[pending.size()] = '\0';  // empty: the path names `dir` itself
   return dir;
 }
 
