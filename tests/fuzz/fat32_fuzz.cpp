@@ -107,7 +107,7 @@ class Disk {
     std::vector<uint8_t> now(m_size);
     if (m_size != 0 && pread(m_fd, now.data(), m_size, 0) != ssize_t(m_size))
       fail(fmt::format("pread: {}", std::strerror(errno)));
-    if (std::memcmp(now.data(), m_bytes.data(), m_size) != 0)
+    if (m_size != 0 && std::memcmp(now.data(), m_bytes.data(), m_size) != 0)
       for (uint64_t at = 0; at < m_size; ++at)
         if (now[at] != m_bytes[at] && differs(at, now[at], m_bytes[at])) return found;
     for (off_t at = off_t(m_size); at < off_t(kDiskBytes);) {
