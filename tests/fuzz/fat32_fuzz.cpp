@@ -89,17 +89,15 @@ class Disk {
     if (futimens(m_fd, times) != 0) fail(fmt::format("futimens: {}", std::strerror(errno)));
   }
 
-  // Empty when the disk is as load() left it; else what changed. Bytes in `tolerated` (a
-  // range [first, end) of the disk) may change, and then the write itself is not told.
-  std::string changes(std::pair<uint64_t, uint64_t> tolerated) const {
+  // Empty when the disk is as load() left it; else what changed.
+  std::string changes() const {
     struct stat st {};
     if (fstat(m_fd, &st) != 0) fail(fmt::format("fstat: {}", std::strerror(errno)));
     std::string found;
     if (uint64_t(st.st_size) != kDiskBytes) found += fmt::format("its size is now {}; ", uint64_t(st.st_size));
     const bool written = st.st_mtim.tv_sec != kUntouched.tv_sec || st.st_mtim.tv_nsec != kUntouched.tv_nsec;
-    if (written && tolerated.first == tolerated.second) found += "it was written; ";
+    if (written) found += "it was written; ";
     auto differs = [&](uint64_t at, uint8_t now, uint8_t was) {
-      if (at >= tolerated.first && at < tolerated.second) return false;
       found += fmt::format("byte {} (sector {}) is {:#04x}, was {:#04x}; ", at, at / 512, now, was);
       return true;
     };
@@ -123,13 +121,6 @@ class Disk {
       at = hole;
     }
     return found;
-  }
-
-  // The input's first bytes (zeros past its end): what the driver reads as the boot sectors.
-  std::vector<uint8_t> head(std::size_t bytes) const {
-    std::vector<uint8_t> out(bytes, 0);
-    std::copy_n(m_bytes.begin(), std::min<std::size_t>(bytes, m_bytes.size()), out.begin());
-    return out;
   }
 
  private:
@@ -334,20 +325,6 @@ void print_tally_and_shut_down() {
   delete f;
 }
 
-// Known bugs the bounded CI run tolerates, named in MKH_FUZZ_KNOWN (run.sh sets it; a run by
-// hand is strict). "fsinfo-rewrite": a read-only session rewrites the FSInfo sector's two hints
-// at unmount (src/fs/fat/fatfs.cpp, fat_sync_local and fat_mount's recount): after a mount,
-// those 8 bytes may change, and the write is not told.
-std::pair<uint64_t, uint64_t> tolerated_write(const Fuzzer& f) {
-  const char* known = std::getenv("MKH_FUZZ_KNOWN");
-  if (known == nullptr || std::string_view(known).find("fsinfo-rewrite") == std::string_view::npos) return {0, 0};
-  const std::vector<uint8_t> head = f.disk.head(4096);
-  const auto geometry = fs::fat::parse_boot_sector(head, kDiskBytes);
-  if (!geometry || geometry->fsinfo_sector == 0) return {0, 0};
-  const uint64_t fsinfo = uint64_t(geometry->fsinfo_sector) * geometry->bytes_per_sector;
-  return {fsinfo + fs::fat::kFsInfoFreeCount, fsinfo + fs::fat::kFsInfoNextFree + 4};
-}
-
 void one_input(Fuzzer& f, const uint8_t* data, std::size_t size) {
   ++f.tally.inputs;
   f.disk.load(data, size);
@@ -372,8 +349,7 @@ void one_input(Fuzzer& f, const uint8_t* data, std::size_t size) {
     if (auto unmounted = boot::unmount_disk(f.io_cxy); !unmounted)
       fail(fmt::format("unmount after a read-only walk: {}", errno_name(unmounted.error())));
   }
-  if (const std::string changed = f.disk.changes(mounted ? tolerated_write(f) : std::pair<uint64_t, uint64_t>{0, 0});
-      !changed.empty())
+  if (const std::string changed = f.disk.changes(); !changed.empty())
     fail(fmt::format("the image changed in a read-only session ({}): {}",
                      mounted ? "mounted, walked, unmounted" : fmt::format("mount refused: {}", mounted.error().text()),
                      changed));
@@ -382,10 +358,8 @@ void one_input(Fuzzer& f, const uint8_t* data, std::size_t size) {
 
 }  // namespace
 
-// Recoverable reports halt too, but for the sites that tests/fuzz/ubsan.supp names.
-extern "C" const char* __ubsan_default_options() {
-  return "halt_on_error=1:print_stacktrace=1:suppressions=" MKH_FUZZ_UBSAN_SUPPRESSIONS;
-}
+// Every report halts, with its stack.
+extern "C" const char* __ubsan_default_options() { return "halt_on_error=1:print_stacktrace=1"; }
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   auto* f = new Fuzzer;

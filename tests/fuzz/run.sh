@@ -10,9 +10,6 @@ fuzzer=$1 seeds=$2 work=$3 seconds=$4
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/artifacts"
 cp "$seeds"/*.img "$work/corpus/"
-# Known bugs this run lets pass (fat32_fuzz.cpp, tolerated_write; a run by hand is strict).
-# fsinfo-rewrite: a read-only session rewrites the FSInfo hints at unmount. Remove when fixed.
-export MKH_FUZZ_KNOWN=fsinfo-rewrite
 # -max_len: the seeds reach the first directory clusters of a small volume (~300 KiB);
 # -timeout: seconds for one input before it counts as a hang; -rss_limit_mb: the banks and
 # the sanitizers' shadow with room to spare.
