@@ -99,33 +99,45 @@ struct FileTarget {
   fs::DirEntry entry;
 };
 
-// The first entry of the directory at `path` (a directory when want_dir), or false.
-bool first_entry(const char* path, bool want_dir, fs::DirEntry* found) {
+// Calls `pick` on the entries of the directory at `path` (but . and ..) until it answers
+// true; whether it did.
+template <typename Pick>
+bool find_entry(const char* path, Pick pick) {
   auto block = mm::PageBlock::alloc(1);
   if (!block) return false;
   auto* entries = static_cast<fs::DirEntry*>(block->base());
   const uint32_t capacity = uint32_t(2 * hal::kPageSize / sizeof(fs::DirEntry));
   auto dir = fs::vfs_open(path, fs::O_RDONLY | fs::O_DIRECTORY);
   if (!dir) return false;
-  bool done = false;
-  while (!done) {
+  bool found = false;
+  while (!found) {
     auto count = fs::vfs_readdir(*dir, entries, capacity);
     if (!count || *count == 0) break;
-    for (uint32_t i = 0; i < *count && !done; ++i) {
+    for (uint32_t i = 0; i < *count && !found; ++i) {
       const std::string_view name(entries[i].name, entries[i].name_len);
-      if (name == "." || name == ".." || (want_dir && entries[i].type != fs::InodeType::kDir)) continue;
-      *found = entries[i];
-      done = true;
+      found = name != "." && name != ".." && pick(entries[i]);
     }
   }
   (void)fs::vfs_close(*dir);
-  return done;
+  return found;
 }
 
+// A directory of the root holding a file with bytes, or else any entry.
 bool find_file_target(FileTarget* target) {
-  if (fs::local_fs()->m_mounted == 0 || !first_entry("/", true, &target->dir)) return false;
-  const std::string path = "/" + std::string(target->dir.name, target->dir.name_len);
-  return first_entry(path.c_str(), false, &target->entry);
+  if (fs::local_fs()->m_mounted == 0) return false;
+  for (const bool want_bytes : {true, false}) {
+    const bool found = find_entry("/", [&](const fs::DirEntry& dir) {
+      if (dir.type != fs::InodeType::kDir) return false;
+      target->dir = dir;
+      const std::string path = "/" + std::string(dir.name, dir.name_len);
+      return find_entry(path.c_str(), [&](const fs::DirEntry& entry) {
+        target->entry = entry;
+        return !want_bytes || (entry.type == fs::InodeType::kFile && entry.size != 0);
+      });
+    });
+    if (found) return true;
+  }
+  return false;
 }
 
 // Services 10 to 18, 24 and 25 on `server`, each doing its real work: a twin of the target
