@@ -45,9 +45,10 @@ class Generator:
                 if p != "/" and p.startswith(prefix) and "/" not in p[len(prefix):]]
 
     def new_name(self, folder):
-        """A name not yet in folder, neither exactly nor ignoring case, nor as mtools shows it."""
+        """A name not yet in folder, neither exactly nor ignoring case, nor as mtools shows it;
+        None when none was drawn that fits (a folder whose path is already near the limit)."""
         taken = {fsref.mtools_view(p.rsplit("/", 1)[1]).upper() for p in self.children(folder)}
-        while True:
+        for _ in range(200):
             r = self.rng.random()
             if r < 0.1:
                 name = f"Long Name {self.rng.randrange(1, 15)}.txt"
@@ -67,6 +68,7 @@ class Generator:
                 continue  # mtools stores it as a bare 8.3 name, which it reads back with another case
             if name and fsref.mtools_view(name).upper() not in taken and len(path.encode()) < 230:
                 return path
+        return None
 
     def depth(self, path):
         return path.count("/")
@@ -107,6 +109,8 @@ class Generator:
         if self.used() + size > self.budget:
             return False
         path = self.new_name(self.some_dir())
+        if path is None:
+            return False
         self.model.put(path, self.content(size))
         self.files[path] = size
         return True
@@ -123,6 +127,8 @@ class Generator:
         path = self.some_file() if self.rng.random() < 0.8 else None
         if path is None:
             path = self.new_name(self.some_dir())
+            if path is None:
+                return False
         old = self.files.get(path, 0)
         offset = self.rng.randrange(0, old + 2 * self.cluster + 1)
         if self.rng.random() < 0.3:  # at or around a cluster boundary
@@ -160,6 +166,8 @@ class Generator:
         if len(self.dirs) > 60:
             return False
         path = self.new_name(self.some_dir(MAX_DEPTH - 1))
+        if path is None:
+            return False
         self.model.mkdir(path)
         self.dirs.add(path)
         return True
@@ -174,6 +182,8 @@ class Generator:
             del self.files[target]
         else:
             target = self.new_name(self.some_dir())
+            if target is None:
+                return False
         self.model.mv(path, target)
         self.files[target] = self.files.pop(path)
         return True
@@ -190,7 +200,7 @@ class Generator:
         if not parents:
             return False
         target = self.new_name(self.rng.choice(sorted(parents)))
-        if any(len((target + p[len(path):]).encode()) >= 240 for p in list(self.files) + list(self.dirs)
+        if target is None or any(len((target + p[len(path):]).encode()) >= 240 for p in list(self.files) + list(self.dirs)
                if p.startswith(path + "/")):
             return False
         self.model.mv(path, target)
