@@ -99,8 +99,8 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
     const uint32_t missing = count - free.available;
     const uint32_t new_clusters = (missing * kSlotSize + cluster_size - 1) / cluster_size;
     if (dir_slots + new_clusters * (cluster_size / kSlotSize) > kMaxDirectorySlots) return error(Errno::kNoSpc);
-    const uint32_t first_new = TRY(fat_extend(context, rload(dir, &Inode::m_last_cluster), new_clusters, true));
-    rstore(dir, &Inode::m_last_cluster, TRY(fat_get_cluster(context, first_new, new_clusters - 1)));
+    const NewClusters added = TRY(fat_extend(context, rload(dir, &Inode::m_last_cluster), new_clusters, true));
+    rstore(dir, &Inode::m_last_cluster, added.last);
     rstore(dir, &Inode::m_clusters, rload(dir, &Inode::m_clusters) + new_clusters);
     rstore(dir, &Inode::m_size, rload(dir, &Inode::m_size) + uint64_t(new_clusters) * cluster_size);
   }

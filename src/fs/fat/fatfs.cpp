@@ -359,7 +359,7 @@ Result<uint32_t> fat_chain_length(Xptr<FatContext> context, uint32_t first) {
   }
 }
 
-Result<uint32_t> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero) {
+Result<NewClusters> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero) {
   if (count == 0) return error(Errno::kInval);
   const Geometry geometry = geometry_of(context);
   const auto lock = context.field(&FatContext::m_alloc_lock);
@@ -415,7 +415,7 @@ Result<uint32_t> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t co
       if (n + 1 < count) cluster = TRY(fat.read(cluster));
     }
   }
-  return first_new;
+  return NewClusters{.first = first_new, .last = previous};
 }
 
 Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_t last) {

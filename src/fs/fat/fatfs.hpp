@@ -66,9 +66,13 @@ Result<uint32_t> fatfs_get_cluster_server(mapper::Mapper* fat_mapper, uint32_t f
 // The length of the chain from `first` (0 for first = 0); kIo when it is broken.
 Result<uint32_t> fat_chain_length(hal::Xptr<FatContext> context, uint32_t first);
 // Allocates `count` clusters linked after `last` (0: a new chain), zeroed on the disk when
-// `zero` (directories); returns the first new cluster. kNoSpc when the volume is full (then
-// nothing is allocated).
-Result<uint32_t> fat_extend(hal::Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero);
+// `zero` (directories); returns the first and the last new cluster. kNoSpc when the volume is
+// full (then nothing is allocated).
+struct NewClusters {
+  uint32_t first = 0;
+  uint32_t last = 0;
+};
+Result<NewClusters> fat_extend(hal::Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero);
 // Cuts the chain after `last` (last = 0: the whole chain from `first` goes) and queues the
 // cut part for freeing at the next sync. kAgain when the queue is full: sync, then call again.
 Result<void> fat_release_after(hal::Xptr<FatContext> context, uint32_t first, uint32_t last);

@@ -68,7 +68,7 @@ Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inod
   uint8_t attr = fat::kAttrArchive;
   if (create == Create::kDir) {
     attr = fat::kAttrDirectory;
-    cluster = TRY(fat::fat_extend(context, 0, 1, true));
+    cluster = TRY(fat::fat_extend(context, 0, 1, true)).first;
     const uint32_t parent_cluster = is_root(dir) ? 0 : rload(dir, &Inode::m_first_cluster);
     if (auto made = fat::dir_init(context, cluster, parent_cluster, now); !made) {
       (void)fat::fat_release_after(context, cluster, 0);

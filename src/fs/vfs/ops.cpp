@@ -36,9 +36,9 @@ Result<void> ensure_clusters(Xptr<Inode> inode, uint64_t size) {
   const uint32_t have = rload(inode, &Inode::m_clusters);
   if (needed <= have) return {};
   const uint32_t last = rload(inode, &Inode::m_last_cluster);
-  const uint32_t first_new = TRY(fat::fat_extend(context, have == 0 ? 0 : last, needed - have, false));
-  if (have == 0) rstore(inode, &Inode::m_first_cluster, first_new);
-  rstore(inode, &Inode::m_last_cluster, TRY(fat::fat_get_cluster(context, first_new, needed - have - 1)));
+  const fat::NewClusters added = TRY(fat::fat_extend(context, have == 0 ? 0 : last, needed - have, false));
+  if (have == 0) rstore(inode, &Inode::m_first_cluster, added.first);
+  rstore(inode, &Inode::m_last_cluster, added.last);
   rstore(inode, &Inode::m_clusters, needed);
   rstore(inode, &Inode::m_meta_dirty, 1u);
   return {};

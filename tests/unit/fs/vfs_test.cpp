@@ -177,7 +177,10 @@ TEST_F(VfsTest, ServicesFromEveryClusterToEveryCluster) {
         write_file(mine.c_str(), 3 * hal::kPageSize + 17, c);
 
         // Each service, to each cluster, with what its server refuses.
-        auto* bogus = reinterpret_cast<void*>(buffer.data());  // a pointer that names no object there
+        auto* bogus = reinterpret_cast<void*>(buffer.data());                   // a pointer that names no object there
+        char* x = reinterpret_cast<char*>(buffer.data()) + 2 * hal::kPageSize;  // a name in the bank
+        x[0] = 'x';
+        const auto name_x = Xptr<const char>(hal::local_cxy(), x);
         for (uint32_t t : clusters) {
           auto inode = rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(t, Xptr<fs::Dentry>(), fs::FsType::kFat,
                                                                 InodeType::kFile, 0u, 0x20u, 0u, 0u, 0u);
@@ -192,13 +195,11 @@ TEST_F(VfsTest, ServicesFromEveryClusterToEveryCluster) {
           if (file) KCHECK_OK(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(t, file->host_ptr()));
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(t, static_cast<fs::Inode*>(bogus), 0u), Errno::kInval);
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(t, static_cast<fs::File*>(bogus)), Errno::kInval);
-          KCHECK_ERR(
-              rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(t, fs::FsType::kFat, Xptr<const char>(hal::local_cxy(), "x"),
-                                                        1u, static_cast<fs::Inode*>(bogus)),
-              Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(t, fs::FsType::kFat, name_x, 1u,
+                                                               static_cast<fs::Inode*>(bogus)),
+                     Errno::kInval);
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(t, static_cast<fs::Dentry*>(bogus)), Errno::kInval);
-          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(t, static_cast<fs::Inode*>(bogus),
-                                                            Xptr<const char>(hal::local_cxy(), "x"), 1u, *inode),
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(t, static_cast<fs::Inode*>(bogus), name_x, 1u, *inode),
                      Errno::kInval);
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_VFS_MAPPER_LOAD_ALL>(t, static_cast<fs::Inode*>(bogus)), Errno::kInval);
           KCHECK_ERR(mapper::rpc_mapper_get_page_client(t, static_cast<mapper::Mapper*>(bogus), 0), Errno::kInval);
