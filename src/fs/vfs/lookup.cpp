@@ -88,6 +88,7 @@ Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inod
   rstore(inode, &Inode::m_size, create == Create::kDir ? uint64_t(cluster_size) : uint64_t(0));
   rstore(inode, &Inode::m_attr, uint32_t(attr));
   rstore(inode, &Inode::m_mtime, now);
+  if (create == Create::kDir) rstore(inode, &Inode::m_names_complete, 1u);
   rstore(dentry, &Dentry::m_slot, found->slot);
   rstore(dentry, &Dentry::m_slot_count, found->slot_count);
   return {};
@@ -110,6 +111,8 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
   if (name.size() > kNameMax) return error(Errno::kNameTooLong);
   const uint32_t hash = fat::name_hash(name);
   if (auto dentry = table_find(dir, name, hash)) return dentry;
+  const bool complete = rload(dir, &Inode::m_names_complete) != 0;
+  if (complete && create == Create::kNo) return error(Errno::kNoEnt);
 
   // A miss: the dentry on the directory's cluster, the inode on a chosen one, loaded from
   // the directory's entries (or made, when asked to create).
@@ -125,7 +128,9 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
     destroy_dentry(dentry);
     return error(inode.error());
   }
-  auto loaded = rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(dir.cxy(), dir.host_ptr(), name_xptr, len, *inode);
+  Result<void> loaded = complete
+                            ? Result<void>(error(Errno::kNoEnt))
+                            : rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(dir.cxy(), dir.host_ptr(), name_xptr, len, *inode);
   if (!loaded && loaded.error() == Errno::kNoEnt && create != Create::kNo) {
     loaded = make_entry(dir, name, *inode, dentry, create);
     if (loaded && created != nullptr) *created = true;

@@ -48,16 +48,18 @@ struct Inode {
   hal::Xptr<hal::XlistEntry> m_buckets;  // directories: kChildBuckets roots in one page of the inode's cluster
 
   // guarded by m_lock (written under the write lock, read under either)
-  uint64_t m_size = 0;           // bytes; a directory: its chain's length in bytes
-  uint32_t m_first_cluster = 0;  // the fs extension: FAT's first cluster (0: none yet)
-  uint32_t m_clusters = 0;       // the chain's length
-  uint32_t m_last_cluster = 0;   // the chain's last cluster (0: none)
-  uint32_t m_attr = 0;           // FAT attribute byte
-  uint64_t m_mtime = 0;          // Unix seconds
-  hal::Xptr<Dentry> m_dentry;    // the dentry naming this inode (null for the root)
-  uint32_t m_children_nr = 0;    // dentries in the children table
-  uint32_t m_meta_dirty = 0;     // size, first cluster or time changed since the entry was written
-  uint32_t m_unlinked = 0;       // removed from its directory; destroyed at its last close
+  uint64_t m_size = 0;            // bytes; a directory: its chain's length in bytes
+  uint32_t m_first_cluster = 0;   // the fs extension: FAT's first cluster (0: none yet)
+  uint32_t m_clusters = 0;        // the chain's length
+  uint32_t m_last_cluster = 0;    // the chain's last cluster (0: none)
+  uint32_t m_attr = 0;            // FAT attribute byte
+  uint64_t m_mtime = 0;           // Unix seconds
+  hal::Xptr<Dentry> m_dentry;     // the dentry naming this inode (null for the root)
+  uint32_t m_children_nr = 0;     // dentries in the children table
+  uint32_t m_names_complete = 0;  // every name has a dentry in the children table (a directory
+                                  // mkh made: it started empty), so a miss there needs no scan
+  uint32_t m_meta_dirty = 0;      // size, first cluster or time changed since the entry was written
+  uint32_t m_unlinked = 0;        // removed from its directory; destroyed at its last close
 
   // remote atomics
   uint32_t m_open_nr = 0;  // open files on this inode
