@@ -4,7 +4,7 @@
 // files, then mkh's random reads with a cold mapper. Each of mkh's measures boots its own
 // machine on the image and shuts it down before mcopy runs; between two measures the
 // volume is put back as it was (untimed), after what mkh wrote was checked by mtools. Every
-// ratio is the median of the per-round ratios.
+// ratio is the median of the per-round ratios; the JSON also gives every round's figures.
 #include "mkh/bench.hpp"
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "fs_mkh.hpp"
 #include "fs_volume.hpp"
@@ -206,9 +207,13 @@ int run_bench_fs(const BenchFsOptions& options) {
         "\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"target_ratio\": {:.1f}",
         options.rounds, options.mib, options.files, kSmallFileBytes, kRandomReads, kRandomReadBytes, kChunkBytes, image,
         t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, kTargetRatio);
-    for (std::string_view name : kFigures)
-      json += fmt::format(", \"{}\": {:.3f}", name, median(samples[std::string(name)]));
-    fmt::print("{}}}\n", json);
+    std::string per_round;
+    for (std::string_view name : kFigures) {
+      const std::vector<double>& values = samples[std::string(name)];
+      json += fmt::format(", \"{}\": {:.6g}", name, median(values));
+      per_round += fmt::format("{}\"{}\": [{:.6g}]", per_round.empty() ? "" : ", ", name, fmt::join(values, ", "));
+    }
+    fmt::print("{}, \"per_round\": {{{}}}}}\n", json, per_round);
   } else {
     fmt::print(
         "mkh bench fs: medians of {} interleaved rounds; a {} MiB file, {} files of {} bytes, {} random reads of {} "
@@ -218,7 +223,7 @@ int run_bench_fs(const BenchFsOptions& options) {
     for (std::string_view name : kFigures) {
       const double value = median(samples[std::string(name)]);
       const bool ratio = name.starts_with("ratio_") && name != "ratio_read_warm_over_mcopy";
-      fmt::print("  {:<32} {:>12.3f}{}\n", name, value,
+      fmt::print("  {:<32} {:>12.6g}{}\n", name, value,
                  ratio
                      ? fmt::format("  (target >= {:.1f}: {})", kTargetRatio, value >= kTargetRatio ? "met" : "not met")
                      : "");
