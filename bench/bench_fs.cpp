@@ -41,6 +41,7 @@ constexpr std::string_view kFigures[] = {
     "mcopy_create_files_per_s",
     "random_read_cold_per_s",
     "random_read_warm_per_s",
+    "mcopy_empty_ms",
     "ratio_read_cold_over_mcopy",
     "ratio_read_warm_over_mcopy",
     "ratio_write_over_mcopy",
@@ -117,8 +118,10 @@ class Round {
     return {};
   }
 
+  // The read, then the same of an empty file (the part of mcopy's time that is not copying).
   Result<void, Error> peer_read() {
     add("mcopy_read_mibs", mib() / TRY(named("mcopy read", m_volume.mcopy_read())));
+    add("mcopy_empty_ms", 1e3 * TRY(named("mcopy read of an empty file", m_volume.mcopy_read_empty())));
     return {};
   }
 

@@ -146,6 +146,8 @@ Result<std::unique_ptr<Volume>, Error> Volume::create(const FsData& data, uint64
   TRY(volume->run(
       {volume->m_tools.mkfs, "-F", "32", "-s", "8", "-S", "512", "-i", "4D4B4846", "-n", "MKHBENCH", volume->m_image}));
   TRY(volume->run({volume->m_tools.mcopy, "-i", volume->m_image, volume->path("src.bin"), "::read.bin"}));
+  TRY(write_host_file(volume->path("empty.bin"), {}));
+  TRY(volume->run({volume->m_tools.mcopy, "-i", volume->m_image, volume->path("empty.bin"), "::empty.bin"}));
 
   // Everything written back, then the image read once: it is in the page cache, clean.
   const int folder = ::open(volume->m_folder.c_str(), O_RDONLY | O_DIRECTORY);
@@ -167,6 +169,8 @@ Result<double, Error> Volume::run(std::vector<std::string> argv, const std::stri
 }
 
 Result<double, Error> Volume::mcopy_read() { return run({m_tools.mcopy, "-i", m_image, "::read.bin", "-"}); }
+
+Result<double, Error> Volume::mcopy_read_empty() { return run({m_tools.mcopy, "-i", m_image, "::empty.bin", "-"}); }
 
 Result<double, Error> Volume::mcopy_write() {
   return run({m_tools.mcopy, "-o", "-i", m_image, path("src.bin"), "::write.bin"});

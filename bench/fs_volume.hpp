@@ -44,7 +44,8 @@ class Volume {
   // Makes the work folder (a new folder under $TMPDIR, else /tmp), writes the host copies of
   // the data there (src.bin, tree/), makes the image: `image_mib` MiB of zeros (every block
   // of it allocated on the host, so that no writer pays for filling a hole), FAT32 with 4 KiB
-  // clusters by mkfs.fat, holding src.bin as read.bin (by mcopy); syncs the host file system
+  // clusters by mkfs.fat, holding src.bin as read.bin and an empty file empty.bin (by
+  // mcopy); syncs the host file system
   // and reads the image once, so that it is in the host's page cache, clean, from the start.
   static Result<std::unique_ptr<Volume>, Error> create(const FsData& data, uint64_t image_mib);
   ~Volume();  // removes the work folder
@@ -58,6 +59,9 @@ class Volume {
   // `mcopy -i IMG ::read.bin -`, its output on /dev/null (mcopy refuses /dev/null as a
   // target file: it is not a regular file);
   Result<double, Error> mcopy_read();
+  // `mcopy -i IMG ::empty.bin -`, a file of 0 bytes: what the others pay to start the
+  // process and read the volume's boot sector and FSInfo, whatever they copy;
+  Result<double, Error> mcopy_read_empty();
   // `mcopy -o -i IMG src.bin ::write.bin`;
   Result<double, Error> mcopy_write();
   // `mcopy -s -i IMG tree ::/`: the folder and its files in one run.
