@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "mkh/config.hpp"
+
 namespace mkh::bench {
 
 // `mkh bench core`: fiber switch, cross-cluster block→unblock→run (idle core spinning and
@@ -22,5 +24,27 @@ struct BenchRpcOptions {
   uint32_t spin_us = 50;  // idle spin budget of the "polling" measures
 };
 int run_bench_rpc(const BenchRpcOptions& options);
+
+// `mkh bench fs`: the VFS against mtools' mcopy on a FAT32 image (4 KiB clusters) in the
+// host's page cache: sequential read of a file with the mapper empty (a fresh boot) and full,
+// its sequential write, `files` files of 1 KiB created in one folder, random 4 KiB reads.
+// Each measure of mkh boots its own machine on the image; mcopy runs while none is booted.
+// Its machine by default: two clusters of one core (the host's two CPUs), banks big enough to
+// hold the file's pages.
+inline MachineConfig bench_fs_machine() {
+  MachineConfig config;
+  config.topology = Topology{2, 1, 1};
+  config.bank_mib = 256;
+  return config;
+}
+struct BenchFsOptions {
+  bool json = false;
+  uint32_t rounds = 5;
+  uint32_t mib = 64;      // the size of the file read and written
+  uint32_t files = 2000;  // the files created
+  // The machine of each measure (disk_image and quiet are set by the benchmark).
+  MachineConfig machine = bench_fs_machine();
+};
+int run_bench_fs(const BenchFsOptions& options);
 
 }  // namespace mkh::bench

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Smoke runs of the benchmarks: `mkh bench core` and `mkh bench rpc` with one round, as text
-# and as JSON (every key there, every figure a number, times and rates above zero). The
-# benches check every answer they get and exit 1 naming the measure when one is lost or
-# wrong; a run that hangs (a message lost for good) is stopped by timeout and fails.
+# Smoke runs of the benchmarks: `mkh bench core`, `mkh bench rpc` and `mkh bench fs` (small
+# sizes) with one round, as text and as JSON (every key there, every figure a number, times
+# and rates above zero; with one round, a ratio is the ratio of its two figures). The
+# benches check every answer they get (bench fs: every byte read, and what mkh wrote read
+# back by mtools) and exit 1 naming the measure when one is lost or wrong; a run that hangs
+# (a message lost for good) is stopped by timeout and fails. Never a timed assertion.
 # Usage: bench.sh path/to/mkh
 set -u
 mkh=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 limit=300
 
-# bench_json WHICH KEY... runs `mkh bench WHICH --rounds 1 --json` and prints "json ok" when
-# its output is one JSON object holding every KEY as a positive number.
+# The options that keep a smoke run small. bench fs makes its image (512 MiB) under $TMPDIR:
+# here, so that a run stopped by timeout leaves nothing behind.
+declare -A small=([fs]="--mib 4 --files 100")
+
+# bench_json WHICH KEY... runs `mkh bench WHICH --rounds 1 --json` (and the small options of
+# WHICH) and prints "json ok" when its output is one JSON object holding every KEY as a
+# positive number.
 bench_json() {
   local which=$1
   shift
-  timeout "$limit" "$mkh" bench "$which" --rounds 1 --json >"$work/$which.json" || return
+  # shellcheck disable=SC2086  # the small options are words
+  TMPDIR=$work timeout "$limit" "$mkh" bench "$which" --rounds 1 --json ${small[$which]:-} >"$work/$which.json" || return
   python3 - "$work/$which.json" "$@" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -25,6 +33,14 @@ if "spin_sweep" in report:
     assert [p["spin_us"] for p in report["spin_sweep"]] == [0, 20, 50, 200], report["spin_sweep"]
     for point in report["spin_sweep"]:
         assert point["rtt_ns"] > 0 and point["cpu_us_per_call"] > 0, point
+# bench fs: one round, so each ratio is the quotient of the round's two figures (as printed,
+# to three decimals).
+for ratio, mkh, peer in [("ratio_read_cold_over_mcopy", "read_cold_mibs", "mcopy_read_mibs"),
+                         ("ratio_write_over_mcopy", "write_mibs", "mcopy_write_mibs"),
+                         ("ratio_create_over_mcopy", "create_files_per_s", "mcopy_create_files_per_s")]:
+    if ratio in report:
+        expected = report[mkh] / report[peer]
+        assert abs(report[ratio] - expected) <= 0.002 + 0.002 * expected, (ratio, report[ratio], expected)
 print("json ok")
 PY
 }
@@ -41,5 +57,11 @@ check rpc-json 0 '^json ok$' -- bench_json rpc rounds spin_us floor_rtt_ns rpc_r
   atomic_queue_stream_n1_mops shared_cpu_rpc_ns shared_cpu_futex_ns multicast4_ns ratio_rpc_over_floor \
   ratio_rpc_over_atomic_queue ratio_rpc_sleep_over_futex ratio_rpc_nb_over_atomic_queue_stream \
   ratio_shared_cpu_rpc_over_futex spin_sweep_pause_us
+check fs-text 0 '^  read_cold_mibs +[0-9.]+$' -- env TMPDIR="$work" timeout "$limit" "$mkh" bench fs --rounds 1 --mib 2 \
+  --files 20
+check fs-json 0 '^json ok$' -- bench_json fs rounds mib files read_cold_mibs read_warm_mibs mcopy_read_mibs \
+  write_mibs mcopy_write_mibs create_files_per_s mcopy_create_files_per_s random_read_cold_per_s \
+  random_read_warm_per_s mcopy_empty_ms ratio_read_cold_over_mcopy ratio_read_warm_over_mcopy ratio_write_over_mcopy \
+  ratio_create_over_mcopy
 
 finish

@@ -44,13 +44,17 @@ check seed-text 2 "^mkh: --seed: 'x' is not a whole number; expected a whole num
 check seed-overflow-was-clamped 2 '^mkh: --seed: Value 99999999999999999999 not in range 0 to' -- "$mkh" soak --ops 10 --seed 99999999999999999999
 check trace-missing-dir 2 '^mkh: --trace /nonexistent-dir/t.json: cannot create it: No such file or directory; expected' -- "$mkh" boot --trace /nonexistent-dir/t.json --stats
 check trace-directory 2 '^mkh: --trace /: cannot write it: Is a directory' -- "$mkh" boot --trace /
-check bench-needs-which 2 'mkh bench: a subcommand is required \(expected: rpc, core\)' -- "$mkh" bench
-check bench-unknown-which 2 "^mkh bench: unknown command 'foo' \(expected: rpc, core\)$" -- "$mkh" bench foo
-check bench-option-for-which 2 "^mkh bench: unknown option '--json' \(expected a subcommand: rpc, core; or --help\)$" -- "$mkh" bench --json
+check bench-needs-which 2 'mkh bench: a subcommand is required \(expected: rpc, core, fs\)' -- "$mkh" bench
+check bench-unknown-which 2 "^mkh bench: unknown command 'foo' \(expected: rpc, core, fs\)$" -- "$mkh" bench foo
+check bench-option-for-which 2 "^mkh bench: unknown option '--json' \(expected a subcommand: rpc, core, fs; or --help\)$" -- "$mkh" bench --json
 check bench-rpc-rounds-text 2 "^mkh: --rounds: 'x' is not a whole number; expected a whole number in \[1, 1000\]$" -- "$mkh" bench rpc --rounds x
 check bench-rpc-rounds-zero 2 '^mkh: --rounds: Value 0 not in range 1 to 1000$' -- "$mkh" bench rpc --rounds 0
 check bench-rpc-spin-negative 2 '^mkh: --spin-us: Value -3 not in range 0 to 1000000$' -- "$mkh" bench rpc --spin-us -3
 check bench-core-rounds-text 2 "^mkh: --rounds: '1e3' is not a whole number; expected a whole number in \[1, 1000\]$" -- "$mkh" bench core --rounds 1e3
+check bench-fs-mib-zero 2 '^mkh: --mib: Value 0 not in range 1 to 1024$' -- "$mkh" bench fs --mib 0
+check bench-fs-files-text 2 "^mkh: --files: 'many' is not a whole number; expected a whole number in \[1, 10000\]$" -- "$mkh" bench fs --files many
+check bench-fs-bank 2 '^mkh: --bank-mib: bank size 48 MiB is not a power-of-two' -- "$mkh" bench fs --bank-mib 48
+check bench-fs-topology 2 '^mkh: --topology: topology X = 17 exceeds 16' -- "$mkh" bench fs --topology 17x1:1
 check soak-ops-text 2 "^mkh: --ops: 'x' is not a whole number; expected a whole number in \[1, 1000000000\]$" -- "$mkh" soak --ops x --seed 1
 check soak-seconds-fraction 2 "^mkh: --seconds: '1.5' is not a whole number; expected a whole number in \[1, 86400\]$" -- "$mkh" soak --seconds 1.5 --seed 1
 check soak-topology 2 '^mkh: --topology: topology Y = 17 exceeds 16.*expected XxY:C' -- "$mkh" soak --topology 1x17:1 --ops 10 --seed 1

@@ -307,6 +307,14 @@ int main(int argc, char** argv) {
   CLI::App* bench_core = bench->add_subcommand("core", "fiber switch, block→unblock→run, ppm and kcm");
   bench_core->add_flag("--json", bench_options.json, "print one JSON object");
   add_bounded(bench_core, "--rounds", bench_options.rounds, 1, 1000, "rounds per measure");
+  mkh::bench::BenchFsOptions bench_fs_options;
+  CLI::App* bench_fs = bench->add_subcommand(
+      "fs", "the VFS against mcopy on a FAT32 image: sequential read and write, small files, random reads");
+  bench_fs->add_flag("--json", bench_fs_options.json, "print one JSON object");
+  add_bounded(bench_fs, "--rounds", bench_fs_options.rounds, 1, 1000, "interleaved rounds");
+  add_bounded(bench_fs, "--mib", bench_fs_options.mib, 1, 1024, "size of the file read and written, in MiB");
+  add_bounded(bench_fs, "--files", bench_fs_options.files, 1, 10000, "files of 1 KiB created in one folder");
+  add_machine_options(bench_fs, bench_fs_options.machine);
 
   SoakCli soak_cli;
   bool soak_deterministic = false;
@@ -367,5 +375,6 @@ int main(int argc, char** argv) {
   }
   if (bench_core->parsed()) return mkh::bench::run_bench_core(bench_options);
   if (bench_rpc->parsed()) return mkh::bench::run_bench_rpc(bench_rpc_options);
+  if (bench_fs->parsed()) return mkh::bench::run_bench_fs(bench_fs_options);
   return kExitUsage;
 }
