@@ -88,7 +88,10 @@ Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inod
   rstore(inode, &Inode::m_size, create == Create::kDir ? uint64_t(cluster_size) : uint64_t(0));
   rstore(inode, &Inode::m_attr, uint32_t(attr));
   rstore(inode, &Inode::m_mtime, now);
-  if (create == Create::kDir) rstore(inode, &Inode::m_names_complete, 1u);
+  if (create == Create::kDir) {
+    rstore(inode, &Inode::m_names_complete, 1u);
+    rstore(rload(inode, &Inode::m_mapper), &mapper::Mapper::m_page_limit, uint64_t(0));  // as objects.cpp
+  }
   rstore(dentry, &Dentry::m_slot, found->slot);
   rstore(dentry, &Dentry::m_slot_count, found->slot_count);
   return {};
