@@ -345,9 +345,13 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
     }
   auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
   if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
-  if (existing) {
+  if (existing && rload(*existing, &Dentry::m_child) == child) {
+    // The same entry: nothing to do, unless only the case of its name changes (FAT compares
+    // names without case), which the general path below does: the old entry goes, the new
+    // spelling is added.
+    if (old_dir != new_dir || old_last.view() == new_last.view()) return {};
+  } else if (existing) {
     const auto target = rload(*existing, &Dentry::m_child);
-    if (target == child) return {};  // the same entry (or the same name in another case)
     const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
     if (is_dir && !target_is_dir) return error(Errno::kNotDir);
     if (!is_dir && target_is_dir) return error(Errno::kIsDir);

@@ -283,11 +283,17 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       KCHECK_OK(stat);
       if (stat) KCHECK_EQ(stat->size, 4u);
       KCHECK_ERR(fs::vfs_stat("/file.txt"), Errno::kNoEnt);
+      // A new spelling of the same name (FAT compares names without case).
+      KCHECK_OK(fs::vfs_rename("/dir/inner.txt", "/dir/Inner.TXT"));
+      KCHECK_OK(fs::vfs_stat("/dir/INNER.txt"));
     });
   }
   shutdown_and_check();
   expect_fsck_clean(image);
   EXPECT_EQ(mcopy_out(image, "/dir/inner.txt"), "file");
+  int status = 0;
+  const std::string listing = run_command(fat_tool("mdir", "mtools") + " -b -i " + image + " ::/dir", &status);
+  EXPECT_NE(listing.find("/Inner.TXT"), std::string::npos) << listing;
 }
 
 // A full volume answers ENOSPC and stays consistent.
