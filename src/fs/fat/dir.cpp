@@ -51,11 +51,7 @@ Result<void> read_slot(Xptr<Inode> dir, uint32_t slot, uint8_t* out) {
 }
 
 bool short_name_taken(const uint8_t candidate[11], void* context) {
-  const auto* image = static_cast<const DirImage*>(context);
-  DirCursor cursor(image->bytes(), true);
-  while (auto entry = cursor.next())
-    if (std::memcmp(entry->sfn.name, candidate, 11) == 0) return true;
-  return false;
+  return short_name_in_directory(static_cast<const DirImage*>(context)->bytes(), candidate);
 }
 
 }  // namespace
@@ -159,18 +155,8 @@ Result<void> dir_init(Xptr<FatContext> context, uint32_t cluster, uint32_t paren
     return g;
   }();
   alignas(8) uint8_t sector[dev::kSectorSize] = {};
-  const FatTime time = fat_time_from_unix(int64_t(mtime));
-  ShortEntry dot{};
-  std::memset(dot.name, ' ', 11);
-  dot.name[0] = '.';
-  dot.attr = kAttrDirectory;
-  dot.first_cluster = cluster;
-  dot.wdate = dot.cdate = dot.adate = time.date;
-  dot.wtime = dot.ctime = time.time;
-  encode_short_entry(dot, std::span<uint8_t, kSlotSize>(sector, kSlotSize));
-  dot.name[1] = '.';
-  dot.first_cluster = parent_cluster;
-  encode_short_entry(dot, std::span<uint8_t, kSlotSize>(sector + kSlotSize, kSlotSize));
+  encode_dot_entries(std::span<uint8_t, 2 * kSlotSize>(sector, 2 * kSlotSize), cluster, parent_cluster,
+                     fat_time_from_unix(int64_t(mtime)));
   const uint64_t disk = geometry.cluster_offset(cluster);
   return dev::ioc_write(disk / dev::kSectorSize, hal::Xptr<void>(hal::local_cxy(), sector), 1);
 }
