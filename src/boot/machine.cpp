@@ -197,7 +197,7 @@ Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& config) {
   TRY(validate_config(config));
   const Topology& t = config.topology;
-  auto region = hal::Region::map(t, config.bank_mib << 20, config.quiet);
+  auto region = hal::Region::map(t, config.bank_mib << 20, config.populate_banks, config.quiet);
   if (!region) {
     if (region.error() == Errno::kBusy) return error(Errno::kBusy, "another machine is running in this process");
     return error(region.error(), "cannot reserve {} clusters of {} MiB: {}", t.clusters(), config.bank_mib,

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -24,6 +25,20 @@ std::atomic<bool> g_numa_notice_printed{false};
 
 unsigned log2_exact(uint64_t v) { return unsigned(__builtin_ctzll(v)); }
 
+// Commits every page of [base, base + bytes) without changing a byte: MADV_POPULATE_WRITE
+// (Linux 5.14), else a write of each page's first byte with its own value.
+bool populate_range(uint8_t* base, uint64_t bytes) {
+#if defined(MADV_POPULATE_WRITE)
+  if (madvise(base, bytes, MADV_POPULATE_WRITE) == 0) return true;
+  if (errno != EINVAL) return false;
+#endif
+  for (uint64_t offset = 0; offset < bytes; offset += kPageSize) {
+    auto* byte = reinterpret_cast<volatile uint8_t*>(base + offset);
+    *byte = *byte;
+  }
+  return true;
+}
+
 // Binds each bank to a NUMA node, round-robin; returns a one-line notice of what was done.
 std::string bind_banks(const Topology& topology) {
 #if defined(MKH_HAVE_NUMA)
@@ -42,7 +57,7 @@ std::string bind_banks(const Topology& topology) {
 }
 }  // namespace
 
-Result<Region> Region::map(const Topology& topology, uint64_t bank_bytes, bool quiet) {
+Result<Region> Region::map(const Topology& topology, uint64_t bank_bytes, bool populate, bool quiet) {
   if (bank_bytes < kPageSize || (bank_bytes & (bank_bytes - 1)) != 0) return error(Errno::kInval);
   if (topology.x_size == 0 || topology.y_size == 0 || topology.x_size > kMaxXSize || topology.y_size > kMaxYSize)
     return error(Errno::kInval);
@@ -71,7 +86,8 @@ Result<Region> Region::map(const Topology& topology, uint64_t bank_bytes, bool q
   for (uint32_t x = 0; x < topology.x_size; ++x) {
     for (uint32_t y = 0; y < topology.y_size; ++y) {
       const cxy_t cxy = make_cxy(x, y);
-      if (mprotect(bank_base(cxy), bank_bytes, PROT_READ | PROT_WRITE) != 0) {
+      if (mprotect(bank_base(cxy), bank_bytes, PROT_READ | PROT_WRITE) != 0 ||
+          (populate && !populate_range(bank_base(cxy), bank_bytes))) {
         munmap(mapping, size + span);
         g_address_space = AddressSpace{};
         g_region_mapped.store(false);

@@ -1,6 +1,7 @@
 // The physical memory of the hosted machine: one reserved virtual region, one bank per
-// cluster at base + (cxy << span_shift), committed lazily by the host and bound to a NUMA
-// node when libnuma is there. Layer: hal. Owns g_address_space while mapped.
+// cluster at base + (cxy << span_shift), committed by the host at the first touch of each
+// page or, when asked, all at once, and bound to a NUMA node when libnuma is there.
+// Layer: hal. Owns g_address_space while mapped.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +16,9 @@ namespace mkh::hal {
 class Region {
  public:
   // Reserves and maps the banks of every cluster of the topology; fills g_address_space.
+  // With `populate`, every page of every bank is committed before the call returns.
   // Only one region may be mapped at a time in a process.
-  static Result<Region> map(const Topology& topology, uint64_t bank_bytes, bool quiet);
+  static Result<Region> map(const Topology& topology, uint64_t bank_bytes, bool populate, bool quiet);
 
   Region(Region&& other) noexcept;
   Region& operator=(Region&&) = delete;

@@ -215,9 +215,13 @@ Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* co
     const uint64_t page_start = uint64_t(first + i) * kPageBytes;
     const auto base = mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i])).as<uint8_t>();
     // The bytes of the page to move: inside the chain, and inside the file for a load (the
-    // pages come zeroed). The chain ends on a cluster, so a write moves whole sectors.
+    // rest of a loaded page is cleared). The chain ends on a cluster, so a write moves whole
+    // sectors.
     const uint64_t end = std::min<uint64_t>({page_start + kPageBytes, allocated, to_memory ? size : allocated});
-    if (end <= page_start) continue;
+    if (end <= page_start) {
+      if (to_memory) std::memset(base.host_ptr(), 0, kPageBytes);
+      continue;
+    }
     // The disk extents of [page_start, end): one when its clusters are consecutive.
     uint64_t extent_start = 0;
     bool consecutive = true;

@@ -60,4 +60,8 @@ Result<hal::Xptr<Inode>> walk_parent(const char* path, PathLast* last);
 // The inode the whole path names.
 Result<hal::Xptr<Inode>> resolve(const char* path);
 
+// Writes the directory entry of every open file of cluster `cxy` whose size, chain or time
+// changed since its entry was written (a write leaves that to the close or the next sync).
+Result<void> update_open_entries(hal::cxy_t cxy);
+
 }  // namespace mkh::fs

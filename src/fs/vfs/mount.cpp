@@ -161,6 +161,7 @@ Result<void> vfs_sync() {
   InodeType dirs = InodeType::kDir;
   bool keep_pending = false;
   bool free_pending = true;
+  TRY(for_each_cluster(update_open_entries));
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, sync_local_inodes, &files); }));
   TRY(run_on(context.cxy(), sync_fat, &keep_pending));
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, sync_local_inodes, &dirs); }));

@@ -121,6 +121,15 @@ Result<void> release_inode(Xptr<Inode> inode) {
 
 bool take_release(Xptr<Inode> inode) { return hal::remote_cas(inode.field(&Inode::m_unlinked), 1u, 2u); }
 
+// A use of the inode ended (an open file destroyed, a sync's pin dropped): the last use of
+// an unlinked inode releases it.
+Result<void> end_use(Xptr<Inode> inode) {
+  if (hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0 &&
+      hal::remote_load(inode.field(&Inode::m_unlinked)) == 1 && take_release(inode))
+    return release_inode(inode);
+  return {};
+}
+
 // Under the parent's write lock: removes the entry of `dentry` (naming `child`) from `dir`.
 // The child goes now, or at its last close when it is open.
 Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> child) {
@@ -215,11 +224,48 @@ Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
 
 Result<void> vfs_close(Xptr<File> file) {
   const auto inode = TRY(file_inode(file));
+  // A written file's entry is brought up to date at its close (or by a sync while it is
+  // open), not at each write; the open file pins the inode meanwhile.
+  const Result<void> updated = update_entry(inode);
   TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(file.cxy(), file.host_ptr()));
-  if (hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0 &&
-      hal::remote_load(inode.field(&Inode::m_unlinked)) == 1 && take_release(inode))
-    return release_inode(inode);
-  return {};
+  TRY(end_use(inode));
+  return updated;
+}
+
+Result<void> update_open_entries(hal::cxy_t cxy) {
+  const auto list_lock = hal::cluster_field(cxy, &local_fs()->m_inodes_lock);
+  const auto list = hal::cluster_field(cxy, &local_fs()->m_inodes);
+  // A batch of the open files' inodes whose entry is stale, each pinned as an open file
+  // pins it, gathered under the list's lock and updated after it (update_entry takes a
+  // directory's lock, and a creator takes the list's lock under its directory's). An
+  // inode updated is clean, so the next pass gathers others; the passes are bounded by the
+  // first one's count, so writers that keep dirtying their files cannot hold a sync back.
+  constexpr uint32_t kBatch = 32;
+  Xptr<Inode> batch[kBatch];
+  uint64_t stale_at_start = 0;
+  for (uint64_t pass = 0;; ++pass) {
+    uint32_t gathered = 0;
+    uint64_t stale = 0;
+    kern::remote_rwlock_rd_acquire(list_lock);
+    XLIST_FOREACH(list, iter) {
+      const auto inode = hal::xlist_element(iter, &Inode::m_cluster_entry);
+      if (rload(inode, &Inode::m_meta_dirty) == 0 || hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0) continue;
+      ++stale;
+      if (gathered == kBatch) continue;
+      hal::remote_atomic_add(inode.field(&Inode::m_open_nr), 1u);
+      batch[gathered++] = inode;
+    }
+    kern::remote_rwlock_rd_release(list_lock);
+    if (pass == 0) stale_at_start = stale;
+    Result<void> updated = {};
+    for (uint32_t i = 0; i < gathered; ++i) {
+      if (updated) updated = update_entry(batch[i]);
+      hal::remote_atomic_add(batch[i].field(&Inode::m_open_nr), ~0u);  // - 1
+      if (auto ended = end_use(batch[i]); !ended && updated) updated = ended;
+    }
+    TRY(updated);
+    if (gathered < kBatch || (pass + 1) * kBatch >= stale_at_start) return {};
+  }
 }
 
 Result<uint64_t> vfs_read(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
@@ -260,7 +306,6 @@ Result<uint64_t> vfs_write(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
     rstore(inode, &Inode::m_meta_dirty, 1u);
   }
   rstore(file, &File::m_offset, end);
-  TRY(update_entry(inode));
   return size;
 }
 

@@ -45,10 +45,18 @@ class WriteLocked {
 
 void count(uint64_t& counter, uint64_t delta = 1) { hal::stat_add(counter, delta); }
 
-// A zeroed page of the local cluster, owned by `mapper`.
-Result<mm::Page*> new_page(Mapper* mapper) {
+// A page of the local cluster, owned by `mapper`: zeroed, or for a load, whose move_pages
+// writes every byte, left as it is (poisoned in checked builds, so a byte a file system
+// forgets shows in a test).
+Result<mm::Page*> new_page(Mapper* mapper, bool zeroed) {
   mm::Page* page = TRY(mm::kmem_alloc_pages(0));
-  std::memset(mm::kmem_page_base(page), 0, hal::kPageSize);
+#if defined(MKH_DEBUG_CHECKS)
+  constexpr int kPoison = 0xa5;
+#else
+  constexpr int kPoison = -1;
+#endif
+  if (zeroed) std::memset(mm::kmem_page_base(page), 0, hal::kPageSize);
+  else if (kPoison >= 0) std::memset(mm::kmem_page_base(page), kPoison, hal::kPageSize);
   page->owner = mapper;
   return page;
 }
@@ -112,7 +120,7 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) 
     for (uint32_t i = first; i < made; ++i) mm::kmem_free_pages(pages[i]);
   };
   for (; made < count_absent; ++made) {
-    auto page = new_page(mapper);
+    auto page = new_page(mapper, zeroed_only);
     if (!page) {
       if (made == 0) return error(page.error());
       break;  // read ahead less: the page asked for is what matters

@@ -30,7 +30,7 @@ struct Mapper;
 // it may block on device I/O and send RPCs.
 struct MapperOps {
   // Loads (to_memory) or writes back the `count` pages of indexes first .. first+count-1; pages[i] are pages of the mapper's cluster.
-  // To memory, the pages come zeroed: the file system may leave the bytes past the end of the file as they are.
+  // To memory, the pages come as the ppm gives them: the file system writes every byte (zeros past the end of the file).
   Result<void> (*move_pages)(Mapper* mapper, uint32_t first, mm::Page* const* pages, uint32_t count, bool to_memory);
   // How many pages from `index` on (>= 1) are worth loading in one go (read-ahead; the fs knows the size and the disk layout).
   uint32_t (*readahead)(Mapper* mapper, uint32_t index);

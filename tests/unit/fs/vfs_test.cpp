@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -393,6 +394,55 @@ TEST_F(VfsTest, AFileLargerThanItsMapperLimit) {
   const std::string bytes = mcopy_out(image, "/large");
   ASSERT_EQ(bytes.size(), kBytes);
   for (uint64_t i = 0; i < kBytes; ++i) ASSERT_EQ(uint8_t(bytes[i]), pattern(i, 7)) << "byte " << i;
+}
+
+// A write leaves the directory entry to the file's close or the next sync: a sync writes
+// the entries of files still open (more than one batch of them on each cluster), and the
+// close the final ones (one file unlinked while open goes at its close).
+TEST_F(VfsTest, OpenFilesEntriesAreWrittenBySyncAndClose) {
+  const std::string image = make_image(64, 1);
+  const std::string snapshot = m_dir.path("at-sync.img");
+  boot_disk({2, 2, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  constexpr int kFiles = 150;  // about 37 inodes on each of the 4 clusters: two batches each
+  auto name = [](int f) { return "/open" + std::to_string(f); };
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [&] {
+      KernelBuffer buffer(0);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      std::vector<Xptr<fs::File>> files;
+      for (int f = 0; f < kFiles; ++f) {
+        auto file = fs::vfs_open(name(f).c_str(), fs::O_RDWR | fs::O_CREAT | fs::O_EXCL);
+        KCHECK_OK(file);
+        if (!file) return;
+        files.push_back(*file);
+        std::memset(buffer.data(), 'a' + f % 26, 100);
+        KCHECK_OK(fs::vfs_write(*file, buffer.xptr(), 100 + f));
+      }
+      KCHECK_OK(fs::vfs_sync());
+      std::filesystem::copy_file(image, snapshot);
+      KCHECK_OK(fs::vfs_unlink(name(0).c_str()));  // released at its close
+      for (int f = 1; f < kFiles; f += 2) KCHECK_OK(fs::vfs_write(files[size_t(f)], buffer.xptr(), 1000));
+      for (const auto& file : files) KCHECK_OK(fs::vfs_close(file));
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(snapshot);
+  expect_fsck_clean(image);
+  const std::string mdir = fat_tool("mdir", "mtools");
+  for (const auto& [img, late] : {std::pair{snapshot, false}, std::pair{image, true}}) {
+    if (late) {
+      int status = 0;
+      const std::string listing = run_command(mdir + " -i " + img + " ::/open0 2>&1", &status);
+      EXPECT_NE(status, 0) << "the unlinked file is still listed: " << listing;
+    }
+    for (int f = late ? 1 : 0; f < kFiles; ++f) {
+      const uint64_t size = 100 + f + (late && f % 2 == 1 ? 1000 : 0);
+      EXPECT_EQ(mcopy_out(img, name(f)).size(), size) << img << " " << name(f);
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // round trips, kernel-data replication, Xptr::field, every remote primitive on every word
 // size, remote_memcpy / remote_strcpy, concurrent atomic adds, the debug xptr checks, and
 // the one-region-per-process rule of hal::Region.
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <latch>
 #include <limits>
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "region_fixture.hpp"
 
@@ -332,7 +336,7 @@ TEST_F(XptrTest, SecondRegionIsBusyUntilTheFirstIsGone) {
   hal::remote_store(word, uint64_t(42));
   uint8_t* const base = hal::g_address_space.base;
 
-  auto second = hal::Region::map(Topology{1, 1, 1}, kBankBytes, true);
+  auto second = hal::Region::map(Topology{1, 1, 1}, kBankBytes, false, true);
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error(), Errno::kBusy);
   // The refused map left the mapped machine as it was.
@@ -345,7 +349,7 @@ TEST_F(XptrTest, SecondRegionIsBusyUntilTheFirstIsGone) {
   EXPECT_EQ(hal::g_address_space.base, nullptr);
   EXPECT_FALSE(hal::g_address_space.present[0x11]);
 
-  auto again = hal::Region::map(Topology{2, 2, 1}, kBankBytes, true);
+  auto again = hal::Region::map(Topology{2, 2, 1}, kBankBytes, false, true);
   ASSERT_TRUE(again) << errno_name(again.error());
   m_region.emplace(std::move(*again));
   EXPECT_EQ(hal::remote_load(word), 0u);  // fresh banks
@@ -359,21 +363,42 @@ TEST_F(XptrTest, MovedRegionStaysMappedUntilItsLastOwnerGoes) {
   const auto word = place<uint64_t>(0x01, kObjectsLpa);
   hal::remote_store(word, uint64_t(7));
   EXPECT_EQ(hal::remote_load(word), 7u);
-  EXPECT_FALSE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, true));
+  EXPECT_FALSE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, false, true));
   moved.reset();
-  EXPECT_TRUE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, true));
+  EXPECT_TRUE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, false, true));
 }
 
 TEST_F(XptrTest, RegionRejectsBadShapes) {
   m_region.reset();
-  const auto not_power_of_two = hal::Region::map(Topology{1, 1, 1}, 3 << 20, true);
+  const auto not_power_of_two = hal::Region::map(Topology{1, 1, 1}, 3 << 20, false, true);
   ASSERT_FALSE(not_power_of_two);
   EXPECT_EQ(not_power_of_two.error(), Errno::kInval);
-  const auto too_wide = hal::Region::map(Topology{kMaxXSize + 1, 1, 1}, kBankBytes, true);
+  const auto too_wide = hal::Region::map(Topology{kMaxXSize + 1, 1, 1}, kBankBytes, false, true);
   ASSERT_FALSE(too_wide);
   EXPECT_EQ(too_wide.error(), Errno::kInval);
   // A refused shape does not leave the region marked busy.
-  EXPECT_TRUE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, true));
+  EXPECT_TRUE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, false, true));
+}
+
+// A populated bank is resident before it is touched, and reads as zeros; a lazy one is not.
+TEST_F(XptrTest, PopulatedBanksAreResidentAtTheStart) {
+  const long host_page = sysconf(_SC_PAGESIZE);
+  auto resident_pages = [&](hal::cxy_t cxy) {
+    std::vector<unsigned char> residency(kBankBytes / uint64_t(host_page));
+    EXPECT_EQ(mincore(hal::bank_base(cxy), kBankBytes, residency.data()), 0) << std::strerror(errno);
+    return uint64_t(std::count_if(residency.begin(), residency.end(), [](unsigned char r) { return (r & 1) != 0; }));
+  };
+  EXPECT_LT(resident_pages(0x00), kBankBytes / uint64_t(host_page));  // the fixture's lazy region
+
+  m_region.reset();
+  auto populated = hal::Region::map(Topology{2, 1, 1}, kBankBytes, true, true);
+  ASSERT_TRUE(populated) << errno_name(populated.error());
+  m_region.emplace(std::move(*populated));
+  for (const hal::cxy_t cxy : {hal::make_cxy(0, 0), hal::make_cxy(1, 0)}) {
+    EXPECT_EQ(resident_pages(cxy), kBankBytes / uint64_t(host_page)) << "cluster " << cxy;
+    const auto* bytes = hal::bank_base(cxy);
+    EXPECT_TRUE(std::all_of(bytes, bytes + kBankBytes, [](uint8_t b) { return b == 0; }));
+  }
 }
 
 // Bug: Region::map accepted a topology with no row or no column (2x0 "mapped" a machine
@@ -381,11 +406,11 @@ TEST_F(XptrTest, RegionRejectsBadShapes) {
 TEST_F(XptrTest, RegionRejectsZeroSizedTopology) {
   m_region.reset();
   for (const Topology& shape : {Topology{0, 2, 1}, Topology{2, 0, 1}, Topology{0, 0, 1}}) {
-    const auto region = hal::Region::map(shape, kBankBytes, true);
+    const auto region = hal::Region::map(shape, kBankBytes, false, true);
     ASSERT_FALSE(region) << shape.x_size << "x" << shape.y_size << " mapped";
     EXPECT_EQ(region.error(), Errno::kInval) << shape.x_size << "x" << shape.y_size;
   }
-  EXPECT_TRUE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, true));
+  EXPECT_TRUE(hal::Region::map(Topology{1, 1, 1}, kBankBytes, false, true));
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ class RegionTest : public ::testing::Test {
   RegionTest(Topology topology, uint64_t bank_bytes) : m_topology(topology), m_bank_bytes(bank_bytes) {}
 
   void SetUp() override {
-    auto region = hal::Region::map(m_topology, m_bank_bytes, /*quiet=*/true);
+    auto region = hal::Region::map(m_topology, m_bank_bytes, /*populate=*/false, /*quiet=*/true);
     ASSERT_TRUE(region) << "Region::map: " << errno_name(region.error());
     m_region.emplace(std::move(*region));
   }
