@@ -102,9 +102,13 @@ void drop_locked(Mapper* mapper, uint32_t first) {
 // `zeroed_only`, created zeroed without loading (it is about to be overwritten whole).
 Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) {
   uint32_t wanted = 1;
-  if (!zeroed_only && mapper->m_ops->readahead != nullptr) wanted = mapper->m_ops->readahead(mapper, index);
-  wanted = std::clamp(wanted, 1u, kMapperMaxReadahead);
-  wanted = std::min(wanted, kMapperIndexLimit - index);
+  if (!zeroed_only && mapper->m_ops->readahead != nullptr) {
+    const bool sequential = mapper->m_readahead_window != 0 && index == mapper->m_readahead_next;
+    mapper->m_readahead_window =
+        sequential ? std::min(2 * mapper->m_readahead_window, kMapperMaxReadahead) : kMapperFirstReadahead;
+    wanted = std::min(mapper->m_ops->readahead(mapper, index), mapper->m_readahead_window);
+  }
+  wanted = std::clamp(wanted, 1u, kMapperIndexLimit - index);
   uint32_t count_absent = 1;  // index itself is absent; then the run of absent pages after it
   while (count_absent < wanted && mapper->m_tree.lookup(index + count_absent) == nullptr) ++count_absent;
 
@@ -146,6 +150,7 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) 
     if (!mapper->m_tree.insert(index + kept, pages[kept])) break;  // no node: drop the rest
   free_from(kept);
   count(mapper->m_pages, kept);
+  if (!zeroed_only) mapper->m_readahead_next = index + kept;
   return pages[0];
 }
 

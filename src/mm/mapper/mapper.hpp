@@ -39,8 +39,12 @@ struct MapperOps {
 // Page indexes at or past this are refused (kInval): 2^24 pages are files of 64 GiB, beyond
 // FAT32's 4 GiB; a radix tree of three levels of 256 entries covers them.
 inline constexpr uint32_t kMapperIndexLimit = 1u << 24;
-// Pages loaded by one miss at most, whatever readahead answers.
-inline constexpr uint32_t kMapperMaxReadahead = 64;
+// The read-ahead window: a miss loads at most this many pages (and never more than the file
+// system's readahead answers). It starts at kMapperFirstReadahead, doubles at each miss that
+// follows the pages the previous miss loaded (a sequential reader) up to
+// kMapperMaxReadahead, and starts again at a miss elsewhere.
+inline constexpr uint32_t kMapperFirstReadahead = 64;
+inline constexpr uint32_t kMapperMaxReadahead = 256;
 
 // A snapshot of a mapper's counters.
 struct MapperStats {
@@ -75,6 +79,8 @@ struct Mapper {
   // guarded by m_lock (exclusive to change, shared to read)
   Radix m_tree;
   uint64_t m_pages = 0;
+  uint32_t m_readahead_next = 0;    // the index after the pages the last miss loaded
+  uint32_t m_readahead_window = 0;  // the last miss's window (0: none yet)
 
   // relaxed atomics (hal::stat_add), read by anyone
   uint64_t m_hits = 0;

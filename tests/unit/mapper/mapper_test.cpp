@@ -255,10 +255,32 @@ TEST_F(MapperTest, ReadAheadLoadsConsecutiveAbsentPagesInOneCall) {
   EXPECT_EQ(s.pages, 9u);
   EXPECT_EQ(s.misses, 3u);
   EXPECT_EQ(s.hits, 3u);
-  // A read-ahead past kMapperMaxReadahead is clamped.
+  mapper::mapper_destroy(local);
+}
+
+// A sequential reader's window doubles from kMapperFirstReadahead up to kMapperMaxReadahead,
+// whatever more the file system would allow; a miss elsewhere starts it again.
+TEST_F(MapperTest, ReadAheadWindowGrowsForASequentialReader) {
+  boot({1, 1, 1});
+  FakeFs fs(4096 * kPage);
   fs.readahead = 1000;
-  ASSERT_TRUE(mapper::mapper_get_page_local(local, 100).has_value());
-  EXPECT_EQ(fs.pages_loaded.load(), 9u + mapper::kMapperMaxReadahead);
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  hal::ClusterScope scope(0);
+  Mapper* local = m.host_ptr();
+  uint32_t index = 100;
+  uint64_t loaded = 0;
+  for (uint32_t window : {64u, 128u, 256u, 256u}) {
+    ASSERT_TRUE(mapper::mapper_get_page_local(local, index).has_value());
+    loaded += window;
+    EXPECT_EQ(fs.pages_loaded.load(), loaded) << "the miss at " << index;
+    for (uint32_t i = 1; i < window; ++i) ASSERT_TRUE(mapper::mapper_get_page_local(local, index + i).has_value());
+    index += window;
+  }
+  EXPECT_EQ(mapper::kMapperFirstReadahead, 64u);
+  EXPECT_EQ(mapper::kMapperMaxReadahead, 256u);
+  ASSERT_TRUE(mapper::mapper_get_page_local(local, 3000).has_value());  // elsewhere: the first window again
+  EXPECT_EQ(fs.pages_loaded.load(), loaded + 64);
+  EXPECT_EQ(fs.load_calls.load(), 5u);
   mapper::mapper_destroy(local);
 }
 
