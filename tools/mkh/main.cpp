@@ -130,6 +130,7 @@ int run_boot(mkh::MachineConfig config, const BootOptions& options) {
 
 struct FsCli {
   mkh::MachineConfig config;
+  bool stats = false;
 };
 
 // mkh fs: the command words after the options (a script, or one command).
@@ -172,6 +173,7 @@ int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
   }
   const auto ran = mkh::run_fs_commands(**machine, commands, stdout);
   const mkh::MachineReport report = (*machine)->shutdown();
+  if (cli.stats) mkh::tool::print_rpc_stats(stderr, report);  // stdout is the commands' output
   if (!ran) {
     fmt::print(stderr, "mkh: fs: {}\n", ran.error());
     return kExitRuntime;
@@ -291,6 +293,7 @@ int main(int argc, char** argv) {
       "fs", "boot, mount a FAT32 image, run a file command (or a script of them) through the VFS, sync, shut down");
   add_machine_options(fs, fs_cli.config);
   add_disk_option(fs, fs_cli.config.disk_image);
+  fs->add_flag("--stats", fs_cli.stats, "print the RPC statistics table on stderr after the shutdown");
   fs->prefix_command();
   fs->footer(
       "Commands: ls PATH, tree [PATH], cat PATH, get PATH HOSTFILE, put HOSTFILE PATH, mkdir PATH, rmdir PATH, rm "

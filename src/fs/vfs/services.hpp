@@ -51,18 +51,22 @@ struct RpcService<RPC_VFS_INODE_DESTROY> {
 template <>
 struct RpcService<RPC_VFS_DENTRY_CREATE> {
   static constexpr auto kServer = &fs::vfs_dentry_create_server;
+  static constexpr bool kLocalDirect = true;  // allocates or frees, never blocks
 };
 template <>
 struct RpcService<RPC_VFS_DENTRY_DESTROY> {
   static constexpr auto kServer = &fs::vfs_dentry_destroy_server;
+  static constexpr bool kLocalDirect = true;  // allocates or frees, never blocks
 };
 template <>
 struct RpcService<RPC_VFS_FILE_CREATE> {
   static constexpr auto kServer = &fs::vfs_file_create_server;
+  static constexpr bool kLocalDirect = true;  // allocates or frees, never blocks
 };
 template <>
 struct RpcService<RPC_VFS_FILE_DESTROY> {
   static constexpr auto kServer = &fs::vfs_file_destroy_server;
+  static constexpr bool kLocalDirect = true;  // allocates or frees, never blocks
 };
 template <>
 struct RpcService<RPC_VFS_INODE_LOAD> {
