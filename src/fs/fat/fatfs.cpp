@@ -49,11 +49,24 @@ class FatCursor {
   Result<Xptr<uint32_t>> entry(uint32_t cluster) {
     const uint32_t index = cluster / kEntriesPerPage;
     if (m_page.is_null() || index != m_index) {
-      m_page = TRY(mapper::mapper_get_page(m_fat_mapper, index));
+      m_page = TRY(page_of(index));
       m_index = index;
       m_entries = mapper::mapper_page_base(m_page).as<uint32_t>();
     }
     return m_entries + std::ptrdiff_t(cluster % kEntriesPerPage);
+  }
+
+  // The FAT mapper's page of `index`, from this cluster's cache of them when it is there.
+  Result<Xptr<mm::Page>> page_of(uint32_t index) {
+    constexpr unsigned kLpaBits = 40;
+    uint64_t& cached = local_fs()->m_fat_pages[index % FsCluster::kFatPageCache];
+    const uint64_t word = hal::local_load(cached);
+    if (word >> kLpaBits == uint64_t(index) + 1)
+      return Xptr<mm::Page>((hal::xptr_t(m_fat_mapper.cxy()) << hal::kCxyShift) | (word & ((1ull << kLpaBits) - 1)));
+    const auto page = TRY(mapper::mapper_get_page(m_fat_mapper, index));
+    static_assert(hal::kCxyShift <= kLpaBits, "an lpa fits the cache entry's low bits");
+    hal::local_store(cached, (uint64_t(index) + 1) << kLpaBits | page.lpa());
+    return page;
   }
 
   Xptr<Mapper> m_fat_mapper;

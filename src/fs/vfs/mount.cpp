@@ -103,6 +103,7 @@ Result<void> clear_mount(void*) {
   FsCluster* fs = local_fs();
   fs->m_root = {};
   fs->m_fat = hal::XPTR_NULL;
+  for (uint64_t& page : fs->m_fat_pages) hal::local_store(page, uint64_t(0));
   hal::local_store(fs->m_mounted, 0u);
   return {};
 }

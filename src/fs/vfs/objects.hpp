@@ -120,6 +120,11 @@ struct FsCluster {
   // The inodes of this cluster (sync and unmount visit them).
   kern::RemoteRwlock m_inodes_lock;
   hal::XlistEntry m_inodes;
+  // Pages of the FAT's mapper this cluster looked up (they stay while the volume is mounted),
+  // direct-mapped by page index: (index + 1) << 40 | the page descriptor's lpa, 0 for none;
+  // relaxed words, so a reader sees a whole entry or none. Emptied at unmount.
+  static constexpr uint32_t kFatPageCache = 64;
+  uint64_t m_fat_pages[kFatPageCache] = {};
 };
 
 FsCluster* fs_cluster_at(hal::cxy_t cxy);
