@@ -19,18 +19,20 @@ using hal::Xptr;
 
 constexpr uint32_t kMaxDirectorySlots = 65536;  // FAT's limit: 2 MiB of entries
 
-// A copy of a whole directory in pages of the caller's cluster, for the decoder.
+// A copy of a directory from slot `first_slot` to its end (the whole of it by default) in
+// pages of the caller's cluster, for the decoder.
 class DirImage {
  public:
-  static Result<DirImage> load(Xptr<Inode> dir) {
+  static Result<DirImage> load(Xptr<Inode> dir, uint32_t first_slot = 0) {
     const uint64_t size = rload(dir, &Inode::m_size);
     if (size == 0 || size > uint64_t(kMaxDirectorySlots) * kSlotSize) return error(Errno::kIo);
+    const uint64_t from = std::min<uint64_t>(uint64_t(first_slot) * kSlotSize, size);
     uint32_t order = 0;
-    while ((hal::kPageSize << order) < size) ++order;
+    while ((hal::kPageSize << order) < size - from) ++order;
     auto block = TRY(mm::PageBlock::alloc(order));
-    TRY(mapper::mapper_move_buffer(rload(dir, &Inode::m_mapper), true, false, 0,
-                                   hal::XPTR(hal::local_cxy(), block.base()), size));
-    return DirImage(std::move(block), size);
+    TRY(mapper::mapper_move_buffer(rload(dir, &Inode::m_mapper), true, false, from,
+                                   hal::XPTR(hal::local_cxy(), block.base()), size - from));
+    return DirImage(std::move(block), size - from);
   }
   std::span<const uint8_t> bytes() const { return {static_cast<const uint8_t*>(m_block.base()), m_size}; }
 
@@ -72,10 +74,13 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
                       uint32_t size, uint64_t mtime) {
   const std::string_view wanted(name, name_len);
   TRY(validate_name(wanted));
-  const auto image = TRY(DirImage::load(dir));
   ShortEntry sfn{};
-  if (!fits_short_name(wanted, sfn.name, &sfn.nt_flags))
-    TRY(generate_short_name(wanted, short_name_taken, const_cast<DirImage*>(&image), sfn.name));
+  const bool needs_alias = !fits_short_name(wanted, sfn.name, &sfn.nt_flags);
+  // An alias is checked against every short name; free slots are searched from the hint on.
+  const uint32_t dir_slots = uint32_t(rload(dir, &Inode::m_size) / kSlotSize);
+  const uint32_t hint = std::min(rload(dir, &Inode::m_free_hint), dir_slots);
+  const auto image = TRY(DirImage::load(dir, needs_alias ? 0 : hint));
+  if (needs_alias) TRY(generate_short_name(wanted, short_name_taken, const_cast<DirImage*>(&image), sfn.name));
   const FatTime time = fat_time_from_unix(int64_t(mtime));
   sfn.attr = attr;
   sfn.first_cluster = first_cluster;
@@ -86,8 +91,10 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
   uint8_t slots[kMaxEntrySlots * kSlotSize];
   const uint32_t count = TRY(encode_entries(wanted, sfn, std::span<uint8_t, kMaxEntrySlots * kSlotSize>(slots)));
 
-  const FreeSlots free = find_free_slots(image.bytes(), count);
-  const uint32_t dir_slots = uint32_t(image.bytes().size() / kSlotSize);
+  FreeSlots free =
+      find_free_slots(needs_alias ? image.bytes().subspan(uint64_t(hint) * kSlotSize) : image.bytes(), count);
+  free.first += hint;
+  free.first_unused += hint;
   if (free.available < count) {
     // Grow the directory by whole clusters (zeroed on the disk) to make room.
     const auto context = Xptr<FatContext>(local_fs()->m_fat);
@@ -103,10 +110,12 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
   TRY(write_slots(dir, free.first, slots, count));
   // Written at the end marker: the slot after them must still end the directory (it does
   // when it is past the old end: zeroed clusters; else it was free and keeps its byte).
+  rstore(dir, &Inode::m_free_hint, free.first_unused == free.first ? free.first + count : free.first_unused);
   return Found{.slot = free.first, .slot_count = count, .entry = sfn};
 }
 
 Result<void> dir_remove(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count) {
+  if (slot < rload(dir, &Inode::m_free_hint)) rstore(dir, &Inode::m_free_hint, slot);
   for (uint32_t i = 0; i < slot_count; ++i) {
     uint8_t bytes[kSlotSize];
     TRY(read_slot(dir, slot + i, bytes));

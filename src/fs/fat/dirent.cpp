@@ -2,6 +2,8 @@
 // names.hpp and libk only.
 #include "fs/fat/dirent.hpp"
 
+#include <algorithm>
+
 #include <cstring>
 
 namespace mkh::fs::fat {
@@ -108,22 +110,24 @@ std::optional<DirEntry> DirCursor::next() {
 FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count) {
   const uint32_t slots = uint32_t(directory.size() / kSlotSize);
   uint32_t run_start = 0, run_length = 0;
+  uint32_t first_unused = slots;
   for (uint32_t i = 0; i < slots; ++i) {
     const uint8_t first = directory[uint64_t(i) * kSlotSize];
+    if (first == kSlotEnd || first == kSlotDeleted) first_unused = std::min(first_unused, i);
     if (first == kSlotEnd) {
       if (run_length == 0) run_start = i;
       const uint32_t available = run_length + (slots - i);
-      return {run_start, available < count ? available : count};
+      return {run_start, available < count ? available : count, first_unused};
     }
     if (first == kSlotDeleted) {
       if (run_length == 0) run_start = i;
-      if (++run_length == count) return {run_start, count};
+      if (++run_length == count) return {run_start, count, first_unused};
     } else {
       run_length = 0;
     }
   }
   if (run_length == 0) run_start = slots;
-  return {run_start, run_length};
+  return {run_start, run_length, first_unused};
 }
 
 bool short_name_in_directory(std::span<const uint8_t> directory, const uint8_t name[11]) {

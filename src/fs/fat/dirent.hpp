@@ -59,9 +59,12 @@ class DirCursor {
 // first == the slot count, available == 0): the driver grows the directory by
 // count - available slots (zero-filled clusters) and writes there. Slots written at the end
 // marker must leave an end marker (a zero first byte) after them, or reach the end.
+// first_unused: the first slot that is deleted or at or after the end marker (at most
+// `first`; the slot count when there is none): every slot before it is in use.
 struct FreeSlots {
   uint32_t first;
   uint32_t available;
+  uint32_t first_unused;
 };
 FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count);
 

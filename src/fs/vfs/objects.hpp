@@ -58,6 +58,8 @@ struct Inode {
   uint32_t m_children_nr = 0;     // dentries in the children table
   uint32_t m_names_complete = 0;  // every name has a dentry in the children table (a directory
                                   // mkh made: it started empty), so a miss there needs no scan
+  uint32_t m_free_hint = 0;       // a directory: every slot below this one is in use (a new
+                                  // entry's search for free slots starts there)
   uint32_t m_meta_dirty = 0;      // size, first cluster or time changed since the entry was written
   uint32_t m_unlinked = 0;        // removed from its directory; destroyed at its last close
 

@@ -431,6 +431,8 @@ TEST(FatDirectory, FreeSlots) {
   EXPECT_EQ(find_free_slots(dir.bytes, 2).available, 2u);
   EXPECT_EQ(find_free_slots(dir.bytes, 3).first, 10u);  // at the end marker
   EXPECT_EQ(find_free_slots(dir.bytes, 3).available, 3u);
+  for (uint32_t count : {1u, 2u, 3u}) EXPECT_EQ(find_free_slots(dir.bytes, count).first_unused, 2u) << count;
+  EXPECT_EQ(find_free_slots(std::span(dir.bytes).subspan(7 * kSlotSize), 1).first_unused, 3u);  // slot 10
   EXPECT_EQ(find_free_slots(dir.bytes, 6).first, 10u);
   EXPECT_EQ(find_free_slots(dir.bytes, 6).available, 6u);
   auto grow = find_free_slots(dir.bytes, 8);  // 6 there, the directory grows by 2
@@ -443,9 +445,11 @@ TEST(FatDirectory, FreeSlots) {
   for (uint32_t i = 0; i < 4; ++i) full.add(i, "F" + std::to_string(i));
   EXPECT_EQ(find_free_slots(full.bytes, 1).first, 4u);
   EXPECT_EQ(find_free_slots(full.bytes, 1).available, 0u);
+  EXPECT_EQ(find_free_slots(full.bytes, 1).first_unused, 4u);  // none: the slot count
   full.slot(3)[0] = kSlotDeleted;
   EXPECT_EQ(find_free_slots(full.bytes, 2).first, 3u);
   EXPECT_EQ(find_free_slots(full.bytes, 2).available, 1u);
+  EXPECT_EQ(find_free_slots(full.bytes, 2).first_unused, 3u);
 }
 
 TEST(FatNames, CaseFoldingCompareAndHash) {
