@@ -45,18 +45,14 @@ class WriteLocked {
 
 void count(uint64_t& counter, uint64_t delta = 1) { hal::stat_add(counter, delta); }
 
-// A page of the local cluster, owned by `mapper`: zeroed, or for a load, whose move_pages
-// writes every byte, left as it is (poisoned in checked builds, so a byte a file system
-// forgets shows in a test).
-Result<mm::Page*> new_page(Mapper* mapper, bool zeroed) {
+// A page of the local cluster, owned by `mapper`, whose every byte its filler writes before
+// anyone else sees it (the file system's move_pages, or a write of the whole page): left as
+// the ppm gives it, poisoned in checked builds so a byte a filler forgets shows in a test.
+Result<mm::Page*> new_page(Mapper* mapper) {
   mm::Page* page = TRY(mm::kmem_alloc_pages(0));
 #if defined(MKH_DEBUG_CHECKS)
-  constexpr int kPoison = 0xa5;
-#else
-  constexpr int kPoison = -1;
+  std::memset(mm::kmem_page_base(page), 0xa5, hal::kPageSize);
 #endif
-  if (zeroed) std::memset(mm::kmem_page_base(page), 0, hal::kPageSize);
-  else if (kPoison >= 0) std::memset(mm::kmem_page_base(page), kPoison, hal::kPageSize);
   page->owner = mapper;
   return page;
 }
@@ -97,12 +93,21 @@ void drop_locked(Mapper* mapper, uint32_t first) {
   }
 }
 
+// Before `pages` new pages come (write lock held): a mapper at its page limit writes back and
+// drops every page it holds.
+Result<void> make_room_locked(Mapper* mapper, uint32_t pages) {
+  if (mapper->m_page_limit == 0 || mapper->m_pages + pages <= mapper->m_page_limit) return {};
+  TRY(sync_locked(mapper));
+  drop_locked(mapper, 0);
+  count(mapper->m_reclaims);
+  return {};
+}
+
 // Makes the page of `index` present (write lock held, absent checked by the caller): loaded
-// with the pages after it that read-ahead asks for and that are absent, or, with
-// `zeroed_only`, created zeroed without loading (it is about to be overwritten whole).
-Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) {
+// with the pages after it that read-ahead asks for and that are absent.
+Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index) {
   uint32_t wanted = 1;
-  if (!zeroed_only && mapper->m_ops->readahead != nullptr) {
+  if (mapper->m_ops->readahead != nullptr) {
     const bool sequential = mapper->m_readahead_window != 0 && index == mapper->m_readahead_next;
     mapper->m_readahead_window =
         sequential ? std::min(2 * mapper->m_readahead_window, kMapperMaxReadahead) : kMapperFirstReadahead;
@@ -112,11 +117,7 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) 
   uint32_t count_absent = 1;  // index itself is absent; then the run of absent pages after it
   while (count_absent < wanted && mapper->m_tree.lookup(index + count_absent) == nullptr) ++count_absent;
 
-  if (mapper->m_page_limit != 0 && mapper->m_pages + count_absent > mapper->m_page_limit) {
-    TRY(sync_locked(mapper));
-    drop_locked(mapper, 0);
-    count(mapper->m_reclaims);
-  }
+  TRY(make_room_locked(mapper, count_absent));
 
   mm::Page* pages[kMapperMaxReadahead];
   uint32_t made = 0;
@@ -124,23 +125,19 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) 
     for (uint32_t i = first; i < made; ++i) mm::kmem_free_pages(pages[i]);
   };
   for (; made < count_absent; ++made) {
-    auto page = new_page(mapper, zeroed_only);
+    auto page = new_page(mapper);
     if (!page) {
       if (made == 0) return error(page.error());
       break;  // read ahead less: the page asked for is what matters
     }
     pages[made] = *page;
   }
-  if (zeroed_only) {
-    count(mapper->m_created, made);
-  } else {
-    count(mapper->m_load_calls);
-    if (auto loaded = mapper->m_ops->move_pages(mapper, index, pages, made, true); !loaded) {
-      free_from(0);
-      return error(loaded.error());
-    }
-    count(mapper->m_loaded, made);
+  count(mapper->m_load_calls);
+  if (auto loaded = mapper->m_ops->move_pages(mapper, index, pages, made, true); !loaded) {
+    free_from(0);
+    return error(loaded.error());
   }
+  count(mapper->m_loaded, made);
   if (auto inserted = mapper->m_tree.insert(index, pages[0]); !inserted) {
     free_from(0);
     return error(inserted.error());
@@ -150,16 +147,40 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index, bool zeroed_only) 
     if (!mapper->m_tree.insert(index + kept, pages[kept])) break;  // no node: drop the rest
   free_from(kept);
   count(mapper->m_pages, kept);
-  if (!zeroed_only) mapper->m_readahead_next = index + kept;
+  mapper->m_readahead_next = index + kept;
   return pages[0];
 }
 
 // The page of `index`, present after the call (write lock for a miss).
-Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index, bool zeroed_only) {
+Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index) {
   WriteLocked locked(mapper);
   if (auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index))) return page;  // loaded meanwhile
   count(mapper->m_misses);
-  return fill_locked(mapper, index, zeroed_only);
+  return fill_locked(mapper, index);
+}
+
+// A write of the whole page of `index` that missed: the page is made from `source` (none of
+// its old bytes are needed, so nothing is loaded), or written over if it came meanwhile.
+Result<void> write_whole_page(Mapper* mapper, uint32_t index, hal::Xptr<void> source) {
+  WriteLocked locked(mapper);
+  auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index));
+  const bool made = page == nullptr;
+  if (made) {
+    count(mapper->m_misses);
+    TRY(make_room_locked(mapper, 1));
+    page = TRY(new_page(mapper));
+  }
+  hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), mm::kmem_page_base(page)), source, hal::kPageSize);
+  page->set_flags(mm::PageFlags::DIRTY);
+  if (made) {
+    if (auto inserted = mapper->m_tree.insert(index, page); !inserted) {
+      mm::kmem_free_pages(page);
+      return error(inserted.error());
+    }
+    count(mapper->m_pages);
+    count(mapper->m_created);
+  }
+  return {};
 }
 
 // A mapper of this cluster, or any for a host thread outside the machine (boot code, tests),
@@ -213,7 +234,7 @@ Result<mm::Page*> mapper_get_page_local(Mapper* mapper, uint32_t index) {
       return page;
     }
   }
-  return ensure_page(mapper, index, false);
+  return ensure_page(mapper, index);
 }
 
 Result<hal::Xptr<mm::Page>> mapper_get_page(hal::Xptr<Mapper> mapper, uint32_t index) {
@@ -259,8 +280,11 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
       }
       if (copied) break;
       first_look = false;
-      // A write of the whole page needs none of its old bytes.
-      TRY(ensure_page(mapper, index, !to_buffer && length == hal::kPageSize));
+      if (!to_buffer && length == hal::kPageSize) {
+        TRY(write_whole_page(mapper, index, hal::Xptr<void>(buffer + done)));
+        break;
+      }
+      TRY(ensure_page(mapper, index));
     }
     done += length;
   }
