@@ -207,9 +207,9 @@ int run_bench_fs(const BenchFsOptions& options) {
     std::string json = fmt::format(
         "{{\"rounds\": {}, \"mib\": {}, \"files\": {}, \"file_bytes\": {}, \"random_reads\": {}, "
         "\"random_read_bytes\": {}, \"chunk_bytes\": {}, \"image_mib\": {}, \"cluster_bytes\": 4096, "
-        "\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"target_ratio\": {:.1f}",
+        "\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"populate_banks\": {}, \"target_ratio\": {:.1f}",
         options.rounds, options.mib, options.files, kSmallFileBytes, kRandomReads, kRandomReadBytes, kChunkBytes, image,
-        t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, kTargetRatio);
+        t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, config.populate_banks, kTargetRatio);
     std::string per_round;
     for (std::string_view name : kFigures) {
       const std::vector<double>& values = samples[std::string(name)];
@@ -220,9 +220,9 @@ int run_bench_fs(const BenchFsOptions& options) {
   } else {
     fmt::print(
         "mkh bench fs: medians of {} interleaved rounds; a {} MiB file, {} files of {} bytes, {} random reads of {} "
-        "bytes; machine {}x{}:{}, {} MiB banks; image {} MiB (FAT32, 4 KiB clusters)\n",
+        "bytes; machine {}x{}:{}, {} MiB banks{}; image {} MiB (FAT32, 4 KiB clusters)\n",
         options.rounds, options.mib, options.files, kSmallFileBytes, kRandomReads, kRandomReadBytes, t.x_size, t.y_size,
-        t.cores_per_cluster, config.bank_mib, image);
+        t.cores_per_cluster, config.bank_mib, config.populate_banks ? " (populated)" : "", image);
     for (std::string_view name : kFigures) {
       const double value = median(samples[std::string(name)]);
       const bool ratio = name.starts_with("ratio_") && name != "ratio_read_warm_over_mcopy";

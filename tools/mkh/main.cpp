@@ -35,7 +35,7 @@ void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
   mkh::tool::add_topology_option(command, config.topology);
   mkh::tool::add_bank_mib_option(command, config.bank_mib);
   command->add_flag("--pin", config.pin, "pin core host threads round-robin on host CPUs");
-  command->add_flag("--populate-banks", config.populate_banks,
+  command->add_flag("--populate-banks,!--no-populate-banks", config.populate_banks,
                     "commit every bank's host memory at boot (no host fault at a page's first touch)");
   add_bounded(command, "--idle-spin-us", config.idle_spin_us, 0, mkh::kMaxIdleSpinUs,
               "an idle core polls this long before it sleeps");
