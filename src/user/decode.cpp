@@ -82,7 +82,7 @@ Insn decode32(uint32_t bits) {
   const uint32_t rs2 = field(bits, 20, 5);
   const uint32_t funct3 = field(bits, 12, 3);
   const int32_t imm_i = int32_t(bits) >> 20;
-  const int32_t imm_s = int32_t(((bits >> 25) << 5) | field(bits, 7, 5)) << 20 >> 20;
+  const int32_t imm_s = sign_extend((field(bits, 25, 7) << 5) | field(bits, 7, 5), 12);
   const int32_t imm_b = sign_extend(
       (field(bits, 31, 1) << 12) | (field(bits, 7, 1) << 11) | (field(bits, 25, 6) << 5) | (field(bits, 8, 4) << 1),
       13);
