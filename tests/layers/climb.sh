@@ -29,6 +29,7 @@ while read -r layer own above; do
   expect fails "-I$scopes/$layer" "$above" "layer $layer"
 done <<'LAYERS'
 libk libk/result.hpp hal/xptr.hpp
+user user/interpreter.hpp hal/xptr.hpp
 hal hal/xlist.hpp mm/ppm.hpp
 mm mm/kmem.hpp kern/cluster.hpp
 kern kern/thread.hpp rpc/rpc.hpp

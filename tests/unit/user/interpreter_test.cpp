@@ -1,0 +1,265 @@
+// The interpreter's trap paths (src/user/), on hand-assembled programs in the harness's flat
+// address space: page faults on read, write and exec reported with their address and
+// retried once the page is there, an instruction split across two pages, illegal
+// instructions, ebreak, a misaligned atomic and pc, and the quantum: a run that ends
+// mid-program resumes where it stopped and the program ends as if it had run at once.
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "flat_space.hpp"
+#include "user/decode.hpp"
+#include "user/interpreter.hpp"
+
+namespace mkh::test {
+namespace {
+
+using user::Access;
+using user::TrapKind;
+
+constexpr uint32_t kCode = 0x10000;
+constexpr uint32_t kData = 0x20000;
+constexpr uint32_t kA0 = 10, kA1 = 11, kA2 = 12, kA7 = 17, kRa = 1;
+
+uint32_t itype(uint32_t opcode, uint32_t funct3, uint32_t rd, uint32_t rs1, int32_t imm) {
+  return (uint32_t(imm) & 0xfff) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode;
+}
+uint32_t addi(uint32_t rd, uint32_t rs1, int32_t imm) { return itype(0x13, 0, rd, rs1, imm); }
+uint32_t lw(uint32_t rd, uint32_t rs1, int32_t imm) { return itype(0x03, 2, rd, rs1, imm); }
+uint32_t sw(uint32_t rs2, uint32_t rs1, int32_t imm) {
+  return (uint32_t(imm) >> 5 & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | 2 << 12 | (uint32_t(imm) & 0x1f) << 7 | 0x23;
+}
+uint32_t lui(uint32_t rd, uint32_t upper) { return upper << 12 | rd << 7 | 0x37; }
+uint32_t jalr(uint32_t rd, uint32_t rs1, int32_t imm) { return itype(0x67, 0, rd, rs1, imm); }
+uint32_t bne(uint32_t rs1, uint32_t rs2, int32_t offset) {
+  const uint32_t imm = uint32_t(offset);
+  return (imm >> 12 & 1) << 31 | (imm >> 5 & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | 1 << 12 | (imm >> 1 & 0xf) << 8 |
+         (imm >> 11 & 1) << 7 | 0x63;
+}
+uint32_t lr_w(uint32_t rd, uint32_t rs1) { return 0x02u << 27 | rs1 << 15 | 2 << 12 | rd << 7 | 0x2f; }
+constexpr uint32_t kEcall = 0x00000073, kEbreak = 0x00100073, kRdcycle = 0xc0002573;
+
+class InterpreterTest : public ::testing::Test {
+ protected:
+  // Maps the code page (read and exec) and writes `words` at `address`.
+  void code(uint32_t address, std::initializer_list<uint32_t> words) {
+    space.map(address & ~user::kPageMask, (address & ~user::kPageMask) + user::kPageSize, {true, false, true});
+    std::vector<uint32_t> bytes(words);
+    ASSERT_TRUE(space.poke(address, bytes.data(), bytes.size() * 4));
+  }
+  user::RunResult run(uint64_t budget = 1000) { return user::run(context, tlb, cache, budget); }
+
+  FlatSpace space;
+  user::Tlb tlb{space};
+  user::CodeCache cache;
+  user::Context context{.x = {}, .pc = kCode};
+};
+
+TEST_F(InterpreterTest, PageFaultOnReadReportsTheAddressAndRetries) {
+  code(kCode, {lui(kA0, kData >> 12), lw(kA1, kA0, 8), kEcall});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kRead);
+  EXPECT_EQ(result.trap.address, kData + 8);
+  EXPECT_EQ(result.trap.pc, kCode + 4);
+  EXPECT_EQ(context.pc, kCode + 4);
+  EXPECT_EQ(result.executed, 1u);  // the faulting load is not counted
+  EXPECT_EQ(context.x[kA0], kData);
+
+  space.map(kData, kData + user::kPageSize, {true, false, false});
+  const uint32_t value = 0x12345678;
+  ASSERT_TRUE(space.poke(kData + 8, &value, 4));
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.trap.pc, kCode + 8);
+  EXPECT_EQ(context.pc, kCode + 8);
+  EXPECT_EQ(result.executed, 2u);  // the load, and the ecall
+  EXPECT_EQ(context.x[kA1], value);
+}
+
+TEST_F(InterpreterTest, PageFaultOnWriteToAReadOnlyPageThenTheStoreIsRetried) {
+  code(kCode, {lui(kA0, kData >> 12), addi(kA1, 0, 77), lw(kA2, kA0, 0x10), sw(kA1, kA0, 0x10), kEcall});
+  space.map(kData, kData + user::kPageSize, {true, false, false});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kWrite);
+  EXPECT_EQ(result.trap.address, kData + 0x10);
+  EXPECT_EQ(result.trap.pc, kCode + 12);
+  EXPECT_EQ(context.x[kA2], 0u);  // the read of the same page went through
+
+  space.protect(kData, {true, true, false});
+  result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  uint32_t stored = 0;
+  ASSERT_TRUE(space.peek(kData + 0x10, &stored, 4));
+  EXPECT_EQ(stored, 77u);
+}
+
+TEST_F(InterpreterTest, StoreAcrossPagesFaultsOnTheSecondPageWithoutWritingTheFirst) {
+  code(kCode, {lui(kA0, (kData + 0x1000) >> 12), addi(kA1, 0, -1), sw(kA1, kA0, -2), kEcall});
+  space.map(kData, kData + user::kPageSize, {true, true, false});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kWrite);
+  EXPECT_EQ(result.trap.address, kData + user::kPageSize);
+  uint16_t low = 1;
+  ASSERT_TRUE(space.peek(kData + 0xffe, &low, 2));
+  EXPECT_EQ(low, 0u);
+  space.map(kData + user::kPageSize, kData + 2 * user::kPageSize, {true, true, false});
+  result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  uint32_t word = 0;
+  ASSERT_TRUE(space.peek(kData + 0xffe, &word, 4));
+  EXPECT_EQ(word, 0xffffffffu);
+}
+
+TEST_F(InterpreterTest, PageFaultOnExecReportsTheTargetAfterTheJump) {
+  code(kCode, {lui(kA0, 0x30), jalr(kRa, kA0, 0x10)});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kExec);
+  EXPECT_EQ(result.trap.address, 0x30010u);
+  EXPECT_EQ(context.pc, 0x30010u);
+  EXPECT_EQ(context.x[kRa], kCode + 8);  // the jump completed
+  EXPECT_EQ(result.executed, 2u);
+
+  // Readable but not executable: still an exec fault.
+  space.map(0x30000, 0x31000, {true, true, false});
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kExec);
+
+  code(0x30010, {addi(kA1, 0, 5), kEcall});
+  tlb.flush();
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(context.x[kA1], 5u);
+}
+
+TEST_F(InterpreterTest, AnInstructionAcrossTwoPagesFaultsOnTheSecondThenRuns) {
+  // c.nop at 0x10ffc, then a 32-bit addi at 0x10ffe..0x11001, then ecall at 0x11002.
+  code(kCode, {});
+  context.pc = 0x10ffc;
+  const uint16_t c_nop = 0x0001;
+  const uint32_t add = addi(kA0, 0, 42);
+  ASSERT_TRUE(space.poke(0x10ffc, &c_nop, 2));
+  ASSERT_TRUE(space.poke(0x10ffe, &add, 2));
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kExec);
+  EXPECT_EQ(result.trap.address, 0x11000u);
+  EXPECT_EQ(result.trap.pc, 0x10ffeu);
+  EXPECT_EQ(result.executed, 1u);
+
+  space.map(0x11000, 0x12000, {true, false, true});
+  const uint16_t high = uint16_t(add >> 16);
+  ASSERT_TRUE(space.poke(0x11000, &high, 2));
+  const uint32_t ecall = kEcall;
+  ASSERT_TRUE(space.poke(0x11002, &ecall, 4));
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.trap.pc, 0x11002u);
+  EXPECT_EQ(context.x[kA0], 42u);
+}
+
+TEST_F(InterpreterTest, IllegalInstructionsReportTheirBits) {
+  for (uint32_t bits : {0xffffffffu, kRdcycle, 0x0000'0000u, 0x0000'2007u /* flw */}) {
+    SCOPED_TRACE(bits);
+    code(kCode, {addi(kA0, 0, 1), bits});
+    cache.drop_all();
+    context.pc = kCode;
+    auto result = run();
+    EXPECT_EQ(result.trap.kind, TrapKind::kIllegalInstruction);
+    EXPECT_EQ(result.trap.pc, kCode + 4);
+    // A compressed one reports its 16 bits.
+    EXPECT_EQ(result.trap.address, (bits & 3) == 3 ? bits : bits & 0xffff);
+    EXPECT_EQ(result.executed, 1u);
+  }
+}
+
+TEST_F(InterpreterTest, EbreakAndMisalignedAtomicAndPc) {
+  code(kCode, {kEbreak});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kEbreak);
+  EXPECT_EQ(result.trap.pc, kCode);
+
+  space.map(kData, kData + user::kPageSize, {true, true, false});
+  code(kCode, {lui(kA0, kData >> 12), lr_w(kA1, kA0), addi(kA0, kA0, 2), lr_w(kA1, kA0)});
+  cache.drop_all();
+  context.pc = kCode;
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kMisaligned);
+  EXPECT_EQ(result.trap.address, kData + 2);
+  EXPECT_EQ(result.trap.pc, kCode + 12);
+
+  context.pc = kCode + 1;
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kMisaligned);
+  EXPECT_EQ(result.trap.access, Access::kExec);
+  EXPECT_EQ(result.executed, 0u);
+}
+
+// a0 = 0; a1 = n; loop: a0 += 3; a1 -= 1; bne a1, 0, loop; ecall: 2 + 3n + 1 instructions.
+constexpr uint32_t kLoops = 1000;
+constexpr uint64_t kLoopInstructions = 2 + 3 * kLoops + 1;
+
+TEST_F(InterpreterTest, QuantumExhaustionStopsMidProgramAndResumes) {
+  code(kCode, {addi(kA0, 0, 0), addi(kA1, 0, kLoops), addi(kA0, kA0, 3), addi(kA1, kA1, -1), bne(kA1, 0, -8), kEcall});
+  EXPECT_EQ(run(0).executed, 0u);
+  EXPECT_EQ(context.pc, kCode);
+
+  uint64_t total = 0;
+  unsigned runs = 0;
+  for (;;) {
+    auto result = run(7);
+    total += result.executed;
+    ++runs;
+    if (result.trap.kind == TrapKind::kEcall) break;
+    ASSERT_EQ(result.trap.kind, TrapKind::kQuantum);
+    ASSERT_EQ(result.executed, 7u);
+    ASSERT_EQ(result.trap.pc, context.pc);
+    ASSERT_LT(runs, 10000u);
+  }
+  EXPECT_EQ(total, kLoopInstructions);
+  EXPECT_EQ(runs, (kLoopInstructions + 6) / 7);
+  EXPECT_EQ(context.x[kA0], 3 * kLoops);
+  EXPECT_EQ(context.x[kA1], 0u);
+  EXPECT_EQ(context.pc, kCode + 20);
+}
+
+TEST_F(InterpreterTest, QuantumStopsAtTheExactInstruction) {
+  code(kCode, {addi(kA0, 0, 0), addi(kA1, 0, kLoops), addi(kA0, kA0, 3), addi(kA1, kA1, -1), bne(kA1, 0, -8), kEcall});
+  auto result = run(2 + 3 * 10);  // ten rounds of the loop
+  EXPECT_EQ(result.trap.kind, TrapKind::kQuantum);
+  EXPECT_EQ(context.x[kA0], 30u);
+  EXPECT_EQ(context.pc, kCode + 8);  // back at the loop's head
+  result = run(1);
+  EXPECT_EQ(context.x[kA0], 33u);
+  EXPECT_EQ(context.pc, kCode + 12);
+}
+
+TEST_F(InterpreterTest, EcallReportsItsPcAndTheRegisters) {
+  code(kCode, {addi(kA7, 0, 93), addi(kA0, 0, -5), kEcall, addi(kA0, 0, 9), kEcall});
+  auto result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.trap.pc, kCode + 8);
+  EXPECT_EQ(context.x[kA7], 93u);
+  EXPECT_EQ(context.x[kA0], uint32_t(-5));
+  context.pc += 4;  // as a system call handler does
+  result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(context.x[kA0], 9u);
+}
+
+TEST(Decoder, DestinationX0WritesTheSink) {
+  EXPECT_EQ(user::decode32(addi(0, 1, 5)).rd, user::kSinkRegister);
+  EXPECT_EQ(user::decode16(0x4501).op, user::Op::kAddi);  // c.li a0, 0
+  EXPECT_EQ(user::decode16(0x4501).rd, kA0);
+  EXPECT_EQ(user::decode16(0x0000).op, user::Op::kIllegal);
+  EXPECT_EQ(user::decode16(0x9002).op, user::Op::kEbreak);  // c.ebreak
+}
+
+}  // namespace
+}  // namespace mkh::test
