@@ -2,14 +2,11 @@
 // Every sum of two file fields is computed in 64 bits, so no check can be passed by a wrap.
 #include "user/elf.hpp"
 
+#include "libk/endian.hpp"
+
 namespace mkh::user::elf {
 
 namespace {
-
-uint16_t load_le16(const uint8_t* p) { return uint16_t(p[0] | (p[1] << 8)); }
-uint32_t load_le32(const uint8_t* p) {
-  return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
-}
 
 // e_ident and the ELF header's fields (byte offsets).
 namespace ehdr {
