@@ -62,7 +62,8 @@ double bench_bare_fiber(uint64_t iterations) {
 // --- thread switch: two kernel threads of one core yield to each other ------------------
 struct YieldPair {
   uint64_t iterations = 0;
-  std::atomic<int> done{0};
+  std::atomic<int> finished{0};  // yielders past their loop: the second one times the pair
+  std::atomic<int> done{0};      // yielders gone, ns written
   Clock::time_point start;
   double ns = 0;
 };
@@ -70,7 +71,8 @@ struct YieldPair {
 void yielder(void* arg) {
   auto* pair = static_cast<YieldPair*>(arg);
   for (uint64_t i = 0; i < pair->iterations; ++i) kern::sched_yield();
-  if (pair->done.fetch_add(1) == 1) pair->ns = ns_since(pair->start, 2 * pair->iterations);
+  if (pair->finished.fetch_add(1) == 1) pair->ns = ns_since(pair->start, 2 * pair->iterations);
+  pair->done.fetch_add(1);  // after ns: the waiter reads it once both are done
 }
 
 double bench_thread_switch(Machine& machine, uint64_t iterations) {
