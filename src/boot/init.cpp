@@ -1,4 +1,5 @@
-// The init levels of the layers and what each one boots. Layer: boot. Calls mm, kern, rpc, dev.
+// The init levels of the layers and what each one boots. Layer: boot. Calls mm, kern, rpc, dev, fs,
+// proc, syscall.
 #include "boot/init.hpp"
 
 #include <array>
@@ -14,7 +15,10 @@
 #include "kern/thread.hpp"
 #include "mm/mapper/mapper.hpp"
 #include "mm/memory.hpp"
+#include "mm/vmm/vmm.hpp"
+#include "proc/process.hpp"
 #include "rpc/rpc.hpp"
+#include "syscall/syscall.hpp"
 
 namespace mkh::boot {
 
@@ -34,6 +38,8 @@ constexpr uint32_t kcm_object_size(mm::KcmType type) {
     case mm::KcmType::DENTRY: return sizeof(fs::Dentry);
     case mm::KcmType::FILE: return sizeof(fs::File);
     case mm::KcmType::FAT_CONTEXT: return sizeof(fs::fat::FatContext);
+    case mm::KcmType::VSEG: return sizeof(vmm::Vseg);
+    case mm::KcmType::PROCESS: return sizeof(proc::Process);
     case mm::KcmType::kCount: break;
   }
   return 0;
@@ -64,6 +70,10 @@ Result<void, Error> fs_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
   fs::fs_cluster_init(cxy);
   return {};
 }
+Result<void, Error> proc_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
+  proc::proc_cluster_init(cxy);
+  return {};
+}
 // What the layers hold for good is placed: from here on every page comes back.
 Result<void, Error> mm_boot_done(hal::cxy_t cxy, const MachineConfig&) {
   mm::memory_boot_done(cxy);
@@ -88,13 +98,15 @@ constexpr InitHook kInitHooks[] = {
     // by the core hook (they need the schedulers), on lid 0 of the I/O cluster.
     {dev::dev_cluster_init, dev::dev_core_init},
     {fs_cluster_init, nullptr},  // no volume yet: the machine mounts its disk once its cores run
-    {mm_boot_done, nullptr},     // after every layer placed what it holds for good
+    {proc_cluster_init, nullptr},
+    {mm_boot_done, nullptr},  // after every layer placed what it holds for good
 };
 
 }  // namespace
 
 Result<void, Error> boot_clusters(const std::vector<uint32_t>& clusters, const MachineConfig& config) {
   rpc::rpc_install(rpc_server_table());
+  syscall::syscall_init();
   for (const InitHook& hook : kInitHooks)
     if (hook.cluster != nullptr)
       for (uint32_t cxy : clusters) {

@@ -6,6 +6,7 @@
 #include "fs/vfs/services.hpp"
 
 #include "mm/mapper/services.hpp"
+#include "proc/services.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"
 #include "rpc/services/kcm.hpp"

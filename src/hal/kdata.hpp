@@ -22,8 +22,10 @@ inline constexpr lpa_t kDevDataLpa = kRpcDataLpa + kRpcDataSpan;  // dev: the ch
 inline constexpr uint64_t kDevDataSpan = 1 * kPageSize;
 inline constexpr lpa_t kFsDataLpa = kDevDataLpa + kDevDataSpan;  // fs: the mounted volume
 inline constexpr uint64_t kFsDataSpan = 1 * kPageSize;
+inline constexpr lpa_t kProcDataLpa = kFsDataLpa + kFsDataSpan;  // proc: the process table
+inline constexpr uint64_t kProcDataSpan = 1 * kPageSize;
 // First byte after the replicated kernel data: the ppm's page array starts here.
-inline constexpr lpa_t kKernelDataEnd = kFsDataLpa + kFsDataSpan;
+inline constexpr lpa_t kKernelDataEnd = kProcDataLpa + kProcDataSpan;
 
 // The descriptor of type T that a layer keeps at `lpa` of cxy's bank.
 template <typename T, lpa_t lpa>

@@ -20,7 +20,9 @@ namespace mkh::mm {
   X(INODE, "inode")               \
   X(DENTRY, "dentry")             \
   X(FILE, "file")                 \
-  X(FAT_CONTEXT, "fat-context")
+  X(FAT_CONTEXT, "fat-context")   \
+  X(VSEG, "vseg")                 \
+  X(PROCESS, "process")
 
 enum class KcmType : uint32_t {
 #define MKH_X(name, label) name,

@@ -15,7 +15,7 @@ namespace mkh::rpc {
 #define MKH_RPC_CATALOG(S, P, U) \
   S(0, PMEM_GET_PAGES)           \
   S(1, PMEM_RELEASE_PAGES)       \
-  P(2, PROCESS_MAKE_EXEC)        \
+  S(2, PROCESS_MAKE_EXEC)        \
   P(3, PROCESS_MAKE_FORK)        \
   P(4, PROCESS_MAKE_EXIT)        \
   P(5, PROCESS_MAKE_KILL)        \
@@ -33,13 +33,13 @@ namespace mkh::rpc {
   S(17, VFS_MAPPER_LOAD_ALL)     \
   S(18, FATFS_GET_CLUSTER)       \
   U(19)                          \
-  P(20, VMM_GET_VSEG)            \
-  P(21, VMM_GET_PTE)             \
+  S(20, VMM_GET_VSEG)            \
+  S(21, VMM_GET_PTE)             \
   S(22, KCM_ALLOC)               \
   S(23, KCM_FREE)                \
   S(24, MAPPER_MOVE_BUFFER)      \
   S(25, MAPPER_GET_PAGE)         \
-  P(26, VMM_CREATE_VSEG)         \
+  S(26, VMM_CREATE_VSEG)         \
   S(27, SCHED_DISPLAY)           \
   P(28, VMM_SET_COW)             \
   U(29)

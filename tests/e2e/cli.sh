@@ -11,9 +11,9 @@ check version 0 '^mkh [0-9]+\.[0-9]+\.[0-9]+' -- "$mkh" --version
 check boot-help 0 '--topology' -- "$mkh" boot --help
 check boot-default 0 '^errors: 0$' -- "$mkh" boot
 check boot-report 0 ' 80 token hops \(80 across clusters\)' -- "$mkh" boot --topology 2x1:2 --bank-mib 16
-check no-subcommand 2 'mkh: a subcommand is required \(expected: boot, fs, bench, soak\)' -- "$mkh"
-check unknown-subcommand 2 "unknown command 'frobnicate' \(expected: boot, fs, bench, soak\)" -- "$mkh" frobnicate
-check option-for-subcommand 2 "unknown option '--bang' \(expected a subcommand: boot, fs, bench, soak; or --help" -- "$mkh" --bang
+check no-subcommand 2 'mkh: a subcommand is required \(expected: boot, fs, exec, bench, soak\)' -- "$mkh"
+check unknown-subcommand 2 "unknown command 'frobnicate' \(expected: boot, fs, exec, bench, soak\)" -- "$mkh" frobnicate
+check option-for-subcommand 2 "unknown option '--bang' \(expected a subcommand: boot, fs, exec, bench, soak; or --help" -- "$mkh" --bang
 check fs-no-command 2 '^mkh: fs: a command is required \(ls, tree' -- "$mkh" fs
 check fs-unknown-command 2 "^mkh: fs: unknown command 'frob'" -- "$mkh" fs frob /
 check fs-missing-argument 2 '^mkh: fs: ls takes 1 argument: ls PATH$' -- "$mkh" fs ls
@@ -21,6 +21,11 @@ check fs-missing-disk 2 '^mkh: --disk: --disk /nonexistent/disk.img: No such fil
 check fs-missing-script 2 '^mkh: fs: script /nonexistent/script: No such file or directory' -- "$mkh" fs script /nonexistent/script
 check fs-no-such-file 1 '^mkh: fs: /no/such/file: ENOENT \(No such file or directory\)$' -- "$mkh" fs cat /no/such/file
 check fs-default-disk 0 'README.txt' -- "$mkh" fs ls /
+check exec-no-program 2 '^mkh: exec: a program is required: mkh exec \[OPTIONS\] PATH \[ARG...\]$' -- "$mkh" exec
+check exec-relative-path 2 '^mkh: exec: bin/hello: expected an absolute path' -- "$mkh" exec bin/hello
+check exec-bad-env 2 '^mkh: exec: --env NOVALUE: expected KEY=VALUE$' -- "$mkh" exec --env NOVALUE /bin/hello
+check exec-no-such-file 1 '^mkh: exec: /no/such/program: ENOENT \(No such file or directory\)$' -- "$mkh" exec /no/such/program
+check exec-not-elf 1 '^mkh: exec: /README.txt: ENOEXEC \(Exec format error\)$' -- "$mkh" exec /README.txt
 check unknown-option 2 '--bogus' -- "$mkh" boot --bogus
 check help-hint-names-the-subcommand 2 "Run 'mkh boot --help'" -- "$mkh" boot --bogus
 check topology-form 2 "^mkh: --topology: topology 'banana' is not of the form XxY:C" -- "$mkh" boot --topology banana

@@ -36,7 +36,10 @@ kern kern/thread.hpp rpc/rpc.hpp
 rpc rpc/services/thread.hpp dev/ioc.hpp
 dev dev/ioc.hpp mm/mapper/mapper.hpp
 mapper mm/mapper/mapper.hpp fs/fat/format.hpp
-fs fs/fat/format.hpp boot/init.hpp
+fs fs/fat/format.hpp mm/vmm/vmm.hpp
+vmm mm/vmm/vmm.hpp proc/process.hpp
+proc proc/process.hpp syscall/syscall.hpp
+syscall syscall/syscall.hpp boot/init.hpp
 LAYERS
 
 expect ok "" mkh/machine.hpp "tools"

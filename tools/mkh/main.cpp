@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "mkh/bench.hpp"
+#include "mkh/exec.hpp"
 #include "mkh/files.hpp"
 #include "mkh/machine.hpp"
 #include "mkh/soak.hpp"
@@ -185,6 +186,55 @@ int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
   return 0;
 }
 
+struct ExecCli {
+  mkh::MachineConfig config;
+  std::vector<std::string> env;
+  bool stats = false;
+};
+
+// mkh exec: the program's status is mkh's; mkh prints nothing of its own on stdout.
+int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
+  if (words.empty()) {
+    fmt::print(stderr, "mkh: exec: a program is required: mkh exec [OPTIONS] PATH [ARG...]\n");
+    return kExitUsage;
+  }
+  if (words[0].empty() || words[0][0] != '/') {
+    fmt::print(stderr, "mkh: exec: {}: expected an absolute path on the machine's disk, e.g. /bin/hello\n", words[0]);
+    return kExitUsage;
+  }
+  for (const std::string& variable : cli.env)
+    if (variable.find('=') == std::string::npos || variable[0] == '=') {
+      fmt::print(stderr, "mkh: exec: --env {}: expected KEY=VALUE\n", variable);
+      return kExitUsage;
+    }
+  if (cli.config.disk_image.empty()) cli.config.disk_image = default_disk();
+  if (cli.config.disk_image.empty()) {
+    fmt::print(stderr, "mkh: exec: no disk: give --disk IMAGE (no disk.img beside the mkh binary)\n");
+    return kExitUsage;
+  }
+  cli.config.quiet = true;
+  auto machine = mkh::Machine::boot(cli.config);
+  if (!machine) {
+    fmt::print(stderr, "mkh: exec: {}\n", machine.error());
+    return kExitRuntime;
+  }
+  const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env};
+  const auto outcome = mkh::run_exec(**machine, request);
+  const mkh::MachineReport report = (*machine)->shutdown();
+  if (cli.stats) mkh::tool::print_rpc_stats(stderr, report);  // stdout is the program's
+  if (!outcome) {
+    fmt::print(stderr, "mkh: exec: {}\n", outcome.error());
+    return kExitRuntime;
+  }
+  if (!report.disk_error.empty()) fmt::print(stderr, "mkh: exec: {}\n", report.disk_error);
+  for (const mkh::ClusterReport& cluster : report.clusters)
+    if (cluster.pages_leaked != 0)
+      fmt::print(stderr, "mkh: exec: cluster {:#x}: {} pages leaked (not back in its ppm at shutdown)\n", cluster.cxy,
+                 cluster.pages_leaked);
+  if (outcome->signal != 0) fmt::print(stderr, "mkh: exec: {}: killed by signal {}\n", words[0], outcome->signal);
+  return outcome->status();
+}
+
 struct SoakCli {
   mkh::soak::SoakOptions options;
   std::string faults;
@@ -300,6 +350,17 @@ int main(int argc, char** argv) {
       "PATH, mv OLD NEW, stat PATH, df, write PATH OFFSET HOSTFILE, append PATH HOSTFILE, truncate PATH SIZE, script "
       "FILE (one command a line).");
 
+  ExecCli exec_cli;
+  CLI::App* exec = app.add_subcommand(
+      "exec", "boot, run a static RV32 Linux program of the disk as the first process, exit with its status");
+  add_machine_options(exec, exec_cli.config);
+  add_disk_option(exec, exec_cli.config.disk_image);
+  exec->add_option("--env", exec_cli.env, "KEY=VALUE: a variable of the program's environment (repeatable)")
+      ->allow_extra_args(false);
+  exec->add_flag("--stats", exec_cli.stats, "print the RPC statistics table on stderr after the shutdown");
+  exec->prefix_command();
+  exec->footer("PATH is absolute on the machine's disk (e.g. /bin/hello); ARG... are the program's arguments.");
+
   mkh::bench::BenchCoreOptions bench_options;
   CLI::App* bench = app.add_subcommand("bench", "measure the machine (medians of interleaved rounds)");
   bench->require_subcommand(1);
@@ -371,6 +432,7 @@ int main(int argc, char** argv) {
     return run_boot(boot_config, boot_options);
   }
   if (fs->parsed()) return run_fs_command(fs_cli, fs->remaining());
+  if (exec->parsed()) return run_exec_command(exec_cli, exec->remaining());
   if (soak->parsed()) {
     if (auto finished = finish_soak_options(soak_cli, soak_seconds, soak_ops, soak_deterministic); !finished) {
       fmt::print(stderr, "mkh: {}\n", finished.error());

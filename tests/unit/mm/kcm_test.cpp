@@ -39,7 +39,7 @@ uint64_t test_seed() {
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % kKcmObjectAlign == 0; }
 
 TEST(KcmTypes, OneTableGivesEnumAndNames) {
-  EXPECT_EQ(uint32_t(KcmType::kCount), 11u);
+  EXPECT_EQ(uint32_t(KcmType::kCount), 13u);
   EXPECT_EQ(kcm_type_name(KcmType::THREAD), "thread");
   EXPECT_EQ(kcm_type_name(KcmType::GENERIC_64), "generic-64");
   EXPECT_EQ(kcm_type_name(KcmType::GENERIC_1024), "generic-1024");

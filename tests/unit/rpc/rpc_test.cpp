@@ -306,7 +306,7 @@ TEST_F(RpcTest, UndefinedAndNotYetServedIndexesAnswerWithAnError) {
         KCHECK_ERR(rpc_send(machine().clusters()[1], &desc), Errno::kInval);
       }
       RpcDesc desc;
-      desc.index = RPC_VMM_GET_PTE;
+      desc.index = RPC_PROCESS_MAKE_FORK;
       desc.blocking = 1;
       KCHECK_ERR(rpc_send(machine().clusters()[1], &desc), Errno::kNoSys);
     });

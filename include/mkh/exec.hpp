@@ -1,0 +1,34 @@
+// Running user programs as an embedder sees it: the program of `mkh exec`, run as the first
+// process of the machine. Public API (implemented in src/boot/).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mkh/machine.hpp"
+#include "mkh/result.hpp"
+
+namespace mkh {
+
+struct ExecRequest {
+  std::string path;               // an absolute path on the machine's disk
+  std::vector<std::string> argv;  // argv[0] included
+  std::vector<std::string> env;   // "KEY=VALUE" strings
+};
+
+struct ExecOutcome {
+  uint32_t exit_code = 0;  // exit's status & 0xff
+  uint32_t signal = 0;     // the signal that killed the process, or 0
+  uint64_t instructions = 0;
+  uint64_t syscalls = 0;
+  // The status a shell reports: the exit code, or 128 + the signal.
+  int status() const { return signal != 0 ? int(128 + signal) : int(exit_code); }
+};
+
+// Creates a process on the last cluster, execs the program into it through PROCESS_MAKE_EXEC,
+// waits for its end, and frees it. Its stdin, stdout and stderr are the host's. The error
+// names the path and the errno of a failed exec (ENOENT, ENOEXEC, EACCES, E2BIG...).
+Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request);
+
+}  // namespace mkh

@@ -1,0 +1,62 @@
+// `mkh exec`'s work in the machine: the first process. Layer: boot. Calls proc.
+#include "mkh/exec.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "boot/files.hpp"
+#include "hal/cpu.hpp"
+#include "kern/thread.hpp"
+#include "mm/kmem.hpp"
+#include "proc/exec.hpp"
+#include "proc/process.hpp"
+
+namespace mkh {
+
+namespace {
+
+constexpr uint32_t kInfoOrder = 2;
+static_assert(sizeof(proc::ExecInfo) <= (hal::kPageSize << kInfoOrder));
+
+Result<ExecOutcome, Error> exec_in_kernel(const ExecRequest& request) {
+  auto block = TRY(mm::PageBlock::alloc(kInfoOrder));
+  auto* info = new (block.base()) proc::ExecInfo();
+  if (request.path.size() >= proc::kExecPathMax)
+    return error(Errno::kNameTooLong, "{}: the path is longer than {} bytes", request.path, proc::kExecPathMax - 1);
+  std::memcpy(info->path, request.path.c_str(), request.path.size() + 1);
+  for (const std::string& arg : request.argv)
+    if (!proc::exec_info_add(info, arg.c_str(), false))
+      return error(Errno::k2Big, "{}: the arguments pass {} bytes or {} strings", request.path, proc::kExecStringsMax,
+                   proc::kExecArgsMax);
+  for (const std::string& variable : request.env)
+    if (!proc::exec_info_add(info, variable.c_str(), true))
+      return error(Errno::k2Big, "{}: the environment passes {} bytes or {} strings", request.path,
+                   proc::kExecStringsMax, proc::kExecArgsMax);
+  proc::Process* process = TRY(proc::process_create(0));
+  info->pid = process->m_pid;
+  process->m_waiter = kern::thread_current_xptr();
+  if (auto made =
+          proc::rpc_process_make_exec_client(hal::local_cxy(), hal::Xptr<proc::ExecInfo>(hal::local_cxy(), info));
+      !made) {
+    proc::process_destroy(process);
+    return error(made.error(), "{}: {} ({})", request.path, errno_name(made.error()), std::strerror(int(made.error())));
+  }
+  proc::process_wait_end(process);
+  ExecOutcome outcome{.exit_code = process->m_exit_code,
+                      .signal = process->m_exit_signal,
+                      .instructions = process->m_instructions,
+                      .syscalls = process->m_syscalls};
+  proc::process_destroy(process);
+  return outcome;
+}
+
+}  // namespace
+
+Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request) {
+  Result<ExecOutcome, Error> outcome = error(Error(Errno::kCanceled, "not run"));
+  TRY(boot::run_in_kernel(machine.clusters().back(), [&] { outcome = exec_in_kernel(request); }));
+  return outcome;
+}
+
+}  // namespace mkh

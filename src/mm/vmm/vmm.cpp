@@ -1,0 +1,346 @@
+// The virtual memory manager of one process copy. Layer: vmm.
+#include "mm/vmm/vmm.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hal/remote.hpp"
+#include "kern/cluster.hpp"
+#include "mm/kmem.hpp"
+#include "rpc/services/pmem.hpp"
+
+namespace mkh::vmm {
+
+namespace {
+
+Vseg* vseg_of(libk::ListEntry* entry) { return libk::list_element(entry, &Vseg::m_entry); }
+
+uint32_t attr_for_prot(uint32_t prot) {
+  return GPT_MAPPED | GPT_USER | GPT_PRIVATE | ((prot & VSEG_READ) != 0 ? GPT_READ : 0) |
+         ((prot & VSEG_WRITE) != 0 ? GPT_WRITE | GPT_READ : 0) | ((prot & VSEG_EXEC) != 0 ? GPT_EXEC : 0);
+}
+// A writable page is readable (RISC-V has no write-only page).
+uint32_t allowed_access(uint32_t prot) { return (prot & VSEG_WRITE) != 0 ? prot | VSEG_READ : prot; }
+uint32_t attr_for_access(uint32_t access) {
+  return access == VSEG_WRITE ? GPT_WRITE : access == VSEG_EXEC ? GPT_EXEC : GPT_READ;
+}
+
+// The page descriptor of the page at `base` (any cluster): every bank has the same layout, so
+// the local ppm's arithmetic applies to the same lpa of the local bank (no remote field read).
+hal::Xptr<mm::Page> page_of_base(hal::xptr_t base) {
+  const hal::cxy_t here = hal::local_cxy();
+  const mm::Page* twin =
+      mm::memory_at(here)->m_ppm.base_to_page(hal::GET_PTR((hal::xptr_t(here) << hal::kCxyShift) | hal::GET_LPA(base)));
+  return hal::Xptr<mm::Page>((hal::xptr_t(hal::GET_CXY(base)) << hal::kCxyShift) | hal::lpa_of(twin));
+}
+
+Result<hal::xptr_t> alloc_page(hal::cxy_t cxy) {
+  mm::Page* page = cxy == hal::local_cxy() ? TRY(mm::kmem_alloc_pages(0)) : TRY(rpc::rpc_pmem_get_pages_client(cxy, 0));
+  return mapper::mapper_page_base(hal::Xptr<mm::Page>(cxy, page)).raw();
+}
+
+void free_page(hal::xptr_t base) {
+  const hal::Xptr<mm::Page> page = page_of_base(base);
+  if (page.cxy() == hal::local_cxy()) mm::kmem_free_pages(page.host_ptr());
+  else if (!rpc::rpc_pmem_release_pages_client(page.cxy(), page.host_ptr())) kern::cluster_count_error();
+}
+
+void zero_bytes(hal::xptr_t at, uint32_t size) {
+  if (hal::GET_CXY(at) == hal::local_cxy()) {
+    std::memset(hal::GET_PTR(at), 0, size);
+    return;
+  }
+  for (uint32_t done = 0; done < size; done += 8) hal::remote_store(hal::Xptr<uint64_t>(at + done), uint64_t(0));
+}
+
+// Fills the new page at `base` for the page at `page_va` of `vseg`: its file bytes, then zeros.
+Result<void> fill_page(const Vseg& vseg, uint32_t page_va, hal::xptr_t base) {
+  const uint32_t offset = page_va - vseg.m_base;
+  uint32_t from_file = 0;
+  if (vseg.m_mapper && offset < vseg.m_file_size) from_file = std::min(kPageSize, vseg.m_file_size - offset);
+  if (from_file > 0)
+    TRY(mapper::mapper_move_buffer(vseg.m_mapper, true, false, uint64_t(vseg.m_file_offset) + offset, base, from_file));
+  if (from_file < kPageSize) zero_bytes(base + from_file, kPageSize - from_file);
+  return {};
+}
+
+Vseg* find_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
+  for (libk::ListEntry* e = vmm->m_vsegs.next; e != &vmm->m_vsegs; e = e->next) {
+    Vseg* vseg = vseg_of(e);
+    if (address < vseg->m_base) return nullptr;
+    if (address < vseg->end()) return vseg;
+  }
+  return nullptr;
+}
+
+// The first vseg that ends after `address` (nullptr: none).
+Vseg* first_ending_after_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
+  for (libk::ListEntry* e = vmm->m_vsegs.next; e != &vmm->m_vsegs; e = e->next)
+    if (vseg_of(e)->end() > address) return vseg_of(e);
+  return nullptr;
+}
+
+bool range_free_locked(Vmm* vmm, uint64_t base, uint64_t end) REQUIRES(vmm->m_lock) {
+  if (base < kUserBase || end > kUserEnd || base >= end) return false;
+  const Vseg* next = first_ending_after_locked(vmm, uint32_t(base));
+  return next == nullptr || next->m_base >= end;
+}
+
+void insert_locked(Vmm* vmm, Vseg* vseg) REQUIRES(vmm->m_lock) {
+  libk::ListEntry* e = vmm->m_vsegs.next;
+  while (e != &vmm->m_vsegs && vseg_of(e)->m_base < vseg->m_base) e = e->next;
+  // insert before e
+  vseg->m_entry.next = e;
+  vseg->m_entry.pred = e->pred;
+  e->pred->next = &vseg->m_entry;
+  e->pred = &vseg->m_entry;
+}
+
+// Unmaps the pages of [first, end) (page aligned), calling flush before a page is freed.
+void unmap_pages_locked(Vmm* vmm, uint32_t first, uint32_t end, void (*flush)(uint32_t, void*), void* context)
+    REQUIRES(vmm->m_lock) {
+  for (uint64_t va = first; va < end; va += kPageSize) {
+    const uint64_t entry = vmm->m_gpt.clear(uint32_t(va >> 12));
+    if ((entry & GPT_MAPPED) == 0) continue;
+    if (flush != nullptr) flush(uint32_t(va >> 12), context);
+    if ((entry & GPT_PRIVATE) != 0) free_page(gpt_page(entry));
+  }
+}
+
+// Splits the vseg holding `address` (page aligned) in two at it; nothing when no vseg holds
+// it or it is a vseg's base. kNoMem.
+Result<void> split_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
+  Vseg* vseg = find_locked(vmm, address);
+  if (vseg == nullptr || vseg->m_base == address) return {};
+  Vseg* upper = TRY(mm::kmem_new<Vseg>(*vseg));
+  const uint32_t delta = address - vseg->m_base;
+  upper->m_base = address;
+  upper->m_size = vseg->m_size - delta;
+  upper->m_file_offset = vseg->m_file_offset + delta;
+  upper->m_file_size = vseg->m_file_size > delta ? vseg->m_file_size - delta : 0;
+  vseg->m_size = delta;
+  vseg->m_file_size = std::min(vseg->m_file_size, delta);
+  insert_locked(vmm, upper);
+  return {};
+}
+
+void delete_vseg_locked(Vmm* vmm, Vseg* vseg) REQUIRES(vmm->m_lock) {
+  if (vmm->m_heap == vseg) vmm->m_heap = nullptr;
+  libk::list_unlink(&vseg->m_entry);
+  vseg->m_magic = 0;
+  mm::kmem_delete(vseg);
+}
+
+}  // namespace
+
+const char* vseg_type_name(VsegType type) {
+  switch (type) {
+    case VsegType::kCode: return "code";
+    case VsegType::kData: return "data";
+    case VsegType::kStack: return "stack";
+    case VsegType::kAnon: return "anon";
+    case VsegType::kFile: return "file";
+    case VsegType::kRemote: return "remote";
+  }
+  return "invalid";
+}
+
+Result<void> vmm_init(Vmm* vmm) {
+  vmm->m_lock.init();
+  kern::QueuelockGuard guard(vmm->m_lock);
+  libk::list_root_init(&vmm->m_vsegs);
+  return vmm->m_gpt.init();
+}
+
+void vmm_destroy(Vmm* vmm) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  vmm->m_gpt.destroy(
+      [](uint32_t, uint64_t entry, void*) {
+        if ((entry & GPT_PRIVATE) != 0) free_page(gpt_page(entry));
+      },
+      nullptr);
+  while (!libk::list_is_empty(&vmm->m_vsegs)) delete_vseg_locked(vmm, vseg_of(vmm->m_vsegs.next));
+}
+
+Result<Vseg*> vmm_create_vseg(Vmm* vmm, VsegType type, uint32_t base, uint32_t size, uint32_t prot,
+                              uint32_t file_offset, uint32_t file_size, hal::Xptr<mapper::Mapper> mapper,
+                              hal::cxy_t cxy) {
+  if (base % kPageSize != 0 || size % kPageSize != 0 || size == 0 || file_size > size ||
+      (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0)
+    return error(Errno::kInval);
+  kern::QueuelockGuard guard(vmm->m_lock);
+  if (!range_free_locked(vmm, base, uint64_t(base) + size)) return error(Errno::kInval);
+  Vseg* vseg = TRY(mm::kmem_new<Vseg>());
+  vseg->m_type = type;
+  vseg->m_base = base;
+  vseg->m_size = size;
+  vseg->m_prot = prot;
+  vseg->m_file_offset = file_offset;
+  vseg->m_file_size = mapper ? file_size : 0;
+  vseg->m_mapper = mapper;
+  vseg->m_cxy = cxy;
+  insert_locked(vmm, vseg);
+  return vseg;
+}
+
+Result<Vseg> vmm_find_vseg(Vmm* vmm, uint32_t address) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  const Vseg* vseg = find_locked(vmm, address);
+  if (vseg == nullptr) return error(Errno::kFault);
+  return *vseg;
+}
+
+Result<hal::Xptr<Vseg>> vmm_find_vseg_xptr(Vmm* vmm, uint32_t address) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  Vseg* vseg = find_locked(vmm, address);
+  if (vseg == nullptr) return error(Errno::kFault);
+  return hal::Xptr<Vseg>(hal::local_cxy(), vseg);
+}
+
+Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  const uint32_t vpn = address >> 12;
+  const uint64_t entry = vmm->m_gpt.get(vpn);
+  if ((entry & GPT_MAPPED) != 0 && (gpt_attr(entry) & attr_for_access(access)) != 0) return entry;
+  const Vseg* vseg = find_locked(vmm, address);
+  Errno refused = Errno::kOk;
+  if (vseg == nullptr) refused = Errno::kFault;
+  else if ((allowed_access(vseg->m_prot) & access) == 0) refused = Errno::kAcces;
+  else if ((entry & GPT_MAPPED) != 0)
+    refused = Errno::kAcces;  // mapped without this right: copy-on-write comes with fork
+  if (refused != Errno::kOk) {
+    hal::stat_add(vmm->m_fault_errors, uint64_t(1));
+    return error(refused);
+  }
+  const hal::xptr_t page = TRY(alloc_page(vseg->m_cxy));
+  if (auto filled = fill_page(*vseg, page_down(address), page); !filled) {
+    free_page(page);
+    hal::stat_add(vmm->m_fault_errors, uint64_t(1));
+    return error(filled.error());
+  }
+  const uint64_t made = gpt_entry(page, attr_for_prot(vseg->m_prot));
+  if (auto set = vmm->m_gpt.set(vpn, made); !set) {
+    free_page(page);
+    return error(set.error());
+  }
+  hal::stat_add(vmm->m_faults, uint64_t(1));
+  return made;
+}
+
+void vmm_set_heap_start(Vmm* vmm, uint32_t address) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  vmm->m_brk_base = vmm->m_brk = address;
+}
+
+uint32_t vmm_brk(Vmm* vmm, uint32_t address) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  if (address < vmm->m_brk_base || address >= kStackZone) return vmm->m_brk;
+  const uint32_t heap_base = uint32_t(page_up(vmm->m_brk_base));
+  const uint32_t old_end = uint32_t(page_up(vmm->m_brk));
+  const uint32_t new_end = uint32_t(page_up(address));
+  if (new_end > old_end) {
+    if (!range_free_locked(vmm, old_end, new_end)) return vmm->m_brk;
+    if (vmm->m_heap == nullptr) {
+      auto heap = mm::kmem_new<Vseg>();
+      if (!heap) return vmm->m_brk;
+      Vseg* vseg = *heap;
+      vseg->m_type = VsegType::kAnon;
+      vseg->m_base = heap_base;
+      vseg->m_size = 0;
+      vseg->m_prot = VSEG_READ | VSEG_WRITE;
+      vseg->m_cxy = hal::local_cxy();
+      insert_locked(vmm, vseg);
+      vmm->m_heap = vseg;
+    }
+    vmm->m_heap->m_size = new_end - vmm->m_heap->m_base;
+  } else if (new_end < old_end && vmm->m_heap != nullptr) {
+    unmap_pages_locked(vmm, new_end, old_end, nullptr, nullptr);
+    vmm->m_heap->m_size = new_end > vmm->m_heap->m_base ? new_end - vmm->m_heap->m_base : 0;
+    if (vmm->m_heap->m_size == 0) delete_vseg_locked(vmm, vmm->m_heap);
+  }
+  vmm->m_brk = address;
+  return address;
+}
+
+Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, uint32_t size, uint32_t prot, hal::Xptr<mapper::Mapper> mapper,
+                          uint32_t file_offset, uint32_t file_size) {
+  const uint64_t length = page_up(size);
+  if (length == 0 || length >= kStackZone || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0)
+    return error(Errno::kInval);
+  uint32_t base = 0;
+  {
+    kern::QueuelockGuard guard(vmm->m_lock);
+    const uint32_t floor = uint32_t(page_up(std::max(vmm->m_brk, kUserBase)));
+    if (hint % kPageSize == 0 && hint >= floor && range_free_locked(vmm, hint, hint + length)) {
+      base = hint;
+    } else {
+      // Top down from the stacks: the highest gap that holds it.
+      uint64_t gap_end = kStackZone;
+      for (libk::ListEntry* e = vmm->m_vsegs.pred; e != &vmm->m_vsegs; e = e->pred) {
+        const Vseg* vseg = vseg_of(e);
+        if (vseg->m_base >= gap_end) continue;
+        if (vseg->end() + length <= gap_end) break;
+        gap_end = vseg->m_base;
+      }
+      if (gap_end < floor + length) return error(Errno::kNoMem);
+      base = uint32_t(gap_end - length);
+    }
+  }
+  TRY(vmm_create_vseg(vmm, mapper ? VsegType::kFile : VsegType::kAnon, base, uint32_t(length), prot, file_offset,
+                      uint32_t(std::min<uint64_t>(file_size, length)), mapper, hal::local_cxy()));
+  return base;
+}
+
+Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(uint32_t, void*), void* context) {
+  const uint64_t end = page_up(uint64_t(base) + size);
+  if (base % kPageSize != 0 || size == 0 || end > kUserEnd) return error(Errno::kInval);
+  kern::QueuelockGuard guard(vmm->m_lock);
+  TRY(split_locked(vmm, base));
+  if (end < kUserEnd) TRY(split_locked(vmm, uint32_t(end)));
+  for (Vseg* vseg = first_ending_after_locked(vmm, base); vseg != nullptr && vseg->m_base < end;) {
+    Vseg* next = vseg->m_entry.next == &vmm->m_vsegs ? nullptr : vseg_of(vseg->m_entry.next);
+    unmap_pages_locked(vmm, vseg->m_base, vseg->end(), flush, context);
+    delete_vseg_locked(vmm, vseg);
+    vseg = next;
+  }
+  return {};
+}
+
+Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot, void (*flush)(uint32_t, void*),
+                          void* context) {
+  const uint64_t end = page_up(uint64_t(base) + size);
+  if (base % kPageSize != 0 || end > kUserEnd || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0)
+    return error(Errno::kInval);
+  if (size == 0) return {};
+  kern::QueuelockGuard guard(vmm->m_lock);
+  for (uint64_t at = base; at < end;) {  // every byte mapped, or ENOMEM as Linux
+    const Vseg* vseg = find_locked(vmm, uint32_t(at));
+    if (vseg == nullptr) return error(Errno::kNoMem);
+    at = vseg->end();
+  }
+  TRY(split_locked(vmm, base));
+  if (end < kUserEnd) TRY(split_locked(vmm, uint32_t(end)));
+  for (Vseg* vseg = find_locked(vmm, base); vseg != nullptr && vseg->m_base < end;) {
+    vseg->m_prot = prot;
+    for (uint32_t va = vseg->m_base; va < vseg->end(); va += kPageSize) {
+      const uint64_t entry = vmm->m_gpt.get(va >> 12);
+      if ((entry & GPT_MAPPED) == 0) continue;
+      (void)vmm->m_gpt.set(va >> 12, gpt_entry(gpt_page(entry), attr_for_prot(prot)));  // the table exists
+      if (flush != nullptr) flush(va >> 12, context);
+    }
+    vseg = vseg->m_entry.next == &vmm->m_vsegs ? nullptr : vseg_of(vseg->m_entry.next);
+  }
+  return {};
+}
+
+VmmStats vmm_stats(Vmm* vmm) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  VmmStats stats;
+  for (libk::ListEntry* e = vmm->m_vsegs.next; e != &vmm->m_vsegs; e = e->next) ++stats.vsegs;
+  stats.pages = vmm->m_gpt.mapped();
+  stats.faults = hal::local_load(vmm->m_faults, std::memory_order_relaxed);
+  stats.fault_errors = hal::local_load(vmm->m_fault_errors, std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace mkh::vmm

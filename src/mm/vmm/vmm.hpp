@@ -1,0 +1,127 @@
+// The virtual memory manager of one process copy: its virtual segments (vsegs) and its
+// generic page table, page faults resolved by allocating and filling pages, brk, anonymous
+// mmap, munmap and mprotect. Layer: vmm. Calls mm (pages, objects), kern (the queuelock),
+// rpc (pages of other clusters: PMEM_GET_PAGES, PMEM_RELEASE_PAGES), the mapper (file bytes).
+//
+// The address space (docs/decisions.md "User mode"): nothing below 0x10000; the ELF's
+// segments from 0x10000; the brk heap after the bss, growing up; the mmap zone below the
+// stacks, growing down; the stacks in [0xC0000000, 0xF0000000), one slot per thread with a
+// guard page below it; nothing from 0xF0000000.
+//
+// Concurrency: m_lock (a queuelock: filling a page may block on the mapper or an RPC) guards
+// the vsegs, the GPT and the heap. Whoever removes or changes an entry flushes the TLBs that
+// may hold it before the page can be reused (the caller: the VMM knows no TLB).
+#pragma once
+
+#include <cstdint>
+
+#include "hal/xptr.hpp"
+#include "kern/queuelock.hpp"
+#include "libk/list.hpp"
+#include "libk/result.hpp"
+#include "mm/kcm_types.hpp"
+#include "mm/mapper/mapper.hpp"
+#include "mm/vmm/gpt.hpp"
+
+namespace mkh::vmm {
+
+inline constexpr uint32_t kPageSize = 4096;
+inline constexpr uint32_t kUserBase = 0x0001'0000;   // below: never mapped
+inline constexpr uint32_t kStackZone = 0xC000'0000;  // stacks from here
+inline constexpr uint32_t kUserEnd = 0xF000'0000;    // reserved from here
+inline constexpr uint32_t kStackSlot = 8u << 20;     // one thread's stack slot, its guard page included
+
+inline constexpr uint32_t page_down(uint32_t address) { return address & ~(kPageSize - 1); }
+inline constexpr uint64_t page_up(uint64_t address) { return (address + kPageSize - 1) & ~uint64_t(kPageSize - 1); }
+
+// vseg types (DESIGN.md §4).
+enum class VsegType : uint32_t { kCode = 1, kData = 2, kStack = 3, kAnon = 4, kFile = 5, kRemote = 6 };
+const char* vseg_type_name(VsegType type);
+
+// Protections: Linux's PROT_ bits.
+inline constexpr uint32_t VSEG_READ = 1;
+inline constexpr uint32_t VSEG_WRITE = 2;
+inline constexpr uint32_t VSEG_EXEC = 4;
+
+struct Vseg {
+  static constexpr mm::KcmType kKcmType = mm::KcmType::VSEG;
+  static constexpr uint32_t kMagic = 0x76736567;  // "vseg"
+
+  uint32_t m_magic = kMagic;
+  VsegType m_type = VsegType::kAnon;
+  uint32_t m_base = 0;  // page aligned
+  uint32_t m_size = 0;  // bytes, whole pages
+  uint32_t m_prot = 0;  // VSEG_ bits
+  // A file-backed vseg: the byte of the file at m_base is m_file_offset; the first m_file_size
+  // bytes from m_base come from the file (copied: a private mapping), the rest are zeros.
+  uint32_t m_file_offset = 0;
+  uint32_t m_file_size = 0;
+  hal::Xptr<mapper::Mapper> m_mapper;
+  hal::cxy_t m_cxy = 0;  // where its pages are allocated
+  libk::ListEntry m_entry;
+
+  uint32_t end() const { return m_base + m_size; }
+};
+
+struct VmmStats {
+  uint64_t vsegs = 0;
+  uint64_t pages = 0;   // pages mapped
+  uint64_t faults = 0;  // entries made by a fault
+  uint64_t fault_errors = 0;
+};
+
+struct Vmm {
+  kern::Queuelock m_lock;
+  libk::ListEntry m_vsegs GUARDED_BY(m_lock);  // sorted by base, never overlapping
+  Gpt m_gpt GUARDED_BY(m_lock);
+  uint32_t m_brk_base GUARDED_BY(m_lock) = 0;  // the heap: [m_brk_base, m_brk)
+  uint32_t m_brk GUARDED_BY(m_lock) = 0;
+  Vseg* m_heap GUARDED_BY(m_lock) = nullptr;  // the ANON vseg of the heap's pages (null while empty)
+  uint64_t m_faults = 0;
+  uint64_t m_fault_errors = 0;
+};
+
+// Local: an empty address space; kNoMem.
+[[nodiscard]] Result<void> vmm_init(Vmm* vmm);
+// Local: unmaps everything (the pages back to their clusters) and frees the vsegs and tables.
+void vmm_destroy(Vmm* vmm);
+
+// Registers a vseg [base, base + size) (page aligned, non-empty, inside the user range, not
+// overlapping another): kInval otherwise, kNoMem.
+[[nodiscard]] Result<Vseg*> vmm_create_vseg(Vmm* vmm, VsegType type, uint32_t base, uint32_t size, uint32_t prot,
+                                            uint32_t file_offset, uint32_t file_size, hal::Xptr<mapper::Mapper> mapper,
+                                            hal::cxy_t cxy);
+
+// The vseg holding `address` (a copy of it, for a caller outside the lock); kFault if none.
+[[nodiscard]] Result<Vseg> vmm_find_vseg(Vmm* vmm, uint32_t address);
+// The same as an xptr (VMM_GET_VSEG's answer: the client copies it by remote access).
+[[nodiscard]] Result<hal::Xptr<Vseg>> vmm_find_vseg_xptr(Vmm* vmm, uint32_t address);
+
+// The entry of the page holding `address` for `access` (VSEG_READ, VSEG_WRITE or VSEG_EXEC),
+// made if needed: the page allocated in the vseg's cluster and filled (from the file, or
+// zeros). kFault when no vseg holds it (SIGSEGV), kAcces when the vseg forbids the access
+// (SIGSEGV too), kNoMem, or the mapper's error (SIGBUS).
+[[nodiscard]] Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access);
+
+// The heap's end moved to `address` (Linux's brk: returns the heap's end after the call; a
+// request below the start, into another vseg, or that cannot be had leaves it unchanged).
+uint32_t vmm_brk(Vmm* vmm, uint32_t address);
+void vmm_set_heap_start(Vmm* vmm, uint32_t address);
+
+// mmap: `size` bytes, page rounded, placed by the VMM below the stacks (or at `hint` when it
+// is free): anonymous (no mapper), or a private copy of the file's bytes from file_offset
+// (file_size of them, zeros after); the address; kNoMem, kInval.
+[[nodiscard]] Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, uint32_t size, uint32_t prot,
+                                        hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size);
+// Unmaps [base, base + size) (splitting vsegs at its ends); kInval for an unaligned base.
+// Calls flush(vpn) for every entry removed before its page is freed.
+[[nodiscard]] Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(uint32_t, void*),
+                                      void* context);
+// Changes the protection of [base, base + size), which must be mapped entirely; kNoMem
+// (ENOMEM for a hole, as Linux), kInval. Calls flush(vpn) for every entry that changed.
+[[nodiscard]] Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
+                                        void (*flush)(uint32_t, void*), void* context);
+
+VmmStats vmm_stats(Vmm* vmm);
+
+}  // namespace mkh::vmm

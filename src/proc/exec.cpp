@@ -1,0 +1,224 @@
+// exec: a new image from an ELF file, and service 2. Layer: proc.
+#include "proc/exec.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+
+#include "fs/vfs/vfs.hpp"
+#include "hal/remote.hpp"
+#include "kern/cluster.hpp"
+#include "mm/kmem.hpp"
+#include "proc/process.hpp"
+#include "proc/services.hpp"
+#include "proc/user_thread.hpp"
+#include "user/elf.hpp"
+
+namespace mkh::proc {
+
+namespace {
+
+namespace elf = user::elf;
+
+// Linux's auxiliary vector keys.
+enum : uint32_t { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_ENTRY = 9, AT_RANDOM = 25 };
+
+constexpr uint32_t kInfoOrder = 2;  // an ExecInfo in 16 KiB
+static_assert(sizeof(ExecInfo) <= (hal::kPageSize << kInfoOrder));
+constexpr uint32_t kStackImageOrder = 3;  // the initial stack is built in 32 KiB, then copied
+constexpr uint32_t kStackImageBytes = uint32_t(hal::kPageSize) << kStackImageOrder;
+static_assert(kStackImageBytes >= kExecStringsMax + 16 + (kExecArgsMax + 3) * 4 + 16 * 8 + 64);
+
+struct Program {
+  hal::Xptr<fs::File> file;
+  elf::Image image{};
+};
+
+// Reads `size` bytes at `offset` of the open file into `buffer` (local); kNoExec when short.
+Result<void> read_at(hal::Xptr<fs::File> file, uint64_t offset, void* buffer, uint32_t size) {
+  TRY(fs::vfs_lseek(file, int64_t(offset), fs::Whence::kSet));
+  const uint64_t got = TRY(fs::vfs_read(file, hal::Xptr<void>(hal::local_cxy(), buffer), size));
+  if (got != size) return error(Errno::kNoExec);
+  return {};
+}
+
+// Opens and checks the program; the file stays open in the result.
+Result<Program> open_program(const char* path) {
+  const auto file = TRY(fs::vfs_open(path, fs::O_RDONLY));
+  Program program{.file = file};
+  auto checked = [&]() -> Result<void> {
+    const fs::Stat stat = TRY(fs::vfs_fstat(file));
+    if (stat.type == fs::InodeType::kDir) return error(Errno::kAcces);
+    uint8_t head[elf::kHeaderSize];
+    if (stat.size < elf::kHeaderSize) return error(Errno::kNoExec);
+    TRY(read_at(file, 0, head, elf::kHeaderSize));
+    auto header = elf::parse_header(head, stat.size);
+    if (!header) return error(Errno::kNoExec);
+    auto table = TRY(mm::PageBlock::alloc(0));
+    TRY(read_at(file, header->phoff, table.base(), header->phdr_bytes()));
+    auto image = elf::check_program_headers(
+        *header, std::span<const uint8_t>(static_cast<const uint8_t*>(table.base()), header->phdr_bytes()), stat.size,
+        elf::UserRange{.begin = vmm::kUserBase, .end = vmm::kStackZone});
+    if (!image) return error(Errno::kNoExec);
+    program.image = *image;
+    return {};
+  }();
+  if (!checked) {
+    (void)fs::vfs_close(file);
+    return error(checked.error());
+  }
+  return program;
+}
+
+// The vsegs of the program's segments, backed by its mapper.
+Result<void> map_segments(Process* process, const Program& program) {
+  const auto inode = fs::rload(program.file, &fs::File::m_inode);
+  const auto mapper = fs::rload(inode, &fs::Inode::m_mapper);
+  for (const elf::Segment& segment : program.image.loads()) {
+    const uint32_t base = segment.page_begin();
+    const uint32_t lead = segment.vaddr - base;  // file bytes before vaddr in its first page
+    const uint32_t prot = (segment.readable() ? vmm::VSEG_READ : 0) | (segment.writable() ? vmm::VSEG_WRITE : 0) |
+                          (segment.executable() ? vmm::VSEG_EXEC : 0);
+    TRY(vmm::vmm_create_vseg(&process->m_vmm, segment.writable() ? vmm::VsegType::kData : vmm::VsegType::kCode, base,
+                             uint32_t(segment.page_end() - base), prot, segment.offset - lead, segment.filesz + lead,
+                             mapper, hal::local_cxy()));
+  }
+  vmm::vmm_set_heap_start(&process->m_vmm, program.image.brk);
+  return {};
+}
+
+// A stack image: built downwards from the top of a local buffer that stands for the top of
+// the user stack, then copied to the user's pages.
+class StackImage {
+ public:
+  StackImage(uint8_t* buffer, uint32_t user_top) : m_buffer(buffer), m_user_top(user_top) {}
+  // Pushes bytes; their user address.
+  Result<uint32_t> push(const void* bytes, uint32_t size) {
+    if (m_used > kStackImageBytes || size > kStackImageBytes - m_used) return error(Errno::kInval);  // E2BIG
+    m_used += size;
+    std::memcpy(m_buffer + kStackImageBytes - m_used, bytes, size);
+    return m_user_top - m_used;
+  }
+  Result<uint32_t> push_word(uint32_t word) { return push(&word, 4); }
+  void align(uint32_t alignment) {
+    m_used = std::min(kStackImageBytes, (m_used + alignment - 1) / alignment * alignment);
+  }
+  // Pads so that `words` more words leave the stack pointer aligned on 16.
+  void align_for(uint32_t words) {
+    while ((m_used + words * 4) % 16 != 0) m_used += 4;
+  }
+  uint32_t sp() const { return m_user_top - m_used; }
+  Result<void> copy_out(Process* process) const {
+    return copy_to_user(process, sp(), m_buffer + kStackImageBytes - m_used, m_used);
+  }
+
+ private:
+  uint8_t* m_buffer;
+  uint32_t m_user_top;
+  uint32_t m_used = 0;
+};
+
+// The main thread's stack vseg and its initial contents; the initial stack pointer.
+Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Program& program) {
+  const uint32_t top = vmm::kUserEnd;
+  const uint32_t base = top - vmm::kStackSlot + vmm::kPageSize;  // a guard page below
+  const uint32_t prot =
+      vmm::VSEG_READ | vmm::VSEG_WRITE | (program.image.stack_executable ? uint32_t(vmm::VSEG_EXEC) : 0u);
+  TRY(vmm::vmm_create_vseg(&process->m_vmm, vmm::VsegType::kStack, base, top - base, prot, 0, 0, {}, hal::local_cxy()));
+  auto block = TRY(mm::PageBlock::alloc(kStackImageOrder));
+  StackImage stack(static_cast<uint8_t*>(block.base()), top);
+  // The strings, envp's above argv's, as Linux copies them.
+  const uint32_t count = info.argc + info.envc;
+  uint32_t addresses[kExecArgsMax];
+  uint32_t at = info.strings_size;
+  for (uint32_t i = count; i-- > 0;) {
+    uint32_t start = at - 1;  // at - 1 is the NUL of string i
+    while (start > 0 && info.strings[start - 1] != '\0') --start;
+    addresses[i] = TRY(stack.push(info.strings + start, at - start));
+    at = start;
+  }
+  // AT_RANDOM's 16 bytes: drawn from the pid (runs are reproducible).
+  uint32_t random[4];
+  uint32_t seed = process->m_pid * 2654435761u + 1;
+  for (uint32_t& word : random) {
+    seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5;
+    word = seed;
+  }
+  stack.align(16);
+  const uint32_t random_at = TRY(stack.push(random, sizeof random));
+  const uint32_t auxv[][2] = {{AT_PHDR, program.image.phdr_vaddr},
+                              {AT_PHENT, elf::kProgramHeaderSize},
+                              {AT_PHNUM, program.image.phnum},
+                              {AT_PAGESZ, vmm::kPageSize},
+                              {AT_ENTRY, program.image.entry},
+                              {AT_RANDOM, random_at},
+                              {AT_NULL, 0}};
+  const uint32_t words = 1 + info.argc + 1 + info.envc + 1 + uint32_t(sizeof auxv / 4);
+  stack.align_for(words);
+  for (uint32_t i = uint32_t(sizeof auxv / sizeof auxv[0]); i-- > 0;) {
+    TRY(stack.push_word(auxv[i][1]));
+    TRY(stack.push_word(auxv[i][0]));
+  }
+  TRY(stack.push_word(0));
+  for (uint32_t i = count; i-- > info.argc;) TRY(stack.push_word(addresses[i]));
+  TRY(stack.push_word(0));
+  for (uint32_t i = info.argc; i-- > 0;) TRY(stack.push_word(addresses[i]));
+  TRY(stack.push_word(info.argc));
+  TRY(stack.copy_out(process));
+  return stack.sp();
+}
+
+Result<void> exec_local(Process* process, const ExecInfo& info) {
+  if (process->m_main != nullptr || process->m_exec_file) return error(Errno::kBusy);
+  Program program = TRY(open_program(info.path));
+  process->m_exec_file = program.file;
+  auto built = [&]() -> Result<void> {
+    TRY(map_segments(process, program));
+    const uint32_t sp = TRY(build_stack(process, info, program));
+    const uint32_t lid = pid_index(process->m_pid) % kern::local_cluster()->m_cores_nr;
+    TRY(user_thread_create(process, hal::lid_t(lid), program.image.entry, sp));
+    return {};
+  }();
+  if (!built) {  // nothing of the new image is left
+    vmm::vmm_destroy(&process->m_vmm);
+    (void)vmm::vmm_init(&process->m_vmm);
+    (void)fs::vfs_close(program.file);
+    process->m_exec_file = {};
+  }
+  return built;
+}
+
+}  // namespace
+
+Result<void> exec_info_add(ExecInfo* info, const char* text, bool to_env) {
+  const uint32_t size = uint32_t(std::strlen(text)) + 1;
+  if (info->argc + info->envc >= kExecArgsMax || size > kExecStringsMax - info->strings_size ||
+      (!to_env && info->envc != 0))
+    return error(Errno::kInval);
+  std::memcpy(info->strings + info->strings_size, text, size);
+  info->strings_size += size;
+  ++(to_env ? info->envc : info->argc);
+  return {};
+}
+
+Result<void> process_make_exec_server(hal::Xptr<ExecInfo> info) {
+  if (info.is_null()) return error(Errno::kInval);
+  auto block = TRY(mm::PageBlock::alloc(kInfoOrder));
+  auto* local = static_cast<ExecInfo*>(block.base());
+  hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), local), info.as<void>(), sizeof(ExecInfo));
+  // What arrives from another cluster is checked before it is used.
+  local->path[kExecPathMax - 1] = '\0';
+  if (local->strings_size > kExecStringsMax || local->argc + local->envc > kExecArgsMax ||
+      (local->strings_size > 0 && local->strings[local->strings_size - 1] != '\0') ||
+      uint32_t(std::count(local->strings, local->strings + local->strings_size, '\0')) != local->argc + local->envc)
+    return error(Errno::kInval);
+  Process* process = process_lookup(local->pid);
+  if (process == nullptr) return error(Errno::kSrch);
+  return exec_local(process, *local);
+}
+
+Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> info) {
+  return rpc::rpc_call<rpc::RPC_PROCESS_MAKE_EXEC>(cxy, info);
+}
+
+}  // namespace mkh::proc

@@ -1,0 +1,179 @@
+// Processes: table, creation, end, wait, file descriptors. Layer: proc.
+#include "proc/process.hpp"
+
+#include <new>
+
+#include "fs/vfs/vfs.hpp"
+#include "hal/remote.hpp"
+#include "kern/cluster.hpp"
+#include "mm/kmem.hpp"
+
+namespace mkh::proc {
+
+ProcCluster* proc_cluster_at(hal::cxy_t cxy) { return hal::kdata_at<ProcCluster, hal::kProcDataLpa>(cxy); }
+
+void proc_cluster_init(hal::cxy_t cxy) { new (proc_cluster_at(cxy)) ProcCluster(); }
+
+Result<Process*> process_create(uint32_t ppid) {
+  auto owner = TRY(mm::KmemOwner<Process>::make());
+  Process* process = owner.get();
+  TRY(vmm::vmm_init(&process->m_vmm));
+  ProcCluster* table = local_proc();
+  {
+    hal::BusylockGuard guard(table->m_lock);
+    uint32_t index = 0;
+    for (uint32_t tries = 0; tries < kMaxProcesses - 1 && index == 0; ++tries) {
+      const uint32_t candidate = table->m_next;
+      table->m_next = candidate + 1 == kMaxProcesses ? 1 : candidate + 1;
+      if (table->m_table[candidate] == nullptr) index = candidate;
+    }
+    if (index == 0) {
+      vmm::vmm_destroy(&process->m_vmm);
+      return error(Errno::kAgain);
+    }
+    table->m_table[index] = process;
+    process->m_pid = pid_make(hal::local_cxy(), index);
+  }
+  process->m_ppid = ppid;
+  process->m_ref_cxy = hal::local_cxy();
+  {
+    hal::BusylockGuard guard(process->m_fd_lock);
+    for (int32_t fd = 0; fd < 3; ++fd) {
+      process->m_fds[fd].kind = UserFd::Kind::kHost;
+      process->m_fds[fd].host_fd = fd;
+    }
+  }
+  hal::stat_add(table->m_created, uint64_t(1));
+  return owner.release();
+}
+
+Process* process_lookup(uint32_t pid) {
+  if (pid_cxy(pid) != hal::local_cxy() || pid_index(pid) == 0 || pid_index(pid) >= kMaxProcesses) return nullptr;
+  ProcCluster* table = local_proc();
+  hal::BusylockGuard guard(table->m_lock);
+  return table->m_table[pid_index(pid)];
+}
+
+bool process_known(const Process* process) {
+  if (process == nullptr) return false;
+  ProcCluster* table = local_proc();
+  hal::BusylockGuard guard(table->m_lock);
+  for (const Process* known : table->m_table)
+    if (known == process) return true;
+  return false;
+}
+
+void process_destroy(Process* process) {
+  ProcCluster* table = local_proc();
+  {
+    hal::BusylockGuard guard(table->m_lock);
+    table->m_table[pid_index(process->m_pid)] = nullptr;
+  }
+  // Nothing is left when its threads ended (process_threads_gone); a process that never ran
+  // still has what exec gave it.
+  fd_close_all(process);
+  vmm::vmm_destroy(&process->m_vmm);
+  if (process->m_exec_file) (void)fs::vfs_close(process->m_exec_file);
+  process->m_magic = 0;
+  mm::kmem_delete(process);
+}
+
+void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
+  if (!hal::remote_cas(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_exiting), 0u, 1u)) return;
+  process->m_exit_code = code & 0xff;
+  process->m_exit_signal = signal;
+  if (signal != 0) hal::stat_add(local_proc()->m_killed, uint64_t(1));
+}
+
+void process_threads_gone(Process* process) {
+  fd_close_all(process);
+  vmm::vmm_destroy(&process->m_vmm);
+  (void)vmm::vmm_init(&process->m_vmm);  // empty, so that process_destroy finds a valid one
+  if (process->m_exec_file) (void)fs::vfs_close(process->m_exec_file);
+  process->m_exec_file = {};
+  hal::stat_add(local_proc()->m_ended, uint64_t(1));
+  kern::thread_post_flag(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_ended), process->m_waiter,
+                         kern::THREAD_BLOCKED_WAIT);
+}
+
+void process_wait_end(Process* process) {
+  kern::thread_wait_flag(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_ended), kern::THREAD_BLOCKED_WAIT);
+}
+
+// ---- file descriptors
+
+namespace {
+// Drops one reference to an open file; closes it at the last.
+void file_release(hal::Xptr<fs::File> file) {
+  if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
+}
+}  // namespace
+
+Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest) {
+  if (lowest < 0 || uint32_t(lowest) >= kMaxFds) return error(Errno::kInval);
+  hal::BusylockGuard guard(process->m_fd_lock);
+  for (uint32_t i = uint32_t(lowest); i < kMaxFds; ++i)
+    if (process->m_fds[i].kind == UserFd::Kind::kNone) {
+      process->m_fds[i] = fd;
+      return int32_t(i);
+    }
+  return error(Errno::kMFile);
+}
+
+Result<UserFd> fd_lookup(Process* process, int32_t fd) {
+  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
+  hal::BusylockGuard guard(process->m_fd_lock);
+  if (process->m_fds[fd].kind == UserFd::Kind::kNone) return error(Errno::kBadF);
+  return process->m_fds[fd];
+}
+
+Result<void> fd_release(Process* process, int32_t fd) {
+  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
+  UserFd old;
+  {
+    hal::BusylockGuard guard(process->m_fd_lock);
+    old = process->m_fds[fd];
+    process->m_fds[fd] = UserFd{};
+  }
+  if (old.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
+  if (old.kind == UserFd::Kind::kFile) file_release(old.file);
+  return {};
+}
+
+void fd_close_all(Process* process) {
+  for (int32_t fd = 0; fd < int32_t(kMaxFds); ++fd) (void)fd_release(process, fd);
+}
+
+Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags) {
+  if (old < 0 || uint32_t(old) >= kMaxFds || target < 0 || uint32_t(target) >= kMaxFds) return error(Errno::kBadF);
+  UserFd replaced;
+  int32_t fd = -1;
+  {
+    hal::BusylockGuard guard(process->m_fd_lock);
+    UserFd copy = process->m_fds[old];
+    if (copy.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
+    copy.flags = fd_flags;
+    if (exact) {
+      fd = target;
+    } else {
+      for (uint32_t i = uint32_t(target); i < kMaxFds && fd < 0; ++i)
+        if (process->m_fds[i].kind == UserFd::Kind::kNone) fd = int32_t(i);
+      if (fd < 0) return error(Errno::kMFile);
+    }
+    if (copy.kind == UserFd::Kind::kFile) hal::remote_atomic_add(copy.file.field(&fs::File::m_refcount), 1u);
+    replaced = process->m_fds[fd];
+    process->m_fds[fd] = copy;
+  }
+  if (replaced.kind == UserFd::Kind::kFile) file_release(replaced.file);
+  return fd;
+}
+
+Result<void> fd_set_flags(Process* process, int32_t fd, uint32_t fd_flags) {
+  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
+  hal::BusylockGuard guard(process->m_fd_lock);
+  if (process->m_fds[fd].kind == UserFd::Kind::kNone) return error(Errno::kBadF);
+  process->m_fds[fd].flags = fd_flags;
+  return {};
+}
+
+}  // namespace mkh::proc

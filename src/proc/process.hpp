@@ -1,0 +1,126 @@
+// Processes: the descriptor, the per-cluster process table, creation, the end of a process
+// and the wait for it. Layer: proc. Calls vmm (the address space), fs (open files), kern
+// (threads, flags), the interpreter (user threads: proc/user_thread.hpp).
+//
+// PID = owner cluster << 16 | local index (DESIGN.md §6). The owner keeps the process in its
+// table. This first slice runs a process in one cluster (its owner, which is also its
+// reference: the VMM and the file table are there) with one thread; copies in other
+// clusters come with threads on any core and fork.
+#pragma once
+
+#include <cstdint>
+
+#include "fs/vfs/objects.hpp"
+#include "hal/busylock.hpp"
+#include "hal/kdata.hpp"
+#include "hal/xptr.hpp"
+#include "kern/thread.hpp"
+#include "libk/result.hpp"
+#include "mm/kcm_types.hpp"
+#include "mm/vmm/vmm.hpp"
+
+namespace mkh::proc {
+
+struct UserThread;
+
+inline constexpr uint32_t kMaxProcesses = 256;  // per owner cluster
+inline constexpr uint32_t kMaxFds = 64;
+inline constexpr uint32_t kPathMax = 256;  // a path a process names, its NUL included
+
+inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uint32_t(cxy) << 16) | index; }
+inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }
+inline constexpr uint32_t pid_index(uint32_t pid) { return pid & 0xffff; }
+
+// Linux's signal numbers (the default action of each ends the process here).
+enum Signal : uint32_t { kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigKill = 9, kSigSegv = 11 };
+
+// A file descriptor: a host stream (the first process's stdin, stdout, stderr are the
+// host's) or an open file of the VFS.
+struct UserFd {
+  enum class Kind : uint32_t { kNone = 0, kHost = 1, kFile = 2 };
+  Kind kind = Kind::kNone;
+  int32_t host_fd = -1;
+  uint32_t flags = 0;  // FD_CLOEXEC
+  hal::Xptr<fs::File> file;
+};
+
+struct Process {
+  static constexpr mm::KcmType kKcmType = mm::KcmType::PROCESS;
+  static constexpr uint32_t kMagic = 0x70726f63;  // "proc"
+
+  uint32_t m_magic = kMagic;
+  // immutable after process_create
+  uint32_t m_pid = 0;
+  uint32_t m_ppid = 0;
+  hal::cxy_t m_ref_cxy = 0;  // the reference cluster (VMM, file table)
+
+  vmm::Vmm m_vmm;
+  hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
+  char m_cwd[kPathMax] = "/";       // the working directory: absolute, normalised, no trailing '/'
+
+  hal::Busylock m_fd_lock;
+  UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);
+
+  // the process's threads (one for now) and its end
+  UserThread* m_main = nullptr;
+  uint32_t m_exiting = 0;            // set by exit, exit_group and a fatal signal: threads stop
+  uint32_t m_exit_code = 0;          // exit's status & 0xff
+  uint32_t m_exit_signal = 0;        // the signal that killed it, or 0
+  uint32_t m_ended = 0;              // a kern flag: posted once the last thread is gone
+  hal::Xptr<kern::Thread> m_waiter;  // who waits for the end (the parent, or mkh exec's thread)
+
+  // counters (relaxed)
+  uint64_t m_syscalls = 0;
+  uint64_t m_instructions = 0;
+};
+
+// The per-cluster process table (replicated kernel data).
+struct ProcCluster {
+  hal::Busylock m_lock;
+  Process* m_table[kMaxProcesses] GUARDED_BY(m_lock) = {};
+  uint32_t m_next GUARDED_BY(m_lock) = 1;  // index 0 is never used: pid 0 means none
+  // counters (relaxed), read by anyone
+  uint64_t m_created = 0;
+  uint64_t m_ended = 0;
+  uint64_t m_syscalls = 0;
+  uint64_t m_unknown_syscalls = 0;  // answered ENOSYS
+  uint64_t m_killed = 0;            // ended by a signal
+};
+static_assert(sizeof(ProcCluster) <= hal::kProcDataSpan, "proc's kernel data outgrew its span in hal/kdata.hpp");
+
+ProcCluster* proc_cluster_at(hal::cxy_t cxy);
+inline ProcCluster* local_proc() { return proc_cluster_at(hal::local_cxy()); }
+void proc_cluster_init(hal::cxy_t cxy);
+
+// Local: a new process owned (and referenced) by this cluster, with an empty address space
+// and fds 0, 1, 2 on the host's stdin, stdout, stderr. kAgain when the table is full, kNoMem.
+[[nodiscard]] Result<Process*> process_create(uint32_t ppid);
+// Local: the process of this cluster named by `pid`, if any (a pointer from another cluster
+// is looked up, never trusted).
+Process* process_lookup(uint32_t pid);
+// Local: whether `process` (a pointer from anywhere: compared, not followed) is one of this
+// cluster's processes.
+bool process_known(const Process* process);
+// Local: frees a process whose threads are gone: its address space, files and pid.
+void process_destroy(Process* process);
+
+// Marks the process as ending with `code` (exit) or `signal` (killed): its threads stop at
+// their next scheduling point. The first call decides.
+void process_make_exit(Process* process, uint32_t code, uint32_t signal);
+// Called by the last thread as it ends: frees the address space (every page back to its
+// cluster) and the files, then posts m_ended to the waiter.
+void process_threads_gone(Process* process);
+// Blocks the calling kernel thread until the process has ended (it must be m_waiter).
+void process_wait_end(Process* process);
+
+// The file table (local: the reference's).
+[[nodiscard]] Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest = 0);
+[[nodiscard]] Result<UserFd> fd_lookup(Process* process, int32_t fd);
+[[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last
+void fd_close_all(Process* process);
+// dup, dup3 and F_DUPFD: a new descriptor for the file of `old`, the lowest free from `target`
+// on, or exactly `target` (whose file is closed first) when `exact`; fd_flags its FD_CLOEXEC.
+[[nodiscard]] Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags);
+[[nodiscard]] Result<void> fd_set_flags(Process* process, int32_t fd, uint32_t fd_flags);
+
+}  // namespace mkh::proc

@@ -1,0 +1,51 @@
+// Services 2 PROCESS_MAKE_EXEC, 20 VMM_GET_VSEG, 21 VMM_GET_PTE and 26 VMM_CREATE_VSEG, served
+// on a process's owner / reference cluster. Layer: proc. The servers look the process
+// pointer up in their cluster's table (it came from another cluster: never trusted).
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+
+#include "mm/vmm/vmm.hpp"
+#include "proc/exec.hpp"
+#include "rpc/marshal.hpp"
+
+namespace mkh::proc {
+
+struct Process;
+
+// 20: the vseg of the reference VMM of `process` holding `vaddr`; kFault when none.
+Result<hal::Xptr<vmm::Vseg>> vmm_get_vseg_server(Process* process, uint32_t vaddr);
+// 21: resolves the page `vpn` of `process` in its reference VMM (a write when `cow`): the
+// attributes and the physical page number (the page's xptr >> 12). kFault, kAcces, kNoMem.
+Result<std::tuple<uint32_t, uint64_t>> vmm_get_pte_server(Process* process, uint32_t vpn, bool cow);
+// 26: a new vseg in the reference VMM (its protection follows from its type, as the
+// reference's); kInval (a bad range, an overlap), kNoMem.
+Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegType type, uint32_t base, uint32_t size,
+                                                    uint32_t file_offset, uint32_t file_size,
+                                                    hal::Xptr<mapper::Mapper> mapper, hal::cxy_t cxy);
+
+// The protection of a vseg made by VMM_CREATE_VSEG: CODE read and execute, the others read
+// and write.
+uint32_t vseg_type_prot(vmm::VsegType type);
+
+}  // namespace mkh::proc
+
+namespace mkh::rpc {
+template <>
+struct RpcService<RPC_PROCESS_MAKE_EXEC> {
+  static constexpr auto kServer = &proc::process_make_exec_server;
+};
+template <>
+struct RpcService<RPC_VMM_GET_VSEG> {
+  static constexpr auto kServer = &proc::vmm_get_vseg_server;
+};
+template <>
+struct RpcService<RPC_VMM_GET_PTE> {
+  static constexpr auto kServer = &proc::vmm_get_pte_server;
+};
+template <>
+struct RpcService<RPC_VMM_CREATE_VSEG> {
+  static constexpr auto kServer = &proc::vmm_create_vseg_server;
+};
+}  // namespace mkh::rpc

@@ -1,0 +1,52 @@
+// What a system call handler receives, and the helpers the handlers share. Layer: syscall.
+#pragma once
+
+#include <cstdint>
+
+#include "libk/result.hpp"
+#include "proc/process.hpp"
+#include "proc/user_thread.hpp"
+
+namespace mkh::syscall {
+
+struct Call {
+  proc::UserThread* thread;
+  proc::Process* process;
+  uint32_t a[6];
+};
+
+// A handler's answer: the value of a0, or an error returned as -errno.
+using Answer = Result<uint32_t>;
+
+inline constexpr int32_t AT_FDCWD = -100;
+
+// The absolute, normalised path ("." and ".." resolved by name, as the VFS does not walk
+// them) of the user's path `address` relative to `dirfd` (AT_FDCWD: the working directory).
+// kFault, kNameTooLong, kNoEnt (empty), kNoSys (relative to another directory than the cwd).
+[[nodiscard]] Result<void> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]);
+
+// The file calls (syscall/files.cpp).
+Answer sys_read(Call& call);
+Answer sys_write(Call& call);
+Answer sys_readv(Call& call);
+Answer sys_writev(Call& call);
+Answer sys_pread64(Call& call);
+Answer sys_pwrite64(Call& call);
+Answer sys_openat(Call& call);
+Answer sys_close(Call& call);
+Answer sys_llseek(Call& call);
+Answer sys_getdents64(Call& call);
+Answer sys_statx(Call& call);
+Answer sys_mkdirat(Call& call);
+Answer sys_unlinkat(Call& call);
+Answer sys_renameat2(Call& call);
+Answer sys_getcwd(Call& call);
+Answer sys_chdir(Call& call);
+Answer sys_dup(Call& call);
+Answer sys_dup3(Call& call);
+Answer sys_fcntl64(Call& call);
+Answer sys_ioctl(Call& call);
+// mmap2 of a file (syscall/files.cpp): a private copy of its bytes.
+Answer map_file(Call& call, uint32_t hint, uint32_t size, uint32_t prot, int32_t fd, uint32_t page_offset);
+
+}  // namespace mkh::syscall

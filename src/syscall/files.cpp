@@ -1,0 +1,365 @@
+// The file system calls: descriptors, reads and writes, paths, directories. Layer: syscall.
+// A read or write moves bytes straight between the file's mapper (or the host stream) and
+// the user's pages, one page at a time.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "fs/vfs/vfs.hpp"
+#include "hal/remote.hpp"
+#include "mm/kmem.hpp"
+#include "syscall/call.hpp"
+
+namespace mkh::syscall {
+
+namespace {
+
+using proc::UserFd;
+
+// Linux's open flags this VFS knows (fs::OpenFlags has the same numbers), and O_CLOEXEC.
+constexpr uint32_t kOpenFlagsKnown =
+    fs::O_ACCMODE | fs::O_CREAT | fs::O_EXCL | fs::O_TRUNC | fs::O_APPEND | fs::O_DIRECTORY;
+constexpr uint32_t O_CLOEXEC = 02000000;
+constexpr uint32_t FD_CLOEXEC = 1;
+constexpr uint32_t AT_REMOVEDIR = 0x200;
+constexpr uint32_t AT_EMPTY_PATH = 0x1000;
+
+bool readable(const UserFd& fd) {
+  if (fd.kind == UserFd::Kind::kHost) return true;
+  return (fs::rload(fd.file, &fs::File::m_flags) & fs::O_ACCMODE) != fs::O_WRONLY;
+}
+bool writable(const UserFd& fd) {
+  if (fd.kind == UserFd::Kind::kHost) return true;
+  return (fs::rload(fd.file, &fs::File::m_flags) & fs::O_ACCMODE) != fs::O_RDONLY;
+}
+
+// Moves up to `size` bytes between the descriptor and the user's buffer at `address`; the
+// count moved. A fault after some bytes moved ends the transfer short, as Linux does.
+Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user) {
+  if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
+  uint32_t done = 0;
+  while (done < size) {
+    const uint64_t at = uint64_t(address) + done;
+    const uint32_t chunk = uint32_t(std::min<uint64_t>(size - done, vmm::kPageSize - (at & (vmm::kPageSize - 1))));
+    auto byte = at < vmm::kUserEnd
+                    ? proc::user_byte(call.process, uint32_t(at), to_user ? vmm::VSEG_WRITE : vmm::VSEG_READ)
+                    : Result<hal::xptr_t>(error(Errno::kFault));
+    if (!byte) {
+      if (done > 0) break;
+      return error(byte.error());
+    }
+    uint64_t moved = 0;
+    if (fd.kind == UserFd::Kind::kHost) {
+      // The host stream, read or written by this core's host thread (a terminal's channel
+      // comes with the txt device's user channels).
+      void* host = hal::GET_PTR(*byte);
+      const ssize_t n = to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (done > 0) break;
+        return error(errno_from_host(errno));
+      }
+      moved = uint64_t(n);
+    } else {
+      auto n = to_user ? fs::vfs_read(fd.file, hal::Xptr<void>(*byte), chunk)
+                       : fs::vfs_write(fd.file, hal::Xptr<void>(*byte), chunk);
+      if (!n) {
+        if (done > 0) break;
+        return error(n.error());
+      }
+      moved = *n;
+    }
+    done += uint32_t(moved);
+    if (moved < chunk && (to_user || moved == 0)) break;  // the end of the file, or a short read
+  }
+  return done;
+}
+
+Answer read_or_write(Call& call, bool to_user) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  return transfer(call, fd, call.a[1], call.a[2], to_user);
+}
+
+Answer vectored(Call& call, bool to_user) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const uint32_t count = call.a[2];
+  if (count > 1024) return error(Errno::kInval);  // UIO_MAXIOV
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t iov[2];
+    TRY(proc::copy_from_user(call.process, iov, call.a[1] + i * 8, sizeof iov));
+    if (iov[1] == 0) continue;
+    auto moved = transfer(call, fd, iov[0], iov[1], to_user);
+    if (!moved) {
+      if (total > 0) break;
+      return moved;
+    }
+    total += *moved;
+    if (*moved < iov[1]) break;
+  }
+  return total;
+}
+
+// pread64 / pwrite64: at an offset, the file's own left where it was.
+Answer positioned(Call& call, bool to_user) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kSPipe);
+  const int64_t offset = int64_t(uint64_t(call.a[3]) | uint64_t(call.a[4]) << 32);
+  if (offset < 0) return error(Errno::kInval);
+  const uint64_t saved = TRY(fs::vfs_lseek(fd.file, 0, fs::Whence::kCur));
+  TRY(fs::vfs_lseek(fd.file, offset, fs::Whence::kSet));
+  auto moved = transfer(call, fd, call.a[1], call.a[2], to_user);
+  (void)fs::vfs_lseek(fd.file, int64_t(saved), fs::Whence::kSet);
+  return moved;
+}
+
+// Resolves "." and ".." in `path` (absolute) in place; a ".." at the root stays at the root.
+void normalise(char* path) {
+  char out[proc::kPathMax];
+  uint32_t length = 0;
+  for (const char* p = path; *p != '\0';) {
+    while (*p == '/') ++p;
+    const char* begin = p;
+    while (*p != '\0' && *p != '/') ++p;
+    const uint32_t size = uint32_t(p - begin);
+    if (size == 0 || (size == 1 && begin[0] == '.')) continue;
+    if (size == 2 && begin[0] == '.' && begin[1] == '.') {
+      while (length > 0 && out[length - 1] != '/') --length;
+      if (length > 0) --length;
+      continue;
+    }
+    out[length++] = '/';
+    std::memcpy(out + length, begin, size);
+    length += size;
+  }
+  if (length == 0) out[length++] = '/';
+  out[length] = '\0';
+  std::memcpy(path, out, length + 1);
+}
+
+uint32_t mode_of(const fs::Stat& stat) {
+  constexpr uint32_t S_IFDIR = 0040000, S_IFREG = 0100000, kReadOnly = 0x01;
+  if (stat.type == fs::InodeType::kDir) return S_IFDIR | 0755;
+  return S_IFREG | ((stat.attr & kReadOnly) != 0 ? 0444 : 0644);
+}
+
+}  // namespace
+
+Result<void> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]) {
+  char name[proc::kPathMax];
+  const uint32_t length = TRY(proc::string_from_user(call.process, name, address, sizeof name));
+  if (length == 0) return error(Errno::kNoEnt);
+  if (name[0] == '/') {
+    std::memcpy(path, name, length + 1);
+  } else {
+    if (int32_t(dirfd) != AT_FDCWD) return error(Errno::kNoSys);
+    const uint32_t cwd = uint32_t(std::strlen(call.process->m_cwd));
+    if (cwd + 1 + length + 1 > proc::kPathMax) return error(Errno::kNameTooLong);
+    std::memcpy(path, call.process->m_cwd, cwd);
+    path[cwd] = '/';
+    std::memcpy(path + cwd + 1, name, length + 1);
+  }
+  normalise(path);
+  return {};
+}
+
+Answer sys_read(Call& call) { return read_or_write(call, true); }
+Answer sys_write(Call& call) { return read_or_write(call, false); }
+Answer sys_readv(Call& call) { return vectored(call, true); }
+Answer sys_writev(Call& call) { return vectored(call, false); }
+Answer sys_pread64(Call& call) { return positioned(call, true); }
+Answer sys_pwrite64(Call& call) { return positioned(call, false); }
+
+Answer sys_openat(Call& call) {
+  char path[proc::kPathMax];
+  TRY(user_path(call, call.a[0], call.a[1], path));
+  const uint32_t flags = call.a[2];
+  const auto file = TRY(fs::vfs_open(path, flags & kOpenFlagsKnown));
+  UserFd entry;
+  entry.kind = UserFd::Kind::kFile;
+  entry.flags = (flags & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0;
+  entry.file = file;
+  auto fd = proc::fd_install(call.process, entry);
+  if (!fd) {
+    (void)fs::vfs_close(file);
+    return error(fd.error());
+  }
+  return uint32_t(*fd);
+}
+
+Answer sys_close(Call& call) {
+  TRY(proc::fd_release(call.process, int32_t(call.a[0])));
+  return 0;
+}
+
+Answer sys_llseek(Call& call) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kSPipe);
+  const int64_t offset = int64_t(uint64_t(call.a[1]) << 32 | call.a[2]);
+  if (call.a[4] > 2) return error(Errno::kInval);
+  const uint64_t at = TRY(fs::vfs_lseek(fd.file, offset, fs::Whence(call.a[4])));
+  TRY(proc::copy_to_user(call.process, call.a[3], &at, sizeof at));
+  return 0;
+}
+
+Answer sys_getdents64(Call& call) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
+  constexpr uint32_t kBatch = 8;
+  auto block = TRY(mm::PageBlock::alloc(1));
+  auto* entries = static_cast<fs::DirEntry*>(block.base());
+  static_assert(sizeof(fs::DirEntry) * kBatch <= 2 * hal::kPageSize);
+  const uint64_t start = TRY(fs::vfs_lseek(fd.file, 0, fs::Whence::kCur));
+  uint32_t written = 0;
+  uint64_t emitted = 0;
+  for (bool more = true; more;) {
+    const uint32_t got = TRY(fs::vfs_readdir(fd.file, entries, kBatch));
+    more = got == kBatch;
+    for (uint32_t i = 0; i < got; ++i) {
+      // struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name, padded to 8.
+      uint8_t record[8 + 8 + 2 + 1 + fs::kNameMax + 1 + 8] = {};
+      const uint32_t size = (19 + entries[i].name_len + 1 + 7) & ~7u;
+      if (written + size > call.a[2]) {
+        if (written == 0) return error(Errno::kInval);  // no room for the next entry
+        more = false;
+        break;
+      }
+      const uint64_t ino = start + emitted + 2;  // never 0: a libc skips an entry of inode 0
+      const int64_t next = int64_t(start + emitted + 1);
+      const uint16_t reclen = uint16_t(size);
+      std::memcpy(record, &ino, 8);
+      std::memcpy(record + 8, &next, 8);
+      std::memcpy(record + 16, &reclen, 2);
+      record[18] = entries[i].type == fs::InodeType::kDir ? 4 : 8;  // DT_DIR, DT_REG
+      std::memcpy(record + 19, entries[i].name, entries[i].name_len);
+      TRY(proc::copy_to_user(call.process, call.a[1] + written, record, size));
+      written += size;
+      ++emitted;
+    }
+  }
+  TRY(fs::vfs_lseek(fd.file, int64_t(start + emitted), fs::Whence::kSet));
+  return written;
+}
+
+Answer sys_statx(Call& call) {
+  const uint32_t flags = call.a[2];
+  fs::Stat stat;
+  bool host = false;
+  char first = 0;
+  if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &first, call.a[1], 1));
+  if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
+    const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+    if (fd.kind == UserFd::Kind::kHost) host = true;
+    else stat = TRY(fs::vfs_fstat(fd.file));
+  } else {
+    char path[proc::kPathMax];
+    TRY(user_path(call, call.a[0], call.a[1], path));
+    stat = TRY(fs::vfs_stat(path));
+  }
+  // struct statx (256 bytes): the basic fields, the times as mtime.
+  uint8_t out[256] = {};
+  const uint32_t mask = 0x7ff;  // STATX_BASIC_STATS
+  const uint32_t blksize = 4096, nlink = 1;
+  const uint16_t mode = uint16_t(host ? 0020620 : mode_of(stat));  // a host stream: a character device
+  const uint64_t ino = host ? 0 : stat.inode, size = host ? 0 : stat.size, blocks = (size + 511) / 512;
+  const int64_t time = int64_t(host ? 0 : stat.mtime);
+  std::memcpy(out + 0, &mask, 4);
+  std::memcpy(out + 4, &blksize, 4);
+  std::memcpy(out + 16, &nlink, 4);
+  std::memcpy(out + 28, &mode, 2);
+  std::memcpy(out + 32, &ino, 8);
+  std::memcpy(out + 40, &size, 8);
+  std::memcpy(out + 48, &blocks, 8);
+  for (const uint32_t at : {64u, 80u, 96u, 112u}) std::memcpy(out + at, &time, 8);  // atime btime ctime mtime
+  TRY(proc::copy_to_user(call.process, call.a[4], out, sizeof out));
+  return 0;
+}
+
+Answer sys_mkdirat(Call& call) {
+  char path[proc::kPathMax];
+  TRY(user_path(call, call.a[0], call.a[1], path));
+  TRY(fs::vfs_mkdir(path));
+  return 0;
+}
+
+Answer sys_unlinkat(Call& call) {
+  char path[proc::kPathMax];
+  if ((call.a[2] & ~AT_REMOVEDIR) != 0) return error(Errno::kInval);
+  TRY(user_path(call, call.a[0], call.a[1], path));
+  if ((call.a[2] & AT_REMOVEDIR) != 0) TRY(fs::vfs_rmdir(path));
+  else TRY(fs::vfs_unlink(path));
+  return 0;
+}
+
+Answer sys_renameat2(Call& call) {
+  char from[proc::kPathMax];
+  char to[proc::kPathMax];
+  if (call.a[4] != 0) return error(Errno::kInval);  // RENAME_NOREPLACE, EXCHANGE: not yet
+  TRY(user_path(call, call.a[0], call.a[1], from));
+  TRY(user_path(call, call.a[2], call.a[3], to));
+  TRY(fs::vfs_rename(from, to));
+  return 0;
+}
+
+Answer sys_getcwd(Call& call) {
+  const uint32_t length = uint32_t(std::strlen(call.process->m_cwd)) + 1;
+  if (call.a[1] < length) return error(Errno::kRange);
+  TRY(proc::copy_to_user(call.process, call.a[0], call.process->m_cwd, length));
+  return length;
+}
+
+Answer sys_chdir(Call& call) {
+  char path[proc::kPathMax];
+  TRY(user_path(call, AT_FDCWD, call.a[0], path));
+  const fs::Stat stat = TRY(fs::vfs_stat(path));
+  if (stat.type != fs::InodeType::kDir) return error(Errno::kNotDir);
+  std::memcpy(call.process->m_cwd, path, std::strlen(path) + 1);
+  return 0;
+}
+
+Answer sys_dup(Call& call) { return uint32_t(TRY(proc::fd_dup(call.process, int32_t(call.a[0]), 0, false, 0))); }
+
+Answer sys_dup3(Call& call) {
+  if (call.a[0] == call.a[1] || (call.a[2] & ~O_CLOEXEC) != 0) return error(Errno::kInval);
+  return uint32_t(TRY(proc::fd_dup(call.process, int32_t(call.a[0]), int32_t(call.a[1]), true,
+                                   (call.a[2] & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0)));
+}
+
+Answer sys_fcntl64(Call& call) {
+  enum : uint32_t { F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030 };
+  const int32_t fd = int32_t(call.a[0]);
+  const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
+  switch (call.a[1]) {
+    case F_DUPFD: return uint32_t(TRY(proc::fd_dup(call.process, fd, int32_t(call.a[2]), false, 0)));
+    case F_DUPFD_CLOEXEC: return uint32_t(TRY(proc::fd_dup(call.process, fd, int32_t(call.a[2]), false, FD_CLOEXEC)));
+    case F_GETFD: return entry.flags;
+    case F_SETFD: TRY(proc::fd_set_flags(call.process, fd, call.a[2] & FD_CLOEXEC)); return 0;
+    case F_GETFL:
+      if (entry.kind == UserFd::Kind::kHost) return entry.host_fd == 0 ? fs::O_RDONLY : fs::O_WRONLY;
+      return fs::rload(entry.file, &fs::File::m_flags) & kOpenFlagsKnown;
+    case F_SETFL: return 0;  // O_APPEND, O_NONBLOCK: not changed after open yet
+    default: return error(Errno::kInval);
+  }
+}
+
+Answer sys_ioctl(Call& call) {
+  TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  return error(Errno::kNotTy);  // no terminal yet: TCGETS and every other request
+}
+
+Answer map_file(Call& call, uint32_t hint, uint32_t size, uint32_t prot, int32_t fd, uint32_t page_offset) {
+  const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
+  if (entry.kind != UserFd::Kind::kFile || !readable(entry)) return error(Errno::kAcces);
+  const fs::Stat stat = TRY(fs::vfs_fstat(entry.file));
+  if (stat.type == fs::InodeType::kDir) return error(Errno::kNoDev);
+  const uint64_t offset = uint64_t(page_offset) * vmm::kPageSize;
+  if (offset > UINT32_MAX) return error(Errno::kInval);
+  const uint64_t file_bytes = stat.size > offset ? stat.size - offset : 0;
+  const auto inode = fs::rload(entry.file, &fs::File::m_inode);
+  return TRY(vmm::vmm_mmap(&call.process->m_vmm, hint, size, prot, fs::rload(inode, &fs::Inode::m_mapper),
+                           uint32_t(offset), uint32_t(std::min<uint64_t>(file_bytes, UINT32_MAX))));
+}
+
+}  // namespace mkh::syscall

@@ -1,0 +1,54 @@
+// Linux's system-call numbers for RISC-V 32-bit (include/uapi/asm-generic/unistd.h, 32-bit
+// off_t and 64-bit time_t only), and mkh's private calls from 1024. Layer: syscall.
+#pragma once
+
+#include <cstdint>
+
+namespace mkh::syscall {
+
+enum Number : uint32_t {
+  NR_getcwd = 17,
+  NR_dup = 23,
+  NR_dup3 = 24,
+  NR_fcntl64 = 25,
+  NR_ioctl = 29,
+  NR_mkdirat = 34,
+  NR_unlinkat = 35,
+  NR_chdir = 49,
+  NR_openat = 56,
+  NR_close = 57,
+  NR_getdents64 = 61,
+  NR_llseek = 62,
+  NR_read = 63,
+  NR_write = 64,
+  NR_readv = 65,
+  NR_writev = 66,
+  NR_pread64 = 67,
+  NR_pwrite64 = 68,
+  NR_exit = 93,
+  NR_exit_group = 94,
+  NR_set_tid_address = 96,
+  NR_sched_yield = 124,
+  NR_uname = 160,
+  NR_getpid = 172,
+  NR_getppid = 173,
+  NR_gettid = 178,
+  NR_brk = 214,
+  NR_munmap = 215,
+  NR_mmap2 = 222,
+  NR_mprotect = 226,
+  NR_renameat2 = 276,
+  NR_statx = 291,
+  NR_clock_gettime64 = 403,
+  NR_clock_nanosleep_time64 = 407,
+  // mkh's own (docs/decisions.md "User mode"): no Linux number is this high.
+  NR_mkh_display = 1024,
+  NR_mkh_get_config = 1025,
+  NR_mkh_get_core = 1026,
+  NR_mkh_get_cycle = 1027,
+  NR_mkh_place_fork = 1028,
+  NR_mkh_place_thread = 1029,
+  NR_mkh_trace = 1030,
+};
+
+}  // namespace mkh::syscall

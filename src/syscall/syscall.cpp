@@ -1,0 +1,225 @@
+// The system-call table and the calls of processes, memory and time. Layer: syscall.
+#include "syscall/syscall.hpp"
+
+#include <time.h>
+
+#include <array>
+#include <cstring>
+
+#include "hal/remote.hpp"
+#include "kern/cluster.hpp"
+#include "kern/sched.hpp"
+#include "syscall/call.hpp"
+#include "syscall/numbers.hpp"
+
+namespace mkh::syscall {
+
+namespace {
+
+using Handler = Answer (*)(Call& call);
+
+Answer sys_exit(Call& call) {
+  // One thread per process for now: exit ends the process as exit_group does.
+  proc::process_make_exit(call.process, call.a[0], 0);
+  return 0;
+}
+
+Answer sys_getpid(Call& call) { return call.process->m_pid; }
+Answer sys_getppid(Call& call) { return call.process->m_ppid; }
+Answer sys_gettid(Call& call) { return call.process->m_pid; }  // the main thread's tid is the pid
+
+Answer sys_set_tid_address(Call& call) {
+  call.thread->m_clear_child_tid = call.a[0];
+  return call.process->m_pid;
+}
+
+Answer sys_sched_yield(Call&) {
+  kern::sched_yield();
+  return 0;
+}
+
+Answer sys_uname(Call& call) {
+  // struct utsname: six fields of 65 bytes.
+  char fields[6][65] = {"Linux", "mkh", "6.1.0-mkh", "mkh " MKH_VERSION, "riscv32", "(none)"};
+  TRY(proc::copy_to_user(call.process, call.a[0], fields, sizeof fields));
+  return 0;
+}
+
+Answer sys_brk(Call& call) { return vmm::vmm_brk(&call.process->m_vmm, call.a[0]); }
+
+Answer sys_mmap2(Call& call) {
+  enum : uint32_t { MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20 };
+  const uint32_t hint = call.a[0], size = call.a[1], prot = call.a[2], flags = call.a[3];
+  if (size == 0 || (flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (prot & ~7u) != 0) return error(Errno::kInval);
+  if ((flags & MAP_FIXED) != 0) {
+    if (hint % vmm::kPageSize != 0) return error(Errno::kInval);
+    TRY(vmm::vmm_munmap(&call.process->m_vmm, hint, size, proc::user_flush_page, call.process));
+  }
+  // MAP_SHARED of anonymous memory is private while a process has one copy; a shared file
+  // mapping (writes reaching the file) is not there yet.
+  if ((flags & MAP_ANONYMOUS) != 0) return TRY(vmm::vmm_mmap(&call.process->m_vmm, hint, size, prot, {}, 0, 0));
+  if ((flags & MAP_SHARED) != 0 && (prot & vmm::VSEG_WRITE) != 0) return error(Errno::kNoSys);
+  return map_file(call, hint, size, prot, int32_t(call.a[4]), call.a[5]);
+}
+
+Answer sys_munmap(Call& call) {
+  TRY(vmm::vmm_munmap(&call.process->m_vmm, call.a[0], call.a[1], proc::user_flush_page, call.process));
+  return 0;
+}
+
+Answer sys_mprotect(Call& call) {
+  TRY(vmm::vmm_mprotect(&call.process->m_vmm, call.a[0], call.a[1], call.a[2], proc::user_flush_page, call.process));
+  return 0;
+}
+
+Answer sys_clock_gettime64(Call& call) {
+  clockid_t clock = CLOCK_REALTIME;
+  switch (call.a[0]) {
+    case 0: clock = CLOCK_REALTIME; break;
+    case 1: clock = CLOCK_MONOTONIC; break;
+    case 2:
+    case 3: clock = CLOCK_MONOTONIC; break;  // process and thread CPU time: the machine's time
+    case 4: clock = CLOCK_MONOTONIC_RAW; break;
+    case 7: clock = CLOCK_BOOTTIME; break;
+    default: return error(Errno::kInval);
+  }
+  timespec now{};
+  clock_gettime(clock, &now);
+  // struct timespec64 on RV32: a 64-bit tv_sec, a 32-bit tv_nsec and 4 bytes of padding.
+  uint8_t out[16] = {};
+  const int64_t seconds = now.tv_sec;
+  const int32_t nanoseconds = int32_t(now.tv_nsec);
+  std::memcpy(out, &seconds, 8);
+  std::memcpy(out + 8, &nanoseconds, 4);
+  TRY(proc::copy_to_user(call.process, call.a[1], out, sizeof out));
+  return 0;
+}
+
+Answer sys_clock_nanosleep_time64(Call& call) {
+  constexpr uint32_t kTimerAbsolute = 1;  // TIMER_ABSTIME
+  uint8_t in[16];
+  TRY(proc::copy_from_user(call.process, in, call.a[2], sizeof in));
+  int64_t seconds = 0;
+  int32_t nanoseconds = 0;
+  std::memcpy(&seconds, in, 8);
+  std::memcpy(&nanoseconds, in + 8, 4);
+  if (seconds < 0 || nanoseconds < 0 || nanoseconds >= 1'000'000'000) return error(Errno::kInval);
+  const clockid_t clock = call.a[0] == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+  timespec now{};
+  clock_gettime(clock, &now);
+  int64_t deadline = seconds * 1'000'000'000 + nanoseconds;
+  if ((call.a[1] & kTimerAbsolute) == 0) deadline += int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  // No timer yet: the thread yields until the deadline (other threads run meanwhile).
+  for (;;) {
+    clock_gettime(clock, &now);
+    if (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec >= deadline) break;
+    if (hal::local_load(call.process->m_exiting, std::memory_order_relaxed) != 0) break;
+    kern::sched_yield();
+  }
+  return 0;
+}
+
+// mkh's own calls.
+Answer sys_mkh_get_config(Call& call) {
+  const Topology& topology = kern::local_cluster()->m_topology;
+  const uint32_t values[3] = {topology.x_size, topology.y_size, topology.cores_per_cluster};
+  for (uint32_t i = 0; i < 3; ++i) TRY(proc::copy_to_user(call.process, call.a[i], &values[i], 4));
+  return 0;
+}
+Answer sys_mkh_get_core(Call& call) {
+  const uint32_t cxy = hal::local_cxy();
+  const uint32_t lid = call.thread->m_thread->m_lid;
+  TRY(proc::copy_to_user(call.process, call.a[0], &cxy, 4));
+  TRY(proc::copy_to_user(call.process, call.a[1], &lid, 4));
+  return 0;
+}
+Answer sys_mkh_get_cycle(Call& call) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const uint64_t cycles = uint64_t(now.tv_sec) * 1'000'000'000 + uint64_t(now.tv_nsec);  // a 1 GHz clock
+  TRY(proc::copy_to_user(call.process, call.a[0], &cycles, 8));
+  return 0;
+}
+
+Answer sys_exit_group(Call& call) {
+  proc::process_make_exit(call.process, call.a[0], 0);
+  return 0;
+}
+
+struct Entry {
+  uint32_t number;
+  Handler handler;
+};
+constexpr Entry kTable[] = {
+    {NR_getcwd, sys_getcwd},
+    {NR_dup, sys_dup},
+    {NR_dup3, sys_dup3},
+    {NR_fcntl64, sys_fcntl64},
+    {NR_ioctl, sys_ioctl},
+    {NR_mkdirat, sys_mkdirat},
+    {NR_unlinkat, sys_unlinkat},
+    {NR_chdir, sys_chdir},
+    {NR_openat, sys_openat},
+    {NR_close, sys_close},
+    {NR_getdents64, sys_getdents64},
+    {NR_llseek, sys_llseek},
+    {NR_read, sys_read},
+    {NR_write, sys_write},
+    {NR_readv, sys_readv},
+    {NR_writev, sys_writev},
+    {NR_pread64, sys_pread64},
+    {NR_pwrite64, sys_pwrite64},
+    {NR_exit, sys_exit},
+    {NR_exit_group, sys_exit_group},
+    {NR_set_tid_address, sys_set_tid_address},
+    {NR_sched_yield, sys_sched_yield},
+    {NR_uname, sys_uname},
+    {NR_getpid, sys_getpid},
+    {NR_getppid, sys_getppid},
+    {NR_gettid, sys_gettid},
+    {NR_brk, sys_brk},
+    {NR_munmap, sys_munmap},
+    {NR_mmap2, sys_mmap2},
+    {NR_mprotect, sys_mprotect},
+    {NR_renameat2, sys_renameat2},
+    {NR_statx, sys_statx},
+    {NR_clock_gettime64, sys_clock_gettime64},
+    {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64},
+    {NR_mkh_get_config, sys_mkh_get_config},
+    {NR_mkh_get_core, sys_mkh_get_core},
+    {NR_mkh_get_cycle, sys_mkh_get_cycle},
+};
+
+// The handlers by number: Linux's numbers below kDirect, mkh's from 1024.
+constexpr uint32_t kLinuxLimit = 512;
+constexpr uint32_t kPrivateBase = 1024, kPrivateLimit = 1040;
+constexpr auto kByNumber = [] {
+  std::array<Handler, kLinuxLimit + (kPrivateLimit - kPrivateBase)> table{};
+  for (const Entry& entry : kTable)
+    table[entry.number < kLinuxLimit ? entry.number : kLinuxLimit + entry.number - kPrivateBase] = entry.handler;
+  return table;
+}();
+
+Handler handler_of(uint32_t number) {
+  if (number < kLinuxLimit) return kByNumber[number];
+  if (number >= kPrivateBase && number < kPrivateLimit) return kByNumber[kLinuxLimit + number - kPrivateBase];
+  return nullptr;
+}
+
+}  // namespace
+
+void syscall_dispatch(proc::UserThread* thread) {
+  user::Context& context = thread->m_context;
+  Call call{.thread = thread, .process = thread->m_process, .a = {}};
+  for (uint32_t i = 0; i < 6; ++i) call.a[i] = context.x[10 + i];
+  const Handler handler = handler_of(context.x[17]);
+  Answer answer = error(Errno::kNoSys);
+  if (handler != nullptr) answer = handler(call);
+  else hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
+  context.x[10] = answer ? *answer : uint32_t(-int32_t(answer.error()));
+  context.pc += 4;
+}
+
+void syscall_init() { proc::set_syscall_handler(syscall_dispatch); }
+
+}  // namespace mkh::syscall

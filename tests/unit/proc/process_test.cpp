@@ -1,0 +1,165 @@
+// Processes and their VMM on a running machine: services 20 VMM_GET_VSEG, 21 VMM_GET_PTE and
+// 26 VMM_CREATE_VSEG from every cluster to every cluster with their error paths, service 2
+// PROCESS_MAKE_EXEC's refusals, and a program of the disk run by exec, its pages given back.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fat_image.hpp"
+#include "kcheck.hpp"
+#include "machine_fixture.hpp"
+#include "mkh/exec.hpp"
+#include "mm/kmem.hpp"
+#include "proc/exec.hpp"
+#include "proc/process.hpp"
+#include "proc/services.hpp"
+
+namespace mkh::test {
+namespace {
+
+using hal::Xptr;
+
+class ProcessTest : public MachineTest {
+ protected:
+  uint64_t served(const MachineReport& report, uint32_t cxy, const std::string& name, bool sent = false) {
+    for (const ClusterReport& cluster : report.clusters)
+      if (cluster.cxy == cxy)
+        for (const RpcIndexReport& r : cluster.rpc)
+          if (r.name == name) return sent ? r.sent : r.served;
+    return 0;
+  }
+  TempDir m_dir;
+};
+
+TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
+  boot({2, 2, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  std::vector<proc::Process*> processes(clusters.size(), nullptr);
+  {
+    ThreadRunner runner(machine());
+    for (uint32_t t = 0; t < clusters.size(); ++t)
+      runner.start(clusters[t], 0, [&, t] {
+        auto process = proc::process_create(0);
+        KCHECK_OK(process);
+        if (process) processes[t] = *process;
+      });
+  }
+  for (proc::Process* process : processes) ASSERT_NE(process, nullptr);
+  {
+    ThreadRunner runner(machine());
+    for (uint32_t c = 0; c < clusters.size(); ++c)
+      runner.start(clusters[c], 0, [&, c] {
+        auto block = mm::PageBlock::alloc(2);
+        KCHECK(block.has_value());
+        if (!block) return;
+        auto* bogus = static_cast<proc::Process*>(block->base());  // names no process there
+        for (uint32_t t = 0; t < clusters.size(); ++t) {
+          proc::Process* process = processes[t];
+          const uint32_t base = 0x1000'0000 + (c * 16 + t) * 0x10000;
+          auto vseg =
+              rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(clusters[t], process, vmm::VsegType::kAnon, base,
+                                                      2 * vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(), clusters[c]);
+          KCHECK_OK(vseg);
+          if (!vseg) continue;
+          KCHECK_EQ(vseg->cxy(), clusters[t]);
+          // Refused: an overlap, a bad type, a cluster that is not there, a process that is not one.
+          KCHECK_ERR(
+              rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(clusters[t], process, vmm::VsegType::kAnon, base + vmm::kPageSize,
+                                                      vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(), clusters[c]),
+              Errno::kInval);
+          KCHECK_ERR(
+              rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(clusters[t], process, vmm::VsegType(9), base + 0x8000,
+                                                      vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(), clusters[c]),
+              Errno::kInval);
+          KCHECK_ERR(
+              rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(clusters[t], process, vmm::VsegType::kAnon, base + 0x8000,
+                                                      vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(), hal::cxy_t(0xff)),
+              Errno::kInval);
+          KCHECK_ERR(
+              rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(clusters[t], bogus, vmm::VsegType::kAnon, base + 0x8000,
+                                                      vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(), clusters[c]),
+              Errno::kInval);
+          // 20: the vseg of an address inside it; none below the user range.
+          auto found = rpc::rpc_call<rpc::RPC_VMM_GET_VSEG>(clusters[t], process, base + 100);
+          KCHECK_OK(found);
+          if (found) KCHECK_EQ(found->raw(), vseg->raw());
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_VSEG>(clusters[t], process, 0x100u), Errno::kFault);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_VSEG>(clusters[t], bogus, base), Errno::kInval);
+          // 21: the page made in the vseg's cluster, the same one the second time.
+          auto pte = rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], process, base >> 12, true);
+          KCHECK_OK(pte);
+          if (!pte) continue;
+          const auto [attr, ppn] = *pte;
+          KCHECK((attr & vmm::GPT_MAPPED) != 0 && (attr & vmm::GPT_WRITE) != 0);
+          KCHECK_EQ(hal::GET_CXY(ppn << 12), clusters[c]);
+          auto again = rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], process, base >> 12, false);
+          KCHECK_OK(again);
+          if (again) KCHECK_EQ(std::get<1>(*again), ppn);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], process, (base >> 12) + 2, false), Errno::kFault);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], process, 0xfffffu, false), Errno::kFault);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], bogus, base >> 12, false), Errno::kInval);
+          // A write into a CODE vseg is refused.
+          const uint32_t code = base + 0x8000;
+          KCHECK_OK(rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(clusters[t], process, vmm::VsegType::kCode, code,
+                                                            vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(),
+                                                            clusters[c]));
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], process, code >> 12, true), Errno::kAcces);
+          // 2: a pid that names no process, an ExecInfo whose strings do not match its counts.
+          auto info_block = mm::PageBlock::alloc(2);
+          KCHECK(info_block.has_value());
+          if (!info_block) continue;
+          static_assert(sizeof(proc::ExecInfo) <= 4 * hal::kPageSize);
+          auto* info = new (info_block->base()) proc::ExecInfo();
+          info->pid = proc::pid_make(clusters[t], proc::kMaxProcesses - 1);
+          const auto info_xptr = Xptr<proc::ExecInfo>(hal::local_cxy(), info);
+          KCHECK_ERR(proc::rpc_process_make_exec_client(clusters[t], info_xptr), Errno::kSrch);
+          info->pid = process->m_pid;
+          info->argc = 2;
+          KCHECK_ERR(proc::rpc_process_make_exec_client(clusters[t], info_xptr), Errno::kInval);
+        }
+      });
+  }
+  {
+    ThreadRunner runner(machine());
+    for (uint32_t t = 0; t < clusters.size(); ++t)
+      runner.start(clusters[t], 0, [&, t] { proc::process_destroy(processes[t]); });
+  }
+  const MachineReport report = machine().report();
+  for (uint32_t cxy : clusters)
+    for (const char* name : {"VMM_GET_VSEG", "VMM_GET_PTE", "VMM_CREATE_VSEG", "PROCESS_MAKE_EXEC"}) {
+      EXPECT_GT(served(report, cxy, name), 0u) << name << " on cluster " << cxy;
+      EXPECT_GT(served(report, cxy, name, true), 0u) << name << " sent from cluster " << cxy;
+    }
+}
+
+#ifdef MKH_TEST_RV32_DIR
+TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
+  const std::string program = std::string(MKH_TEST_RV32_DIR) + "/cprog";
+  if (!std::filesystem::exists(program)) GTEST_SKIP() << program << " is not built (no RISC-V compiler)";
+  const std::string image = m_dir.path("disk.img");
+  must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
+  must_run(fat_tool("mcopy", "mtools") + " -i " + image + " " + program + " ::/cprog");
+  MachineConfig config = quiet_config({2, 2, 2});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  for (int run = 0; run < 2; ++run) {
+    const auto outcome = run_exec(machine(), ExecRequest{.path = "/cprog", .argv = {"/cprog", "a", "b"}, .env = {}});
+    ASSERT_TRUE(outcome.has_value()) << outcome.error();
+    EXPECT_EQ(outcome->exit_code, 3u);  // cprog exits with argc
+    EXPECT_EQ(outcome->signal, 0u);
+    EXPECT_GT(outcome->instructions, 1000u);
+    EXPECT_GT(outcome->syscalls, 10u);
+  }
+  const auto missing = run_exec(machine(), ExecRequest{.path = "/nothing", .argv = {"/nothing"}, .env = {}});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, Errno::kNoEnt);
+  shutdown_and_check();  // every page back, no process left in a kcm cache
+}
+#endif
+
+}  // namespace
+}  // namespace mkh::test
