@@ -3,15 +3,22 @@
 # Debian's dosfstools (mkfs.fat) and mtools (mcopy), reproducibly: a fixed volume id and
 # label, mkfs.fat's --invariant for its other time-based fields, and every file and folder
 # copied from a staging copy whose times are set to one fixed instant (SOURCE_DATE_EPOCH
-# when set), read in UTC. Called by the build (target disk_image); not a test.
-# Usage: make_disk_image.sh MKFS_FAT MCOPY SOURCE_DIR IMAGE [SIZE_KIB]
+# when set), read in UTC. Each DIR=FILE after the size adds FILE to the folder DIR of the
+# staging copy (the build's user programs: bin=.../hello, tests=.../fileio), in the order given.
+# Called by the build (target disk_image); not a test.
+# Usage: make_disk_image.sh MKFS_FAT MCOPY SOURCE_DIR IMAGE [SIZE_KIB [DIR=FILE]...]
 set -euo pipefail
 mkfs_fat=$1 mcopy=$2 source=$3 image=$4 size_kib=${5:-65536}
+shift $(($# < 5 ? $# : 5))
 epoch=${SOURCE_DATE_EPOCH:-1704067200} # 2024-01-01 00:00:00 UTC
 stage=$image.stage
 rm -rf "$stage" "$image.tmp"
 mkdir -p "$stage"
 cp -R "$source"/. "$stage"/
+for added in "$@"; do
+  mkdir -p "$stage/${added%%=*}"
+  cp "${added#*=}" "$stage/${added%%=*}/"
+done
 find "$stage" -exec touch -h -d "@$epoch" {} +
 "$mkfs_fat" -C --invariant -F 32 -n MKH -i 4D4B4830 "$image.tmp" "$size_kib" >/dev/null
 shopt -s nullglob dotglob
