@@ -18,7 +18,7 @@ static uint32_t crc32_update(uint32_t crc, uint32_t word) {
   return crc;
 }
 
-static void sift_down(uint32_t *array, int root, int end) {
+static void sift_down(uint32_t* array, int root, int end) {
   while (2 * root + 1 < end) {
     int child = 2 * root + 1;
     if (child + 1 < end && array[child] < array[child + 1]) child++;
@@ -30,7 +30,7 @@ static void sift_down(uint32_t *array, int root, int end) {
   }
 }
 
-static void heap_sort(uint32_t *array, int count) {
+static void heap_sort(uint32_t* array, int count) {
   for (int start = count / 2 - 1; start >= 0; start--) sift_down(array, start, count);
   for (int end = count - 1; end > 0; end--) {
     uint32_t swap = array[0];
@@ -68,14 +68,15 @@ static uint32_t round_of_work(uint32_t seed) {
   return ~crc;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 10;
   if (rounds <= 0) {
     fprintf(stderr, "bench: ROUNDS must be a positive number\n");
     return 1;
   }
   uint32_t checksum = 0;
-  for (long round = 0; round < rounds; round++) checksum = crc32_update(checksum, round_of_work(checksum + (uint32_t)round));
+  for (long round = 0; round < rounds; round++)
+    checksum = crc32_update(checksum, round_of_work(checksum + (uint32_t)round));
   printf("bench: %ld rounds, checksum 0x%08lx\n", rounds, (unsigned long)checksum);
   return 0;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int copy(int fd, const char *name) {
+static int copy(int fd, const char* name) {
   static char buffer[4096];
   for (;;) {
     ssize_t got = read(fd, buffer, sizeof buffer);
@@ -27,7 +27,7 @@ static int copy(int fd, const char *name) {
   }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2) return copy(0, "stdin");
   int status = 0;
   for (int i = 1; i < argc; i++) {

@@ -8,21 +8,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(const char *what) {
+static int fail(const char* what) {
   fprintf(stderr, "cp: %s: %s\n", what, strerror(errno));
   return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: cp SOURCE DESTINATION\n");
     return 1;
   }
-  const char *source = argv[1];
+  const char* source = argv[1];
   char destination[512];
   struct stat info;
   if (stat(argv[2], &info) == 0 && S_ISDIR(info.st_mode)) {
-    const char *base = strrchr(source, '/');
+    const char* base = strrchr(source, '/');
     snprintf(destination, sizeof destination, "%s/%s", argv[2], base ? base + 1 : source);
   } else {
     snprintf(destination, sizeof destination, "%s", argv[2]);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int first = 1, newline = 1;
   if (argc > 1 && strcmp(argv[1], "-n") == 0) {
     newline = 0;

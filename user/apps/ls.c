@@ -11,11 +11,9 @@
 
 #include "linux_syscalls.h"
 
-static int compare_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int compare_names(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
 
-static void print_entry(int dirfd, const char *name, int long_format) {
+static void print_entry(int dirfd, const char* name, int long_format) {
   if (!long_format) {
     printf("%s\n", name);
     return;
@@ -25,13 +23,11 @@ static void print_entry(int dirfd, const char *name, int long_format) {
     printf("? %10s %s\n", "?", name);
     return;
   }
-  if ((info.stx_mode & 0170000) == 0040000)
-    printf("d %10s %s\n", "-", name);
-  else
-    printf("- %10llu %s\n", (unsigned long long)info.stx_size, name);
+  if ((info.stx_mode & 0170000) == 0040000) printf("d %10s %s\n", "-", name);
+  else printf("- %10llu %s\n", (unsigned long long)info.stx_size, name);
 }
 
-static int list(const char *path, int long_format) {
+static int list(const char* path, int long_format) {
   struct statx info;
   if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE, &info) < 0) {
     fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
@@ -46,13 +42,13 @@ static int list(const char *path, int long_format) {
     fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
     return 1;
   }
-  char **names = NULL;
+  char** names = NULL;
   size_t count = 0, capacity = 0;
   static char buffer[4096];
   int got;
   while ((got = getdents64(fd, buffer, sizeof buffer)) > 0) {
     for (int at = 0; at < got;) {
-      struct linux_dirent64 *entry = (struct linux_dirent64 *)(buffer + at);
+      struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
       at += entry->d_reclen;
       if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
       if (count == capacity) {
@@ -81,7 +77,7 @@ static int list(const char *path, int long_format) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int long_format = 0, first = 1;
   if (argc > 1 && strcmp(argv[1], "-l") == 0) {
     long_format = 1;

@@ -15,7 +15,7 @@ enum { kPage = 4096, kBlocks = 512, kRegions = 8 };
 
 static uint32_t pattern(uint32_t where, uint32_t salt) { return (where * 2654435761u) ^ salt; }
 
-static int fill_and_check(uint32_t *words, size_t count, uint32_t salt, const char *what) {
+static int fill_and_check(uint32_t* words, size_t count, uint32_t salt, const char* what) {
   for (size_t i = 0; i < count; i++) words[i] = pattern((uint32_t)i, salt);
   for (size_t i = 0; i < count; i++)
     if (words[i] != pattern((uint32_t)i, salt)) {
@@ -26,7 +26,7 @@ static int fill_and_check(uint32_t *words, size_t count, uint32_t salt, const ch
 }
 
 static int heap(void) {
-  static uint32_t *blocks[kBlocks];
+  static uint32_t* blocks[kBlocks];
   static size_t sizes[kBlocks];
   size_t total = 0;
   for (int i = 0; i < kBlocks; i++) {
@@ -56,7 +56,7 @@ static int heap(void) {
 }
 
 static int regions(long pages) {
-  static uint32_t *region[kRegions];
+  static uint32_t* region[kRegions];
   long per_region = pages / kRegions > 0 ? pages / kRegions : 1;
   size_t length = (size_t)per_region * kPage;
   for (int pass = 0; pass < 2; pass++)
@@ -83,12 +83,12 @@ static int regions(long pages) {
       fprintf(stderr, "memstress: munmap: %s\n", strerror(errno));
       return 1;
     }
-  printf("memstress: mmap2: %d regions of %ld pages, %ld pages touched, checked and unmapped\n", kRegions,
-         per_region, per_region * (kRegions + kRegions / 2));
+  printf("memstress: mmap2: %d regions of %ld pages, %ld pages touched, checked and unmapped\n", kRegions, per_region,
+         per_region * (kRegions + kRegions / 2));
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   long pages = argc > 1 ? strtol(argv[1], NULL, 10) : 256;
   if (pages <= 0) {
     fprintf(stderr, "memstress: PAGES must be a positive number\n");

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int make(const char *path, int parents) {
+static int make(const char* path, int parents) {
   if (parents) {
     char prefix[512];
     snprintf(prefix, sizeof prefix, "%s", path);
-    for (char *slash = strchr(prefix + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+    for (char* slash = strchr(prefix + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
       *slash = '\0';
       if (mkdir(prefix, 0755) < 0 && errno != EEXIST) {
         fprintf(stderr, "mkdir: %s: %s\n", prefix, strerror(errno));
@@ -26,7 +26,7 @@ static int make(const char *path, int parents) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int parents = 0, first = 1, status = 0;
   if (argc > 1 && strcmp(argv[1], "-p") == 0) {
     parents = 1;

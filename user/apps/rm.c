@@ -9,12 +9,12 @@
 
 #include "linux_syscalls.h"
 
-static int fail(const char *path) {
+static int fail(const char* path) {
   fprintf(stderr, "rm: %s: %s\n", path, strerror(errno));
   return 1;
 }
 
-static int remove_tree(const char *path) {
+static int remove_tree(const char* path) {
   struct statx info;
   if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &info) < 0) return fail(path);
   if ((info.stx_mode & 0170000) != 0040000) return unlink(path) < 0 ? fail(path) : 0;
@@ -28,7 +28,7 @@ static int remove_tree(const char *path) {
     close(fd);
     if (got < 0) return fail(path);
     for (int at = 0; at < got;) {
-      struct linux_dirent64 *entry = (struct linux_dirent64 *)(buffer + at);
+      struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
       at += entry->d_reclen;
       if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
       char child[512];
@@ -41,7 +41,7 @@ static int remove_tree(const char *path) {
   return rmdir(path) < 0 ? fail(path) : 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int recursive = 0, first = 1, status = 0;
   if (argc > 1 && strcmp(argv[1], "-r") == 0) {
     recursive = 1;
@@ -52,10 +52,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   for (int i = first; i < argc; i++) {
-    if (recursive)
-      status |= remove_tree(argv[i]);
-    else if (unlink(argv[i]) < 0)
-      status |= fail(argv[i]);
+    if (recursive) status |= remove_tree(argv[i]);
+    else if (unlink(argv[i]) < 0) status |= fail(argv[i]);
   }
   return status;
 }

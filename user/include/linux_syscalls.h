@@ -73,7 +73,7 @@
 #define MAP_PRIVATE 0x02
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
-#define MAP_FAILED ((void *)-1)
+#define MAP_FAILED ((void*)-1)
 #define STATX_TYPE 0x001u
 #define STATX_MODE 0x002u
 #define STATX_NLINK 0x004u
@@ -129,38 +129,38 @@ struct linux_utsname {
 };
 
 struct linux_iovec {
-  void *iov_base;
+  void* iov_base;
   size_t iov_len;
 };
 
 /* Files and directories. Where picolibc declares a function (openat, mkdirat, unlinkat, fstatat,
  * dup3, pread, pwrite: its headers), it takes picolibc's constants; a dirfd may be picolibc's
  * AT_FDCWD or Linux's, and the AT_* flags of statx may be either's (their bits do not overlap). */
-int getdents64(int fd, void *buffer, size_t size);
-int statx(int dirfd, const char *path, int at_flags, unsigned int mask, struct statx *out);
-int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
-int llseek(int fd, int64_t offset, int64_t *result, int whence);
-ssize_t readv(int fd, const struct linux_iovec *iov, int count);
-ssize_t writev(int fd, const struct linux_iovec *iov, int count);
-ssize_t pread64(int fd, void *buffer, size_t size, int64_t offset);
-ssize_t pwrite64(int fd, const void *buffer, size_t size, int64_t offset);
+int getdents64(int fd, void* buffer, size_t size);
+int statx(int dirfd, const char* path, int at_flags, unsigned int mask, struct statx* out);
+int renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned int flags);
+int llseek(int fd, int64_t offset, int64_t* result, int whence);
+ssize_t readv(int fd, const struct linux_iovec* iov, int count);
+ssize_t writev(int fd, const struct linux_iovec* iov, int count);
+ssize_t pread64(int fd, void* buffer, size_t size, int64_t offset);
+ssize_t pwrite64(int fd, const void* buffer, size_t size, int64_t offset);
 int fcntl64(int fd, int command, long arg); /* Linux's command values */
-int ioctl(int fd, unsigned long request, void *arg);
+int ioctl(int fd, unsigned long request, void* arg);
 
 /* Memory. */
 long linux_brk(long address); /* the raw call: the new break, or the old one when refused */
-void *mmap2(void *address, size_t length, int prot, int flags, int fd, long page_offset);
-void *mmap(void *address, size_t length, int prot, int flags, int fd, off_t offset);
-int munmap(void *address, size_t length);
-int mprotect(void *address, size_t length, int prot);
+void* mmap2(void* address, size_t length, int prot, int flags, int fd, long page_offset);
+void* mmap(void* address, size_t length, int prot, int flags, int fd, off_t offset);
+int munmap(void* address, size_t length);
+int mprotect(void* address, size_t length, int prot);
 
 /* Processes, threads, time. */
 void exit_group(int status) __attribute__((noreturn));
 pid_t gettid(void);
 pid_t getppid(void);
-long set_tid_address(int *tidptr);
-int linux_uname(struct linux_utsname *out);
+long set_tid_address(int* tidptr);
+int linux_uname(struct linux_utsname* out);
 int sched_yield(void);
-int clock_gettime64(int clock, struct linux_timespec64 *out);
-int clock_nanosleep_time64(int clock, int flags, const struct linux_timespec64 *request,
-                           struct linux_timespec64 *remain);
+int clock_gettime64(int clock, struct linux_timespec64* out);
+int clock_nanosleep_time64(int clock, int flags, const struct linux_timespec64* request,
+                           struct linux_timespec64* remain);

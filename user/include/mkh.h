@@ -18,11 +18,11 @@
 /* Prints a kernel structure (kind and its arguments as mkh's display documents them). */
 int mkh_display(int kind, long arg0, long arg1);
 /* The mesh (x_size, y_size) and the cores per cluster. */
-int mkh_get_config(unsigned int *x_size, unsigned int *y_size, unsigned int *cores);
+int mkh_get_config(unsigned int* x_size, unsigned int* y_size, unsigned int* cores);
 /* Where the calling thread runs: its cluster and local core index. */
-int mkh_get_core(unsigned int *cxy, unsigned int *lid);
+int mkh_get_core(unsigned int* cxy, unsigned int* lid);
 /* The calling core's cycle counter. */
-int mkh_get_cycle(uint64_t *cycles);
+int mkh_get_cycle(uint64_t* cycles);
 /* The cluster the next fork places its child in (a no-op where mkh is absent). */
 int mkh_place_fork(unsigned int cxy);
 /* The cluster and core the next thread created is placed on (a no-op where mkh is absent). */

@@ -10,15 +10,15 @@ int mkh_display(int kind, long arg0, long arg1) {
   return (int)__mkh_result(__MKH_SC3(SYS_mkh_display, kind, arg0, arg1));
 }
 
-int mkh_get_config(unsigned int *x_size, unsigned int *y_size, unsigned int *cores) {
+int mkh_get_config(unsigned int* x_size, unsigned int* y_size, unsigned int* cores) {
   return (int)__mkh_result(__MKH_SC3(SYS_mkh_get_config, x_size, y_size, cores));
 }
 
-int mkh_get_core(unsigned int *cxy, unsigned int *lid) {
+int mkh_get_core(unsigned int* cxy, unsigned int* lid) {
   return (int)__mkh_result(__MKH_SC2(SYS_mkh_get_core, cxy, lid));
 }
 
-int mkh_get_cycle(uint64_t *cycles) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_get_cycle, cycles)); }
+int mkh_get_cycle(uint64_t* cycles) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_get_cycle, cycles)); }
 
 /* -38 is Linux's ENOSYS: the kernel has no placement, there is nothing to place. */
 static int placement(long raw) { return raw == -38 ? 0 : (int)__mkh_result(raw); }

@@ -19,8 +19,8 @@
 static const struct {
   int picolibc, linux_flag;
 } open_flags[] = {
-    {O_CREAT, LINUX_O_CREAT},       {O_EXCL, LINUX_O_EXCL},         {O_NOCTTY, LINUX_O_NOCTTY},
-    {O_TRUNC, LINUX_O_TRUNC},       {O_APPEND, LINUX_O_APPEND},     {O_NONBLOCK, LINUX_O_NONBLOCK},
+    {O_CREAT, LINUX_O_CREAT},         {O_EXCL, LINUX_O_EXCL},         {O_NOCTTY, LINUX_O_NOCTTY},
+    {O_TRUNC, LINUX_O_TRUNC},         {O_APPEND, LINUX_O_APPEND},     {O_NONBLOCK, LINUX_O_NONBLOCK},
     {O_DIRECTORY, LINUX_O_DIRECTORY}, {O_NOFOLLOW, LINUX_O_NOFOLLOW}, {O_CLOEXEC, LINUX_O_CLOEXEC},
 };
 
@@ -38,50 +38,38 @@ static int picolibc_open_flags(int linux_flags) {
   return result;
 }
 
-static int open_linux(int dirfd, const char *path, int flags, int mode) {
-  return (int)__mkh_result(
-      __MKH_SC4(SYS_openat, __mkh_linux_dirfd(dirfd), path, linux_open_flags(flags), mode));
+/* The mode follows the flags only with O_CREAT (O_TMPFILE is not supported). */
+int openat(int dirfd, const char* path, int flags, ...) {
+  va_list args;
+  va_start(args, flags);
+  int mode = (flags & O_CREAT) ? va_arg(args, int) : 0;
+  va_end(args);
+  return (int)__mkh_result(__MKH_SC4(SYS_openat, __mkh_linux_dirfd(dirfd), path, linux_open_flags(flags), mode));
 }
 
-int open(const char *path, int flags, ...) {
-  int mode = 0;
-  if (flags & O_CREAT) {
-    va_list args;
-    va_start(args, flags);
-    mode = va_arg(args, int);
-    va_end(args);
-  }
-  return open_linux(AT_FDCWD, path, flags, mode);
+int open(const char* path, int flags, ...) {
+  va_list args;
+  va_start(args, flags);
+  int mode = (flags & O_CREAT) ? va_arg(args, int) : 0;
+  va_end(args);
+  return openat(AT_FDCWD, path, flags, mode);
 }
 
-int openat(int dirfd, const char *path, int flags, ...) {
-  int mode = 0;
-  if (flags & O_CREAT) {
-    va_list args;
-    va_start(args, flags);
-    mode = va_arg(args, int);
-    va_end(args);
-  }
-  return open_linux(dirfd, path, flags, mode);
-}
-
-int mkdirat(int dirfd, const char *path, mode_t mode) {
+int mkdirat(int dirfd, const char* path, mode_t mode) {
   return (int)__mkh_result(__MKH_SC3(SYS_mkdirat, __mkh_linux_dirfd(dirfd), path, mode));
 }
 
-int unlinkat(int dirfd, const char *path, int flags) {
+int unlinkat(int dirfd, const char* path, int flags) {
   return (int)__mkh_result(__MKH_SC3(SYS_unlinkat, __mkh_linux_dirfd(dirfd), path, __mkh_linux_at_flags(flags)));
 }
 
-ssize_t pread(int fd, void *buffer, size_t size, off_t offset) { return pread64(fd, buffer, size, offset); }
+ssize_t pread(int fd, void* buffer, size_t size, off_t offset) { return pread64(fd, buffer, size, offset); }
 
-ssize_t pwrite(int fd, const void *buffer, size_t size, off_t offset) { return pwrite64(fd, buffer, size, offset); }
+ssize_t pwrite(int fd, const void* buffer, size_t size, off_t offset) { return pwrite64(fd, buffer, size, offset); }
 
-ssize_t read(int fd, void *buffer, size_t size) { return __mkh_result(__MKH_SC3(SYS_read, fd, buffer, size)); }
+ssize_t read(int fd, void* buffer, size_t size) { return __mkh_result(__MKH_SC3(SYS_read, fd, buffer, size)); }
 
-ssize_t write(int fd, const void *buffer, size_t size) {
-  return __mkh_result(__MKH_SC3(SYS_write, fd, buffer, size));
-}
+ssize_t write(int fd, const void* buffer, size_t size) { return __mkh_result(__MKH_SC3(SYS_write, fd, buffer, size)); }
 
 int close(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_close, fd)); }
 
@@ -95,7 +83,7 @@ off_t lseek(int fd, off_t offset, int whence) {
   return (off_t)result;
 }
 
-static void stat_from_statx(struct stat *out, const struct statx *in) {
+static void stat_from_statx(struct stat* out, const struct statx* in) {
   memset(out, 0, sizeof *out);
   out->st_dev = ((dev_t)in->stx_dev_major << 8) | in->stx_dev_minor;
   out->st_ino = (ino_t)in->stx_ino;
@@ -115,21 +103,21 @@ static void stat_from_statx(struct stat *out, const struct statx *in) {
   out->st_ctim.tv_nsec = in->stx_ctime.tv_nsec;
 }
 
-int fstat(int fd, struct stat *out) {
+int fstat(int fd, struct stat* out) {
   struct statx buffer;
   if (statx(fd, "", LINUX_AT_EMPTY_PATH, STATX_BASIC_STATS, &buffer) < 0) return -1;
   stat_from_statx(out, &buffer);
   return 0;
 }
 
-int fstatat(int dirfd, const char *path, struct stat *out, int flags) {
+int fstatat(int dirfd, const char* path, struct stat* out, int flags) {
   struct statx buffer;
   if (statx(dirfd, path, flags, STATX_BASIC_STATS, &buffer) < 0) return -1;
   stat_from_statx(out, &buffer);
   return 0;
 }
 
-int stat(const char *path, struct stat *out) { return fstatat(AT_FDCWD, path, out, 0); }
+int stat(const char* path, struct stat* out) { return fstatat(AT_FDCWD, path, out, 0); }
 
 /* A terminal answers TCGETS (struct termios, 36 bytes on Linux); anything else ENOTTY. */
 int isatty(int fd) {
@@ -143,20 +131,18 @@ int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, p
 
 void _exit(int status) { exit_group(status); }
 
-int mkdir(const char *path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
+int mkdir(const char* path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
 
-int unlink(const char *path) { return unlinkat(AT_FDCWD, path, 0); }
+int unlink(const char* path) { return unlinkat(AT_FDCWD, path, 0); }
 
-int rmdir(const char *path) { return unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
+int rmdir(const char* path) { return unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
 
-int rename(const char *oldpath, const char *newpath) {
-  return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
-}
+int rename(const char* oldpath, const char* newpath) { return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0); }
 
-int chdir(const char *path) { return (int)__mkh_result(__MKH_SC1(SYS_chdir, path)); }
+int chdir(const char* path) { return (int)__mkh_result(__MKH_SC1(SYS_chdir, path)); }
 
 /* The call answers the length written, the null included; libc answers the buffer. */
-char *getcwd(char *buffer, size_t size) {
+char* getcwd(char* buffer, size_t size) {
   if (__mkh_result(__MKH_SC2(SYS_getcwd, buffer, size)) < 0) return NULL;
   return buffer;
 }
@@ -178,16 +164,12 @@ int fcntl(int fd, int command, ...) {
   switch (command) {
     case F_DUPFD:
     case F_GETFD:
-    case F_SETFD:
-      return fcntl64(fd, command, arg);
+    case F_SETFD: return fcntl64(fd, command, arg);
     case F_GETFL: {
       int linux_flags = fcntl64(fd, F_GETFL, 0);
       return linux_flags < 0 ? -1 : picolibc_open_flags(linux_flags);
     }
-    case F_SETFL:
-      return fcntl64(fd, F_SETFL, linux_open_flags((int)arg));
-    default:
-      errno = EINVAL;
-      return -1;
+    case F_SETFL: return fcntl64(fd, F_SETFL, linux_open_flags((int)arg));
+    default: errno = EINVAL; return -1;
   }
 }

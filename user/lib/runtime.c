@@ -14,21 +14,21 @@
 /* The break: 0 until the first call asks the kernel where it is. */
 static uintptr_t current_break;
 
-void *sbrk(ptrdiff_t increment) {
+void* sbrk(ptrdiff_t increment) {
   if (current_break == 0) current_break = (uintptr_t)linux_brk(0);
   uintptr_t old = current_break;
-  if (increment == 0) return (void *)old;
+  if (increment == 0) return (void*)old;
   uintptr_t wanted = old + (uintptr_t)increment;
   if ((increment > 0 && wanted < old) || (increment < 0 && wanted > old)) {
     errno = ENOMEM;
-    return (void *)-1;
+    return (void*)-1;
   }
   if ((uintptr_t)linux_brk((long)wanted) != wanted) { /* refused: brk answers the old break */
     errno = ENOMEM;
-    return (void *)-1;
+    return (void*)-1;
   }
   current_break = wanted;
-  return (void *)old;
+  return (void*)old;
 }
 
 static char stdin_buffer[BUFSIZ];
@@ -42,9 +42,9 @@ static struct __file_bufio stdout_file =
 static struct __file_bufio stderr_file =
     FDEV_SETUP_BUFIO(2, stderr_buffer, sizeof stderr_buffer, read, write, lseek, close, __SWR, __BLBF);
 
-FILE *const stdin = &stdin_file.xfile.cfile.file;
-FILE *const stdout = &stdout_file.xfile.cfile.file;
-FILE *const stderr = &stderr_file.xfile.cfile.file;
+FILE* const stdin = &stdin_file.xfile.cfile.file;
+FILE* const stdout = &stdout_file.xfile.cfile.file;
+FILE* const stderr = &stderr_file.xfile.cfile.file;
 
 /* exit() runs the destructors (picolibc's __libc_fini_array) before _exit. */
 __attribute__((destructor)) static void flush_standard_streams(void) {

@@ -11,10 +11,7 @@ static inline long __mkh_ecall(long number, long a0, long a1, long a2, long a3, 
   register long r_a4 __asm__("a4") = a4;
   register long r_a5 __asm__("a5") = a5;
   register long r_a7 __asm__("a7") = number;
-  __asm__ volatile("ecall"
-                   : "+r"(r_a0)
-                   : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5), "r"(r_a7)
-                   : "memory");
+  __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5), "r"(r_a7) : "memory");
   return r_a0;
 }
 

@@ -7,30 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern char **environ;
+extern char** environ;
 
-int main(int argc, char **argv, char **envp) {
-  const char *slash = strrchr(argv[0], '/');
+int main(int argc, char** argv, char** envp) {
+  const char* slash = strrchr(argv[0], '/');
   printf("argc %d\n", argc);
   printf("argv[0] ends in %s\n", slash ? slash + 1 : argv[0]);
   for (int i = 1; i < argc; i++) printf("argv[%d] [%s] (%zu bytes)\n", i, argv[i], strlen(argv[i]));
   printf("argv[argc] is %s\n", argv[argc] == NULL ? "NULL" : "not NULL");
   printf("envp is environ: %s\n", envp == environ ? "yes" : "no");
   int count = 0;
-  char **entry = envp;
+  char** entry = envp;
   for (; *entry != NULL; entry++)
     if (strncmp(*entry, "MKH_", 4) == 0) count++;
   printf("MKH_ variables: %d\n", count);
-  const char *names[] = {"MKH_GREETING", "MKH_EMPTY", "MKH_SPACES", "MKH_ABSENT"};
+  const char* names[] = {"MKH_GREETING", "MKH_EMPTY", "MKH_SPACES", "MKH_ABSENT"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    const char *value = getenv(names[i]);
-    if (value == NULL)
-      printf("%s is unset\n", names[i]);
-    else
-      printf("%s=[%s]\n", names[i], value);
+    const char* value = getenv(names[i]);
+    if (value == NULL) printf("%s is unset\n", names[i]);
+    else printf("%s=[%s]\n", names[i], value);
   }
   /* After envp's null: the auxiliary vector, (type, value) pairs up to AT_NULL. */
-  uint32_t *aux = (uint32_t *)(entry + 1);
+  uint32_t* aux = (uint32_t*)(entry + 1);
   uint32_t page_size = 0, entry_point = 0;
   for (; aux[0] != 0; aux += 2) {
     if (aux[0] == 6) page_size = aux[1];   /* AT_PAGESZ */

@@ -13,7 +13,7 @@
 
 static int failures;
 
-static const char *errno_name(int number) {
+static const char* errno_name(int number) {
   switch (number) {
     case ENOENT: return "ENOENT";
     case EBADF: return "EBADF";
@@ -31,7 +31,7 @@ static const char *errno_name(int number) {
   }
 }
 
-static void expect(int result, int wanted, const char *what) {
+static void expect(int result, int wanted, const char* what) {
   int got = errno;
   if (result >= 0) {
     printf("FAIL %s: succeeded, wanted %s\n", what, errno_name(wanted));
@@ -49,8 +49,8 @@ int main(void) {
     return 1;
   }
   int fd = open("file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) < 0 || mkdir("dir", 0755) < 0 ||
-      mkdir("full", 0755) < 0 || close(open("full/inside", O_WRONLY | O_CREAT, 0644)) < 0) {
+  if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) < 0 || mkdir("dir", 0755) < 0 || mkdir("full", 0755) < 0 ||
+      close(open("full/inside", O_WRONLY | O_CREAT, 0644)) < 0) {
     printf("errors: cannot set up: %s\n", strerror(errno));
     return 1;
   }

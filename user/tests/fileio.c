@@ -14,35 +14,35 @@
 
 static int failures;
 
-static void check(int ok, const char *what) {
+static void check(int ok, const char* what) {
   printf("%s %s\n", ok ? "ok  " : "FAIL", what);
   if (!ok) failures++;
 }
 
-static void check_errno(int result, const char *what) {
+static void check_errno(int result, const char* what) {
   if (result < 0) printf("     (%s: %s)\n", what, strerror(errno));
   check(result >= 0, what);
 }
 
-static long size_of(const char *path) {
+static long size_of(const char* path) {
   struct statx info;
   if (statx(AT_FDCWD, path, 0, STATX_SIZE, &info) < 0) return -1;
   return (long)info.stx_size;
 }
 
-static int compare_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int compare_names(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
 
-static void list(const char *path) {
+static void list(const char* path) {
   int fd = open(path, O_RDONLY | O_DIRECTORY);
   check_errno(fd, "open the directory");
   if (fd < 0) return;
   static char buffer[1024];
   static char names[16][64];
-  char *sorted[16];
+  char* sorted[16];
   int count = 0, got;
   while ((got = getdents64(fd, buffer, sizeof buffer)) > 0)
     for (int at = 0; at < got;) {
-      struct linux_dirent64 *entry = (struct linux_dirent64 *)(buffer + at);
+      struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
       at += entry->d_reclen;
       if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 || count == 16) continue;
       snprintf(names[count], sizeof names[count], "%s%s", entry->d_name, entry->d_type == DT_DIR ? "/" : "");
@@ -57,7 +57,7 @@ static void list(const char *path) {
   printf("\n");
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc > 1 && chdir(argv[1]) < 0) {
     printf("fileio: %s: %s\n", argv[1], strerror(errno));
     return 1;
@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
 
   int fd = open("data.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
   check_errno(fd, "create data.txt");
-  const char *line = "0123456789abcdef\n";
+  const char* line = "0123456789abcdef\n";
   for (int i = 0; i < 100; i++)
     if (write(fd, line, 17) != 17) check(0, "write a line");
   check(size_of("data.txt") == 1700, "100 lines written: 1700 bytes");
@@ -104,10 +104,11 @@ int main(int argc, char **argv) {
         "O_APPEND wrote at the end");
   close(fd);
 
-  FILE *file = fopen("stdio.txt", "w");
+  FILE* file = fopen("stdio.txt", "w");
   check(file != NULL, "fopen for writing");
   if (file != NULL) {
     for (int i = 0; i < 3; i++) fprintf(file, "line %d of stdio\n", i);
+    check(fwrite("the end\n", 1, 8, file) == 8, "fwrite");
     check(fclose(file) == 0, "fclose");
   }
   file = fopen("stdio.txt", "r");
@@ -115,7 +116,7 @@ int main(int argc, char **argv) {
   if (file != NULL) {
     char text[128] = {0};
     size_t got = fread(text, 1, sizeof text - 1, file);
-    check(got == 48 && strncmp(text + 32, "line 2 of stdio\n", 16) == 0, "fread the three lines");
+    check(got == 56 && strncmp(text + 32, "line 2 of stdio\nthe end\n", 24) == 0, "fread the four lines");
     fclose(file);
   }
 

@@ -15,7 +15,7 @@ enum { kPage = 4096 };
 static int failures;
 static unsigned char big_bss[4 << 20]; /* 4 MiB of bss: zero, and every page writable */
 
-static void check(int ok, const char *what) {
+static void check(int ok, const char* what) {
   printf("%s %s\n", ok ? "ok  " : "FAIL", what);
   if (!ok) failures++;
 }
@@ -35,17 +35,17 @@ int main(void) {
   check(start > 0, "brk(0) answers the break");
   long wanted = start + 1024 * 1024;
   check(linux_brk(wanted) == wanted, "brk grows by 1 MiB");
-  memset((void *)start, 0x5A, 1024 * 1024);
-  check(((unsigned char *)start)[1024 * 1024 - 1] == 0x5A, "the new heap is writable");
+  memset((void*)start, 0x5A, 1024 * 1024);
+  check(((unsigned char*)start)[1024 * 1024 - 1] == 0x5A, "the new heap is writable");
   check(linux_brk(start + kPage) == start + kPage, "brk shrinks back to one page");
   check(linux_brk(start) == start, "brk back where it started");
-  void *heap = sbrk(3 * kPage);
-  check(heap != (void *)-1, "sbrk of 3 pages");
+  void* heap = sbrk(3 * kPage);
+  check(heap != (void*)-1, "sbrk of 3 pages");
   memset(heap, 1, 3 * kPage);
-  check(sbrk(0) == (char *)heap + 3 * kPage, "sbrk(0) is past them");
+  check(sbrk(0) == (char*)heap + 3 * kPage, "sbrk(0) is past them");
 
   /* mmap2, munmap, mprotect */
-  unsigned char *region = mmap2(NULL, 16 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char* region = mmap2(NULL, 16 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   check(region != MAP_FAILED, "mmap2 of 16 anonymous pages");
   int zero = 1;
   for (int i = 0; i < 16 * kPage; i++) zero &= region[i] == 0;
@@ -59,9 +59,9 @@ int main(void) {
   region[0] = 42;
   check(region[0] == 42, "and a write goes through");
   check(munmap(region, 16 * kPage) == 0, "munmap of the whole range, hole included");
-  void *bad = mmap2(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* bad = mmap2(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   check(bad == MAP_FAILED && errno == EINVAL, "mmap2 of 0 bytes: EINVAL");
-  check(munmap((void *)(uintptr_t)(kPage + 1), kPage) < 0 && errno == EINVAL, "munmap of an unaligned address: EINVAL");
+  check(munmap((void*)(uintptr_t)(kPage + 1), kPage) < 0 && errno == EINVAL, "munmap of an unaligned address: EINVAL");
 
   /* bss */
   int bss_zero = 1;

@@ -10,7 +10,7 @@ static volatile uintptr_t target = 0x100;
 int main(void) {
   printf("sigsegv: storing to address 0x100\n");
   fflush(stdout);
-  *(volatile uint32_t *)target = 1;
+  *(volatile uint32_t*)target = 1;
   printf("sigsegv: still alive, which is wrong\n");
   return 0;
 }
