@@ -1,0 +1,166 @@
+/* The Linux RISC-V 32-bit system calls of the user library, as thin wrappers: their numbers
+ * (asm-generic unistd.h, 32-bit off_t and 64-bit time_t only: no fstat, no renameat, _llseek,
+ * mmap2, fcntl64), the structures they take in Linux's layout, and the constants whose Linux
+ * values differ from picolibc's (prefixed LINUX_). Each wrapper returns what the call returns,
+ * or -1 with errno set (picolibc's numbering) as libc does. Layer: the user library (user/);
+ * picolibc's own headers give the POSIX side (open, read, mkdir, ...), built on these. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The numbers (checked against the kernel's include/uapi/asm-generic/unistd.h). */
+#define SYS_getcwd 17
+#define SYS_dup 23
+#define SYS_dup3 24
+#define SYS_fcntl64 25
+#define SYS_ioctl 29
+#define SYS_mkdirat 34
+#define SYS_unlinkat 35
+#define SYS_chdir 49
+#define SYS_openat 56
+#define SYS_close 57
+#define SYS_getdents64 61
+#define SYS_llseek 62
+#define SYS_read 63
+#define SYS_write 64
+#define SYS_readv 65
+#define SYS_writev 66
+#define SYS_pread64 67
+#define SYS_pwrite64 68
+#define SYS_exit 93
+#define SYS_exit_group 94
+#define SYS_set_tid_address 96
+#define SYS_sched_yield 124
+#define SYS_kill 129
+#define SYS_uname 160
+#define SYS_getpid 172
+#define SYS_getppid 173
+#define SYS_gettid 178
+#define SYS_brk 214
+#define SYS_munmap 215
+#define SYS_mmap2 222
+#define SYS_mprotect 226
+#define SYS_renameat2 276
+#define SYS_statx 291
+#define SYS_clock_gettime64 403
+#define SYS_clock_nanosleep_time64 407
+
+/* Linux's values where picolibc has its own (newlib's) under the plain name. */
+#define LINUX_AT_FDCWD (-100)
+#define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_REMOVEDIR 0x200
+#define LINUX_AT_EMPTY_PATH 0x1000
+#define LINUX_O_CREAT 0100
+#define LINUX_O_EXCL 0200
+#define LINUX_O_NOCTTY 0400
+#define LINUX_O_TRUNC 01000
+#define LINUX_O_APPEND 02000
+#define LINUX_O_NONBLOCK 04000
+#define LINUX_O_DIRECTORY 0200000
+#define LINUX_O_NOFOLLOW 0400000
+#define LINUX_O_CLOEXEC 02000000
+#define LINUX_F_DUPFD_CLOEXEC 1030
+#define LINUX_TCGETS 0x5401
+
+/* Names picolibc does not define. */
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FAILED ((void*)-1)
+#define STATX_TYPE 0x001u
+#define STATX_MODE 0x002u
+#define STATX_NLINK 0x004u
+#define STATX_SIZE 0x200u
+#define STATX_BASIC_STATS 0x7ffu
+#define DT_UNKNOWN 0
+#define DT_DIR 4
+#define DT_REG 8
+#define LINUX_CLOCK_REALTIME 0
+#define LINUX_CLOCK_MONOTONIC 1
+
+struct linux_timespec64 {
+  int64_t tv_sec;
+  int64_t tv_nsec;
+};
+
+struct statx_timestamp {
+  int64_t tv_sec;
+  uint32_t tv_nsec;
+  int32_t reserved;
+};
+
+struct statx {
+  uint32_t stx_mask;
+  uint32_t stx_blksize;
+  uint64_t stx_attributes;
+  uint32_t stx_nlink;
+  uint32_t stx_uid;
+  uint32_t stx_gid;
+  uint16_t stx_mode;
+  uint16_t spare0;
+  uint64_t stx_ino;
+  uint64_t stx_size;
+  uint64_t stx_blocks;
+  uint64_t stx_attributes_mask;
+  struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+  uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+  uint64_t spare2[14];
+};
+_Static_assert(sizeof(struct statx) == 256, "struct statx has Linux's layout");
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  uint16_t d_reclen;
+  uint8_t d_type;
+  char d_name[];
+};
+_Static_assert(offsetof(struct linux_dirent64, d_name) == 19, "linux_dirent64 has Linux's layout");
+
+struct linux_utsname {
+  char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+struct linux_iovec {
+  void* iov_base;
+  size_t iov_len;
+};
+
+/* Files and directories. Where picolibc declares a function (openat, mkdirat, unlinkat, fstatat,
+ * dup3, pread, pwrite: its headers), it takes picolibc's constants; a dirfd may be picolibc's
+ * AT_FDCWD or Linux's, and the AT_* flags of statx may be either's (their bits do not overlap). */
+int getdents64(int fd, void* buffer, size_t size);
+int statx(int dirfd, const char* path, int at_flags, unsigned int mask, struct statx* out);
+int renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, unsigned int flags);
+int llseek(int fd, int64_t offset, int64_t* result, int whence);
+ssize_t readv(int fd, const struct linux_iovec* iov, int count);
+ssize_t writev(int fd, const struct linux_iovec* iov, int count);
+ssize_t pread64(int fd, void* buffer, size_t size, int64_t offset);
+ssize_t pwrite64(int fd, const void* buffer, size_t size, int64_t offset);
+int fcntl64(int fd, int command, long arg); /* Linux's command values */
+int ioctl(int fd, unsigned long request, void* arg);
+
+/* Memory. */
+long linux_brk(long address); /* the raw call: the new break, or the old one when refused */
+void* mmap2(void* address, size_t length, int prot, int flags, int fd, long page_offset);
+void* mmap(void* address, size_t length, int prot, int flags, int fd, off_t offset);
+int munmap(void* address, size_t length);
+int mprotect(void* address, size_t length, int prot);
+
+/* Processes, threads, time. */
+void exit_group(int status) __attribute__((noreturn));
+pid_t gettid(void);
+pid_t getppid(void);
+long set_tid_address(int* tidptr);
+int linux_uname(struct linux_utsname* out);
+int sched_yield(void);
+int clock_gettime64(int clock, struct linux_timespec64* out);
+int clock_nanosleep_time64(int clock, int flags, const struct linux_timespec64* request,
+                           struct linux_timespec64* remain);

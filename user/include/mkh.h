@@ -1,0 +1,31 @@
+/* mkh's own system calls, numbered from 1024 (no Linux number is that high; the list is in
+ * docs/decisions.md, "The user library (issue 10)"): each returns 0 or -1 with errno set.
+ * Under another kernel (qemu-riscv32, Linux) they fail with ENOSYS, and the placement calls
+ * then succeed as no-ops, so a program that places its work runs unchanged there. Layer: the
+ * user library (user/); implemented in user/lib/mkh.c. */
+#pragma once
+
+#include <stdint.h>
+
+#define SYS_mkh_display 1024
+#define SYS_mkh_get_config 1025
+#define SYS_mkh_get_core 1026
+#define SYS_mkh_get_cycle 1027
+#define SYS_mkh_place_fork 1028
+#define SYS_mkh_place_thread 1029
+#define SYS_mkh_trace 1030
+
+/* Prints a kernel structure (kind and its arguments as mkh's display documents them). */
+int mkh_display(int kind, long arg0, long arg1);
+/* The mesh (x_size, y_size) and the cores per cluster. */
+int mkh_get_config(unsigned int* x_size, unsigned int* y_size, unsigned int* cores);
+/* Where the calling thread runs: its cluster and local core index. */
+int mkh_get_core(unsigned int* cxy, unsigned int* lid);
+/* The calling core's cycle counter. */
+int mkh_get_cycle(uint64_t* cycles);
+/* The cluster the next fork places its child in (a no-op where mkh is absent). */
+int mkh_place_fork(unsigned int cxy);
+/* The cluster and core the next thread created is placed on (a no-op where mkh is absent). */
+int mkh_place_thread(unsigned int cxy, unsigned int lid);
+/* The kernel's trace of this process on (1) or off (0). */
+int mkh_trace(int on);

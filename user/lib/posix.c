@@ -1,0 +1,175 @@
+/* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
+ * fstat, isatty, getpid, kill, _exit) and the usual file-system ones (stat, mkdir, unlink, rmdir,
+ * rename, chdir, getcwd, dup, dup2, fcntl), on the Linux calls: picolibc's constants (newlib's
+ * O_*, AT_*, F_* and struct stat) are turned into Linux's here. Layer: the user library
+ * (user/lib/); calls linux.c and the ecall. sbrk and the standard streams are in runtime.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+#include "syscall.h"
+
+static const struct {
+  int picolibc, linux_flag;
+} open_flags[] = {
+    {O_CREAT, LINUX_O_CREAT},         {O_EXCL, LINUX_O_EXCL},         {O_NOCTTY, LINUX_O_NOCTTY},
+    {O_TRUNC, LINUX_O_TRUNC},         {O_APPEND, LINUX_O_APPEND},     {O_NONBLOCK, LINUX_O_NONBLOCK},
+    {O_DIRECTORY, LINUX_O_DIRECTORY}, {O_NOFOLLOW, LINUX_O_NOFOLLOW}, {O_CLOEXEC, LINUX_O_CLOEXEC},
+};
+
+static int linux_open_flags(int flags) {
+  int result = flags & O_ACCMODE;
+  for (size_t i = 0; i < sizeof open_flags / sizeof open_flags[0]; i++)
+    if (flags & open_flags[i].picolibc) result |= open_flags[i].linux_flag;
+  return result;
+}
+
+static int picolibc_open_flags(int linux_flags) {
+  int result = linux_flags & O_ACCMODE;
+  for (size_t i = 0; i < sizeof open_flags / sizeof open_flags[0]; i++)
+    if (linux_flags & open_flags[i].linux_flag) result |= open_flags[i].picolibc;
+  return result;
+}
+
+/* The mode follows the flags only with O_CREAT (O_TMPFILE is not supported). */
+int openat(int dirfd, const char* path, int flags, ...) {
+  va_list args;
+  va_start(args, flags);
+  int mode = (flags & O_CREAT) ? va_arg(args, int) : 0;
+  va_end(args);
+  return (int)__mkh_result(__MKH_SC4(SYS_openat, __mkh_linux_dirfd(dirfd), path, linux_open_flags(flags), mode));
+}
+
+int open(const char* path, int flags, ...) {
+  va_list args;
+  va_start(args, flags);
+  int mode = (flags & O_CREAT) ? va_arg(args, int) : 0;
+  va_end(args);
+  return openat(AT_FDCWD, path, flags, mode);
+}
+
+int mkdirat(int dirfd, const char* path, mode_t mode) {
+  return (int)__mkh_result(__MKH_SC3(SYS_mkdirat, __mkh_linux_dirfd(dirfd), path, mode));
+}
+
+int unlinkat(int dirfd, const char* path, int flags) {
+  return (int)__mkh_result(__MKH_SC3(SYS_unlinkat, __mkh_linux_dirfd(dirfd), path, __mkh_linux_at_flags(flags)));
+}
+
+ssize_t pread(int fd, void* buffer, size_t size, off_t offset) { return pread64(fd, buffer, size, offset); }
+
+ssize_t pwrite(int fd, const void* buffer, size_t size, off_t offset) { return pwrite64(fd, buffer, size, offset); }
+
+ssize_t read(int fd, void* buffer, size_t size) { return __mkh_result(__MKH_SC3(SYS_read, fd, buffer, size)); }
+
+ssize_t write(int fd, const void* buffer, size_t size) { return __mkh_result(__MKH_SC3(SYS_write, fd, buffer, size)); }
+
+int close(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_close, fd)); }
+
+off_t lseek(int fd, off_t offset, int whence) {
+  int64_t result;
+  if (llseek(fd, offset, &result, whence) < 0) return -1;
+  if (result > LONG_MAX) {
+    errno = EOVERFLOW;
+    return -1;
+  }
+  return (off_t)result;
+}
+
+static void stat_from_statx(struct stat* out, const struct statx* in) {
+  memset(out, 0, sizeof *out);
+  out->st_dev = ((dev_t)in->stx_dev_major << 8) | in->stx_dev_minor;
+  out->st_ino = (ino_t)in->stx_ino;
+  out->st_mode = in->stx_mode;
+  out->st_nlink = in->stx_nlink;
+  out->st_uid = in->stx_uid;
+  out->st_gid = in->stx_gid;
+  out->st_rdev = ((dev_t)in->stx_rdev_major << 8) | in->stx_rdev_minor;
+  out->st_size = (off_t)in->stx_size;
+  out->st_blksize = in->stx_blksize;
+  out->st_blocks = in->stx_blocks;
+  out->st_atim.tv_sec = in->stx_atime.tv_sec;
+  out->st_atim.tv_nsec = in->stx_atime.tv_nsec;
+  out->st_mtim.tv_sec = in->stx_mtime.tv_sec;
+  out->st_mtim.tv_nsec = in->stx_mtime.tv_nsec;
+  out->st_ctim.tv_sec = in->stx_ctime.tv_sec;
+  out->st_ctim.tv_nsec = in->stx_ctime.tv_nsec;
+}
+
+int fstat(int fd, struct stat* out) {
+  struct statx buffer;
+  if (statx(fd, "", LINUX_AT_EMPTY_PATH, STATX_BASIC_STATS, &buffer) < 0) return -1;
+  stat_from_statx(out, &buffer);
+  return 0;
+}
+
+int fstatat(int dirfd, const char* path, struct stat* out, int flags) {
+  struct statx buffer;
+  if (statx(dirfd, path, flags, STATX_BASIC_STATS, &buffer) < 0) return -1;
+  stat_from_statx(out, &buffer);
+  return 0;
+}
+
+int stat(const char* path, struct stat* out) { return fstatat(AT_FDCWD, path, out, 0); }
+
+/* A terminal answers TCGETS (struct termios, 36 bytes on Linux); anything else ENOTTY. */
+int isatty(int fd) {
+  unsigned char termios[64];
+  return ioctl(fd, LINUX_TCGETS, termios) == 0;
+}
+
+pid_t getpid(void) { return (pid_t)__MKH_SC0(SYS_getpid); }
+
+int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, signal)); }
+
+void _exit(int status) { exit_group(status); }
+
+int mkdir(const char* path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
+
+int unlink(const char* path) { return unlinkat(AT_FDCWD, path, 0); }
+
+int rmdir(const char* path) { return unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
+
+int rename(const char* oldpath, const char* newpath) { return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0); }
+
+int chdir(const char* path) { return (int)__mkh_result(__MKH_SC1(SYS_chdir, path)); }
+
+/* The call answers the length written, the null included; libc answers the buffer. */
+char* getcwd(char* buffer, size_t size) {
+  if (__mkh_result(__MKH_SC2(SYS_getcwd, buffer, size)) < 0) return NULL;
+  return buffer;
+}
+
+int dup(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_dup, fd)); }
+
+int dup2(int oldfd, int newfd) {
+  if (oldfd == newfd) return fcntl64(oldfd, F_GETFD, 0) < 0 ? -1 : newfd;
+  return dup3(oldfd, newfd, 0);
+}
+
+/* The basic commands: F_DUPFD, F_GETFD, F_SETFD (FD_CLOEXEC is 1 in both) and F_GETFL, F_SETFL
+ * (the status flags translated). */
+int fcntl(int fd, int command, ...) {
+  va_list args;
+  va_start(args, command);
+  long arg = va_arg(args, long);
+  va_end(args);
+  switch (command) {
+    case F_DUPFD:
+    case F_GETFD:
+    case F_SETFD: return fcntl64(fd, command, arg);
+    case F_GETFL: {
+      int linux_flags = fcntl64(fd, F_GETFL, 0);
+      return linux_flags < 0 ? -1 : picolibc_open_flags(linux_flags);
+    }
+    case F_SETFL: return fcntl64(fd, F_SETFL, linux_open_flags((int)arg));
+    default: errno = EINVAL; return -1;
+  }
+}

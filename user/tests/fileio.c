@@ -1,0 +1,144 @@
+/* fileio: the referee program of file I/O (user/tests/): in a scratch directory fileio.d made
+ * under argv[1] (the current directory when absent) it creates, writes, reads, seeks, appends,
+ * reads and writes at offsets and with vectors, renames, lists with getdents64, sizes with
+ * statx, unlinks and removes, printing what each step saw; every result is checked and the
+ * first wrong one ends it with status 1. The same bytes under qemu-riscv32 and mkh exec. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+
+static int failures;
+
+static void check(int ok, const char* what) {
+  printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+  if (!ok) failures++;
+}
+
+static void check_errno(int result, const char* what) {
+  if (result < 0) printf("     (%s: %s)\n", what, strerror(errno));
+  check(result >= 0, what);
+}
+
+static long size_of(const char* path) {
+  struct statx info;
+  if (statx(AT_FDCWD, path, 0, STATX_SIZE, &info) < 0) return -1;
+  return (long)info.stx_size;
+}
+
+static int compare_names(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+
+static void list(const char* path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY);
+  check_errno(fd, "open the directory");
+  if (fd < 0) return;
+  static char buffer[1024];
+  static char names[16][64];
+  char* sorted[16];
+  int count = 0, got;
+  while ((got = getdents64(fd, buffer, sizeof buffer)) > 0)
+    for (int at = 0; at < got;) {
+      struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
+      at += entry->d_reclen;
+      if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 || count == 16) continue;
+      snprintf(names[count], sizeof names[count], "%s%s", entry->d_name, entry->d_type == DT_DIR ? "/" : "");
+      sorted[count] = names[count];
+      count++;
+    }
+  check_errno(got, "getdents64");
+  close(fd);
+  qsort(sorted, (size_t)count, sizeof sorted[0], compare_names);
+  printf("     %s holds %d entries:", path, count);
+  for (int i = 0; i < count; i++) printf(" %s", sorted[i]);
+  printf("\n");
+}
+
+int main(int argc, char** argv) {
+  if (argc > 1 && chdir(argv[1]) < 0) {
+    printf("fileio: %s: %s\n", argv[1], strerror(errno));
+    return 1;
+  }
+  check_errno(mkdir("fileio.d", 0755), "mkdir fileio.d");
+  check_errno(chdir("fileio.d"), "chdir fileio.d");
+
+  int fd = open("data.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  check_errno(fd, "create data.txt");
+  const char* line = "0123456789abcdef\n";
+  for (int i = 0; i < 100; i++)
+    if (write(fd, line, 17) != 17) check(0, "write a line");
+  check(size_of("data.txt") == 1700, "100 lines written: 1700 bytes");
+  check(lseek(fd, 0, SEEK_CUR) == 1700, "lseek SEEK_CUR is at the end");
+  check(lseek(fd, 17 * 50 + 10, SEEK_SET) == 860, "lseek SEEK_SET 860");
+  char buffer[64] = {0};
+  check(read(fd, buffer, 7) == 7 && memcmp(buffer, "abcdef\n", 7) == 0, "read 7 bytes there: abcdef");
+  check(lseek(fd, -17, SEEK_END) == 1683, "lseek SEEK_END -17");
+  memset(buffer, 0, sizeof buffer);
+  check(read(fd, buffer, sizeof buffer) == 17 && strcmp(buffer, line) == 0, "read the last line, short");
+  check(read(fd, buffer, sizeof buffer) == 0, "read at the end answers 0");
+  check(lseek(fd, 4000, SEEK_SET) == 4000 && write(fd, "!", 1) == 1, "write past the end");
+  check(size_of("data.txt") == 4001, "the file grew to 4001 bytes");
+  check(pread(fd, buffer, 4, 1990) == 4 && memcmp(buffer, "\0\0\0\0", 4) == 0, "pread of the hole: zeros");
+  check(pwrite64(fd, "XY", 2, 17) == 2 && pread64(fd, buffer, 3, 16) == 3 && memcmp(buffer, "\nXY", 3) == 0,
+        "pwrite64 then pread64 at 17");
+  check(lseek(fd, 0, SEEK_CUR) == 4001, "pread and pwrite leave the offset alone");
+  char first[5] = {0}, second[6] = {0};
+  struct linux_iovec vectors[2] = {{first, 4}, {second, 5}};
+  check(lseek(fd, 0, SEEK_SET) == 0 && readv(fd, vectors, 2) == 9 && strcmp(first, "0123") == 0 &&
+            strcmp(second, "4567\x38") == 0,
+        "readv into two buffers");
+  check_errno(close(fd), "close data.txt");
+
+  fd = open("log.txt", O_WRONLY | O_CREAT | O_APPEND, 0644);
+  check_errno(fd, "create log.txt with O_APPEND");
+  struct linux_iovec parts[3] = {{"one ", 4}, {"two ", 4}, {"three\n", 6}};
+  check(writev(fd, parts, 3) == 14, "writev of three parts");
+  check(lseek(fd, 0, SEEK_SET) == 0 && write(fd, "four\n", 5) == 5, "write after lseek to 0");
+  close(fd);
+  fd = open("log.txt", O_RDONLY);
+  memset(buffer, 0, sizeof buffer);
+  check(read(fd, buffer, sizeof buffer) == 19 && strcmp(buffer, "one two three\nfour\n") == 0,
+        "O_APPEND wrote at the end");
+  close(fd);
+
+  FILE* file = fopen("stdio.txt", "w");
+  check(file != NULL, "fopen for writing");
+  if (file != NULL) {
+    for (int i = 0; i < 3; i++) fprintf(file, "line %d of stdio\n", i);
+    check(fwrite("the end\n", 1, 8, file) == 8, "fwrite");
+    check(fclose(file) == 0, "fclose");
+  }
+  file = fopen("stdio.txt", "r");
+  check(file != NULL, "fopen for reading");
+  if (file != NULL) {
+    char text[128] = {0};
+    size_t got = fread(text, 1, sizeof text - 1, file);
+    check(got == 56 && strncmp(text + 32, "line 2 of stdio\nthe end\n", 24) == 0, "fread the four lines");
+    fclose(file);
+  }
+
+  check_errno(mkdir("sub", 0755), "mkdir sub");
+  check_errno(rename("log.txt", "sub/moved.txt"), "rename log.txt to sub/moved.txt");
+  check(size_of("sub/moved.txt") == 19 && size_of("log.txt") < 0 && errno == ENOENT, "the file moved");
+  check_errno(renameat2(AT_FDCWD, "stdio.txt", AT_FDCWD, "renamed.txt", 0), "renameat2 stdio.txt");
+  list(".");
+  list("sub");
+  char cwd[256];
+  check(getcwd(cwd, sizeof cwd) != NULL && strcmp(strrchr(cwd, '/'), "/fileio.d") == 0, "getcwd ends in /fileio.d");
+  int copy = dup(1);
+  check(copy > 2 && write(copy, "     (written through dup(1))\n", 30) == 30, "dup of stdout");
+  close(copy);
+
+  check_errno(unlink("data.txt"), "unlink data.txt");
+  check_errno(unlink("renamed.txt"), "unlink renamed.txt");
+  check_errno(unlink("sub/moved.txt"), "unlink sub/moved.txt");
+  check_errno(rmdir("sub"), "rmdir sub");
+  list(".");
+  check_errno(chdir(".."), "chdir ..");
+  check_errno(rmdir("fileio.d"), "rmdir fileio.d");
+  printf("fileio: %d failures\n", failures);
+  return failures ? 1 : 0;
+}
