@@ -42,7 +42,11 @@ struct UserFd {
   int32_t host_fd = -1;
   uint32_t flags = 0;  // FD_CLOEXEC
   hal::Xptr<fs::File> file;
+  // A directory's absolute path, for the *at calls relative to it: a GENERIC_256 object of
+  // the reference cluster, owned by this descriptor (dup copies it), or null.
+  char* dir_path = nullptr;
 };
+static_assert(kPathMax <= 256, "a directory descriptor's path is a GENERIC_256 object");
 
 struct Process {
   static constexpr mm::KcmType kKcmType = mm::KcmType::PROCESS;
@@ -113,7 +117,7 @@ void process_threads_gone(Process* process);
 // Blocks the calling kernel thread until the process has ended (it must be m_waiter).
 void process_wait_end(Process* process);
 
-// The file table (local: the reference's).
+// The file table (local: the reference's). A descriptor installed owns its dir_path.
 [[nodiscard]] Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest = 0);
 [[nodiscard]] Result<UserFd> fd_lookup(Process* process, int32_t fd);
 [[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last

@@ -154,12 +154,19 @@ Result<void> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path
   if (name[0] == '/') {
     std::memcpy(path, name, length + 1);
   } else {
-    if (int32_t(dirfd) != AT_FDCWD) return error(Errno::kNoSys);
-    const uint32_t cwd = uint32_t(std::strlen(call.process->m_cwd));
-    if (cwd + 1 + length + 1 > proc::kPathMax) return error(Errno::kNameTooLong);
-    std::memcpy(path, call.process->m_cwd, cwd);
-    path[cwd] = '/';
-    std::memcpy(path + cwd + 1, name, length + 1);
+    char base[proc::kPathMax];
+    if (int32_t(dirfd) == AT_FDCWD) {
+      std::memcpy(base, call.process->m_cwd, sizeof base);
+    } else {
+      const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+      if (fd.dir_path == nullptr) return error(Errno::kNotDir);
+      std::memcpy(base, fd.dir_path, sizeof base);  // the descriptor's path, read while it is ours
+    }
+    const uint32_t base_length = uint32_t(strnlen(base, sizeof base - 1));
+    if (base_length + 1 + length + 1 > proc::kPathMax) return error(Errno::kNameTooLong);
+    std::memcpy(path, base, base_length);
+    path[base_length] = '/';
+    std::memcpy(path + base_length + 1, name, length + 1);
   }
   normalise(path);
   return {};
@@ -181,12 +188,19 @@ Answer sys_openat(Call& call) {
   entry.kind = UserFd::Kind::kFile;
   entry.flags = (flags & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0;
   entry.file = file;
-  auto fd = proc::fd_install(call.process, entry);
-  if (!fd) {
+  auto installed = [&]() -> Answer {
+    const fs::Stat stat = TRY(fs::vfs_fstat(file));
+    if (stat.type == fs::InodeType::kDir) {
+      entry.dir_path = static_cast<char*>(TRY(mm::kmem_alloc(mm::KcmType::GENERIC_256)));
+      std::memcpy(entry.dir_path, path, proc::kPathMax);
+    }
+    return uint32_t(TRY(proc::fd_install(call.process, entry)));
+  }();
+  if (!installed) {
+    if (entry.dir_path != nullptr) mm::kmem_free(entry.dir_path, mm::KcmType::GENERIC_256);
     (void)fs::vfs_close(file);
-    return error(fd.error());
   }
-  return uint32_t(*fd);
+  return installed;
 }
 
 Answer sys_close(Call& call) {
