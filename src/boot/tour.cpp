@@ -1,5 +1,7 @@
 // The RPC tour: one touring thread per cluster, every served service on every other
-// cluster, a nested chain with the next cluster of a ring, then one multicast to all.
+// cluster, a nested chain with the next cluster of a ring, then one multicast to all. The
+// VMM's services run on a process each touring thread makes in its cluster, and exec (when
+// the disk has the tour's program) execs the program into the next cluster's process.
 // Layer: boot. The figures are host memory of the harness; every kernel object involved
 // lives in a bank.
 //
@@ -13,6 +15,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -29,6 +33,9 @@
 #include "mm/kmem.hpp"
 #include "mm/mapper/mapper.hpp"
 #include "mm/mapper/services.hpp"
+#include "proc/exec.hpp"
+#include "proc/process.hpp"
+#include "proc/services.hpp"
 #include "rpc/services/kcm.hpp"
 #include "rpc/services/mkh.hpp"
 #include "rpc/services/pmem.hpp"
@@ -41,13 +48,29 @@ namespace {
 
 using namespace rpc;  // the reference names, unqualified
 
+// The program the tour execs on every cluster, when the disk has it (it returns 3).
+constexpr const char* kTourProgram = "/tests/exit3";
+constexpr uint32_t kTourProgramStatus = 3;
+
 struct Tour {
   const std::vector<uint32_t>* clusters = nullptr;
   uint32_t cores_per_cluster = 0;
   std::atomic<uint64_t> calls{0};
   std::atomic<uint64_t> wrong{0};
   std::atomic<uint32_t> finished{0};
+  // The process of each touring thread's cluster (the VMM services and exec are served on
+  // it by the others), and the phases every touring thread passes together.
+  std::vector<proc::Process*> processes;
+  std::unique_ptr<std::atomic<uint32_t>[]> exec_started;
+  std::atomic<uint32_t> created{0};
+  std::atomic<uint32_t> visited{0};
+  std::atomic<uint32_t> sent{0};
 };
+
+// Yields until `count` touring threads have passed.
+void wait_for_all(const Tour& tour, const std::atomic<uint32_t>& count) {
+  while (count.load() < tour.clusters->size()) kern::sched_yield();
+}
 
 struct TourArg {
   Tour* tour;
@@ -201,6 +224,43 @@ void visit_files(Tour& tour, hal::cxy_t server, const FileTarget& target) {
   expect_ok(tour, rpc_call<RPC_VFS_DENTRY_DESTROY>(root.cxy(), dir_dentry->host_ptr()));
 }
 
+// Services 26, 20 and 21 on the process of `server` (position `to`): a vseg whose pages are
+// this cluster's, found again, its first page made by the reference.
+void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
+  const hal::cxy_t server = (*tour.clusters)[to];
+  proc::Process* process = tour.processes[to];
+  if (process == nullptr) return;
+  const uint32_t base = 0x4000'0000 + from * 0x10000;  // clear of any program's segments
+  auto vseg = rpc_call<RPC_VMM_CREATE_VSEG>(server, process, vmm::VsegType::kAnon, base, 2 * vmm::kPageSize, 0u, 0u,
+                                            hal::Xptr<mapper::Mapper>(), hal::local_cxy());
+  expect_ok(tour, vseg);
+  auto found = rpc_call<RPC_VMM_GET_VSEG>(server, process, base + 8);
+  expect_ok(tour, found);
+  if (vseg && found && *vseg != *found) tour.wrong.fetch_add(1);
+  auto pte = rpc_call<RPC_VMM_GET_PTE>(server, process, base >> 12, true);
+  expect_ok(tour, pte);
+  if (pte && hal::GET_CXY(std::get<1>(*pte) << 12) != hal::local_cxy()) tour.wrong.fetch_add(1);
+}
+
+// Service 2: the tour's program exec'd into the process of `server` (position `to`), which
+// its own touring thread waits for.
+void exec_on(Tour& tour, uint32_t to) {
+  proc::Process* process = tour.processes[to];
+  if (process == nullptr || !fs::vfs_stat(kTourProgram)) return;
+  auto block = mm::PageBlock::alloc(2);
+  if (!block) return;
+  static_assert(sizeof(proc::ExecInfo) <= 4 * hal::kPageSize);
+  auto* info = new (block->base()) proc::ExecInfo();
+  info->pid = hal::remote_load(hal::Xptr<uint32_t>((*tour.clusters)[to], &process->m_pid));
+  std::strcpy(info->path, kTourProgram);
+  const bool added = proc::exec_info_add(info, kTourProgram, false).has_value();
+  const auto made =
+      proc::rpc_process_make_exec_client((*tour.clusters)[to], hal::Xptr<proc::ExecInfo>(hal::local_cxy(), info));
+  expect_ok(tour, made);
+  if (!added) tour.wrong.fetch_add(1);
+  if (made) tour.exec_started[to].store(1);
+}
+
 void chain_with(Tour& tour, hal::cxy_t server) {
   constexpr uint32_t kDepth = 4;
   auto chain = rpc_call<RPC_MKH_CHAIN>(server, kDepth, hal::local_cxy());
@@ -212,6 +272,30 @@ void tour_thread(void* raw) {
   const TourArg arg = *static_cast<TourArg*>(raw);
   Tour& tour = *arg.tour;
   const auto& clusters = *tour.clusters;
+  // A process of this cluster, its output closed (the program would print into the report).
+  auto own = proc::process_create(0);
+  expect_ok(tour, own);
+  if (own) {
+    (*own)->m_waiter = kern::thread_current_xptr();
+    for (int32_t fd = 0; fd < 3; ++fd) (void)proc::fd_release(*own, fd);
+    tour.processes[arg.position] = *own;
+  }
+  tour.created.fetch_add(1);
+  wait_for_all(tour, tour.created);
+  for (std::size_t i = 1; i < clusters.size(); ++i)
+    visit_vmm(tour, arg.position, uint32_t((arg.position + i) % clusters.size()));
+  tour.visited.fetch_add(1);
+  wait_for_all(tour, tour.visited);  // exec replaces the image the others' vsegs are in
+  exec_on(tour, uint32_t((arg.position + 1) % clusters.size()));
+  tour.sent.fetch_add(1);
+  wait_for_all(tour, tour.sent);
+  if (own) {
+    if (tour.exec_started[arg.position].load() != 0) {
+      proc::process_wait_end(*own);
+      if ((*own)->m_exit_code != kTourProgramStatus || (*own)->m_exit_signal != 0) tour.wrong.fetch_add(1);
+    }
+    proc::process_destroy(*own);
+  }
   for (std::size_t i = 1; i < clusters.size(); ++i) visit(tour, clusters[(arg.position + i) % clusters.size()]);
   FileTarget target;
   if (find_file_target(&target))
@@ -236,6 +320,8 @@ Result<TourFigures, Error> run_rpc_tour(Machine& machine) {
   std::vector<TourArg>& args = *owned_args;
   tour.clusters = &machine.clusters();
   tour.cores_per_cluster = machine.config().topology.cores_per_cluster;
+  tour.processes.assign(machine.clusters().size(), nullptr);
+  tour.exec_started = std::make_unique<std::atomic<uint32_t>[]>(machine.clusters().size());
 
   // SCHED_DISPLAY prints on the kernel console: keep one display, count them all.
   struct Capture {

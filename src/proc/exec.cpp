@@ -171,6 +171,12 @@ Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Progr
 Result<void> exec_local(Process* process, const ExecInfo& info) {
   if (process->m_main != nullptr || process->m_exec_file) return error(Errno::kBusy);
   Program program = TRY(open_program(info.path));
+  // The point of no return: the old image (vsegs and their pages) goes.
+  vmm::vmm_destroy(&process->m_vmm);
+  if (auto reset = vmm::vmm_init(&process->m_vmm); !reset) {
+    (void)fs::vfs_close(program.file);
+    return reset;
+  }
   process->m_exec_file = program.file;
   auto built = [&]() -> Result<void> {
     TRY(map_segments(process, program));

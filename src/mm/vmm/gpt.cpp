@@ -42,11 +42,13 @@ void Gpt::destroy(void (*release)(uint32_t vpn, uint64_t entry, void* context), 
 }
 
 uint64_t Gpt::get(uint32_t vpn) const {
+  if (m_l1 == nullptr) return 0;  // destroyed, and not made again (no memory)
   const auto* l2 = reinterpret_cast<const uint64_t*>(m_l1[(vpn / kEntriesPerTable) % kEntriesPerTable]);
   return l2 == nullptr ? 0 : l2[vpn % kEntriesPerTable];
 }
 
 Result<void> Gpt::set(uint32_t vpn, uint64_t entry) {
+  if (m_l1 == nullptr) return error(Errno::kNoMem);
   uint64_t& slot = m_l1[(vpn / kEntriesPerTable) % kEntriesPerTable];
   if (slot == 0) {
     mm::Page* page = nullptr;
@@ -59,6 +61,7 @@ Result<void> Gpt::set(uint32_t vpn, uint64_t entry) {
 }
 
 uint64_t Gpt::clear(uint32_t vpn) {
+  if (m_l1 == nullptr) return 0;
   auto* l2 = reinterpret_cast<uint64_t*>(m_l1[(vpn / kEntriesPerTable) % kEntriesPerTable]);
   if (l2 == nullptr) return 0;
   const uint64_t old = l2[vpn % kEntriesPerTable];
