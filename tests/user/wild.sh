@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Programs that run wild are contained: each, under `mkh exec`, ends with the signal Linux
+# Programs that run wild are contained, and malformed executables refused: each, under `mkh exec`, ends with the signal Linux
 # sends (the status 128 + signal, as under qemu-riscv32 for those the referee can run), the
 # kernel goes on, and every page they held is back in its cluster's ppm at shutdown (mkh exec
 # reports leaked pages on stderr). eat_memory is mkh's alone: under qemu it would take the
@@ -40,4 +40,19 @@ recurse 139 yes
 illegal 132 yes
 eat_memory 137 no
 PROGRAMS
+# Malformed executables are refused with ENOEXEC, creating nothing (no page leaked): a program
+# cut short, a file of another machine (the host's own true), an empty file.
+head -c 100 "$dir/illegal" >"$work/truncated"
+: >"$work/empty"
+for name in truncated host empty; do
+  case $name in host) source=/usr/bin/true ;; *) source=$work/$name ;; esac
+  MTOOLS_SKIP_CHECK=1 mcopy -o -i "$work/disk.img" "$source" "::/$name"
+  "$mkh" exec --disk "$work/disk.img" "/$name" >"$work/out" 2>"$work/err"
+  got=$?
+  if [ "$got" != 1 ] || ! grep -q "^mkh: exec: /$name: ENOEXEC" "$work/err" || grep -q leaked "$work/err"; then
+    echo "FAIL: $name: expected exit 1 and ENOEXEC, got $got:"; cat "$work/err"; failed=1
+  else
+    echo "ok: $name refused with ENOEXEC"
+  fi
+done
 exit $failed
