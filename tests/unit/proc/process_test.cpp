@@ -1,3 +1,4 @@
+// ctest-label: concurrency
 // Processes and their VMM on a running machine: services 20 VMM_GET_VSEG, 21 VMM_GET_PTE and
 // 26 VMM_CREATE_VSEG from every cluster to every cluster with their error paths, service 2
 // PROCESS_MAKE_EXEC's refusals, and a program of the disk run by exec, its pages given back.
