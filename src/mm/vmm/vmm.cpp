@@ -124,6 +124,25 @@ Result<void> split_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
   return {};
 }
 
+Result<Vseg*> create_locked(Vmm* vmm, VsegType type, uint32_t base, uint32_t size, uint32_t prot, uint32_t file_offset,
+                            uint32_t file_size, hal::Xptr<mapper::Mapper> mapper, hal::cxy_t cxy)
+    REQUIRES(vmm->m_lock) {
+  if (base % kPageSize != 0 || size % kPageSize != 0 || size == 0 || file_size > size ||
+      (prot & ~(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0 || !range_free_locked(vmm, base, uint64_t(base) + size))
+    return error(Errno::kInval);
+  Vseg* vseg = TRY(mm::kmem_new<Vseg>());
+  vseg->m_type = type;
+  vseg->m_base = base;
+  vseg->m_size = size;
+  vseg->m_prot = prot;
+  vseg->m_file_offset = file_offset;
+  vseg->m_file_size = mapper ? file_size : 0;
+  vseg->m_mapper = mapper;
+  vseg->m_cxy = cxy;
+  insert_locked(vmm, vseg);
+  return vseg;
+}
+
 void delete_vseg_locked(Vmm* vmm, Vseg* vseg) REQUIRES(vmm->m_lock) {
   if (vmm->m_heap == vseg) vmm->m_heap = nullptr;
   libk::list_unlink(&vseg->m_entry);
@@ -165,22 +184,8 @@ void vmm_destroy(Vmm* vmm) {
 Result<Vseg*> vmm_create_vseg(Vmm* vmm, VsegType type, uint32_t base, uint32_t size, uint32_t prot,
                               uint32_t file_offset, uint32_t file_size, hal::Xptr<mapper::Mapper> mapper,
                               hal::cxy_t cxy) {
-  if (base % kPageSize != 0 || size % kPageSize != 0 || size == 0 || file_size > size ||
-      (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0)
-    return error(Errno::kInval);
   kern::QueuelockGuard guard(vmm->m_lock);
-  if (!range_free_locked(vmm, base, uint64_t(base) + size)) return error(Errno::kInval);
-  Vseg* vseg = TRY(mm::kmem_new<Vseg>());
-  vseg->m_type = type;
-  vseg->m_base = base;
-  vseg->m_size = size;
-  vseg->m_prot = prot;
-  vseg->m_file_offset = file_offset;
-  vseg->m_file_size = mapper ? file_size : 0;
-  vseg->m_mapper = mapper;
-  vseg->m_cxy = cxy;
-  insert_locked(vmm, vseg);
-  return vseg;
+  return create_locked(vmm, type, base, size, prot, file_offset, file_size, mapper, cxy);
 }
 
 Result<Vseg> vmm_find_vseg(Vmm* vmm, uint32_t address) {
@@ -241,16 +246,10 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address) {
   if (new_end > old_end) {
     if (!range_free_locked(vmm, old_end, new_end)) return vmm->m_brk;
     if (vmm->m_heap == nullptr) {
-      auto heap = mm::kmem_new<Vseg>();
+      auto heap = create_locked(vmm, VsegType::kAnon, heap_base, new_end - heap_base, VSEG_READ | VSEG_WRITE, 0, 0, {},
+                                hal::local_cxy());
       if (!heap) return vmm->m_brk;
-      Vseg* vseg = *heap;
-      vseg->m_type = VsegType::kAnon;
-      vseg->m_base = heap_base;
-      vseg->m_size = 0;
-      vseg->m_prot = VSEG_READ | VSEG_WRITE;
-      vseg->m_cxy = hal::local_cxy();
-      insert_locked(vmm, vseg);
-      vmm->m_heap = vseg;
+      vmm->m_heap = *heap;
     }
     vmm->m_heap->m_size = new_end - vmm->m_heap->m_base;
   } else if (new_end < old_end && vmm->m_heap != nullptr) {
@@ -268,8 +267,8 @@ Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, uint32_t size, uint32_t prot,
   if (length == 0 || length >= kStackZone || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0)
     return error(Errno::kInval);
   uint32_t base = 0;
+  kern::QueuelockGuard guard(vmm->m_lock);
   {
-    kern::QueuelockGuard guard(vmm->m_lock);
     const uint32_t floor = uint32_t(page_up(std::max(vmm->m_brk, kUserBase)));
     if (hint % kPageSize == 0 && hint >= floor && range_free_locked(vmm, hint, hint + length)) {
       base = hint;
@@ -286,8 +285,8 @@ Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, uint32_t size, uint32_t prot,
       base = uint32_t(gap_end - length);
     }
   }
-  TRY(vmm_create_vseg(vmm, mapper ? VsegType::kFile : VsegType::kAnon, base, uint32_t(length), prot, file_offset,
-                      uint32_t(std::min<uint64_t>(file_size, length)), mapper, hal::local_cxy()));
+  TRY(create_locked(vmm, mapper ? VsegType::kFile : VsegType::kAnon, base, uint32_t(length), prot, file_offset,
+                    uint32_t(std::min<uint64_t>(file_size, length)), mapper, hal::local_cxy()));
   return base;
 }
 
