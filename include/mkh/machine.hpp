@@ -61,6 +61,12 @@ struct ClusterReport {
   uint64_t rpc_threads_reclaimed = 0;
   uint64_t rpc_pool_exhausted = 0;   // times a request waited with every RPC thread blocked
   uint64_t rpc_fifo_high_water = 0;  // most requests waiting in one of its FIFOs
+  // processes owned by the cluster, and the system calls of its user threads
+  uint64_t processes_created = 0;
+  uint64_t processes_ended = 0;
+  uint64_t processes_killed = 0;  // ended by a signal
+  uint64_t syscalls = 0;
+  uint64_t unknown_syscalls = 0;  // answered ENOSYS: not in mkh's table
 };
 
 // One device channel (chdev) and what its server did.

@@ -26,6 +26,7 @@
 #include "kern/thread.hpp"
 #include "libk/random.hpp"
 #include "mm/memory.hpp"
+#include "proc/process.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/state.hpp"
 
@@ -177,6 +178,12 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
     r.rpc_fifo_high_water = std::max(r.rpc_fifo_high_water, relaxed(s.m_fifo.m_high_water));
   }
   r.errors = hal::local_load(cluster->m_errors, std::memory_order_relaxed);
+  const proc::ProcCluster* processes = proc::local_proc();
+  r.processes_created = relaxed(processes->m_created);
+  r.processes_ended = relaxed(processes->m_ended);
+  r.processes_killed = relaxed(processes->m_killed);
+  r.syscalls = relaxed(processes->m_syscalls);
+  r.unknown_syscalls = relaxed(processes->m_unknown_syscalls);
   r.pages_leaked = int64_t(memory->m_boot_free_pages) - int64_t(ppm.free_pages);
   return r;
 }
