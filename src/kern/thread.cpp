@@ -192,7 +192,8 @@ Result<void> thread_request_delete(Thread* thread) {
         thread,
         [](Thread* t, void* context) {
           auto* r = static_cast<Request*>(context);
-          if (t->m_type == ThreadType::IDLE || t->m_type == ThreadType::RPC) {
+          // A user thread ends through its process (exit, a fatal signal), which frees what it holds.
+          if (t->m_type == ThreadType::IDLE || t->m_type == ThreadType::RPC || t->m_type == ThreadType::USER) {
             r->result = Errno::kInval;
             return;
           }

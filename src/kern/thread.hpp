@@ -168,7 +168,8 @@ void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32
 // Requests deletion of `thread`, a pointer naming a thread of the local cluster (not
 // trusted: it is looked up in the cores' lists, and checked and marked under that core's
 // scheduler lock, so it cannot be destroyed meanwhile). kSrch when it is no thread of the
-// cluster or is being deleted already; kInval for idle and RPC threads (the kernel's).
+// cluster or is being deleted already; kInval for idle and RPC threads (the kernel's) and
+// user threads (they end through their process: exit, a fatal signal).
 // The thread is destroyed at its core's next scheduling point at which it is neither in a
 // NoDeleteScope nor blocked on a cause other than the killable ones (which the request
 // clears). So a client waiting for a blocking RPC is destroyed once the last response
