@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include <fmt/format.h>
@@ -135,6 +136,25 @@ struct FsCli {
 };
 
 // mkh fs: the command words after the options (a script, or one command).
+// Boots a machine that prints nothing of its own, with the given disk or the default one, for
+// `mkh COMMAND`; nullptr after saying why, with the exit code (usage: no disk; runtime: the boot).
+std::unique_ptr<mkh::Machine> boot_quiet_with_disk(mkh::MachineConfig& config, const char* command, int* exit_code) {
+  if (config.disk_image.empty()) config.disk_image = default_disk();
+  if (config.disk_image.empty()) {
+    fmt::print(stderr, "mkh: {}: no disk: give --disk IMAGE (no disk.img beside the mkh binary)\n", command);
+    *exit_code = kExitUsage;
+    return nullptr;
+  }
+  config.quiet = true;
+  auto machine = mkh::Machine::boot(config);
+  if (!machine) {
+    fmt::print(stderr, "mkh: {}: {}\n", command, machine.error());
+    *exit_code = kExitRuntime;
+    return nullptr;
+  }
+  return std::move(*machine);
+}
+
 int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
   std::vector<mkh::FsCommand> commands;
   if (words.empty()) {
@@ -161,19 +181,11 @@ int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
       return kExitUsage;
     }
   }
-  if (cli.config.disk_image.empty()) cli.config.disk_image = default_disk();
-  if (cli.config.disk_image.empty()) {
-    fmt::print(stderr, "mkh: fs: no disk: give --disk IMAGE (no disk.img beside the mkh binary)\n");
-    return kExitUsage;
-  }
-  cli.config.quiet = true;
-  auto machine = mkh::Machine::boot(cli.config);
-  if (!machine) {
-    fmt::print(stderr, "mkh: fs: {}\n", machine.error());
-    return kExitRuntime;
-  }
-  const auto ran = mkh::run_fs_commands(**machine, commands, stdout);
-  const mkh::MachineReport report = (*machine)->shutdown();
+  int exit_code = 0;
+  const auto machine = boot_quiet_with_disk(cli.config, "fs", &exit_code);
+  if (!machine) return exit_code;
+  const auto ran = mkh::run_fs_commands(*machine, commands, stdout);
+  const mkh::MachineReport report = machine->shutdown();
   if (cli.stats) mkh::tool::print_rpc_stats(stderr, report);  // stdout is the commands' output
   if (!ran) {
     fmt::print(stderr, "mkh: fs: {}\n", ran.error());
@@ -207,20 +219,12 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
       fmt::print(stderr, "mkh: exec: --env {}: expected KEY=VALUE\n", variable);
       return kExitUsage;
     }
-  if (cli.config.disk_image.empty()) cli.config.disk_image = default_disk();
-  if (cli.config.disk_image.empty()) {
-    fmt::print(stderr, "mkh: exec: no disk: give --disk IMAGE (no disk.img beside the mkh binary)\n");
-    return kExitUsage;
-  }
-  cli.config.quiet = true;
-  auto machine = mkh::Machine::boot(cli.config);
-  if (!machine) {
-    fmt::print(stderr, "mkh: exec: {}\n", machine.error());
-    return kExitRuntime;
-  }
+  int exit_code = 0;
+  const auto machine = boot_quiet_with_disk(cli.config, "exec", &exit_code);
+  if (!machine) return exit_code;
   const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env};
-  const auto outcome = mkh::run_exec(**machine, request);
-  const mkh::MachineReport report = (*machine)->shutdown();
+  const auto outcome = mkh::run_exec(*machine, request);
+  const mkh::MachineReport report = machine->shutdown();
   if (cli.stats) mkh::tool::print_rpc_stats(stderr, report);  // stdout is the program's
   if (!outcome) {
     fmt::print(stderr, "mkh: exec: {}\n", outcome.error());

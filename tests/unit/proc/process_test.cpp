@@ -24,13 +24,6 @@ using hal::Xptr;
 
 class ProcessTest : public MachineTest {
  protected:
-  uint64_t served(const MachineReport& report, uint32_t cxy, const std::string& name, bool sent = false) {
-    for (const ClusterReport& cluster : report.clusters)
-      if (cluster.cxy == cxy)
-        for (const RpcIndexReport& r : cluster.rpc)
-          if (r.name == name) return sent ? r.sent : r.served;
-    return 0;
-  }
   TempDir m_dir;
 };
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -195,6 +196,15 @@ class MachineTest : public ::testing::Test {
   }
 
   Machine& machine() { return *m_machine; }
+
+  // Requests of service `name` served by cluster cxy (sent by it, with `sent`), from a report.
+  static uint64_t served(const MachineReport& report, uint32_t cxy, const std::string& name, bool sent = false) {
+    for (const ClusterReport& cluster : report.clusters)
+      if (cluster.cxy == cxy)
+        for (const RpcIndexReport& r : cluster.rpc)
+          if (r.name == name) return sent ? r.sent : r.served;
+    return 0;
+  }
 
   std::unique_ptr<Machine> m_machine;
 };
