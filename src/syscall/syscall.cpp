@@ -6,9 +6,15 @@
 #include <array>
 #include <cstring>
 
+#include <string>
+
+#include <fmt/format.h>
+
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
+#include "libk/console.hpp"
+#include "rpc/services/sched.hpp"
 #include "syscall/call.hpp"
 #include "syscall/numbers.hpp"
 
@@ -120,6 +126,36 @@ Answer sys_clock_nanosleep_time64(Call& call) {
 }
 
 // mkh's own calls.
+// display(kind, arg0, arg1): kind 0, the scheduler of core arg1 of cluster arg0 (SCHED_DISPLAY
+// on that cluster); kind 1, the calling process's vsegs. Both on the kernel console.
+Answer sys_mkh_display(Call& call) {
+  enum : uint32_t { kDisplaySched = 0, kDisplayVsegs = 1 };
+  switch (call.a[0]) {
+    case kDisplaySched: {
+      const uint32_t cxy = call.a[1];
+      if (cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy]) return error(Errno::kInval);
+      TRY(rpc::rpc_sched_display_client(hal::cxy_t(cxy), hal::lid_t(call.a[2])));
+      return 0;
+    }
+    case kDisplayVsegs: {
+      std::string text = fmt::format("process {:#x}: vsegs\n", call.process->m_pid);
+      vmm::vmm_for_each_vseg(
+          &call.process->m_vmm,
+          [](const vmm::Vseg& vseg, void* out) {
+            *static_cast<std::string*>(out) +=
+                fmt::format("  {:#010x}-{:#010x} {:<6} {}{}{} cluster {:#x}\n", vseg.m_base, vseg.end(),
+                            vmm::vseg_type_name(vseg.m_type), (vseg.m_prot & vmm::VSEG_READ) != 0 ? 'r' : '-',
+                            (vseg.m_prot & vmm::VSEG_WRITE) != 0 ? 'w' : '-',
+                            (vseg.m_prot & vmm::VSEG_EXEC) != 0 ? 'x' : '-', vseg.m_cxy);
+          },
+          &text);
+      libk::console_write(text);
+      return 0;
+    }
+    default: return error(Errno::kInval);
+  }
+}
+
 Answer sys_mkh_get_config(Call& call) {
   const Topology& topology = kern::local_cluster()->m_topology;
   const uint32_t values[3] = {topology.x_size, topology.y_size, topology.cores_per_cluster};
@@ -185,6 +221,7 @@ constexpr Entry kTable[] = {
     {NR_statx, sys_statx},
     {NR_clock_gettime64, sys_clock_gettime64},
     {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64},
+    {NR_mkh_display, sys_mkh_display},
     {NR_mkh_get_config, sys_mkh_get_config},
     {NR_mkh_get_core, sys_mkh_get_core},
     {NR_mkh_get_cycle, sys_mkh_get_cycle},

@@ -219,6 +219,7 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
       fmt::print(stderr, "mkh: exec: --env {}: expected KEY=VALUE\n", variable);
       return kExitUsage;
     }
+  cli.config.console_fd = 2;  // the kernel console (a program's display calls) apart from its stdout
   int exit_code = 0;
   const auto machine = boot_quiet_with_disk(cli.config, "exec", &exit_code);
   if (!machine) return exit_code;

@@ -332,6 +332,11 @@ Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
   return {};
 }
 
+void vmm_for_each_vseg(Vmm* vmm, void (*visit)(const Vseg& vseg, void* context), void* context) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  for (libk::ListEntry* e = vmm->m_vsegs.next; e != &vmm->m_vsegs; e = e->next) visit(*vseg_of(e), context);
+}
+
 VmmStats vmm_stats(Vmm* vmm) {
   kern::QueuelockGuard guard(vmm->m_lock);
   VmmStats stats;

@@ -123,5 +123,8 @@ void vmm_set_heap_start(Vmm* vmm, uint32_t address);
                                         void (*flush)(uint32_t, void*), void* context);
 
 VmmStats vmm_stats(Vmm* vmm);
+// Calls visit(vseg, context) for every vseg in address order, under the VMM's lock (visit must
+// not block).
+void vmm_for_each_vseg(Vmm* vmm, void (*visit)(const Vseg& vseg, void* context), void* context);
 
 }  // namespace mkh::vmm
