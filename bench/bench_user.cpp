@@ -281,6 +281,8 @@ Result<Measured, Error> measure(const BenchUserOptions& options, MachineConfig& 
   auto booted = Machine::boot(config);
   if (!booted) return error(booted.error().context("boot"));
   std::unique_ptr<Machine> machine = std::move(*booted);
+  // Every bank page a round's fault measures may take, touched once before the first.
+  if (auto warmed = warm_pages(*machine, 4 * options.fault_pages); !warmed) return error(warmed.error());
   Round::Context context{*machine, options, scratch, qemu, host_bench, host_true};
   Samples samples;
   for (uint32_t index = 0; index < options.rounds; ++index)

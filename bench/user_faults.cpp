@@ -139,6 +139,13 @@ Result<FaultFigures, Error> fault_round(Machine& machine, uint32_t pages, bool z
   return figures;
 }
 
+Result<void, Error> warm_pages(Machine& machine, uint32_t pages) {
+  std::vector<mm::Page*> held;
+  held.reserve(pages);
+  TRY(in_kernel<double>(machine.clusters().front(), "warm-up", [&] { return page_zero(held, pages); }));
+  return {};
+}
+
 Result<double, Error> empty_kernel_call_us(Machine& machine, uint32_t count) {
   const auto start = Clock::now();
   for (uint32_t i = 0; i < count; ++i)

@@ -28,6 +28,10 @@ struct FaultFigures {
 // Every entry answered is checked (mapped, writable, its page in the first cluster).
 Result<FaultFigures, Error> fault_round(Machine& machine, uint32_t pages, bool zero_first);
 
+// Allocates `pages` pages in the first cluster, zeroes them and frees them (untimed): the
+// first use of a bank page since the boot costs more than the next ones.
+Result<void, Error> warm_pages(Machine& machine, uint32_t pages);
+
 // Microseconds of one empty boot::run_in_kernel on the last cluster (a kernel thread made,
 // run and ended, the host thread polling for its end every 200 us): the part of run_exec that
 // is not exec, averaged over `count` calls.

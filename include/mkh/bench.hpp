@@ -67,7 +67,7 @@ inline MachineConfig bench_user_machine() {
 struct BenchUserOptions {
   bool json = false;
   uint32_t rounds = 7;
-  uint32_t bench_rounds = 200;  // /bin/bench's argument (each of its rounds ~1.3 M instructions)
+  uint32_t bench_rounds = 200;  // /bin/bench's argument (each of its rounds: 1.46 M instructions)
   uint32_t fault_pages = 2048;  // pages per fault measure (and per floor and host measure)
   uint32_t execs = 100;         // exec+exit of /bin/true per round
   std::string programs;         // the host folder of the disk's /bin programs (the build's user/bin)
