@@ -45,20 +45,9 @@ constexpr uint32_t kQemuStarts = 20;  // qemu-riscv32 /bin/true per round
 
 // The figures in the order they are printed; the ratios come last.
 constexpr std::string_view kFigures[] = {
-    "mips",
-    "qemu_mips",
-    "fault_ns",
-    "fault_remote_ns",
-    "page_zero_ns",
-    "host_fault_ns",
-    "exec_per_s",
-    "qemu_exec_per_s",
-    "empty_kernel_call_us",
-    "bench_seconds",
-    "qemu_bench_seconds",
-    "ratio_over_qemu",
-    "ratio_fault_over_zero",
-    "ratio_remote_over_local",
+    "mips",          "qemu_mips",          "fault_ns",        "fault_remote_ns",       "page_zero_ns",
+    "rpc_ping_ns",   "host_fault_ns",      "exec_per_s",      "qemu_exec_per_s",       "empty_kernel_call_us",
+    "bench_seconds", "qemu_bench_seconds", "ratio_over_qemu", "ratio_fault_over_zero", "ratio_remote_over_local",
 };
 
 using Samples = std::map<std::string, std::vector<double>, std::less<>>;
@@ -165,6 +154,7 @@ class Round {
     add("fault_ns", faults.fault_ns);
     add("fault_remote_ns", faults.fault_remote_ns);
     add("page_zero_ns", faults.page_zero_ns);
+    add("rpc_ping_ns", faults.rpc_ping_ns);
     add("host_fault_ns", TRY(host_fault_ns(m_c.options.fault_pages)));
     TRY(pair([&] { return mkh_execs(); }, [&] { return qemu_starts(); }));
     add("ratio_over_qemu", last("mips") / last("qemu_mips"));

@@ -15,6 +15,7 @@
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 #include "rpc/marshal.hpp"
+#include "rpc/services/mkh.hpp"
 
 namespace mkh::bench {
 
@@ -90,6 +91,16 @@ Result<double> local_faults(proc::Process* process, uint32_t pages) {
   return ns;
 }
 
+// The floor of the remote fault: `count` calls of RPC 64 MKH_PING (a null service) to `ref`.
+Result<double> ping_ns(uint32_t ref, uint32_t count) {
+  bool wrong = false;
+  const auto start = Clock::now();
+  for (uint32_t i = 0; i < count; ++i) wrong |= TRY(rpc::rpc_call<rpc::RPC_MKH_PING>(ref, uint64_t(i))) != i + 1;
+  const double ns = ns_per(start, count);
+  if (wrong) return mkh::error(Errno::kIo);
+  return ns;
+}
+
 // `pages` write faults resolved by the reference cluster `ref` through RPC 21, on an ANON
 // vseg made there by RPC 26 (untimed), its pages in `ref`.
 Result<double> remote_faults(proc::Process* process, uint32_t ref, uint32_t pages) {
@@ -126,6 +137,7 @@ Result<FaultFigures, Error> fault_round(Machine& machine, uint32_t pages, bool z
     if (zero_first) TRY(zero());
     figures.fault_ns = TRY(in_kernel<double>(ref, "local fault", [&] { return local_faults(process, pages); }));
     if (!zero_first) TRY(zero());
+    figures.rpc_ping_ns = TRY(in_kernel<double>(remote, "rpc ping", [&] { return ping_ns(ref, pages); }));
     figures.fault_remote_ns =
         TRY(in_kernel<double>(remote, "remote fault", [&] { return remote_faults(process, ref, pages); }));
     return {};

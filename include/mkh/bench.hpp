@@ -56,12 +56,11 @@ int run_bench_fs(const BenchFsOptions& options);
 // zero-fill page fault of a process's reference VMM, local and through RPC 21 from another
 // cluster, against a page from the ppm zeroed; the host's own minor fault; exec+exit of
 // /bin/true per second (and qemu-riscv32's start+exit of the same program per second).
-// Its machine by default: two clusters of one core, banks committed at boot (as bench fs).
+// Its machine by default: bench fs's (two clusters of one core, banks committed at boot),
+// with 128 MiB banks.
 inline MachineConfig bench_user_machine() {
-  MachineConfig config;
-  config.topology = Topology{2, 1, 1};
+  MachineConfig config = bench_fs_machine();
   config.bank_mib = 128;
-  config.populate_banks = true;
   return config;
 }
 struct BenchUserOptions {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -42,24 +43,19 @@ void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
               "an idle core polls this long before it sleeps");
 }
 
-// The default disk: disk.img beside the mkh binary (the build makes it there), or empty.
-std::string default_disk() {
+// The path of `name` in the mkh binary's folder (where the build puts it), or empty.
+std::string beside_binary(std::string_view name) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return {};
-  std::string path(self, std::size_t(n));
-  path = path.substr(0, path.rfind('/') + 1) + "disk.img";
-  return access(path.c_str(), R_OK | W_OK) == 0 ? path : std::string();
+  const std::string path(self, std::size_t(n));
+  return path.substr(0, path.rfind('/') + 1) + std::string(name);
 }
 
-// The host copies of the default disk's /bin programs: user/bin beside the mkh binary (the
-// build puts them there), for `mkh bench user`.
-std::string default_user_programs() {
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "user/bin";
-  const std::string path(self, std::size_t(n));
-  return path.substr(0, path.rfind('/') + 1) + "user/bin";
+// The default disk: disk.img beside the mkh binary (the build makes it there), or empty.
+std::string default_disk() {
+  std::string path = beside_binary("disk.img");
+  return !path.empty() && access(path.c_str(), R_OK | W_OK) == 0 ? path : std::string();
 }
 
 // --disk IMAGE, checked as it is read: a file mkh can read and write.
@@ -467,7 +463,8 @@ int main(int argc, char** argv) {
   if (bench_fs->parsed()) return mkh::bench::run_bench_fs(bench_fs_options);
   if (bench_user->parsed()) {
     if (bench_user_options.machine.disk_image.empty()) bench_user_options.machine.disk_image = default_disk();
-    if (bench_user_options.programs.empty()) bench_user_options.programs = default_user_programs();
+    // The host copies of the default disk's /bin programs (the build's user/bin).
+    if (bench_user_options.programs.empty()) bench_user_options.programs = beside_binary("user/bin");
     return mkh::bench::run_bench_user(bench_user_options);
   }
   return kExitUsage;
