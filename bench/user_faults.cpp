@@ -48,7 +48,7 @@ bool entry_ok(uint32_t attr, hal::xptr_t page, uint32_t ref) {
 }
 
 // Zeroes a page as the VMM's fill does (zero_bytes: glibc's memset, the size not a constant
-// there). With the constant 4096 GCC inlines `rep stosq`, a third slower on this host.
+// there; with the constant 4096 GCC would inline `rep stosq` instead).
 void zero_page(void* base) {
   static volatile uint32_t size = vmm::kPageSize;
   std::memset(base, 0, size);
