@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "mkh/config.hpp"
 
@@ -48,5 +49,30 @@ struct BenchFsOptions {
   MachineConfig machine = bench_fs_machine();
 };
 int run_bench_fs(const BenchFsOptions& options);
+
+// `mkh bench user`: user mode against qemu-riscv32 and against its floors, in interleaved
+// rounds on one machine booted once on a scratch copy of the disk: the CPU-bound /bin/bench
+// under run_exec and the same binary under qemu-riscv32 (host side, from `programs`); the
+// zero-fill page fault of a process's reference VMM, local and through RPC 21 from another
+// cluster, against a page from the ppm zeroed; the host's own minor fault; exec+exit of
+// /bin/true per second (and qemu-riscv32's start+exit of the same program per second).
+// Its machine by default: bench fs's (two clusters of one core, banks committed at boot),
+// with 128 MiB banks.
+inline MachineConfig bench_user_machine() {
+  MachineConfig config = bench_fs_machine();
+  config.bank_mib = 128;
+  return config;
+}
+struct BenchUserOptions {
+  bool json = false;
+  uint32_t rounds = 7;
+  uint32_t bench_rounds = 200;  // /bin/bench's argument (each of its rounds: 1.46 M instructions)
+  uint32_t fault_pages = 2048;  // pages per fault measure (and per floor and host measure)
+  uint32_t execs = 100;         // exec+exit of /bin/true per round
+  std::string programs;         // the host folder of the disk's /bin programs (the build's user/bin)
+  // The machine (quiet is set by the benchmark; disk_image is copied to a scratch file first).
+  MachineConfig machine = bench_user_machine();
+};
+int run_bench_user(const BenchUserOptions& options);
 
 }  // namespace mkh::bench

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Smoke runs of the benchmarks: `mkh bench core`, `mkh bench rpc` and `mkh bench fs` (small
-# sizes) with one round, as text and as JSON (every key there, every figure a number, times
-# and rates above zero; with one round, a ratio is the ratio of its two figures). The
-# benches check every answer they get (bench fs: every byte read, and what mkh wrote read
-# back by mtools) and exit 1 naming the measure when one is lost or wrong; a run that hangs
-# (a message lost for good) is stopped by timeout and fails. Never a timed assertion.
+# Smoke runs of the benchmarks: `mkh bench core`, `mkh bench rpc`, `mkh bench fs` and `mkh
+# bench user` (small sizes) with one round, as text and as JSON (every key there, every
+# figure a number, times and rates above zero; with one round, a ratio is the ratio of its
+# two figures). The benches check every answer they get (bench fs: every byte read, and
+# what mkh wrote read back by mtools; bench user: the same output under mkh and qemu, every
+# page table entry answered) and exit 1 naming the measure when one is lost or wrong; a run
+# that hangs (a message lost for good) is stopped by timeout and fails. Never a timed
+# assertion.
 # Usage: bench.sh path/to/mkh
 set -u
 mkh=$1
@@ -13,7 +15,7 @@ limit=300
 
 # The options that keep a smoke run small. bench fs makes its image (512 MiB) under $TMPDIR:
 # here, so that a run stopped by timeout leaves nothing behind.
-declare -A small=([fs]="--mib 4 --files 100")
+declare -A small=([fs]="--mib 4 --files 100" [user]="--bench-rounds 2 --fault-pages 64 --execs 3")
 
 # bench_json WHICH KEY... runs `mkh bench WHICH --rounds 1 --json` (and the small options of
 # WHICH) and prints "json ok" when its output is one JSON object holding every KEY as a
@@ -37,7 +39,9 @@ if "spin_sweep" in report:
 # to three decimals).
 for ratio, mkh, peer in [("ratio_read_cold_over_mcopy", "read_cold_mibs", "mcopy_read_mibs"),
                          ("ratio_write_over_mcopy", "write_mibs", "mcopy_write_mibs"),
-                         ("ratio_create_over_mcopy", "create_files_per_s", "mcopy_create_files_per_s")]:
+                         ("ratio_create_over_mcopy", "create_files_per_s", "mcopy_create_files_per_s"),
+                         ("ratio_over_qemu", "mips", "qemu_mips"),
+                         ("ratio_fault_over_zero", "fault_ns", "page_zero_ns")]:
     if ratio in report:
         expected = report[mkh] / report[peer]
         assert abs(report[ratio] - expected) <= 0.002 + 0.002 * expected, (ratio, report[ratio], expected)
@@ -63,5 +67,17 @@ check fs-json 0 '^json ok$' -- bench_json fs rounds mib files read_cold_mibs rea
   write_mibs mcopy_write_mibs create_files_per_s mcopy_create_files_per_s random_read_cold_per_s \
   random_read_warm_per_s mcopy_empty_ms ratio_read_cold_over_mcopy ratio_read_warm_over_mcopy ratio_write_over_mcopy \
   ratio_create_over_mcopy
+
+# bench user needs the user programs (riscv64-unknown-elf-gcc, picolibc) and qemu-riscv32.
+if [ -x "$(dirname "$mkh")/user/bin/bench" ] && command -v qemu-riscv32 >/dev/null; then
+  # shellcheck disable=SC2086  # the small options are words
+  check user-text 0 '^  mips +[0-9.]+$' -- env TMPDIR="$work" timeout "$limit" "$mkh" bench user --rounds 1 \
+    ${small[user]}
+  check user-json 0 '^json ok$' -- bench_json user rounds bench_rounds instructions host_cpus mips qemu_mips \
+    ratio_over_qemu fault_ns fault_remote_ns page_zero_ns rpc_ping_ns ratio_fault_over_zero host_fault_ns exec_per_s \
+    qemu_exec_per_s
+else
+  echo "skip user: no user/bin/bench beside $mkh or no qemu-riscv32 (make deps installs them)"
+fi
 
 finish

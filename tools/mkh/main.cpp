@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -43,14 +44,19 @@ void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
               "an idle core polls this long before it sleeps");
 }
 
-// The default disk: disk.img beside the mkh binary (the build makes it there), or empty.
-std::string default_disk() {
+// The path of `name` in the mkh binary's folder (where the build puts it), or empty.
+std::string beside_binary(std::string_view name) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return {};
-  std::string path(self, std::size_t(n));
-  path = path.substr(0, path.rfind('/') + 1) + "disk.img";
-  return access(path.c_str(), R_OK | W_OK) == 0 ? path : std::string();
+  const std::string path(self, std::size_t(n));
+  return path.substr(0, path.rfind('/') + 1) + std::string(name);
+}
+
+// The default disk: disk.img beside the mkh binary (the build makes it there), or empty.
+std::string default_disk() {
+  std::string path = beside_binary("disk.img");
+  return !path.empty() && access(path.c_str(), R_OK | W_OK) == 0 ? path : std::string();
 }
 
 // --disk IMAGE, checked as it is read: a file mkh can read and write.
@@ -386,6 +392,18 @@ int main(int argc, char** argv) {
   add_bounded(bench_fs, "--mib", bench_fs_options.mib, 1, 1024, "size of the file read and written, in MiB");
   add_bounded(bench_fs, "--files", bench_fs_options.files, 1, 10000, "files of 1 KiB created in one folder");
   add_machine_options(bench_fs, bench_fs_options.machine);
+  mkh::bench::BenchUserOptions bench_user_options;
+  CLI::App* bench_user = bench->add_subcommand(
+      "user", "user mode: /bin/bench against qemu-riscv32, the zero-fill page fault against its floor, exec+exit");
+  bench_user->add_flag("--json", bench_user_options.json, "print one JSON object");
+  add_bounded(bench_user, "--rounds", bench_user_options.rounds, 1, 1000, "interleaved rounds");
+  add_bounded(bench_user, "--bench-rounds", bench_user_options.bench_rounds, 1, 100000, "the argument of /bin/bench");
+  add_bounded(bench_user, "--fault-pages", bench_user_options.fault_pages, 1, 8192, "pages per fault measure");
+  add_bounded(bench_user, "--execs", bench_user_options.execs, 1, 100000, "exec+exit of /bin/true per round");
+  bench_user->add_option("--programs", bench_user_options.programs,
+                         "the host copies of the disk's /bin programs (default: user/bin beside the mkh binary)");
+  add_machine_options(bench_user, bench_user_options.machine);
+  add_disk_option(bench_user, bench_user_options.machine.disk_image);
 
   SoakCli soak_cli;
   bool soak_deterministic = false;
@@ -448,5 +466,11 @@ int main(int argc, char** argv) {
   if (bench_core->parsed()) return mkh::bench::run_bench_core(bench_options);
   if (bench_rpc->parsed()) return mkh::bench::run_bench_rpc(bench_rpc_options);
   if (bench_fs->parsed()) return mkh::bench::run_bench_fs(bench_fs_options);
+  if (bench_user->parsed()) {
+    if (bench_user_options.machine.disk_image.empty()) bench_user_options.machine.disk_image = default_disk();
+    // The host copies of the default disk's /bin programs (the build's user/bin).
+    if (bench_user_options.programs.empty()) bench_user_options.programs = beside_binary("user/bin");
+    return mkh::bench::run_bench_user(bench_user_options);
+  }
   return kExitUsage;
 }
