@@ -49,9 +49,9 @@ check seed-text 2 "^mkh: --seed: 'x' is not a whole number; expected a whole num
 check seed-overflow-was-clamped 2 '^mkh: --seed: Value 99999999999999999999 not in range 0 to' -- "$mkh" soak --ops 10 --seed 99999999999999999999
 check trace-missing-dir 2 '^mkh: --trace /nonexistent-dir/t.json: cannot create it: No such file or directory; expected' -- "$mkh" boot --trace /nonexistent-dir/t.json --stats
 check trace-directory 2 '^mkh: --trace /: cannot write it: Is a directory' -- "$mkh" boot --trace /
-check bench-needs-which 2 'mkh bench: a subcommand is required \(expected: rpc, core, fs\)' -- "$mkh" bench
-check bench-unknown-which 2 "^mkh bench: unknown command 'foo' \(expected: rpc, core, fs\)$" -- "$mkh" bench foo
-check bench-option-for-which 2 "^mkh bench: unknown option '--json' \(expected a subcommand: rpc, core, fs; or --help\)$" -- "$mkh" bench --json
+check bench-needs-which 2 'mkh bench: a subcommand is required \(expected: rpc, core, fs, user\)' -- "$mkh" bench
+check bench-unknown-which 2 "^mkh bench: unknown command 'foo' \(expected: rpc, core, fs, user\)$" -- "$mkh" bench foo
+check bench-option-for-which 2 "^mkh bench: unknown option '--json' \(expected a subcommand: rpc, core, fs, user; or --help\)$" -- "$mkh" bench --json
 check bench-rpc-rounds-text 2 "^mkh: --rounds: 'x' is not a whole number; expected a whole number in \[1, 1000\]$" -- "$mkh" bench rpc --rounds x
 check bench-rpc-rounds-zero 2 '^mkh: --rounds: Value 0 not in range 1 to 1000$' -- "$mkh" bench rpc --rounds 0
 check bench-rpc-spin-negative 2 '^mkh: --spin-us: Value -3 not in range 0 to 1000000$' -- "$mkh" bench rpc --spin-us -3
