@@ -14,9 +14,10 @@ constexpr bool ends_block(OpKind kind, Op op) {
          op == Op::kEbreak || op == Op::kIllegal;
 }
 
-int fused_first_index(Op op) {
-  for (unsigned i = 0; i < kFusedFirsts; ++i)
-    if (kFusedFirst[i] == op) return int(i);
+template <size_t N>
+int index_in(const Op (&ops)[N], Op op) {
+  for (unsigned i = 0; i < N; ++i)
+    if (ops[i] == op) return int(i);
   return -1;
 }
 
@@ -32,6 +33,8 @@ Slot slot_of(const Insn& insn, uint32_t pc) {
     if ((target & ~kPageMask) != (pc & ~kPageMask)) variant += 2;
   }
   Slot slot;
+  if (variant < 2 && (kind == OpKind::kBranch || kind == OpKind::kJump))
+    slot.delta = insn.imm / 2 * int32_t(sizeof(Slot));
   slot.kind = handler_of(insn.op, variant);
   slot.imm = insn.imm;
   slot.rd = insn.rd;
@@ -73,13 +76,15 @@ void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes) {
   }
   for (uint32_t i = 0; i < kSlots; ++i) {
     Slot& slot = page.slots[i];
-    const int first = fused_first_index(ops[i]);
+    const int first = index_in(kFusedFirst, ops[i]);
     if (first < 0) continue;
     const uint32_t next = i + slot.slots;
-    if (next >= kSlots || kOpKinds[unsigned(ops[next])] != OpKind::kBranch) continue;
-    const Slot& branch = page.slots[next];
-    if (branch.kind % kVariants >= 2) continue;  // its target is on another page
-    slot.kind = fused_handler_of(unsigned(first), ops[next], slot.slots, branch.slots);
+    if (next >= kSlots) continue;
+    const int second = index_in(kFusedSecond, ops[next]);
+    if (second < 0) continue;
+    const Slot& following = page.slots[next];
+    if (kOpKinds[unsigned(ops[next])] == OpKind::kBranch && following.kind % kVariants >= 2) continue;  // far
+    slot.kind = fused_handler_of(unsigned(first), unsigned(second), slot.slots, following.slots);
   }
 }
 

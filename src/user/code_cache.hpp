@@ -28,43 +28,67 @@ namespace mkh::user {
 // one per length (variant 0: a compressed instruction, 1: a 32-bit one, 2 and 3 as 0 and 1);
 // Branch and Jump ones per length for a target on the same page (0, 1) and on another (2, 3);
 // Special ones a single handler. Then the fused pairs: an instruction of MKH_RV32_FUSED_FIRST
-// followed by a branch to its own page, run as one handler (per pair and the two lengths);
-// then kStopHandler, which ends a run at its budget.
+// followed by one of MKH_RV32_FUSED_SECOND (a branch only when its target is on the same
+// page), run as one handler (per pair and the two lengths); then kStopHandler, which ends a
+// run at its budget. The lists are the pairs that profiles of bench.c and picolibc's string
+// functions show most: loop counters and pointers stepped before the branch that closes the
+// loop, a store or load next to its pointer's step.
 #define MKH_RV32_FUSED_FIRST(X) \
   X(Addi)                       \
   X(Add)                        \
   X(Andi)                       \
-  X(Lbu)
+  X(Xor)                        \
+  X(Sub)                        \
+  X(Slli)                       \
+  X(Srli)                       \
+  X(And)                        \
+  X(Or)                         \
+  X(Lui)                        \
+  X(Lbu)                        \
+  X(Lw)                         \
+  X(Sb)                         \
+  X(Sw)
+// (each X(name, argument), `argument` passed through)
+#define MKH_RV32_FUSED_SECOND_OF(X, argument) \
+  X(Beq, argument)                            \
+  X(Bne, argument)                            \
+  X(Blt, argument)                            \
+  X(Bge, argument)                            \
+  X(Bltu, argument)                           \
+  X(Bgeu, argument)                           \
+  X(Addi, argument)                           \
+  X(Add, argument)                            \
+  X(Lw, argument)
 
 inline constexpr unsigned kVariants = 4;
-inline constexpr unsigned kBranches = 6;  // Beq .. Bgeu, in Op's order
-inline constexpr Op kFusedFirst[] = {
 #define MKH_RV32_FUSED_OP(name) Op::k##name,
-    MKH_RV32_FUSED_FIRST(MKH_RV32_FUSED_OP)
+inline constexpr Op kFusedFirst[] = {MKH_RV32_FUSED_FIRST(MKH_RV32_FUSED_OP)};
+#define MKH_RV32_FUSED_SECOND_OP(name, unused) Op::k##name,
+inline constexpr Op kFusedSecond[] = {MKH_RV32_FUSED_SECOND_OF(MKH_RV32_FUSED_SECOND_OP, )};
 #undef MKH_RV32_FUSED_OP
-};
+#undef MKH_RV32_FUSED_SECOND_OP
 inline constexpr unsigned kFusedFirsts = sizeof kFusedFirst / sizeof kFusedFirst[0];
+inline constexpr unsigned kFusedSeconds = sizeof kFusedSecond / sizeof kFusedSecond[0];
 inline constexpr uint16_t kFusedBase = uint16_t(unsigned(Op::kCount) * kVariants);
-inline constexpr uint16_t kStopHandler = uint16_t(kFusedBase + kFusedFirsts * kBranches * 4);
+inline constexpr uint16_t kStopHandler = uint16_t(kFusedBase + kFusedFirsts * kFusedSeconds * 4);
 inline constexpr uint16_t kHandlers = kStopHandler + 1;
 
 constexpr uint16_t handler_of(Op op, unsigned variant) { return uint16_t(unsigned(op) * kVariants + variant); }
-// `first`: the index in kFusedFirst; lengths in halfwords.
-constexpr uint16_t fused_handler_of(unsigned first, Op branch, unsigned first_slots, unsigned branch_slots) {
-  const unsigned pair = first * kBranches + (unsigned(branch) - unsigned(Op::kBeq));
-  return uint16_t(kFusedBase + pair * 4 + (first_slots - 1) * 2 + (branch_slots - 1));
+// `first`, `second`: the indices in kFusedFirst and kFusedSecond; lengths in halfwords.
+constexpr uint16_t fused_handler_of(unsigned first, unsigned second, unsigned first_slots, unsigned second_slots) {
+  return uint16_t(kFusedBase + (first * kFusedSeconds + second) * 4 + (first_slots - 1) * 2 + (second_slots - 1));
 }
 constexpr bool is_fused(uint16_t handler) { return handler >= kFusedBase && handler < kStopHandler; }
 // The handler of a fused pair's first instruction alone.
 constexpr uint16_t unfused(uint16_t handler) {
   const unsigned index = handler - kFusedBase;
-  return handler_of(kFusedFirst[index / (kBranches * 4)], (index / 2) % 2);
+  return handler_of(kFusedFirst[index / (kFusedSeconds * 4)], (index / 2) % 2);
 }
 
-// One instruction in threaded form. `handler` is filled by the interpreter (the offset of the
+// One instruction in threaded form. `handler` is filled by the interpreter (the address of the
 // handler's code, from `kind`) when it first runs the page.
 struct Slot {
-  int32_t handler = 0;
+  const void* handler = nullptr;
   int32_t imm = 0;
   uint16_t length = 0;  // instructions from this one to the end of its block (a control transfer
                         // or a trap, inclusive), 0 for the sentinels; counted once per block
@@ -73,8 +97,9 @@ struct Slot {
   uint8_t rs1 = 0;
   uint8_t rs2 = 0;
   uint8_t slots = 1;  // the instruction's own length in halfwords
+  int32_t delta = 0;  // a branch or jal to its own page: the target's Slot, in bytes from this one
 };
-static_assert(sizeof(Slot) == 16);
+static_assert(sizeof(Slot) == 24);
 
 struct DecodedPage {
   static constexpr uint32_t kSlots = kPageSize / 2;
@@ -88,8 +113,8 @@ struct DecodedPage {
 Slot slot_of(const Insn& insn, uint32_t pc);
 
 // Decodes the kPageSize bytes at `bytes` as the page at `base`: each slot's handler index
-// (fusing each Straight instruction of MKH_RV32_FUSED_FIRST with a branch after it that
-// stays on the page) and its block length.
+// (fusing each instruction of MKH_RV32_FUSED_FIRST with the next when it is of
+// MKH_RV32_FUSED_SECOND, a branch only to the same page) and its block length.
 void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes);
 
 class CodeCache {

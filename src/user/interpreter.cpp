@@ -83,16 +83,10 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define MKH_LABELS_Jump(name) MKH_LABELS_Branch(name)
 #define MKH_LABELS_Special(name) &&op_##name, &&op_##name, &&op_##name, &&op_##name,
 #define MKH_LABELS(name, kind) MKH_LABELS_##kind(name)
-#define MKH_FUSED_LABELS_OF(first, branch)                                                  \
-  &&op_##first##_##branch##_11, &&op_##first##_##branch##_12, &&op_##first##_##branch##_21, \
-      &&op_##first##_##branch##_22,
-#define MKH_FUSED_LABELS(first)    \
-  MKH_FUSED_LABELS_OF(first, Beq)  \
-  MKH_FUSED_LABELS_OF(first, Bne)  \
-  MKH_FUSED_LABELS_OF(first, Blt)  \
-  MKH_FUSED_LABELS_OF(first, Bge)  \
-  MKH_FUSED_LABELS_OF(first, Bltu) \
-  MKH_FUSED_LABELS_OF(first, Bgeu)
+#define MKH_FUSED_LABELS_OF(second, first)                                                  \
+  &&op_##first##_##second##_11, &&op_##first##_##second##_12, &&op_##first##_##second##_21, \
+      &&op_##first##_##second##_22,
+#define MKH_FUSED_LABELS(first) MKH_RV32_FUSED_SECOND_OF(MKH_FUSED_LABELS_OF, first)
   static const void* const kLabels[] = {MKH_RV32_OPS(MKH_LABELS) MKH_RV32_FUSED_FIRST(MKH_FUSED_LABELS) && op_Stop};
 #undef MKH_LABELS_Straight
 #undef MKH_LABELS_Indirect
@@ -103,7 +97,6 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #undef MKH_FUSED_LABELS_OF
 #undef MKH_FUSED_LABELS
   static_assert(sizeof kLabels / sizeof kLabels[0] == kHandlers);
-  const char* const base = static_cast<const char*>(kLabels[0]);
 
   uint32_t x[33];  // x[32]: the sink of writes to x0
   std::memcpy(x, context.x, sizeof context.x);
@@ -120,14 +113,14 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
   RunResult result;
   struct Patch {
     Slot* slot;
-    int32_t handler;
+    const void* handler;
   };
   Patch patches[2];
   unsigned patched = 0;
 
 // The pc of the current instruction.
 #define PC() (page->base + uint32_t(insn - page->slots) * 2)
-#define DISPATCH() goto*(base + insn->handler)
+#define DISPATCH() goto * insn->handler
 // The start of a block: take its length from the budget.
 #define ENTER()                                              \
   do {                                                       \
@@ -156,26 +149,35 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define RS1 x[insn->rs1]
 #define RS2 x[insn->rs2]
 #define IMM insn->imm
-#define LOAD(type, size)                                                             \
-  do {                                                                               \
-    const uint32_t address = RS1 + uint32_t(IMM);                                    \
-    type value;                                                                      \
-    if (__builtin_expect(inside_page(address, size), 1)) {                           \
-      const std::byte* host = tlb.read(address);                                     \
-      if (host == nullptr) TRAP(kPageFault, kRead, address);                         \
-      std::memcpy(&value, host, size);                                               \
-    } else if (uint32_t fault = 0; !load_split(tlb, address, &value, size, fault)) { \
-      TRAP(kPageFault, kRead, fault);                                                \
-    }                                                                                \
-    RD = uint32_t(value);                                                            \
+#define LOAD(type, size)                                                                  \
+  do {                                                                                    \
+    const uint32_t address = RS1 + uint32_t(IMM);                                         \
+    if (__builtin_expect(inside_page(address, size), 1)) {                                \
+      const std::byte* host = tlb.read_hit(address);                                      \
+      if (__builtin_expect(host == nullptr, 0)) {                                         \
+        host = tlb.read_miss(address);                                                    \
+        if (host == nullptr) TRAP(kPageFault, kRead, address);                            \
+      }                                                                                   \
+      type value;                                                                         \
+      std::memcpy(&value, host, size);                                                    \
+      RD = uint32_t(value);                                                               \
+    } else {                                                                              \
+      type value;                                                                         \
+      uint32_t fault = 0;                                                                 \
+      if (!load_split(tlb, address, &value, size, fault)) TRAP(kPageFault, kRead, fault); \
+      RD = uint32_t(value);                                                               \
+    }                                                                                     \
   } while (0)
 #define STORE(type, size)                                                             \
   do {                                                                                \
     const uint32_t address = RS1 + uint32_t(IMM);                                     \
     const type value = type(RS2);                                                     \
     if (__builtin_expect(inside_page(address, size), 1)) {                            \
-      std::byte* host = tlb.write(address);                                           \
-      if (host == nullptr) TRAP(kPageFault, kWrite, address);                         \
+      std::byte* host = tlb.write_hit(address);                                       \
+      if (__builtin_expect(host == nullptr, 0)) {                                     \
+        host = tlb.write_miss(address);                                               \
+        if (host == nullptr) TRAP(kPageFault, kWrite, address);                       \
+      }                                                                               \
       std::memcpy(host, &value, size);                                                \
     } else if (uint32_t fault = 0; !store_split(tlb, address, &value, size, fault)) { \
       TRAP(kPageFault, kWrite, fault);                                                \
@@ -189,11 +191,12 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
   op_##name##_2 : { __VA_ARGS__; } \
   insn += 2;                       \
   DISPATCH();
-// A branch to this page: the target is `imm` bytes away, imm / 2 slots.
+// A branch or jal to this page: its target is `delta` bytes of slots away.
+#define TO_TARGET() insn = reinterpret_cast<Slot*>(reinterpret_cast<char*>(insn) + insn->delta)
 #define NEAR_BRANCH(condition, length) \
   do {                                 \
     if (condition) {                   \
-      insn += IMM >> 1;                \
+      TO_TARGET();                     \
       ENTER();                         \
     }                                  \
     insn += (length);                  \
@@ -224,24 +227,44 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define BODY_Add RD = RS1 + RS2
 #define BODY_Andi RD = RS1 & uint32_t(IMM)
 #define BODY_Lbu LOAD(uint8_t, 1)
-// A fused pair: `first` (a Straight operation, of `length` halfwords) then a branch to this
-// page; `insn` moves to the branch before it runs, so a trap or the pc name the right one.
-#define FUSED_OF(first, branch, first_length, branch_length)                \
-  op_##first##_##branch##_##first_length##branch_length : { BODY_##first; } \
+#define BODY_Xor RD = RS1 ^ RS2
+#define BODY_Sub RD = RS1 - RS2
+#define BODY_Slli RD = RS1 << IMM
+#define BODY_Srli RD = RS1 >> IMM
+#define BODY_And RD = RS1 & RS2
+#define BODY_Or RD = RS1 | RS2
+#define BODY_Lui RD = uint32_t(IMM)
+#define BODY_Lw LOAD(uint32_t, 4)
+#define BODY_Sb STORE(uint8_t, 1)
+#define BODY_Sw STORE(uint32_t, 4)
+// A fused pair's second: a branch to this page, or a Straight operation.
+#define SECOND_Beq(length) NEAR_BRANCH(CONDITION_Beq, length)
+#define SECOND_Bne(length) NEAR_BRANCH(CONDITION_Bne, length)
+#define SECOND_Blt(length) NEAR_BRANCH(CONDITION_Blt, length)
+#define SECOND_Bge(length) NEAR_BRANCH(CONDITION_Bge, length)
+#define SECOND_Bltu(length) NEAR_BRANCH(CONDITION_Bltu, length)
+#define SECOND_Bgeu(length) NEAR_BRANCH(CONDITION_Bgeu, length)
+#define SECOND_STRAIGHT(body, length) \
+  do {                                \
+    body;                             \
+    insn += (length);                 \
+    DISPATCH();                       \
+  } while (0)
+#define SECOND_Addi(length) SECOND_STRAIGHT(BODY_Addi, length)
+#define SECOND_Add(length) SECOND_STRAIGHT(BODY_Add, length)
+#define SECOND_Lw(length) SECOND_STRAIGHT(BODY_Lw, length)
+// A fused pair: `first` (a Straight operation, of `first_length` halfwords) then `second`;
+// `insn` moves to the second before it runs, so a trap or the pc name the right one.
+#define FUSED_OF(first, second, first_length, second_length)                \
+  op_##first##_##second##_##first_length##second_length : { BODY_##first; } \
   insn += first_length;                                                     \
-  NEAR_BRANCH(CONDITION_##branch, branch_length);
-#define FUSED_LENGTHS(first, branch) \
-  FUSED_OF(first, branch, 1, 1)      \
-  FUSED_OF(first, branch, 1, 2)      \
-  FUSED_OF(first, branch, 2, 1)      \
-  FUSED_OF(first, branch, 2, 2)
-#define FUSED(first)         \
-  FUSED_LENGTHS(first, Beq)  \
-  FUSED_LENGTHS(first, Bne)  \
-  FUSED_LENGTHS(first, Blt)  \
-  FUSED_LENGTHS(first, Bge)  \
-  FUSED_LENGTHS(first, Bltu) \
-  FUSED_LENGTHS(first, Bgeu)
+  SECOND_##second(second_length);
+#define FUSED_LENGTHS(second, first) \
+  FUSED_OF(first, second, 1, 1)      \
+  FUSED_OF(first, second, 1, 2)      \
+  FUSED_OF(first, second, 2, 1)      \
+  FUSED_OF(first, second, 2, 2)
+#define FUSED(first) MKH_RV32_FUSED_SECOND_OF(FUSED_LENGTHS, first)
 // An atomic's word: 4-aligned, mapped for `access`; `word` is a host atomic on it.
 #define ATOMIC_WORD(access, lookup)                       \
   const uint32_t address = RS1;                           \
@@ -273,7 +296,7 @@ change_page:
   if (auto found = code.page(target, tlb); found) {
     page = *found;
     if (!page->threaded) {
-      for (Slot& slot : page->slots) slot.handler = int32_t(static_cast<const char*>(kLabels[slot.kind]) - base);
+      for (Slot& slot : page->slots) slot.handler = kLabels[slot.kind];
       page->threaded = true;
     }
     insn = page->slots + ((target & kPageMask) >> 1);
@@ -296,10 +319,10 @@ short_of_budget : {
     stop += stop->slots;
   }
   patches[patched++] = Patch{stop, stop->handler};
-  stop->handler = int32_t(static_cast<const char*>(kLabels[kStopHandler]) - base);
+  stop->handler = kLabels[kStopHandler];
   if (is_fused(before->kind)) {
     patches[patched++] = Patch{before, before->handler};
-    before->handler = int32_t(static_cast<const char*>(kLabels[unfused(before->kind)]) - base);
+    before->handler = kLabels[unfused(before->kind)];
   }
   DISPATCH();
 }
@@ -318,7 +341,7 @@ op_CrossPage : {
   const uint16_t length = insn->length;
   *insn = slot_of(decode32(uint32_t(uint16_t(IMM)) | uint32_t((*next)->first_half) << 16), PC());
   insn->length = length;
-  insn->handler = int32_t(static_cast<const char*>(kLabels[insn->kind]) - base);
+  insn->handler = kLabels[insn->kind];
   DISPATCH();
 }
 op_PageEnd:
@@ -329,12 +352,12 @@ op_PageEnd:
   STRAIGHT(Auipc, RD = PC() + uint32_t(IMM))
 op_Jal_1 : {
   RD = PC() + 2u;
-  insn += IMM >> 1;
+  TO_TARGET();
   ENTER();
 }
 op_Jal_2 : {
   RD = PC() + 4u;
-  insn += IMM >> 1;
+  TO_TARGET();
   ENTER();
 }
 op_Jal_far1 : {
@@ -477,6 +500,7 @@ leave_at_pc:
 #undef STORE
 #undef STRAIGHT
 #undef NEAR_BRANCH
+#undef TO_TARGET
 #undef BRANCH
 #undef CONDITION_Beq
 #undef CONDITION_Bne
@@ -488,6 +512,26 @@ leave_at_pc:
 #undef BODY_Add
 #undef BODY_Andi
 #undef BODY_Lbu
+#undef BODY_Xor
+#undef BODY_Sub
+#undef BODY_Slli
+#undef BODY_Srli
+#undef BODY_And
+#undef BODY_Or
+#undef BODY_Lui
+#undef BODY_Lw
+#undef BODY_Sb
+#undef BODY_Sw
+#undef SECOND_Beq
+#undef SECOND_Bne
+#undef SECOND_Blt
+#undef SECOND_Bge
+#undef SECOND_Bltu
+#undef SECOND_Bgeu
+#undef SECOND_STRAIGHT
+#undef SECOND_Addi
+#undef SECOND_Add
+#undef SECOND_Lw
 #undef FUSED_OF
 #undef FUSED_LENGTHS
 #undef FUSED
