@@ -1,8 +1,9 @@
 // The interpreter's loop (interpreter.hpp): threaded code over the pre-decoded pages. Each
-// operation is a label; an instruction ends by jumping straight to the next one's label
-// (computed goto, a GNU extension that GCC and Clang share), so nothing is decoded again and
-// there is no central switch. The pc is not kept while running straight: it is the position
-// of the current Insn in its decoded page. Layer: user.
+// handler is a label (per operation and length, per fused pair, code_cache.hpp); an
+// instruction ends by jumping straight to the next slot's handler (computed goto, a GNU
+// extension that GCC and Clang share), so nothing is decoded again and there is no central
+// switch. The pc is not kept while running straight: it is the position of the current Slot
+// in its decoded page. The budget is taken once per block, on entering it. Layer: user.
 #include "user/interpreter.hpp"
 
 #include <atomic>
