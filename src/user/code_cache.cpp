@@ -7,22 +7,85 @@
 
 namespace mkh::user {
 
+namespace {
+
+constexpr bool ends_block(OpKind kind, Op op) {
+  return kind == OpKind::kBranch || kind == OpKind::kJump || kind == OpKind::kIndirect || op == Op::kEcall ||
+         op == Op::kEbreak || op == Op::kIllegal;
+}
+
+template <size_t N>
+int index_in(const Op (&ops)[N], Op op) {
+  for (unsigned i = 0; i < N; ++i)
+    if (ops[i] == op) return int(i);
+  return -1;
+}
+
+}  // namespace
+
+Slot slot_of(const Insn& insn, uint32_t pc) {
+  const OpKind kind = kOpKinds[unsigned(insn.op)];
+  unsigned variant = insn.slots - 1u;
+  if (kind == OpKind::kSpecial) {
+    variant = 0;
+  } else if (kind == OpKind::kBranch || kind == OpKind::kJump) {
+    const uint32_t target = pc + uint32_t(insn.imm);
+    if ((target & ~kPageMask) != (pc & ~kPageMask)) variant += 2;
+  }
+  Slot slot;
+  if (variant < 2 && (kind == OpKind::kBranch || kind == OpKind::kJump))
+    slot.delta = insn.imm / 2 * int32_t(sizeof(Slot));
+  slot.kind = handler_of(insn.op, variant);
+  slot.imm = insn.imm;
+  slot.rd = insn.rd;
+  slot.rs1 = insn.rs1;
+  slot.rs2 = insn.rs2;
+  slot.slots = insn.slots;
+  return slot;
+}
+
 void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes) {
-  uint16_t halves[DecodedPage::kSlots];
+  constexpr uint32_t kSlots = DecodedPage::kSlots;
+  uint16_t halves[kSlots];
   std::memcpy(halves, bytes, sizeof halves);
   page.base = base;
   page.first_half = halves[0];
-  for (uint32_t i = 0; i < DecodedPage::kSlots; ++i) {
+  page.threaded = false;
+  Op ops[kSlots + 2];
+  for (uint32_t i = 0; i < kSlots; ++i) {
+    Insn insn;
     if ((halves[i] & 3) != 3) {
-      page.slots[i] = decode16(halves[i]);
-    } else if (i + 1 < DecodedPage::kSlots) {
-      page.slots[i] = decode32(uint32_t(halves[i]) | uint32_t(halves[i + 1]) << 16);
+      insn = decode16(halves[i]);
+    } else if (i + 1 < kSlots) {
+      insn = decode32(uint32_t(halves[i]) | uint32_t(halves[i + 1]) << 16);
     } else {
-      page.slots[i] = Insn{Op::kCrossPage, kSinkRegister, 0, 0, int32_t(halves[i]), 2};
+      insn = Insn{Op::kCrossPage, kSinkRegister, 0, 0, int32_t(halves[i]), 2};
     }
+    ops[i] = insn.op;
+    page.slots[i] = slot_of(insn, base + i * 2);
   }
-  page.slots[DecodedPage::kSlots] = Insn{Op::kPageEnd, kSinkRegister, 0, 0, 0, 1};
-  page.slots[DecodedPage::kSlots + 1] = Insn{Op::kPageEnd, kSinkRegister, 0, 0, 0, 1};
+  for (uint32_t i = kSlots; i < kSlots + 2; ++i) {
+    ops[i] = Op::kPageEnd;
+    page.slots[i] = slot_of(Insn{Op::kPageEnd, kSinkRegister, 0, 0, 0, 1}, base + i * 2);
+  }
+  // Block lengths, from the end; then the pairs.
+  for (uint32_t i = kSlots; i-- > 0;) {
+    Slot& slot = page.slots[i];
+    const Op op = ops[i];
+    slot.length = uint16_t(1 + (ends_block(kOpKinds[unsigned(op)], op) ? 0 : page.slots[i + slot.slots].length));
+  }
+  for (uint32_t i = 0; i < kSlots; ++i) {
+    Slot& slot = page.slots[i];
+    const int first = index_in(kFusedFirst, ops[i]);
+    if (first < 0) continue;
+    const uint32_t next = i + slot.slots;
+    if (next >= kSlots) continue;
+    const int second = index_in(kFusedSecond, ops[next]);
+    if (second < 0) continue;
+    const Slot& following = page.slots[next];
+    if (kOpKinds[unsigned(ops[next])] == OpKind::kBranch && following.kind % kVariants >= 2) continue;  // far
+    slot.kind = fused_handler_of(unsigned(first), unsigned(second), slot.slots, following.slots);
+  }
 }
 
 Result<DecodedPage*> CodeCache::page(uint32_t address, Tlb& tlb) {

@@ -1,14 +1,15 @@
 // The code cache: the pre-decoded instructions of the code pages of one address space (one
-// process copy), each page decoded once, at its first execution. Layer: user. Calls the
-// decoder and the Tlb's exec lookup.
+// process copy), each page decoded once, at its first execution, into the threaded form the
+// interpreter runs. Layer: user. Calls the decoder and the Tlb's exec lookup.
 //
-// A decoded page holds one Insn per halfword of the page (an instruction may start at any
+// A decoded page holds one Slot per halfword of the page (an instruction may start at any
 // halfword: jump targets choose), then two sentinels that continue at the next page. A 32-bit
 // instruction in the page's last halfword is decoded at its first execution, when the next
 // page is fetched (kCrossPage patches itself). Code pages are read-only, so a decoded page
 // never goes stale while its translation stands: whoever unmaps or remaps a code page drops it
 // (drop_page, which also drops the page before it, whose last instruction may end in it), and
-// exec drops everything (drop_all). Not thread-safe: the kernel serialises its users.
+// exec drops everything (drop_all). Not thread-safe: the kernel serialises its users (a run
+// also patches a slot of the page it runs, for the length of the run, to stop at its budget).
 #pragma once
 
 #include <array>
@@ -23,14 +24,97 @@
 
 namespace mkh::user {
 
+// The interpreter's handlers, by index. Each operation has four: Straight and Indirect ones
+// one per length (variant 0: a compressed instruction, 1: a 32-bit one, 2 and 3 as 0 and 1);
+// Branch and Jump ones per length for a target on the same page (0, 1) and on another (2, 3);
+// Special ones a single handler. Then the fused pairs: an instruction of MKH_RV32_FUSED_FIRST
+// followed by one of MKH_RV32_FUSED_SECOND (a branch only when its target is on the same
+// page), run as one handler (per pair and the two lengths); then kStopHandler, which ends a
+// run at its budget. The lists are the pairs that profiles of bench.c and picolibc's string
+// functions show most: loop counters and pointers stepped before the branch that closes the
+// loop, a store or load next to its pointer's step.
+#define MKH_RV32_FUSED_FIRST(X) \
+  X(Addi)                       \
+  X(Add)                        \
+  X(Andi)                       \
+  X(Xor)                        \
+  X(Sub)                        \
+  X(Slli)                       \
+  X(Srli)                       \
+  X(And)                        \
+  X(Or)                         \
+  X(Lui)                        \
+  X(Lbu)                        \
+  X(Lw)                         \
+  X(Sb)                         \
+  X(Sw)
+// (each X(name, argument), `argument` passed through)
+#define MKH_RV32_FUSED_SECOND_OF(X, argument) \
+  X(Beq, argument)                            \
+  X(Bne, argument)                            \
+  X(Blt, argument)                            \
+  X(Bge, argument)                            \
+  X(Bltu, argument)                           \
+  X(Bgeu, argument)                           \
+  X(Addi, argument)                           \
+  X(Add, argument)                            \
+  X(Lw, argument)
+
+inline constexpr unsigned kVariants = 4;
+#define MKH_RV32_FUSED_OP(name) Op::k##name,
+inline constexpr Op kFusedFirst[] = {MKH_RV32_FUSED_FIRST(MKH_RV32_FUSED_OP)};
+#define MKH_RV32_FUSED_SECOND_OP(name, unused) Op::k##name,
+inline constexpr Op kFusedSecond[] = {MKH_RV32_FUSED_SECOND_OF(MKH_RV32_FUSED_SECOND_OP, )};
+#undef MKH_RV32_FUSED_OP
+#undef MKH_RV32_FUSED_SECOND_OP
+inline constexpr unsigned kFusedFirsts = sizeof kFusedFirst / sizeof kFusedFirst[0];
+inline constexpr unsigned kFusedSeconds = sizeof kFusedSecond / sizeof kFusedSecond[0];
+inline constexpr uint16_t kFusedBase = uint16_t(unsigned(Op::kCount) * kVariants);
+inline constexpr uint16_t kStopHandler = uint16_t(kFusedBase + kFusedFirsts * kFusedSeconds * 4);
+inline constexpr uint16_t kHandlers = kStopHandler + 1;
+
+constexpr uint16_t handler_of(Op op, unsigned variant) { return uint16_t(unsigned(op) * kVariants + variant); }
+// `first`, `second`: the indices in kFusedFirst and kFusedSecond; lengths in halfwords.
+constexpr uint16_t fused_handler_of(unsigned first, unsigned second, unsigned first_slots, unsigned second_slots) {
+  return uint16_t(kFusedBase + (first * kFusedSeconds + second) * 4 + (first_slots - 1) * 2 + (second_slots - 1));
+}
+constexpr bool is_fused(uint16_t handler) { return handler >= kFusedBase && handler < kStopHandler; }
+// The handler of a fused pair's first instruction alone.
+constexpr uint16_t unfused(uint16_t handler) {
+  const unsigned index = handler - kFusedBase;
+  return handler_of(kFusedFirst[index / (kFusedSeconds * 4)], (index / 2) % 2);
+}
+
+// One instruction in threaded form. `handler` is filled by the interpreter (the address of the
+// handler's code, from `kind`) when it first runs the page.
+struct Slot {
+  const void* handler = nullptr;
+  int32_t imm = 0;
+  uint16_t length = 0;  // instructions from this one to the end of its block (a control transfer
+                        // or a trap, inclusive), 0 for the sentinels; counted once per block
+  uint16_t kind = 0;    // the handler's index (above)
+  uint8_t rd = kSinkRegister;
+  uint8_t rs1 = 0;
+  uint8_t rs2 = 0;
+  uint8_t slots = 1;  // the instruction's own length in halfwords
+  int32_t delta = 0;  // a branch or jal to its own page: the target's Slot, in bytes from this one
+};
+static_assert(sizeof(Slot) == 24);
+
 struct DecodedPage {
   static constexpr uint32_t kSlots = kPageSize / 2;
   uint32_t base = 0;        // the page's virtual address
   uint16_t first_half = 0;  // the page's first halfword: the end of the previous page's last instruction
-  Insn slots[kSlots + 2];   // then kPageEnd at base + kPageSize and base + kPageSize + 2
+  bool threaded = false;    // the handlers' offsets are filled (by the interpreter)
+  Slot slots[kSlots + 2];   // then kPageEnd at base + kPageSize and base + kPageSize + 2
 };
 
-// Decodes the kPageSize bytes at `bytes` as the page at `base`.
+// The Slot of `insn` at `pc` (its handler's index chosen, fused with nothing; length left 0).
+Slot slot_of(const Insn& insn, uint32_t pc);
+
+// Decodes the kPageSize bytes at `bytes` as the page at `base`: each slot's handler index
+// (fusing each instruction of MKH_RV32_FUSED_FIRST with the next when it is of
+// MKH_RV32_FUSED_SECOND, a branch only to the same page) and its block length.
 void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes);
 
 class CodeCache {

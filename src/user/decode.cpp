@@ -221,7 +221,7 @@ Insn decode16(uint16_t half) {
 
 const char* op_name(Op op) {
   static constexpr const char* kNames[] = {
-#define MKH_RV32_OP_NAME(name) #name,
+#define MKH_RV32_OP_NAME(name, kind) #name,
       MKH_RV32_OPS(MKH_RV32_OP_NAME)
 #undef MKH_RV32_OP_NAME
   };

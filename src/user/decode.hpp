@@ -11,77 +11,87 @@
 
 namespace mkh::user {
 
-// X(name): every operation of the internal form. kIllegal .. kPageEnd are the interpreter's
-// own (not instructions).
+// X(name, kind): every operation of the internal form and how the interpreter runs it:
+// Straight (on to the next instruction), Branch (conditional, pc-relative), Jump (jal),
+// Indirect (jalr), Special (its own handler: the traps, and kIllegal .. kPageEnd, the
+// interpreter's own, not instructions).
 #define MKH_RV32_OPS(X) \
-  X(Illegal)            \
-  X(CrossPage)          \
-  X(PageEnd)            \
-  X(Lui)                \
-  X(Auipc)              \
-  X(Jal)                \
-  X(Jalr)               \
-  X(Beq)                \
-  X(Bne)                \
-  X(Blt)                \
-  X(Bge)                \
-  X(Bltu)               \
-  X(Bgeu)               \
-  X(Lb)                 \
-  X(Lh)                 \
-  X(Lw)                 \
-  X(Lbu)                \
-  X(Lhu)                \
-  X(Sb)                 \
-  X(Sh)                 \
-  X(Sw)                 \
-  X(Addi)               \
-  X(Slti)               \
-  X(Sltiu)              \
-  X(Xori)               \
-  X(Ori)                \
-  X(Andi)               \
-  X(Slli)               \
-  X(Srli)               \
-  X(Srai)               \
-  X(Add)                \
-  X(Sub)                \
-  X(Sll)                \
-  X(Slt)                \
-  X(Sltu)               \
-  X(Xor)                \
-  X(Srl)                \
-  X(Sra)                \
-  X(Or)                 \
-  X(And)                \
-  X(Fence)              \
-  X(Ecall)              \
-  X(Ebreak)             \
-  X(Mul)                \
-  X(Mulh)               \
-  X(Mulhsu)             \
-  X(Mulhu)              \
-  X(Div)                \
-  X(Divu)               \
-  X(Rem)                \
-  X(Remu)               \
-  X(LrW)                \
-  X(ScW)                \
-  X(AmoswapW)           \
-  X(AmoaddW)            \
-  X(AmoxorW)            \
-  X(AmoandW)            \
-  X(AmoorW)             \
-  X(AmominW)            \
-  X(AmomaxW)            \
-  X(AmominuW)           \
-  X(AmomaxuW)
+  X(Illegal, Special)   \
+  X(CrossPage, Special) \
+  X(PageEnd, Special)   \
+  X(Lui, Straight)      \
+  X(Auipc, Straight)    \
+  X(Jal, Jump)          \
+  X(Jalr, Indirect)     \
+  X(Beq, Branch)        \
+  X(Bne, Branch)        \
+  X(Blt, Branch)        \
+  X(Bge, Branch)        \
+  X(Bltu, Branch)       \
+  X(Bgeu, Branch)       \
+  X(Lb, Straight)       \
+  X(Lh, Straight)       \
+  X(Lw, Straight)       \
+  X(Lbu, Straight)      \
+  X(Lhu, Straight)      \
+  X(Sb, Straight)       \
+  X(Sh, Straight)       \
+  X(Sw, Straight)       \
+  X(Addi, Straight)     \
+  X(Slti, Straight)     \
+  X(Sltiu, Straight)    \
+  X(Xori, Straight)     \
+  X(Ori, Straight)      \
+  X(Andi, Straight)     \
+  X(Slli, Straight)     \
+  X(Srli, Straight)     \
+  X(Srai, Straight)     \
+  X(Add, Straight)      \
+  X(Sub, Straight)      \
+  X(Sll, Straight)      \
+  X(Slt, Straight)      \
+  X(Sltu, Straight)     \
+  X(Xor, Straight)      \
+  X(Srl, Straight)      \
+  X(Sra, Straight)      \
+  X(Or, Straight)       \
+  X(And, Straight)      \
+  X(Fence, Straight)    \
+  X(Ecall, Special)     \
+  X(Ebreak, Special)    \
+  X(Mul, Straight)      \
+  X(Mulh, Straight)     \
+  X(Mulhsu, Straight)   \
+  X(Mulhu, Straight)    \
+  X(Div, Straight)      \
+  X(Divu, Straight)     \
+  X(Rem, Straight)      \
+  X(Remu, Straight)     \
+  X(LrW, Straight)      \
+  X(ScW, Straight)      \
+  X(AmoswapW, Straight) \
+  X(AmoaddW, Straight)  \
+  X(AmoxorW, Straight)  \
+  X(AmoandW, Straight)  \
+  X(AmoorW, Straight)   \
+  X(AmominW, Straight)  \
+  X(AmomaxW, Straight)  \
+  X(AmominuW, Straight) \
+  X(AmomaxuW, Straight)
 
 enum class Op : uint8_t {
-#define MKH_RV32_OP_ENUM(name) k##name,
+#define MKH_RV32_OP_ENUM(name, kind) k##name,
   MKH_RV32_OPS(MKH_RV32_OP_ENUM)
 #undef MKH_RV32_OP_ENUM
       kCount
+};
+
+enum class OpKind : uint8_t { kStraight, kBranch, kJump, kIndirect, kSpecial };
+
+inline constexpr OpKind kOpKinds[] = {
+#define MKH_RV32_OP_KIND(name, kind) OpKind::k##kind,
+    MKH_RV32_OPS(MKH_RV32_OP_KIND)
+#undef MKH_RV32_OP_KIND
 };
 
 inline constexpr uint8_t kSinkRegister = 32;

@@ -1,8 +1,9 @@
 // The interpreter's loop (interpreter.hpp): threaded code over the pre-decoded pages. Each
-// operation is a label; an instruction ends by jumping straight to the next one's label
-// (computed goto, a GNU extension that GCC and Clang share), so nothing is decoded again and
-// there is no central switch. The pc is not kept while running straight: it is the position
-// of the current Insn in its decoded page. Layer: user.
+// handler is a label (per operation and length, per fused pair, code_cache.hpp); an
+// instruction ends by jumping straight to the next slot's handler (computed goto, a GNU
+// extension that GCC and Clang share), so nothing is decoded again and there is no central
+// switch. The pc is not kept while running straight: it is the position of the current Slot
+// in its decoded page. The budget is taken once per block, on entering it. Layer: user.
 #include "user/interpreter.hpp"
 
 #include <atomic>
@@ -76,89 +77,195 @@ bool inside_page(uint32_t address, unsigned size) { return (address & kPageMask)
 #pragma GCC diagnostic ignored "-Wpedantic"
 
 RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
-  static const void* const kLabels[] = {
-#define MKH_RV32_OP_LABEL(name) &&op_##name,
-      MKH_RV32_OPS(MKH_RV32_OP_LABEL)
-#undef MKH_RV32_OP_LABEL
-  };
-  static_assert(sizeof kLabels / sizeof kLabels[0] == size_t(Op::kCount));
+  // Every handler's address, by handler index (code_cache.hpp).
+#define MKH_LABELS_Straight(name) &&op_##name##_1, &&op_##name##_2, &&op_##name##_1, &&op_##name##_2,
+#define MKH_LABELS_Indirect(name) MKH_LABELS_Straight(name)
+#define MKH_LABELS_Branch(name) &&op_##name##_1, &&op_##name##_2, &&op_##name##_far1, &&op_##name##_far2,
+#define MKH_LABELS_Jump(name) MKH_LABELS_Branch(name)
+#define MKH_LABELS_Special(name) &&op_##name, &&op_##name, &&op_##name, &&op_##name,
+#define MKH_LABELS(name, kind) MKH_LABELS_##kind(name)
+#define MKH_FUSED_LABELS_OF(second, first)                                                  \
+  &&op_##first##_##second##_11, &&op_##first##_##second##_12, &&op_##first##_##second##_21, \
+      &&op_##first##_##second##_22,
+#define MKH_FUSED_LABELS(first) MKH_RV32_FUSED_SECOND_OF(MKH_FUSED_LABELS_OF, first)
+  static const void* const kLabels[] = {MKH_RV32_OPS(MKH_LABELS) MKH_RV32_FUSED_FIRST(MKH_FUSED_LABELS) && op_Stop};
+#undef MKH_LABELS_Straight
+#undef MKH_LABELS_Indirect
+#undef MKH_LABELS_Branch
+#undef MKH_LABELS_Jump
+#undef MKH_LABELS_Special
+#undef MKH_LABELS
+#undef MKH_FUSED_LABELS_OF
+#undef MKH_FUSED_LABELS
+  static_assert(sizeof kLabels / sizeof kLabels[0] == kHandlers);
 
   uint32_t x[33];  // x[32]: the sink of writes to x0
   std::memcpy(x, context.x, sizeof context.x);
   x[0] = 0;
-  uint64_t left = budget;
+  // The budget is taken a block at a time, on entering it (its first slot's length); a trap
+  // gives back the instructions of the block it did not complete. A block longer than what is
+  // left runs up to a kStopHandler patched over the slot where the budget ends (and a pair
+  // that would run past it unfused), restored before returning.
+  const int64_t limit = budget > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(budget);
+  int64_t left = limit;
   DecodedPage* page = nullptr;
-  Insn* insn = nullptr;
+  Slot* insn = nullptr;
   uint32_t target = context.pc;
   RunResult result;
+  struct Patch {
+    Slot* slot;
+    const void* handler;
+  };
+  Patch patches[2];
+  unsigned patched = 0;
 
 // The pc of the current instruction.
 #define PC() (page->base + uint32_t(insn - page->slots) * 2)
-#define DISPATCH()                                          \
-  do {                                                      \
-    if (__builtin_expect(left == 0, 0)) goto out_of_budget; \
-    goto* kLabels[static_cast<uint8_t>(insn->op)];          \
-  } while (0)
-// The current instruction is done: on to the one after it.
-#define NEXT()           \
-  do {                   \
-    --left;              \
-    insn += insn->slots; \
-    DISPATCH();          \
+#define DISPATCH() goto * insn->handler
+// The start of a block: take its length from the budget.
+#define ENTER()                                              \
+  do {                                                       \
+    left -= insn->length;                                    \
+    if (__builtin_expect(left < 0, 0)) goto short_of_budget; \
+    DISPATCH();                                              \
   } while (0)
 // The current instruction is done: on to `to`, on this page without a lookup.
 #define JUMP(to)                                        \
   do {                                                  \
-    --left;                                             \
     target = (to);                                      \
     if ((target & ~kPageMask) == page->base) {          \
       insn = page->slots + ((target & kPageMask) >> 1); \
-      DISPATCH();                                       \
+      ENTER();                                          \
     }                                                   \
     goto change_page;                                   \
   } while (0)
-// The current instruction traps without completing.
+// The current instruction traps without completing: its block gives back what is left of it.
 #define TRAP(trap_kind, trap_access, trap_address)                                      \
   do {                                                                                  \
     result.trap = Trap{TrapKind::trap_kind, Access::trap_access, PC(), (trap_address)}; \
+    left += insn->length;                                                               \
     goto leave;                                                                         \
   } while (0)
 #define RD x[insn->rd]
 #define RS1 x[insn->rs1]
 #define RS2 x[insn->rs2]
 #define IMM insn->imm
-#define LOAD(type, size)                                                             \
-  do {                                                                               \
-    const uint32_t address = RS1 + uint32_t(IMM);                                    \
-    type value;                                                                      \
-    if (__builtin_expect(inside_page(address, size), 1)) {                           \
-      const std::byte* host = tlb.read(address);                                     \
-      if (host == nullptr) TRAP(kPageFault, kRead, address);                         \
-      std::memcpy(&value, host, size);                                               \
-    } else if (uint32_t fault = 0; !load_split(tlb, address, &value, size, fault)) { \
-      TRAP(kPageFault, kRead, fault);                                                \
-    }                                                                                \
-    RD = uint32_t(value);                                                            \
-    NEXT();                                                                          \
+#define LOAD(type, size)                                                                  \
+  do {                                                                                    \
+    const uint32_t address = RS1 + uint32_t(IMM);                                         \
+    if (__builtin_expect(inside_page(address, size), 1)) {                                \
+      const std::byte* host = tlb.read_hit(address);                                      \
+      if (__builtin_expect(host == nullptr, 0)) {                                         \
+        host = tlb.read_miss(address);                                                    \
+        if (host == nullptr) TRAP(kPageFault, kRead, address);                            \
+      }                                                                                   \
+      type value;                                                                         \
+      std::memcpy(&value, host, size);                                                    \
+      RD = uint32_t(value);                                                               \
+    } else {                                                                              \
+      type value;                                                                         \
+      uint32_t fault = 0;                                                                 \
+      if (!load_split(tlb, address, &value, size, fault)) TRAP(kPageFault, kRead, fault); \
+      RD = uint32_t(value);                                                               \
+    }                                                                                     \
   } while (0)
 #define STORE(type, size)                                                             \
   do {                                                                                \
     const uint32_t address = RS1 + uint32_t(IMM);                                     \
     const type value = type(RS2);                                                     \
     if (__builtin_expect(inside_page(address, size), 1)) {                            \
-      std::byte* host = tlb.write(address);                                           \
-      if (host == nullptr) TRAP(kPageFault, kWrite, address);                         \
+      std::byte* host = tlb.write_hit(address);                                       \
+      if (__builtin_expect(host == nullptr, 0)) {                                     \
+        host = tlb.write_miss(address);                                               \
+        if (host == nullptr) TRAP(kPageFault, kWrite, address);                       \
+      }                                                                               \
       std::memcpy(host, &value, size);                                                \
     } else if (uint32_t fault = 0; !store_split(tlb, address, &value, size, fault)) { \
       TRAP(kPageFault, kWrite, fault);                                                \
     }                                                                                 \
-    NEXT();                                                                           \
   } while (0)
-#define BRANCH(condition)                      \
-  do {                                         \
-    if (condition) JUMP(PC() + uint32_t(IMM)); \
-    NEXT();                                    \
+// A Straight operation: its two handlers, for each length.
+#define STRAIGHT(name, ...)        \
+  op_##name##_1 : { __VA_ARGS__; } \
+  insn += 1;                       \
+  DISPATCH();                      \
+  op_##name##_2 : { __VA_ARGS__; } \
+  insn += 2;                       \
+  DISPATCH();
+// A branch or jal to this page: its target is `delta` bytes of slots away.
+#define TO_TARGET() insn = reinterpret_cast<Slot*>(reinterpret_cast<char*>(insn) + insn->delta)
+#define NEAR_BRANCH(condition, length) \
+  do {                                 \
+    if (condition) {                   \
+      TO_TARGET();                     \
+      ENTER();                         \
+    }                                  \
+    insn += (length);                  \
+    ENTER();                           \
   } while (0)
+#define BRANCH(name, condition)              \
+  op_##name##_1 : NEAR_BRANCH(condition, 1); \
+  op_##name##_2 : NEAR_BRANCH(condition, 2); \
+  op_##name##_far1 : if (condition) {        \
+    target = PC() + uint32_t(IMM);           \
+    goto change_page;                        \
+  }                                          \
+  insn += 1;                                 \
+  ENTER();                                   \
+  op_##name##_far2 : if (condition) {        \
+    target = PC() + uint32_t(IMM);           \
+    goto change_page;                        \
+  }                                          \
+  insn += 2;                                 \
+  ENTER();
+#define CONDITION_Beq (RS1 == RS2)
+#define CONDITION_Bne (RS1 != RS2)
+#define CONDITION_Blt (int32_t(RS1) < int32_t(RS2))
+#define CONDITION_Bge (int32_t(RS1) >= int32_t(RS2))
+#define CONDITION_Bltu (RS1 < RS2)
+#define CONDITION_Bgeu (RS1 >= RS2)
+#define BODY_Addi RD = RS1 + uint32_t(IMM)
+#define BODY_Add RD = RS1 + RS2
+#define BODY_Andi RD = RS1 & uint32_t(IMM)
+#define BODY_Lbu LOAD(uint8_t, 1)
+#define BODY_Xor RD = RS1 ^ RS2
+#define BODY_Sub RD = RS1 - RS2
+#define BODY_Slli RD = RS1 << IMM
+#define BODY_Srli RD = RS1 >> IMM
+#define BODY_And RD = RS1 & RS2
+#define BODY_Or RD = RS1 | RS2
+#define BODY_Lui RD = uint32_t(IMM)
+#define BODY_Lw LOAD(uint32_t, 4)
+#define BODY_Sb STORE(uint8_t, 1)
+#define BODY_Sw STORE(uint32_t, 4)
+// A fused pair's second: a branch to this page, or a Straight operation.
+#define SECOND_Beq(length) NEAR_BRANCH(CONDITION_Beq, length)
+#define SECOND_Bne(length) NEAR_BRANCH(CONDITION_Bne, length)
+#define SECOND_Blt(length) NEAR_BRANCH(CONDITION_Blt, length)
+#define SECOND_Bge(length) NEAR_BRANCH(CONDITION_Bge, length)
+#define SECOND_Bltu(length) NEAR_BRANCH(CONDITION_Bltu, length)
+#define SECOND_Bgeu(length) NEAR_BRANCH(CONDITION_Bgeu, length)
+#define SECOND_STRAIGHT(body, length) \
+  do {                                \
+    body;                             \
+    insn += (length);                 \
+    DISPATCH();                       \
+  } while (0)
+#define SECOND_Addi(length) SECOND_STRAIGHT(BODY_Addi, length)
+#define SECOND_Add(length) SECOND_STRAIGHT(BODY_Add, length)
+#define SECOND_Lw(length) SECOND_STRAIGHT(BODY_Lw, length)
+// A fused pair: `first` (a Straight operation, of `first_length` halfwords) then `second`;
+// `insn` moves to the second before it runs, so a trap or the pc name the right one.
+#define FUSED_OF(first, second, first_length, second_length)                \
+  op_##first##_##second##_##first_length##second_length : { BODY_##first; } \
+  insn += first_length;                                                     \
+  SECOND_##second(second_length);
+#define FUSED_LENGTHS(second, first) \
+  FUSED_OF(first, second, 1, 1)      \
+  FUSED_OF(first, second, 1, 2)      \
+  FUSED_OF(first, second, 2, 1)      \
+  FUSED_OF(first, second, 2, 2)
+#define FUSED(first) MKH_RV32_FUSED_SECOND_OF(FUSED_LENGTHS, first)
 // An atomic's word: 4-aligned, mapped for `access`; `word` is a host atomic on it.
 #define ATOMIC_WORD(access, lookup)                       \
   const uint32_t address = RS1;                           \
@@ -166,28 +273,22 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
   std::byte* host = tlb.lookup(address);                  \
   if (host == nullptr) TRAP(kPageFault, access, address); \
   std::atomic_ref<uint32_t> word(*reinterpret_cast<uint32_t*>(host))
-#define AMO(operation)            \
-  do {                            \
-    const uint32_t operand = RS2; \
-    ATOMIC_WORD(kWrite, write);   \
-    RD = operation;               \
-    NEXT();                       \
-  } while (0)
+#define AMO(operation)          \
+  const uint32_t operand = RS2; \
+  ATOMIC_WORD(kWrite, write);   \
+  RD = operation
 // min/max as a compare-and-swap loop; `better(a, b)`: a replaces b.
-#define AMO_SELECT(type, better)                                                             \
-  do {                                                                                       \
-    const uint32_t operand = RS2;                                                            \
-    ATOMIC_WORD(kWrite, write);                                                              \
-    uint32_t old = word.load();                                                              \
-    while (better(type(operand), type(old)) && !word.compare_exchange_weak(old, operand)) {} \
-    RD = old;                                                                                \
-    NEXT();                                                                                  \
-  } while (0)
+#define AMO_SELECT(type, better)                                                           \
+  const uint32_t operand = RS2;                                                            \
+  ATOMIC_WORD(kWrite, write);                                                              \
+  uint32_t old = word.load();                                                              \
+  while (better(type(operand), type(old)) && !word.compare_exchange_weak(old, operand)) {} \
+  RD = old
 #define LESS(a, b) ((a) < (b))
 #define GREATER(a, b) ((a) > (b))
 
 change_page:
-  // Continue at `target`, on another page (or the first).
+  // Continue at `target`, on another page (or the first): a new block.
   if (target & 1) {
     result.trap = Trap{TrapKind::kMisaligned, Access::kExec, target, target};
     context.pc = target;
@@ -195,14 +296,39 @@ change_page:
   }
   if (auto found = code.page(target, tlb); found) {
     page = *found;
+    if (!page->threaded) {
+      for (Slot& slot : page->slots) slot.handler = kLabels[slot.kind];
+      page->threaded = true;
+    }
     insn = page->slots + ((target & kPageMask) >> 1);
-    DISPATCH();
+    ENTER();
   } else {
     const TrapKind kind = found.error() == Errno::kNoMem ? TrapKind::kNoMemory : TrapKind::kPageFault;
     result.trap = Trap{kind, Access::kExec, target, target};
     context.pc = target;
     goto leave_at_pc;
   }
+
+short_of_budget : {
+  // The block at `insn` is longer than the budget left: `allowed` of its instructions run.
+  const int64_t allowed = left + insn->length;
+  if (allowed == 0) TRAP(kQuantum, kExec, 0);
+  Slot* stop = insn;
+  Slot* before = nullptr;
+  for (int64_t i = 0; i < allowed; ++i) {
+    before = stop;
+    stop += stop->slots;
+  }
+  patches[patched++] = Patch{stop, stop->handler};
+  stop->handler = kLabels[kStopHandler];
+  if (is_fused(before->kind)) {
+    patches[patched++] = Patch{before, before->handler};
+    before->handler = kLabels[unfused(before->kind)];
+  }
+  DISPATCH();
+}
+op_Stop:
+  TRAP(kQuantum, kExec, 0);
 
 op_Illegal:
   TRAP(kIllegalInstruction, kExec, uint32_t(IMM));
@@ -213,229 +339,158 @@ op_CrossPage : {
     if (next.error() == Errno::kNoMem) TRAP(kNoMemory, kExec, page->base + kPageSize);
     TRAP(kPageFault, kExec, page->base + kPageSize);
   }
-  *insn = decode32(uint32_t(uint16_t(IMM)) | uint32_t((*next)->first_half) << 16);
-  goto* kLabels[static_cast<uint8_t>(insn->op)];
+  const uint16_t length = insn->length;
+  *insn = slot_of(decode32(uint32_t(uint16_t(IMM)) | uint32_t((*next)->first_half) << 16), PC());
+  insn->length = length;
+  insn->handler = kLabels[insn->kind];
+  DISPATCH();
 }
 op_PageEnd:
   target = PC();
   goto change_page;
 
-op_Lui:
-  RD = uint32_t(IMM);
-  NEXT();
-op_Auipc:
-  RD = PC() + uint32_t(IMM);
-  NEXT();
-op_Jal : {
-  const uint32_t pc = PC();
-  RD = pc + insn->slots * 2u;
-  JUMP(pc + uint32_t(IMM));
+  STRAIGHT(Lui, RD = uint32_t(IMM))
+  STRAIGHT(Auipc, RD = PC() + uint32_t(IMM))
+op_Jal_1 : {
+  RD = PC() + 2u;
+  TO_TARGET();
+  ENTER();
 }
-op_Jalr : {
+op_Jal_2 : {
+  RD = PC() + 4u;
+  TO_TARGET();
+  ENTER();
+}
+op_Jal_far1 : {
+  const uint32_t pc = PC();
+  RD = pc + 2u;
+  target = pc + uint32_t(IMM);
+  goto change_page;
+}
+op_Jal_far2 : {
+  const uint32_t pc = PC();
+  RD = pc + 4u;
+  target = pc + uint32_t(IMM);
+  goto change_page;
+}
+op_Jalr_1 : {
   const uint32_t pc = PC();
   const uint32_t to = (RS1 + uint32_t(IMM)) & ~uint32_t(1);
-  RD = pc + insn->slots * 2u;
+  RD = pc + 2u;
   JUMP(to);
 }
-op_Beq:
-  BRANCH(RS1 == RS2);
-op_Bne:
-  BRANCH(RS1 != RS2);
-op_Blt:
-  BRANCH(int32_t(RS1) < int32_t(RS2));
-op_Bge:
-  BRANCH(int32_t(RS1) >= int32_t(RS2));
-op_Bltu:
-  BRANCH(RS1 < RS2);
-op_Bgeu:
-  BRANCH(RS1 >= RS2);
+op_Jalr_2 : {
+  const uint32_t pc = PC();
+  const uint32_t to = (RS1 + uint32_t(IMM)) & ~uint32_t(1);
+  RD = pc + 4u;
+  JUMP(to);
+}
+  BRANCH(Beq, CONDITION_Beq)
+  BRANCH(Bne, CONDITION_Bne)
+  BRANCH(Blt, CONDITION_Blt)
+  BRANCH(Bge, CONDITION_Bge)
+  BRANCH(Bltu, CONDITION_Bltu)
+  BRANCH(Bgeu, CONDITION_Bgeu)
 
-op_Lb:
-  LOAD(int8_t, 1);
-op_Lh:
-  LOAD(int16_t, 2);
-op_Lw:
-  LOAD(uint32_t, 4);
-op_Lbu:
-  LOAD(uint8_t, 1);
-op_Lhu:
-  LOAD(uint16_t, 2);
-op_Sb:
-  STORE(uint8_t, 1);
-op_Sh:
-  STORE(uint16_t, 2);
-op_Sw:
-  STORE(uint32_t, 4);
+  STRAIGHT(Lb, LOAD(int8_t, 1))
+  STRAIGHT(Lh, LOAD(int16_t, 2))
+  STRAIGHT(Lw, LOAD(uint32_t, 4))
+  STRAIGHT(Lbu, LOAD(uint8_t, 1))
+  STRAIGHT(Lhu, LOAD(uint16_t, 2))
+  STRAIGHT(Sb, STORE(uint8_t, 1))
+  STRAIGHT(Sh, STORE(uint16_t, 2))
+  STRAIGHT(Sw, STORE(uint32_t, 4))
 
-op_Addi:
-  RD = RS1 + uint32_t(IMM);
-  NEXT();
-op_Slti:
-  RD = int32_t(RS1) < IMM;
-  NEXT();
-op_Sltiu:
-  RD = RS1 < uint32_t(IMM);
-  NEXT();
-op_Xori:
-  RD = RS1 ^ uint32_t(IMM);
-  NEXT();
-op_Ori:
-  RD = RS1 | uint32_t(IMM);
-  NEXT();
-op_Andi:
-  RD = RS1 & uint32_t(IMM);
-  NEXT();
-op_Slli:
-  RD = RS1 << IMM;
-  NEXT();
-op_Srli:
-  RD = RS1 >> IMM;
-  NEXT();
-op_Srai:
-  RD = uint32_t(int32_t(RS1) >> IMM);
-  NEXT();
-op_Add:
-  RD = RS1 + RS2;
-  NEXT();
-op_Sub:
-  RD = RS1 - RS2;
-  NEXT();
-op_Sll:
-  RD = RS1 << (RS2 & 31);
-  NEXT();
-op_Slt:
-  RD = int32_t(RS1) < int32_t(RS2);
-  NEXT();
-op_Sltu:
-  RD = RS1 < RS2;
-  NEXT();
-op_Xor:
-  RD = RS1 ^ RS2;
-  NEXT();
-op_Srl:
-  RD = RS1 >> (RS2 & 31);
-  NEXT();
-op_Sra:
-  RD = uint32_t(int32_t(RS1) >> (RS2 & 31));
-  NEXT();
-op_Or:
-  RD = RS1 | RS2;
-  NEXT();
-op_And:
-  RD = RS1 & RS2;
-  NEXT();
-op_Fence:
+  STRAIGHT(Addi, BODY_Addi)
+  STRAIGHT(Slti, RD = int32_t(RS1) < IMM)
+  STRAIGHT(Sltiu, RD = RS1 < uint32_t(IMM))
+  STRAIGHT(Xori, RD = RS1 ^ uint32_t(IMM))
+  STRAIGHT(Ori, RD = RS1 | uint32_t(IMM))
+  STRAIGHT(Andi, BODY_Andi)
+  STRAIGHT(Slli, RD = RS1 << IMM)
+  STRAIGHT(Srli, RD = RS1 >> IMM)
+  STRAIGHT(Srai, RD = uint32_t(int32_t(RS1) >> IMM))
+  STRAIGHT(Add, BODY_Add)
+  STRAIGHT(Sub, RD = RS1 - RS2)
+  STRAIGHT(Sll, RD = RS1 << (RS2 & 31))
+  STRAIGHT(Slt, RD = int32_t(RS1) < int32_t(RS2))
+  STRAIGHT(Sltu, RD = RS1 < RS2)
+  STRAIGHT(Xor, RD = RS1 ^ RS2)
+  STRAIGHT(Srl, RD = RS1 >> (RS2 & 31))
+  STRAIGHT(Sra, RD = uint32_t(int32_t(RS1) >> (RS2 & 31)))
+  STRAIGHT(Or, RD = RS1 | RS2)
+  STRAIGHT(And, RD = RS1 & RS2)
 #if defined(__SANITIZE_THREAD__)
   // ThreadSanitizer does not model fences (GCC refuses them, -Wtsan): a sequentially
   // consistent read-modify-write of a word of its own stands in for one.
-  static std::atomic<uint32_t> fence_word{0};
-  fence_word.fetch_add(0, std::memory_order_seq_cst);
+  STRAIGHT(Fence, static std::atomic<uint32_t> fence_word{0}; fence_word.fetch_add(0, std::memory_order_seq_cst))
 #else
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  STRAIGHT(Fence, std::atomic_thread_fence(std::memory_order_seq_cst))
 #endif
-  NEXT();
 op_Ecall:
-  --left;
-  TRAP(kEcall, kExec, 0);
+  result.trap = Trap{TrapKind::kEcall, Access::kExec, PC(), 0};
+  left += insn->length - 1;  // the ecall itself is done
+  goto leave;
 op_Ebreak:
-  --left;
-  TRAP(kEbreak, kExec, 0);
+  result.trap = Trap{TrapKind::kEbreak, Access::kExec, PC(), 0};
+  left += insn->length - 1;
+  goto leave;
 
-op_Mul:
-  RD = RS1 * RS2;
-  NEXT();
-op_Mulh:
-  RD = uint32_t(uint64_t(int64_t(int32_t(RS1)) * int64_t(int32_t(RS2))) >> 32);
-  NEXT();
-op_Mulhsu:
-  RD = uint32_t(uint64_t(int64_t(int32_t(RS1)) * int64_t(RS2)) >> 32);
-  NEXT();
-op_Mulhu:
-  RD = uint32_t((uint64_t(RS1) * uint64_t(RS2)) >> 32);
-  NEXT();
-op_Div : {
-  const int32_t dividend = int32_t(RS1), divisor = int32_t(RS2);
-  if (divisor == 0) {
-    RD = ~uint32_t(0);
-  } else if (divisor == -1) {
-    RD = uint32_t(0) - uint32_t(dividend);  // INT32_MIN / -1 is INT32_MIN
-  } else {
-    RD = uint32_t(dividend / divisor);
-  }
-  NEXT();
-}
-op_Divu:
-  RD = RS2 == 0 ? ~uint32_t(0) : RS1 / RS2;
-  NEXT();
-op_Rem : {
-  const int32_t dividend = int32_t(RS1), divisor = int32_t(RS2);
-  if (divisor == 0) {
-    RD = uint32_t(dividend);
-  } else if (divisor == -1) {
-    RD = 0;  // INT32_MIN % -1 is 0
-  } else {
-    RD = uint32_t(dividend % divisor);
-  }
-  NEXT();
-}
-op_Remu:
-  RD = RS2 == 0 ? RS1 : RS1 % RS2;
-  NEXT();
+  STRAIGHT(Mul, RD = RS1 * RS2)
+  STRAIGHT(Mulh, RD = uint32_t(uint64_t(int64_t(int32_t(RS1)) * int64_t(int32_t(RS2))) >> 32))
+  STRAIGHT(Mulhsu, RD = uint32_t(uint64_t(int64_t(int32_t(RS1)) * int64_t(RS2)) >> 32))
+  STRAIGHT(Mulhu, RD = uint32_t((uint64_t(RS1) * uint64_t(RS2)) >> 32))
+  STRAIGHT(Div, const int32_t dividend = int32_t(RS1); const int32_t divisor = int32_t(RS2);
+           if (divisor == 0) RD = ~uint32_t(0);
+           else if (divisor == -1) RD = uint32_t(0) - uint32_t(dividend);  // INT32_MIN / -1 is INT32_MIN
+           else RD = uint32_t(dividend / divisor))
+  STRAIGHT(Divu, RD = RS2 == 0 ? ~uint32_t(0) : RS1 / RS2)
+  STRAIGHT(Rem, const int32_t dividend = int32_t(RS1); const int32_t divisor = int32_t(RS2);
+           if (divisor == 0) RD = uint32_t(dividend); else if (divisor == -1) RD = 0;  // INT32_MIN % -1 is 0
+           else RD = uint32_t(dividend % divisor))
+  STRAIGHT(Remu, RD = RS2 == 0 ? RS1 : RS1 % RS2)
 
-op_LrW : {
-  ATOMIC_WORD(kRead, read);
-  const uint32_t value = word.load();
-  context.reserved = true;
-  context.reserved_address = address;
-  context.reserved_value = value;
-  RD = value;
-  NEXT();
-}
-op_ScW : {
+  STRAIGHT(LrW, ATOMIC_WORD(kRead, read); const uint32_t value = word.load(); context.reserved = true;
+           context.reserved_address = address; context.reserved_value = value; RD = value)
   // No reservation on this address: fails without touching memory (as qemu-user).
-  if (!context.reserved || context.reserved_address != RS1) {
-    context.reserved = false;
-    RD = 1;
-    NEXT();
-  }
-  const uint32_t operand = RS2;
-  ATOMIC_WORD(kWrite, write);
-  uint32_t expected = context.reserved_value;
-  context.reserved = false;
-  RD = word.compare_exchange_strong(expected, operand) ? 0 : 1;
-  NEXT();
-}
-op_AmoswapW:
-  AMO(word.exchange(operand));
-op_AmoaddW:
-  AMO(word.fetch_add(operand));
-op_AmoxorW:
-  AMO(word.fetch_xor(operand));
-op_AmoandW:
-  AMO(word.fetch_and(operand));
-op_AmoorW:
-  AMO(word.fetch_or(operand));
-op_AmominW:
-  AMO_SELECT(int32_t, LESS);
-op_AmomaxW:
-  AMO_SELECT(int32_t, GREATER);
-op_AmominuW:
-  AMO_SELECT(uint32_t, LESS);
-op_AmomaxuW:
-  AMO_SELECT(uint32_t, GREATER);
+  STRAIGHT(
+      ScW,
+      if (!context.reserved || context.reserved_address != RS1) {
+        context.reserved = false;
+        RD = 1;
+      } else {
+        const uint32_t operand = RS2;
+        ATOMIC_WORD(kWrite, write);
+        uint32_t expected = context.reserved_value;
+        context.reserved = false;
+        RD = word.compare_exchange_strong(expected, operand) ? 0 : 1;
+      })
+  STRAIGHT(AmoswapW, AMO(word.exchange(operand)))
+  STRAIGHT(AmoaddW, AMO(word.fetch_add(operand)))
+  STRAIGHT(AmoxorW, AMO(word.fetch_xor(operand)))
+  STRAIGHT(AmoandW, AMO(word.fetch_and(operand)))
+  STRAIGHT(AmoorW, AMO(word.fetch_or(operand)))
+  STRAIGHT(AmominW, AMO_SELECT(int32_t, LESS))
+  STRAIGHT(AmomaxW, AMO_SELECT(int32_t, GREATER))
+  STRAIGHT(AmominuW, AMO_SELECT(uint32_t, LESS))
+  STRAIGHT(AmomaxuW, AMO_SELECT(uint32_t, GREATER))
 
-out_of_budget:
-  result.trap = Trap{TrapKind::kQuantum, Access::kExec, PC(), 0};
+  MKH_RV32_FUSED_FIRST(FUSED)
+
 leave:
   context.pc = result.trap.pc;
 leave_at_pc:
+  while (patched > 0) {
+    --patched;
+    patches[patched].slot->handler = patches[patched].handler;
+  }
   std::memcpy(context.x + 1, x + 1, sizeof context.x - sizeof context.x[0]);
-  result.executed = budget - left;
+  result.executed = uint64_t(limit - left);
   return result;
 
 #undef PC
 #undef DISPATCH
-#undef NEXT
+#undef ENTER
 #undef JUMP
 #undef TRAP
 #undef RD
@@ -444,7 +499,43 @@ leave_at_pc:
 #undef IMM
 #undef LOAD
 #undef STORE
+#undef STRAIGHT
+#undef NEAR_BRANCH
+#undef TO_TARGET
 #undef BRANCH
+#undef CONDITION_Beq
+#undef CONDITION_Bne
+#undef CONDITION_Blt
+#undef CONDITION_Bge
+#undef CONDITION_Bltu
+#undef CONDITION_Bgeu
+#undef BODY_Addi
+#undef BODY_Add
+#undef BODY_Andi
+#undef BODY_Lbu
+#undef BODY_Xor
+#undef BODY_Sub
+#undef BODY_Slli
+#undef BODY_Srli
+#undef BODY_And
+#undef BODY_Or
+#undef BODY_Lui
+#undef BODY_Lw
+#undef BODY_Sb
+#undef BODY_Sw
+#undef SECOND_Beq
+#undef SECOND_Bne
+#undef SECOND_Blt
+#undef SECOND_Bge
+#undef SECOND_Bltu
+#undef SECOND_Bgeu
+#undef SECOND_STRAIGHT
+#undef SECOND_Addi
+#undef SECOND_Add
+#undef SECOND_Lw
+#undef FUSED_OF
+#undef FUSED_LENGTHS
+#undef FUSED
 #undef ATOMIC_WORD
 #undef AMO
 #undef AMO_SELECT

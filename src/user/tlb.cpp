@@ -7,11 +7,11 @@ std::byte* Tlb::miss(Entry& entry, uint32_t address, Access access) {
   std::byte* host = m_space.translate(address & ~kPageMask, access);
   if (host == nullptr) return nullptr;
   const uint32_t page = address >> kPageShift;
-  entry.page = page;
-  entry.host = host;
+  const uintptr_t offset = reinterpret_cast<uintptr_t>(host) - uintptr_t(address & ~kPageMask);
+  entry = Entry{page, offset};
   // A page writable is readable (RISC-V has no write-only page), and a write that broke a
   // copy-on-write now reads the new copy: the read entry follows.
-  if (access == Access::kWrite) m_read[page % kEntries] = Entry{page, host};
+  if (access == Access::kWrite) m_read[page % kEntries] = entry;
   return host + (address & kPageMask);
 }
 

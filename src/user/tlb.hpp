@@ -40,23 +40,51 @@ class Tlb {
   // The same for fetching instructions: the code cache's lookup of a page to decode.
   std::byte* exec(uint32_t address) { return lookup(m_exec, address, Access::kExec); }
 
+  // The interpreter's split of read and write: the hit alone (nullptr on a miss; a hit is
+  // never nullptr), then the miss path (nullptr: a page fault).
+  std::byte* read_hit(uint32_t address) const { return hit(m_read, address); }
+  std::byte* write_hit(uint32_t address) const { return hit(m_write, address); }
+  std::byte* read_miss(uint32_t address) {
+    return miss(m_read[(address >> kPageShift) % kEntries], address, Access::kRead);
+  }
+  std::byte* write_miss(uint32_t address) {
+    return miss(m_write[(address >> kPageShift) % kEntries], address, Access::kWrite);
+  }
+
   void flush_page(uint32_t address);
   void flush();
 
  private:
+  // The host address of a byte of the entry's page is `offset` + its virtual address (modulo
+  // 2^64): one add on a hit.
   struct Entry {
     uint32_t page = kInvalid;  // virtual page number
-    std::byte* host = nullptr;
+    uintptr_t offset = 0;
   };
+  static_assert(sizeof(Entry) == 16);
   static constexpr uint32_t kInvalid = ~uint32_t(0);  // no virtual page number is that high
   using Entries = std::array<Entry, kEntries>;
 
+  // The entry of `address`'s page, its index taken as a byte offset in one mask.
+  static const Entry& entry_of(const Entries& entries, uint32_t address) {
+    const uintptr_t byte = (address >> (kPageShift - 4)) & ((kEntries - 1) * sizeof(Entry));
+    return *reinterpret_cast<const Entry*>(reinterpret_cast<const char*>(entries.data()) + byte);
+  }
+  static std::byte* host_of(const Entry& entry, uint32_t address) {
+    return reinterpret_cast<std::byte*>(entry.offset + address);
+  }
   std::byte* lookup(Entries& entries, uint32_t address, Access access) {
-    const uint32_t page = address >> kPageShift;
-    Entry& entry = entries[page % kEntries];
-    if (entry.page == page) [[likely]]
-      return entry.host + (address & kPageMask);
-    return miss(entry, address, access);
+    const Entry& entry = entry_of(entries, address);
+    if (entry.page == address >> kPageShift) [[likely]]
+      return host_of(entry, address);
+    return miss(entries[(address >> kPageShift) % kEntries], address, access);
+  }
+  static std::byte* hit(const Entries& entries, uint32_t address) {
+    const Entry& entry = entry_of(entries, address);
+    if (entry.page != address >> kPageShift) return nullptr;
+    std::byte* host = host_of(entry, address);
+    if (host == nullptr) __builtin_unreachable();  // a valid entry maps a host page: one test on a hit
+    return host;
   }
   std::byte* miss(Entry& entry, uint32_t address, Access access);
 

@@ -21,7 +21,7 @@ using user::TrapKind;
 
 constexpr uint32_t kCode = 0x10000;
 constexpr uint32_t kData = 0x20000;
-constexpr uint32_t kA0 = 10, kA1 = 11, kA2 = 12, kA7 = 17, kRa = 1;
+constexpr uint32_t kA0 = 10, kA1 = 11, kA2 = 12, kA3 = 13, kA7 = 17, kRa = 1;
 
 uint32_t itype(uint32_t opcode, uint32_t funct3, uint32_t rd, uint32_t rs1, int32_t imm) {
   return (uint32_t(imm) & 0xfff) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode;
@@ -37,6 +37,14 @@ uint32_t bne(uint32_t rs1, uint32_t rs2, int32_t offset) {
   const uint32_t imm = uint32_t(offset);
   return (imm >> 12 & 1) << 31 | (imm >> 5 & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | 1 << 12 | (imm >> 1 & 0xf) << 8 |
          (imm >> 11 & 1) << 7 | 0x63;
+}
+uint32_t add(uint32_t rd, uint32_t rs1, uint32_t rs2) { return rs2 << 20 | rs1 << 15 | rd << 7 | 0x33; }
+uint32_t lbu(uint32_t rd, uint32_t rs1, int32_t imm) { return itype(0x03, 4, rd, rs1, imm); }
+uint32_t beq(uint32_t rs1, uint32_t rs2, int32_t offset) { return bne(rs1, rs2, offset) & ~(uint32_t(7) << 12); }
+uint32_t jal(uint32_t rd, int32_t offset) {
+  const uint32_t imm = uint32_t(offset);
+  return (imm >> 20 & 1) << 31 | (imm >> 1 & 0x3ff) << 21 | (imm >> 11 & 1) << 20 | (imm >> 12 & 0xff) << 12 | rd << 7 |
+         0x6f;
 }
 uint32_t lr_w(uint32_t rd, uint32_t rs1) { return 0x02u << 27 | rs1 << 15 | 2 << 12 | rd << 7 | 0x2f; }
 constexpr uint32_t kEcall = 0x00000073, kEbreak = 0x00100073, kRdcycle = 0xc0002573;
@@ -251,6 +259,187 @@ TEST_F(InterpreterTest, EcallReportsItsPcAndTheRegisters) {
   result = run();
   ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
   EXPECT_EQ(context.x[kA0], 9u);
+}
+
+// Runs the context to its ecall in runs of `quantum` instructions: each run but the last
+// stops at exactly `quantum`; returns the instructions executed in all.
+uint64_t run_in_quanta(user::Context& context, user::Tlb& tlb, user::CodeCache& cache, uint64_t quantum) {
+  uint64_t total = 0;
+  for (unsigned runs = 0; runs < 100000; ++runs) {
+    const auto result = user::run(context, tlb, cache, quantum);
+    total += result.executed;
+    if (result.trap.kind == TrapKind::kEcall) return total;
+    EXPECT_EQ(result.trap.kind, TrapKind::kQuantum);
+    EXPECT_EQ(result.executed, quantum);
+    EXPECT_EQ(result.trap.pc, context.pc);
+    if (result.trap.kind != TrapKind::kQuantum || result.executed != quantum) return 0;
+  }
+  return 0;
+}
+
+// A loop of fused pairs (lui+addi, sw+addi, lw+add, addi+bne on its result): stopped by
+// every quantum from 1 to 13, at every position in and between the pairs, it counts the
+// same instructions and ends in the same registers as in one run.
+TEST_F(InterpreterTest, FusedPairsCountExactlyWhereverTheQuantumEnds) {
+  space.map(kData, kData + user::kPageSize, {true, true, false});
+  code(kCode, {lui(kA0, kData >> 12), addi(kA1, 0, 50), addi(kA2, 0, 0), sw(kA1, kA0, 0), addi(kA0, kA0, 4),
+               lw(kA3, kA0, -4), add(kA2, kA2, kA3), addi(kA1, kA1, -1), bne(kA1, 0, -20), kEcall});
+  const uint64_t expected = 3 + 6 * 50 + 1;
+  auto result = run(1'000'000);
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.executed, expected);
+  EXPECT_EQ(context.x[kA2], 50u * 51 / 2);
+  for (uint64_t quantum = 1; quantum <= 13; ++quantum) {
+    SCOPED_TRACE(quantum);
+    context = user::Context{.x = {}, .pc = kCode};
+    EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), expected);
+    EXPECT_EQ(context.x[kA2], 50u * 51 / 2);
+    EXPECT_EQ(context.x[kA0], kData + 200);
+    EXPECT_EQ(context.pc, kCode + 36);
+  }
+}
+
+// A run that stops inside a block patches a slot of the page for its length only: the page's
+// handlers are as they were after it.
+TEST_F(InterpreterTest, AStopInsideABlockLeavesThePageAsItWas) {
+  code(kCode, {addi(kA0, 0, 1), addi(kA0, kA0, 1), addi(kA1, kA0, 1), addi(kA1, kA1, -1), bne(kA1, 0, -4), kEcall});
+  ASSERT_EQ(run(1).trap.kind, TrapKind::kQuantum);
+  auto page = cache.page(kCode, tlb);
+  ASSERT_TRUE(page);
+  std::vector<const void*> handlers;
+  for (const user::Slot& slot : (*page)->slots) handlers.push_back(slot.handler);
+  for (uint64_t quantum : {1, 2, 3}) {
+    auto result = run(quantum);
+    ASSERT_EQ(result.trap.kind, TrapKind::kQuantum);
+    for (size_t i = 0; i < handlers.size(); ++i) ASSERT_EQ((*page)->slots[i].handler, handlers[i]) << i;
+  }
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(context.x[kA0], 2u);
+}
+
+// addi+bne is one handler when entered at the addi; a jump to the bne runs the bne alone.
+TEST_F(InterpreterTest, AJumpIntoTheSecondOfAPairRunsItAlone) {
+  code(kCode, {addi(kA0, 0, 5), jal(0, 8), addi(kA0, kA0, 100), bne(kA0, 0, 8), addi(kA1, 0, 1), kEcall});
+  auto result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.executed, 4u);  // addi, jal, bne, ecall
+  EXPECT_EQ(context.x[kA0], 5u);
+  EXPECT_EQ(context.x[kA1], 0u);
+
+  context.pc = kCode + 8;
+  context.x[kA0] = uint32_t(-100);
+  result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.executed, 4u);  // addi, bne (not taken), addi, ecall
+  EXPECT_EQ(context.x[kA0], 0u);
+  EXPECT_EQ(context.x[kA1], 1u);
+}
+
+// addi+lw is one handler: a fault on the lw reports the lw, with the addi done and counted;
+// a fault on the first of a pair (lbu+beq, sw+addi) leaves the second undone.
+TEST_F(InterpreterTest, AFaultInsideAPairNamesTheInstructionThatFaulted) {
+  code(kCode, {lui(kA0, kData >> 12), addi(kA2, 0, 1), addi(kA0, kA0, 8), lw(kA1, kA0, 0), lbu(kA3, kA0, 4),
+               beq(kA3, 0, 8), kEcall, sw(kA2, kA0, 12), addi(kA0, kA0, 4), kEcall});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.address, kData + 8);
+  EXPECT_EQ(result.trap.pc, kCode + 12);
+  EXPECT_EQ(result.executed, 3u);
+  EXPECT_EQ(context.x[kA0], kData + 8);
+
+  // The lbu of lbu+beq faults: the beq has not run.
+  space.map(kData, kData + user::kPageSize, {false, false, false});
+  context.pc = kCode + 16;
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.pc, kCode + 16);
+  EXPECT_EQ(result.executed, 0u);
+
+  // Readable: lw, lbu (0), beq taken to the sw of sw+addi, which faults (read-only).
+  space.map(kData, kData + user::kPageSize, {true, false, false});
+  context.pc = kCode + 12;
+  result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kWrite);
+  EXPECT_EQ(result.trap.pc, kCode + 28);
+  EXPECT_EQ(result.executed, 3u);
+  EXPECT_EQ(context.x[kA0], kData + 8);  // the addi after the sw has not run
+
+  space.map(kData, kData + user::kPageSize, {true, true, false});
+  result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.trap.pc, kCode + 36);
+  EXPECT_EQ(result.executed, 3u);
+  EXPECT_EQ(context.x[kA0], kData + 12);
+}
+
+// addi at a page's end and bne at the next page's start are not fused (a pair stays on its
+// page): the loop counts exactly at every quantum.
+TEST_F(InterpreterTest, APairAcrossAPageBoundaryRunsAsTwoInstructions) {
+  space.map(0x11000, 0x12000, {true, false, true});
+  code(0x10ff8, {addi(kA0, kA0, 3), addi(kA1, kA1, -1)});
+  code(0x11000, {bne(kA1, 0, -8), kEcall});
+  const uint64_t expected = 3 * 10 + 1;
+  for (uint64_t quantum : {1, 2, 3, 4, 5, 6, 7, 1000}) {
+    SCOPED_TRACE(quantum);
+    context = user::Context{.x = {}, .pc = 0x10ff8};
+    context.x[kA1] = 10;
+    EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), expected);
+    EXPECT_EQ(context.x[kA0], 30u);
+    EXPECT_EQ(context.pc, 0x11004u);
+  }
+}
+
+// A 32-bit bne across two pages (decoded at its first execution) closing a loop on the first
+// page: the branch finds its target on its own page, at every quantum.
+TEST_F(InterpreterTest, ABranchAcrossTwoPagesLoopsBackExactly) {
+  space.map(0x11000, 0x12000, {true, false, true});
+  code(0x10ff8, {});
+  const uint32_t head[] = {addi(kA0, kA0, 3)};
+  const uint32_t loop = addi(kA1, kA1, -1), branch = bne(kA1, 0, -4);
+  ASSERT_TRUE(space.poke(0x10ff6, head, 4));
+  ASSERT_TRUE(space.poke(0x10ffa, &loop, 4));
+  ASSERT_TRUE(space.poke(0x10ffe, &branch, 4));
+  const uint32_t ecall = kEcall;
+  ASSERT_TRUE(space.poke(0x11002, &ecall, 4));
+  const uint64_t expected = 1 + 2 * 10 + 1;
+  for (uint64_t quantum : {1, 2, 3, 4, 5, 1000}) {
+    SCOPED_TRACE(quantum);
+    cache.drop_all();
+    context = user::Context{.x = {}, .pc = 0x10ff6};
+    context.x[kA1] = 10;
+    EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), expected);
+    EXPECT_EQ(context.x[kA0], 3u);
+    EXPECT_EQ(context.x[kA1], 0u);
+    EXPECT_EQ(context.pc, 0x11002u);
+  }
+}
+
+TEST(CodeCache, DecodePageFusesPairsOnItsPageAndCountsBlocks) {
+  // addi; bne (near: fused with the addi); addi; bne (to the previous page: not fused);
+  // addi; addi; ecall.
+  std::vector<uint32_t> words = {
+      addi(kA0, kA0, 1), bne(kA0, 0, -4), addi(kA1, kA1, 1), bne(kA1, 0, -0x100c), addi(kA2, 0, 1),
+      addi(kA2, 0, 2),   kEcall};
+  words.resize(user::kPageSize / 4, kEcall);
+  user::DecodedPage page;
+  user::decode_page(page, 0x10000, reinterpret_cast<const std::byte*>(words.data()));
+  const user::Slot* slots = page.slots;
+  EXPECT_TRUE(user::is_fused(slots[0].kind));
+  EXPECT_FALSE(user::is_fused(slots[2].kind));
+  EXPECT_EQ(slots[2].kind, user::handler_of(user::Op::kBne, 1));  // near, 32-bit
+  EXPECT_FALSE(user::is_fused(slots[4].kind));
+  EXPECT_EQ(slots[6].kind, user::handler_of(user::Op::kBne, 3));  // far, 32-bit
+  EXPECT_EQ(user::unfused(slots[0].kind), user::handler_of(user::Op::kAddi, 1));
+  // Block lengths: to the control transfer or trap, inclusive.
+  EXPECT_EQ(slots[0].length, 2u);
+  EXPECT_EQ(slots[2].length, 1u);
+  EXPECT_EQ(slots[4].length, 2u);
+  EXPECT_EQ(slots[8].length, 3u);
+  EXPECT_EQ(slots[10].length, 2u);
+  EXPECT_EQ(slots[12].length, 1u);
+  EXPECT_EQ(page.slots[user::DecodedPage::kSlots].length, 0u);
 }
 
 TEST(Decoder, DestinationX0WritesTheSink) {
