@@ -54,6 +54,7 @@ uint32_t trap_signal(const user::RunResult& run, Errno fault) {
 
 void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
+  thread->m_thread = kern::thread_current();
   Process* process = thread->m_process;
   while (hal::local_load(process->m_exiting, std::memory_order_relaxed) == 0) {
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, kUserQuantum);
@@ -92,14 +93,16 @@ Result<UserThread*> user_thread_create(Process* process, hal::lid_t lid, uint32_
   auto* thread = new (block.base()) UserThread(process);
   thread->m_context.pc = pc;
   thread->m_context.x[2] = sp;
+  // Everything the thread reads is in place before it can run: it may run, and end, on
+  // another core before thread_create returns (it records its own kern::Thread).
+  process->m_main = thread;
   auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid, "user");
   if (!created) {
+    process->m_main = nullptr;
     thread->~UserThread();
     return error(created.error());
   }
   block.release();
-  thread->m_thread = *created;
-  process->m_main = thread;
   return thread;
 }
 

@@ -42,7 +42,8 @@ struct UserThread final : user::AddressSpace {
 };
 
 // Creates the user thread of `process` on core `lid` of the local cluster, starting at `pc`
-// with stack pointer `sp`; it runs from its core's next scheduling point. kNoMem.
+// with stack pointer `sp`; it runs from its core's next scheduling point — possibly before
+// this returns, and to its end: the caller must not touch the result after. kNoMem.
 [[nodiscard]] Result<UserThread*> user_thread_create(Process* process, hal::lid_t lid, uint32_t pc, uint32_t sp);
 
 // The system-call handler: runs the call in the context's a7 with its arguments, writes a0,
