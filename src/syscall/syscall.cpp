@@ -46,7 +46,7 @@ Answer sys_sched_yield(Call&) {
 
 Answer sys_uname(Call& call) {
   // struct utsname: six fields of 65 bytes.
-  char fields[6][65] = {"Linux", "mkh", "6.1.0-mkh", "mkh " MKH_VERSION, "riscv32", "(none)"};
+  char fields[6][65] = {"Linux", "mkh", "6.1.0-mkh", ("mkh " MKH_VERSION), "riscv32", "(none)"};
   TRY(proc::copy_to_user(call.process, call.a[0], fields, sizeof fields));
   return 0;
 }
