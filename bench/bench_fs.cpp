@@ -20,7 +20,7 @@
 #include "fs_mkh.hpp"
 #include "fs_volume.hpp"
 #include "libk/result.hpp"
-#include "median.hpp"
+#include "rounds.hpp"
 
 namespace mkh::bench {
 
@@ -48,8 +48,6 @@ constexpr std::string_view kFigures[] = {
     "ratio_create_over_mcopy",
 };
 
-using Samples = std::map<std::string, std::vector<double>, std::less<>>;
-
 // FAT32 with 4 KiB clusters needs 65525 clusters at least (256 MiB): 512 MiB at least, and
 // room for the file read, the file written and the small files of both sides with a margin.
 uint64_t image_mib(const BenchFsOptions& options) {
@@ -69,9 +67,12 @@ class Round {
       : m_volume(volume), m_data(data), m_config(config), m_index(index), m_samples(samples) {}
 
   Result<void, Error> run() {
-    TRY(pair([&] { return mkh_read(); }, [&] { return peer_read(); }));
-    TRY(pair([&] { return mkh_write(); }, [&] { return peer_write(); }));
-    TRY(pair([&] { return mkh_create(); }, [&] { return peer_create(); }));
+    TRY(run_pair(
+        m_index, [&] { return mkh_read(); }, [&] { return peer_read(); }));
+    TRY(run_pair(
+        m_index, [&] { return mkh_write(); }, [&] { return peer_write(); }));
+    TRY(run_pair(
+        m_index, [&] { return mkh_create(); }, [&] { return peer_create(); }));
     TRY(mkh_random_cold());
     const double mkh_read_cold = m_samples["read_cold_mibs"].back();
     const double mkh_read_warm = m_samples["read_warm_mibs"].back();
@@ -86,19 +87,6 @@ class Round {
   }
 
  private:
-  // mkh first in even rounds, mcopy first in odd ones.
-  template <typename Mkh, typename Peer>
-  Result<void, Error> pair(Mkh mkh, Peer peer) {
-    if (m_index % 2 == 0) {
-      TRY(mkh());
-      TRY(peer());
-    } else {
-      TRY(peer());
-      TRY(mkh());
-    }
-    return {};
-  }
-
   double mib() const { return double(m_data.big.size()) / double(1u << 20); }
   void add(const char* name, double value) { m_samples[name].push_back(value); }
 
@@ -210,13 +198,7 @@ int run_bench_fs(const BenchFsOptions& options) {
         "\"topology\": \"{}x{}:{}\", \"bank_mib\": {}, \"populate_banks\": {}, \"target_ratio\": {:.1f}",
         options.rounds, options.mib, options.files, kSmallFileBytes, kRandomReads, kRandomReadBytes, kChunkBytes, image,
         t.x_size, t.y_size, t.cores_per_cluster, config.bank_mib, config.populate_banks, kTargetRatio);
-    std::string per_round;
-    for (std::string_view name : kFigures) {
-      const std::vector<double>& values = samples[std::string(name)];
-      json += fmt::format(", \"{}\": {:.6g}", name, median(values));
-      per_round += fmt::format("{}\"{}\": [{:.6g}]", per_round.empty() ? "" : ", ", name, fmt::join(values, ", "));
-    }
-    fmt::print("{}, \"per_round\": {{{}}}}}\n", json, per_round);
+    fmt::print("{}\n", json_with_medians(std::move(json), kFigures, samples));
   } else {
     fmt::print(
         "mkh bench fs: medians of {} interleaved rounds; a {} MiB file, {} files of {} bytes, {} random reads of {} "

@@ -27,10 +27,10 @@
 #include <fmt/ranges.h>
 
 #include "libk/result.hpp"
-#include "median.hpp"
 #include "mkh/bench.hpp"
 #include "mkh/exec.hpp"
 #include "programs.hpp"
+#include "rounds.hpp"
 #include "user_faults.hpp"
 
 namespace mkh::bench {
@@ -49,8 +49,6 @@ constexpr std::string_view kFigures[] = {
     "rpc_ping_ns",   "host_fault_ns",      "exec_per_s",      "qemu_exec_per_s",       "empty_kernel_call_us",
     "bench_seconds", "qemu_bench_seconds", "ratio_over_qemu", "ratio_fault_over_zero", "ratio_remote_over_local",
 };
-
-using Samples = std::map<std::string, std::vector<double>, std::less<>>;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -148,7 +146,8 @@ class Round {
   Round(Context& context, uint32_t index, Samples& samples) : m_c(context), m_index(index), m_samples(samples) {}
 
   Result<void, Error> run() {
-    TRY(pair([&] { return mkh_bench(); }, [&] { return qemu_bench(); }));
+    TRY(run_pair(
+        m_index, [&] { return mkh_bench(); }, [&] { return qemu_bench(); }));
     TRY(check_same_output());
     const FaultFigures faults = TRY(fault_round(m_c.machine, m_c.options.fault_pages, m_index % 2 == 0));
     add("fault_ns", faults.fault_ns);
@@ -156,7 +155,8 @@ class Round {
     add("page_zero_ns", faults.page_zero_ns);
     add("rpc_ping_ns", faults.rpc_ping_ns);
     add("host_fault_ns", TRY(host_fault_ns(m_c.options.fault_pages)));
-    TRY(pair([&] { return mkh_execs(); }, [&] { return qemu_starts(); }));
+    TRY(run_pair(
+        m_index, [&] { return mkh_execs(); }, [&] { return qemu_starts(); }));
     add("ratio_over_qemu", last("mips") / last("qemu_mips"));
     add("ratio_fault_over_zero", last("fault_ns") / last("page_zero_ns"));
     add("ratio_remote_over_local", last("fault_remote_ns") / last("fault_ns"));
@@ -164,19 +164,6 @@ class Round {
   }
 
  private:
-  // mkh first in even rounds, qemu first in odd ones.
-  template <typename Mkh, typename Peer>
-  Result<void, Error> pair(Mkh mkh, Peer peer) {
-    if (m_index % 2 == 0) {
-      TRY(mkh());
-      TRY(peer());
-    } else {
-      TRY(peer());
-      TRY(mkh());
-    }
-    return {};
-  }
-
   void add(const char* name, double value) { m_samples[name].push_back(value); }
   double last(const char* name) { return m_samples[name].back(); }
   std::string rounds() const { return std::to_string(m_c.options.bench_rounds); }
@@ -313,13 +300,7 @@ int run_bench_user(const BenchUserOptions& options) {
         options.rounds, options.bench_rounds, instructions, options.fault_pages, options.execs, kQemuStarts, t.x_size,
         t.y_size, t.cores_per_cluster, config.bank_mib, config.populate_banks, cpu, cpus, load_before, load_after,
         kTargetOverQemu, kTargetFaultOverZero);
-    std::string per_round;
-    for (std::string_view name : kFigures) {
-      const std::vector<double>& values = samples[std::string(name)];
-      json += fmt::format(", \"{}\": {:.6g}", name, median(values));
-      per_round += fmt::format("{}\"{}\": [{:.6g}]", per_round.empty() ? "" : ", ", name, fmt::join(values, ", "));
-    }
-    fmt::print("{}, \"per_round\": {{{}}}}}\n", json, per_round);
+    fmt::print("{}\n", json_with_medians(std::move(json), kFigures, samples));
     return 0;
   }
   fmt::print(
