@@ -56,17 +56,25 @@ void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
   thread->m_thread = kern::thread_current();
   Process* process = thread->m_process;
+  // The quantum is spent by instructions, across system calls: a thread that calls the
+  // kernel more often than once a quantum still passes through scheduling points (the
+  // core's RPC threads, its other threads and, in the deterministic mode, the other cores
+  // run there).
+  uint64_t budget = kUserQuantum;
   while (hal::local_load(process->m_exiting, std::memory_order_relaxed) == 0) {
-    const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, kUserQuantum);
+    const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
     hal::stat_add(process->m_instructions, run.executed);
-    if (run.trap.kind == user::TrapKind::kQuantum) {
-      kern::sched_yield();
-    } else if (run.trap.kind == user::TrapKind::kEcall) {
+    budget -= std::min(budget, run.executed);
+    if (run.trap.kind == user::TrapKind::kEcall) {
       hal::stat_add(process->m_syscalls, uint64_t(1));
       hal::stat_add(local_proc()->m_syscalls, uint64_t(1));
       g_syscall_handler(thread);
-    } else {
+    } else if (run.trap.kind != user::TrapKind::kQuantum) {
       process_make_exit(process, 0, trap_signal(run, thread->m_fault));
+    }
+    if (run.trap.kind == user::TrapKind::kQuantum || budget == 0) {
+      kern::sched_yield();
+      budget = kUserQuantum;
     }
   }
   process->m_main = nullptr;
