@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,9 @@ struct ExecOutcome {
 // waits for its end, and frees it. Its stdin, stdout and stderr are the host's. The error
 // names the path and the errno of a failed exec (ENOENT, ENOEXEC, EACCES, E2BIG...).
 Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request);
+
+// Runs the programs at the same time, each as above but in its own process of its own
+// cluster (the i-th request on the i-th cluster from the last, wrapping), and waits for all.
+std::vector<Result<ExecOutcome, Error>> run_execs(Machine& machine, std::span<const ExecRequest> requests);
 
 }  // namespace mkh

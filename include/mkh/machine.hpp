@@ -110,8 +110,10 @@ class Machine {
   Result<uint64_t> spawn(uint32_t cxy, uint32_t lid, void (*fn)(void* arg), void* arg, std::string_view name);
 
   // A deterministic machine (MachineConfig::deterministic) is booted held: threads spawned
-  // before start() run from its first scheduling step on, in the seeded order. Otherwise
-  // the cores run from boot on and start() does nothing.
+  // before start() run from its first scheduling step on, in the seeded order, and until
+  // start() the host thread that waits for kernel work (the disk's mount at boot,
+  // run_exec) drives the cores itself, in the same order. Otherwise the cores run from
+  // boot on and start() does nothing.
   void start();
 
   // Changes how long idle cores poll before they sleep (benchmarks compare both regimes).

@@ -2,6 +2,7 @@
 #include "mkh/exec.hpp"
 
 #include <cstring>
+#include <deque>
 
 #include <fmt/format.h>
 
@@ -54,9 +55,24 @@ Result<ExecOutcome, Error> exec_in_kernel(const ExecRequest& request) {
 }  // namespace
 
 Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request) {
-  Result<ExecOutcome, Error> outcome = error(Error(Errno::kCanceled, "not run"));
-  TRY(boot::run_in_kernel(machine.clusters().back(), [&] { outcome = exec_in_kernel(request); }));
-  return outcome;
+  return std::move(run_execs(machine, std::span(&request, 1)).front());
+}
+
+std::vector<Result<ExecOutcome, Error>> run_execs(Machine& machine, std::span<const ExecRequest> requests) {
+  const std::vector<uint32_t>& clusters = machine.clusters();
+  std::vector<Result<ExecOutcome, Error>> outcomes(requests.size(), error(Error(Errno::kCanceled, "not run")));
+  std::deque<boot::KernelWork> works;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    boot::KernelWork& work = works.emplace_back();
+    work.work = [&outcomes, &requests, i] { outcomes[i] = exec_in_kernel(requests[i]); };
+    const uint32_t cxy = clusters[clusters.size() - 1 - i % clusters.size()];
+    if (auto started = boot::start_in_kernel(cxy, work); !started) {
+      outcomes[i] = error(started.error(), "{}: no kernel thread for its exec", requests[i].path);
+      work.done.store(true);
+    }
+  }
+  for (const boot::KernelWork& work : works) boot::wait_for_kernel(work.done);
+  return outcomes;
 }
 
 }  // namespace mkh

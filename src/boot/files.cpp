@@ -2,8 +2,6 @@
 #include "boot/files.hpp"
 
 #include <atomic>
-#include <chrono>
-#include <thread>
 
 #include "fs/vfs/objects.hpp"
 #include "fs/vfs/vfs.hpp"
@@ -13,25 +11,23 @@
 namespace mkh::boot {
 
 namespace {
-struct KernelWork {
-  const std::function<void()>* work;
-  std::atomic<bool> done{false};
-};
 void kernel_work_entry(void* raw) {
   auto* work = static_cast<KernelWork*>(raw);
-  (*work->work)();
+  work->work();
   work->done.store(true, std::memory_order_release);
 }
 }  // namespace
 
+Result<void> start_in_kernel(uint32_t cxy, KernelWork& work) {
+  hal::ClusterScope scope(cxy);
+  TRY(kern::thread_create(kern::ThreadType::DEV, kernel_work_entry, &work, 0, "host-work"));
+  return {};
+}
+
 Result<void> run_in_kernel(uint32_t cxy, const std::function<void()>& work) {
-  KernelWork state{.work = &work};
-  {
-    hal::ClusterScope scope(cxy);
-    TRY(kern::thread_create(kern::ThreadType::DEV, kernel_work_entry, &state, 0, "host-work"));
-  }
-  // The thread runs on the machine's cores; this host thread only waits.
-  while (!state.done.load(std::memory_order_acquire)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  KernelWork state{.work = work};
+  TRY(start_in_kernel(cxy, state));
+  wait_for_kernel(state.done);
   return {};
 }
 

@@ -2,6 +2,7 @@
 // host. Layer: boot. Calls fs, kern.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -9,8 +10,23 @@
 
 namespace mkh::boot {
 
-// Runs `work` in a new kernel thread on core 0 of cluster `cxy` and waits (on the host) for
-// it to return; kNoMem when the thread cannot be made.
+// Kernel work started from the host: `work` runs in a kernel thread, which sets `done`
+// when it has returned.
+struct KernelWork {
+  std::function<void()> work;
+  std::atomic<bool> done{false};
+};
+
+// Starts `work` in a new kernel thread on core 0 of cluster `cxy`; kNoMem when the thread
+// cannot be made. `work` must live until wait_for_kernel(work.done) returns.
+Result<void> start_in_kernel(uint32_t cxy, KernelWork& work);
+
+// Waits on the host until `done`: the machine's cores do the work, or, in a deterministic
+// machine not yet started, this host thread drives them meanwhile (Machine::start).
+void wait_for_kernel(const std::atomic<bool>& done);
+
+// Runs `work` in a new kernel thread on core 0 of cluster `cxy` and waits for it to return;
+// kNoMem when the thread cannot be made.
 Result<void> run_in_kernel(uint32_t cxy, const std::function<void()>& work);
 
 // Mounts the disk's volume (from a kernel thread of the I/O cluster `io_cxy`); the error

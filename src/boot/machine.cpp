@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -35,12 +36,17 @@ namespace mkh {
 using kern::Cluster;
 using kern::Core;
 
+namespace {
+class DeterministicDriver;
+}
+
 struct Machine::Impl {
   MachineConfig config;
   std::vector<uint32_t> clusters;
   std::optional<hal::Region> region;
   std::vector<std::thread> host_threads;
   MachineReport final_report;
+  std::unique_ptr<DeterministicDriver> driver;  // config.deterministic
   bool started = false;
   bool shut_down = false;
 };
@@ -76,28 +82,51 @@ std::vector<int> host_cpus(const MachineConfig& config, std::size_t cores) {
   return cpus;
 }
 
-// The deterministic mode: every core on this one host thread, one scheduling decision at a
+// The deterministic mode: every core on one host thread, one scheduling decision at a
 // time, the next core drawn from `seed`. Nothing here depends on time, so a seed replays
-// the same interleaving (sleeping when every core is idle changes no draw).
-void drive_cores_alone(std::vector<Core*> cores, uint64_t seed) {
-  pthread_setname_np(pthread_self(), "mkh/cores");
-  libk::SplitMix64 order(seed);
-  std::size_t idle_steps = 0;
-  while (!cores.empty()) {
-    const std::size_t i = order.below(uint32_t(cores.size()));
-    Core* core = cores[i];
+// the same interleaving (sleeping when every core is idle changes no draw). Before
+// start(), the host thread that waits for kernel work drives the cores itself
+// (boot::wait_for_kernel): the disk is mounted and a test's first work runs in the
+// same seeded order; start() hands the driver, its draws where they were, to a host thread.
+class DeterministicDriver {
+ public:
+  DeterministicDriver(std::vector<Core*> cores, uint64_t seed) : m_cores(std::move(cores)), m_order(seed) {}
+
+  // One scheduling decision; false once every core has stopped.
+  bool step() {
+    if (m_cores.empty()) return false;
+    const std::size_t i = m_order.below(uint32_t(m_cores.size()));
+    Core* core = m_cores[i];
+    const hal::CpuContext caller = hal::t_cpu;
     hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
     const kern::Step step = kern::core_step(core);
-    hal::t_cpu = hal::CpuContext{};
+    hal::t_cpu = caller;
     if (step == kern::Step::kStopped) {
-      cores.erase(cores.begin() + std::ptrdiff_t(i));
+      m_cores.erase(m_cores.begin() + std::ptrdiff_t(i));
     } else if (step == kern::Step::kRanThread) {
-      idle_steps = 0;
-    } else if (++idle_steps >= 8 * cores.size()) {
-      idle_steps = 0;
+      m_idle_steps = 0;
+    } else if (++m_idle_steps >= 8 * m_cores.size()) {
+      m_idle_steps = 0;
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
+    return true;
   }
+
+  // Held: the host threads that wait for kernel work take turns at driving.
+  std::mutex m_held_lock;
+
+ private:
+  std::vector<Core*> m_cores;
+  libk::SplitMix64 m_order;
+  std::size_t m_idle_steps = 0;
+};
+
+// The driver of the deterministic machine booted and not yet started.
+std::atomic<DeterministicDriver*> g_held_driver{nullptr};
+
+void drive_cores_alone(DeterministicDriver* driver) {
+  pthread_setname_np(pthread_self(), "mkh/cores");
+  while (driver->step()) {}
 }
 
 // A drawn stall at a marked point (hal/fault.hpp): a delay sleeps the host thread (not in
@@ -199,6 +228,15 @@ uint64_t spin_budget_ns(const MachineConfig& config, uint32_t microseconds) {
 
 }  // namespace
 
+void boot::wait_for_kernel(const std::atomic<bool>& done) {
+  if (DeterministicDriver* driver = g_held_driver.load()) {
+    std::lock_guard held(driver->m_held_lock);
+    if (g_held_driver.load() == driver)  // still held: started by nobody meanwhile
+      while (!done.load(std::memory_order_acquire) && driver->step()) {}
+  }
+  while (!done.load(std::memory_order_acquire)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
 Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& config) {
@@ -236,12 +274,16 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
   std::unique_ptr<Machine> machine(new Machine(std::move(impl)));
   g_running_machine.store(machine.get());
   set_panic_dump_hook(dump_every_core);
-  if (!config.deterministic) machine->start();
+  if (config.deterministic) {
+    std::vector<Core*> cores;
+    for (uint32_t cxy : machine->m_impl->clusters)
+      for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
+    machine->m_impl->driver = std::make_unique<DeterministicDriver>(std::move(cores), config.seed);
+    g_held_driver.store(machine->m_impl->driver.get());
+  } else {
+    machine->start();
+  }
   if (!config.disk_image.empty()) {
-    if (config.deterministic) {
-      machine->shutdown();
-      return error(Errno::kInval, "a deterministic machine has no disk (its cores run only from start())");
-    }
     if (auto mounted = config.mount_disk ? boot::mount_disk(machine->clusters().front()) : Result<void, Error>{};
         !mounted) {
       machine->shutdown();
@@ -255,14 +297,16 @@ void Machine::start() {
   if (m_impl->started || m_impl->shut_down) return;
   m_impl->started = true;
   const MachineConfig& config = m_impl->config;
+  if (DeterministicDriver* driver = m_impl->driver.get()) {
+    std::lock_guard held(driver->m_held_lock);  // no host thread drives it any more
+    g_held_driver.store(nullptr);
+    m_impl->host_threads.emplace_back(drive_cores_alone, driver);
+    return;
+  }
   std::vector<Core*> cores;
   for (uint32_t cxy : m_impl->clusters)
     for (uint32_t lid = 0; lid < config.topology.cores_per_cluster; ++lid)
       cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
-  if (config.deterministic) {
-    m_impl->host_threads.emplace_back(drive_cores_alone, std::move(cores), config.seed);
-    return;
-  }
   const std::vector<int> cpus = host_cpus(config, cores.size());
   uint32_t unpinned = 0;
   int error = 0;

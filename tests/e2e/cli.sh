@@ -25,6 +25,8 @@ check exec-no-program 2 '^mkh: exec: a program is required: mkh exec \[OPTIONS\]
 check exec-relative-path 2 '^mkh: exec: bin/hello: expected an absolute path' -- "$mkh" exec bin/hello
 check exec-bad-env 2 '^mkh: exec: --env NOVALUE: expected KEY=VALUE$' -- "$mkh" exec --env NOVALUE /bin/hello
 check exec-no-such-file 1 '^mkh: exec: /no/such/program: ENOENT \(No such file or directory\)$' -- "$mkh" exec /no/such/program
+check exec-deterministic 0 '^Hello from mkh user mode!$' -- "$mkh" exec --deterministic --seed 3 /bin/hello
+check exec-seed-text 2 "^mkh: --seed: 'x' is not a whole number" -- "$mkh" exec --deterministic --seed x /bin/hello
 check exec-not-elf 1 '^mkh: exec: /README.txt: ENOEXEC \(Exec format error\)$' -- "$mkh" exec /README.txt
 check unknown-option 2 '--bogus' -- "$mkh" boot --bogus
 check help-hint-names-the-subcommand 2 "Run 'mkh boot --help'" -- "$mkh" boot --bogus

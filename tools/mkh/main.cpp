@@ -369,6 +369,9 @@ int main(int argc, char** argv) {
   exec->add_option("--env", exec_cli.env, "KEY=VALUE: a variable of the program's environment (repeatable)")
       ->allow_extra_args(false);
   exec->add_flag("--stats", exec_cli.stats, "print the RPC statistics table on stderr after the shutdown");
+  exec->add_flag("--deterministic", exec_cli.config.deterministic,
+                 "every core on one host thread, switched in an order drawn from --seed (a seed replays its run)");
+  add_bounded(exec, "--seed", exec_cli.config.seed, 0, INT64_MAX, "seed of the deterministic order");
   exec->prefix_command();
   exec->footer("PATH is absolute on the machine's disk (e.g. /bin/hello); ARG... are the program's arguments.");
 

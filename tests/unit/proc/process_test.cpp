@@ -4,6 +4,7 @@
 // PROCESS_MAKE_EXEC's refusals, and a program of the disk run by exec, its pages given back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -152,6 +153,58 @@ TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, Errno::kNoEnt);
   shutdown_and_check();  // every page back, no process left in a kcm cache
+}
+
+// Three processes at once on a deterministic machine, the disk mounted by its seeded
+// driver too: what they print, in order (their lines interleave at their quantum's ends
+// and wherever a fault or a system call waits for another core).
+struct DeterministicRun {
+  std::string lines;
+  std::vector<uint64_t> instructions;
+};
+
+DeterministicRun deterministic_interleaving(const std::string& image, uint64_t seed) {
+  const std::string copy = image + ".run";  // each run on the same bytes
+  std::filesystem::copy_file(image, copy, std::filesystem::copy_options::overwrite_existing);
+  MachineConfig config = quiet_config({2, 2, 1});
+  config.disk_image = copy;
+  config.deterministic = true;
+  config.seed = seed;
+  auto booted = Machine::boot(config);
+  EXPECT_TRUE(booted.has_value()) << booted.error();
+  if (!booted) return {};
+  std::vector<ExecRequest> requests;
+  for (const char* tag : {"a", "b", "c"})
+    requests.push_back(ExecRequest{.path = "/interleave", .argv = {"/interleave", tag}, .env = {}});
+  testing::internal::CaptureStdout();
+  const auto outcomes = run_execs(**booted, requests);
+  DeterministicRun run{.lines = testing::internal::GetCapturedStdout(), .instructions = {}};
+  for (const auto& outcome : outcomes) {
+    EXPECT_TRUE(outcome.has_value()) << outcome.error();
+    if (!outcome) continue;
+    EXPECT_EQ(outcome->status(), 0);
+    run.instructions.push_back(outcome->instructions);
+  }
+  const MachineReport report = (*booted)->shutdown();
+  EXPECT_EQ(report.threads_left, 0u);
+  for (const ClusterReport& cluster : report.clusters) EXPECT_EQ(cluster.pages_leaked, 0);
+  return run;
+}
+
+TEST_F(ProcessTest, OneSeedReplaysTheInterleavingOfUserThreads) {
+  const std::string program = std::string(MKH_TEST_RV32_DIR) + "/interleave";
+  if (!std::filesystem::exists(program)) GTEST_SKIP() << program << " is not built (no RISC-V compiler)";
+  const std::string image = m_dir.path("disk.img");
+  must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
+  must_run(fat_tool("mcopy", "mtools") + " -i " + image + " " + program + " ::/interleave");
+  const DeterministicRun first = deterministic_interleaving(image, 7);
+  const DeterministicRun again = deterministic_interleaving(image, 7);
+  const DeterministicRun other = deterministic_interleaving(image, 8);
+  ASSERT_EQ(std::count(first.lines.begin(), first.lines.end(), '\n'), 3 * 24) << first.lines;
+  EXPECT_EQ(first.lines, again.lines);
+  EXPECT_EQ(first.instructions, again.instructions);
+  EXPECT_EQ(first.instructions, other.instructions);  // the same programs,
+  EXPECT_NE(first.lines, other.lines);                // in another order
 }
 #endif
 
