@@ -72,7 +72,7 @@ struct MachineConfig {
 
   // RPC layer
   uint32_t rpc_fifo_slots = 64;      // per server core, a power of two
-  uint32_t rpc_pool_bound = 16;      // RPC threads per core at most
+  uint32_t rpc_pool_bound = 16;      // RPC threads per core at most, those blocked in a service aside
   uint32_t rpc_batch = 16;           // requests an RPC thread serves before it yields
   uint32_t rpc_full_retries = 1000;  // back-off rounds on a full FIFO before the send fails
 

@@ -123,6 +123,22 @@ Result<kern::Thread*> create_rpc_thread(kern::Core* core, RpcCoreState& s) {
   return thread;
 }
 
+// The RPC threads of `core` blocked inside a service (waiting for a nested call's response,
+// a lock...): they do not count against the pool's bound, so nested calls that come back
+// to this core find a thread to serve them however many wait at once (a parked thread is
+// blocked IDLE only; one woken and not yet run counts again).
+uint32_t blocked_in_service(kern::Core* core) {
+  uint32_t blocked = 0;
+  core->m_sched.for_each_thread(
+      [](kern::Thread* thread, void* count) {
+        const uint32_t causes = hal::local_load(thread->m_blocked);
+        if (thread->m_type == kern::ThreadType::RPC && (causes & ~kern::THREAD_BLOCKED_IDLE) != 0)
+          ++*static_cast<uint32_t*>(count);
+      },
+      &blocked);
+  return blocked;
+}
+
 }  // namespace
 
 Result<void> rpc_core_init(kern::Core* core) {
@@ -158,11 +174,13 @@ void rpc_check(kern::Core* core) {
     kern::thread_unblock(hal::Xptr<kern::Thread>(core->m_cxy, thread), kern::THREAD_BLOCKED_IDLE);
     return;
   }
-  if (s.m_threads_nr >= rpc_cluster_state(core->m_cxy)->m_pool_bound) {
+  const uint32_t bound = rpc_cluster_state(core->m_cxy)->m_pool_bound;
+  if (s.m_threads_nr >= kMaxRpcThreadsPerCore ||
+      (s.m_threads_nr >= bound && s.m_threads_nr - blocked_in_service(core) >= bound)) {
     hal::stat_add(s.m_pool_exhausted, uint64_t(1));
     if (s.m_pool_bound_reported == 0) {
       s.m_pool_bound_reported = 1;
-      fmt::print(stderr, "mkh: rpc: core {:#04x}/{}: all {} RPC threads are blocked; requests wait\n", core->m_cxy,
+      fmt::print(stderr, "mkh: rpc: core {:#04x}/{}: all {} RPC threads are busy; requests wait\n", core->m_cxy,
                  core->m_lid, s.m_threads_nr);
     }
     return;

@@ -17,6 +17,8 @@ struct Thread;
 
 namespace mkh::rpc {
 
+// RPC threads of a core at most; the pool's bound counts only those not blocked inside a
+// service (rpc_check).
 inline constexpr uint32_t kMaxRpcThreadsPerCore = 64;
 inline constexpr uint32_t kLatencyBuckets = 32;     // bucket b: [2^b, 2^(b+1)) ns
 inline constexpr uint32_t kLatencySampleEvery = 8;  // blocking calls of a core timed: 1 in 8

@@ -50,7 +50,9 @@ if [ "$keep" -eq 0 ]; then trap 'rm -rf "$work"' EXIT; fi
 # Three clients with services that may block make the largest state space: the safety
 # run lets any number of services block (both RPC threads blocked: the pool exhausted);
 # the LTL run of three clients lets at most one block (-DMAXBLOCKS=1), the two-client and
-# multicast runs any number.
+# multicast runs any number. The nested_fanin runs bound the pool at 1 thread not blocked
+# in a service (cap 2): a nested call that comes back needs a second thread while the
+# first waits in it (under a bound counting every thread, they end in the deadlock).
 safety_cc="-DSAFETY -DNOCLAIM -DMEMLIM=8000"
 ltl_cc="-DNFAIR=4 -DMEMLIM=8000"
 runs=(
@@ -69,6 +71,9 @@ runs=(
   "safety-create_fails-2clients|-DCREATE_FAILS_ONCE -DNCLIENTS=2|$safety_cc|-m100000 -w23"
   "ltl-no_sleep_with_work-create_fails-2clients|-DCREATE_FAILS_ONCE -DNCLIENTS=2|$ltl_cc|-m100000 -w23 -a -f -N no_sleep_with_work"
   "ltl-all_return-create_fails-nested-2clients|-DCREATE_FAILS_ONCE -DNESTED -DNCLIENTS=2|$ltl_cc|-m100000 -w23 -a -f -N all_return"
+  "safety-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$safety_cc|-m100000 -w22"
+  "ltl-all_return-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w24 -a -f -N all_return"
+  "ltl-no_sleep_with_work-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w22 -a -f -N no_sleep_with_work"
 )
 
 run_one() {  # index name defines ccflags panflags

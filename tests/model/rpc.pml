@@ -43,6 +43,9 @@
  *   NESTED         a blocked service waits for a nested call that comes back to this core:
  *                  the waker ends it only once the FIFO is empty; one blocked at a time
  *                  (nesting shallower than the pool)
+ *   POOL_BOUND=n   the pool's bound (default NTHREADS, the cap): with 1, a nested call
+ *                  needs a second thread while the first waits in it (a fan-in wider
+ *                  than the bound)
  *   CREATE_FAILS_ONCE  thread_create fails once (out of memory): rpc_check re-arms the
  *                  doorbell and the idle thread's wait is bounded until the retry (the
  *                  hang of README "Findings" without them)
@@ -69,7 +72,10 @@
 #endif
 #define NSLOTS 2            /* RemoteFifo::m_slots_nr (a power of two) */
 #define MASK (NSLOTS - 1)   /* RemoteFifo::m_mask */
-#define NTHREADS 2          /* RpcClusterState::m_pool_bound: RPC threads per core */
+#define NTHREADS 2          /* RPC threads per core at most (kMaxRpcThreadsPerCore) */
+#ifndef POOL_BOUND
+#define POOL_BOUND NTHREADS /* RpcClusterState::m_pool_bound: RPC threads per core not */
+#endif                      /* blocked inside a service */
 #define BATCH 2             /* RpcClusterState::m_batch */
 
 /* m_current values besides the RPC thread numbers 0..NTHREADS-1 */
@@ -87,6 +93,12 @@
 /* Thread::m_blocked causes */
 #define BLOCKED_IDLE 1      /* THREAD_BLOCKED_IDLE: a parked RPC thread */
 #define BLOCKED_SVC 2       /* what a service blocks on (RPC for a nested call, a lock...) */
+
+/* rpc_check's bound: the threads blocked inside a service (rpc/server.cpp
+ * blocked_in_service, which reads their m_blocked under the scheduler's lock: one step
+ * with the rest of the hand-over) do not count, up to the cap */
+#define IN_SERVICE(t) ((rpc_alive[t] && (rpc_blocked[t] & BLOCKED_SVC) != 0) -> 1 : 0)
+#define POOL_FULL (m_threads_nr >= NTHREADS || m_threads_nr - IN_SERVICE(0) - IN_SERVICE(1) >= POOL_BOUND)
 
 /* ------------------------------------------------------------------ shared state */
 /* RemoteFifo of the server core (rpc/fifo.hpp) */
@@ -348,16 +360,16 @@ handover:
        assert(rpc_blocked[t] == BLOCKED_IDLE && m_idle == 0);
        rpc_blocked[t] = 0;
        m_armed = 0                                   /* take_ownership: fifo_disarm */
-    :: m_idle_nr == 0 && m_threads_nr >= NTHREADS ->
+    :: m_idle_nr == 0 && POOL_FULL ->
        skip                                          /* pool exhausted: requests wait */
 #ifdef CREATE_FAILS_ONCE
-    :: m_idle_nr == 0 && m_threads_nr < NTHREADS && create_fails ->
+    :: m_idle_nr == 0 && !POOL_FULL && create_fails ->
        create_fails = 0;                             /* fails (no memory): */
        m_armed = 1;                                  /*   fifo_arm_and_recheck (its look is */
        retry_soon = 1                                /*   moot: the core retries anyway), and
                                                         m_retry_soon = 1 */
 #endif
-    :: m_idle_nr == 0 && m_threads_nr < NTHREADS ->
+    :: m_idle_nr == 0 && !POOL_FULL ->
        /* thread_create(RPC, rpc_thread_loop): registered, runnable; thread_make's
         * load_sc(m_idle) is 0 here: no IPI */
        if :: !rpc_alive[0] -> t = 0 :: else -> t = 1 fi;

@@ -357,6 +357,34 @@ TEST_F(RpcTest, NestedChainDeeperThanThePoolCompletes) {
   }
 }
 
+// A fan-in of nested calls wider than the bound: the same chain four times as deep as the
+// bound of 2, so each core holds 4 levels at once, 3 of them RPC threads waiting in their
+// nested call. Those do not count against the bound: each pool grows to 4 threads and the
+// chain completes (under a bound counting every thread, the third level of a core would
+// wait for a thread forever).
+TEST_F(RpcTest, NestedFanInWiderThanTheBoundCompletes) {
+  MachineConfig config = quiet_config({2, 1, 1});
+  config.rpc_pool_bound = 2;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  const uint32_t depth = 4 * config.rpc_pool_bound - 1;
+  std::atomic<uint64_t> result{0};
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      auto r = rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], depth, machine().clusters()[0]);
+      result.store(r ? *r : 0);
+    });
+  }
+  EXPECT_EQ(result.load(), uint64_t(depth) + 1);
+  for (uint32_t cxy : machine().clusters()) {
+    const RpcCoreState& s = rpc::rpc_cluster_state(cxy)->m_cores[0];
+    EXPECT_EQ(hal::local_load(s.m_threads_created, std::memory_order_relaxed), 2 * config.rpc_pool_bound)
+        << "cluster " << cxy;
+    EXPECT_EQ(hal::local_load(s.m_pool_exhausted, std::memory_order_relaxed), 0u) << "cluster " << cxy;
+  }
+}
+
 TEST_F(RpcTest, StormFromEveryCoreIsServedExactlyOnce) {
   boot({4, 4, 4}, 8);
   constexpr uint64_t kCalls = 40;
