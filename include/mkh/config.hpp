@@ -74,7 +74,7 @@ struct MachineConfig {
   uint32_t rpc_fifo_slots = 64;      // per server core, a power of two
   uint32_t rpc_pool_bound = 16;      // RPC threads per core at most, those blocked in a service aside
   uint32_t rpc_batch = 16;           // requests an RPC thread serves before it yields
-  uint32_t rpc_full_retries = 1000;  // back-off rounds on a full FIFO before the send fails
+  uint32_t rpc_full_retries = 1000;  // back-off rounds (and milliseconds) on a full FIFO before the send fails
 
   // Devices
   std::string disk_image;  // the IOC disk: a host file opened read-write at boot (its size a
