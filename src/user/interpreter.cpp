@@ -118,6 +118,7 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
   };
   Patch patches[2];
   unsigned patched = 0;
+  uint64_t operands = 0;  // the current instruction's (OPERANDS)
 
 // The pc of the current instruction.
 #define PC() (page->base + uint32_t(insn - page->slots) * 2)
@@ -130,11 +131,10 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
     DISPATCH();                                              \
   } while (0)
 #define ENTER() ENTER_LENGTH(insn->length)
-// A handler's operands, in one load (code_cache.hpp); the empty asm keeps the compiler from
-// splitting it back into a load per field.
-#define OPERANDS()                    \
-  uint64_t operands = insn->operands; \
-  __asm__("" : "+r"(operands))
+// A handler's operands, in one load (code_cache.hpp), split by shifts (GCC keeps it one load).
+// One variable for every handler: unoptimised builds give each declaration its own stack
+// slot, and the loop's frame would grow with them.
+#define OPERANDS() operands = insn->operands
 // The current instruction is done: on to `to`, on this page without a lookup.
 #define JUMP(to)                                        \
   do {                                                  \
@@ -152,10 +152,13 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
     left += insn->length;                                                               \
     goto leave;                                                                         \
   } while (0)
-#define RD x[rd_of(operands)]
-#define RS1 x[rs1_of(operands)]
-#define RS2 x[rs2_of(operands)]
-#define IMM imm_of(operands)
+// The fields of `operands` (code_cache.hpp's rs1_of ...), spelled out: an unoptimised build
+// spills what is live across a call, and the loop's frame would grow with every use.
+#define RS1 x[uint32_t(operands) & 0xff]
+#define RS2 x[uint32_t(operands) >> 8 & 0xff]
+#define RD_INDEX (uint32_t(operands) >> 16)  // a branch to this page: its target's block length
+#define RD x[RD_INDEX]
+#define IMM int32_t(uint32_t(operands >> 32))
 #define LOAD(type, size)                                                                  \
   do {                                                                                    \
     const uint32_t address = RS1 + uint32_t(IMM);                                         \
@@ -212,7 +215,7 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
     OPERANDS();                        \
     if (condition) {                   \
       TO_TARGET();                     \
-      ENTER_LENGTH(rd_of(operands));   \
+      ENTER_LENGTH(RD_INDEX);          \
     }                                  \
     insn += (length);                  \
     ENTER();                           \
@@ -526,6 +529,7 @@ leave_at_pc:
 #undef JUMP
 #undef TRAP
 #undef RD
+#undef RD_INDEX
 #undef RS1
 #undef RS2
 #undef IMM
