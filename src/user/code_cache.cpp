@@ -32,14 +32,11 @@ Slot slot_of(const Insn& insn, uint32_t pc) {
     const uint32_t target = pc + uint32_t(insn.imm);
     if ((target & ~kPageMask) != (pc & ~kPageMask)) variant += 2;
   }
+  int32_t imm = insn.imm;
+  if (variant < 2 && (kind == OpKind::kBranch || kind == OpKind::kJump)) imm = insn.imm / 2 * int32_t(sizeof(Slot));
   Slot slot;
-  if (variant < 2 && (kind == OpKind::kBranch || kind == OpKind::kJump))
-    slot.delta = insn.imm / 2 * int32_t(sizeof(Slot));
   slot.kind = handler_of(insn.op, variant);
-  slot.imm = insn.imm;
-  slot.rd = insn.rd;
-  slot.rs1 = insn.rs1;
-  slot.rs2 = insn.rs2;
+  slot.operands = operands_of(insn.rs1, insn.rs2, insn.rd, imm);
   slot.slots = insn.slots;
   return slot;
 }
@@ -74,6 +71,7 @@ void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes) {
     const Op op = ops[i];
     slot.length = uint16_t(1 + (ends_block(kOpKinds[unsigned(op)], op) ? 0 : page.slots[i + slot.slots].length));
   }
+  for (uint32_t i = 0; i < kSlots; ++i) link_branch(page.slots[i]);
   for (uint32_t i = 0; i < kSlots; ++i) {
     Slot& slot = page.slots[i];
     const int first = index_in(kFusedFirst, ops[i]);
@@ -86,6 +84,13 @@ void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes) {
     if (kOpKinds[unsigned(ops[next])] == OpKind::kBranch && following.kind % kVariants >= 2) continue;  // far
     slot.kind = fused_handler_of(unsigned(first), unsigned(second), slot.slots, following.slots);
   }
+}
+
+void link_branch(Slot& slot) {
+  const unsigned kind = slot.kind;
+  if (kind >= kFusedBase || !is_near_branch(Op(kind / kVariants), kind % kVariants)) return;
+  const Slot& target = *reinterpret_cast<const Slot*>(reinterpret_cast<const char*>(&slot) + imm_of(slot.operands));
+  slot.operands = operands_of(rs1_of(slot.operands), rs2_of(slot.operands), target.length, imm_of(slot.operands));
 }
 
 Result<DecodedPage*> CodeCache::page(uint32_t address, Tlb& tlb) {

@@ -79,25 +79,37 @@ constexpr uint16_t fused_handler_of(unsigned first, unsigned second, unsigned fi
   return uint16_t(kFusedBase + (first * kFusedSeconds + second) * 4 + (first_slots - 1) * 2 + (second_slots - 1));
 }
 constexpr bool is_fused(uint16_t handler) { return handler >= kFusedBase && handler < kStopHandler; }
+// A branch to its own page (alone or as a pair's second): its operands hold its target's
+// block length.
+constexpr bool is_near_branch(Op op, unsigned variant) { return op >= Op::kBeq && op <= Op::kBgeu && variant < 2; }
 // The handler of a fused pair's first instruction alone.
 constexpr uint16_t unfused(uint16_t handler) {
   const unsigned index = handler - kFusedBase;
   return handler_of(kFusedFirst[index / (kFusedSeconds * 4)], (index / 2) % 2);
 }
 
+// A slot's operands, one 8-byte word that a handler reads with one load (a load per field
+// kept the host's load ports busier than its ALUs): rs1 in bits 0-7, rs2 in 8-15, rd in 16-31,
+// the immediate in 32-63. A branch to its own page writes no register: bits 16-31 hold its
+// target's block length instead, and the immediate (as a jal's to its own page) is the
+// target's Slot, in bytes from this one.
+constexpr uint64_t operands_of(uint32_t rs1, uint32_t rs2, uint32_t rd, int32_t imm) {
+  return uint64_t(rs1) | uint64_t(rs2) << 8 | uint64_t(rd) << 16 | uint64_t(uint32_t(imm)) << 32;
+}
+constexpr uint32_t rs1_of(uint64_t operands) { return uint32_t(operands & 0xff); }
+constexpr uint32_t rs2_of(uint64_t operands) { return uint32_t(operands >> 8 & 0xff); }
+constexpr uint32_t rd_of(uint64_t operands) { return uint32_t(operands >> 16 & 0xffff); }
+constexpr int32_t imm_of(uint64_t operands) { return int32_t(uint32_t(operands >> 32)); }
+
 // One instruction in threaded form. `handler` is filled by the interpreter (the address of the
 // handler's code, from `kind`) when it first runs the page.
 struct Slot {
   const void* handler = nullptr;
-  int32_t imm = 0;
+  uint64_t operands = operands_of(0, 0, kSinkRegister, 0);
   uint16_t length = 0;  // instructions from this one to the end of its block (a control transfer
                         // or a trap, inclusive), 0 for the sentinels; counted once per block
   uint16_t kind = 0;    // the handler's index (above)
-  uint8_t rd = kSinkRegister;
-  uint8_t rs1 = 0;
-  uint8_t rs2 = 0;
-  uint8_t slots = 1;  // the instruction's own length in halfwords
-  int32_t delta = 0;  // a branch or jal to its own page: the target's Slot, in bytes from this one
+  uint8_t slots = 1;    // the instruction's own length in halfwords
 };
 static_assert(sizeof(Slot) == 24);
 
@@ -109,13 +121,18 @@ struct DecodedPage {
   Slot slots[kSlots + 2];   // then kPageEnd at base + kPageSize and base + kPageSize + 2
 };
 
-// The Slot of `insn` at `pc` (its handler's index chosen, fused with nothing; length left 0).
+// The Slot of `insn` at `pc` (its handler's index chosen, fused with nothing; length left 0,
+// and a branch to its own page's target length, which link_branch fills).
 Slot slot_of(const Insn& insn, uint32_t pc);
 
 // Decodes the kPageSize bytes at `bytes` as the page at `base`: each slot's handler index
 // (fusing each instruction of MKH_RV32_FUSED_FIRST with the next when it is of
 // MKH_RV32_FUSED_SECOND, a branch only to the same page) and its block length.
 void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes);
+
+// A branch to its own page at `slot`: its target's block length copied into its operands
+// (once the lengths are known).
+void link_branch(Slot& slot);
 
 class CodeCache {
  public:

@@ -118,17 +118,23 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
   };
   Patch patches[2];
   unsigned patched = 0;
+  uint64_t operands = 0;  // the current instruction's (OPERANDS)
 
 // The pc of the current instruction.
 #define PC() (page->base + uint32_t(insn - page->slots) * 2)
 #define DISPATCH() goto * insn->handler
-// The start of a block: take its length from the budget.
-#define ENTER()                                              \
+// The start of a block of `length` instructions: take them from the budget.
+#define ENTER_LENGTH(length)                                 \
   do {                                                       \
-    left -= insn->length;                                    \
+    left -= (length);                                        \
     if (__builtin_expect(left < 0, 0)) goto short_of_budget; \
     DISPATCH();                                              \
   } while (0)
+#define ENTER() ENTER_LENGTH(insn->length)
+// A handler's operands, in one load (code_cache.hpp), split by shifts (GCC keeps it one load).
+// One variable for every handler: unoptimised builds give each declaration its own stack
+// slot, and the loop's frame would grow with them.
+#define OPERANDS() operands = insn->operands
 // The current instruction is done: on to `to`, on this page without a lookup.
 #define JUMP(to)                                        \
   do {                                                  \
@@ -146,10 +152,13 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
     left += insn->length;                                                               \
     goto leave;                                                                         \
   } while (0)
-#define RD x[insn->rd]
-#define RS1 x[insn->rs1]
-#define RS2 x[insn->rs2]
-#define IMM insn->imm
+// The fields of `operands` (code_cache.hpp's rs1_of ...), spelled out: an unoptimised build
+// spills what is live across a call, and the loop's frame would grow with every use.
+#define RS1 x[uint32_t(operands) & 0xff]
+#define RS2 x[uint32_t(operands) >> 8 & 0xff]
+#define RD_INDEX (uint32_t(operands) >> 16)  // a branch to this page: its target's block length
+#define RD x[RD_INDEX]
+#define IMM int32_t(uint32_t(operands >> 32))
 #define LOAD(type, size)                                                                  \
   do {                                                                                    \
     const uint32_t address = RS1 + uint32_t(IMM);                                         \
@@ -185,39 +194,47 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
     }                                                                                 \
   } while (0)
 // A Straight operation: its two handlers, for each length.
-#define STRAIGHT(name, ...)        \
-  op_##name##_1 : { __VA_ARGS__; } \
-  insn += 1;                       \
-  DISPATCH();                      \
-  op_##name##_2 : { __VA_ARGS__; } \
-  insn += 2;                       \
+#define STRAIGHT(name, ...) \
+  op_##name##_1 : {         \
+    OPERANDS();             \
+    __VA_ARGS__;            \
+  }                         \
+  insn += 1;                \
+  DISPATCH();               \
+  op_##name##_2 : {         \
+    OPERANDS();             \
+    __VA_ARGS__;            \
+  }                         \
+  insn += 2;                \
   DISPATCH();
-// A branch or jal to this page: its target is `delta` bytes of slots away.
-#define TO_TARGET() insn = reinterpret_cast<Slot*>(reinterpret_cast<char*>(insn) + insn->delta)
+// A branch or jal to this page: its target is IMM bytes of slots away.
+#define TO_TARGET() insn = reinterpret_cast<Slot*>(reinterpret_cast<char*>(insn) + IMM)
+// A branch to this page; its operands hold its target's block length.
 #define NEAR_BRANCH(condition, length) \
   do {                                 \
+    OPERANDS();                        \
     if (condition) {                   \
       TO_TARGET();                     \
-      ENTER();                         \
+      ENTER_LENGTH(RD_INDEX);          \
     }                                  \
     insn += (length);                  \
     ENTER();                           \
   } while (0)
-#define BRANCH(name, condition)              \
-  op_##name##_1 : NEAR_BRANCH(condition, 1); \
-  op_##name##_2 : NEAR_BRANCH(condition, 2); \
-  op_##name##_far1 : if (condition) {        \
-    target = PC() + uint32_t(IMM);           \
-    goto change_page;                        \
-  }                                          \
-  insn += 1;                                 \
-  ENTER();                                   \
-  op_##name##_far2 : if (condition) {        \
-    target = PC() + uint32_t(IMM);           \
-    goto change_page;                        \
-  }                                          \
-  insn += 2;                                 \
-  ENTER();
+#define FAR_BRANCH(condition, length) \
+  do {                                \
+    OPERANDS();                       \
+    if (condition) {                  \
+      target = PC() + uint32_t(IMM);  \
+      goto change_page;               \
+    }                                 \
+    insn += (length);                 \
+    ENTER();                          \
+  } while (0)
+#define BRANCH(name, condition)                \
+  op_##name##_1 : NEAR_BRANCH(condition, 1);   \
+  op_##name##_2 : NEAR_BRANCH(condition, 2);   \
+  op_##name##_far1 : FAR_BRANCH(condition, 1); \
+  op_##name##_far2 : FAR_BRANCH(condition, 2);
 #define CONDITION_Beq (RS1 == RS2)
 #define CONDITION_Bne (RS1 != RS2)
 #define CONDITION_Blt (int32_t(RS1) < int32_t(RS2))
@@ -247,7 +264,10 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define SECOND_Bgeu(length) NEAR_BRANCH(CONDITION_Bgeu, length)
 #define SECOND_STRAIGHT(body, length) \
   do {                                \
-    body;                             \
+    {                                 \
+      OPERANDS();                     \
+      body;                           \
+    }                                 \
     insn += (length);                 \
     DISPATCH();                       \
   } while (0)
@@ -256,9 +276,12 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define SECOND_Lw(length) SECOND_STRAIGHT(BODY_Lw, length)
 // A fused pair: `first` (a Straight operation, of `first_length` halfwords) then `second`;
 // `insn` moves to the second before it runs, so a trap or the pc name the right one.
-#define FUSED_OF(first, second, first_length, second_length)                \
-  op_##first##_##second##_##first_length##second_length : { BODY_##first; } \
-  insn += first_length;                                                     \
+#define FUSED_OF(first, second, first_length, second_length) \
+  op_##first##_##second##_##first_length##second_length : {  \
+    OPERANDS();                                              \
+    BODY_##first;                                            \
+  }                                                          \
+  insn += first_length;                                      \
   SECOND_##second(second_length);
 #define FUSED_LENGTHS(second, first) \
   FUSED_OF(first, second, 1, 1)      \
@@ -330,8 +353,10 @@ short_of_budget : {
 op_Stop:
   TRAP(kQuantum, kExec, 0);
 
-op_Illegal:
+op_Illegal : {
+  OPERANDS();
   TRAP(kIllegalInstruction, kExec, uint32_t(IMM));
+}
 op_CrossPage : {
   // A 32-bit instruction in the page's last halfword: its high half is the next page's first.
   auto next = code.page(page->base + kPageSize, tlb);
@@ -340,8 +365,9 @@ op_CrossPage : {
     TRAP(kPageFault, kExec, page->base + kPageSize);
   }
   const uint16_t length = insn->length;
-  *insn = slot_of(decode32(uint32_t(uint16_t(IMM)) | uint32_t((*next)->first_half) << 16), PC());
+  *insn = slot_of(decode32(uint32_t(uint16_t(imm_of(insn->operands))) | uint32_t((*next)->first_half) << 16), PC());
   insn->length = length;
+  link_branch(*insn);
   insn->handler = kLabels[insn->kind];
   DISPATCH();
 }
@@ -352,34 +378,40 @@ op_PageEnd:
   STRAIGHT(Lui, RD = uint32_t(IMM))
   STRAIGHT(Auipc, RD = PC() + uint32_t(IMM))
 op_Jal_1 : {
+  OPERANDS();
   RD = PC() + 2u;
   TO_TARGET();
   ENTER();
 }
 op_Jal_2 : {
+  OPERANDS();
   RD = PC() + 4u;
   TO_TARGET();
   ENTER();
 }
 op_Jal_far1 : {
+  OPERANDS();
   const uint32_t pc = PC();
   RD = pc + 2u;
   target = pc + uint32_t(IMM);
   goto change_page;
 }
 op_Jal_far2 : {
+  OPERANDS();
   const uint32_t pc = PC();
   RD = pc + 4u;
   target = pc + uint32_t(IMM);
   goto change_page;
 }
 op_Jalr_1 : {
+  OPERANDS();
   const uint32_t pc = PC();
   const uint32_t to = (RS1 + uint32_t(IMM)) & ~uint32_t(1);
   RD = pc + 2u;
   JUMP(to);
 }
 op_Jalr_2 : {
+  OPERANDS();
   const uint32_t pc = PC();
   const uint32_t to = (RS1 + uint32_t(IMM)) & ~uint32_t(1);
   RD = pc + 4u;
@@ -491,9 +523,13 @@ leave_at_pc:
 #undef PC
 #undef DISPATCH
 #undef ENTER
+#undef ENTER_LENGTH
+#undef OPERANDS
+#undef FAR_BRANCH
 #undef JUMP
 #undef TRAP
 #undef RD
+#undef RD_INDEX
 #undef RS1
 #undef RS2
 #undef IMM

@@ -416,6 +416,25 @@ TEST_F(InterpreterTest, ABranchAcrossTwoPagesLoopsBackExactly) {
   }
 }
 
+// A branch to its own page takes its target's block length from its own operands (set at
+// decode): a branch into the middle of a block, onto the second of a pair (addi+addi at 8),
+// counts exactly the rest of that block, at every quantum.
+TEST_F(InterpreterTest, ABranchIntoTheMiddleOfABlockCountsTheRestOfIt) {
+  code(kCode, {addi(kA0, kA0, 1), beq(0, 0, 8), addi(kA1, kA1, 1), addi(kA2, kA2, 1), addi(kA3, kA3, -1),
+               bne(kA3, 0, -20), kEcall});
+  const uint64_t expected = 5 * 7 + 1;
+  for (uint64_t quantum : {1, 2, 3, 4, 5, 6, 7, 11, 1000}) {
+    SCOPED_TRACE(quantum);
+    context = user::Context{.x = {}, .pc = kCode};
+    context.x[kA3] = 7;
+    EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), expected);
+    EXPECT_EQ(context.x[kA0], 7u);
+    EXPECT_EQ(context.x[kA1], 0u);
+    EXPECT_EQ(context.x[kA2], 7u);
+    EXPECT_EQ(context.pc, kCode + 24);
+  }
+}
+
 TEST(CodeCache, DecodePageFusesPairsOnItsPageAndCountsBlocks) {
   // addi; bne (near: fused with the addi); addi; bne (to the previous page: not fused);
   // addi; addi; ecall.
@@ -432,6 +451,10 @@ TEST(CodeCache, DecodePageFusesPairsOnItsPageAndCountsBlocks) {
   EXPECT_FALSE(user::is_fused(slots[4].kind));
   EXPECT_EQ(slots[6].kind, user::handler_of(user::Op::kBne, 3));  // far, 32-bit
   EXPECT_EQ(user::unfused(slots[0].kind), user::handler_of(user::Op::kAddi, 1));
+  // The near bne's operands: its target's Slot in bytes, and that slot's block length.
+  EXPECT_EQ(user::imm_of(slots[2].operands), -2 * int32_t(sizeof(user::Slot)));
+  EXPECT_EQ(user::rd_of(slots[2].operands), 2u);
+  EXPECT_EQ(user::rs1_of(slots[2].operands), kA0);
   // Block lengths: to the control transfer or trap, inclusive.
   EXPECT_EQ(slots[0].length, 2u);
   EXPECT_EQ(slots[2].length, 1u);
