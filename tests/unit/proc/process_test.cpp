@@ -25,6 +25,19 @@ using hal::Xptr;
 
 class ProcessTest : public MachineTest {
  protected:
+#ifdef MKH_TEST_RV32_DIR
+  // A FAT32 image (mkfs.fat) holding the RV32 test program `name` as /name (mcopy); empty
+  // when the program is not built (no RISC-V compiler).
+  std::string image_with_program(const std::string& name) {
+    const std::string program = std::string(MKH_TEST_RV32_DIR) + "/" + name;
+    if (!std::filesystem::exists(program)) return {};
+    const std::string image = m_dir.path("disk.img");
+    must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
+    must_run(fat_tool("mcopy", "mtools") + " -i " + image + " " + program + " ::/" + name);
+    return image;
+  }
+#endif
+
   TempDir m_dir;
 };
 
@@ -132,11 +145,8 @@ TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
 
 #ifdef MKH_TEST_RV32_DIR
 TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
-  const std::string program = std::string(MKH_TEST_RV32_DIR) + "/cprog";
-  if (!std::filesystem::exists(program)) GTEST_SKIP() << program << " is not built (no RISC-V compiler)";
-  const std::string image = m_dir.path("disk.img");
-  must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
-  must_run(fat_tool("mcopy", "mtools") + " -i " + image + " " + program + " ::/cprog");
+  const std::string image = image_with_program("cprog");
+  if (image.empty()) GTEST_SKIP() << "cprog is not built (no RISC-V compiler)";
   MachineConfig config = quiet_config({2, 2, 2});
   config.disk_image = image;
   boot_config(config);
@@ -192,11 +202,8 @@ DeterministicRun deterministic_interleaving(const std::string& image, uint64_t s
 }
 
 TEST_F(ProcessTest, OneSeedReplaysTheInterleavingOfUserThreads) {
-  const std::string program = std::string(MKH_TEST_RV32_DIR) + "/interleave";
-  if (!std::filesystem::exists(program)) GTEST_SKIP() << program << " is not built (no RISC-V compiler)";
-  const std::string image = m_dir.path("disk.img");
-  must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
-  must_run(fat_tool("mcopy", "mtools") + " -i " + image + " " + program + " ::/interleave");
+  const std::string image = image_with_program("interleave");
+  if (image.empty()) GTEST_SKIP() << "interleave is not built (no RISC-V compiler)";
   const DeterministicRun first = deterministic_interleaving(image, 7);
   const DeterministicRun again = deterministic_interleaving(image, 7);
   const DeterministicRun other = deterministic_interleaving(image, 8);

@@ -333,56 +333,44 @@ TEST_F(RpcTest, MulticastToEveryClusterSharesOneResponseCounter) {
   EXPECT_EQ(totals(RPC_MKH_PING).served, 8u * 20 * 4);
 }
 
-// A chain A->B->A->... of 2 x bound levels (twice as deep as a core's pool may grow): each
-// of the two cores holds `bound` levels at once, every one an RPC thread of its pool (all
-// blocked in their nested call but the deepest), so both pools grow to exactly the bound,
-// and the chain completes without ever finding a pool exhausted.
-TEST_F(RpcTest, NestedChainDeeperThanThePoolCompletes) {
-  boot({2, 1, 1});
-  const uint32_t bound = machine().config().rpc_pool_bound;
-  const uint32_t depth = 2 * bound - 1;  // depth d runs d + 1 levels, alternately on cluster 1 and 0
+// A chain A->B->A->... of 2 x `levels` levels, alternately on cluster 1 and 0 of a 2x1:1
+// machine: each core holds `levels` of them at once, every one an RPC thread of its pool
+// (all waiting in their nested call but the deepest). The chain completes, each pool has
+// made exactly `levels` threads and never found itself exhausted.
+void chain_holding_levels_on_each_core(Machine& machine, uint32_t levels) {
+  const uint32_t depth = 2 * levels - 1;  // depth d runs d + 1 levels
   std::atomic<uint64_t> result{0};
   {
-    ThreadRunner runner(machine());
+    ThreadRunner runner(machine);
     runner.start(0, 0, [&] {
-      auto r = rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], depth, machine().clusters()[0]);
+      auto r = rpc_call<RPC_MKH_CHAIN>(machine.clusters()[1], depth, machine.clusters()[0]);
       result.store(r ? *r : 0);
     });
   }
   EXPECT_EQ(result.load(), uint64_t(depth) + 1);
-  for (uint32_t cxy : machine().clusters()) {
+  for (uint32_t cxy : machine.clusters()) {
     const RpcCoreState& s = rpc::rpc_cluster_state(cxy)->m_cores[0];
-    EXPECT_EQ(hal::local_load(s.m_threads_created, std::memory_order_relaxed), bound) << "cluster " << cxy;
+    EXPECT_EQ(hal::local_load(s.m_threads_created, std::memory_order_relaxed), levels) << "cluster " << cxy;
     EXPECT_EQ(hal::local_load(s.m_pool_exhausted, std::memory_order_relaxed), 0u) << "cluster " << cxy;
   }
 }
 
-// A fan-in of nested calls wider than the bound: the same chain four times as deep as the
-// bound of 2, so each core holds 4 levels at once, 3 of them RPC threads waiting in their
-// nested call. Those do not count against the bound: each pool grows to 4 threads and the
-// chain completes (under a bound counting every thread, the third level of a core would
+// As deep as the pools may grow with every thread counted.
+TEST_F(RpcTest, NestedChainDeeperThanThePoolCompletes) {
+  boot({2, 1, 1});
+  chain_holding_levels_on_each_core(machine(), machine().config().rpc_pool_bound);
+}
+
+// A fan-in of nested calls wider than the bound: twice as many levels on each core as a
+// bound of 2. The threads waiting in their nested call do not count against the bound, so
+// each pool grows to 4 (under a bound counting every thread, a core's third level would
 // wait for a thread forever).
 TEST_F(RpcTest, NestedFanInWiderThanTheBoundCompletes) {
   MachineConfig config = quiet_config({2, 1, 1});
   config.rpc_pool_bound = 2;
   boot_config(config);
   ASSERT_FALSE(HasFatalFailure());
-  const uint32_t depth = 4 * config.rpc_pool_bound - 1;
-  std::atomic<uint64_t> result{0};
-  {
-    ThreadRunner runner(machine());
-    runner.start(0, 0, [&] {
-      auto r = rpc_call<RPC_MKH_CHAIN>(machine().clusters()[1], depth, machine().clusters()[0]);
-      result.store(r ? *r : 0);
-    });
-  }
-  EXPECT_EQ(result.load(), uint64_t(depth) + 1);
-  for (uint32_t cxy : machine().clusters()) {
-    const RpcCoreState& s = rpc::rpc_cluster_state(cxy)->m_cores[0];
-    EXPECT_EQ(hal::local_load(s.m_threads_created, std::memory_order_relaxed), 2 * config.rpc_pool_bound)
-        << "cluster " << cxy;
-    EXPECT_EQ(hal::local_load(s.m_pool_exhausted, std::memory_order_relaxed), 0u) << "cluster " << cxy;
-  }
+  chain_holding_levels_on_each_core(machine(), 2 * config.rpc_pool_bound);
 }
 
 TEST_F(RpcTest, StormFromEveryCoreIsServedExactlyOnce) {
