@@ -2,7 +2,7 @@
 // cluster, a nested chain with the next cluster of a ring, then one multicast to all. The
 // VMM's services run on a process each touring thread makes in its cluster (from the next
 // clusters of the ring), and exec (when the disk has the tour's program) runs the program in
-// the second cluster's process, from the first.
+// the processes of up to 16 clusters, each from the cluster before it on the ring.
 // Layer: boot. The figures are host memory of the harness; every kernel object involved
 // lives in a bank.
 //
@@ -50,13 +50,16 @@ namespace {
 
 using namespace rpc;  // the reference names, unqualified
 
-// The program the tour execs, when the disk has it (it returns 3). One exec only, from the
-// first cluster into the next one's process: exec nests file-system calls (the root's
-// cluster, the program's mapper), and many at once from every cluster could take every RPC
-// thread of two clusters waiting for each other (nested fan-in beyond the pool bound, issue
-// 11). The VMM's services go to the next kVmmVisits clusters of the ring.
+// The program the tour execs, when the disk has it (it returns 3), from up to kExecs
+// clusters at once, spread over the ring: exec nests file-system calls (the root's
+// cluster, the program's mapper), a fan-in on those clusters that the RPC pools absorb
+// (threads waiting in a nested call do not count against the bound). More would only
+// queue behind the one disk. The VMM's services go to the next kVmmVisits clusters of the
+// ring.
 constexpr const char* kTourProgram = "/tests/exit3";
 constexpr uint32_t kTourProgramStatus = 3;
+constexpr std::size_t kExecs = 16;
+std::size_t exec_stride(std::size_t clusters) { return (clusters + kExecs - 1) / kExecs; }
 constexpr std::size_t kVmmVisits = 3;
 
 struct Tour {
@@ -293,7 +296,7 @@ void tour_thread(void* raw) {
     visit_vmm(tour, arg.position, uint32_t((arg.position + i) % clusters.size()));
   tour.visited.fetch_add(1);
   wait_for_all(tour, tour.visited);  // exec replaces the image the others' vsegs are in
-  if (arg.position == 0) exec_on(tour, uint32_t(1 % clusters.size()));
+  if (arg.position % exec_stride(clusters.size()) == 0) exec_on(tour, uint32_t((arg.position + 1) % clusters.size()));
   tour.sent.fetch_add(1);
   wait_for_all(tour, tour.sent);
   if (own) {
