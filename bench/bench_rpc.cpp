@@ -278,10 +278,16 @@ std::vector<std::string> quoted(const std::set<std::string>& names) {
 }
 
 // The host's placement of the two vCPUs, read from the round's floor: a line moves between
-// them in ~50 ns (floor ~100 ns) or ~200 ns (floor ~400 ns).
+// them in ~50 ns (floor ~100 ns, "fast") or ~200 ns (floor ~400 ns, "slow"). A floor of a
+// microsecond or more says the spinning threads lost their CPUs to other work ("loaded"):
+// the placement cannot be read then.
 constexpr double kSlowPlacementFloorNs = 200;
+constexpr double kLoadedFloorNs = 1000;
 
-const char* placement_of(double floor_ns) { return floor_ns < kSlowPlacementFloorNs ? "fast" : "slow"; }
+const char* placement_of(double floor_ns) {
+  if (floor_ns <= 0) return "unknown";  // the floor failed
+  return floor_ns < kSlowPlacementFloorNs ? "fast" : floor_ns < kLoadedFloorNs ? "slow" : "loaded";
+}
 
 // Each ratio is the median over the rounds of numerator / denominator measured in that round.
 struct RatioSpec {
@@ -384,7 +390,7 @@ int run_bench_rpc(const BenchRpcOptions& options) {
   std::string per_round_json, per_round_text;
   for (uint32_t r = 0; r < options.rounds; ++r) {
     const double floor_ns = rounds["floor_rtt_ns"][r];
-    placements.push_back(floor_ns > 0 ? placement_of(floor_ns) : "unknown");
+    placements.push_back(placement_of(floor_ns));
     std::string fields = fmt::format("\"placement\": \"{}\"", placements.back());
     std::string line = fmt::format("  round {:>3}: {:<7}", r + 1, placements.back());
     for (const PerRoundColumn& column : kPerRound) {
@@ -396,6 +402,7 @@ int run_bench_rpc(const BenchRpcOptions& options) {
   }
   m["placement_fast_rounds"] = double(std::count(placements.begin(), placements.end(), "fast"));
   m["placement_slow_rounds"] = double(std::count(placements.begin(), placements.end(), "slow"));
+  m["placement_loaded_rounds"] = double(std::count(placements.begin(), placements.end(), "loaded"));
 
   std::string sweep_json, sweep_text;
   for (uint32_t budget : budgets) {
@@ -424,8 +431,9 @@ int run_bench_rpc(const BenchRpcOptions& options) {
         "per-round ratios\n",
         options.rounds, options.spin_us);
     for (const auto& [name, value] : m) fmt::print("  {:<40} {:>12.3f}\n", name, value);
-    fmt::print("round trips (ns) per round, placement read from the floor (fast below {:.0f} ns):\n",
-               kSlowPlacementFloorNs);
+    fmt::print(
+        "round trips (ns) per round, placement read from the floor (fast below {:.0f} ns, loaded from {:.0f} ns):\n",
+        kSlowPlacementFloorNs, kLoadedFloorNs);
     fmt::print("  {:<18}", "");
     for (const PerRoundColumn& column : kPerRound) fmt::print(" {:>14}", column.heading);
     fmt::print("\n{}", per_round_text);

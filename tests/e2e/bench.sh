@@ -55,10 +55,11 @@ for ratio, mkh, peer in [("ratio_read_cold_over_mcopy", "read_cold_mibs", "mcopy
 if "placement_fast_rounds" in report:
     assert len(report["per_round"]) == report["rounds"], report["per_round"]
     for r in report["per_round"]:
-        assert r["placement"] in ("fast", "slow") and r["floor_rtt_ns"] > 0 and r["rpc_rtt_ns"] > 0, r
+        assert r["placement"] in ("fast", "slow", "loaded") and r["floor_rtt_ns"] > 0 and r["rpc_rtt_ns"] > 0, r
     placed = [r["placement"] for r in report["per_round"]]
     assert report["placement_fast_rounds"] == placed.count("fast"), report
     assert report["placement_slow_rounds"] == placed.count("slow"), report
+    assert report["placement_loaded_rounds"] == placed.count("loaded"), report
     assert report["unpinned_measures"] == len(report["unpinned"]), report
 print("json ok")
 PY
