@@ -1,5 +1,6 @@
-// Host-thread baselines for `mkh bench rpc` (see baselines.hpp): spin floor, atomic_queue,
-// condition variable and futex request/response, atomic_queue streaming, shared-CPU futex.
+// Host-thread baselines for `mkh bench rpc` (see baselines.hpp): spin floors (two lines, by
+// reference), atomic_queue (one-to-one by value, many-to-many by reference), condition
+// variable and futex request/response, atomic_queue streaming, shared-CPU futex.
 // Layer: bench. Calls std::thread, pthread_setaffinity_np, SYS_futex and atomic_queue only.
 // Each round starts its threads, waits for them at a start barrier, then the initiating side
 // times from its first request to its last response; a lost or wrong echo fails the round.
@@ -126,8 +127,14 @@ uint32_t futex_wait_change(std::atomic<uint32_t>& word, uint32_t old) {
 }
 
 // --- atomic_queue -------------------------------------------------------------------------
-// atomic_queue 0.0+git20220518 pops with exchange(NIL, release): no acquire on the element.
-// So the payload carries its own release/acquire pair rather than relying on the queue.
+// One-to-one, by value: AtomicQueue<T, SIZE, NIL, MINIMIZE_CONTENTION, MAXIMIZE_THROUGHPUT,
+// TOTAL_ORDER, SPSC>. 0 is the empty slot (NIL), so requests count from 1.
+using ValueQueue = atomic_queue::AtomicQueue<uint64_t, 64, 0, true, true, false, true>;
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+
+// Many-to-many, by reference. atomic_queue 0.0+git20220518 pops with exchange(NIL, release):
+// no acquire on the element. So the payload carries its own release/acquire pair rather
+// than relying on the queue.
 struct RttMessage {
   std::atomic<uint64_t> seq{0};
   std::atomic<uint64_t> reply{0};
@@ -180,7 +187,66 @@ double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   return run_pair(setup, initiator, answerer);
 }
 
+double floor_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  if (round_trips == 0) return kBaselineFailed;
+  struct alignas(64) Message {
+    std::atomic<uint64_t> seq{0};    // written by the initiator
+    std::atomic<uint64_t> reply{0};  // written by the answerer (0 by the initiator before a request)
+  };
+  struct alignas(64) Request {
+    std::atomic<Message*> message{nullptr};  // written by the initiator only
+  };
+  static_assert(sizeof(Message) == 64 && sizeof(Request) == 64);
+  Request request;
+  Message messages[2];  // alternated: each request names another line than the last one
+  auto initiator = [&] {
+    uint64_t errors = 0;
+    const auto start = Clock::now();
+    for (uint64_t i = 1; i <= round_trips; ++i) {
+      Message* message = &messages[i & 1];
+      message->reply.store(0, std::memory_order_relaxed);
+      message->seq.store(i, std::memory_order_relaxed);
+      request.message.store(message, std::memory_order_release);
+      uint64_t reply;
+      while ((reply = message->reply.load(std::memory_order_acquire)) == 0) spin_pause();
+      if (reply != i + 1) ++errors;
+    }
+    const auto end = Clock::now();
+    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+  };
+  auto answerer = [&] {
+    Message* last = nullptr;
+    for (uint64_t i = 0; i < round_trips; ++i) {
+      Message* message;
+      while ((message = request.message.load(std::memory_order_acquire)) == last) spin_pause();
+      last = message;
+      message->reply.store(message->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
 double atomic_queue_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  if (round_trips == 0) return kBaselineFailed;
+  auto requests = std::make_unique<ValueQueue>();
+  auto responses = std::make_unique<ValueQueue>();
+  auto initiator = [&] {
+    uint64_t errors = 0;
+    const auto start = Clock::now();
+    for (uint64_t i = 1; i <= round_trips; ++i) {
+      requests->push(i);
+      if (responses->pop() != i + 1) ++errors;  // pop spins
+    }
+    const auto end = Clock::now();
+    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+  };
+  auto answerer = [&] {
+    for (uint64_t i = 0; i < round_trips; ++i) responses->push(requests->pop() + 1);
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
+double atomic_queue_mpmc_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   if (round_trips == 0) return kBaselineFailed;
   auto requests = std::make_unique<RttQueue>();
   auto responses = std::make_unique<RttQueue>();

@@ -26,12 +26,24 @@ struct PingPongSetup {
 };
 
 // Two threads, one request cache line and one response cache line, spin hand-off (pause,
-// no yield): the hardware floor of a request/response. ns per round trip.
+// no yield): the hardware floor of a request/response, two line transfers. ns per round trip.
 double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 
-// atomic_queue::AtomicQueue<Message*> request queue + response queue, pointer ping-pong,
-// both sides spinning in push/pop. ns per round trip.
+// The by-reference floor, measured the same way: the request line names a message line
+// (the initiator alternates between two) that the answerer reads and answers in, so three
+// serial line transfers (request, message to the answerer, message back): the minimum of
+// a protocol that passes the message by its address. ns per round trip.
+double floor_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
+// atomic_queue at its best for a round trip: two one-to-one queues (SPSC = true: no locked
+// instruction), the value itself in the slot, both sides busy-waiting in push and pop; the
+// answer is the request + 1. ns per round trip.
 double atomic_queue_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
+// The same with the many-to-many queues (a locked fetch_add and a compare-and-swap or an
+// exchange per operation) carrying a pointer to a message that both sides read and write
+// (the by-reference pattern). ns per round trip.
+double atomic_queue_mpmc_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 
 // std::mutex + std::condition_variable request/response. ns per round trip.
 double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup);

@@ -84,8 +84,9 @@ struct MachineReport {
   std::vector<ClusterReport> clusters;
   std::vector<DeviceReport> devices;  // empty when the machine has no device
   FaultReport faults;
-  uint64_t threads_left = 0;  // threads still blocked at shutdown, abandoned
-  std::string disk_error;     // why the volume could not be synced and unmounted at shutdown
+  uint64_t threads_left = 0;    // threads still blocked at shutdown, abandoned
+  std::string disk_error;       // why the volume could not be synced and unmounted at shutdown
+  uint32_t cores_unpinned = 0;  // core host threads that were to be pinned (config.pin, pin_cpu) and could not be
   bool shut_down = false;
 };
 

@@ -47,6 +47,7 @@ struct Machine::Impl {
   std::vector<std::thread> host_threads;
   MachineReport final_report;
   std::unique_ptr<DeterministicDriver> driver;  // config.deterministic
+  uint32_t cores_unpinned = 0;                  // set by start()
   bool started = false;
   bool shut_down = false;
 };
@@ -322,6 +323,7 @@ void Machine::start() {
       error = e;
     }
   }
+  m_impl->cores_unpinned = unpinned;
   if (unpinned != 0 && !config.quiet)
     fmt::print(stderr, "mkh: pin: {} of {} core threads could not be pinned ({}); they run unpinned\n", unpinned,
                cores.size(), std::strerror(error));
@@ -358,6 +360,7 @@ MachineReport Machine::report() const {
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
   report.devices = dev::dev_report();
   report.faults = hal::fault_counts();
+  report.cores_unpinned = m_impl->cores_unpinned;
   return report;
 }
 
@@ -411,6 +414,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   dev::dev_release(m_impl->clusters);  // the chdevs back to their kcm before the count
   for (uint32_t cxy : m_impl->clusters) report.clusters.push_back(cluster_report(cxy));
   report.faults = hal::fault_counts();
+  report.cores_unpinned = m_impl->cores_unpinned;
   report.shut_down = true;
   m_impl->final_report = report;
   m_impl->shut_down = true;
