@@ -65,6 +65,15 @@ void drive_core(Core* core) {
   hal::t_cpu = hal::CpuContext{};
 }
 
+// The machine's cores, cluster after cluster.
+std::vector<Core*> every_core(const std::vector<uint32_t>& clusters, const Topology& topology) {
+  std::vector<Core*> cores;
+  for (uint32_t cxy : clusters)
+    for (uint32_t lid = 0; lid < topology.cores_per_cluster; ++lid)
+      cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
+  return cores;
+}
+
 // The host CPU of each core host thread, in core order, or none when not pinned: every
 // core on config.pin_cpu, or with config.pin round-robin over the CPUs this process may run
 // on (its affinity mask, which taskset or a container may have narrowed).
@@ -276,10 +285,8 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
   g_running_machine.store(machine.get());
   set_panic_dump_hook(dump_every_core);
   if (config.deterministic) {
-    std::vector<Core*> cores;
-    for (uint32_t cxy : machine->m_impl->clusters)
-      for (uint32_t lid = 0; lid < t.cores_per_cluster; ++lid) cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
-    machine->m_impl->driver = std::make_unique<DeterministicDriver>(std::move(cores), config.seed);
+    machine->m_impl->driver =
+        std::make_unique<DeterministicDriver>(every_core(machine->m_impl->clusters, t), config.seed);
     g_held_driver.store(machine->m_impl->driver.get());
   } else {
     machine->start();
@@ -304,10 +311,7 @@ void Machine::start() {
     m_impl->host_threads.emplace_back(drive_cores_alone, driver);
     return;
   }
-  std::vector<Core*> cores;
-  for (uint32_t cxy : m_impl->clusters)
-    for (uint32_t lid = 0; lid < config.topology.cores_per_cluster; ++lid)
-      cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
+  const std::vector<Core*> cores = every_core(m_impl->clusters, config.topology);
   const std::vector<int> cpus = host_cpus(config, cores.size());
   uint32_t unpinned = 0;
   int error = 0;

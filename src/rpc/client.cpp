@@ -69,8 +69,7 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
   // server core's host thread can lose its CPU for longer than the rounds take, with its
   // FIFO full. Not where every core shares this host thread (the deterministic mode): there
   // the server runs while this one yields, and time must not change what happens.
-  kern::Core* core = kern::core_current();
-  const bool timed = core == nullptr || core->m_shares_host_thread == 0;
+  bool timed = false;
   uint64_t first_full = 0;
 
   for (uint32_t round = 0;; ++round) {
@@ -80,7 +79,11 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
       if (pushed == PushResult::kQueuedRing) kern::send_ipi(cxy, server_lid);
       return {};
     }
-    if (timed && round == 0) first_full = hal::ticks();
+    if (round == 0) {  // the slow path from here on
+      const kern::Core* core = kern::core_current();
+      timed = core == nullptr || core->m_shares_host_thread == 0;
+      if (timed) first_full = hal::ticks();
+    }
     if (round >= rounds &&
         (!timed || hal::ticks_to_ns(hal::ticks() - first_full) >= uint64_t(rounds) * kFullRoundMinNs)) {
       hal::stat_add(stats.send_failures, uint64_t(1));
