@@ -53,6 +53,18 @@ double ns_per(Clock::time_point start, Clock::time_point end, uint64_t operation
   return std::chrono::duration<double, std::nano>(end - start).count() / double(operations);
 }
 
+// The initiator's side of a ping-pong: times round trips 1..round_trips, trip(i) making the
+// i-th and answering whether its reply was the one expected; kBaselineFailed when one was not.
+template <typename Trip>
+double time_round_trips(uint64_t round_trips, Trip trip) {
+  uint64_t errors = 0;
+  const auto start = Clock::now();
+  for (uint64_t i = 1; i <= round_trips; ++i)
+    if (!trip(i)) ++errors;
+  const auto end = Clock::now();
+  return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+}
+
 bool pin_current_thread(int cpu) {
   if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
   cpu_set_t set;
@@ -163,17 +175,13 @@ double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
     Line response;  // written by the answerer only
   } lines;
   static_assert(sizeof(Line) == 64 && sizeof(Lines) == 128);
-  uint64_t errors = 0;
   auto initiator = [&] {
-    const auto start = Clock::now();
-    for (uint64_t i = 1; i <= round_trips; ++i) {
+    return time_round_trips(round_trips, [&](uint64_t i) {
       lines.request.value.store(i, std::memory_order_release);
       uint64_t echo;
       while ((echo = lines.response.value.load(std::memory_order_acquire)) == i - 1) spin_pause();
-      if (echo != i) ++errors;
-    }
-    const auto end = Clock::now();
-    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+      return echo == i;
+    });
   };
   auto answerer = [&] {
     uint64_t last = 0;
@@ -200,19 +208,15 @@ double floor_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   Request request;
   Message messages[2];  // alternated: each request names another line than the last one
   auto initiator = [&] {
-    uint64_t errors = 0;
-    const auto start = Clock::now();
-    for (uint64_t i = 1; i <= round_trips; ++i) {
+    return time_round_trips(round_trips, [&](uint64_t i) {
       Message* message = &messages[i & 1];
       message->reply.store(0, std::memory_order_relaxed);
       message->seq.store(i, std::memory_order_relaxed);
       request.message.store(message, std::memory_order_release);
       uint64_t reply;
       while ((reply = message->reply.load(std::memory_order_acquire)) == 0) spin_pause();
-      if (reply != i + 1) ++errors;
-    }
-    const auto end = Clock::now();
-    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+      return reply == i + 1;
+    });
   };
   auto answerer = [&] {
     Message* last = nullptr;
@@ -231,14 +235,10 @@ double atomic_queue_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   auto requests = std::make_unique<ValueQueue>();
   auto responses = std::make_unique<ValueQueue>();
   auto initiator = [&] {
-    uint64_t errors = 0;
-    const auto start = Clock::now();
-    for (uint64_t i = 1; i <= round_trips; ++i) {
+    return time_round_trips(round_trips, [&](uint64_t i) {
       requests->push(i);
-      if (responses->pop() != i + 1) ++errors;  // pop spins
-    }
-    const auto end = Clock::now();
-    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+      return responses->pop() == i + 1;  // pop spins
+    });
   };
   auto answerer = [&] {
     for (uint64_t i = 0; i < round_trips; ++i) responses->push(requests->pop() + 1);
@@ -252,18 +252,14 @@ double atomic_queue_mpmc_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup)
   auto responses = std::make_unique<RttQueue>();
   RttMessage slots[2];  // alternated, so a stale pointer coming back is caught
   auto initiator = [&] {
-    uint64_t errors = 0;
-    const auto start = Clock::now();
-    for (uint64_t i = 1; i <= round_trips; ++i) {
+    return time_round_trips(round_trips, [&](uint64_t i) {
       RttMessage* message = &slots[i & 1];
       message->reply.store(0, std::memory_order_relaxed);
       message->seq.store(i, std::memory_order_release);
       requests->push(message);
       RttMessage* back = responses->pop();  // spins
-      if (back != message || back->reply.load(std::memory_order_acquire) != i) ++errors;
-    }
-    const auto end = Clock::now();
-    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+      return back == message && back->reply.load(std::memory_order_acquire) == i;
+    });
   };
   auto answerer = [&] {
     for (uint64_t i = 0; i < round_trips; ++i) {
@@ -283,17 +279,13 @@ double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   uint64_t request = 0;   // guarded by mutex
   uint64_t response = 0;  // guarded by mutex
   auto initiator = [&] {
-    uint64_t errors = 0;
-    const auto start = Clock::now();
-    for (uint64_t i = 1; i <= round_trips; ++i) {
+    return time_round_trips(round_trips, [&](uint64_t i) {
       std::unique_lock<std::mutex> lock(mutex);
       request = i;
       request_ready.notify_one();
       response_ready.wait(lock, [&] { return response != i - 1; });
-      if (response != i) ++errors;
-    }
-    const auto end = Clock::now();
-    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+      return response == i;
+    });
   };
   auto answerer = [&] {
     uint64_t last = 0;
@@ -317,15 +309,12 @@ double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   Word request;   // the answerer sleeps on it
   Word response;  // the initiator sleeps on it
   auto initiator = [&] {
-    uint64_t errors = 0;
-    const auto start = Clock::now();
-    for (uint32_t i = 1; i <= uint32_t(round_trips); ++i) {
+    return time_round_trips(round_trips, [&](uint64_t trip) {
+      const auto i = uint32_t(trip);
       request.value.store(i, std::memory_order_release);
       futex_wake_one(request.value);
-      if (futex_wait_change(response.value, i - 1) != i) ++errors;
-    }
-    const auto end = Clock::now();
-    return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
+      return futex_wait_change(response.value, i - 1) == i;
+    });
   };
   auto answerer = [&] {
     uint32_t last = 0;
