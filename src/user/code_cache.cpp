@@ -11,7 +11,7 @@ namespace {
 
 constexpr bool ends_block(OpKind kind, Op op) {
   return kind == OpKind::kBranch || kind == OpKind::kJump || kind == OpKind::kIndirect || op == Op::kEcall ||
-         op == Op::kEbreak || op == Op::kIllegal;
+         op == Op::kEbreak || op == Op::kFenceI || op == Op::kIllegal;
 }
 
 template <size_t N>

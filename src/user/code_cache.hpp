@@ -5,10 +5,11 @@
 // A decoded page holds one Slot per halfword of the page (an instruction may start at any
 // halfword: jump targets choose), then two sentinels that continue at the next page. A 32-bit
 // instruction in the page's last halfword is decoded at its first execution, when the next
-// page is fetched (kCrossPage patches itself). Code pages are read-only, so a decoded page
-// never goes stale while its translation stands: whoever unmaps or remaps a code page drops it
-// (drop_page, which also drops the page before it, whose last instruction may end in it), and
-// exec drops everything (drop_all). Not thread-safe: the kernel serialises its users (a run
+// page is fetched (kCrossPage patches itself). A decoded page stays as it is while its
+// translation stands: whoever unmaps or remaps a code page drops it (drop_page, which also
+// drops the page before it, whose last instruction may end in it), and exec drops everything
+// (drop_all). A program that writes instructions (in a writable and executable segment)
+// runs fence.i before it executes them, as Zifencei requires: fence.i drops everything too. Not thread-safe: the kernel serialises its users (a run
 // also patches a slot of the page it runs, for the length of the run, to stop at its budget).
 #pragma once
 

@@ -115,9 +115,10 @@ Insn decode32(uint32_t bits) {
     case 0x13: return decode_op_imm(bits, rd, rs1);
     case 0x33: return decode_op(bits, rd, rs1, rs2);
     case 0x0f:
-      // fence (any predecessor and successor sets) and fence.i (Zifencei: the code cache is
-      // never stale, code pages being read-only) order nothing more than a host fence.
-      if (funct3 == 0 || funct3 == 1) return make(Op::kFence, 0, 0, 0, 0, 2);
+      // fence (any predecessor and successor sets) orders nothing more than a host fence;
+      // fence.i (Zifencei) also drops the decoded code (code_cache.hpp).
+      if (funct3 == 0) return make(Op::kFence, 0, 0, 0, 0, 2);
+      if (funct3 == 1) return make(Op::kFenceI, 0, 0, 0, 0, 2);
       return illegal(bits, 2);
     case 0x73:
       if (bits == 0x00000073u) return make(Op::kEcall, 0, 0, 0, 0, 2);

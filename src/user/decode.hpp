@@ -57,6 +57,7 @@ namespace mkh::user {
   X(Or, Straight)       \
   X(And, Straight)      \
   X(Fence, Straight)    \
+  X(FenceI, Special)    \
   X(Ecall, Special)     \
   X(Ebreak, Special)    \
   X(Mul, Straight)      \

@@ -459,6 +459,19 @@ op_Jalr_2 : {
 #else
   STRAIGHT(Fence, std::atomic_thread_fence(std::memory_order_seq_cst))
 #endif
+op_FenceI : {
+  // The instruction stream sees every store before it (Zifencei): the decoded pages, maybe
+  // of bytes the program has written since, are dropped, their budget patches first; the
+  // run goes on at the next instruction, decoded again.
+  target = PC() + 4u;
+  left += insn->length - 1;  // fence.i ends its block: the rest of the budget is taken anew
+  while (patched > 0) {
+    --patched;
+    patches[patched].slot->handler = patches[patched].handler;
+  }
+  code.drop_all();
+  goto change_page;
+}
 op_Ecall:
   result.trap = Trap{TrapKind::kEcall, Access::kExec, PC(), 0};
   left += insn->length - 1;  // the ecall itself is done

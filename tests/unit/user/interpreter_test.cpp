@@ -277,6 +277,39 @@ uint64_t run_in_quanta(user::Context& context, user::Tlb& tlb, user::CodeCache& 
   return 0;
 }
 
+// Code the program writes (a writable and executable page): a function is called, one of
+// its instructions is stored over, fence.i, and the second call runs the new instruction —
+// the decoded page is dropped, in one run and whatever the quantum.
+TEST_F(InterpreterTest, FenceIRunsTheInstructionsWrittenBeforeIt) {
+  constexpr uint32_t kFenceI = 0x0000100f;
+  const uint32_t add_16 = addi(kA0, kA0, 16);
+  space.map(kData, kData + user::kPageSize, {true, true, false});
+  ASSERT_TRUE(space.poke(kData, &add_16, 4));
+  space.map(kCode, kCode + user::kPageSize, {true, true, true});
+  auto load_program = [&] {
+    const uint32_t main[] = {addi(kA0, 0, 0), jal(kRa, 0x100 - 4),   lui(kA2, kData >> 12),
+                             lw(kA1, kA2, 0), lui(kA3, kCode >> 12), sw(kA1, kA3, 0x100),
+                             kFenceI,         jal(kRa, 0x100 - 28),  kEcall};
+    const uint32_t function[] = {addi(kA0, kA0, 1), jalr(0, kRa, 0)};
+    ASSERT_TRUE(space.poke(kCode, main, sizeof main));
+    ASSERT_TRUE(space.poke(kCode + 0x100, function, sizeof function));
+  };
+  load_program();
+  const uint64_t expected = 2 + 2 + 5 + 1 + 2 + 1;
+  auto result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(context.x[kA0], 17u);  // 1 from the first call, 16 from the second
+  EXPECT_EQ(result.executed, expected);
+  for (uint64_t quantum = 1; quantum <= 9; ++quantum) {
+    SCOPED_TRACE(quantum);
+    load_program();
+    cache.drop_all();
+    context = user::Context{.x = {}, .pc = kCode};
+    EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), expected);
+    EXPECT_EQ(context.x[kA0], 17u);
+  }
+}
+
 // A loop of fused pairs (lui+addi, sw+addi, lw+add, addi+bne on its result): stopped by
 // every quantum from 1 to 13, at every position in and between the pairs, it counts the
 // same instructions and ends in the same registers as in one run.
