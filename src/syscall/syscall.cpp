@@ -44,6 +44,15 @@ Answer sys_sched_yield(Call&) {
   return 0;
 }
 
+// The instruction stream sees the caller's earlier stores (fence.i's work for a range, or for
+// every thread of the process): the calling thread's decoded code is dropped — a process has
+// one thread. Flags as Linux: 0 or SYS_RISCV_FLUSH_ICACHE_LOCAL (1); others EINVAL.
+Answer sys_riscv_flush_icache(Call& call) {
+  if ((call.a[2] & ~uint32_t(1)) != 0) return error(Errno::kInval);
+  call.thread->m_code.drop_all();
+  return 0;
+}
+
 Answer sys_uname(Call& call) {
   // struct utsname: six fields of 65 bytes.
   char fields[6][65] = {"Linux", "mkh", "6.1.0-mkh", ("mkh " MKH_VERSION), "riscv32", "(none)"};
@@ -217,6 +226,7 @@ constexpr Entry kTable[] = {
     {NR_munmap, sys_munmap},
     {NR_mmap2, sys_mmap2},
     {NR_mprotect, sys_mprotect},
+    {NR_riscv_flush_icache, sys_riscv_flush_icache},
     {NR_renameat2, sys_renameat2},
     {NR_statx, sys_statx},
     {NR_clock_gettime64, sys_clock_gettime64},

@@ -42,6 +42,7 @@
 #define SYS_munmap 215
 #define SYS_mmap2 222
 #define SYS_mprotect 226
+#define SYS_riscv_flush_icache 259
 #define SYS_renameat2 276
 #define SYS_statx 291
 #define SYS_clock_gettime64 403
@@ -153,6 +154,8 @@ void* mmap2(void* address, size_t length, int prot, int flags, int fd, long page
 void* mmap(void* address, size_t length, int prot, int flags, int fd, off_t offset);
 int munmap(void* address, size_t length);
 int mprotect(void* address, size_t length, int prot);
+/* Instruction fetch sees the stores before it in [start, end) (flags 0: every thread). */
+int riscv_flush_icache(void* start, void* end, unsigned long flags);
 
 /* Processes, threads, time. */
 void exit_group(int status) __attribute__((noreturn));

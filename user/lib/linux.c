@@ -111,6 +111,10 @@ int mprotect(void* address, size_t length, int prot) {
   return (int)__mkh_result(__MKH_SC3(SYS_mprotect, address, length, prot));
 }
 
+int riscv_flush_icache(void* start, void* end, unsigned long flags) {
+  return (int)__mkh_result(__MKH_SC3(SYS_riscv_flush_icache, start, end, flags));
+}
+
 void exit_group(int status) {
   for (;;) __MKH_SC1(SYS_exit_group, status);
 }

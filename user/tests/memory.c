@@ -1,5 +1,6 @@
 /* memory: the referee program of memory (user/tests/): brk growth and shrink, anonymous
- * mmap2 with munmap of a middle part and mprotect, a large zero-initialised bss, and stack use
+ * mmap2 with munmap of a middle part and mprotect, code written at run time and flushed with
+ * riscv_flush_icache, a large zero-initialised bss, and stack use
  * by recursion; prints what each step saw (never an address) and exits 1 at the first wrong
  * result. The same bytes under qemu-riscv32 and mkh exec. */
 #include <errno.h>
@@ -19,6 +20,10 @@ static void check(int ok, const char* what) {
   printf("%s %s\n", ok ? "ok  " : "FAIL", what);
   if (!ok) failures++;
 }
+
+/* addi a0, a0, imm; and ret (jalr x0, 0(ra)). */
+static uint32_t addi_a0(int32_t imm) { return ((uint32_t)imm & 0xfff) << 20 | 10u << 15 | 10u << 7 | 0x13u; }
+enum { kRet = 0x00008067 };
 
 /* 64 frames of 2 KiB: 128 KiB of stack. */
 static uint32_t recurse(int depth) {
@@ -62,6 +67,20 @@ int main(void) {
   void* bad = mmap2(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   check(bad == MAP_FAILED && errno == EINVAL, "mmap2 of 0 bytes: EINVAL");
   check(munmap((void*)(uintptr_t)(kPage + 1), kPage) < 0 && errno == EINVAL, "munmap of an unaligned address: EINVAL");
+
+  /* code written at run time, in a writable and executable page: called, written again over,
+   * called again (riscv_flush_icache before each call, as a JIT does) */
+  uint32_t* code = mmap2(NULL, kPage, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  check(code != MAP_FAILED, "mmap2 of a writable and executable page");
+  typedef uint32_t (*function)(uint32_t);
+  code[0] = addi_a0(7);
+  code[1] = kRet;
+  check(riscv_flush_icache(code, code + 2, 0) == 0, "riscv_flush_icache of the written function");
+  check(((function)(uintptr_t)code)(35) == 42, "the written function runs");
+  code[0] = addi_a0(-5);
+  check(riscv_flush_icache(code, code + 2, 0) == 0, "riscv_flush_icache after writing it again");
+  check(((function)(uintptr_t)code)(35) == 30, "the function as written again runs");
+  check(munmap(code, kPage) == 0, "munmap of the code page");
 
   /* bss */
   int bss_zero = 1;
