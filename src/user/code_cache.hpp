@@ -8,9 +8,11 @@
 // page is fetched (kCrossPage patches itself). A decoded page stays as it is while its
 // translation stands: whoever unmaps or remaps a code page drops it (drop_page, which also
 // drops the page before it, whose last instruction may end in it), and exec drops everything
-// (drop_all). A program that writes instructions (in a writable and executable segment)
-// runs fence.i before it executes them, as Zifencei requires: fence.i drops everything too. Not thread-safe: the kernel serialises its users (a run
-// also patches a slot of the page it runs, for the length of the run, to stop at its budget).
+// (drop_all). A program that writes instructions (in a writable and executable segment or
+// mapping) runs fence.i or riscv_flush_icache before it executes them, as on RISC-V
+// hardware: both drop everything too. Not thread-safe: the kernel serialises its users (a
+// run also patches a slot of the page it runs, for the length of the run, to stop at its
+// budget).
 #pragma once
 
 #include <array>

@@ -13,8 +13,8 @@ namespace mkh::user {
 
 // X(name, kind): every operation of the internal form and how the interpreter runs it:
 // Straight (on to the next instruction), Branch (conditional, pc-relative), Jump (jal),
-// Indirect (jalr), Special (its own handler: the traps, and kIllegal .. kPageEnd, the
-// interpreter's own, not instructions).
+// Indirect (jalr), Special (its own handler: the traps, fence.i, and kIllegal .. kPageEnd,
+// the interpreter's own, not instructions).
 #define MKH_RV32_OPS(X) \
   X(Illegal, Special)   \
   X(CrossPage, Special) \

@@ -145,6 +145,14 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
     }                                                   \
     goto change_page;                                   \
   } while (0)
+// Puts back the handlers the budget's stop replaced.
+#define RESTORE_PATCHES()                                        \
+  do {                                                           \
+    while (patched > 0) {                                        \
+      --patched;                                                 \
+      patches[patched].slot->handler = patches[patched].handler; \
+    }                                                            \
+  } while (0)
 // The current instruction traps without completing: its block gives back what is left of it.
 #define TRAP(trap_kind, trap_access, trap_address)                                      \
   do {                                                                                  \
@@ -461,14 +469,12 @@ op_Jalr_2 : {
 #endif
 op_FenceI : {
   // The instruction stream sees every store before it (Zifencei): the decoded pages, maybe
-  // of bytes the program has written since, are dropped, their budget patches first; the
-  // run goes on at the next instruction, decoded again.
+  // of bytes the program has written since, are dropped; the run goes on at the next
+  // instruction, decoded again. fence.i ends its block, so no budget patch can lie after it
+  // (restored anyway: nothing may write into a dropped page).
   target = PC() + 4u;
-  left += insn->length - 1;  // fence.i ends its block: the rest of the budget is taken anew
-  while (patched > 0) {
-    --patched;
-    patches[patched].slot->handler = patches[patched].handler;
-  }
+  left += insn->length - 1;  // fence.i is done (its block was charged through it)
+  RESTORE_PATCHES();
   code.drop_all();
   goto change_page;
 }
@@ -525,10 +531,7 @@ op_Ebreak:
 leave:
   context.pc = result.trap.pc;
 leave_at_pc:
-  while (patched > 0) {
-    --patched;
-    patches[patched].slot->handler = patches[patched].handler;
-  }
+  RESTORE_PATCHES();
   std::memcpy(context.x + 1, x + 1, sizeof context.x - sizeof context.x[0]);
   result.executed = uint64_t(limit - left);
   return result;
@@ -541,6 +544,7 @@ leave_at_pc:
 #undef FAR_BRANCH
 #undef JUMP
 #undef TRAP
+#undef RESTORE_PATCHES
 #undef RD
 #undef RD_INDEX
 #undef RS1

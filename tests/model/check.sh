@@ -2,7 +2,7 @@
 # Exhaustive verification of the RPC protocol model (tests/model/rpc.pml) with spin.
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the two runs of three clients with blocking services (45 and 19 million
-#                 states, about three minutes more and 5.5 GB): run them when the protocol
+#                 states, 90 s more on 2 cores and 5.5 GB): run them when the protocol
 #                 or the model changes (make model); ctest runs the others
 #   --keep        keep the work directory (pan sources, trails) and print its path
 #   -j N          runs at once (default 2)
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     -j) shift; jobs="$1" ;;
     -j*) jobs="${1#-j}" ;;
     -D*) extra+=("$1") ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "check.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -60,7 +60,7 @@ if [ "$keep" -eq 0 ]; then trap 'rm -rf "$work"' EXIT; fi
 # first waits in it (under a bound counting every thread, they end in the deadlock).
 safety_cc="-DSAFETY -DNOCLAIM -DMEMLIM=8000"
 ltl_cc="-DNFAIR=4 -DMEMLIM=8000"
-# The full check's two largest runs (three quarters of its time) come first.
+# The full check's two largest runs (about 60 % of its time) come first.
 runs=()
 if [ "$full" -eq 1 ]; then
   runs+=(

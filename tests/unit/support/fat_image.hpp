@@ -93,8 +93,9 @@ inline std::string shell_quote(const std::string& s) {
 // the sanitizer builds); empty when it cannot be read.
 inline std::vector<uint8_t> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  std::vector<uint8_t> bytes(std::size_t(in.tellg()));
+  const std::streamoff size = in ? std::streamoff(in.tellg()) : -1;
+  if (size < 0) return {};
+  std::vector<uint8_t> bytes(static_cast<std::size_t>(size));
   in.seekg(0);
   in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
   bytes.resize(std::size_t(in.gcount()));

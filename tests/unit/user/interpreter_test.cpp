@@ -47,7 +47,7 @@ uint32_t jal(uint32_t rd, int32_t offset) {
          0x6f;
 }
 uint32_t lr_w(uint32_t rd, uint32_t rs1) { return 0x02u << 27 | rs1 << 15 | 2 << 12 | rd << 7 | 0x2f; }
-constexpr uint32_t kEcall = 0x00000073, kEbreak = 0x00100073, kRdcycle = 0xc0002573;
+constexpr uint32_t kEcall = 0x00000073, kEbreak = 0x00100073, kRdcycle = 0xc0002573, kFenceI = 0x0000100f;
 
 class InterpreterTest : public ::testing::Test {
  protected:
@@ -281,7 +281,6 @@ uint64_t run_in_quanta(user::Context& context, user::Tlb& tlb, user::CodeCache& 
 // its instructions is stored over, fence.i, and the second call runs the new instruction —
 // the decoded page is dropped, in one run and whatever the quantum.
 TEST_F(InterpreterTest, FenceIRunsTheInstructionsWrittenBeforeIt) {
-  constexpr uint32_t kFenceI = 0x0000100f;
   const uint32_t add_16 = addi(kA0, kA0, 16);
   space.map(kData, kData + user::kPageSize, {true, true, false});
   ASSERT_TRUE(space.poke(kData, &add_16, 4));
@@ -307,6 +306,27 @@ TEST_F(InterpreterTest, FenceIRunsTheInstructionsWrittenBeforeIt) {
     context = user::Context{.x = {}, .pc = kCode};
     EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), expected);
     EXPECT_EQ(context.x[kA0], 17u);
+  }
+}
+
+// A fence.i in a page's last halfword (its high half on the next page): decoded when it first
+// runs, it drops both pages and the run goes on after it, on the next page.
+TEST_F(InterpreterTest, FenceIAcrossTwoPages) {
+  space.map(kCode, kCode + 2 * user::kPageSize, {true, false, true});
+  const uint32_t jump = jal(0, 0xffe);
+  const uint16_t low = uint16_t(kFenceI), high = uint16_t(kFenceI >> 16);
+  const uint32_t after[] = {addi(kA0, 0, 5), kEcall};
+  ASSERT_TRUE(space.poke(kCode, &jump, 4));
+  ASSERT_TRUE(space.poke(kCode + 0xffe, &low, 2));
+  ASSERT_TRUE(space.poke(kCode + 0x1000, &high, 2));
+  ASSERT_TRUE(space.poke(kCode + 0x1002, after, sizeof after));
+  for (uint64_t quantum : {1000, 1, 2, 3}) {
+    SCOPED_TRACE(quantum);
+    cache.drop_all();
+    context = user::Context{.x = {}, .pc = kCode};
+    EXPECT_EQ(run_in_quanta(context, tlb, cache, quantum), 4u);
+    EXPECT_EQ(context.x[kA0], 5u);
+    EXPECT_EQ(context.pc, kCode + 0x1006);
   }
 }
 

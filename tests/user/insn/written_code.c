@@ -5,11 +5,11 @@
 #include "runtime.h"
 
 /* Two words in a section of their own, writable and executable ("awx"). */
-__asm__(".pushsection .smc, \"awx\", @progbits\n"
+__asm__(".pushsection .written_code, \"awx\", @progbits\n"
         ".balign 4\n"
-        "smc_code: .word 0, 0\n"
+        "written_code: .word 0, 0\n"
         ".popsection");
-extern uint32_t smc_code[2];
+extern uint32_t written_code[2];
 
 /* addi a0, a0, imm */
 static uint32_t addi_a0(int32_t imm) {
@@ -17,13 +17,13 @@ static uint32_t addi_a0(int32_t imm) {
 }
 
 int main(void) {
-  typedef uint32_t (*function)(uint32_t);
+  typedef uint32_t (*adder)(uint32_t);
   uint32_t sum = 0;
   for (int32_t round = 1; round <= 6; ++round) {
-    smc_code[0] = addi_a0(round * 100 - 300);
-    smc_code[1] = 0x00008067u; /* ret (jalr x0, 0(ra)) */
+    written_code[0] = addi_a0(round * 100 - 300);
+    written_code[1] = 0x00008067u; /* ret (jalr x0, 0(ra)) */
     __asm__ volatile(".option push\n.option arch, +zifencei\nfence.i\n.option pop" ::: "memory");
-    const uint32_t value = ((function)(uintptr_t)smc_code)((uint32_t)round);
+    const uint32_t value = ((adder)(uintptr_t)written_code)((uint32_t)round);
     put_hex("called", value);
     sum += value;
   }
