@@ -14,7 +14,7 @@ namespace {
 void kernel_work_entry(void* raw) {
   auto* work = static_cast<KernelWork*>(raw);
   work->work();
-  work->done.store(true, std::memory_order_release);
+  finish_kernel_work(work->done);
 }
 }  // namespace
 

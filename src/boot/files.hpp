@@ -22,8 +22,12 @@ struct KernelWork {
 Result<void> start_in_kernel(uint32_t cxy, KernelWork& work);
 
 // Waits on the host until `done`: the machine's cores do the work, or, in a deterministic
-// machine not yet started, this host thread drives them meanwhile (Machine::start).
+// machine not yet started, this host thread drives them meanwhile (Machine::start). The host
+// thread sleeps in a futex until some kernel work ends (finish_kernel_work).
 void wait_for_kernel(const std::atomic<bool>& done);
+// Sets `done` and wakes the host threads in wait_for_kernel. The waker touches `done` only
+// to set it: a waiter may free it as soon as it sees it set.
+void finish_kernel_work(std::atomic<bool>& done);
 
 // Runs `work` in a new kernel thread on core 0 of cluster `cxy` and waits for it to return;
 // kNoMem when the thread cannot be made.

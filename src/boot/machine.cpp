@@ -238,13 +238,30 @@ uint64_t spin_budget_ns(const MachineConfig& config, uint32_t microseconds) {
 
 }  // namespace
 
+namespace {
+// Counts the kernel work finished, for the futex the host's waiters sleep on: a counter that
+// outlives every KernelWork, so a waker never touches a flag its waiter may have freed.
+std::atomic<uint32_t> g_kernel_work_finished{0};
+}  // namespace
+
+void boot::finish_kernel_work(std::atomic<bool>& done) {
+  done.store(true, std::memory_order_release);
+  g_kernel_work_finished.fetch_add(1, std::memory_order_release);
+  g_kernel_work_finished.notify_all();
+}
+
 void boot::wait_for_kernel(const std::atomic<bool>& done) {
   if (DeterministicDriver* driver = g_held_driver.load()) {
     std::lock_guard held(driver->m_held_lock);
     if (g_held_driver.load() == driver)  // still held: started by nobody meanwhile
       while (!done.load(std::memory_order_acquire) && driver->step()) {}
   }
-  while (!done.load(std::memory_order_acquire)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  for (;;) {
+    // The count first: work that ends after this load changes it, so the wait returns.
+    const uint32_t finished = g_kernel_work_finished.load(std::memory_order_acquire);
+    if (done.load(std::memory_order_acquire)) return;
+    g_kernel_work_finished.wait(finished, std::memory_order_acquire);
+  }
 }
 
 Machine::Machine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
