@@ -62,7 +62,11 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
   const uint32_t server_cores = hal::remote_load(hal::cluster_field(cxy, &cluster->m_cores_nr));
   const hal::lid_t server_lid = hal::t_cpu.lid % server_cores;
   const hal::Xptr<RemoteFifo> fifo(cxy, &rpc_cluster_state(cxy)->m_cores[server_lid].m_fifo);
-  const hal::xptr_t item = hal::XPTR(hal::local_cxy(), desc);
+  RpcCall call;
+  call.desc = hal::XPTR(hal::local_cxy(), desc);
+  call.index = desc->index;
+  call.flow = desc->flow;
+  std::copy_n(desc->args, kRpcSlotWords, call.words);
   kern::Thread* self = kern::thread_current();
   const uint32_t rounds = uint32_t(local_rpc_state()->m_full_retries);
   // The rounds also last a millisecond each at least: on an oversubscribed host the
@@ -73,7 +77,7 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
   uint64_t first_full = 0;
 
   for (uint32_t round = 0;; ++round) {
-    const PushResult pushed = fifo_push(fifo, item);
+    const PushResult pushed = fifo_push(fifo, call);
     if (pushed != PushResult::kFull) {
       hal::stat_add(stats.sent, uint64_t(1));
       if (pushed == PushResult::kQueuedRing) kern::send_ipi(cxy, server_lid);

@@ -20,8 +20,9 @@ const RpcServerTable kNoServers = {};
 const RpcServerTable* g_servers = &kNoServers;
 }  // namespace
 
-Errno rpc_undefined(hal::Xptr<RpcDesc> desc) {
-  const uint32_t index = hal::remote_load(desc.field(&RpcDesc::index));
+Errno rpc_undefined(const RpcCall& call) {
+  const hal::Xptr<RpcDesc> desc(call.desc);
+  const uint32_t index = call.index;
   record_error(desc, Errno::kInval);
   const uint64_t bit = uint64_t(1) << std::min<uint32_t>(index, 63);
   uint64_t& logged = local_rpc_state()->m_undefined_logged;
@@ -31,8 +32,8 @@ Errno rpc_undefined(hal::Xptr<RpcDesc> desc) {
   return Errno::kInval;
 }
 
-Errno rpc_not_served_yet(hal::Xptr<RpcDesc> desc) {
-  record_error(desc, Errno::kNoSys);
+Errno rpc_not_served_yet(const RpcCall& call) {
+  record_error(hal::Xptr<RpcDesc>(call.desc), Errno::kNoSys);
   return Errno::kNoSys;
 }
 
@@ -42,14 +43,15 @@ void rpc_install(const RpcServerTable* table) {
   kern::set_rpc_blocking_hook(rpc_thread_blocking);
 }
 
-Errno rpc_dispatch(uint32_t index, hal::Xptr<RpcDesc> desc) {
+Errno rpc_dispatch(const RpcCall& call) {
+  const uint32_t index = call.index;
   RpcServer server = nullptr;
   if (index < RPC_MAX_INDEX) {
     server = g_servers->catalogue[index];
   } else if (index >= RPC_PRIVATE_BASE && index < RPC_PRIVATE_END) {
     server = g_servers->private_services[index - RPC_PRIVATE_BASE];
   }
-  return server != nullptr ? server(desc) : rpc_undefined(desc);
+  return server != nullptr ? server(call) : rpc_undefined(call);
 }
 
 }  // namespace mkh::rpc

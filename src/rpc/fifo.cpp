@@ -28,6 +28,17 @@ hal::Xptr<FifoSlot> slot_xptr(hal::Xptr<RemoteFifo> fifo, FifoSlot* slots, uint6
 
 uint64_t load_sc(const uint64_t& word) { return hal::local_load(word, std::memory_order_seq_cst); }
 
+// The consumer reads a slot's call only after the publish that follows this, and a producer
+// writes it only after the consumer's freeing store, so word stores suffice.
+void store_call(hal::Xptr<RpcCall> slot_call, const RpcCall& call) {
+  hal::remote_store(slot_call.field(&RpcCall::desc), call.desc);
+  hal::remote_store(slot_call.field(&RpcCall::index), call.index);
+  hal::remote_store(slot_call.field(&RpcCall::flow), call.flow);
+  const hal::Xptr<uint64_t> words(slot_call.field(&RpcCall::words).raw());
+  for (uint32_t i = 0; i < kRpcSlotWords; ++i)
+    hal::remote_store(hal::Xptr<uint64_t>(words.raw() + i * sizeof(uint64_t)), call.words[i]);
+}
+
 }  // namespace
 
 void fifo_init(RemoteFifo* fifo, FifoSlot* slots, uint32_t slots_nr) {
@@ -38,7 +49,7 @@ void fifo_init(RemoteFifo* fifo, FifoSlot* slots, uint32_t slots_nr) {
   fifo->m_mask = slots_nr - 1;
   for (uint32_t i = 0; i < slots_nr; ++i) {
     slots[i].sequence = i;
-    slots[i].item = hal::XPTR_NULL;
+    slots[i].call = RpcCall{};
   }
   fifo->m_tail = 0;
   fifo->m_head = 0;
@@ -46,14 +57,14 @@ void fifo_init(RemoteFifo* fifo, FifoSlot* slots, uint32_t slots_nr) {
   fifo->m_armed = 1;
 }
 
-PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, hal::xptr_t item) {
+PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, const RpcCall& call) {
   FifoSlot* const slots = hal::remote_load(fifo.field(&RemoteFifo::m_slots));
   const uint32_t mask = hal::remote_load(fifo.field(&RemoteFifo::m_mask));
   const auto tail = fifo.field(&RemoteFifo::m_tail);
   uint64_t position = hal::remote_load(tail);
   for (;;) {
     const auto slot = slot_xptr(fifo, slots, position, mask);
-    // The slot's line is about to be written (item, then sequence): ask for it exclusive
+    // The slot's line is about to be written (call, then sequence): ask for it exclusive
     // now rather than read it shared and upgrade it (the consumer polls it meanwhile).
     hal::prefetch_for_write(slot.host_ptr());
     const uint64_t sequence = hal::remote_load(slot.field(&FifoSlot::sequence));
@@ -61,7 +72,7 @@ PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, hal::xptr_t item) {
       // Free: claim it.
       if (hal::remote_cas(tail, position, position + 1)) {
         hal::fault_point(hal::FaultPoint::kFifoClaimedNotPublished);
-        hal::remote_store(slot.field(&FifoSlot::item), item);
+        store_call(slot.field(&FifoSlot::call), call);
         hal::remote_exchange(slot.field(&FifoSlot::sequence), position + 1);  // publish (seq_cst)
         hal::fault_point(hal::FaultPoint::kFifoPublishedNotRung);
         const auto armed = fifo.field(&RemoteFifo::m_armed);
@@ -77,12 +88,12 @@ PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, hal::xptr_t item) {
   }
 }
 
-hal::xptr_t fifo_pop(RemoteFifo* fifo) {
+bool fifo_pop(RemoteFifo* fifo, RpcCall* call) {
   const uint64_t position = fifo->m_head;
   FifoSlot& slot = fifo->m_slots[position & fifo->m_mask];
-  if (load_sc(slot.sequence) != position + 1) return hal::XPTR_NULL;
-  const hal::xptr_t item = hal::local_load(slot.item);
-  // High-water mark: the published items waiting from the head on. Looking only past the
+  if (load_sc(slot.sequence) != position + 1) return false;
+  *call = slot.call;
+  // High-water mark: the published calls waiting from the head on. Looking only past the
   // current mark keeps this O(1), and off the producers' m_tail line.
   uint64_t mark = fifo->m_high_water;
   while (mark < fifo->m_slots_nr &&
@@ -91,7 +102,7 @@ hal::xptr_t fifo_pop(RemoteFifo* fifo) {
   if (mark != fifo->m_high_water) hal::local_store(fifo->m_high_water, mark, std::memory_order_relaxed);
   hal::local_store(slot.sequence, position + fifo->m_mask + 1);  // free for the next lap
   hal::local_store(fifo->m_head, position + 1, std::memory_order_relaxed);
-  return item;
+  return true;
 }
 
 bool fifo_ready(const RemoteFifo* fifo) {

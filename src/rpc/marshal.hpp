@@ -3,9 +3,10 @@
 //
 // A service is a function `Result<R> server_fn(In...)` with the real types of its
 // arguments (the kcm type enum, the thread type, a typed Xptr<T>, a pointer local to the
-// server cluster), never raw words. Its in-arguments travel in args[0 .. sizeof...(In)), its
-// result R (nothing, one value, or a std::tuple of values: several out-values) comes back in
-// the words after them. Every argument type is a word: an integer, an enum, a bool, a
+// server cluster), never raw words. Its in-arguments are packed in args[0 .. sizeof...(In))
+// (the first kRpcSlotWords of them travel in the FIFO slot too, and the server reads them
+// there), its result R (nothing, one value, or a std::tuple of values: several out-values)
+// comes back in the words after them. Every argument type is a word: an integer, an enum, a bool, a
 // pointer or an Xptr. The server still validates what arrives: another cluster wrote it.
 #pragma once
 
@@ -109,9 +110,10 @@ struct Marshal<kServerFn> {
   static_assert(kIns + ResultWords<R>::kCount <= kRpcArgs, "too many RPC arguments");
   using Return = R;
 
-  // The server stub: in-arguments by remote loads, the call, results by remote stores.
+  // The server stub: in-arguments from the call (those past the slot's words by remote
+  // loads from the descriptor), the service, results by remote stores into the descriptor.
   // Returns the error recorded in the descriptor (kOk when none).
-  static Errno serve(hal::Xptr<RpcDesc> desc) { return serve_with(desc, std::index_sequence_for<In...>{}); }
+  static Errno serve(const RpcCall& call) { return serve_with(call, std::index_sequence_for<In...>{}); }
 
   // A local call served directly by the calling thread: the same function on the same
   // cluster, so the same results, without the descriptor and the FIFO.
@@ -133,13 +135,19 @@ struct Marshal<kServerFn> {
   }
 
  private:
+  template <std::size_t kI>
+  static uint64_t in_word(const RpcCall& call) {
+    if constexpr (kI < kRpcSlotWords) return call.words[kI];
+    else return hal::remote_load(rpc_arg(hal::Xptr<RpcDesc>(call.desc), uint32_t(kI)));
+  }
   template <std::size_t... I>
   static void pack(RpcDesc& desc, std::index_sequence<I...>, In... in) {
     ((desc.args[I] = to_word(in)), ...);
   }
   template <std::size_t... I>
-  static Errno serve_with(hal::Xptr<RpcDesc> desc, std::index_sequence<I...>) {
-    Result<R> result = kServerFn(from_word<In>(hal::remote_load(rpc_arg(desc, uint32_t(I))))...);
+  static Errno serve_with(const RpcCall& call, std::index_sequence<I...>) {
+    const hal::Xptr<RpcDesc> desc(call.desc);
+    Result<R> result = kServerFn(from_word<In>(in_word<I>(call))...);
     if (!result) {
       record_error(desc, result.error());
       return result.error();

@@ -7,11 +7,16 @@
 // gone. The client posts, then spins on its descriptor's response count while its core has
 // nothing else to run. When the spin budget is spent it blocks itself (cause RPC) and sets
 // the waiter bit of the response word by a CAS that fails if the count has reached zero
-// meanwhile (then it unblocks itself and returns). A server reads the client's thread
-// before it decrements the count; the server whose decrement ends the count unblocks the
-// client only if the waiter bit was set in the value it replaced. So either the client
-// sees the count at zero, or the last server sees the bit and wakes it; and a server
-// touches a client thread only while that thread is blocked waiting for it.
+// meanwhile (then it unblocks itself and returns). The server whose decrement ends the
+// count unblocks the client only if the waiter bit was set in the value it replaced, and
+// only then reads the client's thread from the descriptor. So either the client sees the
+// count at zero, or the last server sees the bit and wakes it; and a server touches a
+// descriptor after its decrement, or a client thread, only while that client is blocked
+// waiting for it (no other server does: the count is not at zero before the last one).
+//
+// The call travels in the FIFO slot (rpc/desc.hpp RpcCall): the server runs the service
+// on the slot's copy of the index and the first in-argument words, and first touches the
+// descriptor, in the client's stack, to write the results and complete.
 //
 // Nested calls: which services may call which, and why the pool keeps it deadlock free.
 //  * A service may send RPCs (it runs in an RPC thread, a kernel thread like any other),
@@ -83,7 +88,8 @@ void rpc_check(kern::Core* core);
 // up, so that another RPC thread serves the next requests (nested RPCs stay deadlock free).
 void rpc_thread_blocking(kern::Thread* thread);
 
-// Serves one request (used by RPC threads; exposed for tests of the dispatch).
-void rpc_serve(hal::Xptr<RpcDesc> desc);
+// Serves one call popped from the FIFO (used by RPC threads; exposed for tests of the
+// dispatch).
+void rpc_serve(const RpcCall& call);
 
 }  // namespace mkh::rpc

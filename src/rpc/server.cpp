@@ -66,9 +66,9 @@ enum class BatchEnd { kDrained, kBatchDone, kLostOwnership };
 
 BatchEnd serve_batch(RpcCoreState& s, kern::Thread* self, uint32_t batch) {
   for (uint32_t served = 0; served < batch; ++served) {
-    const hal::xptr_t item = fifo_pop(&s.m_fifo);
-    if (item == hal::XPTR_NULL) return BatchEnd::kDrained;
-    rpc_serve(hal::Xptr<RpcDesc>(item));
+    RpcCall call;
+    if (!fifo_pop(&s.m_fifo, &call)) return BatchEnd::kDrained;
+    rpc_serve(call);
     if (s.m_owner != self) return BatchEnd::kLostOwnership;  // it blocked inside the service
   }
   return BatchEnd::kBatchDone;
@@ -203,29 +203,33 @@ void rpc_thread_blocking(kern::Thread* thread) {
   if (s.m_owner == thread) release_ownership(s);
 }
 
-void rpc_serve(hal::Xptr<RpcDesc> desc) {
-  // Read before the decrement: once the count is zero the client may return, and this
-  // descriptor (its stack) is gone.
-  const uint32_t index = hal::remote_load(desc.field(&RpcDesc::index));
-  const auto client = hal::Xptr<kern::Thread>(hal::remote_load(desc.field(&RpcDesc::thread)));
-  const uint64_t flow = trace_enabled() ? hal::remote_load(desc.field(&RpcDesc::flow)) : 0;
-  if (flow != 0) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(index), flow);
+void rpc_serve(const RpcCall& call) {
+  const hal::Xptr<RpcDesc> desc(call.desc);
+  // The service reads its call from the slot's copy; the descriptor is first touched to
+  // write the results: ask for its line exclusive now, while the service runs.
+  hal::prefetch_for_write(desc.host_ptr());
+  if (call.flow != 0)
+    trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(call.index), call.flow);
 
   // Counted before the service runs: from its result stores to the decrement the client
   // polls that same line, and every instruction in between gives it a chance to steal it.
-  RpcIndexStats& stats = local_rpc_state()->m_stats[rpc_stat_slot(index)];
+  RpcIndexStats& stats = local_rpc_state()->m_stats[rpc_stat_slot(call.index)];
   hal::stat_add(stats.served, uint64_t(1));
-  const Errno failure = rpc_dispatch(index, desc);
+  const Errno failure = rpc_dispatch(call);
   if (failure != Errno::kOk) hal::stat_add(stats.errors, uint64_t(1));
-  if (flow != 0) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(index), flow);
+  if (call.flow != 0)
+    trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(call.index), call.flow);
 
   hal::fault_point(hal::FaultPoint::kServedNotCompleted);
-  // Completion: the last response wakes the client only if it sleeps (waiter bit); the
-  // client is blocked until then, so its thread is alive for this last access.
+  // Completion: the last response wakes the client only if it sleeps (waiter bit). Once
+  // the count is zero a client that does not sleep may return, and its descriptor (its
+  // stack) is gone; one that sleeps stays blocked until this unblock, so its descriptor
+  // and thread are alive for these last accesses.
   const uint32_t before = hal::remote_atomic_add(desc.field(&RpcDesc::response), ~0u);
-  if ((before & kRpcResponseCount) == 1 && (before & kRpcResponseWaiter) != 0 && client) {
+  if ((before & kRpcResponseCount) == 1 && (before & kRpcResponseWaiter) != 0) {
+    const auto client = hal::Xptr<kern::Thread>(hal::remote_load(desc.field(&RpcDesc::thread)));
     hal::fault_point(hal::FaultPoint::kDecrementedNotUnblocked);
-    kern::thread_unblock(client, kern::THREAD_BLOCKED_RPC);
+    if (client) kern::thread_unblock(client, kern::THREAD_BLOCKED_RPC);
   }
 }
 

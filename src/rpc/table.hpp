@@ -12,8 +12,9 @@
 
 namespace mkh::rpc {
 
-// A server stub: runs a service on a descriptor, returns the error it recorded there.
-using RpcServer = Errno (*)(hal::Xptr<RpcDesc> desc);
+// A server stub: runs a service on a call (its in-arguments from the call, its results and
+// error into the call's descriptor), returns the error it recorded there.
+using RpcServer = Errno (*)(const RpcCall& call);
 
 struct RpcServerTable {
   RpcServer catalogue[RPC_MAX_INDEX];                              // by catalogue index
@@ -24,16 +25,16 @@ struct RpcServerTable {
 // the schedulers' scheduling-point hook.
 void rpc_install(const RpcServerTable* table);
 
-// Runs the server of `index` on the descriptor and returns the error it recorded there
-// (kOk when none); an index out of range, or with no server installed, goes to
+// Runs the server of the call's index and returns the error it recorded in the call's
+// descriptor (kOk when none); an index out of range, or with no server installed, goes to
 // rpc_undefined.
-Errno rpc_dispatch(uint32_t index, hal::Xptr<RpcDesc> desc);
+Errno rpc_dispatch(const RpcCall& call);
 
 // The server of an unused index: records kInval in the descriptor, logs the index once per
 // cluster with the client's cluster, and lets the response complete.
-Errno rpc_undefined(hal::Xptr<RpcDesc> desc);
+Errno rpc_undefined(const RpcCall& call);
 
 // The server of a service of the interface whose server comes with a later layer: kNoSys.
-Errno rpc_not_served_yet(hal::Xptr<RpcDesc> desc);
+Errno rpc_not_served_yet(const RpcCall& call);
 
 }  // namespace mkh::rpc

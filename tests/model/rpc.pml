@@ -104,7 +104,9 @@
 /* RemoteFifo of the server core (rpc/fifo.hpp) */
 byte m_tail;                  /* RemoteFifo::m_tail: next position to claim */
 byte slot_sequence[NSLOTS];   /* FifoSlot::sequence: == pos free, == pos + 1 published */
-byte slot_item[NSLOTS];       /* FifoSlot::item: a descriptor's xptr (d + 1), 0 = null */
+byte slot_item[NSLOTS];       /* FifoSlot::call: the call; the model keeps its descriptor's
+                                 xptr (d + 1), 0 = none; its index and in-words travel
+                                 with it and are not modelled */
 bit  m_armed = 1;             /* RemoteFifo::m_armed: the doorbell */
 byte m_head;                  /* RemoteFifo::m_head: the consumer's (server core's) */
 
@@ -156,11 +158,12 @@ byte blocks_left = MAXBLOCKS; /* services that may still block (-DMAXBLOCKS=n) *
 #define IPI_SEND_WAKE  d_step { if :: ipi_sleeping != 0 -> futex_waiting = 0 :: else fi }
 
 /* ------------------------------------------------------------------ clients */
-/* rpc/fifo.cpp fifo_push, as used by client.cpp rpc_post:
+/* rpc/fifo.cpp fifo_push, as used by client.cpp rpc_post (which copies the call out of
+ * the descriptor: its xptr, index, flow and first in-argument words):
  *   position = load(tail); loop { sequence = load(slot.sequence);
  *     == position: cas(tail, position, position + 1) -> claimed, else position = load(tail)
  *     <  position: kFull;   > position: position = load(tail) }
- *   store(slot.item); exchange(slot.sequence, position + 1)     -- publish
+ *   store(slot.call); exchange(slot.sequence, position + 1)     -- publish
  *   ring = load_sc(armed) != 0 && exchange(armed, 0) != 0       -- the doorbell
  * rpc_post: kQueuedRing -> send_ipi; kFull -> back off (sched_yield, cpu_relax: nothing
  * the model sees) and retry, or after `rounds` rounds fail with kAgain (here: at any round,
@@ -179,8 +182,8 @@ fifo_push_claim:                                                                
   :: atomic { m_tail == position -> m_tail = position + 1 }   /* cas(tail) succeeds */ \
   :: atomic { m_tail != position -> skip }; goto fifo_push_reload   /* cas fails */   \
   fi;                                                                                 \
-  /* store(slot.item), exchange(slot.sequence, position + 1): one step, as nobody reads \
-   * the item of a claimed slot before its sequence publishes it */                   \
+  /* store(slot.call), exchange(slot.sequence, position + 1): one step, as nobody reads \
+   * the call of a claimed slot before its sequence publishes it */                   \
   d_step {                                                                            \
     slot_item[position & MASK] = d + 1;                                               \
     slot_sequence[position & MASK] = position + 1;                                    \
@@ -447,9 +450,10 @@ L1:  goto end_rpc_thread_loop                                                   
 L2:  goto end_rpc_thread_loop                                                         \
   fi
 
-/* fifo_pop: load_sc(sequence); if published: the item, then store(sequence, pos + mask +
- * 1) (free for the next lap) and m_head++, in the same step (the consumer's state in
- * between is seen by nobody) */
+/* fifo_pop: load_sc(sequence); if published: copy the call, then store(sequence, pos +
+ * mask + 1) (free for the next lap) and m_head++, in the same step (the consumer's state
+ * in between is seen by nobody). The server runs the service on that copy: it touches the
+ * descriptor only to complete the call. */
 #define FIFO_POP                                                                      \
   if                                                                                  \
   :: fifo_ready ->                                                                    \
@@ -479,11 +483,14 @@ serve_next:
   /* ---- serve_batch(s, self, batch): the loop, from the end of rpc_serve on */
   atomic {
     if
-    :: wake ->                                       /* completion, end: thread_unblock */
-       /* (client, RPC): load(m_lid), then atomic_and(m_blocked, ~RPC) (the m_lid load is
-        * folded: the client is blocked, nothing changes it); then load_sc(the client
-        * core's m_idle) and IPI it: the client cores are not modelled */
-       assert(!client_gone[d] && client_blocked[d]); /* property 5: blocked, so alive */
+    :: wake ->                                       /* completion, end: only after the */
+       /* decrement that saw the waiter bit: client = load(desc->thread), then
+        * thread_unblock(client, RPC): load(m_lid), atomic_and(m_blocked, ~RPC) (the loads
+        * are folded: the client is blocked, nothing changes its descriptor or thread);
+        * then load_sc(the client core's m_idle) and IPI it: the client cores are not
+        * modelled */
+       assert(!client_gone[d] && client_blocked[d]); /* property 5: blocked, so its */
+                                                     /* descriptor and thread are alive */
        client_blocked[d] = 0;
        wake = 0;
        d = 0;
@@ -505,7 +512,8 @@ end_batch_done:
        FIFO_POP
     fi
   }
-  /* ---- rpc_serve(desc): reads desc->index, desc->thread; rpc_dispatch runs the service */
+  /* ---- rpc_serve(call): rpc_dispatch runs the service on the call; the descriptor is
+   * written at completion only (results, error, the decrement) */
   if
   :: d_step {                                        /* the service runs to its end, then */
        item != 0 ->
@@ -514,7 +522,7 @@ end_batch_done:
        served[d]++;
        served_b++;
        /* completion: atomic_add(response, ~0u); the last response wakes the client only
-        * if its waiter bit was set */
+        * if its waiter bit was set (and only then reads the descriptor again: wake) */
        assert(desc_count[d] > 0);
        wake = (desc_count[d] == 1 && desc_waiter[d]);
        desc_count[d]--

@@ -1,5 +1,5 @@
 // ctest-label: concurrency
-// rpc/fifo: the remote FIFO (bounded lock-free MPSC ring of xptrs) and its doorbell, placed in
+// rpc/fifo: the remote FIFO (bounded lock-free MPSC ring of calls) and its doorbell, placed in
 // the consumer cluster's bank of a mapped region (no machine boot). Capacity, order, laps,
 // depth and high-water mark; one ring per arming; a producer stalled between claim and
 // publish; host threads acting as producer clusters (exactly once, per-producer order, no
@@ -72,6 +72,31 @@ xptr_t item_of(uint32_t producer, uint64_t n) {
   return hal::XPTR(cxy, hal::bank_base(cxy) + kItemLpa + n);
 }
 
+// The call that carries an item: the item as the descriptor, every other field derived from
+// it, so that a pop can tell a call whose words are not all of one push.
+rpc::RpcCall call_of(xptr_t item) {
+  rpc::RpcCall call;
+  call.desc = item;
+  call.index = uint32_t(item * 7);
+  call.flow = ~item;
+  for (uint32_t i = 0; i < rpc::kRpcSlotWords; ++i) call.words[i] = item + i + 1;
+  return call;
+}
+
+PushResult push_item(Xptr<RemoteFifo> fifo, xptr_t item) { return rpc::fifo_push(fifo, call_of(item)); }
+
+// The popped call's item, XPTR_NULL when nothing was popped; a call not all of one push
+// fails the test.
+xptr_t pop_item(RemoteFifo* fifo) {
+  rpc::RpcCall call;
+  if (!rpc::fifo_pop(fifo, &call)) return hal::XPTR_NULL;
+  const rpc::RpcCall expected = call_of(call.desc);
+  bool whole = call.index == expected.index && call.flow == expected.flow;
+  for (uint32_t i = 0; i < rpc::kRpcSlotWords; ++i) whole = whole && call.words[i] == expected.words[i];
+  EXPECT_TRUE(whole) << "the call of item 0x" << std::hex << call.desc << " arrived torn";
+  return call.desc;
+}
+
 // Checks that every item comes out exactly once and in its producer's order: each item must
 // be the next one expected of its producer.
 class OrderChecker {
@@ -124,7 +149,7 @@ class FifoTest : public RegionTest {
   // A push by a host thread acting for producer p's cluster.
   PushResult push_as(uint32_t producer, xptr_t item) const {
     hal::ClusterScope scope(kProducerClusters[producer]);
-    return rpc::fifo_push(fifo_xptr(), item);
+    return push_item(fifo_xptr(), item);
   }
   uint32_t armed() const { return hal::local_load(m_fifo->m_armed); }
   uint64_t high_water() const { return hal::local_load(m_fifo->m_high_water); }
@@ -140,12 +165,12 @@ class FifoTest : public RegionTest {
     EXPECT_TRUE(hal::remote_cas(tail, position, position + 1));
     return position;
   }
-  // The second half, by hand: write the item, publish it, then the ring decision. True
+  // The second half, by hand: write the call, publish it, then the ring decision. True
   // when this producer must ring.
   bool publish_by_hand(uint64_t position, xptr_t item) const {
     hal::ClusterScope scope(kProducerClusters[0]);
     const auto fifo = fifo_xptr();
-    hal::remote_store(slot(position).field(&FifoSlot::item), item);
+    *slot(position).field(&FifoSlot::call).host_ptr() = call_of(item);
     hal::remote_exchange(slot(position).field(&FifoSlot::sequence), position + 1);
     const auto armed = fifo.field(&RemoteFifo::m_armed);
     return hal::remote_load_sc(armed) != 0 && hal::remote_exchange(armed, 0u) != 0;
@@ -167,7 +192,7 @@ TEST_F(FifoTest, HoldsExactlySlotsNrItemsAndPopsThemInOrder) {
   for (const uint32_t slots_nr : {2u, 8u, 64u}) {
     SCOPED_TRACE(::testing::Message() << "slots_nr=" << slots_nr);
     RemoteFifo* fifo = make_fifo(slots_nr);
-    EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+    EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
     EXPECT_FALSE(rpc::fifo_ready(fifo));
     EXPECT_EQ(rpc::fifo_depth(fifo), 0u);
     EXPECT_EQ(high_water(), 0u);
@@ -179,17 +204,17 @@ TEST_F(FifoTest, HoldsExactlySlotsNrItemsAndPopsThemInOrder) {
     EXPECT_EQ(rpc::fifo_depth(fifo), slots_nr) << "a refused push must not claim";
     EXPECT_TRUE(rpc::fifo_ready(fifo));
     for (uint32_t i = 0; i < slots_nr; ++i) {
-      ASSERT_EQ(rpc::fifo_pop(fifo), item_of(i % kProducersNr, i)) << "pop " << i;
+      ASSERT_EQ(pop_item(fifo), item_of(i % kProducersNr, i)) << "pop " << i;
       EXPECT_EQ(rpc::fifo_depth(fifo), slots_nr - i - 1);
     }
-    EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+    EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
     EXPECT_FALSE(rpc::fifo_ready(fifo));
     EXPECT_EQ(high_water(), slots_nr);
     // Full once more after the drain: the slots were all given back.
     for (uint32_t i = 0; i < slots_nr; ++i) ASSERT_NE(push_as(1, item_of(1, i)), PushResult::kFull);
     EXPECT_EQ(push_as(1, item_of(1, slots_nr)), PushResult::kFull);
-    for (uint32_t i = 0; i < slots_nr; ++i) ASSERT_EQ(rpc::fifo_pop(fifo), item_of(1, i));
-    EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+    for (uint32_t i = 0; i < slots_nr; ++i) ASSERT_EQ(pop_item(fifo), item_of(1, i));
+    EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
   }
 }
 
@@ -199,15 +224,15 @@ TEST_F(FifoTest, HighWaterMarkIsTheDeepestQueueSeenByPop) {
   uint64_t n = 0;
   for (int i = 0; i < 3; ++i) ASSERT_NE(push_as(0, item_of(0, n++)), PushResult::kFull);
   EXPECT_EQ(high_water(), 0u) << "measured when popping";
-  ASSERT_NE(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  ASSERT_NE(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(high_water(), 3u);
   for (int i = 0; i < 5; ++i) ASSERT_NE(push_as(0, item_of(0, n++)), PushResult::kFull);
-  ASSERT_NE(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  ASSERT_NE(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(high_water(), 7u);
-  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {}
+  while (pop_item(fifo) != hal::XPTR_NULL) {}
   EXPECT_EQ(high_water(), 7u);
   for (int i = 0; i < 2; ++i) ASSERT_NE(push_as(0, item_of(0, n++)), PushResult::kFull);
-  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {}
+  while (pop_item(fifo) != hal::XPTR_NULL) {}
   EXPECT_EQ(high_water(), 7u) << "a mark, not the last depth";
 }
 
@@ -235,7 +260,7 @@ TEST_F(FifoTest, RandomFillAndDrainOverManyLapsMatchesAModel) {
     for (uint32_t i = 0; i < pops; ++i) {
       ASSERT_EQ(rpc::fifo_ready(fifo), !model.empty());
       if (!model.empty()) model_high_water = std::max<uint64_t>(model_high_water, model.size());
-      const xptr_t item = rpc::fifo_pop(fifo);
+      const xptr_t item = pop_item(fifo);
       if (model.empty()) {
         ASSERT_EQ(item, hal::XPTR_NULL) << "round " << round;
       } else {
@@ -265,8 +290,8 @@ TEST_F(FifoTest, DoorbellRingsOncePerArming) {
   rpc::fifo_disarm(fifo);
   EXPECT_EQ(armed(), 0u);
   EXPECT_EQ(push_as(3, item_of(3, 0)), PushResult::kQueued) << "a busy consumer is not rung";
-  for (uint32_t p = 0; p < 4; ++p) ASSERT_EQ(rpc::fifo_pop(fifo), item_of(p, 0));
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  for (uint32_t p = 0; p < 4; ++p) ASSERT_EQ(pop_item(fifo), item_of(p, 0));
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
 
   // Empty: arm_and_recheck arms and says go idle; the next push rings, a burst rings once.
   EXPECT_FALSE(rpc::fifo_arm_and_recheck(fifo));
@@ -278,19 +303,19 @@ TEST_F(FifoTest, DoorbellRingsOncePerArming) {
   EXPECT_EQ(push_as(5, item_of(5, 0)), PushResult::kFull);
   EXPECT_EQ(armed(), 1u);
   // arm_and_recheck said true and the consumer did not disarm: the next push rings, once.
-  EXPECT_NE(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_NE(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(push_as(5, item_of(5, 1)), PushResult::kQueuedRing);
-  EXPECT_NE(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_NE(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(push_as(5, item_of(5, 2)), PushResult::kQueued);
-  while (rpc::fifo_pop(fifo) != hal::XPTR_NULL) {}
+  while (pop_item(fifo) != hal::XPTR_NULL) {}
 
   // Every arming earns exactly one ring.
   for (uint64_t round = 0; round < 100; ++round) {
     ASSERT_FALSE(rpc::fifo_arm_and_recheck(fifo));
     ASSERT_EQ(push_as(round % kProducersNr, item_of(0, round)), PushResult::kQueuedRing) << round;
     ASSERT_EQ(push_as(round % kProducersNr, item_of(1, round)), PushResult::kQueued) << round;
-    ASSERT_EQ(rpc::fifo_pop(fifo), item_of(0, round));
-    ASSERT_EQ(rpc::fifo_pop(fifo), item_of(1, round));
+    ASSERT_EQ(pop_item(fifo), item_of(0, round));
+    ASSERT_EQ(pop_item(fifo), item_of(1, round));
   }
 }
 
@@ -314,7 +339,7 @@ TEST_F(FifoTest, ConcurrentBurstRingsExactlyOnce) {
     for (auto& t : producers) t.join();
     ASSERT_EQ(rings.load(), 1u) << "round " << round << ": one arming, one ring";
     for (uint32_t i = 0; i < kProducersNr; ++i) {
-      const xptr_t item = rpc::fifo_pop(fifo);
+      const xptr_t item = pop_item(fifo);
       ASSERT_NE(item, hal::XPTR_NULL);
       const cxy_t cxy = hal::GET_CXY(item);
       const auto producer = uint32_t(std::find(std::begin(kProducerClusters), std::end(kProducerClusters), cxy) -
@@ -322,7 +347,7 @@ TEST_F(FifoTest, ConcurrentBurstRingsExactlyOnce) {
       ASSERT_LT(producer, kProducersNr);
       EXPECT_EQ(item, item_of(producer, uint64_t(round)));
     }
-    ASSERT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+    ASSERT_EQ(pop_item(fifo), hal::XPTR_NULL);
   }
 }
 
@@ -351,7 +376,7 @@ void run_producer(Xptr<RemoteFifo> fifo, uint32_t p, uint64_t count, uint64_t se
       std::this_thread::yield();
     }
     for (;;) {
-      const PushResult pushed = rpc::fifo_push(fifo, item_of(p, n));
+      const PushResult pushed = push_item(fifo, item_of(p, n));
       if (pushed == PushResult::kQueuedRing) {
         stats.rings.fetch_add(1, std::memory_order_relaxed);
         on_ring();
@@ -389,7 +414,7 @@ TEST_F(FifoTest, ManyProducersEveryItemExactlyOnceInProducerOrder) {
   uint64_t empty_pops = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (checker.received() < total) {
-    const xptr_t item = rpc::fifo_pop(fifo);
+    const xptr_t item = pop_item(fifo);
     if (item == hal::XPTR_NULL) {
       ++empty_pops;
       if ((empty_pops & 1023) == 0 && std::chrono::steady_clock::now() > deadline) {
@@ -408,7 +433,7 @@ TEST_F(FifoTest, ManyProducersEveryItemExactlyOnceInProducerOrder) {
   for (auto& t : producers) t.join();
   ASSERT_TRUE(error.empty()) << error << " (after " << checker.received() << " items)";
   for (uint32_t p = 0; p < kProducersNr; ++p) EXPECT_EQ(checker.next(p), per_producer) << "producer " << p;
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(rpc::fifo_depth(fifo), 0u);
   EXPECT_EQ(stats.rings.load(), 0u) << "the doorbell was never armed";
   EXPECT_GE(high_water(), 1u);
@@ -427,7 +452,7 @@ TEST_F(FifoTest, StalledHeadIsNotSkippedAndItsPublishRings) {
   // A few laps first, so the stalled position is not the slot index.
   for (uint64_t i = 0; i < 3 * kSlots + 5; ++i) {
     ASSERT_EQ(push_as(1, item_of(1, i)), PushResult::kQueued);
-    ASSERT_EQ(rpc::fifo_pop(fifo), item_of(1, i));
+    ASSERT_EQ(pop_item(fifo), item_of(1, i));
   }
   // Two published items, then the stalled claim, then more items after it.
   ASSERT_EQ(push_as(1, item_of(1, 100)), PushResult::kQueued);
@@ -439,11 +464,11 @@ TEST_F(FifoTest, StalledHeadIsNotSkippedAndItsPublishRings) {
   EXPECT_EQ(rpc::fifo_depth(fifo), kSlots) << "depth counts the claimed slot";
 
   // The items before the stalled slot come out; then the consumer stops at it.
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(1, 100));
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(1, 101));
+  EXPECT_EQ(pop_item(fifo), item_of(1, 100));
+  EXPECT_EQ(pop_item(fifo), item_of(1, 101));
   EXPECT_FALSE(rpc::fifo_ready(fifo));
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL) << "fifo_pop skipped the unpublished head";
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL) << "fifo_pop skipped the unpublished head";
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(rpc::fifo_depth(fifo), kSlots - 2);
   EXPECT_EQ(m_fifo->m_head, stalled);
 
@@ -452,10 +477,10 @@ TEST_F(FifoTest, StalledHeadIsNotSkippedAndItsPublishRings) {
   EXPECT_EQ(armed(), 1u);
   // Another producer's push rings (the consumer wakes, still finds the head unpublished,
   // re-arms and goes idle again).
-  ASSERT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  ASSERT_EQ(pop_item(fifo), hal::XPTR_NULL);
   ASSERT_EQ(push_as(3, item_of(3, 0)), PushResult::kQueuedRing);
   EXPECT_EQ(armed(), 0u);
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_FALSE(rpc::fifo_arm_and_recheck(fifo));
   EXPECT_EQ(rpc::fifo_depth(fifo), kSlots - 1);
 
@@ -463,10 +488,10 @@ TEST_F(FifoTest, StalledHeadIsNotSkippedAndItsPublishRings) {
   EXPECT_TRUE(publish_by_hand(stalled, item_of(0, 7))) << "the stalled producer's publish did not ring";
   EXPECT_EQ(armed(), 0u);
   EXPECT_TRUE(rpc::fifo_ready(fifo));
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(0, 7)) << "the stalled item comes out first";
-  for (uint64_t i = 0; i < kSlots - 3; ++i) EXPECT_EQ(rpc::fifo_pop(fifo), item_of(2, i)) << i;
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(3, 0));
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_EQ(pop_item(fifo), item_of(0, 7)) << "the stalled item comes out first";
+  for (uint64_t i = 0; i < kSlots - 3; ++i) EXPECT_EQ(pop_item(fifo), item_of(2, i)) << i;
+  EXPECT_EQ(pop_item(fifo), item_of(3, 0));
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(rpc::fifo_depth(fifo), 0u);
   // The mark counts published items waiting from the head: the stalled one, the 5 of
   // producer 2 and the one of producer 3 (the claimed-but-unpublished slot never counted).
@@ -479,15 +504,15 @@ TEST_F(FifoTest, StalledPublishBeforeArmingIsSeenByTheRecheck) {
   rpc::fifo_disarm(fifo);
   const uint64_t stalled = claim_by_hand();
   ASSERT_EQ(push_as(2, item_of(2, 0)), PushResult::kQueued);
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
   // Published while the consumer is still busy: no ring ...
   EXPECT_FALSE(publish_by_hand(stalled, item_of(0, 0)));
   // ... and then the consumer's arm_and_recheck sees the item instead of going idle.
   EXPECT_TRUE(rpc::fifo_arm_and_recheck(fifo));
   rpc::fifo_disarm(fifo);
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(0, 0));
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(2, 0));
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  EXPECT_EQ(pop_item(fifo), item_of(0, 0));
+  EXPECT_EQ(pop_item(fifo), item_of(2, 0));
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
 }
 
 TEST_F(FifoTest, StalledClaimFromThePreviousLapMakesTheFifoFull) {
@@ -498,13 +523,13 @@ TEST_F(FifoTest, StalledClaimFromThePreviousLapMakesTheFifoFull) {
   for (uint64_t i = 0; i < kSlots - 1; ++i) ASSERT_NE(push_as(1, item_of(1, i)), PushResult::kFull);
   EXPECT_EQ(push_as(1, item_of(1, 50)), PushResult::kFull);
   // Nothing comes out while the head is unpublished, however often the consumer looks.
-  for (int i = 0; i < 10; ++i) ASSERT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(pop_item(fifo), hal::XPTR_NULL);
   EXPECT_EQ(push_as(1, item_of(1, 50)), PushResult::kFull) << "a producer overtook the unpublished slot";
   publish_by_hand(stalled, item_of(0, 0));
-  EXPECT_EQ(rpc::fifo_pop(fifo), item_of(0, 0));
+  EXPECT_EQ(pop_item(fifo), item_of(0, 0));
   EXPECT_EQ(push_as(1, item_of(1, 3)), PushResult::kQueued);
-  for (uint64_t i = 0; i < kSlots; ++i) EXPECT_EQ(rpc::fifo_pop(fifo), item_of(1, i)) << i;
-  EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+  for (uint64_t i = 0; i < kSlots; ++i) EXPECT_EQ(pop_item(fifo), item_of(1, i)) << i;
+  EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
 }
 
 // ---- 5. the doorbell under concurrency: no server sleeps while its FIFO is not empty ----
@@ -544,7 +569,7 @@ struct DoorbellConsumer {
         idle = false;
         continue;
       }
-      const xptr_t item = rpc::fifo_pop(fifo);
+      const xptr_t item = pop_item(fifo);
       if (item != hal::XPTR_NULL) {
         std::string error = checker.accept(item);
         if (!error.empty()) return error;
@@ -565,7 +590,7 @@ struct DoorbellConsumer {
   // arming at most (plus the boot arming).
   void expect_every_item_once(uint64_t per_producer, const ProducerStats& stats) {
     for (uint32_t p = 0; p < kProducersNr; ++p) EXPECT_EQ(checker.next(p), per_producer) << "producer " << p;
-    EXPECT_EQ(rpc::fifo_pop(fifo), hal::XPTR_NULL);
+    EXPECT_EQ(pop_item(fifo), hal::XPTR_NULL);
     EXPECT_LE(stats.rings.load(), arms + 1);
   }
 };
