@@ -339,6 +339,14 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     const double value = fn(bench::PingPongSetup{a, b, true, &pin_failed});
     return Measured{value, pin_failed};
   };
+  // A warm-up round, not recorded: the first measures of a process ran slow (the floor
+  // about twice its figure of the next rounds, the RPC ten times) while the host brought
+  // the process's memory and CPUs up to speed.
+  {
+    using namespace bench;
+    (void)host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_rtt_ns(kSpinRoundTrips, s); });
+    (void)measure(2, -1, options.spin_us, ping_loop, kSpinRoundTrips, {0}, {1}, false);
+  }
   for (uint32_t round = 0; round < options.rounds; ++round) {
     using namespace bench;
     const uint64_t n = kSpinRoundTrips;
