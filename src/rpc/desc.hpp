@@ -2,8 +2,8 @@
 // Layer: rpc. The descriptor lives in the client's stack (so in the client cluster's bank);
 // the call travels in the slot: the descriptor's xptr, the index and the first in-argument
 // words, so that a server runs the service without fetching the descriptor, and touches it
-// first to write the results (rpc/rpc.hpp). Servers reach the descriptor
-// with remote loads and stores only.
+// first to write the results (rpc/rpc.hpp). Servers reach the descriptor with remote loads
+// and stores only.
 #pragma once
 
 #include <cstdint>
@@ -43,9 +43,9 @@ inline constexpr uint32_t kRpcSlotWords = 4;
 
 // A call as a FIFO slot carries it (with the slot's sequence word: one cache line).
 struct RpcCall {
-  hal::xptr_t desc = hal::XPTR_NULL;  // the client's RpcDesc: results, error, response
-  uint32_t index = 0;                 // RpcDesc::index
-  uint32_t reserved = 0;
+  hal::xptr_t desc = hal::XPTR_NULL;   // the client's RpcDesc: results, error, response
+  uint32_t index = 0;                  // RpcDesc::index
+  uint32_t reserved = 0;               // padding
   uint64_t flow = 0;                   // RpcDesc::flow
   uint64_t words[kRpcSlotWords] = {};  // RpcDesc::args[0 .. kRpcSlotWords)
 };

@@ -6,8 +6,9 @@
 // server cluster), never raw words. Its in-arguments are packed in args[0 .. sizeof...(In))
 // (the first kRpcSlotWords of them travel in the FIFO slot too, and the server reads them
 // there), its result R (nothing, one value, or a std::tuple of values: several out-values)
-// comes back in the words after them. Every argument type is a word: an integer, an enum, a bool, a
-// pointer or an Xptr. The server still validates what arrives: another cluster wrote it.
+// comes back in the words after them. Every argument type is a word: an integer, an enum,
+// a bool, a pointer or an Xptr. The server still validates what arrives: another cluster
+// wrote it.
 #pragma once
 
 #include <cstdint>
