@@ -236,9 +236,6 @@ uint64_t spin_budget_ns(const MachineConfig& config, uint32_t microseconds) {
   return uint64_t(microseconds) * 1000;
 }
 
-}  // namespace
-
-namespace {
 // Counts the kernel work finished, for the futex the host's waiters sleep on: a counter that
 // outlives every KernelWork, so a waker never touches a flag its waiter may have freed.
 std::atomic<uint32_t> g_kernel_work_finished{0};

@@ -22,12 +22,11 @@ const RpcServerTable* g_servers = &kNoServers;
 
 Errno rpc_undefined(const RpcCall& call) {
   const hal::Xptr<RpcDesc> desc(call.desc);
-  const uint32_t index = call.index;
   record_error(desc, Errno::kInval);
-  const uint64_t bit = uint64_t(1) << std::min<uint32_t>(index, 63);
+  const uint64_t bit = uint64_t(1) << std::min<uint32_t>(call.index, 63);
   uint64_t& logged = local_rpc_state()->m_undefined_logged;
   if ((std::atomic_ref<uint64_t>(logged).fetch_or(bit) & bit) == 0)
-    fmt::print(stderr, "mkh: rpc_undefined: cluster {:#04x} sent index {} to cluster {:#04x}\n", desc.cxy(), index,
+    fmt::print(stderr, "mkh: rpc_undefined: cluster {:#04x} sent index {} to cluster {:#04x}\n", desc.cxy(), call.index,
                hal::local_cxy());
   return Errno::kInval;
 }
