@@ -1,8 +1,9 @@
 // ioc: the block device's driver (command function) and its client calls. Layer: dev.
 // Calls dev/chdev.hpp, the chdev directory, the host's pread/pwrite/preadv/pwritev.
 // Host I/O runs in the DEV thread of the I/O cluster (or a host thread's direct run): one
-// system call per request, whatever its size (a vectored request of up to kIovBatch buffers
-// is one preadv/pwritev); short counts are continued and EINTR retried.
+// system call per command, whatever its size (a vectored command of up to
+// kIocBuffersPerCommand buffers is one preadv/pwritev); short counts are continued and EINTR
+// retried.
 #include "dev/ioc.hpp"
 
 #include <sys/uio.h>
@@ -27,9 +28,6 @@ enum IocOp : uint32_t {
   kOpMask = 0xff,
   kHostArray = 0x100,  // `buffers` is a host address (a host thread's direct run), not an xptr
 };
-
-// Buffers a vectored command carries at most: a client splits longer requests.
-constexpr uint32_t kIovBatch = 64;
 
 // Moves all of `iov` (advanced in place) at `offset`: loops on short counts, retries EINTR.
 Errno host_io(int fd, bool write, iovec* iov, int iovcnt, uint64_t offset) {
@@ -63,7 +61,7 @@ Errno ioc_command(const ChdevIo& io, const kern::DevCommand& command, uint64_t* 
       vectored ? uint64_t(command.count) * command.bytes_each : uint64_t(command.count) * kSectorSize;
   const uint64_t sectors = total / kSectorSize;
   if (command.offset > io.size || sectors > io.size - command.offset) return Errno::kIo;
-  iovec iov[kIovBatch];
+  iovec iov[kIocBuffersPerCommand];
   int iovcnt = 0;
   if (!vectored) {
     iov[0] = {hal::GET_PTR(command.buffer), total};
@@ -115,9 +113,9 @@ Result<void> ioc_move_vector(bool write, uint64_t lba, const hal::Xptr<void>* bu
   const bool host = kern::thread_current() == nullptr;
   // Each batch's xptrs are copied to this stack: a kernel thread's stack is in its cluster's
   // bank, so the DEV thread reads them by remote loads, wherever the caller's array lives.
-  hal::xptr_t batch[kIovBatch];
-  for (uint32_t first = 0; first < n; first += kIovBatch) {
-    const uint32_t count = std::min(kIovBatch, n - first);
+  hal::xptr_t batch[kIocBuffersPerCommand];
+  for (uint32_t first = 0; first < n; first += kIocBuffersPerCommand) {
+    const uint32_t count = std::min(kIocBuffersPerCommand, n - first);
     for (uint32_t i = 0; i < count; ++i) {
       if (buffers[first + i].is_null()) return error(Errno::kInval);
       batch[i] = buffers[first + i].raw();

@@ -178,6 +178,12 @@ void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32
   if (before == kFlagWaiter) thread_unblock(waiter, cause);
 }
 
+void thread_post_flag_to(hal::Xptr<uint32_t> flag, hal::Xptr<hal::xptr_t> waiter_word, uint32_t cause) {
+  const uint32_t before = hal::remote_exchange(flag, kFlagPosted);
+  KASSERT(before != kFlagPosted, "a flag posted twice before its waiter took it");
+  if (before == kFlagWaiter) thread_unblock(hal::Xptr<Thread>(hal::remote_load(waiter_word)), cause);
+}
+
 Result<void> thread_request_delete(Thread* thread) {
   // Under the lock of the core whose lists hold it: the check, the mark, and the clearing
   // of the killable causes; after it, only the core is touched.

@@ -164,6 +164,10 @@ inline constexpr uint32_t kFlagPosted = 1;
 inline constexpr uint32_t kFlagWaiter = 2;
 void thread_wait_flag(hal::Xptr<uint32_t> flag, uint32_t cause);
 void thread_post_flag(hal::Xptr<uint32_t> flag, hal::Xptr<Thread> waiter, uint32_t cause);
+// The same for a waiter the poster does not know in advance: the waiter writes its xptr in
+// `waiter_word` before it waits, and the poster reads the word only after its exchange found
+// the waiter asleep (blocked until this post, so the word and its holder stay as they are).
+void thread_post_flag_to(hal::Xptr<uint32_t> flag, hal::Xptr<hal::xptr_t> waiter_word, uint32_t cause);
 
 // Requests deletion of `thread`, a pointer naming a thread of the local cluster (not
 // trusted: it is looked up in the cores' lists, and checked and marked under that core's

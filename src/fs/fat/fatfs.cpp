@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "dev/ioc.hpp"
@@ -127,7 +128,9 @@ uint32_t fat_readahead(Mapper* fat_mapper, uint32_t index) {
   return index >= pages ? 1 : std::min(kReadAheadPages, pages - index);
 }
 
-constexpr mapper::MapperOps kFatMapperOps = {.move_pages = fat_move_pages, .readahead = fat_readahead};
+// No asynchronous read-ahead: the FAT is read a page at a time, by the chain walks.
+constexpr mapper::MapperOps kFatMapperOps = {
+    .move_pages = fat_move_pages, .readahead = fat_readahead, .plan_load = nullptr, .load_planned = nullptr};
 
 // ---- inode mappers: file pages <-> clusters
 
@@ -213,6 +216,23 @@ class PageRun {
   Xptr<void> m_pages[mapper::kMapperMaxReadahead];
 };
 
+// Where the file's bytes [start, end) are on the disk (a byte offset) when their clusters are
+// consecutive there; nullopt when they are not.
+Result<std::optional<uint64_t>> single_extent(ChainWalker& chain, const Geometry& geometry, uint64_t start,
+                                              uint64_t end) {
+  const uint32_t csize = geometry.cluster_size;
+  uint64_t extent = 0;
+  for (uint64_t at = start; at < end;) {
+    const uint32_t in_cluster = uint32_t(at % csize);
+    const uint32_t cluster = TRY(chain.cluster_at(uint32_t(at / csize)));
+    const uint64_t disk = geometry.data_offset + uint64_t(cluster - 2) * csize + in_cluster;
+    if (at == start) extent = disk;
+    else if (disk != extent + (at - start)) return std::optional<uint64_t>();
+    at += std::min<uint64_t>(csize - in_cluster, end - at);
+  }
+  return std::optional<uint64_t>(extent);
+}
+
 Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* const* pages, uint32_t count,
                               bool to_memory) {
   Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
@@ -235,20 +255,11 @@ Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* co
       if (to_memory) std::memset(base.host_ptr(), 0, kPageBytes);
       continue;
     }
-    // The disk extents of [page_start, end): one when its clusters are consecutive.
-    uint64_t extent_start = 0;
-    bool consecutive = true;
-    for (uint64_t at = page_start; at < end;) {
-      const uint32_t in_cluster = uint32_t(at % csize);
-      const uint32_t cluster = TRY(chain.cluster_at(uint32_t(at / csize)));
-      const uint64_t disk = geometry.data_offset + uint64_t(cluster - 2) * csize + in_cluster;
-      if (at == page_start) extent_start = disk;
-      else if (disk != extent_start + (at - page_start)) consecutive = false;
-      at += std::min<uint64_t>(csize - in_cluster, end - at);
-    }
-    if (consecutive && end - page_start == kPageBytes) {
-      TRY(run.add(extent_start / dev::kSectorSize, base.as<void>()));
-      continue;
+    if (end - page_start == kPageBytes) {
+      if (const auto extent = TRY(single_extent(chain, geometry, page_start, end))) {
+        TRY(run.add(*extent / dev::kSectorSize, base.as<void>()));
+        continue;
+      }
     }
     // A page cut by the end, or over scattered clusters: piece by piece, whole sectors.
     TRY(run.flush());
@@ -267,6 +278,35 @@ Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* co
     if (to_memory && end < page_start + kPageBytes)
       std::memset(base.host_ptr() + (end - page_start), 0, kPageBytes - (end - page_start));
   }
+  return run.flush();
+}
+
+// The asynchronous read-ahead's plan (the reader holds the inode's lock: size and chain are
+// stable): the first sector of each page, for the whole pages inside the file whose bytes
+// are consecutive on the disk. A page cut by the end, over scattered clusters or past a
+// broken chain ends the plan (a miss loads it later, through inode_move_pages).
+uint32_t inode_plan_load(Mapper* inode_mapper, uint32_t first, uint32_t count, uint64_t* plan) {
+  const Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
+  const auto context = Xptr<FatContext>(local_fs()->m_fat);
+  const Geometry geometry = geometry_of(context);
+  const uint64_t usable = std::min<uint64_t>(inode->m_size, uint64_t(inode->m_clusters) * geometry.cluster_size);
+  ChainWalker chain(inode_mapper, context, geometry, inode->m_first_cluster);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t page_start = uint64_t(first + i) * kPageBytes;
+    if (page_start + kPageBytes > usable) return i;
+    const auto extent = single_extent(chain, geometry, page_start, page_start + kPageBytes);
+    if (!extent || !*extent) return i;
+    plan[i] = **extent / dev::kSectorSize;
+  }
+  return count;
+}
+
+// The planned load, in the loader thread: no lock, only the sectors the plan names.
+Result<void> inode_load_planned(Mapper* /*inode_mapper*/, uint32_t /*first*/, mm::Page* const* pages,
+                                const uint64_t* plan, uint32_t count) {
+  PageRun run(true);
+  for (uint32_t i = 0; i < count; ++i)
+    TRY(run.add(plan[i], mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i])).as<void>()));
   return run.flush();
 }
 
@@ -342,7 +382,10 @@ void fat_unmount(Xptr<FatContext> context) {
   mm::kmem_delete(local);
 }
 
-const mapper::MapperOps kInodeMapperOps = {.move_pages = inode_move_pages, .readahead = inode_readahead};
+const mapper::MapperOps kInodeMapperOps = {.move_pages = inode_move_pages,
+                                           .readahead = inode_readahead,
+                                           .plan_load = inode_plan_load,
+                                           .load_planned = inode_load_planned};
 
 Result<uint32_t> fatfs_get_cluster_server(Mapper* fat_mapper, uint32_t first_cluster, uint32_t steps) {
   // The pointer comes from another cluster: it must be this cluster's FAT mapper.

@@ -4,10 +4,13 @@
 #include "mm/mapper/mapper.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include "hal/cpu.hpp"
+#include "kern/sched.hpp"
 #include "kern/thread.hpp"
 #include "mm/kmem.hpp"
 #include "mm/mapper/services.hpp"
@@ -93,10 +96,75 @@ void drop_locked(Mapper* mapper, uint32_t first) {
   }
 }
 
+// ---- asynchronous read-ahead (mapper.hpp says how it works)
+
+// A load's plan: the file system's word and the page of each page of the window, in a page
+// of the mapper's cluster.
+struct AheadPlan {
+  uint64_t words[kMapperMaxReadahead];
+  mm::Page* pages[kMapperMaxReadahead];
+};
+static_assert(sizeof(AheadPlan) <= hal::kPageSize);
+
+AheadPlan* plan_of(Mapper* mapper) { return static_cast<AheadPlan*>(mm::kmem_page_base(mapper->m_ahead_plan)); }
+
+// The loader thread: the planned I/O, then the post. It touches nothing of the mapper after
+// the post but the waiter's word (see thread_post_flag_to), so the mapper may be retired and
+// destroyed as soon as the flag reads posted.
+void ahead_loader(void* arg) {
+  auto* mapper = static_cast<Mapper*>(arg);
+  AheadPlan* plan = plan_of(mapper);
+  const Result<void> loaded =
+      mapper->m_ops->load_planned(mapper, mapper->m_ahead_first, plan->pages, plan->words, mapper->m_ahead_count);
+  hal::local_store(mapper->m_ahead_error, loaded ? int32_t(0) : int32_t(loaded.error()));
+  kern::thread_post_flag_to(hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_ahead_done),
+                            hal::Xptr<hal::xptr_t>(hal::local_cxy(), &mapper->m_ahead_waiter),
+                            kern::THREAD_BLOCKED_WAIT);
+}
+
+// Waits for the load in flight, if any, and retires it: its pages become usable, or are
+// dropped when it failed (write lock held, or the mapper's last user in mapper_destroy).
+void retire_ahead_locked(Mapper* mapper) {
+  if (mapper->m_ahead_count == 0) return;
+  const auto done = hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_ahead_done);
+  if (hal::remote_load(done) != kern::kFlagPosted) {
+    count(mapper->m_ahead_waits);
+    if (kern::thread_current() != nullptr) {
+      hal::local_store(mapper->m_ahead_waiter, kern::thread_current_xptr().raw());
+      kern::thread_wait_flag(done, kern::THREAD_BLOCKED_WAIT);
+    } else {
+      // A host thread outside the machine cannot block; the loader runs on a core meanwhile.
+      while (hal::remote_load(done) != kern::kFlagPosted) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+  hal::local_store(mapper->m_ahead_done, 0u);  // taken by the wait, or posted with nobody waiting
+  AheadPlan* plan = plan_of(mapper);
+  if (hal::local_load(mapper->m_ahead_error) != 0) {
+    for (uint32_t i = 0; i < mapper->m_ahead_count; ++i) {
+      mapper->m_tree.remove(mapper->m_ahead_first + i);
+      mm::kmem_free_pages(plan->pages[i]);
+    }
+    count(mapper->m_pages, uint64_t(0) - mapper->m_ahead_count);
+  } else {
+    count(mapper->m_loaded, mapper->m_ahead_count);
+  }
+  mm::kmem_free_pages(mapper->m_ahead_plan);
+  mapper->m_ahead_plan = nullptr;
+  mapper->m_ahead_count = 0;
+}
+
+// The page of `index` if it is in the tree and usable: not one of a load not yet retired
+// (m_lock held, shared or exclusive).
+mm::Page* usable_page(Mapper* mapper, uint32_t index) {
+  if (index - mapper->m_ahead_first < mapper->m_ahead_count) return nullptr;
+  return static_cast<mm::Page*>(mapper->m_tree.lookup(index));
+}
+
 // Before `pages` new pages come (write lock held): a mapper at its page limit writes back and
 // drops every page it holds.
 Result<void> make_room_locked(Mapper* mapper, uint32_t pages) {
   if (mapper->m_page_limit == 0 || mapper->m_pages + pages <= mapper->m_page_limit) return {};
+  retire_ahead_locked(mapper);
   TRY(sync_locked(mapper));
   drop_locked(mapper, 0);
   count(mapper->m_reclaims);
@@ -107,11 +175,14 @@ Result<void> make_room_locked(Mapper* mapper, uint32_t pages) {
 // with the pages after it that read-ahead asks for and that are absent.
 Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index) {
   uint32_t wanted = 1;
+  mapper->m_ahead_trigger = kMapperIndexLimit;
   if (mapper->m_ops->readahead != nullptr) {
     const bool sequential = mapper->m_readahead_window != 0 && index == mapper->m_readahead_next;
     mapper->m_readahead_window =
         sequential ? std::min(2 * mapper->m_readahead_window, kMapperMaxReadahead) : kMapperFirstReadahead;
     wanted = std::min(mapper->m_ops->readahead(mapper, index), mapper->m_readahead_window);
+    if (sequential)
+      mapper->m_ahead_trigger = index;  // a sequential reader: the next window loads while it copies this one
   }
   wanted = std::clamp(wanted, 1u, kMapperIndexLimit - index);
   uint32_t count_absent = 1;  // index itself is absent; then the run of absent pages after it
@@ -151,18 +222,74 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index) {
   return pages[0];
 }
 
-// The page of `index`, present after the call (write lock for a miss).
-Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index) {
-  WriteLocked locked(mapper);
-  if (auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index))) return page;  // loaded meanwhile
-  count(mapper->m_misses);
-  return fill_locked(mapper, index);
+// Starts loading the window after the pages the sequential reader has (write lock held, no
+// load in flight). Best effort: nothing starts when the file system cannot plan the window,
+// memory is short or the page limit would be passed. True when a loader was made.
+bool start_ahead_locked(Mapper* mapper) {
+  mapper->m_ahead_trigger = kMapperIndexLimit;
+  const uint32_t first = mapper->m_readahead_next;
+  if (mapper->m_ops->plan_load == nullptr || kern::thread_current() == nullptr || first >= kMapperIndexLimit)
+    return false;
+  const uint32_t wanted =
+      std::min({mapper->m_ops->readahead(mapper, first), kMapperMaxReadahead, kMapperIndexLimit - first});
+  uint32_t absent = 0;
+  while (absent < wanted && mapper->m_tree.lookup(first + absent) == nullptr) ++absent;
+  if (absent == 0 || (mapper->m_page_limit != 0 && mapper->m_pages + absent > mapper->m_page_limit)) return false;
+  auto plan_page = mm::kmem_alloc_pages(0);
+  if (!plan_page) return false;
+  auto* plan = static_cast<AheadPlan*>(mm::kmem_page_base(*plan_page));
+  uint32_t made = 0;
+  for (; made < absent; ++made) {
+    auto page = new_page(mapper);
+    if (!page) break;
+    plan->pages[made] = *page;
+  }
+  const uint32_t planned = made == 0 ? 0 : std::min(made, mapper->m_ops->plan_load(mapper, first, made, plan->words));
+  uint32_t inserted = 0;
+  while (inserted < planned && mapper->m_tree.insert(first + inserted, plan->pages[inserted])) ++inserted;
+  for (uint32_t i = inserted; i < made; ++i) mm::kmem_free_pages(plan->pages[i]);
+  if (inserted == 0) {
+    mm::kmem_free_pages(*plan_page);
+    return false;
+  }
+  mapper->m_ahead_first = first;
+  mapper->m_ahead_count = inserted;
+  mapper->m_ahead_plan = *plan_page;
+  hal::local_store(mapper->m_ahead_error, int32_t(0));
+  count(mapper->m_pages, inserted);
+  count(mapper->m_ahead_loads);
+  mapper->m_readahead_next = first + inserted;
+  mapper->m_ahead_trigger = first;
+  if (!kern::thread_create(kern::ThreadType::DEV, ahead_loader, mapper, hal::t_cpu.lid, "readahead"))
+    ahead_loader(mapper);  // no thread to be had: load here, now
+  return true;
+}
+
+// The page of `index`, present and usable after the call (write lock for a miss). A
+// sequential reader (`reading`) at the trigger page starts the next window's load.
+Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index, bool reading) {
+  bool started = false;
+  Result<mm::Page*> page = [&]() -> Result<mm::Page*> {
+    WriteLocked locked(mapper);
+    retire_ahead_locked(mapper);
+    auto* present = static_cast<mm::Page*>(mapper->m_tree.lookup(index));  // loaded meanwhile?
+    if (present == nullptr) {
+      count(mapper->m_misses);
+      present = TRY(fill_locked(mapper, index));
+    }
+    if (reading && index == mapper->m_ahead_trigger) started = start_ahead_locked(mapper);
+    return present;
+  }();
+  // The loader runs on this core: let it queue its I/O now, while this thread copies.
+  if (started) kern::sched_yield();
+  return page;
 }
 
 // A write of the whole page of `index` that missed: the page is made from `source` (none of
 // its old bytes are needed, so nothing is loaded), or written over if it came meanwhile.
 Result<void> write_whole_page(Mapper* mapper, uint32_t index, hal::Xptr<void> source) {
   WriteLocked locked(mapper);
+  retire_ahead_locked(mapper);
   auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index));
   const bool made = page == nullptr;
   if (made) {
@@ -213,6 +340,7 @@ Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner) {
 
 void mapper_destroy(Mapper* mapper) {
   hal::local_store(mapper->m_magic, 0u);
+  retire_ahead_locked(mapper);
   for (auto entry = mapper->m_tree.next(0); entry; entry = mapper->m_tree.next(entry->index + 1)) {
     mm::kmem_free_pages(static_cast<mm::Page*>(entry->value));
   }
@@ -222,19 +350,19 @@ void mapper_destroy(Mapper* mapper) {
 
 mm::Page* mapper_lookup(Mapper* mapper, uint32_t index) {
   ReadLocked locked(mapper);
-  return static_cast<mm::Page*>(mapper->m_tree.lookup(index));
+  return usable_page(mapper, index);
 }
 
 Result<mm::Page*> mapper_get_page_local(Mapper* mapper, uint32_t index) {
   if (mapper == nullptr || index >= kMapperIndexLimit) return error(Errno::kInval);
   {
     ReadLocked locked(mapper);
-    if (auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index))) {
+    if (auto* page = usable_page(mapper, index)) {
       count(mapper->m_hits);
       return page;
     }
   }
-  return ensure_page(mapper, index);
+  return ensure_page(mapper, index, false);
 }
 
 Result<hal::Xptr<mm::Page>> mapper_get_page(hal::Xptr<Mapper> mapper, uint32_t index) {
@@ -265,7 +393,9 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
       {
         // Copy under the shared lock: the page cannot be truncated away meanwhile.
         ReadLocked locked(mapper);
-        if (auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index))) {
+        auto* page = usable_page(mapper, index);
+        if (to_buffer && index == mapper->m_ahead_trigger) page = nullptr;  // to start the next window
+        if (page != nullptr) {
           if (first_look) count(mapper->m_hits);
           const hal::Xptr<void> bytes(hal::local_cxy(), static_cast<uint8_t*>(mm::kmem_page_base(page)) + in_page);
           const hal::Xptr<void> other(buffer + done);
@@ -284,7 +414,7 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
         TRY(write_whole_page(mapper, index, hal::Xptr<void>(buffer + done)));
         break;
       }
-      TRY(ensure_page(mapper, index));
+      TRY(ensure_page(mapper, index, to_buffer));
     }
     done += length;
   }
@@ -309,6 +439,7 @@ Result<void> mapper_sync(Mapper* mapper) {
 
 void mapper_truncate(Mapper* mapper, uint32_t first) {
   WriteLocked locked(mapper);
+  retire_ahead_locked(mapper);
   drop_locked(mapper, first);
 }
 
@@ -339,6 +470,8 @@ MapperStats mapper_stats(hal::Xptr<Mapper> mapper) {
   s.load_calls = load(&Mapper::m_load_calls);
   s.sync_calls = load(&Mapper::m_sync_calls);
   s.reclaims = load(&Mapper::m_reclaims);
+  s.ahead_loads = load(&Mapper::m_ahead_loads);
+  s.ahead_waits = load(&Mapper::m_ahead_waits);
   return s;
 }
 

@@ -11,6 +11,19 @@
 // out under the shared lock, so truncate and destroy (exclusive) never free a page in use.
 // A page handed out by mapper_get_page stays valid until the owner truncates or destroys the
 // mapper: the file system orders those after its users (the inode's own lock).
+//
+// Asynchronous read-ahead: a sequential reader (mapper_move_buffer to a buffer) has the next
+// window loaded while it copies the current one. Under the exclusive lock, in the reader's
+// thread (so under the file system's locks too), the window's pages are allocated and put in
+// the tree, the file system plans their load (ops->plan_load: where each page's bytes are)
+// and a loader thread of the mapper's cluster is made to run it (ops->load_planned: the I/O
+// alone, no lock held). Until the load is retired, nobody uses those pages: every lookup
+// treats the window as absent and takes the exclusive lock, which first waits for the loader
+// (it needs no lock of the mapper, so waiting under the exclusive lock cannot deadlock) and
+// retires the load (a failed load's pages are dropped: the next miss loads them again and
+// reports the error). One load per mapper is in flight at a time; truncate, destroy and the
+// page-limit reclaim retire it first. The loader posts a thread_wait_flag word, and the one
+// waiter (the holder of the exclusive lock) names itself before it sleeps.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +47,13 @@ struct MapperOps {
   Result<void> (*move_pages)(Mapper* mapper, uint32_t first, mm::Page* const* pages, uint32_t count, bool to_memory);
   // How many pages from `index` on (>= 1) are worth loading in one go (read-ahead; the fs knows the size and the disk layout).
   uint32_t (*readahead)(Mapper* mapper, uint32_t index);
+  // Asynchronous read-ahead (both null: none). plan_load runs in the reader's thread under the caller's locks and the mapper's
+  // exclusive lock: it writes plan[i], a word of its own, for the longest prefix of the pages first .. first+count-1 whose load
+  // needs nothing but that word (e.g. a whole page of consecutive sectors), and returns its length (0: none). load_planned runs
+  // later in a loader thread, no lock held, and loads the `count` pages from their words.
+  uint32_t (*plan_load)(Mapper* mapper, uint32_t first, uint32_t count, uint64_t* plan);
+  Result<void> (*load_planned)(Mapper* mapper, uint32_t first, mm::Page* const* pages, const uint64_t* plan,
+                               uint32_t count);
 };
 
 // Page indexes at or past this are refused (kInval): 2^24 pages are files of 64 GiB, beyond
@@ -51,12 +71,14 @@ struct MapperStats {
   uint64_t pages = 0;         // pages present
   uint64_t hits = 0;          // page lookups that found the page
   uint64_t misses = 0;        // lookups that had to load (each loads one or more pages)
-  uint64_t loaded = 0;        // pages loaded through move_pages
+  uint64_t loaded = 0;        // pages loaded (through move_pages, or by a read-ahead retired)
   uint64_t created = 0;       // pages created zeroed without loading (wholly overwritten)
   uint64_t written_back = 0;  // pages written back by sync
   uint64_t load_calls = 0;    // move_pages calls to memory
   uint64_t sync_calls = 0;    // move_pages calls to the device
   uint64_t reclaims = 0;      // times the page limit emptied the mapper
+  uint64_t ahead_loads = 0;   // asynchronous read-ahead windows started
+  uint64_t ahead_waits = 0;   // times a thread waited for one still in flight
 };
 
 struct Mapper {
@@ -81,6 +103,20 @@ struct Mapper {
   uint64_t m_pages = 0;
   uint32_t m_readahead_next = 0;    // the index after the pages the last miss loaded
   uint32_t m_readahead_window = 0;  // the last miss's window (0: none yet)
+  // The asynchronous read-ahead (see above). m_ahead_count > 0 while a load is not retired: its pages
+  // m_ahead_first .. + m_ahead_count - 1 are in the tree and must not be used; m_ahead_plan is the page holding
+  // its plan words and page pointers. Reading m_ahead_trigger starts the next window (kMapperIndexLimit: none).
+  uint32_t m_ahead_first = 0;
+  uint32_t m_ahead_count = 0;
+  uint32_t m_ahead_trigger = kMapperIndexLimit;
+  mm::Page* m_ahead_plan = nullptr;
+
+  // The load in flight and its waiter: remote atomics. The loader writes m_ahead_error, then posts
+  // m_ahead_done (a thread_wait_flag word); the waiter writes m_ahead_waiter before it sleeps, and the
+  // loader reads it only after its post found it asleep.
+  int32_t m_ahead_error = 0;
+  uint32_t m_ahead_done = 0;
+  hal::xptr_t m_ahead_waiter = hal::XPTR_NULL;
 
   // relaxed atomics (hal::stat_add), read by anyone
   uint64_t m_hits = 0;
@@ -91,6 +127,8 @@ struct Mapper {
   uint64_t m_load_calls = 0;
   uint64_t m_sync_calls = 0;
   uint64_t m_reclaims = 0;
+  uint64_t m_ahead_loads = 0;
+  uint64_t m_ahead_waits = 0;
 };
 
 [[nodiscard]] Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner);  // in the local cluster

@@ -223,9 +223,9 @@ TEST_F(IocTest, VectoredRequestsMapEachBufferToItsSectors) {
   {
     ThreadRunner runner(machine());
     runner.start(machine().clusters()[3], 0, [] {
-      constexpr uint32_t kBuffers = 70;  // more than one batch of the DEV thread
-      constexpr uint32_t kEach = 1024;
-      LocalBuffer block(5);  // 128 KiB
+      constexpr uint32_t kBuffers = dev::kIocBuffersPerCommand + 6;  // more than one command to the DEV thread
+      constexpr uint32_t kEach = 512;
+      LocalBuffer block(6);  // 256 KiB
       KCHECK(block.block.has_value());
       if (!block.block) return;
       // Buffer i at a scattered place of the block: the reverse order.
@@ -243,7 +243,7 @@ TEST_F(IocTest, VectoredRequestsMapEachBufferToItsSectors) {
         for (uint32_t b = 0; b < kEach; ++b)
           block.data()[(kBuffers - 1 - i) * kEach + b] = pattern(lba * kSectorSize + i * kEach + b, 9);
       KCHECK_OK(dev::ioc_writev(lba, buffers.data(), kBuffers, kEach));
-      LocalBuffer check(5);
+      LocalBuffer check(6);
       KCHECK_OK(dev::ioc_read(lba, check.xptr(), kBuffers * kEach / kSectorSize));
       for (uint32_t i = 0; i < kBuffers * kEach; ++i)
         if (check.data()[i] != pattern(lba * kSectorSize + i, 9)) {
@@ -258,7 +258,7 @@ TEST_F(IocTest, VectoredRequestsMapEachBufferToItsSectors) {
   const MachineReport report = machine().report();
   const DeviceReport* ioc = device(report, "ioc0");
   ASSERT_NE(ioc, nullptr);
-  EXPECT_EQ(ioc->commands, 2u + 2 + 1 + 1);  // 70 buffers: two commands each way, the read, the failed one
+  EXPECT_EQ(ioc->commands, 2u + 2 + 1 + 1);  // two commands each way, the read, the failed one
 }
 
 TEST_F(IocTest, HostThreadsRunTheirCommandsThemselves) {

@@ -1,15 +1,19 @@
 // ctest-label: concurrency
 // The mapper over a fake file system (a host buffer as the "disk", counting its calls):
 // get_page from every cluster to every cluster (RPC 25 remote, the local path, their error
-// paths), move_buffer across page boundaries (RPC 24), read-ahead, dirty pages and sync,
-// truncate, and concurrent readers and writers of one mapper from several clusters.
+// paths), move_buffer across page boundaries (RPC 24), read-ahead (synchronous and
+// asynchronous: its failure, truncate and destroy while a load is in flight), dirty pages and
+// sync, truncate, and concurrent readers and writers of one mapper from several clusters.
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "kcheck.hpp"
+#include "kern/sched.hpp"
 #include "machine_fixture.hpp"
 #include "mm/kmem.hpp"
 #include "mm/mapper/mapper.hpp"
@@ -29,8 +33,11 @@ uint8_t pattern(uint64_t offset, uint32_t generation) {
 struct FakeFs {
   std::vector<uint8_t> disk;  // pages past its end load as zeroes
   uint32_t readahead = 1;
-  uint32_t fail_from = ~0u;  // loads of pages at or past this fail with kIo
+  uint32_t fail_from = ~0u;    // loads of pages at or past this fail with kIo
+  uint32_t load_delay_us = 0;  // a planned load yields its core this long first (a slow disk)
+  std::mutex disk_lock;        // the planned load reads the disk with no mapper lock held
   std::atomic<uint64_t> load_calls{0};
+  std::atomic<uint64_t> planned_loads{0};
   std::atomic<uint64_t> pages_loaded{0};
   std::atomic<uint64_t> sync_calls{0};
   std::vector<std::pair<uint32_t, uint32_t>> written;  // (first, count) of each write-back: under the mapper's lock
@@ -44,6 +51,7 @@ struct FakeFs {
                                  bool to_memory) {
     FakeFs* fs = of(mapper);
     if (to_memory && first + count > fs->fail_from) return error(Errno::kIo);
+    std::lock_guard<std::mutex> guard(fs->disk_lock);
     for (uint32_t i = 0; i < count; ++i) {
       auto* bytes = static_cast<uint8_t*>(mm::kmem_page_base(pages[i]));
       const uint64_t at = uint64_t(first + i) * kPage;
@@ -64,10 +72,41 @@ struct FakeFs {
     }
     return {};
   }
-  static uint32_t readahead_of(Mapper* mapper, uint32_t) { return of(mapper)->readahead; }
+  // As a file system does: no further than the file's end (one page at or past it).
+  static uint32_t readahead_of(Mapper* mapper, uint32_t index) {
+    const FakeFs* fs = of(mapper);
+    const uint64_t pages = (fs->disk.size() + kPage - 1) / kPage;
+    return index >= pages ? 1 : uint32_t(std::min<uint64_t>(fs->readahead, pages - index));
+  }
+  // The plan of a page is its byte offset on the disk; only whole pages of the disk are
+  // planned (the disk grows only under the mapper's exclusive lock, held here).
+  static uint32_t plan_load(Mapper* mapper, uint32_t first, uint32_t count, uint64_t* plan) {
+    const FakeFs* fs = of(mapper);
+    uint32_t i = 0;
+    for (; i < count && uint64_t(first + i + 1) * kPage <= fs->disk.size(); ++i) plan[i] = uint64_t(first + i) * kPage;
+    return i;
+  }
+  static Result<void> load_planned(Mapper* mapper, uint32_t first, mm::Page* const* pages, const uint64_t* plan,
+                                   uint32_t count) {
+    FakeFs* fs = of(mapper);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(fs->load_delay_us);
+    while (std::chrono::steady_clock::now() < until) kern::sched_yield();
+    if (first + count > fs->fail_from) return error(Errno::kIo);
+    std::lock_guard<std::mutex> guard(fs->disk_lock);
+    for (uint32_t i = 0; i < count; ++i) {
+      auto* bytes = static_cast<uint8_t*>(mm::kmem_page_base(pages[i]));
+      std::memset(bytes, 0, kPage);
+      if (plan[i] < fs->disk.size())
+        std::memcpy(bytes, fs->disk.data() + plan[i], std::min(kPage, fs->disk.size() - plan[i]));
+    }
+    fs->planned_loads.fetch_add(1);
+    fs->pages_loaded.fetch_add(count);
+    return {};
+  }
 };
 
-constexpr mapper::MapperOps kFakeOps = {&FakeFs::move_pages, &FakeFs::readahead_of};
+constexpr mapper::MapperOps kFakeOps = {&FakeFs::move_pages, &FakeFs::readahead_of, &FakeFs::plan_load,
+                                        &FakeFs::load_planned};
 
 class MapperTest : public MachineTest {
  protected:
@@ -282,6 +321,158 @@ TEST_F(MapperTest, ReadAheadWindowGrowsForASequentialReader) {
   EXPECT_EQ(fs.pages_loaded.load(), loaded + 64);
   EXPECT_EQ(fs.load_calls.load(), 5u);
   mapper::mapper_destroy(local);
+}
+
+// Pages a kcm cache (the radix nodes') may keep after its objects are freed.
+constexpr uint64_t kNodeSlack = 4;
+
+// Reads pages [first, first + count) of `m` (local) one by one, checks their bytes.
+void read_pages(Mapper* m, uint32_t first, uint32_t count, LocalBuffer& buffer, uint32_t generation = 0) {
+  for (uint32_t index = first; index < first + count; ++index) {
+    KCHECK_OK(mapper::mapper_move_buffer_local(m, true, false, index * kPage, buffer.xptr(), kPage));
+    for (uint64_t b = 0; b < kPage; b += 97)
+      if (buffer.data()[b] != pattern(index * kPage + b, generation)) {
+        KCHECK_FAIL("page {} byte {} differs", index, b);
+        return;
+      }
+  }
+}
+
+// Free pages of the local cluster, once there are `at_least` or after 100 passes of the
+// scheduler (it frees an exited thread's stack at its next pass).
+uint64_t settled_free_pages(uint64_t at_least) {
+  uint64_t free = 0;
+  for (int pass = 0; pass < 100; ++pass) {
+    free = mm::local_memory()->m_ppm.stats().free_pages;
+    if (free >= at_least) break;
+    kern::sched_yield();
+  }
+  return free;
+}
+
+TEST_F(MapperTest, ASequentialReaderHasTheNextWindowLoadedAsynchronously) {
+  boot({1, 1, 1});
+  FakeFs fs(2048 * kPage);
+  fs.readahead = 1000;
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      LocalBuffer buffer(4);  // 64 KiB, the chunk of `mkh fs get`
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      for (uint64_t at = 0; at < fs.disk.size(); at += 16 * kPage) {
+        KCHECK_OK(mapper::mapper_move_buffer(m, true, false, at, buffer.xptr(), 16 * kPage));
+        for (uint64_t b = 0; b < 16 * kPage; ++b)
+          if (buffer.data()[b] != pattern(at + b, 0)) {
+            KCHECK_FAIL("byte {} differs", at + b);
+            return;
+          }
+      }
+    });
+  }
+  const mapper::MapperStats s = mapper::mapper_stats(m);
+  // Synchronous misses at 0 (64 pages) and 64 (128), then windows of 256 from 192 on, each
+  // started as the reader enters the one before: 192, 448, ..., 1984 (64 pages left).
+  EXPECT_EQ(s.misses, 2u);
+  EXPECT_EQ(s.ahead_loads, 8u);
+  EXPECT_EQ(fs.planned_loads.load(), 8u);
+  EXPECT_EQ(s.pages, 2048u);
+  EXPECT_EQ(s.loaded, 2048u);
+  EXPECT_EQ(fs.pages_loaded.load(), 2048u);  // every page once
+  destroy(m);
+}
+
+TEST_F(MapperTest, SequentialReadersOnEveryClusterShareTheReadAhead) {
+  boot({2, 2, 1});
+  FakeFs fs(1024 * kPage);
+  fs.readahead = 1000;
+  fs.load_delay_us = 200;  // loads still in flight as other readers arrive
+  const hal::Xptr<Mapper> m = create(machine().clusters()[1], &fs);
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
+      LocalBuffer buffer(4);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      constexpr uint64_t kChunk = 16 * kPage;
+      for (uint64_t at = 0; at < fs.disk.size(); at += kChunk) {
+        KCHECK_OK(mapper::mapper_move_buffer(m, true, false, at, buffer.xptr(), kChunk));
+        for (uint64_t b = id; b < kChunk; b += 61)
+          if (buffer.data()[b] != pattern(at + b, 0)) {
+            KCHECK_FAIL("reader {}: byte {} differs", id, at + b);
+            return;
+          }
+      }
+    });
+  }
+  const mapper::MapperStats s = mapper::mapper_stats(m);
+  EXPECT_GE(s.ahead_loads, 1u);
+  EXPECT_EQ(s.pages, 1024u);
+  EXPECT_EQ(s.loaded, 1024u);
+  EXPECT_EQ(fs.pages_loaded.load(), 1024u);  // no page loaded twice
+  destroy(m);
+}
+
+TEST_F(MapperTest, AFailedAsynchronousLoadIsLoadedAgainAndItsErrorReported) {
+  boot({1, 1, 1});
+  FakeFs fs(1024 * kPage);
+  fs.readahead = 1000;
+  fs.fail_from = 600;  // the window 448..703 fails; misses load 448..511, then 512..639 fails
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  ThreadRunner runner(machine());
+  runner.start(0, 0, [&] {
+    LocalBuffer buffer(0);
+    KCHECK(buffer.block.has_value());
+    if (!buffer.block) return;
+    const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
+    read_pages(m.host_ptr(), 0, 512, buffer);
+    KCHECK_ERR(mapper::mapper_move_buffer_local(m.host_ptr(), true, false, 512 * kPage, buffer.xptr(), 1), Errno::kIo);
+    const mapper::MapperStats s = mapper::mapper_stats(m);
+    KCHECK_EQ(s.ahead_loads, 2u);  // 192..447, then 448..703 (failed)
+    KCHECK_EQ(s.pages, 512u);      // the failed window's pages dropped
+    KCHECK_EQ(s.loaded, 512u);
+    mapper::mapper_destroy(m.host_ptr());
+    // Every page back (the loaders' stacks too), but what the radix nodes' cache may keep.
+    KCHECK(settled_free_pages(free_at_start - kNodeSlack) >= free_at_start - kNodeSlack);
+  });
+}
+
+TEST_F(MapperTest, TruncateAndDestroyWaitForALoadInFlight) {
+  boot({1, 1, 1});
+  FakeFs fs(1024 * kPage);
+  fs.readahead = 1000;
+  fs.load_delay_us = 20000;  // the load is still running when the reader truncates
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      LocalBuffer buffer(0);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      // Counted with the mapper and the buffer made, the loader thread not yet.
+      const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
+      Mapper* local = m.host_ptr();
+      read_pages(local, 0, 65, buffer);  // the miss at 64 starts the load of 192..447
+      KCHECK_EQ(mapper::mapper_stats(m).ahead_loads, 1u);
+      KCHECK_EQ(fs.planned_loads.load(), 0u);  // still loading
+      mapper::mapper_truncate(local, 0);
+      KCHECK_EQ(fs.planned_loads.load(), 1u);
+      KCHECK_EQ(mapper::mapper_stats(m).ahead_waits, 1u);
+      KCHECK_EQ(mapper::mapper_stats(m).pages, 0u);
+      // Every page back but what the radix nodes' cache may keep.
+      KCHECK(settled_free_pages(free_at_start - kNodeSlack) >= free_at_start - kNodeSlack);
+      // Again, and the mapper destroyed while the load runs.
+      read_pages(local, 0, 65, buffer);
+      KCHECK_EQ(fs.planned_loads.load(), 1u);
+      const uint64_t free_with_mapper = mm::local_memory()->m_ppm.stats().free_pages;
+      mapper::mapper_destroy(local);
+      KCHECK_EQ(fs.planned_loads.load(), 2u);
+      // 0..191 loaded by misses, 192..447 by the read-ahead, and its plan's page.
+      constexpr uint64_t kHeld = 192 + 256 + 1;
+      KCHECK(settled_free_pages(free_with_mapper + kHeld) >= free_with_mapper + kHeld);
+    });
+  }
 }
 
 TEST_F(MapperTest, SyncWritesBackExactlyTheDirtyPagesInRuns) {
