@@ -128,9 +128,10 @@ uint32_t fat_readahead(Mapper* fat_mapper, uint32_t index) {
   return index >= pages ? 1 : std::min(kReadAheadPages, pages - index);
 }
 
-// No asynchronous read-ahead: the FAT is read a page at a time, by the chain walks.
+// No asynchronous I/O: the FAT is read a page at a time by the chain walks, and written by
+// the sync alone (after the data, before the directories).
 constexpr mapper::MapperOps kFatMapperOps = {
-    .move_pages = fat_move_pages, .readahead = fat_readahead, .plan_load = nullptr, .load_planned = nullptr};
+    .move_pages = fat_move_pages, .readahead = fat_readahead, .plan_move = nullptr, .move_planned = nullptr};
 
 // ---- inode mappers: file pages <-> clusters
 
@@ -281,15 +282,19 @@ Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* co
   return run.flush();
 }
 
-// The asynchronous read-ahead's plan (the reader holds the inode's lock: size and chain are
-// stable): the first sector of each page, for the whole pages inside the file whose bytes
-// are consecutive on the disk. A page cut by the end, over scattered clusters or past a
-// broken chain ends the plan (a miss loads it later, through inode_move_pages).
-uint32_t inode_plan_load(Mapper* inode_mapper, uint32_t first, uint32_t count, uint64_t* plan) {
+// An asynchronous I/O's plan (the reader or writer holds the inode's lock: size and chain
+// are stable): the first sector of each page, for the whole pages whose bytes are
+// consecutive on the disk and inside the file (a load) or its chain (a store: the writer
+// sets the size after its copy). A page cut by the end, over scattered clusters or past a
+// broken chain ends the plan (a miss or a sync moves it later, through inode_move_pages). A
+// directory's pages are never stored early: a sync writes them after the FAT (fatfs.hpp).
+uint32_t inode_plan_move(Mapper* inode_mapper, uint32_t first, uint32_t count, bool to_memory, uint64_t* plan) {
   const Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
+  if (!to_memory && inode->m_type != InodeType::kFile) return 0;
   const auto context = Xptr<FatContext>(local_fs()->m_fat);
   const Geometry geometry = geometry_of(context);
-  const uint64_t usable = std::min<uint64_t>(inode->m_size, uint64_t(inode->m_clusters) * geometry.cluster_size);
+  const uint64_t allocated = uint64_t(inode->m_clusters) * geometry.cluster_size;
+  const uint64_t usable = to_memory ? std::min<uint64_t>(inode->m_size, allocated) : allocated;
   ChainWalker chain(inode_mapper, context, geometry, inode->m_first_cluster);
   for (uint32_t i = 0; i < count; ++i) {
     const uint64_t page_start = uint64_t(first + i) * kPageBytes;
@@ -301,10 +306,10 @@ uint32_t inode_plan_load(Mapper* inode_mapper, uint32_t first, uint32_t count, u
   return count;
 }
 
-// The planned load, in the loader thread: no lock, only the sectors the plan names.
-Result<void> inode_load_planned(Mapper* /*inode_mapper*/, uint32_t /*first*/, mm::Page* const* pages,
-                                const uint64_t* plan, uint32_t count) {
-  PageRun run(true);
+// The planned I/O, in the mover thread: no lock, only the sectors the plan names.
+Result<void> inode_move_planned(Mapper* /*inode_mapper*/, uint32_t /*first*/, mm::Page* const* pages,
+                                const uint64_t* plan, uint32_t count, bool to_memory) {
+  PageRun run(to_memory);
   for (uint32_t i = 0; i < count; ++i)
     TRY(run.add(plan[i], mapper::mapper_page_base(Xptr<mm::Page>(hal::local_cxy(), pages[i])).as<void>()));
   return run.flush();
@@ -384,8 +389,8 @@ void fat_unmount(Xptr<FatContext> context) {
 
 const mapper::MapperOps kInodeMapperOps = {.move_pages = inode_move_pages,
                                            .readahead = inode_readahead,
-                                           .plan_load = inode_plan_load,
-                                           .load_planned = inode_load_planned};
+                                           .plan_move = inode_plan_move,
+                                           .move_planned = inode_move_planned};
 
 Result<uint32_t> fatfs_get_cluster_server(Mapper* fat_mapper, uint32_t first_cluster, uint32_t steps) {
   // The pointer comes from another cluster: it must be this cluster's FAT mapper.

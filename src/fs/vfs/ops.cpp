@@ -110,13 +110,14 @@ Result<void> update_entry(Xptr<Inode> inode) {
                          is_dir ? 0 : uint32_t(size), mtime);
 }
 
-// An unlinked inode whose last user went: its chain to free, its objects to release. Called
-// by the one party that moved m_unlinked from 1 to 2.
+// An unlinked inode whose last user went: its objects to release, then its chain to free.
+// Called by the one party that moved m_unlinked from 1 to 2. The inode goes first: its
+// mapper's destruction waits for a write-behind still writing into the chain, which must
+// end before the chain's clusters can be freed (at the next sync) and handed to another file.
 Result<void> release_inode(Xptr<Inode> inode) {
   const uint32_t first = rload(inode, &Inode::m_first_cluster);
-  Result<void> freed = first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
   (void)rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr());
-  return freed;
+  return first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
 }
 
 bool take_release(Xptr<Inode> inode) { return hal::remote_cas(inode.field(&Inode::m_unlinked), 1u, 2u); }

@@ -96,67 +96,87 @@ void drop_locked(Mapper* mapper, uint32_t first) {
   }
 }
 
-// ---- asynchronous read-ahead (mapper.hpp says how it works)
+// ---- asynchronous I/O: read-ahead and write-behind (mapper.hpp says how they work)
 
-// A load's plan: the file system's word and the page of each page of the window, in a page
-// of the mapper's cluster.
-struct AheadPlan {
+// An I/O's plan: the file system's word and the page of each page it moves, in a page of the
+// mapper's cluster.
+struct AsyncPlan {
   uint64_t words[kMapperMaxReadahead];
   mm::Page* pages[kMapperMaxReadahead];
 };
-static_assert(sizeof(AheadPlan) <= hal::kPageSize);
+static_assert(sizeof(AsyncPlan) <= hal::kPageSize && kMapperWriteBehindRun <= kMapperMaxReadahead);
 
-AheadPlan* plan_of(Mapper* mapper) { return static_cast<AheadPlan*>(mm::kmem_page_base(mapper->m_ahead_plan)); }
+AsyncPlan* plan_of(Mapper* mapper) { return static_cast<AsyncPlan*>(mm::kmem_page_base(mapper->m_async_plan)); }
 
-// The loader thread: the planned I/O, then the post. It touches nothing of the mapper after
+bool in_flight(const Mapper* mapper, uint32_t index) { return index - mapper->m_async_first < mapper->m_async_count; }
+
+// The mover thread: the planned I/O, then the post. It touches nothing of the mapper after
 // the post but the waiter's word (see thread_post_flag_to), so the mapper may be retired and
 // destroyed as soon as the flag reads posted.
-void ahead_loader(void* arg) {
+void async_mover(void* arg) {
   auto* mapper = static_cast<Mapper*>(arg);
-  AheadPlan* plan = plan_of(mapper);
-  const Result<void> loaded =
-      mapper->m_ops->load_planned(mapper, mapper->m_ahead_first, plan->pages, plan->words, mapper->m_ahead_count);
-  hal::local_store(mapper->m_ahead_error, loaded ? int32_t(0) : int32_t(loaded.error()));
-  kern::thread_post_flag_to(hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_ahead_done),
-                            hal::Xptr<hal::xptr_t>(hal::local_cxy(), &mapper->m_ahead_waiter),
+  AsyncPlan* plan = plan_of(mapper);
+  const Result<void> moved = mapper->m_ops->move_planned(mapper, mapper->m_async_first, plan->pages, plan->words,
+                                                         mapper->m_async_count, mapper->m_async_to_memory);
+  hal::local_store(mapper->m_async_error, moved ? int32_t(0) : int32_t(moved.error()));
+  kern::thread_post_flag_to(hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_async_done),
+                            hal::Xptr<hal::xptr_t>(hal::local_cxy(), &mapper->m_async_waiter),
                             kern::THREAD_BLOCKED_WAIT);
 }
 
-// Waits for the load in flight, if any, and retires it: its pages become usable, or are
-// dropped when it failed (write lock held, or the mapper's last user in mapper_destroy).
-void retire_ahead_locked(Mapper* mapper) {
-  if (mapper->m_ahead_count == 0) return;
-  const auto done = hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_ahead_done);
+// Hands the I/O just planned to a mover thread of this core (write lock held).
+void start_mover_locked(Mapper* mapper, uint32_t first, uint32_t pages, bool to_memory, mm::Page* plan_page) {
+  mapper->m_async_first = first;
+  mapper->m_async_count = pages;
+  mapper->m_async_to_memory = to_memory;
+  mapper->m_async_plan = plan_page;
+  hal::local_store(mapper->m_async_error, int32_t(0));
+  count(to_memory ? mapper->m_async_loads : mapper->m_async_stores);
+  if (!kern::thread_create(kern::ThreadType::DEV, async_mover, mapper, hal::t_cpu.lid, "mapper-io"))
+    async_mover(mapper);  // no thread to be had: move here, now
+}
+
+// Retires the I/O in flight, if any, once it has ended; with `wait`, waits for it to end
+// first (write lock held, or the mapper's last user in mapper_destroy). A load's pages become
+// usable, or are dropped when it failed; a store's pages stay clean, or are dirty again.
+void settle_async_locked(Mapper* mapper, bool wait) {
+  if (mapper->m_async_count == 0) return;
+  const auto done = hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_async_done);
   if (hal::remote_load(done) != kern::kFlagPosted) {
-    count(mapper->m_ahead_waits);
+    if (!wait) return;
+    count(mapper->m_async_waits);
     if (kern::thread_current() != nullptr) {
-      hal::local_store(mapper->m_ahead_waiter, kern::thread_current_xptr().raw());
+      hal::local_store(mapper->m_async_waiter, kern::thread_current_xptr().raw());
       kern::thread_wait_flag(done, kern::THREAD_BLOCKED_WAIT);
     } else {
-      // A host thread outside the machine cannot block; the loader runs on a core meanwhile.
+      // A host thread outside the machine cannot block; the mover runs on a core meanwhile.
       while (hal::remote_load(done) != kern::kFlagPosted) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }
-  hal::local_store(mapper->m_ahead_done, 0u);  // taken by the wait, or posted with nobody waiting
-  AheadPlan* plan = plan_of(mapper);
-  if (hal::local_load(mapper->m_ahead_error) != 0) {
-    for (uint32_t i = 0; i < mapper->m_ahead_count; ++i) {
-      mapper->m_tree.remove(mapper->m_ahead_first + i);
+  hal::local_store(mapper->m_async_done, 0u);  // taken by the wait, or posted with nobody waiting
+  AsyncPlan* plan = plan_of(mapper);
+  const uint32_t moved = mapper->m_async_count;
+  const bool failed = hal::local_load(mapper->m_async_error) != 0;
+  if (mapper->m_async_to_memory && failed) {
+    for (uint32_t i = 0; i < moved; ++i) {
+      mapper->m_tree.remove(mapper->m_async_first + i);
       mm::kmem_free_pages(plan->pages[i]);
     }
-    count(mapper->m_pages, uint64_t(0) - mapper->m_ahead_count);
+    count(mapper->m_pages, uint64_t(0) - moved);
+  } else if (failed) {
+    for (uint32_t i = 0; i < moved; ++i) plan->pages[i]->set_flags(mm::PageFlags::DIRTY);
   } else {
-    count(mapper->m_loaded, mapper->m_ahead_count);
+    count(mapper->m_async_to_memory ? mapper->m_loaded : mapper->m_written_back, moved);
   }
-  mm::kmem_free_pages(mapper->m_ahead_plan);
-  mapper->m_ahead_plan = nullptr;
-  mapper->m_ahead_count = 0;
+  mm::kmem_free_pages(mapper->m_async_plan);
+  mapper->m_async_plan = nullptr;
+  mapper->m_async_count = 0;
 }
 
-// The page of `index` if it is in the tree and usable: not one of a load not yet retired
+// The page of `index` if it is in the tree and usable: not one of an I/O not yet retired
 // (m_lock held, shared or exclusive).
 mm::Page* usable_page(Mapper* mapper, uint32_t index) {
-  if (index - mapper->m_ahead_first < mapper->m_ahead_count) return nullptr;
+  if (in_flight(mapper, index)) return nullptr;
   return static_cast<mm::Page*>(mapper->m_tree.lookup(index));
 }
 
@@ -164,7 +184,7 @@ mm::Page* usable_page(Mapper* mapper, uint32_t index) {
 // drops every page it holds.
 Result<void> make_room_locked(Mapper* mapper, uint32_t pages) {
   if (mapper->m_page_limit == 0 || mapper->m_pages + pages <= mapper->m_page_limit) return {};
-  retire_ahead_locked(mapper);
+  settle_async_locked(mapper, true);
   TRY(sync_locked(mapper));
   drop_locked(mapper, 0);
   count(mapper->m_reclaims);
@@ -175,14 +195,14 @@ Result<void> make_room_locked(Mapper* mapper, uint32_t pages) {
 // with the pages after it that read-ahead asks for and that are absent.
 Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index) {
   uint32_t wanted = 1;
-  mapper->m_ahead_trigger = kMapperIndexLimit;
+  mapper->m_readahead_trigger = kMapperIndexLimit;
   if (mapper->m_ops->readahead != nullptr) {
     const bool sequential = mapper->m_readahead_window != 0 && index == mapper->m_readahead_next;
     mapper->m_readahead_window =
         sequential ? std::min(2 * mapper->m_readahead_window, kMapperMaxReadahead) : kMapperFirstReadahead;
     wanted = std::min(mapper->m_ops->readahead(mapper, index), mapper->m_readahead_window);
     if (sequential)
-      mapper->m_ahead_trigger = index;  // a sequential reader: the next window loads while it copies this one
+      mapper->m_readahead_trigger = index;  // a sequential reader: the next window loads while it copies this one
   }
   wanted = std::clamp(wanted, 1u, kMapperIndexLimit - index);
   uint32_t count_absent = 1;  // index itself is absent; then the run of absent pages after it
@@ -222,13 +242,15 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index) {
   return pages[0];
 }
 
-// Starts loading the window after the pages the sequential reader has (write lock held, no
-// load in flight). Best effort: nothing starts when the file system cannot plan the window,
-// memory is short or the page limit would be passed. True when a loader was made.
-bool start_ahead_locked(Mapper* mapper) {
-  mapper->m_ahead_trigger = kMapperIndexLimit;
+// Starts loading the window after the pages the sequential reader has (write lock held).
+// Best effort: nothing starts while another I/O is in flight, or when the file system cannot
+// plan the window, memory is short or the page limit would be passed. True when a mover was
+// made.
+bool start_readahead_locked(Mapper* mapper) {
+  mapper->m_readahead_trigger = kMapperIndexLimit;
   const uint32_t first = mapper->m_readahead_next;
-  if (mapper->m_ops->plan_load == nullptr || kern::thread_current() == nullptr || first >= kMapperIndexLimit)
+  if (mapper->m_ops->plan_move == nullptr || kern::thread_current() == nullptr || mapper->m_async_count != 0 ||
+      first >= kMapperIndexLimit)
     return false;
   const uint32_t wanted =
       std::min({mapper->m_ops->readahead(mapper, first), kMapperMaxReadahead, kMapperIndexLimit - first});
@@ -237,14 +259,15 @@ bool start_ahead_locked(Mapper* mapper) {
   if (absent == 0 || (mapper->m_page_limit != 0 && mapper->m_pages + absent > mapper->m_page_limit)) return false;
   auto plan_page = mm::kmem_alloc_pages(0);
   if (!plan_page) return false;
-  auto* plan = static_cast<AheadPlan*>(mm::kmem_page_base(*plan_page));
+  auto* plan = static_cast<AsyncPlan*>(mm::kmem_page_base(*plan_page));
   uint32_t made = 0;
   for (; made < absent; ++made) {
     auto page = new_page(mapper);
     if (!page) break;
     plan->pages[made] = *page;
   }
-  const uint32_t planned = made == 0 ? 0 : std::min(made, mapper->m_ops->plan_load(mapper, first, made, plan->words));
+  const uint32_t planned =
+      made == 0 ? 0 : std::min(made, mapper->m_ops->plan_move(mapper, first, made, true, plan->words));
   uint32_t inserted = 0;
   while (inserted < planned && mapper->m_tree.insert(first + inserted, plan->pages[inserted])) ++inserted;
   for (uint32_t i = inserted; i < made; ++i) mm::kmem_free_pages(plan->pages[i]);
@@ -252,16 +275,39 @@ bool start_ahead_locked(Mapper* mapper) {
     mm::kmem_free_pages(*plan_page);
     return false;
   }
-  mapper->m_ahead_first = first;
-  mapper->m_ahead_count = inserted;
-  mapper->m_ahead_plan = *plan_page;
-  hal::local_store(mapper->m_ahead_error, int32_t(0));
   count(mapper->m_pages, inserted);
-  count(mapper->m_ahead_loads);
   mapper->m_readahead_next = first + inserted;
-  mapper->m_ahead_trigger = first;
-  if (!kern::thread_create(kern::ThreadType::DEV, ahead_loader, mapper, hal::t_cpu.lid, "readahead"))
-    ahead_loader(mapper);  // no thread to be had: load here, now
+  mapper->m_readahead_trigger = first;
+  start_mover_locked(mapper, first, inserted, true, *plan_page);
+  return true;
+}
+
+// Starts writing back the run of kMapperWriteBehindRun pages from `first` that a sequential
+// writer has just completed (write lock held), after the I/O in flight has ended (so a
+// writer runs at most one run ahead of the disk). Nothing starts unless every page of the run
+// is present and dirty; the file system may plan fewer (it refuses what must not be written
+// before a sync). True when a mover was made.
+bool start_writebehind_locked(Mapper* mapper, uint32_t first) {
+  if (mapper->m_ops->plan_move == nullptr || kern::thread_current() == nullptr) return false;
+  settle_async_locked(mapper, true);
+  auto plan_page = mm::kmem_alloc_pages(0);
+  if (!plan_page) return false;
+  auto* plan = static_cast<AsyncPlan*>(mm::kmem_page_base(*plan_page));
+  uint32_t dirty = 0;
+  while (dirty < kMapperWriteBehindRun) {
+    auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(first + dirty));
+    if (page == nullptr || !page->has(mm::PageFlags::DIRTY)) break;
+    plan->pages[dirty++] = page;
+  }
+  const uint32_t planned = dirty < kMapperWriteBehindRun
+                               ? 0
+                               : std::min(dirty, mapper->m_ops->plan_move(mapper, first, dirty, false, plan->words));
+  if (planned == 0) {
+    mm::kmem_free_pages(*plan_page);
+    return false;
+  }
+  for (uint32_t i = 0; i < planned; ++i) plan->pages[i]->clear_flags(mm::PageFlags::DIRTY);
+  start_mover_locked(mapper, first, planned, false, *plan_page);
   return true;
 }
 
@@ -271,25 +317,37 @@ Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index, bool reading) {
   bool started = false;
   Result<mm::Page*> page = [&]() -> Result<mm::Page*> {
     WriteLocked locked(mapper);
-    retire_ahead_locked(mapper);
+    settle_async_locked(mapper, in_flight(mapper, index));
     auto* present = static_cast<mm::Page*>(mapper->m_tree.lookup(index));  // loaded meanwhile?
     if (present == nullptr) {
       count(mapper->m_misses);
       present = TRY(fill_locked(mapper, index));
     }
-    if (reading && index == mapper->m_ahead_trigger) started = start_ahead_locked(mapper);
+    if (reading && index == mapper->m_readahead_trigger) started = start_readahead_locked(mapper);
     return present;
   }();
-  // The loader runs on this core: let it queue its I/O now, while this thread copies.
+  // The mover runs on this core: let it queue its I/O now, while this thread copies.
   if (started) kern::sched_yield();
   return page;
+}
+
+// After a write that completed the page of `index`: at the end of an aligned run, the run's
+// write-back starts.
+void write_behind(Mapper* mapper, uint32_t index) {
+  if ((index + 1) % kMapperWriteBehindRun != 0 || mapper->m_ops->plan_move == nullptr) return;
+  bool started = false;
+  {
+    WriteLocked locked(mapper);
+    started = start_writebehind_locked(mapper, index + 1 - kMapperWriteBehindRun);
+  }
+  if (started) kern::sched_yield();  // as in ensure_page
 }
 
 // A write of the whole page of `index` that missed: the page is made from `source` (none of
 // its old bytes are needed, so nothing is loaded), or written over if it came meanwhile.
 Result<void> write_whole_page(Mapper* mapper, uint32_t index, hal::Xptr<void> source) {
   WriteLocked locked(mapper);
-  retire_ahead_locked(mapper);
+  settle_async_locked(mapper, in_flight(mapper, index));
   auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index));
   const bool made = page == nullptr;
   if (made) {
@@ -340,7 +398,7 @@ Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner) {
 
 void mapper_destroy(Mapper* mapper) {
   hal::local_store(mapper->m_magic, 0u);
-  retire_ahead_locked(mapper);
+  settle_async_locked(mapper, true);
   for (auto entry = mapper->m_tree.next(0); entry; entry = mapper->m_tree.next(entry->index + 1)) {
     mm::kmem_free_pages(static_cast<mm::Page*>(entry->value));
   }
@@ -394,7 +452,7 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
         // Copy under the shared lock: the page cannot be truncated away meanwhile.
         ReadLocked locked(mapper);
         auto* page = usable_page(mapper, index);
-        if (to_buffer && index == mapper->m_ahead_trigger) page = nullptr;  // to start the next window
+        if (to_buffer && index == mapper->m_readahead_trigger) page = nullptr;  // to start the next window
         if (page != nullptr) {
           if (first_look) count(mapper->m_hits);
           const hal::Xptr<void> bytes(hal::local_cxy(), static_cast<uint8_t*>(mm::kmem_page_base(page)) + in_page);
@@ -416,6 +474,7 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
       }
       TRY(ensure_page(mapper, index, to_buffer));
     }
+    if (!to_buffer && in_page + length == hal::kPageSize) write_behind(mapper, index);
     done += length;
   }
   return {};
@@ -434,12 +493,13 @@ Result<void> mapper_sync(Mapper* mapper) {
   // Exclusive: no copy into a page while it is written back, so what is written is what the
   // dirty bit covered. The write-back may block on the device; it holds a sleeping lock.
   WriteLocked locked(mapper);
+  settle_async_locked(mapper, true);  // a failed write-behind's pages are dirty again, written here
   return sync_locked(mapper);
 }
 
 void mapper_truncate(Mapper* mapper, uint32_t first) {
   WriteLocked locked(mapper);
-  retire_ahead_locked(mapper);
+  settle_async_locked(mapper, true);
   drop_locked(mapper, first);
 }
 
@@ -470,8 +530,9 @@ MapperStats mapper_stats(hal::Xptr<Mapper> mapper) {
   s.load_calls = load(&Mapper::m_load_calls);
   s.sync_calls = load(&Mapper::m_sync_calls);
   s.reclaims = load(&Mapper::m_reclaims);
-  s.ahead_loads = load(&Mapper::m_ahead_loads);
-  s.ahead_waits = load(&Mapper::m_ahead_waits);
+  s.async_loads = load(&Mapper::m_async_loads);
+  s.async_stores = load(&Mapper::m_async_stores);
+  s.async_waits = load(&Mapper::m_async_waits);
   return s;
 }
 

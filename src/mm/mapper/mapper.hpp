@@ -12,18 +12,23 @@
 // A page handed out by mapper_get_page stays valid until the owner truncates or destroys the
 // mapper: the file system orders those after its users (the inode's own lock).
 //
-// Asynchronous read-ahead: a sequential reader (mapper_move_buffer to a buffer) has the next
-// window loaded while it copies the current one. Under the exclusive lock, in the reader's
-// thread (so under the file system's locks too), the window's pages are allocated and put in
-// the tree, the file system plans their load (ops->plan_load: where each page's bytes are)
-// and a loader thread of the mapper's cluster is made to run it (ops->load_planned: the I/O
-// alone, no lock held). Until the load is retired, nobody uses those pages: every lookup
-// treats the window as absent and takes the exclusive lock, which first waits for the loader
-// (it needs no lock of the mapper, so waiting under the exclusive lock cannot deadlock) and
-// retires the load (a failed load's pages are dropped: the next miss loads them again and
-// reports the error). One load per mapper is in flight at a time; truncate, destroy and the
-// page-limit reclaim retire it first. The loader posts a thread_wait_flag word, and the one
-// waiter (the holder of the exclusive lock) names itself before it sleeps.
+// Asynchronous I/O: a sequential reader (mapper_move_buffer to a buffer) has the next
+// window loaded while it copies the current one (read-ahead), and a sequential writer has
+// each run of kMapperWriteBehindRun dirty pages it completes written back while it fills the
+// next (write-behind). Under the exclusive lock, in the reader's or writer's thread (so
+// under the file system's locks too), the pages are chosen (a load allocates them and puts
+// them in the tree; a store clears their dirty bit), the file system plans the I/O
+// (ops->plan_move: where each page's bytes are) and a thread of the mapper's cluster is made
+// to run it (ops->move_planned: the I/O alone, no lock held). Until the I/O is retired,
+// nobody uses those pages: a lookup of one treats it as absent and takes the exclusive lock,
+// which first waits for the mover (it needs no lock of the mapper, so waiting under the
+// exclusive lock cannot deadlock) and retires it; other holders of the exclusive lock retire
+// it only once it has ended. A failed load's pages are dropped (the
+// next miss loads them again and reports the error); a failed store's pages are dirty
+// again (the next sync writes them and reports it). One I/O per mapper is in flight at a
+// time; sync, truncate, destroy and the page-limit reclaim retire it first. The mover posts a
+// thread_wait_flag word, and the one waiter (the holder of the exclusive lock) names itself
+// before it sleeps.
 #pragma once
 
 #include <cstdint>
@@ -47,13 +52,14 @@ struct MapperOps {
   Result<void> (*move_pages)(Mapper* mapper, uint32_t first, mm::Page* const* pages, uint32_t count, bool to_memory);
   // How many pages from `index` on (>= 1) are worth loading in one go (read-ahead; the fs knows the size and the disk layout).
   uint32_t (*readahead)(Mapper* mapper, uint32_t index);
-  // Asynchronous read-ahead (both null: none). plan_load runs in the reader's thread under the caller's locks and the mapper's
-  // exclusive lock: it writes plan[i], a word of its own, for the longest prefix of the pages first .. first+count-1 whose load
-  // needs nothing but that word (e.g. a whole page of consecutive sectors), and returns its length (0: none). load_planned runs
-  // later in a loader thread, no lock held, and loads the `count` pages from their words.
-  uint32_t (*plan_load)(Mapper* mapper, uint32_t first, uint32_t count, uint64_t* plan);
-  Result<void> (*load_planned)(Mapper* mapper, uint32_t first, mm::Page* const* pages, const uint64_t* plan,
-                               uint32_t count);
+  // Asynchronous I/O (both null: none). plan_move runs in the reader's or writer's thread under the caller's locks and the
+  // mapper's exclusive lock: it writes plan[i], a word of its own, for the longest prefix of the pages first .. first+count-1
+  // whose move needs nothing but that word (e.g. a whole page of consecutive sectors), and returns its length (0: none; a file
+  // system refuses what must not be written early). move_planned runs later in a mover thread, no lock held, and moves the
+  // `count` pages by their words.
+  uint32_t (*plan_move)(Mapper* mapper, uint32_t first, uint32_t count, bool to_memory, uint64_t* plan);
+  Result<void> (*move_planned)(Mapper* mapper, uint32_t first, mm::Page* const* pages, const uint64_t* plan,
+                               uint32_t count, bool to_memory);
 };
 
 // Page indexes at or past this are refused (kInval): 2^24 pages are files of 64 GiB, beyond
@@ -65,6 +71,9 @@ inline constexpr uint32_t kMapperIndexLimit = 1u << 24;
 // kMapperMaxReadahead, and starts again at a miss elsewhere.
 inline constexpr uint32_t kMapperFirstReadahead = 64;
 inline constexpr uint32_t kMapperMaxReadahead = 256;
+// Write-behind: a write that completes the last page of a run of this many pages, aligned,
+// starts the run's write-back when all of it is dirty.
+inline constexpr uint32_t kMapperWriteBehindRun = kMapperMaxReadahead;
 
 // A snapshot of a mapper's counters.
 struct MapperStats {
@@ -73,12 +82,13 @@ struct MapperStats {
   uint64_t misses = 0;        // lookups that had to load (each loads one or more pages)
   uint64_t loaded = 0;        // pages loaded (through move_pages, or by a read-ahead retired)
   uint64_t created = 0;       // pages created zeroed without loading (wholly overwritten)
-  uint64_t written_back = 0;  // pages written back by sync
+  uint64_t written_back = 0;  // pages written back (by sync, or by a write-behind retired)
   uint64_t load_calls = 0;    // move_pages calls to memory
   uint64_t sync_calls = 0;    // move_pages calls to the device
   uint64_t reclaims = 0;      // times the page limit emptied the mapper
-  uint64_t ahead_loads = 0;   // asynchronous read-ahead windows started
-  uint64_t ahead_waits = 0;   // times a thread waited for one still in flight
+  uint64_t async_loads = 0;   // asynchronous read-ahead windows started
+  uint64_t async_stores = 0;  // write-behind runs started
+  uint64_t async_waits = 0;   // times a thread waited for one of them still in flight
 };
 
 struct Mapper {
@@ -103,20 +113,22 @@ struct Mapper {
   uint64_t m_pages = 0;
   uint32_t m_readahead_next = 0;    // the index after the pages the last miss loaded
   uint32_t m_readahead_window = 0;  // the last miss's window (0: none yet)
-  // The asynchronous read-ahead (see above). m_ahead_count > 0 while a load is not retired: its pages
-  // m_ahead_first .. + m_ahead_count - 1 are in the tree and must not be used; m_ahead_plan is the page holding
-  // its plan words and page pointers. Reading m_ahead_trigger starts the next window (kMapperIndexLimit: none).
-  uint32_t m_ahead_first = 0;
-  uint32_t m_ahead_count = 0;
-  uint32_t m_ahead_trigger = kMapperIndexLimit;
-  mm::Page* m_ahead_plan = nullptr;
+  // Reading this page starts the next read-ahead window (kMapperIndexLimit: none).
+  uint32_t m_readahead_trigger = kMapperIndexLimit;
+  // The asynchronous I/O (see above). m_async_count > 0 while one is not retired: its pages m_async_first ..
+  // + m_async_count - 1 are in the tree and must not be used; m_async_plan is the page holding its plan words
+  // and page pointers.
+  uint32_t m_async_first = 0;
+  uint32_t m_async_count = 0;
+  bool m_async_to_memory = false;  // a load (read-ahead), else a store (write-behind)
+  mm::Page* m_async_plan = nullptr;
 
-  // The load in flight and its waiter: remote atomics. The loader writes m_ahead_error, then posts
-  // m_ahead_done (a thread_wait_flag word); the waiter writes m_ahead_waiter before it sleeps, and the
-  // loader reads it only after its post found it asleep.
-  int32_t m_ahead_error = 0;
-  uint32_t m_ahead_done = 0;
-  hal::xptr_t m_ahead_waiter = hal::XPTR_NULL;
+  // The I/O in flight and its waiter: remote atomics. The mover writes m_async_error, then posts
+  // m_async_done (a thread_wait_flag word); the waiter writes m_async_waiter before it sleeps, and the
+  // mover reads it only after its post found it asleep.
+  int32_t m_async_error = 0;
+  uint32_t m_async_done = 0;
+  hal::xptr_t m_async_waiter = hal::XPTR_NULL;
 
   // relaxed atomics (hal::stat_add), read by anyone
   uint64_t m_hits = 0;
@@ -127,8 +139,9 @@ struct Mapper {
   uint64_t m_load_calls = 0;
   uint64_t m_sync_calls = 0;
   uint64_t m_reclaims = 0;
-  uint64_t m_ahead_loads = 0;
-  uint64_t m_ahead_waits = 0;
+  uint64_t m_async_loads = 0;
+  uint64_t m_async_stores = 0;
+  uint64_t m_async_waits = 0;
 };
 
 [[nodiscard]] Result<Mapper*> mapper_create(const MapperOps* ops, hal::xptr_t owner);  // in the local cluster

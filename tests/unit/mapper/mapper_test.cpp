@@ -33,11 +33,14 @@ uint8_t pattern(uint64_t offset, uint32_t generation) {
 struct FakeFs {
   std::vector<uint8_t> disk;  // pages past its end load as zeroes
   uint32_t readahead = 1;
-  uint32_t fail_from = ~0u;    // loads of pages at or past this fail with kIo
-  uint32_t load_delay_us = 0;  // a planned load yields its core this long first (a slow disk)
-  std::mutex disk_lock;        // the planned load reads the disk with no mapper lock held
+  uint32_t fail_from = ~0u;              // loads of pages at or past this fail with kIo
+  uint32_t load_delay_us = 0;            // a planned move yields its core this long first (a slow disk)
+  std::atomic<bool> fail_stores{false};  // planned stores fail with kIo
+  std::mutex disk_lock;                  // planned moves use the disk with no mapper lock held
   std::atomic<uint64_t> load_calls{0};
   std::atomic<uint64_t> planned_loads{0};
+  std::atomic<uint64_t> planned_stores{0};
+  std::atomic<uint64_t> pages_stored{0};
   std::atomic<uint64_t> pages_loaded{0};
   std::atomic<uint64_t> sync_calls{0};
   std::vector<std::pair<uint32_t, uint32_t>> written;  // (first, count) of each write-back: under the mapper's lock
@@ -74,39 +77,46 @@ struct FakeFs {
   }
   // As a file system does: no further than the file's end (one page at or past it).
   static uint32_t readahead_of(Mapper* mapper, uint32_t index) {
-    const FakeFs* fs = of(mapper);
+    FakeFs* fs = of(mapper);
+    std::lock_guard<std::mutex> guard(fs->disk_lock);
     const uint64_t pages = (fs->disk.size() + kPage - 1) / kPage;
     return index >= pages ? 1 : uint32_t(std::min<uint64_t>(fs->readahead, pages - index));
   }
-  // The plan of a page is its byte offset on the disk; only whole pages of the disk are
-  // planned (the disk grows only under the mapper's exclusive lock, held here).
-  static uint32_t plan_load(Mapper* mapper, uint32_t first, uint32_t count, uint64_t* plan) {
-    const FakeFs* fs = of(mapper);
+  // The plan of a page is its byte offset on the disk: for a load, whole pages of the disk.
+  static uint32_t plan_move(Mapper* mapper, uint32_t first, uint32_t count, bool to_memory, uint64_t* plan) {
+    FakeFs* fs = of(mapper);
+    std::lock_guard<std::mutex> guard(fs->disk_lock);
     uint32_t i = 0;
-    for (; i < count && uint64_t(first + i + 1) * kPage <= fs->disk.size(); ++i) plan[i] = uint64_t(first + i) * kPage;
+    for (; i < count && (!to_memory || uint64_t(first + i + 1) * kPage <= fs->disk.size()); ++i)
+      plan[i] = uint64_t(first + i) * kPage;
     return i;
   }
-  static Result<void> load_planned(Mapper* mapper, uint32_t first, mm::Page* const* pages, const uint64_t* plan,
-                                   uint32_t count) {
+  static Result<void> move_planned(Mapper* mapper, uint32_t first, mm::Page* const* pages, const uint64_t* plan,
+                                   uint32_t count, bool to_memory) {
     FakeFs* fs = of(mapper);
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(fs->load_delay_us);
     while (std::chrono::steady_clock::now() < until) kern::sched_yield();
-    if (first + count > fs->fail_from) return error(Errno::kIo);
+    if (to_memory ? first + count > fs->fail_from : fs->fail_stores.load()) return error(Errno::kIo);
     std::lock_guard<std::mutex> guard(fs->disk_lock);
     for (uint32_t i = 0; i < count; ++i) {
       auto* bytes = static_cast<uint8_t*>(mm::kmem_page_base(pages[i]));
+      if (!to_memory) {
+        if (plan[i] + kPage > fs->disk.size()) fs->disk.resize(plan[i] + kPage);
+        std::memcpy(fs->disk.data() + plan[i], bytes, kPage);
+        continue;
+      }
       std::memset(bytes, 0, kPage);
       if (plan[i] < fs->disk.size())
         std::memcpy(bytes, fs->disk.data() + plan[i], std::min(kPage, fs->disk.size() - plan[i]));
     }
-    fs->planned_loads.fetch_add(1);
-    fs->pages_loaded.fetch_add(count);
+    (to_memory ? fs->planned_loads : fs->planned_stores).fetch_add(1);
+    (to_memory ? fs->pages_loaded : fs->pages_stored).fetch_add(count);
     return {};
   }
 };
 
-constexpr mapper::MapperOps kFakeOps = {&FakeFs::move_pages, &FakeFs::readahead_of, &FakeFs::plan_load,
-                                        &FakeFs::load_planned};
+constexpr mapper::MapperOps kFakeOps = {&FakeFs::move_pages, &FakeFs::readahead_of, &FakeFs::plan_move,
+                                        &FakeFs::move_planned};
 
 class MapperTest : public MachineTest {
  protected:
@@ -375,7 +385,7 @@ TEST_F(MapperTest, ASequentialReaderHasTheNextWindowLoadedAsynchronously) {
   // Synchronous misses at 0 (64 pages) and 64 (128), then windows of 256 from 192 on, each
   // started as the reader enters the one before: 192, 448, ..., 1984 (64 pages left).
   EXPECT_EQ(s.misses, 2u);
-  EXPECT_EQ(s.ahead_loads, 8u);
+  EXPECT_EQ(s.async_loads, 8u);
   EXPECT_EQ(fs.planned_loads.load(), 8u);
   EXPECT_EQ(s.pages, 2048u);
   EXPECT_EQ(s.loaded, 2048u);
@@ -407,7 +417,7 @@ TEST_F(MapperTest, SequentialReadersOnEveryClusterShareTheReadAhead) {
     });
   }
   const mapper::MapperStats s = mapper::mapper_stats(m);
-  EXPECT_GE(s.ahead_loads, 1u);
+  EXPECT_GE(s.async_loads, 1u);
   EXPECT_EQ(s.pages, 1024u);
   EXPECT_EQ(s.loaded, 1024u);
   EXPECT_EQ(fs.pages_loaded.load(), 1024u);  // no page loaded twice
@@ -429,7 +439,7 @@ TEST_F(MapperTest, AFailedAsynchronousLoadIsLoadedAgainAndItsErrorReported) {
     read_pages(m.host_ptr(), 0, 512, buffer);
     KCHECK_ERR(mapper::mapper_move_buffer_local(m.host_ptr(), true, false, 512 * kPage, buffer.xptr(), 1), Errno::kIo);
     const mapper::MapperStats s = mapper::mapper_stats(m);
-    KCHECK_EQ(s.ahead_loads, 2u);  // 192..447, then 448..703 (failed)
+    KCHECK_EQ(s.async_loads, 2u);  // 192..447, then 448..703 (failed)
     KCHECK_EQ(s.pages, 512u);      // the failed window's pages dropped
     KCHECK_EQ(s.loaded, 512u);
     mapper::mapper_destroy(m.host_ptr());
@@ -454,11 +464,11 @@ TEST_F(MapperTest, TruncateAndDestroyWaitForALoadInFlight) {
       const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
       Mapper* local = m.host_ptr();
       read_pages(local, 0, 65, buffer);  // the miss at 64 starts the load of 192..447
-      KCHECK_EQ(mapper::mapper_stats(m).ahead_loads, 1u);
+      KCHECK_EQ(mapper::mapper_stats(m).async_loads, 1u);
       KCHECK_EQ(fs.planned_loads.load(), 0u);  // still loading
       mapper::mapper_truncate(local, 0);
       KCHECK_EQ(fs.planned_loads.load(), 1u);
-      KCHECK_EQ(mapper::mapper_stats(m).ahead_waits, 1u);
+      KCHECK_EQ(mapper::mapper_stats(m).async_waits, 1u);
       KCHECK_EQ(mapper::mapper_stats(m).pages, 0u);
       // Every page back but what the radix nodes' cache may keep.
       KCHECK(settled_free_pages(free_at_start - kNodeSlack) >= free_at_start - kNodeSlack);
@@ -473,6 +483,66 @@ TEST_F(MapperTest, TruncateAndDestroyWaitForALoadInFlight) {
       KCHECK(settled_free_pages(free_with_mapper + kHeld) >= free_with_mapper + kHeld);
     });
   }
+}
+
+// Writes pages [0, count) of `m` (local) in chunks of 16 pages, with `generation`'s bytes.
+void write_pages(Mapper* m, uint32_t count, LocalBuffer& buffer, uint32_t generation) {
+  constexpr uint64_t kChunk = 16 * kPage;
+  for (uint64_t at = 0; at < count * kPage; at += kChunk) {
+    for (uint64_t b = 0; b < kChunk; ++b) buffer.data()[b] = pattern(at + b, generation);
+    KCHECK_OK(mapper::mapper_move_buffer_local(m, false, false, at, buffer.xptr(), kChunk));
+  }
+}
+
+TEST_F(MapperTest, ASequentialWriterHasEachRunWrittenBehind) {
+  boot({1, 1, 1});
+  FakeFs fs(0);
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      LocalBuffer buffer(4);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      write_pages(m.host_ptr(), 1024, buffer, 5);
+      // The last run's store may still be in flight: the sync waits for it.
+      KCHECK_OK(mapper::mapper_sync(m.host_ptr()));
+    });
+  }
+  const mapper::MapperStats s = mapper::mapper_stats(m);
+  EXPECT_EQ(s.async_stores, 4u);  // at pages 255, 511, 767 and 1023
+  EXPECT_EQ(fs.pages_stored.load(), 1024u);
+  EXPECT_EQ(s.written_back, 1024u);
+  EXPECT_EQ(s.sync_calls, 0u);  // nothing left dirty for the sync
+  ASSERT_EQ(fs.disk.size(), 1024 * kPage);
+  for (uint64_t b = 0; b < fs.disk.size(); ++b) ASSERT_EQ(fs.disk[b], pattern(b, 5)) << b;
+  destroy(m);
+}
+
+TEST_F(MapperTest, AFailedWriteBehindLeavesItsPagesDirtyForTheSync) {
+  boot({1, 1, 1});
+  FakeFs fs(0);
+  fs.fail_stores = true;
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      LocalBuffer buffer(4);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      write_pages(m.host_ptr(), 512, buffer, 6);
+      fs.fail_stores = false;
+      KCHECK_OK(mapper::mapper_sync(m.host_ptr()));
+    });
+  }
+  const mapper::MapperStats s = mapper::mapper_stats(m);
+  EXPECT_EQ(s.async_stores, 2u);
+  EXPECT_EQ(fs.pages_stored.load(), 0u);  // both failed
+  EXPECT_EQ(s.written_back, 512u);        // by the sync
+  EXPECT_EQ(s.sync_calls, 2u);            // two runs of 256
+  ASSERT_EQ(fs.disk.size(), 512 * kPage);
+  for (uint64_t b = 0; b < fs.disk.size(); ++b) ASSERT_EQ(fs.disk[b], pattern(b, 6)) << b;
+  destroy(m);
 }
 
 TEST_F(MapperTest, SyncWritesBackExactlyTheDirtyPagesInRuns) {
