@@ -363,7 +363,8 @@ TEST_F(VfsTest, ConcurrentCreatorsFromEveryCore) {
   EXPECT_EQ(std::count(listing.begin(), listing.end(), '\n'), 8 * long(kFilesEach)) << listing;  // 2x2:2
 }
 
-// A file larger than its mapper may hold: written back and dropped on the way, read back whole.
+// A file larger than its mapper may hold: written back and dropped on the way, read back whole;
+// its writer and reader had the write-behind and the asynchronous read-ahead working for them.
 TEST_F(VfsTest, AFileLargerThanItsMapperLimit) {
   const std::string image = make_image(300, 8);  // 4 KiB clusters
   boot_disk({2, 1, 1}, image, 16);
@@ -381,6 +382,8 @@ TEST_F(VfsTest, AFileLargerThanItsMapperLimit) {
       const mapper::MapperStats s = mapper::mapper_stats(fs::rload(inode, &fs::Inode::m_mapper));
       KCHECK(s.reclaims > 0);
       KCHECK_LE(s.pages, uint64_t(16 << 20) / hal::kPageSize / 2);
+      KCHECK(s.async_stores > 0);
+      KCHECK(s.async_loads > 0);
     });
   }
   shutdown_and_check();
