@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -360,27 +361,32 @@ uint64_t settled_free_pages(uint64_t at_least) {
   return free;
 }
 
+// Runs fn(buffer) in a kernel thread of cluster 0 with a local buffer of 2^order pages, and
+// waits for it.
+void run_with_buffer(Machine& machine, uint32_t order, const std::function<void(LocalBuffer&)>& fn) {
+  ThreadRunner runner(machine);
+  runner.start(0, 0, [&] {
+    LocalBuffer buffer(order);
+    KCHECK(buffer.block.has_value());
+    if (buffer.block) fn(buffer);
+  });
+}
+
 TEST_F(MapperTest, ASequentialReaderHasTheNextWindowLoadedAsynchronously) {
   boot({1, 1, 1});
   FakeFs fs(2048 * kPage);
   fs.readahead = 1000;
   const hal::Xptr<Mapper> m = create(0, &fs);
-  {
-    ThreadRunner runner(machine());
-    runner.start(0, 0, [&] {
-      LocalBuffer buffer(4);  // 64 KiB, the chunk of `mkh fs get`
-      KCHECK(buffer.block.has_value());
-      if (!buffer.block) return;
-      for (uint64_t at = 0; at < fs.disk.size(); at += 16 * kPage) {
-        KCHECK_OK(mapper::mapper_move_buffer(m, true, false, at, buffer.xptr(), 16 * kPage));
-        for (uint64_t b = 0; b < 16 * kPage; ++b)
-          if (buffer.data()[b] != pattern(at + b, 0)) {
-            KCHECK_FAIL("byte {} differs", at + b);
-            return;
-          }
-      }
-    });
-  }
+  run_with_buffer(machine(), 4, [&](LocalBuffer& buffer) {  // 64 KiB, the chunk of `mkh fs get`
+    for (uint64_t at = 0; at < fs.disk.size(); at += 16 * kPage) {
+      KCHECK_OK(mapper::mapper_move_buffer(m, true, false, at, buffer.xptr(), 16 * kPage));
+      for (uint64_t b = 0; b < 16 * kPage; ++b)
+        if (buffer.data()[b] != pattern(at + b, 0)) {
+          KCHECK_FAIL("byte {} differs", at + b);
+          return;
+        }
+    }
+  });
   const mapper::MapperStats s = mapper::mapper_stats(m);
   // Synchronous misses at 0 (64 pages) and 64 (128), then windows of 256 from 192 on, each
   // started as the reader enters the one before: 192, 448, ..., 1984 (64 pages left).
@@ -430,11 +436,7 @@ TEST_F(MapperTest, AFailedAsynchronousLoadIsLoadedAgainAndItsErrorReported) {
   fs.readahead = 1000;
   fs.fail_from = 600;  // the window 448..703 fails; misses load 448..511, then 512..639 fails
   const hal::Xptr<Mapper> m = create(0, &fs);
-  ThreadRunner runner(machine());
-  runner.start(0, 0, [&] {
-    LocalBuffer buffer(0);
-    KCHECK(buffer.block.has_value());
-    if (!buffer.block) return;
+  run_with_buffer(machine(), 0, [&](LocalBuffer& buffer) {
     const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
     read_pages(m.host_ptr(), 0, 512, buffer);
     KCHECK_ERR(mapper::mapper_move_buffer_local(m.host_ptr(), true, false, 512 * kPage, buffer.xptr(), 1), Errno::kIo);
@@ -454,35 +456,29 @@ TEST_F(MapperTest, TruncateAndDestroyWaitForALoadInFlight) {
   fs.readahead = 1000;
   fs.load_delay_us = 20000;  // the load is still running when the reader truncates
   const hal::Xptr<Mapper> m = create(0, &fs);
-  {
-    ThreadRunner runner(machine());
-    runner.start(0, 0, [&] {
-      LocalBuffer buffer(0);
-      KCHECK(buffer.block.has_value());
-      if (!buffer.block) return;
-      // Counted with the mapper and the buffer made, the loader thread not yet.
-      const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
-      Mapper* local = m.host_ptr();
-      read_pages(local, 0, 65, buffer);  // the miss at 64 starts the load of 192..447
-      KCHECK_EQ(mapper::mapper_stats(m).async_loads, 1u);
-      KCHECK_EQ(fs.planned_loads.load(), 0u);  // still loading
-      mapper::mapper_truncate(local, 0);
-      KCHECK_EQ(fs.planned_loads.load(), 1u);
-      KCHECK_EQ(mapper::mapper_stats(m).async_waits, 1u);
-      KCHECK_EQ(mapper::mapper_stats(m).pages, 0u);
-      // Every page back but what the radix nodes' cache may keep.
-      KCHECK(settled_free_pages(free_at_start - kNodeSlack) >= free_at_start - kNodeSlack);
-      // Again, and the mapper destroyed while the load runs.
-      read_pages(local, 0, 65, buffer);
-      KCHECK_EQ(fs.planned_loads.load(), 1u);
-      const uint64_t free_with_mapper = mm::local_memory()->m_ppm.stats().free_pages;
-      mapper::mapper_destroy(local);
-      KCHECK_EQ(fs.planned_loads.load(), 2u);
-      // 0..191 loaded by misses, 192..447 by the read-ahead, and its plan's page.
-      constexpr uint64_t kHeld = 192 + 256 + 1;
-      KCHECK(settled_free_pages(free_with_mapper + kHeld) >= free_with_mapper + kHeld);
-    });
-  }
+  run_with_buffer(machine(), 0, [&](LocalBuffer& buffer) {
+    // Counted with the mapper and the buffer made, the loader thread not yet.
+    const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
+    Mapper* local = m.host_ptr();
+    read_pages(local, 0, 65, buffer);  // the miss at 64 starts the load of 192..447
+    KCHECK_EQ(mapper::mapper_stats(m).async_loads, 1u);
+    KCHECK_EQ(fs.planned_loads.load(), 0u);  // still loading
+    mapper::mapper_truncate(local, 0);
+    KCHECK_EQ(fs.planned_loads.load(), 1u);
+    KCHECK_EQ(mapper::mapper_stats(m).async_waits, 1u);
+    KCHECK_EQ(mapper::mapper_stats(m).pages, 0u);
+    // Every page back but what the radix nodes' cache may keep.
+    KCHECK(settled_free_pages(free_at_start - kNodeSlack) >= free_at_start - kNodeSlack);
+    // Again, and the mapper destroyed while the load runs.
+    read_pages(local, 0, 65, buffer);
+    KCHECK_EQ(fs.planned_loads.load(), 1u);
+    const uint64_t free_with_mapper = mm::local_memory()->m_ppm.stats().free_pages;
+    mapper::mapper_destroy(local);
+    KCHECK_EQ(fs.planned_loads.load(), 2u);
+    // 0..191 loaded by misses, 192..447 by the read-ahead, and its plan's page.
+    constexpr uint64_t kHeld = 192 + 256 + 1;
+    KCHECK(settled_free_pages(free_with_mapper + kHeld) >= free_with_mapper + kHeld);
+  });
 }
 
 // Writes pages [0, count) of `m` (local) in chunks of 16 pages, with `generation`'s bytes.
@@ -494,54 +490,48 @@ void write_pages(Mapper* m, uint32_t count, LocalBuffer& buffer, uint32_t genera
   }
 }
 
+// A kernel thread of cluster 0 writes pages [0, count) of `m` with `generation`'s bytes,
+// then lets the planned stores succeed and syncs.
+void write_then_sync(Machine& machine, hal::Xptr<Mapper> m, FakeFs& fs, uint32_t count, uint32_t generation) {
+  run_with_buffer(machine, 4, [&](LocalBuffer& buffer) {
+    write_pages(m.host_ptr(), count, buffer, generation);
+    fs.fail_stores = false;
+    // The last run's store may still be in flight: the sync waits for it.
+    KCHECK_OK(mapper::mapper_sync(m.host_ptr()));
+  });
+}
+
+void expect_disk(const FakeFs& fs, uint32_t pages, uint32_t generation) {
+  ASSERT_EQ(fs.disk.size(), pages * kPage);
+  for (uint64_t b = 0; b < fs.disk.size(); ++b) ASSERT_EQ(fs.disk[b], pattern(b, generation)) << b;
+}
+
 TEST_F(MapperTest, ASequentialWriterHasEachRunWrittenBehind) {
   boot({1, 1, 1});
   FakeFs fs(0);
   const hal::Xptr<Mapper> m = create(0, &fs);
-  {
-    ThreadRunner runner(machine());
-    runner.start(0, 0, [&] {
-      LocalBuffer buffer(4);
-      KCHECK(buffer.block.has_value());
-      if (!buffer.block) return;
-      write_pages(m.host_ptr(), 1024, buffer, 5);
-      // The last run's store may still be in flight: the sync waits for it.
-      KCHECK_OK(mapper::mapper_sync(m.host_ptr()));
-    });
-  }
+  write_then_sync(machine(), m, fs, 1024, 5);
   const mapper::MapperStats s = mapper::mapper_stats(m);
   EXPECT_EQ(s.async_stores, 4u);  // at pages 255, 511, 767 and 1023
   EXPECT_EQ(fs.pages_stored.load(), 1024u);
   EXPECT_EQ(s.written_back, 1024u);
   EXPECT_EQ(s.sync_calls, 0u);  // nothing left dirty for the sync
-  ASSERT_EQ(fs.disk.size(), 1024 * kPage);
-  for (uint64_t b = 0; b < fs.disk.size(); ++b) ASSERT_EQ(fs.disk[b], pattern(b, 5)) << b;
+  expect_disk(fs, 1024, 5);
   destroy(m);
 }
 
 TEST_F(MapperTest, AFailedWriteBehindLeavesItsPagesDirtyForTheSync) {
   boot({1, 1, 1});
   FakeFs fs(0);
-  fs.fail_stores = true;
+  fs.fail_stores = true;  // until the sync
   const hal::Xptr<Mapper> m = create(0, &fs);
-  {
-    ThreadRunner runner(machine());
-    runner.start(0, 0, [&] {
-      LocalBuffer buffer(4);
-      KCHECK(buffer.block.has_value());
-      if (!buffer.block) return;
-      write_pages(m.host_ptr(), 512, buffer, 6);
-      fs.fail_stores = false;
-      KCHECK_OK(mapper::mapper_sync(m.host_ptr()));
-    });
-  }
+  write_then_sync(machine(), m, fs, 512, 6);
   const mapper::MapperStats s = mapper::mapper_stats(m);
   EXPECT_EQ(s.async_stores, 2u);
   EXPECT_EQ(fs.pages_stored.load(), 0u);  // both failed
   EXPECT_EQ(s.written_back, 512u);        // by the sync
   EXPECT_EQ(s.sync_calls, 2u);            // two runs of 256
-  ASSERT_EQ(fs.disk.size(), 512 * kPage);
-  for (uint64_t b = 0; b < fs.disk.size(); ++b) ASSERT_EQ(fs.disk[b], pattern(b, 6)) << b;
+  expect_disk(fs, 512, 6);
   destroy(m);
 }
 
