@@ -29,10 +29,10 @@ uint64_t ioc_sector_count();  // the disk's size in sectors; 0 when the machine 
 
 // The most buffers of one vectored request (the host's IOV_MAX is 1024).
 inline constexpr uint32_t kIocMaxBuffers = 1024;
-// The most buffers one command to the DEV thread carries: a longer request is split. 256: the
-// mapper's largest read-ahead window (1 MiB) is one command, so an asynchronous read-ahead's
-// loader queues its whole window at once (each further part would wait for the loader to be
-// scheduled again, behind the reader it runs beside).
+// The most buffers one command to the DEV thread carries: a longer request is split. 256: a
+// mapper's read-ahead window or write-behind run (1 MiB) is one command, so its mover thread
+// queues all of it at once (each further part would wait for the mover to be scheduled
+// again, behind the reader or writer it runs beside).
 inline constexpr uint32_t kIocBuffersPerCommand = 256;
 
 }  // namespace mkh::dev

@@ -23,12 +23,11 @@
 // nobody uses those pages: a lookup of one treats it as absent and takes the exclusive lock,
 // which first waits for the mover (it needs no lock of the mapper, so waiting under the
 // exclusive lock cannot deadlock) and retires it; other holders of the exclusive lock retire
-// it only once it has ended. A failed load's pages are dropped (the
-// next miss loads them again and reports the error); a failed store's pages are dirty
-// again (the next sync writes them and reports it). One I/O per mapper is in flight at a
-// time; sync, truncate, destroy and the page-limit reclaim retire it first. The mover posts a
-// thread_wait_flag word, and the one waiter (the holder of the exclusive lock) names itself
-// before it sleeps.
+// it only once it has ended. A failed load's pages are dropped (the next miss loads them
+// again and reports the error); a failed store's pages are dirty again (the next sync writes
+// them and reports it). One I/O per mapper is in flight at a time; sync, truncate, destroy
+// and the page-limit reclaim retire it first. The mover posts a thread_wait_flag word, and
+// the one waiter (the holder of the exclusive lock) names itself before it sleeps.
 #pragma once
 
 #include <cstdint>

@@ -445,7 +445,7 @@ TEST_F(MapperTest, AFailedAsynchronousLoadIsLoadedAgainAndItsErrorReported) {
     KCHECK_EQ(s.pages, 512u);      // the failed window's pages dropped
     KCHECK_EQ(s.loaded, 512u);
     mapper::mapper_destroy(m.host_ptr());
-    // Every page back (the loaders' stacks too), but what the radix nodes' cache may keep.
+    // Every page back (the movers' stacks too), but what the radix nodes' cache may keep.
     KCHECK(settled_free_pages(free_at_start - kNodeSlack) >= free_at_start - kNodeSlack);
   });
 }
@@ -457,7 +457,7 @@ TEST_F(MapperTest, TruncateAndDestroyWaitForALoadInFlight) {
   fs.load_delay_us = 20000;  // the load is still running when the reader truncates
   const hal::Xptr<Mapper> m = create(0, &fs);
   run_with_buffer(machine(), 0, [&](LocalBuffer& buffer) {
-    // Counted with the mapper and the buffer made, the loader thread not yet.
+    // Counted with the mapper and the buffer made, the mover thread not yet.
     const uint64_t free_at_start = mm::local_memory()->m_ppm.stats().free_pages;
     Mapper* local = m.host_ptr();
     read_pages(local, 0, 65, buffer);  // the miss at 64 starts the load of 192..447
