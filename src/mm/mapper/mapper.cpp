@@ -124,6 +124,12 @@ void async_mover(void* arg) {
                             kern::THREAD_BLOCKED_WAIT);
 }
 
+// The mover as a thread of its own, created in a no-delete scope (start_mover_locked).
+void async_mover_thread(void* arg) {
+  async_mover(arg);
+  --kern::thread_current()->m_no_delete;
+}
+
 // Hands the I/O just planned to a mover thread of this core (write lock held).
 void start_mover_locked(Mapper* mapper, uint32_t first, uint32_t pages, bool to_memory, mm::Page* plan_page) {
   mapper->m_async_first = first;
@@ -132,8 +138,14 @@ void start_mover_locked(Mapper* mapper, uint32_t first, uint32_t pages, bool to_
   mapper->m_async_plan = plan_page;
   hal::local_store(mapper->m_async_error, int32_t(0));
   count(to_memory ? mapper->m_async_loads : mapper->m_async_stores);
-  if (!kern::thread_create(kern::ThreadType::DEV, async_mover, mapper, hal::t_cpu.lid, "mapper-io"))
+  auto mover = kern::thread_create(kern::ThreadType::DEV, async_mover_thread, mapper, hal::t_cpu.lid, "mapper-io");
+  if (!mover) {
     async_mover(mapper);  // no thread to be had: move here, now
+    return;
+  }
+  // Not deletable until its post (a kill would leave the lock's holder waiting for ever):
+  // set before it can reach a scheduling point, ended by async_mover_thread.
+  ++(*mover)->m_no_delete;
 }
 
 // Retires the I/O in flight, if any, once it has ended; with `wait`, waits for it to end
