@@ -59,6 +59,8 @@ struct FaultReport {
   friend bool operator==(const FaultReport&, const FaultReport&) = default;
 };
 
+inline constexpr uint64_t kNoDiskWriteLimit = UINT64_MAX;
+
 struct MachineConfig {
   Topology topology;
   uint64_t bank_mib = 64;
@@ -82,6 +84,13 @@ struct MachineConfig {
   bool mount_disk = true;  // mount the disk's FAT32 volume at boot (a refused volume fails the
                            // boot); false: the disk is a raw block device
   int console_fd = 1;      // the host file descriptor TXT0 writes to (not closed by mkh)
+  // Sectors the disk keeps of those it is asked to write, in the order the writes run; every
+  // later write is dropped and reported done, as by a disk whose power was cut at that point:
+  // the image is then what a crash there leaves (the crash tests' knob). Unlimited by default.
+  uint64_t disk_write_limit = kNoDiskWriteLimit;
+  int disk_write_trace_fd = -1;  // >= 0: a host file descriptor the disk writes a line to per
+                                 // write, "FIRST_SECTOR SECTORS", in the order they run (not
+                                 // closed by mkh)
 
   // Testing
   FaultConfig faults;          // injected from the end of boot to the start of shutdown

@@ -78,6 +78,8 @@ struct DeviceReport {
   uint64_t errors = 0;
   uint64_t queue_high_water = 0;  // most clients queued at once
   uint64_t direct = 0;            // commands run by their caller (host threads, after the stop)
+  uint64_t written = 0;           // IOC: bytes the kernel wrote (those dropped included)
+  uint64_t dropped = 0;           // IOC: bytes dropped by MachineConfig::disk_write_limit
 };
 
 struct MachineReport {

@@ -45,6 +45,7 @@ constexpr CommandShape kCommands[] = {
     {"write", 3, 3, "write PATH OFFSET HOSTFILE"},
     {"append", 2, 2, "append PATH HOSTFILE"},
     {"truncate", 2, 2, "truncate PATH SIZE"},
+    {"sync", 0, 0, "sync"},
 };
 
 Result<uint64_t, Error> parse_size(std::string_view text, std::string_view what) {
@@ -85,6 +86,7 @@ class Session {
     if (name == "write") return copy_in(w[3], w[1], fs::O_WRONLY | fs::O_CREAT, TRY(parse_size(w[2], "the offset")));
     if (name == "append") return copy_in(w[2], w[1], fs::O_WRONLY | fs::O_CREAT | fs::O_APPEND, 0);
     if (name == "truncate") return check(w[1], fs::vfs_truncate(w[1].c_str(), TRY(parse_size(w[2], "the size"))));
+    if (name == "sync") return check("sync", fs::vfs_sync());
     return error(Errno::kInval, "unknown command '{}'", name);
   }
 

@@ -68,6 +68,8 @@ Result<void, Error> dev_cluster_init(hal::cxy_t cxy, const MachineConfig& config
   dir->m_placed = 1;
   if (cxy != kIoCxy) return {};
   dir->m_console_fd = config.console_fd;
+  dir->m_disk_write_limit = config.disk_write_limit;
+  dir->m_disk_write_trace_fd = config.disk_write_trace_fd;
   if (!config.disk_image.empty()) TRY(open_disk(dir, config.disk_image));
   return {};
 }
@@ -140,6 +142,11 @@ std::vector<DeviceReport> dev_report() {
     r.errors = load(c->m_errors);
     r.queue_high_water = load(c->m_queue_high_water);
     r.direct = load(c->m_direct);
+    if (c->m_func == ChdevFunc::IOC) {
+      const DevDirectory* dir = dev_directory_at(kIoCxy);
+      r.written = load(dir->m_disk_sectors_written) * kSectorSize;
+      r.dropped = load(dir->m_disk_sectors_dropped) * kSectorSize;
+    }
     reports.push_back(std::move(r));
   }
   return reports;

@@ -33,6 +33,12 @@ struct DevDirectory {
   int32_t m_disk_fd = -1;
   uint64_t m_disk_sectors = 0;
   int32_t m_console_fd = -1;
+
+  // I/O cluster only: the disk's write accounting (ioc_command), relaxed remote atomics
+  uint64_t m_disk_write_limit = kNoDiskWriteLimit;  // MachineConfig::disk_write_limit, set at boot
+  int32_t m_disk_write_trace_fd = -1;               // MachineConfig::disk_write_trace_fd, set at boot
+  uint64_t m_disk_sectors_written = 0;              // asked to be written, dropped ones included
+  uint64_t m_disk_sectors_dropped = 0;
 };
 static_assert(sizeof(DevDirectory) <= hal::kDevDataSpan, "dev's kernel data outgrew its span in hal/kdata.hpp");
 

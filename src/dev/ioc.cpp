@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "dev/chdev.hpp"
 #include "dev/dev.hpp"
@@ -53,6 +56,32 @@ Errno host_io(int fd, bool write, iovec* iov, int iovcnt, uint64_t offset) {
   return Errno::kOk;
 }
 
+// A write of `sectors` from `first`: traced (MachineConfig::disk_write_trace_fd) and counted
+// in the I/O cluster's directory; returns how many of them the disk keeps under its write
+// limit (the rest is dropped: a power cut).
+uint64_t account_write(uint64_t first, uint64_t sectors) {
+  DevDirectory* dir = dev_directory_at(kIoCxy);
+  if (const int fd = hal::remote_load(hal::Xptr<int32_t>(kIoCxy, &dir->m_disk_write_trace_fd)); fd >= 0) {
+    const std::string line = fmt::format("{} {}\n", first, sectors);
+    (void)!::write(fd, line.data(), line.size());  // a trace, not the disk: a failed write loses a line
+  }
+  const uint64_t before = hal::remote_atomic_add(hal::Xptr<uint64_t>(kIoCxy, &dir->m_disk_sectors_written), sectors);
+  const uint64_t limit = hal::remote_load(hal::Xptr<uint64_t>(kIoCxy, &dir->m_disk_write_limit));
+  const uint64_t kept = before >= limit ? 0 : std::min(sectors, limit - before);
+  if (kept < sectors) hal::remote_atomic_add(hal::Xptr<uint64_t>(kIoCxy, &dir->m_disk_sectors_dropped), sectors - kept);
+  return kept;
+}
+
+// Cuts `iov` to its first `bytes`; returns the vectors left.
+int cut_iov(iovec* iov, int iovcnt, uint64_t bytes) {
+  int kept = 0;
+  for (; kept < iovcnt && bytes != 0; ++kept) {
+    iov[kept].iov_len = std::min<uint64_t>(iov[kept].iov_len, bytes);
+    bytes -= iov[kept].iov_len;
+  }
+  return kept;
+}
+
 Errno ioc_command(const ChdevIo& io, const kern::DevCommand& command, uint64_t* bytes) {
   const uint32_t op = command.op & kOpMask;
   const bool vectored = op == kReadv || op == kWritev;
@@ -82,6 +111,10 @@ Errno ioc_command(const ChdevIo& io, const kern::DevCommand& command, uint64_t* 
 #if defined(MKH_DEBUG_CHECKS)
   if (!vectored) hal::check_xptr(command.buffer, total, "ioc buffer");
 #endif
+  if (write) {
+    const uint64_t kept = account_write(command.offset, sectors);
+    if (kept < sectors) iovcnt = cut_iov(iov, iovcnt, kept * kSectorSize);
+  }
   const Errno e = host_io(io.host_fd, write, iov, iovcnt, command.offset * kSectorSize);
   if (e == Errno::kOk) *bytes = total;
   return e;

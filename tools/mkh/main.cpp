@@ -1,6 +1,7 @@
 // The `mkh` command: boot the hosted machine, run benchmarks, soak the RPC layer.
 // Layer: tools. Uses the public API (include/mkh/) only.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage (the message names the option).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -139,6 +140,22 @@ int run_boot(mkh::MachineConfig config, const BootOptions& options) {
 struct FsCli {
   mkh::MachineConfig config;
   bool stats = false;
+  std::string write_trace;  // --disk-write-trace FILE
+};
+
+// A host file descriptor, closed when it goes.
+class HostFd {
+ public:
+  explicit HostFd(int fd) : m_fd(fd) {}
+  ~HostFd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  HostFd(const HostFd&) = delete;
+  HostFd& operator=(const HostFd&) = delete;
+  int get() const { return m_fd; }
+
+ private:
+  int m_fd;
 };
 
 // mkh fs: the command words after the options (a script, or one command).
@@ -166,7 +183,7 @@ int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
   if (words.empty()) {
     fmt::print(stderr,
                "mkh: fs: a command is required (ls, tree, cat, get, put, mkdir, rmdir, rm, mv, stat, df, "
-               "write, append, truncate, script)\n");
+               "write, append, truncate, sync, script)\n");
     return kExitUsage;
   }
   if (words[0] == "script") {
@@ -187,12 +204,23 @@ int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
       return kExitUsage;
     }
   }
+  const HostFd trace(
+      cli.write_trace.empty() ? -1 : ::open(cli.write_trace.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!cli.write_trace.empty() && trace.get() < 0) {
+    fmt::print(stderr, "mkh: --disk-write-trace {}: {}; expected the path of a file that can be written\n",
+               cli.write_trace, std::strerror(errno));
+    return kExitUsage;
+  }
+  cli.config.disk_write_trace_fd = trace.get();
   int exit_code = 0;
   const auto machine = boot_quiet_with_disk(cli.config, "fs", &exit_code);
   if (!machine) return exit_code;
   const auto ran = mkh::run_fs_commands(*machine, commands, stdout);
   const mkh::MachineReport report = machine->shutdown();
-  if (cli.stats) mkh::tool::print_rpc_stats(stderr, report);  // stdout is the commands' output
+  if (cli.stats) {  // on stderr: stdout is the commands' output
+    mkh::tool::print_rpc_stats(stderr, report);
+    mkh::tool::print_devices(stderr, report);
+  }
   if (!ran) {
     fmt::print(stderr, "mkh: fs: {}\n", ran.error());
     return kExitRuntime;
@@ -354,12 +382,18 @@ int main(int argc, char** argv) {
       "fs", "boot, mount a FAT32 image, run a file command (or a script of them) through the VFS, sync, shut down");
   add_machine_options(fs, fs_cli.config);
   add_disk_option(fs, fs_cli.config.disk_image);
-  fs->add_flag("--stats", fs_cli.stats, "print the RPC statistics table on stderr after the shutdown");
+  fs->add_flag("--stats", fs_cli.stats, "print the RPC statistics table and the devices on stderr after the shutdown");
+  add_bounded(fs, "--disk-write-limit", fs_cli.config.disk_write_limit, 0, INT64_MAX,
+              "the disk keeps the first N sectors written and drops the rest, as a power cut there would "
+              "(crash tests; --stats shows the bytes written, 512 a sector)")
+      ->default_str("unlimited");
+  fs->add_option("--disk-write-trace", fs_cli.write_trace,
+                 "write a line per disk write to FILE: its first sector and its sectors, in the order they run");
   fs->prefix_command();
   fs->footer(
       "Commands: ls PATH, tree [PATH], cat PATH, get PATH HOSTFILE, put HOSTFILE PATH, mkdir PATH, rmdir PATH, rm "
-      "PATH, mv OLD NEW, stat PATH, df, write PATH OFFSET HOSTFILE, append PATH HOSTFILE, truncate PATH SIZE, script "
-      "FILE (one command a line).");
+      "PATH, mv OLD NEW, stat PATH, df, write PATH OFFSET HOSTFILE, append PATH HOSTFILE, truncate PATH SIZE, sync, "
+      "script FILE (one command a line).");
 
   ExecCli exec_cli;
   CLI::App* exec = app.add_subcommand(

@@ -25,16 +25,7 @@ void print_report(std::FILE* out, const MachineReport& report) {
       line += fmt::format("  {}[{}B] {}/{}/{}/{}", k.type, k.object_size, k.in_use, k.allocs, k.frees, k.failures);
     fmt::print(out, "{}\n", line);
   }
-  // The devices, when the machine has a disk or a device did any work (TXT0 is always there).
-  bool any_device = false;
-  for (const DeviceReport& d : report.devices) any_device = any_device || d.name.starts_with("ioc") || d.commands != 0;
-  if (any_device) {
-    fmt::print(out,
-               "\ndevices (chdev on its cluster: commands, bytes, errors, queue high-water, run by their caller):\n");
-    for (const DeviceReport& d : report.devices)
-      fmt::print(out, "  {:<6} {:#04x}: {} commands, {} bytes, {} errors, queue {}, direct {}\n", d.name, d.cxy,
-                 d.commands, d.bytes, d.errors, d.queue_high_water, d.direct);
-  }
+  print_devices(out, report);
   if (report.shut_down) fmt::print(out, "\nthreads left at shutdown: {}\n", report.threads_left);
   if (!report.disk_error.empty()) fmt::print(out, "disk: {}\n", report.disk_error);
 }
@@ -50,6 +41,21 @@ uint64_t latency_percentile_ns(const std::vector<uint64_t>& buckets, double frac
     if (seen >= wanted && seen != 0) return uint64_t(2) << bucket;  // upper bound of the bucket
   }
   return uint64_t(2) << (buckets.size() - 1);
+}
+
+void print_devices(std::FILE* out, const MachineReport& report) {
+  // When the machine has a disk or a device did any work (TXT0 is always there).
+  bool any_device = false;
+  for (const DeviceReport& d : report.devices) any_device = any_device || d.name.starts_with("ioc") || d.commands != 0;
+  if (!any_device) return;
+  fmt::print(out,
+             "\ndevices (chdev on its cluster: commands, bytes, errors, queue high-water, run by their caller):\n");
+  for (const DeviceReport& d : report.devices) {
+    std::string line = fmt::format("  {:<6} {:#04x}: {} commands, {} bytes, {} errors, queue {}, direct {}", d.name,
+                                   d.cxy, d.commands, d.bytes, d.errors, d.queue_high_water, d.direct);
+    if (d.name.starts_with("ioc")) line += fmt::format(", written {} bytes ({} dropped)", d.written, d.dropped);
+    fmt::print(out, "{}\n", line);
+  }
 }
 
 void print_rpc_stats(std::FILE* out, const MachineReport& report) {

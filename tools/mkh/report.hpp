@@ -13,6 +13,9 @@ namespace mkh::tool {
 
 void print_report(std::FILE* out, const MachineReport& report);
 
+// The devices' lines of the report (none when the machine has no disk and TXT0 did nothing).
+void print_devices(std::FILE* out, const MachineReport& report);
+
 // The RPC statistics: one row per cluster and index with activity, then the pools.
 void print_rpc_stats(std::FILE* out, const MachineReport& report);
 

@@ -52,6 +52,33 @@ Result<void> read_slot(Xptr<Inode> dir, uint32_t slot, uint8_t* out) {
                                     hal::XPTR(hal::local_cxy(), out), kSlotSize);
 }
 
+// The volume's geometry, copied from the FAT context (any cluster's).
+Geometry geometry_copy(Xptr<FatContext> context) {
+  Geometry g;
+  hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &g), context.field(&FatContext::m_geometry).as<void>(), sizeof g);
+  return g;
+}
+
+// Where a directory's slots are on the disk (its chain walked through the FAT).
+class SlotsOnDisk {
+ public:
+  explicit SlotsOnDisk(Xptr<Inode> dir)
+      : m_context(local_fs()->m_fat),
+        m_geometry(geometry_copy(m_context)),
+        m_first(rload(dir, &Inode::m_first_cluster)) {}
+  // The byte offset of `slot` from the volume's start.
+  Result<uint64_t> offset(uint32_t slot) const {
+    const uint64_t at = uint64_t(slot) * kSlotSize;
+    const uint32_t cluster = TRY(fat_get_cluster(m_context, m_first, uint32_t(at / m_geometry.cluster_size)));
+    return m_geometry.cluster_offset(cluster) + at % m_geometry.cluster_size;
+  }
+
+ private:
+  Xptr<FatContext> m_context;
+  Geometry m_geometry;
+  uint32_t m_first;
+};
+
 bool short_name_taken(const uint8_t candidate[11], void* context) {
   return short_name_in_directory(static_cast<const DirImage*>(context)->bytes(), candidate);
 }
@@ -91,10 +118,12 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
   uint8_t slots[kMaxEntrySlots * kSlotSize];
   const uint32_t count = TRY(encode_entries(wanted, sfn, std::span<uint8_t, kMaxEntrySlots * kSlotSize>(slots)));
 
+  // From the hint on (the image starts there, or at slot 0 for an alias's check).
   FreeSlots free =
-      find_free_slots(needs_alias ? image.bytes().subspan(uint64_t(hint) * kSlotSize) : image.bytes(), count);
+      find_free_slots(needs_alias ? image.bytes().subspan(uint64_t(hint) * kSlotSize) : image.bytes(), count, hint);
   free.first += hint;
   free.first_unused += hint;
+  free.pad_from += hint;
   if (free.available < count) {
     // Grow the directory by whole clusters (zeroed on the disk) to make room.
     const auto context = Xptr<FatContext>(local_fs()->m_fat);
@@ -106,6 +135,11 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
     rstore(dir, &Inode::m_last_cluster, added.last);
     rstore(dir, &Inode::m_clusters, rload(dir, &Inode::m_clusters) + new_clusters);
     rstore(dir, &Inode::m_size, rload(dir, &Inode::m_size) + uint64_t(new_clusters) * cluster_size);
+  }
+  if (free.pad_from < free.first) {  // end-marker slots before the entry: deleted, so it is seen
+    uint8_t pad[kSlotsPerSector * kSlotSize] = {};
+    for (uint32_t i = 0; i < free.first - free.pad_from; ++i) pad[i * kSlotSize] = kSlotDeleted;
+    TRY(write_slots(dir, free.pad_from, pad, free.first - free.pad_from));
   }
   TRY(write_slots(dir, free.first, slots, count));
   // Written at the end marker: the slot after them must still end the directory (it does
@@ -121,6 +155,38 @@ Result<void> dir_remove(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count) {
     TRY(read_slot(dir, slot + i, bytes));
     bytes[0] = kSlotDeleted;
     TRY(write_slots(dir, slot + i, bytes, 1));
+  }
+  return {};
+}
+
+Result<void> dir_remove_on_disk(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count) {
+  if (slot_count == 0) return error(Errno::kInval);
+  const SlotsOnDisk disk(dir);
+  alignas(8) uint8_t sector[dev::kSectorSize];
+  const auto buffer = hal::Xptr<void>(hal::local_cxy(), sector);
+  auto short_entry = [](const uint8_t* bytes) {
+    return decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes, kSlotSize));
+  };
+  // The entry as the mapper has it, and the slot where the disk would hold it.
+  uint8_t mapped[kSlotSize];
+  TRY(read_slot(dir, slot + slot_count - 1, mapped));
+  const uint64_t sfn_at = TRY(disk.offset(slot + slot_count - 1));
+  TRY(dev::ioc_read(sfn_at / dev::kSectorSize, buffer, 1));
+  const ShortEntry want = short_entry(mapped);
+  const ShortEntry have = short_entry(sector + sfn_at % dev::kSectorSize);
+  if (std::memcmp(want.name, have.name, sizeof want.name) != 0 || want.first_cluster != have.first_cluster)
+    return {};  // not on the disk yet (created since the last sync): nothing there to remove
+  // Sector by sector in slot order, the short entry last: a crash in between leaves the
+  // entry under its short name, never a long name without its entry.
+  for (uint32_t i = 0; i < slot_count;) {
+    const uint64_t lba = TRY(disk.offset(slot + i)) / dev::kSectorSize;
+    TRY(dev::ioc_read(lba, buffer, 1));
+    for (; i < slot_count; ++i) {
+      const uint64_t at = TRY(disk.offset(slot + i));
+      if (at / dev::kSectorSize != lba) break;
+      sector[at % dev::kSectorSize] = kSlotDeleted;
+    }
+    TRY(dev::ioc_write(lba, buffer, 1));
   }
   return {};
 }
@@ -152,17 +218,25 @@ Result<void> dir_set_dotdot(Xptr<Inode> dir, uint32_t parent_cluster) {
       ShortEntry dotdot = decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes, kSlotSize));
       dotdot.first_cluster = parent_cluster;
       encode_short_entry(dotdot, std::span<uint8_t, kSlotSize>(bytes, kSlotSize));
-      return write_slots(dir, slot, bytes, 1);
+      TRY(write_slots(dir, slot, bytes, 1));
+      // On the disk too, now, where the disk has the ".." entry there: the rename's new entry
+      // must not reach the disk before it (a crash between the two would leave a folder whose
+      // ".." names its old parent).
+      const SlotsOnDisk disk(dir);
+      const uint64_t at = TRY(disk.offset(slot));
+      alignas(8) uint8_t sector[dev::kSectorSize];
+      const auto buffer = hal::Xptr<void>(hal::local_cxy(), sector);
+      TRY(dev::ioc_read(at / dev::kSectorSize, buffer, 1));
+      uint8_t* on_disk = sector + at % dev::kSectorSize;
+      if (std::memcmp(on_disk, bytes, sizeof dotdot.name) != 0) return {};
+      std::memcpy(on_disk, bytes, kSlotSize);
+      return dev::ioc_write(at / dev::kSectorSize, buffer, 1);
     }
   return error(Errno::kIo);  // a directory without ".."
 }
 
 Result<void> dir_init(Xptr<FatContext> context, uint32_t cluster, uint32_t parent_cluster, uint64_t mtime) {
-  const Geometry geometry = [&] {
-    Geometry g;
-    hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &g), context.field(&FatContext::m_geometry).as<void>(), sizeof g);
-    return g;
-  }();
+  const Geometry geometry = geometry_copy(context);
   alignas(8) uint8_t sector[dev::kSectorSize] = {};
   encode_dot_entries(std::span<uint8_t, 2 * kSlotSize>(sector, 2 * kSlotSize), cluster, parent_cluster,
                      fat_time_from_unix(int64_t(mtime)));

@@ -107,27 +107,41 @@ std::optional<DirEntry> DirCursor::next() {
   return std::nullopt;
 }
 
-FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count) {
+FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count, uint32_t base) {
   const uint32_t slots = uint32_t(directory.size() / kSlotSize);
+  const bool one_sector = count <= kSlotsPerSector;
+  // Whether a run from `start` would cross a sector.
+  auto crosses = [&](uint32_t start) {
+    return one_sector && (base + start) % kSlotsPerSector + count > kSlotsPerSector;
+  };
+  // The next sector's first slot after `slot` (relative to directory[0]).
+  auto next_sector = [&](uint32_t slot) {
+    return (base + slot + kSlotsPerSector - 1) / kSlotsPerSector * kSlotsPerSector - base;
+  };
   uint32_t run_start = 0, run_length = 0;
   uint32_t first_unused = slots;
   for (uint32_t i = 0; i < slots; ++i) {
+    if (one_sector && (base + i) % kSlotsPerSector == 0) run_length = 0;  // runs stop at a sector's end
     const uint8_t first = directory[uint64_t(i) * kSlotSize];
     if (first == kSlotEnd || first == kSlotDeleted) first_unused = std::min(first_unused, i);
     if (first == kSlotEnd) {
       if (run_length == 0) run_start = i;
-      const uint32_t available = run_length + (slots - i);
-      return {run_start, available < count ? available : count, first_unused};
+      // Free from here to the end: start at the next sector if the run would cross this one.
+      const uint32_t start = crosses(run_start) ? std::min(next_sector(i), slots) : run_start;
+      const uint32_t available = start == run_start ? run_length + (slots - i) : slots - start;
+      return {start, std::min(available, count), first_unused, start == run_start ? start : i};
     }
     if (first == kSlotDeleted) {
       if (run_length == 0) run_start = i;
-      if (++run_length == count) return {run_start, count, first_unused};
+      if (++run_length == count) return {run_start, count, first_unused, run_start};
     } else {
       run_length = 0;
     }
   }
-  if (run_length == 0) run_start = slots;
-  return {run_start, run_length, first_unused};
+  // Deleted slots to the end: the directory grows after them, unless the run would cross a
+  // sector into the new cluster.
+  if (run_length == 0 || crosses(run_start)) run_start = slots, run_length = 0;
+  return {run_start, run_length, first_unused, run_start};
 }
 
 bool short_name_in_directory(std::span<const uint8_t> directory, const uint8_t name[11]) {

@@ -61,12 +61,19 @@ class DirCursor {
 // marker must leave an end marker (a zero first byte) after them, or reach the end.
 // first_unused: the first slot that is deleted or at or after the end marker (at most
 // `first`; the slot count when there is none): every slot before it is in use.
+// An entry of up to kSlotsPerSector slots never crosses a 512-byte sector, so that it reaches
+// the disk in one sector write, whole or not at all (a crash cannot leave half of it): a run
+// stops at a sector's end, and at the end marker the run may start at the next sector, the
+// end-marker slots before it (from pad_from on) to be marked deleted by the caller (an entry
+// after an end marker would not be seen). `base`: the directory slot of directory[0].
+inline constexpr uint32_t kSlotsPerSector = 512 / kSlotSize;
 struct FreeSlots {
   uint32_t first;
   uint32_t available;
   uint32_t first_unused;
+  uint32_t pad_from;  // == first when there is nothing to mark
 };
-FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count);
+FreeSlots find_free_slots(std::span<const uint8_t> directory, uint32_t count, uint32_t base = 0);
 
 // Whether a short entry of the directory (live, not a long-name slot) has these 11 bytes: what
 // the `taken` callback of generate_short_name asks.

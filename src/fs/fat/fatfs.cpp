@@ -505,14 +505,28 @@ Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_
   return {};
 }
 
-Result<void> fat_sync_local(FatContext* local, bool free_pending) {
+uint64_t fat_frees_queued(Xptr<FatContext> context) {
+  const auto lock = context.field(&FatContext::m_alloc_lock);
+  kern::remote_rwlock_rd_acquire(lock);
+  const uint64_t queued = rload(context, &FatContext::m_pending_freed) + rload(context, &FatContext::m_pending_nr);
+  kern::remote_rwlock_rd_release(lock);
+  return queued;
+}
+
+Result<void> fat_sync_local(FatContext* local, std::optional<uint64_t> frees_queued) {
   const auto context = Xptr<FatContext>(hal::local_cxy(), local);
   const Geometry& geometry = local->m_geometry;
+  const bool free_pending = frees_queued.has_value();
   if (free_pending) {
     kern::remote_rwlock_wr_acquire(context.field(&FatContext::m_alloc_lock));
+    // The chains queued before the caller's note; those queued since stay for the next sync.
+    const uint32_t frees =
+        *frees_queued <= local->m_pending_freed
+            ? 0
+            : uint32_t(std::min<uint64_t>(local->m_pending_nr, *frees_queued - local->m_pending_freed));
     FatCursor fat(context);
     Result<void> freed = {};
-    for (uint32_t i = 0; i < local->m_pending_nr && freed; ++i) {
+    for (uint32_t i = 0; i < frees && freed; ++i) {
       uint32_t cluster = local->m_pending.host_ptr()[i];
       for (uint32_t n = 0; freed; ++n) {
         if (!is_valid_cluster(geometry, cluster) || n > geometry.cluster_count) {
@@ -530,8 +544,11 @@ Result<void> fat_sync_local(FatContext* local, bool free_pending) {
         cluster = *next;
       }
     }
-    if (local->m_pending_nr != 0) local->m_fsinfo_dirty = 1;
-    local->m_pending_nr = 0;
+    if (frees != 0) local->m_fsinfo_dirty = 1;
+    uint32_t* pending = local->m_pending.host_ptr();
+    std::copy(pending + frees, pending + local->m_pending_nr, pending);
+    local->m_pending_nr -= frees;
+    local->m_pending_freed += frees;
     kern::remote_rwlock_wr_release(context.field(&FatContext::m_alloc_lock));
     TRY(freed);
   }

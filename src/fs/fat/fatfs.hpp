@@ -13,9 +13,14 @@
 // another file while a directory entry on the disk still names it: no cross-link. A crash
 // inside a sync may leave a file whose entry's size runs past a chain cut short (fsck.fat
 // truncates it); it loses the unsynced truncation, nothing else.
+// Inside a directory: an entry of up to 16 slots (a name of up to 195 characters) never
+// crosses a 512-byte sector (find_free_slots), so it reaches the disk whole or not at all; a
+// rename takes its old name (and a file it replaces) off the disk at once
+// (dir_remove_on_disk), so a crash cannot leave the old name beside the new one.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "fs/fat/format.hpp"
 #include "fs/vfs/objects.hpp"
@@ -45,6 +50,7 @@ struct FatContext {
   // (kPendingFrees of them in one page of the context's cluster; full, the VFS syncs).
   hal::Xptr<uint32_t> m_pending;
   uint32_t m_pending_nr = 0;
+  uint64_t m_pending_freed = 0;  // chains freed since the mount: m_pending[0] is the next one
 };
 
 // Mounts the volume of the ioc device: reads and checks the boot sector and FSInfo, creates
@@ -76,10 +82,15 @@ Result<NewClusters> fat_extend(hal::Xptr<FatContext> context, uint32_t last, uin
 // Cuts the chain after `last` (last = 0: the whole chain from `first` goes) and queues the
 // cut part for freeing at the next sync. kAgain when the queue is full: sync, then call again.
 Result<void> fat_release_after(hal::Xptr<FatContext> context, uint32_t first, uint32_t last);
-// On the FAT cluster: writes the FAT (every copy); with free_pending, first frees the chains
-// queued for freeing, and then writes the FSInfo sector. The VFS's sync calls it between its
-// data and directory writes, then with free_pending after them (see the order above).
-Result<void> fat_sync_local(FatContext* context, bool free_pending);
+// The chains queued for freeing since the mount (freed ones included): a sync notes it before
+// its data pass and frees only the chains queued before, whose stores that pass waited for
+// (a write-behind planned before a truncation may still be writing into the cut chain).
+uint64_t fat_frees_queued(hal::Xptr<FatContext> context);
+// On the FAT cluster: writes the FAT (every copy); with `frees_queued` (a fat_frees_queued
+// value), first frees the chains queued before it (the later ones wait for the next sync),
+// and then writes the FSInfo sector. The VFS's sync calls it between its data and directory
+// writes, then with `frees_queued` after them (see the order above).
+Result<void> fat_sync_local(FatContext* context, std::optional<uint64_t> frees_queued);
 // Free clusters now (for df), and the volume's shape.
 uint32_t fat_free_clusters(hal::Xptr<FatContext> context);
 uint32_t fat_cluster_size(hal::Xptr<FatContext> context);
@@ -105,6 +116,12 @@ Result<Found> dir_add(hal::Xptr<Inode> dir, const char* name, uint32_t name_len,
                       uint32_t size, uint64_t mtime);
 // Marks the entry's slots deleted.
 Result<void> dir_remove(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count);
+// Marks them deleted on the disk itself, now, when the disk holds that entry (the short
+// entry's name and first cluster as the mapper has them); only those slots' bytes change
+// there. A rename calls it before the new name goes in: a sync writes directories in no
+// set order and a page's sectors one after the other, so without it a crash could leave the
+// old name and the new one, two entries naming one chain.
+Result<void> dir_remove_on_disk(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count);
 // Rewrites the short entry of a file (size, first cluster, modification time).
 Result<void> dir_update(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster, uint32_t size,
                         uint64_t mtime);

@@ -2,6 +2,7 @@
 // freed by its own cluster) runs there in a kernel thread created by THREAD_KERNEL_CREATE.
 // Layer: fs. Calls the FAT driver, the mapper, the VFS services, the thread services.
 #include <algorithm>
+#include <optional>
 
 #include "fs/fat/fatfs.hpp"
 #include "fs/vfs/lookup.hpp"
@@ -77,8 +78,8 @@ Result<void> sync_local_inodes(void* arg) {
 }
 
 Result<void> sync_fat(void* arg) {
-  const bool free_pending = *static_cast<const bool*>(arg);
-  return fat::fat_sync_local(Xptr<fat::FatContext>(local_fs()->m_fat).host_ptr(), free_pending);
+  const auto frees_queued = *static_cast<const std::optional<uint64_t>*>(arg);
+  return fat::fat_sync_local(Xptr<fat::FatContext>(local_fs()->m_fat).host_ptr(), frees_queued);
 }
 
 // On each cluster: every inode, its dentries (a directory's children are on its cluster) and
@@ -160,13 +161,15 @@ Result<void> vfs_sync() {
   if (context.is_null()) return error(Errno::kNoDev);
   InodeType files = InodeType::kFile;
   InodeType dirs = InodeType::kDir;
-  bool keep_pending = false;
-  bool free_pending = true;
+  std::optional<uint64_t> keep_pending;
+  // Noted before the data pass: the chains freed at the end are those cut before it, whose
+  // stores in flight (write-behind) the pass waited for.
+  std::optional<uint64_t> frees_queued = fat::fat_frees_queued(context);
   TRY(for_each_cluster(update_open_entries));
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, sync_local_inodes, &files); }));
   TRY(run_on(context.cxy(), sync_fat, &keep_pending));
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, sync_local_inodes, &dirs); }));
-  return run_on(context.cxy(), sync_fat, &free_pending);
+  return run_on(context.cxy(), sync_fat, &frees_queued);
 }
 
 Result<void> vfs_unmount() {

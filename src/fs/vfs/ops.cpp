@@ -405,12 +405,16 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
       InodeReadLock target_lock(target);
       if (!TRY(fat::dir_is_empty(target))) return error(Errno::kNotEmpty);
     }
+    // Off the disk first, as the old name below: else a crash could leave it beside the new
+    // entry of the same name.
+    TRY(fat::dir_remove_on_disk(new_dir, rload(*existing, &Dentry::m_slot), rload(*existing, &Dentry::m_slot_count)));
     TRY(remove_locked(new_dir, *existing, target));
   }
-  // The old entry goes first: a crash in between loses the name (a leaked chain), it never
-  // leaves two entries naming one chain.
+  // The old entry goes first, from the disk too: a crash before the next sync loses the name
+  // (a leaked chain) or keeps the old one, it never leaves two entries naming one chain.
   const uint32_t first = rload(child, &Inode::m_first_cluster);
   const uint64_t size = rload(child, &Inode::m_size);
+  TRY(fat::dir_remove_on_disk(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count)));
   TRY(fat::dir_remove(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count)));
   const auto found = TRY(fat::dir_add(new_dir, new_last.name, new_last.len, uint8_t(rload(child, &Inode::m_attr)),
                                       first, is_dir ? 0 : uint32_t(size), rload(child, &Inode::m_mtime)));

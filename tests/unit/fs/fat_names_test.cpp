@@ -435,12 +435,34 @@ TEST(FatDirectory, FreeSlots) {
   EXPECT_EQ(find_free_slots(std::span(dir.bytes).subspan(7 * kSlotSize), 1).first_unused, 3u);  // slot 10
   EXPECT_EQ(find_free_slots(dir.bytes, 6).first, 10u);
   EXPECT_EQ(find_free_slots(dir.bytes, 6).available, 6u);
-  auto grow = find_free_slots(dir.bytes, 8);  // 6 there, the directory grows by 2
-  EXPECT_EQ(grow.first, 10u);
-  EXPECT_EQ(grow.available, 6u);
+  auto grow = find_free_slots(dir.bytes, 8);  // 6 there would cross into the new cluster's sector
+  EXPECT_EQ(grow.first, 16u);
+  EXPECT_EQ(grow.available, 0u);
+  EXPECT_EQ(grow.pad_from, 10u);  // the end markers 10 to 15 become deleted slots
   dir.slot(9)[0] = kSlotDeleted;  // a deleted run that reaches the end marker joins it
   EXPECT_EQ(find_free_slots(dir.bytes, 7).first, 9u);
   EXPECT_EQ(find_free_slots(dir.bytes, 7).available, 7u);
+  // An entry of up to 16 slots never crosses a 512-byte sector (16 slots): it reaches the
+  // disk whole or not at all.
+  DirBuilder two_sectors(32);
+  for (uint32_t i = 0; i < 20; ++i) two_sectors.add(i, "F" + std::to_string(i));
+  for (uint32_t i : {14u, 15u, 16u, 17u, 18u}) two_sectors.slot(i)[0] = kSlotDeleted;
+  EXPECT_EQ(find_free_slots(two_sectors.bytes, 2).first, 14u);
+  EXPECT_EQ(find_free_slots(two_sectors.bytes, 3).first, 16u);  // not 14: 14 to 16 crosses
+  EXPECT_EQ(find_free_slots(two_sectors.bytes, 3).pad_from, 16u);
+  DirBuilder ends_at_14(32);
+  for (uint32_t i = 0; i < 14; ++i) ends_at_14.add(i, "F" + std::to_string(i));
+  auto padded = find_free_slots(ends_at_14.bytes, 4);
+  EXPECT_EQ(padded.first, 16u);
+  EXPECT_EQ(padded.available, 4u);
+  EXPECT_EQ(padded.pad_from, 14u);
+  EXPECT_EQ(padded.first_unused, 14u);
+  // From slot 8 on (the caller's free-slot hint): the same sectors.
+  auto from_hint = find_free_slots(std::span(ends_at_14.bytes).subspan(8 * kSlotSize), 4, 8);
+  EXPECT_EQ(from_hint.first, 8u);
+  EXPECT_EQ(from_hint.pad_from, 6u);
+  EXPECT_EQ(find_free_slots(ends_at_14.bytes, 2).first, 14u);   // fits before the sector's end
+  EXPECT_EQ(find_free_slots(ends_at_14.bytes, 17).first, 14u);  // more than a sector: anywhere
   DirBuilder full(4);
   for (uint32_t i = 0; i < 4; ++i) full.add(i, "F" + std::to_string(i));
   EXPECT_EQ(find_free_slots(full.bytes, 1).first, 4u);

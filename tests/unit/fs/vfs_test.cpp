@@ -325,6 +325,36 @@ TEST_F(VfsTest, AFullVolumeAnswersNoSpace) {
   expect_fsck_clean(image);
 }
 
+// A sync frees only the chains cut before its data pass: that pass waits for the stores in
+// flight (a write-behind planned before a truncation may still be writing into the cut
+// chain), so a chain cut later waits for the next sync, whose pass covers it.
+TEST_F(VfsTest, ASyncFreesOnlyTheChainsCutBeforeItsDataPass) {
+  const std::string image = make_image(33, 1);
+  boot_disk({1, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().front(), 0, [] {
+      write_file("/cut", 40 * 1024, 1);
+      KCHECK_OK(fs::vfs_sync());
+      const auto context = fs::fat_context();
+      const uint32_t free_before = fs::fat::fat_free_clusters(context);
+      const uint64_t noted = fs::fat::fat_frees_queued(context);
+      KCHECK_OK(fs::vfs_truncate("/cut", 0));  // after the note: 80 clusters of 512 B queued
+      KCHECK_EQ(fs::fat::fat_frees_queued(context), noted + 1);
+      // The sync's last step with the note taken before the cut (this is the FAT's cluster).
+      KCHECK_OK(fs::fat::fat_sync_local(context.host_ptr(), noted));
+      KCHECK_EQ(fs::fat::fat_free_clusters(context), free_before);
+      KCHECK_EQ(context.host_ptr()->m_pending_nr, 1u);
+      KCHECK_OK(fs::vfs_sync());  // noted after the cut: freed
+      KCHECK_EQ(fs::fat::fat_free_clusters(context), free_before + 80);
+      KCHECK_EQ(context.host_ptr()->m_pending_nr, 0u);
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+}
+
 // Creators on every core, in one directory and each in its own, then every file checked.
 TEST_F(VfsTest, ConcurrentCreatorsFromEveryCore) {
   const std::string image = make_image(64, 1, {{"/shared/", ""}});
