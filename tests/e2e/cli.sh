@@ -21,6 +21,9 @@ check fs-missing-disk 2 '^mkh: --disk: --disk /nonexistent/disk.img: No such fil
 check fs-missing-script 2 '^mkh: fs: script /nonexistent/script: No such file or directory' -- "$mkh" fs script /nonexistent/script
 check fs-no-such-file 1 '^mkh: fs: /no/such/file: ENOENT \(No such file or directory\)$' -- "$mkh" fs cat /no/such/file
 check fs-default-disk 0 'README.txt' -- "$mkh" fs ls /
+check fs-write-limit-negative 2 '^mkh: --disk-write-limit: Value -1 not in range 0 to' -- "$mkh" fs --disk-write-limit -1 ls /
+check fs-write-limit-word 2 "^mkh: --disk-write-limit: 'abc' is not a whole number" -- "$mkh" fs --disk-write-limit abc ls /
+check fs-write-trace-missing-dir 2 '^mkh: --disk-write-trace /nonexistent-dir/t: No such file or directory; expected' -- "$mkh" fs --disk-write-trace /nonexistent-dir/t ls /
 check exec-no-program 2 '^mkh: exec: a program is required: mkh exec \[OPTIONS\] PATH \[ARG...\]$' -- "$mkh" exec
 check exec-relative-path 2 '^mkh: exec: bin/hello: expected an absolute path' -- "$mkh" exec bin/hello
 check exec-bad-env 2 '^mkh: exec: --env NOVALUE: expected KEY=VALUE$' -- "$mkh" exec --env NOVALUE /bin/hello

@@ -17,7 +17,7 @@ the middle of every write of several sectors (a torn write). At every cut:
 Uncut, the image must pass fsck.fat and read back as the script's model.
 A script of tests/fs/ (ctest fs.crash).
 
-Usage: crash.py MKH [--sample N] [--seed S] [--keep DIR]
+Usage: crash.py MKH [--sample N] [--seed S] [--cluster-sectors N] [--keep DIR]
 """
 
 import argparse
@@ -96,10 +96,9 @@ def fsck_verdict(image):
     return None, output
 
 
-def base_image(path, rng, work):
-    """A fresh FAT32 image of 512-byte clusters (a mapper page holds eight) with /keep and
-    /old filled by mcopy; returns the contents put."""
-    fsref.fresh_image(path, 1, data_kib=16 * 1024)
+def base_image(path, rng, work, sectors_per_cluster):
+    """A fresh FAT32 image with /keep and /old filled by mcopy; returns the contents put."""
+    fsref.fresh_image(path, sectors_per_cluster, data_kib=16 * 1024)
     contents = {}
     for folder, files in (("keep", KEEP), ("old", OLD)):
         for name, size in files.items():
@@ -130,6 +129,7 @@ def script_lines(rng, work, model):
 
     def mv(old, new):
         lines.append(["mv", old, new])
+        model.pop(new, None)
         for key in sorted(model):
             if key == old or key.startswith(old + "/"):
                 model[new + key[len(old):]] = model.pop(key)
@@ -154,10 +154,13 @@ def script_lines(rng, work, model):
     for i in range(40):
         put(f"/new/many/A long name for file number {i}.txt", rng.randbytes(rng.randrange(1, 3000)))
     lines.append(["sync"])
-    # Phase 3: clusters freed, then others allocated before the sync; a folder moved.
+    # Phase 3: clusters freed, then others allocated before the sync; a rename in its folder,
+    # one over another file, a folder moved.
     lines.append(["rm", "/new/big1.bin"])
     del model["/new/big1.bin"]
     put("/new/big2.bin", rng.randbytes(2 * 1024 * 1024 + 5))
+    mv("/new/many/A long name for file number 3.txt", "/new/many/Renamed in its own folder, a longer name.txt")
+    mv("/new/s1.txt", "/new/b.bin")  # replaces the b.bin moved in phase 2
     mv("/new/many", "/old/d/moved")
     lines.append(["mkdir", "/gone"])
     lines.append(["rmdir", "/gone"])
@@ -194,6 +197,8 @@ def main():
     parser.add_argument("mkh")
     parser.add_argument("--sample", type=int, default=0, help="cut at this many points only (0: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cluster-sectors", type=int, default=1,
+                        help="sectors of 512 B a cluster (1: a mapper page holds eight clusters)")
     parser.add_argument("--keep", help="work in this folder and keep it")
     args = parser.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="mkh-crash-")
@@ -202,7 +207,7 @@ def main():
     rng = random.Random(args.seed)
     try:
         base = os.path.join(work, "base.img")
-        contents = base_image(base, rng, work)
+        contents = base_image(base, rng, work, args.cluster_sectors)
         model = dict(contents)
         model.update({"/keep": None, "/old": None, "/old/d": None})
         lines = script_lines(rng, work, model)

@@ -174,8 +174,9 @@ Result<void> dir_remove_on_disk(Xptr<Inode> dir, uint32_t slot, uint32_t slot_co
   TRY(dev::ioc_read(sfn_at / dev::kSectorSize, buffer, 1));
   const ShortEntry want = short_entry(mapped);
   const ShortEntry have = short_entry(sector + sfn_at % dev::kSectorSize);
-  if (std::memcmp(want.name, have.name, sizeof want.name) != 0 || want.first_cluster != have.first_cluster)
-    return {};  // not on the disk yet (created since the last sync): nothing there to remove
+  // Another name there: this entry is not on the disk yet (made since the last sync), so
+  // there is nothing to remove. (Its first cluster may differ: a file empty at the last sync.)
+  if (std::memcmp(want.name, have.name, sizeof want.name) != 0) return {};
   // Sector by sector in slot order, the short entry last: a crash in between leaves the
   // entry under its short name, never a long name without its entry.
   for (uint32_t i = 0; i < slot_count;) {

@@ -116,11 +116,10 @@ Result<Found> dir_add(hal::Xptr<Inode> dir, const char* name, uint32_t name_len,
                       uint32_t size, uint64_t mtime);
 // Marks the entry's slots deleted.
 Result<void> dir_remove(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count);
-// Marks them deleted on the disk itself, now, when the disk holds that entry (the short
-// entry's name and first cluster as the mapper has them); only those slots' bytes change
-// there. A rename calls it before the new name goes in: a sync writes directories in no
-// set order and a page's sectors one after the other, so without it a crash could leave the
-// old name and the new one, two entries naming one chain.
+// Marks them deleted on the disk itself, now, when the disk holds that entry (its short
+// name in the short entry's slot); only those slots' bytes change there. A rename calls it
+// before the new name goes in: a sync writes directories in no set order, so without it a
+// crash could leave the old name and the new one, two entries naming one chain.
 Result<void> dir_remove_on_disk(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count);
 // Rewrites the short entry of a file (size, first cluster, modification time).
 Result<void> dir_update(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster, uint32_t size,
