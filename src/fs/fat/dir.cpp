@@ -52,19 +52,12 @@ Result<void> read_slot(Xptr<Inode> dir, uint32_t slot, uint8_t* out) {
                                     hal::XPTR(hal::local_cxy(), out), kSlotSize);
 }
 
-// The volume's geometry, copied from the FAT context (any cluster's).
-Geometry geometry_copy(Xptr<FatContext> context) {
-  Geometry g;
-  hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &g), context.field(&FatContext::m_geometry).as<void>(), sizeof g);
-  return g;
-}
-
 // Where a directory's slots are on the disk (its chain walked through the FAT).
 class SlotsOnDisk {
  public:
   explicit SlotsOnDisk(Xptr<Inode> dir)
       : m_context(local_fs()->m_fat),
-        m_geometry(geometry_copy(m_context)),
+        m_geometry(fat_geometry(m_context)),
         m_first(rload(dir, &Inode::m_first_cluster)) {}
   // The byte offset of `slot` from the volume's start.
   Result<uint64_t> offset(uint32_t slot) const {
@@ -164,19 +157,15 @@ Result<void> dir_remove_on_disk(Xptr<Inode> dir, uint32_t slot, uint32_t slot_co
   const SlotsOnDisk disk(dir);
   alignas(8) uint8_t sector[dev::kSectorSize];
   const auto buffer = hal::Xptr<void>(hal::local_cxy(), sector);
-  auto short_entry = [](const uint8_t* bytes) {
-    return decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes, kSlotSize));
-  };
-  // The entry as the mapper has it, and the slot where the disk would hold it.
+  // The short entry as the mapper has it, and the slot where the disk would hold it.
   uint8_t mapped[kSlotSize];
   TRY(read_slot(dir, slot + slot_count - 1, mapped));
   const uint64_t sfn_at = TRY(disk.offset(slot + slot_count - 1));
   TRY(dev::ioc_read(sfn_at / dev::kSectorSize, buffer, 1));
-  const ShortEntry want = short_entry(mapped);
-  const ShortEntry have = short_entry(sector + sfn_at % dev::kSectorSize);
-  // Another name there: this entry is not on the disk yet (made since the last sync), so
-  // there is nothing to remove. (Its first cluster may differ: a file empty at the last sync.)
-  if (std::memcmp(want.name, have.name, sizeof want.name) != 0) return {};
+  // Another short name there (its first 11 bytes): this entry is not on the disk yet (made
+  // since the last sync), so there is nothing to remove. Its first cluster is not compared:
+  // a file empty at the last sync has one now.
+  if (std::memcmp(mapped, sector + sfn_at % dev::kSectorSize, sizeof ShortEntry::name) != 0) return {};
   // Sector by sector in slot order, the short entry last: a crash in between leaves the
   // entry under its short name, never a long name without its entry.
   for (uint32_t i = 0; i < slot_count;) {
@@ -237,7 +226,7 @@ Result<void> dir_set_dotdot(Xptr<Inode> dir, uint32_t parent_cluster) {
 }
 
 Result<void> dir_init(Xptr<FatContext> context, uint32_t cluster, uint32_t parent_cluster, uint64_t mtime) {
-  const Geometry geometry = geometry_copy(context);
+  const Geometry geometry = fat_geometry(context);
   alignas(8) uint8_t sector[dev::kSectorSize] = {};
   encode_dot_entries(std::span<uint8_t, 2 * kSlotSize>(sector, 2 * kSlotSize), cluster, parent_cluster,
                      fat_time_from_unix(int64_t(mtime)));

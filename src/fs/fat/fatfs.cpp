@@ -76,13 +76,6 @@ class FatCursor {
   Xptr<uint32_t> m_entries;
 };
 
-Geometry geometry_of(Xptr<FatContext> context) {
-  Geometry geometry;
-  hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &geometry), context.field(&FatContext::m_geometry).as<void>(),
-                     sizeof geometry);
-  return geometry;
-}
-
 // The walk itself, on any cluster.
 Result<uint32_t> walk(Xptr<FatContext> context, const Geometry& geometry, uint32_t cluster, uint32_t steps) {
   if (!is_valid_cluster(geometry, cluster)) return error(Errno::kIo);
@@ -238,7 +231,7 @@ Result<void> inode_move_pages(Mapper* inode_mapper, uint32_t first, mm::Page* co
                               bool to_memory) {
   Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
   const auto context = Xptr<FatContext>(local_fs()->m_fat);
-  const Geometry geometry = geometry_of(context);
+  const Geometry geometry = fat_geometry(context);
   const uint32_t csize = geometry.cluster_size;
   // The inode's users hold its lock: its size and chain are stable here.
   const uint64_t size = inode->m_size;
@@ -292,7 +285,7 @@ uint32_t inode_plan_move(Mapper* inode_mapper, uint32_t first, uint32_t count, b
   const Inode* inode = hal::GET_PTR<Inode>(inode_mapper->m_owner);
   if (!to_memory && inode->m_type != InodeType::kFile) return 0;
   const auto context = Xptr<FatContext>(local_fs()->m_fat);
-  const Geometry geometry = geometry_of(context);
+  const Geometry geometry = fat_geometry(context);
   const uint64_t allocated = uint64_t(inode->m_clusters) * geometry.cluster_size;
   const uint64_t usable = to_memory ? std::min<uint64_t>(inode->m_size, allocated) : allocated;
   ChainWalker chain(inode_mapper, context, geometry, inode->m_first_cluster);
@@ -403,7 +396,7 @@ Result<uint32_t> fatfs_get_cluster_server(Mapper* fat_mapper, uint32_t first_clu
 
 Result<uint32_t> fat_get_cluster(Xptr<FatContext> context, uint32_t cluster, uint32_t steps) {
   if (steps == 0) {
-    if (!is_valid_cluster(geometry_of(context), cluster)) return error(Errno::kIo);
+    if (!is_valid_cluster(fat_geometry(context), cluster)) return error(Errno::kIo);
     return cluster;
   }
   const auto fat_mapper = rload(context, &FatContext::m_fat_mapper);
@@ -413,7 +406,7 @@ Result<uint32_t> fat_get_cluster(Xptr<FatContext> context, uint32_t cluster, uin
 
 Result<uint32_t> fat_chain_length(Xptr<FatContext> context, uint32_t first) {
   if (first == 0) return 0u;
-  const Geometry geometry = geometry_of(context);
+  const Geometry geometry = fat_geometry(context);
   FatCursor fat(context);
   uint32_t length = 1;
   for (uint32_t cluster = first;; ++length) {
@@ -426,7 +419,7 @@ Result<uint32_t> fat_chain_length(Xptr<FatContext> context, uint32_t first) {
 
 Result<NewClusters> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t count, bool zero) {
   if (count == 0) return error(Errno::kInval);
-  const Geometry geometry = geometry_of(context);
+  const Geometry geometry = fat_geometry(context);
   const auto lock = context.field(&FatContext::m_alloc_lock);
   kern::remote_rwlock_wr_acquire(lock);
   auto release = [&] { kern::remote_rwlock_wr_release(lock); };
@@ -569,7 +562,14 @@ Result<void> fat_sync_local(FatContext* local, std::optional<uint64_t> frees_que
 }
 
 uint32_t fat_free_clusters(Xptr<FatContext> context) { return rload(context, &FatContext::m_free_count); }
-uint32_t fat_cluster_size(Xptr<FatContext> context) { return geometry_of(context).cluster_size; }
-uint32_t fat_cluster_count(Xptr<FatContext> context) { return geometry_of(context).cluster_count; }
+Geometry fat_geometry(Xptr<FatContext> context) {
+  Geometry geometry;
+  hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &geometry), context.field(&FatContext::m_geometry).as<void>(),
+                     sizeof geometry);
+  return geometry;
+}
+
+uint32_t fat_cluster_size(Xptr<FatContext> context) { return fat_geometry(context).cluster_size; }
+uint32_t fat_cluster_count(Xptr<FatContext> context) { return fat_geometry(context).cluster_count; }
 
 }  // namespace mkh::fs::fat

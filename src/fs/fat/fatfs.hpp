@@ -91,6 +91,8 @@ uint64_t fat_frees_queued(hal::Xptr<FatContext> context);
 // and then writes the FSInfo sector. The VFS's sync calls it between its data and directory
 // writes, then with `frees_queued` after them (see the order above).
 Result<void> fat_sync_local(FatContext* context, std::optional<uint64_t> frees_queued);
+// The volume's geometry, copied from the context (any cluster).
+Geometry fat_geometry(hal::Xptr<FatContext> context);
 // Free clusters now (for df), and the volume's shape.
 uint32_t fat_free_clusters(hal::Xptr<FatContext> context);
 uint32_t fat_cluster_size(hal::Xptr<FatContext> context);

@@ -161,13 +161,13 @@ Result<void> vfs_sync() {
   if (context.is_null()) return error(Errno::kNoDev);
   InodeType files = InodeType::kFile;
   InodeType dirs = InodeType::kDir;
-  std::optional<uint64_t> keep_pending;
+  std::optional<uint64_t> no_frees;  // the FAT written between the data and the directories
   // Noted before the data pass: the chains freed at the end are those cut before it, whose
   // stores in flight (write-behind) the pass waited for.
   std::optional<uint64_t> frees_queued = fat::fat_frees_queued(context);
   TRY(for_each_cluster(update_open_entries));
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, sync_local_inodes, &files); }));
-  TRY(run_on(context.cxy(), sync_fat, &keep_pending));
+  TRY(run_on(context.cxy(), sync_fat, &no_frees));
   TRY(for_each_cluster([&](hal::cxy_t cxy) { return run_on(cxy, sync_local_inodes, &dirs); }));
   return run_on(context.cxy(), sync_fat, &frees_queued);
 }
