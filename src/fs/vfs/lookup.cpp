@@ -108,9 +108,19 @@ Xptr<Inode> parent_of(Xptr<Inode> inode) {
   return dentry.is_null() ? inode : rload(dentry, &Dentry::m_parent);
 }
 
+bool is_ancestor_or_self(Xptr<Inode> ancestor, Xptr<Inode> inode) {
+  for (auto up = inode;;) {
+    if (up == ancestor) return true;
+    const auto next = parent_of(up);
+    if (next == up) return false;  // the root, or an inode unlinked
+    up = next;
+  }
+}
+
 Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
   if (created != nullptr) *created = false;
   if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  if (rload(dir, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);  // removed while we waited
   if (name.size() > kNameMax) return error(Errno::kNameTooLong);
   const uint32_t hash = fat::name_hash(name);
   if (auto dentry = table_find(dir, name, hash)) return dentry;

@@ -37,13 +37,16 @@ class InodeWriteLock {
 
 hal::Xptr<fat::FatContext> fat_context();
 bool is_root(hal::Xptr<Inode> inode);
-// The directory holding `inode` (the root for the root).
+// The directory holding `inode` (the root for the root; itself for an inode unlinked).
 hal::Xptr<Inode> parent_of(hal::Xptr<Inode> inode);
+// Whether `ancestor` is `inode` or a directory above it.
+bool is_ancestor_or_self(hal::Xptr<Inode> ancestor, hal::Xptr<Inode> inode);
 
 enum class Create { kNo, kFile, kDir };
 
 // Under `dir`'s write lock: the dentry of `name` in `dir`, looked up and loaded on a miss;
-// with create, made when the name is absent (*created tells). kNoEnt, kNotDir, kIo.
+// with create, made when the name is absent (*created tells). kNoEnt (also for a directory
+// removed meanwhile: nothing is made in it), kNotDir, kIo.
 Result<hal::Xptr<Dentry>> child_locked(hal::Xptr<Inode> dir, std::string_view name, Create create, bool* created);
 // The inode of `name` in `dir` ("." and ".." included), taking the directory's locks.
 Result<hal::Xptr<Inode>> lookup_child(hal::Xptr<Inode> dir, std::string_view name);

@@ -87,29 +87,6 @@ Result<void> truncate_locked(Xptr<Inode> inode, uint64_t size) {
   return {};
 }
 
-// Writes a file's size, chain and time into its directory entry (after its writer released
-// it: the parent's lock comes first in the lock order).
-Result<void> update_entry(Xptr<Inode> inode) {
-  const auto dentry = rload(inode, &Inode::m_dentry);
-  if (dentry.is_null() || rload(inode, &Inode::m_meta_dirty) == 0) return {};
-  const auto dir = rload(dentry, &Dentry::m_parent);
-  InodeReadLock dir_lock(dir);
-  if (rload(inode, &Inode::m_unlinked) != 0) return {};
-  uint32_t first = 0;
-  uint64_t size = 0;
-  uint64_t mtime = 0;
-  {
-    InodeReadLock read(inode);
-    first = rload(inode, &Inode::m_first_cluster);
-    size = rload(inode, &Inode::m_size);
-    mtime = rload(inode, &Inode::m_mtime);
-    rstore(inode, &Inode::m_meta_dirty, 0u);
-  }
-  const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
-  return fat::dir_update(dir, rload(dentry, &Dentry::m_slot), rload(dentry, &Dentry::m_slot_count), first,
-                         is_dir ? 0 : uint32_t(size), mtime);
-}
-
 // An unlinked inode whose last user went: its objects to release, then its chain to free.
 // Called by the one party that moved m_unlinked from 1 to 2. The inode goes first: its
 // mapper's destruction waits for a write-behind still writing into the chain, which must
@@ -131,12 +108,74 @@ Result<void> end_use(Xptr<Inode> inode) {
   return {};
 }
 
-// Under the parent's write lock: removes the entry of `dentry` (naming `child`) from `dir`.
-// The child goes now, or at its last close when it is open.
-Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> child) {
-  TRY(fat::dir_remove(dir, rload(dentry, &Dentry::m_slot), rload(dentry, &Dentry::m_slot_count)));
+// The directory holding `inode`'s entry, pinned (a use, ended by end_use), or null when it has
+// none (the root, an inode unlinked). Under the inode's lock its dentry cannot go: unlink and
+// rename change m_dentry under it; the pin keeps the directory while its lock is awaited.
+Xptr<Inode> pinned_parent(Xptr<Inode> inode) {
+  InodeReadLock read(inode);
+  const auto dentry = rload(inode, &Inode::m_dentry);
+  if (dentry.is_null()) return {};
+  const auto dir = rload(dentry, &Dentry::m_parent);
+  hal::remote_atomic_add(dir.field(&Inode::m_open_nr), 1u);
+  return dir;
+}
+
+// Writes a file's size, chain and time into its directory entry (after its writer released
+// it: the parent's lock comes first in the lock order). Tried again when a rename moved the
+// entry to another directory while the first one's lock was awaited.
+Result<void> update_entry(Xptr<Inode> inode) {
+  for (;;) {
+    if (rload(inode, &Inode::m_meta_dirty) == 0) return {};
+    const auto dir = pinned_parent(inode);
+    if (dir.is_null()) return {};
+    bool moved = false;
+    Result<void> updated = [&]() -> Result<void> {
+      InodeReadLock dir_lock(dir);
+      uint32_t first = 0;
+      uint64_t size = 0;
+      uint64_t mtime = 0;
+      Xptr<Dentry> dentry;
+      {
+        InodeReadLock read(inode);
+        dentry = rload(inode, &Inode::m_dentry);
+        if (dentry.is_null()) return {};  // unlinked meanwhile
+        if (rload(dentry, &Dentry::m_parent) != dir) {
+          moved = true;
+          return {};
+        }
+        first = rload(inode, &Inode::m_first_cluster);
+        size = rload(inode, &Inode::m_size);
+        mtime = rload(inode, &Inode::m_mtime);
+        rstore(inode, &Inode::m_meta_dirty, 0u);
+      }
+      const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
+      return fat::dir_update(dir, rload(dentry, &Dentry::m_slot), rload(dentry, &Dentry::m_slot_count), first,
+                             is_dir ? 0 : uint32_t(size), mtime);
+    }();
+    hal::remote_atomic_add(dir.field(&Inode::m_open_nr), ~0u);  // - 1
+    if (auto ended = end_use(dir); !ended && updated) updated = ended;
+    if (!moved || !updated) return updated;
+  }
+}
+
+// Under the parent's write lock: removes the entry of `dentry` (naming `child`) from `dir`, from
+// the disk at once with `on_disk_now` (fat::dir_remove_on_disk); ENOTEMPTY for a folder that is
+// not empty. The child goes now, or at its last close when it is open.
+Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> child, bool on_disk_now) {
+  {
+    // Under the child's write lock: a folder found empty stays so (nothing is made in a
+    // folder unlinked, child_locked), and pinned_parent never reads the dentry that goes.
+    InodeWriteLock child_lock(child);
+    if (rload(child, &Inode::m_type) == InodeType::kDir && !TRY(fat::dir_is_empty(child)))
+      return error(Errno::kNotEmpty);
+    const uint32_t slot = rload(dentry, &Dentry::m_slot);
+    const uint32_t slot_count = rload(dentry, &Dentry::m_slot_count);
+    if (on_disk_now) TRY(fat::dir_remove_on_disk(dir, slot, slot_count));
+    TRY(fat::dir_remove(dir, slot, slot_count));
+    rstore(child, &Inode::m_dentry, Xptr<Dentry>{});
+    hal::remote_store(child.field(&Inode::m_unlinked), 1u);
+  }
   TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr()));
-  hal::remote_store(child.field(&Inode::m_unlinked), 1u);
   if (hal::remote_load_sc(child.field(&Inode::m_open_nr)) == 0 && take_release(child)) return release_inode(child);
   return {};
 }
@@ -189,7 +228,7 @@ Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
   // pins it until the open file counts it (the root is never released).
   auto open_inode = [flags](Xptr<Inode> inode) -> Result<Xptr<File>> {
     const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
-    if (is_dir && (flags & O_ACCMODE) != O_RDONLY) return error(Errno::kIsDir);
+    if (is_dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return error(Errno::kIsDir);
     if (!is_dir && (flags & O_DIRECTORY) != 0) return error(Errno::kNotDir);
     return rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags);
   };
@@ -208,7 +247,7 @@ Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
     file = TRY(open_inode(inode));
   }
   const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
-  if ((flags & O_TRUNC) != 0 && !is_dir && (flags & O_ACCMODE) != O_RDONLY) {
+  if ((flags & O_TRUNC) != 0 && !is_dir) {
     Result<void> truncated = {};
     {
       InodeWriteLock write(inode);
@@ -353,7 +392,7 @@ Result<void> vfs_unlink(const char* path) {
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
   const auto child = rload(dentry, &Dentry::m_child);
   if (rload(child, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
-  return remove_locked(dir, dentry, child);
+  return remove_locked(dir, dentry, child, false);
 }
 
 Result<void> vfs_rmdir(const char* path) {
@@ -365,11 +404,7 @@ Result<void> vfs_rmdir(const char* path) {
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
   const auto child = rload(dentry, &Dentry::m_child);
   if (rload(child, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
-  {
-    InodeReadLock child_lock(child);
-    if (!TRY(fat::dir_is_empty(child))) return error(Errno::kNotEmpty);
-  }
-  return remove_locked(dir, dentry, child);
+  return remove_locked(dir, dentry, child, false);
 }
 
 Result<void> vfs_rename(const char* old_path, const char* new_path) {
@@ -383,14 +418,14 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
   const auto old_dentry = TRY(child_locked(old_dir, old_last.view(), Create::kNo, nullptr));
   const auto child = rload(old_dentry, &Dentry::m_child);
   const bool is_dir = rload(child, &Inode::m_type) == InodeType::kDir;
-  if (is_dir)
-    // Not into itself or one of its own subdirectories.
-    for (auto up = new_dir;; up = parent_of(up)) {
-      if (up == child) return error(Errno::kInval);
-      if (is_root(up)) break;
-    }
+  // Not into itself or one of its own subdirectories.
+  if (is_dir && is_ancestor_or_self(child, new_dir)) return error(Errno::kInval);
   auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
   if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
+  // Not over a folder that holds the old name, whatever the kinds (Linux's order).
+  if (existing && rload(*existing, &Dentry::m_child) != child &&
+      is_ancestor_or_self(rload(*existing, &Dentry::m_child), old_dir))
+    return error(Errno::kNotEmpty);
   if (existing && rload(*existing, &Dentry::m_child) == child) {
     // The same entry: nothing to do, unless only the case of its name changes (FAT compares
     // names without case), which the general path below does: the old entry goes, the new
@@ -401,14 +436,9 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
     const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
     if (is_dir && !target_is_dir) return error(Errno::kNotDir);
     if (!is_dir && target_is_dir) return error(Errno::kIsDir);
-    if (target_is_dir) {
-      InodeReadLock target_lock(target);
-      if (!TRY(fat::dir_is_empty(target))) return error(Errno::kNotEmpty);
-    }
     // Off the disk first, as the old name below: else a crash could leave it beside the new
     // entry of the same name.
-    TRY(fat::dir_remove_on_disk(new_dir, rload(*existing, &Dentry::m_slot), rload(*existing, &Dentry::m_slot_count)));
-    TRY(remove_locked(new_dir, *existing, target));
+    TRY(remove_locked(new_dir, *existing, target, true));
   }
   // The old entry goes first, from the disk too: a crash before the next sync loses the name
   // (a leaked chain) or keeps the old one, it never leaves two entries naming one chain.
@@ -428,7 +458,10 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
       rload(new_dir, &Inode::m_buckets) + std::ptrdiff_t(rload(new_dentry, &Dentry::m_hash) % kChildBuckets),
       new_dentry.field(&Dentry::m_bucket_entry));
   rstore(new_dir, &Inode::m_children_nr, rload(new_dir, &Inode::m_children_nr) + 1);
-  rstore(child, &Inode::m_dentry, new_dentry);
+  {
+    InodeWriteLock child_lock(child);  // see pinned_parent
+    rstore(child, &Inode::m_dentry, new_dentry);
+  }
   TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(old_dentry.cxy(), old_dentry.host_ptr()));
   if (is_dir && old_dir != new_dir) {
     InodeWriteLock child_lock(child);

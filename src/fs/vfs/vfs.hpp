@@ -50,6 +50,8 @@ struct StatFs {
   uint32_t free_clusters = 0;
 };
 
+// Opens `path` with Linux's flags and answers: a directory with O_CREAT, O_TRUNC or write
+// access is EISDIR; O_TRUNC empties a regular file whatever the access mode, as Linux does.
 [[nodiscard]] Result<hal::Xptr<File>> vfs_open(const char* path, uint32_t flags);
 [[nodiscard]] Result<void> vfs_close(hal::Xptr<File> file);
 // Reads / writes at the file's offset and advances it; `buffer` is kernel memory of any
@@ -63,6 +65,8 @@ enum class Whence : uint32_t { kSet = 0, kCur = 1, kEnd = 2 };
 [[nodiscard]] Result<void> vfs_mkdir(const char* path);
 [[nodiscard]] Result<void> vfs_rmdir(const char* path);
 [[nodiscard]] Result<void> vfs_unlink(const char* path);
+// Linux's checks in Linux's order: EINVAL for a folder moved into itself, then ENOTEMPTY when
+// the new name is a folder holding the old one, then ENOTDIR / EISDIR when the kinds differ.
 [[nodiscard]] Result<void> vfs_rename(const char* old_path, const char* new_path);
 [[nodiscard]] Result<void> vfs_truncate(const char* path, uint64_t size);
 [[nodiscard]] Result<StatFs> vfs_statfs();

@@ -261,6 +261,11 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       KCHECK_ERR(fs::vfs_unlink("/missing"), Errno::kNoEnt);
       KCHECK_ERR(fs::vfs_rename("/missing", "/other"), Errno::kNoEnt);
       KCHECK_ERR(fs::vfs_rename("/dir", "/dir/inside"), Errno::kInval);
+      // Linux's answers where the kinds would say otherwise: a name over the folder holding
+      // it, a folder opened to be created or truncated.
+      KCHECK_ERR(fs::vfs_rename("/dir/inner.txt", "/dir"), Errno::kNotEmpty);
+      KCHECK_ERR(fs::vfs_open("/dir", fs::O_RDONLY | fs::O_CREAT), Errno::kIsDir);
+      KCHECK_ERR(fs::vfs_open("/dir", fs::O_RDONLY | fs::O_TRUNC), Errno::kIsDir);
       const std::string long_name = "/" + std::string(256, 'n');
       KCHECK_ERR(fs::vfs_open(long_name.c_str(), fs::O_WRONLY | fs::O_CREAT), Errno::kNameTooLong);
       KCHECK_ERR(fs::vfs_truncate("/dir", 0), Errno::kIsDir);
@@ -470,6 +475,58 @@ TEST_F(VfsTest, OpenFilesEntriesAreWrittenBySyncAndClose) {
       EXPECT_EQ(mcopy_out(img, name(f)).size(), size) << img << " " << name(f);
     }
   }
+}
+
+// An open file keeps working when its name goes or moves, as on Linux: written after an
+// unlink and the removal of its folder (their memory taken by new names meanwhile), it is
+// released at its close and never listed; renamed into another folder while open, its close writes its size in the new
+// entry. O_RDONLY | O_TRUNC empties a file, as Linux does.
+TEST_F(VfsTest, AnOpenFileOutlivesItsNameAndFollowsARename) {
+  const std::string image = make_image(64, 1, {{"/dir/", ""}, {"/sub/", ""}, {"/kept.txt", "kept bytes"}});
+  boot_disk({2, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [&] {
+      KernelBuffer buffer(0);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      std::memset(buffer.data(), 'u', 3000);
+      auto gone = fs::vfs_open("/sub/gone", fs::O_RDWR | fs::O_CREAT);
+      auto moved = fs::vfs_open("/moved", fs::O_RDWR | fs::O_CREAT);
+      KCHECK_OK(gone);
+      KCHECK_OK(moved);
+      if (!gone || !moved) return;
+      KCHECK_OK(fs::vfs_write(*gone, buffer.xptr(), 100));
+      KCHECK_OK(fs::vfs_unlink("/sub/gone"));
+      KCHECK_OK(fs::vfs_rmdir("/sub"));  // its inode goes too
+      KCHECK_OK(fs::vfs_rename("/moved", "/dir/moved"));
+      for (int f = 0; f < 64; ++f) write_file(("/new" + std::to_string(f)).c_str(), 10, uint32_t(f));
+      KCHECK_OK(fs::vfs_write(*gone, buffer.xptr(), 3000));
+      KCHECK_OK(fs::vfs_write(*moved, buffer.xptr(), 2000));
+      KCHECK_OK(fs::vfs_sync());
+      KCHECK_OK(fs::vfs_lseek(*gone, 0, fs::Whence::kSet));
+      std::memset(buffer.data(), 0, 3100);
+      auto got = fs::vfs_read(*gone, buffer.xptr(), 3100);
+      KCHECK_OK(got);
+      if (got) KCHECK_EQ(*got, 3100u);
+      KCHECK_EQ(buffer.data()[3099], uint8_t('u'));
+      KCHECK_OK(fs::vfs_close(*gone));
+      KCHECK_OK(fs::vfs_close(*moved));
+      KCHECK_ERR(fs::vfs_stat("/sub"), Errno::kNoEnt);
+      auto truncated = fs::vfs_open("/kept.txt", fs::O_RDONLY | fs::O_TRUNC);
+      KCHECK_OK(truncated);
+      if (truncated) KCHECK_OK(fs::vfs_close(*truncated));
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  EXPECT_EQ(mcopy_out(image, "/dir/moved").size(), 2000u);
+  EXPECT_EQ(mcopy_out(image, "/kept.txt").size(), 0u);
+  EXPECT_EQ(mcopy_out(image, "/new63").size(), 10u);
+  int status = 0;
+  const std::string listing = run_command(fat_tool("mdir", "mtools") + " -i " + image + " ::/sub 2>&1", &status);
+  EXPECT_NE(status, 0) << "the removed folder is still listed: " << listing;
 }
 
 }  // namespace

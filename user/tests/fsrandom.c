@@ -1,0 +1,264 @@
+/* fsrandom: random file system calls, judged by Linux through qemu-riscv32 (user/tests/).
+ * Usage: fsrandom SEED COUNT. In a scratch directory fsrandom.SEED made in the current one, makes
+ * COUNT calls drawn from SEED — open (with every combination of O_CREAT, O_EXCL, O_TRUNC,
+ * O_APPEND, O_DIRECTORY and the three access modes), close, read, write, pread, pwrite, lseek,
+ * dup, mkdir, rmdir, unlink, rename and stat — on a few names two levels deep, through up to six
+ * open descriptors, and prints each call with its result (the count, the offset, the errno's
+ * name, a checksum of the bytes read); then the tree, sorted, each file with its size and
+ * checksum. What a FAT32 volume cannot show like ext4 is left out: modes, links, times, the
+ * order of a directory, a directory's size. Exits 0. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+
+enum { kSlots = 6, kMaxBytes = 6000, kMaxOffset = 24000 };
+
+static uint32_t g_state;
+
+static uint32_t next(void) { /* xorshift32 */
+  g_state ^= g_state << 13;
+  g_state ^= g_state >> 17;
+  g_state ^= g_state << 5;
+  return g_state;
+}
+static uint32_t below(uint32_t n) { return next() % n; }
+
+static const char* errno_name(int number) {
+  switch (number) {
+    case ENOENT: return "ENOENT";
+    case EBADF: return "EBADF";
+    case EISDIR: return "EISDIR";
+    case ENOTDIR: return "ENOTDIR";
+    case EEXIST: return "EEXIST";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case EINVAL: return "EINVAL";
+    case EBUSY: return "EBUSY";
+    case EMFILE: return "EMFILE";
+    case ENOSPC: return "ENOSPC";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    default: return "another";
+  }
+}
+
+/* Prints a call's result: a count or an offset, or the error. */
+static void result(long value) {
+  if (value < 0) printf(" -> %s\n", errno_name(errno));
+  else printf(" -> %ld\n", value);
+}
+
+enum { kHashStart = 2166136261u };
+static uint32_t hash_more(uint32_t hash, const unsigned char* bytes, long size) { /* FNV-1a */
+  for (long i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 16777619u;
+  return hash;
+}
+static uint32_t checksum(const unsigned char* bytes, long size) { return hash_more(kHashStart, bytes, size); }
+
+/* A path of one or two names from a small set, so that calls meet each other's files. */
+static void random_path(char* path) {
+  static const char* const names[] = {"a", "b", "c", "d"};
+  if (below(3) == 0) sprintf(path, "%s/%s", names[below(4)], names[below(4)]);
+  else strcpy(path, names[below(4)]);
+}
+
+static int g_fds[kSlots];
+static unsigned char g_bytes[kMaxBytes];
+
+static int open_flags(char* text) {
+  static const int access[] = {O_RDONLY, O_WRONLY, O_RDWR};
+  static const char* const access_names[] = {"O_RDONLY", "O_WRONLY", "O_RDWR"};
+  const uint32_t mode = below(3);
+  int flags = access[mode];
+  strcpy(text, access_names[mode]);
+  if (below(2)) flags |= O_CREAT, strcat(text, "|O_CREAT");
+  if (below(5) == 0) flags |= O_EXCL, strcat(text, "|O_EXCL");
+  if (below(4) == 0) flags |= O_TRUNC, strcat(text, "|O_TRUNC");
+  if (below(4) == 0) flags |= O_APPEND, strcat(text, "|O_APPEND");
+  /* O_DIRECTORY with O_CREAT: the answer changed between Linux versions (EINVAL since 6.4) */
+  if (below(8) == 0 && !(flags & O_CREAT)) flags |= O_DIRECTORY, strcat(text, "|O_DIRECTORY");
+  return flags;
+}
+
+static void fill(long size) {
+  for (long i = 0; i < size; ++i) g_bytes[i] = (unsigned char)next();
+}
+
+/* A descriptor slot: mostly an open one, when there is one. */
+static int random_slot(void) {
+  int open_slots[kSlots], count = 0;
+  for (int i = 0; i < kSlots; ++i)
+    if (g_fds[i] >= 0) open_slots[count++] = i;
+  if (count > 0 && below(8) != 0) return open_slots[below((uint32_t)count)];
+  return (int)below(kSlots);
+}
+
+static void call(void) {
+  char path[16], other[16], flags_text[64];
+  const int slot = random_slot();
+  const int fd = g_fds[slot];
+  switch (below(15)) {
+    case 0:
+    case 1: {
+      random_path(path);
+      const int flags = open_flags(flags_text);
+      if (fd >= 0) close(fd);
+      g_fds[slot] = open(path, flags, 0644);
+      printf("open %s %s as %d", path, flags_text, slot);
+      result(g_fds[slot] < 0 ? -1 : 0);
+      break;
+    }
+    case 2:
+      printf("close %d", slot);
+      result(close(fd));
+      g_fds[slot] = -1;
+      break;
+    case 3:
+    case 4: {
+      const long size = (long)below(kMaxBytes);
+      const long got = read(fd, g_bytes, (size_t)size);
+      printf("read %d %ld", slot, size);
+      if (got > 0) printf(" -> %ld bytes %08lx\n", got, (unsigned long)checksum(g_bytes, got));
+      else result(got);
+      break;
+    }
+    case 5:
+    case 6: {
+      const long size = (long)below(kMaxBytes);
+      fill(size);
+      printf("write %d %ld", slot, size);
+      result(write(fd, g_bytes, (size_t)size));
+      break;
+    }
+    case 7: {
+      const long size = (long)below(kMaxBytes), offset = (long)below(kMaxOffset);
+      const long got = pread(fd, g_bytes, (size_t)size, offset);
+      printf("pread %d %ld at %ld", slot, size, offset);
+      if (got > 0) printf(" -> %ld bytes %08lx\n", got, (unsigned long)checksum(g_bytes, got));
+      else result(got);
+      break;
+    }
+    case 8: {
+      const long size = (long)below(kMaxBytes), offset = (long)below(kMaxOffset);
+      fill(size);
+      printf("pwrite %d %ld at %ld", slot, size, offset);
+      result(pwrite(fd, g_bytes, (size_t)size, offset));
+      break;
+    }
+    case 9: {
+      static const int whences[] = {SEEK_SET, SEEK_CUR, SEEK_END};
+      const uint32_t whence = below(3);
+      const long offset = (long)below(kMaxOffset) - (whence == SEEK_SET ? 0 : kMaxOffset / 2);
+      struct stat st;
+      if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) break; /* a directory's offsets are ext4's own */
+      printf("lseek %d %ld %s", slot, offset, (const char*[]){"SEEK_SET", "SEEK_CUR", "SEEK_END"}[whence]);
+      result(lseek(fd, offset, whences[whence]));
+      break;
+    }
+    case 10: {
+      const int to = (int)below(kSlots);
+      if (to == slot) break;
+      if (g_fds[to] >= 0) close(g_fds[to]);
+      g_fds[to] = dup(fd);
+      printf("dup %d as %d", slot, to);
+      result(g_fds[to] < 0 ? -1 : 0);
+      break;
+    }
+    case 11:
+      random_path(path);
+      printf("mkdir %s", path);
+      result(mkdir(path, 0755));
+      break;
+    case 12:
+      random_path(path);
+      if (below(2)) {
+        printf("rmdir %s", path);
+        result(rmdir(path));
+      } else {
+        printf("unlink %s", path);
+        result(unlink(path));
+      }
+      break;
+    case 13:
+      random_path(path);
+      random_path(other);
+      printf("rename %s %s", path, other);
+      result(rename(path, other));
+      break;
+    default: {
+      struct stat st;
+      random_path(path);
+      printf("stat %s", path);
+      if (stat(path, &st) < 0) result(-1);
+      else if (S_ISDIR(st.st_mode)) printf(" -> directory\n");
+      else printf(" -> file of %ld bytes\n", (long)st.st_size);
+      break;
+    }
+  }
+}
+
+/* The tree under `path`, sorted: each file with its size and checksum. */
+static void list(const char* path) {
+  char names[32][64];
+  int count = 0;
+  const int fd = open(path, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  char buffer[1024];
+  long got;
+  while ((got = getdents64(fd, buffer, sizeof buffer)) > 0) {
+    for (long at = 0; at < got;) {
+      const struct linux_dirent64* entry = (const struct linux_dirent64*)(buffer + at);
+      if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0 && count < 32)
+        snprintf(names[count++], sizeof names[0], "%s", entry->d_name);
+      at += entry->d_reclen;
+    }
+  }
+  close(fd);
+  qsort(names, (size_t)count, sizeof names[0], (int (*)(const void*, const void*))strcmp);
+  for (int i = 0; i < count; ++i) {
+    char child[160];
+    struct stat st;
+    snprintf(child, sizeof child, "%.90s/%.60s", path, names[i]);
+    if (stat(child, &st) < 0) {
+      printf("%s: stat fails\n", child);
+    } else if (S_ISDIR(st.st_mode)) {
+      printf("%s/\n", child);
+      list(child);
+    } else {
+      const int file = open(child, O_RDONLY);
+      uint32_t hash = kHashStart;
+      long got;
+      while (file >= 0 && (got = read(file, g_bytes, sizeof g_bytes)) > 0) hash = hash_more(hash, g_bytes, got);
+      printf("%s %ld bytes %08lx\n", child, (long)st.st_size, (unsigned long)hash);
+      if (file >= 0) close(file);
+    }
+  }
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: fsrandom SEED COUNT\n");
+    return 2;
+  }
+  const uint32_t seed = (uint32_t)strtoul(argv[1], NULL, 10);
+  const long count = strtol(argv[2], NULL, 10);
+  g_state = seed * 2654435761u + 1;
+  char folder[32];
+  snprintf(folder, sizeof folder, "fsrandom.%lu", (unsigned long)seed);
+  if (mkdir(folder, 0755) < 0 || chdir(folder) < 0) {
+    printf("fsrandom: cannot make %s: %s\n", folder, strerror(errno));
+    return 1;
+  }
+  for (int i = 0; i < kSlots; ++i) g_fds[i] = -1;
+  for (long i = 0; i < count; ++i) call();
+  for (int i = 0; i < kSlots; ++i)
+    if (g_fds[i] >= 0) close(g_fds[i]);
+  list(".");
+  return 0;
+}
