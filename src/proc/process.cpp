@@ -139,20 +139,16 @@ Result<void> fd_release(Process* process, int32_t fd) {
   }
   if (old.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
   if (old.kind == UserFd::Kind::kFile) file_release(old.file);
-  if (old.dir_path != nullptr) mm::kmem_free(old.dir_path, mm::KcmType::GENERIC_256);
   return {};
 }
 
 void fd_close_all(Process* process) {
   for (int32_t fd = 0; fd < int32_t(kMaxFds); ++fd) (void)fd_release(process, fd);
+  if (!process->m_cwd_dir.is_null()) (void)fs::vfs_close(std::exchange(process->m_cwd_dir, {}));
 }
 
 Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags) {
   if (old < 0 || uint32_t(old) >= kMaxFds || target < 0 || uint32_t(target) >= kMaxFds) return error(Errno::kBadF);
-  // The copy's own path, made before the table's lock is taken (the descriptor is read again under it).
-  auto path = mm::kmem_alloc(mm::KcmType::GENERIC_256);
-  if (!path) return error(path.error());
-  auto* path_copy = static_cast<char*>(*path);
   UserFd replaced;
   int32_t fd = -1;
   {
@@ -164,22 +160,14 @@ Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact
       for (uint32_t i = uint32_t(target); i < kMaxFds && fd < 0; ++i)
         if (process->m_fds[i].kind == UserFd::Kind::kNone) fd = int32_t(i);
     }
-    if (copy.kind == UserFd::Kind::kNone || fd < 0) {
-      mm::kmem_free(path_copy, mm::KcmType::GENERIC_256);
+    if (copy.kind == UserFd::Kind::kNone || fd < 0)
       return error(copy.kind == UserFd::Kind::kNone ? Errno::kBadF : Errno::kMFile);
-    }
     copy.flags = fd_flags;
-    if (copy.dir_path != nullptr) {
-      std::memcpy(path_copy, copy.dir_path, kPathMax);
-      copy.dir_path = std::exchange(path_copy, nullptr);
-    }
     if (copy.kind == UserFd::Kind::kFile) hal::remote_atomic_add(copy.file.field(&fs::File::m_refcount), 1u);
     replaced = process->m_fds[fd];
     process->m_fds[fd] = copy;
   }
-  if (path_copy != nullptr) mm::kmem_free(path_copy, mm::KcmType::GENERIC_256);
   if (replaced.kind == UserFd::Kind::kFile) file_release(replaced.file);
-  if (replaced.dir_path != nullptr) mm::kmem_free(replaced.dir_path, mm::KcmType::GENERIC_256);
   return fd;
 }
 

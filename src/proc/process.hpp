@@ -40,13 +40,9 @@ struct UserFd {
   enum class Kind : uint32_t { kNone = 0, kHost = 1, kFile = 2 };
   Kind kind = Kind::kNone;
   int32_t host_fd = -1;
-  uint32_t flags = 0;  // FD_CLOEXEC
-  hal::Xptr<fs::File> file;
-  // A directory's absolute path, for the *at calls relative to it: a GENERIC_256 object of
-  // the reference cluster, owned by this descriptor (dup copies it), or null.
-  char* dir_path = nullptr;
+  uint32_t flags = 0;        // FD_CLOEXEC
+  hal::Xptr<fs::File> file;  // a folder's is where the *at calls start
 };
-static_assert(kPathMax <= 256, "a directory descriptor's path is a GENERIC_256 object");
 
 struct Process {
   static constexpr mm::KcmType kKcmType = mm::KcmType::PROCESS;
@@ -60,7 +56,8 @@ struct Process {
 
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
-  char m_cwd[kPathMax] = "/";       // the working directory: absolute, normalised, no trailing '/'
+  char m_cwd[kPathMax] = "/";       // the working directory's name (getcwd): absolute, normalised
+  hal::Xptr<fs::File> m_cwd_dir;    // the working directory, open: relative paths start there (null: the root)
 
   hal::Busylock m_fd_lock;
   UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);
@@ -117,7 +114,7 @@ void process_threads_gone(Process* process);
 // Blocks the calling kernel thread until the process has ended (it must be m_waiter).
 void process_wait_end(Process* process);
 
-// The file table (local: the reference's). A descriptor installed owns its dir_path.
+// The file table (local: the reference's).
 [[nodiscard]] Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest = 0);
 [[nodiscard]] Result<UserFd> fd_lookup(Process* process, int32_t fd);
 [[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last

@@ -20,10 +20,11 @@ using Answer = Result<uint32_t>;
 
 inline constexpr int32_t AT_FDCWD = -100;
 
-// The absolute, normalised path ("." and ".." resolved by name, as the VFS does not walk
-// them) of the user's path `address` relative to `dirfd` (AT_FDCWD: the working directory).
-// kFault, kNameTooLong, kNoEnt (empty), kNoSys (relative to another directory than the cwd).
-[[nodiscard]] Result<void> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]);
+// The user's path `address` copied into `path`, and where it starts when it is relative: the
+// folder open as `dirfd`, or the working directory's for AT_FDCWD (the VFS resolves "." and
+// ".." where they stand, as Linux does). kFault, kNameTooLong, kNoEnt (empty), kBadF, kNotDir
+// (`dirfd` is not a file of the VFS).
+[[nodiscard]] Result<fs::At> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]);
 
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);

@@ -116,6 +116,8 @@ Answer positioned(Call& call, bool to_user) {
 }
 
 // Resolves "." and ".." in `path` (absolute) in place; a ".." at the root stays at the root.
+// Only for a path the VFS resolved (every component a folder): "f/.." is not "." for a file f.
+// The working directory's name, for getcwd (lookups start from its open folder).
 void normalise(char* path) {
   char out[proc::kPathMax];
   uint32_t length = 0;
@@ -147,29 +149,14 @@ uint32_t mode_of(const fs::Stat& stat) {
 
 }  // namespace
 
-Result<void> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]) {
-  char name[proc::kPathMax];
-  const uint32_t length = TRY(proc::string_from_user(call.process, name, address, sizeof name));
+Result<fs::At> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]) {
+  const uint32_t length = TRY(proc::string_from_user(call.process, path, address, proc::kPathMax));
   if (length == 0) return error(Errno::kNoEnt);
-  if (name[0] == '/') {
-    std::memcpy(path, name, length + 1);
-  } else {
-    char base[proc::kPathMax];
-    if (int32_t(dirfd) == AT_FDCWD) {
-      std::memcpy(base, call.process->m_cwd, sizeof base);
-    } else {
-      const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
-      if (fd.dir_path == nullptr) return error(Errno::kNotDir);
-      std::memcpy(base, fd.dir_path, sizeof base);  // the descriptor's path, read while it is ours
-    }
-    const uint32_t base_length = uint32_t(strnlen(base, sizeof base - 1));
-    if (base_length + 1 + length + 1 > proc::kPathMax) return error(Errno::kNameTooLong);
-    std::memcpy(path, base, base_length);
-    path[base_length] = '/';
-    std::memcpy(path + base_length + 1, name, length + 1);
-  }
-  normalise(path);
-  return {};
+  if (path[0] == '/') return fs::At{};  // dirfd is not even looked at, as Linux
+  if (int32_t(dirfd) == AT_FDCWD) return fs::At{call.process->m_cwd_dir};
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
+  return fs::At{fd.file};  // the VFS checks it is a folder
 }
 
 Answer sys_read(Call& call) { return read_or_write(call, true); }
@@ -181,26 +168,19 @@ Answer sys_pwrite64(Call& call) { return positioned(call, false); }
 
 Answer sys_openat(Call& call) {
   char path[proc::kPathMax];
-  TRY(user_path(call, call.a[0], call.a[1], path));
+  const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
   const uint32_t flags = call.a[2];
-  const auto file = TRY(fs::vfs_open(path, flags & kOpenFlagsKnown));
+  const auto file = TRY(fs::vfs_open(at, path, flags & kOpenFlagsKnown));
   UserFd entry;
   entry.kind = UserFd::Kind::kFile;
   entry.flags = (flags & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0;
   entry.file = file;
-  auto installed = [&]() -> Answer {
-    const fs::Stat stat = TRY(fs::vfs_fstat(file));
-    if (stat.type == fs::InodeType::kDir) {
-      entry.dir_path = static_cast<char*>(TRY(mm::kmem_alloc(mm::KcmType::GENERIC_256)));
-      std::memcpy(entry.dir_path, path, proc::kPathMax);
-    }
-    return uint32_t(TRY(proc::fd_install(call.process, entry)));
-  }();
+  auto installed = proc::fd_install(call.process, entry);
   if (!installed) {
-    if (entry.dir_path != nullptr) mm::kmem_free(entry.dir_path, mm::KcmType::GENERIC_256);
     (void)fs::vfs_close(file);
+    return error(installed.error());
   }
-  return installed;
+  return uint32_t(*installed);
 }
 
 Answer sys_close(Call& call) {
@@ -218,40 +198,54 @@ Answer sys_llseek(Call& call) {
   return 0;
 }
 
+// The descriptor's position counts entries as Linux lists them: "." and ".." first (every
+// Linux file system lists them, FAT's root too), then the VFS's entries from its position 0.
 Answer sys_getdents64(Call& call) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
+  const fs::Stat stat = TRY(fs::vfs_fstat(fd.file));  // checked before the position moves:
+  if (stat.type != fs::InodeType::kDir) return error(Errno::kNotDir);
+  if (stat.unlinked) return error(Errno::kNoEnt);  // a removed folder, as Linux
   constexpr uint32_t kBatch = 8;
+  constexpr uint64_t kDots = 2;
   auto block = TRY(mm::PageBlock::alloc(1));
   auto* entries = static_cast<fs::DirEntry*>(block.base());
   static_assert(sizeof(fs::DirEntry) * kBatch <= 2 * hal::kPageSize);
   const uint64_t start = TRY(fs::vfs_lseek(fd.file, 0, fs::Whence::kCur));
   uint32_t written = 0;
   uint64_t emitted = 0;
-  for (bool more = true; more;) {
-    const uint32_t got = TRY(fs::vfs_readdir(fd.file, entries, kBatch));
-    more = got == kBatch;
-    for (uint32_t i = 0; i < got; ++i) {
-      // struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name, padded to 8.
-      uint8_t record[8 + 8 + 2 + 1 + fs::kNameMax + 1 + 8] = {};
-      const uint32_t size = (19 + entries[i].name_len + 1 + 7) & ~7u;
-      if (written + size > call.a[2]) {
-        if (written == 0) return error(Errno::kInval);  // no room for the next entry
-        more = false;
-        break;
-      }
-      const uint64_t ino = start + emitted + 2;  // never 0: a libc skips an entry of inode 0
-      const int64_t next = int64_t(start + emitted + 1);
-      const uint16_t reclen = uint16_t(size);
-      std::memcpy(record, &ino, 8);
-      std::memcpy(record + 8, &next, 8);
-      std::memcpy(record + 16, &reclen, 2);
-      record[18] = entries[i].type == fs::InodeType::kDir ? 4 : 8;  // DT_DIR, DT_REG
-      std::memcpy(record + 19, entries[i].name, entries[i].name_len);
-      TRY(proc::copy_to_user(call.process, call.a[1] + written, record, size));
-      written += size;
-      ++emitted;
+  // One struct linux_dirent64 (d_ino, d_off, d_reclen, d_type, d_name, padded to 8); false
+  // when it does not fit.
+  auto emit = [&](const char* name, uint32_t name_len, bool is_dir) -> Result<bool> {
+    uint8_t record[8 + 8 + 2 + 1 + fs::kNameMax + 1 + 8] = {};
+    const uint32_t size = (19 + name_len + 1 + 7) & ~7u;
+    if (written + size > call.a[2]) {
+      if (written == 0) return error(Errno::kInval);  // no room for the next entry
+      return false;
     }
+    const uint64_t ino = start + emitted + 1;  // never 0: a libc skips an entry of inode 0
+    const int64_t next = int64_t(start + emitted + 1);
+    const uint16_t reclen = uint16_t(size);
+    std::memcpy(record, &ino, 8);
+    std::memcpy(record + 8, &next, 8);
+    std::memcpy(record + 16, &reclen, 2);
+    record[18] = is_dir ? 4 : 8;  // DT_DIR, DT_REG
+    std::memcpy(record + 19, name, name_len);
+    TRY(proc::copy_to_user(call.process, call.a[1] + written, record, size));
+    written += size;
+    ++emitted;
+    return true;
+  };
+  bool fits = true;
+  for (uint64_t dot = start; dot < kDots && fits; ++dot)
+    fits = TRY(emit(dot == 0 ? "." : "..", uint32_t(dot + 1), true));
+  // The VFS's entries from its own position: the descriptor's minus the two dots.
+  if (fits) TRY(fs::vfs_lseek(fd.file, int64_t(start + emitted - kDots), fs::Whence::kSet));
+  for (bool more = fits; more;) {
+    const uint32_t got = TRY(fs::vfs_readdir(fd.file, entries, kBatch));
+    for (uint32_t i = 0; i < got && fits; ++i)
+      fits = TRY(emit(entries[i].name, entries[i].name_len, entries[i].type == fs::InodeType::kDir));
+    more = fits && got == kBatch;
   }
   TRY(fs::vfs_lseek(fd.file, int64_t(start + emitted), fs::Whence::kSet));
   return written;
@@ -269,8 +263,8 @@ Answer sys_statx(Call& call) {
     else stat = TRY(fs::vfs_fstat(fd.file));
   } else {
     char path[proc::kPathMax];
-    TRY(user_path(call, call.a[0], call.a[1], path));
-    stat = TRY(fs::vfs_stat(path));
+    const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
+    stat = TRY(fs::vfs_stat(at, path));
   }
   // struct statx (256 bytes): the basic fields, the times as mtime.
   uint8_t out[256] = {};
@@ -293,27 +287,27 @@ Answer sys_statx(Call& call) {
 
 Answer sys_mkdirat(Call& call) {
   char path[proc::kPathMax];
-  TRY(user_path(call, call.a[0], call.a[1], path));
-  TRY(fs::vfs_mkdir(path));
+  const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
+  TRY(fs::vfs_mkdir(at, path));
   return 0;
 }
 
 Answer sys_unlinkat(Call& call) {
   char path[proc::kPathMax];
   if ((call.a[2] & ~AT_REMOVEDIR) != 0) return error(Errno::kInval);
-  TRY(user_path(call, call.a[0], call.a[1], path));
-  if ((call.a[2] & AT_REMOVEDIR) != 0) TRY(fs::vfs_rmdir(path));
-  else TRY(fs::vfs_unlink(path));
+  const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
+  if ((call.a[2] & AT_REMOVEDIR) != 0) TRY(fs::vfs_rmdir(at, path));
+  else TRY(fs::vfs_unlink(at, path));
   return 0;
 }
 
 Answer sys_renameat2(Call& call) {
   char from[proc::kPathMax];
   char to[proc::kPathMax];
-  if (call.a[4] != 0) return error(Errno::kInval);  // RENAME_NOREPLACE, EXCHANGE: not yet
-  TRY(user_path(call, call.a[0], call.a[1], from));
-  TRY(user_path(call, call.a[2], call.a[3], to));
-  TRY(fs::vfs_rename(from, to));
+  const fs::At from_at = TRY(user_path(call, call.a[0], call.a[1], from));
+  const fs::At to_at = TRY(user_path(call, call.a[2], call.a[3], to));
+  // RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (as Linux's vfat)
+  TRY(fs::vfs_rename(from_at, from, to_at, to, call.a[4]));
   return 0;
 }
 
@@ -326,10 +320,20 @@ Answer sys_getcwd(Call& call) {
 
 Answer sys_chdir(Call& call) {
   char path[proc::kPathMax];
-  TRY(user_path(call, AT_FDCWD, call.a[0], path));
-  const fs::Stat stat = TRY(fs::vfs_stat(path));
-  if (stat.type != fs::InodeType::kDir) return error(Errno::kNotDir);
-  std::memcpy(call.process->m_cwd, path, std::strlen(path) + 1);
+  const fs::At at = TRY(user_path(call, AT_FDCWD, call.a[0], path));
+  // The new name, as getcwd will answer it.
+  char name[proc::kPathMax];
+  if (path[0] == '/') {
+    std::memcpy(name, path, sizeof name);
+  } else {
+    const int length = std::snprintf(name, sizeof name, "%s/%s", call.process->m_cwd, path);
+    if (length < 0 || uint32_t(length) >= sizeof name) return error(Errno::kNameTooLong);
+  }
+  const auto dir = TRY(fs::vfs_open(at, path, fs::O_RDONLY | fs::O_DIRECTORY));
+  normalise(name);  // the VFS resolved it: every component is a folder
+  if (!call.process->m_cwd_dir.is_null()) (void)fs::vfs_close(call.process->m_cwd_dir);
+  call.process->m_cwd_dir = dir;
+  std::memcpy(call.process->m_cwd, name, sizeof name);
   return 0;
 }
 

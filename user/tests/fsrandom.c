@@ -1,12 +1,14 @@
 /* fsrandom: random file system calls, judged by Linux through qemu-riscv32 (user/tests/).
  * Usage: fsrandom SEED COUNT. In a scratch directory fsrandom.SEED made in the current one, makes
- * COUNT calls drawn from SEED — open (with every combination of O_CREAT, O_EXCL, O_TRUNC,
- * O_APPEND, O_DIRECTORY and the three access modes), close, read, write, pread, pwrite, lseek,
- * dup, mkdir, rmdir, unlink, rename and stat — on a few names two levels deep, through up to six
- * open descriptors, and prints each call with its result (the count, the offset, the errno's
- * name, a checksum of the bytes read); then the tree, sorted, each file with its size and
- * checksum. What a FAT32 volume cannot show like ext4 is left out: modes, links, times, the
- * order of a directory, a directory's size. Exits 0. */
+ * COUNT calls drawn from SEED — open and openat (with every combination of O_CREAT, O_EXCL,
+ * O_TRUNC, O_APPEND, O_DIRECTORY and the three access modes), close, read, write, readv,
+ * writev, pread, pwrite, lseek, dup, dup3, fcntl (F_GETFL), fstat, getdents64, mkdir, mkdirat,
+ * rmdir, unlink, unlinkat, rename, renameat2 (RENAME_NOREPLACE), stat, chdir and getcwd — on a
+ * few names two levels deep (spelled with ".", "..", "./" and trailing slashes too), through up
+ * to six open descriptors, and prints each call with its result (the count, the offset, the
+ * errno's name, a checksum of the bytes read); then the tree, sorted, each file with its size
+ * and checksum. What a FAT32 volume cannot show like ext4 is left out: modes, links, times,
+ * the order of a directory, a directory's size. Exits 0. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -61,11 +63,23 @@ static uint32_t hash_more(uint32_t hash, const unsigned char* bytes, long size) 
 }
 static uint32_t checksum(const unsigned char* bytes, long size) { return hash_more(kHashStart, bytes, size); }
 
-/* A path of one or two names from a small set, so that calls meet each other's files. */
+/* A path of one or two names from a small set, so that calls meet each other's files; at
+ * times spelled with "./", "NAME/..", "." or a trailing slash. */
 static void random_path(char* path) {
   static const char* const names[] = {"a", "b", "c", "d"};
-  if (below(3) == 0) sprintf(path, "%s/%s", names[below(4)], names[below(4)]);
-  else strcpy(path, names[below(4)]);
+  const char* first = names[below(4)];
+  const char* second = names[below(4)];
+  switch (below(12)) {
+    case 0: sprintf(path, "./%s", first); break;
+    case 1: sprintf(path, "%s/", first); break;
+    case 2: sprintf(path, "%s/../%s", first, second); break;
+    case 3: sprintf(path, "%s/./%s", first, second); break;
+    case 4: sprintf(path, "%s/%s/", first, second); break;
+    case 5:
+    case 6:
+    case 7: sprintf(path, "%s/%s", first, second); break;
+    default: strcpy(path, first); break;
+  }
 }
 
 static int g_fds[kSlots];
@@ -99,10 +113,151 @@ static int random_slot(void) {
   return (int)below(kSlots);
 }
 
+/* The sorted names of the directory open as `fd`, on one line. */
+static void print_names(int fd) {
+  char names[32][64], buffer[512];
+  int count = 0;
+  long got;
+  while ((got = getdents64(fd, buffer, sizeof buffer)) > 0) {
+    for (long at = 0; at < got;) {
+      const struct linux_dirent64* entry = (const struct linux_dirent64*)(buffer + at);
+      if (count < 32) snprintf(names[count++], sizeof names[0], "%s", entry->d_name);
+      at += entry->d_reclen;
+    }
+  }
+  if (got < 0) {
+    result(-1);
+    return;
+  }
+  qsort(names, (size_t)count, sizeof names[0], (int (*)(const void*, const void*))strcmp);
+  printf(" ->");
+  for (int i = 0; i < count; ++i) printf(" %s", names[i]);
+  printf("\n");
+}
+
+static int g_depth; /* how far below fsrandom.SEED the working directory is */
+
+/* The calls of the second kind: *at, vectors, descriptors' flags, directories, the cwd. */
+static void call_more(int slot, int fd) {
+  char path[16], other[16], flags_text[64], cwd[256];
+  /* a directory descriptor for the *at calls: the slot's, when it is one, else AT_FDCWD */
+  struct stat st;
+  const int dirfd = fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? fd : AT_FDCWD;
+  const char* base = dirfd == AT_FDCWD ? "cwd" : "dir";
+  switch (below(11)) {
+    case 0: {
+      random_path(path);
+      const int flags = open_flags(flags_text);
+      const int to = (int)below(kSlots);
+      const int opened = openat(dirfd, path, flags, 0644);
+      if (g_fds[to] >= 0) close(g_fds[to]); /* after the call: it may be the directory's */
+      g_fds[to] = opened;
+      printf("openat %s %s %s as %d", base, path, flags_text, to);
+      result(opened < 0 ? -1 : 0);
+      break;
+    }
+    case 1:
+      random_path(path);
+      printf("mkdirat %s %s", base, path);
+      result(mkdirat(dirfd, path, 0755));
+      break;
+    case 2: {
+      random_path(path);
+      const int flags = below(2) ? AT_REMOVEDIR : 0;
+      printf("unlinkat %s %s%s", base, path, flags ? " AT_REMOVEDIR" : "");
+      result(unlinkat(dirfd, path, flags));
+      break;
+    }
+    case 3: {
+      random_path(path);
+      random_path(other);
+      const unsigned flags = below(2); /* RENAME_NOREPLACE */
+      printf("renameat2 %s %s %s%s", base, path, other, flags ? " RENAME_NOREPLACE" : "");
+      result(renameat2(dirfd, path, dirfd, other, flags));
+      break;
+    }
+    case 4: {
+      const long first = (long)below(kMaxBytes / 2), second = (long)below(kMaxBytes / 2);
+      struct linux_iovec iov[2] = {{g_bytes, (size_t)first}, {g_bytes + first, (size_t)second}};
+      if (below(2)) {
+        fill(first + second);
+        printf("writev %d %ld+%ld", slot, first, second);
+        result(writev(fd, iov, 2));
+      } else {
+        const long got = readv(fd, iov, 2);
+        printf("readv %d %ld+%ld", slot, first, second);
+        if (got > 0) printf(" -> %ld bytes %08lx\n", got, (unsigned long)checksum(g_bytes, got));
+        else result(got);
+      }
+      break;
+    }
+    case 5: {
+      const int to = (int)below(kSlots);
+      if (to == slot || g_fds[to] < 0) break; /* dup3 onto an open descriptor: it is closed first */
+      const int duplicated = dup3(fd, g_fds[to], 0);
+      printf("dup3 %d onto %d", slot, to);
+      if (duplicated < 0 && fd >= 0) g_fds[to] = -1; /* unknown: forget it */
+      result(duplicated < 0 ? -1 : 0);
+      break;
+    }
+    case 6: {
+      const long flags = fcntl64(fd, 3 /* F_GETFL */, 0);
+      printf("fcntl %d F_GETFL", slot);
+      if (flags < 0) result(-1);
+      else printf(" -> %s%s\n", (const char*[]){"O_RDONLY", "O_WRONLY", "O_RDWR", "?"}[flags & 3],
+                  (flags & 02000) ? "|O_APPEND" : "");
+      break;
+    }
+    case 7:
+      printf("fstat %d", slot);
+      if (fstat(fd, &st) < 0) result(-1);
+      else if (S_ISDIR(st.st_mode)) printf(" -> directory\n");
+      else printf(" -> file of %ld bytes\n", (long)st.st_size);
+      break;
+    case 8:
+      printf("getdents64 %d", slot);
+      print_names(fd);
+      /* back to the start: at its end ext4's position is a hash past any a read may reach (EINVAL) */
+      if (fd >= 0) lseek(fd, 0, SEEK_SET);
+      break;
+    case 9:
+      if (g_depth > 0 && below(2)) {
+        printf("chdir ..");
+        const int changed = chdir("..");
+        if (changed == 0) --g_depth;
+        result(changed);
+      } else {
+        static const char* const names[] = {"a", "b", "c", "d"};
+        const char* name = names[below(4)];
+        printf("chdir %s", name);
+        const int changed = chdir(name);
+        if (changed == 0) ++g_depth;
+        result(changed);
+      }
+      break;
+    default: {
+      /* the part of the working directory below fsrandom.SEED: the rest differs by runner */
+      printf("getcwd");
+      if (getcwd(cwd, sizeof cwd) == NULL) {
+        result(-1);
+        break;
+      }
+      const char* below_scratch = strstr(cwd, "/fsrandom.");
+      below_scratch = below_scratch == NULL ? NULL : strchr(below_scratch + 1, '/');
+      printf(" -> .%s\n", below_scratch == NULL ? "" : below_scratch);
+      break;
+    }
+  }
+}
+
 static void call(void) {
   char path[16], other[16], flags_text[64];
   const int slot = random_slot();
   const int fd = g_fds[slot];
+  if (below(4) == 0) {
+    call_more(slot, fd);
+    return;
+  }
   switch (below(15)) {
     case 0:
     case 1: {
@@ -259,6 +414,8 @@ int main(int argc, char** argv) {
   for (long i = 0; i < count; ++i) call();
   for (int i = 0; i < kSlots; ++i)
     if (g_fds[i] >= 0) close(g_fds[i]);
+  for (; g_depth > 0; --g_depth)
+    if (chdir("..") < 0) printf("chdir .. fails\n");
   list(".");
   return 0;
 }

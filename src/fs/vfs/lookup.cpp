@@ -161,9 +161,9 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
 }
 
 Result<Xptr<Inode>> lookup_child(Xptr<Inode> dir, std::string_view name) {
+  if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   if (name == ".") return dir;
   if (name == "..") return parent_of(dir);
-  if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   {
     InodeReadLock read(dir);
     if (auto dentry = table_find(dir, name, fat::name_hash(name))) return rload(dentry, &Dentry::m_child);
@@ -173,22 +173,29 @@ Result<Xptr<Inode>> lookup_child(Xptr<Inode> dir, std::string_view name) {
   return rload(dentry, &Dentry::m_child);
 }
 
-Result<Xptr<Inode>> walk_parent(const char* path, PathLast* last) {
-  if (path == nullptr || path[0] != '/') return error(Errno::kInval);
+Result<Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last) {
+  if (path == nullptr) return error(Errno::kInval);
+  if (path[0] == '\0') return error(Errno::kNoEnt);
   const std::string_view whole(path);
   Xptr<Inode> dir = local_fs()->m_root;
   if (dir.is_null()) return error(Errno::kNoDev);
-  std::size_t at = 0;
+  if (path[0] != '/' && !at.dir.is_null()) {
+    // The open folder pins its inode for the walk's start.
+    dir = rload(at.dir, &File::m_inode);
+    if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+    if (rload(dir, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);
+  }
+  std::size_t cursor = 0;
   std::string_view pending;
-  while (at < whole.size()) {
-    while (at < whole.size() && whole[at] == '/') ++at;
-    const std::size_t end = std::min(whole.find('/', at), whole.size());
-    if (end == at) break;
-    const std::string_view component = whole.substr(at, end - at);
+  while (cursor < whole.size()) {
+    while (cursor < whole.size() && whole[cursor] == '/') ++cursor;
+    const std::size_t end = std::min(whole.find('/', cursor), whole.size());
+    if (end == cursor) break;
+    const std::string_view component = whole.substr(cursor, end - cursor);
     if (component.size() > kNameMax) return error(Errno::kNameTooLong);
     if (!pending.empty()) dir = TRY(lookup_child(dir, pending));
     pending = component;
-    at = end;
+    cursor = end;
   }
   if (!pending.empty() && rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   // "." and ".." as the last component: resolve them, so the caller gets a plain name or none.
@@ -199,14 +206,17 @@ Result<Xptr<Inode>> walk_parent(const char* path, PathLast* last) {
   last->len = uint32_t(pending.size());
   if (!pending.empty()) std::memcpy(last->name, pending.data(), pending.size());
   last->name[pending.size()] = '\0';  // empty: the path names `dir` itself
+  last->slash = !pending.empty() && whole.back() == '/';
   return dir;
 }
 
-Result<Xptr<Inode>> resolve(const char* path) {
+Result<Xptr<Inode>> resolve(At at, const char* path) {
   PathLast last;
-  const auto dir = TRY(walk_parent(path, &last));
+  const auto dir = TRY(walk_parent(at, path, &last));
   if (last.len == 0) return dir;
-  return lookup_child(dir, last.view());
+  const auto inode = TRY(lookup_child(dir, last.view()));
+  if (last.slash && rload(inode, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  return inode;
 }
 
 }  // namespace mkh::fs

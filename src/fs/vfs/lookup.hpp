@@ -55,13 +55,16 @@ Result<hal::Xptr<Inode>> lookup_child(hal::Xptr<Inode> dir, std::string_view nam
 struct PathLast {
   char name[kNameMax + 1];
   uint32_t len = 0;
+  bool slash = false;  // a '/' follows it: it must name a directory (Linux's rule)
   std::string_view view() const { return std::string_view(name, len); }
 };
-// Resolves every component of the absolute `path` but the last, which goes to `last`; a
-// path naming a directory itself ("/", "/a/..") gives that directory and an empty last.
-Result<hal::Xptr<Inode>> walk_parent(const char* path, PathLast* last);
+// Resolves every component of `path` (absolute, or relative to `at`) but the last, which goes
+// to `last`; a path naming a directory itself ("/", "a/..") gives that directory and an empty
+// last. "." and ".." are resolved where they stand, as Linux does: "f/.." is ENOTDIR when f is
+// a file, ENOENT when it is missing; a relative path from a folder removed is ENOENT.
+Result<hal::Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last);
 // The inode the whole path names.
-Result<hal::Xptr<Inode>> resolve(const char* path);
+Result<hal::Xptr<Inode>> resolve(At at, const char* path);
 
 // Writes the directory entry of every open file of cluster `cxy` whose size, chain or time
 // changed since its entry was written (a write leaves that to the close or the next sync).

@@ -99,6 +99,11 @@ enum OpenFlags : uint32_t {
   O_DIRECTORY = 0200000,
 };
 
+// renameat2's flags (Linux's numbers).
+enum RenameFlags : uint32_t {
+  kRenameNoReplace = 1,  // Linux's RENAME_NOREPLACE (a macro of the host's <stdio.h>)
+};
+
 struct File {
   static constexpr mm::KcmType kKcmType = mm::KcmType::FILE;
 
@@ -111,6 +116,12 @@ struct File {
   uint32_t m_refcount = 1;  // descriptors naming it
   hal::RemoteBusylock m_lock;
   uint64_t m_offset = 0;  // guarded by m_lock
+};
+
+// Where a relative path starts (the *at system calls, a process's working directory): the
+// directory open as `dir`, or the root when it is null. An absolute path ignores it.
+struct At {
+  hal::Xptr<File> dir;
 };
 
 // The cluster's view of the mounted file system (replicated: the same on every cluster).

@@ -195,6 +195,7 @@ Stat stat_of(Xptr<Inode> inode) {
   stat.attr = rload(inode, &Inode::m_attr);
   stat.mtime = rload(inode, &Inode::m_mtime);
   stat.inode = inode.raw();
+  stat.unlinked = rload(inode, &Inode::m_unlinked) != 0;
   return stat;
 }
 
@@ -219,17 +220,18 @@ class TwoDirLocks {
 
 }  // namespace
 
-Result<Xptr<File>> vfs_open(const char* path, uint32_t flags) {
+Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
   if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
   if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
   PathLast last;
-  const auto dir = TRY(walk_parent(path, &last));
+  const auto dir = TRY(walk_parent(at, path, &last));
+  if (last.slash && (flags & O_CREAT) != 0) return error(Errno::kIsDir);  // Linux's answer, found or not
   // The type checked and the open file made while the inode cannot go: the parent's lock
   // pins it until the open file counts it (the root is never released).
-  auto open_inode = [flags](Xptr<Inode> inode) -> Result<Xptr<File>> {
+  auto open_inode = [flags, &last](Xptr<Inode> inode) -> Result<Xptr<File>> {
     const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
     if (is_dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return error(Errno::kIsDir);
-    if (!is_dir && (flags & O_DIRECTORY) != 0) return error(Errno::kNotDir);
+    if (!is_dir && ((flags & O_DIRECTORY) != 0 || last.slash)) return error(Errno::kNotDir);
     return rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags);
   };
   Xptr<Inode> inode = dir;
@@ -368,13 +370,13 @@ Result<uint64_t> vfs_lseek(Xptr<File> file, int64_t offset, Whence whence) {
   return uint64_t(target);
 }
 
-Result<Stat> vfs_stat(const char* path) { return stat_of(TRY(resolve(path))); }
+Result<Stat> vfs_stat(At at, const char* path) { return stat_of(TRY(resolve(at, path))); }
 
 Result<Stat> vfs_fstat(Xptr<File> file) { return stat_of(TRY(file_inode(file))); }
 
-Result<void> vfs_mkdir(const char* path) {
+Result<void> vfs_mkdir(At at, const char* path) {
   PathLast last;
-  const auto dir = TRY(walk_parent(path, &last));
+  const auto dir = TRY(walk_parent(at, path, &last));
   if (last.len == 0) return error(Errno::kExist);
   InodeWriteLock dir_lock(dir);
   bool created = false;
@@ -383,22 +385,23 @@ Result<void> vfs_mkdir(const char* path) {
   return {};
 }
 
-Result<void> vfs_unlink(const char* path) {
+Result<void> vfs_unlink(At at, const char* path) {
   TRY(make_room_for_frees());
   PathLast last;
-  const auto dir = TRY(walk_parent(path, &last));
+  const auto dir = TRY(walk_parent(at, path, &last));
   if (last.len == 0) return error(Errno::kIsDir);
   InodeWriteLock dir_lock(dir);
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
   const auto child = rload(dentry, &Dentry::m_child);
   if (rload(child, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  if (last.slash) return error(Errno::kNotDir);
   return remove_locked(dir, dentry, child, false);
 }
 
-Result<void> vfs_rmdir(const char* path) {
+Result<void> vfs_rmdir(At at, const char* path) {
   TRY(make_room_for_frees());
   PathLast last;
-  const auto dir = TRY(walk_parent(path, &last));
+  const auto dir = TRY(walk_parent(at, path, &last));
   if (last.len == 0) return error(Errno::kBusy);
   InodeWriteLock dir_lock(dir);
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
@@ -407,21 +410,24 @@ Result<void> vfs_rmdir(const char* path) {
   return remove_locked(dir, dentry, child, false);
 }
 
-Result<void> vfs_rename(const char* old_path, const char* new_path) {
+Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* new_path, uint32_t flags) {
+  if ((flags & ~uint32_t(kRenameNoReplace)) != 0) return error(Errno::kInval);
   TRY(make_room_for_frees());
   PathLast old_last;
   PathLast new_last;
-  const auto old_dir = TRY(walk_parent(old_path, &old_last));
-  const auto new_dir = TRY(walk_parent(new_path, &new_last));
+  const auto old_dir = TRY(walk_parent(old_at, old_path, &old_last));
+  const auto new_dir = TRY(walk_parent(new_at, new_path, &new_last));
   if (old_last.len == 0 || new_last.len == 0) return error(Errno::kBusy);
   TwoDirLocks locks(old_dir, new_dir);
   const auto old_dentry = TRY(child_locked(old_dir, old_last.view(), Create::kNo, nullptr));
   const auto child = rload(old_dentry, &Dentry::m_child);
   const bool is_dir = rload(child, &Inode::m_type) == InodeType::kDir;
-  // Not into itself or one of its own subdirectories.
-  if (is_dir && is_ancestor_or_self(child, new_dir)) return error(Errno::kInval);
   auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
   if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
+  if (existing && (flags & kRenameNoReplace) != 0) return error(Errno::kExist);
+  if (!is_dir && (old_last.slash || new_last.slash)) return error(Errno::kNotDir);
+  // Not into itself or one of its own subdirectories.
+  if (is_dir && is_ancestor_or_self(child, new_dir)) return error(Errno::kInval);
   // Not over a folder that holds the old name, whatever the kinds (Linux's order).
   if (existing && rload(*existing, &Dentry::m_child) != child &&
       is_ancestor_or_self(rload(*existing, &Dentry::m_child), old_dir))
@@ -472,7 +478,7 @@ Result<void> vfs_rename(const char* old_path, const char* new_path) {
 
 Result<void> vfs_truncate(const char* path, uint64_t size) {
   TRY(make_room_for_frees());
-  const auto inode = TRY(resolve(path));
+  const auto inode = TRY(resolve(At{}, path));
   if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
   {
     InodeWriteLock write(inode);

@@ -2,7 +2,8 @@
 // interface, for kernel threads of any cluster. Layer: fs. Calls the VFS services (RPCs 10
 // to 17), the mapper (RPCs 24, 25) and the FAT driver.
 //
-// Lookup walks the path from the root one component at a time: the directory's children
+// Lookup walks the path from the root (or, for a relative path, from the directory open as
+// its At) one component at a time, "." and ".." where they stand: the directory's children
 // table (a hash table of dentries with xptr links, on the directory's cluster) under the
 // directory's read lock; on a miss, under its write lock, VFS_DENTRY_CREATE on the
 // directory's cluster, VFS_INODE_CREATE on a cluster chosen round robin, VFS_INODE_LOAD on
@@ -42,6 +43,7 @@ struct Stat {
   uint32_t attr = 0;
   uint64_t mtime = 0;
   hal::xptr_t inode = 0;  // where the inode lives
+  bool unlinked = false;  // its name is gone (an open file, or a folder removed while open)
 };
 
 struct StatFs {
@@ -52,7 +54,8 @@ struct StatFs {
 
 // Opens `path` with Linux's flags and answers: a directory with O_CREAT, O_TRUNC or write
 // access is EISDIR; O_TRUNC empties a regular file whatever the access mode, as Linux does.
-[[nodiscard]] Result<hal::Xptr<File>> vfs_open(const char* path, uint32_t flags);
+[[nodiscard]] Result<hal::Xptr<File>> vfs_open(At at, const char* path, uint32_t flags);
+inline Result<hal::Xptr<File>> vfs_open(const char* path, uint32_t flags) { return vfs_open(At{}, path, flags); }
 [[nodiscard]] Result<void> vfs_close(hal::Xptr<File> file);
 // Reads / writes at the file's offset and advances it; `buffer` is kernel memory of any
 // cluster. The count moved (a read stops at the end of the file).
@@ -60,14 +63,24 @@ struct StatFs {
 [[nodiscard]] Result<uint64_t> vfs_write(hal::Xptr<File> file, hal::Xptr<void> buffer, uint64_t size);
 enum class Whence : uint32_t { kSet = 0, kCur = 1, kEnd = 2 };
 [[nodiscard]] Result<uint64_t> vfs_lseek(hal::Xptr<File> file, int64_t offset, Whence whence);
-[[nodiscard]] Result<Stat> vfs_stat(const char* path);
+[[nodiscard]] Result<Stat> vfs_stat(At at, const char* path);
+inline Result<Stat> vfs_stat(const char* path) { return vfs_stat(At{}, path); }
 [[nodiscard]] Result<Stat> vfs_fstat(hal::Xptr<File> file);
-[[nodiscard]] Result<void> vfs_mkdir(const char* path);
-[[nodiscard]] Result<void> vfs_rmdir(const char* path);
-[[nodiscard]] Result<void> vfs_unlink(const char* path);
-// Linux's checks in Linux's order: EINVAL for a folder moved into itself, then ENOTEMPTY when
-// the new name is a folder holding the old one, then ENOTDIR / EISDIR when the kinds differ.
-[[nodiscard]] Result<void> vfs_rename(const char* old_path, const char* new_path);
+[[nodiscard]] Result<void> vfs_mkdir(At at, const char* path);
+[[nodiscard]] Result<void> vfs_rmdir(At at, const char* path);
+[[nodiscard]] Result<void> vfs_unlink(At at, const char* path);
+inline Result<void> vfs_mkdir(const char* path) { return vfs_mkdir(At{}, path); }
+inline Result<void> vfs_rmdir(const char* path) { return vfs_rmdir(At{}, path); }
+inline Result<void> vfs_unlink(const char* path) { return vfs_unlink(At{}, path); }
+// Linux's checks in Linux's order: EEXIST for a new name that exists with kRenameNoReplace
+// (`flags`: RenameFlags; others are EINVAL), ENOTDIR for a file named with a trailing slash,
+// EINVAL for a folder moved into itself, then ENOTEMPTY when the new name is a folder holding
+// the old one, then ENOTDIR / EISDIR when the kinds differ.
+[[nodiscard]] Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* new_path,
+                                      uint32_t flags = 0);
+inline Result<void> vfs_rename(const char* old_path, const char* new_path, uint32_t flags = 0) {
+  return vfs_rename(At{}, old_path, At{}, new_path, flags);
+}
 [[nodiscard]] Result<void> vfs_truncate(const char* path, uint64_t size);
 [[nodiscard]] Result<StatFs> vfs_statfs();
 

@@ -266,6 +266,18 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       KCHECK_ERR(fs::vfs_rename("/dir/inner.txt", "/dir"), Errno::kNotEmpty);
       KCHECK_ERR(fs::vfs_open("/dir", fs::O_RDONLY | fs::O_CREAT), Errno::kIsDir);
       KCHECK_ERR(fs::vfs_open("/dir", fs::O_RDONLY | fs::O_TRUNC), Errno::kIsDir);
+      // "." and ".." where they stand, a trailing slash for a folder only (Linux's rules).
+      KCHECK_ERR(fs::vfs_stat("/file.txt/.."), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_stat("/missing/../dir"), Errno::kNoEnt);
+      KCHECK_OK(fs::vfs_stat("/dir/../dir/./inner.txt"));
+      KCHECK_ERR(fs::vfs_open("/file.txt/", fs::O_RDONLY), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_open("/fresh/", fs::O_WRONLY | fs::O_CREAT), Errno::kIsDir);
+      KCHECK_ERR(fs::vfs_unlink("/file.txt/"), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_rename("/file.txt", "/other/"), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_rename("/file.txt", "/dir", fs::kRenameNoReplace), Errno::kExist);
+      KCHECK_ERR(fs::vfs_rename("/file.txt", "/other", 2), Errno::kInval);  // RENAME_EXCHANGE
+      KCHECK_OK(fs::vfs_mkdir("/made/"));
+      KCHECK_OK(fs::vfs_rmdir("/made/"));
       const std::string long_name = "/" + std::string(256, 'n');
       KCHECK_ERR(fs::vfs_open(long_name.c_str(), fs::O_WRONLY | fs::O_CREAT), Errno::kNameTooLong);
       KCHECK_ERR(fs::vfs_truncate("/dir", 0), Errno::kIsDir);
@@ -527,6 +539,43 @@ TEST_F(VfsTest, AnOpenFileOutlivesItsNameAndFollowsARename) {
   int status = 0;
   const std::string listing = run_command(fat_tool("mdir", "mtools") + " -i " + image + " ::/sub 2>&1", &status);
   EXPECT_NE(status, 0) << "the removed folder is still listed: " << listing;
+}
+
+// A relative path starts from the folder open as its At, wherever that folder went: renamed,
+// it is still the start; removed, nothing is found or made from it (ENOENT, as Linux).
+TEST_F(VfsTest, RelativePathsStartFromTheOpenFolder) {
+  const std::string image = make_image(64, 1, {{"/dir/", ""}, {"/dir/inner.txt", "inner"}, {"/gone/", ""}});
+  boot_disk({2, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [] {
+      auto dir = fs::vfs_open("/dir", fs::O_RDONLY | fs::O_DIRECTORY);
+      auto gone = fs::vfs_open("/gone/", fs::O_RDONLY);
+      KCHECK_OK(dir);
+      KCHECK_OK(gone);
+      if (!dir || !gone) return;
+      KCHECK_OK(fs::vfs_rename("/dir", "/moved"));
+      const fs::At at{*dir};
+      KCHECK_OK(fs::vfs_stat(at, "inner.txt"));
+      KCHECK_OK(fs::vfs_mkdir(at, "sub/"));
+      KCHECK_OK(fs::vfs_rename(at, "inner.txt", at, "sub/inner.txt"));
+      KCHECK_OK(fs::vfs_stat("/moved/sub/inner.txt"));
+      KCHECK_OK(fs::vfs_stat(at, "sub/../sub/./inner.txt"));
+      KCHECK_ERR(fs::vfs_stat(at, "sub/inner.txt/.."), Errno::kNotDir);
+      KCHECK_OK(fs::vfs_stat(at, "/moved"));  // absolute: from the root
+      KCHECK_OK(fs::vfs_rmdir("/gone"));
+      KCHECK_ERR(fs::vfs_mkdir(fs::At{*gone}, "x"), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_stat(fs::At{*gone}, "."), Errno::kNoEnt);
+      KCHECK_OK(fs::vfs_mkdir("/gone"));  // a new folder of that name is another one
+      KCHECK_ERR(fs::vfs_open(fs::At{*gone}, "y", fs::O_WRONLY | fs::O_CREAT), Errno::kNoEnt);
+      KCHECK_OK(fs::vfs_close(*dir));
+      KCHECK_OK(fs::vfs_close(*gone));
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  EXPECT_EQ(mcopy_out(image, "/moved/sub/inner.txt"), "inner");
 }
 
 }  // namespace
