@@ -357,7 +357,9 @@ Answer sys_fcntl64(Call& call) {
     case F_GETFL:
       if (entry.kind == UserFd::Kind::kHost) return entry.host_fd == 0 ? fs::O_RDONLY : fs::O_WRONLY;
       return fs::rload(entry.file, &fs::File::m_flags) & kOpenFlagsKnown;
-    case F_SETFL: return 0;  // O_APPEND, O_NONBLOCK: not changed after open yet
+    case F_SETFL:  // O_APPEND changes; the access mode and the creation flags stay, others are ignored
+      if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_append(entry.file, (call.a[2] & fs::O_APPEND) != 0);
+      return 0;
     default: return error(Errno::kInval);
   }
 }

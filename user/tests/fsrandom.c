@@ -2,13 +2,13 @@
  * Usage: fsrandom SEED COUNT. In a scratch directory fsrandom.SEED made in the current one, makes
  * COUNT calls drawn from SEED — open and openat (with every combination of O_CREAT, O_EXCL,
  * O_TRUNC, O_APPEND, O_DIRECTORY and the three access modes), close, read, write, readv,
- * writev, pread, pwrite, lseek, dup, dup3, fcntl (F_GETFL), fstat, getdents64, mkdir, mkdirat,
- * rmdir, unlink, unlinkat, rename, renameat2 (RENAME_NOREPLACE), stat, chdir and getcwd — on a
- * few names two levels deep (spelled with ".", "..", "./" and trailing slashes too), through up
- * to six open descriptors, and prints each call with its result (the count, the offset, the
- * errno's name, a checksum of the bytes read); then the tree, sorted, each file with its size
- * and checksum. What a FAT32 volume cannot show like ext4 is left out: modes, links, times,
- * the order of a directory, a directory's size. Exits 0. */
+ * writev, pread, pwrite, lseek, dup, dup3, fcntl (F_GETFL, F_SETFL), fstat, getdents64,
+ * mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat2 (RENAME_NOREPLACE), stat, chdir
+ * and getcwd — on a few names two levels deep (spelled with ".", "..", "./" and trailing
+ * slashes too), through up to six open descriptors, and prints each call with its result (the
+ * count, the offset, the errno's name, a checksum of the bytes read); then the tree, sorted,
+ * each file with its size and checksum. What a FAT32 volume cannot show like ext4 is left out:
+ * modes, links, times, the order of a directory, a directory's size. Exits 0. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -201,6 +201,12 @@ static void call_more(int slot, int fd) {
       break;
     }
     case 6: {
+      if (below(3) == 0) {
+        const long append = below(2) ? 02000 /* O_APPEND */ : 0;
+        printf("fcntl %d F_SETFL %s", slot, append ? "O_APPEND" : "0");
+        result(fcntl64(fd, 4 /* F_SETFL */, append));
+        break;
+      }
       const long flags = fcntl64(fd, 3 /* F_GETFL */, 0);
       printf("fcntl %d F_GETFL", slot);
       if (flags < 0) result(-1);

@@ -264,6 +264,11 @@ Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
   return file;
 }
 
+void vfs_set_append(Xptr<File> file, bool append) {
+  if (append) hal::remote_atomic_or(file.field(&File::m_flags), uint32_t(O_APPEND));
+  else hal::remote_atomic_and(file.field(&File::m_flags), ~uint32_t(O_APPEND));
+}
+
 Result<void> vfs_close(Xptr<File> file) {
   const auto inode = TRY(file_inode(file));
   // A written file's entry is brought up to date at its close (or by a sync while it is
