@@ -16,6 +16,28 @@ ProcCluster* proc_cluster_at(hal::cxy_t cxy) { return hal::kdata_at<ProcCluster,
 
 void proc_cluster_init(hal::cxy_t cxy) { new (proc_cluster_at(cxy)) ProcCluster(); }
 
+namespace {
+
+// Drops one reference to an open file; closes it at the last.
+void file_release(hal::Xptr<fs::File> file) {
+  if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
+}
+
+// The address space, then the files it mapped: the program's and its mmaps'.
+void release_memory(Process* process) {
+  vmm::vmm_destroy(&process->m_vmm);
+  if (process->m_exec_file) (void)fs::vfs_close(std::exchange(process->m_exec_file, {}));
+  hal::Xptr<fs::File> mapped[kMaxMappedFiles];
+  {
+    hal::BusylockGuard guard(process->m_fd_lock);
+    for (uint32_t i = 0; i < kMaxMappedFiles; ++i) mapped[i] = std::exchange(process->m_mapped_files[i], {});
+  }
+  for (const auto& file : mapped)
+    if (!file.is_null()) file_release(file);
+}
+
+}  // namespace
+
 Result<Process*> process_create(uint32_t ppid) {
   auto owner = TRY(mm::KmemOwner<Process>::make());
   Process* process = owner.get();
@@ -74,8 +96,7 @@ void process_destroy(Process* process) {
   // Nothing is left when its threads ended (process_threads_gone); a process that never ran
   // still has what exec gave it.
   fd_close_all(process);
-  vmm::vmm_destroy(&process->m_vmm);
-  if (process->m_exec_file) (void)fs::vfs_close(process->m_exec_file);
+  release_memory(process);
   process->m_magic = 0;
   mm::kmem_delete(process);
 }
@@ -89,10 +110,8 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
 
 void process_threads_gone(Process* process) {
   fd_close_all(process);
-  vmm::vmm_destroy(&process->m_vmm);
+  release_memory(process);
   (void)vmm::vmm_init(&process->m_vmm);  // empty, so that process_destroy finds a valid one
-  if (process->m_exec_file) (void)fs::vfs_close(process->m_exec_file);
-  process->m_exec_file = {};
   hal::stat_add(local_proc()->m_ended, uint64_t(1));
   kern::thread_post_flag(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_ended), process->m_waiter,
                          kern::THREAD_BLOCKED_WAIT);
@@ -103,13 +122,6 @@ void process_wait_end(Process* process) {
 }
 
 // ---- file descriptors
-
-namespace {
-// Drops one reference to an open file; closes it at the last.
-void file_release(hal::Xptr<fs::File> file) {
-  if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
-}
-}  // namespace
 
 Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest) {
   if (lowest < 0 || uint32_t(lowest) >= kMaxFds) return error(Errno::kInval);
@@ -176,6 +188,19 @@ Result<void> fd_set_flags(Process* process, int32_t fd, uint32_t fd_flags) {
   hal::BusylockGuard guard(process->m_fd_lock);
   if (process->m_fds[fd].kind == UserFd::Kind::kNone) return error(Errno::kBadF);
   process->m_fds[fd].flags = fd_flags;
+  return {};
+}
+
+Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file) {
+  hal::BusylockGuard guard(process->m_fd_lock);
+  hal::Xptr<fs::File>* free_slot = nullptr;
+  for (auto& slot : process->m_mapped_files) {
+    if (slot == file) return {};
+    if (slot.is_null() && free_slot == nullptr) free_slot = &slot;
+  }
+  if (free_slot == nullptr) return error(Errno::kNoMem);
+  hal::remote_atomic_add(file.field(&fs::File::m_refcount), 1u);
+  *free_slot = file;
   return {};
 }
 

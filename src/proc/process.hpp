@@ -25,7 +25,8 @@ struct UserThread;
 
 inline constexpr uint32_t kMaxProcesses = 256;  // per owner cluster
 inline constexpr uint32_t kMaxFds = 64;
-inline constexpr uint32_t kPathMax = 256;  // a path a process names, its NUL included
+inline constexpr uint32_t kMaxMappedFiles = 64;  // distinct files a process's mmaps read from
+inline constexpr uint32_t kPathMax = 256;        // a path a process names, its NUL included
 
 inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uint32_t(cxy) << 16) | index; }
 inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }
@@ -61,6 +62,9 @@ struct Process {
 
   hal::Busylock m_fd_lock;
   UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);
+  // The files its file mappings read from, a reference each until the process's memory goes:
+  // a mapping outlives the descriptor it was made with (closed, its file unlinked), as on Linux.
+  hal::Xptr<fs::File> m_mapped_files[kMaxMappedFiles] GUARDED_BY(m_fd_lock);
 
   // the process's threads (one for now) and its end
   UserThread* m_main = nullptr;
@@ -123,5 +127,8 @@ void fd_close_all(Process* process);
 // on, or exactly `target` (whose file is closed first) when `exact`; fd_flags its FD_CLOEXEC.
 [[nodiscard]] Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags);
 [[nodiscard]] Result<void> fd_set_flags(Process* process, int32_t fd, uint32_t fd_flags);
+// Keeps `file` open while the process's memory may map it (once per file); kNoMem when the
+// process already maps kMaxMappedFiles files.
+[[nodiscard]] Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file);
 
 }  // namespace mkh::proc

@@ -124,7 +124,9 @@ void user_flush_page(uint32_t vpn, void* raw) {
 }
 
 Result<hal::xptr_t> user_byte(Process* process, uint32_t address, uint32_t access) {
-  const uint64_t entry = TRY(vmm::vmm_get_pte(&process->m_vmm, address, access));
+  const auto got = vmm::vmm_get_pte(&process->m_vmm, address, access);
+  if (!got) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
+  const uint64_t entry = *got;
   return vmm::gpt_page(entry) + (address & (vmm::kPageSize - 1));
 }
 

@@ -63,6 +63,7 @@ void user_flush_page(uint32_t vpn, void* process);
 [[nodiscard]] Result<uint32_t> string_from_user(Process* process, char* to, uint32_t from, uint32_t capacity);
 // The user page holding `address`, for `access` (vmm::VSEG_READ / VSEG_WRITE), as an xptr to
 // the byte: buffers of read and write move straight between the mapper and the user's pages.
+// kFault for a page the VMM refuses, whatever its reason (EFAULT, as Linux).
 [[nodiscard]] Result<hal::xptr_t> user_byte(Process* process, uint32_t address, uint32_t access);
 
 }  // namespace mkh::proc

@@ -378,6 +378,7 @@ Answer map_file(Call& call, uint32_t hint, uint32_t size, uint32_t prot, int32_t
   if (offset > UINT32_MAX) return error(Errno::kInval);
   const uint64_t file_bytes = stat.size > offset ? stat.size - offset : 0;
   const auto inode = fs::rload(entry.file, &fs::File::m_inode);
+  TRY(proc::pin_mapped_file(call.process, entry.file));  // its mapper outlives the descriptor
   return TRY(vmm::vmm_mmap(&call.process->m_vmm, hint, size, prot, fs::rload(inode, &fs::Inode::m_mapper),
                            uint32_t(offset), uint32_t(std::min<uint64_t>(file_bytes, UINT32_MAX))));
 }

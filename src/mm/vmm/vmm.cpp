@@ -213,6 +213,8 @@ Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access) {
   else if ((allowed_access(vseg->m_prot) & access) == 0) refused = Errno::kAcces;
   else if ((entry & GPT_MAPPED) != 0)
     refused = Errno::kAcces;  // mapped without this right: copy-on-write comes with fork
+  else if (vseg->m_type == VsegType::kFile && page_down(address) - vseg->m_base >= page_up(vseg->m_file_size))
+    refused = Errno::kIo;  // a page of a file mapping wholly past the file's end: SIGBUS, as Linux
   if (refused != Errno::kOk) {
     hal::stat_add(vmm->m_fault_errors, uint64_t(1));
     return error(refused);

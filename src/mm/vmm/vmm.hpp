@@ -100,7 +100,9 @@ void vmm_destroy(Vmm* vmm);
 // The entry of the page holding `address` for `access` (VSEG_READ, VSEG_WRITE or VSEG_EXEC),
 // made if needed: the page allocated in the vseg's cluster and filled (from the file, or
 // zeros). kFault when no vseg holds it (SIGSEGV), kAcces when the vseg forbids the access
-// (SIGSEGV too), kNoMem, or the mapper's error (SIGBUS).
+// (SIGSEGV too), kNoMem, kIo for a page of a file mapping wholly past the file's end (SIGBUS,
+// as Linux; the bytes past the end in the file's last page read as zeros), or the mapper's
+// error (SIGBUS).
 [[nodiscard]] Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access);
 
 // The heap's end moved to `address` (Linux's brk: returns the heap's end after the call; a
