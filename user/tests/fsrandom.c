@@ -19,49 +19,9 @@
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+#include "random_calls.h"
 
 enum { kSlots = 6, kMaxBytes = 6000, kMaxOffset = 24000 };
-
-static uint32_t g_state;
-
-static uint32_t next(void) { /* xorshift32 */
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
-static uint32_t below(uint32_t n) { return next() % n; }
-
-static const char* errno_name(int number) {
-  switch (number) {
-    case ENOENT: return "ENOENT";
-    case EBADF: return "EBADF";
-    case EISDIR: return "EISDIR";
-    case ENOTDIR: return "ENOTDIR";
-    case EEXIST: return "EEXIST";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EINVAL: return "EINVAL";
-    case EBUSY: return "EBUSY";
-    case EMFILE: return "EMFILE";
-    case ENOSPC: return "ENOSPC";
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    default: return "another";
-  }
-}
-
-/* Prints a call's result: a count or an offset, or the error. */
-static void result(long value) {
-  if (value < 0) printf(" -> %s\n", errno_name(errno));
-  else printf(" -> %ld\n", value);
-}
-
-enum { kHashStart = 2166136261u };
-static uint32_t hash_more(uint32_t hash, const unsigned char* bytes, long size) { /* FNV-1a */
-  for (long i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 16777619u;
-  return hash;
-}
-static uint32_t checksum(const unsigned char* bytes, long size) { return hash_more(kHashStart, bytes, size); }
 
 /* A path of one or two names from a small set, so that calls meet each other's files; at
  * times spelled with "./", "NAME/..", "." or a trailing slash. */
@@ -409,7 +369,7 @@ int main(int argc, char** argv) {
   }
   const uint32_t seed = (uint32_t)strtoul(argv[1], NULL, 10);
   const long count = strtol(argv[2], NULL, 10);
-  g_state = seed * 2654435761u + 1;
+  seed_random(seed);
   char folder[32];
   snprintf(folder, sizeof folder, "fsrandom.%lu", (unsigned long)seed);
   if (mkdir(folder, 0755) < 0 || chdir(folder) < 0) {

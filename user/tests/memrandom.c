@@ -17,34 +17,9 @@
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+#include "random_calls.h"
 
 enum { kPages = 32, kPage = 4096, kFilePages = 4 };
-
-static uint32_t g_state;
-
-static uint32_t next(void) { /* xorshift32 */
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
-static uint32_t below(uint32_t n) { return next() % n; }
-
-static const char* errno_name(int number) {
-  switch (number) {
-    case EFAULT: return "EFAULT";
-    case EINVAL: return "EINVAL";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EBADF: return "EBADF";
-    default: return "another";
-  }
-}
-
-static void result(long value) {
-  if (value < 0) printf(" -> %s\n", errno_name(errno));
-  else printf(" -> %ld\n", value);
-}
 
 /* The program's model of each page: mapped or not, and its protection. */
 static int g_mapped[kPages];
@@ -78,18 +53,22 @@ static int allowed(uint32_t first, uint32_t count, int access) {
   return 1;
 }
 
-static uint32_t checksum(const unsigned char* bytes, long size) { /* FNV-1a */
-  uint32_t hash = 2166136261u;
-  for (long i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 16777619u;
-  return hash;
-}
-
 /* Whether the kernel's copy of [offset, offset + size) from page `first` would fail at its
  * start or not at all: a range that becomes inaccessible in its middle is left out (Linux
  * moves the bytes before the fault, qemu-riscv32 refuses the whole call). */
 static int all_or_nothing(unsigned first, unsigned offset, unsigned size, int access) {
   const unsigned last = (first * kPage + offset + size - 1) / kPage;
   return !allowed(first, 1, access) || allowed(first, last - first + 1, access);
+}
+
+/* The kernel reads (PROT_READ: write() from them) or writes (PROT_WRITE: read() into them) a
+ * random span from page `first`, when it fails at its start or not at all. */
+static void kernel_probe(unsigned first, int access) {
+  const unsigned offset = below(kPage), size = 1 + below(2 * kPage);
+  if (first * kPage + offset + size > kPages * kPage || !all_or_nothing(first, offset, size, access)) return;
+  unsigned char* at = g_base + first * kPage + offset;
+  printf("%s %u+%u %u", access == PROT_READ ? "write from" : "read into", first, offset, size);
+  result(access == PROT_READ ? pwrite(g_sink, at, size, 0) : pread(g_sink, at, size, 0));
 }
 
 static void call(void) {
@@ -130,20 +109,12 @@ static void call(void) {
       result(got);
       break;
     }
-    case 3: { /* the kernel reads the pages: write() to the scratch file */
-      const unsigned offset = below(kPage), size = 1 + below(2 * kPage);
-      if (first * kPage + offset + size > kPages * kPage || !all_or_nothing(first, offset, size, PROT_READ)) break;
-      printf("write from %u+%u %u", first, offset, size);
-      result(pwrite(g_sink, at + offset, size, 0));
+    case 3: /* the kernel reads the pages: write() to the probes' file */
+      kernel_probe(first, PROT_READ);
       break;
-    }
-    case 4: { /* the kernel writes the pages: read() from the scratch file */
-      const unsigned offset = below(kPage), size = 1 + below(2 * kPage);
-      if (first * kPage + offset + size > kPages * kPage || !all_or_nothing(first, offset, size, PROT_WRITE)) break;
-      printf("read into %u+%u %u", first, offset, size);
-      result(pread(g_sink, at + offset, size, 0));
+    case 4: /* the kernel writes the pages: read() from the probes' file */
+      kernel_probe(first, PROT_WRITE);
       break;
-    }
     case 5: /* the program reads, where the model allows it */
       if (!allowed(first, count, PROT_READ)) break;
       printf("load %u+%u -> %08lx\n", first, count, (unsigned long)checksum(at, count * kPage));
@@ -163,7 +134,7 @@ int main(int argc, char** argv) {
   }
   const uint32_t seed = (uint32_t)strtoul(argv[1], NULL, 10);
   const long count = strtol(argv[2], NULL, 10);
-  g_state = seed * 2654435761u + 1;
+  seed_random(seed);
   char name[32];
   snprintf(name, sizeof name, "memrandom.%lu", (unsigned long)seed);
   g_file = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
