@@ -24,12 +24,14 @@
 enum { kSlots = 6, kMaxBytes = 6000, kMaxOffset = 24000 };
 
 /* A path of one or two names from a small set, so that calls meet each other's files; at
- * times spelled with "./", "NAME/..", "." or a trailing slash. */
+ * times spelled with "./", "NAME/..", ".", a trailing slash, or ending in "." or "..". */
 static void random_path(char* path) {
   static const char* const names[] = {"a", "b", "c", "d"};
   const char* first = names[below(4)];
   const char* second = names[below(4)];
-  switch (below(12)) {
+  switch (below(14)) {
+    case 12: sprintf(path, "%s/.", first); break;
+    case 13: sprintf(path, "%s/..", first); break;
     case 0: sprintf(path, "./%s", first); break;
     case 1: sprintf(path, "%s/", first); break;
     case 2: sprintf(path, "%s/../%s", first, second); break;

@@ -201,6 +201,7 @@ Result<Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last) {
   // "." and ".." as the last component: resolve them, so the caller gets a plain name or none.
   if (pending == "." || pending == "..") {
     dir = TRY(lookup_child(dir, pending));
+    last->dots = pending == "." ? PathLast::Dots::kDot : PathLast::Dots::kDotDot;
     pending = {};
   }
   last->len = uint32_t(pending.size());

@@ -56,6 +56,9 @@ struct PathLast {
   char name[kNameMax + 1];
   uint32_t len = 0;
   bool slash = false;  // a '/' follows it: it must name a directory (Linux's rule)
+  // With no name (the path names a directory itself): what its last component was, for
+  // Linux's answers (rmdir of "." is EINVAL, of ".." ENOTEMPTY, of "/" EBUSY).
+  enum class Dots : uint8_t { kNone, kDot, kDotDot } dots = Dots::kNone;
   std::string_view view() const { return std::string_view(name, len); }
 };
 // Resolves every component of `path` (absolute, or relative to `at`) but the last, which goes

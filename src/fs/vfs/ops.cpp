@@ -407,7 +407,13 @@ Result<void> vfs_rmdir(At at, const char* path) {
   TRY(make_room_for_frees());
   PathLast last;
   const auto dir = TRY(walk_parent(at, path, &last));
-  if (last.len == 0) return error(Errno::kBusy);
+  if (last.len == 0) {
+    switch (last.dots) {  // Linux's answers for a path naming a directory itself
+      case PathLast::Dots::kDot: return error(Errno::kInval);
+      case PathLast::Dots::kDotDot: return error(Errno::kNotEmpty);
+      case PathLast::Dots::kNone: return error(Errno::kBusy);  // the root
+    }
+  }
   InodeWriteLock dir_lock(dir);
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
   const auto child = rload(dentry, &Dentry::m_child);
@@ -422,7 +428,8 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
   PathLast new_last;
   const auto old_dir = TRY(walk_parent(old_at, old_path, &old_last));
   const auto new_dir = TRY(walk_parent(new_at, new_path, &new_last));
-  if (old_last.len == 0 || new_last.len == 0) return error(Errno::kBusy);
+  if (old_last.len == 0) return error(Errno::kBusy);
+  if (new_last.len == 0) return error((flags & kRenameNoReplace) != 0 ? Errno::kExist : Errno::kBusy);
   TwoDirLocks locks(old_dir, new_dir);
   const auto old_dentry = TRY(child_locked(old_dir, old_last.view(), Create::kNo, nullptr));
   const auto child = rload(old_dentry, &Dentry::m_child);

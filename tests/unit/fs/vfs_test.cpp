@@ -278,6 +278,11 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       KCHECK_ERR(fs::vfs_rename("/file.txt", "/other", 2), Errno::kInval);  // RENAME_EXCHANGE
       KCHECK_OK(fs::vfs_mkdir("/made/"));
       KCHECK_OK(fs::vfs_rmdir("/made/"));
+      KCHECK_ERR(fs::vfs_rmdir("/dir/."), Errno::kInval);
+      KCHECK_ERR(fs::vfs_rmdir("/dir/.."), Errno::kNotEmpty);
+      KCHECK_ERR(fs::vfs_rmdir("/"), Errno::kBusy);
+      KCHECK_ERR(fs::vfs_rename("/file.txt", "/dir/.."), Errno::kBusy);
+      KCHECK_ERR(fs::vfs_rename("/file.txt", "/dir/..", fs::kRenameNoReplace), Errno::kExist);
       const std::string long_name = "/" + std::string(256, 'n');
       KCHECK_ERR(fs::vfs_open(long_name.c_str(), fs::O_WRONLY | fs::O_CREAT), Errno::kNameTooLong);
       KCHECK_ERR(fs::vfs_truncate("/dir", 0), Errno::kIsDir);
