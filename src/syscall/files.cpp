@@ -39,6 +39,8 @@ bool writable(const UserFd& fd) {
 // count moved. A fault after some bytes moved ends the transfer short, as Linux does.
 Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
+  if (size == 0 && to_user && fd.kind == UserFd::Kind::kFile && TRY(fs::vfs_fstat(fd.file)).type == fs::InodeType::kDir)
+    return error(Errno::kIsDir);  // a read of nothing from a folder, as Linux (the VFS is not asked for 0 bytes)
   uint32_t done = 0;
   while (done < size) {
     const uint64_t at = uint64_t(address) + done;
