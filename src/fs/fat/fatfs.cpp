@@ -508,15 +508,16 @@ uint64_t fat_frees_queued(Xptr<FatContext> context) {
 
 Result<void> fat_sync_local(FatContext* local, std::optional<uint64_t> frees_queued) {
   const auto context = Xptr<FatContext>(hal::local_cxy(), local);
+  const auto lock = context.field(&FatContext::m_alloc_lock);
   const Geometry& geometry = local->m_geometry;
   const bool free_pending = frees_queued.has_value();
   if (free_pending) {
-    kern::remote_rwlock_wr_acquire(context.field(&FatContext::m_alloc_lock));
+    kern::remote_rwlock_wr_acquire(lock);
     // The chains queued before the caller's note; those queued since stay for the next sync.
+    const uint64_t freed_before = rload(context, &FatContext::m_pending_freed);
+    const uint32_t pending_nr = rload(context, &FatContext::m_pending_nr);
     const uint32_t frees =
-        *frees_queued <= local->m_pending_freed
-            ? 0
-            : uint32_t(std::min<uint64_t>(local->m_pending_nr, *frees_queued - local->m_pending_freed));
+        *frees_queued <= freed_before ? 0 : uint32_t(std::min<uint64_t>(pending_nr, *frees_queued - freed_before));
     FatCursor fat(context);
     Result<void> freed = {};
     for (uint32_t i = 0; i < frees && freed; ++i) {
@@ -532,33 +533,42 @@ Result<void> fat_sync_local(FatContext* local, std::optional<uint64_t> frees_que
           break;
         }
         freed = fat.write(cluster, kFatFree);
-        ++local->m_free_count;
+        hal::remote_atomic_add(context.field(&FatContext::m_free_count), 1u);
         if (is_end(*next)) break;
         cluster = *next;
       }
     }
-    if (frees != 0) local->m_fsinfo_dirty = 1;
+    if (frees != 0) rstore(context, &FatContext::m_fsinfo_dirty, 1u);
     uint32_t* pending = local->m_pending.host_ptr();
-    std::copy(pending + frees, pending + local->m_pending_nr, pending);
-    local->m_pending_nr -= frees;
-    local->m_pending_freed += frees;
-    kern::remote_rwlock_wr_release(context.field(&FatContext::m_alloc_lock));
+    std::copy(pending + frees, pending + pending_nr, pending);
+    rstore(context, &FatContext::m_pending_nr, pending_nr - frees);
+    rstore(context, &FatContext::m_pending_freed, freed_before + frees);
+    kern::remote_rwlock_wr_release(lock);
     TRY(freed);
   }
-  TRY(mapper::mapper_sync(local->m_fat_mapper.host_ptr()));
-  if (free_pending && local->m_fsinfo_dirty != 0 && geometry.fsinfo_sector != 0) {
-    // Read-modify-write of the FSInfo sector: only its two counters change.
-    alignas(8) uint8_t sector[4096];
-    const uint32_t sectors = geometry.bytes_per_sector / dev::kSectorSize;
-    const uint64_t lba = uint64_t(geometry.fsinfo_sector) * sectors;
-    const auto buffer = Xptr<void>(hal::local_cxy(), sector);
-    TRY(dev::ioc_read(lba, buffer, sectors));
-    TRY(encode_fsinfo(std::span<uint8_t>(sector, geometry.bytes_per_sector),
-                      FsInfo{.free_count = local->m_free_count, .next_free = local->m_next_free}));
-    TRY(dev::ioc_write(lba, buffer, sectors));
-    local->m_fsinfo_dirty = 0;
-  }
-  return {};
+  // The FAT's pages are written while no allocation or free changes them (every FAT writer
+  // holds the lock for writing), and the FSInfo counters are taken with them: an allocation
+  // after this marks them dirty again for the next sync.
+  kern::remote_rwlock_rd_acquire(lock);
+  const Result<void> synced = mapper::mapper_sync(local->m_fat_mapper.host_ptr());
+  const FsInfo counters{.free_count = rload(context, &FatContext::m_free_count),
+                        .next_free = rload(context, &FatContext::m_next_free)};
+  const bool write_fsinfo =
+      synced && free_pending && geometry.fsinfo_sector != 0 && rload(context, &FatContext::m_fsinfo_dirty) != 0;
+  if (write_fsinfo) rstore(context, &FatContext::m_fsinfo_dirty, 0u);
+  kern::remote_rwlock_rd_release(lock);
+  TRY(synced);
+  if (!write_fsinfo) return {};
+  // Read-modify-write of the FSInfo sector: only its two counters change.
+  alignas(8) uint8_t sector[4096];
+  const uint32_t sectors = geometry.bytes_per_sector / dev::kSectorSize;
+  const uint64_t lba = uint64_t(geometry.fsinfo_sector) * sectors;
+  const auto buffer = Xptr<void>(hal::local_cxy(), sector);
+  Result<void> written = dev::ioc_read(lba, buffer, sectors);
+  if (written) written = encode_fsinfo(std::span<uint8_t>(sector, geometry.bytes_per_sector), counters);
+  if (written) written = dev::ioc_write(lba, buffer, sectors);
+  if (!written) rstore(context, &FatContext::m_fsinfo_dirty, 1u);  // for the next sync
+  return written;
 }
 
 uint32_t fat_free_clusters(Xptr<FatContext> context) { return rload(context, &FatContext::m_free_count); }
