@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Exhaustive verification of the RPC protocol model (tests/model/rpc.pml) with spin.
+# Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml) and
+# the uses and release of a VFS inode (inode_use.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the four largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million), 2 minutes more on 2 cores and
@@ -13,7 +14,6 @@
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-model="$here/rpc.pml"
 
 full=0
 keep=0
@@ -50,7 +50,7 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/mkh-rpc-model.XXXXXX")"
 if [ "$keep" -eq 0 ]; then trap 'rm -rf "$work"' EXIT; fi
 
-# name | spin defines | pan compile flags | pan run flags
+# name | spin defines | pan compile flags | pan run flags | model (default rpc.pml)
 # Safety runs: assertions (properties 1, 4, 5), invalid end states and end_state_check
 # (properties 2, 3 at rest). LTL runs: acceptance cycles under weak fairness (-a -f).
 # Three clients with services that may block make the largest state space: the safety
@@ -69,6 +69,7 @@ if [ "$full" -eq 1 ]; then
     "ltl-no_sleep_with_work-3clients-1block|-DNCLIENTS=3 -DMAXBLOCKS=1|$ltl_cc|-m100000 -w26 -a -f -N no_sleep_with_work"
     "ltl-no_sleep_with_work-multicast+1client|-DMULTICAST -DNCLIENTS=1|$ltl_cc|-m100000 -w25 -a -f -N no_sleep_with_work"
     "ltl-all_return-3clients-noblock|-DNCLIENTS=3 -DSVC_BLOCK=0|$ltl_cc|-m100000 -w24 -a -f -N all_return"
+    "safety-inode-2walkers-opener-2syncers|-DNWALKERS=2|$safety_cc -DCOLLAPSE|-m200000 -w24|inode_use.pml"
   )
 fi
 runs+=(
@@ -86,17 +87,18 @@ runs+=(
   "safety-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$safety_cc|-m100000 -w22"
   "ltl-all_return-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w24 -a -f -N all_return"
   "ltl-no_sleep_with_work-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w22 -a -f -N no_sleep_with_work"
+  "safety-inode-walker-opener-2syncers||$safety_cc|-m100000 -w22|inode_use.pml"
 )
 
-run_one() {  # index name defines ccflags panflags
+run_one() {  # index name defines ccflags panflags model
   trap - EXIT
   local dir="$work/$1-$2"
   mkdir -p "$dir"
-  cp "$model" "$dir/rpc.pml"
+  cp "$here/$6" "$dir/$6"
   (
     cd "$dir" || exit 1
     # shellcheck disable=SC2086
-    spin $3 ${extra[@]+"${extra[@]}"} -a rpc.pml >spin.out 2>&1 || { echo "spin -a failed" >>spin.out; exit 1; }
+    spin $3 ${extra[@]+"${extra[@]}"} -a "$6" >spin.out 2>&1 || { echo "spin -a failed" >>spin.out; exit 1; }
     # shellcheck disable=SC2086
     "$cc" -O2 -w $4 -o pan pan.c >cc.out 2>&1 || { echo "pan compile failed" >>cc.out; exit 1; }
     # shellcheck disable=SC2086
@@ -109,9 +111,9 @@ run_one() {  # index name defines ccflags panflags
 start=$(date +%s)
 pids=()
 for i in "${!runs[@]}"; do
-  IFS='|' read -r name defines ccflags panflags <<<"${runs[$i]}"
+  IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 0.2; done
-  run_one "$i" "$name" "$defines" "$ccflags" "$panflags" &
+  run_one "$i" "$name" "$defines" "$ccflags" "$panflags" "${pml:-rpc.pml}" &
   pids+=($!)
 done
 wait
@@ -119,10 +121,10 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
-  IFS='|' read -r name defines ccflags panflags <<<"${runs[$i]}"
+  IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"
   dir="$work/$i-$name"
   out="$dir/pan.out"
   verdict="FAIL"
@@ -154,6 +156,6 @@ echo "total $(( $(date +%s) - start )) s"
 if [ "$keep" -eq 1 ]; then echo "work directory: $work"; fi
 if [ "$failed" -ne 0 ]; then
   echo "FAILED: replay a counterexample with: check.sh --keep, then in the run's directory"
-  echo "  spin -t -p <the run's -D flags> rpc.pml    (see tests/model/README.md)"
+  echo "  spin -t -p <the run's -D flags> <its model>.pml    (see tests/model/README.md)"
 fi
 exit "$failed"

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <string_view>
+#include <utility>
 
 #include "fs/fat/fatfs.hpp"
 #include "fs/fat/names.hpp"
@@ -52,11 +53,17 @@ hal::cxy_t choose_cluster() {
   return hal::make_cxy(index / topology.y_size, index % topology.y_size);
 }
 
-void destroy_inode(Xptr<Inode> inode) {
-  (void)rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr());
-}
 void destroy_dentry(Xptr<Dentry> dentry) {
   (void)rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr());
+}
+
+// A new inode that will not be named (its lookup or creation failed): its reference, the
+// name's, dropped. Its chain, if it has one, is not its own to free.
+void discard_new_inode(Xptr<Inode> inode) {
+  rstore(inode, &Inode::m_dentry, Xptr<Dentry>{});
+  rstore(inode, &Inode::m_first_cluster, 0u);
+  rstore(inode, &Inode::m_unlinked, 1u);
+  (void)drop_reference(inode);
 }
 
 // A new entry for `name` in `dir` and its new (still private) inode: a file, or a directory
@@ -103,18 +110,39 @@ Xptr<fat::FatContext> fat_context() { return Xptr<fat::FatContext>(local_fs()->m
 
 bool is_root(Xptr<Inode> inode) { return inode == local_fs()->m_root; }
 
-Xptr<Inode> parent_of(Xptr<Inode> inode) {
-  const auto dentry = rload(inode, &Inode::m_dentry);
-  return dentry.is_null() ? inode : rload(dentry, &Dentry::m_parent);
+PinnedInode PinnedInode::pin(Xptr<Inode> inode) {
+  hal::remote_atomic_add(inode.field(&Inode::m_refcount), 1u);
+  return PinnedInode(inode);
 }
 
-bool is_ancestor_or_self(Xptr<Inode> ancestor, Xptr<Inode> inode) {
-  for (auto up = inode;;) {
-    if (up == ancestor) return true;
-    const auto next = parent_of(up);
-    if (next == up) return false;  // the root, or an inode unlinked
-    up = next;
-  }
+PinnedInode PinnedInode::try_pin(Xptr<Inode> inode) {
+  const auto refcount = inode.field(&Inode::m_refcount);
+  for (uint32_t refs = hal::remote_load(refcount); refs != 0; refs = hal::remote_load(refcount))
+    if (hal::remote_cas(refcount, refs, refs + 1)) return PinnedInode(inode);
+  return {};
+}
+
+Result<void> PinnedInode::reset() {
+  const auto inode = std::exchange(m_inode, {});
+  return inode.is_null() ? Result<void>{} : drop_reference(inode);
+}
+
+// The last reference dropped: the inode's objects go, then its chain is freed. The inode goes
+// first: its mapper's destruction waits for a write-behind still writing into the chain, which
+// must end before the chain's clusters can be freed (at the next sync) and handed to another
+// file. Nothing touches the inode after the drop but its one releaser.
+Result<void> drop_reference(Xptr<Inode> inode) {
+  if (hal::remote_atomic_add(inode.field(&Inode::m_refcount), ~0u) != 1) return {};  // - 1
+  const uint32_t first = rload(inode, &Inode::m_first_cluster);
+  TRY(rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr()));
+  return first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
+}
+
+PinnedInode pinned_parent(Xptr<Inode> inode) {
+  InodeReadLock read(inode);
+  const auto dentry = rload(inode, &Inode::m_dentry);
+  if (dentry.is_null()) return {};
+  return PinnedInode::pin(rload(dentry, &Dentry::m_parent));
 }
 
 Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
@@ -151,7 +179,7 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
   if (loaded && rload(*inode, &Inode::m_type) == InodeType::kDir)
     loaded = rpc::rpc_call<rpc::RPC_VFS_MAPPER_LOAD_ALL>(inode->cxy(), inode->host_ptr());
   if (!loaded) {
-    destroy_inode(*inode);
+    discard_new_inode(*inode);
     destroy_dentry(dentry);
     return error(loaded.error());
   }
@@ -160,30 +188,34 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
   return dentry;
 }
 
-Result<Xptr<Inode>> lookup_child(Xptr<Inode> dir, std::string_view name) {
+Result<PinnedInode> lookup_child(Xptr<Inode> dir, std::string_view name) {
   if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
-  if (name == ".") return dir;
-  if (name == "..") return parent_of(dir);
+  if (name == ".") return PinnedInode::pin(dir);
+  if (name == "..") {
+    auto parent = pinned_parent(dir);
+    return parent.get().is_null() ? PinnedInode::pin(dir) : std::move(parent);  // the root, or dir unlinked
+  }
   {
     InodeReadLock read(dir);
-    if (auto dentry = table_find(dir, name, fat::name_hash(name))) return rload(dentry, &Dentry::m_child);
+    if (auto dentry = table_find(dir, name, fat::name_hash(name)))
+      return PinnedInode::pin(rload(dentry, &Dentry::m_child));
   }
   InodeWriteLock write(dir);
   const auto dentry = TRY(child_locked(dir, name, Create::kNo, nullptr));
-  return rload(dentry, &Dentry::m_child);
+  return PinnedInode::pin(rload(dentry, &Dentry::m_child));
 }
 
-Result<Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last) {
+Result<PinnedInode> walk_parent(At at, const char* path, PathLast* last) {
   if (path == nullptr) return error(Errno::kInval);
   if (path[0] == '\0') return error(Errno::kNoEnt);
   const std::string_view whole(path);
-  Xptr<Inode> dir = local_fs()->m_root;
-  if (dir.is_null()) return error(Errno::kNoDev);
+  if (local_fs()->m_root.is_null()) return error(Errno::kNoDev);
+  // A reference to the start, beside the mount's to the root or the open folder's own.
+  PinnedInode dir = PinnedInode::pin(local_fs()->m_root);
   if (path[0] != '/' && !at.dir.is_null()) {
-    // The open folder pins its inode for the walk's start.
-    dir = rload(at.dir, &File::m_inode);
-    if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
-    if (rload(dir, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);
+    dir = PinnedInode::pin(rload(at.dir, &File::m_inode));
+    if (rload(dir.get(), &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+    if (rload(dir.get(), &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);
   }
   std::size_t cursor = 0;
   std::string_view pending;
@@ -193,14 +225,14 @@ Result<Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last) {
     if (end == cursor) break;
     const std::string_view component = whole.substr(cursor, end - cursor);
     if (component.size() > kNameMax) return error(Errno::kNameTooLong);
-    if (!pending.empty()) dir = TRY(lookup_child(dir, pending));
+    if (!pending.empty()) dir = TRY(lookup_child(dir.get(), pending));
     pending = component;
     cursor = end;
   }
-  if (!pending.empty() && rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  if (!pending.empty() && rload(dir.get(), &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   // "." and ".." as the last component: resolve them, so the caller gets a plain name or none.
   if (pending == "." || pending == "..") {
-    dir = TRY(lookup_child(dir, pending));
+    dir = TRY(lookup_child(dir.get(), pending));
     last->dots = pending == "." ? PathLast::Dots::kDot : PathLast::Dots::kDotDot;
     pending = {};
   }
@@ -211,12 +243,12 @@ Result<Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last) {
   return dir;
 }
 
-Result<Xptr<Inode>> resolve(At at, const char* path) {
+Result<PinnedInode> resolve(At at, const char* path) {
   PathLast last;
-  const auto dir = TRY(walk_parent(at, path, &last));
+  auto dir = TRY(walk_parent(at, path, &last));
   if (last.len == 0) return dir;
-  const auto inode = TRY(lookup_child(dir, last.view()));
-  if (last.slash && rload(inode, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  auto inode = TRY(lookup_child(dir.get(), last.view()));
+  if (last.slash && rload(inode.get(), &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   return inode;
 }
 

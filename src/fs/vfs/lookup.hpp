@@ -3,9 +3,12 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "fs/fat/fatfs.hpp"
 #include "fs/vfs/objects.hpp"
+#include "hal/kdata.hpp"
+#include "hal/xlist.hpp"
 #include "kern/rwlock.hpp"
 #include "libk/result.hpp"
 
@@ -37,10 +40,52 @@ class InodeWriteLock {
 
 hal::Xptr<fat::FatContext> fat_context();
 bool is_root(hal::Xptr<Inode> inode);
-// The directory holding `inode` (the root for the root; itself for an inode unlinked).
-hal::Xptr<Inode> parent_of(hal::Xptr<Inode> inode);
-// Whether `ancestor` is `inode` or a directory above it.
-bool is_ancestor_or_self(hal::Xptr<Inode> ancestor, hal::Xptr<Inode> inode);
+
+// A reference to an inode held for a scope (Inode::m_refcount), as an open file holds one:
+// an inode unlinked goes when its last reference is dropped, never under a holder. pin() adds
+// one for a holder of another (the walk's previous step under the parent's lock holds the
+// name's; an open file its own); try_pin(), under the inode's cluster's list lock, adds one
+// unless the count is 0 (the inode then being released). Dropping the last reference
+// releases the inode (RPCs, its chain freed): never under the list's lock.
+class PinnedInode {
+ public:
+  PinnedInode() = default;
+  static PinnedInode pin(hal::Xptr<Inode> inode);
+  static PinnedInode try_pin(hal::Xptr<Inode> inode);
+  PinnedInode(PinnedInode&& other) noexcept : m_inode(std::exchange(other.m_inode, {})) {}
+  PinnedInode& operator=(PinnedInode&& other) noexcept {
+    if (this != &other) {
+      (void)reset();
+      m_inode = std::exchange(other.m_inode, {});
+    }
+    return *this;
+  }
+  PinnedInode(const PinnedInode&) = delete;
+  PinnedInode& operator=(const PinnedInode&) = delete;
+  ~PinnedInode() { (void)reset(); }
+
+  hal::Xptr<Inode> get() const { return m_inode; }
+  // Drops the reference now; the error of the release it made (the chain's free failed).
+  Result<void> reset();
+
+ private:
+  explicit PinnedInode(hal::Xptr<Inode> inode) : m_inode(inode) {}
+  hal::Xptr<Inode> m_inode;
+};
+
+// Drops a reference to `inode` (its name's, when it is unlinked): the last releases it.
+Result<void> drop_reference(hal::Xptr<Inode> inode);
+// The directory holding `inode`'s entry, pinned, or none (the root, an inode unlinked). Under
+// the inode's lock its dentry cannot change (unlink and rename change m_dentry under it), and
+// the directory holding it has its name (it is not empty). The caller holds `inode`.
+PinnedInode pinned_parent(hal::Xptr<Inode> inode);
+
+// Visits the inodes of cluster `cxy`'s list that `want` selects, those there when the walk
+// starts, each pinned and visited after the list's lock is released: `visit` may take the
+// inode's lock, and a creator takes the list's lock under its directory's. Stops at visit's
+// first error.
+template <typename Want, typename Visit>
+Result<void> for_each_inode(hal::cxy_t cxy, Want want, Visit visit);
 
 enum class Create { kNo, kFile, kDir };
 
@@ -48,8 +93,9 @@ enum class Create { kNo, kFile, kDir };
 // with create, made when the name is absent (*created tells). kNoEnt (also for a directory
 // removed meanwhile: nothing is made in it), kNotDir, kIo.
 Result<hal::Xptr<Dentry>> child_locked(hal::Xptr<Inode> dir, std::string_view name, Create create, bool* created);
-// The inode of `name` in `dir` ("." and ".." included), taking the directory's locks.
-Result<hal::Xptr<Inode>> lookup_child(hal::Xptr<Inode> dir, std::string_view name);
+// The inode of `name` in `dir` ("." and ".." included), pinned, taking the directory's locks;
+// the caller holds a use of `dir`.
+Result<PinnedInode> lookup_child(hal::Xptr<Inode> dir, std::string_view name);
 
 // The last component of a path.
 struct PathLast {
@@ -64,13 +110,50 @@ struct PathLast {
 // Resolves every component of `path` (absolute, or relative to `at`) but the last, which goes
 // to `last`; a path naming a directory itself ("/", "a/..") gives that directory and an empty
 // last. "." and ".." are resolved where they stand, as Linux does: "f/.." is ENOTDIR when f is
-// a file, ENOENT when it is missing; a relative path from a folder removed is ENOENT.
-Result<hal::Xptr<Inode>> walk_parent(At at, const char* path, PathLast* last);
-// The inode the whole path names.
-Result<hal::Xptr<Inode>> resolve(At at, const char* path);
+// a file, ENOENT when it is missing; a relative path from a folder removed is ENOENT. The walk
+// holds each directory it stands in, and the one it gives is pinned.
+Result<PinnedInode> walk_parent(At at, const char* path, PathLast* last);
+// The inode the whole path names, pinned.
+Result<PinnedInode> resolve(At at, const char* path);
 
 // Writes the directory entry of every open file of cluster `cxy` whose size, chain or time
 // changed since its entry was written (a write leaves that to the close or the next sync).
 Result<void> update_open_entries(hal::cxy_t cxy);
+
+template <typename Want, typename Visit>
+Result<void> for_each_inode(hal::cxy_t cxy, Want want, Visit visit) {
+  const auto list_lock = hal::cluster_field(cxy, &local_fs()->m_inodes_lock);
+  const auto root = hal::cluster_field(cxy, &local_fs()->m_inodes);
+  auto inode_of = [](hal::Xptr<hal::XlistEntry> entry) { return hal::xlist_element(entry, &Inode::m_cluster_entry); };
+  constexpr uint32_t kBatch = 32;
+  PinnedInode batch[kBatch];
+  PinnedInode last;  // the list's last inode not being released when the walk started: its end
+  kern::remote_rwlock_rd_acquire(list_lock);
+  for (auto entry = hal::xlist_last(root); !entry.is_null() && last.get().is_null();
+       entry = hal::xlist_pred(root, entry))
+    last = PinnedInode::try_pin(inode_of(entry));
+  kern::remote_rwlock_rd_release(list_lock);
+  PinnedInode resume;  // the last inode of the previous batch: the walk goes on after it
+  for (bool at_end = last.get().is_null(); !at_end;) {
+    uint32_t gathered = 0;
+    kern::remote_rwlock_rd_acquire(list_lock);
+    auto entry = resume.get().is_null() ? hal::xlist_first(root)
+                                        : hal::xlist_next(root, resume.get().field(&Inode::m_cluster_entry));
+    for (; !entry.is_null() && !at_end && gathered < kBatch; entry = hal::xlist_next(root, entry)) {
+      const auto inode = inode_of(entry);
+      at_end = inode == last.get();
+      if (want(inode)) {
+        batch[gathered] = PinnedInode::try_pin(inode);
+        if (!batch[gathered].get().is_null()) ++gathered;
+      }
+    }
+    at_end = at_end || entry.is_null();
+    kern::remote_rwlock_rd_release(list_lock);
+    for (uint32_t i = 0; i < gathered; ++i) TRY(visit(batch[i].get()));
+    if (gathered != 0) resume = std::move(batch[gathered - 1]);  // the previous one dropped here
+    for (uint32_t i = 0; i < gathered; ++i) TRY(batch[i].reset());
+  }
+  return {};
+}
 
 }  // namespace mkh::fs

@@ -62,19 +62,12 @@ Result<void> for_each_cluster(F&& visit) {
 // On each cluster: write back the mappers of its inodes of one type.
 Result<void> sync_local_inodes(void* arg) {
   const InodeType type = *static_cast<const InodeType*>(arg);
-  FsCluster* fs = local_fs();
-  const auto list_lock = Xptr<kern::RemoteRwlock>(hal::local_cxy(), &fs->m_inodes_lock);
-  kern::remote_rwlock_rd_acquire(list_lock);
-  Result<void> synced = {};
-  XLIST_FOREACH(Xptr<hal::XlistEntry>(hal::local_cxy(), &fs->m_inodes), iter) {
-    const auto inode = hal::xlist_element(iter, &Inode::m_cluster_entry);
-    if (inode.host_ptr()->m_type != type) continue;
-    InodeReadLock read(inode);
-    synced = mapper::mapper_sync(inode.host_ptr()->m_mapper.host_ptr());
-    if (!synced) break;
-  }
-  kern::remote_rwlock_rd_release(list_lock);
-  return synced;
+  return for_each_inode(
+      hal::local_cxy(), [type](Xptr<Inode> inode) { return rload(inode, &Inode::m_type) == type; },
+      [](Xptr<Inode> inode) {
+        InodeReadLock read(inode);
+        return mapper::mapper_sync(inode.host_ptr()->m_mapper.host_ptr());
+      });
 }
 
 Result<void> sync_fat(void* arg) {
@@ -115,6 +108,7 @@ void fs_cluster_init(hal::cxy_t cxy) {
   FsCluster* fs = fs_cluster_at(cxy);
   *fs = FsCluster{};
   kern::remote_rwlock_init(hal::cluster_field(cxy, &local_fs()->m_inodes_lock));
+  kern::remote_rwlock_init(hal::cluster_field(cxy, &local_fs()->m_rename_lock));
   hal::xlist_root_init(hal::cluster_field(cxy, &local_fs()->m_inodes));
 }
 

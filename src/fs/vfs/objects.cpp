@@ -135,14 +135,14 @@ Result<Xptr<File>> vfs_file_create_server(Inode* inode, uint32_t flags) {
   auto file = TRY(mm::KmemOwner<File>::make());
   file->m_inode = Xptr<Inode>(hal::local_cxy(), inode);
   file->m_flags = flags;
-  hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &inode->m_open_nr), 1u);
+  hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &inode->m_refcount), 1u);
   return Xptr<File>(hal::local_cxy(), file.release());
 }
 
 Result<void> vfs_file_destroy_server(File* file) {
   if (!is_live(file, kFileMagic)) return error(Errno::kInval);
   Inode* inode = file->m_inode.host_ptr();
-  hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &inode->m_open_nr), ~0u);  // - 1
+  hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &inode->m_refcount), ~0u);  // - 1: never the last (vfs_close)
   hal::local_store(file->m_magic, 0u);
   mm::kmem_delete(file);
   return {};

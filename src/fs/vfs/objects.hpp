@@ -14,6 +14,7 @@
 #include "hal/xlist.hpp"
 #include "hal/xptr.hpp"
 #include "kern/rwlock.hpp"
+#include "libk/assert.hpp"
 #include "mm/kcm_types.hpp"
 #include "mm/mapper/mapper.hpp"
 
@@ -61,10 +62,13 @@ struct Inode {
   uint32_t m_free_hint = 0;       // a directory: every slot below this one is in use (a new
                                   // entry's search for free slots starts there)
   uint32_t m_meta_dirty = 0;      // size, first cluster or time changed since the entry was written
-  uint32_t m_unlinked = 0;        // removed from its directory; destroyed at its last close
+  uint32_t m_unlinked = 0;        // removed from its directory (its name's reference dropped)
 
-  // remote atomics
-  uint32_t m_open_nr = 0;  // open files on this inode
+  // remote atomics: its references — its name while it has one (the root's: the mount's), and
+  // its uses: open files, path walks, syncs (fs/vfs/lookup.hpp's PinnedInode). Whoever drops
+  // the last releases it; a reference is added only by a holder of one, or under the cluster's
+  // inode list lock to a count not yet 0.
+  uint32_t m_refcount = 1;
 
   kern::RemoteRwlock m_lock;
 };
@@ -134,6 +138,8 @@ struct FsCluster {
   // The inodes of this cluster (sync and unmount visit them).
   kern::RemoteRwlock m_inodes_lock;
   hal::XlistEntry m_inodes;
+  // The renames across directories, one at a time: the root's cluster's (fs/vfs/ops.cpp).
+  kern::RemoteRwlock m_rename_lock;
   // Pages of the FAT's mapper this cluster looked up (they stay while the volume is mounted),
   // direct-mapped by page index: (index + 1) << 40 | the page descriptor's lpa, 0 for none;
   // relaxed words, so a reader sees a whole entry or none. Emptied at unmount.
@@ -153,6 +159,10 @@ template <typename T, typename F>
 void rstore(hal::Xptr<T> object, F T::*member, F value) {
   hal::remote_store(object.field(member), value);
 }
-inline hal::Xptr<kern::RemoteRwlock> inode_lock(hal::Xptr<Inode> inode) { return inode.field(&Inode::m_lock); }
+// An inode's lock; debug builds check the inode is alive (a use-after-free caught there).
+inline hal::Xptr<kern::RemoteRwlock> inode_lock(hal::Xptr<Inode> inode) {
+  DEBUG_KASSERT(rload(inode, &Inode::m_magic) == kInodeMagic, "inode {:#x} locked after its end", inode.raw());
+  return inode.field(&Inode::m_lock);
+}
 
 }  // namespace mkh::fs

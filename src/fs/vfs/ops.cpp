@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "fs/fat/fatfs.hpp"
 #include "fs/vfs/lookup.hpp"
@@ -87,46 +88,14 @@ Result<void> truncate_locked(Xptr<Inode> inode, uint64_t size) {
   return {};
 }
 
-// An unlinked inode whose last user went: its objects to release, then its chain to free.
-// Called by the one party that moved m_unlinked from 1 to 2. The inode goes first: its
-// mapper's destruction waits for a write-behind still writing into the chain, which must
-// end before the chain's clusters can be freed (at the next sync) and handed to another file.
-Result<void> release_inode(Xptr<Inode> inode) {
-  const uint32_t first = rload(inode, &Inode::m_first_cluster);
-  (void)rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr());
-  return first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
-}
-
-bool take_release(Xptr<Inode> inode) { return hal::remote_cas(inode.field(&Inode::m_unlinked), 1u, 2u); }
-
-// A use of the inode ended (an open file destroyed, a sync's pin dropped): the last use of
-// an unlinked inode releases it.
-Result<void> end_use(Xptr<Inode> inode) {
-  if (hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0 &&
-      hal::remote_load(inode.field(&Inode::m_unlinked)) == 1 && take_release(inode))
-    return release_inode(inode);
-  return {};
-}
-
-// The directory holding `inode`'s entry, pinned (a use, ended by end_use), or null when it has
-// none (the root, an inode unlinked). Under the inode's lock its dentry cannot go: unlink and
-// rename change m_dentry under it; the pin keeps the directory while its lock is awaited.
-Xptr<Inode> pinned_parent(Xptr<Inode> inode) {
-  InodeReadLock read(inode);
-  const auto dentry = rload(inode, &Inode::m_dentry);
-  if (dentry.is_null()) return {};
-  const auto dir = rload(dentry, &Dentry::m_parent);
-  hal::remote_atomic_add(dir.field(&Inode::m_open_nr), 1u);
-  return dir;
-}
-
 // Writes a file's size, chain and time into its directory entry (after its writer released
 // it: the parent's lock comes first in the lock order). Tried again when a rename moved the
 // entry to another directory while the first one's lock was awaited.
 Result<void> update_entry(Xptr<Inode> inode) {
   for (;;) {
     if (rload(inode, &Inode::m_meta_dirty) == 0) return {};
-    const auto dir = pinned_parent(inode);
+    auto pinned_dir = pinned_parent(inode);
+    const auto dir = pinned_dir.get();
     if (dir.is_null()) return {};
     bool moved = false;
     Result<void> updated = [&]() -> Result<void> {
@@ -152,8 +121,7 @@ Result<void> update_entry(Xptr<Inode> inode) {
       return fat::dir_update(dir, rload(dentry, &Dentry::m_slot), rload(dentry, &Dentry::m_slot_count), first,
                              is_dir ? 0 : uint32_t(size), mtime);
     }();
-    hal::remote_atomic_add(dir.field(&Inode::m_open_nr), ~0u);  // - 1
-    if (auto ended = end_use(dir); !ended && updated) updated = ended;
+    if (auto ended = pinned_dir.reset(); !ended && updated) updated = ended;
     if (!moved || !updated) return updated;
   }
 }
@@ -173,11 +141,10 @@ Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> chi
     if (on_disk_now) TRY(fat::dir_remove_on_disk(dir, slot, slot_count));
     TRY(fat::dir_remove(dir, slot, slot_count));
     rstore(child, &Inode::m_dentry, Xptr<Dentry>{});
-    hal::remote_store(child.field(&Inode::m_unlinked), 1u);
+    rstore(child, &Inode::m_unlinked, 1u);
   }
   TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr()));
-  if (hal::remote_load_sc(child.field(&Inode::m_open_nr)) == 0 && take_release(child)) return release_inode(child);
-  return {};
+  return drop_reference(child);  // the name's
 }
 
 Result<Xptr<Inode>> file_inode(Xptr<File> file) {
@@ -199,10 +166,10 @@ Stat stat_of(Xptr<Inode> inode) {
   return stat;
 }
 
-// Two directories' write locks, in xptr order (once when they are the same).
+// Two directories' write locks, in the order given (once when they are the same).
 class TwoDirLocks {
  public:
-  TwoDirLocks(Xptr<Inode> a, Xptr<Inode> b) : m_first(a.raw() < b.raw() ? a : b), m_second(a.raw() < b.raw() ? b : a) {
+  TwoDirLocks(Xptr<Inode> first, Xptr<Inode> second) : m_first(first), m_second(second) {
     kern::remote_rwlock_wr_acquire(inode_lock(m_first));
     if (m_second != m_first) kern::remote_rwlock_wr_acquire(inode_lock(m_second));
   }
@@ -218,13 +185,42 @@ class TwoDirLocks {
   Xptr<Inode> m_second;
 };
 
+// The machine's one lock of the renames across directories (Linux's s_vfs_rename_mutex), on
+// the root's cluster: while one runs no directory changes parent, so which of two directories
+// is above the other can be asked before locking them, and they are locked the upper first.
+class RenameLock {
+ public:
+  RenameLock() : m_lock(hal::cluster_field(local_fs()->m_root.cxy(), &local_fs()->m_rename_lock)) {
+    kern::remote_rwlock_wr_acquire(m_lock);
+  }
+  ~RenameLock() { kern::remote_rwlock_wr_release(m_lock); }
+  RenameLock(const RenameLock&) = delete;
+  RenameLock& operator=(const RenameLock&) = delete;
+
+ private:
+  Xptr<kern::RemoteRwlock> m_lock;
+};
+
+// Under the rename lock: the directory just below `top` on the way up from `bottom` to it,
+// pinned, or none when `top` is not above `bottom` (Linux's rename "trap").
+PinnedInode child_on_way(Xptr<Inode> top, Xptr<Inode> bottom) {
+  PinnedInode at = PinnedInode::pin(bottom);
+  for (;;) {
+    PinnedInode up = pinned_parent(at.get());
+    if (up.get().is_null()) return {};  // the root (or a directory removed) reached
+    if (up.get() == top) return at;
+    at = std::move(up);
+  }
+}
+
 }  // namespace
 
 Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
   if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
   if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
   PathLast last;
-  const auto dir = TRY(walk_parent(at, path, &last));
+  const auto pinned_dir = TRY(walk_parent(at, path, &last));
+  const auto dir = pinned_dir.get();
   if (last.slash && (flags & O_CREAT) != 0) return error(Errno::kIsDir);  // Linux's answer, found or not
   // The type checked and the open file made while the inode cannot go: the parent's lock
   // pins it until the open file counts it (the root is never released).
@@ -271,48 +267,20 @@ void vfs_set_append(Xptr<File> file, bool append) {
 
 Result<void> vfs_close(Xptr<File> file) {
   const auto inode = TRY(file_inode(file));
+  // The open file's reference goes with it (VFS_FILE_DESTROY); ours, dropped after it, is
+  // the one that may be the last (the inode's release is the client's work).
+  PinnedInode pinned = PinnedInode::pin(inode);
   // A written file's entry is brought up to date at its close (or by a sync while it is
-  // open), not at each write; the open file pins the inode meanwhile.
+  // open).
   const Result<void> updated = update_entry(inode);
   TRY(rpc::rpc_call<rpc::RPC_VFS_FILE_DESTROY>(file.cxy(), file.host_ptr()));
-  TRY(end_use(inode));
+  TRY(pinned.reset());
   return updated;
 }
 
 Result<void> update_open_entries(hal::cxy_t cxy) {
-  const auto list_lock = hal::cluster_field(cxy, &local_fs()->m_inodes_lock);
-  const auto list = hal::cluster_field(cxy, &local_fs()->m_inodes);
-  // A batch of the open files' inodes whose entry is stale, each pinned as an open file
-  // pins it, gathered under the list's lock and updated after it (update_entry takes a
-  // directory's lock, and a creator takes the list's lock under its directory's). An
-  // inode updated is clean, so the next pass gathers others; the passes are bounded by the
-  // first one's count, so writers that keep dirtying their files cannot hold a sync back.
-  constexpr uint32_t kBatch = 32;
-  Xptr<Inode> batch[kBatch];
-  uint64_t stale_at_start = 0;
-  for (uint64_t pass = 0;; ++pass) {
-    uint32_t gathered = 0;
-    uint64_t stale = 0;
-    kern::remote_rwlock_rd_acquire(list_lock);
-    XLIST_FOREACH(list, iter) {
-      const auto inode = hal::xlist_element(iter, &Inode::m_cluster_entry);
-      if (rload(inode, &Inode::m_meta_dirty) == 0 || hal::remote_load_sc(inode.field(&Inode::m_open_nr)) == 0) continue;
-      ++stale;
-      if (gathered == kBatch) continue;
-      hal::remote_atomic_add(inode.field(&Inode::m_open_nr), 1u);
-      batch[gathered++] = inode;
-    }
-    kern::remote_rwlock_rd_release(list_lock);
-    if (pass == 0) stale_at_start = stale;
-    Result<void> updated = {};
-    for (uint32_t i = 0; i < gathered; ++i) {
-      if (updated) updated = update_entry(batch[i]);
-      hal::remote_atomic_add(batch[i].field(&Inode::m_open_nr), ~0u);  // - 1
-      if (auto ended = end_use(batch[i]); !ended && updated) updated = ended;
-    }
-    TRY(updated);
-    if (gathered < kBatch || (pass + 1) * kBatch >= stale_at_start) return {};
-  }
+  return for_each_inode(
+      cxy, [](Xptr<Inode> inode) { return rload(inode, &Inode::m_meta_dirty) != 0; }, update_entry);
 }
 
 Result<uint64_t> vfs_read(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
@@ -375,13 +343,14 @@ Result<uint64_t> vfs_lseek(Xptr<File> file, int64_t offset, Whence whence) {
   return uint64_t(target);
 }
 
-Result<Stat> vfs_stat(At at, const char* path) { return stat_of(TRY(resolve(at, path))); }
+Result<Stat> vfs_stat(At at, const char* path) { return stat_of(TRY(resolve(at, path)).get()); }
 
 Result<Stat> vfs_fstat(Xptr<File> file) { return stat_of(TRY(file_inode(file))); }
 
 Result<void> vfs_mkdir(At at, const char* path) {
   PathLast last;
-  const auto dir = TRY(walk_parent(at, path, &last));
+  const auto pinned_dir = TRY(walk_parent(at, path, &last));
+  const auto dir = pinned_dir.get();
   if (last.len == 0) return error(Errno::kExist);
   InodeWriteLock dir_lock(dir);
   bool created = false;
@@ -393,7 +362,8 @@ Result<void> vfs_mkdir(At at, const char* path) {
 Result<void> vfs_unlink(At at, const char* path) {
   TRY(make_room_for_frees());
   PathLast last;
-  const auto dir = TRY(walk_parent(at, path, &last));
+  const auto pinned_dir = TRY(walk_parent(at, path, &last));
+  const auto dir = pinned_dir.get();
   if (last.len == 0) return error(Errno::kIsDir);
   InodeWriteLock dir_lock(dir);
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
@@ -406,7 +376,8 @@ Result<void> vfs_unlink(At at, const char* path) {
 Result<void> vfs_rmdir(At at, const char* path) {
   TRY(make_room_for_frees());
   PathLast last;
-  const auto dir = TRY(walk_parent(at, path, &last));
+  const auto pinned_dir = TRY(walk_parent(at, path, &last));
+  const auto dir = pinned_dir.get();
   if (last.len == 0) {
     switch (last.dots) {  // Linux's answers for a path naming a directory itself
       case PathLast::Dots::kDot: return error(Errno::kInval);
@@ -426,11 +397,25 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
   TRY(make_room_for_frees());
   PathLast old_last;
   PathLast new_last;
-  const auto old_dir = TRY(walk_parent(old_at, old_path, &old_last));
-  const auto new_dir = TRY(walk_parent(new_at, new_path, &new_last));
+  const auto pinned_old_dir = TRY(walk_parent(old_at, old_path, &old_last));
+  const auto pinned_new_dir = TRY(walk_parent(new_at, new_path, &new_last));
+  const auto old_dir = pinned_old_dir.get();
+  const auto new_dir = pinned_new_dir.get();
   if (old_last.len == 0) return error(Errno::kBusy);
   if (new_last.len == 0) return error((flags & kRenameNoReplace) != 0 ? Errno::kExist : Errno::kBusy);
-  TwoDirLocks locks(old_dir, new_dir);
+  // Across directories: the traps (a directory is not moved below itself, nor is a directory
+  // above the old name replaced), and the upper directory locked first. In one directory, the
+  // old name and the new are below it: no trap.
+  std::optional<RenameLock> rename_lock;
+  PinnedInode old_trap;
+  PinnedInode new_trap;
+  if (old_dir != new_dir) {
+    rename_lock.emplace();
+    old_trap = child_on_way(old_dir, new_dir);
+    new_trap = child_on_way(new_dir, old_dir);
+  }
+  const bool new_above = !new_trap.get().is_null();
+  TwoDirLocks locks(new_above ? new_dir : old_dir, new_above ? old_dir : new_dir);
   const auto old_dentry = TRY(child_locked(old_dir, old_last.view(), Create::kNo, nullptr));
   const auto child = rload(old_dentry, &Dentry::m_child);
   const bool is_dir = rload(child, &Inode::m_type) == InodeType::kDir;
@@ -439,11 +424,9 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
   if (existing && (flags & kRenameNoReplace) != 0) return error(Errno::kExist);
   if (!is_dir && (old_last.slash || new_last.slash)) return error(Errno::kNotDir);
   // Not into itself or one of its own subdirectories.
-  if (is_dir && is_ancestor_or_self(child, new_dir)) return error(Errno::kInval);
+  if (child == old_trap.get()) return error(Errno::kInval);
   // Not over a folder that holds the old name, whatever the kinds (Linux's order).
-  if (existing && rload(*existing, &Dentry::m_child) != child &&
-      is_ancestor_or_self(rload(*existing, &Dentry::m_child), old_dir))
-    return error(Errno::kNotEmpty);
+  if (existing && rload(*existing, &Dentry::m_child) == new_trap.get()) return error(Errno::kNotEmpty);
   if (existing && rload(*existing, &Dentry::m_child) == child) {
     // The same entry: nothing to do, unless only the case of its name changes (FAT compares
     // names without case), which the general path below does: the old entry goes, the new
@@ -490,7 +473,8 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
 
 Result<void> vfs_truncate(const char* path, uint64_t size) {
   TRY(make_room_for_frees());
-  const auto inode = TRY(resolve(At{}, path));
+  const auto pinned = TRY(resolve(At{}, path));
+  const auto inode = pinned.get();
   if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
   {
     InodeWriteLock write(inode);

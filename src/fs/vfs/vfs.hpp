@@ -11,9 +11,15 @@
 // directory VFS_MAPPER_LOAD_ALL on the child's cluster. A name that is not there costs the
 // same and is undone (VFS_INODE_DESTROY, VFS_DENTRY_DESTROY).
 //
-// Lock order: a parent directory before its child; two directories (rename) by xptr. A
-// writer that changed a file's size updates its directory entry after releasing the file.
-// Names compare as FAT does: ASCII letters without case.
+// A walk holds a reference to each directory it stands in, as an open file holds one to its
+// inode, so a directory removed meanwhile goes at the walk's end, never under it.
+//
+// Lock order: the rename lock (renames across directories, one at a time), then a directory
+// before the directories below it — a rename's two directories the upper first, or in any order
+// when neither is above the other —, then a cluster's inode list. A writer that changed a
+// file's size updates its directory entry after releasing the file. Sync pins the inodes of a
+// list and visits them after releasing it. Names compare as FAT does: ASCII letters without
+// case.
 #pragma once
 
 #include <cstdint>

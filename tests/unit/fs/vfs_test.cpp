@@ -1,11 +1,10 @@
 // The VFS and the FAT32 driver on a running machine: services 10 to 18, 24 and 25 from every
-// cluster to every cluster with their error paths, the POSIX errors of the operations,
-// concurrent creators in one directory, and a file larger than its mapper may hold. Images
+// cluster to every cluster with their error paths, the POSIX errors of the operations, and
+// a file larger than its mapper may hold (from every core at once: vfs_concurrency_test). Images
 // are made by mkfs.fat and mcopy and judged by fsck.fat after the machine is gone.
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "fat_image.hpp"
 #include "fs/fat/fatfs.hpp"
 #include "fs/fat/services.hpp"
 #include "fs/vfs/lookup.hpp"
@@ -23,111 +21,13 @@
 #include "machine_fixture.hpp"
 #include "mm/kmem.hpp"
 #include "mm/mapper/services.hpp"
+#include "vfs_fixture.hpp"
 
 namespace mkh::test {
 namespace {
 
 using fs::InodeType;
 using hal::Xptr;
-
-// A page block of the calling kernel thread's cluster, as a buffer.
-struct KernelBuffer {
-  explicit KernelBuffer(uint32_t order) : block(mm::PageBlock::alloc(order)) {}
-  uint8_t* data() { return static_cast<uint8_t*>(block->base()); }
-  Xptr<void> xptr() { return Xptr<void>(hal::local_cxy(), block->base()); }
-  Result<mm::PageBlock> block;
-};
-
-uint8_t pattern(uint64_t at, uint32_t seed) { return uint8_t((at * 131 + seed * 7 + (at >> 9)) & 0xFF); }
-
-class VfsTest : public MachineTest {
- protected:
-  // A FAT32 image of `mib` MiB (`sectors_per_cluster` sectors of 512 B a cluster); the host
-  // files of `files` (path in the image -> bytes) copied in by mcopy.
-  std::string make_image(uint32_t mib, uint32_t sectors_per_cluster,
-                         const std::vector<std::pair<std::string, std::string>>& files = {}) {
-    const std::string image = m_dir.path("disk.img");
-    must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 -s " + std::to_string(sectors_per_cluster) + " " + image +
-             " " + std::to_string(mib * 1024) + " >/dev/null");
-    const std::string mcopy = fat_tool("mcopy", "mtools");
-    const std::string mmd = fat_tool("mmd", "mtools");
-    for (const auto& [path, bytes] : files) {
-      if (path.back() == '/') {
-        must_run(mmd + " -i " + image + " ::" + path.substr(0, path.size() - 1));
-        continue;
-      }
-      const std::string host = m_dir.path("host-file");
-      std::ofstream(host, std::ios::binary) << bytes;
-      must_run(mcopy + " -i " + image + " " + host + " '::" + path + "'");
-    }
-    return image;
-  }
-
-  void boot_disk(Topology topology, const std::string& image, uint64_t bank_mib = 16) {
-    MachineConfig config = quiet_config(topology, bank_mib);
-    config.disk_image = image;
-    boot_config(config);
-  }
-
-  // After shutdown: fsck.fat -n finds nothing to say.
-  void expect_fsck_clean(const std::string& image) {
-    int status = 0;
-    const std::string output = run_command(fat_tool("fsck.fat", "dosfstools") + " -n " + image + " 2>&1", &status);
-    EXPECT_EQ(status, 0) << output;
-  }
-
-  std::string mcopy_out(const std::string& image, const std::string& path) {
-    const std::string host = m_dir.path("read-back");
-    must_run(fat_tool("mcopy", "mtools") + " -n -o -i " + image + " '::" + path + "' " + host);
-    std::ifstream in(host, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  TempDir m_dir;
-};
-
-// Writes `bytes` bytes of pattern(seed) to `path` (created), in writes of `chunk` bytes.
-void write_file(const char* path, uint64_t bytes, uint32_t seed, uint64_t chunk = 4096) {
-  KernelBuffer buffer(4);
-  KCHECK(buffer.block.has_value());
-  if (!buffer.block) return;
-  auto file = fs::vfs_open(path, fs::O_WRONLY | fs::O_CREAT | fs::O_TRUNC);
-  KCHECK_OK(file);
-  if (!file) return;
-  for (uint64_t at = 0; at < bytes;) {
-    const uint64_t n = std::min({chunk, bytes - at, uint64_t(16 * hal::kPageSize)});
-    for (uint64_t i = 0; i < n; ++i) buffer.data()[i] = pattern(at + i, seed);
-    auto written = fs::vfs_write(*file, buffer.xptr(), n);
-    KCHECK_OK(written);
-    if (!written) break;
-    at += n;
-  }
-  KCHECK_OK(fs::vfs_close(*file));
-}
-
-// Reads `path` whole and checks it is `bytes` bytes of pattern(seed).
-void check_file(const char* path, uint64_t bytes, uint32_t seed) {
-  KernelBuffer buffer(4);
-  KCHECK(buffer.block.has_value());
-  if (!buffer.block) return;
-  auto file = fs::vfs_open(path, fs::O_RDONLY);
-  KCHECK_OK(file);
-  if (!file) return;
-  uint64_t at = 0;
-  for (;;) {
-    auto got = fs::vfs_read(*file, buffer.xptr(), 16 * hal::kPageSize);
-    KCHECK_OK(got);
-    if (!got || *got == 0) break;
-    for (uint64_t i = 0; i < *got; ++i)
-      if (buffer.data()[i] != pattern(at + i, seed)) {
-        KCHECK_FAIL("{}: byte {} differs", path, at + i);
-        break;
-      }
-    at += *got;
-  }
-  KCHECK_EQ(at, bytes);
-  KCHECK_OK(fs::vfs_close(*file));
-}
 
 // Every service from every cluster to every cluster: the file system's own use of them
 // (lookups, reads and writes spread over all clusters, each driven from each cluster), then
@@ -375,44 +275,6 @@ TEST_F(VfsTest, ASyncFreesOnlyTheChainsCutBeforeItsDataPass) {
   }
   shutdown_and_check();
   expect_fsck_clean(image);
-}
-
-// Creators on every core, in one directory and each in its own, then every file checked.
-TEST_F(VfsTest, ConcurrentCreatorsFromEveryCore) {
-  const std::string image = make_image(64, 1, {{"/shared/", ""}});
-  boot_disk({2, 2, 2}, image);
-  ASSERT_FALSE(HasFatalFailure());
-  constexpr uint32_t kFilesEach = 12;
-  {
-    ThreadRunner runner(machine());
-    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
-      const std::string own = "/own " + std::to_string(id);
-      KCHECK_OK(fs::vfs_mkdir(own.c_str()));
-      for (uint32_t f = 0; f < kFilesEach; ++f) {
-        const std::string shared = "/shared/file " + std::to_string(id) + "-" + std::to_string(f);
-        write_file(shared.c_str(), 700 * f + 1, id * 100 + f, 333);
-        write_file((own + "/f" + std::to_string(f)).c_str(), 5000 + f, id + f);
-      }
-      for (uint32_t f = 0; f < kFilesEach; f += 2) KCHECK_OK(fs::vfs_unlink((own + "/f" + std::to_string(f)).c_str()));
-    });
-  }
-  {
-    ThreadRunner runner(machine());
-    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
-      for (uint32_t f = 0; f < kFilesEach; ++f) {
-        check_file(("/shared/file " + std::to_string(id) + "-" + std::to_string(f)).c_str(), 700 * f + 1, id * 100 + f);
-        const std::string own = "/own " + std::to_string(id) + "/f" + std::to_string(f);
-        if (f % 2 == 0) KCHECK_ERR(fs::vfs_stat(own.c_str()), Errno::kNoEnt);
-        else check_file(own.c_str(), 5000 + f, id + f);
-      }
-    });
-  }
-  shutdown_and_check();
-  expect_fsck_clean(image);
-  int status = 0;
-  const std::string listing = run_command(fat_tool("mdir", "mtools") + " -b -i " + image + " ::/shared", &status);
-  EXPECT_EQ(status, 0);
-  EXPECT_EQ(std::count(listing.begin(), listing.end(), '\n'), 8 * long(kFilesEach)) << listing;  // 2x2:2
 }
 
 // A file larger than its mapper may hold: written back and dropped on the way, read back whole;

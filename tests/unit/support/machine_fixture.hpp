@@ -100,8 +100,13 @@ class ThreadRunner {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (m_done.load() < m_tasks.size()) {
       if (std::chrono::steady_clock::now() > deadline) {
+        std::string cores;  // what every thread is blocked on: a deadlock shows there
+        for (uint32_t cxy : m_machine.clusters())
+          for (uint32_t lid = 0; lid < m_machine.config().topology.cores_per_cluster; ++lid)
+            cores += m_machine.display_core(cxy, lid);
         ADD_FAILURE() << "ThreadRunner: " << m_done.load() << " of " << m_tasks.size() << " threads returned within "
-                      << timeout.count() << " s";
+                      << timeout.count() << " s\n"
+                      << cores;
         m_gave_up = true;
         return false;
       }

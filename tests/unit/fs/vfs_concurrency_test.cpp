@@ -1,0 +1,155 @@
+// ctest-label: concurrency
+// The VFS from every core at once: creators in one directory and each in its own, and path
+// walks racing the removal and the move of the folders they pass through. Run under
+// ThreadSanitizer too.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "fs/vfs/objects.hpp"
+#include "fs/vfs/vfs.hpp"
+#include "kcheck.hpp"
+#include "kern/rwlock.hpp"
+#include "kern/sched.hpp"
+#include "machine_fixture.hpp"
+#include "vfs_fixture.hpp"
+
+namespace mkh::test {
+namespace {
+
+using hal::Xptr;
+
+// Creators on every core, in one directory and each in its own, then every file checked.
+TEST_F(VfsTest, ConcurrentCreatorsFromEveryCore) {
+  const std::string image = make_image(64, 1, {{"/shared/", ""}});
+  boot_disk({2, 2, 2}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  constexpr uint32_t kFilesEach = 12;
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
+      const std::string own = "/own " + std::to_string(id);
+      KCHECK_OK(fs::vfs_mkdir(own.c_str()));
+      for (uint32_t f = 0; f < kFilesEach; ++f) {
+        const std::string shared = "/shared/file " + std::to_string(id) + "-" + std::to_string(f);
+        write_file(shared.c_str(), 700 * f + 1, id * 100 + f, 333);
+        write_file((own + "/f" + std::to_string(f)).c_str(), 5000 + f, id + f);
+      }
+      for (uint32_t f = 0; f < kFilesEach; f += 2) KCHECK_OK(fs::vfs_unlink((own + "/f" + std::to_string(f)).c_str()));
+    });
+  }
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
+      for (uint32_t f = 0; f < kFilesEach; ++f) {
+        check_file(("/shared/file " + std::to_string(id) + "-" + std::to_string(f)).c_str(), 700 * f + 1, id * 100 + f);
+        const std::string own = "/own " + std::to_string(id) + "/f" + std::to_string(f);
+        if (f % 2 == 0) KCHECK_ERR(fs::vfs_stat(own.c_str()), Errno::kNoEnt);
+        else check_file(own.c_str(), 5000 + f, id + f);
+      }
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  int status = 0;
+  const std::string listing = run_command(fat_tool("mdir", "mtools") + " -b -i " + image + " ::/shared", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(std::count(listing.begin(), listing.end(), '\n'), 8 * long(kFilesEach)) << listing;  // 2x2:2
+}
+
+// The inodes on every cluster's list (a kernel thread's count), after looking `path` up.
+uint64_t live_inodes(Machine& machine, const char* path) {
+  std::atomic<uint64_t> count{0};
+  ThreadRunner runner(machine);
+  runner.start(machine.clusters().front(), 0, [&machine, &count, path] {
+    KCHECK_OK(fs::vfs_stat(path));
+    for (uint32_t cxy : machine.clusters()) {
+      fs::FsCluster* fs = fs::fs_cluster_at(cxy);
+      const auto lock = Xptr<kern::RemoteRwlock>(cxy, &fs->m_inodes_lock);
+      kern::remote_rwlock_rd_acquire(lock);
+      XLIST_FOREACH(Xptr<hal::XlistEntry>(cxy, &fs->m_inodes), iter) count.fetch_add(1);
+      kern::remote_rwlock_rd_release(lock);
+    }
+  });
+  EXPECT_TRUE(runner.wait());
+  return count.load();
+}
+
+// Path walks racing the removal and the move of the folders they pass through, from every
+// core: a walk holds each folder it stands in (a use), so a folder removed under it goes at
+// the walk's end, never before; a move across folders is checked against the folders' tree
+// while no other such move runs. Nothing is lost: every folder removed is released (the
+// inode count comes back), and fsck.fat finds the volume clean.
+TEST_F(VfsTest, WalksRaceRemovalsAndMoves) {
+  const std::string image = make_image(64, 1, {{"/t/", ""}});
+  boot_disk({2, 2, 2}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  const uint64_t inodes_before = live_inodes(machine(), "/t");
+  constexpr uint32_t kMovers = 4;
+  constexpr uint32_t kRounds = 60;
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t id) {
+      auto ok_or_gone = [](const auto& result) {
+        if (!result && result.error() != Errno::kNoEnt) KCHECK_FAIL("{}", ::mkh::errno_name(result.error()));
+      };
+      auto rmdir_when_empty = [](const std::string& path) {
+        for (;;) {  // a walker's folder inside goes soon
+          auto removed = fs::vfs_rmdir(path.c_str());
+          if (removed || removed.error() != Errno::kNotEmpty) {
+            KCHECK_OK(removed);
+            return;
+          }
+          kern::sched_yield();
+        }
+      };
+      if (id < kMovers) {
+        const std::string base = "/t/d" + std::to_string(id);
+        const std::string away = "/t/x" + std::to_string(id);
+        for (uint32_t round = 0; round < kRounds; ++round) {
+          KCHECK_OK(fs::vfs_mkdir(base.c_str()));
+          KCHECK_OK(fs::vfs_mkdir((base + "/e").c_str()));
+          KCHECK_OK(fs::vfs_mkdir((base + "/e/f").c_str()));
+          // Into itself, or over the folder holding it: refused (EINVAL, ENOTEMPTY).
+          KCHECK_ERR(fs::vfs_rename((base + "/e").c_str(), (base + "/e/f/g").c_str()), Errno::kInval);
+          KCHECK_ERR(fs::vfs_rename((base + "/e/f").c_str(), base.c_str()), Errno::kNotEmpty);
+          std::string e = base + "/e";
+          if (round % 2 == 1) {
+            KCHECK_OK(fs::vfs_rename(e.c_str(), away.c_str()));
+            e = away;
+          }
+          rmdir_when_empty(e + "/f");
+          rmdir_when_empty(e);
+          rmdir_when_empty(base);
+        }
+        return;
+      }
+      const std::string own = "w" + std::to_string(id);
+      for (uint32_t round = 0; round < kRounds * 4; ++round) {
+        const std::string k = std::to_string(round % kMovers);
+        ok_or_gone(fs::vfs_stat(("/t/d" + k + "/e/f/../f/.").c_str()));
+        ok_or_gone(fs::vfs_stat(("/t/x" + k + "/f/..").c_str()));
+        auto dir = fs::vfs_open(("/t/d" + k + "/e").c_str(), fs::O_RDONLY | fs::O_DIRECTORY);
+        ok_or_gone(dir);
+        if (!dir) continue;
+        const fs::At at{*dir};
+        ok_or_gone(fs::vfs_stat(at, "f/../.."));
+        auto made = fs::vfs_mkdir(at, own.c_str());
+        ok_or_gone(made);
+        if (made) KCHECK_OK(fs::vfs_rmdir(at, own.c_str()));
+        KCHECK_OK(fs::vfs_close(*dir));
+      }
+    });
+  }
+  EXPECT_EQ(live_inodes(machine(), "/t"), inodes_before);
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  int status = 0;
+  const std::string listing = run_command(fat_tool("mdir", "mtools") + " -b -i " + image + " ::/t", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(listing, "") << listing;
+}
+
+}  // namespace
+}  // namespace mkh::test
