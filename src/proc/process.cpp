@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <new>
+#include <span>
 #include <utility>
 
 #include "fs/vfs/vfs.hpp"
@@ -202,6 +203,36 @@ Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file) {
   hal::remote_atomic_add(file.field(&fs::File::m_refcount), 1u);
   *free_slot = file;
   return {};
+}
+
+void release_unmapped_files(Process* process) {
+  struct Mapped {
+    hal::Xptr<fs::File> file;
+    hal::Xptr<mapper::Mapper> mapper;
+    bool used = false;
+  } mapped[kMaxMappedFiles];
+  {
+    hal::BusylockGuard guard(process->m_fd_lock);
+    for (uint32_t i = 0; i < kMaxMappedFiles; ++i) mapped[i].file = process->m_mapped_files[i];
+  }
+  for (Mapped& m : mapped)
+    if (!m.file.is_null()) m.mapper = fs::rload(fs::rload(m.file, &fs::File::m_inode), &fs::Inode::m_mapper);
+  vmm::vmm_for_each_vseg(
+      &process->m_vmm,
+      [](const vmm::Vseg& vseg, void* context) {
+        for (Mapped& m : std::span(static_cast<Mapped*>(context), kMaxMappedFiles))
+          if (!m.file.is_null() && m.mapper == vseg.m_mapper) m.used = true;
+      },
+      mapped);
+  for (uint32_t i = 0; i < kMaxMappedFiles; ++i) {
+    if (mapped[i].file.is_null() || mapped[i].used) continue;
+    {
+      hal::BusylockGuard guard(process->m_fd_lock);
+      if (process->m_mapped_files[i] != mapped[i].file) continue;
+      process->m_mapped_files[i] = {};
+    }
+    file_release(mapped[i].file);
+  }
 }
 
 }  // namespace mkh::proc

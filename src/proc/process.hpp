@@ -57,7 +57,6 @@ struct Process {
 
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
-  char m_cwd[kPathMax] = "/";       // the working directory's name (getcwd): absolute, normalised
   hal::Xptr<fs::File> m_cwd_dir;    // the working directory, open: relative paths start there (null: the root)
 
   hal::Busylock m_fd_lock;
@@ -130,5 +129,8 @@ void fd_close_all(Process* process);
 // Keeps `file` open while the process's memory may map it (once per file); kNoMem when the
 // process already maps kMaxMappedFiles files.
 [[nodiscard]] Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file);
+// Closes the files kept by pin_mapped_file that no vseg maps any more (after a munmap, or a
+// MAP_FIXED mapping over one): an unlinked file's clusters are free again, as on Linux.
+void release_unmapped_files(Process* process);
 
 }  // namespace mkh::proc

@@ -69,6 +69,7 @@ Answer sys_mmap2(Call& call) {
   if ((flags & MAP_FIXED) != 0) {
     if (hint % vmm::kPageSize != 0) return error(Errno::kInval);
     TRY(vmm::vmm_munmap(&call.process->m_vmm, hint, size, proc::user_flush_page, call.process));
+    proc::release_unmapped_files(call.process);
   }
   // MAP_SHARED of anonymous memory is private while a process has one copy; a shared file
   // mapping (writes reaching the file) is not there yet.
@@ -79,6 +80,7 @@ Answer sys_mmap2(Call& call) {
 
 Answer sys_munmap(Call& call) {
   TRY(vmm::vmm_munmap(&call.process->m_vmm, call.a[0], call.a[1], proc::user_flush_page, call.process));
+  proc::release_unmapped_files(call.process);
   return 0;
 }
 

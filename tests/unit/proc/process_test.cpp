@@ -1,7 +1,8 @@
 // ctest-label: concurrency
 // Processes and their VMM on a running machine: services 20 VMM_GET_VSEG, 21 VMM_GET_PTE and
 // 26 VMM_CREATE_VSEG from every cluster to every cluster with their error paths, service 2
-// PROCESS_MAKE_EXEC's refusals, and a program of the disk run by exec, its pages given back.
+// PROCESS_MAKE_EXEC's refusals, a mapped file kept until its last mapping goes, and a program
+// of the disk run by exec, its pages given back.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,10 +11,12 @@
 #include <vector>
 
 #include "fat_image.hpp"
+#include "fs/vfs/vfs.hpp"
 #include "kcheck.hpp"
 #include "machine_fixture.hpp"
 #include "mkh/exec.hpp"
 #include "mm/kmem.hpp"
+#include "mm/vmm/vmm.hpp"
 #include "proc/exec.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
@@ -141,6 +144,55 @@ TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
       EXPECT_GT(served(report, cxy, name), 0u) << name << " on cluster " << cxy;
       EXPECT_GT(served(report, cxy, name, true), 0u) << name << " sent from cluster " << cxy;
     }
+}
+
+// A file mapped, unlinked and closed stays while a vseg maps it; the munmap of its last vseg
+// closes it and its inode goes (its clusters freed at the next sync), not the process's end.
+TEST_F(ProcessTest, AMappedFileGoesWithItsLastMapping) {
+  const std::string image = m_dir.path("disk.img");
+  must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
+  MachineConfig config = quiet_config({2, 1, 1});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  ThreadRunner runner(machine());
+  runner.start(machine().clusters()[0], 0, [] {
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!made) return;
+    proc::Process* process = *made;
+    auto file = fs::vfs_open("/mapped", fs::O_RDWR | fs::O_CREAT);
+    KCHECK_OK(file);
+    if (!file) return;
+    char bytes[8192] = {'m'};
+    KCHECK_OK(fs::vfs_write(*file, Xptr<void>(hal::local_cxy(), bytes), sizeof bytes));
+    const auto inode = fs::rload(*file, &fs::File::m_inode);
+    const auto mapper = fs::rload(inode, &fs::Inode::m_mapper);
+    auto fd = proc::fd_install(process, proc::UserFd{.kind = proc::UserFd::Kind::kFile, .file = *file});
+    KCHECK_OK(fd);
+    if (!fd) return;
+    KCHECK_OK(proc::pin_mapped_file(process, *file));
+    auto first = vmm::vmm_mmap(&process->m_vmm, 0, 4096, vmm::VSEG_READ, mapper, 0, 4096);
+    auto second = vmm::vmm_mmap(&process->m_vmm, 0, 4096, vmm::VSEG_READ, mapper, 4096, 4096);
+    KCHECK_OK(first);
+    KCHECK_OK(second);
+    KCHECK_OK(fs::vfs_unlink("/mapped"));
+    KCHECK_OK(proc::fd_release(process, *fd));  // the mapping keeps the open file
+    KCHECK_EQ(fs::rload(inode, &fs::Inode::m_refcount), 1u);
+    if (first) KCHECK_OK(vmm::vmm_munmap(&process->m_vmm, *first, 4096, nullptr, nullptr));
+    proc::release_unmapped_files(process);
+    KCHECK_EQ(fs::rload(inode, &fs::Inode::m_refcount), 1u);  // the second mapping keeps it
+    auto inodes_in_use = [&] {
+      return mm::memory_at(inode.cxy())->m_kcm[uint32_t(mm::KcmType::INODE)].stats().objects_in_use;
+    };
+    const uint64_t inodes_before = inodes_in_use();
+    if (second) KCHECK_OK(vmm::vmm_munmap(&process->m_vmm, *second, 4096, nullptr, nullptr));
+    proc::release_unmapped_files(process);
+    KCHECK_EQ(inodes_in_use() + 1, inodes_before);
+    proc::process_destroy(process);
+  });
+  EXPECT_TRUE(runner.wait());
+  shutdown_and_check();
 }
 
 #ifdef MKH_TEST_RV32_DIR
