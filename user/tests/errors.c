@@ -10,26 +10,9 @@
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+#include "random_calls.h"
 
 static int failures;
-
-static const char* errno_name(int number) {
-  switch (number) {
-    case ENOENT: return "ENOENT";
-    case EBADF: return "EBADF";
-    case EISDIR: return "EISDIR";
-    case ENOTDIR: return "ENOTDIR";
-    case EEXIST: return "EEXIST";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EINVAL: return "EINVAL";
-    case ENOTTY: return "ENOTTY";
-    case ESPIPE: return "ESPIPE";
-    case EFAULT: return "EFAULT";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    default: return "another";
-  }
-}
 
 static void expect(int result, int wanted, const char* what) {
   int got = errno;

@@ -1,6 +1,6 @@
-/* What the random referee programs (fsrandom.c, memrandom.c) share: a generator seeded by the
- * command line, the names of the errors they print, a call's result, a checksum. Each program
- * is one file: everything here is static. */
+/* What the referee programs share: the names of the errors they print (errors.c too) and, for
+ * the random ones (fsrandom.c, memrandom.c), a generator seeded by the command line, a call's
+ * result, a checksum. Each program is one file: everything here is static. */
 #pragma once
 
 #include <errno.h>
@@ -35,6 +35,10 @@ static inline const char* errno_name(int number) {
     case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";
     case ENOMEM: return "ENOMEM";
+    case ENOTTY: return "ENOTTY";
+    case ESPIPE: return "ESPIPE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
     default: return "another";
   }
 }
