@@ -39,8 +39,8 @@ bool writable(const UserFd& fd) {
 // count moved. A fault after some bytes moved ends the transfer short, as Linux does.
 Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
-  if (size == 0 && to_user && fd.kind == UserFd::Kind::kFile && TRY(fs::vfs_fstat(fd.file)).type == fs::InodeType::kDir)
-    return error(Errno::kIsDir);  // a read of nothing from a folder, as Linux (the VFS is not asked for 0 bytes)
+  if (size == 0 && fd.kind == UserFd::Kind::kFile)  // the VFS's refusals all the same (a folder read: EISDIR)
+    return uint32_t(TRY(to_user ? fs::vfs_read(fd.file, {}, 0) : fs::vfs_write(fd.file, {}, 0)));
   uint32_t done = 0;
   while (done < size) {
     const uint64_t at = uint64_t(address) + done;
@@ -115,32 +115,6 @@ Answer positioned(Call& call, bool to_user) {
   auto moved = transfer(call, fd, call.a[1], call.a[2], to_user);
   (void)fs::vfs_lseek(fd.file, int64_t(saved), fs::Whence::kSet);
   return moved;
-}
-
-// Resolves "." and ".." in `path` (absolute) in place; a ".." at the root stays at the root.
-// Only for a path the VFS resolved (every component a folder): "f/.." is not "." for a file f.
-// The working directory's name, for getcwd (lookups start from its open folder).
-void normalise(char* path) {
-  char out[proc::kPathMax];
-  uint32_t length = 0;
-  for (const char* p = path; *p != '\0';) {
-    while (*p == '/') ++p;
-    const char* begin = p;
-    while (*p != '\0' && *p != '/') ++p;
-    const uint32_t size = uint32_t(p - begin);
-    if (size == 0 || (size == 1 && begin[0] == '.')) continue;
-    if (size == 2 && begin[0] == '.' && begin[1] == '.') {
-      while (length > 0 && out[length - 1] != '/') --length;
-      if (length > 0) --length;
-      continue;
-    }
-    out[length++] = '/';
-    std::memcpy(out + length, begin, size);
-    length += size;
-  }
-  if (length == 0) out[length++] = '/';
-  out[length] = '\0';
-  std::memcpy(path, out, length + 1);
 }
 
 uint32_t mode_of(const fs::Stat& stat) {
@@ -313,29 +287,22 @@ Answer sys_renameat2(Call& call) {
   return 0;
 }
 
+// The working directory's path, from its folder up (a folder renamed above it shows; one
+// removed is ENOENT, as Linux).
 Answer sys_getcwd(Call& call) {
-  const uint32_t length = uint32_t(std::strlen(call.process->m_cwd)) + 1;
+  char path[4096];  // Linux's bound: a page
+  const uint32_t length = TRY(fs::vfs_dir_path(call.process->m_cwd_dir, path, sizeof path)) + 1;
   if (call.a[1] < length) return error(Errno::kRange);
-  TRY(proc::copy_to_user(call.process, call.a[0], call.process->m_cwd, length));
+  TRY(proc::copy_to_user(call.process, call.a[0], path, length));
   return length;
 }
 
 Answer sys_chdir(Call& call) {
   char path[proc::kPathMax];
   const fs::At at = TRY(user_path(call, AT_FDCWD, call.a[0], path));
-  // The new name, as getcwd will answer it.
-  char name[proc::kPathMax];
-  if (path[0] == '/') {
-    std::memcpy(name, path, sizeof name);
-  } else {
-    const int length = std::snprintf(name, sizeof name, "%s/%s", call.process->m_cwd, path);
-    if (length < 0 || uint32_t(length) >= sizeof name) return error(Errno::kNameTooLong);
-  }
   const auto dir = TRY(fs::vfs_open(at, path, fs::O_RDONLY | fs::O_DIRECTORY));
-  normalise(name);  // the VFS resolved it: every component is a folder
   if (!call.process->m_cwd_dir.is_null()) (void)fs::vfs_close(call.process->m_cwd_dir);
   call.process->m_cwd_dir = dir;
-  std::memcpy(call.process->m_cwd, name, sizeof name);
   return 0;
 }
 

@@ -90,8 +90,8 @@ Result<Found> dir_find(Xptr<Inode> dir, const char* name, uint32_t name_len) {
   return error(Errno::kNoEnt);
 }
 
-Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr, uint32_t first_cluster,
-                      uint32_t size, uint64_t mtime) {
+Result<NewEntry> dir_prepare_entry(Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr,
+                                   uint32_t first_cluster, uint32_t size, uint64_t mtime) {
   const std::string_view wanted(name, name_len);
   TRY(validate_name(wanted));
   ShortEntry sfn{};
@@ -108,8 +108,12 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
   sfn.wdate = sfn.cdate = sfn.adate = time.date;
   sfn.wtime = sfn.ctime = time.time;
   sfn.ctime_tenth = time.tenth;
-  uint8_t slots[kMaxEntrySlots * kSlotSize];
-  const uint32_t count = TRY(encode_entries(wanted, sfn, std::span<uint8_t, kMaxEntrySlots * kSlotSize>(slots)));
+  NewEntry prepared;
+  prepared.entry = sfn;
+  prepared.hint_before = rload(dir, &Inode::m_free_hint);
+  const uint32_t count =
+      TRY(encode_entries(wanted, sfn, std::span<uint8_t, kMaxEntrySlots * kSlotSize>(prepared.slots)));
+  prepared.count = count;
 
   // From the hint on (the image starts there, or at slot 0 for an alias's check).
   FreeSlots free =
@@ -129,16 +133,31 @@ Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint
     rstore(dir, &Inode::m_clusters, rload(dir, &Inode::m_clusters) + new_clusters);
     rstore(dir, &Inode::m_size, rload(dir, &Inode::m_size) + uint64_t(new_clusters) * cluster_size);
   }
-  if (free.pad_from < free.first) {  // end-marker slots before the entry: deleted, so it is seen
-    uint8_t pad[kSlotsPerSector * kSlotSize] = {};
-    for (uint32_t i = 0; i < free.first - free.pad_from; ++i) pad[i * kSlotSize] = kSlotDeleted;
-    TRY(write_slots(dir, free.pad_from, pad, free.first - free.pad_from));
-  }
-  TRY(write_slots(dir, free.first, slots, count));
+  prepared.first = free.first;
+  prepared.pad_from = free.pad_from;
   // Written at the end marker: the slot after them must still end the directory (it does
   // when it is past the old end: zeroed clusters; else it was free and keeps its byte).
-  rstore(dir, &Inode::m_free_hint, free.first_unused == free.first ? free.first + count : free.first_unused);
-  return Found{.slot = free.first, .slot_count = count, .entry = sfn};
+  prepared.free_hint = free.first_unused == free.first ? free.first + count : free.first_unused;
+  return prepared;
+}
+
+Result<Found> dir_write_entry(Xptr<Inode> dir, const NewEntry& entry) {
+  if (entry.pad_from < entry.first) {  // end-marker slots before the entry: deleted, so it is seen
+    uint8_t pad[kSlotsPerSector * kSlotSize] = {};
+    for (uint32_t i = 0; i < entry.first - entry.pad_from; ++i) pad[i * kSlotSize] = kSlotDeleted;
+    TRY(write_slots(dir, entry.pad_from, pad, entry.first - entry.pad_from));
+  }
+  TRY(write_slots(dir, entry.first, entry.slots, entry.count));
+  // An entry removed since the preparation (a rename's old name) may have freed a slot below.
+  const uint32_t hint = rload(dir, &Inode::m_free_hint);
+  rstore(dir, &Inode::m_free_hint, hint < entry.hint_before ? hint : entry.free_hint);
+  return Found{.slot = entry.first, .slot_count = entry.count, .entry = entry.entry};
+}
+
+Result<Found> dir_add(Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr, uint32_t first_cluster,
+                      uint32_t size, uint64_t mtime) {
+  const NewEntry entry = TRY(dir_prepare_entry(dir, name, name_len, attr, first_cluster, size, mtime));
+  return dir_write_entry(dir, entry);
 }
 
 Result<void> dir_remove(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count) {

@@ -498,6 +498,8 @@ Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_
   return {};
 }
 
+bool fat_frees_pending(Xptr<FatContext> context) { return rload(context, &FatContext::m_pending_nr) != 0; }
+
 uint64_t fat_frees_queued(Xptr<FatContext> context) {
   const auto lock = context.field(&FatContext::m_alloc_lock);
   kern::remote_rwlock_rd_acquire(lock);

@@ -23,6 +23,7 @@
 #include <optional>
 
 #include "fs/fat/format.hpp"
+#include "fs/fat/names.hpp"
 #include "fs/vfs/objects.hpp"
 #include "hal/xptr.hpp"
 #include "kern/rwlock.hpp"
@@ -86,6 +87,8 @@ Result<void> fat_release_after(hal::Xptr<FatContext> context, uint32_t first, ui
 // its data pass and frees only the chains queued before, whose stores that pass waited for
 // (a write-behind planned before a truncation may still be writing into the cut chain).
 uint64_t fat_frees_queued(hal::Xptr<FatContext> context);
+// Whether chains wait to be freed (by the next sync).
+bool fat_frees_pending(hal::Xptr<FatContext> context);
 // On the FAT cluster: writes the FAT (every copy); with `frees_queued` (a fat_frees_queued
 // value), first frees the chains queued before it (the later ones wait for the next sync),
 // and then writes the FSInfo sector. The VFS's sync calls it between its data and directory
@@ -112,8 +115,25 @@ struct Found {
 // Looks `name` up in the directory `dir` (any cluster): kNoEnt when absent, kIo when the
 // entry is damaged (a broken long name that matches only through its short name).
 Result<Found> dir_find(hal::Xptr<Inode> dir, const char* name, uint32_t name_len);
-// Adds an entry for `name` (a long name and its ~N alias as needed), growing the directory
-// when it has no run of free slots; returns where it went.
+// An entry ready to go into a directory: its slots (a long name and its ~N alias as needed)
+// and the free run they go to.
+struct NewEntry {
+  uint8_t slots[kMaxEntrySlots * kSlotSize];
+  uint32_t count = 0;
+  uint32_t first = 0;        // the run's first slot
+  uint32_t pad_from = 0;     // end-marker slots from here to `first` to mark deleted first
+  uint32_t hint_before = 0;  // the directory's m_free_hint when it was prepared
+  uint32_t free_hint = 0;    // and once it is written (unless a slot below went free meanwhile)
+  ShortEntry entry;
+};
+// Makes the entry for `name`, growing the directory when it has no run of free slots: every
+// refusal (a name FAT cannot hold: kInval, kNameTooLong; no room: kNoSpc) comes here, before
+// anything the caller must undo. Under the directory's write lock until dir_write_entry.
+Result<NewEntry> dir_prepare_entry(hal::Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr,
+                                   uint32_t first_cluster, uint32_t size, uint64_t mtime);
+// Writes a prepared entry (only an I/O error can stop it); returns where it went.
+Result<Found> dir_write_entry(hal::Xptr<Inode> dir, const NewEntry& entry);
+// Both: adds an entry for `name`.
 Result<Found> dir_add(hal::Xptr<Inode> dir, const char* name, uint32_t name_len, uint8_t attr, uint32_t first_cluster,
                       uint32_t size, uint64_t mtime);
 // Marks the entry's slots deleted.

@@ -134,7 +134,9 @@ Result<void> PinnedInode::reset() {
 Result<void> drop_reference(Xptr<Inode> inode) {
   if (hal::remote_atomic_add(inode.field(&Inode::m_refcount), ~0u) != 1) return {};  // - 1
   const uint32_t first = rload(inode, &Inode::m_first_cluster);
+  const auto former_parent = rload(inode, &Inode::m_former_parent);
   TRY(rpc::rpc_call<rpc::RPC_VFS_INODE_DESTROY>(inode.cxy(), inode.host_ptr()));
+  if (!former_parent.is_null()) TRY(drop_reference(former_parent));
   return first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
 }
 
@@ -193,7 +195,9 @@ Result<PinnedInode> lookup_child(Xptr<Inode> dir, std::string_view name) {
   if (name == ".") return PinnedInode::pin(dir);
   if (name == "..") {
     auto parent = pinned_parent(dir);
-    return parent.get().is_null() ? PinnedInode::pin(dir) : std::move(parent);  // the root, or dir unlinked
+    if (!parent.get().is_null()) return parent;
+    const auto former_parent = rload(dir, &Inode::m_former_parent);          // set once, at its removal
+    return PinnedInode::pin(former_parent.is_null() ? dir : former_parent);  // the root's ".." is the root
   }
   {
     InodeReadLock read(dir);
@@ -213,9 +217,9 @@ Result<PinnedInode> walk_parent(At at, const char* path, PathLast* last) {
   // A reference to the start, beside the mount's to the root or the open folder's own.
   PinnedInode dir = PinnedInode::pin(local_fs()->m_root);
   if (path[0] != '/' && !at.dir.is_null()) {
+    // A folder removed still has "." and ".." (Linux); a name in it is ENOENT (child_locked).
     dir = PinnedInode::pin(rload(at.dir, &File::m_inode));
     if (rload(dir.get(), &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
-    if (rload(dir.get(), &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);
   }
   std::size_t cursor = 0;
   std::string_view pending;

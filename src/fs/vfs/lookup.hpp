@@ -67,6 +67,8 @@ class PinnedInode {
   hal::Xptr<Inode> get() const { return m_inode; }
   // Drops the reference now; the error of the release it made (the chain's free failed).
   Result<void> reset();
+  // The reference handed to the caller, who drops it with drop_reference.
+  hal::Xptr<Inode> release() { return std::exchange(m_inode, {}); }
 
  private:
   explicit PinnedInode(hal::Xptr<Inode> inode) : m_inode(inode) {}
@@ -110,7 +112,8 @@ struct PathLast {
 // Resolves every component of `path` (absolute, or relative to `at`) but the last, which goes
 // to `last`; a path naming a directory itself ("/", "a/..") gives that directory and an empty
 // last. "." and ".." are resolved where they stand, as Linux does: "f/.." is ENOTDIR when f is
-// a file, ENOENT when it is missing; a relative path from a folder removed is ENOENT. The walk
+// a file, ENOENT when it is missing; in a folder removed, only "." and ".." (its former
+// parent) are found. The walk
 // holds each directory it stands in, and the one it gives is pinned.
 Result<PinnedInode> walk_parent(At at, const char* path, PathLast* last);
 // The inode the whole path names, pinned.

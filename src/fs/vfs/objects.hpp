@@ -49,20 +49,22 @@ struct Inode {
   hal::Xptr<hal::XlistEntry> m_buckets;  // directories: kChildBuckets roots in one page of the inode's cluster
 
   // guarded by m_lock (written under the write lock, read under either)
-  uint64_t m_size = 0;            // bytes; a directory: its chain's length in bytes
-  uint32_t m_first_cluster = 0;   // the fs extension: FAT's first cluster (0: none yet)
-  uint32_t m_clusters = 0;        // the chain's length
-  uint32_t m_last_cluster = 0;    // the chain's last cluster (0: none)
-  uint32_t m_attr = 0;            // FAT attribute byte
-  uint64_t m_mtime = 0;           // Unix seconds
-  hal::Xptr<Dentry> m_dentry;     // the dentry naming this inode (null for the root)
-  uint32_t m_children_nr = 0;     // dentries in the children table
-  uint32_t m_names_complete = 0;  // every name has a dentry in the children table (a directory
-                                  // mkh made: it started empty), so a miss there needs no scan
-  uint32_t m_free_hint = 0;       // a directory: every slot below this one is in use (a new
-                                  // entry's search for free slots starts there)
-  uint32_t m_meta_dirty = 0;      // size, first cluster or time changed since the entry was written
-  uint32_t m_unlinked = 0;        // removed from its directory (its name's reference dropped)
+  uint64_t m_size = 0;               // bytes; a directory: its chain's length in bytes
+  uint32_t m_first_cluster = 0;      // the fs extension: FAT's first cluster (0: none yet)
+  uint32_t m_clusters = 0;           // the chain's length
+  uint32_t m_last_cluster = 0;       // the chain's last cluster (0: none)
+  uint32_t m_attr = 0;               // FAT attribute byte
+  uint64_t m_mtime = 0;              // Unix seconds
+  hal::Xptr<Dentry> m_dentry;        // the dentry naming this inode (null for the root)
+  hal::Xptr<Inode> m_former_parent;  // a folder removed: the folder that held it, referenced
+                                     // until this inode goes ("..", as Linux's d_parent)
+  uint32_t m_children_nr = 0;        // dentries in the children table
+  uint32_t m_names_complete = 0;     // every name has a dentry in the children table (a directory
+                                     // mkh made: it started empty), so a miss there needs no scan
+  uint32_t m_free_hint = 0;          // a directory: every slot below this one is in use (a new
+                                     // entry's search for free slots starts there)
+  uint32_t m_meta_dirty = 0;         // size, first cluster or time changed since the entry was written
+  uint32_t m_unlinked = 0;           // removed from its directory (its name's reference dropped)
 
   // remote atomics: its references — its name while it has one (the root's: the mount's), and
   // its uses: open files, path walks, syncs (fs/vfs/lookup.hpp's PinnedInode). Whoever drops

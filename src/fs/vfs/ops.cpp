@@ -29,6 +29,18 @@ Result<void> make_room_for_frees() {
   return {};
 }
 
+// An operation that ran out of clusters while chains wait to be freed (a sync frees them):
+// the sync, then the operation once more, with no lock held — space a removal gave back is
+// there for the next write, as on Linux. Each operation retried changes nothing when it
+// answers kNoSpc (the chain is extended, or the entry made, before anything else).
+template <typename Op>
+auto with_pending_frees(Op op) -> decltype(op()) {
+  auto result = op();
+  if (result || result.error() != Errno::kNoSpc || !fat::fat_frees_pending(fat_context())) return result;
+  TRY(vfs_sync());
+  return op();
+}
+
 // Makes the inode's chain long enough for `size` bytes; under the inode's write lock.
 Result<void> ensure_clusters(Xptr<Inode> inode, uint64_t size) {
   const auto context = fat_context();
@@ -141,6 +153,9 @@ Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> chi
     if (on_disk_now) TRY(fat::dir_remove_on_disk(dir, slot, slot_count));
     TRY(fat::dir_remove(dir, slot, slot_count));
     rstore(child, &Inode::m_dentry, Xptr<Dentry>{});
+    // A folder removed keeps its ".." (a process may stand in it): a reference to its parent.
+    if (rload(child, &Inode::m_type) == InodeType::kDir)
+      rstore(child, &Inode::m_former_parent, PinnedInode::pin(dir).release());
     rstore(child, &Inode::m_unlinked, 1u);
   }
   TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr()));
@@ -215,7 +230,8 @@ PinnedInode child_on_way(Xptr<Inode> top, Xptr<Inode> bottom) {
 
 }  // namespace
 
-Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
+namespace {
+Result<Xptr<File>> open_once(At at, const char* path, uint32_t flags) {
   if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
   if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
   PathLast last;
@@ -259,6 +275,11 @@ Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
   }
   return file;
 }
+}  // namespace
+
+Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
+  return with_pending_frees([&] { return open_once(at, path, flags); });
+}
 
 void vfs_set_append(Xptr<File> file, bool append) {
   if (append) hal::remote_atomic_or(file.field(&File::m_flags), uint32_t(O_APPEND));
@@ -300,7 +321,8 @@ Result<uint64_t> vfs_read(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
   return count;
 }
 
-Result<uint64_t> vfs_write(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
+namespace {
+Result<uint64_t> write_once(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
   const auto inode = TRY(file_inode(file));
   const uint32_t flags = rload(file, &File::m_flags);
   if ((flags & O_ACCMODE) == O_RDONLY) return error(Errno::kBadF);
@@ -322,6 +344,11 @@ Result<uint64_t> vfs_write(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
   }
   rstore(file, &File::m_offset, end);
   return size;
+}
+}  // namespace
+
+Result<uint64_t> vfs_write(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
+  return with_pending_frees([&] { return write_once(file, buffer, size); });
 }
 
 Result<uint64_t> vfs_lseek(Xptr<File> file, int64_t offset, Whence whence) {
@@ -347,7 +374,38 @@ Result<Stat> vfs_stat(At at, const char* path) { return stat_of(TRY(resolve(at, 
 
 Result<Stat> vfs_fstat(Xptr<File> file) { return stat_of(TRY(file_inode(file))); }
 
-Result<void> vfs_mkdir(At at, const char* path) {
+Result<uint32_t> vfs_dir_path(Xptr<File> dir, char* out, uint32_t size) {
+  if (size < 2) return error(Errno::kRange);
+  // Built backwards from the end of `out`, one name per step up, each read under its inode's
+  // lock (a rename or a removal changes the dentry under it).
+  uint32_t start = size - 1;
+  out[start] = '\0';
+  PinnedInode at = PinnedInode::pin(dir.is_null() ? local_fs()->m_root : TRY(file_inode(dir)));
+  while (!is_root(at.get())) {
+    char name[kNameMax + 1];
+    uint32_t length = 0;
+    PinnedInode up;
+    {
+      InodeReadLock read(at.get());
+      const auto dentry = rload(at.get(), &Inode::m_dentry);
+      if (dentry.is_null()) return error(Errno::kNoEnt);  // removed: no path names it
+      length = rload(dentry, &Dentry::m_name_len);
+      hal::remote_memcpy(Xptr<void>(hal::local_cxy(), name), dentry.field(&Dentry::m_name).as<void>(), length);
+      up = PinnedInode::pin(rload(dentry, &Dentry::m_parent));
+    }
+    if (length + 1 > start) return error(Errno::kNameTooLong);
+    start -= length;
+    std::memcpy(out + start, name, length);
+    out[--start] = '/';
+    at = std::move(up);
+  }
+  if (start == size - 1) out[--start] = '/';
+  std::memmove(out, out + start, size - start);
+  return size - 1 - start;
+}
+
+namespace {
+Result<void> mkdir_once(At at, const char* path) {
   PathLast last;
   const auto pinned_dir = TRY(walk_parent(at, path, &last));
   const auto dir = pinned_dir.get();
@@ -357,6 +415,11 @@ Result<void> vfs_mkdir(At at, const char* path) {
   TRY(child_locked(dir, last.view(), Create::kDir, &created));
   if (!created) return error(Errno::kExist);
   return {};
+}
+}  // namespace
+
+Result<void> vfs_mkdir(At at, const char* path) {
+  return with_pending_frees([&] { return mkdir_once(at, path); });
 }
 
 Result<void> vfs_unlink(At at, const char* path) {
@@ -392,7 +455,8 @@ Result<void> vfs_rmdir(At at, const char* path) {
   return remove_locked(dir, dentry, child, false);
 }
 
-Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* new_path, uint32_t flags) {
+namespace {
+Result<void> rename_once(At old_at, const char* old_path, At new_at, const char* new_path, uint32_t flags) {
   if ((flags & ~uint32_t(kRenameNoReplace)) != 0) return error(Errno::kInval);
   TRY(make_room_for_frees());
   PathLast old_last;
@@ -427,12 +491,19 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
   if (child == old_trap.get()) return error(Errno::kInval);
   // Not over a folder that holds the old name, whatever the kinds (Linux's order).
   if (existing && rload(*existing, &Dentry::m_child) == new_trap.get()) return error(Errno::kNotEmpty);
-  if (existing && rload(*existing, &Dentry::m_child) == child) {
-    // The same entry: nothing to do, unless only the case of its name changes (FAT compares
-    // names without case), which the general path below does: the old entry goes, the new
-    // spelling is added.
-    if (old_dir != new_dir || old_last.view() == new_last.view()) return {};
-  } else if (existing) {
+  const bool same_entry = existing && rload(*existing, &Dentry::m_child) == child;
+  // The same entry: nothing to do, unless only the case of its name changes (FAT compares names
+  // without case), which the general path below does: the old entry goes, the new spelling is
+  // added.
+  if (same_entry && (old_dir != new_dir || old_last.view() == new_last.view())) return {};
+  // The new entry is made before anything goes (every refusal comes there: a name FAT cannot
+  // hold, no room left), and written after the old one went: a refused rename changes nothing.
+  const uint32_t first = rload(child, &Inode::m_first_cluster);
+  const uint64_t size = rload(child, &Inode::m_size);
+  const auto entry =
+      TRY(fat::dir_prepare_entry(new_dir, new_last.name, new_last.len, uint8_t(rload(child, &Inode::m_attr)), first,
+                                 is_dir ? 0 : uint32_t(size), rload(child, &Inode::m_mtime)));
+  if (existing && !same_entry) {
     const auto target = rload(*existing, &Dentry::m_child);
     const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
     if (is_dir && !target_is_dir) return error(Errno::kNotDir);
@@ -443,12 +514,9 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
   }
   // The old entry goes first, from the disk too: a crash before the next sync loses the name
   // (a leaked chain) or keeps the old one, it never leaves two entries naming one chain.
-  const uint32_t first = rload(child, &Inode::m_first_cluster);
-  const uint64_t size = rload(child, &Inode::m_size);
   TRY(fat::dir_remove_on_disk(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count)));
   TRY(fat::dir_remove(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count)));
-  const auto found = TRY(fat::dir_add(new_dir, new_last.name, new_last.len, uint8_t(rload(child, &Inode::m_attr)),
-                                      first, is_dir ? 0 : uint32_t(size), rload(child, &Inode::m_mtime)));
+  const auto found = TRY(fat::dir_write_entry(new_dir, entry));
   const auto name_xptr = Xptr<const char>(hal::local_cxy(), new_last.name);
   const auto new_dentry = TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(new_dir.cxy(), FsType::kFat, name_xptr,
                                                                         new_last.len, new_dir.host_ptr()));
@@ -470,8 +538,14 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
   }
   return {};
 }
+}  // namespace
 
-Result<void> vfs_truncate(const char* path, uint64_t size) {
+Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* new_path, uint32_t flags) {
+  return with_pending_frees([&] { return rename_once(old_at, old_path, new_at, new_path, flags); });
+}
+
+namespace {
+Result<void> truncate_once(const char* path, uint64_t size) {
   TRY(make_room_for_frees());
   const auto pinned = TRY(resolve(At{}, path));
   const auto inode = pinned.get();
@@ -481,6 +555,11 @@ Result<void> vfs_truncate(const char* path, uint64_t size) {
     TRY(truncate_locked(inode, size));
   }
   return update_entry(inode);
+}
+}  // namespace
+
+Result<void> vfs_truncate(const char* path, uint64_t size) {
+  return with_pending_frees([&] { return truncate_once(path, size); });
 }
 
 Result<StatFs> vfs_statfs() {

@@ -74,6 +74,10 @@ enum class Whence : uint32_t { kSet = 0, kCur = 1, kEnd = 2 };
 [[nodiscard]] Result<Stat> vfs_stat(At at, const char* path);
 inline Result<Stat> vfs_stat(const char* path) { return vfs_stat(At{}, path); }
 [[nodiscard]] Result<Stat> vfs_fstat(hal::Xptr<File> file);
+// The absolute path of the folder open as `dir` (null: the root) into `out` (`size` bytes, its
+// NUL included): its length, or kNoEnt when it or a folder above it was removed, kNameTooLong
+// when it does not fit (Linux's getcwd).
+[[nodiscard]] Result<uint32_t> vfs_dir_path(hal::Xptr<File> dir, char* out, uint32_t size);
 [[nodiscard]] Result<void> vfs_mkdir(At at, const char* path);
 [[nodiscard]] Result<void> vfs_rmdir(At at, const char* path);
 [[nodiscard]] Result<void> vfs_unlink(At at, const char* path);

@@ -141,7 +141,8 @@ TEST_F(VfsTest, ServicesFromEveryClusterToEveryCluster) {
 
 // The POSIX error of each failure, and nothing changed by a failed operation.
 TEST_F(VfsTest, EachFailureHasItsPosixError) {
-  const std::string image = make_image(64, 1, {{"/dir/", ""}, {"/dir/inner.txt", "inner"}, {"/file.txt", "file"}});
+  const std::string image =
+      make_image(64, 1, {{"/dir/", ""}, {"/dir/inner.txt", "inner"}, {"/file.txt", "file"}, {"/kept.txt", "kept"}});
   boot_disk({2, 1, 1}, image);
   ASSERT_FALSE(HasFatalFailure());
   {
@@ -186,6 +187,10 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       const std::string long_name = "/" + std::string(256, 'n');
       KCHECK_ERR(fs::vfs_open(long_name.c_str(), fs::O_WRONLY | fs::O_CREAT), Errno::kNameTooLong);
       KCHECK_ERR(fs::vfs_truncate("/dir", 0), Errno::kIsDir);
+      // A name FAT cannot hold: refused, and the file keeps its own (it was lost before).
+      KCHECK_ERR(fs::vfs_rename("/kept.txt", "/what?"), Errno::kInval);
+      KCHECK_ERR(fs::vfs_rename("/kept.txt", long_name.c_str()), Errno::kNameTooLong);
+      KCHECK_OK(fs::vfs_stat("/kept.txt"));
       // A read-only open file refuses writes; a write-only one reads.
       auto file = fs::vfs_open("/file.txt", fs::O_RDONLY);
       KCHECK_OK(file);
@@ -208,12 +213,13 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
   shutdown_and_check();
   expect_fsck_clean(image);
   EXPECT_EQ(mcopy_out(image, "/dir/inner.txt"), "file");
+  EXPECT_EQ(mcopy_out(image, "/kept.txt"), "kept");
   int status = 0;
   const std::string listing = run_command(fat_tool("mdir", "mtools") + " -b -i " + image + " ::/dir", &status);
   EXPECT_NE(listing.find("/Inner.TXT"), std::string::npos) << listing;
 }
 
-// A full volume answers ENOSPC and stays consistent.
+// A full volume answers ENOSPC and stays consistent; a file removed gives its space back at once.
 TEST_F(VfsTest, AFullVolumeAnswersNoSpace) {
   const std::string image = make_image(33, 1);  // about 65 000 clusters of 512 B: 32 MiB
   boot_disk({1, 1, 2}, image, 128);
@@ -241,6 +247,11 @@ TEST_F(VfsTest, AFullVolumeAnswersNoSpace) {
       auto statfs = fs::vfs_statfs();
       KCHECK_OK(statfs);
       if (statfs) KCHECK_LE(statfs->free_clusters, 64u * 1024 / 512);
+      // Removed, its space is there for the next writer at once (its chain freed by the sync
+      // that the writer's first refusal runs), as on Linux.
+      KCHECK_OK(fs::vfs_unlink("/big"));
+      write_file("/again", 8u << 20, 3, 16 * hal::kPageSize);
+      check_file("/again", 8u << 20, 3);
     });
   }
   shutdown_and_check();
@@ -431,9 +442,30 @@ TEST_F(VfsTest, RelativePathsStartFromTheOpenFolder) {
       KCHECK_OK(fs::vfs_stat(at, "sub/../sub/./inner.txt"));
       KCHECK_ERR(fs::vfs_stat(at, "sub/inner.txt/.."), Errno::kNotDir);
       KCHECK_OK(fs::vfs_stat(at, "/moved"));  // absolute: from the root
+      char path[64];
+      auto length = fs::vfs_dir_path(*dir, path, sizeof path);  // its name now
+      KCHECK_OK(length);
+      if (length) KCHECK_EQ(std::string(path, *length), std::string("/moved"));
+      auto sub = fs::vfs_open(at, "sub", fs::O_RDONLY);
+      KCHECK_OK(sub);
+      KCHECK_OK(fs::vfs_rename("/moved", "/again"));
+      if (sub) {
+        length = fs::vfs_dir_path(*sub, path, sizeof path);
+        if (length) KCHECK_EQ(std::string(path, *length), std::string("/again/sub"));
+        KCHECK_ERR(fs::vfs_dir_path(*sub, path, 10), Errno::kNameTooLong);
+        KCHECK_OK(fs::vfs_close(*sub));
+      }
+      length = fs::vfs_dir_path({}, path, sizeof path);
+      if (length) KCHECK_EQ(std::string(path, *length), std::string("/"));
       KCHECK_OK(fs::vfs_rmdir("/gone"));
       KCHECK_ERR(fs::vfs_mkdir(fs::At{*gone}, "x"), Errno::kNoEnt);
-      KCHECK_ERR(fs::vfs_stat(fs::At{*gone}, "."), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_dir_path(*gone, path, sizeof path), Errno::kNoEnt);
+      // A folder removed keeps "." and ".." (its former parent), as on Linux.
+      auto self = fs::vfs_stat(fs::At{*gone}, ".");
+      KCHECK_OK(self);
+      if (self) KCHECK(self->unlinked);
+      auto up = fs::vfs_stat(fs::At{*gone}, "../again/sub");
+      KCHECK_OK(up);
       KCHECK_OK(fs::vfs_mkdir("/gone"));  // a new folder of that name is another one
       KCHECK_ERR(fs::vfs_open(fs::At{*gone}, "y", fs::O_WRONLY | fs::O_CREAT), Errno::kNoEnt);
       KCHECK_OK(fs::vfs_close(*dir));
@@ -442,7 +474,7 @@ TEST_F(VfsTest, RelativePathsStartFromTheOpenFolder) {
   }
   shutdown_and_check();
   expect_fsck_clean(image);
-  EXPECT_EQ(mcopy_out(image, "/moved/sub/inner.txt"), "inner");
+  EXPECT_EQ(mcopy_out(image, "/again/sub/inner.txt"), "inner");
 }
 
 }  // namespace

@@ -1,0 +1,82 @@
+/* cwd: the working directory against Linux (user/tests/): getcwd after a folder above it is
+ * renamed; a folder removed while the process stands in it (its "." and ".." are still there,
+ * nothing can be made in it, getcwd is ENOENT, getdents64 ENOENT); chdir("..") out of it. In a
+ * scratch directory cwd.d made in the current one; paths are printed from there, the rest
+ * differs by runner. The same bytes under qemu-riscv32 and mkh exec. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+#include "random_calls.h"
+
+static char g_base[256];
+
+static void show(const char* what, long value) {
+  printf("%s", what);
+  result(value);
+}
+
+static void show_cwd(void) {
+  char cwd[256];
+  printf("getcwd");
+  if (getcwd(cwd, sizeof cwd) == NULL) {
+    result(-1);
+    return;
+  }
+  const size_t base = strlen(g_base);
+  printf(" -> .%s\n", strncmp(cwd, g_base, base) == 0 ? cwd + base : cwd);
+}
+
+static void show_stat(const char* path) {
+  struct stat st;
+  printf("stat %s", path);
+  if (stat(path, &st) < 0) result(-1);
+  else printf(" -> %s\n", S_ISDIR(st.st_mode) ? "directory" : "file");
+}
+
+int main(void) {
+  if (mkdir("cwd.d", 0755) < 0 || chdir("cwd.d") < 0 || getcwd(g_base, sizeof g_base) == NULL) {
+    printf("cwd: cannot make cwd.d\n");
+    return 1;
+  }
+  show("mkdir a", mkdir("a", 0755));
+  show("mkdir a/b", mkdir("a/b", 0755));
+  show("mkdir a/b/c", mkdir("a/b/c", 0755));
+  show("chdir a/b/c", chdir("a/b/c"));
+  show_cwd();
+  show("rename ../../../a ../../../moved", rename("../../../a", "../../../moved"));
+  show_cwd();
+  show("rename .. ../renamed", rename("..", "../renamed")); /* ".." itself: EBUSY */
+  show("rename ../../b ../../renamed", rename("../../b", "../../renamed"));
+  show_cwd();
+  show_stat("../../../moved/renamed/c");
+
+  show("rmdir ../c", rmdir("../c"));  /* the working directory itself */
+  show_cwd();
+  show_stat(".");
+  show_stat("..");
+  show_stat("./..");
+  show_stat("x");
+  show("mkdir x", mkdir("x", 0755));
+  show("open y O_CREAT", open("y", O_WRONLY | O_CREAT, 0644));
+  const int self = open(".", O_RDONLY | O_DIRECTORY);
+  show("open . O_DIRECTORY", self < 0 ? -1 : 0);
+  if (self >= 0) {
+    char entries[512];
+    show("getdents64 .", getdents64(self, entries, sizeof entries));
+    close(self);
+  }
+  show("chdir ..", chdir(".."));
+  show_cwd();
+  show("chdir ../..", chdir("../.."));
+  show_cwd();
+
+  show("rmdir moved/renamed", rmdir("moved/renamed"));
+  show("rmdir moved", rmdir("moved"));
+  show("chdir ..", chdir(".."));
+  show("rmdir cwd.d", rmdir("cwd.d"));
+  return 0;
+}
