@@ -77,10 +77,11 @@ uint64_t live_inodes(Machine& machine, const char* path) {
 }
 
 // Path walks racing the removal and the move of the folders they pass through, from every
-// core: a walk holds each folder it stands in (a use), so a folder removed under it goes at
-// the walk's end, never before; a move across folders is checked against the folders' tree
-// while no other such move runs. Nothing is lost: every folder removed is released (the
-// inode count comes back), and fsck.fat finds the volume clean.
+// core, with files written and unlinked while open in those folders and syncs visiting the
+// inodes on their way out: a walk holds each folder it stands in (a reference), so a folder
+// removed under it goes at the walk's end, never before; a move across folders is checked
+// against the folders' tree while no other such move runs. Nothing is lost: every folder and
+// file removed is released (the inode count comes back), and fsck.fat finds the volume clean.
 TEST_F(VfsTest, WalksRaceRemovalsAndMoves) {
   const std::string image = make_image(64, 1, {{"/t/", ""}});
   boot_disk({2, 2, 2}, image);
@@ -126,6 +127,9 @@ TEST_F(VfsTest, WalksRaceRemovalsAndMoves) {
         return;
       }
       const std::string own = "w" + std::to_string(id);
+      KernelBuffer buffer(0);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
       for (uint32_t round = 0; round < kRounds * 4; ++round) {
         const std::string k = std::to_string(round % kMovers);
         ok_or_gone(fs::vfs_stat(("/t/d" + k + "/e/f/../f/.").c_str()));
@@ -138,7 +142,18 @@ TEST_F(VfsTest, WalksRaceRemovalsAndMoves) {
         auto made = fs::vfs_mkdir(at, own.c_str());
         ok_or_gone(made);
         if (made) KCHECK_OK(fs::vfs_rmdir(at, own.c_str()));
+        // A file written, unlinked while open (its folder may go too), then closed.
+        const std::string file_name = own + ".f";
+        auto file = fs::vfs_open(at, file_name.c_str(), fs::O_WRONLY | fs::O_CREAT);
+        ok_or_gone(file);
+        if (file) {
+          KCHECK_OK(fs::vfs_write(*file, buffer.xptr(), 600));
+          KCHECK_OK(fs::vfs_unlink(at, file_name.c_str()));
+          KCHECK_OK(fs::vfs_write(*file, buffer.xptr(), 600));
+          KCHECK_OK(fs::vfs_close(*file));
+        }
         KCHECK_OK(fs::vfs_close(*dir));
+        if (id == kMovers && round % 8 == 0) KCHECK_OK(fs::vfs_sync());  // visits inodes on their way out
       }
     });
   }
