@@ -96,7 +96,7 @@ enum class Create { kNo, kFile, kDir };
 // removed meanwhile: nothing is made in it), kNotDir, kIo.
 Result<hal::Xptr<Dentry>> child_locked(hal::Xptr<Inode> dir, std::string_view name, Create create, bool* created);
 // The inode of `name` in `dir` ("." and ".." included), pinned, taking the directory's locks;
-// the caller holds a use of `dir`.
+// the caller holds a reference to `dir`.
 Result<PinnedInode> lookup_child(hal::Xptr<Inode> dir, std::string_view name);
 
 // The last component of a path.
@@ -113,8 +113,8 @@ struct PathLast {
 // to `last`; a path naming a directory itself ("/", "a/..") gives that directory and an empty
 // last. "." and ".." are resolved where they stand, as Linux does: "f/.." is ENOTDIR when f is
 // a file, ENOENT when it is missing; in a folder removed, only "." and ".." (its former
-// parent) are found. The walk
-// holds each directory it stands in, and the one it gives is pinned.
+// parent) are found. The walk holds each directory it stands in, and the one it gives is
+// pinned.
 Result<PinnedInode> walk_parent(At at, const char* path, PathLast* last);
 // The inode the whole path names, pinned.
 Result<PinnedInode> resolve(At at, const char* path);
