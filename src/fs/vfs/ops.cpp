@@ -498,20 +498,20 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   if (same_entry && (old_dir != new_dir || old_last.view() == new_last.view())) return {};
   // The new entry is made before anything goes (every refusal comes there: a name FAT cannot
   // hold, no room left), and written after the old one went: a refused rename changes nothing.
+  const auto target = existing && !same_entry ? rload(*existing, &Dentry::m_child) : Xptr<Inode>{};
+  if (!target.is_null()) {
+    const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
+    if (is_dir && !target_is_dir) return error(Errno::kNotDir);
+    if (!is_dir && target_is_dir) return error(Errno::kIsDir);
+  }
   const uint32_t first = rload(child, &Inode::m_first_cluster);
   const uint64_t size = rload(child, &Inode::m_size);
   const auto entry =
       TRY(fat::dir_prepare_entry(new_dir, new_last.name, new_last.len, uint8_t(rload(child, &Inode::m_attr)), first,
                                  is_dir ? 0 : uint32_t(size), rload(child, &Inode::m_mtime)));
-  if (existing && !same_entry) {
-    const auto target = rload(*existing, &Dentry::m_child);
-    const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
-    if (is_dir && !target_is_dir) return error(Errno::kNotDir);
-    if (!is_dir && target_is_dir) return error(Errno::kIsDir);
-    // Off the disk first, as the old name below: else a crash could leave it beside the new
-    // entry of the same name.
-    TRY(remove_locked(new_dir, *existing, target, true));
-  }
+  // A name replaced goes off the disk first, as the old name below: else a crash could leave it
+  // beside the new entry of the same name (a folder not empty is refused there, nothing gone).
+  if (!target.is_null()) TRY(remove_locked(new_dir, *existing, target, true));
   // The old entry goes first, from the disk too: a crash before the next sync loses the name
   // (a leaked chain) or keeps the old one, it never leaves two entries naming one chain.
   TRY(fat::dir_remove_on_disk(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count)));
