@@ -140,10 +140,15 @@ Result<void> drop_reference(Xptr<Inode> inode) {
   return first != 0 ? fat::fat_release_after(fat_context(), first, 0) : Result<void>{};
 }
 
-PinnedInode pinned_parent(Xptr<Inode> inode) {
+PinnedInode pinned_parent(Xptr<Inode> inode, EntryName* name) {
   InodeReadLock read(inode);
   const auto dentry = rload(inode, &Inode::m_dentry);
   if (dentry.is_null()) return {};
+  if (name != nullptr) {
+    name->length = rload(dentry, &Dentry::m_name_len);
+    hal::remote_memcpy(Xptr<void>(hal::local_cxy(), name->text), dentry.field(&Dentry::m_name).as<void>(),
+                       name->length);
+  }
   return PinnedInode::pin(rload(dentry, &Dentry::m_parent));
 }
 

@@ -25,17 +25,22 @@ class InodeReadLock {
  private:
   hal::Xptr<kern::RemoteRwlock> m_lock;
 };
-class InodeWriteLock {
+// A remote rwlock held for writing for a scope (an inode's, the rename lock).
+class RemoteWriteLock {
  public:
-  explicit InodeWriteLock(hal::Xptr<Inode> inode) : m_lock(inode_lock(inode)) {
+  explicit RemoteWriteLock(hal::Xptr<kern::RemoteRwlock> lock) : m_lock(lock) {
     kern::remote_rwlock_wr_acquire(m_lock);
   }
-  ~InodeWriteLock() { kern::remote_rwlock_wr_release(m_lock); }
-  InodeWriteLock(const InodeWriteLock&) = delete;
-  InodeWriteLock& operator=(const InodeWriteLock&) = delete;
+  ~RemoteWriteLock() { kern::remote_rwlock_wr_release(m_lock); }
+  RemoteWriteLock(const RemoteWriteLock&) = delete;
+  RemoteWriteLock& operator=(const RemoteWriteLock&) = delete;
 
  private:
   hal::Xptr<kern::RemoteRwlock> m_lock;
+};
+class InodeWriteLock : public RemoteWriteLock {
+ public:
+  explicit InodeWriteLock(hal::Xptr<Inode> inode) : RemoteWriteLock(inode_lock(inode)) {}
 };
 
 hal::Xptr<fat::FatContext> fat_context();
@@ -77,10 +82,16 @@ class PinnedInode {
 
 // Drops a reference to `inode` (its name's, when it is unlinked): the last releases it.
 Result<void> drop_reference(hal::Xptr<Inode> inode);
-// The directory holding `inode`'s entry, pinned, or none (the root, an inode unlinked). Under
-// the inode's lock its dentry cannot change (unlink and rename change m_dentry under it), and
-// the directory holding it has its name (it is not empty). The caller holds `inode`.
-PinnedInode pinned_parent(hal::Xptr<Inode> inode);
+// The name of an entry in its directory.
+struct EntryName {
+  char text[kNameMax + 1];
+  uint32_t length = 0;
+};
+// The directory holding `inode`'s entry, pinned, or none (the root, an inode unlinked); the
+// entry's name too, with `name`. Under the inode's lock its dentry cannot change (unlink and
+// rename change m_dentry under it), and the directory holding it has its name (it is not
+// empty). The caller holds `inode`.
+PinnedInode pinned_parent(hal::Xptr<Inode> inode, EntryName* name = nullptr);
 
 // Visits the inodes of cluster `cxy`'s list that `want` selects, those there when the walk
 // starts, each pinned and visited after the list's lock is released: `visit` may take the

@@ -203,18 +203,9 @@ class TwoDirLocks {
 // The machine's one lock of the renames across directories (Linux's s_vfs_rename_mutex), on
 // the root's cluster: while one runs no directory changes parent, so which of two directories
 // is above the other can be asked before locking them, and they are locked the upper first.
-class RenameLock {
- public:
-  RenameLock() : m_lock(hal::cluster_field(local_fs()->m_root.cxy(), &local_fs()->m_rename_lock)) {
-    kern::remote_rwlock_wr_acquire(m_lock);
-  }
-  ~RenameLock() { kern::remote_rwlock_wr_release(m_lock); }
-  RenameLock(const RenameLock&) = delete;
-  RenameLock& operator=(const RenameLock&) = delete;
-
- private:
-  Xptr<kern::RemoteRwlock> m_lock;
-};
+Xptr<kern::RemoteRwlock> rename_lock() {
+  return hal::cluster_field(local_fs()->m_root.cxy(), &local_fs()->m_rename_lock);
+}
 
 // Under the rename lock: the directory just below `top` on the way up from `bottom` to it,
 // pinned, or none when `top` is not above `bottom` (Linux's rename "trap").
@@ -377,25 +368,17 @@ Result<Stat> vfs_fstat(Xptr<File> file) { return stat_of(TRY(file_inode(file)));
 Result<uint32_t> vfs_dir_path(Xptr<File> dir, char* out, uint32_t size) {
   if (size < 2) return error(Errno::kRange);
   // Built backwards from the end of `out`, one name per step up, each read under its inode's
-  // lock (a rename or a removal changes the dentry under it).
+  // lock (pinned_parent: a rename or a removal changes the dentry under it).
   uint32_t start = size - 1;
   out[start] = '\0';
   PinnedInode at = PinnedInode::pin(dir.is_null() ? local_fs()->m_root : TRY(file_inode(dir)));
   while (!is_root(at.get())) {
-    char name[kNameMax + 1];
-    uint32_t length = 0;
-    PinnedInode up;
-    {
-      InodeReadLock read(at.get());
-      const auto dentry = rload(at.get(), &Inode::m_dentry);
-      if (dentry.is_null()) return error(Errno::kNoEnt);  // removed: no path names it
-      length = rload(dentry, &Dentry::m_name_len);
-      hal::remote_memcpy(Xptr<void>(hal::local_cxy(), name), dentry.field(&Dentry::m_name).as<void>(), length);
-      up = PinnedInode::pin(rload(dentry, &Dentry::m_parent));
-    }
-    if (length + 1 > start) return error(Errno::kNameTooLong);
-    start -= length;
-    std::memcpy(out + start, name, length);
+    EntryName name;
+    PinnedInode up = pinned_parent(at.get(), &name);
+    if (up.get().is_null()) return error(Errno::kNoEnt);  // removed: no path names it
+    if (name.length + 1 > start) return error(Errno::kNameTooLong);
+    start -= name.length;
+    std::memcpy(out + start, name.text, name.length);
     out[--start] = '/';
     at = std::move(up);
   }
@@ -470,11 +453,11 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   // Across directories: the traps (a directory is not moved below itself, nor is a directory
   // above the old name replaced), and the upper directory locked first. In one directory, the
   // old name and the new are below it: no trap.
-  std::optional<RenameLock> rename_lock;
+  std::optional<RemoteWriteLock> renaming;
   PinnedInode old_trap;
   PinnedInode new_trap;
   if (old_dir != new_dir) {
-    rename_lock.emplace();
+    renaming.emplace(rename_lock());
     old_trap = child_on_way(old_dir, new_dir);
     new_trap = child_on_way(new_dir, old_dir);
   }
