@@ -67,6 +67,30 @@ bool store_split(Tlb& tlb, uint32_t address, const void* in, unsigned size, uint
 
 bool inside_page(uint32_t address, unsigned size) { return (address & kPageMask) + size <= kPageSize; }
 
+// A load that missed the TLB or crosses a page (`fault`: where, on false).
+[[gnu::noinline]] bool load_slow(Tlb& tlb, uint32_t address, void* out, unsigned size, uint32_t& fault) {
+  if (!inside_page(address, size)) return load_split(tlb, address, out, size, fault);
+  const std::byte* host = tlb.read_miss(address);
+  if (host == nullptr) {
+    fault = address;
+    return false;
+  }
+  std::memcpy(out, host, size);
+  return true;
+}
+
+// The same for a store of the low `size` bytes of `value`.
+[[gnu::noinline]] bool store_slow(Tlb& tlb, uint32_t address, uint32_t value, unsigned size, uint32_t& fault) {
+  if (!inside_page(address, size)) return store_split(tlb, address, &value, size, fault);
+  std::byte* host = tlb.write_miss(address);
+  if (host == nullptr) {
+    fault = address;
+    return false;
+  }
+  std::memcpy(host, &value, size);
+  return true;
+}
+
 }  // namespace
 
 #if defined(__clang__)
@@ -167,39 +191,33 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define RD_INDEX (uint32_t(operands) >> 16)  // a branch to this page: its target's block length
 #define RD x[RD_INDEX]
 #define IMM int32_t(uint32_t(operands >> 32))
-#define LOAD(type, size)                                                                  \
-  do {                                                                                    \
-    const uint32_t address = RS1 + uint32_t(IMM);                                         \
-    if (__builtin_expect(inside_page(address, size), 1)) {                                \
-      const std::byte* host = tlb.read_hit(address);                                      \
-      if (__builtin_expect(host == nullptr, 0)) {                                         \
-        host = tlb.read_miss(address);                                                    \
-        if (host == nullptr) TRAP(kPageFault, kRead, address);                            \
-      }                                                                                   \
-      type value;                                                                         \
-      std::memcpy(&value, host, size);                                                    \
-      RD = uint32_t(value);                                                               \
-    } else {                                                                              \
-      type value;                                                                         \
-      uint32_t fault = 0;                                                                 \
-      if (!load_split(tlb, address, &value, size, fault)) TRAP(kPageFault, kRead, fault); \
-      RD = uint32_t(value);                                                               \
-    }                                                                                     \
+// A hit is one compare (Tlb::read_hit); a miss and an access that crosses a page go out of
+// line (load_slow, store_slow). Nothing the hit computed lives across that call (the slow
+// path reads the instruction's destination again): GCC would otherwise keep it in the frame
+// for the hit too.
+#define LOAD(type, size)                                                                             \
+  do {                                                                                               \
+    const uint32_t address = RS1 + uint32_t(IMM);                                                    \
+    if (const std::byte* host = tlb.read_hit(address, size); __builtin_expect(host != nullptr, 1)) { \
+      type value;                                                                                    \
+      std::memcpy(&value, host, size);                                                               \
+      RD = uint32_t(value);                                                                          \
+    } else {                                                                                         \
+      type value;                                                                                    \
+      uint32_t fault = 0;                                                                            \
+      if (!load_slow(tlb, address, &value, size, fault)) TRAP(kPageFault, kRead, fault);             \
+      x[rd_of(insn->operands)] = uint32_t(value);                                                    \
+    }                                                                                                \
   } while (0)
-#define STORE(type, size)                                                             \
-  do {                                                                                \
-    const uint32_t address = RS1 + uint32_t(IMM);                                     \
-    const type value = type(RS2);                                                     \
-    if (__builtin_expect(inside_page(address, size), 1)) {                            \
-      std::byte* host = tlb.write_hit(address);                                       \
-      if (__builtin_expect(host == nullptr, 0)) {                                     \
-        host = tlb.write_miss(address);                                               \
-        if (host == nullptr) TRAP(kPageFault, kWrite, address);                       \
-      }                                                                               \
-      std::memcpy(host, &value, size);                                                \
-    } else if (uint32_t fault = 0; !store_split(tlb, address, &value, size, fault)) { \
-      TRAP(kPageFault, kWrite, fault);                                                \
-    }                                                                                 \
+#define STORE(type, size)                                                                       \
+  do {                                                                                          \
+    const uint32_t address = RS1 + uint32_t(IMM);                                               \
+    const type value = type(RS2);                                                               \
+    if (std::byte* host = tlb.write_hit(address, size); __builtin_expect(host != nullptr, 1)) { \
+      std::memcpy(host, &value, size);                                                          \
+    } else if (uint32_t fault = 0; !store_slow(tlb, address, value, size, fault)) {             \
+      TRAP(kPageFault, kWrite, fault);                                                          \
+    }                                                                                           \
   } while (0)
 // A Straight operation: its two handlers, for each length.
 #define STRAIGHT(name, ...) \

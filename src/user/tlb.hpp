@@ -40,10 +40,11 @@ class Tlb {
   // The same for fetching instructions: the code cache's lookup of a page to decode.
   std::byte* exec(uint32_t address) { return lookup(m_exec, address, Access::kExec); }
 
-  // The interpreter's split of read and write: the hit alone (nullptr on a miss; a hit is
-  // never nullptr), then the miss path (nullptr: a page fault).
-  std::byte* read_hit(uint32_t address) const { return hit(m_read, address); }
-  std::byte* write_hit(uint32_t address) const { return hit(m_write, address); }
+  // The interpreter's split of read and write: the hit of an access of `size` bytes alone
+  // (nullptr on a miss, or when the access crosses into the next page; a hit is never
+  // nullptr), then the miss path (nullptr: a page fault).
+  std::byte* read_hit(uint32_t address, uint32_t size) const { return hit(m_read, address, size); }
+  std::byte* write_hit(uint32_t address, uint32_t size) const { return hit(m_write, address, size); }
   std::byte* read_miss(uint32_t address) {
     return miss(m_read[(address >> kPageShift) % kEntries], address, Access::kRead);
   }
@@ -58,11 +59,11 @@ class Tlb {
   // The host address of a byte of the entry's page is `offset` + its virtual address (modulo
   // 2^64): one add on a hit.
   struct Entry {
-    uint32_t page = kInvalid;  // virtual page number
+    uint32_t page = kInvalid;  // the virtual page's address
     uintptr_t offset = 0;
   };
   static_assert(sizeof(Entry) == 16);
-  static constexpr uint32_t kInvalid = ~uint32_t(0);  // no virtual page number is that high
+  static constexpr uint32_t kInvalid = ~uint32_t(0);  // not a page's address (not aligned)
   using Entries = std::array<Entry, kEntries>;
 
   // The entry of `address`'s page, its index taken as a byte offset in one mask.
@@ -75,13 +76,16 @@ class Tlb {
   }
   std::byte* lookup(Entries& entries, uint32_t address, Access access) {
     const Entry& entry = entry_of(entries, address);
-    if (entry.page == address >> kPageShift) [[likely]]
+    if (entry.page == (address & ~kPageMask)) [[likely]]
       return host_of(entry, address);
     return miss(entries[(address >> kPageShift) % kEntries], address, access);
   }
-  static std::byte* hit(const Entries& entries, uint32_t address) {
+  // One compare for both: the entry of `address` is the page of its last byte's. (The entry
+  // of a page P sits at index P mod kEntries; were the last byte on the page after the
+  // first's, that page's entry would sit at the next index.)
+  static std::byte* hit(const Entries& entries, uint32_t address, uint32_t size) {
     const Entry& entry = entry_of(entries, address);
-    if (entry.page != address >> kPageShift) return nullptr;
+    if (entry.page != ((address + size - 1) & ~kPageMask)) return nullptr;
     std::byte* host = host_of(entry, address);
     if (host == nullptr) __builtin_unreachable();  // a valid entry maps a host page: one test on a hit
     return host;

@@ -123,6 +123,26 @@ TEST_F(InterpreterTest, StoreAcrossPagesFaultsOnTheSecondPageWithoutWritingTheFi
   EXPECT_EQ(word, 0xffffffffu);
 }
 
+// Both pages in the TLB (each touched first): an access across them still reads and writes
+// each page's own bytes (the pages are apart in host memory), not past the first page's end.
+TEST_F(InterpreterTest, AnAccessAcrossTwoPagesInTheTlbTouchesBoth) {
+  const uint32_t second = kData + user::kPageSize;
+  code(kCode, {lui(kA0, second >> 12), lw(kA1, kA0, -8), lw(kA2, kA0, 0), lw(kA3, kA0, -2), sw(kA3, kA0, -1), kEcall});
+  space.map(kData, kData + 2 * user::kPageSize, {true, true, false});
+  const uint8_t bytes[] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  ASSERT_TRUE(space.poke(second - 4, bytes, sizeof bytes));
+  const auto result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(context.x[kA2], 0x88776655u);
+  EXPECT_EQ(context.x[kA3], 0x66554433u);
+  uint8_t stored[4] = {};
+  ASSERT_TRUE(space.peek(second - 1, stored, sizeof stored));
+  EXPECT_EQ(stored[0], 0x33);
+  EXPECT_EQ(stored[1], 0x44);
+  EXPECT_EQ(stored[2], 0x55);
+  EXPECT_EQ(stored[3], 0x66);
+}
+
 TEST_F(InterpreterTest, PageFaultOnExecReportsTheTargetAfterTheJump) {
   code(kCode, {lui(kA0, 0x30), jalr(kRa, kA0, 0x10)});
   auto result = run();
