@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -72,6 +73,15 @@ std::vector<Core*> every_core(const std::vector<uint32_t>& clusters, const Topol
     for (uint32_t lid = 0; lid < topology.cores_per_cluster; ++lid)
       cores.push_back(&kern::cluster_at(cxy)->m_cores[lid]);
   return cores;
+}
+
+// The host CPUs this process may run on (its affinity mask, which taskset or a container may
+// have narrowed); at least 1.
+std::size_t usable_host_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 1;
+  return std::max(1, CPU_COUNT(&allowed));
 }
 
 // The host CPU of each core host thread, in core order, or none when not pinned: every
@@ -320,6 +330,7 @@ void Machine::start() {
   m_impl->started = true;
   const MachineConfig& config = m_impl->config;
   if (DeterministicDriver* driver = m_impl->driver.get()) {
+    hal::spin_set_host_cpus_shared(true);
     std::lock_guard held(driver->m_held_lock);  // no host thread drives it any more
     g_held_driver.store(nullptr);
     m_impl->host_threads.emplace_back(drive_cores_alone, driver);
@@ -327,6 +338,7 @@ void Machine::start() {
   }
   const std::vector<Core*> cores = every_core(m_impl->clusters, config.topology);
   const std::vector<int> cpus = host_cpus(config, cores.size());
+  hal::spin_set_host_cpus_shared(config.pin_cpu >= 0 || cores.size() > usable_host_cpus());
   uint32_t unpinned = 0;
   int error = 0;
   for (std::size_t i = 0; i < cores.size(); ++i) {
@@ -436,6 +448,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   report.shut_down = true;
   m_impl->final_report = report;
   m_impl->shut_down = true;
+  hal::spin_set_host_cpus_shared(true);  // the default again, for host threads between machines
   g_running_machine.store(nullptr);
   set_panic_dump_hook(nullptr);
   m_impl->region.reset();

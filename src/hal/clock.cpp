@@ -1,11 +1,48 @@
 // Calibration of the cheap clock against steady_clock, once per process (at the first
-// Machine::boot). Layer: hal. Calls std::chrono and a host sleep only.
+// Machine::boot), and the spin loops' yield interval. Layer: hal. Calls std::chrono, a host
+// sleep and host yields only.
 #include "hal/clock.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <mutex>
 #include <thread>
 
 namespace mkh::hal {
+
+namespace {
+
+// The cheapest of a few timings of `count` calls of `step`, in nanoseconds per call.
+template <typename Step>
+uint64_t cheapest_ns(uint32_t count, Step&& step) {
+  uint64_t best = UINT64_MAX;
+  for (int sample = 0; sample < 5; ++sample) {
+    const uint64_t start = steady_ns();
+    for (uint32_t i = 0; i < count; ++i) step();
+    best = std::min(best, (steady_ns() - start) / count);
+  }
+  return std::max<uint64_t>(best, 1);
+}
+
+// The mask for spinners that each have a host CPU: eight pauses' worth of time for every
+// yield's, in a power of two (measured once).
+uint32_t spin_yield_mask_alone() {
+  static const uint32_t mask = [] {
+    const uint64_t pause_ns = cheapest_ns(256, [] {
+      uint32_t never = 1;  // cpu_relax pauses unless its count reaches the mask: 1 never does
+      cpu_relax(never);
+    });
+    const uint64_t yield_ns = cheapest_ns(16, [] { std::this_thread::yield(); });
+    return uint32_t(std::bit_ceil(std::clamp<uint64_t>(8 * yield_ns / pause_ns, 64, 4096)) - 1);
+  }();
+  return mask;
+}
+
+}  // namespace
+
+void spin_set_host_cpus_shared(bool shared) {
+  g_spin_yield_mask.store(shared ? kSpinYieldMaskShared : spin_yield_mask_alone(), std::memory_order_relaxed);
+}
 
 void clock_calibrate() {
 #if defined(__x86_64__) || defined(__i386__)

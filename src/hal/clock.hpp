@@ -37,6 +37,12 @@ inline uint64_t g_ticks_per_ns_q16 = uint64_t(1) << 16;
 // Measures the tick rate once per process (a few milliseconds); later calls return at once.
 void clock_calibrate();
 
+// How often spin loops yield the host CPU (cpu.hpp): every 64 pauses when spinners may share
+// host CPUs; else about eight times what a yield costs here in pauses (measured at the first
+// call, a few tens of microseconds), so that a spinner spends about a ninth of its time in
+// yields.
+void spin_set_host_cpus_shared(bool shared);
+
 inline uint64_t ns_to_ticks(uint64_t ns) { return (ns * g_ticks_per_ns_q16) >> 16; }
 inline uint64_t ticks_to_ns(uint64_t t) { return (t << 16) / g_ticks_per_ns_q16; }
 

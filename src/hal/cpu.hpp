@@ -3,6 +3,7 @@
 // Layer: hal. Set by the core driver (boot/machine.cpp) before it runs a core's scheduler.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <thread>
 
@@ -24,11 +25,20 @@ inline cxy_t local_cxy() {
   return t_cpu.cxy;
 }
 
+// Pauses between two host yields in a spin loop, less one (a power of two less one). While
+// spinners may share host CPUs (more core threads than CPUs, the usual case in tests), a
+// spinner yields every 64 pauses so that the thread it waits for runs soon. A machine whose
+// core threads each have a CPU yields less often (spin_set_host_cpus_shared, clock.hpp): a
+// host yield costs 1.6 us on some virtual machines (a system call through the hypervisor),
+// and at every 64 pauses a spinner spent most of its time in it, a wake-up waiting for it.
+inline constexpr uint32_t kSpinYieldMaskShared = 63;
+inline std::atomic<uint32_t> g_spin_yield_mask{kSpinYieldMaskShared};
+
 // One spin-wait step: a pause, and every so often a host yield so that a preempted lock
 // holder or producer on the same host CPU gets to run (the usual case when virtual cores
 // outnumber host CPUs).
 inline void cpu_relax(uint32_t& spins) {
-  if ((++spins & 63u) == 0) {
+  if ((++spins & g_spin_yield_mask.load(std::memory_order_relaxed)) == 0) {
     std::this_thread::yield();
   } else {
 #if defined(__x86_64__) || defined(__i386__)
