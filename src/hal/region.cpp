@@ -1,5 +1,6 @@
 // Reserving the machine's region, opening one bank per cluster, NUMA binding.
-// Layer: hal. Calls mmap/mprotect and, when built with it, libnuma.
+// Layer: hal. Calls mmap, mprotect and madvise, reads /dev/zero (populated banks) and,
+// when built with it, libnuma.
 #include "hal/region.hpp"
 
 #include <fcntl.h>
