@@ -2,9 +2,12 @@
 // Boot and shutdown: every topology from 1x1:1 to 4x4:4, 20 times in a row, with the
 // built-in workload (its token ring checked slot by slot), without leak or hang; boot
 // errors; kernel-data replication.
+#include <sched.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "hal/cpu.hpp"
 #include "machine_fixture.hpp"
 #include "mkh/workload.hpp"
 
@@ -93,6 +96,38 @@ TEST(MachineBoot, OnlyOneMachinePerProcess) {
   EXPECT_THAT(second.error().message, ::testing::HasSubstr("another machine"));
   EXPECT_EQ(second.error().code, Errno::kBusy);
   expect_clean((*first)->shutdown());
+}
+
+// Spin loops yield the host CPU every 64 pauses while core threads may share host CPUs
+// (more cores than the process's CPUs, or all pinned on one), and less often on a machine
+// where each has one; a shut-down machine leaves the default behind.
+TEST(MachineBoot, SpinLoopsYieldOftenWhenCoreThreadsShareHostCpus) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  const Topology crowded{4, 4, 4};
+  if (CPU_COUNT(&allowed) >= 64) GTEST_SKIP() << "as many host CPUs as 4x4:4 has cores";
+  auto yield_mask = [] { return hal::g_spin_yield_mask.load(); };
+
+  auto machine = Machine::boot(quiet_config(crowded, 8));
+  ASSERT_TRUE(machine.has_value()) << machine.error();
+  EXPECT_EQ(yield_mask(), hal::kSpinYieldMaskShared);
+  expect_clean((*machine)->shutdown());
+
+  MachineConfig pinned = quiet_config({2, 1, 1});
+  pinned.pin_cpu = 0;
+  machine = Machine::boot(pinned);
+  ASSERT_TRUE(machine.has_value()) << machine.error();
+  EXPECT_EQ(yield_mask(), hal::kSpinYieldMaskShared);
+  expect_clean((*machine)->shutdown());
+
+  machine = Machine::boot(quiet_config({1, 1, 1}));
+  ASSERT_TRUE(machine.has_value()) << machine.error();
+  const uint32_t alone = yield_mask();
+  EXPECT_GE(alone, hal::kSpinYieldMaskShared);
+  EXPECT_EQ(alone & (alone + 1), 0u) << alone << " is not a power of two less one";
+  expect_clean((*machine)->shutdown());
+  EXPECT_EQ(yield_mask(), hal::kSpinYieldMaskShared);
 }
 
 TEST(MachineBoot, ClusterDescriptorsAreReplicatedAtTheSameLpa) {
