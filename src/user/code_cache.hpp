@@ -61,7 +61,8 @@ namespace mkh::user {
   X(Bgeu, argument)                           \
   X(Addi, argument)                           \
   X(Add, argument)                            \
-  X(Lw, argument)
+  X(Lw, argument)                             \
+  X(Sw, argument)
 
 inline constexpr unsigned kVariants = 4;
 #define MKH_RV32_FUSED_OP(name) Op::k##name,

@@ -300,6 +300,7 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
 #define SECOND_Addi(length) SECOND_STRAIGHT(BODY_Addi, length)
 #define SECOND_Add(length) SECOND_STRAIGHT(BODY_Add, length)
 #define SECOND_Lw(length) SECOND_STRAIGHT(BODY_Lw, length)
+#define SECOND_Sw(length) SECOND_STRAIGHT(BODY_Sw, length)
 // A fused pair: `first` (a Straight operation, of `first_length` halfwords) then `second`;
 // `insn` moves to the second before it runs, so a trap or the pc name the right one.
 #define FUSED_OF(first, second, first_length, second_length) \
@@ -604,6 +605,7 @@ leave_at_pc:
 #undef SECOND_Addi
 #undef SECOND_Add
 #undef SECOND_Lw
+#undef SECOND_Sw
 #undef FUSED_OF
 #undef FUSED_LENGTHS
 #undef FUSED

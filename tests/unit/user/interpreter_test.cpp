@@ -447,6 +447,31 @@ TEST_F(InterpreterTest, AFaultInsideAPairNamesTheInstructionThatFaulted) {
   EXPECT_EQ(context.x[kA0], kData + 12);
 }
 
+// Two stores back to back (sw; sw, a fused pair: a heap sort's swap) whose second faults: the
+// first is done and counted, the fault names the second, and the retry runs it alone.
+TEST_F(InterpreterTest, AStorePairWhoseSecondFaultsKeepsTheFirst) {
+  const uint32_t second_page = kData + user::kPageSize;
+  code(kCode,
+       {lui(kA0, kData >> 12), lui(kA3, second_page >> 12), addi(kA2, 0, 7), sw(kA2, kA0, 4), sw(kA2, kA3, 8), kEcall});
+  space.map(kData, second_page, {true, true, false});
+  auto result = run();
+  EXPECT_EQ(result.trap.kind, TrapKind::kPageFault);
+  EXPECT_EQ(result.trap.access, Access::kWrite);
+  EXPECT_EQ(result.trap.address, second_page + 8);
+  EXPECT_EQ(result.trap.pc, kCode + 16);
+  EXPECT_EQ(result.executed, 4u);
+  uint32_t word = 0;
+  ASSERT_TRUE(space.peek(kData + 4, &word, 4));
+  EXPECT_EQ(word, 7u);
+
+  space.map(second_page, second_page + user::kPageSize, {true, true, false});
+  result = run();
+  ASSERT_EQ(result.trap.kind, TrapKind::kEcall);
+  EXPECT_EQ(result.executed, 2u);
+  ASSERT_TRUE(space.peek(second_page + 8, &word, 4));
+  EXPECT_EQ(word, 7u);
+}
+
 // addi at a page's end and bne at the next page's start are not fused (a pair stays on its
 // page): the loop counts exactly at every quantum.
 TEST_F(InterpreterTest, APairAcrossAPageBoundaryRunsAsTwoInstructions) {
