@@ -35,7 +35,7 @@ namespace mkh::user {
 // page), run as one handler (per pair and the two lengths); then kStopHandler, which ends a
 // run at its budget. The lists are the pairs that profiles of bench.c and picolibc's string
 // functions show most: loop counters and pointers stepped before the branch that closes the
-// loop, a store or load next to its pointer's step.
+// loop, a store or load next to its pointer's step, two stores back to back (a swap).
 #define MKH_RV32_FUSED_FIRST(X) \
   X(Addi)                       \
   X(Add)                        \
