@@ -76,26 +76,23 @@ std::vector<Core*> every_core(const std::vector<uint32_t>& clusters, const Topol
 }
 
 // The host CPUs this process may run on (its affinity mask, which taskset or a container may
-// have narrowed); at least 1.
-std::size_t usable_host_cpus() {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 1;
-  return std::max(1, CPU_COUNT(&allowed));
-}
-
-// The host CPU of each core host thread, in core order, or none when not pinned: every
-// core on config.pin_cpu, or with config.pin round-robin over the CPUs this process may run
-// on (its affinity mask, which taskset or a container may have narrowed).
-std::vector<int> host_cpus(const MachineConfig& config, std::size_t cores) {
-  if (config.pin_cpu >= 0) return std::vector<int>(cores, config.pin_cpu);
-  if (!config.pin) return {};
+// have narrowed); empty if the mask cannot be read.
+std::vector<int> usable_host_cpus() {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   std::vector<int> usable;
   if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
       if (CPU_ISSET(cpu, &allowed)) usable.push_back(cpu);
+  return usable;
+}
+
+// The host CPU of each core host thread, in core order, or none when not pinned: every
+// core on config.pin_cpu, or with config.pin round-robin over usable_host_cpus().
+std::vector<int> host_cpus(const MachineConfig& config, std::size_t cores) {
+  if (config.pin_cpu >= 0) return std::vector<int>(cores, config.pin_cpu);
+  if (!config.pin) return {};
+  const std::vector<int> usable = usable_host_cpus();
   if (usable.empty()) return {};
   std::vector<int> cpus(cores);
   for (std::size_t i = 0; i < cores; ++i) cpus[i] = usable[i % usable.size()];
@@ -338,7 +335,8 @@ void Machine::start() {
   }
   const std::vector<Core*> cores = every_core(m_impl->clusters, config.topology);
   const std::vector<int> cpus = host_cpus(config, cores.size());
-  hal::spin_set_host_cpus_shared(config.pin_cpu >= 0 || cores.size() > usable_host_cpus());
+  hal::spin_set_host_cpus_shared(config.pin_cpu >= 0 ||
+                                 cores.size() > std::max<std::size_t>(1, usable_host_cpus().size()));
   uint32_t unpinned = 0;
   int error = 0;
   for (std::size_t i = 0; i < cores.size(); ++i) {
