@@ -22,6 +22,7 @@
 #include "dev/dev.hpp"
 #include "hal/clock.hpp"
 #include "hal/fault.hpp"
+#include "hal/fiber.hpp"
 #include "hal/region.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched_display.hpp"
@@ -64,6 +65,7 @@ void drive_core(Core* core) {
   hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
   while (kern::core_step(core) != kern::Step::kStopped) {}
   hal::t_cpu = hal::CpuContext{};
+  hal::fiber_host_thread_exit();
 }
 
 // The machine's cores, cluster after cluster.
@@ -144,6 +146,7 @@ std::atomic<DeterministicDriver*> g_held_driver{nullptr};
 void drive_cores_alone(DeterministicDriver* driver) {
   pthread_setname_np(pthread_self(), "mkh/cores");
   while (driver->step()) {}
+  hal::fiber_host_thread_exit();
 }
 
 // A drawn stall at a marked point (hal/fault.hpp): a delay sleeps the host thread (not in

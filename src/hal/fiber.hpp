@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include <boost/context/fiber.hpp>
 
@@ -56,7 +57,12 @@ class Fiber {
   [[maybe_unused]] const void* m_scheduler_stack_bottom = nullptr;
   [[maybe_unused]] std::size_t m_scheduler_stack_size = 0;
   [[maybe_unused]] void* m_tsan_fiber = nullptr;
+  [[maybe_unused]] uint32_t m_tsan_fiber_lives = 0;  // fibers this TSan fiber has served
   [[maybe_unused]] void* m_tsan_scheduler = nullptr;
 };
+
+// A host thread that made or destroyed fibers ends: what it kept for the next fiber (TSan's
+// fiber states, in TSan builds) is released.
+void fiber_host_thread_exit();
 
 }  // namespace mkh::hal
