@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <thread>
 
@@ -106,22 +107,27 @@ struct AsyncPlan {
 };
 static_assert(sizeof(AsyncPlan) <= hal::kPageSize && kMapperWriteBehindRun <= kMapperMaxReadahead);
 
-AsyncPlan* plan_of(Mapper* mapper) { return static_cast<AsyncPlan*>(mm::kmem_page_base(mapper->m_async_plan)); }
+AsyncPlan* plan_of(const MapperIo& io) { return static_cast<AsyncPlan*>(mm::kmem_page_base(io.plan)); }
 
-bool in_flight(const Mapper* mapper, uint32_t index) { return index - mapper->m_async_first < mapper->m_async_count; }
+bool covers(const MapperIo& io, uint32_t index) { return index - io.first < io.count; }
+
+bool in_flight(const Mapper* mapper, uint32_t index) {
+  return std::any_of(std::begin(mapper->m_io), std::end(mapper->m_io),
+                     [index](const MapperIo& io) { return covers(io, index); });
+}
 
 // The mover thread: the planned I/O, then the post. It touches nothing of the mapper after
 // the post but the waiter's word (see thread_post_flag_to), so the mapper may be retired and
 // destroyed as soon as the flag reads posted.
 void async_mover(void* arg) {
-  auto* mapper = static_cast<Mapper*>(arg);
-  AsyncPlan* plan = plan_of(mapper);
-  const Result<void> moved = mapper->m_ops->move_planned(mapper, mapper->m_async_first, plan->pages, plan->words,
-                                                         mapper->m_async_count, mapper->m_async_to_memory);
-  hal::local_store(mapper->m_async_error, moved ? int32_t(0) : int32_t(moved.error()));
-  kern::thread_post_flag_to(hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_async_done),
-                            hal::Xptr<hal::xptr_t>(hal::local_cxy(), &mapper->m_async_waiter),
-                            kern::THREAD_BLOCKED_WAIT);
+  auto* io = static_cast<MapperIo*>(arg);
+  Mapper* mapper = io->mapper;
+  AsyncPlan* plan = plan_of(*io);
+  const Result<void> moved =
+      mapper->m_ops->move_planned(mapper, io->first, plan->pages, plan->words, io->count, io->to_memory);
+  hal::local_store(io->error, moved ? int32_t(0) : int32_t(moved.error()));
+  kern::thread_post_flag_to(hal::Xptr<uint32_t>(hal::local_cxy(), &io->done),
+                            hal::Xptr<hal::xptr_t>(hal::local_cxy(), &io->waiter), kern::THREAD_BLOCKED_WAIT);
 }
 
 // The mover as a thread of its own, created in a no-delete scope (start_mover_locked).
@@ -130,17 +136,20 @@ void async_mover_thread(void* arg) {
   --kern::thread_current()->m_no_delete;
 }
 
-// Hands the I/O just planned to a mover thread of this core (write lock held).
-void start_mover_locked(Mapper* mapper, uint32_t first, uint32_t pages, bool to_memory, mm::Page* plan_page) {
-  mapper->m_async_first = first;
-  mapper->m_async_count = pages;
-  mapper->m_async_to_memory = to_memory;
-  mapper->m_async_plan = plan_page;
-  hal::local_store(mapper->m_async_error, int32_t(0));
+// Hands the I/O just planned, in the free slot `io`, to a mover thread of this core (write
+// lock held).
+void start_mover_locked(Mapper* mapper, MapperIo& io, uint32_t first, uint32_t pages, bool to_memory,
+                        mm::Page* plan_page) {
+  io.mapper = mapper;
+  io.first = first;
+  io.count = pages;
+  io.to_memory = to_memory;
+  io.plan = plan_page;
+  hal::local_store(io.error, int32_t(0));
   count(to_memory ? mapper->m_async_loads : mapper->m_async_stores);
-  auto mover = kern::thread_create(kern::ThreadType::DEV, async_mover_thread, mapper, hal::t_cpu.lid, "mapper-io");
+  auto mover = kern::thread_create(kern::ThreadType::DEV, async_mover_thread, &io, hal::t_cpu.lid, "mapper-io");
   if (!mover) {
-    async_mover(mapper);  // no thread to be had: move here, now
+    async_mover(&io);  // no thread to be had: move here, now
     return;
   }
   // Not deletable until its post (a kill would leave the lock's holder waiting for ever):
@@ -148,41 +157,52 @@ void start_mover_locked(Mapper* mapper, uint32_t first, uint32_t pages, bool to_
   ++(*mover)->m_no_delete;
 }
 
-// Retires the I/O in flight, if any, once it has ended; with `wait`, waits for it to end
-// first (write lock held, or the mapper's last user in mapper_destroy). A load's pages become
+// Retires `io`, if it is in flight, once it has ended; with `wait`, waits for it to end first
+// (write lock held, or the mapper's last user in mapper_destroy). A load's pages become
 // usable, or are dropped when it failed; a store's pages stay clean, or are dirty again.
-void settle_async_locked(Mapper* mapper, bool wait) {
-  if (mapper->m_async_count == 0) return;
-  const auto done = hal::Xptr<uint32_t>(hal::local_cxy(), &mapper->m_async_done);
+void settle_io_locked(Mapper* mapper, MapperIo& io, bool wait) {
+  if (io.count == 0) return;
+  const auto done = hal::Xptr<uint32_t>(hal::local_cxy(), &io.done);
   if (hal::remote_load(done) != kern::kFlagPosted) {
     if (!wait) return;
     count(mapper->m_async_waits);
     if (kern::thread_current() != nullptr) {
-      hal::local_store(mapper->m_async_waiter, kern::thread_current_xptr().raw());
+      hal::local_store(io.waiter, kern::thread_current_xptr().raw());
       kern::thread_wait_flag(done, kern::THREAD_BLOCKED_WAIT);
     } else {
       // A host thread outside the machine cannot block; the mover runs on a core meanwhile.
       while (hal::remote_load(done) != kern::kFlagPosted) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }
-  hal::local_store(mapper->m_async_done, 0u);  // taken by the wait, or posted with nobody waiting
-  AsyncPlan* plan = plan_of(mapper);
-  const uint32_t moved = mapper->m_async_count;
-  const bool failed = hal::local_load(mapper->m_async_error) != 0;
-  if (mapper->m_async_to_memory && failed) {
+  hal::local_store(io.done, 0u);  // taken by the wait, or posted with nobody waiting
+  AsyncPlan* plan = plan_of(io);
+  const uint32_t moved = io.count;
+  const bool failed = hal::local_load(io.error) != 0;
+  if (io.to_memory && failed) {
     for (uint32_t i = 0; i < moved; ++i) {
-      mapper->m_tree.remove(mapper->m_async_first + i);
+      mapper->m_tree.remove(io.first + i);
       mm::kmem_free_pages(plan->pages[i]);
     }
     count(mapper->m_pages, uint64_t(0) - moved);
   } else if (failed) {
     for (uint32_t i = 0; i < moved; ++i) plan->pages[i]->set_flags(mm::PageFlags::DIRTY);
   } else {
-    count(mapper->m_async_to_memory ? mapper->m_loaded : mapper->m_written_back, moved);
+    count(io.to_memory ? mapper->m_loaded : mapper->m_written_back, moved);
   }
-  mm::kmem_free_pages(mapper->m_async_plan);
-  mapper->m_async_plan = nullptr;
-  mapper->m_async_count = 0;
+  mm::kmem_free_pages(io.plan);
+  io.plan = nullptr;
+  io.count = 0;
+}
+
+// Retires every I/O that has ended; with `wait`, every I/O, each waited for.
+void settle_async_locked(Mapper* mapper, bool wait) {
+  for (MapperIo& io : mapper->m_io) settle_io_locked(mapper, io, wait);
+}
+
+// Retires every I/O that has ended, after waiting for the one that moves the page of `index`
+// if there is one.
+void settle_for_page_locked(Mapper* mapper, uint32_t index) {
+  for (MapperIo& io : mapper->m_io) settle_io_locked(mapper, io, covers(io, index));
 }
 
 // The page of `index` if it is in the tree and usable: not one of an I/O not yet retired
@@ -254,16 +274,12 @@ Result<mm::Page*> fill_locked(Mapper* mapper, uint32_t index) {
   return pages[0];
 }
 
-// Starts loading the window after the pages the sequential reader has (write lock held).
-// Best effort: nothing starts while another I/O is in flight, or when the file system cannot
-// plan the window, memory is short or the page limit would be passed. True when a mover was
-// made.
-bool start_readahead_locked(Mapper* mapper) {
-  mapper->m_readahead_trigger = kMapperIndexLimit;
+// Starts loading, in the free slot `io`, the window after the pages the sequential reader
+// has (write lock held). Best effort: nothing starts when the file system cannot plan the
+// window, memory is short or the page limit would be passed. True when a mover was made.
+bool start_window_locked(Mapper* mapper, MapperIo& io) {
   const uint32_t first = mapper->m_readahead_next;
-  if (mapper->m_ops->plan_move == nullptr || kern::thread_current() == nullptr || mapper->m_async_count != 0 ||
-      first >= kMapperIndexLimit)
-    return false;
+  if (first >= kMapperIndexLimit) return false;
   const uint32_t wanted =
       std::min({mapper->m_ops->readahead(mapper, first), kMapperMaxReadahead, kMapperIndexLimit - first});
   uint32_t absent = 0;
@@ -289,9 +305,27 @@ bool start_readahead_locked(Mapper* mapper) {
   }
   count(mapper->m_pages, inserted);
   mapper->m_readahead_next = first + inserted;
-  mapper->m_readahead_trigger = first;
-  start_mover_locked(mapper, first, inserted, true, *plan_page);
+  start_mover_locked(mapper, io, first, inserted, true, *plan_page);
   return true;
+}
+
+// The sequential reader is at the trigger page (write lock held): each free slot loads the
+// next window, and the first page of the oldest load in flight is the next trigger. Nothing
+// starts while a store is in flight. True when a mover was made.
+bool start_readahead_locked(Mapper* mapper) {
+  mapper->m_readahead_trigger = kMapperIndexLimit;
+  if (mapper->m_ops->plan_move == nullptr || kern::thread_current() == nullptr) return false;
+  auto is_store = [](const MapperIo& io) { return io.count != 0 && !io.to_memory; };
+  if (std::any_of(std::begin(mapper->m_io), std::end(mapper->m_io), is_store)) return false;
+  bool started = false;
+  for (MapperIo& io : mapper->m_io) {
+    if (io.count != 0) continue;
+    if (!start_window_locked(mapper, io)) break;
+    started = true;
+  }
+  for (const MapperIo& io : mapper->m_io)
+    if (io.count != 0) mapper->m_readahead_trigger = std::min(mapper->m_readahead_trigger, io.first);
+  return started;
 }
 
 // Starts writing back the run of kMapperWriteBehindRun pages from `first` that a sequential
@@ -319,7 +353,7 @@ bool start_writebehind_locked(Mapper* mapper, uint32_t first) {
     return false;
   }
   for (uint32_t i = 0; i < planned; ++i) plan->pages[i]->clear_flags(mm::PageFlags::DIRTY);
-  start_mover_locked(mapper, first, planned, false, *plan_page);
+  start_mover_locked(mapper, mapper->m_io[0], first, planned, false, *plan_page);  // every slot is free
   return true;
 }
 
@@ -329,7 +363,7 @@ Result<mm::Page*> ensure_page(Mapper* mapper, uint32_t index, bool reading) {
   bool started = false;
   Result<mm::Page*> page = [&]() -> Result<mm::Page*> {
     WriteLocked locked(mapper);
-    settle_async_locked(mapper, in_flight(mapper, index));
+    settle_for_page_locked(mapper, index);
     auto* present = static_cast<mm::Page*>(mapper->m_tree.lookup(index));  // loaded meanwhile?
     if (present == nullptr) {
       count(mapper->m_misses);
@@ -359,7 +393,7 @@ void write_behind(Mapper* mapper, uint32_t index) {
 // its old bytes are needed, so nothing is loaded), or written over if it came meanwhile.
 Result<void> write_whole_page(Mapper* mapper, uint32_t index, hal::Xptr<void> source) {
   WriteLocked locked(mapper);
-  settle_async_locked(mapper, in_flight(mapper, index));
+  settle_for_page_locked(mapper, index);
   auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index));
   const bool made = page == nullptr;
   if (made) {

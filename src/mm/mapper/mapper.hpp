@@ -25,9 +25,10 @@
 // exclusive lock cannot deadlock) and retires it; other holders of the exclusive lock retire
 // it only once it has ended. A failed load's pages are dropped (the next miss loads them
 // again and reports the error); a failed store's pages are dirty again (the next sync writes
-// them and reports it). One I/O per mapper is in flight at a time; sync, truncate, destroy
-// and the page-limit reclaim retire it first. The mover posts a thread_wait_flag word, and
-// the one waiter (the holder of the exclusive lock) names itself before it sleeps.
+// them and reports it). Up to kMapperIoSlots loads (the next windows), or one store, are in
+// flight per mapper; sync, truncate, destroy and the page-limit reclaim retire them first.
+// Each mover posts its I/O's thread_wait_flag word, and the one waiter (the holder of the
+// exclusive lock) names itself in it before it sleeps.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,27 @@
 namespace mkh::mapper {
 
 struct Mapper;
+
+// One asynchronous I/O of a mapper (see above). `count` > 0 while it is not retired: its pages
+// first .. first + count - 1 are in the tree and must not be used; `plan` is the page holding
+// its plan words and page pointers.
+struct MapperIo {
+  Mapper* mapper = nullptr;  // whose (for its mover)
+  uint32_t first = 0;
+  uint32_t count = 0;
+  bool to_memory = false;  // a load (read-ahead), else a store (write-behind)
+  mm::Page* plan = nullptr;
+  // Remote atomics: the mover writes `error`, then posts `done` (a thread_wait_flag word); the
+  // waiter writes `waiter` before it sleeps, and the mover reads it only after its post found
+  // it asleep.
+  int32_t error = 0;
+  uint32_t done = 0;
+  hal::xptr_t waiter = hal::XPTR_NULL;
+};
+
+// The I/Os a mapper has in flight at most: two read-ahead windows keep the device busy while
+// the reader wakes for the first and starts the next.
+inline constexpr uint32_t kMapperIoSlots = 2;
 
 // The file system's side, implemented by fs/ (the mapper never includes fs): runs on the mapper's cluster, in the thread that missed or syncs;
 // it may block on device I/O and send RPCs.
@@ -114,20 +136,8 @@ struct Mapper {
   uint32_t m_readahead_window = 0;  // the last miss's window (0: none yet)
   // Reading this page starts the next read-ahead window (kMapperIndexLimit: none).
   uint32_t m_readahead_trigger = kMapperIndexLimit;
-  // The asynchronous I/O (see above). m_async_count > 0 while one is not retired: its pages m_async_first ..
-  // + m_async_count - 1 are in the tree and must not be used; m_async_plan is the page holding its plan words
-  // and page pointers.
-  uint32_t m_async_first = 0;
-  uint32_t m_async_count = 0;
-  bool m_async_to_memory = false;  // a load (read-ahead), else a store (write-behind)
-  mm::Page* m_async_plan = nullptr;
-
-  // The I/O in flight and its waiter: remote atomics. The mover writes m_async_error, then posts
-  // m_async_done (a thread_wait_flag word); the waiter writes m_async_waiter before it sleeps, and the
-  // mover reads it only after its post found it asleep.
-  int32_t m_async_error = 0;
-  uint32_t m_async_done = 0;
-  hal::xptr_t m_async_waiter = hal::XPTR_NULL;
+  // The asynchronous I/Os (see above), loads or one store.
+  MapperIo m_io[kMapperIoSlots];
 
   // relaxed atomics (hal::stat_add), read by anyone
   uint64_t m_hits = 0;
