@@ -329,7 +329,7 @@ bool start_readahead_locked(Mapper* mapper) {
 }
 
 // Starts writing back the run of kMapperWriteBehindRun pages from `first` that a sequential
-// writer has just completed (write lock held), after the I/O in flight has ended (so a
+// writer has just completed (write lock held), after every I/O in flight has ended (so a
 // writer runs at most one run ahead of the disk). Nothing starts unless every page of the run
 // is present and dirty; the file system may plan fewer (it refuses what must not be written
 // before a sync). True when a mover was made.
