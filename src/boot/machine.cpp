@@ -195,44 +195,42 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   }
   for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
     Core& core = cluster->m_cores[lid];
-    auto load = [](const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); };
-    r.threads_created += load(core.m_stats.threads_created);
-    r.threads_destroyed += load(core.m_stats.threads_destroyed);
-    r.switches += load(core.m_stats.switches);
-    r.ipis_sent += load(core.m_stats.ipis_sent);
-    r.ipis_received += load(core.m_stats.ipis_received);
-    r.sleeps += load(core.m_stats.sleeps);
+    r.threads_created += hal::stat_read(core.m_stats.threads_created);
+    r.threads_destroyed += hal::stat_read(core.m_stats.threads_destroyed);
+    r.switches += hal::stat_read(core.m_stats.switches);
+    r.ipis_sent += hal::stat_read(core.m_stats.ipis_sent);
+    r.ipis_received += hal::stat_read(core.m_stats.ipis_received);
+    r.sleeps += hal::stat_read(core.m_stats.sleeps);
   }
   r.threads_alive = r.threads_created - r.threads_destroyed;
-  auto relaxed = [](const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); };
   for (uint32_t slot = 0; slot < rpc::kRpcStatSlots; ++slot) {
     const rpc::RpcIndexStats& s = rpc_state->m_stats[slot];
     RpcIndexReport index;
     index.index = rpc::rpc_slot_index(slot);
     index.name = std::string(rpc::rpc_slot_name(slot));
-    index.sent = relaxed(s.sent);
-    index.served = relaxed(s.served);
-    index.errors = relaxed(s.errors);
-    index.fifo_full_retries = relaxed(s.fifo_full_retries);
-    index.send_failures = relaxed(s.send_failures);
-    index.direct = relaxed(s.direct);
-    for (const uint64_t& bucket : s.latency) index.latency.push_back(relaxed(bucket));
+    index.sent = hal::stat_read(s.sent);
+    index.served = hal::stat_read(s.served);
+    index.errors = hal::stat_read(s.errors);
+    index.fifo_full_retries = hal::stat_read(s.fifo_full_retries);
+    index.send_failures = hal::stat_read(s.send_failures);
+    index.direct = hal::stat_read(s.direct);
+    for (const uint64_t& bucket : s.latency) index.latency.push_back(hal::stat_read(bucket));
     if (index.sent + index.served + index.send_failures + index.direct != 0) r.rpc.push_back(std::move(index));
   }
   for (uint32_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
     const rpc::RpcCoreState& s = rpc_state->m_cores[lid];
-    r.rpc_threads_created += relaxed(s.m_threads_created);
-    r.rpc_threads_reclaimed += relaxed(s.m_threads_reclaimed);
-    r.rpc_pool_exhausted += relaxed(s.m_pool_exhausted);
-    r.rpc_fifo_high_water = std::max(r.rpc_fifo_high_water, relaxed(s.m_fifo.m_high_water));
+    r.rpc_threads_created += hal::stat_read(s.m_threads_created);
+    r.rpc_threads_reclaimed += hal::stat_read(s.m_threads_reclaimed);
+    r.rpc_pool_exhausted += hal::stat_read(s.m_pool_exhausted);
+    r.rpc_fifo_high_water = std::max(r.rpc_fifo_high_water, hal::stat_read(s.m_fifo.m_high_water));
   }
   r.errors = hal::local_load(cluster->m_errors, std::memory_order_relaxed);
   const proc::ProcCluster* processes = proc::local_proc();
-  r.processes_created = relaxed(processes->m_created);
-  r.processes_ended = relaxed(processes->m_ended);
-  r.processes_killed = relaxed(processes->m_killed);
-  r.syscalls = relaxed(processes->m_syscalls);
-  r.unknown_syscalls = relaxed(processes->m_unknown_syscalls);
+  r.processes_created = hal::stat_read(processes->m_created);
+  r.processes_ended = hal::stat_read(processes->m_ended);
+  r.processes_killed = hal::stat_read(processes->m_killed);
+  r.syscalls = hal::stat_read(processes->m_syscalls);
+  r.unknown_syscalls = hal::stat_read(processes->m_unknown_syscalls);
   r.pages_leaked = int64_t(memory->m_boot_free_pages) - int64_t(ppm.free_pages);
   return r;
 }

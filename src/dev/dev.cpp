@@ -136,16 +136,15 @@ std::vector<DeviceReport> dev_report() {
     DeviceReport r;
     r.name = c->m_name;
     r.cxy = chdev.cxy();
-    auto load = [](const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); };
-    r.commands = load(c->m_commands);
-    r.bytes = load(c->m_bytes);
-    r.errors = load(c->m_errors);
-    r.queue_high_water = load(c->m_queue_high_water);
-    r.direct = load(c->m_direct);
+    r.commands = hal::stat_read(c->m_commands);
+    r.bytes = hal::stat_read(c->m_bytes);
+    r.errors = hal::stat_read(c->m_errors);
+    r.queue_high_water = hal::stat_read(c->m_queue_high_water);
+    r.direct = hal::stat_read(c->m_direct);
     if (c->m_func == ChdevFunc::IOC) {
       const DevDirectory* dir = dev_directory_at(kIoCxy);
-      r.written = load(dir->m_disk_sectors_written) * kSectorSize;
-      r.dropped = load(dir->m_disk_sectors_dropped) * kSectorSize;
+      r.written = hal::stat_read(dir->m_disk_sectors_written) * kSectorSize;
+      r.dropped = hal::stat_read(dir->m_disk_sectors_dropped) * kSectorSize;
     }
     reports.push_back(std::move(r));
   }

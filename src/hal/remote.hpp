@@ -90,10 +90,18 @@ template <RemoteWord T>
 inline void local_store(T& field, T value, std::memory_order order = std::memory_order_release) {
   std::atomic_ref<T>(field).store(value, order);
 }
-// A statistics counter: relaxed increment by its owner, read by anyone.
+// A statistics counter: relaxed updates by its owner, read by anyone.
 template <RemoteWord T>
 inline void stat_add(T& counter, T delta = 1) {
   std::atomic_ref<T>(counter).fetch_add(delta, std::memory_order_relaxed);
+}
+template <RemoteWord T>
+inline void stat_sub(T& counter, T delta = 1) {
+  std::atomic_ref<T>(counter).fetch_sub(delta, std::memory_order_relaxed);
+}
+template <RemoteWord T>
+inline T stat_read(const T& counter) {
+  return local_load(counter, std::memory_order_relaxed);
 }
 
 }  // namespace mkh::hal

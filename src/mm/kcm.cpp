@@ -28,9 +28,6 @@ namespace {
 
 constexpr uint32_t kHeaderSize = (sizeof(KcmBlock) + kKcmObjectAlign - 1) & ~(kKcmObjectAlign - 1);
 
-void counter_add(uint64_t& counter, int64_t delta) { hal::stat_add(counter, uint64_t(delta)); }
-uint64_t counter_read(const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); }
-
 void list_push(KcmBlock*& head, KcmBlock* block) {
   block->prev = nullptr;
   block->next = head;
@@ -93,17 +90,17 @@ void* Kcm::take_slot_locked(KcmBlock* block) {
   if (++block->used == m_objects_per_block) {
     list_unlink(m_active, block);
     list_push(m_full, block);
-    counter_add(m_blocks_active, -1);
-    counter_add(m_blocks_full, 1);
+    hal::stat_sub(m_blocks_active);
+    hal::stat_add(m_blocks_full);
   }
-  counter_add(m_objects_in_use, 1);
-  counter_add(m_allocs, 1);
+  hal::stat_add(m_objects_in_use);
+  hal::stat_add(m_allocs);
   return reinterpret_cast<uint8_t*>(block) + m_first_slot + uint64_t(slot) * m_object_size;
 }
 
 Result<void*> Kcm::alloc() {
   if (hal::fault_inject(hal::FaultSite::kKcmAlloc)) {  // counted like a real exhaustion
-    counter_add(m_alloc_failures, 1);
+    hal::stat_add(m_alloc_failures);
     return error(Errno::kNoMem);
   }
   {
@@ -113,7 +110,7 @@ Result<void*> Kcm::alloc() {
   // No free slot: a fresh block from the ppm, prepared without the kcm lock held.
   auto page = m_ppm->alloc_pages(m_block_order);
   if (!page) {
-    counter_add(m_alloc_failures, 1);
+    hal::stat_add(m_alloc_failures);
     return error(Errno::kNoMem);
   }
   auto* block = new (m_ppm->page_to_base(*page)) KcmBlock();
@@ -126,7 +123,7 @@ Result<void*> Kcm::alloc() {
 
   hal::BusylockGuard guard(m_lock);
   list_push(m_active, block);
-  counter_add(m_blocks_active, 1);
+  hal::stat_add(m_blocks_active);
   return take_slot_locked(block);
 }
 
@@ -171,19 +168,19 @@ Result<void, Error> Kcm::release(void* object) {
     --block->used;
     if (was_full) {
       list_unlink(m_full, block);
-      counter_add(m_blocks_full, -1);
+      hal::stat_sub(m_blocks_full);
     } else if (block->used == 0) {
       list_unlink(m_active, block);
-      counter_add(m_blocks_active, -1);
+      hal::stat_sub(m_blocks_active);
     }
     if (block->used == 0) {
       release_page = page;
     } else if (was_full) {
       list_push(m_active, block);
-      counter_add(m_blocks_active, 1);
+      hal::stat_add(m_blocks_active);
     }
-    counter_add(m_objects_in_use, -1);
-    counter_add(m_frees, 1);
+    hal::stat_sub(m_objects_in_use);
+    hal::stat_add(m_frees);
   }
   if (release_page != nullptr) {  // the block is unreachable now: give it back outside the lock
     release_page->owner = nullptr;
@@ -198,12 +195,12 @@ KcmStats Kcm::stats() const {
   s.object_size = m_object_size;
   s.objects_per_block = m_objects_per_block;
   s.block_order = m_block_order;
-  s.objects_in_use = counter_read(m_objects_in_use);
-  s.blocks_active = counter_read(m_blocks_active);
-  s.blocks_full = counter_read(m_blocks_full);
-  s.allocs = counter_read(m_allocs);
-  s.frees = counter_read(m_frees);
-  s.alloc_failures = counter_read(m_alloc_failures);
+  s.objects_in_use = hal::stat_read(m_objects_in_use);
+  s.blocks_active = hal::stat_read(m_blocks_active);
+  s.blocks_full = hal::stat_read(m_blocks_full);
+  s.allocs = hal::stat_read(m_allocs);
+  s.frees = hal::stat_read(m_frees);
+  s.alloc_failures = hal::stat_read(m_alloc_failures);
   return s;
 }
 
@@ -229,9 +226,9 @@ Result<void, Error> Kcm::check() const {
       in_use += block->used;
     }
   }
-  if (counts[0] != counter_read(m_blocks_active) || counts[1] != counter_read(m_blocks_full))
+  if (counts[0] != hal::stat_read(m_blocks_active) || counts[1] != hal::stat_read(m_blocks_full))
     return fail(m_type, "block counters wrong", nullptr);
-  if (in_use != counter_read(m_objects_in_use)) return fail(m_type, "objects_in_use counter wrong", nullptr);
+  if (in_use != hal::stat_read(m_objects_in_use)) return fail(m_type, "objects_in_use counter wrong", nullptr);
   return {};
 }
 

@@ -13,10 +13,6 @@ namespace mkh::mm {
 
 namespace {
 
-// Statistics counters: written under the lock, read lock-free by anyone (relaxed).
-void counter_add(uint64_t& counter, int64_t delta) { hal::stat_add(counter, uint64_t(delta)); }
-uint64_t counter_read(const uint64_t& counter) { return hal::local_load(counter, std::memory_order_relaxed); }
-
 constexpr uint64_t block_pages(uint32_t order) { return uint64_t(1) << order; }
 
 // A broken invariant, found by check() (a failure path: the message is built under the lock).
@@ -67,7 +63,7 @@ void Ppm::init(uint8_t* bank_base, uint64_t bank_size, uint64_t kernel_data_end)
     uint32_t order = uint32_t(std::countr_zero(index));
     while (index + block_pages(order) > m_total_pages) --order;
     push_locked(&m_pages[index], order);
-    counter_add(m_free_pages, int64_t(block_pages(order)));
+    hal::stat_add(m_free_pages, block_pages(order));
     index += block_pages(order);
   }
 }
@@ -81,7 +77,7 @@ void Ppm::push_locked(Page* page, uint32_t order) {
   page->next = m_free_lists[order];
   if (page->next != nullptr) page->next->prev = page;
   m_free_lists[order] = page;
-  counter_add(m_free_blocks[order], 1);
+  hal::stat_add(m_free_blocks[order]);
 }
 
 void Ppm::unlink_locked(Page* page, uint32_t order) {
@@ -90,14 +86,14 @@ void Ppm::unlink_locked(Page* page, uint32_t order) {
   if (page->next != nullptr) page->next->prev = page->prev;
   page->next = page->prev = nullptr;
   page->reset_flags(PageFlags::NONE);
-  counter_add(m_free_blocks[order], -1);
+  hal::stat_sub(m_free_blocks[order]);
 }
 
 Result<Page*> Ppm::alloc_pages(uint32_t order) {
   if (order > kMaxAllocOrder) return error(Errno::kInval);
 
   if (hal::fault_inject(hal::FaultSite::kPpmAlloc)) {  // counted like a real exhaustion
-    counter_add(m_alloc_failures, 1);
+    hal::stat_add(m_alloc_failures);
     return error(Errno::kNoMem);
   }
 
@@ -105,7 +101,7 @@ Result<Page*> Ppm::alloc_pages(uint32_t order) {
   uint32_t current = order;
   while (current <= m_bank_order && m_free_lists[current] == nullptr) ++current;
   if (current > m_bank_order) {
-    counter_add(m_alloc_failures, 1);
+    hal::stat_add(m_alloc_failures);
     return error(Errno::kNoMem);
   }
   Page* block = m_free_lists[current];
@@ -119,8 +115,8 @@ Result<Page*> Ppm::alloc_pages(uint32_t order) {
   block->reset_flags(PageFlags::ALLOCATED);
   block->owner = nullptr;
   block->refcount = 1;
-  counter_add(m_free_pages, -int64_t(block_pages(order)));
-  counter_add(m_allocs, 1);
+  hal::stat_sub(m_free_pages, block_pages(order));
+  hal::stat_add(m_allocs);
   return block;
 }
 
@@ -161,8 +157,8 @@ Result<void, Error> Ppm::release(Page* page) {
     ++order;
   }
   push_locked(&m_pages[index], order);
-  counter_add(m_free_pages, int64_t(freed_pages));
-  counter_add(m_frees, 1);
+  hal::stat_add(m_free_pages, freed_pages);
+  hal::stat_add(m_frees);
   return {};
 }
 
@@ -188,11 +184,11 @@ PpmStats Ppm::stats() const {
   PpmStats s;
   s.total_pages = m_total_pages;
   s.reserved_pages = m_reserved_pages;
-  s.free_pages = counter_read(m_free_pages);
-  for (uint32_t order = 0; order <= kMaxOrder; ++order) s.free_blocks[order] = counter_read(m_free_blocks[order]);
-  s.allocs = counter_read(m_allocs);
-  s.frees = counter_read(m_frees);
-  s.alloc_failures = counter_read(m_alloc_failures);
+  s.free_pages = hal::stat_read(m_free_pages);
+  for (uint32_t order = 0; order <= kMaxOrder; ++order) s.free_blocks[order] = hal::stat_read(m_free_blocks[order]);
+  s.allocs = hal::stat_read(m_allocs);
+  s.frees = hal::stat_read(m_frees);
+  s.alloc_failures = hal::stat_read(m_alloc_failures);
   return s;
 }
 
@@ -240,9 +236,10 @@ Result<void, Error> Ppm::check_locked() const {
   }
   for (uint32_t order = 0; order <= kMaxOrder; ++order) {
     if (flagged_blocks[order] != listed_blocks[order]) return fail("FREE heads missing from the free list", 0, order);
-    if (counter_read(m_free_blocks[order]) != listed_blocks[order]) return fail("free_blocks counter wrong", 0, order);
+    if (hal::stat_read(m_free_blocks[order]) != listed_blocks[order])
+      return fail("free_blocks counter wrong", 0, order);
   }
-  if (counter_read(m_free_pages) != listed_pages) return fail("free_pages counter wrong", listed_pages, 0);
+  if (hal::stat_read(m_free_pages) != listed_pages) return fail("free_pages counter wrong", listed_pages, 0);
   return {};
 }
 

@@ -344,8 +344,8 @@ VmmStats vmm_stats(Vmm* vmm) {
   VmmStats stats;
   for (libk::ListEntry* e = vmm->m_vsegs.next; e != &vmm->m_vsegs; e = e->next) ++stats.vsegs;
   stats.pages = vmm->m_gpt.mapped();
-  stats.faults = hal::local_load(vmm->m_faults, std::memory_order_relaxed);
-  stats.fault_errors = hal::local_load(vmm->m_fault_errors, std::memory_order_relaxed);
+  stats.faults = hal::stat_read(vmm->m_faults);
+  stats.fault_errors = hal::stat_read(vmm->m_fault_errors);
   return stats;
 }
 
