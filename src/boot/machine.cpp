@@ -62,9 +62,9 @@ void drive_core(Core* core) {
   char name[16];
   std::snprintf(name, sizeof name, "c%02x/core%u", core->m_cxy, core->m_lid);
   pthread_setname_np(pthread_self(), name);
-  hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
+  hal::cpu() = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
   while (kern::core_step(core) != kern::Step::kStopped) {}
-  hal::t_cpu = hal::CpuContext{};
+  hal::cpu() = hal::CpuContext{};
   hal::fiber_host_thread_exit();
 }
 
@@ -116,10 +116,10 @@ class DeterministicDriver {
     if (m_cores.empty()) return false;
     const std::size_t i = m_order.below(uint32_t(m_cores.size()));
     Core* core = m_cores[i];
-    const hal::CpuContext caller = hal::t_cpu;
-    hal::t_cpu = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
+    const hal::CpuContext caller = hal::cpu();
+    hal::cpu() = hal::CpuContext{core->m_cxy, core->m_lid, 0, 1};
     const kern::Step step = kern::core_step(core);
-    hal::t_cpu = caller;
+    hal::cpu() = caller;
     if (step == kern::Step::kStopped) {
       m_cores.erase(m_cores.begin() + std::ptrdiff_t(i));
     } else if (step == kern::Step::kRanThread) {
@@ -156,7 +156,7 @@ void fault_stall(hal::FaultPoint, uint32_t delay_us) {
   kern::Core* core = kern::core_current();
   if (delay_us != 0 && (core == nullptr || core->m_shares_host_thread == 0)) {
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-  } else if (kern::thread_current() != nullptr && hal::t_cpu.busylocks == 0) {
+  } else if (kern::thread_current() != nullptr && hal::cpu().busylocks == 0) {
     kern::sched_yield();
   } else {
     std::this_thread::yield();

@@ -46,7 +46,7 @@ inline DevDirectory* dev_directory_at(hal::cxy_t cxy) { return hal::kdata_at<Dev
 inline DevDirectory* local_dev_directory() { return dev_directory_at(hal::local_cxy()); }
 // The local directory, or the I/O cluster's for a host thread outside the machine.
 inline DevDirectory* dev_directory_here() {
-  return dev_directory_at(hal::t_cpu.cxy == hal::kInvalidCxy ? kIoCxy : hal::t_cpu.cxy);
+  return dev_directory_at(hal::cpu().cxy == hal::kInvalidCxy ? kIoCxy : hal::cpu().cxy);
 }
 
 // Boot, every cluster: places the directory; on the I/O cluster, opens the disk image

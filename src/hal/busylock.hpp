@@ -26,17 +26,17 @@ class CAPABILITY("busylock") Busylock {
         break;
       hal::cpu_relax(spins);
     }
-    ++hal::t_cpu.busylocks;
+    ++hal::cpu().busylocks;
   }
 
   bool try_acquire() TRY_ACQUIRE(true) {
     if (std::atomic_ref<uint32_t>(m_taken).exchange(1, std::memory_order_acquire) != 0) return false;
-    ++hal::t_cpu.busylocks;
+    ++hal::cpu().busylocks;
     return true;
   }
 
   void release() RELEASE() {
-    --hal::t_cpu.busylocks;
+    --hal::cpu().busylocks;
     hal::local_store(m_taken, 0u);
   }
 
@@ -59,11 +59,11 @@ inline void remote_busylock_acquire(hal::Xptr<RemoteBusylock> lock) {
     if (hal::remote_load(word) == 0 && hal::remote_cas(word, 0u, 1u)) break;
     hal::cpu_relax(spins);
   }
-  ++hal::t_cpu.busylocks;
+  ++hal::cpu().busylocks;
 }
 
 inline void remote_busylock_release(hal::Xptr<RemoteBusylock> lock) {
-  --hal::t_cpu.busylocks;
+  --hal::cpu().busylocks;
   hal::remote_store(lock.field(&RemoteBusylock::m_taken), 0u);
 }
 

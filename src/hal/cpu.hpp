@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "hal/sanitizers.hpp"
 #include "hal/xptr.hpp"
 
 namespace mkh::hal {
@@ -18,11 +19,30 @@ struct CpuContext {
   uint32_t drives_core = 0;  // 1 on the host thread that drives core (cxy, lid); 0 in a ClusterScope
 };
 
-inline thread_local CpuContext t_cpu;
+namespace detail {
+inline thread_local CpuContext t_cpu;  // reached through cpu() only
+}  // namespace detail
+
+// The running host thread's context. A kernel thread is a fiber, and a fiber may resume on
+// another host thread than the one it left (in the deterministic mode every fiber started
+// before start() moves from the boot thread to the cores' thread), so code must not keep
+// the context's address across a scheduling point: it calls cpu() again after one.
+// Optimised code reaches the thread-local relative to the thread pointer at each access, but
+// GCC treats the thread pointer as constant in a function: wherever it needs the variable's
+// address (sanitizer instrumentation, an atomic) it may compute it once and keep it across a
+// context switch. Under the sanitizers cpu() is therefore a call that the compiler may
+// neither inline nor fold with another, so each use asks again. (cpu_out_of_line is always
+// defined: a sanitized source may call it from a program whose hal is not, as the fuzzer's.)
+CpuContext& cpu_out_of_line();
+#if defined(MKH_ASAN) || defined(MKH_TSAN)
+inline CpuContext& cpu() { return cpu_out_of_line(); }
+#else
+inline CpuContext& cpu() { return detail::t_cpu; }
+#endif
 
 inline cxy_t local_cxy() {
-  DEBUG_KASSERT(t_cpu.cxy != kInvalidCxy, "local_cxy() on a host thread outside the machine");
-  return t_cpu.cxy;
+  DEBUG_KASSERT(cpu().cxy != kInvalidCxy, "local_cxy() on a host thread outside the machine");
+  return cpu().cxy;
 }
 
 // Pauses between two host yields in a spin loop, less one (a power of two less one). While
@@ -63,8 +83,8 @@ inline void prefetch_for_write(const void* address) {
 // cxy while in scope: it may then allocate from that cluster and create its threads.
 class ClusterScope {
  public:
-  explicit ClusterScope(cxy_t cxy) : m_saved(t_cpu) { t_cpu = CpuContext{cxy, 0, 0}; }
-  ~ClusterScope() { t_cpu = m_saved; }
+  explicit ClusterScope(cxy_t cxy) : m_saved(cpu()) { cpu() = CpuContext{cxy, 0, 0}; }
+  ~ClusterScope() { cpu() = m_saved; }
   ClusterScope(const ClusterScope&) = delete;
   ClusterScope& operator=(const ClusterScope&) = delete;
 

@@ -6,22 +6,8 @@
 #include <new>
 #include <utility>
 
+#include "hal/sanitizers.hpp"
 #include "libk/assert.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MKH_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MKH_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define MKH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MKH_TSAN 1
-#endif
-#endif
 
 #if defined(MKH_ASAN)
 #include <sanitizer/asan_interface.h>

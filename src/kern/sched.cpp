@@ -107,16 +107,16 @@ bool Sched::has_runnable(const Thread* except) {
 Core* core_current() {
   // A host thread acting for a cluster (hal::ClusterScope) is not running a core, even while
   // that cluster's core 0 runs a thread on its own host thread.
-  if (hal::t_cpu.cxy == hal::kInvalidCxy || hal::t_cpu.drives_core == 0) return nullptr;
-  Core* core = &cluster_at(hal::t_cpu.cxy)->m_cores[hal::t_cpu.lid];
+  if (hal::cpu().cxy == hal::kInvalidCxy || hal::cpu().drives_core == 0) return nullptr;
+  Core* core = &cluster_at(hal::cpu().cxy)->m_cores[hal::cpu().lid];
   return hal::local_load(core->m_sched.m_current, std::memory_order_relaxed) != nullptr ? core : nullptr;
 }
 
 void send_ipi(hal::cxy_t cxy, hal::lid_t lid) {
   const auto core = core_xptr(cxy, lid);
   hal::ipi_send(core.field(&Core::m_ipi));
-  if (hal::t_cpu.cxy != hal::kInvalidCxy)
-    hal::stat_add(cluster_at(hal::t_cpu.cxy)->m_cores[hal::t_cpu.lid].m_stats.ipis_sent, uint64_t(1));
+  if (hal::cpu().cxy != hal::kInvalidCxy)
+    hal::stat_add(cluster_at(hal::cpu().cxy)->m_cores[hal::cpu().lid].m_stats.ipis_sent, uint64_t(1));
 }
 
 Step core_step(Core* core) {
@@ -152,8 +152,8 @@ Step core_step(Core* core) {
 void sched_yield() {
   Thread* self = thread_current();
   KASSERT(self != nullptr, "sched_yield outside a thread");
-  KASSERT(hal::t_cpu.busylocks == 0, "thread {} deschedules holding {} busylock(s)", self->m_name,
-          hal::t_cpu.busylocks);
+  KASSERT(hal::cpu().busylocks == 0, "thread {} deschedules holding {} busylock(s)", self->m_name,
+          hal::cpu().busylocks);
   if (self->m_type == ThreadType::RPC && hal::local_load(self->m_blocked) != 0)
     if (RpcBlockingHook hook = g_rpc_blocking_hook.load(std::memory_order_relaxed)) hook(self);
   self->m_fiber.suspend();

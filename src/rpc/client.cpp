@@ -60,7 +60,7 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
     return error(Errno::kInval);
   }
   const uint32_t server_cores = hal::remote_load(hal::cluster_field(cxy, &cluster->m_cores_nr));
-  const hal::lid_t server_lid = hal::t_cpu.lid % server_cores;
+  const hal::lid_t server_lid = hal::cpu().lid % server_cores;
   const hal::Xptr<RemoteFifo> fifo(cxy, &rpc_cluster_state(cxy)->m_cores[server_lid].m_fifo);
   RpcCall call;
   call.desc = hal::XPTR(hal::local_cxy(), desc);
@@ -108,15 +108,15 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   const kern::NoDeleteScope no_delete(self);  // a server may hold desc until the response
   kern::Core* core = kern::core_current();
   desc->thread = kern::thread_current_xptr().raw();
-  desc->lid = hal::t_cpu.lid;
+  desc->lid = hal::cpu().lid;
   desc->error = 0;
   desc->response = 1;
   const bool traced = trace_enabled();
   desc->flow = traced ? trace_new_flow_id() : 0;
   if (traced)
-    trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
+    trace_record(hal::local_cxy(), hal::cpu().lid, TraceKind::kClientBegin, uint16_t(desc->index), desc->flow);
   // Latency is sampled: one blocking call in kLatencySampleEvery per core is timed.
-  uint32_t& calls = local_rpc_state()->m_cores[hal::t_cpu.lid].m_client_calls;
+  uint32_t& calls = local_rpc_state()->m_cores[hal::cpu().lid].m_client_calls;
   const bool timed = desc->blocking != 0 && (calls++ % kLatencySampleEvery) == 0;
   const uint64_t start = timed ? hal::ticks() : 0;
 
@@ -127,7 +127,7 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   if (timed)
     hal::stat_add(local_stats(desc->index).latency[latency_bucket(hal::ticks_to_ns(hal::ticks() - start))],
                   uint64_t(1));
-  if (traced) trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kClientEnd, uint16_t(desc->index), desc->flow);
+  if (traced) trace_record(hal::local_cxy(), hal::cpu().lid, TraceKind::kClientEnd, uint16_t(desc->index), desc->flow);
   if (desc->error != 0) return error(Errno(desc->error));
   return {};
 }
@@ -145,7 +145,7 @@ Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
   const kern::NoDeleteScope no_delete(self);
   if (n == 0) return {};
   desc->thread = kern::thread_current_xptr().raw();
-  desc->lid = hal::t_cpu.lid;
+  desc->lid = hal::cpu().lid;
   desc->error = 0;
   desc->blocking = 1;
   desc->response = n;

@@ -209,7 +209,7 @@ void rpc_serve(const RpcCall& call) {
   // write the results: ask for its line exclusive now, while the service runs.
   hal::prefetch_for_write(desc.host_ptr());
   if (call.flow != 0)
-    trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerBegin, uint16_t(call.index), call.flow);
+    trace_record(hal::local_cxy(), hal::cpu().lid, TraceKind::kServerBegin, uint16_t(call.index), call.flow);
 
   // Counted before the service runs: from its result stores to the decrement the client
   // polls that same line, and every instruction in between gives it a chance to steal it.
@@ -218,7 +218,7 @@ void rpc_serve(const RpcCall& call) {
   const Errno failure = rpc_dispatch(call);
   if (failure != Errno::kOk) hal::stat_add(stats.errors, uint64_t(1));
   if (call.flow != 0)
-    trace_record(hal::local_cxy(), hal::t_cpu.lid, TraceKind::kServerEnd, uint16_t(call.index), call.flow);
+    trace_record(hal::local_cxy(), hal::cpu().lid, TraceKind::kServerEnd, uint16_t(call.index), call.flow);
 
   hal::fault_point(hal::FaultPoint::kServedNotCompleted);
   // Completion: the last response wakes the client only if it sleeps (waiter bit). Once

@@ -147,7 +147,7 @@ void start_mover_locked(Mapper* mapper, MapperIo& io, uint32_t first, uint32_t p
   io.plan = plan_page;
   hal::local_store(io.error, int32_t(0));
   count(to_memory ? mapper->m_async_loads : mapper->m_async_stores);
-  auto mover = kern::thread_create(kern::ThreadType::DEV, async_mover_thread, &io, hal::t_cpu.lid, "mapper-io");
+  auto mover = kern::thread_create(kern::ThreadType::DEV, async_mover_thread, &io, hal::cpu().lid, "mapper-io");
   if (!mover) {
     async_mover(&io);  // no thread to be had: move here, now
     return;
@@ -416,14 +416,14 @@ Result<void> write_whole_page(Mapper* mapper, uint32_t index, hal::Xptr<void> so
 
 // A mapper of this cluster, or any for a host thread outside the machine (boot code, tests),
 // which then acts as the mapper's cluster (it cannot send RPCs).
-bool is_local(hal::cxy_t cxy) { return hal::t_cpu.cxy == cxy || hal::t_cpu.cxy == hal::kInvalidCxy; }
+bool is_local(hal::cxy_t cxy) { return hal::cpu().cxy == cxy || hal::cpu().cxy == hal::kInvalidCxy; }
 
 // A host thread outside the machine acts as the mapper's cluster while in scope; a kernel
 // thread (or a host thread in a ClusterScope already) keeps its context.
 class HostScope {
  public:
   explicit HostScope(hal::cxy_t cxy) {
-    if (hal::t_cpu.cxy == hal::kInvalidCxy) m_scope.emplace(cxy);
+    if (hal::cpu().cxy == hal::kInvalidCxy) m_scope.emplace(cxy);
   }
 
  private:
@@ -554,7 +554,7 @@ hal::Xptr<void> mapper_page_base(hal::Xptr<mm::Page> page) {
   // Every bank has the same layout (the page array at the same lpa), so the local ppm's
   // arithmetic applies to any cluster's descriptor, moved to the same lpa of the local bank:
   // no field of another cluster is read.
-  const hal::cxy_t here = hal::t_cpu.cxy != hal::kInvalidCxy ? hal::t_cpu.cxy : page.cxy();
+  const hal::cxy_t here = hal::cpu().cxy != hal::kInvalidCxy ? hal::cpu().cxy : page.cxy();
   const auto* twin = hal::GET_PTR<mm::Page>((hal::xptr_t(here) << hal::kCxyShift) | page.lpa());
   const uint64_t index = mm::memory_at(here)->m_ppm.page_index(twin);
   return hal::Xptr<void>((hal::xptr_t(page.cxy()) << hal::kCxyShift) | (index << hal::kPageShift));

@@ -459,7 +459,7 @@ TEST_F(XlistTest, ConcurrentAddAndUnlinkUnderRemoteBusylock) {
         hal::remote_atomic_add(inside, uint64_t(-1));
         hal::remote_busylock_release(lock);
       }
-      busylocks_left[t] = hal::t_cpu.busylocks;
+      busylocks_left[t] = hal::cpu().busylocks;
     });
   }
   for (auto& thread : threads) thread.join();
