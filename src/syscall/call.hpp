@@ -47,7 +47,20 @@ Answer sys_dup(Call& call);
 Answer sys_dup3(Call& call);
 Answer sys_fcntl64(Call& call);
 Answer sys_ioctl(Call& call);
-// mmap2 of a file (syscall/files.cpp): a private copy of its bytes.
-Answer map_file(Call& call, uint32_t hint, uint32_t size, uint32_t prot, int32_t fd, uint32_t page_offset);
+// An mmap2 call's request: the protection without PROT_SEM, MAP_FIXED as the placement.
+struct MapRequest {
+  uint32_t hint;
+  uint32_t size;
+  uint32_t prot;
+  vmm::Placement placement;
+  bool shared;
+};
+// MAP_FIXED: what is mapped in the request's range goes first. The range is checked before
+// (kInval unaligned, kPerm under the user range, kNoMem reaching the stacks), so that a
+// refused call leaves it mapped.
+[[nodiscard]] Result<void> clear_fixed_range(Call& call, const MapRequest& request);
+// mmap2 of a file (syscall/files.cpp): a private copy of its bytes; a shared writable
+// mapping is not there yet (ENOSYS), once the descriptor would allow it.
+Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset);
 
 }  // namespace mkh::syscall

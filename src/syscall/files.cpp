@@ -21,6 +21,12 @@ using proc::UserFd;
 // Linux's open flags this VFS knows (fs::OpenFlags has the same numbers), and O_CLOEXEC.
 constexpr uint32_t kOpenFlagsKnown =
     fs::O_ACCMODE | fs::O_CREAT | fs::O_EXCL | fs::O_TRUNC | fs::O_APPEND | fs::O_DIRECTORY;
+// Status flags an open file keeps for F_GETFL, without effect here (nothing blocks, FAT has
+// no link to follow, no cache is bypassed or synced apart): O_NONBLOCK, O_DSYNC, O_DIRECT,
+// O_LARGEFILE, O_NOFOLLOW, O_NOATIME, O_SYNC's own bit.
+constexpr uint32_t kStatusFlagsKept = 04000 | 010000 | 040000 | 0100000 | 0400000 | 01000000 | 04000000;
+// What F_SETFL changes (Linux's SETFL_MASK but O_ASYNC): O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME.
+constexpr uint32_t kSetFlags = fs::O_APPEND | 04000 | 040000 | 01000000;
 constexpr uint32_t O_CLOEXEC = 02000000;
 constexpr uint32_t FD_CLOEXEC = 1;
 constexpr uint32_t AT_REMOVEDIR = 0x200;
@@ -85,13 +91,22 @@ Answer read_or_write(Call& call, bool to_user) {
 }
 
 Answer vectored(Call& call, bool to_user) {
+  constexpr uint32_t kMaxTransfer = 0x7fff'f000;  // Linux's MAX_RW_COUNT: a longer total is cut there
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   const uint32_t count = call.a[2];
   if (count > 1024) return error(Errno::kInval);  // UIO_MAXIOV
-  uint32_t total = 0;
+  // Every length is checked before anything moves, as Linux does: one negative as a signed
+  // size is EINVAL, and nothing is read or written.
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t iov[2];
     TRY(proc::copy_from_user(call.process, iov, call.a[1] + i * 8, sizeof iov));
+    if (int32_t(iov[1]) < 0) return error(Errno::kInval);
+  }
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < count && total < kMaxTransfer; ++i) {
+    uint32_t iov[2];
+    TRY(proc::copy_from_user(call.process, iov, call.a[1] + i * 8, sizeof iov));
+    iov[1] = std::min(iov[1], kMaxTransfer - total);
     if (iov[1] == 0) continue;
     auto moved = transfer(call, fd, iov[0], iov[1], to_user);
     if (!moved) {
@@ -146,7 +161,7 @@ Answer sys_openat(Call& call) {
   char path[proc::kPathMax];
   const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
   const uint32_t flags = call.a[2];
-  const auto file = TRY(fs::vfs_open(at, path, flags & kOpenFlagsKnown));
+  const auto file = TRY(fs::vfs_open(at, path, flags & (kOpenFlagsKnown | kStatusFlagsKept)));
   UserFd entry;
   entry.kind = UserFd::Kind::kFile;
   entry.flags = (flags & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0;
@@ -168,8 +183,17 @@ Answer sys_llseek(Call& call) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kSPipe);
   const int64_t offset = int64_t(uint64_t(call.a[1]) << 32 | call.a[2]);
-  if (call.a[4] > 2) return error(Errno::kInval);
-  const uint64_t at = TRY(fs::vfs_lseek(fd.file, offset, fs::Whence(call.a[4])));
+  enum : uint32_t { kSeekData = 3, kSeekHole = 4 };  // SEEK_DATA, SEEK_HOLE
+  uint64_t at = 0;
+  if (call.a[4] == kSeekData || call.a[4] == kSeekHole) {
+    // A FAT file has no holes: data from any offset inside it, the one hole at its end.
+    const fs::Stat stat = TRY(fs::vfs_fstat(fd.file));
+    if (offset < 0 || uint64_t(offset) >= stat.size) return error(Errno::kNxIo);
+    at = TRY(fs::vfs_lseek(fd.file, call.a[4] == kSeekData ? offset : int64_t(stat.size), fs::Whence::kSet));
+  } else {
+    if (call.a[4] > 2) return error(Errno::kInval);
+    at = TRY(fs::vfs_lseek(fd.file, offset, fs::Whence(call.a[4])));
+  }
   TRY(proc::copy_to_user(call.process, call.a[3], &at, sizeof at));
   return 0;
 }
@@ -228,12 +252,20 @@ Answer sys_getdents64(Call& call) {
 }
 
 Answer sys_statx(Call& call) {
+  constexpr uint32_t AT_SYMLINK_NOFOLLOW = 0x100, AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
+  constexpr uint32_t STATX__RESERVED = 0x8000'0000;
   const uint32_t flags = call.a[2];
+  // Linux's checks, in its order: unknown flags, both sync kinds at once, the reserved mask bit.
+  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) != 0 ||
+      (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (call.a[3] & STATX__RESERVED) != 0)
+    return error(Errno::kInval);
   fs::Stat stat;
   bool host = false;
   char first = 0;
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &first, call.a[1], 1));
-  if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
+  if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(call.a[0]) == AT_FDCWD) {
+    stat = TRY(fs::vfs_stat(fs::At{call.process->m_cwd_dir}, "."));  // the working directory
+  } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
     const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
     if (fd.kind == UserFd::Kind::kHost) host = true;
     else stat = TRY(fs::vfs_fstat(fd.file));
@@ -319,15 +351,21 @@ Answer sys_fcntl64(Call& call) {
   const int32_t fd = int32_t(call.a[0]);
   const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
   switch (call.a[1]) {
-    case F_DUPFD: return uint32_t(TRY(proc::fd_dup(call.process, fd, int32_t(call.a[2]), false, 0)));
-    case F_DUPFD_CLOEXEC: return uint32_t(TRY(proc::fd_dup(call.process, fd, int32_t(call.a[2]), false, FD_CLOEXEC)));
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      // A lowest descriptor that no descriptor can have: EINVAL (dup3's target: EBADF).
+      if (call.a[2] >= proc::kMaxFds) return error(Errno::kInval);
+      return uint32_t(TRY(
+          proc::fd_dup(call.process, fd, int32_t(call.a[2]), false, call.a[1] == F_DUPFD_CLOEXEC ? FD_CLOEXEC : 0)));
     case F_GETFD: return entry.flags;
     case F_SETFD: TRY(proc::fd_set_flags(call.process, fd, call.a[2] & FD_CLOEXEC)); return 0;
     case F_GETFL:
       if (entry.kind == UserFd::Kind::kHost) return entry.host_fd == 0 ? fs::O_RDONLY : fs::O_WRONLY;
-      return fs::rload(entry.file, &fs::File::m_flags) & kOpenFlagsKnown;
-    case F_SETFL:  // O_APPEND changes; the access mode and the creation flags stay, others are ignored
-      if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_append(entry.file, (call.a[2] & fs::O_APPEND) != 0);
+      // The creation flags are the open's, not the file's (Linux clears them at the open).
+      return fs::rload(entry.file, &fs::File::m_flags) &
+             (fs::O_ACCMODE | fs::O_APPEND | fs::O_DIRECTORY | kStatusFlagsKept);
+    case F_SETFL:
+      if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_flags(entry.file, kSetFlags, call.a[2]);
       return 0;
     default: return error(Errno::kInval);
   }
@@ -338,18 +376,36 @@ Answer sys_ioctl(Call& call) {
   return error(Errno::kNotTy);  // no terminal yet: TCGETS and every other request
 }
 
-Answer map_file(Call& call, uint32_t hint, uint32_t size, uint32_t prot, int32_t fd, uint32_t page_offset) {
+Result<void> clear_fixed_range(Call& call, const MapRequest& request) {
+  const uint64_t end = uint64_t(request.hint) + request.size;
+  if (request.hint % vmm::kPageSize != 0) return error(Errno::kInval);
+  if (request.hint < vmm::kUserBase) return error(Errno::kPerm);  // as under Linux's mmap_min_addr
+  if (end > vmm::kStackZone) return error(Errno::kNoMem);
+  TRY(vmm::vmm_munmap(&call.process->m_vmm, request.hint, request.size, proc::user_flush_page, call.process));
+  proc::release_unmapped_files(call.process);
+  return {};
+}
+
+Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset) {
   const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
   if (entry.kind != UserFd::Kind::kFile || !readable(entry)) return error(Errno::kAcces);
+  if (request.shared && (request.prot & vmm::VSEG_WRITE) != 0) {
+    if (!writable(entry)) return error(Errno::kAcces);
+    return error(Errno::kNoSys);  // writes that reach the file: not there yet
+  }
   const fs::Stat stat = TRY(fs::vfs_fstat(entry.file));
   if (stat.type == fs::InodeType::kDir) return error(Errno::kNoDev);
   const uint64_t offset = uint64_t(page_offset) * vmm::kPageSize;
   if (offset > UINT32_MAX) return error(Errno::kInval);
   const uint64_t file_bytes = stat.size > offset ? stat.size - offset : 0;
   const auto inode = fs::rload(entry.file, &fs::File::m_inode);
+  if (request.placement == vmm::Placement::kFixed) TRY(clear_fixed_range(call, request));
   TRY(proc::pin_mapped_file(call.process, entry.file));  // its mapper outlives the descriptor
-  return TRY(vmm::vmm_mmap(&call.process->m_vmm, hint, size, prot, fs::rload(inode, &fs::Inode::m_mapper),
-                           uint32_t(offset), uint32_t(std::min<uint64_t>(file_bytes, UINT32_MAX))));
+  auto mapped = vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot,
+                              fs::rload(inode, &fs::Inode::m_mapper), uint32_t(offset),
+                              uint32_t(std::min<uint64_t>(file_bytes, UINT32_MAX)));
+  if (!mapped) proc::release_unmapped_files(call.process);  // the pin, mapped by nothing
+  return TRY(std::move(mapped));
 }
 
 }  // namespace mkh::syscall

@@ -60,22 +60,24 @@ Answer sys_uname(Call& call) {
   return 0;
 }
 
-Answer sys_brk(Call& call) { return vmm::vmm_brk(&call.process->m_vmm, call.a[0]); }
+Answer sys_brk(Call& call) {
+  return vmm::vmm_brk(&call.process->m_vmm, call.a[0], proc::user_flush_page, call.process);
+}
 
 Answer sys_mmap2(Call& call) {
   enum : uint32_t { MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20 };
-  const uint32_t hint = call.a[0], size = call.a[1], prot = call.a[2], flags = call.a[3];
-  if (size == 0 || (flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (prot & ~7u) != 0) return error(Errno::kInval);
-  if ((flags & MAP_FIXED) != 0) {
-    if (hint % vmm::kPageSize != 0) return error(Errno::kInval);
-    TRY(vmm::vmm_munmap(&call.process->m_vmm, hint, size, proc::user_flush_page, call.process));
-    proc::release_unmapped_files(call.process);
-  }
-  // MAP_SHARED of anonymous memory is private while a process has one copy; a shared file
-  // mapping (writes reaching the file) is not there yet.
-  if ((flags & MAP_ANONYMOUS) != 0) return TRY(vmm::vmm_mmap(&call.process->m_vmm, hint, size, prot, {}, 0, 0));
-  if ((flags & MAP_SHARED) != 0 && (prot & vmm::VSEG_WRITE) != 0) return error(Errno::kNoSys);
-  return map_file(call, hint, size, prot, int32_t(call.a[4]), call.a[5]);
+  constexpr uint32_t kProtSem = 0x8;  // PROT_SEM: atomics work on every mapping here
+  const uint32_t flags = call.a[3];
+  if (call.a[1] == 0 || (flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (call.a[2] & ~(7u | kProtSem)) != 0)
+    return error(Errno::kInval);
+  const MapRequest request{call.a[0], call.a[1], call.a[2] & 7u,
+                           (flags & MAP_FIXED) != 0 ? vmm::Placement::kFixed : vmm::Placement::kHint,
+                           (flags & MAP_SHARED) != 0};
+  // MAP_SHARED of anonymous memory is private while a process has one copy.
+  if ((flags & MAP_ANONYMOUS) == 0) return map_file(call, request, int32_t(call.a[4]), call.a[5]);
+  if (request.placement == vmm::Placement::kFixed) TRY(clear_fixed_range(call, request));
+  return TRY(
+      vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot, {}, 0, 0));
 }
 
 Answer sys_munmap(Call& call) {
@@ -85,21 +87,32 @@ Answer sys_munmap(Call& call) {
 }
 
 Answer sys_mprotect(Call& call) {
-  TRY(vmm::vmm_mprotect(&call.process->m_vmm, call.a[0], call.a[1], call.a[2], proc::user_flush_page, call.process));
+  constexpr uint32_t kProtSem = 0x8;  // as in mmap2
+  if ((call.a[2] & ~(7u | kProtSem)) != 0) return error(Errno::kInval);
+  TRY(vmm::vmm_mprotect(&call.process->m_vmm, call.a[0], call.a[1], call.a[2] & 7u, proc::user_flush_page,
+                        call.process));
   return 0;
 }
 
-Answer sys_clock_gettime64(Call& call) {
-  clockid_t clock = CLOCK_REALTIME;
-  switch (call.a[0]) {
-    case 0: clock = CLOCK_REALTIME; break;
-    case 1: clock = CLOCK_MONOTONIC; break;
+// Linux's clock ids as the host clocks that give them; process and thread CPU time are the
+// machine's time.
+Result<clockid_t> host_clock(uint32_t id) {
+  switch (id) {
+    case 0: return CLOCK_REALTIME;
+    case 1: return CLOCK_MONOTONIC;
     case 2:
-    case 3: clock = CLOCK_MONOTONIC; break;  // process and thread CPU time: the machine's time
-    case 4: clock = CLOCK_MONOTONIC_RAW; break;
-    case 7: clock = CLOCK_BOOTTIME; break;
+    case 3: return CLOCK_MONOTONIC;
+    case 4: return CLOCK_MONOTONIC_RAW;
+    case 5: return CLOCK_REALTIME_COARSE;
+    case 6: return CLOCK_MONOTONIC_COARSE;
+    case 7: return CLOCK_BOOTTIME;
+    case 11: return CLOCK_TAI;
     default: return error(Errno::kInval);
   }
+}
+
+Answer sys_clock_gettime64(Call& call) {
+  const clockid_t clock = TRY(host_clock(call.a[0]));
   timespec now{};
   clock_gettime(clock, &now);
   // struct timespec64 on RV32: a 64-bit tv_sec, a 32-bit tv_nsec and 4 bytes of padding.
@@ -114,6 +127,12 @@ Answer sys_clock_gettime64(Call& call) {
 
 Answer sys_clock_nanosleep_time64(Call& call) {
   constexpr uint32_t kTimerAbsolute = 1;  // TIMER_ABSTIME
+  // Linux sleeps on these; the thread's CPU time and the raw and coarse clocks cannot
+  // (EOPNOTSUPP), other ids are no clock (EINVAL).
+  const uint32_t id = call.a[0];
+  if (id == 3 || id == 4 || id == 5 || id == 6) return error(Errno::kNotSup);
+  if (id != 0 && id != 1 && id != 2 && id != 7 && id != 11) return error(Errno::kInval);
+  const clockid_t clock = TRY(host_clock(id));
   uint8_t in[16];
   TRY(proc::copy_from_user(call.process, in, call.a[2], sizeof in));
   int64_t seconds = 0;
@@ -121,7 +140,6 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   std::memcpy(&seconds, in, 8);
   std::memcpy(&nanoseconds, in + 8, 4);
   if (seconds < 0 || nanoseconds < 0 || nanoseconds >= 1'000'000'000) return error(Errno::kInval);
-  const clockid_t clock = call.a[0] == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC;
   timespec now{};
   clock_gettime(clock, &now);
   int64_t deadline = seconds * 1'000'000'000 + nanoseconds;

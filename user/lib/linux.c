@@ -62,7 +62,8 @@ ssize_t writev(int fd, const struct linux_iovec* iov, int count) {
   return __mkh_result(__MKH_SC3(SYS_writev, fd, iov, count));
 }
 
-/* A 64-bit argument takes an aligned register pair on RV32: a3 is left unused, a4 low, a5 high. */
+/* A 64-bit argument takes the next two registers on RV32 (no aligned pair for system calls):
+ * the offset's low word in a3, its high word in a4. */
 ssize_t pread64(int fd, void* buffer, size_t size, int64_t offset) {
   uint64_t bits = (uint64_t)offset;
   return __mkh_result(

@@ -116,7 +116,7 @@ struct File {
   uint32_t m_magic = kFileMagic;
   // immutable after VFS_FILE_CREATE
   hal::Xptr<Inode> m_inode;  // same cluster
-  // remote words: the open flags, of which O_APPEND may change (vfs_set_append)
+  // remote words: the open flags, of which F_SETFL's may change (vfs_set_flags)
   uint32_t m_flags = 0;
 
   // remote atomics / guarded by m_lock

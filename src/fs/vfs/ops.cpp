@@ -224,6 +224,8 @@ PinnedInode child_on_way(Xptr<Inode> top, Xptr<Inode> bottom) {
 namespace {
 Result<Xptr<File>> open_once(At at, const char* path, uint32_t flags) {
   if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
+  // Linux (since 6.4) refuses to create with O_DIRECTORY, and creates nothing.
+  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) return error(Errno::kInval);
   if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
   PathLast last;
   const auto pinned_dir = TRY(walk_parent(at, path, &last));
@@ -272,9 +274,9 @@ Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
   return with_pending_frees([&] { return open_once(at, path, flags); });
 }
 
-void vfs_set_append(Xptr<File> file, bool append) {
-  if (append) hal::remote_atomic_or(file.field(&File::m_flags), uint32_t(O_APPEND));
-  else hal::remote_atomic_and(file.field(&File::m_flags), ~uint32_t(O_APPEND));
+void vfs_set_flags(Xptr<File> file, uint32_t mask, uint32_t flags) {
+  hal::remote_atomic_or(file.field(&File::m_flags), flags & mask);
+  hal::remote_atomic_and(file.field(&File::m_flags), ~(~flags & mask));
 }
 
 Result<void> vfs_close(Xptr<File> file) {

@@ -61,8 +61,9 @@ struct StatFs {
 // Opens `path` with Linux's flags and answers: a directory with O_CREAT, O_TRUNC or write
 // access is EISDIR; O_TRUNC empties a regular file whatever the access mode, as Linux does.
 [[nodiscard]] Result<hal::Xptr<File>> vfs_open(At at, const char* path, uint32_t flags);
-// O_APPEND set or cleared on an open file (fcntl's F_SETFL); its other flags stay.
-void vfs_set_append(hal::Xptr<File> file, bool append);
+// The open file's flags of `mask` made those of `flags` (fcntl's F_SETFL); the others stay.
+// The VFS acts on O_APPEND; it keeps the other flags it does not know for their owner.
+void vfs_set_flags(hal::Xptr<File> file, uint32_t mask, uint32_t flags);
 inline Result<hal::Xptr<File>> vfs_open(const char* path, uint32_t flags) { return vfs_open(At{}, path, flags); }
 [[nodiscard]] Result<void> vfs_close(hal::Xptr<File> file);
 // Reads / writes at the file's offset and advances it; `buffer` is kernel memory of any

@@ -150,6 +150,21 @@ void delete_vseg_locked(Vmm* vmm, Vseg* vseg) REQUIRES(vmm->m_lock) {
   mm::kmem_delete(vseg);
 }
 
+// Unmaps [base, end) (page aligned): the vsegs split at its ends, those inside deleted with
+// their pages (flush told of each entry removed, before its page is freed). kNoMem.
+Result<void> unmap_range_locked(Vmm* vmm, uint32_t base, uint64_t end, void (*flush)(uint32_t, void*), void* context)
+    REQUIRES(vmm->m_lock) {
+  TRY(split_locked(vmm, base));
+  if (end < kUserEnd) TRY(split_locked(vmm, uint32_t(end)));
+  for (Vseg* vseg = first_ending_after_locked(vmm, base); vseg != nullptr && vseg->m_base < end;) {
+    Vseg* next = vseg->m_entry.next == &vmm->m_vsegs ? nullptr : vseg_of(vseg->m_entry.next);
+    unmap_pages_locked(vmm, vseg->m_base, vseg->end(), flush, context);
+    delete_vseg_locked(vmm, vseg);
+    vseg = next;
+  }
+  return {};
+}
+
 }  // namespace
 
 const char* vseg_type_name(VsegType type) {
@@ -239,38 +254,44 @@ void vmm_set_heap_start(Vmm* vmm, uint32_t address) {
   vmm->m_brk_base = vmm->m_brk = address;
 }
 
-uint32_t vmm_brk(Vmm* vmm, uint32_t address) {
+uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), void* context) {
   kern::QueuelockGuard guard(vmm->m_lock);
   if (address < vmm->m_brk_base || address >= kStackZone) return vmm->m_brk;
-  const uint32_t heap_base = uint32_t(page_up(vmm->m_brk_base));
   const uint32_t old_end = uint32_t(page_up(vmm->m_brk));
   const uint32_t new_end = uint32_t(page_up(address));
   if (new_end > old_end) {
     if (!range_free_locked(vmm, old_end, new_end)) return vmm->m_brk;
-    if (vmm->m_heap == nullptr) {
-      auto heap = create_locked(vmm, VsegType::kAnon, heap_base, new_end - heap_base, VSEG_READ | VSEG_WRITE, 0, 0, {},
+    if (vmm->m_heap != nullptr && vmm->m_heap->end() == old_end) {
+      vmm->m_heap->m_size = new_end - vmm->m_heap->m_base;
+    } else {
+      // No heap yet, or its end was unmapped (munmap, MAP_FIXED): a vseg from the break on.
+      auto heap = create_locked(vmm, VsegType::kAnon, old_end, new_end - old_end, VSEG_READ | VSEG_WRITE, 0, 0, {},
                                 hal::local_cxy());
       if (!heap) return vmm->m_brk;
       vmm->m_heap = *heap;
     }
-    vmm->m_heap->m_size = new_end - vmm->m_heap->m_base;
-  } else if (new_end < old_end && vmm->m_heap != nullptr) {
-    unmap_pages_locked(vmm, new_end, old_end, nullptr, nullptr);
-    vmm->m_heap->m_size = new_end > vmm->m_heap->m_base ? new_end - vmm->m_heap->m_base : 0;
-    if (vmm->m_heap->m_size == 0) delete_vseg_locked(vmm, vmm->m_heap);
+  } else if (new_end < old_end) {
+    // As munmap: whatever is mapped there goes, its entries flushed before its pages are freed.
+    if (!unmap_range_locked(vmm, new_end, old_end, flush, context)) return vmm->m_brk;
   }
   vmm->m_brk = address;
   return address;
 }
 
-Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, uint32_t size, uint32_t prot, hal::Xptr<mapper::Mapper> mapper,
-                          uint32_t file_offset, uint32_t file_size) {
+Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t size, uint32_t prot,
+                          hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size) {
   const uint64_t length = page_up(size);
-  if (length == 0 || length >= kStackZone || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0)
-    return error(Errno::kInval);
+  if (length == 0 || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0) return error(Errno::kInval);
+  if (length >= kStackZone) return error(Errno::kNoMem);
   uint32_t base = 0;
   kern::QueuelockGuard guard(vmm->m_lock);
-  {
+  if (placement == Placement::kFixed) {
+    if (hint % kPageSize != 0) return error(Errno::kInval);
+    if (hint < kUserBase) return error(Errno::kPerm);  // as below Linux's mmap_min_addr
+    if (hint + length > kStackZone) return error(Errno::kNoMem);
+    if (!range_free_locked(vmm, hint, hint + length)) return error(Errno::kNoMem);
+    base = hint;
+  } else {
     const uint32_t floor = uint32_t(page_up(std::max(vmm->m_brk, kUserBase)));
     if (hint % kPageSize == 0 && hint >= floor && range_free_locked(vmm, hint, hint + length)) {
       base = hint;
@@ -296,15 +317,7 @@ Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(ui
   const uint64_t end = page_up(uint64_t(base) + size);
   if (base % kPageSize != 0 || size == 0 || end > kUserEnd) return error(Errno::kInval);
   kern::QueuelockGuard guard(vmm->m_lock);
-  TRY(split_locked(vmm, base));
-  if (end < kUserEnd) TRY(split_locked(vmm, uint32_t(end)));
-  for (Vseg* vseg = first_ending_after_locked(vmm, base); vseg != nullptr && vseg->m_base < end;) {
-    Vseg* next = vseg->m_entry.next == &vmm->m_vsegs ? nullptr : vseg_of(vseg->m_entry.next);
-    unmap_pages_locked(vmm, vseg->m_base, vseg->end(), flush, context);
-    delete_vseg_locked(vmm, vseg);
-    vseg = next;
-  }
-  return {};
+  return unmap_range_locked(vmm, base, end, flush, context);
 }
 
 Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot, void (*flush)(uint32_t, void*),

@@ -107,13 +107,19 @@ void vmm_destroy(Vmm* vmm);
 
 // The heap's end moved to `address` (Linux's brk: returns the heap's end after the call; a
 // request below the start, into another vseg, or that cannot be had leaves it unchanged).
-uint32_t vmm_brk(Vmm* vmm, uint32_t address);
+// Shrinking unmaps as munmap does (flush told of each entry removed).
+uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), void* context);
 void vmm_set_heap_start(Vmm* vmm, uint32_t address);
 
-// mmap: `size` bytes, page rounded, placed by the VMM below the stacks (or at `hint` when it
-// is free): anonymous (no mapper), or a private copy of the file's bytes from file_offset
-// (file_size of them, zeros after); the address; kNoMem, kInval.
-[[nodiscard]] Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, uint32_t size, uint32_t prot,
+// Where mmap puts a mapping: at the hint when it is free above the heap, else where the VMM
+// finds room (kHint); at the hint or nowhere (kFixed, Linux's MAP_FIXED: the caller has
+// unmapped the range first).
+enum class Placement { kHint, kFixed };
+// mmap: `size` bytes, page rounded, placed as `placement` says, below the stacks: anonymous
+// (no mapper), or a private copy of the file's bytes from file_offset (file_size of them,
+// zeros after); the address; kNoMem (no room, too long, a fixed range that is taken or
+// reaches the stacks), kPerm (a fixed address under kUserBase), kInval.
+[[nodiscard]] Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t size, uint32_t prot,
                                         hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size);
 // Unmaps [base, base + size) (splitting vsegs at its ends); kInval for an unaligned base.
 // Calls flush(vpn) for every entry removed before its page is freed.

@@ -172,8 +172,8 @@ TEST_F(ProcessTest, AMappedFileGoesWithItsLastMapping) {
     KCHECK_OK(fd);
     if (!fd) return;
     KCHECK_OK(proc::pin_mapped_file(process, *file));
-    auto first = vmm::vmm_mmap(&process->m_vmm, 0, 4096, vmm::VSEG_READ, mapper, 0, 4096);
-    auto second = vmm::vmm_mmap(&process->m_vmm, 0, 4096, vmm::VSEG_READ, mapper, 4096, 4096);
+    auto first = vmm::vmm_mmap(&process->m_vmm, 0, vmm::Placement::kHint, 4096, vmm::VSEG_READ, mapper, 0, 4096);
+    auto second = vmm::vmm_mmap(&process->m_vmm, 0, vmm::Placement::kHint, 4096, vmm::VSEG_READ, mapper, 4096, 4096);
     KCHECK_OK(first);
     KCHECK_OK(second);
     KCHECK_OK(fs::vfs_unlink("/mapped"));

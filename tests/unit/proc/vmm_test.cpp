@@ -72,8 +72,8 @@ TEST_F(VmmTest, VsegsFaultsBrkMmapMunmapMprotect) {
 
     // munmap of the middle: its page goes back to the other cluster at once.
     uint32_t flushed = 0;
-    KCHECK_OK(vmm::vmm_munmap(
-        v, 0x21000, kPageSize, [](uint32_t, void* count) { ++*static_cast<uint32_t*>(count); }, &flushed));
+    auto count_flushes = [](uint32_t, void* count) { ++*static_cast<uint32_t*>(count); };
+    KCHECK_OK(vmm::vmm_munmap(v, 0x21000, kPageSize, count_flushes, &flushed));
     KCHECK_EQ(flushed, 1u);
     KCHECK_EQ(free_pages(other), other_before - 1);  // 0x23000's page is still there
     KCHECK_ERR(vmm::vmm_get_pte(v, 0x21000, VSEG_READ), Errno::kFault);
@@ -83,27 +83,49 @@ TEST_F(VmmTest, VsegsFaultsBrkMmapMunmapMprotect) {
 
     // brk: from the heap's start up and down; below its start or into a vseg it stays.
     vmm::vmm_set_heap_start(v, 0x100000);
-    KCHECK_EQ(vmm::vmm_brk(v, 0), 0x100000u);
-    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + 3 * kPageSize + 5), 0x100000u + 3 * kPageSize + 5);
+    KCHECK_EQ(vmm::vmm_brk(v, 0, nullptr, nullptr), 0x100000u);
+    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + 3 * kPageSize + 5, nullptr, nullptr), 0x100000u + 3 * kPageSize + 5);
     KCHECK_OK(vmm::vmm_get_pte(v, 0x100000 + 3 * kPageSize, VSEG_WRITE));
-    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + kPageSize), 0x100000u + kPageSize);
+    flushed = 0;
+    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + kPageSize, count_flushes, &flushed), 0x100000u + kPageSize);
+    KCHECK_EQ(flushed, 1u);  // the page the break gave back left the TLBs before it was freed
     KCHECK_ERR(vmm::vmm_get_pte(v, 0x100000 + 3 * kPageSize, VSEG_READ), Errno::kFault);
+    // A heap whose last page was unmapped grows from the break again, beside what is there.
+    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + 2 * kPageSize, nullptr, nullptr), 0x100000u + 2 * kPageSize);
+    KCHECK_OK(vmm::vmm_munmap(v, 0x100000 + kPageSize, kPageSize, nullptr, nullptr));
+    KCHECK_OK(vmm::vmm_mmap(v, 0x100000 + kPageSize, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0));
+    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + 3 * kPageSize, nullptr, nullptr), 0x100000u + 3 * kPageSize);
+    KCHECK_ERR(vmm::vmm_get_pte(v, 0x100000 + kPageSize, VSEG_WRITE), Errno::kAcces);  // the fixed mapping's
+    KCHECK_OK(vmm::vmm_get_pte(v, 0x100000 + 2 * kPageSize, VSEG_WRITE));              // the heap's
+    KCHECK_EQ(vmm::vmm_brk(v, 0x100000 + kPageSize, nullptr, nullptr), 0x100000u + kPageSize);
+    KCHECK_ERR(vmm::vmm_find_vseg(v, 0x100000 + kPageSize), Errno::kFault);  // shrinking unmapped it, as Linux
     KCHECK_OK(
         vmm::vmm_create_vseg(v, vmm::VsegType::kAnon, 0x200000, kPageSize, VSEG_READ, 0, 0, {}, hal::local_cxy()));
-    KCHECK_EQ(vmm::vmm_brk(v, 0x300000), 0x100000u + kPageSize);  // the vseg at 0x200000 is in the way
+    KCHECK_EQ(vmm::vmm_brk(v, 0x300000, nullptr, nullptr),
+              0x100000u + kPageSize);  // the vseg at 0x200000 is in the way
 
     // mmap: top-down below the stacks, a free hint taken as is, the rest refused.
-    auto top = vmm::vmm_mmap(v, 0, 5 * kPageSize, VSEG_READ | VSEG_WRITE, {}, 0, 0);
+    auto top = vmm::vmm_mmap(v, 0, vmm::Placement::kHint, 5 * kPageSize, VSEG_READ | VSEG_WRITE, {}, 0, 0);
     KCHECK_OK(top);
     if (top) KCHECK_EQ(*top, vmm::kStackZone - 5 * kPageSize);
-    auto next = vmm::vmm_mmap(v, 0, kPageSize, VSEG_READ, {}, 0, 0);
+    auto next = vmm::vmm_mmap(v, 0, vmm::Placement::kHint, kPageSize, VSEG_READ, {}, 0, 0);
     KCHECK_OK(next);
     if (next) KCHECK_EQ(*next, vmm::kStackZone - 6 * kPageSize);
-    auto hinted = vmm::vmm_mmap(v, 0x4000'0000, kPageSize, VSEG_READ, {}, 0, 0);
+    auto hinted = vmm::vmm_mmap(v, 0x4000'0000, vmm::Placement::kHint, kPageSize, VSEG_READ, {}, 0, 0);
     KCHECK_OK(hinted);
     if (hinted) KCHECK_EQ(*hinted, 0x4000'0000u);
-    KCHECK_ERR(vmm::vmm_mmap(v, 0, 0, VSEG_READ, {}, 0, 0), Errno::kInval);
-    KCHECK_ERR(vmm::vmm_mmap(v, 0, 0xD000'0000, VSEG_READ, {}, 0, 0), Errno::kInval);
+    KCHECK_ERR(vmm::vmm_mmap(v, 0, vmm::Placement::kHint, 0, VSEG_READ, {}, 0, 0), Errno::kInval);
+    KCHECK_ERR(vmm::vmm_mmap(v, 0, vmm::Placement::kHint, 0xD000'0000, VSEG_READ, {}, 0, 0), Errno::kNoMem);
+    // MAP_FIXED: there or nowhere, below the heap's end too; the range must be free.
+    auto fixed = vmm::vmm_mmap(v, 0x30000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0);
+    KCHECK_OK(fixed);
+    if (fixed) KCHECK_EQ(*fixed, 0x30000u);
+    KCHECK_ERR(vmm::vmm_mmap(v, 0x30000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0), Errno::kNoMem);
+    KCHECK_ERR(vmm::vmm_mmap(v, 0x1000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0), Errno::kPerm);
+    KCHECK_ERR(vmm::vmm_mmap(v, 0x30800, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0), Errno::kInval);
+    KCHECK_ERR(
+        vmm::vmm_mmap(v, vmm::kStackZone - kPageSize, vmm::Placement::kFixed, 2 * kPageSize, VSEG_READ, {}, 0, 0),
+        Errno::kNoMem);
     // munmap across several vsegs and holes.
     KCHECK_OK(vmm::vmm_munmap(v, 0x20000, 0x10000, nullptr, nullptr));
     KCHECK_ERR(vmm::vmm_find_vseg(v, 0x23000), Errno::kFault);

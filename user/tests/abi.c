@@ -1,0 +1,180 @@
+/* abi: the referee program of system calls at their edges (user/tests/), called by their raw
+ * numbers so that what is printed is the kernel's answer, not the C library's: MAP_FIXED over
+ * the heap and the data, mmap's and mprotect's refusals, F_GETFL and F_SETFL, F_DUPFD's range,
+ * statx's argument checks, O_CREAT with O_DIRECTORY (EINVAL since Linux 6.4), SEEK_DATA and
+ * SEEK_HOLE, a writev whose second length is negative, the clocks. Works in a scratch folder
+ * abi.d made in the current one. The same bytes under qemu-riscv32 and mkh exec. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "linux_syscalls.h"
+#include "random_calls.h"
+
+static long call6(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
+  register long r_a0 __asm__("a0") = a0;
+  register long r_a1 __asm__("a1") = a1;
+  register long r_a2 __asm__("a2") = a2;
+  register long r_a3 __asm__("a3") = a3;
+  register long r_a4 __asm__("a4") = a4;
+  register long r_a5 __asm__("a5") = a5;
+  register long r_a7 __asm__("a7") = number;
+  __asm__ volatile("ecall"
+                   : "+r"(r_a0)
+                   : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5), "r"(r_a7)
+                   : "memory");
+  return r_a0;
+}
+#define CALL(n, a, b, c) call6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+enum {
+  kPage = 4096,
+  PROT_RW = 3,
+  PROT_SEM = 8,
+  MAP_SHARED_ = 1,
+  MAP_PRIVATE_ = 2,
+  MAP_FIXED_ = 0x10,
+  MAP_ANON_ = 0x20,
+  O_WRONLY_ = 1,
+  O_RDWR_ = 2,
+  O_CREAT_ = 0100,
+  O_EXCL_ = 0200,
+  O_TRUNC_ = 01000,
+  O_APPEND_ = 02000,
+  O_NONBLOCK_ = 04000,
+  O_DIRECTORY_ = 0200000,
+  F_DUPFD_ = 0,
+  F_GETFL_ = 3,
+  F_SETFL_ = 4,
+  F_DUPFD_CLOEXEC_ = 1030,
+};
+
+static int failures;
+
+/* A call's answer: the value, or the error's name. */
+static void show(const char* what, long answer) {
+  if (answer < 0 && answer > -4096) printf("%s: %s\n", what, errno_name((int)-answer));
+  else printf("%s: %ld\n", what, answer);
+}
+static void expect(const char* what, long answer, long wanted) {
+  show(what, answer);
+  if (answer != wanted) {
+    printf("FAIL %s: wanted %ld\n", what, wanted);
+    failures++;
+  }
+}
+
+static long map2(long address, long length, long prot, long flags, long fd) {
+  return call6(SYS_mmap2, address, length, prot, flags, fd, 0);
+}
+static long open_at(const char* path, long flags) { return call6(SYS_openat, LINUX_AT_FDCWD, (long)path, flags, 0644, 0, 0); }
+static long seek(long fd, long offset, long whence) {
+  int64_t at = -1;
+  long answer = call6(SYS_llseek, fd, 0, offset, (long)&at, whence, 0);
+  return answer < 0 ? answer : (long)at;
+}
+
+static char data_page[2 * kPage] __attribute__((aligned(kPage))) = {1};
+
+static void memory(void) {
+  /* MAP_FIXED where the heap is: there, zeroed, the heap's page replaced. */
+  long heap = CALL(SYS_brk, 0, 0, 0);
+  long top = CALL(SYS_brk, heap + 3 * kPage, 0, 0);
+  long page = (heap + kPage - 1) & ~(long)(kPage - 1);
+  printf("heap grown: %s\n", top == heap + 3 * kPage ? "yes" : "no");
+  ((volatile char*)page)[0] = 7;
+  expect("mmap MAP_FIXED over the heap (at the address asked: 0)",
+         map2(page, kPage, PROT_RW, MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, -1) - page, 0);
+  printf("its first byte: %d\n", ((volatile char*)page)[0]);
+  ((volatile char*)page)[1] = 1;
+  /* ... and over initialised data. */
+  long data = ((long)data_page + kPage - 1) & ~(long)(kPage - 1);
+  ((volatile char*)data)[0] = 9;
+  expect("mmap MAP_FIXED over the data (at the address asked: 0)",
+         map2(data, kPage, PROT_RW, MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, -1) - data, 0);
+  printf("its first byte: %d\n", ((volatile char*)data)[0]);
+  /* The refusals. */
+  expect("mmap MAP_FIXED unaligned", map2(data + 1, kPage, PROT_RW, MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, -1), -EINVAL);
+  expect("mmap of 0xf0000000 bytes", map2(0, (long)0xf0000000u, PROT_RW, MAP_PRIVATE_ | MAP_ANON_, -1), -ENOMEM);
+  expect("mmap of 0xffffffff bytes", map2(0, (long)0xffffffffu, PROT_RW, MAP_PRIVATE_ | MAP_ANON_, -1), -ENOMEM);
+  expect("mmap MAP_FIXED wrapping at the top",
+         map2((long)0xfffff000u, 2 * kPage, PROT_RW, MAP_PRIVATE_ | MAP_ANON_ | MAP_FIXED_, -1), -ENOMEM);
+  expect("mmap of 0 bytes", map2(0, 0, PROT_RW, MAP_PRIVATE_ | MAP_ANON_, -1), -EINVAL);
+  expect("mmap neither shared nor private", map2(0, kPage, PROT_RW, MAP_ANON_, -1), -EINVAL);
+  long sem = map2(0, kPage, PROT_RW | PROT_SEM, MAP_PRIVATE_ | MAP_ANON_, -1);
+  const int refused = sem < 0 && sem > -4096; /* an address may be negative as a long */
+  printf("mmap with PROT_SEM: %s\n", refused ? errno_name((int)-sem) : "mapped");
+  if (!refused) expect("mprotect with PROT_SEM", CALL(SYS_mprotect, sem, kPage, 1 | PROT_SEM), 0);
+  expect("mprotect with an unknown bit", CALL(SYS_mprotect, sem, kPage, 0x10), -EINVAL);
+}
+
+static void descriptors(void) {
+  long fd = open_at("flags.txt", O_CREAT_ | O_EXCL_ | O_TRUNC_ | O_WRONLY_);
+  expect("F_GETFL after O_CREAT|O_EXCL|O_TRUNC|O_WRONLY", CALL(SYS_fcntl64, fd, F_GETFL_, 0), O_WRONLY_);
+  expect("F_SETFL O_APPEND|O_NONBLOCK", CALL(SYS_fcntl64, fd, F_SETFL_, O_APPEND_ | O_NONBLOCK_), 0);
+  expect("F_GETFL after it", CALL(SYS_fcntl64, fd, F_GETFL_, 0), O_WRONLY_ | O_APPEND_ | O_NONBLOCK_);
+  expect("F_SETFL 0", CALL(SYS_fcntl64, fd, F_SETFL_, 0), 0);
+  expect("F_GETFL after it", CALL(SYS_fcntl64, fd, F_GETFL_, 0), O_WRONLY_);
+  CALL(SYS_close, fd, 0, 0);
+  fd = open_at("flags.txt", O_RDWR_ | O_NONBLOCK_);
+  expect("F_GETFL after O_RDWR|O_NONBLOCK", CALL(SYS_fcntl64, fd, F_GETFL_, 0), O_RDWR_ | O_NONBLOCK_);
+  expect("F_DUPFD from -1", CALL(SYS_fcntl64, fd, F_DUPFD_, -1), -EINVAL);
+  expect("F_DUPFD from 1 << 20", CALL(SYS_fcntl64, fd, F_DUPFD_, 1 << 20), -EINVAL);
+  expect("F_DUPFD_CLOEXEC from 1 << 20", CALL(SYS_fcntl64, fd, F_DUPFD_CLOEXEC_, 1 << 20), -EINVAL);
+  expect("dup3 to 1 << 20", CALL(SYS_dup3, fd, 1 << 20, 0), -EBADF);
+  /* A writev whose second length is negative as a signed size: nothing is written. */
+  struct linux_iovec vector[2] = {{"ab", 2}, {"cd", (uint32_t)-2}};
+  expect("writev with a negative length", CALL(SYS_writev, fd, vector, 2), -EINVAL);
+  expect("the file's size after it", seek(fd, 0, 2), 0);
+  /* A FAT file has no holes: data anywhere in it, the hole at its end. */
+  expect("write 10 bytes", CALL(SYS_write, fd, "0123456789", 10), 10);
+  expect("SEEK_DATA from 0", seek(fd, 0, 3), 0);
+  expect("SEEK_HOLE from 0", seek(fd, 0, 4), 10);
+  expect("SEEK_DATA from 10", seek(fd, 10, 3), -ENXIO);
+  expect("SEEK_HOLE from 10", seek(fd, 10, 4), -ENXIO);
+  CALL(SYS_close, fd, 0, 0);
+  expect("open O_CREAT|O_DIRECTORY of a new name", open_at("new.d", O_CREAT_ | O_DIRECTORY_), -EINVAL);
+  expect("and the name is not there", open_at("new.d", 0), -ENOENT);
+}
+
+static void status(void) {
+  struct statx info;
+  expect("statx with STATX__RESERVED", call6(SYS_statx, LINUX_AT_FDCWD, (long)".", 0, (long)0x80000000u, (long)&info, 0),
+         -EINVAL);
+  expect("statx with both sync kinds", call6(SYS_statx, LINUX_AT_FDCWD, (long)".", 0x6000, 0x7ff, (long)&info, 0),
+         -EINVAL);
+  expect("statx with an unknown flag", call6(SYS_statx, LINUX_AT_FDCWD, (long)".", 1, 0x7ff, (long)&info, 0), -EINVAL);
+  expect("statx of \"\" at AT_FDCWD with AT_EMPTY_PATH",
+         call6(SYS_statx, LINUX_AT_FDCWD, (long)"", LINUX_AT_EMPTY_PATH, 0x7ff, (long)&info, 0), 0);
+  printf("  a folder: %s\n", (info.stx_mode & 0170000) == 0040000 ? "yes" : "no");
+}
+
+static void clocks(void) {
+  int64_t time[2];
+  static const long readable[] = {0, 1, 4, 5, 6, 7, 11};
+  for (unsigned i = 0; i < sizeof readable / sizeof readable[0]; i++) {
+    char what[40];
+    snprintf(what, sizeof what, "clock_gettime64 of clock %ld", readable[i]);
+    expect(what, CALL(SYS_clock_gettime64, readable[i], time, 0), 0);
+  }
+  expect("clock_gettime64 of clock 99", CALL(SYS_clock_gettime64, 99, time, 0), -EINVAL);
+  int64_t nap[2] = {0, 1000};
+  expect("clock_nanosleep on clock 1", call6(SYS_clock_nanosleep_time64, 1, 0, (long)nap, 0, 0, 0), 0);
+  expect("clock_nanosleep on clock 99", call6(SYS_clock_nanosleep_time64, 99, 0, (long)nap, 0, 0, 0), -EINVAL);
+  expect("clock_nanosleep on the thread's CPU clock", call6(SYS_clock_nanosleep_time64, 3, 0, (long)nap, 0, 0, 0),
+         -EOPNOTSUPP);
+  expect("clock_nanosleep on clock 4", call6(SYS_clock_nanosleep_time64, 4, 0, (long)nap, 0, 0, 0), -EOPNOTSUPP);
+}
+
+int main(void) {
+  if (call6(SYS_mkdirat, LINUX_AT_FDCWD, (long)"abi.d", 0755, 0, 0, 0) < 0 || CALL(SYS_chdir, "abi.d", 0, 0) < 0) {
+    printf("cannot make and enter abi.d\n");
+    return 2;
+  }
+  memory();
+  descriptors();
+  status();
+  clocks();
+  printf("%d failure(s)\n", failures);
+  return failures != 0;
+}
