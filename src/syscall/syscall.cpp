@@ -60,13 +60,14 @@ Answer sys_uname(Call& call) {
   return 0;
 }
 
+constexpr uint32_t kProtSem = 0x8;  // PROT_SEM: atomics work on every mapping here
+
 Answer sys_brk(Call& call) {
   return vmm::vmm_brk(&call.process->m_vmm, call.a[0], proc::user_flush_page, call.process);
 }
 
 Answer sys_mmap2(Call& call) {
   enum : uint32_t { MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20 };
-  constexpr uint32_t kProtSem = 0x8;  // PROT_SEM: atomics work on every mapping here
   const uint32_t flags = call.a[3];
   if (call.a[1] == 0 || (flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (call.a[2] & ~(7u | kProtSem)) != 0)
     return error(Errno::kInval);
@@ -87,7 +88,6 @@ Answer sys_munmap(Call& call) {
 }
 
 Answer sys_mprotect(Call& call) {
-  constexpr uint32_t kProtSem = 0x8;  // as in mmap2
   if ((call.a[2] & ~(7u | kProtSem)) != 0) return error(Errno::kInval);
   TRY(vmm::vmm_mprotect(&call.process->m_vmm, call.a[0], call.a[1], call.a[2] & 7u, proc::user_flush_page,
                         call.process));
