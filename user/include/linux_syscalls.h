@@ -134,6 +134,21 @@ struct linux_iovec {
   size_t iov_len;
 };
 
+/* A system call by its number: a7 the number, a0-a5 the arguments, its answer as the kernel
+ * gives it in a0 (-errno, Linux's numbering, on failure; errno is left alone). The wrappers
+ * below are built on it; a program that tests the kernel itself may call it too. */
+static inline long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
+  register long r_a0 __asm__("a0") = a0;
+  register long r_a1 __asm__("a1") = a1;
+  register long r_a2 __asm__("a2") = a2;
+  register long r_a3 __asm__("a3") = a3;
+  register long r_a4 __asm__("a4") = a4;
+  register long r_a5 __asm__("a5") = a5;
+  register long r_a7 __asm__("a7") = number;
+  __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5), "r"(r_a7) : "memory");
+  return r_a0;
+}
+
 /* Files and directories. Where picolibc declares a function (openat, mkdirat, unlinkat, fstatat,
  * dup3, pread, pwrite: its headers), it takes picolibc's constants; a dirfd may be picolibc's
  * AT_FDCWD or Linux's, and the AT_* flags of statx may be either's (their bits do not overlap). */

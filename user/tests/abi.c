@@ -11,21 +11,7 @@
 #include "linux_syscalls.h"
 #include "random_calls.h"
 
-static long call6(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
-  register long r_a0 __asm__("a0") = a0;
-  register long r_a1 __asm__("a1") = a1;
-  register long r_a2 __asm__("a2") = a2;
-  register long r_a3 __asm__("a3") = a3;
-  register long r_a4 __asm__("a4") = a4;
-  register long r_a5 __asm__("a5") = a5;
-  register long r_a7 __asm__("a7") = number;
-  __asm__ volatile("ecall"
-                   : "+r"(r_a0)
-                   : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5), "r"(r_a7)
-                   : "memory");
-  return r_a0;
-}
-#define CALL(n, a, b, c) call6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define CALL(n, a, b, c) linux_syscall((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
 enum {
   kPage = 4096,
@@ -65,12 +51,12 @@ static void expect(const char* what, long answer, long wanted) {
 }
 
 static long map2(long address, long length, long prot, long flags, long fd) {
-  return call6(SYS_mmap2, address, length, prot, flags, fd, 0);
+  return linux_syscall(SYS_mmap2, address, length, prot, flags, fd, 0);
 }
-static long open_at(const char* path, long flags) { return call6(SYS_openat, LINUX_AT_FDCWD, (long)path, flags, 0644, 0, 0); }
+static long open_at(const char* path, long flags) { return linux_syscall(SYS_openat, LINUX_AT_FDCWD, (long)path, flags, 0644, 0, 0); }
 static long seek(long fd, long offset, long whence) {
   int64_t at = -1;
-  long answer = call6(SYS_llseek, fd, 0, offset, (long)&at, whence, 0);
+  long answer = linux_syscall(SYS_llseek, fd, 0, offset, (long)&at, whence, 0);
   return answer < 0 ? answer : (long)at;
 }
 
@@ -139,13 +125,13 @@ static void descriptors(void) {
 
 static void status(void) {
   struct statx info;
-  expect("statx with STATX__RESERVED", call6(SYS_statx, LINUX_AT_FDCWD, (long)".", 0, (long)0x80000000u, (long)&info, 0),
+  expect("statx with STATX__RESERVED", linux_syscall(SYS_statx, LINUX_AT_FDCWD, (long)".", 0, (long)0x80000000u, (long)&info, 0),
          -EINVAL);
-  expect("statx with both sync kinds", call6(SYS_statx, LINUX_AT_FDCWD, (long)".", 0x6000, 0x7ff, (long)&info, 0),
+  expect("statx with both sync kinds", linux_syscall(SYS_statx, LINUX_AT_FDCWD, (long)".", 0x6000, 0x7ff, (long)&info, 0),
          -EINVAL);
-  expect("statx with an unknown flag", call6(SYS_statx, LINUX_AT_FDCWD, (long)".", 1, 0x7ff, (long)&info, 0), -EINVAL);
+  expect("statx with an unknown flag", linux_syscall(SYS_statx, LINUX_AT_FDCWD, (long)".", 1, 0x7ff, (long)&info, 0), -EINVAL);
   expect("statx of \"\" at AT_FDCWD with AT_EMPTY_PATH",
-         call6(SYS_statx, LINUX_AT_FDCWD, (long)"", LINUX_AT_EMPTY_PATH, 0x7ff, (long)&info, 0), 0);
+         linux_syscall(SYS_statx, LINUX_AT_FDCWD, (long)"", LINUX_AT_EMPTY_PATH, 0x7ff, (long)&info, 0), 0);
   printf("  a folder: %s\n", (info.stx_mode & 0170000) == 0040000 ? "yes" : "no");
 }
 
@@ -159,15 +145,15 @@ static void clocks(void) {
   }
   expect("clock_gettime64 of clock 99", CALL(SYS_clock_gettime64, 99, time, 0), -EINVAL);
   int64_t nap[2] = {0, 1000};
-  expect("clock_nanosleep on clock 1", call6(SYS_clock_nanosleep_time64, 1, 0, (long)nap, 0, 0, 0), 0);
-  expect("clock_nanosleep on clock 99", call6(SYS_clock_nanosleep_time64, 99, 0, (long)nap, 0, 0, 0), -EINVAL);
-  expect("clock_nanosleep on the thread's CPU clock", call6(SYS_clock_nanosleep_time64, 3, 0, (long)nap, 0, 0, 0),
+  expect("clock_nanosleep on clock 1", linux_syscall(SYS_clock_nanosleep_time64, 1, 0, (long)nap, 0, 0, 0), 0);
+  expect("clock_nanosleep on clock 99", linux_syscall(SYS_clock_nanosleep_time64, 99, 0, (long)nap, 0, 0, 0), -EINVAL);
+  expect("clock_nanosleep on the thread's CPU clock", linux_syscall(SYS_clock_nanosleep_time64, 3, 0, (long)nap, 0, 0, 0),
          -EOPNOTSUPP);
-  expect("clock_nanosleep on clock 4", call6(SYS_clock_nanosleep_time64, 4, 0, (long)nap, 0, 0, 0), -EOPNOTSUPP);
+  expect("clock_nanosleep on clock 4", linux_syscall(SYS_clock_nanosleep_time64, 4, 0, (long)nap, 0, 0, 0), -EOPNOTSUPP);
 }
 
 int main(void) {
-  if (call6(SYS_mkdirat, LINUX_AT_FDCWD, (long)"abi.d", 0755, 0, 0, 0) < 0 || CALL(SYS_chdir, "abi.d", 0, 0) < 0) {
+  if (linux_syscall(SYS_mkdirat, LINUX_AT_FDCWD, (long)"abi.d", 0755, 0, 0, 0) < 0 || CALL(SYS_chdir, "abi.d", 0, 0) < 0) {
     printf("cannot make and enter abi.d\n");
     return 2;
   }
