@@ -61,7 +61,8 @@ Error fs_error(std::string_view path, Errno code) {
   return Error(code, fmt::format("{}: {} ({})", path, errno_name(code), std::strerror(int(code))));
 }
 
-constexpr uint32_t kBufferOrder = 4;  // 64 KiB moves between the host and the VFS
+constexpr uint32_t kBufferOrder = 4;    // 64 KiB moves between the host and the VFS
+constexpr std::size_t kPathMax = 4096;  // Linux's PATH_MAX: tree goes no deeper
 constexpr uint64_t kBufferBytes = hal::kPageSize << kBufferOrder;
 
 // Runs in the kernel thread: one command.
@@ -146,6 +147,10 @@ class Session {
       const std::string prefix = dir.back() == '/' ? dir : dir + "/";
       for (const fs::DirEntry& e : held.back()) {
         std::string full = prefix + std::string(e.name, e.name_len);
+        // A damaged volume may hold a folder inside one of its own: the walk stops where a
+        // path would pass Linux's PATH_MAX, as Linux's tools do.
+        if (e.type == fs::InodeType::kDir && full.size() >= kPathMax)
+          return error(fs_error(full.substr(0, 80) + "...", Errno::kNameTooLong));
         if (e.type == fs::InodeType::kDir) pending.push_back(full);
         lines.emplace_back(std::move(full), &e);
       }

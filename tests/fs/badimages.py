@@ -90,6 +90,12 @@ def damage(kind, path, work):
         chain = v.chain(hello["first_cluster"])
         v.patch(hello["offset"] + 28, struct.pack("<I", (len(chain) + 4) * v.cluster_size))
         return ["cat", "/hello.txt"], False
+    elif kind == "dir-holds-itself":  # /dir's "." entry renamed: a subfolder of /dir that is /dir
+        v.patch(v.cluster_offset(v.find("/dir")["first_cluster"]) + 6, b".")
+    elif kind == "dir-holds-its-parent":  # /dir/sub's ".." renamed: a subfolder of /dir/sub that is /dir
+        fsref.mtool("mmd", "-i", path, "::/dir/sub")
+        v = fsref.Volume(path)
+        v.patch(v.cluster_offset(v.find("/dir/sub")["first_cluster"]) + 32 + 6, b".")
     elif kind == "broken-lfn-checksum":
         entry = v.find("/A long name.txt")
         for offset in entry["lfn_offsets"]:
@@ -103,7 +109,7 @@ def damage(kind, path, work):
 KINDS = ["empty-file", "bad-boot-signature", "bytes-per-sector-1000", "sectors-per-cluster-3", "no-fat", "fat16",
          "too-few-clusters", "root-cluster-out-of-range", "truncated-image", "file-chain-loops",
          "file-chain-leaves-volume", "root-chain-loops", "dir-chain-leaves-volume", "size-past-chain",
-         "broken-lfn-checksum"]
+         "dir-holds-itself", "dir-holds-its-parent", "broken-lfn-checksum"]
 
 
 def digest(path):

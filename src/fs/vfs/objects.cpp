@@ -159,6 +159,9 @@ Result<void> vfs_inode_load_server(Inode* parent, Xptr<const char> name, uint32_
   const bool is_dir = entry.is_directory();
   const uint32_t first = entry.first_cluster;
   if (is_dir && first == 0) return error(Errno::kIo);  // a directory without a cluster
+  // A folder whose entry names the folder that lists it (a damaged "." entry reads so): a
+  // walk down it would never end.
+  if (is_dir && first == parent->m_first_cluster) return error(Errno::kIo);
   const uint32_t clusters = TRY(fat::fat_chain_length(context, first));
   const uint32_t cluster_size = fat::fat_cluster_size(context);
   const uint64_t allocated = uint64_t(clusters) * cluster_size;
