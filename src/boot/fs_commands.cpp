@@ -256,6 +256,9 @@ Result<void, Error> check_fs_command(const FsCommand& command) {
                      shape.max_args == 1 ? "" : "s", shape.form);
       for (std::size_t i = 1; i < command.words.size(); ++i)
         if (command.words[i].empty()) return error(Errno::kInval, "{}: argument {} is empty", shape.name, i);
+      // A number that is not one is a usage error too, found before the boot.
+      if (shape.name == "write") TRY(parse_size(command.words[2], "write: the offset"));
+      if (shape.name == "truncate") TRY(parse_size(command.words[2], "truncate: the size"));
       return {};
     }
   std::string known;

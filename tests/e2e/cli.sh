@@ -19,6 +19,8 @@ check fs-unknown-command 2 "^mkh: fs: unknown command 'frob'" -- "$mkh" fs frob 
 check fs-missing-argument 2 '^mkh: fs: ls takes 1 argument: ls PATH$' -- "$mkh" fs ls
 check fs-missing-disk 2 '^mkh: --disk: --disk /nonexistent/disk.img: No such file or directory' -- "$mkh" fs --disk /nonexistent/disk.img ls /
 check fs-missing-script 2 '^mkh: fs: script /nonexistent/script: No such file or directory' -- "$mkh" fs script /nonexistent/script
+check fs-truncate-size-text 2 "^mkh: fs: truncate: the size '-5' is not a whole number$" -- "$mkh" fs truncate /f -5
+check fs-write-offset-text 2 "^mkh: fs: write: the offset 'abc' is not a whole number$" -- "$mkh" fs write /f abc /dev/null
 check fs-no-such-file 1 '^mkh: fs: /no/such/file: ENOENT \(No such file or directory\)$' -- "$mkh" fs cat /no/such/file
 check fs-default-disk 0 'README.txt' -- "$mkh" fs ls /
 check fs-write-limit-negative 2 '^mkh: --disk-write-limit: Value -1 not in range 0 to' -- "$mkh" fs --disk-write-limit -1 ls /
