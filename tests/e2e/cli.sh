@@ -18,6 +18,7 @@ check fs-no-command 2 '^mkh: fs: a command is required \(ls, tree' -- "$mkh" fs
 check fs-unknown-command 2 "^mkh: fs: unknown command 'frob'" -- "$mkh" fs frob /
 check fs-missing-argument 2 '^mkh: fs: ls takes 1 argument: ls PATH$' -- "$mkh" fs ls
 check fs-missing-disk 2 '^mkh: --disk: --disk /nonexistent/disk.img: No such file or directory' -- "$mkh" fs --disk /nonexistent/disk.img ls /
+check fs-disk-folder 2 '^mkh: --disk: --disk /tmp: a folder; expected a FAT32 image file' -- "$mkh" fs --disk /tmp ls /
 check fs-missing-script 2 '^mkh: fs: script /nonexistent/script: No such file or directory' -- "$mkh" fs script /nonexistent/script
 check fs-truncate-size-text 2 "^mkh: fs: truncate: the size '-5' is not a whole number$" -- "$mkh" fs truncate /f -5
 check fs-write-offset-text 2 "^mkh: fs: write: the offset 'abc' is not a whole number$" -- "$mkh" fs write /f abc /dev/null

@@ -2,6 +2,7 @@
 // Layer: tools. Uses the public API (include/mkh/) only.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage (the message names the option).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +68,8 @@ void add_disk_option(CLI::App* command, std::string& disk) {
         if (access(path.c_str(), R_OK | W_OK) != 0)
           return fmt::format("--disk {}: {}; expected a FAT32 image file mkh can read and write", path,
                              std::strerror(errno));
+        if (struct stat st{}; stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+          return fmt::format("--disk {}: a folder; expected a FAT32 image file mkh can read and write", path);
         return {};
       });
 }
