@@ -19,7 +19,8 @@ import fsref  # noqa: E402
 
 ERRNO = {"ENOENT": "No such file or directory", "ENOTDIR": "Not a directory", "EISDIR": "Is a directory",
          "EEXIST": "File exists", "ENOTEMPTY": "Directory not empty", "EIO": "Input/output error",
-         "EINVAL": "Invalid argument"}
+         "EINVAL": "Invalid argument", "ENAMETOOLONG": "File name too long"}
+PATH_MAX = 4096  # tree goes no deeper, as mkh fs (a damaged volume may hold a folder in itself)
 
 
 # MKH_STANDIN_FAULT=flip-byte|drop-entry|leak-cluster makes the stand-in wrong on purpose, to
@@ -92,11 +93,13 @@ class Machine:
             matches = [e for e in self.volume.entries(entry["first_cluster"]) if self.volume.name(e) == part]
             if not matches:
                 raise FsError(path, "ENOENT")
+            if matches[0]["attributes"] & 0x10 and matches[0]["first_cluster"] == entry["first_cluster"]:
+                raise FsError(path, "EIO")  # a folder that lists itself (a damaged "." entry)
             entry = matches[0]
         return entry
 
-    def children(self, path):
-        entry = self.entry(path)
+    def children(self, path, entry=None):
+        entry = entry or self.entry(path)
         if not entry["attributes"] & 0x10:
             raise FsError(path, "ENOTDIR")
         try:
@@ -167,13 +170,20 @@ class Machine:
             self.mtools("mdel", "::" + old, path=old)
 
     def tree(self, path, out):
-        for entry in sorted(self.children(path), key=lambda e: self.volume.name(e).encode()):
-            full = (path.rstrip("/") + "/" + self.volume.name(entry))
-            if entry["attributes"] & 0x10:
-                out.append((full, f"0 {full}/"))
-                self.tree(full, out)
-            else:
-                out.append((full, f"{entry['size']} {full}"))
+        pending = [(path, self.entry(path))]
+        while pending:
+            folder, folder_entry = pending.pop()
+            for entry in self.children(folder, folder_entry):
+                full = (folder.rstrip("/") + "/" + self.volume.name(entry))
+                if entry["attributes"] & 0x10:
+                    if entry["first_cluster"] == folder_entry["first_cluster"]:
+                        raise FsError(full, "EIO")
+                    if len(full.encode()) >= PATH_MAX:
+                        raise FsError(full[:80] + "...", "ENAMETOOLONG")
+                    out.append((full, f"0 {full}/"))
+                    pending.append((full, entry))
+                else:
+                    out.append((full, f"{entry['size']} {full}"))
 
     def run(self, args):
         if not args:
