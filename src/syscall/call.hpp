@@ -55,10 +55,10 @@ struct MapRequest {
   vmm::Placement placement;
   bool shared;
 };
-// MAP_FIXED: what is mapped in the request's range goes first. The range is checked before
-// (kInval unaligned, kPerm under the user range, kNoMem reaching the stacks), so that a
-// refused call leaves it mapped.
-[[nodiscard]] Result<void> clear_fixed_range(Call& call, const MapRequest& request);
+// The VMM's mmap for the request (MAP_FIXED replaces what is mapped there); the files no
+// mapping holds any longer are released after it.
+Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset,
+                   uint32_t file_size);
 // mmap2 of a file (syscall/files.cpp): a private copy of its bytes; a shared writable
 // mapping is not there yet (ENOSYS), once the descriptor would allow it.
 Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset);

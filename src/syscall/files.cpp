@@ -376,14 +376,13 @@ Answer sys_ioctl(Call& call) {
   return error(Errno::kNotTy);  // no terminal yet: TCGETS and every other request
 }
 
-Result<void> clear_fixed_range(Call& call, const MapRequest& request) {
-  const uint64_t end = uint64_t(request.hint) + request.size;
-  if (request.hint % vmm::kPageSize != 0) return error(Errno::kInval);
-  if (request.hint < vmm::kUserBase) return error(Errno::kPerm);  // as under Linux's mmap_min_addr
-  if (end > vmm::kStackZone) return error(Errno::kNoMem);
-  TRY(vmm::vmm_munmap(&call.process->m_vmm, request.hint, request.size, proc::user_flush_page, call.process));
-  proc::release_unmapped_files(call.process);
-  return {};
+Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset,
+                   uint32_t file_size) {
+  auto mapped = vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot, mapper,
+                              file_offset, file_size, proc::user_flush_page, call.process);
+  // A fixed mapping may have replaced a file's last mapping; a refused one, the pin of its own file.
+  if (!mapped || request.placement == vmm::Placement::kFixed) proc::release_unmapped_files(call.process);
+  return TRY(std::move(mapped));
 }
 
 Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset) {
@@ -399,13 +398,9 @@ Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page
   if (offset > UINT32_MAX) return error(Errno::kInval);
   const uint64_t file_bytes = stat.size > offset ? stat.size - offset : 0;
   const auto inode = fs::rload(entry.file, &fs::File::m_inode);
-  if (request.placement == vmm::Placement::kFixed) TRY(clear_fixed_range(call, request));
   TRY(proc::pin_mapped_file(call.process, entry.file));  // its mapper outlives the descriptor
-  auto mapped = vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot,
-                              fs::rload(inode, &fs::Inode::m_mapper), uint32_t(offset),
-                              uint32_t(std::min<uint64_t>(file_bytes, UINT32_MAX)));
-  if (!mapped) proc::release_unmapped_files(call.process);  // the pin, mapped by nothing
-  return TRY(std::move(mapped));
+  return map_request(call, request, fs::rload(inode, &fs::Inode::m_mapper), uint32_t(offset),
+                     uint32_t(std::min<uint64_t>(file_bytes, UINT32_MAX)));
 }
 
 }  // namespace mkh::syscall

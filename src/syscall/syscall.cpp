@@ -76,9 +76,7 @@ Answer sys_mmap2(Call& call) {
                            (flags & MAP_SHARED) != 0};
   // MAP_SHARED of anonymous memory is private while a process has one copy.
   if ((flags & MAP_ANONYMOUS) == 0) return map_file(call, request, int32_t(call.a[4]), call.a[5]);
-  if (request.placement == vmm::Placement::kFixed) TRY(clear_fixed_range(call, request));
-  return TRY(
-      vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot, {}, 0, 0));
+  return map_request(call, request, {}, 0, 0);
 }
 
 Answer sys_munmap(Call& call) {

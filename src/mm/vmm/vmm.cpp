@@ -279,7 +279,8 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), voi
 }
 
 Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t size, uint32_t prot,
-                          hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size) {
+                          hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size,
+                          void (*flush)(uint32_t, void*), void* context) {
   const uint64_t length = page_up(size);
   if (length == 0 || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0) return error(Errno::kInval);
   if (length >= kStackZone) return error(Errno::kNoMem);
@@ -289,7 +290,7 @@ Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t
     if (hint % kPageSize != 0) return error(Errno::kInval);
     if (hint < kUserBase) return error(Errno::kPerm);  // as below Linux's mmap_min_addr
     if (hint + length > kStackZone) return error(Errno::kNoMem);
-    if (!range_free_locked(vmm, hint, hint + length)) return error(Errno::kNoMem);
+    TRY(unmap_range_locked(vmm, hint, hint + length, flush, context));  // checked first: a refusal unmaps nothing
     base = hint;
   } else {
     const uint32_t floor = uint32_t(page_up(std::max(vmm->m_brk, kUserBase)));

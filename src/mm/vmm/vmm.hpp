@@ -112,15 +112,17 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), voi
 void vmm_set_heap_start(Vmm* vmm, uint32_t address);
 
 // Where mmap puts a mapping: at the hint when it is free above the heap, else where the VMM
-// finds room (kHint); at the hint or nowhere (kFixed, Linux's MAP_FIXED: the caller has
-// unmapped the range first).
+// finds room (kHint); at the hint or nowhere (kFixed, Linux's MAP_FIXED), replacing what is
+// mapped there (unmapped as vmm_munmap does, flush told of each entry removed).
 enum class Placement { kHint, kFixed };
 // mmap: `size` bytes, page rounded, placed as `placement` says, below the stacks: anonymous
 // (no mapper), or a private copy of the file's bytes from file_offset (file_size of them,
-// zeros after); the address; kNoMem (no room, too long, a fixed range that is taken or
-// reaches the stacks), kPerm (a fixed address under kUserBase), kInval.
+// zeros after); the address; kNoMem (no room, too long, a fixed range reaching the stacks),
+// kPerm (a fixed address under kUserBase), kInval. A refused fixed mapping unmaps nothing,
+// but one that fails to allocate after the unmap leaves the range empty.
 [[nodiscard]] Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t size, uint32_t prot,
-                                        hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size);
+                                        hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size,
+                                        void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr);
 // Unmaps [base, base + size) (splitting vsegs at its ends); kInval for an unaligned base.
 // Calls flush(vpn) for every entry removed before its page is freed.
 [[nodiscard]] Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(uint32_t, void*),

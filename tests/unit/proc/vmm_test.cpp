@@ -116,16 +116,25 @@ TEST_F(VmmTest, VsegsFaultsBrkMmapMunmapMprotect) {
     if (hinted) KCHECK_EQ(*hinted, 0x4000'0000u);
     KCHECK_ERR(vmm::vmm_mmap(v, 0, vmm::Placement::kHint, 0, VSEG_READ, {}, 0, 0), Errno::kInval);
     KCHECK_ERR(vmm::vmm_mmap(v, 0, vmm::Placement::kHint, 0xD000'0000, VSEG_READ, {}, 0, 0), Errno::kNoMem);
-    // MAP_FIXED: there or nowhere, below the heap's end too; the range must be free.
-    auto fixed = vmm::vmm_mmap(v, 0x30000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0);
+    // MAP_FIXED: there or nowhere, below the heap's end too, replacing what is there (its
+    // page's entry flushed); a refusal unmaps nothing.
+    auto fixed = vmm::vmm_mmap(v, 0x30000, vmm::Placement::kFixed, kPageSize, VSEG_READ | VSEG_WRITE, {}, 0, 0);
     KCHECK_OK(fixed);
     if (fixed) KCHECK_EQ(*fixed, 0x30000u);
-    KCHECK_ERR(vmm::vmm_mmap(v, 0x30000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0), Errno::kNoMem);
+    KCHECK_OK(vmm::vmm_get_pte(v, 0x30000, VSEG_WRITE));
+    flushed = 0;
+    auto replaced =
+        vmm::vmm_mmap(v, 0x30000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0, count_flushes, &flushed);
+    KCHECK_OK(replaced);
+    if (replaced) KCHECK_EQ(*replaced, 0x30000u);
+    KCHECK_EQ(flushed, 1u);
+    KCHECK_ERR(vmm::vmm_get_pte(v, 0x30000, VSEG_WRITE), Errno::kAcces);  // the new mapping's protection
     KCHECK_ERR(vmm::vmm_mmap(v, 0x1000, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0), Errno::kPerm);
     KCHECK_ERR(vmm::vmm_mmap(v, 0x30800, vmm::Placement::kFixed, kPageSize, VSEG_READ, {}, 0, 0), Errno::kInval);
     KCHECK_ERR(
         vmm::vmm_mmap(v, vmm::kStackZone - kPageSize, vmm::Placement::kFixed, 2 * kPageSize, VSEG_READ, {}, 0, 0),
         Errno::kNoMem);
+    KCHECK_OK(vmm::vmm_find_vseg(v, 0x30000));  // still there after the refusals
     // munmap across several vsegs and holes.
     KCHECK_OK(vmm::vmm_munmap(v, 0x20000, 0x10000, nullptr, nullptr));
     KCHECK_ERR(vmm::vmm_find_vseg(v, 0x23000), Errno::kFault);
