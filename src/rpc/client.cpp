@@ -24,15 +24,20 @@ bool cluster_present(hal::cxy_t cxy) {
 }
 
 // Waits until the response count of desc is zero: spins while the core has nothing else to
-// run, then blocks with the waiter bit set (see rpc/rpc.hpp for the handshake).
-void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core) {
+// run, then blocks with the waiter bit set (see rpc/rpc.hpp for the handshake). Not a spin
+// when a server is this very core (`may_spin` false: a call to the local cluster goes to this
+// core's FIFO): its RPC thread runs only once this one blocks.
+void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core, bool may_spin) {
   uint32_t& response = desc->response;
   auto answered = [&] { return (hal::local_load(response) & kRpcResponseCount) == 0; };
   if (answered()) return;
   // An RPC thread waiting inside a service (a nested call) lets its FIFO go first.
   if (self->m_type == kern::ThreadType::RPC) rpc_thread_blocking(self);
   const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
-  if (spin_ns != 0 && !core->m_sched.others_ready_hint() && hal::spin_until(answered, spin_ns)) return;
+  if (may_spin && spin_ns != 0 && !core->m_sched.others_ready_hint()) {
+    hal::stat_add(local_rpc_state()->m_cores[hal::cpu().lid].m_client_spins, uint64_t(1));
+    if (hal::spin_until(answered, spin_ns)) return;
+  }
   if (answered()) return;
 
   const auto self_xp = kern::thread_current_xptr();
@@ -123,7 +128,7 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   TRY(rpc_post(cxy, desc));
   if (desc->blocking == 0) return {};
 
-  wait_for_response(desc, self, core);
+  wait_for_response(desc, self, core, cxy != hal::local_cxy());
   if (timed)
     hal::stat_add(local_stats(desc->index).latency[latency_bucket(hal::ticks_to_ns(hal::ticks() - start))],
                   uint64_t(1));
@@ -155,7 +160,7 @@ Result<void> rpc_multicast(const hal::cxy_t* cxys, uint32_t n, RpcDesc* desc) {
     if (!rpc_post(cxys[i], desc)) ++failed;
   // The failed posts come off the count (the waiter bit is not set yet: nobody to wake).
   if (failed != 0) hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &desc->response), ~failed + 1);
-  wait_for_response(desc, self, kern::core_current());
+  wait_for_response(desc, self, kern::core_current(), std::find(cxys, cxys + n, hal::local_cxy()) == cxys + n);
   if (failed != 0) return error(Errno::kAgain);
   if (desc->error != 0) return error(Errno(desc->error));
   return {};

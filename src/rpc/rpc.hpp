@@ -5,7 +5,8 @@
 //
 // Blocking call, and why no response is lost and no server touches a client that has
 // gone. The client posts, then spins on its descriptor's response count while its core has
-// nothing else to run. When the spin budget is spent it blocks itself (cause RPC) and sets
+// nothing else to run and the server is another core (a call to the local cluster goes to
+// this core's FIFO: it blocks at once). When the spin budget is spent it blocks itself (cause RPC) and sets
 // the waiter bit of the response word by a CAS that fails if the count has reached zero
 // meanwhile (then it unblocks itself and returns). The server whose decrement ends the
 // count unblocks the client only if the waiter bit was set in the value it replaced, and

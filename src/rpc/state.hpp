@@ -38,6 +38,7 @@ struct RpcCoreState {
   uint64_t m_doorbell_rearms = 0;  // idle with nothing to serve, found disarmed (a late ring)
   uint32_t m_pool_bound_reported = 0;
   uint32_t m_client_calls = 0;  // blocking RPCs sent by this core's threads
+  uint64_t m_client_spins = 0;  // of those, the ones that polled for their answer before blocking
 };
 
 struct RpcIndexStats {

@@ -203,7 +203,7 @@ fifo_push_reload:                                                               
 
 /* client.cpp wait_for_response(desc) (rpc/rpc.hpp explains the handshake):
  *   if (answered()) return; [RPC thread: rpc_thread_blocking]; spin on answered() while the
- *   core has nothing else to run; if (answered()) return;
+ *   core has nothing else to run and no server is this core; if (answered()) return;
  *   thread_block(self, RPC);
  *   loop { value = load(response); count 0: thread_unblock(self, RPC), return;
  *          cas(response, value, value | kRpcResponseWaiter) -> break }
