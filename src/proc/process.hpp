@@ -26,7 +26,7 @@ struct UserThread;
 inline constexpr uint32_t kMaxProcesses = 256;  // per owner cluster
 inline constexpr uint32_t kMaxFds = 64;
 inline constexpr uint32_t kMaxMappedFiles = 64;  // distinct files a process's mmaps read from
-inline constexpr uint32_t kPathMax = 256;        // a path a process names, its NUL included
+inline constexpr uint32_t kPathMax = 4096;       // a path a process names, its NUL included (Linux's PATH_MAX)
 
 inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uint32_t(cxy) << 16) | index; }
 inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "libk/result.hpp"
+#include "mm/kmem.hpp"
 #include "proc/process.hpp"
 #include "proc/user_thread.hpp"
 
@@ -20,11 +21,20 @@ using Answer = Result<uint32_t>;
 
 inline constexpr int32_t AT_FDCWD = -100;
 
-// The user's path `address` copied into `path`, and where it starts when it is relative: the
-// folder open as `dirfd`, or the working directory's for AT_FDCWD (the VFS resolves "." and
-// ".." where they stand, as Linux does). kFault, kNameTooLong, kNoEnt (empty), kBadF, kNotDir
-// (`dirfd` is not a file of the VFS).
-[[nodiscard]] Result<fs::At> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]);
+// A path a program names (up to proc::kPathMax bytes, Linux's PATH_MAX, its NUL included),
+// copied into a page of the calling cluster (a kernel stack has no room for a rename's two),
+// and where it starts when it is relative.
+struct UserPath {
+  mm::PageBlock page;
+  fs::At at;
+  const char* c_str() const { return static_cast<const char*>(page.base()); }
+};
+
+// The user's path `address`, relative to the folder open as `dirfd`, or the working
+// directory's for AT_FDCWD (the VFS resolves "." and ".." where they stand, as Linux does).
+// kFault, kNameTooLong, kNoEnt (empty), kBadF, kNotDir (`dirfd` is not a file of the VFS),
+// kNoMem.
+[[nodiscard]] Result<UserPath> user_path(Call& call, uint32_t dirfd, uint32_t address);
 
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);

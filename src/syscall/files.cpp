@@ -140,14 +140,21 @@ uint32_t mode_of(const fs::Stat& stat) {
 
 }  // namespace
 
-Result<fs::At> user_path(Call& call, uint32_t dirfd, uint32_t address, char (&path)[proc::kPathMax]) {
-  const uint32_t length = TRY(proc::string_from_user(call.process, path, address, proc::kPathMax));
+Result<UserPath> user_path(Call& call, uint32_t dirfd, uint32_t address) {
+  static_assert(proc::kPathMax <= hal::kPageSize);
+  UserPath path{TRY(mm::PageBlock::alloc(0)), fs::At{}};
+  auto* text = static_cast<char*>(path.page.base());
+  const uint32_t length = TRY(proc::string_from_user(call.process, text, address, proc::kPathMax));
   if (length == 0) return error(Errno::kNoEnt);
-  if (path[0] == '/') return fs::At{};  // dirfd is not even looked at, as Linux
-  if (int32_t(dirfd) == AT_FDCWD) return fs::At{call.process->m_cwd_dir};
+  if (text[0] == '/') return path;  // dirfd is not even looked at, as Linux
+  if (int32_t(dirfd) == AT_FDCWD) {
+    path.at = fs::At{call.process->m_cwd_dir};
+    return path;
+  }
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
-  return fs::At{fd.file};  // the VFS checks it is a folder
+  path.at = fs::At{fd.file};  // the VFS checks it is a folder
+  return path;
 }
 
 Answer sys_read(Call& call) { return read_or_write(call, true); }
@@ -158,10 +165,9 @@ Answer sys_pread64(Call& call) { return positioned(call, true); }
 Answer sys_pwrite64(Call& call) { return positioned(call, false); }
 
 Answer sys_openat(Call& call) {
-  char path[proc::kPathMax];
-  const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
+  const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
   const uint32_t flags = call.a[2];
-  const auto file = TRY(fs::vfs_open(at, path, flags & (kOpenFlagsKnown | kStatusFlagsKept)));
+  const auto file = TRY(fs::vfs_open(path.at, path.c_str(), flags & (kOpenFlagsKnown | kStatusFlagsKept)));
   UserFd entry;
   entry.kind = UserFd::Kind::kFile;
   entry.flags = (flags & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0;
@@ -270,9 +276,8 @@ Answer sys_statx(Call& call) {
     if (fd.kind == UserFd::Kind::kHost) host = true;
     else stat = TRY(fs::vfs_fstat(fd.file));
   } else {
-    char path[proc::kPathMax];
-    const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
-    stat = TRY(fs::vfs_stat(at, path));
+    const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
+    stat = TRY(fs::vfs_stat(path.at, path.c_str()));
   }
   // struct statx (256 bytes): the basic fields, the times as mtime.
   uint8_t out[256] = {};
@@ -294,35 +299,31 @@ Answer sys_statx(Call& call) {
 }
 
 Answer sys_mkdirat(Call& call) {
-  char path[proc::kPathMax];
-  const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
-  TRY(fs::vfs_mkdir(at, path));
+  const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
+  TRY(fs::vfs_mkdir(path.at, path.c_str()));
   return 0;
 }
 
 Answer sys_unlinkat(Call& call) {
-  char path[proc::kPathMax];
   if ((call.a[2] & ~AT_REMOVEDIR) != 0) return error(Errno::kInval);
-  const fs::At at = TRY(user_path(call, call.a[0], call.a[1], path));
-  if ((call.a[2] & AT_REMOVEDIR) != 0) TRY(fs::vfs_rmdir(at, path));
-  else TRY(fs::vfs_unlink(at, path));
+  const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
+  if ((call.a[2] & AT_REMOVEDIR) != 0) TRY(fs::vfs_rmdir(path.at, path.c_str()));
+  else TRY(fs::vfs_unlink(path.at, path.c_str()));
   return 0;
 }
 
 Answer sys_renameat2(Call& call) {
-  char from[proc::kPathMax];
-  char to[proc::kPathMax];
-  const fs::At from_at = TRY(user_path(call, call.a[0], call.a[1], from));
-  const fs::At to_at = TRY(user_path(call, call.a[2], call.a[3], to));
+  const UserPath from = TRY(user_path(call, call.a[0], call.a[1]));
+  const UserPath to = TRY(user_path(call, call.a[2], call.a[3]));
   // RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (as Linux's vfat)
-  TRY(fs::vfs_rename(from_at, from, to_at, to, call.a[4]));
+  TRY(fs::vfs_rename(from.at, from.c_str(), to.at, to.c_str(), call.a[4]));
   return 0;
 }
 
 // The working directory's path, from its folder up (a folder renamed above it shows; one
 // removed is ENOENT, as Linux).
 Answer sys_getcwd(Call& call) {
-  char path[4096];  // Linux's bound: a page
+  char path[proc::kPathMax];
   const uint32_t length = TRY(fs::vfs_dir_path(call.process->m_cwd_dir, path, sizeof path)) + 1;
   if (call.a[1] < length) return error(Errno::kRange);
   TRY(proc::copy_to_user(call.process, call.a[0], path, length));
@@ -330,9 +331,8 @@ Answer sys_getcwd(Call& call) {
 }
 
 Answer sys_chdir(Call& call) {
-  char path[proc::kPathMax];
-  const fs::At at = TRY(user_path(call, AT_FDCWD, call.a[0], path));
-  const auto dir = TRY(fs::vfs_open(at, path, fs::O_RDONLY | fs::O_DIRECTORY));
+  const UserPath path = TRY(user_path(call, AT_FDCWD, call.a[0]));
+  const auto dir = TRY(fs::vfs_open(path.at, path.c_str(), fs::O_RDONLY | fs::O_DIRECTORY));
   if (!call.process->m_cwd_dir.is_null()) (void)fs::vfs_close(call.process->m_cwd_dir);
   call.process->m_cwd_dir = dir;
   return 0;

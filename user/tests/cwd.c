@@ -37,6 +37,66 @@ static void show_stat(const char* path) {
   else printf(" -> %s\n", S_ISDIR(st.st_mode) ? "directory" : "file");
 }
 
+/* Five nested folders of 60-character names: paths of more than 300 bytes, named whole. */
+static void long_paths(void) {
+  static char path[4200];
+  static char cwd[4096];
+  const char* name = "a-folder-name-of-sixty-characters-as-long-names-may-be-00000";
+  path[0] = '\0';
+  for (int depth = 0; depth < 5; depth++) {
+    strcat(path, depth == 0 ? "" : "/");
+    strcat(path, name);
+    path[strlen(path) - 1] = (char)('1' + depth);
+    printf("mkdir (%d bytes)", (int)strlen(path));
+    result(mkdir(path, 0755));
+  }
+  strcat(path, "/file");
+  printf("open O_CREAT (%d bytes)", (int)strlen(path));
+  const int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  result(fd);
+  if (fd >= 0) {
+    show("write", write(fd, "deep\n", 5));
+    close(fd);
+  }
+  show_stat(path);
+  path[strlen(path) - strlen("/file")] = '\0';
+  show("chdir (the deepest folder)", chdir(path));
+  printf("getcwd");
+  if (getcwd(cwd, sizeof cwd) == NULL) result(-1);
+  else printf(" -> %d bytes below cwd.d, ends in %s\n", (int)(strlen(cwd) - strlen(g_base)), strrchr(cwd, '/'));
+  show_stat("file");
+  show("chdir back", chdir(g_base));
+
+  /* "./" repeated: 4095 bytes name this folder, 4096 are too long */
+  for (int i = 0; i < 4095; i++) path[i] = i % 2 == 0 ? '.' : '/';
+  path[4095] = '\0';
+  printf("open (4095 bytes) O_DIRECTORY");
+  int dir = open(path, O_RDONLY | O_DIRECTORY);
+  result(dir < 0 ? dir : 0);
+  if (dir >= 0) close(dir);
+  path[4095] = '/';
+  path[4096] = '\0';
+  printf("open (4096 bytes) O_DIRECTORY");
+  dir = open(path, O_RDONLY | O_DIRECTORY);
+  result(dir < 0 ? dir : 0);
+  if (dir >= 0) close(dir);
+
+  /* and out again, deepest first */
+  path[0] = '\0';
+  for (int depth = 0; depth < 5; depth++) {
+    strcat(path, depth == 0 ? "" : "/");
+    strcat(path, name);
+    path[strlen(path) - 1] = (char)('1' + depth);
+  }
+  strcat(path, "/file");
+  show("unlink (the file)", unlink(path));
+  for (int depth = 5; depth > 0; depth--) {
+    *strrchr(path, '/') = '\0';
+    printf("rmdir (%d bytes)", (int)strlen(path));
+    result(rmdir(path));
+  }
+}
+
 int main(void) {
   if (mkdir("cwd.d", 0755) < 0 || chdir("cwd.d") < 0 || getcwd(g_base, sizeof g_base) == NULL) {
     printf("cwd: cannot make cwd.d\n");
@@ -76,6 +136,7 @@ int main(void) {
 
   show("rmdir moved/renamed", rmdir("moved/renamed"));
   show("rmdir moved", rmdir("moved"));
+  long_paths();
   show("chdir ..", chdir(".."));
   show("rmdir cwd.d", rmdir("cwd.d"));
   return 0;
