@@ -224,10 +224,10 @@ class Session {
     std::tm utc{};
     if (gmtime_r(&mtime, &utc) != nullptr) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
     fmt::print(m_out,
-               "path: {}\ntype: {}\nsize: {}\nclusters: {}\nfirst_cluster: {}\nattributes: {:#04x}\nmodified: {} "
-               "UTC\ninode: cluster {:#x}\n",
-               path, s.type == fs::InodeType::kDir ? "directory" : "file", s.size, s.clusters, s.first_cluster, s.attr,
-               when, hal::GET_CXY(s.inode));
+               "path: {}\ntype: {}\nsize: {}\nlinks: {}\nclusters: {}\nfirst_cluster: {}\nattributes: {:#04x}\n"
+               "modified: {} UTC\ninode: cluster {:#x}\n",
+               path, s.type == fs::InodeType::kDir ? "directory" : "file", s.size, s.links, s.clusters, s.first_cluster,
+               s.attr, when, hal::GET_CXY(s.inode));
     return {};
   }
 

@@ -282,7 +282,7 @@ Answer sys_statx(Call& call) {
   // struct statx (256 bytes): the basic fields, the times as mtime.
   uint8_t out[256] = {};
   const uint32_t mask = 0x7ff;  // STATX_BASIC_STATS
-  const uint32_t blksize = 4096, nlink = 1;
+  const uint32_t blksize = 4096, nlink = host ? 1 : stat.links;
   const uint16_t mode = uint16_t(host ? 0020620 : mode_of(stat));  // a host stream: a character device
   const uint64_t ino = host ? 0 : stat.inode, size = host ? 0 : stat.size, blocks = (size + 511) / 512;
   const int64_t time = int64_t(host ? 0 : stat.mtime);

@@ -34,7 +34,7 @@ static void show_stat(const char* path) {
   struct stat st;
   printf("stat %s", path);
   if (stat(path, &st) < 0) result(-1);
-  else printf(" -> %s\n", S_ISDIR(st.st_mode) ? "directory" : "file");
+  else printf(" -> %s, %ld links\n", S_ISDIR(st.st_mode) ? "directory" : "file", (long)st.st_nlink);
 }
 
 /* Five nested folders of 60-character names: paths of more than 300 bytes, named whole. */
@@ -105,6 +105,11 @@ int main(void) {
   show("mkdir a", mkdir("a", 0755));
   show("mkdir a/b", mkdir("a/b", 0755));
   show("mkdir a/b/c", mkdir("a/b/c", 0755));
+  show("mkdir a/d", mkdir("a/d", 0755));
+  show_stat("a");
+  show_stat("a/b/c");
+  show("rmdir a/d", rmdir("a/d"));
+  show_stat("a");
   show("chdir a/b/c", chdir("a/b/c"));
   show_cwd();
   show("rename ../../../a ../../../moved", rename("../../../a", "../../../moved"));

@@ -167,7 +167,12 @@ Result<Xptr<Inode>> file_inode(Xptr<File> file) {
   return rload(file, &File::m_inode);
 }
 
-Stat stat_of(Xptr<Inode> inode) {
+bool count_folders(const char*, uint32_t, const fat::ShortEntry& entry, void* folders) {
+  if (entry.is_directory()) ++*static_cast<uint32_t*>(folders);
+  return true;
+}
+
+Result<Stat> stat_of(Xptr<Inode> inode) {
   InodeReadLock read(inode);
   Stat stat;
   stat.type = rload(inode, &Inode::m_type);
@@ -178,6 +183,13 @@ Stat stat_of(Xptr<Inode> inode) {
   stat.mtime = rload(inode, &Inode::m_mtime);
   stat.inode = inode.raw();
   stat.unlinked = rload(inode, &Inode::m_unlinked) != 0;
+  if (stat.unlinked) {
+    stat.links = 0;
+  } else if (stat.type == InodeType::kDir) {
+    uint32_t folders = 0;
+    TRY(fat::dir_for_each(inode, count_folders, &folders));
+    stat.links = 2 + folders;
+  }
   return stat;
 }
 

@@ -50,6 +50,7 @@ struct Stat {
   uint64_t mtime = 0;
   hal::xptr_t inode = 0;  // where the inode lives
   bool unlinked = false;  // its name is gone (an open file, or a folder removed while open)
+  uint32_t links = 1;     // names: a folder's own, its ".", each subfolder's ".." (as Linux's vfat); 0 once unlinked
 };
 
 struct StatFs {

@@ -419,6 +419,48 @@ TEST_F(VfsTest, AnOpenFileOutlivesItsNameAndFollowsARename) {
   EXPECT_NE(status, 0) << "the removed folder is still listed: " << listing;
 }
 
+// A folder's links are Linux vfat's: its name, its ".", and each subfolder's ".." (the
+// root's too, which has no "." on disk); a file has one; a removed folder none. Folders
+// made by mcopy (read from the disk) and by mkh, their inodes on either cluster.
+TEST_F(VfsTest, LinksCountAFoldersSubfolders) {
+  const std::string image = make_image(64, 1, {{"/top/", ""}, {"/top/a/", ""}, {"/top/b/", ""}, {"/top/f.txt", "f"}});
+  boot_disk({2, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [] {
+      const auto links = [](const char* path) -> uint32_t {
+        auto stat = fs::vfs_stat(path);
+        KCHECK_OK(stat);
+        return stat ? stat->links : 0;
+      };
+      KCHECK_EQ(links("/"), 3u);  // top
+      KCHECK_EQ(links("/top"), 4u);
+      KCHECK_EQ(links("/top/a"), 2u);
+      KCHECK_EQ(links("/top/f.txt"), 1u);
+      KCHECK_OK(fs::vfs_mkdir("/top/c"));
+      KCHECK_OK(fs::vfs_mkdir("/top/c/d"));
+      KCHECK_EQ(links("/top"), 5u);
+      KCHECK_EQ(links("/top/c"), 3u);
+      KCHECK_OK(fs::vfs_rename("/top/c/d", "/d"));
+      KCHECK_EQ(links("/top/c"), 2u);
+      KCHECK_EQ(links("/"), 4u);
+      auto gone = fs::vfs_open("/top/a", fs::O_RDONLY | fs::O_DIRECTORY);
+      KCHECK_OK(gone);
+      KCHECK_OK(fs::vfs_rmdir("/top/a"));
+      KCHECK_EQ(links("/top"), 4u);
+      if (gone) {
+        auto stat = fs::vfs_fstat(*gone);
+        KCHECK_OK(stat);
+        if (stat) KCHECK_EQ(stat->links, 0u);
+        KCHECK_OK(fs::vfs_close(*gone));
+      }
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+}
+
 // A relative path starts from the folder open as its At, wherever that folder went: renamed,
 // it is still the start; removed, nothing is found or made from it (ENOENT, as Linux).
 TEST_F(VfsTest, RelativePathsStartFromTheOpenFolder) {
