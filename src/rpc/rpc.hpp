@@ -6,13 +6,13 @@
 // Blocking call, and why no response is lost and no server touches a client that has
 // gone. The client posts, then spins on its descriptor's response count while its core has
 // nothing else to run and the server is another core (a call to the local cluster goes to
-// this core's FIFO: it blocks at once). When the spin budget is spent it blocks itself (cause RPC) and sets
-// the waiter bit of the response word by a CAS that fails if the count has reached zero
-// meanwhile (then it unblocks itself and returns). The server whose decrement ends the
-// count unblocks the client only if the waiter bit was set in the value it replaced, and
-// only then reads the client's thread from the descriptor. So either the client sees the
-// count at zero, or the last server sees the bit and wakes it; and a server touches a
-// descriptor after its decrement, or a client thread, only while that client is blocked
+// this core's FIFO: it blocks at once). When the spin budget is spent it blocks itself
+// (cause RPC) and sets the waiter bit of the response word by a CAS that fails if the count
+// has reached zero meanwhile (then it unblocks itself and returns). The server whose
+// decrement ends the count unblocks the client only if the waiter bit was set in the value
+// it replaced, and only then reads the client's thread from the descriptor. So either the
+// client sees the count at zero, or the last server sees the bit and wakes it; and a server
+// touches a descriptor after its decrement, or a client thread, only while that client is blocked
 // waiting for it (no other server does: the count is not at zero before the last one).
 //
 // The call travels in the FIFO slot (rpc/desc.hpp RpcCall): the server runs the service

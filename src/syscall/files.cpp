@@ -204,8 +204,10 @@ Answer sys_llseek(Call& call) {
   return 0;
 }
 
-// The descriptor's position counts entries as Linux lists them: "." and ".." first (every
-// Linux file system lists them, FAT's root too), then the VFS's entries from its position 0.
+// The descriptor's position: 0 and 1 are "." and ".." (every Linux file system lists them,
+// FAT's root too), 2 + p the VFS's offset p (a place in the directory, which removals do not
+// move). An entry's d_off is the position after it, its d_ino that position + 2 (never 0: a
+// libc skips an entry of inode 0).
 Answer sys_getdents64(Call& call) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
@@ -217,43 +219,42 @@ Answer sys_getdents64(Call& call) {
   auto block = TRY(mm::PageBlock::alloc(1));
   auto* entries = static_cast<fs::DirEntry*>(block.base());
   static_assert(sizeof(fs::DirEntry) * kBatch <= 2 * hal::kPageSize);
-  const uint64_t start = TRY(fs::vfs_lseek(fd.file, 0, fs::Whence::kCur));
+  uint64_t position = TRY(fs::vfs_lseek(fd.file, 0, fs::Whence::kCur));
   uint32_t written = 0;
-  uint64_t emitted = 0;
-  // One struct linux_dirent64 (d_ino, d_off, d_reclen, d_type, d_name, padded to 8); false
-  // when it does not fit.
-  auto emit = [&](const char* name, uint32_t name_len, bool is_dir) -> Result<bool> {
+  // One struct linux_dirent64 (d_ino, d_off, d_reclen, d_type, d_name, padded to 8) for the
+  // entry that ends at `next`; false when it does not fit.
+  auto emit = [&](const char* name, uint32_t name_len, bool is_dir, uint64_t next) -> Result<bool> {
     uint8_t record[8 + 8 + 2 + 1 + fs::kNameMax + 1 + 8] = {};
     const uint32_t size = (19 + name_len + 1 + 7) & ~7u;
     if (written + size > call.a[2]) {
       if (written == 0) return error(Errno::kInval);  // no room for the next entry
       return false;
     }
-    const uint64_t ino = start + emitted + 1;  // never 0: a libc skips an entry of inode 0
-    const int64_t next = int64_t(start + emitted + 1);
+    const uint64_t ino = next + 2;
+    const int64_t offset = int64_t(next);
     const uint16_t reclen = uint16_t(size);
     std::memcpy(record, &ino, 8);
-    std::memcpy(record + 8, &next, 8);
+    std::memcpy(record + 8, &offset, 8);
     std::memcpy(record + 16, &reclen, 2);
     record[18] = is_dir ? 4 : 8;  // DT_DIR, DT_REG
     std::memcpy(record + 19, name, name_len);
     TRY(proc::copy_to_user(call.process, call.a[1] + written, record, size));
     written += size;
-    ++emitted;
+    position = next;
     return true;
   };
   bool fits = true;
-  for (uint64_t dot = start; dot < kDots && fits; ++dot)
-    fits = TRY(emit(dot == 0 ? "." : "..", uint32_t(dot + 1), true));
-  // The VFS's entries from its own position: the descriptor's minus the two dots.
-  if (fits) TRY(fs::vfs_lseek(fd.file, int64_t(start + emitted - kDots), fs::Whence::kSet));
+  while (position < kDots && fits)
+    fits = TRY(emit(position == 0 ? "." : "..", uint32_t(position + 1), true, position + 1));
+  if (fits) TRY(fs::vfs_lseek(fd.file, int64_t(position - kDots), fs::Whence::kSet));
   for (bool more = fits; more;) {
     const uint32_t got = TRY(fs::vfs_readdir(fd.file, entries, kBatch));
     for (uint32_t i = 0; i < got && fits; ++i)
-      fits = TRY(emit(entries[i].name, entries[i].name_len, entries[i].type == fs::InodeType::kDir));
+      fits = TRY(
+          emit(entries[i].name, entries[i].name_len, entries[i].type == fs::InodeType::kDir, kDots + entries[i].next));
     more = fits && got == kBatch;
   }
-  TRY(fs::vfs_lseek(fd.file, int64_t(start + emitted), fs::Whence::kSet));
+  TRY(fs::vfs_lseek(fd.file, int64_t(position), fs::Whence::kSet));
   return written;
 }
 

@@ -18,8 +18,8 @@ static int remove_tree(const char* path) {
   struct statx info;
   if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &info) < 0) return fail(path);
   if ((info.stx_mode & 0170000) != 0040000) return unlink(path) < 0 ? fail(path) : 0;
-  /* Read the whole directory before removing from it: entries removed while it is read could
-   * be skipped otherwise. One pass at a time, until it is empty. */
+  /* A buffer of entries at a time, the directory closed before going down into them (a deep
+   * tree does not hold a descriptor per level); read again until nothing is left. */
   for (;;) {
     int fd = open(path, O_RDONLY | O_DIRECTORY);
     if (fd < 0) return fail(path);

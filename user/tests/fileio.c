@@ -1,7 +1,8 @@
 /* fileio: the referee program of file I/O (user/tests/): in a scratch directory fileio.d made
  * under argv[1] (the current directory when absent) it creates, writes, reads, seeks, appends,
- * reads and writes at offsets and with vectors, renames, lists with getdents64, sizes with
- * statx, unlinks and removes, printing what each step saw; every result is checked and the
+ * reads and writes at offsets and with vectors, renames, lists with getdents64 (removing
+ * what it lists as it goes, as rm -r does), sizes with statx, unlinks and removes, printing
+ * what each step saw; every result is checked and the
  * first wrong one ends it with status 1. The same bytes under qemu-riscv32 and mkh exec. */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,36 @@ static void list(const char* path) {
   printf("     %s holds %d entries:", path, count);
   for (int i = 0; i < count; i++) printf(" %s", sorted[i]);
   printf("\n");
+}
+
+/* Lists `path` a few entries at a time and removes each file as soon as it is listed: every
+ * one must come (a removal must not move the entries after it), and the folder ends empty. */
+static void remove_while_listing(const char* path, int files) {
+  char name[64];
+  check_errno(mkdir(path, 0755), "mkdir for the removal while listing");
+  for (int i = 0; i < files; i++) {
+    snprintf(name, sizeof name, "%s/file%02d.txt", path, i);
+    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) close(fd);
+  }
+  int fd = open(path, O_RDONLY | O_DIRECTORY);
+  check_errno(fd, "open the directory");
+  if (fd < 0) return;
+  char buffer[96]; /* two or three entries a call */
+  int removed = 0, got;
+  while ((got = getdents64(fd, buffer, sizeof buffer)) > 0)
+    for (int at = 0; at < got;) {
+      struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
+      at += entry->d_reclen;
+      if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+      snprintf(name, sizeof name, "%s/%s", path, entry->d_name);
+      if (unlink(name) == 0) removed++;
+    }
+  check_errno(got, "getdents64 while removing");
+  close(fd);
+  printf("     %d of %d files removed while listed\n", removed, files);
+  check(removed == files, "every file listed once while the others went");
+  check_errno(rmdir(path), "rmdir the emptied folder");
 }
 
 int main(int argc, char** argv) {
@@ -137,6 +168,7 @@ int main(int argc, char** argv) {
   check_errno(unlink("sub/moved.txt"), "unlink sub/moved.txt");
   check_errno(rmdir("sub"), "rmdir sub");
   list(".");
+  remove_while_listing("many", 30);
   check_errno(chdir(".."), "chdir ..");
   check_errno(rmdir("fileio.d"), "rmdir fileio.d");
   printf("fileio: %d failures\n", failures);

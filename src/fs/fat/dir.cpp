@@ -23,10 +23,10 @@ constexpr uint32_t kMaxDirectorySlots = 65536;  // FAT's limit: 2 MiB of entries
 // pages of the caller's cluster, for the decoder.
 class DirImage {
  public:
-  static Result<DirImage> load(Xptr<Inode> dir, uint32_t first_slot = 0) {
+  static Result<DirImage> load(Xptr<Inode> dir, uint64_t first_slot = 0) {
     const uint64_t size = rload(dir, &Inode::m_size);
     if (size == 0 || size > uint64_t(kMaxDirectorySlots) * kSlotSize) return error(Errno::kIo);
-    const uint64_t from = std::min<uint64_t>(uint64_t(first_slot) * kSlotSize, size);
+    const uint64_t from = std::min<uint64_t>(first_slot, size / kSlotSize) * kSlotSize;
     uint32_t order = 0;
     while ((hal::kPageSize << order) < size - from) ++order;
     auto block = TRY(mm::PageBlock::alloc(order));
@@ -258,11 +258,13 @@ Result<bool> dir_is_empty(Xptr<Inode> dir) {
   return directory_is_empty(image.bytes());
 }
 
-Result<void> dir_for_each(Xptr<Inode> dir, DirVisitor visit, void* context) {
-  const auto image = TRY(DirImage::load(dir));
+Result<void> dir_for_each(Xptr<Inode> dir, uint64_t from, DirVisitor visit, void* context) {
+  const auto image = TRY(DirImage::load(dir, from));
   DirCursor cursor(image.bytes());
-  while (auto entry = cursor.next())
-    if (!visit(entry->name, entry->name_len, entry->sfn, context)) break;
+  while (auto entry = cursor.next()) {
+    entry->first_slot += uint32_t(from);  // from is a slot of the directory: entries come only then
+    if (!visit(*entry, context)) break;
+  }
   return {};
 }
 

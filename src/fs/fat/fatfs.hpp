@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "fs/fat/dirent.hpp"
 #include "fs/fat/format.hpp"
 #include "fs/fat/names.hpp"
 #include "fs/vfs/objects.hpp"
@@ -153,9 +154,12 @@ Result<void> dir_init(hal::Xptr<FatContext> context, uint32_t cluster, uint32_t 
 // True when the directory has no entry but "." and "..".
 Result<bool> dir_is_empty(hal::Xptr<Inode> dir);
 
-// Calls visit(name, len, entry, context) for every entry of the directory, in disk order.
-// Stops early when visit returns false.
-using DirVisitor = bool (*)(const char* name, uint32_t name_len, const ShortEntry& entry, void* context);
-Result<void> dir_for_each(hal::Xptr<Inode> dir, DirVisitor visit, void* context);
+// Calls visit(entry, context) for every entry of the directory that starts at or after slot
+// `from` (none past its end), in disk order (the entry's slots counted from the directory's first). Stops early
+// when visit returns false. A slot is a stable place: removing an entry does not move the
+// others (its slots are marked free), so a reader that resumes after its last entry's slots
+// misses none of those that stay.
+using DirVisitor = bool (*)(const DirEntry& entry, void* context);
+Result<void> dir_for_each(hal::Xptr<Inode> dir, uint64_t from, DirVisitor visit, void* context);
 
 }  // namespace mkh::fs::fat

@@ -167,8 +167,8 @@ Result<Xptr<Inode>> file_inode(Xptr<File> file) {
   return rload(file, &File::m_inode);
 }
 
-bool count_folders(const char*, uint32_t, const fat::ShortEntry& entry, void* folders) {
-  if (entry.is_directory()) ++*static_cast<uint32_t*>(folders);
+bool count_folders(const fat::DirEntry& entry, void* folders) {
+  if (entry.sfn.is_directory()) ++*static_cast<uint32_t*>(folders);
   return true;
 }
 
@@ -187,7 +187,7 @@ Result<Stat> stat_of(Xptr<Inode> inode) {
     stat.links = 0;
   } else if (stat.type == InodeType::kDir) {
     uint32_t folders = 0;
-    TRY(fat::dir_for_each(inode, count_folders, &folders));
+    TRY(fat::dir_for_each(inode, 0, count_folders, &folders));
     stat.links = 2 + folders;
   }
   return stat;
@@ -571,21 +571,17 @@ namespace {
 struct ReaddirState {
   DirEntry* entries;
   uint32_t capacity;
-  uint64_t skip;
   uint32_t count = 0;
 };
-bool readdir_visit(const char* name, uint32_t name_len, const fat::ShortEntry& entry, void* context) {
+bool readdir_visit(const fat::DirEntry& entry, void* context) {
   auto* state = static_cast<ReaddirState*>(context);
-  if (state->skip > 0) {
-    --state->skip;
-    return true;
-  }
   DirEntry& out = state->entries[state->count++];
-  std::memcpy(out.name, name, name_len);
-  out.name[name_len] = '\0';
-  out.name_len = name_len;
-  out.type = entry.is_directory() ? InodeType::kDir : InodeType::kFile;
-  out.size = entry.is_directory() ? 0 : entry.size;
+  std::memcpy(out.name, entry.name, entry.name_len);
+  out.name[entry.name_len] = '\0';
+  out.name_len = entry.name_len;
+  out.type = entry.sfn.is_directory() ? InodeType::kDir : InodeType::kFile;
+  out.size = entry.sfn.is_directory() ? 0 : entry.sfn.size;
+  out.next = entry.sfn_slot() + 1;
   return state->count < state->capacity;
 }
 }  // namespace
@@ -594,12 +590,12 @@ Result<uint32_t> vfs_readdir(Xptr<File> dir, DirEntry* entries, uint32_t capacit
   const auto inode = TRY(file_inode(dir));
   if (rload(inode, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   if (capacity == 0) return error(Errno::kInval);
-  ReaddirState state{.entries = entries, .capacity = capacity, .skip = rload(dir, &File::m_offset)};
+  ReaddirState state{.entries = entries, .capacity = capacity};
   {
     InodeReadLock read(inode);
-    TRY(fat::dir_for_each(inode, readdir_visit, &state));
+    TRY(fat::dir_for_each(inode, rload(dir, &File::m_offset), readdir_visit, &state));
   }
-  rstore(dir, &File::m_offset, rload(dir, &File::m_offset) + state.count);
+  if (state.count > 0) rstore(dir, &File::m_offset, entries[state.count - 1].next);
   return state.count;
 }
 

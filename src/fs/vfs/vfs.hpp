@@ -104,9 +104,12 @@ struct DirEntry {
   uint32_t name_len;
   InodeType type;
   uint64_t size;
+  uint64_t next;  // the directory's offset after it: where a read resumes
 };
-// Reads the directory open as `dir` from its offset (an entry index): up to `capacity`
-// entries into `entries` (kernel memory of the caller's cluster); 0 at the end.
+// Reads the directory open as `dir` from its offset: up to `capacity` entries into `entries`
+// (kernel memory of the caller's cluster); 0 at the end. The offset is a place in the
+// directory (FAT: a slot), not a count of entries, as Linux's vfat: entries removed meanwhile
+// do not make a reader skip others.
 [[nodiscard]] Result<uint32_t> vfs_readdir(hal::Xptr<File> dir, DirEntry* entries, uint32_t capacity);
 
 // A file-descriptor table (a process's, later; a kernel thread's now): small integers
