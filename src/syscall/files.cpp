@@ -124,10 +124,16 @@ Answer positioned(Call& call, bool to_user) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kSPipe);
   const int64_t offset = int64_t(uint64_t(call.a[3]) | uint64_t(call.a[4]) << 32);
-  if (offset < 0) return error(Errno::kInval);
+  const uint32_t size = call.a[2];
+  if (offset < 0 || offset > INT64_MAX - int64_t(size)) return error(Errno::kInval);  // Linux's rw_verify_area
+  if (uint64_t(offset) > fs::kMaxFileSize) {         // where no file reaches: nothing read, and no byte written
+    TRY(transfer(call, fd, call.a[1], 0, to_user));  // the descriptor's refusals (EBADF, EISDIR)
+    if (to_user || size == 0) return 0;
+    return error(Errno::kFBig);
+  }
   const uint64_t saved = TRY(fs::vfs_lseek(fd.file, 0, fs::Whence::kCur));
   TRY(fs::vfs_lseek(fd.file, offset, fs::Whence::kSet));
-  auto moved = transfer(call, fd, call.a[1], call.a[2], to_user);
+  auto moved = transfer(call, fd, call.a[1], size, to_user);
   (void)fs::vfs_lseek(fd.file, int64_t(saved), fs::Whence::kSet);
   return moved;
 }
@@ -372,9 +378,36 @@ Answer sys_fcntl64(Call& call) {
   }
 }
 
+// The requests every Linux descriptor answers (do_vfs_ioctl): close-on-exec, non-blocking
+// (kept for the file, as F_SETFL keeps it; a host stream stays as it is), and for a regular
+// file the bytes between its offset and its end. The rest are a terminal's or a device's: no
+// terminal yet, so ENOTTY (TCGETS included).
 Answer sys_ioctl(Call& call) {
-  TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
-  return error(Errno::kNotTy);  // no terminal yet: TCGETS and every other request
+  enum : uint32_t { FIONBIO = 0x5421, FIONREAD = 0x541b, FIONCLEX = 0x5450, FIOCLEX = 0x5451 };
+  constexpr uint32_t O_NONBLOCK = 04000;
+  const int32_t fd = int32_t(call.a[0]);
+  const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
+  switch (call.a[1]) {
+    case FIOCLEX: TRY(proc::fd_set_flags(call.process, fd, FD_CLOEXEC)); return 0;
+    case FIONCLEX: TRY(proc::fd_set_flags(call.process, fd, 0)); return 0;
+    case FIONBIO: {
+      int32_t on = 0;
+      TRY(proc::copy_from_user(call.process, &on, call.a[2], sizeof on));
+      if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_flags(entry.file, O_NONBLOCK, on != 0 ? O_NONBLOCK : 0);
+      return 0;
+    }
+    case FIONREAD: {
+      if (entry.kind != UserFd::Kind::kFile) break;
+      const fs::Stat stat = TRY(fs::vfs_fstat(entry.file));
+      if (stat.type != fs::InodeType::kFile) break;
+      const uint64_t offset = TRY(fs::vfs_lseek(entry.file, 0, fs::Whence::kCur));
+      const int32_t left = int32_t(stat.size - offset);  // negative past the end, as Linux's
+      TRY(proc::copy_to_user(call.process, call.a[2], &left, sizeof left));
+      return 0;
+    }
+    default: break;
+  }
+  return error(Errno::kNotTy);
 }
 
 Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset,

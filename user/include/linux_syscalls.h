@@ -134,6 +134,10 @@ struct linux_iovec {
   size_t iov_len;
 };
 
+/* The C library's errno for Linux's error number, as the wrappers set it (picolibc numbers
+ * some errors otherwise, ENAMETOOLONG among them); EIO for a number it does not know. */
+int __mkh_errno_from_linux(long linux_errno);
+
 /* A system call by its number: a7 the number, a0-a5 the arguments, its answer as the kernel
  * gives it in a0 (-errno, Linux's numbering, on failure; errno is left alone). The wrappers
  * below are built on it; a program that tests the kernel itself may call it too. */

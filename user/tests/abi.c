@@ -2,7 +2,8 @@
  * numbers so that what is printed is the kernel's answer, not the C library's: MAP_FIXED over
  * the heap and the data, mmap's and mprotect's refusals, F_GETFL and F_SETFL, F_DUPFD's range,
  * statx's argument checks, O_CREAT with O_DIRECTORY (EINVAL since Linux 6.4), SEEK_DATA and
- * SEEK_HOLE, a writev whose second length is negative, the clocks. Works in a scratch folder
+ * SEEK_HOLE, a writev whose second length is negative, offsets at their limits, the ioctl
+ * requests of every descriptor, names past NAME_MAX, the clocks. Works in a scratch folder
  * abi.d made in the current one. The same bytes under qemu-riscv32 and mkh exec. */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,16 +31,18 @@ enum {
   O_NONBLOCK_ = 04000,
   O_DIRECTORY_ = 0200000,
   F_DUPFD_ = 0,
+  F_GETFD_ = 1,
   F_GETFL_ = 3,
   F_SETFL_ = 4,
   F_DUPFD_CLOEXEC_ = 1030,
+  LINUX_ENAMETOOLONG = 36, /* picolibc's is another number */
 };
 
 static int failures;
 
 /* A call's answer: the value, or the error's name. */
 static void show(const char* what, long answer) {
-  if (answer < 0 && answer > -4096) printf("%s: %s\n", what, errno_name((int)-answer));
+  if (answer < 0 && answer > -4096) printf("%s: %s\n", what, errno_name(__mkh_errno_from_linux(-answer)));
   else printf("%s: %ld\n", what, answer);
 }
 static void expect(const char* what, long answer, long wanted) {
@@ -123,6 +126,70 @@ static void descriptors(void) {
   expect("and the name is not there", open_at("new.d", 0), -ENOENT);
 }
 
+static long seek64(long fd, int64_t offset, long whence) {
+  int64_t at = -1;
+  long answer = linux_syscall(SYS_llseek, fd, (long)(offset >> 32), (long)(uint32_t)offset, (long)&at, whence, 0);
+  return answer < 0 ? answer : (long)at;
+}
+static long positioned(long number, long fd, const void* buffer, long count, int64_t offset) {
+  return linux_syscall(number, fd, (long)buffer, count, (long)(uint32_t)offset, (long)(offset >> 32), 0);
+}
+
+/* Offsets at their limits, away from the sizes where the file systems differ (FAT holds 4 GiB,
+ * the host's more): a seek past every file system's limit is EINVAL, a position plus a count
+ * past INT64_MAX is EINVAL, a write of nothing is 0 anywhere, a read where no file reaches is
+ * 0. The requests every descriptor answers, and names longer than NAME_MAX. */
+static void limits(void) {
+  const int64_t huge = (int64_t)1 << 50, top = INT64_MAX;
+  char byte = 0;
+  long fd = open_at("limits.txt", O_CREAT_ | O_EXCL_ | O_RDWR_);
+  expect("write 10 bytes", CALL(SYS_write, fd, "0123456789", 10), 10);
+  expect("seek to 1 << 50", seek64(fd, huge, 0), -EINVAL);
+  expect("seek to INT64_MAX", seek64(fd, top, 0), -EINVAL);
+  expect("pwrite of nothing at INT64_MAX", positioned(SYS_pwrite64, fd, "y", 0, top), 0);
+  expect("pwrite of a byte at INT64_MAX", positioned(SYS_pwrite64, fd, "y", 1, top), -EINVAL);
+  expect("pread of a byte at INT64_MAX", positioned(SYS_pread64, fd, &byte, 1, top), -EINVAL);
+  expect("pread of a byte at 1 << 50", positioned(SYS_pread64, fd, &byte, 1, huge), 0);
+  expect("pwrite of nothing at 1 << 50", positioned(SYS_pwrite64, fd, "y", 0, huge), 0);
+  expect("pwrite of a byte at 1 << 50", positioned(SYS_pwrite64, fd, "y", 1, huge), -EFBIG);
+  expect("the size after them", seek(fd, 0, 2), 10);
+
+  enum { TCGETS_ = 0x5401, FIONBIO_ = 0x5421, FIONREAD_ = 0x541b, FIONCLEX_ = 0x5450, FIOCLEX_ = 0x5451 };
+  int32_t word = 1;
+  expect("FIOCLEX", CALL(SYS_ioctl, fd, FIOCLEX_, 0), 0);
+  expect("F_GETFD after it", CALL(SYS_fcntl64, fd, F_GETFD_, 0), 1);
+  expect("FIONCLEX", CALL(SYS_ioctl, fd, FIONCLEX_, 0), 0);
+  expect("F_GETFD after it", CALL(SYS_fcntl64, fd, F_GETFD_, 0), 0);
+  expect("FIONBIO on", CALL(SYS_ioctl, fd, FIONBIO_, &word), 0);
+  expect("F_GETFL after it", CALL(SYS_fcntl64, fd, F_GETFL_, 0), O_RDWR_ | O_NONBLOCK_);
+  word = 0;
+  expect("FIONBIO off", CALL(SYS_ioctl, fd, FIONBIO_, &word), 0);
+  expect("F_GETFL after it", CALL(SYS_fcntl64, fd, F_GETFL_, 0), O_RDWR_);
+  expect("FIONBIO with a bad pointer", CALL(SYS_ioctl, fd, FIONBIO_, 16), -EFAULT);
+  expect("seek to 3", seek(fd, 3, 0), 3);
+  expect("FIONREAD", CALL(SYS_ioctl, fd, FIONREAD_, &word), 0);
+  expect("  the bytes left", word, 7);
+  expect("TCGETS on a file", CALL(SYS_ioctl, fd, TCGETS_, &word), -ENOTTY);
+  CALL(SYS_close, fd, 0, 0);
+  fd = open_at(".", O_DIRECTORY_);
+  expect("FIONREAD on a folder", CALL(SYS_ioctl, fd, FIONREAD_, &word), -ENOTTY);
+  CALL(SYS_close, fd, 0, 0);
+  expect("unlink limits.txt", linux_syscall(SYS_unlinkat, LINUX_AT_FDCWD, (long)"limits.txt", 0, 0, 0, 0), 0);
+
+  static char name[300];
+  memset(name, 'n', 256);
+  expect("open a missing name of 256 bytes", open_at(name, 0), -LINUX_ENAMETOOLONG);
+  memcpy(name + 256, "/x", 3);
+  expect("open below a missing name of 256 bytes", open_at(name, 0), -LINUX_ENAMETOOLONG);
+  memcpy(name, "x/", 2);
+  expect("open a name of 254 bytes below a missing folder", open_at(name, 0), -ENOENT);
+  name[255] = '\0';
+  fd = open_at(name + 2, O_CREAT_ | O_EXCL_ | O_WRONLY_);
+  expect("create a name of 253 bytes", fd < 0 ? fd : 0, 0);
+  CALL(SYS_close, fd, 0, 0);
+  expect("unlink it", linux_syscall(SYS_unlinkat, LINUX_AT_FDCWD, (long)(name + 2), 0, 0, 0, 0), 0);
+}
+
 static void status(void) {
   struct statx info;
   expect("statx with STATX__RESERVED", linux_syscall(SYS_statx, LINUX_AT_FDCWD, (long)".", 0, (long)0x80000000u, (long)&info, 0),
@@ -159,6 +226,7 @@ int main(void) {
   }
   memory();
   descriptors();
+  limits();
   status();
   clocks();
   printf("%d failure(s)\n", failures);

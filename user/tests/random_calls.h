@@ -38,6 +38,7 @@ static inline const char* errno_name(int number) {
     case ENOTTY: return "ENOTTY";
     case ESPIPE: return "ESPIPE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EFBIG: return "EFBIG";
     case ENOSYS: return "ENOSYS";
     case ENXIO: return "ENXIO";
     case EOPNOTSUPP: return "EOPNOTSUPP";

@@ -152,7 +152,8 @@ PinnedInode pinned_parent(Xptr<Inode> inode, EntryName* name) {
   return PinnedInode::pin(rload(dentry, &Dentry::m_parent));
 }
 
-Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
+namespace {
+Result<Xptr<Dentry>> find_or_make_child(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
   if (created != nullptr) *created = false;
   if (rload(dir, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
   if (rload(dir, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);  // removed while we waited
@@ -192,6 +193,16 @@ Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create
   }
   rstore(dentry, &Dentry::m_child, *inode);
   table_insert(dir, dentry);
+  return dentry;
+}
+}  // namespace
+
+Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
+  auto dentry = find_or_make_child(dir, name, create, created);
+  // A name of more than Linux's NAME_MAX bytes that is not there: ENAMETOOLONG, as Linux's
+  // file systems answer before they look (one that is there, up to FAT's 255 UTF-16 units as
+  // mtools may write, is found).
+  if (!dentry && dentry.error() == Errno::kNoEnt && name.size() > kLinuxNameMax) return error(Errno::kNameTooLong);
   return dentry;
 }
 

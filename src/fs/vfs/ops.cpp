@@ -18,8 +18,6 @@ using hal::Xptr;
 
 namespace {
 
-constexpr uint64_t kMaxFileSize = 0xFFFFFFFFull;  // a FAT entry's size is 32 bits
-
 uint64_t now() { return uint64_t(std::time(nullptr)); }
 
 // A sync before an operation that may queue chains to free, when the queue is nearly full.
@@ -337,9 +335,9 @@ Result<uint64_t> write_once(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
     InodeWriteLock write(inode);
     const uint64_t file_size = rload(inode, &Inode::m_size);
     const uint64_t offset = (flags & O_APPEND) != 0 ? file_size : rload(file, &File::m_offset);
+    if (size == 0) return uint64_t(0);  // before the size's limit, as Linux
     end = offset + size;
     if (end > kMaxFileSize || end < offset) return error(Errno::kFBig);
-    if (size == 0) return uint64_t(0);
     TRY(ensure_clusters(inode, end));
     if (offset > file_size) TRY(zero_fill(inode, file_size, offset));
     TRY(mapper::mapper_move_buffer(rload(inode, &Inode::m_mapper), false, false, offset, buffer.raw(), size));
@@ -370,7 +368,7 @@ Result<uint64_t> vfs_lseek(Xptr<File> file, int64_t offset, Whence whence) {
     default: return error(Errno::kInval);
   }
   const int64_t target = base + offset;
-  if (target < 0) return error(Errno::kInval);
+  if (target < 0 || uint64_t(target) > kMaxFileSize) return error(Errno::kInval);  // Linux: past s_maxbytes
   rstore(file, &File::m_offset, uint64_t(target));
   return uint64_t(target);
 }

@@ -41,6 +41,10 @@ Result<void> vfs_unmount();
 // Writes every dirty page to the disk, in the order fs/fat/fatfs.hpp gives.
 Result<void> vfs_sync();
 
+// The largest file (a FAT entry's size is 32 bits) and the largest offset of a seek (Linux's
+// vfat: its s_maxbytes).
+inline constexpr uint64_t kMaxFileSize = 0xFFFFFFFFull;
+
 struct Stat {
   InodeType type = InodeType::kFile;
   uint64_t size = 0;
