@@ -111,6 +111,8 @@ static void descriptors(void) {
   expect("F_DUPFD from 1 << 20", CALL(SYS_fcntl64, fd, F_DUPFD_, 1 << 20), -EINVAL);
   expect("F_DUPFD_CLOEXEC from 1 << 20", CALL(SYS_fcntl64, fd, F_DUPFD_CLOEXEC_, 1 << 20), -EINVAL);
   expect("dup3 to 1 << 20", CALL(SYS_dup3, fd, 1 << 20, 0), -EBADF);
+  expect("dup3 to 1023", CALL(SYS_dup3, fd, 1023, 0), 1023); /* under Linux's default limit of 1024 */
+  expect("close 1023", CALL(SYS_close, 1023, 0, 0), 0);
   /* A writev whose second length is negative as a signed size: nothing is written. */
   struct linux_iovec vector[2] = {{"ab", 2}, {"cd", (uint32_t)-2}};
   expect("writev with a negative length", CALL(SYS_writev, fd, vector, 2), -EINVAL);
