@@ -23,8 +23,8 @@ namespace mkh::proc {
 
 struct UserThread;
 
-inline constexpr uint32_t kMaxProcesses = 256;  // per owner cluster
-inline constexpr uint32_t kMaxFds = 1024;  // Linux's default RLIMIT_NOFILE
+inline constexpr uint32_t kMaxProcesses = 256;   // per owner cluster
+inline constexpr uint32_t kMaxFds = 1024;        // Linux's default RLIMIT_NOFILE
 inline constexpr uint32_t kMaxMappedFiles = 64;  // distinct files a process's mmaps read from
 inline constexpr uint32_t kPathMax = 4096;       // a path a process names, its NUL included (Linux's PATH_MAX)
 

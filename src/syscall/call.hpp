@@ -36,6 +36,13 @@ struct UserPath {
 // kNoMem.
 [[nodiscard]] Result<UserPath> user_path(Call& call, uint32_t dirfd, uint32_t address);
 
+// A host stream's type and rights (st_mode) and size, as the host's fstat gives them.
+struct HostStreamStat {
+  uint32_t mode;
+  uint64_t size;
+};
+[[nodiscard]] Result<HostStreamStat> host_stream_stat(int host_fd);
+
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);
 Answer sys_write(Call& call);

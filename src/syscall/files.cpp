@@ -42,8 +42,9 @@ bool writable(const UserFd& fd) {
 }
 
 // Moves up to `size` bytes between the descriptor and the user's buffer at `address`; the
-// count moved. A fault after some bytes moved ends the transfer short, as Linux does.
-Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user) {
+// count moved. A fault after some bytes moved ends the transfer short, as Linux does. A host
+// stream is read or written at `host_offset` when it is not negative (pread, pwrite).
+Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user, int64_t host_offset = -1) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
   if (size == 0 && fd.kind == UserFd::Kind::kFile)  // the VFS's refusals all the same (a folder read: EISDIR)
     return uint32_t(TRY(to_user ? fs::vfs_read(fd.file, {}, 0) : fs::vfs_write(fd.file, {}, 0)));
@@ -63,7 +64,10 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
       // The host stream, read or written by this core's host thread (a terminal's channel
       // comes with the txt device's user channels).
       void* host = hal::GET_PTR(*byte);
-      const ssize_t n = to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk);
+      const int64_t offset = host_offset + done;
+      const ssize_t n = host_offset < 0 ? (to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk))
+                        : to_user       ? ::pread(fd.host_fd, host, chunk, offset)
+                                        : ::pwrite(fd.host_fd, host, chunk, offset);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (done > 0) break;
@@ -122,10 +126,11 @@ Answer vectored(Call& call, bool to_user) {
 // pread64 / pwrite64: at an offset, the file's own left where it was.
 Answer positioned(Call& call, bool to_user) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
-  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kSPipe);
   const int64_t offset = int64_t(uint64_t(call.a[3]) | uint64_t(call.a[4]) << 32);
   const uint32_t size = call.a[2];
   if (offset < 0 || offset > INT64_MAX - int64_t(size)) return error(Errno::kInval);  // Linux's rw_verify_area
+  if (fd.kind == UserFd::Kind::kHost)  // the host's answer: ESPIPE for a pipe or a terminal
+    return transfer(call, fd, call.a[1], size, to_user, offset);
   if (uint64_t(offset) > fs::kMaxFileSize) {         // where no file reaches: nothing read, and no byte written
     TRY(transfer(call, fd, call.a[1], 0, to_user));  // the descriptor's refusals (EBADF, EISDIR)
     if (to_user || size == 0) return 0;
@@ -193,11 +198,14 @@ Answer sys_close(Call& call) {
 
 Answer sys_llseek(Call& call) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
-  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kSPipe);
   const int64_t offset = int64_t(uint64_t(call.a[1]) << 32 | call.a[2]);
   enum : uint32_t { kSeekData = 3, kSeekHole = 4 };  // SEEK_DATA, SEEK_HOLE
   uint64_t at = 0;
-  if (call.a[4] == kSeekData || call.a[4] == kSeekHole) {
+  if (fd.kind == UserFd::Kind::kHost) {  // the host's answer: ESPIPE for a pipe or a terminal
+    const off_t moved = ::lseek(fd.host_fd, off_t(offset), int(call.a[4]));
+    if (moved < 0) return error(errno_from_host(errno));
+    at = uint64_t(moved);
+  } else if (call.a[4] == kSeekData || call.a[4] == kSeekHole) {
     // A FAT file has no holes: data from any offset inside it, the one hole at its end.
     const fs::Stat stat = TRY(fs::vfs_fstat(fd.file));
     if (offset < 0 || uint64_t(offset) >= stat.size) return error(Errno::kNxIo);
@@ -274,13 +282,15 @@ Answer sys_statx(Call& call) {
     return error(Errno::kInval);
   fs::Stat stat;
   bool host = false;
+  int host_fd = -1;
   char first = 0;
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &first, call.a[1], 1));
   if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(call.a[0]) == AT_FDCWD) {
     stat = TRY(fs::vfs_stat(fs::At{call.process->m_cwd_dir}, "."));  // the working directory
   } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
     const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
-    if (fd.kind == UserFd::Kind::kHost) host = true;
+    host = fd.kind == UserFd::Kind::kHost;
+    if (host) host_fd = fd.host_fd;
     else stat = TRY(fs::vfs_fstat(fd.file));
   } else {
     const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
@@ -290,8 +300,11 @@ Answer sys_statx(Call& call) {
   uint8_t out[256] = {};
   const uint32_t mask = 0x7ff;  // STATX_BASIC_STATS
   const uint32_t blksize = 4096, nlink = host ? 1 : stat.links;
-  const uint16_t mode = uint16_t(host ? 0020620 : mode_of(stat));  // a host stream: a character device
-  const uint64_t ino = host ? 0 : stat.inode, size = host ? 0 : stat.size, blocks = (size + 511) / 512;
+  // A host stream: its type, rights and size as the host has them (qemu passes them on).
+  const HostStreamStat host_stat = host ? TRY(host_stream_stat(host_fd)) : HostStreamStat{};
+  const uint16_t mode = uint16_t(host ? host_stat.mode : mode_of(stat));
+  const uint64_t ino = host ? 0 : stat.inode, size = host ? host_stat.size : stat.size;
+  const uint64_t blocks = (size + 511) / 512;
   const int64_t time = int64_t(host ? 0 : stat.mtime);
   std::memcpy(out + 0, &mask, 4);
   std::memcpy(out + 4, &blksize, 4);

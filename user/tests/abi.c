@@ -3,7 +3,7 @@
  * the heap and the data, mmap's and mprotect's refusals, F_GETFL and F_SETFL, F_DUPFD's range,
  * statx's argument checks, O_CREAT with O_DIRECTORY (EINVAL since Linux 6.4), SEEK_DATA and
  * SEEK_HOLE, a writev whose second length is negative, offsets at their limits, the ioctl
- * requests of every descriptor, names past NAME_MAX, the clocks. Works in a scratch folder
+ * requests of every descriptor, names past NAME_MAX, the host's streams, the clocks. Works in a scratch folder
  * abi.d made in the current one. The same bytes under qemu-riscv32 and mkh exec. */
 #include <stdint.h>
 #include <stdio.h>
@@ -204,6 +204,23 @@ static void status(void) {
   printf("  a folder: %s\n", (info.stx_mode & 0170000) == 0040000 ? "yes" : "no");
 }
 
+/* The host's streams as the tests run a program: stdin /dev/null, stdout a file. What the
+ * host says of them passes through (qemu passes it on too). */
+static void host_streams(void) {
+  struct statx info;
+  long answer = linux_syscall(SYS_statx, 1, (long)"", LINUX_AT_EMPTY_PATH, 0x7ff, (long)&info, 0);
+  show("statx of stdout", answer);
+  printf("  a regular file: %s\n", (info.stx_mode & 0170000) == 0100000 ? "yes" : "no");
+  answer = linux_syscall(SYS_statx, 0, (long)"", LINUX_AT_EMPTY_PATH, 0x7ff, (long)&info, 0);
+  show("statx of stdin", answer);
+  printf("  a character device: %s\n", (info.stx_mode & 0170000) == 0020000 ? "yes" : "no");
+  fflush(stdout);
+  printf("stdout's offset is where its bytes end: %s\n", seek(1, 0, 1) > 0 ? "yes" : "no");
+  expect("seek stdin (/dev/null) to 5", seek(0, 5, 0), 0);
+  char byte = 0;
+  expect("pread of stdin (/dev/null)", positioned(SYS_pread64, 0, &byte, 1, 0), 0);
+}
+
 static void clocks(void) {
   int64_t time[2];
   static const long readable[] = {0, 1, 4, 5, 6, 7, 11};
@@ -230,6 +247,7 @@ int main(void) {
   descriptors();
   limits();
   status();
+  host_streams();
   clocks();
   printf("%d failure(s)\n", failures);
   return failures != 0;
