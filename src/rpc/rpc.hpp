@@ -12,8 +12,8 @@
 // decrement ends the count unblocks the client only if the waiter bit was set in the value
 // it replaced, and only then reads the client's thread from the descriptor. So either the
 // client sees the count at zero, or the last server sees the bit and wakes it; and a server
-// touches a descriptor after its decrement, or a client thread, only while that client is blocked
-// waiting for it (no other server does: the count is not at zero before the last one).
+// touches a descriptor after its decrement, or a client thread, only while that client is
+// blocked waiting for it (no other server does: the count is not at zero before the last one).
 //
 // The call travels in the FIFO slot (rpc/desc.hpp RpcCall): the server runs the service
 // on the slot's copy of the index and the first in-argument words, and first touches the

@@ -155,10 +155,10 @@ Result<void> dir_init(hal::Xptr<FatContext> context, uint32_t cluster, uint32_t 
 Result<bool> dir_is_empty(hal::Xptr<Inode> dir);
 
 // Calls visit(entry, context) for every entry of the directory that starts at or after slot
-// `from` (none past its end), in disk order (the entry's slots counted from the directory's first). Stops early
-// when visit returns false. A slot is a stable place: removing an entry does not move the
-// others (its slots are marked free), so a reader that resumes after its last entry's slots
-// misses none of those that stay.
+// `from` (none past its end), in disk order, its slots counted from the directory's first.
+// Stops early when visit returns false. A slot is a stable place: removing an entry does not
+// move the others (its slots are marked free), so a reader that resumes after its last
+// entry's slots misses none of those that stay.
 using DirVisitor = bool (*)(const DirEntry& entry, void* context);
 Result<void> dir_for_each(hal::Xptr<Inode> dir, uint64_t from, DirVisitor visit, void* context);
 
