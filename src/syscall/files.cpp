@@ -434,7 +434,8 @@ Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapp
 
 Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset) {
   const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
-  if (entry.kind != UserFd::Kind::kFile || !readable(entry)) return error(Errno::kAcces);
+  if (entry.kind == UserFd::Kind::kHost) return error(Errno::kNoDev);  // a host stream cannot be mapped here
+  if (!readable(entry)) return error(Errno::kAcces);
   if (request.shared && (request.prot & vmm::VSEG_WRITE) != 0) {
     if (!writable(entry)) return error(Errno::kAcces);
     return error(Errno::kNoSys);  // writes that reach the file: not there yet

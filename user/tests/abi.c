@@ -219,6 +219,7 @@ static void host_streams(void) {
   expect("seek stdin (/dev/null) to 5", seek(0, 5, 0), 0);
   char byte = 0;
   expect("pread of stdin (/dev/null)", positioned(SYS_pread64, 0, &byte, 1, 0), 0);
+  expect("mmap of stdin (/dev/null)", map2(0, kPage, 1, MAP_PRIVATE_, 0), -ENODEV);
 }
 
 static void clocks(void) {

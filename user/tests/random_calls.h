@@ -39,6 +39,7 @@ static inline const char* errno_name(int number) {
     case ESPIPE: return "ESPIPE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case EFBIG: return "EFBIG";
+    case ENODEV: return "ENODEV";
     case ENOSYS: return "ENOSYS";
     case ENXIO: return "ENXIO";
     case EOPNOTSUPP: return "EOPNOTSUPP";
