@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "fs/vfs/vfs.hpp"
 #include "hal/remote.hpp"
@@ -64,10 +65,10 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
       // The host stream, read or written by this core's host thread (a terminal's channel
       // comes with the txt device's user channels).
       void* host = hal::GET_PTR(*byte);
-      const int64_t offset = host_offset + done;
-      const ssize_t n = host_offset < 0 ? (to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk))
-                        : to_user       ? ::pread(fd.host_fd, host, chunk, offset)
-                                        : ::pwrite(fd.host_fd, host, chunk, offset);
+      ssize_t n = 0;
+      if (host_offset < 0) n = to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk);
+      else if (to_user) n = ::pread(fd.host_fd, host, chunk, host_offset + done);
+      else n = ::pwrite(fd.host_fd, host, chunk, host_offset + done);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (done > 0) break;
@@ -225,9 +226,7 @@ Answer sys_llseek(Call& call) {
 Answer sys_getdents64(Call& call) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
-  const fs::Stat stat = TRY(fs::vfs_fstat(fd.file));  // checked before the position moves:
-  if (stat.type != fs::InodeType::kDir) return error(Errno::kNotDir);
-  if (stat.unlinked) return error(Errno::kNoEnt);  // a removed folder, as Linux
+  TRY(fs::vfs_listable(fd.file));  // checked before the position moves
   constexpr uint32_t kBatch = 8;
   constexpr uint64_t kDots = 2;
   auto block = TRY(mm::PageBlock::alloc(1));
@@ -281,16 +280,14 @@ Answer sys_statx(Call& call) {
       (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (call.a[3] & STATX__RESERVED) != 0)
     return error(Errno::kInval);
   fs::Stat stat;
-  bool host = false;
-  int host_fd = -1;
+  std::optional<HostStreamStat> host;  // a host stream's, as the host has them (qemu passes them on)
   char first = 0;
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &first, call.a[1], 1));
   if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(call.a[0]) == AT_FDCWD) {
     stat = TRY(fs::vfs_stat(fs::At{call.process->m_cwd_dir}, "."));  // the working directory
   } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
     const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
-    host = fd.kind == UserFd::Kind::kHost;
-    if (host) host_fd = fd.host_fd;
+    if (fd.kind == UserFd::Kind::kHost) host = TRY(host_stream_stat(fd.host_fd));
     else stat = TRY(fs::vfs_fstat(fd.file));
   } else {
     const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
@@ -300,11 +297,8 @@ Answer sys_statx(Call& call) {
   uint8_t out[256] = {};
   const uint32_t mask = 0x7ff;  // STATX_BASIC_STATS
   const uint32_t blksize = 4096, nlink = host ? 1 : stat.links;
-  // A host stream: its type, rights and size as the host has them (qemu passes them on).
-  const HostStreamStat host_stat = host ? TRY(host_stream_stat(host_fd)) : HostStreamStat{};
-  const uint16_t mode = uint16_t(host ? host_stat.mode : mode_of(stat));
-  const uint64_t ino = host ? 0 : stat.inode, size = host ? host_stat.size : stat.size;
-  const uint64_t blocks = (size + 511) / 512;
+  const uint16_t mode = uint16_t(host ? host->mode : mode_of(stat));
+  const uint64_t ino = host ? 0 : stat.inode, size = host ? host->size : stat.size, blocks = (size + 511) / 512;
   const int64_t time = int64_t(host ? 0 : stat.mtime);
   std::memcpy(out + 0, &mask, 4);
   std::memcpy(out + 4, &blksize, 4);

@@ -584,9 +584,22 @@ bool readdir_visit(const fat::DirEntry& entry, void* context) {
 }
 }  // namespace
 
-Result<uint32_t> vfs_readdir(Xptr<File> dir, DirEntry* entries, uint32_t capacity) {
+namespace {
+Result<Xptr<Inode>> listable_inode(Xptr<File> dir) {
   const auto inode = TRY(file_inode(dir));
   if (rload(inode, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  if (rload(inode, &Inode::m_unlinked) != 0) return error(Errno::kNoEnt);  // removed, as Linux
+  return inode;
+}
+}  // namespace
+
+Result<void> vfs_listable(Xptr<File> dir) {
+  TRY(listable_inode(dir));
+  return {};
+}
+
+Result<uint32_t> vfs_readdir(Xptr<File> dir, DirEntry* entries, uint32_t capacity) {
+  const auto inode = TRY(listable_inode(dir));
   if (capacity == 0) return error(Errno::kInval);
   ReaddirState state{.entries = entries, .capacity = capacity};
   {

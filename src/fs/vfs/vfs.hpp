@@ -111,10 +111,13 @@ struct DirEntry {
   uint64_t next;  // the directory's offset after it: where a read resumes
 };
 // Reads the directory open as `dir` from its offset: up to `capacity` entries into `entries`
-// (kernel memory of the caller's cluster); 0 at the end. The offset is a place in the
+// (kernel memory of the caller's cluster); 0 at the end; kNotDir, kNoEnt as vfs_listable. The offset is a place in the
 // directory (FAT: a slot), not a count of entries, as Linux's vfat: entries removed meanwhile
 // do not make a reader skip others.
 [[nodiscard]] Result<uint32_t> vfs_readdir(hal::Xptr<File> dir, DirEntry* entries, uint32_t capacity);
+// Whether `dir` can be read by vfs_readdir: kNotDir for a file, kNoEnt for a folder removed
+// while open (Linux's answers), without reading it.
+[[nodiscard]] Result<void> vfs_listable(hal::Xptr<File> dir);
 
 // A file-descriptor table (a process's, later; a kernel thread's now): small integers
 // naming open files, lowest free first.
