@@ -34,14 +34,27 @@ FatContext* local_context(Mapper* fat_mapper) { return hal::GET_PTR<FatContext>(
 class FatCursor {
  public:
   explicit FatCursor(Xptr<FatContext> context) : m_fat_mapper(rload(context, &FatContext::m_fat_mapper)) {}
+  ~FatCursor() { flush(); }
+  FatCursor(const FatCursor&) = delete;
+  FatCursor& operator=(const FatCursor&) = delete;
 
   Result<uint32_t> read(uint32_t cluster) { return hal::remote_load(TRY(entry(cluster))) & kFatEntryMask; }
 
+  // The page written is marked dirty after its last store of a run (flush): a sync that
+  // cleaned it meanwhile finds it dirty again.
   Result<void> write(uint32_t cluster, uint32_t value) {
     const auto at = TRY(entry(cluster));
     hal::remote_store(at, fat_entry_merge(hal::remote_load(at), value));
-    mapper::mapper_set_dirty(m_page);  // every time: a sync may have cleaned the page meanwhile
+    m_written = true;
     return {};
+  }
+
+  // Marks the page written dirty: before the cursor moves to another page, and before a writer
+  // releases the allocation lock (fat_sync_local writes the FAT's dirty pages under it).
+  void flush() {
+    if (!m_written) return;
+    mapper::mapper_set_dirty(m_page);
+    m_written = false;
   }
 
  private:
@@ -50,6 +63,7 @@ class FatCursor {
   Result<Xptr<uint32_t>> entry(uint32_t cluster) {
     const uint32_t index = cluster / kEntriesPerPage;
     if (m_page.is_null() || index != m_index) {
+      flush();
       m_page = TRY(page_of(index));
       m_index = index;
       m_entries = mapper::mapper_page_base(m_page).as<uint32_t>();
@@ -74,6 +88,7 @@ class FatCursor {
   Xptr<mm::Page> m_page;
   uint32_t m_index = 0;
   Xptr<uint32_t> m_entries;
+  bool m_written = false;  // m_page has stores not yet marked dirty
 };
 
 // The walk itself, on any cluster.
@@ -422,9 +437,8 @@ Result<NewClusters> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t
   const Geometry geometry = fat_geometry(context);
   const auto lock = context.field(&FatContext::m_alloc_lock);
   kern::remote_rwlock_wr_acquire(lock);
-  auto release = [&] { kern::remote_rwlock_wr_release(lock); };
   if (rload(context, &FatContext::m_free_count) < count) {
-    release();
+    kern::remote_rwlock_wr_release(lock);
     return error(Errno::kNoSpc);
   }
   const uint32_t max_cluster = geometry.cluster_count + 1;
@@ -433,6 +447,12 @@ Result<NewClusters> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t
   uint32_t first_new = 0;
   uint32_t previous = last;
   uint32_t found = 0;
+  // What was linked, counted and marked dirty before the lock goes, on every path.
+  auto release = [&] {
+    fat.flush();
+    hal::remote_atomic_add(context.field(&FatContext::m_free_count), uint32_t(0) - found);
+    kern::remote_rwlock_wr_release(lock);
+  };
   for (uint32_t scanned = 0; found < count && scanned < geometry.cluster_count; ++scanned) {
     if (candidate < 2 || candidate > max_cluster) candidate = 2;
     auto entry = fat.read(candidate);
@@ -451,7 +471,6 @@ Result<NewClusters> fat_extend(Xptr<FatContext> context, uint32_t last, uint32_t
       if (first_new == 0) first_new = candidate;
       previous = candidate;
       ++found;
-      hal::remote_atomic_add(context.field(&FatContext::m_free_count), ~0u);  // - 1
     }
     ++candidate;
   }
@@ -492,6 +511,7 @@ Result<void> fat_release_after(Xptr<FatContext> context, uint32_t first, uint32_
     return error(Errno::kAgain);
   }
   if (last != 0) TRY(fat.write(last, kFatEndMark));  // cannot fail: the page was just read
+  fat.flush();
   hal::remote_store(rload(context, &FatContext::m_pending) + pending, cut);
   rstore(context, &FatContext::m_pending_nr, pending + 1);
   kern::remote_rwlock_wr_release(lock);
@@ -540,6 +560,7 @@ Result<void> fat_sync_local(FatContext* local, std::optional<uint64_t> frees_que
         cluster = *next;
       }
     }
+    fat.flush();
     if (frees != 0) rstore(context, &FatContext::m_fsinfo_dirty, 1u);
     uint32_t* pending = local->m_pending.host_ptr();
     std::copy(pending + frees, pending + pending_nr, pending);
