@@ -328,14 +328,27 @@ bool start_readahead_locked(Mapper* mapper) {
   return started;
 }
 
+// A slot for a new I/O (write lock held): the I/Os that have ended are retired, and when
+// every slot is still in flight, the oldest (the lowest pages) is waited for.
+MapperIo& free_slot_locked(Mapper* mapper) {
+  settle_async_locked(mapper, false);
+  MapperIo* oldest = nullptr;
+  for (MapperIo& io : mapper->m_io) {
+    if (io.count == 0) return io;
+    if (oldest == nullptr || io.first < oldest->first) oldest = &io;
+  }
+  settle_io_locked(mapper, *oldest, true);
+  return *oldest;
+}
+
 // Starts writing back the run of kMapperWriteBehindRun pages from `first` that a sequential
-// writer has just completed (write lock held), after every I/O in flight has ended (so a
-// writer runs at most one run ahead of the disk). Nothing starts unless every page of the run
-// is present and dirty; the file system may plan fewer (it refuses what must not be written
-// before a sync). True when a mover was made.
+// writer has just completed (write lock held), in a free slot (so a writer runs at most
+// kMapperIoSlots runs ahead of the disk, and the device has the next run queued when it ends
+// one). Nothing starts unless every page of the run is present and dirty; the file system may
+// plan fewer (it refuses what must not be written before a sync). True when a mover was made.
 bool start_writebehind_locked(Mapper* mapper, uint32_t first) {
   if (mapper->m_ops->plan_move == nullptr || kern::thread_current() == nullptr) return false;
-  settle_async_locked(mapper, true);
+  MapperIo& slot = free_slot_locked(mapper);
   auto plan_page = mm::kmem_alloc_pages(0);
   if (!plan_page) return false;
   auto* plan = static_cast<AsyncPlan*>(mm::kmem_page_base(*plan_page));
@@ -353,7 +366,7 @@ bool start_writebehind_locked(Mapper* mapper, uint32_t first) {
     return false;
   }
   for (uint32_t i = 0; i < planned; ++i) plan->pages[i]->clear_flags(mm::PageFlags::DIRTY);
-  start_mover_locked(mapper, mapper->m_io[0], first, planned, false, *plan_page);  // every slot is free
+  start_mover_locked(mapper, slot, first, planned, false, *plan_page);
   return true;
 }
 
@@ -389,29 +402,47 @@ void write_behind(Mapper* mapper, uint32_t index) {
   if (started) kern::sched_yield();  // as in ensure_page
 }
 
-// A write of the whole page of `index` that missed: the page is made from `source` (none of
-// its old bytes are needed, so nothing is loaded), or written over if it came meanwhile.
-Result<void> write_whole_page(Mapper* mapper, uint32_t index, hal::Xptr<void> source) {
+// A write of the `pages` whole pages from `index`, under one exclusive lock: a page that is
+// there is written over, one that is not is made from `source` (none of its old bytes are
+// needed, so nothing is loaded).
+Result<void> write_whole_pages(Mapper* mapper, uint32_t index, uint32_t pages, hal::Xptr<void> source) {
   WriteLocked locked(mapper);
-  settle_for_page_locked(mapper, index);
-  auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index));
-  const bool made = page == nullptr;
-  if (made) {
-    count(mapper->m_misses);
-    TRY(make_room_locked(mapper, 1));
-    page = TRY(new_page(mapper));
-  }
-  hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), mm::kmem_page_base(page)), source, hal::kPageSize);
-  page->set_flags(mm::PageFlags::DIRTY);
-  if (made) {
-    if (auto inserted = mapper->m_tree.insert(index, page); !inserted) {
-      mm::kmem_free_pages(page);
-      return error(inserted.error());
+  uint32_t written = 0;
+  uint32_t made = 0;  // of the pages written
+  Result<void> outcome = {};
+  for (; written < pages; ++written) {
+    settle_for_page_locked(mapper, index + written);
+    auto* page = static_cast<mm::Page*>(mapper->m_tree.lookup(index + written));
+    const bool absent = page == nullptr;
+    if (absent) {
+      if (auto room = make_room_locked(mapper, 1); !room) {
+        outcome = error(room.error());
+        break;
+      }
+      auto fresh = new_page(mapper);
+      if (!fresh) {
+        outcome = error(fresh.error());
+        break;
+      }
+      page = *fresh;
     }
-    count(mapper->m_pages);
-    count(mapper->m_created);
+    hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), mm::kmem_page_base(page)),
+                       source + uint64_t(written) * hal::kPageSize, hal::kPageSize);
+    page->set_flags(mm::PageFlags::DIRTY);
+    if (absent) {
+      if (auto inserted = mapper->m_tree.insert(index + written, page); !inserted) {
+        mm::kmem_free_pages(page);
+        outcome = error(inserted.error());
+        break;
+      }
+      ++made;
+    }
   }
-  return {};
+  count(mapper->m_hits, written - made);
+  count(mapper->m_misses, made);
+  count(mapper->m_pages, made);
+  count(mapper->m_created, made);
+  return outcome;
 }
 
 // A mapper of this cluster, or any for a host thread outside the machine (boot code, tests),
@@ -490,6 +521,15 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
     const uint64_t position = offset + done;
     const auto index = uint32_t(position >> hal::kPageShift);
     const uint64_t in_page = position & (hal::kPageSize - 1);
+    if (!to_buffer && in_page == 0 && size - done >= hal::kPageSize) {
+      // Whole pages written: up to the end of the write-behind run, under one exclusive lock.
+      const auto pages = uint32_t(
+          std::min<uint64_t>((size - done) >> hal::kPageShift, kMapperWriteBehindRun - index % kMapperWriteBehindRun));
+      TRY(write_whole_pages(mapper, index, pages, hal::Xptr<void>(buffer + done)));
+      write_behind(mapper, index + pages - 1);
+      done += uint64_t(pages) << hal::kPageShift;
+      continue;
+    }
     const uint64_t length = std::min(hal::kPageSize - in_page, size - done);
     bool copied = false;
     bool first_look = true;
@@ -514,10 +554,6 @@ Result<void> mapper_move_buffer_local(Mapper* mapper, bool to_buffer, bool is_us
       }
       if (copied) break;
       first_look = false;
-      if (!to_buffer && length == hal::kPageSize) {
-        TRY(write_whole_page(mapper, index, hal::Xptr<void>(buffer + done)));
-        break;
-      }
       TRY(ensure_page(mapper, index, to_buffer));
     }
     if (!to_buffer && in_page + length == hal::kPageSize) write_behind(mapper, index);

@@ -8,7 +8,10 @@
 // ops->move_pages while it holds it (so a second reader of the same page waits for the first
 // load instead of loading it twice; loading under the exclusive lock also stalls readers of
 // other pages of the file: good enough until it shows in a measure). Bytes are copied in and
-// out under the shared lock, so truncate and destroy (exclusive) never free a page in use.
+// out under the shared lock, so truncate and destroy (exclusive) never free a page in use;
+// a write of whole pages copies them under the exclusive lock, which it takes once for the
+// pages it writes up to the end of a write-behind run, present or made (from its bytes: a
+// whole page is not loaded first).
 // A page handed out by mapper_get_page stays valid until the owner truncates or destroys the
 // mapper: the file system orders those after its users (the inode's own lock).
 //
@@ -25,8 +28,9 @@
 // exclusive lock cannot deadlock) and retires it; other holders of the exclusive lock retire
 // it only once it has ended. A failed load's pages are dropped (the next miss loads them
 // again and reports the error); a failed store's pages are dirty again (the next sync writes
-// them and reports it). Up to kMapperIoSlots loads (the next windows), or one store, are in
-// flight per mapper; sync, truncate, destroy and the page-limit reclaim retire them first.
+// them and reports it). Up to kMapperIoSlots I/Os are in flight per mapper: loads (the next
+// windows) or stores (the runs a writer completed; a writer waits for the oldest when every
+// slot is taken); sync, truncate, destroy and the page-limit reclaim retire them first.
 // Each mover posts its I/O's thread_wait_flag word, and the one waiter (the holder of the
 // exclusive lock) names itself in it before it sleeps.
 #pragma once
@@ -61,8 +65,8 @@ struct MapperIo {
   hal::xptr_t waiter = hal::XPTR_NULL;
 };
 
-// The I/Os a mapper has in flight at most: two read-ahead windows keep the device busy while
-// the reader wakes for the first and starts the next.
+// The I/Os a mapper has in flight at most: two read-ahead windows (or two write-behind runs)
+// keep the device busy while the reader (or writer) wakes for the first and starts the next.
 inline constexpr uint32_t kMapperIoSlots = 2;
 
 // The file system's side, implemented by fs/ (the mapper never includes fs): runs on the mapper's cluster, in the thread that missed or syncs;

@@ -484,10 +484,11 @@ TEST_F(MapperTest, TruncateAndDestroyWaitForALoadInFlight) {
   });
 }
 
-// Writes pages [0, count) of `m` (local) in chunks of 16 pages, with `generation`'s bytes.
-void write_pages(Mapper* m, uint32_t count, LocalBuffer& buffer, uint32_t generation) {
+// Writes pages [first, first + count) of `m` (local) in chunks of 16 pages, with
+// `generation`'s bytes.
+void write_pages(Mapper* m, uint32_t count, LocalBuffer& buffer, uint32_t generation, uint32_t first = 0) {
   constexpr uint64_t kChunk = 16 * kPage;
-  for (uint64_t at = 0; at < count * kPage; at += kChunk) {
+  for (uint64_t at = first * kPage; at < (first + count) * kPage; at += kChunk) {
     for (uint64_t b = 0; b < kChunk; ++b) buffer.data()[b] = pattern(at + b, generation);
     KCHECK_OK(mapper::mapper_move_buffer_local(m, false, false, at, buffer.xptr(), kChunk));
   }
@@ -520,6 +521,33 @@ TEST_F(MapperTest, ASequentialWriterHasEachRunWrittenBehind) {
   EXPECT_EQ(s.written_back, 1024u);
   EXPECT_EQ(s.sync_calls, 0u);  // nothing left dirty for the sync
   expect_disk(fs, 1024, 5);
+  destroy(m);
+}
+
+TEST_F(MapperTest, ASequentialWriterHasTwoRunsInFlightAtMost) {
+  boot({1, 1, 1});
+  FakeFs fs(0);
+  fs.load_delay_us = 50000;  // each store is still running when the writer completes the next run
+  const hal::Xptr<Mapper> m = create(0, &fs);
+  run_with_buffer(machine(), 4, [&](LocalBuffer& buffer) {
+    Mapper* local = m.host_ptr();
+    write_pages(local, 512, buffer, 8);
+    // The second run's store queued behind the first: the writer did not wait.
+    KCHECK_EQ(mapper::mapper_stats(m).async_stores, 2u);
+    KCHECK_EQ(mapper::mapper_stats(m).async_waits, 0u);
+    KCHECK_EQ(fs.planned_stores.load(), 0u);
+    write_pages(local, 256, buffer, 8, 512);
+    // The third waited for the oldest, the first run's.
+    KCHECK_EQ(mapper::mapper_stats(m).async_stores, 3u);
+    KCHECK_EQ(mapper::mapper_stats(m).async_waits, 1u);
+    KCHECK(fs.planned_stores.load() >= 1u);
+    KCHECK_OK(mapper::mapper_sync(local));
+  });
+  const mapper::MapperStats s = mapper::mapper_stats(m);
+  EXPECT_EQ(fs.pages_stored.load(), 768u);
+  EXPECT_EQ(s.written_back, 768u);
+  EXPECT_EQ(s.sync_calls, 0u);
+  expect_disk(fs, 768, 8);
   destroy(m);
 }
 
