@@ -37,7 +37,11 @@ struct FakeFs {
   uint32_t fail_from = ~0u;              // loads of pages at or past this fail with kIo
   uint32_t load_delay_us = 0;            // a planned move yields its core this long first (a slow disk)
   std::atomic<bool> fail_stores{false};  // planned stores fail with kIo
-  std::mutex disk_lock;                  // planned moves use the disk with no mapper lock held
+  // The planned stores after these many wait (yielding) until allowed, or 5 s at most (a
+  // writer that waits for a held store cannot hang its test).
+  std::atomic<uint32_t> stores_allowed{~0u};
+  std::atomic<uint32_t> stores_begun{0};
+  std::mutex disk_lock;  // planned moves use the disk with no mapper lock held
   std::atomic<uint64_t> load_calls{0};
   std::atomic<uint64_t> planned_loads{0};
   std::atomic<uint64_t> planned_stores{0};
@@ -97,6 +101,11 @@ struct FakeFs {
     FakeFs* fs = of(mapper);
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(fs->load_delay_us);
     while (std::chrono::steady_clock::now() < until) kern::sched_yield();
+    if (!to_memory) {
+      const uint32_t store = fs->stores_begun.fetch_add(1);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (store >= fs->stores_allowed.load() && std::chrono::steady_clock::now() < deadline) kern::sched_yield();
+    }
     if (to_memory ? first + count > fs->fail_from : fs->fail_stores.load()) return error(Errno::kIo);
     std::lock_guard<std::mutex> guard(fs->disk_lock);
     for (uint32_t i = 0; i < count; ++i) {
@@ -527,7 +536,7 @@ TEST_F(MapperTest, ASequentialWriterHasEachRunWrittenBehind) {
 TEST_F(MapperTest, ASequentialWriterHasTwoRunsInFlightAtMost) {
   boot({1, 1, 1});
   FakeFs fs(0);
-  fs.load_delay_us = 50000;  // each store is still running when the writer completes the next run
+  fs.stores_allowed = 0;  // every store held
   const hal::Xptr<Mapper> m = create(0, &fs);
   run_with_buffer(machine(), 4, [&](LocalBuffer& buffer) {
     Mapper* local = m.host_ptr();
@@ -536,11 +545,14 @@ TEST_F(MapperTest, ASequentialWriterHasTwoRunsInFlightAtMost) {
     KCHECK_EQ(mapper::mapper_stats(m).async_stores, 2u);
     KCHECK_EQ(mapper::mapper_stats(m).async_waits, 0u);
     KCHECK_EQ(fs.planned_stores.load(), 0u);
+    // The first may end (on this core, once the writer blocks); the second stays held.
+    fs.stores_allowed = 1;
     write_pages(local, 256, buffer, 8, 512);
-    // The third waited for the oldest, the first run's.
+    // The third run's store waited for the oldest, the first run's.
     KCHECK_EQ(mapper::mapper_stats(m).async_stores, 3u);
     KCHECK_EQ(mapper::mapper_stats(m).async_waits, 1u);
-    KCHECK(fs.planned_stores.load() >= 1u);
+    KCHECK_EQ(fs.planned_stores.load(), 1u);
+    fs.stores_allowed = ~0u;
     KCHECK_OK(mapper::mapper_sync(local));
   });
   const mapper::MapperStats s = mapper::mapper_stats(m);
