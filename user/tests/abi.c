@@ -190,6 +190,17 @@ static void limits(void) {
   expect("create a name of 253 bytes", fd < 0 ? fd : 0, 0);
   CALL(SYS_close, fd, 0, 0);
   expect("unlink it", linux_syscall(SYS_unlinkat, LINUX_AT_FDCWD, (long)(name + 2), 0, 0, 0, 0), 0);
+  /* 297 bytes in 99 characters: past NAME_MAX, which counts bytes (FAT could hold it). */
+  for (int i = 0; i < 99; i++) memcpy(name + 3 * i, "\xe8\xaa\x9e", 3);
+  name[297] = '\0';
+  expect("create a name of 297 bytes in 99 characters", open_at(name, O_CREAT_ | O_EXCL_ | O_WRONLY_),
+         -LINUX_ENAMETOOLONG);
+  expect("mkdir it", linux_syscall(SYS_mkdirat, LINUX_AT_FDCWD, (long)name, 0755, 0, 0, 0), -LINUX_ENAMETOOLONG);
+  name[255] = '\0';
+  fd = open_at(name, O_CREAT_ | O_EXCL_ | O_WRONLY_);
+  expect("create its first 255 bytes (85 characters)", fd < 0 ? fd : 0, 0);
+  CALL(SYS_close, fd, 0, 0);
+  expect("unlink it", linux_syscall(SYS_unlinkat, LINUX_AT_FDCWD, (long)name, 0, 0, 0, 0), 0);
 }
 
 static void status(void) {

@@ -180,7 +180,9 @@ Result<Xptr<Dentry>> find_or_make_child(Xptr<Inode> dir, std::string_view name, 
   Result<void> loaded = complete
                             ? Result<void>(error(Errno::kNoEnt))
                             : rpc::rpc_call<rpc::RPC_VFS_INODE_LOAD>(dir.cxy(), dir.host_ptr(), name_xptr, len, *inode);
-  if (!loaded && loaded.error() == Errno::kNoEnt && create != Create::kNo) {
+  // Made only up to Linux's NAME_MAX bytes, as vfat and the host's file systems (a longer
+  // name stays missing: ENAMETOOLONG, child_locked).
+  if (!loaded && loaded.error() == Errno::kNoEnt && create != Create::kNo && name.size() <= kLinuxNameMax) {
     loaded = make_entry(dir, name, *inode, dentry, create);
     if (loaded && created != nullptr) *created = true;
   }
@@ -200,8 +202,8 @@ Result<Xptr<Dentry>> find_or_make_child(Xptr<Inode> dir, std::string_view name, 
 Result<Xptr<Dentry>> child_locked(Xptr<Inode> dir, std::string_view name, Create create, bool* created) {
   auto dentry = find_or_make_child(dir, name, create, created);
   // A name of more than Linux's NAME_MAX bytes that is not there: ENAMETOOLONG, as Linux's
-  // file systems answer before they look (one that is there, up to FAT's 255 UTF-16 units as
-  // mtools may write, is found).
+  // file systems answer before they look, and none is made (one that is there, up to FAT's
+  // 255 UTF-16 units as mtools may write, is found).
   if (!dentry && dentry.error() == Errno::kNoEnt && name.size() > kLinuxNameMax) return error(Errno::kNameTooLong);
   return dentry;
 }

@@ -29,7 +29,8 @@ enum class FsType : uint32_t { kFat = 1 };
 
 // A name in mkh is UTF-8; a FAT long name has at most 255 UTF-16 units, so at most 765 bytes.
 inline constexpr uint32_t kNameMax = 765;
-// Linux's NAME_MAX, in bytes: a longer name that is not there is ENAMETOOLONG, not ENOENT.
+// Linux's NAME_MAX, in bytes: a longer name that is not there is ENAMETOOLONG, not ENOENT,
+// and is not made (FAT could hold up to kNameMax bytes; mtools may have written one).
 inline constexpr uint32_t kLinuxNameMax = 255;
 
 // Buckets of a directory's children table (an xhtab: each bucket an xlist of dentries).

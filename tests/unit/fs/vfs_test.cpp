@@ -191,6 +191,17 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       KCHECK_ERR(fs::vfs_rename("/kept.txt", "/what?"), Errno::kInval);
       KCHECK_ERR(fs::vfs_rename("/kept.txt", long_name.c_str()), Errno::kNameTooLong);
       KCHECK_OK(fs::vfs_stat("/kept.txt"));
+      // 300 bytes in 100 UTF-16 units: FAT could hold it, Linux's NAME_MAX refuses it; 255 bytes
+      // are made.
+      std::string wide_name = "/";
+      for (int i = 0; i < 100; ++i) wide_name += "語";
+      KCHECK_ERR(fs::vfs_open(wide_name.c_str(), fs::O_WRONLY | fs::O_CREAT), Errno::kNameTooLong);
+      KCHECK_ERR(fs::vfs_mkdir(wide_name.c_str()), Errno::kNameTooLong);
+      KCHECK_ERR(fs::vfs_rename("/kept.txt", wide_name.c_str()), Errno::kNameTooLong);
+      KCHECK_OK(fs::vfs_stat("/kept.txt"));
+      wide_name.resize(1 + 255);
+      KCHECK_OK(fs::vfs_mkdir(wide_name.c_str()));
+      KCHECK_OK(fs::vfs_rmdir(wide_name.c_str()));
       // A read-only open file refuses writes; a write-only one reads.
       auto file = fs::vfs_open("/file.txt", fs::O_RDONLY);
       KCHECK_OK(file);
