@@ -74,6 +74,7 @@ Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inod
   uint32_t cluster = 0;
   uint8_t attr = fat::kAttrArchive;
   if (create == Create::kDir) {
+    forget_subfolders(dir);
     attr = fat::kAttrDirectory;
     cluster = TRY(fat::fat_extend(context, 0, 1, true)).first;
     const uint32_t parent_cluster = is_root(dir) ? 0 : rload(dir, &Inode::m_first_cluster);
@@ -109,6 +110,8 @@ Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inod
 Xptr<fat::FatContext> fat_context() { return Xptr<fat::FatContext>(local_fs()->m_fat); }
 
 bool is_root(Xptr<Inode> inode) { return inode == local_fs()->m_root; }
+
+void forget_subfolders(Xptr<Inode> dir) { rstore(dir, &Inode::m_subfolders, Inode::kSubfoldersUnknown); }
 
 PinnedInode PinnedInode::pin(Xptr<Inode> inode) {
   hal::remote_atomic_add(inode.field(&Inode::m_refcount), 1u);

@@ -45,6 +45,9 @@ class InodeWriteLock : public RemoteWriteLock {
 
 hal::Xptr<fat::FatContext> fat_context();
 bool is_root(hal::Xptr<Inode> inode);
+// Before a subfolder's entry is added to `dir` or removed from it (its write lock held): the
+// count a stat keeps is recounted by the next stat.
+void forget_subfolders(hal::Xptr<Inode> dir);
 
 // A reference to an inode held for a scope (Inode::m_refcount), as an open file holds one:
 // an inode unlinked goes when its last reference is dropped, never under a holder. pin() adds

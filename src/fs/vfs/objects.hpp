@@ -42,6 +42,7 @@ inline constexpr uint32_t kFileMagic = 0xf11e0f1e;
 
 struct Inode {
   static constexpr mm::KcmType kKcmType = mm::KcmType::INODE;
+  static constexpr uint32_t kSubfoldersUnknown = ~0u;
 
   uint32_t m_magic = kInodeMagic;   // checked by the services that receive a local pointer
   hal::XlistEntry m_cluster_entry;  // in its cluster's FsCluster::m_inodes
@@ -68,6 +69,9 @@ struct Inode {
                                      // entry's search for free slots starts there)
   uint32_t m_meta_dirty = 0;         // size, first cluster or time changed since the entry was written
   uint32_t m_unlinked = 0;           // removed from its directory (its name's reference dropped)
+  // A directory: its subfolders, counted by a stat under either lock (each reader stores the
+  // same count) and forgotten (kSubfoldersUnknown) under the write lock before a change of them.
+  uint32_t m_subfolders = kSubfoldersUnknown;
 
   // remote atomics: its references — its name while it has one (the root's: the mount's), and
   // its uses: open files, path walks, syncs (fs/vfs/lookup.hpp's PinnedInode). Whoever drops

@@ -144,16 +144,16 @@ Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> chi
     // Under the child's write lock: a folder found empty stays so (nothing is made in a
     // folder unlinked, child_locked), and pinned_parent never reads the dentry that goes.
     InodeWriteLock child_lock(child);
-    if (rload(child, &Inode::m_type) == InodeType::kDir && !TRY(fat::dir_is_empty(child)))
-      return error(Errno::kNotEmpty);
+    const bool is_dir = rload(child, &Inode::m_type) == InodeType::kDir;
+    if (is_dir && !TRY(fat::dir_is_empty(child))) return error(Errno::kNotEmpty);
+    if (is_dir) forget_subfolders(dir);
     const uint32_t slot = rload(dentry, &Dentry::m_slot);
     const uint32_t slot_count = rload(dentry, &Dentry::m_slot_count);
     if (on_disk_now) TRY(fat::dir_remove_on_disk(dir, slot, slot_count));
     TRY(fat::dir_remove(dir, slot, slot_count));
     rstore(child, &Inode::m_dentry, Xptr<Dentry>{});
     // A folder removed keeps its ".." (a process may stand in it): a reference to its parent.
-    if (rload(child, &Inode::m_type) == InodeType::kDir)
-      rstore(child, &Inode::m_former_parent, PinnedInode::pin(dir).release());
+    if (is_dir) rstore(child, &Inode::m_former_parent, PinnedInode::pin(dir).release());
     rstore(child, &Inode::m_unlinked, 1u);
   }
   TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr()));
@@ -184,8 +184,12 @@ Result<Stat> stat_of(Xptr<Inode> inode) {
   if (stat.unlinked) {
     stat.links = 0;
   } else if (stat.type == InodeType::kDir) {
-    uint32_t folders = 0;
-    TRY(fat::dir_for_each(inode, 0, count_folders, &folders));
+    uint32_t folders = rload(inode, &Inode::m_subfolders);
+    if (folders == Inode::kSubfoldersUnknown) {
+      folders = 0;
+      TRY(fat::dir_for_each(inode, 0, count_folders, &folders));
+      rstore(inode, &Inode::m_subfolders, folders);  // each reader stores the same count
+    }
     stat.links = 2 + folders;
   }
   return stat;
@@ -498,6 +502,10 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
     const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
     if (is_dir && !target_is_dir) return error(Errno::kNotDir);
     if (!is_dir && target_is_dir) return error(Errno::kIsDir);
+  }
+  if (is_dir) {
+    forget_subfolders(old_dir);
+    forget_subfolders(new_dir);
   }
   const uint32_t first = rload(child, &Inode::m_first_cluster);
   const uint64_t size = rload(child, &Inode::m_size);
