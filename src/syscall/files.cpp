@@ -329,7 +329,7 @@ Answer sys_unlinkat(Call& call) {
 Answer sys_renameat2(Call& call) {
   const UserPath from = TRY(user_path(call, call.a[0], call.a[1]));
   const UserPath to = TRY(user_path(call, call.a[2], call.a[3]));
-  // RENAME_NOREPLACE; RENAME_EXCHANGE is EINVAL (as Linux's vfat)
+  // RENAME_NOREPLACE and RENAME_EXCHANGE, as Linux's vfat (since Linux 6.0 for the exchange)
   TRY(fs::vfs_rename(from.at, from.c_str(), to.at, to.c_str(), call.a[4]));
   return 0;
 }

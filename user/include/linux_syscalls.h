@@ -78,6 +78,7 @@
 #define STATX_TYPE 0x001u
 #define STATX_MODE 0x002u
 #define STATX_NLINK 0x004u
+#define STATX_INO 0x100u
 #define STATX_SIZE 0x200u
 #define STATX_BASIC_STATS 0x7ffu
 #define DT_UNKNOWN 0

@@ -1,9 +1,9 @@
 /* fileio: the referee program of file I/O (user/tests/): in a scratch directory fileio.d made
  * under argv[1] (the current directory when absent) it creates, writes, reads, seeks, appends,
- * reads and writes at offsets and with vectors, renames, lists with getdents64 (removing
- * what it lists as it goes, as rm -r does), sizes with statx, unlinks and removes, printing
- * what each step saw; every result is checked and the
- * first wrong one ends it with status 1. The same bytes under qemu-riscv32 and mkh exec. */
+ * reads and writes at offsets and with vectors, renames and exchanges names (renameat2's
+ * RENAME_EXCHANGE), lists with getdents64 (removing what it lists as it goes, as rm -r
+ * does), sizes with statx, unlinks and removes, printing what each step saw; every result is
+ * checked and the first wrong one ends it with status 1. The same bytes under qemu-riscv32 and mkh exec. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,6 +88,56 @@ static void remove_while_listing(const char* path, int files) {
   check_errno(rmdir(path), "rmdir the emptied folder");
 }
 
+static void write_text(const char* path, const char* text) {
+  const int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  check(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && close(fd) == 0, path);
+}
+
+static int same_file(const char* a, const char* b) {
+  struct statx one, two;
+  return statx(AT_FDCWD, a, 0, STATX_INO, &one) == 0 && statx(AT_FDCWD, b, 0, STATX_INO, &two) == 0 &&
+         one.stx_ino == two.stx_ino;
+}
+
+static void expect_errno(int result, int wanted, const char* what) {
+  const int ok = result < 0 && errno == wanted;
+  if (!ok) printf("     (%s: %d, %s)\n", what, result, strerror(errno));
+  check(ok, what);
+}
+
+/* renameat2's RENAME_EXCHANGE (Linux's vfat has it since Linux 6.0): two files, two folders of
+ * different parents, a file and a folder, then what Linux refuses. */
+static void exchange_names(void) {
+  enum { kNoReplace = 1, kExchange = 2 };
+  check_errno(mkdir("x", 0755), "mkdir x");
+  check_errno(mkdir("x/in", 0755), "mkdir x/in");
+  check_errno(mkdir("y", 0755), "mkdir y");
+  write_text("one.txt", "one");
+  write_text("x/two.txt", "two!");
+  write_text("x/in/f.txt", "f");
+  check_errno(renameat2(AT_FDCWD, "one.txt", AT_FDCWD, "x/two.txt", kExchange), "exchange one.txt and x/two.txt");
+  check(size_of("one.txt") == 4 && size_of("x/two.txt") == 3, "  what they name swapped");
+  check_errno(renameat2(AT_FDCWD, "x/in", AT_FDCWD, "y", kExchange), "exchange the folders x/in and y");
+  check(size_of("y/f.txt") == 1 && size_of("x/in/f.txt") < 0, "  y holds what x/in held");
+  check(same_file("y/..", ".") && same_file("x/in/..", "x"), "  each one's .. is its new parent");
+  check_errno(renameat2(AT_FDCWD, "one.txt", AT_FDCWD, "x", kExchange), "exchange the file one.txt and the folder x");
+  check(size_of("x") == 4 && size_of("one.txt/two.txt") == 3, "  one.txt is the folder, x the file");
+  expect_errno(renameat2(AT_FDCWD, "x", AT_FDCWD, "missing", kExchange), ENOENT, "exchange with a missing name");
+  expect_errno(renameat2(AT_FDCWD, "x", AT_FDCWD, "y", kExchange | kNoReplace), EINVAL, "exchange and no-replace");
+  expect_errno(renameat2(AT_FDCWD, "one.txt", AT_FDCWD, "one.txt/in", kExchange), EINVAL,
+               "exchange a folder and a folder it holds");
+  expect_errno(renameat2(AT_FDCWD, "one.txt/in", AT_FDCWD, "one.txt", kExchange), EINVAL,
+               "exchange a folder and the folder that holds it");
+  expect_errno(renameat2(AT_FDCWD, "x/", AT_FDCWD, "y", kExchange), ENOTDIR, "exchange a file named with a slash");
+  check_errno(renameat2(AT_FDCWD, "y", AT_FDCWD, "y", kExchange), "exchange a name with itself");
+  check_errno(unlink("x"), "unlink x");
+  check_errno(unlink("y/f.txt"), "unlink y/f.txt");
+  check_errno(rmdir("y"), "rmdir y");
+  check_errno(unlink("one.txt/two.txt"), "unlink one.txt/two.txt");
+  check_errno(rmdir("one.txt/in"), "rmdir one.txt/in");
+  check_errno(rmdir("one.txt"), "rmdir one.txt");
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && chdir(argv[1]) < 0) {
     printf("fileio: %s: %s\n", argv[1], strerror(errno));
@@ -168,6 +218,7 @@ int main(int argc, char** argv) {
   check_errno(unlink("sub/moved.txt"), "unlink sub/moved.txt");
   check_errno(rmdir("sub"), "rmdir sub");
   list(".");
+  exchange_names();
   remove_while_listing("many", 30);
   check_errno(chdir(".."), "chdir ..");
   check_errno(rmdir("fileio.d"), "rmdir fileio.d");

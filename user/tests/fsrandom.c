@@ -3,8 +3,8 @@
  * COUNT calls drawn from SEED — open and openat (with every combination of O_CREAT, O_EXCL,
  * O_TRUNC, O_APPEND, O_DIRECTORY and the three access modes), close, read, write, readv,
  * writev, pread, pwrite, lseek, dup, dup3, fcntl (F_GETFL, F_SETFL), fstat, getdents64,
- * mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat2 (RENAME_NOREPLACE), stat, chdir
- * and getcwd — on a few names two levels deep (spelled with ".", "..", "./" and trailing
+ * mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat2 (RENAME_NOREPLACE,
+ * RENAME_EXCHANGE), stat, chdir and getcwd — on a few names two levels deep (spelled with ".", "..", "./" and trailing
  * slashes too), through up to six open descriptors, and prints each call with its result (the
  * count, the offset, the errno's name, a checksum of the bytes read); then the tree, sorted,
  * each file with its size and checksum. What a FAT32 volume cannot show like ext4 is left out:
@@ -133,8 +133,9 @@ static void call_more(int slot, int fd) {
     case 3: {
       random_path(path);
       random_path(other);
-      const unsigned flags = below(2); /* RENAME_NOREPLACE */
-      printf("renameat2 %s %s %s%s", base, path, other, flags ? " RENAME_NOREPLACE" : "");
+      static const char* const kFlags[] = {"", " RENAME_NOREPLACE", " RENAME_EXCHANGE"};
+      const unsigned flags = below(3); /* 0, RENAME_NOREPLACE (1), RENAME_EXCHANGE (2) */
+      printf("renameat2 %s %s %s%s", base, path, other, kFlags[flags]);
       result(renameat2(dirfd, path, dirfd, other, flags));
       break;
     }

@@ -216,6 +216,34 @@ Result<void> dir_update(Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uin
   return write_slots(dir, sfn_slot, bytes, 1);
 }
 
+Result<void> dir_exchange(Xptr<Inode> dir_a, uint32_t slot_a, uint32_t count_a, Xptr<Inode> dir_b, uint32_t slot_b,
+                          uint32_t count_b) {
+  if (count_a == 0 || count_b == 0) return error(Errno::kInval);
+  TRY(dir_remove_on_disk(dir_a, slot_a, count_a));
+  TRY(dir_remove_on_disk(dir_b, slot_b, count_b));
+  uint8_t bytes_a[kSlotSize];  // as they were
+  uint8_t bytes_b[kSlotSize];
+  TRY(read_slot(dir_a, slot_a + count_a - 1, bytes_a));
+  TRY(read_slot(dir_b, slot_b + count_b - 1, bytes_b));
+  const ShortEntry a = decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes_a, kSlotSize));
+  const ShortEntry b = decode_short_entry(std::span<const uint8_t, kSlotSize>(bytes_b, kSlotSize));
+  // Each name (its short name and the case of it) with the other's content.
+  auto named = [](const ShortEntry& name, ShortEntry content) {
+    std::memcpy(content.name, name.name, sizeof content.name);
+    content.nt_flags = name.nt_flags;
+    return content;
+  };
+  uint8_t exchanged[kSlotSize];
+  encode_short_entry(named(a, b), std::span<uint8_t, kSlotSize>(exchanged, kSlotSize));
+  TRY(write_slots(dir_a, slot_a + count_a - 1, exchanged, 1));
+  encode_short_entry(named(b, a), std::span<uint8_t, kSlotSize>(exchanged, kSlotSize));
+  if (auto written = write_slots(dir_b, slot_b + count_b - 1, exchanged, 1); !written) {
+    (void)write_slots(dir_a, slot_a + count_a - 1, bytes_a, 1);  // not two entries naming b's chain
+    return written;
+  }
+  return {};
+}
+
 Result<void> dir_set_dotdot(Xptr<Inode> dir, uint32_t parent_cluster) {
   const auto image = TRY(DirImage::load(dir));
   DirCursor cursor(image.bytes(), true);

@@ -147,6 +147,12 @@ Result<void> dir_remove_on_disk(hal::Xptr<Inode> dir, uint32_t slot, uint32_t sl
 // Rewrites the short entry of a file (size, first cluster, modification time).
 Result<void> dir_update(hal::Xptr<Inode> dir, uint32_t slot, uint32_t slot_count, uint32_t first_cluster, uint32_t size,
                         uint64_t mtime);
+// Swaps what two entries name — attributes, times, first cluster and size — each keeping its
+// name (renameat2's RENAME_EXCHANGE). Both go off the disk first (dir_remove_on_disk): a
+// crash before the next sync loses the two names and leaks their chains, as a rename's old
+// name, never leaves two entries naming one chain.
+Result<void> dir_exchange(hal::Xptr<Inode> dir_a, uint32_t slot_a, uint32_t count_a, hal::Xptr<Inode> dir_b,
+                          uint32_t slot_b, uint32_t count_b);
 // Points the ".." entry of directory `dir` at `parent_cluster` (after a rename across directories).
 Result<void> dir_set_dotdot(hal::Xptr<Inode> dir, uint32_t parent_cluster);
 // Writes "." and ".." into the new, zeroed, directory cluster `cluster`.

@@ -115,6 +115,7 @@ enum OpenFlags : uint32_t {
 // renameat2's flags (Linux's numbers).
 enum RenameFlags : uint32_t {
   kRenameNoReplace = 1,  // Linux's RENAME_NOREPLACE (a macro of the host's <stdio.h>)
+  kRenameExchange = 2,   // Linux's RENAME_EXCHANGE: both names exist, and swap what they name
 };
 
 struct File {

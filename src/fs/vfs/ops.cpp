@@ -455,8 +455,45 @@ Result<void> vfs_rmdir(At at, const char* path) {
 }
 
 namespace {
+// RENAME_EXCHANGE, under rename_once's locks, once both names are found: Linux's remaining
+// checks in Linux's order, then each name keeps its dentry and its slots and the two inodes
+// change places (Linux's vfat swaps the inodes' positions likewise).
+Result<void> exchange_locked(Xptr<Inode> old_dir, Xptr<Dentry> old_dentry, const PathLast& old_last,
+                             Xptr<Inode> new_dir, Xptr<Dentry> new_dentry, const PathLast& new_last,
+                             Xptr<Inode> old_trap, Xptr<Inode> new_trap) {
+  const auto child = rload(old_dentry, &Dentry::m_child);
+  const auto other = rload(new_dentry, &Dentry::m_child);
+  const bool child_is_dir = rload(child, &Inode::m_type) == InodeType::kDir;
+  const bool other_is_dir = rload(other, &Inode::m_type) == InodeType::kDir;
+  if ((!other_is_dir && new_last.slash) || (!child_is_dir && old_last.slash)) return error(Errno::kNotDir);
+  // Neither folder into itself or below itself.
+  if (child == old_trap || other == new_trap) return error(Errno::kInval);
+  if (child == other) return {};  // one entry, named twice (FAT compares names without case)
+  if (child_is_dir || other_is_dir) {
+    forget_subfolders(old_dir);
+    forget_subfolders(new_dir);
+  }
+  TRY(fat::dir_exchange(old_dir, rload(old_dentry, &Dentry::m_slot), rload(old_dentry, &Dentry::m_slot_count), new_dir,
+                        rload(new_dentry, &Dentry::m_slot), rload(new_dentry, &Dentry::m_slot_count)));
+  rstore(old_dentry, &Dentry::m_child, other);
+  rstore(new_dentry, &Dentry::m_child, child);
+  // Each under its own lock (see pinned_parent); a folder that changed parents names its new
+  // one in "..".
+  auto moved = [&](Xptr<Inode> inode, Xptr<Dentry> dentry, Xptr<Inode> parent, bool is_dir) -> Result<void> {
+    InodeWriteLock lock(inode);
+    rstore(inode, &Inode::m_dentry, dentry);
+    if (is_dir && old_dir != new_dir)
+      return fat::dir_set_dotdot(inode, is_root(parent) ? 0 : rload(parent, &Inode::m_first_cluster));
+    return {};
+  };
+  TRY(moved(child, new_dentry, new_dir, child_is_dir));
+  return moved(other, old_dentry, old_dir, other_is_dir);
+}
+
 Result<void> rename_once(At old_at, const char* old_path, At new_at, const char* new_path, uint32_t flags) {
-  if ((flags & ~uint32_t(kRenameNoReplace)) != 0) return error(Errno::kInval);
+  const bool exchange = (flags & kRenameExchange) != 0;
+  if ((flags & ~uint32_t(kRenameNoReplace | kRenameExchange)) != 0 || (exchange && (flags & kRenameNoReplace) != 0))
+    return error(Errno::kInval);
   TRY(make_room_for_frees());
   PathLast old_last;
   PathLast new_last;
@@ -485,6 +522,9 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
   if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
   if (existing && (flags & kRenameNoReplace) != 0) return error(Errno::kExist);
+  if (exchange)
+    return exchange_locked(old_dir, old_dentry, old_last, new_dir, TRY(std::move(existing)), new_last, old_trap.get(),
+                           new_trap.get());
   if (!is_dir && (old_last.slash || new_last.slash)) return error(Errno::kNotDir);
   // Not into itself or one of its own subdirectories.
   if (child == old_trap.get()) return error(Errno::kInval);

@@ -91,9 +91,11 @@ inline Result<void> vfs_mkdir(const char* path) { return vfs_mkdir(At{}, path); 
 inline Result<void> vfs_rmdir(const char* path) { return vfs_rmdir(At{}, path); }
 inline Result<void> vfs_unlink(const char* path) { return vfs_unlink(At{}, path); }
 // Linux's checks in Linux's order: EEXIST for a new name that exists with kRenameNoReplace
-// (`flags`: RenameFlags; others are EINVAL), ENOTDIR for a file named with a trailing slash,
-// EINVAL for a folder moved into itself, then ENOTEMPTY when the new name is a folder holding
-// the old one, then ENOTDIR / EISDIR when the kinds differ.
+// (`flags`: RenameFlags; others, and both together, are EINVAL), ENOTDIR for a file named
+// with a trailing slash, EINVAL for a folder moved into itself, then ENOTEMPTY when the new
+// name is a folder holding the old one, then ENOTDIR / EISDIR when the kinds differ. With
+// kRenameExchange the new name must exist (ENOENT), either may be a file or a folder, neither
+// folder may hold the other name (EINVAL), and the two names swap what they name.
 [[nodiscard]] Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* new_path,
                                       uint32_t flags = 0);
 inline Result<void> vfs_rename(const char* old_path, const char* new_path, uint32_t flags = 0) {

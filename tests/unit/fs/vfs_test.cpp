@@ -176,7 +176,7 @@ TEST_F(VfsTest, EachFailureHasItsPosixError) {
       KCHECK_ERR(fs::vfs_unlink("/file.txt/"), Errno::kNotDir);
       KCHECK_ERR(fs::vfs_rename("/file.txt", "/other/"), Errno::kNotDir);
       KCHECK_ERR(fs::vfs_rename("/file.txt", "/dir", fs::kRenameNoReplace), Errno::kExist);
-      KCHECK_ERR(fs::vfs_rename("/file.txt", "/other", 2), Errno::kInval);  // RENAME_EXCHANGE
+      KCHECK_ERR(fs::vfs_rename("/file.txt", "/other", 4), Errno::kInval);  // RENAME_WHITEOUT
       KCHECK_OK(fs::vfs_mkdir("/made/"));
       KCHECK_OK(fs::vfs_rmdir("/made/"));
       KCHECK_ERR(fs::vfs_rmdir("/dir/."), Errno::kInval);
@@ -433,6 +433,60 @@ TEST_F(VfsTest, AnOpenFileOutlivesItsNameAndFollowsARename) {
 // A folder's links are Linux vfat's: its name, its ".", and each subfolder's ".." (the
 // root's too, which has no "." on disk); a file has one; a removed folder none. Folders
 // made by mcopy (read from the disk) and by mkh, their inodes on either cluster.
+// renameat2's RENAME_EXCHANGE: two files, two folders across parents, a file and a folder;
+// Linux's refusals; the disk as mtools and fsck.fat see it afterwards.
+TEST_F(VfsTest, RenameExchangeSwapsWhatTwoNamesName) {
+  const std::string image = make_image(64, 1,
+                                       {{"/a.txt", "aaa"},
+                                        {"/d/", ""},
+                                        {"/d/b.txt", "bbbb"},
+                                        {"/d/sub/", ""},
+                                        {"/d/sub/in.txt", "inner"},
+                                        {"/e/", ""},
+                                        {"/e/x.txt", "x"}});
+  boot_disk({2, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [] {
+      const auto stat = [](const char* path) {
+        auto got = fs::vfs_stat(path);
+        KCHECK_OK(got);
+        return got ? *got : fs::Stat{};
+      };
+      const uint32_t exchange = fs::kRenameExchange;
+      KCHECK_OK(fs::vfs_rename("/a.txt", "/d/b.txt", exchange));
+      KCHECK_EQ(stat("/a.txt").size, 4u);
+      KCHECK_EQ(stat("/d/b.txt").size, 3u);
+      // Two folders of different parents: each takes the other's place, ".." included.
+      KCHECK_OK(fs::vfs_rename("/d/sub", "/e", exchange));
+      KCHECK_OK(fs::vfs_stat("/e/in.txt"));
+      KCHECK_OK(fs::vfs_stat("/d/sub/x.txt"));
+      KCHECK_EQ(stat("/e/..").inode, stat("/").inode);
+      KCHECK_EQ(stat("/d/sub/..").inode, stat("/d").inode);
+      // A file and a folder: the root still has two subfolders.
+      KCHECK_OK(fs::vfs_rename("/a.txt", "/e", exchange));
+      KCHECK(stat("/a.txt").type == fs::InodeType::kDir);
+      KCHECK_EQ(stat("/e").size, 4u);
+      KCHECK_EQ(stat("/").links, 4u);
+      KCHECK_OK(fs::vfs_rename("/d/b.txt", "/d/B.TXT", exchange));  // one entry, two spellings
+      KCHECK_ERR(fs::vfs_rename("/e", "/missing", exchange), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_rename("/missing", "/e", exchange), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_rename("/e", "/a.txt", exchange | fs::kRenameNoReplace), Errno::kInval);
+      KCHECK_ERR(fs::vfs_rename("/d", "/d/sub", exchange), Errno::kInval);
+      KCHECK_ERR(fs::vfs_rename("/d/sub", "/d", exchange), Errno::kInval);
+      KCHECK_ERR(fs::vfs_rename("/e/", "/d", exchange), Errno::kNotDir);
+      KCHECK_OK(fs::vfs_sync());
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  EXPECT_EQ(mcopy_out(image, "/e"), "bbbb");
+  EXPECT_EQ(mcopy_out(image, "/d/b.txt"), "aaa");
+  EXPECT_EQ(mcopy_out(image, "/a.txt/in.txt"), "inner");
+  EXPECT_EQ(mcopy_out(image, "/d/sub/x.txt"), "x");
+}
+
 TEST_F(VfsTest, LinksCountAFoldersSubfolders) {
   const std::string image = make_image(64, 1, {{"/top/", ""}, {"/top/a/", ""}, {"/top/b/", ""}, {"/top/f.txt", "f"}});
   boot_disk({2, 1, 1}, image);
