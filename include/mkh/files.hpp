@@ -22,6 +22,9 @@ struct FsCommand {
 // kInval with the message a person needs ("ls takes one path: ls PATH").
 Result<void, Error> check_fs_command(const FsCommand& command);
 
+// Every command's form, comma-separated ("ls PATH, tree [PATH], ..."): the help's list.
+std::string fs_command_forms();
+
 // Reads a script: one command a line, words separated by spaces, a word with spaces in double
 // quotes (\" and \\ inside them), '#' comments and blank lines skipped. Every line is checked
 // (check_fs_command); the error names the file and line.

@@ -40,6 +40,7 @@ constexpr CommandShape kCommands[] = {
     {"rmdir", 1, 1, "rmdir PATH"},
     {"rm", 1, 1, "rm PATH"},
     {"mv", 2, 2, "mv OLD NEW"},
+    {"exchange", 2, 2, "exchange PATH1 PATH2"},
     {"stat", 1, 1, "stat PATH"},
     {"df", 0, 0, "df"},
     {"write", 3, 3, "write PATH OFFSET HOSTFILE"},
@@ -82,6 +83,7 @@ class Session {
     if (name == "rmdir") return check(w[1], fs::vfs_rmdir(w[1].c_str()));
     if (name == "rm") return check(w[1], fs::vfs_unlink(w[1].c_str()));
     if (name == "mv") return check(w[1], fs::vfs_rename(w[1].c_str(), w[2].c_str()));
+    if (name == "exchange") return check(w[1], fs::vfs_rename(w[1].c_str(), w[2].c_str(), fs::kRenameExchange));
     if (name == "stat") return stat(w[1]);
     if (name == "df") return df();
     if (name == "write") return copy_in(w[3], w[1], fs::O_WRONLY | fs::O_CREAT, TRY(parse_size(w[2], "the offset")));
@@ -264,6 +266,12 @@ Result<void, Error> check_fs_command(const FsCommand& command) {
   std::string known;
   for (const CommandShape& shape : kCommands) known += fmt::format("{}{}", known.empty() ? "" : ", ", shape.name);
   return error(Errno::kInval, "unknown command '{}' (expected one of {})", command.words[0], known);
+}
+
+std::string fs_command_forms() {
+  std::string forms;
+  for (const CommandShape& shape : kCommands) forms += fmt::format("{}{}", forms.empty() ? "" : ", ", shape.form);
+  return forms;
 }
 
 Result<std::vector<FsCommand>, Error> read_fs_script(const std::string& path) {

@@ -5,9 +5,10 @@ two files or corrupt a directory. A power cut is `mkh fs --disk-write-limit N`: 
 keeps the first N sectors written and drops the rest, so the image holds what a crash at
 that point leaves. One script of writes, with syncs between its phases (files grown past
 the write-behind's runs, a directory grown, a cross-folder rename of a file and of a
-folder, unlinks, a truncation, clusters freed and then allocated again), is run once whole,
-its writes traced (`--disk-write-trace`), then cut between every two of its writes and in
-the middle of every write of several sectors (a torn write). At every cut:
+folder, an exchange of two files' names, unlinks, a truncation, clusters freed and then
+allocated again), is run once whole, its writes traced (`--disk-write-trace`), then cut
+between every two of its writes and in the middle of every write of several sectors (a
+torn write). At every cut:
   - `fsck.fat -n` reports nothing but what a crash may leave: lost clusters, a wrong free
     count, a file longer than its chain (a size written before a truncation's FAT), the
     two FATs differing; never two files sharing clusters, a bad entry, a broken folder;
@@ -155,13 +156,15 @@ def script_lines(rng, work, model):
         put(f"/new/many/A long name for file number {i}.txt", rng.randbytes(rng.randrange(1, 3000)))
     lines.append(["sync"])
     # Phase 3: clusters freed, then others allocated before the sync; a rename in its folder,
-    # one over another file, a folder moved.
+    # one over another file, a folder moved, two names exchanged.
     lines.append(["rm", "/new/big1.bin"])
     del model["/new/big1.bin"]
     put("/new/big2.bin", rng.randbytes(2 * 1024 * 1024 + 5))
     mv("/new/many/A long name for file number 3.txt", "/new/many/Renamed in its own folder, a longer name.txt")
     mv("/new/s1.txt", "/new/b.bin")  # replaces the b.bin moved in phase 2
     mv("/new/many", "/old/d/moved")
+    lines.append(["exchange", "/old/c.bin", "/new/b.bin"])  # two files of two folders swap
+    model["/old/c.bin"], model["/new/b.bin"] = model["/new/b.bin"], model["/old/c.bin"]
     lines.append(["mkdir", "/gone"])
     lines.append(["rmdir", "/gone"])
     put("/old/d/x.txt", rng.randbytes(4000))  # replaces it (put truncates)

@@ -393,10 +393,7 @@ int main(int argc, char** argv) {
   fs->add_option("--disk-write-trace", fs_cli.write_trace,
                  "write a line per disk write to FILE: its first sector and its sectors, in the order they run");
   fs->prefix_command();
-  fs->footer(
-      "Commands: ls PATH, tree [PATH], cat PATH, get PATH HOSTFILE, put HOSTFILE PATH, mkdir PATH, rmdir PATH, rm "
-      "PATH, mv OLD NEW, stat PATH, df, write PATH OFFSET HOSTFILE, append PATH HOSTFILE, truncate PATH SIZE, sync, "
-      "script FILE (one command a line).");
+  fs->footer("Commands: " + mkh::fs_command_forms() + ", script FILE (one command a line).");
 
   ExecCli exec_cli;
   CLI::App* exec = app.add_subcommand(
