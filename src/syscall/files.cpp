@@ -97,29 +97,34 @@ Answer read_or_write(Call& call, bool to_user) {
 
 Answer vectored(Call& call, bool to_user) {
   constexpr uint32_t kMaxTransfer = 0x7fff'f000;  // Linux's MAX_RW_COUNT: a longer total is cut there
+  constexpr uint32_t kMaxIov = 1024;              // UIO_MAXIOV
+  struct UserIovec {
+    uint32_t base;
+    uint32_t length;
+  };
+  static_assert(sizeof(UserIovec) * kMaxIov <= 2 * hal::kPageSize);
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   const uint32_t count = call.a[2];
-  if (count > 1024) return error(Errno::kInval);  // UIO_MAXIOV
-  // Every length is checked before anything moves, as Linux does: one negative as a signed
-  // size is EINVAL, and nothing is read or written.
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t iov[2];
-    TRY(proc::copy_from_user(call.process, iov, call.a[1] + i * 8, sizeof iov));
-    if (int32_t(iov[1]) < 0) return error(Errno::kInval);
-  }
+  if (count > kMaxIov) return error(Errno::kInval);
+  // The vector is copied once, as Linux does (import_iovec): a read into the vector itself
+  // changes none of the entries still to come. Every length is checked before anything
+  // moves: one negative as a signed size is EINVAL, and nothing is read or written.
+  auto block = TRY(mm::PageBlock::alloc(1));
+  auto* iov = static_cast<UserIovec*>(block.base());
+  TRY(proc::copy_from_user(call.process, iov, call.a[1], count * sizeof(UserIovec)));
+  for (uint32_t i = 0; i < count; ++i)
+    if (int32_t(iov[i].length) < 0) return error(Errno::kInval);
   uint32_t total = 0;
   for (uint32_t i = 0; i < count && total < kMaxTransfer; ++i) {
-    uint32_t iov[2];
-    TRY(proc::copy_from_user(call.process, iov, call.a[1] + i * 8, sizeof iov));
-    iov[1] = std::min(iov[1], kMaxTransfer - total);
-    if (iov[1] == 0) continue;
-    auto moved = transfer(call, fd, iov[0], iov[1], to_user);
+    const uint32_t length = std::min(iov[i].length, kMaxTransfer - total);
+    if (length == 0) continue;
+    auto moved = transfer(call, fd, iov[i].base, length, to_user);
     if (!moved) {
       if (total > 0) break;
       return moved;
     }
     total += *moved;
-    if (*moved < iov[1]) break;
+    if (*moved < length) break;
   }
   return total;
 }

@@ -171,6 +171,17 @@ int main(int argc, char** argv) {
   check(lseek(fd, 0, SEEK_SET) == 0 && readv(fd, vectors, 2) == 9 && strcmp(first, "0123") == 0 &&
             strcmp(second, "4567\x38") == 0,
         "readv into two buffers");
+  /* A read into the vector itself: the second entry is the one given, as Linux copies the
+   * vector once before it moves anything. */
+  char expected[5];
+  memset(second, 0, sizeof second);
+  vectors[0].iov_base = vectors;
+  vectors[0].iov_len = sizeof vectors;
+  vectors[1].iov_base = second;
+  vectors[1].iov_len = 5;
+  check(pread(fd, expected, 5, sizeof vectors) == 5 && lseek(fd, 0, SEEK_SET) == 0 &&
+            readv(fd, vectors, 2) == (ssize_t)sizeof vectors + 5 && memcmp(second, expected, 5) == 0,
+        "readv over its own vector");
   check_errno(close(fd), "close data.txt");
 
   fd = open("log.txt", O_WRONLY | O_CREAT | O_APPEND, 0644);
