@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <optional>
 
 #include "fs/vfs/vfs.hpp"
@@ -108,9 +109,15 @@ Answer vectored(Call& call, bool to_user) {
   if (count > kMaxIov) return error(Errno::kInval);
   // The vector is copied once, as Linux does (import_iovec): a read into the vector itself
   // changes none of the entries still to come. Every length is checked before anything
-  // moves: one negative as a signed size is EINVAL, and nothing is read or written.
-  auto block = TRY(mm::PageBlock::alloc(1));
-  auto* iov = static_cast<UserIovec*>(block.base());
+  // moves: one negative as a signed size is EINVAL, and nothing is read or written. A short
+  // vector is copied onto the stack (Linux's UIO_FASTIOV), a longer one into a block.
+  UserIovec few[8];
+  std::optional<mm::PageBlock> block;
+  UserIovec* iov = few;
+  if (count > std::size(few)) {
+    block.emplace(TRY(mm::PageBlock::alloc(1)));
+    iov = static_cast<UserIovec*>(block->base());
+  }
   TRY(proc::copy_from_user(call.process, iov, call.a[1], count * sizeof(UserIovec)));
   for (uint32_t i = 0; i < count; ++i)
     if (int32_t(iov[i].length) < 0) return error(Errno::kInval);

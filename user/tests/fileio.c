@@ -188,6 +188,12 @@ int main(int argc, char** argv) {
   check_errno(fd, "create log.txt with O_APPEND");
   struct linux_iovec parts[3] = {{"one ", 4}, {"two ", 4}, {"three\n", 6}};
   check(writev(fd, parts, 3) == 14, "writev of three parts");
+  struct linux_iovec many[12]; /* more than the eight Linux copies onto its stack */
+  for (int i = 0; i < 12; i++) many[i] = (struct linux_iovec){"-", 1};
+  const int dashes = open("dashes.txt", O_WRONLY | O_CREAT | O_EXCL, 0644);
+  check(dashes >= 0 && writev(dashes, many, 12) == 12 && close(dashes) == 0 && size_of("dashes.txt") == 12 &&
+            unlink("dashes.txt") == 0,
+        "writev of twelve parts");
   check(lseek(fd, 0, SEEK_SET) == 0 && write(fd, "four\n", 5) == 5, "write after lseek to 0");
   close(fd);
   fd = open("log.txt", O_RDONLY);
