@@ -32,8 +32,22 @@ inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uin
 inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }
 inline constexpr uint32_t pid_index(uint32_t pid) { return pid & 0xffff; }
 
-// Linux's signal numbers (the default action of each ends the process here).
-enum Signal : uint32_t { kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigKill = 9, kSigSegv = 11 };
+// Linux's signal numbers that mkh sends or treats apart (syscall/signals.cpp).
+enum Signal : uint32_t {
+  kSigIll = 4,
+  kSigTrap = 5,
+  kSigBus = 7,
+  kSigKill = 9,
+  kSigSegv = 11,
+  kSigChld = 17,
+  kSigCont = 18,
+  kSigStop = 19,
+  kSigTstp = 20,
+  kSigTtin = 21,
+  kSigTtou = 22,
+  kSigUrg = 23,
+  kSigWinch = 28,
+};
 
 // A file descriptor: a host stream (the first process's stdin, stdout, stderr are the
 // host's) or an open file of the VFS.

@@ -64,6 +64,10 @@ Answer sys_dup(Call& call);
 Answer sys_dup3(Call& call);
 Answer sys_fcntl64(Call& call);
 Answer sys_ioctl(Call& call);
+// The signal calls (syscall/signals.cpp).
+Answer sys_kill(Call& call);
+Answer sys_tkill(Call& call);
+Answer sys_tgkill(Call& call);
 // An mmap2 call's request: the protection without PROT_SEM, MAP_FIXED as the placement.
 struct MapRequest {
   uint32_t hint;

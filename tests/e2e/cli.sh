@@ -34,6 +34,7 @@ check exec-no-such-file 1 '^mkh: exec: /no/such/program: ENOENT \(No such file o
 check exec-deterministic 0 '^Hello from mkh user mode!$' -- "$mkh" exec --deterministic --seed 3 /bin/hello
 check exec-seed-text 2 "^mkh: --seed: 'x' is not a whole number" -- "$mkh" exec --deterministic --seed x /bin/hello
 check exec-not-elf 1 '^mkh: exec: /README.txt: ENOEXEC \(Exec format error\)$' -- "$mkh" exec /README.txt
+check exec-stopped 147 '^signals: ending by stop$' -- "$mkh" exec /tests/signals stop
 check unknown-option 2 '--bogus' -- "$mkh" boot --bogus
 check help-hint-names-the-subcommand 2 "Run 'mkh boot --help'" -- "$mkh" boot --bogus
 check topology-form 2 "^mkh: --topology: topology 'banana' is not of the form XxY:C" -- "$mkh" boot --topology banana

@@ -34,6 +34,8 @@
 #define SYS_set_tid_address 96
 #define SYS_sched_yield 124
 #define SYS_kill 129
+#define SYS_tkill 130
+#define SYS_tgkill 131
 #define SYS_uname 160
 #define SYS_getpid 172
 #define SYS_getppid 173
