@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/sched.hpp"
 #include "mm/kmem.hpp"
@@ -52,6 +53,21 @@ uint32_t trap_signal(const user::RunResult& run, Errno fault) {
   return kSigKill;
 }
 
+// The CPU time of the interval running since m_cpu_since, at `now`: its length less its
+// sleeps (none when the time-stamp counters of two host CPUs disagree and `now` reads earlier).
+uint64_t running_ticks(const UserThread* thread, uint64_t now) {
+  const uint64_t length = now > thread->m_cpu_since ? now - thread->m_cpu_since : 0;
+  return length - std::min(length, thread->m_waited_ticks);
+}
+
+// Adds the interval running since m_cpu_since to the thread's CPU time and starts another.
+void count_cpu(UserThread* thread) {
+  const uint64_t now = hal::ticks();
+  thread->m_cpu_ticks += running_ticks(thread, now);
+  thread->m_cpu_since = now;
+  thread->m_waited_ticks = 0;
+}
+
 void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
   thread->m_thread = kern::thread_current();
@@ -61,6 +77,7 @@ void user_thread_entry(void* arg) {
   // core's RPC threads, its other threads and, in the deterministic mode, the other cores
   // run there).
   uint64_t budget = kUserQuantum;
+  thread->m_cpu_since = hal::ticks();
   while (hal::local_load(process->m_exiting, std::memory_order_relaxed) == 0) {
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
     hal::stat_add(process->m_instructions, run.executed);
@@ -73,7 +90,9 @@ void user_thread_entry(void* arg) {
       process_make_exit(process, 0, trap_signal(run, thread->m_fault));
     }
     if (run.trap.kind == user::TrapKind::kQuantum || budget == 0) {
-      kern::sched_yield();
+      count_cpu(thread);
+      kern::sched_yield();  // off the core: not the thread's time
+      thread->m_cpu_since = hal::ticks();
       budget = kUserQuantum;
     }
   }
@@ -84,6 +103,10 @@ void user_thread_entry(void* arg) {
 }
 
 }  // namespace
+
+uint64_t user_cpu_ns(const UserThread* thread) {
+  return hal::ticks_to_ns(thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
+}
 
 std::byte* UserThread::translate(uint32_t address, user::Access access) {
   auto entry = vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access));

@@ -39,7 +39,18 @@ struct UserThread final : user::AddressSpace {
   user::CodeCache m_code;
   Errno m_fault = Errno::kOk;  // why the last translate failed
   uint32_t m_clear_child_tid = 0;
+  // CPU time, in hal::ticks(): the time since the thread started but its scheduling points
+  // (the other threads of its core run there) and the waits of its sleeps: the interpreter,
+  // its page faults and its system calls (a call that blocks counts its wait).
+  uint64_t m_cpu_ticks = 0;     // up to m_cpu_since
+  uint64_t m_cpu_since = 0;     // the start of the interval running now
+  uint64_t m_waited_ticks = 0;  // of that interval, the waits of a sleep
 };
+
+// The CPU time of the calling user thread, in nanoseconds (the CPU-time clocks).
+[[nodiscard]] uint64_t user_cpu_ns(const UserThread* thread);
+// A system call of `thread` waited `ticks` (hal::ticks()) without using its CPU: a sleep.
+inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_waited_ticks += ticks; }
 
 // Creates the user thread of `process` on core `lid` of the local cluster, starting at `pc`
 // with stack pointer `sp`; it runs from its core's next scheduling point — possibly before

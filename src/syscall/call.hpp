@@ -55,6 +55,8 @@ Answer sys_close(Call& call);
 Answer sys_llseek(Call& call);
 Answer sys_getdents64(Call& call);
 Answer sys_statx(Call& call);
+Answer sys_faccessat(Call& call);
+Answer sys_faccessat2(Call& call);
 Answer sys_mkdirat(Call& call);
 Answer sys_unlinkat(Call& call);
 Answer sys_renameat2(Call& call);

@@ -283,6 +283,57 @@ Answer sys_getdents64(Call& call) {
   return written;
 }
 
+namespace {
+
+// What statx and faccessat2 name: the path from `dirfd`, or with AT_EMPTY_PATH and an empty
+// path the descriptor itself (a host stream as the host has it: qemu passes them on), or the
+// working directory for AT_FDCWD.
+struct Named {
+  fs::Stat stat;
+  std::optional<HostStreamStat> host;
+  uint32_t mode() const { return host ? host->mode : mode_of(stat); }
+};
+
+Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t flags) {
+  Named named;
+  char first = 0;
+  if (address != 0) TRY(proc::copy_from_user(call.process, &first, address, 1));
+  if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(dirfd) == AT_FDCWD) {
+    named.stat = TRY(fs::vfs_stat(fs::At{call.process->m_cwd_dir}, "."));
+  } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
+    const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+    if (fd.kind == UserFd::Kind::kHost) named.host = TRY(host_stream_stat(fd.host_fd));
+    else named.stat = TRY(fs::vfs_fstat(fd.file));
+  } else {
+    const UserPath path = TRY(user_path(call, dirfd, address));
+    named.stat = TRY(fs::vfs_stat(path.at, path.c_str()));
+  }
+  return named;
+}
+
+// access(2) as Linux answers root, whom a process of mkh is: any file may be read and
+// written (the disk is not read-only), and executed when it is a folder or has an execute
+// bit (mode_of gives a file none). So the answer is whether the path resolves, and for X_OK
+// whether it names a folder.
+Answer access_named(Call& call, uint32_t flags) {
+  // Linux's X_OK, R_OK | W_OK | X_OK, AT_SYMLINK_NOFOLLOW, AT_EACCESS, S_IFMT and S_IFDIR
+  // (host headers define some of these names as macros).
+  constexpr uint32_t kExecute = 1, kAccessModes = 7, kNoFollow = 0x100, kEffectiveIds = 0x200;
+  constexpr uint32_t kTypeBits = 0170000, kFolder = 0040000, kAnyExecute = 0111;
+  const uint32_t wanted = call.a[2];
+  if ((wanted & ~kAccessModes) != 0 || (flags & ~(kEffectiveIds | kNoFollow | AT_EMPTY_PATH)) != 0)
+    return error(Errno::kInval);
+  const uint32_t mode = TRY(stat_named(call, call.a[0], call.a[1], flags)).mode();
+  if ((wanted & kExecute) != 0 && (mode & kTypeBits) != kFolder && (mode & kAnyExecute) == 0)
+    return error(Errno::kAcces);
+  return 0;
+}
+
+}  // namespace
+
+Answer sys_faccessat(Call& call) { return access_named(call, 0); }
+Answer sys_faccessat2(Call& call) { return access_named(call, call.a[3]); }
+
 Answer sys_statx(Call& call) {
   constexpr uint32_t AT_SYMLINK_NOFOLLOW = 0x100, AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
   constexpr uint32_t STATX__RESERVED = 0x8000'0000;
@@ -291,25 +342,14 @@ Answer sys_statx(Call& call) {
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) != 0 ||
       (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (call.a[3] & STATX__RESERVED) != 0)
     return error(Errno::kInval);
-  fs::Stat stat;
-  std::optional<HostStreamStat> host;  // a host stream's, as the host has them (qemu passes them on)
-  char first = 0;
-  if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &first, call.a[1], 1));
-  if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(call.a[0]) == AT_FDCWD) {
-    stat = TRY(fs::vfs_stat(fs::At{call.process->m_cwd_dir}, "."));  // the working directory
-  } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
-    const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
-    if (fd.kind == UserFd::Kind::kHost) host = TRY(host_stream_stat(fd.host_fd));
-    else stat = TRY(fs::vfs_fstat(fd.file));
-  } else {
-    const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
-    stat = TRY(fs::vfs_stat(path.at, path.c_str()));
-  }
+  const Named named = TRY(stat_named(call, call.a[0], call.a[1], flags));
+  const fs::Stat& stat = named.stat;
+  const std::optional<HostStreamStat>& host = named.host;
   // struct statx (256 bytes): the basic fields, the times as mtime.
   uint8_t out[256] = {};
   const uint32_t mask = 0x7ff;  // STATX_BASIC_STATS
   const uint32_t blksize = 4096, nlink = host ? 1 : stat.links;
-  const uint16_t mode = uint16_t(host ? host->mode : mode_of(stat));
+  const uint16_t mode = uint16_t(named.mode());
   const uint64_t ino = host ? 0 : stat.inode, size = host ? host->size : stat.size, blocks = (size + 511) / 512;
   const int64_t time = int64_t(host ? 0 : stat.mtime);
   std::memcpy(out + 0, &mask, 4);

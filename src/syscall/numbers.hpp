@@ -14,6 +14,7 @@ enum Number : uint32_t {
   NR_ioctl = 29,
   NR_mkdirat = 34,
   NR_unlinkat = 35,
+  NR_faccessat = 48,
   NR_chdir = 49,
   NR_openat = 56,
   NR_close = 57,
@@ -45,6 +46,7 @@ enum Number : uint32_t {
   NR_statx = 291,
   NR_clock_gettime64 = 403,
   NR_clock_nanosleep_time64 = 407,
+  NR_faccessat2 = 439,
   // mkh's own (docs/decisions.md "User mode"): no Linux number is this high.
   NR_mkh_display = 1024,
   NR_mkh_get_config = 1025,

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
@@ -92,7 +93,8 @@ Answer sys_mprotect(Call& call) {
   return 0;
 }
 
-// Linux's clock ids as the host clocks that give them; process and thread CPU time are the
+// Linux's clock ids as the host clocks that give them. Process and thread CPU time are read
+// from the thread (proc::user_cpu_ns); a sleep on the process's CPU clock waits on the
 // machine's time.
 Result<clockid_t> host_clock(uint32_t id) {
   switch (id) {
@@ -110,9 +112,16 @@ Result<clockid_t> host_clock(uint32_t id) {
 }
 
 Answer sys_clock_gettime64(Call& call) {
+  constexpr uint32_t kProcessCpu = 2, kThreadCpu = 3;  // one thread per process: the same time
   const clockid_t clock = TRY(host_clock(call.a[0]));
   timespec now{};
-  clock_gettime(clock, &now);
+  if (call.a[0] == kProcessCpu || call.a[0] == kThreadCpu) {
+    const uint64_t ns = proc::user_cpu_ns(call.thread);
+    now.tv_sec = time_t(ns / 1'000'000'000);
+    now.tv_nsec = long(ns % 1'000'000'000);
+  } else {
+    clock_gettime(clock, &now);
+  }
   // struct timespec64 on RV32: a 64-bit tv_sec, a 32-bit tv_nsec and 4 bytes of padding.
   uint8_t out[16] = {};
   const int64_t seconds = now.tv_sec;
@@ -142,13 +151,16 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   clock_gettime(clock, &now);
   int64_t deadline = seconds * 1'000'000'000 + nanoseconds;
   if ((call.a[1] & kTimerAbsolute) == 0) deadline += int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-  // No timer yet: the thread yields until the deadline (other threads run meanwhile).
+  // No timer yet: the thread yields until the deadline (other threads run meanwhile), time
+  // that is not its CPU time.
+  const uint64_t start = hal::ticks();
   for (;;) {
     clock_gettime(clock, &now);
     if (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec >= deadline) break;
     if (hal::local_load(call.process->m_exiting, std::memory_order_relaxed) != 0) break;
     kern::sched_yield();
   }
+  proc::user_thread_waited(call.thread, hal::ticks() - start);
   return 0;
 }
 
@@ -221,6 +233,7 @@ constexpr Entry kTable[] = {
     {NR_ioctl, sys_ioctl},
     {NR_mkdirat, sys_mkdirat},
     {NR_unlinkat, sys_unlinkat},
+    {NR_faccessat, sys_faccessat},
     {NR_chdir, sys_chdir},
     {NR_openat, sys_openat},
     {NR_close, sys_close},
@@ -252,6 +265,7 @@ constexpr Entry kTable[] = {
     {NR_statx, sys_statx},
     {NR_clock_gettime64, sys_clock_gettime64},
     {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64},
+    {NR_faccessat2, sys_faccessat2},
     {NR_mkh_display, sys_mkh_display},
     {NR_mkh_get_config, sys_mkh_get_config},
     {NR_mkh_get_core, sys_mkh_get_core},

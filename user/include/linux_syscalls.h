@@ -18,6 +18,7 @@
 #define SYS_ioctl 29
 #define SYS_mkdirat 34
 #define SYS_unlinkat 35
+#define SYS_faccessat 48
 #define SYS_chdir 49
 #define SYS_openat 56
 #define SYS_close 57
@@ -49,11 +50,13 @@
 #define SYS_statx 291
 #define SYS_clock_gettime64 403
 #define SYS_clock_nanosleep_time64 407
+#define SYS_faccessat2 439
 
 /* Linux's values where picolibc has its own (newlib's) under the plain name. */
 #define LINUX_AT_FDCWD (-100)
 #define LINUX_AT_SYMLINK_NOFOLLOW 0x100
 #define LINUX_AT_REMOVEDIR 0x200
+#define LINUX_AT_EACCESS 0x200 /* faccessat2's; the same bit as unlinkat's AT_REMOVEDIR */
 #define LINUX_AT_EMPTY_PATH 0x1000
 #define LINUX_O_CREAT 0100
 #define LINUX_O_EXCL 0200
@@ -88,6 +91,7 @@
 #define DT_REG 8
 #define LINUX_CLOCK_REALTIME 0
 #define LINUX_CLOCK_MONOTONIC 1
+#define LINUX_CLOCK_PROCESS_CPUTIME_ID 2
 
 struct linux_timespec64 {
   int64_t tv_sec;

@@ -28,7 +28,8 @@ int __mkh_linux_dirfd(int dirfd) { return dirfd == AT_FDCWD ? LINUX_AT_FDCWD : d
 int __mkh_linux_at_flags(int flags) {
   static const struct {
     int picolibc, linux_flag;
-  } table[] = {{AT_SYMLINK_NOFOLLOW, LINUX_AT_SYMLINK_NOFOLLOW},
+  } table[] = {{AT_EACCESS, LINUX_AT_EACCESS},
+               {AT_SYMLINK_NOFOLLOW, LINUX_AT_SYMLINK_NOFOLLOW},
                {AT_SYMLINK_FOLLOW, 0x400},
                {AT_REMOVEDIR, LINUX_AT_REMOVEDIR},
                {AT_EMPTY_PATH, LINUX_AT_EMPTY_PATH}};

@@ -1,8 +1,9 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
- * fstat, isatty, getpid, kill, _exit) and the usual file-system ones (stat, mkdir, unlink, rmdir,
- * rename, chdir, getcwd, dup, dup2, fcntl), on the Linux calls: picolibc's constants (newlib's
- * O_*, AT_*, F_* and struct stat) are turned into Linux's here. Layer: the user library
- * (user/lib/); calls linux.c and the ecall. sbrk and the standard streams are in runtime.c. */
+ * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, mkdir, unlink, rmdir,
+ * rename, access, faccessat, chdir, getcwd, dup, dup2, fcntl) and sysconf, on the Linux
+ * calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat) are turned into
+ * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
+ * and the standard streams are in runtime.c, the time functions in time.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,9 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+#include "mkh.h"
 #include "syscall.h"
 
 static const struct {
@@ -138,6 +141,35 @@ int unlink(const char* path) { return unlinkat(AT_FDCWD, path, 0); }
 int rmdir(const char* path) { return unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
 
 int rename(const char* oldpath, const char* newpath) { return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0); }
+
+/* Linux's R_OK, W_OK and X_OK are picolibc's. Without flags, the older call (every kernel
+ * has it). */
+int faccessat(int dirfd, const char* path, int mode, int flags) {
+  if (flags == 0) return (int)__mkh_result(__MKH_SC3(SYS_faccessat, __mkh_linux_dirfd(dirfd), path, mode));
+  return (int)__mkh_result(
+      __MKH_SC4(SYS_faccessat2, __mkh_linux_dirfd(dirfd), path, mode, __mkh_linux_at_flags(flags)));
+}
+
+int access(const char* path, int mode) { return faccessat(AT_FDCWD, path, mode, 0); }
+
+/* What mkh gives a process: its exec's room for argv and envp (12 KiB), 1024 descriptors,
+ * 4 KiB pages, CLK_TCK as picolibc defines it (times() counts in it), the machine's cores
+ * (mkh_get_config; 1 where the kernel does not answer it, as under qemu-riscv32). Another
+ * name is EINVAL, as POSIX says. */
+long sysconf(int name) {
+  switch (name) {
+    case _SC_ARG_MAX: return 12 * 1024;
+    case _SC_CLK_TCK: return CLK_TCK;
+    case _SC_OPEN_MAX: return 1024;
+    case _SC_PAGESIZE: return 4096;
+    case _SC_NPROCESSORS_CONF:
+    case _SC_NPROCESSORS_ONLN: {
+      unsigned int x = 0, y = 0, cores = 0;
+      return mkh_get_config(&x, &y, &cores) == 0 ? (long)(x * y * cores) : 1;
+    }
+    default: errno = EINVAL; return -1;
+  }
+}
 
 int chdir(const char* path) { return (int)__mkh_result(__MKH_SC1(SYS_chdir, path)); }
 
