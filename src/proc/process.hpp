@@ -72,6 +72,7 @@ struct Process {
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
   hal::Xptr<fs::File> m_cwd_dir;    // the working directory, open: relative paths start there (null: the root)
+  uint32_t m_umask = 0022;          // umask(2)'s, Linux's default; FAT keeps no modes to apply it to
 
   hal::Busylock m_fd_lock;
   UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);

@@ -209,6 +209,49 @@ Answer sys_close(Call& call) {
   return 0;
 }
 
+// truncate64 and ftruncate64 (a 32-bit machine's truncate and ftruncate): the length in two
+// registers, low first; a negative one is EINVAL before anything is looked up, as Linux. A
+// host stream is the host's to cut (qemu passes it on).
+int64_t length_of(uint32_t low, uint32_t high) { return int64_t(uint64_t(high) << 32 | low); }
+
+Answer sys_truncate64(Call& call) {
+  const int64_t length = length_of(call.a[1], call.a[2]);
+  if (length < 0) return error(Errno::kInval);
+  const UserPath path = TRY(user_path(call, uint32_t(AT_FDCWD), call.a[0]));
+  TRY(fs::vfs_truncate(path.at, path.c_str(), uint64_t(length)));
+  return 0;
+}
+
+Answer sys_ftruncate64(Call& call) {
+  const int64_t length = length_of(call.a[1], call.a[2]);
+  if (length < 0) return error(Errno::kInval);
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  if (fd.kind == UserFd::Kind::kHost) {
+    if (::ftruncate(fd.host_fd, off_t(length)) != 0) return error(errno_from_host(errno));
+    return 0;
+  }
+  TRY(fs::vfs_ftruncate(fd.file, uint64_t(length)));
+  return 0;
+}
+
+// fsync and fdatasync write every dirty page of the volume (the VFS syncs as a whole), the
+// file's among them; a host stream is the host's to sync (EINVAL for a pipe or a terminal).
+Answer sys_fsync(Call& call) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  if (fd.kind == UserFd::Kind::kHost) {
+    if (::fsync(fd.host_fd) != 0) return error(errno_from_host(errno));
+    return 0;
+  }
+  TRY(fs::vfs_sync());
+  return 0;
+}
+
+// sync(2) reports nothing, as Linux's.
+Answer sys_sync(Call&) {
+  (void)fs::vfs_sync();
+  return 0;
+}
+
 Answer sys_llseek(Call& call) {
   const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   const int64_t offset = int64_t(uint64_t(call.a[1]) << 32 | call.a[2]);

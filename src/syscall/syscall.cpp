@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,11 @@ Answer sys_exit(Call& call) {
 Answer sys_getpid(Call& call) { return call.process->m_pid; }
 Answer sys_getppid(Call& call) { return call.process->m_ppid; }
 Answer sys_gettid(Call& call) { return call.process->m_pid; }  // the main thread's tid is the pid
+
+// A process of mkh is root: user and group 0, real and effective.
+Answer sys_user_or_group_id(Call&) { return 0; }
+
+Answer sys_umask(Call& call) { return std::exchange(call.process->m_umask, call.a[0] & 0777); }
 
 Answer sys_set_tid_address(Call& call) {
   call.thread->m_clear_child_tid = call.a[0];
@@ -233,6 +239,8 @@ constexpr Entry kTable[] = {
     {NR_ioctl, sys_ioctl},
     {NR_mkdirat, sys_mkdirat},
     {NR_unlinkat, sys_unlinkat},
+    {NR_truncate64, sys_truncate64},
+    {NR_ftruncate64, sys_ftruncate64},
     {NR_faccessat, sys_faccessat},
     {NR_chdir, sys_chdir},
     {NR_openat, sys_openat},
@@ -245,6 +253,9 @@ constexpr Entry kTable[] = {
     {NR_writev, sys_writev},
     {NR_pread64, sys_pread64},
     {NR_pwrite64, sys_pwrite64},
+    {NR_sync, sys_sync},
+    {NR_fsync, sys_fsync},
+    {NR_fdatasync, sys_fsync},
     {NR_exit, sys_exit},
     {NR_exit_group, sys_exit_group},
     {NR_set_tid_address, sys_set_tid_address},
@@ -253,8 +264,13 @@ constexpr Entry kTable[] = {
     {NR_tkill, sys_tkill},
     {NR_tgkill, sys_tgkill},
     {NR_uname, sys_uname},
+    {NR_umask, sys_umask},
     {NR_getpid, sys_getpid},
     {NR_getppid, sys_getppid},
+    {NR_getuid, sys_user_or_group_id},
+    {NR_geteuid, sys_user_or_group_id},
+    {NR_getgid, sys_user_or_group_id},
+    {NR_getegid, sys_user_or_group_id},
     {NR_gettid, sys_gettid},
     {NR_brk, sys_brk},
     {NR_munmap, sys_munmap},

@@ -18,6 +18,8 @@
 #define SYS_ioctl 29
 #define SYS_mkdirat 34
 #define SYS_unlinkat 35
+#define SYS_truncate64 45
+#define SYS_ftruncate64 46
 #define SYS_faccessat 48
 #define SYS_chdir 49
 #define SYS_openat 56
@@ -30,6 +32,9 @@
 #define SYS_writev 66
 #define SYS_pread64 67
 #define SYS_pwrite64 68
+#define SYS_sync 81
+#define SYS_fsync 82
+#define SYS_fdatasync 83
 #define SYS_exit 93
 #define SYS_exit_group 94
 #define SYS_set_tid_address 96
@@ -38,8 +43,13 @@
 #define SYS_tkill 130
 #define SYS_tgkill 131
 #define SYS_uname 160
+#define SYS_umask 166
 #define SYS_getpid 172
 #define SYS_getppid 173
+#define SYS_getuid 174
+#define SYS_geteuid 175
+#define SYS_getgid 176
+#define SYS_getegid 177
 #define SYS_gettid 178
 #define SYS_brk 214
 #define SYS_munmap 215

@@ -1,9 +1,10 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
  * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, mkdir, unlink, rmdir,
- * rename, access, faccessat, chdir, getcwd, dup, dup2, fcntl) and sysconf, on the Linux
- * calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat) are turned into
- * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
- * and the standard streams are in runtime.c, the time functions in time.c. */
+ * rename, truncate, ftruncate, fsync, fdatasync, sync, umask, access, faccessat, chdir,
+ * getcwd, dup, dup2, fcntl), the user and group ids and sysconf, on the Linux calls:
+ * picolibc's constants (newlib's O_*, AT_*, F_* and struct stat) are turned into Linux's
+ * here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk and the
+ * standard streams are in runtime.c, the time functions in time.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -141,6 +142,30 @@ int unlink(const char* path) { return unlinkat(AT_FDCWD, path, 0); }
 int rmdir(const char* path) { return unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
 
 int rename(const char* oldpath, const char* newpath) { return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0); }
+
+/* The length in two registers, low first (a 32-bit machine's truncate64 and ftruncate64). */
+int truncate(const char* path, off_t length) {
+  const long long wide = length;
+  return (int)__mkh_result(__MKH_SC3(SYS_truncate64, path, (unsigned long)wide, (unsigned long)(wide >> 32)));
+}
+
+int ftruncate(int fd, off_t length) {
+  const long long wide = length;
+  return (int)__mkh_result(__MKH_SC3(SYS_ftruncate64, fd, (unsigned long)wide, (unsigned long)(wide >> 32)));
+}
+
+int fsync(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_fsync, fd)); }
+
+int fdatasync(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_fdatasync, fd)); }
+
+void sync(void) { (void)__MKH_SC0(SYS_sync); }
+
+mode_t umask(mode_t mask) { return (mode_t)__MKH_SC1(SYS_umask, mask); }
+
+uid_t getuid(void) { return (uid_t)__MKH_SC0(SYS_getuid); }
+uid_t geteuid(void) { return (uid_t)__MKH_SC0(SYS_geteuid); }
+gid_t getgid(void) { return (gid_t)__MKH_SC0(SYS_getgid); }
+gid_t getegid(void) { return (gid_t)__MKH_SC0(SYS_getegid); }
 
 /* Linux's R_OK, W_OK and X_OK are picolibc's. Without flags, the older call (every kernel
  * has it). */

@@ -588,21 +588,38 @@ Result<void> vfs_rename(At old_at, const char* old_path, At new_at, const char* 
 }
 
 namespace {
-Result<void> truncate_once(const char* path, uint64_t size) {
-  TRY(make_room_for_frees());
-  const auto pinned = TRY(resolve(At{}, path));
-  const auto inode = pinned.get();
-  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+// The file's new size, then its entry (make_room_for_frees called first).
+Result<void> truncate_inode(Xptr<Inode> inode, uint64_t size) {
   {
     InodeWriteLock write(inode);
     TRY(truncate_locked(inode, size));
   }
   return update_entry(inode);
 }
+
+Result<void> truncate_once(At at, const char* path, uint64_t size) {
+  TRY(make_room_for_frees());
+  const auto pinned = TRY(resolve(at, path));
+  const auto inode = pinned.get();
+  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  return truncate_inode(inode, size);
+}
+
+Result<void> ftruncate_once(Xptr<File> file, uint64_t size) {
+  TRY(make_room_for_frees());
+  const auto inode = TRY(file_inode(file));
+  if ((rload(file, &File::m_flags) & O_ACCMODE) == O_RDONLY || rload(inode, &Inode::m_type) == InodeType::kDir)
+    return error(Errno::kInval);
+  return truncate_inode(inode, size);
+}
 }  // namespace
 
-Result<void> vfs_truncate(const char* path, uint64_t size) {
-  return with_pending_frees([&] { return truncate_once(path, size); });
+Result<void> vfs_truncate(At at, const char* path, uint64_t size) {
+  return with_pending_frees([&] { return truncate_once(at, path, size); });
+}
+
+Result<void> vfs_ftruncate(Xptr<File> file, uint64_t size) {
+  return with_pending_frees([&] { return ftruncate_once(file, size); });
 }
 
 Result<StatFs> vfs_statfs() {

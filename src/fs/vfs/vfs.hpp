@@ -101,7 +101,11 @@ inline Result<void> vfs_unlink(const char* path) { return vfs_unlink(At{}, path)
 inline Result<void> vfs_rename(const char* old_path, const char* new_path, uint32_t flags = 0) {
   return vfs_rename(At{}, old_path, At{}, new_path, flags);
 }
-[[nodiscard]] Result<void> vfs_truncate(const char* path, uint64_t size);
+// The file's size set to `size` (grown with zeros, or cut): EISDIR for a folder, EFBIG past
+// kMaxFileSize. vfs_ftruncate: EINVAL for a file not open for writing or a folder, as Linux.
+[[nodiscard]] Result<void> vfs_truncate(At at, const char* path, uint64_t size);
+inline Result<void> vfs_truncate(const char* path, uint64_t size) { return vfs_truncate(At{}, path, size); }
+[[nodiscard]] Result<void> vfs_ftruncate(hal::Xptr<File> file, uint64_t size);
 [[nodiscard]] Result<StatFs> vfs_statfs();
 
 // One directory entry as readdir gives it.
