@@ -1,16 +1,17 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
  * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, mkdir, unlink, rmdir,
  * rename, truncate, ftruncate, fsync, fdatasync, sync, umask, access, faccessat, chdir,
- * getcwd, dup, dup2, fcntl), the user and group ids and sysconf, on the Linux calls:
- * picolibc's constants (newlib's O_*, AT_*, F_* and struct stat) are turned into Linux's
- * here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk and the
- * standard streams are in runtime.c, the time functions in time.c. */
+ * getcwd, realpath, dup, dup2, fcntl), the user and group ids, gethostname and sysconf, on
+ * the Linux calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat) are turned
+ * into Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the
+ * ecall. sbrk and the standard streams are in runtime.c, the time functions in time.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -166,6 +167,81 @@ uid_t getuid(void) { return (uid_t)__MKH_SC0(SYS_getuid); }
 uid_t geteuid(void) { return (uid_t)__MKH_SC0(SYS_geteuid); }
 gid_t getgid(void) { return (gid_t)__MKH_SC0(SYS_getgid); }
 gid_t getegid(void) { return (gid_t)__MKH_SC0(SYS_getegid); }
+
+/* uname's node name; ENAMETOOLONG when it and its NUL do not fit, as glibc. */
+int gethostname(char* name, size_t size) {
+  struct linux_utsname host;
+  if (linux_uname(&host) != 0) return -1;
+  const size_t length = strlen(host.nodename);
+  if (length >= size) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(name, host.nodename, length + 1);
+  return 0;
+}
+
+/* The absolute path naming what `path` names, without "." or ".." or doubled slashes: each
+ * component checked as it comes (there: ENOENT; a folder when a slash follows it: ENOTDIR),
+ * ".." taking the last one off. Symbolic links are not followed (FAT has none). Into `resolved`
+ * (PATH_MAX bytes: picolibc's 1024, what a program sees), or a block of PATH_MAX the caller
+ * frees when it is NULL; ENAMETOOLONG for a longer result. */
+char* realpath(const char* restrict path, char* restrict resolved) {
+  if (path == NULL) {
+    errno = EINVAL;
+    return NULL;
+  }
+  if (path[0] == '\0') {
+    errno = ENOENT;
+    return NULL;
+  }
+  char result[PATH_MAX];
+  size_t length = 0;
+  if (path[0] != '/') {
+    if (getcwd(result, sizeof result) == NULL) return NULL;
+    length = strlen(result);
+    if (length == 1) length = 0; /* the root: its slash comes with the first component */
+  }
+  for (const char* at = path; *at != '\0';) {
+    while (*at == '/') at++;
+    const char* end = at;
+    while (*end != '\0' && *end != '/') end++;
+    const size_t size = (size_t)(end - at);
+    if (size == 0 || (size == 1 && at[0] == '.')) {
+      at = end;
+      continue;
+    }
+    if (size == 2 && at[0] == '.' && at[1] == '.') {
+      while (length > 0 && result[length - 1] != '/') length--;
+      if (length > 0) length--; /* the slash before it */
+      at = end;
+      continue;
+    }
+    if (length + 1 + size >= sizeof result) {
+      errno = ENAMETOOLONG;
+      return NULL;
+    }
+    result[length++] = '/';
+    memcpy(result + length, at, size);
+    length += size;
+    result[length] = '\0';
+    struct stat status;
+    if (stat(result, &status) != 0) return NULL;
+    if (*end == '/' && !S_ISDIR(status.st_mode)) { /* more follows, or a trailing slash */
+      errno = ENOTDIR;
+      return NULL;
+    }
+    at = end;
+  }
+  if (length == 0) result[length++] = '/';
+  result[length] = '\0';
+  if (resolved == NULL) {
+    resolved = malloc(PATH_MAX);
+    if (resolved == NULL) return NULL;
+  }
+  memcpy(resolved, result, length + 1);
+  return resolved;
+}
 
 /* Linux's R_OK, W_OK and X_OK are picolibc's. Without flags, the older call (every kernel
  * has it). */

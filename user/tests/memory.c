@@ -7,9 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h> /* the user library's (picolibc has none) */
 #include <unistd.h>
-
-#include "linux_syscalls.h"
 
 enum { kPage = 4096 };
 
