@@ -59,6 +59,7 @@
 #define SYS_renameat2 276
 #define SYS_statx 291
 #define SYS_clock_gettime64 403
+#define SYS_clock_getres_time64 406
 #define SYS_clock_nanosleep_time64 407
 #define SYS_faccessat2 439
 

@@ -1,7 +1,10 @@
 /* The time functions picolibc leaves to the system: gettimeofday (its time() calls it), times
  * (its clock() sums the fields, in CLOCKS_PER_SEC: picolibc defines 1,000,000 for RISC-V, and
- * CLK_TCK as the same), sleep and usleep, on clock_gettime64 and clock_nanosleep_time64.
- * Layer: the user library (user/lib/); calls linux.c. */
+ * CLK_TCK as the same), sleep and usleep, and the POSIX clocks the user library's <time.h>
+ * declares (clock_gettime, clock_getres, clock_nanosleep, nanosleep), on clock_gettime64,
+ * clock_getres_time64 and clock_nanosleep_time64. picolibc numbers the clocks and
+ * TIMER_ABSTIME as newlib does: turned into Linux's here. Layer: the user library (user/lib/);
+ * calls linux.c and the ecall. */
 #include <errno.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -9,6 +12,7 @@
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+#include "syscall.h"
 
 enum { kTicksPerSecond = CLOCKS_PER_SEC, kNanosecondsPerTick = 1000000000 / CLOCKS_PER_SEC };
 
@@ -49,3 +53,54 @@ static int sleep_for(long long seconds, long nanoseconds) {
 unsigned sleep(unsigned seconds) { return sleep_for(seconds, 0) == 0 ? 0 : seconds; }
 
 int usleep(useconds_t microseconds) { return sleep_for(microseconds / 1000000, (long)(microseconds % 1000000) * 1000); }
+
+/* picolibc's clock ids (newlib's) as Linux's; an id picolibc does not name passes as it is. */
+static int linux_clock(clockid_t clock) {
+  static const int linux_of[] = {
+      [0] = 5, /* CLOCK_REALTIME_COARSE */
+      [1] = 0, /* CLOCK_REALTIME */
+      [2] = 2, /* CLOCK_PROCESS_CPUTIME_ID */
+      [3] = 3, /* CLOCK_THREAD_CPUTIME_ID */
+      [4] = 1, /* CLOCK_MONOTONIC */
+      [5] = 4, /* CLOCK_MONOTONIC_RAW */
+      [6] = 6, /* CLOCK_MONOTONIC_COARSE */
+      [7] = 7, /* CLOCK_BOOTTIME */
+      [8] = 8, /* CLOCK_REALTIME_ALARM */
+      [9] = 9, /* CLOCK_BOOTTIME_ALARM */
+  };
+  return (unsigned long)clock < sizeof linux_of / sizeof linux_of[0] ? linux_of[clock] : (int)clock;
+}
+
+static void to_timespec(const struct linux_timespec64* in, struct timespec* out) {
+  out->tv_sec = (time_t)in->tv_sec;
+  out->tv_nsec = (long)in->tv_nsec;
+}
+
+int clock_gettime(clockid_t clock, struct timespec* now) {
+  struct linux_timespec64 time;
+  if (clock_gettime64(linux_clock(clock), &time) < 0) return -1;
+  to_timespec(&time, now);
+  return 0;
+}
+
+int clock_getres(clockid_t clock, struct timespec* resolution) {
+  struct linux_timespec64 time;
+  if (__mkh_result(__MKH_SC2(SYS_clock_getres_time64, linux_clock(clock), &time)) < 0) return -1;
+  if (resolution != NULL) to_timespec(&time, resolution);
+  return 0;
+}
+
+/* Answers the error, as POSIX says (not -1 and errno). Nothing interrupts a sleep yet:
+ * `remain` is never written. */
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec* request, struct timespec* remain) {
+  (void)remain;
+  const struct linux_timespec64 wanted = {.tv_sec = request->tv_sec, .tv_nsec = request->tv_nsec};
+  return clock_nanosleep_time64(linux_clock(clock), (flags & TIMER_ABSTIME) ? 1 : 0, &wanted, NULL);
+}
+
+int nanosleep(const struct timespec* request, struct timespec* remain) {
+  const int failed = clock_nanosleep(CLOCK_MONOTONIC, 0, request, remain);
+  if (failed == 0) return 0;
+  errno = failed;
+  return -1;
+}

@@ -1,7 +1,8 @@
 /* clocks: the referee program of the time, sleep, access and sysconf functions of the user
- * library and the calls under them (user/tests/): time and gettimeofday against each other,
- * clock() and times() counting the CPU a loop uses and not the time a sleep waits, usleep
- * waiting at least what it was asked, access and faccessat at their edges (root's view: a
+ * library and the calls under them (user/tests/): time, gettimeofday and clock_gettime against
+ * each other, clock(), times() and the CPU-time clock counting the CPU a loop uses and not the
+ * time a sleep waits, usleep, nanosleep and clock_nanosleep waiting at least what they were
+ * asked, clock_getres, access and faccessat at their edges (root's view: a
  * file without an execute bit is not executable, a folder is), sysconf's answers. Prints
  * judgements, not times, so the bytes are the same under qemu-riscv32 and mkh exec. Works in
  * a scratch folder clocks.d made in the current one. */
@@ -66,6 +67,41 @@ int main(void) {
   printf("usleep(200000) -> %d, waited 0.2 s at least: %s, used less than 0.1 s of CPU: %s\n", slept,
          yes(waited >= 0.2), yes(cpu_used < CLOCKS_PER_SEC / 10));
   printf("sleep(0) -> %u\n", sleep(0));
+
+  struct timespec real, start, end, cpu_start, cpu_end, resolution;
+  printf("clock_gettime(CLOCK_REALTIME) -> %d, within a second of time(): %s\n", clock_gettime(CLOCK_REALTIME, &real),
+         yes(real.tv_sec - time(NULL) <= 1 && time(NULL) - real.tv_sec <= 1));
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu_start);
+  spin();
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu_end);
+  const struct timespec nap = {0, 50000000};
+  const int napped = nanosleep(&nap, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  const double cpu = (double)(cpu_end.tv_sec - cpu_start.tv_sec) + (double)(cpu_end.tv_nsec - cpu_start.tv_nsec) / 1e9;
+  const double span = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+  printf("a loop's CPU time grew: %s; nanosleep(0.05 s) -> %d, the monotonic clock moved 0.05 s at least: %s\n",
+         yes(cpu > 0), napped, yes(span >= 0.05));
+  struct timespec deadline = end;
+  deadline.tv_nsec += 50000000;
+  if (deadline.tv_nsec >= 1000000000) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000;
+  }
+  const int until = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  printf("clock_nanosleep(TIMER_ABSTIME, in 0.05 s) -> %d, woke after the deadline: %s\n", until,
+         yes(end.tv_sec > deadline.tv_sec || (end.tv_sec == deadline.tv_sec && end.tv_nsec >= deadline.tv_nsec)));
+  printf("clock_getres(CLOCK_MONOTONIC) -> %d, %lld s %ld ns\n", clock_getres(CLOCK_MONOTONIC, &resolution),
+         (long long)resolution.tv_sec, resolution.tv_nsec);
+  printf("clock_getres(CLOCK_REALTIME_COARSE) -> %d, coarser than a microsecond: %s\n",
+         clock_getres(CLOCK_REALTIME_COARSE, &resolution), yes(resolution.tv_sec > 0 || resolution.tv_nsec > 1000));
+  printf("clock_getres(CLOCK_PROCESS_CPUTIME_ID) -> %d, %lld s %ld ns\n",
+         clock_getres(CLOCK_PROCESS_CPUTIME_ID, &resolution), (long long)resolution.tv_sec, resolution.tv_nsec);
+  errno = 0;
+  printf("clock_gettime(99) -> %d %s\n", clock_gettime((clockid_t)99, &real), strerror(errno));
+  const struct timespec bad = {0, 1000000000};
+  printf("clock_nanosleep(a billion nanoseconds) -> %s\n", strerror(clock_nanosleep(CLOCK_MONOTONIC, 0, &bad, NULL)));
 
   printf("sysconf: page %ld, CLK_TCK %ld (CLOCKS_PER_SEC %ld), OPEN_MAX %ld, ARG_MAX %ld, processors >= 1: %s\n",
          sysconf(_SC_PAGESIZE), sysconf(_SC_CLK_TCK), (long)CLOCKS_PER_SEC, sysconf(_SC_OPEN_MAX),
