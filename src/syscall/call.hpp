@@ -66,6 +66,7 @@ Answer sys_unlinkat(Call& call);
 Answer sys_renameat2(Call& call);
 Answer sys_getcwd(Call& call);
 Answer sys_chdir(Call& call);
+Answer sys_fchdir(Call& call);
 Answer sys_dup(Call& call);
 Answer sys_dup3(Call& call);
 Answer sys_fcntl64(Call& call);

@@ -439,11 +439,26 @@ Answer sys_getcwd(Call& call) {
   return length;
 }
 
-Answer sys_chdir(Call& call) {
-  const UserPath path = TRY(user_path(call, AT_FDCWD, call.a[0]));
-  const auto dir = TRY(fs::vfs_open(path.at, path.c_str(), fs::O_RDONLY | fs::O_DIRECTORY));
+namespace {
+// The folder `dir` (open for the process) becomes its working directory.
+void set_cwd(Call& call, hal::Xptr<fs::File> dir) {
   if (!call.process->m_cwd_dir.is_null()) (void)fs::vfs_close(call.process->m_cwd_dir);
   call.process->m_cwd_dir = dir;
+}
+}  // namespace
+
+Answer sys_chdir(Call& call) {
+  const UserPath path = TRY(user_path(call, AT_FDCWD, call.a[0]));
+  set_cwd(call, TRY(fs::vfs_open(path.at, path.c_str(), fs::O_RDONLY | fs::O_DIRECTORY)));
+  return 0;
+}
+
+// The folder open as the descriptor becomes the working directory (its own reference: the
+// descriptor may be closed after); a file or a host stream is ENOTDIR.
+Answer sys_fchdir(Call& call) {
+  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
+  set_cwd(call, TRY(fs::vfs_open(fs::At{fd.file}, ".", fs::O_RDONLY | fs::O_DIRECTORY)));
   return 0;
 }
 

@@ -18,6 +18,7 @@ enum Number : uint32_t {
   NR_ftruncate64 = 46,
   NR_faccessat = 48,
   NR_chdir = 49,
+  NR_fchdir = 50,
   NR_openat = 56,
   NR_close = 57,
   NR_getdents64 = 61,

@@ -260,6 +260,7 @@ constexpr Entry kTable[] = {
     {NR_ftruncate64, sys_ftruncate64},
     {NR_faccessat, sys_faccessat},
     {NR_chdir, sys_chdir},
+    {NR_fchdir, sys_fchdir},
     {NR_openat, sys_openat},
     {NR_close, sys_close},
     {NR_getdents64, sys_getdents64},

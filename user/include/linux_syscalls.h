@@ -22,6 +22,7 @@
 #define SYS_ftruncate64 46
 #define SYS_faccessat 48
 #define SYS_chdir 49
+#define SYS_fchdir 50
 #define SYS_openat 56
 #define SYS_close 57
 #define SYS_getdents64 61

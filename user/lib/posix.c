@@ -1,10 +1,10 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
- * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, mkdir, unlink, rmdir,
- * rename, truncate, ftruncate, fsync, fdatasync, sync, umask, access, faccessat, chdir,
- * getcwd, realpath, dup, dup2, fcntl), the user and group ids, gethostname and sysconf, on
- * the Linux calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat) are turned
- * into Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the
- * ecall. sbrk and the standard streams are in runtime.c, the time functions in time.c. */
+ * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, lstat, mkdir, unlink,
+ * rmdir, rename, truncate, ftruncate, fsync, fdatasync, sync, umask, access, faccessat, chdir,
+ * fchdir, getcwd, realpath, dup, dup2, fcntl), the user and group ids, gethostname and
+ * sysconf, on the Linux calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat)
+ * are turned into Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and
+ * the ecall. sbrk and the standard streams are in runtime.c, the time functions in time.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -123,6 +123,8 @@ int fstatat(int dirfd, const char* path, struct stat* out, int flags) {
 }
 
 int stat(const char* path, struct stat* out) { return fstatat(AT_FDCWD, path, out, 0); }
+
+int lstat(const char* path, struct stat* out) { return fstatat(AT_FDCWD, path, out, AT_SYMLINK_NOFOLLOW); }
 
 /* A terminal answers TCGETS (struct termios, 36 bytes on Linux); anything else ENOTTY. */
 int isatty(int fd) {
@@ -273,6 +275,8 @@ long sysconf(int name) {
 }
 
 int chdir(const char* path) { return (int)__mkh_result(__MKH_SC1(SYS_chdir, path)); }
+
+int fchdir(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_fchdir, fd)); }
 
 /* The call answers the length written, the null included; libc answers the buffer. */
 char* getcwd(char* buffer, size_t size) {

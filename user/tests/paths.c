@@ -1,5 +1,5 @@
-/* paths: the referee program of realpath and gethostname (user/tests/): each path realpath
- * resolves is printed relative to the working directory it started from (qemu-riscv32's is
+/* paths: the referee program of realpath, fchdir, lstat and gethostname (user/tests/): each
+ * path realpath resolves is printed relative to the working directory it started from (qemu-riscv32's is
  * a host folder, mkh's a FAT one), with the refusals in Linux's order. The same bytes under
  * qemu-riscv32 and mkh exec. Works in a scratch folder paths.d made in the current one. */
 #include <errno.h>
@@ -62,6 +62,24 @@ int main(void) {
   chdir("a/b");
   show("../file");
   show("../../../paths.d/a");
+
+  chdir(top);
+  const int folder = open("a/b", O_RDONLY | O_DIRECTORY);
+  const int file = open("a/file", O_RDONLY);
+  printf("fchdir(a/b) -> %d\n", fchdir(folder));
+  close(folder);
+  show(".");
+  errno = 0;
+  printf("fchdir(a file) -> %d %s\n", fchdir(file), strerror(errno));
+  errno = 0;
+  printf("fchdir(99) -> %d %s\n", fchdir(99), strerror(errno));
+  close(file);
+  struct stat status;
+  printf("lstat(\"../file\") -> %d, a file of %ld bytes: %s\n", lstat("../file", &status), (long)status.st_size,
+         S_ISREG(status.st_mode) ? "yes" : "no");
+  printf("lstat(\"..\") -> %d, a folder: %s\n", lstat("..", &status), S_ISDIR(status.st_mode) ? "yes" : "no");
+  errno = 0;
+  printf("lstat(\"missing\") -> %d %s\n", lstat("missing", &status), strerror(errno));
 
   char name[256];
   const int got = gethostname(name, sizeof name);
