@@ -1,11 +1,12 @@
 /* The time functions picolibc leaves to the system: gettimeofday (its time() calls it), times
  * (its clock() sums the fields, in CLOCKS_PER_SEC: picolibc defines 1,000,000 for RISC-V, and
- * CLK_TCK as the same), sleep and usleep, and the POSIX clocks the user library's <time.h>
+ * CLK_TCK as the same), getrusage, sleep and usleep, and the POSIX clocks the user library's <time.h>
  * declares (clock_gettime, clock_getres, clock_nanosleep, nanosleep), on clock_gettime64,
  * clock_getres_time64 and clock_nanosleep_time64. picolibc numbers the clocks and
  * TIMER_ABSTIME as newlib does: turned into Linux's here. Layer: the user library (user/lib/);
  * calls linux.c and the ecall. */
 #include <errno.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
@@ -39,6 +40,22 @@ clock_t times(struct tms* out) {
     return (clock_t)-1;
   if (out != NULL) *out = (struct tms){.tms_utime = ticks_of(&cpu)};
   return ticks_of(&now);
+}
+
+/* picolibc's struct rusage holds the two times only: the process's CPU time as user time,
+ * none for its children (it has none yet). */
+int getrusage(int who, struct rusage* usage) {
+  if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN) {
+    errno = EINVAL;
+    return -1;
+  }
+  *usage = (struct rusage){0};
+  if (who == RUSAGE_CHILDREN) return 0;
+  struct linux_timespec64 cpu;
+  if (clock_gettime64(LINUX_CLOCK_PROCESS_CPUTIME_ID, &cpu) < 0) return -1;
+  usage->ru_utime.tv_sec = (time_t)cpu.tv_sec;
+  usage->ru_utime.tv_usec = (suseconds_t)(cpu.tv_nsec / 1000);
+  return 0;
 }
 
 static int sleep_for(long long seconds, long nanoseconds) {

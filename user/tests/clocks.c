@@ -1,6 +1,6 @@
 /* clocks: the referee program of the time, sleep, access and sysconf functions of the user
  * library and the calls under them (user/tests/): time, gettimeofday and clock_gettime against
- * each other, clock(), times() and the CPU-time clock counting the CPU a loop uses and not the
+ * each other, clock(), times(), getrusage and the CPU-time clock counting the CPU a loop uses and not the
  * time a sleep waits, usleep, nanosleep and clock_nanosleep waiting at least what they were
  * asked, clock_getres, access and faccessat at their edges (root's view: a
  * file without an execute bit is not executable, a folder is), sysconf's answers. Prints
@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
@@ -58,6 +59,16 @@ int main(void) {
   printf("a loop of %s: clock() grew: %s, times() grew: %s, its user time grew: %s\n", sink ? "work" : "nothing",
          yes(cpu_after > cpu_before), yes(wall_after > wall_before), yes(after.tms_utime > before.tms_utime));
   printf("times() children: %ld %ld\n", (long)after.tms_cutime, (long)after.tms_cstime);
+  struct rusage usage, children;
+  const int used = getrusage(RUSAGE_SELF, &usage);
+  printf("getrusage(RUSAGE_SELF) -> %d, user time at least the loop's: %s, microseconds below a million: %s\n", used,
+         yes((double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6 >=
+             (double)(cpu_after - cpu_before) / CLOCKS_PER_SEC),
+         yes(usage.ru_utime.tv_usec >= 0 && usage.ru_utime.tv_usec < 1000000));
+  printf("getrusage(RUSAGE_CHILDREN) -> %d, %lld %lld\n", getrusage(RUSAGE_CHILDREN, &children),
+         (long long)children.ru_utime.tv_sec, (long long)children.ru_utime.tv_usec);
+  errno = 0;
+  printf("getrusage(7) -> %d %s\n", getrusage(7, &usage), strerror(errno));
 
   const double slept_from = monotonic_seconds();
   const clock_t cpu_slept_from = clock();
