@@ -1,9 +1,9 @@
 /* clocks: the referee program of the time, sleep, access and sysconf functions of the user
  * library and the calls under them (user/tests/): time, gettimeofday and clock_gettime against
- * each other, clock(), times(), getrusage and the CPU-time clock counting the CPU a loop uses and not the
- * time a sleep waits, usleep, nanosleep and clock_nanosleep waiting at least what they were
- * asked, clock_getres, access and faccessat at their edges (root's view: a
- * file without an execute bit is not executable, a folder is), sysconf's answers. Prints
+ * each other; clock(), times(), getrusage and the CPU-time clock counting the CPU a loop uses
+ * and not the time a sleep waits; usleep, nanosleep and clock_nanosleep waiting at least what
+ * they were asked; clock_getres; access and faccessat at their edges (root's view: a file
+ * without an execute bit is not executable, a folder is); sysconf's answers. Prints
  * judgements, not times, so the bytes are the same under qemu-riscv32 and mkh exec. Works in
  * a scratch folder clocks.d made in the current one. */
 #include <errno.h>
