@@ -4,7 +4,7 @@
  * O_TRUNC, O_APPEND, O_DIRECTORY and the three access modes), close, read, write, readv,
  * writev, pread, pwrite, lseek, dup, dup3, fcntl (F_GETFL, F_SETFL), fstat, getdents64,
  * mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat2 (RENAME_NOREPLACE,
- * RENAME_EXCHANGE), stat, chdir and getcwd — on a few names two levels deep (spelled with ".", "..", "./" and trailing
+ * RENAME_EXCHANGE), truncate, ftruncate, faccessat, stat, chdir and getcwd — on a few names two levels deep (spelled with ".", "..", "./" and trailing
  * slashes too), through up to six open descriptors, and prints each call with its result (the
  * count, the offset, the errno's name, a checksum of the bytes read); then the tree, sorted,
  * each file with its size and checksum. What a FAT32 volume cannot show like ext4 is left out:
@@ -106,7 +106,7 @@ static void call_more(int slot, int fd) {
   struct stat st;
   const int dirfd = fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? fd : AT_FDCWD;
   const char* base = dirfd == AT_FDCWD ? "cwd" : "dir";
-  switch (below(11)) {
+  switch (below(14)) {
     case 0: {
       random_path(path);
       const int flags = open_flags(flags_text);
@@ -204,6 +204,28 @@ static void call_more(int slot, int fd) {
         result(changed);
       }
       break;
+    case 10: {
+      const long length = (long)below(kMaxOffset);
+      printf("ftruncate %d %ld", slot, length);
+      result(ftruncate(fd, length));
+      break;
+    }
+    case 11: {
+      const long length = (long)below(kMaxOffset);
+      random_path(path);
+      printf("truncate %s %ld", path, length);
+      result(truncate(path, length));
+      break;
+    }
+    case 12: {
+      /* as root: the answer is whether the path resolves, and X_OK whether it is a folder */
+      const int mode = (int)below(8);
+      random_path(path);
+      printf("faccessat %s %s %c%c%c", base, path, mode & R_OK ? 'r' : '-', mode & W_OK ? 'w' : '-',
+             mode & X_OK ? 'x' : '-');
+      result(faccessat(dirfd, path, mode, 0));
+      break;
+    }
     default: {
       /* the part of the working directory below fsrandom.SEED: the rest differs by runner */
       printf("getcwd");
