@@ -54,6 +54,7 @@ enum Number : uint32_t {
   NR_mprotect = 226,
   NR_riscv_flush_icache = 259,  // arch/riscv's own: __NR_arch_specific_syscall + 15
   NR_renameat2 = 276,
+  NR_getrandom = 278,
   NR_statx = 291,
   NR_clock_gettime64 = 403,
   NR_clock_getres_time64 = 406,

@@ -1,8 +1,10 @@
 // The system-call table and the calls of processes, memory and time. Layer: syscall.
 #include "syscall/syscall.hpp"
 
+#include <sys/random.h>
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -35,6 +37,28 @@ Answer sys_exit(Call& call) {
 Answer sys_getpid(Call& call) { return call.process->m_pid; }
 Answer sys_getppid(Call& call) { return call.process->m_ppid; }
 Answer sys_gettid(Call& call) { return call.process->m_pid; }  // the main thread's tid is the pid
+
+// getrandom(2): the host's random bytes, a page at a time; at most 33,554,431 a call, as
+// Linux. A fault after some bytes answers the bytes copied; before any, EFAULT.
+Answer sys_getrandom(Call& call) {
+  constexpr uint32_t kNonBlock = 1, kRandom = 2, kInsecure = 4, kMax = (1u << 25) - 1;
+  const uint32_t flags = call.a[2];
+  if ((flags & ~(kNonBlock | kRandom | kInsecure)) != 0 || (flags & (kRandom | kInsecure)) == (kRandom | kInsecure))
+    return error(Errno::kInval);
+  const uint32_t wanted = std::min(call.a[1], kMax);
+  uint8_t bytes[256];
+  uint32_t done = 0;
+  while (done < wanted) {
+    const uint32_t chunk = std::min<uint32_t>(wanted - done, sizeof bytes);
+    if (::getrandom(bytes, chunk, 0) != ssize_t(chunk)) return done > 0 ? Answer(done) : error(Errno::kIo);
+    if (!proc::copy_to_user(call.process, call.a[0] + done, bytes, chunk)) {
+      if (done > 0) return done;
+      return error(Errno::kFault);
+    }
+    done += chunk;
+  }
+  return done;
+}
 
 // A process of mkh is root: user and group 0, real and effective.
 Answer sys_user_or_group_id(Call&) { return 0; }
@@ -296,6 +320,7 @@ constexpr Entry kTable[] = {
     {NR_mprotect, sys_mprotect},
     {NR_riscv_flush_icache, sys_riscv_flush_icache},
     {NR_renameat2, sys_renameat2},
+    {NR_getrandom, sys_getrandom},
     {NR_statx, sys_statx},
     {NR_clock_gettime64, sys_clock_gettime64},
     {NR_clock_getres_time64, sys_clock_getres_time64},

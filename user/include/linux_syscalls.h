@@ -58,6 +58,7 @@
 #define SYS_mprotect 226
 #define SYS_riscv_flush_icache 259
 #define SYS_renameat2 276
+#define SYS_getrandom 278
 #define SYS_statx 291
 #define SYS_clock_gettime64 403
 #define SYS_clock_getres_time64 406
@@ -201,6 +202,8 @@ pid_t gettid(void);
 pid_t getppid(void);
 long set_tid_address(int* tidptr);
 int linux_uname(struct linux_utsname* out);
+/* flags: GRND_NONBLOCK 1, GRND_RANDOM 2, GRND_INSECURE 4 */
+ssize_t getrandom(void* buffer, size_t size, unsigned int flags);
 int sched_yield(void);
 int clock_gettime64(int clock, struct linux_timespec64* out);
 int clock_nanosleep_time64(int clock, int flags, const struct linux_timespec64* request,

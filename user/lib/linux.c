@@ -129,6 +129,10 @@ long set_tid_address(int* tidptr) { return __MKH_SC1(SYS_set_tid_address, tidptr
 
 int linux_uname(struct linux_utsname* out) { return (int)__mkh_result(__MKH_SC1(SYS_uname, out)); }
 
+ssize_t getrandom(void* buffer, size_t size, unsigned int flags) {
+  return __mkh_result(__MKH_SC3(SYS_getrandom, buffer, size, flags));
+}
+
 int sched_yield(void) { return (int)__mkh_result(__MKH_SC0(SYS_sched_yield)); }
 
 int clock_gettime64(int clock, struct linux_timespec64* out) {

@@ -1,8 +1,8 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
  * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, lstat, mkdir, unlink,
  * rmdir, rename, truncate, ftruncate, fsync, fdatasync, sync, umask, access, faccessat, chdir,
- * fchdir, getcwd, realpath, dup, dup2, fcntl), the user and group ids, gethostname and
- * sysconf, on the Linux calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat)
+ * fchdir, getcwd, realpath, dup, dup2, fcntl), the user and group ids, gethostname,
+ * getentropy and sysconf, on the Linux calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat)
  * are turned into Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and
  * the ecall. sbrk and the standard streams are in runtime.c, the time functions in time.c. */
 #include <errno.h>
@@ -169,6 +169,21 @@ uid_t getuid(void) { return (uid_t)__MKH_SC0(SYS_getuid); }
 uid_t geteuid(void) { return (uid_t)__MKH_SC0(SYS_geteuid); }
 gid_t getgid(void) { return (gid_t)__MKH_SC0(SYS_getgid); }
 gid_t getegid(void) { return (gid_t)__MKH_SC0(SYS_getegid); }
+
+/* Up to 256 random bytes (EIO for more, as glibc), from getrandom: picolibc's arc4random
+ * draws its seed here. */
+int getentropy(void* buffer, size_t size) {
+  if (size > 256) {
+    errno = EIO;
+    return -1;
+  }
+  for (size_t done = 0; done < size;) {
+    const ssize_t got = getrandom((char*)buffer + done, size - done, 0);
+    if (got < 0) return -1;
+    done += (size_t)got;
+  }
+  return 0;
+}
 
 /* uname's node name; ENAMETOOLONG when it and its NUL do not fit, as glibc. */
 int gethostname(char* name, size_t size) {

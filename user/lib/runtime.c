@@ -1,7 +1,8 @@
 /* What a program's runtime holds beside the calls: the break that sbrk (and so picolibc's
- * malloc) moves with brk, and the standard streams stdin, stdout and stderr as picolibc's
+ * malloc) moves with brk, the standard streams stdin, stdout and stderr as picolibc's
  * buffered POSIX files (stdio-bufio.h) on descriptors 0, 1 and 2 — stdout and stderr line
- * buffered, both flushed when the program exits. Layer: the user library (user/lib/). crt0.S
+ * buffered, both flushed when the program exits —, and signgam, lgamma's sign, which
+ * picolibc's libm uses and does not define. Layer: the user library (user/lib/). crt0.S
  * calls __mkh_runtime_init, which is what links this file in ahead of libc.a's own sbrk. */
 #include <errno.h>
 #include <stdint.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+
+int signgam;
 
 /* The break: 0 until the first call asks the kernel where it is. */
 static uintptr_t current_break;
