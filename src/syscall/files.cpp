@@ -212,7 +212,9 @@ Answer sys_close(Call& call) {
 // truncate64 and ftruncate64 (a 32-bit machine's truncate and ftruncate): the length in two
 // registers, low first; a negative one is EINVAL before anything is looked up, as Linux. A
 // host stream is the host's to cut (qemu passes it on).
+namespace {
 int64_t length_of(uint32_t low, uint32_t high) { return int64_t(uint64_t(high) << 32 | low); }
+}  // namespace
 
 Answer sys_truncate64(Call& call) {
   const int64_t length = length_of(call.a[1], call.a[2]);

@@ -38,7 +38,7 @@ Answer sys_getpid(Call& call) { return call.process->m_pid; }
 Answer sys_getppid(Call& call) { return call.process->m_ppid; }
 Answer sys_gettid(Call& call) { return call.process->m_pid; }  // the main thread's tid is the pid
 
-// getrandom(2): the host's random bytes, a page at a time; at most 33,554,431 a call, as
+// getrandom(2): the host's random bytes, 256 at a time; at most 33,554,431 a call, as
 // Linux. A fault after some bytes answers the bytes copied; before any, EFAULT.
 Answer sys_getrandom(Call& call) {
   constexpr uint32_t kNonBlock = 1, kRandom = 2, kInsecure = 4, kMax = (1u << 25) - 1;
