@@ -134,7 +134,20 @@ int isatty(int fd) {
 
 pid_t getpid(void) { return (pid_t)__MKH_SC0(SYS_getpid); }
 
-int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, signal)); }
+/* picolibc numbers the signals from 16 up as BSD does (SIGCHLD 20, SIGUSR1 30, ...) and a few
+ * below differently (SIGBUS 10, SIGSYS 12): Linux's number for each of picolibc's 1-31, 0
+ * for SIGEMT and SIGLOST, which Linux has not. Real-time signals (32 and up) pass as they are. */
+static int linux_signal(int signal) {
+  static const unsigned char linux_of[32] = {
+      0,  1,  2,  3,  4,  5,  6,  0,  8,  9,  7,  11, 31, 13, 14, 15, /* 0-15: SIGBUS 10 -> 7, SIGSYS 12 -> 31 */
+      23, 19, 20, 18, 17, 21, 22, 29, 24, 25, 26, 27, 28, 0,  10, 12, /* URG STOP TSTP CONT CHLD ... USR1 USR2 */
+  };
+  if (signal < 0 || signal >= 32) return signal;
+  if (signal != 0 && linux_of[signal] == 0) return -1; /* no such signal on Linux: EINVAL */
+  return linux_of[signal];
+}
+
+int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, linux_signal(signal))); }
 
 void _exit(int status) { exit_group(status); }
 

@@ -2,13 +2,15 @@
  * numbers: the targets that do not exist, the numbers out of range, signal 0, the signals
  * whose default action is to be ignored; then it ends as its argument says: `abort`
  * (picolibc's abort, which raises SIGABRT with kill), `assert` (a failed assert, which
- * aborts), `term` (SIGTERM by tgkill), `kill` (SIGKILL by tkill), `exit` (exit 0, every
- * signal survived), `stop` (SIGSTOP: for mkh only, tests/e2e/cli.sh; Linux would stop the
+ * aborts), `term` (SIGTERM by tgkill), `kill` (SIGKILL by tkill), `usr1` (the library's kill
+ * with picolibc's SIGUSR1, 30, which is Linux's 10: status 138), `bus` (picolibc's raise of
+ * its SIGBUS, 10, Linux's 7: status 135), `exit` (exit 0, every signal survived), `stop` (SIGSTOP: for mkh only, tests/e2e/cli.sh; Linux would stop the
  * referee for good). Not here: a real-time signal (qemu-user moves the guest's 34 to the
  * host's 36, so the referee would report 164 where Linux reports 162), nor its process group
  * signalled for real (under a test harness, the group holds the harness too). The same bytes
  * and status under qemu-riscv32 and mkh exec. */
 #include <assert.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,7 @@ int main(int argc, char** argv) {
   const long self = CALL(SYS_getpid, 0, 0, 0);
   const long tid = CALL(SYS_gettid, 0, 0, 0);
   if (argc != 2) {
-    fprintf(stderr, "usage: signals abort|assert|term|kill|stop|exit\n");
+    fprintf(stderr, "usage: signals abort|assert|term|kill|usr1|bus|stop|exit\n");
     return 2;
   }
   show("kill(self, 0)", CALL(SYS_kill, self, 0, 0));
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
   if (strcmp(end, "assert") == 0) assert(self < 0);
   if (strcmp(end, "term") == 0) CALL(SYS_tgkill, self, tid, SIGTERM_);
   if (strcmp(end, "kill") == 0) CALL(SYS_tkill, tid, SIGKILL_, 0);
+  if (strcmp(end, "usr1") == 0) kill((pid_t)self, SIGUSR1);
+  if (strcmp(end, "bus") == 0) raise(SIGBUS);
   if (strcmp(end, "stop") == 0) CALL(SYS_kill, self, SIGSTOP_, 0);
   if (strcmp(end, "exit") == 0) return 0;
   printf("signals: still running after '%s'\n", end);
