@@ -88,6 +88,18 @@ struct Process {
   uint32_t m_ended = 0;              // a kern flag: posted once the last thread is gone
   hal::Xptr<kern::Thread> m_waiter;  // who waits for the end (the parent, or mkh exec's thread)
 
+  // Signals (syscall/signals.cpp), touched by the process's one thread only: bit n - 1 is
+  // signal n. Dispositions are SIG_DFL or SIG_IGN (no handlers yet); the flags and mask each
+  // rt_sigaction set are kept to be answered back.
+  struct SignalAction {
+    uint32_t flags = 0;
+    uint64_t mask = 0;
+  };
+  uint64_t m_signals_ignored = 0;
+  uint64_t m_signals_blocked = 0;
+  uint64_t m_signals_pending = 0;  // sent while blocked
+  SignalAction m_signal_actions[64];
+
   // counters (relaxed)
   uint64_t m_syscalls = 0;
   uint64_t m_instructions = 0;

@@ -75,6 +75,9 @@ Answer sys_ioctl(Call& call);
 Answer sys_kill(Call& call);
 Answer sys_tkill(Call& call);
 Answer sys_tgkill(Call& call);
+Answer sys_rt_sigaction(Call& call);
+Answer sys_rt_sigprocmask(Call& call);
+Answer sys_rt_sigpending(Call& call);
 // An mmap2 call's request: the protection without PROT_SEM, MAP_FIXED as the placement.
 struct MapRequest {
   uint32_t hint;

@@ -43,6 +43,9 @@
 #define SYS_kill 129
 #define SYS_tkill 130
 #define SYS_tgkill 131
+#define SYS_rt_sigaction 134
+#define SYS_rt_sigprocmask 135
+#define SYS_rt_sigpending 136
 #define SYS_uname 160
 #define SYS_umask 166
 #define SYS_getpid 172

@@ -1,15 +1,17 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
- * fstat, isatty, getpid, kill, _exit), the usual file-system ones (stat, lstat, mkdir, unlink,
- * rmdir, rename, truncate, ftruncate, fsync, fdatasync, sync, umask, access, faccessat, chdir,
- * fchdir, getcwd, realpath, dup, dup2, fcntl), the user and group ids, gethostname,
- * getentropy and sysconf, on the Linux calls: picolibc's constants (newlib's O_*, AT_*, F_* and struct stat)
- * are turned into Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and
- * the ecall. sbrk and the standard streams are in runtime.c, the time functions in time.c. */
+ * fstat, isatty, getpid, kill, _exit), sigaction, sigprocmask and sigpending, the usual
+ * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
+ * fdatasync, sync, umask, access, faccessat, chdir, fchdir, getcwd, realpath, dup, dup2,
+ * fcntl), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
+ * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
+ * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
+ * and the standard streams are in runtime.c, the time functions in time.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,71 @@ static int linux_signal(int signal) {
 }
 
 int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, linux_signal(signal))); }
+
+/* picolibc's sigset_t has bit n for its signal n; Linux's 64-bit set bit n - 1 for its own. */
+static uint64_t linux_sigset(sigset_t set) {
+  uint64_t out = 0;
+  for (int signal = 1; signal < 32; signal++)
+    if ((set & (1UL << signal)) != 0 && linux_signal(signal) > 0) out |= (uint64_t)1 << (linux_signal(signal) - 1);
+  return out;
+}
+
+static sigset_t picolibc_sigset(uint64_t set) {
+  sigset_t out = 0;
+  for (int signal = 1; signal < 32; signal++)
+    if (linux_signal(signal) > 0 && (set & ((uint64_t)1 << (linux_signal(signal) - 1))) != 0) out |= 1UL << signal;
+  return out;
+}
+
+/* The flags picolibc names for this target (SA_SIGINFO and SA_ONSTACK only with POSIX
+ * real-time signals, which it does not declare here), and Linux's. */
+static const struct {
+  int picolibc;
+  unsigned long linux_flag;
+} action_flags[] = {{SA_NOCLDSTOP, 1}};
+
+/* RV32 Linux's struct sigaction: no restorer on RISC-V. */
+struct linux_sigaction {
+  unsigned long handler, flags;
+  uint64_t mask;
+};
+
+/* SIG_DFL and SIG_IGN; a function is ENOSYS from mkh (no handlers yet). */
+int sigaction(int signal, const struct sigaction* action, struct sigaction* old) {
+  struct linux_sigaction in = {0}, out = {0};
+  if (action != NULL) {
+    in.handler = (unsigned long)action->sa_handler;
+    for (size_t i = 0; i < sizeof action_flags / sizeof action_flags[0]; i++)
+      if (action->sa_flags & action_flags[i].picolibc) in.flags |= action_flags[i].linux_flag;
+    in.mask = linux_sigset(action->sa_mask);
+  }
+  const long answer = __MKH_SC4(SYS_rt_sigaction, linux_signal(signal), action ? &in : NULL, old ? &out : NULL, 8);
+  if (__mkh_result(answer) < 0) return -1;
+  if (old != NULL) {
+    *old = (struct sigaction){0};
+    old->sa_handler = (_sig_func_ptr)out.handler;
+    for (size_t i = 0; i < sizeof action_flags / sizeof action_flags[0]; i++)
+      if (out.flags & action_flags[i].linux_flag) old->sa_flags |= action_flags[i].picolibc;
+    old->sa_mask = picolibc_sigset(out.mask);
+  }
+  return 0;
+}
+
+/* picolibc's SIG_SETMASK 0, SIG_BLOCK 1, SIG_UNBLOCK 2 are Linux's 2, 0, 1. */
+int sigprocmask(int how, const sigset_t* set, sigset_t* old) {
+  const int linux_how = how == SIG_SETMASK ? 2 : how == SIG_BLOCK ? 0 : how == SIG_UNBLOCK ? 1 : -1;
+  uint64_t in = set != NULL ? linux_sigset(*set) : 0, out = 0;
+  if (__mkh_result(__MKH_SC4(SYS_rt_sigprocmask, linux_how, set ? &in : NULL, old ? &out : NULL, 8)) < 0) return -1;
+  if (old != NULL) *old = picolibc_sigset(out);
+  return 0;
+}
+
+int sigpending(sigset_t* set) {
+  uint64_t pending = 0;
+  if (__mkh_result(__MKH_SC2(SYS_rt_sigpending, &pending, 8)) < 0) return -1;
+  *set = picolibc_sigset(pending);
+  return 0;
+}
 
 void _exit(int status) { exit_group(status); }
 
