@@ -1,7 +1,8 @@
 /* lines: the referee program of getline and getdelim (user/tests/): lines of every kind from
  * a file it writes — empty, long (past the first block), the last without its newline — and
- * fields cut by getdelim, each with its length. The same bytes under qemu-riscv32 and mkh
- * exec. Works in a scratch file lines.txt made in the current folder. */
+ * fields cut by getdelim, each with its length; a line through a file mkstemp made in
+ * /tmp. The same bytes under qemu-riscv32 and mkh exec. Works in a scratch file lines.txt
+ * made in the current folder. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,5 +47,21 @@ int main(void) {
   printf("getline from an empty stdin -> %zd\n", getline(&fresh, &fresh_size, stdin));
   free(fresh);
   unlink("lines.txt");
+
+  /* A temporary file where Linux programs make them: the disk has a /tmp, as Linux does. */
+  char name[] = "/tmp/linesXXXXXX";
+  const int temporary = mkstemp(name);
+  FILE* scratch = temporary >= 0 ? fdopen(temporary, "w+") : NULL;
+  char* back = NULL;
+  size_t back_size = 0;
+  if (scratch != NULL) {
+    fputs("a line in /tmp\n", scratch);
+    rewind(scratch);
+  }
+  printf("mkstemp(\"/tmp/linesXXXXXX\"): %s, the line read back: %s\n", scratch ? "made" : strerror(errno),
+         scratch != NULL && getline(&back, &back_size, scratch) == 15 ? "yes" : "no");
+  if (scratch != NULL) fclose(scratch);
+  free(back);
+  unlink(name);
   return 0;
 }
