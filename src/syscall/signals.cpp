@@ -71,13 +71,6 @@ Answer send_to_self(Call& call, uint32_t signal) {
   return 0;
 }
 
-// A user sigset_t (kSigsetSize bytes).
-Result<uint64_t> sigset_from_user(Call& call, uint32_t address) {
-  uint64_t set = 0;
-  TRY(proc::copy_from_user(call.process, &set, address, sizeof set));
-  return set;
-}
-
 }  // namespace
 
 Answer sys_kill(Call& call) {
@@ -153,7 +146,9 @@ Answer sys_rt_sigprocmask(Call& call) {
   proc::Process* process = call.process;
   const uint64_t old = process->m_signals_blocked;
   if (call.a[1] != 0) {
-    const uint64_t set = TRY(sigset_from_user(call, call.a[1])) & ~kUnstoppable;
+    uint64_t set = 0;
+    TRY(proc::copy_from_user(call.process, &set, call.a[1], sizeof set));
+    set &= ~kUnstoppable;
     switch (call.a[0]) {
       case kBlock: process->m_signals_blocked |= set; break;
       case kUnblock: process->m_signals_blocked &= ~set; break;

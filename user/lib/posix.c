@@ -154,15 +154,19 @@ int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, p
 /* picolibc's sigset_t has bit n for its signal n; Linux's 64-bit set bit n - 1 for its own. */
 static uint64_t linux_sigset(sigset_t set) {
   uint64_t out = 0;
-  for (int signal = 1; signal < 32; signal++)
-    if ((set & (1UL << signal)) != 0 && linux_signal(signal) > 0) out |= (uint64_t)1 << (linux_signal(signal) - 1);
+  for (int signal = 1; signal < 32; signal++) {
+    const int linux_number = linux_signal(signal);
+    if ((set & (1UL << signal)) != 0 && linux_number > 0) out |= (uint64_t)1 << (linux_number - 1);
+  }
   return out;
 }
 
 static sigset_t picolibc_sigset(uint64_t set) {
   sigset_t out = 0;
-  for (int signal = 1; signal < 32; signal++)
-    if (linux_signal(signal) > 0 && (set & ((uint64_t)1 << (linux_signal(signal) - 1))) != 0) out |= 1UL << signal;
+  for (int signal = 1; signal < 32; signal++) {
+    const int linux_number = linux_signal(signal);
+    if (linux_number > 0 && (set & ((uint64_t)1 << (linux_number - 1))) != 0) out |= 1UL << signal;
+  }
   return out;
 }
 

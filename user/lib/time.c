@@ -1,10 +1,10 @@
 /* The time functions picolibc leaves to the system: gettimeofday (its time() calls it), times
  * (its clock() sums the fields, in CLOCKS_PER_SEC: picolibc defines 1,000,000 for RISC-V, and
- * CLK_TCK as the same), getrusage, sleep and usleep, and the POSIX clocks the user library's <time.h>
- * declares (clock_gettime, clock_getres, clock_nanosleep, nanosleep), on clock_gettime64,
- * clock_getres_time64 and clock_nanosleep_time64. picolibc numbers the clocks and
- * TIMER_ABSTIME as newlib does: turned into Linux's here. Layer: the user library (user/lib/);
- * calls linux.c and the ecall. */
+ * CLK_TCK as the same), getrusage, and the POSIX clocks and sleeps the user library's
+ * <time.h> declares (clock_gettime, clock_getres, clock_nanosleep, nanosleep; sleep and usleep
+ * on nanosleep), on clock_gettime64, clock_getres_time64 and clock_nanosleep_time64. picolibc
+ * numbers the clocks and TIMER_ABSTIME as newlib does: turned into Linux's here. Layer: the
+ * user library (user/lib/); calls linux.c and the ecall. */
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -58,19 +58,6 @@ int getrusage(int who, struct rusage* usage) {
   return 0;
 }
 
-static int sleep_for(long long seconds, long nanoseconds) {
-  const struct linux_timespec64 request = {.tv_sec = seconds, .tv_nsec = nanoseconds};
-  int failed = clock_nanosleep_time64(LINUX_CLOCK_MONOTONIC, 0, &request, NULL);
-  if (failed == 0) return 0;
-  errno = failed;
-  return -1;
-}
-
-/* Nothing interrupts a sleep yet (no signal handlers): the whole time is slept. */
-unsigned sleep(unsigned seconds) { return sleep_for(seconds, 0) == 0 ? 0 : seconds; }
-
-int usleep(useconds_t microseconds) { return sleep_for(microseconds / 1000000, (long)(microseconds % 1000000) * 1000); }
-
 /* picolibc's clock ids (newlib's) as Linux's; an id picolibc does not name passes as it is. */
 static int linux_clock(clockid_t clock) {
   static const int linux_of[] = {
@@ -120,4 +107,15 @@ int nanosleep(const struct timespec* request, struct timespec* remain) {
   if (failed == 0) return 0;
   errno = failed;
   return -1;
+}
+
+/* Nothing interrupts a sleep yet (no signal handlers): the whole time is slept. */
+unsigned sleep(unsigned seconds) {
+  const struct timespec request = {.tv_sec = seconds};
+  return nanosleep(&request, NULL) == 0 ? 0 : seconds;
+}
+
+int usleep(useconds_t microseconds) {
+  const struct timespec request = {.tv_sec = microseconds / 1000000, .tv_nsec = (long)(microseconds % 1000000) * 1000};
+  return nanosleep(&request, NULL);
 }
