@@ -169,7 +169,10 @@ Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Progr
 }
 
 Result<void> exec_local(Process* process, const ExecInfo& info) {
-  if (process->m_main != nullptr || process->m_exec_file) return error(Errno::kBusy);
+  {
+    hal::BusylockGuard guard(process->m_thread_lock);
+    if (process->m_thread_count != 0 || process->m_exec_file) return error(Errno::kBusy);
+  }
   Program program = TRY(open_program(info.path));
   // The point of no return: the old image (vsegs and their pages) goes.
   vmm::vmm_destroy(&process->m_vmm);
@@ -182,7 +185,15 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     TRY(map_segments(process, program));
     const uint32_t sp = TRY(build_stack(process, info, program));
     const uint32_t lid = pid_index(process->m_pid) % kern::local_cluster()->m_cores_nr;
-    TRY(user_thread_create(process, hal::lid_t(lid), program.image.entry, sp));
+    user::Context context;
+    context.pc = program.image.entry;
+    context.x[2] = sp;
+    UserThread* main = TRY(user_thread_make(process, context));
+    {
+      hal::BusylockGuard guard(process->m_thread_lock);
+      process->m_next_lid = lid + 1;  // the threads it clones go to the next cores in turn
+    }
+    TRY(user_thread_start(main, hal::lid_t(lid)));
     return {};
   }();
   if (!built) {  // nothing of the new image is left

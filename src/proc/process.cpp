@@ -10,6 +10,8 @@
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
+#include "proc/futex.hpp"
+#include "proc/user_thread.hpp"
 
 namespace mkh::proc {
 
@@ -43,6 +45,7 @@ Result<Process*> process_create(uint32_t ppid) {
   auto owner = TRY(mm::KmemOwner<Process>::make());
   Process* process = owner.get();
   TRY(vmm::vmm_init(&process->m_vmm));
+  libk::list_root_init(&process->m_futex_waiters);
   ProcCluster* table = local_proc();
   {
     hal::BusylockGuard guard(table->m_lock);
@@ -88,6 +91,12 @@ bool process_known(const Process* process) {
   return false;
 }
 
+bool thread_of(Process* process, uint32_t tid) {
+  if ((tid & ~(0xffu << 8)) != process->m_pid || (tid >> 8 & 0xff) >= kMaxThreads) return false;
+  hal::BusylockGuard guard(process->m_thread_lock);
+  return process->m_threads[tid >> 8 & 0xff] != nullptr;
+}
+
 void process_destroy(Process* process) {
   ProcCluster* table = local_proc();
   {
@@ -107,6 +116,7 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   process->m_exit_code = code & 0xff;
   process->m_exit_signal = signal;
   if (signal != 0) hal::stat_add(local_proc()->m_killed, uint64_t(1));
+  futex_wake_all(process);  // each sees m_exiting, and its thread ends
 }
 
 void process_threads_gone(Process* process) {

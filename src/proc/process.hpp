@@ -2,10 +2,11 @@
 // and the wait for it. Layer: proc. Calls vmm (the address space), fs (open files), kern
 // (threads, flags), the interpreter (user threads: proc/user_thread.hpp).
 //
-// PID = owner cluster << 16 | local index (DESIGN.md §6). The owner keeps the process in its
-// table. This first slice runs a process in one cluster (its owner, which is also its
-// reference: the VMM and the file table are there) with one thread; copies in other
-// clusters come with threads on any core and fork.
+// PID = owner cluster << 16 | local index (DESIGN.md §6); a thread's TID is the pid with its
+// slot in the process's thread table in bits 8-15 (the main thread's, slot 0, is the pid).
+// The owner keeps the process in its table. A process runs in one cluster (its owner, which
+// is also its reference: the VMM and the file table are there), its threads on any of that
+// cluster's cores; copies in other clusters come with threads on other clusters and fork.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "hal/kdata.hpp"
 #include "hal/xptr.hpp"
 #include "kern/thread.hpp"
+#include "libk/list.hpp"
 #include "libk/result.hpp"
 #include "mm/kcm_types.hpp"
 #include "mm/vmm/vmm.hpp"
@@ -27,10 +29,13 @@ inline constexpr uint32_t kMaxProcesses = 256;   // per owner cluster
 inline constexpr uint32_t kMaxFds = 1024;        // Linux's default RLIMIT_NOFILE
 inline constexpr uint32_t kMaxMappedFiles = 64;  // distinct files a process's mmaps read from
 inline constexpr uint32_t kPathMax = 4096;       // a path a process names, its NUL included (Linux's PATH_MAX)
+inline constexpr uint32_t kMaxThreads = 64;      // per process
 
 inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uint32_t(cxy) << 16) | index; }
 inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }
 inline constexpr uint32_t pid_index(uint32_t pid) { return pid & 0xffff; }
+static_assert(kMaxProcesses <= 256 && kMaxThreads <= 256, "a tid keeps the pid's index in 8 bits, the slot in 8");
+inline constexpr uint32_t tid_make(uint32_t pid, uint32_t slot) { return pid | slot << 8; }
 
 // Linux's signal numbers that mkh sends or treats apart (syscall/signals.cpp).
 enum Signal : uint32_t {
@@ -80,25 +85,40 @@ struct Process {
   // a mapping outlives the descriptor it was made with (closed, its file unlinked), as on Linux.
   hal::Xptr<fs::File> m_mapped_files[kMaxMappedFiles] GUARDED_BY(m_fd_lock);
 
-  // the process's threads (one for now) and its end
-  UserThread* m_main = nullptr;
-  uint32_t m_exiting = 0;            // set by exit, exit_group and a fatal signal: threads stop
+  // The process's threads, by slot (the main thread's is 0), and its end. A thread enters the
+  // table before it runs and leaves it as it ends; the last to leave ends the process.
+  hal::Busylock m_thread_lock;
+  UserThread* m_threads[kMaxThreads] GUARDED_BY(m_thread_lock) = {};
+  uint32_t m_thread_count GUARDED_BY(m_thread_lock) = 0;
+  uint32_t m_next_lid GUARDED_BY(m_thread_lock) = 0;  // where clone places the next thread
+  uint32_t m_main_exit_code = 0;     // the main thread's exit(2): the process's status if it is not decided otherwise
+  uint32_t m_exiting = 0;            // set by exit_group and a fatal signal: threads stop
   uint32_t m_exit_code = 0;          // exit's status & 0xff
   uint32_t m_exit_signal = 0;        // the signal that killed it, or 0
   uint32_t m_ended = 0;              // a kern flag: posted once the last thread is gone
   hal::Xptr<kern::Thread> m_waiter;  // who waits for the end (the parent, or mkh exec's thread)
 
-  // Signals (syscall/signals.cpp), touched by the process's one thread only: bit n - 1 is
-  // signal n. Dispositions are SIG_DFL or SIG_IGN (no handlers yet); the flags and mask each
-  // rt_sigaction set are kept to be answered back.
+  // The shootdown (user_thread.cpp): whoever changes or removes an entry of the GPT while other
+  // threads of the process run bumps the epoch; a thread that sees it changed flushes its TLB
+  // and its decoded code before it runs user code again.
+  uint32_t m_tlb_epoch = 0;
+
+  // Threads waiting in futex(2) (proc/futex.cpp): FutexWaiter records on their stacks.
+  hal::Busylock m_futex_lock;
+  libk::ListEntry m_futex_waiters GUARDED_BY(m_futex_lock);
+
+  // Signals (syscall/signals.cpp): bit n - 1 is signal n. Dispositions are SIG_DFL or SIG_IGN
+  // (no handlers yet); the flags and mask each rt_sigaction set are kept to be answered back.
+  // The mask is the process's, shared by its threads (Linux keeps one per thread).
   struct SignalAction {
     uint32_t flags = 0;
     uint64_t mask = 0;
   };
-  uint64_t m_signals_ignored = 0;
-  uint64_t m_signals_blocked = 0;
-  uint64_t m_signals_pending = 0;  // sent while blocked
-  SignalAction m_signal_actions[64];
+  hal::Busylock m_signal_lock;
+  uint64_t m_signals_ignored GUARDED_BY(m_signal_lock) = 0;
+  uint64_t m_signals_blocked GUARDED_BY(m_signal_lock) = 0;
+  uint64_t m_signals_pending GUARDED_BY(m_signal_lock) = 0;  // sent while blocked
+  SignalAction m_signal_actions[64] GUARDED_BY(m_signal_lock);
 
   // counters (relaxed)
   uint64_t m_syscalls = 0;
@@ -132,11 +152,13 @@ Process* process_lookup(uint32_t pid);
 // Local: whether `process` (a pointer from anywhere: compared, not followed) is one of this
 // cluster's processes.
 bool process_known(const Process* process);
+// Whether `tid` names a thread of `process`.
+bool thread_of(Process* process, uint32_t tid);
 // Local: frees a process whose threads are gone: its address space, files and pid.
 void process_destroy(Process* process);
 
-// Marks the process as ending with `code` (exit) or `signal` (killed): its threads stop at
-// their next scheduling point. The first call decides.
+// Marks the process as ending with `code` (exit_group) or `signal` (killed): its threads stop
+// at their next scheduling point, those waiting in futex(2) woken. The first call decides.
 void process_make_exit(Process* process, uint32_t code, uint32_t signal);
 // Called by the last thread as it ends: frees the address space (every page back to its
 // cluster) and the files, then posts m_ended to the waiter.

@@ -2,13 +2,16 @@
 #include "proc/user_thread.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <new>
 
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
+#include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "mm/kmem.hpp"
+#include "proc/futex.hpp"
 
 namespace mkh::proc {
 
@@ -68,6 +71,47 @@ void count_cpu(UserThread* thread) {
   thread->m_waited_ticks = 0;
 }
 
+// The shootdown's thread side: m_in_user set, then the epoch read, both sequentially
+// consistent (the other side bumps the epoch, then reads m_in_user). True when the epoch had
+// moved: the TLB is flushed and m_seen_epoch records it; the decoded code is the caller's
+// (it may be running).
+bool enter_user(UserThread* thread) {
+  hal::local_store(thread->m_in_user, 1u, std::memory_order_seq_cst);
+  const uint32_t epoch = hal::local_load(thread->m_process->m_tlb_epoch, std::memory_order_seq_cst);
+  if (epoch == thread->m_seen_epoch) return false;
+  thread->m_tlb.flush();
+  hal::local_store(thread->m_seen_epoch, epoch);
+  return true;
+}
+void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
+
+// exit(2) of the thread, or the end of its process: the thread leaves the table; the last to
+// leave ends the process (with the main thread's exit status unless exit_group or a signal
+// decided another) and frees it.
+void thread_end(UserThread* thread) {
+  Process* process = thread->m_process;
+  // CLONE_CHILD_CLEARTID and set_tid_address: the word is zeroed, atomically (a joiner reads
+  // it with an AMO), and one waiter woken — the way pthread_join learns that the thread is gone.
+  if (thread->m_clear_child_tid != 0 && hal::local_load(process->m_exiting) == 0) {
+    if (auto word = user_byte(process, thread->m_clear_child_tid, vmm::VSEG_WRITE);
+        word && (thread->m_clear_child_tid & 3) == 0) {
+      hal::remote_store(hal::Xptr<uint32_t>(*word), 0u);
+      (void)futex_wake(process, thread->m_clear_child_tid, 1, kFutexBitsetAny);
+    }
+  }
+  bool last = false;
+  {
+    hal::BusylockGuard guard(process->m_thread_lock);
+    process->m_threads[thread->m_slot] = nullptr;
+    last = --process->m_thread_count == 0;
+  }
+  thread->~UserThread();
+  mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
+  if (!last) return;
+  process_make_exit(process, process->m_main_exit_code, 0);
+  process_threads_gone(process);
+}
+
 void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
   thread->m_thread = kern::thread_current();
@@ -78,8 +122,10 @@ void user_thread_entry(void* arg) {
   // run there).
   uint64_t budget = kUserQuantum;
   thread->m_cpu_since = hal::ticks();
-  while (hal::local_load(process->m_exiting, std::memory_order_relaxed) == 0) {
+  while (hal::local_load(process->m_exiting, std::memory_order_relaxed) == 0 && thread->m_exit == 0) {
+    if (enter_user(thread)) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
+    leave_user(thread);
     hal::stat_add(process->m_instructions, run.executed);
     budget -= std::min(budget, run.executed);
     if (run.trap.kind == user::TrapKind::kEcall) {
@@ -96,10 +142,7 @@ void user_thread_entry(void* arg) {
       budget = kUserQuantum;
     }
   }
-  process->m_main = nullptr;
-  thread->~UserThread();
-  mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
-  process_threads_gone(process);
+  thread_end(thread);
 }
 
 }  // namespace
@@ -109,41 +152,100 @@ uint64_t user_cpu_ns(const UserThread* thread) {
 }
 
 std::byte* UserThread::translate(uint32_t address, user::Access access) {
-  auto entry = vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access));
-  if (!entry) {
-    m_fault = entry.error();
-    return nullptr;
+  for (;;) {
+    // The VMM may block (its lock, the mapper, an RPC): out of user code meanwhile, so a
+    // shootdown does not wait for this thread. A page it got may have been unmapped before the
+    // thread was back in user code: then the epoch moved, the TLB is flushed, and it asks again.
+    leave_user(this);
+    auto entry = vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access));
+    if (enter_user(this)) continue;  // the decoded code is dropped at the loop's next turn
+    if (!entry) {
+      m_fault = entry.error();
+      return nullptr;
+    }
+    // The page may be in another cluster's bank: the interpreter touches it directly, as the
+    // hardware would (DESIGN.md §6).
+    return hal::GET_PTR<std::byte>(vmm::gpt_page(*entry));
   }
-  // The page may be in another cluster's bank: the interpreter touches it directly, as the
-  // hardware would (DESIGN.md §6).
-  return hal::GET_PTR<std::byte>(vmm::gpt_page(*entry));
 }
 
-Result<UserThread*> user_thread_create(Process* process, hal::lid_t lid, uint32_t pc, uint32_t sp) {
+Result<UserThread*> user_thread_make(Process* process, const user::Context& context) {
   auto block = TRY(mm::PageBlock::alloc(kUserThreadOrder));
   auto* thread = new (block.base()) UserThread(process);
-  thread->m_context.pc = pc;
-  thread->m_context.x[2] = sp;
-  // Everything the thread reads is in place before it can run: it may run, and end, on
-  // another core before thread_create returns (it records its own kern::Thread).
-  process->m_main = thread;
-  auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid, "user");
-  if (!created) {
-    process->m_main = nullptr;
-    thread->~UserThread();
-    return error(created.error());
+  thread->m_context = context;
+  {
+    hal::BusylockGuard guard(process->m_thread_lock);
+    // Slot 0 is the main thread's, never given again while the process lives: its tid is the
+    // pid (Linux does not reuse the group leader's tid either).
+    uint32_t slot = process->m_thread_count == 0 ? 0 : 1;
+    while (slot < kMaxThreads && process->m_threads[slot] != nullptr) ++slot;
+    if (slot == kMaxThreads) {
+      thread->~UserThread();
+      return error(Errno::kAgain);
+    }
+    process->m_threads[slot] = thread;
+    ++process->m_thread_count;
+    thread->m_slot = slot;
+    thread->m_tid = tid_make(process->m_pid, slot);
+    // A thread made while others run has missed no shootdown: its TLB is empty.
+    thread->m_seen_epoch = hal::local_load(process->m_tlb_epoch);
   }
   block.release();
   return thread;
 }
 
+Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
+  // Everything the thread reads is in place before it can run: it may run, and end, on
+  // another core before thread_create returns (it records its own kern::Thread).
+  auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid, "user");
+  if (!created) {
+    Process* process = thread->m_process;
+    {
+      hal::BusylockGuard guard(process->m_thread_lock);
+      process->m_threads[thread->m_slot] = nullptr;
+      --process->m_thread_count;
+    }
+    thread->~UserThread();
+    mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
+    return error(created.error());
+  }
+  return {};
+}
+
+hal::lid_t user_thread_next_lid(Process* process) {
+  hal::BusylockGuard guard(process->m_thread_lock);
+  return hal::lid_t(process->m_next_lid++ % kern::local_cluster()->m_cores_nr);
+}
+
 void set_syscall_handler(SyscallHandler handler) { g_syscall_handler = handler; }
 
+void user_shootdown(Process* process, UserThread* self) {
+  const uint32_t epoch = std::atomic_ref<uint32_t>(process->m_tlb_epoch).fetch_add(1, std::memory_order_seq_cst) + 1;
+  if (self != nullptr) hal::local_store(self->m_seen_epoch, epoch);
+  // Each other thread runs user code no longer, or has flushed for this epoch. One that runs
+  // on this core is not in user code (it yielded), so the wait yields to the others.
+  for (;;) {
+    bool waiting = false;
+    {
+      hal::BusylockGuard guard(process->m_thread_lock);
+      for (const UserThread* other : process->m_threads)
+        if (other != nullptr && other != self && hal::local_load(other->m_in_user, std::memory_order_seq_cst) != 0 &&
+            int32_t(hal::local_load(other->m_seen_epoch) - epoch) < 0)
+          waiting = true;
+    }
+    if (!waiting) return;
+    kern::sched_yield();
+  }
+}
+
 void user_flush_page(uint32_t vpn, void* raw) {
-  auto* process = static_cast<Process*>(raw);
-  if (process->m_main == nullptr) return;
-  process->m_main->m_tlb.flush_page(vpn << user::kPageShift);
-  process->m_main->m_code.drop_page(vpn << user::kPageShift);
+  auto* shootdown = static_cast<TlbShootdown*>(raw);
+  if (UserThread* self = shootdown->thread; self != nullptr) {
+    self->m_tlb.flush_page(vpn << user::kPageShift);
+    self->m_code.drop_page(vpn << user::kPageShift);
+  }
+  if (!shootdown->others_flushed) user_shootdown(shootdown->process, shootdown->thread);
+  shootdown->others_flushed = true;
 }
 
 Result<hal::xptr_t> user_byte(Process* process, uint32_t address, uint32_t access) {

@@ -7,6 +7,14 @@
 // by the syscall layer), or a trap the VMM could not resolve (the process is killed with the
 // signal Linux sends: SIGSEGV, SIGBUS, SIGILL, SIGTRAP). A page fault is resolved inside the
 // run: the address space's translate asks the VMM, which fills the page.
+//
+// The threads of a process run on the cores of its cluster at once, each with its own TLB
+// and decoded code. The shootdown (USERMODE.md): a thread that changes or removes an entry of
+// the GPT bumps the process's epoch and waits until no other thread runs user code with an
+// older one; a thread flushes its TLB and code when it finds the epoch moved, each time it
+// starts running user code (m_in_user goes to 1: the two sides are Dekker's, sequentially
+// consistent) and after each page fault it resolved (a fault runs with m_in_user 0: it may
+// wait for the VMM's lock, held by the thread that waits for the shootdown).
 #pragma once
 
 #include <cstddef>
@@ -38,7 +46,13 @@ struct UserThread final : user::AddressSpace {
   user::Tlb m_tlb;
   user::CodeCache m_code;
   Errno m_fault = Errno::kOk;  // why the last translate failed
-  uint32_t m_clear_child_tid = 0;
+  uint32_t m_tid = 0;
+  uint32_t m_slot = 0;             // in the process's m_threads
+  uint32_t m_clear_child_tid = 0;  // set_tid_address(2), CLONE_CHILD_CLEARTID: zeroed and woken at the end
+  uint32_t m_exit = 0;             // exit(2): the thread ends at its next turn of the loop
+  // The shootdown's two words: written by the thread, read by any other of its process.
+  uint32_t m_in_user = 0;     // 1 while the interpreter runs (translate's faults aside)
+  uint32_t m_seen_epoch = 0;  // the process's m_tlb_epoch its TLB and code are flushed for
   // CPU time, in hal::ticks(): the time since the thread started but its scheduling points
   // (the other threads of its core run there) and the waits of its sleeps: the interpreter,
   // its page faults and its system calls (a call that blocks counts its wait).
@@ -52,19 +66,38 @@ struct UserThread final : user::AddressSpace {
 // A system call of `thread` waited `ticks` (hal::ticks()) without using its CPU: a sleep.
 inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_waited_ticks += ticks; }
 
-// Creates the user thread of `process` on core `lid` of the local cluster, starting at `pc`
-// with stack pointer `sp`; it runs from its core's next scheduling point — possibly before
-// this returns, and to its end: the caller must not touch the result after. kNoMem.
-[[nodiscard]] Result<UserThread*> user_thread_create(Process* process, hal::lid_t lid, uint32_t pc, uint32_t sp);
+// A new thread of `process` with `context` (its registers and pc), in the process's thread
+// table (its tid chosen) but not running: user_thread_start runs it. kAgain when the process
+// has kMaxThreads threads, kNoMem.
+[[nodiscard]] Result<UserThread*> user_thread_make(Process* process, const user::Context& context);
+// Runs a thread made by user_thread_make on core `lid` of the local cluster from the core's
+// next scheduling point — possibly before this returns, and to its end: the caller must not
+// touch it after. On failure (kNoMem) the thread is gone.
+[[nodiscard]] Result<void> user_thread_start(UserThread* thread, hal::lid_t lid);
+// Where clone places a new thread of `process`: the cores of its cluster in turn.
+hal::lid_t user_thread_next_lid(Process* process);
 
 // The system-call handler: runs the call in the context's a7 with its arguments, writes a0,
 // and advances pc past the ecall. Installed once at boot by the syscall layer.
 using SyscallHandler = void (*)(UserThread* thread);
 void set_syscall_handler(SyscallHandler handler);
 
-// Forgets every translation of the page at `vpn` (every TLB of the process's threads, and
-// its decoded code): after the VMM removed or changed its entry.
-void user_flush_page(uint32_t vpn, void* process);
+// One change of a process's VMM (munmap, mprotect, brk, a fixed mmap) by `thread`, a user
+// thread of the process or null (the kernel, with no thread of the process running), given
+// to the VMM as its flush's context.
+struct TlbShootdown {
+  Process* process;
+  UserThread* thread;
+  bool others_flushed = false;
+};
+// The VMM's flush, under its lock, for each entry it removed or changed: the calling thread's
+// TLB and decoded code forget the page at `vpn`; at the first call the other threads of the
+// process are told to flush everything, and it returns once none runs with what it held (no
+// other can fill its TLB again before the VMM's lock is released).
+void user_flush_page(uint32_t vpn, void* shootdown);
+// The shootdown alone: every thread of `process` but `self` (or null) flushes its TLB and its
+// decoded code before it runs user code again; returns once none runs with what it held.
+void user_shootdown(Process* process, UserThread* self);
 
 // Kernel access to a process's memory (local: the reference's VMM), page by page through the VMM
 // (which resolves the faults); kFault when a page cannot be had.

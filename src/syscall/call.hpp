@@ -43,6 +43,11 @@ struct HostStreamStat {
 };
 [[nodiscard]] Result<HostStreamStat> host_stream_stat(int host_fd);
 
+// A struct timespec64 of RV32 in user memory (a 64-bit tv_sec, a 32-bit tv_nsec, 4 bytes of
+// padding) as nanoseconds; kInval when out of range (negative, tv_nsec past a second, past
+// what 64 bits of nanoseconds hold), kFault.
+[[nodiscard]] Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address);
+
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);
 Answer sys_write(Call& call);
@@ -71,6 +76,12 @@ Answer sys_dup(Call& call);
 Answer sys_dup3(Call& call);
 Answer sys_fcntl64(Call& call);
 Answer sys_ioctl(Call& call);
+// The thread calls (syscall/threads.cpp).
+Answer sys_clone(Call& call);
+Answer sys_exit(Call& call);
+Answer sys_gettid(Call& call);
+Answer sys_set_tid_address(Call& call);
+Answer sys_futex_time64(Call& call);
 // The signal calls (syscall/signals.cpp).
 Answer sys_kill(Call& call);
 Answer sys_tkill(Call& call);

@@ -531,8 +531,9 @@ Answer sys_ioctl(Call& call) {
 
 Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset,
                    uint32_t file_size) {
+  proc::TlbShootdown shootdown{call.process, call.thread};
   auto mapped = vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot, mapper,
-                              file_offset, file_size, proc::user_flush_page, call.process);
+                              file_offset, file_size, proc::user_flush_page, &shootdown);
   // A fixed mapping may have replaced a file's last mapping; a refused one, the pin of its own file.
   if (!mapped || request.placement == vmm::Placement::kFixed) proc::release_unmapped_files(call.process);
   return TRY(std::move(mapped));

@@ -52,6 +52,7 @@ enum Number : uint32_t {
   NR_getegid = 177,
   NR_gettid = 178,
   NR_brk = 214,
+  NR_clone = 220,
   NR_munmap = 215,
   NR_mmap2 = 222,
   NR_mprotect = 226,
@@ -62,6 +63,7 @@ enum Number : uint32_t {
   NR_clock_gettime64 = 403,
   NR_clock_getres_time64 = 406,
   NR_clock_nanosleep_time64 = 407,
+  NR_futex_time64 = 422,
   NR_faccessat2 = 439,
   // mkh's own (docs/decisions.md "User mode"): no Linux number is this high.
   NR_mkh_display = 1024,

@@ -1,9 +1,10 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask and rt_sigpending (docs/decisions.md
 // "Signals"): each signal's default action, or ignored (SIG_IGN), blocked and pending; no
-// handlers yet (USERMODE.md: a handler is ENOSYS). A process has one thread and is alone in
-// its process group, so the only target a call can find is the caller: its pid, its tid (the
-// pid), its group (0, or the pid negated). Every other target is ESRCH, as Linux answers for
-// a process that does not exist. Layer: syscall.
+// handlers yet (USERMODE.md: a handler is ENOSYS). A process is alone in its process group,
+// so the only targets a call can find are the caller's process: its pid, its group (0, or the
+// pid negated), one of its threads' tids. Every other target is ESRCH, as Linux answers for a
+// process that does not exist. The dispositions, the mask and the pending set are the
+// process's, under its m_signal_lock (Linux keeps the mask per thread). Layer: syscall.
 #include <cstring>
 
 #include "syscall/call.hpp"
@@ -46,8 +47,12 @@ void deliver(proc::Process* process, uint32_t signal) {
 
 // The pending signals that are no longer blocked act, the lowest first.
 void deliver_unblocked(proc::Process* process) {
-  uint64_t ready = process->m_signals_pending & ~process->m_signals_blocked;
-  process->m_signals_pending &= ~ready;
+  uint64_t ready = 0;
+  {
+    hal::BusylockGuard guard(process->m_signal_lock);
+    ready = process->m_signals_pending & ~process->m_signals_blocked;
+    process->m_signals_pending &= ~ready;
+  }
   for (uint32_t signal = 1; ready != 0; ++signal, ready >>= 1)
     if ((ready & 1) != 0) deliver(process, signal);
 }
@@ -61,6 +66,7 @@ Answer send_to_self(Call& call, uint32_t signal) {
   if (signal == 0) return 0;
   proc::Process* process = call.process;
   if ((bit(signal) & kUnstoppable) == 0) {
+    hal::BusylockGuard guard(process->m_signal_lock);
     if ((process->m_signals_ignored & bit(signal)) != 0) return 0;
     if ((process->m_signals_blocked & bit(signal)) != 0) {
       process->m_signals_pending |= bit(signal);
@@ -82,17 +88,19 @@ Answer sys_kill(Call& call) {
   return error(Errno::kSrch);
 }
 
+// A signal sent to one thread acts on its whole process (no handler can run in the thread).
 Answer sys_tkill(Call& call) {
   const int32_t tid = int32_t(call.a[0]);
   if (tid <= 0) return error(Errno::kInval);
-  if (uint32_t(tid) != call.process->m_pid) return error(Errno::kSrch);  // the main thread's tid is the pid
+  if (!proc::thread_of(call.process, uint32_t(tid))) return error(Errno::kSrch);
   return send_to_self(call, call.a[1]);
 }
 
 Answer sys_tgkill(Call& call) {
   const int32_t tgid = int32_t(call.a[0]), tid = int32_t(call.a[1]);
   if (tgid <= 0 || tid <= 0) return error(Errno::kInval);
-  if (uint32_t(tgid) != call.process->m_pid || uint32_t(tid) != call.process->m_pid) return error(Errno::kSrch);
+  if (uint32_t(tgid) != call.process->m_pid || !proc::thread_of(call.process, uint32_t(tid)))
+    return error(Errno::kSrch);
   return send_to_self(call, call.a[2]);
 }
 
@@ -109,22 +117,27 @@ Answer sys_rt_sigaction(Call& call) {
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, in, call.a[1], sizeof in));
   if (signal < 1 || signal > kSignalMax || (call.a[1] != 0 && (bit(signal) & kUnstoppable) != 0))
     return error(Errno::kInval);
+  uint32_t handler = 0;
+  proc::Process::SignalAction action;
+  std::memcpy(&handler, in, 4);
+  std::memcpy(&action.flags, in + 4, 4);
+  std::memcpy(&action.mask, in + 8, 8);
+  if (call.a[1] != 0 && handler != kDefault && handler != kIgnore) return error(Errno::kNoSys);
   proc::Process* process = call.process;
-  const uint32_t old_handler = (process->m_signals_ignored & bit(signal)) != 0 ? kIgnore : kDefault;
-  const proc::Process::SignalAction old = process->m_signal_actions[signal - 1];
-  if (call.a[1] != 0) {
-    uint32_t handler = 0;
-    proc::Process::SignalAction action;
-    std::memcpy(&handler, in, 4);
-    std::memcpy(&action.flags, in + 4, 4);
-    std::memcpy(&action.mask, in + 8, 8);
-    if (handler != kDefault && handler != kIgnore) return error(Errno::kNoSys);
-    process->m_signal_actions[signal - 1] = action;
-    if (handler == kIgnore) {
-      process->m_signals_ignored |= bit(signal);
-      process->m_signals_pending &= ~bit(signal);
-    } else {
-      process->m_signals_ignored &= ~bit(signal);
+  uint32_t old_handler = kDefault;
+  proc::Process::SignalAction old;
+  {
+    hal::BusylockGuard guard(process->m_signal_lock);
+    old_handler = (process->m_signals_ignored & bit(signal)) != 0 ? kIgnore : kDefault;
+    old = process->m_signal_actions[signal - 1];
+    if (call.a[1] != 0) {
+      process->m_signal_actions[signal - 1] = action;
+      if (handler == kIgnore) {
+        process->m_signals_ignored |= bit(signal);
+        process->m_signals_pending &= ~bit(signal);
+      } else {
+        process->m_signals_ignored &= ~bit(signal);
+      }
     }
   }
   if (call.a[2] != 0) {
@@ -144,16 +157,20 @@ Answer sys_rt_sigprocmask(Call& call) {
   enum : uint32_t { kBlock = 0, kUnblock = 1, kSetMask = 2 };
   if (call.a[3] != kSigsetSize) return error(Errno::kInval);
   proc::Process* process = call.process;
-  const uint64_t old = process->m_signals_blocked;
-  if (call.a[1] != 0) {
-    uint64_t set = 0;
-    TRY(proc::copy_from_user(call.process, &set, call.a[1], sizeof set));
-    set &= ~kUnstoppable;
-    switch (call.a[0]) {
-      case kBlock: process->m_signals_blocked |= set; break;
-      case kUnblock: process->m_signals_blocked &= ~set; break;
-      case kSetMask: process->m_signals_blocked = set; break;
-      default: return error(Errno::kInval);
+  uint64_t set = 0;
+  if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &set, call.a[1], sizeof set));
+  set &= ~kUnstoppable;
+  uint64_t old = 0;
+  {
+    hal::BusylockGuard guard(process->m_signal_lock);
+    old = process->m_signals_blocked;
+    if (call.a[1] != 0) {
+      switch (call.a[0]) {
+        case kBlock: process->m_signals_blocked |= set; break;
+        case kUnblock: process->m_signals_blocked &= ~set; break;
+        case kSetMask: process->m_signals_blocked = set; break;
+        default: return error(Errno::kInval);
+      }
     }
   }
   if (call.a[2] != 0) TRY(proc::copy_to_user(call.process, call.a[2], &old, sizeof old));
@@ -165,7 +182,11 @@ Answer sys_rt_sigprocmask(Call& call) {
 // EINVAL, a smaller one gets the first bytes, as Linux.
 Answer sys_rt_sigpending(Call& call) {
   if (call.a[1] > kSigsetSize) return error(Errno::kInval);
-  const uint64_t pending = call.process->m_signals_pending & call.process->m_signals_blocked;
+  uint64_t pending = 0;
+  {
+    hal::BusylockGuard guard(call.process->m_signal_lock);
+    pending = call.process->m_signals_pending & call.process->m_signals_blocked;
+  }
   TRY(proc::copy_to_user(call.process, call.a[0], &pending, call.a[1]));
   return 0;
 }

@@ -24,19 +24,24 @@
 
 namespace mkh::syscall {
 
+Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address) {
+  uint8_t in[16];
+  TRY(proc::copy_from_user(call.process, in, address, sizeof in));
+  int64_t seconds = 0;
+  int32_t nanoseconds = 0;
+  std::memcpy(&seconds, in, 8);
+  std::memcpy(&nanoseconds, in + 8, 4);
+  if (seconds < 0 || nanoseconds < 0 || nanoseconds >= 1'000'000'000 || seconds > INT64_MAX / 1'000'000'000 - 1)
+    return error(Errno::kInval);
+  return seconds * 1'000'000'000 + nanoseconds;
+}
+
 namespace {
 
 using Handler = Answer (*)(Call& call);
 
-Answer sys_exit(Call& call) {
-  // One thread per process for now: exit ends the process as exit_group does.
-  proc::process_make_exit(call.process, call.a[0], 0);
-  return 0;
-}
-
 Answer sys_getpid(Call& call) { return call.process->m_pid; }
 Answer sys_getppid(Call& call) { return call.process->m_ppid; }
-Answer sys_gettid(Call& call) { return call.process->m_pid; }  // the main thread's tid is the pid
 
 // getrandom(2): the host's random bytes, 256 at a time; at most 33,554,431 a call, as
 // Linux. A fault after some bytes answers the bytes copied; before any, EFAULT.
@@ -65,22 +70,20 @@ Answer sys_user_or_group_id(Call&) { return 0; }
 
 Answer sys_umask(Call& call) { return std::exchange(call.process->m_umask, call.a[0] & 0777); }
 
-Answer sys_set_tid_address(Call& call) {
-  call.thread->m_clear_child_tid = call.a[0];
-  return call.process->m_pid;
-}
-
 Answer sys_sched_yield(Call&) {
   kern::sched_yield();
   return 0;
 }
 
-// The instruction stream sees the caller's earlier stores (fence.i's work for a range, or for
-// every thread of the process): the calling thread's decoded code is dropped — a process has
-// one thread. Flags as Linux: 0 or SYS_RISCV_FLUSH_ICACHE_LOCAL (1); others EINVAL.
+// The instruction stream sees the caller's earlier stores (fence.i's work for a range): the
+// calling thread's decoded code is dropped, and with flags 0 every other thread's too, before
+// it runs user code again after a scheduling point. Flags as Linux: 0 or
+// SYS_RISCV_FLUSH_ICACHE_LOCAL (1); others EINVAL.
 Answer sys_riscv_flush_icache(Call& call) {
-  if ((call.a[2] & ~uint32_t(1)) != 0) return error(Errno::kInval);
+  constexpr uint32_t kLocal = 1;
+  if ((call.a[2] & ~kLocal) != 0) return error(Errno::kInval);
   call.thread->m_code.drop_all();
+  if ((call.a[2] & kLocal) == 0) proc::user_shootdown(call.process, call.thread);
   return 0;
 }
 
@@ -94,7 +97,8 @@ Answer sys_uname(Call& call) {
 constexpr uint32_t kProtSem = 0x8;  // PROT_SEM: atomics work on every mapping here
 
 Answer sys_brk(Call& call) {
-  return vmm::vmm_brk(&call.process->m_vmm, call.a[0], proc::user_flush_page, call.process);
+  proc::TlbShootdown shootdown{call.process, call.thread};
+  return vmm::vmm_brk(&call.process->m_vmm, call.a[0], proc::user_flush_page, &shootdown);
 }
 
 Answer sys_mmap2(Call& call) {
@@ -111,15 +115,16 @@ Answer sys_mmap2(Call& call) {
 }
 
 Answer sys_munmap(Call& call) {
-  TRY(vmm::vmm_munmap(&call.process->m_vmm, call.a[0], call.a[1], proc::user_flush_page, call.process));
+  proc::TlbShootdown shootdown{call.process, call.thread};
+  TRY(vmm::vmm_munmap(&call.process->m_vmm, call.a[0], call.a[1], proc::user_flush_page, &shootdown));
   proc::release_unmapped_files(call.process);
   return 0;
 }
 
 Answer sys_mprotect(Call& call) {
   if ((call.a[2] & ~(7u | kProtSem)) != 0) return error(Errno::kInval);
-  TRY(vmm::vmm_mprotect(&call.process->m_vmm, call.a[0], call.a[1], call.a[2] & 7u, proc::user_flush_page,
-                        call.process));
+  proc::TlbShootdown shootdown{call.process, call.thread};
+  TRY(vmm::vmm_mprotect(&call.process->m_vmm, call.a[0], call.a[1], call.a[2] & 7u, proc::user_flush_page, &shootdown));
   return 0;
 }
 
@@ -187,16 +192,9 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   if (id == 3 || id == 4 || id == 5 || id == 6) return error(Errno::kNotSup);
   if (id != 0 && id != 1 && id != 2 && id != 7 && id != 11) return error(Errno::kInval);
   const clockid_t clock = TRY(host_clock(id));
-  uint8_t in[16];
-  TRY(proc::copy_from_user(call.process, in, call.a[2], sizeof in));
-  int64_t seconds = 0;
-  int32_t nanoseconds = 0;
-  std::memcpy(&seconds, in, 8);
-  std::memcpy(&nanoseconds, in + 8, 4);
-  if (seconds < 0 || nanoseconds < 0 || nanoseconds >= 1'000'000'000) return error(Errno::kInval);
+  int64_t deadline = TRY(timespec_ns_from_user(call, call.a[2]));
   timespec now{};
   clock_gettime(clock, &now);
-  int64_t deadline = seconds * 1'000'000'000 + nanoseconds;
   if ((call.a[1] & kTimerAbsolute) == 0) deadline += int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
   // No timer yet: the thread yields until the deadline (other threads run meanwhile), time
   // that is not its CPU time.
@@ -301,6 +299,8 @@ constexpr Entry kTable[] = {
     {NR_exit, sys_exit},
     {NR_exit_group, sys_exit_group},
     {NR_set_tid_address, sys_set_tid_address},
+    {NR_futex_time64, sys_futex_time64},
+    {NR_clone, sys_clone},
     {NR_sched_yield, sys_sched_yield},
     {NR_kill, sys_kill},
     {NR_tkill, sys_tkill},

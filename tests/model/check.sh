@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml) and
-# the uses and release of a VFS inode (inode_use.pml).
+# Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml), the
+# uses and release of a VFS inode (inode_use.pml) and the TLB shootdown of a process's
+# threads (shootdown.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the four largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million), 2 minutes more on 2 cores and
@@ -70,6 +71,7 @@ if [ "$full" -eq 1 ]; then
     "ltl-no_sleep_with_work-multicast+1client|-DMULTICAST -DNCLIENTS=1|$ltl_cc|-m100000 -w25 -a -f -N no_sleep_with_work"
     "ltl-all_return-3clients-noblock|-DNCLIENTS=3 -DSVC_BLOCK=0|$ltl_cc|-m100000 -w24 -a -f -N all_return"
     "safety-inode-2walkers-opener-2syncers|-DNWALKERS=2|$safety_cc -DCOLLAPSE|-m200000 -w24|inode_use.pml"
+    "safety-shootdown-3threads|-DNTHREADS=3|$safety_cc|-m100000 -w24|shootdown.pml"
   )
 fi
 runs+=(
@@ -88,6 +90,7 @@ runs+=(
   "ltl-all_return-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w24 -a -f -N all_return"
   "ltl-no_sleep_with_work-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w22 -a -f -N no_sleep_with_work"
   "safety-inode-walker-opener-2syncers||$safety_cc|-m100000 -w22|inode_use.pml"
+  "safety-shootdown-2threads||$safety_cc|-m100000 -w20|shootdown.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model
@@ -122,7 +125,7 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml, inode_use.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml, shootdown.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
   IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"

@@ -57,6 +57,7 @@
 #define SYS_gettid 178
 #define SYS_brk 214
 #define SYS_munmap 215
+#define SYS_clone 220
 #define SYS_mmap2 222
 #define SYS_mprotect 226
 #define SYS_riscv_flush_icache 259
@@ -66,6 +67,7 @@
 #define SYS_clock_gettime64 403
 #define SYS_clock_getres_time64 406
 #define SYS_clock_nanosleep_time64 407
+#define SYS_futex_time64 422
 #define SYS_faccessat2 439
 
 /* Linux's values where picolibc has its own (newlib's) under the plain name. */

@@ -29,10 +29,10 @@ using hal::Xptr;
 class ProcessTest : public MachineTest {
  protected:
 #ifdef MKH_TEST_RV32_DIR
-  // A FAT32 image (mkfs.fat) holding the RV32 test program `name` as /name (mcopy); empty
-  // when the program is not built (no RISC-V compiler).
-  std::string image_with_program(const std::string& name) {
-    const std::string program = std::string(MKH_TEST_RV32_DIR) + "/" + name;
+  // A FAT32 image (mkfs.fat) holding the RV32 test program `name` of `dir` as /name (mcopy);
+  // empty when the program is not built (no RISC-V compiler).
+  std::string image_with_program(const std::string& name, const std::string& dir = MKH_TEST_RV32_DIR) {
+    const std::string program = dir + "/" + name;
     if (!std::filesystem::exists(program)) return {};
     const std::string image = m_dir.path("disk.img");
     must_run(fat_tool("mkfs.fat", "dosfstools") + " -C -F 32 " + image + " 65536 >/dev/null");
@@ -215,6 +215,38 @@ TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, Errno::kNoEnt);
   shutdown_and_check();  // every page back, no process left in a kcm cache
+}
+
+// The threads referee program (user/tests/threads.c: pthreads on clone and futex) with its
+// threads on the four cores of one cluster and on one core: they share the mutexes, the
+// memory they map and unmap at once (the shootdown), the page mapped again under readers;
+// then a thread's exit_group and a thread's fault end the process. Every page comes back.
+TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryOnTheCoresOfItsCluster) {
+  const std::string image = image_with_program("threads", MKH_TEST_USER_TESTS_DIR);
+  if (image.empty()) GTEST_SKIP() << "threads is not built (no RISC-V compiler)";
+  for (const uint32_t cores : {4u, 1u}) {
+    MachineConfig config = quiet_config({1, 1, cores});
+    config.disk_image = image;
+    boot_config(config);
+    ASSERT_FALSE(HasFatalFailure());
+    testing::internal::CaptureStdout();
+    const auto outcome = run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads"}, .env = {}});
+    const std::string out = testing::internal::GetCapturedStdout();
+    ASSERT_TRUE(outcome.has_value()) << outcome.error();
+    EXPECT_EQ(outcome->status(), 0) << out;
+    for (const char* line :
+         {"workers: locked 80000 atomic 80000 results 60 errno kept 1111\n",
+          "maps: 300 by each of 4 threads, 0 errors\n", "remap: 50 generations, 0 failures, 0 missed by 4 readers\n",
+          "queue: 2000 items, sum 100999000\n", "barrier: 5 rounds, 5 serial, 0 errors\n"})
+      EXPECT_NE(out.find(line), std::string::npos) << line << " is not in:\n" << out;
+    const auto group = run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "group"}, .env = {}});
+    ASSERT_TRUE(group.has_value()) << group.error();
+    EXPECT_EQ(group->status(), 3);
+    const auto segv = run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "segv"}, .env = {}});
+    ASSERT_TRUE(segv.has_value()) << segv.error();
+    EXPECT_EQ(segv->signal, 11u);
+    shutdown_and_check();  // every page back, no process or thread left
+  }
 }
 
 // Three processes at once on a deterministic machine, the disk mounted by its seeded

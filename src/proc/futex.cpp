@@ -1,0 +1,93 @@
+// futex(2)'s wait and wake. Layer: proc.
+#include "proc/futex.hpp"
+
+#include <time.h>
+
+#include "hal/clock.hpp"
+#include "hal/remote.hpp"
+#include "kern/sched.hpp"
+#include "proc/process.hpp"
+#include "proc/user_thread.hpp"
+
+namespace mkh::proc {
+
+namespace {
+
+bool deadline_passed(int clock, int64_t deadline_ns) {
+  if (deadline_ns < 0) return false;
+  timespec now{};
+  clock_gettime(clock, &now);
+  return int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec >= deadline_ns;
+}
+
+bool ending(const Process* process) { return hal::local_load(process->m_exiting) != 0; }
+
+// Unlinks and wakes one waiter; under m_futex_lock.
+void wake(FutexWaiter* waiter) {
+  libk::list_unlink(&waiter->m_entry);
+  waiter->m_woken = true;
+  (void)kern::thread_unblock(hal::Xptr<kern::Thread>(hal::local_cxy(), waiter->m_thread),
+                             kern::THREAD_BLOCKED_USERSYNC);
+}
+
+}  // namespace
+
+Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected, uint32_t bitset, int clock,
+                        int64_t deadline_ns) {
+  if ((address & 3) != 0 || bitset == 0) return error(Errno::kInval);
+  Process* process = thread->m_process;
+  // The page is found (and faulted in) before the lock is taken: the VMM may block.
+  const auto word = hal::Xptr<uint32_t>(TRY(user_byte(process, address, vmm::VSEG_READ)));
+  FutexWaiter waiter;
+  waiter.m_address = address;
+  waiter.m_bitset = bitset;
+  waiter.m_thread = thread->m_thread;
+  const auto self = hal::Xptr<kern::Thread>(hal::local_cxy(), thread->m_thread);
+  const bool timed = deadline_ns >= 0;
+  const uint64_t start = hal::ticks();
+  {
+    hal::BusylockGuard guard(process->m_futex_lock);
+    if (ending(process)) return error(Errno::kIntr);
+    if (hal::remote_load(word) != expected) return error(Errno::kAgain);
+    libk::list_add_last(&process->m_futex_waiters, &waiter.m_entry);
+    if (!timed) kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+  }
+  Result<void> outcome;
+  for (;;) {
+    kern::sched_yield();  // blocked: until a wake; timed: other threads run, then the clock is read
+    hal::BusylockGuard guard(process->m_futex_lock);
+    if (waiter.m_woken) break;
+    if (ending(process) || deadline_passed(clock, deadline_ns)) {
+      libk::list_unlink(&waiter.m_entry);
+      outcome = error(ending(process) ? Errno::kIntr : Errno::kTimedOut);
+      break;
+    }
+    if (!timed) kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+  }
+  user_thread_waited(thread, hal::ticks() - start);
+  return outcome;
+}
+
+uint32_t futex_wake(Process* process, uint32_t address, uint32_t count, uint32_t bitset) {
+  uint32_t woken = 0;
+  hal::BusylockGuard guard(process->m_futex_lock);
+  libk::ListEntry* root = &process->m_futex_waiters;
+  for (libk::ListEntry* entry = root->next; entry != root && woken < count;) {
+    libk::ListEntry* next = entry->next;
+    auto* waiter = libk::list_element(entry, &FutexWaiter::m_entry);
+    if (waiter->m_address == address && (waiter->m_bitset & bitset) != 0) {
+      wake(waiter);
+      ++woken;
+    }
+    entry = next;
+  }
+  return woken;
+}
+
+void futex_wake_all(Process* process) {
+  hal::BusylockGuard guard(process->m_futex_lock);
+  libk::ListEntry* root = &process->m_futex_waiters;
+  while (root->next != root) wake(libk::list_element(root->next, &FutexWaiter::m_entry));
+}
+
+}  // namespace mkh::proc

@@ -1,0 +1,132 @@
+// The calls of threads: clone (a thread of the caller's process), exit, gettid,
+// set_tid_address and futex_time64 (docs/decisions.md "Threads"). Layer: syscall.
+#include <time.h>
+
+#include "hal/remote.hpp"
+#include "proc/futex.hpp"
+#include "syscall/call.hpp"
+
+namespace mkh::syscall {
+
+namespace {
+
+// Linux's clone flags and futex operations (host headers define the same names as macros).
+enum CloneFlag : uint32_t {
+  kCloneVm = 0x100,
+  kCloneFs = 0x200,
+  kCloneFiles = 0x400,
+  kCloneSighand = 0x800,
+  kCloneThread = 0x10000,
+  kCloneSysvsem = 0x40000,
+  kCloneSettls = 0x80000,
+  kCloneParentSettid = 0x100000,
+  kCloneChildCleartid = 0x200000,
+  kCloneDetached = 0x400000,
+  kCloneChildSettid = 0x1000000,
+};
+constexpr uint32_t kExitSignalMask = 0xff;  // CSIGNAL: ignored for a thread, as Linux
+// What a thread shares with its creator: everything (pthread_create's set, and qemu-user's).
+constexpr uint32_t kThreadShares = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand | kCloneThread;
+constexpr uint32_t kThreadOptions =
+    kCloneSysvsem | kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneDetached | kCloneChildSettid;
+
+// A word the kernel writes for the user where Linux ignores a failure (put_user's result).
+void tid_to_user(proc::Process* process, uint32_t address, uint32_t tid) {
+  (void)proc::copy_to_user(process, address, &tid, sizeof tid);
+}
+
+enum FutexOp : uint32_t {
+  kFutexWait = 0,
+  kFutexWake = 1,
+  kFutexWaitBitset = 9,
+  kFutexWakeBitset = 10,
+  kFutexPrivate = 128,
+  kFutexClockRealtime = 256,
+};
+
+}  // namespace
+
+// clone(flags, stack, parent_tid, tls, child_tid): a thread — the flags of kThreadShares all
+// set, options among kThreadOptions — with the caller's registers but a0 = 0, the new stack
+// (if not 0) and tls in tp (CLONE_SETTLS), on the next core of the process's cluster. Linux's
+// checks first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM)
+// comes with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
+Answer sys_clone(Call& call) {
+  const uint32_t flags = call.a[0], stack = call.a[1], parent_tid = call.a[2], tls = call.a[3], child_tid = call.a[4];
+  if (((flags & kCloneThread) != 0 && (flags & kCloneSighand) == 0) ||
+      ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0))
+    return error(Errno::kInval);
+  if ((flags & kCloneVm) == 0) {
+    hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
+    return error(Errno::kNoSys);
+  }
+  if ((flags & kThreadShares) != kThreadShares || (flags & ~(kThreadShares | kThreadOptions | kExitSignalMask)) != 0)
+    return error(Errno::kInval);
+  user::Context context = call.thread->m_context;
+  context.pc += 4;  // past the ecall, as the caller
+  context.x[10] = 0;
+  if (stack != 0) context.x[2] = stack;
+  if ((flags & kCloneSettls) != 0) context.x[4] = tls;
+  proc::UserThread* thread = TRY(proc::user_thread_make(call.process, context));
+  const uint32_t tid = thread->m_tid;
+  if ((flags & kCloneChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
+  // Both words are written before the thread runs, as Linux does.
+  if ((flags & kCloneParentSettid) != 0) tid_to_user(call.process, parent_tid, tid);
+  if ((flags & kCloneChildSettid) != 0) tid_to_user(call.process, child_tid, tid);
+  TRY(proc::user_thread_start(thread, proc::user_thread_next_lid(call.process)));
+  return tid;
+}
+
+// exit(2) ends the calling thread; the process ends with its last thread, with the main
+// thread's status (Linux reports the group leader's).
+Answer sys_exit(Call& call) {
+  if (call.thread->m_slot == 0) call.process->m_main_exit_code = call.a[0] & 0xff;
+  call.thread->m_exit = 1;
+  return 0;
+}
+
+Answer sys_gettid(Call& call) { return call.thread->m_tid; }
+
+Answer sys_set_tid_address(Call& call) {
+  call.thread->m_clear_child_tid = call.a[0];
+  return call.thread->m_tid;
+}
+
+// futex_time64(address, op, value, timeout, address2, value3): FUTEX_WAIT (a relative
+// timeout), FUTEX_WAIT_BITSET (an absolute one, on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME,
+// else CLOCK_MONOTONIC), FUTEX_WAKE and FUTEX_WAKE_BITSET (value waiters at most, at least
+// one, as Linux); FUTEX_PRIVATE_FLAG or not, the same here. The requeue, wake-op and
+// priority-inheritance operations are ENOSYS.
+Answer sys_futex_time64(Call& call) {
+  const uint32_t address = call.a[0], op = call.a[1] & ~(kFutexPrivate | kFutexClockRealtime);
+  const uint32_t value = call.a[2], timeout = call.a[3], value3 = call.a[5];
+  const bool realtime = (call.a[1] & kFutexClockRealtime) != 0;
+  switch (op) {
+    case kFutexWait:
+    case kFutexWaitBitset: {
+      if (realtime && op == kFutexWait) return error(Errno::kNoSys);  // Linux's answer too
+      const uint32_t bitset = op == kFutexWait ? proc::kFutexBitsetAny : value3;
+      const int clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+      int64_t deadline = -1;
+      if (timeout != 0) {
+        deadline = TRY(timespec_ns_from_user(call, timeout));
+        if (op == kFutexWait) {
+          timespec now{};
+          clock_gettime(clock, &now);
+          deadline += int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+        }
+      }
+      TRY(proc::futex_wait(call.thread, address, value, bitset, clock, deadline));
+      return 0;
+    }
+    case kFutexWake:
+    case kFutexWakeBitset: {
+      const uint32_t bitset = op == kFutexWake ? proc::kFutexBitsetAny : value3;
+      if (bitset == 0 || (address & 3) != 0) return error(Errno::kInval);
+      return proc::futex_wake(call.process, address, int32_t(value) <= 0 ? 1 : value, bitset);
+    }
+    default: return error(Errno::kNoSys);
+  }
+}
+
+}  // namespace mkh::syscall

@@ -1,0 +1,121 @@
+/*
+ * The TLB shootdown of a process's threads, as the C++ implements it (proc/user_thread.cpp:
+ * enter_user, leave_user, UserThread::translate, user_shootdown; the VMM's lock, entries and
+ * page frees in mm/vmm/vmm.cpp). One virtual page of a process, its GPT entry naming a
+ * physical page; NTHREADS user threads that run user code through their software TLB; one
+ * thread of the same process that changes the mapping twice (a MAP_FIXED mmap: the entry
+ * removed, the page freed, a new page mapped; then a munmap), each change under the VMM's
+ * lock: the entry removed, then the shootdown (the epoch bumped, then a wait until every other
+ * thread is out of user code or has flushed for that epoch), then the page freed.
+ *
+ * A user thread: enter_user (m_in_user = 1, then the epoch read; a moved epoch flushes the
+ * TLB), then user code: an access through the TLB, or a miss that translates (out of user
+ * code while it asks the VMM under its lock; back in, a moved epoch flushes and asks again),
+ * or the end of a run (a system call, the quantum: out of user code). The C++ makes both
+ * sides' store-then-load sequentially consistent, as Promela's interleavings are.
+ *
+ * Property (safety run): no access through a TLB entry to a page already freed (assert in
+ * access()). -DNO_WAIT (the changer does not wait for the other threads) and -DNO_RECHECK
+ * (translate does not look at the epoch again after the VMM answered) must fail.
+ */
+
+#ifndef NTHREADS
+#define NTHREADS 2
+#endif
+#ifndef RUNS
+#define RUNS 2
+#endif
+
+byte entry = 1;          /* the GPT entry: the physical page mapped (1, then 2), 0 when none */
+bool freed[3];           /* a physical page given back to the ppm */
+bool vmm_lock = false;   /* Vmm::m_lock */
+byte epoch = 0;          /* Process::m_tlb_epoch */
+bool in_user[NTHREADS];  /* UserThread::m_in_user */
+byte seen[NTHREADS];     /* UserThread::m_seen_epoch */
+
+inline lock(l) { atomic { !l -> l = true } }
+inline unlock(l) { l = false }
+
+/* enter_user: true in `moved` when the epoch had moved (the TLB is flushed). */
+inline enter_user(me, tlb, moved) {
+  in_user[me] = true;
+  if
+  :: epoch != seen[me] -> tlb = 0; seen[me] = epoch; moved = true
+  :: else -> moved = false
+  fi
+}
+
+inline access(tlb) { assert(!freed[tlb]) }
+
+proctype user(byte me) {
+  byte tlb = 0;   /* the TLB's entry for the page: the physical page, 0 when none */
+  byte got;
+  bool moved;
+  byte runs = 0;
+  do
+  :: runs < RUNS ->
+     runs++;
+     enter_user(me, tlb, moved);
+     do
+     :: tlb != 0 -> access(tlb)
+     :: tlb == 0 ->  /* a miss: translate */
+        do
+        :: true ->
+           in_user[me] = false;
+           lock(vmm_lock);
+           got = entry;
+           unlock(vmm_lock);
+           enter_user(me, tlb, moved);
+#ifdef NO_RECHECK
+           moved = false;
+#endif
+           if
+           :: moved -> skip  /* ask again */
+           :: else -> break
+           fi
+        od;
+        if
+        :: got != 0 -> tlb = got; access(tlb)
+        :: else -> break  /* SIGSEGV in the C++: the run ends */
+        fi
+     :: break  /* the run ends: a system call, the quantum */
+     od;
+     in_user[me] = false
+  :: else -> break
+  od;
+}
+
+/* The change of the mapping under the VMM's lock: the entry set to `next` (0: none), the
+ * shootdown, then the old page freed. */
+inline change(next) {
+  byte old;
+  byte target;
+  byte t;
+  lock(vmm_lock);
+  old = entry;
+  entry = 0;
+  atomic { epoch++; target = epoch };
+#ifndef NO_WAIT
+  t = 0;
+  do
+  :: t < NTHREADS -> (!in_user[t] || seen[t] >= target); t++
+  :: else -> break
+  od;
+#endif
+  freed[old] = true;
+  entry = next;
+  unlock(vmm_lock)
+}
+
+proctype changer() {
+  change(2);
+  change(0)
+}
+
+init {
+  byte i;
+  atomic {
+    for (i : 0 .. NTHREADS - 1) { run user(i) }
+    run changer()
+  }
+}

@@ -1,0 +1,323 @@
+/* threads: the referee program of clone, futex_time64, exit, gettid and the user library's
+ * pthreads (user/tests/). Without an argument: workers that share a mutex and an atomic
+ * counter and keep their own errno (TLS), workers that map, protect and unmap memory at once
+ * (each change a shootdown of the others' TLBs), a page the main thread maps again and again
+ * at the same address while workers read it, a producer-consumer queue on a condition variable,
+ * a barrier, pthread_once, detached threads, a recursive mutex, a joined thread's result,
+ * and the system calls' refusals. With one, it ends as the argument says while other threads
+ * run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
+ * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
+ * `term` (a thread sends itself SIGTERM: 143), `segv` (a thread reads address 0: 139). The
+ * same bytes and status under qemu-riscv32 and mkh exec. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+
+#define WORKERS 4
+#define ROUNDS 20000
+
+static long raw(long n, long a, long b, long c, long d, long e, long f) { return linux_syscall(n, a, b, c, d, e, f); }
+static int atomic_read(int* word) { return __atomic_fetch_or(word, 0, __ATOMIC_ACQUIRE); }
+
+/* ---- workers: a mutex, an atomic counter, errno of their own */
+
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static int locked_counter;
+static int atomic_counter;
+static int errno_kept[WORKERS];
+
+static void* worker(void* arg) {
+  const int index = (int)(long)arg;
+  errno = 100 + index;
+  for (int i = 0; i < ROUNDS; ++i) {
+    pthread_mutex_lock(&counter_lock);
+    ++locked_counter;
+    pthread_mutex_unlock(&counter_lock);
+    __atomic_fetch_add(&atomic_counter, 1, __ATOMIC_RELAXED);
+    if (i % 5000 == 0) sched_yield();
+  }
+  errno_kept[index] = errno == 100 + index;
+  return (void*)(long)(index * 10);
+}
+
+static void workers(void) {
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i)
+    if (pthread_create(&threads[i], 0, worker, (void*)(long)i) != 0) printf("create %d failed\n", i);
+  long sum = 0;
+  for (int i = 0; i < WORKERS; ++i) {
+    void* result = 0;
+    pthread_join(threads[i], &result);
+    sum += (long)result;
+  }
+  printf("workers: locked %d atomic %d results %ld errno kept %d%d%d%d\n", locked_counter,
+         atomic_read(&atomic_counter), sum, errno_kept[0], errno_kept[1], errno_kept[2], errno_kept[3]);
+}
+
+/* ---- memory mapped, protected and unmapped by every thread at once */
+
+#define MAPS 300
+static int map_errors;
+
+static void* mapper(void* arg) {
+  const int index = (int)(long)arg;
+  for (int i = 0; i < MAPS; ++i) {
+    unsigned char* pages = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED) {
+      __atomic_fetch_add(&map_errors, 1, __ATOMIC_RELAXED);
+      continue;
+    }
+    for (int j = 0; j < 3 * 4096; j += 512) pages[j] = (unsigned char)(index + i + j);
+    if (mprotect(pages + 4096, 4096, PROT_READ) != 0) __atomic_fetch_add(&map_errors, 1, __ATOMIC_RELAXED);
+    for (int j = 0; j < 3 * 4096; j += 512)
+      if (pages[j] != (unsigned char)(index + i + j)) __atomic_fetch_add(&map_errors, 1, __ATOMIC_RELAXED);
+    if (munmap(pages, 3 * 4096) != 0) __atomic_fetch_add(&map_errors, 1, __ATOMIC_RELAXED);
+  }
+  return 0;
+}
+
+static void maps(void) {
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, mapper, (void*)(long)i);
+  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  printf("maps: %d by each of %d threads, %d errors\n", MAPS, WORKERS, atomic_read(&map_errors));
+}
+
+/* ---- one address mapped again and again (MAP_FIXED) while workers read it: each sees every
+ * new page's generation, never the page that is gone (which a ballast page takes first, so
+ * that the new one is another) — a reader that waits too long gives up and counts it */
+
+#define GENERATIONS 50
+#define PATIENCE 2000000
+static int* shared_page;
+static int remap_acks, remap_misses;
+
+static void* remap_reader(void* arg) {
+  (void)arg;
+  for (int generation = 1; generation <= GENERATIONS; ++generation) {
+    int tries = 0;
+    while (atomic_read(shared_page) < generation && ++tries < PATIENCE) sched_yield();
+    if (tries == PATIENCE) __atomic_fetch_add(&remap_misses, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&remap_acks, 1, __ATOMIC_ACQ_REL);
+  }
+  return 0;
+}
+
+static void remaps(void) {
+  shared_page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int* ballast = mmap(0, GENERATIONS * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, remap_reader, 0);
+  int failures = 0;
+  for (int generation = 1; generation <= GENERATIONS; ++generation) {
+    if (mmap(shared_page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != shared_page)
+      ++failures;
+    __atomic_exchange_n(&ballast[(generation - 1) * 1024], -1, __ATOMIC_ACQ_REL);
+    __atomic_exchange_n(shared_page, generation, __ATOMIC_ACQ_REL);
+    while (atomic_read(&remap_acks) < generation * WORKERS) sched_yield();
+  }
+  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  munmap(shared_page, 4096);
+  munmap(ballast, GENERATIONS * 4096);
+  printf("remap: %d generations, %d failures, %d missed by %d readers\n", GENERATIONS, failures,
+         atomic_read(&remap_misses), WORKERS);
+}
+
+/* ---- a bounded queue on a condition variable: two producers, two consumers */
+
+#define ITEMS 2000
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_changed = PTHREAD_COND_INITIALIZER;
+static int queue[8], queue_count, queue_head, produced_left = ITEMS, consumed_sum, consumed_count;
+
+static void* producer(void* arg) {
+  const int base = (int)(long)arg;
+  for (int i = 0; i < ITEMS / 2; ++i) {
+    pthread_mutex_lock(&queue_lock);
+    while (queue_count == 8) pthread_cond_wait(&queue_changed, &queue_lock);
+    queue[(queue_head + queue_count++) % 8] = base + i;
+    pthread_cond_broadcast(&queue_changed);
+    pthread_mutex_unlock(&queue_lock);
+  }
+  return 0;
+}
+
+static void* consumer(void* arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&queue_lock);
+    while (queue_count == 0 && produced_left > 0) pthread_cond_wait(&queue_changed, &queue_lock);
+    if (queue_count == 0) {
+      pthread_mutex_unlock(&queue_lock);
+      return 0;
+    }
+    consumed_sum += queue[queue_head];
+    queue_head = (queue_head + 1) % 8;
+    --queue_count;
+    ++consumed_count;
+    if (--produced_left == 0) pthread_cond_broadcast(&queue_changed);
+    pthread_cond_broadcast(&queue_changed);
+    pthread_mutex_unlock(&queue_lock);
+  }
+}
+
+static void queue_pass(void) {
+  pthread_t threads[4];
+  pthread_create(&threads[0], 0, producer, (void*)0L);
+  pthread_create(&threads[1], 0, producer, (void*)100000L);
+  pthread_create(&threads[2], 0, consumer, 0);
+  pthread_create(&threads[3], 0, consumer, 0);
+  for (int i = 0; i < 4; ++i) pthread_join(threads[i], 0);
+  printf("queue: %d items, sum %d\n", consumed_count, consumed_sum);
+}
+
+/* ---- a barrier: each round, every thread sees every other's slot */
+
+#define BARRIER_ROUNDS 5
+static pthread_barrier_t barrier;
+static int slots[WORKERS];
+static int serial_count, barrier_errors;
+
+static void* barrier_worker(void* arg) {
+  const int index = (int)(long)arg;
+  for (int round = 1; round <= BARRIER_ROUNDS; ++round) {
+    __atomic_exchange_n(&slots[index], round, __ATOMIC_ACQ_REL);
+    if (pthread_barrier_wait(&barrier) == PTHREAD_BARRIER_SERIAL_THREAD)
+      __atomic_fetch_add(&serial_count, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < WORKERS; ++i)
+      if (atomic_read(&slots[i]) != round) __atomic_fetch_add(&barrier_errors, 1, __ATOMIC_RELAXED);
+    pthread_barrier_wait(&barrier);
+  }
+  return 0;
+}
+
+static void barrier_pass(void) {
+  pthread_barrier_init(&barrier, 0, WORKERS);
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, barrier_worker, (void*)(long)i);
+  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  printf("barrier: %d rounds, %d serial, %d errors\n", BARRIER_ROUNDS, atomic_read(&serial_count),
+         atomic_read(&barrier_errors));
+}
+
+/* ---- once, detached threads, a recursive mutex */
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int once_runs, detached_done;
+static void run_once(void) { __atomic_fetch_add(&once_runs, 1, __ATOMIC_RELAXED); }
+static void* once_worker(void* arg) {
+  (void)arg;
+  pthread_once(&once, run_once);
+  return 0;
+}
+static void* detached_worker(void* arg) {
+  (void)arg;
+  __atomic_fetch_add(&detached_done, 1, __ATOMIC_ACQ_REL);
+  return 0;
+}
+
+static void others(void) {
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, once_worker, 0);
+  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  printf("once: %d run\n", atomic_read(&once_runs));
+
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  for (int i = 0; i < 3; ++i) pthread_create(&threads[i], &attr, detached_worker, 0);
+  pthread_create(&threads[3], 0, detached_worker, 0);
+  printf("detach of a joinable thread: %d\n", pthread_detach(threads[3]));
+  while (atomic_read(&detached_done) != 4) sched_yield();
+  printf("detached: %d done\n", atomic_read(&detached_done));
+
+  pthread_mutexattr_t mattr;
+  pthread_mutex_t recursive;
+  pthread_mutexattr_init(&mattr);
+  pthread_mutexattr_settype(&mattr, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init(&recursive, &mattr);
+  int a = pthread_mutex_lock(&recursive), b = pthread_mutex_lock(&recursive), c = pthread_mutex_trylock(&recursive);
+  int d = pthread_mutex_unlock(&recursive) + pthread_mutex_unlock(&recursive) + pthread_mutex_unlock(&recursive);
+  printf("recursive: %d %d %d %d, unlocked again: %d\n", a, b, c, d, pthread_mutex_unlock(&recursive) == EPERM);
+  printf("self: %d, join of itself: %d\n", pthread_equal(pthread_self(), pthread_self()),
+         pthread_join(pthread_self(), 0) == EDEADLK);
+}
+
+/* ---- the calls' answers, by their raw numbers */
+
+static int sleeper_word;
+static void* sleeper(void* arg) {
+  (void)arg;
+  const long tid = raw(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  __atomic_exchange_n(&sleeper_word, (int)tid, __ATOMIC_ACQ_REL);
+  while (atomic_read(&sleeper_word) != 0) raw(SYS_futex_time64, (long)&sleeper_word, 128, tid, 0, 0, 0);
+  return 0;
+}
+
+static void calls(void) {
+  static int word = 5;
+  struct {
+    long long seconds;
+    long nanoseconds, padding;
+  } ten_ms = {0, 10000000, 0}, bad = {0, 1000000000, 0};
+  printf("futex: wait on another value %ld, timed out %ld, bad time %ld, misaligned %ld, wake none %ld, op 99 %ld\n",
+         raw(SYS_futex_time64, (long)&word, 0, 4, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 128, 5, (long)&ten_ms, 0, 0),
+         raw(SYS_futex_time64, (long)&word, 128, 5, (long)&bad, 0, 0),
+         raw(SYS_futex_time64, (long)&word + 1, 1, 1, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 1, 1, 0, 0, 0),
+         raw(SYS_futex_time64, (long)&word, 99, 1, 0, 0, 0));
+  printf("clone: a thread without CLONE_SIGHAND %ld\n", raw(SYS_clone, 0x100 | 0x10000, 0, 0, 0, 0, 0));
+  pthread_t thread;
+  pthread_create(&thread, 0, sleeper, 0);
+  long tid;
+  while ((tid = atomic_read(&sleeper_word)) == 0) sched_yield();
+  const long pid = getpid();
+  printf("tid: the thread's differs from the pid %d, tgkill 0 to it %ld, to the pid %ld, to the tid with pid + 1 %ld\n",
+         tid != pid, raw(SYS_tgkill, pid, tid, 0, 0, 0, 0), raw(SYS_tgkill, pid, pid, 0, 0, 0, 0),
+         raw(SYS_tgkill, pid + 1, tid, 0, 0, 0, 0));
+  __atomic_exchange_n(&sleeper_word, 0, __ATOMIC_ACQ_REL);
+  long woken = 0;
+  while (woken == 0) woken = raw(SYS_futex_time64, (long)&sleeper_word, 129, 1, 0, 0, 0) + (sched_yield(), 0);
+  pthread_join(thread, 0);
+  printf("futex: woke %ld\n", woken);
+}
+
+/* ---- the ends */
+
+static int forever;
+static void* ender(void* arg) {
+  const char* how = arg;
+  for (int i = 0; i < 3; ++i) sched_yield();
+  if (strcmp(how, "group") == 0) exit(3);
+  if (strcmp(how, "term") == 0) raw(SYS_tkill, raw(SYS_gettid, 0, 0, 0, 0, 0, 0), 15, 0, 0, 0, 0);
+  if (strcmp(how, "segv") == 0) return (void*)(long)*(volatile int*)0;
+  printf("worker: the main thread is gone\n");
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    workers();
+    maps();
+    remaps();
+    queue_pass();
+    barrier_pass();
+    others();
+    calls();
+    return 0;
+  }
+  pthread_t thread;
+  if (pthread_create(&thread, 0, ender, argv[1]) != 0) return 1;
+  if (strcmp(argv[1], "main") == 0) {
+    printf("main: leaving\n");
+    pthread_exit(0);
+  }
+  raw(SYS_futex_time64, (long)&forever, 128, 0, 0, 0, 0); /* until the process ends */
+  return 1;
+}
