@@ -92,6 +92,7 @@ struct Process {
   uint32_t m_thread_count GUARDED_BY(m_thread_lock) = 0;
   uint32_t m_next_lid GUARDED_BY(m_thread_lock) = 0;  // where clone places the next thread
   uint32_t m_main_exit_code = 0;     // the main thread's exit(2): the process's status if it is not decided otherwise
+  uint64_t m_ended_cpu_ticks = 0;    // the CPU time of its threads that ended (relaxed)
   uint32_t m_exiting = 0;            // set by exit_group and a fatal signal: threads stop
   uint32_t m_exit_code = 0;          // exit's status & 0xff
   uint32_t m_exit_signal = 0;        // the signal that killed it, or 0

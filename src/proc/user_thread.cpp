@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
@@ -66,7 +67,7 @@ uint64_t running_ticks(const UserThread* thread, uint64_t now) {
 // Adds the interval running since m_cpu_since to the thread's CPU time and starts another.
 void count_cpu(UserThread* thread) {
   const uint64_t now = hal::ticks();
-  thread->m_cpu_ticks += running_ticks(thread, now);
+  hal::stat_add(thread->m_cpu_ticks, running_ticks(thread, now));
   thread->m_cpu_since = now;
   thread->m_waited_ticks = 0;
 }
@@ -102,6 +103,7 @@ void thread_end(UserThread* thread) {
   bool last = false;
   {
     hal::BusylockGuard guard(process->m_thread_lock);
+    hal::stat_add(process->m_ended_cpu_ticks, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
     process->m_threads[thread->m_slot] = nullptr;
     last = --process->m_thread_count == 0;
   }
@@ -149,6 +151,16 @@ void user_thread_entry(void* arg) {
 
 uint64_t user_cpu_ns(const UserThread* thread) {
   return hal::ticks_to_ns(thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
+}
+
+uint64_t process_cpu_ns(const UserThread* thread) {
+  Process* process = thread->m_process;
+  uint64_t ticks = running_ticks(thread, hal::ticks());
+  hal::BusylockGuard guard(process->m_thread_lock);
+  ticks += hal::stat_read(process->m_ended_cpu_ticks);
+  for (const UserThread* each : process->m_threads)
+    if (each != nullptr) ticks += hal::stat_read(each->m_cpu_ticks);
+  return hal::ticks_to_ns(ticks);
 }
 
 std::byte* UserThread::translate(uint32_t address, user::Access access) {
@@ -212,11 +224,6 @@ Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
   return {};
 }
 
-hal::lid_t user_thread_next_lid(Process* process) {
-  hal::BusylockGuard guard(process->m_thread_lock);
-  return hal::lid_t(process->m_next_lid++ % kern::local_cluster()->m_cores_nr);
-}
-
 void set_syscall_handler(SyscallHandler handler) { g_syscall_handler = handler; }
 
 void user_shootdown(Process* process, UserThread* self) {
@@ -246,6 +253,14 @@ void user_flush_page(uint32_t vpn, void* raw) {
   }
   if (!shootdown->others_flushed) user_shootdown(shootdown->process, shootdown->thread);
   shootdown->others_flushed = true;
+}
+
+hal::lid_t user_thread_place(UserThread* creator) {
+  Process* process = creator->m_process;
+  if (const uint32_t placed = std::exchange(creator->m_place_lid, kNoPlacement); placed != kNoPlacement)
+    return hal::lid_t(placed);
+  hal::BusylockGuard guard(process->m_thread_lock);
+  return hal::lid_t(process->m_next_lid++ % kern::local_cluster()->m_cores_nr);
 }
 
 Result<hal::xptr_t> user_byte(Process* process, uint32_t address, uint32_t access) {

@@ -33,6 +33,8 @@ namespace mkh::proc {
 // Instructions a user thread runs before it passes through a scheduling point.
 inline constexpr uint64_t kUserQuantum = 100'000;
 
+inline constexpr uint32_t kNoPlacement = ~0u;
+
 struct UserThread final : user::AddressSpace {
   explicit UserThread(Process* process) : m_process(process), m_tlb(*this) {}
 
@@ -47,22 +49,26 @@ struct UserThread final : user::AddressSpace {
   user::CodeCache m_code;
   Errno m_fault = Errno::kOk;  // why the last translate failed
   uint32_t m_tid = 0;
-  uint32_t m_slot = 0;             // in the process's m_threads
-  uint32_t m_clear_child_tid = 0;  // set_tid_address(2), CLONE_CHILD_CLEARTID: zeroed and woken at the end
-  uint32_t m_exit = 0;             // exit(2): the thread ends at its next turn of the loop
+  uint32_t m_slot = 0;                  // in the process's m_threads
+  uint32_t m_clear_child_tid = 0;       // set_tid_address(2), CLONE_CHILD_CLEARTID: zeroed and woken at the end
+  uint32_t m_exit = 0;                  // exit(2): the thread ends at its next turn of the loop
+  uint32_t m_place_lid = kNoPlacement;  // mkh's place_thread: the core of the next thread it clones
   // The shootdown's two words: written by the thread, read by any other of its process.
   uint32_t m_in_user = 0;     // 1 while the interpreter runs (translate's faults aside)
   uint32_t m_seen_epoch = 0;  // the process's m_tlb_epoch its TLB and code are flushed for
   // CPU time, in hal::ticks(): the time since the thread started but its scheduling points
   // (the other threads of its core run there) and the waits of its sleeps: the interpreter,
   // its page faults and its system calls (a call that blocks counts its wait).
-  uint64_t m_cpu_ticks = 0;     // up to m_cpu_since
+  uint64_t m_cpu_ticks = 0;     // up to m_cpu_since (written by the thread, read by any of its process)
   uint64_t m_cpu_since = 0;     // the start of the interval running now
   uint64_t m_waited_ticks = 0;  // of that interval, the waits of a sleep
 };
 
-// The CPU time of the calling user thread, in nanoseconds (the CPU-time clocks).
+// The CPU time of the calling user thread, in nanoseconds (the thread's CPU-time clock).
 [[nodiscard]] uint64_t user_cpu_ns(const UserThread* thread);
+// The CPU time of the calling thread's process: its threads' that ended, the others' up to
+// their last scheduling point, the caller's up to now (the process's CPU-time clock).
+[[nodiscard]] uint64_t process_cpu_ns(const UserThread* thread);
 // A system call of `thread` waited `ticks` (hal::ticks()) without using its CPU: a sleep.
 inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_waited_ticks += ticks; }
 
@@ -74,8 +80,9 @@ inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_w
 // next scheduling point — possibly before this returns, and to its end: the caller must not
 // touch it after. On failure (kNoMem) the thread is gone.
 [[nodiscard]] Result<void> user_thread_start(UserThread* thread, hal::lid_t lid);
-// Where clone places a new thread of `process`: the cores of its cluster in turn.
-hal::lid_t user_thread_next_lid(Process* process);
+// Where clone places the thread `creator` makes: the core it named with place_thread, else
+// the cores of the process's cluster in turn.
+hal::lid_t user_thread_place(UserThread* creator);
 
 // The system-call handler: runs the call in the context's a7 with its arguments, writes a0,
 // and advances pc past the ecall. Installed once at boot by the syscall layer.

@@ -129,8 +129,8 @@ Answer sys_mprotect(Call& call) {
 }
 
 // Linux's clock ids as the host clocks that give them. Process and thread CPU time are read
-// from the thread (proc::user_cpu_ns); a sleep on the process's CPU clock waits on the
-// machine's time.
+// from the threads (proc::process_cpu_ns, proc::user_cpu_ns); a sleep on the process's CPU
+// clock waits on the machine's time.
 Result<clockid_t> host_clock(uint32_t id) {
   switch (id) {
     case 0: return CLOCK_REALTIME;
@@ -146,8 +146,9 @@ Result<clockid_t> host_clock(uint32_t id) {
   }
 }
 
-// The process's and the thread's CPU-time clocks (one thread per process: the same time).
-bool is_cpu_clock(uint32_t id) { return id == 2 || id == 3; }
+// The process's and the thread's CPU-time clocks.
+constexpr uint32_t kProcessCpuClock = 2;  // CLOCK_PROCESS_CPUTIME_ID; 3 is the thread's
+bool is_cpu_clock(uint32_t id) { return id == kProcessCpuClock || id == 3; }
 
 // A struct timespec64 of RV32 into user memory: a 64-bit tv_sec, a 32-bit tv_nsec and 4
 // bytes of padding.
@@ -164,7 +165,8 @@ Answer sys_clock_gettime64(Call& call) {
   const clockid_t clock = TRY(host_clock(call.a[0]));
   timespec now{};
   if (is_cpu_clock(call.a[0])) {
-    const uint64_t ns = proc::user_cpu_ns(call.thread);
+    const uint64_t ns =
+        call.a[0] == kProcessCpuClock ? proc::process_cpu_ns(call.thread) : proc::user_cpu_ns(call.thread);
     now.tv_sec = time_t(ns / 1'000'000'000);
     now.tv_nsec = long(ns % 1'000'000'000);
   } else {
@@ -333,6 +335,7 @@ constexpr Entry kTable[] = {
     {NR_mkh_get_config, sys_mkh_get_config},
     {NR_mkh_get_core, sys_mkh_get_core},
     {NR_mkh_get_cycle, sys_mkh_get_cycle},
+    {NR_mkh_place_thread, sys_mkh_place_thread},
 };
 
 // The handlers by number: Linux's numbers below kDirect, mkh's from 1024.

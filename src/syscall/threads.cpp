@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "hal/remote.hpp"
+#include "kern/cluster.hpp"
 #include "proc/futex.hpp"
 #include "syscall/call.hpp"
 
@@ -48,7 +49,8 @@ enum FutexOp : uint32_t {
 
 // clone(flags, stack, parent_tid, tls, child_tid): a thread — the flags of kThreadShares all
 // set, options among kThreadOptions — with the caller's registers but a0 = 0, the new stack
-// (if not 0) and tls in tp (CLONE_SETTLS), on the next core of the process's cluster. Linux's
+// (if not 0) and tls in tp (CLONE_SETTLS), on the core the caller named with place_thread,
+// else the next core of the process's cluster. Linux's
 // checks first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM)
 // comes with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
 Answer sys_clone(Call& call) {
@@ -73,7 +75,7 @@ Answer sys_clone(Call& call) {
   // Both words are written before the thread runs, as Linux does.
   if ((flags & kCloneParentSettid) != 0) tid_to_user(call.process, parent_tid, tid);
   if ((flags & kCloneChildSettid) != 0) tid_to_user(call.process, child_tid, tid);
-  TRY(proc::user_thread_start(thread, proc::user_thread_next_lid(call.process)));
+  TRY(proc::user_thread_start(thread, proc::user_thread_place(call.thread)));
   return tid;
 }
 
@@ -86,6 +88,16 @@ Answer sys_exit(Call& call) {
 }
 
 Answer sys_gettid(Call& call) { return call.thread->m_tid; }
+
+// mkh's place_thread(cxy, lid): the core of the next thread the caller clones. A process's
+// threads run in its cluster (their copies in other clusters are not there yet): another
+// cluster, or a core it has not, is EINVAL.
+Answer sys_mkh_place_thread(Call& call) {
+  const uint32_t cxy = call.a[0], lid = call.a[1];
+  if (cxy != call.process->m_ref_cxy || lid >= kern::local_cluster()->m_cores_nr) return error(Errno::kInval);
+  call.thread->m_place_lid = lid;
+  return 0;
+}
 
 Answer sys_set_tid_address(Call& call) {
   call.thread->m_clear_child_tid = call.a[0];

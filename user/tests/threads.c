@@ -1,6 +1,6 @@
 /* threads: the referee program of clone, futex_time64, exit, gettid and the user library's
  * pthreads (user/tests/). Without an argument: workers that share a mutex and an atomic
- * counter and keep their own errno (TLS), workers that map, protect and unmap memory at once
+ * counter and keep their own errno (TLS), whose CPU time the process's clock counts, workers that map, protect and unmap memory at once
  * (each change a shootdown of the others' TLBs), a page the main thread maps again and again
  * at the same address while workers read it, a producer-consumer queue on a condition variable,
  * a barrier, pthread_once, detached threads, a recursive mutex, a joined thread's result,
@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "linux_syscalls.h"
+#include "mkh.h"
 
 #define WORKERS 4
 #define ROUNDS 20000
@@ -58,6 +60,13 @@ static void workers(void) {
   }
   printf("workers: locked %d atomic %d results %ld errno kept %d%d%d%d\n", locked_counter,
          atomic_read(&atomic_counter), sum, errno_kept[0], errno_kept[1], errno_kept[2], errno_kept[3]);
+  /* The process's CPU time holds the workers' (the main thread mostly waited for them). */
+  struct timespec process_time, thread_time;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &process_time);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &thread_time);
+  const long long process_ns = process_time.tv_sec * 1000000000LL + process_time.tv_nsec;
+  const long long thread_ns = thread_time.tv_sec * 1000000000LL + thread_time.tv_nsec;
+  printf("cpu: the process's time is more than twice the main thread's: %d\n", process_ns > 2 * thread_ns);
 }
 
 /* ---- memory mapped, protected and unmapped by every thread at once */
@@ -250,6 +259,31 @@ static void others(void) {
          pthread_join(pthread_self(), 0) == EDEADLK);
 }
 
+/* ---- placement: a thread on each core of the cluster, where mkh_get_core finds it (under
+ * qemu-riscv32 there is no placement and no core to ask: nothing to check) */
+
+static void* where(void* arg) {
+  unsigned* core = arg;
+  unsigned cxy = 0;
+  if (mkh_get_core(&cxy, core) != 0) *core = ~0u;
+  return 0;
+}
+
+static void placement(void) {
+  unsigned x = 0, y = 0, cores = 0, cxy = 0, lid = 0, misplaced = 0;
+  if (mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0) {
+    for (unsigned want = 0; want < cores; ++want) {
+      unsigned got = 0;
+      pthread_t thread;
+      if (mkh_place_thread(cxy, want) != 0 || pthread_create(&thread, 0, where, &got) != 0) ++misplaced;
+      else pthread_join(thread, 0);
+      if (got != want) ++misplaced;
+    }
+    if (mkh_place_thread(cxy, cores) == 0 || mkh_place_thread(cxy + 1, 0) == 0) ++misplaced;
+  }
+  printf("placement: %u threads misplaced\n", misplaced);
+}
+
 /* ---- the calls' answers, by their raw numbers */
 
 static int sleeper_word;
@@ -290,13 +324,14 @@ static void calls(void) {
 
 /* ---- the ends */
 
-static int forever;
+static int forever, main_printed;
 static void* ender(void* arg) {
   const char* how = arg;
   for (int i = 0; i < 3; ++i) sched_yield();
   if (strcmp(how, "group") == 0) exit(3);
   if (strcmp(how, "term") == 0) raw(SYS_tkill, raw(SYS_gettid, 0, 0, 0, 0, 0, 0), 15, 0, 0, 0, 0);
   if (strcmp(how, "segv") == 0) return (void*)(long)*(volatile int*)0;
+  while (atomic_read(&main_printed) == 0) sched_yield(); /* its line first */
   printf("worker: the main thread is gone\n");
   return 0;
 }
@@ -309,6 +344,7 @@ int main(int argc, char** argv) {
     queue_pass();
     barrier_pass();
     others();
+    placement();
     calls();
     return 0;
   }
@@ -316,6 +352,7 @@ int main(int argc, char** argv) {
   if (pthread_create(&thread, 0, ender, argv[1]) != 0) return 1;
   if (strcmp(argv[1], "main") == 0) {
     printf("main: leaving\n");
+    __atomic_exchange_n(&main_printed, 1, __ATOMIC_ACQ_REL);
     pthread_exit(0);
   }
   raw(SYS_futex_time64, (long)&forever, 128, 0, 0, 0, 0); /* until the process ends */
