@@ -3,6 +3,8 @@
 
 #include <time.h>
 
+#include <optional>
+
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/sched.hpp"
@@ -36,8 +38,9 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
                         int64_t deadline_ns) {
   if ((address & 3) != 0 || bitset == 0) return error(Errno::kInval);
   Process* process = thread->m_process;
-  // The page is found (and faulted in) before the lock is taken: the VMM may block.
-  const auto word = hal::Xptr<uint32_t>(TRY(user_byte(process, address, vmm::VSEG_READ)));
+  // The page is found (and faulted in) and held before the lock is taken: the VMM may block.
+  std::optional<UserPage> page(TRY(UserPage::hold(process, address, vmm::VSEG_READ)));
+  const auto word = hal::Xptr<uint32_t>(page->byte(address));
   FutexWaiter waiter;
   waiter.m_address = address;
   waiter.m_bitset = bitset;
@@ -52,6 +55,7 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     libk::list_add_last(&process->m_futex_waiters, &waiter.m_entry);
     if (!timed) kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
   }
+  page.reset();  // released out of the lock (a page of another cluster is freed by RPC), before the wait
   Result<void> outcome;
   for (;;) {
     kern::sched_yield();  // blocked: until a wake; timed: other threads run, then the clock is read

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <utility>
 
 #include "hal/clock.hpp"
@@ -93,11 +94,11 @@ void thread_end(UserThread* thread) {
   Process* process = thread->m_process;
   // CLONE_CHILD_CLEARTID and set_tid_address: the word is zeroed, atomically (a joiner reads
   // it with an AMO), and one waiter woken — the way pthread_join learns that the thread is gone.
-  if (thread->m_clear_child_tid != 0 && hal::local_load(process->m_exiting) == 0) {
-    if (auto word = user_byte(process, thread->m_clear_child_tid, vmm::VSEG_WRITE);
-        word && (thread->m_clear_child_tid & 3) == 0) {
-      hal::remote_store(hal::Xptr<uint32_t>(*word), 0u);
-      (void)futex_wake(process, thread->m_clear_child_tid, 1, kFutexBitsetAny);
+  const uint32_t clear = thread->m_clear_child_tid;
+  if (clear != 0 && (clear & 3) == 0 && hal::local_load(process->m_exiting) == 0) {
+    if (auto page = UserPage::hold(process, clear, vmm::VSEG_WRITE)) {
+      hal::remote_store(hal::Xptr<uint32_t>(page->byte(clear)), 0u);
+      (void)futex_wake(process, clear, 1, kFutexBitsetAny);
     }
   }
   bool last = false;
@@ -263,11 +264,10 @@ hal::lid_t user_thread_place(UserThread* creator) {
   return hal::lid_t(process->m_next_lid++ % kern::local_cluster()->m_cores_nr);
 }
 
-Result<hal::xptr_t> user_byte(Process* process, uint32_t address, uint32_t access) {
-  const auto got = vmm::vmm_get_pte(&process->m_vmm, address, access);
-  if (!got) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
-  const uint64_t entry = *got;
-  return vmm::gpt_page(entry) + (address & (vmm::kPageSize - 1));
+Result<UserPage> UserPage::hold(Process* process, uint32_t address, uint32_t access) {
+  const auto held = vmm::vmm_hold_page(&process->m_vmm, address, access);
+  if (!held) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
+  return UserPage(*held);
 }
 
 Result<void> copy_from_user(Process* process, void* to, uint32_t from, uint32_t size) {
@@ -276,8 +276,8 @@ Result<void> copy_from_user(Process* process, void* to, uint32_t from, uint32_t 
     const uint64_t at = uint64_t(from) + done;
     if (at >= vmm::kUserEnd) return error(Errno::kFault);
     const uint32_t chunk = uint32_t(std::min<uint64_t>(size - done, vmm::kPageSize - (at & (vmm::kPageSize - 1))));
-    const hal::xptr_t byte = TRY(user_byte(process, uint32_t(at), vmm::VSEG_READ));
-    hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), out + done), hal::Xptr<void>(byte), chunk);
+    const UserPage page = TRY(UserPage::hold(process, uint32_t(at), vmm::VSEG_READ));
+    hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), out + done), hal::Xptr<void>(page.byte(uint32_t(at))), chunk);
     done += chunk;
   }
   return {};
@@ -289,22 +289,22 @@ Result<void> copy_to_user(Process* process, uint32_t to, const void* from, uint3
     const uint64_t at = uint64_t(to) + done;
     if (at >= vmm::kUserEnd) return error(Errno::kFault);
     const uint32_t chunk = uint32_t(std::min<uint64_t>(size - done, vmm::kPageSize - (at & (vmm::kPageSize - 1))));
-    const hal::xptr_t byte = TRY(user_byte(process, uint32_t(at), vmm::VSEG_WRITE));
-    hal::remote_memcpy(hal::Xptr<void>(byte), hal::Xptr<void>(hal::local_cxy(), const_cast<uint8_t*>(in + done)),
-                       chunk);
+    const UserPage page = TRY(UserPage::hold(process, uint32_t(at), vmm::VSEG_WRITE));
+    hal::remote_memcpy(hal::Xptr<void>(page.byte(uint32_t(at))),
+                       hal::Xptr<void>(hal::local_cxy(), const_cast<uint8_t*>(in + done)), chunk);
     done += chunk;
   }
   return {};
 }
 
 Result<uint32_t> string_from_user(Process* process, char* to, uint32_t from, uint32_t capacity) {
-  hal::xptr_t byte = 0;
+  std::optional<UserPage> page;
   for (uint32_t i = 0; i < capacity; ++i) {
     const uint64_t at = uint64_t(from) + i;
     if (at >= vmm::kUserEnd) return error(Errno::kFault);
-    if (i == 0 || (at & (vmm::kPageSize - 1)) == 0) byte = TRY(user_byte(process, uint32_t(at), vmm::VSEG_READ));
-    else ++byte;
-    to[i] = hal::remote_load(hal::Xptr<char>(byte));
+    if (i == 0 || (at & (vmm::kPageSize - 1)) == 0)
+      page.emplace(TRY(UserPage::hold(process, uint32_t(at), vmm::VSEG_READ)));
+    to[i] = hal::remote_load(hal::Xptr<char>(page->byte(uint32_t(at))));
     if (to[i] == '\0') return i;
   }
   return error(Errno::kNameTooLong);

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "hal/xptr.hpp"
 #include "kern/thread.hpp"
@@ -112,9 +113,26 @@ void user_shootdown(Process* process, UserThread* self);
 [[nodiscard]] Result<void> copy_to_user(Process* process, uint32_t to, const void* from, uint32_t size);
 // A NUL-terminated string of at most capacity - 1 bytes; kNameTooLong when longer, kFault.
 [[nodiscard]] Result<uint32_t> string_from_user(Process* process, char* to, uint32_t from, uint32_t capacity);
-// The user page holding `address`, for `access` (vmm::VSEG_READ / VSEG_WRITE), as an xptr to
-// the byte: buffers of read and write move straight between the mapper and the user's pages.
-// kFault for a page the VMM refuses, whatever its reason (EFAULT, as Linux).
-[[nodiscard]] Result<hal::xptr_t> user_byte(Process* process, uint32_t address, uint32_t access);
+// The user page holding an address, held while the kernel moves bytes to or from it (buffers
+// of read and write move straight between the mapper and the user's pages): another thread's
+// munmap meanwhile does not free it under the copy (vmm::vmm_hold_page). Released when it goes.
+class UserPage {
+ public:
+  // The page of `address`, for `access` (vmm::VSEG_READ / VSEG_WRITE); kFault for a page the
+  // VMM refuses, whatever its reason (EFAULT, as Linux).
+  [[nodiscard]] static Result<UserPage> hold(Process* process, uint32_t address, uint32_t access);
+  UserPage(UserPage&& other) noexcept : m_page(std::exchange(other.m_page, {})) {}
+  UserPage(const UserPage&) = delete;
+  UserPage& operator=(const UserPage&) = delete;
+  UserPage& operator=(UserPage&&) = delete;
+  ~UserPage() { vmm::vmm_release_page(m_page); }
+
+  // The byte of `address` (on this page), as an xptr.
+  hal::xptr_t byte(uint32_t address) const { return m_page.base + (address & (vmm::kPageSize - 1)); }
+
+ private:
+  explicit UserPage(const vmm::HeldPage& page) : m_page(page) {}
+  vmm::HeldPage m_page;
+};
 
 }  // namespace mkh::proc

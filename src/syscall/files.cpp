@@ -54,18 +54,19 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
   while (done < size) {
     const uint64_t at = uint64_t(address) + done;
     const uint32_t chunk = uint32_t(std::min<uint64_t>(size - done, vmm::kPageSize - (at & (vmm::kPageSize - 1))));
-    auto byte = at < vmm::kUserEnd
-                    ? proc::user_byte(call.process, uint32_t(at), to_user ? vmm::VSEG_WRITE : vmm::VSEG_READ)
-                    : Result<hal::xptr_t>(error(Errno::kFault));
-    if (!byte) {
+    auto page = at < vmm::kUserEnd
+                    ? proc::UserPage::hold(call.process, uint32_t(at), to_user ? vmm::VSEG_WRITE : vmm::VSEG_READ)
+                    : Result<proc::UserPage>(error(Errno::kFault));
+    if (!page) {
       if (done > 0) break;
-      return error(byte.error());
+      return error(page.error());
     }
+    const hal::xptr_t byte = page->byte(uint32_t(at));
     uint64_t moved = 0;
     if (fd.kind == UserFd::Kind::kHost) {
       // The host stream, read or written by this core's host thread (a terminal's channel
       // comes with the txt device's user channels).
-      void* host = hal::GET_PTR(*byte);
+      void* host = hal::GET_PTR(byte);
       ssize_t n = 0;
       if (host_offset < 0) n = to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk);
       else if (to_user) n = ::pread(fd.host_fd, host, chunk, host_offset + done);
@@ -77,8 +78,8 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
       }
       moved = uint64_t(n);
     } else {
-      auto n = to_user ? fs::vfs_read(fd.file, hal::Xptr<void>(*byte), chunk)
-                       : fs::vfs_write(fd.file, hal::Xptr<void>(*byte), chunk);
+      auto n = to_user ? fs::vfs_read(fd.file, hal::Xptr<void>(byte), chunk)
+                       : fs::vfs_write(fd.file, hal::Xptr<void>(byte), chunk);
       if (!n) {
         if (done > 0) break;
         return error(n.error());

@@ -39,8 +39,11 @@ Result<hal::xptr_t> alloc_page(hal::cxy_t cxy) {
   return mapper::mapper_page_base(hal::Xptr<mm::Page>(cxy, page)).raw();
 }
 
+// Drops one hold of a page of a mapping: the mapping's own (its refcount's first), or a
+// kernel copy's (vmm_hold_page). The last frees it, in its cluster.
 void free_page(hal::xptr_t base) {
   const hal::Xptr<mm::Page> page = page_of_base(base);
+  if (hal::remote_atomic_add(page.field(&mm::Page::refcount), uint32_t(-1)) != 1) return;
   if (page.cxy() == hal::local_cxy()) mm::kmem_free_pages(page.host_ptr());
   else if (!rpc::rpc_pmem_release_pages_client(page.cxy(), page.host_ptr())) kern::cluster_count_error();
 }
@@ -217,8 +220,7 @@ Result<hal::Xptr<Vseg>> vmm_find_vseg_xptr(Vmm* vmm, uint32_t address) {
   return hal::Xptr<Vseg>(hal::local_cxy(), vseg);
 }
 
-Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access) {
-  kern::QueuelockGuard guard(vmm->m_lock);
+Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access) REQUIRES(vmm->m_lock) {
   const uint32_t vpn = address >> 12;
   const uint64_t entry = vmm->m_gpt.get(vpn);
   if ((entry & GPT_MAPPED) != 0 && (gpt_attr(entry) & attr_for_access(access)) != 0) return entry;
@@ -247,6 +249,23 @@ Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access) {
   }
   hal::stat_add(vmm->m_faults, uint64_t(1));
   return made;
+}
+
+Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  return get_pte_locked(vmm, address, access);
+}
+
+Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  const uint64_t entry = TRY(get_pte_locked(vmm, address, access));
+  const HeldPage held{.base = gpt_page(entry), .held = (entry & GPT_PRIVATE) != 0};
+  if (held.held) hal::remote_atomic_add(page_of_base(held.base).field(&mm::Page::refcount), 1u);
+  return held;
+}
+
+void vmm_release_page(const HeldPage& page) {
+  if (page.held) free_page(page.base);
 }
 
 void vmm_set_heap_start(Vmm* vmm, uint32_t address) {

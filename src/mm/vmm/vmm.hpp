@@ -105,6 +105,18 @@ void vmm_destroy(Vmm* vmm);
 // error (SIGBUS).
 [[nodiscard]] Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access);
 
+// A user page held for the kernel while it moves bytes to or from it (a system call's
+// buffer): unmapped meanwhile (by another thread of the process), it is freed only when the
+// hold is released, as Linux's pinned pages are.
+struct HeldPage {
+  hal::xptr_t base = hal::XPTR_NULL;  // the page's first byte
+  bool held = false;                  // a private page whose refcount the hold raised
+};
+// The page holding `address` for `access`, made if needed (vmm_get_pte's faults and
+// refusals), held until vmm_release_page.
+[[nodiscard]] Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access);
+void vmm_release_page(const HeldPage& page);
+
 // The heap's end moved to `address` (Linux's brk: returns the heap's end after the call; a
 // request below the start, into another vseg, or that cannot be had leaves it unchanged).
 // Shrinking unmaps as munmap does (flush told of each entry removed).

@@ -145,5 +145,39 @@ TEST_F(VmmTest, VsegsFaultsBrkMmapMunmapMprotect) {
   });
 }
 
+// A page held for a kernel copy (vmm_hold_page) outlives its unmapping, on the page's own
+// cluster and on another: freed by the release, not by the munmap; a page refused is not held.
+TEST_F(VmmTest, AHeldPageIsFreedByItsReleaseNotByTheMunmap) {
+  boot({2, 1, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t other = machine().clusters()[1];
+  ThreadRunner runner(machine());
+  runner.start(machine().clusters()[0], 0, [&] {
+    const uint64_t free_before = free_pages(hal::local_cxy()), other_before = free_pages(other);
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!made) return;
+    vmm::Vmm* v = &(*made)->m_vmm;
+    for (const hal::cxy_t cxy : {hal::local_cxy(), other}) {
+      KCHECK_OK(
+          vmm::vmm_create_vseg(v, vmm::VsegType::kAnon, 0x20000, kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {}, cxy));
+      auto held = vmm::vmm_hold_page(v, 0x20010, VSEG_WRITE);  // made by the hold's fault
+      KCHECK_OK(held);
+      if (!held) continue;
+      KCHECK(held->held);
+      const mm::Page* page = mm::memory_at(cxy)->m_ppm.base_to_page(hal::GET_PTR(held->base));
+      KCHECK_OK(vmm::vmm_munmap(v, 0x20000, kPageSize, nullptr, nullptr));
+      KCHECK(page->has(mm::PageFlags::ALLOCATED));  // still the copy's
+      hal::remote_store(hal::Xptr<uint64_t>(held->base), uint64_t(42));
+      vmm::vmm_release_page(*held);
+      KCHECK(!page->has(mm::PageFlags::ALLOCATED));
+    }
+    KCHECK_ERR(vmm::vmm_hold_page(v, 0x20000, VSEG_READ), Errno::kFault);
+    proc::process_destroy(*made);
+    KCHECK_EQ(free_pages(hal::local_cxy()), free_before);
+    KCHECK_EQ(free_pages(other), other_before);
+  });
+}
+
 }  // namespace
 }  // namespace mkh::test
