@@ -285,6 +285,42 @@ DeterministicRun deterministic_interleaving(const std::string& image, uint64_t s
   return run;
 }
 
+// The threads referee program's `work` (no clock read, no timed wait) on the four cores of
+// one cluster of a deterministic machine: the interleaving of its threads (their mutex,
+// condition variable, barrier and shootdowns, hence their futex calls and spins) is the
+// seed's, so one seed gives the same instructions twice.
+uint64_t deterministic_threads_run(const std::string& image, uint64_t seed) {
+  const std::string copy = image + ".run";
+  std::filesystem::copy_file(image, copy, std::filesystem::copy_options::overwrite_existing);
+  MachineConfig config = quiet_config({1, 1, 4});
+  config.disk_image = copy;
+  config.deterministic = true;
+  config.seed = seed;
+  auto booted = Machine::boot(config);
+  EXPECT_TRUE(booted.has_value()) << booted.error();
+  if (!booted) return 0;
+  testing::internal::CaptureStdout();
+  const auto outcome = run_exec(**booted, ExecRequest{.path = "/threads", .argv = {"/threads", "work"}, .env = {}});
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_TRUE(outcome.has_value()) << outcome.error();
+  uint64_t instructions = 0;
+  if (outcome) {
+    EXPECT_EQ(outcome->status(), 0) << out;
+    instructions = outcome->instructions;
+  }
+  const MachineReport report = (*booted)->shutdown();
+  EXPECT_EQ(report.threads_left, 0u);
+  return instructions;
+}
+
+TEST_F(ProcessTest, OneSeedReplaysAThreadedProgram) {
+  const std::string image = image_with_program("threads", MKH_TEST_USER_TESTS_DIR);
+  if (image.empty()) GTEST_SKIP() << "threads is not built (no RISC-V compiler)";
+  const uint64_t first = deterministic_threads_run(image, 3);
+  EXPECT_GT(first, 1'000'000u);
+  EXPECT_EQ(deterministic_threads_run(image, 3), first);
+}
+
 TEST_F(ProcessTest, OneSeedReplaysTheInterleavingOfUserThreads) {
   const std::string image = image_with_program("interleave");
   if (image.empty()) GTEST_SKIP() << "interleave is not built (no RISC-V compiler)";
