@@ -1,6 +1,6 @@
 /* POSIX threads, the subset the user library gives (user/lib/pthread.c): create, join,
- * detach, exit, self; mutexes (normal and recursive), condition variables, barriers and
- * once — on clone(2) and futex_time64(2), as on Linux, so a threaded program runs the same
+ * detach, exit, self; mutexes (normal, recursive, error-checking), condition variables,
+ * barriers, once and thread-specific data (keys) — on clone(2) and futex_time64(2), as on Linux, so a threaded program runs the same
  * under mkh and under qemu-riscv32. picolibc has no <pthread.h> of its own. Layer: the user
  * library's headers. */
 #pragma once
@@ -64,6 +64,10 @@ typedef struct {
 typedef int pthread_once_t;
 #define PTHREAD_ONCE_INIT 0
 
+typedef unsigned pthread_key_t;
+#define PTHREAD_KEYS_MAX 64
+#define PTHREAD_DESTRUCTOR_ITERATIONS 4
+
 int pthread_attr_init(pthread_attr_t* attr);
 int pthread_attr_destroy(pthread_attr_t* attr);
 int pthread_attr_setstacksize(pthread_attr_t* attr, size_t size);
@@ -100,6 +104,11 @@ int pthread_barrier_destroy(pthread_barrier_t* barrier);
 int pthread_barrier_wait(pthread_barrier_t* barrier);
 
 int pthread_once(pthread_once_t* once, void (*routine)(void));
+
+int pthread_key_create(pthread_key_t* key, void (*destructor)(void*));
+int pthread_key_delete(pthread_key_t key);
+void* pthread_getspecific(pthread_key_t key);
+int pthread_setspecific(pthread_key_t key, const void* value);
 
 #ifdef __cplusplus
 }

@@ -247,6 +247,67 @@ int pthread_once(pthread_once_t* once, void (*routine)(void)) {
   return 0;
 }
 
+/* ---- thread-specific data: each thread's values in its TLS block; a key's destructor runs
+ * when a thread that holds a value for it ends by pthread_exit (or its start's return) */
+
+static pthread_mutex_t keys_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char key_used[PTHREAD_KEYS_MAX];
+static void (*key_destructors[PTHREAD_KEYS_MAX])(void*);
+static __thread void* key_values[PTHREAD_KEYS_MAX];
+
+int pthread_key_create(pthread_key_t* key, void (*destructor)(void*)) {
+  pthread_mutex_lock(&keys_lock);
+  for (unsigned i = 0; i < PTHREAD_KEYS_MAX; ++i)
+    if (!key_used[i]) {
+      key_used[i] = 1;
+      key_destructors[i] = destructor;
+      pthread_mutex_unlock(&keys_lock);
+      *key = i;
+      return 0;
+    }
+  pthread_mutex_unlock(&keys_lock);
+  return EAGAIN;
+}
+
+int pthread_key_delete(pthread_key_t key) {
+  pthread_mutex_lock(&keys_lock);
+  const int used = key < PTHREAD_KEYS_MAX && key_used[key];
+  if (used) {
+    key_used[key] = 0;
+    key_destructors[key] = 0;
+  }
+  pthread_mutex_unlock(&keys_lock);
+  return used ? 0 : EINVAL;
+}
+
+void* pthread_getspecific(pthread_key_t key) { return key < PTHREAD_KEYS_MAX ? key_values[key] : 0; }
+
+int pthread_setspecific(pthread_key_t key, const void* value) {
+  if (key >= PTHREAD_KEYS_MAX) return EINVAL;
+  key_values[key] = (void*)value;
+  return 0;
+}
+
+/* POSIX's rounds: a destructor may set values again, for at most PTHREAD_DESTRUCTOR_ITERATIONS. */
+static void run_key_destructors(void) {
+  for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; ++round) {
+    int ran = 0;
+    for (unsigned i = 0; i < PTHREAD_KEYS_MAX; ++i) {
+      void* value = key_values[i];
+      if (value == 0) continue;
+      pthread_mutex_lock(&keys_lock);
+      void (*destructor)(void*) = key_used[i] ? key_destructors[i] : 0;
+      pthread_mutex_unlock(&keys_lock);
+      key_values[i] = 0;
+      if (destructor != 0) {
+        destructor(value);
+        ran = 1;
+      }
+    }
+    if (!ran) return;
+  }
+}
+
 /* ---- threads */
 
 enum { kJoinable = 0, kDetached = 1, kExited = 2 };
@@ -322,6 +383,7 @@ int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
 
 void pthread_exit(void* result) {
   struct __mkh_thread* self = pthread_self();
+  run_key_destructors();
   self->result = result;
   if (self != &main_thread && swap(&self->state, kExited) == kDetached) leave_gone(self);
   for (;;) (void)__MKH_SC1(SYS_exit, 0); /* this thread only; the kernel then zeroes tid */

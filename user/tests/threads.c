@@ -1,15 +1,18 @@
 /* threads: the referee program of clone, futex_time64, exit, gettid and the user library's
  * pthreads (user/tests/). Without an argument: workers that share a mutex and an atomic
- * counter and keep their own errno (TLS), whose CPU time the process's clock counts, workers that map, protect and unmap memory at once
- * (each change a shootdown of the others' TLBs), a page the main thread maps again and again
- * at the same address while workers read it, a producer-consumer queue on a condition variable,
- * a barrier, pthread_once, detached threads, a recursive mutex, a joined thread's result,
- * and the system calls' refusals. `work`: the first five alone (no clock read, no timed
- * wait: mkh's deterministic mode replays them). Another argument ends it as it says while
- * other threads run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
+ * counter and keep their own errno (TLS); the process's CPU clock that counts its threads';
+ * workers that map, protect and unmap memory at once (each change a shootdown of the others'
+ * TLBs); a page the main thread maps again and again at one address while workers read it; a
+ * producer-consumer queue on a condition variable; a barrier; pthread_once; detached threads;
+ * a recursive mutex; thread-specific data; a thread placed on each core (mkh's place_thread,
+ * a no-op under qemu-riscv32); the calls' refusals and a condition's timed wait. `work`: the
+ * workers, maps, remaps, queue and barrier alone (no clock read, no timed wait: mkh's
+ * deterministic mode replays them). Another argument ends it as it says while other threads
+ * run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
  * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
- * `term` (a thread sends itself SIGTERM: 143), `segv` (a thread reads address 0: 139). The
- * same bytes and status under qemu-riscv32 and mkh exec. */
+ * `term` (a thread sends itself SIGTERM: 143), `segv` (a thread reads address 0: 139),
+ * `stack` (a thread cloned onto an unmapped stack: 139). The same bytes and status under
+ * qemu-riscv32 and mkh exec. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -281,6 +284,33 @@ static void others(void) {
          pthread_join(pthread_self(), 0) == EDEADLK);
 }
 
+/* ---- thread-specific data: each thread its value, its destructor run as it ends */
+
+static pthread_key_t key;
+static int destructed_sum;
+static void destruct(void* value) { __atomic_fetch_add(&destructed_sum, (int)(long)value, __ATOMIC_ACQ_REL); }
+static void* keyed(void* arg) {
+  pthread_setspecific(key, arg);
+  sched_yield();
+  return pthread_getspecific(key);
+}
+
+static void keys(void) {
+  pthread_key_create(&key, destruct);
+  pthread_setspecific(key, (void*)1000L);
+  pthread_t threads[WORKERS];
+  for (long i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, keyed, (void*)(i + 1));
+  long returned = 0;
+  for (int i = 0; i < WORKERS; ++i) {
+    void* value = 0;
+    pthread_join(threads[i], &value);
+    returned += (long)value;
+  }
+  printf("keys: values %ld, destructed %d, main's %ld, deleted %d, again %d\n", returned,
+         atomic_read(&destructed_sum), (long)pthread_getspecific(key), pthread_key_delete(key),
+         pthread_key_delete(key) == EINVAL);
+}
+
 /* ---- placement: a thread on each core of the cluster, where mkh_get_core finds it (under
  * qemu-riscv32 there is no placement and no core to ask: nothing to check) */
 
@@ -328,7 +358,22 @@ static void calls(void) {
          raw(SYS_futex_time64, (long)&word, 128, 5, (long)&bad, 0, 0),
          raw(SYS_futex_time64, (long)&word + 1, 1, 1, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 1, 1, 0, 0, 0),
          raw(SYS_futex_time64, (long)&word, 99, 1, 0, 0, 0));
+  printf("futex: an unmapped word %ld\n", raw(SYS_futex_time64, 0x1000, 128, 0, 0, 0, 0));
   printf("clone: a thread without CLONE_SIGHAND %ld\n", raw(SYS_clone, 0x100 | 0x10000, 0, 0, 0, 0, 0));
+  pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_nsec += 10000000;
+  if (deadline.tv_nsec >= 1000000000) {
+    deadline.tv_nsec -= 1000000000;
+    ++deadline.tv_sec;
+  }
+  pthread_mutex_lock(&lock);
+  const int timed = pthread_cond_timedwait(&never, &lock, &deadline);
+  printf("cond: a timed wait nobody signals %s, the mutex held again %d\n", timed == ETIMEDOUT ? "ETIMEDOUT" : "?",
+         pthread_mutex_trylock(&lock) == EBUSY);
+  pthread_mutex_unlock(&lock);
   pthread_t thread;
   pthread_create(&thread, 0, sleeper, 0);
   long tid;
@@ -358,6 +403,19 @@ static void* ender(void* arg) {
   return 0;
 }
 
+/* clone of a thread whose stack is not mapped: the thread's first load from it faults. */
+static long clone_onto_unmapped_stack(void) {
+  register long a0 __asm__("a0") = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; /* SYSVSEM: qemu-user wants it */
+  register long a1 __asm__("a1") = 0x1000;
+  register long a2 __asm__("a2") = 0, a3 __asm__("a3") = 0, a4 __asm__("a4") = 0;
+  register long a7 __asm__("a7") = SYS_clone;
+  __asm__ volatile("ecall\n\tbnez a0, 1f\n\tlw t0, 0(sp)\n1:"
+                   : "+r"(a0)
+                   : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a7)
+                   : "t0", "memory");
+  return a0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "work") == 0) { /* no clock, no timed wait: a seed replays it */
     workers();
@@ -375,12 +433,17 @@ int main(int argc, char** argv) {
     queue_pass();
     barrier_pass();
     others();
+    keys();
     placement();
     calls();
     return 0;
   }
   pthread_t thread;
-  if (pthread_create(&thread, 0, ender, argv[1]) != 0) return 1;
+  if (strcmp(argv[1], "stack") == 0) {
+    if (clone_onto_unmapped_stack() <= 0) return 1;
+  } else if (pthread_create(&thread, 0, ender, argv[1]) != 0) {
+    return 1;
+  }
   if (strcmp(argv[1], "main") == 0) {
     printf("main: leaving\n");
     __atomic_exchange_n(&main_printed, 1, __ATOMIC_ACQ_REL);
