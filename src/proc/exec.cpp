@@ -188,7 +188,7 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     user::Context context;
     context.pc = program.image.entry;
     context.x[2] = sp;
-    UserThread* main = TRY(user_thread_make(process, context));
+    UserThread* main = TRY(user_thread_make(process, context, 0));
     {
       hal::BusylockGuard guard(process->m_thread_lock);
       process->m_next_lid = lid + 1;  // the threads it clones go to the next cores in turn

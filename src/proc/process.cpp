@@ -11,7 +11,6 @@
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
 #include "proc/futex.hpp"
-#include "proc/user_thread.hpp"
 
 namespace mkh::proc {
 
@@ -89,12 +88,6 @@ bool process_known(const Process* process) {
   for (const Process* known : table->m_table)
     if (known == process) return true;
   return false;
-}
-
-bool thread_of(Process* process, uint32_t tid) {
-  if ((tid & ~(0xffu << 8)) != process->m_pid || (tid >> 8 & 0xff) >= kMaxThreads) return false;
-  hal::BusylockGuard guard(process->m_thread_lock);
-  return process->m_threads[tid >> 8 & 0xff] != nullptr;
 }
 
 void process_destroy(Process* process) {

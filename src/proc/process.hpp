@@ -110,15 +110,14 @@ struct Process {
 
   // Signals (syscall/signals.cpp): bit n - 1 is signal n. Dispositions are SIG_DFL or SIG_IGN
   // (no handlers yet); the flags and mask each rt_sigaction set are kept to be answered back.
-  // The mask is the process's, shared by its threads (Linux keeps one per thread).
+  // Each thread has its mask and its own pending set (UserThread), under this lock too.
   struct SignalAction {
     uint32_t flags = 0;
     uint64_t mask = 0;
   };
   hal::Busylock m_signal_lock;
   uint64_t m_signals_ignored GUARDED_BY(m_signal_lock) = 0;
-  uint64_t m_signals_blocked GUARDED_BY(m_signal_lock) = 0;
-  uint64_t m_signals_pending GUARDED_BY(m_signal_lock) = 0;  // sent while blocked
+  uint64_t m_signals_pending GUARDED_BY(m_signal_lock) = 0;  // sent to the process while every thread blocked them
   SignalAction m_signal_actions[64] GUARDED_BY(m_signal_lock);
 
   // counters (relaxed)
@@ -153,8 +152,6 @@ Process* process_lookup(uint32_t pid);
 // Local: whether `process` (a pointer from anywhere: compared, not followed) is one of this
 // cluster's processes.
 bool process_known(const Process* process);
-// Whether `tid` names a thread of `process`.
-bool thread_of(Process* process, uint32_t tid);
 // Local: frees a process whose threads are gone: its address space, files and pid.
 void process_destroy(Process* process);
 

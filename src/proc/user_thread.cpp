@@ -182,10 +182,11 @@ std::byte* UserThread::translate(uint32_t address, user::Access access) {
   }
 }
 
-Result<UserThread*> user_thread_make(Process* process, const user::Context& context) {
+Result<UserThread*> user_thread_make(Process* process, const user::Context& context, uint64_t signals_blocked) {
   auto block = TRY(mm::PageBlock::alloc(kUserThreadOrder));
   auto* thread = new (block.base()) UserThread(process);
   thread->m_context = context;
+  thread->m_signals_blocked = signals_blocked;  // before the table shows the thread to a signal's sender
   {
     hal::BusylockGuard guard(process->m_thread_lock);
     // Slot 0 is the main thread's, never given again while the process lives: its tid is the

@@ -54,6 +54,10 @@ struct UserThread final : user::AddressSpace {
   uint32_t m_clear_child_tid = 0;       // set_tid_address(2), CLONE_CHILD_CLEARTID: zeroed and woken at the end
   uint32_t m_exit = 0;                  // exit(2): the thread ends at its next turn of the loop
   uint32_t m_place_lid = kNoPlacement;  // mkh's place_thread: the core of the next thread it clones
+  // Its signal mask and the signals sent to it alone while it blocked them (bit n - 1: signal
+  // n), under the process's m_signal_lock (syscall/signals.cpp).
+  uint64_t m_signals_blocked = 0;
+  uint64_t m_signals_pending = 0;
   // The shootdown's two words: written by the thread, read by any other of its process.
   uint32_t m_in_user = 0;     // 1 while the interpreter runs (translate's faults aside)
   uint32_t m_seen_epoch = 0;  // the process's m_tlb_epoch its TLB and code are flushed for
@@ -73,10 +77,11 @@ struct UserThread final : user::AddressSpace {
 // A system call of `thread` waited `ticks` (hal::ticks()) without using its CPU: a sleep.
 inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_waited_ticks += ticks; }
 
-// A new thread of `process` with `context` (its registers and pc), in the process's thread
-// table (its tid chosen) but not running: user_thread_start runs it. kAgain when the process
-// has kMaxThreads threads, kNoMem.
-[[nodiscard]] Result<UserThread*> user_thread_make(Process* process, const user::Context& context);
+// A new thread of `process` with `context` (its registers and pc) and the signal mask
+// `signals_blocked`, in the process's thread table (its tid chosen) but not running:
+// user_thread_start runs it. kAgain when the process has kMaxThreads threads, kNoMem.
+[[nodiscard]] Result<UserThread*> user_thread_make(Process* process, const user::Context& context,
+                                                   uint64_t signals_blocked);
 // Runs a thread made by user_thread_make on core `lid` of the local cluster from the core's
 // next scheduling point — possibly before this returns, and to its end: the caller must not
 // touch it after. On failure (kNoMem) the thread is gone.

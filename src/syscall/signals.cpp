@@ -3,8 +3,10 @@
 // handlers yet (USERMODE.md: a handler is ENOSYS). A process is alone in its process group,
 // so the only targets a call can find are the caller's process: its pid, its group (0, or the
 // pid negated), one of its threads' tids. Every other target is ESRCH, as Linux answers for a
-// process that does not exist. The dispositions, the mask and the pending set are the
-// process's, under its m_signal_lock (Linux keeps the mask per thread). Layer: syscall.
+// process that does not exist. The dispositions and the signals pending for the whole
+// process are the process's; each thread has its mask and the signals pending for it alone
+// (sent by tkill or tgkill while it blocked them), all under the process's m_signal_lock, as
+// Linux keeps them. Layer: syscall.
 #include <cstring>
 
 #include "syscall/call.hpp"
@@ -45,35 +47,63 @@ void deliver(proc::Process* process, uint32_t signal) {
   if (default_action(signal) != SignalAction::kIgnore) proc::process_make_exit(process, 0, signal);
 }
 
-// The pending signals that are no longer blocked act, the lowest first.
-void deliver_unblocked(proc::Process* process) {
+// The signals pending for the calling thread (its own, and its process's) that it no longer
+// blocks act, the lowest first.
+void deliver_unblocked(proc::UserThread* thread) {
+  proc::Process* process = thread->m_process;
   uint64_t ready = 0;
   {
     hal::BusylockGuard guard(process->m_signal_lock);
-    ready = process->m_signals_pending & ~process->m_signals_blocked;
+    ready = (thread->m_signals_pending | process->m_signals_pending) & ~thread->m_signals_blocked;
+    thread->m_signals_pending &= ~ready;
     process->m_signals_pending &= ~ready;
   }
   for (uint32_t signal = 1; ready != 0; ++signal, ready >>= 1)
     if ((ready & 1) != 0) deliver(process, signal);
 }
 
-// `signal` sent to the calling process, found as the target: Linux checks the number only
-// once a target is found (a target that does not exist is ESRCH whatever the number). An
-// ignored signal is dropped; a blocked one waits, pending, even if its default is to be
-// ignored (Linux's sig_ignored does not drop a blocked signal).
-Answer send_to_self(Call& call, uint32_t signal) {
-  if (signal > kSignalMax) return error(Errno::kInval);
-  if (signal == 0) return 0;
+// Linux's sig_ignored for a thread whose mask is `blocked`: a blocked signal is never
+// ignored (it may be handled by the time it is unblocked); otherwise SIG_IGN, or SIG_DFL for
+// a signal whose default is to be ignored. Under m_signal_lock.
+bool ignored(const proc::Process* process, uint64_t blocked, uint32_t signal) {
+  if ((blocked & bit(signal)) != 0) return false;
+  return (process->m_signals_ignored & bit(signal)) != 0 || default_action(signal) == SignalAction::kIgnore;
+}
+
+// `signal` sent to the thread `tid` of the calling process, or to the process itself (tid 0),
+// as Linux's send_signal and complete_signal: ESRCH when there is no such thread (Linux
+// checks the number only once a target is found); dropped when the target ignores it (the
+// main thread judges for the process); pending on the thread when it blocks it, on the
+// process when every thread blocks it; else it acts. SIGKILL and SIGSTOP always act.
+Answer send(Call& call, uint32_t tid, uint32_t signal) {
   proc::Process* process = call.process;
-  if ((bit(signal) & kUnstoppable) == 0) {
-    hal::BusylockGuard guard(process->m_signal_lock);
-    if ((process->m_signals_ignored & bit(signal)) != 0) return 0;
-    if ((process->m_signals_blocked & bit(signal)) != 0) {
-      process->m_signals_pending |= bit(signal);
-      return 0;
+  bool acts = false;
+  {
+    hal::BusylockGuard signals(process->m_signal_lock);
+    hal::BusylockGuard threads(process->m_thread_lock);
+    proc::UserThread* target = nullptr;
+    if (tid != 0) {
+      for (proc::UserThread* thread : process->m_threads)
+        if (thread != nullptr && thread->m_tid == tid) target = thread;
+      if (target == nullptr) return error(Errno::kSrch);
+    }
+    if (signal > kSignalMax) return error(Errno::kInval);
+    if (signal == 0) return 0;
+    if ((bit(signal) & kUnstoppable) != 0) {
+      acts = true;
+    } else if (target != nullptr) {
+      if (ignored(process, target->m_signals_blocked, signal)) return 0;
+      acts = (target->m_signals_blocked & bit(signal)) == 0;
+      if (!acts) target->m_signals_pending |= bit(signal);
+    } else {
+      const proc::UserThread* judge = process->m_threads[0] != nullptr ? process->m_threads[0] : call.thread;
+      if (ignored(process, judge->m_signals_blocked, signal)) return 0;
+      for (const proc::UserThread* thread : process->m_threads)
+        if (thread != nullptr && (thread->m_signals_blocked & bit(signal)) == 0) acts = true;
+      if (!acts) process->m_signals_pending |= bit(signal);
     }
   }
-  deliver(process, signal);
+  if (acts) deliver(process, signal);
   return 0;
 }
 
@@ -84,24 +114,21 @@ Answer sys_kill(Call& call) {
   const int32_t self = int32_t(call.process->m_pid);
   // pid > 0: that process; 0: the caller's group; -1: every process but init and the
   // caller (there is none); below -1: the group -pid.
-  if (pid == self || pid == 0 || pid == -self) return send_to_self(call, call.a[1]);
+  if (pid == self || pid == 0 || pid == -self) return send(call, 0, call.a[1]);
   return error(Errno::kSrch);
 }
 
-// A signal sent to one thread acts on its whole process (no handler can run in the thread).
 Answer sys_tkill(Call& call) {
   const int32_t tid = int32_t(call.a[0]);
   if (tid <= 0) return error(Errno::kInval);
-  if (!proc::thread_of(call.process, uint32_t(tid))) return error(Errno::kSrch);
-  return send_to_self(call, call.a[1]);
+  return send(call, uint32_t(tid), call.a[1]);
 }
 
 Answer sys_tgkill(Call& call) {
   const int32_t tgid = int32_t(call.a[0]), tid = int32_t(call.a[1]);
   if (tgid <= 0 || tid <= 0) return error(Errno::kInval);
-  if (uint32_t(tgid) != call.process->m_pid || !proc::thread_of(call.process, uint32_t(tid)))
-    return error(Errno::kSrch);
-  return send_to_self(call, call.a[2]);
+  if (uint32_t(tgid) != call.process->m_pid) return error(Errno::kSrch);
+  return send(call, uint32_t(tid), call.a[2]);
 }
 
 // rt_sigaction(signal, act, oldact, sigsetsize), RV32's struct sigaction: the handler, the
@@ -135,6 +162,9 @@ Answer sys_rt_sigaction(Call& call) {
       if (handler == kIgnore) {
         process->m_signals_ignored |= bit(signal);
         process->m_signals_pending &= ~bit(signal);
+        hal::BusylockGuard threads(process->m_thread_lock);
+        for (proc::UserThread* thread : process->m_threads)
+          if (thread != nullptr) thread->m_signals_pending &= ~bit(signal);
       } else {
         process->m_signals_ignored &= ~bit(signal);
       }
@@ -150,9 +180,9 @@ Answer sys_rt_sigaction(Call& call) {
   return 0;
 }
 
-// rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2;
-// SIGKILL and SIGSTOP are never blocked (silently, as Linux). A pending signal unblocked
-// acts before the call returns.
+// rt_sigprocmask(how, set, oldset, sigsetsize), the calling thread's mask: SIG_BLOCK 0,
+// SIG_UNBLOCK 1, SIG_SETMASK 2; SIGKILL and SIGSTOP are never blocked (silently, as Linux). A
+// signal pending for the thread or its process that it unblocks acts before the call returns.
 Answer sys_rt_sigprocmask(Call& call) {
   enum : uint32_t { kBlock = 0, kUnblock = 1, kSetMask = 2 };
   if (call.a[3] != kSigsetSize) return error(Errno::kInval);
@@ -160,32 +190,34 @@ Answer sys_rt_sigprocmask(Call& call) {
   uint64_t set = 0;
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &set, call.a[1], sizeof set));
   set &= ~kUnstoppable;
+  proc::UserThread* thread = call.thread;
   uint64_t old = 0;
   {
     hal::BusylockGuard guard(process->m_signal_lock);
-    old = process->m_signals_blocked;
+    old = thread->m_signals_blocked;
     if (call.a[1] != 0) {
       switch (call.a[0]) {
-        case kBlock: process->m_signals_blocked |= set; break;
-        case kUnblock: process->m_signals_blocked &= ~set; break;
-        case kSetMask: process->m_signals_blocked = set; break;
+        case kBlock: thread->m_signals_blocked |= set; break;
+        case kUnblock: thread->m_signals_blocked &= ~set; break;
+        case kSetMask: thread->m_signals_blocked = set; break;
         default: return error(Errno::kInval);
       }
     }
   }
   if (call.a[2] != 0) TRY(proc::copy_to_user(call.process, call.a[2], &old, sizeof old));
-  deliver_unblocked(process);
+  deliver_unblocked(thread);
   return 0;
 }
 
-// rt_sigpending(set, sigsetsize): the blocked signals waiting; a size above 8 bytes is
+// rt_sigpending(set, sigsetsize): the signals waiting for the calling thread or its process
+// that the thread blocks; a size above 8 bytes is
 // EINVAL, a smaller one gets the first bytes, as Linux.
 Answer sys_rt_sigpending(Call& call) {
   if (call.a[1] > kSigsetSize) return error(Errno::kInval);
   uint64_t pending = 0;
   {
     hal::BusylockGuard guard(call.process->m_signal_lock);
-    pending = call.process->m_signals_pending & call.process->m_signals_blocked;
+    pending = (call.thread->m_signals_pending | call.process->m_signals_pending) & call.thread->m_signals_blocked;
   }
   TRY(proc::copy_to_user(call.process, call.a[0], &pending, call.a[1]));
   return 0;

@@ -49,7 +49,7 @@ enum FutexOp : uint32_t {
 
 // clone(flags, stack, parent_tid, tls, child_tid): a thread — the flags of kThreadShares all
 // set, options among kThreadOptions — with the caller's registers but a0 = 0, the new stack
-// (if not 0) and tls in tp (CLONE_SETTLS), on the core the caller named with place_thread,
+// (if not 0) and tls in tp (CLONE_SETTLS), the caller's signal mask, on the core the caller named with place_thread,
 // else the next core of the process's cluster. Linux's
 // checks first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM)
 // comes with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
@@ -69,7 +69,7 @@ Answer sys_clone(Call& call) {
   context.x[10] = 0;
   if (stack != 0) context.x[2] = stack;
   if ((flags & kCloneSettls) != 0) context.x[4] = tls;
-  proc::UserThread* thread = TRY(proc::user_thread_make(call.process, context));
+  proc::UserThread* thread = TRY(proc::user_thread_make(call.process, context, call.thread->m_signals_blocked));
   const uint32_t tid = thread->m_tid;
   if ((flags & kCloneChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
   // Both words are written before the thread runs, as Linux does.

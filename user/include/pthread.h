@@ -81,6 +81,9 @@ int pthread_detach(pthread_t thread);
 void pthread_exit(void* result) __attribute__((noreturn));
 pthread_t pthread_self(void);
 int pthread_equal(pthread_t a, pthread_t b);
+/* `signal` sent to the thread (tgkill); each thread has its mask (pthread_sigmask, declared by
+ * picolibc's <signal.h>). */
+int pthread_kill(pthread_t thread, int signal);
 
 int pthread_mutexattr_init(pthread_mutexattr_t* attr);
 int pthread_mutexattr_destroy(pthread_mutexattr_t* attr);

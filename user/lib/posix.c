@@ -139,7 +139,7 @@ pid_t getpid(void) { return (pid_t)__MKH_SC0(SYS_getpid); }
 /* picolibc numbers the signals from 16 up as BSD does (SIGCHLD 20, SIGUSR1 30, ...) and a few
  * below differently (SIGBUS 10, SIGSYS 12): Linux's number for each of picolibc's 1-31, 0
  * for SIGEMT and SIGLOST, which Linux has not. Real-time signals (32 and up) pass as they are. */
-static int linux_signal(int signal) {
+int __mkh_linux_signal(int signal) {
   static const unsigned char linux_of[32] = {
       0,  1,  2,  3,  4,  5,  6,  0,  8,  9,  7,  11, 31, 13, 14, 15, /* 0-15: SIGBUS 10 -> 7, SIGSYS 12 -> 31 */
       23, 19, 20, 18, 17, 21, 22, 29, 24, 25, 26, 27, 28, 0,  10, 12, /* URG STOP TSTP CONT CHLD ... USR1 USR2 */
@@ -149,13 +149,13 @@ static int linux_signal(int signal) {
   return linux_of[signal];
 }
 
-int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, linux_signal(signal))); }
+int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, __mkh_linux_signal(signal))); }
 
 /* picolibc's sigset_t has bit n for its signal n; Linux's 64-bit set bit n - 1 for its own. */
 static uint64_t linux_sigset(sigset_t set) {
   uint64_t out = 0;
   for (int signal = 1; signal < 32; signal++) {
-    const int linux_number = linux_signal(signal);
+    const int linux_number = __mkh_linux_signal(signal);
     if ((set & (1UL << signal)) != 0 && linux_number > 0) out |= (uint64_t)1 << (linux_number - 1);
   }
   return out;
@@ -164,7 +164,7 @@ static uint64_t linux_sigset(sigset_t set) {
 static sigset_t picolibc_sigset(uint64_t set) {
   sigset_t out = 0;
   for (int signal = 1; signal < 32; signal++) {
-    const int linux_number = linux_signal(signal);
+    const int linux_number = __mkh_linux_signal(signal);
     if (linux_number > 0 && (set & ((uint64_t)1 << (linux_number - 1))) != 0) out |= 1UL << signal;
   }
   return out;
@@ -192,7 +192,7 @@ int sigaction(int signal, const struct sigaction* action, struct sigaction* old)
       if (action->sa_flags & action_flags[i].picolibc) in.flags |= action_flags[i].linux_flag;
     in.mask = linux_sigset(action->sa_mask);
   }
-  const long answer = __MKH_SC4(SYS_rt_sigaction, linux_signal(signal), action ? &in : NULL, old ? &out : NULL, 8);
+  const long answer = __MKH_SC4(SYS_rt_sigaction, __mkh_linux_signal(signal), action ? &in : NULL, old ? &out : NULL, 8);
   if (__mkh_result(answer) < 0) return -1;
   if (old != NULL) {
     *old = (struct sigaction){0};
@@ -212,6 +212,9 @@ int sigprocmask(int how, const sigset_t* set, sigset_t* old) {
   if (old != NULL) *old = picolibc_sigset(out);
   return 0;
 }
+
+/* The calling thread's mask (sigprocmask's own, on Linux too): an error number, not -1. */
+int pthread_sigmask(int how, const sigset_t* set, sigset_t* old) { return sigprocmask(how, set, old) == 0 ? 0 : errno; }
 
 int sigpending(sigset_t* set) {
   uint64_t pending = 0;

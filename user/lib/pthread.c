@@ -379,6 +379,13 @@ int pthread_attr_getdetachstate(const pthread_attr_t* attr, int* state) {
 }
 
 pthread_t pthread_self(void) { return current != 0 ? current : &main_thread; }
+
+int pthread_kill(pthread_t thread, int signal) {
+  const int tid = thread == &main_thread ? (int)__MKH_SC0(SYS_getpid) : load(&thread->tid);
+  if (tid == 0) return ESRCH; /* gone */
+  const long raw = __MKH_SC3(SYS_tgkill, __MKH_SC0(SYS_getpid), tid, __mkh_linux_signal(signal));
+  return raw < 0 ? __mkh_errno_from_linux(-raw) : 0;
+}
 int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
 
 void pthread_exit(void* result) {

@@ -25,3 +25,6 @@ long __mkh_result(long raw);
 /* picolibc's AT_FDCWD and AT_* flags to Linux's (linux.c). */
 int __mkh_linux_dirfd(int dirfd);
 int __mkh_linux_at_flags(int flags);
+
+/* picolibc's signal number as Linux's; -1 for one Linux has not (posix.c). */
+int __mkh_linux_signal(int signal);

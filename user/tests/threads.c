@@ -11,10 +11,12 @@
  * run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
  * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
  * `term` (a thread sends itself SIGTERM: 143), `segv` (a thread reads address 0: 139),
- * `stack` (a thread cloned onto an unmapped stack: 139). The same bytes and status under
+ * `stack` (a thread cloned onto an unmapped stack: 139), `mask` (each thread's signal mask
+ * and the signals pending for it alone; a worker's SIGTERM to the process: 143). The same bytes and status under
  * qemu-riscv32 and mkh exec. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +405,37 @@ static void* ender(void* arg) {
   return 0;
 }
 
+/* Each thread's own mask: the main thread blocks SIGTERM and has one pending for itself
+ * (pthread_kill); a worker created then inherits the mask but not the pending signal, unblocks
+ * SIGTERM and lives on, then sends SIGTERM to the process, which ends (143). */
+static void* mask_worker(void* arg) {
+  (void)arg;
+  sigset_t pending, term;
+  sigpending(&pending);
+  printf("worker: SIGTERM pending for it %d\n", sigismember(&pending, SIGTERM));
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &term, 0);
+  printf("worker: unblocked, still here\n");
+  kill(getpid(), SIGTERM);
+  printf("worker: not reached\n");
+  return 0;
+}
+
+static int signal_masks(void) {
+  sigset_t term, pending;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, 0);
+  pthread_kill(pthread_self(), SIGTERM);
+  sigpending(&pending);
+  printf("main: SIGTERM pending for it %d\n", sigismember(&pending, SIGTERM));
+  pthread_t thread;
+  pthread_create(&thread, 0, mask_worker, 0);
+  pthread_join(thread, 0);
+  return 1;
+}
+
 /* clone of a thread whose stack is not mapped: the thread's first load from it faults. */
 static long clone_onto_unmapped_stack(void) {
   register long a0 __asm__("a0") = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; /* SYSVSEM: qemu-user wants it */
@@ -438,6 +471,7 @@ int main(int argc, char** argv) {
     calls();
     return 0;
   }
+  if (strcmp(argv[1], "mask") == 0) return signal_masks();
   pthread_t thread;
   if (strcmp(argv[1], "stack") == 0) {
     if (clone_onto_unmapped_stack() <= 0) return 1;
