@@ -138,11 +138,32 @@ Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest) {
   return error(Errno::kMFile);
 }
 
-Result<UserFd> fd_lookup(Process* process, int32_t fd) {
+void FileRef::reset() {
+  if (!m_file.is_null()) file_release(std::exchange(m_file, {}));
+}
+
+Result<HeldFd> fd_lookup(Process* process, int32_t fd) {
   if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
   hal::BusylockGuard guard(process->m_fd_lock);
-  if (process->m_fds[fd].kind == UserFd::Kind::kNone) return error(Errno::kBadF);
-  return process->m_fds[fd];
+  const UserFd entry = process->m_fds[fd];
+  if (entry.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
+  if (entry.kind != UserFd::Kind::kFile) return HeldFd{entry, FileRef()};
+  // The table's reference keeps the file while the lock is held: one more for the caller.
+  hal::remote_atomic_add(entry.file.field(&fs::File::m_refcount), 1u);
+  return HeldFd{entry, FileRef(entry.file)};
+}
+
+FileRef cwd_hold(Process* process) {
+  hal::BusylockGuard guard(process->m_fd_lock);
+  if (process->m_cwd_dir.is_null()) return FileRef();
+  hal::remote_atomic_add(process->m_cwd_dir.field(&fs::File::m_refcount), 1u);
+  return FileRef(process->m_cwd_dir);
+}
+
+void cwd_set(Process* process, FileRef dir) {
+  FileRef old;
+  hal::BusylockGuard guard(process->m_fd_lock);
+  old = FileRef(std::exchange(process->m_cwd_dir, dir.release()));
 }
 
 Result<void> fd_release(Process* process, int32_t fd) {
@@ -160,7 +181,7 @@ Result<void> fd_release(Process* process, int32_t fd) {
 
 void fd_close_all(Process* process) {
   for (int32_t fd = 0; fd < int32_t(kMaxFds); ++fd) (void)fd_release(process, fd);
-  if (!process->m_cwd_dir.is_null()) (void)fs::vfs_close(std::exchange(process->m_cwd_dir, {}));
+  cwd_set(process, FileRef());
 }
 
 Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags) {

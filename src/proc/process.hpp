@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "fs/vfs/objects.hpp"
 #include "hal/busylock.hpp"
@@ -64,6 +65,41 @@ struct UserFd {
   hal::Xptr<fs::File> file;  // a folder's is where the *at calls start
 };
 
+// One reference to an open file of the VFS (File::m_refcount), dropped when it goes: the
+// file is closed with its last reference.
+class FileRef {
+ public:
+  FileRef() = default;
+  // Adopts a reference the caller holds.
+  explicit FileRef(hal::Xptr<fs::File> file) : m_file(file) {}
+  FileRef(FileRef&& other) noexcept : m_file(std::exchange(other.m_file, {})) {}
+  FileRef& operator=(FileRef&& other) noexcept {
+    if (this != &other) {
+      reset();
+      m_file = std::exchange(other.m_file, {});
+    }
+    return *this;
+  }
+  FileRef(const FileRef&) = delete;
+  FileRef& operator=(const FileRef&) = delete;
+  ~FileRef() { reset(); }
+
+  hal::Xptr<fs::File> get() const { return m_file; }
+  // Gives the reference up to the caller.
+  hal::Xptr<fs::File> release() { return std::exchange(m_file, {}); }
+  void reset();
+
+ private:
+  hal::Xptr<fs::File> m_file;
+};
+
+// A descriptor's entry held while a system call uses it: with a reference to its file, so a
+// close by another thread of the process meanwhile does not free the file (Linux's fdget).
+struct HeldFd {
+  UserFd fd;
+  FileRef ref;  // fd.file's, for a file of the VFS
+};
+
 struct Process {
   static constexpr mm::KcmType kKcmType = mm::KcmType::PROCESS;
   static constexpr uint32_t kMagic = 0x70726f63;  // "proc"
@@ -76,10 +112,10 @@ struct Process {
 
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
-  hal::Xptr<fs::File> m_cwd_dir;    // the working directory, open: relative paths start there (null: the root)
   uint32_t m_umask = 0022;          // umask(2)'s, Linux's default; FAT keeps no modes to apply it to
 
   hal::Busylock m_fd_lock;
+  hal::Xptr<fs::File> m_cwd_dir GUARDED_BY(m_fd_lock);  // the working directory, open (null: the root)
   UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);
   // The files its file mappings read from, a reference each until the process's memory goes:
   // a mapping outlives the descriptor it was made with (closed, its file unlinked), as on Linux.
@@ -166,7 +202,11 @@ void process_wait_end(Process* process);
 
 // The file table (local: the reference's).
 [[nodiscard]] Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest = 0);
-[[nodiscard]] Result<UserFd> fd_lookup(Process* process, int32_t fd);
+[[nodiscard]] Result<HeldFd> fd_lookup(Process* process, int32_t fd);
+// The working directory, held while a path is walked from it (null: the root).
+[[nodiscard]] FileRef cwd_hold(Process* process);
+// `dir` (a reference the caller gives) becomes the working directory; the old one's is dropped.
+void cwd_set(Process* process, FileRef dir);
 [[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last
 void fd_close_all(Process* process);
 // dup, dup3 and F_DUPFD: a new descriptor for the file of `old`, the lowest free from `target`

@@ -26,6 +26,7 @@ inline constexpr int32_t AT_FDCWD = -100;
 // and where it starts when it is relative.
 struct UserPath {
   mm::PageBlock page;
+  proc::FileRef start;  // the folder a relative path starts in, held while the path is used
   fs::At at;
   const char* c_str() const { return static_cast<const char*>(page.base()); }
 };

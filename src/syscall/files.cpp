@@ -93,7 +93,8 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
 }
 
 Answer read_or_write(Call& call, bool to_user) {
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   return transfer(call, fd, call.a[1], call.a[2], to_user);
 }
 
@@ -105,7 +106,8 @@ Answer vectored(Call& call, bool to_user) {
     uint32_t length;
   };
   static_assert(sizeof(UserIovec) * kMaxIov <= 2 * hal::kPageSize);
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   const uint32_t count = call.a[2];
   if (count > kMaxIov) return error(Errno::kInval);
   // The vector is copied once, as Linux does (import_iovec): a read into the vector itself
@@ -139,7 +141,8 @@ Answer vectored(Call& call, bool to_user) {
 
 // pread64 / pwrite64: at an offset, the file's own left where it was.
 Answer positioned(Call& call, bool to_user) {
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   const int64_t offset = int64_t(uint64_t(call.a[3]) | uint64_t(call.a[4]) << 32);
   const uint32_t size = call.a[2];
   if (offset < 0 || offset > INT64_MAX - int64_t(size)) return error(Errno::kInval);  // Linux's rw_verify_area
@@ -167,18 +170,19 @@ uint32_t mode_of(const fs::Stat& stat) {
 
 Result<UserPath> user_path(Call& call, uint32_t dirfd, uint32_t address) {
   static_assert(proc::kPathMax <= hal::kPageSize);
-  UserPath path{TRY(mm::PageBlock::alloc(0)), fs::At{}};
+  UserPath path{TRY(mm::PageBlock::alloc(0)), proc::FileRef(), fs::At{}};
   auto* text = static_cast<char*>(path.page.base());
   const uint32_t length = TRY(proc::string_from_user(call.process, text, address, proc::kPathMax));
   if (length == 0) return error(Errno::kNoEnt);
   if (text[0] == '/') return path;  // dirfd is not even looked at, as Linux
   if (int32_t(dirfd) == AT_FDCWD) {
-    path.at = fs::At{call.process->m_cwd_dir};
-    return path;
+    path.start = proc::cwd_hold(call.process);
+  } else {
+    proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+    if (held.fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
+    path.start = std::move(held.ref);  // the VFS checks it is a folder
   }
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
-  if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
-  path.at = fs::At{fd.file};  // the VFS checks it is a folder
+  path.at = fs::At{path.start.get()};
   return path;
 }
 
@@ -228,7 +232,8 @@ Answer sys_truncate64(Call& call) {
 Answer sys_ftruncate64(Call& call) {
   const int64_t length = length_of(call.a[1], call.a[2]);
   if (length < 0) return error(Errno::kInval);
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   if (fd.kind == UserFd::Kind::kHost) {
     if (::ftruncate(fd.host_fd, off_t(length)) != 0) return error(errno_from_host(errno));
     return 0;
@@ -240,7 +245,8 @@ Answer sys_ftruncate64(Call& call) {
 // fsync and fdatasync write every dirty page of the volume (the VFS syncs as a whole), the
 // file's among them; a host stream is the host's to sync (EINVAL for a pipe or a terminal).
 Answer sys_fsync(Call& call) {
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   if (fd.kind == UserFd::Kind::kHost) {
     if (::fsync(fd.host_fd) != 0) return error(errno_from_host(errno));
     return 0;
@@ -256,7 +262,8 @@ Answer sys_sync(Call&) {
 }
 
 Answer sys_llseek(Call& call) {
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   const int64_t offset = int64_t(uint64_t(call.a[1]) << 32 | call.a[2]);
   enum : uint32_t { kSeekData = 3, kSeekHole = 4 };  // SEEK_DATA, SEEK_HOLE
   uint64_t at = 0;
@@ -282,7 +289,8 @@ Answer sys_llseek(Call& call) {
 // move). An entry's d_off is the position after it, its d_ino that position + 2 (never 0: a
 // libc skips an entry of inode 0).
 Answer sys_getdents64(Call& call) {
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
   TRY(fs::vfs_listable(fd.file));  // checked before the position moves
   constexpr uint32_t kBatch = 8;
@@ -345,9 +353,11 @@ Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t 
   char first = 0;
   if (address != 0) TRY(proc::copy_from_user(call.process, &first, address, 1));
   if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(dirfd) == AT_FDCWD) {
-    named.stat = TRY(fs::vfs_stat(fs::At{call.process->m_cwd_dir}, "."));
+    const proc::FileRef cwd = proc::cwd_hold(call.process);
+    named.stat = TRY(fs::vfs_stat(fs::At{cwd.get()}, "."));
   } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
-    const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+    const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+    const UserFd& fd = held.fd;
     if (fd.kind == UserFd::Kind::kHost) named.host = TRY(host_stream_stat(fd.host_fd));
     else named.stat = TRY(fs::vfs_fstat(fd.file));
   } else {
@@ -436,32 +446,25 @@ Answer sys_renameat2(Call& call) {
 // removed is ENOENT, as Linux).
 Answer sys_getcwd(Call& call) {
   char path[proc::kPathMax];
-  const uint32_t length = TRY(fs::vfs_dir_path(call.process->m_cwd_dir, path, sizeof path)) + 1;
+  const uint32_t length = TRY(fs::vfs_dir_path(proc::cwd_hold(call.process).get(), path, sizeof path)) + 1;
   if (call.a[1] < length) return error(Errno::kRange);
   TRY(proc::copy_to_user(call.process, call.a[0], path, length));
   return length;
 }
 
-namespace {
-// The folder `dir` (open for the process) becomes its working directory.
-void set_cwd(Call& call, hal::Xptr<fs::File> dir) {
-  if (!call.process->m_cwd_dir.is_null()) (void)fs::vfs_close(call.process->m_cwd_dir);
-  call.process->m_cwd_dir = dir;
-}
-}  // namespace
-
 Answer sys_chdir(Call& call) {
   const UserPath path = TRY(user_path(call, AT_FDCWD, call.a[0]));
-  set_cwd(call, TRY(fs::vfs_open(path.at, path.c_str(), fs::O_RDONLY | fs::O_DIRECTORY)));
+  proc::cwd_set(call.process, proc::FileRef(TRY(fs::vfs_open(path.at, path.c_str(), fs::O_RDONLY | fs::O_DIRECTORY))));
   return 0;
 }
 
 // The folder open as the descriptor becomes the working directory (its own reference: the
 // descriptor may be closed after); a file or a host stream is ENOTDIR.
 Answer sys_fchdir(Call& call) {
-  const UserFd fd = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
   if (fd.kind != UserFd::Kind::kFile) return error(Errno::kNotDir);
-  set_cwd(call, TRY(fs::vfs_open(fs::At{fd.file}, ".", fs::O_RDONLY | fs::O_DIRECTORY)));
+  proc::cwd_set(call.process, proc::FileRef(TRY(fs::vfs_open(fs::At{fd.file}, ".", fs::O_RDONLY | fs::O_DIRECTORY))));
   return 0;
 }
 
@@ -476,7 +479,8 @@ Answer sys_dup3(Call& call) {
 Answer sys_fcntl64(Call& call) {
   enum : uint32_t { F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030 };
   const int32_t fd = int32_t(call.a[0]);
-  const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
+  const UserFd& entry = held.fd;
   switch (call.a[1]) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
@@ -506,7 +510,8 @@ Answer sys_ioctl(Call& call) {
   enum : uint32_t { FIONBIO = 0x5421, FIONREAD = 0x541b, FIONCLEX = 0x5450, FIOCLEX = 0x5451 };
   constexpr uint32_t O_NONBLOCK = 04000;
   const int32_t fd = int32_t(call.a[0]);
-  const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
+  const UserFd& entry = held.fd;
   switch (call.a[1]) {
     case FIOCLEX: TRY(proc::fd_set_flags(call.process, fd, FD_CLOEXEC)); return 0;
     case FIONCLEX: TRY(proc::fd_set_flags(call.process, fd, 0)); return 0;
@@ -541,7 +546,8 @@ Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapp
 }
 
 Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset) {
-  const UserFd entry = TRY(proc::fd_lookup(call.process, fd));
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
+  const UserFd& entry = held.fd;
   if (entry.kind == UserFd::Kind::kHost) return error(Errno::kNoDev);  // a host stream cannot be mapped here
   if (!readable(entry)) return error(Errno::kAcces);
   if (request.shared && (request.prot & vmm::VSEG_WRITE) != 0) {

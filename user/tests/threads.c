@@ -2,11 +2,12 @@
  * pthreads (user/tests/). Without an argument: workers that share a mutex and an atomic
  * counter and keep their own errno (TLS); the process's CPU clock that counts its threads';
  * workers that map, protect and unmap memory at once (each change a shootdown of the others'
- * TLBs); a page the main thread maps again and again at one address while workers read it; a
+ * TLBs); a page the main thread maps again and again at one address while workers read it;
+ * descriptors and the working directory changed by every thread at once; a
  * producer-consumer queue on a condition variable; a barrier; pthread_once; detached threads;
  * a recursive mutex; thread-specific data; a thread placed on each core (mkh's place_thread,
  * a no-op under qemu-riscv32); the calls' refusals and a condition's timed wait. `work`: the
- * workers, maps, remaps, queue and barrier alone (no clock read, no timed wait: mkh's
+ * workers, maps, remaps, files, queue and barrier alone (no clock read, no timed wait: mkh's
  * deterministic mode replays them). Another argument ends it as it says while other threads
  * run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
  * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
@@ -15,6 +16,7 @@
  * and the signals pending for it alone; a worker's SIGTERM to the process: 143). The same bytes and status under
  * qemu-riscv32 and mkh exec. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,6 +165,46 @@ static void remaps(void) {
   munmap(ballast, GENERATIONS * 4096);
   printf("remap: %d generations, %d failures, %d missed by %d readers\n", GENERATIONS, failures,
          atomic_read(&remap_misses), WORKERS);
+}
+
+/* ---- descriptors and the working directory changed by every thread at once: each open of
+ * the program reads its ELF magic, whatever another thread closed or where it moved */
+
+static int wrong_reads;
+static char program[512], program_dir[512]; /* absolute: the threads chdir */
+
+static void* file_worker(void* arg) {
+  const int index = (int)(long)arg;
+  char cwd[512];
+  for (int i = 0; i < 200; ++i) {
+    chdir((i + index) % 2 ? "/" : program_dir);
+    if (getcwd(cwd, sizeof cwd) == 0 || (strcmp(cwd, "/") != 0 && strcmp(cwd, program_dir) != 0))
+      __atomic_fetch_add(&wrong_reads, 1, __ATOMIC_RELAXED);
+    const int fd = open(program, O_RDONLY);
+    if (fd < 0) {
+      __atomic_fetch_add(&wrong_reads, 1, __ATOMIC_RELAXED);
+      continue;
+    }
+    char magic[4];
+    if (read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) != 0) __atomic_fetch_add(&wrong_reads, 1, __ATOMIC_RELAXED);
+    if (index == 0) close(fd + 1); /* maybe another thread's: its read fails (EBADF) or reads */
+    close(fd);
+  }
+  return 0;
+}
+
+static void files(const char* argv0) {
+  char cwd[256] = "";
+  if (argv0[0] != '/' && getcwd(cwd, sizeof cwd) == 0) return;
+  const size_t length = strlen(cwd);
+  snprintf(program, sizeof program, "%s%s%s", cwd, length > 0 && cwd[length - 1] != '/' ? "/" : "", argv0);
+  strcpy(program_dir, program);
+  *strrchr(program_dir, '/') = '\0';
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, file_worker, (void*)(long)i);
+  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  chdir(cwd[0] != '\0' ? cwd : "/");
+  printf("files: %d wrong\n", atomic_read(&wrong_reads));
 }
 
 /* ---- a bounded queue on a condition variable: two producers, two consumers */
@@ -454,6 +496,7 @@ int main(int argc, char** argv) {
     workers();
     maps();
     remaps();
+    files(argv[0]);
     queue_pass();
     barrier_pass();
     return 0;
@@ -463,6 +506,7 @@ int main(int argc, char** argv) {
     cpu_time();
     maps();
     remaps();
+    files(argv[0]);
     queue_pass();
     barrier_pass();
     others();
