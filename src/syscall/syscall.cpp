@@ -68,7 +68,10 @@ Answer sys_getrandom(Call& call) {
 // A process of mkh is root: user and group 0, real and effective.
 Answer sys_user_or_group_id(Call&) { return 0; }
 
-Answer sys_umask(Call& call) { return std::exchange(call.process->m_umask, call.a[0] & 0777); }
+// The process's (its threads share it): one atomic exchange.
+Answer sys_umask(Call& call) {
+  return hal::remote_exchange(hal::Xptr<uint32_t>(hal::local_cxy(), &call.process->m_umask), call.a[0] & 0777);
+}
 
 Answer sys_sched_yield(Call&) {
   kern::sched_yield();
