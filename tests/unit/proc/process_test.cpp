@@ -249,34 +249,31 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryOnTheCoresOfItsCluster) {
   }
 }
 
-// Three processes at once on a deterministic machine, the disk mounted by its seeded
-// driver too: what they print, in order (their lines interleave at their quantum's ends
-// and wherever a fault or a system call waits for another core).
+// Programs run at once on a deterministic machine, the disk mounted by its seeded driver
+// too: what they print, in order, and the instructions each ran.
 struct DeterministicRun {
   std::string lines;
   std::vector<uint64_t> instructions;
 };
 
-DeterministicRun deterministic_interleaving(const std::string& image, uint64_t seed) {
+DeterministicRun deterministic_run(const std::string& image, uint64_t seed, Topology topology,
+                                   const std::vector<ExecRequest>& requests) {
   const std::string copy = image + ".run";  // each run on the same bytes
   std::filesystem::copy_file(image, copy, std::filesystem::copy_options::overwrite_existing);
-  MachineConfig config = quiet_config({2, 2, 1});
+  MachineConfig config = quiet_config(topology);
   config.disk_image = copy;
   config.deterministic = true;
   config.seed = seed;
   auto booted = Machine::boot(config);
   EXPECT_TRUE(booted.has_value()) << booted.error();
   if (!booted) return {};
-  std::vector<ExecRequest> requests;
-  for (const char* tag : {"a", "b", "c"})
-    requests.push_back(ExecRequest{.path = "/interleave", .argv = {"/interleave", tag}, .env = {}});
   testing::internal::CaptureStdout();
   const auto outcomes = run_execs(**booted, requests);
   DeterministicRun run{.lines = testing::internal::GetCapturedStdout(), .instructions = {}};
   for (const auto& outcome : outcomes) {
     EXPECT_TRUE(outcome.has_value()) << outcome.error();
     if (!outcome) continue;
-    EXPECT_EQ(outcome->status(), 0);
+    EXPECT_EQ(outcome->status(), 0) << run.lines;
     run.instructions.push_back(outcome->instructions);
   }
   const MachineReport report = (*booted)->shutdown();
@@ -285,40 +282,27 @@ DeterministicRun deterministic_interleaving(const std::string& image, uint64_t s
   return run;
 }
 
-// The threads referee program's `work` (no clock read, no timed wait) on the four cores of
-// one cluster of a deterministic machine: the interleaving of its threads (their mutex,
-// condition variable, barrier and shootdowns, hence their futex calls and spins) is the
-// seed's, so one seed gives the same instructions twice.
-uint64_t deterministic_threads_run(const std::string& image, uint64_t seed) {
-  const std::string copy = image + ".run";
-  std::filesystem::copy_file(image, copy, std::filesystem::copy_options::overwrite_existing);
-  MachineConfig config = quiet_config({1, 1, 4});
-  config.disk_image = copy;
-  config.deterministic = true;
-  config.seed = seed;
-  auto booted = Machine::boot(config);
-  EXPECT_TRUE(booted.has_value()) << booted.error();
-  if (!booted) return 0;
-  testing::internal::CaptureStdout();
-  const auto outcome = run_exec(**booted, ExecRequest{.path = "/threads", .argv = {"/threads", "work"}, .env = {}});
-  const std::string out = testing::internal::GetCapturedStdout();
-  EXPECT_TRUE(outcome.has_value()) << outcome.error();
-  uint64_t instructions = 0;
-  if (outcome) {
-    EXPECT_EQ(outcome->status(), 0) << out;
-    instructions = outcome->instructions;
-  }
-  const MachineReport report = (*booted)->shutdown();
-  EXPECT_EQ(report.threads_left, 0u);
-  return instructions;
+// Three processes at once: their lines interleave at their quantum's ends and wherever a
+// fault or a system call waits for another core.
+DeterministicRun deterministic_interleaving(const std::string& image, uint64_t seed) {
+  std::vector<ExecRequest> requests;
+  for (const char* tag : {"a", "b", "c"})
+    requests.push_back(ExecRequest{.path = "/interleave", .argv = {"/interleave", tag}, .env = {}});
+  return deterministic_run(image, seed, {2, 2, 1}, requests);
 }
 
+// The threads referee program's `work` (no clock read, no timed wait) on the four cores of
+// one cluster: the interleaving of its threads (their mutex, condition variable, barrier and
+// shootdowns, hence their futex calls and spins) is the seed's, so one seed gives the same
+// instructions twice.
 TEST_F(ProcessTest, OneSeedReplaysAThreadedProgram) {
   const std::string image = image_with_program("threads", MKH_TEST_USER_TESTS_DIR);
   if (image.empty()) GTEST_SKIP() << "threads is not built (no RISC-V compiler)";
-  const uint64_t first = deterministic_threads_run(image, 3);
-  EXPECT_GT(first, 1'000'000u);
-  EXPECT_EQ(deterministic_threads_run(image, 3), first);
+  const std::vector<ExecRequest> work = {ExecRequest{.path = "/threads", .argv = {"/threads", "work"}, .env = {}}};
+  const DeterministicRun first = deterministic_run(image, 3, {1, 1, 4}, work);
+  ASSERT_EQ(first.instructions.size(), 1u);
+  EXPECT_GT(first.instructions[0], 1'000'000u);
+  EXPECT_EQ(deterministic_run(image, 3, {1, 1, 4}, work).instructions, first.instructions);
 }
 
 TEST_F(ProcessTest, OneSeedReplaysTheInterleavingOfUserThreads) {
