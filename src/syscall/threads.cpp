@@ -107,16 +107,17 @@ Answer sys_set_tid_address(Call& call) {
 // futex_time64(address, op, value, timeout, address2, value3): FUTEX_WAIT (a relative
 // timeout), FUTEX_WAIT_BITSET (an absolute one, on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME,
 // else CLOCK_MONOTONIC), FUTEX_WAKE and FUTEX_WAKE_BITSET (value waiters at most, at least
-// one, as Linux); FUTEX_PRIVATE_FLAG or not, the same here. The requeue, wake-op and
+// one, as Linux); FUTEX_PRIVATE_FLAG or not, the same here; FUTEX_CLOCK_REALTIME with any
+// operation but FUTEX_WAIT_BITSET is ENOSYS, as Linux. The requeue, wake-op and
 // priority-inheritance operations are ENOSYS.
 Answer sys_futex_time64(Call& call) {
   const uint32_t address = call.a[0], op = call.a[1] & ~(kFutexPrivate | kFutexClockRealtime);
   const uint32_t value = call.a[2], timeout = call.a[3], value3 = call.a[5];
   const bool realtime = (call.a[1] & kFutexClockRealtime) != 0;
+  if (realtime && op != kFutexWaitBitset) return error(Errno::kNoSys);  // Linux's answer (do_futex)
   switch (op) {
     case kFutexWait:
     case kFutexWaitBitset: {
-      if (realtime && op == kFutexWait) return error(Errno::kNoSys);  // Linux's answer too
       const uint32_t bitset = op == kFutexWait ? proc::kFutexBitsetAny : value3;
       const int clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
       int64_t deadline = -1;

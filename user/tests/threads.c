@@ -403,6 +403,9 @@ static void calls(void) {
          raw(SYS_futex_time64, (long)&word + 1, 1, 1, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 1, 1, 0, 0, 0),
          raw(SYS_futex_time64, (long)&word, 99, 1, 0, 0, 0));
   printf("futex: an unmapped word %ld\n", raw(SYS_futex_time64, 0x1000, 128, 0, 0, 0, 0));
+  printf("futex: FUTEX_CLOCK_REALTIME with a wait %ld, a wake %ld; a zero bitset %ld\n",
+         raw(SYS_futex_time64, (long)&word, 128 | 256, 4, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 1 | 128 | 256, 1, 0, 0, 0),
+         raw(SYS_futex_time64, (long)&word, 10 | 128, 1, 0, 0, 0));
   printf("clone: a thread without CLONE_SIGHAND %ld\n", raw(SYS_clone, 0x100 | 0x10000, 0, 0, 0, 0, 0));
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t never = PTHREAD_COND_INITIALIZER;
