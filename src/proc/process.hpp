@@ -172,6 +172,7 @@ struct ProcCluster {
   uint64_t m_syscalls = 0;
   uint64_t m_unknown_syscalls = 0;  // answered ENOSYS
   uint64_t m_killed = 0;            // ended by a signal
+  uint64_t m_user_threads = 0;      // threads made for its processes (main threads and clones)
 };
 static_assert(sizeof(ProcCluster) <= hal::kProcDataSpan, "proc's kernel data outgrew its span in hal/kdata.hpp");
 

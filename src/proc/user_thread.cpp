@@ -204,6 +204,7 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
     // A thread made while others run has missed no shootdown: its TLB is empty.
     thread->m_seen_epoch = hal::local_load(process->m_tlb_epoch);
   }
+  hal::stat_add(local_proc()->m_user_threads, uint64_t(1));
   block.release();
   return thread;
 }
