@@ -45,9 +45,11 @@ struct HostStreamStat {
 [[nodiscard]] Result<HostStreamStat> host_stream_stat(int host_fd);
 
 // A struct timespec64 of RV32 in user memory (a 64-bit tv_sec, a 32-bit tv_nsec, 4 bytes of
-// padding) as nanoseconds; kInval when out of range (negative, tv_nsec past a second, past
-// what 64 bits of nanoseconds hold), kFault.
+// padding) as nanoseconds, INT64_MAX past what 64 bits hold (Linux's KTIME_MAX); kInval when
+// negative or tv_nsec is past a second, kFault.
 [[nodiscard]] Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address);
+// The time `ns` from now on the host clock `clock`, in its nanoseconds (INT64_MAX at most).
+int64_t deadline_after(clockid_t clock, int64_t ns);
 
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);

@@ -31,9 +31,16 @@ Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address) {
   int32_t nanoseconds = 0;
   std::memcpy(&seconds, in, 8);
   std::memcpy(&nanoseconds, in + 8, 4);
-  if (seconds < 0 || nanoseconds < 0 || nanoseconds >= 1'000'000'000 || seconds > INT64_MAX / 1'000'000'000 - 1)
-    return error(Errno::kInval);
+  if (seconds < 0 || nanoseconds < 0 || nanoseconds >= 1'000'000'000) return error(Errno::kInval);
+  if (seconds > (INT64_MAX - nanoseconds) / 1'000'000'000) return INT64_MAX;
   return seconds * 1'000'000'000 + nanoseconds;
+}
+
+int64_t deadline_after(clockid_t clock, int64_t ns) {
+  timespec now{};
+  clock_gettime(clock, &now);
+  const int64_t now_ns = int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  return ns > INT64_MAX - now_ns ? INT64_MAX : now_ns + ns;
 }
 
 namespace {
@@ -198,9 +205,8 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   if (id != 0 && id != 1 && id != 2 && id != 7 && id != 11) return error(Errno::kInval);
   const clockid_t clock = TRY(host_clock(id));
   int64_t deadline = TRY(timespec_ns_from_user(call, call.a[2]));
+  if ((call.a[1] & kTimerAbsolute) == 0) deadline = deadline_after(clock, deadline);
   timespec now{};
-  clock_gettime(clock, &now);
-  if ((call.a[1] & kTimerAbsolute) == 0) deadline += int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
   // No timer yet: the thread yields until the deadline (other threads run meanwhile), time
   // that is not its CPU time.
   const uint64_t start = hal::ticks();

@@ -49,10 +49,10 @@ enum FutexOp : uint32_t {
 
 // clone(flags, stack, parent_tid, tls, child_tid): a thread — the flags of kThreadShares all
 // set, options among kThreadOptions — with the caller's registers but a0 = 0, the new stack
-// (if not 0) and tls in tp (CLONE_SETTLS), the caller's signal mask, on the core the caller named with place_thread,
-// else the next core of the process's cluster. Linux's
-// checks first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM)
-// comes with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
+// (if not 0), tls in tp (CLONE_SETTLS) and the caller's signal mask, on the core the caller
+// named with place_thread, else the next core of the process's cluster. Linux's checks
+// first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM) comes
+// with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
 Answer sys_clone(Call& call) {
   const uint32_t flags = call.a[0], stack = call.a[1], parent_tid = call.a[2], tls = call.a[3], child_tid = call.a[4];
   if (((flags & kCloneThread) != 0 && (flags & kCloneSighand) == 0) ||
@@ -123,11 +123,7 @@ Answer sys_futex_time64(Call& call) {
       int64_t deadline = -1;
       if (timeout != 0) {
         deadline = TRY(timespec_ns_from_user(call, timeout));
-        if (op == kFutexWait) {
-          timespec now{};
-          clock_gettime(clock, &now);
-          deadline += int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-        }
+        if (op == kFutexWait) deadline = deadline_after(clock, deadline);
       }
       TRY(proc::futex_wait(call.thread, address, value, bitset, clock, deadline));
       return 0;

@@ -403,6 +403,11 @@ static void calls(void) {
          raw(SYS_futex_time64, (long)&word + 1, 1, 1, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 1, 1, 0, 0, 0),
          raw(SYS_futex_time64, (long)&word, 99, 1, 0, 0, 0));
   printf("futex: an unmapped word %ld\n", raw(SYS_futex_time64, 0x1000, 128, 0, 0, 0, 0));
+  struct {
+    long long seconds;
+    long nanoseconds, padding;
+  } forever = {0x7fffffffffffffffLL, 999999999, 0};
+  printf("futex: a wait of ~forever on another value %ld\n", raw(SYS_futex_time64, (long)&word, 128, 4, (long)&forever, 0, 0));
   printf("futex: FUTEX_CLOCK_REALTIME with a wait %ld, a wake %ld; a zero bitset %ld\n",
          raw(SYS_futex_time64, (long)&word, 128 | 256, 4, 0, 0, 0), raw(SYS_futex_time64, (long)&word, 1 | 128 | 256, 1, 0, 0, 0),
          raw(SYS_futex_time64, (long)&word, 10 | 128, 1, 0, 0, 0));
