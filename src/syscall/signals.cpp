@@ -65,7 +65,7 @@ void deliver_unblocked(proc::UserThread* thread) {
 // Linux's sig_ignored for a thread whose mask is `blocked`: a blocked signal is never
 // ignored (it may be handled by the time it is unblocked); otherwise SIG_IGN, or SIG_DFL for
 // a signal whose default is to be ignored. Under m_signal_lock.
-bool ignored(const proc::Process* process, uint64_t blocked, uint32_t signal) {
+bool ignored(const proc::Process* process, uint64_t blocked, uint32_t signal) REQUIRES(process->m_signal_lock) {
   if ((blocked & bit(signal)) != 0) return false;
   return (process->m_signals_ignored & bit(signal)) != 0 || default_action(signal) == SignalAction::kIgnore;
 }
