@@ -2,8 +2,8 @@
 # Programs that run wild are contained, and malformed executables refused: each, under `mkh exec`, ends with the signal Linux
 # sends (the status 128 + signal, as under qemu-riscv32 for those the referee can run), the
 # kernel goes on, and every page they held is back in its cluster's ppm at shutdown (mkh exec
-# reports leaked pages on stderr). eat_memory is mkh's alone: under qemu it would take the
-# host's memory.
+# reports leaked pages on stderr). eat_memory and thread_bomb are mkh's alone: under qemu
+# they would take the host's memory and threads.
 # Usage: wild.sh MKH PROGRAM_DIR
 set -uo pipefail
 mkh=$1 dir=$2
@@ -39,6 +39,7 @@ write_code 139 yes
 recurse 139 yes
 illegal 132 yes
 eat_memory 137 no
+thread_bomb 139 no
 PROGRAMS
 # Malformed executables are refused with ENOEXEC, creating nothing (no page leaked): a program
 # cut short, a file of another machine (the host's own true), an empty file.
