@@ -1,6 +1,6 @@
 /* POSIX threads, the subset the user library gives (user/lib/pthread.c): create, join,
- * detach, exit, self; mutexes (normal, recursive, error-checking), condition variables,
- * barriers, once and thread-specific data (keys) — on clone(2) and futex_time64(2), as on Linux, so a threaded program runs the same
+ * detach, exit, self, kill; mutexes (normal, recursive, error-checking), read-write locks,
+ * spin locks, condition variables, barriers, once and thread-specific data (keys) — on clone(2) and futex_time64(2), as on Linux, so a threaded program runs the same
  * under mkh and under qemu-riscv32. picolibc has no <pthread.h> of its own. Layer: the user
  * library's headers. */
 #pragma once
@@ -61,6 +61,18 @@ typedef struct {
 } pthread_barrier_t;
 #define PTHREAD_BARRIER_SERIAL_THREAD (-1)
 
+/* word: the readers holding it, or kWriter (-1) when a writer does; waiters sleep on `wakes`. */
+typedef struct {
+  int word;
+  int wakes;
+} pthread_rwlock_t;
+#define PTHREAD_RWLOCK_INITIALIZER {0, 0}
+typedef struct {
+  int unused;
+} pthread_rwlockattr_t;
+
+typedef int pthread_spinlock_t;
+
 typedef int pthread_once_t;
 #define PTHREAD_ONCE_INIT 0
 
@@ -107,6 +119,20 @@ int pthread_barrier_destroy(pthread_barrier_t* barrier);
 int pthread_barrier_wait(pthread_barrier_t* barrier);
 
 int pthread_once(pthread_once_t* once, void (*routine)(void));
+
+int pthread_rwlock_init(pthread_rwlock_t* lock, const pthread_rwlockattr_t* attr);
+int pthread_rwlock_destroy(pthread_rwlock_t* lock);
+int pthread_rwlock_rdlock(pthread_rwlock_t* lock);
+int pthread_rwlock_tryrdlock(pthread_rwlock_t* lock);
+int pthread_rwlock_wrlock(pthread_rwlock_t* lock);
+int pthread_rwlock_trywrlock(pthread_rwlock_t* lock);
+int pthread_rwlock_unlock(pthread_rwlock_t* lock);
+
+int pthread_spin_init(pthread_spinlock_t* lock, int shared);
+int pthread_spin_destroy(pthread_spinlock_t* lock);
+int pthread_spin_lock(pthread_spinlock_t* lock);
+int pthread_spin_trylock(pthread_spinlock_t* lock);
+int pthread_spin_unlock(pthread_spinlock_t* lock);
 
 int pthread_key_create(pthread_key_t* key, void (*destructor)(void*));
 int pthread_key_delete(pthread_key_t key);

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <picotls.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <sys/lock.h>
 #include <sys/mman.h>
@@ -244,6 +245,148 @@ int pthread_once(pthread_once_t* once, void (*routine)(void)) {
   }
   int state;
   while ((state = load(once)) != 2) futex_wait(once, state);
+  return 0;
+}
+
+/* ---- read-write locks: word > 0 readers, -1 a writer; a waiter sleeps on `wakes`, which each
+ * unlock that may let someone in bumps (a waiter that read it first cannot miss the bump) */
+
+enum { kWriter = -1 };
+
+int pthread_rwlock_init(pthread_rwlock_t* lock, const pthread_rwlockattr_t* attr) {
+  (void)attr;
+  lock->word = 0;
+  lock->wakes = 0;
+  return 0;
+}
+int pthread_rwlock_destroy(pthread_rwlock_t* lock) { return load(&lock->word) != 0 ? EBUSY : 0; }
+
+static int try_read(pthread_rwlock_t* lock) {
+  for (int word = load(&lock->word); word >= 0; word = load(&lock->word))
+    if (cas(&lock->word, word, word + 1)) return 1;
+  return 0;
+}
+static int try_write(pthread_rwlock_t* lock) { return cas(&lock->word, 0, kWriter); }
+
+int pthread_rwlock_tryrdlock(pthread_rwlock_t* lock) { return try_read(lock) ? 0 : EBUSY; }
+int pthread_rwlock_trywrlock(pthread_rwlock_t* lock) { return try_write(lock) ? 0 : EBUSY; }
+
+int pthread_rwlock_rdlock(pthread_rwlock_t* lock) {
+  for (;;) {
+    const int wakes = load(&lock->wakes);
+    if (try_read(lock)) return 0;
+    futex_wait(&lock->wakes, wakes);
+  }
+}
+
+int pthread_rwlock_wrlock(pthread_rwlock_t* lock) {
+  for (;;) {
+    const int wakes = load(&lock->wakes);
+    if (try_write(lock)) return 0;
+    futex_wait(&lock->wakes, wakes);
+  }
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t* lock) {
+  const int word = load(&lock->word);
+  if (word == 0) return EPERM;
+  if (word == kWriter) (void)swap(&lock->word, 0);
+  else if (__atomic_fetch_sub(&lock->word, 1, __ATOMIC_ACQ_REL) != 1) return 0; /* readers remain */
+  __atomic_fetch_add(&lock->wakes, 1, __ATOMIC_ACQ_REL);
+  futex_wake(&lock->wakes, INT_MAX);
+  return 0;
+}
+
+/* ---- spin locks: a word, AMO-swapped */
+
+int pthread_spin_init(pthread_spinlock_t* lock, int shared) {
+  (void)shared;
+  *lock = 0;
+  return 0;
+}
+int pthread_spin_destroy(pthread_spinlock_t* lock) { return load(lock) != 0 ? EBUSY : 0; }
+int pthread_spin_lock(pthread_spinlock_t* lock) {
+  while (swap(lock, 1) != 0)
+    while (load(lock) != 0) __MKH_SC0(SYS_sched_yield); /* the holder may share this core */
+  return 0;
+}
+int pthread_spin_trylock(pthread_spinlock_t* lock) { return swap(lock, 1) == 0 ? 0 : EBUSY; }
+int pthread_spin_unlock(pthread_spinlock_t* lock) {
+  (void)swap(lock, 0);
+  return 0;
+}
+
+/* ---- semaphores (<semaphore.h>): value the count; a post wakes one sleeper when someone
+ * announced it may sleep (waiters) */
+
+int sem_init(sem_t* semaphore, int shared, unsigned value) {
+  (void)shared; /* a process's threads only: no memory is shared between processes */
+  if (value > SEM_VALUE_MAX) {
+    errno = EINVAL;
+    return -1;
+  }
+  semaphore->value = (int)value;
+  semaphore->waiters = 0;
+  return 0;
+}
+int sem_destroy(sem_t* semaphore) {
+  (void)semaphore;
+  return 0;
+}
+
+static int sem_take(sem_t* semaphore) {
+  for (int value = load(&semaphore->value); value > 0; value = load(&semaphore->value))
+    if (cas(&semaphore->value, value, value - 1)) return 1;
+  return 0;
+}
+
+int sem_trywait(sem_t* semaphore) {
+  if (sem_take(semaphore)) return 0;
+  errno = EAGAIN;
+  return -1;
+}
+
+/* Sleeps while the count is 0; a deadline (CLOCK_REALTIME, absolute) ends it with ETIMEDOUT. */
+static int sem_wait_until(sem_t* semaphore, const struct timespec* deadline) {
+  while (!sem_take(semaphore)) {
+    __atomic_fetch_add(&semaphore->waiters, 1, __ATOMIC_ACQ_REL);
+    long raw = 0;
+    if (deadline == 0) {
+      futex_wait(&semaphore->value, 0);
+    } else {
+      struct {
+        long long seconds;
+        long nanoseconds;
+        long padding;
+      } until = {deadline->tv_sec, deadline->tv_nsec, 0};
+      raw = __MKH_SC6(SYS_futex_time64, &semaphore->value, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME,
+                      0, &until, 0, FUTEX_BITSET_MATCH_ANY);
+    }
+    __atomic_fetch_sub(&semaphore->waiters, 1, __ATOMIC_ACQ_REL);
+    if (raw == -110 || raw == -22) { /* Linux's ETIMEDOUT, EINVAL */
+      if (sem_take(semaphore)) return 0;
+      errno = raw == -110 ? ETIMEDOUT : EINVAL;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int sem_wait(sem_t* semaphore) { return sem_wait_until(semaphore, 0); }
+int sem_timedwait(sem_t* semaphore, const struct timespec* deadline) { return sem_wait_until(semaphore, deadline); }
+
+int sem_post(sem_t* semaphore) {
+  if (load(&semaphore->value) == SEM_VALUE_MAX) {
+    errno = EOVERFLOW;
+    return -1;
+  }
+  __atomic_fetch_add(&semaphore->value, 1, __ATOMIC_ACQ_REL);
+  if (load(&semaphore->waiters) > 0) futex_wake(&semaphore->value, 1);
+  return 0;
+}
+
+int sem_getvalue(sem_t* semaphore, int* value) {
+  *value = load(&semaphore->value);
   return 0;
 }
 

@@ -3,11 +3,12 @@
  * counter and keep their own errno (TLS); the process's CPU clock that counts its threads';
  * workers that map, protect and unmap memory at once (each change a shootdown of the others'
  * TLBs); a page the main thread maps again and again at one address while workers read it;
- * descriptors and the working directory changed by every thread at once; a
+ * descriptors and the working directory changed by every thread at once; read-write locks,
+ * spin locks and semaphores; a
  * producer-consumer queue on a condition variable; a barrier; pthread_once; detached threads;
  * a recursive mutex; thread-specific data; a thread placed on each core (mkh's place_thread,
  * a no-op under qemu-riscv32); the calls' refusals and a condition's timed wait. `work`: the
- * workers, maps, remaps, files, queue and barrier alone (no clock read, no timed wait: mkh's
+ * workers, maps, remaps, files, sync, queue and barrier alone (no clock read, no timed wait: mkh's
  * deterministic mode replays them). Another argument ends it as it says while other threads
  * run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
  * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +207,71 @@ static void files(const char* argv0) {
   for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
   chdir(cwd[0] != '\0' ? cwd : "/");
   printf("files: %d wrong\n", atomic_read(&wrong_reads));
+}
+
+/* ---- read-write locks, spin locks and semaphores: counters only their holders change */
+
+static pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_spinlock_t spin;
+static sem_t free_slots, filled_slots;
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
+static int rw_counter, rw_errors, spin_counter, ring[4], ring_in, ring_out, ring_sum;
+
+static void* sync_worker(void* arg) {
+  const int index = (int)(long)arg;
+  for (int i = 0; i < 2000; ++i) {
+    if (i % 2 == 0) {
+      pthread_rwlock_wrlock(&rwlock);
+      ++rw_counter;
+      pthread_rwlock_unlock(&rwlock);
+    } else {
+      pthread_rwlock_rdlock(&rwlock);
+      if (rw_counter > 4 * 1000) __atomic_fetch_add(&rw_errors, 1, __ATOMIC_RELAXED);
+      pthread_rwlock_unlock(&rwlock);
+    }
+    pthread_spin_lock(&spin);
+    ++spin_counter;
+    pthread_spin_unlock(&spin);
+  }
+  /* two producers, two consumers through a ring of four slots */
+  for (int i = 0; i < 500; ++i) {
+    if (index < 2) {
+      sem_wait(&free_slots);
+      pthread_mutex_lock(&ring_lock);
+      ring[ring_in++ % 4] = index * 1000 + i;
+      pthread_mutex_unlock(&ring_lock);
+      sem_post(&filled_slots);
+    } else {
+      sem_wait(&filled_slots);
+      pthread_mutex_lock(&ring_lock);
+      ring_sum += ring[ring_out++ % 4];
+      pthread_mutex_unlock(&ring_lock);
+      sem_post(&free_slots);
+    }
+  }
+  return 0;
+}
+
+static void sync_pass(void) {
+  pthread_spin_init(&spin, 0);
+  sem_init(&free_slots, 0, 4);
+  sem_init(&filled_slots, 0, 0);
+  pthread_t threads[WORKERS];
+  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, sync_worker, (void*)(long)i);
+  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  int free_count = 0;
+  sem_getvalue(&free_slots, &free_count);
+  printf("sync: rwlock %d (%d errors), spin %d, ring sum %d, free slots %d\n", rw_counter,
+         atomic_read(&rw_errors), spin_counter, ring_sum, free_count);
+  pthread_rwlock_wrlock(&rwlock);
+  const int busy_read = pthread_rwlock_tryrdlock(&rwlock) == EBUSY;
+  pthread_rwlock_unlock(&rwlock);
+  pthread_rwlock_rdlock(&rwlock);
+  const int busy_write = pthread_rwlock_trywrlock(&rwlock) == EBUSY, second_read = pthread_rwlock_tryrdlock(&rwlock);
+  pthread_rwlock_unlock(&rwlock);
+  pthread_rwlock_unlock(&rwlock);
+  printf("sync: a read under a writer busy %d, a write under a reader busy %d, two readers %d, unlocked %d\n",
+         busy_read, busy_write, second_read == 0, pthread_rwlock_unlock(&rwlock) == EPERM);
 }
 
 /* ---- a bounded queue on a condition variable: two producers, two consumers */
@@ -426,6 +493,17 @@ static void calls(void) {
   printf("cond: a timed wait nobody signals %s, the mutex held again %d\n", timed == ETIMEDOUT ? "ETIMEDOUT" : "?",
          pthread_mutex_trylock(&lock) == EBUSY);
   pthread_mutex_unlock(&lock);
+  sem_t empty;
+  sem_init(&empty, 0, 0);
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_nsec += 10000000;
+  if (deadline.tv_nsec >= 1000000000) {
+    deadline.tv_nsec -= 1000000000;
+    ++deadline.tv_sec;
+  }
+  const int tried = sem_trywait(&empty) == -1 && errno == EAGAIN;
+  const int timed_out = sem_timedwait(&empty, &deadline) == -1 && errno == ETIMEDOUT;
+  printf("sem: an empty one's trywait EAGAIN %d, timedwait ETIMEDOUT %d\n", tried, timed_out);
   pthread_t thread;
   pthread_create(&thread, 0, sleeper, 0);
   long tid;
@@ -505,6 +583,7 @@ int main(int argc, char** argv) {
     maps();
     remaps();
     files(argv[0]);
+    sync_pass();
     queue_pass();
     barrier_pass();
     return 0;
@@ -515,6 +594,7 @@ int main(int argc, char** argv) {
     maps();
     remaps();
     files(argv[0]);
+    sync_pass();
     queue_pass();
     barrier_pass();
     others();
