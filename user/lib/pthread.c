@@ -64,6 +64,18 @@ static void* thread_pointer(void) {
 static void futex_wait(int* word, int value) {
   (void)__MKH_SC6(SYS_futex_time64, word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, value, 0, 0, 0);
 }
+/* A wait until an absolute CLOCK_REALTIME deadline (FUTEX_WAIT_BITSET): the raw answer, so
+ * that the caller tells -ETIMEDOUT and -EINVAL from a wake. */
+static long futex_wait_until(int* word, int value, const struct timespec* deadline) {
+  struct {
+    long long seconds;
+    long nanoseconds;
+    long padding;
+  } until = {deadline->tv_sec, deadline->tv_nsec, 0};
+  return __MKH_SC6(SYS_futex_time64, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, value, &until,
+                   0, FUTEX_BITSET_MATCH_ANY);
+}
+
 /* The wait for a thread's end: the kernel's wake of the cleared tid is a shared futex's, as
  * Linux's (a private waiter would not hear it there; mkh's futexes are all private). */
 static void futex_wait_shared(int* word, int value) {
@@ -169,17 +181,8 @@ static int cond_wait(pthread_cond_t* cond, pthread_mutex_t* mutex, const struct 
   int result = pthread_mutex_unlock(mutex);
   if (result != 0) return result;
   long raw = 0;
-  if (deadline == 0) {
-    futex_wait(&cond->sequence, sequence);
-  } else {
-    struct {
-      long long seconds;
-      long nanoseconds;
-      long padding;
-    } until = {deadline->tv_sec, deadline->tv_nsec, 0};
-    raw = __MKH_SC6(SYS_futex_time64, &cond->sequence, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME,
-                    sequence, &until, 0, FUTEX_BITSET_MATCH_ANY);
-  }
+  if (deadline == 0) futex_wait(&cond->sequence, sequence);
+  else raw = futex_wait_until(&cond->sequence, sequence, deadline);
   pthread_mutex_lock(mutex);
   if (raw < 0 && -raw == 110) return ETIMEDOUT; /* Linux's ETIMEDOUT */
   if (raw < 0 && -raw == 22) return EINVAL;     /* a deadline out of range */
@@ -351,17 +354,8 @@ static int sem_wait_until(sem_t* semaphore, const struct timespec* deadline) {
   while (!sem_take(semaphore)) {
     __atomic_fetch_add(&semaphore->waiters, 1, __ATOMIC_ACQ_REL);
     long raw = 0;
-    if (deadline == 0) {
-      futex_wait(&semaphore->value, 0);
-    } else {
-      struct {
-        long long seconds;
-        long nanoseconds;
-        long padding;
-      } until = {deadline->tv_sec, deadline->tv_nsec, 0};
-      raw = __MKH_SC6(SYS_futex_time64, &semaphore->value, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME,
-                      0, &until, 0, FUTEX_BITSET_MATCH_ANY);
-    }
+    if (deadline == 0) futex_wait(&semaphore->value, 0);
+    else raw = futex_wait_until(&semaphore->value, 0, deadline);
     __atomic_fetch_sub(&semaphore->waiters, 1, __ATOMIC_ACQ_REL);
     if (raw == -110 || raw == -22) { /* Linux's ETIMEDOUT, EINVAL */
       if (sem_take(semaphore)) return 0;

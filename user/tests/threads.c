@@ -58,16 +58,22 @@ static void* worker(void* arg) {
   return (void*)(long)(index * 10);
 }
 
-static void workers(void) {
+/* WORKERS threads of start(first + i), joined: the sum of their results. */
+static long all_workers(void* (*start)(void*), long first) {
   pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i)
-    if (pthread_create(&threads[i], 0, worker, (void*)(long)i) != 0) printf("create %d failed\n", i);
+  for (long i = 0; i < WORKERS; ++i)
+    if (pthread_create(&threads[i], 0, start, (void*)(first + i)) != 0) printf("create %ld failed\n", i);
   long sum = 0;
   for (int i = 0; i < WORKERS; ++i) {
     void* result = 0;
     pthread_join(threads[i], &result);
     sum += (long)result;
   }
+  return sum;
+}
+
+static void workers(void) {
+  const long sum = all_workers(worker, 0);
   printf("workers: locked %d atomic %d results %ld errno kept %d%d%d%d\n", locked_counter,
          atomic_read(&atomic_counter), sum, errno_kept[0], errno_kept[1], errno_kept[2], errno_kept[3]);
 }
@@ -123,9 +129,7 @@ static void* mapper(void* arg) {
 }
 
 static void maps(void) {
-  pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, mapper, (void*)(long)i);
-  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  (void)all_workers(mapper, 0);
   printf("maps: %d by each of %d threads, %d errors\n", MAPS, WORKERS, atomic_read(&map_errors));
 }
 
@@ -202,9 +206,7 @@ static void files(const char* argv0) {
   snprintf(program, sizeof program, "%s%s%s", cwd, length > 0 && cwd[length - 1] != '/' ? "/" : "", argv0);
   strcpy(program_dir, program);
   *strrchr(program_dir, '/') = '\0';
-  pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, file_worker, (void*)(long)i);
-  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  (void)all_workers(file_worker, 0);
   chdir(cwd[0] != '\0' ? cwd : "/");
   printf("files: %d wrong\n", atomic_read(&wrong_reads));
 }
@@ -256,9 +258,7 @@ static void sync_pass(void) {
   pthread_spin_init(&spin, 0);
   sem_init(&free_slots, 0, 4);
   sem_init(&filled_slots, 0, 0);
-  pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, sync_worker, (void*)(long)i);
-  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  (void)all_workers(sync_worker, 0);
   int free_count = 0;
   sem_getvalue(&free_slots, &free_count);
   printf("sync: rwlock %d (%d errors), spin %d, ring sum %d, free slots %d\n", rw_counter,
@@ -344,9 +344,7 @@ static void* barrier_worker(void* arg) {
 
 static void barrier_pass(void) {
   pthread_barrier_init(&barrier, 0, WORKERS);
-  pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, barrier_worker, (void*)(long)i);
-  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  (void)all_workers(barrier_worker, 0);
   printf("barrier: %d rounds, %d serial, %d errors\n", BARRIER_ROUNDS, atomic_read(&serial_count),
          atomic_read(&barrier_errors));
 }
@@ -368,11 +366,10 @@ static void* detached_worker(void* arg) {
 }
 
 static void others(void) {
-  pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, once_worker, 0);
-  for (int i = 0; i < WORKERS; ++i) pthread_join(threads[i], 0);
+  (void)all_workers(once_worker, 0);
   printf("once: %d run\n", atomic_read(&once_runs));
 
+  pthread_t threads[WORKERS];
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -409,14 +406,7 @@ static void* keyed(void* arg) {
 static void keys(void) {
   pthread_key_create(&key, destruct);
   pthread_setspecific(key, (void*)1000L);
-  pthread_t threads[WORKERS];
-  for (long i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, keyed, (void*)(i + 1));
-  long returned = 0;
-  for (int i = 0; i < WORKERS; ++i) {
-    void* value = 0;
-    pthread_join(threads[i], &value);
-    returned += (long)value;
-  }
+  const long returned = all_workers(keyed, 1);
   printf("keys: values %ld, destructed %d, main's %ld, deleted %d, again %d\n", returned,
          atomic_read(&destructed_sum), (long)pthread_getspecific(key), pthread_key_delete(key),
          pthread_key_delete(key) == EINVAL);
@@ -577,26 +567,26 @@ static long clone_onto_unmapped_stack(void) {
   return a0;
 }
 
+/* The passes without a clock read or a timed wait: a seed of the deterministic mode replays
+ * them. */
+static void work(const char* argv0) {
+  workers();
+  maps();
+  remaps();
+  files(argv0);
+  sync_pass();
+  queue_pass();
+  barrier_pass();
+}
+
 int main(int argc, char** argv) {
-  if (argc == 2 && strcmp(argv[1], "work") == 0) { /* no clock, no timed wait: a seed replays it */
-    workers();
-    maps();
-    remaps();
-    files(argv[0]);
-    sync_pass();
-    queue_pass();
-    barrier_pass();
+  if (argc == 2 && strcmp(argv[1], "work") == 0) {
+    work(argv[0]);
     return 0;
   }
   if (argc < 2) {
-    workers();
+    work(argv[0]);
     cpu_time();
-    maps();
-    remaps();
-    files(argv[0]);
-    sync_pass();
-    queue_pass();
-    barrier_pass();
     others();
     keys();
     placement();
