@@ -3,8 +3,6 @@
 
 #include <time.h>
 
-#include <optional>
-
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/sched.hpp"
@@ -38,9 +36,6 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
                         int64_t deadline_ns) {
   if ((address & 3) != 0 || bitset == 0) return error(Errno::kInval);
   Process* process = thread->m_process;
-  // The page is found (and faulted in) and held before the lock is taken: the VMM may block.
-  std::optional<UserPage> page(TRY(UserPage::hold(process, address, vmm::VSEG_READ)));
-  const auto word = hal::Xptr<uint32_t>(page->byte(address));
   FutexWaiter waiter;
   waiter.m_address = address;
   waiter.m_bitset = bitset;
@@ -49,13 +44,15 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
   const bool timed = deadline_ns >= 0;
   const uint64_t start = hal::ticks();
   {
+    // The page is found (and faulted in) and held before the lock is taken (the VMM may
+    // block), and released after it (a page of another cluster is freed by RPC), before the wait.
+    const UserPage page = TRY(UserPage::hold(process, address, vmm::VSEG_READ));
     hal::BusylockGuard guard(process->m_futex_lock);
     if (ending(process)) return error(Errno::kIntr);
-    if (hal::remote_load(word) != expected) return error(Errno::kAgain);
+    if (hal::remote_load(hal::Xptr<uint32_t>(page.byte(address))) != expected) return error(Errno::kAgain);
     libk::list_add_last(&process->m_futex_waiters, &waiter.m_entry);
     if (!timed) kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
   }
-  page.reset();  // released out of the lock (a page of another cluster is freed by RPC), before the wait
   Result<void> outcome;
   for (;;) {
     kern::sched_yield();  // blocked: until a wake; timed: other threads run, then the clock is read

@@ -87,6 +87,22 @@ bool enter_user(UserThread* thread) {
 }
 void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
 
+// Takes the thread out of its process's table (its CPU time, `ran_ticks`, to the process's
+// ended threads') and frees it; true when it was the process's last.
+bool thread_discard(UserThread* thread, uint64_t ran_ticks) {
+  Process* process = thread->m_process;
+  bool last = false;
+  {
+    hal::BusylockGuard guard(process->m_thread_lock);
+    hal::stat_add(process->m_ended_cpu_ticks, ran_ticks);
+    process->m_threads[thread->m_slot] = nullptr;
+    last = --process->m_thread_count == 0;
+  }
+  thread->~UserThread();
+  mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
+  return last;
+}
+
 // exit(2) of the thread, or the end of its process: the thread leaves the table; the last to
 // leave ends the process (with the main thread's exit status unless exit_group or a signal
 // decided another) and frees it.
@@ -101,16 +117,7 @@ void thread_end(UserThread* thread) {
       (void)futex_wake(process, clear, 1, kFutexBitsetAny);
     }
   }
-  bool last = false;
-  {
-    hal::BusylockGuard guard(process->m_thread_lock);
-    hal::stat_add(process->m_ended_cpu_ticks, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
-    process->m_threads[thread->m_slot] = nullptr;
-    last = --process->m_thread_count == 0;
-  }
-  thread->~UserThread();
-  mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
-  if (!last) return;
+  if (!thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()))) return;
   process_make_exit(process, process->m_main_exit_code, 0);
   process_threads_gone(process);
 }
@@ -214,14 +221,7 @@ Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
   // another core before thread_create returns (it records its own kern::Thread).
   auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid, "user");
   if (!created) {
-    Process* process = thread->m_process;
-    {
-      hal::BusylockGuard guard(process->m_thread_lock);
-      process->m_threads[thread->m_slot] = nullptr;
-      --process->m_thread_count;
-    }
-    thread->~UserThread();
-    mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
+    (void)thread_discard(thread, 0);  // never the last: its creator runs
     return error(created.error());
   }
   return {};
