@@ -6,7 +6,8 @@
 // slot in the process's thread table in bits 8-15 (the main thread's, slot 0, is the pid).
 // The owner keeps the process in its table. A process runs in one cluster (its owner, which
 // is also its reference: the VMM and the file table are there), its threads on any of that
-// cluster's cores; copies in other clusters come with threads on other clusters and fork.
+// cluster's cores. A copy in another cluster (proc/copy.hpp) holds a VMM filled from the
+// reference's; the threads to run on copies come next.
 #pragma once
 
 #include <cstdint>
@@ -108,7 +109,8 @@ struct Process {
   // immutable after process_create
   uint32_t m_pid = 0;
   uint32_t m_ppid = 0;
-  hal::cxy_t m_ref_cxy = 0;  // the reference cluster (VMM, file table)
+  hal::cxy_t m_ref_cxy = 0;        // the reference cluster (VMM, file table)
+  hal::Xptr<Process> m_reference;  // a copy's (proc/copy.hpp): its reference; null in the reference
 
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it

@@ -2,10 +2,13 @@
 #include "mm/vmm/vmm.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <optional>
 
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
+#include "kern/sched.hpp"
 #include "mm/kmem.hpp"
 #include "rpc/services/pmem.hpp"
 
@@ -67,6 +70,22 @@ Result<void> fill_page(const Vseg& vseg, uint32_t page_va, hal::xptr_t base) {
   return {};
 }
 
+// A change of the vsegs or entries, a seqlock's writer for the copies (vmm.hpp): the
+// generation odd from before the first entry goes (its page freed) to after the last vseg
+// changed. Under the VMM's lock, so changes do not nest.
+class ChangeSection {
+ public:
+  explicit ChangeSection(Vmm* vmm) : m_vmm(vmm) {
+    std::atomic_ref<uint64_t>(m_vmm->m_generation).fetch_add(1, std::memory_order_seq_cst);
+  }
+  ~ChangeSection() { std::atomic_ref<uint64_t>(m_vmm->m_generation).fetch_add(1, std::memory_order_release); }
+  ChangeSection(const ChangeSection&) = delete;
+  ChangeSection& operator=(const ChangeSection&) = delete;
+
+ private:
+  Vmm* m_vmm;
+};
+
 Vseg* find_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
   for (libk::ListEntry* e = vmm->m_vsegs.next; e != &vmm->m_vsegs; e = e->next) {
     Vseg* vseg = vseg_of(e);
@@ -121,8 +140,9 @@ Result<void> split_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
   upper->m_size = vseg->m_size - delta;
   upper->m_file_offset = vseg->m_file_offset + delta;
   upper->m_file_size = vseg->m_file_size > delta ? vseg->m_file_size - delta : 0;
-  vseg->m_size = delta;
-  vseg->m_file_size = std::min(vseg->m_file_size, delta);
+  // A copy may be reading the vseg's fields (vmm_copy_get_pte): it checks the generation after.
+  hal::local_store(vseg->m_size, delta);
+  hal::local_store(vseg->m_file_size, std::min(vseg->m_file_size, delta));
   insert_locked(vmm, upper);
   return {};
 }
@@ -168,6 +188,28 @@ Result<void> unmap_range_locked(Vmm* vmm, uint32_t base, uint64_t end, void (*fl
   return {};
 }
 
+// Every entry (the mapping's own pages freed) and every vseg.
+void drop_all_locked(Vmm* vmm) REQUIRES(vmm->m_lock) {
+  vmm->m_gpt.destroy(
+      [](uint32_t, uint64_t entry, void*) {
+        if ((entry & GPT_PRIVATE) != 0) free_page(gpt_page(entry));
+      },
+      nullptr);
+  while (!libk::list_is_empty(&vmm->m_vsegs)) delete_vseg_locked(vmm, vseg_of(vmm->m_vsegs.next));
+}
+
+// A CODE vseg that stays read-only: its pages are replicated in each copy's cluster.
+bool replicated(const Vseg& vseg) { return vseg.m_type == VsegType::kCode && (vseg.m_prot & VSEG_WRITE) == 0; }
+
+// The copy's entry for `vpn` from the reference's answer `entry`: the reference's page, or for
+// a replicated vseg a page of this cluster with its bytes. kNoMem.
+Result<uint64_t> copy_entry(const Vseg& vseg, uint64_t entry) {
+  if (!replicated(vseg)) return entry & ~uint64_t(GPT_PRIVATE);  // the reference frees it
+  const hal::xptr_t page = TRY(alloc_page(hal::local_cxy()));
+  hal::remote_memcpy(hal::Xptr<void>(page), hal::Xptr<void>(gpt_page(entry)), kPageSize);
+  return gpt_entry(page, gpt_attr(entry) | GPT_PRIVATE);
+}
+
 }  // namespace
 
 const char* vseg_type_name(VsegType type) {
@@ -191,12 +233,8 @@ Result<void> vmm_init(Vmm* vmm) {
 
 void vmm_destroy(Vmm* vmm) {
   kern::QueuelockGuard guard(vmm->m_lock);
-  vmm->m_gpt.destroy(
-      [](uint32_t, uint64_t entry, void*) {
-        if ((entry & GPT_PRIVATE) != 0) free_page(gpt_page(entry));
-      },
-      nullptr);
-  while (!libk::list_is_empty(&vmm->m_vsegs)) delete_vseg_locked(vmm, vseg_of(vmm->m_vsegs.next));
+  const ChangeSection change(vmm);
+  drop_all_locked(vmm);
 }
 
 Result<Vseg*> vmm_create_vseg(Vmm* vmm, VsegType type, uint32_t base, uint32_t size, uint32_t prot,
@@ -276,12 +314,13 @@ void vmm_set_heap_start(Vmm* vmm, uint32_t address) {
 uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), void* context) {
   kern::QueuelockGuard guard(vmm->m_lock);
   if (address < vmm->m_brk_base || address >= kStackZone) return vmm->m_brk;
+  const ChangeSection change(vmm);
   const uint32_t old_end = uint32_t(page_up(vmm->m_brk));
   const uint32_t new_end = uint32_t(page_up(address));
   if (new_end > old_end) {
     if (!range_free_locked(vmm, old_end, new_end)) return vmm->m_brk;
     if (vmm->m_heap != nullptr && vmm->m_heap->end() == old_end) {
-      vmm->m_heap->m_size = new_end - vmm->m_heap->m_base;
+      hal::local_store(vmm->m_heap->m_size, new_end - vmm->m_heap->m_base);
     } else {
       // No heap yet, or its end was unmapped (munmap, MAP_FIXED): a vseg from the break on.
       auto heap = create_locked(vmm, VsegType::kAnon, old_end, new_end - old_end, VSEG_READ | VSEG_WRITE, 0, 0, {},
@@ -305,10 +344,12 @@ Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t
   if (length >= kStackZone) return error(Errno::kNoMem);
   uint32_t base = 0;
   kern::QueuelockGuard guard(vmm->m_lock);
+  std::optional<ChangeSection> change;  // a fixed mapping's: it may replace what is there
   if (placement == Placement::kFixed) {
     if (hint % kPageSize != 0) return error(Errno::kInval);
     if (hint < kUserBase) return error(Errno::kPerm);  // as below Linux's mmap_min_addr
     if (hint + length > kStackZone) return error(Errno::kNoMem);
+    change.emplace(vmm);
     TRY(unmap_range_locked(vmm, hint, hint + length, flush, context));  // checked first: a refusal unmaps nothing
     base = hint;
   } else {
@@ -337,6 +378,7 @@ Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(ui
   const uint64_t end = page_up(uint64_t(base) + size);
   if (base % kPageSize != 0 || size == 0 || end > kUserEnd) return error(Errno::kInval);
   kern::QueuelockGuard guard(vmm->m_lock);
+  const ChangeSection change(vmm);
   return unmap_range_locked(vmm, base, end, flush, context);
 }
 
@@ -352,10 +394,11 @@ Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
     if (vseg == nullptr) return error(Errno::kNoMem);
     at = vseg->end();
   }
+  const ChangeSection change(vmm);
   TRY(split_locked(vmm, base));
   if (end < kUserEnd) TRY(split_locked(vmm, uint32_t(end)));
   for (Vseg* vseg = find_locked(vmm, base); vseg != nullptr && vseg->m_base < end;) {
-    vseg->m_prot = prot;
+    hal::local_store(vseg->m_prot, prot);
     for (uint32_t va = vseg->m_base; va < vseg->end(); va += kPageSize) {
       const uint64_t entry = vmm->m_gpt.get(va >> 12);
       if ((entry & GPT_MAPPED) == 0) continue;
@@ -365,6 +408,56 @@ Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
     vseg = vseg->m_entry.next == &vmm->m_vsegs ? nullptr : vseg_of(vseg->m_entry.next);
   }
   return {};
+}
+
+Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access) {
+  const uint32_t vpn = address >> 12;
+  kern::QueuelockGuard guard(copy->m_lock);
+  // A seqlock's reader: what it asks is kept only if the generation did not move meanwhile.
+  for (;;) {
+    const uint64_t generation = reference.generation();
+    if ((generation & 1) != 0) {  // a change runs at the reference
+      kern::sched_yield();
+      continue;
+    }
+    if (generation != copy->m_copy_generation) {
+      drop_all_locked(copy);
+      (void)copy->m_gpt.init();  // without memory the table stays empty: the fault below says kNoMem
+      copy->m_copy_generation = generation;
+      hal::stat_add(copy->m_copy_drops, uint64_t(1));
+    }
+    const uint64_t held = copy->m_gpt.get(vpn);
+    if ((held & GPT_MAPPED) != 0 && (gpt_attr(held) & attr_for_access(access)) != 0) return held;
+    Vseg* vseg = find_locked(copy, address);
+    if (vseg == nullptr) {
+      const auto found = reference.get_vseg(address);
+      if (reference.generation() != generation) continue;
+      if (!found) {
+        hal::stat_add(copy->m_fault_errors, uint64_t(1));
+        return error(found.error());
+      }
+      vseg = TRY(create_locked(copy, found->m_type, found->m_base, found->m_size, found->m_prot, found->m_file_offset,
+                               found->m_file_size, found->m_mapper, found->m_cxy));
+    }
+    Result<uint64_t> answer = error(Errno::kAcces);
+    if ((allowed_access(vseg->m_prot) & access) != 0) answer = reference.get_pte(vpn, access == VSEG_WRITE);
+    if (reference.generation() != generation) continue;
+    if (!answer) {
+      hal::stat_add(copy->m_fault_errors, uint64_t(1));
+      return error(answer.error());
+    }
+    const uint64_t made = TRY(copy_entry(*vseg, *answer));
+    if (reference.generation() != generation) {  // the replicated bytes may be of a page freed since
+      if ((made & GPT_PRIVATE) != 0) free_page(gpt_page(made));
+      continue;
+    }
+    if (auto set = copy->m_gpt.set(vpn, made); !set) {
+      if ((made & GPT_PRIVATE) != 0) free_page(gpt_page(made));
+      return error(set.error());
+    }
+    hal::stat_add(copy->m_faults, uint64_t(1));
+    return made;
+  }
 }
 
 void vmm_for_each_vseg(Vmm* vmm, void (*visit)(const Vseg& vseg, void* context), void* context) {
@@ -379,6 +472,7 @@ VmmStats vmm_stats(Vmm* vmm) {
   stats.pages = vmm->m_gpt.mapped();
   stats.faults = hal::stat_read(vmm->m_faults);
   stats.fault_errors = hal::stat_read(vmm->m_fault_errors);
+  stats.copy_drops = hal::stat_read(vmm->m_copy_drops);
   return stats;
 }
 

@@ -11,6 +11,15 @@
 // Concurrency: m_lock (a queuelock: filling a page may block on the mapper or an RPC) guards
 // the vsegs, the GPT and the heap. Whoever removes or changes an entry flushes the TLBs that
 // may hold it before the page can be reused (the caller: the VMM knows no TLB).
+//
+// Copies (DESIGN.md §4): the VMM of a process in a cluster other than its reference's is a
+// cache of the reference's, filled on its faults (vmm_copy_get_pte) by asking the reference
+// (VMM_GET_VSEG, VMM_GET_PTE, through a VmmReference). The reference never reaches into its
+// copies: its generation, a seqlock's count, is odd while its vsegs or entries change (munmap,
+// mprotect, brk, a fixed mmap) and moves by two with each change; a copy reads it before and
+// after what it asks, keeps an answer only when it did not move, and drops everything it holds
+// when it finds it moved since. CODE pages (read-only) are replicated in the copy's cluster;
+// the others are the reference's pages, named by the copy's entries.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +77,7 @@ struct VmmStats {
   uint64_t pages = 0;   // pages mapped
   uint64_t faults = 0;  // entries made by a fault
   uint64_t fault_errors = 0;
+  uint64_t copy_drops = 0;  // a copy's: everything dropped for a newer reference
 };
 
 struct Vmm {
@@ -79,6 +89,13 @@ struct Vmm {
   Vseg* m_heap GUARDED_BY(m_lock) = nullptr;  // the ANON vseg of the heap's pages (null while empty)
   uint64_t m_faults = 0;
   uint64_t m_fault_errors = 0;
+  // A reference's: odd while a change runs, advanced by two by each (read by copies through
+  // remote_load; written under m_lock).
+  uint64_t m_generation = 0;
+  // A copy's: the reference's generation its vsegs and entries are from, and how many times it
+  // dropped them for a newer one.
+  uint64_t m_copy_generation GUARDED_BY(m_lock) = 0;
+  uint64_t m_copy_drops = 0;
 };
 
 // Local: an empty address space; kNoMem.
@@ -143,6 +160,28 @@ enum class Placement { kHint, kFixed };
 // (ENOMEM for a hole, as Linux), kInval. Calls flush(vpn) for every entry that changed.
 [[nodiscard]] Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
                                         void (*flush)(uint32_t, void*), void* context);
+
+// What a copy asks of its reference, in another cluster (proc: services 20 and 21).
+class VmmReference {
+ public:
+  // The reference's m_generation, as it is now.
+  virtual uint64_t generation() = 0;
+  // VMM_GET_VSEG: the reference's vseg holding `address` (its fields read after the answer:
+  // the caller checks the generation before it trusts them); kFault when none.
+  virtual Result<Vseg> get_vseg(uint32_t address) = 0;
+  // VMM_GET_PTE: the reference's entry of `vpn`, made if needed (for a write when `write`).
+  virtual Result<uint64_t> get_pte(uint32_t vpn, bool write) = 0;
+
+ protected:
+  ~VmmReference() = default;
+};
+
+// A copy's page fault: the entry of the page holding `address` for `access` in the copy
+// `copy` (an address space made by vmm_init that nothing but this fills), made if needed from
+// `reference`. A CODE page is copied into a page of this cluster (the copy's own, freed with
+// it); any other page is the reference's. The reference's refusals (kFault, kAcces, kIo,
+// kNoMem).
+[[nodiscard]] Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access);
 
 VmmStats vmm_stats(Vmm* vmm);
 // Calls visit(vseg, context) for every vseg in address order, under the VMM's lock (visit must

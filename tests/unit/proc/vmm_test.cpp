@@ -1,14 +1,22 @@
 // ctest-label: concurrency
-// The VMM of a process copy on a running machine: vsegs made, found, split by munmap and
-// mprotect, the heap grown and shrunk by brk, mmap placed top-down, page faults that allocate in
-// the vseg's cluster and fill from zeros, the refusals, and every page back at the end.
+// The VMM of a process on a running machine: vsegs made, found, split by munmap and mprotect,
+// the heap grown and shrunk by brk, mmap placed top-down, page faults that allocate in the
+// vseg's cluster and fill from zeros, the refusals, and every page back at the end; a copy in
+// another cluster filled from its reference (services 20 and 21), its code replicated, what
+// the reference changed dropped, alone and while the reference changes.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <tuple>
+
 #include "kcheck.hpp"
+#include "kern/sched.hpp"
 #include "machine_fixture.hpp"
 #include "mm/kmem.hpp"
 #include "mm/vmm/vmm.hpp"
+#include "proc/copy.hpp"
 #include "proc/process.hpp"
+#include "proc/services.hpp"
 
 namespace mkh::test {
 namespace {
@@ -17,6 +25,8 @@ using vmm::kPageSize;
 using vmm::VSEG_EXEC;
 using vmm::VSEG_READ;
 using vmm::VSEG_WRITE;
+
+using hal::Xptr;
 
 class VmmTest : public MachineTest {};
 
@@ -177,6 +187,203 @@ TEST_F(VmmTest, AHeldPageIsFreedByItsReleaseNotByTheMunmap) {
     KCHECK_EQ(free_pages(hal::local_cxy()), free_before);
     KCHECK_EQ(free_pages(other), other_before);
   });
+}
+
+// The reference's entry of `address`, asked by VMM_GET_PTE as a copy would.
+uint64_t reference_entry(proc::Process* process, uint32_t address) {
+  auto pte = rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(process->m_ref_cxy, process, address >> 12, false);
+  KCHECK_OK(pte);
+  return pte ? vmm::gpt_entry(std::get<1>(*pte) << 12, std::get<0>(*pte)) : 0;
+}
+
+// A code page's words: word i of the page at 0x40000 + ... is kCodeWord + i.
+constexpr uint64_t kCodeWord = 0x5eed'0000'0000;
+void write_code(uint64_t entry) {
+  for (uint32_t i = 0; i < kPageSize / 8; ++i)
+    hal::remote_store(hal::Xptr<uint64_t>(vmm::gpt_page(entry) + i * 8), kCodeWord + i);
+}
+bool holds_code(uint64_t entry) {
+  for (uint32_t i = 0; i < kPageSize / 8; ++i)
+    if (hal::remote_load(hal::Xptr<uint64_t>(vmm::gpt_page(entry) + i * 8)) != kCodeWord + i) return false;
+  return true;
+}
+
+// A process of the first cluster with a data vseg (two pages at 0x20000) and a code vseg (one
+// page at 0x40000, its bytes written), their pages made.
+proc::Process* reference_with_code() {
+  auto made = proc::process_create(0);
+  KCHECK_OK(made);
+  if (!made) return nullptr;
+  vmm::Vmm* v = &(*made)->m_vmm;
+  const hal::cxy_t here = hal::local_cxy();
+  KCHECK_OK(
+      vmm::vmm_create_vseg(v, vmm::VsegType::kData, 0x20000, 2 * kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {}, here));
+  KCHECK_OK(vmm::vmm_create_vseg(v, vmm::VsegType::kCode, 0x40000, kPageSize, VSEG_READ | VSEG_EXEC, 0, 0, {}, here));
+  KCHECK_OK(vmm::vmm_get_pte(v, 0x20000, VSEG_WRITE));
+  auto code = vmm::vmm_get_pte(v, 0x40000, VSEG_EXEC);
+  KCHECK_OK(code);
+  if (code) write_code(*code);
+  return *made;
+}
+
+TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) {
+  boot({2, 1, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
+  proc::Process* process = nullptr;
+  auto on = [&](hal::cxy_t cxy, auto body) {
+    ThreadRunner runner(machine());
+    runner.start(cxy, 0, body);
+  };
+  on(home, [&] { process = reference_with_code(); });
+  ASSERT_NE(process, nullptr);
+  // The copy's side, then the reference's changes, then the copy's again, in turn.
+  std::atomic<uint32_t> step{0};
+  auto wait_for = [&](uint32_t value) {
+    while (step.load() != value) kern::sched_yield();
+  };
+  {
+    ThreadRunner runner(machine());
+    runner.start(away, 0, [&] {
+      const uint64_t away_before = free_pages(away);
+      KCHECK_ERR(proc::process_copy_create(Xptr<proc::Process>()), Errno::kInval);
+      auto made = proc::process_copy_create(Xptr<proc::Process>(home, process));
+      KCHECK_OK(made);
+      if (!made) {
+        step = 1;
+        return;
+      }
+      proc::Process* copy = *made;
+      KCHECK_EQ(copy->m_pid, process->m_pid);
+      KCHECK_ERR(proc::process_copy_create(Xptr<proc::Process>(away, copy)), Errno::kInval);  // of this cluster
+      // Data: the reference's page itself, not the copy's to free.
+      auto data = proc::process_copy_get_pte(copy, 0x20010, VSEG_WRITE);
+      KCHECK_OK(data);
+      if (data) {
+        KCHECK_EQ(vmm::gpt_page(*data), vmm::gpt_page(reference_entry(process, 0x20000)));
+        KCHECK((vmm::gpt_attr(*data) & (vmm::GPT_PRIVATE | vmm::GPT_WRITE)) == vmm::GPT_WRITE);
+      }
+      // Code: a page of this cluster with the reference's bytes, made once.
+      const mm::Page* replica = nullptr;
+      auto code = proc::process_copy_get_pte(copy, 0x40008, VSEG_EXEC);
+      KCHECK_OK(code);
+      if (code) {
+        KCHECK_EQ(hal::GET_CXY(vmm::gpt_page(*code)), away);
+        KCHECK((vmm::gpt_attr(*code) & vmm::GPT_PRIVATE) != 0);
+        KCHECK(holds_code(*code));
+        replica = mm::local_memory()->m_ppm.base_to_page(hal::GET_PTR(vmm::gpt_page(*code)));
+        auto again = proc::process_copy_get_pte(copy, 0x40ff0, VSEG_READ);
+        KCHECK_OK(again);
+        if (again) KCHECK_EQ(*again, *code);
+      }
+      // The refusals: a write into the code, an address of no vseg.
+      KCHECK_ERR(proc::process_copy_get_pte(copy, 0x40000, VSEG_WRITE), Errno::kAcces);
+      KCHECK_ERR(proc::process_copy_get_pte(copy, 0x60000, VSEG_READ), Errno::kFault);
+      const vmm::VmmStats stats = vmm::vmm_stats(&copy->m_vmm);
+      KCHECK(stats.vsegs == 2 && stats.pages == 2 && stats.faults == 2 && stats.fault_errors == 2 &&
+             stats.copy_drops == 0);
+      step = 1;
+      wait_for(2);
+      // The copy dropped what it held (its replica freed) and asks again.
+      data = proc::process_copy_get_pte(copy, 0x20000, VSEG_READ);
+      KCHECK_OK(data);
+      if (data) {
+        KCHECK_EQ(vmm::gpt_page(*data), vmm::gpt_page(reference_entry(process, 0x20000)));
+        KCHECK_EQ(hal::remote_load(hal::Xptr<uint64_t>(vmm::gpt_page(*data))), 7u);
+      }
+      if (replica != nullptr) KCHECK(!replica->has(mm::PageFlags::ALLOCATED));
+      KCHECK_ERR(proc::process_copy_get_pte(copy, 0x21000, VSEG_READ), Errno::kFault);  // unmapped at the reference
+      // Writable code is the reference's page, not replicated.
+      code = proc::process_copy_get_pte(copy, 0x40000, VSEG_WRITE);
+      KCHECK_OK(code);
+      if (code) {
+        KCHECK_EQ(vmm::gpt_page(*code), vmm::gpt_page(reference_entry(process, 0x40000)));
+        KCHECK(holds_code(*code));
+      }
+      KCHECK_EQ(vmm::vmm_stats(&copy->m_vmm).copy_drops, 1u);
+      proc::process_copy_destroy(copy);
+      KCHECK_EQ(free_pages(away), away_before);
+    });
+    // The reference replaces its data (a new page) and makes its code writable.
+    runner.start(home, 0, [&] {
+      wait_for(1);
+      vmm::Vmm* v = &process->m_vmm;
+      KCHECK_OK(vmm::vmm_munmap(v, 0x20000, 2 * kPageSize, nullptr, nullptr));
+      KCHECK_OK(vmm::vmm_create_vseg(v, vmm::VsegType::kData, 0x20000, kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {},
+                                     hal::local_cxy()));
+      auto data = vmm::vmm_get_pte(v, 0x20000, VSEG_WRITE);
+      KCHECK_OK(data);
+      if (data) hal::remote_store(hal::Xptr<uint64_t>(vmm::gpt_page(*data)), uint64_t(7));
+      KCHECK_OK(vmm::vmm_mprotect(v, 0x40000, kPageSize, VSEG_READ | VSEG_WRITE | VSEG_EXEC, nullptr, nullptr));
+      step = 2;
+    });
+  }
+  on(home, [&] { proc::process_destroy(process); });
+  const MachineReport report = machine().report();
+  for (const char* name : {"VMM_GET_VSEG", "VMM_GET_PTE"}) {
+    EXPECT_GT(served(report, home, name), 0u) << name;
+    EXPECT_GT(served(report, away, name, true), 0u) << name << " sent by the copy's cluster";
+  }
+}
+
+// A copy faulting on pages that stay while its reference maps, unmaps and reprotects others:
+// every answer is the reference's current page (the data) or the reference's bytes (the code),
+// and the copy drops what it held as the reference changes. ThreadSanitizer watches the two.
+TEST_F(VmmTest, ACopyFaultingWhileItsReferenceChangesGetsCurrentPages) {
+  boot({2, 1, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
+  proc::Process* process = nullptr;
+  {
+    ThreadRunner runner(machine());
+    runner.start(home, 0, [&] { process = reference_with_code(); });
+  }
+  ASSERT_NE(process, nullptr);
+  std::atomic<bool> done{false};
+  std::atomic<bool> started{false};
+  {
+    ThreadRunner runner(machine());
+    runner.start(away, 0, [&] {
+      const uint64_t away_before = free_pages(away);
+      auto copy = proc::process_copy_create(Xptr<proc::Process>(home, process));
+      KCHECK_OK(copy);
+      if (!copy) {
+        started = true;
+        return;
+      }
+      const uint64_t data_page = vmm::gpt_page(reference_entry(process, 0x20000));
+      KCHECK_OK(proc::process_copy_get_pte(*copy, 0x20000, VSEG_READ));
+      started = true;
+      for (uint32_t round = 0; !done || round < 100; ++round) {
+        auto data = proc::process_copy_get_pte(*copy, 0x20000 + (round % 8) * 8, VSEG_READ);
+        KCHECK_OK(data);
+        if (data && vmm::gpt_page(*data) != data_page) KCHECK_FAIL("round {}: not the reference's page", round);
+        auto code = proc::process_copy_get_pte(*copy, 0x40000, VSEG_EXEC);
+        KCHECK_OK(code);
+        if (code && !holds_code(*code)) KCHECK_FAIL("round {}: the code's bytes differ", round);
+      }
+      KCHECK_LE(1u, vmm::vmm_stats(&(*copy)->m_vmm).copy_drops);
+      proc::process_copy_destroy(*copy);
+      KCHECK_EQ(free_pages(away), away_before);
+    });
+    runner.start(home, 0, [&] {
+      while (!started) kern::sched_yield();
+      vmm::Vmm* v = &process->m_vmm;
+      for (uint32_t round = 0; round < 300; ++round) {
+        KCHECK_OK(vmm::vmm_create_vseg(v, vmm::VsegType::kAnon, 0x30000, kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {},
+                                       hal::local_cxy()));
+        KCHECK_OK(vmm::vmm_get_pte(v, 0x30000, VSEG_WRITE));
+        KCHECK_OK(vmm::vmm_munmap(v, 0x30000, kPageSize, nullptr, nullptr));
+        KCHECK_OK(vmm::vmm_mprotect(v, 0x20000, kPageSize, round % 2 == 0 ? VSEG_READ : VSEG_READ | VSEG_WRITE, nullptr,
+                                    nullptr));
+      }
+      done = true;
+    });
+  }
+  {
+    ThreadRunner runner(machine());
+    runner.start(home, 0, [&] { proc::process_destroy(process); });
+  }
 }
 
 }  // namespace
