@@ -54,6 +54,7 @@ struct ClusterReport {
   uint64_t ipis_sent = 0;
   uint64_t ipis_received = 0;
   uint64_t sleeps = 0;
+  uint64_t timers_fired = 0;        // threads woken by their timer (a sleep, a timed wait)
   uint64_t errors = 0;              // errors the cluster's kernel returned to callers
   int64_t pages_leaked = 0;         // after shutdown: free pages short of their boot value
   std::vector<RpcIndexReport> rpc;  // indexes with any activity

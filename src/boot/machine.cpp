@@ -201,6 +201,7 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
     r.ipis_sent += hal::stat_read(core.m_stats.ipis_sent);
     r.ipis_received += hal::stat_read(core.m_stats.ipis_received);
     r.sleeps += hal::stat_read(core.m_stats.sleeps);
+    r.timers_fired += hal::stat_read(core.m_stats.timers_fired);
   }
   r.threads_alive = r.threads_created - r.threads_destroyed;
   for (uint32_t slot = 0; slot < rpc::kRpcStatSlots; ++slot) {

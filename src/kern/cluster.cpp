@@ -2,15 +2,33 @@
 // their idle threads; the idle loop. Layer: kern. Calls hal, thread, sched.
 #include "kern/cluster.hpp"
 
+#include <algorithm>
 #include <new>
 
+#include "hal/clock.hpp"
 #include "hal/fault.hpp"
 
 #include "kern/thread.hpp"
+#include "kern/timer.hpp"
 
 namespace mkh::kern {
 
 namespace {
+
+constexpr uint64_t kNoSleep = ~uint64_t(0);
+
+// How long the idle thread may sleep: until its core's first timer, at most kRetrySleepNs when
+// a scheduling point has work to retry, for ever (0) otherwise; kNoSleep when a timer is due.
+uint64_t sleep_timeout_ns(Core* core) {
+  uint64_t timeout = core->m_retry_soon != 0 ? kRetrySleepNs : 0;
+  if (const uint64_t first = timers_first(core); first != UINT64_MAX) {
+    const uint64_t now = hal::ticks();
+    if (first <= now) return kNoSleep;
+    const uint64_t left = std::max<uint64_t>(hal::ticks_to_ns(first - now), 1);
+    timeout = timeout == 0 ? left : std::min(timeout, left);
+  }
+  return timeout;
+}
 
 // The idle thread: announces the core idle, looks once more for work, then waits for an
 // IPI (spinning first, then on the futex; for a bounded time when a scheduling point has
@@ -20,10 +38,11 @@ void idle_loop(void* arg) {
   auto* core = static_cast<Core*>(arg);
   while (hal::local_load(core->m_stop) == 0) {
     hal::local_store(core->m_idle, 1u, std::memory_order_seq_cst);
-    if (!core->m_shares_host_thread && !core->m_sched.has_runnable()) {
+    const uint64_t timeout_ns = sleep_timeout_ns(core);
+    if (!core->m_shares_host_thread && timeout_ns != kNoSleep && !core->m_sched.has_runnable()) {
       hal::fault_point(hal::FaultPoint::kIdleBeforeSleep);
       if (hal::ipi_wait(core->m_ipi, hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed), core->m_stop,
-                        core->m_retry_soon != 0 ? kRetrySleepNs : 0))
+                        timeout_ns))
         hal::stat_add(core->m_stats.sleeps, uint64_t(1));
     }
     hal::local_store(core->m_idle, 0u, std::memory_order_seq_cst);
@@ -54,6 +73,7 @@ Result<void> core_init(hal::cxy_t cxy, hal::lid_t lid) {
   hal::ClusterScope scope(cxy);
   Core* core = &LOCAL_CLUSTER->m_cores[lid];
   core->m_sched.init();
+  libk::list_root_init(&core->m_timers);
   TRY(thread_idle_create(lid, idle_loop, core));
   return {};
 }

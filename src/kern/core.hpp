@@ -16,6 +16,7 @@ struct CoreStats {
   uint64_t ipis_sent = 0;      // by threads of this core
   uint64_t ipis_received = 0;  // taken by this core
   uint64_t sleeps = 0;         // times the idle thread slept on the futex
+  uint64_t timers_fired = 0;   // threads woken by their timer (kern/timer.hpp)
   uint64_t threads_created = 0;
   uint64_t threads_destroyed = 0;
 };
@@ -44,6 +45,8 @@ struct Core {
   // deterministic mode: every core shares one host thread, so the idle thread never
   // waits, it gives the host thread back
   uint32_t m_shares_host_thread = 0;
+  // the timers of the core's threads, by deadline (kern/timer.hpp)
+  libk::ListEntry m_timers;
 
   // statistics: updated by the owner (relaxed), read by anyone
   CoreStats m_stats;

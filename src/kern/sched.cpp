@@ -6,6 +6,7 @@
 
 #include "kern/cluster.hpp"
 #include "kern/thread.hpp"
+#include "kern/timer.hpp"
 
 namespace mkh::kern {
 
@@ -121,6 +122,7 @@ void send_ipi(hal::cxy_t cxy, hal::lid_t lid) {
 
 Step core_step(Core* core) {
   if (SchedulingPointHook hook = g_scheduling_point_hook.load(std::memory_order_relaxed)) hook(core);
+  timers_expire(core);
 
   Sched& sched = core->m_sched;
   Thread* next = sched.select(hal::local_load(core->m_stop, std::memory_order_relaxed) != 0);

@@ -9,6 +9,7 @@
 
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
+#include "kern/timer.hpp"
 #include "libk/scope_guard.hpp"
 #include "mm/kmem.hpp"
 
@@ -256,6 +257,7 @@ void thread_destroy(Thread* thread) {
     core->m_sched.unregister_thread(thread);
   }
   if (!thread->m_fiber.finished()) thread->m_fiber.abandon();
+  timers_forget(core, thread);
   mm::Page* stack = thread->m_stack_page;
   mm::kmem_delete(thread);
   mm::kmem_free_pages(stack);

@@ -6,6 +6,7 @@
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/sched.hpp"
+#include "kern/timer.hpp"
 #include "proc/process.hpp"
 #include "proc/user_thread.hpp"
 
@@ -13,11 +14,12 @@ namespace mkh::proc {
 
 namespace {
 
-bool deadline_passed(int clock, int64_t deadline_ns) {
-  if (deadline_ns < 0) return false;
+// The time left until `deadline_ns` on `clock`, in nanoseconds (0 once it has passed).
+uint64_t ns_left(int clock, int64_t deadline_ns) {
   timespec now{};
   clock_gettime(clock, &now);
-  return int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec >= deadline_ns;
+  const int64_t left = deadline_ns - (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
+  return left > 0 ? uint64_t(left) : 0;
 }
 
 bool ending(const Process* process) { return hal::local_load(process->m_exiting) != 0; }
@@ -42,6 +44,7 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
   waiter.m_thread = thread->m_thread;
   const auto self = hal::Xptr<kern::Thread>(hal::local_cxy(), thread->m_thread);
   const bool timed = deadline_ns >= 0;
+  kern::Timer timer;  // a timed wait's: it unblocks the thread as a wake would
   const uint64_t start = hal::ticks();
   {
     // The page is found (and faulted in) and held before the lock is taken (the VMM may
@@ -51,19 +54,23 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     if (ending(process)) return error(Errno::kIntr);
     if (hal::remote_load(hal::Xptr<uint32_t>(page.byte(address))) != expected) return error(Errno::kAgain);
     libk::list_add_last(&process->m_futex_waiters, &waiter.m_entry);
-    if (!timed) kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+    kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+    if (timed) timer.arm(kern::deadline_in_ns(ns_left(clock, deadline_ns)), kern::THREAD_BLOCKED_USERSYNC);
   }
   Result<void> outcome;
   for (;;) {
-    kern::sched_yield();  // blocked: until a wake; timed: other threads run, then the clock is read
+    kern::sched_yield();  // blocked: until a wake, the timer, or the end of the process
     hal::BusylockGuard guard(process->m_futex_lock);
     if (waiter.m_woken) break;
-    if (ending(process) || deadline_passed(clock, deadline_ns)) {
+    const uint64_t left = timed ? ns_left(clock, deadline_ns) : 1;
+    if (ending(process) || left == 0) {
       libk::list_unlink(&waiter.m_entry);
       outcome = error(ending(process) ? Errno::kIntr : Errno::kTimedOut);
       break;
     }
-    if (!timed) kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+    // Woken early (the timer's ticks ran ahead of the wait's clock): blocked again until the rest.
+    kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+    if (timed && !timer.armed()) timer.arm(kern::deadline_in_ns(left), kern::THREAD_BLOCKED_USERSYNC);
   }
   user_thread_waited(thread, hal::ticks() - start);
   return outcome;

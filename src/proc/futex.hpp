@@ -6,8 +6,8 @@
 // are FutexWaiter records on their own kernel stacks, in one list under m_futex_lock: a
 // waiter checks the word and links itself under the lock, a waker unlinks, marks and
 // unblocks under it, so no wake-up is lost and a record is never touched after its waiter
-// left. An untimed wait blocks (cause USERSYNC); a timed one yields until its deadline, as
-// clock_nanosleep does (no timer yet).
+// left. A wait blocks (cause USERSYNC); a timed one arms a timer of its core (kern/timer.hpp)
+// that unblocks it at its deadline, as clock_nanosleep does.
 #pragma once
 
 #include <cstdint>

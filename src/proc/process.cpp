@@ -11,6 +11,7 @@
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
 #include "proc/futex.hpp"
+#include "proc/user_thread.hpp"
 
 namespace mkh::proc {
 
@@ -110,6 +111,11 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   process->m_exit_signal = signal;
   if (signal != 0) hal::stat_add(local_proc()->m_killed, uint64_t(1));
   futex_wake_all(process);  // each sees m_exiting, and its thread ends
+  // So do the threads asleep in clock_nanosleep (blocked before they look at m_exiting).
+  hal::BusylockGuard guard(process->m_thread_lock);
+  for (const UserThread* thread : process->m_threads)
+    if (kern::Thread* kernel_thread = thread != nullptr ? hal::local_load(thread->m_thread) : nullptr)
+      (void)kern::thread_unblock(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread), kern::THREAD_BLOCKED_SLEEP);
 }
 
 void process_threads_gone(Process* process) {

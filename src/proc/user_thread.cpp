@@ -124,7 +124,7 @@ void thread_end(UserThread* thread) {
 
 void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
-  thread->m_thread = kern::thread_current();
+  hal::local_store(thread->m_thread, kern::thread_current());  // read by process_make_exit
   Process* process = thread->m_process;
   // The quantum is spent by instructions, across system calls: a thread that calls the
   // kernel more often than once a quantum still passes through scheduling points (the

@@ -17,6 +17,7 @@
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
+#include "kern/timer.hpp"
 #include "libk/console.hpp"
 #include "rpc/services/sched.hpp"
 #include "syscall/call.hpp"
@@ -206,14 +207,23 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   const clockid_t clock = TRY(host_clock(id));
   int64_t deadline = TRY(timespec_ns_from_user(call, call.a[2]));
   if ((call.a[1] & kTimerAbsolute) == 0) deadline = deadline_after(clock, deadline);
-  timespec now{};
-  // No timer yet: the thread yields until the deadline (other threads run meanwhile), time
-  // that is not its CPU time.
+  // The thread blocks until its timer fires (the other threads of its core run meanwhile, or
+  // the core sleeps), time that is not its CPU time; exit_group wakes it.
+  const auto self = kern::thread_current_xptr();
   const uint64_t start = hal::ticks();
   for (;;) {
+    timespec now{};
     clock_gettime(clock, &now);
-    if (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec >= deadline) break;
-    if (hal::local_load(call.process->m_exiting, std::memory_order_relaxed) != 0) break;
+    const int64_t left = deadline - (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
+    if (left <= 0) break;
+    kern::Timer timer;
+    kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
+    timer.arm(kern::deadline_in_ns(uint64_t(left)), kern::THREAD_BLOCKED_SLEEP);
+    // Blocked before the look: process_make_exit's wake-up after it is not lost.
+    if (hal::local_load(call.process->m_exiting, std::memory_order_seq_cst) != 0) {
+      (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
+      break;
+    }
     kern::sched_yield();
   }
   proc::user_thread_waited(call.thread, hal::ticks() - start);

@@ -9,14 +9,15 @@
 namespace mkh::tool {
 
 void print_report(std::FILE* out, const MachineReport& report) {
-  fmt::print(out, "{:>6} {:>5} | {:>8} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>5} | {:>9} {:>8} {:>8} {:>7} | {:>6}\n",
+  fmt::print(out, "{:>6} {:>5} | {:>8} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>5} | {:>9} {:>8} {:>8} {:>7} {:>6} | {:>6}\n",
              "cxy", "(x,y)", "pages", "free", "used", "leaked", "created", "ended", "alive", "switches", "ipi-sent",
-             "ipi-recv", "sleeps", "errors");
+             "ipi-recv", "sleeps", "timers", "errors");
   for (const ClusterReport& c : report.clusters) {
-    fmt::print(out, "{:>#6x} {:>5} | {:>8} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>5} | {:>9} {:>8} {:>8} {:>7} | {:>6}\n",
-               c.cxy, fmt::format("({},{})", c.x, c.y), c.pages_total, c.pages_free, c.pages_used,
-               report.shut_down ? fmt::format("{}", c.pages_leaked) : std::string("-"), c.threads_created,
-               c.threads_destroyed, c.threads_alive, c.switches, c.ipis_sent, c.ipis_received, c.sleeps, c.errors);
+    fmt::print(
+        out, "{:>#6x} {:>5} | {:>8} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>5} | {:>9} {:>8} {:>8} {:>7} {:>6} | {:>6}\n",
+        c.cxy, fmt::format("({},{})", c.x, c.y), c.pages_total, c.pages_free, c.pages_used,
+        report.shut_down ? fmt::format("{}", c.pages_leaked) : std::string("-"), c.threads_created, c.threads_destroyed,
+        c.threads_alive, c.switches, c.ipis_sent, c.ipis_received, c.sleeps, c.timers_fired, c.errors);
   }
   fmt::print(out, "\nkcm objects per type (in use / allocated / freed / refused), per cluster:\n");
   for (const ClusterReport& c : report.clusters) {
@@ -108,14 +109,15 @@ void print_json(std::FILE* out, const MachineReport& report, const std::string& 
     json += fmt::format(
         "{}{{\"cxy\": {}, \"x\": {}, \"y\": {}, \"pages_total\": {}, \"pages_free\": {}, \"pages_used\": {}, "
         "\"pages_leaked\": {}, \"threads_created\": {}, \"threads_destroyed\": {}, \"switches\": {}, "
-        "\"ipis_sent\": {}, \"ipis_received\": {}, \"sleeps\": {}, \"errors\": {}, \"rpc_threads_created\": {}, "
+        "\"ipis_sent\": {}, \"ipis_received\": {}, \"sleeps\": {}, \"timers_fired\": {}, \"errors\": {}, "
+        "\"rpc_threads_created\": {}, "
         "\"rpc_threads_reclaimed\": {}, \"rpc_pool_exhausted\": {}, \"rpc_fifo_high_water\": {}, "
         "\"processes_created\": {}, "
         "\"processes_ended\": {}, \"processes_killed\": {}, \"user_threads\": {}, \"syscalls\": {}, "
         "\"unknown_syscalls\": {}, \"kcm\": [",
         i == 0 ? "" : ", ", c.cxy, c.x, c.y, c.pages_total, c.pages_free, c.pages_used, c.pages_leaked,
-        c.threads_created, c.threads_destroyed, c.switches, c.ipis_sent, c.ipis_received, c.sleeps, c.errors,
-        c.rpc_threads_created, c.rpc_threads_reclaimed, c.rpc_pool_exhausted, c.rpc_fifo_high_water,
+        c.threads_created, c.threads_destroyed, c.switches, c.ipis_sent, c.ipis_received, c.sleeps, c.timers_fired,
+        c.errors, c.rpc_threads_created, c.rpc_threads_reclaimed, c.rpc_pool_exhausted, c.rpc_fifo_high_water,
         c.processes_created, c.processes_ended, c.processes_killed, c.user_threads, c.syscalls, c.unknown_syscalls);
     for (std::size_t k = 0; k < c.kcm.size(); ++k)
       json += fmt::format(

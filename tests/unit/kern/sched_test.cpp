@@ -1,14 +1,17 @@
 // ctest-label: concurrency
 // Threads and the scheduler: create, run, block and unblock from remote clusters,
-// thousands of switches, deletion of a parked thread, errors, IPIs to idle cores.
+// thousands of switches, deletion of a parked thread, errors, IPIs to idle cores, timers.
 #include <atomic>
 #include <memory>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "hal/clock.hpp"
 #include "kcheck.hpp"
+#include "kern/core.hpp"
 #include "kern/sched_display.hpp"
+#include "kern/timer.hpp"
 #include "machine_fixture.hpp"
 #include "mm/memory.hpp"
 #include "rpc/marshal.hpp"
@@ -211,6 +214,8 @@ TEST_F(SchedTest, DeleteRequestDestroysAParkedThread) {
   ThreadRunner runner(machine());
   runner.start(0, 0, [&] {
     const auto self = thread_current_xptr();
+    kern::Timer timer;  // on the stack that goes with the thread: its core forgets it
+    timer.arm(kern::deadline_in_ns(3'600'000'000'000), kern::THREAD_BLOCKED_SLEEP);
     thread_block(self, kern::THREAD_BLOCKED_GLOBAL);
     parked.store(self.raw());
     kern::sched_yield();
@@ -228,6 +233,8 @@ TEST_F(SchedTest, DeleteRequestDestroysAParkedThread) {
   EXPECT_EQ(machine().report().clusters[0].threads_alive, at_boot);
   EXPECT_FALSE(returned.load());
   runner.abandon(1);  // its closure never returns
+  ThreadRunner checker(machine());
+  checker.start(0, 0, [&] { KCHECK_EQ(kern::timers_first(kern::core_current()), UINT64_MAX); });
 }
 
 TEST_F(SchedTest, CreateRejectsABadCoreAndCountsIt) {
@@ -313,6 +320,42 @@ TEST_F(SchedTest, PostingAFlagTouchesTheWaiterOnlyWhileItSleeps) {
       KCHECK_EQ(word, 0u);
     });
   }
+}
+
+// A thread that waits for its timer is not run until it fires (its core sleeps meanwhile),
+// and wakes no earlier than its deadline; timers stay sorted and a cancelled one is gone.
+TEST_F(SchedTest, ATimerWakesItsThreadWhichDoesNotRunMeanwhile) {
+  boot({1, 1, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  ThreadRunner runner(machine());
+  runner.start(machine().clusters()[0], 0, [&] {
+    kern::Core* core = kern::core_current();
+    {
+      kern::Timer later, sooner;
+      later.arm(hal::ticks() + hal::ns_to_ticks(2'000'000'000), kern::THREAD_BLOCKED_SLEEP);
+      sooner.arm(hal::ticks() + hal::ns_to_ticks(1'000'000'000), kern::THREAD_BLOCKED_SLEEP);
+      KCHECK_EQ(kern::timers_first(core), sooner.m_deadline);
+      sooner.cancel();
+      KCHECK(!sooner.armed());
+      KCHECK_EQ(kern::timers_first(core), later.m_deadline);
+    }  // gone with its scope
+    KCHECK_EQ(kern::timers_first(core), UINT64_MAX);
+
+    kern::Thread* self = kern::thread_current();
+    const uint64_t switches = hal::stat_read(self->m_switches);
+    const uint64_t sleeps = hal::stat_read(core->m_stats.sleeps);
+    const uint64_t fired = hal::stat_read(core->m_stats.timers_fired);
+    kern::Timer timer;
+    const uint64_t deadline = kern::deadline_in_ns(30'000'000);
+    thread_block(thread_current_xptr(), kern::THREAD_BLOCKED_SLEEP);
+    timer.arm(deadline, kern::THREAD_BLOCKED_SLEEP);
+    kern::sched_yield();
+    KCHECK(hal::ticks() >= deadline);
+    KCHECK(!timer.armed());
+    KCHECK_EQ(hal::stat_read(self->m_switches), switches + 1);  // switched in once: when it fired
+    KCHECK_EQ(hal::stat_read(core->m_stats.timers_fired), fired + 1);
+    KCHECK_LE(sleeps + 1, hal::stat_read(core->m_stats.sleeps));  // the core slept while it waited
+  });
 }
 
 }  // namespace
