@@ -14,7 +14,7 @@ namespace {
 Timer* timer_of(libk::ListEntry* entry) { return libk::list_element(entry, &Timer::m_entry); }
 }  // namespace
 
-uint64_t deadline_in_ns(uint64_t ns) {
+uint64_t ticks_from_now(uint64_t ns) {
   constexpr uint64_t kLongest = uint64_t(1) << 40;  // about 18 minutes
   return hal::ticks() + hal::ns_to_ticks(std::min(ns, kLongest));
 }

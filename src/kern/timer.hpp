@@ -38,9 +38,9 @@ struct Timer {
   Core* m_core = nullptr;  // while armed
 };
 
-// The time left, in nanoseconds, as a timer's deadline from now: at most about 18 minutes
-// (the caller's wait loop re-arms when it wakes early), so the conversion cannot overflow.
-uint64_t deadline_in_ns(uint64_t ns);
+// The deadline (hal::ticks()) `ns` nanoseconds from now, for a timer: at most about 18 minutes
+// away (a longer wait's loop arms again when it wakes early), so the conversion cannot overflow.
+uint64_t ticks_from_now(uint64_t ns);
 
 // The scheduler's, at each scheduling point of `core`: fires its timers whose time has come.
 void timers_expire(Core* core);

@@ -55,7 +55,7 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     if (hal::remote_load(hal::Xptr<uint32_t>(page.byte(address))) != expected) return error(Errno::kAgain);
     libk::list_add_last(&process->m_futex_waiters, &waiter.m_entry);
     kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
-    if (timed) timer.arm(kern::deadline_in_ns(ns_left(clock, deadline_ns)), kern::THREAD_BLOCKED_USERSYNC);
+    if (timed) timer.arm(kern::ticks_from_now(ns_left(clock, deadline_ns)), kern::THREAD_BLOCKED_USERSYNC);
   }
   Result<void> outcome;
   for (;;) {
@@ -70,7 +70,7 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     }
     // Woken early (the timer's ticks ran ahead of the wait's clock): blocked again until the rest.
     kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
-    if (timed && !timer.armed()) timer.arm(kern::deadline_in_ns(left), kern::THREAD_BLOCKED_USERSYNC);
+    if (timed && !timer.armed()) timer.arm(kern::ticks_from_now(left), kern::THREAD_BLOCKED_USERSYNC);
   }
   user_thread_waited(thread, hal::ticks() - start);
   return outcome;

@@ -50,6 +50,11 @@ struct HostStreamStat {
 [[nodiscard]] Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address);
 // The time `ns` from now on the host clock `clock`, in its nanoseconds (INT64_MAX at most).
 int64_t deadline_after(clockid_t clock, int64_t ns);
+// Blocks the calling thread for about `ns` nanoseconds on a timer of its core (its core runs
+// its other threads or sleeps meanwhile; the time is not the thread's CPU time). It may wake
+// earlier (the caller looks at what it waits for again); false when the thread's process is
+// ending (exit_group and a fatal signal wake it).
+bool sleep_for(Call& call, uint64_t ns);
 
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);

@@ -1,6 +1,7 @@
 // The file system calls: descriptors, reads and writes, paths, directories. Layer: syscall.
 // A read or write moves bytes straight between the file's mapper (or the host stream) and
 // the user's pages, one page at a time.
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,10 +44,30 @@ bool writable(const UserFd& fd) {
   return (fs::rload(fd.file, &fs::File::m_flags) & fs::O_ACCMODE) != fs::O_RDONLY;
 }
 
+// Whether the host stream is ready for a read (`to_user`) or a write, looked at without
+// waiting (poll); with `wait`, the thread sleeps on its core's timer until it is, looking
+// again after 1 ms, then twice as long each time up to 32 ms: a terminal or a pipe without
+// data (or a full pipe) holds the thread, not its core's host thread, whose other threads run
+// meanwhile (a key pressed is seen within 32 ms). Ready too when the host says the stream
+// ended or failed: the transfer then says how. kIntr when the process ends meanwhile.
+Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait) {
+  pollfd stream{.fd = host_fd, .events = short(to_user ? POLLIN : POLLOUT), .revents = 0};
+  uint64_t pause_ns = 1'000'000;
+  for (;;) {
+    const int ready = ::poll(&stream, 1, 0);
+    if (ready != 0 && !(ready < 0 && errno == EINTR)) return true;
+    if (!wait) return false;
+    if (!sleep_for(call, pause_ns)) return error(Errno::kIntr);
+    pause_ns = std::min<uint64_t>(pause_ns * 2, 32'000'000);
+  }
+}
+
 // Moves up to `size` bytes between the descriptor and the user's buffer at `address`; the
 // count moved. A fault after some bytes moved ends the transfer short, as Linux does. A host
-// stream is read or written at `host_offset` when it is not negative (pread, pwrite).
-Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user, int64_t host_offset = -1) {
+// stream is read or written at `host_offset` when it is not negative (pread, pwrite);
+// `moved_before` bytes were moved by the same call already (readv's earlier vectors).
+Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user, int64_t host_offset = -1,
+                uint32_t moved_before = 0) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
   if (size == 0 && fd.kind == UserFd::Kind::kFile)  // the VFS's refusals all the same (a folder read: EISDIR)
     return uint32_t(TRY(to_user ? fs::vfs_read(fd.file, {}, 0) : fs::vfs_write(fd.file, {}, 0)));
@@ -64,8 +85,17 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
     const hal::xptr_t byte = page->byte(uint32_t(at));
     uint64_t moved = 0;
     if (fd.kind == UserFd::Kind::kHost) {
-      // The host stream, read or written by this core's host thread (a terminal's channel
-      // comes with the txt device's user channels).
+      // The host stream, read or written by this core's host thread once it is ready (a
+      // terminal's channel comes with the txt device's user channels). A read waits for its
+      // first bytes only, and returns what it has when no more are ready, as Linux's.
+      if (host_offset < 0) {
+        auto ready = host_ready(call, fd.host_fd, to_user, !to_user || moved_before + done == 0);
+        if (!ready) {
+          if (done > 0) break;
+          return error(ready.error());
+        }
+        if (!*ready) break;
+      }
       void* host = hal::GET_PTR(byte);
       ssize_t n = 0;
       if (host_offset < 0) n = to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk);
@@ -128,7 +158,7 @@ Answer vectored(Call& call, bool to_user) {
   for (uint32_t i = 0; i < count && total < kMaxTransfer; ++i) {
     const uint32_t length = std::min(iov[i].length, kMaxTransfer - total);
     if (length == 0) continue;
-    auto moved = transfer(call, fd, iov[i].base, length, to_user);
+    auto moved = transfer(call, fd, iov[i].base, length, to_user, -1, total);
     if (!moved) {
       if (total > 0) break;
       return moved;

@@ -44,6 +44,20 @@ int64_t deadline_after(clockid_t clock, int64_t ns) {
   return ns > INT64_MAX - now_ns ? INT64_MAX : now_ns + ns;
 }
 
+bool sleep_for(Call& call, uint64_t ns) {
+  const auto self = kern::thread_current_xptr();
+  const uint64_t start = hal::ticks();
+  kern::Timer timer;
+  kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
+  timer.arm(kern::ticks_from_now(ns), kern::THREAD_BLOCKED_SLEEP);
+  // Blocked before the look: process_make_exit's wake-up after it is not lost.
+  const bool ending = hal::local_load(call.process->m_exiting, std::memory_order_seq_cst) != 0;
+  if (ending) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
+  else kern::sched_yield();
+  proc::user_thread_waited(call.thread, hal::ticks() - start);
+  return !ending;
+}
+
 namespace {
 
 using Handler = Answer (*)(Call& call);
@@ -207,26 +221,12 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   const clockid_t clock = TRY(host_clock(id));
   int64_t deadline = TRY(timespec_ns_from_user(call, call.a[2]));
   if ((call.a[1] & kTimerAbsolute) == 0) deadline = deadline_after(clock, deadline);
-  // The thread blocks until its timer fires (the other threads of its core run meanwhile, or
-  // the core sleeps), time that is not its CPU time; exit_group wakes it.
-  const auto self = kern::thread_current_xptr();
-  const uint64_t start = hal::ticks();
   for (;;) {
     timespec now{};
     clock_gettime(clock, &now);
     const int64_t left = deadline - (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
-    if (left <= 0) break;
-    kern::Timer timer;
-    kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
-    timer.arm(kern::deadline_in_ns(uint64_t(left)), kern::THREAD_BLOCKED_SLEEP);
-    // Blocked before the look: process_make_exit's wake-up after it is not lost.
-    if (hal::local_load(call.process->m_exiting, std::memory_order_seq_cst) != 0) {
-      (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
-      break;
-    }
-    kern::sched_yield();
+    if (left <= 0 || !sleep_for(call, uint64_t(left))) break;
   }
-  proc::user_thread_waited(call.thread, hal::ticks() - start);
   return 0;
 }
 

@@ -35,6 +35,17 @@ check exec-deterministic 0 '^Hello from mkh user mode!$' -- "$mkh" exec --determ
 check exec-seed-text 2 "^mkh: --seed: 'x' is not a whole number" -- "$mkh" exec --deterministic --seed x /bin/hello
 check exec-not-elf 1 '^mkh: exec: /README.txt: ENOEXEC \(Exec format error\)$' -- "$mkh" exec /README.txt
 check exec-stopped 147 '^signals: ending by stop$' -- "$mkh" exec /tests/signals stop
+# A thread reading a standard input that has no data (a pipe whose writer stays silent) holds
+# itself, not its core: the main thread runs, and its exit_group ends the reader too, on one
+# cluster of two cores and on a machine of one core.
+work=$(mktemp -d "${TMPDIR:-/tmp}/mkh-cli.XXXXXX")
+trap 'exec 3>&-; rm -rf "$work"' EXIT
+mkfifo "$work/silent"
+exec 3<>"$work/silent"  # a writer that never writes: reads wait, no end of file
+for topology in 1x1:2 1x1:1; do
+  check "exec-silent-stdin-$topology" 5 '^stdin: the main thread ends the process while a thread reads$' -- \
+    timeout 60 "$mkh" exec --topology "$topology" /tests/threads stdin <"$work/silent"
+done
 check unknown-option 2 '--bogus' -- "$mkh" boot --bogus
 check help-hint-names-the-subcommand 2 "Run 'mkh boot --help'" -- "$mkh" boot --bogus
 check topology-form 2 "^mkh: --topology: topology 'banana' is not of the form XxY:C" -- "$mkh" boot --topology banana

@@ -14,8 +14,10 @@
  * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
  * `term` (a thread sends itself SIGTERM: 143), `segv` (a thread reads address 0: 139),
  * `stack` (a thread cloned onto an unmapped stack: 139), `mask` (each thread's signal mask
- * and the signals pending for it alone; a worker's SIGTERM to the process: 143). The same bytes and status under
- * qemu-riscv32 and mkh exec. */
+ * and the signals pending for it alone; a worker's SIGTERM to the process: 143), `stdin` (the
+ * main thread sleeps, then calls exit(5) while a worker reads the standard input: with a
+ * terminal or a pipe without data, the read holds the worker, not the other threads of its
+ * core, and exit_group ends it). The same bytes and status under qemu-riscv32 and mkh exec. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -523,6 +525,24 @@ static void* ender(void* arg) {
   return 0;
 }
 
+static int reading;
+static void* stdin_reader(void* arg) {
+  (void)arg;
+  char byte;
+  __atomic_exchange_n(&reading, 1, __ATOMIC_ACQ_REL);
+  while (read(0, &byte, 1) > 0) continue; /* /dev/null: at once; a silent pipe: until the end */
+  return 0;
+}
+static int stdin_end(void) {
+  pthread_t thread;
+  if (pthread_create(&thread, 0, stdin_reader, 0) != 0) return 1;
+  while (atomic_read(&reading) == 0) sched_yield();
+  struct timespec pause = {0, 50 * 1000 * 1000};
+  nanosleep(&pause, 0);
+  printf("stdin: the main thread ends the process while a thread reads\n");
+  exit(5);
+}
+
 /* Each thread's own mask: the main thread blocks SIGTERM and has one pending for itself
  * (pthread_kill); a worker created then inherits the mask but not the pending signal, unblocks
  * SIGTERM and lives on, then sends SIGTERM to the process, which ends (143). */
@@ -594,6 +614,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (strcmp(argv[1], "mask") == 0) return signal_masks();
+  if (strcmp(argv[1], "stdin") == 0) return stdin_end();
   pthread_t thread;
   if (strcmp(argv[1], "stack") == 0) {
     if (clone_onto_unmapped_stack() <= 0) return 1;

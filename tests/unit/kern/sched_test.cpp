@@ -215,7 +215,7 @@ TEST_F(SchedTest, DeleteRequestDestroysAParkedThread) {
   runner.start(0, 0, [&] {
     const auto self = thread_current_xptr();
     kern::Timer timer;  // on the stack that goes with the thread: its core forgets it
-    timer.arm(kern::deadline_in_ns(3'600'000'000'000), kern::THREAD_BLOCKED_SLEEP);
+    timer.arm(kern::ticks_from_now(3'600'000'000'000), kern::THREAD_BLOCKED_SLEEP);
     thread_block(self, kern::THREAD_BLOCKED_GLOBAL);
     parked.store(self.raw());
     kern::sched_yield();
@@ -346,7 +346,7 @@ TEST_F(SchedTest, ATimerWakesItsThreadWhichDoesNotRunMeanwhile) {
     const uint64_t sleeps = hal::stat_read(core->m_stats.sleeps);
     const uint64_t fired = hal::stat_read(core->m_stats.timers_fired);
     kern::Timer timer;
-    const uint64_t deadline = kern::deadline_in_ns(30'000'000);
+    const uint64_t deadline = kern::ticks_from_now(30'000'000);
     thread_block(thread_current_xptr(), kern::THREAD_BLOCKED_SLEEP);
     timer.arm(deadline, kern::THREAD_BLOCKED_SLEEP);
     kern::sched_yield();
