@@ -45,9 +45,24 @@ constexpr uint32_t kQemuStarts = 20;  // qemu-riscv32 /bin/true per round
 
 // The figures in the order they are printed; the ratios come last.
 constexpr std::string_view kFigures[] = {
-    "mips",          "qemu_mips",          "fault_ns",        "fault_remote_ns",       "page_zero_ns",
-    "rpc_ping_ns",   "host_fault_ns",      "exec_per_s",      "qemu_exec_per_s",       "empty_kernel_call_us",
-    "bench_seconds", "qemu_bench_seconds", "ratio_over_qemu", "ratio_fault_over_zero", "ratio_remote_over_local",
+    "mips",
+    "qemu_mips",
+    "fault_ns",
+    "fault_remote_ns",
+    "fault_copy_ns",
+    "copy_hit_ns",
+    "page_zero_ns",
+    "rpc_ping_ns",
+    "host_fault_ns",
+    "exec_per_s",
+    "qemu_exec_per_s",
+    "empty_kernel_call_us",
+    "bench_seconds",
+    "qemu_bench_seconds",
+    "ratio_over_qemu",
+    "ratio_fault_over_zero",
+    "ratio_remote_over_local",
+    "ratio_copy_over_remote",
 };
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -152,6 +167,8 @@ class Round {
     const FaultFigures faults = TRY(fault_round(m_c.machine, m_c.options.fault_pages, m_index % 2 == 0));
     add("fault_ns", faults.fault_ns);
     add("fault_remote_ns", faults.fault_remote_ns);
+    add("fault_copy_ns", faults.fault_copy_ns);
+    add("copy_hit_ns", faults.copy_hit_ns);
     add("page_zero_ns", faults.page_zero_ns);
     add("rpc_ping_ns", faults.rpc_ping_ns);
     add("host_fault_ns", TRY(host_fault_ns(m_c.options.fault_pages)));
@@ -160,6 +177,7 @@ class Round {
     add("ratio_over_qemu", last("mips") / last("qemu_mips"));
     add("ratio_fault_over_zero", last("fault_ns") / last("page_zero_ns"));
     add("ratio_remote_over_local", last("fault_remote_ns") / last("fault_ns"));
+    add("ratio_copy_over_remote", last("fault_copy_ns") / last("fault_remote_ns"));
     return {};
   }
 

@@ -12,6 +12,7 @@
 #include "hal/xptr.hpp"
 #include "mm/kmem.hpp"
 #include "mm/vmm/vmm.hpp"
+#include "proc/copy.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 #include "rpc/marshal.hpp"
@@ -24,9 +25,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using hal::Xptr;
 
-// The two vsegs of a round, far from each other and from nothing else of the process.
+// The three vsegs of a round, far from each other and from nothing else of the process.
 constexpr uint32_t kLocalBase = 0x1000'0000;
 constexpr uint32_t kRemoteBase = 0x4000'0000;
+constexpr uint32_t kCopyBase = 0x7000'0000;
 
 double ns_per(Clock::time_point start, uint32_t count) {
   return std::chrono::duration<double, std::nano>(Clock::now() - start).count() / double(count);
@@ -118,6 +120,38 @@ Result<double> remote_faults(proc::Process* process, uint32_t ref, uint32_t page
   return ns;
 }
 
+// Nanoseconds per page of a copy's two passes over the same pages.
+struct CopyPasses {
+  double first = 0;  // each page new to the copy (and to the reference)
+  double again = 0;  // the entries the copy holds
+};
+
+// `pages` write faults by a copy (in this cluster) of the process of cluster `ref`, on an ANON
+// vseg made there by RPC 26 (untimed), its pages in `ref`; then the same pages again.
+Result<CopyPasses> copy_faults(proc::Process* process, uint32_t ref, uint32_t pages) {
+  TRY(rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(ref, process, vmm::VsegType::kAnon, kCopyBase, pages * vmm::kPageSize, 0u,
+                                              0u, Xptr<mapper::Mapper>(), ref));
+  proc::Process* copy = TRY(proc::process_copy_create(Xptr<proc::Process>(ref, process)));
+  std::vector<uint64_t> entries(pages);  // host memory, taken before the clock starts
+  Result<CopyPasses> passes = [&]() -> Result<CopyPasses> {
+    bool wrong = false;
+    auto start = Clock::now();
+    for (uint32_t i = 0; i < pages; ++i) {
+      entries[i] = TRY(proc::process_copy_get_pte(copy, kCopyBase + i * vmm::kPageSize, vmm::VSEG_WRITE));
+      wrong |= !entry_ok(vmm::gpt_attr(entries[i]), vmm::gpt_page(entries[i]), ref);
+    }
+    const double first = ns_per(start, pages);
+    start = Clock::now();
+    for (uint32_t i = 0; i < pages; ++i)
+      wrong |= TRY(proc::process_copy_get_pte(copy, kCopyBase + i * vmm::kPageSize, vmm::VSEG_WRITE)) != entries[i];
+    const double again = ns_per(start, pages);
+    if (wrong) return mkh::error(Errno::kFault);
+    return CopyPasses{.first = first, .again = again};
+  }();
+  proc::process_copy_destroy(copy);
+  return passes;
+}
+
 }  // namespace
 
 Result<FaultFigures, Error> fault_round(Machine& machine, uint32_t pages, bool zero_first) {
@@ -140,6 +174,10 @@ Result<FaultFigures, Error> fault_round(Machine& machine, uint32_t pages, bool z
     figures.rpc_ping_ns = TRY(in_kernel<double>(remote, "rpc ping", [&] { return ping_ns(ref, pages); }));
     figures.fault_remote_ns =
         TRY(in_kernel<double>(remote, "remote fault", [&] { return remote_faults(process, ref, pages); }));
+    const CopyPasses copy =
+        TRY(in_kernel<CopyPasses>(remote, "copy fault", [&] { return copy_faults(process, ref, pages); }));
+    figures.fault_copy_ns = copy.first;
+    figures.copy_hit_ns = copy.again;
     return {};
   }();
   auto destroyed = in_kernel<bool>(ref, "process_destroy", [&]() -> Result<bool> {

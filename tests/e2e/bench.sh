@@ -92,7 +92,8 @@ if [ -x "$(dirname "$mkh")/user/bin/bench" ] && command -v qemu-riscv32 >/dev/nu
   check user-text 0 '^  mips +[0-9.]+$' -- env TMPDIR="$work" timeout "$limit" "$mkh" bench user --rounds 1 \
     ${small[user]}
   check user-json 0 '^json ok$' -- bench_json user rounds bench_rounds instructions host_cpus mips qemu_mips \
-    ratio_over_qemu fault_ns fault_remote_ns page_zero_ns rpc_ping_ns ratio_fault_over_zero host_fault_ns exec_per_s \
+    ratio_over_qemu fault_ns fault_remote_ns fault_copy_ns copy_hit_ns page_zero_ns rpc_ping_ns ratio_fault_over_zero \
+    ratio_copy_over_remote host_fault_ns exec_per_s \
     qemu_exec_per_s
 else
   echo "skip user: no user/bin/bench beside $mkh or no qemu-riscv32 (make deps installs them)"
