@@ -43,6 +43,9 @@ struct HostStreamStat {
   uint64_t size;
 };
 [[nodiscard]] Result<HostStreamStat> host_stream_stat(int host_fd);
+// futimens(2) on a host stream (its access and modification times, UTIME_NOW and UTIME_OMIT
+// as the host reads them).
+[[nodiscard]] Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]);
 
 // A struct timespec64 of RV32 in user memory (a 64-bit tv_sec, a 32-bit tv_nsec, 4 bytes of
 // padding) as nanoseconds, INT64_MAX past what 64 bits hold (Linux's KTIME_MAX); kInval when
@@ -74,6 +77,7 @@ Answer sys_getdents64(Call& call);
 Answer sys_statx(Call& call);
 Answer sys_faccessat(Call& call);
 Answer sys_faccessat2(Call& call);
+Answer sys_utimensat_time64(Call& call);
 Answer sys_mkdirat(Call& call);
 Answer sys_unlinkat(Call& call);
 Answer sys_renameat2(Call& call);

@@ -1,4 +1,5 @@
-// What the host says of a process's host streams (descriptors 0, 1 and 2 under mkh exec).
+// What the host says of a process's host streams (descriptors 0, 1 and 2 under mkh exec), and
+// their times set there.
 // Compiled alone even in a unity build: <sys/stat.h> defines S_IF* and AT_* macros, names
 // the other sources of this layer give to Linux's user ABI constants. Layer: syscall.
 #include <sys/stat.h>
@@ -13,6 +14,11 @@ Result<HostStreamStat> host_stream_stat(int host_fd) {
   struct stat host {};
   if (::fstat(host_fd, &host) < 0) return error(errno_from_host(errno));
   return HostStreamStat{.mode = uint32_t(host.st_mode), .size = uint64_t(host.st_size)};
+}
+
+Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]) {
+  if (::futimens(host_fd, times) != 0) return error(errno_from_host(errno));
+  return {};
 }
 
 }  // namespace mkh::syscall

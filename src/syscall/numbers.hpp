@@ -63,6 +63,7 @@ enum Number : uint32_t {
   NR_clock_gettime64 = 403,
   NR_clock_getres_time64 = 406,
   NR_clock_nanosleep_time64 = 407,
+  NR_utimensat_time64 = 412,
   NR_futex_time64 = 422,
   NR_faccessat2 = 439,
   // mkh's own (docs/decisions.md "User mode"): no Linux number is this high.

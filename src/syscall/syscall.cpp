@@ -349,6 +349,7 @@ constexpr Entry kTable[] = {
     {NR_clock_gettime64, sys_clock_gettime64},
     {NR_clock_getres_time64, sys_clock_getres_time64},
     {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64},
+    {NR_utimensat_time64, sys_utimensat_time64},
     {NR_faccessat2, sys_faccessat2},
     {NR_mkh_display, sys_mkh_display},
     {NR_mkh_get_config, sys_mkh_get_config},

@@ -67,6 +67,7 @@
 #define SYS_clock_gettime64 403
 #define SYS_clock_getres_time64 406
 #define SYS_clock_nanosleep_time64 407
+#define SYS_utimensat_time64 412
 #define SYS_futex_time64 422
 #define SYS_faccessat2 439
 

@@ -1,7 +1,8 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
  * fstat, isatty, getpid, kill, _exit), sigaction, sigprocmask and sigpending, the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
- * fdatasync, sync, umask, access, faccessat, chdir, fchdir, getcwd, realpath, dup, dup2,
+ * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
+ * realpath, dup, dup2,
  * fcntl), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
@@ -243,6 +244,19 @@ int ftruncate(int fd, off_t length) {
   const long long wide = length;
   return (int)__mkh_result(__MKH_SC3(SYS_ftruncate64, fd, (unsigned long)wide, (unsigned long)(wide >> 32)));
 }
+
+/* The times as Linux's struct timespec64 (UTIME_NOW and UTIME_OMIT are Linux's values:
+ * <sys/stat.h>). A null path sets the times of the descriptor `dirfd` itself, as Linux does
+ * (futimens). */
+int utimensat(int dirfd, const char* path, const struct timespec times[2], int flags) {
+  struct linux_timespec64 linux_times[2];
+  for (int i = 0; times != NULL && i < 2; i++)
+    linux_times[i] = (struct linux_timespec64){.tv_sec = times[i].tv_sec, .tv_nsec = times[i].tv_nsec};
+  return (int)__mkh_result(__MKH_SC4(SYS_utimensat_time64, __mkh_linux_dirfd(dirfd), path,
+                                     times != NULL ? linux_times : NULL, __mkh_linux_at_flags(flags)));
+}
+
+int futimens(int fd, const struct timespec times[2]) { return utimensat(fd, NULL, times, 0); }
 
 int fsync(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_fsync, fd)); }
 

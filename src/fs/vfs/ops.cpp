@@ -597,6 +597,16 @@ Result<void> truncate_inode(Xptr<Inode> inode, uint64_t size) {
   return update_entry(inode);
 }
 
+Result<void> set_mtime(Xptr<Inode> inode, int64_t mtime) {
+  const fat::FatTime kept = fat::fat_time_from_unix(mtime);
+  {
+    InodeWriteLock write(inode);
+    rstore(inode, &Inode::m_mtime, uint64_t(fat::unix_from_fat_time(kept.date, kept.time)));
+    rstore(inode, &Inode::m_meta_dirty, 1u);
+  }
+  return update_entry(inode);
+}
+
 Result<void> truncate_once(At at, const char* path, uint64_t size) {
   TRY(make_room_for_frees());
   const auto pinned = TRY(resolve(at, path));
@@ -621,6 +631,13 @@ Result<void> vfs_truncate(At at, const char* path, uint64_t size) {
 Result<void> vfs_ftruncate(Xptr<File> file, uint64_t size) {
   return with_pending_frees([&] { return ftruncate_once(file, size); });
 }
+
+Result<void> vfs_set_mtime(At at, const char* path, int64_t mtime) {
+  const auto pinned = TRY(resolve(at, path));
+  return set_mtime(pinned.get(), mtime);
+}
+
+Result<void> vfs_fset_mtime(Xptr<File> file, int64_t mtime) { return set_mtime(TRY(file_inode(file)), mtime); }
 
 Result<StatFs> vfs_statfs() {
   const auto context = fat_context();

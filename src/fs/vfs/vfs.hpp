@@ -106,6 +106,12 @@ inline Result<void> vfs_rename(const char* old_path, const char* new_path, uint3
 [[nodiscard]] Result<void> vfs_truncate(At at, const char* path, uint64_t size);
 inline Result<void> vfs_truncate(const char* path, uint64_t size) { return vfs_truncate(At{}, path, size); }
 [[nodiscard]] Result<void> vfs_ftruncate(hal::Xptr<File> file, uint64_t size);
+// The modification time of the file or folder at `path`, or open as `file`, set to `mtime`
+// (seconds since the epoch) as FAT keeps it — clamped to 1980..2107, rounded down to an even
+// second — and written to its directory entry as a write's time is (utimensat). The root
+// folder has no entry: its time is kept in memory.
+[[nodiscard]] Result<void> vfs_set_mtime(At at, const char* path, int64_t mtime);
+[[nodiscard]] Result<void> vfs_fset_mtime(hal::Xptr<File> file, int64_t mtime);
 [[nodiscard]] Result<StatFs> vfs_statfs();
 
 // One directory entry as readdir gives it.
