@@ -281,34 +281,40 @@ Answer sys_ftruncate64(Call& call) {
 // the host's (futimens there).
 Answer sys_utimensat_time64(Call& call) {
   constexpr uint32_t kSymlinkNoFollow = 0x100, kEmptyPath = 0x1000;  // AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH
-  constexpr int64_t kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;     // UTIME_NOW, UTIME_OMIT
+  constexpr int32_t kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;     // UTIME_NOW, UTIME_OMIT
   const uint32_t dirfd = call.a[0], address = call.a[1], times = call.a[2], flags = call.a[3];
-  if ((flags & ~(kSymlinkNoFollow | kEmptyPath)) != 0) return error(Errno::kInval);
   // Two struct timespec64 of RV32: a 64-bit tv_sec, a 32-bit tv_nsec, 4 bytes of padding.
   struct UserTimespec {
     int64_t seconds;
     int32_t nanoseconds;
     int32_t padding;
-  } given[2] = {{0, int32_t(kNow), 0}, {0, int32_t(kNow), 0}};
+  } given[2] = {{0, kNow, 0}, {0, kNow, 0}};
   static_assert(sizeof(UserTimespec) == 16);
-  if (times != 0) TRY(proc::copy_from_user(call.process, given, times, sizeof given));
+  // Linux's order: the vector read (EFAULT), nothing to do at all when both are left (not
+  // even the path looked at), the nanoseconds checked, then the flags.
+  if (times != 0) {
+    TRY(proc::copy_from_user(call.process, given, times, sizeof given));
+    if (given[0].nanoseconds == kOmit && given[1].nanoseconds == kOmit) return 0;
+  }
   for (const UserTimespec& time : given)
     if (time.nanoseconds != kNow && time.nanoseconds != kOmit &&
         (time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000))
       return error(Errno::kInval);
   const UserTimespec& modified = given[1];
   const int64_t mtime = modified.nanoseconds == kNow ? int64_t(std::time(nullptr)) : modified.seconds;
-  if (address == 0) {
-    if (int32_t(dirfd) == AT_FDCWD) return error(Errno::kFault);
+  if (address == 0 && int32_t(dirfd) != AT_FDCWD) {
+    if (flags != 0) return error(Errno::kInval);
     const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
     if (held.fd.kind == UserFd::Kind::kHost) {
       const timespec host[2] = {{given[0].seconds, given[0].nanoseconds}, {given[1].seconds, given[1].nanoseconds}};
       TRY(host_stream_set_times(held.fd.host_fd, host));
-      return 0;
+    } else if (modified.nanoseconds != kOmit) {
+      TRY(fs::vfs_fset_mtime(held.fd.file, mtime));
     }
-    if (modified.nanoseconds != kOmit) TRY(fs::vfs_fset_mtime(held.fd.file, mtime));
     return 0;
   }
+  if ((flags & ~(kSymlinkNoFollow | kEmptyPath)) != 0) return error(Errno::kInval);
+  if (address == 0) return error(Errno::kFault);
   const UserPath path = TRY(user_path(call, dirfd, address));
   if (modified.nanoseconds == kOmit) {
     TRY(fs::vfs_stat(path.at, path.c_str()));  // the path must still name something

@@ -74,7 +74,11 @@ int main(void) {
   times[1].tv_nsec = 0;
   show("futimens closed", futimens(99, times));
   show("utimensat bad flags", utimensat(AT_FDCWD, file, times, 0x10000));
+  show("futimens with a flag", utimensat(fd, NULL, times, AT_SYMLINK_NOFOLLOW));
   printf("  mtime %lld\n", mtime_of(file));
+  /* Both left: nothing to do, the path not even looked at (Linux's order). */
+  const struct timespec left[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+  show("utimensat both omitted, missing", utimensat(AT_FDCWD, "times.none", left, 0x10000));
 
   close(fd);
   show("unlink", unlink(file));
