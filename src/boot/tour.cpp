@@ -35,6 +35,7 @@
 #include "mm/kmem.hpp"
 #include "mm/mapper/mapper.hpp"
 #include "mm/mapper/services.hpp"
+#include "proc/copy.hpp"
 #include "proc/exec.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
@@ -235,7 +236,8 @@ void visit_files(Tour& tour, hal::cxy_t server, const FileTarget& target) {
 }
 
 // Services 26, 20 and 21 on the process of `server` (position `to`): a vseg whose pages are
-// this cluster's, found again, its first page made by the reference.
+// this cluster's, found again, its first page made by the reference, then asked for by a copy
+// of the process made here.
 void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   const hal::cxy_t server = (*tour.clusters)[to];
   proc::Process* process = tour.processes[to];
@@ -250,6 +252,15 @@ void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   auto pte = rpc_call<RPC_VMM_GET_PTE>(server, process, base >> 12, true);
   expect_ok(tour, pte);
   if (pte && hal::GET_CXY(std::get<1>(*pte) << 12) != hal::local_cxy()) tour.wrong.fetch_add(1);
+  // A copy of that process in this cluster: its fault on the page, through the same two
+  // services, answers the reference's page.
+  auto copy = proc::process_copy_create(hal::Xptr<proc::Process>(server, process));
+  expect_ok(tour, copy);
+  if (!copy) return;
+  auto entry = proc::process_copy_get_pte(*copy, base, vmm::VSEG_WRITE);
+  expect_ok(tour, entry);
+  if (entry && pte && vmm::gpt_page(*entry) != std::get<1>(*pte) << 12) tour.wrong.fetch_add(1);
+  proc::process_copy_destroy(*copy);
 }
 
 // Service 2: the tour's program exec'd into the process of `server` (position `to`), which
