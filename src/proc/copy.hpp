@@ -26,7 +26,8 @@ namespace mkh::proc {
 void process_copy_destroy(Process* copy);
 // The entry of the page holding `address` for `access` (vmm::VSEG_READ, VSEG_WRITE or
 // VSEG_EXEC) in the copy's VMM, made if needed (vmm::vmm_copy_get_pte): the reference's
-// refusals, kFault, kAcces, kIo, kNoMem, or kInval when the reference is gone.
+// refusals, kFault, kAcces, kIo, kNoMem. The reference must outlive its copies: nothing
+// tells a copy that its reference ended until the copies end with their process.
 [[nodiscard]] Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access);
 
 }  // namespace mkh::proc

@@ -49,6 +49,8 @@ class Gpt {
   uint64_t clear(uint32_t vpn);
 
   uint64_t mapped() const { return m_mapped; }
+  // Whether it has its level-1 table (made by init, gone with destroy).
+  bool ready() const { return m_l1 != nullptr; }
 
  private:
   uint64_t* m_l1 = nullptr;  // level-1 table: local addresses of level-2 tables, 0 for none

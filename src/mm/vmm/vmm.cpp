@@ -314,11 +314,12 @@ void vmm_set_heap_start(Vmm* vmm, uint32_t address) {
 uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), void* context) {
   kern::QueuelockGuard guard(vmm->m_lock);
   if (address < vmm->m_brk_base || address >= kStackZone) return vmm->m_brk;
-  const ChangeSection change(vmm);
   const uint32_t old_end = uint32_t(page_up(vmm->m_brk));
   const uint32_t new_end = uint32_t(page_up(address));
+  std::optional<ChangeSection> change;  // when the heap's vseg grows or shrinks
   if (new_end > old_end) {
     if (!range_free_locked(vmm, old_end, new_end)) return vmm->m_brk;
+    change.emplace(vmm);
     if (vmm->m_heap != nullptr && vmm->m_heap->end() == old_end) {
       hal::local_store(vmm->m_heap->m_size, new_end - vmm->m_heap->m_base);
     } else {
@@ -329,6 +330,7 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), voi
       vmm->m_heap = *heap;
     }
   } else if (new_end < old_end) {
+    change.emplace(vmm);
     // As munmap: whatever is mapped there goes, its entries flushed before its pages are freed.
     if (!unmap_range_locked(vmm, new_end, old_end, flush, context)) return vmm->m_brk;
   }
@@ -421,10 +423,13 @@ Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t a
       continue;
     }
     if (generation != copy->m_copy_generation) {
-      drop_all_locked(copy);
-      (void)copy->m_gpt.init();  // without memory the table stays empty: the fault below says kNoMem
+      // A new copy holds nothing to drop.
+      if (!copy->m_gpt.ready() || copy->m_gpt.mapped() != 0 || !libk::list_is_empty(&copy->m_vsegs)) {
+        drop_all_locked(copy);
+        TRY(copy->m_gpt.init());  // the generation left unrecorded: the next fault drops again
+        hal::stat_add(copy->m_copy_drops, uint64_t(1));
+      }
       copy->m_copy_generation = generation;
-      hal::stat_add(copy->m_copy_drops, uint64_t(1));
     }
     const uint64_t held = copy->m_gpt.get(vpn);
     if ((held & GPT_MAPPED) != 0 && (gpt_attr(held) & attr_for_access(access)) != 0) return held;
@@ -447,8 +452,9 @@ Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t a
       return error(answer.error());
     }
     const uint64_t made = TRY(copy_entry(*vseg, *answer));
-    if (reference.generation() != generation) {  // the replicated bytes may be of a page freed since
-      if ((made & GPT_PRIVATE) != 0) free_page(gpt_page(made));
+    if ((made & GPT_PRIVATE) != 0 &&
+        reference.generation() != generation) {  // the bytes copied may be of a page freed since
+      free_page(gpt_page(made));
       continue;
     }
     if (auto set = copy->m_gpt.set(vpn, made); !set) {
