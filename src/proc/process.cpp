@@ -111,7 +111,8 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   process->m_exit_signal = signal;
   if (signal != 0) hal::stat_add(local_proc()->m_killed, uint64_t(1));
   futex_wake_all(process);  // each sees m_exiting, and its thread ends
-  // So do the threads asleep in clock_nanosleep (blocked before they look at m_exiting).
+  // So do the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked
+  // before they look at m_exiting).
   hal::BusylockGuard guard(process->m_thread_lock);
   for (const UserThread* thread : process->m_threads)
     if (kern::Thread* kernel_thread = thread != nullptr ? hal::local_load(thread->m_thread) : nullptr)

@@ -119,6 +119,9 @@ struct Process {
   hal::Busylock m_fd_lock;
   hal::Xptr<fs::File> m_cwd_dir GUARDED_BY(m_fd_lock);  // the working directory, open (null: the root)
   UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);
+  // Per host stream (0, 1, 2: the host's stdin, stdout, stderr), 1 while a thread of the
+  // process has its turn to move bytes there (syscall/files.cpp), from its look to its transfer.
+  uint32_t m_host_turns[3] = {};
   // The files its file mappings read from, a reference each until the process's memory goes:
   // a mapping outlives the descriptor it was made with (closed, its file unlinked), as on Linux.
   hal::Xptr<fs::File> m_mapped_files[kMaxMappedFiles] GUARDED_BY(m_fd_lock);

@@ -55,8 +55,9 @@ struct HostStreamStat {
 int64_t deadline_after(clockid_t clock, int64_t ns);
 // Blocks the calling thread for about `ns` nanoseconds on a timer of its core (its core runs
 // its other threads or sleeps meanwhile; the time is not the thread's CPU time). It may wake
-// earlier (the caller looks at what it waits for again); false when the thread's process is
-// ending (exit_group and a fatal signal wake it).
+// earlier (the caller looks at what it waits for again): exit_group and a fatal signal wake
+// it. False when the thread's process was ending as it went to sleep; one that ends during
+// the sleep is seen at the caller's next look, or its next sleep_for.
 bool sleep_for(Call& call, uint64_t ns);
 
 // The file calls (syscall/files.cpp).

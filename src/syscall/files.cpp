@@ -10,9 +10,12 @@
 #include <ctime>
 #include <iterator>
 #include <optional>
+#include <utility>
 
 #include "fs/vfs/vfs.hpp"
+#include "hal/clock.hpp"
 #include "hal/remote.hpp"
+#include "kern/sched.hpp"
 #include "mm/kmem.hpp"
 #include "syscall/call.hpp"
 
@@ -45,18 +48,56 @@ bool writable(const UserFd& fd) {
   return (fs::rload(fd.file, &fs::File::m_flags) & fs::O_ACCMODE) != fs::O_RDONLY;
 }
 
+// A host stream's turn, held from the look that found it ready to the end of the transfer:
+// one thread of the process at a time, else two could see the one byte there and the second's
+// read would block its core's host thread.
+class HostTurn {
+ public:
+  HostTurn() = default;
+  HostTurn(const HostTurn&) = delete;
+  HostTurn& operator=(const HostTurn&) = delete;
+  ~HostTurn() { give_back(); }
+  // Takes the turn of the stream whose word is `word` (null: a stream no turn guards); false
+  // when another thread has it.
+  bool take(uint32_t* word) {
+    if (word != nullptr && std::atomic_ref<uint32_t>(*word).exchange(1, std::memory_order_acquire) != 0) return false;
+    m_word = word;
+    return true;
+  }
+  void give_back() {
+    if (m_word != nullptr)
+      std::atomic_ref<uint32_t>(*std::exchange(m_word, nullptr)).store(0, std::memory_order_release);
+  }
+
+ private:
+  uint32_t* m_word = nullptr;
+};
+
 // Whether the host stream is ready for a read (`to_user`) or a write, looked at without
-// waiting (poll); with `wait`, the thread sleeps on its core's timer until it is, looking
-// again after 1 ms, then twice as long each time up to 32 ms: a terminal or a pipe without
-// data (or a full pipe) holds the thread, not its core's host thread, whose other threads run
-// meanwhile (a key pressed is seen within 32 ms). Ready too when the host says the stream
-// ended or failed: the transfer then says how. kIntr when the process ends meanwhile.
-Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait) {
+// waiting (poll) with the stream's turn taken; with `wait`, the thread sleeps on its core's
+// timer until it is, looking again after 1 ms, then twice as long each time up to 32 ms: a
+// terminal or a pipe without data (or a full pipe, or another thread's turn) holds the
+// thread, not its core's host thread, whose other threads run meanwhile (a key pressed is
+// seen within 32 ms; another thread's turn is first yielded for). Ready too when the host says the stream ended or failed: the transfer
+// then says how. Ready, `turn` holds the stream's turn. kIntr when the process ends meanwhile.
+Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait, HostTurn& turn) {
+  auto& turns = call.process->m_host_turns;
+  uint32_t* word = host_fd >= 0 && uint32_t(host_fd) < std::size(turns) ? &turns[host_fd] : nullptr;
   pollfd stream{.fd = host_fd, .events = short(to_user ? POLLIN : POLLOUT), .revents = 0};
   uint64_t pause_ns = 1'000'000;
+  uint64_t yield_until = 0;  // another thread's turn lasts one host call: yielded for, 50 us at most
   for (;;) {
-    const int ready = ::poll(&stream, 1, 0);
-    if (ready != 0 && !(ready < 0 && errno == EINTR)) return true;
+    if (turn.take(word)) {
+      const int ready = ::poll(&stream, 1, 0);
+      if (ready != 0 && !(ready < 0 && errno == EINTR)) return true;
+      turn.give_back();
+    } else {
+      if (yield_until == 0) yield_until = hal::ticks() + hal::ns_to_ticks(50'000);
+      if (hal::ticks() < yield_until) {
+        kern::sched_yield();
+        continue;
+      }
+    }
     if (!wait) return false;
     if (!sleep_for(call, pause_ns)) return error(Errno::kIntr);
     pause_ns = std::min<uint64_t>(pause_ns * 2, 32'000'000);
@@ -89,8 +130,9 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
       // The host stream, read or written by this core's host thread once it is ready (a
       // terminal's channel comes with the txt device's user channels). A read waits for its
       // first bytes only, and returns what it has when no more are ready, as Linux's.
+      HostTurn turn;  // given back once the chunk moved
       if (host_offset < 0) {
-        auto ready = host_ready(call, fd.host_fd, to_user, !to_user || moved_before + done == 0);
+        auto ready = host_ready(call, fd.host_fd, to_user, !to_user || moved_before + done == 0, turn);
         if (!ready) {
           if (done > 0) break;
           return error(ready.error());
@@ -274,11 +316,13 @@ Answer sys_ftruncate64(Call& call) {
 }
 
 // utimensat (the time64 call of RV32): the modification time of the file at `path` from
-// `dirfd`, or of the descriptor `dirfd` itself when `path` is null (futimens, as Linux), set
-// to the second entry of `times` (now when `times` is null or its tv_nsec is UTIME_NOW; kept
-// with UTIME_OMIT), as FAT keeps it (vfs_set_mtime). FAT keeps an access date only: the access
-// time, which statx answers as the modification time, is not set. A host stream's times are
-// the host's (futimens there).
+// `dirfd`, or of the descriptor `dirfd` itself when `path` is null (futimens, as Linux) or
+// empty with AT_EMPTY_PATH, set to the second entry of `times` (now when `times` is null or
+// its tv_nsec is UTIME_NOW; kept with UTIME_OMIT), as FAT keeps it (vfs_set_mtime). FAT keeps
+// an access date only: the access time, which statx answers as the modification time, is not
+// set. A host stream's times are the host's (futimens there). The refusals in Linux's order:
+// the vector (EFAULT), nothing at all when both times are left, the flags, the file (EBADF,
+// ENOENT...), then the nanoseconds (EINVAL: vfs_utimes checks them last).
 Answer sys_utimensat_time64(Call& call) {
   constexpr uint32_t kSymlinkNoFollow = 0x100, kEmptyPath = 0x1000;  // AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH
   constexpr int32_t kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;     // UTIME_NOW, UTIME_OMIT
@@ -290,37 +334,53 @@ Answer sys_utimensat_time64(Call& call) {
     int32_t padding;
   } given[2] = {{0, kNow, 0}, {0, kNow, 0}};
   static_assert(sizeof(UserTimespec) == 16);
-  // Linux's order: the vector read (EFAULT), nothing to do at all when both are left (not
-  // even the path looked at), the nanoseconds checked, then the flags.
   if (times != 0) {
     TRY(proc::copy_from_user(call.process, given, times, sizeof given));
     if (given[0].nanoseconds == kOmit && given[1].nanoseconds == kOmit) return 0;
   }
-  for (const UserTimespec& time : given)
-    if (time.nanoseconds != kNow && time.nanoseconds != kOmit &&
-        (time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000))
-      return error(Errno::kInval);
+  const bool valid = std::all_of(std::begin(given), std::end(given), [](const UserTimespec& time) {
+    return time.nanoseconds == kNow || time.nanoseconds == kOmit ||
+           (time.nanoseconds >= 0 && time.nanoseconds < 1'000'000'000);
+  });
   const UserTimespec& modified = given[1];
+  const bool set = modified.nanoseconds != kOmit;
   const int64_t mtime = modified.nanoseconds == kNow ? int64_t(std::time(nullptr)) : modified.seconds;
-  if (address == 0 && int32_t(dirfd) != AT_FDCWD) {
-    if (flags != 0) return error(Errno::kInval);
-    const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
-    if (held.fd.kind == UserFd::Kind::kHost) {
-      const timespec host[2] = {{given[0].seconds, given[0].nanoseconds}, {given[1].seconds, given[1].nanoseconds}};
-      TRY(host_stream_set_times(held.fd.host_fd, host));
-    } else if (modified.nanoseconds != kOmit) {
-      TRY(fs::vfs_fset_mtime(held.fd.file, mtime));
+  const bool of_descriptor = address == 0 && int32_t(dirfd) != AT_FDCWD;
+  if (of_descriptor ? flags != 0 : (flags & ~(kSymlinkNoFollow | kEmptyPath)) != 0) return error(Errno::kInval);
+  if (!of_descriptor) {
+    if (address == 0) return error(Errno::kFault);
+    char first = 0;
+    TRY(proc::copy_from_user(call.process, &first, address, 1));
+    const bool empty = first == '\0' && (flags & kEmptyPath) != 0;
+    if (!empty || int32_t(dirfd) == AT_FDCWD) {
+      // A path, or the working directory ("" with AT_EMPTY_PATH at AT_FDCWD).
+      std::optional<UserPath> path;
+      proc::FileRef cwd;
+      fs::At at;
+      const char* name = ".";
+      if (empty) {
+        cwd = proc::cwd_hold(call.process);
+        at = fs::At{cwd.get()};
+      } else {
+        path.emplace(TRY(user_path(call, dirfd, address)));
+        at = path->at;
+        name = path->c_str();
+      }
+      TRY(fs::vfs_stat(at, name));  // the file is found first
+      if (!valid) return error(Errno::kInval);
+      if (set) TRY(fs::vfs_set_mtime(at, name, mtime));
+      return 0;
     }
-    return 0;
   }
-  if ((flags & ~(kSymlinkNoFollow | kEmptyPath)) != 0) return error(Errno::kInval);
-  if (address == 0) return error(Errno::kFault);
-  const UserPath path = TRY(user_path(call, dirfd, address));
-  if (modified.nanoseconds == kOmit) {
-    TRY(fs::vfs_stat(path.at, path.c_str()));  // the path must still name something
-    return 0;
+  // The descriptor's own file (a null path, or "" with AT_EMPTY_PATH).
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
+  if (!valid) return error(Errno::kInval);
+  if (held.fd.kind == UserFd::Kind::kHost) {
+    const timespec host[2] = {{given[0].seconds, given[0].nanoseconds}, {given[1].seconds, given[1].nanoseconds}};
+    TRY(host_stream_set_times(held.fd.host_fd, host));
+  } else if (set) {
+    TRY(fs::vfs_fset_mtime(held.fd.file, mtime));
   }
-  TRY(fs::vfs_set_mtime(path.at, path.c_str(), mtime));
   return 0;
 }
 

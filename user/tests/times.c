@@ -1,7 +1,7 @@
 /* times: the referee program of utimensat and futimens (the 32-bit machine's
  * utimensat_time64, user/tests/): a file's and a folder's modification time set, kept with
- * UTIME_OMIT, set to now (a null vector, UTIME_NOW), through a path and through a descriptor,
- * and the refusals. The times set are even seconds of 1980..2107: FAT keeps two-second times
+ * UTIME_OMIT, set to now (a null vector, UTIME_NOW), through a path, a descriptor (a null
+ * path) and AT_EMPTY_PATH, and the refusals in Linux's order. The times set are even seconds of 1980..2107: FAT keeps two-second times
  * in that range, the host's file system behind qemu-riscv32 any. The same bytes under
  * qemu-riscv32 and mkh exec. Works in the current folder. */
 #include <errno.h>
@@ -75,6 +75,17 @@ int main(void) {
   show("futimens closed", futimens(99, times));
   show("utimensat bad flags", utimensat(AT_FDCWD, file, times, 0x10000));
   show("futimens with a flag", utimensat(fd, NULL, times, AT_SYMLINK_NOFOLLOW));
+  printf("  mtime %lld\n", mtime_of(file));
+  /* Linux's order: the file before the nanoseconds, the flags before the path. */
+  times[1].tv_nsec = -5;
+  show("futimens closed, negative nanoseconds", futimens(99, times));
+  times[1].tv_nsec = 1000000000;
+  show("utimensat missing, nanoseconds past a second", utimensat(AT_FDCWD, "times.none", times, 0));
+  show("utimensat null path, bad flags", utimensat(AT_FDCWD, NULL, times, 0x10000));
+  times[1] = (struct timespec){0, 0};
+  show("utimensat null path at the working folder", utimensat(AT_FDCWD, NULL, times, 0));
+  times[1] = (struct timespec){1700000000, 0};
+  show("utimensat empty path of a descriptor", utimensat(fd, "", times, AT_EMPTY_PATH));
   printf("  mtime %lld\n", mtime_of(file));
   /* Both left: nothing to do, the path not even looked at (Linux's order). */
   const struct timespec left[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
