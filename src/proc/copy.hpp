@@ -2,8 +2,8 @@
 // reference's, for what the process runs there. Its VMM is a cache of the reference's (the
 // copy side of mm/vmm/vmm.hpp), filled on faults through services 20 VMM_GET_VSEG and 21
 // VMM_GET_PTE: a CODE page is replicated in the copy's cluster, any other page is the
-// reference's, and a change at the reference (munmap, mprotect, brk, a fixed mmap) makes the
-// copy drop what it held at its next fault. Layer: proc. Calls vmm and rpc.
+// reference's, and a change at the reference (munmap, mprotect, a brk that shrinks, a fixed
+// mmap) makes the copy drop what it held at its next fault. Layer: proc. Calls vmm and rpc.
 //
 // What does not come yet: threads on copies (their TLBs in the reference's shootdown), the
 // reference's list of its copies (the process's end, PROCESS_SIGACTION), a copy found again

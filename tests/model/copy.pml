@@ -14,12 +14,19 @@
  * the vseg forbids it, else asks for the entry (RPC 21: under the reference's lock), keeping
  * what it got only if the generation did not move.
  *
+ * The heap's growth (brk) is no change: a third field of the vseg, its size, grows at any
+ * moment (one store, outside the lock's change sections: the reference holds its lock, which
+ * the copy's questions do not take), and a copy that is answered a larger size than its own
+ * grows its own.
+ *
  * Property (safety run): each answer the copy gives is one state of the reference's, whole (a
  * vseg of one write, the entry and the refusal that go with it), and a state that was current
  * at some moment of the fault: not one older than the fault's start (what the copy does with
- * an answer once the reference changed is the TLB shootdown's: shootdown.pml). -DLATE_READ (the
- * generation read after the questions), -DNO_ODD (an odd generation not waited out) and
- * -DNO_RECHECK (the answers kept without reading the generation again) must fail.
+ * an answer once the reference changed is the TLB shootdown's: shootdown.pml); the size it
+ * answers is one the vseg had during the fault. -DLATE_READ (the generation read after the
+ * questions), -DNO_ODD (an odd generation not waited out) and -DNO_RECHECK (the answers kept
+ * without reading the generation again) must fail; -DNO_GROW (the copy keeps its own size)
+ * too.
  */
 
 #ifndef RUNS
@@ -33,6 +40,7 @@ byte generation = 0;   /* Vmm::m_generation at the reference */
 bool ref_lock = false; /* the reference's Vmm::m_lock */
 byte field_a = 0;      /* the vseg's two fields: equal at rest */
 byte field_b = 0;
+byte size = 1;         /* the vseg's size: it only grows, at no change of the generation */
 byte entry = 1;        /* the reference's entry: the page mapped, 0 when none */
 bool freed[RUNS + 2];  /* a page given back to the ppm */
 
@@ -59,11 +67,21 @@ proctype reference() {
   od
 }
 
+proctype grower() {
+  do
+  :: size < 3 -> size++   /* vmm_brk: one store of the heap vseg's size */
+  :: else -> break
+  od
+}
+
 proctype copy() {
   byte seen = 0;          /* m_copy_generation */
   byte held = 0;          /* the copy's entry (0: none) */
   byte held_a;            /* the copy's vseg, when has_vseg */
   byte held_b;
+  byte held_size;
+  byte start_size;        /* ghost: the vseg's size when the fault began */
+  byte z;                 /* the size answered */
   bool has_vseg = false;
   byte g;
   byte start;             /* ghost: the changes made when the fault began */
@@ -75,6 +93,7 @@ proctype copy() {
   :: fault < FAULTS ->
      fault++;
      start = generation / 2;
+     start_size = size;
      do
      :: true ->
 #ifndef LATE_READ
@@ -91,13 +110,14 @@ proctype copy() {
         :: else -> skip
         fi;
         if
-        :: held != 0 -> answer = held; a = held_a; b = held_b; break   /* a hit */
+        :: held != 0 && held_size >= start_size -> answer = held; a = held_a; b = held_b; z = held_size; break   /* a hit */
         :: else -> skip
         fi;
         if
         :: !has_vseg ->
            a = field_a;   /* VMM_GET_VSEG, then the vseg's fields by remote loads */
            b = field_b;
+           z = size;
 #ifdef LATE_READ
            g = generation; seen = g;
 #endif
@@ -107,8 +127,19 @@ proctype copy() {
            :: else -> skip
            fi;
 #endif
-           held_a = a; held_b = b; has_vseg = true
-        :: else -> a = held_a; b = held_b
+           held_a = a; held_b = b; held_size = z; has_vseg = true
+        :: else ->
+           a = held_a; b = held_b;
+           /* An address past the copy's vseg: asked again, the answer larger grows the copy's
+            * own (copy_vseg_locked). Modelled as the question every fault after a growth. */
+           z = size;
+#ifndef NO_GROW
+           if
+           :: z > held_size -> held_size = z
+           :: else -> skip
+           fi;
+#endif
+           z = held_size
         fi;
         if
         :: a % 2 == 1 -> answer = 0   /* the vseg forbids it: refused here */
@@ -127,6 +158,7 @@ again:  skip
      od;
      /* The answer, as the fault returns it. */
      assert(a == b && a >= start && (a % 2 == 1 && answer == 0 || a % 2 == 0 && answer == a + 1));
+     assert(z >= start_size && z <= size);
      assert(answer == 0 || !freed[answer] || generation != g)
   :: else -> break
   od
@@ -135,6 +167,7 @@ again:  skip
 init {
   atomic {
     run reference();
+    run grower();
     run copy()
   }
 }

@@ -210,6 +210,22 @@ Result<uint64_t> copy_entry(const Vseg& vseg, uint64_t entry) {
   return gpt_entry(page, gpt_attr(entry) | GPT_PRIVATE);
 }
 
+// The copy's vseg for `found`, a vseg the reference answered: a new one, or the copy's own
+// vseg of the same base made larger (the heap grew by brk, which is no change: vmm_brk). Within
+// one generation nothing else can overlap what the copy holds: kInval if it did.
+Result<Vseg*> copy_vseg_locked(Vmm* copy, const Vseg& found) REQUIRES(copy->m_lock) {
+  if (Vseg* held = find_locked(copy, found.m_base); held != nullptr && held->m_base == found.m_base) {
+    if (held->m_type != found.m_type || held->m_prot != found.m_prot || found.m_size <= held->m_size)
+      return error(Errno::kInval);
+    const Vseg* next = held->m_entry.next == &copy->m_vsegs ? nullptr : vseg_of(held->m_entry.next);
+    if (next != nullptr && next->m_base < found.end()) return error(Errno::kInval);
+    held->m_size = found.m_size;
+    return held;
+  }
+  return create_locked(copy, found.m_type, found.m_base, found.m_size, found.m_prot, found.m_file_offset,
+                       found.m_file_size, found.m_mapper, found.m_cxy);
+}
+
 }  // namespace
 
 const char* vseg_type_name(VsegType type) {
@@ -316,10 +332,11 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), voi
   if (address < vmm->m_brk_base || address >= kStackZone) return vmm->m_brk;
   const uint32_t old_end = uint32_t(page_up(vmm->m_brk));
   const uint32_t new_end = uint32_t(page_up(address));
-  std::optional<ChangeSection> change;  // when the heap's vseg grows or shrinks
+  std::optional<ChangeSection> change;  // when the heap shrinks
   if (new_end > old_end) {
+    // Growth is no change for the copies: a vseg grows at its end only (the copy that finds
+    // the larger vseg grows its own, vmm_copy_get_pte), and nothing that was is gone.
     if (!range_free_locked(vmm, old_end, new_end)) return vmm->m_brk;
-    change.emplace(vmm);
     if (vmm->m_heap != nullptr && vmm->m_heap->end() == old_end) {
       hal::local_store(vmm->m_heap->m_size, new_end - vmm->m_heap->m_base);
     } else {
@@ -441,8 +458,7 @@ Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t a
         hal::stat_add(copy->m_fault_errors, uint64_t(1));
         return error(found.error());
       }
-      vseg = TRY(create_locked(copy, found->m_type, found->m_base, found->m_size, found->m_prot, found->m_file_offset,
-                               found->m_file_size, found->m_mapper, found->m_cxy));
+      vseg = TRY(copy_vseg_locked(copy, *found));
     }
     Result<uint64_t> answer = error(Errno::kAcces);
     if ((allowed_access(vseg->m_prot) & access) != 0) answer = reference.get_pte(vpn, access == VSEG_WRITE);

@@ -16,9 +16,10 @@
 // cache of the reference's, filled on its faults (vmm_copy_get_pte) by asking the reference
 // (VMM_GET_VSEG, VMM_GET_PTE, through a VmmReference). The reference never reaches into its
 // copies: its generation, a seqlock's count, is odd while its vsegs or entries change (munmap,
-// mprotect, brk, a fixed mmap) and moves by two with each change; a copy reads it before and
-// after what it asks, keeps an answer only when it did not move, and drops everything it holds
-// when it finds it moved since. CODE pages (read-only) are replicated in the copy's cluster;
+// mprotect, a brk that shrinks, a fixed mmap) and moves by two with each change; a copy reads
+// it before and after what it asks, keeps an answer only when it did not move, and drops
+// everything it holds when it finds it moved since. A new vseg, a new entry and the heap's
+// growth are no change (a copy that finds a vseg larger than its own grows it). CODE pages (read-only) are replicated in the copy's cluster;
 // the others are the reference's pages, named by the copy's entries.
 #pragma once
 

@@ -198,6 +198,7 @@ uint64_t reference_entry(proc::Process* process, uint32_t address) {
 
 // A code page's words: word i of the page at 0x40000 + ... is kCodeWord + i.
 constexpr uint64_t kCodeWord = 0x5eed'0000'0000;
+constexpr uint32_t kHeap = 0x10'0000;  // where a test's reference puts its heap
 void write_code(uint64_t entry) {
   for (uint32_t i = 0; i < kPageSize / 8; ++i)
     hal::remote_store(hal::Xptr<uint64_t>(vmm::gpt_page(entry) + i * 8), kCodeWord + i);
@@ -240,7 +241,7 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
   // The copy's side, then the reference's changes, then the copy's again, in turn.
   std::atomic<uint32_t> step{0};
   auto wait_for = [&](uint32_t value) {
-    while (step.load() != value) kern::sched_yield();
+    while (step.load() < value) kern::sched_yield();
   };
   {
     ThreadRunner runner(machine());
@@ -250,7 +251,7 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
       auto made = proc::process_copy_create(Xptr<proc::Process>(home, process));
       KCHECK_OK(made);
       if (!made) {
-        step = 1;
+        step = 5;  // the reference's side goes on alone
         return;
       }
       proc::Process* copy = *made;
@@ -282,8 +283,20 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
       const vmm::VmmStats stats = vmm::vmm_stats(&copy->m_vmm);
       KCHECK(stats.vsegs == 2 && stats.pages == 2 && stats.faults == 2 && stats.fault_errors == 2 &&
              stats.copy_drops == 0);
+      // The reference's heap: made, then grown by brk, which costs the copy nothing it holds.
       step = 1;
       wait_for(2);
+      KCHECK_OK(proc::process_copy_get_pte(copy, kHeap, VSEG_WRITE));
+      step = 3;
+      wait_for(4);
+      auto grown = proc::process_copy_get_pte(copy, kHeap + 2 * kPageSize, VSEG_WRITE);
+      KCHECK_OK(grown);
+      if (grown) KCHECK_EQ(vmm::gpt_page(*grown), vmm::gpt_page(reference_entry(process, kHeap + 2 * kPageSize)));
+      KCHECK_ERR(proc::process_copy_get_pte(copy, kHeap + 3 * kPageSize, VSEG_READ), Errno::kFault);
+      const vmm::VmmStats after_growth = vmm::vmm_stats(&copy->m_vmm);
+      KCHECK(after_growth.vsegs == 3 && after_growth.pages == 4 && after_growth.copy_drops == 0);
+      step = 5;
+      wait_for(6);
       // The copy dropped what it held (its replica freed) and asks again.
       data = proc::process_copy_get_pte(copy, 0x20000, VSEG_READ);
       KCHECK_OK(data);
@@ -306,8 +319,15 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
     });
     // The reference replaces its data (a new page) and makes its code writable.
     runner.start(home, 0, [&] {
-      wait_for(1);
       vmm::Vmm* v = &process->m_vmm;
+      wait_for(1);
+      vmm::vmm_set_heap_start(v, kHeap);
+      KCHECK_EQ(vmm::vmm_brk(v, kHeap + kPageSize, nullptr, nullptr), kHeap + kPageSize);
+      step = 2;
+      wait_for(3);
+      KCHECK_EQ(vmm::vmm_brk(v, kHeap + 3 * kPageSize, nullptr, nullptr), kHeap + 3 * kPageSize);
+      step = 4;
+      wait_for(5);
       KCHECK_OK(vmm::vmm_munmap(v, 0x20000, 2 * kPageSize, nullptr, nullptr));
       KCHECK_OK(vmm::vmm_create_vseg(v, vmm::VsegType::kData, 0x20000, kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {},
                                      hal::local_cxy()));
@@ -315,7 +335,7 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
       KCHECK_OK(data);
       if (data) hal::remote_store(hal::Xptr<uint64_t>(vmm::gpt_page(*data)), uint64_t(7));
       KCHECK_OK(vmm::vmm_mprotect(v, 0x40000, kPageSize, VSEG_READ | VSEG_WRITE | VSEG_EXEC, nullptr, nullptr));
-      step = 2;
+      step = 6;
     });
   }
   on(home, [&] { proc::process_destroy(process); });
@@ -362,6 +382,9 @@ TEST_F(VmmTest, ACopyFaultingWhileItsReferenceChangesGetsCurrentPages) {
         KCHECK_OK(code);
         if (code && !holds_code(*code)) KCHECK_FAIL("round {}: the code's bytes differ", round);
       }
+      // One more after the last change (the loop may have run wholly before or after them, when
+      // the host ran the two cores' threads in turn): it drops what the copy held.
+      KCHECK_OK(proc::process_copy_get_pte(*copy, 0x20000, VSEG_READ));
       KCHECK_LE(1u, vmm::vmm_stats(&(*copy)->m_vmm).copy_drops);
       proc::process_copy_destroy(*copy);
       KCHECK_EQ(free_pages(away), away_before);
