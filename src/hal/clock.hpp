@@ -5,6 +5,8 @@
 // Layer: hal.
 #pragma once
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdint>
 
@@ -15,6 +17,13 @@
 #endif
 
 namespace mkh::hal {
+
+// The host clock `clock` (a clockid_t: CLOCK_REALTIME, CLOCK_MONOTONIC, ...) in nanoseconds.
+inline int64_t clock_ns(int clock) {
+  timespec now{};
+  clock_gettime(clock, &now);
+  return int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 
 inline uint64_t steady_ns() {
   return uint64_t(

@@ -1,8 +1,6 @@
 // futex(2)'s wait and wake. Layer: proc.
 #include "proc/futex.hpp"
 
-#include <time.h>
-
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/sched.hpp"
@@ -16,9 +14,7 @@ namespace {
 
 // The time left until `deadline_ns` on `clock`, in nanoseconds (0 once it has passed).
 uint64_t ns_left(int clock, int64_t deadline_ns) {
-  timespec now{};
-  clock_gettime(clock, &now);
-  const int64_t left = deadline_ns - (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
+  const int64_t left = deadline_ns - hal::clock_ns(clock);
   return left > 0 ? uint64_t(left) : 0;
 }
 

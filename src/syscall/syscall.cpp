@@ -38,9 +38,7 @@ Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address) {
 }
 
 int64_t deadline_after(clockid_t clock, int64_t ns) {
-  timespec now{};
-  clock_gettime(clock, &now);
-  const int64_t now_ns = int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  const int64_t now_ns = hal::clock_ns(clock);
   return ns > INT64_MAX - now_ns ? INT64_MAX : now_ns + ns;
 }
 
@@ -222,9 +220,7 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   int64_t deadline = TRY(timespec_ns_from_user(call, call.a[2]));
   if ((call.a[1] & kTimerAbsolute) == 0) deadline = deadline_after(clock, deadline);
   for (;;) {
-    timespec now{};
-    clock_gettime(clock, &now);
-    const int64_t left = deadline - (int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
+    const int64_t left = deadline - hal::clock_ns(clock);
     if (left <= 0 || !sleep_for(call, uint64_t(left))) break;
   }
   return 0;
@@ -275,9 +271,7 @@ Answer sys_mkh_get_core(Call& call) {
   return 0;
 }
 Answer sys_mkh_get_cycle(Call& call) {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  const uint64_t cycles = uint64_t(now.tv_sec) * 1'000'000'000 + uint64_t(now.tv_nsec);  // a 1 GHz clock
+  const uint64_t cycles = uint64_t(hal::clock_ns(CLOCK_MONOTONIC));  // a 1 GHz clock
   TRY(proc::copy_to_user(call.process, call.a[0], &cycles, 8));
   return 0;
 }
