@@ -131,7 +131,8 @@ struct CopyPasses {
 Result<CopyPasses> copy_faults(proc::Process* process, uint32_t ref, uint32_t pages) {
   TRY(rpc::rpc_call<rpc::RPC_VMM_CREATE_VSEG>(ref, process, vmm::VsegType::kAnon, kCopyBase, pages * vmm::kPageSize, 0u,
                                               0u, Xptr<mapper::Mapper>(), ref));
-  proc::Process* copy = TRY(proc::process_copy_create(Xptr<proc::Process>(ref, process)));
+  const uint32_t pid = hal::remote_load(Xptr<proc::Process>(ref, process).field(&proc::Process::m_pid));
+  proc::Process* copy = TRY(proc::process_copy_get(pid));
   std::vector<uint64_t> entries(pages);  // host memory, taken before the clock starts
   Result<CopyPasses> passes = [&]() -> Result<CopyPasses> {
     bool wrong = false;
@@ -148,7 +149,7 @@ Result<CopyPasses> copy_faults(proc::Process* process, uint32_t ref, uint32_t pa
     if (wrong) return mkh::error(Errno::kFault);
     return CopyPasses{.first = first, .again = again};
   }();
-  proc::process_copy_destroy(copy);
+  TRY(proc::process_copy_delete(pid));
   return passes;
 }
 

@@ -237,7 +237,7 @@ void visit_files(Tour& tour, hal::cxy_t server, const FileTarget& target) {
 
 // Services 26, 20 and 21 on the process of `server` (position `to`): a vseg whose pages are
 // this cluster's, found again, its first page made by the reference, then asked for by a copy
-// of the process made here.
+// of the process made here (deleted by service 9 as the process ends).
 void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   const hal::cxy_t server = (*tour.clusters)[to];
   proc::Process* process = tour.processes[to];
@@ -252,15 +252,16 @@ void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   auto pte = rpc_call<RPC_VMM_GET_PTE>(server, process, base >> 12, true);
   expect_ok(tour, pte);
   if (pte && hal::GET_CXY(std::get<1>(*pte) << 12) != hal::local_cxy()) tour.wrong.fetch_add(1);
-  // A copy of that process in this cluster: its fault on the page, through the same two
-  // services, answers the reference's page.
-  auto copy = proc::process_copy_create(hal::Xptr<proc::Process>(server, process));
+  // A copy of that process in this cluster, found again: its fault on the page, through the
+  // same two services, answers the reference's page. It goes with the process (service 9).
+  const uint32_t pid = hal::remote_load(hal::Xptr<proc::Process>(server, process).field(&proc::Process::m_pid));
+  auto copy = proc::process_copy_get(pid);
   expect_ok(tour, copy);
   if (!copy) return;
+  if (proc::process_copy_find(pid) != *copy) tour.wrong.fetch_add(1);
   auto entry = proc::process_copy_get_pte(*copy, base, vmm::VSEG_WRITE);
   expect_ok(tour, entry);
   if (entry && pte && vmm::gpt_page(*entry) != std::get<1>(*pte) << 12) tour.wrong.fetch_add(1);
-  proc::process_copy_destroy(*copy);
 }
 
 // Service 2: the tour's program exec'd into the process of `server` (position `to`), which

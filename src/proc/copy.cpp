@@ -1,7 +1,13 @@
 // Process copies: creation, destruction and the faults of their VMM. Layer: proc.
 #include "proc/copy.hpp"
 
+#include <algorithm>
+#include <iterator>
+
+#include "hal/kdata.hpp"
 #include "hal/remote.hpp"
+#include "kern/sched.hpp"
+#include "libk/assert.hpp"
 #include "mm/kmem.hpp"
 #include "proc/services.hpp"
 
@@ -47,27 +53,123 @@ class Reference final : public vmm::VmmReference {
   hal::Xptr<Process> m_process;
 };
 
-}  // namespace
-
-Result<Process*> process_copy_create(hal::Xptr<Process> reference) {
-  if (reference.is_null() || reference.cxy() == hal::local_cxy() ||
-      !hal::remote_load(reference.field(&Process::m_reference)).is_null())
-    return error(Errno::kInval);
-  auto owner = TRY(mm::KmemOwner<Process>::make());
-  Process* copy = owner.get();
-  TRY(vmm::vmm_init(&copy->m_vmm));
-  libk::list_root_init(&copy->m_futex_waiters);
-  copy->m_pid = hal::remote_load(reference.field(&Process::m_pid));
-  copy->m_ppid = hal::remote_load(reference.field(&Process::m_ppid));
-  copy->m_ref_cxy = reference.cxy();
-  copy->m_reference = reference;
-  return owner.release();
+// The owner's list of the copies of `pid`, in the owner's bank.
+hal::Xptr<CopyList> copy_list(uint32_t pid) {
+  return hal::cluster_field(pid_cxy(pid), &local_proc()->m_copies[pid_index(pid)]);
 }
 
-void process_copy_destroy(Process* copy) {
+// The copy of `pid` among the local copies.
+Process* find_locked(ProcCluster* here, uint32_t pid) REQUIRES(here->m_lock) {
+  for (libk::ListEntry* entry = here->m_local_copies.next; entry != &here->m_local_copies; entry = entry->next)
+    if (Process* copy = libk::list_element(entry, &Process::m_local_entry); copy->m_pid == pid) return copy;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<Process*> process_copy_get(uint32_t pid) {
+  const hal::cxy_t owner = pid_cxy(pid);
+  if (owner == hal::local_cxy()) return error(Errno::kInval);
+  if (owner >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[owner] || pid_index(pid) == 0 ||
+      pid_index(pid) >= kMaxProcesses)
+    return error(Errno::kSrch);
+  if (Process* found = process_copy_find(pid)) return found;
+  // Made before the locks (the VMM's tables come from the ppm), joined under them.
+  auto made = TRY(mm::KmemOwner<Process>::make());
+  Process* copy = made.get();
+  TRY(vmm::vmm_init(&copy->m_vmm));
+  libk::list_root_init(&copy->m_futex_waiters);
+  const hal::Xptr<CopyList> list = copy_list(pid);
+  const auto lock = list.field(&CopyList::lock);
+  Result<Process*> got = error(Errno::kSrch);
+  ProcCluster* here = local_proc();
+  {
+    hal::BusylockGuard guard(here->m_lock);
+    got = find_locked(here, pid);
+    if (*got == nullptr) {
+      hal::remote_busylock_acquire(lock);
+      const hal::Xptr<Process> reference(hal::remote_load(list.field(&CopyList::reference)));
+      if (!reference.is_null()) {  // read while the list is open: the reference is there
+        copy->m_pid = pid;
+        copy->m_ppid = hal::remote_load(reference.field(&Process::m_ppid));
+        copy->m_ref_cxy = reference.cxy();
+        copy->m_reference = reference;
+        hal::xlist_add_last(list.field(&CopyList::root),
+                            hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &copy->m_copy_entry));
+        libk::list_add_last(&here->m_local_copies, &copy->m_local_entry);
+        got = made.release();
+      } else {
+        got = error(Errno::kSrch);
+      }
+      hal::remote_busylock_release(lock);
+    }
+  }
+  if (made.get() != nullptr) vmm::vmm_destroy(&copy->m_vmm);  // not joined: found made, or none to join
+  return got;
+}
+
+Process* process_copy_find(uint32_t pid) {
+  ProcCluster* here = local_proc();
+  hal::BusylockGuard guard(here->m_lock);
+  return find_locked(here, pid);
+}
+
+Result<void> process_copy_delete(uint32_t pid) {
+  ProcCluster* here = local_proc();
+  Process* copy = nullptr;
+  {
+    hal::BusylockGuard guard(here->m_lock);
+    copy = find_locked(here, pid);
+    if (copy == nullptr) return error(Errno::kSrch);
+    const auto lock = copy_list(pid).field(&CopyList::lock);
+    hal::remote_busylock_acquire(lock);
+    hal::xlist_unlink(hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &copy->m_copy_entry));
+    hal::remote_busylock_release(lock);
+    libk::list_unlink(&copy->m_local_entry);
+  }
   vmm::vmm_destroy(&copy->m_vmm);
   copy->m_magic = 0;
   mm::kmem_delete(copy);
+  return {};
+}
+
+void process_copies_open(Process* process) {
+  const hal::Xptr<CopyList> list = copy_list(process->m_pid);
+  hal::remote_busylock_acquire(list.field(&CopyList::lock));
+  KASSERT(hal::xlist_is_empty(list.field(&CopyList::root)), "process {:#x} has copies before it exists",
+          process->m_pid);
+  hal::remote_store(list.field(&CopyList::reference), hal::XPTR(hal::local_cxy(), process));
+  hal::remote_busylock_release(list.field(&CopyList::lock));
+}
+
+uint32_t process_copies_clusters(const Process* process, hal::cxy_t* cxys, uint32_t capacity) {
+  const hal::Xptr<CopyList> list = copy_list(process->m_pid);
+  uint32_t n = 0;
+  hal::remote_busylock_acquire(list.field(&CopyList::lock));
+  XLIST_FOREACH(list.field(&CopyList::root), entry) {
+    if (n < capacity) cxys[n] = entry.cxy();
+    ++n;
+  }
+  hal::remote_busylock_release(list.field(&CopyList::lock));
+  return std::min(n, capacity);
+}
+
+void process_copies_delete(Process* process, bool reopen) {
+  const hal::Xptr<CopyList> list = copy_list(process->m_pid);
+  hal::remote_busylock_acquire(list.field(&CopyList::lock));
+  hal::remote_store(list.field(&CopyList::reference), hal::XPTR_NULL);  // no copy joins now
+  hal::remote_busylock_release(list.field(&CopyList::lock));
+  // Each server takes its copy off the list; one whose request could not be posted (its FIFO
+  // full) is still there for the next round.
+  hal::cxy_t cxys[kMaxXSize * kMaxYSize];
+  while (const uint32_t n = process_copies_clusters(process, cxys, std::size(cxys))) {
+    auto deleted =
+        rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(SigAction::kDeleteAll), process->m_pid);
+    KASSERT(deleted || deleted.error() == Errno::kAgain, "deleting the copies of process {:#x}: {}", process->m_pid,
+            errno_name(deleted.error()));
+    if (!deleted) kern::sched_yield();
+  }
+  if (reopen) process_copies_open(process);
 }
 
 Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access) {

@@ -5,9 +5,15 @@
 // reference's, and a change at the reference (munmap, mprotect, a brk that shrinks, a fixed
 // mmap) makes the copy drop what it held at its next fault. Layer: proc. Calls vmm and rpc.
 //
-// What does not come yet: threads on copies (their TLBs in the reference's shootdown), the
-// reference's list of its copies (the process's end, PROCESS_SIGACTION), a copy found again
-// by the cluster that made it.
+// A cluster holds at most one copy of a process, found again by the pid. The process's owner
+// keeps the list of its copies (ProcCluster::m_copies): a copy joins it as it is made, and
+// leaves it as it is destroyed; the process's end and its exec delete every copy by one
+// PROCESS_SIGACTION multicast (DELETE) to the clusters in the list, and the end closes the
+// list, so no copy outlives its reference. A copy lives until then: whoever uses one must
+// know the process has not ended (a kernel thread that made it so; the threads to come on
+// copies will keep theirs, deleted first).
+//
+// What does not come yet: threads on copies (their TLBs in the reference's shootdown).
 #pragma once
 
 #include <cstdint>
@@ -18,16 +24,30 @@
 
 namespace mkh::proc {
 
-// Local: a copy in this cluster of `reference`, a process of another cluster, with an empty
-// VMM. kInval when the reference is in this cluster or is a copy itself; kNoMem.
-[[nodiscard]] Result<Process*> process_copy_create(hal::Xptr<Process> reference);
-// Local: frees a copy made here with process_copy_create: its replicated pages and its tables
-// (the pages of the reference it names stay the reference's). Before its reference ends.
-void process_copy_destroy(Process* copy);
+// Local: the copy of the process `pid` (of another cluster) that this cluster holds, made
+// and joined to its owner's list if there is none. kSrch when the process does not exist or
+// is ending, kInval when it is a process of this cluster, kNoMem.
+[[nodiscard]] Result<Process*> process_copy_get(uint32_t pid);
+// Local: the copy of `pid` this cluster holds, or null.
+Process* process_copy_find(uint32_t pid);
+// Local: the copy of `pid` this cluster holds leaves its owner's list and is freed: its
+// replicated pages and its tables (the pages of the reference it names stay the
+// reference's). kSrch when there is none.
+[[nodiscard]] Result<void> process_copy_delete(uint32_t pid);
+
+// The owner's side, for its process `process`: its list of copies opens (process_create).
+void process_copies_open(Process* process);
+// Deletes every copy of `process` (PROCESS_SIGACTION DELETE to the clusters holding one) and
+// returns once they are gone; a copy cannot be made meanwhile. `reopen`: copies may be made
+// again after (exec), else the list stays closed (the process's end). Called by a kernel
+// thread of the owner's cluster.
+void process_copies_delete(Process* process, bool reopen);
+// The clusters holding a copy of `process` (the owner's list), at most `capacity`; their number.
+uint32_t process_copies_clusters(const Process* process, hal::cxy_t* cxys, uint32_t capacity);
+
 // The entry of the page holding `address` for `access` (vmm::VSEG_READ, VSEG_WRITE or
 // VSEG_EXEC) in the copy's VMM, made if needed (vmm::vmm_copy_get_pte): the reference's
-// refusals, kFault, kAcces, kIo, kNoMem. The reference must outlive its copies: nothing
-// tells a copy that its reference ended until the copies end with their process.
+// refusals, kFault, kAcces, kIo, kNoMem.
 [[nodiscard]] Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access);
 
 }  // namespace mkh::proc

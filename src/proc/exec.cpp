@@ -9,6 +9,7 @@
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
+#include "proc/copy.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 #include "proc/user_thread.hpp"
@@ -174,7 +175,8 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     if (process->m_thread_count != 0 || process->m_exec_file) return error(Errno::kBusy);
   }
   Program program = TRY(open_program(info.path));
-  // The point of no return: the old image (vsegs and their pages) goes.
+  // The point of no return: the old image (its copies, vsegs and pages) goes.
+  process_copies_delete(process, true);
   vmm::vmm_destroy(&process->m_vmm);
   if (auto reset = vmm::vmm_init(&process->m_vmm); !reset) {
     (void)fs::vfs_close(program.file);

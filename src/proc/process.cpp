@@ -10,6 +10,7 @@
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
+#include "proc/copy.hpp"
 #include "proc/futex.hpp"
 #include "proc/user_thread.hpp"
 
@@ -17,7 +18,10 @@ namespace mkh::proc {
 
 ProcCluster* proc_cluster_at(hal::cxy_t cxy) { return hal::kdata_at<ProcCluster, hal::kProcDataLpa>(cxy); }
 
-void proc_cluster_init(hal::cxy_t cxy) { new (proc_cluster_at(cxy)) ProcCluster(); }
+void proc_cluster_init(hal::cxy_t cxy) {
+  ProcCluster* table = new (proc_cluster_at(cxy)) ProcCluster();
+  for (CopyList& copies : table->m_copies) hal::xlist_root_init(hal::Xptr<hal::XlistEntry>(cxy, &copies.root));
+}
 
 namespace {
 
@@ -37,6 +41,19 @@ void release_memory(Process* process) {
   }
   for (const auto& file : mapped)
     if (!file.is_null()) file_release(file);
+}
+
+// `act` on the kernel thread of each of the process's threads that has started.
+template <typename Act>
+void each_kernel_thread(Process* process, Act act) {
+  hal::BusylockGuard guard(process->m_thread_lock);
+  for (const UserThread* thread : process->m_threads)
+    if (kern::Thread* kernel_thread = thread != nullptr ? hal::local_load(thread->m_thread) : nullptr)
+      act(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread));
+}
+
+void unblock_threads(Process* process, uint32_t causes) {
+  each_kernel_thread(process, [causes](hal::Xptr<kern::Thread> thread) { (void)kern::thread_unblock(thread, causes); });
 }
 
 }  // namespace
@@ -62,6 +79,7 @@ Result<Process*> process_create(uint32_t ppid) {
     table->m_table[index] = process;
     process->m_pid = pid_make(hal::local_cxy(), index);
   }
+  process_copies_open(process);
   process->m_ppid = ppid;
   process->m_ref_cxy = hal::local_cxy();
   {
@@ -92,6 +110,7 @@ bool process_known(const Process* process) {
 }
 
 void process_destroy(Process* process) {
+  process_copies_delete(process, false);  // none left when its threads ended
   ProcCluster* table = local_proc();
   {
     hal::BusylockGuard guard(table->m_lock);
@@ -112,14 +131,26 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   if (signal != 0) hal::stat_add(local_proc()->m_killed, uint64_t(1));
   futex_wake_all(process);  // each sees m_exiting, and its thread ends
   // So do the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked
-  // before they look at m_exiting).
-  hal::BusylockGuard guard(process->m_thread_lock);
-  for (const UserThread* thread : process->m_threads)
-    if (kern::Thread* kernel_thread = thread != nullptr ? hal::local_load(thread->m_thread) : nullptr)
-      (void)kern::thread_unblock(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread), kern::THREAD_BLOCKED_SLEEP);
+  // before they look at m_exiting) and those PROCESS_SIGACTION blocked.
+  unblock_threads(process, kern::THREAD_BLOCKED_KILLABLE);
+}
+
+void process_sigaction(Process* process, SigAction action) {
+  switch (action) {
+    case SigAction::kBlockAll:
+      each_kernel_thread(
+          process, [](hal::Xptr<kern::Thread> thread) { kern::thread_block(thread, kern::THREAD_BLOCKED_GLOBAL); });
+      break;
+    case SigAction::kUnblockAll: unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL); break;
+    case SigAction::kDeleteAll:
+      if (process->m_reference.is_null()) process_make_exit(process, 0, kSigKill);
+      else (void)process_copy_delete(process->m_pid);
+      break;
+  }
 }
 
 void process_threads_gone(Process* process) {
+  process_copies_delete(process, false);  // before the VMM they read from goes
   fd_close_all(process);
   release_memory(process);
   (void)vmm::vmm_init(&process->m_vmm);  // empty, so that process_destroy finds a valid one

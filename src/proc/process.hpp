@@ -4,10 +4,10 @@
 //
 // PID = owner cluster << 16 | local index (DESIGN.md §6); a thread's TID is the pid with its
 // slot in the process's thread table in bits 8-15 (the main thread's, slot 0, is the pid).
-// The owner keeps the process in its table. A process runs in one cluster (its owner, which
-// is also its reference: the VMM and the file table are there), its threads on any of that
-// cluster's cores. A copy in another cluster (proc/copy.hpp) holds a VMM filled from the
-// reference's; the threads to run on copies come next.
+// The owner keeps the process in its table, and the list of its copies. A process runs in one
+// cluster (its owner, which is also its reference: the VMM and the file table are there), its
+// threads on any of that cluster's cores. A copy in another cluster (proc/copy.hpp) holds a
+// VMM filled from the reference's; the threads to run on copies come next.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "fs/vfs/objects.hpp"
 #include "hal/busylock.hpp"
 #include "hal/kdata.hpp"
+#include "hal/xlist.hpp"
 #include "hal/xptr.hpp"
 #include "kern/thread.hpp"
 #include "libk/list.hpp"
@@ -111,6 +112,10 @@ struct Process {
   uint32_t m_ppid = 0;
   hal::cxy_t m_ref_cxy = 0;        // the reference cluster (VMM, file table)
   hal::Xptr<Process> m_reference;  // a copy's (proc/copy.hpp): its reference; null in the reference
+  // A copy's links: in its owner's list of copies (ProcCluster::m_copies, under that list's
+  // lock) and in its own cluster's (ProcCluster::m_local_copies, under that table's lock).
+  hal::XlistEntry m_copy_entry;
+  libk::ListEntry m_local_entry;
 
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
@@ -166,11 +171,27 @@ struct Process {
   uint64_t m_instructions = 0;
 };
 
+// The copies of one process (proc/copy.hpp), kept by its owner: their descriptors in other
+// clusters, linked through Process::m_copy_entry. Open while `reference` is not null: from
+// the process's creation to its end, when its copies are deleted (PROCESS_SIGACTION) and no
+// new one may join. Reached by any cluster through its xptr, under `lock`.
+struct CopyList {
+  hal::RemoteBusylock lock;
+  hal::xptr_t reference = hal::XPTR_NULL;  // the process's reference descriptor
+  hal::XlistEntry root;
+};
+
 // The per-cluster process table (replicated kernel data).
 struct ProcCluster {
+  ProcCluster() { libk::list_root_init(&m_local_copies); }
+
   hal::Busylock m_lock;
   Process* m_table[kMaxProcesses] GUARDED_BY(m_lock) = {};
   uint32_t m_next GUARDED_BY(m_lock) = 1;  // index 0 is never used: pid 0 means none
+  // The copies of this cluster's processes, by local index (the owner's side), and the copies
+  // this cluster holds of other clusters' processes (Process::m_local_entry).
+  CopyList m_copies[kMaxProcesses];
+  libk::ListEntry m_local_copies GUARDED_BY(m_lock);
   // counters (relaxed), read by anyone
   uint64_t m_created = 0;
   uint64_t m_ended = 0;
@@ -200,6 +221,14 @@ void process_destroy(Process* process);
 // Marks the process as ending with `code` (exit_group) or `signal` (killed): its threads stop
 // at their next scheduling point, those waiting in futex(2) woken. The first call decides.
 void process_make_exit(Process* process, uint32_t code, uint32_t signal);
+// PROCESS_SIGACTION's actions (the reference's values), on the threads of one descriptor of a
+// process: its reference or a copy.
+enum class SigAction : uint32_t { kBlockAll = 0x11, kUnblockAll = 0x22, kDeleteAll = 0x33 };
+// Local: applies `action` to `process`, this cluster's descriptor of its process. BLOCK and
+// UNBLOCK set and clear the cause GLOBAL of each of its threads (a running thread stops at its
+// next scheduling point). DELETE ends the threads: at the reference, the process ends (killed
+// by SIGKILL unless its end was decided already); a copy (it has no threads yet) is deleted.
+void process_sigaction(Process* process, SigAction action);
 // Called by the last thread as it ends: frees the address space (every page back to its
 // cluster) and the files, then posts m_ended to the waiter.
 void process_threads_gone(Process* process);

@@ -1,6 +1,8 @@
-// Services 20, 21 and 26: the reference VMM for a client of another cluster. Layer: proc.
+// Services 9 (a process's threads, in each cluster holding it), 20, 21 and 26 (the reference
+// VMM for a client of another cluster). Layer: proc.
 #include "proc/services.hpp"
 
+#include "proc/copy.hpp"
 #include "proc/process.hpp"
 
 namespace mkh::proc {
@@ -12,6 +14,16 @@ Result<Process*> check_process(Process* process) {
   return process;
 }
 }  // namespace
+
+Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
+  const auto act = SigAction(action);
+  if (act != SigAction::kBlockAll && act != SigAction::kUnblockAll && act != SigAction::kDeleteAll)
+    return error(Errno::kInval);
+  Process* process = pid_cxy(pid) == hal::local_cxy() ? process_lookup(pid) : process_copy_find(pid);
+  if (process == nullptr) return error(Errno::kSrch);
+  process_sigaction(process, act);
+  return {};
+}
 
 uint32_t vseg_type_prot(vmm::VsegType type) {
   return type == vmm::VsegType::kCode ? vmm::VSEG_READ | vmm::VSEG_EXEC : vmm::VSEG_READ | vmm::VSEG_WRITE;

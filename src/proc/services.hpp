@@ -1,4 +1,4 @@
-// Services 2 PROCESS_MAKE_EXEC, 20 VMM_GET_VSEG, 21 VMM_GET_PTE and 26 VMM_CREATE_VSEG, served
+// Services 2 PROCESS_MAKE_EXEC, 9 PROCESS_SIGACTION, 20 VMM_GET_VSEG, 21 VMM_GET_PTE and 26 VMM_CREATE_VSEG, served
 // on a process's owner / reference cluster. Layer: proc. The servers look the process
 // pointer up in their cluster's table (it came from another cluster: never trusted).
 #pragma once
@@ -25,6 +25,12 @@ Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegT
                                                     uint32_t file_offset, uint32_t file_size,
                                                     hal::Xptr<mapper::Mapper> mapper, hal::cxy_t cxy);
 
+// 9: `action` (a SigAction) on the threads of this cluster's descriptor of the process `pid`
+// (its reference or a copy): a multicast to the clusters holding one shares its descriptor,
+// so the process is named by its pid, not by a pointer local to each server. kInval for
+// another action, kSrch when this cluster holds no descriptor of the process.
+Result<void> process_sigaction_server(uint32_t action, uint32_t pid);
+
 // The protection of a vseg made by VMM_CREATE_VSEG: CODE read and execute, the others read
 // and write.
 uint32_t vseg_type_prot(vmm::VsegType type);
@@ -35,6 +41,10 @@ namespace mkh::rpc {
 template <>
 struct RpcService<RPC_PROCESS_MAKE_EXEC> {
   static constexpr auto kServer = &proc::process_make_exec_server;
+};
+template <>
+struct RpcService<RPC_PROCESS_SIGACTION> {
+  static constexpr auto kServer = &proc::process_sigaction_server;
 };
 template <>
 struct RpcService<RPC_VMM_GET_VSEG> {

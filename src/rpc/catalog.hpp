@@ -22,7 +22,7 @@ namespace mkh::rpc {
   P(6, THREAD_USER_CREATE)       \
   S(7, THREAD_KERNEL_CREATE)     \
   S(8, THREAD_KILL)              \
-  P(9, PROCESS_SIGACTION)        \
+  S(9, PROCESS_SIGACTION)        \
   S(10, VFS_INODE_CREATE)        \
   S(11, VFS_INODE_DESTROY)       \
   S(12, VFS_DENTRY_CREATE)       \

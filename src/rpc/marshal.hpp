@@ -124,6 +124,16 @@ struct Marshal<kServerFn> {
     return result;
   }
 
+  // One descriptor to the n clusters of `cxys` (rpc_multicast), for a service without results:
+  // each server runs it on the same in-arguments; the first error recorded is returned.
+  static Result<void> multicast(const hal::cxy_t* cxys, uint32_t n, uint32_t index,
+                                In... in) requires std::is_void_v<R> {
+    RpcDesc desc;
+    desc.index = index;
+    pack(desc, std::index_sequence_for<In...>{}, in...);
+    return rpc_multicast(cxys, n, &desc);
+  }
+
   // The client: pack, send (blocking), unpack.
   static Result<R> call(hal::cxy_t cxy, uint32_t index, In... in) {
     RpcDesc desc;
@@ -176,6 +186,13 @@ auto rpc_call(hal::cxy_t cxy, Args... args) {
   if constexpr (LocalDirect<RpcService<kIndex>>)
     if (cxy == hal::local_cxy()) return M::call_direct(kIndex, args...);
   return M::call(cxy, kIndex, args...);
+}
+
+// The typed multicast of index kIndex (a service without results), one descriptor shared by
+// the n clusters of `cxys`: rpc_multicast_call<RPC_PROCESS_SIGACTION>(cxys, n, action, pid).
+template <uint32_t kIndex, typename... Args>
+Result<void> rpc_multicast_call(const hal::cxy_t* cxys, uint32_t n, Args... args) {
+  return Marshal<RpcService<kIndex>::kServer>::multicast(cxys, n, kIndex, args...);
 }
 
 }  // namespace mkh::rpc

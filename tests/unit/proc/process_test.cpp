@@ -17,6 +17,7 @@
 #include "mkh/exec.hpp"
 #include "mm/kmem.hpp"
 #include "mm/vmm/vmm.hpp"
+#include "proc/copy.hpp"
 #include "proc/exec.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
@@ -118,6 +119,25 @@ TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
                                                             vmm::kPageSize, 0u, 0u, Xptr<mapper::Mapper>(),
                                                             clusters[c]));
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_GET_PTE>(clusters[t], process, code >> 12, true), Errno::kAcces);
+          // A copy of the process in this cluster, found again, faults on the page: the reference's.
+          // 9: an action that is none, a process the server does not hold; BLOCK and UNBLOCK of a
+          // process without threads.
+          if (c != t) {
+            auto copy = proc::process_copy_get(process->m_pid);
+            KCHECK_OK(copy);
+            if (copy) {
+              KCHECK_EQ(proc::process_copy_find(process->m_pid), *copy);
+              auto entry = proc::process_copy_get_pte(*copy, base, vmm::VSEG_READ);
+              KCHECK_OK(entry);
+              if (entry) KCHECK_EQ(vmm::gpt_page(*entry), ppn << 12);
+            }
+          }
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_SIGACTION>(clusters[t], 0x44u, process->m_pid), Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_SIGACTION>(clusters[t], uint32_t(proc::SigAction::kBlockAll),
+                                                               proc::pid_make(clusters[t], proc::kMaxProcesses - 1)),
+                     Errno::kSrch);
+          for (const auto action : {proc::SigAction::kBlockAll, proc::SigAction::kUnblockAll})
+            KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_SIGACTION>(clusters[t], uint32_t(action), process->m_pid));
           // 2: a pid that names no process, an ExecInfo whose strings do not match its counts.
           auto info_block = mm::PageBlock::alloc(2);
           KCHECK(info_block.has_value());
@@ -133,14 +153,33 @@ TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
         }
       });
   }
+  // Each process's end deletes its copies in the three other clusters by one multicast of 9.
+  std::vector<uint32_t> pids;
+  for (const proc::Process* process : processes) pids.push_back(process->m_pid);
   {
     ThreadRunner runner(machine());
     for (uint32_t t = 0; t < clusters.size(); ++t)
-      runner.start(clusters[t], 0, [&, t] { proc::process_destroy(processes[t]); });
+      runner.start(clusters[t], 0, [&, t] {
+        hal::cxy_t holders[4];
+        KCHECK_EQ(proc::process_copies_clusters(processes[t], holders, 4), uint32_t(clusters.size() - 1));
+        proc::process_destroy(processes[t]);
+      });
+  }
+  {
+    ThreadRunner runner(machine());
+    for (uint32_t c = 0; c < clusters.size(); ++c)
+      runner.start(clusters[c], 0, [&, c] {
+        for (uint32_t t = 0; t < clusters.size(); ++t) {
+          if (t == c) continue;
+          KCHECK(proc::process_copy_find(pids[t]) == nullptr);
+          KCHECK_ERR(proc::process_copy_get(pids[t]), Errno::kSrch);  // the process is gone
+        }
+      });
   }
   const MachineReport report = machine().report();
   for (uint32_t cxy : clusters)
-    for (const char* name : {"VMM_GET_VSEG", "VMM_GET_PTE", "VMM_CREATE_VSEG", "PROCESS_MAKE_EXEC"}) {
+    for (const char* name :
+         {"VMM_GET_VSEG", "VMM_GET_PTE", "VMM_CREATE_VSEG", "PROCESS_MAKE_EXEC", "PROCESS_SIGACTION"}) {
       EXPECT_GT(served(report, cxy, name), 0u) << name << " on cluster " << cxy;
       EXPECT_GT(served(report, cxy, name, true), 0u) << name << " sent from cluster " << cxy;
     }
@@ -215,6 +254,94 @@ TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, Errno::kNoEnt);
   shutdown_and_check();  // every page back, no process left in a kcm cache
+}
+
+// Service 9 from other clusters on a process running a program: BLOCK stops its thread,
+// UNBLOCK lets it run on, DELETE kills it; its end deletes the copy another cluster made.
+TEST_F(ProcessTest, SigactionBlocksUnblocksAndDeletesTheThreadsOfAProcessFromOtherClusters) {
+  const std::string image = image_with_program("bench");
+  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  MachineConfig config = quiet_config({2, 2, 1});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  const hal::cxy_t home = clusters[0];
+  std::atomic<bool> started{false};  // running names the process, or null when exec failed
+  std::atomic<proc::Process*> running{nullptr};
+  std::atomic<uint32_t> signal{0};
+  ThreadRunner runner(machine());
+  runner.start(home, 0, [&] {
+    auto block = mm::PageBlock::alloc(2);
+    KCHECK(block.has_value());
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!block || !made) {
+      started = true;
+      return;
+    }
+    proc::Process* process = *made;
+    auto* info = new (block->base()) proc::ExecInfo();
+    info->pid = process->m_pid;
+    std::strcpy(info->path, "/bench");
+    KCHECK_OK(proc::exec_info_add(info, "/bench", false));
+    KCHECK_OK(proc::exec_info_add(info, "1000000", false));  // minutes of work: it ends killed
+    process->m_waiter = kern::thread_current_xptr();
+    auto exec = proc::rpc_process_make_exec_client(home, Xptr<proc::ExecInfo>(home, info));
+    KCHECK_OK(exec);
+    if (exec) running = process;
+    started = true;
+    if (exec) {
+      proc::process_wait_end(process);
+      signal = process->m_exit_signal;
+    }
+    proc::process_destroy(process);
+  });
+  // From each other cluster in turn (the program's cluster has one core, busy with it).
+  for (uint32_t c = 1; c < clusters.size(); ++c) {
+    ThreadRunner turn(machine());
+    turn.start(clusters[c], 0, [&, c] {
+      while (!started.load()) kern::sched_yield();
+      proc::Process* process = running.load();
+      if (process == nullptr) return;
+      const uint32_t pid = hal::remote_load(Xptr<proc::Process>(home, process).field(&proc::Process::m_pid));
+      const auto instructions = Xptr<proc::Process>(home, process).field(&proc::Process::m_instructions);
+      // The count a thread adds at each quantum's end: it moves while the program runs.
+      auto moves = [&](std::chrono::milliseconds span) {
+        const uint64_t before = hal::remote_load(instructions);
+        for (const auto until = std::chrono::steady_clock::now() + span; std::chrono::steady_clock::now() < until;)
+          kern::sched_yield();
+        return hal::remote_load(instructions) != before;
+      };
+      auto act = [&](proc::SigAction action) {
+        KCHECK_OK(rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(&home, 1, uint32_t(action), pid));
+      };
+      if (c == 1) KCHECK_OK(proc::process_copy_get(pid));  // deleted as the process ends
+      for (int round = 0; round < 3; ++round) {
+        act(proc::SigAction::kBlockAll);
+        // Stopped at its quantum's end: the count holds still over three spans in a row (a host
+        // that did not run the core for a span is told apart by the retries).
+        bool stopped = false;
+        for (int attempt = 0; attempt < 100 && !stopped; ++attempt)
+          stopped = !moves(std::chrono::milliseconds(20)) && !moves(std::chrono::milliseconds(20)) &&
+                    !moves(std::chrono::milliseconds(20));
+        KCHECK(stopped);
+        act(proc::SigAction::kUnblockAll);
+        bool resumed = false;
+        for (int attempt = 0; attempt < 100 && !resumed; ++attempt) resumed = moves(std::chrono::milliseconds(20));
+        KCHECK(resumed);
+      }
+      if (c + 1 == clusters.size()) {
+        act(proc::SigAction::kBlockAll);  // killed while blocked: it ends all the same
+        act(proc::SigAction::kDeleteAll);
+      }
+    });
+  }
+  EXPECT_TRUE(runner.wait());
+  EXPECT_EQ(signal.load(), uint32_t(proc::kSigKill));
+  const MachineReport report = machine().report();
+  EXPECT_EQ(served(report, home, "PROCESS_SIGACTION"), 3u * 2 * 3 + 2);
+  EXPECT_EQ(served(report, clusters[1], "PROCESS_SIGACTION"), 1u);  // its copy deleted
 }
 
 // The threads referee program (user/tests/threads.c: pthreads on clone and futex) with its

@@ -247,8 +247,8 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
     ThreadRunner runner(machine());
     runner.start(away, 0, [&] {
       const uint64_t away_before = free_pages(away);
-      KCHECK_ERR(proc::process_copy_create(Xptr<proc::Process>()), Errno::kInval);
-      auto made = proc::process_copy_create(Xptr<proc::Process>(home, process));
+      KCHECK_ERR(proc::process_copy_get(0), Errno::kSrch);
+      auto made = proc::process_copy_get(process->m_pid);
       KCHECK_OK(made);
       if (!made) {
         step = 5;  // the reference's side goes on alone
@@ -256,7 +256,9 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
       }
       proc::Process* copy = *made;
       KCHECK_EQ(copy->m_pid, process->m_pid);
-      KCHECK_ERR(proc::process_copy_create(Xptr<proc::Process>(away, copy)), Errno::kInval);  // of this cluster
+      auto found = proc::process_copy_get(process->m_pid);  // found again
+      KCHECK(found && *found == copy);
+      KCHECK_ERR(proc::process_copy_get(proc::pid_make(away, 1)), Errno::kInval);  // of this cluster
       // Data: the reference's page itself, not the copy's to free.
       auto data = proc::process_copy_get_pte(copy, 0x20010, VSEG_WRITE);
       KCHECK_OK(data);
@@ -314,7 +316,7 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
         KCHECK(holds_code(*code));
       }
       KCHECK_EQ(vmm::vmm_stats(&copy->m_vmm).copy_drops, 1u);
-      proc::process_copy_destroy(copy);
+      KCHECK_OK(proc::process_copy_delete(copy->m_pid));
       KCHECK_EQ(free_pages(away), away_before);
     });
     // The reference replaces its data (a new page) and makes its code writable.
@@ -365,7 +367,7 @@ TEST_F(VmmTest, ACopyFaultingWhileItsReferenceChangesGetsCurrentPages) {
     ThreadRunner runner(machine());
     runner.start(away, 0, [&] {
       const uint64_t away_before = free_pages(away);
-      auto copy = proc::process_copy_create(Xptr<proc::Process>(home, process));
+      auto copy = proc::process_copy_get(process->m_pid);
       KCHECK_OK(copy);
       if (!copy) {
         started = true;
@@ -386,7 +388,7 @@ TEST_F(VmmTest, ACopyFaultingWhileItsReferenceChangesGetsCurrentPages) {
       // the host ran the two cores' threads in turn): it drops what the copy held.
       KCHECK_OK(proc::process_copy_get_pte(*copy, 0x20000, VSEG_READ));
       KCHECK_LE(1u, vmm::vmm_stats(&(*copy)->m_vmm).copy_drops);
-      proc::process_copy_destroy(*copy);
+      KCHECK_OK(proc::process_copy_delete(process->m_pid));
       KCHECK_EQ(free_pages(away), away_before);
     });
     runner.start(home, 0, [&] {
