@@ -69,6 +69,10 @@ inline T remote_atomic_and(Xptr<T> xp, T bits) {
 }
 
 // Bulk copy between any two places of the machine. Not atomic: the caller orders it.
+// The compiler does not see that XPTR(local_cxy(), &object) names `object`: a local object
+// whose address goes nowhere else (say, one returned by value) may be read before the copy
+// wrote it, or its fields not yet stored when the copy reads it. Copy such an object field by
+// field with remote_load / remote_store.
 inline void remote_memcpy(Xptr<void> dst, Xptr<void> src, std::size_t size) {
 #if defined(MKH_DEBUG_CHECKS)
   check_xptr(dst.raw(), size, "remote_memcpy destination");

@@ -25,6 +25,56 @@ void proc_cluster_init(hal::cxy_t cxy) {
 
 namespace {
 
+// The file table of a process (its reference's), locked while this lives: its entries,
+// working directory and mapped files by remote access, from any cluster, a word at a time.
+class FdTable {
+ public:
+  explicit FdTable(const Process* process) : m_process(process_reference(process)) {
+    hal::remote_busylock_acquire(lock());
+  }
+  ~FdTable() { hal::remote_busylock_release(lock()); }
+  FdTable(const FdTable&) = delete;
+  FdTable& operator=(const FdTable&) = delete;
+
+  UserFd get(uint32_t fd) const {
+    const hal::Xptr<UserFd> at = slot(fd);
+    UserFd entry;
+    entry.kind = hal::remote_load(at.field(&UserFd::kind));
+    entry.host_fd = hal::remote_load(at.field(&UserFd::host_fd));
+    entry.flags = hal::remote_load(at.field(&UserFd::flags));
+    entry.file = hal::remote_load(at.field(&UserFd::file));
+    return entry;
+  }
+  void set(uint32_t fd, const UserFd& entry) {
+    const hal::Xptr<UserFd> at = slot(fd);
+    hal::remote_store(at.field(&UserFd::kind), entry.kind);
+    hal::remote_store(at.field(&UserFd::host_fd), entry.host_fd);
+    hal::remote_store(at.field(&UserFd::flags), entry.flags);
+    hal::remote_store(at.field(&UserFd::file), entry.file);
+  }
+  bool is_free(uint32_t fd) const { return hal::remote_load(slot(fd).field(&UserFd::kind)) == UserFd::Kind::kNone; }
+  void set_flags(uint32_t fd, uint32_t flags) { hal::remote_store(slot(fd).field(&UserFd::flags), flags); }
+
+  hal::Xptr<fs::File> cwd() const { return hal::remote_load(m_process.field(&Process::m_cwd_dir)); }
+  hal::Xptr<fs::File> exchange_cwd(hal::Xptr<fs::File> dir) {
+    return hal::remote_exchange(m_process.field(&Process::m_cwd_dir), dir);
+  }
+
+  hal::Xptr<fs::File> mapped(uint32_t i) const { return hal::remote_load(mapped_slot(i)); }
+  void set_mapped(uint32_t i, hal::Xptr<fs::File> file) { hal::remote_store(mapped_slot(i), file); }
+
+ private:
+  hal::Xptr<hal::RemoteBusylock> lock() const { return m_process.field(&Process::m_fd_lock); }
+  hal::Xptr<UserFd> slot(uint32_t fd) const { return m_process.field(&Process::m_fds).as<UserFd>() + fd; }
+  hal::Xptr<hal::Xptr<fs::File>> mapped_slot(uint32_t i) const {
+    return m_process.field(&Process::m_mapped_files).as<hal::Xptr<fs::File>>() + i;
+  }
+
+  hal::Xptr<Process> m_process;
+};
+
+bool fd_in_range(int32_t fd) { return fd >= 0 && uint32_t(fd) < kMaxFds; }
+
 // Drops one reference to an open file; closes it at the last.
 void file_release(hal::Xptr<fs::File> file) {
   if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
@@ -36,8 +86,11 @@ void release_memory(Process* process) {
   if (process->m_exec_file) (void)fs::vfs_close(std::exchange(process->m_exec_file, {}));
   hal::Xptr<fs::File> mapped[kMaxMappedFiles];
   {
-    hal::BusylockGuard guard(process->m_fd_lock);
-    for (uint32_t i = 0; i < kMaxMappedFiles; ++i) mapped[i] = std::exchange(process->m_mapped_files[i], {});
+    FdTable table(process);
+    for (uint32_t i = 0; i < kMaxMappedFiles; ++i) {
+      mapped[i] = table.mapped(i);
+      table.set_mapped(i, {});
+    }
   }
   for (const auto& file : mapped)
     if (!file.is_null()) file_release(file);
@@ -82,12 +135,11 @@ Result<Process*> process_create(uint32_t ppid) {
   process_copies_open(process);
   process->m_ppid = ppid;
   process->m_ref_cxy = hal::local_cxy();
-  {
-    hal::BusylockGuard guard(process->m_fd_lock);
-    for (int32_t fd = 0; fd < 3; ++fd) {
-      process->m_fds[fd].kind = UserFd::Kind::kHost;
-      process->m_fds[fd].host_fd = fd;
-    }
+  for (int32_t fd = 0; fd < 3; ++fd) {
+    UserFd host;
+    host.kind = UserFd::Kind::kHost;
+    host.host_fd = fd;
+    (void)fd_install(process, host, fd);
   }
   hal::stat_add(table->m_created, uint64_t(1));
   return owner.release();
@@ -166,11 +218,11 @@ void process_wait_end(Process* process) {
 // ---- file descriptors
 
 Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest) {
-  if (lowest < 0 || uint32_t(lowest) >= kMaxFds) return error(Errno::kInval);
-  hal::BusylockGuard guard(process->m_fd_lock);
+  if (!fd_in_range(lowest)) return error(Errno::kInval);
+  FdTable table(process);
   for (uint32_t i = uint32_t(lowest); i < kMaxFds; ++i)
-    if (process->m_fds[i].kind == UserFd::Kind::kNone) {
-      process->m_fds[i] = fd;
+    if (table.is_free(i)) {
+      table.set(i, fd);
       return int32_t(i);
     }
   return error(Errno::kMFile);
@@ -181,9 +233,9 @@ void FileRef::reset() {
 }
 
 Result<HeldFd> fd_lookup(Process* process, int32_t fd) {
-  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
-  hal::BusylockGuard guard(process->m_fd_lock);
-  const UserFd entry = process->m_fds[fd];
+  if (!fd_in_range(fd)) return error(Errno::kBadF);
+  FdTable table(process);
+  const UserFd entry = table.get(uint32_t(fd));
   if (entry.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
   if (entry.kind != UserFd::Kind::kFile) return HeldFd{entry, FileRef()};
   // The table's reference keeps the file while the lock is held: one more for the caller.
@@ -192,25 +244,26 @@ Result<HeldFd> fd_lookup(Process* process, int32_t fd) {
 }
 
 FileRef cwd_hold(Process* process) {
-  hal::BusylockGuard guard(process->m_fd_lock);
-  if (process->m_cwd_dir.is_null()) return FileRef();
-  hal::remote_atomic_add(process->m_cwd_dir.field(&fs::File::m_refcount), 1u);
-  return FileRef(process->m_cwd_dir);
+  FdTable table(process);
+  const hal::Xptr<fs::File> dir = table.cwd();
+  if (dir.is_null()) return FileRef();
+  hal::remote_atomic_add(dir.field(&fs::File::m_refcount), 1u);
+  return FileRef(dir);
 }
 
 void cwd_set(Process* process, FileRef dir) {
   FileRef old;
-  hal::BusylockGuard guard(process->m_fd_lock);
-  old = FileRef(std::exchange(process->m_cwd_dir, dir.release()));
+  FdTable table(process);
+  old = FileRef(table.exchange_cwd(dir.release()));
 }
 
 Result<void> fd_release(Process* process, int32_t fd) {
-  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
+  if (!fd_in_range(fd)) return error(Errno::kBadF);
   UserFd old;
   {
-    hal::BusylockGuard guard(process->m_fd_lock);
-    old = process->m_fds[fd];
-    process->m_fds[fd] = UserFd{};
+    FdTable table(process);
+    old = table.get(uint32_t(fd));
+    table.set(uint32_t(fd), UserFd{});
   }
   if (old.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
   if (old.kind == UserFd::Kind::kFile) file_release(old.file);
@@ -223,47 +276,48 @@ void fd_close_all(Process* process) {
 }
 
 Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags) {
-  if (old < 0 || uint32_t(old) >= kMaxFds || target < 0 || uint32_t(target) >= kMaxFds) return error(Errno::kBadF);
+  if (!fd_in_range(old) || !fd_in_range(target)) return error(Errno::kBadF);
   UserFd replaced;
   int32_t fd = -1;
   {
-    hal::BusylockGuard guard(process->m_fd_lock);
-    UserFd copy = process->m_fds[old];
+    FdTable table(process);
+    UserFd copy = table.get(uint32_t(old));
     if (exact) {
       fd = target;
     } else {
       for (uint32_t i = uint32_t(target); i < kMaxFds && fd < 0; ++i)
-        if (process->m_fds[i].kind == UserFd::Kind::kNone) fd = int32_t(i);
+        if (table.is_free(i)) fd = int32_t(i);
     }
     if (copy.kind == UserFd::Kind::kNone || fd < 0)
       return error(copy.kind == UserFd::Kind::kNone ? Errno::kBadF : Errno::kMFile);
     copy.flags = fd_flags;
     if (copy.kind == UserFd::Kind::kFile) hal::remote_atomic_add(copy.file.field(&fs::File::m_refcount), 1u);
-    replaced = process->m_fds[fd];
-    process->m_fds[fd] = copy;
+    replaced = table.get(uint32_t(fd));
+    table.set(uint32_t(fd), copy);
   }
   if (replaced.kind == UserFd::Kind::kFile) file_release(replaced.file);
   return fd;
 }
 
 Result<void> fd_set_flags(Process* process, int32_t fd, uint32_t fd_flags) {
-  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
-  hal::BusylockGuard guard(process->m_fd_lock);
-  if (process->m_fds[fd].kind == UserFd::Kind::kNone) return error(Errno::kBadF);
-  process->m_fds[fd].flags = fd_flags;
+  if (!fd_in_range(fd)) return error(Errno::kBadF);
+  FdTable table(process);
+  if (table.is_free(uint32_t(fd))) return error(Errno::kBadF);
+  table.set_flags(uint32_t(fd), fd_flags);
   return {};
 }
 
 Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file) {
-  hal::BusylockGuard guard(process->m_fd_lock);
-  hal::Xptr<fs::File>* free_slot = nullptr;
-  for (auto& slot : process->m_mapped_files) {
+  FdTable table(process);
+  uint32_t free_slot = kMaxMappedFiles;
+  for (uint32_t i = 0; i < kMaxMappedFiles; ++i) {
+    const hal::Xptr<fs::File> slot = table.mapped(i);
     if (slot == file) return {};
-    if (slot.is_null() && free_slot == nullptr) free_slot = &slot;
+    if (slot.is_null() && free_slot == kMaxMappedFiles) free_slot = i;
   }
-  if (free_slot == nullptr) return error(Errno::kNoMem);
+  if (free_slot == kMaxMappedFiles) return error(Errno::kNoMem);
   hal::remote_atomic_add(file.field(&fs::File::m_refcount), 1u);
-  *free_slot = file;
+  table.set_mapped(free_slot, file);
   return {};
 }
 
@@ -274,8 +328,8 @@ void release_unmapped_files(Process* process) {
     bool used = false;
   } mapped[kMaxMappedFiles];
   {
-    hal::BusylockGuard guard(process->m_fd_lock);
-    for (uint32_t i = 0; i < kMaxMappedFiles; ++i) mapped[i].file = process->m_mapped_files[i];
+    FdTable table(process);
+    for (uint32_t i = 0; i < kMaxMappedFiles; ++i) mapped[i].file = table.mapped(i);
   }
   for (Mapped& m : mapped)
     if (!m.file.is_null()) m.mapper = fs::rload(fs::rload(m.file, &fs::File::m_inode), &fs::Inode::m_mapper);
@@ -289,9 +343,9 @@ void release_unmapped_files(Process* process) {
   for (uint32_t i = 0; i < kMaxMappedFiles; ++i) {
     if (mapped[i].file.is_null() || mapped[i].used) continue;
     {
-      hal::BusylockGuard guard(process->m_fd_lock);
-      if (process->m_mapped_files[i] != mapped[i].file) continue;
-      process->m_mapped_files[i] = {};
+      FdTable table(process);
+      if (table.mapped(i) != mapped[i].file) continue;
+      table.set_mapped(i, {});
     }
     file_release(mapped[i].file);
   }

@@ -121,15 +121,18 @@ struct Process {
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
   uint32_t m_umask = 0022;          // umask(2)'s, Linux's default; FAT keeps no modes to apply it to
 
-  hal::Busylock m_fd_lock;
-  hal::Xptr<fs::File> m_cwd_dir GUARDED_BY(m_fd_lock);  // the working directory, open (null: the root)
-  UserFd m_fds[kMaxFds] GUARDED_BY(m_fd_lock);
+  // The file table: the reference's, reached by its xptr from any cluster (a copy's threads
+  // use their reference's: process_reference), under m_fd_lock.
+  hal::RemoteBusylock m_fd_lock;
+  hal::Xptr<fs::File> m_cwd_dir;  // the working directory, open (null: the root)
+  UserFd m_fds[kMaxFds];
   // Per host stream (0, 1, 2: the host's stdin, stdout, stderr), 1 while a thread of the
   // process has its turn to move bytes there (syscall/files.cpp), from its look to its transfer.
   uint32_t m_host_turns[3] = {};
   // The files its file mappings read from, a reference each until the process's memory goes:
   // a mapping outlives the descriptor it was made with (closed, its file unlinked), as on Linux.
-  hal::Xptr<fs::File> m_mapped_files[kMaxMappedFiles] GUARDED_BY(m_fd_lock);
+  // The reference's, under m_fd_lock too.
+  hal::Xptr<fs::File> m_mapped_files[kMaxMappedFiles];
 
   // The process's threads, by slot (the main thread's is 0), and its end. A thread enters the
   // table before it runs and leaves it as it ends; the last to leave ends the process.
@@ -235,7 +238,16 @@ void process_threads_gone(Process* process);
 // Blocks the calling kernel thread until the process has ended (it must be m_waiter).
 void process_wait_end(Process* process);
 
-// The file table (local: the reference's).
+// The reference descriptor of the process that `process` (this cluster's descriptor of it, the
+// reference or a copy) belongs to: where its file table, working directory, umask and host
+// streams' turns are.
+inline hal::Xptr<Process> process_reference(const Process* process) {
+  return process->m_reference.is_null() ? hal::Xptr<Process>(hal::local_cxy(), const_cast<Process*>(process))
+                                        : process->m_reference;
+}
+
+// The file table: `process` is this cluster's descriptor of the process (the reference or a
+// copy), the table is the reference's (remote accesses from a copy).
 [[nodiscard]] Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest = 0);
 [[nodiscard]] Result<HeldFd> fd_lookup(Process* process, int32_t fd);
 // The working directory, held while a path is walked from it (null: the root).

@@ -59,18 +59,17 @@ class HostTurn {
   ~HostTurn() { give_back(); }
   // Takes the turn of the stream whose word is `word` (null: a stream no turn guards); false
   // when another thread has it.
-  bool take(uint32_t* word) {
-    if (word != nullptr && std::atomic_ref<uint32_t>(*word).exchange(1, std::memory_order_acquire) != 0) return false;
+  bool take(hal::Xptr<uint32_t> word) {
+    if (!word.is_null() && hal::remote_exchange(word, 1u) != 0) return false;
     m_word = word;
     return true;
   }
   void give_back() {
-    if (m_word != nullptr)
-      std::atomic_ref<uint32_t>(*std::exchange(m_word, nullptr)).store(0, std::memory_order_release);
+    if (!m_word.is_null()) hal::remote_store(std::exchange(m_word, {}), 0u);
   }
 
  private:
-  uint32_t* m_word = nullptr;
+  hal::Xptr<uint32_t> m_word;
 };
 
 // Whether the host stream is ready for a read (`to_user`) or a write, looked at without
@@ -81,8 +80,12 @@ class HostTurn {
 // seen within 32 ms; another thread's turn is first yielded for). Ready too when the host says the stream ended or failed: the transfer
 // then says how. Ready, `turn` holds the stream's turn. kIntr when the process ends meanwhile.
 Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait, HostTurn& turn) {
-  auto& turns = call.process->m_host_turns;
-  uint32_t* word = host_fd >= 0 && uint32_t(host_fd) < std::size(turns) ? &turns[host_fd] : nullptr;
+  // The turns are the reference's: a copy's threads take them there.
+  constexpr uint32_t kTurns = std::extent_v<decltype(proc::Process::m_host_turns)>;
+  const hal::Xptr<uint32_t> word =
+      host_fd >= 0 && uint32_t(host_fd) < kTurns
+          ? proc::process_reference(call.process).field(&proc::Process::m_host_turns).as<uint32_t>() + host_fd
+          : hal::Xptr<uint32_t>();
   pollfd stream{.fd = host_fd, .events = short(to_user ? POLLIN : POLLOUT), .revents = 0};
   uint64_t pause_ns = 1'000'000;
   uint64_t yield_until = 0;  // another thread's turn lasts one host call: yielded for, 50 us at most

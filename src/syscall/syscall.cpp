@@ -90,7 +90,7 @@ Answer sys_user_or_group_id(Call&) { return 0; }
 
 // The process's (its threads share it): one atomic exchange.
 Answer sys_umask(Call& call) {
-  return hal::remote_exchange(hal::Xptr<uint32_t>(hal::local_cxy(), &call.process->m_umask), call.a[0] & 0777);
+  return hal::remote_exchange(proc::process_reference(call.process).field(&proc::Process::m_umask), call.a[0] & 0777);
 }
 
 Answer sys_sched_yield(Call&) {

@@ -185,6 +185,94 @@ TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
     }
 }
 
+// A copy's descriptors are its reference's: what a thread of another cluster installs, dups,
+// flags and closes through the copy is in the reference's table, and the two clusters filling
+// the table at once (ThreadSanitizer watching) never get the same descriptor.
+TEST_F(ProcessTest, ACopyWorksOnTheFileTableOfItsReference) {
+  boot({2, 1, 2});
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
+  proc::Process* process = nullptr;
+  auto on = [&](hal::cxy_t cxy, auto body) {
+    ThreadRunner runner(machine());
+    runner.start(cxy, 0, body);
+  };
+  auto host_entry = [](int32_t host_fd) {
+    proc::UserFd entry;
+    entry.kind = proc::UserFd::Kind::kHost;
+    entry.host_fd = host_fd;
+    return entry;
+  };
+  on(home, [&] {
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (made) process = *made;
+  });
+  ASSERT_NE(process, nullptr);
+  const uint32_t pid = process->m_pid;
+  on(away, [&] {
+    auto copy = proc::process_copy_get(pid);
+    KCHECK_OK(copy);
+    if (!copy) return;
+    auto out = proc::fd_lookup(*copy, 1);  // the host's stdout, as process_create put it
+    KCHECK_OK(out);
+    if (out) KCHECK_EQ(out->fd.host_fd, 1);
+    KCHECK_EQ(proc::fd_install(*copy, host_entry(100), 0).value_or(-1), 3);
+    KCHECK_EQ(proc::fd_dup(*copy, 3, 10, true, 1).value_or(-1), 10);
+    KCHECK_OK(proc::fd_set_flags(*copy, 10, 0));
+    KCHECK_OK(proc::fd_release(*copy, 3));
+    KCHECK_ERR(proc::fd_release(*copy, 3), Errno::kBadF);
+  });
+  on(home, [&] {
+    KCHECK_ERR(proc::fd_lookup(process, 3), Errno::kBadF);
+    auto dup = proc::fd_lookup(process, 10);
+    KCHECK_OK(dup);
+    if (dup) {
+      KCHECK_EQ(dup->fd.host_fd, 100);
+      KCHECK_EQ(dup->fd.flags, 0u);
+    }
+    KCHECK_OK(proc::fd_release(process, 10));
+  });
+  constexpr int32_t kEach = 300;
+  std::vector<int32_t> got[2];
+  std::atomic<uint32_t> filled{0};
+  {
+    ThreadRunner runner(machine());
+    for (uint32_t side = 0; side < 2; ++side)
+      runner.start(side == 0 ? home : away, 1, [&, side] {
+        proc::Process* descriptor = process;
+        if (side == 1) {
+          auto copy = proc::process_copy_get(pid);
+          KCHECK_OK(copy);
+          if (!copy) return;
+          descriptor = *copy;
+        }
+        for (int32_t i = 0; i < kEach; ++i) {
+          auto fd = proc::fd_install(descriptor, host_entry(int32_t(1000 * (side + 1)) + i), 3);
+          KCHECK_OK(fd);
+          if (fd) got[side].push_back(*fd);
+        }
+        filled.fetch_add(1);
+        while (filled.load() < 2) kern::sched_yield();
+        for (int32_t i = 0; i < int32_t(got[side].size()); ++i) {
+          auto entry = proc::fd_lookup(descriptor, got[side][i]);  // the table the other side filled too
+          KCHECK_OK(entry);
+          if (entry) KCHECK_EQ(entry->fd.host_fd, int32_t(1000 * (side + 1)) + i);
+          KCHECK_OK(proc::fd_release(descriptor, got[side][i]));
+        }
+      });
+  }
+  std::vector<int32_t> all = got[0];
+  all.insert(all.end(), got[1].begin(), got[1].end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), size_t(2 * kEach));
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a descriptor given to both clusters";
+  on(home, [&] {
+    for (int32_t fd = 3; fd < 3 + 2 * kEach; ++fd) KCHECK_ERR(proc::fd_lookup(process, fd), Errno::kBadF);
+    proc::process_destroy(process);
+  });
+}
+
 // A file mapped, unlinked and closed stays while a vseg maps it; the munmap of its last vseg
 // closes it and its inode goes (its clusters freed at the next sync), not the process's end.
 TEST_F(ProcessTest, AMappedFileGoesWithItsLastMapping) {
