@@ -61,8 +61,7 @@ void server_loop(void* arg) {
     // The client waits blocked (IO) in the queue: its command is stable until we unblock it.
     const auto client = hal::xlist_element(first, &kern::Thread::m_wait_entry);
     const auto command_field = client.field(&kern::Thread::m_dev_command);
-    kern::DevCommand command;
-    hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), &command), command_field.as<void>(), sizeof command);
+    const kern::DevCommand command = hal::remote_read(command_field);
     const Errno e = run_command(chdev, command, false);
     hal::remote_store(command_field.field(&kern::DevCommand::error), int32_t(e));
 

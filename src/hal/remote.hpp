@@ -69,16 +69,37 @@ inline T remote_atomic_and(Xptr<T> xp, T bits) {
 }
 
 // Bulk copy between any two places of the machine. Not atomic: the caller orders it.
-// The compiler does not see that XPTR(local_cxy(), &object) names `object`: a local object
-// whose address goes nowhere else (say, one returned by value) may be read before the copy
-// wrote it, or its fields not yet stored when the copy reads it. Copy such an object field by
-// field with remote_load / remote_store.
+// Not for a local object named by XPTR(local_cxy(), &object): the compiler does not see that
+// the xptr names `object`, and one whose address goes nowhere else (say, one returned by
+// value) may be read before the copy wrote it, or copied before its fields were stored. Use
+// remote_read / remote_write for those.
 inline void remote_memcpy(Xptr<void> dst, Xptr<void> src, std::size_t size) {
 #if defined(MKH_DEBUG_CHECKS)
   check_xptr(dst.raw(), size, "remote_memcpy destination");
   check_xptr(src.raw(), size, "remote_memcpy source");
 #endif
   std::memcpy(GET_PTR(dst.raw()), GET_PTR(src.raw()), size);
+}
+
+// A whole object of any cluster copied into a local value, or a local value into one. Not
+// atomic: the caller orders it (a lock, or a protocol that keeps the object still).
+template <typename T>
+requires std::is_trivially_copyable_v<T>
+inline T remote_read(Xptr<T> src) {
+#if defined(MKH_DEBUG_CHECKS)
+  check_xptr(src.raw(), sizeof(T), "remote_read");
+#endif
+  T value;
+  std::memcpy(&value, GET_PTR(src.raw()), sizeof(T));
+  return value;
+}
+template <typename T>
+requires std::is_trivially_copyable_v<T>
+inline void remote_write(Xptr<T> dst, const T& value) {
+#if defined(MKH_DEBUG_CHECKS)
+  check_xptr(dst.raw(), sizeof(T), "remote_write");
+#endif
+  std::memcpy(GET_PTR(dst.raw()), &value, sizeof(T));
 }
 
 // Copy a NUL-terminated string of at most `capacity` bytes including the NUL; the result

@@ -26,7 +26,7 @@ void proc_cluster_init(hal::cxy_t cxy) {
 namespace {
 
 // The file table of a process (its reference's), locked while this lives: its entries,
-// working directory and mapped files by remote access, from any cluster, a word at a time.
+// working directory and mapped files by remote access, from any cluster.
 class FdTable {
  public:
   explicit FdTable(const Process* process) : m_process(process_reference(process)) {
@@ -36,22 +36,8 @@ class FdTable {
   FdTable(const FdTable&) = delete;
   FdTable& operator=(const FdTable&) = delete;
 
-  UserFd get(uint32_t fd) const {
-    const hal::Xptr<UserFd> at = slot(fd);
-    UserFd entry;
-    entry.kind = hal::remote_load(at.field(&UserFd::kind));
-    entry.host_fd = hal::remote_load(at.field(&UserFd::host_fd));
-    entry.flags = hal::remote_load(at.field(&UserFd::flags));
-    entry.file = hal::remote_load(at.field(&UserFd::file));
-    return entry;
-  }
-  void set(uint32_t fd, const UserFd& entry) {
-    const hal::Xptr<UserFd> at = slot(fd);
-    hal::remote_store(at.field(&UserFd::kind), entry.kind);
-    hal::remote_store(at.field(&UserFd::host_fd), entry.host_fd);
-    hal::remote_store(at.field(&UserFd::flags), entry.flags);
-    hal::remote_store(at.field(&UserFd::file), entry.file);
-  }
+  UserFd get(uint32_t fd) const { return hal::remote_read(slot(fd)); }
+  void set(uint32_t fd, const UserFd& entry) { hal::remote_write(slot(fd), entry); }
   bool is_free(uint32_t fd) const { return hal::remote_load(slot(fd).field(&UserFd::kind)) == UserFd::Kind::kNone; }
   void set_flags(uint32_t fd, uint32_t flags) { hal::remote_store(slot(fd).field(&UserFd::flags), flags); }
 

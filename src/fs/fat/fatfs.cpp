@@ -595,12 +595,7 @@ Result<void> fat_sync_local(FatContext* local, std::optional<uint64_t> frees_que
 }
 
 uint32_t fat_free_clusters(Xptr<FatContext> context) { return rload(context, &FatContext::m_free_count); }
-Geometry fat_geometry(Xptr<FatContext> context) {
-  Geometry geometry;
-  hal::remote_memcpy(Xptr<void>(hal::local_cxy(), &geometry), context.field(&FatContext::m_geometry).as<void>(),
-                     sizeof geometry);
-  return geometry;
-}
+Geometry fat_geometry(Xptr<FatContext> context) { return hal::remote_read(context.field(&FatContext::m_geometry)); }
 
 uint32_t fat_cluster_size(Xptr<FatContext> context) { return fat_geometry(context).cluster_size; }
 uint32_t fat_cluster_count(Xptr<FatContext> context) { return fat_geometry(context).cluster_count; }

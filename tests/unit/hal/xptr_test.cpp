@@ -1,7 +1,7 @@
 // ctest-label: concurrency
 // hal/xptr and hal/remote on a mapped region (no machine boot): XPTR / GET_CXY / GET_PTR
 // round trips, kernel-data replication, Xptr::field, every remote primitive on every word
-// size, remote_memcpy / remote_strcpy, concurrent atomic adds, the debug xptr checks, and
+// size, remote_read / remote_write / remote_memcpy / remote_strcpy, concurrent atomic adds, the debug xptr checks, and
 // the one-region-per-process rule of hal::Region.
 #include <algorithm>
 #include <cerrno>
@@ -232,6 +232,35 @@ TEST_F(XptrTest, MemcpyAcrossClusters) {
   EXPECT_EQ(hal::remote_load(destination + (-1)), 0xEE);
   EXPECT_EQ(hal::remote_load(destination + std::ptrdiff_t(kSize)), 0xEE);
   hal::remote_memcpy(destination.as<void>(), source.as<void>(), 0);  // nothing, no fault
+}
+
+// A record of several words, as a file descriptor or a device command is.
+struct Entry {
+  uint32_t kind = 0;
+  int32_t handle = -1;
+  uint64_t where = 0;
+  uint16_t flags = 0;
+};
+
+// An entry of another cluster returned by value: the shape in which a remote_memcpy into a
+// local returned the local as constructed (docs/decisions.md, "A copy's file table").
+Entry read_entry(hal::Xptr<Entry> at) { return hal::remote_read(at); }
+
+TEST_F(XptrTest, WholeObjectsReadAndWrittenAcrossClusters) {
+  const auto entry = place<Entry>(0x10, kObjectsLpa + 64);
+  hal::ClusterScope scope(0x01);
+  Entry written;
+  written.kind = 2;
+  written.handle = 7;
+  written.where = 0x1234'5678'9abcULL;
+  written.flags = 3;
+  hal::remote_write(entry, written);
+  const Entry read = read_entry(entry);
+  EXPECT_EQ(read.kind, 2u);
+  EXPECT_EQ(read.handle, 7);
+  EXPECT_EQ(read.where, 0x1234'5678'9abcULL);
+  EXPECT_EQ(read.flags, 3u);
+  EXPECT_EQ(hal::remote_load(entry.field(&Entry::handle)), 7);  // in the other cluster's bank
 }
 
 class StrcpyTest : public XptrTest {
