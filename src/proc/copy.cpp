@@ -172,6 +172,18 @@ void process_copies_delete(Process* process, bool reopen) {
   if (reopen) process_copies_open(process);
 }
 
+void process_sigaction_all(Process* process, SigAction action) {
+  hal::cxy_t cxys[kMaxXSize * kMaxYSize];
+  cxys[0] = hal::local_cxy();
+  const uint32_t n = 1 + process_copies_clusters(process, cxys + 1, std::size(cxys) - 1);
+  // BLOCK and UNBLOCK may be applied twice: a round whose posts did not all go is sent again.
+  for (;;) {
+    auto done = rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(action), process->m_pid);
+    if (done || done.error() != Errno::kAgain) break;
+    kern::sched_yield();
+  }
+}
+
 Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access) {
   if (copy->m_reference.is_null()) return error(Errno::kInval);
   Reference reference(copy->m_reference);

@@ -42,6 +42,9 @@ void process_copies_open(Process* process);
 // again after (exec), else the list stays closed (the process's end). Called by a kernel
 // thread of the owner's cluster.
 void process_copies_delete(Process* process, bool reopen);
+// `action` on the threads of every descriptor of `process` (this cluster's, the owner's, and
+// its copies'): one PROCESS_SIGACTION multicast. Called by a kernel thread of the owner.
+void process_sigaction_all(Process* process, SigAction action);
 // The clusters holding a copy of `process` (the owner's list), at most `capacity`; their number.
 uint32_t process_copies_clusters(const Process* process, hal::cxy_t* cxys, uint32_t capacity);
 

@@ -82,12 +82,14 @@ void release_memory(Process* process) {
     if (!file.is_null()) file_release(file);
 }
 
-// `act` on the kernel thread of each of the process's threads that has started.
+// `act` on the kernel thread of each of the process's threads that has started (its kernel
+// thread recorded, sequentially consistent: see user_thread_entry).
 template <typename Act>
 void each_kernel_thread(Process* process, Act act) {
   hal::BusylockGuard guard(process->m_thread_lock);
   for (const UserThread* thread : process->m_threads)
-    if (kern::Thread* kernel_thread = thread != nullptr ? hal::local_load(thread->m_thread) : nullptr)
+    if (kern::Thread* kernel_thread =
+            thread != nullptr ? hal::local_load(thread->m_thread, std::memory_order_seq_cst) : nullptr)
       act(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread));
 }
 
@@ -175,11 +177,16 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
 
 void process_sigaction(Process* process, SigAction action) {
   switch (action) {
+    // The flag first: a thread that starts after the look at its kernel thread sees it set.
     case SigAction::kBlockAll:
+      hal::local_store(process->m_stopped, 1u, std::memory_order_seq_cst);
       each_kernel_thread(
           process, [](hal::Xptr<kern::Thread> thread) { kern::thread_block(thread, kern::THREAD_BLOCKED_GLOBAL); });
       break;
-    case SigAction::kUnblockAll: unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL); break;
+    case SigAction::kUnblockAll:
+      hal::local_store(process->m_stopped, 0u, std::memory_order_seq_cst);
+      unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL);
+      break;
     case SigAction::kDeleteAll:
       if (process->m_reference.is_null()) process_make_exit(process, 0, kSigKill);
       else (void)process_copy_delete(process->m_pid);

@@ -140,9 +140,12 @@ struct Process {
   UserThread* m_threads[kMaxThreads] GUARDED_BY(m_thread_lock) = {};
   uint32_t m_thread_count GUARDED_BY(m_thread_lock) = 0;
   uint32_t m_next_lid GUARDED_BY(m_thread_lock) = 0;  // where clone places the next thread
-  uint32_t m_main_exit_code = 0;     // the main thread's exit(2): the process's status if it is not decided otherwise
-  uint64_t m_ended_cpu_ticks = 0;    // the CPU time of its threads that ended (relaxed)
-  uint32_t m_exiting = 0;            // set by exit_group and a fatal signal: threads stop
+  uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
+  uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
+  uint32_t m_exiting = 0;          // set by exit_group and a fatal signal: threads stop
+  // 1 from a PROCESS_SIGACTION BLOCK to its UNBLOCK (this descriptor's threads are blocked,
+  // cause GLOBAL): a thread that starts meanwhile blocks itself (user_thread.cpp).
+  uint32_t m_stopped = 0;
   uint32_t m_exit_code = 0;          // exit's status & 0xff
   uint32_t m_exit_signal = 0;        // the signal that killed it, or 0
   uint32_t m_ended = 0;              // a kern flag: posted once the last thread is gone

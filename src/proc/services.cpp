@@ -1,5 +1,6 @@
-// Services 9 (a process's threads, in each cluster holding it), 20, 21 and 26 (the reference
-// VMM for a client of another cluster). Layer: proc.
+// Services 4 and 5 (a process's exit and kill, at its owner), 9 (a process's threads, in each
+// cluster holding it), 20, 21 and 26 (the reference VMM for a client of another cluster).
+// Layer: proc.
 #include "proc/services.hpp"
 
 #include "proc/copy.hpp"
@@ -14,6 +15,22 @@ Result<Process*> check_process(Process* process) {
   return process;
 }
 }  // namespace
+
+Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
+  Process* process = process_lookup(pid);
+  if (process == nullptr) return error(Errno::kSrch);
+  process_make_exit(process, status, 0);
+  return {};
+}
+
+Result<void> process_make_kill_server(uint32_t pid, uint32_t signal) {
+  if (signal != kSigKill && signal != kSigStop && signal != kSigCont) return error(Errno::kInval);
+  Process* process = process_lookup(pid);
+  if (process == nullptr) return error(Errno::kSrch);
+  if (signal == kSigKill) process_make_exit(process, 0, kSigKill);
+  else process_sigaction_all(process, signal == kSigStop ? SigAction::kBlockAll : SigAction::kUnblockAll);
+  return {};
+}
 
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
   const auto act = SigAction(action);

@@ -1,4 +1,4 @@
-// Services 2 PROCESS_MAKE_EXEC, 9 PROCESS_SIGACTION, 20 VMM_GET_VSEG, 21 VMM_GET_PTE and 26 VMM_CREATE_VSEG, served
+// Services 2 PROCESS_MAKE_EXEC, 4 PROCESS_MAKE_EXIT, 5 PROCESS_MAKE_KILL, 9 PROCESS_SIGACTION, 20 VMM_GET_VSEG, 21 VMM_GET_PTE and 26 VMM_CREATE_VSEG, served
 // on a process's owner / reference cluster. Layer: proc. The servers look the process
 // pointer up in their cluster's table (it came from another cluster: never trusted).
 #pragma once
@@ -25,6 +25,13 @@ Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegT
                                                     uint32_t file_offset, uint32_t file_size,
                                                     hal::Xptr<mapper::Mapper> mapper, hal::cxy_t cxy);
 
+// 4: the process `pid` of this cluster (its owner) exits with `status` (& 0xff), as by
+// exit_group: its threads end at their next scheduling point. kSrch.
+Result<void> process_make_exit_server(uint32_t pid, uint32_t status);
+// 5: `signal` to the process `pid` of this cluster: SIGKILL ends it (killed), SIGSTOP blocks
+// the threads of each of its descriptors (PROCESS_SIGACTION BLOCK to each cluster holding one),
+// SIGCONT unblocks them. kInval for another signal, kSrch.
+Result<void> process_make_kill_server(uint32_t pid, uint32_t signal);
 // 9: `action` (a SigAction) on the threads of this cluster's descriptor of the process `pid`
 // (its reference or a copy): a multicast to the clusters holding one shares its descriptor,
 // so the process is named by its pid, not by a pointer local to each server. kInval for
@@ -41,6 +48,14 @@ namespace mkh::rpc {
 template <>
 struct RpcService<RPC_PROCESS_MAKE_EXEC> {
   static constexpr auto kServer = &proc::process_make_exec_server;
+};
+template <>
+struct RpcService<RPC_PROCESS_MAKE_EXIT> {
+  static constexpr auto kServer = &proc::process_make_exit_server;
+};
+template <>
+struct RpcService<RPC_PROCESS_MAKE_KILL> {
+  static constexpr auto kServer = &proc::process_make_kill_server;
 };
 template <>
 struct RpcService<RPC_PROCESS_SIGACTION> {

@@ -122,10 +122,30 @@ void thread_end(UserThread* thread) {
   process_threads_gone(process);
 }
 
+// A thread that starts while its process is stopped (PROCESS_SIGACTION BLOCK) stops too, until
+// the UNBLOCK or the process's end. Its kernel thread was recorded first: either the BLOCK saw
+// it and blocked it, or it sees m_stopped set here (both sides sequentially consistent); and it
+// unblocks itself when the flag is clear again after it blocked (an UNBLOCK that looked at it
+// before it blocked).
+void stop_while_stopped(Process* process) {
+  const auto self = kern::thread_current_xptr();
+  auto stopped = [process] {
+    return hal::local_load(process->m_stopped, std::memory_order_seq_cst) != 0 &&
+           hal::local_load(process->m_exiting) == 0;
+  };
+  while (stopped()) {
+    kern::thread_block(self, kern::THREAD_BLOCKED_GLOBAL);
+    if (!stopped()) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_GLOBAL);
+    kern::sched_yield();
+  }
+}
+
 void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
-  hal::local_store(thread->m_thread, kern::thread_current());  // read by process_make_exit
+  // Read by process_make_exit and PROCESS_SIGACTION.
+  hal::local_store(thread->m_thread, kern::thread_current(), std::memory_order_seq_cst);
   Process* process = thread->m_process;
+  stop_while_stopped(process);
   // The quantum is spent by instructions, across system calls: a thread that calls the
   // kernel more often than once a quantum still passes through scheduling points (the
   // core's RPC threads, its other threads and, in the deterministic mode, the other cores

@@ -17,8 +17,8 @@ namespace mkh::rpc {
   S(1, PMEM_RELEASE_PAGES)       \
   S(2, PROCESS_MAKE_EXEC)        \
   P(3, PROCESS_MAKE_FORK)        \
-  P(4, PROCESS_MAKE_EXIT)        \
-  P(5, PROCESS_MAKE_KILL)        \
+  S(4, PROCESS_MAKE_EXIT)        \
+  S(5, PROCESS_MAKE_KILL)        \
   P(6, THREAD_USER_CREATE)       \
   S(7, THREAD_KERNEL_CREATE)     \
   S(8, THREAD_KILL)              \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml), the
 # uses and release of a VFS inode (inode_use.pml), the TLB shootdown of a process's
-# threads (shootdown.pml) and a process copy's VMM filled from its reference (copy.pml).
+# threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml) and a
+# process's stop by PROCESS_SIGACTION with a thread starting meanwhile (stop.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the four largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million), 2 minutes more on 2 cores and
@@ -92,6 +93,8 @@ runs+=(
   "safety-inode-walker-opener-2syncers||$safety_cc|-m100000 -w22|inode_use.pml"
   "safety-shootdown-2threads||$safety_cc|-m100000 -w20|shootdown.pml"
   "safety-copy-3changes-3faults||$safety_cc|-m100000 -w20|copy.pml"
+  "safety-stop-2rounds||$safety_cc|-m10000 -w16|stop.pml"
+  "safety-stop-2rounds-kill|-DKILL|$safety_cc|-m10000 -w16|stop.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model
@@ -126,7 +129,7 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
   IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"

@@ -193,24 +193,20 @@ TEST_F(ProcessTest, ACopyWorksOnTheFileTableOfItsReference) {
   ASSERT_FALSE(HasFatalFailure());
   const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
   proc::Process* process = nullptr;
-  auto on = [&](hal::cxy_t cxy, auto body) {
-    ThreadRunner runner(machine());
-    runner.start(cxy, 0, body);
-  };
   auto host_entry = [](int32_t host_fd) {
     proc::UserFd entry;
     entry.kind = proc::UserFd::Kind::kHost;
     entry.host_fd = host_fd;
     return entry;
   };
-  on(home, [&] {
+  run_on(home, [&] {
     auto made = proc::process_create(0);
     KCHECK_OK(made);
     if (made) process = *made;
   });
   ASSERT_NE(process, nullptr);
   const uint32_t pid = process->m_pid;
-  on(away, [&] {
+  run_on(away, [&] {
     auto copy = proc::process_copy_get(pid);
     KCHECK_OK(copy);
     if (!copy) return;
@@ -223,7 +219,7 @@ TEST_F(ProcessTest, ACopyWorksOnTheFileTableOfItsReference) {
     KCHECK_OK(proc::fd_release(*copy, 3));
     KCHECK_ERR(proc::fd_release(*copy, 3), Errno::kBadF);
   });
-  on(home, [&] {
+  run_on(home, [&] {
     KCHECK_ERR(proc::fd_lookup(process, 3), Errno::kBadF);
     auto dup = proc::fd_lookup(process, 10);
     KCHECK_OK(dup);
@@ -267,7 +263,7 @@ TEST_F(ProcessTest, ACopyWorksOnTheFileTableOfItsReference) {
   std::sort(all.begin(), all.end());
   EXPECT_EQ(all.size(), size_t(2 * kEach));
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a descriptor given to both clusters";
-  on(home, [&] {
+  run_on(home, [&] {
     for (int32_t fd = 3; fd < 3 + 2 * kEach; ++fd) KCHECK_ERR(proc::fd_lookup(process, fd), Errno::kBadF);
     proc::process_destroy(process);
   });
@@ -344,6 +340,73 @@ TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
   shutdown_and_check();  // every page back, no process left in a kcm cache
 }
 
+// A program of the disk run by a process of the calling kernel thread's cluster, to its end.
+struct RunningProgram {
+  std::atomic<bool> started{false};              // set once it runs, or could not
+  std::atomic<proc::Process*> process{nullptr};  // while it runs; null when it could not start
+  std::atomic<uint32_t> pid{0};
+  std::atomic<uint32_t> exit_code{0};
+  std::atomic<uint32_t> signal{0};
+};
+
+// `stopped_first`: the process is blocked (PROCESS_SIGACTION BLOCK) before its thread exists.
+void run_program(RunningProgram& run, const char* path, const char* arg, bool stopped_first = false) {
+  auto block = mm::PageBlock::alloc(2);
+  KCHECK(block.has_value());
+  auto made = proc::process_create(0);
+  KCHECK_OK(made);
+  if (!block || !made) {
+    run.started = true;
+    return;
+  }
+  proc::Process* process = *made;
+  if (stopped_first) proc::process_sigaction(process, proc::SigAction::kBlockAll);
+  auto* info = new (block->base()) proc::ExecInfo();
+  info->pid = process->m_pid;
+  std::strcpy(info->path, path);
+  KCHECK_OK(proc::exec_info_add(info, path, false));
+  KCHECK_OK(proc::exec_info_add(info, arg, false));
+  process->m_waiter = kern::thread_current_xptr();
+  auto exec = proc::rpc_process_make_exec_client(hal::local_cxy(), Xptr<proc::ExecInfo>(hal::local_cxy(), info));
+  KCHECK_OK(exec);
+  if (exec) {
+    run.pid = process->m_pid;
+    run.process = process;
+  }
+  run.started = true;
+  if (exec) {
+    proc::process_wait_end(process);
+    run.exit_code = process->m_exit_code;
+    run.signal = process->m_exit_signal;
+  }
+  proc::process_destroy(process);
+}
+
+// From a kernel thread of any cluster: whether the instruction count of the process (of
+// cluster `cxy`), which its threads add to at each quantum's end, moves during `span`.
+bool instructions_move(hal::cxy_t cxy, proc::Process* process, std::chrono::milliseconds span) {
+  const auto instructions = Xptr<proc::Process>(cxy, process).field(&proc::Process::m_instructions);
+  const uint64_t before = hal::remote_load(instructions);
+  for (const auto until = std::chrono::steady_clock::now() + span; std::chrono::steady_clock::now() < until;)
+    kern::sched_yield();
+  return hal::remote_load(instructions) != before;
+}
+// Stopped at its quantum's end: the count holds still over three spans in a row (a host that
+// did not run the process's core for a span is told apart by the retries).
+bool comes_to_a_stop(hal::cxy_t cxy, proc::Process* process) {
+  constexpr std::chrono::milliseconds kSpan(20);
+  for (int attempt = 0; attempt < 100; ++attempt)
+    if (!instructions_move(cxy, process, kSpan) && !instructions_move(cxy, process, kSpan) &&
+        !instructions_move(cxy, process, kSpan))
+      return true;
+  return false;
+}
+bool runs_again(hal::cxy_t cxy, proc::Process* process) {
+  for (int attempt = 0; attempt < 100; ++attempt)
+    if (instructions_move(cxy, process, std::chrono::milliseconds(20))) return true;
+  return false;
+}
+
 // Service 9 from other clusters on a process running a program: BLOCK stops its thread,
 // UNBLOCK lets it run on, DELETE kills it; its end deletes the copy another cluster made.
 TEST_F(ProcessTest, SigactionBlocksUnblocksAndDeletesTheThreadsOfAProcessFromOtherClusters) {
@@ -355,69 +418,25 @@ TEST_F(ProcessTest, SigactionBlocksUnblocksAndDeletesTheThreadsOfAProcessFromOth
   ASSERT_FALSE(HasFatalFailure());
   const std::vector<uint32_t> clusters = machine().clusters();
   const hal::cxy_t home = clusters[0];
-  std::atomic<bool> started{false};  // running names the process, or null when exec failed
-  std::atomic<proc::Process*> running{nullptr};
-  std::atomic<uint32_t> signal{0};
+  RunningProgram run;
   ThreadRunner runner(machine());
-  runner.start(home, 0, [&] {
-    auto block = mm::PageBlock::alloc(2);
-    KCHECK(block.has_value());
-    auto made = proc::process_create(0);
-    KCHECK_OK(made);
-    if (!block || !made) {
-      started = true;
-      return;
-    }
-    proc::Process* process = *made;
-    auto* info = new (block->base()) proc::ExecInfo();
-    info->pid = process->m_pid;
-    std::strcpy(info->path, "/bench");
-    KCHECK_OK(proc::exec_info_add(info, "/bench", false));
-    KCHECK_OK(proc::exec_info_add(info, "1000000", false));  // minutes of work: it ends killed
-    process->m_waiter = kern::thread_current_xptr();
-    auto exec = proc::rpc_process_make_exec_client(home, Xptr<proc::ExecInfo>(home, info));
-    KCHECK_OK(exec);
-    if (exec) running = process;
-    started = true;
-    if (exec) {
-      proc::process_wait_end(process);
-      signal = process->m_exit_signal;
-    }
-    proc::process_destroy(process);
-  });
+  runner.start(home, 0, [&] { run_program(run, "/bench", "1000000"); });  // minutes of work: it ends killed
   // From each other cluster in turn (the program's cluster has one core, busy with it).
   for (uint32_t c = 1; c < clusters.size(); ++c) {
     ThreadRunner turn(machine());
     turn.start(clusters[c], 0, [&, c] {
-      while (!started.load()) kern::sched_yield();
-      proc::Process* process = running.load();
+      while (!run.started.load()) kern::sched_yield();
+      proc::Process* process = run.process.load();
       if (process == nullptr) return;
-      const uint32_t pid = hal::remote_load(Xptr<proc::Process>(home, process).field(&proc::Process::m_pid));
-      const auto instructions = Xptr<proc::Process>(home, process).field(&proc::Process::m_instructions);
-      // The count a thread adds at each quantum's end: it moves while the program runs.
-      auto moves = [&](std::chrono::milliseconds span) {
-        const uint64_t before = hal::remote_load(instructions);
-        for (const auto until = std::chrono::steady_clock::now() + span; std::chrono::steady_clock::now() < until;)
-          kern::sched_yield();
-        return hal::remote_load(instructions) != before;
-      };
       auto act = [&](proc::SigAction action) {
-        KCHECK_OK(rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(&home, 1, uint32_t(action), pid));
+        KCHECK_OK(rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(&home, 1, uint32_t(action), run.pid.load()));
       };
-      if (c == 1) KCHECK_OK(proc::process_copy_get(pid));  // deleted as the process ends
+      if (c == 1) KCHECK_OK(proc::process_copy_get(run.pid.load()));  // deleted as the process ends
       for (int round = 0; round < 3; ++round) {
         act(proc::SigAction::kBlockAll);
-        // Stopped at its quantum's end: the count holds still over three spans in a row (a host
-        // that did not run the core for a span is told apart by the retries).
-        bool stopped = false;
-        for (int attempt = 0; attempt < 100 && !stopped; ++attempt)
-          stopped = !moves(std::chrono::milliseconds(20)) && !moves(std::chrono::milliseconds(20)) &&
-                    !moves(std::chrono::milliseconds(20));
-        KCHECK(stopped);
+        KCHECK(comes_to_a_stop(home, process));
         act(proc::SigAction::kUnblockAll);
-        bool resumed = false;
-        for (int attempt = 0; attempt < 100 && !resumed; ++attempt) resumed = moves(std::chrono::milliseconds(20));
-        KCHECK(resumed);
+        KCHECK(runs_again(home, process));
       }
       if (c + 1 == clusters.size()) {
         act(proc::SigAction::kBlockAll);  // killed while blocked: it ends all the same
@@ -426,10 +445,102 @@ TEST_F(ProcessTest, SigactionBlocksUnblocksAndDeletesTheThreadsOfAProcessFromOth
     });
   }
   EXPECT_TRUE(runner.wait());
-  EXPECT_EQ(signal.load(), uint32_t(proc::kSigKill));
+  EXPECT_EQ(run.signal.load(), uint32_t(proc::kSigKill));
   const MachineReport report = machine().report();
   EXPECT_EQ(served(report, home, "PROCESS_SIGACTION"), 3u * 2 * 3 + 2);
   EXPECT_EQ(served(report, clusters[1], "PROCESS_SIGACTION"), 1u);  // its copy deleted
+}
+
+// A thread that starts while its process is blocked blocks itself: the program exec'd into a
+// process blocked beforehand runs no instruction until UNBLOCK (from another cluster).
+TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
+  const std::string image = image_with_program("bench");
+  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  MachineConfig config = quiet_config({2, 1, 1});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
+  RunningProgram run;
+  ThreadRunner runner(machine());
+  runner.start(home, 0, [&] { run_program(run, "/bench", "1000000", true); });
+  run_on(away, [&] {
+    while (!run.started.load()) kern::sched_yield();
+    proc::Process* process = run.process.load();
+    if (process == nullptr) return;
+    KCHECK(comes_to_a_stop(home, process));
+    KCHECK_EQ(hal::remote_load(Xptr<proc::Process>(home, process).field(&proc::Process::m_instructions)), 0u);
+    KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_SIGACTION>(home, uint32_t(proc::SigAction::kUnblockAll), run.pid.load()));
+    KCHECK(runs_again(home, process));
+    KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(home, run.pid.load(), uint32_t(proc::kSigKill)));
+  });
+  EXPECT_TRUE(runner.wait());
+  EXPECT_EQ(run.signal.load(), uint32_t(proc::kSigKill));
+}
+
+// Services 4 and 5 from every cluster to every cluster: their refusals, and on a program run
+// by each cluster's process, from the next cluster: SIGSTOP stops it (its copy in the sender's
+// cluster blocked too, by service 9), SIGCONT lets it run on, then PROCESS_MAKE_EXIT ends it
+// with a status, or PROCESS_MAKE_KILL with SIGKILL kills it.
+TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
+  const std::string image = image_with_program("bench");
+  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  // Two cores a cluster: each program runs on core 1 (exec places a process's main thread by
+  // its pid's index, 1 here), the senders on core 0 (a kernel thread runs before the user
+  // threads of its core: a sender waiting on the program's core would starve the program).
+  MachineConfig config = quiet_config({2, 2, 2});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  const uint32_t n = uint32_t(clusters.size());
+  std::vector<RunningProgram> runs(n);
+  ThreadRunner runner(machine());
+  for (uint32_t t = 0; t < n; ++t) runner.start(clusters[t], 0, [&, t] { run_program(runs[t], "/bench", "1000000"); });
+  {
+    ThreadRunner senders(machine());
+    for (uint32_t c = 0; c < n; ++c)
+      senders.start(clusters[c], 0, [&, c] {
+        for (const RunningProgram& run : runs)
+          while (!run.started.load()) kern::sched_yield();
+        for (uint32_t t = 0; t < n; ++t) {
+          const uint32_t pid = runs[t].pid.load();
+          const uint32_t sigusr1 = 10;
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, sigusr1), Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], proc::pid_make(clusters[t], 200),
+                                                               uint32_t(proc::kSigKill)),
+                     Errno::kSrch);
+          // Served by the owner only: another cluster holds no such process.
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_EXIT>(clusters[(t + 1) % n], pid, 1u), Errno::kSrch);
+        }
+        const uint32_t t = (c + n - 1) % n;  // the previous cluster's program
+        proc::Process* process = runs[t].process.load();
+        const uint32_t pid = runs[t].pid.load();
+        if (process == nullptr) return;
+        KCHECK_EQ(proc::pid_index(pid) % 2, 1u);  // its main thread on core 1
+        if (n > 1) KCHECK_OK(proc::process_copy_get(pid));
+        KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigStop)));
+        KCHECK(comes_to_a_stop(clusters[t], process));
+        KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigCont)));
+        KCHECK(runs_again(clusters[t], process));
+        if (t % 2 == 0) KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_EXIT>(clusters[t], pid, 0x142u));
+        else KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigKill)));
+      });
+  }
+  EXPECT_TRUE(runner.wait());
+  for (uint32_t t = 0; t < n; ++t) {
+    EXPECT_EQ(runs[t].exit_code.load(), t % 2 == 0 ? 0x42u : 0u) << "cluster " << clusters[t];
+    EXPECT_EQ(runs[t].signal.load(), t % 2 == 0 ? 0u : uint32_t(proc::kSigKill)) << "cluster " << clusters[t];
+  }
+  const MachineReport report = machine().report();
+  for (uint32_t cxy : clusters) {
+    for (const char* name : {"PROCESS_MAKE_EXIT", "PROCESS_MAKE_KILL"}) {
+      EXPECT_GT(served(report, cxy, name), 0u) << name << " on cluster " << cxy;
+      EXPECT_GT(served(report, cxy, name, true), 0u) << name << " sent from cluster " << cxy;
+    }
+    // Each SIGSTOP and SIGCONT reached its copy; each end deleted it.
+    EXPECT_EQ(served(report, cxy, "PROCESS_SIGACTION"), 2u * 2 + 1) << "cluster " << cxy;
+  }
 }
 
 // The threads referee program (user/tests/threads.c: pthreads on clone and futex) with its

@@ -232,11 +232,7 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
   ASSERT_FALSE(HasFatalFailure());
   const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
   proc::Process* process = nullptr;
-  auto on = [&](hal::cxy_t cxy, auto body) {
-    ThreadRunner runner(machine());
-    runner.start(cxy, 0, body);
-  };
-  on(home, [&] { process = reference_with_code(); });
+  run_on(home, [&] { process = reference_with_code(); });
   ASSERT_NE(process, nullptr);
   // The copy's side, then the reference's changes, then the copy's again, in turn.
   std::atomic<uint32_t> step{0};
@@ -340,7 +336,7 @@ TEST_F(VmmTest, ACopyFillsFromItsReferenceReplicatesItsCodeAndDropsWhatChanged) 
       step = 6;
     });
   }
-  on(home, [&] { proc::process_destroy(process); });
+  run_on(home, [&] { proc::process_destroy(process); });
   const MachineReport report = machine().report();
   for (const char* name : {"VMM_GET_VSEG", "VMM_GET_PTE"}) {
     EXPECT_GT(served(report, home, name), 0u) << name;

@@ -177,6 +177,12 @@ class MachineTest : public ::testing::Test {
     m_machine = std::move(*machine);
   }
 
+  // Runs `body` as a kernel thread on core 0 of cluster `cxy` and waits for it to return.
+  void run_on(uint32_t cxy, std::function<void()> body) {
+    ThreadRunner runner(machine());
+    runner.start(cxy, 0, std::move(body));
+  }
+
   // Shuts down and checks: no KCHECK failed in a kernel thread, no thread left, no page
   // leaked, no kcm object in use.
   void shutdown_and_check() {
