@@ -142,8 +142,8 @@ void process_copies_open(Process* process) {
   hal::remote_busylock_release(list.field(&CopyList::lock));
 }
 
-uint32_t process_copies_clusters(const Process* process, hal::cxy_t* cxys, uint32_t capacity) {
-  const hal::Xptr<CopyList> list = copy_list(process->m_pid);
+uint32_t process_copies_clusters(uint32_t pid, hal::cxy_t* cxys, uint32_t capacity) {
+  const hal::Xptr<CopyList> list = copy_list(pid);
   uint32_t n = 0;
   hal::remote_busylock_acquire(list.field(&CopyList::lock));
   XLIST_FOREACH(list.field(&CopyList::root), entry) {
@@ -154,6 +154,17 @@ uint32_t process_copies_clusters(const Process* process, hal::cxy_t* cxys, uint3
   return std::min(n, capacity);
 }
 
+Result<void> process_with_descriptor(uint32_t pid, void (*act)(Process*, uint32_t), uint32_t arg) {
+  ProcCluster* here = local_proc();
+  hal::BusylockGuard guard(here->m_lock);
+  Process* process = nullptr;
+  if (pid_cxy(pid) != hal::local_cxy()) process = find_locked(here, pid);
+  else if (pid_index(pid) != 0 && pid_index(pid) < kMaxProcesses) process = here->m_table[pid_index(pid)];
+  if (process == nullptr) return error(Errno::kSrch);
+  act(process, arg);
+  return {};
+}
+
 void process_copies_delete(Process* process, bool reopen) {
   const hal::Xptr<CopyList> list = copy_list(process->m_pid);
   hal::remote_busylock_acquire(list.field(&CopyList::lock));
@@ -162,26 +173,31 @@ void process_copies_delete(Process* process, bool reopen) {
   // Each server takes its copy off the list; one whose request could not be posted (its FIFO
   // full) is still there for the next round.
   hal::cxy_t cxys[kMaxXSize * kMaxYSize];
-  while (const uint32_t n = process_copies_clusters(process, cxys, std::size(cxys))) {
+  // A copy deleted meanwhile by its own cluster (process_copy_delete) answers kSrch: gone too.
+  while (const uint32_t n = process_copies_clusters(process->m_pid, cxys, std::size(cxys))) {
     auto deleted =
         rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(SigAction::kDeleteAll), process->m_pid);
-    KASSERT(deleted || deleted.error() == Errno::kAgain, "deleting the copies of process {:#x}: {}", process->m_pid,
-            errno_name(deleted.error()));
+    KASSERT(deleted || deleted.error() == Errno::kAgain || deleted.error() == Errno::kSrch,
+            "deleting the copies of process {:#x}: {}", process->m_pid, errno_name(deleted.error()));
     if (!deleted) kern::sched_yield();
   }
   if (reopen) process_copies_open(process);
 }
 
-void process_sigaction_all(Process* process, SigAction action) {
+Result<void> process_set_stopped_everywhere(uint32_t pid, bool stopped) {
+  if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
+  TRY(process_with_descriptor(
+      pid, [](Process* process, uint32_t value) { process_set_stopped(process, value != 0); }, stopped));
   hal::cxy_t cxys[kMaxXSize * kMaxYSize];
-  cxys[0] = hal::local_cxy();
-  const uint32_t n = 1 + process_copies_clusters(process, cxys + 1, std::size(cxys) - 1);
-  // BLOCK and UNBLOCK may be applied twice: a round whose posts did not all go is sent again.
+  const uint32_t n = process_copies_clusters(pid, cxys, std::size(cxys));
+  const auto action = stopped ? SigAction::kBlockAll : SigAction::kUnblockAll;
+  // Sent again whole when a post could not go (a full FIFO): both actions may be applied twice.
   for (;;) {
-    auto done = rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(action), process->m_pid);
+    auto done = rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(action), pid);
     if (done || done.error() != Errno::kAgain) break;
     kern::sched_yield();
   }
+  return {};
 }
 
 Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access) {

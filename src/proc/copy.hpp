@@ -25,8 +25,9 @@
 namespace mkh::proc {
 
 // Local: the copy of the process `pid` (of another cluster) that this cluster holds, made
-// and joined to its owner's list if there is none. kSrch when the process does not exist or
-// is ending, kInval when it is a process of this cluster, kNoMem.
+// and joined to its owner's list if there is none. kSrch when the process does not exist, is
+// ending, or is between its old image and its new one (exec), kInval when it is a process of
+// this cluster, kNoMem.
 [[nodiscard]] Result<Process*> process_copy_get(uint32_t pid);
 // Local: the copy of `pid` this cluster holds, or null.
 Process* process_copy_find(uint32_t pid);
@@ -42,11 +43,17 @@ void process_copies_open(Process* process);
 // again after (exec), else the list stays closed (the process's end). Called by a kernel
 // thread of the owner's cluster.
 void process_copies_delete(Process* process, bool reopen);
-// `action` on the threads of every descriptor of `process` (this cluster's, the owner's, and
-// its copies'): one PROCESS_SIGACTION multicast. Called by a kernel thread of the owner.
-void process_sigaction_all(Process* process, SigAction action);
-// The clusters holding a copy of `process` (the owner's list), at most `capacity`; their number.
-uint32_t process_copies_clusters(const Process* process, hal::cxy_t* cxys, uint32_t capacity);
+// Stops or lets go on every descriptor of the process `pid` of this cluster (its owner): its
+// own here, then its copies by one PROCESS_SIGACTION BLOCK or UNBLOCK multicast to the clusters
+// in its list. kSrch when this cluster owns no such process. Called by a kernel thread.
+[[nodiscard]] Result<void> process_set_stopped_everywhere(uint32_t pid, bool stopped);
+// The clusters holding a copy of the process `pid` (its owner's list), at most `capacity`;
+// their number.
+uint32_t process_copies_clusters(uint32_t pid, hal::cxy_t* cxys, uint32_t capacity);
+// Runs `act(descriptor, arg)` on this cluster's descriptor of the process `pid` (the reference
+// when this cluster owns it, else its copy) under the cluster's table lock, so that it is not
+// freed meanwhile; `act` must not sleep. kSrch when the cluster holds none.
+[[nodiscard]] Result<void> process_with_descriptor(uint32_t pid, void (*act)(Process*, uint32_t), uint32_t arg);
 
 // The entry of the page holding `address` for `access` (vmm::VSEG_READ, VSEG_WRITE or
 // VSEG_EXEC) in the copy's VMM, made if needed (vmm::vmm_copy_get_pte): the reference's

@@ -82,19 +82,14 @@ void release_memory(Process* process) {
     if (!file.is_null()) file_release(file);
 }
 
-// `act` on the kernel thread of each of the process's threads that has started (its kernel
-// thread recorded, sequentially consistent: see user_thread_entry).
-template <typename Act>
-void each_kernel_thread(Process* process, Act act) {
+// Clears `causes` of each of the process's threads that has started (its kernel thread
+// recorded, sequentially consistent: see user_thread.cpp stop_while_stopped).
+void unblock_threads(Process* process, uint32_t causes) {
   hal::BusylockGuard guard(process->m_thread_lock);
   for (const UserThread* thread : process->m_threads)
     if (kern::Thread* kernel_thread =
             thread != nullptr ? hal::local_load(thread->m_thread, std::memory_order_seq_cst) : nullptr)
-      act(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread));
-}
-
-void unblock_threads(Process* process, uint32_t causes) {
-  each_kernel_thread(process, [causes](hal::Xptr<kern::Thread> thread) { (void)kern::thread_unblock(thread, causes); });
+      (void)kern::thread_unblock(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread), causes);
 }
 
 }  // namespace
@@ -175,23 +170,12 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   unblock_threads(process, kern::THREAD_BLOCKED_KILLABLE);
 }
 
-void process_sigaction(Process* process, SigAction action) {
-  switch (action) {
-    // The flag first: a thread that starts after the look at its kernel thread sees it set.
-    case SigAction::kBlockAll:
-      hal::local_store(process->m_stopped, 1u, std::memory_order_seq_cst);
-      each_kernel_thread(
-          process, [](hal::Xptr<kern::Thread> thread) { kern::thread_block(thread, kern::THREAD_BLOCKED_GLOBAL); });
-      break;
-    case SigAction::kUnblockAll:
-      hal::local_store(process->m_stopped, 0u, std::memory_order_seq_cst);
-      unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL);
-      break;
-    case SigAction::kDeleteAll:
-      if (process->m_reference.is_null()) process_make_exit(process, 0, kSigKill);
-      else (void)process_copy_delete(process->m_pid);
-      break;
-  }
+void process_set_stopped(Process* process, bool stopped) {
+  // BLOCK: each thread stops itself on its way back to user code (user_thread.cpp
+  // stop_while_stopped). UNBLOCK: the flag first, so a thread that blocks itself after the look
+  // at its kernel thread finds it clear.
+  hal::local_store(process->m_stopped, uint32_t(stopped), std::memory_order_seq_cst);
+  if (!stopped) unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL);
 }
 
 void process_threads_gone(Process* process) {

@@ -143,8 +143,8 @@ struct Process {
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
   uint32_t m_exiting = 0;          // set by exit_group and a fatal signal: threads stop
-  // 1 from a PROCESS_SIGACTION BLOCK to its UNBLOCK (this descriptor's threads are blocked,
-  // cause GLOBAL): a thread that starts meanwhile blocks itself (user_thread.cpp).
+  // 1 from a PROCESS_SIGACTION BLOCK to its UNBLOCK: this descriptor's threads stop on their
+  // way back to user code (user_thread.cpp stop_while_stopped).
   uint32_t m_stopped = 0;
   uint32_t m_exit_code = 0;          // exit's status & 0xff
   uint32_t m_exit_signal = 0;        // the signal that killed it, or 0
@@ -228,13 +228,12 @@ void process_destroy(Process* process);
 // at their next scheduling point, those waiting in futex(2) woken. The first call decides.
 void process_make_exit(Process* process, uint32_t code, uint32_t signal);
 // PROCESS_SIGACTION's actions (the reference's values), on the threads of one descriptor of a
-// process: its reference or a copy.
+// process: its reference or a copy (proc/services.cpp).
 enum class SigAction : uint32_t { kBlockAll = 0x11, kUnblockAll = 0x22, kDeleteAll = 0x33 };
-// Local: applies `action` to `process`, this cluster's descriptor of its process. BLOCK and
-// UNBLOCK set and clear the cause GLOBAL of each of its threads (a running thread stops at its
-// next scheduling point). DELETE ends the threads: at the reference, the process ends (killed
-// by SIGKILL unless its end was decided already); a copy (it has no threads yet) is deleted.
-void process_sigaction(Process* process, SigAction action);
+// Local: stops (BLOCK) or lets go on (UNBLOCK) the threads of `process`, this cluster's
+// descriptor of its process: each blocks itself (cause GLOBAL) on its way back to user code,
+// unless the process is ending. Under the cluster's table lock (process_with_descriptor).
+void process_set_stopped(Process* process, bool stopped);
 // Called by the last thread as it ends: frees the address space (every page back to its
 // cluster) and the files, then posts m_ended to the waiter.
 void process_threads_gone(Process* process);

@@ -9,6 +9,9 @@
 namespace mkh::proc {
 
 namespace {
+// SIGKILL: the process ends (unless its end was decided already).
+void kill(Process* process, uint32_t) { process_make_exit(process, 0, kSigKill); }
+
 // The process named by a pointer from another cluster, if it is one of this cluster's.
 Result<Process*> check_process(Process* process) {
   if (!process_known(process)) return error(Errno::kInval);
@@ -17,29 +20,31 @@ Result<Process*> check_process(Process* process) {
 }  // namespace
 
 Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
-  Process* process = process_lookup(pid);
-  if (process == nullptr) return error(Errno::kSrch);
-  process_make_exit(process, status, 0);
-  return {};
+  if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
+  return process_with_descriptor(
+      pid, [](Process* process, uint32_t code) { process_make_exit(process, code, 0); }, status);
 }
 
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal) {
   if (signal != kSigKill && signal != kSigStop && signal != kSigCont) return error(Errno::kInval);
-  Process* process = process_lookup(pid);
-  if (process == nullptr) return error(Errno::kSrch);
-  if (signal == kSigKill) process_make_exit(process, 0, kSigKill);
-  else process_sigaction_all(process, signal == kSigStop ? SigAction::kBlockAll : SigAction::kUnblockAll);
-  return {};
+  if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
+  if (signal == kSigKill) return process_with_descriptor(pid, kill, 0);
+  return process_set_stopped_everywhere(pid, signal == kSigStop);
 }
 
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
-  const auto act = SigAction(action);
-  if (act != SigAction::kBlockAll && act != SigAction::kUnblockAll && act != SigAction::kDeleteAll)
-    return error(Errno::kInval);
-  Process* process = pid_cxy(pid) == hal::local_cxy() ? process_lookup(pid) : process_copy_find(pid);
-  if (process == nullptr) return error(Errno::kSrch);
-  process_sigaction(process, act);
-  return {};
+  switch (SigAction(action)) {
+    case SigAction::kBlockAll:
+    case SigAction::kUnblockAll:
+      return process_with_descriptor(
+          pid, [](Process* process, uint32_t block) { process_set_stopped(process, block != 0); },
+          SigAction(action) == SigAction::kBlockAll);
+    case SigAction::kDeleteAll:
+      // The reference: the process ends. A copy (no threads yet) goes.
+      if (pid_cxy(pid) == hal::local_cxy()) return process_with_descriptor(pid, kill, 0);
+      return process_copy_delete(pid);
+  }
+  return error(Errno::kInval);
 }
 
 uint32_t vseg_type_prot(vmm::VsegType type) {

@@ -28,14 +28,17 @@ Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegT
 // 4: the process `pid` of this cluster (its owner) exits with `status` (& 0xff), as by
 // exit_group: its threads end at their next scheduling point. kSrch.
 Result<void> process_make_exit_server(uint32_t pid, uint32_t status);
-// 5: `signal` to the process `pid` of this cluster: SIGKILL ends it (killed), SIGSTOP blocks
-// the threads of each of its descriptors (PROCESS_SIGACTION BLOCK to each cluster holding one),
-// SIGCONT unblocks them. kInval for another signal, kSrch.
+// 5: `signal` to the process `pid` of this cluster (its owner): SIGKILL ends it (killed);
+// SIGSTOP stops the threads of each of its descriptors on their way back to user code and
+// SIGCONT lets them go on (its own here, its copies by PROCESS_SIGACTION BLOCK or UNBLOCK).
+// kInval for another signal, kSrch.
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal);
 // 9: `action` (a SigAction) on the threads of this cluster's descriptor of the process `pid`
 // (its reference or a copy): a multicast to the clusters holding one shares its descriptor,
-// so the process is named by its pid, not by a pointer local to each server. kInval for
-// another action, kSrch when this cluster holds no descriptor of the process.
+// so the process is named by its pid, not by a pointer local to each server. BLOCK and
+// UNBLOCK stop and let go on its threads; DELETE at the reference ends the process (killed),
+// elsewhere deletes the copy. kInval for another action, kSrch when this cluster holds no
+// descriptor of the process.
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid);
 
 // The protection of a vseg made by VMM_CREATE_VSEG: CODE read and execute, the others read

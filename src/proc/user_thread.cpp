@@ -122,37 +122,46 @@ void thread_end(UserThread* thread) {
   process_threads_gone(process);
 }
 
-// A thread that starts while its process is stopped (PROCESS_SIGACTION BLOCK) stops too, until
-// the UNBLOCK or the process's end. Its kernel thread was recorded first: either the BLOCK saw
-// it and blocked it, or it sees m_stopped set here (both sides sequentially consistent); and it
-// unblocks itself when the flag is clear again after it blocked (an UNBLOCK that looked at it
-// before it blocked).
-void stop_while_stopped(Process* process) {
-  const auto self = kern::thread_current_xptr();
+// A stopped process's thread (PROCESS_SIGACTION BLOCK: m_stopped) stops on its way back to
+// user code, as Linux stops a thread, holding no kernel lock: it blocks itself (cause GLOBAL)
+// until the UNBLOCK or the process's end. The UNBLOCK clears the flag, then unblocks the
+// threads whose kernel thread is recorded, as process_make_exit does once m_exiting is set;
+// the thread recorded its kernel thread before it ever looks, blocks itself, then looks again
+// and unblocks itself when the flag went clear or the process is ending (every access
+// sequentially consistent): an UNBLOCK or a kill that found it not yet blocked is not lost
+// (tests/model/stop.pml). The time stopped is not the thread's CPU time.
+void stop_while_stopped(UserThread* thread) {
+  Process* process = thread->m_process;
   auto stopped = [process] {
     return hal::local_load(process->m_stopped, std::memory_order_seq_cst) != 0 &&
-           hal::local_load(process->m_exiting) == 0;
+           hal::local_load(process->m_exiting, std::memory_order_seq_cst) == 0;
   };
+  if (!stopped()) return;
+  count_cpu(thread);
+  const auto self = kern::thread_current_xptr();
   while (stopped()) {
     kern::thread_block(self, kern::THREAD_BLOCKED_GLOBAL);
     if (!stopped()) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_GLOBAL);
     kern::sched_yield();
   }
+  thread->m_cpu_since = hal::ticks();
+  thread->m_waited_ticks = 0;
 }
 
 void user_thread_entry(void* arg) {
   auto* thread = static_cast<UserThread*>(arg);
-  // Read by process_make_exit and PROCESS_SIGACTION.
+  // Read by process_make_exit and PROCESS_SIGACTION's UNBLOCK.
   hal::local_store(thread->m_thread, kern::thread_current(), std::memory_order_seq_cst);
   Process* process = thread->m_process;
-  stop_while_stopped(process);
   // The quantum is spent by instructions, across system calls: a thread that calls the
   // kernel more often than once a quantum still passes through scheduling points (the
   // core's RPC threads, its other threads and, in the deterministic mode, the other cores
   // run there).
   uint64_t budget = kUserQuantum;
   thread->m_cpu_since = hal::ticks();
-  while (hal::local_load(process->m_exiting, std::memory_order_relaxed) == 0 && thread->m_exit == 0) {
+  for (;;) {
+    stop_while_stopped(thread);
+    if (hal::local_load(process->m_exiting, std::memory_order_relaxed) != 0 || thread->m_exit != 0) break;
     if (enter_user(thread)) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
     leave_user(thread);

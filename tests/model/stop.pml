@@ -1,62 +1,65 @@
 /*
- * A process's stop by PROCESS_SIGACTION (BLOCK, then UNBLOCK) and a thread of it that starts
- * meanwhile, as the C++ implements them (proc/process.cpp process_sigaction and
- * each_kernel_thread, proc/user_thread.cpp user_thread_entry and stop_while_stopped).
+ * A process's stop by PROCESS_SIGACTION (BLOCK, then UNBLOCK) and one of its threads, as the
+ * C++ implements them (proc/process.cpp process_set_stopped and unblock_threads,
+ * proc/user_thread.cpp user_thread_entry and stop_while_stopped).
  *
- * The service sets or clears the descriptor's m_stopped (sequentially consistent), then looks
- * at each thread's recorded kernel thread (UserThread::m_thread) and blocks or unblocks it
- * (the cause GLOBAL): the look and the action are two steps. A new thread records its kernel
- * thread first, then, while m_stopped is set and its process is not ending, blocks itself,
- * unblocks itself if the flag is clear again (or the process ending), and yields: its core
- * runs it again only once it is unblocked. Then it runs its user code a quantum at a time,
- * passing a scheduling point before each, where its core runs it only while it is not
- * blocked. A kill (-DKILL) sets m_exiting and unblocks every recorded thread.
+ * BLOCK sets the descriptor's m_stopped; UNBLOCK clears it, then looks at the thread's
+ * recorded kernel thread (UserThread::m_thread) and unblocks it (cause GLOBAL): the look and
+ * the unblock are two steps. The thread records its kernel thread when it starts; then, on
+ * its way back to user code before each quantum, while m_stopped is set and the process is not
+ * ending, it blocks itself, unblocks itself if the flag went clear or the process is ending,
+ * and yields: its core runs it again only once it is unblocked. A kill (-DKILL:
+ * process_make_exit) sets m_exiting, then unblocks the recorded thread; with it, a last BLOCK
+ * comes with no UNBLOCK (a stop sent after the kill). Every access is sequentially consistent,
+ * as in the C++.
  *
- * Properties (safety run): no quantum of user code begins while a BLOCK is in effect (from
- * its end to its UNBLOCK's start) unless the process is ending — a thread already in its
- * quantum when the BLOCK lands finishes that quantum, as the C++'s does; and no thread stays
- * blocked for ever once the UNBLOCK came (an invalid end state: spin's deadlock check).
- * -DNO_ENTRY_CHECK (the thread does not look at the flag), -DFLAG_AFTER (the service looks at
- * the threads before it sets the flag) and -DNO_SELF_UNBLOCK (the thread does not look at the
- * flag again after blocking itself) must fail.
+ * Properties (safety run): once a BLOCK has returned and until its UNBLOCK begins, at most one
+ * quantum of user code begins (the one the thread had already passed its look for) unless the
+ * process is ending; and the thread never stays blocked for ever (an invalid end state: spin's
+ * deadlock check) — after the UNBLOCK, and after a kill even when a stop follows it.
+ * -DNO_LOOK (the thread does not look at the flag), -DNO_SECOND_LOOK (no look after blocking
+ * itself), and with -DKILL -DNO_EXIT_LOOK (a thread of an ending process stops too) must fail.
  */
 
 #ifndef ROUNDS
 #define ROUNDS 2
 #endif
 #ifndef QUANTA
-#define QUANTA 3
+#define QUANTA 4
 #endif
 
-bool stop_flag = false;  /* Process::m_stopped */
+bool stop_flag = false; /* Process::m_stopped */
 bool recorded = false;  /* UserThread::m_thread: the thread's kernel thread is known */
 bool blocked = false;   /* the cause GLOBAL in the thread's blocked word */
 bool exiting = false;   /* Process::m_exiting */
 bool in_effect = false; /* a BLOCK has returned and its UNBLOCK has not begun */
+byte begun = 0;         /* quanta begun while in effect */
+
+#ifdef NO_EXIT_LOOK
+#define STOPPED (stop_flag)
+#else
+#define STOPPED (stop_flag && !exiting)
+#endif
+
+inline block_all() {
+  stop_flag = true;
+  atomic { in_effect = true; begun = 0 }
+}
+
+inline unblock_all() {
+  in_effect = false;
+  stop_flag = false;
+  if
+  :: recorded -> blocked = false
+  :: else -> skip
+  fi
+}
 
 /* BLOCK then UNBLOCK, ROUNDS times. */
 proctype sigaction() {
   byte round = 0;
   do
-  :: round < ROUNDS ->
-#ifndef FLAG_AFTER
-    stop_flag = true;
-#endif
-    if
-    :: recorded -> blocked = true
-    :: else -> skip
-    fi;
-#ifdef FLAG_AFTER
-    stop_flag = true;
-#endif
-    in_effect = true;
-    in_effect = false;
-    stop_flag = false;
-    if
-    :: recorded -> blocked = false
-    :: else -> skip
-    fi;
-    round++
+  :: round < ROUNDS -> block_all(); unblock_all(); round++
   :: else -> break
   od
 }
@@ -64,23 +67,28 @@ proctype sigaction() {
 proctype thread() {
   byte quanta = 0;
   recorded = true;
-#ifndef NO_ENTRY_CHECK
-  do
-  :: stop_flag && !exiting ->
-    blocked = true;
-#ifndef NO_SELF_UNBLOCK
-    if
-    :: !(stop_flag && !exiting) -> blocked = false
-    :: else -> skip
-    fi;
-#endif
-    !blocked  /* sched_yield: its core runs it again once it is unblocked */
-  :: else -> break
-  od;
-#endif
   do
   :: quanta < QUANTA ->
-    atomic { !blocked -> assert(!in_effect || exiting) };  /* a scheduling point, then a quantum */
+#ifndef NO_LOOK
+    do
+    :: STOPPED ->
+      blocked = true;
+#ifndef NO_SECOND_LOOK
+      if
+      :: !STOPPED -> blocked = false
+      :: else -> skip
+      fi;
+#endif
+      !blocked  /* sched_yield: its core runs it again once it is unblocked */
+    :: else -> break
+    od;
+#endif
+    atomic {  /* a quantum begins */
+      if
+      :: in_effect && !exiting -> begun++; assert(begun <= 1)
+      :: else -> skip
+      fi
+    };
     quanta++
   :: else -> break
   od
@@ -92,7 +100,8 @@ proctype kill() {
   if
   :: recorded -> blocked = false
   :: else -> skip
-  fi
+  fi;
+  block_all()  /* a stop after the kill: never undone */
 }
 #endif
 

@@ -161,7 +161,7 @@ TEST_F(ProcessTest, VmmServicesFromEveryClusterToEveryCluster) {
     for (uint32_t t = 0; t < clusters.size(); ++t)
       runner.start(clusters[t], 0, [&, t] {
         hal::cxy_t holders[4];
-        KCHECK_EQ(proc::process_copies_clusters(processes[t], holders, 4), uint32_t(clusters.size() - 1));
+        KCHECK_EQ(proc::process_copies_clusters(pids[t], holders, 4), uint32_t(clusters.size() - 1));
         proc::process_destroy(processes[t]);
       });
   }
@@ -360,7 +360,7 @@ void run_program(RunningProgram& run, const char* path, const char* arg, bool st
     return;
   }
   proc::Process* process = *made;
-  if (stopped_first) proc::process_sigaction(process, proc::SigAction::kBlockAll);
+  if (stopped_first) proc::process_set_stopped(process, true);
   auto* info = new (block->base()) proc::ExecInfo();
   info->pid = process->m_pid;
   std::strcpy(info->path, path);
@@ -402,7 +402,7 @@ bool comes_to_a_stop(hal::cxy_t cxy, proc::Process* process) {
   return false;
 }
 bool runs_again(hal::cxy_t cxy, proc::Process* process) {
-  for (int attempt = 0; attempt < 100; ++attempt)
+  for (int attempt = 0; attempt < 500; ++attempt)
     if (instructions_move(cxy, process, std::chrono::milliseconds(20))) return true;
   return false;
 }
@@ -481,7 +481,8 @@ TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
 // Services 4 and 5 from every cluster to every cluster: their refusals, and on a program run
 // by each cluster's process, from the next cluster: SIGSTOP stops it (its copy in the sender's
 // cluster blocked too, by service 9), SIGCONT lets it run on, then PROCESS_MAKE_EXIT ends it
-// with a status, or PROCESS_MAKE_KILL with SIGKILL kills it.
+// with a status, or PROCESS_MAKE_KILL with SIGKILL kills it, and a SIGSTOP after that does not
+// keep it from ending.
 TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
   const std::string image = image_with_program("bench");
   if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
@@ -525,6 +526,10 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
         KCHECK(runs_again(clusters[t], process));
         if (t % 2 == 0) KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_EXIT>(clusters[t], pid, 0x142u));
         else KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigKill)));
+        // A stop once the end is decided stops nothing: the threads of an ending process do not
+        // stop (the process may be gone already).
+        auto late = rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigStop));
+        KCHECK(late || late.error() == Errno::kSrch);
       });
   }
   EXPECT_TRUE(runner.wait());
@@ -538,8 +543,9 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
       EXPECT_GT(served(report, cxy, name), 0u) << name << " on cluster " << cxy;
       EXPECT_GT(served(report, cxy, name, true), 0u) << name << " sent from cluster " << cxy;
     }
-    // Each SIGSTOP and SIGCONT reached its copy; each end deleted it.
-    EXPECT_EQ(served(report, cxy, "PROCESS_SIGACTION"), 2u * 2 + 1) << "cluster " << cxy;
+    // The SIGSTOP and the SIGCONT reached the copy it holds (more when a full FIFO made the
+    // owner send again); the end of that copy's process deleted it.
+    EXPECT_GE(served(report, cxy, "PROCESS_SIGACTION"), 3u) << "cluster " << cxy;
   }
 }
 
