@@ -2,7 +2,7 @@
 # Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml), the
 # uses and release of a VFS inode (inode_use.pml), the TLB shootdown of a process's
 # threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml) and a
-# process's stop by PROCESS_SIGACTION with a thread starting meanwhile (stop.pml).
+# process's stop by PROCESS_SIGACTION (stop.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the four largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million), 2 minutes more on 2 cores and
