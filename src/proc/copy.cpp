@@ -65,6 +65,21 @@ Process* find_locked(ProcCluster* here, uint32_t pid) REQUIRES(here->m_lock) {
   return nullptr;
 }
 
+// One PROCESS_SIGACTION `action` multicast to the clusters holding a copy of `pid`. A round
+// whose posts did not all go (a full FIFO) is sent again to the clusters then in the list: a
+// DELETE's served copies have left it, BLOCK and UNBLOCK may be applied twice. The first error
+// a server recorded.
+Result<void> sigaction_copies(uint32_t pid, SigAction action) {
+  hal::cxy_t cxys[kMaxXSize * kMaxYSize];
+  for (;;) {
+    const uint32_t n = process_copies_clusters(pid, cxys, std::size(cxys));
+    if (n == 0) return {};
+    auto done = rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(action), pid);
+    if (done || done.error() != Errno::kAgain) return done;
+    kern::sched_yield();
+  }
+}
+
 }  // namespace
 
 Result<Process*> process_copy_get(uint32_t pid) {
@@ -81,12 +96,13 @@ Result<Process*> process_copy_get(uint32_t pid) {
   libk::list_root_init(&copy->m_futex_waiters);
   const hal::Xptr<CopyList> list = copy_list(pid);
   const auto lock = list.field(&CopyList::lock);
-  Result<Process*> got = error(Errno::kSrch);
   ProcCluster* here = local_proc();
+  Process* found = nullptr;
+  bool joined = false;
   {
     hal::BusylockGuard guard(here->m_lock);
-    got = find_locked(here, pid);
-    if (*got == nullptr) {
+    found = find_locked(here, pid);
+    if (found == nullptr) {
       hal::remote_busylock_acquire(lock);
       const hal::Xptr<Process> reference(hal::remote_load(list.field(&CopyList::reference)));
       if (!reference.is_null()) {  // read while the list is open: the reference is there
@@ -97,15 +113,15 @@ Result<Process*> process_copy_get(uint32_t pid) {
         hal::xlist_add_last(list.field(&CopyList::root),
                             hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &copy->m_copy_entry));
         libk::list_add_last(&here->m_local_copies, &copy->m_local_entry);
-        got = made.release();
-      } else {
-        got = error(Errno::kSrch);
+        joined = true;
       }
       hal::remote_busylock_release(lock);
     }
   }
-  if (made.get() != nullptr) vmm::vmm_destroy(&copy->m_vmm);  // not joined: found made, or none to join
-  return got;
+  if (joined) return made.release();
+  vmm::vmm_destroy(&copy->m_vmm);  // another thread made one first, or the list is closed
+  if (found != nullptr) return found;
+  return error(Errno::kSrch);
 }
 
 Process* process_copy_find(uint32_t pid) {
@@ -170,17 +186,10 @@ void process_copies_delete(Process* process, bool reopen) {
   hal::remote_busylock_acquire(list.field(&CopyList::lock));
   hal::remote_store(list.field(&CopyList::reference), hal::XPTR_NULL);  // no copy joins now
   hal::remote_busylock_release(list.field(&CopyList::lock));
-  // Each server takes its copy off the list; one whose request could not be posted (its FIFO
-  // full) is still there for the next round.
-  hal::cxy_t cxys[kMaxXSize * kMaxYSize];
   // A copy deleted meanwhile by its own cluster (process_copy_delete) answers kSrch: gone too.
-  while (const uint32_t n = process_copies_clusters(process->m_pid, cxys, std::size(cxys))) {
-    auto deleted =
-        rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(SigAction::kDeleteAll), process->m_pid);
-    KASSERT(deleted || deleted.error() == Errno::kAgain || deleted.error() == Errno::kSrch,
-            "deleting the copies of process {:#x}: {}", process->m_pid, errno_name(deleted.error()));
-    if (!deleted) kern::sched_yield();
-  }
+  auto deleted = sigaction_copies(process->m_pid, SigAction::kDeleteAll);
+  KASSERT(deleted || deleted.error() == Errno::kSrch, "deleting the copies of process {:#x}: {}", process->m_pid,
+          errno_name(deleted.error()));
   if (reopen) process_copies_open(process);
 }
 
@@ -188,15 +197,7 @@ Result<void> process_set_stopped_everywhere(uint32_t pid, bool stopped) {
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
   TRY(process_with_descriptor(
       pid, [](Process* process, uint32_t value) { process_set_stopped(process, value != 0); }, stopped));
-  hal::cxy_t cxys[kMaxXSize * kMaxYSize];
-  const uint32_t n = process_copies_clusters(pid, cxys, std::size(cxys));
-  const auto action = stopped ? SigAction::kBlockAll : SigAction::kUnblockAll;
-  // Sent again whole when a post could not go (a full FIFO): both actions may be applied twice.
-  for (;;) {
-    auto done = rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(action), pid);
-    if (done || done.error() != Errno::kAgain) break;
-    kern::sched_yield();
-  }
+  (void)sigaction_copies(pid, stopped ? SigAction::kBlockAll : SigAction::kUnblockAll);
   return {};
 }
 
