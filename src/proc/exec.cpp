@@ -2,6 +2,7 @@
 #include "proc/exec.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <span>
 
@@ -170,10 +171,7 @@ Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Progr
 }
 
 Result<void> exec_local(Process* process, const ExecInfo& info) {
-  {
-    hal::BusylockGuard guard(process->m_thread_lock);
-    if (process->m_thread_count != 0 || process->m_exec_file) return error(Errno::kBusy);
-  }
+  if (ThreadTable(process).count() != 0 || process->m_exec_file) return error(Errno::kBusy);
   Program program = TRY(open_program(info.path));
   // The point of no return: the old image (its copies, vsegs and pages) goes.
   process_copies_delete(process, true);
@@ -191,10 +189,8 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     context.pc = program.image.entry;
     context.x[2] = sp;
     UserThread* main = TRY(user_thread_make(process, context, 0));
-    {
-      hal::BusylockGuard guard(process->m_thread_lock);
-      process->m_next_lid = lid + 1;  // the threads it clones go to the next cores in turn
-    }
+    std::atomic_ref<uint32_t>(process->m_next_lid)
+        .store(lid + 1);  // the threads it clones go to the next cores in turn
     TRY(user_thread_start(main, hal::lid_t(lid)));
     return {};
   }();

@@ -83,13 +83,16 @@ void release_memory(Process* process) {
 }
 
 // Clears `causes` of each of the process's threads that has started (its kernel thread
-// recorded, sequentially consistent: see user_thread.cpp stop_while_stopped).
-void unblock_threads(Process* process, uint32_t causes) {
-  hal::BusylockGuard guard(process->m_thread_lock);
-  for (const UserThread* thread : process->m_threads)
-    if (kern::Thread* kernel_thread =
-            thread != nullptr ? hal::local_load(thread->m_thread, std::memory_order_seq_cst) : nullptr)
-      (void)kern::thread_unblock(hal::Xptr<kern::Thread>(hal::local_cxy(), kernel_thread), causes);
+// recorded, sequentially consistent: see user_thread.cpp stop_while_stopped): of every cluster,
+// or of this cluster's descriptor alone (`here_only`).
+void unblock_threads(Process* process, uint32_t causes, bool here_only) {
+  ThreadTable table(process);
+  for (uint32_t slot = 0; slot < kMaxThreads; ++slot) {
+    const auto thread = table.get(slot);
+    if (!thread || (here_only && thread.cxy() != hal::local_cxy())) continue;
+    if (kern::Thread* kernel_thread = hal::remote_load_sc(thread.field(&UserThread::m_thread)))
+      (void)kern::thread_unblock(hal::Xptr<kern::Thread>(thread.cxy(), kernel_thread), causes);
+  }
 }
 
 }  // namespace
@@ -167,7 +170,7 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   futex_wake_all(process);  // each sees m_exiting, and its thread ends
   // So do the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked
   // before they look at m_exiting) and those PROCESS_SIGACTION blocked.
-  unblock_threads(process, kern::THREAD_BLOCKED_KILLABLE);
+  unblock_threads(process, kern::THREAD_BLOCKED_KILLABLE, false);
 }
 
 void process_set_stopped(Process* process, bool stopped) {
@@ -175,7 +178,7 @@ void process_set_stopped(Process* process, bool stopped) {
   // stop_while_stopped). UNBLOCK: the flag first, so a thread that blocks itself after the look
   // at its kernel thread finds it clear.
   hal::local_store(process->m_stopped, uint32_t(stopped), std::memory_order_seq_cst);
-  if (!stopped) unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL);
+  if (!stopped) unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL, true);
 }
 
 void process_threads_gone(Process* process) {

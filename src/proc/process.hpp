@@ -16,6 +16,7 @@
 #include "fs/vfs/objects.hpp"
 #include "hal/busylock.hpp"
 #include "hal/kdata.hpp"
+#include "hal/remote.hpp"
 #include "hal/xlist.hpp"
 #include "hal/xptr.hpp"
 #include "kern/thread.hpp"
@@ -134,12 +135,14 @@ struct Process {
   // The reference's, under m_fd_lock too.
   hal::Xptr<fs::File> m_mapped_files[kMaxMappedFiles];
 
-  // The process's threads, by slot (the main thread's is 0), and its end. A thread enters the
-  // table before it runs and leaves it as it ends; the last to leave ends the process.
-  hal::Busylock m_thread_lock;
-  UserThread* m_threads[kMaxThreads] GUARDED_BY(m_thread_lock) = {};
-  uint32_t m_thread_count GUARDED_BY(m_thread_lock) = 0;
-  uint32_t m_next_lid GUARDED_BY(m_thread_lock) = 0;  // where clone places the next thread
+  // The process's threads in every cluster, by slot (the main thread's is 0), and its end: the
+  // reference's table, reached by its xptr from any cluster (ThreadTable), under m_thread_lock.
+  // A thread enters the table before it runs and leaves it as it ends; the last to leave ends
+  // the process.
+  hal::RemoteBusylock m_thread_lock;
+  hal::Xptr<UserThread> m_threads[kMaxThreads] = {};
+  uint32_t m_thread_count = 0;
+  uint32_t m_next_lid = 0;         // this descriptor's: the core of its cluster clone places a thread on next (atomic)
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
   uint32_t m_exiting = 0;          // set by exit_group and a fatal signal: threads stop
@@ -162,15 +165,16 @@ struct Process {
 
   // Signals (syscall/signals.cpp): bit n - 1 is signal n. Dispositions are SIG_DFL or SIG_IGN
   // (no handlers yet); the flags and mask each rt_sigaction set are kept to be answered back.
-  // Each thread has its mask and its own pending set (UserThread), under this lock too.
+  // Each thread has its mask and its own pending set (UserThread), under this lock too. The
+  // reference's, reached by its xptr from any cluster.
   struct SignalAction {
     uint32_t flags = 0;
     uint64_t mask = 0;
   };
-  hal::Busylock m_signal_lock;
-  uint64_t m_signals_ignored GUARDED_BY(m_signal_lock) = 0;
-  uint64_t m_signals_pending GUARDED_BY(m_signal_lock) = 0;  // sent to the process while every thread blocked them
-  SignalAction m_signal_actions[64] GUARDED_BY(m_signal_lock);
+  hal::RemoteBusylock m_signal_lock;
+  uint64_t m_signals_ignored = 0;
+  uint64_t m_signals_pending = 0;  // sent to the process while every thread blocked them
+  SignalAction m_signal_actions[64];
 
   // counters (relaxed)
   uint64_t m_syscalls = 0;
@@ -247,6 +251,31 @@ inline hal::Xptr<Process> process_reference(const Process* process) {
   return process->m_reference.is_null() ? hal::Xptr<Process>(hal::local_cxy(), const_cast<Process*>(process))
                                         : process->m_reference;
 }
+
+// The thread table of a process (its reference's), locked while this lives: its slots by
+// remote access, from any cluster. `process` is this cluster's descriptor of the process.
+class ThreadTable {
+ public:
+  explicit ThreadTable(const Process* process) : m_process(process_reference(process)) {
+    hal::remote_busylock_acquire(lock());
+  }
+  ~ThreadTable() { hal::remote_busylock_release(lock()); }
+  ThreadTable(const ThreadTable&) = delete;
+  ThreadTable& operator=(const ThreadTable&) = delete;
+
+  hal::Xptr<UserThread> get(uint32_t slot) const { return hal::remote_load(slot_at(slot)); }
+  void set(uint32_t slot, hal::Xptr<UserThread> thread) { hal::remote_store(slot_at(slot), thread); }
+  uint32_t count() const { return hal::remote_load(m_process.field(&Process::m_thread_count)); }
+  void set_count(uint32_t count) { hal::remote_store(m_process.field(&Process::m_thread_count), count); }
+
+ private:
+  hal::Xptr<hal::RemoteBusylock> lock() const { return m_process.field(&Process::m_thread_lock); }
+  hal::Xptr<hal::Xptr<UserThread>> slot_at(uint32_t slot) const {
+    return m_process.field(&Process::m_threads).as<hal::Xptr<UserThread>>() + slot;
+  }
+
+  hal::Xptr<Process> m_process;
+};
 
 // The file table: `process` is this cluster's descriptor of the process (the reference or a
 // copy), the table is the reference's (remote accesses from a copy).

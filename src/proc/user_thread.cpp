@@ -79,7 +79,7 @@ void count_cpu(UserThread* thread) {
 // (it may be running).
 bool enter_user(UserThread* thread) {
   hal::local_store(thread->m_in_user, 1u, std::memory_order_seq_cst);
-  const uint32_t epoch = hal::local_load(thread->m_process->m_tlb_epoch, std::memory_order_seq_cst);
+  const uint32_t epoch = hal::remote_load_sc(thread->m_reference.field(&Process::m_tlb_epoch));
   if (epoch == thread->m_seen_epoch) return false;
   thread->m_tlb.flush();
   hal::local_store(thread->m_seen_epoch, epoch);
@@ -87,16 +87,22 @@ bool enter_user(UserThread* thread) {
 }
 void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
 
+// Whether the process of `thread` is ending (exit_group, a fatal signal): its reference says
+// (sequentially consistent: see stop_while_stopped).
+bool process_ending(const UserThread* thread) {
+  return hal::remote_load_sc(thread->m_reference.field(&Process::m_exiting)) != 0;
+}
+
 // Takes the thread out of its process's table (its CPU time, `ran_ticks`, to the process's
 // ended threads') and frees it; true when it was the process's last.
 bool thread_discard(UserThread* thread, uint64_t ran_ticks) {
-  Process* process = thread->m_process;
   bool last = false;
   {
-    hal::BusylockGuard guard(process->m_thread_lock);
-    hal::stat_add(process->m_ended_cpu_ticks, ran_ticks);
-    process->m_threads[thread->m_slot] = nullptr;
-    last = --process->m_thread_count == 0;
+    ThreadTable table(thread->m_process);
+    (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_ended_cpu_ticks), ran_ticks);
+    table.set(thread->m_slot, {});
+    table.set_count(table.count() - 1);
+    last = table.count() == 0;
   }
   thread->~UserThread();
   mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(thread));
@@ -111,7 +117,7 @@ void thread_end(UserThread* thread) {
   // CLONE_CHILD_CLEARTID and set_tid_address: the word is zeroed, atomically (a joiner reads
   // it with an AMO), and one waiter woken — the way pthread_join learns that the thread is gone.
   const uint32_t clear = thread->m_clear_child_tid;
-  if (clear != 0 && (clear & 3) == 0 && hal::local_load(process->m_exiting) == 0) {
+  if (clear != 0 && (clear & 3) == 0 && !process_ending(thread)) {
     if (auto page = UserPage::hold(process, clear, vmm::VSEG_WRITE)) {
       hal::remote_store(hal::Xptr<uint32_t>(page->byte(clear)), 0u);
       (void)futex_wake(process, clear, 1, kFutexBitsetAny);
@@ -132,9 +138,8 @@ void thread_end(UserThread* thread) {
 // (tests/model/stop.pml). The time stopped is not the thread's CPU time.
 void stop_while_stopped(UserThread* thread) {
   Process* process = thread->m_process;
-  auto stopped = [process] {
-    return hal::local_load(process->m_stopped, std::memory_order_seq_cst) != 0 &&
-           hal::local_load(process->m_exiting, std::memory_order_seq_cst) == 0;
+  auto stopped = [process, thread] {
+    return hal::local_load(process->m_stopped, std::memory_order_seq_cst) != 0 && !process_ending(thread);
   };
   if (!stopped()) return;
   count_cpu(thread);
@@ -161,7 +166,7 @@ void user_thread_entry(void* arg) {
   thread->m_cpu_since = hal::ticks();
   for (;;) {
     stop_while_stopped(thread);
-    if (hal::local_load(process->m_exiting, std::memory_order_relaxed) != 0 || thread->m_exit != 0) break;
+    if (process_ending(thread) || thread->m_exit != 0) break;
     if (enter_user(thread)) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
     leave_user(thread);
@@ -191,12 +196,11 @@ uint64_t user_cpu_ns(const UserThread* thread) {
 }
 
 uint64_t process_cpu_ns(const UserThread* thread) {
-  Process* process = thread->m_process;
   uint64_t ticks = running_ticks(thread, hal::ticks());
-  hal::BusylockGuard guard(process->m_thread_lock);
-  ticks += hal::stat_read(process->m_ended_cpu_ticks);
-  for (const UserThread* each : process->m_threads)
-    if (each != nullptr) ticks += hal::stat_read(each->m_cpu_ticks);
+  ThreadTable table(thread->m_process);
+  ticks += hal::remote_load(thread->m_reference.field(&Process::m_ended_cpu_ticks));
+  for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
+    if (const auto each = table.get(slot)) ticks += hal::remote_load(each.field(&UserThread::m_cpu_ticks));
   return hal::ticks_to_ns(ticks);
 }
 
@@ -224,21 +228,21 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
   thread->m_context = context;
   thread->m_signals_blocked = signals_blocked;  // before the table shows the thread to a signal's sender
   {
-    hal::BusylockGuard guard(process->m_thread_lock);
+    ThreadTable table(process);
     // Slot 0 is the main thread's, never given again while the process lives: its tid is the
     // pid (Linux does not reuse the group leader's tid either).
-    uint32_t slot = process->m_thread_count == 0 ? 0 : 1;
-    while (slot < kMaxThreads && process->m_threads[slot] != nullptr) ++slot;
+    uint32_t slot = table.count() == 0 ? 0 : 1;
+    while (slot < kMaxThreads && table.get(slot)) ++slot;
     if (slot == kMaxThreads) {
       thread->~UserThread();
       return error(Errno::kAgain);
     }
-    process->m_threads[slot] = thread;
-    ++process->m_thread_count;
+    table.set(slot, hal::Xptr<UserThread>(hal::local_cxy(), thread));
+    table.set_count(table.count() + 1);
     thread->m_slot = slot;
     thread->m_tid = tid_make(process->m_pid, slot);
     // A thread made while others run has missed no shootdown: its TLB is empty.
-    thread->m_seen_epoch = hal::local_load(process->m_tlb_epoch);
+    thread->m_seen_epoch = hal::remote_load(thread->m_reference.field(&Process::m_tlb_epoch));
   }
   hal::stat_add(local_proc()->m_user_threads, uint64_t(1));
   block.release();
@@ -259,18 +263,20 @@ Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
 void set_syscall_handler(SyscallHandler handler) { g_syscall_handler = handler; }
 
 void user_shootdown(Process* process, UserThread* self) {
-  const uint32_t epoch = std::atomic_ref<uint32_t>(process->m_tlb_epoch).fetch_add(1, std::memory_order_seq_cst) + 1;
+  const uint32_t epoch = hal::remote_atomic_add(process_reference(process).field(&Process::m_tlb_epoch), 1u) + 1;
   if (self != nullptr) hal::local_store(self->m_seen_epoch, epoch);
-  // Each other thread runs user code no longer, or has flushed for this epoch. One that runs
-  // on this core is not in user code (it yielded), so the wait yields to the others.
+  const auto self_xptr = self != nullptr ? hal::Xptr<UserThread>(hal::local_cxy(), self) : hal::Xptr<UserThread>();
+  // Each other thread, in any cluster, runs user code no longer, or has flushed for this epoch.
+  // One that runs on this core is not in user code (it yielded), so the wait yields to the others.
   for (;;) {
     bool waiting = false;
     {
-      hal::BusylockGuard guard(process->m_thread_lock);
-      for (const UserThread* other : process->m_threads)
-        if (other != nullptr && other != self && hal::local_load(other->m_in_user, std::memory_order_seq_cst) != 0 &&
-            int32_t(hal::local_load(other->m_seen_epoch) - epoch) < 0)
-          waiting = true;
+      ThreadTable table(process);
+      for (uint32_t slot = 0; slot < kMaxThreads && !waiting; ++slot) {
+        const auto other = table.get(slot);
+        waiting = other && other != self_xptr && hal::remote_load_sc(other.field(&UserThread::m_in_user)) != 0 &&
+                  int32_t(hal::remote_load(other.field(&UserThread::m_seen_epoch)) - epoch) < 0;
+      }
     }
     if (!waiting) return;
     kern::sched_yield();
@@ -288,11 +294,10 @@ void user_flush_page(uint32_t vpn, void* raw) {
 }
 
 hal::lid_t user_thread_place(UserThread* creator) {
-  Process* process = creator->m_process;
   if (const uint32_t placed = std::exchange(creator->m_place_lid, kNoPlacement); placed != kNoPlacement)
     return hal::lid_t(placed);
-  hal::BusylockGuard guard(process->m_thread_lock);
-  return hal::lid_t(process->m_next_lid++ % kern::local_cluster()->m_cores_nr);
+  const uint32_t next = std::atomic_ref<uint32_t>(creator->m_process->m_next_lid).fetch_add(1);
+  return hal::lid_t(next % kern::local_cluster()->m_cores_nr);
 }
 
 Result<UserPage> UserPage::hold(Process* process, uint32_t address, uint32_t access) {

@@ -37,20 +37,21 @@ inline constexpr uint64_t kUserQuantum = 100'000;
 inline constexpr uint32_t kNoPlacement = ~0u;
 
 struct UserThread final : user::AddressSpace {
-  explicit UserThread(Process* process) : m_process(process), m_tlb(*this) {}
+  explicit UserThread(Process* process) : m_process(process), m_reference(process_reference(process)), m_tlb(*this) {}
 
   // The host address of the page holding `address` for `access`, the page fault resolved by
   // the VMM; nullptr (and m_fault the VMM's refusal) when it cannot be.
   std::byte* translate(uint32_t address, user::Access access) override;
 
-  Process* m_process;
+  Process* m_process;              // this cluster's descriptor of its process: the reference or a copy
+  hal::Xptr<Process> m_reference;  // the reference (its thread table, epoch, end)
   kern::Thread* m_thread = nullptr;
   user::Context m_context;
   user::Tlb m_tlb;
   user::CodeCache m_code;
   Errno m_fault = Errno::kOk;  // why the last translate failed
   uint32_t m_tid = 0;
-  uint32_t m_slot = 0;                  // in the process's m_threads
+  uint32_t m_slot = 0;                  // in the reference's m_threads
   uint32_t m_clear_child_tid = 0;       // set_tid_address(2), CLONE_CHILD_CLEARTID: zeroed and woken at the end
   uint32_t m_exit = 0;                  // exit(2): the thread ends at its next turn of the loop
   uint32_t m_place_lid = kNoPlacement;  // mkh's place_thread: the core of the next thread it clones

@@ -6,7 +6,8 @@
 // process that does not exist. The dispositions and the signals pending for the whole
 // process are the process's; each thread has its mask and the signals pending for it alone
 // (sent by tkill or tgkill while it blocked them), all under the process's m_signal_lock, as
-// Linux keeps them. Layer: syscall.
+// Linux keeps them: the reference's, with its dispositions and pending set, reached by remote
+// access from a thread on a copy (`SignalState`), as are the threads' masks. Layer: syscall.
 #include <cstring>
 
 #include "syscall/call.hpp"
@@ -23,6 +24,38 @@ constexpr uint64_t bit(uint32_t signal) { return uint64_t(1) << (signal - 1); }
 constexpr uint64_t kUnstoppable = bit(proc::kSigKill) | bit(proc::kSigStop);
 
 enum class SignalAction { kTerminate, kIgnore, kStop };
+
+// The signal state of a process (its reference's) and of its threads, locked while this
+// lives, from any cluster.
+class SignalState {
+ public:
+  explicit SignalState(const proc::Process* process) : m_process(proc::process_reference(process)), m_threads(process) {
+    hal::remote_busylock_acquire(m_process.field(&proc::Process::m_signal_lock));
+  }
+  ~SignalState() { hal::remote_busylock_release(m_process.field(&proc::Process::m_signal_lock)); }
+  SignalState(const SignalState&) = delete;
+  SignalState& operator=(const SignalState&) = delete;
+
+  hal::Xptr<uint64_t> ignored() const { return m_process.field(&proc::Process::m_signals_ignored); }
+  hal::Xptr<uint64_t> pending() const { return m_process.field(&proc::Process::m_signals_pending); }
+  hal::Xptr<proc::Process::SignalAction> action(uint32_t signal) const {
+    return m_process.field(&proc::Process::m_signal_actions).as<proc::Process::SignalAction>() + (signal - 1);
+  }
+  // The process's threads (the table is locked too: none enters or leaves meanwhile).
+  const proc::ThreadTable& threads() const { return m_threads; }
+
+ private:
+  hal::Xptr<proc::Process> m_process;
+  proc::ThreadTable m_threads;
+};
+
+hal::Xptr<uint64_t> blocked_of(hal::Xptr<proc::UserThread> thread) {
+  return thread.field(&proc::UserThread::m_signals_blocked);
+}
+hal::Xptr<uint64_t> pending_of(hal::Xptr<proc::UserThread> thread) {
+  return thread.field(&proc::UserThread::m_signals_pending);
+}
+hal::Xptr<proc::UserThread> xptr_of(proc::UserThread* thread) { return {hal::local_cxy(), thread}; }
 
 // Linux's default action (signal(7)); a core dump is a termination here.
 SignalAction default_action(uint32_t signal) {
@@ -51,12 +84,14 @@ void deliver(proc::Process* process, uint32_t signal) {
 // blocks act, the lowest first.
 void deliver_unblocked(proc::UserThread* thread) {
   proc::Process* process = thread->m_process;
+  const auto self = xptr_of(thread);
   uint64_t ready = 0;
   {
-    hal::BusylockGuard guard(process->m_signal_lock);
-    ready = (thread->m_signals_pending | process->m_signals_pending) & ~thread->m_signals_blocked;
-    thread->m_signals_pending &= ~ready;
-    process->m_signals_pending &= ~ready;
+    SignalState state(process);
+    ready =
+        (hal::remote_load(pending_of(self)) | hal::remote_load(state.pending())) & ~hal::remote_load(blocked_of(self));
+    (void)hal::remote_atomic_and(pending_of(self), ~ready);
+    (void)hal::remote_atomic_and(state.pending(), ~ready);
   }
   for (uint32_t signal = 1; ready != 0; ++signal, ready >>= 1)
     if ((ready & 1) != 0) deliver(process, signal);
@@ -64,10 +99,10 @@ void deliver_unblocked(proc::UserThread* thread) {
 
 // Linux's sig_ignored for a thread whose mask is `blocked`: a blocked signal is never
 // ignored (it may be handled by the time it is unblocked); otherwise SIG_IGN, or SIG_DFL for
-// a signal whose default is to be ignored. Under m_signal_lock.
-bool ignored(const proc::Process* process, uint64_t blocked, uint32_t signal) REQUIRES(process->m_signal_lock) {
+// a signal whose default is to be ignored.
+bool ignored(const SignalState& state, uint64_t blocked, uint32_t signal) {
   if ((blocked & bit(signal)) != 0) return false;
-  return (process->m_signals_ignored & bit(signal)) != 0 || default_action(signal) == SignalAction::kIgnore;
+  return (hal::remote_load(state.ignored()) & bit(signal)) != 0 || default_action(signal) == SignalAction::kIgnore;
 }
 
 // `signal` sent to the thread `tid` of the calling process, or to the process itself (tid 0),
@@ -76,34 +111,37 @@ bool ignored(const proc::Process* process, uint64_t blocked, uint32_t signal) RE
 // main thread judges for the process); pending on the thread when it blocks it, on the
 // process when every thread blocks it; else it acts. SIGKILL and SIGSTOP always act.
 Answer send(Call& call, uint32_t tid, uint32_t signal) {
-  proc::Process* process = call.process;
   bool acts = false;
   {
-    hal::BusylockGuard signals(process->m_signal_lock);
-    hal::BusylockGuard threads(process->m_thread_lock);
-    proc::UserThread* target = nullptr;
+    SignalState state(call.process);
+    const proc::ThreadTable& threads = state.threads();
+    hal::Xptr<proc::UserThread> target;
     if (tid != 0) {
-      for (proc::UserThread* thread : process->m_threads)
-        if (thread != nullptr && thread->m_tid == tid) target = thread;
-      if (target == nullptr) return error(Errno::kSrch);
+      for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
+        if (const auto thread = threads.get(slot);
+            thread && hal::remote_load(thread.field(&proc::UserThread::m_tid)) == tid)
+          target = thread;
+      if (!target) return error(Errno::kSrch);
     }
     if (signal > kSignalMax) return error(Errno::kInval);
     if (signal == 0) return 0;
     if ((bit(signal) & kUnstoppable) != 0) {
       acts = true;
-    } else if (target != nullptr) {
-      if (ignored(process, target->m_signals_blocked, signal)) return 0;
-      acts = (target->m_signals_blocked & bit(signal)) == 0;
-      if (!acts) target->m_signals_pending |= bit(signal);
+    } else if (target) {
+      const uint64_t blocked = hal::remote_load(blocked_of(target));
+      if (ignored(state, blocked, signal)) return 0;
+      acts = (blocked & bit(signal)) == 0;
+      if (!acts) (void)hal::remote_atomic_or(pending_of(target), bit(signal));
     } else {
-      const proc::UserThread* judge = process->m_threads[0] != nullptr ? process->m_threads[0] : call.thread;
-      if (ignored(process, judge->m_signals_blocked, signal)) return 0;
-      for (const proc::UserThread* thread : process->m_threads)
-        if (thread != nullptr && (thread->m_signals_blocked & bit(signal)) == 0) acts = true;
-      if (!acts) process->m_signals_pending |= bit(signal);
+      const auto judge = threads.get(0) ? threads.get(0) : xptr_of(call.thread);
+      if (ignored(state, hal::remote_load(blocked_of(judge)), signal)) return 0;
+      for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
+        if (const auto thread = threads.get(slot); thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0)
+          acts = true;
+      if (!acts) (void)hal::remote_atomic_or(state.pending(), bit(signal));
     }
   }
-  if (acts) deliver(process, signal);
+  if (acts) deliver(call.process, signal);
   return 0;
 }
 
@@ -150,23 +188,22 @@ Answer sys_rt_sigaction(Call& call) {
   std::memcpy(&action.flags, in + 4, 4);
   std::memcpy(&action.mask, in + 8, 8);
   if (call.a[1] != 0 && handler != kDefault && handler != kIgnore) return error(Errno::kNoSys);
-  proc::Process* process = call.process;
   uint32_t old_handler = kDefault;
   proc::Process::SignalAction old;
   {
-    hal::BusylockGuard guard(process->m_signal_lock);
-    old_handler = (process->m_signals_ignored & bit(signal)) != 0 ? kIgnore : kDefault;
-    old = process->m_signal_actions[signal - 1];
+    SignalState state(call.process);
+    old_handler = (hal::remote_load(state.ignored()) & bit(signal)) != 0 ? kIgnore : kDefault;
+    old = hal::remote_read(state.action(signal));
     if (call.a[1] != 0) {
-      process->m_signal_actions[signal - 1] = action;
+      hal::remote_write(state.action(signal), action);
       if (handler == kIgnore) {
-        process->m_signals_ignored |= bit(signal);
-        process->m_signals_pending &= ~bit(signal);
-        hal::BusylockGuard threads(process->m_thread_lock);
-        for (proc::UserThread* thread : process->m_threads)
-          if (thread != nullptr) thread->m_signals_pending &= ~bit(signal);
+        (void)hal::remote_atomic_or(state.ignored(), bit(signal));
+        (void)hal::remote_atomic_and(state.pending(), ~bit(signal));
+        for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
+          if (const auto thread = state.threads().get(slot))
+            (void)hal::remote_atomic_and(pending_of(thread), ~bit(signal));
       } else {
-        process->m_signals_ignored &= ~bit(signal);
+        (void)hal::remote_atomic_and(state.ignored(), ~bit(signal));
       }
     }
   }
@@ -186,20 +223,20 @@ Answer sys_rt_sigaction(Call& call) {
 Answer sys_rt_sigprocmask(Call& call) {
   enum : uint32_t { kBlock = 0, kUnblock = 1, kSetMask = 2 };
   if (call.a[3] != kSigsetSize) return error(Errno::kInval);
-  proc::Process* process = call.process;
   uint64_t set = 0;
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &set, call.a[1], sizeof set));
   set &= ~kUnstoppable;
   proc::UserThread* thread = call.thread;
+  const auto mask = blocked_of(xptr_of(thread));
   uint64_t old = 0;
   {
-    hal::BusylockGuard guard(process->m_signal_lock);
-    old = thread->m_signals_blocked;
+    SignalState state(call.process);
+    old = hal::remote_load(mask);
     if (call.a[1] != 0) {
       switch (call.a[0]) {
-        case kBlock: thread->m_signals_blocked |= set; break;
-        case kUnblock: thread->m_signals_blocked &= ~set; break;
-        case kSetMask: thread->m_signals_blocked = set; break;
+        case kBlock: hal::remote_store(mask, old | set); break;
+        case kUnblock: hal::remote_store(mask, old & ~set); break;
+        case kSetMask: hal::remote_store(mask, set); break;
         default: return error(Errno::kInval);
       }
     }
@@ -214,10 +251,12 @@ Answer sys_rt_sigprocmask(Call& call) {
 // EINVAL, a smaller one gets the first bytes, as Linux.
 Answer sys_rt_sigpending(Call& call) {
   if (call.a[1] > kSigsetSize) return error(Errno::kInval);
+  const auto self = xptr_of(call.thread);
   uint64_t pending = 0;
   {
-    hal::BusylockGuard guard(call.process->m_signal_lock);
-    pending = (call.thread->m_signals_pending | call.process->m_signals_pending) & call.thread->m_signals_blocked;
+    SignalState state(call.process);
+    pending =
+        (hal::remote_load(pending_of(self)) | hal::remote_load(state.pending())) & hal::remote_load(blocked_of(self));
   }
   TRY(proc::copy_to_user(call.process, call.a[0], &pending, call.a[1]));
   return 0;
