@@ -68,6 +68,15 @@ inline T remote_atomic_and(Xptr<T> xp, T bits) {
   return std::atomic_ref<T>(*word_at(xp)).fetch_and(bits);
 }
 
+// From here on the compiler treats `object`, a local, as reachable by anyone: one that other
+// threads reach through an xptr (a record on a stack linked into a list by remote access) must
+// be, or the compiler, which does not see that an xptr names it, may drop stores to it that no
+// local code reads.
+template <typename T>
+inline void publish_local(T& object) {
+  asm volatile("" : : "r"(&object) : "memory");
+}
+
 // Bulk copy between any two places of the machine. Not atomic: the caller orders it.
 // Not for a local object named by XPTR(local_cxy(), &object): the compiler does not see that
 // the xptr names `object`, and one whose address goes nowhere else (say, one returned by

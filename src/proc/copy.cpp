@@ -93,7 +93,6 @@ Result<Process*> process_copy_get(uint32_t pid) {
   auto made = TRY(mm::KmemOwner<Process>::make());
   Process* copy = made.get();
   TRY(vmm::vmm_init(&copy->m_vmm));
-  libk::list_root_init(&copy->m_futex_waiters);
   const hal::Xptr<CopyList> list = copy_list(pid);
   const auto lock = list.field(&CopyList::lock);
   ProcCluster* here = local_proc();
@@ -110,6 +109,9 @@ Result<Process*> process_copy_get(uint32_t pid) {
         copy->m_ppid = hal::remote_load(reference.field(&Process::m_ppid));
         copy->m_ref_cxy = reference.cxy();
         copy->m_reference = reference;
+        // A stop (SIGSTOP) reaches the copies listed after the owner's flag is set: one that
+        // joins later finds the flag (the list's lock orders the two).
+        copy->m_stopped = hal::remote_load(reference.field(&Process::m_stopped));
         hal::xlist_add_last(list.field(&CopyList::root),
                             hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &copy->m_copy_entry));
         libk::list_add_last(&here->m_local_copies, &copy->m_local_entry);
@@ -133,15 +135,24 @@ Process* process_copy_find(uint32_t pid) {
 Result<void> process_copy_delete(uint32_t pid) {
   ProcCluster* here = local_proc();
   Process* copy = nullptr;
-  {
-    hal::BusylockGuard guard(here->m_lock);
-    copy = find_locked(here, pid);
-    if (copy == nullptr) return error(Errno::kSrch);
-    const auto lock = copy_list(pid).field(&CopyList::lock);
-    hal::remote_busylock_acquire(lock);
-    hal::xlist_unlink(hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &copy->m_copy_entry));
-    hal::remote_busylock_release(lock);
-    libk::list_unlink(&copy->m_local_entry);
+  for (;;) {
+    {
+      hal::BusylockGuard guard(here->m_lock);
+      copy = find_locked(here, pid);
+      if (copy == nullptr) return error(Errno::kSrch);
+      if (hal::local_load(copy->m_local_threads, std::memory_order_seq_cst) == 0) {
+        const auto lock = copy_list(pid).field(&CopyList::lock);
+        hal::remote_busylock_acquire(lock);
+        hal::xlist_unlink(hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &copy->m_copy_entry));
+        hal::remote_busylock_release(lock);
+        libk::list_unlink(&copy->m_local_entry);
+        break;
+      }
+      // Its threads end with their process, each soon after it left the thread table; a copy
+      // whose process goes on keeps them.
+      if (hal::remote_load(copy->m_reference.field(&Process::m_exiting)) == 0) return error(Errno::kBusy);
+    }
+    kern::sched_yield();
   }
   vmm::vmm_destroy(&copy->m_vmm);
   copy->m_magic = 0;

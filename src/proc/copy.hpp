@@ -10,10 +10,9 @@
 // leaves it as it is destroyed; the process's end and its exec delete every copy by one
 // PROCESS_SIGACTION multicast (DELETE) to the clusters in the list, and the end closes the
 // list, so no copy outlives its reference. A copy lives until then: whoever uses one must
-// know the process has not ended (a kernel thread that made it so; the threads to come on
-// copies will keep theirs, deleted first).
-//
-// What does not come yet: threads on copies (their TLBs in the reference's shootdown).
+// know the process has not ended (a kernel thread that made it so, or a thread of the
+// process). A copy's threads (proc/user_thread.hpp) are in the reference's thread table and
+// shootdown, and each copy counts its own: it is deleted only once they are gone.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +32,8 @@ namespace mkh::proc {
 Process* process_copy_find(uint32_t pid);
 // Local: the copy of `pid` this cluster holds leaves its owner's list and is freed: its
 // replicated pages and its tables (the pages of the reference it names stay the
-// reference's). kSrch when there is none.
+// reference's). Its threads go first: it waits for those that are ending with their
+// process. kSrch when there is none, kBusy when it has threads of a process that goes on.
 [[nodiscard]] Result<void> process_copy_delete(uint32_t pid);
 
 // The owner's side, for its process `process`: its list of copies opens (process_create).

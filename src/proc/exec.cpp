@@ -188,7 +188,7 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     user::Context context;
     context.pc = program.image.entry;
     context.x[2] = sp;
-    UserThread* main = TRY(user_thread_make(process, context, 0));
+    UserThread* main = TRY(user_thread_make(process, context, 0, true));
     std::atomic_ref<uint32_t>(process->m_next_lid)
         .store(lid + 1);  // the threads it clones go to the next cores in turn
     TRY(user_thread_start(main, hal::lid_t(lid)));

@@ -18,14 +18,28 @@ uint64_t ns_left(int clock, int64_t deadline_ns) {
   return left > 0 ? uint64_t(left) : 0;
 }
 
-bool ending(const Process* process) { return hal::local_load(process->m_exiting) != 0; }
+bool ending(hal::Xptr<Process> reference) { return hal::remote_load(reference.field(&Process::m_exiting)) != 0; }
 
-// Unlinks and wakes one waiter; under m_futex_lock.
-void wake(FutexWaiter* waiter) {
-  libk::list_unlink(&waiter->m_entry);
-  waiter->m_woken = true;
-  (void)kern::thread_unblock(hal::Xptr<kern::Thread>(hal::local_cxy(), waiter->m_thread),
-                             kern::THREAD_BLOCKED_USERSYNC);
+// The waiters' list of the process `reference`, locked while this lives, from any cluster.
+class Waiters {
+ public:
+  explicit Waiters(hal::Xptr<Process> reference) : m_reference(reference) {
+    hal::remote_busylock_acquire(m_reference.field(&Process::m_futex_lock));
+  }
+  ~Waiters() { hal::remote_busylock_release(m_reference.field(&Process::m_futex_lock)); }
+  Waiters(const Waiters&) = delete;
+  Waiters& operator=(const Waiters&) = delete;
+  hal::Xptr<hal::XlistEntry> root() const { return m_reference.field(&Process::m_futex_waiters); }
+
+ private:
+  hal::Xptr<Process> m_reference;
+};
+
+// Unlinks and wakes one waiter (in any cluster); under m_futex_lock.
+void wake(hal::Xptr<FutexWaiter> waiter) {
+  hal::xlist_unlink(waiter.field(&FutexWaiter::m_entry));
+  hal::remote_store(waiter.field(&FutexWaiter::m_woken), 1u);
+  (void)kern::thread_unblock(hal::remote_load(waiter.field(&FutexWaiter::m_thread)), kern::THREAD_BLOCKED_USERSYNC);
 }
 
 }  // namespace
@@ -34,11 +48,14 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
                         int64_t deadline_ns) {
   if ((address & 3) != 0 || bitset == 0) return error(Errno::kInval);
   Process* process = thread->m_process;
+  const hal::Xptr<Process> reference = thread->m_reference;
+  const auto self = hal::Xptr<kern::Thread>(hal::local_cxy(), thread->m_thread);
   FutexWaiter waiter;
   waiter.m_address = address;
   waiter.m_bitset = bitset;
-  waiter.m_thread = thread->m_thread;
-  const auto self = hal::Xptr<kern::Thread>(hal::local_cxy(), thread->m_thread);
+  waiter.m_thread = self;
+  const hal::Xptr<FutexWaiter> record(hal::local_cxy(), &waiter);
+  hal::publish_local(waiter);  // wakers in any cluster read it through `record`
   const bool timed = deadline_ns >= 0;
   kern::Timer timer;  // a timed wait's: it unblocks the thread as a wake would
   const uint64_t start = hal::ticks();
@@ -46,22 +63,22 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     // The page is found (and faulted in) and held before the lock is taken (the VMM may
     // block), and released after it (a page of another cluster is freed by RPC), before the wait.
     const UserPage page = TRY(UserPage::hold(process, address, vmm::VSEG_READ));
-    hal::BusylockGuard guard(process->m_futex_lock);
-    if (ending(process)) return error(Errno::kIntr);
+    Waiters waiters(reference);
+    if (ending(reference)) return error(Errno::kIntr);
     if (hal::remote_load(hal::Xptr<uint32_t>(page.byte(address))) != expected) return error(Errno::kAgain);
-    libk::list_add_last(&process->m_futex_waiters, &waiter.m_entry);
+    hal::xlist_add_last(waiters.root(), record.field(&FutexWaiter::m_entry));
     kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
     if (timed) timer.arm(kern::ticks_from_now(ns_left(clock, deadline_ns)), kern::THREAD_BLOCKED_USERSYNC);
   }
   Result<void> outcome;
   for (;;) {
     kern::sched_yield();  // blocked: until a wake, the timer, or the end of the process
-    hal::BusylockGuard guard(process->m_futex_lock);
-    if (waiter.m_woken) break;
+    Waiters waiters(reference);
+    if (hal::remote_load(record.field(&FutexWaiter::m_woken)) != 0) break;
     const uint64_t left = timed ? ns_left(clock, deadline_ns) : 1;
-    if (ending(process) || left == 0) {
-      libk::list_unlink(&waiter.m_entry);
-      outcome = error(ending(process) ? Errno::kIntr : Errno::kTimedOut);
+    if (ending(reference) || left == 0) {
+      hal::xlist_unlink(record.field(&FutexWaiter::m_entry));
+      outcome = error(ending(reference) ? Errno::kIntr : Errno::kTimedOut);
       break;
     }
     // Woken early (the timer's ticks ran ahead of the wait's clock): blocked again until the rest.
@@ -74,24 +91,23 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
 
 uint32_t futex_wake(Process* process, uint32_t address, uint32_t count, uint32_t bitset) {
   uint32_t woken = 0;
-  hal::BusylockGuard guard(process->m_futex_lock);
-  libk::ListEntry* root = &process->m_futex_waiters;
-  for (libk::ListEntry* entry = root->next; entry != root && woken < count;) {
-    libk::ListEntry* next = entry->next;
-    auto* waiter = libk::list_element(entry, &FutexWaiter::m_entry);
-    if (waiter->m_address == address && (waiter->m_bitset & bitset) != 0) {
+  Waiters waiters(process_reference(process));
+  XLIST_FOREACH_SAFE(waiters.root(), entry, next) {
+    if (woken == count) break;
+    const auto waiter = hal::xlist_element(entry, &FutexWaiter::m_entry);
+    if (hal::remote_load(waiter.field(&FutexWaiter::m_address)) == address &&
+        (hal::remote_load(waiter.field(&FutexWaiter::m_bitset)) & bitset) != 0) {
       wake(waiter);
       ++woken;
     }
-    entry = next;
   }
   return woken;
 }
 
 void futex_wake_all(Process* process) {
-  hal::BusylockGuard guard(process->m_futex_lock);
-  libk::ListEntry* root = &process->m_futex_waiters;
-  while (root->next != root) wake(libk::list_element(root->next, &FutexWaiter::m_entry));
+  Waiters waiters(process_reference(process));
+  while (!hal::xlist_is_empty(waiters.root()))
+    wake(hal::xlist_element(hal::xlist_first(waiters.root()), &FutexWaiter::m_entry));
 }
 
 }  // namespace mkh::proc

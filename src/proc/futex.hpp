@@ -3,7 +3,8 @@
 //
 // Every futex of mkh is private: a process has one address space, so the user address is the
 // key (a shared futex across processes comes with shared mappings). The waiters of a process
-// are FutexWaiter records on their own kernel stacks, in one list under m_futex_lock: a
+// are FutexWaiter records on their own kernel stacks, in one list under m_futex_lock (the
+// reference's: the threads of a copy wait and wake there too, by remote access): a
 // waiter checks the word and links itself under the lock, a waker unlinks, marks and
 // unblocks under it, so no wake-up is lost and a record is never touched after its waiter
 // left. A wait blocks (cause USERSYNC); a timed one arms a timer of its core (kern/timer.hpp)
@@ -12,7 +13,8 @@
 
 #include <cstdint>
 
-#include "libk/list.hpp"
+#include "hal/xlist.hpp"
+#include "hal/xptr.hpp"
 #include "libk/result.hpp"
 
 namespace mkh::kern {
@@ -27,11 +29,11 @@ struct UserThread;
 inline constexpr uint32_t kFutexBitsetAny = ~0u;  // FUTEX_BITSET_MATCH_ANY
 
 struct FutexWaiter {
-  libk::ListEntry m_entry;
+  hal::XlistEntry m_entry;
   uint32_t m_address = 0;
   uint32_t m_bitset = 0;
-  kern::Thread* m_thread = nullptr;
-  bool m_woken = false;
+  hal::Xptr<kern::Thread> m_thread;
+  uint32_t m_woken = 0;  // written by the waker, under the lock
 };
 
 // The calling thread sleeps while the 32-bit word at `address` (4-byte aligned) holds

@@ -101,7 +101,7 @@ Result<Process*> process_create(uint32_t ppid) {
   auto owner = TRY(mm::KmemOwner<Process>::make());
   Process* process = owner.get();
   TRY(vmm::vmm_init(&process->m_vmm));
-  libk::list_root_init(&process->m_futex_waiters);
+  hal::xlist_root_init(hal::Xptr<hal::XlistEntry>(hal::local_cxy(), &process->m_futex_waiters));
   ProcCluster* table = local_proc();
   {
     hal::BusylockGuard guard(table->m_lock);
@@ -163,10 +163,13 @@ void process_destroy(Process* process) {
 }
 
 void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
-  if (!hal::remote_cas(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_exiting), 0u, 1u)) return;
-  process->m_exit_code = code & 0xff;
-  process->m_exit_signal = signal;
-  if (signal != 0) hal::stat_add(local_proc()->m_killed, uint64_t(1));
+  const hal::Xptr<Process> reference = process_reference(process);
+  if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, 1u)) return;
+  hal::remote_store(reference.field(&Process::m_exit_code), code & 0xff);
+  hal::remote_store(reference.field(&Process::m_exit_signal), signal);
+  if (signal != 0)
+    (void)hal::remote_atomic_add(hal::Xptr<uint64_t>(reference.cxy(), &proc_cluster_at(reference.cxy())->m_killed),
+                                 uint64_t(1));
   futex_wake_all(process);  // each sees m_exiting, and its thread ends
   // So do the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked
   // before they look at m_exiting) and those PROCESS_SIGACTION blocked.

@@ -4,10 +4,12 @@
 //
 // PID = owner cluster << 16 | local index (DESIGN.md §6); a thread's TID is the pid with its
 // slot in the process's thread table in bits 8-15 (the main thread's, slot 0, is the pid).
-// The owner keeps the process in its table, and the list of its copies. A process runs in one
-// cluster (its owner, which is also its reference: the VMM and the file table are there), its
-// threads on any of that cluster's cores. A copy in another cluster (proc/copy.hpp) holds a
-// VMM filled from the reference's; the threads to run on copies come next.
+// The owner keeps the process in its table, and the list of its copies. Its reference (the
+// owner too, today) holds its VMM and what its threads share: the file table, the thread
+// table, the signal state, the futex waiters, its end. Its threads run on any core of any
+// cluster: in another cluster than the reference's, in the process's copy there
+// (proc/copy.hpp), whose VMM fills from the reference's; every shared structure is reached by
+// the reference's xptr (process_reference).
 #pragma once
 
 #include <cstdint>
@@ -143,6 +145,7 @@ struct Process {
   hal::Xptr<UserThread> m_threads[kMaxThreads] = {};
   uint32_t m_thread_count = 0;
   uint32_t m_next_lid = 0;         // this descriptor's: the core of its cluster clone places a thread on next (atomic)
+  uint32_t m_local_threads = 0;    // this descriptor's threads, until each is gone (a copy goes after its last)
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
   uint32_t m_exiting = 0;          // set by exit_group and a fatal signal: threads stop
@@ -159,9 +162,10 @@ struct Process {
   // and its decoded code before it runs user code again.
   uint32_t m_tlb_epoch = 0;
 
-  // Threads waiting in futex(2) (proc/futex.cpp): FutexWaiter records on their stacks.
-  hal::Busylock m_futex_lock;
-  libk::ListEntry m_futex_waiters GUARDED_BY(m_futex_lock);
+  // Threads waiting in futex(2) (proc/futex.cpp): FutexWaiter records on their stacks, in any
+  // cluster; the reference's, reached by its xptr.
+  hal::RemoteBusylock m_futex_lock;
+  hal::XlistEntry m_futex_waiters;
 
   // Signals (syscall/signals.cpp): bit n - 1 is signal n. Dispositions are SIG_DFL or SIG_IGN
   // (no handlers yet); the flags and mask each rt_sigaction set are kept to be answered back.
@@ -228,8 +232,10 @@ bool process_known(const Process* process);
 // Local: frees a process whose threads are gone: its address space, files and pid.
 void process_destroy(Process* process);
 
-// Marks the process as ending with `code` (exit_group) or `signal` (killed): its threads stop
-// at their next scheduling point, those waiting in futex(2) woken. The first call decides.
+// Marks the process as ending with `code` (exit_group) or `signal` (killed): its threads, in
+// every cluster, stop at their next scheduling point, those waiting in futex(2) woken. The
+// first call decides. `process` is this cluster's descriptor of it: the reference is marked,
+// by remote access from a copy.
 void process_make_exit(Process* process, uint32_t code, uint32_t signal);
 // PROCESS_SIGACTION's actions (the reference's values), on the threads of one descriptor of a
 // process: its reference or a copy (proc/services.cpp).

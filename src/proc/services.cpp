@@ -40,7 +40,7 @@ Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
           pid, [](Process* process, uint32_t block) { process_set_stopped(process, block != 0); },
           SigAction(action) == SigAction::kBlockAll);
     case SigAction::kDeleteAll:
-      // The reference: the process ends. A copy (no threads yet) goes.
+      // The reference: the process ends. A copy goes once its threads are gone.
       if (pid_cxy(pid) == hal::local_cxy()) return process_with_descriptor(pid, kill, 0);
       return process_copy_delete(pid);
   }

@@ -8,6 +8,7 @@
 
 #include "mm/vmm/vmm.hpp"
 #include "proc/exec.hpp"
+#include "proc/user_thread.hpp"
 #include "rpc/marshal.hpp"
 
 namespace mkh::proc {
@@ -51,6 +52,10 @@ namespace mkh::rpc {
 template <>
 struct RpcService<RPC_PROCESS_MAKE_EXEC> {
   static constexpr auto kServer = &proc::process_make_exec_server;
+};
+template <>
+struct RpcService<RPC_THREAD_USER_CREATE> {
+  static constexpr auto kServer = &proc::thread_user_create_server;
 };
 template <>
 struct RpcService<RPC_PROCESS_MAKE_EXIT> {

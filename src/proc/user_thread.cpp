@@ -13,7 +13,10 @@
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "mm/kmem.hpp"
+#include "proc/copy.hpp"
 #include "proc/futex.hpp"
+#include "proc/services.hpp"
+#include "rpc/services/thread.hpp"
 
 namespace mkh::proc {
 
@@ -87,6 +90,8 @@ bool enter_user(UserThread* thread) {
 }
 void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
 
+bool is_copy(const Process* process) { return !process->m_reference.is_null(); }
+
 // Whether the process of `thread` is ending (exit_group, a fatal signal): its reference says
 // (sequentially consistent: see stop_while_stopped).
 bool process_ending(const UserThread* thread) {
@@ -109,9 +114,19 @@ bool thread_discard(UserThread* thread, uint64_t ran_ticks) {
   return last;
 }
 
+// The end of a process whose last thread ended on a copy, run at its reference by a kernel
+// thread of the owner's cluster (the copies it deletes wait for their threads to be gone).
+void end_at_reference(void* pid) {
+  Process* process = process_lookup(uint32_t(reinterpret_cast<uintptr_t>(pid)));
+  KASSERT(process != nullptr, "the process {:#x} ended on a copy is gone", uint32_t(reinterpret_cast<uintptr_t>(pid)));
+  process_make_exit(process, process->m_main_exit_code, 0);
+  process_threads_gone(process);
+}
+
 // exit(2) of the thread, or the end of its process: the thread leaves the table; the last to
 // leave ends the process (with the main thread's exit status unless exit_group or a signal
-// decided another) and frees it.
+// decided another) and frees it — at its reference, asked by a kernel thread made there
+// (THREAD_KERNEL_CREATE) when it is a copy's thread.
 void thread_end(UserThread* thread) {
   Process* process = thread->m_process;
   // CLONE_CHILD_CLEARTID and set_tid_address: the word is zeroed, atomically (a joiner reads
@@ -123,9 +138,31 @@ void thread_end(UserThread* thread) {
       (void)futex_wake(process, clear, 1, kFutexBitsetAny);
     }
   }
-  if (!thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()))) return;
-  process_make_exit(process, process->m_main_exit_code, 0);
-  process_threads_gone(process);
+  const uint32_t pid = process->m_pid;
+  const bool copy = is_copy(process);
+  const bool last = thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
+  // The last touch of this cluster's descriptor: a copy may be deleted once none of its threads is left.
+  (void)hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_local_threads), uint32_t(-1));
+  if (!last) return;
+  if (!copy) {
+    process_make_exit(process, process->m_main_exit_code, 0);
+    process_threads_gone(process);
+    return;
+  }
+  // The end must happen: a full FIFO or a lack of memory at the owner is waited out.
+  void* arg = reinterpret_cast<void*>(uintptr_t(pid));
+  while (!rpc::rpc_thread_kernel_create_client(pid_cxy(pid), kern::ThreadType::DEV, end_at_reference, arg))
+    kern::sched_yield();
+}
+
+// A thread made by THREAD_USER_CREATE writes its tid where its creator's clone asked, then
+// lets the creator's clone return (Linux writes both words before either thread runs on).
+void report_start(UserThread* thread) {
+  const hal::Xptr<ThreadAttributes> report = thread->m_start_report;
+  const ThreadAttributes asked = hal::remote_read(report);
+  if (asked.parent_tid != 0) (void)copy_to_user(thread->m_process, asked.parent_tid, &thread->m_tid, 4);
+  if (asked.child_tid != 0) (void)copy_to_user(thread->m_process, asked.child_tid, &thread->m_tid, 4);
+  kern::thread_post_flag(report.field(&ThreadAttributes::started), asked.creator, kern::THREAD_BLOCKED_WAIT);
 }
 
 // A stopped process's thread (PROCESS_SIGACTION BLOCK: m_stopped) stops on its way back to
@@ -158,6 +195,7 @@ void user_thread_entry(void* arg) {
   // Read by process_make_exit and PROCESS_SIGACTION's UNBLOCK.
   hal::local_store(thread->m_thread, kern::thread_current(), std::memory_order_seq_cst);
   Process* process = thread->m_process;
+  if (thread->m_start_report) report_start(thread);
   // The quantum is spent by instructions, across system calls: a thread that calls the
   // kernel more often than once a quantum still passes through scheduling points (the
   // core's RPC threads, its other threads and, in the deterministic mode, the other cores
@@ -167,7 +205,7 @@ void user_thread_entry(void* arg) {
   for (;;) {
     stop_while_stopped(thread);
     if (process_ending(thread) || thread->m_exit != 0) break;
-    if (enter_user(thread)) thread->m_code.drop_all();
+    if (enter_user(thread) || std::exchange(thread->m_code_stale, false)) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
     leave_user(thread);
     hal::stat_add(process->m_instructions, run.executed);
@@ -210,8 +248,12 @@ std::byte* UserThread::translate(uint32_t address, user::Access access) {
     // shootdown does not wait for this thread. A page it got may have been unmapped before the
     // thread was back in user code: then the epoch moved, the TLB is flushed, and it asks again.
     leave_user(this);
-    auto entry = vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access));
-    if (enter_user(this)) continue;  // the decoded code is dropped at the loop's next turn
+    auto entry = is_copy(m_process) ? process_copy_get_pte(m_process, address, vmm_access(access))
+                                    : vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access));
+    if (enter_user(this)) {
+      m_code_stale = true;  // dropped at the run's end (it may be running code of it)
+      continue;
+    }
     if (!entry) {
       m_fault = entry.error();
       return nullptr;
@@ -222,7 +264,8 @@ std::byte* UserThread::translate(uint32_t address, user::Access access) {
   }
 }
 
-Result<UserThread*> user_thread_make(Process* process, const user::Context& context, uint64_t signals_blocked) {
+Result<UserThread*> user_thread_make(Process* process, const user::Context& context, uint64_t signals_blocked,
+                                     bool first) {
   auto block = TRY(mm::PageBlock::alloc(kUserThreadOrder));
   auto* thread = new (block.base()) UserThread(process);
   thread->m_context = context;
@@ -231,6 +274,10 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
     ThreadTable table(process);
     // Slot 0 is the main thread's, never given again while the process lives: its tid is the
     // pid (Linux does not reuse the group leader's tid either).
+    if (table.count() == 0 && !first) {
+      thread->~UserThread();
+      return error(Errno::kSrch);
+    }
     uint32_t slot = table.count() == 0 ? 0 : 1;
     while (slot < kMaxThreads && table.get(slot)) ++slot;
     if (slot == kMaxThreads) {
@@ -244,6 +291,7 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
     // A thread made while others run has missed no shootdown: its TLB is empty.
     thread->m_seen_epoch = hal::remote_load(thread->m_reference.field(&Process::m_tlb_epoch));
   }
+  (void)hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_local_threads), 1u);
   hal::stat_add(local_proc()->m_user_threads, uint64_t(1));
   block.release();
   return thread;
@@ -254,7 +302,9 @@ Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
   // another core before thread_create returns (it records its own kern::Thread).
   auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid, "user");
   if (!created) {
+    Process* process = thread->m_process;
     (void)thread_discard(thread, 0);  // never the last: its creator runs
+    (void)hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_local_threads), uint32_t(-1));
     return error(created.error());
   }
   return {};
@@ -293,17 +343,69 @@ void user_flush_page(uint32_t vpn, void* raw) {
   shootdown->others_flushed = true;
 }
 
-hal::lid_t user_thread_place(UserThread* creator) {
-  if (const uint32_t placed = std::exchange(creator->m_place_lid, kNoPlacement); placed != kNoPlacement)
-    return hal::lid_t(placed);
+Placement user_thread_place(UserThread* creator) {
+  const uint32_t cxy = std::exchange(creator->m_place_cxy, kNoPlacement);
+  const uint32_t lid = std::exchange(creator->m_place_lid, kNoPlacement);
+  if (cxy != kNoPlacement && cxy != hal::local_cxy()) return {hal::cxy_t(cxy), hal::lid_t(lid)};
+  if (lid != kNoPlacement) return {hal::local_cxy(), hal::lid_t(lid)};
   const uint32_t next = std::atomic_ref<uint32_t>(creator->m_process->m_next_lid).fetch_add(1);
-  return hal::lid_t(next % kern::local_cluster()->m_cores_nr);
+  return {hal::local_cxy(), hal::lid_t(next % kern::local_cluster()->m_cores_nr)};
+}
+
+Result<uint32_t> user_thread_create_in(uint32_t pid, hal::cxy_t cxy, ThreadAttributes& attributes) {
+  attributes.creator = kern::thread_current_xptr();
+  const hal::Xptr<ThreadAttributes> request(hal::local_cxy(), &attributes);
+  hal::publish_local(attributes);  // read and written by the server and the new thread
+  TRY(rpc::rpc_call<rpc::RPC_THREAD_USER_CREATE>(cxy, pid, attributes.context.pc, attributes.context.x[10], request));
+  kern::thread_wait_flag(request.field(&ThreadAttributes::started), kern::THREAD_BLOCKED_WAIT);
+  return hal::remote_load(request.field(&ThreadAttributes::tid));
+}
+
+Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t start, uint32_t argument,
+                                                        hal::Xptr<ThreadAttributes> attributes) {
+  Process* process = pid_cxy(pid) == hal::local_cxy() ? process_lookup(pid) : TRY(process_copy_get(pid));
+  if (process == nullptr) return error(Errno::kSrch);
+  const ThreadAttributes asked = hal::remote_read(attributes);
+  user::Context context = asked.context;
+  context.pc = start;
+  context.x[10] = argument;
+  UserThread* thread = TRY(user_thread_make(process, context, asked.signals_blocked));
+  thread->m_clear_child_tid = asked.clear_child_tid;
+  thread->m_start_report = attributes;
+  hal::remote_store(attributes.field(&ThreadAttributes::tid), thread->m_tid);
+  const hal::lid_t lid =
+      asked.lid < kern::local_cluster()->m_cores_nr
+          ? hal::lid_t(asked.lid)
+          : hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
+  const auto xptr = hal::Xptr<UserThread>(hal::local_cxy(), thread);
+  TRY(user_thread_start(thread, lid));
+  return xptr;
 }
 
 Result<UserPage> UserPage::hold(Process* process, uint32_t address, uint32_t access) {
-  const auto held = vmm::vmm_hold_page(&process->m_vmm, address, access);
-  if (!held) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
-  return UserPage(*held);
+  if (!is_copy(process)) {
+    const auto held = vmm::vmm_hold_page(&process->m_vmm, address, access);
+    if (!held) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
+    return UserPage(*held, nullptr);
+  }
+  kern::Thread* current = kern::thread_current();
+  auto* thread = current->m_type == kern::ThreadType::USER ? static_cast<UserThread*>(current->m_arg) : nullptr;
+  KASSERT(thread != nullptr && thread->m_process == process && hal::local_load(thread->m_in_user) == 0,
+          "a copy's page is held by a thread of the copy, one at a time");
+  // As translate: the entry found out of user code, then in it; the epoch moved meanwhile (a
+  // change at the reference may have freed the page), the TLB flushed, found again.
+  for (;;) {
+    const auto entry = process_copy_get_pte(process, address, access);
+    if (!entry) return error(Errno::kFault);
+    if (!enter_user(thread)) return UserPage(vmm::HeldPage{vmm::gpt_page(*entry), false}, thread);
+    thread->m_code.drop_all();  // in a system call: its run is over
+    leave_user(thread);
+  }
+}
+
+UserPage::~UserPage() {
+  if (m_holder != nullptr) leave_user(m_holder);
+  else vmm::vmm_release_page(m_page);
 }
 
 Result<void> copy_from_user(Process* process, void* to, uint32_t from, uint32_t size) {

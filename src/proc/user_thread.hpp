@@ -36,6 +36,22 @@ inline constexpr uint64_t kUserQuantum = 100'000;
 
 inline constexpr uint32_t kNoPlacement = ~0u;
 
+// A thread to make in another cluster (THREAD_USER_CREATE, 6): the catalogue's "pthread
+// attributes, local to the client", which the server reads and writes back by remote access.
+struct ThreadAttributes {
+  user::Context context;  // the registers (the start function and argument replace pc and a0)
+  uint64_t signals_blocked = 0;
+  uint32_t lid = kNoPlacement;   // its core, or the server's choice
+  uint32_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID's word (0: none)
+  // CLONE_PARENT_SETTID's and CLONE_CHILD_SETTID's words (0: none): the new thread writes its
+  // tid there before it runs user code, then posts `started` to `creator`.
+  uint32_t parent_tid = 0;
+  uint32_t child_tid = 0;
+  uint32_t tid = 0;  // written by the server
+  uint32_t started = 0;
+  hal::Xptr<kern::Thread> creator;
+};
+
 struct UserThread final : user::AddressSpace {
   explicit UserThread(Process* process) : m_process(process), m_reference(process_reference(process)), m_tlb(*this) {}
 
@@ -54,7 +70,10 @@ struct UserThread final : user::AddressSpace {
   uint32_t m_slot = 0;                  // in the reference's m_threads
   uint32_t m_clear_child_tid = 0;       // set_tid_address(2), CLONE_CHILD_CLEARTID: zeroed and woken at the end
   uint32_t m_exit = 0;                  // exit(2): the thread ends at its next turn of the loop
-  uint32_t m_place_lid = kNoPlacement;  // mkh's place_thread: the core of the next thread it clones
+  uint32_t m_place_cxy = kNoPlacement;  // mkh's place_thread: the cluster and core of the next thread it clones
+  uint32_t m_place_lid = kNoPlacement;
+  hal::Xptr<ThreadAttributes> m_start_report;  // made by THREAD_USER_CREATE: where its creator waits (until it starts)
+  bool m_code_stale = false;                   // the epoch moved during a run: the decoded code goes at its end
   // Its signal mask and the signals sent to it alone while it blocked them (bit n - 1: signal
   // n), under the process's m_signal_lock (syscall/signals.cpp).
   uint64_t m_signals_blocked = 0;
@@ -78,18 +97,35 @@ struct UserThread final : user::AddressSpace {
 // A system call of `thread` waited `ticks` (hal::ticks()) without using its CPU: a sleep.
 inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_waited_ticks += ticks; }
 
-// A new thread of `process` with `context` (its registers and pc) and the signal mask
-// `signals_blocked`, in the process's thread table (its tid chosen) but not running:
-// user_thread_start runs it. kAgain when the process has kMaxThreads threads, kNoMem.
+// A new thread of `process` (this cluster's descriptor of it) with `context` (its registers
+// and pc) and the signal mask `signals_blocked`, in the process's thread table (its tid
+// chosen) but not running: user_thread_start runs it. `first`: the process's main thread
+// (exec), else the process must have a thread still (kSrch once its last ended). kAgain when
+// the process has kMaxThreads threads, kNoMem.
 [[nodiscard]] Result<UserThread*> user_thread_make(Process* process, const user::Context& context,
-                                                   uint64_t signals_blocked);
+                                                   uint64_t signals_blocked, bool first = false);
 // Runs a thread made by user_thread_make on core `lid` of the local cluster from the core's
 // next scheduling point — possibly before this returns, and to its end: the caller must not
 // touch it after. On failure (kNoMem) the thread is gone.
 [[nodiscard]] Result<void> user_thread_start(UserThread* thread, hal::lid_t lid);
-// Where clone places the thread `creator` makes: the core it named with place_thread, else
-// the cores of the process's cluster in turn.
-hal::lid_t user_thread_place(UserThread* creator);
+// Where clone places the thread `creator` makes: the cluster and core it named with
+// place_thread, else the cores of its own cluster in turn (kNoPlacement: this cluster's next).
+struct Placement {
+  hal::cxy_t cxy;
+  hal::lid_t lid;
+};
+Placement user_thread_place(UserThread* creator);
+// A thread of the process `pid` made on cluster `cxy` by THREAD_USER_CREATE, as `attributes`
+// say (the caller's: a thread of the process, or a kernel thread that knows it lives); returns
+// its tid once it wrote its tid words (it may have run to its end since). kSrch, kAgain (the
+// process has kMaxThreads threads), kNoMem.
+[[nodiscard]] Result<uint32_t> user_thread_create_in(uint32_t pid, hal::cxy_t cxy, ThreadAttributes& attributes);
+// 6 THREAD_USER_CREATE's server: a thread of the process `pid` in this cluster's descriptor of
+// it (its reference, or its copy, made if needed), running from `start` with `argument` in a0
+// and the rest of `attributes` (the client's); the client is a thread of the process, so that
+// the process lives meanwhile. kSrch (no such process, or no thread left in it), kAgain, kNoMem.
+Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t start, uint32_t argument,
+                                                        hal::Xptr<ThreadAttributes> attributes);
 
 // The system-call handler: runs the call in the context's a7 with its arguments, writes a0,
 // and advances pc past the ecall. Installed once at boot by the syscall layer.
@@ -113,32 +149,39 @@ void user_flush_page(uint32_t vpn, void* shootdown);
 // decoded code before it runs user code again; returns once none runs with what it held.
 void user_shootdown(Process* process, UserThread* self);
 
-// Kernel access to a process's memory (local: the reference's VMM), page by page through the VMM
-// (which resolves the faults); kFault when a page cannot be had.
+// Kernel access to a process's memory, page by page through the VMM (which resolves the
+// faults): `process` is this cluster's descriptor of it, the reference (any kernel thread) or
+// a copy (a thread of the process: the caller's own memory); kFault when a page cannot be had.
 [[nodiscard]] Result<void> copy_from_user(Process* process, void* to, uint32_t from, uint32_t size);
 [[nodiscard]] Result<void> copy_to_user(Process* process, uint32_t to, const void* from, uint32_t size);
 // A NUL-terminated string of at most capacity - 1 bytes; kNameTooLong when longer, kFault.
 [[nodiscard]] Result<uint32_t> string_from_user(Process* process, char* to, uint32_t from, uint32_t capacity);
 // The user page holding an address, held while the kernel moves bytes to or from it (buffers
 // of read and write move straight between the mapper and the user's pages): another thread's
-// munmap meanwhile does not free it under the copy (vmm::vmm_hold_page). Released when it goes.
+// munmap meanwhile does not free it under the copy. Released when it goes. In the reference,
+// the VMM holds it (vmm::vmm_hold_page); in a copy, whose page is the reference's, the calling
+// thread holds it as its interpreter would: it counts as running user code from the moment it
+// found the page to the release, so the reference's shootdown waits for it before the page
+// can go. One page at a time per thread, then, and no wait without end while it is held.
 class UserPage {
  public:
   // The page of `address`, for `access` (vmm::VSEG_READ / VSEG_WRITE); kFault for a page the
   // VMM refuses, whatever its reason (EFAULT, as Linux).
   [[nodiscard]] static Result<UserPage> hold(Process* process, uint32_t address, uint32_t access);
-  UserPage(UserPage&& other) noexcept : m_page(std::exchange(other.m_page, {})) {}
+  UserPage(UserPage&& other) noexcept
+      : m_page(std::exchange(other.m_page, {})), m_holder(std::exchange(other.m_holder, nullptr)) {}
   UserPage(const UserPage&) = delete;
   UserPage& operator=(const UserPage&) = delete;
   UserPage& operator=(UserPage&&) = delete;
-  ~UserPage() { vmm::vmm_release_page(m_page); }
+  ~UserPage();
 
   // The byte of `address` (on this page), as an xptr.
   hal::xptr_t byte(uint32_t address) const { return m_page.base + (address & (vmm::kPageSize - 1)); }
 
  private:
-  explicit UserPage(const vmm::HeldPage& page) : m_page(page) {}
+  UserPage(const vmm::HeldPage& page, UserThread* holder) : m_page(page), m_holder(holder) {}
   vmm::HeldPage m_page;
+  UserThread* m_holder;  // a copy's: the thread that holds the page
 };
 
 }  // namespace mkh::proc

@@ -19,7 +19,7 @@ namespace mkh::rpc {
   P(3, PROCESS_MAKE_FORK)        \
   S(4, PROCESS_MAKE_EXIT)        \
   S(5, PROCESS_MAKE_KILL)        \
-  P(6, THREAD_USER_CREATE)       \
+  S(6, THREAD_USER_CREATE)       \
   S(7, THREAD_KERNEL_CREATE)     \
   S(8, THREAD_KILL)              \
   S(9, PROCESS_SIGACTION)        \

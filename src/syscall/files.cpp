@@ -120,6 +120,18 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
   while (done < size) {
     const uint64_t at = uint64_t(address) + done;
     const uint32_t chunk = uint32_t(std::min<uint64_t>(size - done, vmm::kPageSize - (at & (vmm::kPageSize - 1))));
+    // A host stream is ready (a read waits for its first bytes only, and returns what it has
+    // when no more are ready, as Linux's) before the page is held: a thread of a copy holds
+    // it by counting as in user code for the shootdown, never through a wait without end.
+    HostTurn turn;  // given back once the chunk moved
+    if (fd.kind == UserFd::Kind::kHost && host_offset < 0) {
+      auto ready = host_ready(call, fd.host_fd, to_user, !to_user || moved_before + done == 0, turn);
+      if (!ready) {
+        if (done > 0) break;
+        return error(ready.error());
+      }
+      if (!*ready) break;
+    }
     auto page = at < vmm::kUserEnd
                     ? proc::UserPage::hold(call.process, uint32_t(at), to_user ? vmm::VSEG_WRITE : vmm::VSEG_READ)
                     : Result<proc::UserPage>(error(Errno::kFault));
@@ -130,18 +142,8 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
     const hal::xptr_t byte = page->byte(uint32_t(at));
     uint64_t moved = 0;
     if (fd.kind == UserFd::Kind::kHost) {
-      // The host stream, read or written by this core's host thread once it is ready (a
-      // terminal's channel comes with the txt device's user channels). A read waits for its
-      // first bytes only, and returns what it has when no more are ready, as Linux's.
-      HostTurn turn;  // given back once the chunk moved
-      if (host_offset < 0) {
-        auto ready = host_ready(call, fd.host_fd, to_user, !to_user || moved_before + done == 0, turn);
-        if (!ready) {
-          if (done > 0) break;
-          return error(ready.error());
-        }
-        if (!*ready) break;
-      }
+      // The host stream, read or written by this core's host thread (a terminal's channel
+      // comes with the txt device's user channels).
       void* host = hal::GET_PTR(byte);
       ssize_t n = 0;
       if (host_offset < 0) n = to_user ? ::read(fd.host_fd, host, chunk) : ::write(fd.host_fd, host, chunk);

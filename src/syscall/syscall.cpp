@@ -20,6 +20,7 @@
 #include "kern/timer.hpp"
 #include "libk/console.hpp"
 #include "rpc/services/sched.hpp"
+#include "rpc/services/thread.hpp"
 #include "syscall/call.hpp"
 #include "syscall/numbers.hpp"
 
@@ -368,16 +369,67 @@ Handler handler_of(uint32_t number) {
   return nullptr;
 }
 
+// The calls that change the process's memory map, or show it, act on its reference's VMM.
+bool acts_on_reference_vmm(uint32_t number) {
+  return number == NR_brk || number == NR_mmap2 || number == NR_munmap || number == NR_mprotect ||
+         number == NR_mkh_display;
+}
+
+// One of those calls made by a thread of a copy, run at the reference by a kernel thread of its
+// cluster: the request, on the calling thread's stack, read and answered by remote access.
+struct ReferenceCall {
+  uint32_t pid = 0;
+  uint32_t number = 0;
+  uint32_t a[6] = {};
+  uint32_t value = 0;          // the answer's a0,
+  Errno failure = Errno::kOk;  // or its error
+  uint32_t done = 0;           // a kern flag, posted by the kernel thread once the answer is written
+  hal::Xptr<kern::Thread> waiter;
+};
+
+void reference_call_entry(void* raw) {
+  const hal::Xptr<ReferenceCall> request(hal::xptr_t(reinterpret_cast<uintptr_t>(raw)));
+  const ReferenceCall asked = hal::remote_read(request);
+  // The process lives: the thread that asks is one of its threads, and waits.
+  Call call{.thread = nullptr, .process = proc::process_lookup(asked.pid), .a = {}};
+  std::copy(std::begin(asked.a), std::end(asked.a), call.a);
+  const Answer answer = handler_of(asked.number)(call);
+  if (answer) hal::remote_store(request.field(&ReferenceCall::value), *answer);
+  else hal::remote_store(request.field(&ReferenceCall::failure), answer.error());
+  kern::thread_post_flag(request.field(&ReferenceCall::done), asked.waiter, kern::THREAD_BLOCKED_WAIT);
+}
+
+// Runs `call` (a memory call of a thread of a copy) at the reference and waits for its answer;
+// the thread's TLB and decoded code are flushed before it runs user code again, as the
+// reference's shootdown moved the epoch. kNoMem when no kernel thread can be made there.
+Answer at_reference(Call& call, uint32_t number) {
+  ReferenceCall request;
+  request.pid = call.process->m_pid;
+  request.number = number;
+  std::copy(std::begin(call.a), std::end(call.a), request.a);
+  request.waiter = kern::thread_current_xptr();
+  const hal::Xptr<ReferenceCall> xptr(hal::local_cxy(), &request);
+  hal::publish_local(request);  // answered through `xptr`
+  TRY(rpc::rpc_thread_kernel_create_client(call.process->m_ref_cxy, kern::ThreadType::DEV, reference_call_entry,
+                                           reinterpret_cast<void*>(uintptr_t(xptr.raw()))));
+  kern::thread_wait_flag(xptr.field(&ReferenceCall::done), kern::THREAD_BLOCKED_WAIT);
+  if (const Errno failure = hal::remote_load(xptr.field(&ReferenceCall::failure)); failure != Errno::kOk)
+    return error(failure);
+  return hal::remote_load(xptr.field(&ReferenceCall::value));
+}
+
 }  // namespace
 
 void syscall_dispatch(proc::UserThread* thread) {
   user::Context& context = thread->m_context;
   Call call{.thread = thread, .process = thread->m_process, .a = {}};
   for (uint32_t i = 0; i < 6; ++i) call.a[i] = context.x[10 + i];
-  const Handler handler = handler_of(context.x[17]);
+  const uint32_t number = context.x[17];
+  const Handler handler = handler_of(number);
   Answer answer = error(Errno::kNoSys);
-  if (handler != nullptr) answer = handler(call);
-  else hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
+  if (handler == nullptr) hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
+  else if (!call.process->m_reference.is_null() && acts_on_reference_vmm(number)) answer = at_reference(call, number);
+  else answer = handler(call);
   context.x[10] = answer ? *answer : uint32_t(-int32_t(answer.error()));
   context.pc += 4;
 }

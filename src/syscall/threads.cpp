@@ -49,8 +49,10 @@ enum FutexOp : uint32_t {
 
 // clone(flags, stack, parent_tid, tls, child_tid): a thread — the flags of kThreadShares all
 // set, options among kThreadOptions — with the caller's registers but a0 = 0, the new stack
-// (if not 0), tls in tp (CLONE_SETTLS) and the caller's signal mask, on the core the caller
-// named with place_thread, else the next core of the process's cluster. Linux's checks
+// (if not 0), tls in tp (CLONE_SETTLS) and the caller's signal mask, on the cluster and core
+// the caller named with place_thread, else the next core of the caller's cluster. In another
+// cluster, THREAD_USER_CREATE makes it in the process's copy there; it writes its tid words
+// itself before it runs, and clone returns once it has. Linux's checks
 // first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM) comes
 // with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
 Answer sys_clone(Call& call) {
@@ -69,13 +71,24 @@ Answer sys_clone(Call& call) {
   context.x[10] = 0;
   if (stack != 0) context.x[2] = stack;
   if ((flags & kCloneSettls) != 0) context.x[4] = tls;
+  const proc::Placement place = proc::user_thread_place(call.thread);
+  if (place.cxy != hal::local_cxy()) {
+    proc::ThreadAttributes attributes;
+    attributes.context = context;
+    attributes.signals_blocked = call.thread->m_signals_blocked;
+    attributes.lid = place.lid;
+    if ((flags & kCloneChildCleartid) != 0) attributes.clear_child_tid = child_tid;
+    if ((flags & kCloneParentSettid) != 0) attributes.parent_tid = parent_tid;
+    if ((flags & kCloneChildSettid) != 0) attributes.child_tid = child_tid;
+    return proc::user_thread_create_in(call.process->m_pid, place.cxy, attributes);
+  }
   proc::UserThread* thread = TRY(proc::user_thread_make(call.process, context, call.thread->m_signals_blocked));
   const uint32_t tid = thread->m_tid;
   if ((flags & kCloneChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
   // Both words are written before the thread runs, as Linux does.
   if ((flags & kCloneParentSettid) != 0) tid_to_user(call.process, parent_tid, tid);
   if ((flags & kCloneChildSettid) != 0) tid_to_user(call.process, child_tid, tid);
-  TRY(proc::user_thread_start(thread, proc::user_thread_place(call.thread)));
+  TRY(proc::user_thread_start(thread, place.lid));
   return tid;
 }
 
@@ -89,12 +102,15 @@ Answer sys_exit(Call& call) {
 
 Answer sys_gettid(Call& call) { return call.thread->m_tid; }
 
-// mkh's place_thread(cxy, lid): the core of the next thread the caller clones. A process's
-// threads run in its cluster (their copies in other clusters are not there yet): another
-// cluster, or a core it has not, is EINVAL.
+// mkh's place_thread(cxy, lid): the cluster and core of the next thread the caller clones, in
+// any cluster of the machine (in another than the process's reference, the thread runs in the
+// process's copy there). A cluster the machine has not, or a core a cluster has not, is EINVAL.
 Answer sys_mkh_place_thread(Call& call) {
   const uint32_t cxy = call.a[0], lid = call.a[1];
-  if (cxy != call.process->m_ref_cxy || lid >= kern::local_cluster()->m_cores_nr) return error(Errno::kInval);
+  if (cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy] ||
+      lid >= kern::local_cluster()->m_cores_nr)
+    return error(Errno::kInval);
+  call.thread->m_place_cxy = cxy;
   call.thread->m_place_lid = lid;
   return 0;
 }

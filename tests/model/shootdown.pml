@@ -14,9 +14,19 @@
  * or the end of a run (a system call, the quantum: out of user code). The C++ makes both
  * sides' store-then-load sequentially consistent, as Promela's interleavings are.
  *
- * Property (safety run): no access through a TLB entry to a page already freed (assert in
- * access()). -DNO_WAIT (the changer does not wait for the other threads) and -DNO_RECHECK
- * (translate does not look at the epoch again after the VMM answered) must fail.
+ * With -DCOPY the last thread runs in a copy of the process in another cluster: its entries
+ * come from the copy's GPT (mm/vmm/vmm.cpp vmm_copy_get_pte: an entry held there is used only
+ * while the reference's generation, odd during a change, has not moved since it was filled;
+ * else the reference is asked under its lock, and the answer kept only if the generation did
+ * not move meanwhile — copy.pml checks that protocol alone), and between its runs it holds
+ * the page for a system call as UserPage::hold does on a copy: the entry found out of user
+ * code, then in user code for the shootdown from the epoch's look to the release.
+ *
+ * Property (safety run): no access through a TLB entry, or a held page, to a page already
+ * freed (assert in access()). -DNO_WAIT (the changer does not wait for the other threads) and
+ * -DNO_RECHECK (translate does not look at the epoch again after the VMM answered) must fail;
+ * with -DCOPY, -DNO_GENERATION (the copy keeps its entry whatever the generation) and
+ * -DNO_HOLD_RECHECK (the hold does not look at the epoch) too.
  */
 
 #ifndef NTHREADS
@@ -35,6 +45,42 @@ byte seen[NTHREADS];     /* UserThread::m_seen_epoch */
 
 inline lock(l) { atomic { !l -> l = true } }
 inline unlock(l) { l = false }
+
+#ifdef COPY
+byte generation = 0;       /* the reference's Vmm::m_generation: odd while a change runs */
+byte copy_entry = 0;       /* the copy's GPT entry: a physical page, 0 when none */
+byte copy_generation = 0;  /* Vmm::m_copy_generation: the generation copy_entry is from */
+
+/* vmm_copy_get_pte (one thread of the copy: the copy's lock is not modelled). */
+inline copy_lookup(got) {
+  byte g;
+  do
+  :: true ->
+     g = generation;
+     if
+     :: g % 2 == 1 -> skip  /* a change runs: waited out */
+     :: else ->
+#ifndef NO_GENERATION
+        if
+        :: g != copy_generation -> copy_entry = 0; copy_generation = g
+        :: else -> skip
+        fi;
+#endif
+        if
+        :: copy_entry != 0 -> got = copy_entry; break
+        :: else ->
+           lock(vmm_lock);  /* VMM_GET_PTE, at the reference */
+           got = entry;
+           unlock(vmm_lock);
+           if
+           :: generation == g -> copy_entry = got; break
+           :: else -> skip  /* asked again */
+           fi
+        fi
+     fi
+  od
+}
+#endif
 
 /* enter_user: true in `moved` when the epoch had moved (the TLB is flushed). */
 inline enter_user(me, tlb, moved) {
@@ -85,13 +131,70 @@ proctype user(byte me) {
   od;
 }
 
-/* The change of the mapping under the VMM's lock: the entry set to `next` (0: none), the
- * shootdown, then the old page freed. */
+#ifdef COPY
+/* A thread of the copy: runs of user code as user() (its misses through the copy's GPT), each
+ * followed by a system call that holds the page (UserPage::hold on a copy). */
+proctype copy_thread(byte me) {
+  byte tlb = 0;
+  byte got;
+  bool moved;
+  byte runs = 0;
+  do
+  :: runs < RUNS ->
+     runs++;
+     enter_user(me, tlb, moved);
+     do
+     :: tlb != 0 -> access(tlb)
+     :: tlb == 0 ->
+        do
+        :: true ->
+           in_user[me] = false;
+           copy_lookup(got);
+           enter_user(me, tlb, moved);
+           if
+           :: moved -> skip
+           :: else -> break
+           fi
+        od;
+        if
+        :: got != 0 -> tlb = got; access(tlb)
+        :: else -> break
+        fi
+     :: break
+     od;
+     in_user[me] = false;
+     do
+     :: true ->
+        copy_lookup(got);
+        enter_user(me, tlb, moved);
+#ifdef NO_HOLD_RECHECK
+        moved = false;
+#endif
+        if
+        :: moved -> in_user[me] = false  /* found again */
+        :: else -> break
+        fi
+     od;
+     if
+     :: got != 0 -> access(got)
+     :: else -> skip  /* EFAULT */
+     fi;
+     in_user[me] = false  /* the page released */
+  :: else -> break
+  od
+}
+#endif
+
+/* The change of the mapping under the VMM's lock, a change section for the copies (the
+ * generation odd): the entry set to `next` (0: none), the shootdown, then the old page freed. */
 inline change(next) {
   byte old;
   byte target;
   byte t;
   lock(vmm_lock);
+#ifdef COPY
+  generation++;
+#endif
   old = entry;
   entry = 0;
   atomic { epoch++; target = epoch };
@@ -104,6 +207,9 @@ inline change(next) {
 #endif
   freed[old] = true;
   entry = next;
+#ifdef COPY
+  generation++;
+#endif
   unlock(vmm_lock)
 }
 
@@ -115,7 +221,12 @@ proctype changer() {
 init {
   byte i;
   atomic {
+#ifdef COPY
+    for (i : 0 .. NTHREADS - 2) { run user(i) }
+    run copy_thread(NTHREADS - 1);
+#else
     for (i : 0 .. NTHREADS - 1) { run user(i) }
+#endif
     run changer()
   }
 }

@@ -6,10 +6,12 @@
  * descriptors and the working directory changed by every thread at once; read-write locks,
  * spin locks and semaphores; a
  * producer-consumer queue on a condition variable; a barrier; pthread_once; detached threads;
- * a recursive mutex; thread-specific data; a thread placed on each core (mkh's place_thread,
- * a no-op under qemu-riscv32); the calls' refusals and a condition's timed wait. `work`: the
- * workers, maps, remaps, files, sync, queue and barrier alone (no clock read, no timed wait: mkh's
- * deterministic mode replays them). Another argument ends it as it says while other threads
+ * a recursive mutex; thread-specific data; a thread placed on each core of each cluster
+ * (mkh's place_thread, a no-op under qemu-riscv32); the calls' refusals and a condition's timed
+ * wait. `work`: the workers, maps, remaps, files, sync, queue and barrier alone (no clock read,
+ * no timed wait: mkh's deterministic mode replays them); `spread`: the same with their threads
+ * spread over the clusters (in the process's copies), as a second argument `spread` spreads
+ * those of the endings below. Another argument ends it as it says while other threads
  * run or sleep: `group` (a thread calls exit(3): exit_group ends them all, status 3), `main`
  * (the main thread leaves by pthread_exit, a worker prints and ends the process: status 0),
  * `term` (a thread sends itself SIGTERM: 143), `segv` (a thread reads address 0: 139),
@@ -39,6 +41,21 @@
 static long raw(long n, long a, long b, long c, long d, long e, long f) { return linux_syscall(n, a, b, c, d, e, f); }
 static int atomic_read(int* word) { return __atomic_fetch_or(word, 0, __ATOMIC_ACQUIRE); }
 
+/* `spread`: each thread created goes to the next cluster of the machine in turn from the one
+ * after the creator's, on its next core at each round (mkh's place_thread, a no-op under
+ * qemu-riscv32): most of them run in the process's copies in the clusters other than its own. */
+static int spread;
+static unsigned spread_next = 1;
+
+static int create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg) {
+  unsigned x = 0, y = 0, cores = 0, cxy = 0, lid = 0;
+  if (spread && mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0) {
+    const unsigned n = spread_next++, cluster = ((cxy >> 4) * y + (cxy & 15) + n) % (x * y);
+    mkh_place_thread((cluster / y) << 4 | cluster % y, n / (x * y) % cores);
+  }
+  return pthread_create(thread, attr, start, arg);
+}
+
 /* ---- workers: a mutex, an atomic counter, errno of their own */
 
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,7 +81,7 @@ static void* worker(void* arg) {
 static long all_workers(void* (*start)(void*), long first) {
   pthread_t threads[WORKERS];
   for (long i = 0; i < WORKERS; ++i)
-    if (pthread_create(&threads[i], 0, start, (void*)(first + i)) != 0) printf("create %ld failed\n", i);
+    if (create(&threads[i], 0, start, (void*)(first + i)) != 0) printf("create %ld failed\n", i);
   long sum = 0;
   for (int i = 0; i < WORKERS; ++i) {
     void* result = 0;
@@ -99,7 +116,7 @@ static void* timed_worker(void* arg) {
 
 static void cpu_time(void) {
   pthread_t threads[WORKERS];
-  for (long i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, timed_worker, (void*)i);
+  for (long i = 0; i < WORKERS; ++i) create(&threads[i], 0, timed_worker, (void*)i);
   long long sum = 0;
   for (int i = 0; i < WORKERS; ++i) {
     pthread_join(threads[i], 0);
@@ -159,7 +176,7 @@ static void remaps(void) {
   shared_page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   int* ballast = mmap(0, GENERATIONS * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   pthread_t threads[WORKERS];
-  for (int i = 0; i < WORKERS; ++i) pthread_create(&threads[i], 0, remap_reader, 0);
+  for (int i = 0; i < WORKERS; ++i) create(&threads[i], 0, remap_reader, 0);
   int failures = 0;
   for (int generation = 1; generation <= GENERATIONS; ++generation) {
     if (mmap(shared_page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != shared_page)
@@ -316,10 +333,10 @@ static void* consumer(void* arg) {
 
 static void queue_pass(void) {
   pthread_t threads[4];
-  pthread_create(&threads[0], 0, producer, (void*)0L);
-  pthread_create(&threads[1], 0, producer, (void*)100000L);
-  pthread_create(&threads[2], 0, consumer, 0);
-  pthread_create(&threads[3], 0, consumer, 0);
+  create(&threads[0], 0, producer, (void*)0L);
+  create(&threads[1], 0, producer, (void*)100000L);
+  create(&threads[2], 0, consumer, 0);
+  create(&threads[3], 0, consumer, 0);
   for (int i = 0; i < 4; ++i) pthread_join(threads[i], 0);
   printf("queue: %d items, sum %d\n", consumed_count, consumed_sum);
 }
@@ -376,8 +393,8 @@ static void others(void) {
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 64 * 1024);
-  for (int i = 0; i < 3; ++i) pthread_create(&threads[i], &attr, detached_worker, 0);
-  pthread_create(&threads[3], 0, detached_worker, 0);
+  for (int i = 0; i < 3; ++i) create(&threads[i], &attr, detached_worker, 0);
+  create(&threads[3], 0, detached_worker, 0);
   printf("detach of a joinable thread: %d\n", pthread_detach(threads[3]));
   while (atomic_read(&detached_done) != 4) sched_yield();
   printf("detached: %d done\n", atomic_read(&detached_done));
@@ -414,27 +431,33 @@ static void keys(void) {
          pthread_key_delete(key) == EINVAL);
 }
 
-/* ---- placement: a thread on each core of the cluster, where mkh_get_core finds it (under
- * qemu-riscv32 there is no placement and no core to ask: nothing to check) */
+/* ---- placement: a thread on each core of each cluster, where mkh_get_core finds it (those of
+ * the other clusters than the process's run in its copies there); under qemu-riscv32 there is
+ * no placement and no core to ask: nothing to check */
+
+struct where {
+  unsigned cxy, lid;
+};
 
 static void* where(void* arg) {
-  unsigned* core = arg;
-  unsigned cxy = 0;
-  if (mkh_get_core(&cxy, core) != 0) *core = ~0u;
+  struct where* at = arg;
+  if (mkh_get_core(&at->cxy, &at->lid) != 0) at->cxy = at->lid = ~0u;
   return 0;
 }
 
 static void placement(void) {
   unsigned x = 0, y = 0, cores = 0, cxy = 0, lid = 0, misplaced = 0;
   if (mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0) {
-    for (unsigned want = 0; want < cores; ++want) {
-      unsigned got = 0;
-      pthread_t thread;
-      if (mkh_place_thread(cxy, want) != 0 || pthread_create(&thread, 0, where, &got) != 0) ++misplaced;
-      else pthread_join(thread, 0);
-      if (got != want) ++misplaced;
-    }
-    if (mkh_place_thread(cxy, cores) == 0 || mkh_place_thread(cxy + 1, 0) == 0) ++misplaced;
+    for (unsigned cluster = 0; cluster < x * y; ++cluster)
+      for (unsigned want = 0; want < cores; ++want) {
+        const unsigned want_cxy = (cluster / y) << 4 | cluster % y;
+        struct where got = {~0u, ~0u};
+        pthread_t thread;
+        if (mkh_place_thread(want_cxy, want) != 0 || create(&thread, 0, where, &got) != 0) ++misplaced;
+        else pthread_join(thread, 0);
+        if (got.cxy != want_cxy || got.lid != want) ++misplaced;
+      }
+    if (mkh_place_thread(cxy, cores) == 0 || mkh_place_thread(x << 4, 0) == 0) ++misplaced;
   }
   printf("placement: %u threads misplaced\n", misplaced);
 }
@@ -497,7 +520,7 @@ static void calls(void) {
   const int timed_out = sem_timedwait(&empty, &deadline) == -1 && errno == ETIMEDOUT;
   printf("sem: an empty one's trywait EAGAIN %d, timedwait ETIMEDOUT %d\n", tried, timed_out);
   pthread_t thread;
-  pthread_create(&thread, 0, sleeper, 0);
+  create(&thread, 0, sleeper, 0);
   long tid;
   while ((tid = atomic_read(&sleeper_word)) == 0) sched_yield();
   const long pid = getpid();
@@ -535,7 +558,7 @@ static void* stdin_reader(void* arg) {
 }
 static int stdin_end(void) {
   pthread_t thread;
-  if (pthread_create(&thread, 0, stdin_reader, 0) != 0) return 1;
+  if (create(&thread, 0, stdin_reader, 0) != 0) return 1;
   while (atomic_read(&reading) == 0) sched_yield();
   struct timespec pause = {0, 50 * 1000 * 1000};
   nanosleep(&pause, 0);
@@ -569,7 +592,7 @@ static int signal_masks(void) {
   sigpending(&pending);
   printf("main: SIGTERM pending for it %d\n", sigismember(&pending, SIGTERM));
   pthread_t thread;
-  pthread_create(&thread, 0, mask_worker, 0);
+  create(&thread, 0, mask_worker, 0);
   pthread_join(thread, 0);
   return 1;
 }
@@ -600,7 +623,12 @@ static void work(const char* argv0) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 2 && strcmp(argv[1], "work") == 0) {
+  if (argc == 3 && strcmp(argv[2], "spread") == 0) {
+    spread = 1;
+    argc = 2;
+  }
+  if (argc == 2 && (strcmp(argv[1], "work") == 0 || strcmp(argv[1], "spread") == 0)) {
+    spread |= strcmp(argv[1], "spread") == 0;
     work(argv[0]);
     return 0;
   }
@@ -618,7 +646,7 @@ int main(int argc, char** argv) {
   pthread_t thread;
   if (strcmp(argv[1], "stack") == 0) {
     if (clone_onto_unmapped_stack() <= 0) return 1;
-  } else if (pthread_create(&thread, 0, ender, argv[1]) != 0) {
+  } else if (create(&thread, 0, ender, argv[1]) != 0) {
     return 1;
   }
   if (strcmp(argv[1], "main") == 0) {

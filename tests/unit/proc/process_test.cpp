@@ -2,7 +2,8 @@
 // Processes and their VMM on a running machine: services 20 VMM_GET_VSEG, 21 VMM_GET_PTE and
 // 26 VMM_CREATE_VSEG from every cluster to every cluster with their error paths, service 2
 // PROCESS_MAKE_EXEC's refusals, a mapped file kept until its last mapping goes, and a program
-// of the disk run by exec, its pages given back.
+// of the disk run by exec, its pages given back; service 6 THREAD_USER_CREATE from every
+// cluster to every cluster, and a threaded program with its threads in every cluster.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -579,6 +580,116 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryOnTheCoresOfItsCluster) {
     EXPECT_EQ(segv->signal, 11u);
     shutdown_and_check();  // every page back, no process or thread left
   }
+}
+
+// Service 6 THREAD_USER_CREATE from every cluster to every cluster, on a process running a
+// program: each new thread runs three instructions of a page the test maps into the process
+// (exit(2): the thread alone ends), in the server's cluster — in the process's copy there when
+// it is not the reference's. The refusals: a pid of no process, a process without a thread.
+// The process ends by a kill; its copies and every page come back.
+TEST_F(ProcessTest, ThreadUserCreateFromEveryClusterToEveryCluster) {
+  const std::string image = image_with_program("bench");
+  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  MachineConfig config = quiet_config({2, 2, 2});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  const hal::cxy_t home = clusters[0];
+  RunningProgram run;
+  ThreadRunner runner(machine());
+  runner.start(home, 1, [&] { run_program(run, "/bench", "100000"); });
+  while (!run.started) std::this_thread::yield();
+  proc::Process* process = run.process;
+  ASSERT_NE(process, nullptr);
+  const uint32_t pid = run.pid;
+  // exit(0) of the calling thread: addi a7, zero, 93; addi a0, zero, 0; ecall.
+  static constexpr uint32_t kExitThread[] = {0x05d00893, 0x00000513, 0x00000073};
+  uint32_t code = 0;
+  run_on(home, [&] {
+    auto mapped = vmm::vmm_mmap(&process->m_vmm, 0, vmm::Placement::kHint, vmm::kPageSize,
+                                vmm::VSEG_READ | vmm::VSEG_WRITE | vmm::VSEG_EXEC, {}, 0, 0);
+    KCHECK_OK(mapped);
+    if (!mapped) return;
+    code = *mapped;
+    uint32_t words[std::size(kExitThread)];  // on this kernel thread's stack, in its cluster's bank
+    std::copy(std::begin(kExitThread), std::end(kExitThread), words);
+    KCHECK_OK(proc::copy_to_user(process, code, words, sizeof words));
+  });
+  ASSERT_NE(code, 0u);
+  auto made_in = [](hal::cxy_t cxy) {
+    return hal::remote_load(Xptr<uint64_t>(cxy, &proc::proc_cluster_at(cxy)->m_user_threads));
+  };
+  for (const uint32_t from : clusters)
+    for (const uint32_t to : clusters) {
+      const uint64_t before = made_in(to);
+      run_on(from, [&] {
+        proc::ThreadAttributes attributes;
+        attributes.context.pc = code;
+        auto tid = proc::user_thread_create_in(pid, to, attributes);
+        KCHECK_OK(tid);
+        if (tid) KCHECK(proc::tid_make(pid, 0) != *tid && (*tid & 0xffff00ffu) == pid);
+        proc::ThreadAttributes none;
+        KCHECK_ERR(proc::user_thread_create_in(proc::pid_make(to, proc::kMaxProcesses - 1), to, none), Errno::kSrch);
+      });
+      EXPECT_EQ(made_in(to), before + 1) << std::hex << from << " -> " << to;
+    }
+  // A process that has no thread (made, never run) gets none.
+  run_on(clusters[1], [&] {
+    auto empty = proc::process_create(0);
+    KCHECK_OK(empty);
+    if (!empty) return;
+    for (const uint32_t to : clusters) {
+      proc::ThreadAttributes attributes;
+      KCHECK_ERR(proc::user_thread_create_in((*empty)->m_pid, to, attributes), Errno::kSrch);
+    }
+    proc::process_destroy(*empty);
+  });
+  run_on(home, [&] {  // a copy in each other cluster, until the process's end
+    hal::cxy_t copies[8] = {};
+    const uint32_t n = proc::process_copies_clusters(pid, copies, 8);
+    KCHECK_EQ(n, uint32_t(clusters.size() - 1));
+    for (const uint32_t cxy : clusters)
+      if (cxy != home) KCHECK(std::find(copies, copies + n, cxy) != copies + n);
+  });
+  run_on(clusters[3],
+         [&] { KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(home, pid, uint32_t(proc::kSigKill))); });
+  EXPECT_TRUE(runner.wait());
+  EXPECT_EQ(run.signal, uint32_t(proc::kSigKill)) << "exit code " << run.exit_code;
+  shutdown_and_check();  // every copy and page back
+}
+
+// The threads referee program with its threads spread over the four clusters (most in the
+// process's copies): the mutexes, futexes, memory mapped and unmapped from every cluster at
+// once (the reference's shootdown reaching the copies' threads), the page mapped again under
+// readers of other clusters; then exit_group and a fault from a thread of a copy end the
+// process. Every copy and page comes back.
+TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
+  const std::string image = image_with_program("threads", MKH_TEST_USER_TESTS_DIR);
+  if (image.empty()) GTEST_SKIP() << "threads is not built (no RISC-V compiler)";
+  MachineConfig config = quiet_config({2, 2, 1});
+  config.disk_image = image;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  testing::internal::CaptureStdout();
+  const auto outcome = run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "spread"}, .env = {}});
+  const std::string out = testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(outcome.has_value()) << outcome.error();
+  EXPECT_EQ(outcome->status(), 0) << out;
+  for (const char* line :
+       {"workers: locked 80000 atomic 80000 results 60 errno kept 1111\n", "maps: 300 by each of 4 threads, 0 errors\n",
+        "remap: 50 generations, 0 failures, 0 missed by 4 readers\n", "queue: 2000 items, sum 100999000\n",
+        "barrier: 5 rounds, 5 serial, 0 errors\n"})
+    EXPECT_NE(out.find(line), std::string::npos) << line << " is not in:\n" << out;
+  const auto group =
+      run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "group", "spread"}, .env = {}});
+  ASSERT_TRUE(group.has_value()) << group.error();
+  EXPECT_EQ(group->status(), 3);
+  const auto segv =
+      run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "segv", "spread"}, .env = {}});
+  ASSERT_TRUE(segv.has_value()) << segv.error();
+  EXPECT_EQ(segv->signal, 11u);
+  shutdown_and_check();  // every page back, no process, copy or thread left
 }
 
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver
