@@ -227,9 +227,8 @@ Result<void> process_make_exec_server(hal::Xptr<ExecInfo> info) {
       (local->strings_size > 0 && local->strings[local->strings_size - 1] != '\0') ||
       uint32_t(std::count(local->strings, local->strings + local->strings_size, '\0')) != local->argc + local->envc)
     return error(Errno::kInval);
-  Process* process = process_lookup(local->pid);
-  if (process == nullptr) return error(Errno::kSrch);
-  return exec_local(process, *local);
+  const ProcessUse process = TRY(ProcessUse::by_pid(local->pid));
+  return exec_local(process.get(), *local);
 }
 
 Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> info) {

@@ -138,13 +138,31 @@ Process* process_lookup(uint32_t pid) {
   return table->m_table[pid_index(pid)];
 }
 
-bool process_known(const Process* process) {
-  if (process == nullptr) return false;
+Result<ProcessUse> ProcessUse::by_pid(uint32_t pid) {
+  if (pid_cxy(pid) != hal::local_cxy() || pid_index(pid) == 0 || pid_index(pid) >= kMaxProcesses)
+    return error(Errno::kSrch);
   ProcCluster* table = local_proc();
   hal::BusylockGuard guard(table->m_lock);
-  for (const Process* known : table->m_table)
-    if (known == process) return true;
-  return false;
+  Process* process = table->m_table[pid_index(pid)];
+  if (process == nullptr) return error(Errno::kSrch);
+  std::atomic_ref<uint32_t>(process->m_uses).fetch_add(1);
+  return ProcessUse(process);
+}
+
+Result<ProcessUse> ProcessUse::by_pointer(const Process* process) {
+  if (process == nullptr) return error(Errno::kInval);
+  ProcCluster* table = local_proc();
+  hal::BusylockGuard guard(table->m_lock);
+  for (Process* known : table->m_table)
+    if (known == process) {
+      std::atomic_ref<uint32_t>(known->m_uses).fetch_add(1);
+      return ProcessUse(known);
+    }
+  return error(Errno::kInval);
+}
+
+ProcessUse::~ProcessUse() {
+  if (m_process != nullptr) std::atomic_ref<uint32_t>(m_process->m_uses).fetch_sub(1);
 }
 
 void process_destroy(Process* process) {
@@ -154,6 +172,8 @@ void process_destroy(Process* process) {
     hal::BusylockGuard guard(table->m_lock);
     table->m_table[pid_index(process->m_pid)] = nullptr;
   }
+  // No new use can begin (the table no longer names it); those that began end first.
+  while (std::atomic_ref<uint32_t>(process->m_uses).load() != 0) kern::sched_yield();
   // Nothing is left when its threads ended (process_threads_gone); a process that never ran
   // still has what exec gave it.
   fd_close_all(process);

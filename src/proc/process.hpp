@@ -146,6 +146,7 @@ struct Process {
   uint32_t m_thread_count = 0;
   uint32_t m_next_lid = 0;         // this descriptor's: the core of its cluster clone places a thread on next (atomic)
   uint32_t m_local_threads = 0;    // this descriptor's threads, until each is gone (a copy goes after its last)
+  uint32_t m_uses = 0;             // ProcessUse: services acting on it (process_destroy waits for none)
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
   uint32_t m_exiting = 0;          // set by exit_group and a fatal signal: threads stop
@@ -223,13 +224,35 @@ void proc_cluster_init(hal::cxy_t cxy);
 // Local: a new process owned (and referenced) by this cluster, with an empty address space
 // and fds 0, 1, 2 on the host's stdin, stdout, stderr. kAgain when the table is full, kNoMem.
 [[nodiscard]] Result<Process*> process_create(uint32_t ppid);
-// Local: the process of this cluster named by `pid`, if any (a pointer from another cluster
-// is looked up, never trusted).
+// Local: the process of this cluster named by `pid`, if any. For a caller that knows it lives
+// (a thread of the process waits on it); others hold it (ProcessUse).
 Process* process_lookup(uint32_t pid);
-// Local: whether `process` (a pointer from anywhere: compared, not followed) is one of this
-// cluster's processes.
-bool process_known(const Process* process);
-// Local: frees a process whose threads are gone: its address space, files and pid.
+
+// A process of this cluster held while a service for another cluster acts on it (a pid, or a
+// pointer local to this cluster, looked up under the table's lock, then used without it): its
+// process_destroy waits until every use is released.
+class ProcessUse {
+ public:
+  // The process `pid`; kSrch when this cluster has none.
+  [[nodiscard]] static Result<ProcessUse> by_pid(uint32_t pid);
+  // The process `process` names (a pointer from another cluster: compared, not followed);
+  // kInval when it is none of this cluster's.
+  [[nodiscard]] static Result<ProcessUse> by_pointer(const Process* process);
+  ProcessUse(ProcessUse&& other) noexcept : m_process(std::exchange(other.m_process, nullptr)) {}
+  ProcessUse(const ProcessUse&) = delete;
+  ProcessUse& operator=(const ProcessUse&) = delete;
+  ProcessUse& operator=(ProcessUse&&) = delete;
+  ~ProcessUse();
+
+  Process* get() const { return m_process; }
+  Process* operator->() const { return m_process; }
+
+ private:
+  explicit ProcessUse(Process* process) : m_process(process) {}
+  Process* m_process;
+};
+// Local: frees a process whose threads are gone: its address space, files and pid (once the
+// services that hold it are done).
 void process_destroy(Process* process);
 
 // Marks the process as ending with `code` (exit_group) or `signal` (killed): its threads, in

@@ -12,11 +12,6 @@ namespace {
 // SIGKILL: the process ends (unless its end was decided already).
 void kill(Process* process, uint32_t) { process_make_exit(process, 0, kSigKill); }
 
-// The process named by a pointer from another cluster, if it is one of this cluster's.
-Result<Process*> check_process(Process* process) {
-  if (!process_known(process)) return error(Errno::kInval);
-  return process;
-}
 }  // namespace
 
 Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
@@ -52,29 +47,29 @@ uint32_t vseg_type_prot(vmm::VsegType type) {
 }
 
 Result<hal::Xptr<vmm::Vseg>> vmm_get_vseg_server(Process* process, uint32_t vaddr) {
-  TRY(check_process(process));
-  return vmm::vmm_find_vseg_xptr(&process->m_vmm, vaddr);
+  const ProcessUse use = TRY(ProcessUse::by_pointer(process));
+  return vmm::vmm_find_vseg_xptr(&use->m_vmm, vaddr);
 }
 
 Result<std::tuple<uint32_t, uint64_t>> vmm_get_pte_server(Process* process, uint32_t vpn, bool cow) {
-  TRY(check_process(process));
+  const ProcessUse use = TRY(ProcessUse::by_pointer(process));
   if (vpn >= (vmm::kUserEnd >> 12)) return error(Errno::kFault);
   // Without a vseg for it the VMM refuses: the client reads the vseg first (VMM_GET_VSEG).
-  const vmm::Vseg vseg = TRY(vmm::vmm_find_vseg(&process->m_vmm, vpn << 12));
+  const vmm::Vseg vseg = TRY(vmm::vmm_find_vseg(&use->m_vmm, vpn << 12));
   const uint32_t access = cow ? vmm::VSEG_WRITE : (vseg.m_prot & vmm::VSEG_EXEC) != 0 ? vmm::VSEG_EXEC : vmm::VSEG_READ;
-  const uint64_t entry = TRY(vmm::vmm_get_pte(&process->m_vmm, vpn << 12, access));
+  const uint64_t entry = TRY(vmm::vmm_get_pte(&use->m_vmm, vpn << 12, access));
   return std::tuple<uint32_t, uint64_t>(vmm::gpt_attr(entry), vmm::gpt_page(entry) >> 12);
 }
 
 Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegType type, uint32_t base, uint32_t size,
                                                     uint32_t file_offset, uint32_t file_size,
                                                     hal::Xptr<mapper::Mapper> mapper, hal::cxy_t cxy) {
-  TRY(check_process(process));
+  const ProcessUse use = TRY(ProcessUse::by_pointer(process));
   if (uint32_t(type) < uint32_t(vmm::VsegType::kCode) || uint32_t(type) > uint32_t(vmm::VsegType::kRemote) ||
       cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy])
     return error(Errno::kInval);
-  vmm::Vseg* vseg = TRY(vmm::vmm_create_vseg(&process->m_vmm, type, base, size, vseg_type_prot(type), file_offset,
-                                             file_size, mapper, cxy));
+  vmm::Vseg* vseg = TRY(
+      vmm::vmm_create_vseg(&use->m_vmm, type, base, size, vseg_type_prot(type), file_offset, file_size, mapper, cxy));
   return hal::Xptr<vmm::Vseg>(hal::local_cxy(), vseg);
 }
 

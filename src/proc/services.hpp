@@ -1,6 +1,7 @@
 // Services 2 PROCESS_MAKE_EXEC, 4 PROCESS_MAKE_EXIT, 5 PROCESS_MAKE_KILL, 9 PROCESS_SIGACTION, 20 VMM_GET_VSEG, 21 VMM_GET_PTE and 26 VMM_CREATE_VSEG, served
 // on a process's owner / reference cluster. Layer: proc. The servers look the process
-// pointer up in their cluster's table (it came from another cluster: never trusted).
+// pointer up in their cluster's table (it came from another cluster: never trusted) and hold
+// the process while they act on it (ProcessUse: its destroy waits).
 #pragma once
 
 #include <cstdint>

@@ -363,8 +363,10 @@ Result<uint32_t> user_thread_create_in(uint32_t pid, hal::cxy_t cxy, ThreadAttri
 
 Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t start, uint32_t argument,
                                                         hal::Xptr<ThreadAttributes> attributes) {
-  Process* process = pid_cxy(pid) == hal::local_cxy() ? process_lookup(pid) : TRY(process_copy_get(pid));
-  if (process == nullptr) return error(Errno::kSrch);
+  // The owner's process held while the thread is made (a copy lives while its reference does).
+  std::optional<ProcessUse> owned;
+  if (pid_cxy(pid) == hal::local_cxy()) owned.emplace(TRY(ProcessUse::by_pid(pid)));
+  Process* process = owned ? owned->get() : TRY(process_copy_get(pid));
   const ThreadAttributes asked = hal::remote_read(attributes);
   user::Context context = asked.context;
   context.pc = start;

@@ -341,6 +341,46 @@ TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
   shutdown_and_check();  // every page back, no process left in a kcm cache
 }
 
+// A service holds the process it acts on (ProcessUse, services 2, 6, 20, 21, 26): the
+// process's destroy takes it out of the table at once (no new use), then waits for the use to
+// be released before it frees it.
+TEST_F(ProcessTest, ADestroyWaitsForTheServicesThatHoldTheProcess) {
+  boot({1, 1, 2});
+  ASSERT_FALSE(HasFatalFailure());
+  const uint32_t cxy = machine().clusters()[0];
+  std::atomic<proc::Process*> process{nullptr};
+  std::atomic<bool> destroying{false}, destroyed{false};
+  ThreadRunner runner(machine());
+  runner.start(cxy, 0, [&] {
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!made) return;
+    const uint32_t pid = (*made)->m_pid;
+    {
+      auto use = proc::ProcessUse::by_pid(pid);
+      KCHECK_OK(use);
+      KCHECK_ERR(proc::ProcessUse::by_pointer(nullptr), Errno::kInval);
+      process = *made;
+      while (!destroying.load() || proc::ProcessUse::by_pid(pid).has_value()) kern::sched_yield();
+      KCHECK_ERR(proc::ProcessUse::by_pointer(*made), Errno::kInval);  // out of the table
+      for (const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+           std::chrono::steady_clock::now() < until;)
+        kern::sched_yield();
+      KCHECK(!destroyed.load());
+      KCHECK_EQ((*made)->m_magic, proc::Process::kMagic);
+    }
+  });
+  runner.start(cxy, 1, [&] {
+    while (process.load() == nullptr) kern::sched_yield();
+    destroying = true;
+    proc::process_destroy(process.load());
+    destroyed = true;
+  });
+  EXPECT_TRUE(runner.wait());
+  EXPECT_TRUE(destroyed.load());
+  shutdown_and_check();
+}
+
 // A program of the disk run by a process of the calling kernel thread's cluster, to its end.
 struct RunningProgram {
   std::atomic<bool> started{false};              // set once it runs, or could not
