@@ -31,8 +31,17 @@ Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
   switch (SigAction(action)) {
     case SigAction::kBlockAll:
     case SigAction::kUnblockAll:
+      // The reference takes the action. A copy takes its reference's state, which the owner
+      // set before it sent the action: a stop and a continue in flight at once, or a stop
+      // sent again after a full FIFO, leave every copy as its process is, in any order.
       return process_with_descriptor(
-          pid, [](Process* process, uint32_t block) { process_set_stopped(process, block != 0); },
+          pid,
+          [](Process* process, uint32_t block) {
+            const hal::Xptr<Process> reference = process->m_reference;
+            process_set_stopped(process, reference.is_null()
+                                             ? block != 0
+                                             : hal::remote_load_sc(reference.field(&Process::m_stopped)) != 0);
+          },
           SigAction(action) == SigAction::kBlockAll);
     case SigAction::kDeleteAll:
       // The reference: the process ends. A copy goes once its threads are gone.

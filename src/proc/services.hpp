@@ -38,7 +38,8 @@ Result<void> process_make_kill_server(uint32_t pid, uint32_t signal);
 // 9: `action` (a SigAction) on the threads of this cluster's descriptor of the process `pid`
 // (its reference or a copy): a multicast to the clusters holding one shares its descriptor,
 // so the process is named by its pid, not by a pointer local to each server. BLOCK and
-// UNBLOCK stop and let go on its threads; DELETE at the reference ends the process (killed),
+// UNBLOCK stop and let go on its threads (a copy's take the reference's state, which the
+// owner set before it sent them); DELETE at the reference ends the process (killed),
 // elsewhere deletes the copy. kInval for another action, kSrch when this cluster holds no
 // descriptor of the process.
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid);
