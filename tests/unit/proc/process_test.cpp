@@ -41,6 +41,16 @@ class ProcessTest : public MachineTest {
     must_run(fat_tool("mcopy", "mtools") + " -i " + image + " " + program + " ::/" + name);
     return image;
   }
+  // Boots a machine of `topology` on such an image; false (nothing booted) when the program
+  // is not built.
+  bool boot_with_program(Topology topology, const std::string& name, const std::string& dir = MKH_TEST_RV32_DIR) {
+    const std::string image = image_with_program(name, dir);
+    if (image.empty()) return false;
+    MachineConfig config = quiet_config(topology);
+    config.disk_image = image;
+    boot_config(config);
+    return true;
+  }
 #endif
 
   TempDir m_dir;
@@ -321,11 +331,7 @@ TEST_F(ProcessTest, AMappedFileGoesWithItsLastMapping) {
 
 #ifdef MKH_TEST_RV32_DIR
 TEST_F(ProcessTest, ExecRunsAProgramOfTheDiskAndGivesItsPagesBack) {
-  const std::string image = image_with_program("cprog");
-  if (image.empty()) GTEST_SKIP() << "cprog is not built (no RISC-V compiler)";
-  MachineConfig config = quiet_config({2, 2, 2});
-  config.disk_image = image;
-  boot_config(config);
+  if (!boot_with_program({2, 2, 2}, "cprog")) GTEST_SKIP() << "cprog is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   for (int run = 0; run < 2; ++run) {
     const auto outcome = run_exec(machine(), ExecRequest{.path = "/cprog", .argv = {"/cprog", "a", "b"}, .env = {}});
@@ -451,11 +457,7 @@ bool runs_again(hal::cxy_t cxy, proc::Process* process) {
 // Service 9 from other clusters on a process running a program: BLOCK stops its thread,
 // UNBLOCK lets it run on, DELETE kills it; its end deletes the copy another cluster made.
 TEST_F(ProcessTest, SigactionBlocksUnblocksAndDeletesTheThreadsOfAProcessFromOtherClusters) {
-  const std::string image = image_with_program("bench");
-  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
-  MachineConfig config = quiet_config({2, 2, 1});
-  config.disk_image = image;
-  boot_config(config);
+  if (!boot_with_program({2, 2, 1}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   const std::vector<uint32_t> clusters = machine().clusters();
   const hal::cxy_t home = clusters[0];
@@ -495,11 +497,7 @@ TEST_F(ProcessTest, SigactionBlocksUnblocksAndDeletesTheThreadsOfAProcessFromOth
 // A thread that starts while its process is blocked blocks itself: the program exec'd into a
 // process blocked beforehand runs no instruction until UNBLOCK (from another cluster).
 TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
-  const std::string image = image_with_program("bench");
-  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
-  MachineConfig config = quiet_config({2, 1, 1});
-  config.disk_image = image;
-  boot_config(config);
+  if (!boot_with_program({2, 1, 1}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   const hal::cxy_t home = machine().clusters()[0], away = machine().clusters()[1];
   RunningProgram run;
@@ -525,14 +523,10 @@ TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
 // with a status, or PROCESS_MAKE_KILL with SIGKILL kills it, and a SIGSTOP after that does not
 // keep it from ending.
 TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
-  const std::string image = image_with_program("bench");
-  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   // Two cores a cluster: each program runs on core 1 (exec places a process's main thread by
   // its pid's index, 1 here), the senders on core 0 (a kernel thread runs before the user
   // threads of its core: a sender waiting on the program's core would starve the program).
-  MachineConfig config = quiet_config({2, 2, 2});
-  config.disk_image = image;
-  boot_config(config);
+  if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   const std::vector<uint32_t> clusters = machine().clusters();
   const uint32_t n = uint32_t(clusters.size());
@@ -628,11 +622,7 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryOnTheCoresOfItsCluster) {
 // it is not the reference's. The refusals: a pid of no process, a process without a thread.
 // The process ends by a kill; its copies and every page come back.
 TEST_F(ProcessTest, ThreadUserCreateFromEveryClusterToEveryCluster) {
-  const std::string image = image_with_program("bench");
-  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
-  MachineConfig config = quiet_config({2, 2, 2});
-  config.disk_image = image;
-  boot_config(config);
+  if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   const std::vector<uint32_t> clusters = machine().clusters();
   const hal::cxy_t home = clusters[0];
@@ -705,11 +695,8 @@ TEST_F(ProcessTest, ThreadUserCreateFromEveryClusterToEveryCluster) {
 // readers of other clusters; then exit_group and a fault from a thread of a copy end the
 // process. Every copy and page comes back.
 TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
-  const std::string image = image_with_program("threads", MKH_TEST_USER_TESTS_DIR);
-  if (image.empty()) GTEST_SKIP() << "threads is not built (no RISC-V compiler)";
-  MachineConfig config = quiet_config({2, 2, 1});
-  config.disk_image = image;
-  boot_config(config);
+  if (!boot_with_program({2, 2, 1}, "threads", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "threads is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   testing::internal::CaptureStdout();
   const auto outcome = run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "spread"}, .env = {}});
