@@ -67,6 +67,18 @@ inline void remote_busylock_release(hal::Xptr<RemoteBusylock> lock) {
   hal::remote_store(lock.field(&RemoteBusylock::m_taken), 0u);
 }
 
+// Scoped holder of a remote busylock.
+class RemoteBusylockGuard {
+ public:
+  explicit RemoteBusylockGuard(hal::Xptr<RemoteBusylock> lock) : m_lock(lock) { remote_busylock_acquire(m_lock); }
+  ~RemoteBusylockGuard() { remote_busylock_release(m_lock); }
+  RemoteBusylockGuard(const RemoteBusylockGuard&) = delete;
+  RemoteBusylockGuard& operator=(const RemoteBusylockGuard&) = delete;
+
+ private:
+  hal::Xptr<RemoteBusylock> m_lock;
+};
+
 // Scoped holder of a local busylock.
 class SCOPED_CAPABILITY BusylockGuard {
  public:

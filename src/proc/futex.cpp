@@ -23,16 +23,13 @@ bool ending(hal::Xptr<Process> reference) { return hal::remote_load(reference.fi
 // The waiters' list of the process `reference`, locked while this lives, from any cluster.
 class Waiters {
  public:
-  explicit Waiters(hal::Xptr<Process> reference) : m_reference(reference) {
-    hal::remote_busylock_acquire(m_reference.field(&Process::m_futex_lock));
-  }
-  ~Waiters() { hal::remote_busylock_release(m_reference.field(&Process::m_futex_lock)); }
-  Waiters(const Waiters&) = delete;
-  Waiters& operator=(const Waiters&) = delete;
+  explicit Waiters(hal::Xptr<Process> reference)
+      : m_reference(reference), m_guard(m_reference.field(&Process::m_futex_lock)) {}
   hal::Xptr<hal::XlistEntry> root() const { return m_reference.field(&Process::m_futex_waiters); }
 
  private:
   hal::Xptr<Process> m_reference;
+  hal::RemoteBusylockGuard m_guard;
 };
 
 // Unlinks and wakes one waiter (in any cluster); under m_futex_lock.

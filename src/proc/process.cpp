@@ -29,12 +29,8 @@ namespace {
 // working directory and mapped files by remote access, from any cluster.
 class FdTable {
  public:
-  explicit FdTable(const Process* process) : m_process(process_reference(process)) {
-    hal::remote_busylock_acquire(lock());
-  }
-  ~FdTable() { hal::remote_busylock_release(lock()); }
-  FdTable(const FdTable&) = delete;
-  FdTable& operator=(const FdTable&) = delete;
+  explicit FdTable(const Process* process)
+      : m_process(process_reference(process)), m_guard(m_process.field(&Process::m_fd_lock)) {}
 
   UserFd get(uint32_t fd) const { return hal::remote_read(slot(fd)); }
   void set(uint32_t fd, const UserFd& entry) { hal::remote_write(slot(fd), entry); }
@@ -50,13 +46,13 @@ class FdTable {
   void set_mapped(uint32_t i, hal::Xptr<fs::File> file) { hal::remote_store(mapped_slot(i), file); }
 
  private:
-  hal::Xptr<hal::RemoteBusylock> lock() const { return m_process.field(&Process::m_fd_lock); }
   hal::Xptr<UserFd> slot(uint32_t fd) const { return m_process.field(&Process::m_fds).as<UserFd>() + fd; }
   hal::Xptr<hal::Xptr<fs::File>> mapped_slot(uint32_t i) const {
     return m_process.field(&Process::m_mapped_files).as<hal::Xptr<fs::File>>() + i;
   }
 
   hal::Xptr<Process> m_process;
+  hal::RemoteBusylockGuard m_guard;
 };
 
 bool fd_in_range(int32_t fd) { return fd >= 0 && uint32_t(fd) < kMaxFds; }

@@ -285,12 +285,8 @@ inline hal::Xptr<Process> process_reference(const Process* process) {
 // remote access, from any cluster. `process` is this cluster's descriptor of the process.
 class ThreadTable {
  public:
-  explicit ThreadTable(const Process* process) : m_process(process_reference(process)) {
-    hal::remote_busylock_acquire(lock());
-  }
-  ~ThreadTable() { hal::remote_busylock_release(lock()); }
-  ThreadTable(const ThreadTable&) = delete;
-  ThreadTable& operator=(const ThreadTable&) = delete;
+  explicit ThreadTable(const Process* process)
+      : m_process(process_reference(process)), m_guard(m_process.field(&Process::m_thread_lock)) {}
 
   hal::Xptr<UserThread> get(uint32_t slot) const { return hal::remote_load(slot_at(slot)); }
   void set(uint32_t slot, hal::Xptr<UserThread> thread) { hal::remote_store(slot_at(slot), thread); }
@@ -298,12 +294,12 @@ class ThreadTable {
   void set_count(uint32_t count) { hal::remote_store(m_process.field(&Process::m_thread_count), count); }
 
  private:
-  hal::Xptr<hal::RemoteBusylock> lock() const { return m_process.field(&Process::m_thread_lock); }
   hal::Xptr<hal::Xptr<UserThread>> slot_at(uint32_t slot) const {
     return m_process.field(&Process::m_threads).as<hal::Xptr<UserThread>>() + slot;
   }
 
   hal::Xptr<Process> m_process;
+  hal::RemoteBusylockGuard m_guard;
 };
 
 // The file table: `process` is this cluster's descriptor of the process (the reference or a

@@ -29,12 +29,10 @@ enum class SignalAction { kTerminate, kIgnore, kStop };
 // lives, from any cluster.
 class SignalState {
  public:
-  explicit SignalState(const proc::Process* process) : m_process(proc::process_reference(process)), m_threads(process) {
-    hal::remote_busylock_acquire(m_process.field(&proc::Process::m_signal_lock));
-  }
-  ~SignalState() { hal::remote_busylock_release(m_process.field(&proc::Process::m_signal_lock)); }
-  SignalState(const SignalState&) = delete;
-  SignalState& operator=(const SignalState&) = delete;
+  explicit SignalState(const proc::Process* process)
+      : m_process(proc::process_reference(process)),
+        m_guard(m_process.field(&proc::Process::m_signal_lock)),
+        m_threads(process) {}
 
   hal::Xptr<uint64_t> ignored() const { return m_process.field(&proc::Process::m_signals_ignored); }
   hal::Xptr<uint64_t> pending() const { return m_process.field(&proc::Process::m_signals_pending); }
@@ -46,6 +44,7 @@ class SignalState {
 
  private:
   hal::Xptr<proc::Process> m_process;
+  hal::RemoteBusylockGuard m_guard;  // the signal lock first, then the thread table's
   proc::ThreadTable m_threads;
 };
 
