@@ -183,6 +183,7 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, 1u)) return;
   hal::remote_store(reference.field(&Process::m_exit_code), code & 0xff);
   hal::remote_store(reference.field(&Process::m_exit_signal), signal);
+  hal::remote_store(reference.field(&Process::m_exit_decided), 1u);
   if (signal != 0)
     (void)hal::remote_atomic_add(hal::Xptr<uint64_t>(reference.cxy(), &proc_cluster_at(reference.cxy())->m_killed),
                                  uint64_t(1));
@@ -201,6 +202,9 @@ void process_set_stopped(Process* process, bool stopped) {
 }
 
 void process_threads_gone(Process* process) {
+  // The end was decided (process_make_exit) by whoever set m_exiting first, maybe a service
+  // still writing its status: the waiter reads it once m_ended is posted.
+  while (hal::local_load(process->m_exit_decided) == 0) kern::sched_yield();
   process_copies_delete(process, false);  // before the VMM they read from goes
   fd_close_all(process);
   release_memory(process);

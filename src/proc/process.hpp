@@ -155,6 +155,7 @@ struct Process {
   uint32_t m_stopped = 0;
   uint32_t m_exit_code = 0;          // exit's status & 0xff
   uint32_t m_exit_signal = 0;        // the signal that killed it, or 0
+  uint32_t m_exit_decided = 0;       // 1 once the call that set m_exiting has written the two above
   uint32_t m_ended = 0;              // a kern flag: posted once the last thread is gone
   hal::Xptr<kern::Thread> m_waiter;  // who waits for the end (the parent, or mkh exec's thread)
 

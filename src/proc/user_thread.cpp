@@ -92,6 +92,14 @@ void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
 
 bool is_copy(const Process* process) { return !process->m_reference.is_null(); }
 
+// Whether `process` has a thread in a cluster other than this one (in a copy).
+bool threads_elsewhere(const Process* process) {
+  ThreadTable table(process);
+  for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
+    if (const auto thread = table.get(slot); thread && thread.cxy() != hal::local_cxy()) return true;
+  return false;
+}
+
 // Whether the process of `thread` is ending (exit_group, a fatal signal): its reference says
 // (sequentially consistent: see stop_while_stopped).
 bool process_ending(const UserThread* thread) {
@@ -205,13 +213,14 @@ void user_thread_entry(void* arg) {
   for (;;) {
     stop_while_stopped(thread);
     if (process_ending(thread) || thread->m_exit != 0) break;
-    if (enter_user(thread) || std::exchange(thread->m_code_stale, false)) thread->m_code.drop_all();
+    const bool moved = enter_user(thread);
+    if (std::exchange(thread->m_code_stale, false) || moved) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
     leave_user(thread);
-    hal::stat_add(process->m_instructions, run.executed);
+    (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_instructions), run.executed);
     budget -= std::min(budget, run.executed);
     if (run.trap.kind == user::TrapKind::kEcall) {
-      hal::stat_add(process->m_syscalls, uint64_t(1));
+      (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_syscalls), uint64_t(1));
       hal::stat_add(local_proc()->m_syscalls, uint64_t(1));
       g_syscall_handler(thread);
     } else if (run.trap.kind != user::TrapKind::kQuantum) {
@@ -335,9 +344,16 @@ void user_shootdown(Process* process, UserThread* self) {
 
 void user_flush_page(uint32_t vpn, void* raw) {
   auto* shootdown = static_cast<TlbShootdown*>(raw);
-  if (UserThread* self = shootdown->thread; self != nullptr) {
-    self->m_tlb.flush_page(vpn << user::kPageShift);
-    self->m_code.drop_page(vpn << user::kPageShift);
+  if (vpn != vmm::kChangeMade) {
+    if (UserThread* self = shootdown->thread; self != nullptr) {
+      self->m_tlb.flush_page(vpn << user::kPageShift);
+      self->m_code.drop_page(vpn << user::kPageShift);
+    }
+  } else if (shootdown->others_flushed || !threads_elsewhere(shootdown->process)) {
+    // The end of a change that flushed no entry: the copies will drop what they hold (their
+    // replicated pages freed) at their next fault, so their threads flush first, as for an
+    // entry; without threads in copies, nothing to do.
+    return;
   }
   if (!shootdown->others_flushed) user_shootdown(shootdown->process, shootdown->thread);
   shootdown->others_flushed = true;
@@ -442,8 +458,10 @@ Result<uint32_t> string_from_user(Process* process, char* to, uint32_t from, uin
   for (uint32_t i = 0; i < capacity; ++i) {
     const uint64_t at = uint64_t(from) + i;
     if (at >= vmm::kUserEnd) return error(Errno::kFault);
-    if (i == 0 || (at & (vmm::kPageSize - 1)) == 0)
+    if (i == 0 || (at & (vmm::kPageSize - 1)) == 0) {
+      page.reset();  // one page held at a time (a copy's thread holds it in user code)
       page.emplace(TRY(UserPage::hold(process, uint32_t(at), vmm::VSEG_READ)));
+    }
     to[i] = hal::remote_load(hal::Xptr<char>(page->byte(uint32_t(at))));
     if (to[i] == '\0') return i;
   }

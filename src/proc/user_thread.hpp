@@ -143,7 +143,9 @@ struct TlbShootdown {
 // The VMM's flush, under its lock, for each entry it removed or changed: the calling thread's
 // TLB and decoded code forget the page at `vpn`; at the first call the other threads of the
 // process are told to flush everything, and it returns once none runs with what it held (no
-// other can fill its TLB again before the VMM's lock is released).
+// other can fill its TLB again before the VMM's lock is released). At a change's end
+// (vmm::kChangeMade) with no entry flushed, the same shootdown when threads run in copies
+// (their copies drop their replicated pages at their next fault).
 void user_flush_page(uint32_t vpn, void* shootdown);
 // The shootdown alone: every thread of `process` but `self` (or null) flushes its TLB and its
 // decoded code before it runs user code again; returns once none runs with what it held.

@@ -4,10 +4,11 @@
 # threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml) and a
 # process's stop by PROCESS_SIGACTION (stop.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
-#   --full        also the four largest runs (three clients: 45, 19 and 1 million states;
-#                 the multicast's liveness: 11 million), 2 minutes more on 2 cores and
-#                 5.5 GB: run them when the protocol or the model changes (make model);
-#                 ctest runs the others
+#   --full        also the largest runs (three clients: 45, 19 and 1 million states;
+#                 the multicast's liveness: 11 million; three walkers of an inode, three
+#                 threads and two threads of a copy in the shootdown), 3 minutes more on
+#                 2 cores and 5.5 GB: run them when the protocol or the model changes
+#                 (make model); ctest runs the others
 #   --keep        keep the work directory (pan sources, trails) and print its path
 #   -j N          runs at once (default 2)
 #   -D...         extra defines for every run (rpc.pml's switches)
@@ -73,6 +74,7 @@ if [ "$full" -eq 1 ]; then
     "ltl-all_return-3clients-noblock|-DNCLIENTS=3 -DSVC_BLOCK=0|$ltl_cc|-m100000 -w24 -a -f -N all_return"
     "safety-inode-2walkers-opener-2syncers|-DNWALKERS=2|$safety_cc -DCOLLAPSE|-m200000 -w24|inode_use.pml"
     "safety-shootdown-3threads|-DNTHREADS=3|$safety_cc|-m100000 -w24|shootdown.pml"
+    "safety-shootdown-2copy_threads-replica-2runs|-DCOPY -DREPLICA -DNCOPY=2|$safety_cc|-m100000 -w26|shootdown.pml"
   )
 fi
 runs+=(
@@ -93,6 +95,7 @@ runs+=(
   "safety-inode-walker-opener-2syncers||$safety_cc|-m100000 -w22|inode_use.pml"
   "safety-shootdown-2threads||$safety_cc|-m100000 -w20|shootdown.pml"
   "safety-shootdown-thread+copy_thread|-DCOPY|$safety_cc|-m100000 -w22|shootdown.pml"
+  "safety-shootdown-2copy_threads-replica|-DCOPY -DREPLICA -DNCOPY=2 -DRUNS=1|$safety_cc|-m100000 -w24|shootdown.pml"
   "safety-copy-3changes-3faults||$safety_cc|-m100000 -w20|copy.pml"
   "safety-stop-2rounds||$safety_cc|-m10000 -w16|stop.pml"
   "safety-stop-2rounds-kill|-DKILL|$safety_cc|-m10000 -w16|stop.pml"

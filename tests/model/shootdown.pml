@@ -22,11 +22,19 @@
  * the page for a system call as UserPage::hold does on a copy: the entry found out of user
  * code, then in user code for the shootdown from the epoch's look to the release.
  *
+ * -DNCOPY=2 makes the last two threads threads of the copy (its faults serialised by its
+ * lock). With -DREPLICA the page is read-only code, which the copy replicates in a page of
+ * its own (freed when the copy drops what it holds), and the changer first makes a change
+ * that removes no entry (an mprotect or munmap of pages never touched): the generation moves,
+ * so the copy's next fault frees the replica its other thread may still hold in its TLB —
+ * unless that change, too, ends with the shootdown (vmm.cpp ChangeSection: kChangeMade).
+ *
  * Property (safety run): no access through a TLB entry, or a held page, to a page already
  * freed (assert in access()). -DNO_WAIT (the changer does not wait for the other threads) and
  * -DNO_RECHECK (translate does not look at the epoch again after the VMM answered) must fail;
  * with -DCOPY, -DNO_GENERATION (the copy keeps its entry whatever the generation) and
- * -DNO_HOLD_RECHECK (the hold does not look at the epoch) too.
+ * -DNO_HOLD_RECHECK (the hold does not look at the epoch) too; with -DREPLICA -DNCOPY=2,
+ * -DNO_CHANGE_SHOOTDOWN (a change without an entry ends without the shootdown).
  */
 
 #ifndef NTHREADS
@@ -36,8 +44,12 @@
 #define RUNS 2
 #endif
 
+#ifndef NCOPY
+#define NCOPY 1
+#endif
+
 byte entry = 1;          /* the GPT entry: the physical page mapped (1, then 2), 0 when none */
-bool freed[3];           /* a physical page given back to the ppm */
+bool freed[8];           /* a physical page given back to the ppm (3 and up: the copy's replicas) */
 bool vmm_lock = false;   /* Vmm::m_lock */
 byte epoch = 0;          /* Process::m_tlb_epoch */
 bool in_user[NTHREADS];  /* UserThread::m_in_user */
@@ -50,10 +62,13 @@ inline unlock(l) { l = false }
 byte generation = 0;       /* the reference's Vmm::m_generation: odd while a change runs */
 byte copy_entry = 0;       /* the copy's GPT entry: a physical page, 0 when none */
 byte copy_generation = 0;  /* Vmm::m_copy_generation: the generation copy_entry is from */
+bool copy_lock = false;    /* the copy's Vmm::m_lock */
+byte replicas = 0;         /* replicas made so far (their pages 3, 4, ...) */
 
-/* vmm_copy_get_pte (one thread of the copy: the copy's lock is not modelled). */
+/* vmm_copy_get_pte, under the copy's lock. */
 inline copy_lookup(got) {
   byte g;
+  lock(copy_lock);
   do
   :: true ->
      g = generation;
@@ -62,7 +77,14 @@ inline copy_lookup(got) {
      :: else ->
 #ifndef NO_GENERATION
         if
-        :: g != copy_generation -> copy_entry = 0; copy_generation = g
+        :: g != copy_generation ->
+#ifdef REPLICA
+           if
+           :: copy_entry != 0 -> freed[copy_entry] = true  /* drop_all_locked: the replica freed */
+           :: else -> skip
+           fi;
+#endif
+           copy_entry = 0; copy_generation = g
         :: else -> skip
         fi;
 #endif
@@ -73,12 +95,20 @@ inline copy_lookup(got) {
            got = entry;
            unlock(vmm_lock);
            if
-           :: generation == g -> copy_entry = got; break
+           :: generation == g ->
+#ifdef REPLICA
+              if
+              :: got != 0 -> replicas++; got = 2 + replicas  /* the code page copied into one of its own */
+              :: else -> skip
+              fi;
+#endif
+              copy_entry = got; break
            :: else -> skip  /* asked again */
            fi
         fi
      fi
-  od
+  od;
+  unlock(copy_lock)
 }
 #endif
 
@@ -185,18 +215,11 @@ proctype copy_thread(byte me) {
 }
 #endif
 
-/* The change of the mapping under the VMM's lock, a change section for the copies (the
- * generation odd): the entry set to `next` (0: none), the shootdown, then the old page freed. */
-inline change(next) {
-  byte old;
+/* The shootdown: the epoch bumped, then a wait until every other thread is out of user code or
+ * has flushed for it. */
+inline shootdown() {
   byte target;
   byte t;
-  lock(vmm_lock);
-#ifdef COPY
-  generation++;
-#endif
-  old = entry;
-  entry = 0;
   atomic { epoch++; target = epoch };
 #ifndef NO_WAIT
   t = 0;
@@ -205,6 +228,33 @@ inline change(next) {
   :: else -> break
   od;
 #endif
+}
+
+#ifdef REPLICA
+/* A change that removes no entry of this page (another page's mprotect, an untouched range's
+ * munmap): a change section all the same, ended by the shootdown when threads run in copies. */
+inline change_elsewhere() {
+  lock(vmm_lock);
+  generation++;
+#ifndef NO_CHANGE_SHOOTDOWN
+  shootdown();
+#endif
+  generation++;
+  unlock(vmm_lock)
+}
+#endif
+
+/* The change of the mapping under the VMM's lock, a change section for the copies (the
+ * generation odd): the entry set to `next` (0: none), the shootdown, then the old page freed. */
+inline change(next) {
+  byte old;
+  lock(vmm_lock);
+#ifdef COPY
+  generation++;
+#endif
+  old = entry;
+  entry = 0;
+  shootdown();
   freed[old] = true;
   entry = next;
 #ifdef COPY
@@ -214,6 +264,9 @@ inline change(next) {
 }
 
 proctype changer() {
+#ifdef REPLICA
+  change_elsewhere();
+#endif
   change(2);
   change(0)
 }
@@ -222,8 +275,12 @@ init {
   byte i;
   atomic {
 #ifdef COPY
-    for (i : 0 .. NTHREADS - 2) { run user(i) }
-    run copy_thread(NTHREADS - 1);
+    for (i : 0 .. NTHREADS - 1) {
+      if
+      :: i < NTHREADS - NCOPY -> run user(i)
+      :: else -> run copy_thread(i)
+      fi
+    }
 #else
     for (i : 0 .. NTHREADS - 1) { run user(i) }
 #endif

@@ -8,7 +8,8 @@
  * producer-consumer queue on a condition variable; a barrier; pthread_once; detached threads;
  * a recursive mutex; thread-specific data; a thread placed on each core of each cluster
  * (mkh's place_thread, a no-op under qemu-riscv32); the calls' refusals and a condition's timed
- * wait. `work`: the workers, maps, remaps, files, sync, queue and barrier alone (no clock read,
+ * wait; a constant table read while another thread changes the map, a path across two pages.
+ * `work`: the workers, maps, remaps, files, sync, queue, barrier, table and paths alone (no clock read,
  * no timed wait: mkh's deterministic mode replays them); `spread`: the same with their threads
  * spread over the clusters (in the process's copies), as a second argument `spread` spreads
  * those of the endings below. Another argument ends it as it says while other threads
@@ -368,6 +369,90 @@ static void barrier_pass(void) {
          atomic_read(&barrier_errors));
 }
 
+/* ---- a constant table (read-only data, which a copy replicates) read by one thread while
+ * another, beside it, changes pages it never touched and touches new ones (with `spread`, both
+ * in one copy in another cluster: each change makes the copy drop what it holds, its replicas
+ * included, at its next fault) — no read sees anything but the table's values */
+
+#define TABLE_WORDS 4096
+#define TABLE_VALUE(i) ((unsigned)(i) * 2654435761u | 1u)
+#define T1(i) TABLE_VALUE(i),
+#define T4(i) T1(i) T1(i + 1) T1(i + 2) T1(i + 3)
+#define T16(i) T4(i) T4(i + 4) T4(i + 8) T4(i + 12)
+#define T64(i) T16(i) T16(i + 16) T16(i + 32) T16(i + 48)
+#define T256(i) T64(i) T64(i + 64) T64(i + 128) T64(i + 192)
+#define T1024(i) T256(i) T256(i + 256) T256(i + 512) T256(i + 768)
+static const unsigned table[TABLE_WORDS] = {T1024(0) T1024(1024) T1024(2048) T1024(3072)};
+#define CHANGES 1000
+static int table_done, table_wrong;
+
+static void* table_reader(void* arg) {
+  (void)arg;
+  const volatile unsigned* words = table;
+  while (!atomic_read(&table_done))
+    for (unsigned i = 0; i < TABLE_WORDS; i += 97)
+      if (words[i] != TABLE_VALUE(i)) __atomic_fetch_add(&table_wrong, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+
+static void* map_changer(void* arg) {
+  (void)arg;
+  char* fresh = mmap(0, CHANGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char* untouched = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (fresh == MAP_FAILED || untouched == MAP_FAILED) {
+    __atomic_fetch_add(&table_wrong, 1, __ATOMIC_RELAXED);
+    return 0;
+  }
+  for (int i = 0; i < CHANGES; ++i) {
+    mprotect(untouched, 4096, PROT_READ);
+    mprotect(untouched, 4096, PROT_READ | PROT_WRITE);
+    fresh[i * 4096] = 1;
+  }
+  munmap(fresh, CHANGES * 4096);
+  munmap(untouched, 4096);
+  return 0;
+}
+
+static void table_pass(void) {
+  unsigned x = 0, y = 0, cores = 0, cxy = 0, lid = 0;
+  const int place = spread && mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0;
+  const unsigned clusters = x * y > 0 ? x * y : 1, next = ((cxy >> 4) * y + (cxy & 15) + 1) % clusters;
+  pthread_t reader, changer;
+  if (place) mkh_place_thread((next / y) << 4 | next % y, 0);
+  pthread_create(&reader, 0, table_reader, 0);
+  if (place) mkh_place_thread((next / y) << 4 | next % y, 1 % cores);
+  pthread_create(&changer, 0, map_changer, 0);
+  pthread_join(changer, 0);
+  __atomic_store_n(&table_done, 1, __ATOMIC_RELEASE);
+  pthread_join(reader, 0);
+  printf("table: read beside %d changes of the map, %d wrong\n", CHANGES, atomic_read(&table_wrong));
+}
+
+/* ---- the program's own path, starting near a page's end, opened by a thread (of a copy,
+ * with `spread`) */
+
+static int path_opened;
+
+static void* path_opener(void* arg) {
+  const char* program = arg;
+  char* pages = mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED || strlen(program) < 5 || strlen(program) > 4000) return 0;
+  char* path = pages + 4096 - 4;  /* four bytes on the first page, the rest on the second */
+  strcpy(path, program);
+  const int fd = open(path, O_RDONLY);
+  path_opened = fd >= 0;
+  if (fd >= 0) close(fd);
+  munmap(pages, 2 * 4096);
+  return 0;
+}
+
+static void path_pass(const char* argv0) {
+  pthread_t thread;
+  create(&thread, 0, path_opener, (void*)argv0);
+  pthread_join(thread, 0);
+  printf("paths: one across two pages opened %d\n", path_opened);
+}
+
 /* ---- once, detached threads, a recursive mutex */
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -620,6 +705,8 @@ static void work(const char* argv0) {
   sync_pass();
   queue_pass();
   barrier_pass();
+  table_pass();
+  path_pass(argv0);
 }
 
 int main(int argc, char** argv) {

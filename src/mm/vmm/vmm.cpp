@@ -72,18 +72,25 @@ Result<void> fill_page(const Vseg& vseg, uint32_t page_va, hal::xptr_t base) {
 
 // A change of the vsegs or entries, a seqlock's writer for the copies (vmm.hpp): the
 // generation odd from before the first entry goes (its page freed) to after the last vseg
-// changed. Under the VMM's lock, so changes do not nest.
+// changed, and the flush callback (if any) told of the change (kChangeMade) before it ends.
+// Under the VMM's lock, so changes do not nest.
 class ChangeSection {
  public:
-  explicit ChangeSection(Vmm* vmm) : m_vmm(vmm) {
+  explicit ChangeSection(Vmm* vmm, void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr)
+      : m_vmm(vmm), m_flush(flush), m_context(context) {
     std::atomic_ref<uint64_t>(m_vmm->m_generation).fetch_add(1, std::memory_order_seq_cst);
   }
-  ~ChangeSection() { std::atomic_ref<uint64_t>(m_vmm->m_generation).fetch_add(1, std::memory_order_release); }
+  ~ChangeSection() {
+    if (m_flush != nullptr) m_flush(kChangeMade, m_context);
+    std::atomic_ref<uint64_t>(m_vmm->m_generation).fetch_add(1, std::memory_order_release);
+  }
   ChangeSection(const ChangeSection&) = delete;
   ChangeSection& operator=(const ChangeSection&) = delete;
 
  private:
   Vmm* m_vmm;
+  void (*m_flush)(uint32_t, void*);
+  void* m_context;
 };
 
 Vseg* find_locked(Vmm* vmm, uint32_t address) REQUIRES(vmm->m_lock) {
@@ -347,7 +354,7 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), voi
       vmm->m_heap = *heap;
     }
   } else if (new_end < old_end) {
-    change.emplace(vmm);
+    change.emplace(vmm, flush, context);
     // As munmap: whatever is mapped there goes, its entries flushed before its pages are freed.
     if (!unmap_range_locked(vmm, new_end, old_end, flush, context)) return vmm->m_brk;
   }
@@ -368,7 +375,7 @@ Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t
     if (hint % kPageSize != 0) return error(Errno::kInval);
     if (hint < kUserBase) return error(Errno::kPerm);  // as below Linux's mmap_min_addr
     if (hint + length > kStackZone) return error(Errno::kNoMem);
-    change.emplace(vmm);
+    change.emplace(vmm, flush, context);
     TRY(unmap_range_locked(vmm, hint, hint + length, flush, context));  // checked first: a refusal unmaps nothing
     base = hint;
   } else {
@@ -397,7 +404,7 @@ Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(ui
   const uint64_t end = page_up(uint64_t(base) + size);
   if (base % kPageSize != 0 || size == 0 || end > kUserEnd) return error(Errno::kInval);
   kern::QueuelockGuard guard(vmm->m_lock);
-  const ChangeSection change(vmm);
+  const ChangeSection change(vmm, flush, context);
   return unmap_range_locked(vmm, base, end, flush, context);
 }
 
@@ -413,7 +420,7 @@ Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
     if (vseg == nullptr) return error(Errno::kNoMem);
     at = vseg->end();
   }
-  const ChangeSection change(vmm);
+  const ChangeSection change(vmm, flush, context);
   TRY(split_locked(vmm, base));
   if (end < kUserEnd) TRY(split_locked(vmm, uint32_t(end)));
   for (Vseg* vseg = find_locked(vmm, base); vseg != nullptr && vseg->m_base < end;) {

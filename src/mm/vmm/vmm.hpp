@@ -18,7 +18,9 @@
 // copies: its generation, a seqlock's count, is odd while its vsegs or entries change (munmap,
 // mprotect, a brk that shrinks, a fixed mmap) and moves by two with each change; a copy reads
 // it before and after what it asks, keeps an answer only when it did not move, and drops
-// everything it holds when it finds it moved since. A new vseg, a new entry and the heap's
+// everything it holds when it finds it moved since — its replicated pages freed, while its own
+// threads may still hold them in their TLBs: so each change also tells its flush callback
+// (kChangeMade) before it ends, for the copies' threads to flush first. A new vseg, a new entry and the heap's
 // growth are no change (a copy that finds a vseg larger than its own grows it). CODE pages (read-only) are replicated in the copy's cluster;
 // the others are the reference's pages, named by the copy's entries.
 #pragma once
@@ -47,6 +49,10 @@ inline constexpr uint64_t page_up(uint64_t address) { return (address + kPageSiz
 // vseg types (DESIGN.md §4).
 enum class VsegType : uint32_t { kCode = 1, kData = 2, kStack = 3, kAnon = 4, kFile = 5, kRemote = 6 };
 const char* vseg_type_name(VsegType type);
+
+// The flush callbacks' vpn for "a change was made" (vmm.hpp's copies): told once at the end of
+// each change, whether or not an entry was flushed, while the copies cannot yet see it.
+inline constexpr uint32_t kChangeMade = ~0u;
 
 // Protections: Linux's PROT_ bits.
 inline constexpr uint32_t VSEG_READ = 1;

@@ -706,7 +706,8 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
   for (const char* line :
        {"workers: locked 80000 atomic 80000 results 60 errno kept 1111\n", "maps: 300 by each of 4 threads, 0 errors\n",
         "remap: 50 generations, 0 failures, 0 missed by 4 readers\n", "queue: 2000 items, sum 100999000\n",
-        "barrier: 5 rounds, 5 serial, 0 errors\n"})
+        "barrier: 5 rounds, 5 serial, 0 errors\n", "table: read beside 1000 changes of the map, 0 wrong\n",
+        "paths: one across two pages opened 1\n"})
     EXPECT_NE(out.find(line), std::string::npos) << line << " is not in:\n" << out;
   const auto group =
       run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "group", "spread"}, .env = {}});
