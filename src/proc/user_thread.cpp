@@ -92,6 +92,11 @@ void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
 
 bool is_copy(const Process* process) { return !process->m_reference.is_null(); }
 
+// The next core of this cluster in turn for a thread of `process` (this cluster's descriptor).
+hal::lid_t next_core(Process* process) {
+  return hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
+}
+
 // Whether `process` has a thread in a cluster other than this one (in a copy).
 bool threads_elsewhere(const Process* process) {
   ThreadTable table(process);
@@ -150,7 +155,7 @@ void thread_end(UserThread* thread) {
   const bool copy = is_copy(process);
   const bool last = thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
   // The last touch of this cluster's descriptor: a copy may be deleted once none of its threads is left.
-  (void)hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_local_threads), uint32_t(-1));
+  std::atomic_ref<uint32_t>(process->m_local_threads).fetch_sub(1);
   if (!last) return;
   if (!copy) {
     process_make_exit(process, process->m_main_exit_code, 0);
@@ -300,7 +305,7 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
     // A thread made while others run has missed no shootdown: its TLB is empty.
     thread->m_seen_epoch = hal::remote_load(thread->m_reference.field(&Process::m_tlb_epoch));
   }
-  (void)hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_local_threads), 1u);
+  std::atomic_ref<uint32_t>(process->m_local_threads).fetch_add(1);
   hal::stat_add(local_proc()->m_user_threads, uint64_t(1));
   block.release();
   return thread;
@@ -313,7 +318,7 @@ Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
   if (!created) {
     Process* process = thread->m_process;
     (void)thread_discard(thread, 0);  // never the last: its creator runs
-    (void)hal::remote_atomic_add(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_local_threads), uint32_t(-1));
+    std::atomic_ref<uint32_t>(process->m_local_threads).fetch_sub(1);
     return error(created.error());
   }
   return {};
@@ -363,9 +368,7 @@ Placement user_thread_place(UserThread* creator) {
   const uint32_t cxy = std::exchange(creator->m_place_cxy, kNoPlacement);
   const uint32_t lid = std::exchange(creator->m_place_lid, kNoPlacement);
   if (cxy != kNoPlacement && cxy != hal::local_cxy()) return {hal::cxy_t(cxy), hal::lid_t(lid)};
-  if (lid != kNoPlacement) return {hal::local_cxy(), hal::lid_t(lid)};
-  const uint32_t next = std::atomic_ref<uint32_t>(creator->m_process->m_next_lid).fetch_add(1);
-  return {hal::local_cxy(), hal::lid_t(next % kern::local_cluster()->m_cores_nr)};
+  return {hal::local_cxy(), lid != kNoPlacement ? hal::lid_t(lid) : next_core(creator->m_process)};
 }
 
 Result<uint32_t> user_thread_create_in(uint32_t pid, hal::cxy_t cxy, ThreadAttributes& attributes) {
@@ -391,10 +394,7 @@ Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t s
   thread->m_clear_child_tid = asked.clear_child_tid;
   thread->m_start_report = attributes;
   hal::remote_store(attributes.field(&ThreadAttributes::tid), thread->m_tid);
-  const hal::lid_t lid =
-      asked.lid < kern::local_cluster()->m_cores_nr
-          ? hal::lid_t(asked.lid)
-          : hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
+  const hal::lid_t lid = asked.lid < kern::local_cluster()->m_cores_nr ? hal::lid_t(asked.lid) : next_core(process);
   const auto xptr = hal::Xptr<UserThread>(hal::local_cxy(), thread);
   TRY(user_thread_start(thread, lid));
   return xptr;
