@@ -66,16 +66,17 @@ Process* find_locked(ProcCluster* here, uint32_t pid) REQUIRES(here->m_lock) {
 }
 
 // One PROCESS_SIGACTION `action` multicast to the clusters holding a copy of `pid`. A round
-// whose posts did not all go (a full FIFO) is sent again to the clusters then in the list: a
-// DELETE's served copies have left it, BLOCK and UNBLOCK may be applied twice. The first error
-// a server recorded.
+// whose posts did not all go (a full FIFO), or a DELETE that found a copy held for a thread
+// being made in it (kBusy), is sent again to the clusters then in the list: a DELETE's served
+// copies have left it, BLOCK and UNBLOCK may be applied twice. The first error a server recorded.
 Result<void> sigaction_copies(uint32_t pid, SigAction action) {
   hal::cxy_t cxys[kMaxXSize * kMaxYSize];
   for (;;) {
     const uint32_t n = process_copies_clusters(pid, cxys, std::size(cxys));
     if (n == 0) return {};
     auto done = rpc::rpc_multicast_call<rpc::RPC_PROCESS_SIGACTION>(cxys, n, uint32_t(action), pid);
-    if (done || done.error() != Errno::kAgain) return done;
+    if (done || (done.error() != Errno::kAgain && !(action == SigAction::kDeleteAll && done.error() == Errno::kBusy)))
+      return done;
     kern::sched_yield();
   }
 }
@@ -125,6 +126,20 @@ Result<Process*> process_copy_get(uint32_t pid) {
   if (found != nullptr) return found;
   return error(Errno::kSrch);
 }
+
+Result<Process*> process_copy_hold(uint32_t pid) {
+  ProcCluster* here = local_proc();
+  for (;;) {
+    Process* copy = TRY(process_copy_get(pid));
+    hal::BusylockGuard guard(here->m_lock);
+    if (find_locked(here, pid) == copy) {  // not deleted since
+      std::atomic_ref<uint32_t>(copy->m_local_threads).fetch_add(1);
+      return copy;
+    }
+  }
+}
+
+void process_copy_release(Process* copy) { std::atomic_ref<uint32_t>(copy->m_local_threads).fetch_sub(1); }
 
 Process* process_copy_find(uint32_t pid) {
   ProcCluster* here = local_proc();

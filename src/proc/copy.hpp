@@ -28,6 +28,10 @@ namespace mkh::proc {
 // ending, or is between its old image and its new one (exec), kInval when it is a process of
 // this cluster, kNoMem.
 [[nodiscard]] Result<Process*> process_copy_get(uint32_t pid);
+// Local: process_copy_get, the copy held for a thread about to be made in it: counted among its
+// threads (its deletion waits) until process_copy_release.
+[[nodiscard]] Result<Process*> process_copy_hold(uint32_t pid);
+void process_copy_release(Process* copy);
 // Local: the copy of `pid` this cluster holds, or null.
 Process* process_copy_find(uint32_t pid);
 // Local: the copy of `pid` this cluster holds leaves its owner's list and is freed: its

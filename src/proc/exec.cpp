@@ -175,8 +175,7 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
   Program program = TRY(open_program(info.path));
   // The point of no return: the old image (its copies, vsegs and pages) goes.
   process_copies_delete(process, true);
-  vmm::vmm_destroy(&process->m_vmm);
-  if (auto reset = vmm::vmm_init(&process->m_vmm); !reset) {
+  if (auto reset = vmm::vmm_reset(&process->m_vmm); !reset) {
     (void)fs::vfs_close(program.file);
     return reset;
   }
@@ -195,8 +194,7 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     return {};
   }();
   if (!built) {  // nothing of the new image is left
-    vmm::vmm_destroy(&process->m_vmm);
-    (void)vmm::vmm_init(&process->m_vmm);
+    (void)vmm::vmm_reset(&process->m_vmm);
     (void)fs::vfs_close(program.file);
     process->m_exec_file = {};
   }

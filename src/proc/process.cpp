@@ -62,9 +62,12 @@ void file_release(hal::Xptr<fs::File> file) {
   if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
 }
 
-// The address space, then the files it mapped: the program's and its mmaps'.
-void release_memory(Process* process) {
-  vmm::vmm_destroy(&process->m_vmm);
+// The address space, then the files it mapped: the program's and its mmaps'. `keep_empty`: the
+// address space stays valid, empty (the descriptor lives on until its waiter destroys it, and
+// a service may be waiting on its VMM's lock meanwhile).
+void release_memory(Process* process, bool keep_empty) {
+  if (keep_empty) (void)vmm::vmm_reset(&process->m_vmm);
+  else vmm::vmm_destroy(&process->m_vmm);
   if (process->m_exec_file) (void)fs::vfs_close(std::exchange(process->m_exec_file, {}));
   hal::Xptr<fs::File> mapped[kMaxMappedFiles];
   {
@@ -173,7 +176,7 @@ void process_destroy(Process* process) {
   // Nothing is left when its threads ended (process_threads_gone); a process that never ran
   // still has what exec gave it.
   fd_close_all(process);
-  release_memory(process);
+  release_memory(process, false);
   process->m_magic = 0;
   mm::kmem_delete(process);
 }
@@ -207,8 +210,7 @@ void process_threads_gone(Process* process) {
   while (hal::local_load(process->m_exit_decided) == 0) kern::sched_yield();
   process_copies_delete(process, false);  // before the VMM they read from goes
   fd_close_all(process);
-  release_memory(process);
-  (void)vmm::vmm_init(&process->m_vmm);  // empty, so that process_destroy finds a valid one
+  release_memory(process, true);
   hal::stat_add(local_proc()->m_ended, uint64_t(1));
   kern::thread_post_flag(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_ended), process->m_waiter,
                          kern::THREAD_BLOCKED_WAIT);

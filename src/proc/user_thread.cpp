@@ -382,15 +382,18 @@ Result<uint32_t> user_thread_create_in(uint32_t pid, hal::cxy_t cxy, ThreadAttri
 
 Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t start, uint32_t argument,
                                                         hal::Xptr<ThreadAttributes> attributes) {
-  // The owner's process held while the thread is made (a copy lives while its reference does).
+  // This cluster's descriptor held while the thread is made: the owner's process (its destroy
+  // waits), or the copy (its deletion waits).
   std::optional<ProcessUse> owned;
   if (pid_cxy(pid) == hal::local_cxy()) owned.emplace(TRY(ProcessUse::by_pid(pid)));
-  Process* process = owned ? owned->get() : TRY(process_copy_get(pid));
+  Process* process = owned ? owned->get() : TRY(process_copy_hold(pid));
   const ThreadAttributes asked = hal::remote_read(attributes);
   user::Context context = asked.context;
   context.pc = start;
   context.x[10] = argument;
-  UserThread* thread = TRY(user_thread_make(process, context, asked.signals_blocked));
+  auto made = user_thread_make(process, context, asked.signals_blocked);
+  if (!owned) process_copy_release(process);  // the new thread counts now
+  UserThread* thread = TRY(std::move(made));
   thread->m_clear_child_tid = asked.clear_child_tid;
   thread->m_start_report = attributes;
   hal::remote_store(attributes.field(&ThreadAttributes::tid), thread->m_tid);

@@ -402,7 +402,7 @@ void reference_call_entry(void* raw) {
 // Runs `call` (a memory call of a thread of a copy) at the reference and waits for its answer;
 // the thread's TLB and decoded code are flushed before it runs user code again, as the
 // reference's shootdown moved the epoch. A full FIFO or a lack of memory there is waited out
-// (Linux's brk has no error to give).
+// (Linux's brk has no error to give), unless the process is ending (ENOMEM, never seen).
 Answer at_reference(Call& call, uint32_t number) {
   ReferenceCall request;
   request.pid = call.process->m_pid;
@@ -411,9 +411,16 @@ Answer at_reference(Call& call, uint32_t number) {
   request.waiter = kern::thread_current_xptr();
   const hal::Xptr<ReferenceCall> xptr(hal::local_cxy(), &request);
   hal::publish_local(request);  // answered through `xptr`
-  while (!rpc::rpc_thread_kernel_create_client(call.process->m_ref_cxy, kern::ThreadType::DEV, reference_call_entry,
-                                               reinterpret_cast<void*>(uintptr_t(xptr.raw()))))
+  for (;;) {
+    const auto made =
+        rpc::rpc_thread_kernel_create_client(call.process->m_ref_cxy, kern::ThreadType::DEV, reference_call_entry,
+                                             reinterpret_cast<void*>(uintptr_t(xptr.raw())));
+    if (made) break;
+    if ((made.error() != Errno::kAgain && made.error() != Errno::kNoMem) ||
+        hal::remote_load(call.process->m_reference.field(&proc::Process::m_exiting)) != 0)
+      return error(Errno::kNoMem);
     kern::sched_yield();
+  }
   kern::thread_wait_flag(xptr.field(&ReferenceCall::done), kern::THREAD_BLOCKED_WAIT);
   if (const Errno failure = hal::remote_load(xptr.field(&ReferenceCall::failure)); failure != Errno::kOk)
     return error(failure);

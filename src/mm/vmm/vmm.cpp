@@ -254,6 +254,14 @@ Result<void> vmm_init(Vmm* vmm) {
   return vmm->m_gpt.init();
 }
 
+Result<void> vmm_reset(Vmm* vmm) {
+  kern::QueuelockGuard guard(vmm->m_lock);
+  const ChangeSection change(vmm);
+  drop_all_locked(vmm);
+  vmm->m_brk_base = vmm->m_brk = 0;
+  return vmm->m_gpt.init();
+}
+
 void vmm_destroy(Vmm* vmm) {
   kern::QueuelockGuard guard(vmm->m_lock);
   const ChangeSection change(vmm);

@@ -109,6 +109,11 @@ struct Vmm {
 [[nodiscard]] Result<void> vmm_init(Vmm* vmm);
 // Local: unmaps everything (the pages back to their clusters) and frees the vsegs and tables.
 void vmm_destroy(Vmm* vmm);
+// Local: the same, but the address space stays valid and empty, under its lock all along (a
+// service of another cluster may be waiting on it, or holding it): exec's new image, the end
+// of a process whose descriptor stays until its waiter destroys it. kNoMem (the new table):
+// then the address space is destroyed, still valid under its lock, but without a table.
+[[nodiscard]] Result<void> vmm_reset(Vmm* vmm);
 
 // Registers a vseg [base, base + size) (page aligned, non-empty, inside the user range, not
 // overlapping another): kInval otherwise, kNoMem.
