@@ -368,8 +368,7 @@ const MachineConfig& Machine::config() const { return m_impl->config; }
 const std::vector<uint32_t>& Machine::clusters() const { return m_impl->clusters; }
 
 Result<uint64_t> Machine::spawn(uint32_t cxy, uint32_t lid, void (*fn)(void*), void* arg, std::string_view name) {
-  if (m_impl->shut_down || cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy])
-    return error(Errno::kInval);
+  if (m_impl->shut_down || !hal::cluster_present(cxy)) return error(Errno::kInval);
   hal::ClusterScope scope(cxy);
   kern::Thread* thread = TRY(kern::thread_create(kern::ThreadType::DEV, fn, arg, lid, name));
   return hal::XPTR(cxy, thread);
@@ -396,9 +395,7 @@ MachineReport Machine::report() const {
 }
 
 std::string Machine::display_core(uint32_t cxy, uint32_t lid) const {
-  if (m_impl->shut_down || cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy] ||
-      lid >= m_impl->config.topology.cores_per_cluster)
-    return {};
+  if (m_impl->shut_down || !hal::cluster_present(cxy) || lid >= m_impl->config.topology.cores_per_cluster) return {};
   hal::ClusterScope scope(cxy);
   return kern::sched_display(&LOCAL_CLUSTER->m_cores[lid]);
 }

@@ -36,6 +36,9 @@ struct AddressSpace {
 };
 extern AddressSpace g_address_space;
 
+// Whether the machine has a cluster at `cxy` (any value: from a command line, a user, a peer).
+inline bool cluster_present(cxy_t cxy) { return cxy < g_address_space.cxy_limit && g_address_space.present[cxy]; }
+
 inline uint8_t* bank_base(cxy_t cxy) { return g_address_space.base + (uint64_t(cxy) << g_address_space.span_shift); }
 
 // Aborts (debug builds) unless [lpa, lpa + size) lies inside the bank of a present cluster.

@@ -86,8 +86,7 @@ Result<void> sigaction_copies(uint32_t pid, SigAction action) {
 Result<Process*> process_copy_get(uint32_t pid) {
   const hal::cxy_t owner = pid_cxy(pid);
   if (owner == hal::local_cxy()) return error(Errno::kInval);
-  if (owner >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[owner] || pid_index(pid) == 0 ||
-      pid_index(pid) >= kMaxProcesses)
+  if (!hal::cluster_present(owner) || pid_index(pid) == 0 || pid_index(pid) >= kMaxProcesses)
     return error(Errno::kSrch);
   if (Process* found = process_copy_find(pid)) return found;
   // Made before the locks (the VMM's tables come from the ppm), joined under them.
@@ -165,7 +164,7 @@ Result<void> process_copy_delete(uint32_t pid) {
       }
       // Its threads end with their process, each soon after it left the thread table; a copy
       // whose process goes on keeps them.
-      if (hal::remote_load(copy->m_reference.field(&Process::m_exiting)) == 0) return error(Errno::kBusy);
+      if (!process_ending(copy)) return error(Errno::kBusy);
     }
     kern::sched_yield();
   }

@@ -18,8 +18,6 @@ uint64_t ns_left(int clock, int64_t deadline_ns) {
   return left > 0 ? uint64_t(left) : 0;
 }
 
-bool ending(hal::Xptr<Process> reference) { return hal::remote_load(reference.field(&Process::m_exiting)) != 0; }
-
 // The waiters' list of the process `reference`, locked while this lives, from any cluster.
 class Waiters {
  public:
@@ -61,7 +59,7 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     // block), and released after it (a page of another cluster is freed by RPC), before the wait.
     const UserPage page = TRY(UserPage::hold(process, address, vmm::VSEG_READ));
     Waiters waiters(reference);
-    if (ending(reference)) return error(Errno::kIntr);
+    if (process_ending(process)) return error(Errno::kIntr);
     if (hal::remote_load(hal::Xptr<uint32_t>(page.byte(address))) != expected) return error(Errno::kAgain);
     hal::xlist_add_last(waiters.root(), record.field(&FutexWaiter::m_entry));
     kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
@@ -73,9 +71,9 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     Waiters waiters(reference);
     if (hal::remote_load(record.field(&FutexWaiter::m_woken)) != 0) break;
     const uint64_t left = timed ? ns_left(clock, deadline_ns) : 1;
-    if (ending(reference) || left == 0) {
+    if (process_ending(process) || left == 0) {
       hal::xlist_unlink(record.field(&FutexWaiter::m_entry));
-      outcome = error(ending(reference) ? Errno::kIntr : Errno::kTimedOut);
+      outcome = error(process_ending(process) ? Errno::kIntr : Errno::kTimedOut);
       break;
     }
     // Woken early (the timer's ticks ran ahead of the wait's clock): blocked again until the rest.

@@ -303,6 +303,13 @@ class ThreadTable {
   hal::RemoteBusylockGuard m_guard;
 };
 
+// Whether the process is ending (exit_group, a fatal signal: process_make_exit), from this
+// cluster's descriptor of it: the reference's mark, sequentially consistent (a sleeper's and a
+// stopped thread's handshakes with process_make_exit's unblock need it).
+inline bool process_ending(const Process* process) {
+  return hal::remote_load_sc(process_reference(process).field(&Process::m_exiting)) != 0;
+}
+
 // The file table: `process` is this cluster's descriptor of the process (the reference or a
 // copy), the table is the reference's (remote accesses from a copy).
 [[nodiscard]] Result<int32_t> fd_install(Process* process, const UserFd& fd, int32_t lowest = 0);

@@ -75,7 +75,7 @@ Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegT
                                                     hal::Xptr<mapper::Mapper> mapper, hal::cxy_t cxy) {
   const ProcessUse use = TRY(ProcessUse::by_pointer(process));
   if (uint32_t(type) < uint32_t(vmm::VsegType::kCode) || uint32_t(type) > uint32_t(vmm::VsegType::kRemote) ||
-      cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy])
+      !hal::cluster_present(cxy))
     return error(Errno::kInval);
   vmm::Vseg* vseg = TRY(
       vmm::vmm_create_vseg(&use->m_vmm, type, base, size, vseg_type_prot(type), file_offset, file_size, mapper, cxy));

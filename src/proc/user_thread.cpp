@@ -105,12 +105,6 @@ bool threads_elsewhere(const Process* process) {
   return false;
 }
 
-// Whether the process of `thread` is ending (exit_group, a fatal signal): its reference says
-// (sequentially consistent: see stop_while_stopped).
-bool process_ending(const UserThread* thread) {
-  return hal::remote_load_sc(thread->m_reference.field(&Process::m_exiting)) != 0;
-}
-
 // Takes the thread out of its process's table (its CPU time, `ran_ticks`, to the process's
 // ended threads') and frees it; true when it was the process's last.
 bool thread_discard(UserThread* thread, uint64_t ran_ticks) {
@@ -145,7 +139,7 @@ void thread_end(UserThread* thread) {
   // CLONE_CHILD_CLEARTID and set_tid_address: the word is zeroed, atomically (a joiner reads
   // it with an AMO), and one waiter woken — the way pthread_join learns that the thread is gone.
   const uint32_t clear = thread->m_clear_child_tid;
-  if (clear != 0 && (clear & 3) == 0 && !process_ending(thread)) {
+  if (clear != 0 && (clear & 3) == 0 && !process_ending(process)) {
     if (auto page = UserPage::hold(process, clear, vmm::VSEG_WRITE)) {
       hal::remote_store(hal::Xptr<uint32_t>(page->byte(clear)), 0u);
       (void)futex_wake(process, clear, 1, kFutexBitsetAny);
@@ -188,8 +182,8 @@ void report_start(UserThread* thread) {
 // (tests/model/stop.pml). The time stopped is not the thread's CPU time.
 void stop_while_stopped(UserThread* thread) {
   Process* process = thread->m_process;
-  auto stopped = [process, thread] {
-    return hal::local_load(process->m_stopped, std::memory_order_seq_cst) != 0 && !process_ending(thread);
+  auto stopped = [process] {
+    return hal::local_load(process->m_stopped, std::memory_order_seq_cst) != 0 && !process_ending(process);
   };
   if (!stopped()) return;
   count_cpu(thread);
@@ -217,7 +211,7 @@ void user_thread_entry(void* arg) {
   thread->m_cpu_since = hal::ticks();
   for (;;) {
     stop_while_stopped(thread);
-    if (process_ending(thread) || thread->m_exit != 0) break;
+    if (process_ending(process) || thread->m_exit != 0) break;
     const bool moved = enter_user(thread);
     if (std::exchange(thread->m_code_stale, false) || moved) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);

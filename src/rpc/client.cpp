@@ -19,10 +19,6 @@ constexpr uint64_t kFullRoundMinNs = 1'000'000;
 
 RpcIndexStats& local_stats(uint32_t index) { return local_rpc_state()->m_stats[rpc_stat_slot(index)]; }
 
-bool cluster_present(hal::cxy_t cxy) {
-  return cxy < hal::g_address_space.cxy_limit && hal::g_address_space.present[cxy];
-}
-
 // Waits until the response count of desc is zero: spins while the core has nothing else to
 // run, then blocks with the waiter bit set (see rpc/rpc.hpp for the handshake). Not a spin
 // when a server is this very core (`may_spin` false: a call to the local cluster goes to this
@@ -60,7 +56,7 @@ void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core, bool
 Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
   kern::Cluster* cluster = LOCAL_CLUSTER;
   RpcIndexStats& stats = local_stats(desc->index);
-  if (!cluster_present(cxy)) {
+  if (!hal::cluster_present(cxy)) {
     hal::stat_add(stats.send_failures, uint64_t(1));
     return error(Errno::kInval);
   }

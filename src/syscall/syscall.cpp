@@ -50,7 +50,7 @@ bool sleep_for(Call& call, uint64_t ns) {
   kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
   timer.arm(kern::ticks_from_now(ns), kern::THREAD_BLOCKED_SLEEP);
   // Blocked before the look: process_make_exit's wake-up after it is not lost.
-  const bool ending = hal::local_load(call.process->m_exiting, std::memory_order_seq_cst) != 0;
+  const bool ending = proc::process_ending(call.process);
   if (ending) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
   else kern::sched_yield();
   proc::user_thread_waited(call.thread, hal::ticks() - start);
@@ -235,7 +235,7 @@ Answer sys_mkh_display(Call& call) {
   switch (call.a[0]) {
     case kDisplaySched: {
       const uint32_t cxy = call.a[1];
-      if (cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy]) return error(Errno::kInval);
+      if (!hal::cluster_present(cxy)) return error(Errno::kInval);
       TRY(rpc::rpc_sched_display_client(hal::cxy_t(cxy), hal::lid_t(call.a[2])));
       return 0;
     }
@@ -416,8 +416,7 @@ Answer at_reference(Call& call, uint32_t number) {
         rpc::rpc_thread_kernel_create_client(call.process->m_ref_cxy, kern::ThreadType::DEV, reference_call_entry,
                                              reinterpret_cast<void*>(uintptr_t(xptr.raw())));
     if (made) break;
-    if ((made.error() != Errno::kAgain && made.error() != Errno::kNoMem) ||
-        hal::remote_load(call.process->m_reference.field(&proc::Process::m_exiting)) != 0)
+    if ((made.error() != Errno::kAgain && made.error() != Errno::kNoMem) || proc::process_ending(call.process))
       return error(Errno::kNoMem);
     kern::sched_yield();
   }

@@ -107,9 +107,7 @@ Answer sys_gettid(Call& call) { return call.thread->m_tid; }
 // process's copy there). A cluster the machine has not, or a core a cluster has not, is EINVAL.
 Answer sys_mkh_place_thread(Call& call) {
   const uint32_t cxy = call.a[0], lid = call.a[1];
-  if (cxy >= hal::g_address_space.cxy_limit || !hal::g_address_space.present[cxy] ||
-      lid >= kern::local_cluster()->m_cores_nr)
-    return error(Errno::kInval);
+  if (!hal::cluster_present(cxy) || lid >= kern::local_cluster()->m_cores_nr) return error(Errno::kInval);
   call.thread->m_place_cxy = cxy;
   call.thread->m_place_lid = lid;
   return 0;

@@ -37,7 +37,8 @@ check exec-not-elf 1 '^mkh: exec: /README.txt: ENOEXEC \(Exec format error\)$' -
 check exec-stopped 147 '^signals: ending by stop$' -- "$mkh" exec /tests/signals stop
 # A thread reading a standard input that has no data (a pipe whose writer stays silent) holds
 # itself, not its core: the main thread runs, and its exit_group ends the reader too, on one
-# cluster of two cores and on a machine of one core.
+# cluster of two cores, on a machine of one core, and with the reader in a copy of the process
+# in another cluster (its sleeps look at the reference's end).
 work=$(mktemp -d "${TMPDIR:-/tmp}/mkh-cli.XXXXXX")
 trap 'exec 3>&-; rm -rf "$work"' EXIT
 mkfifo "$work/silent"
@@ -46,6 +47,8 @@ for topology in 1x1:2 1x1:1; do
   check "exec-silent-stdin-$topology" 5 '^stdin: the main thread ends the process while a thread reads$' -- \
     timeout 60 "$mkh" exec --topology "$topology" /tests/threads stdin <"$work/silent"
 done
+check "exec-silent-stdin-in-a-copy" 5 '^stdin: the main thread ends the process while a thread reads$' -- \
+  timeout 60 "$mkh" exec --topology 2x1:1 /tests/threads stdin spread <"$work/silent"
 check unknown-option 2 '--bogus' -- "$mkh" boot --bogus
 check help-hint-names-the-subcommand 2 "Run 'mkh boot --help'" -- "$mkh" boot --bogus
 check topology-form 2 "^mkh: --topology: topology 'banana' is not of the form XxY:C" -- "$mkh" boot --topology banana
