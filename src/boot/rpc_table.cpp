@@ -6,6 +6,7 @@
 #include "fs/vfs/services.hpp"
 
 #include "mm/mapper/services.hpp"
+#include "proc/fork.hpp"
 #include "proc/services.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"
@@ -23,11 +24,9 @@ constexpr rpc::RpcServerTable kServers = {
     .catalogue =
         {
 #define MKH_RPC_SERVED(index, name) &rpc::Marshal<rpc::RpcService<rpc::RPC_##name>::kServer>::serve,
-#define MKH_RPC_PENDING(index, name) &rpc::rpc_not_served_yet,
 #define MKH_RPC_UNUSED(index) &rpc::rpc_undefined,
-            MKH_RPC_CATALOG(MKH_RPC_SERVED, MKH_RPC_PENDING, MKH_RPC_UNUSED)
+            MKH_RPC_CATALOG(MKH_RPC_SERVED, MKH_RPC_UNUSED)
 #undef MKH_RPC_SERVED
-#undef MKH_RPC_PENDING
 #undef MKH_RPC_UNUSED
         },
     .private_services =

@@ -37,6 +37,7 @@
 #include "mm/mapper/services.hpp"
 #include "proc/copy.hpp"
 #include "proc/exec.hpp"
+#include "proc/fork.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 #include "rpc/services/kcm.hpp"
@@ -237,7 +238,7 @@ void visit_files(Tour& tour, hal::cxy_t server, const FileTarget& target) {
 
 // Services 26, 20 and 21 on the process of `server` (position `to`): a vseg whose pages are
 // this cluster's, found again, its first page made by the reference, then asked for by a copy
-// of the process made here (deleted by service 9 as the process ends).
+// of the process made here (deleted by service 9 as the process ends); then 28.
 void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   const hal::cxy_t server = (*tour.clusters)[to];
   proc::Process* process = tour.processes[to];
@@ -259,9 +260,21 @@ void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   expect_ok(tour, copy);
   if (!copy) return;
   if (proc::process_copy_find(pid) != *copy) tour.wrong.fetch_add(1);
-  auto entry = proc::process_copy_get_pte(*copy, base, vmm::VSEG_WRITE);
+  // (A read: the other clusters' VMM_SET_COW below may have made the page copy-on-write.)
+  auto entry = proc::process_copy_get_pte(*copy, base, vmm::VSEG_READ);
   expect_ok(tour, entry);
   if (entry && pte && vmm::gpt_page(*entry) != std::get<1>(*pte) << 12) tour.wrong.fetch_add(1);
+  // Service 28: every entry of the process copy-on-write (the image a fork would take kept until
+  // the next one, or the process's end): the page is read-only at the reference until the
+  // copy's write, which gets a writable entry (a copy of the page, or the page itself when no
+  // image holds it any more: another cluster's 28 may have replaced this one's).
+  expect_ok(tour, rpc_call<RPC_VMM_SET_COW>(server, process));
+  auto cow = rpc_call<RPC_VMM_GET_PTE>(server, process, base >> 12, false);
+  expect_ok(tour, cow);
+  if (cow && (std::get<0>(*cow) & (vmm::GPT_COW | vmm::GPT_WRITE)) != vmm::GPT_COW) tour.wrong.fetch_add(1);
+  auto written = proc::process_copy_get_pte(*copy, base, vmm::VSEG_WRITE);
+  expect_ok(tour, written);
+  if (written && (vmm::gpt_attr(*written) & vmm::GPT_WRITE) == 0) tour.wrong.fetch_add(1);
 }
 
 // Service 2: the tour's program exec'd into the process of `server` (position `to`), which

@@ -99,8 +99,8 @@ uint32_t futex_wake(Process* process, uint32_t address, uint32_t count, uint32_t
   return woken;
 }
 
-void futex_wake_all(Process* process) {
-  Waiters waiters(process_reference(process));
+void futex_wake_all(hal::Xptr<Process> reference) {
+  Waiters waiters(reference);
   while (!hal::xlist_is_empty(waiters.root()))
     wake(hal::xlist_element(hal::xlist_first(waiters.root()), &FutexWaiter::m_entry));
 }

@@ -44,7 +44,7 @@ struct FutexWaiter {
                                       int clock, int64_t deadline_ns);
 // Wakes up to `count` waiters of `address` whose bitset meets `bitset`; how many it woke.
 uint32_t futex_wake(Process* process, uint32_t address, uint32_t count, uint32_t bitset);
-// Wakes every waiter of the process (it is ending).
-void futex_wake_all(Process* process);
+// Wakes every waiter of the process whose reference is `reference` (it is ending).
+void futex_wake_all(hal::Xptr<Process> reference);
 
 }  // namespace mkh::proc

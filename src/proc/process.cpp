@@ -11,6 +11,7 @@
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
 #include "proc/copy.hpp"
+#include "proc/fork.hpp"
 #include "proc/futex.hpp"
 #include "proc/user_thread.hpp"
 
@@ -29,8 +30,9 @@ namespace {
 // working directory and mapped files by remote access, from any cluster.
 class FdTable {
  public:
-  explicit FdTable(const Process* process)
-      : m_process(process_reference(process)), m_guard(m_process.field(&Process::m_fd_lock)) {}
+  explicit FdTable(const Process* process) : FdTable(process_reference(process)) {}
+  explicit FdTable(hal::Xptr<Process> reference)
+      : m_process(reference), m_guard(m_process.field(&Process::m_fd_lock)) {}
 
   UserFd get(uint32_t fd) const { return hal::remote_read(slot(fd)); }
   void set(uint32_t fd, const UserFd& entry) { hal::remote_write(slot(fd), entry); }
@@ -66,9 +68,13 @@ void file_release(hal::Xptr<fs::File> file) {
 // address space stays valid, empty (the descriptor lives on until its waiter destroys it, and
 // a service may be waiting on its VMM's lock meanwhile).
 void release_memory(Process* process, bool keep_empty) {
+  // An image VMM_SET_COW made for a fork that never took it: its references to the pages go.
+  const hal::Xptr<Process> self(hal::local_cxy(), process);
+  if (const auto image = hal::remote_exchange(self.field(&Process::m_fork_image), {}); image)
+    vmm::vmm_fork_image_free(image);
   if (keep_empty) (void)vmm::vmm_reset(&process->m_vmm);
   else vmm::vmm_destroy(&process->m_vmm);
-  if (process->m_exec_file) (void)fs::vfs_close(std::exchange(process->m_exec_file, {}));
+  if (process->m_exec_file) file_release(std::exchange(process->m_exec_file, {}));  // a fork's child shares it
   hal::Xptr<fs::File> mapped[kMaxMappedFiles];
   {
     FdTable table(process);
@@ -84,8 +90,8 @@ void release_memory(Process* process, bool keep_empty) {
 // Clears `causes` of each of the process's threads that has started (its kernel thread
 // recorded, sequentially consistent: see user_thread.cpp stop_while_stopped): of every cluster,
 // or of this cluster's descriptor alone (`here_only`).
-void unblock_threads(Process* process, uint32_t causes, bool here_only) {
-  ThreadTable table(process);
+void unblock_threads(hal::Xptr<Process> reference, uint32_t causes, bool here_only) {
+  ThreadTable table(reference);
   for (uint32_t slot = 0; slot < kMaxThreads; ++slot) {
     const auto thread = table.get(slot);
     if (!thread || (here_only && thread.cxy() != hal::local_cxy())) continue;
@@ -182,7 +188,10 @@ void process_destroy(Process* process) {
 }
 
 void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
-  const hal::Xptr<Process> reference = process_reference(process);
+  process_make_exit_at(process_reference(process), code, signal);
+}
+
+void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t signal) {
   if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, 1u)) return;
   hal::remote_store(reference.field(&Process::m_exit_code), code & 0xff);
   hal::remote_store(reference.field(&Process::m_exit_signal), signal);
@@ -190,10 +199,10 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
   if (signal != 0)
     (void)hal::remote_atomic_add(hal::Xptr<uint64_t>(reference.cxy(), &proc_cluster_at(reference.cxy())->m_killed),
                                  uint64_t(1));
-  futex_wake_all(process);  // each sees m_exiting, and its thread ends
+  futex_wake_all(reference);  // each sees m_exiting, and its thread ends
   // So do the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked
   // before they look at m_exiting) and those PROCESS_SIGACTION blocked.
-  unblock_threads(process, kern::THREAD_BLOCKED_KILLABLE, false);
+  unblock_threads(reference, kern::THREAD_BLOCKED_KILLABLE, false);
 }
 
 void process_set_stopped(Process* process, bool stopped) {
@@ -201,7 +210,7 @@ void process_set_stopped(Process* process, bool stopped) {
   // stop_while_stopped). UNBLOCK: the flag first, so a thread that blocks itself after the look
   // at its kernel thread finds it clear.
   hal::local_store(process->m_stopped, uint32_t(stopped), std::memory_order_seq_cst);
-  if (!stopped) unblock_threads(process, kern::THREAD_BLOCKED_GLOBAL, true);
+  if (!stopped) unblock_threads(process_reference(process), kern::THREAD_BLOCKED_GLOBAL, true);
 }
 
 void process_threads_gone(Process* process) {
@@ -209,9 +218,16 @@ void process_threads_gone(Process* process) {
   // still writing its status: the waiter reads it once m_ended is posted.
   while (hal::local_load(process->m_exit_decided) == 0) kern::sched_yield();
   process_copies_delete(process, false);  // before the VMM they read from goes
+  children_end(process);
   fd_close_all(process);
   release_memory(process, true);
   hal::stat_add(local_proc()->m_ended, uint64_t(1));
+  if (hal::local_load(process->m_forked) != 0) {
+    // No one waits for a fork's child: its parent learns its end from its record, and it goes.
+    report_end_to_parent(process);
+    process_destroy(process);
+    return;
+  }
   kern::thread_post_flag(hal::Xptr<uint32_t>(hal::local_cxy(), &process->m_ended), process->m_waiter,
                          kern::THREAD_BLOCKED_WAIT);
 }
@@ -324,6 +340,24 @@ Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file) {
   hal::remote_atomic_add(file.field(&fs::File::m_refcount), 1u);
   table.set_mapped(free_slot, file);
   return {};
+}
+
+void files_fork(Process* child, hal::Xptr<Process> parent) {
+  auto take = [](hal::Xptr<fs::File> file) {
+    if (!file.is_null()) hal::remote_atomic_add(file.field(&fs::File::m_refcount), 1u);
+    return file;
+  };
+  FdTable from(parent);
+  FdTable to(child);
+  for (uint32_t fd = 0; fd < kMaxFds; ++fd) {
+    UserFd entry = from.get(fd);
+    if (entry.kind == UserFd::Kind::kFile) take(entry.file);
+    to.set(fd, entry);
+  }
+  (void)to.exchange_cwd(take(from.cwd()));
+  for (uint32_t i = 0; i < kMaxMappedFiles; ++i) to.set_mapped(i, take(from.mapped(i)));
+  child->m_exec_file = take(hal::remote_load(parent.field(&Process::m_exec_file)));
+  child->m_umask = hal::remote_load(parent.field(&Process::m_umask));
 }
 
 void release_unmapped_files(Process* process) {

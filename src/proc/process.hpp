@@ -36,6 +36,7 @@ inline constexpr uint32_t kMaxFds = 1024;        // Linux's default RLIMIT_NOFIL
 inline constexpr uint32_t kMaxMappedFiles = 64;  // distinct files a process's mmaps read from
 inline constexpr uint32_t kPathMax = 4096;       // a path a process names, its NUL included (Linux's PATH_MAX)
 inline constexpr uint32_t kMaxThreads = 64;      // per process
+inline constexpr uint32_t kMaxChildren = 256;    // a process's children not yet waited for
 
 inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uint32_t(cxy) << 16) | index; }
 inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }
@@ -103,6 +104,18 @@ class FileRef {
 struct HeldFd {
   UserFd fd;
   FileRef ref;  // fd.file's, for a file of the VFS
+};
+
+struct Process;
+
+// A child of a process (proc/fork.hpp), in its parent's reference, until the parent waits for it.
+struct ChildRecord {
+  enum class State : uint32_t { kFree = 0, kRunning = 1, kEnded = 2 };
+  State state = State::kFree;
+  uint32_t pid = 0;
+  uint32_t exit_code = 0;
+  uint32_t exit_signal = 0;
+  hal::Xptr<Process> process;  // while it runs: its descriptor (it reports its end before it goes)
 };
 
 struct Process {
@@ -181,6 +194,22 @@ struct Process {
   uint64_t m_signals_ignored = 0;
   uint64_t m_signals_pending = 0;  // sent to the process while every thread blocked them
   SignalAction m_signal_actions[64];
+
+  // fork (proc/fork.hpp). The reference's children, until it waits for them, and the threads
+  // waiting for one in waitid (by thread slot), under m_children_lock; m_children_closed once
+  // the process ended (its children are orphans then). A forked child's parent (its reference),
+  // under the child's m_parent_lock: null for the first process and for an orphan.
+  hal::RemoteBusylock m_children_lock;
+  ChildRecord m_children[kMaxChildren];
+  hal::Xptr<kern::Thread> m_child_waiters[kMaxThreads];
+  uint32_t m_children_closed = 0;
+  hal::RemoteBusylock m_parent_lock;
+  hal::Xptr<Process> m_parent;
+  uint32_t m_forked = 0;  // made by fork: it reports its end to its parent, then frees itself
+  // The reference's: 1 while one of its threads forks (a process forks one child at a time),
+  // and that fork's image of the address space (VMM_SET_COW's).
+  uint32_t m_forking = 0;
+  hal::Xptr<vmm::ForkImage> m_fork_image;
 
   // counters (relaxed)
   uint64_t m_syscalls = 0;
@@ -261,6 +290,9 @@ void process_destroy(Process* process);
 // first call decides. `process` is this cluster's descriptor of it: the reference is marked,
 // by remote access from a copy.
 void process_make_exit(Process* process, uint32_t code, uint32_t signal);
+// The same for the process whose reference is `reference`, from any cluster (the caller knows
+// it lives).
+void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t signal);
 // PROCESS_SIGACTION's actions (the reference's values), on the threads of one descriptor of a
 // process: its reference or a copy (proc/services.cpp).
 enum class SigAction : uint32_t { kBlockAll = 0x11, kUnblockAll = 0x22, kDeleteAll = 0x33 };
@@ -286,8 +318,9 @@ inline hal::Xptr<Process> process_reference(const Process* process) {
 // remote access, from any cluster. `process` is this cluster's descriptor of the process.
 class ThreadTable {
  public:
-  explicit ThreadTable(const Process* process)
-      : m_process(process_reference(process)), m_guard(m_process.field(&Process::m_thread_lock)) {}
+  explicit ThreadTable(const Process* process) : ThreadTable(process_reference(process)) {}
+  explicit ThreadTable(hal::Xptr<Process> reference)
+      : m_process(reference), m_guard(m_process.field(&Process::m_thread_lock)) {}
 
   hal::Xptr<UserThread> get(uint32_t slot) const { return hal::remote_load(slot_at(slot)); }
   void set(uint32_t slot, hal::Xptr<UserThread> thread) { hal::remote_store(slot_at(slot), thread); }
@@ -327,6 +360,10 @@ void fd_close_all(Process* process);
 // Keeps `file` open while the process's memory may map it (once per file); kNoMem when the
 // process already maps kMaxMappedFiles files.
 [[nodiscard]] Result<void> pin_mapped_file(Process* process, hal::Xptr<fs::File> file);
+// fork: the new process `child` (local, fresh from process_create) gets what its parent (a
+// reference, any cluster) has open: its descriptors (FD_CLOEXEC kept), working directory, the
+// files its memory maps and its program, its umask.
+void files_fork(Process* child, hal::Xptr<Process> parent);
 // Closes the files kept by pin_mapped_file that no vseg maps any more (after a munmap, or a
 // MAP_FIXED mapping over one): an unlinked file's clusters are free again, as on Linux.
 void release_unmapped_files(Process* process);

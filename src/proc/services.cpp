@@ -66,7 +66,9 @@ Result<std::tuple<uint32_t, uint64_t>> vmm_get_pte_server(Process* process, uint
   // Without a vseg for it the VMM refuses: the client reads the vseg first (VMM_GET_VSEG).
   const vmm::Vseg vseg = TRY(vmm::vmm_find_vseg(&use->m_vmm, vpn << 12));
   const uint32_t access = cow ? vmm::VSEG_WRITE : (vseg.m_prot & vmm::VSEG_EXEC) != 0 ? vmm::VSEG_EXEC : vmm::VSEG_READ;
-  const uint64_t entry = TRY(vmm::vmm_get_pte(&use->m_vmm, vpn << 12, access));
+  // A write that breaks a copy-on-write: the threads of the process (the client's too) flush.
+  TlbShootdown shootdown{.process = use.get(), .thread = nullptr};
+  const uint64_t entry = TRY(vmm::vmm_get_pte(&use->m_vmm, vpn << 12, access, user_flush_page, &shootdown));
   return std::tuple<uint32_t, uint64_t>(vmm::gpt_attr(entry), vmm::gpt_page(entry) >> 12);
 }
 

@@ -92,11 +92,6 @@ void leave_user(UserThread* thread) { hal::local_store(thread->m_in_user, 0u); }
 
 bool is_copy(const Process* process) { return !process->m_reference.is_null(); }
 
-// The next core of this cluster in turn for a thread of `process` (this cluster's descriptor).
-hal::lid_t next_core(Process* process) {
-  return hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
-}
-
 // Whether `process` has a thread in a cluster other than this one (in a copy).
 bool threads_elsewhere(const Process* process) {
   ThreadTable table(process);
@@ -237,6 +232,10 @@ void user_thread_entry(void* arg) {
 
 }  // namespace
 
+hal::lid_t next_core(Process* process) {
+  return hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
+}
+
 uint64_t user_cpu_ns(const UserThread* thread) {
   return hal::ticks_to_ns(thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
 }
@@ -256,8 +255,10 @@ std::byte* UserThread::translate(uint32_t address, user::Access access) {
     // shootdown does not wait for this thread. A page it got may have been unmapped before the
     // thread was back in user code: then the epoch moved, the TLB is flushed, and it asks again.
     leave_user(this);
-    auto entry = is_copy(m_process) ? process_copy_get_pte(m_process, address, vmm_access(access))
-                                    : vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access));
+    TlbShootdown shootdown{.process = m_process, .thread = this, .in_run = true};
+    auto entry = is_copy(m_process)
+                     ? process_copy_get_pte(m_process, address, vmm_access(access))
+                     : vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access), user_flush_page, &shootdown);
     if (enter_user(this)) {
       m_code_stale = true;  // dropped at the run's end (it may be running code of it)
       continue;
@@ -346,7 +347,7 @@ void user_flush_page(uint32_t vpn, void* raw) {
   if (vpn != vmm::kChangeMade) {
     if (UserThread* self = shootdown->thread; self != nullptr) {
       self->m_tlb.flush_page(vpn << user::kPageShift);
-      self->m_code.drop_page(vpn << user::kPageShift);
+      if (!shootdown->in_run) self->m_code.drop_page(vpn << user::kPageShift);
     }
   } else if (shootdown->others_flushed || !threads_elsewhere(shootdown->process)) {
     // The end of a change that flushed no entry: the copies will drop what they hold (their
@@ -399,7 +400,15 @@ Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t s
 
 Result<UserPage> UserPage::hold(Process* process, uint32_t address, uint32_t access) {
   if (!is_copy(process)) {
-    const auto held = vmm::vmm_hold_page(&process->m_vmm, address, access);
+    // A write to a copy-on-write page made a copy of it: the threads of the process flush the
+    // old one (the calling thread's too, when it is one of them).
+    kern::Thread* current = kern::thread_current();
+    auto* thread = current != nullptr && current->m_type == kern::ThreadType::USER
+                       ? static_cast<UserThread*>(current->m_arg)
+                       : nullptr;
+    TlbShootdown shootdown{.process = process,
+                           .thread = thread != nullptr && thread->m_process == process ? thread : nullptr};
+    const auto held = vmm::vmm_hold_page(&process->m_vmm, address, access, user_flush_page, &shootdown);
     if (!held) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
     return UserPage(*held, nullptr);
   }

@@ -72,6 +72,7 @@ struct UserThread final : user::AddressSpace {
   uint32_t m_exit = 0;                  // exit(2): the thread ends at its next turn of the loop
   uint32_t m_place_cxy = kNoPlacement;  // mkh's place_thread: the cluster and core of the next thread it clones
   uint32_t m_place_lid = kNoPlacement;
+  uint32_t m_place_fork_cxy = kNoPlacement;    // mkh's place_fork: the cluster of the next child it forks
   hal::Xptr<ThreadAttributes> m_start_report;  // made by THREAD_USER_CREATE: where its creator waits (until it starts)
   bool m_code_stale = false;                   // the epoch moved during a run: the decoded code goes at its end
   // Its signal mask and the signals sent to it alone while it blocked them (bit n - 1: signal
@@ -115,6 +116,8 @@ struct Placement {
   hal::lid_t lid;
 };
 Placement user_thread_place(UserThread* creator);
+// The next core of this cluster in turn for a thread of `process` (this cluster's descriptor).
+hal::lid_t next_core(Process* process);
 // A thread of the process `pid` made on cluster `cxy` by THREAD_USER_CREATE, as `attributes`
 // say (the caller's: a thread of the process, or a kernel thread that knows it lives); returns
 // its tid once it wrote its tid words (it may have run to its end since). kSrch, kAgain (the
@@ -139,6 +142,9 @@ struct TlbShootdown {
   Process* process;
   UserThread* thread;
   bool others_flushed = false;
+  // A page fault inside the thread's run (a write breaking a copy-on-write): its decoded code
+  // may be running and stays (the new page holds the same bytes).
+  bool in_run = false;
 };
 // The VMM's flush, under its lock, for each entry it removed or changed: the calling thread's
 // TLB and decoded code forget the page at `vpn`; at the first call the other threads of the

@@ -1,4 +1,4 @@
-// Names and states of the catalogue's indexes, derived from MKH_RPC_CATALOG.
+// Names of the catalogue's indexes, derived from MKH_RPC_CATALOG.
 // Layer: rpc. Calls nothing.
 #include "rpc/catalog.hpp"
 
@@ -15,33 +15,11 @@ std::string_view rpc_name(uint32_t index) {
   case i:                      \
     return "UNUSED_" #i;
     // clang-format on
-    MKH_RPC_CATALOG(MKH_RPC_NAME, MKH_RPC_NAME, MKH_RPC_UNUSED_NAME)
+    MKH_RPC_CATALOG(MKH_RPC_NAME, MKH_RPC_UNUSED_NAME)
     MKH_RPC_PRIVATE(MKH_RPC_NAME)
 #undef MKH_RPC_NAME
 #undef MKH_RPC_UNUSED_NAME
     default: return "INVALID";
-  }
-}
-
-RpcState rpc_state(uint32_t index) {
-  switch (index) {
-    // clang-format off
-#define MKH_RPC_S(i, name) \
-  case i:                  \
-    return RpcState::kServed;
-#define MKH_RPC_P(i, name) \
-  case i:                  \
-    return RpcState::kPending;
-#define MKH_RPC_U(i) \
-  case i:            \
-    return RpcState::kUnused;
-    // clang-format on
-    MKH_RPC_CATALOG(MKH_RPC_S, MKH_RPC_P, MKH_RPC_U)
-    MKH_RPC_PRIVATE(MKH_RPC_S)
-#undef MKH_RPC_S
-#undef MKH_RPC_P
-#undef MKH_RPC_U
-    default: return RpcState::kUnused;
   }
 }
 

@@ -8,40 +8,38 @@
 
 namespace mkh::rpc {
 
-// S(index, NAME): a service served now (its server is declared in rpc/services/).
-// P(index, NAME): a service of the interface whose server comes with a later layer;
-//                 until then it answers ENOSYS.
+// S(index, NAME): a service, served (its server is declared by its layer).
 // U(index):       an unused index; it reaches rpc_undefined.
-#define MKH_RPC_CATALOG(S, P, U) \
-  S(0, PMEM_GET_PAGES)           \
-  S(1, PMEM_RELEASE_PAGES)       \
-  S(2, PROCESS_MAKE_EXEC)        \
-  P(3, PROCESS_MAKE_FORK)        \
-  S(4, PROCESS_MAKE_EXIT)        \
-  S(5, PROCESS_MAKE_KILL)        \
-  S(6, THREAD_USER_CREATE)       \
-  S(7, THREAD_KERNEL_CREATE)     \
-  S(8, THREAD_KILL)              \
-  S(9, PROCESS_SIGACTION)        \
-  S(10, VFS_INODE_CREATE)        \
-  S(11, VFS_INODE_DESTROY)       \
-  S(12, VFS_DENTRY_CREATE)       \
-  S(13, VFS_DENTRY_DESTROY)      \
-  S(14, VFS_FILE_CREATE)         \
-  S(15, VFS_FILE_DESTROY)        \
-  S(16, VFS_INODE_LOAD)          \
-  S(17, VFS_MAPPER_LOAD_ALL)     \
-  S(18, FATFS_GET_CLUSTER)       \
-  U(19)                          \
-  S(20, VMM_GET_VSEG)            \
-  S(21, VMM_GET_PTE)             \
-  S(22, KCM_ALLOC)               \
-  S(23, KCM_FREE)                \
-  S(24, MAPPER_MOVE_BUFFER)      \
-  S(25, MAPPER_GET_PAGE)         \
-  S(26, VMM_CREATE_VSEG)         \
-  S(27, SCHED_DISPLAY)           \
-  P(28, VMM_SET_COW)             \
+#define MKH_RPC_CATALOG(S, U) \
+  S(0, PMEM_GET_PAGES)        \
+  S(1, PMEM_RELEASE_PAGES)    \
+  S(2, PROCESS_MAKE_EXEC)     \
+  S(3, PROCESS_MAKE_FORK)     \
+  S(4, PROCESS_MAKE_EXIT)     \
+  S(5, PROCESS_MAKE_KILL)     \
+  S(6, THREAD_USER_CREATE)    \
+  S(7, THREAD_KERNEL_CREATE)  \
+  S(8, THREAD_KILL)           \
+  S(9, PROCESS_SIGACTION)     \
+  S(10, VFS_INODE_CREATE)     \
+  S(11, VFS_INODE_DESTROY)    \
+  S(12, VFS_DENTRY_CREATE)    \
+  S(13, VFS_DENTRY_DESTROY)   \
+  S(14, VFS_FILE_CREATE)      \
+  S(15, VFS_FILE_DESTROY)     \
+  S(16, VFS_INODE_LOAD)       \
+  S(17, VFS_MAPPER_LOAD_ALL)  \
+  S(18, FATFS_GET_CLUSTER)    \
+  U(19)                       \
+  S(20, VMM_GET_VSEG)         \
+  S(21, VMM_GET_PTE)          \
+  S(22, KCM_ALLOC)            \
+  S(23, KCM_FREE)             \
+  S(24, MAPPER_MOVE_BUFFER)   \
+  S(25, MAPPER_GET_PAGE)      \
+  S(26, VMM_CREATE_VSEG)      \
+  S(27, SCHED_DISPLAY)        \
+  S(28, VMM_SET_COW)          \
   U(29)
 
 // mkh's own services, outside the reference's range (for measures, tests and soaks):
@@ -53,7 +51,7 @@ namespace mkh::rpc {
 enum RpcIndex : uint32_t {
 #define MKH_RPC_ENUM(index, name) RPC_##name = index,
 #define MKH_RPC_UNUSED(index)
-  MKH_RPC_CATALOG(MKH_RPC_ENUM, MKH_RPC_ENUM, MKH_RPC_UNUSED) MKH_RPC_PRIVATE(MKH_RPC_ENUM)
+  MKH_RPC_CATALOG(MKH_RPC_ENUM, MKH_RPC_UNUSED) MKH_RPC_PRIVATE(MKH_RPC_ENUM)
 #undef MKH_RPC_ENUM
 #undef MKH_RPC_UNUSED
       RPC_MAX_INDEX = 30,
@@ -75,14 +73,11 @@ inline constexpr uint32_t rpc_slot_index(uint32_t slot) {
   return slot < RPC_MAX_INDEX ? slot : RPC_PRIVATE_BASE + (slot - RPC_MAX_INDEX);
 }
 
-enum class RpcState : uint8_t { kServed, kPending, kUnused };
-
 // "PMEM_GET_PAGES", or "UNUSED_19" / "INVALID" for other values.
 std::string_view rpc_name(uint32_t index);
 // The name of a statistics slot: its index's, or "OUT_OF_RANGE" for the last one.
 inline std::string_view rpc_slot_name(uint32_t slot) {
   return slot + 1 >= kRpcStatSlots ? std::string_view("OUT_OF_RANGE") : rpc_name(rpc_slot_index(slot));
 }
-RpcState rpc_state(uint32_t index);
 
 }  // namespace mkh::rpc

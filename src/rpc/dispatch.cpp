@@ -31,11 +31,6 @@ Errno rpc_undefined(const RpcCall& call) {
   return Errno::kInval;
 }
 
-Errno rpc_not_served_yet(const RpcCall& call) {
-  record_error(hal::Xptr<RpcDesc>(call.desc), Errno::kNoSys);
-  return Errno::kNoSys;
-}
-
 void rpc_install(const RpcServerTable* table) {
   g_servers = table;
   kern::set_scheduling_point_hook(rpc_check);

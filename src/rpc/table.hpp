@@ -34,7 +34,4 @@ Errno rpc_dispatch(const RpcCall& call);
 // cluster with the client's cluster, and lets the response complete.
 Errno rpc_undefined(const RpcCall& call);
 
-// The server of a service of the interface whose server comes with a later layer: kNoSys.
-Errno rpc_not_served_yet(const RpcCall& call);
-
 }  // namespace mkh::rpc

@@ -96,6 +96,8 @@ Answer sys_gettid(Call& call);
 Answer sys_set_tid_address(Call& call);
 Answer sys_futex_time64(Call& call);
 Answer sys_mkh_place_thread(Call& call);
+Answer sys_mkh_place_fork(Call& call);
+Answer sys_waitid(Call& call);
 // The signal calls (syscall/signals.cpp).
 Answer sys_kill(Call& call);
 Answer sys_tkill(Call& call);

@@ -34,6 +34,7 @@ enum Number : uint32_t {
   NR_fdatasync = 83,
   NR_exit = 93,
   NR_exit_group = 94,
+  NR_waitid = 95,
   NR_set_tid_address = 96,
   NR_sched_yield = 124,
   NR_kill = 129,

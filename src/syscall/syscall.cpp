@@ -314,6 +314,7 @@ constexpr Entry kTable[] = {
     {NR_fdatasync, sys_fsync},
     {NR_exit, sys_exit},
     {NR_exit_group, sys_exit_group},
+    {NR_waitid, sys_waitid},
     {NR_set_tid_address, sys_set_tid_address},
     {NR_futex_time64, sys_futex_time64},
     {NR_clone, sys_clone},
@@ -351,6 +352,7 @@ constexpr Entry kTable[] = {
     {NR_mkh_get_core, sys_mkh_get_core},
     {NR_mkh_get_cycle, sys_mkh_get_cycle},
     {NR_mkh_place_thread, sys_mkh_place_thread},
+    {NR_mkh_place_fork, sys_mkh_place_fork},
 };
 
 // The handlers by number: Linux's numbers below kDirect, mkh's from 1024.

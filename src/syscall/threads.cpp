@@ -1,9 +1,11 @@
 // The calls of threads: clone (a thread of the caller's process), exit, gettid,
-// set_tid_address and futex_time64 (docs/decisions.md "Threads"). Layer: syscall.
+// set_tid_address and futex_time64 (docs/decisions.md "Threads"); clone's other half, fork, and
+// waitid (docs/decisions.md "fork"). Layer: syscall.
 #include <time.h>
 
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
+#include "proc/fork.hpp"
 #include "proc/futex.hpp"
 #include "syscall/call.hpp"
 
@@ -53,16 +55,24 @@ enum FutexOp : uint32_t {
 // the caller named with place_thread, else the next core of the caller's cluster. In another
 // cluster, THREAD_USER_CREATE makes it in the process's copy there; it writes its tid words
 // itself before it runs, and clone returns once it has. Linux's checks
-// first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL); a new process (no CLONE_VM) comes
-// with fork, ENOSYS until then; any other flag EINVAL, as qemu-user answers.
+// first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL). Without CLONE_VM, a fork: a new
+// process, the child of the caller's, on the cluster the caller named with place_fork, else
+// its own (proc/fork.hpp); options among kForkOptions, the exit signal any (the parent has no
+// handler to receive it); CLONE_PARENT_SETTID's word gets the child's pid in the parent. Any
+// other flag EINVAL, as qemu-user answers.
 Answer sys_clone(Call& call) {
   const uint32_t flags = call.a[0], stack = call.a[1], parent_tid = call.a[2], tls = call.a[3], child_tid = call.a[4];
   if (((flags & kCloneThread) != 0 && (flags & kCloneSighand) == 0) ||
       ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0))
     return error(Errno::kInval);
   if ((flags & kCloneVm) == 0) {
-    hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
-    return error(Errno::kNoSys);
+    constexpr uint32_t kForkOptions = kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneChildSettid;
+    if ((flags & ~(kForkOptions | kExitSignalMask)) != 0) return error(Errno::kInval);
+    const uint32_t cxy = std::exchange(call.thread->m_place_fork_cxy, proc::kNoPlacement);
+    const uint32_t pid =
+        TRY(proc::process_fork(call.thread, cxy == proc::kNoPlacement ? hal::local_cxy() : hal::cxy_t(cxy)));
+    if ((flags & kCloneParentSettid) != 0) tid_to_user(call.process, parent_tid, pid);
+    return pid;
   }
   if ((flags & kThreadShares) != kThreadShares || (flags & ~(kThreadShares | kThreadOptions | kExitSignalMask)) != 0)
     return error(Errno::kInval);
@@ -110,6 +120,60 @@ Answer sys_mkh_place_thread(Call& call) {
   if (!hal::cluster_present(cxy) || lid >= kern::local_cluster()->m_cores_nr) return error(Errno::kInval);
   call.thread->m_place_cxy = cxy;
   call.thread->m_place_lid = lid;
+  return 0;
+}
+
+// mkh's place_fork(cxy): the cluster of the next child the caller forks (its owner and
+// reference). A cluster the machine has not is EINVAL.
+Answer sys_mkh_place_fork(Call& call) {
+  if (!hal::cluster_present(call.a[0])) return error(Errno::kInval);
+  call.thread->m_place_fork_cxy = call.a[0];
+  return 0;
+}
+
+// waitid(idtype, id, infop, options, rusage): the end of a child of the caller's process —
+// P_ALL any, P_PID the child `id`, P_PGID its group (the caller's own, 0 or its pid: any
+// child, the only group there is; another: none). Ends only: stops and continues are not
+// reported, so WSTOPPED or WCONTINUED without WEXITED answer at once as WNOHANG does when no
+// child ended; WNOHANG answers at once (the info zeroed when no child ended), WNOWAIT leaves the child to be
+// waited for again. Linux's answers: EINVAL (no WEXITED, WSTOPPED or WCONTINUED, an unknown
+// option or idtype), ECHILD (no such child), EINTR (the caller's process ends meanwhile). The
+// info: si_signo SIGCHLD, si_code CLD_EXITED (1) with the exit status or CLD_KILLED (2) with
+// the signal, si_pid, si_uid 0, si_status; the resource usage, when asked, is zeros.
+Answer sys_waitid(Call& call) {
+  enum : uint32_t { kPAll = 0, kPPid = 1, kPPgid = 2 };
+  enum : uint32_t { kWNoHang = 1, kWStopped = 2, kWExited = 4, kWContinued = 8, kWNoWait = 0x01000000 };
+  constexpr uint32_t kWaitKinds = 0x20000000 | 0x40000000 | 0x80000000;  // __WNOTHREAD __WALL __WCLONE
+  const uint32_t idtype = call.a[0], id = call.a[1], info = call.a[2], options = call.a[3], usage = call.a[4];
+  if ((options & ~(kWNoHang | kWStopped | kWExited | kWContinued | kWNoWait | kWaitKinds)) != 0 ||
+      (options & (kWStopped | kWExited | kWContinued)) == 0)
+    return error(Errno::kInval);
+  uint32_t pid = 0;  // any
+  if (idtype == kPPid) {
+    if (int32_t(id) <= 0) return error(Errno::kInval);
+    pid = id;
+  } else if (idtype == kPPgid) {
+    if (id != 0 && id != call.process->m_pid) return error(Errno::kChild);
+  } else if (idtype != kPAll) {
+    return error(Errno::kInval);
+  }
+  const bool exits = (options & kWExited) != 0;
+  const auto ended = TRY(proc::process_wait_child(call.thread, pid, exits && (options & kWNoHang) == 0,
+                                                  !exits || (options & kWNoWait) != 0));
+  if (info != 0) {
+    uint32_t fields[6] = {};  // si_signo, si_errno, si_code, si_pid, si_uid, si_status
+    if (ended && exits) {
+      fields[0] = proc::kSigChld;
+      fields[2] = ended->exit_signal != 0 ? 2 : 1;
+      fields[3] = ended->pid;
+      fields[5] = ended->exit_signal != 0 ? ended->exit_signal : ended->exit_code;
+    }
+    TRY(proc::copy_to_user(call.process, info, fields, sizeof fields));
+  }
+  if (usage != 0) {
+    const uint8_t zeros[72] = {};  // RV32's struct rusage: two timevals of 32-bit longs, 14 longs
+    TRY(proc::copy_to_user(call.process, usage, zeros, sizeof zeros));
+  }
   return 0;
 }
 

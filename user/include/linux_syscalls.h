@@ -38,6 +38,7 @@
 #define SYS_fdatasync 83
 #define SYS_exit 93
 #define SYS_exit_group 94
+#define SYS_waitid 95
 #define SYS_set_tid_address 96
 #define SYS_sched_yield 124
 #define SYS_kill 129

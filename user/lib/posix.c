@@ -1,5 +1,5 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
- * fstat, isatty, getpid, kill, _exit), sigaction, sigprocmask and sigpending, the usual
+ * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, sigaction, sigprocmask and sigpending, the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2,
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,6 +152,36 @@ int __mkh_linux_signal(int signal) {
 }
 
 int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, __mkh_linux_signal(signal))); }
+
+/* picolibc's number for Linux's signal `linux_number` (the inverse of __mkh_linux_signal). */
+static int picolibc_signal(int linux_number) {
+  for (int signal = 1; signal < 32; signal++)
+    if (__mkh_linux_signal(signal) == linux_number) return signal;
+  return linux_number;
+}
+
+/* fork is clone(SIGCHLD); waitpid and wait are waitid (USERMODE.md), the status word made as
+ * Linux's: the exit status in bits 8-15, or the signal that killed the child. */
+pid_t fork(void) { return (pid_t)__mkh_result(__MKH_SC5(SYS_clone, 17 /* Linux's SIGCHLD */, 0, 0, 0, 0)); }
+
+pid_t waitpid(pid_t pid, int* status, int options) {
+  enum { P_ALL = 0, P_PID = 1, P_PGID = 2, WEXITED = 4, CLD_EXITED = 1 };
+  struct {
+    int signo, error, code;
+    pid_t pid;
+    unsigned uid;
+    int status;
+    int rest[26];
+  } info = {0};
+  const int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
+  const long id = pid < -1 ? -pid : pid > 0 ? pid : 0;
+  if (__mkh_result(__MKH_SC5(SYS_waitid, idtype, id, &info, (options & WNOHANG) | WEXITED, 0)) < 0) return -1;
+  if (info.pid != 0 && status != NULL)
+    *status = info.code == CLD_EXITED ? (info.status & 0xff) << 8 : picolibc_signal(info.status) & 0x7f;
+  return info.pid;
+}
+
+pid_t wait(int* status) { return waitpid(-1, status, 0); }
 
 /* picolibc's sigset_t has bit n for its signal n; Linux's 64-bit set bit n - 1 for its own. */
 static uint64_t linux_sigset(sigset_t set) {

@@ -48,6 +48,19 @@ class Gpt {
   // Clears the entry of `vpn` and returns what it was (0 when none).
   uint64_t clear(uint32_t vpn);
 
+  // Calls visit(vpn, entry) for every mapped entry in vpn order; `visit` may change the entry
+  // in place, not whether it is mapped.
+  template <typename Visit>
+  void for_each_mapped(Visit&& visit) {
+    if (m_l1 == nullptr) return;
+    for (uint32_t i = 0; i < kEntriesPerTable; ++i) {
+      auto* l2 = reinterpret_cast<uint64_t*>(m_l1[i]);
+      if (l2 == nullptr) continue;
+      for (uint32_t j = 0; j < kEntriesPerTable; ++j)
+        if ((l2[j] & GPT_MAPPED) != 0) visit(i * kEntriesPerTable + j, l2[j]);
+    }
+  }
+
   uint64_t mapped() const { return m_mapped; }
   // Whether it has its level-1 table (made by init, gone with destroy).
   bool ready() const { return m_l1 != nullptr; }

@@ -289,7 +289,38 @@ Result<hal::Xptr<Vseg>> vmm_find_vseg_xptr(Vmm* vmm, uint32_t address) {
   return hal::Xptr<Vseg>(hal::local_cxy(), vseg);
 }
 
-Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access) REQUIRES(vmm->m_lock) {
+namespace {
+
+// A write to the copy-on-write entry `entry` of `vpn` in `vseg` (writable): the page is the
+// mapping's alone (its last user), or it is copied into a new page of the vseg's cluster.
+Result<uint64_t> break_cow_locked(Vmm* vmm, const Vseg& vseg, uint32_t vpn, uint64_t entry,
+                                  void (*flush)(uint32_t, void*), void* context) REQUIRES(vmm->m_lock) {
+  const hal::xptr_t old_page = gpt_page(entry);
+  const uint32_t attr = attr_for_prot(vseg.m_prot);
+  // Only a mapping that holds the page raises its count (a fork, a kernel hold of one of its
+  // threads, both under a VMM's lock): at 1, no other can appear meanwhile. The copies of the
+  // process hold read-only entries naming the same page, still right.
+  if (hal::remote_load(page_of_base(old_page).field(&mm::Page::refcount)) == 1) {
+    const uint64_t made = gpt_entry(old_page, attr);
+    (void)vmm->m_gpt.set(vpn, made);  // the table exists
+    hal::stat_add(vmm->m_cow_reuses, uint64_t(1));
+    return made;
+  }
+  const hal::xptr_t page = TRY(alloc_page(vseg.m_cxy));
+  hal::remote_memcpy(hal::Xptr<void>(page), hal::Xptr<void>(old_page), kPageSize);
+  const uint64_t made = gpt_entry(page, attr);
+  const ChangeSection change(vmm, flush, context);
+  (void)vmm->m_gpt.set(vpn, made);
+  if (flush != nullptr) flush(vpn, context);
+  free_page(old_page);  // this mapping's reference
+  hal::stat_add(vmm->m_cow_copies, uint64_t(1));
+  return made;
+}
+
+}  // namespace
+
+Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
+                                void* context) REQUIRES(vmm->m_lock) {
   const uint32_t vpn = address >> 12;
   const uint64_t entry = vmm->m_gpt.get(vpn);
   if ((entry & GPT_MAPPED) != 0 && (gpt_attr(entry) & attr_for_access(access)) != 0) return entry;
@@ -297,8 +328,9 @@ Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access) REQ
   Errno refused = Errno::kOk;
   if (vseg == nullptr) refused = Errno::kFault;
   else if ((allowed_access(vseg->m_prot) & access) == 0) refused = Errno::kAcces;
-  else if ((entry & GPT_MAPPED) != 0)
-    refused = Errno::kAcces;  // mapped without this right: copy-on-write comes with fork
+  else if ((entry & GPT_MAPPED) != 0 && access == VSEG_WRITE && (entry & GPT_COW) != 0)
+    return break_cow_locked(vmm, *vseg, vpn, entry, flush, context);
+  else if ((entry & GPT_MAPPED) != 0) refused = Errno::kAcces;  // mapped without this right
   else if (vseg->m_type == VsegType::kFile && page_down(address) - vseg->m_base >= page_up(vseg->m_file_size))
     refused = Errno::kIo;  // a page of a file mapping wholly past the file's end: SIGBUS, as Linux
   if (refused != Errno::kOk) {
@@ -320,14 +352,16 @@ Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access) REQ
   return made;
 }
 
-Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access) {
+Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
+                             void* context) {
   kern::QueuelockGuard guard(vmm->m_lock);
-  return get_pte_locked(vmm, address, access);
+  return get_pte_locked(vmm, address, access, flush, context);
 }
 
-Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access) {
+Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
+                               void* context) {
   kern::QueuelockGuard guard(vmm->m_lock);
-  const uint64_t entry = TRY(get_pte_locked(vmm, address, access));
+  const uint64_t entry = TRY(get_pte_locked(vmm, address, access, flush, context));
   const HeldPage held{.base = gpt_page(entry), .held = (entry & GPT_PRIVATE) != 0};
   if (held.held) hal::remote_atomic_add(page_of_base(held.base).field(&mm::Page::refcount), 1u);
   return held;
@@ -436,12 +470,107 @@ Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
     for (uint32_t va = vseg->m_base; va < vseg->end(); va += kPageSize) {
       const uint64_t entry = vmm->m_gpt.get(va >> 12);
       if ((entry & GPT_MAPPED) == 0) continue;
-      (void)vmm->m_gpt.set(va >> 12, gpt_entry(gpt_page(entry), attr_for_prot(prot)));  // the table exists
+      // A copy-on-write page stays so: shared with another mapping, it is copied at its first write.
+      uint32_t attr = attr_for_prot(prot);
+      if ((entry & GPT_COW) != 0) attr = (attr & ~GPT_WRITE) | GPT_COW;
+      (void)vmm->m_gpt.set(va >> 12, gpt_entry(gpt_page(entry), attr));  // the table exists
       if (flush != nullptr) flush(va >> 12, context);
     }
     vseg = vseg->m_entry.next == &vmm->m_vsegs ? nullptr : vseg_of(vseg->m_entry.next);
   }
   return {};
+}
+
+// The image of a fork (vmm.hpp): this header, then its vsegs, then its entries, in one block of
+// pages of the parent's reference cluster.
+struct ForkImage {
+  struct Entry {
+    uint64_t entry;  // the child's: copy-on-write, its page with a reference for the child
+    uint32_t vpn;
+    uint32_t unused;
+  };
+  mm::Page* block = nullptr;  // local to the image's cluster
+  uint32_t vsegs = 0;
+  uint32_t entries = 0;
+  uint32_t taken = 0;  // entries whose reference a child took (vmm_fork_adopt)
+  uint32_t brk_base = 0;
+  uint32_t brk = 0;
+  uint32_t heap = 0;  // the heap's index among the vsegs; `vsegs` when there is none
+
+  static std::size_t bytes(uint32_t vsegs, uint32_t entries) {
+    return sizeof(ForkImage) + vsegs * sizeof(Vseg) + entries * sizeof(Entry);
+  }
+  static hal::Xptr<Vseg> vseg_at(hal::Xptr<ForkImage> image, uint32_t i) {
+    return hal::Xptr<Vseg>(image.raw() + sizeof(ForkImage) + i * sizeof(Vseg));
+  }
+  static hal::Xptr<Entry> entry_at(hal::Xptr<ForkImage> image, uint32_t vsegs, uint32_t i) {
+    return hal::Xptr<Entry>(image.raw() + bytes(vsegs, 0) + i * sizeof(Entry));
+  }
+};
+static_assert(sizeof(Vseg) % 8 == 0 && sizeof(ForkImage) % 8 == 0, "the image's arrays stay aligned");
+
+Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t, void*), void* context) {
+  kern::QueuelockGuard guard(parent->m_lock);
+  uint32_t vsegs = 0;
+  for (libk::ListEntry* e = parent->m_vsegs.next; e != &parent->m_vsegs; e = e->next) ++vsegs;
+  const uint64_t entries = parent->m_gpt.mapped();
+  uint32_t order = 0;
+  while ((uint64_t(kPageSize) << order) < ForkImage::bytes(vsegs, uint32_t(entries))) ++order;
+  mm::Page* block = TRY(mm::kmem_alloc_pages(order));
+  auto* image = new (mm::kmem_page_base(block)) ForkImage();
+  image->block = block;
+  image->vsegs = vsegs;
+  image->brk_base = parent->m_brk_base;
+  image->brk = parent->m_brk;
+  image->heap = vsegs;
+  const hal::Xptr<ForkImage> xptr(hal::local_cxy(), image);
+  uint32_t i = 0;
+  for (libk::ListEntry* e = parent->m_vsegs.next; e != &parent->m_vsegs; e = e->next, ++i) {
+    if (vseg_of(e) == parent->m_heap) image->heap = i;
+    *ForkImage::vseg_at(xptr, i).host_ptr() = *vseg_of(e);
+  }
+  // The entries change (no write right): the copies, whose entries may allow writes, drop them.
+  const ChangeSection change(parent, flush, context);
+  parent->m_gpt.for_each_mapped([&](uint32_t vpn, uint64_t& entry) {
+    if ((entry & GPT_PRIVATE) == 0) return;  // none in a reference VMM
+    const bool writable = (entry & GPT_WRITE) != 0;
+    entry = (entry & ~uint64_t(GPT_WRITE)) | GPT_COW;
+    hal::remote_atomic_add(page_of_base(gpt_page(entry)).field(&mm::Page::refcount), 1u);
+    *ForkImage::entry_at(xptr, vsegs, image->entries++).host_ptr() = ForkImage::Entry{entry, vpn, 0};
+    if (writable && flush != nullptr) flush(vpn, context);
+  });
+  hal::publish_local(*image);  // read by the child's cluster
+  return xptr;
+}
+
+Result<void> vmm_fork_adopt(Vmm* child, hal::Xptr<ForkImage> image) {
+  const ForkImage header = hal::remote_read(image);
+  kern::QueuelockGuard guard(child->m_lock);
+  for (uint32_t i = 0; i < header.vsegs; ++i) {
+    const Vseg vseg = hal::remote_read(ForkImage::vseg_at(image, i));
+    if (vseg.m_magic != Vseg::kMagic) return error(Errno::kInval);
+    const hal::cxy_t cxy = vseg.m_type == VsegType::kRemote ? vseg.m_cxy : hal::local_cxy();
+    Vseg* made = TRY(create_locked(child, vseg.m_type, vseg.m_base, vseg.m_size, vseg.m_prot, vseg.m_file_offset,
+                                   vseg.m_file_size, vseg.m_mapper, cxy));
+    if (i == header.heap) child->m_heap = made;
+  }
+  child->m_brk_base = header.brk_base;
+  child->m_brk = header.brk;
+  for (uint32_t i = 0; i < header.entries; ++i) {
+    const ForkImage::Entry entry = hal::remote_read(ForkImage::entry_at(image, header.vsegs, i));
+    if (find_locked(child, entry.vpn << 12) == nullptr) return error(Errno::kInval);
+    TRY(child->m_gpt.set(entry.vpn, entry.entry));
+    hal::remote_store(image.field(&ForkImage::taken), i + 1);
+  }
+  return {};
+}
+
+void vmm_fork_image_free(hal::Xptr<ForkImage> image) {
+  const ForkImage header = hal::remote_read(image);
+  for (uint32_t i = header.taken; i < header.entries; ++i)
+    free_page(gpt_page(hal::remote_load(ForkImage::entry_at(image, header.vsegs, i).field(&ForkImage::Entry::entry))));
+  if (image.cxy() == hal::local_cxy()) mm::kmem_free_pages(header.block);
+  else if (!rpc::rpc_pmem_release_pages_client(image.cxy(), header.block)) kern::cluster_count_error();
 }
 
 Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access) {
@@ -510,6 +639,8 @@ VmmStats vmm_stats(Vmm* vmm) {
   stats.faults = hal::stat_read(vmm->m_faults);
   stats.fault_errors = hal::stat_read(vmm->m_fault_errors);
   stats.copy_drops = hal::stat_read(vmm->m_copy_drops);
+  stats.cow_copies = hal::stat_read(vmm->m_cow_copies);
+  stats.cow_reuses = hal::stat_read(vmm->m_cow_reuses);
   return stats;
 }
 

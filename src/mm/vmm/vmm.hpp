@@ -85,6 +85,8 @@ struct VmmStats {
   uint64_t faults = 0;  // entries made by a fault
   uint64_t fault_errors = 0;
   uint64_t copy_drops = 0;  // a copy's: everything dropped for a newer reference
+  uint64_t cow_copies = 0;  // copy-on-write faults that copied the page
+  uint64_t cow_reuses = 0;  // those that found the mapping the page's last user
 };
 
 struct Vmm {
@@ -103,6 +105,8 @@ struct Vmm {
   // dropped them for a newer one.
   uint64_t m_copy_generation GUARDED_BY(m_lock) = 0;
   uint64_t m_copy_drops = 0;
+  uint64_t m_cow_copies = 0;
+  uint64_t m_cow_reuses = 0;
 };
 
 // Local: an empty address space; kNoMem.
@@ -132,7 +136,11 @@ void vmm_destroy(Vmm* vmm);
 // (SIGSEGV too), kNoMem, kIo for a page of a file mapping wholly past the file's end (SIGBUS,
 // as Linux; the bytes past the end in the file's last page read as zeros), or the mapper's
 // error (SIGBUS).
-[[nodiscard]] Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access);
+// A write to a copy-on-write entry (vmm_fork_image) whose vseg is writable takes the write right
+// back when no other mapping holds the page, else maps a copy of it (the entry changed: flush
+// told, as by munmap, before the mapping's reference to the old page goes).
+[[nodiscard]] Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access,
+                                           void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr);
 
 // A user page held for the kernel while it moves bytes to or from it (a system call's
 // buffer): unmapped meanwhile (by another thread of the process), it is freed only when the
@@ -143,7 +151,8 @@ struct HeldPage {
 };
 // The page holding `address` for `access`, made if needed (vmm_get_pte's faults and
 // refusals), held until vmm_release_page.
-[[nodiscard]] Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access);
+[[nodiscard]] Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access,
+                                             void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr);
 void vmm_release_page(const HeldPage& page);
 
 // The heap's end moved to `address` (Linux's brk: returns the heap's end after the call; a
@@ -172,6 +181,23 @@ enum class Placement { kHint, kFixed };
 // (ENOMEM for a hole, as Linux), kInval. Calls flush(vpn) for every entry that changed.
 [[nodiscard]] Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
                                         void (*flush)(uint32_t, void*), void* context);
+
+// fork (DESIGN.md §4, copy-on-write). The parent's address space, as its child gets it: its
+// vsegs, its heap and its mapped entries, each entry's page with one more reference (the
+// child's), in a page block of the parent's reference cluster that the child's cluster reads by
+// remote access (vmm.cpp).
+struct ForkImage;
+// The parent's side, on its reference VMM, as one change: every mapped entry loses its write
+// right and becomes copy-on-write (GPT_COW; flush told of each entry that could be written),
+// and the image is made. kNoMem.
+[[nodiscard]] Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t, void*), void* context);
+// The child's side: the empty address space `child` (vmm_init, local) takes the image's vsegs
+// and entries; the references of the pages it maps become its own. Its new pages are allocated
+// in its cluster (but a REMOTE vseg's, where the user named). kNoMem, kInval (a bad image):
+// the child keeps what it took, vmm_fork_image_free drops the rest.
+[[nodiscard]] Result<void> vmm_fork_adopt(Vmm* child, hal::Xptr<ForkImage> image);
+// Frees an image, from any cluster, with the references of the pages no child took.
+void vmm_fork_image_free(hal::Xptr<ForkImage> image);
 
 // What a copy asks of its reference, in another cluster (proc: services 20 and 21).
 class VmmReference {

@@ -3,7 +3,8 @@
 // 26 VMM_CREATE_VSEG from every cluster to every cluster with their error paths, service 2
 // PROCESS_MAKE_EXEC's refusals, a mapped file kept until its last mapping goes, and a program
 // of the disk run by exec, its pages given back; service 6 THREAD_USER_CREATE from every
-// cluster to every cluster, and a threaded program with its threads in every cluster.
+// cluster to every cluster, and a threaded program with its threads in every cluster; services
+// 3 PROCESS_MAKE_FORK and 28 VMM_SET_COW, and forks from every cluster to every cluster.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "mm/vmm/vmm.hpp"
 #include "proc/copy.hpp"
 #include "proc/exec.hpp"
+#include "proc/fork.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 
@@ -717,6 +719,57 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
       run_exec(machine(), ExecRequest{.path = "/threads", .argv = {"/threads", "segv", "spread"}, .env = {}});
   ASSERT_TRUE(segv.has_value()) << segv.error();
   EXPECT_EQ(segv->signal, 11u);
+  shutdown_and_check();  // every page back, no process, copy or thread left
+}
+
+// fork: PROCESS_MAKE_FORK and VMM_SET_COW refuse what names no process or no image, from every
+// cluster to every cluster; the fork referee program run at once on every cluster, each forking
+// onto every cluster in turn and from a thread in its copy on another (VMM_SET_COW from there);
+// a parent that ends first takes its sleeping child with it; every page back, no process left.
+TEST_F(ProcessTest, ForkFromEveryClusterToEveryCluster) {
+  if (!boot_with_program({2, 2, 2}, "fork", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "fork is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  {
+    ThreadRunner runner(machine());
+    for (const uint32_t from : clusters)
+      runner.start(from, 0, [&clusters] {
+        auto made = proc::process_create(0);  // no fork in progress: no image
+        KCHECK_OK(made);
+        if (!made) return;
+        const Xptr<proc::Process> parent(hal::local_cxy(), *made);
+        for (const uint32_t to : clusters) {
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_VMM_SET_COW>(hal::cxy_t(to), reinterpret_cast<proc::Process*>(0x40)),
+                     Errno::kInval);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_FORK>(hal::cxy_t(to), parent, Xptr<proc::UserThread>()),
+                     Errno::kInval);
+        }
+        proc::process_destroy(*made);
+      });
+    ASSERT_TRUE(runner.wait());
+  }
+  std::vector<ExecRequest> requests;
+  for (std::size_t i = 0; i < clusters.size(); ++i)
+    requests.push_back(ExecRequest{.path = "/fork", .argv = {"/fork", "spread"}, .env = {}});
+  testing::internal::CaptureStdout();
+  const auto outcomes = run_execs(machine(), requests);
+  const std::string out = testing::internal::GetCapturedStdout();
+  for (const auto& outcome : outcomes) {
+    ASSERT_TRUE(outcome.has_value()) << outcome.error();
+    EXPECT_EQ(outcome->status(), 0) << out;
+  }
+  for (const char* line : {"done\n", "child of a thread: exit 6\n", "fifty forks: statuses sum to 147\n",
+                           "several: 1 1 1 1 1; then -1 (ECHILD)\n"}) {
+    std::size_t count = 0;
+    for (std::size_t at = out.find(line); at != std::string::npos; at = out.find(line, at + 1)) ++count;
+    EXPECT_EQ(count, clusters.size()) << line << " in:\n" << out;
+  }
+  testing::internal::CaptureStdout();
+  const auto orphan = run_exec(machine(), ExecRequest{.path = "/fork", .argv = {"/fork", "orphan"}, .env = {}});
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "the parent ends first\n");
+  ASSERT_TRUE(orphan.has_value()) << orphan.error();
+  EXPECT_EQ(orphan->status(), 0);
   shutdown_and_check();  // every page back, no process, copy or thread left
 }
 

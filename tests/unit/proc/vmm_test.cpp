@@ -3,10 +3,11 @@
 // the heap grown and shrunk by brk, mmap placed top-down, page faults that allocate in the
 // vseg's cluster and fill from zeros, the refusals, and every page back at the end; a copy in
 // another cluster filled from its reference (services 20 and 21), its code replicated, what
-// the reference changed dropped, alone and while the reference changes.
+// the reference changed dropped, alone and while the reference changes; fork's copy-on-write.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <tuple>
 
 #include "kcheck.hpp"
@@ -161,6 +162,126 @@ TEST_F(VmmTest, VsegsFaultsBrkMmapMunmapMprotect) {
     proc::process_destroy(*made);
     KCHECK_EQ(free_pages(hal::local_cxy()), free_before);
   });
+}
+
+// fork's copy-on-write (vmm_fork_image, vmm_fork_adopt): the parent's entries lose their write
+// right (each writable one flushed), the child in another cluster maps the same pages; the
+// first write on either side copies the page into the writer's cluster while the other maps
+// it, and only takes the write right back once the other side let it go; mprotect keeps a
+// shared page copy-on-write; the image freed from the child's cluster; every page back.
+TEST_F(VmmTest, AForkSharesPagesUntilEachSideWritesThem) {
+  boot({2, 1, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t here = machine().clusters()[0], there = machine().clusters()[1];
+  constexpr uint32_t kBase = 0x20000;
+  auto page_of = [](uint32_t page) { return kBase + page * kPageSize; };
+  auto word_of = [](const Result<uint64_t>& entry) {
+    return entry ? hal::remote_load(Xptr<uint32_t>(vmm::gpt_page(*entry))) : ~0u;
+  };
+  const uint64_t here_before = free_pages(here), there_before = free_pages(there);
+  proc::Process* parent = nullptr;
+  proc::Process* child = nullptr;
+  Xptr<vmm::ForkImage> image;
+  uint64_t parent_page[3] = {};
+  auto phase = [&](hal::cxy_t cxy, const std::function<void()>& fn) {
+    ThreadRunner runner(machine());
+    runner.start(cxy, 0, fn);
+    ASSERT_TRUE(runner.wait());
+  };
+  phase(here, [&] {
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!made) return;
+    parent = *made;
+    vmm::Vmm* v = &parent->m_vmm;
+    KCHECK_OK(
+        vmm::vmm_create_vseg(v, vmm::VsegType::kAnon, kBase, 4 * kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {}, here));
+    for (uint32_t i = 0; i < 3; ++i) {
+      auto entry = vmm::vmm_get_pte(v, page_of(i), VSEG_WRITE);
+      KCHECK_OK(entry);
+      if (!entry) return;
+      parent_page[i] = vmm::gpt_page(*entry);
+      hal::remote_store(Xptr<uint32_t>(parent_page[i]), 0x1000 + i);
+    }
+    struct Flushes {
+      uint32_t pages = 0;
+      uint32_t changes = 0;
+    } flushed;
+    auto made_image = vmm::vmm_fork_image(
+        v,
+        [](uint32_t vpn, void* raw) {
+          auto* flushes = static_cast<Flushes*>(raw);
+          ++(vpn == vmm::kChangeMade ? flushes->changes : flushes->pages);
+        },
+        &flushed);
+    KCHECK_OK(made_image);
+    if (made_image) image = *made_image;
+    KCHECK(flushed.pages == 3 && flushed.changes == 1);
+    auto entry = vmm::vmm_get_pte(v, page_of(0), VSEG_READ);
+    KCHECK_OK(entry);
+    if (entry) KCHECK((vmm::gpt_attr(*entry) & (vmm::GPT_COW | vmm::GPT_WRITE)) == vmm::GPT_COW);
+  });
+  ASSERT_TRUE(parent != nullptr && image);
+  phase(there, [&] {
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!made) return;
+    child = *made;
+    vmm::Vmm* v = &child->m_vmm;
+    KCHECK_OK(vmm::vmm_fork_adopt(v, image));
+    vmm::vmm_fork_image_free(image);  // from the child's cluster: its block goes back to the parent's
+    for (uint32_t i = 0; i < 3; ++i) {
+      auto entry = vmm::vmm_get_pte(v, page_of(i), VSEG_READ);
+      KCHECK_OK(entry);
+      if (entry) KCHECK(vmm::gpt_page(*entry) == parent_page[i] && word_of(entry) == 0x1000 + i);
+    }
+    // The child's first write: a copy, in its own cluster, with the parent's bytes.
+    auto written = vmm::vmm_get_pte(v, page_of(0), VSEG_WRITE);
+    KCHECK_OK(written);
+    if (written) {
+      KCHECK(vmm::gpt_page(*written) != parent_page[0] && hal::GET_CXY(vmm::gpt_page(*written)) == there);
+      KCHECK_EQ(word_of(written), 0x1000u);
+      hal::remote_store(Xptr<uint32_t>(vmm::gpt_page(*written)), 0xC0u);
+    }
+    KCHECK(vmm::vmm_stats(v).cow_copies == 1 && vmm::vmm_stats(v).cow_reuses == 0);
+    // mprotect leaves a shared page without its write right.
+    KCHECK_OK(vmm::vmm_mprotect(v, page_of(1), kPageSize, VSEG_READ | VSEG_WRITE, nullptr, nullptr));
+    auto shared = vmm::vmm_get_pte(v, page_of(1), VSEG_READ);
+    KCHECK_OK(shared);
+    if (shared) KCHECK((vmm::gpt_attr(*shared) & (vmm::GPT_COW | vmm::GPT_WRITE)) == vmm::GPT_COW);
+    // A page the parent never touched is a fresh one.
+    auto fresh = vmm::vmm_get_pte(v, page_of(3), VSEG_WRITE);
+    KCHECK_OK(fresh);
+    if (fresh) KCHECK(word_of(fresh) == 0 && (vmm::gpt_attr(*fresh) & vmm::GPT_COW) == 0);
+  });
+  ASSERT_TRUE(child != nullptr);
+  phase(here, [&] {
+    vmm::Vmm* v = &parent->m_vmm;
+    auto entry = vmm::vmm_get_pte(v, page_of(0), VSEG_READ);
+    KCHECK_EQ(word_of(entry), 0x1000u);  // the child's write is its own
+    // Page 0: the child let it go, the parent takes it back. Page 1: still the child's too.
+    auto reused = vmm::vmm_get_pte(v, page_of(0), VSEG_WRITE);
+    KCHECK_OK(reused);
+    if (reused) KCHECK_EQ(vmm::gpt_page(*reused), parent_page[0]);
+    auto copied = vmm::vmm_get_pte(v, page_of(1), VSEG_WRITE);
+    KCHECK_OK(copied);
+    if (copied) {
+      KCHECK(vmm::gpt_page(*copied) != parent_page[1]);
+      hal::remote_store(Xptr<uint32_t>(vmm::gpt_page(*copied)), 0xB1u);
+    }
+    KCHECK(vmm::vmm_stats(v).cow_copies == 1 && vmm::vmm_stats(v).cow_reuses == 1);
+  });
+  phase(there, [&] {
+    vmm::Vmm* v = &child->m_vmm;
+    auto entry = vmm::vmm_get_pte(v, page_of(1), VSEG_WRITE);  // the parent let it go
+    KCHECK_OK(entry);
+    if (entry) KCHECK(vmm::gpt_page(*entry) == parent_page[1] && word_of(entry) == 0x1001u);
+    KCHECK_EQ(vmm::vmm_stats(v).cow_reuses, 1u);
+    proc::process_destroy(child);
+  });
+  phase(here, [&] { proc::process_destroy(parent); });
+  EXPECT_EQ(free_pages(here), here_before);
+  EXPECT_EQ(free_pages(there), there_before);
 }
 
 // A page held for a kernel copy (vmm_hold_page) outlives its unmapping, on the page's own

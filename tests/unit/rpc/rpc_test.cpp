@@ -330,7 +330,7 @@ TEST_F(RpcTest, LocalCallOfADirectServiceRunsInTheCallerWithTheSameResults) {
   EXPECT_EQ(errors, 1u);
 }
 
-TEST_F(RpcTest, UndefinedAndNotYetServedIndexesAnswerWithAnError) {
+TEST_F(RpcTest, UndefinedIndexesAnswerWithAnError) {
   boot({2, 1, 1});
   {
     ThreadRunner runner(machine());
@@ -341,10 +341,6 @@ TEST_F(RpcTest, UndefinedAndNotYetServedIndexesAnswerWithAnError) {
         desc.blocking = 1;
         KCHECK_ERR(rpc_send(machine().clusters()[1], &desc), Errno::kInval);
       }
-      RpcDesc desc;
-      desc.index = RPC_PROCESS_MAKE_FORK;
-      desc.blocking = 1;
-      KCHECK_ERR(rpc_send(machine().clusters()[1], &desc), Errno::kNoSys);
     });
   }
   EXPECT_EQ(totals(19).errors, 1u);

@@ -1,0 +1,238 @@
+// fork, the children of a process and the wait for them (proc/fork.hpp). Layer: proc.
+#include "proc/fork.hpp"
+
+#include <utility>
+
+#include "hal/remote.hpp"
+#include "kern/sched.hpp"
+
+namespace mkh::proc {
+
+namespace {
+
+// Linux's clone flags a fork may carry (threads.cpp has the others).
+enum ForkFlag : uint32_t {
+  kForkSettls = 0x80000,
+  kForkParentSettid = 0x100000,
+  kForkChildCleartid = 0x200000,
+  kForkChildSettid = 0x1000000,
+};
+
+// The children of a process (its reference's records and waiters), locked while this lives,
+// from any cluster.
+class Children {
+ public:
+  explicit Children(hal::Xptr<Process> reference)
+      : m_process(reference), m_guard(reference.field(&Process::m_children_lock)) {}
+
+  ChildRecord get(uint32_t i) const { return hal::remote_read(record(i)); }
+  void set(uint32_t i, const ChildRecord& child) { hal::remote_write(record(i), child); }
+  bool closed() const { return hal::remote_load(m_process.field(&Process::m_children_closed)) != 0; }
+  void close() { hal::remote_store(m_process.field(&Process::m_children_closed), 1u); }
+  hal::Xptr<hal::Xptr<kern::Thread>> waiter(uint32_t slot) const {
+    return m_process.field(&Process::m_child_waiters).as<hal::Xptr<kern::Thread>>() + slot;
+  }
+
+ private:
+  hal::Xptr<ChildRecord> record(uint32_t i) const {
+    return m_process.field(&Process::m_children).as<ChildRecord>() + i;
+  }
+
+  hal::Xptr<Process> m_process;
+  hal::RemoteBusylockGuard m_guard;
+};
+
+// The image of the address space of `process` (a reference, local) made and kept for its
+// fork, every entry copy-on-write; `thread`: the forking thread, when it runs here.
+Result<void> set_cow(Process* process, UserThread* thread) {
+  TlbShootdown shootdown{.process = process, .thread = thread};
+  const auto image = TRY(vmm::vmm_fork_image(&process->m_vmm, user_flush_page, &shootdown));
+  // Atomic: VMM_SET_COW may come from several clusters at once (only forks are serialised).
+  if (const auto old =
+          hal::remote_exchange(hal::Xptr<Process>(hal::local_cxy(), process).field(&Process::m_fork_image), image))
+    vmm::vmm_fork_image_free(old);
+  return {};
+}
+
+// The child's thread: the forking thread's registers past its ecall, a0 = 0 (the child's
+// answer), and the clone's new stack and tls; its signal mask; the clone's tid words.
+Result<UserThread*> child_thread(Process* child, hal::Xptr<UserThread> parent_thread) {
+  user::Context context = hal::remote_read(parent_thread.field(&UserThread::m_context));
+  const uint32_t flags = context.x[10], stack = context.x[11], tls = context.x[13], child_tid = context.x[14];
+  context.pc += 4;
+  context.x[10] = 0;
+  if (stack != 0) context.x[2] = stack;
+  if ((flags & kForkSettls) != 0) context.x[4] = tls;
+  UserThread* thread = TRY(
+      user_thread_make(child, context, hal::remote_load(parent_thread.field(&UserThread::m_signals_blocked)), true));
+  if ((flags & kForkChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
+  if ((flags & kForkChildSettid) != 0) (void)copy_to_user(child, child_tid, &thread->m_tid, sizeof thread->m_tid);
+  return thread;
+}
+
+// The child `child` in a free record of its parent's reference `parent` (the parent's threads
+// may wait for it from now on). kAgain when the parent has kMaxChildren children not waited
+// for, or is ending (it kills its children: this one would outlive it).
+Result<void> add_child(hal::Xptr<Process> parent, Process* child) {
+  Children children(parent);
+  if (children.closed()) return error(Errno::kAgain);
+  for (uint32_t i = 0; i < kMaxChildren; ++i)
+    if (children.get(i).state == ChildRecord::State::kFree) {
+      children.set(i, ChildRecord{.state = ChildRecord::State::kRunning,
+                                  .pid = child->m_pid,
+                                  .process = hal::Xptr<Process>(hal::local_cxy(), child)});
+      child->m_parent = parent;
+      return {};
+    }
+  return error(Errno::kAgain);
+}
+
+void remove_child(hal::Xptr<Process> parent, uint32_t pid) {
+  Children children(parent);
+  for (uint32_t i = 0; i < kMaxChildren; ++i)
+    if (children.get(i).pid == pid) children.set(i, ChildRecord{});
+}
+
+Result<uint32_t> fork_turn(UserThread* thread, hal::Xptr<Process> reference, hal::cxy_t cxy) {
+  if (reference.cxy() == hal::local_cxy()) TRY(set_cow(reference.host_ptr(), thread));
+  else TRY(rpc::rpc_call<rpc::RPC_VMM_SET_COW>(reference.cxy(), reference.host_ptr()));
+  const hal::Xptr<UserThread> self(hal::local_cxy(), thread);
+  hal::publish_local(*thread);  // its registers are read by the child's cluster
+  const auto [pid, child] = cxy == hal::local_cxy()
+                                ? TRY(process_make_fork_server(reference, self))
+                                : TRY(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_FORK>(cxy, reference, self));
+  return pid;
+}
+
+}  // namespace
+
+Result<uint32_t> process_fork(UserThread* thread, hal::cxy_t cxy) {
+  const hal::Xptr<Process> reference = process_reference(thread->m_process);
+  while (!hal::remote_cas(reference.field(&Process::m_forking), 0u, 1u)) {
+    if (process_ending(thread->m_process)) return error(Errno::kAgain);  // the thread ends at its return
+    kern::sched_yield();
+  }
+  const Result<uint32_t> forked = fork_turn(thread, reference, cxy);
+  if (const auto image = hal::remote_exchange(reference.field(&Process::m_fork_image), {}); image)
+    vmm::vmm_fork_image_free(image);
+  hal::remote_store(reference.field(&Process::m_forking), 0u);
+  return forked;
+}
+
+Result<void> vmm_set_cow_server(Process* process) {
+  const ProcessUse use = TRY(ProcessUse::by_pointer(process));
+  if (!use->m_reference.is_null()) return error(Errno::kInval);  // a copy (of another cluster's process)
+  return set_cow(use.get(), nullptr);
+}
+
+Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal::Xptr<Process> parent,
+                                                                             hal::Xptr<UserThread> parent_thread) {
+  // The parent lives: its forking thread waits for this answer.
+  const auto image = hal::remote_load(parent.field(&Process::m_fork_image));
+  if (!image) return error(Errno::kInval);
+  Process* child = TRY(process_create(hal::remote_load(parent.field(&Process::m_pid))));
+  // Until its thread starts, the child is destroyed on a failure.
+  auto fail = [child](Errno failure) {
+    process_destroy(child);
+    return error(failure);
+  };
+  files_fork(child, parent);
+  {
+    // SIG_IGN is kept across a fork (and the flags and masks given); nothing is pending.
+    hal::RemoteBusylockGuard guard(parent.field(&Process::m_signal_lock));
+    child->m_signals_ignored = hal::remote_load(parent.field(&Process::m_signals_ignored));
+    hal::remote_memcpy(hal::Xptr<void>(hal::local_cxy(), child->m_signal_actions),
+                       parent.field(&Process::m_signal_actions).as<void>(), sizeof child->m_signal_actions);
+  }
+  if (auto adopted = vmm::vmm_fork_adopt(&child->m_vmm, image); !adopted) return fail(adopted.error());
+  if (auto added = add_child(parent, child); !added) return fail(added.error());
+  const uint32_t pid = child->m_pid;
+  auto made = child_thread(child, parent_thread);
+  if (!made) {
+    remove_child(parent, pid);
+    return fail(made.error());
+  }
+  UserThread* thread = *made;
+  const auto xptr = hal::Xptr<UserThread>(hal::local_cxy(), thread);
+  child->m_forked = 1;  // before its thread can end it
+  if (auto started = user_thread_start(thread, next_core(child)); !started) {
+    remove_child(parent, pid);
+    return fail(started.error());
+  }
+  return std::tuple(pid, xptr);
+}
+
+Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t pid, bool block, bool keep) {
+  const hal::Xptr<Process> reference = process_reference(thread->m_process);
+  const auto self = kern::thread_current_xptr();
+  for (;;) {
+    {
+      Children children(reference);
+      hal::remote_store(children.waiter(thread->m_slot), hal::Xptr<kern::Thread>());
+      bool found = false;
+      for (uint32_t i = 0; i < kMaxChildren; ++i) {
+        const ChildRecord child = children.get(i);
+        if (child.state == ChildRecord::State::kFree || (pid != 0 && child.pid != pid)) continue;
+        found = true;
+        if (child.state != ChildRecord::State::kEnded) continue;
+        if (!keep) children.set(i, ChildRecord{});
+        return ChildEnd{.pid = child.pid, .exit_code = child.exit_code, .exit_signal = child.exit_signal};
+      }
+      if (!found) return error(Errno::kChild);
+      if (!block) return std::optional<ChildEnd>();
+      // Blocked before the lock goes: a child's report after it unblocks this thread, and the
+      // yield below returns at once.
+      kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
+      hal::remote_store(children.waiter(thread->m_slot), self);
+    }
+    // Blocked before the look: process_make_exit's wake-up after it is not lost.
+    if (process_ending(thread->m_process)) {
+      (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
+      Children children(reference);
+      hal::remote_store(children.waiter(thread->m_slot), hal::Xptr<kern::Thread>());
+      return error(Errno::kIntr);
+    }
+    kern::sched_yield();
+  }
+}
+
+void children_end(Process* process) {
+  const hal::Xptr<Process> reference(hal::local_cxy(), process);
+  for (bool first = true;; first = false) {
+    {
+      // Under the lock a running child has not reported, so its descriptor is there to kill.
+      Children children(reference);
+      children.close();  // no new child
+      bool running = false;
+      for (uint32_t i = 0; i < kMaxChildren; ++i) {
+        const ChildRecord child = children.get(i);
+        if (child.state != ChildRecord::State::kRunning) continue;
+        running = true;
+        if (first) process_make_exit_at(child.process, 0, kSigKill);
+      }
+      if (!running) return;
+    }
+    kern::sched_yield();  // each child ends at its next scheduling point, and reports
+  }
+}
+
+void report_end_to_parent(Process* process) {
+  const hal::Xptr<Process> parent = process->m_parent;
+  if (!parent) return;
+  // The parent lives: it ends only once its running children have reported.
+  Children children(parent);
+  for (uint32_t i = 0; i < kMaxChildren; ++i) {
+    ChildRecord child = children.get(i);
+    if (child.state != ChildRecord::State::kRunning || child.pid != process->m_pid) continue;
+    child.state = ChildRecord::State::kEnded;
+    child.exit_code = process->m_exit_code;
+    child.exit_signal = process->m_exit_signal;
+    child.process = {};
+    children.set(i, child);
+  }
+  for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
+    if (const auto waiter = hal::remote_load(children.waiter(slot)))
+      (void)kern::thread_unblock(waiter, kern::THREAD_BLOCKED_SLEEP);
+}
+
+}  // namespace mkh::proc

@@ -1,0 +1,75 @@
+// fork and the children of a process: PROCESS_MAKE_FORK (3), VMM_SET_COW (28), the wait for
+// a child (waitid). Layer: proc. Calls vmm (the copy-on-write image), rpc, the thread layer.
+//
+// A fork (docs/decisions.md "fork") makes the child on the cluster its parent's thread named
+// with place_fork, else on the thread's own: the child's owner and reference are there. The
+// parent's reference sets copy-on-write on every entry of its address space and makes an image
+// of it (VMM_SET_COW); the child's cluster makes the process from its parent's reference and
+// the forking thread, both named by xptr (PROCESS_MAKE_FORK): its address space from the image,
+// its files, its signal dispositions, its one thread with the forking thread's registers (a0 =
+// 0). A process forks one child at a time (m_forking). The parent's reference keeps a record
+// of each child until it waits for it; a child that ends writes its status there, wakes the
+// parent's threads waiting in waitid, and frees itself. A process that ends kills its children
+// that still run and ends after them: no process outlives its parent (mkh has no init to adopt
+// orphans).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <tuple>
+
+#include "hal/xptr.hpp"
+#include "libk/result.hpp"
+#include "proc/process.hpp"
+#include "proc/user_thread.hpp"
+#include "rpc/marshal.hpp"
+
+namespace mkh::proc {
+
+// fork(2) of the calling thread: the child made on cluster `cxy`, its pid. kAgain (the
+// parent's table of children is full, or the parent is ending), kNoMem, the child cluster's
+// process table full (kAgain).
+[[nodiscard]] Result<uint32_t> process_fork(UserThread* thread, hal::cxy_t cxy);
+
+// 28 VMM_SET_COW's server, at the reference of `process`: every entry of its address space
+// copy-on-write and write-protected (its threads' TLBs shot down), and the image a fork takes
+// of it kept in the process (m_fork_image) for PROCESS_MAKE_FORK. kInval, kNoMem.
+[[nodiscard]] Result<void> vmm_set_cow_server(Process* process);
+// 3 PROCESS_MAKE_FORK's server: the child of the process whose reference is `parent`, made
+// by its thread `parent_thread` in a fork (both read by remote access: the image, the files,
+// the registers of the clone), owned by this cluster, its one thread started here. The child's
+// pid and thread. kAgain, kNoMem, kInval (no image).
+[[nodiscard]] Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(
+    hal::Xptr<Process> parent, hal::Xptr<UserThread> parent_thread);
+
+// A child's end as its parent learns it.
+struct ChildEnd {
+  uint32_t pid = 0;
+  uint32_t exit_code = 0;
+  uint32_t exit_signal = 0;  // the signal that killed it, or 0
+};
+// waitid's core, for the calling thread: the end of its process's child `pid` (0: any child).
+// `block`: waits until one ends (woken early by its own process's end: kIntr); `keep`: the
+// child stays to be waited for again (WNOWAIT). nullopt: none has ended yet (without
+// `block`). kChild: no such child.
+[[nodiscard]] Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t pid, bool block,
+                                                                 bool keep);
+
+// At a process's end (process_threads_gone), at its reference: its children that still run
+// are killed and it waits for them (each reports its end first); then, for a forked child, its
+// own end written to its parent's record and the parent's waiters woken.
+void children_end(Process* process);
+void report_end_to_parent(Process* process);
+
+}  // namespace mkh::proc
+
+namespace mkh::rpc {
+template <>
+struct RpcService<RPC_PROCESS_MAKE_FORK> {
+  static constexpr auto kServer = &proc::process_make_fork_server;
+};
+template <>
+struct RpcService<RPC_VMM_SET_COW> {
+  static constexpr auto kServer = &proc::vmm_set_cow_server;
+};
+}  // namespace mkh::rpc

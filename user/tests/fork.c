@@ -1,0 +1,278 @@
+/* fork: the referee program of fork (clone without CLONE_VM) and waitid, through the user
+ * library's fork, wait and waitpid (user/tests/). The child's memory is a copy of its parent's
+ * (copy-on-write in mkh: globals, heap, stack, an anonymous mapping, written on each side after
+ * the fork); its exit status and the signal that killed it reach its parent; several children
+ * waited for in any order; WNOHANG while a child sleeps; ECHILD; an open file's offset shared
+ * across the fork; getppid; a grandchild; a fork by a process with another thread running (the
+ * child has one thread); a fork by a thread other than the main one; fifty forks in a row. `spread`: each child forked on the next cluster
+ * of the machine in turn, and the forking thread on the next cluster (mkh's place_fork and
+ * place_thread, no-ops under qemu-riscv32). The same bytes and
+ * status under qemu-riscv32 and mkh exec. `orphan` (mkh's own, not a referee case): the
+ * parent ends while its child sleeps, which mkh kills (no process outlives its parent). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mkh.h"
+
+enum { kPages = 64, kPage = 4096 };
+
+static int spread;
+static unsigned spread_next = 1;
+static int global = 1;
+static unsigned char table[kPages * kPage];
+
+/* fork, placed on the next cluster in turn with `spread`; stdout flushed first (the child
+ * would print the parent's buffered bytes again). */
+static pid_t fork_next(void) {
+  unsigned x, y, cores, cxy, lid;
+  if (spread && mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0) {
+    const unsigned cluster = ((cxy >> 4) * y + (cxy & 15) + spread_next++) % (x * y);
+    mkh_place_fork((cluster / y) << 4 | cluster % y);
+  }
+  fflush(stdout);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    printf("fork: %s\n", strerror(errno));
+    exit(1);
+  }
+  return pid;
+}
+
+/* Waits for `pid` and says how it ended. */
+static int wait_for(pid_t pid) {
+  int status = 0;
+  const pid_t got = waitpid(pid, &status, 0);
+  if (got != pid) {
+    printf("waitpid(%d): %d, %s\n", pid > 0 ? 1 : pid, got, got < 0 ? strerror(errno) : "another pid");
+    exit(1);
+  }
+  return status;
+}
+
+static void describe(const char* what, int status) {
+  if (WIFEXITED(status)) printf("%s: exit %d\n", what, WEXITSTATUS(status));
+  else if (WIFSIGNALED(status)) printf("%s: killed by signal %d\n", what, WTERMSIG(status));
+  else printf("%s: status %#x\n", what, status);
+}
+
+static unsigned checksum(const unsigned char* bytes, size_t size) {
+  unsigned sum = 0;
+  for (size_t i = 0; i < size; i++) sum = sum * 31 + bytes[i];
+  return sum;
+}
+
+/* Every kind of memory is the child's own copy: each side writes after the fork, each reads
+ * back its own bytes. */
+static void memory(void) {
+  int local = 2;
+  int* heap = malloc(sizeof *heap);
+  *heap = 3;
+  unsigned char* mapped = mmap(NULL, 4 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (int i = 0; i < kPages * kPage; i++) table[i] = (unsigned char)(i * 7);
+  memset(mapped, 0x5a, 4 * kPage);
+  const unsigned before = checksum(table, sizeof table);
+  const pid_t pid = fork_next();
+  if (pid == 0) {
+    global = 10, local = 20, *heap = 30;
+    memset(mapped, 0xa5, 2 * kPage);
+    for (int i = 0; i < kPages * kPage; i += 100) table[i] ^= 0xff;
+    printf("child: global %d local %d heap %d mapped %#x %#x table %s\n", global, local, *heap, mapped[0],
+           mapped[3 * kPage], checksum(table, sizeof table) != before ? "changed" : "unchanged");
+    exit(7);
+  }
+  global = 100, local = 200;
+  mapped[3 * kPage] = 0x11;
+  describe("memory child", wait_for(pid));
+  printf("parent: global %d local %d heap %d mapped %#x %#x table %s\n", global, local, *heap, mapped[0],
+         mapped[3 * kPage], checksum(table, sizeof table) == before ? "unchanged" : "changed");
+  munmap(mapped, 4 * kPage);
+  free(heap);
+  global = 1;
+}
+
+/* Five children, each its own status, waited for in any order (wait()). */
+static void several(void) {
+  pid_t pids[5];
+  for (int i = 0; i < 5; i++) {
+    pids[i] = fork_next();
+    if (pids[i] == 0) exit(40 + i);
+  }
+  int seen[5] = {0};
+  for (int i = 0; i < 5; i++) {
+    int status = 0;
+    const pid_t got = wait(&status);
+    for (int j = 0; j < 5; j++)
+      if (got == pids[j] && WIFEXITED(status) && WEXITSTATUS(status) == 40 + j) seen[j]++;
+  }
+  int status = 0;
+  const pid_t none = wait(&status);
+  printf("several: %d %d %d %d %d; then %d (%s)\n", seen[0], seen[1], seen[2], seen[3], seen[4], none,
+         none < 0 && errno == ECHILD ? "ECHILD" : "?");
+}
+
+static void killed(void) {
+  pid_t pid = fork_next();
+  if (pid == 0) {
+    kill(getpid(), SIGKILL);
+    exit(1);
+  }
+  describe("SIGKILL child", wait_for(pid));
+  pid = fork_next();
+  if (pid == 0) {
+    raise(SIGTERM);
+    exit(1);
+  }
+  describe("SIGTERM child", wait_for(pid));
+}
+
+/* WNOHANG finds nothing while the child sleeps; the blocking wait then finds it. */
+static void nohang(void) {
+  const pid_t pid = fork_next();
+  if (pid == 0) {
+    const struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    exit(9);
+  }
+  int status = -1;
+  const pid_t early = waitpid(pid, &status, WNOHANG);
+  printf("WNOHANG while it sleeps: %d, status untouched %s\n", early, status == -1 ? "yes" : "no");
+  describe("sleeping child", wait_for(pid));
+}
+
+static void refusals(void) {
+  int status = 0;
+  errno = 0;
+  printf("waitpid(-1) without children: %d %s\n", waitpid(-1, &status, 0), errno == ECHILD ? "ECHILD" : "?");
+  errno = 0;
+  printf("waitpid(self): %d %s\n", waitpid(getpid(), &status, 0), errno == ECHILD ? "ECHILD" : "?");
+  errno = 0;
+  printf("waitpid(-1, WNOHANG) without children: %d %s\n", waitpid(-1, &status, WNOHANG),
+         errno == ECHILD ? "ECHILD" : "?");
+}
+
+/* The parent's open file is the child's too: one offset. */
+static void shared_file(void) {
+  const int fd = open("fork.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  write(fd, "parent one\n", 11);
+  const pid_t pid = fork_next();
+  if (pid == 0) {
+    write(fd, "child\n", 6);
+    exit(0);
+  }
+  wait_for(pid);
+  write(fd, "parent two\n", 11);
+  char text[64] = {0};
+  lseek(fd, 0, SEEK_SET);
+  const ssize_t got = read(fd, text, sizeof text - 1);
+  printf("shared file (%zd bytes):\n%s", got, text);
+  close(fd);
+  unlink("fork.txt");
+}
+
+static void family(void) {
+  const pid_t parent = getpid();
+  pid_t pid = fork_next();
+  if (pid == 0) exit(getppid() == parent ? 0 : 1);
+  describe("getppid is the parent", wait_for(pid));
+  pid = fork_next();
+  if (pid == 0) {
+    const pid_t grandchild = fork_next();
+    if (grandchild == 0) exit(3);
+    const int status = wait_for(grandchild);
+    exit(WIFEXITED(status) ? WEXITSTATUS(status) + 1 : 99);
+  }
+  describe("child of a grandchild's 3", wait_for(pid));
+}
+
+static volatile int stop_worker;
+static volatile unsigned worker_turns;
+static void* worker(void* unused) {
+  (void)unused;
+  while (!stop_worker) worker_turns = worker_turns + 1;
+  return NULL;
+}
+
+/* Only the forking thread goes on in the child. */
+static void with_thread(void) {
+  pthread_t thread;
+  pthread_create(&thread, NULL, worker, NULL);
+  while (worker_turns == 0) sched_yield();
+  const pid_t pid = fork_next();
+  if (pid == 0) {
+    const unsigned seen = worker_turns;
+    const struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    exit(worker_turns == seen ? 0 : 1);
+  }
+  describe("child of a two-thread process: its worker did not run", wait_for(pid));
+  stop_worker = 1;
+  pthread_join(thread, NULL);
+}
+
+/* A fork by a thread other than the main one (with `spread`, in the process's copy on the
+ * next cluster): the child is that thread's copy, its waiter that thread. */
+static void* forking_thread(void* unused) {
+  (void)unused;
+  const pid_t pid = fork_next();
+  if (pid == 0) exit(global == 1 ? 6 : 1);
+  return (void*)(long)wait_for(pid);
+}
+
+static void from_thread(void) {
+  unsigned x, y, cores, cxy, lid;
+  if (spread && mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0) {
+    const unsigned cluster = ((cxy >> 4) * y + (cxy & 15) + 1) % (x * y);
+    mkh_place_thread((cluster / y) << 4 | cluster % y, 0);
+  }
+  pthread_t thread;
+  void* status = NULL;
+  pthread_create(&thread, NULL, forking_thread, NULL);
+  pthread_join(thread, &status);
+  describe("child of a thread", (int)(long)status);
+}
+
+static void many(void) {
+  int sum = 0;
+  for (int i = 0; i < 50; i++) {
+    const pid_t pid = fork_next();
+    if (pid == 0) exit(i % 7);
+    const int status = wait_for(pid);
+    sum += WEXITSTATUS(status);
+  }
+  printf("fifty forks: statuses sum to %d\n", sum);
+}
+
+int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "orphan") == 0) {
+    /* mkh only (Linux lets the child live on): the parent's end kills it. */
+    if (fork_next() == 0) {
+      const struct timespec pause = {600, 0};
+      nanosleep(&pause, NULL);
+      exit(1);
+    }
+    printf("the parent ends first\n");
+    return 0;
+  }
+  spread = argc > 1 && strcmp(argv[1], "spread") == 0;
+  memory();
+  several();
+  killed();
+  nohang();
+  refusals();
+  shared_file();
+  family();
+  with_thread();
+  from_thread();
+  many();
+  printf("done\n");
+  return 0;
+}
