@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml), the
 # uses and release of a VFS inode (inode_use.pml), the TLB shootdown of a process's
-# threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml) and a
-# process's stop by PROCESS_SIGACTION (stop.pml).
+# threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml), a
+# process's stop by PROCESS_SIGACTION (stop.pml) and the wait for a process's children
+# (wait.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million; three walkers of an inode, three
@@ -99,6 +100,9 @@ runs+=(
   "safety-copy-3changes-3faults||$safety_cc|-m100000 -w20|copy.pml"
   "safety-stop-2rounds||$safety_cc|-m10000 -w16|stop.pml"
   "safety-stop-2rounds-kill|-DKILL|$safety_cc|-m10000 -w16|stop.pml"
+  "safety-wait-2children-2waiters||$safety_cc|-m100000 -w20|wait.pml"
+  "safety-wait-2children-2waiters-kill|-DKILL|$safety_cc|-m100000 -w22|wait.pml"
+  "safety-wait-2sleepers-2waiters-kill|-DKILL -DSLEEPERS|$safety_cc|-m100000 -w20|wait.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model
@@ -133,7 +137,7 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
   IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"

@@ -1,0 +1,207 @@
+/*
+ * A process's children and the wait for them, as the C++ implements them (proc/fork.cpp
+ * process_wait_child, report_end_to_parent, children_end). The parent's reference keeps a
+ * record per child under its children lock. A thread in waitid takes the lock, collects an
+ * ended child (its record freed) or, finding only running ones, blocks itself (cause SLEEP),
+ * registers in its wait slot and lets the lock go, then looks at its process's end (m_exiting)
+ * and yields until unblocked; each turn of its loop clears its slot first. A child that ends
+ * takes the parent's lock, marks its record ended, unblocks every registered waiter, lets the
+ * lock go, then frees itself. A kill of the parent (-DKILL) sets m_exiting and unblocks every
+ * thread of the process (the killable causes). The parent's end (once its threads are gone)
+ * takes the lock, closes the records, kills each running child by its descriptor while the
+ * lock is held, lets it go, and starts again until no child runs; then the parent is freed.
+ *
+ * Properties (safety run): no waiter sleeps for ever (an invalid end state: spin's deadlock
+ * check) — a child's end wakes it, a kill of its process too; a child's descriptor is never
+ * touched after it freed itself; no child reports into a freed parent. With -DSLEEPERS the
+ * children end only when killed (a parent that ends first takes them with it). Mutations that
+ * must fail: -DREGISTER_AFTER_UNLOCK (the waiter blocks and registers after the lock went: a
+ * report between is lost), -DKILL_AFTER_UNLOCK (the children killed from a list taken under
+ * the lock: one may have reported and freed itself), -DNO_WAIT_FOR_REPORTS (the parent's end
+ * does not wait for its children's reports).
+ */
+
+#ifndef NCHILDREN
+#define NCHILDREN 2
+#endif
+#ifndef NWAITERS
+#define NWAITERS 2
+#endif
+
+#define FREE 0
+#define RUNNING 1
+#define ENDED 2
+
+bool lock = false;                /* the parent's m_children_lock */
+byte state[NCHILDREN];            /* ChildRecord::state, all RUNNING at the start */
+bool closed = false;              /* m_children_closed */
+bool registered[NWAITERS];        /* m_child_waiters[slot] */
+bool blocked[NWAITERS];           /* the cause SLEEP in the waiter's blocked word */
+bool exiting = false;             /* the parent's m_exiting */
+bool child_exiting[NCHILDREN];    /* each child's m_exiting */
+bool child_freed[NCHILDREN];      /* the child's descriptor is gone */
+bool parent_freed = false;
+byte waiters_done = 0;
+byte collected = 0;
+
+inline lock_children() { atomic { !lock -> lock = true } }
+inline unlock_children() { lock = false }
+
+/* A thread of the parent in waitid(P_ALL), blocking, until no child is left (ECHILD) or its
+ * process ends (EINTR). */
+proctype waiter(byte w) {
+  byte i;
+  bool found, any, done = false;
+  do
+  :: done -> break
+  :: !done ->
+    lock_children();
+    registered[w] = false;
+    found = false;
+    any = false;
+    i = 0;
+    do
+    :: i < NCHILDREN && !found ->
+      if
+      :: state[i] == ENDED -> state[i] = FREE; collected++; found = true
+      :: state[i] == RUNNING -> any = true
+      :: else -> skip
+      fi;
+      i++
+    :: else -> break
+    od;
+    if
+    :: found || !any -> unlock_children()  /* a child's end, or ECHILD: the call returns */
+    :: else ->
+#ifndef REGISTER_AFTER_UNLOCK
+      blocked[w] = true;
+      registered[w] = true;
+      unlock_children();
+#else
+      unlock_children();
+      blocked[w] = true;
+      registered[w] = true;
+#endif
+      if
+      :: exiting ->  /* blocked before the look: the kill's wake-up after it is not lost */
+        blocked[w] = false;
+        lock_children();
+        registered[w] = false;
+        unlock_children();
+        done = true
+      :: else -> !blocked[w]  /* sched_yield: its core runs it again once it is unblocked */
+      fi
+    fi;
+    if
+    :: !found && !any -> done = true
+    :: else -> skip
+    fi
+  od;
+  waiters_done++
+}
+
+/* A child: it ends by itself (or, -DSLEEPERS, only when killed), reports, frees itself. */
+proctype child(byte i) {
+  byte w;
+#ifdef SLEEPERS
+  child_exiting[i];
+#endif
+  lock_children();
+  assert(!parent_freed);
+  if
+  :: state[i] == RUNNING ->
+    state[i] = ENDED;
+    w = 0;
+    do
+    :: w < NWAITERS -> if :: registered[w] -> blocked[w] = false :: else -> skip fi; w++
+    :: else -> break
+    od
+  :: else -> skip
+  fi;
+  unlock_children();
+  child_freed[i] = true
+}
+
+/* The parent's end, once its threads are gone. */
+proctype parent_end() {
+  byte i;
+  bool running, first = true;
+#ifdef KILL_AFTER_UNLOCK
+  bool to_kill[NCHILDREN];
+#endif
+  waiters_done == NWAITERS;
+  do
+  :: lock_children();
+    closed = true;
+    running = false;
+    i = 0;
+    do
+    :: i < NCHILDREN ->
+      if
+      :: state[i] == RUNNING ->
+        running = true;
+#ifndef KILL_AFTER_UNLOCK
+        if
+        :: first -> assert(!child_freed[i]); child_exiting[i] = true
+        :: else -> skip
+        fi
+#else
+        to_kill[i] = first
+#endif
+      :: else -> skip
+      fi;
+      i++
+    :: else -> break
+    od;
+    unlock_children();
+#ifdef KILL_AFTER_UNLOCK
+    i = 0;
+    do
+    :: i < NCHILDREN -> if :: to_kill[i] -> assert(!child_freed[i]); child_exiting[i] = true :: else -> skip fi; i++
+    :: else -> break
+    od;
+#endif
+    first = false;
+#ifdef NO_WAIT_FOR_REPORTS
+    break
+#else
+    if
+    :: !running -> break
+    :: else -> skip  /* sched_yield: each killed child reports at its next scheduling point */
+    fi
+#endif
+  od;
+  parent_freed = true
+}
+
+#ifdef KILL
+/* A kill of the parent while its threads wait: m_exiting, then every thread unblocked. */
+proctype kill() {
+  byte w = 0;
+  exiting = true;
+  do
+  :: w < NWAITERS -> blocked[w] = false; w++
+  :: else -> break
+  od
+}
+#endif
+
+init {
+  byte i;
+  atomic {
+    i = 0;
+    do
+    :: i < NCHILDREN -> state[i] = RUNNING; run child(i); i++
+    :: else -> break
+    od;
+    i = 0;
+    do
+    :: i < NWAITERS -> run waiter(i); i++
+    :: else -> break
+    od;
+    run parent_end();
+#ifdef KILL
+    run kill();
+#endif
+  }
+}
