@@ -42,15 +42,17 @@ class Children {
   hal::RemoteBusylockGuard m_guard;
 };
 
-// The image of the address space of `process` (a reference, local) made and kept for its
-// fork, every entry copy-on-write; `thread`: the forking thread, when it runs here.
+// Every entry of `process` (a reference, local) copy-on-write; `thread`: the forking thread,
+// when it runs here. The image made with it is kept for a fork in progress that has none yet
+// (the first VMM_SET_COW of the fork: the fork's own, or another's that came meanwhile, taken
+// just as well), else freed at once: only the fork frees the image it uses.
 Result<void> set_cow(Process* process, UserThread* thread) {
   TlbShootdown shootdown{.process = process, .thread = thread};
   const auto image = TRY(vmm::vmm_fork_image(&process->m_vmm, user_flush_page, &shootdown));
-  // Atomic: VMM_SET_COW may come from several clusters at once (only forks are serialised).
-  if (const auto old =
-          hal::remote_exchange(hal::Xptr<Process>(hal::local_cxy(), process).field(&Process::m_fork_image), image))
-    vmm::vmm_fork_image_free(old);
+  const hal::Xptr<Process> self(hal::local_cxy(), process);
+  if (hal::remote_load(self.field(&Process::m_forking)) == 0 ||
+      !hal::remote_cas(self.field(&Process::m_fork_image), hal::Xptr<vmm::ForkImage>(), image))
+    vmm::vmm_fork_image_free(image);
   return {};
 }
 
@@ -87,10 +89,20 @@ Result<void> add_child(hal::Xptr<Process> parent, Process* child) {
   return error(Errno::kAgain);
 }
 
+// Wakes the threads of the parent waiting in waitid (each looks at the records again).
+void wake_waiters(const Children& children) {
+  for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
+    if (const auto waiter = hal::remote_load(children.waiter(slot)))
+      (void)kern::thread_unblock(waiter, kern::THREAD_BLOCKED_SLEEP);
+}
+
+// A child that never ran (its fork failed): its record goes, and a waitid waiting for it looks
+// again (it may find no child left: ECHILD).
 void remove_child(hal::Xptr<Process> parent, uint32_t pid) {
   Children children(parent);
   for (uint32_t i = 0; i < kMaxChildren; ++i)
     if (children.get(i).pid == pid) children.set(i, ChildRecord{});
+  wake_waiters(children);
 }
 
 Result<uint32_t> fork_turn(UserThread* thread, hal::Xptr<Process> reference, hal::cxy_t cxy) {
@@ -219,20 +231,30 @@ void children_end(Process* process) {
 void report_end_to_parent(Process* process) {
   const hal::Xptr<Process> parent = process->m_parent;
   if (!parent) return;
+  // A parent that ignores SIGCHLD (SIG_IGN, or SA_NOCLDWAIT) has its children reaped at their
+  // end, as on Linux: a wait then finds none (ECHILD once none runs). The disposition is read
+  // without the signal lock: a change racing with the end decides either way, as on Linux.
+  constexpr uint32_t kNoChildWait = 2;  // SA_NOCLDWAIT
+  const auto action = parent.field(&Process::m_signal_actions).as<Process::SignalAction>() + (kSigChld - 1);
+  const bool reaped =
+      (hal::remote_load(parent.field(&Process::m_signals_ignored)) & (uint64_t(1) << (kSigChld - 1))) != 0 ||
+      (hal::remote_load(action.field(&Process::SignalAction::flags)) & kNoChildWait) != 0;
   // The parent lives: it ends only once its running children have reported.
   Children children(parent);
   for (uint32_t i = 0; i < kMaxChildren; ++i) {
     ChildRecord child = children.get(i);
     if (child.state != ChildRecord::State::kRunning || child.pid != process->m_pid) continue;
-    child.state = ChildRecord::State::kEnded;
-    child.exit_code = process->m_exit_code;
-    child.exit_signal = process->m_exit_signal;
-    child.process = {};
+    if (reaped) {
+      child = ChildRecord{};
+    } else {
+      child.state = ChildRecord::State::kEnded;
+      child.exit_code = process->m_exit_code;
+      child.exit_signal = process->m_exit_signal;
+      child.process = {};
+    }
     children.set(i, child);
   }
-  for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
-    if (const auto waiter = hal::remote_load(children.waiter(slot)))
-      (void)kern::thread_unblock(waiter, kern::THREAD_BLOCKED_SLEEP);
+  wake_waiters(children);
 }
 
 }  // namespace mkh::proc

@@ -9,9 +9,9 @@
 // its files, its signal dispositions, its one thread with the forking thread's registers (a0 =
 // 0). A process forks one child at a time (m_forking). The parent's reference keeps a record
 // of each child until it waits for it; a child that ends writes its status there, wakes the
-// parent's threads waiting in waitid, and frees itself. A process that ends kills its children
-// that still run and ends after them: no process outlives its parent (mkh has no init to adopt
-// orphans).
+// parent's threads waiting in waitid, and frees itself (its parent ignoring SIGCHLD, its record
+// goes too, as Linux reaps such a child). A process that ends kills its children that still
+// run and ends after them: no process outlives its parent (mkh has no init to adopt orphans).
 #pragma once
 
 #include <cstdint>

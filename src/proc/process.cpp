@@ -377,6 +377,9 @@ void files_fork(Process* child, hal::Xptr<Process> parent) {
 }
 
 void release_unmapped_files(Process* process) {
+  // Not while the process forks: its child gets the files the image's vsegs map from the table
+  // (files_fork), read after the image was made. The next call, or the process's end, does it.
+  if (hal::remote_load(process_reference(process).field(&Process::m_forking)) != 0) return;
   struct Mapped {
     hal::Xptr<fs::File> file;
     hal::Xptr<mapper::Mapper> mapper;

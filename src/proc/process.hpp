@@ -197,17 +197,17 @@ struct Process {
 
   // fork (proc/fork.hpp). The reference's children, until it waits for them, and the threads
   // waiting for one in waitid (by thread slot), under m_children_lock; m_children_closed once
-  // the process ended (its children are orphans then). A forked child's parent (its reference),
-  // under the child's m_parent_lock: null for the first process and for an orphan.
+  // the process ended (it kills those that run, and makes no more). A forked child's parent
+  // (its reference, set before the child runs, there until the child reported its end); null
+  // for a process no fork made.
   hal::RemoteBusylock m_children_lock;
   ChildRecord m_children[kMaxChildren];
   hal::Xptr<kern::Thread> m_child_waiters[kMaxThreads];
   uint32_t m_children_closed = 0;
-  hal::RemoteBusylock m_parent_lock;
   hal::Xptr<Process> m_parent;
   uint32_t m_forked = 0;  // made by fork: it reports its end to its parent, then frees itself
   // The reference's: 1 while one of its threads forks (a process forks one child at a time),
-  // and that fork's image of the address space (VMM_SET_COW's).
+  // and that fork's image of the address space (VMM_SET_COW's, kept only for a fork).
   uint32_t m_forking = 0;
   hal::Xptr<vmm::ForkImage> m_fork_image;
 

@@ -323,7 +323,10 @@ void set_syscall_handler(SyscallHandler handler) { g_syscall_handler = handler; 
 
 void user_shootdown(Process* process, UserThread* self) {
   const uint32_t epoch = hal::remote_atomic_add(process_reference(process).field(&Process::m_tlb_epoch), 1u) + 1;
-  if (self != nullptr) hal::local_store(self->m_seen_epoch, epoch);
+  // The caller's own flush (user_flush_page) stands for this epoch only when it had seen every
+  // earlier one: another thread's shootdown that passed it by while it was out of user code (a
+  // page of its TLB freed since) is left to its next enter_user, which flushes everything.
+  if (self != nullptr && self->m_seen_epoch == epoch - 1) hal::local_store(self->m_seen_epoch, epoch);
   const auto self_xptr = self != nullptr ? hal::Xptr<UserThread>(hal::local_cxy(), self) : hal::Xptr<UserThread>();
   // Each other thread, in any cluster, runs user code no longer, or has flushed for this epoch.
   // One that runs on this core is not in user code (it yielded), so the wait yields to the others.

@@ -155,6 +155,7 @@ struct TlbShootdown {
 void user_flush_page(uint32_t vpn, void* shootdown);
 // The shootdown alone: every thread of `process` but `self` (or null) flushes its TLB and its
 // decoded code before it runs user code again; returns once none runs with what it held.
+// `self` counts as flushed for the new epoch only if it had seen the one before.
 void user_shootdown(Process* process, UserThread* self);
 
 // Kernel access to a process's memory, page by page through the VMM (which resolves the

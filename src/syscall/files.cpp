@@ -686,7 +686,7 @@ Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapp
                    uint32_t file_size) {
   proc::TlbShootdown shootdown{call.process, call.thread};
   auto mapped = vmm::vmm_mmap(&call.process->m_vmm, request.hint, request.placement, request.size, request.prot, mapper,
-                              file_offset, file_size, proc::user_flush_page, &shootdown);
+                              file_offset, file_size, proc::user_flush_page, &shootdown, request.shared);
   // A fixed mapping may have replaced a file's last mapping; a refused one, the pin of its own file.
   if (!mapped || request.placement == vmm::Placement::kFixed) proc::release_unmapped_files(call.process);
   return TRY(std::move(mapped));

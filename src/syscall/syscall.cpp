@@ -133,7 +133,7 @@ Answer sys_mmap2(Call& call) {
   const MapRequest request{call.a[0], call.a[1], call.a[2] & 7u,
                            (flags & MAP_FIXED) != 0 ? vmm::Placement::kFixed : vmm::Placement::kHint,
                            (flags & MAP_SHARED) != 0};
-  // MAP_SHARED of anonymous memory is private while a process has one copy.
+  // MAP_SHARED of anonymous memory: its pages shared with the children forked from now on.
   if ((flags & MAP_ANONYMOUS) == 0) return map_file(call, request, int32_t(call.a[4]), call.a[5]);
   return map_request(call, request, {}, 0, 0);
 }

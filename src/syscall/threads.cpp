@@ -16,6 +16,7 @@ namespace {
 // Linux's clone flags and futex operations (host headers define the same names as macros).
 enum CloneFlag : uint32_t {
   kCloneVm = 0x100,
+  kCloneVfork = 0x4000,
   kCloneFs = 0x200,
   kCloneFiles = 0x400,
   kCloneSighand = 0x800,
@@ -58,15 +59,18 @@ enum FutexOp : uint32_t {
 // first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL). Without CLONE_VM, a fork: a new
 // process, the child of the caller's, on the cluster the caller named with place_fork, else
 // its own (proc/fork.hpp); options among kForkOptions, the exit signal any (the parent has no
-// handler to receive it); CLONE_PARENT_SETTID's word gets the child's pid in the parent. Any
-// other flag EINVAL, as qemu-user answers.
+// handler to receive it); CLONE_PARENT_SETTID's word gets the child's pid in the parent.
+// vfork's CLONE_VM|CLONE_VFORK is a fork, as qemu-user makes it (the child runs on a copy of
+// the memory, and the parent does not wait for it: a child that only exits, as vfork allows
+// without exec, cannot tell). Any other flag EINVAL, as qemu-user answers for a thread.
 Answer sys_clone(Call& call) {
   const uint32_t flags = call.a[0], stack = call.a[1], parent_tid = call.a[2], tls = call.a[3], child_tid = call.a[4];
   if (((flags & kCloneThread) != 0 && (flags & kCloneSighand) == 0) ||
       ((flags & kCloneSighand) != 0 && (flags & kCloneVm) == 0))
     return error(Errno::kInval);
-  if ((flags & kCloneVm) == 0) {
-    constexpr uint32_t kForkOptions = kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneChildSettid;
+  if ((flags & kCloneVm) == 0 || (flags & (kCloneVfork | kCloneSighand)) == kCloneVfork) {
+    constexpr uint32_t kForkOptions =
+        kCloneVm | kCloneVfork | kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneChildSettid;
     if ((flags & ~(kForkOptions | kExitSignalMask)) != 0) return error(Errno::kInval);
     const uint32_t cxy = std::exchange(call.thread->m_place_fork_cxy, proc::kNoPlacement);
     const uint32_t pid =
@@ -139,7 +143,8 @@ Answer sys_mkh_place_fork(Call& call) {
 // waited for again. Linux's answers: EINVAL (no WEXITED, WSTOPPED or WCONTINUED, an unknown
 // option or idtype), ECHILD (no such child), EINTR (the caller's process ends meanwhile). The
 // info: si_signo SIGCHLD, si_code CLD_EXITED (1) with the exit status or CLD_KILLED (2) with
-// the signal, si_pid, si_uid 0, si_status; the resource usage, when asked, is zeros.
+// the signal, si_pid, si_uid 0, si_status; the resource usage, when asked and a child is
+// reported, is zeros.
 Answer sys_waitid(Call& call) {
   enum : uint32_t { kPAll = 0, kPPid = 1, kPPgid = 2 };
   enum : uint32_t { kWNoHang = 1, kWStopped = 2, kWExited = 4, kWContinued = 8, kWNoWait = 0x01000000 };
@@ -153,6 +158,7 @@ Answer sys_waitid(Call& call) {
     if (int32_t(id) <= 0) return error(Errno::kInval);
     pid = id;
   } else if (idtype == kPPgid) {
+    if (int32_t(id) < 0) return error(Errno::kInval);
     if (id != 0 && id != call.process->m_pid) return error(Errno::kChild);
   } else if (idtype != kPAll) {
     return error(Errno::kInval);
@@ -170,8 +176,8 @@ Answer sys_waitid(Call& call) {
     }
     TRY(proc::copy_to_user(call.process, info, fields, sizeof fields));
   }
-  if (usage != 0) {
-    const uint8_t zeros[72] = {};  // RV32's struct rusage: two timevals of 32-bit longs, 14 longs
+  if (usage != 0 && ended && exits) {  // as Linux, only for a child reported
+    const uint8_t zeros[72] = {};      // RV32's struct rusage: two timevals of 32-bit longs, 14 longs
     TRY(proc::copy_to_user(call.process, usage, zeros, sizeof zeros));
   }
   return 0;

@@ -95,6 +95,7 @@ runs+=(
   "ltl-no_sleep_with_work-nested_fanin-bound1-2clients|-DNESTED -DPOOL_BOUND=1 -DNCLIENTS=2|$ltl_cc|-m100000 -w22 -a -f -N no_sleep_with_work"
   "safety-inode-walker-opener-2syncers||$safety_cc|-m100000 -w22|inode_use.pml"
   "safety-shootdown-2threads||$safety_cc|-m100000 -w20|shootdown.pml"
+  "safety-shootdown-2threads-self_change|-DSELF_CHANGE|$safety_cc|-m100000 -w22|shootdown.pml"
   "safety-shootdown-thread+copy_thread|-DCOPY|$safety_cc|-m100000 -w22|shootdown.pml"
   "safety-shootdown-2copy_threads-replica|-DCOPY -DREPLICA -DNCOPY=2 -DRUNS=1|$safety_cc|-m100000 -w24|shootdown.pml"
   "safety-copy-3changes-3faults||$safety_cc|-m100000 -w20|copy.pml"

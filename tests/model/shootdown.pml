@@ -29,6 +29,14 @@
  * so the copy's next fault frees the replica its other thread may still hold in its TLB —
  * unless that change, too, ends with the shootdown (vmm.cpp ChangeSection: kChangeMade).
  *
+ * With -DSELF_CHANGE thread 0, between its runs (in a system call: munmap, mprotect of another
+ * page; or in a fault that breaks a copy-on-write), makes a change of its own that removes no
+ * entry of this page: a shootdown of the other threads, after which user_shootdown counts its
+ * own flush for the new epoch only if it had seen the one before (else the next enter_user
+ * flushes its TLB). -DNO_SELF_SEEN_CHECK (counted whatever it had seen) must fail: the
+ * changer's shootdown passed thread 0 by while it was out of user code, its TLB still names
+ * the page freed.
+ *
  * Property (safety run): no access through a TLB entry, or a held page, to a page already
  * freed (assert in access()). -DNO_WAIT (the changer does not wait for the other threads) and
  * -DNO_RECHECK (translate does not look at the epoch again after the VMM answered) must fail;
@@ -112,6 +120,31 @@ inline copy_lookup(got) {
 }
 #endif
 
+#ifdef SELF_CHANGE
+/* Thread `me`'s change of another page, between its runs: its own shootdown (user_shootdown
+ * with itself as `self`). */
+inline self_change(me) {
+  byte mine;
+  byte u;
+  lock(vmm_lock);
+  atomic { epoch++; mine = epoch };
+  u = 0;
+  do
+  :: u < NTHREADS -> (u == me || !in_user[u] || seen[u] >= mine); u++
+  :: else -> break
+  od;
+#ifdef NO_SELF_SEEN_CHECK
+  seen[me] = mine;
+#else
+  if
+  :: seen[me] + 1 == mine -> seen[me] = mine
+  :: else -> skip
+  fi;
+#endif
+  unlock(vmm_lock)
+}
+#endif
+
 /* enter_user: true in `moved` when the epoch had moved (the TLB is flushed). */
 inline enter_user(me, tlb, moved) {
   in_user[me] = true;
@@ -156,7 +189,13 @@ proctype user(byte me) {
         fi
      :: break  /* the run ends: a system call, the quantum */
      od;
-     in_user[me] = false
+     in_user[me] = false;
+#ifdef SELF_CHANGE
+     if
+     :: me == 0 -> self_change(me)
+     :: else -> skip
+     fi
+#endif
   :: else -> break
   od;
 }

@@ -1,10 +1,11 @@
 /* fork: the referee program of fork (clone without CLONE_VM) and waitid, through the user
  * library's fork, wait and waitpid (user/tests/). The child's memory is a copy of its parent's
  * (copy-on-write in mkh: globals, heap, stack, an anonymous mapping, written on each side after
- * the fork); its exit status and the signal that killed it reach its parent; several children
+ * the fork), but for a shared anonymous mapping; its exit status and the signal that killed it reach its parent; several children
  * waited for in any order; WNOHANG while a child sleeps; ECHILD; an open file's offset shared
  * across the fork; getppid; a grandchild; a fork by a process with another thread running (the
- * child has one thread); a fork by a thread other than the main one; fifty forks in a row. `spread`: each child forked on the next cluster
+ * child has one thread); a fork by a thread other than the main one; vfork's flags; children
+ * reaped at their end while SIGCHLD is ignored; fifty forks in a row. `spread`: each child forked on the next cluster
  * of the machine in turn, and the forking thread on the next cluster (mkh's place_fork and
  * place_thread, no-ops under qemu-riscv32). The same bytes and
  * status under qemu-riscv32 and mkh exec. `orphan` (mkh's own, not a referee case): the
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux_syscalls.h"
 #include "mkh.h"
 
 enum { kPages = 64, kPage = 4096 };
@@ -97,6 +99,23 @@ static void memory(void) {
   munmap(mapped, 4 * kPage);
   free(heap);
   global = 1;
+}
+
+/* An anonymous MAP_SHARED mapping stays shared: the child's writes reach the parent, on a
+ * page the parent wrote before the fork and on one nobody had touched. */
+static void shared_mapping(void) {
+  unsigned* shared = mmap(NULL, 2 * kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  shared[0] = 5;
+  const pid_t pid = fork_next();
+  if (pid == 0) {
+    __atomic_fetch_add(&shared[0], 10, __ATOMIC_ACQ_REL);
+    __atomic_exchange_n(&shared[kPage / sizeof *shared], 77u, __ATOMIC_ACQ_REL);
+    exit(0);
+  }
+  wait_for(pid);
+  printf("shared mapping after the child: %u %u\n", __atomic_fetch_or(&shared[0], 0, __ATOMIC_ACQUIRE),
+         __atomic_fetch_or(&shared[kPage / sizeof *shared], 0, __ATOMIC_ACQUIRE));
+  munmap(shared, 2 * kPage);
 }
 
 /* Five children, each its own status, waited for in any order (wait()). */
@@ -243,6 +262,25 @@ static void from_thread(void) {
   describe("child of a thread", (int)(long)status);
 }
 
+/* vfork's flags (CLONE_VM | CLONE_VFORK | SIGCHLD), as the raw call: a child that only exits.
+ * A parent that ignores SIGCHLD has its children reaped at their end: wait finds none. */
+static void vfork_and_reaped(void) {
+  fflush(stdout);
+  const long pid = linux_syscall(SYS_clone, 0x100 | 0x4000 | 17, 0, 0, 0, 0, 0);
+  if (pid == 0) linux_syscall(SYS_exit_group, 12, 0, 0, 0, 0, 0);
+  describe("vfork child", pid > 0 ? wait_for((pid_t)pid) : -1);
+  struct sigaction ignore = {0}, old;
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ignore, &old);  /* (picolibc's signal() tells the kernel nothing) */
+  for (int i = 0; i < 3; i++)
+    if (fork_next() == 0) exit(1);
+  int status = 0;
+  errno = 0;
+  const pid_t got = wait(&status);
+  printf("SIGCHLD ignored: wait %d %s\n", got, got < 0 && errno == ECHILD ? "ECHILD" : "?");
+  sigaction(SIGCHLD, &old, NULL);
+}
+
 static void many(void) {
   int sum = 0;
   for (int i = 0; i < 50; i++) {
@@ -267,6 +305,7 @@ int main(int argc, char** argv) {
   }
   spread = argc > 1 && strcmp(argv[1], "spread") == 0;
   memory();
+  shared_mapping();
   several();
   killed();
   nohang();
@@ -275,6 +314,7 @@ int main(int argc, char** argv) {
   family();
   with_thread();
   from_thread();
+  vfork_and_reaped();
   many();
   printf("done\n");
   return 0;

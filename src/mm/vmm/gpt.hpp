@@ -26,6 +26,7 @@ inline constexpr uint32_t GPT_EXEC = 1u << 3;
 inline constexpr uint32_t GPT_USER = 1u << 4;
 inline constexpr uint32_t GPT_COW = 1u << 5;      // shared after a fork: a write copies it
 inline constexpr uint32_t GPT_PRIVATE = 1u << 6;  // the page belongs to this mapping: freed when it is unmapped
+inline constexpr uint32_t GPT_SHARED = 1u << 7;   // an anonymous MAP_SHARED page: a fork's child maps it too
 inline constexpr uint64_t kGptAttrMask = 0xfff;
 
 inline constexpr uint64_t gpt_entry(hal::xptr_t page_base, uint32_t attr) { return page_base | attr; }

@@ -343,7 +343,7 @@ Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access, voi
     hal::stat_add(vmm->m_fault_errors, uint64_t(1));
     return error(filled.error());
   }
-  const uint64_t made = gpt_entry(page, attr_for_prot(vseg->m_prot));
+  const uint64_t made = gpt_entry(page, attr_for_prot(vseg->m_prot) | (vseg->m_shared ? GPT_SHARED : 0));
   if (auto set = vmm->m_gpt.set(vpn, made); !set) {
     free_page(page);
     return error(set.error());
@@ -362,12 +362,17 @@ Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access, void
                                void* context) {
   kern::QueuelockGuard guard(vmm->m_lock);
   const uint64_t entry = TRY(get_pte_locked(vmm, address, access, flush, context));
-  const HeldPage held{.base = gpt_page(entry), .held = (entry & GPT_PRIVATE) != 0};
+  HeldPage held{.base = gpt_page(entry), .held = (entry & GPT_PRIVATE) != 0};
   if (held.held) hal::remote_atomic_add(page_of_base(held.base).field(&mm::Page::refcount), 1u);
+  if (held.held && access == VSEG_WRITE) {
+    held.write_holds = &vmm->m_write_holds;
+    std::atomic_ref<uint32_t>(vmm->m_write_holds).fetch_add(1);
+  }
   return held;
 }
 
 void vmm_release_page(const HeldPage& page) {
+  if (page.write_holds != nullptr) std::atomic_ref<uint32_t>(*page.write_holds).fetch_sub(1);
   if (page.held) free_page(page.base);
 }
 
@@ -406,7 +411,7 @@ uint32_t vmm_brk(Vmm* vmm, uint32_t address, void (*flush)(uint32_t, void*), voi
 
 Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t size, uint32_t prot,
                           hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size,
-                          void (*flush)(uint32_t, void*), void* context) {
+                          void (*flush)(uint32_t, void*), void* context, bool shared) {
   const uint64_t length = page_up(size);
   if (length == 0 || (prot & ~uint32_t(VSEG_READ | VSEG_WRITE | VSEG_EXEC)) != 0) return error(Errno::kInval);
   if (length >= kStackZone) return error(Errno::kNoMem);
@@ -437,8 +442,10 @@ Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t
       base = uint32_t(gap_end - length);
     }
   }
-  TRY(create_locked(vmm, mapper ? VsegType::kFile : VsegType::kAnon, base, uint32_t(length), prot, file_offset,
-                    uint32_t(std::min<uint64_t>(file_size, length)), mapper, hal::local_cxy()));
+  Vseg* vseg =
+      TRY(create_locked(vmm, mapper ? VsegType::kFile : VsegType::kAnon, base, uint32_t(length), prot, file_offset,
+                        uint32_t(std::min<uint64_t>(file_size, length)), mapper, hal::local_cxy()));
+  vseg->m_shared = shared && !mapper;
   return base;
 }
 
@@ -471,7 +478,7 @@ Result<void> vmm_mprotect(Vmm* vmm, uint32_t base, uint32_t size, uint32_t prot,
       const uint64_t entry = vmm->m_gpt.get(va >> 12);
       if ((entry & GPT_MAPPED) == 0) continue;
       // A copy-on-write page stays so: shared with another mapping, it is copied at its first write.
-      uint32_t attr = attr_for_prot(prot);
+      uint32_t attr = attr_for_prot(prot) | (gpt_attr(entry) & GPT_SHARED);
       if ((entry & GPT_COW) != 0) attr = (attr & ~GPT_WRITE) | GPT_COW;
       (void)vmm->m_gpt.set(va >> 12, gpt_entry(gpt_page(entry), attr));  // the table exists
       if (flush != nullptr) flush(va >> 12, context);
@@ -509,8 +516,17 @@ struct ForkImage {
 };
 static_assert(sizeof(Vseg) % 8 == 0 && sizeof(ForkImage) % 8 == 0, "the image's arrays stay aligned");
 
-Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t, void*), void* context) {
-  kern::QueuelockGuard guard(parent->m_lock);
+namespace {
+
+Result<hal::Xptr<ForkImage>> fork_image_locked(Vmm* parent, void (*flush)(uint32_t, void*), void* context)
+    REQUIRES(parent->m_lock) {
+  // A shared vseg's pages, each made now (zeros) so that both sides map the same ones.
+  for (libk::ListEntry* e = parent->m_vsegs.next; e != &parent->m_vsegs; e = e->next) {
+    const Vseg* vseg = vseg_of(e);
+    if (!vseg->m_shared || (vseg->m_prot & VSEG_READ) == 0) continue;
+    for (uint32_t va = vseg->m_base; va < vseg->end(); va += kPageSize)
+      TRY(get_pte_locked(parent, va, VSEG_READ, nullptr, nullptr));
+  }
   uint32_t vsegs = 0;
   for (libk::ListEntry* e = parent->m_vsegs.next; e != &parent->m_vsegs; e = e->next) ++vsegs;
   const uint64_t entries = parent->m_gpt.mapped();
@@ -534,13 +550,28 @@ Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t,
   parent->m_gpt.for_each_mapped([&](uint32_t vpn, uint64_t& entry) {
     if ((entry & GPT_PRIVATE) == 0) return;  // none in a reference VMM
     const bool writable = (entry & GPT_WRITE) != 0;
-    entry = (entry & ~uint64_t(GPT_WRITE)) | GPT_COW;
+    if ((entry & GPT_SHARED) == 0) entry = (entry & ~uint64_t(GPT_WRITE)) | GPT_COW;
     hal::remote_atomic_add(page_of_base(gpt_page(entry)).field(&mm::Page::refcount), 1u);
     *ForkImage::entry_at(xptr, vsegs, image->entries++).host_ptr() = ForkImage::Entry{entry, vpn, 0};
-    if (writable && flush != nullptr) flush(vpn, context);
+    if (writable && (entry & GPT_WRITE) == 0 && flush != nullptr) flush(vpn, context);
   });
   hal::publish_local(*image);  // read by the child's cluster
   return xptr;
+}
+
+}  // namespace
+
+Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t, void*), void* context) {
+  // No hold for writing begins while the lock is held; those that began end soon (a system
+  // call's copy to one page).
+  for (;;) {
+    {
+      kern::QueuelockGuard guard(parent->m_lock);
+      if (std::atomic_ref<uint32_t>(parent->m_write_holds).load() == 0)
+        return fork_image_locked(parent, flush, context);
+    }
+    kern::sched_yield();
+  }
 }
 
 Result<void> vmm_fork_adopt(Vmm* child, hal::Xptr<ForkImage> image) {
@@ -552,6 +583,7 @@ Result<void> vmm_fork_adopt(Vmm* child, hal::Xptr<ForkImage> image) {
     const hal::cxy_t cxy = vseg.m_type == VsegType::kRemote ? vseg.m_cxy : hal::local_cxy();
     Vseg* made = TRY(create_locked(child, vseg.m_type, vseg.m_base, vseg.m_size, vseg.m_prot, vseg.m_file_offset,
                                    vseg.m_file_size, vseg.m_mapper, cxy));
+    made->m_shared = vseg.m_shared;
     if (i == header.heap) child->m_heap = made;
   }
   child->m_brk_base = header.brk_base;

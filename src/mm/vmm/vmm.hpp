@@ -74,6 +74,9 @@ struct Vseg {
   uint32_t m_file_size = 0;
   hal::Xptr<mapper::Mapper> m_mapper;
   hal::cxy_t m_cxy = 0;  // where its pages are allocated
+  // An anonymous MAP_SHARED mapping: a fork's child shares its pages (populated at the fork),
+  // not copied on write.
+  bool m_shared = false;
   libk::ListEntry m_entry;
 
   uint32_t end() const { return m_base + m_size; }
@@ -105,6 +108,9 @@ struct Vmm {
   // dropped them for a newer one.
   uint64_t m_copy_generation GUARDED_BY(m_lock) = 0;
   uint64_t m_copy_drops = 0;
+  // Pages of the reference held by the kernel for writing (vmm_hold_page), until released: a
+  // fork waits for none (vmm_fork_image).
+  uint32_t m_write_holds = 0;
   uint64_t m_cow_copies = 0;
   uint64_t m_cow_reuses = 0;
 };
@@ -148,6 +154,7 @@ void vmm_destroy(Vmm* vmm);
 struct HeldPage {
   hal::xptr_t base = hal::XPTR_NULL;  // the page's first byte
   bool held = false;                  // a private page whose refcount the hold raised
+  uint32_t* write_holds = nullptr;    // a hold for writing: its VMM's count (Vmm::m_write_holds)
 };
 // The page holding `address` for `access`, made if needed (vmm_get_pte's faults and
 // refusals), held until vmm_release_page.
@@ -169,10 +176,12 @@ enum class Placement { kHint, kFixed };
 // (no mapper), or a private copy of the file's bytes from file_offset (file_size of them,
 // zeros after); the address; kNoMem (no room, too long, a fixed range reaching the stacks),
 // kPerm (a fixed address under kUserBase), kInval. A refused fixed mapping unmaps nothing,
-// but one that fails to allocate after the unmap leaves the range empty.
+// but one that fails to allocate after the unmap leaves the range empty. `shared` (anonymous
+// only): the vseg's pages are shared with a fork's child (Vseg::m_shared).
 [[nodiscard]] Result<uint32_t> vmm_mmap(Vmm* vmm, uint32_t hint, Placement placement, uint32_t size, uint32_t prot,
                                         hal::Xptr<mapper::Mapper> mapper, uint32_t file_offset, uint32_t file_size,
-                                        void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr);
+                                        void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr,
+                                        bool shared = false);
 // Unmaps [base, base + size) (splitting vsegs at its ends); kInval for an unaligned base.
 // Calls flush(vpn) for every entry removed before its page is freed.
 [[nodiscard]] Result<void> vmm_munmap(Vmm* vmm, uint32_t base, uint32_t size, void (*flush)(uint32_t, void*),
@@ -185,11 +194,13 @@ enum class Placement { kHint, kFixed };
 // fork (DESIGN.md §4, copy-on-write). The parent's address space, as its child gets it: its
 // vsegs, its heap and its mapped entries, each entry's page with one more reference (the
 // child's), in a page block of the parent's reference cluster that the child's cluster reads by
-// remote access (vmm.cpp).
+// remote access (vmm.cpp). A shared vseg's pages are all made first, and stay writable on both
+// sides: the child maps the same pages.
 struct ForkImage;
 // The parent's side, on its reference VMM, as one change: every mapped entry loses its write
 // right and becomes copy-on-write (GPT_COW; flush told of each entry that could be written),
-// and the image is made. kNoMem.
+// and the image is made. It waits first until no page is held for writing (a read(2) moving
+// bytes into it would bring them to the child alone: Linux copies such a page at fork). kNoMem.
 [[nodiscard]] Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t, void*), void* context);
 // The child's side: the empty address space `child` (vmm_init, local) takes the image's vsegs
 // and entries; the references of the pages it maps become its own. Its new pages are allocated

@@ -18,6 +18,7 @@
 #include "proc/copy.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
+#include "proc/user_thread.hpp"
 
 namespace mkh::test {
 namespace {
@@ -282,6 +283,121 @@ TEST_F(VmmTest, AForkSharesPagesUntilEachSideWritesThem) {
   phase(here, [&] { proc::process_destroy(parent); });
   EXPECT_EQ(free_pages(here), here_before);
   EXPECT_EQ(free_pages(there), there_before);
+}
+
+// A thread out of user code (its TLB miss waiting for the VMM's lock) is passed by another
+// thread's munmap, whose shootdown does not wait for it; its own miss then breaks a
+// copy-on-write, a shootdown of its own: that one must not count as its flush for the epoch it
+// missed (user_shootdown), or its TLB keeps the page the munmap freed.
+TEST_F(VmmTest, ACopyOnWriteBreakKeepsTheShootdownAThreadMissed) {
+  boot({1, 1, 1});
+  ASSERT_FALSE(HasFatalFailure());
+  ThreadRunner runner(machine());
+  runner.start(machine().clusters()[0], 0, [&] {
+    auto made = proc::process_create(0);
+    KCHECK_OK(made);
+    if (!made) return;
+    proc::Process* process = *made;
+    vmm::Vmm* v = &process->m_vmm;
+    KCHECK_OK(vmm::vmm_create_vseg(v, vmm::VsegType::kAnon, 0x20000, 2 * kPageSize, VSEG_READ | VSEG_WRITE, 0, 0, {},
+                                   hal::local_cxy()));
+    auto a_made = proc::user_thread_make(process, user::Context{}, 0, true);
+    auto b_made = proc::user_thread_make(process, user::Context{}, 0, false);
+    KCHECK_OK(a_made);
+    KCHECK_OK(b_made);
+    if (!a_made || !b_made) return;
+    proc::UserThread* a = *a_made;
+    proc::UserThread* b = *b_made;
+    KCHECK(a->m_tlb.read(0x20000) != nullptr);  // A's TLB holds page Y
+    hal::local_store(a->m_in_user, 0u);         // A is out of user code (a miss, waiting for the VMM)
+    proc::TlbShootdown by_b{.process = process, .thread = b};
+    KCHECK_OK(vmm::vmm_munmap(v, 0x20000, kPageSize, proc::user_flush_page, &by_b));  // Y freed
+    KCHECK_OK(vmm::vmm_get_pte(v, 0x21000, VSEG_WRITE));
+    auto image = vmm::vmm_fork_image(v, nullptr, nullptr);  // X shared, copy-on-write
+    KCHECK_OK(image);
+    KCHECK(a->m_tlb.write(0x21000) != nullptr);        // A's miss: a write that copies X, and shoots down
+    KCHECK(a->m_tlb.read_hit(0x20000, 4) == nullptr);  // back in user code, A flushed: Y is gone from its TLB
+    if (image) vmm::vmm_fork_image_free(*image);
+    for (proc::UserThread* t : {b, a}) {
+      {
+        proc::ThreadTable table(process);
+        table.set(t->m_slot, {});
+        table.set_count(table.count() - 1);
+      }
+      std::atomic_ref<uint32_t>(process->m_local_threads).fetch_sub(1);
+      t->~UserThread();
+      mm::kmem_free_pages(mm::local_memory()->m_ppm.base_to_page(t));
+    }
+    proc::process_destroy(process);
+  });
+  ASSERT_TRUE(runner.wait());
+}
+
+// A page held for writing by the kernel (a read(2) moving bytes into a buffer) while another
+// thread of the process forks: the fork waits for the hold's end, so the bytes reach the
+// parent (and the child's snapshot), not a page only the child keeps after the parent's write.
+TEST_F(VmmTest, AForkWaitsForThePagesHeldForWriting) {
+  boot({1, 1, 2});
+  ASSERT_FALSE(HasFatalFailure());
+  proc::Process* parent = nullptr;
+  proc::Process* child = nullptr;
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters()[0], 0, [&] {
+      auto made = proc::process_create(0);
+      KCHECK_OK(made);
+      if (!made) return;
+      parent = *made;
+      KCHECK_OK(vmm::vmm_create_vseg(&parent->m_vmm, vmm::VsegType::kAnon, 0x20000, kPageSize, VSEG_READ | VSEG_WRITE,
+                                     0, 0, {}, hal::local_cxy()));
+      made = proc::process_create(0);
+      KCHECK_OK(made);
+      if (made) child = *made;
+    });
+    ASSERT_TRUE(runner.wait());
+  }
+  ASSERT_TRUE(parent != nullptr && child != nullptr);
+  std::atomic<int> step{0};
+  ThreadRunner runner(machine());
+  runner.start(machine().clusters()[0], 0, [&] {  // the read(2)
+    auto held = vmm::vmm_hold_page(&parent->m_vmm, 0x20000, VSEG_WRITE);
+    KCHECK_OK(held);
+    step.store(1);
+    while (step.load() < 2) kern::sched_yield();  // the fork has begun
+    // The bytes take a while to come: until the forking thread has written the page (it must
+    // not get there before the hold's end), or a while.
+    for (int i = 0; i < 100'000 && step.load() < 3; ++i) kern::sched_yield();
+    if (held) {
+      hal::remote_store(Xptr<uint32_t>(held->base), 0x4242u);
+      vmm::vmm_release_page(*held);
+    }
+  });
+  runner.start(machine().clusters()[0], 1, [&] {  // another thread forks, then writes the page
+    while (step.load() < 1) kern::sched_yield();
+    step.store(2);
+    auto image = vmm::vmm_fork_image(&parent->m_vmm, nullptr, nullptr);
+    KCHECK_OK(image);
+    if (!image) return;
+    KCHECK_OK(vmm::vmm_fork_adopt(&child->m_vmm, *image));
+    vmm::vmm_fork_image_free(*image);
+    auto written = vmm::vmm_get_pte(&parent->m_vmm, 0x20000, VSEG_WRITE);
+    KCHECK_OK(written);
+    if (written) hal::remote_store(Xptr<uint32_t>(vmm::gpt_page(*written) + 8), 1u);
+    step.store(3);
+  });
+  ASSERT_TRUE(runner.wait());
+  ThreadRunner check(machine());
+  check.start(machine().clusters()[0], 0, [&] {
+    auto mine = vmm::vmm_get_pte(&parent->m_vmm, 0x20000, VSEG_READ);
+    auto childs = vmm::vmm_get_pte(&child->m_vmm, 0x20000, VSEG_READ);
+    KCHECK_OK(mine);
+    KCHECK_OK(childs);
+    if (mine) KCHECK_EQ(hal::remote_load(Xptr<uint32_t>(vmm::gpt_page(*mine))), 0x4242u);
+    if (childs) KCHECK_EQ(hal::remote_load(Xptr<uint32_t>(vmm::gpt_page(*childs))), 0x4242u);
+    proc::process_destroy(child);
+    proc::process_destroy(parent);
+  });
+  ASSERT_TRUE(check.wait());
 }
 
 // A page held for a kernel copy (vmm_hold_page) outlives its unmapping, on the page's own
