@@ -2,7 +2,9 @@
 // rounds on one machine booted once (on a scratch copy of the disk). Each round runs, back
 // to back, /bin/bench under run_exec then the same binary under qemu-riscv32 (odd rounds:
 // qemu first), then the fault measures (user_faults.hpp), the host's own minor fault, and
-// exec+exit of /bin/true under run_exec and under qemu-riscv32 (alternating as well). Both
+// exec+exit of /bin/true under run_exec and under qemu-riscv32, then fork+exit+wait by
+// /bin/forks (plain, then with the child writing pages its parent had: copies on write) under
+// run_exec and under qemu-riscv32 (each pair alternating as well). Both
 // sides of the CPU measure must print the same bytes. Every ratio is the median of the
 // per-round ratios; the JSON also gives every round's figures and the host it ran on.
 // Layer: bench. Calls the public API (Machine, run_exec), programs.hpp, user_faults.hpp.
@@ -42,6 +44,8 @@ using Clock = std::chrono::steady_clock;
 constexpr double kTargetOverQemu = 0.5;
 constexpr double kTargetFaultOverZero = 3.0;
 constexpr uint32_t kQemuStarts = 20;  // qemu-riscv32 /bin/true per round
+constexpr uint32_t kForks = 100;      // /bin/forks' children per run
+constexpr uint32_t kForkPages = 256;  // the pages each child writes in the copy-on-write run
 
 // The figures in the order they are printed; the ratios come last.
 constexpr std::string_view kFigures[] = {
@@ -57,12 +61,17 @@ constexpr std::string_view kFigures[] = {
     "exec_per_s",
     "qemu_exec_per_s",
     "empty_kernel_call_us",
+    "fork_us",
+    "qemu_fork_us",
+    "fork_cow_us",
+    "qemu_fork_cow_us",
     "bench_seconds",
     "qemu_bench_seconds",
     "ratio_over_qemu",
     "ratio_fault_over_zero",
     "ratio_remote_over_local",
     "ratio_copy_over_remote",
+    "ratio_fork_over_qemu",
 };
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -153,8 +162,9 @@ class Round {
     const BenchUserOptions& options;
     const Scratch& scratch;
     std::string qemu;        // qemu-riscv32's path
-    std::string host_bench;  // the host copies of /bin/bench and /bin/true
+    std::string host_bench;  // the host copies of /bin/bench, /bin/true and /bin/forks
     std::string host_true;
+    std::string host_forks;
     uint64_t instructions = 0;  // /bin/bench's, from the first run under mkh
   };
 
@@ -174,7 +184,11 @@ class Round {
     add("host_fault_ns", TRY(host_fault_ns(m_c.options.fault_pages)));
     TRY(run_pair(
         m_index, [&] { return mkh_execs(); }, [&] { return qemu_starts(); }));
+    for (const uint32_t pages : {0u, kForkPages})
+      TRY(run_pair(
+          m_index, [&] { return mkh_forks(pages); }, [&] { return qemu_forks(pages); }));
     add("ratio_over_qemu", last("mips") / last("qemu_mips"));
+    add("ratio_fork_over_qemu", last("fork_us") / last("qemu_fork_us"));
     add("ratio_fault_over_zero", last("fault_ns") / last("page_zero_ns"));
     add("ratio_remote_over_local", last("fault_remote_ns") / last("fault_ns"));
     add("ratio_copy_over_remote", last("fault_copy_ns") / last("fault_remote_ns"));
@@ -239,6 +253,26 @@ class Round {
     return {};
   }
 
+  // /bin/forks under run_exec: kForks children forked, ended and waited for, each writing
+  // `pages` pages; per child, the exec and the end of the process included (a thousandth of it).
+  Result<void, Error> mkh_forks(uint32_t pages) {
+    const ExecRequest request{
+        .path = "/bin/forks", .argv = {"/bin/forks", std::to_string(kForks), std::to_string(pages)}, .env = {}};
+    const auto start = Clock::now();
+    const ExecOutcome outcome =
+        TRY(with_stdout_in(m_c.scratch.path("forks.out"), [&] { return run_exec(m_c.machine, request); }));
+    const double seconds = seconds_since(start);
+    if (outcome.status() != 0) return error(Errno::kIo, "mkh exec /bin/forks: status {}", outcome.status());
+    add(pages == 0 ? "fork_us" : "fork_cow_us", seconds * 1e6 / kForks);
+    return {};
+  }
+
+  Result<void, Error> qemu_forks(uint32_t pages) {
+    const double seconds = TRY(run_program({m_c.qemu, m_c.host_forks, std::to_string(kForks), std::to_string(pages)}));
+    add(pages == 0 ? "qemu_fork_us" : "qemu_fork_cow_us", seconds * 1e6 / kForks);
+    return {};
+  }
+
   Context& m_c;
   uint32_t m_index;
   Samples& m_samples;
@@ -265,6 +299,7 @@ Result<Measured, Error> measure(const BenchUserOptions& options, MachineConfig& 
   std::string qemu = TRY(find_program("qemu-riscv32", "qemu-user"));
   std::string host_bench = TRY(host_program(options.programs, "bench"));
   std::string host_true = TRY(host_program(options.programs, "true"));
+  std::string host_forks = TRY(host_program(options.programs, "forks"));
   Scratch scratch = TRY(Scratch::create());
   // A copy: the rounds never write to the build's image.
   std::error_code copied;
@@ -278,7 +313,7 @@ Result<Measured, Error> measure(const BenchUserOptions& options, MachineConfig& 
   std::unique_ptr<Machine> machine = std::move(*booted);
   // Every bank page a round's fault measures may take, touched once before the first.
   if (auto warmed = warm_pages(*machine, 4 * options.fault_pages); !warmed) return error(warmed.error());
-  Round::Context context{*machine, options, scratch, qemu, host_bench, host_true};
+  Round::Context context{*machine, options, scratch, qemu, host_bench, host_true, host_forks};
   Samples samples;
   for (uint32_t index = 0; index < options.rounds; ++index)
     if (auto ran = Round(context, index, samples).run(); !ran)
