@@ -12,7 +12,11 @@ namespace {
 // SIGKILL: the process ends (unless its end was decided already).
 void kill(Process* process, uint32_t) { process_make_exit(process, 0, kSigKill); }
 
+SignalHandler g_signal_handler = nullptr;
+
 }  // namespace
+
+void set_signal_handler(SignalHandler handler) { g_signal_handler = handler; }
 
 Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
@@ -21,10 +25,14 @@ Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
 }
 
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal) {
-  if (signal != kSigKill && signal != kSigStop && signal != kSigCont) return error(Errno::kInval);
+  constexpr uint32_t kSignalMax = 64;
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
+  const ProcessUse use = TRY(ProcessUse::by_pid(pid));  // no such process first, as Linux
+  if (signal > kSignalMax) return error(Errno::kInval);
   if (signal == kSigKill) return process_with_descriptor(pid, kill, 0);
-  return process_set_stopped_everywhere(pid, signal == kSigStop);
+  if (signal == kSigStop || signal == kSigCont) return process_set_stopped_everywhere(pid, signal == kSigStop);
+  if (signal == 0 || g_signal_handler == nullptr) return {};
+  return g_signal_handler(use.get(), signal);
 }
 
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {

@@ -32,9 +32,15 @@ Result<hal::Xptr<vmm::Vseg>> vmm_create_vseg_server(Process* process, vmm::VsegT
 Result<void> process_make_exit_server(uint32_t pid, uint32_t status);
 // 5: `signal` to the process `pid` of this cluster (its owner): SIGKILL ends it (killed);
 // SIGSTOP stops the threads of each of its descriptors on their way back to user code and
-// SIGCONT lets them go on (its own here, its copies by PROCESS_SIGACTION BLOCK or UNBLOCK).
-// kInval for another signal, kSrch.
+// SIGCONT lets them go on (its own here, its copies by PROCESS_SIGACTION BLOCK or UNBLOCK);
+// another signal (1 to 64) acts as the process's dispositions and masks say (the handler the
+// syscall layer installed: kill(2) from another process); 0 only asks whether it exists.
+// kSrch, then kInval for a signal above 64 (Linux's order).
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal);
+// The action of a signal other than SIGKILL, SIGSTOP and SIGCONT sent to `process` (this
+// cluster's descriptor of it, held) by another process: the syscall layer's, installed at boot.
+using SignalHandler = Result<void> (*)(Process* process, uint32_t signal);
+void set_signal_handler(SignalHandler handler);
 // 9: `action` (a SigAction) on the threads of this cluster's descriptor of the process `pid`
 // (its reference or a copy): a multicast to the clusters holding one shares its descriptor,
 // so the process is named by its pid, not by a pointer local to each server. BLOCK and

@@ -105,6 +105,9 @@ Answer sys_tgkill(Call& call);
 Answer sys_rt_sigaction(Call& call);
 Answer sys_rt_sigprocmask(Call& call);
 Answer sys_rt_sigpending(Call& call);
+// A signal another process sent to `process` (its owner's descriptor, held): PROCESS_MAKE_KILL's
+// action for the signals it does not take itself (proc::set_signal_handler).
+[[nodiscard]] Result<void> signal_from_other(proc::Process* process, uint32_t signal);
 // An mmap2 call's request: the protection without PROT_SEM, MAP_FIXED as the placement.
 struct MapRequest {
   uint32_t hint;

@@ -1,15 +1,18 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask and rt_sigpending (docs/decisions.md
 // "Signals"): each signal's default action, or ignored (SIG_IGN), blocked and pending; no
-// handlers yet (USERMODE.md: a handler is ENOSYS). A process is alone in its process group,
-// so the only targets a call can find are the caller's process: its pid, its group (0, or the
-// pid negated), one of its threads' tids. Every other target is ESRCH, as Linux answers for a
-// process that does not exist. The dispositions and the signals pending for the whole
+// handlers yet (USERMODE.md: a handler is ENOSYS). A process is alone in its process group:
+// kill reaches its own process (its pid, its group: 0 or the pid negated), one of its threads
+// (tkill, tgkill), or another process by its pid, at its owner (PROCESS_MAKE_KILL, which
+// hands the signal back to this layer: signal_from_other). Other targets are ESRCH, as Linux
+// answers for a process that does not exist. The dispositions and the signals pending for the whole
 // process are the process's; each thread has its mask and the signals pending for it alone
 // (sent by tkill or tgkill while it blocked them), all under the process's m_signal_lock, as
 // Linux keeps them: the reference's, with its dispositions and pending set, reached by remote
 // access from a thread on a copy (`SignalState`), as are the threads' masks. Layer: syscall.
 #include <cstring>
 
+#include "proc/copy.hpp"
+#include "proc/services.hpp"
 #include "syscall/call.hpp"
 
 namespace mkh::syscall {
@@ -72,11 +75,21 @@ SignalAction default_action(uint32_t signal) {
 }
 
 // `signal` (1..64), neither blocked nor ignored, acts on the process. A terminating signal
-// sent to itself ends it before the call returns. A stop could only be undone by a SIGCONT
-// from another process, and there is none yet: the process ends, and `mkh exec` reports it
-// as a shell reports a stopped job (128 + the signal).
-void deliver(proc::Process* process, uint32_t signal) {
-  if (default_action(signal) != SignalAction::kIgnore) proc::process_make_exit(process, 0, signal);
+// sent to itself ends it before the call returns. A stop sent by another process (`from_other`:
+// its parent, say, which can send the SIGCONT) stops it as SIGSTOP does; a stop it sends itself
+// could only be undone by another process's SIGCONT, which no program of mkh's referee gives:
+// the process ends, and `mkh exec` reports it as a shell reports a stopped job (128 + the signal).
+void deliver(proc::Process* process, uint32_t signal, bool from_other = false) {
+  switch (default_action(signal)) {
+    case SignalAction::kIgnore: return;
+    case SignalAction::kStop:
+      if (from_other) {
+        (void)proc::process_set_stopped_everywhere(process->m_pid, true);
+        return;
+      }
+      [[fallthrough]];
+    case SignalAction::kTerminate: proc::process_make_exit(process, 0, signal);
+  }
 }
 
 // The signals pending for the calling thread (its own, and its process's) that it no longer
@@ -104,15 +117,16 @@ bool ignored(const SignalState& state, uint64_t blocked, uint32_t signal) {
   return (hal::remote_load(state.ignored()) & bit(signal)) != 0 || default_action(signal) == SignalAction::kIgnore;
 }
 
-// `signal` sent to the thread `tid` of the calling process, or to the process itself (tid 0),
-// as Linux's send_signal and complete_signal: ESRCH when there is no such thread (Linux
-// checks the number only once a target is found); dropped when the target ignores it (the
-// main thread judges for the process); pending on the thread when it blocks it, on the
-// process when every thread blocks it; else it acts. SIGKILL and SIGSTOP always act.
-Answer send(Call& call, uint32_t tid, uint32_t signal) {
+// `signal` sent to the thread `tid` of `process`, or to the process itself (tid 0), as Linux's
+// send_signal and complete_signal: ESRCH when there is no such thread (Linux checks the number
+// only once a target is found); dropped when the target ignores it (the main thread judges for
+// the process, or another when it is gone); pending on the thread when it blocks it, on the
+// process when every thread blocks it; else it acts. SIGKILL and SIGSTOP always act. `sender`:
+// the calling thread when it is one of the process's, null when another process sends it.
+Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint32_t signal) {
   bool acts = false;
   {
-    SignalState state(call.process);
+    SignalState state(process);
     const proc::ThreadTable& threads = state.threads();
     hal::Xptr<proc::UserThread> target;
     if (tid != 0) {
@@ -132,40 +146,52 @@ Answer send(Call& call, uint32_t tid, uint32_t signal) {
       acts = (blocked & bit(signal)) == 0;
       if (!acts) (void)hal::remote_atomic_or(pending_of(target), bit(signal));
     } else {
-      const auto judge = threads.get(0) ? threads.get(0) : xptr_of(call.thread);
-      if (ignored(state, hal::remote_load(blocked_of(judge)), signal)) return 0;
+      hal::Xptr<proc::UserThread> judge = threads.get(0);
+      for (uint32_t slot = 1; slot < proc::kMaxThreads && !judge; ++slot) judge = threads.get(slot);
+      if (!judge && sender != nullptr) judge = xptr_of(sender);
+      if (!judge || ignored(state, hal::remote_load(blocked_of(judge)), signal)) return 0;  // none: it is ending
       for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
         if (const auto thread = threads.get(slot); thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0)
           acts = true;
       if (!acts) (void)hal::remote_atomic_or(state.pending(), bit(signal));
     }
   }
-  if (acts) deliver(call.process, signal);
+  if (acts) deliver(process, signal, sender == nullptr);
   return 0;
 }
 
 }  // namespace
 
+Result<void> signal_from_other(proc::Process* process, uint32_t signal) {
+  TRY(send(process, nullptr, 0, signal));
+  return {};
+}
+
+// kill(pid, signal): pid > 0, that process (another than the caller's through its owner,
+// PROCESS_MAKE_KILL: its children, say); 0 or -pid, the caller's group, where it is alone
+// (its children are not in it, as they would be on Linux); -1, every process but init and
+// the caller (none is reached: ESRCH); below -1, another group (ESRCH).
 Answer sys_kill(Call& call) {
   const int32_t pid = int32_t(call.a[0]);
   const int32_t self = int32_t(call.process->m_pid);
-  // pid > 0: that process; 0: the caller's group; -1: every process but init and the
-  // caller (there is none); below -1: the group -pid.
-  if (pid == self || pid == 0 || pid == -self) return send(call, 0, call.a[1]);
-  return error(Errno::kSrch);
+  const uint32_t signal = call.a[1];
+  if (pid == self || pid == 0 || pid == -self) return send(call.process, call.thread, 0, signal);
+  if (pid <= 0 || !hal::cluster_present(proc::pid_cxy(uint32_t(pid)))) return error(Errno::kSrch);
+  TRY(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(uint32_t(pid)), uint32_t(pid), signal));
+  return 0;
 }
 
 Answer sys_tkill(Call& call) {
   const int32_t tid = int32_t(call.a[0]);
   if (tid <= 0) return error(Errno::kInval);
-  return send(call, uint32_t(tid), call.a[1]);
+  return send(call.process, call.thread, uint32_t(tid), call.a[1]);
 }
 
 Answer sys_tgkill(Call& call) {
   const int32_t tgid = int32_t(call.a[0]), tid = int32_t(call.a[1]);
   if (tgid <= 0 || tid <= 0) return error(Errno::kInval);
   if (uint32_t(tgid) != call.process->m_pid) return error(Errno::kSrch);
-  return send(call, uint32_t(tid), call.a[2]);
+  return send(call.process, call.thread, uint32_t(tid), call.a[2]);
 }
 
 // rt_sigaction(signal, act, oldact, sigsetsize), RV32's struct sigaction: the handler, the

@@ -444,6 +444,9 @@ void syscall_dispatch(proc::UserThread* thread) {
   context.pc += 4;
 }
 
-void syscall_init() { proc::set_syscall_handler(syscall_dispatch); }
+void syscall_init() {
+  proc::set_syscall_handler(syscall_dispatch);
+  proc::set_signal_handler(signal_from_other);
+}
 
 }  // namespace mkh::syscall

@@ -2,7 +2,8 @@
  * library's fork, wait and waitpid (user/tests/). The child's memory is a copy of its parent's
  * (copy-on-write in mkh: globals, heap, stack, an anonymous mapping, written on each side after
  * the fork), but for a shared anonymous mapping; its exit status and the signal that killed it reach its parent; several children
- * waited for in any order; WNOHANG while a child sleeps; ECHILD; an open file's offset shared
+ * waited for in any order; signals from the parent to its children; WNOHANG while a child
+ * sleeps; ECHILD; an open file's offset shared
  * across the fork; getppid; a grandchild; a fork by a process with another thread running (the
  * child has one thread); a fork by a thread other than the main one; vfork's flags; children
  * reaped at their end while SIGCHLD is ignored; fifty forks in a row. `spread`: each child forked on the next cluster
@@ -151,6 +152,52 @@ static void killed(void) {
     exit(1);
   }
   describe("SIGTERM child", wait_for(pid));
+}
+
+/* A child that sleeps long, unless a signal ends it first. */
+static pid_t sleeper(void) {
+  const pid_t pid = fork_next();
+  if (pid == 0) {
+    const struct timespec pause = {30, 0};
+    nanosleep(&pause, NULL);
+    exit(1);
+  }
+  return pid;
+}
+
+/* kill(2) from the parent to its children: existence (signal 0), a terminating signal (one
+ * whose number picolibc and Linux spell differently too), a stop then a continue then SIGKILL,
+ * a SIGTERM the child ignores, and ESRCH for a child waited for. */
+static void signals_to_children(void) {
+  pid_t pid = sleeper();
+  printf("kill(child, 0): %d\n", kill(pid, 0));
+  kill(pid, SIGTERM);
+  describe("SIGTERM from the parent", wait_for(pid));
+  errno = 0;
+  printf("kill(that child again): %d %s\n", kill(pid, SIGTERM), errno == ESRCH ? "ESRCH" : "?");
+  pid = sleeper();
+  kill(pid, SIGUSR1);
+  describe("SIGUSR1 from the parent", wait_for(pid));
+  pid = sleeper();
+  kill(pid, SIGSTOP);
+  kill(pid, SIGCONT);
+  kill(pid, SIGKILL);
+  describe("stopped, continued, then SIGKILL", wait_for(pid));
+  unsigned* ready = mmap(NULL, kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  pid = fork_next();
+  if (pid == 0) {
+    struct sigaction ignore = {0};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGTERM, &ignore, NULL);
+    __atomic_exchange_n(ready, 1u, __ATOMIC_RELEASE);
+    const struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    exit(4);
+  }
+  while (__atomic_fetch_or(ready, 0, __ATOMIC_ACQUIRE) == 0) sched_yield();
+  kill(pid, SIGTERM);
+  describe("SIGTERM the child ignores", wait_for(pid));
+  munmap(ready, kPage);
 }
 
 /* WNOHANG finds nothing while the child sleeps; the blocking wait then finds it. */
@@ -308,6 +355,7 @@ int main(int argc, char** argv) {
   shared_mapping();
   several();
   killed();
+  signals_to_children();
   nohang();
   refusals();
   shared_file();

@@ -543,8 +543,9 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
           while (!run.started.load()) kern::sched_yield();
         for (uint32_t t = 0; t < n; ++t) {
           const uint32_t pid = runs[t].pid.load();
-          const uint32_t sigusr1 = 10;
-          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, sigusr1), Errno::kInval);
+          const uint32_t no_signal = 65;
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, no_signal), Errno::kInval);
+          KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, 0u));  // it exists
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], proc::pid_make(clusters[t], 200),
                                                                uint32_t(proc::kSigKill)),
                      Errno::kSrch);
