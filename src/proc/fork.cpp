@@ -10,13 +10,7 @@ namespace mkh::proc {
 
 namespace {
 
-// Linux's clone flags a fork may carry (threads.cpp has the others).
-enum ForkFlag : uint32_t {
-  kForkSettls = 0x80000,
-  kForkParentSettid = 0x100000,
-  kForkChildCleartid = 0x200000,
-  kForkChildSettid = 0x1000000,
-};
+using namespace clone_flags;
 
 // The children of a process (its reference's records and waiters), locked while this lives,
 // from any cluster.
@@ -64,11 +58,11 @@ Result<UserThread*> child_thread(Process* child, hal::Xptr<UserThread> parent_th
   context.pc += 4;
   context.x[10] = 0;
   if (stack != 0) context.x[2] = stack;
-  if ((flags & kForkSettls) != 0) context.x[4] = tls;
+  if ((flags & kCloneSettls) != 0) context.x[4] = tls;
   UserThread* thread = TRY(
       user_thread_make(child, context, hal::remote_load(parent_thread.field(&UserThread::m_signals_blocked)), true));
-  if ((flags & kForkChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
-  if ((flags & kForkChildSettid) != 0) (void)copy_to_user(child, child_tid, &thread->m_tid, sizeof thread->m_tid);
+  if ((flags & kCloneChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
+  if ((flags & kCloneChildSettid) != 0) (void)copy_to_user(child, child_tid, &thread->m_tid, sizeof thread->m_tid);
   return thread;
 }
 

@@ -61,6 +61,25 @@ enum Signal : uint32_t {
   kSigWinch = 28,
 };
 
+// Linux's clone flags, read by clone (syscall/threads.cpp) and by a fork's child (proc/fork.cpp);
+// the host headers define the same names as macros.
+namespace clone_flags {
+enum CloneFlag : uint32_t {
+  kCloneVm = 0x100,
+  kCloneFs = 0x200,
+  kCloneFiles = 0x400,
+  kCloneSighand = 0x800,
+  kCloneVfork = 0x4000,
+  kCloneThread = 0x10000,
+  kCloneSysvsem = 0x40000,
+  kCloneSettls = 0x80000,
+  kCloneParentSettid = 0x100000,
+  kCloneChildCleartid = 0x200000,
+  kCloneDetached = 0x400000,
+  kCloneChildSettid = 0x1000000,
+};
+}  // namespace clone_flags
+
 // A file descriptor: a host stream (the first process's stdin, stdout, stderr are the
 // host's) or an open file of the VFS.
 struct UserFd {

@@ -13,21 +13,7 @@ namespace mkh::syscall {
 
 namespace {
 
-// Linux's clone flags and futex operations (host headers define the same names as macros).
-enum CloneFlag : uint32_t {
-  kCloneVm = 0x100,
-  kCloneVfork = 0x4000,
-  kCloneFs = 0x200,
-  kCloneFiles = 0x400,
-  kCloneSighand = 0x800,
-  kCloneThread = 0x10000,
-  kCloneSysvsem = 0x40000,
-  kCloneSettls = 0x80000,
-  kCloneParentSettid = 0x100000,
-  kCloneChildCleartid = 0x200000,
-  kCloneDetached = 0x400000,
-  kCloneChildSettid = 0x1000000,
-};
+using namespace proc::clone_flags;          // Linux's clone flags
 constexpr uint32_t kExitSignalMask = 0xff;  // CSIGNAL: ignored for a thread, as Linux
 // What a thread shares with its creator: everything (pthread_create's set, and qemu-user's).
 constexpr uint32_t kThreadShares = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand | kCloneThread;
@@ -39,6 +25,7 @@ void tid_to_user(proc::Process* process, uint32_t address, uint32_t tid) {
   (void)proc::copy_to_user(process, address, &tid, sizeof tid);
 }
 
+// Linux's futex operations (the host headers define the same names as macros).
 enum FutexOp : uint32_t {
   kFutexWait = 0,
   kFutexWake = 1,
