@@ -83,6 +83,12 @@ Result<void> add_child(hal::Xptr<Process> parent, Process* child) {
   return error(Errno::kAgain);
 }
 
+// The pid of an ended child held until its parent waits for it (or ends), from any cluster.
+void hold_pid(uint32_t pid, bool held) {
+  const hal::cxy_t owner = pid_cxy(pid);
+  hal::remote_store(hal::Xptr<uint8_t>(owner, &proc_cluster_at(owner)->m_pid_held[pid_index(pid)]), uint8_t(held));
+}
+
 // Wakes the threads of the parent waiting in waitid (each looks at the records again).
 void wake_waiters(const Children& children) {
   for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
@@ -181,7 +187,10 @@ Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t 
         if (child.state == ChildRecord::State::kFree || (pid != 0 && child.pid != pid)) continue;
         found = true;
         if (child.state != ChildRecord::State::kEnded) continue;
-        if (!keep) children.set(i, ChildRecord{});
+        if (!keep) {
+          children.set(i, ChildRecord{});
+          hold_pid(child.pid, false);
+        }
         return ChildEnd{.pid = child.pid, .exit_code = child.exit_code, .exit_signal = child.exit_signal};
       }
       if (!found) return error(Errno::kChild);
@@ -216,7 +225,15 @@ void children_end(Process* process) {
         running = true;
         if (first) process_make_exit_at(child.process, 0, kSigKill);
       }
-      if (!running) return;
+      if (!running) {
+        // Those it will never wait for now let their pids go.
+        for (uint32_t i = 0; i < kMaxChildren; ++i)
+          if (const ChildRecord child = children.get(i); child.state == ChildRecord::State::kEnded) {
+            hold_pid(child.pid, false);
+            children.set(i, ChildRecord{});
+          }
+        return;
+      }
     }
     kern::sched_yield();  // each child ends at its next scheduling point, and reports
   }
@@ -241,6 +258,7 @@ void report_end_to_parent(Process* process) {
     if (reaped) {
       child = ChildRecord{};
     } else {
+      hold_pid(child.pid, true);  // before the parent can see the record: it lets it go
       child.state = ChildRecord::State::kEnded;
       child.exit_code = process->m_exit_code;
       child.exit_signal = process->m_exit_signal;

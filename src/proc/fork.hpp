@@ -10,7 +10,8 @@
 // 0). A process forks one child at a time (m_forking). The parent's reference keeps a record
 // of each child until it waits for it; a child that ends writes its status there, wakes the
 // parent's threads waiting in waitid, and frees itself (its parent ignoring SIGCHLD, its record
-// goes too, as Linux reaps such a child). A process that ends kills its children that still
+// goes too, as Linux reaps such a child); its pid is not given again until the wait, as Linux
+// keeps a zombie's (ProcCluster::m_pid_held). A process that ends kills its children that still
 // run and ends after them: no process outlives its parent (mkh has no init to adopt orphans).
 #pragma once
 

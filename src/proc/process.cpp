@@ -114,7 +114,7 @@ Result<Process*> process_create(uint32_t ppid) {
     for (uint32_t tries = 0; tries < kMaxProcesses - 1 && index == 0; ++tries) {
       const uint32_t candidate = table->m_next;
       table->m_next = candidate + 1 == kMaxProcesses ? 1 : candidate + 1;
-      if (table->m_table[candidate] == nullptr) index = candidate;
+      if (table->m_table[candidate] == nullptr && hal::local_load(table->m_pid_held[candidate]) == 0) index = candidate;
     }
     if (index == 0) {
       vmm::vmm_destroy(&process->m_vmm);

@@ -255,6 +255,10 @@ struct ProcCluster {
   // The copies of this cluster's processes, by local index (the owner's side), and the copies
   // this cluster holds of other clusters' processes (Process::m_local_entry).
   CopyList m_copies[kMaxProcesses];
+  // The pids of this cluster's ended children whose parents have not waited for them yet: not
+  // given again until the wait (proc/fork.cpp), as Linux keeps a zombie's pid. Any cluster
+  // sets and clears them (relaxed atomics); process_create skips them under m_lock.
+  uint8_t m_pid_held[kMaxProcesses] = {};
   libk::ListEntry m_local_copies GUARDED_BY(m_lock);
   // counters (relaxed), read by anyone
   uint64_t m_created = 0;

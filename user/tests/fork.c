@@ -6,7 +6,8 @@
  * sleeps; ECHILD; an open file's offset shared
  * across the fork; getppid; a grandchild; a fork by a process with another thread running (the
  * child has one thread); a fork by a thread other than the main one; vfork's flags; children
- * reaped at their end while SIGCHLD is ignored; fifty forks in a row. `spread`: each child forked on the next cluster
+ * reaped at their end while SIGCHLD is ignored; a child not waited for keeps its pid; fifty
+ * forks in a row. `spread`: each child forked on the next cluster
  * of the machine in turn, and the forking thread on the next cluster (mkh's place_fork and
  * place_thread, no-ops under qemu-riscv32). The same bytes and
  * status under qemu-riscv32 and mkh exec. `orphan` (mkh's own, not a referee case): the
@@ -328,6 +329,23 @@ static void vfork_and_reaped(void) {
   sigaction(SIGCHLD, &old, NULL);
 }
 
+/* A child not waited for keeps its pid while 300 others come and go (mkh gives a cluster 255
+ * pids in turn): no new child gets it, and its wait finds its own status. */
+static void pid_kept(void) {
+  const pid_t first = fork_next();
+  if (first == 0) exit(3);
+  int reused = 0, wrong = 0;
+  for (int i = 0; i < 300; i++) {
+    const pid_t pid = fork_next();
+    if (pid == 0) exit(0);
+    if (pid == first) reused++;
+    const int status = wait_for(pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) wrong++;
+  }
+  printf("a child not waited for through 300 forks: pid reused %d, wrong statuses %d; ", reused, wrong);
+  describe("its own", wait_for(first));
+}
+
 static void many(void) {
   int sum = 0;
   for (int i = 0; i < 50; i++) {
@@ -363,6 +381,7 @@ int main(int argc, char** argv) {
   with_thread();
   from_thread();
   vfork_and_reaped();
+  pid_kept();
   many();
   printf("done\n");
   return 0;
