@@ -377,9 +377,6 @@ void files_fork(Process* child, hal::Xptr<Process> parent) {
 }
 
 void release_unmapped_files(Process* process) {
-  // Not while the process forks: its child gets the files the image's vsegs map from the table
-  // (files_fork), read after the image was made. The next call, or the process's end, does it.
-  if (hal::remote_load(process_reference(process).field(&Process::m_forking)) != 0) return;
   struct Mapped {
     hal::Xptr<fs::File> file;
     hal::Xptr<mapper::Mapper> mapper;
@@ -401,8 +398,13 @@ void release_unmapped_files(Process* process) {
   for (uint32_t i = 0; i < kMaxMappedFiles; ++i) {
     if (mapped[i].file.is_null() || mapped[i].used) continue;
     {
+      // Not while the process forks (looked at after the vsegs, under the table's lock): its
+      // child gets the files the image's vsegs map from the table (files_fork), read after the
+      // image was made. The next call, or the process's end, lets them go.
       FdTable table(process);
-      if (table.mapped(i) != mapped[i].file) continue;
+      if (table.mapped(i) != mapped[i].file ||
+          hal::remote_load(process_reference(process).field(&Process::m_forking)) != 0)
+        continue;
       table.set_mapped(i, {});
     }
     file_release(mapped[i].file);

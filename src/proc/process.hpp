@@ -77,6 +77,7 @@ enum CloneFlag : uint32_t {
   kCloneChildCleartid = 0x200000,
   kCloneDetached = 0x400000,
   kCloneChildSettid = 0x1000000,
+  kCloneIo = 0x80000000,
 };
 }  // namespace clone_flags
 

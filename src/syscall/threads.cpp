@@ -45,8 +45,10 @@ enum FutexOp : uint32_t {
 // itself before it runs, and clone returns once it has. Linux's checks
 // first (THREAD needs SIGHAND, SIGHAND needs VM: EINVAL). Without CLONE_VM, a fork: a new
 // process, the child of the caller's, on the cluster the caller named with place_fork, else
-// its own (proc/fork.hpp); options among kForkOptions, the exit signal any (the parent has no
-// handler to receive it); CLONE_PARENT_SETTID's word gets the child's pid in the parent.
+// its own (proc/fork.hpp); options among kForkOptions, CLONE_DETACHED and CLONE_IO ignored,
+// the exit signal SIGCHLD only (qemu-user's rule: Linux would make a child with another one,
+// or none, that only a __WALL or __WCLONE wait sees); CLONE_PARENT_SETTID's word gets the
+// child's pid in the parent's memory, as Linux (qemu-user writes it in the child's).
 // vfork's CLONE_VM|CLONE_VFORK is a fork, as qemu-user makes it (the child runs on a copy of
 // the memory, and the parent does not wait for it: a child that only exits, as vfork allows
 // without exec, cannot tell). Any other flag EINVAL, as qemu-user answers for a thread.
@@ -58,7 +60,9 @@ Answer sys_clone(Call& call) {
   if ((flags & kCloneVm) == 0 || (flags & (kCloneVfork | kCloneSighand)) == kCloneVfork) {
     constexpr uint32_t kForkOptions =
         kCloneVm | kCloneVfork | kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneChildSettid;
-    if ((flags & ~(kForkOptions | kExitSignalMask)) != 0) return error(Errno::kInval);
+    constexpr uint32_t kForkIgnored = kCloneDetached | kCloneIo;  // as qemu-user
+    if ((flags & ~(kForkOptions | kForkIgnored | kExitSignalMask)) != 0 || (flags & kExitSignalMask) != proc::kSigChld)
+      return error(Errno::kInval);
     const uint32_t cxy = std::exchange(call.thread->m_place_fork_cxy, proc::kNoPlacement);
     const uint32_t pid =
         TRY(proc::process_fork(call.thread, cxy == proc::kNoPlacement ? hal::local_cxy() : hal::cxy_t(cxy)));

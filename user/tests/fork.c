@@ -118,6 +118,18 @@ static void shared_mapping(void) {
   printf("shared mapping after the child: %u %u\n", __atomic_fetch_or(&shared[0], 0, __ATOMIC_ACQUIRE),
          __atomic_fetch_or(&shared[kPage / sizeof *shared], 0, __ATOMIC_ACQUIRE));
   munmap(shared, 2 * kPage);
+  /* One made without access, opened by each side after the fork: still the same pages. */
+  unsigned* closed = mmap(NULL, kPage, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  const pid_t opener = fork_next();
+  if (opener == 0) {
+    mprotect(closed, kPage, PROT_READ | PROT_WRITE);
+    __atomic_exchange_n(closed, 42u, __ATOMIC_ACQ_REL);
+    exit(0);
+  }
+  wait_for(opener);
+  mprotect(closed, kPage, PROT_READ | PROT_WRITE);
+  printf("shared mapping opened after the fork: %u\n", __atomic_fetch_or(closed, 0, __ATOMIC_ACQUIRE));
+  munmap(closed, kPage);
 }
 
 /* Five children, each its own status, waited for in any order (wait()). */

@@ -358,9 +358,10 @@ Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access, void (
   return get_pte_locked(vmm, address, access, flush, context);
 }
 
-Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
-                               void* context) {
-  kern::QueuelockGuard guard(vmm->m_lock);
+namespace {
+
+Result<HeldPage> hold_page_locked(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
+                                  void* context) REQUIRES(vmm->m_lock) {
   const uint64_t entry = TRY(get_pte_locked(vmm, address, access, flush, context));
   HeldPage held{.base = gpt_page(entry), .held = (entry & GPT_PRIVATE) != 0};
   if (held.held) hal::remote_atomic_add(page_of_base(held.base).field(&mm::Page::refcount), 1u);
@@ -369,6 +370,21 @@ Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access, void
     std::atomic_ref<uint32_t>(vmm->m_write_holds).fetch_add(1);
   }
   return held;
+}
+
+}  // namespace
+
+Result<HeldPage> vmm_hold_page(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
+                               void* context) {
+  for (;;) {
+    {
+      kern::QueuelockGuard guard(vmm->m_lock);
+      // A fork waits for the holds for writing to end: a new one waits for the fork.
+      if (access != VSEG_WRITE || std::atomic_ref<uint32_t>(vmm->m_forks_waiting).load() == 0)
+        return hold_page_locked(vmm, address, access, flush, context);
+    }
+    kern::sched_yield();
+  }
 }
 
 void vmm_release_page(const HeldPage& page) {
@@ -520,12 +536,21 @@ namespace {
 
 Result<hal::Xptr<ForkImage>> fork_image_locked(Vmm* parent, void (*flush)(uint32_t, void*), void* context)
     REQUIRES(parent->m_lock) {
-  // A shared vseg's pages, each made now (zeros) so that both sides map the same ones.
+  // A shared vseg's pages, each made now (zeros, whatever its protection: an mprotect may open
+  // it later) so that both sides map the same ones. All of them: a large shared mapping costs
+  // its whole size at the first fork (Linux's shared memory fills on demand).
   for (libk::ListEntry* e = parent->m_vsegs.next; e != &parent->m_vsegs; e = e->next) {
     const Vseg* vseg = vseg_of(e);
-    if (!vseg->m_shared || (vseg->m_prot & VSEG_READ) == 0) continue;
-    for (uint32_t va = vseg->m_base; va < vseg->end(); va += kPageSize)
-      TRY(get_pte_locked(parent, va, VSEG_READ, nullptr, nullptr));
+    if (!vseg->m_shared) continue;
+    for (uint32_t vpn = vseg->m_base >> 12; vpn < vseg->end() >> 12; ++vpn) {
+      if ((parent->m_gpt.get(vpn) & GPT_MAPPED) != 0) continue;
+      const hal::xptr_t page = TRY(alloc_page(vseg->m_cxy));
+      zero_bytes(page, kPageSize);
+      if (auto set = parent->m_gpt.set(vpn, gpt_entry(page, attr_for_prot(vseg->m_prot) | GPT_SHARED)); !set) {
+        free_page(page);
+        return error(set.error());
+      }
+    }
   }
   uint32_t vsegs = 0;
   for (libk::ListEntry* e = parent->m_vsegs.next; e != &parent->m_vsegs; e = e->next) ++vsegs;
@@ -562,13 +587,17 @@ Result<hal::Xptr<ForkImage>> fork_image_locked(Vmm* parent, void (*flush)(uint32
 }  // namespace
 
 Result<hal::Xptr<ForkImage>> vmm_fork_image(Vmm* parent, void (*flush)(uint32_t, void*), void* context) {
-  // No hold for writing begins while the lock is held; those that began end soon (a system
-  // call's copy to one page).
+  // The holds for writing that began end soon (a system call's copy to one page); new ones wait
+  // until the image is made (vmm_hold_page), so that readers in a loop cannot keep the count up.
+  std::atomic_ref<uint32_t>(parent->m_forks_waiting).fetch_add(1);
   for (;;) {
     {
       kern::QueuelockGuard guard(parent->m_lock);
-      if (std::atomic_ref<uint32_t>(parent->m_write_holds).load() == 0)
-        return fork_image_locked(parent, flush, context);
+      if (std::atomic_ref<uint32_t>(parent->m_write_holds).load() == 0) {
+        auto image = fork_image_locked(parent, flush, context);
+        std::atomic_ref<uint32_t>(parent->m_forks_waiting).fetch_sub(1);
+        return image;
+      }
     }
     kern::sched_yield();
   }

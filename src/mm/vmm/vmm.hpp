@@ -109,8 +109,10 @@ struct Vmm {
   uint64_t m_copy_generation GUARDED_BY(m_lock) = 0;
   uint64_t m_copy_drops = 0;
   // Pages of the reference held by the kernel for writing (vmm_hold_page), until released: a
-  // fork waits for none (vmm_fork_image).
+  // fork waits for none (vmm_fork_image); meanwhile m_forks_waiting makes a new hold for
+  // writing wait for the fork (each thread holds one page at a time: the count falls to 0).
   uint32_t m_write_holds = 0;
+  uint32_t m_forks_waiting = 0;
   uint64_t m_cow_copies = 0;
   uint64_t m_cow_reuses = 0;
 };
