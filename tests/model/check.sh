@@ -2,8 +2,8 @@
 # Exhaustive verification of the protocol models with spin: the RPC protocol (rpc.pml), the
 # uses and release of a VFS inode (inode_use.pml), the TLB shootdown of a process's
 # threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml), a
-# process's stop by PROCESS_SIGACTION (stop.pml) and the wait for a process's children
-# (wait.pml).
+# process's stop by PROCESS_SIGACTION (stop.pml), the wait for a process's children
+# (wait.pml) and a fork's image against the kernel's holds of pages for writing (fork_hold.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million; three walkers of an inode, three
@@ -104,6 +104,8 @@ runs+=(
   "safety-wait-2children-2waiters||$safety_cc|-m100000 -w20|wait.pml"
   "safety-wait-2children-2waiters-kill|-DKILL|$safety_cc|-m100000 -w22|wait.pml"
   "safety-wait-2sleepers-2waiters-kill|-DKILL -DSLEEPERS|$safety_cc|-m100000 -w20|wait.pml"
+  "safety-fork_hold-2readers||$safety_cc|-m100000 -w20|fork_hold.pml"
+  "ltl-fork_made-2readers||$ltl_cc|-m100000 -w20 -a -f -N fork_made|fork_hold.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model
@@ -138,7 +140,7 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml, fork_hold.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
   IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"
