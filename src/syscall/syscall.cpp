@@ -19,6 +19,7 @@
 #include "kern/sched.hpp"
 #include "kern/timer.hpp"
 #include "libk/console.hpp"
+#include "proc/services.hpp"
 #include "rpc/services/sched.hpp"
 #include "rpc/services/thread.hpp"
 #include "syscall/call.hpp"
