@@ -66,6 +66,7 @@ struct ClusterReport {
   uint64_t processes_created = 0;
   uint64_t processes_ended = 0;
   uint64_t processes_killed = 0;  // ended by a signal
+  uint64_t processes_execs = 0;   // images an execve replaced
   uint64_t user_threads = 0;      // the threads their programs ran (main threads and clones)
   uint64_t syscalls = 0;
   uint64_t unknown_syscalls = 0;  // answered ENOSYS: not in mkh's table

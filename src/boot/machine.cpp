@@ -230,6 +230,7 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   r.processes_created = hal::stat_read(processes->m_created);
   r.processes_ended = hal::stat_read(processes->m_ended);
   r.processes_killed = hal::stat_read(processes->m_killed);
+  r.processes_execs = hal::stat_read(processes->m_execs);
   r.user_threads = hal::stat_read(processes->m_user_threads);
   r.syscalls = hal::stat_read(processes->m_syscalls);
   r.unknown_syscalls = hal::stat_read(processes->m_unknown_syscalls);

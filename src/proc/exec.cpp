@@ -14,6 +14,7 @@
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 #include "proc/user_thread.hpp"
+#include "rpc/services/pmem.hpp"
 #include "user/elf.hpp"
 
 namespace mkh::proc {
@@ -45,8 +46,8 @@ Result<void> read_at(hal::Xptr<fs::File> file, uint64_t offset, void* buffer, ui
 }
 
 // Opens and checks the program; the file stays open in the result.
-Result<Program> open_program(const char* path) {
-  const auto file = TRY(fs::vfs_open(path, fs::O_RDONLY));
+Result<Program> open_program(fs::At at, const char* path) {
+  const auto file = TRY(fs::vfs_open(at, path, fs::O_RDONLY));
   Program program{.file = file};
   auto checked = [&]() -> Result<void> {
     const fs::Stat stat = TRY(fs::vfs_fstat(file));
@@ -170,9 +171,10 @@ Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Progr
   return stack.sp();
 }
 
-Result<void> exec_local(Process* process, const ExecInfo& info) {
-  if (ThreadTable(process).count() != 0 || process->m_exec_file) return error(Errno::kBusy);
-  Program program = TRY(open_program(info.path));
+// The image of `program` (open, checked) in `process`, which has no thread and no program; its
+// main thread started with the signal mask `signals_blocked`. The file is the process's, or
+// closed on failure.
+Result<void> exec_image(Process* process, const ExecInfo& info, const Program& program, uint64_t signals_blocked) {
   // The point of no return: the old image (its copies, vsegs and pages) goes.
   process_copies_delete(process, true);
   if (auto reset = vmm::vmm_reset(&process->m_vmm); !reset) {
@@ -187,7 +189,7 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
     user::Context context;
     context.pc = program.image.entry;
     context.x[2] = sp;
-    UserThread* main = TRY(user_thread_make(process, context, 0, true));
+    UserThread* main = TRY(user_thread_make(process, context, signals_blocked, true));
     std::atomic_ref<uint32_t>(process->m_next_lid)
         .store(lid + 1);  // the threads it clones go to the next cores in turn
     TRY(user_thread_start(main, hal::lid_t(lid)));
@@ -202,6 +204,75 @@ Result<void> exec_local(Process* process, const ExecInfo& info) {
 }
 
 }  // namespace
+
+// What an execve leaves for the last thread of its process (Process::m_exec_pending), in a
+// page block of the cluster of the thread that asked.
+struct PendingExec {
+  mm::Page* block;           // its own, in its cluster
+  hal::Xptr<fs::File> file;  // the program, open and checked
+  elf::Image image;
+  uint64_t signals_blocked;
+  ExecInfo info;
+};
+static_assert(sizeof(PendingExec) <= (hal::kPageSize << kInfoOrder));
+
+Result<void> exec_from_thread(UserThread* thread, fs::At at, const char* path, const ExecInfo& info) {
+  const Program program = TRY(open_program(at, path));
+  auto block = mm::PageBlock::alloc(kInfoOrder);
+  if (!block) {
+    (void)fs::vfs_close(program.file);
+    return error(block.error());
+  }
+  auto* pending = static_cast<PendingExec*>(block->base());
+  pending->block = mm::local_memory()->m_ppm.base_to_page(pending);
+  pending->file = program.file;
+  pending->image = program.image;
+  pending->signals_blocked = thread->m_signals_blocked;
+  std::memcpy(&pending->info, &info, sizeof info);
+  if (!process_stop_for_exec(thread->m_process, hal::Xptr<PendingExec>(hal::local_cxy(), pending))) {
+    (void)fs::vfs_close(program.file);
+    return error(Errno::kIntr);
+  }
+  block->release();  // the last thread out frees it
+  return {};
+}
+
+bool exec_after_last_thread(Process* process) {
+  const hal::Xptr<Process> self(hal::local_cxy(), process);
+  const auto pending = hal::remote_exchange(self.field(&Process::m_exec_pending), {});
+  if (pending.is_null()) return false;
+  // The request comes to this cluster, and its block goes back to its own.
+  auto local = mm::PageBlock::alloc(kInfoOrder);
+  const auto file = hal::remote_load(pending.field(&PendingExec::file));
+  if (local) hal::remote_memcpy(hal::Xptr<void>(self.cxy(), local->base()), pending.as<void>(), sizeof(PendingExec));
+  mm::Page* const block = hal::remote_load(pending.field(&PendingExec::block));
+  if (pending.cxy() == hal::local_cxy()) mm::kmem_free_pages(block);
+  else if (!rpc::rpc_pmem_release_pages_client(pending.cxy(), block)) kern::cluster_count_error();
+  if (!local) {
+    process_make_exit(process, 0, kSigKill);  // Linux's OOM killer
+    (void)fs::vfs_close(file);
+    return false;
+  }
+  const auto* request = static_cast<const PendingExec*>(local->base());
+  const Program program{.file = file, .image = request->image};
+  // The old image goes while the threads of its copies, out of the thread table, may still be
+  // on their way out: they are waited for while the process counts as ending.
+  process_copies_delete(process, true);
+  fd_close_on_exec(process);
+  process_release_image(process);
+  // A kill decided meanwhile wins: the process ends.
+  if (!hal::remote_cas(self.field(&Process::m_exiting), kExitingForExec, 0u)) {
+    (void)fs::vfs_close(program.file);
+    return false;
+  }
+  process->m_main_exit_code = 0;
+  if (auto made = exec_image(process, request->info, program, request->signals_blocked); !made) {
+    process_make_exit(process, 0, kSigSegv);
+    return false;
+  }
+  hal::stat_add(local_proc()->m_execs, uint64_t(1));
+  return true;
+}
 
 Result<void> exec_info_add(ExecInfo* info, const char* text, bool to_env) {
   const uint32_t size = uint32_t(std::strlen(text)) + 1;
@@ -226,7 +297,9 @@ Result<void> process_make_exec_server(hal::Xptr<ExecInfo> info) {
       uint32_t(std::count(local->strings, local->strings + local->strings_size, '\0')) != local->argc + local->envc)
     return error(Errno::kInval);
   const ProcessUse process = TRY(ProcessUse::by_pid(local->pid));
-  return exec_local(process.get(), *local);
+  if (ThreadTable(process.get()).count() != 0 || process->m_exec_file) return error(Errno::kBusy);
+  const Program program = TRY(open_program(fs::At{}, local->path));
+  return exec_image(process.get(), *local, program, 0);
 }
 
 Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> info) {

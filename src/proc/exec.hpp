@@ -7,10 +7,16 @@
 // starts after the highest segment; the main thread's STACK is the top stack slot, below a
 // guard page, and holds argc, argv, envp and the auxiliary vector as Linux lays them out for
 // RISC-V (docs/decisions.md "User mode").
+//
+// execve(2) replaces the image of a running process (docs/decisions.md "execve"): the calling
+// thread opens and checks the program, then its process ends its threads as for exit_group —
+// but marked kExitingForExec — and the last thread to leave builds the new image at the
+// reference, whose main thread keeps the pid.
 #pragma once
 
 #include <cstdint>
 
+#include "fs/vfs/objects.hpp"
 #include "hal/xptr.hpp"
 #include "libk/result.hpp"
 
@@ -41,5 +47,22 @@ struct ExecInfo {
 // comes with threads in several clusters).
 Result<void> process_make_exec_server(hal::Xptr<ExecInfo> info);
 Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> info);
+
+struct Process;
+struct UserThread;
+
+// execve(2) by `thread`, a user thread of the process in any cluster: the program `path`
+// (relative to `at`) is opened and checked — ENOENT, EACCES, ENOEXEC, ENOMEM returned with
+// nothing changed —, then the point of no return: every thread of the process stops, in every
+// cluster, this one at its return, and the last to leave makes the new image from `info` (the
+// caller's) with this thread's signal mask (exec_after_last_thread). kIntr when the process
+// was ending already (the thread ends at its return all the same).
+[[nodiscard]] Result<void> exec_from_thread(UserThread* thread, fs::At at, const char* path, const ExecInfo& info);
+
+// The last thread of `process` (the reference, local) has left it. True when an execve asked
+// for a new image and it is made (its main thread started): the process goes on. False when
+// the process ends: no execve was asked, a kill came first, or the new image could not be made
+// after the old one went (the process is then killed by SIGSEGV, as Linux does).
+bool exec_after_last_thread(Process* process);
 
 }  // namespace mkh::proc

@@ -100,6 +100,14 @@ void unblock_threads(hal::Xptr<Process> reference, uint32_t causes, bool here_on
   }
 }
 
+// After m_exiting is set: the threads waiting in futex(2) see it, and their thread ends; so do
+// the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked before they
+// look at m_exiting) and those PROCESS_SIGACTION blocked.
+void wake_threads_to_stop(hal::Xptr<Process> reference) {
+  futex_wake_all(reference);
+  unblock_threads(reference, kern::THREAD_BLOCKED_KILLABLE, false);
+}
+
 }  // namespace
 
 Result<Process*> process_create(uint32_t ppid) {
@@ -192,17 +200,32 @@ void process_make_exit(Process* process, uint32_t code, uint32_t signal) {
 }
 
 void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t signal) {
-  if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, 1u)) return;
+  // From 0 or from an execve's stop (the end wins over the execve), whichever the word holds
+  // at the CAS: one CAS each way would lose to an execve ending between the two
+  // (tests/model/exec.pml ONE_PASS_KILL).
+  const auto exiting = reference.field(&Process::m_exiting);
+  for (;;) {
+    const uint32_t now = hal::remote_load_sc(exiting);
+    if (now == kExiting) return;
+    if (hal::remote_cas(exiting, now, kExiting)) break;
+  }
   hal::remote_store(reference.field(&Process::m_exit_code), code & 0xff);
   hal::remote_store(reference.field(&Process::m_exit_signal), signal);
   hal::remote_store(reference.field(&Process::m_exit_decided), 1u);
   if (signal != 0)
     (void)hal::remote_atomic_add(hal::Xptr<uint64_t>(reference.cxy(), &proc_cluster_at(reference.cxy())->m_killed),
                                  uint64_t(1));
-  futex_wake_all(reference);  // each sees m_exiting, and its thread ends
-  // So do the threads asleep on a timer (clock_nanosleep, a wait for a host stream: blocked
-  // before they look at m_exiting) and those PROCESS_SIGACTION blocked.
-  unblock_threads(reference, kern::THREAD_BLOCKED_KILLABLE, false);
+  wake_threads_to_stop(reference);
+}
+
+bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending) {
+  const hal::Xptr<Process> reference = process_reference(process);
+  // The last thread out reads the request once it sees kExitingForExec: the caller, a thread
+  // of the process, leaves after this store.
+  if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, kExitingForExec)) return false;
+  hal::remote_store(reference.field(&Process::m_exec_pending), pending);
+  wake_threads_to_stop(reference);
+  return true;
 }
 
 void process_set_stopped(Process* process, bool stopped) {
@@ -291,9 +314,10 @@ Result<void> fd_release(Process* process, int32_t fd) {
   return {};
 }
 
-void fd_close_all(Process* process) {
-  // The table emptied under its lock a few files at a time, each file closed after (a close
-  // may block): one lock per descriptor made an exit cost a thousand of them.
+// Closes every descriptor, or those marked FD_CLOEXEC. The table emptied under its lock a few
+// files at a time, each file closed after (a close may block): one lock per descriptor made an
+// exit cost a thousand of them.
+void close_fds(Process* process, bool on_exec_only) {
   constexpr uint32_t kChunk = 32;
   for (uint32_t fd = 0; fd < kMaxFds;) {
     hal::Xptr<fs::File> files[kChunk];
@@ -302,14 +326,24 @@ void fd_close_all(Process* process) {
       FdTable table(process);
       for (; fd < kMaxFds && count < kChunk; ++fd) {
         if (table.is_free(fd)) continue;
-        if (const UserFd entry = table.get(fd); entry.kind == UserFd::Kind::kFile) files[count++] = entry.file;
+        const UserFd entry = table.get(fd);
+        if (on_exec_only && (entry.flags & kFdCloexec) == 0) continue;
+        if (entry.kind == UserFd::Kind::kFile) files[count++] = entry.file;
         table.set(fd, UserFd{});
       }
     }
     for (uint32_t i = 0; i < count; ++i) file_release(files[i]);
   }
+}
+
+void fd_close_all(Process* process) {
+  close_fds(process, false);
   cwd_set(process, FileRef());
 }
+
+void fd_close_on_exec(Process* process) { close_fds(process, true); }
+
+void process_release_image(Process* process) { release_memory(process, true); }
 
 Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags) {
   if (!fd_in_range(old) || !fd_in_range(target)) return error(Errno::kBadF);

@@ -81,13 +81,15 @@ enum CloneFlag : uint32_t {
 };
 }  // namespace clone_flags
 
+inline constexpr uint32_t kFdCloexec = 1;  // a descriptor's flag: Linux's FD_CLOEXEC
+
 // A file descriptor: a host stream (the first process's stdin, stdout, stderr are the
 // host's) or an open file of the VFS.
 struct UserFd {
   enum class Kind : uint32_t { kNone = 0, kHost = 1, kFile = 2 };
   Kind kind = Kind::kNone;
   int32_t host_fd = -1;
-  uint32_t flags = 0;        // FD_CLOEXEC
+  uint32_t flags = 0;        // kFdCloexec
   hal::Xptr<fs::File> file;  // a folder's is where the *at calls start
 };
 
@@ -127,6 +129,12 @@ struct HeldFd {
 };
 
 struct Process;
+struct PendingExec;
+
+// Process::m_exiting: a process ends (its threads stop at their next scheduling point), or its
+// threads stop so that the last of them makes the image an execve asked for (proc/exec.hpp).
+inline constexpr uint32_t kExiting = 1;
+inline constexpr uint32_t kExitingForExec = 2;
 
 // A child of a process (proc/fork.hpp), in its parent's reference, until the parent waits for it.
 struct ChildRecord {
@@ -182,7 +190,9 @@ struct Process {
   uint32_t m_uses = 0;             // ProcessUse: services acting on it (process_destroy waits for none)
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
-  uint32_t m_exiting = 0;          // set by exit_group and a fatal signal: threads stop
+  // kExiting set by exit_group and a fatal signal, kExitingForExec by execve: threads stop.
+  uint32_t m_exiting = 0;
+  hal::Xptr<PendingExec> m_exec_pending;  // execve's request while m_exiting is kExitingForExec
   // 1 from a PROCESS_SIGACTION BLOCK to its UNBLOCK: this descriptor's threads stop on their
   // way back to user code (user_thread.cpp stop_while_stopped).
   uint32_t m_stopped = 0;
@@ -267,6 +277,7 @@ struct ProcCluster {
   uint64_t m_syscalls = 0;
   uint64_t m_unknown_syscalls = 0;  // answered ENOSYS
   uint64_t m_killed = 0;            // ended by a signal
+  uint64_t m_execs = 0;             // images an execve replaced
   uint64_t m_user_threads = 0;      // threads made for its processes (main threads and clones)
 };
 static_assert(sizeof(ProcCluster) <= hal::kProcDataSpan, "proc's kernel data outgrew its span in hal/kdata.hpp");
@@ -315,8 +326,12 @@ void process_destroy(Process* process);
 // by remote access from a copy.
 void process_make_exit(Process* process, uint32_t code, uint32_t signal);
 // The same for the process whose reference is `reference`, from any cluster (the caller knows
-// it lives).
+// it lives). An end decided while an execve stops the threads wins over the execve.
 void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t signal);
+// execve's point of no return: every thread of the process stops as process_make_exit makes
+// them, and `pending` waits for the last (proc/exec.hpp). False, with nothing changed, when
+// the process is ending or another thread's execve came first.
+[[nodiscard]] bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending);
 // PROCESS_SIGACTION's actions (the reference's values), on the threads of one descriptor of a
 // process: its reference or a copy (proc/services.cpp).
 enum class SigAction : uint32_t { kBlockAll = 0x11, kUnblockAll = 0x22, kDeleteAll = 0x33 };
@@ -360,7 +375,8 @@ class ThreadTable {
   hal::RemoteBusylockGuard m_guard;
 };
 
-// Whether the process is ending (exit_group, a fatal signal: process_make_exit), from this
+// Whether the process's threads stop: it is ending (exit_group, a fatal signal:
+// process_make_exit) or an execve replaces its image (process_stop_for_exec). From this
 // cluster's descriptor of it: the reference's mark, sequentially consistent (a sleeper's and a
 // stopped thread's handshakes with process_make_exit's unblock need it).
 inline bool process_ending(const Process* process) {
@@ -377,6 +393,11 @@ inline bool process_ending(const Process* process) {
 void cwd_set(Process* process, FileRef dir);
 [[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last
 void fd_close_all(Process* process);
+// execve: closes the descriptors marked FD_CLOEXEC.
+void fd_close_on_exec(Process* process);
+// execve, with no thread left: the process's address space is emptied and the files it mapped
+// (its program's, its mmaps') let go.
+void process_release_image(Process* process);
 // dup, dup3 and F_DUPFD: a new descriptor for the file of `old`, the lowest free from `target`
 // on, or exactly `target` (whose file is closed first) when `exact`; fd_flags its FD_CLOEXEC.
 [[nodiscard]] Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact, uint32_t fd_flags);

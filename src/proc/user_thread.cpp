@@ -14,6 +14,7 @@
 #include "kern/sched.hpp"
 #include "mm/kmem.hpp"
 #include "proc/copy.hpp"
+#include "proc/exec.hpp"
 #include "proc/futex.hpp"
 #include "proc/services.hpp"
 #include "rpc/services/thread.hpp"
@@ -116,19 +117,26 @@ bool thread_discard(UserThread* thread, uint64_t ran_ticks) {
   return last;
 }
 
-// The end of a process whose last thread ended on a copy, run at its reference by a kernel
-// thread of the owner's cluster (the copies it deletes wait for their threads to be gone).
-void end_at_reference(void* pid) {
-  Process* process = process_lookup(uint32_t(reinterpret_cast<uintptr_t>(pid)));
-  KASSERT(process != nullptr, "the process {:#x} ended on a copy is gone", uint32_t(reinterpret_cast<uintptr_t>(pid)));
+// At the reference, once the last thread left: the new image an execve asked for, else the end
+// of the process.
+void last_thread_gone(Process* process) {
+  if (exec_after_last_thread(process)) return;
   process_make_exit(process, process->m_main_exit_code, 0);
   process_threads_gone(process);
 }
 
+// last_thread_gone for a process whose last thread ended on a copy, run at its reference by a
+// kernel thread of the owner's cluster (the copies it deletes wait for their threads to be gone).
+void end_at_reference(void* pid) {
+  Process* process = process_lookup(uint32_t(reinterpret_cast<uintptr_t>(pid)));
+  KASSERT(process != nullptr, "the process {:#x} ended on a copy is gone", uint32_t(reinterpret_cast<uintptr_t>(pid)));
+  last_thread_gone(process);
+}
+
 // exit(2) of the thread, or the end of its process: the thread leaves the table; the last to
-// leave ends the process (with the main thread's exit status unless exit_group or a signal
-// decided another) and frees it — at its reference, asked by a kernel thread made there
-// (THREAD_KERNEL_CREATE) when it is a copy's thread.
+// leave makes the image an execve asked for, or ends the process (with the main thread's exit
+// status unless exit_group or a signal decided another) and frees it — at its reference, asked
+// by a kernel thread made there (THREAD_KERNEL_CREATE) when it is a copy's thread.
 void thread_end(UserThread* thread) {
   Process* process = thread->m_process;
   // CLONE_CHILD_CLEARTID and set_tid_address: the word is zeroed, atomically (a joiner reads
@@ -147,8 +155,7 @@ void thread_end(UserThread* thread) {
   std::atomic_ref<uint32_t>(process->m_local_threads).fetch_sub(1);
   if (!last) return;
   if (!copy) {
-    process_make_exit(process, process->m_main_exit_code, 0);
-    process_threads_gone(process);
+    last_thread_gone(process);
     return;
   }
   // The end must happen: a full FIFO or a lack of memory at the owner is waited out.

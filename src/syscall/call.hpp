@@ -91,6 +91,7 @@ Answer sys_fcntl64(Call& call);
 Answer sys_ioctl(Call& call);
 // The thread calls (syscall/threads.cpp).
 Answer sys_clone(Call& call);
+Answer sys_execve(Call& call);
 Answer sys_exit(Call& call);
 Answer sys_gettid(Call& call);
 Answer sys_set_tid_address(Call& call);

@@ -35,7 +35,6 @@ constexpr uint32_t kStatusFlagsKept = 04000 | 010000 | 040000 | 0100000 | 040000
 // What F_SETFL changes (Linux's SETFL_MASK but O_ASYNC): O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME.
 constexpr uint32_t kSetFlags = fs::O_APPEND | 04000 | 040000 | 01000000;
 constexpr uint32_t O_CLOEXEC = 02000000;
-constexpr uint32_t FD_CLOEXEC = 1;
 constexpr uint32_t AT_REMOVEDIR = 0x200;
 constexpr uint32_t AT_EMPTY_PATH = 0x1000;
 
@@ -277,7 +276,7 @@ Answer sys_openat(Call& call) {
   const auto file = TRY(fs::vfs_open(path.at, path.c_str(), flags & (kOpenFlagsKnown | kStatusFlagsKept)));
   UserFd entry;
   entry.kind = UserFd::Kind::kFile;
-  entry.flags = (flags & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0;
+  entry.flags = (flags & O_CLOEXEC) != 0 ? proc::kFdCloexec : 0;
   entry.file = file;
   auto installed = proc::fd_install(call.process, entry);
   if (!installed) {
@@ -620,7 +619,7 @@ Answer sys_dup(Call& call) { return uint32_t(TRY(proc::fd_dup(call.process, int3
 Answer sys_dup3(Call& call) {
   if (call.a[0] == call.a[1] || (call.a[2] & ~O_CLOEXEC) != 0) return error(Errno::kInval);
   return uint32_t(TRY(proc::fd_dup(call.process, int32_t(call.a[0]), int32_t(call.a[1]), true,
-                                   (call.a[2] & O_CLOEXEC) != 0 ? FD_CLOEXEC : 0)));
+                                   (call.a[2] & O_CLOEXEC) != 0 ? proc::kFdCloexec : 0)));
 }
 
 Answer sys_fcntl64(Call& call) {
@@ -633,10 +632,10 @@ Answer sys_fcntl64(Call& call) {
     case F_DUPFD_CLOEXEC:
       // A lowest descriptor that no descriptor can have: EINVAL (dup3's target: EBADF).
       if (call.a[2] >= proc::kMaxFds) return error(Errno::kInval);
-      return uint32_t(TRY(
-          proc::fd_dup(call.process, fd, int32_t(call.a[2]), false, call.a[1] == F_DUPFD_CLOEXEC ? FD_CLOEXEC : 0)));
+      return uint32_t(TRY(proc::fd_dup(call.process, fd, int32_t(call.a[2]), false,
+                                       call.a[1] == F_DUPFD_CLOEXEC ? proc::kFdCloexec : 0)));
     case F_GETFD: return entry.flags;
-    case F_SETFD: TRY(proc::fd_set_flags(call.process, fd, call.a[2] & FD_CLOEXEC)); return 0;
+    case F_SETFD: TRY(proc::fd_set_flags(call.process, fd, call.a[2] & proc::kFdCloexec)); return 0;
     case F_GETFL:
       if (entry.kind == UserFd::Kind::kHost) return entry.host_fd == 0 ? fs::O_RDONLY : fs::O_WRONLY;
       // The creation flags are the open's, not the file's (Linux clears them at the open).
@@ -660,7 +659,7 @@ Answer sys_ioctl(Call& call) {
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
   const UserFd& entry = held.fd;
   switch (call.a[1]) {
-    case FIOCLEX: TRY(proc::fd_set_flags(call.process, fd, FD_CLOEXEC)); return 0;
+    case FIOCLEX: TRY(proc::fd_set_flags(call.process, fd, proc::kFdCloexec)); return 0;
     case FIONCLEX: TRY(proc::fd_set_flags(call.process, fd, 0)); return 0;
     case FIONBIO: {
       int32_t on = 0;

@@ -54,6 +54,7 @@ enum Number : uint32_t {
   NR_gettid = 178,
   NR_brk = 214,
   NR_clone = 220,
+  NR_execve = 221,
   NR_munmap = 215,
   NR_mmap2 = 222,
   NR_mprotect = 226,

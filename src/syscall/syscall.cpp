@@ -319,6 +319,7 @@ constexpr Entry kTable[] = {
     {NR_set_tid_address, sys_set_tid_address},
     {NR_futex_time64, sys_futex_time64},
     {NR_clone, sys_clone},
+    {NR_execve, sys_execve},
     {NR_sched_yield, sys_sched_yield},
     {NR_kill, sys_kill},
     {NR_tkill, sys_tkill},

@@ -1,10 +1,11 @@
 // The calls of threads: clone (a thread of the caller's process), exit, gettid,
-// set_tid_address and futex_time64 (docs/decisions.md "Threads"); clone's other half, fork, and
-// waitid (docs/decisions.md "fork"). Layer: syscall.
+// set_tid_address and futex_time64 (docs/decisions.md "Threads"); clone's other half, fork,
+// waitid (docs/decisions.md "fork") and execve (docs/decisions.md "execve"). Layer: syscall.
 #include <time.h>
 
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
+#include "proc/exec.hpp"
 #include "proc/fork.hpp"
 #include "proc/futex.hpp"
 #include "syscall/call.hpp"
@@ -34,6 +35,25 @@ enum FutexOp : uint32_t {
   kFutexPrivate = 128,
   kFutexClockRealtime = 256,
 };
+
+// Appends the strings of the user's NULL-terminated array at `address` (argv, or envp once
+// argv is in) to `info`. EFAULT, E2BIG past mkh's room (proc::kExecStringsMax bytes,
+// proc::kExecArgsMax strings).
+Result<void> exec_strings_from_user(Call& call, proc::ExecInfo* info, uint32_t address, bool env) {
+  if (address == 0) return {};  // as Linux, none
+  for (uint64_t at = address;; at += 4) {
+    uint32_t string = 0;
+    if (at + 4 > vmm::kUserEnd) return error(Errno::kFault);
+    TRY(proc::copy_from_user(call.process, &string, uint32_t(at), 4));
+    if (string == 0) return {};
+    const uint32_t room = proc::kExecStringsMax - info->strings_size;
+    if (info->argc + info->envc == proc::kExecArgsMax || room == 0) return error(Errno::k2Big);
+    const auto length = proc::string_from_user(call.process, info->strings + info->strings_size, string, room);
+    if (!length) return error(length.error() == Errno::kNameTooLong ? Errno::k2Big : length.error());
+    info->strings_size += *length + 1;
+    ++(env ? info->envc : info->argc);
+  }
+}
 
 }  // namespace
 
@@ -95,6 +115,22 @@ Answer sys_clone(Call& call) {
   if ((flags & kCloneChildSettid) != 0) tid_to_user(call.process, child_tid, tid);
   TRY(proc::user_thread_start(thread, place.lid));
   return tid;
+}
+
+// execve(2): the strings copied, the program opened and checked (its errors answered with the
+// process unchanged), then the process's threads stop and the last makes the new image
+// (proc/exec.hpp); this thread ends at its return. An empty argv gets "" as argv[0], as Linux
+// has since 5.18.
+Answer sys_execve(Call& call) {
+  const UserPath path = TRY(user_path(call, uint32_t(AT_FDCWD), call.a[0]));
+  auto block = TRY(mm::PageBlock::alloc(2));
+  static_assert(sizeof(proc::ExecInfo) <= (hal::kPageSize << 2));
+  auto* info = new (block.base()) proc::ExecInfo();
+  TRY(exec_strings_from_user(call, info, call.a[1], false));
+  if (info->argc == 0 && info->envc == 0) TRY(proc::exec_info_add(info, "", false));
+  TRY(exec_strings_from_user(call, info, call.a[2], true));
+  TRY(proc::exec_from_thread(call.thread, path.at, path.c_str(), *info));
+  return 0;
 }
 
 // exit(2) ends the calling thread; the process ends with its last thread, with the main

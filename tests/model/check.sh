@@ -3,7 +3,8 @@
 # uses and release of a VFS inode (inode_use.pml), the TLB shootdown of a process's
 # threads (shootdown.pml), a process copy's VMM filled from its reference (copy.pml), a
 # process's stop by PROCESS_SIGACTION (stop.pml), the wait for a process's children
-# (wait.pml) and a fork's image against the kernel's holds of pages for writing (fork_hold.pml).
+# (wait.pml), a fork's image against the kernel's holds of pages for writing (fork_hold.pml)
+# and execve's stop of a process's threads against a kill (exec.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million; three walkers of an inode, three
@@ -106,6 +107,8 @@ runs+=(
   "safety-wait-2sleepers-2waiters-kill|-DKILL -DSLEEPERS|$safety_cc|-m100000 -w20|wait.pml"
   "safety-fork_hold-2readers||$safety_cc|-m100000 -w20|fork_hold.pml"
   "ltl-fork_made-2readers||$ltl_cc|-m100000 -w20 -a -f -N fork_made|fork_hold.pml"
+  "safety-exec-3threads-kill||$safety_cc|-m100000 -w20|exec.pml"
+  "safety-exec-3threads|-DNO_KILL|$safety_cc|-m100000 -w20|exec.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model

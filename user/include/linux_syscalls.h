@@ -59,6 +59,7 @@
 #define SYS_brk 214
 #define SYS_munmap 215
 #define SYS_clone 220
+#define SYS_execve 221
 #define SYS_mmap2 222
 #define SYS_mprotect 226
 #define SYS_riscv_flush_icache 259

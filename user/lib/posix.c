@@ -1,5 +1,5 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
- * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, sigaction, sigprocmask and sigpending, the usual
+ * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, the exec family, sigaction, sigprocmask and sigpending, the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2,
@@ -182,6 +182,46 @@ pid_t waitpid(pid_t pid, int* status, int options) {
 }
 
 pid_t wait(int* status) { return waitpid(-1, status, 0); }
+
+/* execve is Linux's call; execv passes environ; execvp and execvpe look a name without a slash
+ * up in PATH ("/bin:/usr/bin" when PATH is unset), going on past a directory where it is
+ * missing, as glibc and musl do. */
+int execve(const char* path, char* const argv[], char* const envp[]) {
+  return (int)__mkh_result(__MKH_SC3(SYS_execve, path, argv, envp));
+}
+
+int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
+
+int execvpe(const char* file, char* const argv[], char* const envp[]) {
+  if (file[0] == '\0') {
+    errno = ENOENT;
+    return -1;
+  }
+  if (strchr(file, '/') != NULL) return execve(file, argv, envp);
+  const char* search = getenv("PATH");
+  if (search == NULL) search = "/bin:/usr/bin";
+  const size_t length = strlen(file);
+  int first_error = ENOENT;
+  for (const char* at = search;; ++at) {
+    const char* end = strchr(at, ':');
+    if (end == NULL) end = at + strlen(at);
+    const size_t prefix = (size_t)(end - at);
+    if (prefix + 1 + length < PATH_MAX) {
+      char path[PATH_MAX];
+      memcpy(path, at, prefix);
+      path[prefix] = '/';
+      memcpy(path + prefix + 1, file, length + 1);
+      execve(prefix == 0 ? file : path, argv, envp);
+      if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
+    }
+    at = end;
+    if (*at == '\0') break;
+  }
+  errno = first_error;
+  return -1;
+}
+
+int execvp(const char* file, char* const argv[]) { return execvpe(file, argv, environ); }
 
 /* picolibc's sigset_t has bit n for its signal n; Linux's 64-bit set bit n - 1 for its own. */
 static uint64_t linux_sigset(sigset_t set) {

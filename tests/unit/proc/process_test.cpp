@@ -4,7 +4,8 @@
 // PROCESS_MAKE_EXEC's refusals, a mapped file kept until its last mapping goes, and a program
 // of the disk run by exec, its pages given back; service 6 THREAD_USER_CREATE from every
 // cluster to every cluster, and a threaded program with its threads in every cluster; services
-// 3 PROCESS_MAKE_FORK and 28 VMM_SET_COW, and forks from every cluster to every cluster.
+// 3 PROCESS_MAKE_FORK and 28 VMM_SET_COW, and forks from every cluster to every cluster;
+// execve in running processes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -772,6 +773,37 @@ TEST_F(ProcessTest, ForkFromEveryClusterToEveryCluster) {
   ASSERT_TRUE(orphan.has_value()) << orphan.error();
   EXPECT_EQ(orphan->status(), 0);
   shutdown_and_check();  // every page back, no process, copy or thread left
+}
+
+// execve(2) in running processes, one on each cluster at once: from a thread that is not the
+// main one, on a copy of its process in another cluster, while the others wait in a futex,
+// sleep and spin in every cluster (the new image has one thread, the pid its tid); and racing
+// an exit_group of another thread or a SIGKILL from the parent, in forked children (each child
+// ends with the new image's status or the other's). Every page comes back.
+TEST_F(ProcessTest, ExecveReplacesTheImageOfARunningProcessFromAnyCluster) {
+  if (!boot_with_program({2, 2, 2}, "exec", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "exec is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::size_t clusters = machine().clusters().size();
+  std::vector<ExecRequest> requests;
+  for (std::size_t i = 0; i < clusters; ++i)
+    for (const char* mode : {"threads", "race"})
+      requests.push_back(ExecRequest{.path = "/exec", .argv = {"/exec", mode}, .env = {}});
+  testing::internal::CaptureStdout();
+  const auto outcomes = run_execs(machine(), requests);
+  const std::string out = testing::internal::GetCapturedStdout();
+  for (const auto& outcome : outcomes) {
+    ASSERT_TRUE(outcome.has_value()) << outcome.error();
+    EXPECT_EQ(outcome->status(), 0) << out;
+  }
+  for (const char* line : {"alone: same pid 1, tid is the pid 1\n", "race: 20 of 20 children ended as expected\n"}) {
+    std::size_t count = 0;
+    for (std::size_t at = out.find(line); at != std::string::npos; at = out.find(line, at + 1)) ++count;
+    EXPECT_EQ(count, clusters) << line << " in:\n" << out;
+  }
+  uint64_t execs = 0;
+  for (const ClusterReport& cluster : shutdown_and_check().clusters) execs += cluster.processes_execs;
+  EXPECT_GE(execs, clusters);  // the threads' (the races' children may end before theirs)
 }
 
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver

@@ -184,10 +184,10 @@ class MachineTest : public ::testing::Test {
   }
 
   // Shuts down and checks: no KCHECK failed in a kernel thread, no thread left, no page
-  // leaked, no kcm object in use.
-  void shutdown_and_check() {
-    if (!m_machine) return;
-    const MachineReport report = m_machine->shutdown();
+  // leaked, no kcm object in use. The machine's last report.
+  MachineReport shutdown_and_check() {
+    if (!m_machine) return {};
+    MachineReport report = m_machine->shutdown();
     expect_no_kcheck_failed();
     EXPECT_EQ(report.threads_left, 0u);
     for (const ClusterReport& c : report.clusters) {
@@ -195,6 +195,7 @@ class MachineTest : public ::testing::Test {
       for (const KcmReport& k : c.kcm) EXPECT_EQ(k.in_use, 0u) << "cluster " << c.cxy << " kcm " << k.type;
     }
     m_machine.reset();
+    return report;
   }
 
   void TearDown() override { shutdown_and_check(); }

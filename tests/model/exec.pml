@@ -1,0 +1,141 @@
+/*
+ * execve's stop of a process's threads against a kill, as the C++ implements them
+ * (proc/process.cpp process_stop_for_exec, process_make_exit_at; proc/exec.cpp
+ * exec_after_last_thread; proc/user_thread.cpp thread_end). Process::m_exiting is 0 while the
+ * process runs, EXITING once its end is decided, FOR_EXEC while an execve stops its threads.
+ * The execing thread sets FOR_EXEC (a CAS from 0) and leaves its request; every thread stops
+ * at its next look, leaves the thread table, then its cluster's count of threads (a thread of
+ * a copy: the copy's). The last to leave the table takes the request, deletes the copies
+ * (each waits until its threads are gone, which they are about to be while the process counts
+ * as ending: a copy whose process goes on refuses), then sets m_exiting back to 0 (a CAS from
+ * FOR_EXEC) and starts the new image's main thread, which later calls exit_group. A kill
+ * (PROCESS_MAKE_KILL, exit_group of another thread) sets EXITING from 0 or from FOR_EXEC.
+ *
+ * Properties (assertions): a kill is never lost — once its call returns the process is ending,
+ * for good; no thread of the old image runs once the new one started, and the new one starts
+ * with no thread in the table; the request is taken once; a copy is deleted only once its
+ * threads are gone, or while the process counts as ending; at the end the process ended, and
+ * (-DNO_KILL) after its new image ran. No invalid end state.
+ * Mutations that must fail: -DONE_PASS_KILL (the kill tries 0 -> EXITING, then FOR_EXEC ->
+ * EXITING, once each: an exec ending between the two makes it lose), -DRESET_BEFORE_COPIES
+ * (m_exiting back to 0 before the copies are deleted).
+ */
+
+#define EXITING 1
+#define FOR_EXEC 2
+#define NOLD 3 /* threads of the old image: 0 execs, 2 runs on a copy */
+
+byte exiting = 0;
+bool pending = false;  /* Process::m_exec_pending */
+byte requests_taken = 0;
+byte count = NOLD;     /* the thread table's count */
+byte copy_threads = 1; /* the copy's m_local_threads */
+bool new_image = false;
+bool ended = false;
+
+/* process_make_exit_at's decision. */
+inline make_exit() {
+#ifdef ONE_PASS_KILL
+  atomic { if :: exiting == 0 -> exiting = EXITING :: else -> skip fi };
+  atomic { if :: exiting == FOR_EXEC -> exiting = EXITING :: else -> skip fi }
+#else
+  do
+  :: atomic { exiting == EXITING -> break }
+  :: atomic { exiting == 0 -> exiting = EXITING; break }
+  :: atomic { exiting == FOR_EXEC -> exiting = EXITING; break }
+  od
+#endif
+}
+
+/* At the reference, once the table is empty (user_thread.cpp last_thread_gone). */
+inline last_thread_gone() {
+  bool took;
+  atomic { took = pending; pending = false };
+  if
+  :: took ->
+     requests_taken++;
+#ifdef RESET_BEFORE_COPIES
+     atomic { if :: exiting == FOR_EXEC -> exiting = 0; took = true :: else -> took = false fi };
+#endif
+     /* process_copies_delete: the copy waits for its threads while the process is ending. */
+     do
+     :: atomic { copy_threads == 0 -> break }
+     :: atomic { copy_threads > 0 -> assert(exiting != 0) }  /* else the copy refuses: kBusy */
+     od;
+#ifndef RESET_BEFORE_COPIES
+     atomic { if :: exiting == FOR_EXEC -> exiting = 0; took = true :: else -> took = false fi };
+#endif
+     if
+     :: took ->
+        assert(count == 0);
+        new_image = true;
+        count = 1;
+        run new_main()
+     :: else -> ended = true
+     fi
+  :: else -> make_exit(); ended = true
+  fi
+}
+
+/* The new image's main thread: stops when the process ends, or calls exit_group. */
+proctype new_main() {
+  do
+  :: exiting != 0 -> break
+  :: exiting == 0 -> make_exit()
+  od;
+  bool last;
+  atomic { count--; last = (count == 0) };
+  if
+  :: last -> last_thread_gone()
+  :: else -> skip
+  fi
+}
+
+proctype old_thread(byte id) {
+  do
+  :: exiting != 0 -> break
+  :: exiting == 0 ->
+     assert(!new_image);  /* a turn of the old image's code */
+     if
+     :: id == 0 ->  /* execve: the program checked, then the point of no return */
+        bool won;
+        atomic { if :: exiting == 0 -> exiting = FOR_EXEC; won = true :: else -> won = false fi };
+        if
+        :: won -> pending = true  /* before this thread leaves the table */
+        :: else -> skip
+        fi
+     :: else -> skip
+     fi
+  od;
+  bool last;
+  atomic { count--; last = (count == 0) };
+  if
+  :: id == 2 -> copy_threads--
+  :: else -> skip
+  fi;
+  if
+  :: last -> last_thread_gone()
+  :: else -> skip
+  fi
+}
+
+proctype killer() {
+  make_exit();
+  assert(exiting == EXITING)
+}
+
+init {
+  atomic {
+    run old_thread(0);
+    run old_thread(1);
+    run old_thread(2);
+#ifndef NO_KILL
+    run killer()
+#endif
+  }
+  (_nr_pr == 1);
+  assert(ended && exiting == EXITING && requests_taken <= 1 && !pending);
+#ifdef NO_KILL
+  assert(new_image && requests_taken == 1)
+#endif
+}
