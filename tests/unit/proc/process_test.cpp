@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,24 @@ class ProcessTest : public MachineTest {
     config.disk_image = image;
     boot_config(config);
     return true;
+  }
+
+  // Runs `requests` at once, checks that each exits 0 and that each of `lines` was printed
+  // `times` times in all (the programs' output interleaves: lines, not their order).
+  void run_to_success_printing(const std::vector<ExecRequest>& requests, std::initializer_list<const char*> lines,
+                               std::size_t times) {
+    testing::internal::CaptureStdout();
+    const auto outcomes = run_execs(machine(), requests);
+    const std::string out = testing::internal::GetCapturedStdout();
+    for (const auto& outcome : outcomes) {
+      ASSERT_TRUE(outcome.has_value()) << outcome.error();
+      EXPECT_EQ(outcome->status(), 0) << out;
+    }
+    for (const std::string line : lines) {
+      std::size_t count = 0;
+      for (std::size_t at = out.find(line); at != std::string::npos; at = out.find(line, at + 1)) ++count;
+      EXPECT_EQ(count, times) << line << " in:\n" << out;
+    }
   }
 #endif
 
@@ -754,19 +773,10 @@ TEST_F(ProcessTest, ForkFromEveryClusterToEveryCluster) {
   std::vector<ExecRequest> requests;
   for (std::size_t i = 0; i < clusters.size(); ++i)
     requests.push_back(ExecRequest{.path = "/fork", .argv = {"/fork", "spread"}, .env = {}});
-  testing::internal::CaptureStdout();
-  const auto outcomes = run_execs(machine(), requests);
-  const std::string out = testing::internal::GetCapturedStdout();
-  for (const auto& outcome : outcomes) {
-    ASSERT_TRUE(outcome.has_value()) << outcome.error();
-    EXPECT_EQ(outcome->status(), 0) << out;
-  }
-  for (const char* line : {"done\n", "child of a thread: exit 6\n", "fifty forks: statuses sum to 147\n",
-                           "several: 1 1 1 1 1; then -1 (ECHILD)\n"}) {
-    std::size_t count = 0;
-    for (std::size_t at = out.find(line); at != std::string::npos; at = out.find(line, at + 1)) ++count;
-    EXPECT_EQ(count, clusters.size()) << line << " in:\n" << out;
-  }
+  run_to_success_printing(requests,
+                          {"done\n", "child of a thread: exit 6\n", "fifty forks: statuses sum to 147\n",
+                           "several: 1 1 1 1 1; then -1 (ECHILD)\n"},
+                          clusters.size());
   testing::internal::CaptureStdout();
   const auto orphan = run_exec(machine(), ExecRequest{.path = "/fork", .argv = {"/fork", "orphan"}, .env = {}});
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "the parent ends first\n");
@@ -789,18 +799,8 @@ TEST_F(ProcessTest, ExecveReplacesTheImageOfARunningProcessFromAnyCluster) {
   for (std::size_t i = 0; i < clusters; ++i)
     for (const char* mode : {"threads", "race"})
       requests.push_back(ExecRequest{.path = "/exec", .argv = {"/exec", mode}, .env = {}});
-  testing::internal::CaptureStdout();
-  const auto outcomes = run_execs(machine(), requests);
-  const std::string out = testing::internal::GetCapturedStdout();
-  for (const auto& outcome : outcomes) {
-    ASSERT_TRUE(outcome.has_value()) << outcome.error();
-    EXPECT_EQ(outcome->status(), 0) << out;
-  }
-  for (const char* line : {"alone: same pid 1, tid is the pid 1\n", "race: 20 of 20 children ended as expected\n"}) {
-    std::size_t count = 0;
-    for (std::size_t at = out.find(line); at != std::string::npos; at = out.find(line, at + 1)) ++count;
-    EXPECT_EQ(count, clusters) << line << " in:\n" << out;
-  }
+  run_to_success_printing(
+      requests, {"alone: same pid 1, tid is the pid 1\n", "race: 20 of 20 children ended as expected\n"}, clusters);
   uint64_t execs = 0;
   for (const ClusterReport& cluster : shutdown_and_check().clusters) execs += cluster.processes_execs;
   EXPECT_GE(execs, clusters);  // the threads' (the races' children may end before theirs)
