@@ -1,6 +1,7 @@
 // What a system call handler receives, and the helpers the handlers share. Layer: syscall.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "libk/result.hpp"
@@ -43,6 +44,16 @@ struct HostStreamStat {
   uint64_t size;
 };
 [[nodiscard]] Result<HostStreamStat> host_stream_stat(int host_fd);
+// A host stream that is a terminal: its attributes as Linux's TCGETS gives them (the kernel's
+// struct termios: four flag words, the line discipline, 19 control characters; the same 36
+// bytes on x86-64 and RV32) and its window size (0 when the host does not say). kNotTy when
+// the stream is not a terminal.
+struct HostTerminal {
+  std::array<uint8_t, 36> termios;
+  uint16_t rows = 0;
+  uint16_t columns = 0;
+};
+[[nodiscard]] Result<HostTerminal> host_stream_terminal(int host_fd);
 // futimens(2) on a host stream (its access and modification times, UTIME_NOW and UTIME_OMIT
 // as the host reads them).
 [[nodiscard]] Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]);

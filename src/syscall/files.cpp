@@ -650,10 +650,19 @@ Answer sys_fcntl64(Call& call) {
 
 // The requests every Linux descriptor answers (do_vfs_ioctl): close-on-exec, non-blocking
 // (kept for the file, as F_SETFL keeps it; a host stream stays as it is), and for a regular
-// file the bytes between its offset and its end. The rest are a terminal's or a device's: no
-// terminal yet, so ENOTTY (TCGETS included).
+// file the bytes between its offset and its end. Of a terminal's, a host stream that is one
+// answers what the host's terminal says to TCGETS (so isatty is true and picolibc buffers
+// stdout by lines, as under qemu-riscv32, which passes the request on) and TIOCGWINSZ; the
+// rest are a terminal's or a device's that mkh has not: ENOTTY.
 Answer sys_ioctl(Call& call) {
-  enum : uint32_t { FIONBIO = 0x5421, FIONREAD = 0x541b, FIONCLEX = 0x5450, FIOCLEX = 0x5451 };
+  enum : uint32_t {
+    TCGETS = 0x5401,
+    TIOCGWINSZ = 0x5413,
+    FIONBIO = 0x5421,
+    FIONREAD = 0x541b,
+    FIONCLEX = 0x5450,
+    FIOCLEX = 0x5451
+  };
   constexpr uint32_t O_NONBLOCK = 04000;
   const int32_t fd = int32_t(call.a[0]);
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
@@ -665,6 +674,18 @@ Answer sys_ioctl(Call& call) {
       int32_t on = 0;
       TRY(proc::copy_from_user(call.process, &on, call.a[2], sizeof on));
       if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_flags(entry.file, O_NONBLOCK, on != 0 ? O_NONBLOCK : 0);
+      return 0;
+    }
+    case TCGETS:
+    case TIOCGWINSZ: {
+      if (entry.kind != UserFd::Kind::kHost) break;
+      const HostTerminal terminal = TRY(host_stream_terminal(entry.host_fd));
+      if (call.a[1] == TCGETS) {
+        TRY(proc::copy_to_user(call.process, call.a[2], terminal.termios.data(), terminal.termios.size()));
+      } else {
+        const uint16_t size[4] = {terminal.rows, terminal.columns, 0, 0};  // struct winsize, pixels unknown
+        TRY(proc::copy_to_user(call.process, call.a[2], size, sizeof size));
+      }
       return 0;
     }
     case FIONREAD: {

@@ -29,3 +29,8 @@ int mkh_place_fork(unsigned int cxy);
 int mkh_place_thread(unsigned int cxy, unsigned int lid);
 /* The kernel's trace of this process on (1) or off (0). */
 int mkh_trace(int on);
+
+/* Not a system call: Linux's number for picolibc's signal `signal` (picolibc numbers SIGBUS,
+ * SIGSYS and the signals from 16 up as BSD does), -1 for one Linux has not; what a shell adds
+ * to 128 for a status, as Linux's shells do. */
+int mkh_linux_signal(int signal);

@@ -151,6 +151,8 @@ int __mkh_linux_signal(int signal) {
   return linux_of[signal];
 }
 
+int mkh_linux_signal(int signal) { return __mkh_linux_signal(signal); }
+
 int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, __mkh_linux_signal(signal))); }
 
 /* picolibc's number for Linux's signal `linux_number` (the inverse of __mkh_linux_signal). */

@@ -4,7 +4,8 @@
  * statx's argument checks, O_CREAT with O_DIRECTORY (EINVAL since Linux 6.4), SEEK_DATA and
  * SEEK_HOLE, a writev whose second length is negative, offsets at their limits, the ioctl
  * requests of every descriptor, names past NAME_MAX, the host's streams, the clocks. Works in a scratch folder
- * abi.d made in the current one. The same bytes under qemu-riscv32 and mkh exec. */
+ * abi.d made in the current one; `abi terminal` a terminal's answers (below). The same bytes
+ * under qemu-riscv32 and mkh exec. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 #include "random_calls.h"
 
 #define CALL(n, a, b, c) linux_syscall((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+enum { TCGETS_ = 0x5401, TIOCGWINSZ_ = 0x5413 };  /* a terminal's requests */
+enum { FIONBIO_ = 0x5421, FIONREAD_ = 0x541b, FIONCLEX_ = 0x5450, FIOCLEX_ = 0x5451 };
 
 enum {
   kPage = 4096,
@@ -156,7 +160,6 @@ static void limits(void) {
   expect("pwrite of a byte at 1 << 50", positioned(SYS_pwrite64, fd, "y", 1, huge), -EFBIG);
   expect("the size after them", seek(fd, 0, 2), 10);
 
-  enum { TCGETS_ = 0x5401, FIONBIO_ = 0x5421, FIONREAD_ = 0x541b, FIONCLEX_ = 0x5450, FIOCLEX_ = 0x5451 };
   int32_t word = 1;
   expect("FIOCLEX", CALL(SYS_ioctl, fd, FIOCLEX_, 0), 0);
   expect("F_GETFD after it", CALL(SYS_fcntl64, fd, F_GETFD_, 0), 1);
@@ -231,6 +234,24 @@ static void host_streams(void) {
   char byte = 0;
   expect("pread of stdin (/dev/null)", positioned(SYS_pread64, 0, &byte, 1, 0), 0);
   expect("mmap of stdin (/dev/null)", map2(0, kPage, 1, MAP_PRIVATE_, 0), -ENODEV);
+  expect("TCGETS of stdin (/dev/null)", CALL(SYS_ioctl, 0, TCGETS_, &byte), -ENOTTY);
+}
+
+/* `abi terminal`, run on a pseudo-terminal (user/tests/terminal.sh, under qemu-riscv32 and mkh
+ * exec): each standard stream's attributes and window size as TCGETS and TIOCGWINSZ give
+ * them, every byte the kernel wrote. */
+static int terminal(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    unsigned char termios[36];
+    uint16_t size[4];
+    memset(termios, 0xa5, sizeof termios);
+    memset(size, 0xa5, sizeof size);
+    printf("fd %d: TCGETS %ld:", fd, CALL(SYS_ioctl, fd, TCGETS_, termios));
+    for (unsigned i = 0; i < sizeof termios; i++) printf(" %02x", termios[i]);
+    const long sized = CALL(SYS_ioctl, fd, TIOCGWINSZ_, size);
+    printf("\nfd %d: TIOCGWINSZ %ld: %u rows, %u columns\n", fd, sized, size[0], size[1]);
+  }
+  return 0;
 }
 
 static void clocks(void) {
@@ -250,7 +271,8 @@ static void clocks(void) {
   expect("clock_nanosleep on clock 4", linux_syscall(SYS_clock_nanosleep_time64, 4, 0, (long)nap, 0, 0, 0), -EOPNOTSUPP);
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "terminal") == 0) return terminal();
   if (linux_syscall(SYS_mkdirat, LINUX_AT_FDCWD, (long)"abi.d", 0755, 0, 0, 0) < 0 || CALL(SYS_chdir, "abi.d", 0, 0) < 0) {
     printf("cannot make and enter abi.d\n");
     return 2;

@@ -1,0 +1,518 @@
+/* sh: a small command interpreter, `sh [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]`. Reads
+ * lines from standard input (a "$ " prompt on standard error when it is a terminal), from
+ * FILE, or the COMMANDS string; runs each command in a forked child by execvp (PATH, else
+ * "/bin:/usr/bin") and waits for it, or not with a final '&'.
+ *
+ * A line holds commands separated by ';', '&&', '||' and '&' (evaluated left to right, as
+ * sh does); a command is words with redirections '<', '>', '>>', '2>', '2>>' and '2>&1'.
+ * Words: 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a backslash
+ * quotes the next character, '#' at a word's start comments out the rest of the line;
+ * expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $# and $0..$9 (the
+ * script's arguments). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE...,
+ * unset NAME..., exec COMMAND... (the shell's image replaced), wait (every background child).
+ * No pipes (mkh has no pipe2 yet), globbing, functions or control flow.
+ *
+ * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be
+ * run, 128+N for one killed by signal N (and a line on standard error saying so); 2 for a
+ * usage or syntax error. A user program of mkh's /bin (user/apps/): plain C, runs unchanged
+ * under qemu-riscv32 (whose execve runs its programs on the host). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mkh.h"
+
+enum { kMaxWords = 256, kLineBytes = 4096 };
+
+enum connector { kFirst, kAlways, kIfSuccess, kIfFailure };
+
+struct command {
+  char* argv[kMaxWords + 1];
+  int argc;
+  const char* in;  /* < FILE */
+  const char* out; /* > or >> FILE */
+  const char* err; /* 2> or 2>> FILE */
+  int out_append, err_append, err_to_out, background;
+  enum connector after; /* how it follows the command before it on the line */
+  enum connector next;  /* how the command after it follows it */
+};
+
+static int last_status;
+static int is_interactive; /* reading a terminal: a prompt, and a line for each background child */
+static int script_argc;
+static char** script_argv;
+
+/* ---- Words ---------------------------------------------------------------------------- */
+
+/* Where a line's words are built: every word's bytes, each NUL-ended, in one buffer. */
+struct words {
+  char bytes[4 * kLineBytes];
+  size_t used;
+  int overflow;
+};
+
+static void put_char(struct words* w, char c) {
+  if (w->used + 1 < sizeof w->bytes) w->bytes[w->used++] = c;
+  else w->overflow = 1;
+}
+
+static void put_string(struct words* w, const char* s) {
+  while (*s) put_char(w, *s++);
+}
+
+static int is_name_char(char c) {
+  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Expands the $ at *p (p just past it) into w; returns where the line goes on. */
+static const char* expand(const char* p, struct words* w) {
+  char number[16];
+  if (*p == '?' || *p == '$' || *p == '#') {
+    const int value = *p == '?' ? last_status : *p == '$' ? (int)getpid() : script_argc > 0 ? script_argc - 1 : 0;
+    snprintf(number, sizeof number, "%d", value);
+    put_string(w, number);
+    return p + 1;
+  }
+  if (*p >= '0' && *p <= '9') {
+    if (*p - '0' < script_argc) put_string(w, script_argv[*p - '0']);
+    return p + 1;
+  }
+  const int braced = *p == '{';
+  const char* name = p + braced;
+  const char* end = name;
+  while (is_name_char(*end)) end++;
+  if (end == name || (braced && *end != '}')) { /* not a name: the $ is itself */
+    put_char(w, '$');
+    return p;
+  }
+  char key[256];
+  const size_t length = (size_t)(end - name) < sizeof key ? (size_t)(end - name) : sizeof key - 1;
+  memcpy(key, name, length);
+  key[length] = '\0';
+  const char* value = getenv(key);
+  if (value) put_string(w, value);
+  return end + braced;
+}
+
+static int is_operator_char(char c) { return c == ';' || c == '&' || c == '|' || c == '<' || c == '>'; }
+
+static int is_separator(const char* op) {
+  return !strcmp(op, ";") || !strcmp(op, "&&") || !strcmp(op, "||") || !strcmp(op, "&");
+}
+
+/* A line's tokens: each a word or an operator ("2>" and "2>&1" included). */
+struct token {
+  const char* text;
+  int is_operator;
+};
+
+/* Splits the command at `line` into tokens, up to and including the separator that ends it
+ * (';', '&&', '||' or '&'); *rest is where the next command starts, NULL at the line's end.
+ * The count, or -1 with a message on an unterminated quote or too many words. */
+static int tokenize(const char* line, struct words* w, struct token* tokens, int max_tokens, const char** rest) {
+  int count = 0;
+  const char* p = line;
+  *rest = NULL;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    if (*p == '\0' || *p == '#') return count;
+    if (count == max_tokens) {
+      fprintf(stderr, "sh: too many words in a command (at most %d)\n", max_tokens);
+      return -1;
+    }
+    struct token* t = &tokens[count++];
+    t->text = &w->bytes[w->used];
+    t->is_operator = 0;
+    if (p[0] == '2' && p[1] == '>') { /* 2>, 2>> or 2>&1 */
+      const char* op = p[2] == '&' && p[3] == '1' ? "2>&1" : p[2] == '>' ? "2>>" : "2>";
+      put_string(w, op);
+      put_char(w, '\0');
+      t->is_operator = 1;
+      p += strlen(op);
+      continue;
+    }
+    if (is_operator_char(*p)) {
+      const int doubled = (p[0] == '&' || p[0] == '|' || p[0] == '>') && p[1] == p[0];
+      put_char(w, *p);
+      if (doubled) put_char(w, p[1]);
+      put_char(w, '\0');
+      t->is_operator = 1;
+      p += 1 + doubled;
+      if (is_separator(t->text)) {
+        *rest = p;
+        return count;
+      }
+      continue;
+    }
+    while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && !is_operator_char(*p)) {
+      if (*p == '\'') {
+        const char* end = strchr(p + 1, '\'');
+        if (!end) {
+          fprintf(stderr, "sh: syntax error: unterminated '\n");
+          return -1;
+        }
+        while (++p < end) put_char(w, *p);
+        p++;
+      } else if (*p == '"') {
+        for (p++; *p != '"';) {
+          if (*p == '\0') {
+            fprintf(stderr, "sh: syntax error: unterminated \"\n");
+            return -1;
+          }
+          if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$')) {
+            put_char(w, p[1]);
+            p += 2;
+          } else if (*p == '$') {
+            p = expand(p + 1, w);
+          } else {
+            put_char(w, *p++);
+          }
+        }
+        p++;
+      } else if (*p == '\\' && p[1]) {
+        put_char(w, p[1]);
+        p += 2;
+      } else if (*p == '$') {
+        p = expand(p + 1, w);
+      } else {
+        put_char(w, *p++);
+      }
+    }
+    put_char(w, '\0');
+  }
+}
+
+/* ---- Commands ------------------------------------------------------------------------- */
+
+/* Makes one command of its tokens (those tokenize gives); 0, or -1 with a message on a
+ * syntax error. `after` is how it follows the command before it; c->next says how the one
+ * after it follows (kFirst when it ends the line). */
+static int parse(const struct token* tokens, int count, enum connector after, struct command* c) {
+  memset(c, 0, sizeof *c);
+  c->after = after;
+  c->next = kFirst;
+  if (count > 0 && tokens[count - 1].is_operator && is_separator(tokens[count - 1].text)) {
+    const char* separator = tokens[--count].text;
+    c->background = !strcmp(separator, "&");
+    c->next = !strcmp(separator, "&&") ? kIfSuccess : !strcmp(separator, "||") ? kIfFailure : kAlways;
+    if (count == 0) {
+      fprintf(stderr, "sh: syntax error near '%s'\n", separator);
+      return -1;
+    }
+  }
+  for (int i = 0; i < count; i++) {
+    const char* text = tokens[i].text;
+    if (!tokens[i].is_operator) {
+      if (c->argc == kMaxWords) {
+        fprintf(stderr, "sh: too many words in a command (at most %d)\n", kMaxWords);
+        return -1;
+      }
+      c->argv[c->argc++] = (char*)text;
+      continue;
+    }
+    if (!strcmp(text, "2>&1")) {
+      c->err_to_out = 1;
+      continue;
+    }
+    if (!strcmp(text, "|") || i + 1 == count || tokens[i + 1].is_operator) {
+      fprintf(stderr, "sh: syntax error near '%s'%s\n", text, !strcmp(text, "|") ? " (no pipes yet)" : "");
+      return -1;
+    }
+    const char* file = tokens[++i].text;
+    if (text[0] == '<') c->in = file;
+    else if (text[0] == '>') c->out = file, c->out_append = text[1] == '>';
+    else c->err = file, c->err_append = text[2] == '>';
+  }
+  return 0;
+}
+
+/* Opens `path` onto descriptor `fd`; 0, or -1 with a message. */
+static int redirect(int fd, const char* path, int flags) {
+  const int opened = open(path, flags, 0666);
+  if (opened < 0) {
+    fprintf(stderr, "sh: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  if (opened != fd) {
+    if (dup2(opened, fd) < 0) {
+      fprintf(stderr, "sh: %s: %s\n", path, strerror(errno));
+      close(opened);
+      return -1;
+    }
+    close(opened);
+  }
+  return 0;
+}
+
+static int apply_redirections(const struct command* c) {
+  const int write_flags = O_WRONLY | O_CREAT;
+  if (c->in && redirect(0, c->in, O_RDONLY) < 0) return -1;
+  if (c->out && redirect(1, c->out, write_flags | (c->out_append ? O_APPEND : O_TRUNC)) < 0) return -1;
+  if (c->err && redirect(2, c->err, write_flags | (c->err_append ? O_APPEND : O_TRUNC)) < 0) return -1;
+  if (c->err_to_out && dup2(1, 2) < 0) return -1;
+  return 0;
+}
+
+/* The status a wait reported, as sh gives it ($?), with a line on standard error when a
+ * signal ended the child and, for a background child (`name` NULL), when it ended at all. */
+static int status_of(pid_t pid, int status, const char* name) {
+  char background[32];
+  snprintf(background, sizeof background, "[%d]", (int)pid);
+  if (WIFEXITED(status)) {
+    if (!name && is_interactive) fprintf(stderr, "sh: %s exit %d\n", background, WEXITSTATUS(status));
+    return WEXITSTATUS(status);
+  }
+  const int signal_number = mkh_linux_signal(WTERMSIG(status));
+  fprintf(stderr, "sh: %s: killed by signal %d (%s)\n", name ? name : background, signal_number,
+          strsignal(WTERMSIG(status)));
+  return 128 + signal_number;
+}
+
+/* Reports the background children that ended, without waiting for the others. */
+static void reap_background(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) status_of(pid, status, NULL);
+}
+
+static int is_exit_requested;
+
+/* The builtins, run in the shell itself; -1 when `c` is not one. */
+static int builtin(const struct command* c) {
+  const char* name = c->argv[0];
+  if (!strcmp(name, "cd")) {
+    const char* home = getenv("HOME");
+    const char* to = c->argc > 1 ? c->argv[1] : home && *home ? home : "/";
+    if (chdir(to) == 0) return 0;
+    fprintf(stderr, "sh: cd: %s: %s\n", to, strerror(errno));
+    return 1;
+  }
+  if (!strcmp(name, "pwd")) {
+    char path[1024];
+    if (getcwd(path, sizeof path) == NULL) {
+      fprintf(stderr, "sh: pwd: %s\n", strerror(errno));
+      return 1;
+    }
+    printf("%s\n", path);
+    return 0;
+  }
+  if (!strcmp(name, "exit")) {
+    is_exit_requested = 1;
+    return c->argc > 1 ? (int)(strtol(c->argv[1], NULL, 10) & 0xff) : last_status;
+  }
+  if (!strcmp(name, "export") || !strcmp(name, "unset")) {
+    int status = 0;
+    for (int i = 1; i < c->argc; i++) {
+      char* equals = strchr(c->argv[i], '=');
+      int failed;
+      if (name[0] == 'u') {
+        failed = unsetenv(c->argv[i]);
+      } else if (equals == NULL) {
+        continue; /* every variable is exported already */
+      } else {
+        *equals = '\0';
+        failed = setenv(c->argv[i], equals + 1, 1);
+        *equals = '=';
+      }
+      if (failed) {
+        fprintf(stderr, "sh: %s: %s: %s\n", name, c->argv[i], strerror(errno));
+        status = 1;
+      }
+    }
+    return status;
+  }
+  if (!strcmp(name, "wait")) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, 0)) > 0) status_of(pid, status, NULL);
+    return 0;
+  }
+  return -1;
+}
+
+/* Writes out what the standard streams buffer (picolibc's fflush takes no NULL). */
+static void flush_output(void) {
+  fflush(stdout);
+  fflush(stderr);
+}
+
+/* Runs `argv` in this process (the child's side of a command, and the builtin exec). */
+static void exec_command(char** argv) {
+  execvp(argv[0], argv);
+  const int error = errno;
+  fprintf(stderr, "sh: %s: %s\n", argv[0], error == ENOENT ? "not found" : strerror(error));
+  fflush(stderr);
+  _exit(error == ENOENT ? 127 : 126);
+}
+
+/* Runs a builtin in the shell itself, its redirections in force while it runs only (as sh
+ * does: `cd DIR > FILE` moves the shell); its status, or -1 when `c` is not a builtin. */
+static int run_builtin(const struct command* c) {
+  if (!c->in && !c->out && !c->err && !c->err_to_out) return builtin(c);
+  static const char* const names[] = {"cd", "pwd", "exit", "export", "unset", "wait"};
+  int known = 0;
+  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) known |= !strcmp(c->argv[0], names[i]);
+  if (!known) return -1;
+  int saved[3];
+  flush_output();
+  for (int fd = 0; fd < 3; fd++) saved[fd] = dup(fd);
+  const int status = apply_redirections(c) < 0 ? 1 : builtin(c);
+  flush_output();
+  for (int fd = 0; fd < 3; fd++) {
+    if (saved[fd] < 0) continue;
+    dup2(saved[fd], fd);
+    close(saved[fd]);
+  }
+  return status;
+}
+
+/* Runs one command; its status. */
+static int run(struct command* c) {
+  if (c->argc == 0) { /* redirections alone make or truncate their files, in a child */
+    c->argv[0] = "true";
+  } else if (!strcmp(c->argv[0], "exec") && c->argc > 1) {
+    flush_output();
+    if (apply_redirections(c) < 0) return 1;
+    exec_command(c->argv + 1);
+  } else if (!c->background) {
+    const int status = run_builtin(c);
+    if (status >= 0) return status;
+  }
+  flush_output(); /* nothing buffered is printed twice */
+  const pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "sh: fork: %s\n", strerror(errno));
+    return 1;
+  }
+  if (pid == 0) {
+    if (apply_redirections(c) < 0) _exit(1);
+    if (c->argc == 0) _exit(0);
+    const int status = builtin(c); /* a builtin in the background runs here, as in sh */
+    if (status >= 0) {
+      flush_output();
+      _exit(status);
+    }
+    exec_command(c->argv);
+  }
+  if (c->background) {
+    if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pid);
+    return 0;
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      fprintf(stderr, "sh: wait: %s\n", strerror(errno));
+      return 1;
+    }
+  }
+  return status_of(pid, status, c->argv[0]);
+}
+
+static int is_empty(const struct command* c) { return c->argc == 0 && !c->in && !c->out && !c->err && !c->err_to_out; }
+
+/* Makes the command at `line`; *rest as tokenize gives it. 0, or -1 (a message said why). */
+static int make_command(const char* line, enum connector after, struct command* c, const char** rest) {
+  static struct words words;
+  static struct token tokens[2 * kMaxWords + 8];
+  words.used = 0;
+  words.overflow = 0;
+  const int count = tokenize(line, &words, tokens, (int)(sizeof tokens / sizeof tokens[0]), rest);
+  if (count >= 0 && words.overflow) {
+    fprintf(stderr, "sh: a command expands to more than %zu bytes\n", sizeof words.bytes);
+    return -1;
+  }
+  return count < 0 ? -1 : parse(tokens, count, after, c);
+}
+
+/* Runs one line, its words expanded command by command (so $? and the variables are those the
+ * commands before left); the last status is in last_status. A syntax error anywhere in the
+ * line runs none of it, as in sh. */
+static void run_line(const char* line) {
+  static struct command command;
+  enum connector after = kFirst;
+  for (const char* p = line; p;) { /* the syntax first */
+    if (make_command(p, after, &command, &p) < 0) {
+      last_status = 2;
+      return;
+    }
+    if (is_empty(&command) && (command.after == kIfSuccess || command.after == kIfFailure)) {
+      fprintf(stderr, "sh: syntax error: a command must follow '%s'\n", after == kIfSuccess ? "&&" : "||");
+      last_status = 2;
+      return;
+    }
+    after = command.next;
+  }
+  after = kFirst;
+  for (const char* p = line; p && !is_exit_requested;) {
+    if (make_command(p, after, &command, &p) < 0) {
+      last_status = 2;
+      return;
+    }
+    after = command.next;
+    if (is_empty(&command)) continue; /* the end of a line, after its last separator */
+    if ((command.after == kIfSuccess && last_status != 0) || (command.after == kIfFailure && last_status == 0))
+      continue;
+    last_status = run(&command);
+  }
+}
+
+static int usage(void) {
+  fprintf(stderr, "usage: sh [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]\n");
+  return 2;
+}
+
+int main(int argc, char** argv) {
+  if (argc > 1 && !strcmp(argv[1], "-c")) {
+    if (argc < 3) return usage();
+    script_argc = argc - 3;
+    script_argv = argv + 3;
+    if (script_argc == 0) { /* $0 is the shell's name */
+      script_argc = 1;
+      script_argv = argv;
+    }
+    /* The string's lines, one at a time. */
+    char* commands = argv[2];
+    for (char* line = commands; line && !is_exit_requested;) {
+      char* end = strchr(line, '\n');
+      if (end) *end = '\0';
+      run_line(line);
+      line = end ? end + 1 : NULL;
+    }
+    return last_status;
+  }
+  if (argc > 1 && argv[1][0] == '-') return usage();
+  FILE* input = stdin;
+  script_argc = argc > 1 ? argc - 1 : 1;
+  script_argv = argc > 1 ? argv + 1 : argv;
+  if (argc > 1 && (input = fopen(argv[1], "r")) == NULL) {
+    fprintf(stderr, "sh: %s: %s\n", argv[1], strerror(errno));
+    return 127;
+  }
+  is_interactive = input == stdin && isatty(0);
+  char* line = NULL;
+  size_t capacity = 0;
+  while (!is_exit_requested) {
+    if (is_interactive) {
+      reap_background();
+      fflush(stdout);
+      fputs("$ ", stderr);
+      fflush(stderr);
+    }
+    const ssize_t length = getline(&line, &capacity, input);
+    if (length < 0) break;
+    if ((size_t)length >= kLineBytes) {
+      fprintf(stderr, "sh: a line of more than %d bytes\n", kLineBytes - 1);
+      last_status = 2;
+      continue;
+    }
+    run_line(line);
+  }
+  free(line);
+  if (input != stdin) fclose(input);
+  return last_status;
+}
