@@ -64,6 +64,18 @@ void file_release(hal::Xptr<fs::File> file) {
   if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
 }
 
+// One more reference to what a descriptor names (an open file, a pipe's end), from one held.
+void entry_take(const UserFd& entry) {
+  if (entry.kind == UserFd::Kind::kFile) hal::remote_atomic_add(entry.file.field(&fs::File::m_refcount), 1u);
+  else if (entry.is_pipe()) pipe_take(entry.pipe, entry.pipe_end());
+}
+
+// Drops the reference a descriptor held (a file closed, a pipe's end let go at the last).
+void entry_release(const UserFd& entry) {
+  if (entry.kind == UserFd::Kind::kFile) file_release(entry.file);
+  else if (entry.is_pipe()) pipe_release(entry.pipe, entry.pipe_end());
+}
+
 // The address space, then the files it mapped: the program's and its mmaps'. `keep_empty`: the
 // address space stays valid, empty (the descriptor lives on until its waiter destroys it, and
 // a service may be waiting on its VMM's lock meanwhile).
@@ -281,10 +293,10 @@ Result<HeldFd> fd_lookup(Process* process, int32_t fd) {
   FdTable table(process);
   const UserFd entry = table.get(uint32_t(fd));
   if (entry.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
-  if (entry.kind != UserFd::Kind::kFile) return HeldFd{entry, FileRef()};
-  // The table's reference keeps the file while the lock is held: one more for the caller.
-  hal::remote_atomic_add(entry.file.field(&fs::File::m_refcount), 1u);
-  return HeldFd{entry, FileRef(entry.file)};
+  // The table's reference keeps the file or the pipe while the lock is held: one more for the caller.
+  entry_take(entry);
+  if (entry.is_pipe()) return HeldFd{entry, FileRef(), PipeRef(entry.pipe, entry.pipe_end())};
+  return HeldFd{entry, FileRef(entry.kind == UserFd::Kind::kFile ? entry.file : hal::Xptr<fs::File>()), PipeRef()};
 }
 
 FileRef cwd_hold(Process* process) {
@@ -310,7 +322,7 @@ Result<void> fd_release(Process* process, int32_t fd) {
     table.set(uint32_t(fd), UserFd{});
   }
   if (old.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
-  if (old.kind == UserFd::Kind::kFile) file_release(old.file);
+  entry_release(old);
   return {};
 }
 
@@ -320,7 +332,7 @@ Result<void> fd_release(Process* process, int32_t fd) {
 void close_fds(Process* process, bool on_exec_only) {
   constexpr uint32_t kChunk = 32;
   for (uint32_t fd = 0; fd < kMaxFds;) {
-    hal::Xptr<fs::File> files[kChunk];
+    UserFd entries[kChunk];
     uint32_t count = 0;
     {
       FdTable table(process);
@@ -328,11 +340,11 @@ void close_fds(Process* process, bool on_exec_only) {
         if (table.is_free(fd)) continue;
         const UserFd entry = table.get(fd);
         if (on_exec_only && (entry.flags & kFdCloexec) == 0) continue;
-        if (entry.kind == UserFd::Kind::kFile) files[count++] = entry.file;
+        entries[count++] = entry;
         table.set(fd, UserFd{});
       }
     }
-    for (uint32_t i = 0; i < count; ++i) file_release(files[i]);
+    for (uint32_t i = 0; i < count; ++i) entry_release(entries[i]);
   }
 }
 
@@ -361,11 +373,11 @@ Result<int32_t> fd_dup(Process* process, int32_t old, int32_t target, bool exact
     if (copy.kind == UserFd::Kind::kNone || fd < 0)
       return error(copy.kind == UserFd::Kind::kNone ? Errno::kBadF : Errno::kMFile);
     copy.flags = fd_flags;
-    if (copy.kind == UserFd::Kind::kFile) hal::remote_atomic_add(copy.file.field(&fs::File::m_refcount), 1u);
+    entry_take(copy);
     replaced = table.get(uint32_t(fd));
     table.set(uint32_t(fd), copy);
   }
-  if (replaced.kind == UserFd::Kind::kFile) file_release(replaced.file);
+  entry_release(replaced);
   return fd;
 }
 
@@ -401,7 +413,7 @@ void files_fork(Process* child, hal::Xptr<Process> parent) {
   for (uint32_t fd = 0; fd < kMaxFds; ++fd) {
     if (from.is_free(fd) && to.is_free(fd)) continue;
     const UserFd entry = from.get(fd);
-    if (entry.kind == UserFd::Kind::kFile) take(entry.file);
+    entry_take(entry);
     to.set(fd, entry);
   }
   (void)to.exchange_cwd(take(from.cwd()));

@@ -26,6 +26,7 @@
 #include "libk/result.hpp"
 #include "mm/kcm_types.hpp"
 #include "mm/vmm/vmm.hpp"
+#include "proc/pipe.hpp"
 
 namespace mkh::proc {
 
@@ -51,6 +52,7 @@ enum Signal : uint32_t {
   kSigBus = 7,
   kSigKill = 9,
   kSigSegv = 11,
+  kSigPipe = 13,
   kSigChld = 17,
   kSigCont = 18,
   kSigStop = 19,
@@ -84,13 +86,16 @@ enum CloneFlag : uint32_t {
 inline constexpr uint32_t kFdCloexec = 1;  // a descriptor's flag: Linux's FD_CLOEXEC
 
 // A file descriptor: a host stream (the first process's stdin, stdout, stderr are the
-// host's) or an open file of the VFS.
+// host's), an open file of the VFS, or an end of a pipe (proc/pipe.hpp).
 struct UserFd {
-  enum class Kind : uint32_t { kNone = 0, kHost = 1, kFile = 2 };
+  enum class Kind : uint32_t { kNone = 0, kHost = 1, kFile = 2, kPipeRead = 3, kPipeWrite = 4 };
   Kind kind = Kind::kNone;
   int32_t host_fd = -1;
   uint32_t flags = 0;        // kFdCloexec
   hal::Xptr<fs::File> file;  // a folder's is where the *at calls start
+  hal::Xptr<Pipe> pipe;
+  bool is_pipe() const { return kind == Kind::kPipeRead || kind == Kind::kPipeWrite; }
+  PipeEnd pipe_end() const { return kind == Kind::kPipeRead ? PipeEnd::kRead : PipeEnd::kWrite; }
 };
 
 // One reference to an open file of the VFS (File::m_refcount), dropped when it goes: the
@@ -121,11 +126,34 @@ class FileRef {
   hal::Xptr<fs::File> m_file;
 };
 
-// A descriptor's entry held while a system call uses it: with a reference to its file, so a
-// close by another thread of the process meanwhile does not free the file (Linux's fdget).
+// One reference to an end of a pipe (Pipe::m_refs), dropped when it goes.
+class PipeRef {
+ public:
+  PipeRef() = default;
+  // Adopts a reference the caller holds.
+  PipeRef(hal::Xptr<Pipe> pipe, PipeEnd end) : m_pipe(pipe), m_end(end) {}
+  PipeRef(PipeRef&& other) noexcept : m_pipe(std::exchange(other.m_pipe, {})), m_end(other.m_end) {}
+  PipeRef& operator=(PipeRef&&) = delete;
+  PipeRef(const PipeRef&) = delete;
+  PipeRef& operator=(const PipeRef&) = delete;
+  ~PipeRef() {
+    if (!m_pipe.is_null()) pipe_release(m_pipe, m_end);
+  }
+  // Gives the reference up (to a descriptor's entry that now holds it).
+  void release() { m_pipe = {}; }
+
+ private:
+  hal::Xptr<Pipe> m_pipe;
+  PipeEnd m_end = PipeEnd::kRead;
+};
+
+// A descriptor's entry held while a system call uses it: with a reference to its file or its
+// pipe's end, so a close by another thread of the process meanwhile frees neither (Linux's
+// fdget).
 struct HeldFd {
   UserFd fd;
-  FileRef ref;  // fd.file's, for a file of the VFS
+  FileRef ref;       // fd.file's, for a file of the VFS
+  PipeRef pipe_ref;  // fd.pipe's end's, for a pipe
 };
 
 struct Process;

@@ -98,6 +98,7 @@ Answer sys_chdir(Call& call);
 Answer sys_fchdir(Call& call);
 Answer sys_dup(Call& call);
 Answer sys_dup3(Call& call);
+Answer sys_pipe2(Call& call);
 Answer sys_fcntl64(Call& call);
 Answer sys_ioctl(Call& call);
 // The thread calls (syscall/threads.cpp).
@@ -117,6 +118,8 @@ Answer sys_tgkill(Call& call);
 Answer sys_rt_sigaction(Call& call);
 Answer sys_rt_sigprocmask(Call& call);
 Answer sys_rt_sigpending(Call& call);
+// A signal the calling thread raises on itself, as tkill(gettid(), signal) does (SIGPIPE).
+void raise_on_caller(Call& call, uint32_t signal);
 // A signal another process sent to `process` (its owner's descriptor, held): PROCESS_MAKE_KILL's
 // action for the signals it does not take itself (proc::set_signal_handler).
 [[nodiscard]] Result<void> signal_from_other(proc::Process* process, uint32_t signal);

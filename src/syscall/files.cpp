@@ -37,13 +37,17 @@ constexpr uint32_t kSetFlags = fs::O_APPEND | 04000 | 040000 | 01000000;
 constexpr uint32_t O_CLOEXEC = 02000000;
 constexpr uint32_t AT_REMOVEDIR = 0x200;
 constexpr uint32_t AT_EMPTY_PATH = 0x1000;
+constexpr uint32_t O_NONBLOCK = 04000;
+constexpr uint32_t kPipeMode = 0010600;  // what statx says of a pipe: a FIFO, read and write for its owner
 
 bool readable(const UserFd& fd) {
   if (fd.kind == UserFd::Kind::kHost) return true;
+  if (fd.is_pipe()) return fd.kind == UserFd::Kind::kPipeRead;
   return (fs::rload(fd.file, &fs::File::m_flags) & fs::O_ACCMODE) != fs::O_WRONLY;
 }
 bool writable(const UserFd& fd) {
   if (fd.kind == UserFd::Kind::kHost) return true;
+  if (fd.is_pipe()) return fd.kind == UserFd::Kind::kPipeWrite;
   return (fs::rload(fd.file, &fs::File::m_flags) & fs::O_ACCMODE) != fs::O_RDONLY;
 }
 
@@ -113,6 +117,12 @@ Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait, HostTu
 Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user, int64_t host_offset = -1,
                 uint32_t moved_before = 0) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
+  if (fd.is_pipe()) {
+    auto moved = to_user ? proc::pipe_read(call.process, fd.pipe, address, size)
+                         : proc::pipe_write(call.process, fd.pipe, address, size);
+    if (!moved && moved.error() == Errno::kPipe) raise_on_caller(call, proc::kSigPipe);
+    return moved;
+  }
   if (size == 0 && fd.kind == UserFd::Kind::kFile)  // the VFS's refusals all the same (a folder read: EISDIR)
     return uint32_t(TRY(to_user ? fs::vfs_read(fd.file, {}, 0) : fs::vfs_write(fd.file, {}, 0)));
   uint32_t done = 0;
@@ -223,6 +233,7 @@ Answer positioned(Call& call, bool to_user) {
   const int64_t offset = int64_t(uint64_t(call.a[3]) | uint64_t(call.a[4]) << 32);
   const uint32_t size = call.a[2];
   if (offset < 0 || offset > INT64_MAX - int64_t(size)) return error(Errno::kInval);  // Linux's rw_verify_area
+  if (fd.is_pipe()) return error(Errno::kSPipe);
   if (fd.kind == UserFd::Kind::kHost)  // the host's answer: ESPIPE for a pipe or a terminal
     return transfer(call, fd, call.a[1], size, to_user, offset);
   if (uint64_t(offset) > fs::kMaxFileSize) {         // where no file reaches: nothing read, and no byte written
@@ -315,6 +326,7 @@ Answer sys_ftruncate64(Call& call) {
     if (::ftruncate(fd.host_fd, off_t(length)) != 0) return error(errno_from_host(errno));
     return 0;
   }
+  if (fd.is_pipe()) return error(Errno::kInval);
   TRY(fs::vfs_ftruncate(fd.file, uint64_t(length)));
   return 0;
 }
@@ -382,7 +394,7 @@ Answer sys_utimensat_time64(Call& call) {
   if (held.fd.kind == UserFd::Kind::kHost) {
     const timespec host[2] = {{given[0].seconds, given[0].nanoseconds}, {given[1].seconds, given[1].nanoseconds}};
     TRY(host_stream_set_times(held.fd.host_fd, host));
-  } else if (set) {
+  } else if (set && !held.fd.is_pipe()) {  // a pipe keeps no times (statx answers 0)
     TRY(fs::vfs_fset_mtime(held.fd.file, mtime));
   }
   return 0;
@@ -397,6 +409,7 @@ Answer sys_fsync(Call& call) {
     if (::fsync(fd.host_fd) != 0) return error(errno_from_host(errno));
     return 0;
   }
+  if (fd.is_pipe()) return error(Errno::kInval);
   TRY(fs::vfs_sync());
   return 0;
 }
@@ -417,6 +430,8 @@ Answer sys_llseek(Call& call) {
     const off_t moved = ::lseek(fd.host_fd, off_t(offset), int(call.a[4]));
     if (moved < 0) return error(errno_from_host(errno));
     at = uint64_t(moved);
+  } else if (fd.is_pipe()) {
+    return error(Errno::kSPipe);
   } else if (call.a[4] == kSeekData || call.a[4] == kSeekHole) {
     // A FAT file has no holes: data from any offset inside it, the one hole at its end.
     const fs::Stat stat = TRY(fs::vfs_fstat(fd.file));
@@ -505,6 +520,7 @@ Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t 
     const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
     const UserFd& fd = held.fd;
     if (fd.kind == UserFd::Kind::kHost) named.host = TRY(host_stream_stat(fd.host_fd));
+    else if (fd.is_pipe()) named.host = HostStreamStat{.mode = kPipeMode, .size = 0};
     else named.stat = TRY(fs::vfs_fstat(fd.file));
   } else {
     const UserPath path = TRY(user_path(call, dirfd, address));
@@ -622,6 +638,34 @@ Answer sys_dup3(Call& call) {
                                    (call.a[2] & O_CLOEXEC) != 0 ? proc::kFdCloexec : 0)));
 }
 
+// pipe2(fds, flags): a pipe of the caller's cluster, its read end at the lowest free
+// descriptor and its write end at the next, both with O_CLOEXEC's FD_CLOEXEC and O_NONBLOCK's
+// status as `flags` asks (O_DIRECT's packet mode and the notification pipes are not there:
+// EINVAL). A fault on `fds` closes both (EFAULT), as Linux, which writes them before it
+// installs them.
+Answer sys_pipe2(Call& call) {
+  if ((call.a[1] & ~(O_CLOEXEC | O_NONBLOCK)) != 0) return error(Errno::kInval);
+  const hal::Xptr<proc::Pipe> pipe = TRY(proc::pipe_create(call.a[1] & O_NONBLOCK));
+  proc::PipeRef read_ref(pipe, proc::PipeEnd::kRead), write_ref(pipe, proc::PipeEnd::kWrite);
+  const uint32_t fd_flags = (call.a[1] & O_CLOEXEC) != 0 ? proc::kFdCloexec : 0;
+  auto end = [&](UserFd::Kind kind) {
+    return UserFd{.kind = kind, .host_fd = -1, .flags = fd_flags, .file = {}, .pipe = pipe};
+  };
+  int32_t fds[2] = {TRY(proc::fd_install(call.process, end(UserFd::Kind::kPipeRead))), -1};
+  read_ref.release();  // the table's now
+  auto written = proc::fd_install(call.process, end(UserFd::Kind::kPipeWrite));
+  if (written) {
+    write_ref.release();
+    fds[1] = *written;
+  }
+  if (!written || !proc::copy_to_user(call.process, call.a[0], fds, sizeof fds)) {
+    (void)proc::fd_release(call.process, fds[0]);
+    if (written) (void)proc::fd_release(call.process, *written);
+    return error(written ? Errno::kFault : written.error());
+  }
+  return 0;
+}
+
 Answer sys_fcntl64(Call& call) {
   enum : uint32_t { F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030 };
   const int32_t fd = int32_t(call.a[0]);
@@ -638,11 +682,14 @@ Answer sys_fcntl64(Call& call) {
     case F_SETFD: TRY(proc::fd_set_flags(call.process, fd, call.a[2] & proc::kFdCloexec)); return 0;
     case F_GETFL:
       if (entry.kind == UserFd::Kind::kHost) return entry.host_fd == 0 ? fs::O_RDONLY : fs::O_WRONLY;
+      if (entry.is_pipe())
+        return (readable(entry) ? fs::O_RDONLY : fs::O_WRONLY) | proc::pipe_status(entry.pipe, entry.pipe_end());
       // The creation flags are the open's, not the file's (Linux clears them at the open).
       return fs::rload(entry.file, &fs::File::m_flags) &
              (fs::O_ACCMODE | fs::O_APPEND | fs::O_DIRECTORY | kStatusFlagsKept);
     case F_SETFL:
       if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_flags(entry.file, kSetFlags, call.a[2]);
+      if (entry.is_pipe()) proc::pipe_set_status(entry.pipe, entry.pipe_end(), kSetFlags, call.a[2]);
       return 0;
     default: return error(Errno::kInval);
   }
@@ -663,7 +710,6 @@ Answer sys_ioctl(Call& call) {
     FIONCLEX = 0x5450,
     FIOCLEX = 0x5451
   };
-  constexpr uint32_t O_NONBLOCK = 04000;
   const int32_t fd = int32_t(call.a[0]);
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
   const UserFd& entry = held.fd;
@@ -674,6 +720,7 @@ Answer sys_ioctl(Call& call) {
       int32_t on = 0;
       TRY(proc::copy_from_user(call.process, &on, call.a[2], sizeof on));
       if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_flags(entry.file, O_NONBLOCK, on != 0 ? O_NONBLOCK : 0);
+      if (entry.is_pipe()) proc::pipe_set_status(entry.pipe, entry.pipe_end(), O_NONBLOCK, on != 0 ? O_NONBLOCK : 0);
       return 0;
     }
     case TCGETS:
@@ -689,6 +736,11 @@ Answer sys_ioctl(Call& call) {
       return 0;
     }
     case FIONREAD: {
+      if (entry.is_pipe()) {
+        const int32_t waiting = int32_t(proc::pipe_bytes(entry.pipe));
+        TRY(proc::copy_to_user(call.process, call.a[2], &waiting, sizeof waiting));
+        return 0;
+      }
       if (entry.kind != UserFd::Kind::kFile) break;
       const fs::Stat stat = TRY(fs::vfs_fstat(entry.file));
       if (stat.type != fs::InodeType::kFile) break;
@@ -715,7 +767,7 @@ Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapp
 Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset) {
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
   const UserFd& entry = held.fd;
-  if (entry.kind == UserFd::Kind::kHost) return error(Errno::kNoDev);  // a host stream cannot be mapped here
+  if (entry.kind == UserFd::Kind::kHost || entry.is_pipe()) return error(Errno::kNoDev);  // nor a host stream here
   if (!readable(entry)) return error(Errno::kAcces);
   if (request.shared && (request.prot & vmm::VSEG_WRITE) != 0) {
     if (!writable(entry)) return error(Errno::kAcces);

@@ -21,6 +21,7 @@ enum Number : uint32_t {
   NR_fchdir = 50,
   NR_openat = 56,
   NR_close = 57,
+  NR_pipe2 = 59,
   NR_getdents64 = 61,
   NR_llseek = 62,
   NR_read = 63,

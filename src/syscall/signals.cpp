@@ -162,6 +162,8 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
 
 }  // namespace
 
+void raise_on_caller(Call& call, uint32_t signal) { (void)send(call.process, call.thread, call.thread->m_tid, signal); }
+
 Result<void> signal_from_other(proc::Process* process, uint32_t signal) {
   TRY(send(process, nullptr, 0, signal));
   return {};

@@ -291,6 +291,7 @@ constexpr Entry kTable[] = {
     {NR_getcwd, sys_getcwd},
     {NR_dup, sys_dup},
     {NR_dup3, sys_dup3},
+    {NR_pipe2, sys_pipe2},
     {NR_fcntl64, sys_fcntl64},
     {NR_ioctl, sys_ioctl},
     {NR_mkdirat, sys_mkdirat},

@@ -3,14 +3,15 @@
  * FILE, or the COMMANDS string; runs each command in a forked child by execvp (PATH, else
  * "/bin:/usr/bin") and waits for it, or not with a final '&'.
  *
- * A line holds commands separated by ';', '&&', '||' and '&' (evaluated left to right, as
- * sh does); a command is words with redirections '<', '>', '>>', '2>', '2>>' and '2>&1'.
+ * A line holds pipelines separated by ';', '&&', '||' and '&' (evaluated left to right, as sh
+ * does); a pipeline is commands joined by '|', each in a child, the stdout of one the stdin of
+ * the next; a command is words with redirections '<', '>', '>>', '2>', '2>>' and '2>&1'.
  * Words: 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a backslash
  * quotes the next character, '#' at a word's start comments out the rest of the line;
  * expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $# and $0..$9 (the
  * script's arguments). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE...,
  * unset NAME..., exec COMMAND... (the shell's image replaced), wait (every background child).
- * No pipes (mkh has no pipe2 yet), globbing, functions or control flow.
+ * No globbing, functions, control flow or job control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be
  * run, 128+N for one killed by signal N (and a line on standard error saying so); 2 for a
@@ -27,9 +28,9 @@
 
 #include "mkh.h"
 
-enum { kMaxWords = 256, kLineBytes = 4096 };
+enum { kMaxWords = 256, kLineBytes = 4096, kMaxPipeline = 8 };
 
-enum connector { kFirst, kAlways, kIfSuccess, kIfFailure };
+enum connector { kFirst, kAlways, kIfSuccess, kIfFailure, kPiped };
 
 struct command {
   char* argv[kMaxWords + 1];
@@ -102,7 +103,7 @@ static const char* expand(const char* p, struct words* w) {
 static int is_operator_char(char c) { return c == ';' || c == '&' || c == '|' || c == '<' || c == '>'; }
 
 static int is_separator(const char* op) {
-  return !strcmp(op, ";") || !strcmp(op, "&&") || !strcmp(op, "||") || !strcmp(op, "&");
+  return !strcmp(op, ";") || !strcmp(op, "&&") || !strcmp(op, "||") || !strcmp(op, "&") || !strcmp(op, "|");
 }
 
 /* A line's tokens: each a word or an operator ("2>" and "2>&1" included). */
@@ -199,7 +200,10 @@ static int parse(const struct token* tokens, int count, enum connector after, st
   if (count > 0 && tokens[count - 1].is_operator && is_separator(tokens[count - 1].text)) {
     const char* separator = tokens[--count].text;
     c->background = !strcmp(separator, "&");
-    c->next = !strcmp(separator, "&&") ? kIfSuccess : !strcmp(separator, "||") ? kIfFailure : kAlways;
+    c->next = !strcmp(separator, "&&")   ? kIfSuccess
+              : !strcmp(separator, "||") ? kIfFailure
+              : !strcmp(separator, "|")  ? kPiped
+                                         : kAlways;
     if (count == 0) {
       fprintf(stderr, "sh: syntax error near '%s'\n", separator);
       return -1;
@@ -219,8 +223,8 @@ static int parse(const struct token* tokens, int count, enum connector after, st
       c->err_to_out = 1;
       continue;
     }
-    if (!strcmp(text, "|") || i + 1 == count || tokens[i + 1].is_operator) {
-      fprintf(stderr, "sh: syntax error near '%s'%s\n", text, !strcmp(text, "|") ? " (no pipes yet)" : "");
+    if (i + 1 == count || tokens[i + 1].is_operator) {
+      fprintf(stderr, "sh: syntax error near '%s'\n", text);
       return -1;
     }
     const char* file = tokens[++i].text;
@@ -259,7 +263,8 @@ static int apply_redirections(const struct command* c) {
 }
 
 /* The status a wait reported, as sh gives it ($?), with a line on standard error when a
- * signal ended the child and, for a background child (`name` NULL), when it ended at all. */
+ * signal other than SIGPIPE ended the child and, for a background child (`name` NULL) of an
+ * interactive shell, when it ended at all. */
 static int status_of(pid_t pid, int status, const char* name) {
   char background[32];
   snprintf(background, sizeof background, "[%d]", (int)pid);
@@ -268,8 +273,9 @@ static int status_of(pid_t pid, int status, const char* name) {
     return WEXITSTATUS(status);
   }
   const int signal_number = mkh_linux_signal(WTERMSIG(status));
-  fprintf(stderr, "sh: %s: killed by signal %d (%s)\n", name ? name : background, signal_number,
-          strsignal(WTERMSIG(status)));
+  if (WTERMSIG(status) != SIGPIPE) /* a pipeline's writer whose reader went first: no news, as in bash */
+    fprintf(stderr, "sh: %s: killed by signal %d (%s)\n", name ? name : background, signal_number,
+            strsignal(WTERMSIG(status)));
   return 128 + signal_number;
 }
 
@@ -350,6 +356,31 @@ static void exec_command(char** argv) {
   _exit(error == ENOENT ? 127 : 126);
 }
 
+/* A child's side of a command: its redirections, then its builtin (one in the background or in
+ * a pipeline runs in a child, as in sh) or its program. */
+static void run_in_child(struct command* c) {
+  if (apply_redirections(c) < 0) _exit(1);
+  if (c->argc == 0) _exit(0);
+  const int status = builtin(c);
+  if (status >= 0) {
+    flush_output();
+    _exit(status);
+  }
+  exec_command(c->argv);
+}
+
+/* Waits for `pid`; its status as status_of gives it, 1 when the wait fails. */
+static int wait_for(pid_t pid, const char* name) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      fprintf(stderr, "sh: wait: %s\n", strerror(errno));
+      return 1;
+    }
+  }
+  return status_of(pid, status, name);
+}
+
 /* Runs a builtin in the shell itself, its redirections in force while it runs only (as sh
  * does: `cd DIR > FILE` moves the shell); its status, or -1 when `c` is not a builtin. */
 static int run_builtin(const struct command* c) {
@@ -389,75 +420,134 @@ static int run(struct command* c) {
     fprintf(stderr, "sh: fork: %s\n", strerror(errno));
     return 1;
   }
-  if (pid == 0) {
-    if (apply_redirections(c) < 0) _exit(1);
-    if (c->argc == 0) _exit(0);
-    const int status = builtin(c); /* a builtin in the background runs here, as in sh */
-    if (status >= 0) {
-      flush_output();
-      _exit(status);
-    }
-    exec_command(c->argv);
-  }
+  if (pid == 0) run_in_child(c);
   if (c->background) {
     if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pid);
     return 0;
   }
-  int status;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      fprintf(stderr, "sh: wait: %s\n", strerror(errno));
-      return 1;
+  return wait_for(pid, c->argv[0]);
+}
+
+/* Runs `count` commands joined by pipes, each in a child whose stdout is the next one's stdin
+ * (its own redirections apply after); the status is the last command's. In the background
+ * (the last command's '&'), none is waited for. */
+static int run_pipeline(struct command* commands, int count) {
+  if (count == 1) return run(&commands[0]);
+  pid_t pids[kMaxPipeline];
+  int started = 0, input = -1;
+  flush_output();
+  for (; started < count; started++) {
+    int fds[2] = {-1, -1};
+    if (started + 1 < count && pipe(fds) != 0) {
+      fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+      break;
     }
+    const pid_t pid = fork();
+    if (pid == 0) {
+      if (input >= 0) {
+        dup2(input, 0);
+        close(input);
+      }
+      if (fds[1] >= 0) {
+        dup2(fds[1], 1);
+        close(fds[1]);
+        close(fds[0]);
+      }
+      run_in_child(&commands[started]);
+    }
+    if (input >= 0) close(input);
+    if (fds[1] >= 0) close(fds[1]);
+    input = fds[0];
+    if (pid < 0) {
+      fprintf(stderr, "sh: fork: %s\n", strerror(errno));
+      if (input >= 0) close(input);
+      break;
+    }
+    pids[started] = pid;
   }
-  return status_of(pid, status, c->argv[0]);
+  const struct command* last = &commands[count - 1];
+  if (started == count && last->background) {
+    if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pids[count - 1]);
+    return 0;
+  }
+  int status = 1;
+  for (int i = 0; i < started; i++) status = wait_for(pids[i], commands[i].argc > 0 ? commands[i].argv[0] : "true");
+  return started == count ? status : 1;
 }
 
 static int is_empty(const struct command* c) { return c->argc == 0 && !c->in && !c->out && !c->err && !c->err_to_out; }
 
-/* Makes the command at `line`; *rest as tokenize gives it. 0, or -1 (a message said why). */
-static int make_command(const char* line, enum connector after, struct command* c, const char** rest) {
-  static struct words words;
-  static struct token tokens[2 * kMaxWords + 8];
-  words.used = 0;
-  words.overflow = 0;
-  const int count = tokenize(line, &words, tokens, (int)(sizeof tokens / sizeof tokens[0]), rest);
-  if (count >= 0 && words.overflow) {
-    fprintf(stderr, "sh: a command expands to more than %zu bytes\n", sizeof words.bytes);
+/* A command of a line and where its words are: a pipeline's commands keep theirs at once. */
+struct slot {
+  struct words words;
+  struct token tokens[2 * kMaxWords + 8];
+  struct command command;
+};
+
+/* Makes the command at `line` in `slot`; *rest as tokenize gives it. 0, or -1 (a message said
+ * why). */
+static int make_command(const char* line, enum connector after, struct slot* slot, const char** rest) {
+  struct words* words = &slot->words;
+  words->used = 0;
+  words->overflow = 0;
+  const int count = tokenize(line, words, slot->tokens, (int)(sizeof slot->tokens / sizeof slot->tokens[0]), rest);
+  if (count >= 0 && words->overflow) {
+    fprintf(stderr, "sh: a command expands to more than %zu bytes\n", sizeof words->bytes);
     return -1;
   }
-  return count < 0 ? -1 : parse(tokens, count, after, c);
+  return count < 0 ? -1 : parse(slot->tokens, count, after, &slot->command);
 }
 
-/* Runs one line, its words expanded command by command (so $? and the variables are those the
- * commands before left); the last status is in last_status. A syntax error anywhere in the
+/* Makes the pipeline at *line (one command, or several joined by '|') in `slots`, moving *line
+ * past it; its command count, or -1 (a message said why). */
+static int make_pipeline(const char** line, enum connector after, struct slot* slots) {
+  for (int count = 0;;) {
+    if (count == kMaxPipeline) {
+      fprintf(stderr, "sh: a pipeline of more than %d commands\n", kMaxPipeline);
+      return -1;
+    }
+    struct command* c = &slots[count].command;
+    if (make_command(*line, count == 0 ? after : kPiped, &slots[count], line) < 0) return -1;
+    count++;
+    if (is_empty(c) && c->after != kFirst && c->after != kAlways) {
+      fprintf(stderr, "sh: syntax error: a command must follow '%s'\n",
+              c->after == kIfSuccess   ? "&&"
+              : c->after == kIfFailure ? "||"
+                                       : "|");
+      return -1;
+    }
+    if (c->next != kPiped) return count;
+  }
+}
+
+/* Runs one line, its words expanded pipeline by pipeline (so $? and the variables are those
+ * the commands before left); the last status is in last_status. A syntax error anywhere in the
  * line runs none of it, as in sh. */
 static void run_line(const char* line) {
-  static struct command command;
+  static struct slot slots[kMaxPipeline];
   enum connector after = kFirst;
   for (const char* p = line; p;) { /* the syntax first */
-    if (make_command(p, after, &command, &p) < 0) {
+    const int count = make_pipeline(&p, after, slots);
+    if (count < 0) {
       last_status = 2;
       return;
     }
-    if (is_empty(&command) && (command.after == kIfSuccess || command.after == kIfFailure)) {
-      fprintf(stderr, "sh: syntax error: a command must follow '%s'\n", after == kIfSuccess ? "&&" : "||");
-      last_status = 2;
-      return;
-    }
-    after = command.next;
+    after = slots[count - 1].command.next;
   }
   after = kFirst;
   for (const char* p = line; p && !is_exit_requested;) {
-    if (make_command(p, after, &command, &p) < 0) {
+    const int count = make_pipeline(&p, after, slots);
+    if (count < 0) {
       last_status = 2;
       return;
     }
-    after = command.next;
-    if (is_empty(&command)) continue; /* the end of a line, after its last separator */
-    if ((command.after == kIfSuccess && last_status != 0) || (command.after == kIfFailure && last_status == 0))
-      continue;
-    last_status = run(&command);
+    const struct command* first = &slots[0].command;
+    after = slots[count - 1].command.next;
+    if (count == 1 && is_empty(first)) continue; /* the end of a line, after its last separator */
+    if ((first->after == kIfSuccess && last_status != 0) || (first->after == kIfFailure && last_status == 0)) continue;
+    struct command commands[kMaxPipeline];
+    for (int i = 0; i < count; i++) commands[i] = slots[i].command;
+    last_status = run_pipeline(commands, count);
   }
 }
 

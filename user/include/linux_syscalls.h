@@ -25,6 +25,7 @@
 #define SYS_fchdir 50
 #define SYS_openat 56
 #define SYS_close 57
+#define SYS_pipe2 59
 #define SYS_getdents64 61
 #define SYS_llseek 62
 #define SYS_read 63

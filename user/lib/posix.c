@@ -2,7 +2,7 @@
  * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, the exec family, sigaction, sigprocmask and sigpending, the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
- * realpath, dup, dup2,
+ * realpath, dup, dup2, pipe, pipe2,
  * fcntl), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
@@ -474,6 +474,11 @@ char* getcwd(char* buffer, size_t size) {
 }
 
 int dup(int fd) { return (int)__mkh_result(__MKH_SC1(SYS_dup, fd)); }
+
+/* pipe is pipe2 without flags, as Linux's libcs make it on RISC-V (no pipe call there). */
+int pipe2(int fds[2], int flags) { return (int)__mkh_result(__MKH_SC2(SYS_pipe2, fds, linux_open_flags(flags))); }
+
+int pipe(int fds[2]) { return pipe2(fds, 0); }
 
 int dup2(int oldfd, int newfd) {
   if (oldfd == newfd) return fcntl64(oldfd, F_GETFD, 0) < 0 ? -1 : newfd;

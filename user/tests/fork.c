@@ -24,49 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forking.h"
 #include "linux_syscalls.h"
 #include "mkh.h"
 
 enum { kPages = 64, kPage = 4096 };
 
-static int spread;
-static unsigned spread_next = 1;
 static int global = 1;
 static unsigned char table[kPages * kPage];
-
-/* fork, placed on the next cluster in turn with `spread`; stdout flushed first (the child
- * would print the parent's buffered bytes again). */
-static pid_t fork_next(void) {
-  unsigned x, y, cores, cxy, lid;
-  if (spread && mkh_get_config(&x, &y, &cores) == 0 && mkh_get_core(&cxy, &lid) == 0) {
-    const unsigned cluster = ((cxy >> 4) * y + (cxy & 15) + spread_next++) % (x * y);
-    mkh_place_fork((cluster / y) << 4 | cluster % y);
-  }
-  fflush(stdout);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    printf("fork: %s\n", strerror(errno));
-    exit(1);
-  }
-  return pid;
-}
-
-/* Waits for `pid` and says how it ended. */
-static int wait_for(pid_t pid) {
-  int status = 0;
-  const pid_t got = waitpid(pid, &status, 0);
-  if (got != pid) {
-    printf("waitpid(%d): %d, %s\n", pid > 0 ? 1 : pid, got, got < 0 ? strerror(errno) : "another pid");
-    exit(1);
-  }
-  return status;
-}
-
-static void describe(const char* what, int status) {
-  if (WIFEXITED(status)) printf("%s: exit %d\n", what, WEXITSTATUS(status));
-  else if (WIFSIGNALED(status)) printf("%s: killed by signal %d\n", what, WTERMSIG(status));
-  else printf("%s: status %#x\n", what, status);
-}
 
 static unsigned checksum(const unsigned char* bytes, size_t size) {
   unsigned sum = 0;

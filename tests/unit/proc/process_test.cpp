@@ -324,7 +324,7 @@ TEST_F(ProcessTest, AMappedFileGoesWithItsLastMapping) {
     KCHECK_OK(fs::vfs_write(*file, Xptr<void>(hal::local_cxy(), bytes), sizeof bytes));
     const auto inode = fs::rload(*file, &fs::File::m_inode);
     const auto mapper = fs::rload(inode, &fs::Inode::m_mapper);
-    auto fd = proc::fd_install(process, proc::UserFd{.kind = proc::UserFd::Kind::kFile, .file = *file});
+    auto fd = proc::fd_install(process, proc::UserFd{.kind = proc::UserFd::Kind::kFile, .file = *file, .pipe = {}});
     KCHECK_OK(fd);
     if (!fd) return;
     KCHECK_OK(proc::pin_mapped_file(process, *file));
@@ -804,6 +804,27 @@ TEST_F(ProcessTest, ExecveReplacesTheImageOfARunningProcessFromAnyCluster) {
   uint64_t execs = 0;
   for (const ClusterReport& cluster : shutdown_and_check().clusters) execs += cluster.processes_execs;
   EXPECT_GE(execs, clusters);  // the threads' (the races' children may end before theirs)
+}
+
+// Pipes between processes of every cluster: on each cluster of a 2x2:2 machine at once, the
+// pipe referee with its children forked on the other clusters in turn (a megabyte from a
+// child, a pipeline of two children, four writers of PIPE_BUF records, a reader woken by a
+// writer and by its close; pipe.c). Every pipe's block, in whichever cluster, comes back.
+TEST_F(ProcessTest, PipesJoinProcessesOfEveryCluster) {
+  if (!boot_with_program({2, 2, 2}, "pipe", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "pipe is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::size_t clusters = machine().clusters().size();
+  std::vector<ExecRequest> requests;
+  for (std::size_t i = 0; i < clusters; ++i)
+    requests.push_back(ExecRequest{.path = "/pipe", .argv = {"/pipe", "spread"}, .env = {}});
+  run_to_success_printing(requests,
+                          {"a megabyte from a child: 1048576 bytes, 0 wrong, then 0\n",
+                           "the consumer: 1000 lines, numbers summing to 500500\n",
+                           "records of PIPE_BUF bytes: 256 whole, 0 mixed; 64 64 64 64\n",
+                           "a child writing with no reader: killed by signal 13\n", "  they are: late\n"},
+                          clusters);
+  shutdown_and_check();  // every page back: no pipe left in any cluster
 }
 
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver

@@ -1,0 +1,190 @@
+/*
+ * A pipe between its readers and writers, as the C++ implements it (proc/pipe.cpp). The
+ * pipe's busylock guards its ring (a count of bytes here), its two ends' reference counts and
+ * its list of waiters. A reader or writer that cannot move on (an empty pipe that has writers,
+ * a full one that has readers) takes the lock, takes its record out of the list unless a waker
+ * did, looks, and, not ready, clears its record's mark, blocks itself (cause SLEEP) and links
+ * the record before the lock goes; then it looks at its process's end and yields until
+ * unblocked, and starts again. Whoever moves bytes, and the last reference of an end going,
+ * unlinks, marks and unblocks every waiter under the lock. An end's last reference going makes
+ * the pipe free when the other end has none either; nothing touches it after.
+ *
+ * NREADERS readers each read byte by byte until the end of the bytes (no writer, an empty
+ * ring), then drop their end; NWRITERS writers each write NBYTES bytes, one at a time (a byte
+ * is a write of at most PIPE_BUF: it goes in whole), then drop theirs. -DREADER_LEAVES: the
+ * first reader drops its end after one byte, so a writer may find no reader (EPIPE) and stops.
+ * -DKILL: the process of reader 0 ends while it may wait (m_exiting, then every killable thread
+ * unblocked): it leaves its wait with EINTR and drops its end.
+ *
+ * Properties (safety run): no thread sleeps for ever (an invalid end state: spin's deadlock
+ * check), the readers get every byte written (when no reader leaves early), the ring never
+ * holds more than CAPACITY bytes nor fewer than 0, the pipe is freed once, after every use.
+ * Mutations that must fail: -DLINK_AFTER_UNLOCK (the waiter blocks and links itself after the
+ * lock went: a wake between is lost), -DNO_WAKE_ON_RELEASE (an end's last reference goes
+ * without waking: a reader waits for ever for a writer that left).
+ */
+
+#ifndef NREADERS
+#define NREADERS 2
+#endif
+#ifndef NWRITERS
+#define NWRITERS 2
+#endif
+#ifndef NBYTES
+#define NBYTES 2
+#endif
+#ifndef CAPACITY
+#define CAPACITY 1
+#endif
+#define NTHREADS (NREADERS + NWRITERS)
+#define READ 0
+#define WRITE 1
+
+bool lock = false;
+byte count = 0;             /* bytes in the ring */
+byte refs[2];               /* m_refs: NREADERS and NWRITERS at the start */
+bool linked[NTHREADS];      /* the thread's record in m_waiters */
+bool woken[NTHREADS];       /* its record's m_woken */
+bool blocked[NTHREADS];     /* the cause SLEEP in its blocked word */
+bool freed = false;
+bool exiting = false;       /* m_exiting of reader 0's process (-DKILL) */
+byte written = 0, received = 0;
+bool reader_left = false;
+
+inline take_lock() { atomic { !lock -> assert(!freed); lock = true } }
+inline drop_lock() { lock = false }
+
+/* Under the lock: every waiter unlinked, marked, unblocked. */
+inline wake_all() {
+  i = 0;
+  do
+  :: i < NTHREADS -> if :: linked[i] -> linked[i] = false; woken[i] = true; blocked[i] = false :: else -> skip fi; i++
+  :: else -> break
+  od
+}
+
+/* wait_until_ready(end): `ready` is the condition looked at under the lock; sets `intr` when
+ * the process ends during the wait (kill: reader 0's alone). */
+#define READY(end) ((end) == READ -> (count > 0 || refs[WRITE] == 0) : (count < CAPACITY || refs[READ] == 0))
+inline wait_until_ready(me, end) {
+  intr = false;
+  do
+  :: take_lock();
+    if :: linked[me] && !woken[me] -> linked[me] = false :: else -> linked[me] = false fi;
+    if
+    :: READY(end) -> drop_lock(); break
+    :: else ->
+      woken[me] = false;
+#ifndef LINK_AFTER_UNLOCK
+      blocked[me] = true;
+      linked[me] = true;
+      drop_lock();
+#else
+      drop_lock();
+      blocked[me] = true;
+      linked[me] = true;
+#endif
+      if
+      :: me == 0 && exiting ->  /* blocked before the look: the end's wake-up after it is not lost */
+        blocked[me] = false;
+        take_lock();
+        if :: linked[me] && !woken[me] -> linked[me] = false :: else -> linked[me] = false fi;
+        drop_lock();
+        intr = true;
+        break
+      :: else -> !blocked[me]  /* sched_yield: its core runs it again once it is unblocked */
+      fi
+    fi
+  od
+}
+
+/* pipe_release(end): the last reference wakes every waiter; the last of both frees. */
+inline release(end) {
+  take_lock();
+  refs[end]--;
+#ifndef NO_WAKE_ON_RELEASE
+  if :: refs[end] == 0 -> wake_all() :: else -> skip fi;
+#endif
+  last = refs[READ] == 0 && refs[WRITE] == 0;
+  drop_lock();
+  if :: last -> assert(!freed); freed = true :: else -> skip fi
+}
+
+proctype reader(byte me) {
+  byte i;
+  bool intr, last, done = false, got;
+  do
+  :: done -> break
+  :: else ->
+    wait_until_ready(me, READ);
+    if
+    :: intr -> done = true
+    :: else ->
+      take_lock();
+      got = count > 0;
+      if
+      :: got -> count--; received++; wake_all()
+      :: else -> skip
+      fi;
+      if :: !got && refs[WRITE] == 0 -> done = true :: else -> skip fi;  /* the end of the bytes */
+      drop_lock();
+#ifdef READER_LEAVES
+      if :: me == 0 && got -> done = true; reader_left = true :: else -> skip fi
+#endif
+    fi
+  od;
+  release(READ)
+}
+
+proctype writer(byte me) {
+  byte i, sent = 0;
+  bool intr, last, gone = false, put;
+  do
+  :: sent == NBYTES || gone -> break
+  :: else ->
+    wait_until_ready(me, WRITE);
+    take_lock();
+    if
+    :: refs[READ] == 0 -> gone = true  /* EPIPE */
+    :: count < CAPACITY -> count++; written++; sent++; wake_all()
+    :: else -> skip  /* another writer came first: wait again */
+    fi;
+    assert(count <= CAPACITY);
+    drop_lock()
+  od;
+  release(WRITE)
+}
+
+#ifdef KILL
+proctype kill() {
+  exiting = true;
+  blocked[0] = false  /* unblock_threads: the killable causes of the process's threads */
+}
+#endif
+
+init {
+  byte i;
+  atomic {
+    refs[READ] = NREADERS;
+    refs[WRITE] = NWRITERS;
+    i = 0;
+    do
+    :: i < NREADERS -> run reader(i); i++
+    :: else -> break
+    od;
+    i = 0;
+    do
+    :: i < NWRITERS -> run writer(NREADERS + i); i++
+    :: else -> break
+    od;
+#ifdef KILL
+    run kill();
+#endif
+  }
+  (_nr_pr == 1);  /* every thread done */
+  assert(freed);
+#if !defined(READER_LEAVES) && !defined(KILL)
+  assert(received == NWRITERS * NBYTES);
+#endif
+  assert(received == written || count == written - received)
+}
