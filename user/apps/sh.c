@@ -1,7 +1,8 @@
 /* sh: a small command interpreter, `sh [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]`. Reads
  * lines from standard input (a "$ " prompt on standard error when it is a terminal), from
  * FILE, or the COMMANDS string; runs each command in a forked child by execvp (PATH, else
- * "/bin:/usr/bin") and waits for it, or not with a final '&'.
+ * "/bin:/usr/bin"), on the machine's clusters in turn under mkh, and waits for it, or not with
+ * a final '&'.
  *
  * A line holds pipelines separated by ';', '&&', '||' and '&' (evaluated left to right, as sh
  * does); a pipeline is commands joined by '|', each in a child, the stdout of one the stdin of
@@ -347,6 +348,18 @@ static void flush_output(void) {
   fflush(stderr);
 }
 
+/* fork, the child on the next cluster of the machine in turn (mkh's place_fork; a no-op under
+ * another kernel): a session's commands, and a pipeline's, spread over the clusters. */
+static pid_t fork_on_next_cluster(void) {
+  static unsigned next;
+  unsigned x, y, cores;
+  if (mkh_get_config(&x, &y, &cores) == 0) {
+    const unsigned cluster = next++ % (x * y);
+    mkh_place_fork((cluster / y) << 4 | cluster % y);
+  }
+  return fork();
+}
+
 /* Runs `argv` in this process (the child's side of a command, and the builtin exec). */
 static void exec_command(char** argv) {
   execvp(argv[0], argv);
@@ -415,7 +428,7 @@ static int run(struct command* c) {
     if (status >= 0) return status;
   }
   flush_output(); /* nothing buffered is printed twice */
-  const pid_t pid = fork();
+  const pid_t pid = fork_on_next_cluster();
   if (pid < 0) {
     fprintf(stderr, "sh: fork: %s\n", strerror(errno));
     return 1;
@@ -442,7 +455,7 @@ static int run_pipeline(struct command* commands, int count) {
       fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
       break;
     }
-    const pid_t pid = fork();
+    const pid_t pid = fork_on_next_cluster();
     if (pid == 0) {
       if (input >= 0) {
         dup2(input, 0);
