@@ -151,6 +151,9 @@ void thread_end(UserThread* thread) {
   const uint32_t pid = process->m_pid;
   const bool copy = is_copy(process);
   const bool last = thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
+  // This kernel thread runs no user thread any more: what it does from here (an execve's new
+  // image made by the last thread out) holds user pages as a kernel thread's (UserPage::hold).
+  kern::thread_current()->m_arg = nullptr;
   // The last touch of this cluster's descriptor: a copy may be deleted once none of its threads is left.
   std::atomic_ref<uint32_t>(process->m_local_threads).fetch_sub(1);
   if (!last) return;
