@@ -150,13 +150,13 @@ void pipe_release(hal::Xptr<Pipe> pipe, PipeEnd end) {
   else if (!rpc::rpc_pmem_release_pages_client(pipe.cxy(), block)) kern::cluster_count_error();
 }
 
-Result<uint32_t> pipe_read(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size) {
+Result<uint32_t> pipe_read(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size, bool wait) {
   uint32_t done = 0;
   while (done < size) {
     const uint64_t at = uint64_t(address) + done;
     const uint32_t chunk = uint32_t(std::min<uint64_t>(size - done, vmm::kPageSize - (at & (vmm::kPageSize - 1))));
     // The first byte waited for before the page is held: a page is never held through a wait.
-    if (done == 0) TRY(wait_until_ready(process, pipe, PipeEnd::kRead, 0));
+    if (done == 0 && wait) TRY(wait_until_ready(process, pipe, PipeEnd::kRead, 0));
     auto page = at < vmm::kUserEnd ? UserPage::hold(process, uint32_t(at), vmm::VSEG_WRITE)
                                    : Result<UserPage>(error(Errno::kFault));
     if (!page) {
@@ -177,52 +177,76 @@ Result<uint32_t> pipe_read(Process* process, hal::Xptr<Pipe> pipe, uint32_t addr
       ended = count == 0 && locked.refs(PipeEnd::kWrite) == 0;
     }
     done += moved;
-    if (done > 0 && moved < chunk) break;  // the ring is empty: what was there is the answer
-    if (moved == 0 && ended) break;        // no writer left: the end of the bytes
+    if (done > 0 && moved < chunk) break;       // the ring is empty: what was there is the answer
+    if (moved == 0 && (ended || !wait)) break;  // no writer left (the end of the bytes), or no wait
     // Else another reader took the bytes first: wait again.
   }
   return done;
 }
 
-Result<uint32_t> pipe_write(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size) {
-  if (size == 0) return 0u;  // before the readers are looked at, as Linux
+namespace {
+
+// Puts the `size` bytes staged at `staged` (this cluster's) in the ring, waiting for room; all
+// at once when `whole`, else as room comes.
+Result<PipeWritten> put(Process* process, hal::Xptr<Pipe> pipe, hal::xptr_t staged, uint32_t size, bool whole) {
+  PipeWritten written;
+  while (written.count < size) {
+    const uint32_t left = size - written.count;
+    auto waited = wait_until_ready(process, pipe, PipeEnd::kWrite, whole ? left : 1);
+    if (!waited) {
+      if (written.count > 0) break;
+      return error(waited.error());
+    }
+    Locked locked(pipe);
+    if (locked.refs(PipeEnd::kRead) == 0) {
+      written.no_reader = true;
+      break;
+    }
+    const uint32_t count = locked.count();
+    const uint32_t room = kPipeBytes - count;
+    if (whole && room < left) continue;  // another writer came first: wait again
+    const uint32_t n = std::min(left, room);
+    locked.move(locked.head() + count, staged + written.count, n, true);
+    locked.set(locked.head(), count + n);
+    locked.wake_all();  // readers waiting for bytes
+    written.count += n;
+  }
+  return written;
+}
+
+}  // namespace
+
+Result<PipeWritten> pipe_write(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size) {
+  if (size == 0) return PipeWritten{};  // before the readers are looked at, as Linux
   // The bytes are copied from the user first, PIPE_BUF at a time, into a page of this cluster,
   // then put in the ring under the lock: a write of at most PIPE_BUF bytes goes in at one time.
   static_assert(kPipeAtomicBytes <= 4096, "a piece fits the staging page");
   auto block = TRY(mm::PageBlock::alloc(0));
   const hal::xptr_t staged = hal::Xptr<void>(hal::local_cxy(), block.base()).raw();
-  const bool whole = size <= kPipeAtomicBytes;
-  uint32_t done = 0;
-  while (done < size) {
-    const uint32_t piece = std::min<uint32_t>(size - done, kPipeAtomicBytes);
-    auto copied = copy_from_user(process, block.base(), address + done, piece);
+  PipeWritten written;
+  while (written.count < size) {
+    const uint32_t piece = std::min<uint32_t>(size - written.count, kPipeAtomicBytes);
+    auto copied = copy_from_user(process, block.base(), address + written.count, piece);
     if (!copied) {
-      if (done > 0) break;
+      if (written.count > 0) break;
       return error(copied.error());
     }
-    for (uint32_t put = 0; put < piece;) {
-      auto waited = wait_until_ready(process, pipe, PipeEnd::kWrite, whole ? piece - put : 1);
-      if (!waited) {
-        if (done + put > 0) return done + put;
-        return error(waited.error());
-      }
-      Locked locked(pipe);
-      if (locked.refs(PipeEnd::kRead) == 0) {
-        if (done + put > 0) return done + put;
-        return error(Errno::kPipe);
-      }
-      const uint32_t count = locked.count();
-      const uint32_t room = kPipeBytes - count;
-      if (whole && room < piece - put) continue;  // another writer came first: wait again
-      const uint32_t n = std::min(piece - put, room);
-      locked.move(locked.head() + count, staged + put, n, true);
-      locked.set(locked.head(), count + n);
-      locked.wake_all();  // readers waiting for bytes
-      put += n;
+    auto put_now = put(process, pipe, staged, piece, size <= kPipeAtomicBytes);
+    if (!put_now) {
+      if (written.count > 0) break;
+      return error(put_now.error());
     }
-    done += piece;
+    written.count += put_now->count;
+    written.no_reader = put_now->no_reader;
+    if (put_now->count < piece) break;  // no reader left, or the end came
   }
-  return done;
+  return written;
+}
+
+Result<PipeWritten> pipe_write_staged(Process* process, hal::Xptr<Pipe> pipe, const void* bytes, uint32_t size) {
+  if (size == 0) return PipeWritten{};
+  return put(process, pipe, hal::Xptr<void>(hal::local_cxy(), const_cast<void*>(bytes)).raw(), size,
+             size <= kPipeAtomicBytes);
 }
 
 uint32_t pipe_bytes(hal::Xptr<Pipe> pipe) { return Locked(pipe).count(); }

@@ -68,17 +68,28 @@ void pipe_take(hal::Xptr<Pipe> pipe, PipeEnd end);
 // bytes, a writer that no reader is left); the last of both ends frees the pipe.
 void pipe_release(hal::Xptr<Pipe> pipe, PipeEnd end);
 
-// read(2) of the read end: up to `size` bytes into the user's buffer at `address`. Waits for a
-// first byte while a writer is left (kAgain when the end is non-blocking), then takes what is
-// there; 0 when no writer is left and the ring is empty. kFault when no byte could be moved
-// into the buffer, kIntr when the process ends during the wait.
-[[nodiscard]] Result<uint32_t> pipe_read(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size);
-// write(2) to the write end: the `size` bytes at `address`, waiting for room as long as it takes
-// (a write of at most kPipeAtomicBytes goes in at once, never between another writer's bytes);
-// a non-blocking end takes what fits (kAgain for nothing). kPipe when no reader is left (the
-// caller sends SIGPIPE) and no byte was written; kFault, kIntr as pipe_read. After some bytes,
-// a failure answers their count.
-[[nodiscard]] Result<uint32_t> pipe_write(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size);
+// read(2) of the read end: up to `size` bytes into the user's buffer at `address`. With
+// `wait`, waits for a first byte while a writer is left (kAgain when the end is non-blocking);
+// without (a readv's later vectors), takes only what is there. Then takes what is there; 0 when
+// no writer is left and the ring is empty. kFault when no byte could be moved into the buffer,
+// kIntr when the process ends during the wait.
+[[nodiscard]] Result<uint32_t> pipe_read(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size,
+                                         bool wait);
+// What a write put in the ring, and whether it met no reader (its caller sends SIGPIPE, as
+// Linux does even after some bytes went in; EPIPE when none did).
+struct PipeWritten {
+  uint32_t count = 0;
+  bool no_reader = false;
+};
+// write(2) to the write end: the `size` bytes at `address`, waiting for room as long as it
+// takes (a write of at most kPipeAtomicBytes goes in at once, never between another writer's
+// bytes); a non-blocking end takes what fits (kAgain for nothing). kFault, kIntr as pipe_read;
+// after some bytes, a failure answers their count.
+[[nodiscard]] Result<PipeWritten> pipe_write(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size);
+// The same for `size` bytes (at most kPipeAtomicBytes: at once) of this cluster's memory at
+// `bytes`: a writev's vectors gathered first, so that they go in whole as one write's.
+[[nodiscard]] Result<PipeWritten> pipe_write_staged(Process* process, hal::Xptr<Pipe> pipe, const void* bytes,
+                                                    uint32_t size);
 // The bytes waiting in the ring (FIONREAD).
 uint32_t pipe_bytes(hal::Xptr<Pipe> pipe);
 // An end's status flags (F_GETFL's, without the access mode), and their bits in `mask` set to

@@ -313,17 +313,31 @@ void cwd_set(Process* process, FileRef dir) {
   old = FileRef(table.exchange_cwd(dir.release()));
 }
 
-Result<void> fd_release(Process* process, int32_t fd) {
+namespace {
+
+// Empties `fd` (when `expected` is given, only while it still names what `expected` names) and
+// lets go of what it named.
+Result<void> release_entry(Process* process, int32_t fd, const UserFd* expected) {
   if (!fd_in_range(fd)) return error(Errno::kBadF);
   UserFd old;
   {
     FdTable table(process);
     old = table.get(uint32_t(fd));
+    if (expected != nullptr && (old.kind != expected->kind || old.file != expected->file || old.pipe != expected->pipe))
+      return error(Errno::kBadF);
     table.set(uint32_t(fd), UserFd{});
   }
   if (old.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
   entry_release(old);
   return {};
+}
+
+}  // namespace
+
+Result<void> fd_release(Process* process, int32_t fd) { return release_entry(process, fd, nullptr); }
+
+Result<void> fd_release_if(Process* process, int32_t fd, const UserFd& expected) {
+  return release_entry(process, fd, &expected);
 }
 
 // Closes every descriptor, or those marked FD_CLOEXEC. The table emptied under its lock a few

@@ -420,6 +420,9 @@ inline bool process_ending(const Process* process) {
 // `dir` (a reference the caller gives) becomes the working directory; the old one's is dropped.
 void cwd_set(Process* process, FileRef dir);
 [[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last
+// fd_release while `fd` still names what `expected` names (kBadF otherwise): a call taking back
+// a descriptor it installed, which another thread may have closed and reused meanwhile.
+[[nodiscard]] Result<void> fd_release_if(Process* process, int32_t fd, const UserFd& expected);
 void fd_close_all(Process* process);
 // execve: closes the descriptors marked FD_CLOEXEC.
 void fd_close_on_exec(Process* process);

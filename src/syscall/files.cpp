@@ -38,6 +38,7 @@ constexpr uint32_t O_CLOEXEC = 02000000;
 constexpr uint32_t AT_REMOVEDIR = 0x200;
 constexpr uint32_t AT_EMPTY_PATH = 0x1000;
 constexpr uint32_t O_NONBLOCK = 04000;
+constexpr uint32_t O_DIRECT = 040000;
 constexpr uint32_t kPipeMode = 0010600;  // what statx says of a pipe: a FIFO, read and write for its owner
 
 bool readable(const UserFd& fd) {
@@ -110,6 +111,39 @@ Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait, HostTu
   }
 }
 
+// A write to a pipe: its count, or EPIPE when no reader was left for any byte; SIGPIPE on the
+// caller whenever it met no reader, even after some bytes (Linux's pipe_write).
+Answer pipe_answer(Call& call, Result<proc::PipeWritten> written) {
+  const proc::PipeWritten moved = TRY(std::move(written));
+  if (moved.no_reader) raise_on_caller(call, proc::kSigPipe);
+  if (moved.no_reader && moved.count == 0) return error(Errno::kPipe);
+  return moved.count;
+}
+
+// RV32's struct iovec.
+struct UserIovec {
+  uint32_t base;
+  uint32_t length;
+};
+
+// writev to a pipe of at most PIPE_BUF bytes in all: the vectors gathered in a page, then put in
+// as one write (Linux's pipe_write takes them as one: they go in whole). A fault writes the
+// bytes gathered before it (EFAULT for none).
+Answer gathered_pipe_write(Call& call, const UserFd& fd, const UserIovec* iov, uint32_t count) {
+  if (!writable(fd)) return error(Errno::kBadF);
+  auto block = TRY(mm::PageBlock::alloc(0));
+  auto* staged = static_cast<uint8_t*>(block.base());
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (!proc::copy_from_user(call.process, staged + total, iov[i].base, iov[i].length)) {
+      if (total == 0) return error(Errno::kFault);
+      break;
+    }
+    total += iov[i].length;
+  }
+  return pipe_answer(call, proc::pipe_write_staged(call.process, fd.pipe, staged, total));
+}
+
 // Moves up to `size` bytes between the descriptor and the user's buffer at `address`; the
 // count moved. A fault after some bytes moved ends the transfer short, as Linux does. A host
 // stream is read or written at `host_offset` when it is not negative (pread, pwrite);
@@ -117,11 +151,9 @@ Result<bool> host_ready(Call& call, int host_fd, bool to_user, bool wait, HostTu
 Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user, int64_t host_offset = -1,
                 uint32_t moved_before = 0) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
-  if (fd.is_pipe()) {
-    auto moved = to_user ? proc::pipe_read(call.process, fd.pipe, address, size)
-                         : proc::pipe_write(call.process, fd.pipe, address, size);
-    if (!moved && moved.error() == Errno::kPipe) raise_on_caller(call, proc::kSigPipe);
-    return moved;
+  if (fd.is_pipe()) {  // a readv's later vectors take what is there, as Linux's one pipe_read
+    if (to_user) return proc::pipe_read(call.process, fd.pipe, address, size, moved_before == 0);
+    return pipe_answer(call, proc::pipe_write(call.process, fd.pipe, address, size));
   }
   if (size == 0 && fd.kind == UserFd::Kind::kFile)  // the VFS's refusals all the same (a folder read: EISDIR)
     return uint32_t(TRY(to_user ? fs::vfs_read(fd.file, {}, 0) : fs::vfs_write(fd.file, {}, 0)));
@@ -188,10 +220,6 @@ Answer read_or_write(Call& call, bool to_user) {
 Answer vectored(Call& call, bool to_user) {
   constexpr uint32_t kMaxTransfer = 0x7fff'f000;  // Linux's MAX_RW_COUNT: a longer total is cut there
   constexpr uint32_t kMaxIov = 1024;              // UIO_MAXIOV
-  struct UserIovec {
-    uint32_t base;
-    uint32_t length;
-  };
   static_assert(sizeof(UserIovec) * kMaxIov <= 2 * hal::kPageSize);
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   const UserFd& fd = held.fd;
@@ -209,8 +237,12 @@ Answer vectored(Call& call, bool to_user) {
     iov = static_cast<UserIovec*>(block->base());
   }
   TRY(proc::copy_from_user(call.process, iov, call.a[1], count * sizeof(UserIovec)));
-  for (uint32_t i = 0; i < count; ++i)
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < count; ++i) {
     if (int32_t(iov[i].length) < 0) return error(Errno::kInval);
+    sum += iov[i].length;
+  }
+  if (fd.is_pipe() && !to_user && sum <= proc::kPipeAtomicBytes) return gathered_pipe_write(call, fd, iov, count);
   uint32_t total = 0;
   for (uint32_t i = 0; i < count && total < kMaxTransfer; ++i) {
     const uint32_t length = std::min(iov[i].length, kMaxTransfer - total);
@@ -659,8 +691,9 @@ Answer sys_pipe2(Call& call) {
     fds[1] = *written;
   }
   if (!written || !proc::copy_to_user(call.process, call.a[0], fds, sizeof fds)) {
-    (void)proc::fd_release(call.process, fds[0]);
-    if (written) (void)proc::fd_release(call.process, *written);
+    // Installed, so seen by the process's other threads: closed only if still this pipe's.
+    (void)proc::fd_release_if(call.process, fds[0], end(UserFd::Kind::kPipeRead));
+    if (written) (void)proc::fd_release_if(call.process, *written, end(UserFd::Kind::kPipeWrite));
     return error(written ? Errno::kFault : written.error());
   }
   return 0;
@@ -689,7 +722,10 @@ Answer sys_fcntl64(Call& call) {
              (fs::O_ACCMODE | fs::O_APPEND | fs::O_DIRECTORY | kStatusFlagsKept);
     case F_SETFL:
       if (entry.kind == UserFd::Kind::kFile) fs::vfs_set_flags(entry.file, kSetFlags, call.a[2]);
-      if (entry.is_pipe()) proc::pipe_set_status(entry.pipe, entry.pipe_end(), kSetFlags, call.a[2]);
+      if (entry.is_pipe()) {
+        if ((call.a[2] & O_DIRECT) != 0) return error(Errno::kInval);  // Linux's packet mode: not in mkh
+        proc::pipe_set_status(entry.pipe, entry.pipe_end(), kSetFlags, call.a[2]);
+      }
       return 0;
     default: return error(Errno::kInval);
   }

@@ -29,17 +29,24 @@
 
 #include "mkh.h"
 
-enum { kMaxWords = 256, kLineBytes = 4096, kMaxPipeline = 8 };
+enum { kMaxWords = 256, kLineBytes = 4096, kMaxPipeline = 8, kMaxRedirections = 16 };
 
 enum connector { kFirst, kAlways, kIfSuccess, kIfFailure, kPiped };
+
+/* A redirection: descriptor `fd` opened on `path` with `flags`, or made a copy of descriptor 1
+ * (2>&1) when `path` is null. */
+struct redirection {
+  int fd;
+  const char* path;
+  int flags;
+};
 
 struct command {
   char* argv[kMaxWords + 1];
   int argc;
-  const char* in;  /* < FILE */
-  const char* out; /* > or >> FILE */
-  const char* err; /* 2> or 2>> FILE */
-  int out_append, err_append, err_to_out, background;
+  struct redirection redirections[kMaxRedirections]; /* applied in their order, as sh does */
+  int redirection_count;
+  int background;
   enum connector after; /* how it follows the command before it on the line */
   enum connector next;  /* how the command after it follows it */
 };
@@ -220,18 +227,24 @@ static int parse(const struct token* tokens, int count, enum connector after, st
       c->argv[c->argc++] = (char*)text;
       continue;
     }
+    if (c->redirection_count == kMaxRedirections) {
+      fprintf(stderr, "sh: too many redirections in a command (at most %d)\n", kMaxRedirections);
+      return -1;
+    }
+    struct redirection* r = &c->redirections[c->redirection_count++];
     if (!strcmp(text, "2>&1")) {
-      c->err_to_out = 1;
+      *r = (struct redirection){.fd = 2, .path = NULL, .flags = 0};
       continue;
     }
     if (i + 1 == count || tokens[i + 1].is_operator) {
       fprintf(stderr, "sh: syntax error near '%s'\n", text);
       return -1;
     }
-    const char* file = tokens[++i].text;
-    if (text[0] == '<') c->in = file;
-    else if (text[0] == '>') c->out = file, c->out_append = text[1] == '>';
-    else c->err = file, c->err_append = text[2] == '>';
+    const size_t length = strlen(text); /* <, >, >>, 2> or 2>> */
+    const int append = length >= 2 && text[length - 1] == '>' && text[length - 2] == '>';
+    r->path = tokens[++i].text;
+    r->fd = text[0] == '<' ? 0 : text[0] == '2' ? 2 : 1;
+    r->flags = r->fd == 0 ? O_RDONLY : O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC);
   }
   return 0;
 }
@@ -255,11 +268,10 @@ static int redirect(int fd, const char* path, int flags) {
 }
 
 static int apply_redirections(const struct command* c) {
-  const int write_flags = O_WRONLY | O_CREAT;
-  if (c->in && redirect(0, c->in, O_RDONLY) < 0) return -1;
-  if (c->out && redirect(1, c->out, write_flags | (c->out_append ? O_APPEND : O_TRUNC)) < 0) return -1;
-  if (c->err && redirect(2, c->err, write_flags | (c->err_append ? O_APPEND : O_TRUNC)) < 0) return -1;
-  if (c->err_to_out && dup2(1, 2) < 0) return -1;
+  for (int i = 0; i < c->redirection_count; i++) {
+    const struct redirection* r = &c->redirections[i];
+    if (r->path != NULL ? redirect(r->fd, r->path, r->flags) < 0 : dup2(1, r->fd) < 0) return -1;
+  }
   return 0;
 }
 
@@ -374,6 +386,7 @@ static void exec_command(char** argv) {
 static void run_in_child(struct command* c) {
   if (apply_redirections(c) < 0) _exit(1);
   if (c->argc == 0) _exit(0);
+  if (!strcmp(c->argv[0], "exec") && c->argc > 1) exec_command(c->argv + 1);
   const int status = builtin(c);
   if (status >= 0) {
     flush_output();
@@ -397,7 +410,7 @@ static int wait_for(pid_t pid, const char* name) {
 /* Runs a builtin in the shell itself, its redirections in force while it runs only (as sh
  * does: `cd DIR > FILE` moves the shell); its status, or -1 when `c` is not a builtin. */
 static int run_builtin(const struct command* c) {
-  if (!c->in && !c->out && !c->err && !c->err_to_out) return builtin(c);
+  if (c->redirection_count == 0) return builtin(c);
   static const char* const names[] = {"cd", "pwd", "exit", "export", "unset", "wait"};
   int known = 0;
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) known |= !strcmp(c->argv[0], names[i]);
@@ -419,7 +432,7 @@ static int run_builtin(const struct command* c) {
 static int run(struct command* c) {
   if (c->argc == 0) { /* redirections alone make or truncate their files, in a child */
     c->argv[0] = "true";
-  } else if (!strcmp(c->argv[0], "exec") && c->argc > 1) {
+  } else if (!strcmp(c->argv[0], "exec") && c->argc > 1 && !c->background) {
     flush_output();
     if (apply_redirections(c) < 0) return 1;
     exec_command(c->argv + 1);
@@ -441,6 +454,13 @@ static int run(struct command* c) {
   return wait_for(pid, c->argv[0]);
 }
 
+/* Makes descriptor `from` (none when negative) descriptor `to`. */
+static void move_fd(int from, int to) {
+  if (from < 0 || from == to) return;
+  dup2(from, to);
+  close(from);
+}
+
 /* Runs `count` commands joined by pipes, each in a child whose stdout is the next one's stdin
  * (its own redirections apply after); the status is the last command's. In the background
  * (the last command's '&'), none is waited for. */
@@ -453,19 +473,14 @@ static int run_pipeline(struct command* commands, int count) {
     int fds[2] = {-1, -1};
     if (started + 1 < count && pipe(fds) != 0) {
       fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+      if (input >= 0) close(input); /* the last command started sees the end of its output's reader */
       break;
     }
     const pid_t pid = fork_on_next_cluster();
     if (pid == 0) {
-      if (input >= 0) {
-        dup2(input, 0);
-        close(input);
-      }
-      if (fds[1] >= 0) {
-        dup2(fds[1], 1);
-        close(fds[1]);
-        close(fds[0]);
-      }
+      if (fds[0] >= 0) close(fds[0]); /* the next command's end, first: it may be 0 or 1 */
+      move_fd(input, 0);
+      move_fd(fds[1], 1);
       run_in_child(&commands[started]);
     }
     if (input >= 0) close(input);
@@ -488,7 +503,7 @@ static int run_pipeline(struct command* commands, int count) {
   return started == count ? status : 1;
 }
 
-static int is_empty(const struct command* c) { return c->argc == 0 && !c->in && !c->out && !c->err && !c->err_to_out; }
+static int is_empty(const struct command* c) { return c->argc == 0 && c->redirection_count == 0; }
 
 /* A command of a line and where its words are: a pipeline's commands keep theirs at once. */
 struct slot {

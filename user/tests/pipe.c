@@ -1,8 +1,8 @@
 /* pipe: the referee program of pipe2 (user/tests/): bytes through a pipe in one process and
  * between processes (a parent and its child, two children as a shell's pipeline joins them),
  * the end of the bytes when the last writer goes, EPIPE and SIGPIPE when the last reader
- * goes, writers of PIPE_BUF bytes never interleaved, a reader woken by a writer's bytes and by
- * its close, non-blocking ends, what a pipe's descriptors answer (F_GETFL, F_GETFD, statx's
+ * goes (also for a writer waiting for room), writers of PIPE_BUF bytes never interleaved, a
+ * reader woken by a writer's bytes and by its close, non-blocking ends, readv and writev, what a pipe's descriptors answer (F_GETFL, F_GETFD, statx's
  * type, lseek, pread, FIONREAD, EBADF on the wrong end) and pipe2's refusals. The ring's size
  * is not printed (Linux's is 64 KiB, mkh's 60 KiB). `spread`: each child forked on the next
  * cluster in turn (mkh's place_fork, a no-op under qemu-riscv32). The same bytes and status
@@ -101,6 +101,27 @@ static void alone(void) {
   say("close the read end", close(fds[0]));
 }
 
+/* readv and writev on a pipe: a readv takes what is there without waiting past its first
+ * vector (a writer is left, and would be waited for: the program would hang); a writev of at
+ * most PIPE_BUF bytes goes in whole or not at all. */
+static void vectors(void) {
+  int fds[2];
+  char first[5], second[5];
+  make_pipe(fds, O_NONBLOCK);
+  write(fds[1], "abcde", 5);
+  fcntl(fds[0], F_SETFL, 0);  /* a blocking read end */
+  struct linux_iovec in[2] = {{first, sizeof first}, {second, sizeof second}};
+  say("readv of 2 x 5 with 5 bytes there", readv(fds[0], in, 2));
+  static unsigned char block[kPipeBuf];
+  memset(block, 'v', sizeof block);
+  while (write(fds[1], block, sizeof block) > 0) continue;
+  say("read 3000 of the full pipe", read(fds[0], block, 3000));
+  struct linux_iovec out[2] = {{block, 2000}, {block, 2000}};
+  say("writev of 2 x 2000 into it", writev(fds[1], out, 2));
+  close(fds[0]);
+  close(fds[1]);
+}
+
 /* No reader left: EPIPE when SIGPIPE is ignored, the signal when it is not. */
 static void no_reader(void) {
   int fds[2];
@@ -119,6 +140,22 @@ static void no_reader(void) {
     exit(0);
   }
   describe("a child writing with no reader", wait_for(child));
+  /* A writer whose reader leaves while it waits for room: SIGPIPE too, after some bytes went in. */
+  int more[2];
+  make_pipe(more, 0);
+  const pid_t blocked = fork_next();
+  if (blocked == 0) {
+    close(more[0]);
+    static unsigned char lot[100000];
+    const ssize_t n = write(more[1], lot, sizeof lot);
+    printf("the long write returned %zd\n", n);
+    exit(0);
+  }
+  close(more[1]);
+  char some[10];
+  say("the reader takes", (long)read_all(more[0], some, sizeof some));
+  close(more[0]);
+  describe("a long writer whose reader left", wait_for(blocked));
   say("write of 0 bytes with no reader", write(fds[1], "x", 0));
   close(fds[1]);
 }
@@ -287,6 +324,7 @@ static void refusals(void) {
 int main(int argc, char** argv) {
   spread = argc > 1 && strcmp(argv[1], "spread") == 0;
   alone();
+  vectors();
   no_reader();
   nonblocking();
   parent_and_child();
