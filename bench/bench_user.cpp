@@ -4,7 +4,8 @@
 // qemu first), then the fault measures (user_faults.hpp), the host's own minor fault, and
 // exec+exit of /bin/true under run_exec and under qemu-riscv32, then fork+exit+wait by
 // /bin/forks (plain, then with the child writing pages its parent had: copies on write) under
-// run_exec and under qemu-riscv32 (each pair alternating as well). Both
+// run_exec and under qemu-riscv32, then bytes through a pipe from a child to its parent by
+// /bin/pipes (each pair alternating as well). Both
 // sides of the CPU measure must print the same bytes. Every ratio is the median of the
 // per-round ratios; the JSON also gives every round's figures and the host it ran on.
 // Layer: bench. Calls the public API (Machine, run_exec), programs.hpp, user_faults.hpp.
@@ -46,6 +47,7 @@ constexpr double kTargetFaultOverZero = 3.0;
 constexpr uint32_t kQemuStarts = 20;  // qemu-riscv32 /bin/true per round
 constexpr uint32_t kForks = 100;      // /bin/forks' children per run
 constexpr uint32_t kForkPages = 256;  // the pages each child writes in the copy-on-write run
+constexpr uint32_t kPipeMib = 256;    // /bin/pipes' mebibytes per run, in writes of 4 KiB
 
 // The figures in the order they are printed; the ratios come last.
 constexpr std::string_view kFigures[] = {
@@ -65,6 +67,8 @@ constexpr std::string_view kFigures[] = {
     "qemu_fork_us",
     "fork_cow_us",
     "qemu_fork_cow_us",
+    "pipe_mibs",
+    "qemu_pipe_mibs",
     "bench_seconds",
     "qemu_bench_seconds",
     "ratio_over_qemu",
@@ -72,6 +76,7 @@ constexpr std::string_view kFigures[] = {
     "ratio_remote_over_local",
     "ratio_copy_over_remote",
     "ratio_fork_over_qemu",
+    "ratio_pipe_over_qemu",
 };
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -165,6 +170,7 @@ class Round {
     std::string host_bench;  // the host copies of /bin/bench, /bin/true and /bin/forks
     std::string host_true;
     std::string host_forks;
+    std::string host_pipes;
     uint64_t instructions = 0;  // /bin/bench's, from the first run under mkh
   };
 
@@ -187,7 +193,10 @@ class Round {
     for (const uint32_t pages : {0u, kForkPages})
       TRY(run_pair(
           m_index, [&] { return mkh_forks(pages); }, [&] { return qemu_forks(pages); }));
+    TRY(run_pair(
+        m_index, [&] { return mkh_pipes(); }, [&] { return qemu_pipes(); }));
     add("ratio_over_qemu", last("mips") / last("qemu_mips"));
+    add("ratio_pipe_over_qemu", last("pipe_mibs") / last("qemu_pipe_mibs"));
     add("ratio_fork_over_qemu", last("fork_us") / last("qemu_fork_us"));
     add("ratio_fault_over_zero", last("fault_ns") / last("page_zero_ns"));
     add("ratio_remote_over_local", last("fault_remote_ns") / last("fault_ns"));
@@ -274,6 +283,25 @@ class Round {
     return {};
   }
 
+  // /bin/pipes under run_exec: kPipeMib MiB from a child (on another cluster) to its parent,
+  // with the exec, the fork and the ends of both processes in the time.
+  Result<void, Error> mkh_pipes() {
+    const ExecRequest request{.path = "/bin/pipes", .argv = {"/bin/pipes", std::to_string(kPipeMib)}, .env = {}};
+    const auto start = Clock::now();
+    const ExecOutcome outcome =
+        TRY(with_stdout_in(m_c.scratch.path("pipes.out"), [&] { return run_exec(m_c.machine, request); }));
+    const double seconds = seconds_since(start);
+    if (outcome.status() != 0) return error(Errno::kIo, "mkh exec /bin/pipes: status {}", outcome.status());
+    add("pipe_mibs", kPipeMib / seconds);
+    return {};
+  }
+
+  Result<void, Error> qemu_pipes() {
+    const double seconds = TRY(run_program({m_c.qemu, m_c.host_pipes, std::to_string(kPipeMib)}));
+    add("qemu_pipe_mibs", kPipeMib / seconds);
+    return {};
+  }
+
   Context& m_c;
   uint32_t m_index;
   Samples& m_samples;
@@ -301,6 +329,7 @@ Result<Measured, Error> measure(const BenchUserOptions& options, MachineConfig& 
   std::string host_bench = TRY(host_program(options.programs, "bench"));
   std::string host_true = TRY(host_program(options.programs, "true"));
   std::string host_forks = TRY(host_program(options.programs, "forks"));
+  std::string host_pipes = TRY(host_program(options.programs, "pipes"));
   Scratch scratch = TRY(Scratch::create());
   // A copy: the rounds never write to the build's image.
   std::error_code copied;
@@ -314,7 +343,7 @@ Result<Measured, Error> measure(const BenchUserOptions& options, MachineConfig& 
   std::unique_ptr<Machine> machine = std::move(*booted);
   // Every bank page a round's fault measures may take, touched once before the first.
   if (auto warmed = warm_pages(*machine, 4 * options.fault_pages); !warmed) return error(warmed.error());
-  Round::Context context{*machine, options, scratch, qemu, host_bench, host_true, host_forks};
+  Round::Context context{*machine, options, scratch, qemu, host_bench, host_true, host_forks, host_pipes};
   Samples samples;
   for (uint32_t index = 0; index < options.rounds; ++index)
     if (auto ran = Round(context, index, samples).run(); !ran)

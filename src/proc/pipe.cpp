@@ -2,6 +2,7 @@
 #include "proc/pipe.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
@@ -186,9 +187,16 @@ Result<uint32_t> pipe_read(Process* process, hal::Xptr<Pipe> pipe, uint32_t addr
 
 namespace {
 
-// Puts the `size` bytes staged at `staged` (this cluster's) in the ring, waiting for room; all
-// at once when `whole`, else as room comes.
-Result<PipeWritten> put(Process* process, hal::Xptr<Pipe> pipe, hal::xptr_t staged, uint32_t size, bool whole) {
+// Where a write's bytes are: staged in this cluster's memory, or on one page of the user's,
+// held again after each wait (never through one).
+struct Source {
+  hal::xptr_t staged = 0;
+  uint32_t user = 0;  // when `staged` is null
+};
+
+// Puts the `size` bytes of `source` in the ring, waiting for room; all at once when `whole`,
+// else as room comes.
+Result<PipeWritten> put(Process* process, hal::Xptr<Pipe> pipe, Source source, uint32_t size, bool whole) {
   PipeWritten written;
   while (written.count < size) {
     const uint32_t left = size - written.count;
@@ -196,6 +204,17 @@ Result<PipeWritten> put(Process* process, hal::Xptr<Pipe> pipe, hal::xptr_t stag
     if (!waited) {
       if (written.count > 0) break;
       return error(waited.error());
+    }
+    std::optional<UserPage> page;
+    hal::xptr_t from = source.staged + written.count;
+    if (source.staged == 0) {
+      auto held = UserPage::hold(process, source.user + written.count, vmm::VSEG_READ);
+      if (!held) {
+        if (written.count > 0) break;
+        return error(held.error());
+      }
+      from = held->byte(source.user + written.count);
+      page.emplace(std::move(*held));
     }
     Locked locked(pipe);
     if (locked.refs(PipeEnd::kRead) == 0) {
@@ -206,7 +225,7 @@ Result<PipeWritten> put(Process* process, hal::Xptr<Pipe> pipe, hal::xptr_t stag
     const uint32_t room = kPipeBytes - count;
     if (whole && room < left) continue;  // another writer came first: wait again
     const uint32_t n = std::min(left, room);
-    locked.move(locked.head() + count, staged + written.count, n, true);
+    locked.move(locked.head() + count, from, n, true);
     locked.set(locked.head(), count + n);
     locked.wake_all();  // readers waiting for bytes
     written.count += n;
@@ -218,20 +237,28 @@ Result<PipeWritten> put(Process* process, hal::Xptr<Pipe> pipe, hal::xptr_t stag
 
 Result<PipeWritten> pipe_write(Process* process, hal::Xptr<Pipe> pipe, uint32_t address, uint32_t size) {
   if (size == 0) return PipeWritten{};  // before the readers are looked at, as Linux
-  // The bytes are copied from the user first, PIPE_BUF at a time, into a page of this cluster,
-  // then put in the ring under the lock: a write of at most PIPE_BUF bytes goes in at one time.
-  static_assert(kPipeAtomicBytes <= 4096, "a piece fits the staging page");
-  auto block = TRY(mm::PageBlock::alloc(0));
-  const hal::xptr_t staged = hal::Xptr<void>(hal::local_cxy(), block.base()).raw();
+  // A page of the user's at a time, from there into the ring; but a write of at most PIPE_BUF
+  // bytes across two pages is copied into a page of this cluster first, so that it goes in at
+  // one time.
+  static_assert(kPipeAtomicBytes <= vmm::kPageSize, "a write that goes in whole fits the staging page");
+  const bool whole = size <= kPipeAtomicBytes;
+  std::optional<mm::PageBlock> block;
   PipeWritten written;
   while (written.count < size) {
-    const uint32_t piece = std::min<uint32_t>(size - written.count, kPipeAtomicBytes);
-    auto copied = copy_from_user(process, block.base(), address + written.count, piece);
-    if (!copied) {
-      if (written.count > 0) break;
-      return error(copied.error());
+    const uint32_t at = address + written.count;
+    const uint32_t page_rest = vmm::kPageSize - (at & (vmm::kPageSize - 1));
+    const uint32_t piece = whole ? size : std::min(size - written.count, page_rest);
+    Source source{.staged = 0, .user = at};
+    if (piece > page_rest) {
+      if (!block) block.emplace(TRY(mm::PageBlock::alloc(0)));
+      auto copied = copy_from_user(process, block->base(), at, piece);
+      if (!copied) {
+        if (written.count > 0) break;
+        return error(copied.error());
+      }
+      source.staged = hal::Xptr<void>(hal::local_cxy(), block->base()).raw();
     }
-    auto put_now = put(process, pipe, staged, piece, size <= kPipeAtomicBytes);
+    auto put_now = put(process, pipe, source, piece, whole);
     if (!put_now) {
       if (written.count > 0) break;
       return error(put_now.error());
@@ -245,7 +272,7 @@ Result<PipeWritten> pipe_write(Process* process, hal::Xptr<Pipe> pipe, uint32_t 
 
 Result<PipeWritten> pipe_write_staged(Process* process, hal::Xptr<Pipe> pipe, const void* bytes, uint32_t size) {
   if (size == 0) return PipeWritten{};
-  return put(process, pipe, hal::Xptr<void>(hal::local_cxy(), const_cast<void*>(bytes)).raw(), size,
+  return put(process, pipe, Source{.staged = hal::Xptr<void>(hal::local_cxy(), const_cast<void*>(bytes)).raw()}, size,
              size <= kPipeAtomicBytes);
 }
 

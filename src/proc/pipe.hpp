@@ -7,8 +7,8 @@
 // file tables in any process, and the holds of the system calls using them (fd_lookup) — and
 // keeps its status flags (O_NONBLOCK), as an open file description does. The header is
 // reached by remote access from any cluster, under its busylock; bytes move between the ring and
-// a user page the mover holds (a read) or a block of the mover's (a write), so nothing faults
-// or blocks under the lock. A thread that must wait — a reader of an empty pipe that has
+// a user page the mover holds (or, for a write of at most PIPE_BUF bytes across two pages, a
+// page of the writer's cluster it was copied into), so nothing faults or blocks under the lock. A thread that must wait — a reader of an empty pipe that has
 // writers, a writer to a full one that has readers — links a PipeWaiter record of its stack and
 // blocks itself (cause SLEEP) under the lock, as a futex waiter does; whoever changes the pipe
 // (bytes in or out, an end's last reference gone) unlinks, marks and unblocks every waiter
