@@ -108,6 +108,18 @@ static const char* expand(const char* p, struct words* w) {
   return end + braced;
 }
 
+/* A character of a word, an escape or an expansion at `p`, into w; where the word goes on. A
+ * backslash quotes the next character, inside double quotes (`quoted`) only ", \ and $. */
+static const char* put_word_part(const char* p, struct words* w, int quoted) {
+  if (*p == '\\' && (quoted ? p[1] == '"' || p[1] == '\\' || p[1] == '$' : p[1] != '\0')) {
+    put_char(w, p[1]);
+    return p + 2;
+  }
+  if (*p == '$') return expand(p + 1, w);
+  put_char(w, *p);
+  return p + 1;
+}
+
 static int is_operator_char(char c) { return c == ';' || c == '&' || c == '|' || c == '<' || c == '>'; }
 
 static int is_separator(const char* op) {
@@ -173,23 +185,11 @@ static int tokenize(const char* line, struct words* w, struct token* tokens, int
             fprintf(stderr, "sh: syntax error: unterminated \"\n");
             return -1;
           }
-          if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$')) {
-            put_char(w, p[1]);
-            p += 2;
-          } else if (*p == '$') {
-            p = expand(p + 1, w);
-          } else {
-            put_char(w, *p++);
-          }
+          p = put_word_part(p, w, 1);
         }
         p++;
-      } else if (*p == '\\' && p[1]) {
-        put_char(w, p[1]);
-        p += 2;
-      } else if (*p == '$') {
-        p = expand(p + 1, w);
       } else {
-        put_char(w, *p++);
+        p = put_word_part(p, w, 0);
       }
     }
     put_char(w, '\0');
