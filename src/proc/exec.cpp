@@ -45,13 +45,11 @@ Result<void> read_at(hal::Xptr<fs::File> file, uint64_t offset, void* buffer, ui
   return {};
 }
 
-// Opens and checks the program; the file stays open in the result.
-Result<Program> open_program(fs::At at, const char* path) {
-  const auto file = TRY(fs::vfs_open(at, path, fs::O_RDONLY));
+// Checks the program open as `file` (its reference the caller's: closed when it fails).
+Result<Program> check_program(hal::Xptr<fs::File> file) {
   Program program{.file = file};
   auto checked = [&]() -> Result<void> {
     const fs::Stat stat = TRY(fs::vfs_fstat(file));
-    if (stat.type == fs::InodeType::kDir) return error(Errno::kAcces);
     uint8_t head[elf::kHeaderSize];
     if (stat.size < elf::kHeaderSize) return error(Errno::kNoExec);
     TRY(read_at(file, 0, head, elf::kHeaderSize));
@@ -72,6 +70,9 @@ Result<Program> open_program(fs::At at, const char* path) {
   }
   return program;
 }
+
+// Opens and checks the program; the file stays open in the result.
+Result<Program> open_program(fs::At at, const char* path) { return check_program(TRY(exec_open(at, path))); }
 
 // The vsegs of the program's segments, backed by its mapper.
 Result<void> map_segments(Process* process, const Program& program) {
@@ -172,9 +173,10 @@ Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Progr
 }
 
 // The image of `program` (open, checked) in `process`, which has no thread and no program; its
-// main thread started with the signal mask `signals_blocked`. The file is the process's, or
-// closed on failure.
-Result<void> exec_image(Process* process, const ExecInfo& info, const Program& program, uint64_t signals_blocked) {
+// main thread started with the signal mask `signals_blocked` and `signals_pending` pending. The
+// file is the process's, or closed on failure.
+Result<void> exec_image(Process* process, const ExecInfo& info, const Program& program, uint64_t signals_blocked,
+                        uint64_t signals_pending) {
   // The point of no return: the old image (its copies, vsegs and pages) goes.
   process_copies_delete(process, true);
   if (auto reset = vmm::vmm_reset(&process->m_vmm); !reset) {
@@ -190,6 +192,7 @@ Result<void> exec_image(Process* process, const ExecInfo& info, const Program& p
     context.pc = program.image.entry;
     context.x[2] = sp;
     UserThread* main = TRY(user_thread_make(process, context, signals_blocked, true));
+    main->m_signals_pending = signals_pending;
     std::atomic_ref<uint32_t>(process->m_next_lid)
         .store(lid + 1);  // the threads it clones go to the next cores in turn
     TRY(user_thread_start(main, hal::lid_t(lid)));
@@ -211,13 +214,24 @@ struct PendingExec {
   mm::Page* block;           // its own, in its cluster
   hal::Xptr<fs::File> file;  // the program, open and checked
   elf::Image image;
-  uint64_t signals_blocked;
+  uint64_t signals_blocked;  // the caller's mask and its own pending signals, the new thread's
+  uint64_t signals_pending;
   ExecInfo info;
 };
 static_assert(sizeof(PendingExec) <= (hal::kPageSize << kInfoOrder));
 
-Result<void> exec_from_thread(UserThread* thread, fs::At at, const char* path, const ExecInfo& info) {
-  const Program program = TRY(open_program(at, path));
+Result<hal::Xptr<fs::File>> exec_open(fs::At at, const char* path) {
+  const auto file = TRY(fs::vfs_open(at, path, fs::O_RDONLY));
+  auto stat = fs::vfs_fstat(file);
+  if (!stat || stat->type == fs::InodeType::kDir) {
+    (void)fs::vfs_close(file);
+    return error(stat ? Errno::kAcces : stat.error());
+  }
+  return file;
+}
+
+Result<void> exec_from_thread(UserThread* thread, hal::Xptr<fs::File> file, const ExecInfo& info) {
+  const Program program = TRY(check_program(file));
   auto block = mm::PageBlock::alloc(kInfoOrder);
   if (!block) {
     (void)fs::vfs_close(program.file);
@@ -228,14 +242,33 @@ Result<void> exec_from_thread(UserThread* thread, fs::At at, const char* path, c
   pending->file = program.file;
   pending->image = program.image;
   pending->signals_blocked = thread->m_signals_blocked;
+  pending->signals_pending = 0;
   std::memcpy(&pending->info, &info, sizeof info);
-  if (!process_stop_for_exec(thread->m_process, hal::Xptr<PendingExec>(hal::local_cxy(), pending))) {
+  if (!process_stop_for_exec(thread->m_process, hal::Xptr<PendingExec>(hal::local_cxy(), pending),
+                             thread->m_signals_blocked)) {
     (void)fs::vfs_close(program.file);
     return error(Errno::kIntr);
   }
+  // The caller's own pending signals go to the new image's thread (Linux's exec'ing thread
+  // keeps them); one sent to it after this look goes with it.
+  hal::remote_store(hal::Xptr<uint64_t>(hal::local_cxy(), &pending->signals_pending),
+                    std::atomic_ref<uint64_t>(thread->m_signals_pending).exchange(0));
   block->release();  // the last thread out frees it
   return {};
 }
+
+namespace {
+
+// Linux's exec: every signal action loses its flags and mask (an ignored signal stays ignored,
+// and there are no handlers to reset).
+void reset_signal_actions(Process* process) {
+  const hal::Xptr<Process> self(hal::local_cxy(), process);
+  const hal::RemoteBusylockGuard guard(self.field(&Process::m_signal_lock));
+  for (Process::SignalAction& action : process->m_signal_actions) hal::local_store(action.flags, 0u);
+  for (Process::SignalAction& action : process->m_signal_actions) hal::local_store(action.mask, uint64_t(0));
+}
+
+}  // namespace
 
 bool exec_after_last_thread(Process* process) {
   const hal::Xptr<Process> self(hal::local_cxy(), process);
@@ -266,7 +299,9 @@ bool exec_after_last_thread(Process* process) {
     return false;
   }
   process->m_main_exit_code = 0;
-  if (auto made = exec_image(process, request->info, program, request->signals_blocked); !made) {
+  reset_signal_actions(process);
+  if (auto made = exec_image(process, request->info, program, request->signals_blocked, request->signals_pending);
+      !made) {
     process_make_exit(process, 0, kSigSegv);
     return false;
   }
@@ -299,7 +334,7 @@ Result<void> process_make_exec_server(hal::Xptr<ExecInfo> info) {
   const ProcessUse process = TRY(ProcessUse::by_pid(local->pid));
   if (ThreadTable(process.get()).count() != 0 || process->m_exec_file) return error(Errno::kBusy);
   const Program program = TRY(open_program(fs::At{}, local->path));
-  return exec_image(process.get(), *local, program, 0);
+  return exec_image(process.get(), *local, program, 0, 0);
 }
 
 Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> info) {

@@ -51,13 +51,16 @@ Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> in
 struct Process;
 struct UserThread;
 
-// execve(2) by `thread`, a user thread of the process in any cluster: the program `path`
-// (relative to `at`) is opened and checked — ENOENT, EACCES, ENOEXEC, ENOMEM returned with
-// nothing changed —, then the point of no return: every thread of the process stops, in every
-// cluster, this one at its return, and the last to leave makes the new image from `info` (the
-// caller's) with this thread's signal mask (exec_after_last_thread). kIntr when the process
-// was ending already (the thread ends at its return all the same).
-[[nodiscard]] Result<void> exec_from_thread(UserThread* thread, fs::At at, const char* path, const ExecInfo& info);
+// execve(2)'s first step, as Linux's (before the strings are read): the program `path`
+// (relative to `at`) opened, its reference the caller's. ENOENT, ENOTDIR, EACCES for a directory.
+[[nodiscard]] Result<hal::Xptr<fs::File>> exec_open(fs::At at, const char* path);
+// execve(2) by `thread`, a user thread of the process in any cluster, of the program open as
+// `file` (the reference given: closed when the call fails): checked — ENOEXEC, ENOMEM returned
+// with nothing changed —, then the point of no return: every thread of the process stops, in
+// every cluster, this one at its return, and the last to leave makes the new image from `info`
+// (the caller's) with this thread's signal mask and pending signals (exec_after_last_thread).
+// kIntr when the process was ending already (the thread ends at its return all the same).
+[[nodiscard]] Result<void> exec_from_thread(UserThread* thread, hal::Xptr<fs::File> file, const ExecInfo& info);
 
 // The last thread of `process` (the reference, local) has left it. True when an execve asked
 // for a new image and it is made (its main thread started): the process goes on. False when

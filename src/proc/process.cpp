@@ -197,8 +197,11 @@ void process_destroy(Process* process) {
     hal::BusylockGuard guard(table->m_lock);
     table->m_table[pid_index(process->m_pid)] = nullptr;
   }
-  // No new use can begin (the table no longer names it); those that began end first.
-  while (std::atomic_ref<uint32_t>(process->m_uses).load() != 0) kern::sched_yield();
+  // No new use can begin (the table no longer names it); those that began end first, and so do
+  // its threads' last touches (a thread leaves the table before its count here).
+  while (std::atomic_ref<uint32_t>(process->m_uses).load() != 0 ||
+         std::atomic_ref<uint32_t>(process->m_local_threads).load() != 0)
+    kern::sched_yield();
   // Nothing is left when its threads ended (process_threads_gone); a process that never ran
   // still has what exec gave it.
   fd_close_all(process);
@@ -230,8 +233,10 @@ void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t 
   wake_threads_to_stop(reference);
 }
 
-bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending) {
+bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending, uint64_t signals_blocked) {
   const hal::Xptr<Process> reference = process_reference(process);
+  // Read by a signal sent while the threads stop: stored before the word says so.
+  hal::remote_store(reference.field(&Process::m_exec_signals_blocked), signals_blocked);
   // The last thread out reads the request once it sees kExitingForExec: the caller, a thread
   // of the process, leaves after this store.
   if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, kExitingForExec)) return false;

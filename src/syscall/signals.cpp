@@ -10,6 +10,7 @@
 // Linux keeps them: the reference's, with its dispositions and pending set, reached by remote
 // access from a thread on a copy (`SignalState`), as are the threads' masks. Layer: syscall.
 #include <cstring>
+#include <optional>
 
 #include "proc/copy.hpp"
 #include "proc/services.hpp"
@@ -38,6 +39,13 @@ class SignalState {
         m_threads(process) {}
 
   hal::Xptr<uint64_t> ignored() const { return m_process.field(&proc::Process::m_signals_ignored); }
+  // While an execve stops the threads (and until its new thread is in the table), the mask of
+  // its caller, whom the signal would reach on Linux (the exec'ing thread lives on); else none.
+  std::optional<uint64_t> exec_mask() const {
+    const uint32_t exiting = hal::remote_load_sc(m_process.field(&proc::Process::m_exiting));
+    if (exiting != proc::kExitingForExec && (exiting != 0 || m_threads.count() != 0)) return std::nullopt;
+    return hal::remote_load(m_process.field(&proc::Process::m_exec_signals_blocked));
+  }
   hal::Xptr<uint64_t> pending() const { return m_process.field(&proc::Process::m_signals_pending); }
   hal::Xptr<proc::Process::SignalAction> action(uint32_t signal) const {
     return m_process.field(&proc::Process::m_signal_actions).as<proc::Process::SignalAction>() + (signal - 1);
@@ -145,6 +153,10 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
       if (ignored(state, blocked, signal)) return 0;
       acts = (blocked & bit(signal)) == 0;
       if (!acts) (void)hal::remote_atomic_or(pending_of(target), bit(signal));
+    } else if (const std::optional<uint64_t> blocked = state.exec_mask()) {
+      if (ignored(state, *blocked, signal)) return 0;
+      acts = (*blocked & bit(signal)) == 0;
+      if (!acts) (void)hal::remote_atomic_or(state.pending(), bit(signal));
     } else {
       hal::Xptr<proc::UserThread> judge = threads.get(0);
       for (uint32_t slot = 1; slot < proc::kMaxThreads && !judge; ++slot) judge = threads.get(slot);

@@ -117,19 +117,22 @@ Answer sys_clone(Call& call) {
   return tid;
 }
 
-// execve(2): the strings copied, the program opened and checked (its errors answered with the
-// process unchanged), then the process's threads stop and the last makes the new image
-// (proc/exec.hpp); this thread ends at its return. An empty argv gets "" as argv[0], as Linux
-// has since 5.18.
+// execve(2): the program opened, the strings copied, the program checked (each error answered
+// with the process unchanged, in Linux's order), then the process's threads stop and the last
+// makes the new image (proc/exec.hpp); this thread ends at its return. An empty argv gets "" as
+// argv[0], as Linux has since 5.18.
 Answer sys_execve(Call& call) {
   const UserPath path = TRY(user_path(call, uint32_t(AT_FDCWD), call.a[0]));
+  // Linux's order: the program opened (ENOENT, EACCES) before the strings are read (EFAULT,
+  // E2BIG), checked after (ENOEXEC).
+  proc::FileRef program(TRY(proc::exec_open(path.at, path.c_str())));
   auto block = TRY(mm::PageBlock::alloc(2));
   static_assert(sizeof(proc::ExecInfo) <= (hal::kPageSize << 2));
   auto* info = new (block.base()) proc::ExecInfo();
   TRY(exec_strings_from_user(call, info, call.a[1], false));
   if (info->argc == 0 && info->envc == 0) TRY(proc::exec_info_add(info, "", false));
   TRY(exec_strings_from_user(call, info, call.a[2], true));
-  TRY(proc::exec_from_thread(call.thread, path.at, path.c_str(), *info));
+  TRY(proc::exec_from_thread(call.thread, program.release(), *info));
   return 0;
 }
 

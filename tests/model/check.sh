@@ -110,6 +110,8 @@ runs+=(
   "ltl-fork_made-2readers||$ltl_cc|-m100000 -w20 -a -f -N fork_made|fork_hold.pml"
   "safety-exec-3threads-kill||$safety_cc|-m100000 -w20|exec.pml"
   "safety-exec-3threads|-DNO_KILL|$safety_cc|-m100000 -w20|exec.pml"
+  "safety-exec-3threads-kill-signal|-DSIGNAL|$safety_cc|-m100000 -w20|exec.pml"
+  "safety-exec-3threads-signal|-DSIGNAL -DNO_KILL|$safety_cc|-m100000 -w20|exec.pml"
   "safety-pipe-2readers-2writers||$safety_cc|-m100000 -w22|pipe.pml"
   "safety-pipe-2readers-2writers-kill|-DKILL|$safety_cc|-m100000 -w24|pipe.pml"
   "safety-pipe-2readers-2writers-reader_leaves|-DREADER_LEAVES|$safety_cc|-m100000 -w22|pipe.pml"

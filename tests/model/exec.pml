@@ -16,9 +16,12 @@
  * with no thread in the table; the request is taken once; a copy is deleted only once its
  * threads are gone, or while the process counts as ending; at the end the process ended, and
  * (-DNO_KILL) after its new image ran. No invalid end state.
+ * With -DSIGNAL, a terminating signal from another process, judged while the threads stop by
+ * the execve caller's mask: never lost either.
  * Mutations that must fail: -DONE_PASS_KILL (the kill tries 0 -> EXITING, then FOR_EXEC ->
  * EXITING, once each: an exec ending between the two makes it lose), -DRESET_BEFORE_COPIES
- * (m_exiting back to 0 before the copies are deleted).
+ * (m_exiting back to 0 before the copies are deleted), -DSIGNAL -DNO_EXEC_JUDGE (a signal that
+ * finds no thread in the table is dropped: lost while the old image goes).
  */
 
 #define EXITING 1
@@ -124,18 +127,47 @@ proctype killer() {
   assert(exiting == EXITING)
 }
 
+#ifdef SIGNAL
+/* A terminating signal, not blocked, sent by another process (syscall/signals.cpp send, under
+ * the signal lock and the thread table's, then deliver): while an execve stops the threads, or
+ * once the table is empty with the process not ending (the new image's thread not in it yet),
+ * the execve caller's mask judges; otherwise a thread of the table, and none means the process
+ * is ending (dropped). */
+proctype sender() {
+  bool acts;
+  atomic {
+#ifndef NO_EXEC_JUDGE
+    if
+    :: exiting == FOR_EXEC || (exiting == 0 && count == 0) -> acts = true
+    :: else -> acts = count > 0
+    fi
+#else
+    acts = count > 0
+#endif
+  };
+  if
+  :: acts -> make_exit()
+  :: else -> skip
+  fi;
+  assert(exiting == EXITING)  /* never lost */
+}
+#endif
+
 init {
   atomic {
     run old_thread(0);
     run old_thread(1);
     run old_thread(2);
 #ifndef NO_KILL
-    run killer()
+    run killer();
+#endif
+#ifdef SIGNAL
+    run sender();
 #endif
   }
   (_nr_pr == 1);
   assert(ended && exiting == EXITING && requests_taken <= 1 && !pending);
-#ifdef NO_KILL
+#if defined(NO_KILL) && !defined(SIGNAL)
   assert(new_image && requests_taken == 1)
 #endif
 }

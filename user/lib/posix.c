@@ -187,7 +187,8 @@ pid_t wait(int* status) { return waitpid(-1, status, 0); }
 
 /* execve is Linux's call; execv passes environ; execvp and execvpe look a name without a slash
  * up in PATH ("/bin:/usr/bin" when PATH is unset), going on past a directory where it is
- * missing, as glibc and musl do. */
+ * missing or may not be run (EACCES, answered if nothing else is found), and answering any
+ * other error at once, as musl does (glibc would run a file of ENOEXEC with /bin/sh). */
 int execve(const char* path, char* const argv[], char* const envp[]) {
   return (int)__mkh_result(__MKH_SC3(SYS_execve, path, argv, envp));
 }
@@ -214,7 +215,9 @@ int execvpe(const char* file, char* const argv[], char* const envp[]) {
       path[prefix] = '/';
       memcpy(path + prefix + 1, file, length + 1);
       execve(prefix == 0 ? file : path, argv, envp);
-      if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
+      /* Missing there, or not to be run from there: the next entry; else the answer (musl's). */
+      if (errno == EACCES) first_error = EACCES;
+      else if (errno != ENOENT && errno != ENOTDIR) return -1;
     }
     at = end;
     if (*at == '\0') break;

@@ -5,12 +5,13 @@
  * The others are mkh's own (qemu-user runs a program's execve on the host, which has no
  * binfmt_misc entry here to run a RISC-V program with): `image` replaces the image and checks
  * in the next one (`after`) what Linux keeps across an execve — the pid, descriptors but those
- * marked FD_CLOEXEC, the working directory, ignored signals, the signal mask — and what it
- * replaces — argv, envp, memory; `threads` makes threads (one blocked in a futex, one asleep,
+ * marked FD_CLOEXEC, the working directory, ignored signals, the signal mask, the thread's
+ * pending signals — and what it replaces — argv, envp, memory, the actions' flags; `threads` makes threads (one blocked in a futex, one asleep,
  * one spinning, one on another cluster) and execs from one that is not the main thread: the new
  * image (`alone`) has one thread whose tid is the pid; `children` forks children that exec
  * /bin/echo, a missing program and a text file; `race` forks children whose execve races an
- * exit_group of another of their threads, or a SIGKILL from the parent; `status N` exits with N. */
+ * exit_group of another of their threads, or a SIGKILL from the parent; `term` children that a
+ * SIGTERM reaches during their execve; `status N` exits with N. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -41,7 +42,13 @@ static int errors(void) {
   char* const* volatile bad_array = (char* const*)8;
   const char* volatile bad_path = (const char*)8;
   const pid_t pid = getpid();
+  static char long_string[13000];
+  memset(long_string, 'x', sizeof long_string - 1);
+  char* const long_argv[] = {"exec", long_string, NULL};
   say_refused("missing program", execve("no/such/program", argv, no_env));
+  /* The program is opened before the strings are read (Linux's order). */
+  say_refused("missing program, a long argument", execve("no/such/program", long_argv, no_env));
+  say_refused("a directory, a long argument", execve("docs", long_argv, no_env));
   say_refused("empty path", execve("", argv, no_env));
   say_refused("a directory", execve("docs", argv, no_env));
   say_refused("through a file", execve("README.txt/exec", argv, no_env));
@@ -71,6 +78,13 @@ static int image(void) {
   sigemptyset(&blocked);
   sigaddset(&blocked, SIGUSR1);
   sigprocmask(SIG_BLOCK, &blocked, NULL);
+  /* SIGUSR1 pending on this thread (tkill): the new image's thread has it pending still. */
+  linux_syscall(SYS_tkill, linux_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0), 10 /* Linux's SIGUSR1 */, 0, 0, 0, 0);
+  /* An action's flags go at an execve (Linux's), even for the default action. */
+  struct sigaction with_flags = {0};
+  with_flags.sa_handler = SIG_DFL;
+  with_flags.sa_flags = SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &with_flags, NULL);
   char pid[16], kept_fd[16], closed_fd[16];
   snprintf(pid, sizeof pid, "%d", getpid());
   snprintf(kept_fd, sizeof kept_fd, "%d", kept);
@@ -102,6 +116,11 @@ static int after(int argc, char** argv) {
   sigset_t blocked;
   sigprocmask(SIG_BLOCK, NULL, &blocked);
   printf("SIGUSR1 blocked %d, SIGUSR2 blocked %d\n", sigismember(&blocked, SIGUSR1), sigismember(&blocked, SIGUSR2));
+  sigset_t pending;
+  sigpending(&pending);
+  printf("SIGUSR1 pending %d\n", sigismember(&pending, SIGUSR1));
+  sigaction(SIGCHLD, NULL, &action);
+  printf("SIGCHLD flags %#x\n", (unsigned)action.sa_flags);
   return 0;
 }
 
@@ -204,6 +223,40 @@ static int race(void) {
   return 0;
 }
 
+/* A SIGTERM from the parent while its child execs (sent once the exec closed the child's
+ * close-on-exec end of a pipe: the old image is going, the new one not made yet) ends the child:
+ * the signal is never lost for want of a thread to judge it. The child touched 4 MiB first, so
+ * that the old image takes a while to go; its new image sleeps 20 s. */
+static int term(void) {
+  enum { kChildren = 10, kTouched = 4 << 20 };
+  int ended = 0;
+  for (int i = 0; i < kChildren; i++) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return 1;
+    fflush(stdout);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      char* memory = malloc(kTouched);
+      if (memory != NULL) memset(memory, 1, kTouched);
+      char* const argv[] = {"exec", "sleep", NULL};
+      execve(self, argv, no_env);
+      _exit(1);
+    }
+    close(fds[1]);
+    char byte;
+    while (read(fds[0], &byte, 1) > 0) continue;  /* the end: the execve closed the child's end */
+    close(fds[0]);
+    kill(pid, SIGTERM);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) printf("waitpid: %s\n", strerror(errno));
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) ended++;
+    else printf("child %d: status %#x\n", i, status);
+  }
+  printf("term: %d of %d children ended by SIGTERM\n", ended, kChildren);
+  return 0;
+}
+
 /* ---- children */
 
 static void run_child(const char* path, char* const argv[]) {
@@ -242,7 +295,9 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "alone") == 0) return alone(argc, argv);
   if (strcmp(mode, "children") == 0) return children();
   if (strcmp(mode, "race") == 0) return race();
+  if (strcmp(mode, "term") == 0) return term();
+  if (strcmp(mode, "sleep") == 0) return sleep(20) == 0 ? 0 : 1;
   if (strcmp(mode, "status") == 0 && argc > 2) return atoi(argv[2]);
-  fprintf(stderr, "usage: exec errors|image|threads|children|race|status N\n");
+  fprintf(stderr, "usage: exec errors|image|threads|children|race|term|status N\n");
   return 2;
 }
