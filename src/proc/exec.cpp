@@ -214,8 +214,8 @@ struct PendingExec {
   mm::Page* block;           // its own, in its cluster
   hal::Xptr<fs::File> file;  // the program, open and checked
   elf::Image image;
-  uint64_t signals_blocked;  // the caller's mask and its own pending signals, the new thread's
-  uint64_t signals_pending;
+  uint64_t signals_blocked;  // the caller's mask, the new thread's
+  uint64_t signals_pending;  // the caller's own pending signals, the new thread's
   ExecInfo info;
 };
 static_assert(sizeof(PendingExec) <= (hal::kPageSize << kInfoOrder));
@@ -264,8 +264,10 @@ namespace {
 void reset_signal_actions(Process* process) {
   const hal::Xptr<Process> self(hal::local_cxy(), process);
   const hal::RemoteBusylockGuard guard(self.field(&Process::m_signal_lock));
-  for (Process::SignalAction& action : process->m_signal_actions) hal::local_store(action.flags, 0u);
-  for (Process::SignalAction& action : process->m_signal_actions) hal::local_store(action.mask, uint64_t(0));
+  for (Process::SignalAction& action : process->m_signal_actions) {
+    hal::local_store(action.flags, 0u);
+    hal::local_store(action.mask, uint64_t(0));
+  }
 }
 
 }  // namespace

@@ -803,7 +803,7 @@ Answer map_request(Call& call, const MapRequest& request, hal::Xptr<mapper::Mapp
 Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page_offset) {
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, fd));
   const UserFd& entry = held.fd;
-  if (entry.kind == UserFd::Kind::kHost || entry.is_pipe()) return error(Errno::kNoDev);  // nor a host stream here
+  if (entry.kind == UserFd::Kind::kHost || entry.is_pipe()) return error(Errno::kNoDev);  // a stream, not mapped here
   if (!readable(entry)) return error(Errno::kAcces);
   if (request.shared && (request.prot & vmm::VSEG_WRITE) != 0) {
     if (!writable(entry)) return error(Errno::kAcces);
