@@ -193,6 +193,7 @@ Result<void> exec_image(Process* process, const ExecInfo& info, const Program& p
     context.x[2] = sp;
     UserThread* main = TRY(user_thread_make(process, context, signals_blocked, true));
     main->m_signals_pending = signals_pending;
+    process_exec_window_close(process);  // the new thread judges the signals sent from now on
     std::atomic_ref<uint32_t>(process->m_next_lid)
         .store(lid + 1);  // the threads it clones go to the next cores in turn
     TRY(user_thread_start(main, hal::lid_t(lid)));
@@ -244,7 +245,7 @@ Result<void> exec_from_thread(UserThread* thread, hal::Xptr<fs::File> file, cons
   pending->signals_blocked = thread->m_signals_blocked;
   pending->signals_pending = 0;
   std::memcpy(&pending->info, &info, sizeof info);
-  if (!process_stop_for_exec(thread->m_process, hal::Xptr<PendingExec>(hal::local_cxy(), pending),
+  if (!process_stop_for_exec(thread->m_process, hal::Xptr<PendingExec>(hal::local_cxy(), pending), thread->m_tid,
                              thread->m_signals_blocked)) {
     (void)fs::vfs_close(program.file);
     return error(Errno::kIntr);

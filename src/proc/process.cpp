@@ -233,16 +233,29 @@ void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t 
   wake_threads_to_stop(reference);
 }
 
-bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending, uint64_t signals_blocked) {
+bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending, uint32_t caller_tid,
+                           uint64_t signals_blocked) {
   const hal::Xptr<Process> reference = process_reference(process);
-  // Read by a signal sent while the threads stop: stored before the word says so.
-  hal::remote_store(reference.field(&Process::m_exec_signals_blocked), signals_blocked);
+  {
+    // Under the signal lock, which a signal's judge holds: it sees the word and the caller's
+    // mask together (another thread's execve that loses the CAS changes neither).
+    const hal::RemoteBusylockGuard guard(reference.field(&Process::m_signal_lock));
+    if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, kExitingForExec)) return false;
+    hal::remote_store(reference.field(&Process::m_exec_window), 1u);
+    hal::remote_store(reference.field(&Process::m_exec_caller_tid), caller_tid);
+    hal::remote_store(reference.field(&Process::m_exec_signals_blocked), signals_blocked);
+  }
   // The last thread out reads the request once it sees kExitingForExec: the caller, a thread
   // of the process, leaves after this store.
-  if (!hal::remote_cas(reference.field(&Process::m_exiting), 0u, kExitingForExec)) return false;
   hal::remote_store(reference.field(&Process::m_exec_pending), pending);
   wake_threads_to_stop(reference);
   return true;
+}
+
+void process_exec_window_close(Process* process) {
+  const hal::Xptr<Process> reference = process_reference(process);
+  const hal::RemoteBusylockGuard guard(reference.field(&Process::m_signal_lock));
+  hal::remote_store(reference.field(&Process::m_exec_window), 0u);
 }
 
 void process_set_stopped(Process* process, bool stopped) {

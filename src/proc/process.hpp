@@ -221,7 +221,11 @@ struct Process {
   // kExiting set by exit_group and a fatal signal, kExitingForExec by execve: threads stop.
   uint32_t m_exiting = 0;
   hal::Xptr<PendingExec> m_exec_pending;  // execve's request while m_exiting is kExitingForExec
-  uint64_t m_exec_signals_blocked = 0;    // its caller's mask: the judge of signals sent meanwhile
+  // From an execve's stop until its new thread is in the table (under m_signal_lock): its
+  // caller's tid and mask, which judge the signals sent meanwhile (syscall/signals.cpp).
+  uint32_t m_exec_window = 0;
+  uint32_t m_exec_caller_tid = 0;
+  uint64_t m_exec_signals_blocked = 0;
   // 1 from a PROCESS_SIGACTION BLOCK to its UNBLOCK: this descriptor's threads stop on their
   // way back to user code (user_thread.cpp stop_while_stopped).
   uint32_t m_stopped = 0;
@@ -360,7 +364,10 @@ void process_make_exit_at(hal::Xptr<Process> reference, uint32_t code, uint32_t 
 // execve's point of no return: every thread of the process stops as process_make_exit makes
 // them, and `pending` waits for the last (proc/exec.hpp). False, with nothing changed, when
 // the process is ending or another thread's execve came first.
-[[nodiscard]] bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending, uint64_t signals_blocked);
+[[nodiscard]] bool process_stop_for_exec(Process* process, hal::Xptr<PendingExec> pending, uint32_t caller_tid,
+                                         uint64_t signals_blocked);
+// The new image's thread is in the table: the signals sent from now on are judged by it.
+void process_exec_window_close(Process* process);
 // PROCESS_SIGACTION's actions (the reference's values), on the threads of one descriptor of a
 // process: its reference or a copy (proc/services.cpp).
 enum class SigAction : uint32_t { kBlockAll = 0x11, kUnblockAll = 0x22, kDeleteAll = 0x33 };

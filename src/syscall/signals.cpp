@@ -40,11 +40,15 @@ class SignalState {
 
   hal::Xptr<uint64_t> ignored() const { return m_process.field(&proc::Process::m_signals_ignored); }
   // While an execve stops the threads (and until its new thread is in the table), the mask of
-  // its caller, whom the signal would reach on Linux (the exec'ing thread lives on); else none.
+  // its caller, whom a signal sent to the process would reach on Linux (the exec'ing thread
+  // lives on); else none (a process ending, or one not started, has no judge: it is dropped).
   std::optional<uint64_t> exec_mask() const {
-    const uint32_t exiting = hal::remote_load_sc(m_process.field(&proc::Process::m_exiting));
-    if (exiting != proc::kExitingForExec && (exiting != 0 || m_threads.count() != 0)) return std::nullopt;
+    if (!in_exec()) return std::nullopt;
     return hal::remote_load(m_process.field(&proc::Process::m_exec_signals_blocked));
+  }
+  // The same window's caller (0 outside it): its own signals go to the new image's thread.
+  uint32_t exec_caller() const {
+    return in_exec() ? hal::remote_load(m_process.field(&proc::Process::m_exec_caller_tid)) : 0;
   }
   hal::Xptr<uint64_t> pending() const { return m_process.field(&proc::Process::m_signals_pending); }
   hal::Xptr<proc::Process::SignalAction> action(uint32_t signal) const {
@@ -54,6 +58,12 @@ class SignalState {
   const proc::ThreadTable& threads() const { return m_threads; }
 
  private:
+  bool in_exec() const {
+    const uint32_t exiting = hal::remote_load_sc(m_process.field(&proc::Process::m_exiting));
+    return exiting == proc::kExitingForExec ||
+           (exiting == 0 && hal::remote_load(m_process.field(&proc::Process::m_exec_window)) != 0);
+  }
+
   hal::Xptr<proc::Process> m_process;
   hal::RemoteBusylockGuard m_guard;  // the signal lock first, then the thread table's
   proc::ThreadTable m_threads;
@@ -152,7 +162,10 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
       const uint64_t blocked = hal::remote_load(blocked_of(target));
       if (ignored(state, blocked, signal)) return 0;
       acts = (blocked & bit(signal)) == 0;
-      if (!acts) (void)hal::remote_atomic_or(pending_of(target), bit(signal));
+      // Pending on the thread; on the process for an execve's caller, which lives on as the
+      // new image's thread.
+      if (!acts)
+        (void)hal::remote_atomic_or(tid == state.exec_caller() ? state.pending() : pending_of(target), bit(signal));
     } else if (const std::optional<uint64_t> blocked = state.exec_mask()) {
       if (ignored(state, *blocked, signal)) return 0;
       acts = (*blocked & bit(signal)) == 0;

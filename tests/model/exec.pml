@@ -35,6 +35,7 @@ byte count = NOLD;     /* the thread table's count */
 byte copy_threads = 1; /* the copy's m_local_threads */
 bool new_image = false;
 bool ended = false;
+bool window = false;   /* Process::m_exec_window: from the stop until the new thread is in the table */
 
 /* process_make_exit_at's decision. */
 inline make_exit() {
@@ -73,6 +74,7 @@ inline last_thread_gone() {
         assert(count == 0);
         new_image = true;
         count = 1;
+        window = false;  /* process_exec_window_close, once the thread is in the table */
         run new_main()
      :: else -> ended = true
      fi
@@ -102,7 +104,8 @@ proctype old_thread(byte id) {
      if
      :: id == 0 ->  /* execve: the program checked, then the point of no return */
         bool won;
-        atomic { if :: exiting == 0 -> exiting = FOR_EXEC; won = true :: else -> won = false fi };
+        /* under the signal lock: the word, the window and the caller's mask together */
+        atomic { if :: exiting == 0 -> exiting = FOR_EXEC; window = true; won = true :: else -> won = false fi };
         if
         :: won -> pending = true  /* before this thread leaves the table */
         :: else -> skip
@@ -130,15 +133,15 @@ proctype killer() {
 #ifdef SIGNAL
 /* A terminating signal, not blocked, sent by another process (syscall/signals.cpp send, under
  * the signal lock and the thread table's, then deliver): while an execve stops the threads, or
- * once the table is empty with the process not ending (the new image's thread not in it yet),
- * the execve caller's mask judges; otherwise a thread of the table, and none means the process
- * is ending (dropped). */
+ * after while its window is open (the new image's thread not in the table yet), the execve
+ * caller's mask judges; otherwise a thread of the table, and none means the process is ending
+ * (dropped). */
 proctype sender() {
   bool acts;
   atomic {
 #ifndef NO_EXEC_JUDGE
     if
-    :: exiting == FOR_EXEC || (exiting == 0 && count == 0) -> acts = true
+    :: exiting == FOR_EXEC || (exiting == 0 && window) -> acts = true
     :: else -> acts = count > 0
     fi
 #else
