@@ -126,7 +126,7 @@ Result<hal::Xptr<Pipe>> pipe_create(uint32_t status) {
   pipe->m_refs[index(PipeEnd::kWrite)] = 1;
   pipe->m_status[index(PipeEnd::kRead)] = status & kPipeNonblock;
   pipe->m_status[index(PipeEnd::kWrite)] = status & kPipeNonblock;
-  pipe->m_ring = hal::Xptr<uint8_t>(hal::local_cxy(), header + 4096);
+  pipe->m_ring = hal::Xptr<uint8_t>(hal::local_cxy(), header + hal::kPageSize);  // after the header's page
   const hal::Xptr<Pipe> self(hal::local_cxy(), pipe);
   hal::xlist_root_init(self.field(&Pipe::m_waiters));
   pipe->m_block = block.release();

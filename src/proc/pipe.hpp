@@ -35,10 +35,10 @@ struct Process;
 
 enum class PipeEnd : uint32_t { kRead = 0, kWrite = 1 };
 
-inline constexpr uint32_t kPipeOrder = 4;                                // a block of 16 pages
-inline constexpr uint32_t kPipeBytes = ((1u << kPipeOrder) - 1) * 4096;  // the ring: 60 KiB
-inline constexpr uint32_t kPipeAtomicBytes = 4096;                       // PIPE_BUF
-inline constexpr uint32_t kPipeNonblock = 04000;                         // Linux's O_NONBLOCK
+inline constexpr uint32_t kPipeOrder = 4;                                          // a block of 16 pages
+inline constexpr uint32_t kPipeBytes = ((1u << kPipeOrder) - 1) * hal::kPageSize;  // the ring: 60 KiB
+inline constexpr uint32_t kPipeAtomicBytes = 4096;                                 // PIPE_BUF
+inline constexpr uint32_t kPipeNonblock = 04000;                                   // Linux's O_NONBLOCK
 
 struct PipeWaiter {
   hal::XlistEntry m_entry;

@@ -38,6 +38,22 @@ struct UserPath {
 // kNoMem.
 [[nodiscard]] Result<UserPath> user_path(Call& call, uint32_t dirfd, uint32_t address);
 
+// Linux's open and status flags the descriptor calls share (fs::OpenFlags has the same
+// numbers for those the VFS knows): O_NONBLOCK, O_DIRECT, O_CLOEXEC.
+inline constexpr uint32_t kOpenNonblock = 04000;
+inline constexpr uint32_t kOpenDirect = 040000;
+inline constexpr uint32_t kOpenCloexec = 02000000;
+// Status flags an open file keeps for F_GETFL, without effect here (nothing blocks, FAT has
+// no link to follow, no cache is bypassed or synced apart): O_NONBLOCK, O_DSYNC, O_DIRECT,
+// O_LARGEFILE, O_NOFOLLOW, O_NOATIME, O_SYNC's own bit.
+inline constexpr uint32_t kStatusFlagsKept = 04000 | 010000 | 040000 | 0100000 | 0400000 | 01000000 | 04000000;
+// What F_SETFL changes (Linux's SETFL_MASK but O_ASYNC): O_APPEND, O_NONBLOCK, O_DIRECT, O_NOATIME.
+inline constexpr uint32_t kSetFlags = fs::O_APPEND | kOpenNonblock | kOpenDirect | 01000000;
+// Whether a descriptor may be read, or written: a host stream both ways, a pipe's end its own
+// way, a file as it was opened (syscall/files.cpp).
+bool readable(const proc::UserFd& fd);
+bool writable(const proc::UserFd& fd);
+
 // A host stream's type and rights (st_mode) and size, as the host's fstat gives them.
 struct HostStreamStat {
   uint32_t mode;
