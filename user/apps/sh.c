@@ -1,4 +1,4 @@
-/* sh: a small command interpreter, `sh [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]`. Reads
+/* sh: a small command interpreter, `sh [-l] [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]`. Reads
  * lines from standard input (a "$ " prompt on standard error when it is a terminal), from
  * FILE, or the COMMANDS string; runs each command in a forked child by execvp (PATH, else
  * "/bin:/usr/bin"), on the machine's clusters in turn under mkh, and waits for it, or not with
@@ -12,7 +12,8 @@
  * expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $# and $0..$9 (the
  * script's arguments). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE...,
  * unset NAME..., exec COMMAND... (the shell's image replaced), wait (every background child).
- * No globbing, functions, control flow or job control.
+ * A login shell (-l) first runs the lines of /etc/profile. No globbing, functions, control flow
+ * or job control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be
  * run, 128+N for one killed by signal N (and a line on standard error saying so); 2 for a
@@ -580,13 +581,57 @@ static void run_line(const char* line) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: sh [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]\n");
+  fprintf(stderr, "usage: sh [-l] [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]\n");
   return 2;
 }
 
+/* Runs the lines of `input` until its end or an exit; with a prompt before each when it is
+ * the terminal. */
+static void run_stream(FILE* input, int prompt) {
+  char* line = NULL;
+  size_t capacity = 0;
+  while (!is_exit_requested) {
+    if (prompt) {
+      reap_background();
+      fflush(stdout);
+      fputs("$ ", stderr);
+      fflush(stderr);
+    }
+    const ssize_t length = getline(&line, &capacity, input);
+    if (length < 0) break;
+    if ((size_t)length >= kLineBytes) {
+      fprintf(stderr, "sh: a line of more than %d bytes\n", kLineBytes - 1);
+      last_status = 2;
+      continue;
+    }
+    run_line(line);
+  }
+  free(line);
+}
+
 int main(int argc, char** argv) {
-  if (argc > 1 && !strcmp(argv[1], "-c")) {
-    if (argc < 3) return usage();
+  /* A login shell (-l, or a name starting with '-' as login(1) gives it) first runs the
+   * lines of /etc/profile, when there is one. */
+  int is_login = argc > 0 && argv[0][0] == '-';
+  if (argc > 1 && !strcmp(argv[1], "-l")) {
+    is_login = 1;
+    argv[1] = argv[0]; /* the options after -l as if it were not there; $0 kept */
+    argv++;
+    argc--;
+  }
+  const int is_command = argc > 1 && !strcmp(argv[1], "-c");
+  if (is_command ? argc < 3 : argc > 1 && argv[1][0] == '-') return usage();
+  script_argc = 1; /* $0, the shell's name, while the profile runs */
+  script_argv = argv;
+  if (is_login) {
+    FILE* profile = fopen("/etc/profile", "r");
+    if (profile) {
+      run_stream(profile, 0);
+      fclose(profile);
+    }
+    if (is_exit_requested) return last_status;
+  }
+  if (is_command) {
     script_argc = argc - 3;
     script_argv = argv + 3;
     if (script_argc == 0) { /* $0 is the shell's name */
@@ -603,7 +648,6 @@ int main(int argc, char** argv) {
     }
     return last_status;
   }
-  if (argc > 1 && argv[1][0] == '-') return usage();
   FILE* input = stdin;
   script_argc = argc > 1 ? argc - 1 : 1;
   script_argv = argc > 1 ? argv + 1 : argv;
@@ -612,25 +656,7 @@ int main(int argc, char** argv) {
     return 127;
   }
   is_interactive = input == stdin && isatty(0);
-  char* line = NULL;
-  size_t capacity = 0;
-  while (!is_exit_requested) {
-    if (is_interactive) {
-      reap_background();
-      fflush(stdout);
-      fputs("$ ", stderr);
-      fflush(stderr);
-    }
-    const ssize_t length = getline(&line, &capacity, input);
-    if (length < 0) break;
-    if ((size_t)length >= kLineBytes) {
-      fprintf(stderr, "sh: a line of more than %d bytes\n", kLineBytes - 1);
-      last_status = 2;
-      continue;
-    }
-    run_line(line);
-  }
-  free(line);
+  run_stream(input, is_interactive);
   if (input != stdin) fclose(input);
   return last_status;
 }
