@@ -1,5 +1,6 @@
-/* ls: lists the entries of each directory named (the current one when none), sorted by name,
- * '.' and '..' left out; with -l, each entry's type (d or -) and a file's size. Reads the
+/* ls [-a] [-l] [PATH...]: lists the entries of each directory named (the current one when
+ * none), sorted by name, those whose name starts with '.' left out unless -a is given (as
+ * ls(1)); with -l, each entry's type (d or -) and a file's size. Reads the
  * directory with getdents64 and each entry with statx, as Linux's tools do. A user program of
  * mkh's /bin (user/apps/): plain C, runs unchanged under qemu-riscv32. */
 #include <errno.h>
@@ -27,7 +28,7 @@ static void print_entry(int dirfd, const char* name, int long_format) {
   else printf("- %10llu %s\n", (unsigned long long)info.stx_size, name);
 }
 
-static int list(const char* path, int long_format) {
+static int list(const char* path, int long_format, int all) {
   struct statx info;
   if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE, &info) < 0) {
     fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
@@ -50,7 +51,7 @@ static int list(const char* path, int long_format) {
     for (int at = 0; at < got;) {
       struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
       at += entry->d_reclen;
-      if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+      if (entry->d_name[0] == '.' && !all) continue;
       if (count == capacity) {
         capacity = capacity ? 2 * capacity : 16;
         names = realloc(names, capacity * sizeof *names);
@@ -78,16 +79,22 @@ static int list(const char* path, int long_format) {
 }
 
 int main(int argc, char** argv) {
-  int long_format = 0, first = 1;
-  if (argc > 1 && strcmp(argv[1], "-l") == 0) {
-    long_format = 1;
-    first = 2;
+  int long_format = 0, all = 0, first = 1;
+  for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
+    for (const char* option = argv[first] + 1; *option; option++) {
+      if (*option == 'l') long_format = 1;
+      else if (*option == 'a') all = 1;
+      else {
+        fprintf(stderr, "ls: invalid option -- '%c'\nusage: ls [-a] [-l] [PATH...]\n", *option);
+        return 2;
+      }
+    }
   }
-  if (first == argc) return list(".", long_format);
+  if (first == argc) return list(".", long_format, all);
   int status = 0;
   for (int i = first; i < argc; i++) {
     if (argc - first > 1) printf("%s%s:\n", i > first ? "\n" : "", argv[i]);
-    status |= list(argv[i], long_format);
+    status |= list(argv[i], long_format, all);
   }
   return status;
 }
