@@ -256,6 +256,9 @@ void visit_vmm(Tour& tour, uint32_t from, uint32_t to) {
   // A copy of that process in this cluster, found again: its fault on the page, through the
   // same two services, answers the reference's page. It goes with the process (service 9).
   const uint32_t pid = hal::remote_load(hal::Xptr<proc::Process>(server, process).field(&proc::Process::m_pid));
+  auto info = rpc_call<RPC_MKH_PROCESS_INFO>(server, 0u);  // the cluster's one process (ps's service)
+  expect_ok(tour, info);
+  if (info && std::get<0>(*info) != pid) tour.wrong.fetch_add(1);
   auto copy = proc::process_copy_get(pid);
   expect_ok(tour, copy);
   if (!copy) return;

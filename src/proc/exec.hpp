@@ -26,8 +26,9 @@ inline constexpr uint32_t kExecPathMax = 256;
 inline constexpr uint32_t kExecStringsMax = 12 * 1024;  // argv and envp strings, their NULs included
 inline constexpr uint32_t kExecArgsMax = 1024;          // argv and envp entries
 
-// What exec is given, in the client's memory: the process, the path, then argc strings of argv
-// followed by envc strings of envp, each NUL-terminated, in `strings`.
+// What exec is given, in the client's memory: the process, the path (execve's: its last
+// kExecPathMax - 1 bytes, which name the process), then argc strings of argv followed by envc
+// strings of envp, each NUL-terminated, in `strings`.
 struct ExecInfo {
   uint32_t pid = 0;
   uint32_t argc = 0;

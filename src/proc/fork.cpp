@@ -149,6 +149,9 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
     return error(failure);
   };
   files_fork(child, parent);
+  for (uint32_t i = 0; i < 2; ++i)
+    hal::local_store(child->m_comm[i], hal::remote_load(parent.field(&Process::m_comm).as<uint64_t>() + i),
+                     std::memory_order_relaxed);
   {
     // SIG_IGN is kept across a fork (and the flags and masks given); nothing is pending.
     hal::RemoteBusylockGuard guard(parent.field(&Process::m_signal_lock));

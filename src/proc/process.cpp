@@ -1,6 +1,7 @@
 // Processes: table, creation, end, wait, file descriptors. Layer: proc.
 #include "proc/process.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <span>
@@ -154,6 +155,14 @@ Result<Process*> process_create(uint32_t ppid) {
   }
   hal::stat_add(table->m_created, uint64_t(1));
   return owner.release();
+}
+
+void process_set_comm(Process* process, const char* path) {
+  const char* slash = std::strrchr(path, '/');
+  const char* name = slash != nullptr ? slash + 1 : path;
+  uint64_t words[2] = {};
+  std::memcpy(words, name, std::min(std::strlen(name), sizeof words - 1));
+  for (uint32_t i = 0; i < 2; ++i) hal::local_store(process->m_comm[i], words[i], std::memory_order_relaxed);
 }
 
 Process* process_lookup(uint32_t pid) {

@@ -192,6 +192,11 @@ struct Process {
   vmm::Vmm m_vmm;
   hal::Xptr<fs::File> m_exec_file;  // the program's file, open while its vsegs map it
   uint32_t m_umask = 0022;          // umask(2)'s, Linux's default; FAT keeps no modes to apply it to
+  // The program's name, as Linux's comm (TASK_COMM_LEN): the last component of the path each
+  // exec ran, at most 15 bytes then NULs; a fork's child takes its parent's. Two words, each
+  // stored and read whole (process_set_comm, MKH_PROCESS_INFO's reader): an execve may
+  // change it while another cluster reads it.
+  uint64_t m_comm[2] = {};
 
   // The file table: the reference's, reached by its xptr from any cluster (a copy's threads
   // use their reference's: process_reference), under m_fd_lock.
@@ -322,6 +327,8 @@ void proc_cluster_init(hal::cxy_t cxy);
 // Local: a new process owned (and referenced) by this cluster, with an empty address space
 // and fds 0, 1, 2 on the host's stdin, stdout, stderr. kAgain when the table is full, kNoMem.
 [[nodiscard]] Result<Process*> process_create(uint32_t ppid);
+// The program's name of `process` (Process::m_comm) set from `path`: its last component.
+void process_set_comm(Process* process, const char* path);
 // Local: the process of this cluster named by `pid`, if any. For a caller that knows it lives
 // (a thread of the process waits on it); others hold it (ProcessUse).
 Process* process_lookup(uint32_t pid);

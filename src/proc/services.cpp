@@ -3,6 +3,9 @@
 // Layer: proc.
 #include "proc/services.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "proc/copy.hpp"
 #include "proc/process.hpp"
 
@@ -57,6 +60,27 @@ Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
       return process_copy_delete(pid);
   }
   return error(Errno::kInval);
+}
+
+Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t>> mkh_process_info_server(
+    uint32_t index) {
+  for (uint32_t i = std::max(index, 1u); i < kMaxProcesses; ++i) {
+    const uint32_t pid = pid_make(hal::local_cxy(), i);
+    auto use = ProcessUse::by_pid(pid);
+    if (!use) continue;
+    const hal::Xptr<Process> reference = process_reference(use->get());
+    const uint32_t exiting = hal::remote_load(reference.field(&Process::m_exiting));
+    const ProcessState state = exiting == kExiting                                           ? ProcessState::kEnding
+                               : exiting == kExitingForExec                                  ? ProcessState::kExec
+                               : hal::remote_load(reference.field(&Process::m_stopped)) != 0 ? ProcessState::kStopped
+                                                                                             : ProcessState::kRunning;
+    hal::cxy_t copies[kMaxXSize * kMaxYSize];
+    const auto comm = reference.field(&Process::m_comm).as<uint64_t>();
+    return std::tuple(pid, (*use)->m_ppid, hal::remote_load(reference.field(&Process::m_thread_count)),
+                      process_copies_clusters(pid, copies, std::size(copies)), state, hal::remote_load(comm),
+                      hal::remote_load(comm + 1));
+  }
+  return error(Errno::kSrch);
 }
 
 uint32_t vseg_type_prot(vmm::VsegType type) {

@@ -50,6 +50,14 @@ void set_signal_handler(SignalHandler handler);
 // descriptor of the process.
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid);
 
+// 66 MKH_PROCESS_INFO (mkh's own, what ps shows): the first process this cluster owns at
+// local index `index` or after it: its pid, its parent's, its threads (in every cluster),
+// the clusters holding a copy of it (where some of them run), its ProcessState and its name
+// (Process::m_comm's two words). kSrch when there is none.
+enum class ProcessState : uint32_t { kRunning = 0, kStopped = 1, kEnding = 2, kExec = 3 };
+Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t>> mkh_process_info_server(
+    uint32_t index);
+
 // The protection of a vseg made by VMM_CREATE_VSEG: CODE read and execute, the others read
 // and write.
 uint32_t vseg_type_prot(vmm::VsegType type);
@@ -88,5 +96,9 @@ struct RpcService<RPC_VMM_GET_PTE> {
 template <>
 struct RpcService<RPC_VMM_CREATE_VSEG> {
   static constexpr auto kServer = &proc::vmm_create_vseg_server;
+};
+template <>
+struct RpcService<RPC_MKH_PROCESS_INFO> {
+  static constexpr auto kServer = &proc::mkh_process_info_server;
 };
 }  // namespace mkh::rpc

@@ -42,11 +42,12 @@ namespace mkh::rpc {
   S(28, VMM_SET_COW)          \
   U(29)
 
-// mkh's own services, outside the reference's range (for measures, tests and soaks):
-// X(index, NAME), served like the catalogue's.
+// mkh's own services, outside the reference's range (measures, tests and soaks; what ps
+// shows): X(index, NAME), served like the catalogue's.
 #define MKH_RPC_PRIVATE(X) \
   X(64, MKH_PING)          \
-  X(65, MKH_CHAIN)
+  X(65, MKH_CHAIN)         \
+  X(66, MKH_PROCESS_INFO)
 
 enum RpcIndex : uint32_t {
 #define MKH_RPC_ENUM(index, name) RPC_##name = index,
@@ -56,7 +57,7 @@ enum RpcIndex : uint32_t {
 #undef MKH_RPC_UNUSED
       RPC_MAX_INDEX = 30,
   RPC_PRIVATE_BASE = 64,
-  RPC_PRIVATE_END = 66,
+  RPC_PRIVATE_END = 67,
 };
 
 // Statistics have one slot per catalogue index, one per private index, and one for every

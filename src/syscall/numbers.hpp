@@ -77,6 +77,7 @@ enum Number : uint32_t {
   NR_mkh_place_fork = 1028,
   NR_mkh_place_thread = 1029,
   NR_mkh_trace = 1030,
+  NR_mkh_process_info = 1031,
 };
 
 }  // namespace mkh::syscall

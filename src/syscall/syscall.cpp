@@ -278,6 +278,26 @@ Answer sys_mkh_get_cycle(Call& call) {
   return 0;
 }
 
+// process_info(cxy, index, info): the first process cluster `cxy` owns at local index `index`
+// or after it (MKH_PROCESS_INFO), into the user's struct mkh_process (user/include/mkh.h):
+// pid, ppid, threads, copies, state (five words), then the name (16 bytes). EINVAL for a
+// cluster the machine has not, ESRCH when it owns no process there.
+Answer sys_mkh_process_info(Call& call) {
+  const uint32_t cxy = call.a[0];
+  if (!hal::cluster_present(cxy)) return error(Errno::kInval);
+  const auto [pid, ppid, threads, copies, state, comm0, comm1] =
+      TRY(rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(hal::cxy_t(cxy), call.a[1]));
+  struct {
+    uint32_t words[5];
+    char name[16];
+  } info{{pid, ppid, threads, copies, uint32_t(state)}, {}};
+  static_assert(sizeof info == 36);
+  std::memcpy(info.name, &comm0, 8);
+  std::memcpy(info.name + 8, &comm1, 8);
+  TRY(proc::copy_to_user(call.process, call.a[2], &info, sizeof info));
+  return 0;
+}
+
 Answer sys_exit_group(Call& call) {
   proc::process_make_exit(call.process, call.a[0], 0);
   return 0;
@@ -356,6 +376,7 @@ constexpr Entry kTable[] = {
     {NR_mkh_get_cycle, sys_mkh_get_cycle},
     {NR_mkh_place_thread, sys_mkh_place_thread},
     {NR_mkh_place_fork, sys_mkh_place_fork},
+    {NR_mkh_process_info, sys_mkh_process_info},
 };
 
 // The handlers by number: Linux's numbers below kDirect, mkh's from 1024.

@@ -3,6 +3,9 @@
 // waitid (docs/decisions.md "fork") and execve (docs/decisions.md "execve"). Layer: syscall.
 #include <time.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "proc/exec.hpp"
@@ -129,6 +132,10 @@ Answer sys_execve(Call& call) {
   auto block = TRY(mm::PageBlock::alloc(2));
   static_assert(sizeof(proc::ExecInfo) <= (hal::kPageSize << 2));
   auto* info = new (block.base()) proc::ExecInfo();
+  // The path's end, for the process's name (a longer path keeps its last component).
+  const std::string_view name = path.c_str();
+  const std::string_view tail = name.substr(name.size() - std::min<size_t>(name.size(), proc::kExecPathMax - 1));
+  tail.copy(info->path, tail.size());
   TRY(exec_strings_from_user(call, info, call.a[1], false));
   if (info->argc == 0 && info->envc == 0) TRY(proc::exec_info_add(info, "", false));
   TRY(exec_strings_from_user(call, info, call.a[2], true));

@@ -14,6 +14,7 @@
 #define SYS_mkh_place_fork 1028
 #define SYS_mkh_place_thread 1029
 #define SYS_mkh_trace 1030
+#define SYS_mkh_process_info 1031
 
 /* Prints a kernel structure (kind and its arguments as mkh's display documents them). */
 int mkh_display(int kind, long arg0, long arg1);
@@ -29,6 +30,21 @@ int mkh_place_fork(unsigned int cxy);
 int mkh_place_thread(unsigned int cxy, unsigned int lid);
 /* The kernel's trace of this process on (1) or off (0). */
 int mkh_trace(int on);
+
+/* A process, as mkh_process_info gives it. */
+enum mkh_process_state { MKH_RUNNING = 0, MKH_STOPPED = 1, MKH_ENDING = 2, MKH_EXEC = 3 };
+struct mkh_process {
+  uint32_t pid;
+  uint32_t ppid;    /* 0 for the first process */
+  uint32_t threads; /* in every cluster */
+  uint32_t copies;  /* the other clusters holding a copy of it: where some of its threads run */
+  uint32_t state;   /* enum mkh_process_state; MKH_EXEC between an execve's two images */
+  char name[16];    /* the last component of the program's path, as Linux's comm */
+};
+/* The first process that cluster `cxy` owns at local index `index` or after it (a pid's low
+ * 16 bits are its index: ask again from the pid's index + 1 for the next); -1 with errno
+ * ESRCH when there is none, EINVAL when the machine has no cluster `cxy`. */
+int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info);
 
 /* Not a system call: Linux's number for picolibc's signal `signal` (picolibc numbers SIGBUS,
  * SIGSYS and the signals from 16 up as BSD does), -1 for one Linux has not; what a shell adds

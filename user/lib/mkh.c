@@ -30,3 +30,7 @@ int mkh_place_thread(unsigned int cxy, unsigned int lid) {
 }
 
 int mkh_trace(int on) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_trace, on)); }
+
+int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info) {
+  return (int)__mkh_result(__MKH_SC3(SYS_mkh_process_info, cxy, index, info));
+}

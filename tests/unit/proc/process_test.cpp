@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <string>
@@ -605,6 +606,70 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
     // owner send again); the end of that copy's process deleted it.
     EXPECT_GE(served(report, cxy, "PROCESS_SIGACTION"), 3u) << "cluster " << cxy;
   }
+}
+
+// The name MKH_PROCESS_INFO gives (Process::m_comm's two words).
+std::string comm_name(uint64_t low, uint64_t high) {
+  char bytes[17] = {};
+  std::memcpy(bytes, &low, 8);
+  std::memcpy(bytes + 8, &high, 8);
+  return bytes;
+}
+
+// Service 66 MKH_PROCESS_INFO (ps's) from every cluster to every cluster: each cluster's
+// program found by its index and from index 0, with its name, parent, thread and state, and
+// nothing after it (ESRCH, also for an index past the table); then a copy made in the next
+// cluster is counted and a SIGSTOP shows, from every cluster.
+TEST_F(ProcessTest, ProcessInfoFromEveryClusterShowsEachClustersProgram) {
+  if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  const auto n = uint32_t(clusters.size());
+  std::vector<RunningProgram> runs(n);
+  ThreadRunner runner(machine());
+  for (uint32_t t = 0; t < n; ++t) runner.start(clusters[t], 0, [&, t] { run_program(runs[t], "/bench", "1000000"); });
+  // Every cluster asks every cluster: `copies` and `state` of each program as expected.
+  auto ask_everywhere = [&](uint32_t copies, proc::ProcessState state) {
+    ThreadRunner askers(machine());
+    for (uint32_t c = 0; c < n; ++c)
+      askers.start(clusters[c], 0, [&] {
+        for (const RunningProgram& run : runs)
+          while (!run.started.load()) kern::sched_yield();
+        for (uint32_t t = 0; t < n; ++t) {
+          const uint32_t pid = runs[t].pid.load();
+          for (const uint32_t index : {0u, proc::pid_index(pid)}) {
+            const auto info = rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(clusters[t], index);
+            KCHECK_OK(info);
+            if (!info) continue;
+            const auto [found, ppid, threads, copy_count, found_state, low, high] = *info;
+            KCHECK_EQ(found, pid);
+            KCHECK_EQ(ppid, 0u);
+            KCHECK_EQ(threads, 1u);
+            KCHECK_EQ(copy_count, copies);
+            KCHECK(found_state == state);
+            KCHECK_EQ(comm_name(low, high), std::string("bench"));
+          }
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(clusters[t], proc::pid_index(pid) + 1), Errno::kSrch);
+          KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(clusters[t], proc::kMaxProcesses), Errno::kSrch);
+        }
+      });
+    EXPECT_TRUE(askers.wait());
+  };
+  ask_everywhere(0, proc::ProcessState::kRunning);
+  for (uint32_t t = 0; t < n && n > 1; ++t)
+    run_on(clusters[(t + 1) % n], [&] { KCHECK_OK(proc::process_copy_get(runs[t].pid.load())); });
+  for (uint32_t t = 0; t < n; ++t)
+    run_on(clusters[t], [&] {
+      KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], runs[t].pid.load(), uint32_t(proc::kSigStop)));
+    });
+  ask_everywhere(n > 1 ? 1 : 0, proc::ProcessState::kStopped);
+  for (uint32_t t = 0; t < n; ++t)
+    run_on(clusters[t], [&] {
+      KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], runs[t].pid.load(), uint32_t(proc::kSigKill)));
+    });
+  EXPECT_TRUE(runner.wait());
+  const MachineReport report = machine().report();
+  for (uint32_t cxy : clusters) EXPECT_GE(served(report, cxy, "MKH_PROCESS_INFO"), 4u * n) << "cluster " << cxy;
 }
 
 // The threads referee program (user/tests/threads.c: pthreads on clone and futex) with its
