@@ -9,8 +9,8 @@
  * the next; a command is words with redirections '<', '>', '>>', '2>', '2>>' and '2>&1'.
  * Words: 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a backslash
  * quotes the next character, '#' at a word's start comments out the rest of the line;
- * expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $# and $0..$9 (the
- * script's arguments). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE...,
+ * expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $! (the last
+ * background child's), $# and $0..$9 (the script's arguments). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE...,
  * unset NAME..., exec COMMAND... (the shell's image replaced), wait (every background child).
  * A login shell (-l) first runs the lines of /etc/profile. No globbing, functions, control flow
  * or job control.
@@ -53,6 +53,7 @@ struct command {
 };
 
 static int last_status;
+static pid_t last_background; /* $! */
 static int is_interactive; /* reading a terminal: a prompt, and a line for each background child */
 static int script_argc;
 static char** script_argv;
@@ -86,6 +87,13 @@ static const char* expand(const char* p, struct words* w) {
     const int value = *p == '?' ? last_status : *p == '$' ? (int)getpid() : script_argc > 0 ? script_argc - 1 : 0;
     snprintf(number, sizeof number, "%d", value);
     put_string(w, number);
+    return p + 1;
+  }
+  if (*p == '!') { /* the last background child's pid; nothing before the first */
+    if (last_background > 0) {
+      snprintf(number, sizeof number, "%d", (int)last_background);
+      put_string(w, number);
+    }
     return p + 1;
   }
   if (*p >= '0' && *p <= '9') {
@@ -449,6 +457,7 @@ static int run(struct command* c) {
   }
   if (pid == 0) run_in_child(c);
   if (c->background) {
+    last_background = pid;
     if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pid);
     return 0;
   }
@@ -496,6 +505,7 @@ static int run_pipeline(struct command* commands, int count) {
   }
   const struct command* last = &commands[count - 1];
   if (started == count && last->background) {
+    last_background = pids[count - 1];
     if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pids[count - 1]);
     return 0;
   }
