@@ -10,17 +10,21 @@
  * Words: 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a backslash
  * quotes the next character, '#' at a word's start comments out the rest of the line;
  * expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $! (the last
- * background child's), $# and $0..$9 (the script's arguments). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE...,
- * unset NAME..., exec COMMAND... (the shell's image replaced), wait (every background child).
- * A login shell (-l) first runs the lines of /etc/profile. No globbing, functions, control flow
- * or job control.
+ * background child's), $# and $0..$9 (the script's arguments); an argument with an unquoted
+ * '*', '?' or '[' of the line's own is replaced by the paths it matches (sorted; itself when
+ * none does). Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME=VALUE..., unset
+ * NAME..., exec COMMAND... (the shell's image replaced), wait (every background child). A
+ * login shell (-l) first runs the lines of /etc/profile. No functions, control flow or job
+ * control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be
  * run, 128+N for one killed by signal N (and a line on standard error saying so); 2 for a
  * usage or syntax error. A user program of mkh's /bin (user/apps/): plain C, runs unchanged
  * under qemu-riscv32 (whose execve runs its programs on the host). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +64,25 @@ static char** script_argv;
 
 /* ---- Words ---------------------------------------------------------------------------- */
 
-/* Where a line's words are built: every word's bytes, each NUL-ended, in one buffer. */
+/* Where a line's words are built: every word's bytes, each NUL-ended, in one buffer; beside
+ * each byte, whether it is a pattern character of the line's own, unquoted (* ? [). */
 struct words {
   char bytes[4 * kLineBytes];
+  unsigned char is_pattern[4 * kLineBytes];
   size_t used;
   int overflow;
 };
 
-static void put_char(struct words* w, char c) {
-  if (w->used + 1 < sizeof w->bytes) w->bytes[w->used++] = c;
-  else w->overflow = 1;
+static void put_byte(struct words* w, char c, int is_pattern) {
+  if (w->used + 1 < sizeof w->bytes) {
+    w->is_pattern[w->used] = (unsigned char)is_pattern;
+    w->bytes[w->used++] = c;
+  } else {
+    w->overflow = 1;
+  }
 }
+
+static void put_char(struct words* w, char c) { put_byte(w, c, 0); }
 
 static void put_string(struct words* w, const char* s) {
   while (*s) put_char(w, *s++);
@@ -197,6 +209,8 @@ static int tokenize(const char* line, struct words* w, struct token* tokens, int
           p = put_word_part(p, w, 1);
         }
         p++;
+      } else if (*p == '*' || *p == '?' || *p == '[') {
+        put_byte(w, *p++, 1);
       } else {
         p = put_word_part(p, w, 0);
       }
@@ -205,12 +219,121 @@ static int tokenize(const char* line, struct words* w, struct token* tokens, int
   }
 }
 
+/* ---- Pathname expansion (POSIX 2.13.3; picolibc has fnmatch, not glob) ------------------- */
+
+enum { kPathBytes = 4096 };
+
+/* The paths a pattern matches, before they are sorted. */
+struct matches {
+  char* paths[kMaxWords + 1];
+  int count;
+};
+
+/* Whether the n bytes at `s` hold a pattern character not escaped by a backslash. */
+static int has_pattern_char(const char* s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\\' && i + 1 < n) i++;
+    else if (s[i] == '*' || s[i] == '?' || s[i] == '[') return 1;
+  }
+  return 0;
+}
+
+static void add_match(struct matches* m, const char* path) {
+  if (m->count <= kMaxWords) m->paths[m->count++] = strdup(path); /* one more than fits: too many */
+}
+
+/* The matches of `pattern` (the rest of the path's components, escapes as fnmatch takes them)
+ * under `path` (its first `length` bytes: "" for the working directory, else ending in '/'). */
+static void match_from(char* path, size_t length, const char* pattern, struct matches* m) {
+  const char* slash = strchr(pattern, '/');
+  const size_t n = slash ? (size_t)(slash - pattern) : strlen(pattern);
+  if (!has_pattern_char(pattern, n)) { /* a plain component: it is there or not */
+    for (size_t i = 0; i < n && length + 2 < kPathBytes; i++) {
+      if (pattern[i] == '\\' && i + 1 < n) i++;
+      path[length++] = pattern[i];
+    }
+    if (slash && length + 2 < kPathBytes) path[length++] = '/';
+    path[length] = '\0';
+    if (slash) match_from(path, length, slash + 1, m);
+    else if (access(path, F_OK) == 0) add_match(m, path);
+    return;
+  }
+  char component[n + 1];
+  memcpy(component, pattern, n);
+  component[n] = '\0';
+  DIR* dir = opendir(length ? path : ".");
+  if (!dir) return;
+  for (struct dirent* entry; (entry = readdir(dir)) != NULL && m->count <= kMaxWords;) {
+    const char* name = entry->d_name;
+    if (!strcmp(name, ".") || !strcmp(name, "..") || (name[0] == '.' && component[0] != '.')) continue;
+    const size_t name_length = strlen(name);
+    if (fnmatch(component, name, 0) != 0 || length + name_length + 2 >= kPathBytes) continue;
+    memcpy(path + length, name, name_length + 1);
+    if (!slash) {
+      add_match(m, path);
+    } else {
+      path[length + name_length] = '/';
+      path[length + name_length + 1] = '\0';
+      match_from(path, length + name_length + 1, slash + 1, m);
+    }
+    path[length] = '\0';
+  }
+  closedir(dir);
+}
+
+static int compare_paths(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+
 /* ---- Commands ------------------------------------------------------------------------- */
+
+/* Appends to c's arguments the word at `word` (in w), or the paths its pattern matches when it
+ * has a pattern character of its own (sorted, a leading '.' matched only by a '.', the word
+ * itself when nothing matches). 0, or -1 with a message when they are too many. */
+static int add_argument(struct command* c, struct words* w, char* word) {
+  const size_t at = (size_t)(word - w->bytes);
+  const size_t length = strlen(word);
+  int has_pattern = 0;
+  for (size_t i = 0; i < length; i++) has_pattern |= w->is_pattern[at + i];
+  struct matches found = {.count = 0};
+  if (has_pattern) {
+    /* The pattern: the word with its quoted pattern characters (and backslashes) escaped; a
+     * ']' needs none (it closes a bracket expression only after an unquoted '['). */
+    char pattern[2 * kLineBytes];
+    size_t n = 0;
+    for (size_t i = 0; i < length && n + 2 < sizeof pattern; i++) {
+      if (!w->is_pattern[at + i] && strchr("*?[\\", word[i])) pattern[n++] = '\\';
+      pattern[n++] = word[i];
+    }
+    pattern[n] = '\0';
+    char path[kPathBytes] = "";
+    const int absolute = pattern[0] == '/';
+    if (absolute) strcpy(path, "/");
+    match_from(path, absolute, pattern + absolute, &found);
+    qsort(found.paths, (size_t)found.count, sizeof found.paths[0], compare_paths);
+  }
+  const int count = found.count > 0 ? found.count : 1;
+  int status = 0;
+  for (int i = 0; i < count && status == 0; i++) {
+    char* argument = word;
+    if (found.count > 0) {
+      argument = &w->bytes[w->used];
+      put_string(w, found.paths[i] ? found.paths[i] : "");
+      put_char(w, '\0');
+    }
+    if (c->argc == kMaxWords || w->overflow) {
+      fprintf(stderr, "sh: too many words in a command (at most %d, %zu bytes)\n", kMaxWords, sizeof w->bytes);
+      status = -1;
+    } else {
+      c->argv[c->argc++] = argument;
+    }
+  }
+  for (int i = 0; i < found.count; i++) free(found.paths[i]);
+  return status;
+}
 
 /* Makes one command of its tokens (those tokenize gives); 0, or -1 with a message on a
  * syntax error. `after` is how it follows the command before it; c->next says how the one
  * after it follows (kFirst when it ends the line). */
-static int parse(const struct token* tokens, int count, enum connector after, struct command* c) {
+static int parse(const struct token* tokens, int count, enum connector after, struct words* w, struct command* c) {
   memset(c, 0, sizeof *c);
   c->after = after;
   c->next = kFirst;
@@ -229,11 +352,7 @@ static int parse(const struct token* tokens, int count, enum connector after, st
   for (int i = 0; i < count; i++) {
     const char* text = tokens[i].text;
     if (!tokens[i].is_operator) {
-      if (c->argc == kMaxWords) {
-        fprintf(stderr, "sh: too many words in a command (at most %d)\n", kMaxWords);
-        return -1;
-      }
-      c->argv[c->argc++] = (char*)text;
+      if (add_argument(c, w, (char*)text) != 0) return -1;
       continue;
     }
     if (c->redirection_count == kMaxRedirections) {
@@ -534,7 +653,7 @@ static int make_command(const char* line, enum connector after, struct slot* slo
     fprintf(stderr, "sh: a command expands to more than %zu bytes\n", sizeof words->bytes);
     return -1;
   }
-  return count < 0 ? -1 : parse(slot->tokens, count, after, &slot->command);
+  return count < 0 ? -1 : parse(slot->tokens, count, after, words, &slot->command);
 }
 
 /* Makes the pipeline at *line (one command, or several joined by '|') in `slots`, moving *line
