@@ -36,4 +36,12 @@ Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request
 // cluster (the i-th request on the i-th cluster from the last, wrapping), and waits for all.
 std::vector<Result<ExecOutcome, Error>> run_execs(Machine& machine, std::span<const ExecRequest> requests);
 
+// Sends the signal `linux_signal` (Linux's number) to every process of the machine, from a
+// kernel thread: each cluster asked for its processes (MKH_PROCESS_INFO), then each process
+// sent the signal at its owner (PROCESS_MAKE_KILL), as a terminal sends its interrupt to its
+// foreground process group (`mkh exec` forwards the host's SIGINT so). A process that ends
+// meanwhile is passed over, one made meanwhile not signalled. Not in a deterministic machine
+// (kInval).
+Result<void> signal_every_process(Machine& machine, uint32_t linux_signal);
+
 }  // namespace mkh

@@ -12,6 +12,7 @@
 #include "mm/kmem.hpp"
 #include "proc/exec.hpp"
 #include "proc/process.hpp"
+#include "proc/services.hpp"
 
 namespace mkh {
 
@@ -52,7 +53,30 @@ Result<ExecOutcome, Error> exec_in_kernel(const ExecRequest& request) {
   return outcome;
 }
 
+// The processes first, then the signal: a process made once the first has been signalled (a
+// shell's next command, after the one the signal ended) is not among them.
+void signal_every_process_in_kernel(const std::vector<uint32_t>& clusters, uint32_t signal) {
+  std::vector<uint32_t> pids;
+  for (const uint32_t cxy : clusters) {
+    for (uint32_t index = 1; index < proc::kMaxProcesses;) {
+      const auto info = rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(hal::cxy_t(cxy), index);
+      if (!info) break;  // none after `index` (kSrch), or the call failed
+      pids.push_back(std::get<0>(*info));
+      index = proc::pid_index(pids.back()) + 1;
+    }
+  }
+  for (const uint32_t pid : pids)  // kSrch: it ended meanwhile
+    (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(pid), pid, signal);
+}
+
 }  // namespace
+
+Result<void> signal_every_process(Machine& machine, uint32_t linux_signal) {
+  if (machine.config().deterministic) return error(Errno::kInval);
+  const std::vector<uint32_t>& clusters = machine.clusters();
+  return boot::run_in_kernel(clusters.front(),
+                             [&clusters, linux_signal] { signal_every_process_in_kernel(clusters, linux_signal); });
+}
 
 Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request) {
   return std::move(run_execs(machine, std::span(&request, 1)).front());

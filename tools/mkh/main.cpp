@@ -2,10 +2,13 @@
 // Layer: tools. Uses the public API (include/mkh/) only.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage (the message names the option).
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -241,6 +245,41 @@ struct ExecCli {
   bool stats = false;
 };
 
+// The host's SIGINT (Ctrl-C on the terminal) as every process's SIGINT, as a terminal sends its
+// interrupt to its foreground process group: mkh exec goes on, its program decides (an
+// interactive /bin/sh ignores it, the command it runs ends with 130). SIGINT is blocked in
+// every host thread (block_interrupts, before the machine's threads are made: they inherit
+// the mask) and a relay thread takes it by sigwait, so no handler runs in a core's thread.
+class InterruptRelay {
+ public:
+  // SIGINT blocked in the calling thread, and so in the threads it makes from now on.
+  static sigset_t block_interrupts() {
+    sigset_t interrupt;
+    sigemptyset(&interrupt);
+    sigaddset(&interrupt, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);
+    return interrupt;
+  }
+
+  InterruptRelay(mkh::Machine& machine, sigset_t interrupt)
+      : m_thread([this, &machine, interrupt] {
+          for (int signal = 0; sigwait(&interrupt, &signal) == 0 && !m_stop.load();)
+            if (auto sent = mkh::signal_every_process(machine, SIGINT); !sent)
+              fmt::print(stderr, "mkh: exec: the interrupt reached no process: {}\n", mkh::errno_name(sent.error()));
+        }) {}
+  ~InterruptRelay() {
+    m_stop.store(true);
+    pthread_kill(m_thread.native_handle(), SIGINT);  // its sigwait returns (SIGINT stays blocked)
+    m_thread.join();
+  }
+  InterruptRelay(const InterruptRelay&) = delete;
+  InterruptRelay& operator=(const InterruptRelay&) = delete;
+
+ private:
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
+};
+
 // mkh exec: the program's status is mkh's; mkh prints nothing of its own on stdout.
 int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
   if (words.empty()) {
@@ -257,11 +296,18 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
       return kExitUsage;
     }
   cli.config.console_fd = 2;  // the kernel console (a program's display calls) apart from its stdout
+  // A deterministic machine is driven by this thread alone: there, SIGINT ends mkh.
+  const bool relay_interrupts = !cli.config.deterministic;
+  const sigset_t interrupt = relay_interrupts ? InterruptRelay::block_interrupts() : sigset_t{};
   int exit_code = 0;
   const auto machine = boot_quiet_with_disk(cli.config, "exec", &exit_code);
   if (!machine) return exit_code;
   const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env};
-  const auto outcome = mkh::run_exec(*machine, request);
+  const auto outcome = [&] {
+    std::unique_ptr<InterruptRelay> relay;
+    if (relay_interrupts) relay = std::make_unique<InterruptRelay>(*machine, interrupt);
+    return mkh::run_exec(*machine, request);
+  }();
   const mkh::MachineReport report = machine->shutdown();
   if (cli.stats) mkh::tool::print_rpc_stats(stderr, report);  // stdout is the program's
   if (!outcome) {

@@ -404,8 +404,8 @@ static int apply_redirections(const struct command* c) {
 }
 
 /* The status a wait reported, as sh gives it ($?), with a line on standard error when a
- * signal other than SIGPIPE ended the child and, for a background child (`name` NULL) of an
- * interactive shell, when it ended at all. */
+ * signal other than SIGPIPE and SIGINT ended the child and, for a background child (`name`
+ * NULL) of an interactive shell, when it ended at all. */
 static int status_of(pid_t pid, int status, const char* name) {
   char background[32];
   snprintf(background, sizeof background, "[%d]", (int)pid);
@@ -414,7 +414,9 @@ static int status_of(pid_t pid, int status, const char* name) {
     return WEXITSTATUS(status);
   }
   const int signal_number = mkh_linux_signal(WTERMSIG(status));
-  if (WTERMSIG(status) != SIGPIPE) /* a pipeline's writer whose reader went first: no news, as in bash */
+  /* A pipeline's writer whose reader went first, a command the terminal's interrupt ended: no
+   * news, as in bash. */
+  if (WTERMSIG(status) != SIGPIPE && WTERMSIG(status) != SIGINT)
     fprintf(stderr, "sh: %s: killed by signal %d (%s)\n", name ? name : background, signal_number,
             strsignal(WTERMSIG(status)));
   return 128 + signal_number;
@@ -511,7 +513,23 @@ static void exec_command(char** argv) {
 
 /* A child's side of a command: its redirections, then its builtin (one in the background or in
  * a pipeline runs in a child, as in sh) or its program. */
+/* SIGINT's and SIGQUIT's disposition: an interactive shell ignores them (the interrupt of
+ * its terminal, which mkh exec passes to every process, ends the command it runs, not
+ * itself); its commands take them back, but those it runs in the background ignore them, as
+ * POSIX asks of a shell without job control. */
+static void set_interrupts(void (*disposition)(int)) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = disposition;
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGQUIT, &action, NULL);
+}
+
+static int in_background; /* the children being forked are a background job's */
+
 static void run_in_child(struct command* c) {
+  if (in_background) set_interrupts(SIG_IGN);
+  else if (is_interactive) set_interrupts(SIG_DFL);
   if (apply_redirections(c) < 0) _exit(1);
   if (c->argc == 0) _exit(0);
   if (!strcmp(c->argv[0], "exec") && c->argc > 1) exec_command(c->argv + 1);
@@ -569,6 +587,7 @@ static int run(struct command* c) {
     if (status >= 0) return status;
   }
   flush_output(); /* nothing buffered is printed twice */
+  in_background = c->background;
   const pid_t pid = fork_on_next_cluster();
   if (pid < 0) {
     fprintf(stderr, "sh: fork: %s\n", strerror(errno));
@@ -598,6 +617,7 @@ static int run_pipeline(struct command* commands, int count) {
   pid_t pids[kMaxPipeline];
   int started = 0, input = -1;
   flush_output();
+  in_background = commands[count - 1].background;
   for (; started < count; started++) {
     int fds[2] = {-1, -1};
     if (started + 1 < count && pipe(fds) != 0) {
@@ -785,6 +805,7 @@ int main(int argc, char** argv) {
     return 127;
   }
   is_interactive = input == stdin && isatty(0);
+  if (is_interactive) set_interrupts(SIG_IGN);
   run_stream(input, is_interactive);
   if (input != stdin) fclose(input);
   return last_status;

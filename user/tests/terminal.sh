@@ -4,7 +4,9 @@
 # (what TCGETS and TIOCGWINSZ answer on each stream); then `make run`'s session, /bin/sh -l
 # under mkh exec: it runs /etc/profile (the motd) first, then reads commands from the
 # terminal, prompts and prints each command's output as it runs (its stdout buffered by
-# lines, as on a terminal), and exits with the status `exit` gave it.
+# lines, as on a terminal), and exits with the status `exit` gave it. Last, the terminal's
+# interrupt (SIGINT to mkh exec, as Ctrl-C sends it): a program ends by it (130), and an
+# interactive shell lives on while the command it ran ends.
 # Usage: terminal.sh MKH DISK_IMAGE ABI_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 abi=$3
@@ -39,5 +41,38 @@ if [ "$shell_status" = 3 ] && grep -qxF "$motd" "$scratch/sh.txt" && grep -qx '\
 else
   echo "FAIL: sh -l on a terminal exited $shell_status (expected 3) or lacks the motd, '\$ hi' or '\$ /etc':"
   cat "$scratch/sh.txt"; status=1
+fi
+# A program that runs 30 s ends by the interrupt: once mkh exec blocks SIGINT (before that,
+# SIGINT would end mkh itself), SIGINT until it has ended (one sent before the program's
+# process exists reaches no one), at most 20 s.
+"$mkh" exec --disk "$scratch/disk.img" /bin/sleep 30 2>"$scratch/int.txt" &
+pid=$!
+for _ in $(seq 200); do
+  blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
+  [ -n "$blocked" ] && (((0x$blocked >> 1) & 1)) && break
+  sleep 0.05
+done
+for _ in $(seq 40); do kill -INT "$pid" 2>/dev/null || break; sleep 0.5; done
+wait "$pid"
+interrupted=$?
+if [ "$interrupted" = 130 ] && grep -q 'killed by signal 2' "$scratch/int.txt"; then
+  echo "the interrupt: sleep 30 ended by SIGINT, status 130"
+else
+  echo "FAIL: sleep 30 sent SIGINT exited $interrupted (expected 130):"; cat "$scratch/int.txt"; status=1
+fi
+# On a terminal: once the shell has said it starts `sleep 30`, one SIGINT to mkh exec; the
+# shell ignores it, the sleep ends by it (130) and the shell reads its next line.
+# (The transcript goes to its file as it comes, its carriage returns left in.)
+printf 'echo started; sleep 30\necho "after $?"\nexit 3\n' |
+  timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-int.txt" &
+session=$!
+for _ in $(seq 200); do tr -d '\r' <"$scratch/sh-int.txt" | grep -qx '\$ started' && break; sleep 0.1; done
+sleep 1
+pkill -INT -x -f "$mkh exec --disk $scratch/disk.img /bin/sh"
+wait "$session"
+if tr -d '\r' <"$scratch/sh-int.txt" | grep -qx '\$ after 130'; then
+  echo "the interrupt on a terminal: the command ended (130), the shell went on"
+else
+  echo "FAIL: the interrupt on a terminal: no '\$ after 130':"; tr -d '\r' <"$scratch/sh-int.txt"; status=1
 fi
 exit "$status"
