@@ -20,6 +20,9 @@ for added in "$@"; do
   mkdir -p "$stage/${added%%=*}"
   cp "${added#*=}" "$stage/${added%%=*}/"
 done
+# test(1)'s other name: /bin/[ is a copy of /bin/test (it reads its name). Made here, not by
+# the build, whose lists cannot hold a '['.
+if [ -f "$stage/bin/test" ]; then cp "$stage/bin/test" "$stage/bin/["; fi
 find "$stage" -exec touch -h -d "@$epoch" {} +
 "$mkfs_fat" -C --invariant -F 32 -n MKH -i 4D4B4830 "$image.tmp" "$size_kib" >/dev/null
 # One entry at a time in byte order of the path (a folder before what it holds), so the

@@ -1,0 +1,383 @@
+/* sh: variables, and the expansions of a word (POSIX 2.6): parameters, field splitting at
+ * blanks, pathname expansion, quote removal. */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sh.h"
+
+extern char** environ;
+
+/* ---- Variables -----------------------------------------------------------------------------
+ * An exported variable lives in the environment (setenv), where execvp finds PATH; the
+ * others in a list of their own. */
+
+struct variable {
+  char* name;
+  char* value;
+  struct variable* next;
+};
+
+static struct variable* variables;
+
+int is_name(const char* s, size_t n) {
+  if (n == 0 || (s[0] >= '0' && s[0] <= '9')) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+      return 0;
+  return 1;
+}
+
+static struct variable** find(const char* name) {
+  struct variable** v = &variables;
+  while (*v && strcmp((*v)->name, name)) v = &(*v)->next;
+  return v;
+}
+
+const char* variable_get(const char* name) {
+  struct variable* v = *find(name);
+  return v ? v->value : getenv(name);
+}
+
+void variable_unset(const char* name) {
+  struct variable** v = find(name);
+  if (*v) {
+    struct variable* gone = *v;
+    *v = gone->next;
+    free(gone->name);
+    free(gone->value);
+    free(gone);
+  }
+  unsetenv(name);
+}
+
+int variable_set(const char* name, const char* value, int export) {
+  if (!is_name(name, strlen(name))) {
+    fprintf(stderr, "sh: %s: not a name\n", name);
+    return -1;
+  }
+  struct variable** v = find(name);
+  if (!value && !*v) value = getenv(name) ? NULL : ""; /* export NAME */
+  if (!value && !*v) return 0;                         /* exported already */
+  if (export || getenv(name)) {
+    if (setenv(name, value ? value : (*v)->value, 1) != 0) {
+      fprintf(stderr, "sh: %s: %s\n", name, strerror(errno));
+      return -1;
+    }
+    if (*v) { /* now in the environment only */
+      struct variable* gone = *v;
+      *v = gone->next;
+      free(gone->name);
+      free(gone->value);
+      free(gone);
+    }
+    return 0;
+  }
+  char* copy = strdup(value);
+  struct variable* made = *v ? NULL : calloc(1, sizeof *made);
+  if (!copy || (!*v && (!made || !(made->name = strdup(name))))) {
+    fprintf(stderr, "sh: %s: out of memory\n", name);
+    free(copy);
+    free(made);
+    return -1;
+  }
+  if (made) *v = made;
+  free((*v)->value);
+  (*v)->value = copy;
+  return 0;
+}
+
+char** environment_for(char** assignments, int assignment_count) {
+  int n = 0;
+  while (environ[n]) n++;
+  char** env = malloc((size_t)(n + assignment_count + 1) * sizeof *env);
+  if (!env) return environ;
+  int count = 0;
+  for (int i = 0; i < n; i++) {
+    const size_t length = strcspn(environ[i], "=");
+    int replaced = 0;
+    for (int j = 0; j < assignment_count; j++)
+      replaced |= !strncmp(assignments[j], environ[i], length) && assignments[j][length] == '=';
+    if (!replaced) env[count++] = environ[i];
+  }
+  for (int j = 0; j < assignment_count; j++) env[count++] = assignments[j];
+  env[count] = NULL;
+  return env;
+}
+
+/* ---- Building fields ----------------------------------------------------------------------- */
+
+/* A field being built: its bytes, and beside each whether it is a pattern character of the
+ * word's own, unquoted (* ? [). */
+struct building {
+  char* bytes;
+  unsigned char* is_pattern;
+  size_t used, capacity;
+  int is_open; /* a field has begun (a character, or quotes: "" is a field) */
+};
+
+static void put_byte(struct building* b, char c, int is_pattern) {
+  if (b->used + 2 > b->capacity) {
+    b->capacity = b->capacity ? 2 * b->capacity : 256;
+    b->bytes = realloc(b->bytes, b->capacity);
+    b->is_pattern = realloc(b->is_pattern, b->capacity);
+    if (!b->bytes || !b->is_pattern) {
+      fprintf(stderr, "sh: out of memory\n");
+      exit(2);
+    }
+  }
+  b->is_pattern[b->used] = (unsigned char)is_pattern;
+  b->bytes[b->used++] = c;
+  b->bytes[b->used] = '\0';
+  b->is_open = 1;
+}
+
+/* The parameter named at p (just past its '$'); its value (NULL for none) and where the word
+ * goes on in *end. "$" alone (not a name) is itself: *end is p and the value "$". `number`
+ * holds a number's digits. */
+static const char* parameter(const char* p, const char** end, char* number, size_t size) {
+  *end = p + 1;
+  if (*p == '?' || *p == '$' || *p == '#') {
+    snprintf(number, size, "%d",
+             *p == '?'         ? last_status
+             : *p == '$'       ? (int)getpid()
+             : script_argc > 0 ? script_argc - 1
+                               : 0);
+    return number;
+  }
+  if (*p == '!') return last_background > 0 ? (snprintf(number, size, "%d", (int)last_background), number) : NULL;
+  if (*p >= '0' && *p <= '9') return *p - '0' < script_argc ? script_argv[*p - '0'] : NULL;
+  const int braced = *p == '{';
+  const char* name = p + braced;
+  const char* name_end = name;
+  while (is_name(name, (size_t)(name_end + 1 - name))) name_end++;
+  if (name_end == name || (braced && *name_end != '}')) {
+    *end = p;
+    return "$";
+  }
+  char key[256];
+  const size_t length = (size_t)(name_end - name) < sizeof key ? (size_t)(name_end - name) : sizeof key - 1;
+  memcpy(key, name, length);
+  key[length] = '\0';
+  *end = name_end + braced;
+  return variable_get(key);
+}
+
+/* ---- Pathname expansion (POSIX 2.13.3; picolibc has fnmatch, not glob) ---------------------- */
+
+enum { kPathBytes = 4096 };
+
+struct matches {
+  char* paths[kMaxWords + 1];
+  int count;
+};
+
+/* Whether the n bytes at `s` hold a pattern character not escaped by a backslash. */
+static int has_pattern_char(const char* s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\\' && i + 1 < n) i++;
+    else if (s[i] == '*' || s[i] == '?' || s[i] == '[') return 1;
+  }
+  return 0;
+}
+
+static void add_match(struct matches* m, const char* path) {
+  if (m->count <= kMaxWords) m->paths[m->count++] = strdup(path); /* one more than fits: too many */
+}
+
+/* The matches of `pattern` (the rest of the path's components, escapes as fnmatch takes them)
+ * under `path` (its first `length` bytes: "" for the working directory, else ending in '/'). */
+static void match_from(char* path, size_t length, const char* pattern, struct matches* m) {
+  const char* slash = strchr(pattern, '/');
+  const size_t n = slash ? (size_t)(slash - pattern) : strlen(pattern);
+  if (!has_pattern_char(pattern, n)) { /* a plain component: it is there or not */
+    for (size_t i = 0; i < n && length + 2 < kPathBytes; i++) {
+      if (pattern[i] == '\\' && i + 1 < n) i++;
+      path[length++] = pattern[i];
+    }
+    if (slash && length + 2 < kPathBytes) path[length++] = '/';
+    path[length] = '\0';
+    if (slash) match_from(path, length, slash + 1, m);
+    else if (access(path, F_OK) == 0) add_match(m, path);
+    return;
+  }
+  char component[n + 1];
+  memcpy(component, pattern, n);
+  component[n] = '\0';
+  DIR* dir = opendir(length ? path : ".");
+  if (!dir) return;
+  for (struct dirent* entry; (entry = readdir(dir)) != NULL && m->count <= kMaxWords;) {
+    const char* name = entry->d_name;
+    if (!strcmp(name, ".") || !strcmp(name, "..") || (name[0] == '.' && component[0] != '.')) continue;
+    const size_t name_length = strlen(name);
+    if (fnmatch(component, name, 0) != 0 || length + name_length + 2 >= kPathBytes) continue;
+    memcpy(path + length, name, name_length + 1);
+    if (!slash) {
+      add_match(m, path);
+    } else {
+      path[length + name_length] = '/';
+      path[length + name_length + 1] = '\0';
+      match_from(path, length + name_length + 1, slash + 1, m);
+    }
+    path[length] = '\0';
+  }
+  closedir(dir);
+}
+
+static int compare_paths(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+
+/* ---- Fields ------------------------------------------------------------------------------ */
+
+static int add_field(struct fields* f, const char* s) {
+  const size_t length = strlen(s) + 1;
+  if (f->argc == kMaxWords) {
+    if (!f->overflow) fprintf(stderr, "sh: too many words in a command (at most %d)\n", kMaxWords);
+    f->overflow = 1;
+    return -1;
+  }
+  char* copy = malloc(length);
+  if (!copy) return -1;
+  memcpy(copy, s, length);
+  f->argv[f->argc++] = copy;
+  f->argv[f->argc] = NULL;
+  return 0;
+}
+
+void fields_free(struct fields* f) {
+  for (int i = 0; i < f->argc; i++) free(f->argv[i]);
+  f->argc = 0;
+  f->argv[0] = NULL;
+  f->overflow = 0;
+}
+
+/* Ends the field being built: into f, or the paths its pattern matches when it has a pattern
+ * character of its own (sorted, a leading '.' matched only by a '.', the word itself when
+ * nothing matches). */
+static int end_field(struct building* b, struct fields* f) {
+  if (!b->is_open) return 0;
+  b->is_open = 0;
+  const size_t length = b->used;
+  b->used = 0;
+  if (length == 0) return add_field(f, "");
+  int has_pattern = 0;
+  for (size_t i = 0; i < length; i++) has_pattern |= b->is_pattern[i];
+  if (!has_pattern) return add_field(f, b->bytes);
+  /* The pattern: the word with its quoted pattern characters (and backslashes) escaped; a ']'
+   * needs none (it closes a bracket expression only after an unquoted '['). */
+  char* pattern = malloc(2 * length + 1);
+  if (!pattern) return -1;
+  size_t n = 0;
+  for (size_t i = 0; i < length; i++) {
+    if (!b->is_pattern[i] && strchr("*?[\\", b->bytes[i])) pattern[n++] = '\\';
+    pattern[n++] = b->bytes[i];
+  }
+  pattern[n] = '\0';
+  struct matches found = {.count = 0};
+  char path[kPathBytes] = "";
+  const int absolute = pattern[0] == '/';
+  if (absolute) strcpy(path, "/");
+  match_from(path, absolute, pattern + absolute, &found);
+  free(pattern);
+  qsort(found.paths, (size_t)found.count, sizeof found.paths[0], compare_paths);
+  int status = found.count == 0 ? add_field(f, b->bytes) : 0;
+  for (int i = 0; i < found.count; i++) {
+    if (status == 0) status = add_field(f, found.paths[i] ? found.paths[i] : "");
+    free(found.paths[i]);
+  }
+  return status;
+}
+
+/* Puts a parameter's value into the field: in quotes as it is, else split at blanks (a blank
+ * ends the field being built, blanks at either end make none). */
+static int put_value(struct building* b, struct fields* f, const char* value, int quoted) {
+  for (; value && *value; value++) {
+    if (!quoted && (*value == ' ' || *value == '\t' || *value == '\n')) {
+      if (f && end_field(b, f) < 0) return -1;
+    } else {
+      put_byte(b, *value, 0);
+    }
+  }
+  return 0;
+}
+
+/* $@ and $*: the positional parameters. In quotes, "$@" is a field each and "$*" one field
+ * of them joined by spaces; unquoted, both are split at blanks. */
+static int put_parameters(struct building* b, struct fields* f, int quoted, int each) {
+  for (int i = 1; i < script_argc; i++) {
+    if (i > 1) {
+      if (quoted && each && f) {
+        if (end_field(b, f) < 0) return -1;
+        b->is_open = 1;
+      } else {
+        if (put_value(b, f, " ", quoted) < 0) return -1;
+      }
+    }
+    if (put_value(b, f, script_argv[i], quoted) < 0) return -1;
+  }
+  return 0;
+}
+
+/* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting,
+ * no patterns). */
+static int expand_into(const char* raw, struct building* b, struct fields* f) {
+  char quote = 0;
+  char number[16];
+  for (const char* p = raw; *p;) {
+    const char c = *p;
+    if (quote == '\'') {
+      if (c == '\'') quote = 0;
+      else put_byte(b, c, 0);
+      p++;
+    } else if (c == '"' || (c == '\'' && !quote)) {
+      quote = quote ? 0 : c;
+      b->is_open = 1;
+      p++;
+    } else if (c == '\\' && p[1] != '\0' && (!quote || strchr("\"\\$`", p[1]))) {
+      put_byte(b, p[1], 0);
+      p += 2;
+    } else if (c == '$' && (p[1] == '@' || p[1] == '*')) {
+      if (put_parameters(b, f, quote != 0, p[1] == '@') < 0) return -1;
+      p += 2;
+    } else if (c == '$') {
+      const char* end;
+      const char* value = parameter(p + 1, &end, number, sizeof number);
+      if (end == p + 1) { /* not a parameter: the $ is itself */
+        put_byte(b, '$', 0);
+        p++;
+      } else {
+        if (put_value(b, f, value, quote != 0 || f == NULL) < 0) return -1;
+        p = end;
+      }
+    } else {
+      put_byte(b, c, f != NULL && !quote && (c == '*' || c == '?' || c == '['));
+      p++;
+    }
+  }
+  return 0;
+}
+
+int expand_fields(const char* raw, struct fields* f) {
+  struct building b = {0};
+  int status = expand_into(raw, &b, f);
+  if (status == 0) status = end_field(&b, f);
+  free(b.bytes);
+  free(b.is_pattern);
+  return status;
+}
+
+char* expand_string(const char* raw) {
+  struct building b = {0};
+  put_byte(&b, '\0', 0); /* a string even when empty */
+  b.used = 0;
+  if (expand_into(raw, &b, NULL) < 0) {
+    free(b.bytes);
+    free(b.is_pattern);
+    return NULL;
+  }
+  free(b.is_pattern);
+  return b.bytes;
+}

@@ -1,0 +1,544 @@
+/* sh: the input, its tokens and the commands' trees (the grammar of POSIX 2.10, the part the
+ * shell has: lists, and-or lists, pipelines, simple commands, if, while, until, for, { } and
+ * ( ), redirections). A construct left open at a line's end reads the next line ("> " on a
+ * terminal). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh.h"
+
+/* ---- The arena ---------------------------------------------------------------------------- */
+
+struct block {
+  struct block* next;
+  size_t used, size;
+  _Alignas(8) char data[];
+};
+
+static struct block* blocks;
+
+static void* arena_alloc(size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  if (!blocks || blocks->used + n > blocks->size) {
+    const size_t size = n > 16384 ? n : 16384;
+    struct block* b = malloc(sizeof *b + size);
+    if (!b) {
+      fprintf(stderr, "sh: out of memory\n");
+      exit(2);
+    }
+    b->next = blocks;
+    b->used = 0;
+    b->size = size;
+    blocks = b;
+  }
+  void* p = blocks->data + blocks->used;
+  blocks->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+void parse_free(void) {
+  while (blocks) {
+    struct block* next = blocks->next;
+    free(blocks);
+    blocks = next;
+  }
+}
+
+/* ---- Lines -------------------------------------------------------------------------------- */
+
+static struct source* source;
+static char* line; /* the line being read; NUL-ended, its '\n' kept */
+static size_t line_capacity;
+static const char* pos;              /* where the next token starts; NULL before a line is read */
+static const char* next_string_line; /* sh -c: where the string's next line starts */
+static int is_continued;             /* the command being read has read a line already ("> ") */
+static int line_failed;              /* a line too long: a syntax error */
+
+/* Reads the next line; 0 at the input's end. */
+static int read_line(void) {
+  if (source->prompt) {
+    if (!is_continued) reap_background();
+    fflush(stdout);
+    fputs(is_continued ? "> " : "$ ", stderr);
+    fflush(stderr);
+  }
+  is_continued = 1;
+  ssize_t length;
+  if (source->string) {
+    if (!next_string_line) return 0;
+    const char* end = strchr(next_string_line, '\n');
+    length = end ? end + 1 - next_string_line : (ssize_t)strlen(next_string_line);
+    if ((size_t)length + 1 > line_capacity) {
+      line_capacity = (size_t)length + 1;
+      line = realloc(line, line_capacity);
+    }
+    memcpy(line, next_string_line, (size_t)length);
+    line[length] = '\0';
+    next_string_line = end ? end + 1 : NULL;
+  } else if ((length = getline(&line, &line_capacity, source->file)) < 0) {
+    return 0;
+  }
+  if ((size_t)length >= kLineBytes) {
+    fprintf(stderr, "sh: a line of more than %d bytes\n", kLineBytes - 1);
+    line_failed = 1;
+    line[0] = '\0';
+  }
+  pos = line;
+  return 1;
+}
+
+/* ---- Tokens ------------------------------------------------------------------------------- */
+
+enum token_kind { kWord, kOperator, kNewline, kEnd, kBad };
+
+struct token {
+  enum token_kind kind;
+  const char* text;
+  int io_number; /* a redirection's descriptor written before it (2>), else -1 */
+};
+
+static struct token token;
+static int has_token;
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static int is_operator_char(char c) {
+  return c == ';' || c == '&' || c == '|' || c == '<' || c == '>' || c == '(' || c == ')';
+}
+
+/* A growing string for a word being read. */
+struct text {
+  char* bytes;
+  size_t used, capacity;
+};
+
+static void text_put(struct text* t, char c) {
+  if (t->used + 2 > t->capacity) {
+    t->capacity = t->capacity ? 2 * t->capacity : 64;
+    t->bytes = realloc(t->bytes, t->capacity);
+  }
+  t->bytes[t->used++] = c;
+  t->bytes[t->used] = '\0';
+}
+
+static const char* text_keep(struct text* t) {
+  char* kept = arena_alloc(t->used + 1);
+  if (t->used) memcpy(kept, t->bytes, t->used);
+  free(t->bytes);
+  return kept;
+}
+
+/* Reads a word at pos into t, as written: quotes and escapes kept, a quoted newline kept, a
+ * backslash-newline dropped (the word goes on on the next line). 0, or -1 with a message. */
+static int read_word(struct text* t) {
+  char quote = 0;
+  for (;;) {
+    char c = *pos;
+    if (c == '\0') {
+      if (!quote) return 0;
+      if (!read_line()) {
+        fprintf(stderr, "sh: syntax error: unterminated %c\n", quote);
+        return -1;
+      }
+      continue;
+    }
+    if (!quote && (is_blank(c) || c == '\n' || is_operator_char(c))) return 0;
+    if (c == '\\' && quote != '\'') {
+      if (pos[1] == '\n') { /* the word goes on on the next line */
+        pos += 2;
+        if (!read_line()) return 0;
+        continue;
+      }
+      text_put(t, c);
+      pos++;
+      if (*pos) text_put(t, *pos++);
+      continue;
+    }
+    if ((c == '\'' || c == '"') && (!quote || quote == c)) quote = quote ? 0 : c;
+    text_put(t, c);
+    pos++;
+  }
+}
+
+/* Reads the next token. */
+static void lex(void) {
+  token.io_number = -1;
+  if (line_failed) {
+    token.kind = kBad;
+    return;
+  }
+  if (!pos && !read_line()) {
+    token.kind = kEnd;
+    return;
+  }
+  while (is_blank(*pos)) pos++;
+  if (*pos == '#')
+    while (*pos && *pos != '\n') pos++;
+  if (*pos == '\0' || *pos == '\n') {
+    token.kind = kNewline;
+    token.text = "newline";
+    pos = NULL;
+    return;
+  }
+  if (pos[0] >= '0' && pos[0] <= '9' && (pos[1] == '<' || pos[1] == '>')) token.io_number = *pos++ - '0';
+  if (is_operator_char(*pos)) {
+    static const char* const operators[] = {"&&", "||", ">>", ">&", "<&", ";;", ";", "&", "|", "<", ">", "(", ")"};
+    for (unsigned i = 0; i < sizeof operators / sizeof operators[0]; i++) {
+      const size_t n = strlen(operators[i]);
+      if (!strncmp(pos, operators[i], n)) {
+        token.kind = kOperator;
+        token.text = operators[i];
+        pos += n;
+        return;
+      }
+    }
+  }
+  struct text t = {0};
+  token.kind = read_word(&t) < 0 ? kBad : kWord;
+  token.text = text_keep(&t);
+  if (token.kind == kBad) line_failed = 1;
+}
+
+static struct token* peek(void) {
+  if (!has_token) {
+    lex();
+    has_token = 1;
+  }
+  return &token;
+}
+
+static void consume(void) { has_token = 0; }
+
+static int is_operator(const struct token* t, const char* op) { return t->kind == kOperator && !strcmp(t->text, op); }
+static int is_word(const struct token* t, const char* w) { return t->kind == kWord && !strcmp(t->text, w); }
+static int is_redirection(const struct token* t) {
+  return t->kind == kOperator && (t->text[0] == '<' || t->text[0] == '>');
+}
+
+/* The reserved words that end a list. */
+static int is_closing(const struct token* t) {
+  static const char* const words[] = {"then", "else", "elif", "fi", "do", "done", "}"};
+  for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (is_word(t, words[i])) return 1;
+  return is_operator(t, ")");
+}
+
+static int starts_command(const struct token* t) {
+  return (t->kind == kWord && !is_closing(t)) || is_operator(t, "(") || is_redirection(t);
+}
+
+/* ---- The grammar -------------------------------------------------------------------------- */
+
+static int failed;          /* a syntax error was reported */
+static const char* closing; /* what closes the innermost compound command being read */
+
+static void* syntax_error_near(const struct token* t) {
+  if (failed || t->kind == kBad) {
+  } else if (t->kind == kEnd) {
+    if (closing) fprintf(stderr, "sh: syntax error: unexpected end of input ('%s' missing)\n", closing);
+    else fprintf(stderr, "sh: syntax error: unexpected end of input\n");
+  } else {
+    fprintf(stderr, "sh: syntax error near '%s'\n", t->text);
+  }
+  failed = 1;
+  return NULL;
+}
+
+static void skip_newlines(void) {
+  while (peek()->kind == kNewline) consume();
+}
+
+/* After `op` (| && ||): newlines, then a command must come. */
+static int command_follows(const char* op) {
+  skip_newlines();
+  const struct token* t = peek();
+  if (starts_command(t)) return 1;
+  if (t->kind == kEnd) {
+    fprintf(stderr, "sh: syntax error: a command must follow '%s'\n", op);
+    failed = 1;
+    return 0;
+  }
+  syntax_error_near(t);
+  return 0;
+}
+
+static struct node* new_node(enum node_kind kind) {
+  struct node* n = arena_alloc(sizeof *n);
+  n->kind = kind;
+  return n;
+}
+
+static struct node* parse_list(int top);
+
+/* Consumes the reserved word `w`, or reports what came instead. */
+static int expect(const char* w) {
+  const struct token* t = peek();
+  if (is_word(t, w)) {
+    consume();
+    return 1;
+  }
+  syntax_error_near(t);
+  return 0;
+}
+
+/* A list inside a compound command: at least one command. */
+static struct node* parse_body(void) {
+  skip_newlines();
+  if (!starts_command(peek())) return syntax_error_near(peek());
+  return parse_list(0);
+}
+
+/* After "if" or "elif". */
+static struct node* parse_if(void) {
+  struct node* n = new_node(kIf);
+  if (!(n->a = parse_body()) || !expect("then") || !(n->b = parse_body())) return NULL;
+  if (is_word(peek(), "elif")) {
+    consume();
+    return (n->c = parse_if()) ? n : NULL;
+  }
+  if (is_word(peek(), "else")) {
+    consume();
+    if (!(n->c = parse_body())) return NULL;
+  }
+  return expect("fi") ? n : NULL;
+}
+
+/* After "while" or "until". */
+static struct node* parse_loop(enum node_kind kind) {
+  struct node* n = new_node(kind);
+  if (!(n->a = parse_body()) || !expect("do") || !(n->b = parse_body()) || !expect("done")) return NULL;
+  return n;
+}
+
+/* After "for". */
+static struct node* parse_for(void) {
+  struct node* n = new_node(kFor);
+  const struct token* t = peek();
+  if (t->kind != kWord || !is_name(t->text, strlen(t->text))) {
+    if (!failed && t->kind == kWord) {
+      fprintf(stderr, "sh: syntax error: '%s' is not a name\n", t->text);
+      failed = 1;
+    }
+    return syntax_error_near(t);
+  }
+  n->name = t->text;
+  consume();
+  skip_newlines();
+  if (is_word(peek(), "in")) {
+    consume();
+    n->has_list = 1;
+    struct word** tail = &n->words;
+    while (peek()->kind == kWord) {
+      struct word* w = arena_alloc(sizeof *w);
+      w->raw = peek()->text;
+      *tail = w;
+      tail = &w->next;
+      consume();
+    }
+    if (!is_operator(peek(), ";") && peek()->kind != kNewline) return syntax_error_near(peek());
+    consume();
+  } else if (is_operator(peek(), ";")) {
+    consume();
+  }
+  skip_newlines();
+  if (!expect("do") || !(n->b = parse_body()) || !expect("done")) return NULL;
+  return n;
+}
+
+/* A redirection at the current token; 0, or -1 (reported). */
+static int parse_redirection(struct redirection*** tail) {
+  const struct token op = *peek();
+  consume();
+  const struct token* target = peek();
+  if (target->kind != kWord) {
+    syntax_error_near(target);
+    return -1;
+  }
+  struct redirection* r = arena_alloc(sizeof *r);
+  r->target = target->text;
+  consume();
+  const char* o = op.text;
+  r->is_copy = o[1] == '&';
+  r->fd = op.io_number >= 0 ? op.io_number : o[0] == '<' ? 0 : 1;
+  r->flags = o[0] == '<' ? O_RDONLY : O_WRONLY | O_CREAT | (o[1] == '>' ? O_APPEND : O_TRUNC);
+  **tail = r;
+  *tail = &r->next;
+  return 0;
+}
+
+/* Whether a word is NAME=... (the name unquoted). */
+static int is_assignment(const char* raw) {
+  const char* equals = strchr(raw, '=');
+  return equals && equals != raw && is_name(raw, (size_t)(equals - raw));
+}
+
+static struct node* parse_simple(void) {
+  struct node* n = new_node(kSimple);
+  struct word** words = &n->words;
+  struct word** assignments = &n->assignments;
+  struct redirection** redirections = &n->redirections;
+  for (;;) {
+    const struct token* t = peek();
+    if (is_redirection(t)) {
+      if (parse_redirection(&redirections) < 0) return NULL;
+    } else if (t->kind == kWord) {
+      struct word* w = arena_alloc(sizeof *w);
+      w->raw = t->text;
+      if (!n->words && is_assignment(t->text)) {
+        *assignments = w;
+        assignments = &w->next;
+      } else {
+        *words = w;
+        words = &w->next;
+      }
+      consume();
+    } else {
+      return n;
+    }
+  }
+}
+
+static struct node* parse_command(void) {
+  const struct token* t = peek();
+  struct node* n;
+  if (is_word(t, "if") || is_word(t, "while") || is_word(t, "until") || is_word(t, "for") || is_word(t, "{") ||
+      is_operator(t, "(")) {
+    const char first = t->text[0];
+    const int until = is_word(t, "until");
+    const char* outer = closing;
+    closing = first == 'i' ? "fi" : first == '{' ? "}" : first == '(' ? ")" : "done";
+    consume();
+    if (first == 'i') {
+      n = parse_if();
+    } else if (first == 'w' || first == 'u') {
+      n = parse_loop(until ? kUntil : kWhile);
+    } else if (first == 'f') {
+      n = parse_for();
+    } else {
+      n = new_node(first == '{' ? kGroup : kSubshell);
+      if (!(n->a = parse_body())) {
+        n = NULL;
+      } else if (first == '{') {
+        if (!expect("}")) n = NULL;
+      } else if (is_operator(peek(), ")")) {
+        consume();
+      } else {
+        n = syntax_error_near(peek());
+      }
+    }
+    closing = outer;
+    if (!n) return NULL;
+    struct redirection** redirections = &n->redirections;
+    while (is_redirection(peek()))
+      if (parse_redirection(&redirections) < 0) return NULL;
+    return n;
+  }
+  return parse_simple();
+}
+
+static struct node* parse_pipeline(enum connector after) {
+  struct node* n = new_node(kPipeline);
+  n->after = after;
+  if (is_word(peek(), "!")) {
+    consume();
+    n->negate = 1;
+    if (!starts_command(peek())) return syntax_error_near(peek());
+  }
+  struct node** tail = &n->a;
+  for (;;) {
+    if (n->count == kMaxPipeline) {
+      fprintf(stderr, "sh: a pipeline of more than %d commands\n", kMaxPipeline);
+      failed = 1;
+      return NULL;
+    }
+    struct node* command = parse_command();
+    if (!command) return NULL;
+    *tail = command;
+    tail = &command->next;
+    n->count++;
+    if (!is_operator(peek(), "|")) return n;
+    consume();
+    if (!command_follows("|")) return NULL;
+  }
+}
+
+static struct node* parse_and_or(void) {
+  struct node* n = new_node(kAndOr);
+  struct node** tail = &n->a;
+  for (enum connector after = kFirst;;) {
+    struct node* pipeline = parse_pipeline(after);
+    if (!pipeline) return NULL;
+    *tail = pipeline;
+    tail = &pipeline->next;
+    const struct token* t = peek();
+    if (!is_operator(t, "&&") && !is_operator(t, "||")) return n;
+    const char* op = t->text;
+    after = op[0] == '&' ? kIfSuccess : kIfFailure;
+    consume();
+    if (!command_follows(op)) return NULL;
+  }
+}
+
+/* and-or lists separated by ';', '&' and (inside a compound command, or `top` not set)
+ * newlines. At the top, the list ends with its line. */
+static struct node* parse_list(int top) {
+  struct node* n = new_node(kList);
+  struct node** tail = &n->a;
+  for (;;) {
+    struct node* item = parse_and_or();
+    if (!item) return NULL;
+    *tail = item;
+    tail = &item->next;
+    const struct token* t = peek();
+    if (is_operator(t, ";") || is_operator(t, "&")) {
+      item->background = t->text[0] == '&';
+      consume();
+      t = peek();
+    }
+    if (t->kind == kNewline) {
+      if (top) return n;
+      skip_newlines();
+      t = peek();
+    }
+    if (top && t->kind == kEnd) return n;
+    if (!starts_command(t)) {
+      if (top || !is_closing(t)) return syntax_error_near(t);
+      return n;
+    }
+  }
+}
+
+void parse_begin(struct source* s) {
+  source = s;
+  next_string_line = s->string;
+  pos = NULL;
+  has_token = 0;
+}
+
+int parse_next(struct node** tree) {
+  parse_free();
+  *tree = NULL;
+  failed = 0;
+  closing = NULL;
+  is_continued = 0;
+  line_failed = 0;
+  const struct token* t = peek();
+  if (t->kind == kEnd) return 0;
+  if (t->kind == kNewline) {
+    consume();
+    return 1;
+  }
+  if (!starts_command(t)) {
+    syntax_error_near(t);
+  } else if ((*tree = parse_list(1)) != NULL) {
+    if (peek()->kind == kNewline) consume();
+    return 1;
+  }
+  /* The rest of the line that failed is not run. */
+  pos = NULL;
+  has_token = 0;
+  *tree = NULL;
+  return -1;
+}

@@ -1,0 +1,532 @@
+/* sh: running the trees parse.c makes: lists, and-or lists, pipelines (a child per command,
+ * each forked on the next cluster of the machine under mkh), compound commands, simple
+ * commands (builtins in the shell, programs by execvp), redirections. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mkh.h"
+#include "sh.h"
+
+static int in_background; /* the children being forked are a background job's */
+static int loop_depth;    /* the loops running: break and continue need one */
+static int breaking;      /* loops left to break out of */
+static int continuing;    /* set by continue: the innermost loop left to go on with goes on */
+
+/* Whether the commands still to run of a list are to be skipped. */
+static int is_leaving(void) { return is_exit_requested || breaking || continuing; }
+
+/* Writes out what the standard streams buffer (picolibc's fflush takes no NULL). */
+static void flush_output(void) {
+  fflush(stdout);
+  fflush(stderr);
+}
+
+/* ---- Children ---------------------------------------------------------------------------- */
+
+/* The status a wait reported, as sh gives it ($?), with a line on standard error when a
+ * signal other than SIGPIPE and SIGINT ended the child and, for a background child (`name`
+ * NULL) of an interactive shell, when it ended at all. */
+static int status_of(pid_t pid, int status, const char* name) {
+  char background[32];
+  snprintf(background, sizeof background, "[%d]", (int)pid);
+  if (WIFEXITED(status)) {
+    if (!name && is_interactive) fprintf(stderr, "sh: %s exit %d\n", background, WEXITSTATUS(status));
+    return WEXITSTATUS(status);
+  }
+  const int signal_number = mkh_linux_signal(WTERMSIG(status));
+  /* A pipeline's writer whose reader went first, a command the terminal's interrupt ended: no
+   * news, as in bash. */
+  if (WTERMSIG(status) != SIGPIPE && WTERMSIG(status) != SIGINT)
+    fprintf(stderr, "sh: %s: killed by signal %d (%s)\n", name ? name : background, signal_number,
+            strsignal(WTERMSIG(status)));
+  return 128 + signal_number;
+}
+
+void reap_background(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) status_of(pid, status, NULL);
+}
+
+/* Waits for `pid`; its status as status_of gives it, 1 when the wait fails. */
+static int wait_for(pid_t pid, const char* name) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      fprintf(stderr, "sh: wait: %s\n", strerror(errno));
+      return 1;
+    }
+  }
+  return status_of(pid, status, name);
+}
+
+/* SIGINT's and SIGQUIT's disposition: an interactive shell ignores them (the interrupt of
+ * its terminal, which mkh exec passes to every process, ends the command it runs, not
+ * itself); its commands take them back, but those it runs in the background ignore them, as
+ * POSIX asks of a shell without job control. */
+void set_interrupts(void (*disposition)(int)) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = disposition;
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGQUIT, &action, NULL);
+}
+
+/* fork, the child on the next cluster of the machine in turn (mkh's place_fork; a no-op under
+ * another kernel): a session's commands, and a pipeline's, spread over the clusters. The
+ * child takes its interrupts as set_interrupts says. */
+static pid_t fork_child(void) {
+  static unsigned next;
+  unsigned x, y, cores;
+  if (mkh_get_config(&x, &y, &cores) == 0) {
+    const unsigned cluster = next++ % (x * y);
+    mkh_place_fork((cluster / y) << 4 | cluster % y);
+  }
+  flush_output(); /* nothing buffered is printed twice */
+  const pid_t pid = fork();
+  if (pid < 0) fprintf(stderr, "sh: fork: %s\n", strerror(errno));
+  if (pid == 0) {
+    if (in_background) set_interrupts(SIG_IGN);
+    else if (is_interactive) set_interrupts(SIG_DFL);
+    is_interactive = 0; /* a child reports nothing of its own children's ends */
+  }
+  return pid;
+}
+
+/* ---- Redirections ------------------------------------------------------------------------ */
+
+/* Descriptors a redirection of the shell itself moved, to put back after the command. */
+struct saved_fds {
+  int fd[10]; /* the descriptor's copy, -1 if it was closed, -2 if untouched */
+};
+
+static void save_fd(struct saved_fds* saved, int fd) {
+  if (!saved || saved->fd[fd] != -2) return;
+  const int copy = fcntl(fd, F_DUPFD, 10);
+  if (copy >= 0) fcntl(copy, F_SETFD, FD_CLOEXEC);
+  saved->fd[fd] = copy;
+}
+
+static void restore_fds(struct saved_fds* saved) {
+  flush_output();
+  for (int fd = 0; fd < 10; fd++) {
+    if (saved->fd[fd] == -2) continue;
+    if (saved->fd[fd] < 0) {
+      close(fd);
+    } else {
+      dup2(saved->fd[fd], fd);
+      close(saved->fd[fd]);
+    }
+  }
+}
+
+/* Applies `r` in order (as sh does: `2>&1 > f` and `> f 2>&1` differ), each descriptor's first
+ * state kept in `saved` when it is not NULL; 0, or -1 with a message. */
+static int apply_redirections(const struct redirection* r, struct saved_fds* saved) {
+  if (saved) {
+    flush_output();
+    for (int fd = 0; fd < 10; fd++) saved->fd[fd] = -2;
+  }
+  for (; r; r = r->next) {
+    char* target = expand_string(r->target);
+    if (!target) return -1;
+    save_fd(saved, r->fd);
+    int failed = 0;
+    if (r->is_copy && !strcmp(target, "-")) {
+      close(r->fd);
+    } else if (r->is_copy) {
+      char* end;
+      const long from = strtol(target, &end, 10);
+      if (*target == '\0' || *end != '\0' || from < 0 || from > 9) {
+        fprintf(stderr, "sh: %s: not a descriptor\n", target);
+        failed = 1;
+      } else if (from != r->fd && dup2((int)from, r->fd) < 0) {
+        fprintf(stderr, "sh: %ld: %s\n", from, strerror(errno));
+        failed = 1;
+      }
+    } else {
+      const int opened = open(target, r->flags, 0666);
+      if (opened < 0 || (opened != r->fd && dup2(opened, r->fd) < 0)) {
+        fprintf(stderr, "sh: %s: %s\n", target, strerror(errno));
+        failed = 1;
+      }
+      if (opened >= 0 && opened != r->fd) close(opened);
+    }
+    free(target);
+    if (failed) return -1;
+  }
+  return 0;
+}
+
+/* ---- Builtins ---------------------------------------------------------------------------- */
+
+/* The status `exit`, `break`, `continue`, `shift` take from their argument; -1 when it is not a
+ * number. */
+static long number_argument(const char* name, const char* argument, long otherwise) {
+  if (!argument) return otherwise;
+  char* end;
+  const long n = strtol(argument, &end, 10);
+  if (*argument == '\0' || *end != '\0' || n < 0) {
+    fprintf(stderr, "sh: %s: %s: not a number\n", name, argument);
+    return -1;
+  }
+  return n;
+}
+
+/* read NAME...: a line of standard input (a byte at a time, so that what follows the line is
+ * left for the next reader), split at blanks into the names, the last taking the rest. */
+static int read_builtin(int argc, char** argv) {
+  char line[kLineBytes];
+  size_t n = 0;
+  int got_newline = 0;
+  for (char c; n + 1 < sizeof line;) {
+    const ssize_t got = read(0, &c, 1);
+    if (got <= 0 || c == '\n') {
+      got_newline = got > 0;
+      break;
+    }
+    line[n++] = c;
+  }
+  line[n] = '\0';
+  char* p = line;
+  for (int i = 1; i < argc; i++) {
+    while (*p == ' ' || *p == '\t') p++;
+    char* value = p;
+    if (i + 1 < argc) {
+      while (*p && *p != ' ' && *p != '\t') p++;
+      if (*p) *p++ = '\0';
+    } else {
+      char* end = p + strlen(p);
+      while (end > p && (end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
+    }
+    if (variable_set(argv[i], value, 0) < 0) return 2;
+  }
+  return got_newline || n > 0 ? 0 : 1;
+}
+
+/* The builtins; -1 when argv[0] is none. */
+static int builtin(int argc, char** argv) {
+  const char* name = argv[0];
+  if (!strcmp(name, ":") || !strcmp(name, "true")) return 0;
+  if (!strcmp(name, "false")) return 1;
+  if (!strcmp(name, "cd")) {
+    const char* home = variable_get("HOME");
+    const char* to = argc > 1 ? argv[1] : home && *home ? home : "/";
+    if (chdir(to) == 0) return 0;
+    fprintf(stderr, "sh: cd: %s: %s\n", to, strerror(errno));
+    return 1;
+  }
+  if (!strcmp(name, "pwd")) {
+    char path[1024];
+    if (getcwd(path, sizeof path) == NULL) {
+      fprintf(stderr, "sh: pwd: %s\n", strerror(errno));
+      return 1;
+    }
+    printf("%s\n", path);
+    return 0;
+  }
+  if (!strcmp(name, "exit")) {
+    const long status = number_argument(name, argv[1], last_status);
+    is_exit_requested = 1;
+    return status < 0 ? 2 : (int)(status & 0xff);
+  }
+  if (!strcmp(name, "break") || !strcmp(name, "continue")) {
+    const long n = number_argument(name, argv[1], 1);
+    if (n <= 0) return n == 0 ? (fprintf(stderr, "sh: %s: 0: not a loop count\n", name), 1) : 2;
+    if (loop_depth == 0) return 0; /* outside a loop: nothing to do, as in other shells */
+    breaking = (int)(n > loop_depth ? loop_depth : n);
+    if (name[0] == 'c') { /* the last loop broken out of goes on instead */
+      breaking--;
+      continuing = 1;
+    }
+    return 0;
+  }
+  if (!strcmp(name, "shift")) {
+    const long n = number_argument(name, argv[1], 1);
+    if (n < 0 || n > script_argc - 1) {
+      if (n >= 0) fprintf(stderr, "sh: shift: %ld: more than the %d arguments\n", n, script_argc - 1);
+      return 1;
+    }
+    script_argv[n] = script_argv[0];
+    script_argv += n;
+    script_argc -= (int)n;
+    return 0;
+  }
+  if (!strcmp(name, "export") || !strcmp(name, "unset")) {
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+      char* equals = strchr(argv[i], '=');
+      if (name[0] == 'u') {
+        variable_unset(argv[i]);
+        continue;
+      }
+      if (equals) *equals = '\0';
+      if (variable_set(argv[i], equals ? equals + 1 : NULL, 1) < 0) status = 1;
+      if (equals) *equals = '=';
+    }
+    return status;
+  }
+  if (!strcmp(name, "read")) return read_builtin(argc, argv);
+  if (!strcmp(name, "wait")) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, 0)) > 0) status_of(pid, status, NULL);
+    return 0;
+  }
+  return -1;
+}
+
+/* ---- Commands ---------------------------------------------------------------------------- */
+
+static int run_list(struct node* list);
+static int run_and_or(struct node* and_or);
+
+/* Runs argv in this process (a command's child, and the builtin exec). */
+static void exec_command(char** argv, char** assignments, int assignment_count) {
+  execvpe(argv[0], argv, environment_for(assignments, assignment_count));
+  const int error = errno;
+  fprintf(stderr, "sh: %s: %s\n", argv[0], error == ENOENT ? "not found" : strerror(error));
+  fflush(stderr);
+  _exit(error == ENOENT ? 127 : 126);
+}
+
+static int is_builtin(const char* name) {
+  static const char* const names[] = {":",        "true",  "false",  "cd",    "pwd",  "exit", "break",
+                                      "continue", "shift", "export", "unset", "read", "wait"};
+  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(name, names[i])) return 1;
+  return 0;
+}
+
+/* Runs what the command's own process runs, then ends it with its status. */
+static _Noreturn void end_child(int status) {
+  flush_output();
+  _exit(status);
+}
+
+/* A simple command. `in_child`: this process is the command's own (a pipeline's child), so a
+ * program replaces it without another fork. */
+static int run_simple(struct node* n, int in_child) {
+  struct fields args = {.argc = 0};
+  char* assignments[kMaxWords];
+  int assignment_count = 0, status = 0;
+  for (struct word* w = n->words; w && status == 0; w = w->next) status = expand_fields(w->raw, &args);
+  for (struct word* w = n->assignments; w && status == 0; w = w->next) {
+    const size_t name_length = (size_t)(strchr(w->raw, '=') - w->raw);
+    char* value = expand_string(w->raw + name_length + 1);
+    char* assignment = value ? malloc(name_length + strlen(value) + 2) : NULL;
+    if (assignment) {
+      sprintf(assignment, "%.*s=%s", (int)name_length, w->raw, value);
+      assignments[assignment_count++] = assignment;
+    } else {
+      status = -1;
+    }
+    free(value);
+  }
+  char** argv = args.argv;
+  struct saved_fds saved;
+  if (status != 0) {
+    status = 1;
+  } else if (args.argc == 0 || is_builtin(argv[0]) || (!strcmp(argv[0], "exec") && args.argc == 1)) {
+    /* In the shell: assignments alone (or before a builtin) set its variables; its
+     * redirections hold while the builtin runs (exec alone: from now on). */
+    for (int i = 0; i < assignment_count && status == 0; i++) {
+      char* equals = strchr(assignments[i], '=');
+      *equals = '\0';
+      if (variable_set(assignments[i], equals + 1, 0) < 0) status = 1;
+      *equals = '=';
+    }
+    const int keeps = in_child || (args.argc == 1 && !strcmp(argv[0], "exec"));
+    if (status == 0) {
+      if (apply_redirections(n->redirections, keeps ? NULL : &saved) < 0) status = 1;
+      else if (args.argc > 0 && strcmp(argv[0], "exec")) status = builtin(args.argc, argv);
+      if (!keeps) restore_fds(&saved);
+    }
+  } else if (!strcmp(argv[0], "exec") || in_child) {
+    if (apply_redirections(n->redirections, NULL) < 0) {
+      status = 1;
+    } else {
+      exec_command(argv + !strcmp(argv[0], "exec"), assignments, assignment_count);
+    }
+  } else {
+    const pid_t pid = fork_child();
+    if (pid == 0) {
+      if (apply_redirections(n->redirections, NULL) < 0) end_child(1);
+      exec_command(argv, assignments, assignment_count);
+    }
+    status = pid < 0 ? 1 : wait_for(pid, argv[0]);
+  }
+  fields_free(&args);
+  for (int i = 0; i < assignment_count; i++) free(assignments[i]);
+  return status;
+}
+
+/* The end of a loop's turn: 1 when the loop ends (a break for it or for a loop around it). */
+static int loop_ends(void) {
+  if (is_exit_requested) return 1;
+  if (breaking > 0) {
+    breaking--;
+    return 1;
+  }
+  continuing = 0;
+  return 0;
+}
+
+static int run_compound(struct node* n, int in_child) {
+  int status = 0;
+  switch (n->kind) {
+    case kIf:
+      if (run_list(n->a) == 0 && !is_leaving()) return run_list(n->b);
+      if (is_leaving() || !n->c) return 0;
+      return n->c->kind == kIf ? run_compound(n->c, in_child) : run_list(n->c);
+    case kWhile:
+    case kUntil:
+      loop_depth++;
+      for (;;) {
+        const int condition = run_list(n->a);
+        if (is_leaving() ? loop_ends() : (condition == 0) != (n->kind == kWhile)) break;
+        status = run_list(n->b);
+        if (is_leaving() && loop_ends()) break;
+      }
+      loop_depth--;
+      return status;
+    case kFor: {
+      struct fields values = {.argc = 0};
+      for (struct word* w = n->words; w; w = w->next)
+        if (expand_fields(w->raw, &values) < 0) {
+          fields_free(&values);
+          return 1;
+        }
+      if (!n->has_list)
+        for (int i = 1; i < script_argc && values.argc < kMaxWords; i++)
+          values.argv[values.argc++] = strdup(script_argv[i]);
+      loop_depth++;
+      for (int i = 0; i < values.argc; i++) {
+        if (variable_set(n->name, values.argv[i], 0) < 0) {
+          status = 1;
+          break;
+        }
+        status = run_list(n->b);
+        if (is_leaving() && loop_ends()) break;
+      }
+      loop_depth--;
+      fields_free(&values);
+      return status;
+    }
+    case kGroup: return run_list(n->a);
+    case kSubshell: {
+      if (in_child) return run_list(n->a);
+      const pid_t pid = fork_child();
+      if (pid == 0) end_child(run_list(n->a));
+      return pid < 0 ? 1 : wait_for(pid, "sh");
+    }
+    default: return 1;
+  }
+}
+
+static int run_command(struct node* n, int in_child) {
+  if (n->kind == kSimple) return run_simple(n, in_child);
+  struct saved_fds saved;
+  int status = apply_redirections(n->redirections, in_child ? NULL : &saved) < 0 ? 1 : run_compound(n, in_child);
+  if (!in_child) restore_fds(&saved);
+  return status;
+}
+
+/* A command's name, for the line that says a signal ended it. */
+static const char* name_of(const struct node* n) { return n->kind == kSimple && n->words ? n->words->raw : "sh"; }
+
+/* Makes descriptor `from` (none when negative) descriptor `to`. */
+static void move_fd(int from, int to) {
+  if (from < 0 || from == to) return;
+  dup2(from, to);
+  close(from);
+}
+
+/* Runs a pipeline: a command alone in the shell (a builtin there, a program in a child), or
+ * every command in a child whose stdout is the next one's stdin (its own redirections apply
+ * after); the status is the last command's. In the background, no command runs in the shell
+ * and none is waited for. */
+static int run_pipeline(struct node* p, int background) {
+  int status;
+  if (p->count == 1 && !background) {
+    status = run_command(p->a, 0);
+  } else {
+    pid_t pids[kMaxPipeline];
+    int started = 0, input = -1;
+    in_background = background;
+    for (struct node* c = p->a; c; c = c->next, started++) {
+      int fds[2] = {-1, -1};
+      if (c->next && pipe(fds) != 0) {
+        fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+        break;
+      }
+      const pid_t pid = fork_child();
+      if (pid == 0) {
+        if (fds[0] >= 0) close(fds[0]); /* the next command's end, first: it may be 0 or 1 */
+        move_fd(input, 0);
+        move_fd(fds[1], 1);
+        end_child(run_command(c, 1));
+      }
+      if (input >= 0) close(input);
+      if (fds[1] >= 0) close(fds[1]);
+      input = fds[0];
+      if (pid < 0) break;
+      pids[started] = pid;
+    }
+    if (input >= 0) close(input); /* the last command started sees the end of its output's reader */
+    in_background = 0;
+    if (background) {
+      if (started == p->count) {
+        last_background = pids[started - 1];
+        if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)last_background);
+      }
+      return started == p->count ? 0 : 1;
+    }
+    status = 1;
+    struct node* c = p->a;
+    for (int i = 0; i < started; i++, c = c->next) status = wait_for(pids[i], name_of(c));
+    if (started < p->count) status = 1;
+  }
+  return p->negate ? status == 0 : status;
+}
+
+static int run_and_or(struct node* and_or) {
+  for (struct node* p = and_or->a; p && !is_leaving(); p = p->next) {
+    if ((p->after == kIfSuccess && last_status != 0) || (p->after == kIfFailure && last_status == 0)) continue;
+    last_status = run_pipeline(p, 0);
+  }
+  return last_status;
+}
+
+/* An and-or list ended by '&': a pipeline alone is forked as it is, more in a child shell. */
+static int run_background(struct node* and_or) {
+  if (!and_or->a->next) return run_pipeline(and_or->a, 1);
+  in_background = 1;
+  const pid_t pid = fork_child();
+  in_background = 0;
+  if (pid == 0) {
+    in_background = 1;
+    end_child(run_and_or(and_or));
+  }
+  if (pid < 0) return 1;
+  last_background = pid;
+  if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pid);
+  return 0;
+}
+
+static int run_list(struct node* list) {
+  for (struct node* item = list->a; item && !is_leaving(); item = item->next)
+    last_status = item->background ? run_background(item) : run_and_or(item);
+  return last_status;
+}
+
+int run_tree(struct node* tree) {
+  breaking = continuing = 0;
+  return run_list(tree);
+}

@@ -1,0 +1,128 @@
+/* sh: the shell's pieces (user/apps/sh/): main.c reads its input and runs it command by command,
+ * parse.c makes the commands' trees, expand.c the variables and the words' expansions, run.c
+ * runs the trees. See main.c for what the shell is. */
+#ifndef MKH_SH_H
+#define MKH_SH_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum { kLineBytes = 4096, kMaxWords = 256, kMaxPipeline = 8 };
+
+/* ---- The trees (parse.c) ---------------------------------------------------------------
+ * A complete command is a tree of nodes, its words kept as written (quotes included) and
+ * expanded when the command runs, so that a loop sees its variables change. Nodes and words
+ * live in an arena emptied after each complete command. */
+
+/* A word as written: its quotes and escapes still in it. */
+struct word {
+  const char* raw;
+  struct word* next;
+};
+
+/* A redirection: descriptor `fd` opened on the expansion of `target` with `flags` (<, >, >>),
+ * or made a copy of the descriptor `target` names (>&N, <&N), or closed (>&-). */
+struct redirection {
+  int fd;
+  int is_copy;
+  int flags;
+  const char* target;
+  struct redirection* next;
+};
+
+enum node_kind {
+  kList,     /* and-or lists: a the first, each ended by ';', a newline or '&' */
+  kAndOr,    /* pipelines joined by && and ||: a the first */
+  kPipeline, /* commands joined by |: a the first; negate for '!' */
+  kSimple,   /* assignments, words, redirections */
+  kIf,       /* if a then b [else c]: an elif is an kIf in c */
+  kWhile,    /* while a do b done */
+  kUntil,    /* until a do b done */
+  kFor,      /* for name [in words] do b done */
+  kGroup,    /* { a } */
+  kSubshell, /* ( a ) */
+};
+
+enum connector { kFirst, kIfSuccess, kIfFailure };
+
+struct node {
+  enum node_kind kind;
+  struct node* next;    /* the next item of its list, and-or list or pipeline */
+  enum connector after; /* a pipeline in an and-or list: how it follows the one before */
+  int background;       /* an and-or list ended by '&' */
+  int negate;           /* a pipeline: '!' */
+  int count;            /* a pipeline: its commands */
+  struct node *a, *b, *c;
+  struct word* words;       /* a simple command's arguments; a for loop's list */
+  struct word* assignments; /* a simple command's NAME=value before its name */
+  const char* name;         /* a for loop's variable */
+  int has_list;             /* a for loop with "in" */
+  struct redirection* redirections;
+};
+
+/* Where the commands come from: a stream (a prompt before each line when it is the terminal)
+ * or a string's lines (sh -c). */
+struct source {
+  FILE* file;
+  const char* string;
+  int prompt;
+};
+
+/* Reads the commands of `source` from now on. */
+void parse_begin(struct source* source);
+/* Parses the next complete command (up to the end of a line that ends it): 1 with *tree set
+ * (NULL for an empty line), 0 at the end of the input, -1 on a syntax error (a message said
+ * what; the rest of that line is skipped). The tree lives until parse_free. */
+int parse_next(struct node** tree);
+void parse_free(void);
+
+/* ---- Variables and words (expand.c) ----------------------------------------------------- */
+
+const char* variable_get(const char* name);
+/* Sets NAME to VALUE (exported when `export`, or when it already was); 0, or -1 with a
+ * message when NAME is not a name. */
+int variable_set(const char* name, const char* value, int export);
+void variable_unset(const char* name);
+/* Whether `s` (its first n bytes) is a name: a letter or '_', then letters, digits, '_'. */
+int is_name(const char* s, size_t n);
+/* The environment of a program: the exported variables, then `assignments` (NAME=value,
+ * already expanded) over them. malloc'd; freed by the exec or the process's end. */
+char** environment_for(char** assignments, int assignment_count);
+
+/* A command's expanded arguments. */
+struct fields {
+  char* argv[kMaxWords + 1];
+  int argc;
+  char* storage; /* the fields' bytes */
+  size_t used, capacity;
+  int overflow;
+};
+
+/* Appends the fields of `raw` to f: parameters expanded ($NAME ${NAME} $? $$ $! $# $0..$9
+ * $@ $*), quotes removed, unquoted expansions split at blanks, pathname expansion of the
+ * word's own unquoted * ? [. 0, or -1 with a message. */
+int expand_fields(const char* raw, struct fields* f);
+/* The expansion of `raw` as one string, no splitting nor pathname expansion (an assignment's
+ * value, a redirection's target); malloc'd, or NULL with a message. */
+char* expand_string(const char* raw);
+void fields_free(struct fields* f);
+
+/* ---- Running (run.c) --------------------------------------------------------------------- */
+
+int run_tree(struct node* tree); /* its status, also in last_status */
+/* Reports the background children that ended, without waiting for the others. */
+void reap_background(void);
+/* SIGINT's and SIGQUIT's disposition (run.c says when each). */
+void set_interrupts(void (*disposition)(int));
+
+/* ---- The shell's state (main.c) ---------------------------------------------------------- */
+
+extern int last_status;
+extern pid_t last_background; /* $! */
+extern int is_interactive;    /* reading a terminal: a prompt, and a line for each background child */
+extern int is_exit_requested; /* exit ran */
+extern int script_argc;       /* $0 and the positional parameters */
+extern char** script_argv;
+
+#endif

@@ -1,0 +1,129 @@
+/* test: `test EXPRESSION` or `[ EXPRESSION ]` — exits 0 when the expression is true, 1 when it
+ * is false, 2 (and a line on standard error) when it cannot be read. POSIX's primaries:
+ * -e -f -d -r -w -x -s FILE, -n -z STRING, STRING, S1 = S2, S1 != S2, N1 -eq -ne -lt -le -gt -ge
+ * N2 (decimal integers), ! EXPRESSION, ( EXPRESSION ), E1 -a E2, E1 -o E2 (-a before -o).
+ * The disk's /bin/[ is this program: named `[`, its last argument must be `]`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char** args;
+static int count, at;
+
+static _Noreturn void fail(const char* what, const char* argument) {
+  if (argument) fprintf(stderr, "test: %s: %s\n", argument, what);
+  else fprintf(stderr, "test: %s\n", what);
+  exit(2);
+}
+
+static const char* next(void) { return at < count ? args[at] : NULL; }
+
+static const char* take(void) {
+  if (at == count) fail("argument expected", args[count - 1]);
+  return args[at++];
+}
+
+static long integer(const char* s) {
+  char* end;
+  errno = 0;
+  const long n = strtol(s, &end, 10);
+  if (*s == '\0' || *end != '\0') fail("integer expected", s);
+  if (errno == ERANGE) fail("out of range", s);
+  return n;
+}
+
+static int is_unary(const char* s) { return s && s[0] == '-' && s[1] && !s[2] && strchr("efdrwxsnz", s[1]); }
+
+static int is_binary(const char* s) {
+  static const char* const operators[] = {"=", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge"};
+  for (unsigned i = 0; s && i < sizeof operators / sizeof operators[0]; i++)
+    if (!strcmp(s, operators[i])) return 1;
+  return 0;
+}
+
+static int unary(char op, const char* operand) {
+  if (op == 'n') return operand[0] != '\0';
+  if (op == 'z') return operand[0] == '\0';
+  struct stat st;
+  if (stat(operand, &st) != 0) return 0;
+  switch (op) {
+    case 'f': return S_ISREG(st.st_mode);
+    case 'd': return S_ISDIR(st.st_mode);
+    case 's': return st.st_size > 0;
+    case 'r': return access(operand, R_OK) == 0;
+    case 'w': return access(operand, W_OK) == 0;
+    case 'x': return access(operand, X_OK) == 0;
+    default: return 1; /* -e */
+  }
+}
+
+static int binary(const char* left, const char* op, const char* right) {
+  if (!strcmp(op, "=")) return strcmp(left, right) == 0;
+  if (!strcmp(op, "!=")) return strcmp(left, right) != 0;
+  const long a = integer(left), b = integer(right);
+  switch (op[1] * 256 + op[2]) {
+    case 'e' * 256 + 'q': return a == b;
+    case 'n' * 256 + 'e': return a != b;
+    case 'l' * 256 + 't': return a < b;
+    case 'l' * 256 + 'e': return a <= b;
+    case 'g' * 256 + 't': return a > b;
+    default: return a >= b;
+  }
+}
+
+static int expression(void);
+
+/* A primary, or ! and ( before one. A word followed by a binary operator is a comparison
+ * first (so `[ "$x" = ! ]` and `[ -n = -n ]` compare), as POSIX's rules for few arguments say. */
+static int primary(void) {
+  const char* word = take();
+  if (at + 1 < count && is_binary(args[at])) {
+    const char* op = take();
+    return binary(word, op, take());
+  }
+  if (!strcmp(word, "!")) return !primary();
+  if (!strcmp(word, "(") && at < count) {
+    const int value = expression();
+    const char* close = next();
+    if (!close || strcmp(close, ")")) fail("')' expected", close);
+    at++;
+    return value;
+  }
+  if (is_unary(word) && at < count) return unary(word[1], take());
+  return word[0] != '\0';
+}
+
+static int conjunction(void) {
+  int value = primary();
+  while (next() && !strcmp(next(), "-a")) {
+    at++;
+    value = primary() && value;
+  }
+  return value;
+}
+
+static int expression(void) {
+  int value = conjunction();
+  while (next() && !strcmp(next(), "-o")) {
+    at++;
+    value = conjunction() || value;
+  }
+  return value;
+}
+
+int main(int argc, char** argv) {
+  const char* name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  args = argv + 1;
+  count = argc - 1;
+  if (!strcmp(name, "[")) {
+    if (count == 0 || strcmp(args[count - 1], "]")) fail("missing ']'", NULL);
+    count--;
+  }
+  if (count == 0) return 1;
+  const int value = expression();
+  if (at < count) fail("unexpected argument", args[at]);
+  return value ? 0 : 1;
+}
