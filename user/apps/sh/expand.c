@@ -321,6 +321,27 @@ static int put_parameters(struct building* b, struct fields* f, int quoted, int 
   return 0;
 }
 
+/* Where the command substitution whose text starts at p (just past its "$(") ends: past its
+ * ')', its quotes and parentheses matched as parse.c read them. */
+static const char* substitution_end(const char* p) {
+  char quote = 0;
+  for (int depth = 0; *p; p++) {
+    const char c = *p;
+    if (c == '\\' && quote != '\'' && p[1]) {
+      p++;
+    } else if (c == '$' && p[1] == '(' && quote != '\'') {
+      p = substitution_end(p + 2) - 1;
+    } else if ((c == '\'' || c == '"') && (!quote || quote == c)) {
+      quote = quote ? 0 : c;
+    } else if (!quote && c == '(') {
+      depth++;
+    } else if (!quote && c == ')' && depth-- == 0) {
+      return p + 1;
+    }
+  }
+  return p;
+}
+
 /* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting,
  * no patterns). */
 static int expand_into(const char* raw, struct building* b, struct fields* f) {
@@ -339,6 +360,13 @@ static int expand_into(const char* raw, struct building* b, struct fields* f) {
     } else if (c == '\\' && p[1] != '\0' && (!quote || strchr("\"\\$`", p[1]))) {
       put_byte(b, p[1], 0);
       p += 2;
+    } else if (c == '$' && p[1] == '(') {
+      const char* end = substitution_end(p + 2);
+      char* output = command_output(p + 2, (size_t)(end - (p + 2)) - (end[-1] == ')'));
+      const int status = output ? put_value(b, f, output, quote != 0 || f == NULL) : -1;
+      free(output);
+      if (status < 0) return -1;
+      p = end;
     } else if (c == '$' && (p[1] == '@' || p[1] == '*')) {
       if (put_parameters(b, f, quote != 0, p[1] == '@') < 0) return -1;
       p += 2;

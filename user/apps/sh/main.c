@@ -15,14 +15,15 @@
  * backslash quotes the next character (a newline: the line goes on), '#' at a word's start
  * comments out the rest of the line; expansion of $NAME, ${NAME}, $? (the last status), $$
  * (the shell's pid), $! (the last background child's), $#, $0..$9, $@ and $* (the script's
- * arguments), the unquoted results split at blanks; a word with an unquoted '*', '?' or '['
+ * arguments), $(COMMANDS) (what they print, by a child shell), the unquoted results split at
+ * blanks; a word with an unquoted '*', '?' or '['
  * of its own is replaced by the paths it matches (sorted; itself when none does). NAME=VALUE
  * alone sets a shell variable (exported only by export); before a program, it is in that
  * program's environment only. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
  * NAME[=VALUE]..., unset NAME..., read NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
  * (every background child). A login shell (-l) first runs /etc/profile. No functions, case,
- * here-documents, arithmetic or job control.
+ * backquotes, here-documents, arithmetic or job control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be
  * run, 128+N for one killed by signal N (and a line on standard error saying so); 2 for a
@@ -42,21 +43,6 @@ int is_interactive;
 int is_exit_requested;
 int script_argc;
 char** script_argv;
-
-/* Runs the commands of `source` until its end or an exit; a syntax error makes the status 2
- * and skips what is left of its line. */
-static void run_source(struct source* source) {
-  parse_begin(source);
-  for (;;) {
-    struct node* tree;
-    const int parsed = parse_next(&tree);
-    if (parsed == 0) break;
-    if (parsed < 0) last_status = 2;
-    else if (tree) run_tree(tree);
-    if (is_exit_requested) break;
-  }
-  parse_free();
-}
 
 static int usage(void) {
   fprintf(stderr, "usage: sh [-l] [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]\n");

@@ -131,20 +131,24 @@ static const char* text_keep(struct text* t) {
 }
 
 /* Reads a word at pos into t, as written: quotes and escapes kept, a quoted newline kept, a
- * backslash-newline dropped (the word goes on on the next line). 0, or -1 with a message. */
-static int read_word(struct text* t) {
+ * backslash-newline dropped (the word goes on on the next line). A command substitution $( )
+ * in it is read whole (`inside` set: pos just past its "$("), up to its ')', its own quotes
+ * and parentheses matched, over lines. 0, or -1 with a message. */
+static int read_word(struct text* t, int inside) {
   char quote = 0;
+  int depth = 0; /* parentheses open in a substitution */
   for (;;) {
     char c = *pos;
     if (c == '\0') {
-      if (!quote) return 0;
+      if (!quote && !inside) return 0;
       if (!read_line()) {
-        fprintf(stderr, "sh: syntax error: unterminated %c\n", quote);
+        if (quote) fprintf(stderr, "sh: syntax error: unterminated %c\n", quote);
+        else fprintf(stderr, "sh: syntax error: unterminated $(\n");
         return -1;
       }
       continue;
     }
-    if (!quote && (is_blank(c) || c == '\n' || is_operator_char(c))) return 0;
+    if (!quote && !inside && (is_blank(c) || c == '\n' || is_operator_char(c))) return 0;
     if (c == '\\' && quote != '\'') {
       if (pos[1] == '\n') { /* the word goes on on the next line */
         pos += 2;
@@ -156,9 +160,17 @@ static int read_word(struct text* t) {
       if (*pos) text_put(t, *pos++);
       continue;
     }
+    if (c == '$' && pos[1] == '(' && quote != '\'') {
+      text_put(t, *pos++);
+      text_put(t, *pos++);
+      if (read_word(t, 1) < 0) return -1;
+      continue;
+    }
     if ((c == '\'' || c == '"') && (!quote || quote == c)) quote = quote ? 0 : c;
+    if (inside && !quote && c == '(') depth++;
     text_put(t, c);
     pos++;
+    if (inside && !quote && c == ')' && depth-- == 0) return 0;
   }
 }
 
@@ -196,7 +208,7 @@ static void lex(void) {
     }
   }
   struct text t = {0};
-  token.kind = read_word(&t) < 0 ? kBad : kWord;
+  token.kind = read_word(&t, 0) < 0 ? kBad : kWord;
   token.text = text_keep(&t);
   if (token.kind == kBad) line_failed = 1;
 }

@@ -316,6 +316,7 @@ static int run_simple(struct node* n, int in_child) {
   struct fields args = {.argc = 0};
   char* assignments[kMaxWords];
   int assignment_count = 0, status = 0;
+  substitution_status = -1;
   for (struct word* w = n->words; w && status == 0; w = w->next) status = expand_fields(w->raw, &args);
   for (struct word* w = n->assignments; w && status == 0; w = w->next) {
     const size_t name_length = (size_t)(strchr(w->raw, '=') - w->raw);
@@ -346,6 +347,7 @@ static int run_simple(struct node* n, int in_child) {
     if (status == 0) {
       if (apply_redirections(n->redirections, keeps ? NULL : &saved) < 0) status = 1;
       else if (args.argc > 0 && strcmp(argv[0], "exec")) status = builtin(args.argc, argv);
+      else if (args.argc == 0 && substitution_status >= 0) status = substitution_status; /* x=$(cmd) */
       if (!keeps) restore_fds(&saved);
     }
   } else if (!strcmp(argv[0], "exec") || in_child) {
@@ -524,6 +526,61 @@ static int run_list(struct node* list) {
   for (struct node* item = list->a; item && !is_leaving(); item = item->next)
     last_status = item->background ? run_background(item) : run_and_or(item);
   return last_status;
+}
+
+void run_source(struct source* source) {
+  parse_begin(source);
+  for (;;) {
+    struct node* tree;
+    const int parsed = parse_next(&tree);
+    if (parsed == 0) break;
+    if (parsed < 0) last_status = 2;
+    else if (tree) run_tree(tree);
+    if (is_exit_requested) break;
+  }
+  parse_free();
+}
+
+int substitution_status = -1;
+
+char* command_output(const char* script, size_t length) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+    return NULL;
+  }
+  const pid_t pid = fork_child();
+  if (pid == 0) { /* the child shell: the script's commands, their output into the pipe */
+    close(fds[0]);
+    move_fd(fds[1], 1);
+    char* commands = strndup(script, length);
+    struct source source = {.string = commands};
+    if (commands) run_source(&source);
+    end_child(commands ? last_status : 1);
+  }
+  close(fds[1]);
+  size_t used = 0, capacity = 256;
+  char* output = malloc(capacity);
+  for (ssize_t got = 1; output && got > 0;) {
+    if (used + 1 == capacity) {
+      char* grown = realloc(output, capacity *= 2);
+      if (!grown) free(output);
+      output = grown;
+      if (!output) break;
+    }
+    got = read(fds[0], output + used, capacity - used - 1);
+    if (got > 0) used += (size_t)got;
+  }
+  close(fds[0]);
+  if (pid < 0 || !output) {
+    if (!output) fprintf(stderr, "sh: out of memory\n");
+    free(output);
+    return NULL;
+  }
+  substitution_status = wait_for(pid, "sh");
+  while (used > 0 && output[used - 1] == '\n') used--;
+  output[used] = '\0';
+  return output;
 }
 
 int run_tree(struct node* tree) {

@@ -111,6 +111,14 @@ void fields_free(struct fields* f);
 /* ---- Running (run.c) --------------------------------------------------------------------- */
 
 int run_tree(struct node* tree); /* its status, also in last_status */
+/* A command substitution: what the commands of the `length` bytes at `script` print, run in
+ * a child shell, without its last newlines (malloc'd), or NULL with a message. Its status is
+ * in substitution_status. */
+char* command_output(const char* script, size_t length);
+extern int substitution_status; /* the last command substitution's status; -1 when none ran */
+/* Runs the commands of `source` until its end or an exit; a syntax error makes the status 2
+ * and skips what is left of its line. */
+void run_source(struct source* source);
 /* Reports the background children that ended, without waiting for the others. */
 void reap_background(void);
 /* SIGINT's and SIGQUIT's disposition (run.c says when each). */
