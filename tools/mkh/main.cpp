@@ -245,18 +245,20 @@ struct ExecCli {
   bool stats = false;
 };
 
-// The host's SIGINT (Ctrl-C on the terminal) as every process's SIGINT, as a terminal sends its
-// interrupt to its foreground process group: mkh exec goes on, its program decides (an
-// interactive /bin/sh ignores it, the command it runs ends with 130). SIGINT is blocked in
-// every host thread (block_interrupts, before the machine's threads are made: they inherit
-// the mask) and a relay thread takes it by sigwait, so no handler runs in a core's thread.
+// The host's SIGINT and SIGQUIT (Ctrl-C and Ctrl-\ on the terminal) as every process's, as a
+// terminal sends them to its foreground process group: mkh exec goes on, its program decides
+// (an interactive /bin/sh ignores them, the command it runs ends with 130 or 131). Both are
+// blocked in every host thread (block_interrupts, before the machine's threads are made: they
+// inherit the mask) and a relay thread takes them by sigwait, so no handler runs in a core's
+// thread. (The host's numbers of both are Linux's generic ones, which mkh's processes use.)
 class InterruptRelay {
  public:
-  // SIGINT blocked in the calling thread, and so in the threads it makes from now on.
+  // SIGINT and SIGQUIT blocked in the calling thread, and so in the threads it makes from now on.
   static sigset_t block_interrupts() {
     sigset_t interrupt;
     sigemptyset(&interrupt);
     sigaddset(&interrupt, SIGINT);
+    sigaddset(&interrupt, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);
     return interrupt;
   }
@@ -264,7 +266,7 @@ class InterruptRelay {
   InterruptRelay(mkh::Machine& machine, sigset_t interrupt)
       : m_thread([this, &machine, interrupt] {
           for (int signal = 0; sigwait(&interrupt, &signal) == 0 && !m_stop.load();)
-            if (auto sent = mkh::signal_every_process(machine, SIGINT); !sent)
+            if (auto sent = mkh::signal_every_process(machine, uint32_t(signal)); !sent)
               fmt::print(stderr, "mkh: exec: the interrupt reached no process: {}\n", mkh::errno_name(sent.error()));
         }) {}
   ~InterruptRelay() {
@@ -296,7 +298,7 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
       return kExitUsage;
     }
   cli.config.console_fd = 2;  // the kernel console (a program's display calls) apart from its stdout
-  // A deterministic machine is driven by this thread alone: there, SIGINT ends mkh.
+  // A deterministic machine is driven by this thread alone: there, SIGINT and SIGQUIT end mkh.
   const bool relay_interrupts = !cli.config.deterministic;
   const sigset_t interrupt = relay_interrupts ? InterruptRelay::block_interrupts() : sigset_t{};
   int exit_code = 0;

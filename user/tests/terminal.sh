@@ -60,6 +60,22 @@ if [ "$interrupted" = 130 ] && grep -q 'killed by signal 2' "$scratch/int.txt"; 
 else
   echo "FAIL: sleep 30 sent SIGINT exited $interrupted (expected 130):"; cat "$scratch/int.txt"; status=1
 fi
+# The same with SIGQUIT (Ctrl-\, the quit): 131.
+"$mkh" exec --disk "$scratch/disk.img" /bin/sleep 30 2>"$scratch/quit.txt" &
+pid=$!
+for _ in $(seq 200); do
+  blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
+  [ -n "$blocked" ] && (((0x$blocked >> 2) & 1)) && break
+  sleep 0.05
+done
+for _ in $(seq 40); do kill -QUIT "$pid" 2>/dev/null || break; sleep 0.5; done
+wait "$pid"
+quitted=$?
+if [ "$quitted" = 131 ] && grep -q 'killed by signal 3' "$scratch/quit.txt"; then
+  echo "the quit: sleep 30 ended by SIGQUIT, status 131"
+else
+  echo "FAIL: sleep 30 sent SIGQUIT exited $quitted (expected 131):"; cat "$scratch/quit.txt"; status=1
+fi
 # On a terminal: once the shell has said it starts `sleep 30`, one SIGINT to mkh exec; the
 # shell ignores it, the sleep ends by it (130) and the shell reads its next line.
 # (The transcript goes to its file as it comes, its carriage returns left in.)
