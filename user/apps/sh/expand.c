@@ -254,6 +254,21 @@ void fields_free(struct fields* f) {
   f->overflow = 0;
 }
 
+/* The pattern of the first `length` bytes built: their quoted pattern characters (and
+ * backslashes) escaped as fnmatch reads them; a ']' needs none (it closes a bracket expression
+ * only after an unquoted '['). malloc'd. */
+static char* pattern_of(const struct building* b, size_t length) {
+  char* pattern = malloc(2 * length + 1);
+  if (!pattern) return NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < length; i++) {
+    if (!b->is_pattern[i] && strchr("*?[\\", b->bytes[i])) pattern[n++] = '\\';
+    pattern[n++] = b->bytes[i];
+  }
+  pattern[n] = '\0';
+  return pattern;
+}
+
 /* Ends the field being built: into f, or the paths its pattern matches when it has a pattern
  * character of its own (sorted, a leading '.' matched only by a '.', the word itself when
  * nothing matches). */
@@ -266,16 +281,8 @@ static int end_field(struct building* b, struct fields* f) {
   int has_pattern = 0;
   for (size_t i = 0; i < length; i++) has_pattern |= b->is_pattern[i];
   if (!has_pattern) return add_field(f, b->bytes);
-  /* The pattern: the word with its quoted pattern characters (and backslashes) escaped; a ']'
-   * needs none (it closes a bracket expression only after an unquoted '['). */
-  char* pattern = malloc(2 * length + 1);
+  char* pattern = pattern_of(b, length);
   if (!pattern) return -1;
-  size_t n = 0;
-  for (size_t i = 0; i < length; i++) {
-    if (!b->is_pattern[i] && strchr("*?[\\", b->bytes[i])) pattern[n++] = '\\';
-    pattern[n++] = b->bytes[i];
-  }
-  pattern[n] = '\0';
   struct matches found = {.count = 0};
   char path[kPathBytes] = "";
   const int absolute = pattern[0] == '/';
@@ -344,7 +351,7 @@ static const char* substitution_end(const char* p) {
 
 /* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting,
  * no patterns). */
-static int expand_into(const char* raw, struct building* b, struct fields* f) {
+static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns) {
   char quote = 0;
   char number[16];
   for (const char* p = raw; *p;) {
@@ -381,7 +388,7 @@ static int expand_into(const char* raw, struct building* b, struct fields* f) {
         p = end;
       }
     } else {
-      put_byte(b, c, f != NULL && !quote && (c == '*' || c == '?' || c == '['));
+      put_byte(b, c, patterns && !quote && (c == '*' || c == '?' || c == '['));
       p++;
     }
   }
@@ -390,22 +397,25 @@ static int expand_into(const char* raw, struct building* b, struct fields* f) {
 
 int expand_fields(const char* raw, struct fields* f) {
   struct building b = {0};
-  int status = expand_into(raw, &b, f);
+  int status = expand_into(raw, &b, f, 1);
   if (status == 0) status = end_field(&b, f);
   free(b.bytes);
   free(b.is_pattern);
   return status;
 }
 
-char* expand_string(const char* raw) {
+/* The expansion of `raw` as one string (expand_string), or as a pattern (expand_pattern). */
+static char* expand_one(const char* raw, int pattern) {
   struct building b = {0};
   put_byte(&b, '\0', 0); /* a string even when empty */
   b.used = 0;
-  if (expand_into(raw, &b, NULL) < 0) {
-    free(b.bytes);
-    free(b.is_pattern);
-    return NULL;
-  }
+  char* expanded = NULL;
+  if (expand_into(raw, &b, NULL, pattern) == 0) expanded = pattern ? pattern_of(&b, b.used) : b.bytes;
+  if (expanded != b.bytes) free(b.bytes);
   free(b.is_pattern);
-  return b.bytes;
+  return expanded;
 }
+
+char* expand_string(const char* raw) { return expand_one(raw, 0); }
+
+char* expand_pattern(const char* raw) { return expand_one(raw, 1); }

@@ -10,7 +10,8 @@
  * ([NAME=VALUE...] WORDS with redirections '<', '>', '>>', '>&N', '<&N', '>&-', a descriptor
  * written before: '2>', '2>&1'); the compound commands `if LIST; then LIST; [elif LIST; then
  * LIST;]... [else LIST;] fi`, `while LIST; do LIST; done`, `until ...`, `for NAME [in
- * WORDS]; do LIST; done`, `{ LIST; }` and `( LIST )` (a child shell), with redirections after
+ * WORDS]; do LIST; done`, `case WORD in PATTERN[|PATTERN]...) LIST;; ... esac`, `{ LIST; }`
+ * and `( LIST )` (a child shell), with redirections after
  * them. Words: 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a
  * backslash quotes the next character (a newline: the line goes on), '#' at a word's start
  * comments out the rest of the line; expansion of $NAME, ${NAME}, $? (the last status), $$
@@ -22,7 +23,7 @@
  * program's environment only. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
  * NAME[=VALUE]..., unset NAME..., read NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
- * (every background child). A login shell (-l) first runs /etc/profile. No functions, case,
+ * (every background child). A login shell (-l) first runs /etc/profile. No functions,
  * backquotes, here-documents, arithmetic or job control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be

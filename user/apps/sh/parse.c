@@ -231,10 +231,10 @@ static int is_redirection(const struct token* t) {
 
 /* The reserved words that end a list. */
 static int is_closing(const struct token* t) {
-  static const char* const words[] = {"then", "else", "elif", "fi", "do", "done", "}"};
+  static const char* const words[] = {"then", "else", "elif", "fi", "do", "done", "}", "esac"};
   for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
     if (is_word(t, words[i])) return 1;
-  return is_operator(t, ")");
+  return is_operator(t, ")") || is_operator(t, ";;");
 }
 
 static int starts_command(const struct token* t) {
@@ -280,6 +280,12 @@ static struct node* new_node(enum node_kind kind) {
   struct node* n = arena_alloc(sizeof *n);
   n->kind = kind;
   return n;
+}
+
+static struct word* new_word(const char* raw) {
+  struct word* w = arena_alloc(sizeof *w);
+  w->raw = raw;
+  return w;
 }
 
 static struct node* parse_list(int top);
@@ -343,8 +349,7 @@ static struct node* parse_for(void) {
     n->has_list = 1;
     struct word** tail = &n->words;
     while (peek()->kind == kWord) {
-      struct word* w = arena_alloc(sizeof *w);
-      w->raw = peek()->text;
+      struct word* w = new_word(peek()->text);
       *tail = w;
       tail = &w->next;
       consume();
@@ -356,6 +361,44 @@ static struct node* parse_for(void) {
   }
   skip_newlines();
   if (!expect("do") || !(n->b = parse_body()) || !expect("done")) return NULL;
+  return n;
+}
+
+/* After "case": WORD in [(]PATTERN[|PATTERN]...) [LIST] ;; ... esac. */
+static struct node* parse_case(void) {
+  struct node* n = new_node(kCase);
+  if (peek()->kind != kWord) return syntax_error_near(peek());
+  n->words = new_word(peek()->text);
+  consume();
+  skip_newlines();
+  if (!expect("in")) return NULL;
+  skip_newlines();
+  struct node** items = &n->a;
+  while (!is_word(peek(), "esac")) {
+    struct node* item = new_node(kCaseItem);
+    if (is_operator(peek(), "(")) consume();
+    for (struct word** patterns = &item->words;;) {
+      if (peek()->kind != kWord) return syntax_error_near(peek());
+      *patterns = new_word(peek()->text);
+      patterns = &(*patterns)->next;
+      consume();
+      if (!is_operator(peek(), "|")) break;
+      consume();
+    }
+    if (!is_operator(peek(), ")")) return syntax_error_near(peek());
+    consume();
+    skip_newlines();
+    if (starts_command(peek()) && !(item->a = parse_list(0))) return NULL;
+    *items = item;
+    items = &item->next;
+    if (is_operator(peek(), ";;")) {
+      consume();
+      skip_newlines();
+    } else if (!is_word(peek(), "esac")) {
+      return syntax_error_near(peek());
+    }
+  }
+  consume();
   return n;
 }
 
@@ -396,8 +439,7 @@ static struct node* parse_simple(void) {
     if (is_redirection(t)) {
       if (parse_redirection(&redirections) < 0) return NULL;
     } else if (t->kind == kWord) {
-      struct word* w = arena_alloc(sizeof *w);
-      w->raw = t->text;
+      struct word* w = new_word(t->text);
       if (!n->words && is_assignment(t->text)) {
         *assignments = w;
         assignments = &w->next;
@@ -415,12 +457,12 @@ static struct node* parse_simple(void) {
 static struct node* parse_command(void) {
   const struct token* t = peek();
   struct node* n;
-  if (is_word(t, "if") || is_word(t, "while") || is_word(t, "until") || is_word(t, "for") || is_word(t, "{") ||
-      is_operator(t, "(")) {
+  if (is_word(t, "if") || is_word(t, "while") || is_word(t, "until") || is_word(t, "for") || is_word(t, "case") ||
+      is_word(t, "{") || is_operator(t, "(")) {
     const char first = t->text[0];
     const int until = is_word(t, "until");
     const char* outer = closing;
-    closing = first == 'i' ? "fi" : first == '{' ? "}" : first == '(' ? ")" : "done";
+    closing = first == 'i' ? "fi" : first == '{' ? "}" : first == '(' ? ")" : first == 'c' ? "esac" : "done";
     consume();
     if (first == 'i') {
       n = parse_if();
@@ -428,6 +470,8 @@ static struct node* parse_command(void) {
       n = parse_loop(until ? kUntil : kWhile);
     } else if (first == 'f') {
       n = parse_for();
+    } else if (first == 'c') {
+      n = parse_case();
     } else {
       n = new_node(first == '{' ? kGroup : kSubshell);
       if (!(n->a = parse_body())) {

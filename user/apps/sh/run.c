@@ -3,6 +3,7 @@
  * commands (builtins in the shell, programs by execvp), redirections. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,6 +421,22 @@ static int run_compound(struct node* n, int in_child) {
       loop_depth--;
       fields_free(&values);
       return status;
+    }
+    case kCase: {
+      char* subject = expand_string(n->words->raw);
+      if (!subject) return 1;
+      for (struct node* item = n->a; item; item = item->next)
+        for (struct word* w = item->words; w; w = w->next) {
+          char* pattern = expand_pattern(w->raw);
+          const int matched = pattern && fnmatch(pattern, subject, 0) == 0;
+          free(pattern);
+          if (matched) {
+            free(subject);
+            return item->a ? run_list(item->a) : 0;
+          }
+        }
+      free(subject);
+      return 0;
     }
     case kGroup: return run_list(n->a);
     case kSubshell: {

@@ -42,6 +42,8 @@ enum node_kind {
   kFor,      /* for name [in words] do b done */
   kGroup,    /* { a } */
   kSubshell, /* ( a ) */
+  kCase,     /* case words in items esac: a the first item */
+  kCaseItem, /* words) a ;; (a may be NULL) */
 };
 
 enum connector { kFirst, kIfSuccess, kIfFailure };
@@ -54,7 +56,7 @@ struct node {
   int negate;           /* a pipeline: '!' */
   int count;            /* a pipeline: its commands */
   struct node *a, *b, *c;
-  struct word* words;       /* a simple command's arguments; a for loop's list */
+  struct word* words;       /* a simple command's arguments; a for loop's list; a case's word, a case item's patterns */
   struct word* assignments; /* a simple command's NAME=value before its name */
   const char* name;         /* a for loop's variable */
   int has_list;             /* a for loop with "in" */
@@ -106,6 +108,9 @@ int expand_fields(const char* raw, struct fields* f);
 /* The expansion of `raw` as one string, no splitting nor pathname expansion (an assignment's
  * value, a redirection's target); malloc'd, or NULL with a message. */
 char* expand_string(const char* raw);
+/* The expansion of `raw` as a pattern for fnmatch (a case's): its own unquoted * ? [ special,
+ * every other character itself; malloc'd, or NULL with a message. */
+char* expand_pattern(const char* raw);
 void fields_free(struct fields* f);
 
 /* ---- Running (run.c) --------------------------------------------------------------------- */
