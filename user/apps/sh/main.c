@@ -11,19 +11,19 @@
  * written before: '2>', '2>&1'); the compound commands `if LIST; then LIST; [elif LIST; then
  * LIST;]... [else LIST;] fi`, `while LIST; do LIST; done`, `until ...`, `for NAME [in
  * WORDS]; do LIST; done`, `case WORD in PATTERN[|PATTERN]...) LIST;; ... esac`, `{ LIST; }`
- * and `( LIST )` (a child shell), with redirections after
+ * and `( LIST )` (a child shell), functions `NAME() COMPOUND-COMMAND`, with redirections after
  * them. Words: 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a
  * backslash quotes the next character (a newline: the line goes on), '#' at a word's start
  * comments out the rest of the line; expansion of $NAME, ${NAME}, $? (the last status), $$
  * (the shell's pid), $! (the last background child's), $#, $0..$9, $@ and $* (the script's
  * arguments), $(COMMANDS) (what they print, by a child shell), the unquoted results split at
- * blanks; a word with an unquoted '*', '?' or '['
- * of its own is replaced by the paths it matches (sorted; itself when none does). NAME=VALUE
+ * blanks; a word with an unquoted '*', '?' or '[' of its own is replaced by the paths it
+ * matches (sorted; itself when none does). NAME=VALUE
  * alone sets a shell variable (exported only by export); before a program, it is in that
  * program's environment only. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
  * NAME[=VALUE]..., unset NAME..., read NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
- * (every background child). A login shell (-l) first runs /etc/profile. No functions,
+ * (every background child), return [N]. A login shell (-l) first runs /etc/profile. No
  * backquotes, here-documents, arithmetic or job control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be

@@ -39,6 +39,16 @@ static void* arena_alloc(size_t n) {
   return p;
 }
 
+void parse_keep(void) {
+  static struct block* kept;
+  while (blocks) {
+    struct block* next = blocks->next;
+    blocks->next = kept;
+    kept = blocks;
+    blocks = next;
+  }
+}
+
 void parse_free(void) {
   while (blocks) {
     struct block* next = blocks->next;
@@ -237,6 +247,14 @@ static int is_closing(const struct token* t) {
   return is_operator(t, ")") || is_operator(t, ";;");
 }
 
+/* The reserved words that start a compound command ('(' is an operator). */
+static int is_compound(const struct token* t) {
+  static const char* const words[] = {"if", "while", "until", "for", "case", "{"};
+  for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (is_word(t, words[i])) return 1;
+  return 0;
+}
+
 static int starts_command(const struct token* t) {
   return (t->kind == kWord && !is_closing(t)) || is_operator(t, "(") || is_redirection(t);
 }
@@ -429,6 +447,9 @@ static int is_assignment(const char* raw) {
   return equals && equals != raw && is_name(raw, (size_t)(equals - raw));
 }
 
+static struct node* parse_command(void);
+static struct node* parse_function(const char* name);
+
 static struct node* parse_simple(void) {
   struct node* n = new_node(kSimple);
   struct word** words = &n->words;
@@ -448,17 +469,32 @@ static struct node* parse_simple(void) {
         words = &w->next;
       }
       consume();
+    } else if (is_operator(t, "(") && n->words && !n->words->next && !n->assignments && !n->redirections &&
+               is_name(n->words->raw, strlen(n->words->raw))) {
+      return parse_function(n->words->raw);
     } else {
       return n;
     }
   }
 }
 
+/* After NAME: ( ) and a compound command, the function's body. */
+static struct node* parse_function(const char* name) {
+  struct node* n = new_node(kFunction);
+  n->name = name;
+  consume();
+  if (!is_operator(peek(), ")")) return syntax_error_near(peek());
+  consume();
+  skip_newlines();
+  const struct token* t = peek();
+  if (!is_compound(t) && !is_operator(t, "(")) return syntax_error_near(t);
+  return (n->a = parse_command()) ? n : NULL;
+}
+
 static struct node* parse_command(void) {
   const struct token* t = peek();
   struct node* n;
-  if (is_word(t, "if") || is_word(t, "while") || is_word(t, "until") || is_word(t, "for") || is_word(t, "case") ||
-      is_word(t, "{") || is_operator(t, "(")) {
+  if (is_compound(t) || is_operator(t, "(")) {
     const char first = t->text[0];
     const int until = is_word(t, "until");
     const char* outer = closing;

@@ -20,7 +20,10 @@ static int breaking;      /* loops left to break out of */
 static int continuing;    /* set by continue: the innermost loop left to go on with goes on */
 
 /* Whether the commands still to run of a list are to be skipped. */
-static int is_leaving(void) { return is_exit_requested || breaking || continuing; }
+static int returning; /* set by return: the function running ends */
+static int return_status;
+
+static int is_leaving(void) { return is_exit_requested || breaking || continuing || returning; }
 
 /* Writes out what the standard streams buffer (picolibc's fflush takes no NULL). */
 static void flush_output(void) {
@@ -273,6 +276,13 @@ static int builtin(int argc, char** argv) {
     }
     return status;
   }
+  if (!strcmp(name, "return")) {
+    const long status = number_argument(name, argv[1], last_status);
+    if (status < 0) return 2;
+    returning = 1; /* outside a function: the script's commands end, as in dash */
+    return_status = (int)(status & 0xff);
+    return return_status;
+  }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
   if (!strcmp(name, "wait")) {
     int status;
@@ -299,7 +309,7 @@ static void exec_command(char** argv, char** assignments, int assignment_count) 
 
 static int is_builtin(const char* name) {
   static const char* const names[] = {":",        "true",  "false",  "cd",    "pwd",  "exit", "break",
-                                      "continue", "shift", "export", "unset", "read", "wait"};
+                                      "continue", "shift", "export", "unset", "read", "wait", "return"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -309,6 +319,61 @@ static int is_builtin(const char* name) {
 static _Noreturn void end_child(int status) {
   flush_output();
   _exit(status);
+}
+
+/* ---- Functions -------------------------------------------------------------------------- */
+
+struct function {
+  const char* name;
+  struct node* body; /* kept for good by parse_keep */
+  struct function* next;
+};
+
+static struct function* functions;
+
+static struct function* function_named(const char* name) {
+  struct function* f = functions;
+  while (f && strcmp(f->name, name)) f = f->next;
+  return f;
+}
+
+static int define_function(struct node* n) {
+  struct function* f = function_named(n->name);
+  if (!f) {
+    f = calloc(1, sizeof *f);
+    if (!f) return 1;
+    f->next = functions;
+    functions = f;
+  }
+  f->name = n->name;
+  f->body = n->a;
+  parse_keep(); /* the tree this definition is in outlives its command */
+  return 0;
+}
+
+static int run_command(struct node* n, int in_child);
+
+/* A function's call: its body run in the shell with the arguments as $1..., $0 kept; return
+ * ends it, break and continue do not reach the caller's loops. */
+static int call_function(const struct function* f, int argc, char** argv, int in_child) {
+  const int outer_argc = script_argc, outer_depth = loop_depth;
+  char** const outer_argv = script_argv;
+  char* arguments[kMaxWords + 1];
+  arguments[0] = outer_argv[0];
+  for (int i = 1; i <= argc; i++) arguments[i] = argv[i];
+  script_argc = argc;
+  script_argv = arguments;
+  loop_depth = 0;
+  int status = run_command(f->body, in_child);
+  if (returning) {
+    returning = 0;
+    status = return_status;
+  }
+  breaking = continuing = 0;
+  loop_depth = outer_depth;
+  script_argc = outer_argc;
+  script_argv = outer_argv;
+  return status;
 }
 
 /* A simple command. `in_child`: this process is the command's own (a pipeline's child), so a
@@ -335,7 +400,8 @@ static int run_simple(struct node* n, int in_child) {
   struct saved_fds saved;
   if (status != 0) {
     status = 1;
-  } else if (args.argc == 0 || is_builtin(argv[0]) || (!strcmp(argv[0], "exec") && args.argc == 1)) {
+  } else if (args.argc == 0 || function_named(argv[0]) || is_builtin(argv[0]) ||
+             (!strcmp(argv[0], "exec") && args.argc == 1)) {
     /* In the shell: assignments alone (or before a builtin) set its variables; its
      * redirections hold while the builtin runs (exec alone: from now on). */
     for (int i = 0; i < assignment_count && status == 0; i++) {
@@ -347,6 +413,8 @@ static int run_simple(struct node* n, int in_child) {
     const int keeps = in_child || (args.argc == 1 && !strcmp(argv[0], "exec"));
     if (status == 0) {
       if (apply_redirections(n->redirections, keeps ? NULL : &saved) < 0) status = 1;
+      else if (args.argc > 0 && function_named(argv[0]))
+        status = call_function(function_named(argv[0]), args.argc, argv, in_child);
       else if (args.argc > 0 && strcmp(argv[0], "exec")) status = builtin(args.argc, argv);
       else if (args.argc == 0 && substitution_status >= 0) status = substitution_status; /* x=$(cmd) */
       if (!keeps) restore_fds(&saved);
@@ -372,7 +440,7 @@ static int run_simple(struct node* n, int in_child) {
 
 /* The end of a loop's turn: 1 when the loop ends (a break for it or for a loop around it). */
 static int loop_ends(void) {
-  if (is_exit_requested) return 1;
+  if (is_exit_requested || returning) return 1;
   if (breaking > 0) {
     breaking--;
     return 1;
@@ -451,6 +519,7 @@ static int run_compound(struct node* n, int in_child) {
 
 static int run_command(struct node* n, int in_child) {
   if (n->kind == kSimple) return run_simple(n, in_child);
+  if (n->kind == kFunction) return define_function(n);
   struct saved_fds saved;
   int status = apply_redirections(n->redirections, in_child ? NULL : &saved) < 0 ? 1 : run_compound(n, in_child);
   if (!in_child) restore_fds(&saved);

@@ -44,6 +44,7 @@ enum node_kind {
   kSubshell, /* ( a ) */
   kCase,     /* case words in items esac: a the first item */
   kCaseItem, /* words) a ;; (a may be NULL) */
+  kFunction, /* name() a: a function's definition */
 };
 
 enum connector { kFirst, kIfSuccess, kIfFailure };
@@ -78,6 +79,8 @@ void parse_begin(struct source* source);
  * what; the rest of that line is skipped). The tree lives until parse_free. */
 int parse_next(struct node** tree);
 void parse_free(void);
+/* Keeps the trees parsed so far for good (a function's body is one). */
+void parse_keep(void);
 
 /* ---- Variables and words (expand.c) ----------------------------------------------------- */
 
