@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,137 @@ static const char* substitution_end(const char* p) {
   return p;
 }
 
+/* ---- Arithmetic expansion (POSIX 2.6.4): $(( )) ------------------------------------------- */
+
+/* An expression of C's integer operators (|| && == != < <= > >= + - * / % and unary - + !,
+ * parentheses), decimal numbers and variable names (their value a number, 0 when unset or
+ * empty), in intmax_t as dash and bash compute it. */
+struct arithmetic {
+  const char* p;
+  const char* error; /* the first error met */
+};
+
+static intmax_t arithmetic_or(struct arithmetic* a);
+
+static void skip_spaces(struct arithmetic* a) {
+  while (*a->p == ' ' || *a->p == '\t' || *a->p == '\n') a->p++;
+}
+
+static int accept_operator(struct arithmetic* a, const char* op) {
+  skip_spaces(a);
+  const size_t n = strlen(op);
+  if (strncmp(a->p, op, n)) return 0;
+  /* < is not <=, nor & &&, nor = ==: the longer operator is another one */
+  if (n == 1 && (a->p[1] == '=' || a->p[1] == op[0]) && strchr("<>|&", op[0])) return 0;
+  a->p += n;
+  return 1;
+}
+
+static intmax_t number_of(struct arithmetic* a, const char* text) {
+  char* end;
+  errno = 0;
+  const intmax_t value = strtoimax(text, &end, 0);
+  if (*text && (*end || errno) && !a->error) a->error = text;
+  return value;
+}
+
+static intmax_t arithmetic_primary(struct arithmetic* a) {
+  skip_spaces(a);
+  if (accept_operator(a, "(")) {
+    const intmax_t value = arithmetic_or(a);
+    if (!accept_operator(a, ")") && !a->error) a->error = a->p;
+    return value;
+  }
+  if (accept_operator(a, "-")) return -arithmetic_primary(a);
+  if (accept_operator(a, "+")) return arithmetic_primary(a);
+  if (accept_operator(a, "!")) return !arithmetic_primary(a);
+  const char* start = a->p;
+  if (*a->p >= '0' && *a->p <= '9') {
+    while ((*a->p >= '0' && *a->p <= '9') || (*a->p >= 'a' && *a->p <= 'z') || (*a->p >= 'A' && *a->p <= 'Z')) a->p++;
+    char text[32];
+    snprintf(text, sizeof text, "%.*s", (int)(a->p - start), start);
+    return number_of(a, text);
+  }
+  while (is_name(start, (size_t)(a->p + 1 - start))) a->p++;
+  if (a->p == start) {
+    if (!a->error) a->error = *start ? start : "end of expression";
+    return 0;
+  }
+  char name[256];
+  snprintf(name, sizeof name, "%.*s", (int)(a->p - start), start);
+  const char* value = variable_get(name);
+  return value && *value ? number_of(a, value) : 0;
+}
+
+static intmax_t arithmetic_product(struct arithmetic* a) {
+  intmax_t value = arithmetic_primary(a);
+  for (;;) {
+    const int op = accept_operator(a, "*") ? '*' : accept_operator(a, "/") ? '/' : accept_operator(a, "%") ? '%' : 0;
+    if (!op) return value;
+    const intmax_t right = arithmetic_primary(a);
+    if (op != '*' && right == 0) {
+      if (!a->error) a->error = "division by zero";
+      return 0;
+    }
+    value = op == '*' ? value * right : op == '/' ? value / right : value % right;
+  }
+}
+
+static intmax_t arithmetic_sum(struct arithmetic* a) {
+  intmax_t value = arithmetic_product(a);
+  for (;;) {
+    if (accept_operator(a, "+")) value += arithmetic_product(a);
+    else if (accept_operator(a, "-")) value -= arithmetic_product(a);
+    else return value;
+  }
+}
+
+static intmax_t arithmetic_comparison(struct arithmetic* a) {
+  intmax_t value = arithmetic_sum(a);
+  for (;;) {
+    if (accept_operator(a, "<=")) value = value <= arithmetic_sum(a);
+    else if (accept_operator(a, ">=")) value = value >= arithmetic_sum(a);
+    else if (accept_operator(a, "<")) value = value < arithmetic_sum(a);
+    else if (accept_operator(a, ">")) value = value > arithmetic_sum(a);
+    else if (accept_operator(a, "==")) value = value == arithmetic_sum(a);
+    else if (accept_operator(a, "!=")) value = value != arithmetic_sum(a);
+    else return value;
+  }
+}
+
+static intmax_t arithmetic_and(struct arithmetic* a) {
+  intmax_t value = arithmetic_comparison(a);
+  while (accept_operator(a, "&&")) {
+    const intmax_t right = arithmetic_comparison(a);
+    value = value && right;
+  }
+  return value;
+}
+
+static intmax_t arithmetic_or(struct arithmetic* a) {
+  intmax_t value = arithmetic_and(a);
+  while (accept_operator(a, "||")) {
+    const intmax_t right = arithmetic_and(a);
+    value = value || right;
+  }
+  return value;
+}
+
+/* The value of `expression` (already expanded) into `text`; 0, or -1 with a message. */
+static int arithmetic(const char* expression, char* text, size_t size) {
+  struct arithmetic a = {.p = expression, .error = NULL};
+  const intmax_t value = arithmetic_or(&a);
+  skip_spaces(&a);
+  if (!a.error && *a.p) a.error = a.p;
+  if (a.error) {
+    fprintf(stderr, "sh: arithmetic: %s: %s\n", expression,
+            !strcmp(a.error, "division by zero") ? a.error : "not an expression");
+    return -1;
+  }
+  snprintf(text, size, "%jd", value);
+  return 0;
+}
+
 /* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting,
  * no patterns). */
 static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns) {
@@ -367,6 +499,20 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
     } else if (c == '\\' && p[1] != '\0' && (!quote || strchr("\"\\$`", p[1]))) {
       put_byte(b, p[1], 0);
       p += 2;
+    } else if (c == '$' && p[1] == '(' && p[2] == '(') {
+      const char* end = substitution_end(p + 2);
+      if (end - p < 5 || end[-1] != ')' || end[-2] != ')') {
+        fprintf(stderr, "sh: arithmetic: %s: not closed by ))\n", p);
+        return -1;
+      }
+      char* inner = strndup(p + 3, (size_t)(end - 2 - (p + 3)));
+      char* expression = inner ? expand_string(inner) : NULL;
+      char value[32];
+      const int status = expression ? arithmetic(expression, value, sizeof value) : -1;
+      free(inner);
+      free(expression);
+      if (status < 0 || put_value(b, f, value, 1) < 0) return -1;
+      p = end;
     } else if (c == '$' && p[1] == '(') {
       const char* end = substitution_end(p + 2);
       char* output = command_output(p + 2, (size_t)(end - (p + 2)) - (end[-1] == ')'));

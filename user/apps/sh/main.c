@@ -16,7 +16,8 @@
  * backslash quotes the next character (a newline: the line goes on), '#' at a word's start
  * comments out the rest of the line; expansion of $NAME, ${NAME}, $? (the last status), $$
  * (the shell's pid), $! (the last background child's), $#, $0..$9, $@ and $* (the script's
- * arguments), $(COMMANDS) (what they print, by a child shell), the unquoted results split at
+ * arguments), $(COMMANDS) (what they print, by a child shell), $((EXPRESSION)) (C's
+ * integer operators but assignments and bits), the unquoted results split at
  * blanks; a word with an unquoted '*', '?' or '[' of its own is replaced by the paths it
  * matches (sorted; itself when none does). NAME=VALUE
  * alone sets a shell variable (exported only by export); before a program, it is in that
@@ -24,7 +25,7 @@
  * NAME[=VALUE]..., unset NAME..., read NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
  * (every background child), return [N]. A login shell (-l) first runs /etc/profile. No
- * backquotes, here-documents, arithmetic or job control.
+ * backquotes, here-documents, ${NAME:-WORD} and the like, or job control.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be
  * run, 128+N for one killed by signal N (and a line on standard error saying so); 2 for a
