@@ -1,7 +1,9 @@
 /* test: `test EXPRESSION` or `[ EXPRESSION ]` — exits 0 when the expression is true, 1 when it
  * is false, 2 (and a line on standard error) when it cannot be read. POSIX's primaries:
  * -e -f -d -r -w -x -s FILE, -n -z STRING, STRING, S1 = S2, S1 != S2, N1 -eq -ne -lt -le -gt -ge
- * N2 (decimal integers), ! EXPRESSION, ( EXPRESSION ), E1 -a E2, E1 -o E2 (-a before -o).
+ * N2 (decimal integers), ! EXPRESSION, ( EXPRESSION ), E1 -a E2, E1 -o E2 (-a before -o);
+ * up to 4 arguments, POSIX's rules by their number first (so `test !` and `test ( ! )` are
+ * true: one argument, not empty).
  * The disk's /bin/[ is this program: named `[`, its last argument must be `]`. */
 #include <errno.h>
 #include <stdio.h>
@@ -114,6 +116,39 @@ static int expression(void) {
   return value;
 }
 
+/* POSIX's rules for 1 to 4 arguments, which come before the operators' precedence: `n`
+ * arguments from args[at]. */
+static int few(int n) {
+  const char* a = args[at];
+  if (n == 1) {
+    at++;
+    return a[0] != '\0';
+  }
+  if (n == 2 && !strcmp(a, "!")) {
+    at++;
+    return !few(1);
+  }
+  if (n == 2 && is_unary(a)) {
+    at += 2;
+    return unary(a[1], args[at - 1]);
+  }
+  if (n == 3 && is_binary(args[at + 1])) {
+    at += 3;
+    return binary(a, args[at - 2], args[at - 1]);
+  }
+  if (n >= 3 && !strcmp(a, "!")) {
+    at++;
+    return !few(n - 1);
+  }
+  if (n >= 3 && !strcmp(a, "(") && !strcmp(args[at + n - 1], ")")) {
+    at++;
+    const int value = few(n - 2);
+    at++;
+    return value;
+  }
+  return expression();
+}
+
 int main(int argc, char** argv) {
   const char* name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
   args = argv + 1;
@@ -123,7 +158,7 @@ int main(int argc, char** argv) {
     count--;
   }
   if (count == 0) return 1;
-  const int value = expression();
+  const int value = count <= 4 ? few(count) : expression();
   if (at < count) fail("unexpected argument", args[at]);
   return value ? 0 : 1;
 }

@@ -152,6 +152,19 @@ static const char* parameter(const char* p, const char** end, char* number, size
   }
   if (*p == '!') return last_background > 0 ? (snprintf(number, size, "%d", (int)last_background), number) : NULL;
   if (*p >= '0' && *p <= '9') return *p - '0' < script_argc ? script_argv[*p - '0'] : NULL;
+  if (*p == '{' && p[1] && strchr("?$#!", p[1]) && p[2] == '}') { /* ${?} and the like */
+    const char* value = parameter(p + 1, end, number, size);
+    *end = p + 3;
+    return value;
+  }
+  if (*p == '{' && p[1] >= '0' && p[1] <= '9') { /* ${N}: N of any length */
+    char* digits_end;
+    const long n = strtol(p + 1, &digits_end, 10);
+    if (*digits_end == '}') {
+      *end = digits_end + 1;
+      return n < script_argc ? script_argv[n] : NULL;
+    }
+  }
   const int braced = *p == '{';
   const char* name = p + braced;
   const char* name_end = name;
@@ -166,6 +179,72 @@ static const char* parameter(const char* p, const char** end, char* number, size
   key[length] = '\0';
   *end = name_end + braced;
   return variable_get(key);
+}
+
+/* Where the braces opened at p (just past "${") close: the '}' of the same depth, its quotes
+ * and inner ${ } matched; NULL when none does. */
+static const char* brace_end(const char* p) {
+  char quote = 0;
+  for (int depth = 0; *p; p++) {
+    if (*p == '\\' && quote != '\'' && p[1]) p++;
+    else if ((*p == '\'' || *p == '"') && (!quote || quote == *p)) quote = quote ? 0 : *p;
+    else if (!quote && *p == '$' && p[1] == '{') depth++;
+    else if (!quote && *p == '}' && depth-- == 0) return p;
+  }
+  return NULL;
+}
+
+/* ${#NAME} and ${NAME OP WORD} (OP one of - = + ? with or without a ':' before it: POSIX
+ * 2.6.2), p just past "${": 1 with *value (malloc'd) and *end past the '}'; 0 when it is none
+ * of them (a plain ${NAME}, or not a parameter); -1 with a message. */
+static int parameter_operation(const char* p, const char** end, char** value) {
+  const int length_of = *p == '#' && p[1] != '}';
+  const char* name = p + length_of;
+  const char* name_end = name;
+  if (*name >= '0' && *name <= '9') name_end = name + 1;
+  else
+    while (is_name(name, (size_t)(name_end + 1 - name))) name_end++;
+  const char* close = brace_end(p);
+  if (name_end == name || !close || (!length_of && *name_end == '}')) return 0;
+  char key[256];
+  snprintf(key, sizeof key, "%.*s", (int)(name_end - name), name);
+  const char* current =
+      *name >= '0' && *name <= '9' ? (*name - '0' < script_argc ? script_argv[*name - '0'] : NULL) : variable_get(key);
+  *end = close + 1;
+  if (length_of) {
+    if (name_end != close) return 0;
+    char number[24];
+    snprintf(number, sizeof number, "%zu", current ? strlen(current) : (size_t)0);
+    return (*value = strdup(number)) ? 1 : -1;
+  }
+  const int colon = *name_end == ':';
+  const char op = name_end[colon];
+  if (!strchr("-=+?", op) || op == '\0') return 0;
+  const int is_set = current && (!colon || *current);
+  char* word = strndup(name_end + colon + 1, (size_t)(close - (name_end + colon + 1)));
+  if (!word) return -1;
+  char* result = NULL;
+  if (op == '+' ? !is_set : is_set) {
+    result = strdup(op == '+' ? "" : current);
+  } else {
+    result = expand_string(word);
+    if (result && op == '=' && (*name >= '0' && *name <= '9' ? -1 : variable_set(key, result, 0)) < 0) {
+      fprintf(stderr, "sh: ${%s=...}: not a variable\n", key);
+      free(result);
+      result = NULL;
+    } else if (result && op == '?') { /* a script ends there (POSIX 2.6.2) */
+      fprintf(stderr, "sh: %s: %s\n", key, *result ? result : "parameter not set");
+      free(result);
+      result = NULL;
+      if (!is_interactive) {
+        fflush(stdout);
+        exit(2);
+      }
+    }
+  }
+  free(word);
+  *value = result;
+  return result ? 1 : -1;
 }
 
 /* ---- Pathname expansion (POSIX 2.13.3; picolibc has fnmatch, not glob) ---------------------- */
@@ -299,12 +378,12 @@ static int end_field(struct building* b, struct fields* f) {
   return status;
 }
 
-/* Puts a parameter's value into the field: in quotes as it is, else split at blanks (a blank
- * ends the field being built, blanks at either end make none). */
+/* Puts a parameter's value into the field: in quotes (or into one string: f NULL) as it is,
+ * else split at blanks (a blank ends the field being built, blanks at either end make none). */
 static int put_value(struct building* b, struct fields* f, const char* value, int quoted) {
   for (; value && *value; value++) {
-    if (!quoted && (*value == ' ' || *value == '\t' || *value == '\n')) {
-      if (f && end_field(b, f) < 0) return -1;
+    if (!quoted && f && (*value == ' ' || *value == '\t' || *value == '\n')) {
+      if (end_field(b, f) < 0) return -1;
     } else {
       put_byte(b, *value, 0);
     }
@@ -315,6 +394,7 @@ static int put_value(struct building* b, struct fields* f, const char* value, in
 /* $@ and $*: the positional parameters. In quotes, "$@" is a field each and "$*" one field
  * of them joined by spaces; unquoted, both are split at blanks. */
 static int put_parameters(struct building* b, struct fields* f, int quoted, int each) {
+  if (quoted && each && f && script_argc <= 1 && b->used == 0) b->is_open = 0; /* "$@": no field */
   for (int i = 1; i < script_argc; i++) {
     if (i > 1) {
       if (quoted && each && f) {
@@ -486,6 +566,9 @@ static int arithmetic(const char* expression, char* text, size_t size) {
 static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns) {
   char quote = 0;
   char number[16];
+  const char* end;
+  char* value = NULL;
+  int operation;
   for (const char* p = raw; *p;) {
     const char c = *p;
     if (quote == '\'') {
@@ -493,8 +576,8 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
       else put_byte(b, c, 0);
       p++;
     } else if (c == '"' || (c == '\'' && !quote)) {
+      if (!quote) b->is_open = 1; /* "" is a field */
       quote = quote ? 0 : c;
-      b->is_open = 1;
       p++;
     } else if (c == '\\' && p[1] != '\0' && (!quote || strchr("\"\\$`", p[1]))) {
       put_byte(b, p[1], 0);
@@ -523,8 +606,12 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
     } else if (c == '$' && (p[1] == '@' || p[1] == '*')) {
       if (put_parameters(b, f, quote != 0, p[1] == '@') < 0) return -1;
       p += 2;
+    } else if (c == '$' && p[1] == '{' && (operation = parameter_operation(p + 2, &end, &value)) != 0) {
+      const int status = operation < 0 ? -1 : put_value(b, f, value, quote != 0 || f == NULL);
+      free(value);
+      if (status < 0) return -1;
+      p = end;
     } else if (c == '$') {
-      const char* end;
       const char* value = parameter(p + 1, &end, number, sizeof number);
       if (end == p + 1) { /* not a parameter: the $ is itself */
         put_byte(b, '$', 0);

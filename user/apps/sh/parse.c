@@ -170,6 +170,26 @@ static int read_word(struct text* t, int inside) {
       if (*pos) text_put(t, *pos++);
       continue;
     }
+    if (c == '$' && pos[1] == '{' && quote != '\'') { /* ${NAME OP WORD}: blanks in WORD */
+      text_put(t, *pos++);
+      text_put(t, *pos++);
+      char inner = 0;
+      for (int depth = 0; *pos && *pos != '\n';) {
+        const char d = *pos;
+        if (d == '\\' && inner != '\'' && pos[1] && pos[1] != '\n') {
+          text_put(t, *pos++);
+        } else if ((d == '\'' || d == '"') && (!inner || inner == d)) {
+          inner = inner ? 0 : d;
+        } else if (!inner && d == '$' && pos[1] == '{') {
+          depth++;
+        } else if (!inner && d == '}' && depth-- == 0) {
+          text_put(t, *pos++);
+          break;
+        }
+        text_put(t, *pos++);
+      }
+      continue;
+    }
     if (c == '$' && pos[1] == '(' && quote != '\'') {
       text_put(t, *pos++);
       text_put(t, *pos++);
@@ -195,7 +215,14 @@ static void lex(void) {
     token.kind = kEnd;
     return;
   }
-  while (is_blank(*pos)) pos++;
+  for (;;) { /* blanks, and backslash-newlines: the command goes on on the next line */
+    while (is_blank(*pos)) pos++;
+    if (pos[0] != '\\' || pos[1] != '\n') break;
+    if (!read_line()) {
+      token.kind = kEnd;
+      return;
+    }
+  }
   if (*pos == '#')
     while (*pos && *pos != '\n') pos++;
   if (*pos == '\0' || *pos == '\n') {
@@ -584,18 +611,21 @@ static struct node* parse_list(int top) {
     *tail = item;
     tail = &item->next;
     const struct token* t = peek();
+    int separated = 0; /* a command after this one needs a ';', a '&' or a newline first */
     if (is_operator(t, ";") || is_operator(t, "&")) {
       item->background = t->text[0] == '&';
       consume();
       t = peek();
+      separated = 1;
     }
     if (t->kind == kNewline) {
       if (top) return n;
       skip_newlines();
       t = peek();
+      separated = 1;
     }
     if (top && t->kind == kEnd) return n;
-    if (!starts_command(t)) {
+    if (!starts_command(t) || !separated) {
       if (top || !is_closing(t)) return syntax_error_near(t);
       return n;
     }

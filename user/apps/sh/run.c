@@ -183,35 +183,52 @@ static long number_argument(const char* name, const char* argument, long otherwi
   return n;
 }
 
-/* read NAME...: a line of standard input (a byte at a time, so that what follows the line is
- * left for the next reader), split at blanks into the names, the last taking the rest. */
+/* read [-r] NAME...: a line of standard input (a byte at a time, so that what follows the line
+ * is left for the next reader), split at blanks into the names, the last taking the rest. A
+ * backslash quotes the next character (a newline: the line goes on) unless -r. 1 at the end of
+ * the input before a newline (the names set all the same). */
 static int read_builtin(int argc, char** argv) {
+  const int raw = argc > 1 && !strcmp(argv[1], "-r");
   char line[kLineBytes];
+  unsigned char quoted[kLineBytes]; /* a byte a backslash quoted: no blank to split at */
   size_t n = 0;
   int got_newline = 0;
   for (char c; n + 1 < sizeof line;) {
-    const ssize_t got = read(0, &c, 1);
-    if (got <= 0 || c == '\n') {
-      got_newline = got > 0;
+    if (read(0, &c, 1) <= 0) break;
+    if (c == '\\' && !raw) {
+      if (read(0, &c, 1) <= 0) break;
+      if (c == '\n') continue;
+      quoted[n] = 1;
+      line[n++] = c;
+      continue;
+    }
+    if (c == '\n') {
+      got_newline = 1;
       break;
     }
+    quoted[n] = 0;
     line[n++] = c;
   }
   line[n] = '\0';
-  char* p = line;
-  for (int i = 1; i < argc; i++) {
-    while (*p == ' ' || *p == '\t') p++;
-    char* value = p;
+  size_t at = 0;
+  for (int i = 1 + raw; i < argc; i++) {
+    while (at < n && !quoted[at] && (line[at] == ' ' || line[at] == '\t')) at++;
+    const size_t start = at;
+    size_t end = n;
     if (i + 1 < argc) {
-      while (*p && *p != ' ' && *p != '\t') p++;
-      if (*p) *p++ = '\0';
+      while (at < n && (quoted[at] || (line[at] != ' ' && line[at] != '\t'))) at++;
+      end = at;
     } else {
-      char* end = p + strlen(p);
-      while (end > p && (end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
+      while (end > start && !quoted[end - 1] && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
+      at = n;
     }
-    if (variable_set(argv[i], value, 0) < 0) return 2;
+    const char saved = line[end];
+    line[end] = '\0';
+    const int failed = variable_set(argv[i], line + start, 0) < 0;
+    line[end] = saved;
+    if (failed) return 2;
   }
-  return got_newline || n > 0 ? 0 : 1;
+  return got_newline ? 0 : 1;
 }
 
 /* The builtins; -1 when argv[0] is none. */
@@ -222,7 +239,8 @@ static int builtin(int argc, char** argv) {
   if (!strcmp(name, "cd")) {
     const char* home = variable_get("HOME");
     const char* to = argc > 1 ? argv[1] : home && *home ? home : "/";
-    if (chdir(to) == 0) return 0;
+    char path[1024];
+    if (chdir(to) == 0) return getcwd(path, sizeof path) && variable_set("PWD", path, 1) < 0;
     fprintf(stderr, "sh: cd: %s: %s\n", to, strerror(errno));
     return 1;
   }
@@ -284,8 +302,19 @@ static int builtin(int argc, char** argv) {
     return return_status;
   }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
-  if (!strcmp(name, "wait")) {
-    int status;
+  if (!strcmp(name, "wait")) { /* wait [PID...]: those (the last's status), else every child */
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+      char* end;
+      const long pid = strtol(argv[i], &end, 10);
+      if (*argv[i] == '\0' || *end != '\0' || pid <= 0) {
+        fprintf(stderr, "sh: wait: %s: not a pid\n", argv[i]);
+        return 2;
+      }
+      int raw;
+      status = waitpid((pid_t)pid, &raw, 0) == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
+    }
+    if (argc > 1) return status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, 0)) > 0) status_of(pid, status, NULL);
     return 0;
@@ -388,11 +417,16 @@ static int run_simple(struct node* n, int in_child) {
     const size_t name_length = (size_t)(strchr(w->raw, '=') - w->raw);
     char* value = expand_string(w->raw + name_length + 1);
     char* assignment = value ? malloc(name_length + strlen(value) + 2) : NULL;
-    if (assignment) {
+    if (!assignment) {
+      status = -1;
+    } else if (args.argc == 0) { /* set at once: the next one's value may use it */
+      assignment[name_length] = '\0';
+      memcpy(assignment, w->raw, name_length);
+      if (variable_set(assignment, value, 0) < 0) status = -1;
+      free(assignment);
+    } else {
       sprintf(assignment, "%.*s=%s", (int)name_length, w->raw, value);
       assignments[assignment_count++] = assignment;
-    } else {
-      status = -1;
     }
     free(value);
   }
@@ -402,8 +436,9 @@ static int run_simple(struct node* n, int in_child) {
     status = 1;
   } else if (args.argc == 0 || function_named(argv[0]) || is_builtin(argv[0]) ||
              (!strcmp(argv[0], "exec") && args.argc == 1)) {
-    /* In the shell: assignments alone (or before a builtin) set its variables; its
-     * redirections hold while the builtin runs (exec alone: from now on). */
+    /* In the shell: assignments before a builtin or a function set its variables (alone,
+     * they were set as they were expanded); its redirections hold while the builtin runs
+     * (exec alone: from now on). */
     for (int i = 0; i < assignment_count && status == 0; i++) {
       char* equals = strchr(assignments[i], '=');
       *equals = '\0';
@@ -461,7 +496,11 @@ static int run_compound(struct node* n, int in_child) {
       loop_depth++;
       for (;;) {
         const int condition = run_list(n->a);
-        if (is_leaving() ? loop_ends() : (condition == 0) != (n->kind == kWhile)) break;
+        if (is_leaving()) {
+          if (loop_ends()) break;
+          continue;
+        }
+        if ((condition == 0) != (n->kind == kWhile)) break;
         status = run_list(n->b);
         if (is_leaving() && loop_ends()) break;
       }
@@ -620,8 +659,10 @@ void run_source(struct source* source) {
     struct node* tree;
     const int parsed = parse_next(&tree);
     if (parsed == 0) break;
-    if (parsed < 0) last_status = 2;
-    else if (tree) run_tree(tree);
+    if (parsed < 0) {
+      last_status = 2;
+      if (!source->prompt) break; /* a script ends at a syntax error (POSIX 2.8.1) */
+    } else if (tree) run_tree(tree);
     if (is_exit_requested) break;
   }
   parse_free();
