@@ -563,8 +563,8 @@ static int arithmetic(const char* expression, char* text, size_t size) {
 
 /* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting,
  * no patterns). */
-static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns) {
-  char quote = 0;
+static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns, int here) {
+  char quote = here ? '"' : 0; /* a here-document's lines: as in double quotes, but for '"' */
   char number[16];
   const char* end;
   char* value = NULL;
@@ -575,11 +575,13 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
       if (c == '\'') quote = 0;
       else put_byte(b, c, 0);
       p++;
-    } else if (c == '"' || (c == '\'' && !quote)) {
+    } else if (!here && (c == '"' || (c == '\'' && !quote))) {
       if (!quote) b->is_open = 1; /* "" is a field */
       quote = quote ? 0 : c;
       p++;
-    } else if (c == '\\' && p[1] != '\0' && (!quote || strchr("\"\\$`", p[1]))) {
+    } else if (here && c == '\\' && p[1] == '\n') {
+      p += 2;
+    } else if (c == '\\' && p[1] != '\0' && (!quote || strchr(here ? "\\$`" : "\"\\$`", p[1]))) {
       put_byte(b, p[1], 0);
       p += 2;
     } else if (c == '$' && p[1] == '(' && p[2] == '(') {
@@ -630,25 +632,28 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
 
 int expand_fields(const char* raw, struct fields* f) {
   struct building b = {0};
-  int status = expand_into(raw, &b, f, 1);
+  int status = expand_into(raw, &b, f, 1, 0);
   if (status == 0) status = end_field(&b, f);
   free(b.bytes);
   free(b.is_pattern);
   return status;
 }
 
-/* The expansion of `raw` as one string (expand_string), or as a pattern (expand_pattern). */
-static char* expand_one(const char* raw, int pattern) {
+/* The expansion of `raw` as one string (expand_string), as a pattern (expand_pattern), or as a
+ * here-document's lines (expand_here). */
+static char* expand_one(const char* raw, int pattern, int here) {
   struct building b = {0};
   put_byte(&b, '\0', 0); /* a string even when empty */
   b.used = 0;
   char* expanded = NULL;
-  if (expand_into(raw, &b, NULL, pattern) == 0) expanded = pattern ? pattern_of(&b, b.used) : b.bytes;
+  if (expand_into(raw, &b, NULL, pattern, here) == 0) expanded = pattern ? pattern_of(&b, b.used) : b.bytes;
   if (expanded != b.bytes) free(b.bytes);
   free(b.is_pattern);
   return expanded;
 }
 
-char* expand_string(const char* raw) { return expand_one(raw, 0); }
+char* expand_string(const char* raw) { return expand_one(raw, 0, 0); }
 
-char* expand_pattern(const char* raw) { return expand_one(raw, 1); }
+char* expand_pattern(const char* raw) { return expand_one(raw, 1, 0); }
+
+char* expand_here(const char* raw) { return expand_one(raw, 0, 1); }

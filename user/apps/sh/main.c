@@ -7,25 +7,25 @@
  * Commands (POSIX 2.9, the part written here): lists of and-or lists separated by ';', '&' and
  * newlines; and-or lists of pipelines joined by '&&' and '||'; pipelines of commands joined by '|'
  * (at most 8), '!' before one inverting its status; simple commands ([NAME=VALUE...] WORDS with
- * redirections '<', '>', '>>', '>&N', '<&N', '>&-', a descriptor written before: '2>', '2>&1');
- * the compound commands `if LIST; then LIST; [elif LIST; then LIST;]... [else LIST;] fi`, `while
- * LIST; do LIST; done`, `until ...`, `for NAME [in WORDS]; do LIST; done`, `case WORD in
- * PATTERN[|PATTERN]...) LIST;; ... esac`, `{ LIST; }` and `( LIST )` (a child shell), functions
- * `NAME() COMPOUND-COMMAND`, with redirections after them. Words: 'single quotes' literal, "double
- * quotes" with \" \\ \$ and expansion, a backslash quotes the next character (a newline: the line
- * goes on), '#' at a word's start comments out the rest of the line; expansion of $NAME, ${NAME},
- * $? (the last status), $$ (the shell's pid), $! (the last background child's), $#, $0..$9, $@ and
- * $* (the script's arguments), ${NAME:-WORD} ${NAME:=WORD} ${NAME:+WORD} ${NAME:?WORD} (and
- * without ':'), ${#NAME}, $(COMMANDS) (what they print, by a child shell), $((EXPRESSION)) (C's
- * integer operators but assignments and bits), the unquoted results split at blanks; a word with
- * an unquoted '*', '?' or '[' of its own is replaced by the paths it matches (sorted; itself when
- * none does). NAME=VALUE alone sets a shell variable (exported only by export); before a program,
- * it is in that program's environment only. Builtins: cd [DIR] (HOME, else /), pwd, exit [N],
- * export NAME[=VALUE]..., unset NAME..., read [-r] NAME..., shift [N], break [N], continue [N], :,
- * true, false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
- * [PID...] (else every background child), return [N]. A login shell (-l) first runs /etc/profile.
- * No backquotes, here-documents, ${NAME%PATTERN} and the like, or job control. A script ends at a
- * syntax error (status 2).
+ * redirections '<', '>', '>>', '>&N', '<&N', '>&-', '<<WORD' and '<<-WORD' (here-documents), a
+ * descriptor written before: '2>', '2>&1'); the compound commands `if LIST; then LIST; [elif LIST;
+ * then LIST;]... [else LIST;] fi`, `while LIST; do LIST; done`, `until ...`, `for NAME [in WORDS];
+ * do LIST; done`, `case WORD in PATTERN[|PATTERN]...) LIST;; ... esac`, `{ LIST; }` and `( LIST )`
+ * (a child shell), functions `NAME() COMPOUND-COMMAND`, with redirections after them. Words:
+ * 'single quotes' literal, "double quotes" with \" \\ \$ and expansion, a backslash quotes the
+ * next character (a newline: the line goes on), '#' at a word's start comments out the rest of the
+ * line; expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $! (the last
+ * background child's), $#, $0..$9, $@ and $* (the script's arguments), ${NAME:-WORD} ${NAME:=WORD}
+ * ${NAME:+WORD} ${NAME:?WORD} (and without ':'), ${#NAME}, $(COMMANDS) (what they print, by a
+ * child shell), $((EXPRESSION)) (C's integer operators but assignments and bits), the unquoted
+ * results split at blanks; a word with an unquoted '*', '?' or '[' of its own is replaced by the
+ * paths it matches (sorted; itself when none does). NAME=VALUE alone sets a shell variable
+ * (exported only by export); before a program, it is in that program's environment only. Builtins:
+ * cd [DIR] (HOME, else /), pwd, exit [N], export NAME[=VALUE]..., unset NAME..., read [-r]
+ * NAME..., shift [N], break [N], continue [N], :, true, false, exec [COMMAND...] (the shell's
+ * image replaced; alone, its redirections stay), wait [PID...] (else every background child),
+ * return [N]. A login shell (-l) first runs /etc/profile. No backquotes, ${NAME%PATTERN} and the
+ * like, or job control. A script ends at a syntax error (status 2).
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be run,
  * 128+N for one killed by signal N (and a line on standard error saying so); 2 for a usage or

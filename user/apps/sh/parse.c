@@ -204,6 +204,37 @@ static int read_word(struct text* t, int inside) {
   }
 }
 
+/* The here-documents of the line being read, whose lines come after it. */
+enum { kMaxHereDocuments = 16 };
+static struct redirection* here_documents[kMaxHereDocuments];
+static int here_strips[kMaxHereDocuments]; /* <<-: tabs at the lines' start dropped */
+static int here_count;
+
+/* Reads the lines of the line's here-documents, each up to its delimiter alone on a line (or
+ * the end of the input). */
+static void read_here_documents(void) {
+  for (int i = 0; i < here_count; i++) {
+    struct redirection* r = here_documents[i];
+    struct text body = {0};
+    text_put(&body, '\0');
+    body.used = 0;
+    const size_t delimiter_length = strlen(r->target);
+    while (read_line()) {
+      const char* start = line;
+      if (here_strips[i])
+        while (*start == '\t') start++;
+      size_t length = strlen(start);
+      if (length > 0 && start[length - 1] == '\n') length--;
+      if (length == delimiter_length && !strncmp(start, r->target, length)) break;
+      while (*start) text_put(&body, *start++);
+      if (body.used > 0 && body.bytes[body.used - 1] != '\n') text_put(&body, '\n');
+    }
+    r->here = text_keep(&body);
+  }
+  here_count = 0;
+  pos = NULL;
+}
+
 /* Reads the next token. */
 static void lex(void) {
   token.io_number = -1;
@@ -229,11 +260,13 @@ static void lex(void) {
     token.kind = kNewline;
     token.text = "newline";
     pos = NULL;
+    read_here_documents();
     return;
   }
   if (pos[0] >= '0' && pos[0] <= '9' && (pos[1] == '<' || pos[1] == '>')) token.io_number = *pos++ - '0';
   if (is_operator_char(*pos)) {
-    static const char* const operators[] = {"&&", "||", ">>", ">&", "<&", ";;", ";", "&", "|", "<", ">", "(", ")"};
+    static const char* const operators[] = {"&&", "||", "<<-", "<<", ">>", ">&", "<&", ";;",
+                                            ";",  "&",  "|",   "<",  ">",  "(",  ")"};
     for (unsigned i = 0; i < sizeof operators / sizeof operators[0]; i++) {
       const size_t n = strlen(operators[i]);
       if (!strncmp(pos, operators[i], n)) {
@@ -460,6 +493,28 @@ static int parse_redirection(struct redirection*** tail) {
   r->target = target->text;
   consume();
   const char* o = op.text;
+  if (o[1] == '<') { /* a here-document: its lines are read at the end of this line */
+    if (here_count == kMaxHereDocuments) {
+      fprintf(stderr, "sh: more than %d here-documents on a line\n", kMaxHereDocuments);
+      failed = 1;
+      return -1;
+    }
+    /* The delimiter: the word without its quotes; quoted, the lines are not expanded. */
+    char* delimiter = arena_alloc(strlen(r->target) + 1);
+    char* d = delimiter;
+    for (const char* c = r->target; *c; c++)
+      if (*c == '\\' && c[1]) *d++ = *++c;
+      else if (*c != '\'' && *c != '"') *d++ = *c;
+    r->here_expands = !strpbrk(r->target, "'\"\\");
+    r->target = delimiter;
+    r->here = "";
+    r->fd = op.io_number >= 0 ? op.io_number : 0;
+    here_strips[here_count] = o[2] == '-';
+    here_documents[here_count++] = r;
+    **tail = r;
+    *tail = &r->next;
+    return 0;
+  }
   r->is_copy = o[1] == '&';
   r->fd = op.io_number >= 0 ? op.io_number : o[0] == '<' ? 0 : 1;
   r->flags = o[0] == '<' ? O_RDONLY : O_WRONLY | O_CREAT | (o[1] == '>' ? O_APPEND : O_TRUNC);
@@ -643,6 +698,7 @@ int parse_next(struct node** tree) {
   parse_free();
   *tree = NULL;
   failed = 0;
+  here_count = 0;
   closing = NULL;
   is_continued = 0;
   line_failed = 0;

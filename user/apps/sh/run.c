@@ -105,9 +105,20 @@ static pid_t fork_child(void) {
 
 /* ---- Redirections ------------------------------------------------------------------------ */
 
+/* Makes descriptor `from` (none when negative) descriptor `to`. */
+static void move_fd(int from, int to) {
+  if (from < 0 || from == to) return;
+  dup2(from, to);
+  close(from);
+}
+
 /* Descriptors a redirection of the shell itself moved, to put back after the command. */
 struct saved_fds {
   int fd[10]; /* the descriptor's copy, -1 if it was closed, -2 if untouched */
+  /* The children writing a here-document the command reads (one longer than a pipe holds):
+   * waited for once the descriptors are put back (their reader gone, they end). */
+  pid_t writers[10];
+  int writer_count;
 };
 
 static void save_fd(struct saved_fds* saved, int fd) {
@@ -128,6 +139,43 @@ static void restore_fds(struct saved_fds* saved) {
       close(saved->fd[fd]);
     }
   }
+  for (; saved->writer_count > 0; saved->writer_count--) waitpid(saved->writers[saved->writer_count - 1], NULL, 0);
+}
+
+/* Makes descriptor r->fd read the here-document of `r`: a pipe holding its lines, written by
+ * the shell when they fit in a pipe, else by a child (in `saved` when the shell itself reads
+ * it, for restore_fds to wait for). 0, or -1 with a message. */
+static int here_document(const struct redirection* r, struct saved_fds* saved) {
+  char* body = r->here_expands ? expand_here(r->here) : strdup(r->here);
+  int fds[2];
+  if (!body || pipe(fds) != 0) {
+    if (body) fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+    free(body);
+    return -1;
+  }
+  const size_t length = strlen(body);
+  enum { kPipeFits = 32768 }; /* less than a pipe holds, under mkh (60 KiB) and Linux (64) */
+  pid_t writer = 0;
+  if (length > kPipeFits && (writer = fork_child()) < 0) {
+    free(body);
+    close(fds[0]);
+    close(fds[1]);
+    return -1;
+  }
+  if (writer == 0) {
+    if (length > kPipeFits) close(fds[0]); /* the writer: its reader gone, a write ends it */
+    for (size_t done = 0; done < length;) {
+      const ssize_t wrote = write(fds[1], body + done, length - done);
+      if (wrote <= 0) break;
+      done += (size_t)wrote;
+    }
+    if (length > kPipeFits) _exit(0);
+  }
+  free(body);
+  close(fds[1]);
+  if (writer > 0 && saved && saved->writer_count < 10) saved->writers[saved->writer_count++] = writer;
+  move_fd(fds[0], r->fd);
+  return 0;
 }
 
 /* Applies `r` in order (as sh does: `2>&1 > f` and `> f 2>&1` differ), each descriptor's first
@@ -136,8 +184,14 @@ static int apply_redirections(const struct redirection* r, struct saved_fds* sav
   if (saved) {
     flush_output();
     for (int fd = 0; fd < 10; fd++) saved->fd[fd] = -2;
+    saved->writer_count = 0;
   }
   for (; r; r = r->next) {
+    if (r->here) {
+      save_fd(saved, r->fd);
+      if (here_document(r, saved) < 0) return -1;
+      continue;
+    }
     char* target = expand_string(r->target);
     if (!target) return -1;
     save_fd(saved, r->fd);
@@ -567,13 +621,6 @@ static int run_command(struct node* n, int in_child) {
 
 /* A command's name, for the line that says a signal ended it. */
 static const char* name_of(const struct node* n) { return n->kind == kSimple && n->words ? n->words->raw : "sh"; }
-
-/* Makes descriptor `from` (none when negative) descriptor `to`. */
-static void move_fd(int from, int to) {
-  if (from < 0 || from == to) return;
-  dup2(from, to);
-  close(from);
-}
 
 /* Runs a pipeline: a command alone in the shell (a builtin there, a program in a child), or
  * every command in a child whose stdout is the next one's stdin (its own redirections apply

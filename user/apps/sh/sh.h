@@ -22,12 +22,16 @@ struct word {
 };
 
 /* A redirection: descriptor `fd` opened on the expansion of `target` with `flags` (<, >, >>),
- * or made a copy of the descriptor `target` names (>&N, <&N), or closed (>&-). */
+ * or made a copy of the descriptor `target` names (>&N, <&N), or closed (>&-), or reading a
+ * here-document (<<, <<-: `target` its delimiter, `here` its lines, expanded when the
+ * delimiter was not quoted). */
 struct redirection {
   int fd;
   int is_copy;
   int flags;
   const char* target;
+  const char* here;
+  int here_expands;
   struct redirection* next;
 };
 
@@ -111,6 +115,9 @@ int expand_fields(const char* raw, struct fields* f);
 /* The expansion of `raw` as one string, no splitting nor pathname expansion (an assignment's
  * value, a redirection's target); malloc'd, or NULL with a message. */
 char* expand_string(const char* raw);
+/* A here-document's lines expanded: parameters, $( ), $(( )), a backslash quoting only $ ` \
+ * and a newline; quotes are characters. malloc'd, or NULL with a message. */
+char* expand_here(const char* raw);
 /* The expansion of `raw` as a pattern for fnmatch (a case's): its own unquoted * ? [ special,
  * every other character itself; malloc'd, or NULL with a message. */
 char* expand_pattern(const char* raw);
