@@ -42,40 +42,30 @@ else
   echo "FAIL: sh -l on a terminal exited $shell_status (expected 3) or lacks the motd, '\$ hi' or '\$ /etc':"
   cat "$scratch/sh.txt"; status=1
 fi
-# A program that runs 30 s ends by the interrupt: once mkh exec blocks SIGINT (before that,
-# SIGINT would end mkh itself), SIGINT until it has ended (one sent before the program's
-# process exists reaches no one), at most 20 s.
-"$mkh" exec --disk "$scratch/disk.img" /bin/sleep 30 2>"$scratch/int.txt" &
-pid=$!
-for _ in $(seq 200); do
-  blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
-  [ -n "$blocked" ] && (((0x$blocked >> 1) & 1)) && break
-  sleep 0.05
-done
-for _ in $(seq 40); do kill -INT "$pid" 2>/dev/null || break; sleep 0.5; done
-wait "$pid"
-interrupted=$?
-if [ "$interrupted" = 130 ] && grep -q 'killed by signal 2' "$scratch/int.txt"; then
-  echo "the interrupt: sleep 30 ended by SIGINT, status 130"
-else
-  echo "FAIL: sleep 30 sent SIGINT exited $interrupted (expected 130):"; cat "$scratch/int.txt"; status=1
-fi
-# The same with SIGQUIT (Ctrl-\, the quit): 131.
-"$mkh" exec --disk "$scratch/disk.img" /bin/sleep 30 2>"$scratch/quit.txt" &
-pid=$!
-for _ in $(seq 200); do
-  blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
-  [ -n "$blocked" ] && (((0x$blocked >> 2) & 1)) && break
-  sleep 0.05
-done
-for _ in $(seq 40); do kill -QUIT "$pid" 2>/dev/null || break; sleep 0.5; done
-wait "$pid"
-quitted=$?
-if [ "$quitted" = 131 ] && grep -q 'killed by signal 3' "$scratch/quit.txt"; then
-  echo "the quit: sleep 30 ended by SIGQUIT, status 131"
-else
-  echo "FAIL: sleep 30 sent SIGQUIT exited $quitted (expected 131):"; cat "$scratch/quit.txt"; status=1
-fi
+# A program that runs 30 s ends by the interrupt (SIGINT, Ctrl-C) and by the quit (SIGQUIT,
+# Ctrl-\): once mkh exec blocks the signal (before that, it would end mkh itself), the signal
+# until the program has ended (one sent before the program's process exists reaches no one),
+# at most 20 s. ends_by NAME NUMBER: the program's status must be 128 + NUMBER.
+ends_by() {
+  local name=$1 number=$2 pid ended
+  "$mkh" exec --disk "$scratch/disk.img" /bin/sleep 30 2>"$scratch/$name.txt" &
+  pid=$!
+  for _ in $(seq 200); do
+    blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
+    [ -n "$blocked" ] && (((0x$blocked >> (number - 1)) & 1)) && break
+    sleep 0.05
+  done
+  for _ in $(seq 40); do kill -"$name" "$pid" 2>/dev/null || break; sleep 0.5; done
+  wait "$pid"
+  ended=$?
+  if [ "$ended" = $((128 + number)) ] && grep -q "killed by signal $number" "$scratch/$name.txt"; then
+    echo "sleep 30 ended by SIG$name, status $ended"
+  else
+    echo "FAIL: sleep 30 sent SIG$name exited $ended (expected $((128 + number))):"; cat "$scratch/$name.txt"; status=1
+  fi
+}
+ends_by INT 2
+ends_by QUIT 3
 # On a terminal: once the shell has said it starts `sleep 30`, one SIGINT to mkh exec; the
 # shell ignores it, the sleep ends by it (130) and the shell reads its next line.
 # (The transcript goes to its file as it comes, its carriage returns left in.)
