@@ -124,12 +124,8 @@ struct building {
 static void put_byte(struct building* b, char c, int is_pattern) {
   if (b->used + 2 > b->capacity) {
     b->capacity = b->capacity ? 2 * b->capacity : 256;
-    b->bytes = realloc(b->bytes, b->capacity);
-    b->is_pattern = realloc(b->is_pattern, b->capacity);
-    if (!b->bytes || !b->is_pattern) {
-      fprintf(stderr, "sh: out of memory\n");
-      exit(2);
-    }
+    b->bytes = grow(b->bytes, b->capacity);
+    b->is_pattern = grow(b->is_pattern, b->capacity);
   }
   b->is_pattern[b->used] = (unsigned char)is_pattern;
   b->bytes[b->used++] = c;

@@ -1,7 +1,7 @@
 /* sh: the input, its tokens and the commands' trees (the grammar of POSIX 2.10, the part the
- * shell has: lists, and-or lists, pipelines, simple commands, if, while, until, for, { } and
- * ( ), redirections). A construct left open at a line's end reads the next line ("> " on a
- * terminal). */
+ * shell has: lists, and-or lists, pipelines, simple commands, if, while, until, for, case,
+ * { } and ( ), functions, redirections and here-documents). A construct left open at a line's
+ * end reads the next line ("> " on a terminal). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +19,20 @@ struct block {
 
 static struct block* blocks;
 
+void* grow(void* p, size_t size) {
+  p = realloc(p, size);
+  if (!p) {
+    fprintf(stderr, "sh: out of memory\n");
+    exit(2);
+  }
+  return p;
+}
+
 static void* arena_alloc(size_t n) {
   n = (n + 7) & ~(size_t)7;
   if (!blocks || blocks->used + n > blocks->size) {
     const size_t size = n > 16384 ? n : 16384;
-    struct block* b = malloc(sizeof *b + size);
-    if (!b) {
-      fprintf(stderr, "sh: out of memory\n");
-      exit(2);
-    }
+    struct block* b = grow(NULL, sizeof *b + size);
     b->next = blocks;
     b->used = 0;
     b->size = size;
@@ -83,7 +88,7 @@ static int read_line(void) {
     length = end ? end + 1 - next_string_line : (ssize_t)strlen(next_string_line);
     if ((size_t)length + 1 > line_capacity) {
       line_capacity = (size_t)length + 1;
-      line = realloc(line, line_capacity);
+      line = grow(line, line_capacity);
     }
     memcpy(line, next_string_line, (size_t)length);
     line[length] = '\0';
@@ -127,7 +132,7 @@ struct text {
 static void text_put(struct text* t, char c) {
   if (t->used + 2 > t->capacity) {
     t->capacity = t->capacity ? 2 * t->capacity : 64;
-    t->bytes = realloc(t->bytes, t->capacity);
+    t->bytes = grow(t->bytes, t->capacity);
   }
   t->bytes[t->used++] = c;
   t->bytes[t->used] = '\0';
@@ -138,6 +143,28 @@ static const char* text_keep(struct text* t) {
   if (t->used) memcpy(kept, t->bytes, t->used);
   free(t->bytes);
   return kept;
+}
+
+/* Reads the ${ } at pos into t, up to the '}' that closes it (its quotes and inner ${ }
+ * matched), on this line: blanks may stand in ${NAME:-WORD}'s WORD. */
+static void read_braces(struct text* t) {
+  text_put(t, *pos++);
+  text_put(t, *pos++);
+  char quote = 0;
+  for (int depth = 0; *pos && *pos != '\n';) {
+    const char c = *pos;
+    if (c == '\\' && quote != '\'' && pos[1] && pos[1] != '\n') {
+      text_put(t, *pos++);
+    } else if ((c == '\'' || c == '"') && (!quote || quote == c)) {
+      quote = quote ? 0 : c;
+    } else if (!quote && c == '$' && pos[1] == '{') {
+      depth++;
+    } else if (!quote && c == '}' && depth-- == 0) {
+      text_put(t, *pos++);
+      return;
+    }
+    text_put(t, *pos++);
+  }
 }
 
 /* Reads a word at pos into t, as written: quotes and escapes kept, a quoted newline kept, a
@@ -170,24 +197,8 @@ static int read_word(struct text* t, int inside) {
       if (*pos) text_put(t, *pos++);
       continue;
     }
-    if (c == '$' && pos[1] == '{' && quote != '\'') { /* ${NAME OP WORD}: blanks in WORD */
-      text_put(t, *pos++);
-      text_put(t, *pos++);
-      char inner = 0;
-      for (int depth = 0; *pos && *pos != '\n';) {
-        const char d = *pos;
-        if (d == '\\' && inner != '\'' && pos[1] && pos[1] != '\n') {
-          text_put(t, *pos++);
-        } else if ((d == '\'' || d == '"') && (!inner || inner == d)) {
-          inner = inner ? 0 : d;
-        } else if (!inner && d == '$' && pos[1] == '{') {
-          depth++;
-        } else if (!inner && d == '}' && depth-- == 0) {
-          text_put(t, *pos++);
-          break;
-        }
-        text_put(t, *pos++);
-      }
+    if (c == '$' && pos[1] == '{' && quote != '\'') {
+      read_braces(t);
       continue;
     }
     if (c == '$' && pos[1] == '(' && quote != '\'') {
@@ -216,8 +227,6 @@ static void read_here_documents(void) {
   for (int i = 0; i < here_count; i++) {
     struct redirection* r = here_documents[i];
     struct text body = {0};
-    text_put(&body, '\0');
-    body.used = 0;
     const size_t delimiter_length = strlen(r->target);
     while (read_line()) {
       const char* start = line;

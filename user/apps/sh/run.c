@@ -734,20 +734,14 @@ char* command_output(const char* script, size_t length) {
   }
   close(fds[1]);
   size_t used = 0, capacity = 256;
-  char* output = malloc(capacity);
-  for (ssize_t got = 1; output && got > 0;) {
-    if (used + 1 == capacity) {
-      char* grown = realloc(output, capacity *= 2);
-      if (!grown) free(output);
-      output = grown;
-      if (!output) break;
-    }
+  char* output = grow(NULL, capacity);
+  for (ssize_t got = 1; got > 0;) {
+    if (used + 1 == capacity) output = grow(output, capacity *= 2);
     got = read(fds[0], output + used, capacity - used - 1);
     if (got > 0) used += (size_t)got;
   }
   close(fds[0]);
-  if (pid < 0 || !output) {
-    if (!output) fprintf(stderr, "sh: out of memory\n");
+  if (pid < 0) {
     free(output);
     return NULL;
   }

@@ -10,6 +10,9 @@
 
 enum { kLineBytes = 4096, kMaxWords = 256, kMaxPipeline = 8 };
 
+/* realloc, or the shell ends (status 2) saying it is out of memory. */
+void* grow(void* p, size_t size);
+
 /* ---- The trees (parse.c) ---------------------------------------------------------------
  * A complete command is a tree of nodes, its words kept as written (quotes included) and
  * expanded when the command runs, so that a loop sees its variables change. Nodes and words
