@@ -190,9 +190,28 @@ static const char* brace_end(const char* p) {
   return NULL;
 }
 
-/* ${#NAME} and ${NAME OP WORD} (OP one of - = + ? with or without a ':' before it: POSIX
- * 2.6.2), p just past "${": 1 with *value (malloc'd) and *end past the '}'; 0 when it is none
- * of them (a plain ${NAME}, or not a parameter); -1 with a message. */
+/* `value` without its shortest (or `longest`) suffix (or prefix) that `pattern` matches;
+ * malloc'd. */
+static char* without_affix(const char* value, const char* pattern, int suffix, int longest) {
+  const size_t n = strlen(value);
+  for (size_t k = 0; k <= n; k++) {
+    const size_t i = suffix == longest ? k : n - k; /* where the suffix starts, or the prefix ends */
+    char* prefix = strndup(value, i);
+    if (!prefix) return NULL;
+    const int matches = fnmatch(pattern, suffix ? value + i : prefix, 0) == 0;
+    if (matches) {
+      if (suffix) return prefix;
+      free(prefix);
+      return strdup(value + i);
+    }
+    free(prefix);
+  }
+  return strdup(value);
+}
+
+/* ${#NAME} and ${NAME OP WORD} (OP one of - = + ? with or without a ':' before it, or % %% #
+ * ##: POSIX 2.6.2), p just past "${": 1 with *value (malloc'd) and *end past the '}'; 0 when
+ * it is none of them (a plain ${NAME}, or not a parameter); -1 with a message. */
 static int parameter_operation(const char* p, const char** end, char** value) {
   const int length_of = *p == '#' && p[1] != '}';
   const char* name = p + length_of;
@@ -212,6 +231,15 @@ static int parameter_operation(const char* p, const char** end, char** value) {
     char number[24];
     snprintf(number, sizeof number, "%zu", current ? strlen(current) : (size_t)0);
     return (*value = strdup(number)) ? 1 : -1;
+  }
+  if (*name_end == '%' || *name_end == '#') { /* ${NAME%WORD} ${NAME%%WORD} ${NAME#WORD} ${NAME##WORD} */
+    const int longest = name_end[1] == name_end[0];
+    char* word = strndup(name_end + 1 + longest, (size_t)(close - (name_end + 1 + longest)));
+    char* pattern = word ? expand_pattern(word) : NULL;
+    *value = pattern ? without_affix(current ? current : "", pattern, *name_end == '%', longest) : NULL;
+    free(word);
+    free(pattern);
+    return *value ? 1 : -1;
   }
   const int colon = *name_end == ':';
   const char op = name_end[colon];
@@ -565,6 +593,11 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
   const char* end;
   char* value = NULL;
   int operation;
+  if (!here && raw[0] == '~' && (raw[1] == '/' || raw[1] == '\0')) { /* ~ and ~/...: $HOME */
+    const char* home = variable_get("HOME");
+    put_value(b, NULL, home && *home ? home : "/", 1);
+    raw++;
+  }
   for (const char* p = raw; *p;) {
     const char c = *p;
     if (quote == '\'') {

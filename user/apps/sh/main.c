@@ -16,7 +16,8 @@
  * next character (a newline: the line goes on), '#' at a word's start comments out the rest of the
  * line; expansion of $NAME, ${NAME}, $? (the last status), $$ (the shell's pid), $! (the last
  * background child's), $#, $0..$9, $@ and $* (the script's arguments), ${NAME:-WORD} ${NAME:=WORD}
- * ${NAME:+WORD} ${NAME:?WORD} (and without ':'), ${#NAME}, $(COMMANDS) (what they print, by a
+ * ${NAME:+WORD} ${NAME:?WORD} (and without ':'), ${NAME%WORD} ${NAME%%WORD} ${NAME#WORD}
+ * ${NAME##WORD}, ~ and ~/ at a word's start ($HOME), ${#NAME}, $(COMMANDS) (what they print, by a
  * child shell), $((EXPRESSION)) (C's integer operators but assignments and bits), the unquoted
  * results split at blanks; a word with an unquoted '*', '?' or '[' of its own is replaced by the
  * paths it matches (sorted; itself when none does). NAME=VALUE alone sets a shell variable
@@ -24,8 +25,8 @@
  * cd [DIR] (HOME, else /), pwd, exit [N], export NAME[=VALUE]..., unset NAME..., read [-r]
  * NAME..., shift [N], break [N], continue [N], :, true, false, exec [COMMAND...] (the shell's
  * image replaced; alone, its redirections stay), wait [PID...] (else every background child),
- * return [N]. A login shell (-l) first runs /etc/profile. No backquotes, ${NAME%PATTERN} and the
- * like, or job control. A script ends at a syntax error (status 2).
+ * return [N]. A login shell (-l) first runs /etc/profile. No backquotes, ~USER, IFS or job
+ * control. A script ends at a syntax error (status 2).
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be run,
  * 128+N for one killed by signal N (and a line on standard error saying so); 2 for a usage or
