@@ -92,6 +92,11 @@ int variable_set(const char* name, const char* value, int export) {
   return 0;
 }
 
+void variables_print(void) {
+  for (struct variable* v = variables; v; v = v->next) printf("%s=%s\n", v->name, v->value);
+  for (char** e = environ; *e; e++) printf("%s\n", *e);
+}
+
 char** environment_for(char** assignments, int assignment_count) {
   int n = 0;
   while (environ[n]) n++;

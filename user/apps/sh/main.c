@@ -24,9 +24,9 @@
  * (exported only by export); before a program, it is in that program's environment only. Builtins:
  * cd [DIR] (HOME, else /), pwd, exit [N], export NAME[=VALUE]..., unset NAME..., read [-r]
  * NAME..., shift [N], break [N], continue [N], :, true, false, exec [COMMAND...] (the shell's
- * image replaced; alone, its redirections stay), wait [PID...] (else every background child),
- * return [N]. A login shell (-l) first runs /etc/profile. No backquotes, ~USER, IFS or job
- * control. A script ends at a syntax error (status 2).
+ * image replaced; alone, its redirections stay), wait [PID...] (else every background child), set
+ * [-ex] [+ex] [-- ARG...], return [N]. A login shell (-l) first runs /etc/profile. No backquotes,
+ * ~USER, IFS or job control. A script ends at a syntax error (status 2).
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be run,
  * 128+N for one killed by signal N (and a line on standard error saying so); 2 for a usage or

@@ -20,7 +20,10 @@ static int breaking;      /* loops left to break out of */
 static int continuing;    /* set by continue: the innermost loop left to go on with goes on */
 
 /* Whether the commands still to run of a list are to be skipped. */
-static int returning; /* set by return: the function running ends */
+static int errexit;         /* set -e: a command that fails ends the shell */
+static int xtrace;          /* set -x: each simple command written on stderr before it runs */
+static int condition_depth; /* conditions running (if, while, until): set -e spares them */
+static int returning;       /* set by return: the function running ends */
 static int return_status;
 
 static int is_leaving(void) { return is_exit_requested || breaking || continuing || returning; }
@@ -285,6 +288,39 @@ static int read_builtin(int argc, char** argv) {
   return got_newline ? 0 : 1;
 }
 
+/* set [-ex] [+ex] [-- ARG...] (or ARG... after the options): -e ends the shell at a command that
+ * fails (not in a condition, not before && or ||, not after !), -x writes each simple command
+ * on stderr ("+ " and its words) before it runs; the arguments become $1...; alone, the
+ * variables are written. */
+static int set_builtin(int argc, char** argv) {
+  int i = 1;
+  for (; i < argc && (argv[i][0] == '-' || argv[i][0] == '+') && argv[i][1]; i++) {
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    for (const char* option = argv[i] + 1; *option; option++) {
+      if (*option != 'e' && *option != 'x') {
+        fprintf(stderr, "sh: set: %c%c: not an option (-e, -x)\n", argv[i][0], *option);
+        return 2;
+      }
+      *(*option == 'e' ? &errexit : &xtrace) = argv[i][0] == '-';
+    }
+  }
+  if (argc == 1) {
+    variables_print();
+    return 0;
+  }
+  if (i == argc && strcmp(argv[i - 1], "--")) return 0; /* options alone: $1... kept */
+  char** arguments = grow(NULL, (size_t)(argc - i + 2) * sizeof *arguments);
+  arguments[0] = script_argv[0];
+  for (int j = i; j < argc; j++) arguments[j - i + 1] = strdup(argv[j]);
+  arguments[argc - i + 1] = NULL;
+  script_argv = arguments; /* kept for good, as the strings: a few bytes a set */
+  script_argc = argc - i + 1;
+  return 0;
+}
+
 /* The builtins; -1 when argv[0] is none. */
 static int builtin(int argc, char** argv) {
   const char* name = argv[0];
@@ -323,6 +359,7 @@ static int builtin(int argc, char** argv) {
     }
     return 0;
   }
+  if (!strcmp(name, "set")) return set_builtin(argc, argv);
   if (!strcmp(name, "shift")) {
     const long n = number_argument(name, argv[1], 1);
     if (n < 0 || n > script_argc - 1) {
@@ -391,8 +428,8 @@ static void exec_command(char** argv, char** assignments, int assignment_count) 
 }
 
 static int is_builtin(const char* name) {
-  static const char* const names[] = {":",        "true",  "false",  "cd",    "pwd",  "exit", "break",
-                                      "continue", "shift", "export", "unset", "read", "wait", "return"};
+  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",  "exit",   "break", "continue",
+                                      "shift", "export", "unset", "read", "wait", "return", "set"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -485,6 +522,18 @@ static int run_simple(struct node* n, int in_child) {
     free(value);
   }
   char** argv = args.argv;
+  if (xtrace && status == 0) {
+    fputs("+", stderr);
+    for (struct word* w = n->assignments; w && args.argc == 0; w = w->next) { /* set already */
+      const int name_length = (int)(strchr(w->raw, '=') - w->raw);
+      char name[256];
+      snprintf(name, sizeof name, "%.*s", name_length, w->raw);
+      fprintf(stderr, " %s=%s", name, variable_get(name));
+    }
+    for (int i = 0; i < assignment_count; i++) fprintf(stderr, " %s", assignments[i]);
+    for (int i = 0; i < args.argc; i++) fprintf(stderr, " %s", argv[i]);
+    fputs("\n", stderr);
+  }
   struct saved_fds saved;
   if (status != 0) {
     status = 1;
@@ -527,6 +576,14 @@ static int run_simple(struct node* n, int in_child) {
   return status;
 }
 
+/* A condition's list (if, while, until): set -e does not end the shell in it. */
+static int run_condition(struct node* list) {
+  condition_depth++;
+  const int status = run_list(list);
+  condition_depth--;
+  return status;
+}
+
 /* The end of a loop's turn: 1 when the loop ends (a break for it or for a loop around it). */
 static int loop_ends(void) {
   if (is_exit_requested || returning) return 1;
@@ -542,14 +599,14 @@ static int run_compound(struct node* n, int in_child) {
   int status = 0;
   switch (n->kind) {
     case kIf:
-      if (run_list(n->a) == 0 && !is_leaving()) return run_list(n->b);
+      if (run_condition(n->a) == 0 && !is_leaving()) return run_list(n->b);
       if (is_leaving() || !n->c) return 0;
       return n->c->kind == kIf ? run_compound(n->c, in_child) : run_list(n->c);
     case kWhile:
     case kUntil:
       loop_depth++;
       for (;;) {
-        const int condition = run_list(n->a);
+        const int condition = run_condition(n->a);
         if (is_leaving()) {
           if (loop_ends()) break;
           continue;
@@ -674,6 +731,7 @@ static int run_and_or(struct node* and_or) {
   for (struct node* p = and_or->a; p && !is_leaving(); p = p->next) {
     if ((p->after == kIfSuccess && last_status != 0) || (p->after == kIfFailure && last_status == 0)) continue;
     last_status = run_pipeline(p, 0);
+    if (errexit && last_status != 0 && condition_depth == 0 && !p->next && !p->negate) is_exit_requested = 1;
   }
   return last_status;
 }

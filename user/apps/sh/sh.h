@@ -98,6 +98,8 @@ int variable_set(const char* name, const char* value, int export);
 void variable_unset(const char* name);
 /* Whether `s` (its first n bytes) is a name: a letter or '_', then letters, digits, '_'. */
 int is_name(const char* s, size_t n);
+/* Writes every variable on stdout, NAME=VALUE a line (set alone). */
+void variables_print(void);
 /* The environment of a program: the exported variables, then `assignments` (NAME=value,
  * already expanded) over them. malloc'd; freed by the exec or the process's end. */
 char** environment_for(char** assignments, int assignment_count);
