@@ -618,6 +618,20 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
     } else if (c == '\\' && p[1] != '\0' && (!quote || strchr(here ? "\\$`" : "\"\\$`", p[1]))) {
       put_byte(b, p[1], 0);
       p += 2;
+    } else if (c == '`') {
+      /* `COMMANDS`: $(COMMANDS) written the old way; \` \\ and \$ in it stand for ` \ $ */
+      char* commands = grow(NULL, strlen(p));
+      size_t n = 0;
+      for (p++; *p && *p != '`'; p++) {
+        if (*p == '\\' && (p[1] == '`' || p[1] == '\\' || p[1] == '$')) p++;
+        commands[n++] = *p;
+      }
+      if (*p) p++;
+      char* output = command_output(commands, n);
+      free(commands);
+      const int status = output ? put_value(b, f, output, quote != 0 || f == NULL) : -1;
+      free(output);
+      if (status < 0) return -1;
     } else if (c == '$' && p[1] == '(' && p[2] == '(') {
       const char* end = substitution_end(p + 2);
       if (end - p < 5 || end[-1] != ')' || end[-2] != ')') {

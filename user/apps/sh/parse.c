@@ -169,7 +169,7 @@ static void read_braces(struct text* t) {
 
 /* Reads a word at pos into t, as written: quotes and escapes kept, a quoted newline kept, a
  * backslash-newline dropped (the word goes on on the next line). A command substitution $( )
- * in it is read whole (`inside` set: pos just past its "$("), up to its ')', its own quotes
+ * or ` ` in it is read whole (`inside` set: pos just past its "$("), up to its ')', its own quotes
  * and parentheses matched, over lines. 0, or -1 with a message. */
 static int read_word(struct text* t, int inside) {
   char quote = 0;
@@ -199,6 +199,20 @@ static int read_word(struct text* t, int inside) {
     }
     if (c == '$' && pos[1] == '{' && quote != '\'') {
       read_braces(t);
+      continue;
+    }
+    if (c == '`' && quote != '\'') { /* `COMMANDS`: up to the next unescaped backquote, over lines */
+      text_put(t, *pos++);
+      for (;;) {
+        if (*pos == '\0' && !read_line()) {
+          fprintf(stderr, "sh: syntax error: unterminated `\n");
+          return -1;
+        }
+        if (*pos == '\\' && pos[1]) text_put(t, *pos++);
+        else if (*pos == '`') break;
+        if (*pos) text_put(t, *pos++);
+      }
+      text_put(t, *pos++);
       continue;
     }
     if (c == '$' && pos[1] == '(' && quote != '\'') {
