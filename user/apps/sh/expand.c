@@ -117,13 +117,21 @@ char** environment_for(char** assignments, int assignment_count) {
 
 /* ---- Building fields ----------------------------------------------------------------------- */
 
+const char* ifs(void) {
+  const char* value = variable_get("IFS");
+  return value ? value : " \t\n";
+}
+
+int is_ifs_blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
 /* A field being built: its bytes, and beside each whether it is a pattern character of the
  * word's own, unquoted (* ? [). */
 struct building {
   char* bytes;
   unsigned char* is_pattern;
   size_t used, capacity;
-  int is_open; /* a field has begun (a character, or quotes: "" is a field) */
+  int is_open;     /* a field has begun (a character, or quotes: "" is a field) */
+  int after_blank; /* an IFS blank ended the last field, and nothing came since */
 };
 
 static void put_byte(struct building* b, char c, int is_pattern) {
@@ -136,6 +144,7 @@ static void put_byte(struct building* b, char c, int is_pattern) {
   b->bytes[b->used++] = c;
   b->bytes[b->used] = '\0';
   b->is_open = 1;
+  b->after_blank = 0;
 }
 
 /* The parameter named at p (just past its '$'); its value (NULL for none) and where the word
@@ -408,13 +417,23 @@ static int end_field(struct building* b, struct fields* f) {
 }
 
 /* Puts a parameter's value into the field: in quotes (or into one string: f NULL) as it is,
- * else split at blanks (a blank ends the field being built, blanks at either end make none). */
+ * else split at IFS's characters as POSIX 2.6.5 says: its blanks (space, tab, newline) end the
+ * field being built and make none at either end; any other of its characters ends a field,
+ * empty or not. */
 static int put_value(struct building* b, struct fields* f, const char* value, int quoted) {
+  const char* separators = ifs();
   for (; value && *value; value++) {
-    if (!quoted && f && (*value == ' ' || *value == '\t' || *value == '\n')) {
-      if (end_field(b, f) < 0) return -1;
-    } else {
+    if (quoted || !f || !strchr(separators, *value)) {
       put_byte(b, *value, 0);
+    } else if (is_ifs_blank(*value)) {
+      if (b->is_open) {
+        if (end_field(b, f) < 0) return -1;
+        b->after_blank = 1;
+      }
+    } else { /* a separator that is not a blank ends a field, empty or not (a blank before it merges) */
+      if (!b->after_blank) b->is_open = 1;
+      b->after_blank = 0;
+      if (end_field(b, f) < 0) return -1;
     }
   }
   return 0;

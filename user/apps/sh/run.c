@@ -241,7 +241,8 @@ static long number_argument(const char* name, const char* argument, long otherwi
 }
 
 /* read [-r] NAME...: a line of standard input (a byte at a time, so that what follows the line
- * is left for the next reader), split at blanks into the names, the last taking the rest. A
+ * is left for the next reader), split at IFS's characters into the names, the last taking the
+ * rest. A
  * backslash quotes the next character (a newline: the line goes on) unless -r. 1 at the end of
  * the input before a newline (the names set all the same). */
 static int read_builtin(int argc, char** argv) {
@@ -267,18 +268,25 @@ static int read_builtin(int argc, char** argv) {
     line[n++] = c;
   }
   line[n] = '\0';
+  const char* separators = ifs();
+#define IS_SEPARATOR(k) (!quoted[k] && line[k] != '\0' && strchr(separators, line[k]))
+#define IS_BLANK(k) (IS_SEPARATOR(k) && is_ifs_blank(line[k]))
   size_t at = 0;
   for (int i = 1 + raw; i < argc; i++) {
-    while (at < n && !quoted[at] && (line[at] == ' ' || line[at] == '\t')) at++;
+    while (at < n && IS_BLANK(at)) at++;
     const size_t start = at;
     size_t end = n;
-    if (i + 1 < argc) {
-      while (at < n && (quoted[at] || (line[at] != ' ' && line[at] != '\t'))) at++;
+    if (i + 1 < argc) { /* up to a separator; it, and the blanks around it, go */
+      while (at < n && !IS_SEPARATOR(at)) at++;
       end = at;
-    } else {
-      while (end > start && !quoted[end - 1] && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
+      while (at < n && IS_BLANK(at)) at++;
+      if (at < n && IS_SEPARATOR(at) && !IS_BLANK(at)) at++;
+    } else { /* the rest, but for the blanks at its end */
+      while (end > start && IS_BLANK(end - 1)) end--;
       at = n;
     }
+#undef IS_SEPARATOR
+#undef IS_BLANK
     const char saved = line[end];
     line[end] = '\0';
     const int failed = variable_set(argv[i], line + start, 0) < 0;
@@ -427,6 +435,15 @@ static void exec_command(char** argv, char** assignments, int assignment_count) 
   _exit(error == ENOENT ? 127 : 126);
 }
 
+/* POSIX's special builtins (2.14): assignments before them stay. */
+static int is_special_builtin(const char* name) {
+  static const char* const names[] = {":",      "break",  "continue", "exec",  "exit",
+                                      "export", "return", "set",      "shift", "unset"};
+  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(name, names[i])) return 1;
+  return 0;
+}
+
 static int is_builtin(const char* name) {
   static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",  "exit",   "break", "continue",
                                       "shift", "export", "unset", "read", "wait", "return", "set"};
@@ -539,12 +556,16 @@ static int run_simple(struct node* n, int in_child) {
     status = 1;
   } else if (args.argc == 0 || function_named(argv[0]) || is_builtin(argv[0]) ||
              (!strcmp(argv[0], "exec") && args.argc == 1)) {
-    /* In the shell: assignments before a builtin or a function set its variables (alone,
-     * they were set as they were expanded); its redirections hold while the builtin runs
-     * (exec alone: from now on). */
+    /* In the shell: assignments before a special builtin set its variables, before another
+     * builtin or a function they hold while it runs (alone, they were set as they were
+     * expanded); its redirections hold while the builtin runs (exec alone: from now on). */
+    char* previous[kMaxWords]; /* the variables' values before (NULL: unset) */
+    const int temporary = args.argc > 0 && !is_special_builtin(argv[0]);
     for (int i = 0; i < assignment_count && status == 0; i++) {
       char* equals = strchr(assignments[i], '=');
       *equals = '\0';
+      const char* before = variable_get(assignments[i]);
+      previous[i] = temporary && before ? strdup(before) : NULL;
       if (variable_set(assignments[i], equals + 1, 0) < 0) status = 1;
       *equals = '=';
     }
@@ -556,6 +577,12 @@ static int run_simple(struct node* n, int in_child) {
       else if (args.argc > 0 && strcmp(argv[0], "exec")) status = builtin(args.argc, argv);
       else if (args.argc == 0 && substitution_status >= 0) status = substitution_status; /* x=$(cmd) */
       if (!keeps) restore_fds(&saved);
+    }
+    for (int i = 0; i < assignment_count && temporary; i++) {
+      *strchr(assignments[i], '=') = '\0';
+      if (previous[i]) variable_set(assignments[i], previous[i], 0);
+      else variable_unset(assignments[i]);
+      free(previous[i]);
     }
   } else if (!strcmp(argv[0], "exec") || in_child) {
     if (apply_redirections(n->redirections, NULL) < 0) {

@@ -104,6 +104,10 @@ void variables_print(void);
  * already expanded) over them. malloc'd; freed by the exec or the process's end. */
 char** environment_for(char** assignments, int assignment_count);
 
+/* The characters that split fields (IFS, " \t\n" when unset); whether c is one of IFS's blanks. */
+const char* ifs(void);
+int is_ifs_blank(char c);
+
 /* A command's expanded arguments. */
 struct fields {
   char* argv[kMaxWords + 1];
