@@ -14,18 +14,11 @@
 #include "mkh.h"
 #include "sh.h"
 
-static int in_background; /* the children being forked are a background job's */
-static int loop_depth;    /* the loops running: break and continue need one */
-static int breaking;      /* loops left to break out of */
-static int continuing;    /* set by continue: the innermost loop left to go on with goes on */
+static int in_background;   /* the children being forked are a background job's */
+static int condition_depth; /* conditions running (if, while, until): set -e spares them */
+int loop_depth, breaking, continuing, returning, return_status, errexit, xtrace;
 
 /* Whether the commands still to run of a list are to be skipped. */
-static int errexit;         /* set -e: a command that fails ends the shell */
-static int xtrace;          /* set -x: each simple command written on stderr before it runs */
-static int condition_depth; /* conditions running (if, while, until): set -e spares them */
-static int returning;       /* set by return: the function running ends */
-static int return_status;
-
 static int is_leaving(void) { return is_exit_requested || breaking || continuing || returning; }
 
 /* Writes out what the standard streams buffer (picolibc's fflush takes no NULL). */
@@ -36,10 +29,7 @@ static void flush_output(void) {
 
 /* ---- Children ---------------------------------------------------------------------------- */
 
-/* The status a wait reported, as sh gives it ($?), with a line on standard error when a
- * signal other than SIGPIPE and SIGINT ended the child and, for a background child (`name`
- * NULL) of an interactive shell, when it ended at all. */
-static int status_of(pid_t pid, int status, const char* name) {
+int status_of(pid_t pid, int status, const char* name) {
   char background[32];
   snprintf(background, sizeof background, "[%d]", (int)pid);
   if (WIFEXITED(status)) {
@@ -225,202 +215,6 @@ static int apply_redirections(const struct redirection* r, struct saved_fds* sav
   return 0;
 }
 
-/* ---- Builtins ---------------------------------------------------------------------------- */
-
-/* The status `exit`, `break`, `continue`, `shift` take from their argument; -1 when it is not a
- * number. */
-static long number_argument(const char* name, const char* argument, long otherwise) {
-  if (!argument) return otherwise;
-  char* end;
-  const long n = strtol(argument, &end, 10);
-  if (*argument == '\0' || *end != '\0' || n < 0) {
-    fprintf(stderr, "sh: %s: %s: not a number\n", name, argument);
-    return -1;
-  }
-  return n;
-}
-
-/* read [-r] NAME...: a line of standard input (a byte at a time, so that what follows the line
- * is left for the next reader), split at IFS's characters into the names, the last taking the
- * rest. A
- * backslash quotes the next character (a newline: the line goes on) unless -r. 1 at the end of
- * the input before a newline (the names set all the same). */
-static int read_builtin(int argc, char** argv) {
-  const int raw = argc > 1 && !strcmp(argv[1], "-r");
-  char line[kLineBytes];
-  unsigned char quoted[kLineBytes]; /* a byte a backslash quoted: no blank to split at */
-  size_t n = 0;
-  int got_newline = 0;
-  for (char c; n + 1 < sizeof line;) {
-    if (read(0, &c, 1) <= 0) break;
-    if (c == '\\' && !raw) {
-      if (read(0, &c, 1) <= 0) break;
-      if (c == '\n') continue;
-      quoted[n] = 1;
-      line[n++] = c;
-      continue;
-    }
-    if (c == '\n') {
-      got_newline = 1;
-      break;
-    }
-    quoted[n] = 0;
-    line[n++] = c;
-  }
-  line[n] = '\0';
-  const char* separators = ifs();
-#define IS_SEPARATOR(k) (!quoted[k] && line[k] != '\0' && strchr(separators, line[k]))
-#define IS_BLANK(k) (IS_SEPARATOR(k) && is_ifs_blank(line[k]))
-  size_t at = 0;
-  for (int i = 1 + raw; i < argc; i++) {
-    while (at < n && IS_BLANK(at)) at++;
-    const size_t start = at;
-    size_t end = n;
-    if (i + 1 < argc) { /* up to a separator; it, and the blanks around it, go */
-      while (at < n && !IS_SEPARATOR(at)) at++;
-      end = at;
-      while (at < n && IS_BLANK(at)) at++;
-      if (at < n && IS_SEPARATOR(at) && !IS_BLANK(at)) at++;
-    } else { /* the rest, but for the blanks at its end */
-      while (end > start && IS_BLANK(end - 1)) end--;
-      at = n;
-    }
-#undef IS_SEPARATOR
-#undef IS_BLANK
-    const char saved = line[end];
-    line[end] = '\0';
-    const int failed = variable_set(argv[i], line + start, 0) < 0;
-    line[end] = saved;
-    if (failed) return 2;
-  }
-  return got_newline ? 0 : 1;
-}
-
-/* set [-ex] [+ex] [-- ARG...] (or ARG... after the options): -e ends the shell at a command that
- * fails (not in a condition, not before && or ||, not after !), -x writes each simple command
- * on stderr ("+ " and its words) before it runs; the arguments become $1...; alone, the
- * variables are written. */
-static int set_builtin(int argc, char** argv) {
-  int i = 1;
-  for (; i < argc && (argv[i][0] == '-' || argv[i][0] == '+') && argv[i][1]; i++) {
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    for (const char* option = argv[i] + 1; *option; option++) {
-      if (*option != 'e' && *option != 'x') {
-        fprintf(stderr, "sh: set: %c%c: not an option (-e, -x)\n", argv[i][0], *option);
-        return 2;
-      }
-      *(*option == 'e' ? &errexit : &xtrace) = argv[i][0] == '-';
-    }
-  }
-  if (argc == 1) {
-    variables_print();
-    return 0;
-  }
-  if (i == argc && strcmp(argv[i - 1], "--")) return 0; /* options alone: $1... kept */
-  char** arguments = grow(NULL, (size_t)(argc - i + 2) * sizeof *arguments);
-  arguments[0] = script_argv[0];
-  for (int j = i; j < argc; j++) arguments[j - i + 1] = strdup(argv[j]);
-  arguments[argc - i + 1] = NULL;
-  script_argv = arguments; /* kept for good, as the strings: a few bytes a set */
-  script_argc = argc - i + 1;
-  return 0;
-}
-
-/* The builtins; -1 when argv[0] is none. */
-static int builtin(int argc, char** argv) {
-  const char* name = argv[0];
-  if (!strcmp(name, ":") || !strcmp(name, "true")) return 0;
-  if (!strcmp(name, "false")) return 1;
-  if (!strcmp(name, "cd")) {
-    const char* home = variable_get("HOME");
-    const char* to = argc > 1 ? argv[1] : home && *home ? home : "/";
-    char path[1024];
-    if (chdir(to) == 0) return getcwd(path, sizeof path) && variable_set("PWD", path, 1) < 0;
-    fprintf(stderr, "sh: cd: %s: %s\n", to, strerror(errno));
-    return 1;
-  }
-  if (!strcmp(name, "pwd")) {
-    char path[1024];
-    if (getcwd(path, sizeof path) == NULL) {
-      fprintf(stderr, "sh: pwd: %s\n", strerror(errno));
-      return 1;
-    }
-    printf("%s\n", path);
-    return 0;
-  }
-  if (!strcmp(name, "exit")) {
-    const long status = number_argument(name, argv[1], last_status);
-    is_exit_requested = 1;
-    return status < 0 ? 2 : (int)(status & 0xff);
-  }
-  if (!strcmp(name, "break") || !strcmp(name, "continue")) {
-    const long n = number_argument(name, argv[1], 1);
-    if (n <= 0) return n == 0 ? (fprintf(stderr, "sh: %s: 0: not a loop count\n", name), 1) : 2;
-    if (loop_depth == 0) return 0; /* outside a loop: nothing to do, as in other shells */
-    breaking = (int)(n > loop_depth ? loop_depth : n);
-    if (name[0] == 'c') { /* the last loop broken out of goes on instead */
-      breaking--;
-      continuing = 1;
-    }
-    return 0;
-  }
-  if (!strcmp(name, "set")) return set_builtin(argc, argv);
-  if (!strcmp(name, "shift")) {
-    const long n = number_argument(name, argv[1], 1);
-    if (n < 0 || n > script_argc - 1) {
-      if (n >= 0) fprintf(stderr, "sh: shift: %ld: more than the %d arguments\n", n, script_argc - 1);
-      return 1;
-    }
-    script_argv[n] = script_argv[0];
-    script_argv += n;
-    script_argc -= (int)n;
-    return 0;
-  }
-  if (!strcmp(name, "export") || !strcmp(name, "unset")) {
-    int status = 0;
-    for (int i = 1; i < argc; i++) {
-      char* equals = strchr(argv[i], '=');
-      if (name[0] == 'u') {
-        variable_unset(argv[i]);
-        continue;
-      }
-      if (equals) *equals = '\0';
-      if (variable_set(argv[i], equals ? equals + 1 : NULL, 1) < 0) status = 1;
-      if (equals) *equals = '=';
-    }
-    return status;
-  }
-  if (!strcmp(name, "return")) {
-    const long status = number_argument(name, argv[1], last_status);
-    if (status < 0) return 2;
-    returning = 1; /* outside a function: the script's commands end, as in dash */
-    return_status = (int)(status & 0xff);
-    return return_status;
-  }
-  if (!strcmp(name, "read")) return read_builtin(argc, argv);
-  if (!strcmp(name, "wait")) { /* wait [PID...]: those (the last's status), else every child */
-    int status = 0;
-    for (int i = 1; i < argc; i++) {
-      char* end;
-      const long pid = strtol(argv[i], &end, 10);
-      if (*argv[i] == '\0' || *end != '\0' || pid <= 0) {
-        fprintf(stderr, "sh: wait: %s: not a pid\n", argv[i]);
-        return 2;
-      }
-      int raw;
-      status = waitpid((pid_t)pid, &raw, 0) == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
-    }
-    if (argc > 1) return status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, 0)) > 0) status_of(pid, status, NULL);
-    return 0;
-  }
-  return -1;
-}
-
 /* ---- Commands ---------------------------------------------------------------------------- */
 
 static int run_list(struct node* list);
@@ -433,23 +227,6 @@ static void exec_command(char** argv, char** assignments, int assignment_count) 
   fprintf(stderr, "sh: %s: %s\n", argv[0], error == ENOENT ? "not found" : strerror(error));
   fflush(stderr);
   _exit(error == ENOENT ? 127 : 126);
-}
-
-/* POSIX's special builtins (2.14): assignments before them stay. */
-static int is_special_builtin(const char* name) {
-  static const char* const names[] = {":",      "break",  "continue", "exec",  "exit",
-                                      "export", "return", "set",      "shift", "unset"};
-  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i])) return 1;
-  return 0;
-}
-
-static int is_builtin(const char* name) {
-  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",  "exit",   "break", "continue",
-                                      "shift", "export", "unset", "read", "wait", "return", "set"};
-  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i])) return 1;
-  return 0;
 }
 
 /* Runs what the command's own process runs, then ends it with its status. */

@@ -1,6 +1,6 @@
-/* sh: the shell's pieces (user/apps/sh/): main.c reads its input and runs it command by command,
- * parse.c makes the commands' trees, expand.c the variables and the words' expansions, run.c
- * runs the trees. See main.c for what the shell is. */
+/* sh: the shell's pieces (user/apps/sh/): main.c takes the options and the input, parse.c makes
+ * the commands' trees, expand.c the variables and the words' expansions, run.c runs the trees,
+ * builtins.c the builtins. See main.c for what the shell is. */
 #ifndef MKH_SH_H
 #define MKH_SH_H
 
@@ -147,6 +147,22 @@ void run_source(struct source* source);
 void reap_background(void);
 /* SIGINT's and SIGQUIT's disposition (run.c says when each). */
 void set_interrupts(void (*disposition)(int));
+
+/* The status a wait reported, as sh gives it ($?), with a line on standard error when a signal
+ * other than SIGPIPE and SIGINT ended the child and, for a background child (`name` NULL) of an
+ * interactive shell, when it ended at all. */
+int status_of(pid_t pid, int status, const char* name);
+/* The state of the running commands builtins change: the loops running, those left to break
+ * out of, a continue or a return (and its status) pending, set -e and -x. */
+extern int loop_depth, breaking, continuing, returning, return_status, errexit, xtrace;
+
+/* ---- Builtins (builtins.c) --------------------------------------------------------------- */
+
+int is_builtin(const char* name);
+/* POSIX's special builtins (2.14): assignments before them stay. */
+int is_special_builtin(const char* name);
+/* Runs builtin argv[0] (is_builtin); its status. */
+int builtin(int argc, char** argv);
 
 /* ---- The shell's state (main.c) ---------------------------------------------------------- */
 
