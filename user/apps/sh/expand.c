@@ -117,6 +117,11 @@ char** environment_for(char** assignments, int assignment_count) {
 
 /* ---- Building fields ----------------------------------------------------------------------- */
 
+/* Where a word's characters stand: unquoted, in a here-document's lines (as in double quotes,
+ * '"' a character), in the WORD of a ${NAME:-WORD} in double quotes (quoted, '"' dropped, '\''
+ * a character), or in one unquoted (as unquoted, its own blanks splitting fields). */
+enum context { kUnquoted, kHereDocument, kInDoubleQuotes, kInWord };
+
 const char* ifs(void) {
   const char* value = variable_get("IFS");
   return value ? value : " \t\n";
@@ -132,6 +137,7 @@ struct building {
   size_t used, capacity;
   int is_open;     /* a field has begun (a character, or quotes: "" is a field) */
   int after_blank; /* an IFS blank ended the last field, and nothing came since */
+  int patterns;    /* unquoted * ? [ are pattern characters (pathname expansion, case, %) */
 };
 
 static void put_byte(struct building* b, char c, int is_pattern) {
@@ -192,12 +198,12 @@ static const char* parameter(const char* p, const char** end, char* number, size
 }
 
 /* Where the braces opened at p (just past "${") close: the '}' of the same depth, its quotes
- * and inner ${ } matched; NULL when none does. */
-static const char* brace_end(const char* p) {
+ * (but single ones in double quotes, `in_quotes`) and inner ${ } matched; NULL when none does. */
+static const char* brace_end(const char* p, int in_quotes) {
   char quote = 0;
   for (int depth = 0; *p; p++) {
     if (*p == '\\' && quote != '\'' && p[1]) p++;
-    else if ((*p == '\'' || *p == '"') && (!quote || quote == *p)) quote = quote ? 0 : *p;
+    else if ((*p == '"' || (*p == '\'' && !in_quotes)) && (!quote || quote == *p)) quote = quote ? 0 : *p;
     else if (!quote && *p == '$' && p[1] == '{') depth++;
     else if (!quote && *p == '}' && depth-- == 0) return p;
   }
@@ -223,17 +229,21 @@ static char* without_affix(const char* value, const char* pattern, int suffix, i
   return strdup(value);
 }
 
+static char* expand_one(const char* raw, int pattern, enum context context);
+
 /* ${#NAME} and ${NAME OP WORD} (OP one of - = + ? with or without a ':' before it, or % %% #
- * ##: POSIX 2.6.2), p just past "${": 1 with *value (malloc'd) and *end past the '}'; 0 when
- * it is none of them (a plain ${NAME}, or not a parameter); -1 with a message. */
-static int parameter_operation(const char* p, const char** end, char** value) {
+ * ##: POSIX 2.6.2), p just past "${", in double quotes or not: 1 with *value (malloc'd), the
+ * expansion, or 2 with *value the WORD to expand in its place (- and +), and *end past the '}';
+ * 0 when it is none of them (a plain ${NAME}, or not a parameter); -1 with a message. */
+static int parameter_operation(const char* p, int in_quotes, const char** end, char** value) {
+  const enum context context = in_quotes ? kInDoubleQuotes : kUnquoted;
   const int length_of = *p == '#' && p[1] != '}';
   const char* name = p + length_of;
   const char* name_end = name;
   if (*name >= '0' && *name <= '9') name_end = name + 1;
   else
     while (is_name(name, (size_t)(name_end + 1 - name))) name_end++;
-  const char* close = brace_end(p);
+  const char* close = brace_end(p, in_quotes);
   if (name_end == name || !close || (!length_of && *name_end == '}')) return 0;
   char key[256];
   snprintf(key, sizeof key, "%.*s", (int)(name_end - name), name);
@@ -249,7 +259,7 @@ static int parameter_operation(const char* p, const char** end, char** value) {
   if (*name_end == '%' || *name_end == '#') { /* ${NAME%WORD} ${NAME%%WORD} ${NAME#WORD} ${NAME##WORD} */
     const int longest = name_end[1] == name_end[0];
     char* word = strndup(name_end + 1 + longest, (size_t)(close - (name_end + 1 + longest)));
-    char* pattern = word ? expand_pattern(word) : NULL;
+    char* pattern = word ? expand_one(word, 1, kUnquoted) : NULL; /* its own quoting, in quotes too */
     *value = pattern ? without_affix(current ? current : "", pattern, *name_end == '%', longest) : NULL;
     free(word);
     free(pattern);
@@ -264,8 +274,11 @@ static int parameter_operation(const char* p, const char** end, char** value) {
   char* result = NULL;
   if (op == '+' ? !is_set : is_set) {
     result = strdup(op == '+' ? "" : current);
+  } else if (op == '-' || op == '+') {
+    *value = word; /* expanded in place: its quotes and splitting as the word's own */
+    return 2;
   } else {
-    result = expand_string(word);
+    result = expand_one(word, 0, context);
     if (result && op == '=' && (*name >= '0' && *name <= '9' ? -1 : variable_set(key, result, 0)) < 0) {
       fprintf(stderr, "sh: ${%s=...}: not a variable\n", key);
       free(result);
@@ -417,14 +430,15 @@ static int end_field(struct building* b, struct fields* f) {
 }
 
 /* Puts a parameter's value into the field: in quotes (or into one string: f NULL) as it is,
- * else split at IFS's characters as POSIX 2.6.5 says: its blanks (space, tab, newline) end the
+ * its * ? [ pattern characters when unquoted in a pattern's expansion; else split at IFS's
+ * characters as POSIX 2.6.5 says: its blanks (space, tab, newline) end the
  * field being built and make none at either end; any other of its characters ends a field,
  * empty or not. */
 static int put_value(struct building* b, struct fields* f, const char* value, int quoted) {
   const char* separators = ifs();
   for (; value && *value; value++) {
     if (quoted || !f || !strchr(separators, *value)) {
-      put_byte(b, *value, 0);
+      put_byte(b, *value, !quoted && b->patterns && (*value == '*' || *value == '?' || *value == '['));
     } else if (is_ifs_blank(*value)) {
       if (b->is_open) {
         if (end_field(b, f) < 0) return -1;
@@ -481,11 +495,13 @@ static const char* substitution_end(const char* p) {
 /* ---- Arithmetic expansion (POSIX 2.6.4): $(( )) ------------------------------------------- */
 
 /* An expression of C's integer operators (|| && == != < <= > >= + - * / % and unary - + !,
- * parentheses), decimal numbers and variable names (their value a number, 0 when unset or
- * empty), in intmax_t as dash and bash compute it. */
+ * parentheses; C's precedence, && and || not evaluating a side the left decided), decimal
+ * numbers and variable names (their value a number, 0 when unset or empty), in intmax_t as
+ * dash and bash compute it. */
 struct arithmetic {
   const char* p;
   const char* error; /* the first error met */
+  int skipping;      /* in a side && or || does not evaluate: no division by zero there */
 };
 
 static intmax_t arithmetic_or(struct arithmetic* a);
@@ -547,7 +563,7 @@ static intmax_t arithmetic_product(struct arithmetic* a) {
     if (!op) return value;
     const intmax_t right = arithmetic_primary(a);
     if (op != '*' && right == 0) {
-      if (!a->error) a->error = "division by zero";
+      if (!a->error && !a->skipping) a->error = "division by zero";
       return 0;
     }
     value = op == '*' ? value * right : op == '/' ? value / right : value % right;
@@ -563,34 +579,44 @@ static intmax_t arithmetic_sum(struct arithmetic* a) {
   }
 }
 
-static intmax_t arithmetic_comparison(struct arithmetic* a) {
+static intmax_t arithmetic_relation(struct arithmetic* a) {
   intmax_t value = arithmetic_sum(a);
   for (;;) {
     if (accept_operator(a, "<=")) value = value <= arithmetic_sum(a);
     else if (accept_operator(a, ">=")) value = value >= arithmetic_sum(a);
     else if (accept_operator(a, "<")) value = value < arithmetic_sum(a);
     else if (accept_operator(a, ">")) value = value > arithmetic_sum(a);
-    else if (accept_operator(a, "==")) value = value == arithmetic_sum(a);
-    else if (accept_operator(a, "!=")) value = value != arithmetic_sum(a);
     else return value;
   }
 }
 
-static intmax_t arithmetic_and(struct arithmetic* a) {
-  intmax_t value = arithmetic_comparison(a);
-  while (accept_operator(a, "&&")) {
-    const intmax_t right = arithmetic_comparison(a);
-    value = value && right;
+static intmax_t arithmetic_equality(struct arithmetic* a) {
+  intmax_t value = arithmetic_relation(a);
+  for (;;) {
+    if (accept_operator(a, "==")) value = value == arithmetic_relation(a);
+    else if (accept_operator(a, "!=")) value = value != arithmetic_relation(a);
+    else return value;
   }
+}
+
+/* The right side of && or || when the left decided: read, its errors not counted. */
+static intmax_t arithmetic_skipped(struct arithmetic* a, intmax_t (*side)(struct arithmetic*)) {
+  a->skipping++;
+  side(a);
+  a->skipping--;
+  return 0;
+}
+
+static intmax_t arithmetic_and(struct arithmetic* a) {
+  intmax_t value = arithmetic_equality(a);
+  while (accept_operator(a, "&&"))
+    value = value ? arithmetic_equality(a) != 0 : arithmetic_skipped(a, arithmetic_equality);
   return value;
 }
 
 static intmax_t arithmetic_or(struct arithmetic* a) {
   intmax_t value = arithmetic_and(a);
-  while (accept_operator(a, "||")) {
-    const intmax_t right = arithmetic_and(a);
-    value = value || right;
-  }
+  while (accept_operator(a, "||")) value = value ? (arithmetic_skipped(a, arithmetic_and), 1) : arithmetic_and(a) != 0;
   return value;
 }
 
@@ -609,15 +635,18 @@ static int arithmetic(const char* expression, char* text, size_t size) {
   return 0;
 }
 
-/* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting,
- * no patterns). */
-static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns, int here) {
-  char quote = here ? '"' : 0; /* a here-document's lines: as in double quotes, but for '"' */
+/* Expands `raw` into b, ending fields into f (or into one string when f is NULL: no splitting),
+ * its unquoted * ? [ pattern characters when `patterns`. */
+static int expand_into(const char* raw, struct building* b, struct fields* f, int patterns, enum context context) {
+  const int here = context == kHereDocument;
+  char quote = context == kUnquoted || context == kInWord ? 0 : '"';
+  b->patterns = patterns;
   char number[16];
   const char* end;
   char* value = NULL;
   int operation;
-  if (!here && raw[0] == '~' && (raw[1] == '/' || raw[1] == '\0')) { /* ~ and ~/...: $HOME */
+  if ((context == kUnquoted || context == kInWord) && raw[0] == '~' &&
+      (raw[1] == '/' || raw[1] == '\0')) { /* ~ and ~/...: $HOME */
     const char* home = variable_get("HOME");
     put_value(b, NULL, home && *home ? home : "/", 1);
     raw++;
@@ -628,9 +657,11 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
       if (c == '\'') quote = 0;
       else put_byte(b, c, 0);
       p++;
-    } else if (!here && (c == '"' || (c == '\'' && !quote))) {
+    } else if ((context == kUnquoted || context == kInWord) && (c == '"' || (c == '\'' && !quote))) {
       if (!quote) b->is_open = 1; /* "" is a field */
       quote = quote ? 0 : c;
+      p++;
+    } else if (context == kInDoubleQuotes && c == '"') { /* "${X:-"WORD"}": quoted all the same */
       p++;
     } else if (here && c == '\\' && p[1] == '\n') {
       p += 2;
@@ -648,7 +679,7 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
       if (*p) p++;
       char* output = command_output(commands, n);
       free(commands);
-      const int status = output ? put_value(b, f, output, quote != 0 || f == NULL) : -1;
+      const int status = output ? put_value(b, f, output, quote != 0) : -1;
       free(output);
       if (status < 0) return -1;
     } else if (c == '$' && p[1] == '(' && p[2] == '(') {
@@ -668,15 +699,17 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
     } else if (c == '$' && p[1] == '(') {
       const char* end = substitution_end(p + 2);
       char* output = command_output(p + 2, (size_t)(end - (p + 2)) - (end[-1] == ')'));
-      const int status = output ? put_value(b, f, output, quote != 0 || f == NULL) : -1;
+      const int status = output ? put_value(b, f, output, quote != 0) : -1;
       free(output);
       if (status < 0) return -1;
       p = end;
     } else if (c == '$' && (p[1] == '@' || p[1] == '*')) {
       if (put_parameters(b, f, quote != 0, p[1] == '@') < 0) return -1;
       p += 2;
-    } else if (c == '$' && p[1] == '{' && (operation = parameter_operation(p + 2, &end, &value)) != 0) {
-      const int status = operation < 0 ? -1 : put_value(b, f, value, quote != 0 || f == NULL);
+    } else if (c == '$' && p[1] == '{' && (operation = parameter_operation(p + 2, quote != 0, &end, &value)) != 0) {
+      const int status = operation < 0    ? -1
+                         : operation == 2 ? expand_into(value, b, f, patterns, quote ? kInDoubleQuotes : kInWord)
+                                          : put_value(b, f, value, quote != 0);
       free(value);
       if (status < 0) return -1;
       p = end;
@@ -686,11 +719,12 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
         put_byte(b, '$', 0);
         p++;
       } else {
-        if (put_value(b, f, value, quote != 0 || f == NULL) < 0) return -1;
+        if (put_value(b, f, value, quote != 0) < 0) return -1;
         p = end;
       }
     } else {
-      put_byte(b, c, patterns && !quote && (c == '*' || c == '?' || c == '['));
+      if (context == kInWord && !quote && f && strchr(ifs(), c)) put_value(b, f, (const char[]){c, '\0'}, 0);
+      else put_byte(b, c, patterns && !quote && (c == '*' || c == '?' || c == '['));
       p++;
     }
   }
@@ -699,7 +733,7 @@ static int expand_into(const char* raw, struct building* b, struct fields* f, in
 
 int expand_fields(const char* raw, struct fields* f) {
   struct building b = {0};
-  int status = expand_into(raw, &b, f, 1, 0);
+  int status = expand_into(raw, &b, f, 1, kUnquoted);
   if (status == 0) status = end_field(&b, f);
   free(b.bytes);
   free(b.is_pattern);
@@ -708,19 +742,19 @@ int expand_fields(const char* raw, struct fields* f) {
 
 /* The expansion of `raw` as one string (expand_string), as a pattern (expand_pattern), or as a
  * here-document's lines (expand_here). */
-static char* expand_one(const char* raw, int pattern, int here) {
+static char* expand_one(const char* raw, int pattern, enum context context) {
   struct building b = {0};
   put_byte(&b, '\0', 0); /* a string even when empty */
   b.used = 0;
   char* expanded = NULL;
-  if (expand_into(raw, &b, NULL, pattern, here) == 0) expanded = pattern ? pattern_of(&b, b.used) : b.bytes;
+  if (expand_into(raw, &b, NULL, pattern, context) == 0) expanded = pattern ? pattern_of(&b, b.used) : b.bytes;
   if (expanded != b.bytes) free(b.bytes);
   free(b.is_pattern);
   return expanded;
 }
 
-char* expand_string(const char* raw) { return expand_one(raw, 0, 0); }
+char* expand_string(const char* raw) { return expand_one(raw, 0, kUnquoted); }
 
-char* expand_pattern(const char* raw) { return expand_one(raw, 1, 0); }
+char* expand_pattern(const char* raw) { return expand_one(raw, 1, kUnquoted); }
 
-char* expand_here(const char* raw) { return expand_one(raw, 0, 1); }
+char* expand_here(const char* raw) { return expand_one(raw, 0, kHereDocument); }

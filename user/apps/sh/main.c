@@ -19,15 +19,16 @@
  * ${NAME:+WORD} ${NAME:?WORD} (and without ':'), ${NAME%WORD} ${NAME%%WORD} ${NAME#WORD}
  * ${NAME##WORD}, ~ and ~/ at a word's start ($HOME), ${#NAME}, $(COMMANDS) and `COMMANDS` (what
  * they print, by a child shell), $((EXPRESSION)) (C's integer operators but assignments and bits),
- * the unquoted results split at IFS's characters (POSIX 2.6.5); a word with an unquoted '*', '?'
- * or '[' of its own is replaced by the paths it matches (sorted; itself when none does).
- * NAME=VALUE alone sets a shell variable (exported only by export); before a program, it is in
- * that program's environment only; before a builtin that is not special, or a function, it holds
- * while it runs. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export NAME[=VALUE]..., unset
- * NAME..., read [-r] NAME..., shift [N], break [N], continue [N], :, true, false, exec
- * [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait [PID...] (else
- * every background child), set [-ex] [+ex] [-- ARG...], return [N]. A login shell (-l) first runs
- * /etc/profile. No ~USER or job control. A script ends at a syntax error (status 2).
+ * the unquoted results split at IFS's characters (POSIX 2.6.5); a field with an unquoted '*', '?'
+ * or '[' (its own or an unquoted expansion's) is replaced by the paths it matches (sorted; itself
+ * when none does). NAME=VALUE alone sets a shell variable (exported only by export); before a
+ * program, it is in that program's environment only; before a builtin that is not special, or a
+ * function, it holds while it runs. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
+ * NAME[=VALUE]..., unset NAME..., read [-r] NAME..., shift [N], break [N], continue [N], :, true,
+ * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
+ * [PID...] (else every background child), set [-ex] [+ex] [-- ARG...], return [N]. A login shell
+ * (-l) first runs /etc/profile. No ~USER or job control. A script ends at a syntax error (status
+ * 2).
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be run,
  * 128+N for one killed by signal N (and a line on standard error saying so); 2 for a usage or

@@ -72,6 +72,12 @@ static const char* next_string_line; /* sh -c: where the string's next line star
 static int is_continued;             /* the command being read has read a line already ("> ") */
 static int line_failed;              /* a line too long: a syntax error */
 
+/* The here-documents of the line being read, whose lines come after it. */
+enum { kMaxHereDocuments = 16 };
+static struct redirection* here_documents[kMaxHereDocuments];
+static int here_strips[kMaxHereDocuments]; /* <<-: tabs at the lines' start dropped */
+static int here_count;
+
 /* Reads the next line; 0 at the input's end. */
 static int read_line(void) {
   if (source->prompt) {
@@ -96,7 +102,7 @@ static int read_line(void) {
   } else if ((length = getline(&line, &line_capacity, source->file)) < 0) {
     return 0;
   }
-  if ((size_t)length >= kLineBytes) {
+  if ((size_t)length >= kLineBytes && !here_count) { /* a here-document's lines have no limit */
     fprintf(stderr, "sh: a line of more than %d bytes\n", kLineBytes - 1);
     line_failed = 1;
     line[0] = '\0';
@@ -145,9 +151,10 @@ static const char* text_keep(struct text* t) {
   return kept;
 }
 
-/* Reads the ${ } at pos into t, up to the '}' that closes it (its quotes and inner ${ }
- * matched), on this line: blanks may stand in ${NAME:-WORD}'s WORD. */
-static void read_braces(struct text* t) {
+/* Reads the ${ } at pos into t, up to the '}' that closes it (its quotes, but single ones in
+ * double quotes, `in_quotes`, and inner ${ } matched), on this line: blanks may stand in
+ * ${NAME:-WORD}'s WORD. */
+static void read_braces(struct text* t, int in_quotes) {
   text_put(t, *pos++);
   text_put(t, *pos++);
   char quote = 0;
@@ -155,7 +162,7 @@ static void read_braces(struct text* t) {
     const char c = *pos;
     if (c == '\\' && quote != '\'' && pos[1] && pos[1] != '\n') {
       text_put(t, *pos++);
-    } else if ((c == '\'' || c == '"') && (!quote || quote == c)) {
+    } else if ((c == '"' || (c == '\'' && !in_quotes)) && (!quote || quote == c)) {
       quote = quote ? 0 : c;
     } else if (!quote && c == '$' && pos[1] == '{') {
       depth++;
@@ -198,7 +205,7 @@ static int read_word(struct text* t, int inside) {
       continue;
     }
     if (c == '$' && pos[1] == '{' && quote != '\'') {
-      read_braces(t);
+      read_braces(t, quote == '"');
       continue;
     }
     if (c == '`' && quote != '\'') { /* `COMMANDS`: up to the next unescaped backquote, over lines */
@@ -228,12 +235,6 @@ static int read_word(struct text* t, int inside) {
     if (inside && !quote && c == ')' && depth-- == 0) return 0;
   }
 }
-
-/* The here-documents of the line being read, whose lines come after it. */
-enum { kMaxHereDocuments = 16 };
-static struct redirection* here_documents[kMaxHereDocuments];
-static int here_strips[kMaxHereDocuments]; /* <<-: tabs at the lines' start dropped */
-static int here_count;
 
 /* Reads the lines of the line's here-documents, each up to its delimiter alone on a line (or
  * the end of the input). */

@@ -15,7 +15,7 @@
 #include "sh.h"
 
 static int in_background;   /* the children being forked are a background job's */
-static int condition_depth; /* conditions running (if, while, until): set -e spares them */
+static int condition_depth; /* where set -e is ignored: conditions (if, while, until) and more */
 int loop_depth, breaking, continuing, returning, return_status, errexit, xtrace;
 
 /* Whether the commands still to run of a list are to be skipped. */
@@ -270,21 +270,30 @@ static int run_command(struct node* n, int in_child);
 /* A function's call: its body run in the shell with the arguments as $1..., $0 kept; return
  * ends it, break and continue do not reach the caller's loops. */
 static int call_function(const struct function* f, int argc, char** argv, int in_child) {
+  enum { kMaxCalls = 300 }; /* each a few KiB of the user stack */
+  static int calls;
+  if (calls == kMaxCalls) {
+    fprintf(stderr, "sh: %s: more than %d calls in one another\n", argv[0], kMaxCalls);
+    return 2;
+  }
   const int outer_argc = script_argc, outer_depth = loop_depth;
   char** const outer_argv = script_argv;
-  char* arguments[kMaxWords + 1];
+  char** arguments = grow(NULL, (size_t)(argc + 1) * sizeof *arguments);
   arguments[0] = outer_argv[0];
   for (int i = 1; i <= argc; i++) arguments[i] = argv[i];
   script_argc = argc;
   script_argv = arguments;
   loop_depth = 0;
+  calls++;
   int status = run_command(f->body, in_child);
+  calls--;
   if (returning) {
     returning = 0;
     status = return_status;
   }
   breaking = continuing = 0;
   loop_depth = outer_depth;
+  free(arguments); /* nothing refers to them once $1... are the caller's again */
   script_argc = outer_argc;
   script_argv = outer_argv;
   return status;
@@ -531,11 +540,22 @@ static int run_pipeline(struct node* p, int background) {
   return p->negate ? status == 0 : status;
 }
 
+/* set -e (POSIX 2.14, set): a pipeline that fails ends the shell, but where -e is ignored
+ * (a condition, a pipeline before && or ||, one after !, and everything they run) and for a
+ * compound command other than ( ) whose status came from a failure -e ignored. */
+static int failure_ignored; /* the last failure came where -e was ignored */
+
 static int run_and_or(struct node* and_or) {
   for (struct node* p = and_or->a; p && !is_leaving(); p = p->next) {
     if ((p->after == kIfSuccess && last_status != 0) || (p->after == kIfFailure && last_status == 0)) continue;
+    const int ignored = p->next || p->negate;
+    condition_depth += ignored;
     last_status = run_pipeline(p, 0);
-    if (errexit && last_status != 0 && condition_depth == 0 && !p->next && !p->negate) is_exit_requested = 1;
+    condition_depth -= ignored;
+    const int compound = p->count == 1 && p->a->kind != kSimple && p->a->kind != kSubshell;
+    if (last_status != 0 && errexit && !condition_depth && !ignored && !returning && !(compound && failure_ignored))
+      is_exit_requested = 1;
+    if (last_status != 0) failure_ignored = condition_depth || ignored || (compound && failure_ignored);
   }
   return last_status;
 }
