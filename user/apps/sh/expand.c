@@ -1,5 +1,5 @@
-/* sh: variables, and the expansions of a word (POSIX 2.6): parameters, field splitting at
- * blanks, pathname expansion, quote removal. */
+/* sh: variables, and the expansions of a word (POSIX 2.6): tilde, parameters, command
+ * substitution, arithmetic, field splitting at IFS, pathname expansion, quote removal. */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>

@@ -1,6 +1,7 @@
 /* sh: running the trees parse.c makes: lists, and-or lists, pipelines (a child per command,
- * each forked on the next cluster of the machine under mkh), compound commands, simple
- * commands (builtins in the shell, programs by execvp), redirections. */
+ * each forked on the next cluster of the machine under mkh), compound commands, functions,
+ * simple commands (builtins in the shell, programs by execvp), redirections and
+ * here-documents, command substitutions, and the input's commands one after the other. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
