@@ -15,6 +15,8 @@
 #include "mkh.h"
 #include "sh.h"
 
+/* The last command substitution's status; -1 when none ran since its command began. */
+static int substitution_status = -1;
 static int in_background;   /* the children being forked are a background job's */
 static int condition_depth; /* where set -e is ignored: conditions (if, while, until) and more */
 int loop_depth, breaking, continuing, returning, return_status, errexit, xtrace;
@@ -597,8 +599,6 @@ void run_source(struct source* source) {
   }
   parse_free();
 }
-
-int substitution_status = -1;
 
 char* command_output(const char* script, size_t length) {
   int fds[2];

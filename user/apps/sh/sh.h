@@ -136,10 +136,9 @@ void fields_free(struct fields* f);
 
 int run_tree(struct node* tree); /* its status, also in last_status */
 /* A command substitution: what the commands of the `length` bytes at `script` print, run in
- * a child shell, without its last newlines (malloc'd), or NULL with a message. Its status is
- * in substitution_status. */
+ * a child shell, without its last newlines (malloc'd), or NULL with a message. Its status
+ * is what an assignment alone gives ($?). */
 char* command_output(const char* script, size_t length);
-extern int substitution_status; /* the last command substitution's status; -1 when none ran */
 /* Runs the commands of `source` until its end or an exit; a syntax error makes the status 2
  * and skips what is left of its line. */
 void run_source(struct source* source);
