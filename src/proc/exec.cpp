@@ -261,12 +261,13 @@ Result<void> exec_from_thread(UserThread* thread, hal::Xptr<fs::File> file, cons
 
 namespace {
 
-// Linux's exec: every signal action loses its flags and mask (an ignored signal stays ignored,
-// and there are no handlers to reset).
+// Linux's exec: every signal action loses its handler (the old image's code is gone: SIG_DFL),
+// flags and mask; an ignored signal stays ignored.
 void reset_signal_actions(Process* process) {
   const hal::Xptr<Process> self(hal::local_cxy(), process);
   const hal::RemoteBusylockGuard guard(self.field(&Process::m_signal_lock));
   for (Process::SignalAction& action : process->m_signal_actions) {
+    hal::local_store(action.handler, 0u);
     hal::local_store(action.flags, 0u);
     hal::local_store(action.mask, uint64_t(0));
   }

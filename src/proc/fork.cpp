@@ -5,6 +5,7 @@
 
 #include "hal/remote.hpp"
 #include "kern/sched.hpp"
+#include "proc/services.hpp"
 
 namespace mkh::proc {
 
@@ -203,8 +204,8 @@ Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t 
       kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
       hal::remote_store(children.waiter(thread->m_slot), self);
     }
-    // Blocked before the look: process_make_exit's wake-up after it is not lost.
-    if (process_ending(thread->m_process)) {
+    // Blocked before the look: process_make_exit's wake-up, or a signal's, after it is not lost.
+    if (wait_interrupted(thread->m_process)) {
       (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
       Children children(reference);
       hal::remote_store(children.waiter(thread->m_slot), hal::Xptr<kern::Thread>());
@@ -254,22 +255,29 @@ void report_end_to_parent(Process* process) {
       (hal::remote_load(parent.field(&Process::m_signals_ignored)) & (uint64_t(1) << (kSigChld - 1))) != 0 ||
       (hal::remote_load(action.field(&Process::SignalAction::flags)) & kNoChildWait) != 0;
   // The parent lives: it ends only once its running children have reported.
-  Children children(parent);
-  for (uint32_t i = 0; i < kMaxChildren; ++i) {
-    ChildRecord child = children.get(i);
-    if (child.state != ChildRecord::State::kRunning || child.pid != process->m_pid) continue;
-    if (reaped) {
-      child = ChildRecord{};
-    } else {
-      hold_pid(child.pid, true);  // before the parent can see the record: it lets it go
-      child.state = ChildRecord::State::kEnded;
-      child.exit_code = process->m_exit_code;
-      child.exit_signal = process->m_exit_signal;
-      child.process = {};
+  const bool handled = hal::remote_load(action.field(&Process::SignalAction::handler)) != 0;
+  const uint32_t parent_pid = hal::remote_load(parent.field(&Process::m_pid));
+  {
+    Children children(parent);
+    for (uint32_t i = 0; i < kMaxChildren; ++i) {
+      ChildRecord child = children.get(i);
+      if (child.state != ChildRecord::State::kRunning || child.pid != process->m_pid) continue;
+      if (reaped) {
+        child = ChildRecord{};
+      } else {
+        hold_pid(child.pid, true);  // before the parent can see the record: it lets it go
+        child.state = ChildRecord::State::kEnded;
+        child.exit_code = process->m_exit_code;
+        child.exit_signal = process->m_exit_signal;
+        child.process = {};
+      }
+      children.set(i, child);
     }
-    children.set(i, child);
+    wake_waiters(children);
   }
-  wake_waiters(children);
+  // SIGCHLD, once the child can be waited for, to a parent with a handler for it (the default
+  // is to ignore it: nothing to send). The parent may be ending meanwhile: ESRCH, nothing to do.
+  if (handled) (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(pid_cxy(parent_pid), parent_pid, uint32_t(kSigChld));
 }
 
 }  // namespace mkh::proc

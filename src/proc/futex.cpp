@@ -59,25 +59,34 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     // block), and released after it (a page of another cluster is freed by RPC), before the wait.
     const UserPage page = TRY(UserPage::hold(process, address, vmm::VSEG_READ));
     Waiters waiters(reference);
-    if (process_ending(process)) return error(Errno::kIntr);
     if (hal::remote_load(hal::Xptr<uint32_t>(page.byte(address))) != expected) return error(Errno::kAgain);
     hal::xlist_add_last(waiters.root(), record.field(&FutexWaiter::m_entry));
+    // Blocked before the look: the end's wake (futex_wake_all, under this lock) or a signal's
+    // (its unblock after its kick) is not lost.
     kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
+    if (wait_interrupted(process)) {
+      (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_USERSYNC);
+      hal::xlist_unlink(record.field(&FutexWaiter::m_entry));
+      return error(Errno::kIntr);
+    }
     if (timed) timer.arm(kern::ticks_from_now(ns_left(clock, deadline_ns)), kern::THREAD_BLOCKED_USERSYNC);
   }
   Result<void> outcome;
   for (;;) {
-    kern::sched_yield();  // blocked: until a wake, the timer, or the end of the process
+    kern::sched_yield();  // blocked: until a wake, the timer, a signal, or the end of the process
     Waiters waiters(reference);
     if (hal::remote_load(record.field(&FutexWaiter::m_woken)) != 0) break;
+    // Woken early (the timer's ticks ran ahead of the wait's clock, or a signal for another
+    // thread): blocked again, then looked at.
+    kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
     const uint64_t left = timed ? ns_left(clock, deadline_ns) : 1;
-    if (process_ending(process) || left == 0) {
+    const bool interrupted = wait_interrupted(process);
+    if (interrupted || left == 0) {
+      (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_USERSYNC);
       hal::xlist_unlink(record.field(&FutexWaiter::m_entry));
-      outcome = error(process_ending(process) ? Errno::kIntr : Errno::kTimedOut);
+      outcome = error(interrupted ? Errno::kIntr : Errno::kTimedOut);
       break;
     }
-    // Woken early (the timer's ticks ran ahead of the wait's clock): blocked again until the rest.
-    kern::thread_block(self, kern::THREAD_BLOCKED_USERSYNC);
     if (timed && !timer.armed()) timer.arm(kern::ticks_from_now(left), kern::THREAD_BLOCKED_USERSYNC);
   }
   user_thread_waited(thread, hal::ticks() - start);

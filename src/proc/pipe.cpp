@@ -79,8 +79,9 @@ bool ready(const Locked& locked, PipeEnd end, uint32_t room) {
 }
 
 // Waits until `end` is ready (`room` as above); kAgain for a non-blocking end, kIntr when the
-// process ends. The waiter blocks itself and links its record under the lock: a wake after the
-// lock goes unblocks it, and its yield returns at once.
+// process ends or a signal interrupts the wait (wait_interrupted). The waiter blocks itself and
+// links its record under the lock: a wake after the lock goes unblocks it, and its yield
+// returns at once.
 Result<void> wait_until_ready(Process* process, hal::Xptr<Pipe> pipe, PipeEnd end, uint32_t room) {
   const auto self = kern::thread_current_xptr();
   PipeWaiter waiter;
@@ -105,8 +106,9 @@ Result<void> wait_until_ready(Process* process, hal::Xptr<Pipe> pipe, PipeEnd en
       hal::xlist_add_last(locked.waiters(), record.field(&PipeWaiter::m_entry));
       linked = true;
     }
-    // Blocked before the look: the end's wake-up (unblock_threads) after it is not lost.
-    if (process_ending(process)) {
+    // Blocked before the look: the end's wake-up (unblock_threads), or a signal's, after it is
+    // not lost.
+    if (wait_interrupted(process)) {
       (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
       Locked locked(pipe);
       unlink();

@@ -250,11 +250,12 @@ struct Process {
   hal::RemoteBusylock m_futex_lock;
   hal::XlistEntry m_futex_waiters;
 
-  // Signals (syscall/signals.cpp): bit n - 1 is signal n. Dispositions are SIG_DFL or SIG_IGN
-  // (no handlers yet); the flags and mask each rt_sigaction set are kept to be answered back.
-  // Each thread has its mask and its own pending set (UserThread), under this lock too. The
-  // reference's, reached by its xptr from any cluster.
+  // Signals (syscall/signals.cpp): bit n - 1 is signal n. A disposition is SIG_DFL, SIG_IGN
+  // (its bit in m_signals_ignored) or a handler (a user address), with the flags and mask
+  // rt_sigaction gave. Each thread has its mask and its own pending set (UserThread), under
+  // this lock too. The reference's, reached by its xptr from any cluster.
   struct SignalAction {
+    uint32_t handler = 0;  // 0: none (SIG_DFL, or SIG_IGN by m_signals_ignored)
     uint32_t flags = 0;
     uint64_t mask = 0;
   };

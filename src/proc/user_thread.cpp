@@ -24,6 +24,15 @@ namespace mkh::proc {
 namespace {
 
 SyscallHandler g_syscall_handler = nullptr;
+SignalHooks g_signal_hooks;
+
+// The user thread the calling kernel thread runs, or null (a kernel thread of another type, or
+// a user thread past its end).
+UserThread* current_user_thread() {
+  kern::Thread* current = kern::thread_current();
+  return current != nullptr && current->m_type == kern::ThreadType::USER ? static_cast<UserThread*>(current->m_arg)
+                                                                         : nullptr;
+}
 
 // A UserThread (its TLB is 12 KiB) takes a block of pages of the thread's cluster.
 constexpr uint32_t kUserThreadOrder = 2;
@@ -217,6 +226,10 @@ void user_thread_entry(void* arg) {
   for (;;) {
     stop_while_stopped(thread);
     if (process_ending(process) || thread->m_exit != 0) break;
+    if (hal::local_load(thread->m_signal_kick, std::memory_order_seq_cst) != 0) {
+      g_signal_hooks.deliver(thread);  // a default action may end the process: looked at again
+      continue;
+    }
     const bool moved = enter_user(thread);
     if (std::exchange(thread->m_code_stale, false) || moved) thread->m_code.drop_all();
     const user::RunResult run = user::run(thread->m_context, thread->m_tlb, thread->m_code, budget);
@@ -227,6 +240,9 @@ void user_thread_entry(void* arg) {
       (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_syscalls), uint64_t(1));
       hal::stat_add(local_proc()->m_syscalls, uint64_t(1));
       g_syscall_handler(thread);
+    } else if (run.trap.kind == user::TrapKind::kPageFault && run.trap.access == user::Access::kExec &&
+               run.trap.pc == kSignalReturnGate) {
+      g_signal_hooks.signal_return(thread);
     } else if (run.trap.kind != user::TrapKind::kQuantum) {
       process_make_exit(process, 0, trap_signal(run, thread->m_fault));
     }
@@ -260,6 +276,10 @@ uint64_t process_cpu_ns(const UserThread* thread) {
 }
 
 std::byte* UserThread::translate(uint32_t address, user::Access access) {
+  if ((address & ~user::kPageMask) == kSignalReturnGate) {  // never mapped: the VMM is not asked
+    m_fault = Errno::kFault;
+    return nullptr;
+  }
   for (;;) {
     // The VMM may block (its lock, the mapper, an RPC): out of user code meanwhile, so a
     // shootdown does not wait for this thread. A page it got may have been unmapped before the
@@ -330,6 +350,13 @@ Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
 }
 
 void set_syscall_handler(SyscallHandler handler) { g_syscall_handler = handler; }
+void set_signal_hooks(SignalHooks hooks) { g_signal_hooks = hooks; }
+
+bool wait_interrupted(const Process* process) {
+  if (process_ending(process)) return true;
+  const UserThread* thread = current_user_thread();
+  return thread != nullptr && hal::local_load(thread->m_signal_kick, std::memory_order_seq_cst) != 0;
+}
 
 void user_shootdown(Process* process, UserThread* self) {
   const uint32_t epoch = hal::remote_atomic_add(process_reference(process).field(&Process::m_tlb_epoch), 1u) + 1;
@@ -415,18 +442,14 @@ Result<UserPage> UserPage::hold(Process* process, uint32_t address, uint32_t acc
   if (!is_copy(process)) {
     // A write to a copy-on-write page made a copy of it: the threads of the process flush the
     // old one (the calling thread's too, when it is one of them).
-    kern::Thread* current = kern::thread_current();
-    auto* thread = current != nullptr && current->m_type == kern::ThreadType::USER
-                       ? static_cast<UserThread*>(current->m_arg)
-                       : nullptr;
+    UserThread* thread = current_user_thread();
     TlbShootdown shootdown{.process = process,
                            .thread = thread != nullptr && thread->m_process == process ? thread : nullptr};
     const auto held = vmm::vmm_hold_page(&process->m_vmm, address, access, user_flush_page, &shootdown);
     if (!held) return error(Errno::kFault);  // whatever the VMM's reason, as Linux's copy_{to,from}_user
     return UserPage(*held, nullptr);
   }
-  kern::Thread* current = kern::thread_current();
-  auto* thread = current->m_type == kern::ThreadType::USER ? static_cast<UserThread*>(current->m_arg) : nullptr;
+  UserThread* thread = current_user_thread();
   KASSERT(thread != nullptr && thread->m_process == process && hal::local_load(thread->m_in_user) == 0,
           "a copy's page is held by a thread of the copy, one at a time");
   // As translate: the entry found out of user code, then in it; the epoch moved meanwhile (a

@@ -52,6 +52,12 @@ struct ThreadAttributes {
   hal::Xptr<kern::Thread> creator;
 };
 
+// What a system call interrupted by a signal does once the signals were seen (Linux's
+// -ERESTARTSYS and its kin): start again when no handler ran, or when the handler's
+// SA_RESTART asks for it (kRestartable) — never for a sleep (kEintr), which answers EINTR
+// whenever a handler ran.
+enum class SyscallRestart : uint8_t { kNone, kRestartable, kEintr };
+
 struct UserThread final : user::AddressSpace {
   explicit UserThread(Process* process) : m_process(process), m_reference(process_reference(process)), m_tlb(*this) {}
 
@@ -79,6 +85,18 @@ struct UserThread final : user::AddressSpace {
   // n), under the process's m_signal_lock (syscall/signals.cpp).
   uint64_t m_signals_blocked = 0;
   uint64_t m_signals_pending = 0;
+  // 1 when a signal with a handler may be waiting for the thread: set by its sender (then the
+  // thread's wait is interrupted: wait_interrupted), taken by the thread before it runs user
+  // code again, which then runs the handlers (signal_hooks). A new thread looks once.
+  uint32_t m_signal_kick = 1;
+  // The system call a signal interrupted (it answered EINTR): whether it may start again, and
+  // its first argument, which the answer replaced in a0.
+  SyscallRestart m_restart = SyscallRestart::kNone;
+  uint32_t m_restart_a0 = 0;
+  // rt_sigsuspend's: the mask it replaced, which the handler's frame saves (restored by its
+  // return) or, when no handler ran, is restored at once.
+  bool m_restore_mask = false;
+  uint64_t m_saved_mask = 0;
   // The shootdown's two words: written by the thread, read by any other of its process.
   uint32_t m_in_user = 0;     // 1 while the interpreter runs (translate's faults aside)
   uint32_t m_seen_epoch = 0;  // the process's m_tlb_epoch its TLB and code are flushed for
@@ -134,6 +152,27 @@ Result<hal::Xptr<UserThread>> thread_user_create_server(uint32_t pid, uint32_t s
 // and advances pc past the ecall. Installed once at boot by the syscall layer.
 using SyscallHandler = void (*)(UserThread* thread);
 void set_syscall_handler(SyscallHandler handler);
+
+// Signal handlers, installed once at boot by the syscall layer: `deliver` takes the thread's
+// m_signal_kick and acts on the signals waiting for it (a handler's frame pushed, a default
+// action taken), before the thread runs user code again; `signal_return` is a handler's
+// return through kSignalReturnGate (rt_sigreturn).
+struct SignalHooks {
+  void (*deliver)(UserThread* thread) = nullptr;
+  void (*signal_return)(UserThread* thread) = nullptr;
+};
+void set_signal_hooks(SignalHooks hooks);
+
+// A handler's return address: the first address of the reserved range (no page is ever
+// mapped there). Fetching an instruction there is rt_sigreturn, as the vDSO's
+// __vdso_rt_sigreturn is on Linux.
+inline constexpr uint32_t kSignalReturnGate = vmm::kUserEnd;
+
+// Whether the calling thread's wait ends early (kIntr): its process is ending, or (a user
+// thread) a signal with a handler may be waiting for it. Looked at after the waiter blocked
+// itself: the sender sets the kick, then unblocks the thread (causes kSignalWakeCauses).
+bool wait_interrupted(const Process* process);
+inline constexpr uint32_t kSignalWakeCauses = kern::THREAD_BLOCKED_SLEEP | kern::THREAD_BLOCKED_USERSYNC;
 
 // One change of a process's VMM (munmap, mprotect, brk, a fixed mmap) by `thread`, a user
 // thread of the process or null (the kernel, with no thread of the process running), given

@@ -15,6 +15,7 @@ struct Call {
   proc::UserThread* thread;
   proc::Process* process;
   uint32_t a[6];
+  bool context_set = false;  // the handler set the registers and pc itself (rt_sigreturn): a0 is not the answer
 };
 
 // A handler's answer: the value of a0, or an error returned as -errno.
@@ -82,9 +83,10 @@ struct HostTerminal {
 int64_t deadline_after(clockid_t clock, int64_t ns);
 // Blocks the calling thread for about `ns` nanoseconds on a timer of its core (its core runs
 // its other threads or sleeps meanwhile; the time is not the thread's CPU time). It may wake
-// earlier (the caller looks at what it waits for again): exit_group and a fatal signal wake
-// it. False when the thread's process was ending as it went to sleep; one that ends during
-// the sleep is seen at the caller's next look, or its next sleep_for.
+// earlier (the caller looks at what it waits for again): exit_group, a fatal signal and a
+// signal with a handler wake it. False when the sleep was interrupted as it began (the process
+// ending, a handler's signal waiting: proc::wait_interrupted); one that comes during the
+// sleep is seen at the caller's next look, or its next sleep_for.
 bool sleep_for(Call& call, uint64_t ns);
 
 // The file calls (syscall/files.cpp).
@@ -133,6 +135,12 @@ Answer sys_tkill(Call& call);
 Answer sys_tgkill(Call& call);
 Answer sys_rt_sigaction(Call& call);
 Answer sys_rt_sigprocmask(Call& call);
+Answer sys_rt_sigsuspend(Call& call);
+Answer sys_rt_sigreturn(Call& call);
+// The signal hooks of proc::SignalHooks (syscall/signals.cpp): the handlers of the signals
+// waiting for `thread` run (their frames pushed), and a handler's return.
+void signals_deliver(proc::UserThread* thread);
+void signals_return(proc::UserThread* thread);
 Answer sys_rt_sigpending(Call& call);
 // A signal the calling thread raises on itself, as tkill(gettid(), signal) does (SIGPIPE).
 void raise_on_caller(Call& call, uint32_t signal);

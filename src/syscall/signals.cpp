@@ -1,6 +1,9 @@
-// kill, tkill, tgkill, rt_sigaction, rt_sigprocmask and rt_sigpending (docs/decisions.md
-// "Signals"): each signal's default action, or ignored (SIG_IGN), blocked and pending; no
-// handlers yet (USERMODE.md: a handler is ENOSYS). A process is alone in its process group:
+// kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend and
+// rt_sigreturn (docs/decisions.md "Signals"): each signal's default action, ignored (SIG_IGN)
+// or a handler, blocked and pending. A signal with a handler waits on its target (the thread,
+// or the process) and kicks one thread, which runs the handler before it next runs user code:
+// a frame on its stack as Linux lays it out for RISC-V, its return through
+// proc::kSignalReturnGate. A process is alone in its process group:
 // kill reaches its own process (its pid, its group: 0 or the pid negated), one of its threads
 // (tkill, tgkill), or another process by its pid, at its owner (PROCESS_MAKE_KILL, which
 // hands the signal back to this layer: signal_from_other). Other targets are ESRCH, as Linux
@@ -9,8 +12,11 @@
 // (sent by tkill or tgkill while it blocked them), all under the process's m_signal_lock, as
 // Linux keeps them: the reference's, with its dispositions and pending set, reached by remote
 // access from a thread on a copy (`SignalState`), as are the threads' masks. Layer: syscall.
+#include <atomic>
+#include <bit>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include "proc/copy.hpp"
 #include "proc/services.hpp"
@@ -26,6 +32,9 @@ constexpr uint32_t kSigsetSize = 8;  // Linux's sigset_t: 64 bits
 constexpr uint64_t bit(uint32_t signal) { return uint64_t(1) << (signal - 1); }
 // SIGKILL and SIGSTOP: never ignored, blocked or handled.
 constexpr uint64_t kUnstoppable = bit(proc::kSigKill) | bit(proc::kSigStop);
+// sa_flags that change a handler's delivery (Linux's values).
+constexpr uint32_t kSaRestart = 0x10000000, kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
+constexpr uint32_t kSaSigInfo = 4;
 
 enum class SignalAction { kTerminate, kIgnore, kStop };
 
@@ -77,6 +86,31 @@ hal::Xptr<uint64_t> pending_of(hal::Xptr<proc::UserThread> thread) {
 }
 hal::Xptr<proc::UserThread> xptr_of(proc::UserThread* thread) { return {hal::local_cxy(), thread}; }
 
+// Whether `signal` has a handler (under the lock).
+bool handled(const SignalState& state, uint32_t signal) {
+  return hal::remote_load(state.action(signal).field(&proc::Process::SignalAction::handler)) != 0;
+}
+
+// A signal with a handler waits for `thread`: its kick set, then its wait interrupted (the
+// waits look at the kick after they block: proc::wait_interrupted).
+void kick(hal::Xptr<proc::UserThread> thread) {
+  (void)hal::remote_exchange(thread.field(&proc::UserThread::m_signal_kick), 1u);
+  if (kern::Thread* kernel_thread = hal::remote_load_sc(thread.field(&proc::UserThread::m_thread)))
+    (void)kern::thread_unblock(hal::Xptr<kern::Thread>(thread.cxy(), kernel_thread), proc::kSignalWakeCauses);
+}
+
+// A signal with a handler, pending on the process: one thread that does not block it is kicked,
+// the main thread first (Linux's complete_signal); none (an execve's window) leaves it to the
+// new image's thread, which looks once as it starts.
+void kick_one(const SignalState& state, uint32_t signal) {
+  for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
+    if (const auto thread = state.threads().get(slot);
+        thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0) {
+      kick(thread);
+      return;
+    }
+}
+
 // Linux's default action (signal(7)); a core dump is a termination here.
 SignalAction default_action(uint32_t signal) {
   switch (signal) {
@@ -120,6 +154,12 @@ void deliver_unblocked(proc::UserThread* thread) {
     SignalState state(process);
     ready =
         (hal::remote_load(pending_of(self)) | hal::remote_load(state.pending())) & ~hal::remote_load(blocked_of(self));
+    // Those with a handler stay pending: the thread runs them before it runs user code again.
+    for (uint32_t signal = 1; signal <= kSignalMax; ++signal)
+      if ((ready & bit(signal)) != 0 && handled(state, signal)) {
+        ready &= ~bit(signal);
+        hal::local_store(thread->m_signal_kick, 1u, std::memory_order_seq_cst);
+      }
     (void)hal::remote_atomic_and(pending_of(self), ~ready);
     (void)hal::remote_atomic_and(state.pending(), ~ready);
   }
@@ -127,12 +167,27 @@ void deliver_unblocked(proc::UserThread* thread) {
     if ((ready & 1) != 0) deliver(process, signal);
 }
 
+// A signal not ignored, sent to `target` (null: to the process): true when it acts at once —
+// its target does not block it (`unblocked`) and it has no handler. Otherwise it waits in
+// `pending`; one with a handler that is not blocked kicks the target (or one of the process's
+// threads: kick_one), which runs the handler.
+bool acts_or_waits(const SignalState& state, uint32_t signal, bool unblocked, hal::Xptr<uint64_t> pending,
+                   hal::Xptr<proc::UserThread> target) {
+  const bool has_handler = handled(state, signal);
+  if (unblocked && !has_handler) return true;
+  (void)hal::remote_atomic_or(pending, bit(signal));
+  if (unblocked && target) kick(target);
+  else if (unblocked) kick_one(state, signal);
+  return false;
+}
+
 // Linux's sig_ignored for a thread whose mask is `blocked`: a blocked signal is never
 // ignored (it may be handled by the time it is unblocked); otherwise SIG_IGN, or SIG_DFL for
 // a signal whose default is to be ignored.
 bool ignored(const SignalState& state, uint64_t blocked, uint32_t signal) {
   if ((blocked & bit(signal)) != 0) return false;
-  return (hal::remote_load(state.ignored()) & bit(signal)) != 0 || default_action(signal) == SignalAction::kIgnore;
+  return (hal::remote_load(state.ignored()) & bit(signal)) != 0 ||
+         (default_action(signal) == SignalAction::kIgnore && !handled(state, signal));
 }
 
 // `signal` sent to the thread `tid` of `process`, or to the process itself (tid 0), as Linux's
@@ -161,31 +216,181 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
     } else if (target) {
       const uint64_t blocked = hal::remote_load(blocked_of(target));
       if (ignored(state, blocked, signal)) return 0;
-      acts = (blocked & bit(signal)) == 0;
       // Pending on the thread; on the process for an execve's caller, which lives on as the
       // new image's thread.
-      if (!acts)
-        (void)hal::remote_atomic_or(tid == state.exec_caller() ? state.pending() : pending_of(target), bit(signal));
+      const hal::Xptr<uint64_t> pending = tid == state.exec_caller() ? state.pending() : pending_of(target);
+      acts = acts_or_waits(state, signal, (blocked & bit(signal)) == 0, pending, target);
     } else if (const std::optional<uint64_t> blocked = state.exec_mask()) {
       if (ignored(state, *blocked, signal)) return 0;
-      acts = (*blocked & bit(signal)) == 0;
-      if (!acts) (void)hal::remote_atomic_or(state.pending(), bit(signal));
+      acts = acts_or_waits(state, signal, (*blocked & bit(signal)) == 0, state.pending(), {});
     } else {
       hal::Xptr<proc::UserThread> judge = threads.get(0);
       for (uint32_t slot = 1; slot < proc::kMaxThreads && !judge; ++slot) judge = threads.get(slot);
       if (!judge && sender != nullptr) judge = xptr_of(sender);
       if (!judge || ignored(state, hal::remote_load(blocked_of(judge)), signal)) return 0;  // none: it is ending
+      bool unblocked = false;
       for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
         if (const auto thread = threads.get(slot); thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0)
-          acts = true;
-      if (!acts) (void)hal::remote_atomic_or(state.pending(), bit(signal));
+          unblocked = true;
+      acts = acts_or_waits(state, signal, unblocked, state.pending(), {});
     }
   }
   if (acts) deliver(process, signal, sender == nullptr);
   return 0;
 }
 
+// Linux's rt_sigframe for RV32 (arch/riscv/kernel/signal.c), at a 16-aligned address below
+// the interrupted sp: a siginfo (128 bytes: si_signo, si_errno, si_code, si_pid, si_uid, ...),
+// then the ucontext: uc_flags, uc_link, uc_stack (ss_sp, ss_flags, ss_size), uc_sigmask (64
+// bits), 120 bytes unused, and at its offset 160 (16-aligned) the sigcontext: pc and x1-x31,
+// then the floating-point state (528 bytes; RV32IMAC has none: zeros).
+namespace frame {
+constexpr uint32_t kInfo = 0, kContext = 128;
+constexpr uint32_t kStack = kContext + 8, kMask = kContext + 20, kRegisters = kContext + 160;
+constexpr uint32_t kSize = kRegisters + 32 * 4 + 528;
+static_assert(kSize == 944);
+}  // namespace frame
+constexpr uint32_t kSiUser = 0, kSiTkill = uint32_t(-6), kSsDisable = 2;
+
+// The frame of `signal`'s handler pushed on the thread's stack and its registers set to run it:
+// a0 the signal, a1 the siginfo, a2 the ucontext (whatever the SA_SIGINFO flag, as Linux), ra
+// the return gate. `to_thread`: sent to the thread alone (tkill), else to the process.
+// `saved_mask`: the mask its return restores. The sender's pid and uid are not kept: 0.
+// False when the stack cannot take the frame.
+bool push_frame(proc::UserThread* thread, uint32_t signal, bool to_thread, uint64_t saved_mask, uint32_t handler) {
+  user::Context& context = thread->m_context;
+  const uint32_t at = (context.x[2] - frame::kSize) & ~uint32_t(15);
+  uint8_t bytes[frame::kSize] = {};
+  auto put = [&bytes](uint32_t offset, uint32_t value) { std::memcpy(bytes + offset, &value, 4); };
+  put(frame::kInfo, signal);
+  put(frame::kInfo + 8, to_thread ? kSiTkill : kSiUser);
+  put(frame::kStack + 4, kSsDisable);
+  std::memcpy(bytes + frame::kMask, &saved_mask, 8);
+  put(frame::kRegisters, context.pc);
+  for (uint32_t i = 1; i < 32; ++i) put(frame::kRegisters + 4 * i, context.x[i]);
+  if (at > context.x[2] || !proc::copy_to_user(thread->m_process, at, bytes, sizeof bytes)) return false;
+  context.x[1] = proc::kSignalReturnGate;
+  context.x[2] = at;
+  context.x[10] = signal;
+  context.x[11] = at + frame::kInfo;
+  context.x[12] = at + frame::kContext;
+  context.pc = handler;
+  return true;
+}
+
+// The interrupted system call starts again: its ecall, its first argument back in a0.
+void restart_call(proc::UserThread* thread) {
+  thread->m_context.pc -= 4;
+  thread->m_context.x[10] = thread->m_restart_a0;
+}
+
+// The thread's mask becomes `mask` (never SIGKILL or SIGSTOP); what it unblocks acts.
+void set_mask(proc::UserThread* thread, uint64_t mask) {
+  {
+    SignalState state(thread->m_process);
+    hal::remote_store(blocked_of(xptr_of(thread)), mask & ~kUnstoppable);
+  }
+  deliver_unblocked(thread);
+}
+
+// A handler's return (rt_sigreturn): the registers, pc and mask its frame saved, at sp.
+bool pop_frame(proc::UserThread* thread) {
+  constexpr uint32_t kFrom = frame::kMask, kTo = frame::kRegisters + 32 * 4;
+  uint8_t bytes[kTo - kFrom];
+  user::Context& context = thread->m_context;
+  if (!proc::copy_from_user(thread->m_process, bytes, context.x[2] + kFrom, sizeof bytes)) return false;
+  uint64_t mask = 0;
+  std::memcpy(&mask, bytes, 8);
+  std::memcpy(&context.pc, bytes + frame::kRegisters - kFrom, 4);
+  std::memcpy(&context.x[1], bytes + frame::kRegisters - kFrom + 4, 31 * 4);
+  set_mask(thread, mask);
+  return true;
+}
+
 }  // namespace
+
+void signals_deliver(proc::UserThread* thread) {
+  std::atomic_ref<uint32_t>(thread->m_signal_kick).store(0, std::memory_order_seq_cst);
+  proc::Process* process = thread->m_process;
+  const auto self = xptr_of(thread);
+  const proc::SyscallRestart restart = std::exchange(thread->m_restart, proc::SyscallRestart::kNone);
+  bool handler_ran = false;
+  for (;;) {
+    // The lowest signal ready, the thread's own before its process's; a handler's mask taken.
+    uint32_t signal = 0;
+    bool to_thread = false;
+    uint64_t blocked = 0;
+    proc::Process::SignalAction action;
+    {
+      SignalState state(process);
+      blocked = hal::remote_load(blocked_of(self));
+      const uint64_t own = hal::remote_load(pending_of(self)) & ~blocked;
+      const uint64_t ready = own | (hal::remote_load(state.pending()) & ~blocked);
+      if (ready == 0) break;
+      signal = uint32_t(std::countr_zero(ready)) + 1;
+      to_thread = (own & bit(signal)) != 0;
+      (void)hal::remote_atomic_and(to_thread ? pending_of(self) : state.pending(), ~bit(signal));
+      action = hal::remote_read(state.action(signal));
+      if (action.handler != 0) {
+        uint64_t mask = blocked | action.mask;
+        if ((action.flags & kSaNoDefer) == 0) mask |= bit(signal);
+        hal::remote_store(blocked_of(self), mask & ~kUnstoppable);
+        if ((action.flags & kSaResetHand) != 0) {
+          hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::handler), 0u);
+          hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::flags),
+                            action.flags & ~kSaSigInfo);
+        }
+      }
+    }
+    if (action.handler == 0) {  // its handler went meanwhile: the default action
+      deliver(process, signal);
+      if (proc::process_ending(process)) return;
+      continue;
+    }
+    // The first handler decides for the interrupted call: SA_RESTART starts it again.
+    if (!handler_ran && restart == proc::SyscallRestart::kRestartable && (action.flags & kSaRestart) != 0)
+      restart_call(thread);
+    handler_ran = true;
+    const uint64_t saved_mask = std::exchange(thread->m_restore_mask, false) ? thread->m_saved_mask : blocked;
+    if (!push_frame(thread, signal, to_thread, saved_mask, action.handler)) {
+      proc::process_make_exit(process, 0, proc::kSigSegv);  // Linux's force_sigsegv
+      return;
+    }
+  }
+  if (handler_ran) return;
+  // No handler ran (another thread took the signal, or its handler went): the call starts
+  // again, with the mask it found.
+  if (restart != proc::SyscallRestart::kNone) restart_call(thread);
+  if (std::exchange(thread->m_restore_mask, false)) set_mask(thread, thread->m_saved_mask);
+}
+
+void signals_return(proc::UserThread* thread) {
+  if (!pop_frame(thread)) proc::process_make_exit(thread->m_process, 0, proc::kSigSegv);
+}
+
+// rt_sigreturn(): the handler's return, when a program makes the call itself (a handler
+// returns through proc::kSignalReturnGate). A frame that cannot be read is SIGSEGV.
+Answer sys_rt_sigreturn(Call& call) {
+  call.context_set = true;
+  signals_return(call.thread);
+  return 0;
+}
+
+// rt_sigsuspend(set, sigsetsize): the mask becomes `set` until a signal's handler runs (its
+// return restores the mask before the call) or the process ends; always EINTR (Linux's
+// ERESTARTNOHAND: started again when no handler ran).
+Answer sys_rt_sigsuspend(Call& call) {
+  if (call.a[1] != kSigsetSize) return error(Errno::kInval);
+  uint64_t set = 0;
+  TRY(proc::copy_from_user(call.process, &set, call.a[0], sizeof set));
+  proc::UserThread* thread = call.thread;
+  thread->m_saved_mask = hal::local_load(thread->m_signals_blocked);
+  thread->m_restore_mask = true;
+  set_mask(thread, set);
+  // Asleep a second at a time until a signal's kick (or the process's end) interrupts a sleep.
+  while (sleep_for(call, 1'000'000'000)) {}
+  return error(Errno::kIntr);
+}
 
 void raise_on_caller(Call& call, uint32_t signal) { (void)send(call.process, call.thread, call.thread->m_tid, signal); }
 
@@ -224,8 +429,9 @@ Answer sys_tgkill(Call& call) {
 // rt_sigaction(signal, act, oldact, sigsetsize), RV32's struct sigaction: the handler, the
 // flags (32 bits each) and the mask (64 bits); no restorer on RISC-V. In Linux's order: the
 // set's size, the new action read, the signal (SIGKILL and SIGSTOP keep theirs), then the old
-// action written. A handler other than SIG_DFL (0) and SIG_IGN (1) is ENOSYS: none can run
-// yet. Ignoring a pending signal drops it, as Linux does.
+// action written. The handler is SIG_DFL (0), SIG_IGN (1) or a function's address, which is
+// not checked (a bad one faults when the signal comes, as on Linux). Ignoring a pending
+// signal drops it, as Linux does.
 Answer sys_rt_sigaction(Call& call) {
   constexpr uint32_t kDefault = 0, kIgnore = 1;
   const uint32_t signal = call.a[0];
@@ -239,13 +445,13 @@ Answer sys_rt_sigaction(Call& call) {
   std::memcpy(&handler, in, 4);
   std::memcpy(&action.flags, in + 4, 4);
   std::memcpy(&action.mask, in + 8, 8);
-  if (call.a[1] != 0 && handler != kDefault && handler != kIgnore) return error(Errno::kNoSys);
+  action.handler = handler == kIgnore ? kDefault : handler;
   uint32_t old_handler = kDefault;
   proc::Process::SignalAction old;
   {
     SignalState state(call.process);
-    old_handler = (hal::remote_load(state.ignored()) & bit(signal)) != 0 ? kIgnore : kDefault;
     old = hal::remote_read(state.action(signal));
+    old_handler = (hal::remote_load(state.ignored()) & bit(signal)) != 0 ? kIgnore : old.handler;
     if (call.a[1] != 0) {
       hal::remote_write(state.action(signal), action);
       if (handler == kIgnore) {

@@ -50,12 +50,12 @@ bool sleep_for(Call& call, uint64_t ns) {
   kern::Timer timer;
   kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
   timer.arm(kern::ticks_from_now(ns), kern::THREAD_BLOCKED_SLEEP);
-  // Blocked before the look: process_make_exit's wake-up after it is not lost.
-  const bool ending = proc::process_ending(call.process);
-  if (ending) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
+  // Blocked before the look: process_make_exit's wake-up, or a signal's, after it is not lost.
+  const bool interrupted = proc::wait_interrupted(call.process);
+  if (interrupted) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
   else kern::sched_yield();
   proc::user_thread_waited(call.thread, hal::ticks() - start);
-  return !ending;
+  return !interrupted;
 }
 
 namespace {
@@ -223,9 +223,17 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   if ((call.a[1] & kTimerAbsolute) == 0) deadline = deadline_after(clock, deadline);
   for (;;) {
     const int64_t left = deadline - hal::clock_ns(clock);
-    if (left <= 0 || !sleep_for(call, uint64_t(left))) break;
+    if (left <= 0) return 0;
+    if (!sleep_for(call, uint64_t(left))) {
+      // Interrupted: a relative sleep tells what was left of it (Linux's rem), then EINTR.
+      if ((call.a[1] & kTimerAbsolute) == 0 && call.a[3] != 0) {
+        const int64_t rest = std::max<int64_t>(0, deadline - hal::clock_ns(clock));
+        TRY(timespec_to_user(call, call.a[3],
+                             timespec{.tv_sec = rest / 1'000'000'000, .tv_nsec = rest % 1'000'000'000}));
+      }
+      return error(Errno::kIntr);
+    }
   }
-  return 0;
 }
 
 // mkh's own calls.
@@ -347,6 +355,8 @@ constexpr Entry kTable[] = {
     {NR_tgkill, sys_tgkill},
     {NR_rt_sigaction, sys_rt_sigaction},
     {NR_rt_sigprocmask, sys_rt_sigprocmask},
+    {NR_rt_sigsuspend, sys_rt_sigsuspend},
+    {NR_rt_sigreturn, sys_rt_sigreturn},
     {NR_rt_sigpending, sys_rt_sigpending},
     {NR_uname, sys_uname},
     {NR_umask, sys_umask},
@@ -464,6 +474,17 @@ void syscall_dispatch(proc::UserThread* thread) {
   if (handler == nullptr) hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
   else if (!call.process->m_reference.is_null() && acts_on_reference_vmm(number)) answer = at_reference(call, number);
   else answer = handler(call);
+  if (call.context_set) return;
+  // A wait a signal interrupted (EINTR, the process not ending): the signal's delivery decides
+  // whether the call starts again (signals_deliver). A sleep and sigsuspend answer EINTR
+  // whenever a handler ran (Linux's -ERESTART_RESTARTBLOCK and -ERESTARTNOHAND), the others
+  // start again under SA_RESTART (-ERESTARTSYS).
+  if (!answer && answer.error() == Errno::kIntr && !proc::process_ending(call.process) &&
+      hal::local_load(thread->m_signal_kick, std::memory_order_seq_cst) != 0) {
+    const bool sleep = number == NR_clock_nanosleep_time64 || number == NR_rt_sigsuspend;
+    thread->m_restart = sleep ? proc::SyscallRestart::kEintr : proc::SyscallRestart::kRestartable;
+    thread->m_restart_a0 = call.a[0];
+  }
   context.x[10] = answer ? *answer : uint32_t(-int32_t(answer.error()));
   context.pc += 4;
 }
@@ -471,6 +492,7 @@ void syscall_dispatch(proc::UserThread* thread) {
 void syscall_init() {
   proc::set_syscall_handler(syscall_dispatch);
   proc::set_signal_handler(signal_from_other);
+  proc::set_signal_hooks({.deliver = signals_deliver, .signal_return = signals_return});
 }
 
 }  // namespace mkh::syscall

@@ -1,5 +1,6 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
- * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, the exec family, sigaction, sigprocmask and sigpending, the usual
+ * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, the exec family, the signals (sigaction and its
+ * handlers, signal, raise, sigprocmask, sigpending, sigsuspend, pause), the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2, pipe, pipe2,
@@ -247,12 +248,11 @@ static sigset_t picolibc_sigset(uint64_t set) {
   return out;
 }
 
-/* The flags picolibc names for this target (SA_SIGINFO and SA_ONSTACK only with POSIX
- * real-time signals, which it does not declare here), and Linux's. */
-static const struct {
-  int picolibc;
-  unsigned long linux_flag;
-} action_flags[] = {{SA_NOCLDSTOP, 1}};
+/* The handlers the program gave, by Linux's number. The kernel runs signal_entry with Linux's
+ * number (as Linux would), which runs the program's handler with picolibc's. */
+static _sig_func_ptr handlers[65];
+
+static void signal_entry(int linux_number) { handlers[linux_number](picolibc_signal(linux_number)); }
 
 /* RV32 Linux's struct sigaction: no restorer on RISC-V. */
 struct linux_sigaction {
@@ -260,25 +260,63 @@ struct linux_sigaction {
   uint64_t mask;
 };
 
-/* SIG_DFL and SIG_IGN; a function is ENOSYS from mkh (no handlers yet). */
+/* sa_flags pass as they are: picolibc's SA_NOCLDSTOP is Linux's, and <signal.h> adds
+ * SA_RESTART, SA_NODEFER and SA_RESETHAND with Linux's values. */
 int sigaction(int signal, const struct sigaction* action, struct sigaction* old) {
   struct linux_sigaction in = {0}, out = {0};
+  const int linux_number = __mkh_linux_signal(signal);
+  const int known = linux_number > 0 && linux_number <= 64;
+  const _sig_func_ptr previous = known ? handlers[linux_number] : SIG_DFL;
   if (action != NULL) {
     in.handler = (unsigned long)action->sa_handler;
-    for (size_t i = 0; i < sizeof action_flags / sizeof action_flags[0]; i++)
-      if (action->sa_flags & action_flags[i].picolibc) in.flags |= action_flags[i].linux_flag;
+    if (known && action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN) {
+      handlers[linux_number] = action->sa_handler;
+      in.handler = (unsigned long)signal_entry;
+    }
+    in.flags = (unsigned long)(unsigned)action->sa_flags;
     in.mask = linux_sigset(action->sa_mask);
   }
-  const long answer = __MKH_SC4(SYS_rt_sigaction, __mkh_linux_signal(signal), action ? &in : NULL, old ? &out : NULL, 8);
-  if (__mkh_result(answer) < 0) return -1;
+  const long answer = __MKH_SC4(SYS_rt_sigaction, linux_number, action ? &in : NULL, old ? &out : NULL, 8);
+  if (__mkh_result(answer) < 0) {
+    if (known) handlers[linux_number] = previous;
+    return -1;
+  }
   if (old != NULL) {
     *old = (struct sigaction){0};
-    old->sa_handler = (_sig_func_ptr)out.handler;
-    for (size_t i = 0; i < sizeof action_flags / sizeof action_flags[0]; i++)
-      if (out.flags & action_flags[i].linux_flag) old->sa_flags |= action_flags[i].picolibc;
+    old->sa_handler = out.handler == (unsigned long)signal_entry ? previous : (_sig_func_ptr)out.handler;
+    old->sa_flags = (int)out.flags;
     old->sa_mask = picolibc_sigset(out.mask);
   }
   return 0;
+}
+
+/* signal() and raise() of the kernel's signals, replacing picolibc's, which keep the handlers
+ * in the library: signal() installs a handler as BSD and glibc do (SA_RESTART); raise() sends
+ * the signal to the calling thread, whose handler runs before it returns. */
+_sig_func_ptr signal(int signal, _sig_func_ptr handler) {
+  struct sigaction action = {0}, old;
+  action.sa_handler = handler;
+  action.sa_flags = SA_RESTART;
+  if (sigaction(signal, &action, &old) < 0) return SIG_ERR;
+  return old.sa_handler;
+}
+
+int raise(int signal) {
+  const long pid = __MKH_SC0(SYS_getpid), tid = __MKH_SC0(SYS_gettid);
+  return (int)__mkh_result(__MKH_SC3(SYS_tgkill, pid, tid, __mkh_linux_signal(signal)));
+}
+
+/* sigsuspend always answers -1 (EINTR) once a handler ran; pause is sigsuspend with the
+ * current mask (Linux has no pause call for RV32). */
+int sigsuspend(const sigset_t* set) {
+  const uint64_t in = linux_sigset(*set);
+  return (int)__mkh_result(__MKH_SC2(SYS_rt_sigsuspend, &in, 8));
+}
+
+int pause(void) {
+  sigset_t mask;
+  if (sigprocmask(SIG_BLOCK, NULL, &mask) < 0) return -1;
+  return sigsuspend(&mask);
 }
 
 /* picolibc's SIG_SETMASK 0, SIG_BLOCK 1, SIG_UNBLOCK 2 are Linux's 2, 0, 1. */

@@ -94,12 +94,15 @@ int clock_getres(clockid_t clock, struct timespec* resolution) {
   return 0;
 }
 
-/* Answers the error, as POSIX says (not -1 and errno). Nothing interrupts a sleep yet:
- * `remain` is never written. */
+/* Answers the error, as POSIX says (not -1 and errno). A relative sleep a signal's handler
+ * interrupts answers EINTR and writes the time left in `remain`, when given. */
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec* request, struct timespec* remain) {
-  (void)remain;
   const struct linux_timespec64 wanted = {.tv_sec = request->tv_sec, .tv_nsec = request->tv_nsec};
-  return clock_nanosleep_time64(linux_clock(clock), (flags & TIMER_ABSTIME) ? 1 : 0, &wanted, NULL);
+  struct linux_timespec64 left = {0, 0};
+  const int failed =
+      clock_nanosleep_time64(linux_clock(clock), (flags & TIMER_ABSTIME) ? 1 : 0, &wanted, remain ? &left : NULL);
+  if (failed == EINTR && remain != NULL && !(flags & TIMER_ABSTIME)) to_timespec(&left, remain);
+  return failed;
 }
 
 int nanosleep(const struct timespec* request, struct timespec* remain) {
@@ -109,10 +112,12 @@ int nanosleep(const struct timespec* request, struct timespec* remain) {
   return -1;
 }
 
-/* Nothing interrupts a sleep yet (no signal handlers): the whole time is slept. */
+/* A sleep a handler interrupts answers the whole seconds left (rounded up). */
 unsigned sleep(unsigned seconds) {
   const struct timespec request = {.tv_sec = seconds};
-  return nanosleep(&request, NULL) == 0 ? 0 : seconds;
+  struct timespec left = {0, 0};
+  if (nanosleep(&request, &left) == 0) return 0;
+  return (unsigned)left.tv_sec + (left.tv_nsec > 0);
 }
 
 int usleep(useconds_t microseconds) {

@@ -808,6 +808,44 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
   shutdown_and_check();  // every page back, no process, copy or thread left
 }
 
+// Signal handlers (user/tests/handlers.c) on a machine of two clusters: a handler runs before
+// the call that raised its signal returns, nests, takes its masks, keeps the interrupted code's
+// registers; a signal from a child (forked onto the other cluster) reaches a thread that runs
+// user code, and interrupts its read of a pipe (EINTR, or started again under SA_RESTART), its
+// sleep and its sigsuspend; SIGCHLD's handler reaps children; SA_RESETHAND's second signal
+// ends it. Every page back.
+TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
+  if (!boot_with_program({2, 2, 1}, "handlers", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "handlers is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const struct {
+    const char* mode;
+    const char* line;
+  } runs[] = {{"order", "registers across a handler: kept\n"},
+              {"mask", "  SIGUSR1's handler returns\n  SIGUSR2's handler\n"},
+              {"running", "the running loop saw its handler run: yes\n"},
+              {"eintr", "read: 1 byte 'x'; EINTR seen: yes\n"},
+              {"restart", "read: 1 byte 'x'; EINTR seen: no\n"},
+              {"sleep", "left between 5 and 10 s: yes\n"},
+              {"suspend", "the handler ran: yes; SIGUSR1 blocked again: yes\n"},
+              {"child", "SIGCHLD's handler reaped 3 children, exit codes summing to 6\n"}};
+  for (const auto& run : runs) {
+    testing::internal::CaptureStdout();
+    const auto outcome =
+        run_exec(machine(), ExecRequest{.path = "/handlers", .argv = {"/handlers", run.mode}, .env = {}});
+    const std::string out = testing::internal::GetCapturedStdout();
+    ASSERT_TRUE(outcome.has_value()) << run.mode << ": " << outcome.error();
+    EXPECT_EQ(outcome->status(), 0) << run.mode << ":\n" << out;
+    EXPECT_NE(out.find(run.line), std::string::npos) << run.line << " is not in " << run.mode << ":\n" << out;
+  }
+  testing::internal::CaptureStdout();
+  const auto reset = run_exec(machine(), ExecRequest{.path = "/handlers", .argv = {"/handlers", "reset"}, .env = {}});
+  (void)testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(reset.has_value()) << reset.error();
+  EXPECT_EQ(reset->signal, 10u);
+  shutdown_and_check();  // every page back, no process or thread left
+}
+
 // fork: PROCESS_MAKE_FORK and VMM_SET_COW refuse what names no process or no image, from every
 // cluster to every cluster; the fork referee program run at once on every cluster, each forking
 // onto every cluster in turn and from a thread in its copy on another (VMM_SET_COW from there);

@@ -1,0 +1,369 @@
+/* handlers: the referee program of signal handlers (user/tests/), through the library's
+ * sigaction, signal, raise, sigprocmask, sigsuspend and the raw calls: what its argument says.
+ *   order     a handler runs before kill, raise or the unblocking sigprocmask returns; its
+ *             signal blocked while it runs and not after; a signal it does not block nests;
+ *             SA_NODEFER; SA_RESETHAND; the registers of the interrupted code and the
+ *             handler's arguments (a0-a2 as Linux's frame gives them: the siginfo's si_signo,
+ *             the ucontext's saved pc and mask)
+ *   mask      sa_mask blocks its signals while the handler runs; one raised meanwhile runs at
+ *             the handler's return. For mkh only (user/tests/mkh_cases/handlers_mask.case):
+ *             Debian's qemu-riscv32 (7.2) keeps the sa_mask rt_sigaction gave (it answers it
+ *             back) but runs the handler with its own signal blocked alone.
+ *   running   a signal from another process reaches a thread that runs without calling the
+ *             kernel
+ *   eintr     a read of an empty pipe interrupted by a handler without SA_RESTART: EINTR
+ *   restart   the same with SA_RESTART (signal() installs it): the read goes on
+ *   sleep     nanosleep interrupted: EINTR and the time left
+ *   suspend   sigsuspend: the mask it gives while it waits, EINTR, the mask back after
+ *   child     SIGCHLD: a handler reaps three children (waitpid without waiting) while the
+ *             parent waits in sigsuspend
+ *   reset     SA_RESETHAND: the second signal takes the default action (status 138)
+ * In `running` to `sleep` a child signals the parent every 20 ms until the parent's handler
+ * answers through a pipe that it ran while the parent was where the test wants it: the output
+ * does not depend on when the signals come. The same bytes and status under qemu-riscv32 and
+ * mkh exec. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+
+/* The handlers write with write(2) alone: stdout's buffer is not theirs to use. */
+static void say(const char* text) { (void)write(1, text, strlen(text)); }
+
+static const char* name_of(int signal) {
+  return signal == SIGUSR1 ? "SIGUSR1" : signal == SIGUSR2 ? "SIGUSR2" : signal == SIGTERM ? "SIGTERM" : "other";
+}
+
+static void install(int signal, void (*handler)(int), int flags, sigset_t mask) {
+  struct sigaction action = {0};
+  action.sa_handler = handler;
+  action.sa_flags = flags;
+  action.sa_mask = mask;
+  if (sigaction(signal, &action, NULL) != 0) {
+    printf("sigaction failed: %s\n", strerror(errno));
+    exit(1);
+  }
+}
+
+static int blocked_now(int signal) {
+  sigset_t mask = 0;
+  sigprocmask(SIG_BLOCK, NULL, &mask);
+  return sigismember(&mask, signal);
+}
+
+static volatile int depth;
+
+static void on_usr2(int signal) {
+  say(depth > 0 ? "  SIGUSR2's handler, inside SIGUSR1's\n" : "  SIGUSR2's handler\n");
+  (void)signal;
+}
+
+static void on_usr1(int signal) {
+  ++depth;
+  say("  handler of ");
+  say(name_of(signal));
+  say(blocked_now(SIGUSR1) ? ": SIGUSR1 blocked" : ": SIGUSR1 not blocked");
+  say(blocked_now(SIGTERM) ? ", SIGTERM blocked\n" : ", SIGTERM not blocked\n");
+  --depth;
+}
+
+static void on_usr1_raising(int signal) {
+  ++depth;
+  say("  SIGUSR1's handler raises SIGUSR2\n");
+  raise(SIGUSR2);
+  say("  SIGUSR1's handler returns\n");
+  --depth;
+  (void)signal;
+}
+
+static int calls;
+static void on_usr1_twice(int signal) {
+  ++depth;
+  char line[] = "  SIGUSR1's handler, call N at depth D\n";
+  line[sizeof line - 14] = (char)('0' + ++calls);
+  line[sizeof line - 3] = (char)('0' + depth);
+  say(line);
+  if (calls == 1) raise(signal);
+  --depth;
+}
+
+static void on_quiet(int signal) { (void)signal; }
+
+/* The raw handler's view: a0 the signal, a1 the siginfo, a2 the ucontext (Linux's RV32
+ * layout: uc_sigmask at 20, the saved registers at 160, pc first). */
+static uint32_t seen_signo, seen_pc, seen_mask_has_usr2;
+static void on_raw(int signal, void* info, void* context) {
+  seen_signo = (uint32_t)((int*)info)[0] == (uint32_t)signal;
+  const uint8_t* uc = context;
+  uint64_t mask = 0;
+  memcpy(&mask, uc + 20, 8);
+  memcpy(&seen_pc, uc + 160, 4);
+  seen_mask_has_usr2 = (mask >> (12 - 1)) & 1; /* Linux's SIGUSR2: 12 */
+}
+
+/* Loops that keep many values live in registers across a signal: the handler clobbers what
+ * the ABI lets a function clobber; the frame brings everything back. */
+static uint32_t churn(uint32_t seed, int with_signal) {
+  uint32_t a = seed, b = seed * 3, c = seed * 5, d = seed * 7, e = seed * 11, f = seed * 13;
+  for (int i = 0; i < 64; i++) {
+    a = a * 33 + b;
+    b ^= c >> 3;
+    c += d * 9;
+    d = (d << 5) | (d >> 27);
+    e -= f ^ a;
+    f += e >> 2;
+    if (with_signal && i == 31) raise(SIGUSR1);
+  }
+  return a ^ b ^ c ^ d ^ e ^ f;
+}
+
+static void mask(void) {
+  sigset_t term = 0, usr2 = 0, none = 0;
+  sigaddset(&term, SIGTERM);
+  sigaddset(&usr2, SIGUSR2);
+  install(SIGUSR1, on_usr1, 0, term);
+  install(SIGUSR2, on_usr2, 0, none);
+  printf("sa_mask SIGTERM:\n");
+  fflush(stdout);
+  raise(SIGUSR1);
+  printf("after it: SIGTERM blocked %s\n", blocked_now(SIGTERM) ? "yes" : "no");
+  printf("a handler that raises a signal its sa_mask blocks:\n");
+  fflush(stdout);
+  install(SIGUSR1, on_usr1_raising, 0, usr2);
+  raise(SIGUSR1);
+}
+
+static void order(void) {
+  sigset_t none = 0;
+  install(SIGUSR1, on_usr1, 0, none);
+  install(SIGUSR2, on_usr2, 0, none);
+  printf("kill(self, SIGUSR1):\n");
+  fflush(stdout);
+  printf("kill returned %d\n", kill(getpid(), SIGUSR1));
+  printf("after it: SIGUSR1 blocked %s, SIGTERM blocked %s\n", blocked_now(SIGUSR1) ? "yes" : "no",
+         blocked_now(SIGTERM) ? "yes" : "no");
+  printf("raise(SIGUSR2):\n");
+  fflush(stdout);
+  printf("raise returned %d\n", raise(SIGUSR2));
+
+  sigset_t usr1 = 0;
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  printf("SIGUSR1 blocked, raised: ");
+  fflush(stdout);
+  raise(SIGUSR1);
+  sigset_t pending = 0;
+  sigpending(&pending);
+  printf("pending %s\nunblocked:\n", sigismember(&pending, SIGUSR1) ? "yes" : "no");
+  fflush(stdout);
+  sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+  printf("sigprocmask returned\n");
+
+  printf("a handler that raises a signal it does not block:\n");
+  fflush(stdout);
+  install(SIGUSR1, on_usr1_raising, 0, none);
+  raise(SIGUSR1);
+  printf("SA_NODEFER:\n");
+  fflush(stdout);
+  calls = 0;
+  install(SIGUSR1, on_usr1_twice, SA_NODEFER, none);
+  raise(SIGUSR1);
+  printf("without it:\n");
+  fflush(stdout);
+  calls = 0;
+  install(SIGUSR1, on_usr1_twice, 0, none);
+  raise(SIGUSR1);
+
+  printf("SA_RESETHAND:\n");
+  fflush(stdout);
+  install(SIGUSR1, on_usr1, SA_RESETHAND, none);
+  raise(SIGUSR1);
+  struct sigaction now = {0};
+  sigaction(SIGUSR1, NULL, &now);
+  printf("the action after one signal is SIG_DFL: %s\n", now.sa_handler == SIG_DFL ? "yes" : "no");
+
+  install(SIGUSR1, on_quiet, 0, none);
+  printf("registers across a handler: %s\n", churn(12345, 1) == churn(12345, 0) ? "kept" : "LOST");
+
+  /* The raw call, SA_SIGINFO: the handler's three arguments. */
+  unsigned long raw[4] = {(unsigned long)on_raw, 4 /* SA_SIGINFO */, 1UL << (12 - 1), 0};
+  printf("rt_sigaction(SIGUSR1, raw handler) = %ld\n", linux_syscall(SYS_rt_sigaction, 10, (long)raw, 0, 8, 0, 0));
+  const long self = linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = linux_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  linux_syscall(SYS_tgkill, self, tid, 10, 0, 0, 0);
+  printf("si_signo is the signal: %s; saved pc past the ecall's address: %s; saved mask without SIGUSR2: %s\n",
+         seen_signo ? "yes" : "no", seen_pc > 0x10000 ? "yes" : "no", seen_mask_has_usr2 ? "no" : "yes");
+}
+
+/* A child that sends SIGUSR1 to its parent every 20 ms until the parent's handler answers on
+ * `answer` (then it ends); after the answer, when `then_write` is open, one byte there. */
+static pid_t signaller(int answer, int then_write) {
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child != 0) return child;
+  const struct timespec step = {0, 20 * 1000 * 1000};
+  char byte;
+  for (;;) {
+    kill(parent, SIGUSR1);
+    nanosleep(&step, NULL);
+    if (read(answer, &byte, 1) == 1) break;
+  }
+  if (then_write >= 0) (void)write(then_write, "x", 1);
+  _exit(0);
+}
+
+static volatile int waiting; /* the parent is where the test wants the signal */
+static int answer_write = -1;
+static volatile sig_atomic_t got;
+
+static void on_signal_answering(int signal) {
+  got = 1;
+  if (waiting && answer_write >= 0) {
+    (void)write(answer_write, "a", 1);
+    answer_write = -1; /* once */
+  }
+  (void)signal;
+}
+
+/* Two pipes: `answers` (the parent's handler to the child, which reads it without waiting)
+ * and `data` (the child's byte to the parent). */
+static void pipes(int answers[2], int data[2]) {
+  if (pipe(answers) != 0 || pipe(data) != 0 || fcntl(answers[0], F_SETFL, O_NONBLOCK) != 0) {
+    printf("pipe failed: %s\n", strerror(errno));
+    exit(1);
+  }
+  answer_write = answers[1];
+}
+
+static void reap(pid_t child) {
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("child ended: %d\n", status);
+}
+
+static void read_interrupted(int flags) {
+  int answers[2], data[2];
+  pipes(answers, data);
+  sigset_t none = 0;
+  install(SIGUSR1, on_signal_answering, flags, none);
+  const pid_t child = signaller(answers[0], data[1]);
+  char byte = 0;
+  long got_bytes;
+  int interrupted = 0;
+  for (;;) {
+    waiting = 1;
+    got_bytes = read(data[0], &byte, 1);
+    waiting = 0;
+    if (got_bytes < 0 && errno == EINTR) {
+      interrupted++;
+      continue;
+    }
+    break;
+  }
+  printf("read: %ld byte '%c'; EINTR seen: %s\n", got_bytes, byte, interrupted > 0 ? "yes" : "no");
+  reap(child);
+}
+
+static void running(void) {
+  int answers[2], data[2];
+  pipes(answers, data);
+  sigset_t none = 0;
+  install(SIGUSR1, on_signal_answering, 0, none);
+  waiting = 1;
+  const pid_t child = signaller(answers[0], -1);
+  uint32_t x = 1;
+  while (!got) x = x * 1103515245u + 12345u; /* no call to the kernel */
+  waiting = 0;
+  printf("the running loop saw its handler run: %s\n", got ? "yes" : "no");
+  reap(child);
+}
+
+static void sleep_interrupted(void) {
+  int answers[2], data[2];
+  pipes(answers, data);
+  sigset_t none = 0;
+  install(SIGUSR1, on_signal_answering, SA_RESTART, none);
+  const pid_t child = signaller(answers[0], -1);
+  const struct timespec ten = {10, 0};
+  struct timespec left = {0, 0};
+  waiting = 1;
+  const int slept = nanosleep(&ten, &left);
+  const int error = errno;
+  waiting = 0;
+  printf("nanosleep(10 s) = %d (%s); left between 5 and 10 s: %s\n", slept, slept < 0 ? strerror(error) : "-",
+         left.tv_sec >= 5 && left.tv_sec < 10 ? "yes" : "no");
+  reap(child);
+}
+
+static void suspend(void) {
+  sigset_t usr1 = 0, none = 0;
+  sigaddset(&usr1, SIGUSR1);
+  install(SIGUSR1, on_signal_answering, 0, none);
+  sigprocmask(SIG_BLOCK, &usr1, NULL); /* from here the signal waits for sigsuspend */
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child == 0) {
+    kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  const int suspended = sigsuspend(&none);
+  printf("sigsuspend = %d (%s); the handler ran: %s; SIGUSR1 blocked again: %s\n", suspended, strerror(errno),
+         got ? "yes" : "no", blocked_now(SIGUSR1) ? "yes" : "no");
+  reap(child);
+}
+
+static volatile int reaped, codes;
+static void on_child(int signal) {
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    reaped++;
+    codes += WEXITSTATUS(status);
+  }
+  (void)signal;
+}
+
+static void children(void) {
+  sigset_t chld = 0, none = 0;
+  sigaddset(&chld, SIGCHLD);
+  install(SIGCHLD, on_child, 0, none);
+  sigprocmask(SIG_BLOCK, &chld, NULL); /* the ends wait for sigsuspend */
+  for (int i = 1; i <= 3; i++)
+    if (fork() == 0) _exit(i);
+  while (reaped < 3) sigsuspend(&none);
+  printf("SIGCHLD's handler reaped %d children, exit codes summing to %d\n", reaped, codes);
+}
+
+int main(int argc, char** argv) {
+  const char* what = argc == 2 ? argv[1] : "";
+  if (strcmp(what, "order") == 0) order();
+  else if (strcmp(what, "mask") == 0) mask();
+  else if (strcmp(what, "running") == 0) running();
+  else if (strcmp(what, "eintr") == 0) read_interrupted(0);
+  else if (strcmp(what, "restart") == 0) read_interrupted(SA_RESTART);
+  else if (strcmp(what, "sleep") == 0) sleep_interrupted();
+  else if (strcmp(what, "suspend") == 0) suspend();
+  else if (strcmp(what, "child") == 0) children();
+  else if (strcmp(what, "reset") == 0) {
+    sigset_t none = 0;
+    install(SIGUSR1, on_usr1, SA_RESETHAND, none);
+    printf("first SIGUSR1:\n");
+    fflush(stdout);
+    raise(SIGUSR1);
+    printf("second SIGUSR1 (the default action ends the program):\n");
+    fflush(stdout);
+    raise(SIGUSR1);
+    printf("still running\n");
+  } else {
+    fprintf(stderr, "usage: handlers order|mask|running|eintr|restart|sleep|suspend|child|reset\n");
+    return 2;
+  }
+  return 0;
+}
