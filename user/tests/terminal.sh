@@ -5,8 +5,8 @@
 # under mkh exec: it runs /etc/profile (the motd) first, then reads commands from the
 # terminal, prompts and prints each command's output as it runs (its stdout buffered by
 # lines, as on a terminal), and exits with the status `exit` gave it. Last, the terminal's
-# interrupt (SIGINT to mkh exec, as Ctrl-C sends it): a program ends by it (130), and an
-# interactive shell lives on while the command it ran ends.
+# interrupt (SIGINT to mkh exec, as Ctrl-C sends it): a program ends by it (130), an
+# interactive shell lives on while the command it ran ends, and at its prompt shows it again.
 # Usage: terminal.sh MKH DISK_IMAGE ABI_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 abi=$3
@@ -67,7 +67,7 @@ ends_by() {
 ends_by INT 2
 ends_by QUIT 3
 # On a terminal: once the shell has said it starts `sleep 30`, one SIGINT to mkh exec; the
-# shell ignores it, the sleep ends by it (130) and the shell reads its next line.
+# shell lives on, the sleep ends by it (130) and the shell reads its next line.
 # (The transcript goes to its file as it comes, its carriage returns left in.)
 printf 'echo started; sleep 30\necho "after $?"\nexit 3\n' |
   timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-int.txt" &
@@ -80,5 +80,26 @@ if tr -d '\r' <"$scratch/sh-int.txt" | grep -qx '\$ after 130'; then
   echo "the interrupt on a terminal: the command ended (130), the shell went on"
 else
   echo "FAIL: the interrupt on a terminal: no '\$ after 130':"; tr -d '\r' <"$scratch/sh-int.txt"; status=1
+fi
+# At the prompt: a SIGINT to mkh exec shows the prompt again (the terminal dropped the line
+# being typed), and the shell reads on.
+mkfifo "$scratch/in"
+timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null <"$scratch/in" >"$scratch/sh-prompt.txt" &
+session=$!
+prompts() { tr -d '\r' <"$scratch/sh-prompt.txt" | grep -o '\$ ' | wc -l; }
+{
+  for _ in $(seq 200); do [ "$(prompts)" -ge 1 ] && break; sleep 0.1; done
+  sleep 1
+  pkill -INT -x -f "$mkh exec --disk $scratch/disk.img /bin/sh"
+  for _ in $(seq 200); do [ "$(prompts)" -ge 2 ] && break; sleep 0.1; done
+  printf 'exit 4\n'
+} >"$scratch/in"
+wait "$session"
+prompt_status=$?
+if [ "$prompt_status" = 4 ] && [ "$(prompts)" -ge 2 ]; then
+  echo "the interrupt at the prompt: the prompt again, the shell went on"
+else
+  echo "FAIL: the interrupt at the prompt: exit $prompt_status (expected 4), $(prompts) prompts (expected 2):"
+  tr -d '\r' <"$scratch/sh-prompt.txt"; status=1
 fi
 exit "$status"

@@ -10,16 +10,17 @@
 
 /* POSIX's special builtins (2.14): assignments before them stay. */
 int is_special_builtin(const char* name) {
-  static const char* const names[] = {":",      "break",  "continue", "exec",  "exit",
-                                      "export", "return", "set",      "shift", "unset"};
+  static const char* const names[] = {":",      "break",  "continue", "eval",  "exec", "exit",
+                                      "export", "return", "set",      "shift", "trap", "unset"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",  "exit",   "break", "continue",
-                                      "shift", "export", "unset", "read", "wait", "return", "set"};
+  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",    "exit", "break",
+                                      "continue", "shift", "export", "unset", "read", "wait", "return",
+                                      "set",   "trap",   "eval"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -199,6 +200,21 @@ int builtin(int argc, char** argv) {
     return return_status;
   }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
+  if (!strcmp(name, "trap")) return trap_builtin(argc, argv);
+  if (!strcmp(name, "eval")) { /* its arguments joined by spaces, run as commands */
+    size_t length = 1;
+    for (int i = 1; i < argc; i++) length += strlen(argv[i]) + 1;
+    char* commands = grow(NULL, length);
+    commands[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+      if (i > 1) strcat(commands, " ");
+      strcat(commands, argv[i]);
+    }
+    last_status = 0;
+    const int status = run_string(commands);
+    free(commands);
+    return status;
+  }
   if (!strcmp(name, "wait")) { /* wait [PID...]: those (the last's status), else every child */
     int status = 0;
     for (int i = 1; i < argc; i++) {

@@ -161,7 +161,7 @@ static const char* parameter(const char* p, const char** end, char* number, size
   if (*p == '?' || *p == '$' || *p == '#') {
     snprintf(number, size, "%d",
              *p == '?'         ? last_status
-             : *p == '$'       ? (int)getpid()
+             : *p == '$'       ? (int)shell_pid
              : script_argc > 0 ? script_argc - 1
                                : 0);
     return number;

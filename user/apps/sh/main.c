@@ -26,9 +26,10 @@
  * function, it holds while it runs. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
  * NAME[=VALUE]..., unset NAME..., read [-r] NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
- * [PID...] (else every background child), set [-ex] [+ex] [-- ARG...], return [N]. A login shell
- * (-l) first runs /etc/profile. No ~USER or job control. A script ends at a syntax error (status
- * 2).
+ * [PID...] (else every background child), set [-ex] [+ex] [-- ARG...], return [N], eval [ARG...],
+ * trap [ACTION] CONDITION... (trap.c). A login shell (-l) first runs /etc/profile. No ~USER or
+ * job control. A script ends at a syntax error (status 2). An interactive shell ignores SIGQUIT
+ * and, for SIGINT, shows its prompt again.
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be run,
  * 128+N for one killed by signal N (and a line on standard error saying so); 2 for a usage or
@@ -44,6 +45,7 @@
 
 int last_status;
 pid_t last_background;
+pid_t shell_pid;
 int is_interactive;
 int is_exit_requested;
 int script_argc;
@@ -55,6 +57,7 @@ static int usage(void) {
 }
 
 int main(int argc, char** argv) {
+  shell_pid = getpid();
   /* A login shell (-l, or a name starting with '-' as login(1) gives it) first runs the
    * lines of /etc/profile, when there is one. */
   int is_login = argc > 0 && argv[0][0] == '-';
@@ -74,7 +77,7 @@ int main(int argc, char** argv) {
       run_source(&profile);
       fclose(profile.file);
     }
-    if (is_exit_requested) return last_status;
+    if (is_exit_requested) return run_exit_trap(last_status);
   }
   if (is_command) {
     script_argc = argc - 3;
@@ -85,7 +88,7 @@ int main(int argc, char** argv) {
     }
     struct source commands = {.string = argv[2]};
     run_source(&commands);
-    return last_status;
+    return run_exit_trap(last_status);
   }
   struct source input = {.file = stdin};
   script_argc = argc > 1 ? argc - 1 : 1;
@@ -96,8 +99,11 @@ int main(int argc, char** argv) {
   }
   is_interactive = input.file == stdin && isatty(0);
   input.prompt = is_interactive;
-  if (is_interactive) set_interrupts(SIG_IGN);
+  if (is_interactive) {
+    set_interrupts(SIG_IGN);
+    trap_interrupt_at_prompt();
+  }
   run_source(&input);
   if (input.file != stdin) fclose(input.file);
-  return last_status;
+  return run_exit_trap(last_status);
 }

@@ -81,9 +81,13 @@ static int here_count;
 /* Reads the next line; 0 at the input's end. */
 static int read_line(void) {
   if (source->prompt) {
-    if (!is_continued) reap_background();
+    if (!is_continued) {
+      reap_background();
+      run_traps();
+    }
     fflush(stdout);
-    fputs(is_continued ? "> " : "$ ", stderr);
+    prompt_shown = is_continued ? "> " : "$ ";
+    fputs(prompt_shown, stderr);
     fflush(stderr);
   }
   is_continued = 1;
@@ -99,8 +103,10 @@ static int read_line(void) {
     memcpy(line, next_string_line, (size_t)length);
     line[length] = '\0';
     next_string_line = end ? end + 1 : NULL;
-  } else if ((length = getline(&line, &line_capacity, source->file)) < 0) {
-    return 0;
+  } else {
+    length = getline(&line, &line_capacity, source->file);
+    prompt_shown = NULL;
+    if (length < 0) return 0;
   }
   if ((size_t)length >= kLineBytes && !here_count) { /* a here-document's lines have no limit */
     fprintf(stderr, "sh: a line of more than %d bytes\n", kLineBytes - 1);
@@ -709,6 +715,40 @@ static struct node* parse_list(int top) {
       return n;
     }
   }
+}
+
+struct saved_parser {
+  struct block* blocks;
+  struct source* source;
+  char* line;
+  size_t line_capacity;
+  const char* pos;
+  const char* next_string_line;
+  struct token token;
+  int has_token;
+};
+
+struct saved_parser* parse_push(void) {
+  struct saved_parser* saved = grow(NULL, sizeof *saved);
+  *saved = (struct saved_parser){blocks, source, line, line_capacity, pos, next_string_line, token, has_token};
+  blocks = NULL;
+  line = NULL;
+  line_capacity = 0;
+  return saved;
+}
+
+void parse_pop(struct saved_parser* saved) {
+  parse_free();
+  free(line);
+  blocks = saved->blocks;
+  source = saved->source;
+  line = saved->line;
+  line_capacity = saved->line_capacity;
+  pos = saved->pos;
+  next_string_line = saved->next_string_line;
+  token = saved->token;
+  has_token = saved->has_token;
+  free(saved);
 }
 
 void parse_begin(struct source* s) {

@@ -92,6 +92,7 @@ static pid_t fork_child(void) {
   const pid_t pid = fork();
   if (pid < 0) fprintf(stderr, "sh: fork: %s\n", strerror(errno));
   if (pid == 0) {
+    traps_reset_in_child();
     if (in_background) set_interrupts(SIG_IGN);
     else if (is_interactive) set_interrupts(SIG_DFL);
     is_interactive = 0; /* a child reports nothing of its own children's ends */
@@ -234,6 +235,7 @@ static void exec_command(char** argv, char** assignments, int assignment_count) 
 
 /* Runs what the command's own process runs, then ends it with its status. */
 static _Noreturn void end_child(int status) {
+  status = run_exit_trap(status); /* one the child shell set itself */
   flush_output();
   _exit(status);
 }
@@ -555,6 +557,7 @@ static int run_and_or(struct node* and_or) {
     condition_depth += ignored;
     last_status = run_pipeline(p, 0);
     condition_depth -= ignored;
+    run_traps();
     const int compound = p->count == 1 && p->a->kind != kSimple && p->a->kind != kSubshell;
     if (last_status != 0 && errexit && !condition_depth && !ignored && !returning && !(compound && failure_ignored))
       is_exit_requested = 1;
@@ -595,9 +598,17 @@ void run_source(struct source* source) {
       last_status = 2;
       if (!source->prompt) break; /* a script ends at a syntax error (POSIX 2.8.1) */
     } else if (tree) run_tree(tree);
-    if (is_exit_requested) break;
+    if (is_exit_requested || (source->nested && is_leaving())) break;
   }
   parse_free();
+}
+
+int run_string(const char* commands) {
+  struct saved_parser* saved = parse_push();
+  struct source source = {.string = commands, .nested = 1};
+  run_source(&source);
+  parse_pop(saved);
+  return last_status;
 }
 
 char* command_output(const char* script, size_t length) {

@@ -77,6 +77,7 @@ struct source {
   FILE* file;
   const char* string;
   int prompt;
+  int nested; /* eval's or a trap's commands: a break, continue or return ends them too */
 };
 
 /* Reads the commands of `source` from now on. */
@@ -88,6 +89,10 @@ int parse_next(struct node** tree);
 void parse_free(void);
 /* Keeps the trees parsed so far for good (a function's body is one). */
 void parse_keep(void);
+/* Sets the parser's state aside (the tree running, the line being read) for another source's
+ * commands (eval's, a trap's), then puts it back. */
+struct saved_parser* parse_push(void);
+void parse_pop(struct saved_parser* saved);
 
 /* ---- Variables and words (expand.c) ----------------------------------------------------- */
 
@@ -142,6 +147,8 @@ char* command_output(const char* script, size_t length);
 /* Runs the commands of `source` until its end or an exit; a syntax error makes the status 2
  * and skips what is left of its line. */
 void run_source(struct source* source);
+/* Runs the commands of a string while a command runs (eval, a trap's action); their status. */
+int run_string(const char* commands);
 /* Reports the background children that ended, without waiting for the others. */
 void reap_background(void);
 /* SIGINT's and SIGQUIT's disposition (run.c says when each). */
@@ -163,10 +170,26 @@ int is_special_builtin(const char* name);
 /* Runs builtin argv[0] (is_builtin); its status. */
 int builtin(int argc, char** argv);
 
+/* ---- Traps (trap.c) ---------------------------------------------------------------------- */
+
+/* trap [ACTION] CONDITION... | trap: the builtin. */
+int trap_builtin(int argc, char** argv);
+/* Runs the actions of the trapped signals that came, each once ($? kept). */
+void run_traps(void);
+/* The EXIT trap's action, run once as the shell (or a child shell) ends; the status it ends with. */
+int run_exit_trap(int status);
+/* A child shell's traps: those not ignored go back to their defaults (POSIX 2.12). */
+void traps_reset_in_child(void);
+/* An interactive shell's SIGINT: a handler that shows the prompt again when it comes while a
+ * line is read (`prompt_shown`, set while read_line waits for one). */
+void trap_interrupt_at_prompt(void);
+extern const char* volatile prompt_shown;
+
 /* ---- The shell's state (main.c) ---------------------------------------------------------- */
 
 extern int last_status;
 extern pid_t last_background; /* $! */
+extern pid_t shell_pid;       /* $$: the shell's, in its child shells too (POSIX 2.5.2) */
 extern int is_interactive;    /* reading a terminal: a prompt, and a line for each background child */
 extern int is_exit_requested; /* exit ran */
 extern int script_argc;       /* $0 and the positional parameters */

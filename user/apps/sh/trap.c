@@ -1,0 +1,179 @@
+/* sh: trap (POSIX 2.14): the commands a trapped signal runs once the command it came during
+ * has ended (a signal that comes while a line is read at the prompt: before the next prompt),
+ * and those the shell runs as it ends (EXIT). A signal's handler only marks it; the marks are
+ * looked at between commands. The handlers have SA_RESTART: the shell's own reads and waits go
+ * on through them. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mkh.h"
+#include "sh.h"
+
+enum { kConditions = 32 }; /* 0: EXIT; then picolibc's signal numbers, 1-31 */
+
+static char* actions[kConditions]; /* NULL: the default; "": ignored */
+static volatile sig_atomic_t caught[kConditions];
+static volatile sig_atomic_t is_caught;
+static int is_running_traps;
+const char* volatile prompt_shown;
+
+/* Linux's names (signal(7)), by Linux's number; picolibc's numbers differ for some. */
+static const char* const kNames[] = {"EXIT",   "HUP",  "INT",    "QUIT", "ILL",   "TRAP", "ABRT", "BUS",
+                                     "FPE",    "KILL", "USR1",   "SEGV", "USR2",  "PIPE", "ALRM", "TERM",
+                                     "STKFLT", "CHLD", "CONT",   "STOP", "TSTP",  "TTIN", "TTOU", "URG",
+                                     "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO",   "PWR",  "SYS"};
+
+/* picolibc's number of Linux's signal `linux_number` (1-31), or -1. */
+static int picolibc_number(int linux_number) {
+  for (int signal = 1; signal < kConditions; signal++)
+    if (mkh_linux_signal(signal) == linux_number) return signal;
+  return -1;
+}
+
+static const char* name_of(int condition) {
+  const int linux_number = condition == 0 ? 0 : mkh_linux_signal(condition);
+  return linux_number >= 0 && linux_number < kConditions ? kNames[linux_number] : "?";
+}
+
+/* The condition `text` names (EXIT, a signal's name with or without SIG, or Linux's number),
+ * picolibc's number for a signal; -1 for none. */
+static int condition_of(const char* text) {
+  char* end;
+  const long number = strtol(text, &end, 10);
+  if (*text != '\0' && *end == '\0')
+    return number == 0 ? 0 : number > 0 && number < kConditions ? picolibc_number((int)number) : -1;
+  if (!strncmp(text, "SIG", 3)) text += 3;
+  for (int linux_number = 0; linux_number < kConditions; linux_number++)
+    if (!strcmp(text, kNames[linux_number])) return linux_number == 0 ? 0 : picolibc_number(linux_number);
+  return -1;
+}
+
+static void on_signal(int signal) {
+  if (signal > 0 && signal < kConditions) {
+    caught[signal] = 1;
+    is_caught = 1;
+  }
+  const char* prompt = prompt_shown;
+  if (signal == SIGINT && prompt) { /* the terminal dropped the line: the prompt again */
+    (void)write(2, "\n", 1);
+    (void)write(2, prompt, strlen(prompt));
+  }
+}
+
+static int set_disposition(int signal, void (*handler)(int)) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = handler;
+  action.sa_flags = SA_RESTART;
+  return sigaction(signal, &action, NULL);
+}
+
+void trap_interrupt_at_prompt(void) { set_disposition(SIGINT, on_signal); }
+
+/* The disposition a signal goes back to without a trap: an interactive shell's SIGINT and SIGQUIT
+ * keep theirs (main.c), the others their default. */
+static void (*untrapped(int signal))(int) {
+  if (is_interactive && signal == SIGINT) return on_signal;
+  if (is_interactive && signal == SIGQUIT) return SIG_IGN;
+  return SIG_DFL;
+}
+
+/* Sets (or, `action` NULL, resets) the trap of `condition`; 0, or 1 with a message. */
+static int set_trap(int condition, const char* action) {
+  if (condition > 0) {
+    void (*handler)(int) = !action ? untrapped(condition) : *action ? on_signal : SIG_IGN;
+    if (set_disposition(condition, handler) != 0) {
+      fprintf(stderr, "sh: trap: %s: cannot be trapped\n", name_of(condition));
+      return 1;
+    }
+  }
+  free(actions[condition]);
+  actions[condition] = action ? strdup(action) : NULL;
+  return 0;
+}
+
+/* An action quoted for the shell to read again (trap's list): in single quotes, a quote as '\''. */
+static void print_quoted(const char* s) {
+  putchar('\'');
+  for (; *s; s++) {
+    if (*s == '\'') fputs("'\\''", stdout);
+    else putchar(*s);
+  }
+  putchar('\'');
+}
+
+int trap_builtin(int argc, char** argv) {
+  int i = 1;
+  if (i < argc && !strcmp(argv[i], "--")) i++;
+  if (i == argc) { /* the traps set, as commands that set them again */
+    for (int condition = 0; condition < kConditions; condition++) {
+      if (!actions[condition]) continue;
+      fputs("trap -- ", stdout);
+      print_quoted(actions[condition]);
+      printf(" %s\n", name_of(condition));
+    }
+    return 0;
+  }
+  /* trap N... (a number first) and trap - N... reset; else the first operand is the action. */
+  const char* action = argv[i];
+  char* end;
+  (void)strtol(action, &end, 10);
+  const int resets = !strcmp(action, "-") || (*action != '\0' && *end == '\0');
+  if (resets) action = NULL;
+  if (!resets || !strcmp(argv[i], "-")) i++;
+  if (i == argc) {
+    fprintf(stderr, "sh: trap: usage: trap [ACTION] CONDITION...\n");
+    return 2;
+  }
+  int status = 0;
+  for (; i < argc; i++) {
+    const int condition = condition_of(argv[i]);
+    if (condition < 0) {
+      fprintf(stderr, "sh: trap: %s: bad trap\n", argv[i]);
+      status = 1;
+    } else {
+      status |= set_trap(condition, action);
+    }
+  }
+  return status;
+}
+
+/* Runs `action` (a copy: it may set its own trap again) with $? kept. */
+static void run_action(const char* action) {
+  char* commands = strdup(action);
+  const int status = last_status;
+  if (commands) run_string(commands);
+  free(commands);
+  if (!is_exit_requested) last_status = status;
+}
+
+void run_traps(void) {
+  if (!is_caught || is_running_traps) return;
+  is_running_traps = 1;
+  is_caught = 0;
+  for (int signal = 1; signal < kConditions; signal++) {
+    if (!caught[signal]) continue;
+    caught[signal] = 0;
+    if (actions[signal] && *actions[signal]) run_action(actions[signal]);
+  }
+  is_running_traps = 0;
+}
+
+int run_exit_trap(int status) {
+  char* action = actions[0];
+  if (!action) return status;
+  actions[0] = NULL; /* once: an exit in it ends the shell */
+  last_status = status;
+  is_exit_requested = 0;
+  if (*action) run_string(action);
+  free(action);
+  return is_exit_requested ? last_status : status;
+}
+
+void traps_reset_in_child(void) {
+  for (int condition = 0; condition < kConditions; condition++)
+    if (actions[condition] && *actions[condition]) set_trap(condition, NULL);
+}
