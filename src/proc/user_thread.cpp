@@ -244,7 +244,8 @@ void user_thread_entry(void* arg) {
                run.trap.pc == kSignalReturnGate) {
       g_signal_hooks.signal_return(thread);
     } else if (run.trap.kind != user::TrapKind::kQuantum) {
-      process_make_exit(process, 0, trap_signal(run, thread->m_fault));
+      const uint32_t signal = trap_signal(run, thread->m_fault);
+      if (!g_signal_hooks.fault(thread, signal, run.trap)) process_make_exit(process, 0, signal);
     }
     if (run.trap.kind == user::TrapKind::kQuantum || budget == 0) {
       count_cpu(thread);

@@ -156,10 +156,13 @@ void set_syscall_handler(SyscallHandler handler);
 // Signal handlers, installed once at boot by the syscall layer: `deliver` takes the thread's
 // m_signal_kick and acts on the signals waiting for it (a handler's frame pushed, a default
 // action taken), before the thread runs user code again; `signal_return` is a handler's
-// return through kSignalReturnGate (rt_sigreturn).
+// return through kSignalReturnGate (rt_sigreturn); `fault` gives a trap's signal (SIGSEGV,
+// SIGBUS, SIGILL, SIGTRAP) to its handler, the faulting instruction's pc saved in the frame
+// — false when there is none (or the signal is blocked or ignored): the process ends.
 struct SignalHooks {
   void (*deliver)(UserThread* thread) = nullptr;
   void (*signal_return)(UserThread* thread) = nullptr;
+  bool (*fault)(UserThread* thread, uint32_t signal, const user::Trap& trap) = nullptr;
 };
 void set_signal_hooks(SignalHooks hooks);
 

@@ -141,6 +141,7 @@ Answer sys_rt_sigreturn(Call& call);
 // waiting for `thread` run (their frames pushed), and a handler's return.
 void signals_deliver(proc::UserThread* thread);
 void signals_return(proc::UserThread* thread);
+bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& trap);
 Answer sys_rt_sigpending(Call& call);
 // A signal the calling thread raises on itself, as tkill(gettid(), signal) does (SIGPIPE).
 void raise_on_caller(Call& call, uint32_t signal);

@@ -252,18 +252,26 @@ static_assert(kSize == 944);
 }  // namespace frame
 constexpr uint32_t kSiUser = 0, kSiTkill = uint32_t(-6), kSsDisable = 2;
 
-// The frame of `signal`'s handler pushed on the thread's stack and its registers set to run it:
-// a0 the signal, a1 the siginfo, a2 the ucontext (whatever the SA_SIGINFO flag, as Linux), ra
-// the return gate. `to_thread`: sent to the thread alone (tkill), else to the process.
-// `saved_mask`: the mask its return restores. The sender's pid and uid are not kept: 0.
-// False when the stack cannot take the frame.
-bool push_frame(proc::UserThread* thread, uint32_t signal, bool to_thread, uint64_t saved_mask, uint32_t handler) {
+// What a handler's siginfo says: the signal, why (si_code) and, for a fault, where (si_addr,
+// the union's first word, where a sent signal's si_pid is: the sender is not kept, 0).
+struct SignalInfo {
+  uint32_t signal;
+  uint32_t code;
+  uint32_t address = 0;
+};
+
+// The frame of `info.signal`'s handler pushed on the thread's stack and its registers set to
+// run it: a0 the signal, a1 the siginfo, a2 the ucontext (whatever the SA_SIGINFO flag, as
+// Linux), ra the return gate. `saved_mask`: the mask its return restores. False when the stack
+// cannot take the frame.
+bool push_frame(proc::UserThread* thread, const SignalInfo& info, uint64_t saved_mask, uint32_t handler) {
   user::Context& context = thread->m_context;
   const uint32_t at = (context.x[2] - frame::kSize) & ~uint32_t(15);
   uint8_t bytes[frame::kSize] = {};
   auto put = [&bytes](uint32_t offset, uint32_t value) { std::memcpy(bytes + offset, &value, 4); };
-  put(frame::kInfo, signal);
-  put(frame::kInfo + 8, to_thread ? kSiTkill : kSiUser);
+  put(frame::kInfo, info.signal);
+  put(frame::kInfo + 8, info.code);
+  put(frame::kInfo + 12, info.address);
   put(frame::kStack + 4, kSsDisable);
   std::memcpy(bytes + frame::kMask, &saved_mask, 8);
   put(frame::kRegisters, context.pc);
@@ -271,7 +279,7 @@ bool push_frame(proc::UserThread* thread, uint32_t signal, bool to_thread, uint6
   if (at > context.x[2] || !proc::copy_to_user(thread->m_process, at, bytes, sizeof bytes)) return false;
   context.x[1] = proc::kSignalReturnGate;
   context.x[2] = at;
-  context.x[10] = signal;
+  context.x[10] = info.signal;
   context.x[11] = at + frame::kInfo;
   context.x[12] = at + frame::kContext;
   context.pc = handler;
@@ -307,6 +315,23 @@ bool pop_frame(proc::UserThread* thread) {
   return true;
 }
 
+// `signal`'s action, for the thread `self` whose mask is `blocked` (under the lock): with a
+// handler, the thread's mask becomes the one it runs with (its sa_mask and, but with
+// SA_NODEFER, the signal) and SA_RESETHAND gives the signal back its default.
+proc::Process::SignalAction take_action(const SignalState& state, hal::Xptr<proc::UserThread> self, uint64_t blocked,
+                                        uint32_t signal) {
+  const proc::Process::SignalAction action = hal::remote_read(state.action(signal));
+  if (action.handler == 0) return action;
+  uint64_t mask = blocked | action.mask;
+  if ((action.flags & kSaNoDefer) == 0) mask |= bit(signal);
+  hal::remote_store(blocked_of(self), mask & ~kUnstoppable);
+  if ((action.flags & kSaResetHand) != 0) {
+    hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::handler), 0u);
+    hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::flags), action.flags & ~kSaSigInfo);
+  }
+  return action;
+}
+
 }  // namespace
 
 void signals_deliver(proc::UserThread* thread) {
@@ -330,17 +355,7 @@ void signals_deliver(proc::UserThread* thread) {
       signal = uint32_t(std::countr_zero(ready)) + 1;
       to_thread = (own & bit(signal)) != 0;
       (void)hal::remote_atomic_and(to_thread ? pending_of(self) : state.pending(), ~bit(signal));
-      action = hal::remote_read(state.action(signal));
-      if (action.handler != 0) {
-        uint64_t mask = blocked | action.mask;
-        if ((action.flags & kSaNoDefer) == 0) mask |= bit(signal);
-        hal::remote_store(blocked_of(self), mask & ~kUnstoppable);
-        if ((action.flags & kSaResetHand) != 0) {
-          hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::handler), 0u);
-          hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::flags),
-                            action.flags & ~kSaSigInfo);
-        }
-      }
+      action = take_action(state, self, blocked, signal);
     }
     if (action.handler == 0) {  // its handler went meanwhile: the default action
       deliver(process, signal);
@@ -352,7 +367,7 @@ void signals_deliver(proc::UserThread* thread) {
       restart_call(thread);
     handler_ran = true;
     const uint64_t saved_mask = std::exchange(thread->m_restore_mask, false) ? thread->m_saved_mask : blocked;
-    if (!push_frame(thread, signal, to_thread, saved_mask, action.handler)) {
+    if (!push_frame(thread, SignalInfo{signal, to_thread ? kSiTkill : kSiUser}, saved_mask, action.handler)) {
       proc::process_make_exit(process, 0, proc::kSigSegv);  // Linux's force_sigsegv
       return;
     }
@@ -362,6 +377,32 @@ void signals_deliver(proc::UserThread* thread) {
   // again, with the mask it found.
   if (restart != proc::SyscallRestart::kNone) restart_call(thread);
   if (std::exchange(thread->m_restore_mask, false)) set_mask(thread, thread->m_saved_mask);
+}
+
+bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& trap) {
+  if (signal == proc::kSigKill) return false;  // no memory: Linux's OOM killer
+  const auto self = xptr_of(thread);
+  uint64_t blocked = 0;
+  proc::Process::SignalAction action;
+  {
+    SignalState state(thread->m_process);
+    blocked = hal::remote_load(blocked_of(self));
+    // Blocked or ignored, a fault's signal is not put off: the default action (Linux's
+    // force_sig_fault).
+    if ((blocked & bit(signal)) != 0 || (hal::remote_load(state.ignored()) & bit(signal)) != 0) return false;
+    action = take_action(state, self, blocked, signal);
+  }
+  if (action.handler == 0) return false;
+  // si_code: SEGV_MAPERR (nothing mapped there) or SEGV_ACCERR (not so), BUS_ADRALN (an
+  // atomic's address) or BUS_ADRERR (the file behind the page failed), ILL_ILLOPC, TRAP_BRKPT
+  // (1 or 2 each); si_addr: the address of a memory access, the instruction's for the others.
+  const bool access = trap.kind == user::TrapKind::kPageFault || trap.kind == user::TrapKind::kMisaligned;
+  const bool second_code = (signal == proc::kSigSegv && thread->m_fault == Errno::kAcces) ||
+                           (signal == proc::kSigBus && trap.kind == user::TrapKind::kPageFault);
+  if (!push_frame(thread, SignalInfo{signal, second_code ? 2u : 1u, access ? trap.address : trap.pc}, blocked,
+                  action.handler))
+    proc::process_make_exit(thread->m_process, 0, proc::kSigSegv);  // Linux's force_sigsegv
+  return true;
 }
 
 void signals_return(proc::UserThread* thread) {

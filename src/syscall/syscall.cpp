@@ -492,7 +492,7 @@ void syscall_dispatch(proc::UserThread* thread) {
 void syscall_init() {
   proc::set_syscall_handler(syscall_dispatch);
   proc::set_signal_handler(signal_from_other);
-  proc::set_signal_hooks({.deliver = signals_deliver, .signal_return = signals_return});
+  proc::set_signal_hooks({.deliver = signals_deliver, .signal_return = signals_return, .fault = signals_fault});
 }
 
 }  // namespace mkh::syscall

@@ -17,6 +17,12 @@
  *   suspend   sigsuspend: the mask it gives while it waits, EINTR, the mask back after
  *   child     SIGCHLD: a handler reaps three children (waitpid without waiting) while the
  *             parent waits in sigsuspend
+ *   faults    a fault's signal to its handler (raw rt_sigaction, SA_SIGINFO): a store to a
+ *             read-only page whose handler makes it writable (SEGV_ACCERR, si_addr the
+ *             address; the store done again), a load where nothing is mapped whose handler maps
+ *             a page there (SEGV_MAPERR), an illegal instruction and an ebreak whose handlers
+ *             move the saved pc past them (ILL_ILLOPC, TRAP_BRKPT, si_addr the instruction's)
+ *   blocked   a fault while its signal is blocked: the default action all the same (139)
  *   reset     SA_RESETHAND: the second signal takes the default action (status 138)
  * In `running` to `sleep` a child signals the parent every 20 ms until the parent's handler
  * answers through a pipe that it ran while the parent was where the test wants it: the output
@@ -29,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -341,6 +348,67 @@ static void children(void) {
   printf("SIGCHLD's handler reaped %d children, exit codes summing to %d\n", reaped, codes);
 }
 
+/* The faults: what the last handler saw, and the page it mapped or made writable. */
+static volatile unsigned fault_code, fault_address, fault_calls;
+static void on_fault(int signal, void* info, void* context) {
+  fault_code = (unsigned)((int*)info)[2];
+  fault_address = (unsigned)((int*)info)[3];
+  fault_calls++;
+  void* page = (void*)(uintptr_t)(fault_address & ~4095u);
+  if (signal == 11 && fault_code == 2) mprotect(page, 4096, PROT_READ | PROT_WRITE);
+  if (signal == 11 && fault_code == 1)
+    mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (signal == 4 || signal == 5) { /* past the instruction: its length from its low bits */
+    uint32_t pc;
+    memcpy(&pc, (uint8_t*)context + 160, 4);
+    pc += (*(volatile uint16_t*)(uintptr_t)pc & 3) == 3 ? 4 : 2;
+    memcpy((uint8_t*)context + 160, &pc, 4);
+  }
+}
+
+static void raw_handler(int linux_signal, void (*handler)(int, void*, void*)) {
+  unsigned long raw[4] = {(unsigned long)handler, 4 /* SA_SIGINFO */, 0, 0};
+  linux_syscall(SYS_rt_sigaction, linux_signal, (long)raw, 0, 8, 0, 0);
+}
+
+static void faults(void) {
+  raw_handler(11, on_fault);
+  raw_handler(4, on_fault);
+  raw_handler(5, on_fault);
+  volatile unsigned* page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  page[1] = 7;
+  mprotect((void*)page, 4096, PROT_READ);
+  page[1] = 42; /* SIGSEGV; the handler makes the page writable; the store again */
+  printf("read-only page: stored %u after %u handler call, si_code %u (SEGV_ACCERR 2), si_addr the address: %s\n",
+         page[1], fault_calls, fault_code, fault_address == (unsigned)(uintptr_t)&page[1] ? "yes" : "no");
+  volatile unsigned* hole = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap((void*)hole, 4096); /* a place where nothing is mapped, where a page may be mapped */
+  fault_calls = 0;
+  const unsigned loaded = (unsigned)hole[3]; /* SIGSEGV; the handler maps a zeroed page there */
+  printf("nothing mapped: loaded %u after %u handler call, si_code %u (SEGV_MAPERR 1), si_addr the address: %s\n",
+         loaded, fault_calls, fault_code, fault_address == (unsigned)(uintptr_t)&hole[3] ? "yes" : "no");
+  fault_calls = 0;
+  __asm__ volatile(".2byte 0"); /* the illegal instruction */
+  printf("illegal instruction: %u handler call, si_code %u (ILL_ILLOPC 1), went on after it\n", fault_calls,
+         fault_code);
+  fault_calls = 0;
+  __asm__ volatile("ebreak");
+  printf("ebreak: %u handler call, si_code %u (TRAP_BRKPT 1), went on after it\n", fault_calls, fault_code);
+}
+
+static volatile uintptr_t nowhere = 16; /* never mapped */
+
+static void fault_blocked(void) {
+  raw_handler(11, on_fault);
+  sigset_t segv = 0;
+  sigaddset(&segv, SIGSEGV);
+  sigprocmask(SIG_BLOCK, &segv, NULL);
+  printf("SIGSEGV blocked, a store to address 16:\n");
+  fflush(stdout);
+  *(volatile unsigned*)nowhere = 1;
+  printf("still running\n");
+}
+
 int main(int argc, char** argv) {
   const char* what = argc == 2 ? argv[1] : "";
   if (strcmp(what, "order") == 0) order();
@@ -351,6 +419,8 @@ int main(int argc, char** argv) {
   else if (strcmp(what, "sleep") == 0) sleep_interrupted();
   else if (strcmp(what, "suspend") == 0) suspend();
   else if (strcmp(what, "child") == 0) children();
+  else if (strcmp(what, "faults") == 0) faults();
+  else if (strcmp(what, "blocked") == 0) fault_blocked();
   else if (strcmp(what, "reset") == 0) {
     sigset_t none = 0;
     install(SIGUSR1, on_usr1, SA_RESETHAND, none);
@@ -362,7 +432,7 @@ int main(int argc, char** argv) {
     raise(SIGUSR1);
     printf("still running\n");
   } else {
-    fprintf(stderr, "usage: handlers order|mask|running|eintr|restart|sleep|suspend|child|reset\n");
+    fprintf(stderr, "usage: handlers order|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|reset\n");
     return 2;
   }
   return 0;

@@ -812,8 +812,9 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
 // the call that raised its signal returns, nests, takes its masks, keeps the interrupted code's
 // registers; a signal from a child (forked onto the other cluster) reaches a thread that runs
 // user code, and interrupts its read of a pipe (EINTR, or started again under SA_RESTART), its
-// sleep and its sigsuspend; SIGCHLD's handler reaps children; SA_RESETHAND's second signal
-// ends it. Every page back.
+// sleep and its sigsuspend; SIGCHLD's handler reaps children; the faults' handlers (a page made
+// writable or mapped, an instruction stepped over); SA_RESETHAND's second signal, and a fault
+// whose signal is blocked, end it. Every page back.
 TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
   if (!boot_with_program({2, 2, 1}, "handlers", MKH_TEST_USER_TESTS_DIR))
     GTEST_SKIP() << "handlers is not built (no RISC-V compiler)";
@@ -828,7 +829,8 @@ TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
               {"restart", "read: 1 byte 'x'; EINTR seen: no\n"},
               {"sleep", "left between 5 and 10 s: yes\n"},
               {"suspend", "the handler ran: yes; SIGUSR1 blocked again: yes\n"},
-              {"child", "SIGCHLD's handler reaped 3 children, exit codes summing to 6\n"}};
+              {"child", "SIGCHLD's handler reaped 3 children, exit codes summing to 6\n"},
+              {"faults", "ebreak: 1 handler call, si_code 1 (TRAP_BRKPT 1), went on after it\n"}};
   for (const auto& run : runs) {
     testing::internal::CaptureStdout();
     const auto outcome =
@@ -838,11 +840,13 @@ TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
     EXPECT_EQ(outcome->status(), 0) << run.mode << ":\n" << out;
     EXPECT_NE(out.find(run.line), std::string::npos) << run.line << " is not in " << run.mode << ":\n" << out;
   }
-  testing::internal::CaptureStdout();
-  const auto reset = run_exec(machine(), ExecRequest{.path = "/handlers", .argv = {"/handlers", "reset"}, .env = {}});
-  (void)testing::internal::GetCapturedStdout();
-  ASSERT_TRUE(reset.has_value()) << reset.error();
-  EXPECT_EQ(reset->signal, 10u);
+  for (const auto& [mode, signal] : {std::pair{"reset", 10u}, std::pair{"blocked", 11u}}) {
+    testing::internal::CaptureStdout();
+    const auto ended = run_exec(machine(), ExecRequest{.path = "/handlers", .argv = {"/handlers", mode}, .env = {}});
+    (void)testing::internal::GetCapturedStdout();
+    ASSERT_TRUE(ended.has_value()) << mode << ": " << ended.error();
+    EXPECT_EQ(ended->signal, signal) << mode;
+  }
   shutdown_and_check();  // every page back, no process or thread left
 }
 
