@@ -62,6 +62,7 @@ Result<UserThread*> child_thread(Process* child, hal::Xptr<UserThread> parent_th
   if ((flags & kCloneSettls) != 0) context.x[4] = tls;
   UserThread* thread = TRY(
       user_thread_make(child, context, hal::remote_load(parent_thread.field(&UserThread::m_signals_blocked)), true));
+  thread->m_alt_stack = hal::remote_read(parent_thread.field(&UserThread::m_alt_stack));
   if ((flags & kCloneChildCleartid) != 0) thread->m_clear_child_tid = child_tid;
   if ((flags & kCloneChildSettid) != 0) (void)copy_to_user(child, child_tid, &thread->m_tid, sizeof thread->m_tid);
   return thread;

@@ -58,6 +58,15 @@ struct ThreadAttributes {
 // whenever a handler ran.
 enum class SyscallRestart : uint8_t { kNone, kRestartable, kEintr };
 
+// A thread's alternate signal stack (sigaltstack(2)): none while `size` is 0. `autodisarm`:
+// SS_AUTODISARM, the stack is let go while a handler runs on it (its return sets it again).
+struct AltStack {
+  uint32_t sp = 0;
+  uint32_t size = 0;
+  uint32_t autodisarm = 0;
+  bool holds(uint32_t address) const { return size != 0 && address - sp < size; }
+};
+
 struct UserThread final : user::AddressSpace {
   explicit UserThread(Process* process) : m_process(process), m_reference(process_reference(process)), m_tlb(*this) {}
 
@@ -97,6 +106,7 @@ struct UserThread final : user::AddressSpace {
   // return) or, when no handler ran, is restored at once.
   bool m_restore_mask = false;
   uint64_t m_saved_mask = 0;
+  AltStack m_alt_stack;  // kept by fork; a new thread or image has none
   // The shootdown's two words: written by the thread, read by any other of its process.
   uint32_t m_in_user = 0;     // 1 while the interpreter runs (translate's faults aside)
   uint32_t m_seen_epoch = 0;  // the process's m_tlb_epoch its TLB and code are flushed for

@@ -136,6 +136,7 @@ Answer sys_tgkill(Call& call);
 Answer sys_rt_sigaction(Call& call);
 Answer sys_rt_sigprocmask(Call& call);
 Answer sys_rt_sigsuspend(Call& call);
+Answer sys_sigaltstack(Call& call);
 Answer sys_rt_sigreturn(Call& call);
 // The signal hooks of proc::SignalHooks (syscall/signals.cpp): the handlers of the signals
 // waiting for `thread` run (their frames pushed), and a handler's return.

@@ -41,6 +41,7 @@ enum Number : uint32_t {
   NR_kill = 129,
   NR_tkill = 130,
   NR_tgkill = 131,
+  NR_sigaltstack = 132,
   NR_rt_sigsuspend = 133,
   NR_rt_sigaction = 134,
   NR_rt_sigprocmask = 135,

@@ -12,6 +12,7 @@
 // (sent by tkill or tgkill while it blocked them), all under the process's m_signal_lock, as
 // Linux keeps them: the reference's, with its dispositions and pending set, reached by remote
 // access from a thread on a copy (`SignalState`), as are the threads' masks. Layer: syscall.
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cstring>
@@ -34,7 +35,7 @@ constexpr uint64_t bit(uint32_t signal) { return uint64_t(1) << (signal - 1); }
 constexpr uint64_t kUnstoppable = bit(proc::kSigKill) | bit(proc::kSigStop);
 // sa_flags that change a handler's delivery (Linux's values).
 constexpr uint32_t kSaRestart = 0x10000000, kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
-constexpr uint32_t kSaSigInfo = 4;
+constexpr uint32_t kSaSigInfo = 4, kSaOnStack = 0x08000000;
 
 enum class SignalAction { kTerminate, kIgnore, kStop };
 
@@ -250,7 +251,15 @@ constexpr uint32_t kStack = kContext + 8, kMask = kContext + 20, kRegisters = kC
 constexpr uint32_t kSize = kRegisters + 32 * 4 + 528;
 static_assert(kSize == 944);
 }  // namespace frame
-constexpr uint32_t kSiUser = 0, kSiTkill = uint32_t(-6), kSsDisable = 2;
+constexpr uint32_t kSiUser = 0, kSiTkill = uint32_t(-6);
+constexpr uint32_t kSsOnStack = 1, kSsDisable = 2, kSsAutoDisarm = 0x80000000u;
+
+// A stack_t as Linux fills it for the thread whose sp is `sp` (its __save_altstack): the
+// alternate stack, and SS_ONSTACK while sp is on it, SS_DISABLE when there is none.
+std::array<uint32_t, 3> stack_of(const proc::AltStack& alt, uint32_t sp) {
+  const uint32_t flags = alt.size == 0 ? kSsDisable : alt.holds(sp) ? kSsOnStack : 0;
+  return {alt.sp, flags | alt.autodisarm, alt.size};
+}
 
 // What a handler's siginfo says: the signal, why (si_code) and, for a fault, where (si_addr,
 // the union's first word, where a sent signal's si_pid is: the sender is not kept, 0).
@@ -264,19 +273,27 @@ struct SignalInfo {
 // run it: a0 the signal, a1 the siginfo, a2 the ucontext (whatever the SA_SIGINFO flag, as
 // Linux), ra the return gate. `saved_mask`: the mask its return restores. False when the stack
 // cannot take the frame.
-bool push_frame(proc::UserThread* thread, const SignalInfo& info, uint64_t saved_mask, uint32_t handler) {
+bool push_frame(proc::UserThread* thread, const SignalInfo& info, uint64_t saved_mask, uint32_t handler,
+                uint32_t flags) {
   user::Context& context = thread->m_context;
-  const uint32_t at = (context.x[2] - frame::kSize) & ~uint32_t(15);
+  proc::AltStack& alt = thread->m_alt_stack;
+  const uint32_t sp = context.x[2];
+  // SA_ONSTACK: on the alternate stack, unless the thread runs on it already (a nested signal).
+  const bool switches = (flags & kSaOnStack) != 0 && alt.size != 0 && !alt.holds(sp);
+  const uint32_t top = switches ? alt.sp + alt.size : sp;
+  const uint32_t at = (top - frame::kSize) & ~uint32_t(15);
   uint8_t bytes[frame::kSize] = {};
   auto put = [&bytes](uint32_t offset, uint32_t value) { std::memcpy(bytes + offset, &value, 4); };
   put(frame::kInfo, info.signal);
   put(frame::kInfo + 8, info.code);
   put(frame::kInfo + 12, info.address);
-  put(frame::kStack + 4, kSsDisable);
+  const std::array<uint32_t, 3> stack = stack_of(alt, sp);
+  std::memcpy(bytes + frame::kStack, stack.data(), sizeof stack);
   std::memcpy(bytes + frame::kMask, &saved_mask, 8);
   put(frame::kRegisters, context.pc);
   for (uint32_t i = 1; i < 32; ++i) put(frame::kRegisters + 4 * i, context.x[i]);
-  if (at > context.x[2] || !proc::copy_to_user(thread->m_process, at, bytes, sizeof bytes)) return false;
+  if (at > top || !proc::copy_to_user(thread->m_process, at, bytes, sizeof bytes)) return false;
+  if (switches && alt.autodisarm != 0) alt = proc::AltStack{};  // its return sets it again
   context.x[1] = proc::kSignalReturnGate;
   context.x[2] = at;
   context.x[10] = info.signal;
@@ -301,14 +318,22 @@ void set_mask(proc::UserThread* thread, uint64_t mask) {
   deliver_unblocked(thread);
 }
 
-// A handler's return (rt_sigreturn): the registers, pc and mask its frame saved, at sp.
+// A handler's return (rt_sigreturn): the registers, pc and mask its frame saved, at sp; the
+// alternate stack it saved too, unless the thread runs on its alternate stack (Linux's
+// restore_altstack, whose sigaltstack then refuses: EPERM, ignored).
 bool pop_frame(proc::UserThread* thread) {
-  constexpr uint32_t kFrom = frame::kMask, kTo = frame::kRegisters + 32 * 4;
+  constexpr uint32_t kFrom = frame::kStack, kTo = frame::kRegisters + 32 * 4;
   uint8_t bytes[kTo - kFrom];
   user::Context& context = thread->m_context;
   if (!proc::copy_from_user(thread->m_process, bytes, context.x[2] + kFrom, sizeof bytes)) return false;
+  if (!thread->m_alt_stack.holds(context.x[2])) {
+    uint32_t stack[3];
+    std::memcpy(stack, bytes, sizeof stack);
+    if ((stack[1] & kSsDisable) != 0 || stack[2] == 0) thread->m_alt_stack = proc::AltStack{};
+    else thread->m_alt_stack = proc::AltStack{stack[0], stack[2], stack[1] & kSsAutoDisarm};
+  }
   uint64_t mask = 0;
-  std::memcpy(&mask, bytes, 8);
+  std::memcpy(&mask, bytes + frame::kMask - kFrom, 8);
   std::memcpy(&context.pc, bytes + frame::kRegisters - kFrom, 4);
   std::memcpy(&context.x[1], bytes + frame::kRegisters - kFrom + 4, 31 * 4);
   set_mask(thread, mask);
@@ -367,7 +392,8 @@ void signals_deliver(proc::UserThread* thread) {
       restart_call(thread);
     handler_ran = true;
     const uint64_t saved_mask = std::exchange(thread->m_restore_mask, false) ? thread->m_saved_mask : blocked;
-    if (!push_frame(thread, SignalInfo{signal, to_thread ? kSiTkill : kSiUser}, saved_mask, action.handler)) {
+    if (!push_frame(thread, SignalInfo{signal, to_thread ? kSiTkill : kSiUser}, saved_mask, action.handler,
+                    action.flags)) {
       proc::process_make_exit(process, 0, proc::kSigSegv);  // Linux's force_sigsegv
       return;
     }
@@ -400,7 +426,7 @@ bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& 
   const bool second_code = (signal == proc::kSigSegv && thread->m_fault == Errno::kAcces) ||
                            (signal == proc::kSigBus && trap.kind == user::TrapKind::kPageFault);
   if (!push_frame(thread, SignalInfo{signal, second_code ? 2u : 1u, access ? trap.address : trap.pc}, blocked,
-                  action.handler))
+                  action.handler, action.flags))
     proc::process_make_exit(thread->m_process, 0, proc::kSigSegv);  // Linux's force_sigsegv
   return true;
 }
@@ -431,6 +457,32 @@ Answer sys_rt_sigsuspend(Call& call) {
   // Asleep a second at a time until a signal's kick (or the process's end) interrupts a sleep.
   while (sleep_for(call, 1'000'000'000)) {}
   return error(Errno::kIntr);
+}
+
+// sigaltstack(ss, old_ss), RV32's stack_t (ss_sp, ss_flags, ss_size: 12 bytes), in Linux's
+// order: the new stack read (EFAULT), refused while the thread runs on its alternate stack
+// (EPERM), its flags checked (0, SS_ONSTACK or SS_DISABLE, with SS_AUTODISARM: else EINVAL)
+// and its size (MINSIGSTKSZ, 2048 on RISC-V: else ENOMEM); then the old one written.
+Answer sys_sigaltstack(Call& call) {
+  constexpr uint32_t kMinimumSize = 2048;
+  proc::AltStack& alt = call.thread->m_alt_stack;
+  const uint32_t sp = call.thread->m_context.x[2];
+  const std::array<uint32_t, 3> old = stack_of(alt, sp);
+  if (call.a[0] != 0) {
+    uint32_t asked[3];
+    TRY(proc::copy_from_user(call.process, asked, call.a[0], sizeof asked));
+    if (alt.holds(sp)) return error(Errno::kPerm);
+    const uint32_t mode = asked[1] & ~kSsAutoDisarm;
+    if (mode != 0 && mode != kSsOnStack && mode != kSsDisable) return error(Errno::kInval);
+    if (mode == kSsDisable) {
+      alt = proc::AltStack{};
+    } else {
+      if (asked[2] < kMinimumSize) return error(Errno::kNoMem);
+      alt = proc::AltStack{asked[0], asked[2], asked[1] & kSsAutoDisarm};
+    }
+  }
+  if (call.a[1] != 0) TRY(proc::copy_to_user(call.process, call.a[1], old.data(), sizeof old));
+  return 0;
 }
 
 void raise_on_caller(Call& call, uint32_t signal) { (void)send(call.process, call.thread, call.thread->m_tid, signal); }

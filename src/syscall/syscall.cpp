@@ -355,6 +355,7 @@ constexpr Entry kTable[] = {
     {NR_tgkill, sys_tgkill},
     {NR_rt_sigaction, sys_rt_sigaction},
     {NR_rt_sigprocmask, sys_rt_sigprocmask},
+    {NR_sigaltstack, sys_sigaltstack},
     {NR_rt_sigsuspend, sys_rt_sigsuspend},
     {NR_rt_sigreturn, sys_rt_sigreturn},
     {NR_rt_sigpending, sys_rt_sigpending},

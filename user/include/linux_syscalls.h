@@ -49,6 +49,7 @@
 #define SYS_rt_sigprocmask 135
 #define SYS_rt_sigpending 136
 #define SYS_rt_sigsuspend 133
+#define SYS_sigaltstack 132
 #define SYS_uname 160
 #define SYS_umask 166
 #define SYS_getpid 172

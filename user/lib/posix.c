@@ -1,6 +1,6 @@
 /* The POSIX functions picolibc leaves to the system (its stdio's open/read/write/lseek/close,
  * fstat, isatty, getpid, kill, _exit), fork, wait, waitpid, the exec family, the signals (sigaction and its
- * handlers, signal, raise, sigprocmask, sigpending, sigsuspend, pause), the usual
+ * handlers, signal, raise, sigprocmask, sigpending, sigsuspend, pause, sigaltstack), the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2, pipe, pipe2,
@@ -261,7 +261,7 @@ struct linux_sigaction {
 };
 
 /* sa_flags pass as they are: picolibc's SA_NOCLDSTOP is Linux's, and <signal.h> adds
- * SA_RESTART, SA_NODEFER and SA_RESETHAND with Linux's values. */
+ * SA_RESTART, SA_NODEFER, SA_RESETHAND and SA_ONSTACK with Linux's values. */
 int sigaction(int signal, const struct sigaction* action, struct sigaction* old) {
   struct linux_sigaction in = {0}, out = {0};
   const int linux_number = __mkh_linux_signal(signal);
@@ -304,6 +304,11 @@ _sig_func_ptr signal(int signal, _sig_func_ptr handler) {
 int raise(int signal) {
   const long pid = __MKH_SC0(SYS_getpid), tid = __MKH_SC0(SYS_gettid);
   return (int)__mkh_result(__MKH_SC3(SYS_tgkill, pid, tid, __mkh_linux_signal(signal)));
+}
+
+/* picolibc's stack_t is Linux's (ss_sp, ss_flags, ss_size). */
+int sigaltstack(const stack_t* stack, stack_t* old) {
+  return (int)__mkh_result(__MKH_SC2(SYS_sigaltstack, stack, old));
 }
 
 /* sigsuspend always answers -1 (EINTR) once a handler ran; pause is sigsuspend with the

@@ -23,6 +23,8 @@
  *             a page there (SEGV_MAPERR), an illegal instruction and an ebreak whose handlers
  *             move the saved pc past them (ILL_ILLOPC, TRAP_BRKPT, si_addr the instruction's)
  *   blocked   a fault while its signal is blocked: the default action all the same (139)
+ *   overflow  sigaltstack: a stack overflow's SIGSEGV handled on the alternate stack (SA_ONSTACK),
+ *             which sigaltstack says the handler runs on; it ends the program (status 3)
  *   reset     SA_RESETHAND: the second signal takes the default action (status 138)
  * In `running` to `sleep` a child signals the parent every 20 ms until the parent's handler
  * answers through a pipe that it ran while the parent was where the test wants it: the output
@@ -409,6 +411,38 @@ static void fault_blocked(void) {
   printf("still running\n");
 }
 
+static void on_overflow(int signal) {
+  stack_t now;
+  sigaltstack(NULL, &now);
+  say(now.ss_flags == SS_ONSTACK ? "stack overflow: the handler runs on the alternate stack\n"
+                                 : "stack overflow: the handler runs elsewhere\n");
+  _exit(3);
+  (void)signal;
+}
+
+static volatile unsigned depth_limit = ~0u; /* never reached: the stack ends first */
+static unsigned deep(unsigned n) {
+  volatile char pad[256];
+  pad[n % 256] = (char)n;
+  if (n == depth_limit) return 0;
+  return deep(n + 1) + (unsigned)pad[n % 256]; /* not a tail call */
+}
+
+static void overflow(void) {
+  static char room[16384];
+  stack_t stack = {.ss_sp = room, .ss_flags = 0, .ss_size = sizeof room}, old;
+  printf("sigaltstack(too small) = %d (%s)\n", sigaltstack(&(stack_t){.ss_sp = room, .ss_size = 1000}, NULL),
+         strerror(errno));
+  printf("sigaltstack(16 KiB) = %d\n", sigaltstack(&stack, NULL));
+  sigaltstack(NULL, &old);
+  printf("set: size %u, flags %d, the place given: %s\n", (unsigned)old.ss_size, old.ss_flags,
+         old.ss_sp == room ? "yes" : "no");
+  sigset_t none = 0;
+  install(SIGSEGV, on_overflow, SA_ONSTACK, none);
+  fflush(stdout);
+  printf("%u\n", deep(0));
+}
+
 int main(int argc, char** argv) {
   const char* what = argc == 2 ? argv[1] : "";
   if (strcmp(what, "order") == 0) order();
@@ -421,6 +455,7 @@ int main(int argc, char** argv) {
   else if (strcmp(what, "child") == 0) children();
   else if (strcmp(what, "faults") == 0) faults();
   else if (strcmp(what, "blocked") == 0) fault_blocked();
+  else if (strcmp(what, "overflow") == 0) overflow();
   else if (strcmp(what, "reset") == 0) {
     sigset_t none = 0;
     install(SIGUSR1, on_usr1, SA_RESETHAND, none);
@@ -432,7 +467,8 @@ int main(int argc, char** argv) {
     raise(SIGUSR1);
     printf("still running\n");
   } else {
-    fprintf(stderr, "usage: handlers order|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|reset\n");
+    fprintf(stderr,
+            "usage: handlers order|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset\n");
     return 2;
   }
   return 0;
