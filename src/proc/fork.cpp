@@ -24,6 +24,7 @@ class Children {
   void set(uint32_t i, const ChildRecord& child) { hal::remote_write(record(i), child); }
   bool closed() const { return hal::remote_load(m_process.field(&Process::m_children_closed)) != 0; }
   void close() { hal::remote_store(m_process.field(&Process::m_children_closed), 1u); }
+  hal::Xptr<uint32_t> reports() const { return m_process.field(&Process::m_child_reports); }
   hal::Xptr<hal::Xptr<kern::Thread>> waiter(uint32_t slot) const {
     return m_process.field(&Process::m_child_waiters).as<hal::Xptr<kern::Thread>>() + slot;
   }
@@ -182,6 +183,7 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
 Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t pid, bool block, bool keep) {
   const hal::Xptr<Process> reference = process_reference(thread->m_process);
   const auto self = kern::thread_current_xptr();
+  bool interrupted = false;
   for (;;) {
     {
       Children children(reference);
@@ -200,6 +202,9 @@ Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t 
       }
       if (!found) return error(Errno::kChild);
       if (!block) return std::optional<ChildEnd>();
+      // The records first, then the interruption (Linux's do_wait): a child that ended as the
+      // signal came is reported.
+      if (interrupted) return error(Errno::kIntr);
       // Blocked before the lock goes: a child's report after it unblocks this thread, and the
       // yield below returns at once.
       kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
@@ -208,9 +213,8 @@ Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t 
     // Blocked before the look: process_make_exit's wake-up, or a signal's, after it is not lost.
     if (wait_interrupted(thread->m_process)) {
       (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
-      Children children(reference);
-      hal::remote_store(children.waiter(thread->m_slot), hal::Xptr<kern::Thread>());
-      return error(Errno::kIntr);
+      interrupted = true;
+      continue;
     }
     kern::sched_yield();
   }
@@ -230,7 +234,7 @@ void children_end(Process* process) {
         running = true;
         if (first) process_make_exit_at(child.process, 0, kSigKill);
       }
-      if (!running) {
+      if (!running && hal::remote_load(children.reports()) == 0) {
         // Those it will never wait for now let their pids go.
         for (uint32_t i = 0; i < kMaxChildren; ++i)
           if (const ChildRecord child = children.get(i); child.state == ChildRecord::State::kEnded) {
@@ -252,12 +256,12 @@ void report_end_to_parent(Process* process) {
   // without the signal lock: a change racing with the end decides either way, as on Linux.
   constexpr uint32_t kNoChildWait = 2;  // SA_NOCLDWAIT
   const auto action = parent.field(&Process::m_signal_actions).as<Process::SignalAction>() + (kSigChld - 1);
-  const bool reaped =
-      (hal::remote_load(parent.field(&Process::m_signals_ignored)) & (uint64_t(1) << (kSigChld - 1))) != 0 ||
-      (hal::remote_load(action.field(&Process::SignalAction::flags)) & kNoChildWait) != 0;
-  // The parent lives: it ends only once its running children have reported.
-  const bool handled = hal::remote_load(action.field(&Process::SignalAction::handler)) != 0;
+  const bool ignored =
+      (hal::remote_load(parent.field(&Process::m_signals_ignored)) & (uint64_t(1) << (kSigChld - 1))) != 0;
+  const bool reaped = ignored || (hal::remote_load(action.field(&Process::SignalAction::flags)) & kNoChildWait) != 0;
   const uint32_t parent_pid = hal::remote_load(parent.field(&Process::m_pid));
+  // The parent lives: it ends only once its running children have reported, and their SIGCHLD
+  // came (m_child_reports).
   {
     Children children(parent);
     for (uint32_t i = 0; i < kMaxChildren; ++i) {
@@ -274,11 +278,20 @@ void report_end_to_parent(Process* process) {
       }
       children.set(i, child);
     }
-    wake_waiters(children);
+    if (ignored) {
+      wake_waiters(children);
+      return;
+    }
+    (void)hal::remote_atomic_add(children.reports(), 1u);
   }
-  // SIGCHLD, once the child can be waited for, to a parent with a handler for it (the default
-  // is to ignore it: nothing to send). The parent may be ending meanwhile: ESRCH, nothing to do.
-  if (handled) (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(pid_cxy(parent_pid), parent_pid, uint32_t(kSigChld));
+  // SIGCHLD (unless ignored) once the child can be waited for, before the waiters are woken
+  // (Linux's do_notify_parent, then __wake_up_parent): a parent woken in waitid has its handler
+  // run before the call returns. The parent, which waits for this report before it ends, is
+  // still the one its pid names.
+  (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(pid_cxy(parent_pid), parent_pid, uint32_t(kSigChld));
+  Children children(parent);
+  (void)hal::remote_atomic_add(children.reports(), uint32_t(-1));
+  wake_waiters(children);
 }
 
 }  // namespace mkh::proc

@@ -273,6 +273,7 @@ struct Process {
   ChildRecord m_children[kMaxChildren];
   hal::Xptr<kern::Thread> m_child_waiters[kMaxThreads];
   uint32_t m_children_closed = 0;
+  uint32_t m_child_reports = 0;  // ended children whose SIGCHLD is on its way here: the end waits for them
   hal::Xptr<Process> m_parent;
   uint32_t m_forked = 0;  // made by fork: it reports its end to its parent, then frees itself
   // The reference's: 1 while one of its threads forks (a process forks one child at a time),

@@ -254,6 +254,7 @@ void user_thread_entry(void* arg) {
       budget = kUserQuantum;
     }
   }
+  g_signal_hooks.leave(thread);
   thread_end(thread);
 }
 

@@ -168,11 +168,13 @@ void set_syscall_handler(SyscallHandler handler);
 // action taken), before the thread runs user code again; `signal_return` is a handler's
 // return through kSignalReturnGate (rt_sigreturn); `fault` gives a trap's signal (SIGSEGV,
 // SIGBUS, SIGILL, SIGTRAP) to its handler, the faulting instruction's pc saved in the frame
-// — false when there is none (or the signal is blocked or ignored): the process ends.
+// — false when there is none (or the signal is blocked or ignored): the process ends;
+// `leave`, as a thread ends, gives the signals pending on its process to another thread.
 struct SignalHooks {
   void (*deliver)(UserThread* thread) = nullptr;
   void (*signal_return)(UserThread* thread) = nullptr;
   bool (*fault)(UserThread* thread, uint32_t signal, const user::Trap& trap) = nullptr;
+  void (*leave)(UserThread* thread) = nullptr;  // the thread ends: its process's signals go to another
 };
 void set_signal_hooks(SignalHooks hooks);
 

@@ -143,6 +143,7 @@ Answer sys_rt_sigreturn(Call& call);
 void signals_deliver(proc::UserThread* thread);
 void signals_return(proc::UserThread* thread);
 bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& trap);
+void signals_leave(proc::UserThread* thread);
 Answer sys_rt_sigpending(Call& call);
 // A signal the calling thread raises on itself, as tkill(gettid(), signal) does (SIGPIPE).
 void raise_on_caller(Call& call, uint32_t signal);

@@ -35,7 +35,7 @@ constexpr uint64_t bit(uint32_t signal) { return uint64_t(1) << (signal - 1); }
 constexpr uint64_t kUnstoppable = bit(proc::kSigKill) | bit(proc::kSigStop);
 // sa_flags that change a handler's delivery (Linux's values).
 constexpr uint32_t kSaRestart = 0x10000000, kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
-constexpr uint32_t kSaSigInfo = 4, kSaOnStack = 0x08000000;
+constexpr uint32_t kSaOnStack = 0x08000000;
 
 enum class SignalAction { kTerminate, kIgnore, kStop };
 
@@ -100,16 +100,25 @@ void kick(hal::Xptr<proc::UserThread> thread) {
     (void)kern::thread_unblock(hal::Xptr<kern::Thread>(thread.cxy(), kernel_thread), proc::kSignalWakeCauses);
 }
 
-// A signal with a handler, pending on the process: one thread that does not block it is kicked,
-// the main thread first (Linux's complete_signal); none (an execve's window) leaves it to the
-// new image's thread, which looks once as it starts.
-void kick_one(const SignalState& state, uint32_t signal) {
+// A signal with a handler, pending on the process: one thread that does not block it is kicked
+// (not `except`), the main thread first (Linux's complete_signal); none (an execve's window)
+// leaves it to the new image's thread, which looks once as it starts.
+void kick_one(const SignalState& state, uint32_t signal, hal::Xptr<proc::UserThread> except = {}) {
   for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
     if (const auto thread = state.threads().get(slot);
-        thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0) {
+        thread && thread != except && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0) {
       kick(thread);
       return;
     }
+}
+
+// The thread `self` blocks `signals` from now on (a mask that grew, or, all of them, a thread
+// that leaves): those pending on the process with a handler go to another thread that does not
+// block them (Linux's retarget_shared_pending). Under the lock.
+void retarget(const SignalState& state, hal::Xptr<proc::UserThread> self, uint64_t signals) {
+  uint64_t moved = signals & hal::remote_load(state.pending());
+  for (uint32_t signal = 1; moved != 0; ++signal, moved >>= 1)
+    if ((moved & 1) != 0 && handled(state, signal)) kick_one(state, signal, self);
 }
 
 // Linux's default action (signal(7)); a core dump is a termination here.
@@ -313,7 +322,10 @@ void restart_call(proc::UserThread* thread) {
 void set_mask(proc::UserThread* thread, uint64_t mask) {
   {
     SignalState state(thread->m_process);
-    hal::remote_store(blocked_of(xptr_of(thread)), mask & ~kUnstoppable);
+    const auto self = xptr_of(thread);
+    const uint64_t old = hal::remote_load(blocked_of(self));
+    hal::remote_store(blocked_of(self), mask & ~kUnstoppable);
+    retarget(state, self, mask & ~old);
   }
   deliver_unblocked(thread);
 }
@@ -350,10 +362,9 @@ proc::Process::SignalAction take_action(const SignalState& state, hal::Xptr<proc
   uint64_t mask = blocked | action.mask;
   if ((action.flags & kSaNoDefer) == 0) mask |= bit(signal);
   hal::remote_store(blocked_of(self), mask & ~kUnstoppable);
-  if ((action.flags & kSaResetHand) != 0) {
+  if ((action.flags & kSaResetHand) != 0)
     hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::handler), 0u);
-    hal::remote_store(state.action(signal).field(&proc::Process::SignalAction::flags), action.flags & ~kSaSigInfo);
-  }
+  retarget(state, self, mask & ~blocked);
   return action;
 }
 
@@ -366,7 +377,8 @@ void signals_deliver(proc::UserThread* thread) {
   const proc::SyscallRestart restart = std::exchange(thread->m_restart, proc::SyscallRestart::kNone);
   bool handler_ran = false;
   for (;;) {
-    // The lowest signal ready, the thread's own before its process's; a handler's mask taken.
+    // The thread's own signals first, then its process's (Linux's dequeue_signal), the lowest
+    // of each; a handler's mask taken.
     uint32_t signal = 0;
     bool to_thread = false;
     uint64_t blocked = 0;
@@ -375,10 +387,10 @@ void signals_deliver(proc::UserThread* thread) {
       SignalState state(process);
       blocked = hal::remote_load(blocked_of(self));
       const uint64_t own = hal::remote_load(pending_of(self)) & ~blocked;
-      const uint64_t ready = own | (hal::remote_load(state.pending()) & ~blocked);
+      const uint64_t ready = own != 0 ? own : hal::remote_load(state.pending()) & ~blocked;
       if (ready == 0) break;
       signal = uint32_t(std::countr_zero(ready)) + 1;
-      to_thread = (own & bit(signal)) != 0;
+      to_thread = own != 0;
       (void)hal::remote_atomic_and(to_thread ? pending_of(self) : state.pending(), ~bit(signal));
       action = take_action(state, self, blocked, signal);
     }
@@ -429,6 +441,12 @@ bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& 
                   action.handler, action.flags))
     proc::process_make_exit(thread->m_process, 0, proc::kSigSegv);  // Linux's force_sigsegv
   return true;
+}
+
+void signals_leave(proc::UserThread* thread) {
+  if (proc::process_ending(thread->m_process)) return;
+  SignalState state(thread->m_process);
+  retarget(state, xptr_of(thread), ~uint64_t(0));
 }
 
 void signals_return(proc::UserThread* thread) {
@@ -590,6 +608,7 @@ Answer sys_rt_sigprocmask(Call& call) {
         case kSetMask: hal::remote_store(mask, set); break;
         default: return error(Errno::kInval);
       }
+      retarget(state, xptr_of(thread), hal::remote_load(mask) & ~old);
     }
   }
   if (call.a[2] != 0) TRY(proc::copy_to_user(call.process, call.a[2], &old, sizeof old));

@@ -477,12 +477,13 @@ void syscall_dispatch(proc::UserThread* thread) {
   else answer = handler(call);
   if (call.context_set) return;
   // A wait a signal interrupted (EINTR, the process not ending): the signal's delivery decides
-  // whether the call starts again (signals_deliver). A sleep and sigsuspend answer EINTR
-  // whenever a handler ran (Linux's -ERESTART_RESTARTBLOCK and -ERESTARTNOHAND), the others
-  // start again under SA_RESTART (-ERESTARTSYS).
+  // whether the call starts again (signals_deliver). A sleep, a futex wait with a timeout and
+  // sigsuspend answer EINTR whenever a handler ran (Linux's -ERESTART_RESTARTBLOCK and
+  // -ERESTARTNOHAND), the others start again under SA_RESTART (-ERESTARTSYS).
   if (!answer && answer.error() == Errno::kIntr && !proc::process_ending(call.process) &&
       hal::local_load(thread->m_signal_kick, std::memory_order_seq_cst) != 0) {
-    const bool sleep = number == NR_clock_nanosleep_time64 || number == NR_rt_sigsuspend;
+    const bool sleep = number == NR_clock_nanosleep_time64 || number == NR_rt_sigsuspend ||
+                       (number == NR_futex_time64 && call.a[3] != 0);
     thread->m_restart = sleep ? proc::SyscallRestart::kEintr : proc::SyscallRestart::kRestartable;
     thread->m_restart_a0 = call.a[0];
   }
@@ -493,7 +494,8 @@ void syscall_dispatch(proc::UserThread* thread) {
 void syscall_init() {
   proc::set_syscall_handler(syscall_dispatch);
   proc::set_signal_handler(signal_from_other);
-  proc::set_signal_hooks({.deliver = signals_deliver, .signal_return = signals_return, .fault = signals_fault});
+  proc::set_signal_hooks(
+      {.deliver = signals_deliver, .signal_return = signals_return, .fault = signals_fault, .leave = signals_leave});
 }
 
 }  // namespace mkh::syscall

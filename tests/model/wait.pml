@@ -5,20 +5,25 @@
  * ended child (its record freed) or, finding only running ones, blocks itself (cause SLEEP),
  * registers in its wait slot and lets the lock go, then looks at its process's end (m_exiting)
  * and yields until unblocked; each turn of its loop clears its slot first. A child that ends
- * takes the parent's lock, marks its record ended, unblocks every registered waiter, lets the
- * lock go, then frees itself. A kill of the parent (-DKILL) sets m_exiting and unblocks every
+ * takes the parent's lock, marks its record ended and counts a report in flight
+ * (m_child_reports), lets the lock go, sends the parent SIGCHLD (an RPC to the parent's pid),
+ * takes the lock again, uncounts its report, unblocks every registered waiter, lets the lock
+ * go, then frees itself. A kill of the parent (-DKILL) sets m_exiting and unblocks every
  * thread of the process (the killable causes). The parent's end (once its threads are gone)
  * takes the lock, closes the records, kills each running child by its descriptor while the
- * lock is held, lets it go, and starts again until no child runs; then the parent is freed.
+ * lock is held, lets it go, and starts again until no child runs and no report is in flight;
+ * then the parent is freed.
  *
  * Properties (safety run): no waiter sleeps for ever (an invalid end state: spin's deadlock
  * check) — a child's end wakes it, a kill of its process too; a child's descriptor is never
- * touched after it freed itself; no child reports into a freed parent. With -DSLEEPERS the
+ * touched after it freed itself; no child reports into a freed parent, nor sends its SIGCHLD
+ * to a freed parent (whose pid another process may have taken). With -DSLEEPERS the
  * children end only when killed (a parent that ends first takes them with it). Mutations that
  * must fail: -DREGISTER_AFTER_UNLOCK (the waiter blocks and registers after the lock went: a
  * report between is lost), -DKILL_AFTER_UNLOCK (the children killed from a list taken under
  * the lock: one may have reported and freed itself), -DNO_WAIT_FOR_REPORTS (the parent's end
- * does not wait for its children's reports).
+ * does not wait for its children's reports), -DNO_REPORT_COUNT (the end does not wait for the
+ * SIGCHLDs in flight).
  */
 
 #ifndef NCHILDREN
@@ -41,6 +46,7 @@ bool exiting = false;             /* the parent's m_exiting */
 bool child_exiting[NCHILDREN];    /* each child's m_exiting */
 bool child_freed[NCHILDREN];      /* the child's descriptor is gone */
 bool parent_freed = false;
+byte reports = 0;                 /* m_child_reports: SIGCHLDs on their way to the parent */
 byte waiters_done = 0;
 byte collected = 0;
 
@@ -51,7 +57,7 @@ inline unlock_children() { lock = false }
  * process ends (EINTR). */
 proctype waiter(byte w) {
   byte i;
-  bool found, any, done = false;
+  bool found, any, done = false, interrupted = false;
   do
   :: done -> break
   :: !done ->
@@ -71,7 +77,10 @@ proctype waiter(byte w) {
     :: else -> break
     od;
     if
-    :: found || !any -> unlock_children()  /* a child's end, or ECHILD: the call returns */
+    :: found || !any -> unlock_children(); interrupted = false  /* a child's end, or ECHILD: the call returns */
+    :: !found && any && interrupted ->  /* the records first, then EINTR (Linux's do_wait) */
+      unlock_children();
+      done = true
     :: else ->
 #ifndef REGISTER_AFTER_UNLOCK
       blocked[w] = true;
@@ -85,10 +94,7 @@ proctype waiter(byte w) {
       if
       :: exiting ->  /* blocked before the look: the kill's wake-up after it is not lost */
         blocked[w] = false;
-        lock_children();
-        registered[w] = false;
-        unlock_children();
-        done = true
+        interrupted = true  /* the records looked at once more (its slot cleared there) */
       :: else -> !blocked[w]  /* sched_yield: its core runs it again once it is unblocked */
       fi
     fi;
@@ -111,6 +117,11 @@ proctype child(byte i) {
   if
   :: state[i] == RUNNING ->
     state[i] = ENDED;
+    reports++;
+    unlock_children();
+    assert(!parent_freed);  /* SIGCHLD: the parent's pid is still the parent's */
+    lock_children();
+    reports--;
     w = 0;
     do
     :: w < NWAITERS -> if :: registered[w] -> blocked[w] = false :: else -> skip fi; w++
@@ -166,7 +177,11 @@ proctype parent_end() {
     break
 #else
     if
+#ifndef NO_REPORT_COUNT
+    :: !running && reports == 0 -> break
+#else
     :: !running -> break
+#endif
     :: else -> skip  /* sched_yield: each killed child reports at its next scheduling point */
     fi
 #endif

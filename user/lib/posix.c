@@ -312,16 +312,17 @@ int sigaltstack(const stack_t* stack, stack_t* old) {
 }
 
 /* sigsuspend always answers -1 (EINTR) once a handler ran; pause is sigsuspend with the
- * current mask (Linux has no pause call for RV32). */
+ * current mask, all 64 bits of it (picolibc's set holds 31 signals), as Linux has no pause call
+ * for RV32. */
 int sigsuspend(const sigset_t* set) {
   const uint64_t in = linux_sigset(*set);
   return (int)__mkh_result(__MKH_SC2(SYS_rt_sigsuspend, &in, 8));
 }
 
 int pause(void) {
-  sigset_t mask;
-  if (sigprocmask(SIG_BLOCK, NULL, &mask) < 0) return -1;
-  return sigsuspend(&mask);
+  uint64_t mask = 0;
+  if (__mkh_result(__MKH_SC4(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, NULL, &mask, 8)) < 0) return -1;
+  return (int)__mkh_result(__MKH_SC2(SYS_rt_sigsuspend, &mask, 8));
 }
 
 /* picolibc's SIG_SETMASK 0, SIG_BLOCK 1, SIG_UNBLOCK 2 are Linux's 2, 0, 1. */

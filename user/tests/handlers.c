@@ -5,18 +5,23 @@
  *             SA_NODEFER; SA_RESETHAND; the registers of the interrupted code and the
  *             handler's arguments (a0-a2 as Linux's frame gives them: the siginfo's si_signo,
  *             the ucontext's saved pc and mask)
+ *   threads   a signal to the process goes to the thread that does not block it: when the
+ *             thread it went to blocks it meanwhile (a handler's sa_mask), another thread runs
+ *             it; a timed futex wait a handler interrupts answers EINTR even under SA_RESTART
  *   mask      sa_mask blocks its signals while the handler runs; one raised meanwhile runs at
- *             the handler's return. For mkh only (user/tests/mkh_cases/handlers_mask.case):
+ *             the handler's return. For mkh only (user/tests/mkh_cases/handlers_mkh.case):
  *             Debian's qemu-riscv32 (7.2) keeps the sa_mask rt_sigaction gave (it answers it
- *             back) but runs the handler with its own signal blocked alone.
+ *             back) but runs the handler with its own signal blocked alone; `threads` too:
+ *             qemu-user routes a signal to a process's threads as the host does.
  *   running   a signal from another process reaches a thread that runs without calling the
  *             kernel
  *   eintr     a read of an empty pipe interrupted by a handler without SA_RESTART: EINTR
  *   restart   the same with SA_RESTART (signal() installs it): the read goes on
  *   sleep     nanosleep interrupted: EINTR and the time left
  *   suspend   sigsuspend: the mask it gives while it waits, EINTR, the mask back after
- *   child     SIGCHLD: a handler reaps three children (waitpid without waiting) while the
- *             parent waits in sigsuspend
+ *   child     SIGCHLD: blocked, it waits pending for a handler installed later; then a handler
+ *             reaps three children (waitpid without waiting) while the parent waits in
+ *             sigsuspend
  *   faults    a fault's signal to its handler (raw rt_sigaction, SA_SIGINFO): a store to a
  *             read-only page whose handler makes it writable (SEGV_ACCERR, si_addr the
  *             address; the store done again), a load where nothing is mapped whose handler maps
@@ -32,6 +37,7 @@
  * mkh exec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -209,6 +215,93 @@ static void order(void) {
   linux_syscall(SYS_tgkill, self, tid, 10, 0, 0, 0);
   printf("si_signo is the signal: %s; saved pc past the ecall's address: %s; saved mask without SIGUSR2: %s\n",
          seen_signo ? "yes" : "no", seen_pc > 0x10000 ? "yes" : "no", seen_mask_has_usr2 ? "no" : "yes");
+
+  /* A signal to the process and one to the thread, both waiting: the thread's is taken first,
+   * so the process's handler, its frame on top, runs first. */
+  install(SIGUSR1, on_usr1, 0, none);
+  install(SIGUSR2, on_usr2, 0, none);
+  sigset_t both = 0;
+  sigaddset(&both, SIGUSR1);
+  sigaddset(&both, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &both, NULL);
+  kill(getpid(), SIGUSR1);
+  linux_syscall(SYS_tgkill, self, tid, 12, 0, 0, 0);
+  printf("SIGUSR1 to the process, SIGUSR2 to the thread, both unblocked:\n");
+  fflush(stdout);
+  sigprocmask(SIG_UNBLOCK, &both, NULL);
+}
+
+static void reap(pid_t child);
+
+/* threads: the main thread spins in user code; the other sends SIGUSR2 to the process (the
+ * main thread's) then SIGUSR1 to the main thread alone, whose handler blocks SIGUSR2
+ * (sa_mask) and waits for SIGUSR2's handler, which the other thread must now run. */
+static volatile int usr2_ran, usr1_saw_usr2 = -1;
+static long main_tid;
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+static void on_usr2_mark(int signal) {
+  usr2_ran = 1;
+  (void)signal;
+}
+static void on_usr1_waiting(int signal) {
+  const double until = now_s() + 2;
+  while (!usr2_ran && now_s() < until) {}
+  usr1_saw_usr2 = usr2_ran;
+  (void)signal;
+}
+static void* other_thread(void* arg) {
+  const long pid = linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  linux_syscall(SYS_kill, pid, 12, 0, 0, 0, 0);
+  linux_syscall(SYS_tgkill, pid, main_tid, 10, 0, 0, 0);
+  const struct timespec second = {1, 0};
+  nanosleep(&second, NULL); /* cut short by SIGUSR2's handler */
+  return arg;
+}
+static volatile int futex_hits;
+static void on_futex_signal(int signal) {
+  futex_hits++;
+  (void)signal;
+}
+static void threads(void) {
+  sigset_t usr2 = 0, none = 0;
+  sigaddset(&usr2, SIGUSR2);
+  install(SIGUSR1, on_usr1_waiting, 0, usr2);
+  install(SIGUSR2, on_usr2_mark, 0, none);
+  main_tid = linux_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  pthread_t thread;
+  pthread_create(&thread, NULL, other_thread, NULL);
+  while (usr1_saw_usr2 < 0) {} /* user code only, until SIGUSR1's handler is done */
+  pthread_join(thread, NULL);
+  printf("SIGUSR2 to the process ran in the other thread while the main thread's handler blocked it: %s\n",
+         usr1_saw_usr2 ? "yes" : "no");
+
+  install(SIGUSR1, on_futex_signal, SA_RESTART, none);
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child == 0) {
+    const struct timespec step = {0, 30 * 1000 * 1000};
+    for (int i = 0; i < 50; i++) {
+      kill(parent, SIGUSR1);
+      nanosleep(&step, NULL);
+    }
+    _exit(0);
+  }
+  static uint32_t word;
+  const struct {
+    int64_t seconds;
+    int32_t nanoseconds, pad;
+  } timeout = {0, 200 * 1000 * 1000, 0};
+  const long waited =
+      linux_syscall(SYS_futex_time64, (long)&word, 128 /* FUTEX_WAIT_PRIVATE */, 0, (long)&timeout, 0, 0);
+  printf("a timed futex wait under SA_RESTART signals: %s\n", waited == -EINTR       ? "EINTR"
+                                                              : waited == -ETIMEDOUT ? "ETIMEDOUT"
+                                                                                     : "?");
+  kill(child, SIGKILL);
+  reap(child);
 }
 
 /* A child that sends SIGUSR1 to its parent every 20 ms until the parent's handler answers on
@@ -340,10 +433,17 @@ static void on_child(int signal) {
 }
 
 static void children(void) {
-  sigset_t chld = 0, none = 0;
+  sigset_t chld = 0, none = 0, pending = 0;
   sigaddset(&chld, SIGCHLD);
-  install(SIGCHLD, on_child, 0, none);
   sigprocmask(SIG_BLOCK, &chld, NULL); /* the ends wait for sigsuspend */
+  const pid_t first = fork();
+  if (first == 0) _exit(0);
+  int status;
+  waitpid(first, &status, 0);
+  sigpending(&pending);
+  printf("blocked, the default action: SIGCHLD pending after a child's end: %s\n",
+         sigismember(&pending, SIGCHLD) ? "yes" : "no");
+  install(SIGCHLD, on_child, 0, none); /* it runs the pending one once unblocked (no child) */
   for (int i = 1; i <= 3; i++)
     if (fork() == 0) _exit(i);
   while (reaped < 3) sigsuspend(&none);
@@ -447,6 +547,7 @@ int main(int argc, char** argv) {
   const char* what = argc == 2 ? argv[1] : "";
   if (strcmp(what, "order") == 0) order();
   else if (strcmp(what, "mask") == 0) mask();
+  else if (strcmp(what, "threads") == 0) threads();
   else if (strcmp(what, "running") == 0) running();
   else if (strcmp(what, "eintr") == 0) read_interrupted(0);
   else if (strcmp(what, "restart") == 0) read_interrupted(SA_RESTART);
@@ -467,8 +568,9 @@ int main(int argc, char** argv) {
     raise(SIGUSR1);
     printf("still running\n");
   } else {
-    fprintf(stderr,
-            "usage: handlers order|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset\n");
+    fprintf(
+        stderr,
+        "usage: handlers order|threads|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset\n");
     return 2;
   }
   return 0;

@@ -810,7 +810,8 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
 
 // Signal handlers (user/tests/handlers.c) on a machine of two clusters: a handler runs before
 // the call that raised its signal returns, nests, takes its masks, keeps the interrupted code's
-// registers; a signal from a child (forked onto the other cluster) reaches a thread that runs
+// registers; a signal to the process goes to another thread when the one it went to blocks it;
+// a signal from a child (forked onto the other cluster) reaches a thread that runs
 // user code, and interrupts its read of a pipe (EINTR, or started again under SA_RESTART), its
 // sleep and its sigsuspend; SIGCHLD's handler reaps children; the faults' handlers (a page made
 // writable or mapped, an instruction stepped over); SA_RESETHAND's second signal, and a fault
@@ -823,6 +824,7 @@ TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
     const char* mode;
     const char* line;
   } runs[] = {{"order", "registers across a handler: kept\n"},
+              {"threads", "blocked it: yes\na timed futex wait under SA_RESTART signals: EINTR\n"},
               {"mask", "  SIGUSR1's handler returns\n  SIGUSR2's handler\n"},
               {"running", "the running loop saw its handler run: yes\n"},
               {"eintr", "read: 1 byte 'x'; EINTR seen: yes\n"},

@@ -58,6 +58,7 @@ static int usage(void) {
 
 int main(int argc, char** argv) {
   shell_pid = getpid();
+  traps_init();
   /* A login shell (-l, or a name starting with '-' as login(1) gives it) first runs the
    * lines of /etc/profile, when there is one. */
   int is_login = argc > 0 && argv[0][0] == '-';

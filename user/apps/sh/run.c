@@ -596,7 +596,10 @@ void run_source(struct source* source) {
     if (parsed == 0) break;
     if (parsed < 0) {
       last_status = 2;
-      if (!source->prompt) break; /* a script ends at a syntax error (POSIX 2.8.1) */
+      if (!source->prompt) { /* a script ends at a syntax error (POSIX 2.8.1), eval's too */
+        if (source->nested && !is_interactive) is_exit_requested = 1;
+        break;
+      }
     } else if (tree) run_tree(tree);
     if (is_exit_requested || (source->nested && is_leaving())) break;
   }

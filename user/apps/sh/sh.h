@@ -172,6 +172,8 @@ int builtin(int argc, char** argv);
 
 /* ---- Traps (trap.c) ---------------------------------------------------------------------- */
 
+/* The dispositions the shell started with (a script cannot trap a signal ignored then). */
+void traps_init(void);
 /* trap [ACTION] CONDITION... | trap: the builtin. */
 int trap_builtin(int argc, char** argv);
 /* Runs the actions of the trapped signals that came, each once ($? kept). */

@@ -18,6 +18,7 @@ static char* actions[kConditions]; /* NULL: the default; "": ignored */
 static volatile sig_atomic_t caught[kConditions];
 static volatile sig_atomic_t is_caught;
 static int is_running_traps;
+static char ignored_on_entry[kConditions]; /* a script cannot trap these (POSIX 2.14, trap) */
 const char* volatile prompt_shown;
 
 /* Linux's names (signal(7)), by Linux's number; picolibc's numbers differ for some. */
@@ -81,8 +82,17 @@ static void (*untrapped(int signal))(int) {
   return SIG_DFL;
 }
 
-/* Sets (or, `action` NULL, resets) the trap of `condition`; 0, or 1 with a message. */
+void traps_init(void) {
+  for (int signal = 1; signal < kConditions; signal++) {
+    struct sigaction now;
+    ignored_on_entry[signal] = sigaction(signal, NULL, &now) == 0 && now.sa_handler == SIG_IGN;
+  }
+}
+
+/* Sets (or, `action` NULL, resets) the trap of `condition`; 0, or 1 with a message. A signal
+ * ignored when a script started is left as it is. */
 static int set_trap(int condition, const char* action) {
+  if (condition > 0 && ignored_on_entry[condition] && !is_interactive) return 0;
   if (condition > 0) {
     void (*handler)(int) = !action ? untrapped(condition) : *action ? on_signal : SIG_IGN;
     if (set_disposition(condition, handler) != 0) {
