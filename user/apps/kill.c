@@ -10,42 +10,27 @@
 #include <string.h>
 
 #include "linux_syscalls.h"
+#include "mkh.h"
 
-/* Linux's names and numbers (signal(7)); 0 sends nothing and only checks the process. */
-static const char* const kNames[] = {"HUP",  "INT",    "QUIT", "ILL",   "TRAP", "ABRT", "BUS",  "FPE",
-                                     "KILL", "USR1",   "SEGV", "USR2",  "PIPE", "ALRM", "TERM", "STKFLT",
-                                     "CHLD", "CONT",   "STOP", "TSTP",  "TTIN", "TTOU", "URG",  "XCPU",
-                                     "XFSZ", "VTALRM", "PROF", "WINCH", "IO",   "PWR",  "SYS"};
-enum { kSignals = sizeof kNames / sizeof kNames[0], kTerm = 15 };
+enum { kSignals = 31, kTerm = 15 }; /* Linux's names (mkh_signal_name); 0 sends nothing, only checks */
 
 static int usage(void) {
   fprintf(stderr, "usage: kill [-SIGNAL | -s SIGNAL] PID... | kill -l\n");
   return 2;
 }
 
-/* The number of the signal `text` names, or -1. */
-static int signal_of(const char* text) {
-  char* end;
-  const long number = strtol(text, &end, 10);
-  if (*text != '\0' && *end == '\0') return number >= 0 && number <= 64 ? (int)number : -1;
-  if (!strncmp(text, "SIG", 3)) text += 3;
-  for (int i = 0; i < kSignals; i++)
-    if (!strcmp(text, kNames[i])) return i + 1;
-  return -1;
-}
-
 int main(int argc, char** argv) {
   if (argc == 2 && !strcmp(argv[1], "-l")) {
-    for (int i = 0; i < kSignals; i++) printf("%s%c", kNames[i], i + 1 < kSignals ? ' ' : '\n');
+    for (int i = 1; i <= kSignals; i++) printf("%s%c", mkh_signal_name(i), i < kSignals ? ' ' : '\n');
     return 0;
   }
   int signal = kTerm, first = 1;
   if (argc > 1 && !strcmp(argv[1], "-s")) {
     if (argc == 2) return usage();
-    signal = signal_of(argv[2]);
+    signal = mkh_signal_number(argv[2]);
     first = 3;
   } else if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--")) {
-    signal = signal_of(argv[1] + 1);
+    signal = mkh_signal_number(argv[1] + 1);
     first = 2;
   }
   if (signal < 0) {

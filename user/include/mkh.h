@@ -50,3 +50,8 @@ int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* i
  * SIGSYS and the signals from 16 up as BSD does), -1 for one Linux has not; what a shell adds
  * to 128 for a status, as Linux's shells do. */
 int mkh_linux_signal(int signal);
+/* Not system calls either: Linux's name of its signal `number` (1-31, as signal(7) names it,
+ * without SIG), NULL for another number; and Linux's number of the signal `text` names (a name
+ * with or without SIG, or a number from 0 to 64), -1 for none. kill and the shell's trap. */
+const char* mkh_signal_name(int number);
+int mkh_signal_number(const char* text);

@@ -154,6 +154,26 @@ int __mkh_linux_signal(int signal) {
 
 int mkh_linux_signal(int signal) { return __mkh_linux_signal(signal); }
 
+static const char* const signal_names[] = {"HUP",  "INT",    "QUIT", "ILL",   "TRAP", "ABRT", "BUS",  "FPE",
+                                           "KILL", "USR1",   "SEGV", "USR2",  "PIPE", "ALRM", "TERM", "STKFLT",
+                                           "CHLD", "CONT",   "STOP", "TSTP",  "TTIN", "TTOU", "URG",  "XCPU",
+                                           "XFSZ", "VTALRM", "PROF", "WINCH", "IO",   "PWR",  "SYS"};
+enum { kSignalNames = sizeof signal_names / sizeof signal_names[0] };
+
+const char* mkh_signal_name(int number) {
+  return number >= 1 && number <= kSignalNames ? signal_names[number - 1] : NULL;
+}
+
+int mkh_signal_number(const char* text) {
+  char* end;
+  const long number = strtol(text, &end, 10);
+  if (*text != '\0' && *end == '\0') return number >= 0 && number <= 64 ? (int)number : -1;
+  if (!strncmp(text, "SIG", 3)) text += 3;
+  for (int i = 0; i < kSignalNames; i++)
+    if (!strcmp(text, signal_names[i])) return i + 1;
+  return -1;
+}
+
 int kill(pid_t pid, int signal) { return (int)__mkh_result(__MKH_SC2(SYS_kill, pid, __mkh_linux_signal(signal))); }
 
 /* picolibc's number for Linux's signal `linux_number` (the inverse of __mkh_linux_signal). */

@@ -21,12 +21,6 @@ static int is_running_traps;
 static char ignored_on_entry[kConditions]; /* a script cannot trap these (POSIX 2.14, trap) */
 const char* volatile prompt_shown;
 
-/* Linux's names (signal(7)), by Linux's number; picolibc's numbers differ for some. */
-static const char* const kNames[] = {"EXIT",   "HUP",  "INT",    "QUIT", "ILL",   "TRAP", "ABRT", "BUS",
-                                     "FPE",    "KILL", "USR1",   "SEGV", "USR2",  "PIPE", "ALRM", "TERM",
-                                     "STKFLT", "CHLD", "CONT",   "STOP", "TSTP",  "TTIN", "TTOU", "URG",
-                                     "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO",   "PWR",  "SYS"};
-
 /* picolibc's number of Linux's signal `linux_number` (1-31), or -1. */
 static int picolibc_number(int linux_number) {
   for (int signal = 1; signal < kConditions; signal++)
@@ -35,21 +29,16 @@ static int picolibc_number(int linux_number) {
 }
 
 static const char* name_of(int condition) {
-  const int linux_number = condition == 0 ? 0 : mkh_linux_signal(condition);
-  return linux_number >= 0 && linux_number < kConditions ? kNames[linux_number] : "?";
+  const char* name = condition == 0 ? "EXIT" : mkh_signal_name(mkh_linux_signal(condition));
+  return name ? name : "?";
 }
 
 /* The condition `text` names (EXIT, a signal's name with or without SIG, or Linux's number),
  * picolibc's number for a signal; -1 for none. */
 static int condition_of(const char* text) {
-  char* end;
-  const long number = strtol(text, &end, 10);
-  if (*text != '\0' && *end == '\0')
-    return number == 0 ? 0 : number > 0 && number < kConditions ? picolibc_number((int)number) : -1;
-  if (!strncmp(text, "SIG", 3)) text += 3;
-  for (int linux_number = 0; linux_number < kConditions; linux_number++)
-    if (!strcmp(text, kNames[linux_number])) return linux_number == 0 ? 0 : picolibc_number(linux_number);
-  return -1;
+  const int linux_number = !strcmp(text, "EXIT") ? 0 : mkh_signal_number(text);
+  if (linux_number <= 0) return linux_number;
+  return linux_number < kConditions ? picolibc_number(linux_number) : -1;
 }
 
 static void on_signal(int signal) {
