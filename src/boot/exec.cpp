@@ -66,7 +66,8 @@ void signal_every_process_in_kernel(const std::vector<uint32_t>& clusters, uint3
     }
   }
   for (const uint32_t pid : pids)  // kSrch: it ended meanwhile
-    (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(pid), pid, signal);
+    (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(pid), pid, signal, proc::kFromKernel.code,
+                                                    proc::kFromKernel.pid, proc::kFromKernel.status);
 }
 
 }  // namespace

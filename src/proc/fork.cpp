@@ -288,7 +288,10 @@ void report_end_to_parent(Process* process) {
   // (Linux's do_notify_parent, then __wake_up_parent): a parent woken in waitid has its handler
   // run before the call returns. The parent, which waits for this report before it ends, is
   // still the one its pid names.
-  (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(pid_cxy(parent_pid), parent_pid, uint32_t(kSigChld));
+  const bool killed = process->m_exit_signal != 0;
+  (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(pid_cxy(parent_pid), parent_pid, uint32_t(kSigChld),
+                                                  killed ? kCldKilled : kCldExited, process->m_pid,
+                                                  int32_t(killed ? process->m_exit_signal : process->m_exit_code));
   Children children(parent);
   (void)hal::remote_atomic_add(children.reports(), uint32_t(-1));
   wake_waiters(children);

@@ -63,6 +63,18 @@ enum Signal : uint32_t {
   kSigWinch = 28,
 };
 
+// Who sent a signal and why, as a handler's siginfo tells it (Linux's si_code, si_pid and, for
+// SIGCHLD, si_status): kill (SI_USER) and tkill (SI_TKILL) name the sender's pid; a child's
+// end names the child (CLD_EXITED with its exit status, CLD_KILLED with its signal); the host
+// (a terminal's Ctrl-C relayed) is the kernel (SI_KERNEL, no pid).
+struct SignalOrigin {
+  int32_t code = 0;
+  uint32_t pid = 0;
+  int32_t status = 0;
+};
+inline constexpr int32_t kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6, kCldExited = 1, kCldKilled = 2;
+inline constexpr SignalOrigin kFromKernel{kSiKernel, 0, 0};
+
 // Linux's clone flags, read by clone (syscall/threads.cpp) and by a fork's child (proc/fork.cpp);
 // the host headers define the same names as macros.
 namespace clone_flags {
@@ -261,7 +273,8 @@ struct Process {
   };
   hal::RemoteBusylock m_signal_lock;
   uint64_t m_signals_ignored = 0;
-  uint64_t m_signals_pending = 0;  // sent to the process while every thread blocked them
+  uint64_t m_signals_pending = 0;     // sent to the process while every thread blocked them
+  SignalOrigin m_signal_origins[64];  // each pending signal's: its first sending (Linux queues no second)
   SignalAction m_signal_actions[64];
 
   // fork (proc/fork.hpp). The reference's children, until it waits for them, and the threads

@@ -27,15 +27,15 @@ Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
       pid, [](Process* process, uint32_t code) { process_make_exit(process, code, 0); }, status);
 }
 
-Result<void> process_make_kill_server(uint32_t pid, uint32_t signal) {
+Result<void> process_make_kill_server(uint32_t pid, uint32_t signal, int32_t code, uint32_t sender, int32_t status) {
   constexpr uint32_t kSignalMax = 64;
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
   const ProcessUse use = TRY(ProcessUse::by_pid(pid));  // no such process first, as Linux
   if (signal > kSignalMax) return error(Errno::kInval);
   if (signal == kSigKill) return process_with_descriptor(pid, kill, 0);
-  if (signal == kSigStop || signal == kSigCont) return process_set_stopped_everywhere(pid, signal == kSigStop);
-  if (signal == 0 || g_signal_handler == nullptr) return {};
-  return g_signal_handler(use.get(), signal);
+  if (signal == kSigStop || signal == kSigCont) TRY(process_set_stopped_everywhere(pid, signal == kSigStop));
+  if (signal == 0 || signal == kSigStop || g_signal_handler == nullptr) return {};
+  return g_signal_handler(use.get(), signal, SignalOrigin{code, sender, status});
 }
 
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {

@@ -94,6 +94,7 @@ struct UserThread final : user::AddressSpace {
   // n), under the process's m_signal_lock (syscall/signals.cpp).
   uint64_t m_signals_blocked = 0;
   uint64_t m_signals_pending = 0;
+  SignalOrigin m_signal_origins[64];  // each pending signal's
   // 1 when a signal with a handler may be waiting for the thread: set by its sender (then the
   // thread's wait is interrupted: wait_interrupted), taken by the thread before it runs user
   // code again, which then runs the handlers (signal_hooks). A new thread looks once.

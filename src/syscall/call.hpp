@@ -145,11 +145,12 @@ void signals_return(proc::UserThread* thread);
 bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& trap);
 void signals_leave(proc::UserThread* thread);
 Answer sys_rt_sigpending(Call& call);
-// A signal the calling thread raises on itself, as tkill(gettid(), signal) does (SIGPIPE).
+// A signal the calling thread raises on itself (SIGPIPE), sent by its process (SI_USER).
 void raise_on_caller(Call& call, uint32_t signal);
 // A signal another process sent to `process` (its owner's descriptor, held): PROCESS_MAKE_KILL's
-// action for the signals it does not take itself (proc::set_signal_handler).
-[[nodiscard]] Result<void> signal_from_other(proc::Process* process, uint32_t signal);
+// action for the signals it does not take itself (proc::set_signal_handler), with the origin
+// it names.
+[[nodiscard]] Result<void> signal_from_other(proc::Process* process, uint32_t signal, proc::SignalOrigin origin);
 // An mmap2 call's request: the protection without PROT_SEM, MAP_FIXED as the placement.
 struct MapRequest {
   uint32_t hint;

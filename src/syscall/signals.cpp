@@ -39,6 +39,12 @@ constexpr uint32_t kSaOnStack = 0x08000000;
 
 enum class SignalAction { kTerminate, kIgnore, kStop };
 
+// A set of pending signals (a process's or a thread's): their bits, and each one's origin.
+struct Pending {
+  hal::Xptr<uint64_t> bits;
+  hal::Xptr<proc::SignalOrigin> origins;
+};
+
 // The signal state of a process (its reference's) and of its threads, locked while this
 // lives, from any cluster.
 class SignalState {
@@ -60,7 +66,10 @@ class SignalState {
   uint32_t exec_caller() const {
     return in_exec() ? hal::remote_load(m_process.field(&proc::Process::m_exec_caller_tid)) : 0;
   }
-  hal::Xptr<uint64_t> pending() const { return m_process.field(&proc::Process::m_signals_pending); }
+  Pending pending() const {
+    return {m_process.field(&proc::Process::m_signals_pending),
+            m_process.field(&proc::Process::m_signal_origins).as<proc::SignalOrigin>()};
+  }
   hal::Xptr<proc::Process::SignalAction> action(uint32_t signal) const {
     return m_process.field(&proc::Process::m_signal_actions).as<proc::Process::SignalAction>() + (signal - 1);
   }
@@ -82,8 +91,9 @@ class SignalState {
 hal::Xptr<uint64_t> blocked_of(hal::Xptr<proc::UserThread> thread) {
   return thread.field(&proc::UserThread::m_signals_blocked);
 }
-hal::Xptr<uint64_t> pending_of(hal::Xptr<proc::UserThread> thread) {
-  return thread.field(&proc::UserThread::m_signals_pending);
+Pending pending_of(hal::Xptr<proc::UserThread> thread) {
+  return {thread.field(&proc::UserThread::m_signals_pending),
+          thread.field(&proc::UserThread::m_signal_origins).as<proc::SignalOrigin>()};
 }
 hal::Xptr<proc::UserThread> xptr_of(proc::UserThread* thread) { return {hal::local_cxy(), thread}; }
 
@@ -116,7 +126,7 @@ void kick_one(const SignalState& state, uint32_t signal, hal::Xptr<proc::UserThr
 // that leaves): those pending on the process with a handler go to another thread that does not
 // block them (Linux's retarget_shared_pending). Under the lock.
 void retarget(const SignalState& state, hal::Xptr<proc::UserThread> self, uint64_t signals) {
-  uint64_t moved = signals & hal::remote_load(state.pending());
+  uint64_t moved = signals & hal::remote_load(state.pending().bits);
   for (uint32_t signal = 1; moved != 0; ++signal, moved >>= 1)
     if ((moved & 1) != 0 && handled(state, signal)) kick_one(state, signal, self);
 }
@@ -162,16 +172,16 @@ void deliver_unblocked(proc::UserThread* thread) {
   uint64_t ready = 0;
   {
     SignalState state(process);
-    ready =
-        (hal::remote_load(pending_of(self)) | hal::remote_load(state.pending())) & ~hal::remote_load(blocked_of(self));
+    ready = (hal::remote_load(pending_of(self).bits) | hal::remote_load(state.pending().bits)) &
+            ~hal::remote_load(blocked_of(self));
     // Those with a handler stay pending: the thread runs them before it runs user code again.
     for (uint32_t signal = 1; signal <= kSignalMax; ++signal)
       if ((ready & bit(signal)) != 0 && handled(state, signal)) {
         ready &= ~bit(signal);
         hal::local_store(thread->m_signal_kick, 1u, std::memory_order_seq_cst);
       }
-    (void)hal::remote_atomic_and(pending_of(self), ~ready);
-    (void)hal::remote_atomic_and(state.pending(), ~ready);
+    (void)hal::remote_atomic_and(pending_of(self).bits, ~ready);
+    (void)hal::remote_atomic_and(state.pending().bits, ~ready);
   }
   for (uint32_t signal = 1; ready != 0; ++signal, ready >>= 1)
     if ((ready & 1) != 0) deliver(process, signal);
@@ -179,13 +189,15 @@ void deliver_unblocked(proc::UserThread* thread) {
 
 // A signal not ignored, sent to `target` (null: to the process): true when it acts at once —
 // its target does not block it (`unblocked`) and it has no handler. Otherwise it waits in
-// `pending`; one with a handler that is not blocked kicks the target (or one of the process's
-// threads: kick_one), which runs the handler.
-bool acts_or_waits(const SignalState& state, uint32_t signal, bool unblocked, hal::Xptr<uint64_t> pending,
-                   hal::Xptr<proc::UserThread> target) {
+// `pending` with its origin, unless it waits there already (the first sending's origin stays,
+// as Linux queues no second standard signal); one with a handler that is not blocked kicks
+// the target (or one of the process's threads: kick_one), which runs the handler.
+bool acts_or_waits(const SignalState& state, uint32_t signal, const proc::SignalOrigin& origin, bool unblocked,
+                   Pending pending, hal::Xptr<proc::UserThread> target) {
   const bool has_handler = handled(state, signal);
   if (unblocked && !has_handler) return true;
-  (void)hal::remote_atomic_or(pending, bit(signal));
+  if ((hal::remote_atomic_or(pending.bits, bit(signal)) & bit(signal)) == 0)
+    hal::remote_write(pending.origins + (signal - 1), origin);
   if (unblocked && target) kick(target);
   else if (unblocked) kick_one(state, signal);
   return false;
@@ -205,8 +217,10 @@ bool ignored(const SignalState& state, uint64_t blocked, uint32_t signal) {
 // only once a target is found); dropped when the target ignores it (the main thread judges for
 // the process, or another when it is gone); pending on the thread when it blocks it, on the
 // process when every thread blocks it; else it acts. SIGKILL and SIGSTOP always act. `sender`:
-// the calling thread when it is one of the process's, null when another process sends it.
-Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint32_t signal) {
+// the calling thread when it is one of the process's, null when another process sends it;
+// `origin`: what the handler's siginfo will say.
+Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint32_t signal,
+            const proc::SignalOrigin& origin) {
   bool acts = false;
   {
     SignalState state(process);
@@ -228,11 +242,11 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
       if (ignored(state, blocked, signal)) return 0;
       // Pending on the thread; on the process for an execve's caller, which lives on as the
       // new image's thread.
-      const hal::Xptr<uint64_t> pending = tid == state.exec_caller() ? state.pending() : pending_of(target);
-      acts = acts_or_waits(state, signal, (blocked & bit(signal)) == 0, pending, target);
+      const Pending pending = tid == state.exec_caller() ? state.pending() : pending_of(target);
+      acts = acts_or_waits(state, signal, origin, (blocked & bit(signal)) == 0, pending, target);
     } else if (const std::optional<uint64_t> blocked = state.exec_mask()) {
       if (ignored(state, *blocked, signal)) return 0;
-      acts = acts_or_waits(state, signal, (*blocked & bit(signal)) == 0, state.pending(), {});
+      acts = acts_or_waits(state, signal, origin, (*blocked & bit(signal)) == 0, state.pending(), {});
     } else {
       hal::Xptr<proc::UserThread> judge = threads.get(0);
       for (uint32_t slot = 1; slot < proc::kMaxThreads && !judge; ++slot) judge = threads.get(slot);
@@ -242,7 +256,7 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
       for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
         if (const auto thread = threads.get(slot); thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0)
           unblocked = true;
-      acts = acts_or_waits(state, signal, unblocked, state.pending(), {});
+      acts = acts_or_waits(state, signal, origin, unblocked, state.pending(), {});
     }
   }
   if (acts) deliver(process, signal, sender == nullptr);
@@ -260,7 +274,6 @@ constexpr uint32_t kStack = kContext + 8, kMask = kContext + 20, kRegisters = kC
 constexpr uint32_t kSize = kRegisters + 32 * 4 + 528;
 static_assert(kSize == 944);
 }  // namespace frame
-constexpr uint32_t kSiUser = 0, kSiTkill = uint32_t(-6);
 constexpr uint32_t kSsOnStack = 1, kSsDisable = 2, kSsAutoDisarm = 0x80000000u;
 
 // A stack_t as Linux fills it for the thread whose sp is `sp` (its __save_altstack): the
@@ -270,12 +283,14 @@ std::array<uint32_t, 3> stack_of(const proc::AltStack& alt, uint32_t sp) {
   return {alt.sp, flags | alt.autodisarm, alt.size};
 }
 
-// What a handler's siginfo says: the signal, why (si_code) and, for a fault, where (si_addr,
-// the union's first word, where a sent signal's si_pid is: the sender is not kept, 0).
+// What a handler's siginfo says: the signal, why (si_code), then the union: for a fault,
+// where (si_addr); for a sent signal, the sender's pid (si_pid; si_uid after it is 0, mkh's
+// only user) and, for SIGCHLD, the child's si_status (the times after it are 0).
 struct SignalInfo {
   uint32_t signal;
-  uint32_t code;
-  uint32_t address = 0;
+  int32_t code;
+  uint32_t address_or_pid = 0;
+  int32_t status = 0;
 };
 
 // The frame of `info.signal`'s handler pushed on the thread's stack and its registers set to
@@ -294,8 +309,9 @@ bool push_frame(proc::UserThread* thread, const SignalInfo& info, uint64_t saved
   uint8_t bytes[frame::kSize] = {};
   auto put = [&bytes](uint32_t offset, uint32_t value) { std::memcpy(bytes + offset, &value, 4); };
   put(frame::kInfo, info.signal);
-  put(frame::kInfo + 8, info.code);
-  put(frame::kInfo + 12, info.address);
+  put(frame::kInfo + 8, uint32_t(info.code));
+  put(frame::kInfo + 12, info.address_or_pid);
+  put(frame::kInfo + 20, uint32_t(info.status));
   const std::array<uint32_t, 3> stack = stack_of(alt, sp);
   std::memcpy(bytes + frame::kStack, stack.data(), sizeof stack);
   std::memcpy(bytes + frame::kMask, &saved_mask, 8);
@@ -380,18 +396,19 @@ void signals_deliver(proc::UserThread* thread) {
     // The thread's own signals first, then its process's (Linux's dequeue_signal), the lowest
     // of each; a handler's mask taken.
     uint32_t signal = 0;
-    bool to_thread = false;
+    proc::SignalOrigin origin;
     uint64_t blocked = 0;
     proc::Process::SignalAction action;
     {
       SignalState state(process);
       blocked = hal::remote_load(blocked_of(self));
-      const uint64_t own = hal::remote_load(pending_of(self)) & ~blocked;
-      const uint64_t ready = own != 0 ? own : hal::remote_load(state.pending()) & ~blocked;
+      const uint64_t own = hal::remote_load(pending_of(self).bits) & ~blocked;
+      const uint64_t ready = own != 0 ? own : hal::remote_load(state.pending().bits) & ~blocked;
       if (ready == 0) break;
       signal = uint32_t(std::countr_zero(ready)) + 1;
-      to_thread = own != 0;
-      (void)hal::remote_atomic_and(to_thread ? pending_of(self) : state.pending(), ~bit(signal));
+      const Pending taken = own != 0 ? pending_of(self) : state.pending();
+      (void)hal::remote_atomic_and(taken.bits, ~bit(signal));
+      origin = hal::remote_read(taken.origins + (signal - 1));
       action = take_action(state, self, blocked, signal);
     }
     if (action.handler == 0) {  // its handler went meanwhile: the default action
@@ -404,7 +421,7 @@ void signals_deliver(proc::UserThread* thread) {
       restart_call(thread);
     handler_ran = true;
     const uint64_t saved_mask = std::exchange(thread->m_restore_mask, false) ? thread->m_saved_mask : blocked;
-    if (!push_frame(thread, SignalInfo{signal, to_thread ? kSiTkill : kSiUser}, saved_mask, action.handler,
+    if (!push_frame(thread, SignalInfo{signal, origin.code, origin.pid, origin.status}, saved_mask, action.handler,
                     action.flags)) {
       proc::process_make_exit(process, 0, proc::kSigSegv);  // Linux's force_sigsegv
       return;
@@ -437,7 +454,7 @@ bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& 
   const bool access = trap.kind == user::TrapKind::kPageFault || trap.kind == user::TrapKind::kMisaligned;
   const bool second_code = (signal == proc::kSigSegv && thread->m_fault == Errno::kAcces) ||
                            (signal == proc::kSigBus && trap.kind == user::TrapKind::kPageFault);
-  if (!push_frame(thread, SignalInfo{signal, second_code ? 2u : 1u, access ? trap.address : trap.pc}, blocked,
+  if (!push_frame(thread, SignalInfo{signal, second_code ? 2 : 1, access ? trap.address : trap.pc}, blocked,
                   action.handler, action.flags))
     proc::process_make_exit(thread->m_process, 0, proc::kSigSegv);  // Linux's force_sigsegv
   return true;
@@ -503,10 +520,18 @@ Answer sys_sigaltstack(Call& call) {
   return 0;
 }
 
-void raise_on_caller(Call& call, uint32_t signal) { (void)send(call.process, call.thread, call.thread->m_tid, signal); }
+namespace {
+// A signal a process sends with kill (SI_USER) or tkill (SI_TKILL): its pid in the siginfo.
+proc::SignalOrigin sent_by(const Call& call, int32_t code) { return {code, call.process->m_pid, 0}; }
+}  // namespace
 
-Result<void> signal_from_other(proc::Process* process, uint32_t signal) {
-  TRY(send(process, nullptr, 0, signal));
+// Linux sends SIGPIPE as kill would (send_sig: SI_USER, the writer's own pid).
+void raise_on_caller(Call& call, uint32_t signal) {
+  (void)send(call.process, call.thread, call.thread->m_tid, signal, sent_by(call, proc::kSiUser));
+}
+
+Result<void> signal_from_other(proc::Process* process, uint32_t signal, proc::SignalOrigin origin) {
+  TRY(send(process, nullptr, 0, signal, origin));
   return {};
 }
 
@@ -518,23 +543,25 @@ Answer sys_kill(Call& call) {
   const int32_t pid = int32_t(call.a[0]);
   const int32_t self = int32_t(call.process->m_pid);
   const uint32_t signal = call.a[1];
-  if (pid == self || pid == 0 || pid == -self) return send(call.process, call.thread, 0, signal);
+  const proc::SignalOrigin origin = sent_by(call, proc::kSiUser);
+  if (pid == self || pid == 0 || pid == -self) return send(call.process, call.thread, 0, signal, origin);
   if (pid <= 0 || !hal::cluster_present(proc::pid_cxy(uint32_t(pid)))) return error(Errno::kSrch);
-  TRY(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(uint32_t(pid)), uint32_t(pid), signal));
+  TRY(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(uint32_t(pid)), uint32_t(pid), signal, origin.code,
+                                                origin.pid, origin.status));
   return 0;
 }
 
 Answer sys_tkill(Call& call) {
   const int32_t tid = int32_t(call.a[0]);
   if (tid <= 0) return error(Errno::kInval);
-  return send(call.process, call.thread, uint32_t(tid), call.a[1]);
+  return send(call.process, call.thread, uint32_t(tid), call.a[1], sent_by(call, proc::kSiTkill));
 }
 
 Answer sys_tgkill(Call& call) {
   const int32_t tgid = int32_t(call.a[0]), tid = int32_t(call.a[1]);
   if (tgid <= 0 || tid <= 0) return error(Errno::kInval);
   if (uint32_t(tgid) != call.process->m_pid) return error(Errno::kSrch);
-  return send(call.process, call.thread, uint32_t(tid), call.a[2]);
+  return send(call.process, call.thread, uint32_t(tid), call.a[2], sent_by(call, proc::kSiTkill));
 }
 
 // rt_sigaction(signal, act, oldact, sigsetsize), RV32's struct sigaction: the handler, the
@@ -567,10 +594,10 @@ Answer sys_rt_sigaction(Call& call) {
       hal::remote_write(state.action(signal), action);
       if (handler == kIgnore) {
         (void)hal::remote_atomic_or(state.ignored(), bit(signal));
-        (void)hal::remote_atomic_and(state.pending(), ~bit(signal));
+        (void)hal::remote_atomic_and(state.pending().bits, ~bit(signal));
         for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
           if (const auto thread = state.threads().get(slot))
-            (void)hal::remote_atomic_and(pending_of(thread), ~bit(signal));
+            (void)hal::remote_atomic_and(pending_of(thread).bits, ~bit(signal));
       } else {
         (void)hal::remote_atomic_and(state.ignored(), ~bit(signal));
       }
@@ -625,8 +652,8 @@ Answer sys_rt_sigpending(Call& call) {
   uint64_t pending = 0;
   {
     SignalState state(call.process);
-    pending =
-        (hal::remote_load(pending_of(self)) | hal::remote_load(state.pending())) & hal::remote_load(blocked_of(self));
+    pending = (hal::remote_load(pending_of(self).bits) | hal::remote_load(state.pending().bits)) &
+              hal::remote_load(blocked_of(self));
   }
   TRY(proc::copy_to_user(call.process, call.a[0], &pending, call.a[1]));
   return 0;

@@ -207,7 +207,7 @@ Answer sys_waitid(Call& call) {
     uint32_t fields[6] = {};  // si_signo, si_errno, si_code, si_pid, si_uid, si_status
     if (ended && exits) {
       fields[0] = proc::kSigChld;
-      fields[2] = ended->exit_signal != 0 ? 2 : 1;
+      fields[2] = ended->exit_signal != 0 ? proc::kCldKilled : proc::kCldExited;
       fields[3] = ended->pid;
       fields[5] = ended->exit_signal != 0 ? ended->exit_signal : ended->exit_code;
     }

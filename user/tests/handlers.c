@@ -31,6 +31,11 @@
  *   overflow  sigaltstack: a stack overflow's SIGSEGV handled on the alternate stack (SA_ONSTACK),
  *             which sigaltstack says the handler runs on; it ends the program (status 3)
  *   reset     SA_RESETHAND: the second signal takes the default action (status 138)
+ *   origin    who sent a signal, as the handler's siginfo says (raw rt_sigaction, SA_SIGINFO):
+ *             kill from the process itself and from a child (SI_USER, the sender's pid, for
+ *             SIGUSR2 and SIGCONT), tgkill (SI_TKILL), SIGPIPE (SI_USER, the writer's own pid);
+ *             SIGCHLD from a child that exits (CLD_EXITED, its pid, its status) and from one
+ *             that is killed (CLD_KILLED, its pid, the signal)
  * In `running` to `sleep` a child signals the parent every 20 ms until the parent's handler
  * answers through a pipe that it ran while the parent was where the test wants it: the output
  * does not depend on when the signals come. The same bytes and status under qemu-riscv32 and
@@ -498,6 +503,81 @@ static void faults(void) {
   printf("ebreak: %u handler call, si_code %u (TRAP_BRKPT 1), went on after it\n", fault_calls, fault_code);
 }
 
+/* origin: each signal's siginfo as its handler saw it (si_code, si_pid, si_status), by
+ * Linux's number. */
+static volatile int origin_calls[65], origin_code[65], origin_pid[65], origin_status[65];
+static void on_origin(int signal, void* info, void* context) {
+  const int* fields = info; /* si_signo, si_errno, si_code, si_pid, si_uid, si_status */
+  origin_calls[signal]++;
+  origin_code[signal] = fields[2];
+  origin_pid[signal] = fields[3];
+  origin_status[signal] = fields[5];
+  (void)context;
+}
+
+static void show_origin(const char* what, int signal, long sender) {
+  printf("%s: %d handler call, si_code %d, si_pid the sender's: %s", what, origin_calls[signal], origin_code[signal],
+         origin_pid[signal] == sender ? "yes" : "no");
+  if (signal == 17) printf(", si_status %d", origin_status[signal]);
+  printf("\n");
+  origin_calls[signal] = 0;
+}
+
+/* Until SIGCHLD's handler has run (SIGCHLD blocked meanwhile). */
+static void await_child_signal(void) {
+  sigset_t none = 0;
+  while (origin_calls[17] == 0) sigsuspend(&none);
+}
+
+static void origins(void) {
+  for (int signal = 10; signal <= 18; signal++) raw_handler(signal, on_origin);
+  const long self = linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = linux_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  linux_syscall(SYS_kill, self, 10, 0, 0, 0, 0);
+  show_origin("kill(getpid(), SIGUSR1) (SI_USER 0)", 10, self);
+  linux_syscall(SYS_tgkill, self, tid, 10, 0, 0, 0);
+  show_origin("tgkill(getpid(), gettid(), SIGUSR1) (SI_TKILL -6)", 10, self);
+  int ends[2];
+  pipe(ends);
+  close(ends[0]);
+  errno = 0;
+  const ssize_t wrote = write(ends[1], "x", 1);
+  printf("write to a pipe without a reader = %ld (%s)\n", (long)wrote, strerror(errno));
+  show_origin("SIGPIPE (SI_USER 0)", 13, self);
+  close(ends[1]);
+
+  sigset_t sent = 0;
+  sigaddset(&sent, SIGUSR2);
+  sigaddset(&sent, SIGCONT);
+  sigaddset(&sent, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &sent, NULL);
+  pid_t child = fork();
+  if (child == 0) {
+    const long parent = linux_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0);
+    linux_syscall(SYS_kill, parent, 12, 0, 0, 0, 0);
+    linux_syscall(SYS_kill, parent, 18, 0, 0, 0, 0);
+    _exit(7);
+  }
+  await_child_signal();
+  int status = 0;
+  waitpid(child, &status, 0);
+  sigset_t usr2_cont = 0;
+  sigaddset(&usr2_cont, SIGUSR2);
+  sigaddset(&usr2_cont, SIGCONT);
+  sigprocmask(SIG_UNBLOCK, &usr2_cont, NULL);
+  show_origin("a child's kill(getppid(), SIGUSR2) (SI_USER 0)", 12, child);
+  show_origin("a child's kill(getppid(), SIGCONT) (SI_USER 0)", 18, child);
+  show_origin("SIGCHLD of a child's _exit(7) (CLD_EXITED 1)", 17, child);
+
+  child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  linux_syscall(SYS_kill, child, 9, 0, 0, 0, 0);
+  await_child_signal();
+  waitpid(child, &status, 0);
+  show_origin("SIGCHLD of a child killed by SIGKILL (CLD_KILLED 2)", 17, child);
+}
+
 static volatile uintptr_t nowhere = 16; /* never mapped */
 
 static void fault_blocked(void) {
@@ -557,6 +637,7 @@ int main(int argc, char** argv) {
   else if (strcmp(what, "faults") == 0) faults();
   else if (strcmp(what, "blocked") == 0) fault_blocked();
   else if (strcmp(what, "overflow") == 0) overflow();
+  else if (strcmp(what, "origin") == 0) origins();
   else if (strcmp(what, "reset") == 0) {
     sigset_t none = 0;
     install(SIGUSR1, on_usr1, SA_RESETHAND, none);
@@ -568,9 +649,9 @@ int main(int argc, char** argv) {
     raise(SIGUSR1);
     printf("still running\n");
   } else {
-    fprintf(
-        stderr,
-        "usage: handlers order|threads|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset\n");
+    fprintf(stderr,
+            "usage: handlers "
+            "order|threads|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset|origin\n");
     return 2;
   }
   return 0;

@@ -33,6 +33,12 @@ namespace {
 
 using hal::Xptr;
 
+// PROCESS_MAKE_KILL as the kernel sends it (the origin SI_KERNEL, no sender).
+Result<void> make_kill(hal::cxy_t cxy, uint32_t pid, uint32_t signal) {
+  return rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(cxy, pid, signal, proc::kFromKernel.code, proc::kFromKernel.pid,
+                                                   proc::kFromKernel.status);
+}
+
 class ProcessTest : public MachineTest {
  protected:
 #ifdef MKH_TEST_RV32_DIR
@@ -534,7 +540,7 @@ TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
     KCHECK_EQ(hal::remote_load(Xptr<proc::Process>(home, process).field(&proc::Process::m_instructions)), 0u);
     KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_SIGACTION>(home, uint32_t(proc::SigAction::kUnblockAll), run.pid.load()));
     KCHECK(runs_again(home, process));
-    KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(home, run.pid.load(), uint32_t(proc::kSigKill)));
+    KCHECK_OK(make_kill(home, run.pid.load(), uint32_t(proc::kSigKill)));
   });
   EXPECT_TRUE(runner.wait());
   EXPECT_EQ(run.signal.load(), uint32_t(proc::kSigKill));
@@ -565,11 +571,9 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
         for (uint32_t t = 0; t < n; ++t) {
           const uint32_t pid = runs[t].pid.load();
           const uint32_t no_signal = 65;
-          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, no_signal), Errno::kInval);
-          KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, 0u));  // it exists
-          KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], proc::pid_make(clusters[t], 200),
-                                                               uint32_t(proc::kSigKill)),
-                     Errno::kSrch);
+          KCHECK_ERR(make_kill(clusters[t], pid, no_signal), Errno::kInval);
+          KCHECK_OK(make_kill(clusters[t], pid, 0u));  // it exists
+          KCHECK_ERR(make_kill(clusters[t], proc::pid_make(clusters[t], 200), uint32_t(proc::kSigKill)), Errno::kSrch);
           // Served by the owner only: another cluster holds no such process.
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_EXIT>(clusters[(t + 1) % n], pid, 1u), Errno::kSrch);
         }
@@ -579,15 +583,15 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
         if (process == nullptr) return;
         KCHECK_EQ(proc::pid_index(pid) % 2, 1u);  // its main thread on core 1
         if (n > 1) KCHECK_OK(proc::process_copy_get(pid));
-        KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigStop)));
+        KCHECK_OK(make_kill(clusters[t], pid, uint32_t(proc::kSigStop)));
         KCHECK(comes_to_a_stop(clusters[t], process));
-        KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigCont)));
+        KCHECK_OK(make_kill(clusters[t], pid, uint32_t(proc::kSigCont)));
         KCHECK(runs_again(clusters[t], process));
         if (t % 2 == 0) KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_EXIT>(clusters[t], pid, 0x142u));
-        else KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigKill)));
+        else KCHECK_OK(make_kill(clusters[t], pid, uint32_t(proc::kSigKill)));
         // A stop once the end is decided stops nothing: the threads of an ending process do not
         // stop (the process may be gone already).
-        auto late = rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], pid, uint32_t(proc::kSigStop));
+        auto late = make_kill(clusters[t], pid, uint32_t(proc::kSigStop));
         KCHECK(late || late.error() == Errno::kSrch);
       });
   }
@@ -659,14 +663,10 @@ TEST_F(ProcessTest, ProcessInfoFromEveryClusterShowsEachClustersProgram) {
   for (uint32_t t = 0; t < n && n > 1; ++t)
     run_on(clusters[(t + 1) % n], [&] { KCHECK_OK(proc::process_copy_get(runs[t].pid.load())); });
   for (uint32_t t = 0; t < n; ++t)
-    run_on(clusters[t], [&] {
-      KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], runs[t].pid.load(), uint32_t(proc::kSigStop)));
-    });
+    run_on(clusters[t], [&] { KCHECK_OK(make_kill(clusters[t], runs[t].pid.load(), uint32_t(proc::kSigStop))); });
   ask_everywhere(n > 1 ? 1 : 0, proc::ProcessState::kStopped);
   for (uint32_t t = 0; t < n; ++t)
-    run_on(clusters[t], [&] {
-      KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(clusters[t], runs[t].pid.load(), uint32_t(proc::kSigKill)));
-    });
+    run_on(clusters[t], [&] { KCHECK_OK(make_kill(clusters[t], runs[t].pid.load(), uint32_t(proc::kSigKill))); });
   EXPECT_TRUE(runner.wait());
   const MachineReport report = machine().report();
   for (uint32_t cxy : clusters) EXPECT_GE(served(report, cxy, "MKH_PROCESS_INFO"), 4u * n) << "cluster " << cxy;
@@ -770,8 +770,7 @@ TEST_F(ProcessTest, ThreadUserCreateFromEveryClusterToEveryCluster) {
     for (const uint32_t cxy : clusters)
       if (cxy != home) KCHECK(std::find(copies, copies + n, cxy) != copies + n);
   });
-  run_on(clusters[3],
-         [&] { KCHECK_OK(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(home, pid, uint32_t(proc::kSigKill))); });
+  run_on(clusters[3], [&] { KCHECK_OK(make_kill(home, pid, uint32_t(proc::kSigKill))); });
   EXPECT_TRUE(runner.wait());
   EXPECT_EQ(run.signal, uint32_t(proc::kSigKill)) << "exit code " << run.exit_code;
   shutdown_and_check();  // every copy and page back
@@ -814,8 +813,9 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
 // a signal from a child (forked onto the other cluster) reaches a thread that runs
 // user code, and interrupts its read of a pipe (EINTR, or started again under SA_RESTART), its
 // sleep and its sigsuspend; SIGCHLD's handler reaps children; the faults' handlers (a page made
-// writable or mapped, an instruction stepped over); SA_RESETHAND's second signal, and a fault
-// whose signal is blocked, end it. Every page back.
+// writable or mapped, an instruction stepped over); a handler's siginfo names the child that
+// sent its signal or ended (PROCESS_MAKE_KILL's origin); SA_RESETHAND's second signal, and a
+// fault whose signal is blocked, end it. Every page back.
 TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
   if (!boot_with_program({2, 2, 1}, "handlers", MKH_TEST_USER_TESTS_DIR))
     GTEST_SKIP() << "handlers is not built (no RISC-V compiler)";
@@ -832,7 +832,11 @@ TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
               {"sleep", "left between 5 and 10 s: yes\n"},
               {"suspend", "the handler ran: yes; SIGUSR1 blocked again: yes\n"},
               {"child", "SIGCHLD's handler reaped 3 children, exit codes summing to 6\n"},
-              {"faults", "ebreak: 1 handler call, si_code 1 (TRAP_BRKPT 1), went on after it\n"}};
+              {"faults", "ebreak: 1 handler call, si_code 1 (TRAP_BRKPT 1), went on after it\n"},
+              {"origin",
+               "a child's kill(getppid(), SIGCONT) (SI_USER 0): 1 handler call, si_code 0, si_pid the sender's: yes\n"
+               "SIGCHLD of a child's _exit(7) (CLD_EXITED 1): 1 handler call, si_code 1, si_pid the sender's: yes, "
+               "si_status 7\n"}};
   for (const auto& run : runs) {
     testing::internal::CaptureStdout();
     const auto outcome =
