@@ -18,9 +18,9 @@ int is_special_builtin(const char* name) {
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",    "exit", "break",
-                                      "continue", "shift", "export", "unset", "read", "wait", "return",
-                                      "set",   "trap",   "eval"};
+  static const char* const names[] = {":",     "true",     "false", "cd",     "pwd",   "exit",
+                                      "break", "continue", "shift", "export", "unset", "read",
+                                      "wait",  "return",   "set",   "trap",   "eval"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -215,8 +215,9 @@ int builtin(int argc, char** argv) {
     free(commands);
     return status;
   }
-  if (!strcmp(name, "wait")) { /* wait [PID...]: those (the last's status), else every child */
-    int status = 0;
+  if (!strcmp(name, "wait")) { /* wait [PID...]: those (the last's status), else every child; a
+                                  trapped signal ends it: 128 + its number */
+    int status = 0, trapped = 0;
     for (int i = 1; i < argc; i++) {
       char* end;
       const long pid = strtol(argv[i], &end, 10);
@@ -225,12 +226,14 @@ int builtin(int argc, char** argv) {
         return 2;
       }
       int raw;
-      status = waitpid((pid_t)pid, &raw, 0) == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
+      const pid_t got = trap_wait((pid_t)pid, &raw, &trapped);
+      if (got == 0) return 128 + trapped;
+      status = got == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
     }
     if (argc > 1) return status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, 0)) > 0) status_of(pid, status, NULL);
-    return 0;
+    while ((pid = trap_wait(-1, &status, &trapped)) > 0) status_of(pid, status, NULL);
+    return pid == 0 ? 128 + trapped : 0;
   }
   return -1;
 }

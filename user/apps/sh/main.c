@@ -26,7 +26,7 @@
  * function, it holds while it runs. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
  * NAME[=VALUE]..., unset NAME..., read [-r] NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
- * [PID...] (else every background child), set [-ex] [+ex] [-- ARG...], return [N], eval [ARG...],
+ * [PID...] (else every background child; a trapped signal ends it: 128 + its number), set [-ex] [+ex] [-- ARG...], return [N], eval [ARG...],
  * trap [ACTION] CONDITION... (trap.c). A login shell (-l) first runs /etc/profile. No ~USER or
  * job control. A script ends at a syntax error (status 2). An interactive shell ignores SIGQUIT
  * and, for SIGINT, shows its prompt again.

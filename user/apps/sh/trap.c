@@ -2,11 +2,13 @@
  * has ended (a signal that comes while a line is read at the prompt: before the next prompt),
  * and those the shell runs as it ends (EXIT). A signal's handler only marks it; the marks are
  * looked at between commands. The handlers have SA_RESTART: the shell's own reads and waits go
- * on through them. */
+ * on through them, but for the wait builtin's, which a trapped signal ends (trap_wait). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mkh.h"
@@ -170,6 +172,32 @@ int run_exit_trap(int status) {
   if (*action) run_string(action);
   free(action);
   return is_exit_requested ? last_status : status;
+}
+
+static void on_child(int signal) { (void)signal; }
+
+pid_t trap_wait(pid_t pid, int* raw, int* signal) {
+  /* As dash: every signal blocked, a look without waiting, then sigsuspend with the mask of
+   * before, which a child's SIGCHLD or a trapped signal ends (neither is lost in between: both
+   * wait blocked). SIGCHLD gets a handler meanwhile unless it has a trap of its own. */
+  sigset_t all, before;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &before);
+  struct sigaction child, child_before;
+  memset(&child, 0, sizeof child);
+  child.sa_handler = on_child;
+  child.sa_flags = SA_RESTART;
+  const int replaces = actions[SIGCHLD] == NULL && sigaction(SIGCHLD, &child, &child_before) == 0;
+  pid_t got;
+  while ((got = waitpid(pid, raw, WNOHANG)) == 0 && !is_caught) sigsuspend(&before);
+  const int error = errno;
+  if (replaces) sigaction(SIGCHLD, &child_before, NULL);
+  sigprocmask(SIG_SETMASK, &before, NULL);
+  *signal = 0;
+  for (int caught_signal = 1; got == 0 && caught_signal < kConditions && !*signal; caught_signal++)
+    if (caught[caught_signal]) *signal = mkh_linux_signal(caught_signal);
+  errno = error;
+  return got;
 }
 
 void traps_reset_in_child(void) {
