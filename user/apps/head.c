@@ -1,4 +1,4 @@
-/* head [-n N] [FILE...]: the first N lines (10 by default) of each file, standard input when
+/* head [-n N | -N] [FILE...]: the first N lines (10 by default) of each file, standard input when
  * none; with several files, each under a `==> FILE <==` line, a blank line between them, as
  * coreutils' head does. A file it cannot read is reported and the status is 1; a bad option
  * or count is a usage error (2). A user program of mkh's /bin (user/apps/): plain C, runs
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static int usage(void) {
-  fprintf(stderr, "usage: head [-n N] [FILE...]\n");
+  fprintf(stderr, "usage: head [-n N | -N] [FILE...]\n");
   return 2;
 }
 
@@ -36,15 +36,18 @@ static int head(int fd, const char* name, long lines) {
 int main(int argc, char** argv) {
   long lines = 10;
   int first = 1;
-  if (first < argc && !strcmp(argv[first], "-n")) {
-    if (first + 1 == argc) return usage();
+  /* -n N, or the older -N */
+  const int short_form = first < argc && argv[first][0] == '-' && argv[first][1] >= '0' && argv[first][1] <= '9';
+  if (first < argc && (!strcmp(argv[first], "-n") || short_form)) {
+    if (!short_form && first + 1 == argc) return usage();
+    const char* count = short_form ? argv[first] + 1 : argv[first + 1];
     char* end;
-    lines = strtol(argv[first + 1], &end, 10);
-    if (argv[first + 1][0] == '\0' || *end != '\0' || lines < 0) {
-      fprintf(stderr, "head: %s: invalid number of lines\n", argv[first + 1]);
+    lines = strtol(count, &end, 10);
+    if (count[0] == '\0' || *end != '\0' || lines < 0) {
+      fprintf(stderr, "head: %s: invalid number of lines\n", count);
       return usage();
     }
-    first += 2;
+    first += short_form ? 1 : 2;
   }
   if (first < argc && argv[first][0] == '-' && argv[first][1] != '\0') return usage();
   if (first == argc) return head(0, "standard input", lines);
