@@ -173,10 +173,10 @@ Result<uint32_t> build_stack(Process* process, const ExecInfo& info, const Progr
 }
 
 // The image of `program` (open, checked) in `process`, which has no thread and no program; its
-// main thread started with the signal mask `signals_blocked` and `signals_pending` pending. The
-// file is the process's, or closed on failure.
+// main thread started with the signal mask `signals_blocked` and `signals_pending` pending, with
+// their `origins`. The file is the process's, or closed on failure.
 Result<void> exec_image(Process* process, const ExecInfo& info, const Program& program, uint64_t signals_blocked,
-                        uint64_t signals_pending) {
+                        uint64_t signals_pending, const SignalOrigin (&origins)[64]) {
   // The point of no return: the old image (its copies, vsegs and pages) goes.
   process_copies_delete(process, true);
   if (auto reset = vmm::vmm_reset(&process->m_vmm); !reset) {
@@ -194,6 +194,7 @@ Result<void> exec_image(Process* process, const ExecInfo& info, const Program& p
     context.x[2] = sp;
     UserThread* main = TRY(user_thread_make(process, context, signals_blocked, true));
     main->m_signals_pending = signals_pending;
+    std::copy(std::begin(origins), std::end(origins), std::begin(main->m_signal_origins));
     process_exec_window_close(process);  // the new thread judges the signals sent from now on
     std::atomic_ref<uint32_t>(process->m_next_lid)
         .store(lid + 1);  // the threads it clones go to the next cores in turn
@@ -216,8 +217,9 @@ struct PendingExec {
   mm::Page* block;           // its own, in its cluster
   hal::Xptr<fs::File> file;  // the program, open and checked
   elf::Image image;
-  uint64_t signals_blocked;  // the caller's mask, the new thread's
-  uint64_t signals_pending;  // the caller's own pending signals, the new thread's
+  uint64_t signals_blocked;         // the caller's mask, the new thread's
+  uint64_t signals_pending;         // the caller's own pending signals, the new thread's
+  SignalOrigin signal_origins[64];  // theirs
   ExecInfo info;
 };
 static_assert(sizeof(PendingExec) <= (hal::kPageSize << kInfoOrder));
@@ -251,10 +253,16 @@ Result<void> exec_from_thread(UserThread* thread, hal::Xptr<fs::File> file, cons
     (void)fs::vfs_close(program.file);
     return error(Errno::kIntr);
   }
-  // The caller's own pending signals go to the new image's thread (Linux's exec'ing thread
-  // keeps them); one sent to it after this look goes with it.
-  hal::remote_store(hal::Xptr<uint64_t>(hal::local_cxy(), &pending->signals_pending),
-                    std::atomic_ref<uint64_t>(thread->m_signals_pending).exchange(0));
+  // The caller's own pending signals go to the new image's thread with their origins, as they
+  // are under the signal lock (Linux's exec'ing thread keeps them); one sent to it after this
+  // look goes with it.
+  {
+    hal::RemoteBusylockGuard guard(process_reference(thread->m_process).field(&Process::m_signal_lock));
+    std::copy(std::begin(thread->m_signal_origins), std::end(thread->m_signal_origins),
+              std::begin(pending->signal_origins));
+    hal::remote_store(hal::Xptr<uint64_t>(hal::local_cxy(), &pending->signals_pending),
+                      std::atomic_ref<uint64_t>(thread->m_signals_pending).exchange(0));
+  }
   block->release();  // the last thread out frees it
   return {};
 }
@@ -305,7 +313,8 @@ bool exec_after_last_thread(Process* process) {
   }
   process->m_main_exit_code = 0;
   reset_signal_actions(process);
-  if (auto made = exec_image(process, request->info, program, request->signals_blocked, request->signals_pending);
+  if (auto made = exec_image(process, request->info, program, request->signals_blocked, request->signals_pending,
+                             request->signal_origins);
       !made) {
     process_make_exit(process, 0, kSigSegv);
     return false;
@@ -339,7 +348,8 @@ Result<void> process_make_exec_server(hal::Xptr<ExecInfo> info) {
   const ProcessUse process = TRY(ProcessUse::by_pid(local->pid));
   if (ThreadTable(process.get()).count() != 0 || process->m_exec_file) return error(Errno::kBusy);
   const Program program = TRY(open_program(fs::At{}, local->path));
-  return exec_image(process.get(), *local, program, 0, 0);
+  constexpr SignalOrigin kNone[64] = {};
+  return exec_image(process.get(), *local, program, 0, 0, kNone);
 }
 
 Result<void> rpc_process_make_exec_client(hal::cxy_t cxy, hal::Xptr<ExecInfo> info) {

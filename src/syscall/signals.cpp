@@ -203,6 +203,17 @@ bool acts_or_waits(const SignalState& state, uint32_t signal, const proc::Signal
   return false;
 }
 
+// Linux's prepare_signal: a stop signal drops a pending SIGCONT, and SIGCONT the pending stop
+// signals, from the process and each of its threads (under the lock).
+void drop_opposites(const SignalState& state, uint32_t signal) {
+  constexpr uint64_t kStops = bit(proc::kSigStop) | bit(proc::kSigTstp) | bit(proc::kSigTtin) | bit(proc::kSigTtou);
+  const uint64_t dropped = signal == proc::kSigCont ? kStops : (bit(signal) & kStops) != 0 ? bit(proc::kSigCont) : 0;
+  if (dropped == 0) return;
+  (void)hal::remote_atomic_and(state.pending().bits, ~dropped);
+  for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
+    if (const auto thread = state.threads().get(slot)) (void)hal::remote_atomic_and(pending_of(thread).bits, ~dropped);
+}
+
 // Linux's sig_ignored for a thread whose mask is `blocked`: a blocked signal is never
 // ignored (it may be handled by the time it is unblocked); otherwise SIG_IGN, or SIG_DFL for
 // a signal whose default is to be ignored.
@@ -235,6 +246,8 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
     }
     if (signal > kSignalMax) return error(Errno::kInval);
     if (signal == 0) return 0;
+    drop_opposites(state, signal);
+    if (signal == proc::kSigStop && sender == nullptr) return 0;  // PROCESS_MAKE_KILL stopped it
     if ((bit(signal) & kUnstoppable) != 0) {
       acts = true;
     } else if (target) {
@@ -592,14 +605,15 @@ Answer sys_rt_sigaction(Call& call) {
     old_handler = (hal::remote_load(state.ignored()) & bit(signal)) != 0 ? kIgnore : old.handler;
     if (call.a[1] != 0) {
       hal::remote_write(state.action(signal), action);
-      if (handler == kIgnore) {
-        (void)hal::remote_atomic_or(state.ignored(), bit(signal));
+      if (handler == kIgnore) (void)hal::remote_atomic_or(state.ignored(), bit(signal));
+      else (void)hal::remote_atomic_and(state.ignored(), ~bit(signal));
+      // Ignored from now on (SIG_IGN, or SIG_DFL of a signal ignored by default, as Linux's
+      // sig_handler_ignored): no longer pending anywhere.
+      if (handler == kIgnore || (handler == kDefault && default_action(signal) == SignalAction::kIgnore)) {
         (void)hal::remote_atomic_and(state.pending().bits, ~bit(signal));
         for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
           if (const auto thread = state.threads().get(slot))
             (void)hal::remote_atomic_and(pending_of(thread).bits, ~bit(signal));
-      } else {
-        (void)hal::remote_atomic_and(state.ignored(), ~bit(signal));
       }
     }
   }

@@ -36,6 +36,12 @@
  *             SIGUSR2 and SIGCONT), tgkill (SI_TKILL), SIGPIPE (SI_USER, the writer's own pid);
  *             SIGCHLD from a child that exits (CLD_EXITED, its pid, its status) and from one
  *             that is killed (CLD_KILLED, its pid, the signal)
+ *   drops     what Linux drops from the pending signals: a SIGCHLD pending (blocked) when its
+ *             action becomes SIG_DFL (ignored by default), a pending SIGTSTP when SIGCONT comes,
+ *             a pending SIGCONT when SIGTSTP comes
+ *   exec      a signal pending (blocked) on the thread that calls execve is the new image's,
+ *             with its origin (SI_TKILL, the pid); for mkh only: qemu-riscv32 runs an execve'd
+ *             RISC-V program on the host (user/tests/mkh_cases/handlers_mkh.case)
  * In `running` to `sleep` a child signals the parent every 20 ms until the parent's handler
  * answers through a pipe that it ran while the parent was where the test wants it: the output
  * does not depend on when the signals come. The same bytes and status under qemu-riscv32 and
@@ -578,6 +584,57 @@ static void origins(void) {
   show_origin("SIGCHLD of a child killed by SIGKILL (CLD_KILLED 2)", 17, child);
 }
 
+static void drops(void) {
+  for (int signal = 17; signal <= 20; signal++) raw_handler(signal, on_origin);
+  const long self = linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  sigset_t blocked = 0;
+  sigaddset(&blocked, SIGCHLD);
+  sigaddset(&blocked, SIGCONT);
+  sigaddset(&blocked, SIGTSTP);
+  sigprocmask(SIG_BLOCK, &blocked, NULL);
+
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0); /* its SIGCHLD stays pending, blocked */
+  signal(SIGCHLD, SIG_DFL);   /* ignored by default: dropped */
+  raw_handler(17, on_origin);
+  linux_syscall(SYS_kill, self, 20, 0, 0, 0, 0); /* SIGTSTP, pending */
+  linux_syscall(SYS_kill, self, 18, 0, 0, 0, 0); /* SIGCONT: drops it, pending itself */
+  sigset_t child_stop = 0;
+  sigaddset(&child_stop, SIGCHLD);
+  sigaddset(&child_stop, SIGTSTP);
+  sigprocmask(SIG_UNBLOCK, &child_stop, NULL);
+  printf("SIGCHLD after SIG_DFL: %d handler call; SIGTSTP after SIGCONT: %d\n", origin_calls[17], origin_calls[20]);
+  sigprocmask(SIG_BLOCK, &child_stop, NULL);
+  linux_syscall(SYS_kill, self, 20, 0, 0, 0, 0); /* SIGTSTP: drops the pending SIGCONT */
+  sigprocmask(SIG_UNBLOCK, &blocked, NULL);
+  printf("SIGCONT after SIGTSTP: %d handler call; SIGTSTP: %d\n", origin_calls[18], origin_calls[20]);
+}
+
+/* exec: SIGUSR1 blocked and sent to the thread, then the program again in `exec-after`, which
+ * unblocks it. */
+static void exec_pending(const char* self_path) {
+  raw_handler(10, on_origin);
+  sigset_t usr1 = 0;
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  const long self = linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = linux_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  linux_syscall(SYS_tgkill, self, tid, 10, 0, 0, 0);
+  char* const again[] = {(char*)self_path, "exec-after", NULL};
+  execv(self_path, again);
+  printf("execv: %s\n", strerror(errno));
+}
+
+static void exec_after(void) {
+  raw_handler(10, on_origin);
+  sigset_t usr1 = 0;
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+  show_origin("after execve, the SIGUSR1 tgkill sent before (SI_TKILL -6)", 10,
+              linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0));
+}
+
 static volatile uintptr_t nowhere = 16; /* never mapped */
 
 static void fault_blocked(void) {
@@ -638,6 +695,9 @@ int main(int argc, char** argv) {
   else if (strcmp(what, "blocked") == 0) fault_blocked();
   else if (strcmp(what, "overflow") == 0) overflow();
   else if (strcmp(what, "origin") == 0) origins();
+  else if (strcmp(what, "drops") == 0) drops();
+  else if (strcmp(what, "exec") == 0) exec_pending(argv[0]);
+  else if (strcmp(what, "exec-after") == 0) exec_after();
   else if (strcmp(what, "reset") == 0) {
     sigset_t none = 0;
     install(SIGUSR1, on_usr1, SA_RESETHAND, none);
@@ -651,7 +711,8 @@ int main(int argc, char** argv) {
   } else {
     fprintf(stderr,
             "usage: handlers "
-            "order|threads|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset|origin\n");
+            "order|threads|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset|origin|drops|"
+            "exec\n");
     return 2;
   }
   return 0;
