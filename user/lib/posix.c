@@ -331,17 +331,32 @@ int sigaltstack(const stack_t* stack, stack_t* old) {
   return (int)__mkh_result(__MKH_SC2(SYS_sigaltstack, stack, old));
 }
 
-/* sigsuspend always answers -1 (EINTR) once a handler ran; pause is sigsuspend with the
- * current mask, all 64 bits of it (picolibc's set holds 31 signals), as Linux has no pause call
- * for RV32. */
+/* The calling thread's whole mask in *mask: 0, or -1. */
+static int current_mask(uint64_t* mask) {
+  return (int)__mkh_result(__MKH_SC4(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, NULL, mask, 8));
+}
+
+/* A mask that is picolibc's `set` for the signals picolibc names, and the thread's mask now for
+ * the others (Linux's SIGSTKFLT and the real-time signals), which its set cannot say. */
+static int whole_mask(sigset_t set, uint64_t* out) {
+  uint64_t now = 0;
+  if (current_mask(&now) < 0) return -1;
+  *out = linux_sigset(set) | (now & ~linux_sigset(~(sigset_t)0));
+  return 0;
+}
+
+/* sigsuspend always answers -1 (EINTR) once a handler ran; it and sigprocmask's SIG_SETMASK keep
+ * the signals picolibc's set cannot name as they are (whole_mask). pause is sigsuspend with the
+ * current mask, all 64 bits of it, as Linux has no pause call for RV32. */
 int sigsuspend(const sigset_t* set) {
-  const uint64_t in = linux_sigset(*set);
+  uint64_t in;
+  if (whole_mask(*set, &in) < 0) return -1;
   return (int)__mkh_result(__MKH_SC2(SYS_rt_sigsuspend, &in, 8));
 }
 
 int pause(void) {
   uint64_t mask = 0;
-  if (__mkh_result(__MKH_SC4(SYS_rt_sigprocmask, 0 /* SIG_BLOCK */, NULL, &mask, 8)) < 0) return -1;
+  if (current_mask(&mask) < 0) return -1;
   return (int)__mkh_result(__MKH_SC2(SYS_rt_sigsuspend, &mask, 8));
 }
 
@@ -349,6 +364,7 @@ int pause(void) {
 int sigprocmask(int how, const sigset_t* set, sigset_t* old) {
   const int linux_how = how == SIG_SETMASK ? 2 : how == SIG_BLOCK ? 0 : how == SIG_UNBLOCK ? 1 : -1;
   uint64_t in = set != NULL ? linux_sigset(*set) : 0, out = 0;
+  if (set != NULL && how == SIG_SETMASK && whole_mask(*set, &in) < 0) return -1;
   if (__mkh_result(__MKH_SC4(SYS_rt_sigprocmask, linux_how, set ? &in : NULL, old ? &out : NULL, 8)) < 0) return -1;
   if (old != NULL) *old = picolibc_sigset(out);
   return 0;

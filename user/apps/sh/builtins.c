@@ -218,6 +218,7 @@ int builtin(int argc, char** argv) {
   if (!strcmp(name, "wait")) { /* wait [PID...]: those (the last's status), else every child; a
                                   trapped signal ends it: 128 + its number */
     int status = 0, trapped = 0;
+    run_traps(); /* those of signals that came before: only one that comes while it waits ends it */
     for (int i = 1; i < argc; i++) {
       char* end;
       const long pid = strtol(argv[i], &end, 10);

@@ -181,8 +181,8 @@ void run_traps(void);
 /* The EXIT trap's action, run once as the shell (or a child shell) ends; the status it ends with. */
 int run_exit_trap(int status);
 /* The wait builtin's waitpid(pid, raw, 0) (POSIX 2.11): a signal with a trap (or an interactive
- * shell's SIGINT) that comes meanwhile ends it. The child's pid; -1 with errno (ECHILD: none); 0
- * when a trapped signal came first, Linux's number of it in *signal. */
+ * shell's SIGINT) caught since the traps last ran ends it. The child's pid; -1 with errno
+ * (ECHILD: none); 0 when a trapped signal came first, Linux's number of it in *signal. */
 pid_t trap_wait(pid_t pid, int* raw, int* signal);
 /* A child shell's traps: those not ignored go back to their defaults (POSIX 2.12). */
 void traps_reset_in_child(void);

@@ -55,6 +55,8 @@ static void on_signal(int signal) {
   }
 }
 
+static void on_child(int signal) { (void)signal; }
+
 static int set_disposition(int signal, void (*handler)(int)) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
@@ -81,11 +83,16 @@ void traps_init(void) {
 }
 
 /* Sets (or, `action` NULL, resets) the trap of `condition`; 0, or 1 with a message. A signal
- * ignored when a script started is left as it is. */
+ * ignored when a script started is left as it is. SIGCHLD is never ignored by the kernel's
+ * rule (its children would be reaped unseen, and the shell's waits would find none): `trap ''
+ * CHLD` catches it and does nothing, as dash does. */
 static int set_trap(int condition, const char* action) {
   if (condition > 0 && ignored_on_entry[condition] && !is_interactive) return 0;
   if (condition > 0) {
-    void (*handler)(int) = !action ? untrapped(condition) : *action ? on_signal : SIG_IGN;
+    void (*handler)(int) = !action                ? untrapped(condition)
+                           : *action              ? on_signal
+                           : condition == SIGCHLD ? on_child
+                                                  : SIG_IGN;
     if (set_disposition(condition, handler) != 0) {
       fprintf(stderr, "sh: trap: %s: cannot be trapped\n", name_of(condition));
       return 1;
@@ -174,28 +181,34 @@ int run_exit_trap(int status) {
   return is_exit_requested ? last_status : status;
 }
 
-static void on_child(int signal) { (void)signal; }
+/* Linux's number of the lowest signal caught since the traps last ran, 0 for none. */
+static int caught_signal(void) {
+  for (int signal = 1; signal < kConditions; signal++)
+    if (caught[signal]) return mkh_linux_signal(signal);
+  return 0;
+}
 
 pid_t trap_wait(pid_t pid, int* raw, int* signal) {
-  /* As dash: every signal blocked, a look without waiting, then sigsuspend with the mask of
-   * before, which a child's SIGCHLD or a trapped signal ends (neither is lost in between: both
-   * wait blocked). SIGCHLD gets a handler meanwhile unless it has a trap of its own. */
-  sigset_t all, before;
+  /* As dash: every signal blocked, a look at the marks and then at the children without
+   * waiting, then sigsuspend with the mask of before but SIGCHLD, which a child's SIGCHLD or a
+   * trapped signal ends (neither is lost in between: both wait blocked). A mark wins over a
+   * child that ended meanwhile (reaped by the next wait). SIGCHLD gets a handler meanwhile
+   * unless a trap catches it already (an ignored SIGCHLD would reap the children unseen). */
+  sigset_t all, before, open;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &before);
+  open = before;
+  sigdelset(&open, SIGCHLD);
   struct sigaction child, child_before;
   memset(&child, 0, sizeof child);
   child.sa_handler = on_child;
   child.sa_flags = SA_RESTART;
-  const int replaces = actions[SIGCHLD] == NULL && sigaction(SIGCHLD, &child, &child_before) == 0;
-  pid_t got;
-  while ((got = waitpid(pid, raw, WNOHANG)) == 0 && !is_caught) sigsuspend(&before);
+  const int replaces = !(actions[SIGCHLD] && *actions[SIGCHLD]) && sigaction(SIGCHLD, &child, &child_before) == 0;
+  pid_t got = 0;
+  while ((*signal = caught_signal()) == 0 && (got = waitpid(pid, raw, WNOHANG)) == 0) sigsuspend(&open);
   const int error = errno;
   if (replaces) sigaction(SIGCHLD, &child_before, NULL);
   sigprocmask(SIG_SETMASK, &before, NULL);
-  *signal = 0;
-  for (int caught_signal = 1; got == 0 && caught_signal < kConditions && !*signal; caught_signal++)
-    if (caught[caught_signal]) *signal = mkh_linux_signal(caught_signal);
   errno = error;
   return got;
 }
