@@ -36,12 +36,12 @@ Result<void> process_make_exit_server(uint32_t pid, uint32_t status);
 // another signal (1 to 64) acts as the process's dispositions and masks say (the handler the
 // syscall layer installed: kill(2) from another process; SIGSTOP and SIGCONT reach it too, after
 // the threads stop or go on, for what they drop and, SIGCONT, its handler); 0 only asks whether
-// it exists. After the reference's two arguments, mkh's
-// three: the signal's origin (code, sender, status: a SignalOrigin), which a handler's
-// siginfo gives. kSrch, then kInval for a signal above 64 (Linux's order).
+// it exists. After the reference's two arguments, mkh's three: the signal's origin (code,
+// sender, status: a SignalOrigin), which a handler's siginfo gives. kSrch, then kInval for a
+// signal above 64 (Linux's order).
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal, int32_t code, uint32_t sender, int32_t status);
-// The action of a signal other than SIGKILL sent to `process` (this cluster's
-// descriptor of it, held) by another process: the syscall layer's, installed at boot.
+// The action of a signal other than SIGKILL sent to `process` (this cluster's descriptor of it,
+// held) by another process: the syscall layer's, installed at boot.
 using SignalHandler = Result<void> (*)(Process* process, uint32_t signal, SignalOrigin origin);
 void set_signal_handler(SignalHandler handler);
 // 9: `action` (a SigAction) on the threads of this cluster's descriptor of the process `pid`
