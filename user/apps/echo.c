@@ -1,5 +1,6 @@
 /* echo: prints its arguments separated by spaces and a newline (none with -n first). A user
  * program of mkh's /bin (user/apps/): plain C, runs unchanged under qemu-riscv32. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,5 +15,9 @@ int main(int argc, char** argv) {
     fputs(argv[i], stdout);
   }
   if (newline) putchar('\n');
+  if (fflush(stdout) != 0 || ferror(stdout)) {  // as coreutils' echo: `echo a >/dev/full` fails
+    fprintf(stderr, "echo: write error: %s\n", strerror(errno));
+    return 1;
+  }
   return 0;
 }

@@ -49,10 +49,23 @@ FILE* const stdin = &stdin_file.xfile.cfile.file;
 FILE* const stdout = &stdout_file.xfile.cfile.file;
 FILE* const stderr = &stderr_file.xfile.cfile.file;
 
+/* picolibc's __bufio_put answers EOF when the write under it fails but leaves the stream's
+ * error flag clear, so a program that asks ferror(stdout) at its end missed a failed line
+ * (`echo a >/dev/full` exited 0): the standard streams' put marks the error, as C requires. */
+static int put_marking_errors(char c, FILE* stream) {
+  const int result = __bufio_put(c, stream);
+  if (result < 0) stream->flags |= __SERR;
+  return result;
+}
+
 /* exit() runs the destructors (picolibc's __libc_fini_array) before _exit. */
 __attribute__((destructor)) static void flush_standard_streams(void) {
   fflush(stdout);
   fflush(stderr);
 }
 
-void __mkh_runtime_init(void) { current_break = (uintptr_t)linux_brk(0); }
+void __mkh_runtime_init(void) {
+  current_break = (uintptr_t)linux_brk(0);
+  stdout_file.xfile.cfile.file.put = put_marking_errors;
+  stderr_file.xfile.cfile.file.put = put_marking_errors;
+}
