@@ -79,11 +79,13 @@ struct MachineConfig {
   uint32_t rpc_full_retries = 1000;  // back-off rounds (and milliseconds) on a full FIFO before the send fails
 
   // Devices
-  std::string disk_image;  // the IOC disk: a host file opened read-write at boot (its size a
-                           // multiple of 512); empty: the machine has no disk
-  bool mount_disk = true;  // mount the disk's FAT32 volume at boot (a refused volume fails the
-                           // boot); false: the disk is a raw block device
-  int console_fd = 1;      // the host file descriptor TXT0 writes to (not closed by mkh)
+  std::string disk_image;     // the IOC disk: a host file opened read-write at boot (its size a
+                              // multiple of 512); empty: the machine has no disk
+  bool mount_disk = true;     // mount the disk's FAT32 volume at boot (a refused volume fails the
+                              // boot); false: the disk is a raw block device
+  bool mount_devices = true;  // with the volume, devfs at /dev (null, zero, full, random,
+                              // urandom); false: /dev is the volume's, as `mkh fs` sees it
+  int console_fd = 1;         // the host file descriptor TXT0 writes to (not closed by mkh)
   // Sectors the disk keeps of those it is asked to write, in the order the writes run; every
   // later write is dropped and reported done, as by a disk whose power was cut at that point:
   // the image is then what a crash there leaves (the crash tests' knob). Unlimited by default.

@@ -31,9 +31,9 @@ Result<void> run_in_kernel(uint32_t cxy, const std::function<void()>& work) {
   return {};
 }
 
-Result<void, Error> mount_disk(uint32_t io_cxy) {
+Result<void, Error> mount_disk(uint32_t io_cxy, bool devices) {
   Result<void, Error> mounted = {};
-  TRY(run_in_kernel(io_cxy, [&] { mounted = fs::vfs_mount(); }));
+  TRY(run_in_kernel(io_cxy, [&] { mounted = fs::vfs_mount(devices); }));
   return mounted;
 }
 

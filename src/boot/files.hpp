@@ -33,9 +33,9 @@ void finish_kernel_work(std::atomic<bool>& done);
 // kNoMem when the thread cannot be made.
 Result<void> run_in_kernel(uint32_t cxy, const std::function<void()>& work);
 
-// Mounts the disk's volume (from a kernel thread of the I/O cluster `io_cxy`); the error
-// says why the volume is refused.
-Result<void, Error> mount_disk(uint32_t io_cxy);
+// Mounts the disk's volume (from a kernel thread of the I/O cluster `io_cxy`), and with
+// `devices` devfs at /dev; the error says why the volume is refused.
+Result<void, Error> mount_disk(uint32_t io_cxy, bool devices);
 // Syncs and unmounts, when a volume is mounted.
 Result<void> unmount_disk(uint32_t io_cxy);
 bool disk_mounted(uint32_t cxy);

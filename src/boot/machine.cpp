@@ -317,7 +317,8 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
     machine->start();
   }
   if (!config.disk_image.empty()) {
-    if (auto mounted = config.mount_disk ? boot::mount_disk(machine->clusters().front()) : Result<void, Error>{};
+    if (auto mounted = config.mount_disk ? boot::mount_disk(machine->clusters().front(), config.mount_devices)
+                                         : Result<void, Error>{};
         !mounted) {
       machine->shutdown();
       return error(mounted.error().context(fmt::format("disk {}", config.disk_image)));

@@ -227,7 +227,7 @@ static_assert(sizeof(PendingExec) <= (hal::kPageSize << kInfoOrder));
 Result<hal::Xptr<fs::File>> exec_open(fs::At at, const char* path) {
   const auto file = TRY(fs::vfs_open(at, path, fs::O_RDONLY));
   auto stat = fs::vfs_fstat(file);
-  if (!stat || stat->type == fs::InodeType::kDir) {
+  if (!stat || stat->type != fs::InodeType::kFile) {  // a folder, a device: EACCES, as Linux
     (void)fs::vfs_close(file);
     return error(stat ? Errno::kAcces : stat.error());
   }

@@ -262,8 +262,9 @@ Answer positioned(Call& call, bool to_user) {
 }
 
 uint32_t mode_of(const fs::Stat& stat) {
-  constexpr uint32_t S_IFDIR = 0040000, S_IFREG = 0100000, kReadOnly = 0x01;
+  constexpr uint32_t S_IFDIR = 0040000, S_IFREG = 0100000, S_IFCHR = 0020000, kReadOnly = 0x01;
   if (stat.type == fs::InodeType::kDir) return S_IFDIR | 0755;
+  if (stat.type == fs::InodeType::kDev) return S_IFCHR | 0666;  // Linux's memory devices' mode
   return S_IFREG | ((stat.attr & kReadOnly) != 0 ? 0444 : 0644);
 }
 
@@ -488,7 +489,7 @@ Answer sys_getdents64(Call& call) {
   uint32_t written = 0;
   // One struct linux_dirent64 (d_ino, d_off, d_reclen, d_type, d_name, padded to 8) for the
   // entry that ends at `next`; false when it does not fit.
-  auto emit = [&](const char* name, uint32_t name_len, bool is_dir, uint64_t next) -> Result<bool> {
+  auto emit = [&](const char* name, uint32_t name_len, fs::InodeType type, uint64_t next) -> Result<bool> {
     uint8_t record[8 + 8 + 2 + 1 + fs::kNameMax + 1 + 8] = {};
     const uint32_t size = (19 + name_len + 1 + 7) & ~7u;
     if (written + size > call.a[2]) {
@@ -501,7 +502,7 @@ Answer sys_getdents64(Call& call) {
     std::memcpy(record, &ino, 8);
     std::memcpy(record + 8, &offset, 8);
     std::memcpy(record + 16, &reclen, 2);
-    record[18] = is_dir ? 4 : 8;  // DT_DIR, DT_REG
+    record[18] = type == fs::InodeType::kDir ? 4 : type == fs::InodeType::kDev ? 2 : 8;  // DT_DIR, DT_CHR, DT_REG
     std::memcpy(record + 19, name, name_len);
     TRY(proc::copy_to_user(call.process, call.a[1] + written, record, size));
     written += size;
@@ -510,13 +511,12 @@ Answer sys_getdents64(Call& call) {
   };
   bool fits = true;
   while (position < kDots && fits)
-    fits = TRY(emit(position == 0 ? "." : "..", uint32_t(position + 1), true, position + 1));
+    fits = TRY(emit(position == 0 ? "." : "..", uint32_t(position + 1), fs::InodeType::kDir, position + 1));
   if (fits) TRY(fs::vfs_lseek(fd.file, int64_t(position - kDots), fs::Whence::kSet));
   for (bool more = fits; more;) {
     const uint32_t got = TRY(fs::vfs_readdir(fd.file, entries, kBatch));
     for (uint32_t i = 0; i < got && fits; ++i)
-      fits = TRY(
-          emit(entries[i].name, entries[i].name_len, entries[i].type == fs::InodeType::kDir, kDots + entries[i].next));
+      fits = TRY(emit(entries[i].name, entries[i].name_len, entries[i].type, kDots + entries[i].next));
     more = fits && got == kBatch;
   }
   TRY(fs::vfs_lseek(fd.file, int64_t(position), fs::Whence::kSet));
@@ -603,6 +603,8 @@ Answer sys_statx(Call& call) {
   std::memcpy(out + 40, &size, 8);
   std::memcpy(out + 48, &blocks, 8);
   for (const uint32_t at : {64u, 80u, 96u, 112u}) std::memcpy(out + at, &time, 8);  // atime btime ctime mtime
+  const uint32_t device[2] = {fs::device_major(stat.device), fs::device_minor(stat.device)};
+  std::memcpy(out + 128, device, sizeof device);  // stx_rdev_major, stx_rdev_minor
   TRY(proc::copy_to_user(call.process, call.a[4], out, sizeof out));
   return 0;
 }
@@ -675,7 +677,7 @@ Answer map_file(Call& call, const MapRequest& request, int32_t fd, uint32_t page
     return error(Errno::kNoSys);  // writes that reach the file: not there yet
   }
   const fs::Stat stat = TRY(fs::vfs_fstat(entry.file));
-  if (stat.type == fs::InodeType::kDir) return error(Errno::kNoDev);
+  if (stat.type != fs::InodeType::kFile) return error(Errno::kNoDev);  // a folder, a device
   const uint64_t offset = uint64_t(page_offset) * vmm::kPageSize;
   if (offset > UINT32_MAX) return error(Errno::kInval);
   const uint64_t file_bytes = stat.size > offset ? stat.size - offset : 0;

@@ -328,7 +328,7 @@ void print_tally_and_shut_down() {
 void one_input(Fuzzer& f, const uint8_t* data, std::size_t size) {
   ++f.tally.inputs;
   f.disk.load(data, size);
-  auto mounted = boot::mount_disk(f.io_cxy);
+  auto mounted = boot::mount_disk(f.io_cxy, false);  // the volume alone
   if (!mounted) {
     if (mounted.error().message.empty())
       fail(fmt::format("the mount was refused without a message ({})", errno_name(mounted.error().code)));

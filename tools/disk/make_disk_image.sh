@@ -20,6 +20,8 @@ for added in "$@"; do
   mkdir -p "$stage/${added%%=*}"
   cp "${added#*=}" "$stage/${added%%=*}/"
 done
+# The mount point of devfs, as a Linux root file system has one (mkh mounts its devices there).
+mkdir -p "$stage/dev"
 # test(1)'s other name: /bin/[ is a copy of /bin/test (it reads its name). Made here, not by
 # the build, whose lists cannot hold a '['.
 if [ -f "$stage/bin/test" ]; then cp "$stage/bin/test" "$stage/bin/["; fi

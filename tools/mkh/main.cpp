@@ -219,6 +219,7 @@ int run_fs_command(FsCli& cli, const std::vector<std::string>& words) {
     return kExitUsage;
   }
   cli.config.disk_write_trace_fd = trace.get();
+  cli.config.mount_devices = false;  // the image's own /dev, if it has one
   int exit_code = 0;
   const auto machine = boot_quiet_with_disk(cli.config, "fs", &exit_code);
   if (!machine) return exit_code;

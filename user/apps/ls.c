@@ -1,6 +1,6 @@
 /* ls [-a] [-l] [PATH...]: lists the entries of each directory named (the current one when
  * none), sorted by name, those whose name starts with '.' left out unless -a is given (as
- * ls(1)); with -l, each entry's type (d or -) and a file's size. Reads the
+ * ls(1)); with -l, each entry's type (d, c or -) and a file's size. Reads the
  * directory with getdents64 and each entry with statx, as Linux's tools do. A user program of
  * mkh's /bin (user/apps/): plain C, runs unchanged under qemu-riscv32. */
 #include <errno.h>
@@ -25,6 +25,8 @@ static void print_entry(int dirfd, const char* name, int long_format) {
     return;
   }
   if ((info.stx_mode & 0170000) == 0040000) printf("d %10s %s\n", "-", name);
+  else if ((info.stx_mode & 0170000) == 0020000)
+    printf("c %10s %s\n", "-", name);  // a character device: no size (ls(1) shows its number)
   else printf("- %10llu %s\n", (unsigned long long)info.stx_size, name);
 }
 

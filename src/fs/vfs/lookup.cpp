@@ -38,21 +38,6 @@ Xptr<Dentry> table_find(Xptr<Inode> dir, std::string_view name, uint32_t hash) {
   return {};
 }
 
-void table_insert(Xptr<Inode> dir, Xptr<Dentry> dentry) {
-  hal::xlist_add_last(bucket(dir, rload(dentry, &Dentry::m_hash)), dentry.field(&Dentry::m_bucket_entry));
-  rstore(dir, &Inode::m_children_nr, rload(dir, &Inode::m_children_nr) + 1);
-}
-
-// Round robin over the clusters of the machine, from this one on.
-hal::cxy_t choose_cluster() {
-  const Topology& topology = LOCAL_CLUSTER->m_topology;
-  const uint32_t clusters = topology.clusters();
-  const uint32_t here = hal::cxy_x(hal::local_cxy()) * topology.y_size + hal::cxy_y(hal::local_cxy());
-  const uint32_t turn = hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &local_fs()->m_next_inode), 1u);
-  const uint32_t index = (here + turn) % clusters;
-  return hal::make_cxy(index / topology.y_size, index % topology.y_size);
-}
-
 void destroy_dentry(Xptr<Dentry> dentry) {
   (void)rpc::rpc_call<rpc::RPC_VFS_DENTRY_DESTROY>(dentry.cxy(), dentry.host_ptr());
 }
@@ -108,6 +93,20 @@ Result<void> make_entry(Xptr<Inode> dir, std::string_view name, Xptr<Inode> inod
 }  // namespace
 
 Xptr<fat::FatContext> fat_context() { return Xptr<fat::FatContext>(local_fs()->m_fat); }
+
+void table_insert(Xptr<Inode> dir, Xptr<Dentry> dentry) {
+  hal::xlist_add_last(bucket(dir, rload(dentry, &Dentry::m_hash)), dentry.field(&Dentry::m_bucket_entry));
+  rstore(dir, &Inode::m_children_nr, rload(dir, &Inode::m_children_nr) + 1);
+}
+
+hal::cxy_t choose_inode_cluster() {
+  const Topology& topology = LOCAL_CLUSTER->m_topology;
+  const uint32_t clusters = topology.clusters();
+  const uint32_t here = hal::cxy_x(hal::local_cxy()) * topology.y_size + hal::cxy_y(hal::local_cxy());
+  const uint32_t turn = hal::remote_atomic_add(Xptr<uint32_t>(hal::local_cxy(), &local_fs()->m_next_inode), 1u);
+  const uint32_t index = (here + turn) % clusters;
+  return hal::make_cxy(index / topology.y_size, index % topology.y_size);
+}
 
 bool is_root(Xptr<Inode> inode) { return inode == local_fs()->m_root; }
 
@@ -165,6 +164,7 @@ Result<Xptr<Dentry>> find_or_make_child(Xptr<Inode> dir, std::string_view name, 
   if (auto dentry = table_find(dir, name, hash)) return dentry;
   const bool complete = rload(dir, &Inode::m_names_complete) != 0;
   if (complete && create == Create::kNo) return error(Errno::kNoEnt);
+  if (!on_fat(dir)) return error(Errno::kPerm);  // devfs: its devices only
 
   // A miss: the dentry on the directory's cluster, the inode on a chosen one, loaded from
   // the directory's entries (or made, when asked to create).
@@ -174,8 +174,8 @@ Result<Xptr<Dentry>> find_or_make_child(Xptr<Inode> dir, std::string_view name, 
   const auto name_xptr = Xptr<const char>(hal::local_cxy(), local_name);
   const auto len = uint32_t(name.size());
   const auto dentry = TRY(rpc::rpc_call<rpc::RPC_VFS_DENTRY_CREATE>(dir.cxy(), kFs, name_xptr, len, dir.host_ptr()));
-  auto inode =
-      rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(choose_cluster(), dentry, kFs, InodeType::kFile, 0u, 0u, 0u, 0u, 0u);
+  auto inode = rpc::rpc_call<rpc::RPC_VFS_INODE_CREATE>(choose_inode_cluster(), dentry, kFs, InodeType::kFile, 0u, 0u,
+                                                        0u, 0u, 0u);
   if (!inode) {
     destroy_dentry(dentry);
     return error(inode.error());

@@ -45,6 +45,12 @@ class InodeWriteLock : public RemoteWriteLock {
 
 hal::Xptr<fat::FatContext> fat_context();
 bool is_root(hal::Xptr<Inode> inode);
+// Whether the inode is the FAT volume's (not devfs's).
+inline bool on_fat(hal::Xptr<Inode> inode) { return rload(inode, &Inode::m_fs_type) == FsType::kFat; }
+// The cluster of a new inode: round robin over the clusters of the machine, from this one on.
+hal::cxy_t choose_inode_cluster();
+// Adds `dentry` to its directory's children table; under the directory's write lock.
+void table_insert(hal::Xptr<Inode> dir, hal::Xptr<Dentry> dentry);
 // Before a subfolder's entry is added to `dir` or removed from it (its write lock held): the
 // count a stat keeps is recounted by the next stat.
 void forget_subfolders(hal::Xptr<Inode> dir);

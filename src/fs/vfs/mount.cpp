@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "fs/fat/fatfs.hpp"
+#include "fs/vfs/devfs.hpp"
 #include "fs/vfs/lookup.hpp"
 #include "fs/vfs/services.hpp"
 #include "fs/vfs/vfs.hpp"
@@ -59,11 +60,11 @@ Result<void> for_each_cluster(F&& visit) {
   return {};
 }
 
-// On each cluster: write back the mappers of its inodes of one type.
+// On each cluster: write back the mappers of its FAT inodes of one type.
 Result<void> sync_local_inodes(void* arg) {
   const InodeType type = *static_cast<const InodeType*>(arg);
   return for_each_inode(
-      hal::local_cxy(), [type](Xptr<Inode> inode) { return rload(inode, &Inode::m_type) == type; },
+      hal::local_cxy(), [type](Xptr<Inode> inode) { return rload(inode, &Inode::m_type) == type && on_fat(inode); },
       [](Xptr<Inode> inode) {
         InodeReadLock read(inode);
         return mapper::mapper_sync(inode.host_ptr()->m_mapper.host_ptr());
@@ -112,7 +113,7 @@ void fs_cluster_init(hal::cxy_t cxy) {
   hal::xlist_root_init(hal::cluster_field(cxy, &local_fs()->m_inodes));
 }
 
-Result<void, Error> vfs_mount() {
+Result<void, Error> vfs_mount(bool devices) {
   if (local_fs()->m_mounted != 0) return error(Errno::kBusy, "a volume is mounted already");
   const auto context = TRY(fat::fat_mount());
   auto root = vfs_inode_create_server({}, FsType::kFat, InodeType::kDir, context.host_ptr()->m_geometry.root_cluster,
@@ -147,6 +148,11 @@ Result<void, Error> vfs_mount() {
     hal::remote_store(hal::cluster_field(cxy, &local_fs()->m_mounted), 1u);
     return {};
   }));
+  // Mounted: a failure from here on leaves what was made to the unmount.
+  if (devices) {
+    if (auto made = devfs_mount(*root); !made)
+      return error(made.error(), "cannot make /dev: {}", errno_name(made.error()));
+  }
   return {};
 }
 

@@ -64,25 +64,34 @@ Result<void> copy_name(Xptr<const char> name, uint32_t name_len, char* out) {
 
 Result<Xptr<Inode>> vfs_inode_create_server(Xptr<Dentry> dentry, FsType fs_type, InodeType type, uint32_t fs_extension,
                                             uint32_t attr, uint32_t, uint32_t, uint32_t) {
-  if (fs_type != FsType::kFat || (type != InodeType::kFile && type != InodeType::kDir)) return error(Errno::kInval);
+  const bool fat = fs_type == FsType::kFat && (type == InodeType::kFile || type == InodeType::kDir);
+  const bool devfs = fs_type == FsType::kDevfs && (type == InodeType::kDir || type == InodeType::kDev);
+  if (!fat && !devfs) return error(Errno::kInval);
   auto inode = TRY(mm::KmemOwner<Inode>::make());
   const auto self = Xptr<Inode>(hal::local_cxy(), inode.get());
   inode->m_type = type;
-  inode->m_first_cluster = fs_extension;
+  inode->m_fs_type = fs_type;
   inode->m_attr = attr;
   inode->m_dentry = dentry;
   kern::remote_rwlock_init(inode_lock(self));
   hal::xlist_entry_init(self.field(&Inode::m_cluster_entry));
   if (type == InodeType::kDir) TRY(make_children_table(inode.get()));
-  auto mapper = mapper::mapper_create(&fat::kInodeMapperOps, self.raw());
-  if (!mapper) {
-    free_children_table(inode.get());
-    return error(mapper.error());
+  if (devfs) {
+    // In memory only: no mapper; a device's number is its extension; every name is there.
+    if (type == InodeType::kDev) inode->m_device = fs_extension;
+    inode->m_names_complete = 1;
+  } else {
+    inode->m_first_cluster = fs_extension;
+    auto mapper = mapper::mapper_create(&fat::kInodeMapperOps, self.raw());
+    if (!mapper) {
+      free_children_table(inode.get());
+      return error(mapper.error());
+    }
+    inode->m_mapper = Xptr<mapper::Mapper>(hal::local_cxy(), *mapper);
+    // A file's pages are reached through move_buffer only: past half the bank, the mapper
+    // writes back and drops them (a directory's pages stay: its entries are used in place).
+    if (type == InodeType::kFile) (*mapper)->m_page_limit = mm::local_memory()->m_ppm.total_pages() / 2;
   }
-  inode->m_mapper = Xptr<mapper::Mapper>(hal::local_cxy(), *mapper);
-  // A file's pages are reached through move_buffer only: past half the bank, the mapper
-  // writes back and drops them (a directory's pages stay: its entries are used in place).
-  if (type == InodeType::kFile) (*mapper)->m_page_limit = mm::local_memory()->m_ppm.total_pages() / 2;
   FsCluster* fs = local_fs();
   const auto list_lock = Xptr<kern::RemoteRwlock>(hal::local_cxy(), &fs->m_inodes_lock);
   kern::remote_rwlock_wr_acquire(list_lock);
@@ -99,7 +108,7 @@ Result<void> vfs_inode_destroy_server(Inode* inode) {
   kern::remote_rwlock_wr_acquire(list_lock);
   hal::xlist_unlink(Xptr<Inode>(hal::local_cxy(), inode).field(&Inode::m_cluster_entry));
   kern::remote_rwlock_wr_release(list_lock);
-  mapper::mapper_destroy(inode->m_mapper.host_ptr());
+  if (!inode->m_mapper.is_null()) mapper::mapper_destroy(inode->m_mapper.host_ptr());
   free_children_table(inode);
   hal::local_store(inode->m_magic, 0u);
   mm::kmem_delete(inode);
@@ -107,7 +116,7 @@ Result<void> vfs_inode_destroy_server(Inode* inode) {
 }
 
 Result<Xptr<Dentry>> vfs_dentry_create_server(FsType fs_type, Xptr<const char> name, uint32_t name_len, Inode* parent) {
-  if (fs_type != FsType::kFat || !is_live(parent, kInodeMagic) || parent->m_type != InodeType::kDir)
+  if (!is_live(parent, kInodeMagic) || parent->m_type != InodeType::kDir || fs_type != parent->m_fs_type)
     return error(Errno::kInval);
   auto dentry = TRY(mm::KmemOwner<Dentry>::make());
   TRY(copy_name(name, name_len, dentry->m_name));
@@ -149,7 +158,8 @@ Result<void> vfs_file_destroy_server(File* file) {
 }
 
 Result<void> vfs_inode_load_server(Inode* parent, Xptr<const char> name, uint32_t name_len, Xptr<Inode> child) {
-  if (!is_live(parent, kInodeMagic) || parent->m_type != InodeType::kDir || child.is_null())
+  if (!is_live(parent, kInodeMagic) || parent->m_type != InodeType::kDir || parent->m_fs_type != FsType::kFat ||
+      child.is_null())
     return error(Errno::kInval);
   char local_name[kNameMax + 1];
   TRY(copy_name(name, name_len, local_name));
@@ -185,7 +195,7 @@ Result<void> vfs_inode_load_server(Inode* parent, Xptr<const char> name, uint32_
 }
 
 Result<void> vfs_mapper_load_all_server(Inode* inode) {
-  if (!is_live(inode, kInodeMagic)) return error(Errno::kInval);
+  if (!is_live(inode, kInodeMagic) || inode->m_mapper.is_null()) return error(Errno::kInval);
   if (inode->m_type == InodeType::kDir && inode->m_buckets.is_null()) TRY(make_children_table(inode));
   const auto mapper = inode->m_mapper;
   const uint64_t pages = (inode->m_size + hal::kPageSize - 1) / hal::kPageSize;

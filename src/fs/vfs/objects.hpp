@@ -22,10 +22,12 @@ namespace mkh::fs {
 
 struct Dentry;
 
-enum class InodeType : uint32_t { kFile = 1, kDir = 2 };
+// kDev: a device of devfs (the reference's INODE_TYPE_DEV), read and written by its driver.
+enum class InodeType : uint32_t { kFile = 1, kDir = 2, kDev = 3 };
 
-// File-system types (the catalogue's "fs type"): FAT32 only for now.
-enum class FsType : uint32_t { kFat = 1 };
+// File-system types (the catalogue's "fs type"): the FAT32 volume, and devfs, the devices'
+// folder mounted at /dev (fs/vfs/devfs.hpp), which lives in memory only.
+enum class FsType : uint32_t { kFat = 1, kDevfs = 2 };
 
 // A name in mkh is UTF-8; a FAT long name has at most 255 UTF-16 units, so at most 765 bytes.
 inline constexpr uint32_t kNameMax = 765;
@@ -49,8 +51,9 @@ struct Inode {
   // immutable after VFS_INODE_CREATE
   InodeType m_type = InodeType::kFile;
   FsType m_fs_type = FsType::kFat;
-  hal::Xptr<mapper::Mapper> m_mapper;    // on the inode's cluster
+  hal::Xptr<mapper::Mapper> m_mapper;    // on the inode's cluster (FAT's inodes only)
   hal::Xptr<hal::XlistEntry> m_buckets;  // directories: kChildBuckets roots in one page of the inode's cluster
+  uint32_t m_device = 0;                 // a device (kDev): its number, as Linux's (major << 20 | minor)
 
   // guarded by m_lock (written under the write lock, read under either)
   uint64_t m_size = 0;               // bytes; a directory: its chain's length in bytes

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "fs/fat/fatfs.hpp"
+#include "fs/vfs/devfs.hpp"
 #include "fs/vfs/lookup.hpp"
 #include "fs/vfs/services.hpp"
 #include "fs/vfs/vfs.hpp"
@@ -102,6 +103,7 @@ Result<void> truncate_locked(Xptr<Inode> inode, uint64_t size) {
 // it: the parent's lock comes first in the lock order). Tried again when a rename moved the
 // entry to another directory while the first one's lock was awaited.
 Result<void> update_entry(Xptr<Inode> inode) {
+  if (!on_fat(inode)) return {};  // devfs has no entries
   for (;;) {
     if (rload(inode, &Inode::m_meta_dirty) == 0) return {};
     auto pinned_dir = pinned_parent(inode);
@@ -160,6 +162,14 @@ Result<void> remove_locked(Xptr<Inode> dir, Xptr<Dentry> dentry, Xptr<Inode> chi
   return drop_reference(child);  // the name's
 }
 
+// Whether the entry naming `child` in `dir` may go or change: nothing in devfs does (EPERM),
+// nor does devfs's folder, a mount point (EBUSY).
+Result<void> may_change_entry(Xptr<Inode> dir, Xptr<Inode> child) {
+  if (!on_fat(dir)) return error(Errno::kPerm);
+  if (!on_fat(child)) return error(Errno::kBusy);
+  return {};
+}
+
 Result<Xptr<Inode>> file_inode(Xptr<File> file) {
   if (file.is_null()) return error(Errno::kBadF);
   return rload(file, &File::m_inode);
@@ -180,9 +190,12 @@ Result<Stat> stat_of(Xptr<Inode> inode) {
   stat.attr = rload(inode, &Inode::m_attr);
   stat.mtime = rload(inode, &Inode::m_mtime);
   stat.inode = inode.raw();
+  stat.device = rload(inode, &Inode::m_device);
   stat.unlinked = rload(inode, &Inode::m_unlinked) != 0;
   if (stat.unlinked) {
     stat.links = 0;
+  } else if (stat.type == InodeType::kDir && !on_fat(inode)) {
+    stat.links = 2;  // devfs's folder has no subfolders
   } else if (stat.type == InodeType::kDir) {
     uint32_t folders = rload(inode, &Inode::m_subfolders);
     if (folders == Inode::kSubfoldersUnknown) {
@@ -267,8 +280,8 @@ Result<Xptr<File>> open_once(At at, const char* path, uint32_t flags) {
     inode = rload(dentry, &Dentry::m_child);
     file = TRY(open_inode(inode));
   }
-  const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
-  if ((flags & O_TRUNC) != 0 && !is_dir) {
+  // O_TRUNC cuts a regular file only (a device ignores it, as Linux's).
+  if ((flags & O_TRUNC) != 0 && rload(inode, &Inode::m_type) == InodeType::kFile) {
     Result<void> truncated = {};
     {
       InodeWriteLock write(inode);
@@ -314,7 +327,9 @@ Result<void> update_open_entries(hal::cxy_t cxy) {
 Result<uint64_t> vfs_read(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
   const auto inode = TRY(file_inode(file));
   if ((rload(file, &File::m_flags) & O_ACCMODE) == O_WRONLY) return error(Errno::kBadF);
-  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  const InodeType type = rload(inode, &Inode::m_type);
+  if (type == InodeType::kDir) return error(Errno::kIsDir);
+  if (type == InodeType::kDev) return devfs_read(inode, buffer, size);
   const uint64_t offset = rload(file, &File::m_offset);
   uint64_t count = 0;
   {
@@ -355,11 +370,17 @@ Result<uint64_t> write_once(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
 }  // namespace
 
 Result<uint64_t> vfs_write(Xptr<File> file, Xptr<void> buffer, uint64_t size) {
+  const auto inode = TRY(file_inode(file));
+  if (rload(inode, &Inode::m_type) == InodeType::kDev) {
+    if ((rload(file, &File::m_flags) & O_ACCMODE) == O_RDONLY) return error(Errno::kBadF);
+    return devfs_write(inode, size);
+  }
   return with_pending_frees([&] { return write_once(file, buffer, size); });
 }
 
 Result<uint64_t> vfs_lseek(Xptr<File> file, int64_t offset, Whence whence) {
   const auto inode = TRY(file_inode(file));
+  if (rload(inode, &Inode::m_type) == InodeType::kDev) return uint64_t(0);  // a device has no place (null_lseek)
   int64_t base = 0;
   switch (whence) {
     case Whence::kSet: base = 0; break;
@@ -432,6 +453,7 @@ Result<void> vfs_unlink(At at, const char* path) {
   const auto child = rload(dentry, &Dentry::m_child);
   if (rload(child, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
   if (last.slash) return error(Errno::kNotDir);
+  TRY(may_change_entry(dir, child));
   return remove_locked(dir, dentry, child, false);
 }
 
@@ -451,6 +473,7 @@ Result<void> vfs_rmdir(At at, const char* path) {
   const auto dentry = TRY(child_locked(dir, last.view(), Create::kNo, nullptr));
   const auto child = rload(dentry, &Dentry::m_child);
   if (rload(child, &Inode::m_type) != InodeType::kDir) return error(Errno::kNotDir);
+  TRY(may_change_entry(dir, child));
   return remove_locked(dir, dentry, child, false);
 }
 
@@ -501,6 +524,8 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   const auto pinned_new_dir = TRY(walk_parent(new_at, new_path, &new_last));
   const auto old_dir = pinned_old_dir.get();
   const auto new_dir = pinned_new_dir.get();
+  if (on_fat(old_dir) != on_fat(new_dir)) return error(Errno::kXDev);  // from a file system to another
+  if (!on_fat(old_dir)) return error(Errno::kPerm);                    // devfs's names are fixed
   if (old_last.len == 0) return error(Errno::kBusy);
   if (new_last.len == 0) return error((flags & kRenameNoReplace) != 0 ? Errno::kExist : Errno::kBusy);
   // Across directories: the traps (a directory is not moved below itself, nor is a directory
@@ -522,6 +547,8 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
   if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
   if (existing && (flags & kRenameNoReplace) != 0) return error(Errno::kExist);
+  TRY(may_change_entry(old_dir, child));
+  if (existing) TRY(may_change_entry(new_dir, rload(*existing, &Dentry::m_child)));
   if (exchange)
     return exchange_locked(old_dir, old_dentry, old_last, new_dir, TRY(std::move(existing)), new_last, old_trap.get(),
                            new_trap.get());
@@ -566,10 +593,7 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   rstore(new_dentry, &Dentry::m_child, child);
   rstore(new_dentry, &Dentry::m_slot, found.slot);
   rstore(new_dentry, &Dentry::m_slot_count, found.slot_count);
-  hal::xlist_add_last(
-      rload(new_dir, &Inode::m_buckets) + std::ptrdiff_t(rload(new_dentry, &Dentry::m_hash) % kChildBuckets),
-      new_dentry.field(&Dentry::m_bucket_entry));
-  rstore(new_dir, &Inode::m_children_nr, rload(new_dir, &Inode::m_children_nr) + 1);
+  table_insert(new_dir, new_dentry);
   {
     InodeWriteLock child_lock(child);  // see pinned_parent
     rstore(child, &Inode::m_dentry, new_dentry);
@@ -598,6 +622,11 @@ Result<void> truncate_inode(Xptr<Inode> inode, uint64_t size) {
 }
 
 Result<void> set_mtime(Xptr<Inode> inode, int64_t mtime) {
+  if (!on_fat(inode)) {  // devfs keeps it in memory, as it is
+    InodeWriteLock write(inode);
+    rstore(inode, &Inode::m_mtime, uint64_t(std::max<int64_t>(0, mtime)));
+    return {};
+  }
   const fat::FatTime kept = fat::fat_time_from_unix(mtime);
   {
     InodeWriteLock write(inode);
@@ -611,14 +640,16 @@ Result<void> truncate_once(At at, const char* path, uint64_t size) {
   TRY(make_room_for_frees());
   const auto pinned = TRY(resolve(at, path));
   const auto inode = pinned.get();
-  if (rload(inode, &Inode::m_type) == InodeType::kDir) return error(Errno::kIsDir);
+  const InodeType type = rload(inode, &Inode::m_type);
+  if (type == InodeType::kDir) return error(Errno::kIsDir);
+  if (type == InodeType::kDev) return error(Errno::kInval);  // not a regular file (Linux's vfs_truncate)
   return truncate_inode(inode, size);
 }
 
 Result<void> ftruncate_once(Xptr<File> file, uint64_t size) {
   TRY(make_room_for_frees());
   const auto inode = TRY(file_inode(file));
-  if ((rload(file, &File::m_flags) & O_ACCMODE) == O_RDONLY || rload(inode, &Inode::m_type) == InodeType::kDir)
+  if ((rload(file, &File::m_flags) & O_ACCMODE) == O_RDONLY || rload(inode, &Inode::m_type) != InodeType::kFile)
     return error(Errno::kInval);
   return truncate_inode(inode, size);
 }
@@ -683,6 +714,11 @@ Result<void> vfs_listable(Xptr<File> dir) {
 Result<uint32_t> vfs_readdir(Xptr<File> dir, DirEntry* entries, uint32_t capacity) {
   const auto inode = TRY(listable_inode(dir));
   if (capacity == 0) return error(Errno::kInval);
+  if (!on_fat(inode)) {
+    const uint32_t count = devfs_readdir(rload(dir, &File::m_offset), entries, capacity);
+    if (count > 0) rstore(dir, &File::m_offset, entries[count - 1].next);
+    return count;
+  }
   ReaddirState state{.entries = entries, .capacity = capacity};
   {
     InodeReadLock read(inode);

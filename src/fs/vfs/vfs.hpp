@@ -33,9 +33,9 @@ namespace mkh::fs {
 // Boot, on every cluster: no volume mounted yet.
 void fs_cluster_init(hal::cxy_t cxy);
 // Mounts the FAT32 volume of the ioc device on every cluster: the FAT context and the root
-// inode on this cluster (the I/O cluster). From a kernel thread. The error says why a volume
-// is refused.
-Result<void, Error> vfs_mount();
+// inode on this cluster (the I/O cluster); with `devices`, devfs at /dev (fs/vfs/devfs.hpp).
+// From a kernel thread. The error says why a volume is refused.
+Result<void, Error> vfs_mount(bool devices = true);
 // Syncs, then frees every inode, dentry and mapper of every cluster, and the FAT context.
 Result<void> vfs_unmount();
 // Writes every dirty page to the disk, in the order fs/fat/fatfs.hpp gives.
@@ -44,6 +44,11 @@ Result<void> vfs_sync();
 // The largest file (a FAT entry's size is 32 bits) and the largest offset of a seek (Linux's
 // vfat: its s_maxbytes).
 inline constexpr uint64_t kMaxFileSize = 0xFFFFFFFFull;
+
+// A device's number, as Linux's kernel keeps it (MKDEV), and its parts.
+constexpr uint32_t device_number(uint32_t major, uint32_t minor) { return major << 20 | minor; }
+constexpr uint32_t device_major(uint32_t number) { return number >> 20; }
+constexpr uint32_t device_minor(uint32_t number) { return number & 0xfffff; }
 
 struct Stat {
   InodeType type = InodeType::kFile;
@@ -55,6 +60,7 @@ struct Stat {
   hal::xptr_t inode = 0;  // where the inode lives
   bool unlinked = false;  // its name is gone (an open file, or a folder removed while open)
   uint32_t links = 1;     // names: a folder's own, its ".", each subfolder's ".." (as Linux's vfat); 0 once unlinked
+  uint32_t device = 0;    // a device (kDev): its number
 };
 
 struct StatFs {

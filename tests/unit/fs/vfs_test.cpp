@@ -584,5 +584,120 @@ TEST_F(VfsTest, RelativePathsStartFromTheOpenFolder) {
   EXPECT_EQ(mcopy_out(image, "/again/sub/inner.txt"), "inner");
 }
 
+// devfs at /dev, from a cluster other than the root's: Linux's memory devices read and
+// written, listed and stated; nothing made, removed or renamed there; the volume's own "dev"
+// folder hidden under the mount and left as it was.
+TEST_F(VfsTest, DevicesLiveUnderDev) {
+  const std::string image = make_image(64, 1, {{"/dev/", ""}, {"/dev/hidden.txt", "hidden"}, {"/x.txt", "x"}});
+  boot_disk({2, 1, 1}, image);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [] {
+      KernelBuffer buffer(1);
+      KCHECK(buffer.block.has_value());
+      if (!buffer.block) return;
+      const auto dev = fs::vfs_stat("/dev");
+      KCHECK_OK(dev);
+      if (dev) KCHECK(dev->type == fs::InodeType::kDir && dev->links == 2);
+      const auto null_stat = fs::vfs_stat("/dev/null");
+      KCHECK_OK(null_stat);
+      if (null_stat) KCHECK(null_stat->type == fs::InodeType::kDev && null_stat->device == fs::device_number(1, 3));
+      KCHECK_ERR(fs::vfs_stat("/dev/hidden.txt"), Errno::kNoEnt);  // the volume's, under the mount
+
+      auto null = fs::vfs_open("/dev/null", fs::O_RDWR | fs::O_CREAT | fs::O_TRUNC);  // a shell's `>/dev/null`
+      KCHECK_OK(null);
+      auto zero = fs::vfs_open("/dev/zero", fs::O_RDWR);
+      auto full = fs::vfs_open("/dev/full", fs::O_RDWR);
+      auto random = fs::vfs_open("/dev/urandom", fs::O_RDONLY);
+      KCHECK_OK(zero);
+      KCHECK_OK(full);
+      KCHECK_OK(random);
+      if (!null || !zero || !full || !random) return;
+      constexpr uint64_t kBytes = 5000;  // more than a chunk of the driver's, less than the buffer
+      KCHECK_EQ(fs::vfs_write(*null, buffer.xptr(), kBytes).value_or(0), kBytes);
+      KCHECK_EQ(fs::vfs_read(*null, buffer.xptr(), kBytes).value_or(1), 0u);
+      std::memset(buffer.data(), 0xAA, kBytes);
+      KCHECK_EQ(fs::vfs_read(*zero, buffer.xptr(), kBytes).value_or(0), kBytes);
+      KCHECK(std::all_of(buffer.data(), buffer.data() + kBytes, [](uint8_t b) { return b == 0; }));
+      KCHECK_EQ(fs::vfs_write(*zero, buffer.xptr(), 10).value_or(0), 10u);
+      KCHECK_EQ(fs::vfs_lseek(*zero, 100, fs::Whence::kSet).value_or(1), 0u);
+      KCHECK_ERR(fs::vfs_write(*full, buffer.xptr(), 1), Errno::kNoSpc);
+      KCHECK_EQ(fs::vfs_read(*full, buffer.xptr(), 16).value_or(0), 16u);
+      std::memset(buffer.data(), 0, 64);
+      KCHECK_EQ(fs::vfs_read(*random, buffer.xptr(), 64).value_or(0), 64u);
+      KCHECK(std::any_of(buffer.data(), buffer.data() + 64, [](uint8_t b) { return b != 0; }));
+      KCHECK_ERR(fs::vfs_write(*random, buffer.xptr(), 1), Errno::kBadF);  // opened for reading
+      KCHECK_ERR(fs::vfs_ftruncate(*null, 0), Errno::kInval);
+      for (const auto file : {*null, *zero, *full, *random}) KCHECK_OK(fs::vfs_close(file));
+
+      auto dir = fs::vfs_open("/dev", fs::O_RDONLY | fs::O_DIRECTORY);
+      KCHECK_OK(dir);
+      if (!dir) return;
+      fs::DirEntry entries[8];
+      std::string names;
+      for (;;) {
+        auto got = fs::vfs_readdir(*dir, entries, 2);  // in two turns and a half
+        KCHECK_OK(got);
+        if (!got || *got == 0) break;
+        for (uint32_t i = 0; i < *got; ++i) {
+          names += std::string(entries[i].name) + " ";
+          KCHECK(entries[i].type == fs::InodeType::kDev);
+        }
+      }
+      KCHECK_EQ(names, std::string("full null random urandom zero "));
+      char path[16];
+      auto length = fs::vfs_dir_path(*dir, path, sizeof path);
+      KCHECK_OK(length);
+      if (length) KCHECK_EQ(std::string(path, *length), std::string("/dev"));
+      KCHECK_OK(fs::vfs_stat(fs::At{*dir}, "../x.txt"));
+      KCHECK_OK(fs::vfs_close(*dir));
+
+      // Nothing made, removed or renamed in devfs; its folder is a mount point.
+      KCHECK_ERR(fs::vfs_open("/dev/new", fs::O_WRONLY | fs::O_CREAT), Errno::kPerm);
+      KCHECK_ERR(fs::vfs_open("/dev/hidden.txt", fs::O_RDONLY), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_mkdir("/dev/sub"), Errno::kPerm);
+      KCHECK_ERR(fs::vfs_mkdir("/dev"), Errno::kExist);
+      KCHECK_ERR(fs::vfs_unlink("/dev/null"), Errno::kPerm);
+      KCHECK_ERR(fs::vfs_unlink("/dev/nothing"), Errno::kNoEnt);
+      KCHECK_ERR(fs::vfs_rmdir("/dev"), Errno::kBusy);
+      KCHECK_ERR(fs::vfs_rename("/dev/null", "/null"), Errno::kXDev);
+      KCHECK_ERR(fs::vfs_rename("/x.txt", "/dev/x.txt"), Errno::kXDev);
+      KCHECK_ERR(fs::vfs_rename("/dev/null", "/dev/void"), Errno::kPerm);
+      KCHECK_ERR(fs::vfs_rename("/dev", "/devices"), Errno::kBusy);
+      KCHECK_OK(fs::vfs_mkdir("/empty"));
+      KCHECK_ERR(fs::vfs_rename("/empty", "/dev"), Errno::kBusy);
+      KCHECK_ERR(fs::vfs_rename("/empty", "/dev", fs::kRenameExchange), Errno::kBusy);
+      KCHECK_ERR(fs::vfs_truncate("/dev/zero", 0), Errno::kInval);
+      KCHECK_OK(fs::vfs_set_mtime(fs::At{}, "/dev/zero", 1'000'000'001));  // kept in memory, to the second
+      const auto zero_stat = fs::vfs_stat("/dev/zero");
+      if (zero_stat) KCHECK_EQ(zero_stat->mtime, 1'000'000'001u);
+      KCHECK_OK(fs::vfs_sync());
+    });
+  }
+  shutdown_and_check();
+  expect_fsck_clean(image);
+  EXPECT_EQ(mcopy_out(image, "/dev/hidden.txt"), "hidden");
+  EXPECT_EQ(mcopy_out(image, "/x.txt"), "x");
+}
+
+// Without devices (`mkh fs`), /dev is the volume's.
+TEST_F(VfsTest, WithoutDevicesDevIsTheVolumes) {
+  const std::string image = make_image(64, 1, {{"/dev/", ""}, {"/dev/hidden.txt", "hidden"}});
+  MachineConfig config = quiet_config({2, 1, 1}, 16);
+  config.disk_image = image;
+  config.mount_devices = false;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters().back(), 0, [] {
+      KCHECK_OK(fs::vfs_stat("/dev/hidden.txt"));
+      KCHECK_ERR(fs::vfs_stat("/dev/null"), Errno::kNoEnt);
+    });
+  }
+  shutdown_and_check();
+}
+
 }  // namespace
 }  // namespace mkh::test
