@@ -9,6 +9,7 @@
 #include "kern/sched.hpp"
 #include "libk/assert.hpp"
 #include "mm/kmem.hpp"
+#include "proc/fork.hpp"
 #include "proc/services.hpp"
 
 namespace mkh::proc {
@@ -218,11 +219,15 @@ void process_copies_delete(Process* process, bool reopen) {
   if (reopen) process_copies_open(process);
 }
 
-Result<void> process_set_stopped_everywhere(uint32_t pid, bool stopped) {
+Result<void> process_set_stopped_everywhere(uint32_t pid, uint32_t signal) {
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
-  TRY(process_with_descriptor(
-      pid, [](Process* process, uint32_t value) { process_set_stopped(process, value != 0); }, stopped));
+  const ProcessUse use = TRY(ProcessUse::by_pid(pid));
+  const bool stopped = signal != kSigCont;
+  const auto flag = hal::Xptr<uint32_t>(hal::local_cxy(), &use->m_stopped);
+  const bool changed = hal::remote_exchange(flag, uint32_t(stopped)) != uint32_t(stopped);
+  process_set_stopped(use.get(), stopped);
   (void)sigaction_copies(pid, stopped ? SigAction::kBlockAll : SigAction::kUnblockAll);
+  if (changed) report_stop_to_parent(use.get(), signal);
   return {};
 }
 

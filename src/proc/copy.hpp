@@ -47,10 +47,12 @@ void process_copies_open(Process* process);
 // again after (exec), else the list stays closed (the process's end). Called by a kernel
 // thread of the owner's cluster.
 void process_copies_delete(Process* process, bool reopen);
-// Stops or lets go on every descriptor of the process `pid` of this cluster (its owner): its
-// own here, then its copies by one PROCESS_SIGACTION BLOCK or UNBLOCK multicast to the clusters
-// in its list. kSrch when this cluster owns no such process. Called by a kernel thread.
-[[nodiscard]] Result<void> process_set_stopped_everywhere(uint32_t pid, bool stopped);
+// Stops (`signal`: a stop signal) or lets go on (SIGCONT) every descriptor of the process `pid`
+// of this cluster (its owner): its own here, then its copies by one PROCESS_SIGACTION BLOCK or
+// UNBLOCK multicast to the clusters in its list; a change of state is reported to its parent
+// (report_stop_to_parent). kSrch when this cluster owns no such process. Called by a kernel
+// thread.
+[[nodiscard]] Result<void> process_set_stopped_everywhere(uint32_t pid, uint32_t signal);
 // The clusters holding a copy of the process `pid` (its owner's list), at most `capacity`;
 // their number.
 uint32_t process_copies_clusters(uint32_t pid, hal::cxy_t* cxys, uint32_t capacity);

@@ -92,6 +92,18 @@ void hold_pid(uint32_t pid, bool held) {
   hal::remote_store(hal::Xptr<uint8_t>(owner, &proc_cluster_at(owner)->m_pid_held[pid_index(pid)]), uint8_t(held));
 }
 
+// A parent's SIGCHLD disposition: ignored (SIG_IGN), and its action's flags. Read without the
+// signal lock: a change racing with a child's report decides either way, as on Linux.
+struct ChildSignal {
+  bool ignored;
+  uint32_t flags;
+};
+ChildSignal child_signal_of(hal::Xptr<Process> parent) {
+  const auto action = parent.field(&Process::m_signal_actions).as<Process::SignalAction>() + (kSigChld - 1);
+  return {(hal::remote_load(parent.field(&Process::m_signals_ignored)) & (uint64_t(1) << (kSigChld - 1))) != 0,
+          hal::remote_load(action.field(&Process::SignalAction::flags))};
+}
+
 // Wakes the threads of the parent waiting in waitid (each looks at the records again).
 void wake_waiters(const Children& children) {
   for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
@@ -180,7 +192,8 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
   return std::tuple(pid, xptr);
 }
 
-Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t pid, bool block, bool keep) {
+Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, uint32_t pid, uint32_t wanted, bool block,
+                                                      bool keep) {
   const hal::Xptr<Process> reference = process_reference(thread->m_process);
   const auto self = kern::thread_current_xptr();
   bool interrupted = false;
@@ -190,18 +203,34 @@ Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t 
       hal::remote_store(children.waiter(thread->m_slot), hal::Xptr<kern::Thread>());
       bool found = false;
       for (uint32_t i = 0; i < kMaxChildren; ++i) {
-        const ChildRecord child = children.get(i);
+        ChildRecord child = children.get(i);
         if (child.state == ChildRecord::State::kFree || (pid != 0 && child.pid != pid)) continue;
         found = true;
-        if (child.state != ChildRecord::State::kEnded) continue;
-        if (!keep) {
-          children.set(i, ChildRecord{});
-          hold_pid(child.pid, false);
+        if (child.state == ChildRecord::State::kEnded && (wanted & kWaitEnds) != 0) {
+          if (!keep) {
+            children.set(i, ChildRecord{});
+            hold_pid(child.pid, false);
+          }
+          const bool killed = child.exit_signal != 0;
+          return ChildReport{.pid = child.pid,
+                             .code = killed ? kCldKilled : kCldExited,
+                             .status = killed ? child.exit_signal : child.exit_code};
         }
-        return ChildEnd{.pid = child.pid, .exit_code = child.exit_code, .exit_signal = child.exit_signal};
+        if (child.state != ChildRecord::State::kRunning) continue;
+        std::optional<ChildReport> report;
+        if (child.stop_signal != 0 && (wanted & kWaitStops) != 0) {
+          report = ChildReport{.pid = child.pid, .code = kCldStopped, .status = child.stop_signal};
+          child.stop_signal = 0;
+        } else if (child.continued != 0 && (wanted & kWaitContinues) != 0) {
+          report = ChildReport{.pid = child.pid, .code = kCldContinued, .status = kSigCont};
+          child.continued = 0;
+        }
+        if (!report) continue;
+        if (!keep) children.set(i, child);
+        return report;
       }
       if (!found) return error(Errno::kChild);
-      if (!block) return std::optional<ChildEnd>();
+      if (!block) return std::optional<ChildReport>();
       // The records first, then the interruption (Linux's do_wait): a child that ended as the
       // signal came is reported.
       if (interrupted) return error(Errno::kIntr);
@@ -252,13 +281,11 @@ void report_end_to_parent(Process* process) {
   const hal::Xptr<Process> parent = process->m_parent;
   if (!parent) return;
   // A parent that ignores SIGCHLD (SIG_IGN, or SA_NOCLDWAIT) has its children reaped at their
-  // end, as on Linux: a wait then finds none (ECHILD once none runs). The disposition is read
-  // without the signal lock: a change racing with the end decides either way, as on Linux.
+  // end, as on Linux: a wait then finds none (ECHILD once none runs).
   constexpr uint32_t kNoChildWait = 2;  // SA_NOCLDWAIT
-  const auto action = parent.field(&Process::m_signal_actions).as<Process::SignalAction>() + (kSigChld - 1);
-  const bool ignored =
-      (hal::remote_load(parent.field(&Process::m_signals_ignored)) & (uint64_t(1) << (kSigChld - 1))) != 0;
-  const bool reaped = ignored || (hal::remote_load(action.field(&Process::SignalAction::flags)) & kNoChildWait) != 0;
+  const ChildSignal disposition = child_signal_of(parent);
+  const bool ignored = disposition.ignored;
+  const bool reaped = ignored || (disposition.flags & kNoChildWait) != 0;
   const uint32_t parent_pid = hal::remote_load(parent.field(&Process::m_pid));
   // The parent lives: it ends only once its running children have reported, and their SIGCHLD
   // came (m_child_reports).
@@ -295,6 +322,60 @@ void report_end_to_parent(Process* process) {
   Children children(parent);
   (void)hal::remote_atomic_add(children.reports(), uint32_t(-1));
   wake_waiters(children);
+}
+
+namespace {
+// report_stop_to_parent's work. The parent lives: this process has not reported its end (which
+// waits for this report), and the parent's end waits for its running children.
+void report_stop(Process* process, uint32_t signal) {
+  const hal::Xptr<Process> parent = process->m_parent;
+  constexpr uint32_t kNoChildStop = 1;  // SA_NOCLDSTOP
+  const ChildSignal disposition = child_signal_of(parent);
+  const bool notify = !disposition.ignored && (disposition.flags & kNoChildStop) == 0;
+  const bool stopped = signal != kSigCont;
+  const hal::Xptr<uint32_t> now_stopped(hal::local_cxy(), &process->m_stopped);
+  {
+    Children children(parent);
+    bool written = false;
+    for (uint32_t i = 0; i < kMaxChildren && !written; ++i) {
+      ChildRecord child = children.get(i);
+      if (child.state != ChildRecord::State::kRunning || child.pid != process->m_pid) continue;
+      // A change undone meanwhile is not reported: the one that undid it reports after this.
+      if ((hal::remote_load_sc(now_stopped) != 0) != stopped) return;
+      child.stop_signal = stopped ? signal : 0;
+      child.continued = stopped ? 0 : 1;
+      children.set(i, child);
+      written = true;
+    }
+    if (!written) return;
+  }
+  // SIGCHLD before the waiters are woken, as for an end (report_end_to_parent).
+  if (notify) {
+    const uint32_t parent_pid = hal::remote_load(parent.field(&Process::m_pid));
+    (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(pid_cxy(parent_pid), parent_pid, uint32_t(kSigChld),
+                                                    stopped ? kCldStopped : kCldContinued, process->m_pid,
+                                                    int32_t(signal));
+  }
+  Children children(parent);
+  wake_waiters(children);
+}
+}  // namespace
+
+void report_stop_to_parent(Process* process, uint32_t signal) {
+  if (!process->m_parent) return;
+  const hal::Xptr<uint32_t> reports(hal::local_cxy(), &process->m_stop_reports);
+  for (uint32_t now = hal::remote_load(reports);; now = hal::remote_load(reports)) {
+    if ((now & Process::kStopReportsClosed) != 0) return;  // ending: its end is what the parent learns
+    if (hal::remote_cas(reports, now, now + 1)) break;
+  }
+  report_stop(process, signal);
+  (void)hal::remote_atomic_add(reports, uint32_t(-1));
+}
+
+void close_stop_reports(Process* process) {
+  const hal::Xptr<uint32_t> reports(hal::local_cxy(), &process->m_stop_reports);
+  (void)hal::remote_atomic_or(reports, Process::kStopReportsClosed);
+  while ((hal::remote_load(reports) & ~Process::kStopReportsClosed) != 0) kern::sched_yield();
 }
 
 }  // namespace mkh::proc

@@ -43,24 +43,33 @@ namespace mkh::proc {
 [[nodiscard]] Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(
     hal::Xptr<Process> parent, hal::Xptr<UserThread> parent_thread);
 
-// A child's end as its parent learns it.
-struct ChildEnd {
+// A child's change as its parent learns it: its end, a stop or a continue.
+struct ChildReport {
   uint32_t pid = 0;
-  uint32_t exit_code = 0;
-  uint32_t exit_signal = 0;  // the signal that killed it, or 0
+  int32_t code = 0;     // kCldExited, kCldKilled, kCldStopped or kCldContinued (SIGCHLD's si_code)
+  uint32_t status = 0;  // its exit status, or the signal that killed or stopped it, or SIGCONT
 };
-// waitid's core, for the calling thread: the end of its process's child `pid` (0: any child).
-// `block`: waits until one ends (woken early by its own process's end: kIntr); `keep`: the
-// child stays to be waited for again (WNOWAIT). nullopt: none has ended yet (without
-// `block`). kChild: no such child.
-[[nodiscard]] Result<std::optional<ChildEnd>> process_wait_child(UserThread* thread, uint32_t pid, bool block,
-                                                                 bool keep);
+// The changes a wait asks for: waitid's WSTOPPED, WEXITED and WCONTINUED.
+enum WaitFor : uint32_t { kWaitStops = 2, kWaitEnds = 4, kWaitContinues = 8 };
+// waitid's core, for the calling thread: the first change of `wanted` (WaitFor) of its
+// process's child `pid` (0: any child) not yet reported. `block`: waits until one comes (woken
+// early by its own process's end: kIntr); `keep`: the change stays to be reported again
+// (WNOWAIT). nullopt: none yet (without `block`). kChild: no such child.
+[[nodiscard]] Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, uint32_t pid, uint32_t wanted,
+                                                                    bool block, bool keep);
 
 // At a process's end (process_threads_gone), at its reference: its children that still run
 // are killed and it waits for them (each reports its end first); then, for a forked child, its
 // own end written to its parent's record and the parent's waiters woken.
 void children_end(Process* process);
 void report_end_to_parent(Process* process);
+// After a stop (`signal`: the stop signal) or a continue (SIGCONT) of `process`, at its
+// reference: the change written to its parent's record, the parent sent SIGCHLD (CLD_STOPPED
+// or CLD_CONTINUED, unless it ignores SIGCHLD or asked SA_NOCLDSTOP) and its waiters woken. The
+// record says what the process is when it is written: of a stop and a continue racing, the last.
+void report_stop_to_parent(Process* process, uint32_t signal);
+// Before `process` reports its end: no stop report starts any more, and those under way end.
+void close_stop_reports(Process* process);
 
 }  // namespace mkh::proc
 

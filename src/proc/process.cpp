@@ -286,6 +286,7 @@ void process_threads_gone(Process* process) {
   hal::stat_add(local_proc()->m_ended, uint64_t(1));
   if (hal::local_load(process->m_forked) != 0) {
     // No one waits for a fork's child: its parent learns its end from its record, and it goes.
+    close_stop_reports(process);
     report_end_to_parent(process);
     process_destroy(process);
     return;

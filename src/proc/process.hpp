@@ -72,7 +72,9 @@ struct SignalOrigin {
   uint32_t pid = 0;
   int32_t status = 0;
 };
-inline constexpr int32_t kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6, kCldExited = 1, kCldKilled = 2;
+inline constexpr int32_t kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6;
+// SIGCHLD's codes (si_code), and waitid's.
+inline constexpr int32_t kCldExited = 1, kCldKilled = 2, kCldStopped = 5, kCldContinued = 6;
 inline constexpr SignalOrigin kFromKernel{kSiKernel, 0, 0};
 
 // Linux's clone flags, read by clone (syscall/threads.cpp) and by a fork's child (proc/fork.cpp);
@@ -184,6 +186,10 @@ struct ChildRecord {
   uint32_t exit_code = 0;
   uint32_t exit_signal = 0;
   hal::Xptr<Process> process;  // while it runs: its descriptor (it reports its end before it goes)
+  // While it runs: a stop (the signal) or a continue not yet reported by a waitid that asks for
+  // them (WSTOPPED, WCONTINUED); each undoes the other.
+  uint32_t stop_signal = 0;
+  uint32_t continued = 0;
 };
 
 struct Process {
@@ -288,6 +294,11 @@ struct Process {
   uint32_t m_children_closed = 0;
   uint32_t m_child_reports = 0;  // ended children whose SIGCHLD is on its way here: the end waits for them
   hal::Xptr<Process> m_parent;
+  // A forked child's reports of a stop or a continue under way to its parent (proc/fork.cpp
+  // report_stop_to_parent), and kStopReportsClosed once its end is to be reported: none starts
+  // after, and the end's report waits for those under way, so the parent they reach lives.
+  static constexpr uint32_t kStopReportsClosed = 1u << 31;
+  uint32_t m_stop_reports = 0;
   uint32_t m_forked = 0;  // made by fork: it reports its end to its parent, then frees itself
   // The reference's: 1 while one of its threads forks (a process forks one child at a time),
   // and that fork's image of the address space (VMM_SET_COW's, kept only for a fork).

@@ -33,7 +33,7 @@ Result<void> process_make_kill_server(uint32_t pid, uint32_t signal, int32_t cod
   const ProcessUse use = TRY(ProcessUse::by_pid(pid));  // no such process first, as Linux
   if (signal > kSignalMax) return error(Errno::kInval);
   if (signal == kSigKill) return process_with_descriptor(pid, kill, 0);
-  if (signal == kSigStop || signal == kSigCont) TRY(process_set_stopped_everywhere(pid, signal == kSigStop));
+  if (signal == kSigStop || signal == kSigCont) TRY(process_set_stopped_everywhere(pid, signal));
   if (signal == 0 || g_signal_handler == nullptr) return {};
   return g_signal_handler(use.get(), signal, SignalOrigin{code, sender, status});
 }

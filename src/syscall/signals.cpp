@@ -156,7 +156,7 @@ void deliver(proc::Process* process, uint32_t signal, bool from_other = false) {
     case SignalAction::kIgnore: return;
     case SignalAction::kStop:
       if (from_other) {
-        (void)proc::process_set_stopped_everywhere(process->m_pid, true);
+        (void)proc::process_set_stopped_everywhere(process->m_pid, signal);
         return;
       }
       [[fallthrough]];

@@ -172,23 +172,23 @@ Answer sys_mkh_place_fork(Call& call) {
   return 0;
 }
 
-// waitid(idtype, id, infop, options, rusage): the end of a child of the caller's process —
+// waitid(idtype, id, infop, options, rusage): a change of a child of the caller's process —
 // P_ALL any, P_PID the child `id`, P_PGID its group (the caller's own, 0 or its pid: any
-// child, the only group there is; another: none). Ends only: stops and continues are not
-// reported, so WSTOPPED or WCONTINUED without WEXITED answer at once as WNOHANG does when no
-// child ended; WNOHANG answers at once (the info zeroed when no child ended), WNOWAIT leaves the child to be
-// waited for again. Linux's answers: EINVAL (no WEXITED, WSTOPPED or WCONTINUED, an unknown
-// option or idtype), ECHILD (no such child), EINTR (the caller's process ends meanwhile). The
-// info: si_signo SIGCHLD, si_code CLD_EXITED (1) with the exit status or CLD_KILLED (2) with
-// the signal, si_pid, si_uid 0, si_status; the resource usage, when asked and a child is
-// reported, is zeros.
+// child, the only group there is; another: none) — of those `options` asks for: its end
+// (WEXITED), a stop (WSTOPPED) or a continue (WCONTINUED) not yet reported. WNOHANG answers at
+// once (the info zeroed when there is none), WNOWAIT leaves the change to be reported again.
+// Linux's answers: EINVAL (none of the three, an unknown option or idtype), ECHILD (no such
+// child), EINTR (the caller's process ends meanwhile). The info: si_signo SIGCHLD, si_code
+// CLD_EXITED (1) with the exit status, CLD_KILLED (2) with the signal, CLD_STOPPED (5) with the
+// stop signal or CLD_CONTINUED (6) with SIGCONT, si_pid, si_uid 0, si_status; the resource
+// usage, when asked and a child is reported, is zeros.
 Answer sys_waitid(Call& call) {
   enum : uint32_t { kPAll = 0, kPPid = 1, kPPgid = 2 };
-  enum : uint32_t { kWNoHang = 1, kWStopped = 2, kWExited = 4, kWContinued = 8, kWNoWait = 0x01000000 };
+  enum : uint32_t { kWNoHang = 1, kWNoWait = 0x01000000 };
+  constexpr uint32_t kWanted = proc::kWaitStops | proc::kWaitEnds | proc::kWaitContinues;
   constexpr uint32_t kWaitKinds = 0x20000000 | 0x40000000 | 0x80000000;  // __WNOTHREAD __WALL __WCLONE
   const uint32_t idtype = call.a[0], id = call.a[1], info = call.a[2], options = call.a[3], usage = call.a[4];
-  if ((options & ~(kWNoHang | kWStopped | kWExited | kWContinued | kWNoWait | kWaitKinds)) != 0 ||
-      (options & (kWStopped | kWExited | kWContinued)) == 0)
+  if ((options & ~(kWNoHang | kWanted | kWNoWait | kWaitKinds)) != 0 || (options & kWanted) == 0)
     return error(Errno::kInval);
   uint32_t pid = 0;  // any
   if (idtype == kPPid) {
@@ -200,21 +200,20 @@ Answer sys_waitid(Call& call) {
   } else if (idtype != kPAll) {
     return error(Errno::kInval);
   }
-  const bool exits = (options & kWExited) != 0;
-  const auto ended = TRY(proc::process_wait_child(call.thread, pid, exits && (options & kWNoHang) == 0,
-                                                  !exits || (options & kWNoWait) != 0));
+  const auto report = TRY(proc::process_wait_child(call.thread, pid, options & kWanted, (options & kWNoHang) == 0,
+                                                   (options & kWNoWait) != 0));
   if (info != 0) {
     uint32_t fields[6] = {};  // si_signo, si_errno, si_code, si_pid, si_uid, si_status
-    if (ended && exits) {
+    if (report) {
       fields[0] = proc::kSigChld;
-      fields[2] = ended->exit_signal != 0 ? proc::kCldKilled : proc::kCldExited;
-      fields[3] = ended->pid;
-      fields[5] = ended->exit_signal != 0 ? ended->exit_signal : ended->exit_code;
+      fields[2] = uint32_t(report->code);
+      fields[3] = report->pid;
+      fields[5] = report->status;
     }
     TRY(proc::copy_to_user(call.process, info, fields, sizeof fields));
   }
-  if (usage != 0 && ended && exits) {  // as Linux, only for a child reported
-    const uint8_t zeros[72] = {};      // RV32's struct rusage: two timevals of 32-bit longs, 14 longs
+  if (usage != 0 && report) {      // as Linux, only for a child reported
+    const uint8_t zeros[72] = {};  // RV32's struct rusage: two timevals of 32-bit longs, 14 longs
     TRY(proc::copy_to_user(call.process, usage, zeros, sizeof zeros));
   }
   return 0;

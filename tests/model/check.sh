@@ -106,6 +106,8 @@ runs+=(
   "safety-wait-2children-2waiters||$safety_cc|-m100000 -w20|wait.pml"
   "safety-wait-2children-2waiters-kill|-DKILL|$safety_cc|-m100000 -w22|wait.pml"
   "safety-wait-2sleepers-2waiters-kill|-DKILL -DSLEEPERS|$safety_cc|-m100000 -w20|wait.pml"
+  "safety-wait-2children-2waiters-stops|-DSTOPS|$safety_cc|-m100000 -w22|wait.pml"
+  "safety-wait-2sleepers-2waiters-kill-stops|-DKILL -DSLEEPERS -DSTOPS|$safety_cc|-m100000 -w22|wait.pml"
   "safety-fork_hold-2readers||$safety_cc|-m100000 -w20|fork_hold.pml"
   "ltl-fork_made-2readers||$ltl_cc|-m100000 -w20 -a -f -N fork_made|fork_hold.pml"
   "safety-exec-3threads-kill||$safety_cc|-m100000 -w20|exec.pml"

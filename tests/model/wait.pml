@@ -12,7 +12,13 @@
  * thread of the process (the killable causes). The parent's end (once its threads are gone)
  * takes the lock, closes the records, kills each running child by its descriptor while the
  * lock is held, lets it go, and starts again until no child runs and no report is in flight;
- * then the parent is freed.
+ * then the parent is freed. With -DSTOPS, each child is also stopped by another process
+ * (report_stop_to_parent, at the child's owner): unless the child closed its stop reports, it
+ * counts one under way (m_stop_reports), takes the parent's lock, writes the stop into a
+ * running child's record, lets the lock go, sends the parent SIGCHLD, takes the lock again,
+ * unblocks every registered waiter, lets it go and uncounts its report; a child about to
+ * report its end closes its stop reports and waits until none is under way; the waiters
+ * collect stops as well as ends (WEXITED | WSTOPPED).
  *
  * Properties (safety run): no waiter sleeps for ever (an invalid end state: spin's deadlock
  * check) — a child's end wakes it, a kill of its process too; a child's descriptor is never
@@ -23,7 +29,8 @@
  * report between is lost), -DKILL_AFTER_UNLOCK (the children killed from a list taken under
  * the lock: one may have reported and freed itself), -DNO_WAIT_FOR_REPORTS (the parent's end
  * does not wait for its children's reports), -DNO_REPORT_COUNT (the end does not wait for the
- * SIGCHLDs in flight).
+ * SIGCHLDs in flight), -DSTOPS -DNO_STOP_CLOSE (the child reports its end without waiting for
+ * the stop reports under way: one reaches a freed parent).
  */
 
 #ifndef NCHILDREN
@@ -49,6 +56,11 @@ bool parent_freed = false;
 byte reports = 0;                 /* m_child_reports: SIGCHLDs on their way to the parent */
 byte waiters_done = 0;
 byte collected = 0;
+#ifdef STOPS
+bool stop_report[NCHILDREN];      /* ChildRecord::stop_signal != 0 */
+bool stops_closed[NCHILDREN];     /* the child's m_stop_reports: kStopReportsClosed */
+byte stops_under_way[NCHILDREN];  /* the child's m_stop_reports: the count */
+#endif
 
 inline lock_children() { atomic { !lock -> lock = true } }
 inline unlock_children() { lock = false }
@@ -70,7 +82,12 @@ proctype waiter(byte w) {
     :: i < NCHILDREN && !found ->
       if
       :: state[i] == ENDED -> state[i] = FREE; collected++; found = true
+#ifdef STOPS
+      :: state[i] == RUNNING && stop_report[i] -> stop_report[i] = false; collected++; found = true
+      :: state[i] == RUNNING && !stop_report[i] -> any = true
+#else
       :: state[i] == RUNNING -> any = true
+#endif
       :: else -> skip
       fi;
       i++
@@ -112,6 +129,10 @@ proctype child(byte i) {
 #ifdef SLEEPERS
   child_exiting[i];
 #endif
+#if defined(STOPS) && !defined(NO_STOP_CLOSE)
+  stops_closed[i] = true;
+  stops_under_way[i] == 0;  /* sched_yield until the reports under way end */
+#endif
   lock_children();
   assert(!parent_freed);
   if
@@ -132,6 +153,38 @@ proctype child(byte i) {
   unlock_children();
   child_freed[i] = true
 }
+
+#ifdef STOPS
+/* A stop of child i by another process, reported to the parent unless the child is ending. */
+proctype stopper(byte i) {
+  byte w;
+  bool written = false;
+  if
+  :: atomic { !stops_closed[i] -> stops_under_way[i]++ }
+    lock_children();
+    assert(!parent_freed);
+    if
+    :: state[i] == RUNNING -> stop_report[i] = true; written = true
+    :: else -> skip
+    fi;
+    unlock_children();
+    if
+    :: written ->
+      assert(!parent_freed);  /* SIGCHLD: the parent's pid is still the parent's */
+      lock_children();
+      w = 0;
+      do
+      :: w < NWAITERS -> if :: registered[w] -> blocked[w] = false :: else -> skip fi; w++
+      :: else -> break
+      od;
+      unlock_children()
+    :: else -> skip
+    fi;
+    stops_under_way[i]--
+  :: atomic { stops_closed[i] -> skip }
+  fi
+}
+#endif
 
 /* The parent's end, once its threads are gone. */
 proctype parent_end() {
@@ -206,7 +259,13 @@ init {
   atomic {
     i = 0;
     do
-    :: i < NCHILDREN -> state[i] = RUNNING; run child(i); i++
+    :: i < NCHILDREN ->
+      state[i] = RUNNING;
+      run child(i);
+#ifdef STOPS
+      run stopper(i);
+#endif
+      i++
     :: else -> break
     od;
     i = 0;

@@ -183,12 +183,13 @@ static int picolibc_signal(int linux_number) {
   return linux_number;
 }
 
-/* fork is clone(SIGCHLD); waitpid and wait are waitid (USERMODE.md), the status word made as
- * Linux's: the exit status in bits 8-15, or the signal that killed the child. */
+/* fork is clone(SIGCHLD); waitpid and wait are waitid (USERMODE.md), WUNTRACED its WSTOPPED,
+ * the status word made as Linux's: the exit status in bits 8-15, or the signal that killed the
+ * child; a stop: 0x7f and the stop signal in bits 8-15; a continue (WCONTINUED): 0xffff. */
 pid_t fork(void) { return (pid_t)__mkh_result(__MKH_SC5(SYS_clone, 17 /* Linux's SIGCHLD */, 0, 0, 0, 0)); }
 
 pid_t waitpid(pid_t pid, int* status, int options) {
-  enum { P_ALL = 0, P_PID = 1, P_PGID = 2, WEXITED = 4, CLD_EXITED = 1 };
+  enum { P_ALL = 0, P_PID = 1, P_PGID = 2, WEXITED = 4, CLD_EXITED = 1, CLD_STOPPED = 5, CLD_CONTINUED = 6 };
   struct {
     int signo, error, code;
     pid_t pid;
@@ -198,9 +199,15 @@ pid_t waitpid(pid_t pid, int* status, int options) {
   } info = {0};
   const int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
   const long id = pid < -1 ? -pid : pid > 0 ? pid : 0;
-  if (__mkh_result(__MKH_SC5(SYS_waitid, idtype, id, &info, (options & WNOHANG) | WEXITED, 0)) < 0) return -1;
-  if (info.pid != 0 && status != NULL)
-    *status = info.code == CLD_EXITED ? (info.status & 0xff) << 8 : picolibc_signal(info.status) & 0x7f;
+  if (__mkh_result(__MKH_SC5(SYS_waitid, idtype, id, &info,
+                             (options & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED, 0)) < 0)
+    return -1;
+  if (info.pid != 0 && status != NULL) {
+    if (info.code == CLD_EXITED) *status = (info.status & 0xff) << 8;
+    else if (info.code == CLD_STOPPED) *status = (picolibc_signal(info.status) & 0xff) << 8 | 0x7f;
+    else if (info.code == CLD_CONTINUED) *status = 0xffff;
+    else *status = picolibc_signal(info.status) & 0x7f;
+  }
   return info.pid;
 }
 

@@ -39,6 +39,12 @@
  *   drops     what Linux drops from the pending signals: a SIGCHLD pending (blocked) when its
  *             action becomes SIG_DFL (ignored by default), a pending SIGTSTP when SIGCONT comes,
  *             a pending SIGCONT when SIGTSTP comes
+ *   stops     a child's stops and continues as its parent learns them: waitpid with WUNTRACED
+ *             and WCONTINUED (the status words), waitid with WSTOPPED, WCONTINUED, WNOHANG and
+ *             WNOWAIT, SIGCHLD's CLD_STOPPED and CLD_CONTINUED (the signal in si_status), no
+ *             a stop signal to a stopped child changing nothing, a stopped child killed
+ *   nocldstop no SIGCHLD for a stop or a continue with SA_NOCLDSTOP; for mkh only (qemu-riscv32
+ *             sends it: see no_child_stop)
  *   exec      a signal pending (blocked) on the thread that calls execve is the new image's,
  *             with its origin (SI_TKILL, the pid); for mkh only: qemu-riscv32 runs an execve'd
  *             RISC-V program on the host (user/tests/mkh_cases/handlers_mkh.case)
@@ -612,6 +618,86 @@ static void drops(void) {
   printf("SIGCONT after SIGTSTP: %d handler call; SIGTSTP: %d\n", origin_calls[18], origin_calls[20]);
 }
 
+/* stops: SIGSTOP and SIGCONT sent to a child that pauses, SIGCHLD blocked but while the parent
+ * waits for its handler. */
+static const char* yes(int condition) { return condition ? "yes" : "no"; }
+
+static void show_waitid(const char* what, pid_t child, int options) {
+  int fields[32] = {0}; /* Linux's siginfo: si_signo, si_errno, si_code, si_pid, si_uid, si_status... */
+  const long answer = linux_syscall(SYS_waitid, 1 /* P_PID */, child, (long)fields, options, 0, 0);
+  printf("%s = %ld: si_code %d, the child: %s, si_status %d\n", what, answer, fields[2], yes(fields[3] == child),
+         fields[5]);
+}
+
+static void stops(void) {
+  enum { WSTOPPED_ = 2, WEXITED_ = 4, WCONTINUED_ = 8, WNOWAIT_ = 0x01000000 };
+  raw_handler(17, on_origin);
+  sigset_t chld = 0;
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  int status = 0;
+  kill(child, SIGSTOP);
+  pid_t got = waitpid(child, &status, WUNTRACED);
+  printf("waitpid(WUNTRACED) after SIGSTOP: the child: %s, WIFSTOPPED: %s, WSTOPSIG is SIGSTOP: %s\n",
+         yes(got == child), yes(WIFSTOPPED(status)), yes(WSTOPSIG(status) == SIGSTOP));
+  await_child_signal();
+  show_origin("SIGCHLD of the stop (CLD_STOPPED 5)", 17, child);
+  printf("waitpid(WUNTRACED | WNOHANG) again = %d (reported once)\n",
+         (int)waitpid(child, &status, WUNTRACED | WNOHANG));
+  kill(child, SIGSTOP);
+  printf("SIGSTOP to the stopped child: waitpid(WUNTRACED | WNOHANG) = %d\n",
+         (int)waitpid(child, &status, WUNTRACED | WNOHANG));
+  kill(child, SIGCONT);
+  got = waitpid(child, &status, WCONTINUED);
+  printf("waitpid(WCONTINUED) after SIGCONT: the child: %s, WIFCONTINUED: %s\n", yes(got == child),
+         yes(WIFCONTINUED(status)));
+  await_child_signal();
+  show_origin("SIGCHLD of the continue (CLD_CONTINUED 6)", 17, child);
+  show_waitid("waitid(WSTOPPED | WCONTINUED | WNOHANG) with nothing new", child, WSTOPPED_ | WCONTINUED_ | 1);
+  kill(child, SIGSTOP);
+  show_waitid("waitid(WSTOPPED | WNOWAIT) after SIGSTOP", child, WSTOPPED_ | WNOWAIT_);
+  show_waitid("waitid(WSTOPPED | WEXITED) again", child, WSTOPPED_ | WEXITED_);
+  show_waitid("waitid(WSTOPPED | WNOHANG) once more", child, WSTOPPED_ | 1);
+  await_child_signal();
+  show_origin("SIGCHLD of the second stop", 17, child);
+  kill(child, SIGKILL);
+  got = waitpid(child, &status, WUNTRACED | WCONTINUED);
+  printf("SIGKILL to the stopped child: the child: %s, WIFSIGNALED: %s, by SIGKILL: %s\n", yes(got == child),
+         yes(WIFSIGNALED(status)), yes(WTERMSIG(status) == SIGKILL));
+  await_child_signal();
+  show_origin("SIGCHLD of its end (CLD_KILLED 2)", 17, child);
+}
+
+/* nocldstop: with SA_NOCLDSTOP the stop and the continue are reported to waitpid, and no
+ * SIGCHLD comes. For mkh only: Debian's qemu-riscv32 (7.2) does not pass SA_NOCLDSTOP to the
+ * host's sigaction, so the host sends SIGCHLD and qemu gives it to the program. */
+static void no_child_stop(void) {
+  sigset_t chld = 0;
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int status = 0;
+  unsigned long raw[4] = {(unsigned long)on_origin, 4 /* SA_SIGINFO */ | 1 /* SA_NOCLDSTOP */, 0, 0};
+  linux_syscall(SYS_rt_sigaction, 17, (long)raw, 0, 8, 0, 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  kill(child, SIGSTOP);
+  const pid_t got = waitpid(child, &status, WUNTRACED);
+  kill(child, SIGCONT);
+  const pid_t continued = waitpid(child, &status, WCONTINUED);
+  sigset_t pending = 0;
+  sigpending(&pending);
+  printf("SA_NOCLDSTOP: stop reported: %s, continue reported: %s, SIGCHLD pending: %s\n", yes(got == child),
+         yes(continued == child && WIFCONTINUED(status)), yes(sigismember(&pending, SIGCHLD)));
+  kill(child, SIGKILL);
+  waitpid(child, &status, 0);
+}
+
 /* exec: SIGUSR1 blocked and sent to the thread, then the program again in `exec-after`, which
  * unblocks it. */
 static void exec_pending(const char* self_path) {
@@ -696,6 +782,8 @@ int main(int argc, char** argv) {
   else if (strcmp(what, "overflow") == 0) overflow();
   else if (strcmp(what, "origin") == 0) origins();
   else if (strcmp(what, "drops") == 0) drops();
+  else if (strcmp(what, "stops") == 0) stops();
+  else if (strcmp(what, "nocldstop") == 0) no_child_stop();
   else if (strcmp(what, "exec") == 0) exec_pending(argv[0]);
   else if (strcmp(what, "exec-after") == 0) exec_after();
   else if (strcmp(what, "reset") == 0) {
@@ -712,7 +800,7 @@ int main(int argc, char** argv) {
     fprintf(stderr,
             "usage: handlers "
             "order|threads|mask|running|eintr|restart|sleep|suspend|child|faults|blocked|overflow|reset|origin|drops|"
-            "exec\n");
+            "stops|nocldstop|exec\n");
     return 2;
   }
   return 0;

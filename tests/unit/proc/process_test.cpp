@@ -814,7 +814,8 @@ TEST_F(ProcessTest, ThreadsOfAProcessShareItsMemoryAcrossClusters) {
 // user code, and interrupts its read of a pipe (EINTR, or started again under SA_RESTART), its
 // sleep and its sigsuspend; SIGCHLD's handler reaps children; the faults' handlers (a page made
 // writable or mapped, an instruction stepped over); a handler's siginfo names the child that
-// sent its signal or ended (PROCESS_MAKE_KILL's origin); SA_RESETHAND's second signal, and a
+// sent its signal or ended (PROCESS_MAKE_KILL's origin); a child's stops and continues
+// reach its parent on the other cluster (its record, SIGCHLD); SA_RESETHAND's second signal, and a
 // fault whose signal is blocked, end it. Every page back.
 TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
   if (!boot_with_program({2, 2, 1}, "handlers", MKH_TEST_USER_TESTS_DIR))
@@ -836,7 +837,12 @@ TEST_F(ProcessTest, SignalHandlersRunAndInterruptWaitsAcrossClusters) {
               {"origin",
                "a child's kill(getppid(), SIGCONT) (SI_USER 0): 1 handler call, si_code 0, si_pid the sender's: yes\n"
                "SIGCHLD of a child's _exit(7) (CLD_EXITED 1): 1 handler call, si_code 1, si_pid the sender's: yes, "
-               "si_status 7\n"}};
+               "si_status 7\n"},
+              {"stops",
+               "SIGCHLD of the continue (CLD_CONTINUED 6): 1 handler call, si_code 6, si_pid the sender's: yes, "
+               "si_status 18\n"
+               "waitid(WSTOPPED | WCONTINUED | WNOHANG) with nothing new = 0: si_code 0, the child: no, si_status 0\n"},
+              {"nocldstop", "SA_NOCLDSTOP: stop reported: yes, continue reported: yes, SIGCHLD pending: no\n"}};
   for (const auto& run : runs) {
     testing::internal::CaptureStdout();
     const auto outcome =
