@@ -249,7 +249,8 @@ Answer positioned(Call& call, bool to_user) {
   if (fd.is_pipe()) return error(Errno::kSPipe);
   if (fd.kind == UserFd::Kind::kHost)  // the host's answer: ESPIPE for a pipe or a terminal
     return transfer(call, fd, call.a[1], size, to_user, offset);
-  if (uint64_t(offset) > fs::kMaxFileSize) {         // where no file reaches: nothing read, and no byte written
+  // Where no file reaches: nothing read, and no byte written (a device has no places).
+  if (uint64_t(offset) > fs::kMaxFileSize && TRY(fs::vfs_fstat(fd.file)).type != fs::InodeType::kDev) {
     TRY(transfer(call, fd, call.a[1], 0, to_user));  // the descriptor's refusals (EBADF, EISDIR)
     if (to_user || size == 0) return 0;
     return error(Errno::kFBig);
@@ -427,7 +428,8 @@ Answer sys_utimensat_time64(Call& call) {
 }
 
 // fsync and fdatasync write every dirty page of the volume (the VFS syncs as a whole), the
-// file's among them; a host stream is the host's to sync (EINVAL for a pipe or a terminal).
+// file's among them; a host stream is the host's to sync (EINVAL for a pipe or a terminal, as
+// for a pipe or a device here).
 Answer sys_fsync(Call& call) {
   const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
   const UserFd& fd = held.fd;
@@ -435,7 +437,7 @@ Answer sys_fsync(Call& call) {
     if (::fsync(fd.host_fd) != 0) return error(errno_from_host(errno));
     return 0;
   }
-  if (fd.is_pipe()) return error(Errno::kInval);
+  if (fd.is_pipe() || TRY(fs::vfs_fstat(fd.file)).type == fs::InodeType::kDev) return error(Errno::kInval);
   TRY(fs::vfs_sync());
   return 0;
 }
@@ -461,8 +463,12 @@ Answer sys_llseek(Call& call) {
   } else if (call.a[4] == kSeekData || call.a[4] == kSeekHole) {
     // A FAT file has no holes: data from any offset inside it, the one hole at its end.
     const fs::Stat stat = TRY(fs::vfs_fstat(fd.file));
-    if (offset < 0 || uint64_t(offset) >= stat.size) return error(Errno::kNxIo);
-    at = TRY(fs::vfs_lseek(fd.file, call.a[4] == kSeekData ? offset : int64_t(stat.size), fs::Whence::kSet));
+    if (stat.type == fs::InodeType::kDev) {
+      at = 0;  // a device has no places (Linux's null_lseek)
+    } else {
+      if (offset < 0 || uint64_t(offset) >= stat.size) return error(Errno::kNxIo);
+      at = TRY(fs::vfs_lseek(fd.file, call.a[4] == kSeekData ? offset : int64_t(stat.size), fs::Whence::kSet));
+    }
   } else {
     if (call.a[4] > 2) return error(Errno::kInval);
     at = TRY(fs::vfs_lseek(fd.file, offset, fs::Whence(call.a[4])));

@@ -4,6 +4,7 @@
  * (the host's /dev) and mkh exec (devfs). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,13 @@ int main(void) {
   show("write 5 bytes to /dev/zero", write(zero, "hello", 5));
   show("lseek /dev/zero to 4096 from the end", lseek(zero, 4096, SEEK_END));
   show("pread 3 bytes of /dev/zero at 1000", pread(zero, buffer, 3, 1000));
+  /* past the largest file (a device has no places) */
+  printf("pread64 3 bytes of /dev/zero at 5 GiB -> %ld (the raw call)\n",
+         linux_syscall(SYS_pread64, zero, (long)buffer, 3, 0x40000000, 1, 0));
+  int64_t at = -1;
+  show("llseek /dev/zero SEEK_DATA 10", llseek(zero, 10, &at, 3 /* SEEK_DATA */));
+  printf("  at %lld\n", (long long)at);
+  show("fsync /dev/zero", fsync(zero));
   close(zero);
 
   int full = open("/dev/full", O_RDWR);
@@ -81,6 +89,7 @@ int main(void) {
          linux_syscall(SYS_execve, (long)"/dev/null", (long)argv, (long)envp, 0, 0, 0));
   show("open /dev/null/x", open("/dev/null/x", O_RDONLY));
   show("open /dev/null as a folder", open("/dev/null", O_RDONLY | O_DIRECTORY));
+  show("open /dev/NULL (names keep their case)", open("/dev/NULL", O_RDONLY));
   show("mkdir /dev/null", mkdir("/dev/null", 0755));
   return 0;
 }

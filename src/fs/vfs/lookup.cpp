@@ -25,15 +25,18 @@ Xptr<hal::XlistEntry> bucket(Xptr<Inode> dir, uint32_t hash) {
   return rload(dir, &Inode::m_buckets) + std::ptrdiff_t(hash % kChildBuckets);
 }
 
-// The dentry of `dir` named `name`, or null; under the directory's lock.
+// The dentry of `dir` named `name`, or null; under the directory's lock. FAT's names compare
+// without ASCII case, devfs's exactly (as Linux's devtmpfs).
 Xptr<Dentry> table_find(Xptr<Inode> dir, std::string_view name, uint32_t hash) {
-  char other[kNameMax + 1];
+  const bool exact = !on_fat(dir);
+  char other[kNameMax + 1] = {};  // (GCC cannot see remote_memcpy fill it)
   XLIST_FOREACH(bucket(dir, hash), iter) {
     const auto dentry = hal::xlist_element(iter, &Dentry::m_bucket_entry);
     const uint32_t len = rload(dentry, &Dentry::m_name_len);
     if (rload(dentry, &Dentry::m_hash) != hash || len != name.size()) continue;
     hal::remote_memcpy(Xptr<void>(hal::local_cxy(), other), dentry.field(&Dentry::m_name).as<void>(), len);
-    if (fat::name_equal(name, std::string_view(other, len))) return dentry;
+    if (exact ? std::memcmp(name.data(), other, len) == 0 : fat::name_equal(name, std::string_view(other, len)))
+      return dentry;
   }
   return {};
 }
@@ -164,7 +167,8 @@ Result<Xptr<Dentry>> find_or_make_child(Xptr<Inode> dir, std::string_view name, 
   if (auto dentry = table_find(dir, name, hash)) return dentry;
   const bool complete = rload(dir, &Inode::m_names_complete) != 0;
   if (complete && create == Create::kNo) return error(Errno::kNoEnt);
-  if (!on_fat(dir)) return error(Errno::kPerm);  // devfs: its devices only
+  // devfs: nothing but its devices (a name too long for Linux is that first).
+  if (!on_fat(dir)) return error(name.size() > kLinuxNameMax ? Errno::kNameTooLong : Errno::kPerm);
 
   // A miss: the dentry on the directory's cluster, the inode on a chosen one, loaded from
   // the directory's entries (or made, when asked to create).

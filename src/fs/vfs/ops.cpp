@@ -525,7 +525,6 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   const auto old_dir = pinned_old_dir.get();
   const auto new_dir = pinned_new_dir.get();
   if (on_fat(old_dir) != on_fat(new_dir)) return error(Errno::kXDev);  // from a file system to another
-  if (!on_fat(old_dir)) return error(Errno::kPerm);                    // devfs's names are fixed
   if (old_last.len == 0) return error(Errno::kBusy);
   if (new_last.len == 0) return error((flags & kRenameNoReplace) != 0 ? Errno::kExist : Errno::kBusy);
   // Across directories: the traps (a directory is not moved below itself, nor is a directory
@@ -547,16 +546,25 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   auto existing = child_locked(new_dir, new_last.view(), Create::kNo, nullptr);
   if (!existing && existing.error() != Errno::kNoEnt) return error(existing.error());
   if (existing && (flags & kRenameNoReplace) != 0) return error(Errno::kExist);
-  TRY(may_change_entry(old_dir, child));
-  if (existing) TRY(may_change_entry(new_dir, rload(*existing, &Dentry::m_child)));
-  if (exchange)
-    return exchange_locked(old_dir, old_dentry, old_last, new_dir, TRY(std::move(existing)), new_last, old_trap.get(),
-                           new_trap.get());
+  if (exchange) {
+    const auto other = TRY(std::move(existing));
+    TRY(may_change_entry(old_dir, child));
+    TRY(may_change_entry(new_dir, rload(other, &Dentry::m_child)));
+    return exchange_locked(old_dir, old_dentry, old_last, new_dir, other, new_last, old_trap.get(), new_trap.get());
+  }
   if (!is_dir && (old_last.slash || new_last.slash)) return error(Errno::kNotDir);
   // Not into itself or one of its own subdirectories.
   if (child == old_trap.get()) return error(Errno::kInval);
   // Not over a folder that holds the old name, whatever the kinds (Linux's order).
   if (existing && rload(*existing, &Dentry::m_child) == new_trap.get()) return error(Errno::kNotEmpty);
+  if (existing) {  // the same entry has one kind
+    const bool target_is_dir = rload(rload(*existing, &Dentry::m_child), &Inode::m_type) == InodeType::kDir;
+    if (is_dir && !target_is_dir) return error(Errno::kNotDir);
+    if (!is_dir && target_is_dir) return error(Errno::kIsDir);
+  }
+  // Nothing of devfs moves, nor does its mount point (even to change the case of its name).
+  TRY(may_change_entry(old_dir, child));
+  if (existing) TRY(may_change_entry(new_dir, rload(*existing, &Dentry::m_child)));
   const bool same_entry = existing && rload(*existing, &Dentry::m_child) == child;
   // The same entry: nothing to do, unless only the case of its name changes (FAT compares names
   // without case), which the general path below does: the old entry goes, the new spelling is
@@ -565,11 +573,6 @@ Result<void> rename_once(At old_at, const char* old_path, At new_at, const char*
   // The new entry is made before anything goes (every refusal comes there: a name FAT cannot
   // hold, no room left), and written after the old one went: a refused rename changes nothing.
   const auto target = existing && !same_entry ? rload(*existing, &Dentry::m_child) : Xptr<Inode>{};
-  if (!target.is_null()) {
-    const bool target_is_dir = rload(target, &Inode::m_type) == InodeType::kDir;
-    if (is_dir && !target_is_dir) return error(Errno::kNotDir);
-    if (!is_dir && target_is_dir) return error(Errno::kIsDir);
-  }
   if (is_dir) {
     forget_subfolders(old_dir);
     forget_subfolders(new_dir);

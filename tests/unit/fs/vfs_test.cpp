@@ -664,6 +664,12 @@ TEST_F(VfsTest, DevicesLiveUnderDev) {
       KCHECK_ERR(fs::vfs_rename("/dev/null", "/null"), Errno::kXDev);
       KCHECK_ERR(fs::vfs_rename("/x.txt", "/dev/x.txt"), Errno::kXDev);
       KCHECK_ERR(fs::vfs_rename("/dev/null", "/dev/void"), Errno::kPerm);
+      KCHECK_ERR(fs::vfs_rename("/dev/nothing", "/dev/void"), Errno::kNoEnt);  // found first, as Linux
+      KCHECK_ERR(fs::vfs_stat("/dev/NULL"), Errno::kNoEnt);                    // devfs's names keep their case
+      KCHECK_ERR(fs::vfs_rename("/x.txt", "/dev"), Errno::kIsDir);             // the kinds before the mount point
+      KCHECK_ERR(fs::vfs_rename("/x.txt", "/dev/"), Errno::kNotDir);
+      KCHECK_ERR(fs::vfs_rename("/dev", "/DEV"), Errno::kBusy);
+      KCHECK_ERR(fs::vfs_mkdir(std::string("/dev/" + std::string(256, 'n')).c_str()), Errno::kNameTooLong);
       KCHECK_ERR(fs::vfs_rename("/dev", "/devices"), Errno::kBusy);
       KCHECK_OK(fs::vfs_mkdir("/empty"));
       KCHECK_ERR(fs::vfs_rename("/empty", "/dev"), Errno::kBusy);
