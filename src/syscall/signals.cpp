@@ -147,19 +147,31 @@ SignalAction default_action(uint32_t signal) {
 }
 
 // `signal` (1..64), neither blocked nor ignored, acts on the process. A terminating signal
-// sent to itself ends it before the call returns. A stop sent by another process (`from_other`:
-// its parent, say, which can send the SIGCONT) stops it as SIGSTOP does; a stop it sends itself
-// could only be undone by another process's SIGCONT, which no program of mkh's referee gives:
-// the process ends, and `mkh exec` reports it as a shell reports a stopped job (128 + the signal).
+// sent to itself ends it before the call returns. A stop stops it as SIGSTOP does (its owner
+// stops its threads and tells its parent) when another process sent it (`from_other`) or when
+// the process has a parent, which can send the SIGCONT; the first process of `mkh exec` has
+// none, and no other process may ever continue it: a stop it sends itself ends it, and `mkh
+// exec` reports it as a shell reports a stopped job (128 + the signal).
 void deliver(proc::Process* process, uint32_t signal, bool from_other = false) {
   switch (default_action(signal)) {
     case SignalAction::kIgnore: return;
-    case SignalAction::kStop:
-      if (from_other) {
-        (void)proc::process_set_stopped_everywhere(process->m_pid, signal);
+    case SignalAction::kStop: {
+      const bool has_parent =
+          !hal::remote_load(proc::process_reference(process).field(&proc::Process::m_parent)).is_null();
+      if (!from_other && !has_parent) {
+        proc::process_make_exit(process, 0, signal);
         return;
       }
-      [[fallthrough]];
+      const uint32_t pid = process->m_pid;
+      if (proc::pid_cxy(pid) == hal::local_cxy()) {
+        (void)proc::process_set_stopped_everywhere(pid, signal);
+      } else {  // a thread of a copy: its owner stops it, as a stop from another process
+        const proc::SignalOrigin self{proc::kSiUser, pid, 0};
+        (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(pid), pid, signal, self.code, self.pid,
+                                                        self.status);
+      }
+      return;
+    }
     case SignalAction::kTerminate: proc::process_make_exit(process, 0, signal);
   }
 }

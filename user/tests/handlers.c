@@ -42,7 +42,8 @@
  *   stops     a child's stops and continues as its parent learns them: waitpid with WUNTRACED
  *             and WCONTINUED (the status words), waitid with WSTOPPED, WCONTINUED, WNOHANG and
  *             WNOWAIT, SIGCHLD's CLD_STOPPED and CLD_CONTINUED (the signal in si_status), no
- *             a stop signal to a stopped child changing nothing, a stopped child killed
+ *             a stop signal to a stopped child changing nothing, a stopped child killed, a child
+ *             that stops itself (raise) continued
  *   nocldstop no SIGCHLD for a stop or a continue with SA_NOCLDSTOP; for mkh only (qemu-riscv32
  *             sends it: see no_child_stop)
  *   exec      a signal pending (blocked) on the thread that calls execve is the new image's,
@@ -670,6 +671,23 @@ static void stops(void) {
          yes(WIFSIGNALED(status)), yes(WTERMSIG(status) == SIGKILL));
   await_child_signal();
   show_origin("SIGCHLD of its end (CLD_KILLED 2)", 17, child);
+
+  child = fork();
+  if (child == 0) {
+    raise(SIGSTOP);
+    _exit(5);
+  }
+  got = waitpid(child, &status, WUNTRACED);
+  printf("a child's raise(SIGSTOP): the child: %s, WIFSTOPPED: %s, WSTOPSIG is SIGSTOP: %s\n", yes(got == child),
+         yes(WIFSTOPPED(status)), yes(WSTOPSIG(status) == SIGSTOP));
+  await_child_signal();
+  show_origin("SIGCHLD of its stop", 17, child);
+  kill(child, SIGCONT);
+  got = waitpid(child, &status, 0);
+  printf("continued, it exits: the child: %s, WIFEXITED: %s, status %d\n", yes(got == child), yes(WIFEXITED(status)),
+         WEXITSTATUS(status));
+  await_child_signal(); /* SIGCHLD of the continue, or of the end: both reported */
+  origin_calls[17] = 0;
 }
 
 /* nocldstop: with SA_NOCLDSTOP the stop and the continue are reported to waitpid, and no
