@@ -7,6 +7,7 @@
 
 #include "mm/mapper/services.hpp"
 #include "proc/fork.hpp"
+#include "proc/groups.hpp"
 #include "proc/services.hpp"
 #include "rpc/catalog.hpp"
 #include "rpc/marshal.hpp"

@@ -185,6 +185,7 @@ Result<void> exec_image(Process* process, const ExecInfo& info, const Program& p
   }
   process->m_exec_file = program.file;
   process_set_comm(process, info.path);
+  hal::local_store(process->m_execed, 1u);
   auto built = [&]() -> Result<void> {
     TRY(map_segments(process, program));
     const uint32_t sp = TRY(build_stack(process, info, program));

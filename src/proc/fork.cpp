@@ -120,6 +120,26 @@ void remove_child(hal::Xptr<Process> parent, uint32_t pid) {
   wake_waiters(children);
 }
 
+}  // namespace
+
+Result<void> child_set_group(hal::Xptr<Process> parent, uint32_t pid, uint32_t sid, uint32_t pgid, bool move) {
+  Children children(parent);
+  for (uint32_t i = 0; i < kMaxChildren; ++i) {
+    const ChildRecord child = children.get(i);
+    if (child.pid != pid || child.state != ChildRecord::State::kRunning) continue;
+    // The child lives while its record says it runs: it reports its end under this lock.
+    const uint32_t child_sid = hal::remote_load(child.process.field(&Process::m_sid));
+    if (child_sid != sid) return error(Errno::kPerm);
+    if (hal::remote_load(child.process.field(&Process::m_execed)) != 0) return error(Errno::kAcces);
+    if (child_sid == pid) return error(Errno::kPerm);
+    if (move) hal::remote_store(child.process.field(&Process::m_pgid), pgid);
+    return {};
+  }
+  return error(Errno::kSrch);
+}
+
+namespace {
+
 Result<uint32_t> fork_turn(UserThread* thread, hal::Xptr<Process> reference, hal::cxy_t cxy) {
   if (reference.cxy() == hal::local_cxy()) TRY(set_cow(reference.host_ptr(), thread));
   else TRY(rpc::rpc_call<rpc::RPC_VMM_SET_COW>(reference.cxy(), reference.host_ptr()));
@@ -157,7 +177,9 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
   // The parent lives: its forking thread waits for this answer.
   const auto image = hal::remote_load(parent.field(&Process::m_fork_image));
   if (!image) return error(Errno::kInval);
-  Process* child = TRY(process_create(hal::remote_load(parent.field(&Process::m_pid))));
+  Process* child = TRY(process_create(hal::remote_load(parent.field(&Process::m_pid)),
+                                      GroupIds{.pgid = hal::remote_load(parent.field(&Process::m_pgid)),
+                                               .sid = hal::remote_load(parent.field(&Process::m_sid))}));
   // Until its thread starts, the child is destroyed on a failure.
   auto fail = [child](Errno failure) {
     process_destroy(child);
@@ -192,8 +214,19 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
   return std::tuple(pid, xptr);
 }
 
-Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, uint32_t pid, uint32_t wanted, bool block,
-                                                      bool keep) {
+namespace {
+// Whether the child a record stands for (read under its parent's children lock) is one of `target`'s.
+bool wait_targets(const WaitTarget& target, const ChildRecord& child) {
+  if (target.pid != 0) return child.pid == target.pid;
+  if (target.pgid == 0) return true;
+  // A running child lives while the lock is held (it reports its end under it).
+  const bool running = child.state == ChildRecord::State::kRunning;
+  return (running ? hal::remote_load(child.process.field(&Process::m_pgid)) : child.pgid) == target.pgid;
+}
+}  // namespace
+
+Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, WaitTarget target, uint32_t wanted,
+                                                      bool block, bool keep) {
   const hal::Xptr<Process> reference = process_reference(thread->m_process);
   const auto self = kern::thread_current_xptr();
   bool interrupted = false;
@@ -204,7 +237,7 @@ Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, uint32
       bool found = false;
       for (uint32_t i = 0; i < kMaxChildren; ++i) {
         ChildRecord child = children.get(i);
-        if (child.state == ChildRecord::State::kFree || (pid != 0 && child.pid != pid)) continue;
+        if (child.state == ChildRecord::State::kFree || !wait_targets(target, child)) continue;
         found = true;
         if (child.state == ChildRecord::State::kEnded && (wanted & kWaitEnds) != 0) {
           if (!keep) {
@@ -301,6 +334,7 @@ void report_end_to_parent(Process* process) {
         child.state = ChildRecord::State::kEnded;
         child.exit_code = process->m_exit_code;
         child.exit_signal = process->m_exit_signal;
+        child.pgid = hal::remote_load(process_reference(process).field(&Process::m_pgid));
         child.process = {};
       }
       children.set(i, child);

@@ -51,12 +51,17 @@ struct ChildReport {
 };
 // The changes a wait asks for: waitid's WSTOPPED, WEXITED and WCONTINUED.
 enum WaitFor : uint32_t { kWaitStops = 2, kWaitEnds = 4, kWaitContinues = 8 };
-// waitid's core, for the calling thread: the first change of `wanted` (WaitFor) of its
-// process's child `pid` (0: any child) not yet reported. `block`: waits until one comes (woken
-// early by its own process's end: kIntr); `keep`: the change stays to be reported again
-// (WNOWAIT). nullopt: none yet (without `block`). kChild: no such child.
-[[nodiscard]] Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, uint32_t pid, uint32_t wanted,
-                                                                    bool block, bool keep);
+// The children a wait is for: one (`pid`), those of one group (`pgid`), or any (neither).
+struct WaitTarget {
+  uint32_t pid = 0;
+  uint32_t pgid = 0;
+};
+// waitid's core, for the calling thread: the first change of `wanted` (WaitFor) of a child of
+// its process named by `target` not yet reported. `block`: waits until one comes (woken early
+// by its own process's end: kIntr); `keep`: the change stays to be reported again (WNOWAIT).
+// nullopt: none yet (without `block`). kChild: no such child.
+[[nodiscard]] Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, WaitTarget target,
+                                                                    uint32_t wanted, bool block, bool keep);
 
 // At a process's end (process_threads_gone), at its reference: its children that still run
 // are killed and it waits for them (each reports its end first); then, for a forked child, its
@@ -70,6 +75,12 @@ void report_end_to_parent(Process* process);
 void report_stop_to_parent(Process* process, uint32_t signal);
 // Before `process` reports its end: no stop report starts any more, and those under way end.
 void close_stop_reports(Process* process);
+// setpgid on a child (proc/groups.cpp): `pid`, a child of the process whose reference is
+// `parent`, not ended, in session `sid`, neither its leader nor past an execve, moved to
+// group `pgid` (`move`), or only checked. kSrch: no such child; kPerm: another session, or
+// its leader; kAcces: it ran an execve.
+[[nodiscard]] Result<void> child_set_group(hal::Xptr<Process> parent, uint32_t pid, uint32_t sid, uint32_t pgid,
+                                           bool move);
 
 }  // namespace mkh::proc
 

@@ -123,7 +123,7 @@ void wake_threads_to_stop(hal::Xptr<Process> reference) {
 
 }  // namespace
 
-Result<Process*> process_create(uint32_t ppid) {
+Result<Process*> process_create(uint32_t ppid, GroupIds ids) {
   auto owner = TRY(mm::KmemOwner<Process>::make());
   Process* process = owner.get();
   TRY(vmm::vmm_init(&process->m_vmm));
@@ -141,8 +141,10 @@ Result<Process*> process_create(uint32_t ppid) {
       vmm::vmm_destroy(&process->m_vmm);
       return error(Errno::kAgain);
     }
-    table->m_table[index] = process;
     process->m_pid = pid_make(hal::local_cxy(), index);
+    process->m_pgid = ids.pgid != 0 ? ids.pgid : process->m_pid;
+    process->m_sid = ids.sid != 0 ? ids.sid : process->m_pid;
+    table->m_table[index] = process;
   }
   process_copies_open(process);
   process->m_ppid = ppid;

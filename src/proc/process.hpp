@@ -190,6 +190,7 @@ struct ChildRecord {
   // them (WSTOPPED, WCONTINUED); each undoes the other.
   uint32_t stop_signal = 0;
   uint32_t continued = 0;
+  uint32_t pgid = 0;  // once it ended: its group then (a running child's is its descriptor's)
 };
 
 struct Process {
@@ -215,6 +216,12 @@ struct Process {
   // stored and read whole (process_set_comm, MKH_PROCESS_INFO's reader): an execve may
   // change it while another cluster reads it.
   uint64_t m_comm[2] = {};
+  // Its process group and session (proc/groups.hpp): the reference's, each word stored and
+  // read whole from any cluster (setpgid and setsid change them). A process no fork made leads
+  // a group and a session of its own; a fork's child is in its parent's.
+  uint32_t m_pgid = 0;
+  uint32_t m_sid = 0;
+  uint32_t m_execed = 0;  // 1 once an execve gave it a program: its parent's setpgid is refused
 
   // The file table: the reference's, reached by its xptr from any cluster (a copy's threads
   // use their reference's: process_reference), under m_fd_lock.
@@ -350,9 +357,15 @@ ProcCluster* proc_cluster_at(hal::cxy_t cxy);
 inline ProcCluster* local_proc() { return proc_cluster_at(hal::local_cxy()); }
 void proc_cluster_init(hal::cxy_t cxy);
 
+// A process's group and session as it is made: 0 for its own pid (it leads them).
+struct GroupIds {
+  uint32_t pgid = 0;
+  uint32_t sid = 0;
+};
 // Local: a new process owned (and referenced) by this cluster, with an empty address space
-// and fds 0, 1, 2 on the host's stdin, stdout, stderr. kAgain when the table is full, kNoMem.
-[[nodiscard]] Result<Process*> process_create(uint32_t ppid);
+// and fds 0, 1, 2 on the host's stdin, stdout, stderr, in the group and session `ids` from
+// the moment it is in the table. kAgain when the table is full, kNoMem.
+[[nodiscard]] Result<Process*> process_create(uint32_t ppid, GroupIds ids = {});
 // The program's name of `process` (Process::m_comm) set from `path`: its last component.
 void process_set_comm(Process* process, const char* path);
 // Local: the process of this cluster named by `pid`, if any. For a caller that knows it lives

@@ -47,7 +47,9 @@ namespace mkh::rpc {
 #define MKH_RPC_PRIVATE(X) \
   X(64, MKH_PING)          \
   X(65, MKH_CHAIN)         \
-  X(66, MKH_PROCESS_INFO)
+  X(66, MKH_PROCESS_INFO)  \
+  X(67, MKH_SIGNAL_GROUP)  \
+  X(68, MKH_PROCESS_IDS)
 
 enum RpcIndex : uint32_t {
 #define MKH_RPC_ENUM(index, name) RPC_##name = index,
@@ -57,7 +59,7 @@ enum RpcIndex : uint32_t {
 #undef MKH_RPC_UNUSED
       RPC_MAX_INDEX = 30,
   RPC_PRIVATE_BASE = 64,
-  RPC_PRIVATE_END = 67,
+  RPC_PRIVATE_END = 69,
 };
 
 // Statistics have one slot per catalogue index, one per private index, and one for every

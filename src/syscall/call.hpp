@@ -129,6 +129,11 @@ Answer sys_futex_time64(Call& call);
 Answer sys_mkh_place_thread(Call& call);
 Answer sys_mkh_place_fork(Call& call);
 Answer sys_waitid(Call& call);
+// Process groups and sessions (syscall/groups.cpp).
+Answer sys_setpgid(Call& call);
+Answer sys_getpgid(Call& call);
+Answer sys_getsid(Call& call);
+Answer sys_setsid(Call& call);
 // The signal calls (syscall/signals.cpp).
 Answer sys_kill(Call& call);
 Answer sys_tkill(Call& call);

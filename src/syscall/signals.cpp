@@ -3,11 +3,10 @@
 // or a handler, blocked and pending. A signal with a handler waits on its target (the thread,
 // or the process) and kicks one thread, which runs the handler before it next runs user code:
 // a frame on its stack as Linux lays it out for RISC-V, its return through
-// proc::kSignalReturnGate. A process is alone in its process group:
-// kill reaches its own process (its pid, its group: 0 or the pid negated), one of its threads
-// (tkill, tgkill), or another process by its pid, at its owner (PROCESS_MAKE_KILL, which
-// hands the signal back to this layer: signal_from_other). Other targets are ESRCH, as Linux
-// answers for a process that does not exist. The dispositions and the signals pending for the whole
+// proc::kSignalReturnGate. kill reaches its own process, one of its threads (tkill, tgkill),
+// another process by its pid, at its owner (PROCESS_MAKE_KILL, which hands the signal back to
+// this layer: signal_from_other), or a process group (proc/groups.hpp), each member at its
+// owner the same way. The dispositions and the signals pending for the whole
 // process are the process's; each thread has its mask and the signals pending for it alone
 // (sent by tkill or tgkill while it blocked them), all under the process's m_signal_lock, as
 // Linux keeps them: the reference's, with its dispositions and pending set, reached by remote
@@ -20,6 +19,7 @@
 #include <utility>
 
 #include "proc/copy.hpp"
+#include "proc/groups.hpp"
 #include "proc/services.hpp"
 #include "syscall/call.hpp"
 
@@ -561,18 +561,28 @@ Result<void> signal_from_other(proc::Process* process, uint32_t signal, proc::Si
 }
 
 // kill(pid, signal): pid > 0, that process (another than the caller's through its owner,
-// PROCESS_MAKE_KILL: its children, say); 0 or -pid, the caller's group, where it is alone
-// (its children are not in it, as they would be on Linux); -1, every process but init and
-// the caller (none is reached: ESRCH); below -1, another group (ESRCH).
+// PROCESS_MAKE_KILL: its children, say); 0, the caller's group; below -1, the group -pid; -1,
+// every process but the caller's. A group's other members are reached through every cluster
+// (proc::signal_group), then the caller's own process if it is one: ESRCH when none is.
 Answer sys_kill(Call& call) {
   const int32_t pid = int32_t(call.a[0]);
-  const int32_t self = int32_t(call.process->m_pid);
+  const uint32_t self = call.process->m_pid;
   const uint32_t signal = call.a[1];
   const proc::SignalOrigin origin = sent_by(call, proc::kSiUser);
-  if (pid == self || pid == 0 || pid == -self) return send(call.process, call.thread, 0, signal, origin);
-  if (pid <= 0 || !hal::cluster_present(proc::pid_cxy(uint32_t(pid)))) return error(Errno::kSrch);
-  TRY(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(uint32_t(pid)), uint32_t(pid), signal, origin.code,
-                                                origin.pid, origin.status));
+  if (uint32_t(pid) == self) return send(call.process, call.thread, 0, signal, origin);
+  if (pid > 0) {
+    if (!hal::cluster_present(proc::pid_cxy(uint32_t(pid)))) return error(Errno::kSrch);
+    TRY(rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(uint32_t(pid)), uint32_t(pid), signal, origin.code,
+                                                  origin.pid, origin.status));
+    return 0;
+  }
+  if (signal > kSignalMax) return error(Errno::kInval);
+  if (pid == int32_t(0x80000000u)) return error(Errno::kSrch);  // -INT_MIN is no group
+  const uint32_t own_group = TRY(proc::process_ids(call.process, self)).pgid;
+  const uint32_t group = pid == 0 ? own_group : pid == -1 ? proc::kEveryProcess : uint32_t(-pid);
+  const proc::GroupMembers others = TRY(proc::signal_group(group, signal, origin));
+  if (group == own_group) return send(call.process, call.thread, 0, signal, origin);
+  if (others.count == 0) return error(Errno::kSrch);
   return 0;
 }
 

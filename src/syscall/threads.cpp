@@ -11,6 +11,7 @@
 #include "proc/exec.hpp"
 #include "proc/fork.hpp"
 #include "proc/futex.hpp"
+#include "proc/groups.hpp"
 #include "syscall/call.hpp"
 
 namespace mkh::syscall {
@@ -173,8 +174,8 @@ Answer sys_mkh_place_fork(Call& call) {
 }
 
 // waitid(idtype, id, infop, options, rusage): a change of a child of the caller's process —
-// P_ALL any, P_PID the child `id`, P_PGID its group (the caller's own, 0 or its pid: any
-// child, the only group there is; another: none) — of those `options` asks for: its end
+// P_ALL any, P_PID the child `id`, P_PGID those in group `id` (0: the caller's group) — of
+// those `options` asks for: its end
 // (WEXITED), a stop (WSTOPPED) or a continue (WCONTINUED) not yet reported. WNOHANG answers at
 // once (the info zeroed when there is none), WNOWAIT leaves the change to be reported again.
 // Linux's answers: EINVAL (none of the three, an unknown option or idtype), ECHILD (no such
@@ -190,17 +191,17 @@ Answer sys_waitid(Call& call) {
   const uint32_t idtype = call.a[0], id = call.a[1], info = call.a[2], options = call.a[3], usage = call.a[4];
   if ((options & ~(kWNoHang | kWanted | kWNoWait | kWaitKinds)) != 0 || (options & kWanted) == 0)
     return error(Errno::kInval);
-  uint32_t pid = 0;  // any
+  proc::WaitTarget target;  // any
   if (idtype == kPPid) {
     if (int32_t(id) <= 0) return error(Errno::kInval);
-    pid = id;
+    target.pid = id;
   } else if (idtype == kPPgid) {
     if (int32_t(id) < 0) return error(Errno::kInval);
-    if (id != 0 && id != call.process->m_pid) return error(Errno::kChild);
+    target.pgid = id != 0 ? id : TRY(proc::process_ids(call.process, call.process->m_pid)).pgid;
   } else if (idtype != kPAll) {
     return error(Errno::kInval);
   }
-  const auto report = TRY(proc::process_wait_child(call.thread, pid, options & kWanted, (options & kWNoHang) == 0,
+  const auto report = TRY(proc::process_wait_child(call.thread, target, options & kWanted, (options & kWNoHang) == 0,
                                                    (options & kWNoWait) != 0));
   if (info != 0) {
     uint32_t fields[6] = {};  // si_signo, si_errno, si_code, si_pid, si_uid, si_status

@@ -50,6 +50,10 @@
 #define SYS_rt_sigpending 136
 #define SYS_rt_sigsuspend 133
 #define SYS_sigaltstack 132
+#define SYS_setpgid 154
+#define SYS_getpgid 155
+#define SYS_getsid 156
+#define SYS_setsid 157
 #define SYS_uname 160
 #define SYS_umask 166
 #define SYS_getpid 172

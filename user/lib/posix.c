@@ -3,8 +3,8 @@
  * handlers, signal, raise, sigprocmask, sigpending, sigsuspend, pause, sigaltstack), the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
- * realpath, dup, dup2, pipe, pipe2,
- * fcntl), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
+ * realpath, dup, dup2, pipe, pipe2, fcntl), process groups and sessions (setpgid, getpgid,
+ * setsid, getsid), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
  * and the standard streams are in runtime.c, the time functions in time.c. */
@@ -139,6 +139,14 @@ int isatty(int fd) {
 
 pid_t getpid(void) { return (pid_t)__MKH_SC0(SYS_getpid); }
 
+/* Process groups and sessions. */
+int setpgid(pid_t pid, pid_t pgid) { return (int)__mkh_result(__MKH_SC2(SYS_setpgid, pid, pgid)); }
+int setpgrp(void) { return setpgid(0, 0); }
+pid_t getpgid(pid_t pid) { return (pid_t)__mkh_result(__MKH_SC1(SYS_getpgid, pid)); }
+pid_t getpgrp(void) { return getpgid(0); }
+pid_t setsid(void) { return (pid_t)__mkh_result(__MKH_SC0(SYS_setsid)); }
+pid_t getsid(pid_t pid) { return (pid_t)__mkh_result(__MKH_SC1(SYS_getsid, pid)); }
+
 /* picolibc numbers the signals from 16 up as BSD does (SIGCHLD 20, SIGUSR1 30, ...) and a few
  * below differently (SIGBUS 10, SIGSYS 12): Linux's number for each of picolibc's 1-31, 0
  * for SIGEMT and SIGLOST, which Linux has not. Real-time signals (32 and up) pass as they are. */
@@ -199,8 +207,8 @@ pid_t waitpid(pid_t pid, int* status, int options) {
   } info = {0};
   const int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
   const long id = pid < -1 ? -pid : pid > 0 ? pid : 0;
-  if (__mkh_result(__MKH_SC5(SYS_waitid, idtype, id, &info,
-                             (options & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED, 0)) < 0)
+  if (__mkh_result(
+          __MKH_SC5(SYS_waitid, idtype, id, &info, (options & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED, 0)) < 0)
     return -1;
   if (info.pid != 0 && status != NULL) {
     if (info.code == CLD_EXITED) *status = (info.status & 0xff) << 8;

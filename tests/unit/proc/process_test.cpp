@@ -25,6 +25,7 @@
 #include "proc/copy.hpp"
 #include "proc/exec.hpp"
 #include "proc/fork.hpp"
+#include "proc/groups.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 
@@ -670,6 +671,61 @@ TEST_F(ProcessTest, ProcessInfoFromEveryClusterShowsEachClustersProgram) {
   EXPECT_TRUE(runner.wait());
   const MachineReport report = machine().report();
   for (uint32_t cxy : clusters) EXPECT_GE(served(report, cxy, "MKH_PROCESS_INFO"), 4u * n) << "cluster " << cxy;
+}
+
+// Services 67 MKH_SIGNAL_GROUP and 68 MKH_PROCESS_IDS from every cluster to every cluster:
+// each cluster's program leads its group and session; each group has its one member, on its
+// owner alone (no fork made it: it has no parent), and none is counted for its own sender; a signal past 64 and a pid of no
+// process are refused; then each program is ended by a SIGKILL to its group, sent from the
+// next cluster through every cluster (proc::signal_group).
+TEST_F(ProcessTest, GroupServicesFromEveryClusterFindEachClustersProgram) {
+  if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<uint32_t> clusters = machine().clusters();
+  const auto n = uint32_t(clusters.size());
+  std::vector<RunningProgram> runs(n);
+  ThreadRunner runner(machine());
+  for (uint32_t t = 0; t < n; ++t) runner.start(clusters[t], 0, [&, t] { run_program(runs[t], "/bench", "1000000"); });
+  ThreadRunner askers(machine());
+  for (uint32_t c = 0; c < n; ++c)
+    askers.start(clusters[c], 0, [&] {
+      for (const RunningProgram& run : runs)
+        while (!run.started.load()) kern::sched_yield();
+      for (uint32_t t = 0; t < n; ++t) {
+        const uint32_t pid = runs[t].pid.load();
+        const auto ids = rpc::rpc_call<rpc::RPC_MKH_PROCESS_IDS>(clusters[t], pid);
+        KCHECK_OK(ids);
+        if (ids) KCHECK(*ids == std::tuple(pid, pid));
+        KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_PROCESS_IDS>(clusters[t], pid + 1), Errno::kSrch);
+        for (uint32_t u = 0; u < n; ++u) {
+          const auto members = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, 0u, 0);
+          KCHECK_OK(members);
+          if (members) KCHECK(*members == (u == t ? std::tuple(1u, pid, 1u) : std::tuple(0u, 0u, 0u)));
+          const auto others = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, pid, 0);
+          KCHECK_OK(others);
+          if (others) KCHECK_EQ(std::get<0>(*others), 0u);
+        }
+        KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[t], pid, 65u, 0, 0u, 0), Errno::kInval);
+      }
+      const auto every = proc::signal_group(proc::kEveryProcess, 0, proc::kFromKernel);
+      KCHECK_OK(every);
+      if (every) KCHECK_EQ(every->count, n);
+    });
+  EXPECT_TRUE(askers.wait());
+  for (uint32_t t = 0; t < n; ++t)
+    run_on(clusters[(t + 1) % n], [&] {
+      const auto killed = proc::signal_group(runs[t].pid.load(), uint32_t(proc::kSigKill), proc::kFromKernel);
+      KCHECK_OK(killed);
+      if (killed) KCHECK_EQ(killed->count, 1u);
+    });
+  EXPECT_TRUE(runner.wait());
+  for (uint32_t t = 0; t < n; ++t)
+    EXPECT_EQ(runs[t].signal.load(), uint32_t(proc::kSigKill)) << "cluster " << clusters[t];
+  const MachineReport report = machine().report();
+  for (uint32_t cxy : clusters) {
+    EXPECT_GE(served(report, cxy, "MKH_PROCESS_IDS"), 2u * n) << "cluster " << cxy;
+    EXPECT_GE(served(report, cxy, "MKH_SIGNAL_GROUP"), 2u * n * n) << "cluster " << cxy;
+  }
 }
 
 // The threads referee program (user/tests/threads.c: pthreads on clone and futex) with its

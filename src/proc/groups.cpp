@@ -1,0 +1,94 @@
+// Process groups and sessions (proc/groups.hpp). Layer: proc.
+#include "proc/groups.hpp"
+
+#include "proc/fork.hpp"
+#include "proc/services.hpp"
+
+namespace mkh::proc {
+
+namespace {
+
+constexpr uint32_t kSignalMax = 64;
+
+hal::Xptr<uint32_t> pgid_of(const Process* process) { return process_reference(process).field(&Process::m_pgid); }
+hal::Xptr<uint32_t> sid_of(const Process* process) { return process_reference(process).field(&Process::m_sid); }
+
+}  // namespace
+
+Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
+                                                                         uint32_t sender, int32_t status) {
+  if (signal > kSignalMax) return error(Errno::kInval);
+  // The members first, under the table's lock; then the signals, each to a process held anew
+  // (one may end meanwhile: it is no longer sent one).
+  uint32_t members[kMaxProcesses];
+  uint32_t count = 0, sid = 0, parentless = 0;
+  {
+    ProcCluster* table = local_proc();
+    hal::BusylockGuard guard(table->m_lock);
+    for (const Process* process : table->m_table) {
+      if (process == nullptr || process->m_pid == sender) continue;
+      if (pgid != kEveryProcess && hal::remote_load(pgid_of(process)) != pgid) continue;
+      members[count++] = process->m_pid;
+      sid = hal::remote_load(sid_of(process));
+      if (hal::remote_load(process_reference(process).field(&Process::m_parent)).is_null()) ++parentless;
+    }
+  }
+  if (signal != 0)
+    for (uint32_t i = 0; i < count; ++i) (void)process_make_kill_server(members[i], signal, code, sender, status);
+  return std::tuple(count, sid, parentless);
+}
+
+Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid) {
+  const ProcessUse use = TRY(ProcessUse::by_pid(pid));
+  return std::tuple(hal::remote_load(pgid_of(use.get())), hal::remote_load(sid_of(use.get())));
+}
+
+Result<GroupMembers> signal_group(uint32_t pgid, uint32_t signal, SignalOrigin origin) {
+  GroupMembers members;
+  for (hal::cxy_t cxy = 0; cxy < hal::g_address_space.cxy_limit; ++cxy) {
+    if (!hal::cluster_present(cxy)) continue;
+    const auto [count, sid, parentless] =
+        TRY(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(cxy, pgid, signal, origin.code, origin.pid, origin.status));
+    members.count += count;
+    members.parentless += parentless;
+    if (count != 0) members.sid = sid;
+  }
+  return members;
+}
+
+Result<ProcessIds> process_ids(const Process* self, uint32_t pid) {
+  if (pid == self->m_pid) return ProcessIds{hal::remote_load(pgid_of(self)), hal::remote_load(sid_of(self))};
+  if (!hal::cluster_present(pid_cxy(pid))) return error(Errno::kSrch);
+  const auto [pgid, sid] = TRY(rpc::rpc_call<rpc::RPC_MKH_PROCESS_IDS>(pid_cxy(pid), pid));
+  return ProcessIds{pgid, sid};
+}
+
+Result<void> process_set_group(Process* self, uint32_t pid, uint32_t pgid) {
+  const hal::Xptr<Process> reference = process_reference(self);
+  const uint32_t sid = hal::remote_load(sid_of(self));
+  if (pid == self->m_pid) {
+    if (sid == pid) return error(Errno::kPerm);  // a session's leader stays in its group
+  } else {
+    TRY(child_set_group(reference, pid, sid, pgid, false));
+  }
+  // Another group than its own id: one that has a member in this session.
+  if (pgid != pid && hal::remote_load(pgid_of(self)) != pgid) {
+    const GroupMembers group = TRY(signal_group(pgid, 0, SignalOrigin{.pid = self->m_pid}));
+    if (group.count == 0 || group.sid != sid) return error(Errno::kPerm);
+  }
+  if (pid != self->m_pid) return child_set_group(reference, pid, sid, pgid, true);  // again: it may have changed
+  hal::remote_store(pgid_of(self), pgid);
+  return {};
+}
+
+Result<uint32_t> process_new_session(Process* self) {
+  const uint32_t pid = self->m_pid;
+  if (hal::remote_load(pgid_of(self)) == pid) return error(Errno::kPerm);
+  const GroupMembers group = TRY(signal_group(pid, 0, SignalOrigin{.pid = pid}));
+  if (group.count != 0) return error(Errno::kPerm);
+  hal::remote_store(sid_of(self), pid);
+  hal::remote_store(pgid_of(self), pid);
+  return pid;
+}
+
+}  // namespace mkh::proc

@@ -1,0 +1,70 @@
+// Process groups and sessions (docs/decisions.md "Process groups and sessions"), as POSIX
+// and Linux have them: setpgid, getpgid, setsid, getsid, and kill to a group. Layer: proc.
+//
+// A process's group and session are two words of its reference (Process::m_pgid, m_sid). No
+// cluster keeps a list of a group's members: each owner knows its own processes, so a kill
+// to a group asks every cluster for its members (67 MKH_SIGNAL_GROUP), as
+// signal_every_process does, and another process's ids are asked of its owner (68
+// MKH_PROCESS_IDS).
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+
+#include "proc/process.hpp"
+#include "rpc/marshal.hpp"
+
+namespace mkh::proc {
+
+// MKH_SIGNAL_GROUP's group for kill(-1): every process but the sender.
+inline constexpr uint32_t kEveryProcess = 0;
+
+// 67 MKH_SIGNAL_GROUP (mkh's own): the processes this cluster owns in group `pgid` (every one
+// with kEveryProcess), the sender's own excepted, each sent `signal` as PROCESS_MAKE_KILL
+// sends it (0: none, a count only): how many, the session of one of them (0 with none), and
+// how many have no parent.
+Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
+                                                                         uint32_t sender, int32_t status);
+// 68 MKH_PROCESS_IDS (mkh's own): the group and the session of this cluster's process `pid`.
+// kSrch when there is none.
+Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid);
+
+// Members of a group, by every cluster's count.
+struct GroupMembers {
+  uint32_t count = 0;
+  uint32_t sid = 0;         // a member's session (all of a group's are one), 0 with none
+  uint32_t parentless = 0;  // members no fork made (the first process of mkh exec)
+};
+// From any cluster: MKH_SIGNAL_GROUP on every cluster of the machine, the sender's process
+// (`origin.pid`) excepted. A process made meanwhile (a member's fork) may be missed.
+[[nodiscard]] Result<GroupMembers> signal_group(uint32_t pgid, uint32_t signal, SignalOrigin origin);
+
+// getpgid and getsid: the group and the session of process `pid`, any cluster's; `self` is
+// the caller's own process (this cluster's descriptor of it), answered without a call.
+struct ProcessIds {
+  uint32_t pgid;
+  uint32_t sid;
+};
+[[nodiscard]] Result<ProcessIds> process_ids(const Process* self, uint32_t pid);
+
+// setpgid(pid, pgid) by `self` (pid and pgid already made non-zero): `pid` is `self` or one
+// of its children not past an execve, in its session and not leading one; `pgid` is `pid`
+// or a group of that session. kSrch, kPerm, kAcces, as Linux answers.
+[[nodiscard]] Result<void> process_set_group(Process* self, uint32_t pid, uint32_t pgid);
+
+// setsid by `self`: a new session and group, both its pid, unless a group has its pid as its
+// id (it leads one): kPerm.
+[[nodiscard]] Result<uint32_t> process_new_session(Process* self);
+
+}  // namespace mkh::proc
+
+namespace mkh::rpc {
+template <>
+struct RpcService<RPC_MKH_SIGNAL_GROUP> {
+  static constexpr auto kServer = &proc::mkh_signal_group_server;
+};
+template <>
+struct RpcService<RPC_MKH_PROCESS_IDS> {
+  static constexpr auto kServer = &proc::mkh_process_ids_server;
+};
+}  // namespace mkh::rpc
