@@ -36,12 +36,18 @@ Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request
 // cluster (the i-th request on the i-th cluster from the last, wrapping), and waits for all.
 std::vector<Result<ExecOutcome, Error>> run_execs(Machine& machine, std::span<const ExecRequest> requests);
 
-// Sends the signal `linux_signal` (Linux's number) to every process of the machine, from a
-// kernel thread: each cluster asked for its processes (MKH_PROCESS_INFO), then each process
-// sent the signal at its owner (PROCESS_MAKE_KILL), as a terminal sends its interrupt to its
-// foreground process group (`mkh exec` forwards the host's SIGINT so). A process that ends
-// meanwhile is passed over, one made meanwhile not signalled. Not in a deterministic machine
-// (kInval).
-Result<void> signal_every_process(Machine& machine, uint32_t linux_signal);
+// What the machine's terminal did with a signal (its interrupt, quit or suspend).
+enum class TerminalSignal {
+  kSent,          // to the terminal's foreground process group
+  kNoForeground,  // no process is in the foreground (the group emptied meanwhile)
+  kDropped,       // a stop to an orphaned group, which no process would continue
+  kNoJobControl,  // a stop while no process does job control: mkh is to stop as a whole
+};
+// Sends the signal `linux_signal` (Linux's number) from a kernel thread to the foreground
+// process group of the machine's terminal (proc/groups.hpp), as a terminal sends its
+// interrupt (SIGINT), quit (SIGQUIT) and suspend (SIGTSTP): `mkh exec` relays the host's so.
+// The group's members are those there were when it began (one that ends meanwhile is passed
+// over). Not in a deterministic machine (kInval).
+Result<TerminalSignal> signal_terminal(Machine& machine, uint32_t linux_signal);
 
 }  // namespace mkh

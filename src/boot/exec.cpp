@@ -11,6 +11,7 @@
 #include "kern/thread.hpp"
 #include "mm/kmem.hpp"
 #include "proc/exec.hpp"
+#include "proc/groups.hpp"
 #include "proc/process.hpp"
 #include "proc/services.hpp"
 
@@ -36,6 +37,7 @@ Result<ExecOutcome, Error> exec_in_kernel(const ExecRequest& request) {
       return error(Errno::k2Big, "{}: the environment passes {} bytes or {} strings", request.path,
                    proc::kExecStringsMax, proc::kExecArgsMax);
   proc::Process* process = TRY(proc::process_create(0));
+  proc::terminal_attach(process->m_pid);  // the terminal is its session's
   info->pid = process->m_pid;
   process->m_waiter = kern::thread_current_xptr();
   if (auto made =
@@ -53,30 +55,20 @@ Result<ExecOutcome, Error> exec_in_kernel(const ExecRequest& request) {
   return outcome;
 }
 
-// The processes first, then the signal: a process made once the first has been signalled (a
-// shell's next command, after the one the signal ended) is not among them.
-void signal_every_process_in_kernel(const std::vector<uint32_t>& clusters, uint32_t signal) {
-  std::vector<uint32_t> pids;
-  for (const uint32_t cxy : clusters) {
-    for (uint32_t index = 1; index < proc::kMaxProcesses;) {
-      const auto info = rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(hal::cxy_t(cxy), index);
-      if (!info) break;  // none after `index` (kSrch), or the call failed
-      pids.push_back(std::get<0>(*info));
-      index = proc::pid_index(pids.back()) + 1;
-    }
-  }
-  for (const uint32_t pid : pids)  // kSrch: it ended meanwhile
-    (void)rpc::rpc_call<rpc::RPC_PROCESS_MAKE_KILL>(proc::pid_cxy(pid), pid, signal, proc::kFromKernel.code,
-                                                    proc::kFromKernel.pid, proc::kFromKernel.status);
-}
-
 }  // namespace
 
-Result<void> signal_every_process(Machine& machine, uint32_t linux_signal) {
+Result<TerminalSignal> signal_terminal(Machine& machine, uint32_t linux_signal) {
   if (machine.config().deterministic) return error(Errno::kInval);
-  const std::vector<uint32_t>& clusters = machine.clusters();
-  return boot::run_in_kernel(clusters.front(),
-                             [&clusters, linux_signal] { signal_every_process_in_kernel(clusters, linux_signal); });
+  Result<proc::TerminalSignal> sent = error(Errno::kCanceled);
+  TRY(boot::run_in_kernel(machine.clusters().front(),
+                          [&sent, linux_signal] { sent = proc::terminal_signal(linux_signal); }));
+  switch (TRY(sent)) {
+    case proc::TerminalSignal::kSent: return TerminalSignal::kSent;
+    case proc::TerminalSignal::kNoForeground: return TerminalSignal::kNoForeground;
+    case proc::TerminalSignal::kDropped: return TerminalSignal::kDropped;
+    case proc::TerminalSignal::kNoJobControl: return TerminalSignal::kNoJobControl;
+  }
+  return error(Errno::kInval);
 }
 
 Result<ExecOutcome, Error> run_exec(Machine& machine, const ExecRequest& request) {

@@ -34,6 +34,12 @@ struct DevDirectory {
   uint64_t m_disk_sectors = 0;
   int32_t m_console_fd = -1;
 
+  // I/O cluster only: the host's terminal as the controlling terminal of the first process's
+  // session (proc/groups.hpp keeps its rules): that session and its foreground process group,
+  // 0 for none; each read and written whole from any cluster.
+  uint32_t m_terminal_session = 0;
+  uint32_t m_terminal_foreground = 0;
+
   // I/O cluster only: the disk's write accounting (ioc_command), relaxed remote atomics
   uint64_t m_disk_write_limit = kNoDiskWriteLimit;  // MachineConfig::disk_write_limit, set at boot
   int32_t m_disk_write_trace_fd = -1;               // MachineConfig::disk_write_trace_fd, set at boot

@@ -1,6 +1,8 @@
 // Process groups and sessions (proc/groups.hpp). Layer: proc.
 #include "proc/groups.hpp"
 
+#include "dev/dev.hpp"
+#include "hal/clock.hpp"
 #include "proc/fork.hpp"
 #include "proc/services.hpp"
 
@@ -16,7 +18,8 @@ hal::Xptr<uint32_t> sid_of(const Process* process) { return process_reference(pr
 }  // namespace
 
 Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
-                                                                         uint32_t sender, int32_t status) {
+                                                                         uint32_t sender, int32_t status,
+                                                                         uint64_t born_before) {
   if (signal > kSignalMax) return error(Errno::kInval);
   // The members first, under the table's lock; then the signals, each to a process held anew
   // (one may end meanwhile: it is no longer sent one).
@@ -26,7 +29,7 @@ Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_
     ProcCluster* table = local_proc();
     hal::BusylockGuard guard(table->m_lock);
     for (const Process* process : table->m_table) {
-      if (process == nullptr || process->m_pid == sender) continue;
+      if (process == nullptr || process->m_pid == sender || process->m_born_ns > born_before) continue;
       if (pgid != kEveryProcess && hal::remote_load(pgid_of(process)) != pgid) continue;
       members[count++] = process->m_pid;
       sid = hal::remote_load(sid_of(process));
@@ -45,10 +48,11 @@ Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid) {
 
 Result<GroupMembers> signal_group(uint32_t pgid, uint32_t signal, SignalOrigin origin) {
   GroupMembers members;
+  const auto now = uint64_t(hal::clock_ns(CLOCK_MONOTONIC));
   for (hal::cxy_t cxy = 0; cxy < hal::g_address_space.cxy_limit; ++cxy) {
     if (!hal::cluster_present(cxy)) continue;
     const auto [count, sid, parentless] =
-        TRY(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(cxy, pgid, signal, origin.code, origin.pid, origin.status));
+        TRY(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(cxy, pgid, signal, origin.code, origin.pid, origin.status, now));
     members.count += count;
     members.parentless += parentless;
     if (count != 0) members.sid = sid;
@@ -89,6 +93,58 @@ Result<uint32_t> process_new_session(Process* self) {
   hal::remote_store(sid_of(self), pid);
   hal::remote_store(pgid_of(self), pid);
   return pid;
+}
+
+namespace {
+// The terminal's words, on the I/O cluster.
+hal::Xptr<uint32_t> terminal_session_word() {
+  return hal::Xptr<uint32_t>(dev::kIoCxy, &dev::dev_directory_at(dev::kIoCxy)->m_terminal_session);
+}
+hal::Xptr<uint32_t> terminal_foreground_word() {
+  return hal::Xptr<uint32_t>(dev::kIoCxy, &dev::dev_directory_at(dev::kIoCxy)->m_terminal_foreground);
+}
+// The terminal's session, when it is the controlling terminal of `self`'s.
+Result<uint32_t> controlling_session(const Process* self) {
+  const uint32_t session = hal::remote_load(terminal_session_word());
+  if (session == 0 || session != hal::remote_load(sid_of(self))) return error(Errno::kNotTy);
+  return session;
+}
+}  // namespace
+
+void terminal_attach(uint32_t sid) {
+  hal::remote_store(terminal_session_word(), sid);
+  hal::remote_store(terminal_foreground_word(), 0u);
+}
+
+Result<uint32_t> terminal_foreground(const Process* self) {
+  const uint32_t session = TRY(controlling_session(self));
+  const uint32_t foreground = hal::remote_load(terminal_foreground_word());
+  return foreground != 0 ? foreground : session;  // the leader's group: its pid
+}
+
+Result<uint32_t> terminal_session(const Process* self) { return controlling_session(self); }
+
+Result<void> terminal_set_foreground(Process* self, int32_t pgid) {
+  const uint32_t session = TRY(controlling_session(self));
+  if (pgid < 0) return error(Errno::kInval);
+  if (uint32_t(pgid) != hal::remote_load(pgid_of(self))) {
+    const GroupMembers group = TRY(signal_group(uint32_t(pgid), 0, SignalOrigin{.pid = self->m_pid}));
+    if (group.count == 0 || group.sid != session) return error(Errno::kPerm);
+  }
+  hal::remote_store(terminal_foreground_word(), uint32_t(pgid));
+  return {};
+}
+
+Result<TerminalSignal> terminal_signal(uint32_t signal) {
+  const uint32_t session = hal::remote_load(terminal_session_word());
+  const uint32_t foreground = hal::remote_load(terminal_foreground_word());
+  if (session == 0) return TerminalSignal::kNoForeground;
+  const bool stop = signal == kSigTstp || signal == kSigTtin || signal == kSigTtou;
+  if (stop && foreground == 0) return TerminalSignal::kNoJobControl;
+  const uint32_t group = foreground != 0 ? foreground : session;
+  if (stop && TRY(signal_group(group, 0, kFromKernel)).parentless != 0) return TerminalSignal::kDropped;
+  return TRY(signal_group(group, signal, kFromKernel)).count != 0 ? TerminalSignal::kSent
+                                                                  : TerminalSignal::kNoForeground;
 }
 
 }  // namespace mkh::proc

@@ -20,11 +20,12 @@ namespace mkh::proc {
 inline constexpr uint32_t kEveryProcess = 0;
 
 // 67 MKH_SIGNAL_GROUP (mkh's own): the processes this cluster owns in group `pgid` (every one
-// with kEveryProcess), the sender's own excepted, each sent `signal` as PROCESS_MAKE_KILL
-// sends it (0: none, a count only): how many, the session of one of them (0 with none), and
-// how many have no parent.
+// with kEveryProcess) made before `born_before` (the host's monotonic clock, in ns), the
+// sender's own excepted, each sent `signal` as PROCESS_MAKE_KILL sends it (0: none, a count
+// only): how many, the session of one of them (0 with none), and how many have no parent.
 Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
-                                                                         uint32_t sender, int32_t status);
+                                                                         uint32_t sender, int32_t status,
+                                                                         uint64_t born_before);
 // 68 MKH_PROCESS_IDS (mkh's own): the group and the session of this cluster's process `pid`.
 // kSrch when there is none.
 Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid);
@@ -36,7 +37,8 @@ struct GroupMembers {
   uint32_t parentless = 0;  // members no fork made (the first process of mkh exec)
 };
 // From any cluster: MKH_SIGNAL_GROUP on every cluster of the machine, the sender's process
-// (`origin.pid`) excepted. A process made meanwhile (a member's fork) may be missed.
+// (`origin.pid`) excepted: the members there were when it began, as a terminal signals its
+// group at one instant (a process made meanwhile, a shell's next command say, is not one).
 [[nodiscard]] Result<GroupMembers> signal_group(uint32_t pgid, uint32_t signal, SignalOrigin origin);
 
 // getpgid and getsid: the group and the session of process `pid`, any cluster's; `self` is
@@ -55,6 +57,35 @@ struct ProcessIds {
 // setsid by `self`: a new session and group, both its pid, unless a group has its pid as its
 // id (it leads one): kPerm.
 [[nodiscard]] Result<uint32_t> process_new_session(Process* self);
+
+// The host's terminal (mkh exec's standard streams, when they are one) is the controlling
+// terminal of the first process's session, kept on the I/O cluster (dev::DevDirectory): the
+// session it belongs to and the foreground group a process gave it (tcsetpgrp), as Linux's
+// tty keeps them. Until a process gives it one (a shell with job control does at once), the
+// session's own group is in the foreground and no process does job control.
+// Boot: the terminal belongs to session `sid` (the first process's pid: it leads its group).
+void terminal_attach(uint32_t sid);
+// tcgetpgrp (TIOCGPGRP) and TIOCGSID by `self`: kNotTy unless its session is the terminal's.
+[[nodiscard]] Result<uint32_t> terminal_foreground(const Process* self);
+[[nodiscard]] Result<uint32_t> terminal_session(const Process* self);
+// tcsetpgrp (TIOCSPGRP) by `self`: kNotTy as above; kInval for a negative group; kPerm for a
+// group with no member in the terminal's session.
+[[nodiscard]] Result<void> terminal_set_foreground(Process* self, int32_t pgid);
+// What a signal of the terminal (its interrupt, quit or suspend: mkh exec relays the host's)
+// did.
+enum class TerminalSignal {
+  kSent,          // to the foreground group
+  kNoForeground,  // no terminal, or no member left in its foreground group
+  kDropped,       // a stop to an orphaned group (below)
+  kNoJobControl,  // a stop while no process does job control: the machine's to take as a whole
+};
+// From a kernel thread: `signal` to the terminal's foreground group. A stop (SIGTSTP, SIGTTIN,
+// SIGTTOU) to an orphaned group is dropped, as Linux drops it: no process would continue it.
+// Linux's orphaned group has no member whose parent is in another group of its session; mkh
+// counts a group with a member no fork made (the first process: it has no parent) as
+// orphaned. In the groups a shell makes the two agree: the first process's group is
+// orphaned, a job's (its members' parent is the shell) is not.
+[[nodiscard]] Result<TerminalSignal> terminal_signal(uint32_t signal);
 
 }  // namespace mkh::proc
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "fs/vfs/vfs.hpp"
+#include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
@@ -135,13 +136,16 @@ Result<Process*> process_create(uint32_t ppid, GroupIds ids) {
     for (uint32_t tries = 0; tries < kMaxProcesses - 1 && index == 0; ++tries) {
       const uint32_t candidate = table->m_next;
       table->m_next = candidate + 1 == kMaxProcesses ? 1 : candidate + 1;
-      if (table->m_table[candidate] == nullptr && hal::local_load(table->m_pid_held[candidate]) == 0) index = candidate;
+      if (table->m_table[candidate] == nullptr && hal::local_load(table->m_pid_held[candidate]) == 0 &&
+          pid_make(hal::local_cxy(), candidate) != kUnusedPid)
+        index = candidate;
     }
     if (index == 0) {
       vmm::vmm_destroy(&process->m_vmm);
       return error(Errno::kAgain);
     }
     process->m_pid = pid_make(hal::local_cxy(), index);
+    process->m_born_ns = uint64_t(hal::clock_ns(CLOCK_MONOTONIC));
     process->m_pgid = ids.pgid != 0 ? ids.pgid : process->m_pid;
     process->m_sid = ids.sid != 0 ? ids.sid : process->m_pid;
     table->m_table[index] = process;

@@ -40,6 +40,9 @@ inline constexpr uint32_t kMaxThreads = 64;      // per process
 inline constexpr uint32_t kMaxChildren = 256;    // a process's children not yet waited for
 
 inline constexpr uint32_t pid_make(hal::cxy_t cxy, uint32_t index) { return (uint32_t(cxy) << 16) | index; }
+// Pid 1 (cluster 0's first index) is given to no process: kill(-1) names every process, so a
+// group 1 could not be named (Linux keeps 1 for init).
+inline constexpr uint32_t kUnusedPid = 1;
 inline constexpr hal::cxy_t pid_cxy(uint32_t pid) { return hal::cxy_t(pid >> 16); }
 inline constexpr uint32_t pid_index(uint32_t pid) { return pid & 0xffff; }
 static_assert(kMaxProcesses <= 256 && kMaxThreads <= 256, "a tid keeps the pid's index in 8 bits, the slot in 8");
@@ -202,6 +205,7 @@ struct Process {
   uint32_t m_pid = 0;
   uint32_t m_ppid = 0;
   hal::cxy_t m_ref_cxy = 0;        // the reference cluster (VMM, file table)
+  uint64_t m_born_ns = 0;          // when process_create made it (the host's monotonic clock)
   hal::Xptr<Process> m_reference;  // a copy's (proc/copy.hpp): its reference; null in the reference
   // A copy's links: in its owner's list of copies (ProcCluster::m_copies, under that list's
   // lock) and in its own cluster's (ProcCluster::m_local_copies, under that table's lock).

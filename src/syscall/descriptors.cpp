@@ -1,6 +1,7 @@
 // The calls on a descriptor itself rather than its file's bytes: dup, dup3, pipe2, fcntl64 and
 // ioctl. Layer: syscall.
 #include "fs/vfs/vfs.hpp"
+#include "proc/groups.hpp"
 #include "proc/pipe.hpp"
 #include "syscall/call.hpp"
 
@@ -81,12 +82,16 @@ Answer sys_fcntl64(Call& call) {
 // (kept for the file, as F_SETFL keeps it; a host stream stays as it is), and for a regular
 // file the bytes between its offset and its end. Of a terminal's, a host stream that is one
 // answers what the host's terminal says to TCGETS (so isatty is true and picolibc buffers
-// stdout by lines, as under qemu-riscv32, which passes the request on) and TIOCGWINSZ; the
-// rest are a terminal's or a device's that mkh has not: ENOTTY.
+// stdout by lines, as under qemu-riscv32, which passes the request on) and TIOCGWINSZ, and
+// is the machine's terminal for its foreground group and session (TIOCGPGRP, TIOCSPGRP,
+// TIOCGSID: proc/groups.hpp); the rest are a terminal's or a device's that mkh has not: ENOTTY.
 Answer sys_ioctl(Call& call) {
   enum : uint32_t {
     TCGETS = 0x5401,
+    TIOCGPGRP = 0x540f,
+    TIOCSPGRP = 0x5410,
     TIOCGWINSZ = 0x5413,
+    TIOCGSID = 0x5429,
     FIONBIO = 0x5421,
     FIONREAD = 0x541b,
     FIONCLEX = 0x5450,
@@ -116,6 +121,22 @@ Answer sys_ioctl(Call& call) {
         const uint16_t size[4] = {terminal.rows, terminal.columns, 0, 0};  // struct winsize, pixels unknown
         TRY(proc::copy_to_user(call.process, call.a[2], size, sizeof size));
       }
+      return 0;
+    }
+    case TIOCGPGRP:
+    case TIOCGSID:
+    case TIOCSPGRP: {
+      if (entry.kind != UserFd::Kind::kHost) break;
+      TRY(host_stream_terminal(entry.host_fd));  // kNotTy when the stream is no terminal
+      if (call.a[1] == TIOCSPGRP) {
+        int32_t group = 0;
+        TRY(proc::copy_from_user(call.process, &group, call.a[2], sizeof group));
+        TRY(proc::terminal_set_foreground(call.process, group));
+        return 0;
+      }
+      const uint32_t id = call.a[1] == TIOCGPGRP ? TRY(proc::terminal_foreground(call.process))
+                                                 : TRY(proc::terminal_session(call.process));
+      TRY(proc::copy_to_user(call.process, call.a[2], &id, sizeof id));
       return 0;
     }
     case FIONREAD: {

@@ -246,29 +246,37 @@ struct ExecCli {
   bool stats = false;
 };
 
-// The host's SIGINT and SIGQUIT (Ctrl-C and Ctrl-\ on the terminal) as every process's, as a
-// terminal sends them to its foreground process group: mkh exec goes on, its program decides
-// (an interactive /bin/sh ignores them, the command it runs ends with 130 or 131). Both are
-// blocked in every host thread (block_interrupts, before the machine's threads are made: they
-// inherit the mask) and a relay thread takes them by sigwait, so no handler runs in a core's
-// thread. (The host's numbers of both are Linux's generic ones, which mkh's processes use.)
+// The host's SIGINT, SIGQUIT and SIGTSTP (Ctrl-C, Ctrl-\ and Ctrl-Z on the terminal) as the
+// machine's terminal's, which sends them to its foreground process group: mkh exec goes on,
+// its programs decide (an interactive /bin/sh ignores them, the job it runs ends with 130 or
+// 131, or stops). They are blocked in every host thread (block_interrupts, before the
+// machine's threads are made: they inherit the mask) and a relay thread takes them by
+// sigwait, so no handler runs in a core's thread. (The host's numbers are Linux's generic
+// ones, which mkh's processes use.)
 class InterruptRelay {
  public:
-  // SIGINT and SIGQUIT blocked in the calling thread, and so in the threads it makes from now on.
+  // SIGINT, SIGQUIT and SIGTSTP blocked in the calling thread, and so in the threads it makes
+  // from now on.
   static sigset_t block_interrupts() {
     sigset_t interrupt;
     sigemptyset(&interrupt);
-    sigaddset(&interrupt, SIGINT);
-    sigaddset(&interrupt, SIGQUIT);
+    for (const int signal : {SIGINT, SIGQUIT, SIGTSTP}) sigaddset(&interrupt, signal);
     pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);
     return interrupt;
   }
 
+  // Each to the terminal's foreground group. A suspend while no process of the machine does
+  // job control (no shell gave the terminal a foreground group) stops mkh on the host, as it
+  // stops any program run from the host's shell.
   InterruptRelay(mkh::Machine& machine, sigset_t interrupt)
       : m_thread([this, &machine, interrupt] {
-          for (int signal = 0; sigwait(&interrupt, &signal) == 0 && !m_stop.load();)
-            if (auto sent = mkh::signal_every_process(machine, uint32_t(signal)); !sent)
-              fmt::print(stderr, "mkh: exec: the interrupt reached no process: {}\n", mkh::errno_name(sent.error()));
+          for (int signal = 0; sigwait(&interrupt, &signal) == 0 && !m_stop.load();) {
+            const auto sent = mkh::signal_terminal(machine, uint32_t(signal));
+            if (!sent)
+              fmt::print(stderr, "mkh: exec: the terminal's signal {} reached no process: {}\n", signal,
+                         mkh::errno_name(sent.error()));
+            else if (*sent == mkh::TerminalSignal::kNoJobControl) ::kill(::getpid(), SIGSTOP);
+          }
         }) {}
   ~InterruptRelay() {
     m_stop.store(true);
@@ -299,7 +307,8 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
       return kExitUsage;
     }
   cli.config.console_fd = 2;  // the kernel console (a program's display calls) apart from its stdout
-  // A deterministic machine is driven by this thread alone: there, SIGINT and SIGQUIT end mkh.
+  // A deterministic machine is driven by this thread alone: there, SIGINT and SIGQUIT end mkh
+  // and SIGTSTP stops it.
   const bool relay_interrupts = !cli.config.deterministic;
   const sigset_t interrupt = relay_interrupts ? InterruptRelay::block_interrupts() : sigset_t{};
   int exit_code = 0;

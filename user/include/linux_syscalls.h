@@ -97,6 +97,8 @@
 #define LINUX_O_CLOEXEC 02000000
 #define LINUX_F_DUPFD_CLOEXEC 1030
 #define LINUX_TCGETS 0x5401
+#define LINUX_TIOCGPGRP 0x540f
+#define LINUX_TIOCSPGRP 0x5410
 
 /* Names picolibc does not define. */
 #define PROT_NONE 0

@@ -4,7 +4,7 @@
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2, pipe, pipe2, fcntl), process groups and sessions (setpgid, getpgid,
- * setsid, getsid), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
+ * setsid, getsid, tcgetpgrp, tcsetpgrp), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
  * and the standard streams are in runtime.c, the time functions in time.c. */
@@ -136,6 +136,14 @@ int isatty(int fd) {
   unsigned char termios[64];
   return ioctl(fd, LINUX_TCGETS, termios) == 0;
 }
+
+/* The foreground process group of the terminal `fd` is (ENOTTY when it is none, or not the
+ * caller's session's). */
+pid_t tcgetpgrp(int fd) {
+  pid_t group;
+  return ioctl(fd, LINUX_TIOCGPGRP, &group) == 0 ? group : -1;
+}
+int tcsetpgrp(int fd, pid_t group) { return ioctl(fd, LINUX_TIOCSPGRP, &group); }
 
 pid_t getpid(void) { return (pid_t)__MKH_SC0(SYS_getpid); }
 

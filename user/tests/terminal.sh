@@ -6,7 +6,9 @@
 # terminal, prompts and prints each command's output as it runs (its stdout buffered by
 # lines, as on a terminal), and exits with the status `exit` gave it. Last, the terminal's
 # interrupt (SIGINT to mkh exec, as Ctrl-C sends it): a program ends by it (130), an
-# interactive shell lives on while the command it ran ends, and at its prompt shows it again.
+# interactive shell lives on while the command it ran ends, and at its prompt shows it again;
+# and its suspend (SIGTSTP, Ctrl-Z): mkh stopped on the host without job control, a job
+# stopped with the shell's.
 # Usage: terminal.sh MKH DISK_IMAGE ABI_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 abi=$3
@@ -20,6 +22,10 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/mkh-terminal.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 cp "$image" "$scratch/disk.img"
 on_terminal() { script -qec "$1" /dev/null </dev/null | tr -d '\r'; }
+# The session's helpers: waits (20 s at most) for the line LINE in the transcript FILE (its
+# carriage returns dropped); sends SIGNAL to the session's mkh exec, as its terminal would.
+wait_for_line() { for _ in $(seq 200); do tr -d '\r' <"$1" | grep -qx "$2" && break; sleep 0.1; done; }
+to_session() { pkill -"$1" -x -f "$mkh exec --disk $scratch/disk.img /bin/sh"; }
 on_terminal "env -i qemu-riscv32 $abi terminal" >"$scratch/qemu.txt"
 on_terminal "$mkh exec --disk $scratch/disk.img /tests/abi terminal" >"$scratch/mkh.txt"
 status=0
@@ -46,15 +52,19 @@ fi
 # Ctrl-\): once mkh exec blocks the signal (before that, it would end mkh itself), the signal
 # until the program has ended (one sent before the program's process exists reaches no one),
 # at most 20 s. ends_by NAME NUMBER: the program's status must be 128 + NUMBER.
+# wait_blocked PID NUMBER: until the host process PID blocks signal NUMBER (10 s at most).
+wait_blocked() {
+  for _ in $(seq 200); do
+    blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$1/status" 2>/dev/null) || break
+    [ -n "$blocked" ] && (((0x$blocked >> ($2 - 1)) & 1)) && break
+    sleep 0.05
+  done
+}
 ends_by() {
   local name=$1 number=$2 pid ended
   "$mkh" exec --disk "$scratch/disk.img" /bin/sleep 30 2>"$scratch/$name.txt" &
   pid=$!
-  for _ in $(seq 200); do
-    blocked=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
-    [ -n "$blocked" ] && (((0x$blocked >> (number - 1)) & 1)) && break
-    sleep 0.05
-  done
+  wait_blocked "$pid" "$number"
   for _ in $(seq 40); do kill -"$name" "$pid" 2>/dev/null || break; sleep 0.5; done
   wait "$pid"
   ended=$?
@@ -66,15 +76,35 @@ ends_by() {
 }
 ends_by INT 2
 ends_by QUIT 3
+# The suspend (SIGTSTP, Ctrl-Z) while no process of the machine does job control stops mkh
+# itself on the host, as the host's shell stops a program; SIGCONT continues it.
+"$mkh" exec --disk "$scratch/disk.img" /bin/sleep 2 &
+pid=$!
+wait_blocked "$pid" 20
+state=
+for _ in $(seq 40); do
+  kill -TSTP "$pid" 2>/dev/null || break
+  sleep 0.5
+  state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+  [ "$state" = T ] && break
+done
+kill -CONT "$pid" 2>/dev/null
+wait "$pid"
+suspended=$?
+if [ "$state" = T ] && [ "$suspended" = 0 ]; then
+  echo "the suspend without job control: mkh stopped on the host, continued, status 0"
+else
+  echo "FAIL: the suspend without job control: state '$state' (expected T), exit $suspended (expected 0)"; status=1
+fi
 # On a terminal: once the shell has said it starts `sleep 30`, one SIGINT to mkh exec; the
 # shell lives on, the sleep ends by it (130) and the shell reads its next line.
 # (The transcript goes to its file as it comes, its carriage returns left in.)
 printf 'echo started; sleep 30\necho "after $?"\nexit 3\n' |
   timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-int.txt" &
 session=$!
-for _ in $(seq 200); do tr -d '\r' <"$scratch/sh-int.txt" | grep -qx '\$ started' && break; sleep 0.1; done
+wait_for_line "$scratch/sh-int.txt" '\$ started'
 sleep 1
-pkill -INT -x -f "$mkh exec --disk $scratch/disk.img /bin/sh"
+to_session INT
 wait "$session"
 if tr -d '\r' <"$scratch/sh-int.txt" | grep -qx '\$ after 130'; then
   echo "the interrupt on a terminal: the command ended (130), the shell went on"
@@ -90,7 +120,7 @@ prompts() { tr -d '\r' <"$scratch/sh-prompt.txt" | grep -o '\$ ' | wc -l; }
 {
   for _ in $(seq 200); do [ "$(prompts)" -ge 1 ] && break; sleep 0.1; done
   sleep 1
-  pkill -INT -x -f "$mkh exec --disk $scratch/disk.img /bin/sh"
+  to_session INT
   for _ in $(seq 200); do [ "$(prompts)" -ge 2 ] && break; sleep 0.1; done
   printf 'exit 4\n'
 } >"$scratch/in"
@@ -101,5 +131,47 @@ if [ "$prompt_status" = 4 ] && [ "$(prompts)" -ge 2 ]; then
 else
   echo "FAIL: the interrupt at the prompt: exit $prompt_status (expected 4), $(prompts) prompts (expected 2):"
   tr -d '\r' <"$scratch/sh-prompt.txt"; status=1
+fi
+# Job control on a terminal: once the shell has said it starts `sleep 30`, the terminal's
+# suspend (SIGTSTP to mkh exec, as Ctrl-Z sends it) stops the sleep alone; the shell says so,
+# `jobs` lists it, `fg` continues it, and the interrupt then ends it (130).
+printf 'echo started; sleep 30\njobs\nfg\necho "after $?"\nexit 3\n' |
+  timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-jobs.txt" &
+session=$!
+wait_for_line "$scratch/sh-jobs.txt" '\$ started'
+sleep 1
+to_session TSTP
+wait_for_line "$scratch/sh-jobs.txt" '\$ sleep 30'
+sleep 1
+to_session INT
+wait "$session"
+jobs_status=$?
+stopped=$(tr -d '\r' <"$scratch/sh-jobs.txt" | grep -c 'Stopped  *sleep 30$')
+if [ "$jobs_status" = 3 ] && [ "$stopped" = 2 ] && tr -d '\r' <"$scratch/sh-jobs.txt" | grep -qx '\$ after 130'; then
+  echo "the suspend on a terminal: the command stopped, jobs listed it, fg went on, the interrupt ended it"
+else
+  echo "FAIL: the suspend on a terminal: exit $jobs_status (expected 3), $stopped 'Stopped' lines (expected 2):"
+  tr -d '\r' <"$scratch/sh-jobs.txt"; status=1
+fi
+# At the prompt, with a job in the background: the suspend and the interrupt reach the
+# shell's own group (an orphaned one: the suspend is dropped, the interrupt shows the prompt
+# again), not the job, which a kill to its group ends.
+{
+  printf 'echo ready; sleep 30 &\n'
+  wait_for_line "$scratch/sh-bg.txt" '\$ ready'
+  sleep 1
+  to_session TSTP
+  sleep 0.5
+  to_session INT
+  sleep 0.5
+  printf 'jobs\nkill -- -$!\nwait\nexit 4\n'
+} | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-bg.txt"
+bg_status=${PIPESTATUS[1]}
+if [ "$bg_status" = 4 ] && tr -d '\r' <"$scratch/sh-bg.txt" | grep -q 'Running  *sleep 30 &$' &&
+  tr -d '\r' <"$scratch/sh-bg.txt" | grep -q 'Terminated  *sleep 30$'; then
+  echo "the suspend and the interrupt at the prompt: the background job ran on until killed"
+else
+  echo "FAIL: the suspend and the interrupt at the prompt: exit $bg_status (expected 4), or no Running and Terminated job:"
+  tr -d '\r' <"$scratch/sh-bg.txt"; status=1
 fi
 exit "$status"

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fat_image.hpp"
@@ -553,8 +554,8 @@ TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
 // with a status, or PROCESS_MAKE_KILL with SIGKILL kills it, and a SIGSTOP after that does not
 // keep it from ending.
 TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
-  // Two cores a cluster: each program runs on core 1 (exec places a process's main thread by
-  // its pid's index, 1 here), the senders on core 0 (a kernel thread runs before the user
+  // Two cores a cluster: each sender runs on the core its cluster's program does not (exec
+  // places a process's main thread by its pid's index; a kernel thread runs before the user
   // threads of its core: a sender waiting on the program's core would starve the program).
   if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
@@ -563,12 +564,12 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
   std::vector<RunningProgram> runs(n);
   ThreadRunner runner(machine());
   for (uint32_t t = 0; t < n; ++t) runner.start(clusters[t], 0, [&, t] { run_program(runs[t], "/bench", "1000000"); });
+  for (const RunningProgram& run : runs)
+    while (!run.started.load()) std::this_thread::yield();
   {
     ThreadRunner senders(machine());
     for (uint32_t c = 0; c < n; ++c)
-      senders.start(clusters[c], 0, [&, c] {
-        for (const RunningProgram& run : runs)
-          while (!run.started.load()) kern::sched_yield();
+      senders.start(clusters[c], 1 - proc::pid_index(runs[c].pid.load()) % 2, [&, c] {
         for (uint32_t t = 0; t < n; ++t) {
           const uint32_t pid = runs[t].pid.load();
           const uint32_t no_signal = 65;
@@ -582,7 +583,6 @@ TEST_F(ProcessTest, ExitAndKillFromEveryClusterStopContinueAndEndAProcess) {
         proc::Process* process = runs[t].process.load();
         const uint32_t pid = runs[t].pid.load();
         if (process == nullptr) return;
-        KCHECK_EQ(proc::pid_index(pid) % 2, 1u);  // its main thread on core 1
         if (n > 1) KCHECK_OK(proc::process_copy_get(pid));
         KCHECK_OK(make_kill(clusters[t], pid, uint32_t(proc::kSigStop)));
         KCHECK(comes_to_a_stop(clusters[t], process));
@@ -675,10 +675,12 @@ TEST_F(ProcessTest, ProcessInfoFromEveryClusterShowsEachClustersProgram) {
 
 // Services 67 MKH_SIGNAL_GROUP and 68 MKH_PROCESS_IDS from every cluster to every cluster:
 // each cluster's program leads its group and session; each group has its one member, on its
-// owner alone (no fork made it: it has no parent), and none is counted for its own sender; a signal past 64 and a pid of no
+// owner alone (no fork made it: it has no parent), and none is counted for its own sender
+// or among the members made before a time before its birth; a signal past 64 and a pid of no
 // process are refused; then each program is ended by a SIGKILL to its group, sent from the
 // next cluster through every cluster (proc::signal_group).
 TEST_F(ProcessTest, GroupServicesFromEveryClusterFindEachClustersProgram) {
+  constexpr uint64_t kAnyTime = ~uint64_t(0);  // MKH_SIGNAL_GROUP's `born_before`: every member
   if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
   const std::vector<uint32_t> clusters = machine().clusters();
@@ -698,14 +700,17 @@ TEST_F(ProcessTest, GroupServicesFromEveryClusterFindEachClustersProgram) {
         if (ids) KCHECK(*ids == std::tuple(pid, pid));
         KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_PROCESS_IDS>(clusters[t], pid + 1), Errno::kSrch);
         for (uint32_t u = 0; u < n; ++u) {
-          const auto members = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, 0u, 0);
+          const auto members = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, 0u, 0, kAnyTime);
           KCHECK_OK(members);
           if (members) KCHECK(*members == (u == t ? std::tuple(1u, pid, 1u) : std::tuple(0u, 0u, 0u)));
-          const auto others = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, pid, 0);
+          const auto others = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, pid, 0, kAnyTime);
           KCHECK_OK(others);
           if (others) KCHECK_EQ(std::get<0>(*others), 0u);
         }
-        KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[t], pid, 65u, 0, 0u, 0), Errno::kInval);
+        KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[t], pid, 65u, 0, 0u, 0, kAnyTime), Errno::kInval);
+        const auto earlier = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[t], pid, 0u, 0, 0u, 0, uint64_t(0));
+        KCHECK_OK(earlier);  // of the members made before the clock's 0: none
+        if (earlier) KCHECK(*earlier == std::tuple(0u, 0u, 0u));
       }
       const auto every = proc::signal_group(proc::kEveryProcess, 0, proc::kFromKernel);
       KCHECK_OK(every);

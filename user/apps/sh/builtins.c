@@ -18,9 +18,9 @@ int is_special_builtin(const char* name) {
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",     "true",     "false", "cd",     "pwd",   "exit",
-                                      "break", "continue", "shift", "export", "unset", "read",
-                                      "wait",  "return",   "set",   "trap",   "eval"};
+  static const char* const names[] = {":",        "true",  "false",  "cd",    "pwd",  "exit", "break",
+                                      "continue", "shift", "export", "unset", "read", "wait", "return",
+                                      "set",      "trap",  "eval",   "jobs",  "fg",   "bg"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -95,10 +95,10 @@ static int read_builtin(int argc, char** argv) {
   return got_newline ? 0 : 1;
 }
 
-/* set [-ex] [+ex] [-- ARG...] (or ARG... after the options): -e ends the shell at a command that
- * fails (not in a condition, not before && or ||, not after !), -x writes each simple command
- * on stderr ("+ " and its words) before it runs; the arguments become $1...; alone, the
- * variables are written. */
+/* set [-emx] [+emx] [-- ARG...] (or ARG... after the options): -e ends the shell at a command
+ * that fails (not in a condition, not before && or ||, not after !), -m is job control
+ * (jobs.c), -x writes each simple command on stderr ("+ " and its words) before it runs; the
+ * arguments become $1...; alone, the variables are written. */
 static int set_builtin(int argc, char** argv) {
   int i = 1;
   for (; i < argc && (argv[i][0] == '-' || argv[i][0] == '+') && argv[i][1]; i++) {
@@ -107,11 +107,12 @@ static int set_builtin(int argc, char** argv) {
       break;
     }
     for (const char* option = argv[i] + 1; *option; option++) {
-      if (*option != 'e' && *option != 'x') {
-        fprintf(stderr, "sh: set: %c%c: not an option (-e, -x)\n", argv[i][0], *option);
+      if (*option != 'e' && *option != 'm' && *option != 'x') {
+        fprintf(stderr, "sh: set: %c%c: not an option (-e, -m, -x)\n", argv[i][0], *option);
         return 2;
       }
-      *(*option == 'e' ? &errexit : &xtrace) = argv[i][0] == '-';
+      if (*option == 'm') job_control_set(argv[i][0] == '-');
+      else *(*option == 'e' ? &errexit : &xtrace) = argv[i][0] == '-';
     }
   }
   if (argc == 1) {
@@ -200,6 +201,7 @@ int builtin(int argc, char** argv) {
     return return_status;
   }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
+  if (!strcmp(name, "jobs") || !strcmp(name, "fg") || !strcmp(name, "bg")) return jobs_builtin(argc, argv);
   if (!strcmp(name, "trap")) return trap_builtin(argc, argv);
   if (!strcmp(name, "eval")) { /* its arguments joined by spaces, run as commands */
     size_t length = 1;
@@ -229,11 +231,13 @@ int builtin(int argc, char** argv) {
       int raw;
       const pid_t got = trap_wait((pid_t)pid, &raw, &trapped);
       if (got == 0) return 128 + trapped;
+      if (got == pid) job_note(got, raw, 1);
       status = got == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
     }
     if (argc > 1) return status;
     pid_t pid;
-    while ((pid = trap_wait(-1, &status, &trapped)) > 0) status_of(pid, status, NULL);
+    while ((pid = trap_wait(-1, &status, &trapped)) > 0)
+      if (!job_note(pid, status, 1)) status_of(pid, status, NULL);
     return pid == 0 ? 128 + trapped : 0;
   }
   return -1;

@@ -26,10 +26,12 @@
  * function, it holds while it runs. Builtins: cd [DIR] (HOME, else /), pwd, exit [N], export
  * NAME[=VALUE]..., unset NAME..., read [-r] NAME..., shift [N], break [N], continue [N], :, true,
  * false, exec [COMMAND...] (the shell's image replaced; alone, its redirections stay), wait
- * [PID...] (else every background child; a trapped signal ends it: 128 + its number), set [-ex] [+ex] [-- ARG...], return [N], eval [ARG...],
- * trap [ACTION] CONDITION... (trap.c). A login shell (-l) first runs /etc/profile. No ~USER or
- * job control. A script ends at a syntax error (status 2). An interactive shell ignores SIGQUIT
- * and, for SIGINT, shows its prompt again.
+ * [PID...] (else every background child; a trapped signal ends it: 128 + its number), set
+ * [-emx] [+emx] [-- ARG...], return [N], eval [ARG...], trap [ACTION] CONDITION... (trap.c),
+ * jobs, fg [%JOB], bg [%JOB] (jobs.c). A login shell (-l) first runs /etc/profile. No ~USER. A
+ * script ends at a syntax error (status 2). An interactive shell ignores SIGQUIT and, for
+ * SIGINT, shows its prompt again; on its session's terminal it does job control (set -m,
+ * jobs.c).
  *
  * Exit status: the last command's; 127 for a command not found, 126 for one that cannot be run,
  * 128+N for one killed by signal N (and a line on standard error saying so); 2 for a usage or
@@ -103,6 +105,7 @@ int main(int argc, char** argv) {
   if (is_interactive) {
     set_interrupts(SIG_IGN);
     trap_interrupt_at_prompt();
+    if (tcgetpgrp(0) >= 0) job_control_set(1); /* its session's terminal */
   }
   run_source(&input);
   if (input.file != stdin) fclose(input.file);

@@ -17,8 +17,9 @@
 
 /* The last command substitution's status; -1 when none ran since its command began. */
 static int substitution_status = -1;
-static int in_background;   /* the children being forked are a background job's */
-static int condition_depth; /* where set -e is ignored: conditions (if, while, until) and more */
+static int in_background;        /* the children being forked are a background job's */
+static struct job* starting_job; /* the job the children being forked are in (job control) */
+static int condition_depth;      /* where set -e is ignored: conditions (if, while, until) and more */
 int loop_depth, breaking, continuing, returning, return_status, errexit, xtrace;
 
 /* Whether the commands still to run of a list are to be skipped. */
@@ -49,6 +50,10 @@ int status_of(pid_t pid, int status, const char* name) {
 }
 
 void reap_background(void) {
+  if (job_control) {
+    jobs_notify();
+    return;
+  }
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) status_of(pid, status, NULL);
@@ -67,9 +72,9 @@ static int wait_for(pid_t pid, const char* name) {
 }
 
 /* SIGINT's and SIGQUIT's disposition: an interactive shell ignores them (the interrupt of
- * its terminal, which mkh exec passes to every process, ends the command it runs, not
- * itself); its commands take them back, but those it runs in the background ignore them, as
- * POSIX asks of a shell without job control. */
+ * its terminal, which reaches the terminal's foreground group, ends the command it runs, not
+ * itself); its commands take them back, but those it runs in the background ignore them
+ * without job control, as POSIX asks (with it, they are not in the foreground group). */
 void set_interrupts(void (*disposition)(int)) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
@@ -92,11 +97,15 @@ static pid_t fork_child(void) {
   const pid_t pid = fork();
   if (pid < 0) fprintf(stderr, "sh: fork: %s\n", strerror(errno));
   if (pid == 0) {
+    struct job* job = starting_job;
+    starting_job = NULL; /* the child's own children are in its group */
     traps_reset_in_child();
-    if (in_background) set_interrupts(SIG_IGN);
+    job_enter(job);
+    if (in_background && !job) set_interrupts(SIG_IGN);
     else if (is_interactive) set_interrupts(SIG_DFL);
     is_interactive = 0; /* a child reports nothing of its own children's ends */
   }
+  job_forked(starting_job, pid);
   return pid;
 }
 
@@ -382,12 +391,14 @@ static int run_simple(struct node* n, int in_child) {
       exec_command(argv + !strcmp(argv[0], "exec"), assignments, assignment_count);
     }
   } else {
+    struct job* job = starting_job = job_start(n, 0);
     const pid_t pid = fork_child();
+    starting_job = NULL;
     if (pid == 0) {
       if (apply_redirections(n->redirections, NULL) < 0) end_child(1);
       exec_command(argv, assignments, assignment_count);
     }
-    status = pid < 0 ? 1 : wait_for(pid, argv[0]);
+    status = job ? job_wait(job) : pid < 0 ? 1 : wait_for(pid, argv[0]);
   }
   fields_free(&args);
   for (int i = 0; i < assignment_count; i++) free(assignments[i]);
@@ -477,9 +488,11 @@ static int run_compound(struct node* n, int in_child) {
     case kGroup: return run_list(n->a);
     case kSubshell: {
       if (in_child) return run_list(n->a);
+      struct job* job = starting_job = job_start(n, 0);
       const pid_t pid = fork_child();
+      starting_job = NULL;
       if (pid == 0) end_child(run_list(n->a));
-      return pid < 0 ? 1 : wait_for(pid, "sh");
+      return job ? job_wait(job) : pid < 0 ? 1 : wait_for(pid, "sh");
     }
     default: return 1;
   }
@@ -509,6 +522,7 @@ static int run_pipeline(struct node* p, int background) {
     pid_t pids[kMaxPipeline];
     int started = 0, input = -1;
     in_background = background;
+    struct job* job = starting_job = job_start(p, background);
     for (struct node* c = p->a; c; c = c->next, started++) {
       int fds[2] = {-1, -1};
       if (c->next && pipe(fds) != 0) {
@@ -530,16 +544,18 @@ static int run_pipeline(struct node* p, int background) {
     }
     if (input >= 0) close(input); /* the last command started sees the end of its output's reader */
     in_background = 0;
+    starting_job = NULL;
     if (background) {
-      if (started == p->count) {
-        last_background = pids[started - 1];
-        if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)last_background);
-      }
+      if (started > 0) last_background = pids[started - 1];
+      if (job && started > 0) job_background(job);
+      else if (job) job_wait(job); /* none started: the job goes */
+      else if (started == p->count && is_interactive) fprintf(stderr, "sh: [%d]\n", (int)last_background);
       return started == p->count ? 0 : 1;
     }
     status = 1;
     struct node* c = p->a;
-    for (int i = 0; i < started; i++, c = c->next) status = wait_for(pids[i], name_of(c));
+    if (job) status = job_wait(job);
+    for (int i = 0; i < started && !job; i++, c = c->next) status = wait_for(pids[i], name_of(c));
     if (started < p->count) status = 1;
   }
   return p->negate ? status == 0 : status;
@@ -570,15 +586,21 @@ static int run_and_or(struct node* and_or) {
 static int run_background(struct node* and_or) {
   if (!and_or->a->next) return run_pipeline(and_or->a, 1);
   in_background = 1;
+  struct job* job = starting_job = job_start(and_or, 1);
   const pid_t pid = fork_child();
   in_background = 0;
+  starting_job = NULL;
   if (pid == 0) {
-    in_background = 1;
+    in_background = !job;
     end_child(run_and_or(and_or));
   }
-  if (pid < 0) return 1;
+  if (pid < 0) {
+    if (job) job_wait(job); /* the job goes */
+    return 1;
+  }
   last_background = pid;
-  if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pid);
+  if (job) job_background(job);
+  else if (is_interactive) fprintf(stderr, "sh: [%d]\n", (int)pid);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 /* sh: the shell's pieces (user/apps/sh/): main.c takes the options and the input, parse.c makes
  * the commands' trees, expand.c the variables and the words' expansions, run.c runs the trees,
- * builtins.c the builtins. See main.c for what the shell is. */
+ * builtins.c the builtins, jobs.c job control. See main.c for what the shell is. */
 #ifndef MKH_SH_H
 #define MKH_SH_H
 
@@ -190,6 +190,33 @@ void traps_reset_in_child(void);
  * line is read (`prompt_shown`, set while read_line waits for one). */
 void trap_interrupt_at_prompt(void);
 extern const char* volatile prompt_shown;
+
+/* ---- Jobs (jobs.c) ------------------------------------------------------------------------ */
+
+struct job;
+extern int job_control; /* set -m */
+/* set -m (on) or +m: the shell ignores the terminal's stops and, on its terminal, takes its
+ * foreground. */
+void job_control_set(int on);
+/* A job for the command `n` (a simple command, a subshell, a pipeline or an and-or list run
+ * by a child shell) about to be forked; NULL without job control (or with a full table). */
+struct job* job_start(const struct node* n, int background);
+/* After each fork of the job's processes: in the shell, the child `pid`; in the child. */
+void job_forked(struct job* job, pid_t pid);
+void job_enter(struct job* job);
+/* Waits for a foreground job: its status as status_of gives it, or 128 + the stop signal
+ * when it stops (it stays in the table). */
+int job_wait(struct job* job);
+/* An interactive shell says a background job's number and last pid. */
+void job_background(struct job* job);
+/* A change of child `pid` (its raw wait status) noted in its job: 1, or 0 when no job has it.
+ * `report_killed` (the wait builtin's): a job a signal other than SIGINT ended is reported
+ * at once, and goes. */
+int job_note(pid_t pid, int status, int report_killed);
+/* Before a prompt: the jobs that ended or stopped in the background are reported. */
+void jobs_notify(void);
+/* jobs, fg [%JOB], bg [%JOB]. */
+int jobs_builtin(int argc, char** argv);
 
 /* ---- The shell's state (main.c) ---------------------------------------------------------- */
 
