@@ -135,6 +135,15 @@ Result<void> terminal_set_foreground(Process* self, int32_t pgid) {
   return {};
 }
 
+Result<TerminalReader> terminal_reader(const Process* self) {
+  const uint32_t foreground = hal::remote_load(terminal_foreground_word());
+  if (foreground == 0 || !controlling_session(self)) return TerminalReader{};
+  const uint32_t pgid = hal::remote_load(pgid_of(self));
+  if (pgid == foreground) return TerminalReader{};
+  const GroupMembers group = TRY(signal_group(pgid, 0, kFromKernel));  // the caller's own too: no sender
+  return TerminalReader{.background = true, .pgid = pgid, .orphaned = group.parentless != 0};
+}
+
 Result<TerminalSignal> terminal_signal(uint32_t signal) {
   const uint32_t session = hal::remote_load(terminal_session_word());
   const uint32_t foreground = hal::remote_load(terminal_foreground_word());

@@ -79,6 +79,15 @@ enum class TerminalSignal {
   kDropped,       // a stop to an orphaned group (below)
   kNoJobControl,  // a stop while no process does job control: the machine's to take as a whole
 };
+// A read of the terminal by `self`: whether it is in a background group of the terminal's
+// session while a process does job control (Linux's __tty_check_change), and then its group
+// and whether that group is orphaned (as terminal_signal counts it).
+struct TerminalReader {
+  bool background = false;
+  uint32_t pgid = 0;
+  bool orphaned = false;
+};
+[[nodiscard]] Result<TerminalReader> terminal_reader(const Process* self);
 // From a kernel thread: `signal` to the terminal's foreground group. A stop (SIGTSTP, SIGTTIN,
 // SIGTTOU) to an orphaned group is dropped, as Linux drops it: no process would continue it.
 // Linux's orphaned group has no member whose parent is in another group of its session; mkh

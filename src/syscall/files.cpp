@@ -132,6 +132,11 @@ Answer gathered_pipe_write(Call& call, const UserFd& fd, const UserIovec* iov, u
 Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, bool to_user, int64_t host_offset = -1,
                 uint32_t moved_before = 0) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
+  if (fd.kind == UserFd::Kind::kHost && to_user && host_offset < 0 && moved_before == 0 &&
+      TRY(terminal_read_stops(call, fd.host_fd))) {
+    call.context_set = true;  // its registers as they were: the call again once it goes on
+    return 0;
+  }
   if (fd.is_pipe()) {  // a readv's later vectors take what is there, as Linux's one pipe_read
     if (to_user) return proc::pipe_read(call.process, fd.pipe, address, size, moved_before == 0);
     return pipe_answer(call, proc::pipe_write(call.process, fd.pipe, address, size));

@@ -555,6 +555,18 @@ void raise_on_caller(Call& call, uint32_t signal) {
   (void)send(call.process, call.thread, call.thread->m_tid, signal, sent_by(call, proc::kSiUser));
 }
 
+Result<bool> terminal_read_stops(Call& call, int host_fd) {
+  const proc::TerminalReader reader = TRY(proc::terminal_reader(call.process));
+  if (!reader.background || !host_stream_terminal(host_fd)) return false;
+  {
+    SignalState state(call.process);
+    const uint64_t refused = hal::remote_load(state.ignored()) | hal::remote_load(blocked_of(xptr_of(call.thread)));
+    if ((refused & bit(proc::kSigTtin)) != 0 || reader.orphaned) return error(Errno::kIo);
+  }
+  TRY(proc::signal_group(reader.pgid, proc::kSigTtin, proc::kFromKernel));  // the caller's process too
+  return true;
+}
+
 Result<void> signal_from_other(proc::Process* process, uint32_t signal, proc::SignalOrigin origin) {
   TRY(send(process, nullptr, 0, signal, origin));
   return {};

@@ -174,4 +174,20 @@ else
   echo "FAIL: the suspend and the interrupt at the prompt: exit $bg_status (expected 4), or no Running and Terminated job:"
   tr -d '\r' <"$scratch/sh-bg.txt"; status=1
 fi
+# A background job that reads the terminal stops (SIGTTIN) instead of taking the shell's
+# lines: `jobs` says so, and it ends when killed.
+{
+  printf 'echo ready; cat &\n'
+  wait_for_line "$scratch/sh-ttin.txt" '\$ ready'
+  sleep 1
+  printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 5\n'
+} | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-ttin.txt"
+ttin_status=${PIPESTATUS[1]}
+if [ "$ttin_status" = 5 ] && tr -d '\r' <"$scratch/sh-ttin.txt" | grep -q 'Stopped  *cat$' &&
+  tr -d '\r' <"$scratch/sh-ttin.txt" | grep -q '^\$.* read by the shell$'; then
+  echo "a background read of the terminal: the job stopped, the shell read its lines"
+else
+  echo "FAIL: a background read of the terminal: exit $ttin_status (expected 5), or no Stopped cat:"
+  tr -d '\r' <"$scratch/sh-ttin.txt"; status=1
+fi
 exit "$status"

@@ -198,12 +198,12 @@ static struct job* current_job(int rank) { /* rank 0: the current job (+), 1: th
   return rank == 0 ? first : second;
 }
 
-/* Its line in `jobs`, as bash writes it: " &" after a background job's text until it ends. */
+/* Its line in `jobs`, as bash writes it: " &" after a background job's text while it runs. */
 static void job_print(const struct job* job) {
   char buffer[16];
   const char mark = job == current_job(0) ? '+' : job == current_job(1) ? '-' : ' ';
   fprintf(stderr, "[%d]%c  %-24s%s%s\n", job->id, mark, job_state(job, buffer, sizeof buffer), job->text,
-          job->background && !job_done(job) ? " &" : "");
+          job->background && job_count(job, kRunning) > 0 ? " &" : "");
 }
 
 /* The job a process of which is `pid`, and the process's place in it. */
