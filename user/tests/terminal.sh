@@ -22,9 +22,12 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/mkh-terminal.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 cp "$image" "$scratch/disk.img"
 on_terminal() { script -qec "$1" /dev/null </dev/null | tr -d '\r'; }
-# The session's helpers: waits (20 s at most) for the line LINE in the transcript FILE (its
-# carriage returns dropped); sends SIGNAL to the session's mkh exec, as its terminal would.
-wait_for_line() { for _ in $(seq 200); do tr -d '\r' <"$1" | grep -qx "$2" && break; sleep 0.1; done; }
+# The session's helpers; to_session SIGNAL: the signal to the session's mkh exec, as its
+# terminal sends it.
+# has_line FILE PATTERN: the transcript has a line PATTERN (grep's, whole line), its
+# carriage returns dropped; wait_for_line waits for one, 20 s at most.
+has_line() { tr -d '\r' <"$1" | grep -qx "$2"; }
+wait_for_line() { for _ in $(seq 200); do has_line "$1" "$2" && break; sleep 0.1; done; }
 to_session() { pkill -"$1" -x -f "$mkh exec --disk $scratch/disk.img /bin/sh"; }
 on_terminal "env -i qemu-riscv32 $abi terminal" >"$scratch/qemu.txt"
 on_terminal "$mkh exec --disk $scratch/disk.img /tests/abi terminal" >"$scratch/mkh.txt"
@@ -106,7 +109,7 @@ wait_for_line "$scratch/sh-int.txt" '\$ started'
 sleep 1
 to_session INT
 wait "$session"
-if tr -d '\r' <"$scratch/sh-int.txt" | grep -qx '\$ after 130'; then
+if has_line "$scratch/sh-int.txt" '\$ after 130'; then
   echo "the interrupt on a terminal: the command ended (130), the shell went on"
 else
   echo "FAIL: the interrupt on a terminal: no '\$ after 130':"; tr -d '\r' <"$scratch/sh-int.txt"; status=1
@@ -147,7 +150,7 @@ to_session INT
 wait "$session"
 jobs_status=$?
 stopped=$(tr -d '\r' <"$scratch/sh-jobs.txt" | grep -c 'Stopped  *sleep 30$')
-if [ "$jobs_status" = 3 ] && [ "$stopped" = 2 ] && tr -d '\r' <"$scratch/sh-jobs.txt" | grep -qx '\$ after 130'; then
+if [ "$jobs_status" = 3 ] && [ "$stopped" = 2 ] && has_line "$scratch/sh-jobs.txt" '\$ after 130'; then
   echo "the suspend on a terminal: the command stopped, jobs listed it, fg went on, the interrupt ended it"
 else
   echo "FAIL: the suspend on a terminal: exit $jobs_status (expected 3), $stopped 'Stopped' lines (expected 2):"
@@ -167,8 +170,8 @@ fi
   printf 'jobs\nkill -- -$!\nwait\nexit 4\n'
 } | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-bg.txt"
 bg_status=${PIPESTATUS[1]}
-if [ "$bg_status" = 4 ] && tr -d '\r' <"$scratch/sh-bg.txt" | grep -q 'Running  *sleep 30 &$' &&
-  tr -d '\r' <"$scratch/sh-bg.txt" | grep -q 'Terminated  *sleep 30$'; then
+if [ "$bg_status" = 4 ] && has_line "$scratch/sh-bg.txt" '.*Running  *sleep 30 &' &&
+  has_line "$scratch/sh-bg.txt" '.*Terminated  *sleep 30'; then
   echo "the suspend and the interrupt at the prompt: the background job ran on until killed"
 else
   echo "FAIL: the suspend and the interrupt at the prompt: exit $bg_status (expected 4), or no Running and Terminated job:"
@@ -183,8 +186,8 @@ fi
   printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 5\n'
 } | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-ttin.txt"
 ttin_status=${PIPESTATUS[1]}
-if [ "$ttin_status" = 5 ] && tr -d '\r' <"$scratch/sh-ttin.txt" | grep -q 'Stopped  *cat$' &&
-  tr -d '\r' <"$scratch/sh-ttin.txt" | grep -q '^\$.* read by the shell$'; then
+if [ "$ttin_status" = 5 ] && has_line "$scratch/sh-ttin.txt" '.*Stopped  *cat' &&
+  has_line "$scratch/sh-ttin.txt" '\$.* read by the shell'; then
   echo "a background read of the terminal: the job stopped, the shell read its lines"
 else
   echo "FAIL: a background read of the terminal: exit $ttin_status (expected 5), or no Stopped cat:"

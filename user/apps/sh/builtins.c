@@ -231,7 +231,7 @@ int builtin(int argc, char** argv) {
       int raw;
       const pid_t got = trap_wait((pid_t)pid, &raw, &trapped);
       if (got == 0) return 128 + trapped;
-      if (got == pid) job_note(got, raw, 1);
+      if (got == pid) job_note(got, raw, 0); /* said by status_of */
       status = got == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
     }
     if (argc > 1) return status;
