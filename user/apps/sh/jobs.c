@@ -320,6 +320,32 @@ static struct job* job_named(const char* caller, const char* spec) {
   return job;
 }
 
+int jobs_kill_arguments(struct fields* f) {
+  if (f->argc < 2 || !strcmp(f->argv[1], "-l")) return 0;
+  int first = !strcmp(f->argv[1], "-s") ? 3 : f->argv[1][0] == '-' && strcmp(f->argv[1], "--") ? 2 : 1;
+  const int separated = first < f->argc && !strcmp(f->argv[first], "--");
+  int specs = 0;
+  for (int i = first + separated; i < f->argc; i++) {
+    if (f->argv[i][0] != '%') continue;
+    const struct job* job = job_named("kill", f->argv[i]);
+    char group[16];
+    if (!job) return -1;
+    snprintf(group, sizeof group, "-%d", (int)job->group);
+    free(f->argv[i]);
+    f->argv[i] = strdup(group);
+    if (!f->argv[i]) return -1;
+    specs++;
+  }
+  if (specs == 0 || separated || f->argc == kMaxWords) return 0;
+  /* "--" before the operands: /bin/kill reads none of them as a signal */
+  char* separator = strdup("--");
+  if (!separator) return -1;
+  memmove(f->argv + first + 1, f->argv + first, (size_t)(f->argc - first + 1) * sizeof *f->argv);
+  f->argv[first] = separator;
+  f->argc++;
+  return 0;
+}
+
 int jobs_builtin(int argc, char** argv) {
   if (!strcmp(argv[0], "jobs")) {
     jobs_reap();

@@ -321,6 +321,7 @@ static int run_simple(struct node* n, int in_child) {
   int assignment_count = 0, status = 0;
   substitution_status = -1;
   for (struct word* w = n->words; w && status == 0; w = w->next) status = expand_fields(w->raw, &args);
+  if (status == 0 && args.argc > 0 && !strcmp(args.argv[0], "kill")) status = jobs_kill_arguments(&args);
   for (struct word* w = n->assignments; w && status == 0; w = w->next) {
     const size_t name_length = (size_t)(strchr(w->raw, '=') - w->raw);
     char* value = expand_string(w->raw + name_length + 1);

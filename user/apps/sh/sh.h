@@ -217,6 +217,10 @@ int job_note(pid_t pid, int status, int report_killed);
 void jobs_notify(void);
 /* jobs, fg [%JOB], bg [%JOB]. */
 int jobs_builtin(int argc, char** argv);
+/* kill's arguments (`f`, its name first) with each job spec (%N, %+, %%, %-) made its job's
+ * group, -PGID, and "--" before the operands, for /bin/kill; 0, or -1 with a message (no
+ * such job). */
+int jobs_kill_arguments(struct fields* f);
 
 /* ---- The shell's state (main.c) ---------------------------------------------------------- */
 
