@@ -61,6 +61,15 @@ struct HostStreamStat {
   uint64_t size;
 };
 [[nodiscard]] Result<HostStreamStat> host_stream_stat(int host_fd);
+// A file system as statfs describes it (Linux's struct statfs64, in its order).
+struct FsDescription {
+  uint32_t type = 0;
+  uint32_t block_size = 0;
+  uint64_t blocks = 0, free_blocks = 0, available_blocks = 0, files = 0, free_files = 0;
+  uint32_t name_max = 0, fragment_size = 0, flags = 0;
+};
+// The file system of a host stream, as the host's fstatfs gives it.
+[[nodiscard]] Result<FsDescription> host_stream_statfs(int host_fd);
 // A host stream that is a terminal: its attributes as Linux's TCGETS gives them (the kernel's
 // struct termios: four flag words, the line discipline, 19 control characters; the same 36
 // bytes on x86-64 and RV32) and its window size (0 when the host does not say). kNotTy when
@@ -105,6 +114,8 @@ Answer sys_fsync(Call& call);
 Answer sys_sync(Call& call);
 Answer sys_getdents64(Call& call);
 Answer sys_statx(Call& call);
+Answer sys_statfs64(Call& call);
+Answer sys_fstatfs64(Call& call);
 Answer sys_faccessat(Call& call);
 Answer sys_faccessat2(Call& call);
 Answer sys_utimensat_time64(Call& call);

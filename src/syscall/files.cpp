@@ -588,6 +588,60 @@ Answer access_named(Call& call, uint32_t flags) {
 Answer sys_faccessat(Call& call) { return access_named(call, 0); }
 Answer sys_faccessat2(Call& call) { return access_named(call, call.a[3]); }
 
+namespace {
+// RV32's struct statfs64 (88 bytes: asm-generic's, 32-bit words and 64-bit counts, f_fsid
+// zeros); its size argument must be the struct's: EINVAL otherwise, as Linux.
+Answer put_statfs(Call& call, uint32_t size, uint32_t address, const FsDescription& fs) {
+  constexpr uint32_t kSize = 88;
+  if (size != kSize) return error(Errno::kInval);
+  const uint32_t head[2] = {fs.type, fs.block_size};
+  const uint64_t counts[5] = {fs.blocks, fs.free_blocks, fs.available_blocks, fs.files, fs.free_files};
+  const uint32_t tail[3] = {fs.name_max, fs.fragment_size, fs.flags};
+  uint8_t out[kSize] = {};
+  std::memcpy(out, head, sizeof head);
+  std::memcpy(out + 8, counts, sizeof counts);
+  std::memcpy(out + 56, tail, sizeof tail);
+  TRY(proc::copy_to_user(call.process, address, out, sizeof out));
+  return 0;
+}
+
+// A file system of the VFS as Linux's vfat describes its volume (MSDOS_SUPER_MAGIC, a block a
+// cluster, no inode counts, 255 UTF-16 units a name at 6 bytes each) and its devtmpfs
+// (TMPFS_MAGIC, no blocks); f_flags ST_VALID. A pipe's is Linux's pipefs.
+constexpr uint32_t kStValid = 0x20;
+FsDescription describe(const fs::StatFs& fs) {
+  if (fs.type == fs::FsType::kDevfs)
+    return {.type = 0x01021994, .block_size = 4096, .name_max = 255, .fragment_size = 4096, .flags = kStValid};
+  return {.type = 0x4d44,
+          .block_size = fs.cluster_size,
+          .blocks = fs.clusters,
+          .free_blocks = fs.free_clusters,
+          .available_blocks = fs.free_clusters,
+          .name_max = 1530,
+          .fragment_size = fs.cluster_size,
+          .flags = kStValid};
+}
+}  // namespace
+
+// statfs64(path, size, buf) and fstatfs64(fd, size, buf): the file system of a path or of an
+// open file (a host stream's is the host's, as qemu passes the call on).
+Answer sys_statfs64(Call& call) {
+  const UserPath path = TRY(user_path(call, uint32_t(AT_FDCWD), call.a[0]));
+  return put_statfs(call, call.a[1], call.a[2], describe(TRY(fs::vfs_statfs_at(path.at, path.c_str()))));
+}
+
+Answer sys_fstatfs64(Call& call) {
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(call.a[0])));
+  const UserFd& fd = held.fd;
+  if (fd.kind == UserFd::Kind::kHost)
+    return put_statfs(call, call.a[1], call.a[2], TRY(host_stream_statfs(fd.host_fd)));
+  if (fd.is_pipe())
+    return put_statfs(
+        call, call.a[1], call.a[2],
+        {.type = 0x50495045, .block_size = 4096, .name_max = 255, .fragment_size = 4096, .flags = kStValid});
+  return put_statfs(call, call.a[1], call.a[2], describe(TRY(fs::vfs_fstatfs(fd.file))));
+}
+
 Answer sys_statx(Call& call) {
   constexpr uint32_t AT_SYMLINK_NOFOLLOW = 0x100, AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
   constexpr uint32_t STATX__RESERVED = 0x8000'0000;

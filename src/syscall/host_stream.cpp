@@ -1,9 +1,11 @@
 // What the host says of a process's host streams (descriptors 0, 1 and 2 under mkh exec):
-// their type and size, a terminal's attributes and window size; and their times set there.
+// their type and size, their file system, a terminal's attributes and window size; and their
+// times set there.
 // Compiled alone even in a unity build: <sys/stat.h> defines S_IF* and AT_* macros, names
 // the other sources of this layer give to Linux's user ABI constants. Layer: syscall.
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <cerrno>
 
@@ -15,6 +17,21 @@ Result<HostStreamStat> host_stream_stat(int host_fd) {
   struct stat host {};
   if (::fstat(host_fd, &host) < 0) return error(errno_from_host(errno));
   return HostStreamStat{.mode = uint32_t(host.st_mode), .size = uint64_t(host.st_size)};
+}
+
+Result<FsDescription> host_stream_statfs(int host_fd) {
+  struct statfs host {};
+  if (::fstatfs(host_fd, &host) < 0) return error(errno_from_host(errno));
+  return FsDescription{.type = uint32_t(host.f_type),
+                       .block_size = uint32_t(host.f_bsize),
+                       .blocks = host.f_blocks,
+                       .free_blocks = host.f_bfree,
+                       .available_blocks = host.f_bavail,
+                       .files = host.f_files,
+                       .free_files = host.f_ffree,
+                       .name_max = uint32_t(host.f_namelen),
+                       .fragment_size = uint32_t(host.f_frsize),
+                       .flags = uint32_t(host.f_flags)};
 }
 
 Result<HostTerminal> host_stream_terminal(int host_fd) {

@@ -17,6 +17,8 @@ enum Number : uint32_t {
   NR_truncate64 = 45,
   NR_ftruncate64 = 46,
   NR_faccessat = 48,
+  NR_statfs64 = 43,
+  NR_fstatfs64 = 44,
   NR_chdir = 49,
   NR_fchdir = 50,
   NR_openat = 56,

@@ -380,6 +380,8 @@ constexpr Entry kTable[] = {
     {NR_renameat2, sys_renameat2},
     {NR_getrandom, sys_getrandom},
     {NR_statx, sys_statx},
+    {NR_statfs64, sys_statfs64},
+    {NR_fstatfs64, sys_fstatfs64},
     {NR_clock_gettime64, sys_clock_gettime64},
     {NR_clock_getres_time64, sys_clock_getres_time64},
     {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64},

@@ -21,6 +21,8 @@
 #define SYS_truncate64 45
 #define SYS_ftruncate64 46
 #define SYS_faccessat 48
+#define SYS_statfs64 43
+#define SYS_fstatfs64 44
 #define SYS_chdir 49
 #define SYS_fchdir 50
 #define SYS_openat 56

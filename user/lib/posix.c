@@ -3,8 +3,9 @@
  * handlers, signal, raise, sigprocmask, sigpending, sigsuspend, pause, sigaltstack), the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
- * realpath, dup, dup2, pipe, pipe2, fcntl), process groups and sessions (setpgid, getpgid,
- * setsid, getsid, tcgetpgrp, tcsetpgrp), the user and group ids, gethostname, getentropy and sysconf, on the Linux calls:
+ * realpath, dup, dup2, pipe, pipe2, fcntl, statfs, fstatfs), process groups and sessions
+ * (setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp), the user and group ids,
+ * gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
  * and the standard streams are in runtime.c, the time functions in time.c. */
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +148,12 @@ pid_t tcgetpgrp(int fd) {
 int tcsetpgrp(int fd, pid_t group) { return ioctl(fd, LINUX_TIOCSPGRP, &group); }
 
 pid_t getpid(void) { return (pid_t)__MKH_SC0(SYS_getpid); }
+
+/* The file system of a path, or of an open file. */
+int statfs(const char* path, struct statfs* buf) {
+  return (int)__mkh_result(__MKH_SC3(SYS_statfs64, path, sizeof *buf, buf));
+}
+int fstatfs(int fd, struct statfs* buf) { return (int)__mkh_result(__MKH_SC3(SYS_fstatfs64, fd, sizeof *buf, buf)); }
 
 /* Process groups and sessions. */
 int setpgid(pid_t pid, pid_t pgid) { return (int)__mkh_result(__MKH_SC2(SYS_setpgid, pid, pgid)); }

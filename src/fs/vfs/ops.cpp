@@ -676,10 +676,24 @@ Result<void> vfs_fset_mtime(Xptr<File> file, int64_t mtime) { return set_mtime(T
 Result<StatFs> vfs_statfs() {
   const auto context = fat_context();
   if (context.is_null()) return error(Errno::kNoDev);
+  // The chains a removal or a truncation queued are freed by a sync (crash ordering): one
+  // first, so that the space they give back counts as free, as Linux's vfat counts it.
+  if (fat::fat_frees_pending(context)) TRY(vfs_sync());
   return StatFs{.cluster_size = fat::fat_cluster_size(context),
                 .clusters = fat::fat_cluster_count(context),
                 .free_clusters = fat::fat_free_clusters(context)};
 }
+
+namespace {
+Result<StatFs> statfs_of(Xptr<Inode> inode) {
+  if (!on_fat(inode)) return StatFs{.type = FsType::kDevfs};
+  return vfs_statfs();
+}
+}  // namespace
+
+Result<StatFs> vfs_statfs_at(At at, const char* path) { return statfs_of(TRY(resolve(at, path)).get()); }
+
+Result<StatFs> vfs_fstatfs(Xptr<File> file) { return statfs_of(TRY(file_inode(file))); }
 
 namespace {
 struct ReaddirState {

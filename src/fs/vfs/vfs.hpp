@@ -64,7 +64,8 @@ struct Stat {
 };
 
 struct StatFs {
-  uint32_t cluster_size = 0;
+  FsType type = FsType::kFat;
+  uint32_t cluster_size = 0;  // 0 for devfs, which has no blocks
   uint32_t clusters = 0;
   uint32_t free_clusters = 0;
 };
@@ -118,7 +119,12 @@ inline Result<void> vfs_truncate(const char* path, uint64_t size) { return vfs_t
 // folder has no entry: its time is kept in memory.
 [[nodiscard]] Result<void> vfs_set_mtime(At at, const char* path, int64_t mtime);
 [[nodiscard]] Result<void> vfs_fset_mtime(hal::Xptr<File> file, int64_t mtime);
+// The volume's clusters (statfs), the chains waiting to be freed freed first (a sync); kNoDev
+// without a mounted volume. vfs_statfs_at and
+// vfs_fstatfs: those of the file system `path` or the open `file` is on (devfs: no blocks).
 [[nodiscard]] Result<StatFs> vfs_statfs();
+[[nodiscard]] Result<StatFs> vfs_statfs_at(At at, const char* path);
+[[nodiscard]] Result<StatFs> vfs_fstatfs(hal::Xptr<File> file);
 
 // One directory entry as readdir gives it.
 struct DirEntry {

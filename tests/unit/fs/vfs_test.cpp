@@ -604,6 +604,18 @@ TEST_F(VfsTest, DevicesLiveUnderDev) {
       KCHECK_OK(null_stat);
       if (null_stat) KCHECK(null_stat->type == fs::InodeType::kDev && null_stat->device == fs::device_number(1, 3));
       KCHECK_ERR(fs::vfs_stat("/dev/hidden.txt"), Errno::kNoEnt);  // the volume's, under the mount
+      // statfs: devfs has no blocks; a path on the volume, and an open device, answer as such.
+      const auto devices = fs::vfs_statfs_at({}, "/dev/zero");
+      const auto volume = fs::vfs_statfs_at({}, "/x.txt");
+      const auto whole = fs::vfs_statfs();
+      KCHECK_OK(devices);
+      KCHECK_OK(volume);
+      KCHECK_OK(whole);
+      if (devices) KCHECK(devices->type == fs::FsType::kDevfs && devices->clusters == 0);
+      if (volume && whole)
+        KCHECK(volume->type == fs::FsType::kFat && volume->clusters == whole->clusters && volume->clusters > 0 &&
+               volume->free_clusters == whole->free_clusters);
+      KCHECK_ERR(fs::vfs_statfs_at({}, "/dev/nothing"), Errno::kNoEnt);
 
       auto null = fs::vfs_open("/dev/null", fs::O_RDWR | fs::O_CREAT | fs::O_TRUNC);  // a shell's `>/dev/null`
       KCHECK_OK(null);
