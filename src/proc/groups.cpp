@@ -10,8 +10,6 @@ namespace mkh::proc {
 
 namespace {
 
-constexpr uint32_t kSignalMax = 64;
-
 hal::Xptr<uint32_t> pgid_of(const Process* process) { return process_reference(process).field(&Process::m_pgid); }
 hal::Xptr<uint32_t> sid_of(const Process* process) { return process_reference(process).field(&Process::m_sid); }
 

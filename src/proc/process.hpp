@@ -65,6 +65,7 @@ enum Signal : uint32_t {
   kSigUrg = 23,
   kSigWinch = 28,
 };
+inline constexpr uint32_t kSignalMax = 64;  // Linux's _NSIG: 1..64 are signals, 0 asks whether the target exists
 
 // Who sent a signal and why, as a handler's siginfo tells it (Linux's si_code, si_pid and, for
 // SIGCHLD, si_status): kill (SI_USER) and tkill (SI_TKILL) name the sender's pid; a child's

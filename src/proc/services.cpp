@@ -28,7 +28,6 @@ Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
 }
 
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal, int32_t code, uint32_t sender, int32_t status) {
-  constexpr uint32_t kSignalMax = 64;
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
   const ProcessUse use = TRY(ProcessUse::by_pid(pid));  // no such process first, as Linux
   if (signal > kSignalMax) return error(Errno::kInval);

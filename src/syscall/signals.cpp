@@ -27,7 +27,7 @@ namespace mkh::syscall {
 
 namespace {
 
-constexpr uint32_t kSignalMax = 64;  // Linux's _NSIG: 1..64 are signals, 0 asks whether the target exists
+using proc::kSignalMax;
 constexpr uint32_t kSigsetSize = 8;  // Linux's sigset_t: 64 bits
 
 constexpr uint64_t bit(uint32_t signal) { return uint64_t(1) << (signal - 1); }
