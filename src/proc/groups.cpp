@@ -29,6 +29,10 @@ Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_
     for (const Process* process : table->m_table) {
       if (process == nullptr || process->m_pid == sender || process->m_born_ns > born_before) continue;
       if (pgid != kEveryProcess && hal::remote_load(pgid_of(process)) != pgid) continue;
+      // Its threads are gone and its end reported (a wait may have taken it): no member.
+      if ((hal::remote_load(process_reference(process).field(&Process::m_stop_reports)) &
+           Process::kStopReportsClosed) != 0)
+        continue;
       members[count++] = process->m_pid;
       sid = hal::remote_load(sid_of(process));
       if (hal::remote_load(process_reference(process).field(&Process::m_parent)).is_null()) ++parentless;

@@ -20,8 +20,8 @@ namespace mkh::proc {
 inline constexpr uint32_t kEveryProcess = 0;
 
 // 67 MKH_SIGNAL_GROUP (mkh's own): the processes this cluster owns in group `pgid` (every one
-// with kEveryProcess) made before `born_before` (the host's monotonic clock, in ns), the
-// sender's own excepted, each sent `signal` as PROCESS_MAKE_KILL sends it (0: none, a count
+// with kEveryProcess) made before `born_before` (the host's monotonic clock, in ns) and not
+// ended (their end reported: see close_stop_reports), the sender's own excepted, each sent `signal` as PROCESS_MAKE_KILL sends it (0: none, a count
 // only): how many, the session of one of them (0 with none), and how many have no parent.
 Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
                                                                          uint32_t sender, int32_t status,
