@@ -15,6 +15,17 @@ hal::Xptr<uint32_t> sid_of(const Process* process) { return process_reference(pr
 
 }  // namespace
 
+namespace {
+// setpgid's and tcsetpgrp's rule: group `pgid` is `self`'s own, or has a member in session
+// `sid`; kPerm otherwise.
+Result<void> check_group_in_session(const Process* self, uint32_t pgid, uint32_t sid) {
+  if (pgid == hal::remote_load(pgid_of(self))) return {};
+  const GroupMembers group = TRY(signal_group(pgid, 0, SignalOrigin{.pid = self->m_pid}));
+  if (group.count == 0 || group.sid != sid) return error(Errno::kPerm);
+  return {};
+}
+}  // namespace
+
 Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
                                                                          uint32_t sender, int32_t status,
                                                                          uint64_t born_before) {
@@ -77,11 +88,7 @@ Result<void> process_set_group(Process* self, uint32_t pid, uint32_t pgid) {
   } else {
     TRY(child_set_group(reference, pid, sid, pgid, false));
   }
-  // Another group than its own id: one that has a member in this session.
-  if (pgid != pid && hal::remote_load(pgid_of(self)) != pgid) {
-    const GroupMembers group = TRY(signal_group(pgid, 0, SignalOrigin{.pid = self->m_pid}));
-    if (group.count == 0 || group.sid != sid) return error(Errno::kPerm);
-  }
+  if (pgid != pid) TRY(check_group_in_session(self, pgid, sid));                    // another group than its own id
   if (pid != self->m_pid) return child_set_group(reference, pid, sid, pgid, true);  // again: it may have changed
   hal::remote_store(pgid_of(self), pgid);
   return {};
@@ -129,10 +136,7 @@ Result<uint32_t> terminal_session(const Process* self) { return controlling_sess
 Result<void> terminal_set_foreground(Process* self, int32_t pgid) {
   const uint32_t session = TRY(controlling_session(self));
   if (pgid < 0) return error(Errno::kInval);
-  if (uint32_t(pgid) != hal::remote_load(pgid_of(self))) {
-    const GroupMembers group = TRY(signal_group(uint32_t(pgid), 0, SignalOrigin{.pid = self->m_pid}));
-    if (group.count == 0 || group.sid != session) return error(Errno::kPerm);
-  }
+  TRY(check_group_in_session(self, uint32_t(pgid), session));
   hal::remote_store(terminal_foreground_word(), uint32_t(pgid));
   return {};
 }
