@@ -16,6 +16,9 @@ struct ExecRequest {
   std::string path;               // an absolute path on the machine's disk
   std::vector<std::string> argv;  // argv[0] included
   std::vector<std::string> env;   // "KEY=VALUE" strings
+  // Its system calls traced from its first, and its children's (mkh's trace(1)): a line per
+  // call on the kernel console.
+  bool trace_syscalls = false;
 };
 
 struct ExecOutcome {

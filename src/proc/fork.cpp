@@ -186,6 +186,7 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
     return error(failure);
   };
   files_fork(child, parent);
+  child->m_syscall_trace = hal::remote_load(parent.field(&Process::m_syscall_trace));
   for (uint32_t i = 0; i < 2; ++i)
     hal::local_store(child->m_comm[i], hal::remote_load(parent.field(&Process::m_comm).as<uint64_t>() + i),
                      std::memory_order_relaxed);

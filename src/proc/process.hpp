@@ -227,6 +227,9 @@ struct Process {
   uint32_t m_pgid = 0;
   uint32_t m_sid = 0;
   uint32_t m_execed = 0;  // 1 once an execve gave it a program: its parent's setpgid is refused
+  // 1 while its system calls are traced (syscall/trace.hpp): the reference's, read by its
+  // threads in any cluster at each call; a fork's child takes its parent's.
+  uint32_t m_syscall_trace = 0;
 
   // The file table: the reference's, reached by its xptr from any cluster (a copy's threads
   // use their reference's: process_reference), under m_fd_lock.

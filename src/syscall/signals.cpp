@@ -18,10 +18,14 @@
 #include <optional>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "proc/copy.hpp"
 #include "proc/groups.hpp"
 #include "proc/services.hpp"
 #include "syscall/call.hpp"
+#include "syscall/trace.hpp"
+#include "user/interpreter.hpp"
 
 namespace mkh::syscall {
 
@@ -196,7 +200,10 @@ void deliver_unblocked(proc::UserThread* thread) {
     (void)hal::remote_atomic_and(state.pending().bits, ~ready);
   }
   for (uint32_t signal = 1; ready != 0; ++signal, ready >>= 1)
-    if ((ready & 1) != 0) deliver(process, signal);
+    if ((ready & 1) != 0) {
+      if (traced(thread)) trace_signal(thread, signal, "its default action");
+      deliver(process, signal);
+    }
 }
 
 // A signal not ignored, sent to `target` (null: to the process): true when it acts at once —
@@ -437,6 +444,7 @@ void signals_deliver(proc::UserThread* thread) {
       action = take_action(state, self, blocked, signal);
     }
     if (action.handler == 0) {  // its handler went meanwhile: the default action
+      if (traced(thread)) trace_signal(thread, signal, "its default action");
       deliver(process, signal);
       if (proc::process_ending(process)) return;
       continue;
@@ -446,6 +454,8 @@ void signals_deliver(proc::UserThread* thread) {
       restart_call(thread);
     handler_ran = true;
     const uint64_t saved_mask = std::exchange(thread->m_restore_mask, false) ? thread->m_saved_mask : blocked;
+    if (traced(thread))
+      trace_signal(thread, signal, fmt::format("its handler {:#x}, sent by pid {}", action.handler, origin.pid));
     if (!push_frame(thread, SignalInfo{signal, origin.code, origin.pid, origin.status}, saved_mask, action.handler,
                     action.flags)) {
       proc::process_make_exit(process, 0, proc::kSigSegv);  // Linux's force_sigsegv
@@ -460,6 +470,9 @@ void signals_deliver(proc::UserThread* thread) {
 }
 
 bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& trap) {
+  if (traced(thread))
+    trace_signal(thread, signal,
+                 fmt::format("{} at {:#x}, pc {:#x}", user::trap_kind_name(trap.kind), trap.address, trap.pc));
   if (signal == proc::kSigKill) return false;  // no memory: Linux's OOM killer
   const auto self = xptr_of(thread);
   uint64_t blocked = 0;

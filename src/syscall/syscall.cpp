@@ -18,12 +18,12 @@
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "kern/timer.hpp"
-#include "libk/console.hpp"
 #include "proc/services.hpp"
 #include "rpc/services/sched.hpp"
 #include "rpc/services/thread.hpp"
 #include "syscall/call.hpp"
 #include "syscall/numbers.hpp"
+#include "syscall/trace.hpp"
 
 namespace mkh::syscall {
 
@@ -238,7 +238,8 @@ Answer sys_clock_nanosleep_time64(Call& call) {
 
 // mkh's own calls.
 // display(kind, arg0, arg1): kind 0, the scheduler of core arg1 of cluster arg0 (SCHED_DISPLAY
-// on that cluster); kind 1, the calling process's vsegs. Both on the kernel console.
+// on that cluster, which prints it on the host's stdout); kind 1, the calling process's vsegs,
+// on the kernel console (TXT0).
 Answer sys_mkh_display(Call& call) {
   enum : uint32_t { kDisplaySched = 0, kDisplayVsegs = 1 };
   switch (call.a[0]) {
@@ -260,7 +261,7 @@ Answer sys_mkh_display(Call& call) {
                             (vseg.m_prot & vmm::VSEG_EXEC) != 0 ? 'x' : '-', vseg.m_cxy);
           },
           &text);
-      libk::console_write(text);
+      console_print(text);
       return 0;
     }
     default: return error(Errno::kInval);
@@ -314,99 +315,101 @@ Answer sys_exit_group(Call& call) {
 struct Entry {
   uint32_t number;
   Handler handler;
+  TraceSpec trace;  // how the trace shows a call
 };
 constexpr Entry kTable[] = {
-    {NR_getcwd, sys_getcwd},
-    {NR_dup, sys_dup},
-    {NR_dup3, sys_dup3},
-    {NR_pipe2, sys_pipe2},
-    {NR_fcntl64, sys_fcntl64},
-    {NR_ioctl, sys_ioctl},
-    {NR_mkdirat, sys_mkdirat},
-    {NR_unlinkat, sys_unlinkat},
-    {NR_truncate64, sys_truncate64},
-    {NR_ftruncate64, sys_ftruncate64},
-    {NR_faccessat, sys_faccessat},
-    {NR_chdir, sys_chdir},
-    {NR_fchdir, sys_fchdir},
-    {NR_openat, sys_openat},
-    {NR_close, sys_close},
-    {NR_getdents64, sys_getdents64},
-    {NR_llseek, sys_llseek},
-    {NR_read, sys_read},
-    {NR_write, sys_write},
-    {NR_readv, sys_readv},
-    {NR_writev, sys_writev},
-    {NR_pread64, sys_pread64},
-    {NR_pwrite64, sys_pwrite64},
-    {NR_sync, sys_sync},
-    {NR_fsync, sys_fsync},
-    {NR_fdatasync, sys_fsync},
-    {NR_exit, sys_exit},
-    {NR_exit_group, sys_exit_group},
-    {NR_waitid, sys_waitid},
-    {NR_set_tid_address, sys_set_tid_address},
-    {NR_futex_time64, sys_futex_time64},
-    {NR_clone, sys_clone},
-    {NR_execve, sys_execve},
-    {NR_sched_yield, sys_sched_yield},
-    {NR_kill, sys_kill},
-    {NR_tkill, sys_tkill},
-    {NR_tgkill, sys_tgkill},
-    {NR_rt_sigaction, sys_rt_sigaction},
-    {NR_rt_sigprocmask, sys_rt_sigprocmask},
-    {NR_sigaltstack, sys_sigaltstack},
-    {NR_rt_sigsuspend, sys_rt_sigsuspend},
-    {NR_rt_sigreturn, sys_rt_sigreturn},
-    {NR_rt_sigpending, sys_rt_sigpending},
-    {NR_uname, sys_uname},
-    {NR_umask, sys_umask},
-    {NR_getpid, sys_getpid},
-    {NR_getppid, sys_getppid},
-    {NR_setpgid, sys_setpgid},
-    {NR_getpgid, sys_getpgid},
-    {NR_getsid, sys_getsid},
-    {NR_setsid, sys_setsid},
-    {NR_getuid, sys_user_or_group_id},
-    {NR_geteuid, sys_user_or_group_id},
-    {NR_getgid, sys_user_or_group_id},
-    {NR_getegid, sys_user_or_group_id},
-    {NR_gettid, sys_gettid},
-    {NR_brk, sys_brk},
-    {NR_munmap, sys_munmap},
-    {NR_mmap2, sys_mmap2},
-    {NR_mprotect, sys_mprotect},
-    {NR_riscv_flush_icache, sys_riscv_flush_icache},
-    {NR_renameat2, sys_renameat2},
-    {NR_getrandom, sys_getrandom},
-    {NR_statx, sys_statx},
-    {NR_statfs64, sys_statfs64},
-    {NR_fstatfs64, sys_fstatfs64},
-    {NR_clock_gettime64, sys_clock_gettime64},
-    {NR_clock_getres_time64, sys_clock_getres_time64},
-    {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64},
-    {NR_utimensat_time64, sys_utimensat_time64},
-    {NR_faccessat2, sys_faccessat2},
-    {NR_mkh_display, sys_mkh_display},
-    {NR_mkh_get_config, sys_mkh_get_config},
-    {NR_mkh_get_core, sys_mkh_get_core},
-    {NR_mkh_get_cycle, sys_mkh_get_cycle},
-    {NR_mkh_place_thread, sys_mkh_place_thread},
-    {NR_mkh_place_fork, sys_mkh_place_fork},
-    {NR_mkh_process_info, sys_mkh_process_info},
+    {NR_getcwd, sys_getcwd, {"getcwd", "Su"}},
+    {NR_dup, sys_dup, {"dup", "d"}},
+    {NR_dup3, sys_dup3, {"dup3", "ddx"}},
+    {NR_pipe2, sys_pipe2, {"pipe2", "px"}},
+    {NR_fcntl64, sys_fcntl64, {"fcntl64", "ddx"}},
+    {NR_ioctl, sys_ioctl, {"ioctl", "dxx"}},
+    {NR_mkdirat, sys_mkdirat, {"mkdirat", "fso"}},
+    {NR_unlinkat, sys_unlinkat, {"unlinkat", "fsx"}},
+    {NR_truncate64, sys_truncate64, {"truncate64", "sxxx"}},
+    {NR_ftruncate64, sys_ftruncate64, {"ftruncate64", "dxxx"}},
+    {NR_faccessat, sys_faccessat, {"faccessat", "fso"}},
+    {NR_chdir, sys_chdir, {"chdir", "s"}},
+    {NR_fchdir, sys_fchdir, {"fchdir", "d"}},
+    {NR_openat, sys_openat, {"openat", "fsxo"}},
+    {NR_close, sys_close, {"close", "d"}},
+    {NR_getdents64, sys_getdents64, {"getdents64", "dpu"}},
+    {NR_llseek, sys_llseek, {"llseek", "duupd"}},
+    {NR_read, sys_read, {"read", "dru"}},
+    {NR_write, sys_write, {"write", "dwu"}},
+    {NR_readv, sys_readv, {"readv", "dpd"}},
+    {NR_writev, sys_writev, {"writev", "dpd"}},
+    {NR_pread64, sys_pread64, {"pread64", "druxx"}},
+    {NR_pwrite64, sys_pwrite64, {"pwrite64", "dwuxx"}},
+    {NR_sync, sys_sync, {"sync", ""}},
+    {NR_fsync, sys_fsync, {"fsync", "d"}},
+    {NR_fdatasync, sys_fsync, {"fdatasync", "d"}},
+    {NR_exit, sys_exit, {"exit", "!d"}},
+    {NR_exit_group, sys_exit_group, {"exit_group", "!d"}},
+    {NR_waitid, sys_waitid, {"waitid", "dupxp"}},
+    {NR_set_tid_address, sys_set_tid_address, {"set_tid_address", "p"}},
+    {NR_futex_time64, sys_futex_time64, {"futex_time64", "pdupxx"}},
+    {NR_clone, sys_clone, {"clone", "xpppp"}},
+    {NR_execve, sys_execve, {"execve", "sve"}},
+    {NR_sched_yield, sys_sched_yield, {"sched_yield", ""}},
+    {NR_kill, sys_kill, {"kill", "dg"}},
+    {NR_tkill, sys_tkill, {"tkill", "dg"}},
+    {NR_tgkill, sys_tgkill, {"tgkill", "ddg"}},
+    {NR_rt_sigaction, sys_rt_sigaction, {"rt_sigaction", "gppu"}},
+    {NR_rt_sigprocmask, sys_rt_sigprocmask, {"rt_sigprocmask", "dppu"}},
+    {NR_sigaltstack, sys_sigaltstack, {"sigaltstack", "pp"}},
+    {NR_rt_sigsuspend, sys_rt_sigsuspend, {"rt_sigsuspend", "pu"}},
+    {NR_rt_sigreturn, sys_rt_sigreturn, {"rt_sigreturn", "!"}},
+    {NR_rt_sigpending, sys_rt_sigpending, {"rt_sigpending", "pu"}},
+    {NR_uname, sys_uname, {"uname", "p"}},
+    {NR_umask, sys_umask, {"umask", "o"}},
+    {NR_getpid, sys_getpid, {"getpid", ""}},
+    {NR_getppid, sys_getppid, {"getppid", ""}},
+    {NR_setpgid, sys_setpgid, {"setpgid", "dd"}},
+    {NR_getpgid, sys_getpgid, {"getpgid", "d"}},
+    {NR_getsid, sys_getsid, {"getsid", "d"}},
+    {NR_setsid, sys_setsid, {"setsid", ""}},
+    {NR_getuid, sys_user_or_group_id, {"getuid", ""}},
+    {NR_geteuid, sys_user_or_group_id, {"geteuid", ""}},
+    {NR_getgid, sys_user_or_group_id, {"getgid", ""}},
+    {NR_getegid, sys_user_or_group_id, {"getegid", ""}},
+    {NR_gettid, sys_gettid, {"gettid", ""}},
+    {NR_brk, sys_brk, {"brk", "p>p"}},
+    {NR_munmap, sys_munmap, {"munmap", "pu"}},
+    {NR_mmap2, sys_mmap2, {"mmap2", "puxxdx>p"}},
+    {NR_mprotect, sys_mprotect, {"mprotect", "pux"}},
+    {NR_riscv_flush_icache, sys_riscv_flush_icache, {"riscv_flush_icache", "ppx"}},
+    {NR_renameat2, sys_renameat2, {"renameat2", "fsfsx"}},
+    {NR_getrandom, sys_getrandom, {"getrandom", "pux"}},
+    {NR_statx, sys_statx, {"statx", "fsxxp"}},
+    {NR_statfs64, sys_statfs64, {"statfs64", "sup"}},
+    {NR_fstatfs64, sys_fstatfs64, {"fstatfs64", "dup"}},
+    {NR_clock_gettime64, sys_clock_gettime64, {"clock_gettime64", "dp"}},
+    {NR_clock_getres_time64, sys_clock_getres_time64, {"clock_getres_time64", "dp"}},
+    {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64, {"clock_nanosleep_time64", "dxpp"}},
+    {NR_utimensat_time64, sys_utimensat_time64, {"utimensat_time64", "fspx"}},
+    {NR_faccessat2, sys_faccessat2, {"faccessat2", "fsox"}},
+    {NR_mkh_display, sys_mkh_display, {"mkh_display", "ddd"}},
+    {NR_mkh_get_config, sys_mkh_get_config, {"mkh_get_config", "ppp"}},
+    {NR_mkh_get_core, sys_mkh_get_core, {"mkh_get_core", "pp"}},
+    {NR_mkh_get_cycle, sys_mkh_get_cycle, {"mkh_get_cycle", "p"}},
+    {NR_mkh_place_thread, sys_mkh_place_thread, {"mkh_place_thread", "xd"}},
+    {NR_mkh_place_fork, sys_mkh_place_fork, {"mkh_place_fork", "x"}},
+    {NR_mkh_process_info, sys_mkh_process_info, {"mkh_process_info", "xup"}},
+    {NR_mkh_trace, sys_mkh_trace, {"mkh_trace", "d"}},
 };
 
-// The handlers by number: Linux's numbers below kDirect, mkh's from 1024.
+// The calls by number: Linux's numbers below kLinuxLimit, mkh's from 1024.
 constexpr uint32_t kLinuxLimit = 512;
 constexpr uint32_t kPrivateBase = 1024, kPrivateLimit = 1040;
 constexpr auto kByNumber = [] {
-  std::array<Handler, kLinuxLimit + (kPrivateLimit - kPrivateBase)> table{};
+  std::array<const Entry*, kLinuxLimit + (kPrivateLimit - kPrivateBase)> table{};
   for (const Entry& entry : kTable)
-    table[entry.number < kLinuxLimit ? entry.number : kLinuxLimit + entry.number - kPrivateBase] = entry.handler;
+    table[entry.number < kLinuxLimit ? entry.number : kLinuxLimit + entry.number - kPrivateBase] = &entry;
   return table;
 }();
 
-Handler handler_of(uint32_t number) {
+const Entry* entry_of(uint32_t number) {
   if (number < kLinuxLimit) return kByNumber[number];
   if (number >= kPrivateBase && number < kPrivateLimit) return kByNumber[kLinuxLimit + number - kPrivateBase];
   return nullptr;
@@ -436,7 +439,7 @@ void reference_call_entry(void* raw) {
   // The process lives: the thread that asks is one of its threads, and waits.
   Call call{.thread = nullptr, .process = proc::process_lookup(asked.pid), .a = {}};
   std::copy(std::begin(asked.a), std::end(asked.a), call.a);
-  const Answer answer = handler_of(asked.number)(call);
+  const Answer answer = entry_of(asked.number)->handler(call);
   if (answer) hal::remote_store(request.field(&ReferenceCall::value), *answer);
   else hal::remote_store(request.field(&ReferenceCall::failure), answer.error());
   kern::thread_post_flag(request.field(&ReferenceCall::done), asked.waiter, kern::THREAD_BLOCKED_WAIT);
@@ -476,11 +479,16 @@ void syscall_dispatch(proc::UserThread* thread) {
   Call call{.thread = thread, .process = thread->m_process, .a = {}};
   for (uint32_t i = 0; i < 6; ++i) call.a[i] = context.x[10 + i];
   const uint32_t number = context.x[17];
-  const Handler handler = handler_of(number);
+  const Entry* entry = entry_of(number);
+  const bool trace = traced(thread);
+  const TraceSpec* spec = entry != nullptr ? &entry->trace : nullptr;
+  std::string line = trace ? trace_begin(call, number, spec) : std::string();
+  const int64_t start_ns = trace ? hal::clock_ns(CLOCK_MONOTONIC) : 0;
   Answer answer = error(Errno::kNoSys);
-  if (handler == nullptr) hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
+  if (entry == nullptr) hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
   else if (!call.process->m_reference.is_null() && acts_on_reference_vmm(number)) answer = at_reference(call, number);
-  else answer = handler(call);
+  else answer = entry->handler(call);
+  if (trace) trace_end(call, spec, std::move(line), answer, hal::clock_ns(CLOCK_MONOTONIC) - start_ns);
   if (call.context_set) return;
   // A wait a signal interrupted (EINTR, the process not ending): the signal's delivery decides
   // whether the call starts again (signals_deliver). A sleep, a futex wait with a timeout and

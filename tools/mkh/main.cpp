@@ -244,6 +244,7 @@ struct ExecCli {
   mkh::MachineConfig config;
   std::vector<std::string> env;
   bool stats = false;
+  bool strace = false;
 };
 
 // The host's SIGINT, SIGQUIT and SIGTSTP (Ctrl-C, Ctrl-\ and Ctrl-Z on the terminal) as the
@@ -314,7 +315,7 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
   int exit_code = 0;
   const auto machine = boot_quiet_with_disk(cli.config, "exec", &exit_code);
   if (!machine) return exit_code;
-  const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env};
+  const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env, .trace_syscalls = cli.strace};
   const auto outcome = [&] {
     std::unique_ptr<InterruptRelay> relay;
     if (relay_interrupts) relay = std::make_unique<InterruptRelay>(*machine, interrupt);
@@ -461,6 +462,9 @@ int main(int argc, char** argv) {
   exec->add_option("--env", exec_cli.env, "KEY=VALUE: a variable of the program's environment (repeatable)")
       ->allow_extra_args(false);
   exec->add_flag("--stats", exec_cli.stats, "print the RPC statistics table on stderr after the shutdown");
+  exec->add_flag("--strace", exec_cli.strace,
+                 "a line on stderr per system call of the program and of the processes it forks: the caller, the "
+                 "call, its answer, its time");
   exec->add_flag("--deterministic", exec_cli.config.deterministic,
                  "every core on one host thread, switched in an order drawn from --seed (a seed replays its run)");
   add_bounded(exec, "--seed", exec_cli.config.seed, 0, INT64_MAX, "seed of the deterministic order");

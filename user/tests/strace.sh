@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The system-call trace (mkh's trace(1)): `mkh exec --strace` traces the first process and the
+# children it forks, on whichever cluster each runs, a line per call on stderr once it
+# returns; /bin/strace traces the command it runs and nothing of its caller; a fault's signal
+# shows in the trace. Under qemu-riscv32, /bin/strace says that the kernel traces nothing.
+# Usage: strace.sh MKH DISK_IMAGE STRACE_PROGRAM
+set -uo pipefail
+mkh=$1 image=$2 strace_program=$3
+[ -e "$image" ] || { echo "SKIP: $image is not built"; exit 77; }
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/mkh-strace.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+cp "$image" "$scratch/disk.img"
+status=0
+fail() { echo "FAIL: $1"; status=1; }
+# expect_line FILE REGEX: FILE has a line REGEX (grep -E, whole line), the caller's part first.
+caller='\[pid [0-9]+ tid [0-9]+ 0x[0-9a-f]+\.[0-9]+\] '
+took=' <[0-9]+\.[0-9]{3} us>'
+expect_line() { grep -Eqx "$caller$2" "$1" || fail "no line '$2' in $(basename "$1"):"$'\n'"$(cat "$1")"; }
+
+# A shell and its children, traced from the first call.
+"$mkh" exec --strace --disk "$scratch/disk.img" /bin/sh -c 'echo hi > /tmp/t; cat /tmp/t /nonexistent; exit 3' \
+  >"$scratch/out.txt" 2>"$scratch/shell.txt"
+ended=$?
+[ "$ended" = 3 ] || fail "the traced shell exited $ended, not 3"
+[ "$(cat "$scratch/out.txt")" = hi ] || fail "the traced shell printed '$(cat "$scratch/out.txt")', not hi"
+expect_line "$scratch/shell.txt" 'openat\(AT_FDCWD, "/tmp/t", 0x241, 0666\) = 3'"$took"
+expect_line "$scratch/shell.txt" 'execve\("/bin/cat", \["cat", "/tmp/t", "/nonexistent"\], 0x[0-9a-f]+ /\* [0-9]+ vars \*/\) = 0'"$took"
+expect_line "$scratch/shell.txt" 'read\(3, "hi\\n", 4096\) = 3'"$took"
+expect_line "$scratch/shell.txt" 'openat\(AT_FDCWD, "/nonexistent", 0x0, 0\) = -1 ENOENT'"$took"
+expect_line "$scratch/shell.txt" 'write\(2, "cat: /nonexistent: No such file "\.\.\., 45\) = 45'"$took"
+expect_line "$scratch/shell.txt" 'exit_group\(3\) = \?'"$took"
+pids=$(grep -Eo '^\[pid [0-9]+' "$scratch/shell.txt" | sort -u | wc -l)
+clusters=$(grep -Eo '^\[pid [0-9]+ tid [0-9]+ 0x[0-9a-f]+' "$scratch/shell.txt" | awk '{print $5}' | sort -u | wc -l)
+[ "$pids" -ge 3 ] && [ "$clusters" -ge 2 ] ||
+  fail "the trace shows $pids processes on $clusters clusters, not the shell and its two children on two clusters or more"
+untraced=$(grep -Evc "^$caller" "$scratch/shell.txt")
+[ "$untraced" = 1 ] || fail "stderr has $untraced lines that are not the trace's, not cat's one:"$'\n'"$(cat "$scratch/shell.txt")"
+[ "$status" = 0 ] && echo "mkh exec --strace: the shell and its children on $clusters clusters, $(wc -l <"$scratch/shell.txt") lines"
+
+# /bin/strace in an untraced shell: its command alone is traced.
+"$mkh" exec --disk "$scratch/disk.img" /bin/sh -c 'strace /bin/echo x; echo "done $?"; strace; echo "usage $?"' \
+  >"$scratch/out.txt" 2>"$scratch/command.txt"
+[ "$(cat "$scratch/out.txt")" = $'x\ndone 0\nusage 2' ] || fail "/bin/strace's shell printed '$(cat "$scratch/out.txt")'"
+expect_line "$scratch/command.txt" 'execve\("/bin/echo", \["/bin/echo", "x"\], 0x[0-9a-f]+ /\* [0-9]+ vars \*/\) = 0'"$took"
+expect_line "$scratch/command.txt" 'write\(1, "x\\n", 2\) = 2'"$took"
+expect_line "$scratch/command.txt" 'exit_group\(0\) = \?'"$took"
+grep -q 'done' "$scratch/command.txt" && fail "the untraced shell's own calls are in the trace"
+grep -qx 'usage: strace COMMAND \[ARG...\]' "$scratch/command.txt" || fail "strace without a command said no usage"
+[ "$status" = 0 ] && echo "/bin/strace: its command traced, not its caller"
+
+# A fault's signal, in the trace before the end.
+"$mkh" exec --strace --disk "$scratch/disk.img" /tests/sigsegv >/dev/null 2>"$scratch/fault.txt"
+ended=$?
+[ "$ended" = 139 ] || fail "the traced sigsegv exited $ended, not 139"
+expect_line "$scratch/fault.txt" '--- SIGSEGV \(page fault at 0x100, pc 0x[0-9a-f]+\) ---'
+[ "$status" = 0 ] && echo "a fault's SIGSEGV in the trace"
+
+if command -v qemu-riscv32 >/dev/null; then
+  said=$(qemu-riscv32 "$strace_program" /bin/true 2>&1)
+  ended=$?
+  [ "$ended" = 1 ] && [ "$said" = "strace: the kernel traces no system call: Function not implemented" ] ||
+    fail "/bin/strace under qemu-riscv32 exited $ended saying '$said'"
+  [ "$status" = 0 ] && echo "/bin/strace under qemu-riscv32: no trace, said so"
+fi
+exit "$status"
