@@ -140,7 +140,10 @@ Step core_step(Core* core) {
   next->m_state = ThreadState::kRunning;
   hal::stat_add(next->m_switches, uint64_t(1));
   hal::stat_add(core->m_stats.switches, uint64_t(1));
+  const bool timed = next->m_type == ThreadType::USER;  // two TSC reads: on a user thread's turn only
+  if (timed) next->m_turn_start = hal::ticks();
   next->m_fiber.resume();
+  if (timed) next->m_run_ticks += turn_ticks(next);
   hal::local_store(sched.m_current, static_cast<Thread*>(nullptr), std::memory_order_relaxed);
 
   if (next->m_fiber.finished() || next->m_state == ThreadState::kExited || thread_deletable(next)) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "hal/clock.hpp"
 #include "hal/cpu.hpp"
 #include "hal/fiber.hpp"
 #include "hal/xlist.hpp"
@@ -116,7 +117,13 @@ struct Thread {
   // owner core only
   hal::Fiber m_fiber;
   ThreadState m_state = ThreadState::kReady;
-  uint64_t m_switches = 0;    // times this thread was switched in
+  uint64_t m_switches = 0;  // times this thread was switched in
+  // A USER thread's running time, in hal::ticks(): the sum of its turns on the core (from the
+  // switch to it to its suspend) that ended, and when the current one began. What the CPU-time
+  // clocks of user threads count (proc/user_thread.hpp): a thread blocked, whatever for, is
+  // not running.
+  uint64_t m_run_ticks = 0;
+  uint64_t m_turn_start = 0;
   uint32_t m_no_delete = 0;   // > 0 inside a NoDeleteScope: a deletion request waits
   uint32_t m_locks_held = 0;  // queuelocks and rwlocks waited for or held: a deletion request waits
 
@@ -144,6 +151,14 @@ struct Thread {
 
 // The running thread, or nullptr on a host thread that is not running a core's fiber.
 Thread* thread_current();
+// The running time of the current turn of `thread`, running now (none when the time-stamp
+// counters of two host CPUs disagree and now reads earlier than the turn's start).
+inline uint64_t turn_ticks(const Thread* thread) {
+  const uint64_t now = hal::ticks();
+  return now > thread->m_turn_start ? now - thread->m_turn_start : 0;
+}
+// A running USER thread's running time since it was made.
+inline uint64_t thread_run_ticks(const Thread* thread) { return thread->m_run_ticks + turn_ticks(thread); }
 inline hal::Xptr<Thread> thread_current_xptr() { return hal::Xptr<Thread>(hal::local_cxy(), thread_current()); }
 
 // Sets cause bits in the thread's blocked word. A thread that blocks itself must then

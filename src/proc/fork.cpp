@@ -244,19 +244,23 @@ Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, WaitTa
           if (!keep) {
             children.set(i, ChildRecord{});
             hold_pid(child.pid, false);
+            (void)hal::remote_atomic_add(reference.field(&Process::m_children_cpu_ticks), child.cpu_ticks);
+            (void)hal::remote_atomic_add(reference.field(&Process::m_children_sys_ticks), child.sys_ticks);
           }
           const bool killed = child.exit_signal != 0;
-          return ChildReport{.pid = child.pid,
-                             .code = killed ? kCldKilled : kCldExited,
-                             .status = killed ? child.exit_signal : child.exit_code};
+          return ChildReport{
+              .pid = child.pid,
+              .code = killed ? kCldKilled : kCldExited,
+              .status = killed ? child.exit_signal : child.exit_code,
+              .cpu = {.ns = hal::ticks_to_ns(child.cpu_ticks), .sys_ns = hal::ticks_to_ns(child.sys_ticks)}};
         }
         if (child.state != ChildRecord::State::kRunning) continue;
         std::optional<ChildReport> report;
         if (child.stop_signal != 0 && (wanted & kWaitStops) != 0) {
-          report = ChildReport{.pid = child.pid, .code = kCldStopped, .status = child.stop_signal};
+          report = ChildReport{.pid = child.pid, .code = kCldStopped, .status = child.stop_signal, .cpu = {}};
           child.stop_signal = 0;
         } else if (child.continued != 0 && (wanted & kWaitContinues) != 0) {
-          report = ChildReport{.pid = child.pid, .code = kCldContinued, .status = kSigCont};
+          report = ChildReport{.pid = child.pid, .code = kCldContinued, .status = kSigCont, .cpu = {}};
           child.continued = 0;
         }
         if (!report) continue;
@@ -336,6 +340,9 @@ void report_end_to_parent(Process* process) {
         child.exit_code = process->m_exit_code;
         child.exit_signal = process->m_exit_signal;
         child.pgid = hal::remote_load(process_reference(process).field(&Process::m_pgid));
+        // Its threads are gone (their times added), and so are its children (children_end).
+        child.cpu_ticks = hal::stat_read(process->m_ended_cpu_ticks) + hal::stat_read(process->m_children_cpu_ticks);
+        child.sys_ticks = hal::stat_read(process->m_ended_sys_ticks) + hal::stat_read(process->m_children_sys_ticks);
         child.process = {};
       }
       children.set(i, child);

@@ -48,6 +48,7 @@ struct ChildReport {
   uint32_t pid = 0;
   int32_t code = 0;     // kCldExited, kCldKilled, kCldStopped or kCldContinued (SIGCHLD's si_code)
   uint32_t status = 0;  // its exit status, or the signal that killed or stopped it, or SIGCONT
+  CpuTime cpu;          // of an end: the child's CPU time, its waited children's included
 };
 // The changes a wait asks for: waitid's WSTOPPED, WEXITED and WCONTINUED.
 enum WaitFor : uint32_t { kWaitStops = 2, kWaitEnds = 4, kWaitContinues = 8 };

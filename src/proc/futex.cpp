@@ -53,7 +53,6 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
   hal::publish_local(waiter);  // wakers in any cluster read it through `record`
   const bool timed = deadline_ns >= 0;
   kern::Timer timer;  // a timed wait's: it unblocks the thread as a wake would
-  const uint64_t start = hal::ticks();
   {
     // The page is found (and faulted in) and held before the lock is taken (the VMM may
     // block), and released after it (a page of another cluster is freed by RPC), before the wait.
@@ -89,7 +88,6 @@ Result<void> futex_wait(UserThread* thread, uint32_t address, uint32_t expected,
     }
     if (timed && !timer.armed()) timer.arm(kern::ticks_from_now(left), kern::THREAD_BLOCKED_USERSYNC);
   }
-  user_thread_waited(thread, hal::ticks() - start);
   return outcome;
 }
 

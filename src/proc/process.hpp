@@ -195,6 +195,9 @@ struct ChildRecord {
   uint32_t stop_signal = 0;
   uint32_t continued = 0;
   uint32_t pgid = 0;  // once it ended: its group then (a running child's is its descriptor's)
+  // Once it ended: its CPU time and its waited children's, and of that time in system calls.
+  uint64_t cpu_ticks = 0;
+  uint64_t sys_ticks = 0;
 };
 
 struct Process {
@@ -256,6 +259,11 @@ struct Process {
   uint32_t m_uses = 0;             // ProcessUse: services acting on it (process_destroy waits for none)
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
+  uint64_t m_ended_sys_ticks = 0;  // of that time, in system calls (relaxed)
+  // The CPU time of its children it waited for, theirs included, and of that time in system
+  // calls (relaxed): times(2)'s cutime and cstime, getrusage's RUSAGE_CHILDREN.
+  uint64_t m_children_cpu_ticks = 0;
+  uint64_t m_children_sys_ticks = 0;
   // kExiting set by exit_group and a fatal signal, kExitingForExec by execve: threads stop.
   uint32_t m_exiting = 0;
   hal::Xptr<PendingExec> m_exec_pending;  // execve's request while m_exiting is kExitingForExec

@@ -71,20 +71,16 @@ uint32_t trap_signal(const user::RunResult& run, Errno fault) {
   return kSigKill;
 }
 
-// The CPU time of the interval running since m_cpu_since, at `now`: its length less its
-// sleeps (none when the time-stamp counters of two host CPUs disagree and `now` reads earlier).
-uint64_t running_ticks(const UserThread* thread, uint64_t now) {
-  const uint64_t length = now > thread->m_cpu_since ? now - thread->m_cpu_since : 0;
-  return length - std::min(length, thread->m_waited_ticks);
+// The CPU time of the calling thread not yet in its m_cpu_ticks: its kernel thread's running
+// time (kern::thread_run_ticks) is the thread's CPU time.
+uint64_t running_ticks(const UserThread* thread) {
+  const uint64_t ran = kern::thread_run_ticks(thread->m_thread);
+  const uint64_t counted = hal::local_load(thread->m_cpu_ticks, std::memory_order_relaxed);
+  return ran > counted ? ran - counted : 0;
 }
 
-// Adds the interval running since m_cpu_since to the thread's CPU time and starts another.
-void count_cpu(UserThread* thread) {
-  const uint64_t now = hal::ticks();
-  hal::stat_add(thread->m_cpu_ticks, running_ticks(thread, now));
-  thread->m_cpu_since = now;
-  thread->m_waited_ticks = 0;
-}
+// Brings the thread's m_cpu_ticks, which other threads read, up to now.
+void count_cpu(UserThread* thread) { hal::stat_add(thread->m_cpu_ticks, running_ticks(thread)); }
 
 // The shootdown's thread side: m_in_user set, then the epoch read, both sequentially
 // consistent (the other side bumps the epoch, then reads m_in_user). True when the epoch had
@@ -117,6 +113,7 @@ bool thread_discard(UserThread* thread, uint64_t ran_ticks) {
   {
     ThreadTable table(thread->m_process);
     (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_ended_cpu_ticks), ran_ticks);
+    (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_ended_sys_ticks), thread->m_sys_ticks);
     table.set(thread->m_slot, {});
     table.set_count(table.count() - 1);
     last = table.count() == 0;
@@ -159,7 +156,7 @@ void thread_end(UserThread* thread) {
   }
   const uint32_t pid = process->m_pid;
   const bool copy = is_copy(process);
-  const bool last = thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
+  const bool last = thread_discard(thread, thread->m_cpu_ticks + running_ticks(thread));
   // This kernel thread runs no user thread any more: what it does from here (an execve's new
   // image made by the last thread out) holds user pages as a kernel thread's (UserPage::hold).
   kern::thread_current()->m_arg = nullptr;
@@ -207,8 +204,6 @@ void stop_while_stopped(UserThread* thread) {
     if (!stopped()) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_GLOBAL);
     kern::sched_yield();
   }
-  thread->m_cpu_since = hal::ticks();
-  thread->m_waited_ticks = 0;
 }
 
 void user_thread_entry(void* arg) {
@@ -222,7 +217,6 @@ void user_thread_entry(void* arg) {
   // core's RPC threads, its other threads and, in the deterministic mode, the other cores
   // run there).
   uint64_t budget = kUserQuantum;
-  thread->m_cpu_since = hal::ticks();
   for (;;) {
     stop_while_stopped(thread);
     if (process_ending(process) || thread->m_exit != 0) break;
@@ -239,7 +233,10 @@ void user_thread_entry(void* arg) {
     if (run.trap.kind == user::TrapKind::kEcall) {
       (void)hal::remote_atomic_add(thread->m_reference.field(&Process::m_syscalls), uint64_t(1));
       hal::stat_add(local_proc()->m_syscalls, uint64_t(1));
+      const uint64_t before = kern::thread_run_ticks(thread->m_thread);
       g_syscall_handler(thread);
+      const uint64_t after = kern::thread_run_ticks(thread->m_thread);
+      hal::stat_add(thread->m_sys_ticks, after > before ? after - before : 0);
     } else if (run.trap.kind == user::TrapKind::kPageFault && run.trap.access == user::Access::kExec &&
                run.trap.pc == kSignalReturnGate) {
       g_signal_hooks.signal_return(thread);
@@ -249,8 +246,7 @@ void user_thread_entry(void* arg) {
     }
     if (run.trap.kind == user::TrapKind::kQuantum || budget == 0) {
       count_cpu(thread);
-      kern::sched_yield();  // off the core: not the thread's time
-      thread->m_cpu_since = hal::ticks();
+      kern::sched_yield();
       budget = kUserQuantum;
     }
   }
@@ -264,17 +260,28 @@ hal::lid_t next_core(Process* process) {
   return hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
 }
 
-uint64_t user_cpu_ns(const UserThread* thread) {
-  return hal::ticks_to_ns(thread->m_cpu_ticks + running_ticks(thread, hal::ticks()));
+CpuTime user_cpu_time(const UserThread* thread) {
+  return CpuTime{.ns = hal::ticks_to_ns(thread->m_cpu_ticks + running_ticks(thread)),
+                 .sys_ns = hal::ticks_to_ns(thread->m_sys_ticks)};
 }
 
-uint64_t process_cpu_ns(const UserThread* thread) {
-  uint64_t ticks = running_ticks(thread, hal::ticks());
+CpuTime process_cpu_time(const UserThread* thread) {
+  uint64_t ticks = running_ticks(thread);
   ThreadTable table(thread->m_process);
   ticks += hal::remote_load(thread->m_reference.field(&Process::m_ended_cpu_ticks));
+  uint64_t sys_ticks = hal::remote_load(thread->m_reference.field(&Process::m_ended_sys_ticks));
   for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
-    if (const auto each = table.get(slot)) ticks += hal::remote_load(each.field(&UserThread::m_cpu_ticks));
-  return hal::ticks_to_ns(ticks);
+    if (const auto each = table.get(slot)) {
+      ticks += hal::remote_load(each.field(&UserThread::m_cpu_ticks));
+      sys_ticks += hal::remote_load(each.field(&UserThread::m_sys_ticks));
+    }
+  return CpuTime{.ns = hal::ticks_to_ns(ticks), .sys_ns = hal::ticks_to_ns(sys_ticks)};
+}
+
+CpuTime children_cpu_time(const UserThread* thread) {
+  return CpuTime{
+      .ns = hal::ticks_to_ns(hal::remote_load(thread->m_reference.field(&Process::m_children_cpu_ticks))),
+      .sys_ns = hal::ticks_to_ns(hal::remote_load(thread->m_reference.field(&Process::m_children_sys_ticks)))};
 }
 
 std::byte* UserThread::translate(uint32_t address, user::Access access) {

@@ -111,21 +111,27 @@ struct UserThread final : user::AddressSpace {
   // The shootdown's two words: written by the thread, read by any other of its process.
   uint32_t m_in_user = 0;     // 1 while the interpreter runs (translate's faults aside)
   uint32_t m_seen_epoch = 0;  // the process's m_tlb_epoch its TLB and code are flushed for
-  // CPU time, in hal::ticks(): the time since the thread started but its scheduling points
-  // (the other threads of its core run there) and the waits of its sleeps: the interpreter,
-  // its page faults and its system calls (a call that blocks counts its wait).
-  uint64_t m_cpu_ticks = 0;     // up to m_cpu_since (written by the thread, read by any of its process)
-  uint64_t m_cpu_since = 0;     // the start of the interval running now
-  uint64_t m_waited_ticks = 0;  // of that interval, the waits of a sleep
+  // CPU time, in hal::ticks(): its kernel thread's running time (kern::thread_run_ticks: the
+  // interpreter, its page faults and its system calls, not the time it is blocked, whatever
+  // it waits for), brought up to date by the thread at its scheduling points (count_cpu) for
+  // the other threads of its process to read.
+  uint64_t m_cpu_ticks = 0;
+  uint64_t m_sys_ticks = 0;  // of its CPU time, in its system calls (up to date after each)
 };
 
-// The CPU time of the calling user thread, in nanoseconds (the thread's CPU-time clock).
-[[nodiscard]] uint64_t user_cpu_ns(const UserThread* thread);
+// A CPU time in nanoseconds, and how much of it went to system calls (the rest is user time:
+// the interpreter and its page faults).
+struct CpuTime {
+  uint64_t ns = 0;
+  uint64_t sys_ns = 0;
+};
+// The CPU time of the calling user thread (the thread's CPU-time clock).
+[[nodiscard]] CpuTime user_cpu_time(const UserThread* thread);
 // The CPU time of the calling thread's process: its threads' that ended, the others' up to
 // their last scheduling point, the caller's up to now (the process's CPU-time clock).
-[[nodiscard]] uint64_t process_cpu_ns(const UserThread* thread);
-// A system call of `thread` waited `ticks` (hal::ticks()) without using its CPU: a sleep.
-inline void user_thread_waited(UserThread* thread, uint64_t ticks) { thread->m_waited_ticks += ticks; }
+[[nodiscard]] CpuTime process_cpu_time(const UserThread* thread);
+// The CPU time of the children the calling thread's process waited for, theirs included.
+[[nodiscard]] CpuTime children_cpu_time(const UserThread* thread);
 
 // A new thread of `process` (this cluster's descriptor of it) with `context` (its registers
 // and pc) and the signal mask `signals_blocked`, in the process's thread table (its tid

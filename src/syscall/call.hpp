@@ -97,6 +97,9 @@ int64_t deadline_after(clockid_t clock, int64_t ns);
 // ending, a handler's signal waiting: proc::wait_interrupted); one that comes during the
 // sleep is seen at the caller's next look, or its next sleep_for.
 bool sleep_for(Call& call, uint64_t ns);
+// Linux's struct rusage for RV32 at `address` (two timevals of 32-bit longs, 14 longs: 72
+// bytes): `time`'s user and system parts, the other fields 0. kFault.
+[[nodiscard]] Answer rusage_to_user(Call& call, uint32_t address, const proc::CpuTime& time);
 
 // The file calls (syscall/files.cpp).
 Answer sys_read(Call& call);

@@ -44,9 +44,17 @@ int64_t deadline_after(clockid_t clock, int64_t ns) {
   return ns > INT64_MAX - now_ns ? INT64_MAX : now_ns + ns;
 }
 
+Answer rusage_to_user(Call& call, uint32_t address, const proc::CpuTime& time) {
+  const uint64_t user_ns = time.ns > time.sys_ns ? time.ns - time.sys_ns : 0;
+  uint32_t fields[18] = {uint32_t(user_ns / 1'000'000'000), uint32_t(user_ns % 1'000'000'000 / 1000),
+                         uint32_t(time.sys_ns / 1'000'000'000), uint32_t(time.sys_ns % 1'000'000'000 / 1000)};
+  static_assert(sizeof fields == 72);
+  TRY(proc::copy_to_user(call.process, address, fields, sizeof fields));
+  return 0;
+}
+
 bool sleep_for(Call& call, uint64_t ns) {
   const auto self = kern::thread_current_xptr();
-  const uint64_t start = hal::ticks();
   kern::Timer timer;
   kern::thread_block(self, kern::THREAD_BLOCKED_SLEEP);
   timer.arm(kern::ticks_from_now(ns), kern::THREAD_BLOCKED_SLEEP);
@@ -54,7 +62,6 @@ bool sleep_for(Call& call, uint64_t ns) {
   const bool interrupted = proc::wait_interrupted(call.process);
   if (interrupted) (void)kern::thread_unblock(self, kern::THREAD_BLOCKED_SLEEP);
   else kern::sched_yield();
-  proc::user_thread_waited(call.thread, hal::ticks() - start);
   return !interrupted;
 }
 
@@ -154,7 +161,7 @@ Answer sys_mprotect(Call& call) {
 }
 
 // Linux's clock ids as the host clocks that give them. Process and thread CPU time are read
-// from the threads (proc::process_cpu_ns, proc::user_cpu_ns); a sleep on the process's CPU
+// from the threads (proc::process_cpu_time, proc::user_cpu_time); a sleep on the process's CPU
 // clock waits on the machine's time.
 Result<clockid_t> host_clock(uint32_t id) {
   switch (id) {
@@ -186,12 +193,41 @@ Result<void> timespec_to_user(Call& call, uint32_t address, const timespec& time
   return proc::copy_to_user(call.process, address, out, sizeof out);
 }
 
+// times(2): the process's user and system time, and its waited children's, in Linux's
+// USER_HZ (100 a second) as 32-bit clock_t; answers the monotonic clock in the same unit
+// (wrapping, as Linux's clock_t).
+Answer sys_times(Call& call) {
+  constexpr uint64_t kNsPerTick = 10'000'000;
+  if (call.a[0] != 0) {
+    const proc::CpuTime self = proc::process_cpu_time(call.thread);
+    const proc::CpuTime children = proc::children_cpu_time(call.thread);
+    const uint32_t fields[4] = {uint32_t((self.ns - std::min(self.ns, self.sys_ns)) / kNsPerTick),
+                                uint32_t(self.sys_ns / kNsPerTick),
+                                uint32_t((children.ns - std::min(children.ns, children.sys_ns)) / kNsPerTick),
+                                uint32_t(children.sys_ns / kNsPerTick)};
+    TRY(proc::copy_to_user(call.process, call.a[0], fields, sizeof fields));
+  }
+  return uint32_t(uint64_t(hal::clock_ns(CLOCK_MONOTONIC)) / kNsPerTick);
+}
+
+// getrusage(2): RUSAGE_SELF (0), RUSAGE_CHILDREN (-1, those waited for) or RUSAGE_THREAD (1);
+// the two times alone, the other fields 0 (rusage_to_user).
+Answer sys_getrusage(Call& call) {
+  enum : int32_t { kSelf = 0, kChildren = -1, kThread = 1 };
+  switch (int32_t(call.a[0])) {
+    case kSelf: return rusage_to_user(call, call.a[1], proc::process_cpu_time(call.thread));
+    case kChildren: return rusage_to_user(call, call.a[1], proc::children_cpu_time(call.thread));
+    case kThread: return rusage_to_user(call, call.a[1], proc::user_cpu_time(call.thread));
+    default: return error(Errno::kInval);
+  }
+}
+
 Answer sys_clock_gettime64(Call& call) {
   const clockid_t clock = TRY(host_clock(call.a[0]));
   timespec now{};
   if (is_cpu_clock(call.a[0])) {
     const uint64_t ns =
-        call.a[0] == kProcessCpuClock ? proc::process_cpu_ns(call.thread) : proc::user_cpu_ns(call.thread);
+        call.a[0] == kProcessCpuClock ? proc::process_cpu_time(call.thread).ns : proc::user_cpu_time(call.thread).ns;
     now.tv_sec = time_t(ns / 1'000'000'000);
     now.tv_nsec = long(ns % 1'000'000'000);
   } else {
@@ -362,6 +398,8 @@ constexpr Entry kTable[] = {
     {NR_rt_sigreturn, sys_rt_sigreturn, {"rt_sigreturn", "!"}},
     {NR_rt_sigpending, sys_rt_sigpending, {"rt_sigpending", "pu"}},
     {NR_uname, sys_uname, {"uname", "p"}},
+    {NR_times, sys_times, {"times", "p"}},
+    {NR_getrusage, sys_getrusage, {"getrusage", "dp"}},
     {NR_umask, sys_umask, {"umask", "o"}},
     {NR_getpid, sys_getpid, {"getpid", ""}},
     {NR_getppid, sys_getppid, {"getppid", ""}},

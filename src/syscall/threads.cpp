@@ -213,10 +213,7 @@ Answer sys_waitid(Call& call) {
     }
     TRY(proc::copy_to_user(call.process, info, fields, sizeof fields));
   }
-  if (usage != 0 && report) {      // as Linux, only for a child reported
-    const uint8_t zeros[72] = {};  // RV32's struct rusage: two timevals of 32-bit longs, 14 longs
-    TRY(proc::copy_to_user(call.process, usage, zeros, sizeof zeros));
-  }
+  if (usage != 0 && report) TRY(rusage_to_user(call, usage, report->cpu));  // as Linux, only for a child reported
   return 0;
 }
 

@@ -52,11 +52,13 @@
 #define SYS_rt_sigpending 136
 #define SYS_rt_sigsuspend 133
 #define SYS_sigaltstack 132
+#define SYS_times 153
 #define SYS_setpgid 154
 #define SYS_getpgid 155
 #define SYS_getsid 156
 #define SYS_setsid 157
 #define SYS_uname 160
+#define SYS_getrusage 165
 #define SYS_umask 166
 #define SYS_getpid 172
 #define SYS_getppid 173
@@ -168,6 +170,14 @@ struct linux_utsname {
   char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
 
+/* Linux's struct rusage on RV32: the user and system times as two timevals of 32-bit longs,
+ * then 14 longs (maximum resident set, faults, blocks, context switches...). */
+struct linux_rusage {
+  int32_t utime_sec, utime_usec, stime_sec, stime_usec;
+  int32_t others[14];
+};
+_Static_assert(sizeof(struct linux_rusage) == 72, "linux_rusage has Linux's layout");
+
 struct linux_iovec {
   void* iov_base;
   size_t iov_len;
@@ -225,5 +235,7 @@ int linux_uname(struct linux_utsname* out);
 ssize_t getrandom(void* buffer, size_t size, unsigned int flags);
 int sched_yield(void);
 int clock_gettime64(int clock, struct linux_timespec64* out);
+/* who: 0 the process, -1 its children waited for, 1 the calling thread. */
+int linux_getrusage(int who, struct linux_rusage* out);
 int clock_nanosleep_time64(int clock, int flags, const struct linux_timespec64* request,
                            struct linux_timespec64* remain);

@@ -139,6 +139,8 @@ int clock_gettime64(int clock, struct linux_timespec64* out) {
   return (int)__mkh_result(__MKH_SC2(SYS_clock_gettime64, clock, out));
 }
 
+int linux_getrusage(int who, struct linux_rusage* out) { return (int)__mkh_result(__MKH_SC2(SYS_getrusage, who, out)); }
+
 int clock_nanosleep_time64(int clock, int flags, const struct linux_timespec64* request,
                            struct linux_timespec64* remain) {
   /* Unlike the others, this call answers a positive errno, not -errno. */

@@ -1,10 +1,10 @@
 /* The time functions picolibc leaves to the system: gettimeofday (its time() calls it), times
  * (its clock() sums the fields, in CLOCKS_PER_SEC: picolibc defines 1,000,000 for RISC-V, and
- * CLK_TCK as the same), getrusage, and the POSIX clocks and sleeps the user library's
- * <time.h> declares (clock_gettime, clock_getres, clock_nanosleep, nanosleep; sleep and usleep
- * on nanosleep), on clock_gettime64, clock_getres_time64 and clock_nanosleep_time64. picolibc
- * numbers the clocks and TIMER_ABSTIME as newlib does: turned into Linux's here. Layer: the
- * user library (user/lib/); calls linux.c and the ecall. */
+ * CLK_TCK as the same) and getrusage on Linux's getrusage, and the POSIX clocks and sleeps
+ * the user library's <time.h> declares (clock_gettime, clock_getres, clock_nanosleep,
+ * nanosleep; sleep and usleep on nanosleep), on clock_gettime64, clock_getres_time64 and
+ * clock_nanosleep_time64. picolibc numbers the clocks and TIMER_ABSTIME as newlib does:
+ * turned into Linux's here. Layer: the user library (user/lib/); calls linux.c and the ecall. */
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -32,29 +32,33 @@ int gettimeofday(struct timeval* restrict now, void* restrict zone) {
   return 0;
 }
 
-/* The process's CPU time is all user time here; it has no children yet. Answers the
- * monotonic clock in ticks (it wraps, as Linux's clock_t does). */
+static clock_t ticks_of_timeval(int32_t seconds, int32_t microseconds) {
+  return (clock_t)((int64_t)seconds * kTicksPerSecond + (int64_t)microseconds * kTicksPerSecond / 1000000);
+}
+
+/* On getrusage(2), for the microseconds Linux's times(2) would round to its 100 a second.
+ * Answers the monotonic clock in ticks (it wraps, as Linux's clock_t does). */
 clock_t times(struct tms* out) {
-  struct linux_timespec64 cpu, now;
-  if (clock_gettime64(LINUX_CLOCK_PROCESS_CPUTIME_ID, &cpu) < 0 || clock_gettime64(LINUX_CLOCK_MONOTONIC, &now) < 0)
-    return (clock_t)-1;
-  if (out != NULL) *out = (struct tms){.tms_utime = ticks_of(&cpu)};
+  struct linux_timespec64 now;
+  if (clock_gettime64(LINUX_CLOCK_MONOTONIC, &now) < 0) return (clock_t)-1;
+  if (out != NULL) {
+    struct linux_rusage self, children;
+    if (linux_getrusage(RUSAGE_SELF, &self) < 0 || linux_getrusage(RUSAGE_CHILDREN, &children) < 0) return (clock_t)-1;
+    *out = (struct tms){.tms_utime = ticks_of_timeval(self.utime_sec, self.utime_usec),
+                        .tms_stime = ticks_of_timeval(self.stime_sec, self.stime_usec),
+                        .tms_cutime = ticks_of_timeval(children.utime_sec, children.utime_usec),
+                        .tms_cstime = ticks_of_timeval(children.stime_sec, children.stime_usec)};
+  }
   return ticks_of(&now);
 }
 
-/* picolibc's struct rusage holds the two times only: the process's CPU time as user time,
- * none for its children (it has none yet). */
+/* picolibc's struct rusage holds the two times only. `who` passes as it is (Linux's
+ * RUSAGE_THREAD, 1, too). */
 int getrusage(int who, struct rusage* usage) {
-  if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN) {
-    errno = EINVAL;
-    return -1;
-  }
-  *usage = (struct rusage){0};
-  if (who == RUSAGE_CHILDREN) return 0;
-  struct linux_timespec64 cpu;
-  if (clock_gettime64(LINUX_CLOCK_PROCESS_CPUTIME_ID, &cpu) < 0) return -1;
-  usage->ru_utime.tv_sec = (time_t)cpu.tv_sec;
-  usage->ru_utime.tv_usec = (suseconds_t)(cpu.tv_nsec / 1000);
+  struct linux_rusage linux_usage;
+  if (linux_getrusage(who, &linux_usage) < 0) return -1;
+  *usage = (struct rusage){.ru_utime = {.tv_sec = linux_usage.utime_sec, .tv_usec = linux_usage.utime_usec},
+                           .ru_stime = {.tv_sec = linux_usage.stime_sec, .tv_usec = linux_usage.stime_usec}};
   return 0;
 }
 

@@ -92,6 +92,7 @@ static void append_command(char* text, const struct node* n) {
 }
 
 static void append_pipeline(char* text, const struct node* p) {
+  if (p->timed) append(text, p->timed == 2 ? "time -p " : "time ");
   if (p->negate) append(text, "! ");
   for (const struct node* c = p->a; c; c = c->next) {
     append_command(text, c);

@@ -645,6 +645,15 @@ static struct node* parse_command(void) {
 static struct node* parse_pipeline(enum connector after) {
   struct node* n = new_node(kPipeline);
   n->after = after;
+  if (is_word(peek(), "time")) { /* a reserved word, as bash's and ksh's: the pipeline timed */
+    consume();
+    n->timed = 1;
+    if (is_word(peek(), "-p")) {
+      consume();
+      n->timed = 2;
+    }
+    if (!starts_command(peek())) return n; /* time alone: the shell's own times, as bash's */
+  }
   if (is_word(peek(), "!")) {
     consume();
     n->negate = 1;

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mkh.h"
@@ -511,12 +514,60 @@ static int run_command(struct node* n, int in_child) {
 /* A command's name, for the line that says a signal ended it. */
 static const char* name_of(const struct node* n) { return n->kind == kSimple && n->words ? n->words->raw : "sh"; }
 
+/* What `time` shows, in microseconds: the monotonic clock, and the user and system CPU time of
+ * the shell and of its children waited for. */
+struct times_taken {
+  long long real, user, sys;
+};
+
+static long long microseconds(struct timeval time) { return (long long)time.tv_sec * 1000000 + time.tv_usec; }
+
+static struct times_taken times_now(void) {
+  struct timespec now = {0, 0};
+  struct rusage self = {0}, children = {0};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  return (struct times_taken){.real = (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+                              .user = microseconds(self.ru_utime) + microseconds(children.ru_utime),
+                              .sys = microseconds(self.ru_stime) + microseconds(children.ru_stime)};
+}
+
+/* One of the times as bash writes it ("0m1.250s"), or as POSIX's time -p ("1.25"). */
+static void print_time(const char* name, long long us, int posix) {
+  if (posix) fprintf(stderr, "%s %lld.%02lld\n", name, us / 1000000, us % 1000000 / 10000);
+  else fprintf(stderr, "%s\t%lldm%lld.%03llds\n", name, us / 60000000, us / 1000000 % 60, us % 1000000 / 1000);
+}
+
+/* The times the pipeline took since `start`, on stderr. */
+static void report_times(struct times_taken start, int posix) {
+  const struct times_taken end = times_now();
+  flush_output();
+  if (!posix) fputc('\n', stderr);
+  print_time("real", end.real - start.real, posix);
+  print_time("user", end.user - start.user, posix);
+  print_time("sys", end.sys - start.sys, posix);
+}
+
+static int run_pipeline_untimed(struct node* p, int background);
+
+/* Runs a pipeline, and when it is timed (and not in the background) writes the times it took:
+ * the wall clock's, and the CPU time of the shell and of the children it waited for. */
+static int run_pipeline(struct node* p, int background) {
+  if (!p->timed || background) return run_pipeline_untimed(p, background);
+  const struct times_taken start = times_now();
+  const int status = run_pipeline_untimed(p, background);
+  report_times(start, p->timed == 2);
+  return status;
+}
+
 /* Runs a pipeline: a command alone in the shell (a builtin there, a program in a child), or
  * every command in a child whose stdout is the next one's stdin (its own redirections apply
  * after); the status is the last command's. In the background, no command runs in the shell
  * and none is waited for. */
-static int run_pipeline(struct node* p, int background) {
+static int run_pipeline_untimed(struct node* p, int background) {
   int status;
+  if (p->count == 0) return 0; /* `time` alone */
   if (p->count == 1 && !background) {
     status = run_command(p->a, 0);
   } else {

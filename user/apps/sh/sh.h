@@ -41,7 +41,7 @@ struct redirection {
 enum node_kind {
   kList,     /* and-or lists: a the first, each ended by ';', a newline or '&' */
   kAndOr,    /* pipelines joined by && and ||: a the first */
-  kPipeline, /* commands joined by |: a the first; negate for '!' */
+  kPipeline, /* commands joined by |: a the first; negate for '!', timed for 'time' */
   kSimple,   /* assignments, words, redirections */
   kIf,       /* if a then b [else c]: an elif is an kIf in c */
   kWhile,    /* while a do b done */
@@ -62,6 +62,7 @@ struct node {
   enum connector after; /* a pipeline in an and-or list: how it follows the one before */
   int background;       /* an and-or list ended by '&' */
   int negate;           /* a pipeline: '!' */
+  int timed;            /* a pipeline: 'time' (1), 'time -p' (2) */
   int count;            /* a pipeline: its commands */
   struct node *a, *b, *c;
   struct word* words;       /* a simple command's arguments; a for loop's list; a case's word, a case item's patterns */
