@@ -1,8 +1,10 @@
 /* sh: the builtins, run in the shell itself (run.c says when). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,9 +20,9 @@ int is_special_builtin(const char* name) {
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",        "true",  "false",  "cd",    "pwd",  "exit", "break",
-                                      "continue", "shift", "export", "unset", "read", "wait", "return",
-                                      "set",      "trap",  "eval",   "jobs",  "fg",   "bg"};
+  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",     "exit",   "break", "continue",
+                                      "shift", "export", "unset", "read", "wait",    "return", "set",   "trap",
+                                      "eval",  "jobs",   "fg",    "bg",   "command", "type"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -93,6 +95,73 @@ static int read_builtin(int argc, char** argv) {
     if (failed) return 2;
   }
   return got_newline ? 0 : 1;
+}
+
+/* The reserved words (parse.c reads them where a command starts). */
+static int is_reserved_word(const char* name) {
+  static const char* const words[] = {"if",    "then",  "else", "elif", "fi", "do", "done", "case", "esac",
+                                      "while", "until", "for",  "in",   "{",  "}",  "!",    "time"};
+  for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (!strcmp(name, words[i])) return 1;
+  return 0;
+}
+
+/* Where PATH ("/bin:/usr/bin" when unset, as execvp's) finds the program `name` (a name with a
+ * slash is itself): a regular file, written into `path`; NULL when none. Not a look at its
+ * execute bit, which FAT has not (mkh's files are 0644, and exec runs them). */
+static const char* program_path(const char* name, char path[PATH_MAX]) {
+  struct stat status;
+  if (strchr(name, '/')) return stat(name, &status) == 0 && S_ISREG(status.st_mode) ? name : NULL;
+  const char* search = variable_get("PATH");
+  if (!search) search = "/bin:/usr/bin";
+  for (const char* at = search;; at++) {
+    const char* end = strchr(at, ':');
+    if (!end) end = at + strlen(at);
+    const int prefix = (int)(end - at);
+    if ((size_t)snprintf(path, PATH_MAX, "%.*s%s%s", prefix, at, prefix ? "/" : "", name) < PATH_MAX &&
+        stat(path, &status) == 0 && S_ISREG(status.st_mode))
+      return path;
+    at = end;
+    if (*at == '\0') return NULL;
+  }
+}
+
+/* command -v NAME... (what runs: the name, or the program's path), command -V NAME... and
+ * type NAME... (in words): a reserved word, a function, a builtin or a program of PATH, in
+ * that order, as a command runs them. 1 when one is none of them (-V and type say so). */
+static int describe_builtin(int argc, char** argv) {
+  int first = 1, verbose = 1;
+  if (!strcmp(argv[0], "command")) {
+    if (argc < 2 || (strcmp(argv[1], "-v") && strcmp(argv[1], "-V"))) {
+      if (argc < 2) return 0; /* command alone runs nothing */
+      fprintf(stderr, "sh: command: %s: not an option (-v, -V)\n", argv[1]);
+      return 2;
+    }
+    first = 2;
+    verbose = argv[1][1] == 'V';
+  }
+  int status = 0;
+  for (int i = first; i < argc; i++) {
+    const char* name = argv[i];
+    char path[PATH_MAX];
+    const char* program = NULL;
+    if (is_reserved_word(name)) {
+      printf(verbose ? "%s is a shell keyword\n" : "%s\n", name);
+    } else if (is_function(name)) {
+      printf(verbose ? "%s is a function\n" : "%s\n", name);
+    } else if (is_builtin(name)) {
+      printf(
+          verbose ? is_special_builtin(name) ? "%s is a special shell builtin\n" : "%s is a shell builtin\n" : "%s\n",
+          name);
+    } else if ((program = program_path(name, path))) {
+      if (verbose) printf("%s is %s\n", name, program);
+      else printf("%s\n", program);
+    } else {
+      status = 1;
+      if (verbose) fprintf(stderr, "sh: %s: %s: not found\n", argv[0], name);
+    }
+  }
+  return status;
 }
 
 /* set [-emx] [+emx] [-- ARG...] (or ARG... after the options): -e ends the shell at a command
@@ -201,6 +270,7 @@ int builtin(int argc, char** argv) {
     return return_status;
   }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
+  if (!strcmp(name, "command") || !strcmp(name, "type")) return describe_builtin(argc, argv);
   if (!strcmp(name, "jobs") || !strcmp(name, "fg") || !strcmp(name, "bg")) return jobs_builtin(argc, argv);
   if (!strcmp(name, "trap")) return trap_builtin(argc, argv);
   if (!strcmp(name, "eval")) { /* its arguments joined by spaces, run as commands */

@@ -268,6 +268,8 @@ static struct function* function_named(const char* name) {
   return f;
 }
 
+int is_function(const char* name) { return function_named(name) != NULL; }
+
 static int define_function(struct node* n) {
   struct function* f = function_named(n->name);
   if (!f) {
@@ -355,16 +357,23 @@ static int run_simple(struct node* n, int in_child) {
     for (int i = 0; i < args.argc; i++) fprintf(stderr, " %s", argv[i]);
     fputs("\n", stderr);
   }
+  /* command NAME [ARG...]: NAME run as a builtin or a program, never as a function. */
+  int argc = args.argc, functions_too = 1;
+  while (argc > 1 && !strcmp(argv[0], "command") && argv[1][0] != '-') {
+    argv++;
+    argc--;
+    functions_too = 0;
+  }
+  struct function* function = argc > 0 && functions_too ? function_named(argv[0]) : NULL;
   struct saved_fds saved;
   if (status != 0) {
     status = 1;
-  } else if (args.argc == 0 || function_named(argv[0]) || is_builtin(argv[0]) ||
-             (!strcmp(argv[0], "exec") && args.argc == 1)) {
+  } else if (argc == 0 || function || is_builtin(argv[0]) || (!strcmp(argv[0], "exec") && argc == 1)) {
     /* In the shell: assignments before a special builtin set its variables, before another
      * builtin or a function they hold while it runs (alone, they were set as they were
      * expanded); its redirections hold while the builtin runs (exec alone: from now on). */
     char* previous[kMaxWords]; /* the variables' values before (NULL: unset) */
-    const int temporary = args.argc > 0 && !is_special_builtin(argv[0]);
+    const int temporary = argc > 0 && !is_special_builtin(argv[0]);
     for (int i = 0; i < assignment_count && status == 0; i++) {
       char* equals = strchr(assignments[i], '=');
       *equals = '\0';
@@ -373,13 +382,12 @@ static int run_simple(struct node* n, int in_child) {
       if (variable_set(assignments[i], equals + 1, 0) < 0) status = 1;
       *equals = '=';
     }
-    const int keeps = in_child || (args.argc == 1 && !strcmp(argv[0], "exec"));
+    const int keeps = in_child || (argc == 1 && !strcmp(argv[0], "exec"));
     if (status == 0) {
       if (apply_redirections(n->redirections, keeps ? NULL : &saved) < 0) status = 1;
-      else if (args.argc > 0 && function_named(argv[0]))
-        status = call_function(function_named(argv[0]), args.argc, argv, in_child);
-      else if (args.argc > 0 && strcmp(argv[0], "exec")) status = builtin(args.argc, argv);
-      else if (args.argc == 0 && substitution_status >= 0) status = substitution_status; /* x=$(cmd) */
+      else if (function) status = call_function(function, argc, argv, in_child);
+      else if (argc > 0 && strcmp(argv[0], "exec")) status = builtin(argc, argv);
+      else if (argc == 0 && substitution_status >= 0) status = substitution_status; /* x=$(cmd) */
       if (!keeps) restore_fds(&saved);
     }
     for (int i = 0; i < assignment_count && temporary; i++) {

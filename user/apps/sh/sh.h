@@ -162,6 +162,8 @@ int status_of(pid_t pid, int status, const char* name);
 /* The state of the running commands builtins change: the loops running, those left to break
  * out of, a continue or a return (and its status) pending, set -e and -x. */
 extern int loop_depth, breaking, continuing, returning, return_status, errexit, xtrace;
+/* Whether a function of that name is defined. */
+int is_function(const char* name);
 
 /* ---- Builtins (builtins.c) --------------------------------------------------------------- */
 
