@@ -61,8 +61,8 @@ Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
   return error(Errno::kInval);
 }
 
-Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t>> mkh_process_info_server(
-    uint32_t index) {
+Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t, uint64_t>>
+mkh_process_info_server(uint32_t index) {
   for (uint32_t i = std::max(index, 1u); i < kMaxProcesses; ++i) {
     const uint32_t pid = pid_make(hal::local_cxy(), i);
     auto use = ProcessUse::by_pid(pid);
@@ -77,7 +77,7 @@ Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t
     const auto comm = reference.field(&Process::m_comm).as<uint64_t>();
     return std::tuple(pid, (*use)->m_ppid, hal::remote_load(reference.field(&Process::m_thread_count)),
                       process_copies_clusters(pid, copies, std::size(copies)), state, hal::remote_load(comm),
-                      hal::remote_load(comm + 1));
+                      hal::remote_load(comm + 1), threads_cpu_time(use->get()).ns);
   }
   return error(Errno::kSrch);
 }

@@ -55,11 +55,12 @@ Result<void> process_sigaction_server(uint32_t action, uint32_t pid);
 
 // 66 MKH_PROCESS_INFO (mkh's own, what ps shows): the first process this cluster owns at
 // local index `index` or after it: its pid, its parent's, its threads (in every cluster),
-// the clusters holding a copy of it (where some of them run), its ProcessState and its name
-// (Process::m_comm's two words). kSrch when there is none.
+// the clusters holding a copy of it (where some of them run), its ProcessState, its name
+// (Process::m_comm's two words) and its CPU time in nanoseconds (its threads' as each last
+// counted it: proc::threads_cpu_time). kSrch when there is none.
 enum class ProcessState : uint32_t { kRunning = 0, kStopped = 1, kEnding = 2, kExec = 3 };
-Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t>> mkh_process_info_server(
-    uint32_t index);
+Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t, uint64_t>>
+mkh_process_info_server(uint32_t index);
 
 // The protection of a vseg made by VMM_CREATE_VSEG: CODE read and execute, the others read
 // and write.

@@ -265,17 +265,23 @@ CpuTime user_cpu_time(const UserThread* thread) {
                  .sys_ns = hal::ticks_to_ns(thread->m_sys_ticks)};
 }
 
-CpuTime process_cpu_time(const UserThread* thread) {
-  uint64_t ticks = running_ticks(thread);
-  ThreadTable table(thread->m_process);
-  ticks += hal::remote_load(thread->m_reference.field(&Process::m_ended_cpu_ticks));
-  uint64_t sys_ticks = hal::remote_load(thread->m_reference.field(&Process::m_ended_sys_ticks));
+CpuTime threads_cpu_time(const Process* process) {
+  const hal::Xptr<Process> reference = process_reference(process);
+  ThreadTable table(process);  // a thread that ends meanwhile moves its time to the ended ones' under its lock
+  uint64_t ticks = hal::remote_load(reference.field(&Process::m_ended_cpu_ticks));
+  uint64_t sys_ticks = hal::remote_load(reference.field(&Process::m_ended_sys_ticks));
   for (uint32_t slot = 0; slot < kMaxThreads; ++slot)
     if (const auto each = table.get(slot)) {
       ticks += hal::remote_load(each.field(&UserThread::m_cpu_ticks));
       sys_ticks += hal::remote_load(each.field(&UserThread::m_sys_ticks));
     }
   return CpuTime{.ns = hal::ticks_to_ns(ticks), .sys_ns = hal::ticks_to_ns(sys_ticks)};
+}
+
+CpuTime process_cpu_time(const UserThread* thread) {
+  CpuTime time = threads_cpu_time(thread->m_process);
+  time.ns += hal::ticks_to_ns(running_ticks(thread));
+  return time;
 }
 
 CpuTime children_cpu_time(const UserThread* thread) {

@@ -130,6 +130,9 @@ struct CpuTime {
 // The CPU time of the calling thread's process: its threads' that ended, the others' up to
 // their last scheduling point, the caller's up to now (the process's CPU-time clock).
 [[nodiscard]] CpuTime process_cpu_time(const UserThread* thread);
+// The CPU time of `process`'s threads (this cluster's descriptor of it, from any kernel
+// thread): those that ended, the others' up to their last scheduling point.
+[[nodiscard]] CpuTime threads_cpu_time(const Process* process);
 // The CPU time of the children the calling thread's process waited for, theirs included.
 [[nodiscard]] CpuTime children_cpu_time(const UserThread* thread);
 

@@ -325,18 +325,19 @@ Answer sys_mkh_get_cycle(Call& call) {
 
 // process_info(cxy, index, info): the first process cluster `cxy` owns at local index `index`
 // or after it (MKH_PROCESS_INFO), into the user's struct mkh_process (user/include/mkh.h):
-// pid, ppid, threads, copies, state (five words), then the name (16 bytes). EINVAL for a
-// cluster the machine has not, ESRCH when it owns no process there.
+// pid, ppid, threads, copies, state, CPU time in milliseconds (six words), then the name (16
+// bytes). EINVAL for a cluster the machine has not, ESRCH when it owns no process there.
 Answer sys_mkh_process_info(Call& call) {
   const uint32_t cxy = call.a[0];
   if (!hal::cluster_present(cxy)) return error(Errno::kInval);
-  const auto [pid, ppid, threads, copies, state, comm0, comm1] =
+  const auto [pid, ppid, threads, copies, state, comm0, comm1, cpu_ns] =
       TRY(rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(hal::cxy_t(cxy), call.a[1]));
   struct {
-    uint32_t words[5];
+    uint32_t words[6];
     char name[16];
-  } info{{pid, ppid, threads, copies, uint32_t(state)}, {}};
-  static_assert(sizeof info == 36);
+  } info{{pid, ppid, threads, copies, uint32_t(state), uint32_t(std::min<uint64_t>(cpu_ns / 1'000'000, UINT32_MAX))},
+         {}};
+  static_assert(sizeof info == 40);
   std::memcpy(info.name, &comm0, 8);
   std::memcpy(info.name + 8, &comm1, 8);
   TRY(proc::copy_to_user(call.process, call.a[2], &info, sizeof info));

@@ -3,9 +3,9 @@
  * the low ones), by mkh_process_info. One line each: the pid and the parent's (in decimal, as
  * getpid and $$ give them), its process group and session (getpgid, getsid), the owner
  * cluster, the threads, the number of other clusters that hold a copy of the process (where
- * some of its threads run), the state and the name. Under
- * another kernel there is no such call: it says so and exits 1. A user program of mkh's /bin
- * (user/apps/). */
+ * some of its threads run), its CPU time (HH:MM:SS, as Linux's ps), the state and the name.
+ * Under another kernel there is no such call: it says so and exits 1. A user program of mkh's
+ * /bin (user/apps/). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
     fprintf(stderr, "ps: %s (not running on mkh)\n", strerror(errno));
     return 1;
   }
-  printf("%8s %8s %8s %8s %7s %7s %6s %-8s %s\n", "PID", "PPID", "PGID", "SID", "CLUSTER", "THREADS", "COPIES", "STATE",
-         "NAME");
+  printf("%8s %8s %8s %8s %7s %7s %6s %8s %-8s %s\n", "PID", "PPID", "PGID", "SID", "CLUSTER", "THREADS", "COPIES",
+         "TIME", "STATE", "NAME");
   for (unsigned x = 0; x < x_size; x++)
     for (unsigned y = 0; y < y_size; y++) {
       const unsigned cxy = x << 4 | y;
@@ -50,8 +50,12 @@ int main(int argc, char** argv) {
         const pid_t pgid = getpgid((pid_t)info.pid), sid = getsid((pid_t)info.pid);
         if (pgid > 0) snprintf(group, sizeof group, "%ld", (long)pgid);
         if (sid > 0) snprintf(session, sizeof session, "%ld", (long)sid);
-        printf("%8lu %8lu %8s %8s %7s %7lu %6lu %-8s %s\n", (unsigned long)info.pid, (unsigned long)info.ppid, group,
-               session, cluster, (unsigned long)info.threads, (unsigned long)info.copies, state_name(info.state), name);
+        const unsigned long seconds = (unsigned long)(info.cpu_ms / 1000);
+        char time[16]; /* as Linux's ps: [DD-]HH:MM:SS */
+        snprintf(time, sizeof time, "%02lu:%02lu:%02lu", seconds / 3600, seconds / 60 % 60, seconds % 60);
+        printf("%8lu %8lu %8s %8s %7s %7lu %6lu %8s %-8s %s\n", (unsigned long)info.pid, (unsigned long)info.ppid,
+               group, session, cluster, (unsigned long)info.threads, (unsigned long)info.copies, time,
+               state_name(info.state), name);
       }
       if (errno != ESRCH) {
         fprintf(stderr, "ps: cluster %#x: %s\n", cxy, strerror(errno));

@@ -39,6 +39,7 @@ struct mkh_process {
   uint32_t threads; /* in every cluster */
   uint32_t copies;  /* the other clusters holding a copy of it: where some of its threads run */
   uint32_t state;   /* enum mkh_process_state; MKH_EXEC between an execve's two images */
+  uint32_t cpu_ms;  /* its CPU time, in milliseconds: its threads' as each last counted it */
   char name[16];    /* the last component of the program's path, as Linux's comm */
 };
 /* The first process that cluster `cxy` owns at local index `index` or after it (a pid's low

@@ -624,7 +624,7 @@ std::string comm_name(uint64_t low, uint64_t high) {
 // Service 66 MKH_PROCESS_INFO (ps's) from every cluster to every cluster: each cluster's
 // program found by its index and from index 0, with its name, parent, thread and state, and
 // nothing after it (ESRCH, also for an index past the table); then a copy made in the next
-// cluster is counted and a SIGSTOP shows, from every cluster.
+// cluster is counted and a SIGSTOP shows, from every cluster, with the CPU time run.
 TEST_F(ProcessTest, ProcessInfoFromEveryClusterShowsEachClustersProgram) {
   if (!boot_with_program({2, 2, 2}, "bench")) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
   ASSERT_FALSE(HasFatalFailure());
@@ -646,13 +646,15 @@ TEST_F(ProcessTest, ProcessInfoFromEveryClusterShowsEachClustersProgram) {
             const auto info = rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(clusters[t], index);
             KCHECK_OK(info);
             if (!info) continue;
-            const auto [found, ppid, threads, copy_count, found_state, low, high] = *info;
+            const auto [found, ppid, threads, copy_count, found_state, low, high, cpu_ns] = *info;
             KCHECK_EQ(found, pid);
             KCHECK_EQ(ppid, 0u);
             KCHECK_EQ(threads, 1u);
             KCHECK_EQ(copy_count, copies);
             KCHECK(found_state == state);
             KCHECK_EQ(comm_name(low, high), std::string("bench"));
+            // Stopped, each thread counted its time: that of the instructions it ran.
+            if (state == proc::ProcessState::kStopped) KCHECK(cpu_ns > 0);
           }
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(clusters[t], proc::pid_index(pid) + 1), Errno::kSrch);
           KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_PROCESS_INFO>(clusters[t], proc::kMaxProcesses), Errno::kSrch);
