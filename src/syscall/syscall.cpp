@@ -368,7 +368,7 @@ constexpr Entry kTable[] = {
     {NR_faccessat, sys_faccessat, {"faccessat", "fso"}},
     {NR_chdir, sys_chdir, {"chdir", "s"}},
     {NR_fchdir, sys_fchdir, {"fchdir", "d"}},
-    {NR_openat, sys_openat, {"openat", "fsxo"}},
+    {NR_openat, sys_openat, {"openat", "fsOo"}},
     {NR_close, sys_close, {"close", "d"}},
     {NR_getdents64, sys_getdents64, {"getdents64", "dpu"}},
     {NR_llseek, sys_llseek, {"llseek", "duupd"}},

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -106,6 +107,26 @@ void append_strings(std::string& out, proc::Process* process, uint32_t address, 
   else out += ']';
 }
 
+// Linux's open flags by name (asm-generic's numbers), the access mode first, as strace shows
+// them; bits it does not name in octal at the end.
+void append_open_flags(std::string& out, uint32_t flags) {
+  constexpr std::pair<uint32_t, std::string_view> kFlags[] = {
+      {0100, "O_CREAT"},        {0200, "O_EXCL"},         {0400, "O_NOCTTY"},      {01000, "O_TRUNC"},
+      {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},    {010000, "O_DSYNC"},     {040000, "O_DIRECT"},
+      {0100000, "O_LARGEFILE"}, {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
+      {02000000, "O_CLOEXEC"},  {04000000, "__O_SYNC"},   {010000000, "O_PATH"},   {020000000, "__O_TMPFILE"}};
+  constexpr std::string_view kModes[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
+  out += kModes[flags & 3];
+  flags &= ~3u;
+  for (const auto& [bit, name] : kFlags)
+    if ((flags & bit) != 0) {
+      out += '|';
+      out += name;
+      flags &= ~bit;
+    }
+  if (flags != 0) fmt::format_to(std::back_inserter(out), "|{:#o}", flags);
+}
+
 void append_signal(std::string& out, uint32_t signal) {
   if (signal > 0 && signal < std::size(kSignalNames)) out += kSignalNames[signal];
   else fmt::format_to(std::back_inserter(out), "{}", int32_t(signal));
@@ -133,6 +154,7 @@ void append_argument(std::string& out, Call& call, char kind, uint32_t index, co
     case 'v': append_strings(out, call.process, value, false); return;
     case 'e': append_strings(out, call.process, value, true); return;
     case 'g': append_signal(out, value); return;
+    case 'O': append_open_flags(out, value); return;
     case 'S':
     case 'r':
       if (answer == nullptr || !*answer) fmt::format_to(std::back_inserter(out), "{:#x}", value);

@@ -22,7 +22,7 @@ void console_print(std::string_view text);
 //   w  bytes the call reads, as many as the next argument says
 //   r  bytes the call writes, as many as it answers
 //   v  an array of strings (argv)                       e  the same, counted (envp)
-//   g  a signal's number
+//   g  a signal's number                                O  open's flags, by name
 // A first '!' marks a call that does not return to its caller (exit, exit_group,
 // rt_sigreturn): its answer is shown as "?". A last ">p": the answer is an address (brk,
 // mmap2), shown in hex; other answers are signed numbers.
