@@ -235,12 +235,18 @@ Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, WaitTa
     {
       Children children(reference);
       hal::remote_store(children.waiter(thread->m_slot), hal::Xptr<kern::Thread>());
-      bool found = false;
+      bool found = false, announcing = false;
       for (uint32_t i = 0; i < kMaxChildren; ++i) {
         ChildRecord child = children.get(i);
         if (child.state == ChildRecord::State::kFree || !wait_targets(target, child)) continue;
         found = true;
         if (child.state == ChildRecord::State::kEnded && (wanted & kWaitEnds) != 0) {
+          // An end whose SIGCHLD is on its way is waited for, even by a wait that does not
+          // block: it comes at once, and a handler's wait must not miss the end it announces.
+          if (child.announced == 0) {
+            announcing = true;
+            continue;
+          }
           if (!keep) {
             children.set(i, ChildRecord{});
             hold_pid(child.pid, false);
@@ -268,7 +274,7 @@ Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, WaitTa
         return report;
       }
       if (!found) return error(Errno::kChild);
-      if (!block) return std::optional<ChildReport>();
+      if (!block && !announcing) return std::optional<ChildReport>();
       // The records first, then the interruption (Linux's do_wait): a child that ended as the
       // signal came is reported.
       if (interrupted) return error(Errno::kIntr);
@@ -362,6 +368,13 @@ void report_end_to_parent(Process* process) {
                                                   killed ? kCldKilled : kCldExited, process->m_pid,
                                                   int32_t(killed ? process->m_exit_signal : process->m_exit_code));
   Children children(parent);
+  // The end may be reported now (no wait frees an end before: the record is still there).
+  for (uint32_t i = 0; i < kMaxChildren; ++i) {
+    ChildRecord child = children.get(i);
+    if (child.state != ChildRecord::State::kEnded || child.pid != process->m_pid) continue;
+    child.announced = 1;
+    children.set(i, child);
+  }
   (void)hal::remote_atomic_add(children.reports(), uint32_t(-1));
   wake_waiters(children);
 }

@@ -195,6 +195,9 @@ struct ChildRecord {
   uint32_t stop_signal = 0;
   uint32_t continued = 0;
   uint32_t pgid = 0;  // once it ended: its group then (a running child's is its descriptor's)
+  // Once it ended: 1 when its SIGCHLD was sent. A wait reports the end from then on only, as on
+  // Linux, where the signal is queued before the end can be seen (report_end_to_parent).
+  uint32_t announced = 0;
   // Once it ended: its CPU time and its waited children's, and of that time in system calls.
   uint64_t cpu_ticks = 0;
   uint64_t sys_ticks = 0;

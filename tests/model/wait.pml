@@ -7,8 +7,10 @@
  * and yields until unblocked; each turn of its loop clears its slot first. A child that ends
  * takes the parent's lock, marks its record ended and counts a report in flight
  * (m_child_reports), lets the lock go, sends the parent SIGCHLD (an RPC to the parent's pid),
- * takes the lock again, uncounts its report, unblocks every registered waiter, lets the lock
- * go, then frees itself. A kill of the parent (-DKILL) sets m_exiting and unblocks every
+ * takes the lock again, marks its end announced, uncounts its report, unblocks every
+ * registered waiter, lets the lock go, then frees itself. A waiter collects an end only once
+ * it is announced, and waits for one that is not as for a running child (even a waiter that
+ * does not block otherwise: WNOHANG). A kill of the parent (-DKILL) sets m_exiting and unblocks every
  * thread of the process (the killable causes). The parent's end (once its threads are gone)
  * takes the lock, closes the records, kills each running child by its descriptor while the
  * lock is held, lets it go, and starts again until no child runs and no report is in flight;
@@ -23,14 +25,17 @@
  * Properties (safety run): no waiter sleeps for ever (an invalid end state: spin's deadlock
  * check) — a child's end wakes it, a kill of its process too; a child's descriptor is never
  * touched after it freed itself; no child reports into a freed parent, nor sends its SIGCHLD
- * to a freed parent (whose pid another process may have taken). With -DSLEEPERS the
+ * to a freed parent (whose pid another process may have taken); no end is collected before
+ * its SIGCHLD was sent (Linux queues the signal before the end can be seen: a parent that
+ * blocks SIGCHLD finds it pending once its wait returned). With -DSLEEPERS the
  * children end only when killed (a parent that ends first takes them with it). Mutations that
  * must fail: -DREGISTER_AFTER_UNLOCK (the waiter blocks and registers after the lock went: a
  * report between is lost), -DKILL_AFTER_UNLOCK (the children killed from a list taken under
  * the lock: one may have reported and freed itself), -DNO_WAIT_FOR_REPORTS (the parent's end
  * does not wait for its children's reports), -DNO_REPORT_COUNT (the end does not wait for the
  * SIGCHLDs in flight), -DSTOPS -DNO_STOP_CLOSE (the child reports its end without waiting for
- * the stop reports under way: one reaches a freed parent).
+ * the stop reports under way: one reaches a freed parent), -DCOLLECT_UNANNOUNCED (a waiter
+ * collects an end whose SIGCHLD was not sent yet).
  */
 
 #ifndef NCHILDREN
@@ -54,6 +59,8 @@ bool child_exiting[NCHILDREN];    /* each child's m_exiting */
 bool child_freed[NCHILDREN];      /* the child's descriptor is gone */
 bool parent_freed = false;
 byte reports = 0;                 /* m_child_reports: SIGCHLDs on their way to the parent */
+bool announced[NCHILDREN];        /* ChildRecord::announced */
+bool sigchld_sent[NCHILDREN];     /* the child's SIGCHLD reached the parent */
 byte waiters_done = 0;
 byte collected = 0;
 #ifdef STOPS
@@ -81,7 +88,16 @@ proctype waiter(byte w) {
     do
     :: i < NCHILDREN && !found ->
       if
-      :: state[i] == ENDED -> state[i] = FREE; collected++; found = true
+#ifndef COLLECT_UNANNOUNCED
+      :: state[i] == ENDED && announced[i] ->
+#else
+      :: state[i] == ENDED ->
+#endif
+        assert(sigchld_sent[i]);  /* the parent finds SIGCHLD pending once its wait returns */
+        state[i] = FREE; announced[i] = false; collected++; found = true
+#ifndef COLLECT_UNANNOUNCED
+      :: state[i] == ENDED && !announced[i] -> any = true  /* its SIGCHLD comes at once: waited for */
+#endif
 #ifdef STOPS
       :: state[i] == RUNNING && stop_report[i] -> stop_report[i] = false; collected++; found = true
       :: state[i] == RUNNING && !stop_report[i] -> any = true
@@ -141,7 +157,10 @@ proctype child(byte i) {
     reports++;
     unlock_children();
     assert(!parent_freed);  /* SIGCHLD: the parent's pid is still the parent's */
+    sigchld_sent[i] = true;
     lock_children();
+    assert(state[i] == ENDED);  /* no wait freed the record: its end was not announced */
+    announced[i] = true;
     reports--;
     w = 0;
     do
