@@ -4,11 +4,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "dev/chdev.hpp"
 #include "dev/dev.hpp"
 #include "dev/drivers.hpp"
+#include "mm/kmem.hpp"
 
 namespace mkh::dev {
 
@@ -47,6 +50,18 @@ Result<void> txt_write(uint32_t channel, hal::Xptr<void> buffer, uint32_t size) 
   command.buffer = buffer.raw();
   command.count = size;
   return chdev_submit(hal::Xptr<Chdev>(chdev), command);
+}
+
+Result<void> txt_print(uint32_t channel, std::string_view text) {
+  auto page = TRY(mm::PageBlock::alloc(0));
+  char* buffer = static_cast<char*>(page.base());
+  while (!text.empty()) {
+    const std::size_t size = std::min<std::size_t>(text.size(), hal::kPageSize);
+    std::memcpy(buffer, text.data(), size);
+    TRY(txt_write(channel, hal::Xptr<void>(hal::local_cxy(), buffer), uint32_t(size)));
+    text.remove_prefix(size);
+  }
+  return {};
 }
 
 }  // namespace mkh::dev

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "hal/xptr.hpp"
 #include "libk/result.hpp"
@@ -17,5 +18,9 @@ inline constexpr uint32_t kTxtChannels = 8;
 // Writes `size` bytes of `buffer` (any cluster) to terminal `channel`, whole (short host
 // writes are continued). kNoDev for a channel that does not exist; kIo for a host error.
 [[nodiscard]] Result<void> txt_write(uint32_t channel, hal::Xptr<void> buffer, uint32_t size);
+// Writes `text` (any memory of the host, a kernel thread's string) to terminal `channel`: copied
+// a page at a time into a page of the local bank, which the device reads by xptr. kNoMem, or
+// what txt_write answers.
+[[nodiscard]] Result<void> txt_print(uint32_t channel, std::string_view text);
 
 }  // namespace mkh::dev

@@ -5,8 +5,12 @@
 #include <cstring>
 #include <new>
 #include <span>
+#include <string>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "dev/txt.hpp"
 #include "fs/vfs/vfs.hpp"
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
@@ -281,10 +285,29 @@ void process_set_stopped(Process* process, bool stopped) {
   if (!stopped) unblock_threads(process_reference(process), kern::THREAD_BLOCKED_GLOBAL, true);
 }
 
+std::string_view signal_name(uint32_t signal) {
+  static constexpr std::string_view kNames[] = {
+      "",          "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+      "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+      "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+      "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
+  return signal < std::size(kNames) ? kNames[signal] : std::string_view();
+}
+
 void process_threads_gone(Process* process) {
   // The end was decided (process_make_exit) by whoever set m_exiting first, maybe a service
   // still writing its status: the waiter reads it once m_ended is posted.
   while (hal::local_load(process->m_exit_decided) == 0) kern::sched_yield();
+  // A traced process's end, in its trace (syscall/trace.hpp), as strace ends one.
+  if (hal::local_load(process->m_syscall_trace, std::memory_order_relaxed) != 0) {
+    const uint32_t signal = process->m_exit_signal;
+    const std::string line =
+        signal == 0 ? fmt::format("[pid {}] +++ exited with {} +++\n", process->m_pid, process->m_exit_code)
+        : signal_name(signal).empty()
+            ? fmt::format("[pid {}] +++ killed by signal {} +++\n", process->m_pid, signal)
+            : fmt::format("[pid {}] +++ killed by {} +++\n", process->m_pid, signal_name(signal));
+    (void)dev::txt_print(0, line);
+  }
   process_copies_delete(process, false);  // before the VMM they read from goes
   children_end(process);
   fd_close_all(process);

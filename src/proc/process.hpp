@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <utility>
 
 #include "fs/vfs/objects.hpp"
@@ -66,6 +67,9 @@ enum Signal : uint32_t {
   kSigWinch = 28,
 };
 inline constexpr uint32_t kSignalMax = 64;  // Linux's _NSIG: 1..64 are signals, 0 asks whether the target exists
+// Linux's name of its signal `signal` (1-31, as signal(7) names them: "SIGSEGV"); empty for
+// another number.
+std::string_view signal_name(uint32_t signal);
 
 // Who sent a signal and why, as a handler's siginfo tells it (Linux's si_code, si_pid and, for
 // SIGCHLD, si_status): kill (SI_USER) and tkill (SI_TKILL) name the sender's pid; a child's

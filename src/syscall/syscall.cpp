@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "dev/txt.hpp"
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
@@ -297,7 +298,7 @@ Answer sys_mkh_display(Call& call) {
                             (vseg.m_prot & vmm::VSEG_EXEC) != 0 ? 'x' : '-', vseg.m_cxy);
           },
           &text);
-      console_print(text);
+      (void)dev::txt_print(0, text);
       return 0;
     }
     default: return error(Errno::kInval);

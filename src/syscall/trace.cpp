@@ -10,7 +10,6 @@
 #include "dev/txt.hpp"
 #include "hal/remote.hpp"
 #include "kern/thread.hpp"
-#include "mm/kmem.hpp"
 #include "proc/process.hpp"
 
 namespace mkh::syscall {
@@ -20,13 +19,6 @@ namespace {
 constexpr uint32_t kShownBytes = 32;   // of a buffer
 constexpr uint32_t kShownString = 64;  // of a string
 constexpr uint32_t kShownStrings = 8;  // of an argv
-
-// Linux's names of its signals 1-31, as signal(7) gives them.
-constexpr std::string_view kSignalNames[] = {
-    "",          "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
-    "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
-    "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
-    "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS"};
 
 // `size` bytes in double quotes, C's escapes for the others than printable ASCII.
 void append_quoted(std::string& out, const char* bytes, uint32_t size) {
@@ -128,7 +120,7 @@ void append_open_flags(std::string& out, uint32_t flags) {
 }
 
 void append_signal(std::string& out, uint32_t signal) {
-  if (signal > 0 && signal < std::size(kSignalNames)) out += kSignalNames[signal];
+  if (const std::string_view name = proc::signal_name(signal); !name.empty()) out += name;
   else fmt::format_to(std::back_inserter(out), "{}", int32_t(signal));
 }
 
@@ -192,20 +184,6 @@ std::string caller_prefix(const proc::UserThread* thread) {
 
 }  // namespace
 
-void console_print(std::string_view text) {
-  // The device reads its buffer by xptr: the text goes into a page of the cluster's bank, a
-  // page at a time.
-  auto page = mm::PageBlock::alloc(0);
-  if (!page) return;
-  char* buffer = static_cast<char*>(page->base());
-  while (!text.empty()) {
-    const std::size_t size = std::min<std::size_t>(text.size(), hal::kPageSize);
-    std::memcpy(buffer, text.data(), size);
-    if (!dev::txt_write(0, hal::Xptr<void>(hal::local_cxy(), buffer), uint32_t(size))) return;
-    text.remove_prefix(size);
-  }
-}
-
 bool traced(const proc::UserThread* thread) {
   return hal::remote_load(thread->m_reference.field(&proc::Process::m_syscall_trace)) != 0;
 }
@@ -231,14 +209,14 @@ void trace_end(Call& call, const TraceSpec* known, std::string line, const Answe
   else if (answer) fmt::format_to(std::back_inserter(line), ") = {}", int32_t(*answer));
   else fmt::format_to(std::back_inserter(line), ") = -1 {}", errno_name(answer.error()));
   fmt::format_to(std::back_inserter(line), " <{}.{:03} us>\n", ns / 1000, ns % 1000);
-  console_print(line);
+  (void)dev::txt_print(0, line);
 }
 
 void trace_signal(const proc::UserThread* thread, uint32_t signal, std::string_view what) {
   std::string line = caller_prefix(thread) + "--- ";
   append_signal(line, signal);
   fmt::format_to(std::back_inserter(line), " ({}) ---\n", what);
-  console_print(line);
+  (void)dev::txt_print(0, line);
 }
 
 Answer sys_mkh_trace(Call& call) {

@@ -11,10 +11,6 @@
 
 namespace mkh::syscall {
 
-// Writes `text` on the kernel's console, TXT0 (the host's stderr under `mkh exec`; nothing
-// when the machine has none), from the calling thread (it waits for the write).
-void console_print(std::string_view text);
-
 // How a call's arguments are shown, one character per argument, in order (a0 ...):
 //   d  a signed number        u  an unsigned number     x  a number in hex
 //   o  a number in octal      p  an address (NULL)      f  a folder's fd (AT_FDCWD)

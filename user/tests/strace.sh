@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The system-call trace (mkh's trace(1)): `mkh exec --strace` traces the first process and the
 # children it forks, on whichever cluster each runs, a line per call on stderr once it
-# returns; /bin/strace traces the command it runs and nothing of its caller; a fault's signal
-# shows in the trace. Under qemu-riscv32, /bin/strace says that the kernel traces nothing.
+# returns, and each process's end; /bin/strace traces the command it runs and nothing of its
+# caller; a fault's signal and the death it brings show in the trace. Under qemu-riscv32,
+# /bin/strace says that the kernel traces nothing.
 # Usage: strace.sh MKH DISK_IMAGE STRACE_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 strace_program=$3
@@ -16,6 +17,9 @@ fail() { echo "FAIL: $1"; status=1; }
 caller='\[pid [0-9]+ tid [0-9]+ 0x[0-9a-f]+\.[0-9]+\] '
 took=' <[0-9]+\.[0-9]{3} us>'
 expect_line() { grep -Eqx "$caller$2" "$1" || fail "no line '$2' in $(basename "$1"):"$'\n'"$(cat "$1")"; }
+# expect_end FILE REGEX: FILE has a process's end, "[pid P] +++ REGEX +++".
+ending='\[pid [0-9]+\] \+\+\+ '
+expect_end() { grep -Eqx "$ending$2 \+\+\+" "$1" || fail "no end '$2' in $(basename "$1"):"$'\n'"$(cat "$1")"; }
 
 # A shell and its children, traced from the first call.
 "$mkh" exec --strace --disk "$scratch/disk.img" /bin/sh -c 'echo hi > /tmp/t; cat /tmp/t /nonexistent; exit 3' \
@@ -29,11 +33,13 @@ expect_line "$scratch/shell.txt" 'read\(3, "hi\\n", 4096\) = 3'"$took"
 expect_line "$scratch/shell.txt" 'openat\(AT_FDCWD, "/nonexistent", O_RDONLY, 0\) = -1 ENOENT'"$took"
 expect_line "$scratch/shell.txt" 'write\(2, "cat: /nonexistent: No such file "\.\.\., 45\) = 45'"$took"
 expect_line "$scratch/shell.txt" 'exit_group\(3\) = \?'"$took"
+expect_end "$scratch/shell.txt" 'exited with 1'
+expect_end "$scratch/shell.txt" 'exited with 3'
 pids=$(grep -Eo '^\[pid [0-9]+' "$scratch/shell.txt" | sort -u | wc -l)
 clusters=$(grep -Eo '^\[pid [0-9]+ tid [0-9]+ 0x[0-9a-f]+' "$scratch/shell.txt" | awk '{print $5}' | sort -u | wc -l)
 [ "$pids" -ge 3 ] && [ "$clusters" -ge 2 ] ||
   fail "the trace shows $pids processes on $clusters clusters, not the shell and its two children on two clusters or more"
-untraced=$(grep -Evc "^$caller" "$scratch/shell.txt")
+untraced=$(grep -Ev "^$caller" "$scratch/shell.txt" | grep -Evc "^$ending")
 [ "$untraced" = 1 ] || fail "stderr has $untraced lines that are not the trace's, not cat's one:"$'\n'"$(cat "$scratch/shell.txt")"
 [ "$status" = 0 ] && echo "mkh exec --strace: the shell and its children on $clusters clusters, $(wc -l <"$scratch/shell.txt") lines"
 
@@ -53,6 +59,7 @@ grep -qx 'usage: strace COMMAND \[ARG...\]' "$scratch/command.txt" || fail "stra
 ended=$?
 [ "$ended" = 139 ] || fail "the traced sigsegv exited $ended, not 139"
 expect_line "$scratch/fault.txt" '--- SIGSEGV \(page fault at 0x100, pc 0x[0-9a-f]+\) ---'
+expect_end "$scratch/fault.txt" 'killed by SIGSEGV'
 [ "$status" = 0 ] && echo "a fault's SIGSEGV in the trace"
 
 if command -v qemu-riscv32 >/dev/null; then
