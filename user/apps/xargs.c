@@ -96,12 +96,7 @@ static int run(char** argv) {
   }
   while (max_procs > 0 && running >= max_procs)
     if (wait_one()) return 1;
-  static unsigned next;
-  unsigned x, y, cores;
-  if (mkh_get_config(&x, &y, &cores) == 0) {
-    const unsigned cluster = next++ % (x * y);
-    mkh_place_fork((cluster / y) << 4 | cluster % y);
-  }
+  mkh_place_next_fork();
   fflush(stdout);
   fflush(stderr);
   const pid_t pid = fork();

@@ -26,6 +26,10 @@ int mkh_get_core(unsigned int* cxy, unsigned int* lid);
 int mkh_get_cycle(uint64_t* cycles);
 /* The cluster the next fork places its child in (a no-op where mkh is absent). */
 int mkh_place_fork(unsigned int cxy);
+/* Not a system call: the next fork's child on the next cluster of the machine in turn (the
+ * caller's own count, from the first cluster), by mkh_place_fork; a no-op where mkh is absent.
+ * How the shell and xargs spread their commands. */
+void mkh_place_next_fork(void);
 /* The cluster and core the next thread created is placed on (a no-op where mkh is absent). */
 int mkh_place_thread(unsigned int cxy, unsigned int lid);
 /* The kernel's trace of this process on (1) or off (0). */

@@ -25,6 +25,14 @@ static int placement(long raw) { return raw == -38 ? 0 : (int)__mkh_result(raw);
 
 int mkh_place_fork(unsigned int cxy) { return placement(__MKH_SC1(SYS_mkh_place_fork, cxy)); }
 
+void mkh_place_next_fork(void) {
+  static unsigned next;
+  unsigned x, y, cores;
+  if (mkh_get_config(&x, &y, &cores) != 0) return;
+  const unsigned cluster = next++ % (x * y);
+  mkh_place_fork((cluster / y) << 4 | cluster % y);
+}
+
 int mkh_place_thread(unsigned int cxy, unsigned int lid) {
   return placement(__MKH_SC2(SYS_mkh_place_thread, cxy, lid));
 }

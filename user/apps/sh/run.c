@@ -90,12 +90,7 @@ void set_interrupts(void (*disposition)(int)) {
  * another kernel): a session's commands, and a pipeline's, spread over the clusters. The
  * child takes its interrupts as set_interrupts says. */
 static pid_t fork_child(void) {
-  static unsigned next;
-  unsigned x, y, cores;
-  if (mkh_get_config(&x, &y, &cores) == 0) {
-    const unsigned cluster = next++ % (x * y);
-    mkh_place_fork((cluster / y) << 4 | cluster % y);
-  }
+  mkh_place_next_fork();
   flush_output(); /* nothing buffered is printed twice */
   const pid_t pid = fork();
   if (pid < 0) fprintf(stderr, "sh: fork: %s\n", strerror(errno));
