@@ -17,6 +17,7 @@
 // wait for the VMM's lock, held by the thread that waits for the shootdown).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -124,6 +125,7 @@ struct UserThread final : user::AddressSpace {
 struct CpuTime {
   uint64_t ns = 0;
   uint64_t sys_ns = 0;
+  [[nodiscard]] uint64_t user_ns() const { return ns - std::min(ns, sys_ns); }
 };
 // The CPU time of the calling user thread (the thread's CPU-time clock).
 [[nodiscard]] CpuTime user_cpu_time(const UserThread* thread);

@@ -46,7 +46,7 @@ int64_t deadline_after(clockid_t clock, int64_t ns) {
 }
 
 Answer rusage_to_user(Call& call, uint32_t address, const proc::CpuTime& time) {
-  const uint64_t user_ns = time.ns > time.sys_ns ? time.ns - time.sys_ns : 0;
+  const uint64_t user_ns = time.user_ns();
   uint32_t fields[18] = {uint32_t(user_ns / 1'000'000'000), uint32_t(user_ns % 1'000'000'000 / 1000),
                          uint32_t(time.sys_ns / 1'000'000'000), uint32_t(time.sys_ns % 1'000'000'000 / 1000)};
   static_assert(sizeof fields == 72);
@@ -202,10 +202,8 @@ Answer sys_times(Call& call) {
   if (call.a[0] != 0) {
     const proc::CpuTime self = proc::process_cpu_time(call.thread);
     const proc::CpuTime children = proc::children_cpu_time(call.thread);
-    const uint32_t fields[4] = {uint32_t((self.ns - std::min(self.ns, self.sys_ns)) / kNsPerTick),
-                                uint32_t(self.sys_ns / kNsPerTick),
-                                uint32_t((children.ns - std::min(children.ns, children.sys_ns)) / kNsPerTick),
-                                uint32_t(children.sys_ns / kNsPerTick)};
+    const uint32_t fields[4] = {uint32_t(self.user_ns() / kNsPerTick), uint32_t(self.sys_ns / kNsPerTick),
+                                uint32_t(children.user_ns() / kNsPerTick), uint32_t(children.sys_ns / kNsPerTick)};
     TRY(proc::copy_to_user(call.process, call.a[0], fields, sizeof fields));
   }
   return uint32_t(uint64_t(hal::clock_ns(CLOCK_MONOTONIC)) / kNsPerTick);
