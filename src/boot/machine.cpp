@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +28,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched_display.hpp"
 #include "kern/thread.hpp"
+#include "libk/console.hpp"
 #include "libk/random.hpp"
 #include "mm/memory.hpp"
 #include "proc/process.hpp"
@@ -308,6 +310,7 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
 
   std::unique_ptr<Machine> machine(new Machine(std::move(impl)));
   g_running_machine.store(machine.get());
+  libk::console_set_fd(config.console_fd);  // the kernel console is TXT0's host stream
   set_panic_dump_hook(dump_every_core);
   if (config.deterministic) {
     machine->m_impl->driver =
@@ -436,6 +439,7 @@ MachineReport Machine::shutdown(std::chrono::milliseconds grace) {
   }
   for (std::thread& host : m_impl->host_threads) host.join();
   m_impl->host_threads.clear();
+  libk::console_set_fd(STDOUT_FILENO);
 
   MachineReport report;
   report.threads_left = threads_running();

@@ -273,8 +273,8 @@ Answer sys_clock_nanosleep_time64(Call& call) {
 
 // mkh's own calls.
 // display(kind, arg0, arg1): kind 0, the scheduler of core arg1 of cluster arg0 (SCHED_DISPLAY
-// on that cluster, which prints it on the host's stdout); kind 1, the calling process's vsegs,
-// on the kernel console (TXT0).
+// on that cluster); kind 1, the calling process's vsegs. Both print on the kernel console
+// (TXT0: the host's stderr under mkh exec).
 Answer sys_mkh_display(Call& call) {
   enum : uint32_t { kDisplaySched = 0, kDisplayVsegs = 1 };
   switch (call.a[0]) {
