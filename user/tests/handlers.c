@@ -371,6 +371,9 @@ static void reap(pid_t child) {
 static void read_interrupted(int flags) {
   int answers[2], data[2];
   pipes(answers, data);
+  /* Without SA_RESTART the parent answers once a read saw EINTR: a signal taken before the read
+   * began, answered by the handler, would let the child write and the read see no EINTR. */
+  if ((flags & SA_RESTART) == 0) answer_write = -1;
   sigset_t none = 0;
   install(SIGUSR1, on_signal_answering, flags, none);
   const pid_t child = signaller(answers[0], data[1]);
@@ -382,7 +385,7 @@ static void read_interrupted(int flags) {
     got_bytes = read(data[0], &byte, 1);
     waiting = 0;
     if (got_bytes < 0 && errno == EINTR) {
-      interrupted++;
+      if (interrupted++ == 0 && (flags & SA_RESTART) == 0) (void)write(answers[1], "a", 1);
       continue;
     }
     break;
@@ -410,13 +413,13 @@ static void sleep_interrupted(void) {
   pipes(answers, data);
   sigset_t none = 0;
   install(SIGUSR1, on_signal_answering, SA_RESTART, none);
+  answer_write = -1; /* the parent answers after the sleep: a signal before it is not the one */
   const pid_t child = signaller(answers[0], -1);
   const struct timespec ten = {10, 0};
   struct timespec left = {0, 0};
-  waiting = 1;
   const int slept = nanosleep(&ten, &left);
   const int error = errno;
-  waiting = 0;
+  (void)write(answers[1], "a", 1);
   printf("nanosleep(10 s) = %d (%s); left between 5 and 10 s: %s\n", slept, slept < 0 ? strerror(error) : "-",
          left.tv_sec >= 5 && left.tv_sec < 10 ? "yes" : "no");
   reap(child);
