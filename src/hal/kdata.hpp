@@ -23,7 +23,7 @@ inline constexpr uint64_t kDevDataSpan = 1 * kPageSize;
 inline constexpr lpa_t kFsDataLpa = kDevDataLpa + kDevDataSpan;  // fs: the mounted volume
 inline constexpr uint64_t kFsDataSpan = 1 * kPageSize;
 inline constexpr lpa_t kProcDataLpa = kFsDataLpa + kFsDataSpan;  // proc: the process table, the copies' lists
-inline constexpr uint64_t kProcDataSpan = 3 * kPageSize;
+inline constexpr uint64_t kProcDataSpan = 6 * kPageSize;
 // First byte after the replicated kernel data: the ppm's page array starts here.
 inline constexpr lpa_t kKernelDataEnd = kProcDataLpa + kProcDataSpan;
 

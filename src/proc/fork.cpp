@@ -86,11 +86,28 @@ Result<void> add_child(hal::Xptr<Process> parent, Process* child) {
   return error(Errno::kAgain);
 }
 
-// The pid of an ended child held until its parent waits for it (or ends), from any cluster.
-void hold_pid(uint32_t pid, bool held) {
+// The pid of an ended child held until its parent waits for it (or ends), with what remains
+// of it, from any cluster; and let go.
+hal::Xptr<uint8_t> pid_held(uint32_t pid) {
   const hal::cxy_t owner = pid_cxy(pid);
-  hal::remote_store(hal::Xptr<uint8_t>(owner, &proc_cluster_at(owner)->m_pid_held[pid_index(pid)]), uint8_t(held));
+  return hal::Xptr<uint8_t>(owner, &proc_cluster_at(owner)->m_pid_held[pid_index(pid)]);
 }
+hal::Xptr<Zombie> zombie_at(uint32_t pid) {
+  const hal::cxy_t owner = pid_cxy(pid);
+  return hal::Xptr<Zombie>(owner, &proc_cluster_at(owner)->m_zombies[pid_index(pid)]);
+}
+void hold_pid(uint32_t pid, const Zombie& zombie) {
+  const hal::Xptr<Zombie> at = zombie_at(pid);
+  hal::remote_store(at.field(&Zombie::ppid), zombie.ppid);
+  hal::remote_store(at.field(&Zombie::pgid), zombie.pgid);
+  hal::remote_store(at.field(&Zombie::sid), zombie.sid);
+  hal::remote_store(at.field(&Zombie::cpu_ms), zombie.cpu_ms);
+  const auto comm = at.field(&Zombie::comm).as<uint64_t>();
+  hal::remote_store(comm, zombie.comm[0]);
+  hal::remote_store(comm + 1, zombie.comm[1]);
+  hal::remote_store(pid_held(pid), uint8_t(1));  // a release: the zombie is written before
+}
+void release_pid(uint32_t pid) { hal::remote_store(pid_held(pid), uint8_t(0)); }
 
 // A parent's SIGCHLD disposition: ignored (SIG_IGN), and its action's flags. Read without the
 // signal lock: a change racing with a child's report decides either way, as on Linux.
@@ -249,7 +266,7 @@ Result<std::optional<ChildReport>> process_wait_child(UserThread* thread, WaitTa
           }
           if (!keep) {
             children.set(i, ChildRecord{});
-            hold_pid(child.pid, false);
+            release_pid(child.pid);
             (void)hal::remote_atomic_add(reference.field(&Process::m_children_cpu_ticks), child.cpu_ticks);
             (void)hal::remote_atomic_add(reference.field(&Process::m_children_sys_ticks), child.sys_ticks);
           }
@@ -311,7 +328,7 @@ void children_end(Process* process) {
         // Those it will never wait for now let their pids go.
         for (uint32_t i = 0; i < kMaxChildren; ++i)
           if (const ChildRecord child = children.get(i); child.state == ChildRecord::State::kEnded) {
-            hold_pid(child.pid, false);
+            release_pid(child.pid);
             children.set(i, ChildRecord{});
           }
         return;
@@ -331,6 +348,7 @@ void report_end_to_parent(Process* process) {
   const bool ignored = disposition.ignored;
   const bool reaped = ignored || (disposition.flags & kNoChildWait) != 0;
   const uint32_t parent_pid = hal::remote_load(parent.field(&Process::m_pid));
+  const hal::Xptr<Process> reference = process_reference(process);
   // The parent lives: it ends only once its running children have reported, and their SIGCHLD
   // came (m_child_reports).
   {
@@ -341,15 +359,21 @@ void report_end_to_parent(Process* process) {
       if (reaped) {
         child = ChildRecord{};
       } else {
-        hold_pid(child.pid, true);  // before the parent can see the record: it lets it go
         child.state = ChildRecord::State::kEnded;
         child.exit_code = process->m_exit_code;
         child.exit_signal = process->m_exit_signal;
-        child.pgid = hal::remote_load(process_reference(process).field(&Process::m_pgid));
+        child.pgid = hal::remote_load(reference.field(&Process::m_pgid));
         // Its threads are gone (their times added), and so are its children (children_end).
         child.cpu_ticks = hal::stat_read(process->m_ended_cpu_ticks) + hal::stat_read(process->m_children_cpu_ticks);
         child.sys_ticks = hal::stat_read(process->m_ended_sys_ticks) + hal::stat_read(process->m_children_sys_ticks);
         child.process = {};
+        const auto comm = reference.field(&Process::m_comm).as<uint64_t>();
+        // Before the parent can see the record: it lets the pid go.
+        hold_pid(child.pid, Zombie{.ppid = process->m_ppid,
+                                   .pgid = child.pgid,
+                                   .sid = hal::remote_load(reference.field(&Process::m_sid)),
+                                   .cpu_ms = uint32_t(hal::ticks_to_ns(child.cpu_ticks) / 1'000'000),
+                                   .comm = {hal::remote_load(comm), hal::remote_load(comm + 1)}});
       }
       children.set(i, child);
     }
@@ -425,6 +449,18 @@ void report_stop_to_parent(Process* process, uint32_t signal) {
   }
   report_stop(process, signal);
   (void)hal::remote_atomic_add(reports, uint32_t(-1));
+}
+
+std::optional<Zombie> zombie_of(uint32_t pid) {
+  if (pid_cxy(pid) != hal::local_cxy() || pid_index(pid) >= kMaxProcesses || hal::remote_load(pid_held(pid)) == 0)
+    return std::nullopt;
+  const hal::Xptr<Zombie> at = zombie_at(pid);
+  const auto comm = at.field(&Zombie::comm).as<uint64_t>();
+  return Zombie{.ppid = hal::remote_load(at.field(&Zombie::ppid)),
+                .pgid = hal::remote_load(at.field(&Zombie::pgid)),
+                .sid = hal::remote_load(at.field(&Zombie::sid)),
+                .cpu_ms = hal::remote_load(at.field(&Zombie::cpu_ms)),
+                .comm = {hal::remote_load(comm), hal::remote_load(comm + 1)}};
 }
 
 void close_stop_reports(Process* process) {

@@ -11,7 +11,7 @@
 // of each child until it waits for it; a child that ends writes its status there, wakes the
 // parent's threads waiting in waitid, and frees itself (its parent ignoring SIGCHLD, its record
 // goes too, as Linux reaps such a child); its pid is not given again until the wait, as Linux
-// keeps a zombie's (ProcCluster::m_pid_held). A process that ends kills its children that still
+// keeps a zombie's (ProcCluster::m_pid_held, m_zombies). A process that ends kills its children that still
 // run and ends after them: no process outlives its parent (mkh has no init to adopt orphans).
 #pragma once
 
@@ -76,6 +76,9 @@ void report_end_to_parent(Process* process);
 void report_stop_to_parent(Process* process, uint32_t signal);
 // Before `process` reports its end: no stop report starts any more, and those under way end.
 void close_stop_reports(Process* process);
+// Local, at the owner of `pid`: its zombie while its pid is held (an ended child its parent has
+// not waited for yet), nullopt otherwise. A snapshot: the wait may free it meanwhile.
+[[nodiscard]] std::optional<Zombie> zombie_of(uint32_t pid);
 // setpgid on a child (proc/groups.cpp): `pid`, a child of the process whose reference is
 // `parent`, not ended, in session `sid`, neither its leader nor past an execve, moved to
 // group `pgid` (`move`), or only checked. kSrch: no such child; kPerm: another session, or

@@ -55,7 +55,12 @@ Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_
 }
 
 Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid) {
-  const ProcessUse use = TRY(ProcessUse::by_pid(pid));
+  auto found = ProcessUse::by_pid(pid);
+  if (!found) {
+    // A zombie keeps its group and session until the wait, as on Linux.
+    if (const std::optional<Zombie> zombie = zombie_of(pid)) return std::tuple(zombie->pgid, zombie->sid);
+  }
+  const ProcessUse use = TRY(std::move(found));
   return std::tuple(hal::remote_load(pgid_of(use.get())), hal::remote_load(sid_of(use.get())));
 }
 

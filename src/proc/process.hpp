@@ -351,6 +351,16 @@ struct CopyList {
 };
 
 // The per-cluster process table (replicated kernel data).
+// What remains of an ended process until its parent waits for it: each word stored and read
+// whole, from any cluster (ProcCluster::m_zombies).
+struct Zombie {
+  uint32_t ppid = 0;
+  uint32_t pgid = 0;
+  uint32_t sid = 0;
+  uint32_t cpu_ms = 0;  // its CPU time and its waited children's
+  uint64_t comm[2] = {};
+};
+
 struct ProcCluster {
   ProcCluster() { libk::list_root_init(&m_local_copies); }
 
@@ -362,8 +372,11 @@ struct ProcCluster {
   CopyList m_copies[kMaxProcesses];
   // The pids of this cluster's ended children whose parents have not waited for them yet: not
   // given again until the wait (proc/fork.cpp), as Linux keeps a zombie's pid. Any cluster
-  // sets and clears them (relaxed atomics); process_create skips them under m_lock.
+  // sets and clears them (release stores, acquire loads); process_create skips them under
+  // m_lock. Each held pid's zombie, written before the pid is held, is what ps, getpgid and
+  // getsid see of it (Linux's zombie keeps its ids and name until the wait).
   uint8_t m_pid_held[kMaxProcesses] = {};
+  Zombie m_zombies[kMaxProcesses];
   libk::ListEntry m_local_copies GUARDED_BY(m_lock);
   // counters (relaxed), read by anyone
   uint64_t m_created = 0;

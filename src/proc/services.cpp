@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "proc/copy.hpp"
+#include "proc/fork.hpp"
 #include "proc/process.hpp"
 
 namespace mkh::proc {
@@ -29,12 +30,15 @@ Result<void> process_make_exit_server(uint32_t pid, uint32_t status) {
 
 Result<void> process_make_kill_server(uint32_t pid, uint32_t signal, int32_t code, uint32_t sender, int32_t status) {
   if (pid_cxy(pid) != hal::local_cxy()) return error(Errno::kSrch);
-  const ProcessUse use = TRY(ProcessUse::by_pid(pid));  // no such process first, as Linux
+  auto use = ProcessUse::by_pid(pid);
+  // A zombie takes any signal and does nothing with it, as on Linux; no such process first.
+  if (!use && zombie_of(pid)) return signal > kSignalMax ? error(Errno::kInval) : Result<void>{};
+  if (!use) return error(use.error());
   if (signal > kSignalMax) return error(Errno::kInval);
   if (signal == kSigKill) return process_with_descriptor(pid, kill, 0);
   if (signal == kSigStop || signal == kSigCont) TRY(process_set_stopped_everywhere(pid, signal));
   if (signal == 0 || g_signal_handler == nullptr) return {};
-  return g_signal_handler(use.get(), signal, SignalOrigin{code, sender, status});
+  return g_signal_handler(use->get(), signal, SignalOrigin{code, sender, status});
 }
 
 Result<void> process_sigaction_server(uint32_t action, uint32_t pid) {
@@ -66,7 +70,12 @@ mkh_process_info_server(uint32_t index) {
   for (uint32_t i = std::max(index, 1u); i < kMaxProcesses; ++i) {
     const uint32_t pid = pid_make(hal::local_cxy(), i);
     auto use = ProcessUse::by_pid(pid);
-    if (!use) continue;
+    if (!use) {
+      const std::optional<Zombie> zombie = zombie_of(pid);
+      if (!zombie) continue;
+      return std::tuple(pid, zombie->ppid, 0u, 0u, ProcessState::kZombie, zombie->comm[0], zombie->comm[1],
+                        uint64_t(zombie->cpu_ms) * 1'000'000);
+    }
     const hal::Xptr<Process> reference = process_reference(use->get());
     const uint32_t exiting = hal::remote_load(reference.field(&Process::m_exiting));
     const ProcessState state = exiting == kExiting                                           ? ProcessState::kEnding

@@ -58,7 +58,7 @@ Result<void> process_sigaction_server(uint32_t action, uint32_t pid);
 // the clusters holding a copy of it (where some of them run), its ProcessState, its name
 // (Process::m_comm's two words) and its CPU time in nanoseconds (its threads' as each last
 // counted it: proc::threads_cpu_time). kSrch when there is none.
-enum class ProcessState : uint32_t { kRunning = 0, kStopped = 1, kEnding = 2, kExec = 3 };
+enum class ProcessState : uint32_t { kRunning = 0, kStopped = 1, kEnding = 2, kExec = 3, kZombie = 4 };
 Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, ProcessState, uint64_t, uint64_t, uint64_t>>
 mkh_process_info_server(uint32_t index);
 

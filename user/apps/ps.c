@@ -19,6 +19,7 @@ static const char* state_name(uint32_t state) {
     case MKH_STOPPED: return "stopped";
     case MKH_ENDING: return "ending";
     case MKH_EXEC: return "exec";
+    case MKH_ZOMBIE: return "zombie";
   }
   return "?";
 }

@@ -36,7 +36,9 @@ int mkh_place_thread(unsigned int cxy, unsigned int lid);
 int mkh_trace(int on);
 
 /* A process, as mkh_process_info gives it. */
-enum mkh_process_state { MKH_RUNNING = 0, MKH_STOPPED = 1, MKH_ENDING = 2, MKH_EXEC = 3 };
+/* MKH_ZOMBIE: ended, its parent has not waited for it yet (no threads, its name, ids and CPU
+ * time kept until the wait). */
+enum mkh_process_state { MKH_RUNNING = 0, MKH_STOPPED = 1, MKH_ENDING = 2, MKH_EXEC = 3, MKH_ZOMBIE = 4 };
 struct mkh_process {
   uint32_t pid;
   uint32_t ppid;    /* 0 for the first process */

@@ -8,7 +8,8 @@
  * another session refused; kill to the group reaches its two members and not the caller, and
  * waitpid(-group) reaps them, waitpid(0) not; kill(0) reaches the caller and a child in its
  * group; a child past an execve refused
- * (EACCES); errors for pids and groups that do not exist. Only relations between ids are
+ * (EACCES); a zombie's group and session, and the signals it takes, until it is waited for;
+ * errors for pids and groups that do not exist. Only relations between ids are
  * printed, never an id. `spread`: each child forked on the next cluster of the machine in
  * turn (mkh's place_fork, a no-op under qemu-riscv32). The same bytes and status under
  * qemu-riscv32 and mkh exec. */
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "forking.h"
+#include "linux_syscalls.h"
 
 #define NO_SUCH_PID 0x7fff0000 /* above Linux's largest pid; mkh has no cluster 0x7fff */
 
@@ -160,6 +162,22 @@ static int session(void) {
   say("setpgid(child past its execve, 0)", setpgid(program, 0));
   say("kill(child past its execve, SIGKILL)", kill(program, SIGKILL));
   describe("child past its execve", wait_for(program));
+
+  /* A zombie (ended, not waited for: waitid's WNOWAIT leaves it so) keeps its group and
+   * session and takes signals without effect, until the wait; then it is no process. */
+  const pid_t zombie = fork_next();
+  if (zombie == 0) _exit(7);
+  int info[32]; /* Linux's siginfo (picolibc has no waitid): P_PID 1, WEXITED 4, WNOWAIT 0x01000000 */
+  say("waitid(zombie, WEXITED | WNOWAIT)", (int)linux_syscall(SYS_waitid, 1, zombie, (long)info, 4 | 0x01000000, 0, 0));
+  say_true("the zombie's group is the caller's", getpgid(zombie) == getpgrp());
+  say_true("the zombie's session is the caller's", getsid(zombie) == getsid(0));
+  say("kill(zombie, 0)", kill(zombie, 0));
+  say("kill(zombie, SIGKILL)", kill(zombie, SIGKILL));
+  say("kill(zombie, 99)", kill(zombie, 99));
+  describe("zombie", wait_for(zombie));
+  say("getpgid(zombie waited for)", getpgid(zombie));
+  say("getsid(zombie waited for)", getsid(zombie));
+  say("kill(zombie waited for, 0)", kill(zombie, 0));
   return 0;
 }
 
