@@ -299,7 +299,7 @@ int builtin(int argc, char** argv) {
         return 2;
       }
       int raw;
-      const pid_t got = trap_wait((pid_t)pid, &raw, &trapped);
+      const pid_t got = take_reaped((pid_t)pid, &raw) ? (pid_t)pid : trap_wait((pid_t)pid, &raw, &trapped);
       if (got == 0) return 128 + trapped;
       if (got == pid) job_note(got, raw, 0); /* said by status_of */
       status = got == pid ? status_of((pid_t)pid, raw, argv[i]) : 127;
@@ -308,7 +308,9 @@ int builtin(int argc, char** argv) {
     pid_t pid;
     while ((pid = trap_wait(-1, &status, &trapped)) > 0)
       if (!job_note(pid, status, 1)) status_of(pid, status, NULL);
-    return pid == 0 ? 128 + trapped : 0;
+    if (pid == 0) return 128 + trapped;
+    forget_reaped();
+    return 0;
   }
   return -1;
 }

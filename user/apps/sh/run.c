@@ -52,21 +52,72 @@ int status_of(pid_t pid, int status, const char* name) {
   return 128 + signal_number;
 }
 
+/* Without job control, the children reaped while the shell waited for another one, or made
+ * room to fork: their statuses until `wait PID` or the wait of a pipeline asks for them, as
+ * dash's job table keeps them (with job control, the job table keeps them). The oldest go
+ * when the list is full. `told`: an interactive shell said how it ended. */
+enum { kMaxReaped = 64 };
+static struct reaped {
+  pid_t pid;
+  int status;
+  int told;
+} reaped[kMaxReaped];
+static int reaped_count;
+
+static void remember_child(pid_t pid, int status) {
+  if (reaped_count == kMaxReaped) memmove(reaped, reaped + 1, sizeof reaped[0] * --reaped_count);
+  reaped[reaped_count++] = (struct reaped){pid, status, 0};
+}
+
+int take_reaped(pid_t pid, int* status) {
+  for (int i = 0; i < reaped_count; i++)
+    if (reaped[i].pid == pid) {
+      *status = reaped[i].status;
+      reaped_count--;
+      memmove(reaped + i, reaped + i + 1, sizeof reaped[0] * (reaped_count - i));
+      return 1;
+    }
+  return 0;
+}
+
+void forget_reaped(void) {
+  for (int i = 0; i < reaped_count; i++)
+    if (!reaped[i].told) status_of(reaped[i].pid, reaped[i].status, NULL);
+  reaped_count = 0;
+}
+
+/* Without job control: reaps the children that ended, remembered, without waiting. */
+static void collect_ended(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) remember_child(pid, status);
+}
+
 void reap_background(void) {
   if (job_control) {
     jobs_notify();
     return;
   }
-  int status;
-  pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) status_of(pid, status, NULL);
+  collect_ended();
+  for (int i = 0; i < reaped_count; i++)
+    if (!reaped[i].told) {
+      status_of(reaped[i].pid, reaped[i].status, NULL);
+      reaped[i].told = 1;
+    }
 }
 
-/* Waits for `pid`; its status as status_of gives it, 1 when the wait fails. */
+/* Waits for `pid`; its status as status_of gives it, 1 when the wait fails. Without job
+ * control, the other children that end meanwhile are reaped and remembered, as dash's wait
+ * for a foreground job reaps them: a script's background commands leave no zombies behind. */
 static int wait_for(pid_t pid, const char* name) {
   int status;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
+  if (!job_control && take_reaped(pid, &status)) return status_of(pid, status, name);
+  for (;;) {
+    const pid_t got = waitpid(job_control ? pid : -1, &status, 0);
+    if (got == pid) break;
+    if (got > 0) {
+      remember_child(got, status);
+    } else if (errno != EINTR) {
       fprintf(stderr, "sh: wait: %s\n", strerror(errno));
       return 1;
     }
@@ -92,11 +143,17 @@ void set_interrupts(void (*disposition)(int)) {
 static pid_t fork_child(void) {
   mkh_place_next_fork();
   flush_output(); /* nothing buffered is printed twice */
-  const pid_t pid = fork();
+  pid_t pid = fork();
+  if (pid < 0 && errno == EAGAIN) { /* the table of children may be full of ended ones */
+    if (job_control) jobs_notify();
+    else collect_ended();
+    pid = fork();
+  }
   if (pid < 0) fprintf(stderr, "sh: fork: %s\n", strerror(errno));
   if (pid == 0) {
     struct job* job = starting_job;
     starting_job = NULL; /* the child's own children are in its group */
+    reaped_count = 0;    /* and the children reaped were its parent's */
     traps_reset_in_child();
     job_enter(job);
     if (in_background && !job) set_interrupts(SIG_IGN);

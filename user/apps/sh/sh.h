@@ -152,6 +152,12 @@ void run_source(struct source* source);
 int run_string(const char* commands);
 /* Reports the background children that ended, without waiting for the others. */
 void reap_background(void);
+/* Without job control: the status of child `pid` if the shell reaped it already (run.c keeps
+ * them), which it forgets then; 0 when it did not. */
+int take_reaped(pid_t pid, int* status);
+/* Without job control, once `wait` waited for every child: those reaped before are said (as
+ * status_of says a background child's end) and forgotten. */
+void forget_reaped(void);
 /* SIGINT's and SIGQUIT's disposition (run.c says when each). */
 void set_interrupts(void (*disposition)(int));
 
