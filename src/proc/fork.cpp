@@ -204,9 +204,8 @@ Result<std::tuple<uint32_t, hal::Xptr<UserThread>>> process_make_fork_server(hal
   };
   files_fork(child, parent);
   child->m_syscall_trace = hal::remote_load(parent.field(&Process::m_syscall_trace));
-  for (uint32_t i = 0; i < 2; ++i)
-    hal::local_store(child->m_comm[i], hal::remote_load(parent.field(&Process::m_comm).as<uint64_t>() + i),
-                     std::memory_order_relaxed);
+  const Comm comm = process_comm(parent);
+  for (uint32_t i = 0; i < 2; ++i) hal::local_store(child->m_comm[i], comm.words[i], std::memory_order_relaxed);
   {
     // SIG_IGN is kept across a fork (and the flags and masks given); nothing is pending.
     hal::RemoteBusylockGuard guard(parent.field(&Process::m_signal_lock));
@@ -367,13 +366,13 @@ void report_end_to_parent(Process* process) {
         child.cpu_ticks = hal::stat_read(process->m_ended_cpu_ticks) + hal::stat_read(process->m_children_cpu_ticks);
         child.sys_ticks = hal::stat_read(process->m_ended_sys_ticks) + hal::stat_read(process->m_children_sys_ticks);
         child.process = {};
-        const auto comm = reference.field(&Process::m_comm).as<uint64_t>();
+        const Comm comm = process_comm(reference);
         // Before the parent can see the record: it lets the pid go.
         hold_pid(child.pid, Zombie{.ppid = process->m_ppid,
                                    .pgid = child.pgid,
                                    .sid = hal::remote_load(reference.field(&Process::m_sid)),
                                    .cpu_ms = uint32_t(hal::ticks_to_ns(child.cpu_ticks) / 1'000'000),
-                                   .comm = {hal::remote_load(comm), hal::remote_load(comm + 1)}});
+                                   .comm = {comm.words[0], comm.words[1]}});
       }
       children.set(i, child);
     }

@@ -175,6 +175,11 @@ void process_set_comm(Process* process, const char* path) {
   for (uint32_t i = 0; i < 2; ++i) hal::local_store(process->m_comm[i], words[i], std::memory_order_relaxed);
 }
 
+Comm process_comm(hal::Xptr<Process> reference) {
+  const auto words = reference.field(&Process::m_comm).as<uint64_t>();
+  return Comm{.words = {hal::remote_load(words), hal::remote_load(words + 1)}};
+}
+
 Process* process_lookup(uint32_t pid) {
   if (pid_cxy(pid) != hal::local_cxy() || pid_index(pid) == 0 || pid_index(pid) >= kMaxProcesses) return nullptr;
   ProcCluster* table = local_proc();

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -404,6 +405,16 @@ struct GroupIds {
 [[nodiscard]] Result<Process*> process_create(uint32_t ppid, GroupIds ids = {});
 // The program's name of `process` (Process::m_comm) set from `path`: its last component.
 void process_set_comm(Process* process, const char* path);
+// The program's name of the process whose reference is `reference`, from any cluster: its
+// two words, each read whole (an execve may change them meanwhile).
+struct Comm {
+  uint64_t words[2] = {};
+  [[nodiscard]] std::string_view text() const {
+    const auto* bytes = reinterpret_cast<const char*>(words);
+    return {bytes, strnlen(bytes, sizeof words)};
+  }
+};
+[[nodiscard]] Comm process_comm(hal::Xptr<Process> reference);
 // Local: the process of this cluster named by `pid`, if any. For a caller that knows it lives
 // (a thread of the process waits on it); others hold it (ProcessUse).
 Process* process_lookup(uint32_t pid);

@@ -83,10 +83,10 @@ mkh_process_info_server(uint32_t index) {
                                : hal::remote_load(reference.field(&Process::m_stopped)) != 0 ? ProcessState::kStopped
                                                                                              : ProcessState::kRunning;
     hal::cxy_t copies[kMaxXSize * kMaxYSize];
-    const auto comm = reference.field(&Process::m_comm).as<uint64_t>();
+    const Comm comm = process_comm(reference);
     return std::tuple(pid, (*use)->m_ppid, hal::remote_load(reference.field(&Process::m_thread_count)),
-                      process_copies_clusters(pid, copies, std::size(copies)), state, hal::remote_load(comm),
-                      hal::remote_load(comm + 1), threads_cpu_time(use->get()).ns);
+                      process_copies_clusters(pid, copies, std::size(copies)), state, comm.words[0], comm.words[1],
+                      threads_cpu_time(use->get()).ns);
   }
   return error(Errno::kSrch);
 }

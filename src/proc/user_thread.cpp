@@ -8,6 +8,8 @@
 #include <optional>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
@@ -354,7 +356,12 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
 Result<void> user_thread_start(UserThread* thread, hal::lid_t lid) {
   // Everything the thread reads is in place before it can run: it may run, and end, on
   // another core before thread_create returns (it records its own kern::Thread).
-  auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid, "user");
+  // Named as `ps -L` shows a thread: its tid and its program (SCHED_DISPLAY, panics).
+  char name[kern::kThreadNameSize];
+  const auto named = fmt::format_to_n(name, sizeof name, "{} {}", thread->m_tid,
+                                      process_comm(process_reference(thread->m_process)).text());
+  auto created = kern::thread_create(kern::ThreadType::USER, user_thread_entry, thread, lid,
+                                     std::string_view(name, named.out - name));
   if (!created) {
     Process* process = thread->m_process;
     (void)thread_discard(thread, 0);  // never the last: its creator runs

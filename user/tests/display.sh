@@ -27,7 +27,8 @@ header='core 0x[0-9a-f]{2}/[0-9]: [0-9]+ thread\(s\), idle=[01] ipi_pending=[01]
 run 0 sched
 cores=$(grep -Ec "^$header\$" "$scratch/err")
 [ "$cores" = 8 ] || fail "display sched showed $cores cores, not the 8 of 2x2:2:"$'\n'"$(cat "$scratch/err")"
-grep -Eq '^  user +trdid=0x[0-9a-f]{8} type=user ' "$scratch/err" || fail "display sched did not show its own thread"
+grep -Eq '^  [0-9]+ display +trdid=0x[0-9a-f]{8} type=user ' "$scratch/err" ||
+  fail "display sched did not show its own thread, named TID display"
 grep -Eq '^  rpc[0-9.]+ +trdid=0x[0-9a-f]{8} type=rpc .*\(running\)$' "$scratch/err" ||
   fail "display sched did not show the RPC thread that serves it running"
 
