@@ -103,8 +103,8 @@ void hold_pid(uint32_t pid, const Zombie& zombie) {
   hal::remote_store(at.field(&Zombie::sid), zombie.sid);
   hal::remote_store(at.field(&Zombie::cpu_ms), zombie.cpu_ms);
   const auto comm = at.field(&Zombie::comm).as<uint64_t>();
-  hal::remote_store(comm, zombie.comm[0]);
-  hal::remote_store(comm + 1, zombie.comm[1]);
+  hal::remote_store(comm, zombie.comm.words[0]);
+  hal::remote_store(comm + 1, zombie.comm.words[1]);
   hal::remote_store(pid_held(pid), uint8_t(1));  // a release: the zombie is written before
 }
 void release_pid(uint32_t pid) { hal::remote_store(pid_held(pid), uint8_t(0)); }
@@ -366,13 +366,13 @@ void report_end_to_parent(Process* process) {
         child.cpu_ticks = hal::stat_read(process->m_ended_cpu_ticks) + hal::stat_read(process->m_children_cpu_ticks);
         child.sys_ticks = hal::stat_read(process->m_ended_sys_ticks) + hal::stat_read(process->m_children_sys_ticks);
         child.process = {};
-        const Comm comm = process_comm(reference);
         // Before the parent can see the record: it lets the pid go.
-        hold_pid(child.pid, Zombie{.ppid = process->m_ppid,
-                                   .pgid = child.pgid,
-                                   .sid = hal::remote_load(reference.field(&Process::m_sid)),
-                                   .cpu_ms = uint32_t(hal::ticks_to_ns(child.cpu_ticks) / 1'000'000),
-                                   .comm = {comm.words[0], comm.words[1]}});
+        hold_pid(child.pid,
+                 Zombie{.ppid = process->m_ppid,
+                        .pgid = child.pgid,
+                        .sid = hal::remote_load(reference.field(&Process::m_sid)),
+                        .cpu_ms = uint32_t(hal::ticks_to_ns(hal::stat_read(process->m_ended_cpu_ticks)) / 1'000'000),
+                        .comm = process_comm(reference)});
       }
       children.set(i, child);
     }
@@ -459,7 +459,7 @@ std::optional<Zombie> zombie_of(uint32_t pid) {
                 .pgid = hal::remote_load(at.field(&Zombie::pgid)),
                 .sid = hal::remote_load(at.field(&Zombie::sid)),
                 .cpu_ms = hal::remote_load(at.field(&Zombie::cpu_ms)),
-                .comm = {hal::remote_load(comm), hal::remote_load(comm + 1)}};
+                .comm = Comm{.words = {hal::remote_load(comm), hal::remote_load(comm + 1)}}};
 }
 
 void close_stop_reports(Process* process) {

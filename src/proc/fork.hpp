@@ -11,8 +11,9 @@
 // of each child until it waits for it; a child that ends writes its status there, wakes the
 // parent's threads waiting in waitid, and frees itself (its parent ignoring SIGCHLD, its record
 // goes too, as Linux reaps such a child); its pid is not given again until the wait, as Linux
-// keeps a zombie's (ProcCluster::m_pid_held, m_zombies). A process that ends kills its children that still
-// run and ends after them: no process outlives its parent (mkh has no init to adopt orphans).
+// keeps a zombie's, nor are its ids and name lost (ProcCluster::m_pid_held, m_zombies). A
+// process that ends kills its children that still run and ends after them: no process outlives
+// its parent (mkh has no init to adopt orphans).
 #pragma once
 
 #include <cstdint>

@@ -351,17 +351,26 @@ struct CopyList {
   hal::XlistEntry root;
 };
 
-// The per-cluster process table (replicated kernel data).
+// A program's name as a process keeps it (Process::m_comm): up to 15 bytes, then NULs.
+struct Comm {
+  uint64_t words[2] = {};
+  [[nodiscard]] std::string_view text() const {
+    const auto* bytes = reinterpret_cast<const char*>(words);
+    return {bytes, strnlen(bytes, sizeof words)};
+  }
+};
+
 // What remains of an ended process until its parent waits for it: each word stored and read
 // whole, from any cluster (ProcCluster::m_zombies).
 struct Zombie {
   uint32_t ppid = 0;
   uint32_t pgid = 0;
   uint32_t sid = 0;
-  uint32_t cpu_ms = 0;  // its CPU time and its waited children's
-  uint64_t comm[2] = {};
+  uint32_t cpu_ms = 0;  // its threads' CPU time
+  Comm comm;
 };
 
+// The per-cluster process table (replicated kernel data).
 struct ProcCluster {
   ProcCluster() { libk::list_root_init(&m_local_copies); }
 
@@ -407,13 +416,6 @@ struct GroupIds {
 void process_set_comm(Process* process, const char* path);
 // The program's name of the process whose reference is `reference`, from any cluster: its
 // two words, each read whole (an execve may change them meanwhile).
-struct Comm {
-  uint64_t words[2] = {};
-  [[nodiscard]] std::string_view text() const {
-    const auto* bytes = reinterpret_cast<const char*>(words);
-    return {bytes, strnlen(bytes, sizeof words)};
-  }
-};
 [[nodiscard]] Comm process_comm(hal::Xptr<Process> reference);
 // Local: the process of this cluster named by `pid`, if any. For a caller that knows it lives
 // (a thread of the process waits on it); others hold it (ProcessUse).

@@ -73,7 +73,7 @@ mkh_process_info_server(uint32_t index) {
     if (!use) {
       const std::optional<Zombie> zombie = zombie_of(pid);
       if (!zombie) continue;
-      return std::tuple(pid, zombie->ppid, 0u, 0u, ProcessState::kZombie, zombie->comm[0], zombie->comm[1],
+      return std::tuple(pid, zombie->ppid, 0u, 0u, ProcessState::kZombie, zombie->comm.words[0], zombie->comm.words[1],
                         uint64_t(zombie->cpu_ms) * 1'000'000);
     }
     const hal::Xptr<Process> reference = process_reference(use->get());
