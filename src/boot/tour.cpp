@@ -122,6 +122,11 @@ void visit(Tour& tour, hal::cxy_t server) {
   const uint32_t cores = hal::remote_load(hal::cluster_field(server, &LOCAL_CLUSTER->m_cores_nr));
   expect_ok(tour, rpc_sched_display_client(server, cores - 1));
 
+  auto memory = rpc_call<RPC_MKH_MEMORY_INFO>(server);  // free's service
+  expect_ok(tour, memory);
+  // Some of the bank is the kernel's own data, and none of it is free.
+  if (memory && std::get<2>(*memory) + std::get<1>(*memory) > std::get<0>(*memory)) tour.wrong.fetch_add(1);
+
   auto ping = rpc_call<RPC_MKH_PING>(server, uint64_t(server));
   expect_ok(tour, ping);
   if (ping && *ping != server + 1u) tour.wrong.fetch_add(1);

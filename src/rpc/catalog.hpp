@@ -49,7 +49,8 @@ namespace mkh::rpc {
   X(65, MKH_CHAIN)         \
   X(66, MKH_PROCESS_INFO)  \
   X(67, MKH_SIGNAL_GROUP)  \
-  X(68, MKH_PROCESS_IDS)
+  X(68, MKH_PROCESS_IDS)   \
+  X(69, MKH_MEMORY_INFO)
 
 enum RpcIndex : uint32_t {
 #define MKH_RPC_ENUM(index, name) RPC_##name = index,
@@ -59,7 +60,7 @@ enum RpcIndex : uint32_t {
 #undef MKH_RPC_UNUSED
       RPC_MAX_INDEX = 30,
   RPC_PRIVATE_BASE = 64,
-  RPC_PRIVATE_END = 69,
+  RPC_PRIVATE_END = 70,
 };
 
 // Statistics have one slot per catalogue index, one per private index, and one for every

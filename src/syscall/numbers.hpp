@@ -89,6 +89,7 @@ enum Number : uint32_t {
   NR_mkh_place_thread = 1029,
   NR_mkh_trace = 1030,
   NR_mkh_process_info = 1031,
+  NR_mkh_memory_info = 1032,
 };
 
 }  // namespace mkh::syscall

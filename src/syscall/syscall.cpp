@@ -20,6 +20,7 @@
 #include "kern/sched.hpp"
 #include "kern/timer.hpp"
 #include "proc/services.hpp"
+#include "rpc/services/pmem.hpp"
 #include "rpc/services/sched.hpp"
 #include "rpc/services/thread.hpp"
 #include "syscall/call.hpp"
@@ -343,6 +344,18 @@ Answer sys_mkh_process_info(Call& call) {
   return 0;
 }
 
+// memory_info(cxy, info): cluster `cxy`'s memory bank (MKH_MEMORY_INFO there) into the user's
+// struct mkh_memory (user/include/mkh.h): the page size, the bank's pages, those the kernel's
+// data reserves, those free. EINVAL for a cluster the machine has not.
+Answer sys_mkh_memory_info(Call& call) {
+  const uint32_t cxy = call.a[0];
+  if (!hal::cluster_present(cxy)) return error(Errno::kInval);
+  const auto [total, reserved, free] = TRY(rpc::rpc_call<rpc::RPC_MKH_MEMORY_INFO>(hal::cxy_t(cxy)));
+  const uint32_t info[4] = {uint32_t(hal::kPageSize), uint32_t(total), uint32_t(reserved), uint32_t(free)};
+  TRY(proc::copy_to_user(call.process, call.a[1], info, sizeof info));
+  return 0;
+}
+
 Answer sys_exit_group(Call& call) {
   proc::process_make_exit(call.process, call.a[0], 0);
   return 0;
@@ -434,6 +447,7 @@ constexpr Entry kTable[] = {
     {NR_mkh_place_thread, sys_mkh_place_thread, {"mkh_place_thread", "xd"}},
     {NR_mkh_place_fork, sys_mkh_place_fork, {"mkh_place_fork", "x"}},
     {NR_mkh_process_info, sys_mkh_process_info, {"mkh_process_info", "xup"}},
+    {NR_mkh_memory_info, sys_mkh_memory_info, {"mkh_memory_info", "xp"}},
     {NR_mkh_trace, sys_mkh_trace, {"mkh_trace", "d"}},
 };
 

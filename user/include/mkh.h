@@ -15,6 +15,7 @@
 #define SYS_mkh_place_thread 1029
 #define SYS_mkh_trace 1030
 #define SYS_mkh_process_info 1031
+#define SYS_mkh_memory_info 1032
 
 /* Prints a kernel structure (kind and its arguments as mkh's display documents them). */
 int mkh_display(int kind, long arg0, long arg1);
@@ -52,6 +53,18 @@ struct mkh_process {
  * 16 bits are its index: ask again from the pid's index + 1 for the next); -1 with errno
  * ESRCH when there is none, EINVAL when the machine has no cluster `cxy`. */
 int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info);
+
+/* A cluster's memory bank, as mkh_memory_info gives it (counts of pages of `page_size`
+ * bytes): the bank's pages, those the kernel's own data reserves (descriptors, the page
+ * array), and those free; the rest are in use (kernel objects, user pages, file caches). */
+struct mkh_memory {
+  uint32_t page_size;
+  uint32_t pages_total;
+  uint32_t pages_reserved;
+  uint32_t pages_free;
+};
+/* The memory bank of cluster `cxy`; -1 with errno EINVAL when the machine has no such cluster. */
+int mkh_memory_info(unsigned int cxy, struct mkh_memory* info);
 
 /* Not a system call: Linux's number for picolibc's signal `signal` (picolibc numbers SIGBUS,
  * SIGSYS and the signals from 16 up as BSD does), -1 for one Linux has not; what a shell adds

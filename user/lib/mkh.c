@@ -42,3 +42,7 @@ int mkh_trace(int on) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_trace, on)); 
 int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info) {
   return (int)__mkh_result(__MKH_SC3(SYS_mkh_process_info, cxy, index, info));
 }
+
+int mkh_memory_info(unsigned int cxy, struct mkh_memory* info) {
+  return (int)__mkh_result(__MKH_SC2(SYS_mkh_memory_info, cxy, info));
+}

@@ -1,6 +1,9 @@
-// Services 0 PMEM_GET_PAGES and 1 PMEM_RELEASE_PAGES: the server cluster's ppm.
-// Layer: rpc services. Calls mm.
+// Services 0 PMEM_GET_PAGES and 1 PMEM_RELEASE_PAGES, and mkh's 69 MKH_MEMORY_INFO: the
+// server cluster's ppm. Layer: rpc services. Calls mm.
 #pragma once
+
+#include <cstdint>
+#include <tuple>
 
 #include "rpc/marshal.hpp"
 
@@ -14,6 +17,9 @@ namespace mkh::rpc {
 Result<mm::Page*> pmem_get_pages_server(uint32_t order);
 // Gives a block back to the server's ppm; kInval when `page` heads no allocated block there.
 Result<void> pmem_release_pages_server(mm::Page* page);
+// The server's bank, in pages: its total, those the kernel's data reserves (the page array
+// among them), and those free (a snapshot of the ppm's counters). What `free` shows.
+Result<std::tuple<uint64_t, uint64_t, uint64_t>> mkh_memory_info_server();
 
 template <>
 struct RpcService<RPC_PMEM_GET_PAGES> {
@@ -24,6 +30,10 @@ template <>
 struct RpcService<RPC_PMEM_RELEASE_PAGES> {
   static constexpr auto kServer = &pmem_release_pages_server;
   static constexpr bool kLocalDirect = true;
+};
+template <>
+struct RpcService<RPC_MKH_MEMORY_INFO> {
+  static constexpr auto kServer = &mkh_memory_info_server;
 };
 
 // The reference's client functions (its out-parameter is the result).

@@ -113,6 +113,47 @@ TEST_F(RpcTest, PmemGetAndReleasePagesEverywhere) {
   EXPECT_EQ(totals(RPC_PMEM_RELEASE_PAGES).errors, 4u * 4 + 4);
 }
 
+// Service 69 MKH_MEMORY_INFO (free's): every cluster sees every bank whole, and a block taken
+// from a bank (PMEM_GET_PAGES) shows in its free count until it is given back.
+TEST_F(RpcTest, MemoryInfoFromEveryClusterSeesEachBank) {
+  boot({2, 2, 1});
+  const uint64_t bank_pages = (machine().config().bank_mib << 20) / hal::kPageSize;
+  {
+    ThreadRunner runner(machine());
+    runner.start_on_every_core([&](uint32_t, uint32_t, uint32_t) {
+      for (uint32_t server : machine().clusters()) {
+        auto info = rpc_call<RPC_MKH_MEMORY_INFO>(server);
+        KCHECK_OK(info);
+        if (!info) continue;
+        const auto [total, reserved, free] = *info;
+        KCHECK_EQ(total, bank_pages);
+        KCHECK(reserved > 0 && free > 0 && reserved + free < total);
+      }
+    });
+  }
+  {
+    ThreadRunner runner(machine());
+    runner.start(machine().clusters()[0], 0, [&] {
+      constexpr uint32_t kOrder = 6;  // 64 pages: more than any incidental allocation meanwhile
+      for (uint32_t server : machine().clusters()) {
+        const auto before = rpc_call<RPC_MKH_MEMORY_INFO>(server);
+        auto block = rpc_pmem_get_pages_client(server, kOrder);
+        const auto during = rpc_call<RPC_MKH_MEMORY_INFO>(server);
+        KCHECK_OK(block);
+        if (!block || !before || !during) continue;
+        KCHECK(std::get<2>(*during) + (1u << kOrder) <= std::get<2>(*before));
+        KCHECK_OK(rpc_pmem_release_pages_client(server, *block));
+        const auto after = rpc_call<RPC_MKH_MEMORY_INFO>(server);
+        KCHECK_OK(after);
+        if (after) KCHECK(std::get<2>(*after) > std::get<2>(*during));
+      }
+    });
+  }
+  const Totals t = totals(RPC_MKH_MEMORY_INFO);
+  EXPECT_EQ(t.served, 4u * 4 + 3 * 4);
+  EXPECT_EQ(t.errors, 0u);
+}
+
 TEST_F(RpcTest, PmemExhaustionIsAnErrorNotACrash) {
   boot({2, 1, 1}, 4);
   std::atomic<int> no_memory{0};
