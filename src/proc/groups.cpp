@@ -21,14 +21,15 @@ namespace {
 Result<void> check_group_in_session(const Process* self, uint32_t pgid, uint32_t sid) {
   if (pgid == hal::remote_load(pgid_of(self))) return {};
   const GroupMembers group = TRY(signal_group(pgid, 0, SignalOrigin{.pid = self->m_pid}));
-  if (group.count == 0 || group.sid != sid) return error(Errno::kPerm);
+  if ((group.count == 0 && group.zombies == 0) || group.sid != sid) return error(Errno::kPerm);
   return {};
 }
 }  // namespace
 
-Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
-                                                                         uint32_t sender, int32_t status,
-                                                                         uint64_t born_before) {
+Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal,
+                                                                                   int32_t code, uint32_t sender,
+                                                                                   int32_t status,
+                                                                                   uint64_t born_before) {
   if (signal > kSignalMax) return error(Errno::kInval);
   // The members first, under the table's lock; then the signals, each to a process held anew
   // (one may end meanwhile: it is no longer sent one).
@@ -51,7 +52,14 @@ Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_
   }
   if (signal != 0)
     for (uint32_t i = 0; i < count; ++i) (void)process_make_kill_server(members[i], signal, code, sender, status);
-  return std::tuple(count, sid, parentless);
+  uint32_t zombies = 0;
+  for (uint32_t i = 1; i < kMaxProcesses; ++i)
+    if (const std::optional<Zombie> zombie = zombie_of(pid_make(hal::local_cxy(), i));
+        zombie && (pgid == kEveryProcess || zombie->pgid == pgid)) {
+      ++zombies;
+      if (count == 0) sid = zombie->sid;
+    }
+  return std::tuple(count, sid, parentless, zombies);
 }
 
 Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid) {
@@ -69,11 +77,12 @@ Result<GroupMembers> signal_group(uint32_t pgid, uint32_t signal, SignalOrigin o
   const auto now = uint64_t(hal::clock_ns(CLOCK_MONOTONIC));
   for (hal::cxy_t cxy = 0; cxy < hal::g_address_space.cxy_limit; ++cxy) {
     if (!hal::cluster_present(cxy)) continue;
-    const auto [count, sid, parentless] =
+    const auto [count, sid, parentless, zombies] =
         TRY(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(cxy, pgid, signal, origin.code, origin.pid, origin.status, now));
     members.count += count;
     members.parentless += parentless;
-    if (count != 0) members.sid = sid;
+    members.zombies += zombies;
+    if (count != 0 || (zombies != 0 && members.count == 0)) members.sid = sid;
   }
   return members;
 }

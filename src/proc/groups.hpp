@@ -21,11 +21,15 @@ inline constexpr uint32_t kEveryProcess = 0;
 
 // 67 MKH_SIGNAL_GROUP (mkh's own): the processes this cluster owns in group `pgid` (every one
 // with kEveryProcess) made before `born_before` (the host's monotonic clock, in ns) and not
-// ended (their end reported: see close_stop_reports), the sender's own excepted, each sent `signal` as PROCESS_MAKE_KILL sends it (0: none, a count
-// only): how many, the session of one of them (0 with none), and how many have no parent.
-Result<std::tuple<uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal, int32_t code,
-                                                                         uint32_t sender, int32_t status,
-                                                                         uint64_t born_before);
+// ended (their end reported: see close_stop_reports), the sender's own excepted, each sent
+// `signal` as PROCESS_MAKE_KILL sends it (0: none, a count only): how many, the session of one
+// of them (0 with none), how many have no parent; and the group's zombies here (ended children
+// not yet waited for, which take no signal but are in their group, as on Linux), the session
+// being one of theirs when no live member answers it.
+Result<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>> mkh_signal_group_server(uint32_t pgid, uint32_t signal,
+                                                                                   int32_t code, uint32_t sender,
+                                                                                   int32_t status,
+                                                                                   uint64_t born_before);
 // 68 MKH_PROCESS_IDS (mkh's own): the group and the session of this cluster's process `pid`.
 // kSrch when there is none.
 Result<std::tuple<uint32_t, uint32_t>> mkh_process_ids_server(uint32_t pid);
@@ -35,6 +39,7 @@ struct GroupMembers {
   uint32_t count = 0;
   uint32_t sid = 0;         // a member's session (all of a group's are one), 0 with none
   uint32_t parentless = 0;  // members no fork made (the first process of mkh exec)
+  uint32_t zombies = 0;     // ended, not yet waited for: no members, but the group is theirs
 };
 // From any cluster: MKH_SIGNAL_GROUP on every cluster of the machine, the sender's process
 // (`origin.pid`) excepted: the members there were when it began, as a terminal signals its

@@ -607,7 +607,7 @@ Answer sys_kill(Call& call) {
   const uint32_t group = pid == 0 ? own_group : pid == -1 ? proc::kEveryProcess : uint32_t(-pid);
   const proc::GroupMembers others = TRY(proc::signal_group(group, signal, origin));
   if (group == own_group) return send(call.process, call.thread, 0, signal, origin);
-  if (others.count == 0) return error(Errno::kSrch);
+  if (others.count == 0 && others.zombies == 0) return error(Errno::kSrch);  // a zombie takes it, as on Linux
   return 0;
 }
 

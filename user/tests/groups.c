@@ -8,7 +8,8 @@
  * another session refused; kill to the group reaches its two members and not the caller, and
  * waitpid(-group) reaps them, waitpid(0) not; kill(0) reaches the caller and a child in its
  * group; a child past an execve refused
- * (EACCES); a zombie's group and session, and the signals it takes, until it is waited for;
+ * (EACCES); a zombie's group and session, and the signals it takes, until it is waited for,
+ * and a group of a zombie alone;
  * errors for pids and groups that do not exist. Only relations between ids are
  * printed, never an id. `spread`: each child forked on the next cluster of the machine in
  * turn (mkh's place_fork, a no-op under qemu-riscv32). The same bytes and status under
@@ -178,6 +179,20 @@ static int session(void) {
   say("getpgid(zombie waited for)", getpgid(zombie));
   say("getsid(zombie waited for)", getsid(zombie));
   say("kill(zombie waited for, 0)", kill(zombie, 0));
+
+  /* A group whose one member is a zombie: still a group, which kill names (and reaches none). */
+  const pid_t lone = fork_next();
+  if (lone == 0) {
+    setpgid(0, 0);
+    _exit(3);
+  }
+  say("waitid(zombie leader, WEXITED | WNOWAIT)",
+      (int)linux_syscall(SYS_waitid, 1, lone, (long)info, 4 | 0x01000000, 0, 0));
+  say_true("the zombie leads its group", getpgid(lone) == lone);
+  say("kill(-zombie's group, 0)", kill(-lone, 0));
+  say("kill(-zombie's group, SIGTERM)", kill(-lone, SIGTERM));
+  describe("zombie leader", wait_for(lone));
+  say("kill(-group of no process, 0)", kill(-lone, 0));
   return 0;
 }
 

@@ -722,7 +722,7 @@ TEST_F(ProcessTest, GroupServicesFromEveryClusterFindEachClustersProgram) {
         for (uint32_t u = 0; u < n; ++u) {
           const auto members = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, 0u, 0, kAnyTime);
           KCHECK_OK(members);
-          if (members) KCHECK(*members == (u == t ? std::tuple(1u, pid, 1u) : std::tuple(0u, 0u, 0u)));
+          if (members) KCHECK(*members == (u == t ? std::tuple(1u, pid, 1u, 0u) : std::tuple(0u, 0u, 0u, 0u)));
           const auto others = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[u], pid, 0u, 0, pid, 0, kAnyTime);
           KCHECK_OK(others);
           if (others) KCHECK_EQ(std::get<0>(*others), 0u);
@@ -730,7 +730,7 @@ TEST_F(ProcessTest, GroupServicesFromEveryClusterFindEachClustersProgram) {
         KCHECK_ERR(rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[t], pid, 65u, 0, 0u, 0, kAnyTime), Errno::kInval);
         const auto earlier = rpc::rpc_call<rpc::RPC_MKH_SIGNAL_GROUP>(clusters[t], pid, 0u, 0, 0u, 0, uint64_t(0));
         KCHECK_OK(earlier);  // of the members made before the clock's 0: none
-        if (earlier) KCHECK(*earlier == std::tuple(0u, 0u, 0u));
+        if (earlier) KCHECK(*earlier == std::tuple(0u, 0u, 0u, 0u));
       }
       const auto every = proc::signal_group(proc::kEveryProcess, 0, proc::kFromKernel);
       KCHECK_OK(every);
