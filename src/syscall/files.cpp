@@ -656,9 +656,12 @@ Answer sys_statx(Call& call) {
   // struct statx (256 bytes): the basic fields, the times as mtime.
   uint8_t out[256] = {};
   const uint32_t mask = 0x7ff;  // STATX_BASIC_STATS
-  const uint32_t blksize = 4096, nlink = host ? 1 : stat.links;
+  // As Linux's vfat: the I/O block is the cluster, the blocks (of 512 bytes) are the clusters
+  // the file holds; a device has none.
+  const uint32_t blksize = stat.cluster_size != 0 ? stat.cluster_size : 4096, nlink = host ? 1 : stat.links;
   const uint16_t mode = uint16_t(named.mode());
-  const uint64_t ino = host ? 0 : stat.inode, size = host ? host->size : stat.size, blocks = (size + 511) / 512;
+  const uint64_t ino = host ? 0 : stat.inode, size = host ? host->size : stat.size;
+  const uint64_t blocks = host ? (size + 511) / 512 : uint64_t(stat.clusters) * stat.cluster_size / 512;
   const int64_t time = int64_t(host ? 0 : stat.mtime);
   std::memcpy(out + 0, &mask, 4);
   std::memcpy(out + 4, &blksize, 4);

@@ -187,6 +187,7 @@ Result<Stat> stat_of(Xptr<Inode> inode) {
   stat.size = rload(inode, &Inode::m_size);
   stat.first_cluster = rload(inode, &Inode::m_first_cluster);
   stat.clusters = rload(inode, &Inode::m_clusters);
+  if (on_fat(inode)) stat.cluster_size = fat::fat_cluster_size(fat_context());
   stat.attr = rload(inode, &Inode::m_attr);
   stat.mtime = rload(inode, &Inode::m_mtime);
   stat.inode = inode.raw();

@@ -55,6 +55,7 @@ struct Stat {
   uint64_t size = 0;
   uint32_t first_cluster = 0;
   uint32_t clusters = 0;
+  uint32_t cluster_size = 0;  // its file system's (0 for devfs, which has no blocks)
   uint32_t attr = 0;
   uint64_t mtime = 0;
   hal::xptr_t inode = 0;  // where the inode lives
