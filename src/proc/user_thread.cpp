@@ -302,10 +302,16 @@ std::byte* UserThread::translate(uint32_t address, user::Access access) {
     // shootdown does not wait for this thread. A page it got may have been unmapped before the
     // thread was back in user code: then the epoch moved, the TLB is flushed, and it asks again.
     leave_user(this);
+    // The kernel's work for the thread: system time, as Linux counts a page fault's (when it
+    // runs: a test may resolve a fault for a thread not started).
+    kern::Thread* const running = hal::local_load(m_thread);
+    const uint64_t before = running != nullptr ? kern::thread_run_ticks(running) : 0;
     TlbShootdown shootdown{.process = m_process, .thread = this, .in_run = true};
     auto entry = is_copy(m_process)
                      ? process_copy_get_pte(m_process, address, vmm_access(access))
                      : vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access), user_flush_page, &shootdown);
+    const uint64_t after = running != nullptr ? kern::thread_run_ticks(running) : 0;
+    hal::stat_add(m_sys_ticks, after > before ? after - before : 0);
     if (enter_user(this)) {
       m_code_stale = true;  // dropped at the run's end (it may be running code of it)
       continue;

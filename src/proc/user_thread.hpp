@@ -117,11 +117,11 @@ struct UserThread final : user::AddressSpace {
   // it waits for), brought up to date by the thread at its scheduling points (count_cpu) for
   // the other threads of its process to read.
   uint64_t m_cpu_ticks = 0;
-  uint64_t m_sys_ticks = 0;  // of its CPU time, in its system calls (up to date after each)
+  uint64_t m_sys_ticks = 0;  // of its CPU time, the kernel's: its system calls and page faults
 };
 
-// A CPU time in nanoseconds, and how much of it went to system calls (the rest is user time:
-// the interpreter and its page faults).
+// A CPU time in nanoseconds, and how much of it was the kernel's (system calls and page
+// faults; the rest is user time: the interpreter).
 struct CpuTime {
   uint64_t ns = 0;
   uint64_t sys_ns = 0;
