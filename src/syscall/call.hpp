@@ -80,6 +80,12 @@ struct HostTerminal {
   uint16_t columns = 0;
 };
 [[nodiscard]] Result<HostTerminal> host_stream_terminal(int host_fd);
+// Sets a host terminal's attributes: Linux's TCSETS, TCSETSW (once the output is written) or
+// TCSETSF (the input not yet read dropped too), `request` being the request's number, the same
+// on x86-64 and RV32; the struct termios as TCGETS gives it. kNotTy when the stream is not a
+// terminal, kInval for another request.
+[[nodiscard]] Result<void> host_stream_set_terminal(int host_fd, uint32_t request,
+                                                    const std::array<uint8_t, 36>& termios);
 // futimens(2) on a host stream (its access and modification times, UTIME_NOW and UTIME_OMIT
 // as the host reads them).
 [[nodiscard]] Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]);

@@ -82,12 +82,16 @@ Answer sys_fcntl64(Call& call) {
 // (kept for the file, as F_SETFL keeps it; a host stream stays as it is), and for a regular
 // file the bytes between its offset and its end. Of a terminal's, a host stream that is one
 // answers what the host's terminal says to TCGETS (so isatty is true and picolibc buffers
-// stdout by lines, as under qemu-riscv32, which passes the request on) and TIOCGWINSZ, and
+// stdout by lines, as under qemu-riscv32, which passes the request on) and TIOCGWINSZ, passes
+// TCSETS, TCSETSW and TCSETSF on to it, and
 // is the machine's terminal for its foreground group and session (TIOCGPGRP, TIOCSPGRP,
 // TIOCGSID: proc/groups.hpp); the rest are a terminal's or a device's that mkh has not: ENOTTY.
 Answer sys_ioctl(Call& call) {
   enum : uint32_t {
     TCGETS = 0x5401,
+    TCSETS = 0x5402,
+    TCSETSW = 0x5403,
+    TCSETSF = 0x5404,
     TIOCGPGRP = 0x540f,
     TIOCSPGRP = 0x5410,
     TIOCGWINSZ = 0x5413,
@@ -121,6 +125,17 @@ Answer sys_ioctl(Call& call) {
         const uint16_t size[4] = {terminal.rows, terminal.columns, 0, 0};  // struct winsize, pixels unknown
         TRY(proc::copy_to_user(call.process, call.a[2], size, sizeof size));
       }
+      return 0;
+    }
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF: {
+      // The host's terminal takes them: a program's raw mode (a shell's line editing) is the
+      // host terminal's, which mkh exec puts back as it found it when it ends.
+      if (entry.kind != UserFd::Kind::kHost) break;
+      std::array<uint8_t, 36> termios{};
+      TRY(proc::copy_from_user(call.process, termios.data(), call.a[2], termios.size()));
+      TRY(host_stream_set_terminal(entry.host_fd, call.a[1], termios));
       return 0;
     }
     case TIOCGPGRP:

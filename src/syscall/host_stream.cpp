@@ -46,6 +46,13 @@ Result<HostTerminal> host_stream_terminal(int host_fd) {
   return terminal;
 }
 
+Result<void> host_stream_set_terminal(int host_fd, uint32_t request, const std::array<uint8_t, 36>& termios) {
+  if (request != TCSETS && request != TCSETSW && request != TCSETSF) return error(Errno::kInval);
+  std::array<uint8_t, 36> copy = termios;
+  if (::ioctl(host_fd, request, copy.data()) < 0) return error(errno_from_host(errno));
+  return {};
+}
+
 Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]) {
   if (::futimens(host_fd, times) != 0) return error(errno_from_host(errno));
   return {};

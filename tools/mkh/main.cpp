@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -292,6 +293,29 @@ class InterruptRelay {
   std::thread m_thread;
 };
 
+// The modes of the host's terminal (the first of stdin, stdout and stderr that is one) as mkh
+// exec found them, put back as it ends: a program may change them (a shell's raw mode while it
+// edits a line: TCSETS passes to the host) and end, or be killed, before it puts them back.
+class TerminalModes {
+ public:
+  TerminalModes() {
+    for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+      if (::isatty(fd) && ::tcgetattr(fd, &m_modes) == 0) {
+        m_fd = fd;
+        break;
+      }
+  }
+  ~TerminalModes() {
+    if (m_fd >= 0) (void)::tcsetattr(m_fd, TCSADRAIN, &m_modes);
+  }
+  TerminalModes(const TerminalModes&) = delete;
+  TerminalModes& operator=(const TerminalModes&) = delete;
+
+ private:
+  int m_fd = -1;
+  termios m_modes{};
+};
+
 // mkh exec: the program's status is mkh's; mkh prints nothing of its own on stdout.
 int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
   if (words.empty()) {
@@ -313,6 +337,7 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
   const bool relay_interrupts = !cli.config.deterministic;
   const sigset_t interrupt = relay_interrupts ? InterruptRelay::block_interrupts() : sigset_t{};
   int exit_code = 0;
+  const TerminalModes terminal_modes;
   const auto machine = boot_quiet_with_disk(cli.config, "exec", &exit_code);
   if (!machine) return exit_code;
   const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env, .trace_syscalls = cli.strace};

@@ -44,11 +44,11 @@ printf 'echo hi; cd /etc\npwd\nexit 3\n' |
   timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh -l" /dev/null | tr -d '\r' >"$scratch/sh.txt"
 shell_status=${PIPESTATUS[1]}
 motd=$(head -n 1 "$(dirname "$0")/../../disk/etc/motd")
-if [ "$shell_status" = 3 ] && grep -qxF "$motd" "$scratch/sh.txt" && grep -qx '\$ hi' "$scratch/sh.txt" &&
-  grep -qx '\$ /etc' "$scratch/sh.txt"; then
+if [ "$shell_status" = 3 ] && grep -qxF "$motd" "$scratch/sh.txt" && grep -qx '\$ echo hi; cd /etc' "$scratch/sh.txt" &&
+  grep -qx 'hi' "$scratch/sh.txt" && grep -qx '/etc' "$scratch/sh.txt"; then
   echo "sh -l on a terminal: the motd, prompts, line-buffered output, exit 3"
 else
-  echo "FAIL: sh -l on a terminal exited $shell_status (expected 3) or lacks the motd, '\$ hi' or '\$ /etc':"
+  echo "FAIL: sh -l on a terminal exited $shell_status (expected 3) or lacks the motd, the line edited, 'hi' or '/etc':"
   cat "$scratch/sh.txt"; status=1
 fi
 # A program that runs 30 s ends by the interrupt (SIGINT, Ctrl-C) and by the quit (SIGQUIT,
@@ -105,14 +105,14 @@ fi
 printf 'echo started; sleep 30\necho "after $?"\nexit 3\n' |
   timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-int.txt" &
 session=$!
-wait_for_line "$scratch/sh-int.txt" '\$ started'
+wait_for_line "$scratch/sh-int.txt" 'started'
 sleep 1
 to_session INT
 wait "$session"
-if has_line "$scratch/sh-int.txt" '\$ after 130'; then
+if has_line "$scratch/sh-int.txt" 'after 130'; then
   echo "the interrupt on a terminal: the command ended (130), the shell went on"
 else
-  echo "FAIL: the interrupt on a terminal: no '\$ after 130':"; tr -d '\r' <"$scratch/sh-int.txt"; status=1
+  echo "FAIL: the interrupt on a terminal: no 'after 130':"; tr -d '\r' <"$scratch/sh-int.txt"; status=1
 fi
 # At the prompt: a SIGINT to mkh exec shows the prompt again (the terminal dropped the line
 # being typed), and the shell reads on.
@@ -141,16 +141,16 @@ fi
 printf 'echo started; sleep 30\njobs\nfg\necho "after $?"\nexit 3\n' |
   timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-jobs.txt" &
 session=$!
-wait_for_line "$scratch/sh-jobs.txt" '\$ started'
+wait_for_line "$scratch/sh-jobs.txt" 'started'
 sleep 1
 to_session TSTP
-wait_for_line "$scratch/sh-jobs.txt" '\$ sleep 30'
+wait_for_line "$scratch/sh-jobs.txt" 'sleep 30'
 sleep 1
 to_session INT
 wait "$session"
 jobs_status=$?
 stopped=$(tr -d '\r' <"$scratch/sh-jobs.txt" | grep -c 'Stopped  *sleep 30$')
-if [ "$jobs_status" = 3 ] && [ "$stopped" = 2 ] && has_line "$scratch/sh-jobs.txt" '\$ after 130'; then
+if [ "$jobs_status" = 3 ] && [ "$stopped" = 2 ] && has_line "$scratch/sh-jobs.txt" 'after 130'; then
   echo "the suspend on a terminal: the command stopped, jobs listed it, fg went on, the interrupt ended it"
 else
   echo "FAIL: the suspend on a terminal: exit $jobs_status (expected 3), $stopped 'Stopped' lines (expected 2):"
@@ -161,7 +161,7 @@ fi
 # again), not the job, which a kill to its group ends.
 {
   printf 'echo ready; sleep 30 &\n'
-  wait_for_line "$scratch/sh-bg.txt" '\$ ready'
+  wait_for_line "$scratch/sh-bg.txt" 'ready'
   sleep 1
   to_session TSTP
   sleep 0.5
@@ -181,16 +181,47 @@ fi
 # lines: `jobs` says so, and it ends when killed.
 {
   printf 'echo ready; cat &\n'
-  wait_for_line "$scratch/sh-ttin.txt" '\$ ready'
+  wait_for_line "$scratch/sh-ttin.txt" 'ready'
   sleep 1
   printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 5\n'
 } | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-ttin.txt"
 ttin_status=${PIPESTATUS[1]}
 if [ "$ttin_status" = 5 ] && has_line "$scratch/sh-ttin.txt" '.*Stopped  *cat' &&
-  has_line "$scratch/sh-ttin.txt" '\$.* read by the shell'; then
+  has_line "$scratch/sh-ttin.txt" 'read by the shell'; then
   echo "a background read of the terminal: the job stopped, the shell read its lines"
 else
   echo "FAIL: a background read of the terminal: exit $ttin_status (expected 5), or no Stopped cat:"
   tr -d '\r' <"$scratch/sh-ttin.txt"; status=1
+fi
+# Line editing at the prompt: each line typed once the shell reads (raw mode, its keys its
+# own): the history's Up, Backspace, Left, Ctrl-U, Ctrl-A, the history builtin, and Ctrl-D on
+# an empty line to end the session.
+mkfifo "$scratch/keys"
+timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null <"$scratch/keys" >"$scratch/sh-edit.txt" &
+session=$!
+# type KEYS LINE: once the shell prompts, KEYS; then until LINE is printed (20 s at most).
+type() {
+  for _ in $(seq 200); do tr -d '\r' <"$scratch/sh-edit.txt" | tail -c 2 | grep -q '^\$ $' && break; sleep 0.1; done
+  sleep 0.3
+  printf "$1"
+  [ -n "${2:-}" ] && wait_for_line "$scratch/sh-edit.txt" "$2"
+}
+{
+  type 'echo one\r' one
+  type '\033[As\r' ones
+  type 'echo twX\177o\r' two
+  type 'echo ee\033[Dx\r' exe
+  type 'garbage\025echo four\r' four
+  type 'cho five\001e\r' five
+  type 'history\r' '    7  history'
+  type '\004'
+} >"$scratch/keys"
+wait "$session"
+edit_status=$?
+edited=$(tr -d '\r' <"$scratch/sh-edit.txt" | grep -cxE 'one|ones|two|exe|four|five|    4  echo exe')
+if [ "$edit_status" = 0 ] && [ "$edited" = 7 ]; then
+  echo "line editing: history, Backspace, Left, Ctrl-U, Ctrl-A, the history builtin, Ctrl-D"
+else
+  echo "FAIL: line editing: exit $edit_status (expected 0), $edited of 7 lines:"; cat -v "$scratch/sh-edit.txt"; status=1
 fi
 exit "$status"

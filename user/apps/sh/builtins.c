@@ -20,9 +20,9 @@ int is_special_builtin(const char* name) {
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",     "exit",   "break", "continue",
-                                      "shift", "export", "unset", "read", "wait",    "return", "set",   "trap",
-                                      "eval",  "jobs",   "fg",    "bg",   "command", "type"};
+  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",     "exit",   "break",  "continue",
+                                      "shift", "export", "unset", "read", "wait",    "return", "set",    "trap",
+                                      "eval",  "jobs",   "fg",    "bg",   "command", "type",   "history"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -273,6 +273,10 @@ int builtin(int argc, char** argv) {
   if (!strcmp(name, "command") || !strcmp(name, "type")) return describe_builtin(argc, argv);
   if (!strcmp(name, "jobs") || !strcmp(name, "fg") || !strcmp(name, "bg")) return jobs_builtin(argc, argv);
   if (!strcmp(name, "trap")) return trap_builtin(argc, argv);
+  if (!strcmp(name, "history")) { /* the lines edited at the prompt */
+    history_list();
+    return 0;
+  }
   if (!strcmp(name, "eval")) { /* its arguments joined by spaces, run as commands */
     size_t length = 1;
     for (int i = 1; i < argc; i++) length += strlen(argv[i]) + 1;

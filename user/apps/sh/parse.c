@@ -104,7 +104,9 @@ static int read_line(void) {
     line[length] = '\0';
     next_string_line = end ? end + 1 : NULL;
   } else {
-    length = getline(&line, &line_capacity, source->file);
+    length = -2;
+    if (source->prompt && source->file == stdin) length = edit_line(prompt_shown, &line, &line_capacity);
+    if (length == -2) length = getline(&line, &line_capacity, source->file);
     prompt_shown = NULL;
     if (length < 0) return 0;
   }

@@ -4,6 +4,7 @@
 #ifndef MKH_SH_H
 #define MKH_SH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -199,6 +200,17 @@ void traps_reset_in_child(void);
  * line is read (`prompt_shown`, set while read_line waits for one). */
 void trap_interrupt_at_prompt(void);
 extern const char* volatile prompt_shown;
+/* How many times that handler showed the prompt again: the line being edited is dropped. */
+extern volatile sig_atomic_t prompt_interrupts;
+
+/* ---- Line editing (edit.c) --------------------------------------------------------------- */
+
+/* Reads a line from the terminal on stdin, edited (its keys in edit.c), after `prompt` (shown
+ * by the caller; drawn again by a redraw) into *line (grown): its length with its newline;
+ * -1 at the input's end, -2 when stdin is no terminal (nothing was read). */
+ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity);
+/* The history builtin: the lines edit_line gave, numbered from the oldest. */
+void history_list(void);
 
 /* ---- Jobs (jobs.c) ------------------------------------------------------------------------ */
 

@@ -22,6 +22,7 @@ static volatile sig_atomic_t is_caught;
 static int is_running_traps;
 static char ignored_on_entry[kConditions]; /* a script cannot trap these (POSIX 2.14, trap) */
 const char* volatile prompt_shown;
+volatile sig_atomic_t prompt_interrupts;
 
 /* picolibc's number of Linux's signal `linux_number` (1-31), or -1. */
 static int picolibc_number(int linux_number) {
@@ -52,6 +53,7 @@ static void on_signal(int signal) {
   if (signal == SIGINT && prompt) { /* the terminal dropped the line: the prompt again */
     (void)write(2, "\n", 1);
     (void)write(2, prompt, strlen(prompt));
+    prompt_interrupts++;
   }
 }
 

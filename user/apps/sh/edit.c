@@ -1,0 +1,254 @@
+/* Line editing for an interactive shell whose input is a terminal, as dash's and bash's
+ * (emacs keys): while a line is read the terminal is in raw mode (no canonical lines, no echo,
+ * signals kept: Ctrl-C still interrupts), the shell echoes and edits the line itself, and
+ * puts the terminal back as it was before the line runs. Keys: Left/Right (Ctrl-B/Ctrl-F),
+ * Home/End (Ctrl-A/Ctrl-E), Backspace, Delete (Ctrl-D on a line that is not empty; on an
+ * empty one, the input's end), Ctrl-K, Ctrl-U and Ctrl-W (cut to the end, to the start, the
+ * word before), Up/Down (Ctrl-P/Ctrl-N) through the history of the last lines, Ctrl-L (the
+ * screen cleared, the line drawn again). A terminal that does not echo (stty -echo, a
+ * script's pseudo-terminal) is not echoed to: the keys still edit. The terminal's attributes
+ * are the kernel's struct termios, read and set by TCGETS and TCSETS. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "linux_syscalls.h"
+#include "sh.h"
+
+/* The kernel's struct termios (36 bytes on RV32 as on x86-64) and the bits used here. */
+struct kernel_termios {
+  uint32_t iflag, oflag, cflag, lflag;
+  uint8_t line;
+  uint8_t cc[19];
+};
+enum { kTcgets = 0x5401, kTcsets = 0x5402 };
+enum { kIcrnl = 0000400, kIxon = 0002000 };                     /* iflag */
+enum { kIcanon = 0000002, kEcho = 0000010, kIexten = 0100000 }; /* lflag */
+enum { kVtime = 5, kVmin = 6 };
+
+enum { kHistory = 100 };
+static char* history[kHistory]; /* the oldest first */
+static int history_count;
+
+/* The line being edited: its bytes (UTF-8), its length, the cursor's byte. */
+static char* buffer;
+static size_t length, cursor, capacity;
+static int echoes; /* the terminal echoed before raw mode: the line is drawn */
+
+static void put(const char* bytes, size_t count) {
+  while (echoes && count > 0) {
+    const ssize_t written = write(2, bytes, count);
+    if (written <= 0 && errno != EINTR) return;
+    if (written > 0) bytes += written, count -= (size_t)written;
+  }
+}
+static void put_text(const char* text) { put(text, strlen(text)); }
+
+/* The characters (not bytes: UTF-8's continuation bytes take no column) of buffer[from, to). */
+static size_t columns(size_t from, size_t to) {
+  size_t count = 0;
+  for (size_t i = from; i < to; i++) count += ((unsigned char)buffer[i] & 0xc0) != 0x80;
+  return count;
+}
+
+/* Draws the line again from the prompt on, and puts the cursor back where it is. */
+static void redraw(const char* prompt) {
+  put_text("\r");
+  put_text(prompt);
+  put(buffer, length);
+  put_text("\033[K");
+  const size_t back = columns(cursor, length);
+  if (back > 0) {
+    char move[16];
+    snprintf(move, sizeof move, "\033[%zuD", back);
+    put_text(move);
+  }
+}
+
+static void set_line(const char* text) {
+  length = cursor = 0;
+  const size_t bytes = strlen(text);
+  if (bytes + 1 > capacity) {
+    capacity = bytes + 64;
+    buffer = grow(buffer, capacity);
+  }
+  memcpy(buffer, text, bytes);
+  length = cursor = bytes;
+}
+
+static void insert(char byte) {
+  if (length + 2 > capacity) {
+    capacity = capacity * 2 + 64;
+    buffer = grow(buffer, capacity);
+  }
+  memmove(buffer + cursor + 1, buffer + cursor, length - cursor);
+  buffer[cursor++] = byte;
+  length++;
+}
+
+/* Cuts buffer[from, to). */
+static void cut(size_t from, size_t to) {
+  memmove(buffer + from, buffer + to, length - to);
+  length -= to - from;
+  cursor = from;
+}
+
+static size_t char_before(size_t at) {
+  while (at > 0 && ((unsigned char)buffer[--at] & 0xc0) == 0x80) continue;
+  return at;
+}
+static size_t char_after(size_t at) {
+  while (at < length && ((unsigned char)buffer[++at] & 0xc0) == 0x80) continue;
+  return at < length ? at : length;
+}
+
+static void remember(const char* line) {
+  if (*line == '\0' || (history_count > 0 && !strcmp(history[history_count - 1], line))) return;
+  if (history_count == kHistory) {
+    free(history[0]);
+    memmove(history, history + 1, sizeof history[0] * (kHistory - 1));
+    history_count--;
+  }
+  history[history_count++] = strdup(line);
+}
+
+void history_list(void) {
+  for (int i = 0; i < history_count; i++) printf("%5d  %s\n", i + 1, history[i]);
+}
+
+static int get_termios(struct kernel_termios* modes) {
+  return linux_syscall(SYS_ioctl, 0, kTcgets, (long)modes, 0, 0, 0) == 0;
+}
+static void set_termios(const struct kernel_termios* modes) {
+  (void)linux_syscall(SYS_ioctl, 0, kTcsets, (long)modes, 0, 0, 0);
+}
+
+/* The next byte of the terminal; -1 at its end or on an error. */
+static int next_byte(void) {
+  unsigned char byte;
+  for (;;) {
+    const ssize_t got = read(0, &byte, 1);
+    if (got == 1) return byte;
+    if (got < 0 && errno == EINTR) continue;
+    return -1;
+  }
+}
+
+/* An escape sequence's key after ESC: 'A' 'B' 'C' 'D' (arrows), 'H' 'F' (Home, End), 'X'
+ * (Delete); 0 for another one (read whole and dropped). */
+static int escape_key(void) {
+  int byte = next_byte();
+  if (byte != '[' && byte != 'O') return 0;
+  byte = next_byte();
+  if (byte >= 'A' && byte <= 'H') return byte;
+  int number = 0;
+  for (; byte >= '0' && byte <= '9'; byte = next_byte()) number = number * 10 + (byte - '0');
+  if (byte != '~') return 0;
+  return number == 1 || number == 7 ? 'H' : number == 4 || number == 8 ? 'F' : number == 3 ? 'X' : 0;
+}
+
+ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
+  struct kernel_termios before, raw;
+  if (!get_termios(&before)) return -2; /* no terminal: the caller reads as it would */
+  raw = before;
+  raw.iflag &= ~(uint32_t)(kIcrnl | kIxon);
+  raw.lflag &= ~(uint32_t)(kIcanon | kEcho | kIexten);
+  raw.cc[kVmin] = 1;
+  raw.cc[kVtime] = 0;
+  set_termios(&raw);
+  echoes = (before.lflag & kEcho) != 0;
+  set_line("");
+  int browsing = history_count; /* the history line shown; history_count: the new line */
+  char* draft = NULL;           /* the new line, kept while the history is browsed */
+  int interrupts = prompt_interrupts;
+  ssize_t result = -1;
+  for (;;) {
+    const int byte = next_byte();
+    if (interrupts != prompt_interrupts) { /* Ctrl-C: the line dropped, the prompt shown again */
+      interrupts = prompt_interrupts;
+      set_line("");
+      browsing = history_count;
+    }
+    if (byte < 0) break;
+    int key = byte;
+    if (byte == 27) key = escape_key();
+    if (key == '\r' || key == '\n') {
+      put_text("\n");
+      buffer[length] = '\0';
+      remember(buffer);
+      if (length + 2 > *line_capacity) {
+        *line_capacity = length + 2;
+        *line = grow(*line, *line_capacity);
+      }
+      memcpy(*line, buffer, length);
+      (*line)[length] = '\n';
+      (*line)[length + 1] = '\0';
+      result = (ssize_t)length + 1;
+      break;
+    }
+    if (key == 4 && length == 0) { /* Ctrl-D on an empty line: the input's end */
+      put_text("\n");
+      break;
+    }
+    if (key == 'A' && byte == 27) key = 16; /* Up, Down, Right, Left, as Ctrl-P, N, F, B */
+    else if (key == 'B' && byte == 27) key = 14;
+    else if (key == 'C' && byte == 27) key = 6;
+    else if (key == 'D' && byte == 27) key = 2;
+    else if (key == 'H' && byte == 27) key = 1;
+    else if (key == 'F' && byte == 27) key = 5;
+    else if (key == 'X' && byte == 27) key = 4;
+    else if (byte == 27) continue; /* an escape sequence not known */
+    switch (key) {
+      case 1: cursor = 0; break;
+      case 5: cursor = length; break;
+      case 2: cursor = char_before(cursor); break;
+      case 6: cursor = char_after(cursor); break;
+      case 4:
+        if (cursor < length) cut(cursor, char_after(cursor));
+        break;
+      case 127:
+      case 8:
+        if (cursor > 0) cut(char_before(cursor), cursor);
+        break;
+      case 11: length = cursor; break;
+      case 21: cut(0, cursor); break;
+      case 23: {
+        size_t from = cursor;
+        while (from > 0 && buffer[from - 1] == ' ') from--;
+        while (from > 0 && buffer[from - 1] != ' ') from--;
+        cut(from, cursor);
+        break;
+      }
+      case 12: put_text("\033[H\033[2J"); break;
+      case 16:
+      case 14: {
+        const int next = key == 16 ? browsing - 1 : browsing + 1;
+        if (next < 0 || next > history_count) break;
+        if (browsing == history_count) {
+          buffer[length] = '\0';
+          free(draft);
+          draft = strdup(buffer);
+        }
+        browsing = next;
+        set_line(browsing == history_count ? (draft ? draft : "") : history[browsing]);
+        break;
+      }
+      default:
+        if (key < 32) continue; /* another control character: nothing */
+        insert((char)key);
+        if (cursor == length) { /* at the end: the byte alone */
+          const char text = (char)key;
+          put(&text, 1);
+          continue;
+        }
+    }
+    redraw(prompt);
+  }
+  free(draft);
+  set_termios(&before);
+  return result;
+}
