@@ -8,7 +8,7 @@
 # interrupt (SIGINT to mkh exec, as Ctrl-C sends it): a program ends by it (130), an
 # interactive shell lives on while the command it ran ends, and at its prompt shows it again;
 # and its suspend (SIGTSTP, Ctrl-Z): mkh stopped on the host without job control, a job
-# stopped with the shell's.
+# stopped with the shell's. Then the shell's line editing, key by key.
 # Usage: terminal.sh MKH DISK_IMAGE ABI_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 abi=$3
