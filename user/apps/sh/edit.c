@@ -5,15 +5,20 @@
  * Home/End (Ctrl-A/Ctrl-E), Backspace, Delete (Ctrl-D on a line that is not empty; on an
  * empty one, the input's end), Ctrl-K, Ctrl-U and Ctrl-W (cut to the end, to the start, the
  * word before), Up/Down (Ctrl-P/Ctrl-N) through the history of the last lines, Ctrl-L (the
- * screen cleared, the line drawn again). A terminal that does not echo (stty -echo, a
+ * screen cleared, the line drawn again), Tab (the word completed: a command of PATH for the
+ * first word, else a file name; what the matches share, and their list when they share no
+ * more). A terminal that does not echo (stty -echo, a
  * script's pseudo-terminal) is not echoed to: the keys still edit. The terminal's attributes
  * are the kernel's struct termios, read and set by TCGETS and TCSETS. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "linux_syscalls.h"
@@ -106,6 +111,86 @@ static size_t char_after(size_t at) {
   return at < length ? at : length;
 }
 
+/* Tab's matches: the names that complete the word, each with a '/' when it is a folder. */
+enum { kMaxMatches = 256 };
+static char* matches[kMaxMatches];
+static int match_count;
+
+static void add_matches(const char* folder, const char* start, size_t start_length, int commands_only) {
+  DIR* dir = opendir(*folder ? folder : ".");
+  if (!dir) return;
+  for (struct dirent* entry; (entry = readdir(dir)) != NULL && match_count < kMaxMatches;) {
+    const char* name = entry->d_name;
+    if (strncmp(name, start, start_length) != 0 || (name[0] == '.' && start[0] != '.')) continue;
+    if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s%s", *folder ? folder : "", name);
+    struct stat st;
+    const int folder_entry = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (commands_only && folder_entry) continue;
+    char* match = malloc(strlen(name) + 2);
+    if (!match) break;
+    sprintf(match, "%s%s", name, folder_entry ? "/" : "");
+    int seen = 0; /* a command in two folders of PATH is one match */
+    for (int i = 0; i < match_count && !seen; i++) seen = !strcmp(matches[i], match);
+    if (seen) free(match);
+    else matches[match_count++] = match;
+  }
+  closedir(dir);
+}
+
+/* Completes the word before the cursor; `listing`: Tab pressed twice, the matches listed. */
+static void complete(int listing) {
+  size_t start = cursor;
+  while (start > 0 && buffer[start - 1] != ' ') start--;
+  size_t before = start;
+  while (before > 0 && buffer[before - 1] == ' ') before--;
+  const int first_word = before == 0;
+  /* The folder part (up to its last '/') and the name's start after it. */
+  size_t name_at = cursor;
+  while (name_at > start && buffer[name_at - 1] != '/') name_at--;
+  char folder[PATH_MAX];
+  snprintf(folder, sizeof folder, "%.*s", (int)(name_at - start), buffer + start);
+  const char* name = buffer + name_at;
+  const size_t name_length = cursor - name_at;
+  match_count = 0;
+  if (first_word && name_at == start) { /* a command: the folders of PATH */
+    const char* path = variable_get("PATH");
+    for (const char* each = path ? path : "/bin"; *each;) {
+      const char* end = strchr(each, ':');
+      const size_t length = end ? (size_t)(end - each) : strlen(each);
+      char dir[PATH_MAX];
+      snprintf(dir, sizeof dir, "%.*s/", (int)length, each);
+      add_matches(dir, name, name_length, 1);
+      each += length + (end != NULL);
+    }
+  } else {
+    add_matches(folder, name, name_length, 0);
+  }
+  size_t common = 0; /* what every match shares past the name's start */
+  if (match_count > 0) {
+    common = strlen(matches[0]);
+    for (int i = 1; i < match_count; i++) {
+      size_t same = 0;
+      while (same < common && matches[i][same] == matches[0][same]) same++;
+      common = same;
+    }
+  }
+  if (common > name_length) {
+    for (size_t i = name_length; i < common; i++) insert(matches[0][i]);
+    if (match_count == 1 && matches[0][common - 1] != '/') insert(' ');
+  } else if (listing && match_count > 1) {
+    put_text("\n");
+    for (int i = 0; i < match_count; i++) {
+      put_text(matches[i]);
+      put_text(i + 1 < match_count ? "  " : "\n");
+    }
+  } else {
+    put_text("\a");
+  }
+  for (int i = 0; i < match_count; i++) free(matches[i]);
+}
+
 static void remember(const char* line) {
   if (*line == '\0' || (history_count > 0 && !strcmp(history[history_count - 1], line))) return;
   if (history_count == kHistory) {
@@ -165,6 +250,7 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
   int browsing = history_count; /* the history line shown; history_count: the new line */
   char* draft = NULL;           /* the new line, kept while the history is browsed */
   int interrupts = prompt_interrupts;
+  int previous_key = 0; /* a second Tab lists the matches */
   ssize_t result = -1;
   for (;;) {
     const int byte = next_byte();
@@ -174,6 +260,8 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
       browsing = history_count;
     }
     if (byte < 0) break;
+    const int last_key = previous_key;
+    previous_key = byte;
     int key = byte;
     if (byte == 27) key = escape_key();
     if (key == '\r' || key == '\n') {
@@ -224,6 +312,7 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
         break;
       }
       case 12: put_text("\033[H\033[2J"); break;
+      case 9: complete(last_key == 9); break;
       case 16:
       case 14: {
         const int next = key == 16 ? browsing - 1 : browsing + 1;
