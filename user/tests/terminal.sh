@@ -195,7 +195,8 @@ else
 fi
 # Line editing at the prompt: each line typed once the shell reads (raw mode, its keys its
 # own): the history's Up, Backspace, Left, Ctrl-U, Ctrl-A, Tab (a command, a file name, the
-# list of the matches), the history builtin, and Ctrl-D on an empty line to end the session.
+# list of the matches), the history builtin, a PS1 of the working directory, and Ctrl-D on an
+# empty line to end the session.
 mkfifo "$scratch/keys"
 timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null <"$scratch/keys" >"$scratch/sh-edit.txt" &
 session=$!
@@ -215,17 +216,19 @@ type() {
   type 'cho five\001e\r' five
   type 'ech\t/etc/hostn\t\r' /etc/hostname
   type 'echo /bin/s\t\tlee\t\r' /bin/sleep
-  type 'history\r' '    9  history'
+  type 'PS1=\047mkh:$PWD$ \047; cd /etc\r'
+  type 'echo six\r' six
+  type 'history\r' '   11  history'
   type '\004'
 } >"$scratch/keys"
 wait "$session"
 edit_status=$?
-edited=$(tr -d '\r' <"$scratch/sh-edit.txt" | grep -cxE 'one|ones|two|exe|four|five|/etc/hostname|/bin/sleep|    4  echo exe')
+edited=$(tr -d '\r' <"$scratch/sh-edit.txt" | grep -cxE 'one|ones|two|exe|four|five|/etc/hostname|/bin/sleep|mkh:/etc\$ echo six|    4  echo exe')
 listed=$(tr -d '\r' <"$scratch/sh-edit.txt" | grep -cE '(^|  )sleep  (.*  )?sh(  |$)|(^|  )sh  (.*  )?sleep(  |$)')
-if [ "$edit_status" = 0 ] && [ "$edited" = 9 ] && [ "$listed" = 1 ]; then
-  echo "line editing: history, Backspace, Left, Ctrl-U, Ctrl-A, Tab, the history builtin, Ctrl-D"
+if [ "$edit_status" = 0 ] && [ "$edited" = 10 ] && [ "$listed" = 1 ]; then
+  echo "line editing: history, Backspace, Left, Ctrl-U, Ctrl-A, Tab, the history builtin, PS1, Ctrl-D"
 else
-  echo "FAIL: line editing: exit $edit_status (expected 0), $edited of 9 lines, $listed list of matches (expected 1):"
+  echo "FAIL: line editing: exit $edit_status (expected 0), $edited of 10 lines, $listed list of matches (expected 1):"
   cat -v "$scratch/sh-edit.txt"; status=1
 fi
 exit "$status"

@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
   is_interactive = input.file == stdin && isatty(0);
   input.prompt = is_interactive;
   if (is_interactive) {
+    /* The prompts, as dash sets them unless the environment did. */
+    if (!variable_get("PS1")) variable_set("PS1", "$ ", 0);
+    if (!variable_get("PS2")) variable_set("PS2", "> ", 0);
     set_interrupts(SIG_IGN);
     trap_interrupt_at_prompt();
     if (tcgetpgrp(0) >= 0) job_control_set(1); /* its session's terminal */

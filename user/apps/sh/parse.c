@@ -78,6 +78,19 @@ static struct redirection* here_documents[kMaxHereDocuments];
 static int here_strips[kMaxHereDocuments]; /* <<-: tabs at the lines' start dropped */
 static int here_count;
 
+/* The prompt: PS1, or PS2 while a command goes on over lines, its parameters, $( ) and
+ * $(( )) expanded as POSIX asks (as a here-document's lines are); "$ " and "> " when unset. */
+static char* prompt_text;
+static void show_prompt(void) {
+  const char* raw = variable_get(is_continued ? "PS2" : "PS1");
+  char* expanded = expand_here(raw ? raw : is_continued ? "> " : "$ ");
+  prompt_shown = NULL; /* the SIGINT handler reads it: never a freed one */
+  free(prompt_text);
+  prompt_text = expanded ? expanded : strdup("$ ");
+  prompt_shown = prompt_text;
+  fputs(prompt_shown, stderr);
+}
+
 /* Reads the next line; 0 at the input's end. */
 static int read_line(void) {
   if (source->prompt) {
@@ -86,8 +99,7 @@ static int read_line(void) {
       run_traps();
     }
     fflush(stdout);
-    prompt_shown = is_continued ? "> " : "$ ";
-    fputs(prompt_shown, stderr);
+    show_prompt();
     fflush(stderr);
   }
   is_continued = 1;
