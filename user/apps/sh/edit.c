@@ -121,7 +121,7 @@ static void add_matches(const char* folder, const char* start, size_t start_leng
   if (!dir) return;
   for (struct dirent* entry; (entry = readdir(dir)) != NULL && match_count < kMaxMatches;) {
     const char* name = entry->d_name;
-    if (strncmp(name, start, start_length) != 0 || (name[0] == '.' && start[0] != '.')) continue;
+    if (strncmp(name, start, start_length) != 0 || (name[0] == '.' && (start_length == 0 || start[0] != '.'))) continue;
     if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s%s", *folder ? folder : "", name);
