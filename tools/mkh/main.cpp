@@ -305,8 +305,18 @@ class TerminalModes {
         break;
       }
   }
+  // Only when a program changed them, and with SIGTTOU blocked: mkh run in the background of
+  // the host's shell would otherwise be stopped by its own tcsetattr (Linux sends SIGTTOU to a
+  // background process that sets a terminal's modes, unless it blocks or ignores it).
   ~TerminalModes() {
-    if (m_fd >= 0) (void)::tcsetattr(m_fd, TCSADRAIN, &m_modes);
+    termios now{};
+    if (m_fd < 0 || (::tcgetattr(m_fd, &now) == 0 && std::memcmp(&now, &m_modes, sizeof now) == 0)) return;
+    sigset_t ttou, before;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &before);
+    (void)::tcsetattr(m_fd, TCSADRAIN, &m_modes);
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
   }
   TerminalModes(const TerminalModes&) = delete;
   TerminalModes& operator=(const TerminalModes&) = delete;
