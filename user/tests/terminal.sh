@@ -193,6 +193,14 @@ else
   echo "FAIL: a background read of the terminal: exit $ttin_status (expected 5), or no Stopped cat:"
   tr -d '\r' <"$scratch/sh-ttin.txt"; status=1
 fi
+# mkh exec in the background of a host shell with job control, on a terminal: it ends, and
+# is not stopped by SIGTTOU at its end (its terminal modes are put back only when changed).
+said=$(timeout 30 script -qec "bash -c 'set -m; $mkh exec --disk $scratch/disk.img /bin/true & wait \$!; echo status \$?; kill -KILL %1 2>/dev/null'" /dev/null </dev/null | tr -d '\r')
+if grep -qx 'status 0' <<<"$said"; then
+  echo "mkh exec in a host shell's background: it ended, status 0"
+else
+  echo "FAIL: mkh exec in a host shell's background: $said"; status=1
+fi
 # Line editing at the prompt: each line typed once the shell reads (raw mode, its keys its
 # own): the history's Up, Backspace, Left, Ctrl-U, Ctrl-A, Tab (a command, a file name, the
 # list of the matches), the history builtin, a PS1 of the working directory, and Ctrl-D on an
