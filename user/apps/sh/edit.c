@@ -223,17 +223,25 @@ static int next_byte(void) {
   }
 }
 
-/* An escape sequence's key after ESC: 'A' 'B' 'C' 'D' (arrows), 'H' 'F' (Home, End), 'X'
- * (Delete); 0 for another one (read whole and dropped). */
+/* An escape sequence's key after ESC, as the control key that does the same: the arrows
+ * Ctrl-P, N, F, B; Home and End Ctrl-A, E; Delete Ctrl-D. 0 for another one (read whole and
+ * dropped). */
 static int escape_key(void) {
   int byte = next_byte();
   if (byte != '[' && byte != 'O') return 0;
   byte = next_byte();
-  if (byte >= 'A' && byte <= 'H') return byte;
+  switch (byte) {
+    case 'A': return 16;
+    case 'B': return 14;
+    case 'C': return 6;
+    case 'D': return 2;
+    case 'H': return 1;
+    case 'F': return 5;
+  }
   int number = 0;
   for (; byte >= '0' && byte <= '9'; byte = next_byte()) number = number * 10 + (byte - '0');
   if (byte != '~') return 0;
-  return number == 1 || number == 7 ? 'H' : number == 4 || number == 8 ? 'F' : number == 3 ? 'X' : 0;
+  return number == 1 || number == 7 ? 1 : number == 4 || number == 8 ? 5 : number == 3 ? 4 : 0;
 }
 
 ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
@@ -263,7 +271,7 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
     const int last_key = previous_key;
     previous_key = byte;
     int key = byte;
-    if (byte == 27) key = escape_key();
+    if (byte == 27 && (key = escape_key()) == 0) continue; /* an escape sequence not known */
     if (key == '\r' || key == '\n') {
       put_text("\n");
       buffer[length] = '\0';
@@ -278,18 +286,10 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
       result = (ssize_t)length + 1;
       break;
     }
-    if (key == 4 && length == 0) { /* Ctrl-D on an empty line: the input's end */
+    if (byte == 4 && length == 0) { /* Ctrl-D (not Delete) on an empty line: the input's end */
       put_text("\n");
       break;
     }
-    if (key == 'A' && byte == 27) key = 16; /* Up, Down, Right, Left, as Ctrl-P, N, F, B */
-    else if (key == 'B' && byte == 27) key = 14;
-    else if (key == 'C' && byte == 27) key = 6;
-    else if (key == 'D' && byte == 27) key = 2;
-    else if (key == 'H' && byte == 27) key = 1;
-    else if (key == 'F' && byte == 27) key = 5;
-    else if (key == 'X' && byte == 27) key = 4;
-    else if (byte == 27) continue; /* an escape sequence not known */
     switch (key) {
       case 1: cursor = 0; break;
       case 5: cursor = length; break;
