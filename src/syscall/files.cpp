@@ -271,7 +271,9 @@ uint32_t mode_of(const fs::Stat& stat) {
   constexpr uint32_t S_IFDIR = 0040000, S_IFREG = 0100000, S_IFCHR = 0020000, kReadOnly = 0x01;
   if (stat.type == fs::InodeType::kDir) return S_IFDIR | 0755;
   if (stat.type == fs::InodeType::kDev) return S_IFCHR | 0666;  // Linux's memory devices' mode
-  return S_IFREG | ((stat.attr & kReadOnly) != 0 ? 0444 : 0644);
+  // Linux's vfat with its default mask (the mounter's umask, 022) and no showexec: every file
+  // may be executed, FAT's read-only attribute takes the write bits away.
+  return S_IFREG | ((stat.attr & kReadOnly) != 0 ? 0555 : 0755);
 }
 
 }  // namespace
@@ -567,8 +569,8 @@ Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t 
 
 // access(2) as Linux answers root, whom a process of mkh is: any file may be read and
 // written (the disk is not read-only), and executed when it is a folder or has an execute
-// bit (mode_of gives a file none). So the answer is whether the path resolves, and for X_OK
-// whether it names a folder.
+// bit (mode_of gives every file of the disk one, a device none). So the answer is whether
+// the path resolves, and for X_OK whether it names a folder or has an execute bit.
 Answer access_named(Call& call, uint32_t flags) {
   // Linux's X_OK, R_OK | W_OK | X_OK, AT_SYMLINK_NOFOLLOW, AT_EACCESS, S_IFMT and S_IFDIR
   // (host headers define some of these names as macros).

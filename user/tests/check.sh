@@ -18,7 +18,8 @@ read -r -a runner_words <<<"$runner"
 if [[ ${runner_words[0]} == */* && -e ${runner_words[0]} ]]; then runner_words[0]=$(realpath "${runner_words[0]}"); fi
 if [ -d "$root" ]; then root=$(realpath "$root"); fi
 scratch=$(mktemp -d)
-if [ -n "$fixture" ]; then cp -R "$fixture"/. "$scratch"/; fi
+# The fixture's modes are the ones mkh shows for the image made of it, Linux vfat's: 0755.
+if [ -n "$fixture" ]; then cp -R "$fixture"/. "$scratch"/ && chmod -R 0755 "$scratch"; fi
 transcript=$scratch.transcript
 : >"$transcript"
 trap 'rm -rf "$scratch" "$transcript"' EXIT

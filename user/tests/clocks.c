@@ -125,7 +125,8 @@ int main(void) {
     printf("clocks: cannot make clocks.d: %s\n", strerror(errno));
     return 1;
   }
-  const int fd = open("file", O_WRONLY | O_CREAT | O_EXCL, 0644);
+  /* 0755: mkh shows every file as Linux's vfat does, executable; the host's file the same */
+  const int fd = open("file", O_WRONLY | O_CREAT | O_EXCL, 0755);
   if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0) {
     printf("clocks: cannot make clocks.d/file: %s\n", strerror(errno));
     return 1;

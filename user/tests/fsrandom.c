@@ -111,7 +111,7 @@ static void call_more(int slot, int fd) {
       random_path(path);
       const int flags = open_flags(flags_text);
       const int to = (int)below(kSlots);
-      const int opened = openat(dirfd, path, flags, 0644);
+      const int opened = openat(dirfd, path, flags, 0755);
       if (g_fds[to] >= 0) close(g_fds[to]); /* after the call: it may be the directory's */
       g_fds[to] = opened;
       printf("openat %s %s %s as %d", base, path, flags_text, to);
@@ -218,7 +218,7 @@ static void call_more(int slot, int fd) {
       break;
     }
     case 12: {
-      /* as root: the answer is whether the path resolves, and X_OK whether it is a folder */
+      /* as root: whether the path resolves (files are created 0755, as mkh shows every file) */
       const int mode = (int)below(8);
       random_path(path);
       printf("faccessat %s %s %c%c%c", base, path, mode & R_OK ? 'r' : '-', mode & W_OK ? 'w' : '-',
@@ -255,7 +255,7 @@ static void call(void) {
       random_path(path);
       const int flags = open_flags(flags_text);
       if (fd >= 0) close(fd);
-      g_fds[slot] = open(path, flags, 0644);
+      g_fds[slot] = open(path, flags, 0755);
       printf("open %s %s as %d", path, flags_text, slot);
       result(g_fds[slot] < 0 ? -1 : 0);
       break;

@@ -107,8 +107,8 @@ static int is_reserved_word(const char* name) {
 }
 
 /* Where PATH ("/bin:/usr/bin" when unset, as execvp's) finds the program `name` (a name with a
- * slash is itself): a regular file, written into `path`; NULL when none. Not a look at its
- * execute bit, which FAT has not (mkh's files are 0644, and exec runs them). */
+ * slash is itself): a regular file, as dash looks (exec says whether it runs), written into
+ * `path`; NULL when none. */
 static const char* program_path(const char* name, char path[PATH_MAX]) {
   struct stat status;
   if (strchr(name, '/')) return stat(name, &status) == 0 && S_ISREG(status.st_mode) ? name : NULL;
