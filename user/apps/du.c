@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "human.h"
+
 static int all_files, summarize, grand_total, apparent, human;
 static long max_depth = LONG_MAX;
 static uint64_t unit = 1024;
@@ -32,29 +34,9 @@ static int usage(void) {
 }
 
 static void print_size(uint64_t bytes, const char* path) {
-  if (!human) {
-    printf("%llu\t%s\n", (unsigned long long)((bytes + unit - 1) / unit), path);
-    return;
-  }
-  static const char units[] = "KMGTPE";
-  if (bytes < 1024) {
-    printf("%llu\t%s\n", (unsigned long long)bytes, path);
-    return;
-  }
-  /* GNU's -h: the value in the largest unit it reaches, rounded up, one decimal under 10. */
-  int index = 0;
-  uint64_t scale = 1024;
-  while (bytes >= scale * 1024 && units[index + 1] != '\0') {
-    scale *= 1024;
-    index++;
-  }
-  const uint64_t tenths = (bytes * 10 + scale - 1) / scale;
-  if (tenths < 100)
-    printf("%llu.%llu%c\t%s\n", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10), units[index],
-           path);
-  else if ((bytes + scale - 1) / scale < 1024)
-    printf("%llu%c\t%s\n", (unsigned long long)((bytes + scale - 1) / scale), units[index], path);
-  else printf("1.0%c\t%s\n", units[index + 1], path); /* rounded up into the next unit */
+  char text[16];
+  if (human) printf("%s\t%s\n", human_size(bytes, text), path);
+  else printf("%llu\t%s\n", (unsigned long long)((bytes + unit - 1) / unit), path);
 }
 
 static uint64_t usage_of(const struct stat* st) {

@@ -1,102 +1,410 @@
-/* ls [-a] [-l] [PATH...]: lists the entries of each directory named (the current one when
- * none), sorted by name, those whose name starts with '.' left out unless -a is given (as
- * ls(1)); with -l, each entry's type (d, c or -) and a file's size. Reads the
- * directory with getdents64 and each entry with statx, as Linux's tools do. A user program of
- * mkh's /bin (user/apps/): plain C, runs unchanged under qemu-riscv32. */
+/* ls [-1aACdFghlnorRSt] [FILE...]: lists each FILE (the current folder when none) as GNU's ls
+ * (coreutils 9) does in the C locale: the files named first, then each folder's entries, under
+ * a "FOLDER:" line when there are several or -R; names sorted by their bytes.
+ *   -a  the entries whose name starts with '.' too      -A  the same but . and ..
+ *   -d  a folder named is listed itself                  -R  each folder below too
+ *   -l  long: mode, links, owner, group, size, time     -n  -l with the owner's and group's numbers
+ *   -g  -l without the owner                             -o  -l without the group
+ *   -h  -l's sizes with a unit (40K)                     -F  a '/' after a folder, '*' after a program
+ *   -t  the newest first                                 -S  the largest first
+ *   -r  the order reversed                               -1  one per line
+ *   -C  in columns, down then across, as wide as COLUMNS, the terminal, or 80
+ * One per line unless the output is a terminal (then -C). -l's time is "Mon DD HH:MM" within
+ * six months, else "Mon DD  YYYY"; owners are named from /etc/passwd and /etc/group when these
+ * have them (mkh's disk has neither: the numbers). A name is written as it is, unquoted. The
+ * status is 2 when a FILE cannot be listed or an option is unknown, 1 when a folder below one
+ * cannot. A user program of mkh's /bin (user/apps/): plain C, runs unchanged under
+ * qemu-riscv32. */
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "human.h"
 #include "linux_syscalls.h"
 
-static int compare_names(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+/* A device's numbers, as the user library packs them into st_rdev (lib/posix.c). */
+#define DEVICE_MAJOR(rdev) ((unsigned)(rdev) >> 8)
+#define DEVICE_MINOR(rdev) ((unsigned)(rdev)&0xff)
 
-static void print_entry(int dirfd, const char* name, int long_format) {
-  if (!long_format) {
-    printf("%s\n", name);
-    return;
-  }
-  struct statx info;
-  if (statx(dirfd, name, 0, STATX_TYPE | STATX_SIZE, &info) < 0) {
-    printf("? %10s %s\n", "?", name);
-    return;
-  }
-  if ((info.stx_mode & 0170000) == 0040000) printf("d %10s %s\n", "-", name);
-  else if ((info.stx_mode & 0170000) == 0020000)
-    printf("c %10s %s\n", "-", name);  // a character device: no size (ls(1) shows its number)
-  else printf("- %10llu %s\n", (unsigned long long)info.stx_size, name);
+struct entry {
+  char* name;
+  struct stat st;
+};
+
+struct listing {
+  struct entry* entries;
+  size_t count, capacity;
+};
+
+static int show_all, almost_all, folders_as_files, classify, human, long_format, numeric, reverse, recursive,
+    in_columns;
+static int with_owner = 1, with_group = 1;
+static char sort_by = 'n'; /* name, 't'ime, 'S'ize */
+static int line_length = 80;
+static int status;
+static int printed; /* something was written: a folder's heading starts with a blank line */
+static time_t now;
+
+static int compare(const void* a, const void* b) {
+  const struct entry *x = a, *y = b;
+  int order = 0;
+  if (sort_by == 't') {
+    const struct timespec *t = &x->st.st_mtim, *u = &y->st.st_mtim;
+    order = u->tv_sec != t->tv_sec ? (u->tv_sec > t->tv_sec) - (u->tv_sec < t->tv_sec)
+                                   : (u->tv_nsec > t->tv_nsec) - (u->tv_nsec < t->tv_nsec);
+  } else if (sort_by == 'S') order = (y->st.st_size > x->st.st_size) - (y->st.st_size < x->st.st_size);
+  if (order == 0) order = strcmp(x->name, y->name);
+  return reverse ? -order : order;
 }
 
-static int list(const char* path, int long_format, int all) {
-  struct statx info;
-  if (statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE, &info) < 0) {
-    fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
-    return 1;
+/* `memory`, or the end of ls when there was none. */
+static void* got(void* memory) {
+  if (memory == NULL) {
+    perror("ls");
+    exit(2);
   }
-  if ((info.stx_mode & 0170000) != 0040000) {
-    print_entry(AT_FDCWD, path, long_format);
-    return 0;
+  return memory;
+}
+
+static void add(struct listing* list, const char* name, const struct stat* st) {
+  if (list->count == list->capacity) {
+    list->capacity = list->capacity ? 2 * list->capacity : 32;
+    list->entries = got(realloc(list->entries, list->capacity * sizeof *list->entries));
   }
-  int fd = open(path, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) {
-    fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
-    return 1;
-  }
-  char** names = NULL;
-  size_t count = 0, capacity = 0;
-  static char buffer[4096];
-  int got;
-  while ((got = getdents64(fd, buffer, sizeof buffer)) > 0) {
-    for (int at = 0; at < got;) {
-      struct linux_dirent64* entry = (struct linux_dirent64*)(buffer + at);
-      at += entry->d_reclen;
-      if (entry->d_name[0] == '.' && !all) continue;
-      if (count == capacity) {
-        capacity = capacity ? 2 * capacity : 16;
-        names = realloc(names, capacity * sizeof *names);
-        if (names == NULL) {
-          fprintf(stderr, "ls: %s\n", strerror(errno));
-          return 1;
-        }
-      }
-      names[count++] = strdup(entry->d_name);
+  struct entry* entry = &list->entries[list->count++];
+  entry->name = got(strdup(name));
+  entry->st = *st;
+}
+
+static void release(struct listing* list) {
+  for (size_t i = 0; i < list->count; i++) free(list->entries[i].name);
+  free(list->entries);
+}
+
+/* -F's mark after a name: none, or '/', '*', '|', '=' or '@'. */
+static char mark_of(const struct stat* st) {
+  if (!classify) return 0;
+  if (S_ISDIR(st->st_mode)) return '/';
+  if (S_ISFIFO(st->st_mode)) return '|';
+  if (S_ISSOCK(st->st_mode)) return '=';
+  if (S_ISLNK(st->st_mode)) return '@';
+  return S_ISREG(st->st_mode) && (st->st_mode & 0111) ? '*' : 0;
+}
+
+static int width_of(const struct entry* entry) { return (int)strlen(entry->name) + (mark_of(&entry->st) != 0); }
+
+static void print_name(const struct entry* entry) {
+  fputs(entry->name, stdout);
+  const char mark = mark_of(&entry->st);
+  if (mark) putchar(mark);
+}
+
+/* The name of id `id` in an /etc/passwd-like file (its first and third fields), or NULL. */
+static const char* name_in(const char* file, unsigned id, char name[64]) {
+  FILE* table = numeric ? NULL : fopen(file, "r");
+  if (table == NULL) return NULL;
+  char line[256];
+  const char* found = NULL;
+  while (!found && fgets(line, sizeof line, table)) {
+    char* colon = strchr(line, ':');
+    char* after = colon ? strchr(colon + 1, ':') : NULL;
+    if (after && colon - line < 64 && strtoul(after + 1, NULL, 10) == id && after[1] >= '0' && after[1] <= '9') {
+      memcpy(name, line, (size_t)(colon - line));
+      name[colon - line] = '\0';
+      found = name;
     }
   }
-  if (got < 0) {
-    fprintf(stderr, "ls: %s: %s\n", path, strerror(errno));
-    close(fd);
-    return 1;
+  fclose(table);
+  return found;
+}
+
+/* An owner or a group as -l writes it: a name left-aligned, a number right-aligned. The
+ * last one asked of each table is kept (a folder's entries mostly share theirs). */
+struct id_text {
+  unsigned id;
+  int known, is_name;
+  char text[64];
+};
+
+static const struct id_text* id_text(const char* table, struct id_text* last, unsigned id) {
+  if (last->known && last->id == id) return last;
+  last->id = id, last->known = 1;
+  last->is_name = name_in(table, id, last->text) != NULL;
+  if (!last->is_name) snprintf(last->text, sizeof last->text, "%u", id);
+  return last;
+}
+
+static struct id_text last_user, last_group;
+static const struct id_text* user_of(const struct stat* st) { return id_text("/etc/passwd", &last_user, st->st_uid); }
+static const struct id_text* group_of(const struct stat* st) { return id_text("/etc/group", &last_group, st->st_gid); }
+
+static void print_id(const struct id_text* id, int width) {
+  if (id->is_name) printf("%-*s ", width, id->text);
+  else printf("%*s ", width, id->text);
+}
+
+static void mode_text(mode_t mode, char text[11]) {
+  text[0] = S_ISDIR(mode)    ? 'd'
+            : S_ISCHR(mode)  ? 'c'
+            : S_ISBLK(mode)  ? 'b'
+            : S_ISFIFO(mode) ? 'p'
+            : S_ISLNK(mode)  ? 'l'
+            : S_ISSOCK(mode) ? 's'
+                             : '-';
+  static const char letters[] = "rwxrwxrwx";
+  for (int bit = 0; bit < 9; bit++) text[1 + bit] = (mode & (0400 >> bit)) ? letters[bit] : '-';
+  if (mode & S_ISUID) text[3] = text[3] == 'x' ? 's' : 'S';
+  if (mode & S_ISGID) text[6] = text[6] == 'x' ? 's' : 'S';
+  if (mode & S_ISVTX) text[9] = text[9] == 'x' ? 't' : 'T';
+  text[10] = '\0';
+}
+
+static void size_text(const struct stat* st, int major_width, int minor_width, char text[32]) {
+  if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+    snprintf(text, 32, "%*u, %*u", major_width, DEVICE_MAJOR(st->st_rdev), minor_width, DEVICE_MINOR(st->st_rdev));
+  else if (human) human_size((uint64_t)st->st_size, text);
+  else snprintf(text, 32, "%llu", (unsigned long long)st->st_size);
+}
+
+static int digits(unsigned long long value) {
+  int count = 1;
+  while (value >= 10) value /= 10, count++;
+  return count;
+}
+
+static int max(int a, int b) { return a > b ? a : b; }
+
+/* -l: a line per entry, the columns as wide as their widest; "total N" (the 1 KiB blocks the
+ * entries hold) first for a folder's entries. */
+static void print_long(const struct listing* list, int with_total) {
+  int links = 1, owner = 1, group = 1, size = 1, major_width = 1, minor_width = 1;
+  uint64_t blocks = 0;
+  for (size_t i = 0; i < list->count; i++) {
+    const struct stat* st = &list->entries[i].st;
+    if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+      major_width = max(major_width, digits(DEVICE_MAJOR(st->st_rdev)));
+      minor_width = max(minor_width, digits(DEVICE_MINOR(st->st_rdev)));
+    }
   }
-  qsort(names, count, sizeof *names, compare_names);
-  for (size_t i = 0; i < count; i++) {
-    print_entry(fd, names[i], long_format);
-    free(names[i]);
+  for (size_t i = 0; i < list->count; i++) {
+    const struct stat* st = &list->entries[i].st;
+    char text[32];
+    size_text(st, major_width, minor_width, text);
+    links = max(links, digits((unsigned long long)st->st_nlink));
+    owner = max(owner, (int)strlen(user_of(st)->text));
+    group = max(group, (int)strlen(group_of(st)->text));
+    size = max(size, (int)strlen(text));
+    blocks += (uint64_t)st->st_blocks;
   }
-  free(names);
-  close(fd);
-  return 0;
+  if (with_total) {
+    char text[32];
+    if (human) human_size(blocks * 512, text);
+    else snprintf(text, sizeof text, "%llu", (unsigned long long)((blocks + 1) / 2));
+    printf("total %s\n", text);
+  }
+  const time_t six_months_ago = now - 31556952 / 2;
+  for (size_t i = 0; i < list->count; i++) {
+    const struct entry* entry = &list->entries[i];
+    const struct stat* st = &entry->st;
+    char mode[11], size_of[32], when[32];
+    mode_text(st->st_mode, mode);
+    size_text(st, major_width, minor_width, size_of);
+    const time_t time = st->st_mtime;
+    struct tm* local = localtime(&time);
+    const int recent = time > six_months_ago && time <= now;
+    if (local == NULL || strftime(when, sizeof when, recent ? "%b %e %H:%M" : "%b %e  %Y", local) == 0)
+      snprintf(when, sizeof when, "%lld", (long long)time);
+    printf("%s %*llu ", mode, links, (unsigned long long)st->st_nlink);
+    if (with_owner) print_id(user_of(st), owner);
+    if (with_group) print_id(group_of(st), group);
+    printf("%*s %s ", size, size_of, when);
+    print_name(entry);
+    putchar('\n');
+  }
+}
+
+/* GNU's padding from column `from` to `to`: a tab where one reaches a multiple of 8 at or
+ * before `to`, spaces for the rest. */
+static void pad(int from, int to) {
+  while (from < to) {
+    if (to / 8 > (from + 1) / 8) {
+      putchar('\t');
+      from += 8 - from % 8;
+    } else {
+      putchar(' ');
+      from++;
+    }
+  }
+}
+
+/* The widths of `columns` columns of `list` arranged down then across (a name and two
+ * spaces, the last column's name alone), into `widths`; their sum. */
+static int arrange(const struct listing* list, size_t columns, int* widths) {
+  const size_t rows = (list->count + columns - 1) / columns;
+  int length = 0;
+  for (size_t column = 0; column < columns; column++) widths[column] = 0;
+  for (size_t i = 0; i < list->count; i++) {
+    const size_t column = i / rows;
+    const int width = width_of(&list->entries[i]) + (column == columns - 1 ? 0 : 2);
+    if (width > widths[column]) length += width - widths[column], widths[column] = width;
+  }
+  return length;
+}
+
+/* -C: in the most columns (of 3 characters at least) whose line is shorter than line_length,
+ * as GNU's ls arranges them. */
+static void print_columns(const struct listing* list) {
+  const size_t n = list->count;
+  if (n == 0) return;
+  size_t columns = (size_t)max(line_length / 3, 1);
+  if (columns > n) columns = n;
+  int* widths = got(malloc(columns * sizeof *widths));
+  while (arrange(list, columns, widths) >= line_length && columns > 1) columns--;
+  const size_t rows = (n + columns - 1) / columns;
+  for (size_t row = 0; row < rows; row++) {
+    int at = 0;
+    for (size_t i = row, column = 0; i < n; i += rows, column++) {
+      print_name(&list->entries[i]);
+      if (i + rows < n) pad(at + width_of(&list->entries[i]), at + widths[column]);
+      at += widths[column];
+    }
+    putchar('\n');
+  }
+  free(widths);
+}
+
+static void print_list(const struct listing* list, int folder_entries) {
+  if (long_format) print_long(list, folder_entries);
+  else if (in_columns) print_columns(list);
+  else
+    for (size_t i = 0; i < list->count; i++) {
+      print_name(&list->entries[i]);
+      putchar('\n');
+    }
+}
+
+/* FOLDER/NAME, allocated (no second slash after a FOLDER that ends with one). */
+static char* joined(const char* folder, const char* name) {
+  const size_t length = strlen(folder);
+  char* path = got(malloc(length + strlen(name) + 2));
+  sprintf(path, "%s%s%s", folder, length > 0 && folder[length - 1] == '/' ? "" : "/", name);
+  return path;
+}
+
+static void list_folder(const char* path, int named, int heading) {
+  DIR* folder = opendir(path);
+  if (folder == NULL) {
+    fprintf(stderr, "ls: cannot open directory '%s': %s\n", path, strerror(errno));
+    status = named ? 2 : max(status, 1);
+    return;
+  }
+  if (heading) printf("%s%s:\n", printed ? "\n" : "", path);
+  printed = 1;
+  struct listing list = {0};
+  const int needs_stat = long_format || classify || recursive || sort_by != 'n';
+  struct dirent* found;
+  while ((errno = 0, found = readdir(folder)) != NULL) {
+    const char* name = found->d_name;
+    const int dots = !strcmp(name, ".") || !strcmp(name, "..");
+    if (name[0] == '.' && !show_all && !(almost_all && !dots)) continue;
+    struct stat st = {0};
+    if (needs_stat) {
+      char* inside = joined(path, name);
+      const int failed = lstat(inside, &st);
+      if (failed) fprintf(stderr, "ls: cannot access '%s': %s\n", inside, strerror(errno)), status = max(status, 1);
+      free(inside);
+      if (failed) continue;
+    }
+    add(&list, name, &st);
+  }
+  if (errno != 0) {
+    fprintf(stderr, "ls: reading directory '%s': %s\n", path, strerror(errno));
+    status = named ? 2 : max(status, 1);
+  }
+  closedir(folder);
+  qsort(list.entries, list.count, sizeof *list.entries, compare);
+  print_list(&list, 1);
+  for (size_t i = 0; recursive && i < list.count; i++) {
+    const struct entry* entry = &list.entries[i];
+    if (!S_ISDIR(entry->st.st_mode) || !strcmp(entry->name, ".") || !strcmp(entry->name, "..")) continue;
+    char* below = joined(path, entry->name);
+    list_folder(below, 0, 1);
+    free(below);
+  }
+  release(&list);
+}
+
+static int usage(char option) {
+  fprintf(stderr, "ls: invalid option -- '%c'\nusage: ls [-1aACdFghlnorRSt] [FILE...]\n", option);
+  return 2;
+}
+
+static void choose_line_length(void) {
+  const char* columns = getenv("COLUMNS");
+  struct linux_winsize size;
+  if (columns && atoi(columns) > 0) line_length = atoi(columns);
+  else if (ioctl(STDOUT_FILENO, LINUX_TIOCGWINSZ, &size) == 0 && size.ws_col > 0) line_length = size.ws_col;
 }
 
 int main(int argc, char** argv) {
-  int long_format = 0, all = 0, first = 1;
+  in_columns = isatty(STDOUT_FILENO);
+  int first = 1;
   for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
+    if (!strcmp(argv[first], "--")) {
+      first++;
+      break;
+    }
     for (const char* option = argv[first] + 1; *option; option++) {
-      if (*option == 'l') long_format = 1;
-      else if (*option == 'a') all = 1;
-      else {
-        fprintf(stderr, "ls: invalid option -- '%c'\nusage: ls [-a] [-l] [PATH...]\n", *option);
-        return 2;
+      switch (*option) {
+        case 'a': show_all = 1, almost_all = 0; break;
+        case 'A': almost_all = 1, show_all = 0; break;
+        case 'd': folders_as_files = 1; break;
+        case 'F': classify = 1; break;
+        case 'g': with_owner = 0, long_format = 1, in_columns = 0; break;
+        case 'o': with_group = 0, long_format = 1, in_columns = 0; break;
+        case 'h': human = 1; break;
+        case 'n': numeric = 1, long_format = 1, in_columns = 0; break;
+        case 'l': long_format = 1, in_columns = 0; break;
+        case 'r': reverse = 1; break;
+        case 'R': recursive = 1; break;
+        case 'S': sort_by = 'S'; break;
+        case 't': sort_by = 't'; break;
+        case '1': in_columns = 0, long_format = 0; break;
+        case 'C': in_columns = 1, long_format = 0; break;
+        default: return usage(*option);
       }
     }
   }
-  if (first == argc) return list(".", long_format, all);
-  int status = 0;
-  for (int i = first; i < argc; i++) {
-    if (argc - first > 1) printf("%s%s:\n", i > first ? "\n" : "", argv[i]);
-    status |= list(argv[i], long_format, all);
+  choose_line_length();
+  now = time(NULL);
+  const int named = argc - first;
+  char* here[] = {"."};
+  char** paths = named ? argv + first : here;
+  const int count = named ? named : 1;
+  struct listing files = {0}, folders = {0};
+  for (int i = 0; i < count; i++) {
+    struct stat st;
+    if (lstat(paths[i], &st) != 0) {
+      fprintf(stderr, "ls: cannot access '%s': %s\n", paths[i], strerror(errno));
+      status = 2;
+    } else add(S_ISDIR(st.st_mode) && !folders_as_files ? &folders : &files, paths[i], &st);
+  }
+  qsort(files.entries, files.count, sizeof *files.entries, compare);
+  qsort(folders.entries, folders.count, sizeof *folders.entries, compare);
+  print_list(&files, 0);
+  if (files.count) printed = 1;
+  for (size_t i = 0; i < folders.count; i++) list_folder(folders.entries[i].name, 1, count > 1 || recursive);
+  release(&files);
+  release(&folders);
+  if (fflush(stdout) != 0) {
+    perror("ls: write error");
+    return 2;
   }
   return status;
 }

@@ -103,6 +103,12 @@
 #define LINUX_TCGETS 0x5401
 #define LINUX_TIOCGPGRP 0x540f
 #define LINUX_TIOCSPGRP 0x5410
+#define LINUX_TIOCGWINSZ 0x5413
+
+/* TIOCGWINSZ's answer: a terminal's size. */
+struct linux_winsize {
+  unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
 
 /* Names picolibc does not define. */
 #define PROT_NONE 0

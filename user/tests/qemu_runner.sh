@@ -6,7 +6,8 @@
 # uncaught target signal ...") is dropped from stderr: it is the runner speaking, not the
 # program. Skips (77) when qemu-riscv32 is missing.
 set -uo pipefail
-command -v qemu-riscv32 >/dev/null || { echo "SKIP: qemu-riscv32 is not installed (make deps installs qemu-user)"; exit 77; }
+# Found here, by the host's PATH: the program's environment may hold a PATH of its own.
+qemu=$(command -v qemu-riscv32) || { echo "SKIP: qemu-riscv32 is not installed (make deps installs qemu-user)"; exit 77; }
 environment=()
 while [ $# -gt 0 ] && [ "$1" = --env ]; do
   environment+=("$2")
@@ -18,7 +19,7 @@ done
 # inherited (ctest leaves one open) is closed: a program starts with 0, 1 and 2, as under mkh.
 errors=$(mktemp)
 trap 'rm -f "$errors"' EXIT
-{ env -i "${environment[@]}" qemu-riscv32 "$@" 2>"$errors" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; } 2>/dev/null
+{ env -i "${environment[@]}" "$qemu" "$@" 2>"$errors" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; } 2>/dev/null
 status=$?
 grep -v '^qemu: uncaught target signal' "$errors" >&2
 exit "$status"
