@@ -206,14 +206,15 @@ fi
 # list of the matches), the history builtin, a PS1 of the working directory, and Ctrl-D on an
 # empty line to end the session.
 mkfifo "$scratch/keys"
-timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null <"$scratch/keys" >"$scratch/sh-edit.txt" &
+typed=$scratch/sh-edit.txt
+timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null <"$scratch/keys" >"$typed" &
 session=$!
-# type KEYS LINE: once the shell prompts, KEYS; then until LINE is printed (20 s at most).
+# type KEYS LINE: once the shell prompts in $typed, KEYS; then until LINE is printed (20 s at most).
 type() {
-  for _ in $(seq 200); do tr -d '\r' <"$scratch/sh-edit.txt" | tail -c 2 | grep -q '^\$ $' && break; sleep 0.1; done
+  for _ in $(seq 200); do tr -d '\r' <"$typed" | tail -c 2 | grep -q '^\$ $' && break; sleep 0.1; done
   sleep 0.3
   printf "$1"
-  [ -n "${2:-}" ] && wait_for_line "$scratch/sh-edit.txt" "$2"
+  [ -n "${2:-}" ] && wait_for_line "$typed" "$2"
 }
 {
   type 'echo one\r' one
@@ -238,5 +239,42 @@ if [ "$edit_status" = 0 ] && [ "$edited" = 10 ] && [ "$listed" = 1 ]; then
 else
   echo "FAIL: line editing: exit $edit_status (expected 0), $edited of 10 lines, $listed list of matches (expected 1):"
   cat -v "$scratch/sh-edit.txt"; status=1
+fi
+# Lines wider than the terminal (20 columns): typed to the end, edited on their first row,
+# shrunk from two rows to one by the history. What the terminal shows, drawn by screen.py, is
+# each line wrapped once, with nothing left of what was drawn before.
+typed=$scratch/sh-wrap.txt
+timeout 120 script -qec "stty cols 20 rows 30; $mkh exec --disk $scratch/disk.img /bin/sh" /dev/null \
+  <"$scratch/keys" >"$typed" &
+session=$!
+{
+  type 'echo 0123456789abcdefghijklmnop\r' 0123456789abcdefghijklmnop
+  type 'echo abcdefghijklmnopqrstuvwxyz\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D\033[D--\005!\r' \
+    'abcdef--ghijklmnopqrstuvwxyz!'
+  type 'echo short\r' short
+  type 'echo end\033[A\033[A\033[B\033[B\r' end
+  type '\004'
+} >"$scratch/keys"
+wait "$session"
+wrap_status=$?
+expected='$ echo 0123456789abc
+defghijklmnop
+0123456789abcdefghij
+klmnop
+$ echo abcdef--ghijk
+lmnopqrstuvwxyz!
+abcdef--ghijklmnopqr
+stuvwxyz!
+$ echo short
+short
+$ echo end
+end
+$'
+shown=$(python3 "$(dirname "$0")/screen.py" 20 30 "$typed" 2>&1)
+if [ "$wrap_status" = 0 ] && [ "$shown" = "$expected" ]; then
+  echo "line editing on a terminal of 20 columns: each line wrapped once, as typed and edited"
+else
+  echo "FAIL: line editing on a terminal of 20 columns: exit $wrap_status (expected 0), the screen:"
+  echo "$shown"; echo "expected:"; echo "$expected"; cat -v "$typed"; status=1
 fi
 exit "$status"

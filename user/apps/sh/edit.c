@@ -7,7 +7,8 @@
  * word before), Up/Down (Ctrl-P/Ctrl-N) through the history of the last lines, Ctrl-L (the
  * screen cleared, the line drawn again), Tab (the word completed: a command of PATH for the
  * first word, else a file name; what the matches share, and their list when they share no
- * more). A terminal that does not echo (stty -echo, a
+ * more). A line wider than the terminal wraps onto the rows below it, each redraw clearing
+ * the rows it took. A terminal that does not echo (stty -echo, a
  * script's pseudo-terminal) is not echoed to: the keys still edit. The terminal's attributes
  * are the kernel's struct termios, read and set by TCGETS and TCSETS. */
 #include <dirent.h>
@@ -53,25 +54,58 @@ static void put(const char* bytes, size_t count) {
 }
 static void put_text(const char* text) { put(text, strlen(text)); }
 
-/* The characters (not bytes: UTF-8's continuation bytes take no column) of buffer[from, to). */
-static size_t columns(size_t from, size_t to) {
+/* The characters (not bytes: UTF-8's continuation bytes take no column) of text[from, to). */
+static size_t columns_of(const char* text, size_t from, size_t to) {
   size_t count = 0;
-  for (size_t i = from; i < to; i++) count += ((unsigned char)buffer[i] & 0xc0) != 0x80;
+  for (size_t i = from; i < to; i++) count += ((unsigned char)text[i] & 0xc0) != 0x80;
   return count;
 }
+static size_t columns(size_t from, size_t to) { return columns_of(buffer, from, to); }
 
-/* Draws the line again from the prompt on, and puts the cursor back where it is. */
+/* The terminal's width (TIOCGWINSZ), 80 when it does not say. */
+static size_t terminal_width(void) {
+  struct linux_winsize size;
+  return ioctl(2, LINUX_TIOCGWINSZ, &size) == 0 && size.ws_col > 0 ? size.ws_col : 80;
+}
+
+/* Where the line is on the screen: the rows it took when last drawn (the prompt's first), and
+ * the row of the cursor among them. A line wider than the terminal wraps onto the next rows. */
+static size_t drawn_rows = 1, cursor_row;
+
+static void move_rows(size_t count, char direction) {
+  char move[16];
+  snprintf(move, sizeof move, "\033[%zu%c", count, direction);
+  if (count > 0) put_text(move);
+}
+
+/* Draws the line again from the prompt on (its rows cleared first), and puts the cursor back
+ * where it is: on its row, at its column. */
 static void redraw(const char* prompt) {
-  put_text("\r");
+  const size_t width = terminal_width();
+  const size_t start = columns_of(prompt, 0, strlen(prompt));
+  const size_t end = start + columns(0, length), at = start + columns(0, cursor);
+  move_rows(drawn_rows - 1 - cursor_row, 'B');
+  for (size_t row = drawn_rows - 1; row > 0; row--) put_text("\r\033[K\033[A");
+  put_text("\r\033[K");
   put_text(prompt);
   put(buffer, length);
-  put_text("\033[K");
-  const size_t back = columns(cursor, length);
-  if (back > 0) {
-    char move[16];
-    snprintf(move, sizeof move, "\033[%zuD", back);
-    put_text(move);
+  size_t rows = end == 0 ? 1 : (end + width - 1) / width; /* the terminal's cursor on the last */
+  if (at == end && end > 0 && end % width == 0) {         /* at the end of a full row: onto the next */
+    put_text("\n\r");
+    rows++;
   }
+  move_rows(rows - 1 - at / width, 'A');
+  put_text("\r");
+  move_rows(at % width, 'C');
+  drawn_rows = rows;
+  cursor_row = at / width;
+}
+
+/* The line is left for what comes below it: the cursor taken past its last row. */
+static void leave_line(void) {
+  move_rows(drawn_rows - 1 - cursor_row, 'B');
+  put_text("\n");
+  drawn_rows = 1, cursor_row = 0;
 }
 
 static void set_line(const char* text) {
@@ -180,7 +214,7 @@ static void complete(int listing) {
     for (size_t i = name_length; i < common; i++) insert(matches[0][i]);
     if (match_count == 1 && matches[0][common - 1] != '/') insert(' ');
   } else if (listing && match_count > 1) {
-    put_text("\n");
+    leave_line();
     for (int i = 0; i < match_count; i++) {
       put_text(matches[i]);
       put_text(i + 1 < match_count ? "  " : "\n");
@@ -245,6 +279,9 @@ static int escape_key(void) {
 }
 
 ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
+  const char* last_line = strrchr(prompt, '\n'); /* a prompt of several lines: its last is redrawn */
+  if (last_line) prompt = last_line + 1;
+  drawn_rows = 1, cursor_row = 0;
   struct kernel_termios before, raw;
   if (!get_termios(&before)) return -2; /* no terminal: the caller reads as it would */
   raw = before;
@@ -264,6 +301,7 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
     const int byte = next_byte();
     if (interrupts != prompt_interrupts) { /* Ctrl-C: the line dropped, the prompt shown again */
       interrupts = prompt_interrupts;
+      drawn_rows = 1, cursor_row = 0;
       set_line("");
       browsing = history_count;
     }
@@ -273,7 +311,7 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
     int key = byte;
     if (byte == 27 && (key = escape_key()) == 0) continue; /* an escape sequence not known */
     if (key == '\r' || key == '\n') {
-      put_text("\n");
+      leave_line();
       buffer[length] = '\0';
       remember(buffer);
       if (length + 2 > *line_capacity) {
@@ -287,7 +325,7 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
       break;
     }
     if (byte == 4 && length == 0) { /* Ctrl-D (not Delete) on an empty line: the input's end */
-      put_text("\n");
+      leave_line();
       break;
     }
     switch (key) {
@@ -311,7 +349,10 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
         cut(from, cursor);
         break;
       }
-      case 12: put_text("\033[H\033[2J"); break;
+      case 12:
+        put_text("\033[H\033[2J");
+        drawn_rows = 1, cursor_row = 0;
+        break;
       case 9: complete(last_key == 9); break;
       case 16:
       case 14: {
@@ -326,14 +367,19 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
         set_line(browsing == history_count ? (draft ? draft : "") : history[browsing]);
         break;
       }
-      default:
+      default: {
         if (key < 32) continue; /* another control character: nothing */
         insert((char)key);
-        if (cursor == length) { /* at the end: the byte alone */
+        const size_t width = terminal_width();
+        const size_t at = columns_of(prompt, 0, strlen(prompt)) + columns(0, cursor);
+        if (cursor == length && at % width != 0) { /* at the end, inside a row: the byte alone */
           const char text = (char)key;
           put(&text, 1);
+          cursor_row = at / width;
+          drawn_rows = cursor_row + 1;
           continue;
         }
+      }
     }
     redraw(prompt);
   }
