@@ -11,7 +11,7 @@
  *   -C  in columns, down then across, as wide as COLUMNS, the terminal, or 80
  * One per line unless the output is a terminal (then -C). -l's time is "Mon DD HH:MM" within
  * six months, else "Mon DD  YYYY"; owners are named from /etc/passwd and /etc/group when these
- * have them (mkh's disk has neither: the numbers). A name is written as it is, unquoted. The
+ * have them (else their numbers). A name is written as it is, unquoted. The
  * status is 2 when a FILE cannot be listed or an option is unknown, 1 when a folder below one
  * cannot. A user program of mkh's /bin (user/apps/): plain C, runs unchanged under
  * qemu-riscv32. */
@@ -27,6 +27,7 @@
 
 #include "human.h"
 #include "linux_syscalls.h"
+#include "users.h"
 
 /* A device's numbers, as the user library packs them into st_rdev (lib/posix.c). */
 #define DEVICE_MAJOR(rdev) ((unsigned)(rdev) >> 8)
@@ -105,25 +106,6 @@ static void print_name(const struct entry* entry) {
   if (mark) putchar(mark);
 }
 
-/* The name of id `id` in an /etc/passwd-like file (its first and third fields), or NULL. */
-static const char* name_in(const char* file, unsigned id, char name[64]) {
-  FILE* table = numeric ? NULL : fopen(file, "r");
-  if (table == NULL) return NULL;
-  char line[256];
-  const char* found = NULL;
-  while (!found && fgets(line, sizeof line, table)) {
-    char* colon = strchr(line, ':');
-    char* after = colon ? strchr(colon + 1, ':') : NULL;
-    if (after && colon - line < 64 && strtoul(after + 1, NULL, 10) == id && after[1] >= '0' && after[1] <= '9') {
-      memcpy(name, line, (size_t)(colon - line));
-      name[colon - line] = '\0';
-      found = name;
-    }
-  }
-  fclose(table);
-  return found;
-}
-
 /* An owner or a group as -l writes it: a name left-aligned, a number right-aligned. The
  * last one asked of each table is kept (a folder's entries mostly share theirs). */
 struct id_text {
@@ -135,7 +117,7 @@ struct id_text {
 static const struct id_text* id_text(const char* table, struct id_text* last, unsigned id) {
   if (last->known && last->id == id) return last;
   last->id = id, last->known = 1;
-  last->is_name = name_in(table, id, last->text) != NULL;
+  last->is_name = !numeric && id_name(table, id, last->text) != NULL;
   if (!last->is_name) snprintf(last->text, sizeof last->text, "%u", id);
   return last;
 }

@@ -12,17 +12,18 @@
 
 /* POSIX's special builtins (2.14): assignments before them stay. */
 int is_special_builtin(const char* name) {
-  static const char* const names[] = {":",      "break",  "continue", "eval",  "exec", "exit",
-                                      "export", "return", "set",      "shift", "trap", "unset"};
+  static const char* const names[] = {":",      "break", "continue", "eval", "exec",  "exit", "export",
+                                      "return", "set",   "shift",    "trap", "unset", "."};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",     "true",   "false", "cd",   "pwd",     "exit",   "break",  "continue",
-                                      "shift", "export", "unset", "read", "wait",    "return", "set",    "trap",
-                                      "eval",  "jobs",   "fg",    "bg",   "command", "type",   "history"};
+  static const char* const names[] = {":",        "true",    "false",  "cd",    "pwd",  "exit", "break",
+                                      "continue", "shift",   "export", "unset", "read", "wait", "return",
+                                      "set",      "trap",    "eval",   "jobs",  "fg",   "bg",   "command",
+                                      "type",     "history", ".",      "source"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -124,6 +125,36 @@ static const char* program_path(const char* name, char path[PATH_MAX]) {
     at = end;
     if (*at == '\0') return NULL;
   }
+}
+
+/* . FILE (bash's source FILE): FILE's commands run in this shell, as a script's, and the shell
+ * goes on; `return` ends them. A FILE without a slash is looked for in PATH's folders, then in
+ * the working folder (bash's way outside its POSIX mode; dash looks in PATH only). The status is
+ * the last command's; 2 when FILE cannot be read, and a shell that is not interactive ends, as
+ * at a special builtin's error. */
+static int dot_builtin(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "sh: %s: a file name is needed\n", argv[0]);
+    return 2;
+  }
+  char path[PATH_MAX];
+  const char* file = program_path(argv[1], path);
+  struct source script = {.file = fopen(file ? file : argv[1], "r"), .nested = 1};
+  if (!script.file) {
+    fprintf(stderr, "sh: %s: %s: %s\n", argv[0], argv[1], strerror(errno));
+    if (!is_interactive) is_exit_requested = 1;
+    return 2;
+  }
+  struct saved_parser* saved = parse_push();
+  last_status = 0;
+  run_source(&script);
+  parse_pop(saved);
+  fclose(script.file);
+  if (returning) {
+    returning = 0;
+    last_status = return_status;
+  }
+  return last_status;
 }
 
 /* command -v NAME... (what runs: the name, or the program's path), command -V NAME... and
@@ -270,6 +301,7 @@ int builtin(int argc, char** argv) {
     return return_status;
   }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
+  if (!strcmp(name, ".") || !strcmp(name, "source")) return dot_builtin(argc, argv);
   if (!strcmp(name, "command") || !strcmp(name, "type")) return describe_builtin(argc, argv);
   if (!strcmp(name, "jobs") || !strcmp(name, "fg") || !strcmp(name, "bg")) return jobs_builtin(argc, argv);
   if (!strcmp(name, "trap")) return trap_builtin(argc, argv);
