@@ -17,8 +17,9 @@ struct ExecRequest {
   std::vector<std::string> argv;  // argv[0] included
   std::vector<std::string> env;   // "KEY=VALUE" strings
   // Its system calls traced from its first, and its children's (mkh's trace(1)): a line per
-  // call on the kernel console.
+  // call on the kernel console; and its page faults (trace(2)): a line per fault.
   bool trace_syscalls = false;
+  bool trace_faults = false;
 };
 
 struct ExecOutcome {

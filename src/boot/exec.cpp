@@ -38,7 +38,8 @@ Result<ExecOutcome, Error> exec_in_kernel(const ExecRequest& request) {
                    proc::kExecStringsMax, proc::kExecArgsMax);
   proc::Process* process = TRY(proc::process_create(0));
   proc::terminal_attach(process->m_pid);  // the terminal is its session's
-  process->m_syscall_trace = request.trace_syscalls ? 1 : 0;
+  process->m_syscall_trace =
+      (request.trace_syscalls ? proc::kTraceCalls : 0) | (request.trace_faults ? proc::kTraceFaults : 0);
   info->pid = process->m_pid;
   process->m_waiter = kern::thread_current_xptr();
   if (auto made =

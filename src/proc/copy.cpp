@@ -231,10 +231,10 @@ Result<void> process_set_stopped_everywhere(uint32_t pid, uint32_t signal) {
   return {};
 }
 
-Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access) {
+Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access, vmm::FaultKind* kind) {
   if (copy->m_reference.is_null()) return error(Errno::kInval);
   Reference reference(copy->m_reference);
-  return vmm::vmm_copy_get_pte(&copy->m_vmm, reference, address, access);
+  return vmm::vmm_copy_get_pte(&copy->m_vmm, reference, address, access, kind);
 }
 
 }  // namespace mkh::proc

@@ -63,7 +63,8 @@ uint32_t process_copies_clusters(uint32_t pid, hal::cxy_t* cxys, uint32_t capaci
 
 // The entry of the page holding `address` for `access` (vmm::VSEG_READ, VSEG_WRITE or
 // VSEG_EXEC) in the copy's VMM, made if needed (vmm::vmm_copy_get_pte): the reference's
-// refusals, kFault, kAcces, kIo, kNoMem.
-[[nodiscard]] Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access);
+// refusals, kFault, kAcces, kIo, kNoMem. `kind`, when not null, says what was done.
+[[nodiscard]] Result<uint64_t> process_copy_get_pte(Process* copy, uint32_t address, uint32_t access,
+                                                    vmm::FaultKind* kind = nullptr);
 
 }  // namespace mkh::proc

@@ -208,6 +208,11 @@ struct ChildRecord {
   uint64_t sys_ticks = 0;
 };
 
+// What of a process is traced (Process::m_syscall_trace, mkh's trace(mode)): its system calls
+// and the signals its threads take (syscall/trace.hpp), its page faults (a user thread's
+// translate shows what the VMM did). Its end shows when either is traced.
+constexpr uint32_t kTraceCalls = 1, kTraceFaults = 2;
+
 struct Process {
   static constexpr mm::KcmType kKcmType = mm::KcmType::PROCESS;
   static constexpr uint32_t kMagic = 0x70726f63;  // "proc"
@@ -238,8 +243,8 @@ struct Process {
   uint32_t m_pgid = 0;
   uint32_t m_sid = 0;
   uint32_t m_execed = 0;  // 1 once an execve gave it a program: its parent's setpgid is refused
-  // 1 while its system calls are traced (syscall/trace.hpp): the reference's, read by its
-  // threads in any cluster at each call; a fork's child takes its parent's.
+  // What of it is traced, a set of kTraceCalls and kTraceFaults: the reference's, read by its
+  // threads in any cluster at each call and fault; a fork's child takes its parent's.
   uint32_t m_syscall_trace = 0;
 
   // The file table: the reference's, reached by its xptr from any cluster (a copy's threads

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "dev/txt.hpp"
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
@@ -292,6 +293,48 @@ CpuTime children_cpu_time(const UserThread* thread) {
       .sys_ns = hal::ticks_to_ns(hal::remote_load(thread->m_reference.field(&Process::m_children_sys_ticks)))};
 }
 
+namespace {
+
+uint32_t trace_mode(const UserThread* thread) {
+  return hal::remote_load(thread->m_reference.field(&Process::m_syscall_trace));
+}
+
+// A traced thread's page fault, as the trace shows it: "--- page fault ADDRESS ACCESS: WHAT,
+// a page of cluster CXY <TIME us> ---".
+void trace_fault(const UserThread* thread, uint32_t address, user::Access access, vmm::FaultKind kind, uint64_t entry,
+                 uint64_t ns) {
+  const hal::cxy_t reference = thread->m_reference.cxy();
+  std::string what;
+  switch (kind) {
+    case vmm::FaultKind::kNone: return;
+    case vmm::FaultKind::kZero: what = "zero-filled"; break;
+    case vmm::FaultKind::kFile: what = "read from the file"; break;
+    case vmm::FaultKind::kCowCopy: what = "copy-on-write, copied"; break;
+    case vmm::FaultKind::kCowReuse: what = "copy-on-write, its only mapping: writable again"; break;
+    case vmm::FaultKind::kReference:
+      what = fmt::format("the entry of the reference in cluster {:#x}", reference);
+      break;
+    case vmm::FaultKind::kReplica:
+      what = fmt::format("code copied from the reference in cluster {:#x}", reference);
+      break;
+  }
+  static constexpr const char* kAccess[] = {"read", "write", "exec"};
+  const std::string line =
+      fmt::format("{}--- page fault {:#x} {}: {}, a page of cluster {:#x} <{}.{:03} us> ---\n", trace_caller(thread),
+                  address, kAccess[uint32_t(access)], what, hal::GET_CXY(vmm::gpt_page(entry)), ns / 1000, ns % 1000);
+  (void)dev::txt_print(0, line);
+}
+
+}  // namespace
+
+bool traced(const UserThread* thread) { return (trace_mode(thread) & kTraceCalls) != 0; }
+bool faults_traced(const UserThread* thread) { return (trace_mode(thread) & kTraceFaults) != 0; }
+
+std::string trace_caller(const UserThread* thread) {
+  return fmt::format("[pid {} tid {} {:#x}.{}] ", thread->m_process->m_pid, thread->m_tid, hal::local_cxy(),
+                     thread->m_thread->m_lid);
+}
+
 std::byte* UserThread::translate(uint32_t address, user::Access access) {
   if ((address & ~user::kPageMask) == kSignalReturnGate) {  // never mapped: the VMM is not asked
     m_fault = Errno::kFault;
@@ -306,12 +349,16 @@ std::byte* UserThread::translate(uint32_t address, user::Access access) {
     // runs: a test may resolve a fault for a thread not started).
     kern::Thread* const running = hal::local_load(m_thread);
     const uint64_t before = running != nullptr ? kern::thread_run_ticks(running) : 0;
+    const bool trace = faults_traced(this);
+    const uint64_t start = trace ? hal::ticks() : 0;
     TlbShootdown shootdown{.process = m_process, .thread = this, .in_run = true};
-    auto entry = is_copy(m_process)
-                     ? process_copy_get_pte(m_process, address, vmm_access(access))
-                     : vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access), user_flush_page, &shootdown);
+    vmm::FaultKind kind = vmm::FaultKind::kNone;
+    auto entry = is_copy(m_process) ? process_copy_get_pte(m_process, address, vmm_access(access), &kind)
+                                    : vmm::vmm_get_pte(&m_process->m_vmm, address, vmm_access(access), user_flush_page,
+                                                       &shootdown, &kind);
     const uint64_t after = running != nullptr ? kern::thread_run_ticks(running) : 0;
     hal::stat_add(m_sys_ticks, after > before ? after - before : 0);
+    if (trace && entry) trace_fault(this, address, access, kind, *entry, hal::ticks_to_ns(hal::ticks() - start));
     if (enter_user(this)) {
       m_code_stale = true;  // dropped at the run's end (it may be running code of it)
       continue;

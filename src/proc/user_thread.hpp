@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 
 #include "hal/xptr.hpp"
@@ -199,6 +200,13 @@ inline constexpr uint32_t kSignalReturnGate = vmm::kUserEnd;
 // thread) a signal with a handler may be waiting for it. Looked at after the waiter blocked
 // itself: the sender sets the kick, then unblocks the thread (causes kSignalWakeCauses).
 bool wait_interrupted(const Process* process);
+
+// The trace (mkh's trace(mode), `mkh exec --strace --faults`: Process::m_syscall_trace).
+// Whether `thread`'s process has its calls traced, or its page faults (from any cluster).
+bool traced(const UserThread* thread);
+bool faults_traced(const UserThread* thread);
+// The caller's part that starts each line of the trace: "[pid P tid T CXY.LID] ".
+std::string trace_caller(const UserThread* thread);
 inline constexpr uint32_t kSignalWakeCauses = kern::THREAD_BLOCKED_SLEEP | kern::THREAD_BLOCKED_USERSYNC;
 
 // One change of a process's VMM (munmap, mprotect, brk, a fixed mmap) by `thread`, a user

@@ -176,21 +176,11 @@ void append_arguments(std::string& out, Call& call, std::string_view kinds, cons
   }
 }
 
-// "[pid P tid T cluster.core] ": who makes a call or takes a signal.
-std::string caller_prefix(const proc::UserThread* thread) {
-  return fmt::format("[pid {} tid {} {:#x}.{}] ", thread->m_process->m_pid, thread->m_tid, hal::local_cxy(),
-                     thread->m_thread->m_lid);
-}
-
 }  // namespace
-
-bool traced(const proc::UserThread* thread) {
-  return hal::remote_load(thread->m_reference.field(&proc::Process::m_syscall_trace)) != 0;
-}
 
 std::string trace_begin(Call& call, uint32_t number, const TraceSpec* known) {
   const TraceSpec& spec = known != nullptr ? *known : kUnknownCall;
-  std::string line = caller_prefix(call.thread);
+  std::string line = proc::trace_caller(call.thread);
   if (known != nullptr) fmt::format_to(std::back_inserter(line), "{}(", spec.name);
   else fmt::format_to(std::back_inserter(line), "syscall_{}(", number);
   // A call that writes into its arguments shows them all once it returned; the others now,
@@ -213,14 +203,14 @@ void trace_end(Call& call, const TraceSpec* known, std::string line, const Answe
 }
 
 void trace_signal(const proc::UserThread* thread, uint32_t signal, std::string_view what) {
-  std::string line = caller_prefix(thread) + "--- ";
+  std::string line = proc::trace_caller(thread) + "--- ";
   append_signal(line, signal);
   fmt::format_to(std::back_inserter(line), " ({}) ---\n", what);
   (void)dev::txt_print(0, line);
 }
 
 Answer sys_mkh_trace(Call& call) {
-  if (call.a[0] > 1) return error(Errno::kInval);
+  if ((call.a[0] & ~(proc::kTraceCalls | proc::kTraceFaults)) != 0) return error(Errno::kInval);
   hal::remote_store(call.thread->m_reference.field(&proc::Process::m_syscall_trace), call.a[0]);
   return 0;
 }

@@ -1,6 +1,7 @@
-// The system-call trace: mkh's trace(on), and `mkh exec --strace`. A traced process's calls
+// The system-call trace: mkh's trace(mode), and `mkh exec --strace`. A traced process's calls
 // each print a line on the kernel console (TXT0) once they return, as strace(1) prints them: the
-// caller, the call's name and arguments, its answer and how long it took. Layer: syscall.
+// caller, the call's name and arguments, its answer and how long it took (its page faults:
+// proc/user_thread.hpp). Layer: syscall.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +28,9 @@ struct TraceSpec {
   std::string_view args;
 };
 
-// Whether `thread`'s process is traced (its reference's flag, from any cluster).
-bool traced(const proc::UserThread* thread);
+// Whether a thread's process is traced: proc::traced (user_thread.hpp), which also traces
+// its page faults.
+using proc::traced;
 // The line of call `number` about to run: the caller, the name and the arguments the call
 // reads. `spec` null: a call mkh does not know, its six registers shown.
 std::string trace_begin(Call& call, uint32_t number, const TraceSpec* spec);
@@ -39,9 +41,10 @@ void trace_end(Call& call, const TraceSpec* spec, std::string line, const Answer
 // ---", where `what` says how it acts (a handler runs, a fault's address...).
 void trace_signal(const proc::UserThread* thread, uint32_t signal, std::string_view what);
 
-// mkh's trace(on): the calling process's calls traced from the next (1) or no more (0);
-// inherited by the children it forks from then on, kept across execve. EINVAL for another
-// value.
+// mkh's trace(mode): what of the calling process is traced from now on, a set of bits:
+// proc::kTraceCalls (1) its calls, proc::kTraceFaults (2) its page faults; 0 nothing.
+// Inherited by the children it forks from then on, kept across execve. EINVAL for another
+// bit.
 Answer sys_mkh_trace(Call& call);
 
 }  // namespace mkh::syscall

@@ -246,6 +246,7 @@ struct ExecCli {
   std::vector<std::string> env;
   bool stats = false;
   bool strace = false;
+  bool faults = false;
 };
 
 // The host's SIGINT, SIGQUIT and SIGTSTP (Ctrl-C, Ctrl-\ and Ctrl-Z on the terminal) as the
@@ -350,7 +351,8 @@ int run_exec_command(ExecCli& cli, const std::vector<std::string>& words) {
   const TerminalModes terminal_modes;
   const auto machine = boot_quiet_with_disk(cli.config, "exec", &exit_code);
   if (!machine) return exit_code;
-  const mkh::ExecRequest request{.path = words[0], .argv = words, .env = cli.env, .trace_syscalls = cli.strace};
+  const mkh::ExecRequest request{
+      .path = words[0], .argv = words, .env = cli.env, .trace_syscalls = cli.strace, .trace_faults = cli.faults};
   const auto outcome = [&] {
     std::unique_ptr<InterruptRelay> relay;
     if (relay_interrupts) relay = std::make_unique<InterruptRelay>(*machine, interrupt);
@@ -500,6 +502,10 @@ int main(int argc, char** argv) {
   exec->add_flag("--strace", exec_cli.strace,
                  "a line on stderr per system call of the program and of the processes it forks: the caller, the "
                  "call, its answer, its time");
+  exec->add_flag("--faults", exec_cli.faults,
+                 "a line on stderr per page fault of the program and of the processes it forks: the address, what the "
+                 "VMM did (zero-filled, read from the file, copy-on-write, asked of the reference), the page's "
+                 "cluster, its time");
   exec->add_flag("--deterministic", exec_cli.config.deterministic,
                  "every core on one host thread, switched in an order drawn from --seed (a seed replays its run)");
   add_bounded(exec, "--seed", exec_cli.config.seed, 0, INT64_MAX, "seed of the deterministic order");

@@ -33,8 +33,11 @@ int mkh_place_fork(unsigned int cxy);
 void mkh_place_next_fork(void);
 /* The cluster and core the next thread created is placed on (a no-op where mkh is absent). */
 int mkh_place_thread(unsigned int cxy, unsigned int lid);
-/* The kernel's trace of this process on (1) or off (0). */
-int mkh_trace(int on);
+/* The kernel's trace of this process: MKH_TRACE_CALLS its system calls, MKH_TRACE_FAULTS its
+ * page faults (either, both, or 0: off). */
+#define MKH_TRACE_CALLS 1
+#define MKH_TRACE_FAULTS 2
+int mkh_trace(int mode);
 
 /* A process, as mkh_process_info gives it. */
 /* MKH_ZOMBIE: ended, its parent has not waited for it yet (no threads, its name, ids and CPU

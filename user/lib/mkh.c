@@ -37,7 +37,7 @@ int mkh_place_thread(unsigned int cxy, unsigned int lid) {
   return placement(__MKH_SC2(SYS_mkh_place_thread, cxy, lid));
 }
 
-int mkh_trace(int on) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_trace, on)); }
+int mkh_trace(int mode) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_trace, mode)); }
 
 int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info) {
   return (int)__mkh_result(__MKH_SC3(SYS_mkh_process_info, cxy, index, info));

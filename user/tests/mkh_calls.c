@@ -44,7 +44,7 @@ int main(void) {
   say("place_fork(no cluster)", mkh_place_fork(NO_CLUSTER));
   say("place_thread(no cluster)", mkh_place_thread(NO_CLUSTER, 0));
   say("place_thread(no core)", mkh_place_thread(cxy, cores));
-  say("trace(2)", mkh_trace(2));
+  say("trace(4)", mkh_trace(4)); /* an unknown bit */
 
   struct mkh_process process;
   say("process_info(no cluster)", mkh_process_info(NO_CLUSTER, 1, &process));

@@ -3,7 +3,8 @@
 # children it forks, on whichever cluster each runs, a line per call on stderr once it
 # returns, and each process's end; /bin/strace traces the command it runs and nothing of its
 # caller; a fault's signal and the death it brings show in the trace. Under qemu-riscv32,
-# /bin/strace says that the kernel traces nothing.
+# /bin/strace says that the kernel traces nothing. --faults (and strace -F) trace the page
+# faults: one of each kind the trace names.
 # Usage: strace.sh MKH DISK_IMAGE STRACE_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 strace_program=$3
@@ -51,7 +52,7 @@ expect_line "$scratch/command.txt" 'execve\("/bin/echo", \["/bin/echo", "x"\], 0
 expect_line "$scratch/command.txt" 'write\(1, "x\\n", 2\) = 2'"$took"
 expect_line "$scratch/command.txt" 'exit_group\(0\) = \?'"$took"
 grep -q 'done' "$scratch/command.txt" && fail "the untraced shell's own calls are in the trace"
-grep -qx 'usage: strace COMMAND \[ARG...\]' "$scratch/command.txt" || fail "strace without a command said no usage"
+grep -qx 'usage: strace \[-F\] COMMAND \[ARG...\]' "$scratch/command.txt" || fail "strace without a command said no usage"
 [ "$status" = 0 ] && echo "/bin/strace: its command traced, not its caller"
 
 # A fault's signal, in the trace before the end.
@@ -61,6 +62,28 @@ ended=$?
 expect_line "$scratch/fault.txt" '--- SIGSEGV \(page fault at 0x100, pc 0x[0-9a-f]+\) ---'
 expect_end "$scratch/fault.txt" 'killed by SIGSEGV'
 [ "$status" = 0 ] && echo "a fault's SIGSEGV in the trace"
+
+# Page faults (--faults alone: no call), each kind: the program's pages read from the file,
+# heap pages zero-filled, a fork's copy-on-write, and a thread in another cluster whose entries
+# come from the reference, its code copied into its own cluster.
+"$mkh" exec --faults --disk "$scratch/disk.img" /tests/faults >/dev/null 2>"$scratch/faults.txt"
+ended=$?
+[ "$ended" = 0 ] || fail "the traced faults exited $ended, not 0"
+page='--- page fault 0x[0-9a-f]+ '
+cluster=', a page of cluster 0x[0-9a-f]+'"$took"' ---'
+expect_line "$scratch/faults.txt" "${page}exec: read from the file$cluster"
+expect_line "$scratch/faults.txt" "${page}write: zero-filled$cluster"
+expect_line "$scratch/faults.txt" "${page}write: copy-on-write, copied$cluster"
+expect_line "$scratch/faults.txt" "${page}write: copy-on-write, its only mapping: writable again$cluster"
+expect_line "$scratch/faults.txt" "${page}read: the entry of the reference in cluster 0x[0-9a-f]+$cluster"
+expect_line "$scratch/faults.txt" "${page}exec: code copied from the reference in cluster 0x[0-9a-f]+$cluster"
+expect_end "$scratch/faults.txt" 'exited with 0'
+grep -q ') = ' "$scratch/faults.txt" && fail "--faults alone traced a system call:"$'\n'"$(cat "$scratch/faults.txt")"
+[ "$status" = 0 ] && echo "mkh exec --faults: $(grep -c 'page fault' "$scratch/faults.txt") page faults, of each kind, no call"
+"$mkh" exec --disk "$scratch/disk.img" /bin/sh -c 'strace -F /bin/echo x >/dev/null' 2>"$scratch/both.txt"
+expect_line "$scratch/both.txt" 'execve\("/bin/echo", \["/bin/echo", "x"\], 0x[0-9a-f]+ /\* [0-9]+ vars \*/\) = 0'"$took"
+expect_line "$scratch/both.txt" "${page}exec: read from the file$cluster"
+[ "$status" = 0 ] && echo "strace -F: the calls and the page faults"
 
 if command -v qemu-riscv32 >/dev/null; then
   said=$(qemu-riscv32 "$strace_program" /bin/true 2>&1)

@@ -60,14 +60,14 @@ void zero_bytes(hal::xptr_t at, uint32_t size) {
 }
 
 // Fills the new page at `base` for the page at `page_va` of `vseg`: its file bytes, then zeros.
-Result<void> fill_page(const Vseg& vseg, uint32_t page_va, hal::xptr_t base) {
+Result<FaultKind> fill_page(const Vseg& vseg, uint32_t page_va, hal::xptr_t base) {
   const uint32_t offset = page_va - vseg.m_base;
   uint32_t from_file = 0;
   if (vseg.m_mapper && offset < vseg.m_file_size) from_file = std::min(kPageSize, vseg.m_file_size - offset);
   if (from_file > 0)
     TRY(mapper::mapper_move_buffer(vseg.m_mapper, true, false, uint64_t(vseg.m_file_offset) + offset, base, from_file));
   if (from_file < kPageSize) zero_bytes(base + from_file, kPageSize - from_file);
-  return {};
+  return from_file > 0 ? FaultKind::kFile : FaultKind::kZero;
 }
 
 // A change of the vsegs or entries, a seqlock's writer for the copies (vmm.hpp): the
@@ -294,7 +294,8 @@ namespace {
 // A write to the copy-on-write entry `entry` of `vpn` in `vseg` (writable): the page is the
 // mapping's alone (its last user), or it is copied into a new page of the vseg's cluster.
 Result<uint64_t> break_cow_locked(Vmm* vmm, const Vseg& vseg, uint32_t vpn, uint64_t entry,
-                                  void (*flush)(uint32_t, void*), void* context) REQUIRES(vmm->m_lock) {
+                                  void (*flush)(uint32_t, void*), void* context, FaultKind& kind)
+    REQUIRES(vmm->m_lock) {
   const hal::xptr_t old_page = gpt_page(entry);
   const uint32_t attr = attr_for_prot(vseg.m_prot);
   // Only a mapping that holds the page raises its count (a fork, a kernel hold of one of its
@@ -304,6 +305,7 @@ Result<uint64_t> break_cow_locked(Vmm* vmm, const Vseg& vseg, uint32_t vpn, uint
     const uint64_t made = gpt_entry(old_page, attr);
     (void)vmm->m_gpt.set(vpn, made);  // the table exists
     hal::stat_add(vmm->m_cow_reuses, uint64_t(1));
+    kind = FaultKind::kCowReuse;
     return made;
   }
   const hal::xptr_t page = TRY(alloc_page(vseg.m_cxy));
@@ -314,13 +316,15 @@ Result<uint64_t> break_cow_locked(Vmm* vmm, const Vseg& vseg, uint32_t vpn, uint
   if (flush != nullptr) flush(vpn, context);
   free_page(old_page);  // this mapping's reference
   hal::stat_add(vmm->m_cow_copies, uint64_t(1));
+  kind = FaultKind::kCowCopy;
   return made;
 }
 
 }  // namespace
 
 Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
-                                void* context) REQUIRES(vmm->m_lock) {
+                                void* context, FaultKind& kind) REQUIRES(vmm->m_lock) {
+  kind = FaultKind::kNone;
   const uint32_t vpn = address >> 12;
   const uint64_t entry = vmm->m_gpt.get(vpn);
   if ((entry & GPT_MAPPED) != 0 && (gpt_attr(entry) & attr_for_access(access)) != 0) return entry;
@@ -329,7 +333,7 @@ Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access, voi
   if (vseg == nullptr) refused = Errno::kFault;
   else if ((allowed_access(vseg->m_prot) & access) == 0) refused = Errno::kAcces;
   else if ((entry & GPT_MAPPED) != 0 && access == VSEG_WRITE && (entry & GPT_COW) != 0)
-    return break_cow_locked(vmm, *vseg, vpn, entry, flush, context);
+    return break_cow_locked(vmm, *vseg, vpn, entry, flush, context, kind);
   else if ((entry & GPT_MAPPED) != 0) refused = Errno::kAcces;  // mapped without this right
   else if (vseg->m_type == VsegType::kFile && page_down(address) - vseg->m_base >= page_up(vseg->m_file_size))
     refused = Errno::kIo;  // a page of a file mapping wholly past the file's end: SIGBUS, as Linux
@@ -338,7 +342,8 @@ Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access, voi
     return error(refused);
   }
   const hal::xptr_t page = TRY(alloc_page(vseg->m_cxy));
-  if (auto filled = fill_page(*vseg, page_down(address), page); !filled) {
+  const auto filled = fill_page(*vseg, page_down(address), page);
+  if (!filled) {
     free_page(page);
     hal::stat_add(vmm->m_fault_errors, uint64_t(1));
     return error(filled.error());
@@ -349,20 +354,25 @@ Result<uint64_t> get_pte_locked(Vmm* vmm, uint32_t address, uint32_t access, voi
     return error(set.error());
   }
   hal::stat_add(vmm->m_faults, uint64_t(1));
+  kind = *filled;
   return made;
 }
 
-Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
-                             void* context) {
+Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*), void* context,
+                             FaultKind* kind) {
   kern::QueuelockGuard guard(vmm->m_lock);
-  return get_pte_locked(vmm, address, access, flush, context);
+  FaultKind done = FaultKind::kNone;
+  auto entry = get_pte_locked(vmm, address, access, flush, context, done);
+  if (kind != nullptr) *kind = done;
+  return entry;
 }
 
 namespace {
 
 Result<HeldPage> hold_page_locked(Vmm* vmm, uint32_t address, uint32_t access, void (*flush)(uint32_t, void*),
                                   void* context) REQUIRES(vmm->m_lock) {
-  const uint64_t entry = TRY(get_pte_locked(vmm, address, access, flush, context));
+  FaultKind kind = FaultKind::kNone;
+  const uint64_t entry = TRY(get_pte_locked(vmm, address, access, flush, context, kind));
   HeldPage held{.base = gpt_page(entry), .held = (entry & GPT_PRIVATE) != 0};
   if (held.held) hal::remote_atomic_add(page_of_base(held.base).field(&mm::Page::refcount), 1u);
   if (held.held && access == VSEG_WRITE) {
@@ -634,7 +644,9 @@ void vmm_fork_image_free(hal::Xptr<ForkImage> image) {
   else if (!rpc::rpc_pmem_release_pages_client(image.cxy(), header.block)) kern::cluster_count_error();
 }
 
-Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access) {
+Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access,
+                                  FaultKind* kind) {
+  if (kind != nullptr) *kind = FaultKind::kNone;
   const uint32_t vpn = address >> 12;
   kern::QueuelockGuard guard(copy->m_lock);
   // A seqlock's reader: what it asks is kept only if the generation did not move meanwhile.
@@ -683,6 +695,7 @@ Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t a
       return error(set.error());
     }
     hal::stat_add(copy->m_faults, uint64_t(1));
+    if (kind != nullptr) *kind = (made & GPT_PRIVATE) != 0 ? FaultKind::kReplica : FaultKind::kReference;
     return made;
   }
 }

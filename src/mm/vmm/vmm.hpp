@@ -138,6 +138,18 @@ void vmm_destroy(Vmm* vmm);
 // The same as an xptr (VMM_GET_VSEG's answer: the client copies it by remote access).
 [[nodiscard]] Result<hal::Xptr<Vseg>> vmm_find_vseg_xptr(Vmm* vmm, uint32_t address);
 
+// What a request for an entry did (vmm_get_pte, vmm_copy_get_pte): a page fault's kind, as the
+// system-call trace shows it.
+enum class FaultKind : uint8_t {
+  kNone,       // the entry was there: no fault
+  kZero,       // a page allocated and zeroed
+  kFile,       // a page allocated and filled from the file (the bytes past its end zeroed)
+  kCowCopy,    // a write to a copy-on-write entry: the page copied
+  kCowReuse,   // the same, the page held by this mapping alone: its write right given back
+  kReference,  // a copy's entry, asked of the reference (VMM_GET_PTE)
+  kReplica,    // the same for a CODE page, copied into a page of the copy's cluster
+};
+
 // The entry of the page holding `address` for `access` (VSEG_READ, VSEG_WRITE or VSEG_EXEC),
 // made if needed: the page allocated in the vseg's cluster and filled (from the file, or
 // zeros). kFault when no vseg holds it (SIGSEGV), kAcces when the vseg forbids the access
@@ -146,9 +158,11 @@ void vmm_destroy(Vmm* vmm);
 // error (SIGBUS).
 // A write to a copy-on-write entry (vmm_fork_image) whose vseg is writable takes the write right
 // back when no other mapping holds the page, else maps a copy of it (the entry changed: flush
-// told, as by munmap, before the mapping's reference to the old page goes).
+// told, as by munmap, before the mapping's reference to the old page goes). `kind`, when not
+// null, says what was done.
 [[nodiscard]] Result<uint64_t> vmm_get_pte(Vmm* vmm, uint32_t address, uint32_t access,
-                                           void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr);
+                                           void (*flush)(uint32_t, void*) = nullptr, void* context = nullptr,
+                                           FaultKind* kind = nullptr);
 
 // A user page held for the kernel while it moves bytes to or from it (a system call's
 // buffer): unmapped meanwhile (by another thread of the process), it is freed only when the
@@ -231,8 +245,9 @@ class VmmReference {
 // `copy` (an address space made by vmm_init that nothing but this fills), made if needed from
 // `reference`. A CODE page is copied into a page of this cluster (the copy's own, freed with
 // it); any other page is the reference's. The reference's refusals (kFault, kAcces, kIo,
-// kNoMem).
-[[nodiscard]] Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access);
+// kNoMem). `kind`, when not null, says what was done.
+[[nodiscard]] Result<uint64_t> vmm_copy_get_pte(Vmm* copy, VmmReference& reference, uint32_t address, uint32_t access,
+                                                FaultKind* kind = nullptr);
 
 VmmStats vmm_stats(Vmm* vmm);
 // Calls visit(vseg, context) for every vseg in address order, under the VMM's lock (visit must
