@@ -1,6 +1,6 @@
 /* test: `test EXPRESSION` or `[ EXPRESSION ]` — exits 0 when the expression is true, 1 when it
  * is false, 2 (and a line on standard error) when it cannot be read. POSIX's primaries:
- * -e -f -d -c -b -p -r -w -x -s FILE, -n -z STRING, STRING, S1 = S2, S1 != S2, N1 -eq -ne -lt -le -gt -ge
+ * -e -f -d -c -b -p -r -w -x -s -h -L -S FILE, -t FD (a terminal), -n -z STRING, STRING, S1 = S2, S1 != S2, N1 -eq -ne -lt -le -gt -ge
  * N2 (decimal integers), ! EXPRESSION, ( EXPRESSION ), E1 -a E2, E1 -o E2 (-a before -o);
  * up to 4 arguments, POSIX's rules by their number first (so `test !` and `test ( ! )` are
  * true: one argument, not empty).
@@ -37,7 +37,7 @@ static long integer(const char* s) {
   return n;
 }
 
-static int is_unary(const char* s) { return s && s[0] == '-' && s[1] && !s[2] && strchr("efdcbprwxsnz", s[1]); }
+static int is_unary(const char* s) { return s && s[0] == '-' && s[1] && !s[2] && strchr("efdcbprwxsnztLhS", s[1]); }
 
 static int is_binary(const char* s) {
   static const char* const operators[] = {"=", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge"};
@@ -49,14 +49,18 @@ static int is_binary(const char* s) {
 static int unary(char op, const char* operand) {
   if (op == 'n') return operand[0] != '\0';
   if (op == 'z') return operand[0] == '\0';
+  if (op == 't') return isatty((int)integer(operand));
   struct stat st;
-  if (stat(operand, &st) != 0) return 0;
+  if ((op == 'h' || op == 'L' ? lstat(operand, &st) : stat(operand, &st)) != 0) return 0;
   switch (op) {
     case 'f': return S_ISREG(st.st_mode);
     case 'd': return S_ISDIR(st.st_mode);
     case 'c': return S_ISCHR(st.st_mode);
     case 'b': return S_ISBLK(st.st_mode);
     case 'p': return S_ISFIFO(st.st_mode);
+    case 'h':
+    case 'L': return S_ISLNK(st.st_mode);
+    case 'S': return S_ISSOCK(st.st_mode);
     case 's': return st.st_size > 0;
     case 'r': return access(operand, R_OK) == 0;
     case 'w': return access(operand, W_OK) == 0;

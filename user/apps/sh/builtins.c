@@ -20,10 +20,10 @@ int is_special_builtin(const char* name) {
 }
 
 int is_builtin(const char* name) {
-  static const char* const names[] = {":",        "true",    "false",  "cd",    "pwd",  "exit", "break",
-                                      "continue", "shift",   "export", "unset", "read", "wait", "return",
-                                      "set",      "trap",    "eval",   "jobs",  "fg",   "bg",   "command",
-                                      "type",     "history", ".",      "source"};
+  static const char* const names[] = {":",        "true",    "false",  "cd",     "pwd",  "exit", "break",
+                                      "continue", "shift",   "export", "unset",  "read", "wait", "return",
+                                      "set",      "trap",    "eval",   "jobs",   "fg",   "bg",   "command",
+                                      "type",     "history", ".",      "source", "umask"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(name, names[i])) return 1;
   return 0;
@@ -234,13 +234,51 @@ int builtin(int argc, char** argv) {
   const char* name = argv[0];
   if (!strcmp(name, ":") || !strcmp(name, "true")) return 0;
   if (!strcmp(name, "false")) return 1;
-  if (!strcmp(name, "cd")) {
+  if (!strcmp(name, "cd")) { /* cd [DIR | -]: HOME without DIR, OLDPWD for -, which it prints */
     const char* home = variable_get("HOME");
-    const char* to = argc > 1 ? argv[1] : home && *home ? home : "/";
-    char path[1024];
-    if (chdir(to) == 0) return getcwd(path, sizeof path) && variable_set("PWD", path, 1) < 0;
-    fprintf(stderr, "sh: cd: %s: %s\n", to, strerror(errno));
-    return 1;
+    const int back = argc > 1 && !strcmp(argv[1], "-");
+    const char* to = back ? variable_get("OLDPWD") : argc > 1 ? argv[1] : home && *home ? home : "/";
+    if (!to) {
+      fprintf(stderr, "sh: cd: OLDPWD not set\n");
+      return 1;
+    }
+    char before[PATH_MAX], path[PATH_MAX];
+    const int had = getcwd(before, sizeof before) != NULL;
+    if (chdir(to) != 0) {
+      fprintf(stderr, "sh: cd: %s: %s\n", to, strerror(errno));
+      return 1;
+    }
+    if (!getcwd(path, sizeof path)) return 1;
+    if (back) printf("%s\n", path);
+    return (had && variable_set("OLDPWD", before, 1) < 0) || variable_set("PWD", path, 1) < 0;
+  }
+  if (!strcmp(name, "umask")) { /* umask [-S] [OCTAL]: the mask set, or shown (-S: symbolically) */
+    if (argc > 1 && strcmp(argv[1], "-S") != 0) {
+      char* end;
+      const long mask = strtol(argv[1], &end, 8);
+      if (*argv[1] == '\0' || *end != '\0' || mask < 0 || mask > 0777) {
+        fprintf(stderr, "sh: umask: %s: not an octal mode (symbolic modes are not read)\n", argv[1]);
+        return 1;
+      }
+      umask((mode_t)mask);
+      return 0;
+    }
+    const mode_t mask = umask(0);
+    umask(mask);
+    if (argc == 1) {
+      printf("%04o\n", (unsigned)mask);
+      return 0;
+    }
+    char shown[32];
+    int at = 0;
+    for (int who = 0; who < 3; who++) {
+      at += sprintf(shown + at, "%s%c=", who ? "," : "", "ugo"[who]);
+      for (int bit = 0; bit < 3; bit++)
+        if (!(mask & (0400 >> (3 * who + bit)))) shown[at++] = "rwx"[bit];
+    }
+    shown[at] = '\0';
+    printf("%s\n", shown);
+    return 0;
   }
   if (!strcmp(name, "pwd")) {
     char path[1024];
