@@ -10,23 +10,171 @@
 
 #include "sh.h"
 
-/* POSIX's special builtins (2.14): assignments before them stay. */
-int is_special_builtin(const char* name) {
-  static const char* const names[] = {":",      "break", "continue", "eval", "exec",  "exit", "export",
-                                      "return", "set",   "shift",    "trap", "unset", "."};
-  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i])) return 1;
-  return 0;
+/* The builtins, with what `help` says of them; `special`: one of POSIX's special builtins
+ * (2.14), before which assignments stay. */
+static const struct {
+  const char* name;
+  int special;
+  const char* usage;
+} kBuiltins[] = {
+    {":", 1, ": [ARG...]: nothing; status 0"},
+    {".", 1, ". FILE: FILE's commands run in this shell (a FILE without a slash found in PATH)"},
+    {"alias", 0, "alias [NAME[=VALUE]...]: NAME stands for VALUE where a command starts; alone, the aliases"},
+    {"bg", 0, "bg [%JOB]: a stopped job goes on in the background"},
+    {"break", 1, "break [N]: out of the N innermost loops"},
+    {"cd", 0, "cd [DIR | -]: the working folder becomes DIR, HOME without one, the last one with -"},
+    {"command", 0, "command [-v | -V] NAME [ARG...]: NAME run as a builtin or a program; -v, -V: what it is"},
+    {"continue", 1, "continue [N]: the next round of the Nth innermost loop"},
+    {"eval", 1, "eval [ARG...]: the arguments, joined by spaces, run as commands"},
+    {"exec", 1, "exec [COMMAND [ARG...]]: COMMAND replaces the shell; alone, its redirections stay"},
+    {"exit", 1, "exit [N]: the shell ends with status N (the last command's without)"},
+    {"export", 1, "export NAME[=VALUE]...: the variables given to the commands the shell runs"},
+    {"false", 0, "false: status 1"},
+    {"fg", 0, "fg [%JOB]: a job in the foreground"},
+    {"help", 0, "help [NAME...]: the builtins, or what NAME does"},
+    {"history", 0, "history: the lines edited at the prompt"},
+    {"jobs", 0, "jobs: the jobs running and stopped"},
+    {"pwd", 0, "pwd: the working folder"},
+    {"read", 0, "read [-r] NAME...: a line of input, split into the NAMEs"},
+    {"return", 1, "return [N]: a function or a . file ends with status N"},
+    {"set", 1, "set [-ex] [+ex] [-- ARG...]: -e ends at a failure, -x shows each command; $1... set"},
+    {"shift", 1, "shift [N]: $1... moved N places down"},
+    {"source", 0, "source FILE: as . FILE"},
+    {"trap", 1,
+     "trap [ACTION SIGNAL...]: ACTION runs when SIGNAL comes ('' ignores it, - resets it); alone, the traps"},
+    {"true", 0, "true: status 0"},
+    {"type", 0, "type NAME...: what NAME is: a reserved word, a function, a builtin or a program"},
+    {"umask", 0, "umask [-S] [OCTAL]: the mask of new files' modes, set or shown"},
+    {"unalias", 0, "unalias NAME... | -a: the aliases (-a: all) removed"},
+    {"unset", 1, "unset NAME...: the variables removed"},
+    {"wait", 0, "wait [PID...]: until those children (all without a PID) end"},
+};
+
+static int builtin_index(const char* name) {
+  for (int i = 0; i < (int)(sizeof kBuiltins / sizeof kBuiltins[0]); i++)
+    if (!strcmp(name, kBuiltins[i].name)) return i;
+  return -1;
 }
 
-int is_builtin(const char* name) {
-  static const char* const names[] = {":",        "true",    "false",  "cd",     "pwd",  "exit", "break",
-                                      "continue", "shift",   "export", "unset",  "read", "wait", "return",
-                                      "set",      "trap",    "eval",   "jobs",   "fg",   "bg",   "command",
-                                      "type",     "history", ".",      "source", "umask"};
-  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(name, names[i])) return 1;
-  return 0;
+int is_special_builtin(const char* name) {
+  const int i = builtin_index(name);
+  return i >= 0 && kBuiltins[i].special;
+}
+
+/* Every builtin but exec, which run.c runs itself (it replaces the shell, or keeps redirections). */
+int is_builtin(const char* name) { return builtin_index(name) >= 0 && strcmp(name, "exec") != 0; }
+
+/* The aliases, in the order they were made. */
+static struct alias {
+  char* name;
+  char* value;
+} * aliases;
+static int alias_count;
+
+static int alias_index(const char* name) {
+  for (int i = 0; i < alias_count; i++)
+    if (!strcmp(aliases[i].name, name)) return i;
+  return -1;
+}
+
+const char* alias_value(const char* name) {
+  const int i = alias_index(name);
+  return i >= 0 ? aliases[i].value : NULL;
+}
+
+static void alias_print(int i) {
+  printf("%s=", aliases[i].name);
+  print_quoted(aliases[i].value);
+  putchar('\n');
+}
+
+/* An alias's name, as POSIX allows it: letters, digits and !%,@_ (and '-', '.', as dash). */
+static int is_alias_name(const char* s, size_t n) {
+  if (n == 0) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+          strchr("!%,@_-.", s[i])))
+      return 0;
+  return 1;
+}
+
+/* alias [NAME[=VALUE]...]: each NAME=VALUE made (or changed), each NAME alone shown; every
+ * alias shown without operands, as NAME='VALUE' (POSIX's form, which the shell reads again).
+ * unalias NAME... or -a. Status 1 when a NAME is no alias (or not a name). */
+static int alias_builtin(int argc, char** argv) {
+  if (argc == 1)
+    for (int i = 0; i < alias_count; i++) alias_print(i);
+  int status = 0;
+  for (int i = 1; i < argc; i++) {
+    const char* equals = strchr(argv[i], '=');
+    const int found = equals ? -1 : alias_index(argv[i]);
+    if (!equals) {
+      if (found >= 0) alias_print(found);
+      else {
+        fprintf(stderr, "sh: alias: %s: not found\n", argv[i]);
+        status = 1;
+      }
+      continue;
+    }
+    if (!is_alias_name(argv[i], (size_t)(equals - argv[i]))) {
+      fprintf(stderr, "sh: alias: %.*s: not a name\n", (int)(equals - argv[i]), argv[i]);
+      status = 1;
+      continue;
+    }
+    char* name = strndup(argv[i], (size_t)(equals - argv[i]));
+    char* value = strdup(equals + 1);
+    const int at = alias_index(name);
+    if (at >= 0) {
+      free(name);
+      free(aliases[at].value);
+      aliases[at].value = value;
+    } else {
+      aliases = grow(aliases, (size_t)(alias_count + 1) * sizeof *aliases);
+      aliases[alias_count++] = (struct alias){name, value};
+    }
+  }
+  return status;
+}
+
+static int unalias_builtin(int argc, char** argv) {
+  if (argc == 2 && !strcmp(argv[1], "-a")) {
+    for (int i = 0; i < alias_count; i++) free(aliases[i].name), free(aliases[i].value);
+    alias_count = 0;
+    return 0;
+  }
+  int status = 0;
+  for (int i = 1; i < argc; i++) {
+    const int at = alias_index(argv[i]);
+    if (at < 0) {
+      fprintf(stderr, "sh: unalias: %s: not found\n", argv[i]);
+      status = 1;
+      continue;
+    }
+    free(aliases[at].name);
+    free(aliases[at].value);
+    memmove(aliases + at, aliases + at + 1, (size_t)(alias_count - at - 1) * sizeof *aliases);
+    alias_count--;
+  }
+  return status;
+}
+
+/* help [NAME...]: each NAME's line (1 when one is no builtin), every builtin's without one. */
+static int help_builtin(int argc, char** argv) {
+  if (argc == 1) {
+    printf("The shell's builtins (`help NAME` for one; the programs are in /bin):\n");
+    for (unsigned i = 0; i < sizeof kBuiltins / sizeof kBuiltins[0]; i++) printf("  %s\n", kBuiltins[i].usage);
+    return 0;
+  }
+  int status = 0;
+  for (int i = 1; i < argc; i++) {
+    const int found = builtin_index(argv[i]);
+    if (found >= 0) printf("%s\n", kBuiltins[found].usage);
+    else {
+      fprintf(stderr, "sh: help: no builtin is named %s\n", argv[i]);
+      status = 1;
+    }
+  }
+  return status;
 }
 
 /* The status `exit`, `break`, `continue`, `shift` take from their argument; -1 when it is not a
@@ -339,6 +487,9 @@ int builtin(int argc, char** argv) {
     return return_status;
   }
   if (!strcmp(name, "read")) return read_builtin(argc, argv);
+  if (!strcmp(name, "help")) return help_builtin(argc, argv);
+  if (!strcmp(name, "alias")) return alias_builtin(argc, argv);
+  if (!strcmp(name, "unalias")) return unalias_builtin(argc, argv);
   if (!strcmp(name, ".") || !strcmp(name, "source")) return dot_builtin(argc, argv);
   if (!strcmp(name, "command") || !strcmp(name, "type")) return describe_builtin(argc, argv);
   if (!strcmp(name, "jobs") || !strcmp(name, "fg") || !strcmp(name, "bg")) return jobs_builtin(argc, argv);

@@ -576,15 +576,53 @@ static int is_assignment(const char* raw) {
 static struct node* parse_command(void);
 static struct node* parse_function(const char* name);
 
+/* Puts `text` in front of what is left of the line, to be read next (an alias's value). */
+static void unread(const char* text) {
+  const size_t rest = strlen(pos), length = strlen(text);
+  char* joined = grow(NULL, length + rest + 1);
+  memcpy(joined, text, length);
+  memcpy(joined + length, pos, rest + 1);
+  free(line);
+  line = joined;
+  line_capacity = length + rest + 1;
+  pos = line;
+}
+
+/* The aliases being expanded where the command being read starts: one is not expanded again
+ * in its own expansion (alias ls='ls -F'), as POSIX asks. */
+enum { kMaxAliases = 16 };
+static const char* expanding[kMaxAliases];
+static int expanding_count;
+
+/* The value of the alias word `t` names, when it is to be expanded: a word, unquoted (its raw
+ * text is then the name), not an alias being expanded. NULL otherwise. */
+static const char* alias_of(const struct token* t) {
+  if (t->kind != kWord || expanding_count == kMaxAliases) return NULL;
+  for (int i = 0; i < expanding_count; i++)
+    if (!strcmp(expanding[i], t->text)) return NULL;
+  return alias_value(t->text);
+}
+
+/* Reads the alias `value` in place of the word `t` names: a command's name. */
+static void expand_alias(const struct token* t, const char* value) {
+  expanding[expanding_count++] = t->text;
+  consume();
+  unread(value);
+}
+
 static struct node* parse_simple(void) {
   struct node* n = new_node(kSimple);
   struct word** words = &n->words;
   struct word** assignments = &n->assignments;
   struct redirection** redirections = &n->redirections;
+  const int outer_expanding = expanding_count;
   for (;;) {
     const struct token* t = peek();
-    if (is_redirection(t)) {
-      if (parse_redirection(&redirections) < 0) return NULL;
+    const char* alias = t->kind == kWord && !n->words && !is_assignment(t->text) ? alias_of(t) : NULL;
+    if (alias) { /* the name after assignments or redirections */
+      expand_alias(t, alias);
+    } else if (is_redirection(t)) {
+      if (parse_redirection(&redirections) < 0) n = NULL;
     } else if (t->kind == kWord) {
       struct word* w = new_word(t->text);
       if (!n->words && is_assignment(t->text)) {
@@ -597,11 +635,15 @@ static struct node* parse_simple(void) {
       consume();
     } else if (is_operator(t, "(") && n->words && !n->words->next && !n->assignments && !n->redirections &&
                is_name(n->words->raw, strlen(n->words->raw))) {
-      return parse_function(n->words->raw);
+      n = parse_function(n->words->raw);
+      break;
     } else {
-      return n;
+      break;
     }
+    if (!n) break;
   }
+  expanding_count = outer_expanding;
+  return n;
 }
 
 /* After NAME: ( ) and a compound command, the function's body. */
@@ -619,6 +661,13 @@ static struct node* parse_function(const char* name) {
 
 static struct node* parse_command(void) {
   const struct token* t = peek();
+  const char* alias = alias_of(t);
+  if (alias) { /* it may start a compound command */
+    expand_alias(t, alias);
+    struct node* n = parse_command();
+    expanding_count--;
+    return n;
+  }
   struct node* n;
   if (is_compound(t) || is_operator(t, "(")) {
     const char first = t->text[0];

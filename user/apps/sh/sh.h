@@ -99,6 +99,11 @@ void parse_pop(struct saved_parser* saved);
 /* ---- Variables and words (expand.c) ----------------------------------------------------- */
 
 const char* variable_get(const char* name);
+/* What alias NAME stands for (builtins.c: alias, unalias); NULL when it is none. */
+const char* alias_value(const char* name);
+/* `s` quoted for the shell to read again (trap's and alias's lists): in single quotes, a
+ * quote as '\''. */
+void print_quoted(const char* s);
 /* Sets NAME to VALUE (exported when `export`, or when it already was); 0, or -1 with a
  * message when NAME is not a name. */
 int variable_set(const char* name, const char* value, int export);

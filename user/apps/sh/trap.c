@@ -105,8 +105,7 @@ static int set_trap(int condition, const char* action) {
   return 0;
 }
 
-/* An action quoted for the shell to read again (trap's list): in single quotes, a quote as '\''. */
-static void print_quoted(const char* s) {
+void print_quoted(const char* s) {
   putchar('\'');
   for (; *s; s++) {
     if (*s == '\'') fputs("'\\''", stdout);
