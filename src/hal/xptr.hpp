@@ -84,12 +84,17 @@ inline T* GET_PTR(xptr_t xp) {
 }
 
 namespace detail {
+// Suitably aligned storage for a T, never read: one per type, not one per member asked of it
+// (unoptimised builds keep each; a sanitizer's leak check scans them all at exit).
+template <typename T>
+struct OffsetStorage {
+  alignas(T) static inline unsigned char bytes[sizeof(T)];
+};
 template <typename T, typename F>
 std::size_t member_offset(F T::*member) {
-  // The offset of a data member, computed on suitably aligned storage (no object is read).
-  alignas(T) static unsigned char storage[sizeof(T)];
-  const T* object = reinterpret_cast<const T*>(storage);
-  return std::size_t(reinterpret_cast<const unsigned char*>(&(object->*member)) - storage);
+  // The offset of a data member, computed on the type's storage (no object is read).
+  const T* object = reinterpret_cast<const T*>(OffsetStorage<T>::bytes);
+  return std::size_t(reinterpret_cast<const unsigned char*>(&(object->*member)) - OffsetStorage<T>::bytes);
 }
 }  // namespace detail
 
