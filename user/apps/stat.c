@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timestamp.h"
+
 /* The default listing, as coreutils' (a special file's third line adds its device numbers). */
 static const char listing[] =
     "  File: %n\n"
@@ -117,24 +119,6 @@ static char* name_of(const char* path, unsigned long id) {
   free(line);
   if (file != NULL) fclose(file);
   return found != NULL ? found : strdup("UNKNOWN");
-}
-
-/* Writes a time as coreutils' %x %y %z do: local time, nanoseconds, offset from UTC. */
-static void time_string(const struct timespec* when, char* text, size_t size) {
-  const time_t seconds = when->tv_sec;
-  struct tm local, utc;
-  if (localtime_r(&seconds, &local) == NULL || gmtime_r(&seconds, &utc) == NULL) {
-    snprintf(text, size, "%lld", (long long)seconds);
-    return;
-  }
-  const int days = local.tm_year != utc.tm_year ? (local.tm_year < utc.tm_year ? -1 : 1) : local.tm_yday - utc.tm_yday;
-  const long offset = days * 86400L + (local.tm_hour - utc.tm_hour) * 3600L + (local.tm_min - utc.tm_min) * 60L +
-                      local.tm_sec - utc.tm_sec;
-  const long magnitude = offset < 0 ? -offset : offset;
-  char date[64];
-  strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &local);
-  snprintf(text, size, "%s.%09ld %c%02ld%02ld", date, (long)when->tv_nsec, offset < 0 ? '-' : '+', magnitude / 3600,
-           magnitude / 60 % 60);
 }
 
 /* Writes `value` with the directive's flags, width and precision, in printf's conversion `c`
