@@ -8,24 +8,13 @@
 # Usage: diff.sh PROGRAM_DIR [PAIRS]
 set -uo pipefail
 dir=$1 pairs=${2:-150}
-qemu=$(command -v qemu-riscv32) || { echo "SKIP: qemu-riscv32 is not installed (make deps installs qemu-user)"; exit 77; }
-export LC_ALL=C TZ=UTC
-work=$(mktemp -d "${TMPDIR:-/tmp}/mkh-diff.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-status=0 compared=0
+source "$(dirname "$0")/gnu_referee.sh" diff
 
 # compare ARG...: `diff ARG...` in $work/files by GNU's and by mkh's.
 compare() {
   (cd "$work/files" && diff "$@" >../gnu.out 2>../gnu.err; echo "[exit $?]" >>../gnu.out)
   (cd "$work/files" && "$qemu" "$dir/bin/diff" "$@" >../mkh.out 2>../mkh.err; echo "[exit $?]" >>../mkh.out)
-  local differences
-  differences=$(cd "$work" && diff gnu.out mkh.out; diff gnu.err mkh.err)
-  if [ -n "$differences" ]; then
-    echo "FAIL: diff $* (< GNU, > mkh):"
-    echo "$differences"
-    status=1
-  fi
-  compared=$((compared + 1))
+  judge "diff $*"
 }
 
 mkdir -p "$work/files" && cd "$work/files" || exit 1

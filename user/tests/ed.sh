@@ -6,12 +6,8 @@
 # Usage: ed.sh PROGRAM_DIR
 set -uo pipefail
 dir=$1
-qemu=$(command -v qemu-riscv32) || { echo "SKIP: qemu-riscv32 is not installed (make deps installs qemu-user)"; exit 77; }
 command -v ed >/dev/null || { echo "SKIP: GNU ed is not installed (make deps installs it)"; exit 77; }
-export LC_ALL=C
-work=$(mktemp -d "${TMPDIR:-/tmp}/mkh-ed.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-status=0 compared=0
+source "$(dirname "$0")/gnu_referee.sh" ed
 
 fixture() {
   rm -rf "$1" && mkdir -p "$1" && cd "$1" || exit 1
@@ -40,14 +36,7 @@ run() {
     (cd "$work/gnu" && ed "$@" <../script >../gnu.out 2>../gnu.err; echo "[exit $?]" >>../gnu.out)
     (cd "$work/mkh" && "$qemu" "$dir/bin/ed" "$@" <../script >../mkh.out 2>../mkh.err; echo "[exit $?]" >>../mkh.out)
   fi
-  local differences
-  differences=$(cd "$work" && diff gnu.out mkh.out; diff gnu.err mkh.err; diff -r gnu mkh)
-  if [ -n "$differences" ]; then
-    echo "FAIL: ed $* <$input $(printf '%q' "$script") (< GNU, > mkh):"
-    echo "$differences"
-    status=1
-  fi
-  compared=$((compared + 1))
+  judge "ed $* <$input $(printf '%q' "$script")" folders
 }
 
 # Printing and addresses.

@@ -6,11 +6,7 @@
 # Usage: sed.sh PROGRAM_DIR
 set -uo pipefail
 dir=$1
-qemu=$(command -v qemu-riscv32) || { echo "SKIP: qemu-riscv32 is not installed (make deps installs qemu-user)"; exit 77; }
-export LC_ALL=C
-work=$(mktemp -d "${TMPDIR:-/tmp}/mkh-sed.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-status=0 compared=0
+source "$(dirname "$0")/gnu_referee.sh" sed
 
 # The files every command starts from.
 fixture() {
@@ -32,14 +28,7 @@ compare() {
   fixture "$work/mkh"
   (cd "$work/gnu" && sed "$@" >../gnu.out 2>../gnu.err </dev/null; echo "[exit $?]" >>../gnu.out)
   (cd "$work/mkh" && "$qemu" "$dir/bin/sed" "$@" >../mkh.out 2>../mkh.err </dev/null; echo "[exit $?]" >>../mkh.out)
-  local differences
-  differences=$(cd "$work" && diff gnu.out mkh.out; diff gnu.err mkh.err; diff -r gnu mkh)
-  if [ -n "$differences" ]; then
-    echo "FAIL: sed $(printf '%q ' "$@")(< GNU, > mkh):"
-    echo "$differences"
-    status=1
-  fi
-  compared=$((compared + 1))
+  judge "sed $(printf '%q ' "$@")" folders
 }
 
 # Addresses and ranges.
