@@ -64,13 +64,14 @@ inline constexpr uint64_t kNoDiskWriteLimit = UINT64_MAX;
 struct MachineConfig {
   Topology topology;
   uint64_t bank_mib = 64;
-  bool populate_banks = false;  // back every bank with host memory at boot, as physical memory
-                                // is there (else the host commits a page at its first touch,
-                                // a host fault each: ~3 us on a virtual machine)
-  bool pin = false;             // pin core host threads round-robin on host CPUs
-  int pin_cpu = -1;             // >= 0: pin every core host thread on this one host CPU
-  uint32_t idle_spin_us = 20;   // an idle core polls this long before it sleeps on a futex
-  bool quiet = false;           // no notices on stderr
+  bool populate_banks = false;     // back every bank with host memory at boot, as physical memory
+                                   // is there (else the host commits a page at its first touch,
+                                   // a host fault each: ~3 us on a virtual machine)
+  bool pin = false;                // pin core host threads round-robin on host CPUs
+  int pin_cpu = -1;                // >= 0: pin every core host thread on this one host CPU
+  uint32_t idle_spin_us = 20;      // an idle core polls this long before it sleeps on a futex
+  uint32_t load_period_ms = 5000;  // how often each core samples its load (Linux's 5 s; kern/loadavg.hpp)
+  bool quiet = false;              // no notices on stderr
 
   // RPC layer
   uint32_t rpc_fifo_slots = 64;      // per server core, a power of two

@@ -304,6 +304,7 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
       Core& core = kern::cluster_at(cxy)->m_cores[lid];
       core.m_shares_host_thread = config.deterministic ? 1 : 0;
       core.m_idle_spin_ns = spin_budget_ns(config, config.idle_spin_us);
+      core.m_load.m_period = hal::ns_to_ticks(uint64_t(config.load_period_ms) * 1'000'000);
     }
   hal::fault_set_stall(fault_stall);
   hal::fault_enable(config.faults, config.seed);

@@ -37,6 +37,7 @@ uint64_t sleep_timeout_ns(Core* core) {
 void idle_loop(void* arg) {
   auto* core = static_cast<Core*>(arg);
   while (hal::local_load(core->m_stop) == 0) {
+    load_tick(&core->m_load, hal::local_load(core->m_sched.m_ready_nr, std::memory_order_relaxed), hal::ticks());
     hal::local_store(core->m_idle, 1u, std::memory_order_seq_cst);
     const uint64_t timeout_ns = sleep_timeout_ns(core);
     if (!core->m_shares_host_thread && timeout_ns != kNoSleep && !core->m_sched.has_runnable()) {
@@ -60,6 +61,7 @@ void cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
   cluster->m_y = hal::cxy_y(cxy);
   cluster->m_cores_nr = config.topology.cores_per_cluster;
   cluster->m_topology = config.topology;
+  cluster->m_boot_ns = hal::clock_ns(CLOCK_MONOTONIC);
   const uint32_t cluster_index = cluster->m_x * config.topology.y_size + cluster->m_y;
   for (hal::lid_t lid = 0; lid < cluster->m_cores_nr; ++lid) {
     Core* core = &cluster->m_cores[lid];

@@ -22,6 +22,7 @@ struct Cluster {
   uint32_t m_y = 0;
   uint32_t m_cores_nr = 0;
   Topology m_topology;
+  int64_t m_boot_ns = 0;  // the host's CLOCK_MONOTONIC when the cluster booted: its uptime's origin
 
   // each core's scheduler has its own lock
   Core m_cores[kMaxCoresPerCluster];

@@ -7,6 +7,7 @@
 
 #include "hal/ipi.hpp"
 #include "hal/xptr.hpp"
+#include "kern/loadavg.hpp"
 #include "kern/sched.hpp"
 
 namespace mkh::kern {
@@ -50,6 +51,7 @@ struct Core {
 
   // statistics: updated by the owner (relaxed), read by anyone
   CoreStats m_stats;
+  LoadAverage m_load;  // the ready threads' load averages (kern/loadavg.hpp)
 };
 
 inline constexpr uint64_t kRetrySleepNs = 1'000'000;

@@ -141,7 +141,10 @@ Step core_step(Core* core) {
   hal::stat_add(next->m_switches, uint64_t(1));
   hal::stat_add(core->m_stats.switches, uint64_t(1));
   const bool timed = next->m_type == ThreadType::USER;  // two TSC reads: on a user thread's turn only
-  if (timed) next->m_turn_start = hal::ticks();
+  if (timed) {
+    next->m_turn_start = hal::ticks();
+    load_tick(&core->m_load, hal::local_load(sched.m_ready_nr, std::memory_order_relaxed), next->m_turn_start);
+  }
   next->m_fiber.resume();
   if (timed) next->m_run_ticks += turn_ticks(next);
   hal::local_store(sched.m_current, static_cast<Thread*>(nullptr), std::memory_order_relaxed);

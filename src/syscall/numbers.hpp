@@ -64,6 +64,7 @@ enum Number : uint32_t {
   NR_getgid = 176,
   NR_getegid = 177,
   NR_gettid = 178,
+  NR_sysinfo = 179,
   NR_brk = 214,
   NR_clone = 220,
   NR_execve = 221,

@@ -164,7 +164,10 @@ Answer sys_mprotect(Call& call) {
 
 // Linux's clock ids as the host clocks that give them. Process and thread CPU time are read
 // from the threads (proc::process_cpu_time, proc::user_cpu_time); a sleep on the process's CPU
-// clock waits on the machine's time.
+// clock waits on the machine's time. CLOCK_BOOTTIME is the machine's: the host's monotonic
+// clock less its value when the machine booted (machine_origin_ns), so that it counts the
+// machine's uptime, as sysinfo does, and not the host's.
+constexpr uint32_t kBootClock = 7;
 Result<clockid_t> host_clock(uint32_t id) {
   switch (id) {
     case 0: return CLOCK_REALTIME;
@@ -174,11 +177,13 @@ Result<clockid_t> host_clock(uint32_t id) {
     case 4: return CLOCK_MONOTONIC_RAW;
     case 5: return CLOCK_REALTIME_COARSE;
     case 6: return CLOCK_MONOTONIC_COARSE;
-    case 7: return CLOCK_BOOTTIME;
+    case kBootClock: return CLOCK_MONOTONIC;
     case 11: return CLOCK_TAI;
     default: return error(Errno::kInval);
   }
 }
+// What the clock `id` reads less than the host clock that gives it.
+int64_t machine_origin_ns(uint32_t id) { return id == kBootClock ? kern::local_cluster()->m_boot_ns : 0; }
 
 // The process's and the thread's CPU-time clocks.
 constexpr uint32_t kProcessCpuClock = 2;  // CLOCK_PROCESS_CPUTIME_ID; 3 is the thread's
@@ -231,7 +236,9 @@ Answer sys_clock_gettime64(Call& call) {
     now.tv_sec = time_t(ns / 1'000'000'000);
     now.tv_nsec = long(ns % 1'000'000'000);
   } else {
-    clock_gettime(clock, &now);
+    const int64_t ns = hal::clock_ns(clock) - machine_origin_ns(call.a[0]);
+    now.tv_sec = time_t(ns / 1'000'000'000);
+    now.tv_nsec = long(ns % 1'000'000'000);
   }
   TRY(timespec_to_user(call, call.a[1], now));
   return 0;
@@ -257,6 +264,7 @@ Answer sys_clock_nanosleep_time64(Call& call) {
   const clockid_t clock = TRY(host_clock(id));
   int64_t deadline = TRY(timespec_ns_from_user(call, call.a[2]));
   if ((call.a[1] & kTimerAbsolute) == 0) deadline = deadline_after(clock, deadline);
+  else deadline += machine_origin_ns(id);
   for (;;) {
     const int64_t left = deadline - hal::clock_ns(clock);
     if (left <= 0) return 0;
@@ -356,6 +364,54 @@ Answer sys_mkh_memory_info(Call& call) {
   return 0;
 }
 
+// sysinfo(2), Linux's struct sysinfo of RV32: the machine's uptime (since its clusters
+// booted, CLOCK_BOOTTIME's seconds), its load averages (the sum of every core's,
+// kern/loadavg.hpp, x 2^16), its memory (every bank's pages and free pages, by MKH_MEMORY_INFO
+// on each cluster, in bytes; in pages of mem_unit bytes past 4 GiB; no shared, buffer, swap
+// or high memory counted) and its threads (every core's, the kernel's included, as Linux
+// counts its tasks).
+Answer sys_sysinfo(Call& call) {
+  const Topology& topology = kern::local_cluster()->m_topology;
+  const uint64_t now = hal::ticks();
+  uint64_t loads[3] = {}, total_pages = 0, free_pages = 0, threads = 0;
+  for (uint32_t x = 0; x < topology.x_size; ++x)
+    for (uint32_t y = 0; y < topology.y_size; ++y) {
+      const hal::cxy_t cxy = hal::make_cxy(x, y);
+      const auto [total, reserved, free] = TRY(rpc::rpc_call<rpc::RPC_MKH_MEMORY_INFO>(cxy));
+      (void)reserved;
+      total_pages += total;
+      free_pages += free;
+      for (hal::lid_t lid = 0; lid < topology.cores_per_cluster; ++lid) {
+        const auto core = kern::core_xptr(cxy, lid);
+        uint32_t averages[3];
+        kern::load_read(core.field(&kern::Core::m_load), now, averages);
+        for (uint32_t i = 0; i < 3; ++i) loads[i] += averages[i];
+        threads += hal::remote_load(core.field(&kern::Core::m_sched).field(&kern::Sched::m_threads_nr));
+      }
+    }
+  uint32_t unit = 1;
+  if (total_pages * hal::kPageSize > UINT32_MAX) unit = uint32_t(hal::kPageSize);
+  const auto in_units = [unit](uint64_t pages) { return uint32_t(pages * (hal::kPageSize / unit)); };
+  struct {
+    int32_t uptime;
+    uint32_t loads[3];
+    uint32_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint32_t totalhigh, freehigh, mem_unit;
+    char reserved[8];
+  } info{};
+  static_assert(sizeof info == 64);
+  info.uptime = int32_t((hal::clock_ns(CLOCK_MONOTONIC) - kern::local_cluster()->m_boot_ns) / 1'000'000'000);
+  for (uint32_t i = 0; i < 3; ++i)
+    info.loads[i] = uint32_t(std::min<uint64_t>(loads[i] << (16 - kern::kLoadShift), UINT32_MAX));
+  info.totalram = in_units(total_pages);
+  info.freeram = in_units(free_pages);
+  info.procs = uint16_t(std::min<uint64_t>(threads, UINT16_MAX));
+  info.mem_unit = unit;
+  TRY(proc::copy_to_user(call.process, call.a[0], &info, sizeof info));
+  return 0;
+}
+
 Answer sys_exit_group(Call& call) {
   proc::process_make_exit(call.process, call.a[0], 0);
   return 0;
@@ -368,6 +424,7 @@ struct Entry {
 };
 constexpr Entry kTable[] = {
     {NR_getcwd, sys_getcwd, {"getcwd", "Su"}},
+    {NR_sysinfo, sys_sysinfo, {"sysinfo", "p"}},
     {NR_dup, sys_dup, {"dup", "d"}},
     {NR_dup3, sys_dup3, {"dup3", "ddx"}},
     {NR_pipe2, sys_pipe2, {"pipe2", "px"}},

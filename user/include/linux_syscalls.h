@@ -67,6 +67,7 @@
 #define SYS_getgid 176
 #define SYS_getegid 177
 #define SYS_gettid 178
+#define SYS_sysinfo 179
 #define SYS_brk 214
 #define SYS_munmap 215
 #define SYS_clone 220

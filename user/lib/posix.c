@@ -3,7 +3,7 @@
  * handlers, signal, raise, sigprocmask, sigpending, sigsuspend, pause, sigaltstack), the usual
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
- * realpath, dup, dup2, pipe, pipe2, fcntl, statfs, fstatfs), process groups and sessions
+ * realpath, dup, dup2, pipe, pipe2, fcntl, statfs, fstatfs), sysinfo, process groups and sessions
  * (setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp), the user and group ids,
  * gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,9 @@ int statfs(const char* path, struct statfs* buf) {
   return (int)__mkh_result(__MKH_SC3(SYS_statfs64, path, sizeof *buf, buf));
 }
 int fstatfs(int fd, struct statfs* buf) { return (int)__mkh_result(__MKH_SC3(SYS_fstatfs64, fd, sizeof *buf, buf)); }
+
+/* The machine's uptime, load averages, memory and threads. */
+int sysinfo(struct sysinfo* info) { return (int)__mkh_result(__MKH_SC1(SYS_sysinfo, info)); }
 
 /* Process groups and sessions. */
 int setpgid(pid_t pid, pid_t pgid) { return (int)__mkh_result(__MKH_SC2(SYS_setpgid, pid, pgid)); }

@@ -2,6 +2,7 @@
 // Threads and the scheduler: create, run, block and unblock from remote clusters,
 // thousands of switches, deletion of a parked thread, errors, IPIs to idle cores, timers.
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "hal/clock.hpp"
 #include "kcheck.hpp"
 #include "kern/core.hpp"
+#include "kern/loadavg.hpp"
 #include "kern/sched_display.hpp"
 #include "kern/timer.hpp"
 #include "machine_fixture.hpp"
@@ -356,6 +358,50 @@ TEST_F(SchedTest, ATimerWakesItsThreadWhichDoesNotRunMeanwhile) {
     KCHECK_EQ(hal::stat_read(core->m_stats.timers_fired), fired + 1);
     KCHECK_LE(sleeps + 1, hal::stat_read(core->m_stats.sleeps));  // the core slept while it waited
   });
+}
+
+// The load averages' arithmetic (Linux's): a steady count of ready threads approaches the
+// count as 1 - e^(-t / 1, 5, 15 min), and a load with nothing ready decays as e^(-t / ...),
+// within the fixed point's error (its factors are rounded, and it rounds up while rising).
+TEST(LoadAverageTest, AveragesFollowTheExponentialOfTheirPeriods) {
+  const double minutes[3] = {1, 5, 15};
+  for (uint32_t i = 0; i < 3; ++i) {
+    uint32_t rising = 0, falling = 3u << kern::kLoadShift;
+    for (uint32_t period = 1; period <= 720; ++period) {  // an hour of 5-second periods
+      rising = kern::load_fold(rising, kern::kLoadFactors[i], 2u << kern::kLoadShift, 1);
+      falling = kern::load_fold(falling, kern::kLoadFactors[i], 0, 1);
+      const double t = period * 5.0 / 60.0 / minutes[i];
+      EXPECT_NEAR(rising / 2048.0, 2 * (1 - std::exp(-t)), 0.05) << "average " << i << ", period " << period;
+      EXPECT_NEAR(falling / 2048.0, 3 * std::exp(-t), 0.05) << "average " << i << ", period " << period;
+    }
+  }
+}
+
+// A core that slept through periods samples when it wakes: the periods it missed count 0, the
+// last one what is ready then — as if it had sampled each on time.
+TEST(LoadAverageTest, ASampleAfterSleepingFoldsTheMissedPeriodsAsZero) {
+  kern::LoadAverage late, on_time;
+  late.m_period = on_time.m_period = 1000;
+  for (kern::LoadAverage* load : {&late, &on_time}) {
+    kern::load_sample(load, 4, 500);  // the first call starts the clock: the next sample at 1500
+    EXPECT_EQ(load->m_next, 1500u);
+    EXPECT_EQ(load->m_avg[0], 0u);
+    kern::load_sample(load, 2, 1500);
+  }
+  // Asleep for four periods, then three threads ready: sampled on time, and late, at once.
+  for (uint64_t now = 2500; now <= 5500; now += 1000) kern::load_sample(&on_time, 0, now);
+  kern::load_sample(&on_time, 3, 6500);
+  kern::load_sample(&late, 3, 6999);
+  EXPECT_EQ(late.m_next, 7500u);
+  for (uint32_t i = 0; i < 3; ++i) {
+    // The late one folds the four as one power (Linux's calc_load_n), the on-time one each in
+    // turn (calc_load): the same within rounding.
+    EXPECT_NEAR(double(late.m_avg[i]), double(on_time.m_avg[i]), 4.0) << "average " << i;
+    EXPECT_GT(late.m_avg[i], 0u);
+  }
+  kern::LoadAverage unset;  // no period: never samples
+  kern::load_sample(&unset, 5, 100);
+  EXPECT_EQ(unset.m_next, 0u);
 }
 
 }  // namespace

@@ -20,6 +20,8 @@
 #include "fat_image.hpp"
 #include "fs/vfs/vfs.hpp"
 #include "kcheck.hpp"
+#include "kern/cluster.hpp"
+#include "kern/loadavg.hpp"
 #include "machine_fixture.hpp"
 #include "mkh/exec.hpp"
 #include "mm/kmem.hpp"
@@ -547,6 +549,48 @@ TEST_F(ProcessTest, AThreadStartingInABlockedProcessWaitsForItsUnblock) {
   });
   EXPECT_TRUE(runner.wait());
   EXPECT_EQ(run.signal.load(), uint32_t(proc::kSigKill));
+}
+
+// Load averages on a running machine (kern/loadavg.hpp), sampled every 10 ms: two processes
+// running bench on a one-core cluster keep two threads ready there, so the core's 1-minute
+// average, read from another cluster, climbs past 1; once they are killed, the core idles and
+// the average falls under 0.5 (the reader folds in the periods an idle core sleeps through).
+TEST_F(ProcessTest, LoadAveragesCountTheReadyThreadsAndDecayWhenIdle) {
+  const std::string image = image_with_program("bench");
+  if (image.empty()) GTEST_SKIP() << "bench is not built (no RISC-V compiler)";
+  MachineConfig config = quiet_config({2, 1, 1});
+  config.disk_image = image;
+  config.load_period_ms = 10;
+  boot_config(config);
+  ASSERT_FALSE(HasFatalFailure());
+  const hal::cxy_t home = machine().clusters()[0], reader = machine().clusters()[1];
+  const auto average_over_a_minute = [home] {
+    uint32_t averages[3];
+    kern::load_read(kern::core_xptr(home, 0).field(&kern::Core::m_load), hal::ticks(), averages);
+    return averages[0];
+  };
+  // Polls, from a kernel thread of `reader`, until `done` or a minute has passed.
+  const auto until = [&](auto done) {
+    bool happened = false;
+    run_on(reader, [&] {
+      for (const auto end = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+           !happened && std::chrono::steady_clock::now() < end;)
+        if (!(happened = done())) kern::sched_yield();
+    });
+    return happened;
+  };
+  constexpr uint32_t kOne = 1u << kern::kLoadShift;
+  std::vector<RunningProgram> runs(2);
+  ThreadRunner runner(machine());
+  for (RunningProgram& run : runs) runner.start(home, 0, [&run] { run_program(run, "/bench", "1000000"); });
+  for (const RunningProgram& run : runs)
+    while (!run.started.load()) std::this_thread::yield();
+  EXPECT_TRUE(until([&] { return average_over_a_minute() > kOne; })) << average_over_a_minute();
+  run_on(reader, [&] {
+    for (const RunningProgram& run : runs) KCHECK_OK(make_kill(home, run.pid.load(), uint32_t(proc::kSigKill)));
+  });
+  EXPECT_TRUE(runner.wait());
+  EXPECT_TRUE(until([&] { return average_over_a_minute() < kOne / 2; })) << average_over_a_minute();
 }
 
 // Services 4 and 5 from every cluster to every cluster: their refusals, and on a program run
