@@ -20,7 +20,7 @@
  * POSIX basic ones (picolibc's regcomp/regexec). The sizes read and written are said in bytes
  * (not with -s). An error is said with "?" (and its explanation after H); when the commands do
  * not come from a terminal, the status is then 1. q and e refuse once to lose changes not
- * written ("Warning: buffer modified"); so does the end of the input (status 2). Not GNU's:
+ * written ("Warning: buffer modified"); so does the end of the input (then status 2). Not GNU's:
  * no !COMMAND, no G, V, x, y, no long options, no -l, -r, -v; GNU's extensions to regular
  * expressions are not special. A user program of mkh's /bin (user/apps/): plain C, runs
  * unchanged under qemu-riscv32. */
@@ -64,7 +64,9 @@ static int undo_valid;
 static char* marks[26];
 static char* file_name;
 static const char* prompt = "*";
-static int prompting, quiet, explain, interactive, script, warned, had_error;
+static int prompting, quiet, explain, interactive, script, had_error;
+/* The last command (or the end of the input) refused to lose changes; the one before it. */
+static int warned, warned_before;
 static long input_line; /* the number of the last line read from standard input */
 static const char* last_error;
 static regex_t* last_regex;
@@ -92,7 +94,7 @@ static void insert_lines(long after, char** lines, long n) {
   memmove(buffer.lines + after + n, buffer.lines + after, (size_t)(buffer.count - after) * sizeof *buffer.lines);
   memcpy(buffer.lines + after, lines, (size_t)n * sizeof *lines);
   buffer.count += n;
-  if (n) buffer.modified = 1;
+  if (n) buffer.modified = undo_valid = 1;
 }
 
 static void delete_lines(long from, long to) {
@@ -101,19 +103,21 @@ static void delete_lines(long from, long to) {
       if (marks[m] == buffer.lines[i - 1]) marks[m] = NULL;
   memmove(buffer.lines + from - 1, buffer.lines + to, (size_t)(buffer.count - to) * sizeof *buffer.lines);
   buffer.count -= to - from + 1;
-  buffer.modified = 1;
+  buffer.modified = undo_valid = 1;
 }
 
-/* The state before a change, for u; a global command's changes are one. */
+/* The state before a command that may change the buffer, for u (a global command's changes
+ * are one: it saves before its commands run). There is something to undo once a line was
+ * inserted or deleted after it: a command that fails first, or changes nothing, leaves
+ * nothing to undo, as in GNU's. */
 static void save_undo(void) {
-  if (in_global > 1) return;
-  if (in_global) in_global = 2;
+  if (in_global) return;
+  undo_valid = 0;
   free(undo_buffer.lines);
   undo_buffer = buffer;
   undo_buffer.lines = allocate((size_t)(buffer.count ? buffer.count : 1) * sizeof *buffer.lines);
   if (buffer.count) memcpy(undo_buffer.lines, buffer.lines, (size_t)buffer.count * sizeof *buffer.lines);
   undo_buffer.capacity = buffer.count;
-  undo_valid = 1;
 }
 
 /* An error: the command is abandoned with "?" said, and its explanation after H. */
@@ -631,6 +635,7 @@ static int global(int counted, int matching) {
   long count = 0;
   for (long i = first_address; i <= second_address; ++i)
     if (line_matches(i, regex) == matching) selected[count++] = buffer.lines[i - 1];
+  save_undo();
   in_global = 1;
   int status = 0;
   for (long k = 0; k < count && status == 0; ++k) {
@@ -662,7 +667,6 @@ static int run_command(void) {
   if (counted < 0) return -1;
   skip_blanks();
   char name = *cursor ? *cursor++ : '\0', how = 0;
-  if (name != 'q' && name != 'e' && name != 'Q') warned = 0;
   switch (name) {
     case 'a':
     case 'i':
@@ -692,11 +696,10 @@ static int run_command(void) {
       if (counted) return fail("Unexpected address");
       const char* name_given = read_file_name(1);
       if (!name_given) return -1;
-      if (name == 'e' && buffer.modified && !warned) {
+      if (name == 'e' && buffer.modified && !warned_before) {
         warned = 1;
         return fail("Warning: buffer modified");
       }
-      undo_valid = 0;
       buffer.count = 0;
       buffer.current = 0;
       memset(marks, 0, sizeof marks);
@@ -704,7 +707,7 @@ static int run_command(void) {
       set_file_name(target);
       long bytes = read_file(target, 0);
       free(target);
-      buffer.modified = 0;
+      buffer.modified = undo_valid = 0; /* a new file: nothing to undo */
       if (bytes < 0) return -1;
       say_size(bytes);
       break;
@@ -743,6 +746,7 @@ static int run_command(void) {
       break;
     case 'k': {
       char m = *cursor;
+      if (m == '\0') return fail("Invalid command suffix");
       if (m < 'a' || m > 'z') return fail("Invalid mark character");
       cursor++;
       if (read_suffix(&how) < 0) return -1;
@@ -772,7 +776,8 @@ static int run_command(void) {
       if (read_suffix(&how) < 0) return -1;
       if (name == 'm' && after >= from - 1 && after <= to) {
         if (after >= from && after < to) return fail("Invalid destination");
-        buffer.current = to;
+        buffer.current = to; /* the lines stay where they are, and count as moved */
+        buffer.modified = 1;
         break;
       }
       save_undo();
@@ -802,7 +807,7 @@ static int run_command(void) {
     case 'Q':
       if (counted) return fail("Unexpected address");
       if (*cursor) return fail("Invalid command suffix");
-      if (name == 'q' && buffer.modified && !warned) {
+      if (name == 'q' && buffer.modified && !warned_before) {
         warned = 1;
         return fail("Warning: buffer modified");
       }
@@ -827,10 +832,9 @@ static int run_command(void) {
       if (read_suffix(&how) < 0) return -1;
       if (!undo_valid) return fail("Nothing to undo");
       {
-        struct buffer swap = buffer;
+        struct buffer swap = buffer; /* the buffer as it was, modified or not; u again redoes */
         buffer = undo_buffer;
         undo_buffer = swap;
-        buffer.modified = 1;
       }
       break;
     case 'w':
@@ -918,24 +922,26 @@ int main(int argc, char** argv) {
     if (bytes >= 0) say_size(bytes);
     else if (script) return 2;
     else if (!interactive) had_error = 1;
-    buffer.modified = 0;
+    buffer.modified = undo_valid = 0;
   }
   for (;;) {
     if (prompting) fputs(prompt, stdout);
     fflush(stdout);
     if (!read_line()) {
-      if (buffer.modified && !warned) {
-        warned = 1;
-        last_error = "Warning: buffer modified";
-        puts("?");
-        if (explain) puts(last_error);
-        if (!interactive) return 2;
-        clearerr(stdin);
-        continue;
-      }
-      break;
+      /* The end of the input refuses once to lose changes, as q does; the second ends ed
+       * (status 2 when the changes are lost). */
+      if (!buffer.modified || warned) break; /* warned: by the last command, or the last end */
+      warned = 1;
+      last_error = "Warning: buffer modified";
+      puts("?");
+      if (explain) puts(last_error);
+      if (!interactive) had_error = 2;
+      clearerr(stdin);
+      continue;
     }
     cursor = command_line;
+    warned_before = warned;
+    warned = 0;
     int status = run_command();
     if (status > 0) break;
     if (status < 0) {

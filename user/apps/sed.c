@@ -365,16 +365,24 @@ static struct output* open_output(const char* name) {
 }
 
 /* The rest of the line after blanks: a file name or a label (which ; also ends). */
-static void read_to_end_of_line(struct buffer* out, int stop_at_semicolon) {
+static void read_to_end_of_line(struct buffer* out) {
   out->length = 0;
   append(out, "", 0);
   int c = skip_blanks();
-  while (c != EOF && c != '\n' && !(stop_at_semicolon && c == ';')) {
+  while (c != EOF && c != '\n') {
     append_byte(out, (char)c);
     c = next_char();
   }
-  if (stop_at_semicolon)
-    while (out->length && is_blank(out->bytes[out->length - 1])) out->bytes[--out->length] = '\0';
+}
+
+/* A label of :, b, t or T: after blanks, up to a blank, a semicolon or the line's end (which
+ * it takes) or a } (which it leaves, a command), as GNU's sed 4.9 reads one. */
+static void read_label(struct buffer* out) {
+  out->length = 0;
+  append(out, "", 0);
+  int c = skip_blanks();
+  for (; c != EOF && c != '\n' && c != ';' && c != '}' && !is_blank(c); c = next_char()) append_byte(out, (char)c);
+  if (c == '}') unread(c);
 }
 
 /* The text of a, i and c: after a backslash and a newline, the lines that follow; else (GNU's
@@ -433,7 +441,7 @@ static void read_substitution(struct command* command) {
       numbered = 1;
     } else if (c == 'w') {
       struct buffer name = {0};
-      read_to_end_of_line(&name, 0);
+      read_to_end_of_line(&name);
       if (name.length == 0) bad_script("missing filename in r/R/w/W commands");
       s->output = open_output(name.bytes);
       free(name.bytes);
@@ -503,6 +511,12 @@ static struct command* new_command(void) {
   return command;
 }
 
+/* No range started, but 0,/RE/'s, in which a stream starts. */
+static void start_ranges(void) {
+  for (size_t i = 0; i < command_count; ++i)
+    commands[i].in_range = commands[i].first.kind == ADDRESS_LINE && commands[i].first.line == 0;
+}
+
 static void parse_script(void) {
   size_t* blocks = allocate((script.length + 1) * sizeof *blocks); /* the open {s */
   size_t depth = 0;
@@ -552,19 +566,19 @@ static void parse_script(void) {
         break;
       case ':':
         if (addresses) bad_script(": doesn't want any addresses");
-        read_to_end_of_line(&command->text, 1);
+        read_label(&command->text);
         if (command->text.length == 0) bad_script("\":\" lacks a label");
         break;
       case 'b':
       case 't':
-      case 'T': read_to_end_of_line(&command->text, 1); break;
+      case 'T': read_label(&command->text); break;
       case 'a':
       case 'i':
       case 'c': read_text(&command->text); break;
       case 'r':
       case 'w':
       case 'W':
-        read_to_end_of_line(&command->text, 0);
+        read_to_end_of_line(&command->text);
         if (command->text.length == 0) bad_script("missing filename in r/R/w/W commands");
         if (c != 'r') command->output = open_output(command->text.bytes);
         break;
@@ -600,8 +614,7 @@ static void parse_script(void) {
     bad_script("unmatched `{'");
   }
   free(blocks);
-  for (size_t i = 0; i < command_count; ++i) /* 0,/RE/: in the range from the start */
-    commands[i].in_range = commands[i].first.kind == ADDRESS_LINE && commands[i].first.line == 0;
+  start_ranges();
   /* Branches: to their label, or to the end. */
   for (size_t i = 0; i < command_count; ++i) {
     struct command* command = &commands[i];
@@ -1151,7 +1164,10 @@ int main(int argc, char** argv) {
   append(&appended, "", 0);
   if (separate) {
     while (open_next(&in)) {
-      in.line = 0;
+      in.line = 0; /* each file its own stream: its lines counted anew, the hold space empty */
+      hold.length = 0;
+      hold_newline = 1;
+      start_ranges();
       int quit = process(&in, 0);
       if (in.file && in.file != stdin) fclose(in.file);
       in.file = NULL;

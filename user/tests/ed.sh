@@ -70,6 +70,8 @@ compare 'g/e/s//E/\\\ns/$/ (e)/\n,p\nu\n,p\nu\n,p\nQ\n' numbers
 compare 'g/o/a\\\nafter an o\\\n.\n,p\nQ\n' numbers
 compare 'g/x/g/x/p\nH\ng\n2,1g/x/p\nQ\n' numbers
 compare 'u\n2d\nu\n,p\nu\n,p\nQ\n' numbers
+compare 'H\n2d\ns/zzz/y/\nu\ng/o/p\nu\n1m0\n' numbers
+compare 'a\nx\n.\nq\n5,1p\n' numbers
 compare '2kx\n1,3m$\n'"'"'xn\n'"'"'x;+1j\n,n\ng/e/m0\n,n\nu\n,n\nQ\n' numbers
 compare '2z2\nz\nzn\n5dn\n5dl\n$dp\nQ\n' numbers
 compare 'g/^t/i\\\nbefore a t\\\n.\\\n.=\n,p\nQ\n' numbers

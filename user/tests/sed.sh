@@ -127,6 +127,10 @@ compare -n -f script.sed -e '$=' two
 compare '#n
 p' two
 compare -s 1d numbers two
+compare -s 'x;$G' numbers two
+compare -s '2,8!G' numbers two
+compare -n '/o/b skip ; p; :skip' numbers
+compare -n '/o/{b skip};p;:skip' numbers
 compare -i 's/o/0/' numbers two
 compare -i.orig -e '1d' two
 compare -n -i p missing two
