@@ -5,8 +5,8 @@
  * -i each is a stream of its own, and -i writes each back in place (through a new file in its
  * folder, renamed over it; with SUFFIX, the old file is kept under its name plus SUFFIX).
  * Addresses: N (a line), $ (the last), /RE/ or \cREc (I after it: ignoring case), FIRST~STEP;
- * a range ADDR1,ADDR2 where ADDR2 may be N, $, /RE/, +N (N more lines) or ~N (up to a multiple
- * of N), and 0,/RE/ ends at the first line if it matches; ! after the addresses negates them.
+ * a range ADDR1,ADDR2 where ADDR2 may be N, $, /RE/, FIRST~STEP (up to a line it matches), +N
+ * (N more lines) or ~N (up to a multiple of N), and 0,/RE/ ends at the first line if it matches; ! after the addresses negates them.
  * Commands:
  *   { ... }   a block             =  the line number       a, i, c TEXT  append, insert, change
  *   b, t, T [LABEL]  branch: always, after a substitution, after none   : LABEL
@@ -337,9 +337,10 @@ static int read_address(int c, struct address* address, int second) {
   if (!read_number(c, &address->line)) return 0;
   address->kind = ADDRESS_LINE;
   c = next_char();
-  if (c == '~' && !second) {
+  if (c == '~') {
     if (!read_number(next_char(), &address->step)) address->step = 0;
-    address->kind = ADDRESS_STEP;
+    /* A second address N~0 is the line N; N~M ends the range at the first line it matches. */
+    if (!second || address->step) address->kind = ADDRESS_STEP;
   } else {
     unread(c);
   }
@@ -550,8 +551,7 @@ static void parse_script(void) {
     command->name = (char)c;
     switch (c) {
       case EOF:
-      case '\n':
-      case ';': bad_script("missing command"); break;
+      case '\n': bad_script("missing command"); break;
       case '#':
         if (addresses) bad_script("comments don't accept any addresses");
         while (c != EOF && c != '\n') c = next_char();
@@ -818,6 +818,7 @@ static int selects(struct command* c, struct input* in) {
       break;
     case ADDRESS_MULTIPLE: c->in_range = c->last.line > 0 && in->line % c->last.line != 0; break;
     case ADDRESS_LAST: c->in_range = !is_last(in); break;
+    case ADDRESS_STEP: c->in_range = !address_matches(&c->last, in); break;
     default: c->in_range = 1;
   }
   return 1;

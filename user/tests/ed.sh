@@ -3,20 +3,19 @@
 # qemu-riscv32, which runs it as mkh does: cases/ed.case runs it under `mkh exec` too), each in
 # a fresh copy of a folder of small files; stdout, stderr, the status and the files written
 # must be byte for byte the same. C locale.
-# Usage: ed.sh PROGRAM_DIR
+# Then scripts drawn at random (seeded) from commands and addresses.
+# Usage: ed.sh PROGRAM_DIR [RANDOM_SCRIPTS]
 set -uo pipefail
-dir=$1
+dir=$1 random_scripts=${2:-60}
 command -v ed >/dev/null || { echo "SKIP: GNU ed is not installed (make deps installs it)"; exit 77; }
 source "$(dirname "$0")/gnu_referee.sh" ed
 
-fixture() {
-  rm -rf "$1" && mkdir -p "$1" && cd "$1" || exit 1
-  printf 'one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n' >numbers
-  printf 'alpha beta\ngamma delta\n\nHello World\nfoo/bar/baz\n\ttabbed  line \n' >words
-  printf 'no newline at the end' >unfinished
-  printf 'l\001\177\\\351 long %s\n' "$(printf 'x%.0s' $(seq 1 90))" >odd
-  cd - >/dev/null || exit 1
-}
+mkdir -p "$work/files" && cd "$work/files" || exit 1
+printf 'one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n' >numbers
+printf 'alpha beta\ngamma delta\n\nHello World\nfoo/bar/baz\n\ttabbed  line \n' >words
+printf 'no newline at the end' >unfinished
+printf 'l\001\177\\\351 long %s\n' "$(printf 'x%.0s' $(seq 1 90))" >odd
+cd - >/dev/null || exit 1
 
 # compare SCRIPT ARG...: `ed ARG...` with SCRIPT (printf's escapes) on its standard input, a
 # pipe (as `... | ed`: an error is said and the next command read); compare_script: a regular
@@ -26,9 +25,8 @@ compare_script() { input=file run "$@"; }
 run() {
   local script=$1
   shift
-  fixture "$work/gnu"
-  fixture "$work/mkh"
-  printf "$script" >"$work/script"
+  rm -rf "$work/gnu" "$work/mkh" && cp -R "$work/files" "$work/gnu" && cp -R "$work/files" "$work/mkh"
+  printf -- "$script" >"$work/script"
   if [ "$input" = pipe ]; then
     (cd "$work/gnu" && cat ../script | ed "$@" >../gnu.out 2>../gnu.err; echo "[exit $?]" >>../gnu.out)
     (cd "$work/mkh" && cat ../script | "$qemu" "$dir/bin/ed" "$@" >../mkh.out 2>../mkh.err; echo "[exit $?]" >>../mkh.out)
@@ -96,5 +94,23 @@ compare 'k\nzz\n2x\n1,2q\nqq\nu\nfoo\n,pp\nH\n2a5\n.\n' numbers
 compare 'h\n' numbers
 compare '' -k
 compare '' numbers words
+
+# Random scripts, through a pipe (the next command is read after an error).
+RANDOM=3
+commands=(p n l d 'a\nnew\n.' 'i\nins\n.' 'c\nchg\n.' j m0 'm$' t0 t. u 's/o/0/' 's/o/0/g' 's//X/' s 'g/o/p'
+  'v/e/d' 'g/t/s/t/T/' kx "'x" 1 '$' . - + 2,3 '1;+1' , /o/ '?e?' = z2 'w out' 'r numbers' 'e numbers' f h H P q Q k
+  3 10 5,1 /zz/)
+addresses=(1 '$' . 2,3 , /o/ - +1)
+for _ in $(seq 1 "$random_scripts"); do
+  script=
+  for _ in $(seq 0 $((RANDOM % 8))); do
+    command=${commands[RANDOM % ${#commands[@]}]}
+    case $command in p | n | l | d | j | m0 | t0 | 's/o/0/' | =)
+      [ $((RANDOM % 5)) -lt 2 ] && command=${addresses[RANDOM % ${#addresses[@]}]}$command ;;
+    esac
+    script+="$command\n"
+  done
+  compare "$script" numbers
+done
 echo "ed: $compared scripts as GNU's ed runs them"
 exit "$status"

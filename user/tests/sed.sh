@@ -3,29 +3,27 @@
 # GNU's sed and under mkh's /bin/sed (run by qemu-riscv32, which runs it as mkh does: the
 # user cases run it under `mkh exec` too); stdout, stderr, the status and the files a command
 # wrote must be byte for byte the same. C locale.
-# Usage: sed.sh PROGRAM_DIR
+# Then scripts drawn at random (seeded) from pieces of commands, addresses and separators.
+# Usage: sed.sh PROGRAM_DIR [RANDOM_SCRIPTS]
 set -uo pipefail
-dir=$1
+dir=$1 random_scripts=${2:-40}
 source "$(dirname "$0")/gnu_referee.sh" sed
 
 # The files every command starts from.
-fixture() {
-  rm -rf "$1" && mkdir -p "$1" && cd "$1" || exit 1
-  printf 'one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n' >numbers
-  printf 'alpha beta\ngamma delta\n\nHello World\nfoo/bar/baz\n\ttabbed  line \n' >words
-  printf 'no newline at the end' >unfinished
-  printf 'first\nsecond\n' >two
-  printf 'a\n\n\n\nb\n\n' >blank
-  : >empty
-  printf 'l\001\177\\\351 long %s\n' "$(printf 'x%.0s' $(seq 1 90))" >odd
-  printf 's/o/0/g\n# a comment\n/t/{\n  p\n}\n' >script.sed
-  cd - >/dev/null || exit 1
-}
+mkdir -p "$work/files" && cd "$work/files" || exit 1
+printf 'one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n' >numbers
+printf 'alpha beta\ngamma delta\n\nHello World\nfoo/bar/baz\n\ttabbed  line \n' >words
+printf 'no newline at the end' >unfinished
+printf 'first\nsecond\n' >two
+printf 'a\n\n\n\nb\n\n' >blank
+: >empty
+printf 'l\001\177\\\351 long %s\n' "$(printf 'x%.0s' $(seq 1 90))" >odd
+printf 's/o/0/g\n# a comment\n/t/{\n  p\n}\n' >script.sed
+cd - >/dev/null || exit 1
 
 # compare ARG...: `sed ARG...` by GNU's and by mkh's, each in a fresh copy of the files.
 compare() {
-  fixture "$work/gnu"
-  fixture "$work/mkh"
+  rm -rf "$work/gnu" "$work/mkh" && cp -R "$work/files" "$work/gnu" && cp -R "$work/files" "$work/mkh"
   (cd "$work/gnu" && sed "$@" >../gnu.out 2>../gnu.err </dev/null; echo "[exit $?]" >>../gnu.out)
   (cd "$work/mkh" && "$qemu" "$dir/bin/sed" "$@" >../mkh.out 2>../mkh.err </dev/null; echo "[exit $?]" >>../mkh.out)
   judge "sed $(printf '%q ' "$@")" folders
@@ -185,5 +183,20 @@ compare 'a\' numbers
 compare 's/a/b/ p' numbers
 compare ': ' numbers
 compare '1~2!{p' numbers
+compare -n '3,2~4p;6,10~0p;12,5~3p;/4/,10~3p' numbers
+compare '2;p' numbers
+
+# Random scripts. No piece starts GNU's e command (it runs its text as a shell command): the
+# one label is L.
+RANDOM=5
+pieces=(p d D n N g G h H x P = l z q 's/o/0/g' 's/\(t\)/[\1]/' 's/x*/-/g' 's/e/E/2' 'y/ot/OT/' 'a foo'
+  $'i\\\nbar' 'c baz' :L 't L' 'T L' '{' '}' '!' 1 '$' 2,3 /o/ /t/,/f/ 0~2 2,+1 'w out' ';' $'\n' ' ' 'l 5'
+  '$!N' 's/\n/+/' '1!G' 's/^/>/' 's/$/</')
+for _ in $(seq 1 "$random_scripts"); do
+  script=
+  for _ in $(seq 0 $((RANDOM % 7))); do script+=${pieces[RANDOM % ${#pieces[@]}]}; done
+  compare -n "$script" numbers unfinished
+  compare -s "$script" numbers unfinished
+done
 echo "sed: $compared commands as GNU's sed runs them"
 exit "$status"
