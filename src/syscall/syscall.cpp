@@ -229,17 +229,11 @@ Answer sys_getrusage(Call& call) {
 
 Answer sys_clock_gettime64(Call& call) {
   const clockid_t clock = TRY(host_clock(call.a[0]));
-  timespec now{};
-  if (is_cpu_clock(call.a[0])) {
-    const uint64_t ns =
-        call.a[0] == kProcessCpuClock ? proc::process_cpu_time(call.thread).ns : proc::user_cpu_time(call.thread).ns;
-    now.tv_sec = time_t(ns / 1'000'000'000);
-    now.tv_nsec = long(ns % 1'000'000'000);
-  } else {
-    const int64_t ns = hal::clock_ns(clock) - machine_origin_ns(call.a[0]);
-    now.tv_sec = time_t(ns / 1'000'000'000);
-    now.tv_nsec = long(ns % 1'000'000'000);
-  }
+  int64_t ns = 0;
+  if (!is_cpu_clock(call.a[0])) ns = hal::clock_ns(clock) - machine_origin_ns(call.a[0]);
+  else if (call.a[0] == kProcessCpuClock) ns = int64_t(proc::process_cpu_time(call.thread).ns);
+  else ns = int64_t(proc::user_cpu_time(call.thread).ns);
+  const timespec now{.tv_sec = time_t(ns / 1'000'000'000), .tv_nsec = long(ns % 1'000'000'000)};
   TRY(timespec_to_user(call, call.a[1], now));
   return 0;
 }
@@ -401,7 +395,7 @@ Answer sys_sysinfo(Call& call) {
     char reserved[8];
   } info{};
   static_assert(sizeof info == 64);
-  info.uptime = int32_t((hal::clock_ns(CLOCK_MONOTONIC) - kern::local_cluster()->m_boot_ns) / 1'000'000'000);
+  info.uptime = int32_t((hal::clock_ns(CLOCK_MONOTONIC) - machine_origin_ns(kBootClock)) / 1'000'000'000);
   for (uint32_t i = 0; i < 3; ++i)
     info.loads[i] = uint32_t(std::min<uint64_t>(loads[i] << (16 - kern::kLoadShift), UINT32_MAX));
   info.totalram = in_units(total_pages);
