@@ -97,10 +97,9 @@ static void insert_lines(long after, char** lines, long n) {
   if (n) buffer.modified = undo_valid = 1;
 }
 
+/* Deletes lines from..to. A mark on one names a line no longer in the buffer (an invalid
+ * address) until u brings it back. */
 static void delete_lines(long from, long to) {
-  for (long i = from; i <= to; ++i)
-    for (int m = 0; m < 26; ++m)
-      if (marks[m] == buffer.lines[i - 1]) marks[m] = NULL;
   memmove(buffer.lines + from - 1, buffer.lines + to, (size_t)(buffer.count - to) * sizeof *buffer.lines);
   buffer.count -= to - from + 1;
   buffer.modified = undo_valid = 1;
@@ -518,7 +517,14 @@ static long substitute_line(long line, const struct substitution* s) {
     return 0;
   }
   if (start < text_length) append(&out, &length, text + start, text_length - start);
-  /* The result, cut at its newlines, replaces the line. */
+  /* The result, cut at its newlines, replaces the line (a new line: its marks stay with the
+   * old one, which u brings back): in place when it is one line, else by a deletion and
+   * insertions. */
+  if (!strchr(out, '\n')) {
+    buffer.lines[line - 1] = out;
+    buffer.modified = undo_valid = 1;
+    return 1;
+  }
   long lines = 0;
   char* piece = out;
   delete_lines(line, line);
@@ -625,12 +631,9 @@ static int global(int counted, int matching) {
     list[length - 1] = '\n';
     const char* next = read_line();
     if (!next) break;
-    size_t n = strlen(next);
-    list = realloc(list, length + n + 1);
-    memcpy(list + length, next, n + 1);
-    length += n;
+    append(&list, &length, next, strlen(next));
   }
-  if (length == 0) list = realloc(list, 2), strcpy(list, "p");
+  if (length == 0) append(&list, &length, "p", 1);
   char** selected = allocate((size_t)(buffer.count ? buffer.count : 1) * sizeof *selected);
   long count = 0;
   for (long i = first_address; i <= second_address; ++i)
@@ -638,11 +641,14 @@ static int global(int counted, int matching) {
   save_undo();
   in_global = 1;
   int status = 0;
-  for (long k = 0; k < count && status == 0; ++k) {
-    long line = 0;
-    for (long i = 0; i < buffer.count && !line; ++i)
-      if (buffer.lines[i] == selected[k]) line = i + 1;
-    if (!line) continue; /* deleted by the commands on an earlier line */
+  for (long k = 0, line = 0; k < count && status == 0; ++k) {
+    /* Where the line is now: looked for from where the last one was (the commands seldom move
+     * lines), around the buffer; not found when the commands on an earlier line deleted it. */
+    long found = 0;
+    for (long n = 0; n < buffer.count && !found; ++n)
+      if (buffer.lines[(line + n) % buffer.count] == selected[k]) found = (line + n) % buffer.count + 1;
+    if (!found) continue;
+    line = found;
     buffer.current = line;
     const char* commands = list;
     while (commands && status == 0) {
@@ -732,8 +738,8 @@ static int run_command(void) {
       return 0;
     case 'j':
       if (default_range(counted, buffer.current, buffer.current + 1) < 0 || read_suffix(&how) < 0) return -1;
+      save_undo(); /* even for one line, joined with nothing: then nothing to undo, as GNU's */
       if (first_address < second_address) {
-        save_undo();
         size_t length = 0;
         for (long i = first_address; i <= second_address; ++i) length += strlen(buffer.lines[i - 1]);
         char* joined = allocate(length + 1);
@@ -745,12 +751,12 @@ static int run_command(void) {
       }
       break;
     case 'k': {
+      if (second_address == 0) return fail("Invalid address");
       char m = *cursor;
       if (m == '\0') return fail("Invalid command suffix");
       if (m < 'a' || m > 'z') return fail("Invalid mark character");
       cursor++;
       if (read_suffix(&how) < 0) return -1;
-      if (second_address == 0) return fail("Invalid address");
       marks[m - 'a'] = buffer.lines[second_address - 1];
       return 0;
     }
@@ -776,6 +782,7 @@ static int run_command(void) {
       if (read_suffix(&how) < 0) return -1;
       if (name == 'm' && after >= from - 1 && after <= to) {
         if (after >= from && after < to) return fail("Invalid destination");
+        save_undo();
         buffer.current = to; /* the lines stay where they are, and count as moved */
         buffer.modified = 1;
         break;
