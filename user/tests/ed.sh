@@ -6,7 +6,7 @@
 # Then scripts drawn at random (seeded) from commands and addresses.
 # Usage: ed.sh PROGRAM_DIR [RANDOM_SCRIPTS]
 set -uo pipefail
-dir=$1 random_scripts=${2:-60}
+dir=$1 random_scripts=${2:-24}
 command -v ed >/dev/null || { echo "SKIP: GNU ed is not installed (make deps installs it)"; exit 77; }
 source "$(dirname "$0")/gnu_referee.sh" ed
 

@@ -6,7 +6,7 @@
 # Then scripts drawn at random (seeded) from pieces of commands, addresses and separators.
 # Usage: sed.sh PROGRAM_DIR [RANDOM_SCRIPTS]
 set -uo pipefail
-dir=$1 random_scripts=${2:-40}
+dir=$1 random_scripts=${2:-16}
 source "$(dirname "$0")/gnu_referee.sh" sed
 
 # The files every command starts from.
