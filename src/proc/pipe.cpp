@@ -278,6 +278,31 @@ Result<PipeWritten> pipe_write_staged(Process* process, hal::Xptr<Pipe> pipe, co
              size <= kPipeAtomicBytes);
 }
 
+uint32_t pipe_poll(hal::Xptr<Pipe> pipe, PipeEnd end, PipeWaiter* waiter) {
+  Locked locked(pipe);
+  uint32_t events = 0;
+  if (end == PipeEnd::kRead) {
+    if (locked.count() > 0) events |= kPollIn | kPollRdNorm;
+    if (locked.refs(PipeEnd::kWrite) == 0) events |= kPollHup;
+  } else {
+    if (kPipeBytes - locked.count() >= kPipeAtomicBytes) events |= kPollOut | kPollWrNorm;
+    if (locked.refs(PipeEnd::kRead) == 0) events |= kPollErr;
+  }
+  if (waiter != nullptr) {
+    waiter->m_thread = kern::thread_current_xptr();
+    waiter->m_woken = 0;
+    hal::publish_local(*waiter);  // wakers in any cluster reach it through the list
+    hal::xlist_add_last(locked.waiters(), hal::Xptr<PipeWaiter>(hal::local_cxy(), waiter).field(&PipeWaiter::m_entry));
+  }
+  return events;
+}
+
+void pipe_poll_unlink(hal::Xptr<Pipe> pipe, PipeWaiter* waiter) {
+  const hal::Xptr<PipeWaiter> record(hal::local_cxy(), waiter);
+  const Locked locked(pipe);
+  if (hal::remote_load(record.field(&PipeWaiter::m_woken)) == 0) hal::xlist_unlink(record.field(&PipeWaiter::m_entry));
+}
+
 uint32_t pipe_bytes(hal::Xptr<Pipe> pipe) { return Locked(pipe).count(); }
 
 uint32_t pipe_status(hal::Xptr<Pipe> pipe, PipeEnd end) {

@@ -13,7 +13,7 @@
 // blocks itself (cause SLEEP) under the lock, as a futex waiter does; whoever changes the pipe
 // (bytes in or out, an end's last reference gone) unlinks, marks and unblocks every waiter
 // under it. A waiter whose process ends is unblocked too (SLEEP is a killable cause) and leaves
-// with kIntr. The last reference of both ends frees the block. tests/model/pipe.pml models the
+// with kIntr. ppoll and pselect6 link their records through pipe_poll, woken the same way. The last reference of both ends frees the block. tests/model/pipe.pml models the
 // wait, the wake-ups and the release.
 #pragma once
 
@@ -90,6 +90,20 @@ struct PipeWritten {
 // `bytes`: a writev's vectors gathered first, so that they go in whole as one write's.
 [[nodiscard]] Result<PipeWritten> pipe_write_staged(Process* process, hal::Xptr<Pipe> pipe, const void* bytes,
                                                     uint32_t size);
+// poll(2)'s events (Linux's POLL bits, the same on RV32 and the host).
+inline constexpr uint32_t kPollIn = 0x001, kPollPri = 0x002, kPollOut = 0x004, kPollErr = 0x008, kPollHup = 0x010,
+                          kPollNval = 0x020, kPollRdNorm = 0x040, kPollRdBand = 0x080, kPollWrNorm = 0x100,
+                          kPollWrBand = 0x200;
+// poll(2)'s look at `end` (Linux's pipe_poll): the read end has kPollIn | kPollRdNorm with bytes
+// in the ring, kPollHup with no writer left; the write end kPollOut | kPollWrNorm with room for
+// PIPE_BUF bytes, kPollErr with no reader left. With `waiter`, links it on the pipe under the
+// lock of the look, for the calling thread, which blocked itself (cause SLEEP) before: whoever
+// changes the pipe after the look unblocks it, as it does a reader or writer that waits. The
+// caller takes the record off (pipe_poll_unlink) before the record goes, holding a reference
+// to `end` until then.
+uint32_t pipe_poll(hal::Xptr<Pipe> pipe, PipeEnd end, PipeWaiter* waiter);
+// Takes the record pipe_poll linked off the pipe, unless a waker did.
+void pipe_poll_unlink(hal::Xptr<Pipe> pipe, PipeWaiter* waiter);
 // The bytes waiting in the ring (FIONREAD).
 uint32_t pipe_bytes(hal::Xptr<Pipe> pipe);
 // An end's status flags (F_GETFL's, without the access mode), and their bits in `mask` set to

@@ -94,6 +94,8 @@ struct HostTerminal {
 // padding) as nanoseconds, INT64_MAX past what 64 bits hold (Linux's KTIME_MAX); kInval when
 // negative or tv_nsec is past a second, kFault.
 [[nodiscard]] Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address);
+// A struct timespec64 of RV32 into user memory. kFault.
+[[nodiscard]] Result<void> timespec_to_user(Call& call, uint32_t address, const timespec& time);
 // The time `ns` from now on the host clock `clock`, in its nanoseconds (INT64_MAX at most).
 int64_t deadline_after(clockid_t clock, int64_t ns);
 // Blocks the calling thread for about `ns` nanoseconds on a timer of its core (its core runs
@@ -170,6 +172,15 @@ void signals_return(proc::UserThread* thread);
 bool signals_fault(proc::UserThread* thread, uint32_t signal, const user::Trap& trap);
 void signals_leave(proc::UserThread* thread);
 Answer sys_rt_sigpending(Call& call);
+// The calling thread's mask becomes the signal set at `address`, of `size` bytes (Linux's 8,
+// else kInval; kFault), for the time of a wait (rt_sigsuspend, ppoll, pselect6): the frame of
+// a handler that runs saves the mask it replaced, which the handler's return restores; a call
+// that ends without a handler's signal restores it with wait_mask_restore.
+[[nodiscard]] Result<void> wait_mask_set(Call& call, uint32_t address, uint32_t size);
+void wait_mask_restore(Call& call);
+// The waits for descriptors (syscall/poll.cpp).
+Answer sys_ppoll_time64(Call& call);
+Answer sys_pselect6_time64(Call& call);
 // A signal the calling thread raises on itself (SIGPIPE), sent by its process (SI_USER).
 void raise_on_caller(Call& call, uint32_t signal);
 // A read of the host stream `host_fd` when it is the machine's terminal, by a process of a

@@ -79,6 +79,8 @@ enum Number : uint32_t {
   NR_clock_getres_time64 = 406,
   NR_clock_nanosleep_time64 = 407,
   NR_utimensat_time64 = 412,
+  NR_pselect6_time64 = 413,
+  NR_ppoll_time64 = 414,
   NR_futex_time64 = 422,
   NR_faccessat2 = 439,
   // mkh's own (docs/decisions.md "User mode"): no Linux number is this high.

@@ -516,17 +516,26 @@ Answer sys_rt_sigreturn(Call& call) {
   return 0;
 }
 
-// rt_sigsuspend(set, sigsetsize): the mask becomes `set` until a signal's handler runs (its
-// return restores the mask before the call) or the process ends; always EINTR (Linux's
-// ERESTARTNOHAND: started again when no handler ran).
-Answer sys_rt_sigsuspend(Call& call) {
-  if (call.a[1] != kSigsetSize) return error(Errno::kInval);
+Result<void> wait_mask_set(Call& call, uint32_t address, uint32_t size) {
+  if (size != kSigsetSize) return error(Errno::kInval);
   uint64_t set = 0;
-  TRY(proc::copy_from_user(call.process, &set, call.a[0], sizeof set));
+  TRY(proc::copy_from_user(call.process, &set, address, sizeof set));
   proc::UserThread* thread = call.thread;
   thread->m_saved_mask = hal::local_load(thread->m_signals_blocked);
   thread->m_restore_mask = true;
   set_mask(thread, set);
+  return {};
+}
+
+void wait_mask_restore(Call& call) {
+  if (std::exchange(call.thread->m_restore_mask, false)) set_mask(call.thread, call.thread->m_saved_mask);
+}
+
+// rt_sigsuspend(set, sigsetsize): the mask becomes `set` until a signal's handler runs (its
+// return restores the mask before the call) or the process ends; always EINTR (Linux's
+// ERESTARTNOHAND: started again when no handler ran).
+Answer sys_rt_sigsuspend(Call& call) {
+  TRY(wait_mask_set(call, call.a[0], call.a[1]));
   // Asleep a second at a time until a signal's kick (or the process's end) interrupts a sleep.
   while (sleep_for(call, 1'000'000'000)) {}
   return error(Errno::kIntr);

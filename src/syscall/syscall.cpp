@@ -41,6 +41,16 @@ Result<int64_t> timespec_ns_from_user(Call& call, uint32_t address) {
   return seconds * 1'000'000'000 + nanoseconds;
 }
 
+// A 64-bit tv_sec, a 32-bit tv_nsec and 4 bytes of padding.
+Result<void> timespec_to_user(Call& call, uint32_t address, const timespec& time) {
+  uint8_t out[16] = {};
+  const int64_t seconds = time.tv_sec;
+  const int32_t nanoseconds = int32_t(time.tv_nsec);
+  std::memcpy(out, &seconds, 8);
+  std::memcpy(out + 8, &nanoseconds, 4);
+  return proc::copy_to_user(call.process, address, out, sizeof out);
+}
+
 int64_t deadline_after(clockid_t clock, int64_t ns) {
   const int64_t now_ns = hal::clock_ns(clock);
   return ns > INT64_MAX - now_ns ? INT64_MAX : now_ns + ns;
@@ -188,17 +198,6 @@ int64_t machine_origin_ns(uint32_t id) { return id == kBootClock ? kern::local_c
 // The process's and the thread's CPU-time clocks.
 constexpr uint32_t kProcessCpuClock = 2;  // CLOCK_PROCESS_CPUTIME_ID; 3 is the thread's
 bool is_cpu_clock(uint32_t id) { return id == kProcessCpuClock || id == 3; }
-
-// A struct timespec64 of RV32 into user memory: a 64-bit tv_sec, a 32-bit tv_nsec and 4
-// bytes of padding.
-Result<void> timespec_to_user(Call& call, uint32_t address, const timespec& time) {
-  uint8_t out[16] = {};
-  const int64_t seconds = time.tv_sec;
-  const int32_t nanoseconds = int32_t(time.tv_nsec);
-  std::memcpy(out, &seconds, 8);
-  std::memcpy(out + 8, &nanoseconds, 4);
-  return proc::copy_to_user(call.process, address, out, sizeof out);
-}
 
 // times(2): the process's user and system time, and its waited children's, in Linux's
 // USER_HZ (100 a second) as 32-bit clock_t; answers the monotonic clock in the same unit
@@ -489,6 +488,8 @@ constexpr Entry kTable[] = {
     {NR_clock_gettime64, sys_clock_gettime64, {"clock_gettime64", "dp"}},
     {NR_clock_getres_time64, sys_clock_getres_time64, {"clock_getres_time64", "dp"}},
     {NR_clock_nanosleep_time64, sys_clock_nanosleep_time64, {"clock_nanosleep_time64", "dxpp"}},
+    {NR_pselect6_time64, sys_pselect6_time64, {"pselect6_time64", "dppppp"}},
+    {NR_ppoll_time64, sys_ppoll_time64, {"ppoll_time64", "puppu"}},
     {NR_utimensat_time64, sys_utimensat_time64, {"utimensat_time64", "fspx"}},
     {NR_faccessat2, sys_faccessat2, {"faccessat2", "fsox"}},
     {NR_mkh_display, sys_mkh_display, {"mkh_display", "ddd"}},
@@ -594,13 +595,14 @@ void syscall_dispatch(proc::UserThread* thread) {
   if (trace) trace_end(call, spec, std::move(line), answer, hal::clock_ns(CLOCK_MONOTONIC) - start_ns);
   if (call.context_set) return;
   // A wait a signal interrupted (EINTR, the process not ending): the signal's delivery decides
-  // whether the call starts again (signals_deliver). A sleep, a futex wait with a timeout and
-  // sigsuspend answer EINTR whenever a handler ran (Linux's -ERESTART_RESTARTBLOCK and
-  // -ERESTARTNOHAND), the others start again under SA_RESTART (-ERESTARTSYS).
+  // whether the call starts again (signals_deliver). A sleep, a futex wait with a timeout,
+  // sigsuspend, ppoll and pselect6 answer EINTR whenever a handler ran (Linux's
+  // -ERESTART_RESTARTBLOCK and -ERESTARTNOHAND), the others start again under SA_RESTART
+  // (-ERESTARTSYS).
   if (!answer && answer.error() == Errno::kIntr && !proc::process_ending(call.process) &&
       hal::local_load(thread->m_signal_kick, std::memory_order_seq_cst) != 0) {
-    const bool sleep = number == NR_clock_nanosleep_time64 || number == NR_rt_sigsuspend ||
-                       (number == NR_futex_time64 && call.a[3] != 0);
+    const bool sleep = number == NR_clock_nanosleep_time64 || number == NR_rt_sigsuspend || number == NR_ppoll_time64 ||
+                       number == NR_pselect6_time64 || (number == NR_futex_time64 && call.a[3] != 0);
     thread->m_restart = sleep ? proc::SyscallRestart::kEintr : proc::SyscallRestart::kRestartable;
     thread->m_restart_a0 = call.a[0];
   }

@@ -16,12 +16,24 @@
  * -DKILL: the process of reader 0 ends while it may wait (m_exiting, then every killable thread
  * unblocked): it leaves its wait with EINTR and drops its end.
  *
+ * -DPOLL: one more reader, the poller, waits for the read end with ppoll (syscall/poll.cpp)
+ * before each read, which takes only what is there: blocked first (cause SLEEP), it looks
+ * under the lock and links its record in the same section (proc::pipe_poll), ready or not;
+ * ready, it unblocks itself, else it yields until unblocked; either way it then takes the
+ * record off unless a waker did. The record lives on its stack for the call only: a waker
+ * never finds it linked outside one. -DPOLL_TIMER: its timeout's timer may unblock it too
+ * while it waits (a timer of its own core: it fires while the thread is blocked, never while
+ * it runs).
+ *
  * Properties (safety run): no thread sleeps for ever (an invalid end state: spin's deadlock
  * check), the readers get every byte written (when no reader leaves early), the ring never
  * holds more than CAPACITY bytes nor fewer than 0, the pipe is freed once, after every use.
  * Mutations that must fail: -DLINK_AFTER_UNLOCK (the waiter blocks and links itself after the
  * lock went: a wake between is lost), -DNO_WAKE_ON_RELEASE (an end's last reference goes
- * without waking: a reader waits for ever for a writer that left).
+ * without waking: a reader waits for ever for a writer that left), with -DPOLL:
+ * -DPOLL_BLOCK_AFTER_LOOK (the poller blocks after its looks: a wake between is lost),
+ * -DPOLL_NO_UNLINK with -DPOLL_TIMER (the record left linked after a timer's wake-up: a
+ * waker finds it after the call).
  */
 
 #ifndef NREADERS
@@ -36,7 +48,14 @@
 #ifndef CAPACITY
 #define CAPACITY 1
 #endif
+#ifdef POLL
+#define POLLER (NREADERS + NWRITERS)
+#define NTHREADS (NREADERS + NWRITERS + 1)
+#define POLLER_INDEX POLLER
+#else
 #define NTHREADS (NREADERS + NWRITERS)
+#define POLLER_INDEX NTHREADS
+#endif
 #define READ 0
 #define WRITE 1
 
@@ -50,6 +69,9 @@ bool freed = false;
 bool exiting = false;       /* m_exiting of reader 0's process (-DKILL) */
 byte written = 0, received = 0;
 bool reader_left = false;
+bool in_call[NTHREADS];     /* the poller's record exists (its ppoll runs) */
+bool armed = false;         /* the poller's timer (-DPOLL_TIMER) */
+bool poller_done = false;
 
 inline take_lock() { atomic { !lock -> assert(!freed); lock = true } }
 inline drop_lock() { lock = false }
@@ -58,7 +80,12 @@ inline drop_lock() { lock = false }
 inline wake_all() {
   i = 0;
   do
-  :: i < NTHREADS -> if :: linked[i] -> linked[i] = false; woken[i] = true; blocked[i] = false :: else -> skip fi; i++
+  :: i < NTHREADS ->
+    if
+    :: linked[i] -> assert(i != POLLER_INDEX || in_call[i]); linked[i] = false; woken[i] = true; blocked[i] = false
+    :: else -> skip
+    fi;
+    i++
   :: else -> break
   od
 }
@@ -155,6 +182,73 @@ proctype writer(byte me) {
   release(WRITE)
 }
 
+#ifdef POLL
+/* One ppoll of the read end with no deadline (-DPOLL_TIMER: one that may run out): `ready`
+ * when it found bytes or no writer left. */
+inline poll_read_end(me) {
+  in_call[me] = true;
+#ifndef POLL_BLOCK_AFTER_LOOK
+  blocked[me] = true;  /* blocked before the looks */
+#endif
+  take_lock();
+  ready = READY(READ);
+  woken[me] = false;
+  linked[me] = true;
+  drop_lock();
+#ifdef POLL_BLOCK_AFTER_LOOK
+  blocked[me] = true;
+#endif
+  if
+  :: ready -> blocked[me] = false
+  :: else ->
+#ifdef POLL_TIMER
+    armed = true;
+#endif
+    !blocked[me];  /* sched_yield */
+    armed = false
+  fi;
+#ifdef POLL_NO_UNLINK
+  if :: ready -> take_lock(); if :: linked[me] && !woken[me] -> linked[me] = false :: else -> skip fi; drop_lock()
+     :: else -> skip fi;
+#else
+  take_lock();
+  if :: linked[me] && !woken[me] -> linked[me] = false :: else -> skip fi;
+  drop_lock();
+#endif
+  in_call[me] = false
+}
+
+/* Polls, then reads what is there, until the end of the bytes. */
+proctype poller(byte me) {
+  byte i;
+  bool ready, last, done = false;
+  do
+  :: done -> break
+  :: else ->
+    poll_read_end(me);
+    take_lock();
+    if
+    :: count > 0 -> count--; received++; wake_all()
+    :: count == 0 && refs[WRITE] == 0 -> done = true  /* the end of the bytes */
+    :: count == 0 && refs[WRITE] > 0 -> skip  /* a timeout, or another reader came first */
+    fi;
+    drop_lock()
+  od;
+  release(READ);
+  poller_done = true
+}
+
+#ifdef POLL_TIMER
+/* The poller's timer: fires at a scheduling point of its core, while the poller waits. */
+proctype timer() {
+  do
+  :: atomic { armed && blocked[POLLER] -> blocked[POLLER] = false }
+  :: poller_done -> break
+  od
+}
+#endif
+#endif
+
 #ifdef KILL
 proctype kill() {
   exiting = true;
@@ -165,7 +259,15 @@ proctype kill() {
 init {
   byte i;
   atomic {
+#ifdef POLL
+    refs[READ] = NREADERS + 1;
+    run poller(POLLER);
+#ifdef POLL_TIMER
+    run timer();
+#endif
+#else
     refs[READ] = NREADERS;
+#endif
     refs[WRITE] = NWRITERS;
     i = 0;
     do

@@ -82,6 +82,8 @@
 #define SYS_clock_getres_time64 406
 #define SYS_clock_nanosleep_time64 407
 #define SYS_utimensat_time64 412
+#define SYS_pselect6_time64 413
+#define SYS_ppoll_time64 414
 #define SYS_futex_time64 422
 #define SYS_faccessat2 439
 

@@ -4,7 +4,8 @@
  * file-system ones (stat, lstat, mkdir, unlink, rmdir, rename, truncate, ftruncate, fsync,
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2, pipe, pipe2, fcntl, statfs, fstatfs), sysinfo, process groups and sessions
- * (setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp), the user and group ids,
+ * (setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp), the waits for descriptors (poll,
+ * ppoll, select, pselect), the user and group ids,
  * gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
@@ -12,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
@@ -393,6 +396,54 @@ int pause(void) {
   uint64_t mask = 0;
   if (current_mask(&mask) < 0) return -1;
   return (int)__mkh_result(__MKH_SC2(SYS_rt_sigsuspend, &mask, 8));
+}
+
+/* The waits for descriptors, on ppoll_time64 and pselect6_time64 as glibc's for RV32: a mask
+ * is whole_mask's; a timeout left null waits for ever; select writes what is left of its
+ * timeout back, as Linux's select does. */
+static const struct linux_timespec64* linux_timeout(const struct timespec* timeout, struct linux_timespec64* out) {
+  if (timeout == NULL) return NULL;
+  *out = (struct linux_timespec64){.tv_sec = timeout->tv_sec, .tv_nsec = timeout->tv_nsec};
+  return out;
+}
+
+int ppoll(struct pollfd* fds, nfds_t count, const struct timespec* timeout, const sigset_t* mask) {
+  struct linux_timespec64 time;
+  uint64_t set = 0;
+  if (mask != NULL && whole_mask(*mask, &set) < 0) return -1;
+  return (int)__mkh_result(
+      __MKH_SC5(SYS_ppoll_time64, fds, count, linux_timeout(timeout, &time), mask != NULL ? &set : NULL, 8));
+}
+
+int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
+  const struct timespec timeout = {.tv_sec = timeout_ms / 1000, .tv_nsec = timeout_ms % 1000 * 1000000L};
+  return ppoll(fds, count, timeout_ms < 0 ? NULL : &timeout, NULL);
+}
+
+int pselect(int count, fd_set* readable, fd_set* writable, fd_set* errors, const struct timespec* timeout,
+            const sigset_t* mask) {
+  struct linux_timespec64 time;
+  uint64_t set = 0;
+  if (mask != NULL && whole_mask(*mask, &set) < 0) return -1;
+  const uint32_t sig[2] = {mask != NULL ? (uint32_t)(uintptr_t)&set : 0, 8};
+  return (int)__mkh_result(
+      __MKH_SC6(SYS_pselect6_time64, count, readable, writable, errors, linux_timeout(timeout, &time), sig));
+}
+
+int select(int count, fd_set* readable, fd_set* writable, fd_set* errors, struct timeval* timeout) {
+  struct linux_timespec64 time;
+  if (timeout != NULL) {
+    if (timeout->tv_sec < 0 || timeout->tv_usec < 0) {
+      errno = EINVAL;
+      return -1;
+    }
+    time = (struct linux_timespec64){.tv_sec = timeout->tv_sec + timeout->tv_usec / 1000000,
+                                     .tv_nsec = timeout->tv_usec % 1000000 * 1000};
+  }
+  const int ready = (int)__mkh_result(
+      __MKH_SC6(SYS_pselect6_time64, count, readable, writable, errors, timeout != NULL ? &time : NULL, NULL));
+  if (timeout != NULL) *timeout = (struct timeval){.tv_sec = time.tv_sec, .tv_usec = time.tv_nsec / 1000};
+  return ready;
 }
 
 /* picolibc's SIG_SETMASK 0, SIG_BLOCK 1, SIG_UNBLOCK 2 are Linux's 2, 0, 1. */

@@ -1071,6 +1071,29 @@ TEST_F(ProcessTest, PipesJoinProcessesOfEveryCluster) {
   shutdown_and_check();  // every page back: no pipe left in any cluster
 }
 
+// Waits for descriptors across clusters: on each cluster of a 2x2:2 machine at once, the poll
+// referee with its children forked on the other clusters in turn (pollers woken by a child's
+// byte and by its close, three pollers by one byte, a ppoll interrupted by a signal its mask
+// lets in; poll.c). The records on the pipes of another cluster are all taken off: every
+// pipe's block comes back.
+TEST_F(ProcessTest, PollWaitsOnPipesOfEveryCluster) {
+  if (!boot_with_program({2, 2, 2}, "poll", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "poll is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::size_t clusters = machine().clusters().size();
+  std::vector<ExecRequest> requests;
+  for (std::size_t i = 0; i < clusters; ++i)
+    requests.push_back(ExecRequest{.path = "/poll", .argv = {"/poll", "spread"}, .env = {}});
+  run_to_success_printing(
+      requests,
+      {"poll until the child writes: 1, revents 0x1\n", "poll until the child is gone: 1, revents 0x10\n",
+       "pollers woken by one byte: exit 1 exit 1 exit 1\n",
+       "ppoll with a mask that lets SIGUSR1 in: -1 (Interrupted system call), handled: yes, "
+       "SIGUSR1 blocked again: yes\n"},
+      clusters);
+  shutdown_and_check();  // every page back: no pipe left in any cluster
+}
+
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver
 // too: what they print, in order, and the instructions each ran.
 struct DeterministicRun {
