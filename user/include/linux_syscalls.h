@@ -113,6 +113,22 @@ struct linux_winsize {
   unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
 
+/* TCGETS's and TCSETS's struct termios, the kernel's (36 bytes on RV32 as on x86-64). */
+#define LINUX_TCSETS 0x5402
+struct linux_termios {
+  uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+  uint8_t c_line;
+  uint8_t c_cc[19];
+};
+#define LINUX_ECHO 0000010
+/* The terminal of `fd`'s modes (TCGETS: -1 with ENOTTY when it is no terminal), and set
+ * (TCSETS). */
+int linux_tcgets(int fd, struct linux_termios* modes);
+int linux_tcsets(int fd, const struct linux_termios* modes);
+/* `modes` made raw for a program that reads keys: each byte as it is typed (VMIN 1, VTIME 0),
+ * no echo, no CR to NL, no flow control or extended keys; the signals' keys kept (ISIG). */
+void linux_make_raw(struct linux_termios* modes);
+
 /* Names picolibc does not define. */
 #define PROT_NONE 0
 #define PROT_READ 1

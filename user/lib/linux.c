@@ -88,6 +88,19 @@ int ioctl(int fd, unsigned long request, void* arg) {
   return (int)__mkh_result(__MKH_SC3(SYS_ioctl, fd, request, arg));
 }
 
+int linux_tcgets(int fd, struct linux_termios* modes) { return ioctl(fd, LINUX_TCGETS, modes); }
+int linux_tcsets(int fd, const struct linux_termios* modes) { return ioctl(fd, LINUX_TCSETS, (void*)modes); }
+
+void linux_make_raw(struct linux_termios* modes) {
+  enum { kIcrnl = 0000400, kIxon = 0002000 };    /* c_iflag */
+  enum { kIcanon = 0000002, kIexten = 0100000 }; /* c_lflag */
+  enum { kVtime = 5, kVmin = 6 };
+  modes->c_iflag &= ~(uint32_t)(kIcrnl | kIxon);
+  modes->c_lflag &= ~(uint32_t)(kIcanon | LINUX_ECHO | kIexten);
+  modes->c_cc[kVmin] = 1;
+  modes->c_cc[kVtime] = 0;
+}
+
 long linux_brk(long address) { return __MKH_SC1(SYS_brk, address); }
 
 void* mmap2(void* address, size_t length, int prot, int flags, int fd, long page_offset) {

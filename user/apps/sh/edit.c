@@ -25,17 +25,6 @@
 #include "linux_syscalls.h"
 #include "sh.h"
 
-/* The kernel's struct termios (36 bytes on RV32 as on x86-64) and the bits used here. */
-struct kernel_termios {
-  uint32_t iflag, oflag, cflag, lflag;
-  uint8_t line;
-  uint8_t cc[19];
-};
-enum { kTcgets = 0x5401, kTcsets = 0x5402 };
-enum { kIcrnl = 0000400, kIxon = 0002000 };                     /* iflag */
-enum { kIcanon = 0000002, kEcho = 0000010, kIexten = 0100000 }; /* lflag */
-enum { kVtime = 5, kVmin = 6 };
-
 enum { kHistory = 100 };
 static char* history[kHistory]; /* the oldest first */
 static int history_count;
@@ -239,13 +228,6 @@ void history_list(void) {
   for (int i = 0; i < history_count; i++) printf("%5d  %s\n", i + 1, history[i]);
 }
 
-static int get_termios(struct kernel_termios* modes) {
-  return linux_syscall(SYS_ioctl, 0, kTcgets, (long)modes, 0, 0, 0) == 0;
-}
-static void set_termios(const struct kernel_termios* modes) {
-  (void)linux_syscall(SYS_ioctl, 0, kTcsets, (long)modes, 0, 0, 0);
-}
-
 /* The next byte of the terminal; -1 at its end or on an error. */
 static int next_byte(void) {
   unsigned char byte;
@@ -282,15 +264,12 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
   const char* last_line = strrchr(prompt, '\n'); /* a prompt of several lines: its last is redrawn */
   if (last_line) prompt = last_line + 1;
   drawn_rows = 1, cursor_row = 0;
-  struct kernel_termios before, raw;
-  if (!get_termios(&before)) return -2; /* no terminal: the caller reads as it would */
+  struct linux_termios before, raw;
+  if (linux_tcgets(0, &before) != 0) return -2; /* no terminal: the caller reads as it would */
   raw = before;
-  raw.iflag &= ~(uint32_t)(kIcrnl | kIxon);
-  raw.lflag &= ~(uint32_t)(kIcanon | kEcho | kIexten);
-  raw.cc[kVmin] = 1;
-  raw.cc[kVtime] = 0;
-  set_termios(&raw);
-  echoes = (before.lflag & kEcho) != 0;
+  linux_make_raw(&raw);
+  linux_tcsets(0, &raw);
+  echoes = (before.c_lflag & LINUX_ECHO) != 0;
   set_line("");
   int browsing = history_count; /* the history line shown; history_count: the new line */
   char* draft = NULL;           /* the new line, kept while the history is browsed */
@@ -384,6 +363,6 @@ ssize_t edit_line(const char* prompt, char** line, size_t* line_capacity) {
     redraw(prompt);
   }
   free(draft);
-  set_termios(&before);
+  linux_tcsets(0, &before);
   return result;
 }
