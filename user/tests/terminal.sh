@@ -201,6 +201,25 @@ if grep -qx 'status 0' <<<"$said"; then
 else
   echo "FAIL: mkh exec in a host shell's background: $said"; status=1
 fi
+# top on a terminal: each screen replaces the last (a refresh every 0.2 s: its wait for a key
+# is a ppoll of the terminal with a timeout); q, read as typed (raw mode), ends it, status 0.
+mkfifo "$scratch/top-keys"
+timeout 60 script -qec "$mkh exec --disk $scratch/disk.img /bin/top -d 0.2" /dev/null <"$scratch/top-keys" \
+  >"$scratch/top.txt" &
+session=$!
+{
+  for _ in $(seq 200); do [ "$(grep -c 'top - ' "$scratch/top.txt")" -ge 3 ] && break; sleep 0.1; done
+  printf q
+} >"$scratch/top-keys"
+wait "$session"
+top_status=$?
+screens=$(grep -c 'top - ' "$scratch/top.txt")
+if [ "$top_status" = 0 ] && [ "$screens" -ge 3 ] && grep -q $'^\033\[H\033\[2Jtop - ' "$scratch/top.txt"; then
+  echo "top on a terminal: screens every 0.2 s, each replacing the last; q ended it, status 0"
+else
+  echo "FAIL: top on a terminal: exit $top_status (expected 0), $screens screens (expected 3 or more):"
+  cat -v "$scratch/top.txt"; status=1
+fi
 # Line editing at the prompt: each line typed once the shell reads (raw mode, its keys its
 # own): the history's Up, Backspace, Left, Ctrl-U, Ctrl-A, Tab (a command, a file name, the
 # list of the matches), the history builtin, a PS1 of the working directory, and Ctrl-D on an
