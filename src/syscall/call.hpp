@@ -183,12 +183,13 @@ Answer sys_ppoll_time64(Call& call);
 Answer sys_pselect6_time64(Call& call);
 // A signal the calling thread raises on itself (SIGPIPE), sent by its process (SI_USER).
 void raise_on_caller(Call& call, uint32_t signal);
-// A read of the host stream `host_fd` when it is the machine's terminal, by a process of a
-// background group of its session while a process does job control: SIGTTIN to that group,
-// and true (Linux's __tty_check_change): the caller makes the call again once the process
-// goes on. kIo when nothing would continue the group or it would not stop (SIGTTIN ignored
-// or blocked by the caller, an orphaned group), as Linux answers.
-[[nodiscard]] Result<bool> terminal_read_stops(Call& call, int host_fd);
+// A read (`signal` SIGTTIN) or a change of its modes or foreground group (SIGTTOU) of the
+// host stream `host_fd` when it is the machine's terminal, by a process of a background group
+// of its session while a process does job control: `signal` to that group, and true (Linux's
+// __tty_check_change): the caller makes the call again once the process goes on. A read
+// refused SIGTTIN (ignored or blocked by the caller) answers kIo, a change refused SIGTTOU is
+// made (false); kIo too for an orphaned group, which nothing would continue.
+[[nodiscard]] Result<bool> terminal_access_stops(Call& call, int host_fd, uint32_t signal);
 // A signal another process sent to `process` (its owner's descriptor, held): PROCESS_MAKE_KILL's
 // action for the signals it does not take itself (proc::set_signal_handler), with the origin
 // it names.

@@ -133,6 +133,10 @@ Answer sys_ioctl(Call& call) {
       // The host's terminal takes them: a program's raw mode (a shell's line editing) is the
       // host terminal's, which mkh exec puts back as it found it when it ends.
       if (entry.kind != UserFd::Kind::kHost) break;
+      if (TRY(terminal_access_stops(call, entry.host_fd, proc::kSigTtou))) {
+        call.context_set = true;  // its registers as they were: the call again once it goes on
+        return 0;
+      }
       std::array<uint8_t, 36> termios{};
       TRY(proc::copy_from_user(call.process, termios.data(), call.a[2], termios.size()));
       TRY(host_stream_set_terminal(entry.host_fd, call.a[1], termios));
@@ -144,6 +148,10 @@ Answer sys_ioctl(Call& call) {
       if (entry.kind != UserFd::Kind::kHost) break;
       TRY(host_stream_terminal(entry.host_fd));  // kNotTy when the stream is no terminal
       if (call.a[1] == TIOCSPGRP) {
+        if (TRY(terminal_access_stops(call, entry.host_fd, proc::kSigTtou))) {
+          call.context_set = true;
+          return 0;
+        }
         int32_t group = 0;
         TRY(proc::copy_from_user(call.process, &group, call.a[2], sizeof group));
         TRY(proc::terminal_set_foreground(call.process, group));

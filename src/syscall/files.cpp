@@ -133,7 +133,7 @@ Answer transfer(Call& call, const UserFd& fd, uint32_t address, uint32_t size, b
                 uint32_t moved_before = 0) {
   if (to_user ? !readable(fd) : !writable(fd)) return error(Errno::kBadF);
   if (fd.kind == UserFd::Kind::kHost && to_user && host_offset < 0 && moved_before == 0 &&
-      TRY(terminal_read_stops(call, fd.host_fd))) {
+      TRY(terminal_access_stops(call, fd.host_fd, proc::kSigTtin))) {
     call.context_set = true;  // its registers as they were: the call again once it goes on
     return 0;
   }

@@ -577,15 +577,19 @@ void raise_on_caller(Call& call, uint32_t signal) {
   (void)send(call.process, call.thread, call.thread->m_tid, signal, sent_by(call, proc::kSiUser));
 }
 
-Result<bool> terminal_read_stops(Call& call, int host_fd) {
+Result<bool> terminal_access_stops(Call& call, int host_fd, uint32_t signal) {
   const proc::TerminalReader reader = TRY(proc::terminal_reader(call.process));
   if (!reader.background || !host_stream_terminal(host_fd)) return false;
   {
     SignalState state(call.process);
     const uint64_t refused = hal::remote_load(state.ignored()) | hal::remote_load(blocked_of(xptr_of(call.thread)));
-    if ((refused & bit(proc::kSigTtin)) != 0 || reader.orphaned) return error(Errno::kIo);
+    if ((refused & bit(signal)) != 0) {
+      if (signal == proc::kSigTtin) return error(Errno::kIo);
+      return false;  // a change refused SIGTTOU is made
+    }
+    if (reader.orphaned) return error(Errno::kIo);
   }
-  TRY(proc::signal_group(reader.pgid, proc::kSigTtin, proc::kFromKernel));  // the caller's process too
+  TRY(proc::signal_group(reader.pgid, signal, proc::kFromKernel));  // the caller's process too
   return true;
 }
 

@@ -193,6 +193,22 @@ else
   echo "FAIL: a background read of the terminal: exit $ttin_status (expected 5), or no Stopped cat:"
   tr -d '\r' <"$scratch/sh-ttin.txt"; status=1
 fi
+# A background job that changes the terminal's modes stops (SIGTTOU) instead: top, which makes
+# the terminal raw, is Stopped, and the shell reads its lines as before.
+{
+  printf 'echo ready; top &\n'
+  wait_for_line "$scratch/sh-ttou.txt" 'ready'
+  sleep 1
+  printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 6\n'
+} | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-ttou.txt"
+ttou_status=${PIPESTATUS[1]}
+if [ "$ttou_status" = 6 ] && has_line "$scratch/sh-ttou.txt" '.*Stopped  *top' &&
+  has_line "$scratch/sh-ttou.txt" 'read by the shell'; then
+  echo "a background change of the terminal's modes: the job stopped, the shell read its lines"
+else
+  echo "FAIL: a background change of the terminal's modes: exit $ttou_status (expected 6), or no Stopped top:"
+  tr -d '\r' <"$scratch/sh-ttou.txt"; status=1
+fi
 # mkh exec in the background of a host shell with job control, on a terminal: it ends, and
 # is not stopped by SIGTTOU at its end (its terminal modes are put back only when changed).
 said=$(timeout 30 script -qec "bash -c 'set -m; $mkh exec --disk $scratch/disk.img /bin/true & wait \$!; echo status \$?; kill -KILL %1 2>/dev/null'" /dev/null </dev/null | tr -d '\r')
