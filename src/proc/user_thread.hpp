@@ -97,6 +97,7 @@ struct UserThread final : user::AddressSpace {
   uint64_t m_signals_blocked = 0;
   uint64_t m_signals_pending = 0;
   SignalOrigin m_signal_origins[64];  // each pending signal's
+  uint64_t m_signals_waited = 0;      // rt_sigtimedwait's set while it waits: one of them sent kicks it
   // 1 when a signal with a handler may be waiting for the thread: set by its sender (then the
   // thread's wait is interrupted: wait_interrupted), taken by the thread before it runs user
   // code again, which then runs the handlers (signal_hooks). A new thread looks once.

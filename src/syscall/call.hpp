@@ -163,6 +163,7 @@ Answer sys_tgkill(Call& call);
 Answer sys_rt_sigaction(Call& call);
 Answer sys_rt_sigprocmask(Call& call);
 Answer sys_rt_sigsuspend(Call& call);
+Answer sys_rt_sigtimedwait_time64(Call& call);
 Answer sys_sigaltstack(Call& call);
 Answer sys_rt_sigreturn(Call& call);
 // The signal hooks of proc::SignalHooks (syscall/signals.cpp): the handlers of the signals

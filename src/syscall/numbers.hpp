@@ -81,6 +81,7 @@ enum Number : uint32_t {
   NR_utimensat_time64 = 412,
   NR_pselect6_time64 = 413,
   NR_ppoll_time64 = 414,
+  NR_rt_sigtimedwait_time64 = 421,
   NR_futex_time64 = 422,
   NR_faccessat2 = 439,
   // mkh's own (docs/decisions.md "User mode"): no Linux number is this high.

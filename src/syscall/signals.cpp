@@ -1,5 +1,5 @@
-// kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend and
-// rt_sigreturn (docs/decisions.md "Signals"): each signal's default action, ignored (SIG_IGN)
+// kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend,
+// rt_sigtimedwait and rt_sigreturn (docs/decisions.md "Signals"): each signal's default action, ignored (SIG_IGN)
 // or a handler, blocked and pending. A signal with a handler waits on its target (the thread,
 // or the process) and kicks one thread, which runs the handler before it next runs user code:
 // a frame on its stack as Linux lays it out for RISC-V, its return through
@@ -100,6 +100,14 @@ Pending pending_of(hal::Xptr<proc::UserThread> thread) {
           thread.field(&proc::UserThread::m_signal_origins).as<proc::SignalOrigin>()};
 }
 hal::Xptr<proc::UserThread> xptr_of(proc::UserThread* thread) { return {hal::local_cxy(), thread}; }
+hal::Xptr<uint64_t> waited_of(hal::Xptr<proc::UserThread> thread) {
+  return thread.field(&proc::UserThread::m_signals_waited);
+}
+// Whether `thread` takes `signal` when it comes: it does not block it, or waits for it
+// (rt_sigtimedwait: Linux unblocks the set for the wait).
+bool takes(hal::Xptr<proc::UserThread> thread, uint32_t signal) {
+  return ((~hal::remote_load(blocked_of(thread)) | hal::remote_load(waited_of(thread))) & bit(signal)) != 0;
+}
 
 // Whether `signal` has a handler (under the lock).
 bool handled(const SignalState& state, uint32_t signal) {
@@ -114,13 +122,12 @@ void kick(hal::Xptr<proc::UserThread> thread) {
     (void)kern::thread_unblock(hal::Xptr<kern::Thread>(thread.cxy(), kernel_thread), proc::kSignalWakeCauses);
 }
 
-// A signal with a handler, pending on the process: one thread that does not block it is kicked
-// (not `except`), the main thread first (Linux's complete_signal); none (an execve's window)
-// leaves it to the new image's thread, which looks once as it starts.
+// A signal with a handler, pending on the process (or one a thread waits for): one thread that
+// takes it is kicked (not `except`), the main thread first (Linux's complete_signal); none (an
+// execve's window) leaves it to the new image's thread, which looks once as it starts.
 void kick_one(const SignalState& state, uint32_t signal, hal::Xptr<proc::UserThread> except = {}) {
   for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
-    if (const auto thread = state.threads().get(slot);
-        thread && thread != except && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0) {
+    if (const auto thread = state.threads().get(slot); thread && thread != except && takes(thread, signal)) {
       kick(thread);
       return;
     }
@@ -209,17 +216,33 @@ void deliver_unblocked(proc::UserThread* thread) {
 // A signal not ignored, sent to `target` (null: to the process): true when it acts at once —
 // its target does not block it (`unblocked`) and it has no handler. Otherwise it waits in
 // `pending` with its origin, unless it waits there already (the first sending's origin stays,
-// as Linux queues no second standard signal); one with a handler that is not blocked kicks
-// the target (or one of the process's threads: kick_one), which runs the handler.
+// as Linux queues no second standard signal); one with a handler that is not blocked, or one
+// a thread waits for (`waited`: rt_sigtimedwait), kicks the target (or one of the process's
+// threads: kick_one), which runs the handler or takes it.
 bool acts_or_waits(const SignalState& state, uint32_t signal, const proc::SignalOrigin& origin, bool unblocked,
-                   Pending pending, hal::Xptr<proc::UserThread> target) {
+                   bool waited, Pending pending, hal::Xptr<proc::UserThread> target) {
   const bool has_handler = handled(state, signal);
   if (unblocked && !has_handler) return true;
   if ((hal::remote_atomic_or(pending.bits, bit(signal)) & bit(signal)) == 0)
     hal::remote_write(pending.origins + (signal - 1), origin);
-  if (unblocked && target) kick(target);
-  else if (unblocked) kick_one(state, signal);
+  if ((unblocked || waited) && target) kick(target);
+  else if (unblocked || waited) kick_one(state, signal);
   return false;
+}
+
+// The lowest signal of `allowed` pending for the thread, or else for its process (Linux's
+// dequeue_signal), taken off with its origin; 0 when none. Under the lock.
+uint32_t take_pending(const SignalState& state, hal::Xptr<proc::UserThread> self, uint64_t allowed,
+                      proc::SignalOrigin& origin) {
+  for (const Pending pending : {pending_of(self), state.pending()}) {
+    const uint64_t ready = hal::remote_load(pending.bits) & allowed;
+    if (ready == 0) continue;
+    const uint32_t signal = uint32_t(std::countr_zero(ready)) + 1;
+    (void)hal::remote_atomic_and(pending.bits, ~bit(signal));
+    origin = hal::remote_read(pending.origins + (signal - 1));
+    return signal;
+  }
+  return 0;
 }
 
 // Linux's prepare_signal: a stop signal drops a pending SIGCONT, and SIGCONT the pending stop
@@ -275,20 +298,22 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
       // Pending on the thread; on the process for an execve's caller, which lives on as the
       // new image's thread.
       const Pending pending = tid == state.exec_caller() ? state.pending() : pending_of(target);
-      acts = acts_or_waits(state, signal, origin, (blocked & bit(signal)) == 0, pending, target);
+      acts = acts_or_waits(state, signal, origin, (blocked & bit(signal)) == 0, takes(target, signal), pending, target);
     } else if (const std::optional<uint64_t> blocked = state.exec_mask()) {
       if (ignored(state, *blocked, signal)) return 0;
-      acts = acts_or_waits(state, signal, origin, (*blocked & bit(signal)) == 0, state.pending(), {});
+      acts = acts_or_waits(state, signal, origin, (*blocked & bit(signal)) == 0, false, state.pending(), {});
     } else {
       hal::Xptr<proc::UserThread> judge = threads.get(0);
       for (uint32_t slot = 1; slot < proc::kMaxThreads && !judge; ++slot) judge = threads.get(slot);
       if (!judge && sender != nullptr) judge = xptr_of(sender);
       if (!judge || ignored(state, hal::remote_load(blocked_of(judge)), signal)) return 0;  // none: it is ending
-      bool unblocked = false;
+      bool unblocked = false, waited = false;
       for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
-        if (const auto thread = threads.get(slot); thread && (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0)
-          unblocked = true;
-      acts = acts_or_waits(state, signal, origin, unblocked, state.pending(), {});
+        if (const auto thread = threads.get(slot)) {
+          unblocked |= (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0;
+          waited |= takes(thread, signal);
+        }
+      acts = acts_or_waits(state, signal, origin, unblocked, waited, state.pending(), {});
     }
   }
   if (acts) deliver(process, signal, sender == nullptr);
@@ -325,6 +350,13 @@ struct SignalInfo {
   int32_t status = 0;
 };
 
+// Linux's siginfo of RV32 (128 bytes, zeroed by the caller): si_signo, si_errno, si_code, then
+// the union (si_addr, or si_pid, si_uid and si_status).
+void put_siginfo(uint8_t* bytes, const SignalInfo& info) {
+  const uint32_t fields[] = {info.signal, 0, uint32_t(info.code), info.address_or_pid, 0, uint32_t(info.status)};
+  std::memcpy(bytes, fields, sizeof fields);
+}
+
 // The frame of `info.signal`'s handler pushed on the thread's stack and its registers set to
 // run it: a0 the signal, a1 the siginfo, a2 the ucontext (whatever the SA_SIGINFO flag, as
 // Linux), ra the return gate. `saved_mask`: the mask its return restores. False when the stack
@@ -340,10 +372,7 @@ bool push_frame(proc::UserThread* thread, const SignalInfo& info, uint64_t saved
   const uint32_t at = (top - frame::kSize) & ~uint32_t(15);
   uint8_t bytes[frame::kSize] = {};
   auto put = [&bytes](uint32_t offset, uint32_t value) { std::memcpy(bytes + offset, &value, 4); };
-  put(frame::kInfo, info.signal);
-  put(frame::kInfo + 8, uint32_t(info.code));
-  put(frame::kInfo + 12, info.address_or_pid);
-  put(frame::kInfo + 20, uint32_t(info.status));
+  put_siginfo(bytes + frame::kInfo, info);
   const std::array<uint32_t, 3> stack = stack_of(alt, sp);
   std::memcpy(bytes + frame::kStack, stack.data(), sizeof stack);
   std::memcpy(bytes + frame::kMask, &saved_mask, 8);
@@ -434,13 +463,8 @@ void signals_deliver(proc::UserThread* thread) {
     {
       SignalState state(process);
       blocked = hal::remote_load(blocked_of(self));
-      const uint64_t own = hal::remote_load(pending_of(self).bits) & ~blocked;
-      const uint64_t ready = own != 0 ? own : hal::remote_load(state.pending().bits) & ~blocked;
-      if (ready == 0) break;
-      signal = uint32_t(std::countr_zero(ready)) + 1;
-      const Pending taken = own != 0 ? pending_of(self) : state.pending();
-      (void)hal::remote_atomic_and(taken.bits, ~bit(signal));
-      origin = hal::remote_read(taken.origins + (signal - 1));
+      signal = take_pending(state, self, ~blocked, origin);
+      if (signal == 0) break;
       action = take_action(state, self, blocked, signal);
     }
     if (action.handler == 0) {  // its handler went meanwhile: the default action
@@ -539,6 +563,47 @@ Answer sys_rt_sigsuspend(Call& call) {
   // Asleep a second at a time until a signal's kick (or the process's end) interrupts a sleep.
   while (sleep_for(call, 1'000'000'000)) {}
   return error(Errno::kIntr);
+}
+
+// rt_sigtimedwait(set, info, timeout, sigsetsize) with a struct timespec64 (Linux's
+// do_sigtimedwait): the lowest signal of `set` pending for the thread, or else for its process,
+// is taken — no handler runs for it — and answered, its siginfo written when `info` is not
+// null. With none, the thread waits for one (the set counts as unblocked meanwhile: a signal
+// of it kicks the thread, even blocked, and a signal of it not blocked with no handler acts,
+// as Linux's), until the timeout (EAGAIN; at once for a zero one) or a signal out of the set
+// with a handler (EINTR, whatever SA_RESTART). SIGKILL and SIGSTOP are never waited for.
+Answer sys_rt_sigtimedwait_time64(Call& call) {
+  if (call.a[3] != kSigsetSize) return error(Errno::kInval);
+  uint64_t set = 0;
+  TRY(proc::copy_from_user(call.process, &set, call.a[0], sizeof set));
+  set &= ~kUnstoppable;
+  const int64_t deadline =
+      call.a[2] == 0 ? INT64_MAX : deadline_after(CLOCK_MONOTONIC, TRY(timespec_ns_from_user(call, call.a[2])));
+  const auto self = xptr_of(call.thread);
+  proc::SignalOrigin origin;
+  // A look under the lock: a signal of the set taken, or the set waited for from now on.
+  auto look = [&](bool waits) {
+    SignalState state(call.process);
+    const uint32_t taken = take_pending(state, self, set, origin);
+    hal::remote_store(waited_of(self), taken == 0 && waits ? set : 0);
+    return taken;
+  };
+  uint32_t signal = 0;
+  for (;;) {
+    const int64_t left = deadline == INT64_MAX ? INT64_MAX : deadline - hal::clock_ns(CLOCK_MONOTONIC);
+    if ((signal = look(left > 0)) != 0) break;
+    if (left <= 0) return error(Errno::kAgain);
+    if (!sleep_for(call, uint64_t(left))) {  // a kick: the set's signal, or another's handler
+      if ((signal = look(false)) == 0) return error(Errno::kIntr);
+      break;
+    }
+  }
+  if (call.a[1] != 0) {
+    uint8_t info[128] = {};
+    put_siginfo(info, SignalInfo{signal, origin.code, origin.pid, origin.status});
+    TRY(proc::copy_to_user(call.process, call.a[1], info, sizeof info));
+  }
+  return signal;
 }
 
 // sigaltstack(ss, old_ss), RV32's stack_t (ss_sp, ss_flags, ss_size: 12 bytes), in Linux's

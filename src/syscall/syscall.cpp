@@ -458,6 +458,7 @@ constexpr Entry kTable[] = {
     {NR_rt_sigprocmask, sys_rt_sigprocmask, {"rt_sigprocmask", "dppu"}},
     {NR_sigaltstack, sys_sigaltstack, {"sigaltstack", "pp"}},
     {NR_rt_sigsuspend, sys_rt_sigsuspend, {"rt_sigsuspend", "pu"}},
+    {NR_rt_sigtimedwait_time64, sys_rt_sigtimedwait_time64, {"rt_sigtimedwait_time64", "pppu"}},
     {NR_rt_sigreturn, sys_rt_sigreturn, {"rt_sigreturn", "!"}},
     {NR_rt_sigpending, sys_rt_sigpending, {"rt_sigpending", "pu"}},
     {NR_uname, sys_uname, {"uname", "p"}},
@@ -596,13 +597,14 @@ void syscall_dispatch(proc::UserThread* thread) {
   if (call.context_set) return;
   // A wait a signal interrupted (EINTR, the process not ending): the signal's delivery decides
   // whether the call starts again (signals_deliver). A sleep, a futex wait with a timeout,
-  // sigsuspend, ppoll and pselect6 answer EINTR whenever a handler ran (Linux's
+  // sigsuspend, ppoll, pselect6 and rt_sigtimedwait answer EINTR whenever a handler ran (Linux's
   // -ERESTART_RESTARTBLOCK and -ERESTARTNOHAND), the others start again under SA_RESTART
   // (-ERESTARTSYS).
   if (!answer && answer.error() == Errno::kIntr && !proc::process_ending(call.process) &&
       hal::local_load(thread->m_signal_kick, std::memory_order_seq_cst) != 0) {
     const bool sleep = number == NR_clock_nanosleep_time64 || number == NR_rt_sigsuspend || number == NR_ppoll_time64 ||
-                       number == NR_pselect6_time64 || (number == NR_futex_time64 && call.a[3] != 0);
+                       number == NR_pselect6_time64 || number == NR_rt_sigtimedwait_time64 ||
+                       (number == NR_futex_time64 && call.a[3] != 0);
     thread->m_restart = sleep ? proc::SyscallRestart::kEintr : proc::SyscallRestart::kRestartable;
     thread->m_restart_a0 = call.a[0];
   }

@@ -5,7 +5,8 @@
 # process's stop by PROCESS_SIGACTION (stop.pml), the wait for a process's children
 # (wait.pml), a fork's image against the kernel's holds of pages for writing (fork_hold.pml),
 # execve's stop of a process's threads against a kill (exec.pml), a pipe's readers, writers
-# and pollers (pipe.pml) and a signal's wake-up of a thread that waits (signal.pml).
+# and pollers (pipe.pml) and a signal's wake-up of a thread that waits, or that waits for it
+# (signal.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million; three walkers of an inode, three
@@ -120,6 +121,7 @@ runs+=(
   "safety-pipe-poller+reader-2writers|-DPOLL -DNREADERS=1|$safety_cc|-m100000 -w22|pipe.pml"
   "safety-pipe-poller+reader-2writers-timer|-DPOLL -DPOLL_TIMER -DNREADERS=1|$safety_cc|-m100000 -w22|pipe.pml"
   "safety-signal-3signals||$safety_cc|-m10000 -w16|signal.pml"
+  "safety-signal-3signals-waited|-DWAITED|$safety_cc|-m10000 -w16|signal.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model

@@ -17,6 +17,14 @@
  * for ever with a signal pending (an invalid end state: spin's deadlock check).
  * -DNO_SECOND_LOOK (no look after blocking itself) and -DNO_KICK_LOOK (the loop does not look
  * at the kick before user code) must fail.
+ *
+ * -DWAITED: the thread blocks the signals and takes them with rt_sigtimedwait
+ * (syscall/signals.cpp): under the signal lock it takes one pending, or else records that it
+ * waits for them (m_signals_waited); then it waits as above and, under the lock again, takes
+ * one if there is one and no longer waits. The sender, under the lock, makes the signal
+ * pending and kicks the thread only when it waits for it (a blocked signal kicks no one
+ * else). Checked: every signal taken, no wait for ever. -DWAITED_AFTER_UNLOCK (the wait
+ * recorded after the lock went: a signal between is not kicked) must fail.
  */
 
 #ifndef SIGNALS
@@ -29,6 +37,73 @@ bool recorded = false;
 bool blocked = false;  /* a wait's cause (SLEEP, USERSYNC) in the thread's blocked word */
 byte delivered = 0;
 
+#ifdef WAITED
+bool lock = false;
+bool waited = false;  /* UserThread::m_signals_waited */
+
+inline take_lock() { atomic { !lock -> lock = true } }
+
+proctype sender() {
+  byte sent = 0;
+  do
+  :: sent < SIGNALS ->
+    take_lock();
+    pending++;
+    if
+    :: waited ->  /* kick, under the lock */
+      kick = true;
+      if
+      :: recorded -> blocked = false
+      :: else -> skip
+      fi
+    :: else -> skip
+    fi;
+    lock = false;
+    sent++
+  :: else -> break
+  od
+}
+
+proctype thread() {
+  bool got;
+  recorded = true;
+  do
+  :: delivered == SIGNALS -> break
+  :: else ->
+    take_lock();
+    if
+    :: pending > 0 -> pending--; delivered++; got = true
+    :: else -> got = false;
+#ifndef WAITED_AFTER_UNLOCK
+      waited = true
+#endif
+    fi;
+    lock = false;
+#ifdef WAITED_AFTER_UNLOCK
+    if :: !got -> waited = true :: else -> skip fi;
+#endif
+    if
+    :: got -> skip
+    :: else ->
+      blocked = true;  /* sleep_for: blocked, a look at the kick, the yield */
+      if
+      :: kick -> blocked = false
+      :: else -> skip
+      fi;
+      !blocked;
+      take_lock();
+      if
+      :: pending > 0 -> pending--; delivered++
+      :: else -> skip
+      fi;
+      waited = false;
+      lock = false
+    fi;
+    kick = false  /* back to user code: signals_deliver takes the kick */
+  od;
+  assert(pending == 0)
+}
+#else
 proctype sender() {
   byte sent = 0;
   do
@@ -75,6 +150,7 @@ proctype thread() {
   od;
   assert(pending == 0)
 }
+#endif
 
 init {
   atomic {

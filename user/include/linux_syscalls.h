@@ -84,6 +84,7 @@
 #define SYS_utimensat_time64 412
 #define SYS_pselect6_time64 413
 #define SYS_ppoll_time64 414
+#define SYS_rt_sigtimedwait_time64 421
 #define SYS_futex_time64 422
 #define SYS_faccessat2 439
 

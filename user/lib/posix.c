@@ -5,7 +5,8 @@
  * fdatasync, sync, umask, access, faccessat, utimensat, futimens, chdir, fchdir, getcwd,
  * realpath, dup, dup2, pipe, pipe2, fcntl, statfs, fstatfs), sysinfo, process groups and sessions
  * (setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp), the waits for descriptors (poll,
- * ppoll, select, pselect), the user and group ids,
+ * ppoll, select, pselect), the waits for a signal (sigwait, sigwaitinfo, sigtimedwait), the user
+ * and group ids,
  * gethostname, getentropy and sysconf, on the Linux calls:
  * picolibc's constants (newlib's O_*, AT_*, F_*, SIG*, SA_* and struct stat) are turned into
  * Linux's here. Layer: the user library (user/lib/); calls linux.c, mkh.c and the ecall. sbrk
@@ -444,6 +445,41 @@ int select(int count, fd_set* readable, fd_set* writable, fd_set* errors, struct
       __MKH_SC6(SYS_pselect6_time64, count, readable, writable, errors, timeout != NULL ? &time : NULL, NULL));
   if (timeout != NULL) *timeout = (struct timeval){.tv_sec = time.tv_sec, .tv_usec = time.tv_nsec / 1000};
   return ready;
+}
+
+/* The waits for a signal, on rt_sigtimedwait_time64. picolibc's siginfo_t has si_signo (its
+ * number), si_code (POSIX's SI_USER, SI_QUEUE, SI_TIMER, SI_ASYNCIO, SI_MESGQ, from Linux's;
+ * Linux's own codes else: SI_TKILL, SI_KERNEL, CLD_*) and si_value, no si_pid. */
+int sigtimedwait(const sigset_t* set, siginfo_t* info, const struct timespec* timeout) {
+  const uint64_t linux_set = linux_sigset(*set);
+  struct linux_timespec64 time;
+  int32_t fields[32] = {0}; /* Linux's siginfo: si_signo, si_errno, si_code, then the union */
+  const int got =
+      (int)__mkh_result(__MKH_SC4(SYS_rt_sigtimedwait_time64, &linux_set, fields, linux_timeout(timeout, &time), 8));
+  if (got < 0) return -1;
+  const int signal = picolibc_signal(got);
+  if (info != NULL) {
+    static const int posix_codes[] = {SI_USER, SI_QUEUE, SI_TIMER, SI_MESGQ, SI_ASYNCIO}; /* Linux's 0, -1 .. -4 */
+    const int code = fields[2];
+    info->si_signo = signal;
+    info->si_code = code <= 0 && code >= -4 ? posix_codes[-code] : code;
+    info->si_value.sival_int = fields[5];
+  }
+  return signal;
+}
+
+int sigwaitinfo(const sigset_t* set, siginfo_t* info) { return sigtimedwait(set, info, NULL); }
+
+/* Answers the error, as POSIX says (EINTR never: a handler's signal makes it wait again). */
+int sigwait(const sigset_t* set, int* signal) {
+  for (;;) {
+    const int got = sigtimedwait(set, NULL, NULL);
+    if (got > 0) {
+      *signal = got;
+      return 0;
+    }
+    if (errno != EINTR) return errno;
+  }
 }
 
 /* picolibc's SIG_SETMASK 0, SIG_BLOCK 1, SIG_UNBLOCK 2 are Linux's 2, 0, 1. */

@@ -1094,6 +1094,26 @@ TEST_F(ProcessTest, PollWaitsOnPipesOfEveryCluster) {
   shutdown_and_check();  // every page back: no pipe left in any cluster
 }
 
+// Waits for signals across clusters: on each cluster of a 2x2:2 machine at once, the sigwait
+// referee with its children forked on the other clusters in turn (a blocked signal sent by a
+// child taken by rt_sigtimedwait, a handler's signal ending the wait, a signal sent to the
+// process taken by the thread that waits for it; sigwait.c).
+TEST_F(ProcessTest, SigtimedwaitTakesSignalsFromEveryCluster) {
+  if (!boot_with_program({2, 2, 2}, "sigwait", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "sigwait is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::size_t clusters = machine().clusters().size();
+  std::vector<ExecRequest> requests;
+  for (std::size_t i = 0; i < clusters; ++i)
+    requests.push_back(ExecRequest{.path = "/sigwait", .argv = {"/sigwait", "spread"}, .env = {}});
+  run_to_success_printing(requests,
+                          {"until a child sends SIGUSR2: SIGUSR2, si_code 1\n",
+                           "until a child sends SIGTERM, which has a handler: Interrupted system call\n",
+                           "a thread, for a signal sent to its process: SIGUSR1, si_code 1\n"},
+                          clusters);
+  shutdown_and_check();
+}
+
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver
 // too: what they print, in order, and the instructions each ran.
 struct DeterministicRun {
