@@ -13,17 +13,6 @@
 
 #include "mkh.h"
 
-static const char* state_name(uint32_t state) {
-  switch (state) {
-    case MKH_RUNNING: return "running";
-    case MKH_STOPPED: return "stopped";
-    case MKH_ENDING: return "ending";
-    case MKH_EXEC: return "exec";
-    case MKH_ZOMBIE: return "zombie";
-  }
-  return "?";
-}
-
 int main(int argc, char** argv) {
   (void)argv;
   if (argc > 1) {
@@ -56,7 +45,7 @@ int main(int argc, char** argv) {
         snprintf(time, sizeof time, "%02lu:%02lu:%02lu", seconds / 3600, seconds / 60 % 60, seconds % 60);
         printf("%8lu %8lu %8s %8s %7s %7lu %6lu %8s %-8s %s\n", (unsigned long)info.pid, (unsigned long)info.ppid,
                group, session, cluster, (unsigned long)info.threads, (unsigned long)info.copies, time,
-               state_name(info.state), name);
+               mkh_process_state_name(info.state), name);
       }
       if (errno != ESRCH) {
         fprintf(stderr, "ps: cluster %#x: %s\n", cxy, strerror(errno));

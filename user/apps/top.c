@@ -84,17 +84,6 @@ static int by_use(const void* a, const void* b) {
   return left->process.pid < right->process.pid ? -1 : left->process.pid > right->process.pid;
 }
 
-static const char* state_name(uint32_t state) {
-  switch (state) {
-    case MKH_RUNNING: return "running";
-    case MKH_STOPPED: return "stopped";
-    case MKH_ENDING: return "ending";
-    case MKH_EXEC: return "exec";
-    case MKH_ZOMBIE: return "zombie";
-  }
-  return "?";
-}
-
 /* One screen for the interval of `elapsed_ms`, at most `rows` lines of processes (-1: all). */
 static int show(long long elapsed_ms, int rows) {
   struct sysinfo info;
@@ -141,7 +130,7 @@ static int show(long long elapsed_ms, int rows) {
     const double cpu = elapsed_ms > 0 ? 100.0 * used_ms(&samples[i]) / (double)elapsed_ms : 0;
     printf("%8lu %8lu %7s %7lu %6lu %5.1f %9s %-8s %s\n", (unsigned long)process->pid, (unsigned long)process->ppid,
            cluster, (unsigned long)process->threads, (unsigned long)process->copies, cpu, time_text,
-           state_name(process->state), name);
+           mkh_process_state_name(process->state), name);
   }
   return fflush(stdout) == 0 ? 0 : -1;
 }

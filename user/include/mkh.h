@@ -56,6 +56,9 @@ struct mkh_process {
  * 16 bits are its index: ask again from the pid's index + 1 for the next); -1 with errno
  * ESRCH when there is none, EINVAL when the machine has no cluster `cxy`. */
 int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info);
+/* Not a system call: the name ps and top give `state` (an enum mkh_process_state): "running",
+ * "stopped", "ending", "exec", "zombie"; "?" for another. */
+const char* mkh_process_state_name(uint32_t state);
 
 /* A cluster's memory bank, as mkh_memory_info gives it (counts of pages of `page_size`
  * bytes): the bank's pages, those the kernel's own data reserves (descriptors, the page

@@ -1,6 +1,7 @@
 /* mkh's own system calls (user/include/mkh.h), numbered from 1024: thin wrappers, the
  * placement ones answering success where the kernel does not know them (ENOSYS under
- * qemu-riscv32 or Linux). Layer: the user library (user/lib/); calls the ecall only. */
+ * qemu-riscv32 or Linux); and the name of a process's state. Layer: the user library
+ * (user/lib/); calls the ecall only. */
 #include <errno.h>
 
 #include "mkh.h"
@@ -41,6 +42,17 @@ int mkh_trace(int mode) { return (int)__mkh_result(__MKH_SC1(SYS_mkh_trace, mode
 
 int mkh_process_info(unsigned int cxy, unsigned int index, struct mkh_process* info) {
   return (int)__mkh_result(__MKH_SC3(SYS_mkh_process_info, cxy, index, info));
+}
+
+const char* mkh_process_state_name(uint32_t state) {
+  switch (state) {
+    case MKH_RUNNING: return "running";
+    case MKH_STOPPED: return "stopped";
+    case MKH_ENDING: return "ending";
+    case MKH_EXEC: return "exec";
+    case MKH_ZOMBIE: return "zombie";
+  }
+  return "?";
 }
 
 int mkh_memory_info(unsigned int cxy, struct mkh_memory* info) {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "forking.h"
+#include "timing.h"
 
 enum { kPipeBuf = 4096 };
 
@@ -26,17 +27,6 @@ static void make_pipe(int fds[2], int flags) {
     printf("pipe2: %s\n", strerror(errno));
     exit(1);
   }
-}
-
-static long long now_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  const struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L};
-  nanosleep(&pause, NULL);
 }
 
 /* poll of one descriptor for `events` without waiting: the answer and the events. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "forking.h"
+#include "timing.h"
 #include "linux_syscalls.h"
 
 static volatile sig_atomic_t handled;
@@ -19,17 +20,6 @@ static void on_signal(int signal) { handled = signal; }
 
 static const char* name(int signal) {
   return signal == SIGUSR1 ? "SIGUSR1" : signal == SIGUSR2 ? "SIGUSR2" : signal == SIGTERM ? "SIGTERM" : "another";
-}
-
-static long long now_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms) {
-  const struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L};
-  nanosleep(&pause, NULL);
 }
 
 /* One sigtimedwait for `set`, with a timeout of `ms` (-1: none), said. */

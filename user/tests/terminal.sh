@@ -177,38 +177,28 @@ else
   echo "FAIL: the suspend and the interrupt at the prompt: exit $bg_status (expected 4), or no Running and Terminated job:"
   tr -d '\r' <"$scratch/sh-bg.txt"; status=1
 fi
-# A background job that reads the terminal stops (SIGTTIN) instead of taking the shell's
-# lines: `jobs` says so, and it ends when killed.
-{
-  printf 'echo ready; cat &\n'
-  wait_for_line "$scratch/sh-ttin.txt" 'ready'
-  sleep 1
-  printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 5\n'
-} | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-ttin.txt"
-ttin_status=${PIPESTATUS[1]}
-if [ "$ttin_status" = 5 ] && has_line "$scratch/sh-ttin.txt" '.*Stopped  *cat' &&
-  has_line "$scratch/sh-ttin.txt" 'read by the shell'; then
-  echo "a background read of the terminal: the job stopped, the shell read its lines"
-else
-  echo "FAIL: a background read of the terminal: exit $ttin_status (expected 5), or no Stopped cat:"
-  tr -d '\r' <"$scratch/sh-ttin.txt"; status=1
-fi
-# A background job that changes the terminal's modes stops (SIGTTOU) instead: top, which makes
-# the terminal raw, is Stopped, and the shell reads its lines as before.
-{
-  printf 'echo ready; top &\n'
-  wait_for_line "$scratch/sh-ttou.txt" 'ready'
-  sleep 1
-  printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 6\n'
-} | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$scratch/sh-ttou.txt"
-ttou_status=${PIPESTATUS[1]}
-if [ "$ttou_status" = 6 ] && has_line "$scratch/sh-ttou.txt" '.*Stopped  *top' &&
-  has_line "$scratch/sh-ttou.txt" 'read by the shell'; then
-  echo "a background change of the terminal's modes: the job stopped, the shell read its lines"
-else
-  echo "FAIL: a background change of the terminal's modes: exit $ttou_status (expected 6), or no Stopped top:"
-  tr -d '\r' <"$scratch/sh-ttou.txt"; status=1
-fi
+# background_stop COMMAND WHAT: COMMAND run in the background of an interactive shell stops
+# (SIGTTIN to a read of the terminal, SIGTTOU to a change of its modes) instead of taking the
+# shell's lines or its terminal: `jobs` says it is Stopped, it ends when killed, and the shell
+# reads its lines as before.
+background_stop() {
+  local transcript=$scratch/sh-stop-$1.txt
+  {
+    printf 'echo ready; %s &\n' "$1"
+    wait_for_line "$transcript" 'ready'
+    sleep 1
+    printf 'jobs\nkill -KILL -- -$!\nwait\necho "read by the shell"\nexit 5\n'
+  } | timeout 120 script -qec "$mkh exec --disk $scratch/disk.img /bin/sh" /dev/null >"$transcript"
+  local ended=${PIPESTATUS[1]}
+  if [ "$ended" = 5 ] && has_line "$transcript" ".*Stopped  *$1" && has_line "$transcript" 'read by the shell'; then
+    echo "$2: the job stopped, the shell read its lines"
+  else
+    echo "FAIL: $2: exit $ended (expected 5), or no Stopped $1:"
+    tr -d '\r' <"$transcript"; status=1
+  fi
+}
+background_stop cat "a background read of the terminal"
+background_stop top "a background change of the terminal's modes"
 # mkh exec in the background of a host shell with job control, on a terminal: it ends, and
 # is not stopped by SIGTTOU at its end (its terminal modes are put back only when changed).
 said=$(timeout 30 script -qec "bash -c 'set -m; $mkh exec --disk $scratch/disk.img /bin/true & wait \$!; echo status \$?; kill -KILL %1 2>/dev/null'" /dev/null </dev/null | tr -d '\r')
