@@ -16,6 +16,7 @@
 #include "hal/remote.hpp"
 #include "kern/cluster.hpp"
 #include "mm/kmem.hpp"
+#include "proc/alarm.hpp"
 #include "proc/copy.hpp"
 #include "proc/fork.hpp"
 #include "proc/futex.hpp"
@@ -215,6 +216,7 @@ ProcessUse::~ProcessUse() {
 }
 
 void process_destroy(Process* process) {
+  alarm_end(process);                     // its sender ends: it holds the process only while it looks
   process_copies_delete(process, false);  // none left when its threads ended
   ProcCluster* table = local_proc();
   {

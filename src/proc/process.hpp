@@ -58,6 +58,7 @@ enum Signal : uint32_t {
   kSigKill = 9,
   kSigSegv = 11,
   kSigPipe = 13,
+  kSigAlrm = 14,
   kSigChld = 17,
   kSigCont = 18,
   kSigStop = 19,
@@ -267,9 +268,16 @@ struct Process {
   hal::RemoteBusylock m_thread_lock;
   hal::Xptr<UserThread> m_threads[kMaxThreads] = {};
   uint32_t m_thread_count = 0;
-  uint32_t m_next_lid = 0;         // this descriptor's: the core of its cluster clone places a thread on next (atomic)
-  uint32_t m_local_threads = 0;    // this descriptor's threads, until each is gone (a copy goes after its last)
-  uint32_t m_uses = 0;             // ProcessUse: services acting on it (process_destroy waits for none)
+  uint32_t m_next_lid = 0;       // this descriptor's: the core of its cluster clone places a thread on next (atomic)
+  uint32_t m_local_threads = 0;  // this descriptor's threads, until each is gone (a copy goes after its last)
+  uint32_t m_uses = 0;           // ProcessUse: services acting on it (process_destroy waits for none)
+  // setitimer's ITIMER_REAL (proc/alarm.hpp), the reference's, under m_alarm_lock: the next
+  // SIGALRM's time (the monotonic clock's nanoseconds; 0: disarmed), the interval after it, and
+  // the kernel thread of this cluster that sends it, while it lives.
+  hal::Busylock m_alarm_lock;
+  int64_t m_alarm_deadline = 0;
+  int64_t m_alarm_interval = 0;
+  kern::Thread* m_alarm_thread = nullptr;
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
   uint64_t m_ended_sys_ticks = 0;  // of that time, in system calls (relaxed)

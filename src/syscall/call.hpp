@@ -179,6 +179,9 @@ Answer sys_rt_sigpending(Call& call);
 // that ends without a handler's signal restores it with wait_mask_restore.
 [[nodiscard]] Result<void> wait_mask_set(Call& call, uint32_t address, uint32_t size);
 void wait_mask_restore(Call& call);
+// The interval timers (syscall/timers.cpp).
+Answer sys_setitimer(Call& call);
+Answer sys_getitimer(Call& call);
 // The waits for descriptors (syscall/poll.cpp).
 Answer sys_ppoll_time64(Call& call);
 Answer sys_pselect6_time64(Call& call);

@@ -39,6 +39,8 @@ enum Number : uint32_t {
   NR_exit_group = 94,
   NR_waitid = 95,
   NR_set_tid_address = 96,
+  NR_getitimer = 102,
+  NR_setitimer = 103,
   NR_sched_yield = 124,
   NR_kill = 129,
   NR_tkill = 130,

@@ -447,6 +447,8 @@ constexpr Entry kTable[] = {
     {NR_exit_group, sys_exit_group, {"exit_group", "!d"}},
     {NR_waitid, sys_waitid, {"waitid", "dupxp"}},
     {NR_set_tid_address, sys_set_tid_address, {"set_tid_address", "p"}},
+    {NR_getitimer, sys_getitimer, {"getitimer", "dp"}},
+    {NR_setitimer, sys_setitimer, {"setitimer", "dpp"}},
     {NR_futex_time64, sys_futex_time64, {"futex_time64", "pdupxx"}},
     {NR_clone, sys_clone, {"clone", "xpppp"}},
     {NR_execve, sys_execve, {"execve", "sve"}},
@@ -520,10 +522,11 @@ const Entry* entry_of(uint32_t number) {
   return nullptr;
 }
 
-// The calls that change the process's memory map, or show it, act on its reference's VMM.
-bool acts_on_reference_vmm(uint32_t number) {
+// The calls that change the process's memory map, or show it, act on its reference's VMM; the
+// interval timers are the reference's too, sent from its cluster.
+bool acts_at_reference(uint32_t number) {
   return number == NR_brk || number == NR_mmap2 || number == NR_munmap || number == NR_mprotect ||
-         number == NR_mkh_display;
+         number == NR_mkh_display || number == NR_setitimer || number == NR_getitimer;
 }
 
 // One of those calls made by a thread of a copy, run at the reference by a kernel thread of its
@@ -550,8 +553,8 @@ void reference_call_entry(void* raw) {
   kern::thread_post_flag(request.field(&ReferenceCall::done), asked.waiter, kern::THREAD_BLOCKED_WAIT);
 }
 
-// Runs `call` (a memory call of a thread of a copy) at the reference and waits for its answer;
-// the thread's TLB and decoded code are flushed before it runs user code again, as the
+// Runs `call` (one acts_at_reference names, of a thread of a copy) at the reference and waits
+// for its answer; the thread's TLB and decoded code are flushed before it runs user code again, as the
 // reference's shootdown moved the epoch. A full FIFO or a lack of memory there is waited out
 // (Linux's brk has no error to give), unless the process is ending (ENOMEM, never seen).
 Answer at_reference(Call& call, uint32_t number) {
@@ -591,7 +594,7 @@ void syscall_dispatch(proc::UserThread* thread) {
   const int64_t start_ns = trace ? hal::clock_ns(CLOCK_MONOTONIC) : 0;
   Answer answer = error(Errno::kNoSys);
   if (entry == nullptr) hal::stat_add(proc::local_proc()->m_unknown_syscalls, uint64_t(1));
-  else if (!call.process->m_reference.is_null() && acts_on_reference_vmm(number)) answer = at_reference(call, number);
+  else if (!call.process->m_reference.is_null() && acts_at_reference(number)) answer = at_reference(call, number);
   else answer = entry->handler(call);
   if (trace) trace_end(call, spec, std::move(line), answer, hal::clock_ns(CLOCK_MONOTONIC) - start_ns);
   if (call.context_set) return;

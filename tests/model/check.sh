@@ -5,8 +5,8 @@
 # process's stop by PROCESS_SIGACTION (stop.pml), the wait for a process's children
 # (wait.pml), a fork's image against the kernel's holds of pages for writing (fork_hold.pml),
 # execve's stop of a process's threads against a kill (exec.pml), a pipe's readers, writers
-# and pollers (pipe.pml) and a signal's wake-up of a thread that waits, or that waits for it
-# (signal.pml).
+# and pollers (pipe.pml), a signal's wake-up of a thread that waits, or that waits for it
+# (signal.pml), and a process's interval timer and the thread that sends its SIGALRM (alarm.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million; three walkers of an inode, three
@@ -122,6 +122,8 @@ runs+=(
   "safety-pipe-poller+reader-2writers-timer|-DPOLL -DPOLL_TIMER -DNREADERS=1|$safety_cc|-m100000 -w22|pipe.pml"
   "safety-signal-3signals||$safety_cc|-m10000 -w16|signal.pml"
   "safety-signal-3signals-waited|-DWAITED|$safety_cc|-m10000 -w16|signal.pml"
+  "safety-alarm-4changes-end||$safety_cc|-m10000 -w20|alarm.pml"
+  "safety-alarm-4changes|-DNO_END|$safety_cc|-m10000 -w20|alarm.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model
@@ -156,7 +158,7 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml, fork_hold.pml, exec.pml, pipe.pml, signal.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml, fork_hold.pml, exec.pml, pipe.pml, signal.pml, alarm.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
   IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"

@@ -3,8 +3,8 @@
  * CLK_TCK as the same) and getrusage on Linux's getrusage, and the POSIX clocks and sleeps
  * the user library's <time.h> declares (clock_gettime, clock_getres, clock_nanosleep,
  * nanosleep; sleep and usleep on nanosleep), on clock_gettime64, clock_getres_time64 and
- * clock_nanosleep_time64. picolibc numbers the clocks and TIMER_ABSTIME as newlib does:
- * turned into Linux's here. Layer: the user library (user/lib/); calls linux.c and the ecall. */
+ * clock_nanosleep_time64; the interval timers (setitimer, getitimer, alarm). picolibc numbers
+ * the clocks and TIMER_ABSTIME as newlib does: turned into Linux's here. Layer: the user library (user/lib/); calls linux.c and the ecall. */
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -114,6 +114,49 @@ int nanosleep(const struct timespec* request, struct timespec* remain) {
   if (failed == 0) return 0;
   errno = failed;
   return -1;
+}
+
+/* The interval timers, on Linux's setitimer and getitimer with RV32's 32-bit timevals; alarm
+ * on setitimer as glibc's (the seconds left rounded to the nearest, at least 1 for a live
+ * timer). */
+struct linux_itimerval {
+  int32_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+static struct itimerval from_linux_itimerval(const struct linux_itimerval* in) {
+  return (struct itimerval){{in->interval_sec, in->interval_usec}, {in->value_sec, in->value_usec}};
+}
+
+int setitimer(int which, const struct itimerval* restrict value, struct itimerval* restrict old) {
+  struct linux_itimerval in = {0}, out = {0};
+  if (value != NULL) {
+    if (value->it_interval.tv_sec > INT32_MAX || value->it_value.tv_sec > INT32_MAX) {
+      errno = EINVAL;
+      return -1;
+    }
+    in = (struct linux_itimerval){(int32_t)value->it_interval.tv_sec, (int32_t)value->it_interval.tv_usec,
+                                  (int32_t)value->it_value.tv_sec, (int32_t)value->it_value.tv_usec};
+  }
+  if (__mkh_result(__MKH_SC3(SYS_setitimer, which, value != NULL ? &in : NULL, old != NULL ? &out : NULL)) < 0)
+    return -1;
+  if (old != NULL) *old = from_linux_itimerval(&out);
+  return 0;
+}
+
+int getitimer(int which, struct itimerval* value) {
+  struct linux_itimerval out = {0};
+  if (__mkh_result(__MKH_SC2(SYS_getitimer, which, &out)) < 0) return -1;
+  *value = from_linux_itimerval(&out);
+  return 0;
+}
+
+unsigned alarm(unsigned seconds) {
+  const struct itimerval value = {{0, 0}, {seconds, 0}};
+  struct itimerval old;
+  if (setitimer(ITIMER_REAL, &value, &old) < 0) return 0;
+  unsigned left = (unsigned)old.it_value.tv_sec;
+  if ((left == 0 && old.it_value.tv_usec != 0) || old.it_value.tv_usec >= 500000) left++;
+  return left;
 }
 
 /* A sleep a handler interrupts answers the whole seconds left (rounded up). */

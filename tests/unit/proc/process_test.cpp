@@ -1114,6 +1114,25 @@ TEST_F(ProcessTest, SigtimedwaitTakesSignalsFromEveryCluster) {
   shutdown_and_check();
 }
 
+// The interval timers across clusters: on each cluster of a 2x2:2 machine at once, the alarm
+// referee with its child forked on another cluster (SIGALRM once and every interval from the
+// kernel thread of the process's cluster, a child ended by its own, every process ending with
+// its timer armed). Every sender thread ends with its process: nothing is left at shutdown.
+TEST_F(ProcessTest, IntervalTimersSendSigalrmOnEveryCluster) {
+  if (!boot_with_program({2, 2, 2}, "alarm", MKH_TEST_USER_TESTS_DIR))
+    GTEST_SKIP() << "alarm is not built (no RISC-V compiler)";
+  ASSERT_FALSE(HasFatalFailure());
+  const std::size_t clusters = machine().clusters().size();
+  std::vector<ExecRequest> requests;
+  for (std::size_t i = 0; i < clusters; ++i)
+    requests.push_back(ExecRequest{.path = "/alarm", .argv = {"/alarm", "spread"}, .env = {}});
+  run_to_success_printing(requests,
+                          {"the child: killed by signal 14\n", "once after 50 ms: 1 ring, 50 ms or more went by: yes\n",
+                           "3 rings, then disarmed: 0 s 0 us, interval 0 s 0 us\n"},
+                          clusters);
+  shutdown_and_check();
+}
+
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver
 // too: what they print, in order, and the instructions each ran.
 struct DeterministicRun {
