@@ -648,10 +648,8 @@ Result<bool> terminal_access_stops(Call& call, int host_fd, uint32_t signal) {
   {
     SignalState state(call.process);
     const uint64_t refused = hal::remote_load(state.ignored()) | hal::remote_load(blocked_of(xptr_of(call.thread)));
-    if ((refused & bit(signal)) != 0) {
-      if (signal == proc::kSigTtin) return error(Errno::kIo);
-      return false;  // a change refused SIGTTOU is made
-    }
+    // A read refused SIGTTIN fails; a change refused SIGTTOU is made.
+    if ((refused & bit(signal)) != 0) return signal == proc::kSigTtin ? Result<bool>(error(Errno::kIo)) : false;
     if (reader.orphaned) return error(Errno::kIo);
   }
   TRY(proc::signal_group(reader.pgid, signal, proc::kFromKernel));  // the caller's process too
