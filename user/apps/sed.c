@@ -174,6 +174,13 @@ static void add_piece(const char* text, size_t length, int expression, const cha
   piece_count++;
 }
 
+/* Whether the script's byte at `at` is the newline that joins two pieces (add_piece). */
+static int joins_pieces(size_t at) {
+  for (size_t i = 0; i + 1 < piece_count; ++i)
+    if (pieces[i].end == at) return 1;
+  return 0;
+}
+
 /* A script error, as GNU's sed words it: where (the expression and the bytes read of it, or
  * the file and line), then what. */
 static void bad_script(const char* format, ...) {
@@ -550,8 +557,11 @@ static void parse_script(void) {
     int addresses = command->last.kind != ADDRESS_NONE ? 2 : command->first.kind != ADDRESS_NONE ? 1 : 0;
     command->name = (char)c;
     switch (c) {
-      case EOF:
-      case '\n': bad_script("missing command"); break;
+      case EOF: bad_script("missing command"); break;
+      case '\n': /* the end of an expression or a file is the end of the script; a newline inside one is no command */
+        if (joins_pieces(position - 1)) bad_script("missing command");
+        bad_script("unknown command: `\n'");
+        break;
       case '#':
         if (addresses) bad_script("comments don't accept any addresses");
         while (c != EOF && c != '\n') c = next_char();
@@ -615,8 +625,9 @@ static void parse_script(void) {
   }
   free(blocks);
   start_ranges();
-  /* Branches: to their label, or to the end. */
-  for (size_t i = 0; i < command_count; ++i) {
+  /* Branches: to their label, or to the end; the last one first, as GNU's, which names the
+   * last branch whose label is missing. */
+  for (size_t i = command_count; i-- > 0;) {
     struct command* command = &commands[i];
     if (command->name != 'b' && command->name != 't' && command->name != 'T') continue;
     command->jump = command_count;

@@ -103,7 +103,8 @@ commands=(p n l d 'a\nnew\n.' 'i\nins\n.' 'c\nchg\n.' j m0 'm$' t0 t. u 's/o/0/'
 addresses=(1 '$' . 2,3 , /o/ - +1)
 for _ in $(seq 1 "$random_scripts"); do
   script=
-  for _ in $(seq 0 $((RANDOM % 8))); do
+  count=$((RANDOM % 8)) # drawn here: a command substitution's subshell draws from a seed of its own
+  for _ in $(seq 0 "$count"); do
     command=${commands[RANDOM % ${#commands[@]}]}
     case $command in p | n | l | d | j | m0 | t0 | 's/o/0/' | =)
       [ $((RANDOM % 5)) -lt 2 ] && command=${addresses[RANDOM % ${#addresses[@]}]}$command ;;

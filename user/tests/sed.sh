@@ -185,6 +185,8 @@ compare ': ' numbers
 compare '1~2!{p' numbers
 compare -n '3,2~4p;6,10~0p;12,5~3p;/4/,10~3p' numbers
 compare '2;p' numbers
+compare -n $'2,3\n2,3;w out' numbers unfinished # a newline after an address: no command
+compare -n 't L2,+1;T Ls/o/0/g' numbers unfinished # two labels missing: the last branch's named
 
 # Random scripts. No piece starts GNU's e command (it runs its text as a shell command): the
 # one label is L.
@@ -194,7 +196,8 @@ pieces=(p d D n N g G h H x P = l z q 's/o/0/g' 's/\(t\)/[\1]/' 's/x*/-/g' 's/e/
   '$!N' 's/\n/+/' '1!G' 's/^/>/' 's/$/</')
 for _ in $(seq 1 "$random_scripts"); do
   script=
-  for _ in $(seq 0 $((RANDOM % 7))); do script+=${pieces[RANDOM % ${#pieces[@]}]}; done
+  count=$((RANDOM % 7)) # drawn here: a command substitution's subshell draws from a seed of its own
+  for _ in $(seq 0 "$count"); do script+=${pieces[RANDOM % ${#pieces[@]}]}; done
   compare -n "$script" numbers unfinished
   compare -s "$script" numbers unfinished
 done
