@@ -1,6 +1,6 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend,
-// rt_sigtimedwait and rt_sigreturn (docs/decisions.md "Signals"): each signal's default action, ignored (SIG_IGN)
-// or a handler, blocked and pending. A signal with a handler waits on its target (the thread,
+// rt_sigtimedwait and rt_sigreturn (docs/decisions.md "Signals"): each signal's default
+// action, ignored (SIG_IGN) or a handler, blocked and pending. A signal with a handler waits on its target (the thread,
 // or the process) and kicks one thread, which runs the handler before it next runs user code:
 // a frame on its stack as Linux lays it out for RISC-V, its return through
 // proc::kSignalReturnGate. kill reaches its own process, one of its threads (tkill, tgkill),
@@ -216,17 +216,17 @@ void deliver_unblocked(proc::UserThread* thread) {
 // A signal not ignored, sent to `target` (null: to the process): true when it acts at once —
 // its target does not block it (`unblocked`) and it has no handler. Otherwise it waits in
 // `pending` with its origin, unless it waits there already (the first sending's origin stays,
-// as Linux queues no second standard signal); one with a handler that is not blocked, or one
-// a thread waits for (`waited`: rt_sigtimedwait), kicks the target (or one of the process's
+// as Linux queues no second standard signal); one that a thread takes (`taken`: it does not
+// block it, or waits for it in rt_sigtimedwait) kicks the target (or one of the process's
 // threads: kick_one), which runs the handler or takes it.
 bool acts_or_waits(const SignalState& state, uint32_t signal, const proc::SignalOrigin& origin, bool unblocked,
-                   bool waited, Pending pending, hal::Xptr<proc::UserThread> target) {
+                   bool taken, Pending pending, hal::Xptr<proc::UserThread> target) {
   const bool has_handler = handled(state, signal);
   if (unblocked && !has_handler) return true;
   if ((hal::remote_atomic_or(pending.bits, bit(signal)) & bit(signal)) == 0)
     hal::remote_write(pending.origins + (signal - 1), origin);
-  if ((unblocked || waited) && target) kick(target);
-  else if (unblocked || waited) kick_one(state, signal);
+  if (taken && target) kick(target);
+  else if (taken) kick_one(state, signal);
   return false;
 }
 
@@ -301,19 +301,20 @@ Answer send(proc::Process* process, proc::UserThread* sender, uint32_t tid, uint
       acts = acts_or_waits(state, signal, origin, (blocked & bit(signal)) == 0, takes(target, signal), pending, target);
     } else if (const std::optional<uint64_t> blocked = state.exec_mask()) {
       if (ignored(state, *blocked, signal)) return 0;
-      acts = acts_or_waits(state, signal, origin, (*blocked & bit(signal)) == 0, false, state.pending(), {});
+      const bool unblocked = (*blocked & bit(signal)) == 0;
+      acts = acts_or_waits(state, signal, origin, unblocked, unblocked, state.pending(), {});
     } else {
       hal::Xptr<proc::UserThread> judge = threads.get(0);
       for (uint32_t slot = 1; slot < proc::kMaxThreads && !judge; ++slot) judge = threads.get(slot);
       if (!judge && sender != nullptr) judge = xptr_of(sender);
       if (!judge || ignored(state, hal::remote_load(blocked_of(judge)), signal)) return 0;  // none: it is ending
-      bool unblocked = false, waited = false;
+      bool unblocked = false, taken = false;
       for (uint32_t slot = 0; slot < proc::kMaxThreads; ++slot)
         if (const auto thread = threads.get(slot)) {
           unblocked |= (hal::remote_load(blocked_of(thread)) & bit(signal)) == 0;
-          waited |= takes(thread, signal);
+          taken |= takes(thread, signal);
         }
-      acts = acts_or_waits(state, signal, origin, unblocked, waited, state.pending(), {});
+      acts = acts_or_waits(state, signal, origin, unblocked, taken, state.pending(), {});
     }
   }
   if (acts) deliver(process, signal, sender == nullptr);

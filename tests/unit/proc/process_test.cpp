@@ -85,6 +85,22 @@ class ProcessTest : public MachineTest {
       EXPECT_EQ(count, times) << line << " in:\n" << out;
     }
   }
+
+  // The referee `program` of user/tests/ run with `spread` on each cluster of a 2x2:2 machine
+  // at once (its children forked on the other clusters in turn): each exits 0 and prints each
+  // of `lines` once; every page is back at shutdown. Skipped when the program is not built.
+  void run_spread_on_every_cluster(const std::string& program, std::initializer_list<const char*> lines) {
+    if (!boot_with_program({2, 2, 2}, program, MKH_TEST_USER_TESTS_DIR))
+      GTEST_SKIP() << program << " is not built (no RISC-V compiler)";
+    ASSERT_FALSE(HasFatalFailure());
+    const std::size_t clusters = machine().clusters().size();
+    const std::string path = "/" + program;
+    std::vector<ExecRequest> requests;
+    for (std::size_t i = 0; i < clusters; ++i)
+      requests.push_back(ExecRequest{.path = path, .argv = {path, "spread"}, .env = {}});
+    run_to_success_printing(requests, lines, clusters);
+    shutdown_and_check();
+  }
 #endif
 
   TempDir m_dir;
@@ -1055,20 +1071,10 @@ TEST_F(ProcessTest, ExecveReplacesTheImageOfARunningProcessFromAnyCluster) {
 // child, a pipeline of two children, four writers of PIPE_BUF records, a reader woken by a
 // writer and by its close; pipe.c). Every pipe's block, in whichever cluster, comes back.
 TEST_F(ProcessTest, PipesJoinProcessesOfEveryCluster) {
-  if (!boot_with_program({2, 2, 2}, "pipe", MKH_TEST_USER_TESTS_DIR))
-    GTEST_SKIP() << "pipe is not built (no RISC-V compiler)";
-  ASSERT_FALSE(HasFatalFailure());
-  const std::size_t clusters = machine().clusters().size();
-  std::vector<ExecRequest> requests;
-  for (std::size_t i = 0; i < clusters; ++i)
-    requests.push_back(ExecRequest{.path = "/pipe", .argv = {"/pipe", "spread"}, .env = {}});
-  run_to_success_printing(requests,
-                          {"a megabyte from a child: 1048576 bytes, 0 wrong, then 0\n",
-                           "the consumer: 1000 lines, numbers summing to 500500\n",
-                           "records of PIPE_BUF bytes: 256 whole, 0 mixed; 64 64 64 64\n",
-                           "a child writing with no reader: killed by signal 13\n", "  they are: late\n"},
-                          clusters);
-  shutdown_and_check();  // every page back: no pipe left in any cluster
+  run_spread_on_every_cluster("pipe", {"a megabyte from a child: 1048576 bytes, 0 wrong, then 0\n",
+                                       "the consumer: 1000 lines, numbers summing to 500500\n",
+                                       "records of PIPE_BUF bytes: 256 whole, 0 mixed; 64 64 64 64\n",
+                                       "a child writing with no reader: killed by signal 13\n", "  they are: late\n"});
 }
 
 // Waits for descriptors across clusters: on each cluster of a 2x2:2 machine at once, the poll
@@ -1077,21 +1083,11 @@ TEST_F(ProcessTest, PipesJoinProcessesOfEveryCluster) {
 // lets in; poll.c). The records on the pipes of another cluster are all taken off: every
 // pipe's block comes back.
 TEST_F(ProcessTest, PollWaitsOnPipesOfEveryCluster) {
-  if (!boot_with_program({2, 2, 2}, "poll", MKH_TEST_USER_TESTS_DIR))
-    GTEST_SKIP() << "poll is not built (no RISC-V compiler)";
-  ASSERT_FALSE(HasFatalFailure());
-  const std::size_t clusters = machine().clusters().size();
-  std::vector<ExecRequest> requests;
-  for (std::size_t i = 0; i < clusters; ++i)
-    requests.push_back(ExecRequest{.path = "/poll", .argv = {"/poll", "spread"}, .env = {}});
-  run_to_success_printing(
-      requests,
-      {"poll until the child writes: 1, revents 0x1\n", "poll until the child is gone: 1, revents 0x10\n",
-       "pollers woken by one byte: exit 1 exit 1 exit 1\n",
-       "ppoll with a mask that lets SIGUSR1 in: -1 (Interrupted system call), handled: yes, "
-       "SIGUSR1 blocked again: yes\n"},
-      clusters);
-  shutdown_and_check();  // every page back: no pipe left in any cluster
+  run_spread_on_every_cluster(
+      "poll", {"poll until the child writes: 1, revents 0x1\n", "poll until the child is gone: 1, revents 0x10\n",
+               "pollers woken by one byte: exit 1 exit 1 exit 1\n",
+               "ppoll with a mask that lets SIGUSR1 in: -1 (Interrupted system call), handled: yes, "
+               "SIGUSR1 blocked again: yes\n"});
 }
 
 // Waits for signals across clusters: on each cluster of a 2x2:2 machine at once, the sigwait
@@ -1099,19 +1095,9 @@ TEST_F(ProcessTest, PollWaitsOnPipesOfEveryCluster) {
 // child taken by rt_sigtimedwait, a handler's signal ending the wait, a signal sent to the
 // process taken by the thread that waits for it; sigwait.c).
 TEST_F(ProcessTest, SigtimedwaitTakesSignalsFromEveryCluster) {
-  if (!boot_with_program({2, 2, 2}, "sigwait", MKH_TEST_USER_TESTS_DIR))
-    GTEST_SKIP() << "sigwait is not built (no RISC-V compiler)";
-  ASSERT_FALSE(HasFatalFailure());
-  const std::size_t clusters = machine().clusters().size();
-  std::vector<ExecRequest> requests;
-  for (std::size_t i = 0; i < clusters; ++i)
-    requests.push_back(ExecRequest{.path = "/sigwait", .argv = {"/sigwait", "spread"}, .env = {}});
-  run_to_success_printing(requests,
-                          {"until a child sends SIGUSR2: SIGUSR2, si_code 1\n",
-                           "until a child sends SIGTERM, which has a handler: Interrupted system call\n",
-                           "a thread, for a signal sent to its process: SIGUSR1, si_code 1\n"},
-                          clusters);
-  shutdown_and_check();
+  run_spread_on_every_cluster("sigwait", {"until a child sends SIGUSR2: SIGUSR2, si_code 1\n",
+                                          "until a child sends SIGTERM, which has a handler: Interrupted system call\n",
+                                          "a thread, for a signal sent to its process: SIGUSR1, si_code 1\n"});
 }
 
 // The interval timers across clusters: on each cluster of a 2x2:2 machine at once, the alarm
@@ -1119,18 +1105,9 @@ TEST_F(ProcessTest, SigtimedwaitTakesSignalsFromEveryCluster) {
 // kernel thread of the process's cluster, a child ended by its own, every process ending with
 // its timer armed). Every sender thread ends with its process: nothing is left at shutdown.
 TEST_F(ProcessTest, IntervalTimersSendSigalrmOnEveryCluster) {
-  if (!boot_with_program({2, 2, 2}, "alarm", MKH_TEST_USER_TESTS_DIR))
-    GTEST_SKIP() << "alarm is not built (no RISC-V compiler)";
-  ASSERT_FALSE(HasFatalFailure());
-  const std::size_t clusters = machine().clusters().size();
-  std::vector<ExecRequest> requests;
-  for (std::size_t i = 0; i < clusters; ++i)
-    requests.push_back(ExecRequest{.path = "/alarm", .argv = {"/alarm", "spread"}, .env = {}});
-  run_to_success_printing(requests,
-                          {"the child: killed by signal 14\n", "once after 50 ms: 1 ring, 50 ms or more went by: yes\n",
-                           "3 rings, then disarmed: 0 s 0 us, interval 0 s 0 us\n"},
-                          clusters);
-  shutdown_and_check();
+  run_spread_on_every_cluster(
+      "alarm", {"the child: killed by signal 14\n", "once after 50 ms: 1 ring, 50 ms or more went by: yes\n",
+                "3 rings, then disarmed: 0 s 0 us, interval 0 s 0 us\n"});
 }
 
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver
