@@ -1,7 +1,10 @@
 // Processes: table, creation, end, wait, file descriptors. Layer: proc.
 #include "proc/process.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <span>
@@ -71,16 +74,31 @@ void file_release(hal::Xptr<fs::File> file) {
   if (hal::remote_atomic_add(file.field(&fs::File::m_refcount), uint32_t(-1)) == 1) (void)fs::vfs_close(file);
 }
 
-// One more reference to what a descriptor names (an open file, a pipe's end), from one held.
+// The references to each adopted host descriptor (host_stream_adopt), by its host number.
+std::atomic<uint32_t> g_host_stream_refs[kMaxHostStreams];
+
+bool host_stream_adopted(int32_t host_fd) { return host_fd > 2 && host_fd < kMaxHostStreams; }
+
+void host_stream_release(int32_t host_fd) {
+  if (host_stream_adopted(host_fd) && g_host_stream_refs[host_fd].fetch_sub(1, std::memory_order_acq_rel) == 1)
+    ::close(host_fd);
+}
+
+// One more reference to what a descriptor names (an open file, a pipe's end, an adopted host
+// descriptor), from one held.
 void entry_take(const UserFd& entry) {
   if (entry.kind == UserFd::Kind::kFile) hal::remote_atomic_add(entry.file.field(&fs::File::m_refcount), 1u);
   else if (entry.is_pipe()) pipe_take(entry.pipe, entry.pipe_end());
+  else if (entry.kind == UserFd::Kind::kHost && host_stream_adopted(entry.host_fd))
+    g_host_stream_refs[entry.host_fd].fetch_add(1, std::memory_order_relaxed);
 }
 
-// Drops the reference a descriptor held (a file closed, a pipe's end let go at the last).
+// Drops the reference a descriptor held (a file closed, a pipe's end or a host descriptor let
+// go at the last).
 void entry_release(const UserFd& entry) {
   if (entry.kind == UserFd::Kind::kFile) file_release(entry.file);
   else if (entry.is_pipe()) pipe_release(entry.pipe, entry.pipe_end());
+  else if (entry.kind == UserFd::Kind::kHost) host_stream_release(entry.host_fd);
 }
 
 // The address space, then the files it mapped: the program's and its mmaps'. `keep_empty`: the
@@ -359,8 +377,25 @@ Result<HeldFd> fd_lookup(Process* process, int32_t fd) {
   if (entry.kind == UserFd::Kind::kNone) return error(Errno::kBadF);
   // The table's reference keeps the file or the pipe while the lock is held: one more for the caller.
   entry_take(entry);
-  if (entry.is_pipe()) return HeldFd{entry, FileRef(), PipeRef(entry.pipe, entry.pipe_end())};
-  return HeldFd{entry, FileRef(entry.kind == UserFd::Kind::kFile ? entry.file : hal::Xptr<fs::File>()), PipeRef()};
+  if (entry.is_pipe()) return HeldFd{entry, FileRef(), PipeRef(entry.pipe, entry.pipe_end()), HostStreamRef()};
+  if (entry.kind == UserFd::Kind::kHost) return HeldFd{entry, FileRef(), PipeRef(), HostStreamRef(entry.host_fd)};
+  return HeldFd{entry, FileRef(entry.file), PipeRef(), HostStreamRef()};
+}
+
+Result<UserFd> host_stream_adopt(int32_t host_fd) {
+  if (!host_stream_adopted(host_fd)) {
+    ::close(host_fd);
+    return error(Errno::kNFile);
+  }
+  g_host_stream_refs[host_fd].store(1, std::memory_order_relaxed);
+  UserFd entry;
+  entry.kind = UserFd::Kind::kHost;
+  entry.host_fd = host_fd;
+  return entry;
+}
+
+HostStreamRef::~HostStreamRef() {
+  if (m_host_fd >= 0) host_stream_release(m_host_fd);
 }
 
 FileRef cwd_hold(Process* process) {
@@ -399,6 +434,8 @@ Result<void> release_entry(Process* process, int32_t fd, const UserFd* expected)
 }  // namespace
 
 Result<void> fd_release(Process* process, int32_t fd) { return release_entry(process, fd, nullptr); }
+
+void fd_entry_drop(const UserFd& entry) { entry_release(entry); }
 
 Result<void> fd_release_if(Process* process, int32_t fd, const UserFd& expected) {
   return release_entry(process, fd, &expected);

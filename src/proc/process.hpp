@@ -110,11 +110,12 @@ enum CloneFlag : uint32_t {
 inline constexpr uint32_t kFdCloexec = 1;  // a descriptor's flag: Linux's FD_CLOEXEC
 
 // A file descriptor: a host stream (the first process's stdin, stdout, stderr are the
-// host's), an open file of the VFS, or an end of a pipe (proc/pipe.hpp).
+// host's; a host descriptor opened for /dev/tty or /dev/stdout: host_stream_adopt), an open
+// file of the VFS, or an end of a pipe (proc/pipe.hpp).
 struct UserFd {
   enum class Kind : uint32_t { kNone = 0, kHost = 1, kFile = 2, kPipeRead = 3, kPipeWrite = 4 };
   Kind kind = Kind::kNone;
-  int32_t host_fd = -1;
+  int32_t host_fd = -1;      // past 2: adopted, counted by the entries that name it
   uint32_t flags = 0;        // kFdCloexec
   hal::Xptr<fs::File> file;  // a folder's is where the *at calls start
   hal::Xptr<Pipe> pipe;
@@ -171,13 +172,38 @@ class PipeRef {
   PipeEnd m_end = PipeEnd::kRead;
 };
 
-// A descriptor's entry held while a system call uses it: with a reference to its file or its
-// pipe's end, so a close by another thread of the process meanwhile frees neither (Linux's
-// fdget).
+// The host descriptors the kernel opened for processes (/dev/tty, /dev/stdout naming a host
+// file: syscall/files.cpp), each counted by the entries and held lookups that name it and
+// closed with the last, as the host counts its own. 0, 1 and 2 are mkh's and never closed.
+inline constexpr int32_t kMaxHostStreams = 4096;  // the host numbers counted
+// An entry for `host_fd`, just opened by the caller, whose reference the entry takes; kNFile
+// (the descriptor closed) when its number is past kMaxHostStreams.
+[[nodiscard]] Result<UserFd> host_stream_adopt(int32_t host_fd);
+
+// One reference to an adopted host descriptor, dropped when it goes.
+class HostStreamRef {
+ public:
+  HostStreamRef() = default;
+  // Adopts a reference the caller holds (none for mkh's own 0, 1, 2).
+  explicit HostStreamRef(int32_t host_fd) : m_host_fd(host_fd) {}
+  HostStreamRef(HostStreamRef&& other) noexcept : m_host_fd(std::exchange(other.m_host_fd, -1)) {}
+  HostStreamRef& operator=(HostStreamRef&&) = delete;
+  HostStreamRef(const HostStreamRef&) = delete;
+  HostStreamRef& operator=(const HostStreamRef&) = delete;
+  ~HostStreamRef();
+
+ private:
+  int32_t m_host_fd = -1;
+};
+
+// A descriptor's entry held while a system call uses it: with a reference to its file, its
+// pipe's end or its host descriptor, so a close by another thread of the process meanwhile
+// frees none (Linux's fdget).
 struct HeldFd {
   UserFd fd;
-  FileRef ref;       // fd.file's, for a file of the VFS
-  PipeRef pipe_ref;  // fd.pipe's end's, for a pipe
+  FileRef ref;             // fd.file's, for a file of the VFS
+  PipeRef pipe_ref;        // fd.pipe's end's, for a pipe
+  HostStreamRef host_ref;  // fd.host_fd's, for an adopted host descriptor
 };
 
 struct Process;
@@ -536,6 +562,8 @@ inline bool process_ending(const Process* process) {
 // `dir` (a reference the caller gives) becomes the working directory; the old one's is dropped.
 void cwd_set(Process* process, FileRef dir);
 [[nodiscard]] Result<void> fd_release(Process* process, int32_t fd);  // closes the file when it was the last
+// Drops the reference an entry that no table took holds (fd_install failed).
+void fd_entry_drop(const UserFd& entry);
 // fd_release while `fd` still names what `expected` names (kBadF otherwise): a call taking back
 // a descriptor it installed, which another thread may have closed and reused meanwhile.
 [[nodiscard]] Result<void> fd_release_if(Process* process, int32_t fd, const UserFd& expected);

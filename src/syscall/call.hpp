@@ -86,6 +86,14 @@ struct HostTerminal {
 // terminal, kInval for another request.
 [[nodiscard]] Result<void> host_stream_set_terminal(int host_fd, uint32_t request,
                                                     const std::array<uint8_t, 36>& termios);
+// A new host stream: `path` of the host opened with `access` (Linux's O_RDONLY, O_WRONLY or
+// O_RDWR: 0, 1, 2), `status` among Linux's O_APPEND, O_NONBLOCK and O_TRUNC, never as the
+// host's controlling terminal and closed at an exec of the host's. The open itself does not
+// wait: a FIFO without a reader answers ENXIO to a writer, as Linux's non-blocking open. Its
+// host descriptor, or the host's error.
+[[nodiscard]] Result<int32_t> host_stream_open(const char* path, uint32_t access, uint32_t status);
+// The access mode of a host stream (0, 1, 2 as Linux's O_ACCMODE), as the host's F_GETFL says.
+[[nodiscard]] Result<uint32_t> host_stream_access(int host_fd);
 // futimens(2) on a host stream (its access and modification times, UTIME_NOW and UTIME_OMIT
 // as the host reads them).
 [[nodiscard]] Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]);

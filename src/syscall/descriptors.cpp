@@ -61,7 +61,7 @@ Answer sys_fcntl64(Call& call) {
     case F_GETFD: return entry.flags;
     case F_SETFD: TRY(proc::fd_set_flags(call.process, fd, call.a[2] & proc::kFdCloexec)); return 0;
     case F_GETFL:
-      if (entry.kind == UserFd::Kind::kHost) return entry.host_fd == 0 ? fs::O_RDONLY : fs::O_WRONLY;
+      if (entry.kind == UserFd::Kind::kHost) return TRY(host_stream_access(entry.host_fd));
       if (entry.is_pipe())
         return (readable(entry) ? fs::O_RDONLY : fs::O_WRONLY) | proc::pipe_status(entry.pipe, entry.pipe_end());
       // The creation flags are the open's, not the file's (Linux clears them at the open).

@@ -13,6 +13,9 @@
 #include <optional>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "fs/vfs/devfs.hpp"
 #include "fs/vfs/vfs.hpp"
 #include "hal/clock.hpp"
 #include "hal/remote.hpp"
@@ -31,6 +34,7 @@ constexpr uint32_t kOpenFlagsKnown =
     fs::O_ACCMODE | fs::O_CREAT | fs::O_EXCL | fs::O_TRUNC | fs::O_APPEND | fs::O_DIRECTORY;
 constexpr uint32_t AT_REMOVEDIR = 0x200;
 constexpr uint32_t AT_EMPTY_PATH = 0x1000;
+constexpr uint32_t AT_SYMLINK_NOFOLLOW = 0x100;
 constexpr uint32_t kPipeMode = 0010600;  // what statx says of a pipe: a FIFO, read and write for its owner
 
 // A host stream's turn, held from the look that found it ready to the end of the transfer:
@@ -315,17 +319,62 @@ Answer sys_writev(Call& call) { return vectored(call, false); }
 Answer sys_pread64(Call& call) { return positioned(call, true); }
 Answer sys_pwrite64(Call& call) { return positioned(call, false); }
 
+namespace {
+
+// The stream a device of devfs stands for (fs::devfs_stream), when `file` is open on one.
+std::optional<int32_t> stream_device(hal::Xptr<fs::File> file) {
+  const auto stat = fs::vfs_fstat(file);
+  if (!stat || stat->type != fs::InodeType::kDev) return std::nullopt;
+  return fs::devfs_stream(stat->device);
+}
+
+// What a process's open of a stream's device with `flags` gives. /dev/tty: mkh's terminal, the
+// host's /dev/tty (ENXIO when mkh has none, as Linux answers a process without one).
+// /dev/stdin, /dev/stdout, /dev/stderr: what Linux's open of /proc/self/fd/N gives, a new open
+// of what descriptor N names — a file of the VFS (its own offset; O_TRUNC cuts it), a host
+// stream (opened again through the host's /proc/self/fd) or a pipe's end (the same end: the
+// other is EACCES, BSD's answer, where Linux gives it). ENOENT when N is not open (Linux's
+// link names nothing then).
+Result<UserFd> open_stream(Call& call, int32_t stream, uint32_t flags) {
+  const uint32_t access = flags & fs::O_ACCMODE, status = flags & (fs::O_APPEND | kOpenNonblock | fs::O_TRUNC);
+  if (stream == fs::kStreamTerminal) return proc::host_stream_adopt(TRY(host_stream_open("/dev/tty", access, status)));
+  auto held = proc::fd_lookup(call.process, stream);
+  if (!held) return error(Errno::kNoEnt);
+  UserFd entry = held->fd;
+  entry.flags = 0;
+  if (entry.kind == UserFd::Kind::kHost) {
+    const auto path = fmt::format("/proc/self/fd/{}", entry.host_fd);
+    return proc::host_stream_adopt(TRY(host_stream_open(path.c_str(), access, status)));
+  }
+  if (entry.kind == UserFd::Kind::kFile) {
+    entry.file = TRY(fs::vfs_reopen(entry.file, flags & (kOpenFlagsKnown | kStatusFlagsKept)));
+    return entry;
+  }
+  if (access != fs::O_RDWR && (access == fs::O_RDONLY) != (entry.kind == UserFd::Kind::kPipeRead))
+    return error(Errno::kAcces);
+  proc::pipe_take(entry.pipe, entry.pipe_end());
+  return entry;
+}
+
+}  // namespace
+
+// openat: a file of the VFS, or for a device that stands for a stream, the stream
+// (open_stream).
 Answer sys_openat(Call& call) {
   const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
   const uint32_t flags = call.a[2];
   const auto file = TRY(fs::vfs_open(path.at, path.c_str(), flags & (kOpenFlagsKnown | kStatusFlagsKept)));
   UserFd entry;
   entry.kind = UserFd::Kind::kFile;
-  entry.flags = (flags & kOpenCloexec) != 0 ? proc::kFdCloexec : 0;
   entry.file = file;
+  if (const auto stream = stream_device(file)) {
+    (void)fs::vfs_close(file);
+    entry = TRY(open_stream(call, *stream, flags));
+  }
+  entry.flags = (flags & kOpenCloexec) != 0 ? proc::kFdCloexec : 0;
   auto installed = proc::fd_install(call.process, entry);
   if (!installed) {
-    (void)fs::vfs_close(file);
+    proc::fd_entry_drop(entry);
     return error(installed.error());
   }
   return uint32_t(*installed);
@@ -374,8 +423,7 @@ Answer sys_ftruncate64(Call& call) {
 // the vector (EFAULT), nothing at all when both times are left, the flags, the file (EBADF,
 // ENOENT...), then the nanoseconds (EINVAL: vfs_utimes checks them last).
 Answer sys_utimensat_time64(Call& call) {
-  constexpr uint32_t kSymlinkNoFollow = 0x100, kEmptyPath = 0x1000;  // AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH
-  constexpr int32_t kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;     // UTIME_NOW, UTIME_OMIT
+  constexpr int32_t kNow = (1 << 30) - 1, kOmit = (1 << 30) - 2;  // UTIME_NOW, UTIME_OMIT
   const uint32_t dirfd = call.a[0], address = call.a[1], times = call.a[2], flags = call.a[3];
   // Two struct timespec64 of RV32: a 64-bit tv_sec, a 32-bit tv_nsec, 4 bytes of padding.
   struct UserTimespec {
@@ -396,12 +444,12 @@ Answer sys_utimensat_time64(Call& call) {
   const bool set = modified.nanoseconds != kOmit;
   const int64_t mtime = modified.nanoseconds == kNow ? int64_t(std::time(nullptr)) : modified.seconds;
   const bool of_descriptor = address == 0 && int32_t(dirfd) != AT_FDCWD;
-  if (of_descriptor ? flags != 0 : (flags & ~(kSymlinkNoFollow | kEmptyPath)) != 0) return error(Errno::kInval);
+  if (of_descriptor ? flags != 0 : (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return error(Errno::kInval);
   if (!of_descriptor) {
     if (address == 0) return error(Errno::kFault);
     char first = 0;
     TRY(proc::copy_from_user(call.process, &first, address, 1));
-    const bool empty = first == '\0' && (flags & kEmptyPath) != 0;
+    const bool empty = first == '\0' && (flags & AT_EMPTY_PATH) != 0;
     if (!empty || int32_t(dirfd) == AT_FDCWD) {
       // A path, or the working directory ("" with AT_EMPTY_PATH at AT_FDCWD).
       std::optional<UserPath> path;
@@ -540,31 +588,42 @@ namespace {
 
 // What statx and faccessat2 name: the path from `dirfd`, or with AT_EMPTY_PATH and an empty
 // path the descriptor itself (a host stream as the host has it: qemu passes them on), or the
-// working directory for AT_FDCWD.
+// working directory for AT_FDCWD. /dev/stdin, /dev/stdout and /dev/stderr are what their
+// descriptor names unless `flags` has AT_SYMLINK_NOFOLLOW (Linux's links to /proc/self/fd;
+// ENOENT when it is not open).
 struct Named {
   fs::Stat stat;
   std::optional<HostStreamStat> host;
   uint32_t mode() const { return host ? host->mode : mode_of(stat); }
 };
 
-Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t flags) {
+Result<Named> stat_fd(Call& call, int32_t descriptor) {
   Named named;
+  const proc::HeldFd held = TRY(proc::fd_lookup(call.process, descriptor));
+  const UserFd& fd = held.fd;
+  if (fd.kind == UserFd::Kind::kHost) named.host = TRY(host_stream_stat(fd.host_fd));
+  else if (fd.is_pipe()) named.host = HostStreamStat{.mode = kPipeMode, .size = 0};
+  else named.stat = TRY(fs::vfs_fstat(fd.file));
+  return named;
+}
+
+Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t flags) {
   char first = 0;
   if (address != 0) TRY(proc::copy_from_user(call.process, &first, address, 1));
   if (first == '\0' && (flags & AT_EMPTY_PATH) != 0 && int32_t(dirfd) == AT_FDCWD) {
     const proc::FileRef cwd = proc::cwd_hold(call.process);
-    named.stat = TRY(fs::vfs_stat(fs::At{cwd.get()}, "."));
-  } else if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) {
-    const proc::HeldFd held = TRY(proc::fd_lookup(call.process, int32_t(dirfd)));
-    const UserFd& fd = held.fd;
-    if (fd.kind == UserFd::Kind::kHost) named.host = TRY(host_stream_stat(fd.host_fd));
-    else if (fd.is_pipe()) named.host = HostStreamStat{.mode = kPipeMode, .size = 0};
-    else named.stat = TRY(fs::vfs_fstat(fd.file));
-  } else {
-    const UserPath path = TRY(user_path(call, dirfd, address));
-    named.stat = TRY(fs::vfs_stat(path.at, path.c_str()));
+    return Named{.stat = TRY(fs::vfs_stat(fs::At{cwd.get()}, ".")), .host = std::nullopt};
   }
-  return named;
+  if (first == '\0' && (flags & AT_EMPTY_PATH) != 0) return stat_fd(call, int32_t(dirfd));
+  const UserPath path = TRY(user_path(call, dirfd, address));
+  const fs::Stat stat = TRY(fs::vfs_stat(path.at, path.c_str()));
+  const auto stream = stat.type == fs::InodeType::kDev ? fs::devfs_stream(stat.device) : std::nullopt;
+  if (stream && *stream >= 0 && (flags & AT_SYMLINK_NOFOLLOW) == 0) {
+    auto named = stat_fd(call, *stream);
+    if (!named && named.error() == Errno::kBadF) return error(Errno::kNoEnt);
+    return named;
+  }
+  return Named{.stat = stat, .host = std::nullopt};
 }
 
 // access(2) as Linux answers root, whom a process of mkh is: any file may be read and
@@ -574,10 +633,10 @@ Result<Named> stat_named(Call& call, uint32_t dirfd, uint32_t address, uint32_t 
 Answer access_named(Call& call, uint32_t flags) {
   // Linux's X_OK, R_OK | W_OK | X_OK, AT_SYMLINK_NOFOLLOW, AT_EACCESS, S_IFMT and S_IFDIR
   // (host headers define some of these names as macros).
-  constexpr uint32_t kExecute = 1, kAccessModes = 7, kNoFollow = 0x100, kEffectiveIds = 0x200;
+  constexpr uint32_t kExecute = 1, kAccessModes = 7, kEffectiveIds = 0x200;
   constexpr uint32_t kTypeBits = 0170000, kFolder = 0040000, kAnyExecute = 0111;
   const uint32_t wanted = call.a[2];
-  if ((wanted & ~kAccessModes) != 0 || (flags & ~(kEffectiveIds | kNoFollow | AT_EMPTY_PATH)) != 0)
+  if ((wanted & ~kAccessModes) != 0 || (flags & ~(kEffectiveIds | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
     return error(Errno::kInval);
   const uint32_t mode = TRY(stat_named(call, call.a[0], call.a[1], flags)).mode();
   if ((wanted & kExecute) != 0 && (mode & kTypeBits) != kFolder && (mode & kAnyExecute) == 0)
@@ -645,7 +704,7 @@ Answer sys_fstatfs64(Call& call) {
 }
 
 Answer sys_statx(Call& call) {
-  constexpr uint32_t AT_SYMLINK_NOFOLLOW = 0x100, AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
+  constexpr uint32_t AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
   constexpr uint32_t STATX__RESERVED = 0x8000'0000;
   const uint32_t flags = call.a[2];
   // Linux's checks, in its order: unknown flags, both sync kinds at once, the reserved mask bit.

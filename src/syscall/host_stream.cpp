@@ -1,6 +1,6 @@
-// What the host says of a process's host streams (descriptors 0, 1 and 2 under mkh exec):
-// their type and size, their file system, a terminal's attributes and window size; and their
-// times set there.
+// What the host says of a process's host streams (descriptors 0, 1 and 2 under mkh exec, and
+// those opened for /dev/tty or /dev/stdout): their type and size, their file system, a
+// terminal's attributes and window size; their times set there; their opening.
 // Compiled alone even in a unity build: <sys/stat.h> defines S_IF* and AT_* macros, names
 // the other sources of this layer give to Linux's user ABI constants. Layer: syscall.
 #include <sys/ioctl.h>
@@ -10,6 +10,9 @@
 #include <cerrno>
 
 #include "syscall/call.hpp"
+
+// After the kernel's headers: its O_* names (fs::OpenFlags) are macros here.
+#include <fcntl.h>  // NOLINT(llvm-include-order)
 
 namespace mkh::syscall {
 
@@ -51,6 +54,23 @@ Result<void> host_stream_set_terminal(int host_fd, uint32_t request, const std::
   std::array<uint8_t, 36> copy = termios;
   if (::ioctl(host_fd, request, copy.data()) < 0) return error(errno_from_host(errno));
   return {};
+}
+
+Result<int32_t> host_stream_open(const char* path, uint32_t access, uint32_t status) {
+  // Linux's numbers, the host's names (the same numbers on Linux's generic ABI and x86-64's).
+  constexpr uint32_t kAppend = 02000, kNonblock = 04000, kTruncate = 01000;
+  static_assert(O_APPEND == kAppend && O_NONBLOCK == kNonblock && O_TRUNC == kTruncate && O_ACCMODE == 3);
+  if (access > O_RDWR) return error(Errno::kInval);
+  const int fd = ::open(path, int(access | (status & (kAppend | kTruncate))) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return error(errno_from_host(errno));
+  if ((status & kNonblock) == 0) (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+Result<uint32_t> host_stream_access(int host_fd) {
+  const int flags = ::fcntl(host_fd, F_GETFL);
+  if (flags < 0) return error(errno_from_host(errno));
+  return uint32_t(flags & O_ACCMODE);
 }
 
 Result<void> host_stream_set_times(int host_fd, const timespec (&times)[2]) {

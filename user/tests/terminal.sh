@@ -8,7 +8,7 @@
 # interrupt (SIGINT to mkh exec, as Ctrl-C sends it): a program ends by it (130), an
 # interactive shell lives on while the command it ran ends, and at its prompt shows it again;
 # and its suspend (SIGTSTP, Ctrl-Z): mkh stopped on the host without job control, a job
-# stopped with the shell's. Then the shell's line editing, key by key.
+# stopped with the shell's. Then the shell's line editing, key by key. Between, /dev/tty.
 # Usage: terminal.sh MKH DISK_IMAGE ABI_PROGRAM
 set -uo pipefail
 mkh=$1 image=$2 abi=$3
@@ -38,6 +38,19 @@ elif diff -u "$scratch/qemu.txt" "$scratch/mkh.txt"; then
   echo "abi terminal: the same bytes under mkh exec as under qemu-riscv32"
 else
   echo "FAIL: abi terminal differs (above: - qemu-riscv32, + mkh exec)"; status=1
+fi
+# /dev/tty is the terminal whatever the standard streams are (files here): a line written to
+# it, one read from it, the same lines under qemu-riscv32 and mkh exec (sorted: the terminal
+# echoes the typed line whenever it comes).
+tty_script='echo "to the terminal" >/dev/tty; read line </dev/tty; echo "read [$line]" >/dev/tty; [ -t 0 ] || echo "stdin is no terminal" >/dev/tty'
+for side in qemu mkh; do
+  if [ $side = qemu ]; then run="env -i qemu-riscv32 $(dirname "$abi")/../bin/sh"; else run="$mkh exec --disk $scratch/disk.img /bin/sh"; fi
+  printf 'typed\n' | timeout 60 script -qec "$run -c '$tty_script' </dev/null >/dev/null" /dev/null | tr -d '\r' | sort >"$scratch/tty-$side.txt"
+done
+if grep -qx 'read \[typed\]' "$scratch/tty-qemu.txt" && diff -u "$scratch/tty-qemu.txt" "$scratch/tty-mkh.txt"; then
+  echo "/dev/tty: written and read with the standard streams elsewhere, as under qemu-riscv32"
+else
+  echo "FAIL: /dev/tty (above: - qemu-riscv32, + mkh exec):"; cat "$scratch/tty-qemu.txt"; status=1
 fi
 # The session `make run` starts: a login shell, which runs /etc/profile (the motd) first.
 printf 'echo hi; cd /etc\npwd\nexit 3\n' |

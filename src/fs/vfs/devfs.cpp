@@ -19,16 +19,22 @@ using hal::Xptr;
 
 namespace {
 
-// Linux's memory devices (drivers/char/mem.c), major 1, with their minors; in name order,
-// readdir's.
+// The devices, in name order (readdir's): Linux's memory devices (drivers/char/mem.c, major
+// 1), its terminal of the caller (/dev/tty, 5:0), and the streams (major 60, one of Linux's
+// numbers for local use: Linux has symbolic links to /proc/self/fd/0, 1, 2 there).
 struct DeviceName {
   std::string_view name;
-  uint32_t minor;
+  uint32_t number;
 };
-constexpr uint32_t kMemoryMajor = 1;
+constexpr uint32_t kMemoryMajor = 1, kTerminalMajor = 5, kStreamMajor = 60;
 constexpr uint32_t kNull = 3, kZero = 5, kFull = 7, kRandom = 8, kUrandom = 9;
+constexpr uint32_t memory(uint32_t minor) { return device_number(kMemoryMajor, minor); }
+constexpr uint32_t stream(uint32_t fd) { return device_number(kStreamMajor, fd); }
+constexpr uint32_t kTerminal = device_number(kTerminalMajor, 0);
 constexpr DeviceName kDevices[] = {
-    {"full", kFull}, {"null", kNull}, {"random", kRandom}, {"urandom", kUrandom}, {"zero", kZero},
+    {"full", memory(kFull)}, {"null", memory(kNull)},       {"random", memory(kRandom)},
+    {"stderr", stream(2)},   {"stdin", stream(0)},          {"stdout", stream(1)},
+    {"tty", kTerminal},      {"urandom", memory(kUrandom)}, {"zero", memory(kZero)},
 };
 
 // A new dentry `name` in `dir` (its write lock held) naming a new inode of devfs: the folder
@@ -64,7 +70,7 @@ Result<uint64_t> fill_buffer(Xptr<void> buffer, uint64_t size, Fill fill) {
   return size;
 }
 
-uint32_t minor_of(Xptr<Inode> device) { return device_minor(rload(device, &Inode::m_device)); }
+uint32_t number_of(Xptr<Inode> device) { return rload(device, &Inode::m_device); }
 
 }  // namespace
 
@@ -76,12 +82,20 @@ Result<void> devfs_mount(Xptr<Inode> root) {
   }
   InodeWriteLock lock(dev);
   for (const DeviceName& device : kDevices)
-    TRY(add_entry(dev, FsType::kDevfs, device.name, InodeType::kDev, device_number(kMemoryMajor, device.minor)));
+    TRY(add_entry(dev, FsType::kDevfs, device.name, InodeType::kDev, device.number));
   return {};
 }
 
+std::optional<int32_t> devfs_stream(uint32_t device) {
+  if (device == kTerminal) return kStreamTerminal;
+  if (device_major(device) == kStreamMajor) return int32_t(device_minor(device));
+  return std::nullopt;
+}
+
 Result<uint64_t> devfs_read(Xptr<Inode> device, Xptr<void> buffer, uint64_t size) {
-  switch (minor_of(device)) {
+  const uint32_t number = number_of(device);
+  if (devfs_stream(number)) return error(Errno::kNxIo);
+  switch (device_minor(number)) {
     case kZero:
     case kFull:
       return fill_buffer(buffer, size, [](uint8_t* chunk, uint32_t bytes) -> Result<void> {
@@ -99,7 +113,9 @@ Result<uint64_t> devfs_read(Xptr<Inode> device, Xptr<void> buffer, uint64_t size
 }
 
 Result<uint64_t> devfs_write(Xptr<Inode> device, uint64_t size) {
-  if (minor_of(device) == kFull) return error(Errno::kNoSpc);
+  const uint32_t number = number_of(device);
+  if (devfs_stream(number)) return error(Errno::kNxIo);
+  if (number == memory(kFull)) return error(Errno::kNoSpc);
   return size;  // the others take everything and keep nothing
 }
 

@@ -250,38 +250,18 @@ PinnedInode child_on_way(Xptr<Inode> top, Xptr<Inode> bottom) {
 }  // namespace
 
 namespace {
-Result<Xptr<File>> open_once(At at, const char* path, uint32_t flags) {
-  if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
-  // Linux (since 6.4) refuses to create with O_DIRECTORY, and creates nothing.
-  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) return error(Errno::kInval);
-  if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
-  PathLast last;
-  const auto pinned_dir = TRY(walk_parent(at, path, &last));
-  const auto dir = pinned_dir.get();
-  if (last.slash && (flags & O_CREAT) != 0) return error(Errno::kIsDir);  // Linux's answer, found or not
-  // The type checked and the open file made while the inode cannot go: the parent's lock
-  // pins it until the open file counts it (the root is never released).
-  auto open_inode = [flags, &last](Xptr<Inode> inode) -> Result<Xptr<File>> {
-    const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
-    if (is_dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return error(Errno::kIsDir);
-    if (!is_dir && ((flags & O_DIRECTORY) != 0 || last.slash)) return error(Errno::kNotDir);
-    return rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags);
-  };
-  Xptr<Inode> inode = dir;
-  Xptr<File> file;
-  if (last.len == 0) {
-    if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
-    file = TRY(open_inode(dir));
-  } else {
-    InodeWriteLock dir_lock(dir);
-    bool created = false;
-    const auto dentry =
-        TRY(child_locked(dir, last.view(), (flags & O_CREAT) != 0 ? Create::kFile : Create::kNo, &created));
-    if (!created && (flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
-    inode = rload(dentry, &Dentry::m_child);
-    file = TRY(open_inode(inode));
-  }
-  // O_TRUNC cuts a regular file only (a device ignores it, as Linux's).
+// A new open file of `inode` (which the caller keeps from going) with `flags`, its type
+// checked; `slash`: its path ended with one.
+Result<Xptr<File>> open_inode(Xptr<Inode> inode, uint32_t flags, bool slash) {
+  const bool is_dir = rload(inode, &Inode::m_type) == InodeType::kDir;
+  if (is_dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0)) return error(Errno::kIsDir);
+  if (!is_dir && ((flags & O_DIRECTORY) != 0 || slash)) return error(Errno::kNotDir);
+  return rpc::rpc_call<rpc::RPC_VFS_FILE_CREATE>(inode.cxy(), inode.host_ptr(), flags);
+}
+
+// O_TRUNC on the new open `file` of `inode`: a regular file is cut (a device ignores it, as
+// Linux's); on a failure, the file is closed.
+Result<Xptr<File>> truncate_opened(Xptr<File> file, Xptr<Inode> inode, uint32_t flags) {
   if ((flags & O_TRUNC) != 0 && rload(inode, &Inode::m_type) == InodeType::kFile) {
     Result<void> truncated = {};
     {
@@ -296,10 +276,50 @@ Result<Xptr<File>> open_once(At at, const char* path, uint32_t flags) {
   }
   return file;
 }
+
+Result<Xptr<File>> open_once(At at, const char* path, uint32_t flags) {
+  if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
+  // Linux (since 6.4) refuses to create with O_DIRECTORY, and creates nothing.
+  if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) return error(Errno::kInval);
+  if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
+  PathLast last;
+  const auto pinned_dir = TRY(walk_parent(at, path, &last));
+  const auto dir = pinned_dir.get();
+  if (last.slash && (flags & O_CREAT) != 0) return error(Errno::kIsDir);  // Linux's answer, found or not
+  // The type checked and the open file made while the inode cannot go: the parent's lock
+  // pins it until the open file counts it (the root is never released).
+  Xptr<Inode> inode = dir;
+  Xptr<File> file;
+  if (last.len == 0) {
+    if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
+    file = TRY(open_inode(dir, flags, last.slash));
+  } else {
+    InodeWriteLock dir_lock(dir);
+    bool created = false;
+    const auto dentry =
+        TRY(child_locked(dir, last.view(), (flags & O_CREAT) != 0 ? Create::kFile : Create::kNo, &created));
+    if (!created && (flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return error(Errno::kExist);
+    inode = rload(dentry, &Dentry::m_child);
+    file = TRY(open_inode(inode, flags, last.slash));
+  }
+  return truncate_opened(file, inode, flags);
+}
+
+Result<Xptr<File>> reopen_once(Xptr<File> file, uint32_t flags) {
+  if ((flags & O_ACCMODE) == O_ACCMODE) return error(Errno::kInval);
+  if ((flags & O_TRUNC) != 0) TRY(make_room_for_frees());
+  // The open file `file` counts its inode, and the caller keeps it open.
+  const auto inode = TRY(file_inode(file));
+  return truncate_opened(TRY(open_inode(inode, flags & ~(O_CREAT | O_EXCL), false)), inode, flags);
+}
 }  // namespace
 
 Result<Xptr<File>> vfs_open(At at, const char* path, uint32_t flags) {
   return with_pending_frees([&] { return open_once(at, path, flags); });
+}
+
+Result<Xptr<File>> vfs_reopen(Xptr<File> file, uint32_t flags) {
+  return with_pending_frees([&] { return reopen_once(file, flags); });
 }
 
 void vfs_set_flags(Xptr<File> file, uint32_t mask, uint32_t flags) {

@@ -74,6 +74,10 @@ struct StatFs {
 // Opens `path` with Linux's flags and answers: a directory with O_CREAT, O_TRUNC or write
 // access is EISDIR; O_TRUNC empties a regular file whatever the access mode, as Linux does.
 [[nodiscard]] Result<hal::Xptr<File>> vfs_open(At at, const char* path, uint32_t flags);
+// A new open file of the file `file` is open on (its own offset and status flags), with
+// `flags` (O_TRUNC cuts it; O_CREAT and O_EXCL mean nothing): Linux's open of
+// /proc/self/fd/N.
+[[nodiscard]] Result<hal::Xptr<File>> vfs_reopen(hal::Xptr<File> file, uint32_t flags);
 // The open file's flags of `mask` made those of `flags` (fcntl's F_SETFL); the others stay.
 // The VFS acts on O_APPEND; it keeps the other flags it does not know for their owner.
 void vfs_set_flags(hal::Xptr<File> file, uint32_t mask, uint32_t flags);

@@ -14,6 +14,7 @@
 
 #include "fs/fat/fatfs.hpp"
 #include "fs/fat/services.hpp"
+#include "fs/vfs/devfs.hpp"
 #include "fs/vfs/lookup.hpp"
 #include "fs/vfs/services.hpp"
 #include "fs/vfs/vfs.hpp"
@@ -585,8 +586,9 @@ TEST_F(VfsTest, RelativePathsStartFromTheOpenFolder) {
 }
 
 // devfs at /dev, from a cluster other than the root's: Linux's memory devices read and
-// written, listed and stated; nothing made, removed or renamed there; the volume's own "dev"
-// folder hidden under the mount and left as it was.
+// written, listed and stated, the streams' devices ENXIO to a kernel thread; a file opened
+// again; nothing made, removed or renamed there; the volume's own "dev" folder hidden under
+// the mount and left as it was.
 TEST_F(VfsTest, DevicesLiveUnderDev) {
   const std::string image = make_image(64, 1, {{"/dev/", ""}, {"/dev/hidden.txt", "hidden"}, {"/x.txt", "x"}});
   boot_disk({2, 1, 1}, image);
@@ -642,6 +644,39 @@ TEST_F(VfsTest, DevicesLiveUnderDev) {
       KCHECK_ERR(fs::vfs_write(*random, buffer.xptr(), 1), Errno::kBadF);  // opened for reading
       KCHECK_ERR(fs::vfs_ftruncate(*null, 0), Errno::kInval);
       for (const auto file : {*null, *zero, *full, *random}) KCHECK_OK(fs::vfs_close(file));
+      // The streams' devices: a process's open makes them its streams; a kernel thread has none.
+      for (const char* path : {"/dev/tty", "/dev/stdin", "/dev/stderr"}) {
+        const auto stream = fs::vfs_stat(path);
+        KCHECK(stream && fs::devfs_stream(stream->device).has_value());
+        auto device = fs::vfs_open(path, fs::O_RDWR);
+        KCHECK_OK(device);
+        if (!device) continue;
+        KCHECK_ERR(fs::vfs_read(*device, buffer.xptr(), 1), Errno::kNxIo);
+        KCHECK_ERR(fs::vfs_write(*device, buffer.xptr(), 1), Errno::kNxIo);
+        KCHECK_OK(fs::vfs_close(*device));
+      }
+      KCHECK(!fs::devfs_stream(fs::device_number(1, 3)));
+
+      // A file opened again (/proc/self/fd/N's open): its own offset and flags, O_TRUNC cutting it.
+      auto first = fs::vfs_open("/y.txt", fs::O_RDWR | fs::O_CREAT);
+      KCHECK_OK(first);
+      if (!first) return;
+      std::memcpy(buffer.data(), "yy", 2);
+      KCHECK_EQ(fs::vfs_write(*first, buffer.xptr(), 2).value_or(0), 2u);
+      auto again = fs::vfs_reopen(*first, fs::O_RDONLY);
+      KCHECK_OK(again);
+      if (again) {
+        KCHECK_EQ(fs::vfs_read(*again, buffer.xptr(), 8).value_or(0), 2u);
+        KCHECK_ERR(fs::vfs_write(*again, buffer.xptr(), 1), Errno::kBadF);
+        KCHECK_OK(fs::vfs_close(*again));
+      }
+      KCHECK_ERR(fs::vfs_reopen(*first, fs::O_ACCMODE), Errno::kInval);
+      auto cut = fs::vfs_reopen(*first, fs::O_WRONLY | fs::O_TRUNC);
+      KCHECK_OK(cut);
+      if (cut) KCHECK_OK(fs::vfs_close(*cut));
+      const auto cut_stat = fs::vfs_fstat(*first);
+      KCHECK(cut_stat && cut_stat->size == 0);
+      KCHECK_OK(fs::vfs_close(*first));
 
       auto dir = fs::vfs_open("/dev", fs::O_RDONLY | fs::O_DIRECTORY);
       KCHECK_OK(dir);
@@ -657,7 +692,7 @@ TEST_F(VfsTest, DevicesLiveUnderDev) {
           KCHECK(entries[i].type == fs::InodeType::kDev);
         }
       }
-      KCHECK_EQ(names, std::string("full null random urandom zero "));
+      KCHECK_EQ(names, std::string("full null random stderr stdin stdout tty urandom zero "));
       char path[16];
       auto length = fs::vfs_dir_path(*dir, path, sizeof path);
       KCHECK_OK(length);
