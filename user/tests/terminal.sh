@@ -239,6 +239,29 @@ else
   echo "FAIL: top on a terminal: exit $top_status (expected 0), $screens screens (expected 3 or more):"
   cat -v "$scratch/top.txt"; status=1
 fi
+# more on a terminal of 10 rows, paging a pipe: 9 lines and its prompt; space, 9 more; Return,
+# one more; q ends it (status 0), each key typed once the prompt before it is there.
+mkfifo "$scratch/more-keys"
+timeout 60 script -qec "stty rows 10 cols 40; $mkh exec --disk $scratch/disk.img /bin/sh -c 'seq 100 | more; echo more \$?'" \
+  /dev/null <"$scratch/more-keys" >"$scratch/more.txt" &
+session=$!
+{
+  prompts=0
+  for keys in ' ' '\r' q; do
+    prompts=$((prompts + 1))
+    for _ in $(seq 200); do [ "$(grep -o -- '--More--' "$scratch/more.txt" | wc -l)" -ge $prompts ] && break; sleep 0.1; done
+    printf "$keys"
+  done
+} >"$scratch/more-keys"
+wait "$session"
+# The prompt is erased by a carriage return and a clear to the line's end: a line break here.
+shown=$(sed 's/\r\x1b\[K/\n/g' "$scratch/more.txt" | tr -d '\r' | sed 's/\x1b\[[0-9]*m//g')
+if grep -qx 'more 0' <<<"$shown" && [ "$(grep -cx -- '--More--' <<<"$shown")" = 3 ] && grep -qx 19 <<<"$shown" &&
+  ! grep -qx 20 <<<"$shown"; then
+  echo "more on a terminal: a screen, a screen more, a line more, q; status 0"
+else
+  echo "FAIL: more on a terminal:"; cat -v "$scratch/more.txt"; status=1
+fi
 # Line editing at the prompt: each line typed once the shell reads (raw mode, its keys its
 # own): the history's Up, Backspace, Left, Ctrl-U, Ctrl-A, Tab (a command, a file name, the
 # list of the matches), the history builtin, a PS1 of the working directory, and Ctrl-D on an
