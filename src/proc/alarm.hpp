@@ -1,4 +1,5 @@
-// setitimer's ITIMER_REAL: SIGALRM to a process at a time, then every interval. Layer: proc.
+// setitimer's ITIMER_REAL: SIGALRM to a process at a time, then every interval; and its CPU-time
+// timers, ITIMER_VIRTUAL and ITIMER_PROF (below). Layer: proc.
 // Calls kern (a kernel thread, its timer) and the process's owner services (the signal).
 //
 // The timer is the process's reference's (its owner cluster's; a copy's thread asks there). A
@@ -21,6 +22,7 @@
 namespace mkh::proc {
 
 struct Process;
+struct UserThread;
 
 // A timer's state as setitimer gives and takes it: the time left to its next signal (0:
 // disarmed) and the interval after it, in nanoseconds.
@@ -36,5 +38,22 @@ struct AlarmTimer {
 [[nodiscard]] Result<AlarmTimer> alarm_set(Process* process, const AlarmTimer* next);
 // The timer disarmed and its thread woken, at the process's end (process_destroy).
 void alarm_end(Process* process);
+
+// setitimer's CPU-time timers: ITIMER_VIRTUAL counts down the process's user time (its
+// threads' interpreters), ITIMER_PROF its user and system time, and each sends its signal
+// (SIGVTALRM, SIGPROF: SI_KERNEL, PROCESS_MAKE_KILL's action) when its time runs out, then once
+// every interval of it (intervals missed in one charge give one signal, as Linux's). No thread
+// sleeps for them: every thread of the process charges them the CPU time it ran at its
+// scheduling points (a quantum's end), from any cluster, by compare-and-swap on the time left,
+// so exactly one charge sends each signal; a change by cpu_timer_set makes a charge in flight
+// try again on the new value.
+enum CpuTimer : uint32_t { kCpuTimerVirtual = 0, kCpuTimerProf = 1 };
+// The CPU timer `which` of `process` (its reference, of this cluster): what it was (a live
+// timer at least 1 µs), and with `next`, set to it (a value of 0 disarms it, its interval
+// aside).
+[[nodiscard]] AlarmTimer cpu_timer_set(Process* process, CpuTimer which, const AlarmTimer* next);
+// Charges the CPU time the calling user thread ran since its last charge to its process's CPU
+// timers: one remote load of each when they are disarmed.
+void cpu_timers_charge(UserThread* thread);
 
 }  // namespace mkh::proc

@@ -66,6 +66,8 @@ enum Signal : uint32_t {
   kSigTtin = 21,
   kSigTtou = 22,
   kSigUrg = 23,
+  kSigVtalrm = 26,
+  kSigProf = 27,
   kSigWinch = 28,
 };
 inline constexpr uint32_t kSignalMax = 64;  // Linux's _NSIG: 1..64 are signals, 0 asks whether the target exists
@@ -304,6 +306,13 @@ struct Process {
   int64_t m_alarm_deadline = 0;
   int64_t m_alarm_interval = 0;
   kern::Thread* m_alarm_thread = nullptr;
+  // setitimer's ITIMER_VIRTUAL and ITIMER_PROF (proc/alarm.hpp), the reference's: the CPU time
+  // left to each one's next signal in nanoseconds (0: disarmed), counted down by the threads by
+  // compare-and-swap, and its interval; both set under m_alarm_lock. The charges in progress
+  // (from before their first look at a time left to after their signal is sent).
+  int64_t m_cpu_timer_left[2] = {};
+  int64_t m_cpu_timer_interval[2] = {};
+  uint32_t m_cpu_timer_charging = 0;
   uint32_t m_main_exit_code = 0;   // the main thread's exit(2): the process's status if it is not decided otherwise
   uint64_t m_ended_cpu_ticks = 0;  // the CPU time of its threads that ended (relaxed)
   uint64_t m_ended_sys_ticks = 0;  // of that time, in system calls (relaxed)

@@ -16,6 +16,7 @@
 #include "kern/cluster.hpp"
 #include "kern/sched.hpp"
 #include "mm/kmem.hpp"
+#include "proc/alarm.hpp"
 #include "proc/copy.hpp"
 #include "proc/exec.hpp"
 #include "proc/futex.hpp"
@@ -249,6 +250,7 @@ void user_thread_entry(void* arg) {
     }
     if (run.trap.kind == user::TrapKind::kQuantum || budget == 0) {
       count_cpu(thread);
+      cpu_timers_charge(thread);
       kern::sched_yield();
       budget = kUserQuantum;
     }

@@ -120,6 +120,9 @@ struct UserThread final : user::AddressSpace {
   // the other threads of its process to read.
   uint64_t m_cpu_ticks = 0;
   uint64_t m_sys_ticks = 0;  // of its CPU time, the kernel's: its system calls and page faults
+  // Of those two, what the thread charged to its process's CPU timers (cpu_timers_charge).
+  uint64_t m_charged_cpu_ticks = 0;
+  uint64_t m_charged_sys_ticks = 0;
 };
 
 // A CPU time in nanoseconds, and how much of it was the kernel's (system calls and page

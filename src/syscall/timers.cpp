@@ -1,6 +1,7 @@
-// The interval timers: setitimer and getitimer, ITIMER_REAL (proc/alarm.hpp). Layer: syscall.
-// They act on the process's reference: a thread of a copy asks its owner cluster
-// (syscall.cpp's at_reference), whose kernel thread sends the SIGALRM.
+// The interval timers: setitimer and getitimer, ITIMER_REAL, ITIMER_VIRTUAL and ITIMER_PROF
+// (proc/alarm.hpp). Layer: syscall. They act on the process's reference: a thread of a copy
+// asks its owner cluster (syscall.cpp's at_reference), whose kernel thread sends the SIGALRM;
+// the threads' CPU time sends the others.
 #include <cstdint>
 
 #include "proc/alarm.hpp"
@@ -10,7 +11,7 @@ namespace mkh::syscall {
 
 namespace {
 
-constexpr uint32_t kItimerReal = 0;
+constexpr uint32_t kItimerReal = 0, kItimerVirtual = 1, kItimerProf = 2;
 
 // RV32's struct itimerval (Linux's __kernel_old_itimerval): the interval, then the value, each
 // a timeval of two 32-bit longs.
@@ -25,21 +26,29 @@ UserItimerval user_itimerval(const proc::AlarmTimer& timer) {
           int32_t(timer.value_ns / 1'000'000'000), int32_t(timer.value_ns % 1'000'000'000 / 1000)};
 }
 
+// The timer `which` of the caller's process (its reference: the call acts there), set to
+// `next` unless null: what it was.
+Result<proc::AlarmTimer> set_timer(Call& call, uint32_t which, const proc::AlarmTimer* next) {
+  if (which == kItimerReal) return proc::alarm_set(call.process, next);
+  return proc::cpu_timer_set(call.process, which == kItimerVirtual ? proc::kCpuTimerVirtual : proc::kCpuTimerProf,
+                             next);
+}
+
 }  // namespace
 
 // setitimer(which, new, old), Linux's order: `new` read (EFAULT; null disarms, as Linux takes
-// it), checked (a negative second or a microsecond count past a second: EINVAL), the timer set,
-// then the old one written (EFAULT, the new one set all the same). ITIMER_REAL only: the CPU-time
-// timers (ITIMER_VIRTUAL, ITIMER_PROF) are EINVAL, as another `which`.
+// it), `which` (EINVAL past ITIMER_PROF), `new` checked (a negative second or a microsecond
+// count past a second: EINVAL), the timer set, then the old one written (EFAULT, the new one set
+// all the same).
 Answer sys_setitimer(Call& call) {
   UserItimerval asked{};
   if (call.a[1] != 0) TRY(proc::copy_from_user(call.process, &asked, call.a[1], sizeof asked));
-  if (call.a[0] != kItimerReal) return error(Errno::kInval);
+  if (call.a[0] > kItimerProf) return error(Errno::kInval);
   if (asked.interval_sec < 0 || asked.value_sec < 0 || asked.interval_usec < 0 || asked.value_usec < 0 ||
       asked.interval_usec >= 1'000'000 || asked.value_usec >= 1'000'000)
     return error(Errno::kInval);
   const proc::AlarmTimer next{ns_of(asked.value_sec, asked.value_usec), ns_of(asked.interval_sec, asked.interval_usec)};
-  const proc::AlarmTimer old = TRY(proc::alarm_set(call.process, &next));
+  const proc::AlarmTimer old = TRY(set_timer(call, call.a[0], &next));
   if (call.a[2] != 0) {
     const UserItimerval out = user_itimerval(old);
     TRY(proc::copy_to_user(call.process, call.a[2], &out, sizeof out));
@@ -49,8 +58,8 @@ Answer sys_setitimer(Call& call) {
 
 // getitimer(which, curr): the time left (a live timer at least 1 µs) and the interval.
 Answer sys_getitimer(Call& call) {
-  if (call.a[0] != kItimerReal) return error(Errno::kInval);
-  const UserItimerval out = user_itimerval(TRY(proc::alarm_set(call.process, nullptr)));
+  if (call.a[0] > kItimerProf) return error(Errno::kInval);
+  const UserItimerval out = user_itimerval(TRY(set_timer(call, call.a[0], nullptr)));
   TRY(proc::copy_to_user(call.process, call.a[1], &out, sizeof out));
   return 0;
 }

@@ -6,7 +6,8 @@
 # (wait.pml), a fork's image against the kernel's holds of pages for writing (fork_hold.pml),
 # execve's stop of a process's threads against a kill (exec.pml), a pipe's readers, writers
 # and pollers (pipe.pml), a signal's wake-up of a thread that waits, or that waits for it
-# (signal.pml), and a process's interval timer and the thread that sends its SIGALRM (alarm.pml).
+# (signal.pml), a process's interval timer and the thread that sends its SIGALRM (alarm.pml),
+# and its CPU-time timers counted down by its threads (cputimer.pml).
 # Usage: check.sh [--full] [--keep] [-j N] [-DNAME[=value]...]
 #   --full        also the largest runs (three clients: 45, 19 and 1 million states;
 #                 the multicast's liveness: 11 million; three walkers of an inode, three
@@ -124,6 +125,7 @@ runs+=(
   "safety-signal-3signals-waited|-DWAITED|$safety_cc|-m10000 -w16|signal.pml"
   "safety-alarm-4changes-end||$safety_cc|-m10000 -w20|alarm.pml"
   "safety-alarm-4changes|-DNO_END|$safety_cc|-m10000 -w20|alarm.pml"
+  "safety-cputimer-2chargers-4changes||$safety_cc|-m10000 -w20|cputimer.pml"
 )
 
 run_one() {  # index name defines ccflags panflags model
@@ -158,7 +160,7 @@ wait
 mode=""
 [ "$full" -eq 1 ] && mode=" full"
 [ ${#extra[@]} -gt 0 ] && mode="$mode (${extra[*]})"
-echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml, fork_hold.pml, exec.pml, pipe.pml, signal.pml, alarm.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
+echo "rpc.pml, inode_use.pml, shootdown.pml, copy.pml, stop.pml, wait.pml, fork_hold.pml, exec.pml, pipe.pml, signal.pml, alarm.pml, cputimer.pml$mode, spin $(spin -V 2>/dev/null | awk '{print $3}'):"
 failed=0
 for i in "${!runs[@]}"; do
   IFS='|' read -r name defines ccflags panflags pml <<<"${runs[$i]}"

@@ -1110,6 +1110,16 @@ TEST_F(ProcessTest, IntervalTimersSendSigalrmOnEveryCluster) {
                 "3 rings, then disarmed: 0 s 0 us, interval 0 s 0 us\n"});
 }
 
+// CPU-time timers across clusters: on each cluster of a 2x2:2 machine at once, the cputimers
+// referee, its threads placed on the other clusters (each charging the one timer of its
+// process by compare-and-swap), its children forked there (cputimers.c).
+TEST_F(ProcessTest, CpuTimersCountTheThreadsOfEveryCluster) {
+  run_spread_on_every_cluster("cputimers",
+                              {"ITIMER_VIRTUAL of 50 ms: 1 ring, 25 ms of CPU time or more: yes\n",
+                               "ITIMER_PROF every 20 ms, three threads: 5 rings, 50 ms of CPU time or more: yes\n",
+                               "a child spinning with ITIMER_PROF: killed by signal 27\n"});
+}
+
 // Programs run at once on a deterministic machine, the disk mounted by its seeded driver
 // too: what they print, in order, and the instructions each ran.
 struct DeterministicRun {
