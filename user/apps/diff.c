@@ -1,4 +1,4 @@
-/* diff [-qsru] [-U N] FILE1 FILE2: the differences between two files, as GNU diff (diffutils)
+/* diff [-qsruibw] [-U N] FILE1 FILE2: the differences between two files, as GNU diff (diffutils)
  * finds and writes them in the C locale. The lines are compared as GNU's are: the identical
  * lines at both ends set apart (but for the context -u shows), the lines that match no line of
  * the other file and most of those that match very many left out, then Myers' O(ND)
@@ -14,8 +14,12 @@
  * both are, their entries are compared in name order: "Only in" for those in one, "Common
  * subdirectories" for folders, and with -r the folders compared in turn. Exit status: 0 when
  * nothing differs, 1 when something does, 2 after an error (a missing file, a usage error).
- * Not GNU's: no other option (no -c, -i, -w, -b, -B, -N, --color, long options...), and none
- * of GNU's heuristics for large files (a minimal comparison every time). A user program of
+ * -i (case), -b (changes in the amount of white space, and white space at a line's end), -w
+ * (all white space) leave that out of the comparison of two lines — and, -b or -w, a missing
+ * newline at the end of the last line —, as GNU's: a common line is shown as the first file
+ * has it; files the same but for that are the same (-s says they are identical). Not GNU's: no
+ * other option (no -c, -B, -N, --color, long options...), and none of GNU's heuristics for
+ * large files (a minimal comparison every time). A user program of
  * mkh's /bin (user/apps/): plain C, runs unchanged under qemu-riscv32. */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +36,9 @@
 enum { SAME = 0, DIFFERENT = 1, TROUBLE = 2, BINARY_PREFIX = 32768 };
 
 static int brief, report_identical, recursive, unified;
+/* -i, -b, -w: what the comparison of two lines leaves out. With -b or -w, a missing newline at
+ * the end of the last line too, as GNU's. */
+static int ignore_case, ignore_space_change, ignore_all_space;
 static long context = 3;
 static char options_text[256]; /* the options as given, for the "diff -r A B" lines */
 
@@ -92,6 +99,36 @@ static int read_whole(struct file* f) {
   return 0;
 }
 
+static int is_space(int c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
+
+/* The next byte of `line` the comparison sees, from *at on; -1 at the line's end. -w leaves
+ * white space out, -b makes a run of it one space and leaves it out at the end, -i makes
+ * letters small. */
+static int next_byte(const struct line* line, size_t* at) {
+  const char* bytes = line->bytes;
+  size_t i = *at;
+  if (ignore_all_space || ignore_space_change) {
+    const size_t run = i;
+    while (i < line->length && is_space((unsigned char)bytes[i])) i++;
+    if (i == line->length) {
+      *at = i;
+      return -1;
+    }
+    if (i > run && !ignore_all_space) {
+      *at = i;
+      return ' ';
+    }
+  }
+  if (i == line->length) return -1;
+  *at = i + 1;
+  const int c = (unsigned char)bytes[i];
+  return ignore_case && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int ignoring(void) { return ignore_case || ignore_space_change || ignore_all_space; }
+/* Whether the comparison sees a line's newline. */
+static int newline_counts(void) { return !ignore_space_change && !ignore_all_space; }
+
 static void split_lines(struct file* f) {
   long count = 0;
   for (size_t i = 0; i < f->size; ++i) count += f->data[i] == '\n';
@@ -105,16 +142,33 @@ static void split_lines(struct file* f) {
     line->bytes = f->data + start;
     line->length = length;
     line->newline = end != NULL;
-    unsigned long hash = 5381 + (unsigned long)line->newline;
-    for (size_t i = 0; i < length; ++i) hash = hash * 33 + (unsigned char)line->bytes[i];
+    unsigned long hash = 5381 + (unsigned long)(line->newline && newline_counts());
+    if (!ignoring()) {
+      for (size_t i = 0; i < length; ++i) hash = hash * 33 + (unsigned char)line->bytes[i];
+    } else {
+      size_t at = 0;
+      for (int c; (c = next_byte(line, &at)) >= 0;) hash = hash * 33 + (unsigned)c;
+    }
     line->hash = hash;
     start += length + 1;
   }
 }
 
+/* Whether two lines are the same bytes (GNU sets the identical ends apart so, whatever -i,
+ * -b and -w say). */
+static int same_bytes(const struct line* a, const struct line* b) {
+  return a->length == b->length && a->newline == b->newline && memcmp(a->bytes, b->bytes, a->length) == 0;
+}
+
 static int same_line(const struct line* a, const struct line* b) {
-  return a->hash == b->hash && a->length == b->length && a->newline == b->newline &&
-         memcmp(a->bytes, b->bytes, a->length) == 0;
+  if (!ignoring()) return a->hash == b->hash && same_bytes(a, b);
+  if (a->hash != b->hash || (newline_counts() && a->newline != b->newline)) return 0;
+  size_t at_a = 0, at_b = 0;
+  for (;;) {
+    const int c = next_byte(a, &at_a);
+    if (c != next_byte(b, &at_b)) return 0;
+    if (c < 0) return 1;
+  }
 }
 
 /* ---- The comparison (the lines between the identical ends) ---- */
@@ -330,11 +384,11 @@ struct change {
 /* The changes between the two files, in order; their count in *count. */
 static struct change* compare_lines(struct file* a, struct file* b, long horizon, long* count) {
   long prefix = 0;
-  while (prefix < a->count && prefix < b->count && same_line(&a->lines[prefix], &b->lines[prefix])) prefix++;
+  while (prefix < a->count && prefix < b->count && same_bytes(&a->lines[prefix], &b->lines[prefix])) prefix++;
   const long start = prefix > horizon ? prefix - horizon : 0;
   long suffix = 0;
   const long room = (a->count < b->count ? a->count : b->count) - start;
-  while (suffix < room && same_line(&a->lines[a->count - 1 - suffix], &b->lines[b->count - 1 - suffix])) suffix++;
+  while (suffix < room && same_bytes(&a->lines[a->count - 1 - suffix], &b->lines[b->count - 1 - suffix])) suffix++;
   const long cut = suffix > horizon ? suffix - horizon : 0;
   struct file* files[2] = {a, b};
   /* Equivalence classes by hash chains over the lines compared. */
@@ -487,7 +541,8 @@ static int compare_files(struct file* a, struct file* b, const char* header) {
     if (report_identical) printf("Files %s and %s are identical\n", a->name, b->name);
     return SAME;
   }
-  if (brief || has_nul(a) || has_nul(b)) {
+  /* A binary file is compared byte for byte, whatever -i, -b, -w say (GNU's). */
+  if (has_nul(a) || has_nul(b) || (brief && !ignoring())) {
     printf(brief ? "Files %s and %s differ\n" : "Binary files %s and %s differ\n", a->name, b->name);
     return DIFFERENT;
   }
@@ -495,6 +550,12 @@ static int compare_files(struct file* a, struct file* b, const char* header) {
   split_lines(b);
   long count;
   struct change* changes = compare_lines(a, b, unified ? context : 0, &count);
+  if (count == 0 || brief) {
+    free(changes);
+    if (count > 0) printf("Files %s and %s differ\n", a->name, b->name);
+    else if (report_identical) printf("Files %s and %s are identical\n", a->name, b->name);
+    return count > 0 ? DIFFERENT : SAME;
+  }
   if (header) puts(header);
   if (unified) print_unified(a, b, changes, count);
   else print_normal(a, b, changes, count);
@@ -661,6 +722,9 @@ int main(int argc, char** argv) {
       else if (*o == 's') report_identical = 1;
       else if (*o == 'r') recursive = 1;
       else if (*o == 'u') unified = 1;
+      else if (*o == 'i') ignore_case = 1;
+      else if (*o == 'b') ignore_space_change = 1;
+      else if (*o == 'w') ignore_all_space = 1;
       else if (*o == 'U') {
         const char* value = o[1] ? o + 1 : i + 1 < argc ? argv[++i] : NULL;
         if (!value) return usage_error("option requires an argument -- '%s'", "U");

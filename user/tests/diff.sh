@@ -4,7 +4,9 @@
 # `mkh exec` too); stdout, stderr and the status must be byte for byte the same. Beside the
 # written cases, pairs of files made from a seeded random walk (lines drawn from a few, so that
 # many match, then lines deleted, inserted, changed and moved) are compared in both formats:
-# GNU's choices among equally short edit scripts are the ones to match. C locale, UTC.
+# GNU's choices among equally short edit scripts are the ones to match; each pair again with
+# noise in the edited file (capitals, white space, a last newline gone) under -i, -b or -w.
+# C locale, UTC.
 # Usage: diff.sh PROGRAM_DIR [PAIRS]
 set -uo pipefail
 dir=$1 pairs=${2:-150}
@@ -62,6 +64,20 @@ compare numbers
 compare -k numbers edited
 compare -U x numbers edited
 compare numbers edited longer
+printf 'A\nb\nsame\n' >cased && printf 'a\nc\nsame\n' >lower
+printf 'a  b\nc \n\t d\nab\n' >spaced && printf 'a b\nc\n d\na b\n' >unspaced
+compare -i cased lower
+compare -u -i cased lower
+compare -b spaced unspaced
+compare -w spaced unspaced
+compare -u -bi spaced unspaced
+compare -b unfinished finished
+compare -w finished unfinished
+compare -i unfinished finished
+compare -s -w unfinished finished
+compare -q -b spaced unspaced
+compare -q -w spaced unspaced
+compare -w numbers blanks
 
 # Random pairs: a file of lines drawn from a few, and the same edited.
 RANDOM=7
@@ -83,6 +99,21 @@ for pair in $(seq 1 "$pairs"); do
   cp a "a$pair" && cp b "b$pair"
   compare "a$pair" "b$pair"
   compare -u "a$pair" "b$pair"
+  # The same edit with noise -i, -b or -w leave out (or not: spaces where there were none).
+  : >c
+  while IFS= read -r line; do
+    case $((RANDOM % 6)) in
+      0) printf '%s\n' "${line^^}" >>c ;;
+      1) printf '  %s\t\n' "$line" >>c ;;
+      2) printf '%s\n' "${line// /   }" >>c ;;
+      3) printf '%s\n' "${line//;/ ;}" >>c ;;
+      *) printf '%s\n' "$line" >>c ;;
+    esac
+  done <b
+  [ $((RANDOM % 4)) = 0 ] && truncate -s -1 c
+  cp c "c$pair"
+  options=(-i -b -w -ib -iw -ub -uw -uiw)
+  compare "${options[RANDOM % ${#options[@]}]}" "a$pair" "c$pair"
 done
 echo "diff: $compared comparisons as GNU's diff makes them"
 exit "$status"
