@@ -44,7 +44,7 @@ static const struct {
      "trap [ACTION SIGNAL...]: ACTION runs when SIGNAL comes ('' ignores it, - resets it); alone, the traps"},
     {"true", 0, "true: status 0"},
     {"type", 0, "type NAME...: what NAME is: a reserved word, a function, a builtin or a program"},
-    {"umask", 0, "umask [-S] [OCTAL]: the mask of new files' modes, set or shown"},
+    {"umask", 0, "umask [-S] [MODE]: the mask of new files' modes, set (octal, or u=rwx,g-w) or shown"},
     {"unalias", 0, "unalias NAME... | -a: the aliases (-a: all) removed"},
     {"unset", 1, "unset NAME...: the variables removed"},
     {"wait", 0, "wait [PID...]: until those children (all without a PID) end"},
@@ -378,6 +378,71 @@ static int set_builtin(int argc, char** argv) {
 }
 
 /* The builtins; -1 when argv[0] is none. */
+/* The mask `mode` sets, from the mask `mask`: octal (at most 0777), or symbolic as chmod's
+ * (POSIX's umask): clauses [ugoa]*([+-=]([rwx]*|[ugo]))+ separated by commas, each acting on
+ * the permissions the mask leaves (no who: all three). -1 when it is neither. */
+static long umask_of(const char* mode, mode_t mask) {
+  if (*mode >= '0' && *mode <= '9') {
+    char* end;
+    const long octal = strtol(mode, &end, 8);
+    return *end != '\0' || octal > 0777 ? -1 : octal;
+  }
+  unsigned allowed = ~(unsigned)mask & 0777;
+  for (const char* at = mode;;) {
+    unsigned who = 0;
+    for (; *at && strchr("ugoa", *at); at++) who |= *at == 'u' ? 0700 : *at == 'g' ? 070 : *at == 'o' ? 07 : 0777;
+    if (who == 0) who = 0777;
+    if (!*at || !strchr("+-=", *at)) return -1; /* a clause needs an operator */
+    while (*at && strchr("+-=", *at)) {
+      const char op = *at++;
+      unsigned bits = 0;
+      if (*at && strchr("ugo", *at)) { /* a copy of one class's permissions */
+        const unsigned shift = *at == 'u' ? 6 : *at == 'g' ? 3 : 0;
+        bits = (allowed >> shift & 7) * 0111;
+        at++;
+      } else {
+        for (; *at && strchr("rwx", *at); at++) bits |= (*at == 'r' ? 4u : *at == 'w' ? 2u : 1u) * 0111;
+      }
+      bits &= who;
+      if (op == '+') allowed |= bits;
+      else if (op == '-') allowed &= ~bits;
+      else allowed = (allowed & ~who) | bits;
+    }
+    if (*at == '\0') break;
+    if (*at++ != ',') return -1;
+  }
+  return (long)(~allowed & 0777);
+}
+
+/* umask [-S] [MODE]: the mask set, or shown (-S: symbolically). */
+static int umask_builtin(int argc, char** argv) {
+  const mode_t mask = umask(0);
+  umask(mask);
+  if (argc > 1 && strcmp(argv[1], "-S") != 0) {
+    const long set = umask_of(argv[1], mask);
+    if (set < 0) {
+      fprintf(stderr, "sh: umask: %s: not a mode (octal, or as chmod's: u=rwx,g-w)\n", argv[1]);
+      return 1;
+    }
+    umask((mode_t)set);
+    return 0;
+  }
+  if (argc == 1) {
+    printf("%04o\n", (unsigned)mask);
+    return 0;
+  }
+  char shown[32];
+  int at = 0;
+  for (int who = 0; who < 3; who++) {
+    at += sprintf(shown + at, "%s%c=", who ? "," : "", "ugo"[who]);
+    for (int bit = 0; bit < 3; bit++)
+      if (!(mask & (0400 >> (3 * who + bit)))) shown[at++] = "rwx"[bit];
+  }
+  shown[at] = '\0';
+  printf("%s\n", shown);
+  return 0;
+}
+
 int builtin(int argc, char** argv) {
   const char* name = argv[0];
   if (!strcmp(name, ":") || !strcmp(name, "true")) return 0;
@@ -400,34 +465,7 @@ int builtin(int argc, char** argv) {
     if (back) printf("%s\n", path);
     return (had && variable_set("OLDPWD", before, 1) < 0) || variable_set("PWD", path, 1) < 0;
   }
-  if (!strcmp(name, "umask")) { /* umask [-S] [OCTAL]: the mask set, or shown (-S: symbolically) */
-    if (argc > 1 && strcmp(argv[1], "-S") != 0) {
-      char* end;
-      const long mask = strtol(argv[1], &end, 8);
-      if (*argv[1] == '\0' || *end != '\0' || mask < 0 || mask > 0777) {
-        fprintf(stderr, "sh: umask: %s: not an octal mode (symbolic modes are not read)\n", argv[1]);
-        return 1;
-      }
-      umask((mode_t)mask);
-      return 0;
-    }
-    const mode_t mask = umask(0);
-    umask(mask);
-    if (argc == 1) {
-      printf("%04o\n", (unsigned)mask);
-      return 0;
-    }
-    char shown[32];
-    int at = 0;
-    for (int who = 0; who < 3; who++) {
-      at += sprintf(shown + at, "%s%c=", who ? "," : "", "ugo"[who]);
-      for (int bit = 0; bit < 3; bit++)
-        if (!(mask & (0400 >> (3 * who + bit)))) shown[at++] = "rwx"[bit];
-    }
-    shown[at] = '\0';
-    printf("%s\n", shown);
-    return 0;
-  }
+  if (!strcmp(name, "umask")) return umask_builtin(argc, argv);
   if (!strcmp(name, "pwd")) {
     char path[1024];
     if (getcwd(path, sizeof path) == NULL) {
