@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "libk/result.hpp"
 #include "mm/kmem.hpp"
@@ -86,6 +87,11 @@ struct HostTerminal {
 // terminal, kInval for another request.
 [[nodiscard]] Result<void> host_stream_set_terminal(int host_fd, uint32_t request,
                                                     const std::array<uint8_t, 36>& termios);
+// When `file`, just opened by openat with `flags` (those the VFS keeps), is a device that
+// stands for a stream (/dev/tty, /dev/stdin...: fs::devfs_stream), the entry of that stream
+// for the calling process, `file` closed (syscall/stream_devices.cpp); none for another file.
+[[nodiscard]] Result<std::optional<proc::UserFd>> open_stream_device(Call& call, hal::Xptr<fs::File> file,
+                                                                     uint32_t flags);
 // A new host stream: `path` of the host opened with `access` (Linux's O_RDONLY, O_WRONLY or
 // O_RDWR: 0, 1, 2), `status` among Linux's O_APPEND, O_NONBLOCK and O_TRUNC, never as the
 // host's controlling terminal and closed at an exec of the host's. The open itself does not

@@ -13,8 +13,6 @@
 #include <optional>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "fs/vfs/devfs.hpp"
 #include "fs/vfs/vfs.hpp"
 #include "hal/clock.hpp"
@@ -319,58 +317,16 @@ Answer sys_writev(Call& call) { return vectored(call, false); }
 Answer sys_pread64(Call& call) { return positioned(call, true); }
 Answer sys_pwrite64(Call& call) { return positioned(call, false); }
 
-namespace {
-
-// The stream a device of devfs stands for (fs::devfs_stream), when `file` is open on one.
-std::optional<int32_t> stream_device(hal::Xptr<fs::File> file) {
-  const auto stat = fs::vfs_fstat(file);
-  if (!stat || stat->type != fs::InodeType::kDev) return std::nullopt;
-  return fs::devfs_stream(stat->device);
-}
-
-// What a process's open of a stream's device with `flags` gives. /dev/tty: mkh's terminal, the
-// host's /dev/tty (ENXIO when mkh has none, as Linux answers a process without one).
-// /dev/stdin, /dev/stdout, /dev/stderr: what Linux's open of /proc/self/fd/N gives, a new open
-// of what descriptor N names — a file of the VFS (its own offset; O_TRUNC cuts it), a host
-// stream (opened again through the host's /proc/self/fd) or a pipe's end (the same end: the
-// other is EACCES, BSD's answer, where Linux gives it). ENOENT when N is not open (Linux's
-// link names nothing then).
-Result<UserFd> open_stream(Call& call, int32_t stream, uint32_t flags) {
-  const uint32_t access = flags & fs::O_ACCMODE, status = flags & (fs::O_APPEND | kOpenNonblock | fs::O_TRUNC);
-  if (stream == fs::kStreamTerminal) return proc::host_stream_adopt(TRY(host_stream_open("/dev/tty", access, status)));
-  auto held = proc::fd_lookup(call.process, stream);
-  if (!held) return error(Errno::kNoEnt);
-  UserFd entry = held->fd;
-  entry.flags = 0;
-  if (entry.kind == UserFd::Kind::kHost) {
-    const auto path = fmt::format("/proc/self/fd/{}", entry.host_fd);
-    return proc::host_stream_adopt(TRY(host_stream_open(path.c_str(), access, status)));
-  }
-  if (entry.kind == UserFd::Kind::kFile) {
-    entry.file = TRY(fs::vfs_reopen(entry.file, flags & (kOpenFlagsKnown | kStatusFlagsKept)));
-    return entry;
-  }
-  if (access != fs::O_RDWR && (access == fs::O_RDONLY) != (entry.kind == UserFd::Kind::kPipeRead))
-    return error(Errno::kAcces);
-  proc::pipe_take(entry.pipe, entry.pipe_end());
-  return entry;
-}
-
-}  // namespace
-
 // openat: a file of the VFS, or for a device that stands for a stream, the stream
-// (open_stream).
+// (syscall/stream_devices.cpp).
 Answer sys_openat(Call& call) {
   const UserPath path = TRY(user_path(call, call.a[0], call.a[1]));
-  const uint32_t flags = call.a[2];
-  const auto file = TRY(fs::vfs_open(path.at, path.c_str(), flags & (kOpenFlagsKnown | kStatusFlagsKept)));
+  const uint32_t flags = call.a[2], kept = flags & (kOpenFlagsKnown | kStatusFlagsKept);
+  const auto file = TRY(fs::vfs_open(path.at, path.c_str(), kept));
   UserFd entry;
   entry.kind = UserFd::Kind::kFile;
   entry.file = file;
-  if (const auto stream = stream_device(file)) {
-    (void)fs::vfs_close(file);
-    entry = TRY(open_stream(call, *stream, flags));
-  }
+  if (auto stream = TRY(open_stream_device(call, file, kept))) entry = *stream;
   entry.flags = (flags & kOpenCloexec) != 0 ? proc::kFdCloexec : 0;
   auto installed = proc::fd_install(call.process, entry);
   if (!installed) {

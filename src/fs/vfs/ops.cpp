@@ -766,39 +766,4 @@ Result<uint32_t> vfs_readdir(Xptr<File> dir, DirEntry* entries, uint32_t capacit
   return state.count;
 }
 
-// ---- the file-descriptor table
-
-Result<int32_t> fd_open(FdTable* table, const char* path, uint32_t flags) {
-  const auto file = TRY(vfs_open(path, flags));
-  {
-    hal::BusylockGuard guard(table->m_lock);
-    for (uint32_t fd = 0; fd < kMaxFds; ++fd)
-      if (table->m_files[fd].is_null()) {
-        table->m_files[fd] = file;
-        return int32_t(fd);
-      }
-  }
-  (void)vfs_close(file);
-  return error(Errno::kMFile);
-}
-
-Result<Xptr<File>> fd_get(FdTable* table, int32_t fd) {
-  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
-  hal::BusylockGuard guard(table->m_lock);
-  if (table->m_files[fd].is_null()) return error(Errno::kBadF);
-  return table->m_files[fd];
-}
-
-Result<void> fd_close(FdTable* table, int32_t fd) {
-  if (fd < 0 || uint32_t(fd) >= kMaxFds) return error(Errno::kBadF);
-  Xptr<File> file;
-  {
-    hal::BusylockGuard guard(table->m_lock);
-    file = table->m_files[fd];
-    table->m_files[fd] = {};
-  }
-  if (file.is_null()) return error(Errno::kBadF);
-  return vfs_close(file);
-}
-
 }  // namespace mkh::fs
