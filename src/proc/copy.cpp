@@ -6,6 +6,7 @@
 
 #include "hal/kdata.hpp"
 #include "hal/remote.hpp"
+#include "hal/sanitizers.hpp"
 #include "kern/sched.hpp"
 #include "libk/assert.hpp"
 #include "mm/kmem.hpp"
@@ -15,6 +16,24 @@
 namespace mkh::proc {
 
 namespace {
+
+#if defined(MKH_TSAN)
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
+#endif
+
+// A seqlock reader's reads: the fields of a vseg the reference may free and use again for
+// another object meanwhile, trusted only when its generation did not move around them.
+// ThreadSanitizer is told not to check them (they race with the writer by design: a new
+// object's construction is no atomic store).
+struct SpeculativeReads {
+#if defined(MKH_TSAN)
+  SpeculativeReads() { AnnotateIgnoreReadsBegin(__FILE__, __LINE__); }
+  ~SpeculativeReads() { AnnotateIgnoreReadsEnd(__FILE__, __LINE__); }
+  SpeculativeReads(const SpeculativeReads&) = delete;
+  SpeculativeReads& operator=(const SpeculativeReads&) = delete;
+#endif
+};
 
 // The copy's reference as its VMM sees it: the generation by remote load, vsegs and entries
 // by RPC to the reference's cluster.
@@ -30,6 +49,7 @@ class Reference final : public vmm::VmmReference {
     const hal::Xptr<vmm::Vseg> found = TRY(rpc::rpc_call<rpc::RPC_VMM_GET_VSEG>(server(), process(), address));
     // Read after the answer, while the reference may change it: the caller checks the
     // generation before it trusts what it read.
+    [[maybe_unused]] SpeculativeReads speculative;
     vmm::Vseg vseg;
     vseg.m_type = hal::remote_load(found.field(&vmm::Vseg::m_type));
     vseg.m_base = hal::remote_load(found.field(&vmm::Vseg::m_base));
