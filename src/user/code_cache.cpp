@@ -9,7 +9,8 @@ namespace mkh::user {
 
 namespace {
 
-constexpr bool ends_block(OpKind kind, Op op) {
+constexpr bool ends_block(Op op) {
+  const OpKind kind = kOpKinds[unsigned(op)];
   return kind == OpKind::kBranch || kind == OpKind::kJump || kind == OpKind::kIndirect || op == Op::kEcall ||
          op == Op::kEbreak || op == Op::kFenceI || op == Op::kIllegal;
 }
@@ -19,6 +20,38 @@ int index_in(const Op (&ops)[N], Op op) {
   for (unsigned i = 0; i < N; ++i)
     if (ops[i] == op) return int(i);
   return -1;
+}
+
+bool decoded(const Slot& slot) { return slot.op != Op::kUndecoded; }
+
+// The instruction at slot `index` of `page` (kCrossPage: a 32-bit one in its last halfword).
+Insn instruction_at(const DecodedPage& page, uint32_t index) {
+  const uint16_t half = page.halves[index];
+  if ((half & 3) != 3) return decode16(half);
+  if (index + 1 < DecodedPage::kSlots) return decode32(uint32_t(half) | uint32_t(page.halves[index + 1]) << 16);
+  return Insn{Op::kCrossPage, kSinkRegister, 0, 0, int32_t(half), 2};
+}
+
+// The index of the target of a branch to its own page at `slot` (kNoTarget for any other).
+constexpr uint32_t kNoTarget = ~uint32_t(0);
+uint32_t near_target(const Slot* slots, const Slot& slot) {
+  const unsigned kind = slot.kind;
+  if (kind >= kFusedBase || !is_near_branch(Op(kind / kVariants), kind % kVariants)) return kNoTarget;
+  return uint32_t(&slot - slots) + uint32_t(imm_of(slot.operands) / int32_t(sizeof(Slot)));
+}
+
+// Fuses the instruction at slot `index` with the next when they make a pair (code_cache.hpp).
+void fuse(Slot* slots, uint32_t index) {
+  Slot& slot = slots[index];
+  const int first = index_in(kFusedFirst, slot.op);
+  if (first < 0) return;
+  const uint32_t next = index + slot.slots;
+  if (next >= DecodedPage::kSlots) return;
+  const Slot& following = slots[next];
+  const int second = index_in(kFusedSecond, following.op);
+  if (second < 0) return;
+  if (kOpKinds[unsigned(following.op)] == OpKind::kBranch && following.kind % kVariants >= 2) return;  // far
+  slot.kind = fused_handler_of(unsigned(first), unsigned(second), slot.slots, following.slots);
 }
 
 }  // namespace
@@ -38,59 +71,59 @@ Slot slot_of(const Insn& insn, uint32_t pc) {
   slot.kind = handler_of(insn.op, variant);
   slot.operands = operands_of(insn.rs1, insn.rs2, insn.rd, imm);
   slot.slots = insn.slots;
+  slot.op = insn.op;
   return slot;
 }
 
-void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes) {
-  constexpr uint32_t kSlots = DecodedPage::kSlots;
-  uint16_t halves[kSlots];
+DecodedPage::DecodedPage(uint32_t page_base, const std::byte* bytes) : base(page_base) {
   std::memcpy(halves, bytes, sizeof halves);
-  page.base = base;
-  page.first_half = halves[0];
-  page.threaded = false;
-  Op ops[kSlots + 2];
-  for (uint32_t i = 0; i < kSlots; ++i) {
-    Insn insn;
-    if ((halves[i] & 3) != 3) {
-      insn = decode16(halves[i]);
-    } else if (i + 1 < kSlots) {
-      insn = decode32(uint32_t(halves[i]) | uint32_t(halves[i + 1]) << 16);
-    } else {
-      insn = Insn{Op::kCrossPage, kSinkRegister, 0, 0, int32_t(halves[i]), 2};
+  for (uint32_t i = kSlots; i < kSlots + 2; ++i)
+    slots[i] = slot_of(Insn{Op::kPageEnd, kSinkRegister, 0, 0, 0, 1}, base + i * 2);
+}
+
+void decode_block(DecodedPage& page, uint32_t index, const void* const* labels) {
+  constexpr uint32_t kSlots = DecodedPage::kSlots;
+  Slot* const slots = page.slots;
+  uint16_t starts[kSlots];  // the blocks left to decode: targets of the branches decoded
+  uint16_t fresh[kSlots];   // the slots this call decodes, block by block, each in order
+  uint32_t pending = 0;
+  uint32_t count = 0;
+  starts[pending++] = uint16_t(index);
+  while (pending > 0) {
+    const uint32_t start = starts[--pending];
+    if (decoded(slots[start])) continue;
+    const uint32_t first = count;
+    for (uint32_t i = start;;) {
+      Slot& slot = slots[i];
+      slot = slot_of(instruction_at(page, i), page.base + i * 2);
+      fresh[count++] = uint16_t(i);
+      if (const uint32_t target = near_target(slots, slot); target != kNoTarget && !decoded(slots[target]))
+        starts[pending++] = uint16_t(target);
+      if (ends_block(slot.op)) break;
+      i += slot.slots;
+      if (i >= kSlots || decoded(slots[i])) break;  // a sentinel, or a block decoded before
     }
-    ops[i] = insn.op;
-    page.slots[i] = slot_of(insn, base + i * 2);
+    // Block lengths, from the end (the slot after the last is a sentinel, of length 0, or
+    // decoded before); then the pairs.
+    for (uint32_t k = count; k-- > first;) {
+      Slot& slot = slots[fresh[k]];
+      slot.length = uint16_t(1 + (ends_block(slot.op) ? 0 : slots[fresh[k] + slot.slots].length));
+    }
+    for (uint32_t k = first; k < count; ++k) fuse(slots, fresh[k]);
   }
-  for (uint32_t i = kSlots; i < kSlots + 2; ++i) {
-    ops[i] = Op::kPageEnd;
-    page.slots[i] = slot_of(Insn{Op::kPageEnd, kSinkRegister, 0, 0, 0, 1}, base + i * 2);
-  }
-  // Block lengths, from the end; then the pairs.
-  for (uint32_t i = kSlots; i-- > 0;) {
-    Slot& slot = page.slots[i];
-    const Op op = ops[i];
-    slot.length = uint16_t(1 + (ends_block(kOpKinds[unsigned(op)], op) ? 0 : page.slots[i + slot.slots].length));
-  }
-  for (uint32_t i = 0; i < kSlots; ++i) link_branch(page.slots[i]);
-  for (uint32_t i = 0; i < kSlots; ++i) {
-    Slot& slot = page.slots[i];
-    const int first = index_in(kFusedFirst, ops[i]);
-    if (first < 0) continue;
-    const uint32_t next = i + slot.slots;
-    if (next >= kSlots) continue;
-    const int second = index_in(kFusedSecond, ops[next]);
-    if (second < 0) continue;
-    const Slot& following = page.slots[next];
-    if (kOpKinds[unsigned(ops[next])] == OpKind::kBranch && following.kind % kVariants >= 2) continue;  // far
-    slot.kind = fused_handler_of(unsigned(first), unsigned(second), slot.slots, following.slots);
+  for (uint32_t k = 0; k < count; ++k) {
+    Slot& slot = slots[fresh[k]];
+    link_branch(page, slot, labels);
+    if (labels != nullptr) slot.handler = labels[slot.kind];
   }
 }
 
-void link_branch(Slot& slot) {
-  const unsigned kind = slot.kind;
-  if (kind >= kFusedBase || !is_near_branch(Op(kind / kVariants), kind % kVariants)) return;
-  const Slot& target = *reinterpret_cast<const Slot*>(reinterpret_cast<const char*>(&slot) + imm_of(slot.operands));
-  slot.operands = operands_of(rs1_of(slot.operands), rs2_of(slot.operands), target.length, imm_of(slot.operands));
+void link_branch(DecodedPage& page, Slot& slot, const void* const* labels) {
+  const uint32_t target = near_target(page.slots, slot);
+  if (target == kNoTarget) return;
+  if (!decoded(page.slots[target])) decode_block(page, target, labels);
+  slot.operands =
+      operands_of(rs1_of(slot.operands), rs2_of(slot.operands), page.slots[target].length, imm_of(slot.operands));
 }
 
 Result<DecodedPage*> CodeCache::page(uint32_t address, Tlb& tlb) {
@@ -103,11 +136,10 @@ Result<DecodedPage*> CodeCache::page(uint32_t address, Tlb& tlb) {
   }
   const std::byte* bytes = tlb.exec(number << kPageShift);
   if (bytes == nullptr) return error(Errno::kFault);
-  std::unique_ptr<DecodedPage> decoded(new (std::nothrow) DecodedPage);
-  if (!decoded) return error(Errno::kNoMem);
-  decode_page(*decoded, number << kPageShift, bytes);
+  std::unique_ptr<DecodedPage> fetched(new (std::nothrow) DecodedPage(number << kPageShift, bytes));
+  if (!fetched) return error(Errno::kNoMem);
   try {
-    recent = m_pages.emplace(number, std::move(decoded)).first->second.get();
+    recent = m_pages.emplace(number, std::move(fetched)).first->second.get();
   } catch (const std::bad_alloc&) {
     return error(Errno::kNoMem);
   }

@@ -1,11 +1,15 @@
 // The code cache: the pre-decoded instructions of the code pages of one address space (one
-// process copy), each page decoded once, at its first execution, into the threaded form the
-// interpreter runs. Layer: user. Calls the decoder and the Tlb's exec lookup.
+// process copy), in the threaded form the interpreter runs. Layer: user. Calls the decoder
+// and the Tlb's exec lookup.
 //
 // A decoded page holds one Slot per halfword of the page (an instruction may start at any
-// halfword: jump targets choose), then two sentinels that continue at the next page. A 32-bit
-// instruction in the page's last halfword is decoded at its first execution, when the next
-// page is fetched (kCrossPage patches itself). A decoded page stays as it is while its
+// halfword: jump targets choose), then two sentinels that continue at the next page. The
+// page's bytes are copied at its first execution; a block of it is decoded when first entered
+// (decode_block), with the blocks its branches to the page reach: a process runs a fraction
+// of each code page it touches, and half of a page's halfwords are the middles of 32-bit
+// instructions (decoding every halfword of each page was half of a short program's time). A
+// 32-bit instruction in the page's last halfword is decoded at its first execution, when the
+// next page is fetched (kCrossPage patches itself). A decoded page stays as it is while its
 // translation stands: whoever unmaps or remaps a code page drops it (drop_page, which also
 // drops the page before it, whose last instruction may end in it), and exec drops everything
 // (drop_all). A program that writes instructions (in a writable and executable segment or
@@ -112,16 +116,20 @@ struct Slot {
   uint64_t operands = operands_of(0, 0, kSinkRegister, 0);
   uint16_t length = 0;  // instructions from this one to the end of its block (a control transfer
                         // or a trap, inclusive), 0 for the sentinels; counted once per block
-  uint16_t kind = 0;    // the handler's index (above)
-  uint8_t slots = 1;    // the instruction's own length in halfwords
+  uint16_t kind = handler_of(Op::kUndecoded, 0);  // the handler's index (above)
+  uint8_t slots = 1;                              // the instruction's own length in halfwords
+  Op op = Op::kUndecoded;                         // the instruction's operation
 };
 static_assert(sizeof(Slot) == 24);
 
 struct DecodedPage {
   static constexpr uint32_t kSlots = kPageSize / 2;
+  // The kPageSize bytes at `bytes` as the page at `base`, every slot undecoded.
+  DecodedPage(uint32_t page_base, const std::byte* bytes);
+
   uint32_t base = 0;        // the page's virtual address
-  uint16_t first_half = 0;  // the page's first halfword: the end of the previous page's last instruction
   bool threaded = false;    // the handlers' offsets are filled (by the interpreter)
+  uint16_t halves[kSlots];  // the page's bytes (halves[0] ends the previous page's last instruction)
   Slot slots[kSlots + 2];   // then kPageEnd at base + kPageSize and base + kPageSize + 2
 };
 
@@ -129,14 +137,17 @@ struct DecodedPage {
 // and a branch to its own page's target length, which link_branch fills).
 Slot slot_of(const Insn& insn, uint32_t pc);
 
-// Decodes the kPageSize bytes at `bytes` as the page at `base`: each slot's handler index
-// (fusing each instruction of MKH_RV32_FUSED_FIRST with the next when it is of
-// MKH_RV32_FUSED_SECOND, a branch only to the same page) and its block length.
-void decode_page(DecodedPage& page, uint32_t base, const std::byte* bytes);
+// Decodes the block of `page` that slot `index` starts, unless it is decoded: each of its
+// instructions up to the block's end (or the page's end, or a slot decoded before), each
+// slot's handler index (fusing an instruction of MKH_RV32_FUSED_FIRST with the next when it
+// is of MKH_RV32_FUSED_SECOND, a branch only to the same page) and its block length; then, the
+// same way, the blocks that its branches to the page reach, whose lengths they hold. With
+// `labels` (the handlers' addresses by index), each slot decoded gets its handler.
+void decode_block(DecodedPage& page, uint32_t index, const void* const* labels);
 
-// A branch to its own page at `slot`: its target's block length copied into its operands
-// (once the lengths are known).
-void link_branch(Slot& slot);
+// A branch to its own page at `slot`: its target's block length copied into its operands,
+// the target's block decoded first if it is not.
+void link_branch(DecodedPage& page, Slot& slot, const void* const* labels);
 
 class CodeCache {
  public:

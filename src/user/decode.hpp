@@ -13,12 +13,13 @@ namespace mkh::user {
 
 // X(name, kind): every operation of the internal form and how the interpreter runs it:
 // Straight (on to the next instruction), Branch (conditional, pc-relative), Jump (jal),
-// Indirect (jalr), Special (its own handler: the traps, fence.i, and kIllegal .. kPageEnd,
+// Indirect (jalr), Special (its own handler: the traps, fence.i, and kIllegal .. kUndecoded,
 // the interpreter's own, not instructions).
 #define MKH_RV32_OPS(X) \
   X(Illegal, Special)   \
   X(CrossPage, Special) \
   X(PageEnd, Special)   \
+  X(Undecoded, Special) \
   X(Lui, Straight)      \
   X(Auipc, Straight)    \
   X(Jal, Jump)          \

@@ -392,15 +392,20 @@ op_CrossPage : {
     TRAP(kPageFault, kExec, page->base + kPageSize);
   }
   const uint16_t length = insn->length;
-  *insn = slot_of(decode32(uint32_t(uint16_t(imm_of(insn->operands))) | uint32_t((*next)->first_half) << 16), PC());
+  *insn = slot_of(decode32(uint32_t(uint16_t(imm_of(insn->operands))) | uint32_t((*next)->halves[0]) << 16), PC());
   insn->length = length;
-  link_branch(*insn);
+  link_branch(*page, *insn, kLabels);
   insn->handler = kLabels[insn->kind];
   DISPATCH();
 }
 op_PageEnd:
   target = PC();
   goto change_page;
+op_Undecoded:
+  // A block's first entry: decoded (code_cache.hpp), then entered. The way here charged
+  // nothing: an undecoded slot's length is 0.
+  decode_block(*page, uint32_t(insn - page->slots), kLabels);
+  ENTER();
 
   STRAIGHT(Lui, RD = uint32_t(IMM))
   STRAIGHT(Auipc, RD = PC() + uint32_t(IMM))

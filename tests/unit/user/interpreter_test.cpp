@@ -3,8 +3,12 @@
 // retried once the page is there, an instruction split across two pages, illegal
 // instructions, ebreak, a misaligned atomic and pc, and the quantum: a run that ends
 // mid-program resumes where it stopped and the program ends as if it had run at once.
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
+#include <numeric>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -533,16 +537,26 @@ TEST_F(InterpreterTest, ABranchIntoTheMiddleOfABlockCountsTheRestOfIt) {
   }
 }
 
-TEST(CodeCache, DecodePageFusesPairsOnItsPageAndCountsBlocks) {
+// A page of `words` (ecalls after them) at 0x10000, every slot undecoded.
+std::unique_ptr<user::DecodedPage> page_of(std::vector<uint32_t> words) {
+  words.resize(user::kPageSize / 4, kEcall);
+  return std::make_unique<user::DecodedPage>(0x10000, reinterpret_cast<const std::byte*>(words.data()));
+}
+
+constexpr bool undecoded(const user::Slot& slot) { return slot.op == user::Op::kUndecoded; }
+
+TEST(CodeCache, DecodeBlockFusesPairsOnItsPageAndCountsBlocks) {
   // addi; bne (near: fused with the addi); addi; bne (to the previous page: not fused);
   // addi; addi; ecall.
-  std::vector<uint32_t> words = {
-      addi(kA0, kA0, 1), bne(kA0, 0, -4), addi(kA1, kA1, 1), bne(kA1, 0, -0x100c), addi(kA2, 0, 1),
-      addi(kA2, 0, 2),   kEcall};
-  words.resize(user::kPageSize / 4, kEcall);
-  user::DecodedPage page;
-  user::decode_page(page, 0x10000, reinterpret_cast<const std::byte*>(words.data()));
-  const user::Slot* slots = page.slots;
+  const auto page = page_of({addi(kA0, kA0, 1), bne(kA0, 0, -4), addi(kA1, kA1, 1), bne(kA1, 0, -0x100c),
+                             addi(kA2, 0, 1), addi(kA2, 0, 2), kEcall});
+  const user::Slot* slots = page->slots;
+  user::decode_block(*page, 0, nullptr);  // the block of the addi and the bne, whose target it is
+  EXPECT_FALSE(undecoded(slots[0]));
+  EXPECT_TRUE(undecoded(slots[1]));  // the middle of the addi
+  EXPECT_TRUE(undecoded(slots[4]));  // after the bne: its own block, decoded when entered
+  user::decode_block(*page, 4, nullptr);
+  user::decode_block(*page, 8, nullptr);
   EXPECT_TRUE(user::is_fused(slots[0].kind));
   EXPECT_FALSE(user::is_fused(slots[2].kind));
   EXPECT_EQ(slots[2].kind, user::handler_of(user::Op::kBne, 1));  // near, 32-bit
@@ -560,7 +574,54 @@ TEST(CodeCache, DecodePageFusesPairsOnItsPageAndCountsBlocks) {
   EXPECT_EQ(slots[8].length, 3u);
   EXPECT_EQ(slots[10].length, 2u);
   EXPECT_EQ(slots[12].length, 1u);
-  EXPECT_EQ(page.slots[user::DecodedPage::kSlots].length, 0u);
+  EXPECT_EQ(slots[user::DecodedPage::kSlots].length, 0u);
+  EXPECT_EQ(slots[user::DecodedPage::kSlots].op, user::Op::kPageEnd);
+}
+
+TEST(CodeCache, ABranchToItsPageDecodesItsTargetsBlockForItsLength) {
+  // beq to the third addi; addi; addi; addi (fused with the next); addi; ecall.
+  const auto page =
+      page_of({beq(0, 0, 12), addi(kA0, 0, 1), addi(kA1, 0, 1), addi(kA2, 0, 1), addi(kA3, 0, 1), kEcall});
+  const user::Slot* slots = page->slots;
+  user::decode_block(*page, 0, nullptr);
+  EXPECT_TRUE(undecoded(slots[2]));  // the fall-through: not reached yet
+  EXPECT_EQ(slots[6].length, 3u);
+  EXPECT_EQ(user::rd_of(slots[0].operands), 3u);  // the target's block length
+  user::decode_block(*page, 2, nullptr);          // stops at the target's block, decoded before
+  EXPECT_EQ(slots[4].length, 4u);
+  EXPECT_EQ(slots[2].length, 5u);
+  EXPECT_TRUE(user::is_fused(slots[4].kind));  // with the target's addi
+}
+
+TEST(CodeCache, BlocksDecodeAlikeInAnyOrder) {
+  // Pages of random halfwords (compressed and 32-bit instructions, branches among them):
+  // decoded slot by slot, in order, backwards and in a random order, every slot is the same.
+  std::mt19937 random(7);
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(round);
+    std::vector<uint32_t> words(user::kPageSize / 4);
+    for (uint32_t& word : words) word = random();
+    const auto forward = page_of(words);
+    const auto backward = page_of(words);
+    const auto shuffled = page_of(words);
+    std::vector<uint32_t> order(user::DecodedPage::kSlots);
+    std::iota(order.begin(), order.end(), 0u);
+    for (uint32_t index : order) user::decode_block(*forward, index, nullptr);
+    for (auto index = order.rbegin(); index != order.rend(); ++index) user::decode_block(*backward, *index, nullptr);
+    std::shuffle(order.begin(), order.end(), random);
+    for (uint32_t index : order) user::decode_block(*shuffled, index, nullptr);
+    for (uint32_t i = 0; i < user::DecodedPage::kSlots + 2; ++i) {
+      for (const user::DecodedPage* page : {backward.get(), shuffled.get()}) {
+        const user::Slot& want = forward->slots[i];
+        const user::Slot& got = page->slots[i];
+        ASSERT_FALSE(undecoded(got)) << i;
+        ASSERT_EQ(got.kind, want.kind) << i;
+        ASSERT_EQ(got.operands, want.operands) << i;
+        ASSERT_EQ(got.length, want.length) << i;
+        ASSERT_EQ(got.slots, want.slots) << i;
+      }
+    }
+  }
 }
 
 TEST(Decoder, DestinationX0WritesTheSink) {
