@@ -1,5 +1,5 @@
-// The code cache (code_cache.hpp): decoding a page, finding and dropping decoded pages.
-// Layer: user.
+// The code cache (code_cache.hpp): decoding the blocks of a page, finding and dropping decoded
+// pages. Layer: user.
 #include "user/code_cache.hpp"
 
 #include <cstring>
