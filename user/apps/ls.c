@@ -1,4 +1,4 @@
-/* ls [-1aACdFghlnorRSt] [FILE...]: lists each FILE (the current folder when none) as GNU's ls
+/* ls [-1aACdFghlNnorRSt] [FILE...]: lists each FILE (the current folder when none) as GNU's ls
  * (coreutils 9) does in the C locale: the files named first, then each folder's entries, under
  * a "FOLDER:" line when there are several or -R; names sorted by their bytes.
  *   -a  the entries whose name starts with '.' too      -A  the same but . and ..
@@ -9,12 +9,15 @@
  *   -t  the newest first                                 -S  the largest first
  *   -r  the order reversed                               -1  one per line
  *   -C  in columns, down then across, as wide as COLUMNS, the terminal, or 80
+ *   -N  no name quoted on a terminal (its unprintable bytes written '?', as GNU's -N there)
  * One per line unless the output is a terminal (then -C). -l's time is "Mon DD HH:MM" within
  * six months, else "Mon DD  YYYY"; owners are named from /etc/passwd and /etc/group when these
- * have them (else their numbers). A name is written as it is, unquoted. The
- * status is 2 when a FILE cannot be listed or an option is unknown, 1 when a folder below one
+ * have them (else their numbers). On a terminal, a name the shell would not read back as it
+ * is gets quoted as GNU's ls quotes it there (shell_quoted, below); elsewhere names are written
+ * as they are. The status is 2 when a FILE cannot be listed or an option is unknown, 1 when a folder below one
  * cannot. A user program of mkh's /bin (user/apps/): plain C, runs unchanged under
  * qemu-riscv32. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -35,6 +38,8 @@
 
 struct entry {
   char* name;
+  char* shown; /* the name as written */
+  int quoted;  /* `shown` is the name quoted */
   struct stat st;
 };
 
@@ -46,6 +51,9 @@ struct listing {
 static int show_all, almost_all, folders_as_files, classify, human, long_format, numeric, reverse, recursive,
     in_columns;
 static int with_owner = 1, with_group = 1;
+static int quoting;        /* names quoted as the shell reads them: on a terminal, unless -N */
+static int on_terminal;    /* unquoted (-N) on a terminal, a name's unprintable bytes are '?' */
+static int some_quoted;    /* a name of the listing being written is quoted */
 static char sort_by = 'n'; /* name, 't'ime, 'S'ize */
 static int line_length = 80;
 static int status;
@@ -73,6 +81,72 @@ static void* got(void* memory) {
   return memory;
 }
 
+/* A byte the terminal would not show as itself (the C locale's: control, or past ASCII). */
+static int is_unprintable(unsigned char c) { return c < 0x20 || c >= 0x7f; }
+
+/* Whether the shell would read `name` as something else: it holds a blank, an unprintable
+ * byte or one of the shell's special characters (# and ~ only at its start), as GNU's ls
+ * judges. */
+static int needs_quotes(const char* name) {
+  for (const char* p = name; *p; p++) {
+    const unsigned char c = (unsigned char)*p;
+    if (is_unprintable(c) || strchr(" !\"$&'()*;<=>?[\\^`|", c) || ((c == '#' || c == '~') && p == name)) return 1;
+  }
+  return 0;
+}
+
+/* Whether `name`, which holds a ', is written "..." by GNU's ls: its other bytes are letters,
+ * digits, blanks, % + , - . : @ ] _ (and # or ~ first), nothing double quotes would change. */
+static int double_quoted(const char* name) {
+  for (const char* p = name; *p; p++)
+    if (!isalnum((unsigned char)*p) && !strchr(" '%+,-.:@]_", *p) && !((*p == '#' || *p == '~') && p == name)) return 0;
+  return 1;
+}
+
+/* `name` quoted as GNU's ls quotes it on a terminal (quoting style shell-escape), allocated:
+ * "..." around a name that holds a ' (double_quoted, above); otherwise '...', a ' written
+ * '\'', and each run of unprintable bytes in $'...' ('a'$'\t''b'), each byte as C writes it
+ * (\n, \t ... or three octal digits). */
+static char* shell_quoted(const char* name) {
+  const size_t length = strlen(name);
+  char* quoted = got(malloc(8 * length + 3));
+  char* out = quoted;
+  if (strchr(name, '\'') && double_quoted(name)) {
+    sprintf(quoted, "\"%s\"", name);
+    return quoted;
+  }
+  *out++ = '\'';
+  int in_dollar = 0; /* within $'...' */
+  for (const char* p = name; *p; p++) {
+    const unsigned char c = (unsigned char)*p;
+    if (c == '\'') {
+      out = stpcpy(out, "'\\''");
+      in_dollar = 0;
+    } else if (is_unprintable(c)) {
+      if (!in_dollar) out = stpcpy(out, "'$'");
+      in_dollar = 1;
+      const char* named = strchr("\aa\bb\ff\nn\rr\tt\vv", c); /* each control byte, then its letter */
+      out += named ? sprintf(out, "\\%c", named[1]) : sprintf(out, "\\%03o", c);
+    } else {
+      if (in_dollar) out = stpcpy(out, "''");
+      in_dollar = 0;
+      *out++ = (char)c;
+    }
+  }
+  *out++ = '\'';
+  *out = '\0';
+  return quoted;
+}
+
+static char* shown_name(const char* name) {
+  if (quoting && needs_quotes(name)) return shell_quoted(name);
+  char* shown = got(strdup(name));
+  if (on_terminal)
+    for (char* p = shown; *p; p++)
+      if (is_unprintable((unsigned char)*p)) *p = '?';
+  return shown;
+}
+
 static void add(struct listing* list, const char* name, const struct stat* st) {
   if (list->count == list->capacity) {
     list->capacity = list->capacity ? 2 * list->capacity : 32;
@@ -80,11 +154,16 @@ static void add(struct listing* list, const char* name, const struct stat* st) {
   }
   struct entry* entry = &list->entries[list->count++];
   entry->name = got(strdup(name));
+  entry->shown = shown_name(name);
+  entry->quoted = quoting && needs_quotes(name);
   entry->st = *st;
 }
 
 static void release(struct listing* list) {
-  for (size_t i = 0; i < list->count; i++) free(list->entries[i].name);
+  for (size_t i = 0; i < list->count; i++) {
+    free(list->entries[i].name);
+    free(list->entries[i].shown);
+  }
   free(list->entries);
 }
 
@@ -98,10 +177,17 @@ static char mark_of(const struct stat* st) {
   return S_ISREG(st->st_mode) && (st->st_mode & 0111) ? '*' : 0;
 }
 
-static int width_of(const struct entry* entry) { return (int)strlen(entry->name) + (mark_of(&entry->st) != 0); }
+/* Whether `entry` is written with a space before it: the quoted names of its listing line up
+ * with the others (in columns and -l, as GNU's ls aligns them). */
+static int spaced(const struct entry* entry) { return some_quoted && !entry->quoted; }
+
+static int width_of(const struct entry* entry) {
+  return spaced(entry) + (int)strlen(entry->shown) + (mark_of(&entry->st) != 0);
+}
 
 static void print_name(const struct entry* entry) {
-  fputs(entry->name, stdout);
+  if (spaced(entry)) putchar(' ');
+  fputs(entry->shown, stdout);
   const char mark = mark_of(&entry->st);
   if (mark) putchar(mark);
 }
@@ -262,6 +348,9 @@ static void print_columns(const struct listing* list) {
 }
 
 static void print_list(const struct listing* list, int folder_entries) {
+  some_quoted = 0;
+  if (long_format || in_columns)
+    for (size_t i = 0; i < list->count; i++) some_quoted |= list->entries[i].quoted;
   if (long_format) print_long(list, folder_entries);
   else if (in_columns) print_columns(list);
   else
@@ -286,7 +375,11 @@ static void list_folder(const char* path, int named, int heading) {
     status = named ? 2 : max(status, 1);
     return;
   }
-  if (heading) printf("%s%s:\n", printed ? "\n" : "", path);
+  if (heading) {
+    char* shown = shown_name(path);
+    printf("%s%s:\n", printed ? "\n" : "", shown);
+    free(shown);
+  }
   printed = 1;
   struct listing list = {0};
   const int needs_stat = long_format || classify || recursive || sort_by != 'n';
@@ -323,7 +416,7 @@ static void list_folder(const char* path, int named, int heading) {
 }
 
 static int usage(char option) {
-  fprintf(stderr, "ls: invalid option -- '%c'\nusage: ls [-1aACdFghlnorRSt] [FILE...]\n", option);
+  fprintf(stderr, "ls: invalid option -- '%c'\nusage: ls [-1aACdFghlNnorRSt] [FILE...]\n", option);
   return 2;
 }
 
@@ -335,7 +428,7 @@ static void choose_line_length(void) {
 }
 
 int main(int argc, char** argv) {
-  in_columns = isatty(STDOUT_FILENO);
+  in_columns = quoting = on_terminal = isatty(STDOUT_FILENO);
   int first = 1;
   for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
     if (!strcmp(argv[first], "--")) {
@@ -359,6 +452,7 @@ int main(int argc, char** argv) {
         case 't': sort_by = 't'; break;
         case '1': in_columns = 0, long_format = 0; break;
         case 'C': in_columns = 1, long_format = 0; break;
+        case 'N': quoting = 0; break;
         default: return usage(*option);
       }
     }
