@@ -19,7 +19,8 @@ inline constexpr uint32_t kMaxCoresPerCluster = 64;
 inline constexpr uint32_t kMaxCores = 1024;  // host threads: one per virtual core
 inline constexpr uint64_t kMinBankMib = 4;
 inline constexpr uint64_t kMaxBankMib = 16384;
-inline constexpr uint32_t kMaxIdleSpinUs = 1'000'000;  // one second
+inline constexpr uint32_t kMaxIdleSpinUs = 1'000'000;   // one second
+inline constexpr uint32_t kMaxTranslateAfter = 65'535;  // a block's entries are counted in 16 bits
 
 struct Topology {
   uint32_t x_size = 2;
@@ -72,6 +73,8 @@ struct MachineConfig {
   uint32_t idle_spin_us = 20;      // an idle core polls this long before it sleeps on a futex
   uint32_t load_period_ms = 5000;  // how often each core samples its load (Linux's 5 s; kern/loadavg.hpp)
   bool quiet = false;              // no notices on stderr
+  uint32_t translate_after = 16;   // entries of a user code block before the interpreter translates
+                                   // it to host code (src/user/translate.hpp); 0: never
 
   // RPC layer
   uint32_t rpc_fifo_slots = 64;      // per server core, a power of two

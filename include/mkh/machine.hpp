@@ -69,7 +69,8 @@ struct ClusterReport {
   uint64_t processes_execs = 0;   // images an execve replaced
   uint64_t user_threads = 0;      // the threads their programs ran (main threads and clones)
   uint64_t syscalls = 0;
-  uint64_t unknown_syscalls = 0;  // answered ENOSYS: not in mkh's table
+  uint64_t unknown_syscalls = 0;   // answered ENOSYS: not in mkh's table
+  uint64_t blocks_translated = 0;  // user code blocks translated to host code (src/user/translate.hpp)
 };
 
 // One device channel (chdev) and what its server did.

@@ -70,8 +70,8 @@ Result<void, Error> fs_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
   fs::fs_cluster_init(cxy);
   return {};
 }
-Result<void, Error> proc_cluster_init(hal::cxy_t cxy, const MachineConfig&) {
-  proc::proc_cluster_init(cxy);
+Result<void, Error> proc_cluster_init(hal::cxy_t cxy, const MachineConfig& config) {
+  proc::proc_cluster_init(cxy, config.translate_after);
   return {};
 }
 // What the layers hold for good is placed: from here on every page comes back.

@@ -3,6 +3,7 @@
 // public include/mkh/machine.hpp). Calls every layer below.
 #include "mkh/machine.hpp"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -236,6 +237,7 @@ ClusterReport cluster_report(hal::cxy_t cxy) {
   r.user_threads = hal::stat_read(processes->m_user_threads);
   r.syscalls = hal::stat_read(processes->m_syscalls);
   r.unknown_syscalls = hal::stat_read(processes->m_unknown_syscalls);
+  r.blocks_translated = hal::stat_read(processes->m_blocks_translated);
   r.pages_leaked = int64_t(memory->m_boot_free_pages) - int64_t(ppm.free_pages);
   return r;
 }
@@ -286,6 +288,13 @@ Result<std::unique_ptr<Machine>, Error> Machine::boot(const MachineConfig& confi
                  errno_name(region.error()));
   }
   hal::clock_calibrate();
+  // The cores' host threads allocate and free the interpreter's decoded pages (53 KiB each,
+  // user/code_cache.hpp) at every process's start and end. glibc gives the freed top of a
+  // thread's arena back to the host beyond 128 KiB and faults it in again at the next
+  // allocation: measured as a fork costing 3-4 times as much on some placements, depending on
+  // what else the arena held (docs/perf.md, the translator). Kept unless 256 MiB lie free.
+  static std::once_flag trim_threshold;
+  std::call_once(trim_threshold, [] { mallopt(M_TRIM_THRESHOLD, 256 << 20); });
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->region.emplace(std::move(*region));

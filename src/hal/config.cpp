@@ -139,6 +139,8 @@ Result<void, Error> validate_config(const MachineConfig& config) {
   if (config.rpc_batch < 1) return error(Errno::kInval, "RPC batch must be at least 1");
   if (config.idle_spin_us > kMaxIdleSpinUs)
     return error(Errno::kInval, "idle spin {} us exceeds one second", config.idle_spin_us);
+  if (config.translate_after > kMaxTranslateAfter)
+    return error(Errno::kInval, "translate after {} entries: at most {}", config.translate_after, kMaxTranslateAfter);
   if (config.load_period_ms < 1 || config.load_period_ms > 3'600'000)
     return error(Errno::kInval, "load period {} ms is out of range [1, 3600000]", config.load_period_ms);
   return {};

@@ -29,8 +29,9 @@ namespace mkh::proc {
 
 ProcCluster* proc_cluster_at(hal::cxy_t cxy) { return hal::kdata_at<ProcCluster, hal::kProcDataLpa>(cxy); }
 
-void proc_cluster_init(hal::cxy_t cxy) {
+void proc_cluster_init(hal::cxy_t cxy, uint32_t translate_after) {
   ProcCluster* table = new (proc_cluster_at(cxy)) ProcCluster();
+  table->m_translate_after = translate_after;
   for (CopyList& copies : table->m_copies) hal::xlist_root_init(hal::Xptr<hal::XlistEntry>(cxy, &copies.root));
 }
 

@@ -440,16 +440,18 @@ struct ProcCluster {
   uint64_t m_created = 0;
   uint64_t m_ended = 0;
   uint64_t m_syscalls = 0;
-  uint64_t m_unknown_syscalls = 0;  // answered ENOSYS
-  uint64_t m_killed = 0;            // ended by a signal
-  uint64_t m_execs = 0;             // images an execve replaced
-  uint64_t m_user_threads = 0;      // threads made for its processes (main threads and clones)
+  uint64_t m_unknown_syscalls = 0;   // answered ENOSYS
+  uint64_t m_killed = 0;             // ended by a signal
+  uint64_t m_execs = 0;              // images an execve replaced
+  uint64_t m_user_threads = 0;       // threads made for its processes (main threads and clones)
+  uint64_t m_blocks_translated = 0;  // by the interpreters of the user threads that ended here
+  uint32_t m_translate_after = 0;    // MachineConfig::translate_after, for its user threads' code
 };
 static_assert(sizeof(ProcCluster) <= hal::kProcDataSpan, "proc's kernel data outgrew its span in hal/kdata.hpp");
 
 ProcCluster* proc_cluster_at(hal::cxy_t cxy);
 inline ProcCluster* local_proc() { return proc_cluster_at(hal::local_cxy()); }
-void proc_cluster_init(hal::cxy_t cxy);
+void proc_cluster_init(hal::cxy_t cxy, uint32_t translate_after);
 
 // A process's group and session as it is made: 0 for its own pid (it leads them).
 struct GroupIds {

@@ -256,6 +256,7 @@ void user_thread_entry(void* arg) {
     }
   }
   g_signal_hooks.leave(thread);
+  hal::stat_add(local_proc()->m_blocks_translated, uint64_t(thread->m_code.translator().blocks()));
   thread_end(thread);
 }
 
@@ -379,6 +380,7 @@ Result<UserThread*> user_thread_make(Process* process, const user::Context& cont
                                      bool first) {
   auto block = TRY(mm::PageBlock::alloc(kUserThreadOrder));
   auto* thread = new (block.base()) UserThread(process);
+  thread->m_code.set_warm_entries(local_proc()->m_translate_after);
   thread->m_context = context;
   thread->m_signals_blocked = signals_blocked;  // before the table shows the thread to a signal's sender
   {

@@ -86,12 +86,15 @@ void decode_block(DecodedPage& page, uint32_t index, const void* const* labels) 
   Slot* const slots = page.slots;
   uint16_t starts[kSlots];  // the blocks left to decode: targets of the branches decoded
   uint16_t fresh[kSlots];   // the slots this call decodes, block by block, each in order
+  uint16_t firsts[kSlots];  // the first slot of each of those blocks
   uint32_t pending = 0;
   uint32_t count = 0;
+  uint32_t blocks = 0;
   starts[pending++] = uint16_t(index);
   while (pending > 0) {
     const uint32_t start = starts[--pending];
     if (decoded(slots[start])) continue;
+    firsts[blocks++] = uint16_t(start);
     const uint32_t first = count;
     for (uint32_t i = start;;) {
       Slot& slot = slots[i];
@@ -115,6 +118,21 @@ void decode_block(DecodedPage& page, uint32_t index, const void* const* labels) 
     Slot& slot = slots[fresh[k]];
     link_branch(page, slot, labels);
     if (labels != nullptr) slot.handler = labels[slot.kind];
+  }
+  if (labels == nullptr) return;
+  // The blocks' first slots, and the targets of the branches and jumps to the page (a loop's
+  // head may be the middle of a block decoded before), decoded and with their plain handler
+  // (not warm or native already, nor a budget's patch).
+  auto warm = [&](Slot& slot) {
+    if (decoded(slot) && slot.handler == labels[slot.kind]) slot.handler = labels[kWarmHandler];
+  };
+  for (uint32_t k = 0; k < blocks; ++k) warm(slots[firsts[k]]);
+  for (uint32_t k = 0; k < count; ++k) {
+    const Slot& slot = slots[fresh[k]];
+    const unsigned kind = slot.kind;
+    const bool near = kind < kFusedBase && kind % kVariants < 2 &&
+                      (kOpKinds[kind / kVariants] == OpKind::kBranch || kOpKinds[kind / kVariants] == OpKind::kJump);
+    if (near) warm(slots[fresh[k] + uint32_t(imm_of(slot.operands) / int32_t(sizeof(Slot)))]);
   }
 }
 
@@ -158,6 +176,7 @@ void CodeCache::drop_page(uint32_t address) {
 void CodeCache::drop_all() {
   m_pages.clear();
   m_recent.fill(nullptr);
+  m_translator.clear();
 }
 
 }  // namespace mkh::user

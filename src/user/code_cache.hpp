@@ -28,6 +28,7 @@
 #include "user/decode.hpp"
 #include "user/rv32.hpp"
 #include "user/tlb.hpp"
+#include "user/translate.hpp"
 
 namespace mkh::user {
 
@@ -37,7 +38,8 @@ namespace mkh::user {
 // Special ones a single handler. Then the fused pairs: an instruction of MKH_RV32_FUSED_FIRST
 // followed by one of MKH_RV32_FUSED_SECOND (a branch only when its target is on the same
 // page), run as one handler (per pair and the two lengths); then kStopHandler, which ends a
-// run at its budget. The lists are the pairs that profiles of bench.c and picolibc's string
+// run at its budget, and the two of a block's first slot: kWarmHandler, which counts the
+// block's entries until it is translated (translate.hpp), then kNativeHandler, which runs it. The lists are the pairs that profiles of bench.c and picolibc's string
 // functions show most: loop counters and pointers stepped before the branch that closes the
 // loop, a store or load next to its pointer's step, two stores back to back (a swap).
 #define MKH_RV32_FUSED_FIRST(X) \
@@ -79,7 +81,9 @@ inline constexpr unsigned kFusedFirsts = sizeof kFusedFirst / sizeof kFusedFirst
 inline constexpr unsigned kFusedSeconds = sizeof kFusedSecond / sizeof kFusedSecond[0];
 inline constexpr uint16_t kFusedBase = uint16_t(unsigned(Op::kCount) * kVariants);
 inline constexpr uint16_t kStopHandler = uint16_t(kFusedBase + kFusedFirsts * kFusedSeconds * 4);
-inline constexpr uint16_t kHandlers = kStopHandler + 1;
+inline constexpr uint16_t kWarmHandler = kStopHandler + 1;
+inline constexpr uint16_t kNativeHandler = kStopHandler + 2;
+inline constexpr uint16_t kHandlers = kStopHandler + 3;
 
 constexpr uint16_t handler_of(Op op, unsigned variant) { return uint16_t(unsigned(op) * kVariants + variant); }
 // `first`, `second`: the indices in kFusedFirst and kFusedSecond; lengths in halfwords.
@@ -110,7 +114,9 @@ constexpr uint32_t rd_of(uint64_t operands) { return uint32_t(operands >> 16 & 0
 constexpr int32_t imm_of(uint64_t operands) { return int32_t(uint32_t(operands >> 32)); }
 
 // One instruction in threaded form. `handler` is filled by the interpreter (the address of the
-// handler's code, from `kind`) when it first runs the page.
+// handler's code, from `kind`) when it first runs the page; a block's first slot gets
+// kWarmHandler's and, once the block is translated, kNativeHandler's (its `kind` stays the
+// interpreted one, which runs it where the native code cannot).
 struct Slot {
   const void* handler = nullptr;
   uint64_t operands = operands_of(0, 0, kSinkRegister, 0);
@@ -119,6 +125,8 @@ struct Slot {
   uint16_t kind = handler_of(Op::kUndecoded, 0);  // the handler's index (above)
   uint8_t slots = 1;                              // the instruction's own length in halfwords
   Op op = Op::kUndecoded;                         // the instruction's operation
+  uint16_t native = 0;                            // a block's first slot: its entries until it is translated, then the
+                                                  // translation's handle (translate.hpp)
 };
 static_assert(sizeof(Slot) == 24);
 
@@ -142,7 +150,8 @@ Slot slot_of(const Insn& insn, uint32_t pc);
 // slot's handler index (fusing an instruction of MKH_RV32_FUSED_FIRST with the next when it
 // is of MKH_RV32_FUSED_SECOND, a branch only to the same page) and its block length; then, the
 // same way, the blocks that its branches to the page reach, whose lengths they hold. With
-// `labels` (the handlers' addresses by index), each slot decoded gets its handler.
+// `labels` (the handlers' addresses by index), each slot decoded gets its handler, and the
+// first slot of each block kWarmHandler's.
 void decode_block(DecodedPage& page, uint32_t index, const void* const* labels);
 
 // A branch to its own page at `slot`: its target's block length copied into its operands,
@@ -159,10 +168,18 @@ class CodeCache {
   void drop_all();
   size_t pages() const { return m_pages.size(); }
 
+  // Entries of a block before it is translated (Translator::kWarmEntries by default); 0: none
+  // is, the interpreter runs them all.
+  void set_warm_entries(uint32_t entries) { m_warm_entries = entries; }
+  uint32_t warm_entries() const { return m_warm_entries; }
+  Translator& translator() { return m_translator; }
+
  private:
   static constexpr uint32_t kRecent = 64;
   std::unordered_map<uint32_t, std::unique_ptr<DecodedPage>> m_pages;  // by virtual page number
   std::array<DecodedPage*, kRecent> m_recent{};                        // direct-mapped by page number
+  uint32_t m_warm_entries = Translator::kWarmEntries;
+  Translator m_translator;
 };
 
 }  // namespace mkh::user

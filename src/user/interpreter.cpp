@@ -112,7 +112,8 @@ RunResult run(Context& context, Tlb& tlb, CodeCache& code, uint64_t budget) {
   &&op_##first##_##second##_11, &&op_##first##_##second##_12, &&op_##first##_##second##_21, \
       &&op_##first##_##second##_22,
 #define MKH_FUSED_LABELS(first) MKH_RV32_FUSED_SECOND_OF(MKH_FUSED_LABELS_OF, first)
-  static const void* const kLabels[] = {MKH_RV32_OPS(MKH_LABELS) MKH_RV32_FUSED_FIRST(MKH_FUSED_LABELS) && op_Stop};
+  static const void* const kLabels[] = {MKH_RV32_OPS(MKH_LABELS) MKH_RV32_FUSED_FIRST(MKH_FUSED_LABELS) && op_Stop,
+                                        &&op_Warm, &&op_Native};
 #undef MKH_LABELS_Straight
 #undef MKH_LABELS_Indirect
 #undef MKH_LABELS_Branch
@@ -401,6 +402,31 @@ op_CrossPage : {
 op_PageEnd:
   target = PC();
   goto change_page;
+op_Warm:
+  // A block's first slot, until the block is translated (translate.hpp).
+  if (++insn->native < code.warm_entries() || code.warm_entries() == 0) {
+    if (code.warm_entries() == 0) insn->handler = kLabels[insn->kind];
+    goto* kLabels[insn->kind];
+  }
+  insn->native = code.translator().translate(*page, uint32_t(insn - page->slots), kLabels[kNativeHandler]);
+  if (insn->native == 0) {
+    insn->handler = kLabels[insn->kind];
+    goto * insn->handler;
+  }
+  insn->handler = kLabels[kNativeHandler];
+op_Native : {
+  // A translated block (entered, or reached running straight, its rest charged either way):
+  // its native code, unless the budget's stop lies ahead (patched). It leaves at the pc where
+  // the run goes on, or at a slot of its page that the interpreter runs on from.
+  if (patched != 0) goto* kLabels[insn->kind];
+  left += insn->length;  // taken again by the native code, with the lengths of the blocks it goes on to
+  const uint64_t exit = code.translator().run(insn->native, x, tlb, &left);
+  if (exit & Translator::kSideExit) {
+    insn = page->slots + uint32_t(exit);
+    goto* kLabels[insn->kind];
+  }
+  JUMP(uint32_t(exit));
+}
 op_Undecoded:
   // A block's first entry: decoded (code_cache.hpp), then entered. The way here charged
   // nothing: an undecoded slot's length is 0.

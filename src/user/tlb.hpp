@@ -55,6 +55,15 @@ class Tlb {
   void flush_page(uint32_t address);
   void flush();
 
+  // The entries as the translator's code reads them (translate.cpp): kEntries of kEntryBytes,
+  // a page's entry at its page number modulo kEntries; the virtual page's address (32 bits)
+  // at kEntryPageAt, the host offset (64 bits) at kEntryOffsetAt.
+  static constexpr uint32_t kEntryBytes = 16;
+  static constexpr uint32_t kEntryPageAt = 0;
+  static constexpr uint32_t kEntryOffsetAt = 8;
+  const void* read_entries() const { return m_read.data(); }
+  const void* write_entries() const { return m_write.data(); }
+
  private:
   // The host address of a byte of the entry's page is `offset` + its virtual address (modulo
   // 2^64): one add on a hit.
@@ -62,7 +71,8 @@ class Tlb {
     uint32_t page = kInvalid;  // the virtual page's address
     uintptr_t offset = 0;
   };
-  static_assert(sizeof(Entry) == 16);
+  static_assert(sizeof(Entry) == kEntryBytes && offsetof(Entry, page) == kEntryPageAt &&
+                offsetof(Entry, offset) == kEntryOffsetAt);
   static constexpr uint32_t kInvalid = ~uint32_t(0);  // not a page's address (not aligned)
   using Entries = std::array<Entry, kEntries>;
 

@@ -65,6 +65,8 @@ check bank-negative 2 '^mkh: --bank-mib: Value -64 not in range 4 to 16384' -- "
 check spin-huge 2 '--idle-spin-us: Value 5000000 not in range 0 to 1000000' -- "$mkh" boot --idle-spin-us 5000000
 check spin-negative 2 '--idle-spin-us: Value -1 not in range 0 to 1000000' -- "$mkh" boot --idle-spin-us -1
 check spin-text 2 "^mkh: --idle-spin-us: 'x' is not a whole number; expected a whole number in \[0, 1000000\]$" -- "$mkh" boot --idle-spin-us x
+check translate-huge 2 '--translate-after: Value 65536 not in range 0 to 65535' -- "$mkh" exec --translate-after 65536 /bin/true
+check translate-text 2 "^mkh: --translate-after: 'often' is not a whole number; expected a whole number in \[0, 65535\]$" -- "$mkh" exec --translate-after often /bin/true
 check rounds-range 2 'rounds' -- "$mkh" boot --rounds 99999999
 check seed-negative 2 '^mkh: --seed: Value -1 not in range 0 to 9223372036854775807$' -- "$mkh" boot --seed -1
 check seed-text 2 "^mkh: --seed: 'x' is not a whole number; expected a whole number in \[0, " -- "$mkh" boot --seed x

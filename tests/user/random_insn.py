@@ -11,7 +11,8 @@ register), small loops, AMOs and LR/SC pairs, and common pairs back to back (the
 interpreter fuses them). x8 holds the data's base throughout; x9 counts a loop's turns.
 
 Every program runs under rv32run with its default quantum and with small quanta (the run
-stops and resumes inside blocks and pairs), with --mkh and --image under `mkh exec` too (the
+stops and resumes inside blocks and pairs), then with every block translated at its first
+entry (translate.hpp) at the default quantum and a small one, with --mkh and --image under `mkh exec` too (the
 kernel's exec, VMM and page faults, the programs copied into a scratch copy of the image by
 mcopy), and under qemu-riscv32: stdout and exit status must be the same. A failure names the
 program's seed and keeps its source (--keep). Exits 77 (skipped) without
@@ -321,6 +322,9 @@ def run_batch(args, work, seeds):
         runs = [(f"rv32run, quantum {quantum or 'default'}",
                  [args.rv32run] + ([] if quantum is None else ["--quantum", str(quantum)]) + [binary])
                 for quantum in (None, 1 + seed % 3, 7 + seed % 11)]
+        runs += [(f"rv32run, every block translated, quantum {quantum or 'default'}",
+                  [args.rv32run, "--warm", "1"] + ([] if quantum is None else ["--quantum", str(quantum)]) + [binary])
+                 for quantum in (None, 5 + seed % 13)]
         if image:
             runs.append(("mkh exec", [args.mkh, "exec", "--disk", image, "/" + os.path.basename(binary)]))
         for name, command in runs:
@@ -372,7 +376,7 @@ def main():
     if failed:
         print(f"{failed} failure(s) over {args.programs} programs; replay one with --seed N --programs 1")
         return 1
-    runners = "rv32run (default quantum and two small ones)" + (" and mkh exec" if args.mkh else "")
+    runners = "rv32run (default quantum and two small ones; translated, default and small)" + (" and mkh exec" if args.mkh else "")
     print(f"ok: {args.programs} programs, {total} cases of {args.length} instructions, seeds {args.seed}.."
           f"{args.seed + args.programs - 1}: {runners} print what qemu-riscv32 prints")
     return 0

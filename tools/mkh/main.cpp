@@ -49,6 +49,8 @@ void add_machine_options(CLI::App* command, mkh::MachineConfig& config) {
                     "commit every bank's host memory at boot (no host fault at a page's first touch)");
   add_bounded(command, "--idle-spin-us", config.idle_spin_us, 0, mkh::kMaxIdleSpinUs,
               "an idle core polls this long before it sleeps");
+  add_bounded(command, "--translate-after", config.translate_after, 0, mkh::kMaxTranslateAfter,
+              "entries of a user code block before it is translated to host code (0: never)");
 }
 
 // The path of `name` in the mkh binary's folder (where the build puts it), or empty.

@@ -79,12 +79,12 @@ void print_rpc_stats(std::FILE* out, const MachineReport& report) {
   for (const ClusterReport& c : report.clusters)
     fmt::print(out, "{:>#6x} | {:>12} {:>12} {:>14} {:>15}\n", c.cxy, c.rpc_threads_created, c.rpc_threads_reclaimed,
                c.rpc_pool_exhausted, c.rpc_fifo_high_water);
-  fmt::print(out, "\n{:>6} | {:>9} {:>9} {:>9} {:>7} {:>12} {:>10} {:>14}\n", "cxy", "processes", "ended", "killed",
-             "execve", "user threads", "syscalls", "unknown (ENOSYS)");
+  fmt::print(out, "\n{:>6} | {:>9} {:>9} {:>9} {:>7} {:>12} {:>10} {:>16} {:>17}\n", "cxy", "processes", "ended",
+             "killed", "execve", "user threads", "syscalls", "unknown (ENOSYS)", "blocks translated");
   for (const ClusterReport& c : report.clusters)
-    fmt::print(out, "{:>#6x} | {:>9} {:>9} {:>9} {:>7} {:>12} {:>10} {:>14}\n", c.cxy, c.processes_created,
-               c.processes_ended, c.processes_killed, c.processes_execs, c.user_threads, c.syscalls,
-               c.unknown_syscalls);
+    fmt::print(out, "{:>#6x} | {:>9} {:>9} {:>9} {:>7} {:>12} {:>10} {:>16} {:>17}\n", c.cxy, c.processes_created,
+               c.processes_ended, c.processes_killed, c.processes_execs, c.user_threads, c.syscalls, c.unknown_syscalls,
+               c.blocks_translated);
 }
 
 std::string json_string(const std::string& text) {
@@ -116,12 +116,12 @@ void print_json(std::FILE* out, const MachineReport& report, const std::string& 
         "\"processes_created\": {}, "
         "\"processes_ended\": {}, \"processes_killed\": {}, \"processes_execs\": {}, \"user_threads\": {}, "
         "\"syscalls\": {}, "
-        "\"unknown_syscalls\": {}, \"kcm\": [",
+        "\"unknown_syscalls\": {}, \"blocks_translated\": {}, \"kcm\": [",
         i == 0 ? "" : ", ", c.cxy, c.x, c.y, c.pages_total, c.pages_free, c.pages_used, c.pages_leaked,
         c.threads_created, c.threads_destroyed, c.switches, c.ipis_sent, c.ipis_received, c.sleeps, c.timers_fired,
         c.errors, c.rpc_threads_created, c.rpc_threads_reclaimed, c.rpc_pool_exhausted, c.rpc_fifo_high_water,
         c.processes_created, c.processes_ended, c.processes_killed, c.processes_execs, c.user_threads, c.syscalls,
-        c.unknown_syscalls);
+        c.unknown_syscalls, c.blocks_translated);
     for (std::size_t k = 0; k < c.kcm.size(); ++k)
       json += fmt::format(
           "{}{{\"type\": {}, \"object_size\": {}, \"in_use\": {}, \"allocs\": {}, \"frees\": {}, "

@@ -214,6 +214,18 @@ TEST(ValidateConfig, AcceptsTheIdleSpinLimitItself) {
   EXPECT_FALSE(validate_config(config));
 }
 
+TEST(ValidateConfig, TakesATranslationThresholdItsCounterHolds) {
+  MachineConfig config;
+  config.translate_after = kMaxTranslateAfter;
+  EXPECT_EQ(problem(validate_config(config)), "");
+  config.translate_after = 0;
+  EXPECT_EQ(problem(validate_config(config)), "");
+  config.translate_after = kMaxTranslateAfter + 1;
+  const auto error = validate_config(config);
+  ASSERT_FALSE(error);
+  EXPECT_THAT(error.error().message, HasSubstr("translate after 65536 entries: at most 65535"));
+}
+
 TEST(FaultSpec, ReadsEveryKeyAndBothRateForms) {
   MachineConfig config;
   ASSERT_EQ(problem(parse_fault_spec("ppm=0.01,kcm=1/50,rpc-thread=0.5,points=1/3,delay-us=20,fifo=2,pool=1", config)),

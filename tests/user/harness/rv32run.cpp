@@ -3,8 +3,9 @@
 // the instruction tests make (write, exit, exit_group; anything else answers -ENOSYS).
 // Tests only (tests/user/compare.sh judges it against qemu-riscv32); the kernel's exec and
 // system calls are another matter.
-// Usage: rv32run [--quantum N] [--stats] PROGRAM [ARG...]
+// Usage: rv32run [--quantum N] [--warm N] [--stats] PROGRAM [ARG...]
 //   --quantum N  instructions per run before the harness takes control back (default 1000000)
+//   --warm N     entries of a block before it is translated (translate.hpp; 0: never, 1: at once)
 //   --stats      print the instructions executed and the time taken on stderr
 // Exit status: the program's, 128 + the signal Linux would send for a trap, 2 on bad usage,
 // 126 when the file is not a loadable RV32 executable.
@@ -138,20 +139,23 @@ int signal_of(user::TrapKind kind) {
 
 int main(int argc, char** argv) {
   uint64_t quantum = 1000000;
+  uint32_t warm = user::Translator::kWarmEntries;
   bool stats = false;
   int first = 1;
   for (; first < argc && argv[first][0] == '-'; ++first) {
     if (std::strcmp(argv[first], "--quantum") == 0 && first + 1 < argc) {
       quantum = std::strtoull(argv[++first], nullptr, 0);
+    } else if (std::strcmp(argv[first], "--warm") == 0 && first + 1 < argc) {
+      warm = uint32_t(std::strtoul(argv[++first], nullptr, 0));
     } else if (std::strcmp(argv[first], "--stats") == 0) {
       stats = true;
     } else {
-      std::fprintf(stderr, "usage: rv32run [--quantum N] [--stats] PROGRAM [ARG...]\n");
+      std::fprintf(stderr, "usage: rv32run [--quantum N] [--warm N] [--stats] PROGRAM [ARG...]\n");
       return 2;
     }
   }
   if (first >= argc || quantum == 0) {
-    std::fprintf(stderr, "usage: rv32run [--quantum N] [--stats] PROGRAM [ARG...]\n");
+    std::fprintf(stderr, "usage: rv32run [--quantum N] [--warm N] [--stats] PROGRAM [ARG...]\n");
     return 2;
   }
   std::ifstream in(argv[first], std::ios::binary);
@@ -171,6 +175,7 @@ int main(int argc, char** argv) {
   context.x[2] = build_stack(space, loaded, std::vector<std::string>(argv + first, argv + argc));
   user::Tlb tlb(space);
   user::CodeCache code;
+  code.set_warm_entries(warm);
 
   uint64_t executed = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -201,8 +206,10 @@ int main(int argc, char** argv) {
   }
   if (stats) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "rv32run: %" PRIu64 " instructions in %.3f s: %.1f million per second; %zu code pages\n",
-                 executed, seconds, double(executed) / seconds / 1e6, code.pages());
+    std::fprintf(stderr,
+                 "rv32run: %" PRIu64
+                 " instructions in %.3f s: %.1f million per second; %zu code pages, %zu blocks translated\n",
+                 executed, seconds, double(executed) / seconds / 1e6, code.pages(), code.translator().blocks());
   }
   return status;
 }
