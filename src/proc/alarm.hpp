@@ -55,5 +55,8 @@ enum CpuTimer : uint32_t { kCpuTimerVirtual = 0, kCpuTimerProf = 1 };
 // Charges the CPU time the calling user thread ran since its last charge to its process's CPU
 // timers: one remote load of each when they are disarmed.
 void cpu_timers_charge(UserThread* thread);
+// The same with its time counted up to now (user_thread.cpp): setitimer's first step, so that
+// what the thread ran before a timer is set is not charged to the new timer.
+void cpu_timers_charge_now(UserThread* thread);
 
 }  // namespace mkh::proc

@@ -266,6 +266,11 @@ hal::lid_t next_core(Process* process) {
   return hal::lid_t(std::atomic_ref<uint32_t>(process->m_next_lid).fetch_add(1) % kern::local_cluster()->m_cores_nr);
 }
 
+void cpu_timers_charge_now(UserThread* thread) {
+  count_cpu(thread);
+  cpu_timers_charge(thread);
+}
+
 CpuTime user_cpu_time(const UserThread* thread) {
   return CpuTime{.ns = hal::ticks_to_ns(thread->m_cpu_ticks + running_ticks(thread)),
                  .sys_ns = hal::ticks_to_ns(thread->m_sys_ticks)};

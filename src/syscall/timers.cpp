@@ -30,6 +30,7 @@ UserItimerval user_itimerval(const proc::AlarmTimer& timer) {
 // `next` unless null: what it was.
 Result<proc::AlarmTimer> set_timer(Call& call, uint32_t which, const proc::AlarmTimer* next) {
   if (which == kItimerReal) return proc::alarm_set(call.process, next);
+  if (next != nullptr) proc::cpu_timers_charge_now(call.thread);
   return proc::cpu_timer_set(call.process, which == kItimerVirtual ? proc::kCpuTimerVirtual : proc::kCpuTimerProf,
                              next);
 }
