@@ -145,7 +145,7 @@ class Translator::Writer : public Xbyak::CodeGenerator {
     const Slot* target = &m_page->slots[(pc & kPageMask) >> 1];
     if (target == m_first) {
       jmp(getCode() + m_start);
-    } else if (target->handler == m_native) {
+    } else if (m_native != nullptr && target->handler == m_native) {
       jmp(getCode() + size_t(target->native) * kAlign);
     } else {
       m_exits.push_back(Exit{Xbyak::Label(), pc});
@@ -157,9 +157,7 @@ class Translator::Writer : public Xbyak::CodeGenerator {
   // What the native code does: the base integer operations but fence, ecall and ebreak, and
   // the multiplications and divisions. The rest (atomics, fences, traps, the interpreter's own
   // operations) is left to the interpreter, at a side exit.
-  static bool translated(Op op) {
-    return (op >= Op::kLui && op <= Op::kAnd) || (op >= Op::kMul && op <= Op::kRemu);
-  }
+  static bool translated(Op op) { return (op >= Op::kLui && op <= Op::kAnd) || (op >= Op::kMul && op <= Op::kRemu); }
 
   static bool ends_run(Op op) {
     const OpKind kind = kOpKinds[unsigned(op)];

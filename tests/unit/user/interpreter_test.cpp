@@ -592,6 +592,39 @@ std::string mode_name(const ::testing::TestParamInfo<uint32_t>& mode) {
 }
 INSTANTIATE_TEST_SUITE_P(Modes, InterpreterTest, ::testing::Values(0u, 1u), mode_name);
 
+#if defined(__x86_64__)
+// The translator alone, on a page of 1 024 addi (one block, to the page's end): its code
+// takes the block's length from the budget, runs to the side exit at the page's end, and
+// leaves at once, with the block's pc, when the budget is short; the buffer refuses a
+// translation once it cannot hold another block's worst case, and clear() empties it.
+TEST(Translator, RunsABlockToItsSideExitAndStopsTranslatingWhenFull) {
+  const std::vector<uint32_t> words(user::kPageSize / 4, addi(kA0, kA0, 3));
+  const auto page = std::make_unique<user::DecodedPage>(0x10000, reinterpret_cast<const std::byte*>(words.data()));
+  user::decode_block(*page, 0, nullptr);
+  ASSERT_EQ(page->slots[0].length, 1024u);
+  user::Translator translator;
+  const uint16_t handle = translator.translate(*page, 0, nullptr);
+  ASSERT_NE(handle, 0u);
+  FlatSpace space;
+  const user::Tlb tlb(space);
+  uint32_t x[33] = {};
+  int64_t budget = 1024;
+  EXPECT_EQ(translator.run(handle, x, tlb, &budget), user::Translator::kSideExit | user::DecodedPage::kSlots);
+  EXPECT_EQ(x[kA0], 3072u);
+  EXPECT_EQ(budget, 0);
+  budget = 1023;
+  EXPECT_EQ(translator.run(handle, x, tlb, &budget), 0x10000u);
+  EXPECT_EQ(budget, 1023);
+  EXPECT_EQ(x[kA0], 3072u);
+  size_t made = 1;
+  while (translator.translate(*page, 0, nullptr) != 0) ASSERT_LT(++made, 1000u);
+  EXPECT_GT(made, 1u);
+  EXPECT_EQ(translator.blocks(), made);
+  translator.clear();
+  EXPECT_NE(translator.translate(*page, 0, nullptr), 0u);
+}
+#endif
+
 TEST(CodeCache, DecodeBlockFusesPairsOnItsPageAndCountsBlocks) {
   // addi; bne (near: fused with the addi); addi; bne (to the previous page: not fused);
   // addi; addi; ecall.
