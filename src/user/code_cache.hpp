@@ -14,9 +14,10 @@
 // drops the page before it, whose last instruction may end in it), and exec drops everything
 // (drop_all). A program that writes instructions (in a writable and executable segment or
 // mapping) runs fence.i or riscv_flush_icache before it executes them, as on RISC-V
-// hardware: both drop everything too. Not thread-safe: the kernel serialises its users (a
-// run also patches a slot of the page it runs, for the length of the run, to stop at its
-// budget).
+// hardware: both drop everything too. The cache also holds the translator of its hot blocks
+// (translate.hpp), whose code drop_all forgets with the pages. Not thread-safe: the kernel
+// serialises its users (a run also patches a slot of the page it runs, for the length of the
+// run, to stop at its budget).
 #pragma once
 
 #include <array>
@@ -39,9 +40,10 @@ namespace mkh::user {
 // followed by one of MKH_RV32_FUSED_SECOND (a branch only when its target is on the same
 // page), run as one handler (per pair and the two lengths); then kStopHandler, which ends a
 // run at its budget, and the two of a block's first slot: kWarmHandler, which counts the
-// block's entries until it is translated (translate.hpp), then kNativeHandler, which runs it. The lists are the pairs that profiles of bench.c and picolibc's string
-// functions show most: loop counters and pointers stepped before the branch that closes the
-// loop, a store or load next to its pointer's step, two stores back to back (a swap).
+// block's entries until it is translated (translate.hpp), then kNativeHandler, which runs
+// it. The lists are the pairs that profiles of bench.c and picolibc's string functions show
+// most: loop counters and pointers stepped before the branch that closes the loop, a store
+// or load next to its pointer's step, two stores back to back (a swap).
 #define MKH_RV32_FUSED_FIRST(X) \
   X(Addi)                       \
   X(Add)                        \
@@ -125,8 +127,8 @@ struct Slot {
   uint16_t kind = handler_of(Op::kUndecoded, 0);  // the handler's index (above)
   uint8_t slots = 1;                              // the instruction's own length in halfwords
   Op op = Op::kUndecoded;                         // the instruction's operation
-  uint16_t native = 0;                            // a block's first slot: its entries until it is translated, then the
-                                                  // translation's handle (translate.hpp)
+  // A block's first slot: its entries until it is translated, then the translation's handle.
+  uint16_t native = 0;
 };
 static_assert(sizeof(Slot) == 24);
 
