@@ -73,7 +73,7 @@ struct MachineConfig {
   uint32_t idle_spin_us = 20;      // an idle core polls this long before it sleeps on a futex
   uint32_t load_period_ms = 5000;  // how often each core samples its load (Linux's 5 s; kern/loadavg.hpp)
   bool quiet = false;              // no notices on stderr
-  uint32_t translate_after = 16;   // entries of a user code block before the interpreter translates
+  uint32_t translate_after = 64;   // entries of a user code block before the interpreter translates
                                    // it to host code (src/user/translate.hpp); 0: never
 
   // RPC layer

@@ -32,7 +32,7 @@ struct DecodedPage;
 class Translator {
  public:
   // Entries of a block before it is translated, by default.
-  static constexpr uint32_t kWarmEntries = 16;
+  static constexpr uint32_t kWarmEntries = 64;
   // What the native code returns: the pc of the next block, or kSideExit | the slot's index in
   // its page where the interpreter goes on within the block.
   static constexpr uint64_t kSideExit = uint64_t(1) << 32;
