@@ -403,11 +403,13 @@ op_PageEnd:
   target = PC();
   goto change_page;
 op_Warm:
-  // A block's first slot, until the block is translated (translate.hpp).
-  if (++insn->native < code.warm_entries() || code.warm_entries() == 0) {
-    if (code.warm_entries() == 0) insn->handler = kLabels[insn->kind];
-    goto* kLabels[insn->kind];
+  // A block's first slot, until the block is translated (translate.hpp); with translation
+  // off, the slot takes its plain handler at its first entry.
+  if (code.warm_entries() == 0) {
+    insn->handler = kLabels[insn->kind];
+    goto * insn->handler;
   }
+  if (++insn->native < code.warm_entries()) goto* kLabels[insn->kind];
   insn->native = code.translator().translate(*page, uint32_t(insn - page->slots), kLabels[kNativeHandler]);
   if (insn->native == 0) {
     insn->handler = kLabels[insn->kind];

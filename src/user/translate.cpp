@@ -202,10 +202,13 @@ class Translator::Writer : public Xbyak::CodeGenerator {
     add(rax, qword[entries + rdx + int(Tlb::kEntryOffsetAt)]);
   }
 
-  // The target of a branch or jal at slot `index` (a near one holds its target's slot offset).
   // On to the pc in eax (a jalr's target): to its block's code when it is on this page and
   // translated (its slot's handler the native one), else leaving with it.
   void go_to_computed() {
+    if (m_native == nullptr) {  // no interpreter's handlers (a test of the translator alone)
+      jmp(m_leave);
+      return;
+    }
     Xbyak::Label leave;
     mov(edx, eax);
     and_(edx, ~kPageMask);
@@ -229,6 +232,7 @@ class Translator::Writer : public Xbyak::CodeGenerator {
     jmp(m_leave);
   }
 
+  // The target of a branch or jal at slot `index` (a near one holds its target's slot offset).
   uint32_t target_of(uint32_t index, const Slot& slot) const {
     const int32_t imm = imm_of(slot.operands);
     if (slot.kind % kVariants < 2) return m_page->base + (index + uint32_t(imm / int32_t(sizeof(Slot)))) * 2;
