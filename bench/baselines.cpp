@@ -1,5 +1,5 @@
 // Host-thread baselines for `mkh bench rpc` (see baselines.hpp): spin floors (two lines, by
-// reference), atomic_queue (one-to-one by value, many-to-many by reference), condition
+// reference, the slot protocol's), atomic_queue (one-to-one by value, many-to-many by reference), condition
 // variable and futex request/response, atomic_queue streaming, shared-CPU futex.
 // Layer: bench. Calls std::thread, pthread_setaffinity_np, SYS_futex and atomic_queue only.
 // Each round starts its threads, waits for them at a start barrier, then the initiating side
@@ -225,6 +225,52 @@ double floor_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
       while ((message = request.message.load(std::memory_order_acquire)) == last) spin_pause();
       last = message;
       message->reply.store(message->seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
+  };
+  return run_pair(setup, initiator, answerer);
+}
+
+double floor_slot_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  if (round_trips == 0) return kBaselineFailed;
+  struct alignas(64) Answer {
+    std::atomic<uint64_t> count{0};  // answers expected
+    uint64_t argument = 0;
+    uint64_t result = 0;  // written by the answerer
+  };
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> sequence{0};  // == position: free; == position + 1: published
+    Answer* answer = nullptr;
+    uint64_t argument = 0;
+  };
+  static_assert(sizeof(Answer) == 64 && sizeof(Slot) == 64);
+  constexpr uint64_t kSlots = 64;  // the RPC FIFO's default
+  auto slots = std::make_unique<Slot[]>(kSlots);
+  for (uint64_t i = 0; i < kSlots; ++i) slots[i].sequence.store(i, std::memory_order_relaxed);
+  auto initiator = [&] {
+    Answer answer;
+    return time_round_trips(round_trips, [&](uint64_t i) {
+      const uint64_t position = i - 1;
+      Slot& slot = slots[position % kSlots];
+      answer.argument = i;
+      answer.result = 0;
+      answer.count.store(1, std::memory_order_relaxed);
+      while (slot.sequence.load(std::memory_order_acquire) != position) spin_pause();
+      slot.answer = &answer;
+      slot.argument = i;
+      slot.sequence.store(position + 1, std::memory_order_release);
+      while (answer.count.load(std::memory_order_acquire) != 0) spin_pause();
+      return answer.result == i + 1;
+    });
+  };
+  auto answerer = [&] {
+    for (uint64_t position = 0; position < round_trips; ++position) {
+      Slot& slot = slots[position % kSlots];
+      while (slot.sequence.load(std::memory_order_acquire) != position + 1) spin_pause();
+      Answer* answer = slot.answer;
+      const uint64_t argument = slot.argument;
+      slot.sequence.store(position + kSlots, std::memory_order_release);
+      answer->result = argument + 1;
+      answer->count.store(0, std::memory_order_release);
     }
   };
   return run_pair(setup, initiator, answerer);

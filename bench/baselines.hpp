@@ -35,6 +35,17 @@ double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 // a protocol that passes the message by its address. ns per round trip.
 double floor_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 
+// The slot protocol's floor, the memory accesses of an RPC round trip without its kernel:
+// the initiator writes its answer line (in its stack, as a descriptor is: the count of
+// answers expected, 1, and the argument) and a call into the next one-line slot of a ring
+// of 64 (the answer line's address and the argument, then the slot's sequence); the
+// answerer polls the head slot, reads the call, frees the slot and writes the answer
+// (argument + 1, then the count 0) into the answer line, which the initiator polls. No
+// locked instruction. `rpc_rtt_ns` over it is what the RPC's kernel software adds; it over
+// `atomic_queue_rtt_ns` is what passing the answer through the caller's line costs. ns per
+// round trip.
+double floor_slot_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+
 // atomic_queue at its best for a round trip: two one-to-one queues (SPSC = true: no locked
 // instruction), the value itself in the slot, both sides busy-waiting in push and pop; the
 // answer is the request + 1. ns per round trip.

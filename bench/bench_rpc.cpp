@@ -298,6 +298,8 @@ struct RatioSpec {
 constexpr RatioSpec kRatios[] = {
     {"ratio_rpc_over_floor", "rpc_rtt_ns", "floor_rtt_ns"},
     {"ratio_rpc_over_floor_byref", "rpc_rtt_ns", "floor_byref_rtt_ns"},
+    {"ratio_rpc_over_floor_slot", "rpc_rtt_ns", "floor_slot_rtt_ns"},
+    {"ratio_floor_slot_over_atomic_queue", "floor_slot_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue", "rpc_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue_mpmc_byref", "rpc_rtt_ns", "atomic_queue_mpmc_byref_rtt_ns"},
     {"ratio_rpc_sleep_over_futex", "rpc_sleep_rtt_ns", "futex_rtt_ns"},
@@ -313,6 +315,7 @@ struct PerRoundColumn {
 };
 constexpr PerRoundColumn kPerRound[] = {{"floor_rtt_ns", "floor"},
                                         {"floor_byref_rtt_ns", "floor_byref"},
+                                        {"floor_slot_rtt_ns", "floor_slot"},
                                         {"atomic_queue_rtt_ns", "aq_1to1_value"},
                                         {"atomic_queue_mpmc_byref_rtt_ns", "aq_mpmc_byref"},
                                         {"rpc_rtt_ns", "rpc"}};
@@ -354,6 +357,7 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     record("rpc_rtt_ns", measure(2, -1, options.spin_us, ping_loop, n, {0}, {1}, false));
     record("atomic_queue_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return atomic_queue_rtt_ns(n, s); }));
     record("floor_byref_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_byref_rtt_ns(n, s); }));
+    record("floor_slot_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_slot_rtt_ns(n, s); }));
     record("atomic_queue_mpmc_byref_rtt_ns",
            host(cpu_a, cpu_b, [&](PingPongSetup s) { return atomic_queue_mpmc_byref_rtt_ns(n, s); }));
     const uint64_t sleeps = kSleepRoundTrips;
