@@ -34,6 +34,8 @@
 #include <cassert>  // assert() back on for the rest of this file
 #endif
 
+#include "median.hpp"
+
 namespace mkh::bench {
 
 namespace {
@@ -55,13 +57,24 @@ double ns_per(Clock::time_point start, Clock::time_point end, uint64_t operation
 
 // The initiator's side of a ping-pong: times round trips 1..round_trips, trip(i) making the
 // i-th and answering whether its reply was the one expected; kBaselineFailed when one was not.
+// With `median_ns`, each round trip is timed too, and *median_ns is the median of those times.
 template <typename Trip>
-double time_round_trips(uint64_t round_trips, Trip trip) {
+double time_round_trips(uint64_t round_trips, Trip trip, double* median_ns = nullptr) {
   uint64_t errors = 0;
+  std::vector<double> trip_ns;
+  if (median_ns != nullptr) trip_ns.reserve(round_trips);
   const auto start = Clock::now();
-  for (uint64_t i = 1; i <= round_trips; ++i)
+  auto trip_start = start;
+  for (uint64_t i = 1; i <= round_trips; ++i) {
     if (!trip(i)) ++errors;
+    if (median_ns != nullptr) {
+      const auto trip_end = Clock::now();
+      trip_ns.push_back(std::chrono::duration<double, std::nano>(trip_end - trip_start).count());
+      trip_start = trip_end;
+    }
+  }
   const auto end = Clock::now();
+  if (median_ns != nullptr) *median_ns = median(std::move(trip_ns));
   return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
 }
 
@@ -346,7 +359,7 @@ double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   return run_pair(setup, initiator, answerer);
 }
 
-double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup, double* median_ns) {
   // 32-bit futex words carry the sequence: it must not wrap back to its start value.
   if (round_trips == 0 || round_trips >= (uint64_t(1) << 32)) return kBaselineFailed;
   struct alignas(64) Word {
@@ -355,12 +368,15 @@ double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   Word request;   // the answerer sleeps on it
   Word response;  // the initiator sleeps on it
   auto initiator = [&] {
-    return time_round_trips(round_trips, [&](uint64_t trip) {
-      const auto i = uint32_t(trip);
-      request.value.store(i, std::memory_order_release);
-      futex_wake_one(request.value);
-      return futex_wait_change(response.value, i - 1) == i;
-    });
+    return time_round_trips(
+        round_trips,
+        [&](uint64_t trip) {
+          const auto i = uint32_t(trip);
+          request.value.store(i, std::memory_order_release);
+          futex_wake_one(request.value);
+          return futex_wait_change(response.value, i - 1) == i;
+        },
+        median_ns);
   };
   auto answerer = [&] {
     uint32_t last = 0;

@@ -60,8 +60,9 @@ double atomic_queue_mpmc_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup)
 double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 
 // Raw futex ping-pong, no spinning: each side sleeps in FUTEX_WAIT_PRIVATE on its own word
-// and the other wakes it with FUTEX_WAKE_PRIVATE. The "sleeping" baseline. ns per round trip.
-double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup);
+// and the other wakes it with FUTEX_WAKE_PRIVATE. The "sleeping" baseline. ns per round trip
+// (the mean); with `median_ns`, every round trip is timed and *median_ns is their median.
+double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup, double* median_ns = nullptr);
 
 // AtomicQueue streaming throughput: `producers` threads (all pinned to cpu_a) push `messages`
 // in total to one consumer (cpu_b), timed by the consumer from the start signal to the last

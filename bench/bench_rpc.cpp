@@ -59,6 +59,7 @@ struct Gang {
   std::atomic<uint64_t> operations{0};
   std::atomic<uint64_t> timed_ns{0};  // time spent inside the measured calls, when a body times them
   std::atomic<uint64_t> wrong{0};     // answers that were not the expected ones
+  std::vector<double> call_ns;        // each call's time, when a one-client body times them
   std::vector<uint32_t> servers;
   uint64_t count = 0;
   uint32_t clients = 0;
@@ -122,6 +123,23 @@ uint64_t ping_loop(Gang* g, uint32_t) {
     auto answer = rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i);
     if (!answer) return 0;
     wrong += *answer != i + 1;
+  }
+  g->wrong.fetch_add(wrong);
+  return g->count;
+}
+
+// ping_loop with each call timed (into g->call_ns): one client only.
+uint64_t timed_ping_loop(Gang* g, uint32_t) {
+  g->call_ns.reserve(g->count);
+  uint64_t wrong = 0;
+  auto start = Clock::now();
+  for (uint64_t i = 0; i < g->count; ++i) {
+    auto answer = rpc::rpc_call<rpc::RPC_MKH_PING>(g->servers[0], i);
+    if (!answer) return 0;
+    wrong += *answer != i + 1;
+    const auto end = Clock::now();
+    g->call_ns.push_back(std::chrono::duration<double, std::nano>(end - start).count());
+    start = end;
   }
   g->wrong.fetch_add(wrong);
   return g->count;
@@ -199,10 +217,12 @@ std::unique_ptr<Machine> boot_small(uint32_t clusters, int pin_cpu, uint32_t spi
   return machine ? std::move(*machine) : nullptr;
 }
 
-// A figure and whether its threads ran where they were to be pinned.
+// A figure and whether its threads ran where they were to be pinned; the median of the
+// calls' times when the body timed them.
 struct Measured {
   double value = -1;
   bool unpinned = false;
+  double median_ns = -1;
 };
 
 // One measure on a fresh machine: ns per operation (or Mops when `mops`).
@@ -221,6 +241,7 @@ Measured measure(uint32_t clusters, int pin_cpu, uint32_t spin_us, uint64_t (*bo
   Measured result{-1, report.cores_unpinned != 0};
   if (seconds <= 0 || g.wrong.load() != 0 || g.operations.load() != count * clients.size()) return result;
   result.value = mops ? double(g.operations.load()) / seconds * 1e-6 : seconds * 1e9 / double(count);
+  if (!g.call_ns.empty()) result.median_ns = median(std::move(g.call_ns));
   return result;
 }
 
@@ -303,6 +324,7 @@ constexpr RatioSpec kRatios[] = {
     {"ratio_rpc_over_atomic_queue", "rpc_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue_mpmc_byref", "rpc_rtt_ns", "atomic_queue_mpmc_byref_rtt_ns"},
     {"ratio_rpc_sleep_over_futex", "rpc_sleep_rtt_ns", "futex_rtt_ns"},
+    {"ratio_rpc_sleep_over_futex_median", "rpc_sleep_rtt_median_ns", "futex_rtt_median_ns"},
     {"ratio_rpc_nb_over_atomic_queue_stream", "rpc_nb_mops", "atomic_queue_stream_mops"},
     {"ratio_shared_cpu_rpc_over_futex", "shared_cpu_rpc_ns", "shared_cpu_futex_ns"},
 };
@@ -360,9 +382,16 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     record("floor_slot_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_slot_rtt_ns(n, s); }));
     record("atomic_queue_mpmc_byref_rtt_ns",
            host(cpu_a, cpu_b, [&](PingPongSetup s) { return atomic_queue_mpmc_byref_rtt_ns(n, s); }));
+    // The sleeping round trips: means, and medians of the calls' times.
     const uint64_t sleeps = kSleepRoundTrips;
-    record("futex_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return futex_rtt_ns(sleeps, s); }));
-    record("rpc_sleep_rtt_ns", measure(2, -1, 0, ping_loop, sleeps, {0}, {1}, false));
+    double futex_median_ns = -1;
+    const Measured futex =
+        host(cpu_a, cpu_b, [&](PingPongSetup s) { return futex_rtt_ns(sleeps, s, &futex_median_ns); });
+    record("futex_rtt_ns", futex);
+    record("futex_rtt_median_ns", Measured{futex_median_ns, futex.unpinned});
+    const Measured rpc_sleep = measure(2, -1, 0, timed_ping_loop, sleeps, {0}, {1}, false);
+    record("rpc_sleep_rtt_ns", rpc_sleep);
+    record("rpc_sleep_rtt_median_ns", Measured{rpc_sleep.median_ns, rpc_sleep.unpinned});
     record("condvar_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return condvar_rtt_ns(sleeps, s); }));
     const uint64_t stream = kStreamMessages;
     record("rpc_nb_mops", measure(2, -1, options.spin_us, stream_loop, stream, {0}, {1}, true));
