@@ -51,18 +51,25 @@ void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core, bool
   KASSERT(answered(), "woken with {} responses outstanding", hal::local_load(response) & kRpcResponseCount);
 }
 
-}  // namespace
+// The core of a present cluster that serves this core's calls, and its FIFO.
+struct Server {
+  hal::lid_t lid;
+  hal::Xptr<RemoteFifo> fifo;
+};
+Server server_of(hal::cxy_t cxy) {
+  const uint32_t cores = hal::remote_load(hal::cluster_field(cxy, &LOCAL_CLUSTER->m_cores_nr));
+  const hal::lid_t lid = hal::cpu().lid % cores;
+  return {lid, hal::Xptr<RemoteFifo>(cxy, &rpc_cluster_state(cxy)->m_cores[lid].m_fifo)};
+}
 
-Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
-  kern::Cluster* cluster = LOCAL_CLUSTER;
+Result<void> not_present(uint32_t index) {
+  hal::stat_add(local_stats(index).send_failures, uint64_t(1));
+  return error(Errno::kInval);
+}
+
+// rpc_post once the server is known.
+Result<void> post(hal::cxy_t cxy, const Server& server, RpcDesc* desc) {
   RpcIndexStats& stats = local_stats(desc->index);
-  if (!hal::cluster_present(cxy)) {
-    hal::stat_add(stats.send_failures, uint64_t(1));
-    return error(Errno::kInval);
-  }
-  const uint32_t server_cores = hal::remote_load(hal::cluster_field(cxy, &cluster->m_cores_nr));
-  const hal::lid_t server_lid = hal::cpu().lid % server_cores;
-  const hal::Xptr<RemoteFifo> fifo(cxy, &rpc_cluster_state(cxy)->m_cores[server_lid].m_fifo);
   RpcCall call;
   call.desc = hal::XPTR(hal::local_cxy(), desc);
   call.index = desc->index;
@@ -78,10 +85,10 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
   uint64_t first_full = 0;
 
   for (uint32_t round = 0;; ++round) {
-    const PushResult pushed = fifo_push(fifo, call);
+    const PushResult pushed = fifo_push(server.fifo, call);
     if (pushed != PushResult::kFull) {
       hal::stat_add(stats.sent, uint64_t(1));
-      if (pushed == PushResult::kQueuedRing) kern::send_ipi(cxy, server_lid);
+      if (pushed == PushResult::kQueuedRing) kern::send_ipi(cxy, server.lid);
       return {};
     }
     if (round == 0) {  // the slow path from here on
@@ -102,11 +109,24 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
   }
 }
 
+}  // namespace
+
+Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
+  if (!hal::cluster_present(cxy)) return not_present(desc->index);
+  return post(cxy, server_of(cxy), desc);
+}
+
 Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_send outside a kernel thread");
   kern::thread_deletion_point(self);
   const kern::NoDeleteScope no_delete(self);  // a server may hold desc until the response
+  if (!hal::cluster_present(cxy)) return not_present(desc->index);
+  const Server server = server_of(cxy);
+  // The slot's line is held by the server core, and the descriptor's line too since the
+  // last call to it: ask for the slot's now, so that the two come at once rather than the
+  // slot's after the descriptor's stores below (its stores cannot pass them).
+  fifo_prefetch_claim(server.fifo);
   kern::Core* core = kern::core_current();
   desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::cpu().lid;
@@ -121,7 +141,7 @@ Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
   const bool timed = desc->blocking != 0 && (calls++ % kLatencySampleEvery) == 0;
   const uint64_t start = timed ? hal::ticks() : 0;
 
-  TRY(rpc_post(cxy, desc));
+  TRY(post(cxy, server, desc));
   if (desc->blocking == 0) return {};
 
   wait_for_response(desc, self, core, cxy != hal::local_cxy());

@@ -88,6 +88,13 @@ PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, const RpcCall& call) {
   }
 }
 
+void fifo_prefetch_claim(hal::Xptr<RemoteFifo> fifo) {
+  FifoSlot* const slots = hal::remote_load(fifo.field(&RemoteFifo::m_slots));
+  const uint32_t mask = hal::remote_load(fifo.field(&RemoteFifo::m_mask));
+  const uint64_t position = hal::remote_load(fifo.field(&RemoteFifo::m_tail));
+  hal::prefetch_for_write(slot_xptr(fifo, slots, position, mask).host_ptr());
+}
+
 bool fifo_pop(RemoteFifo* fifo, RpcCall* call) {
   const uint64_t position = fifo->m_head;
   FifoSlot& slot = fifo->m_slots[position & fifo->m_mask];

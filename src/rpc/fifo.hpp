@@ -50,6 +50,10 @@ enum class PushResult { kQueued, kQueuedRing, kFull };
 // caller must send the owner core an IPI. kFull: every slot is taken (nothing written).
 PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, const RpcCall& call);
 
+// Producer, ahead of fifo_push: asks for the line of the slot the push will claim, exclusive
+// (a hint: another producer may claim that slot first).
+void fifo_prefetch_claim(hal::Xptr<RemoteFifo> fifo);
+
 // Consumer: copies the head call into *call and frees its slot; false when the FIFO is
 // empty or its head is claimed but not yet published.
 bool fifo_pop(RemoteFifo* fifo, RpcCall* call);
