@@ -389,6 +389,27 @@ TEST_F(RpcTest, UndefinedIndexesAnswerWithAnError) {
   EXPECT_EQ(totals(1000).errors, 5u);
 }
 
+TEST_F(RpcTest, SendToAnAbsentClusterFailsWithoutTouchingTheDescriptor) {
+  boot({2, 1, 1});
+  hal::cxy_t absent = 0;
+  while (hal::g_address_space.present[absent]) ++absent;
+  {
+    ThreadRunner runner(machine());
+    runner.start(0, 0, [&] {
+      for (uint32_t blocking : {0u, 1u}) {
+        RpcDesc desc;
+        desc.index = RPC_MKH_PING;
+        desc.blocking = blocking;
+        KCHECK_ERR(rpc_send(absent, &desc), Errno::kInval);
+        // A caller that waits for the count before reusing the descriptor finds it at 0.
+        KCHECK(desc.response == 0 && desc.thread == 0);
+      }
+    });
+  }
+  EXPECT_EQ(totals(RPC_MKH_PING).failures, 2u);
+  EXPECT_EQ(totals(RPC_MKH_PING).sent, 0u);
+}
+
 TEST_F(RpcTest, MulticastToEveryClusterSharesOneResponseCounter) {
   boot({2, 2, 2});
   ConsoleCapture console;
