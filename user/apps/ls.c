@@ -138,8 +138,10 @@ static char* shell_quoted(const char* name) {
   return quoted;
 }
 
-static char* shown_name(const char* name) {
-  if (quoting && needs_quotes(name)) return shell_quoted(name);
+/* The name as printed: shell-quoted when `quoted`, else with '?' for the unprintable
+ * bytes on a terminal. */
+static char* shown_name(const char* name, int quoted) {
+  if (quoted) return shell_quoted(name);
   char* shown = got(strdup(name));
   if (on_terminal)
     for (char* p = shown; *p; p++)
@@ -154,8 +156,8 @@ static void add(struct listing* list, const char* name, const struct stat* st) {
   }
   struct entry* entry = &list->entries[list->count++];
   entry->name = got(strdup(name));
-  entry->shown = shown_name(name);
   entry->quoted = quoting && needs_quotes(name);
+  entry->shown = shown_name(name, entry->quoted);
   entry->st = *st;
 }
 
@@ -376,7 +378,7 @@ static void list_folder(const char* path, int named, int heading) {
     return;
   }
   if (heading) {
-    char* shown = shown_name(path);
+    char* shown = shown_name(path, quoting && needs_quotes(path));
     printf("%s%s:\n", printed ? "\n" : "", shown);
     free(shown);
   }
