@@ -203,15 +203,19 @@ streams_and_signals() {
     echo "FAIL: more on a terminal:"; cat -v "$scratch/more.txt"; status=1
   fi
 }
+# A shell on a terminal reading the lines of $2 (printf's escapes), its transcript in
+# $scratch/$1.txt as it comes (carriage returns left in), in the background as $session;
+# returns a second after the shell said 'started' (the command after it has begun).
+start_session() {
+  printf '%b' "$2" | timeout 120 script -qec "$mkh exec --disk $disk /bin/sh" /dev/null >"$scratch/$1.txt" &
+  session=$!
+  wait_for_line "$scratch/$1.txt" 'started'
+  sleep 1
+}
 signals_in_sessions() {
   # On a terminal: once the shell has said it starts `sleep 30`, one SIGINT to mkh exec; the
   # shell lives on, the sleep ends by it (130) and the shell reads its next line.
-  # (The transcript goes to its file as it comes, its carriage returns left in.)
-  printf 'echo started; sleep 30\necho "after $?"\nexit 3\n' |
-    timeout 120 script -qec "$mkh exec --disk $disk /bin/sh" /dev/null >"$scratch/sh-int.txt" &
-  session=$!
-  wait_for_line "$scratch/sh-int.txt" 'started'
-  sleep 1
+  start_session sh-int 'echo started; sleep 30\necho "after $?"\nexit 3\n'
   to_session INT
   wait "$session"
   if has_line "$scratch/sh-int.txt" 'after 130'; then
@@ -243,11 +247,7 @@ signals_in_sessions() {
   # Job control on a terminal: once the shell has said it starts `sleep 30`, the terminal's
   # suspend (SIGTSTP to mkh exec, as Ctrl-Z sends it) stops the sleep alone; the shell says so,
   # `jobs` lists it, `fg` continues it, and the interrupt then ends it (130).
-  printf 'echo started; sleep 30\njobs\nfg\necho "after $?"\nexit 3\n' |
-    timeout 120 script -qec "$mkh exec --disk $disk /bin/sh" /dev/null >"$scratch/sh-jobs.txt" &
-  session=$!
-  wait_for_line "$scratch/sh-jobs.txt" 'started'
-  sleep 1
+  start_session sh-jobs 'echo started; sleep 30\njobs\nfg\necho "after $?"\nexit 3\n'
   to_session TSTP
   wait_for_line "$scratch/sh-jobs.txt" 'sleep 30'
   sleep 1
