@@ -57,24 +57,22 @@ double ns_per(Clock::time_point start, Clock::time_point end, uint64_t operation
 
 // The initiator's side of a ping-pong: times round trips 1..round_trips, trip(i) making the
 // i-th and answering whether its reply was the one expected; kBaselineFailed when one was not.
-// With `median_ns`, each round trip is timed too, and *median_ns is the median of those times.
+// With `trip_ns`, each round trip is timed too, into (*trip_ns)[i - 1].
 template <typename Trip>
-double time_round_trips(uint64_t round_trips, Trip trip, double* median_ns = nullptr) {
+double time_round_trips(uint64_t round_trips, Trip trip, std::vector<double>* trip_ns = nullptr) {
   uint64_t errors = 0;
-  std::vector<double> trip_ns;
-  if (median_ns != nullptr) trip_ns.reserve(round_trips);
+  if (trip_ns != nullptr) trip_ns->reserve(round_trips);
   const auto start = Clock::now();
   auto trip_start = start;
   for (uint64_t i = 1; i <= round_trips; ++i) {
     if (!trip(i)) ++errors;
-    if (median_ns != nullptr) {
+    if (trip_ns != nullptr) {
       const auto trip_end = Clock::now();
-      trip_ns.push_back(std::chrono::duration<double, std::nano>(trip_end - trip_start).count());
+      trip_ns->push_back(std::chrono::duration<double, std::nano>(trip_end - trip_start).count());
       trip_start = trip_end;
     }
   }
   const auto end = Clock::now();
-  if (median_ns != nullptr) *median_ns = median(std::move(trip_ns));
   return errors == 0 ? ns_per(start, end, round_trips) : kBaselineFailed;
 }
 
@@ -135,8 +133,9 @@ static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<u
 
 uint32_t* futex_word(std::atomic<uint32_t>& word) { return reinterpret_cast<uint32_t*>(&word); }
 
-void futex_wait(std::atomic<uint32_t>& word, uint32_t expected) {
-  syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+// True when the thread slept (woken by a FUTEX_WAKE), false when the word had changed.
+bool futex_wait(std::atomic<uint32_t>& word, uint32_t expected) {
+  return syscall(SYS_futex, futex_word(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0) == 0;
 }
 
 void futex_wake_one(std::atomic<uint32_t>& word) {
@@ -144,10 +143,12 @@ void futex_wake_one(std::atomic<uint32_t>& word) {
 }
 
 // Sleeps until word differs from `old`; returns the new value. FUTEX_WAIT returns at once
-// if the word already changed, so no wake-up is lost.
-uint32_t futex_wait_change(std::atomic<uint32_t>& word, uint32_t old) {
+// if the word already changed, so no wake-up is lost. *slept, when given: whether it slept.
+uint32_t futex_wait_change(std::atomic<uint32_t>& word, uint32_t old, bool* slept = nullptr) {
   uint32_t value;
-  while ((value = word.load(std::memory_order_acquire)) == old) futex_wait(word, old);
+  bool any = false;
+  while ((value = word.load(std::memory_order_acquire)) == old) any = futex_wait(word, old) || any;
+  if (slept != nullptr) *slept = any;
   return value;
 }
 
@@ -359,7 +360,7 @@ double condvar_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   return run_pair(setup, initiator, answerer);
 }
 
-double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup, double* median_ns) {
+double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup, double* sleeping_median_ns) {
   // 32-bit futex words carry the sequence: it must not wrap back to its start value.
   if (round_trips == 0 || round_trips >= (uint64_t(1) << 32)) return kBaselineFailed;
   struct alignas(64) Word {
@@ -367,6 +368,9 @@ double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup, double* median_ns
   };
   Word request;   // the answerer sleeps on it
   Word response;  // the initiator sleeps on it
+  const bool timed = sleeping_median_ns != nullptr;
+  std::vector<double> trip_ns;  // each round trip's time (timed)
+  std::vector<uint8_t> answerer_slept(timed ? round_trips : 0);
   auto initiator = [&] {
     return time_round_trips(
         round_trips,
@@ -376,17 +380,26 @@ double futex_rtt_ns(uint64_t round_trips, PingPongSetup setup, double* median_ns
           futex_wake_one(request.value);
           return futex_wait_change(response.value, i - 1) == i;
         },
-        median_ns);
+        timed ? &trip_ns : nullptr);
   };
   auto answerer = [&] {
     uint32_t last = 0;
     for (uint64_t i = 0; i < round_trips; ++i) {
-      last = futex_wait_change(request.value, last);
+      bool slept = false;
+      last = futex_wait_change(request.value, last, &slept);
+      if (timed) answerer_slept[i] = slept;
       response.value.store(last, std::memory_order_release);
       futex_wake_one(response.value);
     }
   };
-  return run_pair(setup, initiator, answerer);
+  const double mean_ns = run_pair(setup, initiator, answerer);
+  if (timed) {  // both threads joined: their vectors are complete
+    std::vector<double> sleeping;
+    for (std::size_t i = 0; i < trip_ns.size() && i < answerer_slept.size(); ++i)
+      if (answerer_slept[i] != 0) sleeping.push_back(trip_ns[i]);
+    *sleeping_median_ns = median(sleeping.empty() ? std::move(trip_ns) : std::move(sleeping));
+  }
+  return mean_ns;
 }
 
 double shared_cpu_futex_ns(uint64_t round_trips, int cpu, bool* pin_failed) {

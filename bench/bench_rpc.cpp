@@ -324,7 +324,7 @@ constexpr RatioSpec kRatios[] = {
     {"ratio_rpc_over_atomic_queue", "rpc_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue_mpmc_byref", "rpc_rtt_ns", "atomic_queue_mpmc_byref_rtt_ns"},
     {"ratio_rpc_sleep_over_futex", "rpc_sleep_rtt_ns", "futex_rtt_ns"},
-    {"ratio_rpc_sleep_over_futex_median", "rpc_sleep_rtt_median_ns", "futex_rtt_median_ns"},
+    {"ratio_rpc_sleep_over_futex_median", "rpc_sleep_rtt_median_ns", "futex_sleep_rtt_median_ns"},
     {"ratio_rpc_nb_over_atomic_queue_stream", "rpc_nb_mops", "atomic_queue_stream_mops"},
     {"ratio_shared_cpu_rpc_over_futex", "shared_cpu_rpc_ns", "shared_cpu_futex_ns"},
 };
@@ -382,13 +382,14 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     record("floor_slot_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_slot_rtt_ns(n, s); }));
     record("atomic_queue_mpmc_byref_rtt_ns",
            host(cpu_a, cpu_b, [&](PingPongSetup s) { return atomic_queue_mpmc_byref_rtt_ns(n, s); }));
-    // The sleeping round trips: means, and medians of the calls' times.
+    // The sleeping round trips: means, and medians of the calls' times (the futex ping-pong's
+    // of those in which its answerer slept).
     const uint64_t sleeps = kSleepRoundTrips;
     double futex_median_ns = -1;
     const Measured futex =
         host(cpu_a, cpu_b, [&](PingPongSetup s) { return futex_rtt_ns(sleeps, s, &futex_median_ns); });
     record("futex_rtt_ns", futex);
-    record("futex_rtt_median_ns", Measured{futex_median_ns, futex.unpinned});
+    record("futex_sleep_rtt_median_ns", Measured{futex_median_ns, futex.unpinned});
     const Measured rpc_sleep = measure(2, -1, 0, timed_ping_loop, sleeps, {0}, {1}, false);
     record("rpc_sleep_rtt_ns", rpc_sleep);
     record("rpc_sleep_rtt_median_ns", Measured{rpc_sleep.median_ns, rpc_sleep.unpinned});
