@@ -1,6 +1,7 @@
-// Host-thread baselines for `mkh bench rpc` (see baselines.hpp): spin floors (two lines, by
-// reference, the slot protocol's), atomic_queue (one-to-one by value, many-to-many by reference), condition
-// variable and futex request/response, atomic_queue streaming, shared-CPU futex.
+// Host-thread baselines for `mkh bench rpc` (see baselines.hpp): spin floors (two lines, two
+// lines with the spin loops placed, by reference, the slot protocol's), atomic_queue
+// (one-to-one by value, many-to-many by reference), condition variable and futex
+// request/response, atomic_queue streaming, shared-CPU futex.
 // Layer: bench. Calls std::thread, pthread_setaffinity_np, SYS_futex and atomic_queue only.
 // Each round starts its threads, waits for them at a start barrier, then the initiating side
 // times from its first request to its last response; a lost or wrong echo fails the round.
@@ -12,12 +13,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 // atomic_queue's constructor asserts std::atomic<T>::is_lock_free(), which Clang 14 with
@@ -179,7 +182,12 @@ using StreamQueue = atomic_queue::AtomicQueue<StreamMessage*, 4096>;
 
 }  // namespace
 
-double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+namespace {
+
+// The two-line floor's ping-pong; wait_change(word, old) spins until *word != old and
+// returns the new value.
+template <class WaitChange>
+double two_line_rtt_ns(uint64_t round_trips, PingPongSetup setup, WaitChange wait_change) {
   if (round_trips == 0) return kBaselineFailed;
   struct alignas(64) Line {
     std::atomic<uint64_t> value{0};
@@ -192,22 +200,73 @@ double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   auto initiator = [&] {
     return time_round_trips(round_trips, [&](uint64_t i) {
       lines.request.value.store(i, std::memory_order_release);
-      uint64_t echo;
-      while ((echo = lines.response.value.load(std::memory_order_acquire)) == i - 1) spin_pause();
-      return echo == i;
+      return wait_change(&lines.response.value, i - 1) == i;
     });
   };
   auto answerer = [&] {
     uint64_t last = 0;
     for (uint64_t i = 0; i < round_trips; ++i) {
-      uint64_t request;
-      while ((request = lines.request.value.load(std::memory_order_acquire)) == last) spin_pause();
-      last = request;
-      lines.response.value.store(request, std::memory_order_release);
+      last = wait_change(&lines.request.value, last);
+      lines.response.value.store(last, std::memory_order_release);
     }
   };
   return run_pair(setup, initiator, answerer);
 }
+
+#if defined(__x86_64__)
+// wait_change with its loop (load, compare, branch out, pause, branch back: 12 bytes, the
+// registers fixed so that the length is too) kOffset bytes into a 64-byte block of code; the
+// padding before it is jumped over.
+template <uint32_t kOffset>
+[[gnu::noinline]] uint64_t wait_change_placed(const std::atomic<uint64_t>* word, uint64_t old) {
+  static_assert(kOffset < 64);
+  uint64_t value;
+  asm volatile(
+      "jmp 2f\n\t"
+      ".p2align 6\n\t"
+      ".skip 64 + %c[offset], 0x90\n"  // 64 more: a .skip of zero draws an assembler warning
+      "2:\n\t"
+      "mov (%[word]), %%rax\n\t"
+      "cmp %%rax, %[old]\n\t"
+      "jne 3f\n\t"
+      "pause\n\t"
+      "jmp 2b\n"
+      "3:"
+      : "=a"(value)
+      : [word] "D"(word), [old] "S"(old), [offset] "i"(kOffset)
+      : "cc", "memory");
+  return value;
+}
+
+using WaitChange = uint64_t (*)(const std::atomic<uint64_t>*, uint64_t);
+template <uint32_t... kPlacement>
+constexpr std::array<WaitChange, sizeof...(kPlacement)> placed_waits(std::integer_sequence<uint32_t, kPlacement...>) {
+  return {&wait_change_placed<kPlacement * 64 / kSpinPlacements>...};
+}
+constexpr auto kPlacedWaits = placed_waits(std::make_integer_sequence<uint32_t, kSpinPlacements>{});
+#endif
+
+}  // namespace
+
+double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
+  return two_line_rtt_ns(round_trips, setup, [](const std::atomic<uint64_t>* word, uint64_t old) {
+    uint64_t value;
+    while ((value = word->load(std::memory_order_acquire)) == old) spin_pause();
+    return value;
+  });
+}
+
+#if defined(__x86_64__)
+bool spin_placement_supported() { return true; }
+
+double floor_placed_rtt_ns(uint64_t round_trips, uint32_t placement, PingPongSetup setup) {
+  if (placement >= kSpinPlacements) return kBaselineFailed;
+  return two_line_rtt_ns(round_trips, setup, kPlacedWaits[placement]);
+}
+#else
+bool spin_placement_supported() { return false; }
+double floor_placed_rtt_ns(uint64_t, uint32_t, PingPongSetup) { return kBaselineFailed; }
+#endif
 
 double floor_byref_rtt_ns(uint64_t round_trips, PingPongSetup setup) {
   if (round_trips == 0) return kBaselineFailed;

@@ -29,6 +29,17 @@ struct PingPongSetup {
 // no yield): the hardware floor of a request/response, two line transfers. ns per round trip.
 double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 
+// The two-line floor with both spin loops at one of kSpinPlacements placements in a 64-byte
+// block of code (placement p: 64 * p / kSpinPlacements bytes in), the loop written out in
+// assembly so that only its placement changes. Where a pause-based spin loop sits moves a
+// round trip by up to half on some CPUs (docs/perf.md): the spread over the placements
+// says how much of a difference between two spinning measures can be the placement of
+// their loops rather than what they do. x86-64 only (spin_placement_supported()); elsewhere
+// kBaselineFailed. ns per round trip.
+inline constexpr uint32_t kSpinPlacements = 32;
+bool spin_placement_supported();
+double floor_placed_rtt_ns(uint64_t round_trips, uint32_t placement, PingPongSetup setup);
+
 // The by-reference floor, measured the same way: the request line names a message line
 // (the initiator alternates between two) that the answerer reads and answers in, so three
 // serial line transfers (request, message to the answerer, message back): the minimum of

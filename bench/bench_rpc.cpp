@@ -320,6 +320,7 @@ constexpr RatioSpec kRatios[] = {
     {"ratio_rpc_over_floor", "rpc_rtt_ns", "floor_rtt_ns"},
     {"ratio_rpc_over_floor_byref", "rpc_rtt_ns", "floor_byref_rtt_ns"},
     {"ratio_rpc_over_floor_slot", "rpc_rtt_ns", "floor_slot_rtt_ns"},
+    {"ratio_floor_placed_slowest_over_fastest", "floor_placed_slowest_rtt_ns", "floor_placed_fastest_rtt_ns"},
     {"ratio_floor_slot_over_atomic_queue", "floor_slot_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue", "rpc_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue_mpmc_byref", "rpc_rtt_ns", "atomic_queue_mpmc_byref_rtt_ns"},
@@ -346,8 +347,9 @@ constexpr PerRoundColumn kPerRound[] = {{"floor_rtt_ns", "floor"},
 
 int run_bench_rpc(const BenchRpcOptions& options) {
   // Calls per measure, the same for every measure compared with another.
-  constexpr uint64_t kSpinRoundTrips = 50000;   // floors, atomic_queue, rpc
-  constexpr uint64_t kSleepRoundTrips = 3000;   // futex, condition variable, rpc with the server asleep
+  constexpr uint64_t kSpinRoundTrips = 50000;                  // floors, atomic_queue, rpc
+  constexpr uint64_t kPlacedRoundTrips = kSpinRoundTrips / 4;  // per placement of the floor's loops
+  constexpr uint64_t kSleepRoundTrips = 3000;                  // futex, condition variable, rpc with the server asleep
   constexpr uint64_t kStreamMessages = 200000;  // rpc non-blocking, atomic_queue streaming (1->1 and 2->1)
   constexpr uint64_t kSharedCpuRoundTrips = 5000;
   const auto [cpu_a, cpu_b] = host_cpu_pair();
@@ -380,6 +382,21 @@ int run_bench_rpc(const BenchRpcOptions& options) {
     record("atomic_queue_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return atomic_queue_rtt_ns(n, s); }));
     record("floor_byref_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_byref_rtt_ns(n, s); }));
     record("floor_slot_rtt_ns", host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_slot_rtt_ns(n, s); }));
+    if (spin_placement_supported()) {
+      // The two-line floor with its spin loops at each placement: the fastest and the slowest.
+      std::vector<double> placed;
+      bool placed_unpinned = false;
+      for (uint32_t placement = 0; placement < kSpinPlacements; ++placement) {
+        const Measured figure =
+            host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_placed_rtt_ns(kPlacedRoundTrips, placement, s); });
+        placed.push_back(figure.value);
+        placed_unpinned = placed_unpinned || figure.unpinned;
+      }
+      const bool placed_failed = std::any_of(placed.begin(), placed.end(), [](double v) { return v < 0; });
+      const auto [fastest, slowest] = std::minmax_element(placed.begin(), placed.end());
+      record("floor_placed_fastest_rtt_ns", Measured{placed_failed ? -1 : *fastest, placed_unpinned});
+      record("floor_placed_slowest_rtt_ns", Measured{placed_failed ? -1 : *slowest, placed_unpinned});
+    }
     record("atomic_queue_mpmc_byref_rtt_ns",
            host(cpu_a, cpu_b, [&](PingPongSetup s) { return atomic_queue_mpmc_byref_rtt_ns(n, s); }));
     // The sleeping round trips: means, and medians of the calls' times (the futex ping-pong's
