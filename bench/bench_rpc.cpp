@@ -321,6 +321,7 @@ constexpr RatioSpec kRatios[] = {
     {"ratio_rpc_over_floor_byref", "rpc_rtt_ns", "floor_byref_rtt_ns"},
     {"ratio_rpc_over_floor_slot", "rpc_rtt_ns", "floor_slot_rtt_ns"},
     {"ratio_floor_placed_slowest_over_fastest", "floor_placed_slowest_rtt_ns", "floor_placed_fastest_rtt_ns"},
+    {"ratio_rpc_over_floor_placed_fastest", "rpc_rtt_ns", "floor_placed_fastest_rtt_ns"},
     {"ratio_floor_slot_over_atomic_queue", "floor_slot_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue", "rpc_rtt_ns", "atomic_queue_rtt_ns"},
     {"ratio_rpc_over_atomic_queue_mpmc_byref", "rpc_rtt_ns", "atomic_queue_mpmc_byref_rtt_ns"},

@@ -49,6 +49,7 @@ for ratio, mkh, peer in [("ratio_read_cold_over_mcopy", "read_cold_mibs", "mcopy
                          ("ratio_floor_slot_over_atomic_queue", "floor_slot_rtt_ns", "atomic_queue_rtt_ns"),
                          ("ratio_floor_placed_slowest_over_fastest", "floor_placed_slowest_rtt_ns",
                           "floor_placed_fastest_rtt_ns"),
+                         ("ratio_rpc_over_floor_placed_fastest", "rpc_rtt_ns", "floor_placed_fastest_rtt_ns"),
                          ("ratio_rpc_over_atomic_queue", "rpc_rtt_ns", "atomic_queue_rtt_ns"),
                          ("ratio_rpc_over_atomic_queue_mpmc_byref", "rpc_rtt_ns",
                           "atomic_queue_mpmc_byref_rtt_ns"),
@@ -85,7 +86,7 @@ check rpc-json 0 '^json ok$' -- bench_json rpc rounds spin_us floor_rtt_ns floor
   atomic_queue_stream_mops rpc_nb_n1_mops atomic_queue_stream_n1_mops shared_cpu_rpc_ns shared_cpu_futex_ns \
   multicast4_ns ratio_rpc_over_floor ratio_rpc_over_floor_byref ratio_rpc_over_floor_slot \
   ratio_floor_slot_over_atomic_queue ratio_rpc_over_atomic_queue floor_placed_fastest_rtt_ns \
-  floor_placed_slowest_rtt_ns ratio_floor_placed_slowest_over_fastest \
+  floor_placed_slowest_rtt_ns ratio_floor_placed_slowest_over_fastest ratio_rpc_over_floor_placed_fastest \
   ratio_rpc_over_atomic_queue_mpmc_byref ratio_rpc_sleep_over_futex ratio_rpc_nb_over_atomic_queue_stream \
   ratio_shared_cpu_rpc_over_futex spin_sweep_pause_us
 check fs-text 0 '^  read_cold_mibs +[0-9.]+$' -- env TMPDIR="$work" timeout "$limit" "$mkh" bench fs --rounds 1 --mib 2 \
