@@ -1,12 +1,14 @@
 // Calibration of the cheap clock against steady_clock, once per process (at the first
-// Machine::boot), and the spin loops' yield interval. Layer: hal. Calls std::chrono, a host
-// sleep and host yields only.
+// Machine::boot), the spin loops' yield interval, and the word-polling loop. Layer: hal.
+// Calls std::chrono, a host sleep and host yields only.
 #include "hal/clock.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <mutex>
 #include <thread>
+
+#include "hal/remote.hpp"
 
 namespace mkh::hal {
 
@@ -43,6 +45,49 @@ uint32_t spin_yield_mask_alone() {
 void spin_set_host_cpus_shared(bool shared) {
   g_spin_yield_mask.store(shared ? kSpinYieldMaskShared : spin_yield_mask_alone(), std::memory_order_relaxed);
 }
+
+#if defined(__x86_64__) && !defined(MKH_ASAN) && !defined(MKH_TSAN)
+// The loop (load, mask, compare, branch out, pause, count, branch back: 14 bytes, its
+// registers fixed so that its length is too) starts kPollLoopOffset bytes into a 64-byte
+// block, so that it crosses into the next: on the EPYC machines (family 26) such a loop sees
+// the store it waits for sooner than one within a block (docs/perf.md, "Where a spin loop
+// sits"). The padding before it is jumped over.
+constexpr uint32_t kPollLoopOffset = 60;
+
+bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t polls) {
+  if (polls == 0) return false;
+  uint32_t matched;
+  asm volatile(
+      "xor %k[matched], %k[matched]\n\t"
+      "jmp 2f\n\t"
+      ".p2align 6\n\t"
+      ".skip %c[offset], 0x90\n"
+      "2:\n\t"
+      "mov (%%rdi), %%eax\n\t"
+      "and %%edx, %%eax\n\t"
+      "cmp %%ecx, %%eax\n\t"
+      "je 3f\n\t"
+      "pause\n\t"
+      "dec %%esi\n\t"
+      "jnz 2b\n\t"
+      "jmp 4f\n"
+      "3:\n\t"
+      "mov $1, %k[matched]\n"
+      "4:"
+      : [matched] "=&r"(matched), "+S"(polls)
+      : "D"(word), "d"(mask), "c"(value), [offset] "i"(kPollLoopOffset)
+      : "rax", "cc", "memory");
+  return matched != 0;
+}
+#else
+bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t polls) {
+  for (uint32_t i = 0; i < polls; ++i) {
+    if ((local_load(*word) & mask) == value) return true;
+    cpu_pause();
+  }
+  return false;
+}
+#endif
 
 void clock_calibrate() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -72,4 +72,25 @@ bool spin_until(Ready&& ready, uint64_t budget_ns) {
   }
 }
 
+// Polls *word (acquire loads) until (*word & mask) == value, at most `polls` times with a
+// pause after each miss; true when it matched. On x86-64, outside the sanitizers, the loop
+// is written in assembly at a fixed place in its block of code: where a pause loop sits
+// decides how soon it sees a store from another CPU on some CPUs (by a fifth of an RPC
+// round trip on the EPYC machines), and where the compiler puts one moves with every
+// unrelated change (docs/decisions.md, "The client's wait loop has a fixed place").
+bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t polls);
+
+// spin_until for one word: spins until (*word & mask) == value or budget_ns have passed,
+// yielding the host CPU as cpu_relax does (once every g_spin_yield_mask + 1 pauses).
+inline bool spin_until_word(const uint32_t* word, uint32_t mask, uint32_t value, uint64_t budget_ns) {
+  constexpr uint32_t kPolls = 16;  // between two clock reads; the first ones read none
+  if (poll_word(word, mask, value, kPolls)) return true;
+  const uint64_t deadline = ticks() + ns_to_ticks(budget_ns);
+  for (uint32_t polled = kPolls;; polled += kPolls) {
+    if ((polled & g_spin_yield_mask.load(std::memory_order_relaxed)) == 0) std::this_thread::yield();
+    if (poll_word(word, mask, value, kPolls)) return true;
+    if (ticks() >= deadline) return false;
+  }
+}
+
 }  // namespace mkh::hal

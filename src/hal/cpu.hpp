@@ -54,6 +54,15 @@ inline cxy_t local_cxy() {
 inline constexpr uint32_t kSpinYieldMaskShared = 63;
 inline std::atomic<uint32_t> g_spin_yield_mask{kSpinYieldMaskShared};
 
+// The CPU's spin-wait hint.
+inline void cpu_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // One spin-wait step: a pause, and every so often a host yield so that a preempted lock
 // holder or producer on the same host CPU gets to run (the usual case when virtual cores
 // outnumber host CPUs).
@@ -61,11 +70,7 @@ inline void cpu_relax(uint32_t& spins) {
   if ((++spins & g_spin_yield_mask.load(std::memory_order_relaxed)) == 0) {
     std::this_thread::yield();
   } else {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
+    cpu_pause();
   }
 }
 

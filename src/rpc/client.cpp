@@ -32,7 +32,7 @@ void wait_for_response(RpcDesc* desc, kern::Thread* self, kern::Core* core, bool
   const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
   if (may_spin && spin_ns != 0 && !core->m_sched.others_ready_hint()) {
     hal::stat_add(local_rpc_state()->m_cores[hal::cpu().lid].m_client_spins, uint64_t(1));
-    if (hal::spin_until(answered, spin_ns)) return;
+    if (hal::spin_until_word(&response, kRpcResponseCount, 0, spin_ns)) return;
   }
   if (answered()) return;
 

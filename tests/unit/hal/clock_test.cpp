@@ -1,0 +1,55 @@
+// ctest-label: concurrency
+// hal/clock's word polling: poll_word and spin_until_word see another thread's store, compare
+// only the bits of the mask, give up after their polls or their budget (never before it).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "hal/clock.hpp"
+
+namespace mkh::test {
+namespace {
+
+constexpr uint32_t kCount = 0x7fffffff;  // the bits compared; the top one is a flag
+constexpr uint32_t kFlag = 0x80000000;
+
+void store(uint32_t& word, uint32_t value) { std::atomic_ref<uint32_t>(word).store(value, std::memory_order_release); }
+
+TEST(ClockTest, PollWordComparesOnlyTheBitsOfTheMask) {
+  alignas(64) uint32_t word = kFlag | 3;
+  EXPECT_TRUE(hal::poll_word(&word, kCount, 3, 1));
+  EXPECT_FALSE(hal::poll_word(&word, kCount, 0, 16));
+  EXPECT_TRUE(hal::poll_word(&word, ~0u, kFlag | 3, 1));
+  EXPECT_FALSE(hal::poll_word(&word, ~0u, 3, 16));
+}
+
+TEST(ClockTest, PollWordWithoutPollsDoesNotLookAtTheWord) {
+  alignas(64) uint32_t word = 0;
+  EXPECT_FALSE(hal::poll_word(&word, kCount, 0, 0));
+}
+
+TEST(ClockTest, SpinUntilWordSeesAnotherThreadsStore) {
+  hal::clock_calibrate();
+  alignas(64) uint32_t word = kFlag | 1;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    store(word, kFlag);  // the count falls to 0, the flag stays
+  });
+  EXPECT_TRUE(hal::spin_until_word(&word, kCount, 0, 60'000'000'000));  // a minute at most
+  writer.join();
+}
+
+TEST(ClockTest, SpinUntilWordGivesUpAfterItsBudgetAndNotBefore) {
+  hal::clock_calibrate();
+  alignas(64) uint32_t word = 1;
+  constexpr uint64_t kBudgetNs = 2'000'000;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(hal::spin_until_word(&word, kCount, 0, kBudgetNs));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::nanoseconds(kBudgetNs));
+}
+
+}  // namespace
+}  // namespace mkh::test
