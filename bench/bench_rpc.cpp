@@ -348,9 +348,8 @@ constexpr PerRoundColumn kPerRound[] = {{"floor_rtt_ns", "floor"},
 
 int run_bench_rpc(const BenchRpcOptions& options) {
   // Calls per measure, the same for every measure compared with another.
-  constexpr uint64_t kSpinRoundTrips = 50000;                  // floors, atomic_queue, rpc
-  constexpr uint64_t kPlacedRoundTrips = kSpinRoundTrips / 4;  // per placement of the floor's loops
-  constexpr uint64_t kSleepRoundTrips = 3000;                  // futex, condition variable, rpc with the server asleep
+  constexpr uint64_t kSpinRoundTrips = 50000;   // floors (each placement of the placed one), atomic_queue, rpc
+  constexpr uint64_t kSleepRoundTrips = 3000;   // futex, condition variable, rpc with the server asleep
   constexpr uint64_t kStreamMessages = 200000;  // rpc non-blocking, atomic_queue streaming (1->1 and 2->1)
   constexpr uint64_t kSharedCpuRoundTrips = 5000;
   const auto [cpu_a, cpu_b] = host_cpu_pair();
@@ -389,7 +388,7 @@ int run_bench_rpc(const BenchRpcOptions& options) {
       bool placed_unpinned = false;
       for (uint32_t placement = 0; placement < kSpinPlacements; ++placement) {
         const Measured figure =
-            host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_placed_rtt_ns(kPlacedRoundTrips, placement, s); });
+            host(cpu_a, cpu_b, [&](PingPongSetup s) { return floor_placed_rtt_ns(n, placement, s); });
         placed.push_back(figure.value);
         placed_unpinned = placed_unpinned || figure.unpinned;
       }
