@@ -180,10 +180,6 @@ struct StreamMessage {
 constexpr uint32_t kStreamRing = 1024;
 using StreamQueue = atomic_queue::AtomicQueue<StreamMessage*, 4096>;
 
-}  // namespace
-
-namespace {
-
 // The two-line floor's ping-pong; wait_change(word, old) spins until *word != old and
 // returns the new value.
 template <class WaitChange>

@@ -31,10 +31,11 @@ double floor_rtt_ns(uint64_t round_trips, PingPongSetup setup);
 
 // The two-line floor with both spin loops at one of kSpinPlacements placements in a 64-byte
 // block of code (placement p: 64 * p / kSpinPlacements bytes in), the loop written out in
-// assembly so that only its placement changes. Where a pause-based spin loop sits moves a
-// round trip by up to half on some CPUs (docs/perf.md): the spread over the placements
-// says how much of a difference between two spinning measures can be the placement of
-// their loops rather than what they do. x86-64 only (spin_placement_supported()); elsewhere
+// assembly so that only its placement changes. On some CPUs where a pause loop sits decides
+// how soon it sees the other side's store (the slowest placement took 1.7-2.1 times the
+// fastest on the EPYC machines, docs/perf.md): the spread says how much of a difference
+// between two spinning measures can be the placement of their loops rather than what they
+// do. x86-64 only (spin_placement_supported()); elsewhere
 // kBaselineFailed. ns per round trip.
 inline constexpr uint32_t kSpinPlacements = 32;
 bool spin_placement_supported();
