@@ -48,7 +48,9 @@ TEST(ClockTest, SpinUntilWordGivesUpAfterItsBudgetAndNotBefore) {
   constexpr uint64_t kBudgetNs = 2'000'000;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(hal::spin_until_word(&word, kCount, 0, kBudgetNs));
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::nanoseconds(kBudgetNs));
+  // The budget is read on the time-stamp counter, whose rate clock_calibrate measures over
+  // 5 ms of steady_clock: a fraction of a percent off (a CI run gave up after 1.9956 ms).
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::nanoseconds(kBudgetNs * 9 / 10));
 }
 
 }  // namespace
