@@ -251,9 +251,14 @@ static void order(void) {
 
 static void reap(pid_t child);
 
-/* threads: the main thread spins in user code; the other sends SIGUSR2 to the process (the
- * main thread's) then SIGUSR1 to the main thread alone, whose handler blocks SIGUSR2
- * (sa_mask) and waits for SIGUSR2's handler, which the other thread must now run. */
+/* threads: the main thread spins in user code; the other sends SIGUSR1 to the main thread
+ * alone, then SIGUSR2 to the process (the main thread's first), and SIGUSR1's handler blocks
+ * SIGUSR2 (sa_mask) and waits for SIGUSR2's handler, which the other thread must run. The main
+ * thread takes its own SIGUSR1 before its process's SIGUSR2 when it finds both pending (SIGUSR2
+ * then goes to the other thread), and blocks SIGUSR2 when it took SIGUSR1 before SIGUSR2 came.
+ * Sent the other way round, the main thread could take SIGUSR2 alone and then SIGUSR1 before
+ * returning to user code, as Linux can: SIGUSR1's frame on SIGUSR2's, whose handler cannot run
+ * before SIGUSR1's returns. */
 static volatile int usr2_ran, usr1_saw_usr2 = -1;
 static long main_tid;
 static double now_s(void) {
@@ -273,8 +278,8 @@ static void on_usr1_waiting(int signal) {
 }
 static void* other_thread(void* arg) {
   const long pid = linux_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
-  linux_syscall(SYS_kill, pid, 12, 0, 0, 0, 0);
   linux_syscall(SYS_tgkill, pid, main_tid, 10, 0, 0, 0);
+  linux_syscall(SYS_kill, pid, 12, 0, 0, 0, 0);
   const struct timespec second = {1, 0};
   nanosleep(&second, NULL); /* cut short by SIGUSR2's handler */
   return arg;
