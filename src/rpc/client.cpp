@@ -58,7 +58,8 @@ struct Server {
 };
 Server server_of(hal::cxy_t cxy) {
   const uint32_t cores = hal::remote_load(hal::cluster_field(cxy, &LOCAL_CLUSTER->m_cores_nr));
-  const hal::lid_t lid = hal::cpu().lid % cores;
+  const hal::lid_t own = hal::cpu().lid;
+  const hal::lid_t lid = own < cores ? own : own % cores;  // no division between like clusters
   return {lid, hal::Xptr<RemoteFifo>(cxy, &rpc_cluster_state(cxy)->m_cores[lid].m_fifo)};
 }
 
@@ -117,16 +118,16 @@ Result<void> rpc_post(hal::cxy_t cxy, RpcDesc* desc) {
 }
 
 Result<void> rpc_send(hal::cxy_t cxy, RpcDesc* desc) {
+  if (!hal::cluster_present(cxy)) return not_present(desc->index);
+  const Server server = server_of(cxy);
+  // The slot's line is held by the server core, and the descriptor's line too since the
+  // last call to it: ask for the slot's first, so that the two come at once rather than the
+  // slot's after the descriptor's stores below (its stores cannot pass them).
+  fifo_prefetch_claim(server.fifo);
   kern::Thread* self = kern::thread_current();
   KASSERT(self != nullptr, "rpc_send outside a kernel thread");
   kern::thread_deletion_point(self);
   const kern::NoDeleteScope no_delete(self);  // a server may hold desc until the response
-  if (!hal::cluster_present(cxy)) return not_present(desc->index);
-  const Server server = server_of(cxy);
-  // The slot's line is held by the server core, and the descriptor's line too since the
-  // last call to it: ask for the slot's now, so that the two come at once rather than the
-  // slot's after the descriptor's stores below (its stores cannot pass them).
-  fifo_prefetch_claim(server.fifo);
   kern::Core* core = kern::core_current();
   desc->thread = kern::thread_current_xptr().raw();
   desc->lid = hal::cpu().lid;

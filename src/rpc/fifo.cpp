@@ -100,6 +100,9 @@ bool fifo_pop(RemoteFifo* fifo, RpcCall* call) {
   FifoSlot& slot = fifo->m_slots[position & fifo->m_mask];
   if (load_sc(slot.sequence) != position + 1) return false;
   *call = slot.call;
+  // The service's results go to the descriptor: its line is asked for exclusive as soon as
+  // its address is known, while the service runs (a hint, which never faults: not checked).
+  hal::prefetch_for_write(hal::bank_base(hal::GET_CXY(call->desc)) + hal::GET_LPA(call->desc));
   // High-water mark: the published calls waiting from the head on. Looking only past the
   // current mark keeps this O(1), and off the producers' m_tail line.
   uint64_t mark = fifo->m_high_water;

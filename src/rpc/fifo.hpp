@@ -54,8 +54,9 @@ PushResult fifo_push(hal::Xptr<RemoteFifo> fifo, const RpcCall& call);
 // (a hint: another producer may claim that slot first).
 void fifo_prefetch_claim(hal::Xptr<RemoteFifo> fifo);
 
-// Consumer: copies the head call into *call and frees its slot; false when the FIFO is
-// empty or its head is claimed but not yet published.
+// Consumer: copies the head call into *call and frees its slot, and asks for the line of
+// the call's descriptor; false when the FIFO is empty or its head is claimed but not yet
+// published.
 bool fifo_pop(RemoteFifo* fifo, RpcCall* call);
 // Consumer: true when the head call is published (pop would return it).
 bool fifo_ready(const RemoteFifo* fifo);

@@ -136,10 +136,11 @@ struct Marshal<kServerFn> {
 
   // The client: pack, send (blocking), unpack.
   static Result<R> call(hal::cxy_t cxy, uint32_t index, In... in) {
-    RpcDesc desc;
+    RpcDesc desc{RpcDesc::Unpacked{}};
     desc.index = index;
     desc.blocking = 1;
     pack(desc, std::index_sequence_for<In...>{}, in...);
+    for (uint32_t i = kIns; i < kRpcSlotWords; ++i) desc.args[i] = 0;  // the slot carries them
     TRY(rpc_send(cxy, &desc));
     if constexpr (std::is_void_v<R>) return {};
     else return ResultWords<R>::load(desc, kIns);

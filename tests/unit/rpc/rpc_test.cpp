@@ -3,7 +3,9 @@
 // with its error paths, local calls, rpc_undefined, multicast, nested chains deeper than
 // the pool, a storm with exactly-once accounting, back-pressure on a full FIFO.
 #include <atomic>
+#include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -59,6 +61,18 @@ class ConsoleCapture {
 };
 
 class RpcTest : public MachineTest {};
+
+// A descriptor built by default is all zero, whatever its memory held before (the typed
+// client alone leaves the arguments to its packing: RpcDesc::Unpacked).
+TEST(RpcDescTest, ADescriptorBuiltByDefaultIsAllZero) {
+  alignas(RpcDesc) unsigned char bytes[sizeof(RpcDesc)];
+  std::memset(bytes, 0xa5, sizeof bytes);
+  const RpcDesc* desc = new (bytes) RpcDesc;
+  EXPECT_EQ(desc->index | desc->response | desc->lid | desc->blocking | desc->reserved, 0u);
+  EXPECT_EQ(desc->thread | desc->flow, 0u);
+  EXPECT_EQ(desc->error, 0);
+  for (uint32_t i = 0; i < kRpcArgs; ++i) EXPECT_EQ(desc->args[i], 0u) << "args[" << i << "]";
+}
 
 TEST_F(RpcTest, PingFromEveryClusterToEveryCluster) {
   boot({2, 2, 2});
