@@ -79,18 +79,36 @@ bool spin_until(Ready&& ready, uint64_t budget_ns) {
 // round trip on the EPYC machines), and where the compiler puts one moves with every
 // unrelated change (docs/decisions.md, "The client's wait loop has a fixed place").
 bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t polls);
+// The same for a 64-bit word, compared whole (a FIFO slot's sequence), at the same place.
+bool poll_word(const uint64_t* word, uint64_t value, uint32_t polls);
+
+namespace detail {
+// Runs poll(n), which polls n times and tells whether it matched, until it matches, budget_ns
+// have passed or give_up(); the clock and give_up are read between chunks of 16 polls (the
+// first chunk reads neither), and the host CPU is yielded as cpu_relax does it.
+template <typename Poll, typename GiveUp>
+inline bool spin_polling(Poll&& poll, uint64_t budget_ns, GiveUp&& give_up) {
+  constexpr uint32_t kPolls = 16;
+  if (poll(kPolls)) return true;
+  const uint64_t deadline = ticks() + ns_to_ticks(budget_ns);
+  for (uint32_t polled = kPolls;; polled += kPolls) {
+    if ((polled & g_spin_yield_mask.load(std::memory_order_relaxed)) == 0) std::this_thread::yield();
+    if (poll(kPolls)) return true;
+    if (give_up() || ticks() >= deadline) return false;
+  }
+}
+}  // namespace detail
 
 // spin_until for one word: spins until (*word & mask) == value or budget_ns have passed,
 // yielding the host CPU as cpu_relax does (once every g_spin_yield_mask + 1 pauses).
 inline bool spin_until_word(const uint32_t* word, uint32_t mask, uint32_t value, uint64_t budget_ns) {
-  constexpr uint32_t kPolls = 16;  // between two clock reads; the first ones read none
-  if (poll_word(word, mask, value, kPolls)) return true;
-  const uint64_t deadline = ticks() + ns_to_ticks(budget_ns);
-  for (uint32_t polled = kPolls;; polled += kPolls) {
-    if ((polled & g_spin_yield_mask.load(std::memory_order_relaxed)) == 0) std::this_thread::yield();
-    if (poll_word(word, mask, value, kPolls)) return true;
-    if (ticks() >= deadline) return false;
-  }
+  return detail::spin_polling([&](uint32_t polls) { return poll_word(word, mask, value, polls); }, budget_ns,
+                              [] { return false; });
+}
+// The same for a 64-bit word, which gives up early too when give_up() (read between chunks).
+template <typename GiveUp>
+inline bool spin_until_word(const uint64_t* word, uint64_t value, uint64_t budget_ns, GiveUp&& give_up) {
+  return detail::spin_polling([&](uint32_t polls) { return poll_word(word, value, polls); }, budget_ns, give_up);
 }
 
 }  // namespace mkh::hal

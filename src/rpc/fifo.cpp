@@ -116,8 +116,14 @@ bool fifo_pop(RemoteFifo* fifo, RpcCall* call) {
 }
 
 bool fifo_ready(const RemoteFifo* fifo) {
+  uint64_t published = 0;
+  return load_sc(*fifo_head_sequence(fifo, &published)) == published;
+}
+
+const uint64_t* fifo_head_sequence(const RemoteFifo* fifo, uint64_t* published) {
   const uint64_t position = hal::local_load(fifo->m_head, std::memory_order_relaxed);
-  return load_sc(fifo->m_slots[position & fifo->m_mask].sequence) == position + 1;
+  *published = position + 1;
+  return &fifo->m_slots[position & fifo->m_mask].sequence;
 }
 
 uint64_t fifo_depth(const RemoteFifo* fifo) {

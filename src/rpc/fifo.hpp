@@ -60,6 +60,9 @@ void fifo_prefetch_claim(hal::Xptr<RemoteFifo> fifo);
 bool fifo_pop(RemoteFifo* fifo, RpcCall* call);
 // Consumer: true when the head call is published (pop would return it).
 bool fifo_ready(const RemoteFifo* fifo);
+// Consumer: the head slot's sequence word, and in *published the value it takes when the head
+// call is published (what fifo_ready compares; a poll of the word itself, hal::poll_word).
+const uint64_t* fifo_head_sequence(const RemoteFifo* fifo, uint64_t* published);
 // Consumer: calls claimed and not yet consumed (published or not).
 uint64_t fifo_depth(const RemoteFifo* fifo);
 

@@ -45,11 +45,15 @@ void release_ownership(RpcCoreState& s) {
 }
 
 // Polls the FIFO for the core's spin budget while nothing else can run on the core (the
-// "server core polling" fast path: producers find the doorbell disarmed and do not IPI).
+// "server core polling" fast path: producers find the doorbell disarmed and do not IPI). The
+// head slot's sequence is polled through hal::poll_word, whose loop has a fixed place (as
+// the client's wait: decisions.md); a stop is seen within 16 polls.
 bool poll_for_work(kern::Core* core, RpcCoreState& s) {
   const uint64_t spin_ns = hal::local_load(core->m_idle_spin_ns, std::memory_order_relaxed);
   if (spin_ns == 0 || core->m_sched.others_ready_hint()) return false;
-  return hal::spin_until([&] { return fifo_ready(&s.m_fifo) || stopping(core); }, spin_ns) && !stopping(core);
+  uint64_t published = 0;
+  const uint64_t* sequence = fifo_head_sequence(&s.m_fifo, &published);
+  return hal::spin_until_word(sequence, published, spin_ns, [&] { return stopping(core); }) && !stopping(core);
 }
 
 // The parked RPC threads of a core (m_idle_nr is also read by the machine at shutdown).

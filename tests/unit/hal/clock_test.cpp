@@ -1,6 +1,7 @@
 // ctest-label: concurrency
 // hal/clock's word polling: poll_word and spin_until_word see another thread's store, compare
-// only the bits of the mask, give up after their polls or their budget (never before it).
+// only the bits of the mask (or the whole 64-bit word), give up after their polls or their
+// budget (never before it), or when told to.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -51,6 +52,30 @@ TEST(ClockTest, SpinUntilWordGivesUpAfterItsBudgetAndNotBefore) {
   // The budget is read on the time-stamp counter, whose rate clock_calibrate measures over
   // 5 ms of steady_clock: a fraction of a percent off (a CI run gave up after 1.9956 ms).
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::nanoseconds(kBudgetNs * 9 / 10));
+}
+
+TEST(ClockTest, PollWord64ComparesTheWholeWord) {
+  alignas(64) uint64_t word = (uint64_t(1) << 32) | 3;
+  EXPECT_TRUE(hal::poll_word(&word, (uint64_t(1) << 32) | 3, 1));
+  EXPECT_FALSE(hal::poll_word(&word, 3, 16));  // the same low half
+  EXPECT_FALSE(hal::poll_word(&word, word, 0));
+}
+
+TEST(ClockTest, SpinUntilWord64SeesAnotherThreadsStoreAndGivesUpWhenTold) {
+  hal::clock_calibrate();
+  alignas(64) uint64_t word = 1;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::atomic_ref<uint64_t>(word).store(uint64_t(5) << 32, std::memory_order_release);
+  });
+  EXPECT_TRUE(hal::spin_until_word(&word, uint64_t(5) << 32, 60'000'000'000, [] { return false; }));
+  writer.join();
+  // Told to give up: long before its minute.
+  const auto start = std::chrono::steady_clock::now();
+  uint32_t asked = 0;
+  EXPECT_FALSE(hal::spin_until_word(&word, 0, 60'000'000'000, [&] { return ++asked == 3; }));
+  EXPECT_EQ(asked, 3u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 }  // namespace
