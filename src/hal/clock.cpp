@@ -54,29 +54,29 @@ void spin_set_host_cpus_shared(bool shared) {
 // sits"). The padding before it is jumped over.
 constexpr uint32_t kPollLoopOffset = 60;
 
+// The two loops' framing around their load and compare (which branch to 3 on a match): the
+// padding jumped over, then pause, count, branch back; `matched` is 1 after a match.
+#define MKH_POLL_LOOP(load_and_compare) \
+  "xor %k[matched], %k[matched]\n\t"    \
+  "jmp 2f\n\t"                          \
+  ".p2align 6\n\t"                      \
+  ".skip %c[offset], 0x90\n"            \
+  "2:\n\t" load_and_compare             \
+  "pause\n\t"                           \
+  "dec %%esi\n\t"                       \
+  "jnz 2b\n\t"                          \
+  "jmp 4f\n"                            \
+  "3:\n\t"                              \
+  "mov $1, %k[matched]\n"               \
+  "4:"
+
 bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t polls) {
   if (polls == 0) return false;
   uint32_t matched;
-  asm volatile(
-      "xor %k[matched], %k[matched]\n\t"
-      "jmp 2f\n\t"
-      ".p2align 6\n\t"
-      ".skip %c[offset], 0x90\n"
-      "2:\n\t"
-      "mov (%%rdi), %%eax\n\t"
-      "and %%edx, %%eax\n\t"
-      "cmp %%ecx, %%eax\n\t"
-      "je 3f\n\t"
-      "pause\n\t"
-      "dec %%esi\n\t"
-      "jnz 2b\n\t"
-      "jmp 4f\n"
-      "3:\n\t"
-      "mov $1, %k[matched]\n"
-      "4:"
-      : [matched] "=&r"(matched), "+S"(polls)
-      : "D"(word), "d"(mask), "c"(value), [offset] "i"(kPollLoopOffset)
-      : "rax", "cc", "memory");
+  asm volatile(MKH_POLL_LOOP("mov (%%rdi), %%eax\n\tand %%edx, %%eax\n\tcmp %%ecx, %%eax\n\tje 3f\n\t")
+               : [matched] "=&r"(matched), "+S"(polls)
+               : "D"(word), "d"(mask), "c"(value), [offset] "i"(kPollLoopOffset)
+               : "rax", "cc", "memory");
   return matched != 0;
 }
 
@@ -84,27 +84,13 @@ bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t pol
 bool poll_word(const uint64_t* word, uint64_t value, uint32_t polls) {
   if (polls == 0) return false;
   uint32_t matched;
-  asm volatile(
-      "xor %k[matched], %k[matched]\n\t"
-      "jmp 2f\n\t"
-      ".p2align 6\n\t"
-      ".skip %c[offset], 0x90\n"
-      "2:\n\t"
-      "mov (%%rdi), %%rax\n\t"
-      "cmp %%rcx, %%rax\n\t"
-      "je 3f\n\t"
-      "pause\n\t"
-      "dec %%esi\n\t"
-      "jnz 2b\n\t"
-      "jmp 4f\n"
-      "3:\n\t"
-      "mov $1, %k[matched]\n"
-      "4:"
-      : [matched] "=&r"(matched), "+S"(polls)
-      : "D"(word), "c"(value), [offset] "i"(kPollLoopOffset)
-      : "rax", "cc", "memory");
+  asm volatile(MKH_POLL_LOOP("mov (%%rdi), %%rax\n\tcmp %%rcx, %%rax\n\tje 3f\n\t")
+               : [matched] "=&r"(matched), "+S"(polls)
+               : "D"(word), "c"(value), [offset] "i"(kPollLoopOffset)
+               : "rax", "cc", "memory");
   return matched != 0;
 }
+#undef MKH_POLL_LOOP
 #else
 bool poll_word(const uint32_t* word, uint32_t mask, uint32_t value, uint32_t polls) {
   for (uint32_t i = 0; i < polls; ++i) {
