@@ -84,6 +84,33 @@ inline void prefetch_for_write(const void* address) {
 #endif
 }
 
+// `loaded`, taken from `guess` when the two are equal: a branch compares them, and when the
+// guess is right what the caller computes from the result depends on `guess` only, not on
+// the load of `loaded`. A CPU that predicts the branch then runs that code before the load
+// has its line; a spinning server, for one, asks for the lines it will write while the line
+// it polls is still on its way (docs/decisions.md, "The server guesses the descriptor").
+// Written in assembly because a compiler, knowing the two equal in the branch, may use
+// either.
+inline uint64_t value_predicted(uint64_t loaded, uint64_t guess) {
+#if defined(__x86_64__)
+  uint64_t value;
+  asm("cmp %[guess], %[loaded]\n\t"
+      "jne 1f\n\t"
+      "mov %[guess], %[value]\n\t"
+      "jmp 2f\n"
+      "1:\n\t"
+      "mov %[loaded], %[value]\n"
+      "2:"
+      : [value] "=&r"(value)
+      : [loaded] "r"(loaded), [guess] "r"(guess)
+      : "cc");
+  return value;
+#else
+  (void)guess;
+  return loaded;
+#endif
+}
+
 // Runs on a host thread that is not a core (the embedder's, a test's) and acts for cluster
 // cxy while in scope: it may then allocate from that cluster and create its threads.
 class ClusterScope {

@@ -38,6 +38,7 @@ struct alignas(64) RemoteFifo {
   // consumer (the owner core) only, read by displays
   alignas(64) uint64_t m_head = 0;  // next position to consume
   uint64_t m_high_water = 0;        // most published calls seen waiting at a pop
+  hal::xptr_t m_last_desc = 0;      // the last popped call's descriptor (fifo_pop's guess)
   // the doorbell: 1 while the consumer may be going to sleep and wants an IPI
   alignas(64) uint32_t m_armed = 1;
 };

@@ -209,7 +209,7 @@ void rpc_thread_blocking(kern::Thread* thread) {
 
 void rpc_serve(const RpcCall& call) {
   // The service reads its call from the slot's copy; the descriptor is first touched to
-  // write the results, and fifo_pop has asked for its line already.
+  // write the results.
   const hal::Xptr<RpcDesc> desc(call.desc);
   if (call.flow != 0)
     trace_record(hal::local_cxy(), hal::cpu().lid, TraceKind::kServerBegin, uint16_t(call.index), call.flow);

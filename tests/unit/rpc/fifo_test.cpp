@@ -236,6 +236,20 @@ TEST_F(FifoTest, HighWaterMarkIsTheDeepestQueueSeenByPop) {
   EXPECT_EQ(high_water(), 7u) << "a mark, not the last depth";
 }
 
+// fifo_pop guesses that a call's descriptor is the last one's: right or wrong, the call
+// comes out as it was pushed.
+TEST_F(FifoTest, ACallComesOutAsPushedWhetherItsDescriptorIsTheLastOnesOrNot) {
+  hal::ClusterScope consumer(kConsumerCxy);
+  RemoteFifo* fifo = make_fifo(8);
+  const xptr_t items[] = {item_of(0, 1), item_of(0, 1), item_of(0, 1), item_of(1, 1), item_of(0, 1), item_of(1, 2)};
+  for (const xptr_t item : items) {
+    ASSERT_NE(push_as(0, item), PushResult::kFull);
+    EXPECT_EQ(pop_item(fifo), item);
+  }
+  for (const xptr_t item : items) ASSERT_NE(push_as(0, item), PushResult::kFull);
+  for (const xptr_t item : items) EXPECT_EQ(pop_item(fifo), item);
+}
+
 TEST_F(FifoTest, RandomFillAndDrainOverManyLapsMatchesAModel) {
   hal::ClusterScope consumer(kConsumerCxy);
   const uint64_t seed = test_seed();
