@@ -62,7 +62,7 @@ struct Pipe {
 // A pipe of this cluster, each end named by one reference (the caller's), with `status` flags
 // (kPipeNonblock); kNoMem.
 [[nodiscard]] Result<hal::Xptr<Pipe>> pipe_create(uint32_t status);
-// One more reference to `end`, from one the caller holds.
+// One more reference to `end`, while the caller holds one to either end.
 void pipe_take(hal::Xptr<Pipe> pipe, PipeEnd end);
 // Drops one reference to `end`: the last wakes the waiters (a reader then sees the end of the
 // bytes, a writer that no reader is left); the last of both ends frees the pipe.

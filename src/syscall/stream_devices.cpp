@@ -25,8 +25,8 @@ std::optional<int32_t> stream_device(hal::Xptr<fs::File> file) {
 // host's /dev/tty (ENXIO when mkh has none, as Linux answers a process without one).
 // /dev/stdin, /dev/stdout, /dev/stderr: what Linux's open of /proc/self/fd/N gives, a new open
 // of what descriptor N names — a file of the VFS (its own offset; O_TRUNC cuts it), a host
-// stream (opened again through the host's /proc/self/fd) or a pipe's end (the same end: the
-// other is EACCES, BSD's answer, where Linux gives it). ENOENT when N is not open (Linux's
+// stream (opened again through the host's /proc/self/fd) or the pipe's end the open asks for,
+// which may be the other one (O_RDWR: the end N names). ENOENT when N is not open (Linux's
 // link names nothing then).
 Result<UserFd> open_stream(Call& call, int32_t stream, uint32_t flags) {
   const uint32_t access = flags & fs::O_ACCMODE, status = flags & (fs::O_APPEND | kOpenNonblock | fs::O_TRUNC);
@@ -43,9 +43,8 @@ Result<UserFd> open_stream(Call& call, int32_t stream, uint32_t flags) {
     entry.file = TRY(fs::vfs_reopen(entry.file, flags));
     return entry;
   }
-  if (access != fs::O_RDWR && (access == fs::O_RDONLY) != (entry.kind == UserFd::Kind::kPipeRead))
-    return error(Errno::kAcces);
-  proc::pipe_take(entry.pipe, entry.pipe_end());
+  if (access != fs::O_RDWR) entry.kind = access == fs::O_RDONLY ? UserFd::Kind::kPipeRead : UserFd::Kind::kPipeWrite;
+  proc::pipe_take(entry.pipe, entry.pipe_end());  // the pipe is held by N's reference
   return entry;
 }
 

@@ -1,9 +1,10 @@
 /* streams: the referee program of /dev/stdin, /dev/stdout and /dev/stderr (user/tests/): an
  * open of one is Linux's open of /proc/self/fd/N, a new open of what descriptor N names. A
  * file opened again has its own offset, O_APPEND and O_TRUNC act on it, stat follows to it; a
- * pipe's read end gives its bytes; a descriptor not open names nothing (ENOENT). The same
- * bytes under qemu-riscv32 and mkh exec. Works in a scratch folder streams.d made in the
- * current one; prints on a copy of its stdout, which it moves. */
+ * pipe's read end gives its bytes, and its write end to an open for writing; a descriptor not
+ * open names nothing (ENOENT). The same bytes under qemu-riscv32 and mkh exec. Works in a
+ * scratch folder streams.d made in the current one; prints on a copy of its stdout, which it
+ * moves. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -93,6 +94,13 @@ int main(void) {
   show("read(it)", read(in, bytes, sizeof bytes - 1));
   say("  \"%.7s\"\n", bytes);
   close(in);
+  const int back = open("/dev/stdin", O_WRONLY);
+  show("open(/dev/stdin, O_WRONLY), the pipe's other end", back >= 0);
+  show("write(it, \"back\\n\")", write(back, "back\n", 5));
+  close(back);
+  memset(bytes, 0, sizeof bytes);
+  show("read(stdin)", read(0, bytes, sizeof bytes - 1));
+  say("  \"%.4s\"\n", bytes);
   close(ends[1]);
   show("read(stdin) once the writer is gone", read(0, bytes, sizeof bytes));
 
